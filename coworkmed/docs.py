@@ -1,0 +1,200 @@
+"""HTML documentation of the vocabulary, generated from the Turtle files.
+
+The ontology page is pyLODE's (OntPub profile). pyLODE's SKOS profile (VocPub) does not list
+concepts, so each code list gets a page of its own here: every concept with its code, labels
+and definitions in the six languages, its place in the hierarchy and its alignments. Everything
+written is self-contained (inline CSS, no script, no remote font or asset).
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, SKOS
+
+from loaders import vocabulary
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem;
+       color: #1b1b1b; line-height: 1.45; }
+code { font-size: .9em; background: #f3f3f3; padding: 0 .25em; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1.5rem; }
+th, td { border: 1px solid #d6d6d6; padding: .35rem .5rem; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; width: 4rem; }
+section { border-top: 2px solid #0b5d7a; margin-top: 1.5rem; }
+.meta { color: #555; }
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
+        f"<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def _in_language(graph: Graph, subject: URIRef, predicate: URIRef, language: str) -> list[str]:
+    return sorted(
+        str(o)
+        for o in graph.objects(subject, predicate)
+        if getattr(o, "language", None) == language
+    )
+
+
+def label(graph: Graph, subject: URIRef, language: str = "en") -> str:
+    """The preferred label of ``subject`` in ``language``, falling back to English, then the IRI."""
+    for lang in (language, "en"):
+        found = _in_language(graph, subject, SKOS.prefLabel, lang)
+        if found:
+            return found[0]
+    return str(subject)
+
+
+def _anchor(concept: URIRef) -> str:
+    return escape(str(concept).rsplit("/", 1)[-1])
+
+
+def _link(iri: URIRef) -> str:
+    return f'<a href="{escape(str(iri))}">{escape(str(iri))}</a>'
+
+
+def _concept_html(graph: Graph, concept: URIRef) -> str:
+    rows = []
+    for language in vocabulary.LANGUAGES:
+        labels = _in_language(graph, concept, SKOS.prefLabel, language)
+        alternatives = _in_language(graph, concept, SKOS.altLabel, language)
+        definitions = _in_language(graph, concept, SKOS.definition, language)
+        alt = (
+            f'<br><span class="meta">also: {escape(", ".join(alternatives))}</span>'
+            if alternatives
+            else ""
+        )
+        rows.append(
+            f'<tr lang="{language}"><th>{language}</th><td>{escape(", ".join(labels))}{alt}</td>'
+            f"<td>{escape(' '.join(definitions))}</td></tr>"
+        )
+    facts = [f"IRI {_link(concept)}"]
+    facts += [
+        f"code <code>{escape(str(code))}</code>" for code in graph.objects(concept, SKOS.notation)
+    ]
+    facts += [
+        f'narrower than <a href="#{_anchor(b)}">{escape(label(graph, b))}</a>'
+        for b in sorted(graph.objects(concept, SKOS.broader))
+    ]
+    facts += [
+        f"source code <code>{escape(str(h))}</code>"
+        for h in sorted(graph.objects(concept, SKOS.hiddenLabel))
+    ]
+    for predicate, name in ((SKOS.exactMatch, "exact match"), (SKOS.closeMatch, "close match")):
+        facts += [f"{name} {_link(m)}" for m in sorted(graph.objects(concept, predicate))]
+    return (
+        f'<section id="{_anchor(concept)}"><h2>{escape(label(graph, concept))}</h2>'
+        f'<p class="meta">{" · ".join(facts)}</p>'
+        f"<table><tr><th>lang</th><th>label</th><th>definition</th></tr>{''.join(rows)}</table></section>"
+    )
+
+
+def codelist_html(path: Path) -> tuple[URIRef, str]:
+    """The IRI of the concept scheme in ``path`` and its HTML page."""
+    graph = Graph().parse(path, format="turtle")
+    scheme = next(graph.subjects(predicate=None, object=SKOS.ConceptScheme))
+    concepts = sorted(graph.subjects(SKOS.inScheme, scheme), key=lambda c: label(graph, c).lower())
+    titles = " · ".join(
+        f'<span lang="{lang}">{escape(label(graph, scheme, lang))}</span>'
+        for lang in vocabulary.LANGUAGES
+    )
+    definition = " ".join(_in_language(graph, scheme, SKOS.definition, "en"))
+    licence = graph.value(scheme, DCTERMS.license)
+    body = (
+        '<p><a href="../index.html">CoworkMed vocabulary</a></p>'
+        f"<h1>{escape(label(graph, scheme))}</h1>"
+        f'<p class="meta">{titles}</p><p>{escape(definition)}</p>'
+        f'<p class="meta">IRI {_link(scheme)} · {len(concepts)} concepts · Turtle: '
+        f'<a href="{escape(path.name)}">{escape(path.name)}</a>'
+        + (f" · licence {_link(licence)}" if licence else "")
+        + "</p>"
+        + "".join(_concept_html(graph, concept) for concept in concepts)
+    )
+    return scheme, _page(label(graph, scheme), body)
+
+
+def _import_ontpub() -> type:
+    """Import pyLODE's OntPub without letting its import-time logging.basicConfig(DEBUG) stick."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        from pylode import OntPub
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers
+    return OntPub
+
+
+def ontology_in_language(language: str) -> Graph:
+    """The ontology as seen by a reader of ``language``, for tools that are not language-aware.
+
+    Each statement keeps its text in ``language``, or in English where that language has none;
+    the bare declarations of reused terms (which carry no text of ours) are left out.
+    """
+    source = Graph().parse(vocabulary.ONTOLOGY_FILE, format="turtle")
+    projection = Graph()
+    for prefix, namespace in source.namespaces():
+        projection.bind(prefix, namespace)
+    for s, p, o in source:
+        if isinstance(s, URIRef) and not str(s).startswith(str(vocabulary.CWM)):
+            continue
+        tag = getattr(o, "language", None)
+        if tag is None or tag == language:
+            projection.add((s, p, o))
+        elif tag == "en" and not _in_language(source, s, p, language):
+            projection.add((s, p, o))
+    return projection
+
+
+def ontology_html(language: str = "en") -> str:
+    """pyLODE's documentation of the ontology, in ``language``."""
+    return _import_ontpub()(ontology_in_language(language)).make_html()
+
+
+def ontology_page_name(language: str) -> str:
+    return "ontology.html" if language == "en" else f"ontology.{language}.html"
+
+
+def build_docs(output: Path) -> list[Path]:
+    """Write the ontology page, one page per code list (with its Turtle) and an index."""
+    (output / "codelists").mkdir(parents=True, exist_ok=True)
+    written = [output / "coworkmed.ttl"]
+    written[0].write_bytes(vocabulary.ONTOLOGY_FILE.read_bytes())
+    for language in vocabulary.LANGUAGES:
+        page = output / ontology_page_name(language)
+        page.write_text(ontology_html(language), encoding="utf-8")
+        written.append(page)
+    languages = " · ".join(
+        f'<a href="{ontology_page_name(lang)}" hreflang="{lang}">{lang}</a>'
+        for lang in vocabulary.LANGUAGES
+    )
+    items = []
+    for path in vocabulary.codelist_files():
+        scheme, html = codelist_html(path)
+        page = output / "codelists" / f"{path.stem}.html"
+        page.write_text(html, encoding="utf-8")
+        (output / "codelists" / path.name).write_bytes(path.read_bytes())
+        written += [page, output / "codelists" / path.name]
+        items.append(f'<li><a href="codelists/{escape(page.name)}">{escape(str(scheme))}</a></li>')
+    index = output / "index.html"
+    index.write_text(
+        _page(
+            "CoworkMed vocabulary",
+            (
+                "<h1>CoworkMed vocabulary</h1>"
+                f'<ul><li>Ontology: {languages} (<a href="coworkmed.ttl">Turtle</a>)</li></ul>'
+                f"<h2>Code lists</h2><ul>{''.join(items)}</ul>"
+            ),
+        ),
+        encoding="utf-8",
+    )
+    return [index, *written]

@@ -1,0 +1,74 @@
+"""The generated documentation: complete, escaped, and self-contained."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
+from coworkmed import docs
+from loaders import vocabulary
+
+REMOTE_ASSET = re.compile(
+    r"<(script|img|iframe)[^>]+src=[\"']https?:|<link[^>]+href=[\"']https?:|url\([\"']?https?:|@import",
+    re.IGNORECASE,
+)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("site")
+    docs.build_docs(output)
+    return output
+
+
+@pytest.mark.parametrize("language", vocabulary.LANGUAGES)
+def test_ontology_page_lists_every_term_in_its_language(site: Path, language: str) -> None:
+    html = (site / docs.ontology_page_name(language)).read_text(encoding="utf-8")
+    graph = Graph().parse(vocabulary.ONTOLOGY_FILE)
+    for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty):
+        for term in graph.subjects(RDF.type, kind):
+            if str(term).startswith(str(vocabulary.CWM)):
+                label = next(o for o in graph.objects(term, RDFS.label) if o.language == language)
+                assert escape(str(label), quote=False) in html, term
+    other = "Space" if language != "en" else "Espace"
+    assert f">{other}<" not in html, "labels of other languages leak into the page"
+
+
+def test_projection_falls_back_to_english() -> None:
+    projection = docs.ontology_in_language("de")
+    labels = {o.language for o in projection.objects(vocabulary.CWM.Space, RDFS.label)}
+    assert labels == {"en"}
+
+
+@pytest.mark.parametrize("path", vocabulary.codelist_files(), ids=lambda p: p.stem)
+def test_code_list_page_shows_every_concept_in_every_language(site: Path, path: Path) -> None:
+    html = (site / "codelists" / f"{path.stem}.html").read_text(encoding="utf-8")
+    graph = Graph().parse(path)
+    for concept in graph.subjects(RDF.type, SKOS.Concept):
+        for label in graph.objects(concept, SKOS.prefLabel):
+            assert escape(str(label)) in html, (concept, label.language)
+
+
+def test_pages_load_nothing_from_the_network(site: Path) -> None:
+    for page in site.rglob("*.html"):
+        assert not REMOTE_ASSET.search(page.read_text(encoding="utf-8")), page
+
+
+def test_code_list_page_escapes_its_text(tmp_path: Path) -> None:
+    hostile = tmp_path / "hostile.ttl"
+    hostile.write_text(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "<https://example.org/s> a skos:ConceptScheme ;\n"
+        '    skos:prefLabel "<script>alert(1)</script>"@en .\n'
+        "<https://example.org/c> skos:inScheme <https://example.org/s> ;\n"
+        '    skos:prefLabel "\\"><img src=x onerror=alert(1)>"@en .\n',
+        encoding="utf-8",
+    )
+    _scheme, html = docs.codelist_html(hostile)
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;" in html
