@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from loaders import vocabulary
 
@@ -101,7 +101,7 @@ def _concept_html(graph: Graph, concept: URIRef) -> str:
 def codelist_html(path: Path) -> tuple[URIRef, str]:
     """The IRI of the concept scheme in ``path`` and its HTML page."""
     graph = Graph().parse(path, format="turtle")
-    scheme = next(graph.subjects(predicate=None, object=SKOS.ConceptScheme))
+    scheme = next(graph.subjects(RDF.type, SKOS.ConceptScheme))
     concepts = sorted(graph.subjects(SKOS.inScheme, scheme), key=lambda c: label(graph, c).lower())
     titles = " · ".join(
         f'<span lang="{lang}">{escape(label(graph, scheme, lang))}</span>'

@@ -18,13 +18,15 @@ from rdflib.namespace import SH
 
 from loaders import vocabulary
 
-#: The named graphs the SPARQL checks query, and the files each one is read from.
-QC_GRAPHS: Mapping[str, tuple[Path, ...]] = {
-    "urn:coworkmed:ontology": (vocabulary.ONTOLOGY_FILE,),
-    "urn:coworkmed:codelists": tuple(vocabulary.codelist_files()),
-    "urn:coworkmed:shapes": tuple(vocabulary.shape_files()),
-    "urn:coworkmed:examples": tuple(vocabulary.example_files()),
-}
+
+def qc_graphs() -> dict[str, list[Path]]:
+    """The named graphs the SPARQL checks query, and the files each one is read from."""
+    return {
+        "urn:coworkmed:ontology": [vocabulary.ONTOLOGY_FILE],
+        "urn:coworkmed:codelists": vocabulary.codelist_files(),
+        "urn:coworkmed:shapes": vocabulary.shape_files(),
+        "urn:coworkmed:examples": vocabulary.example_files(),
+    }
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,10 @@ class CheckResult:
         return not self.problems
 
 
-def vocabulary_store(graphs: Mapping[str, Iterable[Path]] = QC_GRAPHS) -> ox.Store:
+def vocabulary_store(graphs: Mapping[str, Iterable[Path]] | None = None) -> ox.Store:
     """An in-memory Oxigraph store holding each group of files in its named graph."""
     store = ox.Store()
-    for graph_name, paths in graphs.items():
+    for graph_name, paths in (graphs if graphs is not None else qc_graphs()).items():
         for path in paths:
             store.load(
                 path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph_name)
