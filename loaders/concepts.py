@@ -1,0 +1,91 @@
+"""Partner terms to SKOS concepts of the code lists.
+
+A term matches a concept by its notation, preferred, alternative or hidden labels in any
+language (case, accents and spacing aside); the source's own synonyms come second, exact terms
+or patterns with ``*`` ("imprimante*"). A term that
+matches nothing, or several concepts at once, is a problem, never dropped in silence.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import defaultdict
+from collections.abc import Mapping
+from functools import cache
+
+from rdflib import Graph
+from rdflib.namespace import RDF, SKOS
+
+from loaders import vocabulary
+from loaders.problems import ValueProblem
+from loaders.tables import fold
+
+IGNORE = "ignore"
+
+
+class ConceptIndex:
+    """Labels and codes of every concept, by code list."""
+
+    def __init__(self, graph: Graph) -> None:
+        self._codes: dict[str, dict[str, str]] = defaultdict(dict)
+        self._labels: dict[str, dict[str, dict[str, set[str]]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(set))
+        )
+        for concept in graph.subjects(RDF.type, SKOS.Concept):
+            for scheme in graph.objects(concept, SKOS.inScheme):
+                codelist = str(scheme).removeprefix(vocabulary.CODE_BASE)
+                for code in graph.objects(concept, SKOS.notation):
+                    self._codes[codelist][str(code)] = str(concept)
+                    self._labels[codelist][fold(str(code))][""].add(str(concept))
+                for predicate in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
+                    for label in graph.objects(concept, predicate):
+                        language = getattr(label, "language", None) or ""
+                        self._labels[codelist][fold(str(label))][language].add(str(concept))
+
+    def codelists(self) -> list[str]:
+        return sorted(self._codes)
+
+    def concept(self, codelist: str, code: str) -> str:
+        """The IRI of the concept with this code, or a problem naming the known codes."""
+        try:
+            return self._codes[codelist][code]
+        except KeyError:
+            known = ", ".join(sorted(self._codes.get(codelist, {})))
+            raise ValueProblem(
+                "unknown-code", f"{code!r} is not a code of the {codelist} list ({known})"
+            ) from None
+
+    def match(
+        self,
+        codelist: str,
+        term: str,
+        language: str | None = None,
+        synonyms: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> list[str]:
+        """The concepts a partner term stands for (empty if the mapping says to ignore it)."""
+        key = fold(term)
+        by_language = self._labels[codelist].get(key)
+        if by_language:
+            candidates = set().union(*by_language.values())
+            if len(candidates) > 1 and language in by_language:
+                candidates = by_language[language]
+            if len(candidates) == 1:
+                return list(candidates)
+            raise ValueProblem(
+                "ambiguous-term",
+                f"{term!r} names several concepts of {codelist}: {sorted(candidates)}",
+            )
+        for pattern, codes in (synonyms or {}).items():
+            if pattern == key or ("*" in pattern and fnmatch.fnmatchcase(key, pattern)):
+                return [self.concept(codelist, code) for code in codes]
+        raise ValueProblem(
+            "unknown-term",
+            f"{term!r} is not a label of the {codelist} list; add it to the column's synonyms "
+            f"(or map it to 'ignore')",
+        )
+
+
+@cache
+def default_index() -> ConceptIndex:
+    """The index of the project's own code lists."""
+    return ConceptIndex(vocabulary.load_graph(vocabulary.codelist_files()))

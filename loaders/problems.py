@@ -1,0 +1,49 @@
+"""Problems found while loading: each names the place (row, column), the value and the reason."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+class ValueProblem(Exception):
+    """A cell that cannot be read: ``code`` is stable (to translate), ``reason`` is in English."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class LoadError(Exception):
+    """The load as a whole cannot go on (unreadable file, bad mapping): nothing is written."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a load, located as precisely as the source allows."""
+
+    code: str
+    reason: str
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    field: str | None = None
+    sheet: str | None = None
+    severity: str = "error"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    def __str__(self) -> str:
+        where = ", ".join(
+            part
+            for part in (
+                f"sheet {self.sheet}" if self.sheet else "",
+                f"row {self.row}" if self.row is not None else "",
+                f"column {self.column!r}" if self.column else "",
+            )
+            if part
+        )
+        value = f" value {self.value!r}:" if self.value is not None else ""
+        return f"{where}:{value} {self.reason}" if where else f"{self.reason}"

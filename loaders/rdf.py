@@ -1,0 +1,80 @@
+"""Terms to N-Triples text, written directly for speed (no intermediate rdflib graph)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from urllib.parse import quote
+
+from loaders.values import Iri, Lit, Term
+
+PREFIXES = {
+    "cwm": "https://w3id.org/coworkmed/def/",
+    "schema": "https://schema.org/",
+    "locn": "http://www.w3.org/ns/locn#",
+    "geo": "http://www.opengis.net/ont/geosparql#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+}
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_NEEDS_ESCAPE = re.compile(r'[\\"\n\r\t]')
+
+
+@cache
+def expand(name: str) -> str:
+    """``cwm:floorArea`` -> the full IRI."""
+    prefix, local = name.split(":", 1)
+    return PREFIXES[prefix] + local
+
+
+@cache
+def p(name: str) -> str:
+    """A predicate (or class) as N-Triples, from its prefixed name."""
+    return f"<{expand(name)}>"
+
+
+def iri(value: str) -> str:
+    return f"<{value}>"
+
+
+def literal(lexical: str, datatype: str | None = None, language: str | None = None) -> str:
+    text = _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group()], lexical)
+    if language:
+        return f'"{text}"@{language}'
+    if datatype and datatype != PREFIXES["xsd"] + "string":
+        return f'"{text}"^^<{datatype}>'
+    return f'"{text}"'
+
+
+def term(value: Term) -> str:
+    if isinstance(value, Iri):
+        return f"<{value.value}>"
+    lit: Lit = value
+    return literal(lit.lexical, lit.datatype, lit.language)
+
+
+def segment(text: str) -> str:
+    """A piece of a minted IRI: the source's own identifier, percent-encoded where needed."""
+    return quote(text.strip(), safe="-._~")
+
+
+class Triples:
+    """N-Triples lines being written for one load."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, subject: str, predicate: str, obj: str) -> None:
+        self.lines.append(f"{subject} {predicate} {obj} .\n")
+
+    def data(self) -> bytes:
+        return "".join(self.lines).encode("utf-8")
+
+    def __len__(self) -> int:
+        return len(self.lines)

@@ -1,0 +1,282 @@
+"""Partner files to rows: one reader per format, chosen from a table.
+
+Every reader yields ``Row`` objects: the row number as a partner sees it (a spreadsheet's row
+number, or the position in a JSON list), the sheet, and the values by column name. Nested JSON
+is flattened to dotted names (``location.address.city``, ``tags.office``). A file that cannot be
+read at all raises ``LoadError`` naming the file and the reason.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import charset_normalizer
+
+from loaders.problems import LoadError, Problem
+
+#: the encodings tried when a file is not UTF-8, in the order partners use them
+LEGACY_ENCODINGS = ["cp1252", "cp1253", "cp1250", "latin_1", "iso8859_7", "iso8859_2"]
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict[str, Any]
+    sheet: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+Reader = Callable[[Path, dict[str, Any]], Iterator[Row]]
+
+
+# --------------------------------------------------------------------------- text (CSV, TSV)
+
+
+def decode(data: bytes, encoding: str, path: Path) -> str:
+    """Bytes to text: the declared encoding, or UTF-8 (with or without BOM), or the best guess."""
+    if b"\x00" in data[:8192]:
+        raise LoadError(f"{path}: this looks like a binary file, not delimited text")
+    if encoding not in ("", "auto"):
+        name = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+        try:
+            return data.decode(name)
+        except UnicodeDecodeError as error:
+            raise LoadError(
+                f"{path}: not {encoding} text (byte {error.start} is 0x{data[error.start]:02x}); "
+                "check file.encoding in the mapping"
+            ) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
+    if best is None:
+        raise LoadError(f"{path}: cannot tell the encoding of this file; declare file.encoding")
+    return str(best)
+
+
+def sniff_delimiter(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _names(header: list[str]) -> list[str]:
+    names, seen = [], set()
+    for position, cell in enumerate(header, start=1):
+        name = cell.strip() or f"column {position}"
+        while name in seen:
+            name += f" ({position})"
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def _table_rows(
+    cells_by_row: Iterator[list[Any]], spec: dict[str, Any], path: Path, sheet: str | None = None
+) -> Iterator[Row]:
+    """Rows of a grid (CSV or sheet): header where the mapping says, then one Row per line."""
+    header_row = spec.get("header_row", 1)
+    number = 0
+    names = spec.get("column_names")
+    if not names and spec.get("header", True):
+        for number, cells in enumerate(cells_by_row, start=1):
+            if number == header_row:
+                names = _names([str(c) for c in cells])
+                break
+        if not names:
+            raise LoadError(f"{path}: no header row {header_row} (the file has {number} rows)")
+    elif not names:
+        raise LoadError(f"{path}: a file without header needs file.column_names in the mapping")
+    first_data_row = number + 1
+    for number, cells in enumerate(cells_by_row, start=first_data_row):
+        if not any(str(c).strip() for c in cells if c is not None):
+            continue
+        row = Row(number, dict(zip(names, cells, strict=False)), sheet)
+        if len(cells) > len(names) and any(str(c).strip() for c in cells[len(names) :]):
+            row.problems.append(
+                Problem(
+                    "extra-cells",
+                    f"{len(cells)} cells but {len(names)} columns; the extra cells are ignored "
+                    "(a delimiter inside an unquoted value?)",
+                    row=number,
+                    sheet=sheet,
+                    severity="warning",
+                )
+            )
+        yield row
+
+
+def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = None) -> Iterator[Row]:
+    data = path.read_bytes()
+    if not data.strip():
+        raise LoadError(f"{path}: the file is empty")
+    text = decode(data, spec.get("encoding", "auto"), path)
+    delimiter = spec.get("delimiter") or delimiter or sniff_delimiter(text)
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter, quotechar=spec.get("quote", '"')
+    )
+    try:
+        yield from _table_rows(reader, spec, path)
+    except csv.Error as error:
+        raise LoadError(f"{path}: line {reader.line_num}: {error}") from None
+
+
+def read_csv(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
+    return read_delimited(path, spec)
+
+
+def read_tsv(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
+    return read_delimited(path, spec, "\t")
+
+
+# --------------------------------------------------------------------------- workbooks
+
+
+def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
+    """XLSX or ODS: the sheet named (or numbered from 1) in the mapping, first sheet by default."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as error:  # calamine raises its own error types for corrupt files
+        raise LoadError(
+            f"{path}: not a readable workbook ({type(error).__name__}: {error})"
+        ) from None
+    wanted = spec.get("sheet", 1)
+    names = workbook.sheet_names
+    if isinstance(wanted, int):
+        if not 1 <= wanted <= len(names):
+            raise LoadError(f"{path}: no sheet number {wanted}; the sheets are {names}")
+        sheet = names[wanted - 1]
+    elif wanted in names:
+        sheet = wanted
+    else:
+        raise LoadError(f"{path}: no sheet named {wanted!r}; the sheets are {names}")
+    try:
+        grid = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except Exception as error:
+        raise LoadError(f"{path}: sheet {sheet!r} cannot be read ({error})") from None
+    yield from _table_rows(iter(grid), spec, path, sheet)
+
+
+# --------------------------------------------------------------------------- JSON family
+
+
+def flatten(value: Any, prefix: str = "", into: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Nested objects to dotted keys; lists are kept as values (several values of one field)."""
+    into = {} if into is None else into
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            flatten(inner, f"{prefix}{key}.", into)
+    elif prefix:
+        into[prefix[:-1]] = value
+    return into
+
+
+def _load_json(path: Path) -> Any:
+    data = path.read_bytes()
+    if not data.strip():
+        raise LoadError(f"{path}: the file is empty")
+    try:
+        return json.loads(decode(data, "auto", path))
+    except json.JSONDecodeError as error:
+        raise LoadError(
+            f"{path}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from None
+
+
+def _at(data: Any, dotted: str, path: Path) -> list[Any]:
+    for step in filter(None, dotted.split(".")):
+        if not isinstance(data, dict) or step not in data:
+            raise LoadError(f"{path}: no {dotted!r} in this JSON file (stopped at {step!r})")
+        data = data[step]
+    if not isinstance(data, list):
+        raise LoadError(f"{path}: {dotted or 'the top level'!r} is not a list of records")
+    return data
+
+
+def _json_rows(records: list[Any], spec: dict[str, Any], data: Any, path: Path) -> Iterator[Row]:
+    joins = {}
+    for prefix, join in spec.get("joins", {}).items():
+        others = _at(data, join["records"], path)
+        joins[prefix] = (
+            join["on"],
+            {str(o.get(join["key"])): o for o in others if isinstance(o, dict)},
+        )
+    for number, record in enumerate(records, start=1):
+        values = flatten(record) if isinstance(record, dict) else {"value": record}
+        row = Row(number, values)
+        for prefix, (on, index) in joins.items():
+            ref = values.get(on)
+            if ref is None:
+                continue
+            if str(ref) in index:
+                flatten(index[str(ref)], f"{prefix}.", values)
+            else:
+                row.problems.append(
+                    Problem(
+                        "broken-join",
+                        f"no {prefix} with id {ref!r} in this file",
+                        row=number,
+                        column=on,
+                        value=str(ref),
+                    )
+                )
+        yield row
+
+
+def read_json(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
+    data = _load_json(path)
+    return _json_rows(_at(data, spec.get("records", ""), path), spec, data, path)
+
+
+def read_geojson(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
+    data = _load_json(path)
+    return _json_rows(_at(data, spec.get("records", "features"), path), spec, data, path)
+
+
+def read_overpass(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
+    """OpenStreetMap Overpass API JSON: nodes (lat, lon) and ways (center.lat, center.lon), tags."""
+    data = _load_json(path)
+    return _json_rows(_at(data, spec.get("records", "elements"), path), spec, data, path)
+
+
+#: format (mapping file.format) -> reader
+READERS: dict[str, Reader] = {
+    "csv": read_csv,
+    "tsv": read_tsv,
+    "xlsx": read_workbook,
+    "ods": read_workbook,
+    "json": read_json,
+    "geojson": read_geojson,
+    "overpass": read_overpass,
+}
+
+
+def _kept(row: Row, conditions: list[dict[str, Any]]) -> bool:
+    for condition in conditions:
+        value = row.values.get(condition["column"])
+        if "in" in condition and value in condition["in"]:
+            return True
+        if condition.get("present") is True and value not in (None, ""):
+            return True
+    return False
+
+
+def read_rows(path: Path, file_format: str, spec: dict[str, Any]) -> Iterator[Row | None]:
+    """The rows of a file; ``None`` stands for a row left out by the mapping's include filter."""
+    if not path.is_file():
+        raise LoadError(f"{path}: no such file")
+    conditions = spec.get("include")
+    for row in READERS[file_format](path, spec):
+        yield row if not conditions or _kept(row, conditions) else None

@@ -1,0 +1,330 @@
+"""Rows to RDF records: the fields of a row, parsed, become a space and the resources around it.
+
+For a row with key K of source S (IRIs under the configured base):
+
+    space/S/K            the cwm:Space
+    space/S/K/address    its locn:Address        space/S/K/geometry   its geo:Geometry
+    space/S/K/offer/A    one cwm:AccessOffer per access type A
+    operator/S/K         its cwm:Operator        network/N            a cwm:Network, by name
+    record/S/K           the cwm:SourceRecord: dataset, sheet, row, source identifier
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from loaders import enrich, tables
+from loaders.mapping import Mapping
+from loaders.problems import Problem, ValueProblem
+from loaders.rdf import Triples, iri, literal, p, segment
+from loaders.values import (
+    XSD,
+    ColumnSpec,
+    Context,
+    Iri,
+    Lit,
+    Term,
+    coordinate_pair,
+    country_code,
+    is_null,
+    parse_postcode,
+    parser_for,
+    split_address,
+)
+
+A = p("rdf:type")
+CODE_ACCESS = "access-type"
+WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
+
+
+@dataclass
+class Minting:
+    """Where a load's IRIs go."""
+
+    base: str
+    source: str
+
+    def of(self, kind: str, key: str) -> str:
+        return f"{self.base}{kind}/{self.source}/{key}"
+
+    def network(self, name: str) -> str:
+        return f"{self.base}network/{slug(name)}"
+
+
+def slug(text: str) -> str:
+    """A readable, stable IRI segment; a hash where the text has nothing readable (Greek names);
+    empty for an empty text."""
+    if not text.strip():
+        return ""
+    folded = re.sub(r"[^a-z0-9]+", "-", tables.fold(text)).strip("-")
+    if folded and len(folded) <= 64 and folded.isascii():
+        return folded
+    return hashlib.sha1(text.strip().encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class RecordBuilder:
+    """Turns rows of one source into triples, collecting the problems of each cell."""
+
+    mapping: Mapping
+    minting: Minting
+    dataset_iri: str
+    context: Context
+    triples: Triples = field(default_factory=Triples)
+    problems: list[Problem] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+    records: int = 0
+
+    def add_row(self, row: Any) -> None:
+        self.problems.extend(row.problems)
+        values, raw_address = self._parse(row)
+        if not any(values.values()) and raw_address is None:
+            return
+        key = self._key(row, values)
+        self._write(row, key, values, raw_address)
+        self.records += 1
+
+    # -- parsing ------------------------------------------------------------------------------
+
+    def _cell(self, row: Any, spec: ColumnSpec) -> tuple[str, Any]:
+        for column in spec.sources:
+            value = row.values.get(column)
+            if not is_null(value, self.context.locale):
+                return column, value
+        return spec.sources[0], None
+
+    def _problem(
+        self, row: Any, column: str, value: Any, field_name: str, problem: ValueProblem
+    ) -> None:
+        self.problems.append(
+            Problem(
+                problem.code,
+                problem.reason,
+                row=row.number,
+                column=column,
+                value=str(value),
+                field=field_name,
+                sheet=row.sheet,
+            )
+        )
+
+    def _row_country(self, row: Any) -> str | None:
+        for spec in self.mapping.columns:
+            if spec.field == "country":
+                column, value = self._cell(row, spec)
+                if value is not None:
+                    try:
+                        return country_code(value)
+                    except ValueProblem as problem:
+                        self._problem(row, column, value, "country", problem)
+        constant = self.mapping.constants.get("country")
+        return country_code(constant[0]) if constant else self.mapping.locale.country
+
+    def _parse(self, row: Any) -> tuple[dict[str, list[Term]], Any]:
+        self.context.country = self._row_country(row)
+        values: dict[str, list[Term]] = defaultdict(list)
+        raw_address = None
+        cells = [(spec, *self._cell(row, spec)) for spec in self.mapping.columns]
+        cells += [
+            (
+                ColumnSpec(label="(constant)", field=name, sources=("(constant)",)),
+                "(constant)",
+                value,
+            )
+            for name, items in self.mapping.constants.items()
+            for value in items
+        ]
+        for spec, column, value in cells:
+            if value is None:
+                continue
+            pieces = value if isinstance(value, list) and spec.field != "coordinates" else [value]
+            if spec.split and isinstance(value, str):
+                pieces = [piece.strip() for piece in value.split(spec.split)]
+            for piece in pieces:
+                if spec.drop is not None and isinstance(piece, str):
+                    piece = spec.drop.sub("", piece).strip()
+                if is_null(piece, self.context.locale):
+                    continue
+                try:
+                    if spec.field == "coordinates":
+                        latitude, longitude = coordinate_pair(piece, spec, self.context)
+                        values["latitude"], values["longitude"] = [latitude], [longitude]
+                    elif spec.field == "full_address":
+                        raw_address = piece
+                        self._address_parts(piece, values)
+                    else:
+                        values[spec.field] += parser_for(spec.field)(piece, spec, self.context)
+                except ValueProblem as problem:
+                    self._problem(row, column, piece, spec.field, problem)
+        return values, raw_address
+
+    def _address_parts(self, raw: Any, values: dict[str, list[Term]]) -> None:
+        parts = split_address(raw, self.context.country)
+        ctx_spec = ColumnSpec(label="", field="postcode", sources=("",))
+        for name, text in parts.items():
+            if values.get(name):
+                continue
+            values[name] = (
+                parse_postcode(text, ctx_spec, self.context) if name == "postcode" else [Lit(text)]
+            )
+
+    def _key(self, row: Any, values: dict[str, list[Term]]) -> str:
+        if values.get("id"):
+            key = segment(values["id"][0].lexical)
+        elif isinstance(self.mapping.key, str):
+            key = slug(
+                re.sub(
+                    r"\{([^}]+)\}",
+                    lambda m: str(row.values.get(m.group(1)) or ""),
+                    self.mapping.key,
+                )
+            )
+        else:
+            key = slug(" ".join(str(row.values.get(column) or "") for column in self.mapping.key))
+        if not key:
+            self.problems.append(
+                Problem(
+                    "missing-key",
+                    f"the key columns are empty; the record is named row-{row.number}",
+                    row=row.number,
+                    sheet=row.sheet,
+                    severity="warning",
+                )
+            )
+            key = f"row-{row.number}"
+        if key in self.keys:
+            self.problems.append(
+                Problem(
+                    "duplicate-key",
+                    f"another record of this file has the key {key!r}; this one is "
+                    f"kept as {key}-{row.number}",
+                    row=row.number,
+                    sheet=row.sheet,
+                    severity="warning",
+                )
+            )
+            key = f"{key}-{row.number}"
+        self.keys.add(key)
+        return key
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _write(self, row: Any, key: str, values: dict[str, list[Term]], raw_address: Any) -> None:
+        add, fields = self.triples.add, tables.fields()
+        space_iri = self.minting.of("space", key)
+        space = iri(space_iri)
+        record = iri(self.minting.of("record", key))
+        add(space, A, p("cwm:Space"))
+        add(space, p("prov:wasDerivedFrom"), record)
+        add(record, A, p("cwm:SourceRecord"))
+        add(record, p("cwm:inDataset"), iri(self.dataset_iri))
+        add(record, p("cwm:rowNumber"), literal(str(row.number), XSD + "integer"))
+        if row.sheet:
+            add(record, p("cwm:sheetName"), literal(row.sheet))
+        country = self.context.country
+        if country and not values.get("country"):
+            values["country"] = parser_for("country")(
+                country, ColumnSpec("", "country", ("",)), self.context
+            )
+        nodes = {"space": space, "record": record}
+        for name, terms in values.items():
+            definition = fields[name]
+            node = definition["node"]
+            if node in ("space", "record"):
+                for value in _unique(terms):
+                    add(nodes[node], p(definition["property"]), _nt(value))
+        self._write_address(space_iri, values, raw_address, country)
+        self._write_geometry(space_iri, values)
+        self._write_operator(key, space, values)
+        self._write_networks(space, values)
+        self._write_offers(space_iri, values)
+        self._enrich(space, values, country)
+
+    def _write_address(
+        self, space_iri: str, values: dict[str, list[Term]], raw: Any, country: str | None
+    ) -> None:
+        parts = [name for name in ("street", "postcode", "city") if values.get(name)]
+        if not parts and raw is None:
+            return
+        add, address = self.triples.add, iri(f"{space_iri}/address")
+        add(iri(space_iri), p("locn:address"), address)
+        add(address, A, p("locn:Address"))
+        if raw is not None:
+            add(address, p("locn:fullAddress"), literal(" ".join(str(raw).split())))
+        for name in parts:
+            add(address, p(tables.fields()[name]["property"]), _nt(values[name][0]))
+        if country:
+            add(address, p("locn:adminUnitL1"), literal(country))
+
+    def _write_geometry(self, space_iri: str, values: dict[str, list[Term]]) -> None:
+        if not (values.get("latitude") and values.get("longitude")):
+            return
+        add, geometry = self.triples.add, iri(f"{space_iri}/geometry")
+        lat, lon = values["latitude"][0].lexical, values["longitude"][0].lexical
+        add(iri(space_iri), p("geo:hasGeometry"), geometry)
+        add(geometry, A, p("geo:Geometry"))
+        add(geometry, p("geo:asWKT"), literal(f"POINT({lon} {lat})", WKT))
+
+    def _write_operator(self, key: str, space: str, values: dict[str, list[Term]]) -> None:
+        names = [n for n, d in tables.fields().items() if d["node"] == "operator" and values.get(n)]
+        if not names:
+            return
+        add, operator = self.triples.add, iri(self.minting.of("operator", key))
+        add(space, p("cwm:operatedBy"), operator)
+        add(operator, A, p("cwm:Operator"))
+        for name in names:
+            for value in _unique(values[name]):
+                add(operator, p(tables.fields()[name]["property"]), _nt(value))
+
+    def _write_networks(self, space: str, values: dict[str, list[Term]]) -> None:
+        add = self.triples.add
+        for name in _unique(values.get("network", [])):
+            network = iri(self.minting.network(name.lexical))
+            add(space, p("cwm:memberOf"), network)
+            add(network, A, p("cwm:Network"))
+            add(network, p("schema:name"), _nt(name))
+
+    def _write_offers(self, space_iri: str, values: dict[str, list[Term]]) -> None:
+        add = self.triples.add
+        for name, definition in tables.fields().items():
+            if definition["node"] != "offer" or not values.get(name):
+                continue
+            offer = iri(f"{space_iri}/offer/{definition['access']}")
+            add(iri(space_iri), p("schema:makesOffer"), offer)
+            add(offer, A, p("cwm:AccessOffer"))
+            add(
+                offer,
+                p("cwm:accessType"),
+                iri(self.context.concepts.concept(CODE_ACCESS, definition["access"])),
+            )
+            add(offer, p("schema:price"), _nt(values[name][0]))
+            add(offer, p("schema:priceCurrency"), literal("EUR"))
+            add(offer, p("schema:unitCode"), literal(definition["unit"]))
+
+    def _enrich(self, space: str, values: dict[str, list[Term]], country: str | None) -> None:
+        if not country:
+            return
+        if not values.get("nuts") and values.get("postcode"):
+            code = enrich.nuts3(country, values["postcode"][0].lexical)
+            if code:
+                self.triples.add(
+                    space, p("cwm:nutsRegion"), iri(f"http://data.europa.eu/nuts/code/{code}")
+                )
+        if values.get("city"):
+            municipality = enrich.municipality(country, values["city"][0].lexical)
+            if municipality:
+                self.triples.add(space, p("cwm:municipality"), iri(municipality))
+
+
+def _unique(terms: list[Term]) -> list[Term]:
+    return list(dict.fromkeys(terms))
+
+
+def _nt(value: Term) -> str:
+    if isinstance(value, Iri):
+        return f"<{value.value}>"
+    return literal(value.lexical, value.datatype, value.language)

@@ -1,0 +1,79 @@
+"""The data tables of the loaders (``loaders/tables/*.yaml``), read once."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TABLES_DIR = Path(__file__).parent / "tables"
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and spacing-insensitive form of a term, for matching partner values."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.replace("_", " ").replace("-", " ").split())
+
+
+@cache
+def table(name: str) -> Any:
+    with open(TABLES_DIR / f"{name}.yaml", encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=StringKeysLoader)
+
+
+@cache
+def fields() -> dict[str, dict[str, Any]]:
+    """The field table: what each mappable field becomes in the graph."""
+    return table("fields")
+
+
+@cache
+def booleans() -> dict[str, bool]:
+    words = table("booleans")
+    return {fold(w): flag for flag, key in ((True, "yes"), (False, "no")) for w in words[key]}
+
+
+@cache
+def null_tokens() -> frozenset[str]:
+    return frozenset(fold(str(token)) for token in table("null-tokens"))
+
+
+@cache
+def countries() -> dict[str, dict[str, Any]]:
+    return table("countries")
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """Every way of writing a partner country (code or name), folded, to its ISO alpha-2 code."""
+    names: dict[str, str] = {}
+    for code, row in countries().items():
+        for name in [code, row["eu"], row["nuts"], *row["names"]]:
+            names[fold(str(name))] = code
+    return names
+
+
+class StringKeysLoader(yaml.SafeLoader):
+    """YAML without the YAML 1.1 surprises: yes/no/on/off and dates stay strings.
+
+    Partner terms such as ``No`` or ``Oui`` and dates such as ``2026-10-01`` must reach the
+    mapping as written; only ``true`` and ``false`` are booleans.
+    """
+
+
+StringKeysLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+StringKeysLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)

@@ -1,0 +1,415 @@
+"""Cell values to RDF terms: one parser per field kind, chosen from a table.
+
+Every parser takes the raw cell (text from CSV, or a number, date or boolean from a spreadsheet
+or JSON) and the context of its row and column, and returns the terms it stands for, or raises
+``ValueProblem`` with a reason a partner can act on. Nothing here knows about files or graphs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, NamedTuple
+from urllib.parse import quote, urlsplit
+
+import phonenumbers
+
+from loaders import identifiers, tables
+from loaders.concepts import ConceptIndex
+from loaders.problems import ValueProblem
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+EU_COUNTRY = "http://publications.europa.eu/resource/authority/country/"
+NUTS = "http://data.europa.eu/nuts/code/"
+
+
+class Iri(NamedTuple):
+    value: str
+
+
+class Lit(NamedTuple):
+    lexical: str
+    datatype: str | None = None
+    language: str | None = None
+
+
+Term = Iri | Lit
+
+
+@dataclass(frozen=True)
+class Locale:
+    """How a source writes its values."""
+
+    language: str = "en"
+    country: str | None = None
+    decimal: str = "."
+    thousands: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    null: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """How one column is read: which field it fills and with which options."""
+
+    label: str
+    field: str
+    sources: tuple[str, ...]
+    split: str | None = None
+    drop: re.Pattern[str] | None = None
+    language: str | None = None
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    when_true: str | None = None
+    dates: tuple[str, ...] = ()
+    order: str | None = None
+
+
+@dataclass
+class Context:
+    """What a parser may need besides the cell: the locale, the row's country, the code lists."""
+
+    locale: Locale
+    concepts: ConceptIndex
+    country: str | None = None
+
+
+Parser = Callable[[Any, ColumnSpec, Context], list[Term]]
+
+
+# ----------------------------------------------------------------------------------- helpers
+
+
+def as_text(raw: Any) -> str:
+    """A cell as text; a whole number read from a spreadsheet loses its '.0'."""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return " ".join(str(raw).split())
+
+
+def is_null(raw: Any, locale: Locale) -> bool:
+    if raw is None:
+        return True
+    if isinstance(raw, str):
+        folded = tables.fold(raw)
+        return folded in tables.null_tokens() or folded in locale.null
+    return False
+
+
+#: a number, not counting digits glued to a letter (the 2 of "m2", the 3 of "A3")
+_NUMBER = re.compile(r"(?<![^\W\d_])[-+]?[0-9][0-9 .,'\u00a0\u202f]*")
+
+
+def to_decimal(raw: Any, locale: Locale) -> Decimal:
+    """A number from a cell, with the source's decimal and thousands marks and any unit around it
+    ("160 m²", "44 postes", "1 250,50 €")."""
+    if isinstance(raw, bool):
+        raise ValueProblem("not-a-number", "a yes/no value where a number is expected")
+    if isinstance(raw, int | float):
+        return Decimal(str(raw))
+    text = str(raw).strip()
+    found = [m.group().rstrip(" .,'\u00a0\u202f") for m in _NUMBER.finditer(text)]
+    if len(found) != 1:
+        reason = "no number" if not found else "several numbers"
+        raise ValueProblem("not-a-number", f"{reason} in this cell; write one number")
+    number = found[0]
+    for mark in locale.thousands:
+        number = number.replace(mark, "")
+    number = number.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    if locale.decimal == ",":
+        number = number.replace(".", "").replace(",", ".") if "," in number else number
+    elif "," in number:
+        raise ValueProblem(
+            "not-a-number", "a comma in a number, but this source uses '.' as decimal mark"
+        )
+    try:
+        return Decimal(number)
+    except InvalidOperation:
+        raise ValueProblem("not-a-number", "not a number") from None
+
+
+def _decimal_lexical(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text if "." in text else text + ".0"
+
+
+# ----------------------------------------------------------------------------------- parsers
+
+
+def parse_text(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    text = as_text(raw)
+    return [Lit(text)] if text else []
+
+
+def parse_text_lang(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    text = str(raw).strip()
+    return [Lit(text, language=spec.language or ctx.locale.language)] if text else []
+
+
+def parse_integer(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    number = to_decimal(raw, ctx.locale)
+    if number != number.to_integral_value():
+        raise ValueProblem("not-a-whole-number", f"{number} is not a whole number")
+    return [Lit(str(int(number)), XSD + "integer")]
+
+
+def parse_decimal(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    return [Lit(_decimal_lexical(to_decimal(raw, ctx.locale)), XSD + "decimal")]
+
+
+def to_boolean(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int | float) and raw in (0, 1):
+        return bool(raw)
+    try:
+        return tables.booleans()[tables.fold(str(raw))]
+    except KeyError:
+        raise ValueProblem(
+            "not-a-boolean", "not a yes/no answer (yes/no, oui/non, sì/no, sí/no, ναι/όχι, da/ne)"
+        ) from None
+
+
+def parse_boolean(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    return [Lit("true" if to_boolean(raw) else "false", XSD + "boolean")]
+
+
+_ISO_DATES = (
+    (re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ].*)?$"), "date"),
+    (re.compile(r"^([0-9]{4})-([0-9]{2})$"), "gYearMonth"),
+    (re.compile(r"^([0-9]{4})$"), "gYear"),
+)
+_MONTH_FORMATS = ("%m/%Y", "%m.%Y", "%m-%Y")
+
+
+def parse_date(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    """A date at the precision given: a day (xsd:date), a month (xsd:gYearMonth) or a year."""
+    if isinstance(raw, dt.datetime | dt.date):
+        day = raw.date() if isinstance(raw, dt.datetime) else raw
+        return [Lit(day.isoformat(), XSD + "date")]
+    if isinstance(raw, int | float) and float(raw).is_integer() and 1800 <= raw <= 2200:
+        return [Lit(str(int(raw)), XSD + "gYear")]
+    text = str(raw).strip()
+    for pattern, datatype in _ISO_DATES:
+        match = pattern.match(text)
+        if match:
+            lexical = "-".join(match.groups())
+            if datatype == "date":
+                _checked_date(lexical, "%Y-%m-%d", text)
+            return [Lit(lexical, XSD + datatype)]
+    for fmt in (*spec.dates, *ctx.locale.dates):
+        try:
+            return [Lit(dt.datetime.strptime(text, fmt).date().isoformat(), XSD + "date")]
+        except ValueError:
+            continue
+    for fmt in _MONTH_FORMATS:
+        try:
+            return [Lit(dt.datetime.strptime(text, fmt).strftime("%Y-%m"), XSD + "gYearMonth")]
+        except ValueError:
+            continue
+    formats = ", ".join(("YYYY-MM-DD", "YYYY-MM", "YYYY", *spec.dates, *ctx.locale.dates))
+    raise ValueProblem("not-a-date", f"not a date in a known format ({formats})")
+
+
+def _checked_date(lexical: str, fmt: str, text: str) -> None:
+    try:
+        dt.datetime.strptime(lexical, fmt)
+    except ValueError:
+        raise ValueProblem("not-a-date", f"{text} is not a real date") from None
+
+
+_UNSAFE_IRI = re.compile(r"[\x00-\x20<>\"{}|\\^`]")
+
+
+def parse_url(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    text = str(raw).strip()
+    if not re.match(r"^https?://", text, re.IGNORECASE):
+        if re.match(r"^[\w.-]+\.[a-z]{2,}(/.*)?$", text, re.IGNORECASE):
+            text = "https://" + text
+        else:
+            raise ValueProblem("not-a-url", "not a web address (https://...)")
+    parts = urlsplit(text)
+    if not parts.netloc or "." not in parts.netloc:
+        raise ValueProblem("not-a-url", "a web address needs a domain name (https://example.org)")
+    return [Iri(_UNSAFE_IRI.sub(lambda m: quote(m.group()), text))]
+
+
+_EMAIL = re.compile(r"^[^@\s:<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,}$")
+
+
+def parse_email(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    text = str(raw).strip()
+    text = re.sub(r"^mailto:", "", text, flags=re.IGNORECASE).strip()
+    if not _EMAIL.match(text):
+        raise ValueProblem("not-an-email", "not an e-mail address (name@domain.tld)")
+    local, domain = text.rsplit("@", 1)
+    return [Lit(f"{local}@{domain.lower()}")]
+
+
+def parse_phone(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    text = as_text(raw)
+    region = ctx.country or ctx.locale.country
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise ValueProblem("not-a-phone-number", "not a telephone number") from None
+    if not phonenumbers.is_valid_number(number):
+        where = f" in {region}" if region else ""
+        raise ValueProblem("not-a-phone-number", f"not a valid telephone number{where}")
+    return [Lit(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))]
+
+
+def parse_concept(raw: Any, spec: ColumnSpec, ctx: Context, codelist: str) -> list[Term]:
+    if spec.when_true is not None:
+        return [Iri(ctx.concepts.concept(codelist, spec.when_true))] if to_boolean(raw) else []
+    language = spec.language or ctx.locale.language
+    return [Iri(c) for c in ctx.concepts.match(codelist, as_text(raw), language, spec.synonyms)]
+
+
+def normalise_postcode(raw: Any, country: str | None) -> str:
+    text = as_text(raw).upper()
+    row = tables.countries().get(country or "", {})
+    if text.isdigit() and row.get("digits"):
+        text = text.zfill(row["digits"])
+    return text
+
+
+def parse_postcode(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    country = ctx.country or ctx.locale.country
+    text = normalise_postcode(raw, country)
+    pattern = tables.countries().get(country or "", {}).get("postcode")
+    if pattern and not re.fullmatch(pattern, text):
+        raise ValueProblem("not-a-postcode", f"not a postcode of {country}")
+    return [Lit(text)]
+
+
+def parse_nuts(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    code = as_text(raw).upper().removeprefix(NUTS.upper())
+    if code.startswith("GR"):
+        raise ValueProblem("not-a-nuts-code", "Greece is EL in NUTS codes, not GR")
+    if not re.fullmatch(r"[A-Z]{2}[0-9A-Z]{3}", code):
+        raise ValueProblem("not-a-nuts-code", "not a NUTS level 3 code (two letters, three signs)")
+    return [Iri(NUTS + code)]
+
+
+def country_code(raw: Any) -> str:
+    try:
+        return tables.country_names()[tables.fold(as_text(raw))]
+    except KeyError:
+        raise ValueProblem("unknown-country", "not a country of the network") from None
+
+
+def parse_country(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    return [Iri(EU_COUNTRY + tables.countries()[country_code(raw)]["eu"])]
+
+
+def _coordinate(raw: Any, ctx: Context, low: float, high: float, name: str) -> Decimal:
+    value = to_decimal(raw, ctx.locale)
+    if not low <= value <= high:
+        raise ValueProblem("out-of-range", f"a {name} lies between {low} and {high}")
+    return value
+
+
+def parse_latitude(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    return [Lit(_decimal_lexical(_coordinate(raw, ctx, -90, 90, "latitude")), XSD + "decimal")]
+
+
+def parse_longitude(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    return [Lit(_decimal_lexical(_coordinate(raw, ctx, -180, 180, "longitude")), XSD + "decimal")]
+
+
+_WKT_POINT = re.compile(r"^\s*POINT\s*\(\s*(\S+)\s+(\S+)\s*\)\s*$", re.IGNORECASE)
+
+
+def coordinate_pair(raw: Any, spec: ColumnSpec, ctx: Context) -> tuple[Term, Term]:
+    """(latitude, longitude) from "lat, lon", a WKT point or a JSON [lon, lat] array."""
+    if isinstance(raw, list | tuple):
+        if len(raw) < 2:
+            raise ValueProblem("not-coordinates", "a coordinate pair needs two numbers")
+        first, second = raw[0], raw[1]
+        order = spec.order or "lonlat"
+    elif match := _WKT_POINT.match(str(raw)):
+        first, second = match.groups()
+        order = "lonlat"
+    else:
+        parts = (
+            re.split(r"[;,]\s*|\s+", str(raw).strip())
+            if ctx.locale.decimal == "."
+            else re.split(r";\s*|\s+", str(raw).strip())
+        )
+        if len(parts) != 2:
+            raise ValueProblem("not-coordinates", "write coordinates as 'latitude, longitude'")
+        first, second = parts
+        order = spec.order or "latlon"
+    lat, lon = (first, second) if order == "latlon" else (second, first)
+    return parse_latitude(lat, spec, ctx)[0], parse_longitude(lon, spec, ctx)[0]
+
+
+def parse_identifier(raw: Any, spec: ColumnSpec, ctx: Context, check: str | None) -> list[Term]:
+    if check is None:
+        text = as_text(raw)
+        return [Lit(text)] if text else []
+    value = identifiers.normalise(check, as_text(raw))
+    if not identifiers.is_valid(check, value):
+        raise ValueProblem(
+            "bad-identifier", f"not a valid {check.replace('_', ' ').upper()} number"
+        )
+    return [Lit(value)]
+
+
+def split_address(raw: Any, country: str | None) -> dict[str, str]:
+    """Street, postcode and city out of a one-line address ("12 rue X, 69001 Lyon")."""
+    text = as_text(raw)
+    pattern = tables.countries().get(country or "", {}).get("postcode")
+    if not pattern:
+        raise ValueProblem("unknown-country", "the country is needed to read a one-line address")
+    match = re.match(rf"^(?:(?P<street>.*?)[,\s]+)?(?P<postcode>{pattern})\s+(?P<city>.+)$", text)
+    if not match:
+        raise ValueProblem(
+            "not-an-address",
+            "no postcode followed by a city in this address ('street, postcode city')",
+        )
+    city = (
+        re.sub(r"\s*\(?[A-Z]{2}\)?$", "", match["city"]).strip(" ,")
+        if country == "IT"
+        else match["city"]
+    )
+    parts = {"postcode": match["postcode"], "city": city.strip(" ,")}
+    if match["street"]:
+        parts["street"] = match["street"].strip(" ,")
+    return parts
+
+
+#: kind (fields.yaml) -> parser. Kinds needing more than (raw, spec, ctx) are bound in
+#: ``parser_for``; coordinates and address fill several fields and are handled by the records.
+PARSERS: dict[str, Parser] = {
+    "text": parse_text,
+    "text_lang": parse_text_lang,
+    "integer": parse_integer,
+    "decimal": parse_decimal,
+    "boolean": parse_boolean,
+    "date": parse_date,
+    "url": parse_url,
+    "email": parse_email,
+    "phone": parse_phone,
+    "postcode": parse_postcode,
+    "nuts": parse_nuts,
+    "country": parse_country,
+    "latitude": parse_latitude,
+    "longitude": parse_longitude,
+}
+
+
+def parser_for(field_name: str) -> Parser:
+    """The parser of a field, from the field table."""
+    definition = tables.fields()[field_name]
+    kind = definition["kind"]
+    if kind == "concept":
+        codelist = definition["codelist"]
+        return lambda raw, spec, ctx: parse_concept(raw, spec, ctx, codelist)
+    if kind == "identifier":
+        check = definition.get("check")
+        return lambda raw, spec, ctx: parse_identifier(raw, spec, ctx, check)
+    return PARSERS[kind]
