@@ -10,17 +10,17 @@ import click
 from coworkmed import __version__
 from loaders.settings import SETTINGS, setting
 
+
+def _help(name: str) -> str:
+    """An option's help, from the settings table: what it is, its variable and default."""
+    definition = SETTINGS[name]
+    return f"{definition.help} [env {definition.env}; default {definition.default}]"
+
+
 STORE_OPTION = click.option(
-    "--store",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help=f"{SETTINGS['store'].help} [env {SETTINGS['store'].env}; default {SETTINGS['store'].default}]",
+    "--store", type=click.Path(file_okay=False, path_type=Path), default=None, help=_help("store")
 )
-BASE_OPTION = click.option(
-    "--base",
-    default=None,
-    help=f"{SETTINGS['base'].help} [env {SETTINGS['base'].env}; default {SETTINGS['base'].default}]",
-)
+BASE_OPTION = click.option("--base", default=None, help=_help("base"))
 
 
 @click.group()
@@ -153,8 +153,7 @@ def build_command(data: Path, store: Path | None, base: str | None, show: int) -
         click.echo(click.style(f"FAILED {failure}", fg="red"))
     records = sum(r.records_written for r in reports)
     triples = sum(r.triples for r in reports)
-    click.echo(
-        f"{len(reports)} sources loaded, {len(failures)} failed: {records} records, {triples} triples"
-    )
+    click.echo(f"{len(reports)} sources loaded, {len(failures)} failed: ", nl=False)
+    click.echo(f"{records} records, {triples} triples")
     if failures:
         raise SystemExit(2)

@@ -92,20 +92,25 @@ def schema() -> dict[str, Any]:
 
 
 def _line_of(node: yaml.Node, path: Iterable[Any]) -> int:
-    """The line (from 1) of the value at ``path`` in a composed YAML document."""
+    """The line (from 1) of the key or item at ``path`` in a composed YAML document; where the
+    path goes further than the document (a missing property), the line of its last step."""
+    line = node.start_mark.line
     for step in path:
+        found = None
         if isinstance(node, yaml.MappingNode):
-            found = next((v for k, v in node.value if k.value == step), None)
+            for key, value in node.value:
+                if key.value == step:
+                    line, found = key.start_mark.line, value
+                    break
         elif (
             isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value)
         ):
             found = node.value[step]
-        else:
-            found = None
+            line = found.start_mark.line
         if found is None:
             break
         node = found
-    return node.start_mark.line + 1
+    return line + 1
 
 
 def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
@@ -121,7 +126,7 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         node = yaml.compose(text, Loader=tables.StringKeysLoader)
         data = yaml.load(text, Loader=tables.StringKeysLoader)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
+        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise MappingError(
             path, [(line, f"not valid YAML: {getattr(error, 'problem', error)}")]
@@ -148,7 +153,7 @@ def _semantic_mistakes(
                 if option in spec and codelist is None:
                     mistakes.append(
                         (
-                            _line_of(node, where),
+                            _line_of(node, [*where, option]),
                             f"{option} is only for code-list fields, not {spec['field']}",
                         )
                     )
@@ -162,16 +167,19 @@ def _semantic_mistakes(
                             f"drop is not a regular expression: {error}",
                         )
                     )
-            codes = [spec["when_true"]] if "when_true" in spec else []
-            for mapped in (spec.get("synonyms") or {}).values():
-                codes += [mapped] if isinstance(mapped, str) else list(mapped or [])
-            for code in codes:
-                if code == IGNORE or codelist is None:
+            if codelist is None:
+                continue
+            codes = [(spec["when_true"], [*where, "when_true"])] if "when_true" in spec else []
+            for term, mapped in (spec.get("synonyms") or {}).items():
+                mapped_codes = [mapped] if isinstance(mapped, str) else list(mapped or [])
+                codes += [(code, [*where, "synonyms", term]) for code in mapped_codes]
+            for code, code_path in codes:
+                if code == IGNORE:
                     continue
                 try:
                     concepts.concept(codelist, code)
                 except ValueProblem as problem:
-                    mistakes.append((_line_of(node, [*where, "synonyms"]), problem.reason))
+                    mistakes.append((_line_of(node, code_path), problem.reason))
     fields = {spec["field"] for v in data["columns"].values() for spec in _column_specs("", v)}
     if "id" not in fields and "key" not in data:
         mistakes.append(
@@ -193,7 +201,7 @@ def _locale(data: dict[str, Any]) -> Locale:
         decimal=raw.get("decimal", "."),
         thousands=tuple(raw.get("thousands", ())),
         dates=tuple(raw.get("dates", ())),
-        null=frozenset(tables.fold(token) for token in raw.get("null", ())),
+        null=frozenset(tables.fold(token) for token in raw.get("missing", ())),
     )
 
 

@@ -63,11 +63,15 @@ def decode(data: bytes, encoding: str, path: Path) -> str:
 
 
 def sniff_delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:50])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
+    """The delimiter that cuts the first lines into the same number of fields, the most fields
+    winning: decimal commas inside ';'-separated data do not fool it."""
+    lines = text.splitlines()[:50]
+    best, best_fields = ",", 1
+    for candidate in (",", ";", "\t", "|"):
+        counts = {len(cells) for cells in csv.reader(lines, delimiter=candidate) if cells}
+        if len(counts) == 1 and (fields := counts.pop()) > best_fields:
+            best, best_fields = candidate, fields
+    return best
 
 
 def _names(header: list[str]) -> list[str]:
@@ -270,7 +274,21 @@ def _kept(row: Row, conditions: list[dict[str, Any]]) -> bool:
             return True
         if condition.get("present") is True and value not in (None, ""):
             return True
+        if "box" in condition and _in_box(value, condition["box"]):
+            return True
     return False
+
+
+def _in_box(value: Any, box: list[float]) -> bool:
+    """Whether a [longitude, latitude] pair lies in [west, south, east, north]."""
+    if not isinstance(value, list) or len(value) < 2:
+        return False
+    try:
+        lon, lat = float(value[0]), float(value[1])
+    except (TypeError, ValueError):
+        return False
+    west, south, east, north = box
+    return west <= lon <= east and south <= lat <= north
 
 
 def read_rows(path: Path, file_format: str, spec: dict[str, Any]) -> Iterator[Row | None]:

@@ -84,9 +84,28 @@ class RecordBuilder:
         values, raw_address = self._parse(row)
         if not any(values.values()) and raw_address is None:
             return
+        if self.context.country is None and values.get("latitude") and values.get("longitude"):
+            self._country_from_coordinates(row, values)
         key = self._key(row, values)
         self._write(row, key, values, raw_address)
         self.records += 1
+
+    def _country_from_coordinates(self, row: Any, values: dict[str, list[Term]]) -> None:
+        lat, lon = float(values["latitude"][0].lexical), float(values["longitude"][0].lexical)
+        country = enrich.country_at(lat, lon)
+        if country in tables.countries():
+            self.context.country = country
+            return
+        where = f"in {country}" if country else "far from any town"
+        self.problems.append(
+            Problem(
+                "outside-network",
+                f"the coordinates place this record {where}, outside the countries of the network",
+                row=row.number,
+                sheet=row.sheet,
+                value=f"{lat}, {lon}",
+            )
+        )
 
     # -- parsing ------------------------------------------------------------------------------
 

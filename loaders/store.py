@@ -48,3 +48,9 @@ def replace_graph(store: ox.Store, graph: str, ntriples: bytes) -> int:
 def count(store: ox.Store, graph: str) -> int:
     result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     return int(next(iter(result))["n"].value)
+
+
+def union_ntriples(store: ox.Store) -> bytes:
+    """All named graphs together, as N-Triples (for tools that want one plain graph)."""
+    triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)

@@ -1,0 +1,69 @@
+"""The data that ships in data/ and the real files in ../shared/datasets load with only their
+mappings; the shipped samples load without a single problem and meet every required shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph
+from rdflib.namespace import SH
+
+from coworkmed import quality
+from loaders.load import load_source, mapping_files
+from loaders.store import open_store, union_ntriples
+
+ROOT = Path(__file__).parents[2]
+SAMPLES = mapping_files(ROOT / "data")
+SHARED = ROOT.parent / "shared" / "datasets" / "real"
+BASE = "https://example.org/id/"
+CLOCK = dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC)
+
+#: mapping -> (records written, most problems allowed) for the real files
+SHARED_EXPECTATIONS = {
+    "neonomade.yaml": (668, 900),
+    "okw-fablabs.yaml": (548, 10),
+    "hackerspaces.yaml": (34, 10),
+    "lisbon-osm.yaml": (37, 0),
+    "mednum.yaml": (1, 0),
+}
+
+
+def _graph(store: ox.Store) -> Graph:
+    return Graph().parse(data=union_ntriples(store), format="nt")
+
+
+def test_every_partner_country_ships_a_sample() -> None:
+    assert {m.parent.name[:2] for m in SAMPLES} == {"fr", "it", "es", "el", "hr"}
+
+
+@pytest.mark.parametrize("mapping", SAMPLES, ids=lambda p: p.parent.name)
+def test_sample_loads_cleanly_and_meets_the_required_shapes(tmp_path: Path, mapping: Path) -> None:
+    store = open_store(tmp_path / "store")
+    report = load_source(mapping, store, BASE, now=lambda: CLOCK)
+    assert report.problems == []
+    assert report.records_written == report.rows_read > 0
+    results = quality.validate(_graph(store))
+    violations = [r for r in results if r["severity"] == str(SH.Violation)]
+    assert violations == []
+
+
+def test_reloading_a_source_is_idempotent(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    load_source(SAMPLES[0], store, BASE, now=lambda: CLOCK)
+    first = {str(q) for q in store}
+    load_source(SAMPLES[0], store, BASE, now=lambda: CLOCK)
+    assert {str(q) for q in store} == first
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/datasets is not beside this checkout")
+@pytest.mark.parametrize("name", sorted(SHARED_EXPECTATIONS))
+def test_real_file_loads_with_its_mapping(tmp_path: Path, name: str) -> None:
+    records, most_problems = SHARED_EXPECTATIONS[name]
+    store = open_store(tmp_path / "store")
+    report = load_source(ROOT / "data" / "shared-datasets" / name, store, BASE)
+    assert report.records_written == records
+    assert len(report.problems) <= most_problems, report.problems[:5]
+    assert report.triples > records * 5

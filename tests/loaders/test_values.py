@@ -1,0 +1,47 @@
+"""Cell values to RDF terms, driven by value-cases.yaml (one case per entry)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from loaders.concepts import default_index
+from loaders.problems import ValueProblem
+from loaders.values import XSD, ColumnSpec, Context, Iri, Lit, Locale, parser_for
+
+CASES = yaml.safe_load((Path(__file__).parent / "value-cases.yaml").read_text(encoding="utf-8"))
+
+
+def _term(expected: dict[str, str]) -> Iri | Lit:
+    if "iri" in expected:
+        return Iri(expected["iri"])
+    datatype = XSD + expected["type"] if "type" in expected else None
+    return Lit(expected["lit"], datatype, expected.get("lang"))
+
+
+def _parse(case: dict[str, Any]) -> list[Iri | Lit]:
+    raw_locale = case.get("locale", {})
+    locale = Locale(
+        language=raw_locale.get("language", "en"),
+        country=raw_locale.get("country"),
+        decimal=raw_locale.get("decimal", "."),
+        thousands=tuple(raw_locale.get("thousands", ())),
+        dates=tuple(raw_locale.get("dates", ())),
+    )
+    spec = ColumnSpec(label="column", field=case["field"], sources=("column",))
+    context = Context(locale, default_index(), locale.country)
+    return parser_for(case["field"])(case["raw"], spec, context)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['field']}:{c['raw']!r}")
+def test_value(case: dict[str, Any]) -> None:
+    if "problem" in case:
+        with pytest.raises(ValueProblem) as caught:
+            _parse(case)
+        assert caught.value.code == case["problem"]
+        assert caught.value.reason, "a problem must say what is wrong"
+    else:
+        assert _parse(case) == [_term(e) for e in case["expect"]]

@@ -1,0 +1,97 @@
+"""coworkmed load and build, through the command line, against a real store on disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+from click.testing import CliRunner
+
+from coworkmed.cli import main
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_load_writes_the_graph_and_the_report(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        main,
+        [
+            "load",
+            str(ROOT / "data/fr-aura/mapping.yaml"),
+            "--store",
+            str(tmp_path / "s"),
+            "--report",
+            str(report),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "fr-aura: 8 rows read, 8 records written" in result.output
+    body = json.loads(report.read_text(encoding="utf-8"))
+    assert body["records_written"] == 8 and body["problems"] == []
+    store = ox.Store.read_only(str(tmp_path / "s"))
+    assert {g.value for g in store.named_graphs()} == {
+        "https://w3id.org/coworkmed/id/graph/fr-aura"
+    }
+
+
+def test_load_reads_the_store_from_the_environment(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["load", str(ROOT / "data/hr-split/mapping.yaml"), "--base", "https://example.org/x/"],
+        env={"COWORKMED_STORE": str(tmp_path / "env-store")},
+    )
+    assert result.exit_code == 0, result.output
+    graphs = {g.value for g in ox.Store.read_only(str(tmp_path / "env-store")).named_graphs()}
+    assert graphs == {"https://example.org/x/graph/hr-split"}
+
+
+def test_a_file_given_on_the_command_line_replaces_the_mappings_own(tmp_path: Path) -> None:
+    other = tmp_path / "other.tsv"
+    rows = (ROOT / "data/fr-aura/tiers-lieux.tsv").read_text(encoding="utf-8").splitlines()
+    other.write_text("\n".join(rows[:3]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        [
+            "load",
+            str(ROOT / "data/fr-aura/mapping.yaml"),
+            str(other),
+            "--store",
+            str(tmp_path / "s"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 rows read, 2 records written" in result.output
+
+
+def test_a_load_that_fails_exits_non_zero_with_the_reason(tmp_path: Path) -> None:
+    bad = tmp_path / "mapping.yaml"
+    bad.write_text("source: {id: x}\ncolumns: {a: nom}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["load", str(bad), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 1
+    assert f"{bad}:1:" in result.output
+
+
+def test_build_loads_every_sample(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["build", "--data", str(ROOT / "data"), "--store", str(tmp_path / "s")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        result.output.rstrip().splitlines()[-1].startswith("5 sources loaded, 0 failed: 33 records")
+    )
+
+
+def test_build_reports_a_failing_source_and_loads_the_others(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "broken").mkdir(parents=True)
+    (data / "broken" / "mapping.yaml").write_text("source: {id: broken}\n", encoding="utf-8")
+    (data / "good").mkdir()
+    for name in ("mapping.yaml", "coworking-prostori.csv"):
+        (data / "good" / name).write_bytes((ROOT / "data/hr-split" / name).read_bytes())
+    result = CliRunner().invoke(
+        main, ["build", "--data", str(data), "--store", str(tmp_path / "s")]
+    )
+    assert result.exit_code == 2
+    assert "FAILED" in result.output and "1 sources loaded, 1 failed" in result.output
