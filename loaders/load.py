@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,10 @@ import pyoxigraph as ox
 from loaders import provenance
 from loaders.concepts import default_index
 from loaders.mapping import Mapping, load_mapping
-from loaders.problems import Problem
-from loaders.rdf import Triples
+from loaders.problems import LoadError, Problem
 from loaders.readers import read_rows
 from loaders.records import Minting, RecordBuilder
-from loaders.store import replace_graph
+from loaders.store import publish_version
 from loaders.values import Context
 
 
@@ -39,9 +38,10 @@ class LoadReport:
     triples: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
+    started: dt.datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        summary = {k: v for k, v in self.__dict__.items() if k != "problems"}
+        summary = {k: v for k, v in self.__dict__.items() if k not in ("problems", "started")}
         return {**summary, "problems": [problem.as_dict() for problem in self.problems]}
 
     def summary(self) -> str:
@@ -60,17 +60,23 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def transform(
+#: how many triples a chunk holds when a load is streamed into the store
+CHUNK_TRIPLES = 1_000_000
+
+
+def stream(
     mapping: Mapping,
     path: Path,
     base: str,
+    report: LoadReport,
+    started: dt.datetime,
     now: Callable[[], dt.datetime],
     on_row: Callable[[], None] | None = None,
-) -> tuple[Triples, LoadReport]:
-    """Read the file and build its triples (records and provenance) without touching any store."""
-    started = now()
+    chunk_triples: int = CHUNK_TRIPLES,
+) -> Iterator[bytes]:
+    """Read the file and yield its triples (records, then provenance) as N-Triples chunks,
+    filling ``report`` as it goes. Touches no store."""
     file_format = mapping.file_format(path)
-    report = LoadReport(mapping.source_id, str(path), provenance.graph_iri(base, mapping.source_id))
     builder = RecordBuilder(
         mapping,
         Minting(base, mapping.source_id),
@@ -85,6 +91,8 @@ def transform(
             builder.add_row(row)
         if on_row:
             on_row()
+        if len(builder.triples.lines) >= chunk_triples:
+            yield builder.triples.take()
     facts = provenance.LoadFacts(
         file=path,
         file_format=file_format,
@@ -97,7 +105,26 @@ def transform(
     provenance.describe(builder.triples, mapping, base, facts)
     report.records_written = builder.records
     report.problems = builder.problems
-    return builder.triples, report
+    yield builder.triples.take()
+    report.triples = len(builder.triples)
+
+
+def _start(mapping: Mapping, path: Path, base: str, now: Callable[[], dt.datetime]) -> LoadReport:
+    if not path.is_file():
+        raise LoadError(f"{path}: no such file")
+    started = now()
+    graph = provenance.version_iri(base, mapping.source_id, started, sha256(path))
+    report = LoadReport(mapping.source_id, str(path), graph)
+    report.started = started
+    return report
+
+
+def transform(
+    mapping: Mapping, path: Path, base: str, now: Callable[[], dt.datetime]
+) -> tuple[bytes, LoadReport]:
+    """The whole load as N-Triples in memory, and its report (no store involved)."""
+    report = _start(mapping, path, base, now)
+    return b"".join(stream(mapping, path, base, report, report.started, now)), report
 
 
 def load_source(
@@ -108,14 +135,15 @@ def load_source(
     now: Callable[[], dt.datetime] | None = None,
     on_row: Callable[[], None] | None = None,
 ) -> LoadReport:
-    """Load one source into its named graph, replacing what the graph held; all or nothing."""
+    """Load one source as the new current version of its dataset; all or nothing."""
     clock = time.perf_counter()
+    now = now or (lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     mapping = load_mapping(mapping_path)
     path = mapping.file_path(file)
-    triples, report = transform(
-        mapping, path, base, now or (lambda: dt.datetime.now(dt.UTC).replace(microsecond=0)), on_row
-    )
-    report.triples = replace_graph(store, report.graph, triples.data())
+    report = _start(mapping, path, base, now)
+    chunks = stream(mapping, path, base, report, report.started, now, on_row)
+    dataset = provenance.dataset_iri(base, mapping.source_id)
+    report.triples = publish_version(store, base, dataset, report.graph, chunks)
     report.seconds = time.perf_counter() - clock
     return report
 

@@ -41,8 +41,14 @@ def dataset_iri(base: str, source: str) -> str:
     return f"{base}dataset/{source}"
 
 
-def graph_iri(base: str, source: str) -> str:
-    return f"{base}graph/{source}"
+def version_id(started: dt.datetime, file_sha256: str) -> str:
+    """When and what was loaded: ``20261101T093000Z-721fca1b``."""
+    return f"{started.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{file_sha256[:8]}"
+
+
+def version_iri(base: str, source: str, started: dt.datetime, file_sha256: str) -> str:
+    """The dataset version a load makes; its triples live in the named graph of that name."""
+    return f"{dataset_iri(base, source)}/{version_id(started, file_sha256)}"
 
 
 def _titles(triples: Triples, subject: str, predicate: str, text: str | dict[str, str]) -> None:
@@ -52,16 +58,17 @@ def _titles(triples: Triples, subject: str, predicate: str, text: str | dict[str
 
 
 def describe(triples: Triples, mapping: Mapping, base: str, facts: LoadFacts) -> None:
-    """Add the DCAT and PROV description of a load to ``triples``."""
+    """Add the DCAT and PROV description of a load to ``triples``: the dataset, this version of
+    it, the file it came from (with its checksum), the partner and the load activity."""
     add, source = triples.add, mapping.source
     dataset = iri(dataset_iri(base, mapping.source_id))
-    distribution = iri(
-        f"{dataset_iri(base, mapping.source_id)}/distribution/{facts.file_sha256[:16]}"
-    )
-    checksum = iri(f"{distribution[1:-1]}/checksum")
+    version_text = version_iri(base, mapping.source_id, facts.started, facts.file_sha256)
+    version = iri(version_text)
+    distribution = iri(f"{version_text}/distribution")
+    checksum = iri(f"{version_text}/distribution/checksum")
     partner = iri(f"{base}agency/{source['partner']['id']}")
     plan = iri(f"{base}mapping/{mapping.source_id}/{facts.mapping_sha256[:16]}")
-    activity = iri(f"{base}load/{mapping.source_id}/{facts.file_sha256[:16]}")
+    activity = iri(f"{base}load/{mapping.source_id}/{version_id(facts.started, facts.file_sha256)}")
     timestamp = XSD + "dateTime"
 
     add(dataset, p("rdf:type"), p("dcat:Dataset"))
@@ -73,8 +80,14 @@ def describe(triples: Triples, mapping: Mapping, base: str, facts: LoadFacts) ->
     if "issued" in source:
         add(dataset, p("dcterms:issued"), literal(source["issued"], XSD + "date"))
     add(dataset, p("dcterms:modified"), literal(facts.ended.date().isoformat(), XSD + "date"))
-    add(dataset, p("dcat:distribution"), distribution)
-    add(dataset, p("prov:wasGeneratedBy"), activity)
+
+    add(version, p("rdf:type"), p("dcat:Dataset"))
+    add(version, p("dcat:version"), literal(version_id(facts.started, facts.file_sha256)))
+    add(version, p("dcterms:issued"), literal(facts.ended.isoformat(), timestamp))
+    add(version, p("dcterms:publisher"), partner)
+    add(version, p("dcterms:license"), iri(source["licence"]))
+    add(version, p("dcat:distribution"), distribution)
+    add(version, p("prov:wasGeneratedBy"), activity)
 
     add(partner, p("rdf:type"), p("cwm:PartnerAgency"))
     add(partner, p("rdf:type"), p("foaf:Agent"))

@@ -69,6 +69,7 @@ class Triples:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.count = 0
 
     def add(self, subject: str, predicate: str, obj: str) -> None:
         self.lines.append(f"{subject} {predicate} {obj} .\n")
@@ -76,5 +77,13 @@ class Triples:
     def data(self) -> bytes:
         return "".join(self.lines).encode("utf-8")
 
+    def take(self) -> bytes:
+        """The lines written so far, as bytes, forgetting them (for streaming in chunks)."""
+        data = self.data()
+        self.count += len(self.lines)
+        self.lines = []
+        return data
+
     def __len__(self) -> int:
-        return len(self.lines)
+        """How many triples were written, taken or not."""
+        return self.count + len(self.lines)

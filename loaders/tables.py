@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +13,13 @@ import yaml
 TABLES_DIR = Path(__file__).parent / "tables"
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Case-, accent- and spacing-insensitive form of a term, for matching partner values."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    bare = text.casefold()
+    if not bare.isascii():
+        decomposed = unicodedata.normalize("NFKD", bare)
+        bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.replace("_", " ").replace("-", " ").split())
 
 

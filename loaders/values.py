@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
@@ -89,10 +90,16 @@ def as_text(raw: Any) -> str:
     return " ".join(str(raw).split())
 
 
+#: no "no value" token is longer than this (the longest are about fifteen characters)
+_LONGEST_NULL_TOKEN = 24
+
+
 def is_null(raw: Any, locale: Locale) -> bool:
     if raw is None:
         return True
     if isinstance(raw, str):
+        if len(raw) > _LONGEST_NULL_TOKEN:
+            return False
         folded = tables.fold(raw)
         return folded in tables.null_tokens() or folded in locale.null
     return False
@@ -402,6 +409,7 @@ PARSERS: dict[str, Parser] = {
 }
 
 
+@cache
 def parser_for(field_name: str) -> Parser:
     """The parser of a field, from the field table."""
     definition = tables.fields()[field_name]

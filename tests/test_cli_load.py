@@ -9,6 +9,7 @@ import pyoxigraph as ox
 from click.testing import CliRunner
 
 from coworkmed.cli import main
+from loaders.store import current_graphs
 
 ROOT = Path(__file__).parents[1]
 
@@ -31,9 +32,9 @@ def test_load_writes_the_graph_and_the_report(tmp_path: Path) -> None:
     body = json.loads(report.read_text(encoding="utf-8"))
     assert body["records_written"] == 8 and body["problems"] == []
     store = ox.Store.read_only(str(tmp_path / "s"))
-    assert {g.value for g in store.named_graphs()} == {
-        "https://w3id.org/coworkmed/id/graph/fr-aura"
-    }
+    graphs = {g.value for g in current_graphs(store, "https://w3id.org/coworkmed/id/")}
+    assert graphs == {body["graph"], "https://w3id.org/coworkmed/id/catalog"}
+    assert body["graph"].startswith("https://w3id.org/coworkmed/id/dataset/fr-aura/")
 
 
 def test_load_reads_the_store_from_the_environment(tmp_path: Path) -> None:
@@ -43,8 +44,9 @@ def test_load_reads_the_store_from_the_environment(tmp_path: Path) -> None:
         env={"COWORKMED_STORE": str(tmp_path / "env-store")},
     )
     assert result.exit_code == 0, result.output
-    graphs = {g.value for g in ox.Store.read_only(str(tmp_path / "env-store")).named_graphs()}
-    assert graphs == {"https://example.org/x/graph/hr-split"}
+    store = ox.Store.read_only(str(tmp_path / "env-store"))
+    graphs = [g.value for g in current_graphs(store, "https://example.org/x/")]
+    assert graphs[0].startswith("https://example.org/x/dataset/hr-split/") and len(graphs) == 2
 
 
 def test_a_file_given_on_the_command_line_replaces_the_mappings_own(tmp_path: Path) -> None:

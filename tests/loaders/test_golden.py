@@ -26,8 +26,8 @@ CLOCK = dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC)
 
 def _load(case: Path) -> tuple[Graph, list[dict[str, object]]]:
     mapping = load_mapping(case / "mapping.yaml")
-    triples, report = transform(mapping, mapping.file_path(), BASE, lambda: CLOCK)
-    graph = Graph().parse(data=triples.data(), format="nt")
+    data, report = transform(mapping, mapping.file_path(), BASE, lambda: CLOCK)
+    graph = Graph().parse(data=data, format="nt")
     problems = [{"row": p.row, "column": p.column, "code": p.code} for p in report.problems]
     return graph, problems
 

@@ -16,12 +16,12 @@ import yaml
 
 from loaders.load import load_source
 from loaders.problems import LoadError
-from loaders.store import STAGING_PREFIX, count, open_store, replace_graph
+from loaders.store import current_graphs, open_store, publish_version, union_ntriples
 
 HERE = Path(__file__).parent / "bad-files"
 CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
 BASE = "https://example.org/id/"
-GRAPH = BASE + "graph/failing-source"
+DATASET = BASE + "dataset/failing-source"
 GOOD_ROWS = "id,nom\n1,Espace un\n2,Espace deux\n"
 
 
@@ -41,8 +41,9 @@ def _mapping(folder: Path, file: str, options: dict[str, Any]) -> Path:
     return path
 
 
-def _quads(store: ox.Store) -> set[str]:
-    return {str(q) for q in store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH))}
+def _published(store: ox.Store) -> tuple[bytes, set[str]]:
+    """What readers see, and every graph the store holds."""
+    return union_ntriples(store, BASE), {g.value for g in store.named_graphs()}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['file']}:{c['expect']}")
@@ -52,8 +53,8 @@ def test_failed_load_says_why_and_keeps_the_published_graph(
     store = open_store(tmp_path / "store")
     (tmp_path / "good.csv").write_text(GOOD_ROWS, encoding="utf-8")
     load_source(_mapping(tmp_path, "good.csv", {"format": "csv"}), store, BASE)
-    before = _quads(store)
-    assert len(before) > 10
+    before = _published(store)
+    assert before[0].count(b"\n") > 10
 
     source = HERE / case["file"]
     if source.exists():
@@ -62,31 +63,39 @@ def test_failed_load_says_why_and_keeps_the_published_graph(
         load_source(_mapping(tmp_path, case["file"], case["options"]), store, BASE)
     assert case["expect"].lower() in str(caught.value).lower()
     assert case["file"] in str(caught.value), "the message names the file"
-    assert _quads(store) == before
+    assert _published(store) == before
 
 
-def test_invalid_rdf_never_reaches_the_graph(tmp_path: Path) -> None:
+def test_invalid_rdf_never_reaches_readers(tmp_path: Path) -> None:
     store = open_store(tmp_path / "store")
-    replace_graph(store, GRAPH, b"<urn:a> <urn:b> <urn:c> .\n")
+    publish_version(store, BASE, DATASET, DATASET + "/v1", [b"<urn:a> <urn:b> <urn:c> .\n"])
+    before = _published(store)
+    broken = [b"<urn:a> <urn:b> <urn:d> .\n", b"<urn:broken <urn:b> .\n"]
     with pytest.raises(LoadError):
-        replace_graph(store, GRAPH, b"<urn:a> <urn:b> <urn:d> .\n<urn:broken <urn:b> .\n")
-    assert _quads(store) == {"<urn:a> <urn:b> <urn:c> <" + GRAPH + ">"}
-    assert count(store, GRAPH) == 1
+        publish_version(store, BASE, DATASET, DATASET + "/v2", broken)
+    assert _published(store) == before
 
 
-def test_leftover_staging_graphs_are_removed(tmp_path: Path) -> None:
+def test_a_graph_left_by_a_killed_load_is_removed_and_never_seen(tmp_path: Path) -> None:
     store = open_store(tmp_path / "store")
-    store.add(
-        ox.Quad(
-            ox.NamedNode("urn:x"),
-            ox.NamedNode("urn:y"),
-            ox.Literal("z"),
-            ox.NamedNode(STAGING_PREFIX + "dead"),
-        )
-    )
-    replace_graph(store, GRAPH, b"<urn:a> <urn:b> <urn:c> .\n")
+    publish_version(store, BASE, DATASET, DATASET + "/v1", [b"<urn:a> <urn:b> <urn:c> .\n"])
+    half_written = ox.NamedNode(DATASET + "/v2")
+    store.add(ox.Quad(ox.NamedNode("urn:x"), ox.NamedNode("urn:y"), ox.Literal("z"), half_written))
+    assert b"urn:x" not in union_ntriples(store, BASE)
+    publish_version(store, BASE, DATASET, DATASET + "/v3", [b"<urn:a> <urn:b> <urn:e> .\n"])
+    assert half_written not in set(store.named_graphs())
+
+
+def test_the_previous_version_stays_and_older_ones_go(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    for n in (1, 2, 3):
+        chunk = f"<urn:a> <urn:b> <urn:v{n}> .\n".encode()
+        publish_version(store, BASE, DATASET, f"{DATASET}/v{n}", [chunk])
     graphs = {g.value for g in store.named_graphs()}
-    assert graphs == {GRAPH}
+    assert graphs == {f"{DATASET}/v2", f"{DATASET}/v3", BASE + "catalog"}
+    assert [g.value for g in current_graphs(store, BASE)] == [f"{DATASET}/v3", BASE + "catalog"]
+    published = union_ntriples(store, BASE)
+    assert b"urn:v3" in published and b"urn:v2" not in published
 
 
 def test_a_store_in_use_gives_a_clear_error(tmp_path: Path) -> None:
