@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint format clean
+.PHONY: setup run bench test lint format clean
 
 # The virtual environment, rebuilt when the dependencies change.
 $(BIN)/coworkmed: pyproject.toml
@@ -14,10 +14,15 @@ $(BIN)/coworkmed: pyproject.toml
 
 setup: $(BIN)/coworkmed
 
-## Check the vocabulary and write its HTML documentation to site/vocabulary.
+## Check the vocabulary, build the graph from data/ into store/, write the vocabulary docs.
 run: setup
 	$(BIN)/coworkmed vocab check
+	$(BIN)/coworkmed build --data data --store store
 	$(BIN)/coworkmed vocab docs --output site/vocabulary
+
+## The loader benchmark (issue #3): 10,000 and 100,000 generated rows into an on-disk store.
+bench: setup
+	$(BIN)/python bench/bench_load.py
 
 ## Lint, check formatting, run the whole test suite.
 test: setup lint
@@ -32,4 +37,4 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) site .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) site store .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,43 @@
+"""The documentation keeps up with the code: settings, fields and mapping options."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from loaders import tables
+from loaders.settings import SETTINGS
+
+ROOT = Path(__file__).parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+MAPPING_DOC = (ROOT / "docs" / "mapping.md").read_text(encoding="utf-8")
+SCHEMA = json.loads((ROOT / "loaders" / "mapping.schema.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_readme_lists_every_setting(name: str) -> None:
+    setting = SETTINGS[name]
+    assert f"`{setting.env}`" in README and f"`--{name}`" in README
+
+
+def test_schema_and_field_table_agree() -> None:
+    assert SCHEMA["$defs"]["field"]["enum"] == list(tables.fields())
+
+
+@pytest.mark.parametrize("field", list(tables.fields()))
+def test_mapping_doc_explains_every_field(field: str) -> None:
+    assert f"`{field}`" in MAPPING_DOC
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        *SCHEMA["$defs"]["column"]["properties"],
+        *SCHEMA["properties"]["file"]["properties"],
+        *SCHEMA["properties"]["locale"]["properties"],
+    ],
+)
+def test_mapping_doc_explains_every_option(option: str) -> None:
+    assert f"`{option}`" in MAPPING_DOC or f"{option}:" in MAPPING_DOC
