@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from coworkmed import __version__
 from loaders.settings import SETTINGS, setting
+
+if TYPE_CHECKING:
+    from loaders.load import LoadReport
 
 
 def _help(name: str) -> str:
@@ -69,7 +73,7 @@ def vocab_docs(output: Path) -> None:
     click.echo(f"wrote {len(written)} files; open {written[0]}")
 
 
-def _show(report: object, limit: int) -> None:
+def _show(report: LoadReport, limit: int) -> None:
     from coworkmed.reporting import problem_lines
 
     click.echo(report.summary())

@@ -29,8 +29,8 @@ from loaders.values import (
     Lit,
     Term,
     coordinate_pair,
-    country_code,
     is_null,
+    known_country,
     parse_postcode,
     parser_for,
     split_address,
@@ -97,15 +97,8 @@ class RecordBuilder:
             self.context.country = country
             return
         where = f"in {country}" if country else "far from any town"
-        self.problems.append(
-            Problem(
-                "outside-network",
-                f"the coordinates place this record {where}, outside the countries of the network",
-                row=row.number,
-                sheet=row.sheet,
-                value=f"{lat}, {lon}",
-            )
-        )
+        reason = f"the coordinates place this record {where}, outside the countries of the network"
+        self._note(row, "outside-network", reason, value=f"{lat}, {lon}")
 
     # -- parsing ------------------------------------------------------------------------------
 
@@ -115,6 +108,10 @@ class RecordBuilder:
             if not is_null(value, self.context.locale):
                 return column, value
         return spec.sources[0], None
+
+    def _note(self, row: Any, code: str, reason: str, **details: Any) -> None:
+        """A problem of the whole row (not of one cell)."""
+        self.problems.append(Problem(code, reason, row=row.number, sheet=row.sheet, **details))
 
     def _problem(
         self, row: Any, column: str, value: Any, field_name: str, problem: ValueProblem
@@ -132,16 +129,15 @@ class RecordBuilder:
         )
 
     def _row_country(self, row: Any) -> str | None:
+        """The row's country, for the parsers that depend on it (postcodes, phones, addresses).
+        An unknown country is not reported here: the country cell itself reports it."""
         for spec in self.mapping.columns:
             if spec.field == "country":
-                column, value = self._cell(row, spec)
+                _column, value = self._cell(row, spec)
                 if value is not None:
-                    try:
-                        return country_code(value)
-                    except ValueProblem as problem:
-                        self._problem(row, column, value, "country", problem)
+                    return known_country(value)
         constant = self.mapping.constants.get("country")
-        return country_code(constant[0]) if constant else self.mapping.locale.country
+        return known_country(constant[0]) if constant else self.mapping.locale.country
 
     def _parse(self, row: Any) -> tuple[dict[str, list[Term]], Any]:
         self.context.country = self._row_country(row)
@@ -205,27 +201,12 @@ class RecordBuilder:
         else:
             key = slug(" ".join(str(row.values.get(column) or "") for column in self.mapping.key))
         if not key:
-            self.problems.append(
-                Problem(
-                    "missing-key",
-                    f"the key columns are empty; the record is named row-{row.number}",
-                    row=row.number,
-                    sheet=row.sheet,
-                    severity="warning",
-                )
-            )
+            reason = f"the key columns are empty; the record is named row-{row.number}"
+            self._note(row, "missing-key", reason, severity="warning")
             key = f"row-{row.number}"
         if key in self.keys:
-            self.problems.append(
-                Problem(
-                    "duplicate-key",
-                    f"another record of this file has the key {key!r}; this one is "
-                    f"kept as {key}-{row.number}",
-                    row=row.number,
-                    sheet=row.sheet,
-                    severity="warning",
-                )
-            )
+            reason = f"another record has the key {key!r}; this one is kept as {key}-{row.number}"
+            self._note(row, "duplicate-key", reason, severity="warning")
             key = f"{key}-{row.number}"
         self.keys.add(key)
         return key

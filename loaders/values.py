@@ -301,6 +301,11 @@ def parse_nuts(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     return [Iri(NUTS + code)]
 
 
+def known_country(raw: Any) -> str | None:
+    """The ISO code of a country of the network written in any usual way, or None."""
+    return tables.country_names().get(tables.fold(as_text(raw)))
+
+
 def country_code(raw: Any) -> str:
     try:
         return tables.country_names()[tables.fold(as_text(raw))]
