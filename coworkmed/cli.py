@@ -107,8 +107,9 @@ def load_command(
     from loaders.store import open_store
 
     try:
-        oxigraph = open_store(Path(setting("store", store and str(store))))
-        result = load_source(mapping, oxigraph, setting("base", base), file=file)
+        store_path = Path(setting("store", store and str(store)))
+        oxigraph = open_store(store_path)
+        result = load_source(mapping, oxigraph, setting("base", base), store_path, file=file)
     except LoadError as error:
         raise click.ClickException(str(error)) from None
     _show(result, show)
@@ -138,8 +139,9 @@ def build_command(data: Path, store: Path | None, base: str | None, show: int) -
     mappings = mapping_files(data)
     if not mappings:
         raise click.ClickException(f"{data}: no */mapping.yaml found")
+    store_path = Path(setting("store", store and str(store)))
     try:
-        oxigraph = open_store(Path(setting("store", store and str(store))))
+        oxigraph = open_store(store_path)
     except LoadError as error:
         raise click.ClickException(str(error)) from None
     reports, failures = [], []
@@ -148,7 +150,7 @@ def build_command(data: Path, store: Path | None, base: str | None, show: int) -
     ) as bar:
         for mapping in bar:
             try:
-                reports.append(load_source(mapping, oxigraph, setting("base", base)))
+                reports.append(load_source(mapping, oxigraph, setting("base", base), store_path))
             except LoadError as error:
                 failures.append(f"{mapping}: {error}")
     for report in reports:

@@ -21,7 +21,7 @@ from loaders.mapping import Mapping, load_mapping
 from loaders.problems import LoadError, Problem
 from loaders.readers import read_rows
 from loaders.records import Minting, RecordBuilder
-from loaders.store import publish_version
+from loaders.store import publish_version, take_snapshot
 from loaders.values import Context
 
 
@@ -131,11 +131,13 @@ def load_source(
     mapping_path: Path,
     store: ox.Store,
     base: str,
+    store_path: Path | None = None,
     file: Path | None = None,
     now: Callable[[], dt.datetime] | None = None,
     on_row: Callable[[], None] | None = None,
 ) -> LoadReport:
-    """Load one source as the new current version of its dataset; all or nothing."""
+    """Load one source as the new current version of its dataset; all or nothing. With
+    ``store_path`` (the store directory), readers get a new snapshot once it is published."""
     clock = time.perf_counter()
     now = now or (lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     mapping = load_mapping(mapping_path)
@@ -144,6 +146,8 @@ def load_source(
     chunks = stream(mapping, path, base, report, report.started, now, on_row)
     dataset = provenance.dataset_iri(base, mapping.source_id)
     report.triples = publish_version(store, base, dataset, report.graph, chunks)
+    if store_path is not None:
+        take_snapshot(store, store_path)
     report.seconds = time.perf_counter() - clock
     return report
 

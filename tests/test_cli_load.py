@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pyoxigraph as ox
 from click.testing import CliRunner
 
 from coworkmed.cli import main
-from loaders.store import current_graphs
+from loaders.store import current_graphs, open_snapshot
 
 ROOT = Path(__file__).parents[1]
 
@@ -31,7 +30,8 @@ def test_load_writes_the_graph_and_the_report(tmp_path: Path) -> None:
     assert "fr-aura: 8 rows read, 8 records written" in result.output
     body = json.loads(report.read_text(encoding="utf-8"))
     assert body["records_written"] == 8 and body["problems"] == []
-    store = ox.Store.read_only(str(tmp_path / "s"))
+    generation, store = open_snapshot(tmp_path / "s")
+    assert generation == 1
     graphs = {g.value for g in current_graphs(store, "https://w3id.org/coworkmed/id/")}
     assert graphs == {body["graph"], "https://w3id.org/coworkmed/id/catalog"}
     assert body["graph"].startswith("https://w3id.org/coworkmed/id/dataset/fr-aura/")
@@ -44,7 +44,7 @@ def test_load_reads_the_store_from_the_environment(tmp_path: Path) -> None:
         env={"COWORKMED_STORE": str(tmp_path / "env-store")},
     )
     assert result.exit_code == 0, result.output
-    store = ox.Store.read_only(str(tmp_path / "env-store"))
+    _generation, store = open_snapshot(tmp_path / "env-store")
     graphs = [g.value for g in current_graphs(store, "https://example.org/x/")]
     assert graphs[0].startswith("https://example.org/x/dataset/hr-split/") and len(graphs) == 2
 
