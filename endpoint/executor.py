@@ -1,0 +1,212 @@
+"""SPARQL queries in worker processes that a timeout really stops.
+
+pyoxigraph cannot cancel a running query, so each query runs in a worker process that is killed
+(and replaced) when the query outlives its timeout. Workers read the store's current snapshot,
+never the primary database (see ``loaders.store``), and move to a newer snapshot before the next
+query once one is published. A slow query occupies one worker; the others go on serving.
+
+Results are written by pyoxigraph's own writers. A row cap keeps at most ``max_rows`` solutions
+(or triples): the kept solutions go through SPARQL TSV, whose cells are N-Triples terms, and are
+parsed back by pyoxigraph to be written in the requested format; ``truncated`` says it happened.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import queue
+import threading
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from loaders.problems import LoadError
+from loaders.store import current_generation, current_graphs, open_snapshot
+
+#: result kind -> format name -> (pyoxigraph format, media type)
+FORMATS: dict[str, dict[str, tuple[Any, str]]] = {
+    "solutions": {
+        "json": (ox.QueryResultsFormat.JSON, "application/sparql-results+json"),
+        "xml": (ox.QueryResultsFormat.XML, "application/sparql-results+xml"),
+        "csv": (ox.QueryResultsFormat.CSV, "text/csv"),
+        "tsv": (ox.QueryResultsFormat.TSV, "text/tab-separated-values"),
+    },
+    "graph": {
+        "turtle": (ox.RdfFormat.TURTLE, "text/turtle"),
+        "ntriples": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
+        "rdfxml": (ox.RdfFormat.RDF_XML, "application/rdf+xml"),
+        "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
+    },
+}
+FORMATS["boolean"] = FORMATS["solutions"]
+
+
+class QueryError(Exception):
+    """A query that cannot be answered: ``status`` is the HTTP status it calls for."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """A query, the format wanted for each kind of result, its dataset and its limits."""
+
+    sparql: str
+    formats: dict[str, str]
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    max_rows: int = 10_000
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    kind: str
+    media_type: str
+    body: bytes
+    rows: int | None
+    truncated: bool
+    generation: int
+
+
+# ------------------------------------------------------------------------- in the worker
+
+
+def _graphs(names: tuple[str, ...] | None, current: list[ox.NamedNode]) -> list[ox.NamedNode]:
+    return current if names is None else [ox.NamedNode(name) for name in names]
+
+
+def _solutions(results: ox.QuerySolutions, request: QueryRequest) -> tuple[bytes, int, bool]:
+    variables = list(results.variables)
+    kept = list(itertools.islice(results, request.max_rows + 1))
+    truncated = len(kept) > request.max_rows
+    kept = kept[: request.max_rows]
+    lines = ["\t".join(str(v) for v in variables)]
+    lines += ["\t".join("" if row[v] is None else str(row[v]) for v in variables) for row in kept]
+    tsv = ("\n".join(lines) + "\n").encode("utf-8")
+    reparsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    return (
+        reparsed.serialize(format=FORMATS["solutions"][request.formats["solutions"]][0]),
+        len(kept),
+        truncated,
+    )
+
+
+def execute(store: ox.Store, base: str, request: QueryRequest, generation: int) -> QueryResult:
+    """Answer one query over the published data of ``store``."""
+    current = current_graphs(store, base)
+    results = store.query(
+        request.sparql,
+        default_graph=_graphs(request.default_graphs, current),
+        named_graphs=_graphs(request.named_graphs, current),
+    )
+    if isinstance(results, ox.QueryBoolean):
+        fmt, media_type = FORMATS["boolean"][request.formats["boolean"]]
+        return QueryResult(
+            "boolean", media_type, results.serialize(format=fmt), None, False, generation
+        )
+    if isinstance(results, ox.QuerySolutions):
+        body, rows, truncated = _solutions(results, request)
+        media_type = FORMATS["solutions"][request.formats["solutions"]][1]
+        return QueryResult("solutions", media_type, body, rows, truncated, generation)
+    fmt, media_type = FORMATS["graph"][request.formats["graph"]]
+    kept = list(itertools.islice(results, request.max_rows + 1))
+    truncated = len(kept) > request.max_rows
+    body = ox.serialize(kept[: request.max_rows], format=fmt)
+    return QueryResult(
+        "graph", media_type, body, min(len(kept), request.max_rows), truncated, generation
+    )
+
+
+def _serve(store_path: str, base: str, connection: Connection) -> None:
+    """The worker's loop: open the current snapshot, answer queries, follow new snapshots."""
+    path = Path(store_path)
+    generation, store = open_snapshot(path)
+    while True:
+        request = connection.recv()
+        if current_generation(path) != generation:
+            generation, store = open_snapshot(path)
+        try:
+            connection.send(("ok", execute(store, base, request, generation)))
+        except SyntaxError as error:
+            connection.send(("error", 400, f"query syntax error: {error}"))
+        except (ValueError, OSError, LoadError) as error:
+            connection.send(("error", 400, f"the query cannot be evaluated: {error}"))
+
+
+# ------------------------------------------------------------------------- in the server
+
+
+class _Worker:
+    def __init__(self, context: Any, store_path: Path, base: str) -> None:
+        self.connection, child = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(str(store_path), base, child), daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.connection.close()
+
+
+class QueryPool:
+    """A fixed number of worker processes; ``run`` lends one to a query for at most ``timeout``
+    seconds, then kills and replaces it if the query is still running."""
+
+    def __init__(self, store_path: Path, base: str, workers: int = 2) -> None:
+        open_snapshot(store_path)  # fail now, clearly, if nothing was published
+        self._context = multiprocessing.get_context("spawn")
+        self._store_path, self._base = store_path, base
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        for _ in range(workers):
+            self._add()
+
+    def _add(self) -> None:
+        worker = _Worker(self._context, self._store_path, self._base)
+        with self._lock:
+            self._all.add(worker)
+        self._idle.put(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.stop()
+        with self._lock:
+            self._all.discard(worker)
+        self._add()
+
+    def run(self, request: QueryRequest, timeout: float) -> QueryResult:
+        try:
+            worker = self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise QueryError(
+                503, f"every query worker stayed busy for {timeout:g} s; try again"
+            ) from None
+        try:
+            worker.connection.send(request)
+            if not worker.connection.poll(timeout):
+                self._replace(worker)
+                raise QueryError(504, f"the query was stopped after {timeout:g} s (the time limit)")
+            answer = worker.connection.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            self._replace(worker)
+            raise QueryError(500, "the query worker died; it has been replaced") from None
+        self._idle.put(worker)
+        if answer[0] == "error":
+            raise QueryError(answer[1], answer[2])
+        return answer[1]
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._all = list(self._all), set()
+        for worker in workers:
+            worker.stop()
