@@ -14,11 +14,13 @@ $(BIN)/coworkmed: pyproject.toml
 
 setup: $(BIN)/coworkmed
 
-## Check the vocabulary, build the graph from data/ into store/, write the vocabulary docs.
+## Check the vocabulary, build the graph from data/ into store/, write the vocabulary docs, and
+## serve the graph (SPARQL at http://127.0.0.1:8000/sparql; stop with Ctrl-C).
 run: setup
 	$(BIN)/coworkmed vocab check
 	$(BIN)/coworkmed build --data data --store store
 	$(BIN)/coworkmed vocab docs --output site/vocabulary
+	$(BIN)/coworkmed serve --store store
 
 ## The loader benchmark (issue #3): 10,000 and 100,000 generated rows into an on-disk store.
 bench: setup

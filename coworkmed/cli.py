@@ -163,3 +163,32 @@ def build_command(data: Path, store: Path | None, base: str | None, show: int) -
     click.echo(f"{records} records, {triples} triples")
     if failures:
         raise SystemExit(2)
+
+
+@main.command("serve")
+@STORE_OPTION
+@BASE_OPTION
+@click.option("--host", default=None, help=_help("host"))
+@click.option("--port", default=None, type=int, help=_help("port"))
+def serve_command(store: Path | None, base: str | None, host: str | None, port: int | None) -> None:
+    """Serve the published graph (SPARQL 1.1 protocol at /sparql) with the waitress server."""
+    import waitress
+
+    from endpoint.app import create_app
+    from loaders.store import current_generation
+
+    config = {"store": store and str(store), "base": base, "host": host, "port": port}
+    app = create_app({k: v for k, v in config.items() if v is not None})
+    resolved = app.config["COWORKMED"]
+    if not current_generation(Path(resolved["store"])):
+        raise click.ClickException(
+            f"{resolved['store']}: nothing published yet; run coworkmed build"
+        )
+    click.echo(
+        f"serving {resolved['store']} at http://{resolved['host']}:{resolved['port']}/sparql"
+    )
+    waitress.serve(app, host=resolved["host"], port=resolved["port"], threads=8)
+
+
+if __name__ == "__main__":
+    main()

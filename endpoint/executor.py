@@ -81,7 +81,9 @@ def _graphs(names: tuple[str, ...] | None, current: list[ox.NamedNode]) -> list[
     return current if names is None else [ox.NamedNode(name) for name in names]
 
 
-def _solutions(results: ox.QuerySolutions, request: QueryRequest) -> tuple[bytes, int, bool]:
+def _solutions(
+    results: ox.QuerySolutions, request: QueryRequest, fmt: Any
+) -> tuple[bytes, int, bool]:
     variables = list(results.variables)
     kept = list(itertools.islice(results, request.max_rows + 1))
     truncated = len(kept) > request.max_rows
@@ -97,6 +99,14 @@ def _solutions(results: ox.QuerySolutions, request: QueryRequest) -> tuple[bytes
     )
 
 
+def _format(request: QueryRequest, kind: str) -> tuple[Any, str]:
+    name = request.formats.get(kind)
+    if name is None:
+        offered = ", ".join(media for _fmt, media in FORMATS[kind].values())
+        raise QueryError(406, f"this query gives {kind} results, which can be had as: {offered}")
+    return FORMATS[kind][name]
+
+
 def execute(store: ox.Store, base: str, request: QueryRequest, generation: int) -> QueryResult:
     """Answer one query over the published data of ``store``."""
     current = current_graphs(store, base)
@@ -106,15 +116,15 @@ def execute(store: ox.Store, base: str, request: QueryRequest, generation: int) 
         named_graphs=_graphs(request.named_graphs, current),
     )
     if isinstance(results, ox.QueryBoolean):
-        fmt, media_type = FORMATS["boolean"][request.formats["boolean"]]
+        fmt, media_type = _format(request, "boolean")
         return QueryResult(
             "boolean", media_type, results.serialize(format=fmt), None, False, generation
         )
     if isinstance(results, ox.QuerySolutions):
-        body, rows, truncated = _solutions(results, request)
-        media_type = FORMATS["solutions"][request.formats["solutions"]][1]
+        fmt, media_type = _format(request, "solutions")
+        body, rows, truncated = _solutions(results, request, fmt)
         return QueryResult("solutions", media_type, body, rows, truncated, generation)
-    fmt, media_type = FORMATS["graph"][request.formats["graph"]]
+    fmt, media_type = _format(request, "graph")
     kept = list(itertools.islice(results, request.max_rows + 1))
     truncated = len(kept) > request.max_rows
     body = ox.serialize(kept[: request.max_rows], format=fmt)
@@ -133,6 +143,8 @@ def _serve(store_path: str, base: str, connection: Connection) -> None:
             generation, store = open_snapshot(path)
         try:
             connection.send(("ok", execute(store, base, request, generation)))
+        except QueryError as error:
+            connection.send(("error", error.status, error.message))
         except SyntaxError as error:
             connection.send(("error", 400, f"query syntax error: {error}"))
         except (ValueError, OSError, LoadError) as error:

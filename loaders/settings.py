@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from loaders.vocabulary import DEFAULT_DATA_BASE
 
@@ -18,6 +19,7 @@ class Setting:
     env: str
     default: str
     help: str
+    type: type = str
 
 
 SETTINGS: dict[str, Setting] = {
@@ -35,14 +37,60 @@ SETTINGS: dict[str, Setting] = {
             DEFAULT_DATA_BASE,
             "Base IRI under which the project mints data IRIs (spaces, operators, datasets).",
         ),
+        Setting("host", "COWORKMED_HOST", "127.0.0.1", "Address the server listens on."),
+        Setting("port", "COWORKMED_PORT", "8000", "Port the server listens on.", int),
+        Setting(
+            "query_timeout",
+            "COWORKMED_QUERY_TIMEOUT",
+            "30",
+            "Seconds a query may run before its worker process is killed (answer 504).",
+            float,
+        ),
+        Setting(
+            "query_workers",
+            "COWORKMED_QUERY_WORKERS",
+            "2",
+            "Worker processes answering queries; a slow query holds only one of them.",
+            int,
+        ),
+        Setting(
+            "max_rows",
+            "COWORKMED_MAX_ROWS",
+            "10000",
+            "Most solutions (or triples) a query returns; a cut answer says so in a header.",
+            int,
+        ),
+        Setting(
+            "max_body",
+            "COWORKMED_MAX_BODY",
+            "1048576",
+            "Largest request body accepted, in bytes (answer 413 beyond).",
+            int,
+        ),
+        Setting(
+            "cors_origins",
+            "COWORKMED_CORS_ORIGINS",
+            "*",
+            "Value of Access-Control-Allow-Origin on read responses (empty: no CORS header).",
+        ),
     )
 }
 
 
-def setting(name: str, given: str | None = None) -> str:
-    """The value of a setting: the one given (command-line option), else the environment, else
-    the default."""
-    if given not in (None, ""):
-        return given
+def setting(name: str, given: object = None) -> Any:
+    """The value of a setting, typed: the one given (command-line option or application
+    config), else the environment, else the default."""
     definition = SETTINGS[name]
-    return os.environ.get(definition.env) or definition.default
+    raw = given if given not in (None, "") else os.environ.get(definition.env, definition.default)
+    try:
+        return definition.type(raw)
+    except ValueError:
+        raise ValueError(
+            f"setting {name} ({definition.env}): {raw!r} is not a {definition.type.__name__}"
+        ) from None
+
+
+def settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every setting, resolved."""
+    overrides = overrides or {}
+    return {name: setting(name, overrides.get(name)) for name in SETTINGS}

@@ -19,7 +19,11 @@ SCHEMA = json.loads((ROOT / "loaders" / "mapping.schema.json").read_text(encodin
 @pytest.mark.parametrize("name", sorted(SETTINGS))
 def test_readme_lists_every_setting(name: str) -> None:
     setting = SETTINGS[name]
-    assert f"`{setting.env}`" in README and f"`--{name}`" in README
+    assert (
+        f"| `{name}` |" in README
+        and f"`{setting.env}`" in README
+        and f"`{setting.default}`" in README
+    )
 
 
 def test_schema_and_field_table_agree() -> None:
@@ -41,3 +45,17 @@ def test_mapping_doc_explains_every_field(field: str) -> None:
 )
 def test_mapping_doc_explains_every_option(option: str) -> None:
     assert f"`{option}`" in MAPPING_DOC or f"{option}:" in MAPPING_DOC
+
+
+def test_every_command_line_option_of_a_setting_is_real() -> None:
+    from coworkmed.cli import main
+
+    options = {
+        option
+        for command in main.commands.values()
+        for parameter in getattr(command, "params", [])
+        for option in parameter.opts
+    }
+    for name in SETTINGS:
+        if f"| `{name}` | `--" in README:
+            assert f"--{name}" in options, name

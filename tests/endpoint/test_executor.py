@@ -22,16 +22,6 @@ SPACES = "PREFIX cwm: <https://w3id.org/coworkmed/def/> SELECT ?s WHERE { ?s a c
 
 
 @pytest.fixture(scope="module")
-def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("store")
-    store = open_store(path)
-    for mapping in mapping_files(ROOT / "data"):
-        load_source(mapping, store, BASE, path)
-    del store
-    return path
-
-
-@pytest.fixture(scope="module")
 def pool(store_path: Path) -> Iterator[QueryPool]:
     pool = QueryPool(store_path, BASE, workers=2)
     yield pool

@@ -1,0 +1,105 @@
+"""The Flask application factory: settings, the query pool, the blueprints."""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, jsonify
+
+from endpoint.executor import QueryPool
+from loaders.settings import settings
+from loaders.store import current_generation
+
+
+class LazyPool:
+    """The query pool, started at the first query (so that an app that only answers errors or
+    the service description starts no process), stopped at exit."""
+
+    def __init__(self, store_path: Path, base: str, workers: int) -> None:
+        self._arguments = (store_path, base, workers)
+        self._pool: QueryPool | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> QueryPool:
+        with self._lock:
+            if self._pool is None:
+                self._pool = QueryPool(*self._arguments)
+                atexit.register(self.close)
+            return self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+
+class Metrics:
+    """Queries served, errors, timeouts and latency, since the process started."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.queries = self.errors = self.timeouts = 0
+        self.seconds: list[float] = []
+
+    def record(self, seconds: float, status: int) -> None:
+        with self._lock:
+            self.queries += 1
+            self.errors += status >= 400
+            self.timeouts += status == 504
+            self.seconds = (self.seconds + [seconds])[-1000:]
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            ordered = sorted(self.seconds)
+
+        def pick(q: float) -> float | None:
+            return round(ordered[int(q * (len(ordered) - 1))], 4) if ordered else None
+
+        return {
+            "queries": self.queries,
+            "errors": self.errors,
+            "timeouts": self.timeouts,
+            "latency_seconds": {"p50": pick(0.5), "p95": pick(0.95), "max": pick(1.0)},
+        }
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """A new application; ``config`` overrides settings by name (see loaders.settings)."""
+    from endpoint.sparql import blueprint as sparql
+
+    app = Flask(__name__)
+    resolved = settings(dict(config or {}))
+    app.config["COWORKMED"] = resolved
+    app.config["MAX_CONTENT_LENGTH"] = resolved["max_body"]
+    store_path = Path(resolved["store"])
+    app.extensions["coworkmed.pool"] = LazyPool(
+        store_path, resolved["base"], resolved["query_workers"]
+    )
+    app.extensions["coworkmed.metrics"] = Metrics()
+    app.register_blueprint(sparql)
+
+    @app.get("/health")
+    def health() -> Response:
+        generation = current_generation(store_path)
+        status = 200 if generation else 503
+        return jsonify(
+            status="ok" if generation else "nothing published", generation=generation
+        ), status
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return jsonify(app.extensions["coworkmed.metrics"].snapshot())
+
+    @app.errorhandler(413)
+    def too_large(_error: Exception) -> Response:
+        limit = resolved["max_body"]
+        return Response(
+            f"the request body is larger than {limit} bytes\n", 413, mimetype="text/plain"
+        )
+
+    return app

@@ -1,0 +1,59 @@
+"""The SPARQL 1.1 Service Description, answered on a GET of /sparql without a query. It lists
+only what this service really does: the query language, the union default graph, and the
+result formats of endpoint.executor.FORMATS."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Response
+
+from endpoint.executor import FORMATS
+from endpoint.negotiation import choose, parse_accept
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMAT_IRIS = {
+    "json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
+    "xml": "http://www.w3.org/ns/formats/SPARQL_Results_XML",
+    "csv": "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
+    "tsv": "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
+    "turtle": "http://www.w3.org/ns/formats/Turtle",
+    "ntriples": "http://www.w3.org/ns/formats/N-Triples",
+    "rdfxml": "http://www.w3.org/ns/formats/RDF_XML",
+    "jsonld": "http://www.w3.org/ns/formats/JSON-LD",
+}
+
+
+def description(endpoint_url: str) -> list[ox.Triple]:
+    service = ox.BlankNode("service")
+    dataset = ox.BlankNode("dataset")
+    graph = ox.BlankNode("defaultGraph")
+    a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    triples = [
+        ox.Triple(service, a, ox.NamedNode(SD + "Service")),
+        ox.Triple(service, ox.NamedNode(SD + "endpoint"), ox.NamedNode(endpoint_url)),
+        ox.Triple(
+            service, ox.NamedNode(SD + "supportedLanguage"), ox.NamedNode(SD + "SPARQL11Query")
+        ),
+        ox.Triple(service, ox.NamedNode(SD + "feature"), ox.NamedNode(SD + "UnionDefaultGraph")),
+        ox.Triple(service, ox.NamedNode(SD + "defaultDataset"), dataset),
+        ox.Triple(dataset, a, ox.NamedNode(SD + "Dataset")),
+        ox.Triple(dataset, ox.NamedNode(SD + "defaultGraph"), graph),
+        ox.Triple(graph, a, ox.NamedNode(SD + "Graph")),
+    ]
+    names = {name for kind in FORMATS.values() for name in kind}
+    triples += [
+        ox.Triple(service, ox.NamedNode(SD + "resultFormat"), ox.NamedNode(FORMAT_IRIS[name]))
+        for name in sorted(names)
+    ]
+    return triples
+
+
+def service_description(endpoint_url: str, accept: str | None) -> Response:
+    chosen = choose(parse_accept(accept), "graph")
+    if chosen is None:
+        return Response(
+            "the service description is RDF: ask for text/turtle\n", 406, mimetype="text/plain"
+        )
+    name, media_type = chosen
+    body = ox.serialize(description(endpoint_url), format=FORMATS["graph"][name][0])
+    return Response(body, mimetype=media_type)

@@ -1,0 +1,125 @@
+"""Real SPARQL clients against a live server on loopback: SPARQLWrapper in every result format
+it reads, rdflib's SPARQLStore, and the `coworkmed serve` command itself."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import waitress
+from rdflib import Graph
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
+
+from endpoint.app import create_app
+
+SPACES = "PREFIX cwm: <https://w3id.org/coworkmed/def/> SELECT ?s WHERE { ?s a cwm:Space }"
+
+
+@pytest.fixture(scope="module")
+def endpoint_url(store_path: Path) -> Iterator[str]:
+    app = create_app({"store": str(store_path), "query_workers": 2})
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}/sparql"
+    server.close()
+    thread.join(timeout=5)
+    app.extensions["coworkmed.pool"].close()
+
+
+def _wrapper(url: str, query: str, fmt: str) -> SPARQLWrapper:
+    client = SPARQLWrapper(url)
+    client.setQuery(query)
+    client.setReturnFormat(fmt)
+    return client
+
+
+def test_sparqlwrapper_json(endpoint_url: str) -> None:
+    result = _wrapper(endpoint_url, SPACES, JSON).query().convert()
+    assert len(result["results"]["bindings"]) == 33
+
+
+def test_sparqlwrapper_xml(endpoint_url: str) -> None:
+    document = _wrapper(endpoint_url, SPACES, XML).query().convert()
+    assert len(document.getElementsByTagName("result")) == 33
+
+
+@pytest.mark.parametrize("fmt", [CSV, TSV])
+def test_sparqlwrapper_csv_tsv(endpoint_url: str, fmt: str) -> None:
+    text = _wrapper(endpoint_url, SPACES, fmt).query().convert().decode("utf-8")
+    assert len(text.strip().splitlines()) == 34
+
+
+def test_sparqlwrapper_construct_turtle(endpoint_url: str) -> None:
+    query = (
+        "PREFIX schema: <https://schema.org/> "
+        "CONSTRUCT { ?s schema:name ?n } WHERE { ?s schema:name ?n }"
+    )
+    data = _wrapper(endpoint_url, query, TURTLE).query().convert()
+    assert len(Graph().parse(data=data, format="turtle")) >= 33
+
+
+def test_sparqlwrapper_post(endpoint_url: str) -> None:
+    client = _wrapper(endpoint_url, SPACES, JSON)
+    client.setMethod("POST")
+    assert len(client.query().convert()["results"]["bindings"]) == 33
+
+
+def test_rdflib_sparqlstore(endpoint_url: str) -> None:
+    graph = Graph(store=SPARQLStore(endpoint_url))
+    rows = list(graph.query(SPACES))
+    assert len(rows) == 33
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_coworkmed_serve_answers_and_stops(store_path: Path) -> None:
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "coworkmed.cli",
+        "serve",
+        "--store",
+        str(store_path),
+        "--port",
+        str(port),
+    ]
+    server = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ.copy()
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/health", timeout=2
+                ) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not start"
+                assert server.poll() is None, server.stdout.read().decode()
+                time.sleep(0.2)
+        url = f"http://127.0.0.1:{port}/sparql?" + __import__("urllib.parse").parse.urlencode(
+            {"query": SPACES}
+        )
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert response.headers["Content-Type"].startswith("application/sparql-results+json")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()

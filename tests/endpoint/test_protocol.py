@@ -1,0 +1,188 @@
+"""The SPARQL 1.1 protocol at /sparql, with a fresh app per test (Flask's test client)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Graph, URIRef
+
+from endpoint.app import create_app
+
+SPACES = "PREFIX cwm: <https://w3id.org/coworkmed/def/> SELECT ?s WHERE { ?s a cwm:Space }"
+NAMES = (
+    "PREFIX schema: <https://schema.org/> "
+    "CONSTRUCT { ?s schema:name ?n } WHERE { ?s schema:name ?n }"
+)
+
+
+@pytest.fixture
+def app(store_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {"store": str(store_path), "query_workers": 1, "query_timeout": 20, "max_body": 4096}
+    )
+    yield app
+    app.extensions["coworkmed.pool"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def _spaces(response: object) -> int:
+    return len(json.loads(response.data)["results"]["bindings"])
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["get", "post-form", "post-direct"],
+)
+def test_the_three_request_forms(client: FlaskClient, how: str) -> None:
+    if how == "get":
+        response = client.get("/sparql", query_string={"query": SPACES})
+    elif how == "post-form":
+        response = client.post("/sparql", data={"query": SPACES})
+    else:
+        response = client.post("/sparql", data=SPACES, content_type="application/sparql-query")
+    assert response.status_code == 200, response.data
+    assert _spaces(response) == 33
+    assert "Accept" in response.headers["Vary"]
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "media_type"),
+    [
+        (SPACES, None, "application/sparql-results+json"),
+        (SPACES, "application/sparql-results+xml", "application/sparql-results+xml"),
+        (SPACES, "text/csv", "text/csv"),
+        (SPACES, "text/tab-separated-values", "text/tab-separated-values"),
+        (
+            SPACES,
+            "text/csv;q=0.4, application/sparql-results+xml;q=0.8",
+            "application/sparql-results+xml",
+        ),
+        (SPACES, "text/html, */*;q=0.1", "application/sparql-results+json"),
+        ("ASK { ?s ?p ?o }", "application/sparql-results+xml", "application/sparql-results+xml"),
+        (NAMES, None, "text/turtle"),
+        (NAMES, "application/n-triples", "application/n-triples"),
+        (NAMES, "application/rdf+xml", "application/rdf+xml"),
+        (NAMES, "application/ld+json", "application/ld+json"),
+    ],
+)
+def test_accept_negotiation(
+    client: FlaskClient, query: str, accept: str | None, media_type: str
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    response = client.get("/sparql", query_string={"query": query}, headers=headers)
+    assert response.status_code == 200, response.data
+    assert response.mimetype == media_type
+
+
+def test_format_parameter_for_browsers(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": SPACES, "format": "csv"}, headers={"Accept": "text/html"}
+    )
+    assert response.mimetype == "text/csv"
+
+
+def test_construct_parses_back(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": NAMES}, headers={"Accept": "text/turtle"}
+    )
+    assert len(Graph().parse(data=response.data, format="turtle")) >= 33
+
+
+@pytest.mark.parametrize(
+    ("method", "kwargs", "status", "says"),
+    [
+        ("get", {"query_string": {"query": "SELECT ?s WHERE { ?s ?p }"}}, 400, "syntax"),
+        ("get", {"query_string": [("query", SPACES), ("query", SPACES)]}, 400, "exactly one"),
+        ("post", {"data": {"default-graph-uri": "urn:x"}}, 400, "no query"),
+        ("post", {"data": SPACES, "content_type": "text/plain"}, 415, "text/plain"),
+        (
+            "post",
+            {"data": "INSERT DATA {}", "content_type": "application/sparql-update"},
+            403,
+            "Update",
+        ),
+        ("get", {"query_string": {"update": "DROP ALL"}}, 403, "Update"),
+        ("put", {"data": SPACES}, 405, "GET and POST"),
+        ("delete", {}, 405, "GET and POST"),
+        (
+            "get",
+            {"query_string": {"query": SPACES}, "headers": {"Accept": "image/png"}},
+            406,
+            "application/sparql-results+json",
+        ),
+        ("post", {"data": {"query": SPACES + " " * 5000}}, 413, "larger than 4096 bytes"),
+    ],
+    ids=[
+        "malformed",
+        "two-queries",
+        "post-nothing",
+        "wrong-content-type",
+        "update-direct",
+        "update-param",
+        "put",
+        "delete",
+        "not-acceptable",
+        "body-too-large",
+    ],
+)
+def test_client_mistakes_get_4xx_with_a_message(
+    client: FlaskClient, method: str, kwargs: dict, status: int, says: str
+) -> None:
+    response = getattr(client, method)("/sparql", **kwargs)
+    assert response.status_code == status
+    assert says in response.get_data(as_text=True)
+    if status == 405:
+        assert response.headers["Allow"] == "GET, POST"
+
+
+def test_service_description_on_a_plain_get(client: FlaskClient) -> None:
+    response = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200 and response.mimetype == "text/turtle"
+    graph = Graph().parse(data=response.data, format="turtle")
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    endpoints = {str(o) for o in graph.objects(None, URIRef(sd + "endpoint"))}
+    assert endpoints == {"http://localhost/sparql"}
+
+
+def test_dataset_parameters_restrict_the_default_graph(client: FlaskClient) -> None:
+    params = urlencode({"query": SPACES, "default-graph-uri": "https://example.org/nothing"})
+    response = client.get(f"/sparql?{params}")
+    assert response.status_code == 200 and _spaces(response) == 0
+
+
+def test_a_cut_result_says_so(store_path: Path) -> None:
+    app = create_app({"store": str(store_path), "query_workers": 1, "max_rows": 3})
+    try:
+        response = app.test_client().get("/sparql", query_string={"query": SPACES})
+        assert _spaces(response) == 3 and "first 3" in response.headers["Result-Truncated"]
+    finally:
+        app.extensions["coworkmed.pool"].close()
+
+
+def test_health_and_metrics(client: FlaskClient) -> None:
+    client.get("/sparql", query_string={"query": SPACES})
+    client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p }"})
+    health = client.get("/health").get_json()
+    assert health["status"] == "ok" and health["generation"] >= 1
+    metrics = client.get("/metrics").get_json()
+    assert (
+        metrics["queries"] == 2 and metrics["errors"] == 1 and metrics["latency_seconds"]["max"] > 0
+    )
+
+
+def test_no_query_process_starts_for_requests_that_need_none(app: Flask) -> None:
+    client = app.test_client()
+    client.put("/sparql")
+    client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert app.extensions["coworkmed.pool"]._pool is None
