@@ -22,9 +22,11 @@ run: setup
 	$(BIN)/coworkmed vocab docs --output site/vocabulary
 	$(BIN)/coworkmed serve --store store
 
-## The loader benchmark (issue #3): 10,000 and 100,000 generated rows into an on-disk store.
+## Benchmarks: the loader (10,000 and 100,000 generated rows into an on-disk store) and the
+## endpoint (the observatory workload in process and over HTTP, 8 concurrent clients).
 bench: setup
 	$(BIN)/python bench/bench_load.py
+	$(BIN)/python bench/bench_endpoint.py
 
 ## Lint, check formatting, run the whole test suite.
 test: setup lint

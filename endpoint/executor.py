@@ -107,9 +107,10 @@ def _format(request: QueryRequest, kind: str) -> tuple[Any, str]:
     return FORMATS[kind][name]
 
 
-def execute(store: ox.Store, base: str, request: QueryRequest, generation: int) -> QueryResult:
-    """Answer one query over the published data of ``store``."""
-    current = current_graphs(store, base)
+def execute(
+    store: ox.Store, current: list[ox.NamedNode], request: QueryRequest, generation: int
+) -> QueryResult:
+    """Answer one query over the published data of ``store`` (``current``: its current graphs)."""
     results = store.query(
         request.sparql,
         default_graph=_graphs(request.default_graphs, current),
@@ -137,12 +138,14 @@ def _serve(store_path: str, base: str, connection: Connection) -> None:
     """The worker's loop: open the current snapshot, answer queries, follow new snapshots."""
     path = Path(store_path)
     generation, store = open_snapshot(path)
+    current = current_graphs(store, base)
     while True:
         request = connection.recv()
         if current_generation(path) != generation:
             generation, store = open_snapshot(path)
+            current = current_graphs(store, base)
         try:
-            connection.send(("ok", execute(store, base, request, generation)))
+            connection.send(("ok", execute(store, current, request, generation)))
         except QueryError as error:
             connection.send(("error", error.status, error.message))
         except SyntaxError as error:

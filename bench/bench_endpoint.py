@@ -1,0 +1,163 @@
+"""Endpoint overhead and concurrency: the observatory workload in process and through HTTP.
+
+    .venv/bin/python bench/bench_endpoint.py [SPACES]          (default: 100000)
+
+Builds a store from the seeded inventory of bench_load.py (SPACES spaces), then, side by side in
+one run: each query's median time over 5 runs in process (pyoxigraph on the same snapshot, the
+results written as SPARQL JSON) and through `coworkmed serve` over HTTP on loopback, with their
+ratio; then 8 concurrent clients sending a mixed workload (bounded: 160 requests), with
+throughput, errors and latency percentiles. Target (issue #4): the endpoint adds at most 20 % to
+the in-process time of heavy queries, and serves 8 clients at once without errors.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import pyoxigraph as ox  # noqa: E402
+from bench_load import BASE, generate  # noqa: E402
+
+from loaders.load import load_source  # noqa: E402
+from loaders.store import current_graphs, open_snapshot, open_store  # noqa: E402
+
+PREFIXES = """PREFIX cwm: <https://w3id.org/coworkmed/def/>
+PREFIX schema: <https://schema.org/>
+PREFIX svc: <https://w3id.org/coworkmed/code/service/>
+"""
+WORKLOAD = {
+    "aggregate by country and kind (heavy)": """SELECT ?country ?kind (COUNT(?s) AS ?spaces)
+        WHERE { ?s a cwm:Space ; cwm:country ?country ; cwm:spaceKind ?kind }
+        GROUP BY ?country ?kind ORDER BY ?country ?kind""",
+    "bounding box + service (heavy)": """SELECT ?s ?name WHERE {
+        ?s cwm:service svc:3d-printing ; schema:latitude ?lat ; schema:longitude ?lon ;
+           schema:name ?name .
+        FILTER (?lat > 45.0 && ?lat < 46.0 && ?lon > 4.5 && ?lon < 6.5) }""",
+    "label search (heavy)": """SELECT ?s ?name WHERE { ?s a cwm:Space ; schema:name ?name .
+        FILTER (CONTAINS(LCASE(?name), "espace 1234")) }""",
+    "describe one space (light)": "DESCRIBE <https://w3id.org/coworkmed/id/space/bench/B-42>",
+    "dashboard with optionals (light)": """SELECT ?s ?name ?workstations ?area ?status WHERE {
+        ?s a cwm:Space ; schema:name ?name .
+        OPTIONAL { ?s cwm:workstations ?workstations } OPTIONAL { ?s cwm:floorArea ?area }
+        OPTIONAL { ?s cwm:activityStatus ?status } } LIMIT 500""",
+}
+ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
+
+
+def in_process(store: ox.Store, graphs: list[ox.NamedNode], query: str) -> float:
+    start = time.perf_counter()
+    results = store.query(PREFIXES + query, default_graph=graphs, named_graphs=graphs)
+    if isinstance(results, ox.QuerySolutions):
+        results.serialize(format=ox.QueryResultsFormat.JSON)
+    else:
+        ox.serialize(results, format=ox.RdfFormat.TURTLE)
+    return time.perf_counter() - start
+
+
+def over_http(url: str, query: str) -> float:
+    request = urllib.request.Request(
+        url + "?" + urllib.parse.urlencode({"query": PREFIXES + query}), headers={"Accept": ACCEPT}
+    )
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        response.read()
+    return time.perf_counter() - start
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(store_path: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ, "COWORKMED_QUERY_WORKERS": "2", "COWORKMED_QUERY_TIMEOUT": "120"}
+    command = [
+        sys.executable,
+        "-m",
+        "coworkmed.cli",
+        "serve",
+        "--store",
+        str(store_path),
+        "--port",
+        str(port),
+    ]
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise RuntimeError("the server did not start")
+
+
+def main(spaces: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        mapping = generate(folder, spaces)
+        store_path = folder / "store"
+        store = open_store(store_path)
+        start = time.perf_counter()
+        report = load_source(mapping, store, BASE, store_path)
+        loaded = time.perf_counter() - start
+        print(f"{spaces} spaces, {report.triples} triples, loaded in {loaded:.1f} s")
+        del store
+        _generation, snapshot = open_snapshot(store_path)
+        graphs = current_graphs(snapshot, BASE)
+        port = free_port()
+        server = start_server(store_path, port)
+        url = f"http://127.0.0.1:{port}/sparql"
+        try:
+            print(f"{'query':<36} {'in process':>11} {'HTTP':>9} {'ratio':>6}")
+            for name, query in WORKLOAD.items():
+                over_http(url, query)  # warm the workers
+                local = statistics.median(in_process(snapshot, graphs, query) for _ in range(5))
+                remote = statistics.median(over_http(url, query) for _ in range(5))
+                ratio = remote / local
+                print(f"{name:<36} {local * 1e3:>9.1f}ms {remote * 1e3:>7.1f}ms {ratio:>6.2f}")
+            mixed = [q for q in WORKLOAD.values() for _ in range(4)] * 8
+            latencies: list[float] = []
+            errors = 0
+
+            def client(query: str) -> None:
+                nonlocal errors
+                try:
+                    latencies.append(over_http(url, query))
+                except OSError:
+                    errors += 1
+
+            start = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(client, mixed))
+            elapsed = time.perf_counter() - start
+            ordered = sorted(latencies)
+            p50, p95 = ordered[len(ordered) // 2], ordered[int(0.95 * (len(ordered) - 1))]
+            print(
+                f"8 concurrent clients: {len(mixed)} requests in {elapsed:.1f} s, "
+                f"{len(mixed) / elapsed:.1f} req/s, {errors} errors, p50 {p50 * 1000:.0f} ms, "
+                f"p95 {p95 * 1000:.0f} ms"
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
