@@ -12,10 +12,7 @@ the in-process time of heavy queries, and serves 8 clients at once without error
 
 from __future__ import annotations
 
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pyoxigraph as ox  # noqa: E402
 from bench_load import BASE, generate  # noqa: E402
 
+from coworkmed.serving import serve_process  # noqa: E402
 from loaders.load import load_source  # noqa: E402
 from loaders.store import current_graphs, open_snapshot, open_store  # noqa: E402
 
@@ -76,38 +74,6 @@ def over_http(url: str, query: str) -> float:
     return time.perf_counter() - start
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(store_path: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "COWORKMED_QUERY_WORKERS": "2", "COWORKMED_QUERY_TIMEOUT": "120"}
-    command = [
-        sys.executable,
-        "-m",
-        "coworkmed.cli",
-        "serve",
-        "--store",
-        str(store_path),
-        "--port",
-        str(port),
-    ]
-    server = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise RuntimeError("the server did not start")
-
-
 def main(spaces: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -121,10 +87,9 @@ def main(spaces: int) -> None:
         del store
         _generation, snapshot = open_snapshot(store_path)
         graphs = current_graphs(snapshot, BASE)
-        port = free_port()
-        server = start_server(store_path, port)
-        url = f"http://127.0.0.1:{port}/sparql"
-        try:
+        env = {"COWORKMED_QUERY_WORKERS": "2", "COWORKMED_QUERY_TIMEOUT": "120"}
+        with serve_process(store_path, env) as base:
+            url = f"{base}/sparql"
             print(f"{'query':<36} {'in process':>11} {'HTTP':>9} {'ratio':>6}")
             for name, query in WORKLOAD.items():
                 over_http(url, query)  # warm the workers
@@ -154,9 +119,6 @@ def main(spaces: int) -> None:
                 f"{len(mixed) / elapsed:.1f} req/s, {errors} errors, p50 {p50 * 1000:.0f} ms, "
                 f"p95 {p95 * 1000:.0f} ms"
             )
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 if __name__ == "__main__":

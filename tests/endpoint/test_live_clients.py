@@ -3,15 +3,11 @@ it reads, rdflib's SPARQLStore, and the `coworkmed serve` command itself."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import waitress
@@ -19,6 +15,7 @@ from rdflib import Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
 
+from coworkmed.serving import serve_process
 from endpoint.app import create_app
 
 SPACES = "PREFIX cwm: <https://w3id.org/coworkmed/def/> SELECT ?s WHERE { ?s a cwm:Space }"
@@ -80,46 +77,11 @@ def test_rdflib_sparqlstore(endpoint_url: str) -> None:
     assert len(rows) == 33
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_coworkmed_serve_answers_and_stops(store_path: Path) -> None:
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "coworkmed.cli",
-        "serve",
-        "--store",
-        str(store_path),
-        "--port",
-        str(port),
-    ]
-    server = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ.copy()
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/health", timeout=2
-                ) as response:
-                    assert response.status == 200
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "the server did not start"
-                assert server.poll() is None, server.stdout.read().decode()
-                time.sleep(0.2)
-        url = f"http://127.0.0.1:{port}/sparql?" + __import__("urllib.parse").parse.urlencode(
-            {"query": SPACES}
-        )
+    with serve_process(store_path) as base:
+        url = f"{base}/sparql?" + urlencode({"query": SPACES})
         with urllib.request.urlopen(url, timeout=30) as response:
-            assert response.headers["Content-Type"].startswith("application/sparql-results+json")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        server.stdout.close()
+            content_type = response.headers["Content-Type"]
+    assert content_type.startswith("application/sparql-results+json")
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{base}/health", timeout=2)
