@@ -92,11 +92,7 @@ def _solutions(
     lines += ["\t".join("" if row[v] is None else str(row[v]) for v in variables) for row in kept]
     tsv = ("\n".join(lines) + "\n").encode("utf-8")
     reparsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    return (
-        reparsed.serialize(format=FORMATS["solutions"][request.formats["solutions"]][0]),
-        len(kept),
-        truncated,
-    )
+    return reparsed.serialize(format=fmt), len(kept), truncated
 
 
 def _format(request: QueryRequest, kind: str) -> tuple[Any, str]:

@@ -22,10 +22,10 @@ MEDIA_TYPES: dict[str, tuple[str, str]] = {
 }
 #: what a client gets when it accepts anything (or sends no Accept)
 DEFAULTS = {"solutions": "json", "boolean": "json", "graph": "turtle"}
-#: ?format= values browsers can put in a link, by kind
+#: ?format= values browsers can put in a link, by kind (the format names of MEDIA_TYPES)
 FORMAT_PARAMETER = {
-    "solutions": {"json", "xml", "csv", "tsv"},
-    "graph": {"turtle", "ntriples", "rdfxml", "jsonld"},
+    carrier: {fmt for kind, fmt in MEDIA_TYPES.values() if kind == carrier}
+    for carrier in ("solutions", "graph")
 }
 
 

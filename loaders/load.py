@@ -38,10 +38,15 @@ class LoadReport:
     triples: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
+    file_sha256: str = ""
     started: dt.datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        summary = {k: v for k, v in self.__dict__.items() if k not in ("problems", "started")}
+        summary = {
+            k: v
+            for k, v in self.__dict__.items()
+            if k not in ("problems", "started", "file_sha256")
+        }
         return {**summary, "problems": [problem.as_dict() for problem in self.problems]}
 
     def summary(self) -> str:
@@ -69,13 +74,12 @@ def stream(
     path: Path,
     base: str,
     report: LoadReport,
-    started: dt.datetime,
     now: Callable[[], dt.datetime],
     on_row: Callable[[], None] | None = None,
     chunk_triples: int = CHUNK_TRIPLES,
 ) -> Iterator[bytes]:
     """Read the file and yield its triples (records, then provenance) as N-Triples chunks,
-    filling ``report`` as it goes. Touches no store."""
+    filling ``report`` as it goes (``_start`` made it). Touches no store."""
     file_format = mapping.file_format(path)
     builder = RecordBuilder(
         mapping,
@@ -96,10 +100,10 @@ def stream(
     facts = provenance.LoadFacts(
         file=path,
         file_format=file_format,
-        file_sha256=sha256(path),
+        file_sha256=report.file_sha256,
         file_size=path.stat().st_size,
         mapping_sha256=sha256(mapping.path),
-        started=started,
+        started=report.started,
         ended=now(),
     )
     provenance.describe(builder.triples, mapping, base, facts)
@@ -112,11 +116,9 @@ def stream(
 def _start(mapping: Mapping, path: Path, base: str, now: Callable[[], dt.datetime]) -> LoadReport:
     if not path.is_file():
         raise LoadError(f"{path}: no such file")
-    started = now()
-    graph = provenance.version_iri(base, mapping.source_id, started, sha256(path))
-    report = LoadReport(mapping.source_id, str(path), graph)
-    report.started = started
-    return report
+    started, file_sha256 = now(), sha256(path)
+    graph = provenance.version_iri(base, mapping.source_id, started, file_sha256)
+    return LoadReport(mapping.source_id, str(path), graph, file_sha256=file_sha256, started=started)
 
 
 def transform(
@@ -124,7 +126,7 @@ def transform(
 ) -> tuple[bytes, LoadReport]:
     """The whole load as N-Triples in memory, and its report (no store involved)."""
     report = _start(mapping, path, base, now)
-    return b"".join(stream(mapping, path, base, report, report.started, now)), report
+    return b"".join(stream(mapping, path, base, report, now)), report
 
 
 def load_source(
@@ -143,7 +145,7 @@ def load_source(
     mapping = load_mapping(mapping_path)
     path = mapping.file_path(file)
     report = _start(mapping, path, base, now)
-    chunks = stream(mapping, path, base, report, report.started, now, on_row)
+    chunks = stream(mapping, path, base, report, now, on_row)
     dataset = provenance.dataset_iri(base, mapping.source_id)
     report.triples = publish_version(store, base, dataset, report.graph, chunks)
     if store_path is not None:

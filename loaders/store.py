@@ -100,7 +100,7 @@ def current_graphs(store: ox.Store, base: str) -> list[ox.NamedNode]:
     current = _column(
         store, f"SELECT ?g WHERE {{ GRAPH <{catalog}> {{ ?d <{DCAT}hasCurrentVersion> ?g }} }}"
     )
-    return sorted(current, key=str) + [ox.NamedNode(catalog_graph(base))]
+    return sorted(current, key=str) + [ox.NamedNode(catalog)]
 
 
 def query(store: ox.Store, base: str, sparql: str) -> object:
