@@ -29,7 +29,12 @@ from bench_load import BASE, generate  # noqa: E402
 
 from coworkmed.serving import serve_process  # noqa: E402
 from loaders.load import load_source  # noqa: E402
-from loaders.store import current_graphs, open_snapshot, open_store  # noqa: E402
+from loaders.store import (  # noqa: E402
+    default_dataset,
+    open_snapshot,
+    open_store,
+    published_graphs,
+)
 
 PREFIXES = """PREFIX cwm: <https://w3id.org/coworkmed/def/>
 PREFIX schema: <https://schema.org/>
@@ -56,7 +61,9 @@ ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
 
 def in_process(store: ox.Store, graphs: list[ox.NamedNode], query: str) -> float:
     start = time.perf_counter()
-    results = store.query(PREFIXES + query, default_graph=graphs, named_graphs=graphs)
+    results = store.query(
+        PREFIXES + query, default_graph=default_dataset(graphs), named_graphs=graphs
+    )
     if isinstance(results, ox.QuerySolutions):
         results.serialize(format=ox.QueryResultsFormat.JSON)
     else:
@@ -86,7 +93,7 @@ def main(spaces: int) -> None:
         print(f"{spaces} spaces, {report.triples} triples, loaded in {loaded:.1f} s")
         del store
         _generation, snapshot = open_snapshot(store_path)
-        graphs = current_graphs(snapshot, BASE)
+        graphs = published_graphs(snapshot, BASE)
         env = {"COWORKMED_QUERY_WORKERS": "2", "COWORKMED_QUERY_TIMEOUT": "120"}
         with serve_process(store_path, env) as base:
             url = f"{base}/sparql"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from coworkmed import __version__
-from loaders.settings import SETTINGS, setting
+from loaders.settings import SETTINGS, SettingsError, setting
 
 if TYPE_CHECKING:
     from loaders.load import LoadReport
@@ -27,7 +27,17 @@ STORE_OPTION = click.option(
 BASE_OPTION = click.option("--base", default=None, help=_help("base"))
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group; a bad setting is reported as a usage error, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="coworkmed")
 def main() -> None:
     """CoworkMed: the linked open data graph of Mediterranean coworking spaces and third places."""

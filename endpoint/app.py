@@ -39,17 +39,23 @@ class LazyPool:
 
 
 class Metrics:
-    """Queries served, errors, timeouts and latency, since the process started."""
+    """Requests served (queries, updates, Graph Store requests), errors, timeouts and query
+    latency, since the process started."""
+
+    KINDS = ("query", "update", "graph_store")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.queries = self.errors = self.timeouts = 0
+        self.counts = dict.fromkeys(self.KINDS, 0)
+        self.errors = self.timeouts = 0
         self.seconds: list[float] = []
 
-    def record(self, seconds: float, status: int) -> None:
+    def record(self, seconds: float, status: int, kind: str = "query") -> None:
         with self._lock:
-            self.queries += 1
+            self.counts[kind] += 1
             self.errors += status >= 400
+            if kind != "query":
+                return
             self.timeouts += status == 504
             self.seconds = (self.seconds + [seconds])[-1000:]
 
@@ -61,7 +67,9 @@ class Metrics:
             return round(ordered[int(q * (len(ordered) - 1))], 4) if ordered else None
 
         return {
-            "queries": self.queries,
+            "queries": self.counts["query"],
+            "updates": self.counts["update"],
+            "graph_store_requests": self.counts["graph_store"],
             "errors": self.errors,
             "timeouts": self.timeouts,
             "latency_seconds": {"p50": pick(0.5), "p95": pick(0.95), "max": pick(1.0)},
@@ -70,6 +78,7 @@ class Metrics:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """A new application; ``config`` overrides settings by name (see loaders.settings)."""
+    from endpoint.graphstore import blueprint as graphstore
     from endpoint.sparql import blueprint as sparql
 
     app = Flask(__name__)
@@ -82,6 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["coworkmed.metrics"] = Metrics()
     app.register_blueprint(sparql)
+    app.register_blueprint(graphstore)
 
     @app.get("/health")
     def health() -> Response:

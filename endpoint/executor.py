@@ -24,7 +24,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from loaders.problems import LoadError
-from loaders.store import current_generation, current_graphs, open_snapshot
+from loaders.store import current_generation, default_dataset, open_snapshot, published_graphs
 
 #: result kind -> format name -> (pyoxigraph format, media type)
 FORMATS: dict[str, dict[str, tuple[Any, str]]] = {
@@ -62,6 +62,17 @@ class QueryRequest:
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     max_rows: int = 10_000
+    base_iri: str | None = None  # relative IRIs of the query resolve against it
+
+
+@dataclass(frozen=True)
+class GraphRequest:
+    """One published graph, whole (Graph Store Protocol GET): ``graph`` None is the store's
+    default graph; more than ``max_triples`` triples is refused rather than cut."""
+
+    graph: str | None
+    format: str
+    max_triples: int = 10_000
 
 
 @dataclass(frozen=True)
@@ -75,10 +86,6 @@ class QueryResult:
 
 
 # ------------------------------------------------------------------------- in the worker
-
-
-def _graphs(names: tuple[str, ...] | None, current: list[ox.NamedNode]) -> list[ox.NamedNode]:
-    return current if names is None else [ox.NamedNode(name) for name in names]
 
 
 def _solutions(
@@ -104,13 +111,16 @@ def _format(request: QueryRequest, kind: str) -> tuple[Any, str]:
 
 
 def execute(
-    store: ox.Store, current: list[ox.NamedNode], request: QueryRequest, generation: int
+    store: ox.Store, published: list[ox.NamedNode], request: QueryRequest, generation: int
 ) -> QueryResult:
-    """Answer one query over the published data of ``store`` (``current``: its current graphs)."""
+    """Answer one query over the published data of ``store`` (``published``: its graphs)."""
+    default, named = default_dataset(published), published
+    if request.default_graphs is not None:
+        default = [ox.NamedNode(name) for name in request.default_graphs]
+    if request.named_graphs is not None:
+        named = [ox.NamedNode(name) for name in request.named_graphs]
     results = store.query(
-        request.sparql,
-        default_graph=_graphs(request.default_graphs, current),
-        named_graphs=_graphs(request.named_graphs, current),
+        request.sparql, base_iri=request.base_iri, default_graph=default, named_graphs=named
     )
     if isinstance(results, ox.QueryBoolean):
         fmt, media_type = _format(request, "boolean")
@@ -130,18 +140,48 @@ def execute(
     )
 
 
+def read_graph(
+    store: ox.Store, published: list[ox.NamedNode], request: GraphRequest, generation: int
+) -> QueryResult:
+    """One published graph, serialised whole (404 when it is not published)."""
+    if request.graph is None:
+        name: ox.NamedNode | ox.DefaultGraph = ox.DefaultGraph()
+    else:
+        name = ox.NamedNode(request.graph)
+        if name not in published:
+            raise QueryError(404, f"no graph <{request.graph}> is published here")
+    quads = itertools.islice(
+        store.quads_for_pattern(None, None, None, name), request.max_triples + 1
+    )
+    triples = [quad.triple for quad in quads]
+    if len(triples) > request.max_triples:
+        raise QueryError(
+            403,
+            f"the graph has more than {request.max_triples} triples (max_rows): page through it "
+            "with CONSTRUCT ... LIMIT/OFFSET at /sparql, or ask with the update token",
+        )
+    fmt, media_type = FORMATS["graph"][request.format]
+    body = ox.serialize(triples, format=fmt)
+    return QueryResult("graph", media_type, body, len(triples), False, generation)
+
+
+#: what a worker does with each kind of request
+HANDLERS = {QueryRequest: execute, GraphRequest: read_graph}
+
+
 def _serve(store_path: str, base: str, connection: Connection) -> None:
     """The worker's loop: open the current snapshot, answer queries, follow new snapshots."""
     path = Path(store_path)
     generation, store = open_snapshot(path)
-    current = current_graphs(store, base)
+    current = published_graphs(store, base)
     while True:
         request = connection.recv()
         if current_generation(path) != generation:
             generation, store = open_snapshot(path)
-            current = current_graphs(store, base)
+            current = published_graphs(store, base)
         try:
-            connection.send(("ok", execute(store, current, request, generation)))
+            answer = HANDLERS[type(request)](store, current, request, generation)
+            connection.send(("ok", answer))
         except QueryError as error:
             connection.send(("error", error.status, error.message))
         except SyntaxError as error:
@@ -195,7 +235,7 @@ class QueryPool:
             self._all.discard(worker)
         self._add()
 
-    def run(self, request: QueryRequest, timeout: float) -> QueryResult:
+    def run(self, request: QueryRequest | GraphRequest, timeout: float) -> QueryResult:
         try:
             worker = self._idle.get(timeout=timeout)
         except queue.Empty:

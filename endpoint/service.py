@@ -1,6 +1,7 @@
 """The SPARQL 1.1 Service Description, answered on a GET of /sparql without a query. It lists
-only what this service really does: the query language, the union default graph, and the
-result formats of endpoint.executor.FORMATS."""
+only what this service really does: the query language (and the update language when an update
+token is configured), the union default graph, the base IRI being the endpoint, and the result
+formats of endpoint.executor.FORMATS."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ FORMAT_IRIS = {
 }
 
 
-def description(endpoint_url: str) -> list[ox.Triple]:
+def description(endpoint_url: str, updates: bool = False) -> list[ox.Triple]:
     service = ox.BlankNode("service")
     dataset = ox.BlankNode("dataset")
     graph = ox.BlankNode("defaultGraph")
@@ -40,6 +41,9 @@ def description(endpoint_url: str) -> list[ox.Triple]:
         ox.Triple(dataset, ox.NamedNode(SD + "defaultGraph"), graph),
         ox.Triple(graph, a, ox.NamedNode(SD + "Graph")),
     ]
+    if updates:
+        language = ox.NamedNode(SD + "SPARQL11Update")
+        triples.append(ox.Triple(service, ox.NamedNode(SD + "supportedLanguage"), language))
     names = {name for kind in FORMATS.values() for name in kind}
     triples += [
         ox.Triple(service, ox.NamedNode(SD + "resultFormat"), ox.NamedNode(FORMAT_IRIS[name]))
@@ -48,12 +52,12 @@ def description(endpoint_url: str) -> list[ox.Triple]:
     return triples
 
 
-def service_description(endpoint_url: str, accept: str | None) -> Response:
+def service_description(endpoint_url: str, accept: str | None, updates: bool) -> Response:
     chosen = choose(parse_accept(accept), "graph")
     if chosen is None:
         return Response(
             "the service description is RDF: ask for text/turtle\n", 406, mimetype="text/plain"
         )
     name, media_type = chosen
-    body = ox.serialize(description(endpoint_url), format=FORMATS["graph"][name][0])
+    body = ox.serialize(description(endpoint_url, updates), format=FORMATS["graph"][name][0])
     return Response(body, mimetype=media_type)

@@ -2,83 +2,127 @@
 
 Queries come by GET (``query`` parameter), by POST as a form, or by POST with the query as an
 ``application/sparql-query`` body; ``default-graph-uri`` and ``named-graph-uri`` set the
-dataset (by default: the union of the current graphs). A GET without a query answers the
-service description. Client mistakes are 4xx with a message, never a 500.
+dataset (by default: the union of the published graphs). A GET without a query answers the
+service description. Updates come by POST, as a form (``update``) or as an
+``application/sparql-update`` body, with ``using-graph-uri``/``using-named-graph-uri``; they
+need the bearer token (``endpoint.auth``) and are published as a new snapshot when done.
+``SERVICE`` and ``LOAD`` are refused: the service never fetches URLs. Client mistakes are 4xx
+with a message, never a 500.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request
 
+from endpoint.auth import write_refusal
 from endpoint.executor import QueryError, QueryRequest
 from endpoint.negotiation import formats_for
+from endpoint.responses import error, read_headers
+from endpoint.scanning import DatasetConflict, remote_access, with_using
 from endpoint.service import service_description
+from loaders.store import StoreBusy, write
 
 blueprint = Blueprint("sparql", __name__)
 
-QUERY_CONTENT_TYPES = ("application/sparql-query", "application/x-www-form-urlencoded")
+#: POST body media type -> the operation the body is (None: a form naming it)
+BODY_TYPES: dict[str, str | None] = {
+    "application/sparql-query": "query",
+    "application/sparql-update": "update",
+    "application/x-www-form-urlencoded": None,
+}
+#: operation -> its dataset parameters (default graphs, named graphs)
+DATASET_PARAMETERS = {
+    "query": ("default-graph-uri", "named-graph-uri"),
+    "update": ("using-graph-uri", "using-named-graph-uri"),
+}
 
 
-def _error(status: int, message: str) -> Response:
-    response = Response(message + "\n", status=status, mimetype="text/plain")
-    return _read_headers(response)
+@dataclass(frozen=True)
+class Operation:
+    kind: str  # query or update
+    text: str | None  # None: a GET without a query
+    default_graphs: list[str]
+    named_graphs: list[str]
 
 
-def _read_headers(response: Response) -> Response:
-    response.vary.add("Accept")
-    origins = current_app.config["COWORKMED"]["cors_origins"]
-    if origins:
-        response.headers["Access-Control-Allow-Origin"] = origins
-    return response
+def body_text() -> str:
+    """The request body as text: UTF-8, as the protocol requires (415 for another charset)."""
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise QueryError(415, f"the body must be encoded in UTF-8, not {charset}")
+    data = request.get_data()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        raise QueryError(400, f"the body is not valid UTF-8 (byte {problem.start})") from None
 
 
-def _query_and_dataset() -> tuple[str | None, list[str], list[str]]:
-    """The query and its dataset, from whichever request form was used (or a 4xx)."""
-    if request.method == "POST" and request.mimetype == "application/sparql-update":
-        raise QueryError(403, "SPARQL Update is not enabled on this service")
+def read_operation() -> Operation:
+    """The query or update of the request, with its dataset, from whichever form was used."""
     if request.method == "GET":
-        fields = request.args
-    elif request.mimetype == "application/x-www-form-urlencoded":
-        fields = request.form
-    elif request.mimetype == "application/sparql-query":
-        fields = request.args
-    else:
+        if "update" in request.args:
+            raise QueryError(400, "an update must be sent by POST, not GET")
+        fields, kind, body = request.args, "query", None
+    elif request.mimetype not in BODY_TYPES:
         given = request.mimetype or "no content type"
-        raise QueryError(415, f"POST a query as {' or '.join(QUERY_CONTENT_TYPES)}, not {given}")
-    if "update" in fields:
-        raise QueryError(403, "SPARQL Update is not enabled on this service")
-    queries = fields.getlist("query")
-    if request.method == "POST" and request.mimetype == "application/sparql-query":
-        if queries:
-            raise QueryError(400, "a query in the body and another in the URL: send one")
-        queries = [request.get_data(as_text=True)]
-    if len(queries) > 1:
-        raise QueryError(400, "several query parameters: send exactly one query")
-    default_graphs = fields.getlist("default-graph-uri")
-    named_graphs = fields.getlist("named-graph-uri")
-    return (queries[0] if queries else None), default_graphs, named_graphs
+        raise QueryError(415, f"POST a query or update as {' or '.join(BODY_TYPES)}, not {given}")
+    elif BODY_TYPES[request.mimetype] is None:
+        fields, body = request.form, None
+        named = [k for k in ("query", "update") if k in fields]
+        if len(named) > 1:
+            raise QueryError(400, "a form with both a query and an update: send one")
+        kind = named[0] if named else "query"
+    else:
+        fields, kind, body = request.args, BODY_TYPES[request.mimetype], body_text()
+        if "query" in fields or "update" in fields:
+            raise QueryError(400, f"a {kind} in the body and another in the URL: send one")
+    texts = fields.getlist(kind) if body is None else [body]
+    if len(texts) > 1:
+        raise QueryError(400, f"several {kind} parameters: send exactly one {kind}")
+    default, named = DATASET_PARAMETERS[kind]
+    return Operation(
+        kind, texts[0] if texts else None, fields.getlist(default), fields.getlist(named)
+    )
+
+
+def _refuse_remote(text: str) -> None:
+    keyword = remote_access(text)
+    if keyword:
+        raise QueryError(400, f"{keyword} is not enabled on this service: it reads only its store")
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
     try:
-        query, default_graphs, named_graphs = _query_and_dataset()
-    except QueryError as error:
-        return _error(error.status, error.message)
-    if query is None:
+        operation = read_operation()
+    except QueryError as problem:
+        return error(problem.status, problem.message)
+    if operation.kind == "update":
+        return update(operation)
+    if operation.text is None:
         if request.method == "POST":
-            return _error(400, "no query: give it as the query parameter or as the body")
-        return _read_headers(service_description(request.base_url, request.headers.get("Accept")))
+            return error(400, "no query: give it as the query parameter or as the body")
+        updates = bool(current_app.config["COWORKMED"]["update_token"])
+        accept = request.headers.get("Accept")
+        return read_headers(service_description(request.base_url, accept, updates))
+    try:
+        _refuse_remote(operation.text)
+    except QueryError as problem:
+        return error(problem.status, problem.message)
     formats = formats_for(request.headers.get("Accept"), request.args.get("format"))
     settings = current_app.config["COWORKMED"]
+    given = bool(operation.default_graphs or operation.named_graphs)
     query_request = QueryRequest(
-        query,
+        operation.text,
         formats,
-        tuple(default_graphs) if default_graphs or named_graphs else None,
-        tuple(named_graphs) if default_graphs or named_graphs else None,
+        tuple(operation.default_graphs) if given else None,
+        tuple(operation.named_graphs) if given else None,
         settings["max_rows"],
+        request.base_url,
     )
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()
@@ -88,9 +132,9 @@ def sparql() -> Response:
             .get()
             .run(query_request, settings["query_timeout"])
         )
-    except QueryError as error:
-        metrics.record(time.perf_counter() - start, error.status)
-        return _error(error.status, error.message)
+    except QueryError as problem:
+        metrics.record(time.perf_counter() - start, problem.status)
+        return error(problem.status, problem.message)
     metrics.record(time.perf_counter() - start, 200)
     response = Response(result.body, mimetype=result.media_type)
     if result.truncated:
@@ -98,11 +142,51 @@ def sparql() -> Response:
             f"only the first {result.rows} results are given (max_rows)"
         )
     response.headers["Store-Generation"] = str(result.generation)
-    return _read_headers(response)
+    return read_headers(response)
+
+
+def update(operation: Operation) -> Response:
+    """Apply a SPARQL 1.1 Update to the primary database and publish it (token required)."""
+    refusal = write_refusal()
+    if refusal is not None:
+        return refusal
+    if not operation.text:
+        return error(400, "no update: give it as the update parameter or as the body")
+    try:
+        _refuse_remote(operation.text)
+        text = with_using(operation.text, operation.default_graphs, operation.named_graphs)
+    except QueryError as problem:
+        return error(problem.status, problem.message)
+    except DatasetConflict as problem:
+        return error(400, str(problem))
+    base_iri = request.base_url
+    metrics = current_app.extensions["coworkmed.metrics"]
+    start = time.perf_counter()
+    try:
+        _nothing, generation = write(
+            Path(current_app.config["COWORKMED"]["store"]),
+            lambda store: store.update(text, base_iri=base_iri),
+        )
+    except SyntaxError as problem:
+        status, message = 400, f"update syntax error: {problem}"
+    except (RuntimeError, ValueError) as problem:
+        status, message = 400, f"the update cannot be applied: {problem}; nothing was changed"
+    except StoreBusy as problem:
+        status, message = 503, str(problem)
+    else:
+        metrics.record(time.perf_counter() - start, 204, "update")
+        response = Response(status=204)
+        response.headers["Store-Generation"] = str(generation)
+        return response
+    metrics.record(time.perf_counter() - start, status, "update")
+    response = error(status, message)
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
 
 
 @blueprint.route("/sparql", methods=["PUT", "DELETE", "PATCH"])
 def wrong_method() -> Response:
-    response = _error(405, "the SPARQL protocol uses GET and POST")
+    response = error(405, "the SPARQL protocol uses GET and POST")
     response.headers["Allow"] = "GET, POST"
     return response

@@ -1,13 +1,17 @@
 """Settings, declared as data: name, environment variable, default and help.
 
 Every command and service reads its settings through ``setting``; the README lists this table
-(a test checks that it does).
+(a test checks that it does). A value comes from, in this order: the command-line option or
+application config, the environment variable, the settings file named by ``COWORKMED_CONFIG``
+(TOML, keys are the setting names), the default.
 """
 
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from loaders.vocabulary import DEFAULT_DATA_BASE
@@ -73,24 +77,65 @@ SETTINGS: dict[str, Setting] = {
             "*",
             "Value of Access-Control-Allow-Origin on read responses (empty: no CORS header).",
         ),
+        Setting(
+            "update_token",
+            "COWORKMED_UPDATE_TOKEN",
+            "",
+            "Bearer token that SPARQL Update and Graph Store writes require (empty: writes off).",
+        ),
     )
 }
 
+#: how a value of each type is called in messages
+KINDS = {int: "a whole number", float: "a number", str: "text"}
+#: environment variable naming a TOML settings file
+CONFIG_ENV = "COWORKMED_CONFIG"
 
-def setting(name: str, given: object = None) -> Any:
+
+class SettingsError(ValueError):
+    """A settings file or value that cannot be used; the message names it."""
+
+
+def settings_file(path: str | None = None) -> dict[str, Any]:
+    """The settings of a TOML file (``path``, else ``$COWORKMED_CONFIG``; none: empty)."""
+    name = path or os.environ.get(CONFIG_ENV)
+    if not name:
+        return {}
+    try:
+        values = tomllib.loads(Path(name).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(f"settings file {name}: cannot be read ({error})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"settings file {name}: not valid TOML ({error})") from None
+    unknown = sorted(set(values) - set(SETTINGS))
+    if unknown:
+        raise SettingsError(
+            f"settings file {name}: unknown setting(s) {', '.join(unknown)}; "
+            f"known: {', '.join(SETTINGS)}"
+        )
+    return values
+
+
+def setting(name: str, given: object = None, file: dict[str, Any] | None = None) -> Any:
     """The value of a setting, typed: the one given (command-line option or application
-    config), else the environment, else the default."""
+    config), else the environment, else the settings file, else the default."""
     definition = SETTINGS[name]
-    raw = given if given not in (None, "") else os.environ.get(definition.env, definition.default)
+    if given not in (None, ""):
+        raw = given
+    elif definition.env in os.environ:
+        raw = os.environ[definition.env]
+    else:
+        raw = (settings_file() if file is None else file).get(name, definition.default)
     try:
         return definition.type(raw)
-    except ValueError:
-        raise ValueError(
-            f"setting {name} ({definition.env}): {raw!r} is not a {definition.type.__name__}"
+    except (TypeError, ValueError):
+        raise SettingsError(
+            f"setting {name} ({definition.env}): {raw!r} is not {KINDS[definition.type]}"
         ) from None
 
 
-def settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Every setting, resolved."""
+def settings(overrides: dict[str, Any] | None = None, file: str | None = None) -> dict[str, Any]:
+    """Every setting, resolved (``file``: a TOML settings file instead of $COWORKMED_CONFIG)."""
     overrides = overrides or {}
-    return {name: setting(name, overrides.get(name)) for name in SETTINGS}
+    values = settings_file(file)
+    return {name: setting(name, overrides.get(name), values) for name in SETTINGS}

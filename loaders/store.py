@@ -10,9 +10,11 @@ triples/s here), so a load never rewrites the graph readers use. Instead:
    history, as DCAT 3 versioning says);
 3. versions older than the previous one are removed.
 
-Readers query with the current versions as their dataset (``current_graphs``, ``query``): they
-see the old version or the new one, never a mix, and never a half-loaded graph. A load killed
-before step 2 leaves only an unreferenced graph, which the next load removes.
+Readers see every graph except the version graphs that are not current (``published_graphs``,
+``query``): the old version or the new one, never a mix, and never a half-loaded graph. A load
+killed before step 2 leaves only an unreferenced graph, which the next load removes. Graphs
+outside ``{base}dataset/`` (written through SPARQL Update or the Graph Store Protocol, see
+``write``) and the store's default graph are published as they are.
 
 The store directory holds ``primary/`` (the read-write database, opened by one process at a
 time: loads and publishing) and ``snapshots/<generation>/``, read-only checkpoints taken after
@@ -26,9 +28,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -94,20 +98,69 @@ def _column(store: ox.Store, sparql: str) -> list[ox.NamedNode]:
     return [solution[0] for solution in store.query(sparql)]
 
 
-def current_graphs(store: ox.Store, base: str) -> list[ox.NamedNode]:
-    """The graphs readers see: the current version of every dataset, and the catalogue."""
+def current_versions(store: ox.Store, base: str) -> list[ox.NamedNode]:
+    """The current version graph of every dataset."""
     catalog = catalog_graph(base)
     current = _column(
         store, f"SELECT ?g WHERE {{ GRAPH <{catalog}> {{ ?d <{DCAT}hasCurrentVersion> ?g }} }}"
     )
-    return sorted(current, key=str) + [ox.NamedNode(catalog)]
+    return sorted(current, key=str)
+
+
+def published_graphs(store: ox.Store, base: str) -> list[ox.NamedNode]:
+    """The named graphs readers see: all of them except the version graphs (under
+    ``{base}dataset/``) that are not the current version of their dataset."""
+    current = {graph.value for graph in current_versions(store, base)}
+    versions = f"{base}dataset/"
+    return sorted(
+        (
+            graph
+            for graph in store.named_graphs()
+            if isinstance(graph, ox.NamedNode)
+            and (graph.value in current or not graph.value.startswith(versions))
+        ),
+        key=str,
+    )
+
+
+def default_dataset(graphs: list[ox.NamedNode]) -> list[ox.NamedNode | ox.DefaultGraph]:
+    """The default graph readers query: the store's default graph and the published graphs."""
+    return [ox.DefaultGraph(), *graphs]
 
 
 def query(store: ox.Store, base: str, sparql: str) -> object:
-    """A SPARQL query over the published data: the union of the current graphs as default
-    graph, and only those graphs as named graphs."""
-    graphs = current_graphs(store, base)
-    return store.query(sparql, default_graph=graphs, named_graphs=graphs)
+    """A SPARQL query over the published data: the union of the published graphs (and the
+    store's default graph) as default graph, and the published graphs as named graphs."""
+    graphs = published_graphs(store, base)
+    return store.query(sparql, default_graph=default_dataset(graphs), named_graphs=graphs)
+
+
+class StoreBusy(LoadError):
+    """The primary database is open in another process (a load is running)."""
+
+
+_WRITING = threading.Lock()
+T = TypeVar("T")
+
+
+def write(path: Path, change: Callable[[ox.Store], T]) -> tuple[T, int]:
+    """Apply ``change`` to the primary database of the store directory ``path``, then publish it
+    as a new snapshot; return what ``change`` returned and the new generation.
+
+    One write at a time in this process; the database is opened for the write only, so that a
+    ``coworkmed load`` can run between writes (while one runs, this raises StoreBusy). ``change``
+    must be atomic itself (one ``Store.update`` is) and must not keep the store."""
+    with _WRITING:
+        try:
+            store = ox.Store(str(path / "primary"))
+        except OSError as error:
+            raise StoreBusy(f"{path}: the store is busy, try again later ({error})") from None
+        try:
+            result = change(store)
+            generation = take_snapshot(store, path)
+        finally:
+            del store  # closes the database now, releasing its lock for other processes
+        return result, generation
 
 
 def _known_versions(store: ox.Store, base: str) -> set[str]:
@@ -151,7 +204,7 @@ def publish_version(
     being produced (Oxigraph writes without holding Python's lock)."""
     remove_unreferenced(store, base)
     graph = ox.NamedNode(version)
-    if graph in current_graphs(store, base):
+    if graph in current_versions(store, base):
         for _chunk in chunks:  # the very same load again: nothing to write, but report it all
             pass
         return count(store, version)
@@ -189,6 +242,45 @@ def count(store: ox.Store, graph: str) -> int:
 
 
 def union_ntriples(store: ox.Store, base: str) -> bytes:
-    """The published data (current versions) as one plain graph, in N-Triples."""
+    """The published data as one plain graph, in N-Triples."""
     triples = query(store, base, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+
+
+# ------------------------------------------------------------------ graph writes (inside write)
+
+
+def _graph_clause(graph: str | None, body: str) -> str:
+    return body if graph is None else f"GRAPH <{graph}> {{ {body} }}"
+
+
+def graph_exists(store: ox.Store, graph: str | None) -> bool:
+    """Whether ``graph`` is in the store (None: the default graph, which always is)."""
+    return graph is None or store.contains_named_graph(ox.NamedNode(graph))
+
+
+def put_graph(store: ox.Store, graph: str | None, triples: list[ox.Triple]) -> bool:
+    """Replace the content of ``graph`` by ``triples`` in one transaction; True if it is new."""
+    created = not graph_exists(store, graph)
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    target = "DEFAULT" if graph is None else f"GRAPH <{graph}>"
+    create = "" if graph is None else f"CREATE SILENT GRAPH <{graph}> ;"
+    store.update(f"DROP SILENT {target} ; {create} INSERT DATA {{ {_graph_clause(graph, data)} }}")
+    return created
+
+
+def post_graph(store: ox.Store, graph: str | None, triples: list[ox.Triple]) -> bool:
+    """Add ``triples`` to ``graph`` in one transaction (creating it); True if it is new."""
+    created = not graph_exists(store, graph)
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    create = "" if graph is None else f"CREATE SILENT GRAPH <{graph}> ;"
+    store.update(f"{create} INSERT DATA {{ {_graph_clause(graph, data)} }}")
+    return created
+
+
+def delete_graph(store: ox.Store, graph: str | None) -> bool:
+    """Remove ``graph`` (empty the default graph); False when there was no such graph."""
+    if not graph_exists(store, graph):
+        return False
+    store.update("CLEAR DEFAULT" if graph is None else f"DROP GRAPH <{graph}>")
+    return True

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from coworkmed.cli import main
-from loaders.store import current_graphs, open_snapshot
+from loaders.store import open_snapshot, published_graphs
 
 ROOT = Path(__file__).parents[1]
 
@@ -32,7 +32,7 @@ def test_load_writes_the_graph_and_the_report(tmp_path: Path) -> None:
     assert body["records_written"] == 8 and body["problems"] == []
     generation, store = open_snapshot(tmp_path / "s")
     assert generation == 1
-    graphs = {g.value for g in current_graphs(store, "https://w3id.org/coworkmed/id/")}
+    graphs = {g.value for g in published_graphs(store, "https://w3id.org/coworkmed/id/")}
     assert graphs == {body["graph"], "https://w3id.org/coworkmed/id/catalog"}
     assert body["graph"].startswith("https://w3id.org/coworkmed/id/dataset/fr-aura/")
 
@@ -45,8 +45,8 @@ def test_load_reads_the_store_from_the_environment(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     _generation, store = open_snapshot(tmp_path / "env-store")
-    graphs = [g.value for g in current_graphs(store, "https://example.org/x/")]
-    assert graphs[0].startswith("https://example.org/x/dataset/hr-split/") and len(graphs) == 2
+    graphs = [g.value for g in published_graphs(store, "https://example.org/x/")]
+    assert graphs[1].startswith("https://example.org/x/dataset/hr-split/") and len(graphs) == 2
 
 
 def test_a_file_given_on_the_command_line_replaces_the_mappings_own(tmp_path: Path) -> None:

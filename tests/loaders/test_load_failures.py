@@ -16,7 +16,7 @@ import yaml
 
 from loaders.load import load_source
 from loaders.problems import LoadError
-from loaders.store import current_graphs, open_store, publish_version, union_ntriples
+from loaders.store import open_store, publish_version, published_graphs, union_ntriples
 
 HERE = Path(__file__).parent / "bad-files"
 CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
@@ -93,7 +93,7 @@ def test_the_previous_version_stays_and_older_ones_go(tmp_path: Path) -> None:
         publish_version(store, BASE, DATASET, f"{DATASET}/v{n}", [chunk])
     graphs = {g.value for g in store.named_graphs()}
     assert graphs == {f"{DATASET}/v2", f"{DATASET}/v3", BASE + "catalog"}
-    assert [g.value for g in current_graphs(store, BASE)] == [f"{DATASET}/v3", BASE + "catalog"]
+    assert [g.value for g in published_graphs(store, BASE)] == [BASE + "catalog", f"{DATASET}/v3"]
     published = union_ntriples(store, BASE)
     assert b"urn:v3" in published and b"urn:v2" not in published
 

@@ -1,0 +1,192 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol at /store.
+
+A graph is named indirectly (``/store?graph=IRI``, ``/store?default``) or directly (the request
+URL itself, ``/store/some/path``). GET and HEAD read a published graph, like any query (public,
+with CORS, capped at ``max_rows`` triples unless the update token is given). PUT replaces a
+graph, POST adds to it (to ``/store`` alone: creates a new graph and answers its IRI in
+``Location``), DELETE removes it; writes need the bearer token (``endpoint.auth``), each is one
+transaction on the primary database, published as a new snapshot. Version graphs and the
+catalogue belong to ``coworkmed load``: the Graph Store Protocol may read them but not write them.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, request
+
+from endpoint.auth import may_write, write_refusal
+from endpoint.executor import FORMATS, GraphRequest, QueryError
+from endpoint.negotiation import formats_for
+from endpoint.responses import error, read_headers
+from loaders.store import (
+    StoreBusy,
+    catalog_graph,
+    delete_graph,
+    post_graph,
+    put_graph,
+    write,
+)
+
+blueprint = Blueprint("graphstore", __name__)
+
+#: the graph formats a client may send (one graph: no dataset formats)
+UPLOAD_FORMATS = ", ".join(media for _fmt, media in FORMATS["graph"].values())
+
+
+@dataclass(frozen=True)
+class Target:
+    """The graph a request names: ``graph`` None is the default graph; ``given`` False means
+    the request named none (a POST to the store itself)."""
+
+    graph: str | None
+    given: bool = True
+
+
+def target(path: str | None) -> Target:
+    """The graph the request names, directly (``path``) or by ``graph``/``default`` (or a 400)."""
+    indirect = [name for name in ("graph", "default") if name in request.args]
+    if path is not None:
+        if indirect:
+            raise QueryError(400, f"/store/{path} names its graph already: drop ?{indirect[0]}")
+        return Target(request.base_url)
+    if len(indirect) > 1 or len(request.args.getlist("graph")) > 1:
+        raise QueryError(400, "name one graph: ?graph=IRI or ?default, once")
+    if not indirect:
+        return Target(None, given=False)
+    if indirect[0] == "default":
+        return Target(None)
+    iri = request.args["graph"]
+    try:
+        ox.NamedNode(iri)
+    except ValueError as problem:
+        raise QueryError(400, f"graph={iri!r} is not an absolute IRI ({problem})") from None
+    return Target(iri)
+
+
+def _parse(data: bytes, media_type: str, charset: str | None, base_iri: str) -> list[ox.Triple]:
+    fmt = ox.RdfFormat.from_media_type(media_type) if media_type else None
+    if fmt is None or fmt.supports_datasets:
+        given = media_type or "no content type"
+        raise QueryError(415, f"send one graph as {UPLOAD_FORMATS}, not {given}")
+    if charset and charset.lower() not in ("utf-8", "utf8"):
+        raise QueryError(415, f"RDF must be sent in UTF-8, not {charset}")
+    try:
+        return [quad.triple for quad in ox.parse(data, format=fmt, base_iri=base_iri)]
+    except SyntaxError as problem:
+        raise QueryError(400, f"the {fmt.name} sent cannot be parsed: {problem}") from None
+
+
+def uploaded_triples(base_iri: str) -> list[ox.Triple]:
+    """The triples of the request body, or of every file of a multipart/form-data body."""
+    if request.mimetype == "multipart/form-data":
+        files = [f for name in request.files for f in request.files.getlist(name)]
+        if not files:
+            raise QueryError(400, "the multipart body holds no file")
+        triples = []
+        for upload in files:
+            media_type = upload.mimetype
+            if not media_type or media_type == "application/octet-stream":
+                extension = (upload.filename or "").rpartition(".")[2]
+                fmt = ox.RdfFormat.from_extension(extension) if extension else None
+                media_type = fmt.media_type if fmt else ""
+            charset = upload.mimetype_params.get("charset")
+            triples += _parse(upload.read(), media_type, charset, base_iri)
+        return triples
+    charset = request.mimetype_params.get("charset")
+    return _parse(request.get_data(), request.mimetype, charset, base_iri)
+
+
+def _refuse_managed(graph: str | None) -> None:
+    base = current_app.config["COWORKMED"]["base"]
+    if graph is not None and (graph.startswith(f"{base}dataset/") or graph == catalog_graph(base)):
+        raise QueryError(
+            403, f"<{graph}> is written by coworkmed load only (a dataset version or the catalogue)"
+        )
+
+
+def _written(status: int, generation: int, location: str | None = None) -> Response:
+    response = Response(status=status)
+    if status == 201:
+        response = Response(f"created {location or ''}\n", status=201, mimetype="text/plain")
+        if location:
+            response.headers["Location"] = location
+    response.headers["Store-Generation"] = str(generation)
+    return response
+
+
+def _read(found: Target) -> Response:
+    settings = current_app.config["COWORKMED"]
+    name = formats_for(request.headers.get("Accept"), request.args.get("format"))["graph"]
+    if name is None:
+        raise QueryError(406, f"a graph can be had as: {UPLOAD_FORMATS}")
+    limit = 2**62 if may_write() else settings["max_rows"]
+    result = (
+        current_app.extensions["coworkmed.pool"]
+        .get()
+        .run(GraphRequest(found.graph, name, limit), settings["query_timeout"])
+    )
+    response = Response(result.body, mimetype=result.media_type)
+    response.headers["Store-Generation"] = str(result.generation)
+    return read_headers(response)
+
+
+def handle(path: str | None) -> Response:
+    """One Graph Store request: read, or check the token and write."""
+    start = time.perf_counter()
+    metrics = current_app.extensions["coworkmed.metrics"]
+    try:
+        found = target(path)
+        if request.method in ("GET", "HEAD"):
+            if not found.given:
+                raise QueryError(400, "name the graph to read: ?graph=IRI or ?default")
+            response = _read(found)
+        else:
+            refusal = write_refusal()
+            if refusal is not None:
+                metrics.record(time.perf_counter() - start, refusal.status_code, "graph_store")
+                return refusal
+            response = _write(found)
+    except QueryError as problem:
+        response = error(problem.status, problem.message)
+    except StoreBusy as problem:
+        response = error(503, str(problem))
+        response.headers["Retry-After"] = "5"
+    metrics.record(time.perf_counter() - start, response.status_code, "graph_store")
+    return response
+
+
+def _write(found: Target) -> Response:
+    store_path = Path(current_app.config["COWORKMED"]["store"])
+    if request.method == "DELETE":
+        if not found.given:
+            raise QueryError(400, "name the graph to delete: ?graph=IRI or ?default")
+        _refuse_managed(found.graph)
+        existed, generation = write(store_path, lambda store: delete_graph(store, found.graph))
+        if not existed:
+            raise QueryError(404, f"no graph <{found.graph}> to delete")
+        return _written(204, generation)
+    graph, location = found.graph, None
+    if not found.given:
+        if request.method == "PUT":
+            raise QueryError(400, "name the graph to replace: ?graph=IRI or ?default")
+        graph = location = f"{current_app.config['COWORKMED']['base']}graph/{uuid.uuid4()}"
+    _refuse_managed(graph)
+    triples = uploaded_triples(graph or request.base_url)
+    operation = put_graph if request.method == "PUT" else post_graph
+    created, generation = write(store_path, lambda store: operation(store, graph, triples))
+    return _written(201 if created else 204, generation, location)
+
+
+@blueprint.route("/store", methods=["GET", "PUT", "POST", "DELETE"])
+def indirect() -> Response:
+    return handle(None)
+
+
+@blueprint.route("/store/<path:path>", methods=["GET", "PUT", "POST", "DELETE"])
+def direct(path: str) -> Response:
+    return handle(path)

@@ -1,0 +1,120 @@
+"""A lexical look at SPARQL text, for what pyoxigraph's API does not offer.
+
+pyoxigraph parses queries and updates itself, but it cannot (1) refuse federation: ``SERVICE``
+and ``LOAD`` would make this server fetch URLs, or (2) apply the protocol's ``using-graph-uri``
+and ``using-named-graph-uri`` to an update. Both only need the keywords that sit outside
+strings, IRIs, comments, prefixed names and variables, and the brace depth at which they sit;
+the text is then handed to pyoxigraph, which reports every syntax error itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: tokens that may contain keyword-like text or braces, tried in this order; then words, braces
+_TOKEN = re.compile(
+    r"""
+      (?P<skip> \#[^\n]*
+              | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              | '''(?:[^'\\]|\\.|'(?!''))*'''
+              | "(?:[^"\\\n]|\\.)*"
+              | '(?:[^'\\\n]|\\.)*'
+              | <[^<>"{}|^`\\\x00-\x20]*>
+              | [?$]\w+
+              | (?:[A-Za-z_][\w.-]*)?:(?:[\w.:%-]|\\.)*
+      )
+    | (?P<word> [A-Za-z_]\w*)
+    | (?P<open> \{)
+    | (?P<close> \})
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Keyword:
+    word: str  # upper case
+    start: int
+    end: int
+    depth: int  # braces around it
+
+
+@dataclass(frozen=True)
+class Block:
+    start: int  # the opening brace
+    end: int  # just after the closing brace
+
+
+def keywords(text: str) -> list[Keyword]:
+    """The bare words of ``text`` (keywords and function names), with their brace depth."""
+    found, depth = [], 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "word":
+            found.append(Keyword(match.group().upper(), match.start(), match.end(), depth))
+        elif kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth = max(0, depth - 1)
+    return found
+
+
+def block_at(text: str, start: int) -> Block | None:
+    """The brace block opening at or after ``start`` (skipping strings and IRIs), if closed."""
+    depth, opened = 0, None
+    for match in _TOKEN.finditer(text, start):
+        if match.lastgroup == "open":
+            opened = match.start() if opened is None else opened
+            depth += 1
+        elif match.lastgroup == "close" and opened is not None:
+            depth -= 1
+            if depth == 0:
+                return Block(opened, match.end())
+    return None
+
+
+def remote_access(text: str) -> str | None:
+    """The first keyword that would make the server fetch a URL (SERVICE, LOAD), if any."""
+    return next((k.word for k in keywords(text) if k.word in ("SERVICE", "LOAD")), None)
+
+
+class DatasetConflict(ValueError):
+    """using-graph-uri/using-named-graph-uri given for an update that sets its own dataset."""
+
+
+def with_using(update: str, default: list[str], named: list[str]) -> str:
+    """``update`` with the protocol's using-graph-uri (``default``) and using-named-graph-uri
+    (``named``) applied to each of its operations that has a WHERE clause, as USING clauses.
+
+    ``DELETE WHERE { P }`` cannot carry USING, so it becomes ``DELETE { P } USING … WHERE { P }``,
+    which means the same. Raises DatasetConflict when the update has USING or WITH itself.
+    """
+    if not default and not named:
+        return update
+    top = [k for k in keywords(update) if k.depth == 0]
+    clash = next((k for k in top if k.word in ("USING", "WITH")), None)
+    if clash:
+        raise DatasetConflict(
+            f"the update sets its dataset with {clash.word} (at character {clash.start}); "
+            "it cannot also be given using-graph-uri or using-named-graph-uri"
+        )
+    using = " ".join(
+        [f"USING <{iri}>" for iri in default] + [f"USING NAMED <{iri}>" for iri in named]
+    )
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement), in order
+    for previous, keyword in zip([None, *top], top, strict=False):
+        if keyword.word != "WHERE":
+            continue
+        shorthand = previous is not None and previous.word == "DELETE"
+        if shorthand and not update[previous.end : keyword.start].strip():
+            block = block_at(update, keyword.end)
+            if block is None:
+                continue  # unclosed: pyoxigraph will report the syntax error
+            pattern = update[block.start : block.end]
+            edits.append((previous.start, block.end, f"DELETE {pattern} {using} WHERE {pattern}"))
+        else:
+            edits.append((keyword.start, keyword.start, f"{using} "))
+    for start, end, replacement in reversed(edits):
+        update = update[:start] + replacement + update[end:]
+    return update

@@ -1,0 +1,248 @@
+"""The W3C SPARQL 1.1 Protocol and Graph Store Protocol test suites, run against a live server.
+
+The manifests (``../shared/w3c``, copied from w3c/rdf-tests) describe each test as HTTP
+requests and the responses expected: status, boolean result, result format, content type, graph.
+Every request is sent as written, over a real socket, to ``coworkmed``'s app served by waitress
+on loopback, over a store of its own; writes carry the update token. Before each test the store
+is emptied (``DROP ALL``) and the test's data loaded, through the protocol itself.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+import waitress
+from rdflib import RDF, Graph, Namespace, URIRef
+from rdflib.collection import Collection
+from rdflib.compare import isomorphic
+
+from endpoint.app import create_app
+from loaders.store import open_store, take_snapshot
+
+W3C = Path(__file__).parents[3] / "shared" / "w3c"
+MANIFESTS = {
+    "protocol": W3C / "protocol-manifest.ttl",
+    "graph-store-direct": W3C / "graph-store-protocol" / "manifest-direct.ttl",
+    "graph-store-indirect": W3C / "graph-store-protocol" / "manifest-indirect.ttl",
+}
+#: the manifests' path prefixes -> ours
+PATHS = {"/sparql/": "/sparql", "/gsp": "/store"}
+TOKEN = "w3c-protocol-tests"
+
+MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
+HT = Namespace("http://www.w3.org/2011/http#")
+HTS = Namespace("http://www.w3.org/2011/http-statusCodes#")
+CNT = Namespace("http://www.w3.org/2011/content#")
+UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
+RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
+
+#: expected status terms -> the statuses they allow
+STATUSES = {
+    HTS.StatusCode2xx: range(200, 300),
+    HTS.StatusCode3xx: range(300, 400),
+    HTS.StatusCode4xx: range(400, 500),
+    HTS.OK: (200,),
+    HTS.Created: (201,),
+    HTS.NoContent: (204,),
+    HTS.NotFound: (404,),
+}
+#: mf:expectedFormat -> the media types that carry it (the manifest's "expect one of")
+RESULT_FORMATS = {
+    "boolean": {"application/sparql-results+json", "application/sparql-results+xml"},
+    "tabular": {
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/csv",
+        "text/tab-separated-values",
+    },
+    "RDF": {"application/rdf+xml", "text/turtle", "application/n-triples"},
+}
+
+
+@dataclass
+class Expected:
+    statuses: set[int]
+    boolean: bool | None = None
+    result_format: str | None = None
+    content_type: str | None = None
+    graph: str | None = None  # Turtle
+    location: str | None = None  # template variable to fill from the Location header
+
+
+@dataclass
+class Step:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: str | None
+    expected: Expected
+
+
+@dataclass
+class Case:
+    name: str
+    steps: list[Step]
+    data: dict[str, Path] = field(default_factory=dict)  # graph IRI -> N-Triples file
+
+
+def _text(graph: Graph, node: object, prop: URIRef) -> str | None:
+    value = graph.value(node, prop)
+    return None if value is None else str(value)
+
+
+def _headers(graph: Graph, node: object) -> dict[str, str]:
+    listed = graph.value(node, HT.headers)
+    if listed is None:
+        return {}
+    return {
+        str(graph.value(h, HT.fieldName)).lower(): str(graph.value(h, HT.fieldValue))
+        for h in Collection(graph, listed)
+    }
+
+
+def _path(path: str) -> str:
+    for theirs, ours in PATHS.items():
+        if path.startswith(theirs):
+            return ours + path[len(theirs) :]
+    raise ValueError(f"unexpected request path {path}")
+
+
+def _step(graph: Graph, request: object) -> Step:
+    response = graph.value(request, HT.resp)
+    statuses = {
+        code for term in graph.objects(response, MF.expectedStatus) for code in STATUSES[term]
+    }
+    body = graph.value(response, HT.body)
+    boolean = graph.value(response, MF.expectedBoolean)
+    expected = Expected(
+        statuses,
+        None if boolean is None else bool(boolean.toPython()),
+        _text(graph, response, MF.expectedFormat),
+        _headers(graph, response).get("content-type"),
+        None if body is None else _text(graph, body, CNT.chars),
+        _text(graph, response, MF.expectedLocation),
+    )
+    body = graph.value(request, HT.body)
+    return Step(
+        str(graph.value(request, HT.methodName)),
+        _path(str(graph.value(request, HT.absolutePath))),
+        _headers(graph, request),
+        None if body is None else _text(graph, body, CNT.chars),
+        expected,
+    )
+
+
+def read_manifest(path: Path) -> list[Case]:
+    graph = Graph().parse(path, format="turtle", publicID=path.as_uri())
+    manifest = next(graph.subjects(RDF.type, MF.Manifest))
+    cases = []
+    for test in Collection(graph, graph.value(manifest, MF.entries)):
+        requests = graph.value(graph.value(test, MF.action), HT.requests)
+        data = {
+            str(graph.value(d, RDFS.label)): W3C / f"protocol-{Path(graph.value(d, UT.graph)).name}"
+            for d in graph.objects(test, UT.graphData)
+        }
+        steps = [_step(graph, request) for request in Collection(graph, requests)]
+        cases.append(Case(str(test).rpartition("#")[2], steps, data))
+    return cases
+
+
+CASES = {
+    f"{suite}:{case.name}": case
+    for suite, manifest in MANIFESTS.items()
+    if manifest.exists()
+    for case in read_manifest(manifest)
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    path = tmp_path_factory.mktemp("w3c-store")
+    take_snapshot(open_store(path), path)  # an empty published store
+    app = create_app({"store": str(path), "query_workers": 2, "update_token": TOKEN})
+    httpd = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=httpd.run, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{httpd.effective_port}"
+    httpd.close()
+    thread.join(timeout=5)
+    app.extensions["coworkmed.pool"].close()
+
+
+def send(
+    authority: str, method: str, path: str, headers: dict[str, str], body: bytes | None
+) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection(authority, timeout=60)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def _reset(authority: str, case: Case) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    headers = {**auth, "Content-Type": "application/sparql-update"}
+    status, _, body = send(authority, "POST", "/sparql", headers, b"DROP ALL")
+    assert status == 204, body
+    for iri, data in case.data.items():
+        headers = {**auth, "Content-Type": "application/n-triples"}
+        path = f"/store?graph={quote(iri, safe='')}"
+        status, _, body = send(authority, "PUT", path, headers, data.read_bytes())
+        assert status == 201, body
+
+
+def _boolean(media_type: str, body: bytes) -> bool:
+    if media_type == "application/sparql-results+json":
+        return json.loads(body)["boolean"]
+    element = ET.fromstring(body).find("{http://www.w3.org/2005/sparql-results#}boolean")
+    assert element is not None, body
+    return element.text == "true"
+
+
+def _media_type(value: str) -> tuple[str, ...]:
+    return tuple(part.strip().lower().replace(" ", "") for part in value.split(";"))
+
+
+@pytest.mark.skipif(not CASES, reason=f"the W3C test data is not in {W3C}")
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_w3c(server: str, name: str) -> None:
+    case = CASES[name]
+    _reset(server, case)
+    variables: dict[str, str] = {}
+    for number, step in enumerate(case.steps, 1):
+        path, body = step.path, step.body
+        for variable, value in variables.items():
+            path = path.replace(variable, value)
+            body = body.replace(variable, value) if body is not None else None
+        headers = dict(step.headers)
+        if step.method not in ("GET", "HEAD"):
+            headers["authorization"] = f"Bearer {TOKEN}"
+        data = None if body is None else body.encode("utf-8")
+        status, got, content = send(server, step.method, path, headers, data)
+        where = f"request {number}: {step.method} {path} -> {status} {content[:300]!r}"
+        expected = step.expected
+        assert status in expected.statuses, where
+        media_type = got.get("content-type", "").split(";")[0].strip()
+        if expected.result_format:
+            assert media_type in RESULT_FORMATS[expected.result_format], where
+        if expected.boolean is not None:
+            assert _boolean(media_type, content) is expected.boolean, where
+        if expected.content_type and step.method != "HEAD":
+            assert _media_type(got["content-type"]) == _media_type(expected.content_type), where
+        if expected.graph is not None:
+            base = f"http://{server}{urlsplit(path).path}"
+            want = Graph().parse(data=expected.graph, format="turtle", publicID=base)
+            have = Graph().parse(data=content, format="turtle", publicID=base)
+            assert isomorphic(have, want), f"{where}\n{have.serialize(format='turtle')}"
+        if expected.location:
+            variables[expected.location] = got["location"]

@@ -1,0 +1,324 @@
+"""SPARQL Update and the Graph Store Protocol: the token, the writes, what readers then see.
+
+Each test writes to its own copy of the shared store, through a fresh app.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+
+from endpoint.app import create_app
+from loaders.store import current_generation
+
+TOKEN = "correct horse battery staple"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+BASE = "https://w3id.org/coworkmed/id/"
+G = "http://example.org/graphs/g1"
+TURTLE = "text/turtle"
+PERSON = '@prefix foaf: <http://xmlns.com/foaf/0.1/> . <http://example.org/p> foaf:name "Ana" .'
+
+
+def _make_app(store: Path, token: str) -> Flask:
+    return create_app(
+        {
+            "store": str(store),
+            "query_workers": 1,
+            "query_timeout": 20,
+            "max_rows": 50,
+            "update_token": token,
+        }
+    )
+
+
+@pytest.fixture
+def store(store_path: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "store"
+    shutil.copytree(store_path, copy)
+    return copy
+
+
+@pytest.fixture
+def app(store: Path) -> Iterator[Flask]:
+    app = _make_app(store, TOKEN)
+    yield app
+    app.extensions["coworkmed.pool"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def _ask(client: FlaskClient, query: str) -> bool:
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 200, response.data
+    return json.loads(response.data)["boolean"]
+
+
+#: every way to write, as (method, path, keyword arguments of the test client)
+WRITES = {
+    "update-direct": (
+        "post",
+        "/sparql",
+        {"data": "INSERT DATA { <urn:a> <urn:b> 1 }", "content_type": "application/sparql-update"},
+    ),
+    "update-form": ("post", "/sparql", {"data": {"update": "INSERT DATA { <urn:a> <urn:b> 1 }"}}),
+    "store-put": ("put", f"/store?graph={G}", {"data": PERSON, "content_type": TURTLE}),
+    "store-post": ("post", f"/store?graph={G}", {"data": PERSON, "content_type": TURTLE}),
+    "store-post-new": ("post", "/store", {"data": PERSON, "content_type": TURTLE}),
+    "store-delete": ("delete", "/store?default", {}),
+}
+#: (token configured, Authorization header) -> expected status, WWW-Authenticate
+ACCESS = {
+    "writes-off": ("", AUTH, 403, None),
+    "no-token": (TOKEN, {}, 401, 'Bearer realm="coworkmed"'),
+    "wrong-token": (
+        TOKEN,
+        {"Authorization": "Bearer guess"},
+        401,
+        'Bearer realm="coworkmed", error="invalid_token"',
+    ),
+    "basic-scheme": (TOKEN, {"Authorization": f"Basic {TOKEN}"}, 401, 'Bearer realm="coworkmed"'),
+}
+
+
+@pytest.mark.parametrize("access", ACCESS, ids=list(ACCESS))
+@pytest.mark.parametrize("write", WRITES, ids=list(WRITES))
+def test_writes_need_the_token(store: Path, write: str, access: str) -> None:
+    method, path, kwargs = WRITES[write]
+    token, headers, status, challenge = ACCESS[access]
+    app = _make_app(store, token)
+    before = current_generation(store)
+    response = getattr(app.test_client(), method)(path, headers=headers, **kwargs)
+    assert response.status_code == status
+    assert response.headers.get("WWW-Authenticate") == challenge
+    assert TOKEN not in response.get_data(as_text=True)
+    assert current_generation(store) == before
+
+
+@pytest.mark.parametrize("write", WRITES, ids=list(WRITES))
+def test_writes_with_the_token_are_published(client: FlaskClient, store: Path, write: str) -> None:
+    method, path, kwargs = WRITES[write]
+    before = current_generation(store)
+    response = getattr(client, method)(path, headers=AUTH, **kwargs)
+    assert response.status_code in (201, 204), response.data
+    assert int(response.headers["Store-Generation"]) == before + 1 == current_generation(store)
+
+
+def test_an_update_is_seen_by_the_next_query(client: FlaskClient) -> None:
+    ask = "ASK { GRAPH <urn:g> { <urn:a> <urn:b> ?o } }"
+    assert not _ask(client, ask)
+    update = "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> <rel> } }"
+    response = client.post("/sparql", data={"update": update}, headers=AUTH)
+    assert response.status_code == 204, response.data
+    assert _ask(client, ask)
+    assert _ask(client, "ASK { <urn:a> <urn:b> <http://localhost/rel> }")  # base: the endpoint
+
+
+def test_using_graph_uri_sets_the_update_dataset(client: FlaskClient) -> None:
+    setup = "INSERT DATA { GRAPH <urn:src> { <urn:s> a <urn:T> } }"
+    assert client.post("/sparql", data={"update": setup}, headers=AUTH).status_code == 204
+    copy = "INSERT { GRAPH <urn:dst> { ?s a <urn:Copied> } } WHERE { ?s a <urn:T> }"
+    response = client.post(
+        "/sparql?using-graph-uri=urn:src",
+        data=copy,
+        content_type="application/sparql-update",
+        headers=AUTH,
+    )
+    assert response.status_code == 204, response.data
+    assert _ask(client, "ASK { GRAPH <urn:dst> { <urn:s> a <urn:Copied> } }")
+
+
+@pytest.mark.parametrize(
+    ("update", "query_string", "says"),
+    [
+        ("INSERT DATA { <urn:a> <urn:b> }", "", "update syntax error"),
+        ("DROP GRAPH <urn:no-such-graph>", "", "cannot be applied"),
+        ("LOAD <http://example.org/data.ttl>", "", "LOAD is not enabled"),
+        ("WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "using-graph-uri=urn:x", "WITH"),
+    ],
+    ids=["syntax", "missing-graph", "load", "dataset-conflict"],
+)
+def test_a_bad_update_changes_nothing(
+    client: FlaskClient, store: Path, update: str, query_string: str, says: str
+) -> None:
+    before = current_generation(store)
+    response = client.post(
+        f"/sparql?{query_string}",
+        data=update,
+        content_type="application/sparql-update",
+        headers=AUTH,
+    )
+    assert response.status_code == 400
+    assert says in response.get_data(as_text=True)
+    assert current_generation(store) == before
+
+
+def test_a_running_load_makes_writes_wait_not_fail_silently(
+    client: FlaskClient, store: Path
+) -> None:
+    held = ox.Store(str(store / "primary"))  # as coworkmed load would hold it
+    response = client.post("/sparql", data={"update": "CLEAR DEFAULT"}, headers=AUTH)
+    del held
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "busy" in response.get_data(as_text=True)
+
+
+def _turtle(response: object) -> Graph:
+    return Graph().parse(data=response.data, format="turtle")
+
+
+def test_graph_store_lifecycle(client: FlaskClient) -> None:
+    url = f"/store?graph={G}"
+    assert client.get(url).status_code == 404
+    assert client.put(url, data=PERSON, content_type=TURTLE, headers=AUTH).status_code == 201
+    assert isomorphic(_turtle(client.get(url)), Graph().parse(data=PERSON, format="turtle"))
+    more = "<http://example.org/p> <http://xmlns.com/foaf/0.1/age> 40 ."
+    assert client.post(url, data=more, content_type=TURTLE, headers=AUTH).status_code == 204
+    assert len(_turtle(client.get(url))) == 2
+    assert client.put(url, data=more, content_type=TURTLE, headers=AUTH).status_code == 204
+    assert len(_turtle(client.get(url))) == 1
+    assert client.head(url).status_code == 200
+    assert client.delete(url, headers=AUTH).status_code == 204
+    assert client.get(url).status_code == 404
+    assert client.head(url).status_code == 404
+    assert client.delete(url, headers=AUTH).status_code == 404
+
+
+def test_graph_store_default_graph_and_direct_names(client: FlaskClient) -> None:
+    assert client.put("/store?default", data=PERSON, content_type=TURTLE, headers=AUTH).status_code
+    assert len(_turtle(client.get("/store?default"))) == 1
+    put = client.put("/store/people/1", data=PERSON, content_type=TURTLE, headers=AUTH)
+    assert put.status_code == 201
+    assert len(_turtle(client.get("/store?graph=http://localhost/store/people/1"))) == 1
+    # both are part of the published data, in the union default graph
+    assert _ask(client, 'ASK { <http://example.org/p> ?p "Ana" }')
+
+
+def test_post_to_the_store_creates_a_graph(client: FlaskClient) -> None:
+    response = client.post("/store", data=PERSON, content_type=TURTLE, headers=AUTH)
+    assert response.status_code == 201
+    location = response.headers["Location"]
+    assert location.startswith(f"{BASE}graph/")
+    assert len(_turtle(client.get("/store", query_string={"graph": location}))) == 1
+
+
+def test_multipart_upload_merges_every_file(client: FlaskClient) -> None:
+    files = {
+        "a": (PERSON.encode(), "a.ttl"),
+        "b": (b'<http://example.org/p> <http://xmlns.com/foaf/0.1/nick> "A" .', "b.nt"),
+    }
+    data = {name: (io.BytesIO(body), filename) for name, (body, filename) in files.items()}
+    response = client.post(f"/store?graph={G}", data=data, headers=AUTH)
+    assert response.status_code == 201, response.data
+    assert len(_turtle(client.get(f"/store?graph={G}"))) == 2
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "says"),
+    [
+        (
+            "put",
+            f"/store?graph={G}",
+            {"data": PERSON, "content_type": "application/pdf"},
+            415,
+            "application/pdf",
+        ),
+        (
+            "put",
+            f"/store?graph={G}",
+            {"data": "<a> <b>", "content_type": TURTLE},
+            400,
+            "cannot be parsed",
+        ),
+        (
+            "put",
+            f"/store?graph={G}",
+            {"data": PERSON, "content_type": "application/trig"},
+            415,
+            "one graph",
+        ),
+        (
+            "put",
+            "/store?graph=not-an-iri",
+            {"data": PERSON, "content_type": TURTLE},
+            400,
+            "absolute IRI",
+        ),
+        (
+            "put",
+            f"/store?graph={G}&default",
+            {"data": PERSON, "content_type": TURTLE},
+            400,
+            "one graph",
+        ),
+        ("put", "/store", {"data": PERSON, "content_type": TURTLE}, 400, "name the graph"),
+        (
+            "put",
+            f"/store?graph={BASE}catalog",
+            {"data": PERSON, "content_type": TURTLE},
+            403,
+            "coworkmed load",
+        ),
+        ("delete", f"/store?graph={BASE}dataset/fr-aura/x", {}, 403, "coworkmed load"),
+        ("get", "/store", {}, 400, "name the graph"),
+        ("get", "/store?default", {"headers": {"Accept": "image/png"}}, 406, "text/turtle"),
+    ],
+    ids=[
+        "media-type",
+        "syntax",
+        "dataset-format",
+        "relative-iri",
+        "two-names",
+        "put-nothing",
+        "catalog",
+        "version",
+        "get-nothing",
+        "not-acceptable",
+    ],
+)
+def test_graph_store_mistakes(
+    client: FlaskClient, method: str, path: str, kwargs: dict, status: int, says: str
+) -> None:
+    headers = {**AUTH, **kwargs.pop("headers", {})}
+    response = getattr(client, method)(path, headers=headers, **kwargs)
+    assert response.status_code == status
+    assert says in response.get_data(as_text=True)
+
+
+def test_anonymous_reads_of_large_graphs_are_refused_not_cut(client: FlaskClient) -> None:
+    versions = client.get(
+        "/sparql",
+        query_string={
+            "query": "SELECT ?g WHERE { ?d <http://www.w3.org/ns/dcat#hasCurrentVersion> ?g }"
+        },
+    )
+    graph = json.loads(versions.data)["results"]["bindings"][0]["g"]["value"]
+    anonymous = client.get("/store", query_string={"graph": graph})
+    assert anonymous.status_code == 403 and "max_rows" in anonymous.get_data(as_text=True)
+    whole = client.get("/store", query_string={"graph": graph}, headers=AUTH)
+    assert whole.status_code == 200 and len(_turtle(whole)) > 50
+
+
+@pytest.mark.parametrize(("token", "listed"), [("", False), (TOKEN, True)])
+def test_service_description_lists_update_only_when_it_works(
+    store: Path, token: str, listed: bool
+) -> None:
+    response = _make_app(store, token).test_client().get("/sparql", headers={"Accept": TURTLE})
+    graph = Graph().parse(data=response.data, format="turtle")
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    languages = set(graph.objects(None, URIRef(sd + "supportedLanguage")))
+    assert (URIRef(sd + "SPARQL11Update") in languages) is listed
+    assert URIRef(sd + "SPARQL11Query") in languages

@@ -1,0 +1,61 @@
+"""Settings: command line or config over environment over settings file over default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from loaders.settings import SETTINGS, SettingsError, settings
+
+
+@pytest.fixture(autouse=True)
+def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for definition in SETTINGS.values():
+        monkeypatch.delenv(definition.env, raising=False)
+    monkeypatch.delenv("COWORKMED_CONFIG", raising=False)
+
+
+def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    file = tmp_path / "coworkmed.toml"
+    file.write_text('port = 9000\nmax_rows = 7\nupdate_token = "t"\n', encoding="utf-8")
+    monkeypatch.setenv("COWORKMED_CONFIG", str(file))
+    monkeypatch.setenv("COWORKMED_MAX_ROWS", "8")
+    resolved = settings({"port": "9100"})
+    assert resolved["port"] == 9100  # given
+    assert resolved["max_rows"] == 8  # environment
+    assert resolved["update_token"] == "t"  # file
+    assert resolved["query_timeout"] == 30.0  # default
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("port = ", "not valid TOML"),
+        ("colour = 'blue'", "unknown setting(s) colour"),
+        ("port = 'eighty'", "'eighty' is not a whole number"),
+        (b"\xff\xfe", "cannot be read"),
+    ],
+    ids=["syntax", "unknown", "type", "encoding"],
+)
+def test_a_bad_settings_file_is_named(tmp_path: Path, content: str | bytes, says: str) -> None:
+    file = tmp_path / "bad.toml"
+    if isinstance(content, bytes):
+        file.write_bytes(content)
+    else:
+        file.write_text(content, encoding="utf-8")
+    with pytest.raises(SettingsError, match="bad.toml|port") as raised:
+        settings(file=str(file))
+    assert says in str(raised.value)
+
+
+def test_the_command_line_names_a_bad_setting(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from coworkmed.cli import main
+
+    result = CliRunner().invoke(
+        main, ["serve", "--store", str(tmp_path)], env={"COWORKMED_PORT": "http"}
+    )
+    assert result.exit_code == 1
+    assert "setting port (COWORKMED_PORT): 'http' is not a whole number" in result.output
