@@ -12,7 +12,13 @@ $(BIN)/coworkmed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-setup: $(BIN)/coworkmed
+# The front-end packages of the query page (YASGUI), from npm, served by the endpoint itself.
+WEB := endpoint/web
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package.json $(WEB)/package-lock.json
+	npm ci --prefix $(WEB) --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(BIN)/coworkmed $(WEB)/node_modules/.package-lock.json
 
 ## Check the vocabulary, build the graph from data/ into store/, write the vocabulary docs, and
 ## serve the graph (SPARQL at http://127.0.0.1:8000/sparql; stop with Ctrl-C).
@@ -41,4 +47,4 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) site store .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(WEB)/node_modules $(VENV) site store .pytest_cache .ruff_cache *.egg-info

@@ -141,8 +141,9 @@ def load_command(
 @BASE_OPTION
 @click.option("--show", default=5, show_default=True, help="How many problems to print per source.")
 def build_command(data: Path, store: Path | None, base: str | None, show: int) -> None:
-    """Load every source under the data folder, each into its own named graph."""
-    from loaders.load import load_source, mapping_files
+    """Publish the vocabulary, then load every source under the data folder, each into its own
+    named graph."""
+    from loaders.load import load_source, mapping_files, publish_vocabulary
     from loaders.problems import LoadError
     from loaders.store import open_store
 
@@ -154,6 +155,8 @@ def build_command(data: Path, store: Path | None, base: str | None, show: int) -
         oxigraph = open_store(store_path)
     except LoadError as error:
         raise click.ClickException(str(error)) from None
+    vocabulary = publish_vocabulary(oxigraph)
+    click.echo(f"vocabulary: {vocabulary} triples (ontology and code lists)")
     reports, failures = [], []
     with click.progressbar(
         mappings, label="loading", item_show_func=lambda m: m and m.parent.name

@@ -79,6 +79,7 @@ class Metrics:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """A new application; ``config`` overrides settings by name (see loaders.settings)."""
     from endpoint.graphstore import blueprint as graphstore
+    from endpoint.pages import blueprint as pages
     from endpoint.sparql import blueprint as sparql
 
     app = Flask(__name__)
@@ -92,6 +93,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["coworkmed.metrics"] = Metrics()
     app.register_blueprint(sparql)
     app.register_blueprint(graphstore)
+    app.register_blueprint(pages)
 
     @app.get("/health")
     def health() -> Response:

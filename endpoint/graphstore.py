@@ -109,12 +109,15 @@ def _refuse_managed(graph: str | None) -> None:
         )
 
 
-def _written(status: int, generation: int, location: str | None = None) -> Response:
-    response = Response(status=status)
-    if status == 201:
-        response = Response(f"created {location or ''}\n", status=201, mimetype="text/plain")
-        if location:
-            response.headers["Location"] = location
+def _written(created: bool, graph: str | None, generation: int, minted: bool = False) -> Response:
+    """201 with the graph's name for a new graph (and ``Location`` when this server named it),
+    204 otherwise; with the generation that publishes the change."""
+    response = Response(status=204)
+    if created:
+        name = "the default graph" if graph is None else f"<{graph}>"
+        response = Response(f"created {name}\n", status=201, mimetype="text/plain")
+        if minted and graph:
+            response.headers["Location"] = graph
     response.headers["Store-Generation"] = str(generation)
     return response
 
@@ -169,17 +172,17 @@ def _write(found: Target) -> Response:
         existed, generation = write(store_path, lambda store: delete_graph(store, found.graph))
         if not existed:
             raise QueryError(404, f"no graph <{found.graph}> to delete")
-        return _written(204, generation)
-    graph, location = found.graph, None
+        return _written(False, found.graph, generation)
+    graph = found.graph
     if not found.given:
         if request.method == "PUT":
             raise QueryError(400, "name the graph to replace: ?graph=IRI or ?default")
-        graph = location = f"{current_app.config['COWORKMED']['base']}graph/{uuid.uuid4()}"
+        graph = f"{current_app.config['COWORKMED']['base']}graph/{uuid.uuid4()}"
     _refuse_managed(graph)
     triples = uploaded_triples(graph or request.base_url)
     operation = put_graph if request.method == "PUT" else post_graph
     created, generation = write(store_path, lambda store: operation(store, graph, triples))
-    return _written(201 if created else 204, generation, location)
+    return _written(created, graph, generation, minted=not found.given)
 
 
 @blueprint.route("/store", methods=["GET", "PUT", "POST", "DELETE"])

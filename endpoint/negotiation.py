@@ -93,3 +93,20 @@ def formats_for(accept: str | None, format_parameter: str | None) -> dict[str, s
     ranges = parse_accept(accept)
     chosen = {kind: choose(ranges, kind) for kind in DEFAULTS}
     return {kind: value[0] if value else None for kind, value in chosen.items()}
+
+
+def prefers_html(accept: str | None) -> bool:
+    """Whether the client names HTML explicitly and likes it better than any RDF format (a
+    browser: it is sent to the query page rather than the Turtle service description)."""
+    ranges = parse_accept(accept)
+    html = next((r.q for r in ranges if r.media_type == "text/html"), 0.0)
+    rdf = max(
+        (
+            r.q
+            for r in ranges
+            for media, (kind, _fmt) in MEDIA_TYPES.items()
+            if kind == "graph" and r.matches(media)
+        ),
+        default=0.0,
+    )
+    return html > 0 and html > rdf

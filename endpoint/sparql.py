@@ -16,11 +16,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from endpoint.auth import write_refusal
 from endpoint.executor import QueryError, QueryRequest
-from endpoint.negotiation import formats_for
+from endpoint.negotiation import formats_for, prefers_html
 from endpoint.responses import error, read_headers
 from endpoint.scanning import DatasetConflict, remote_access, with_using
 from endpoint.service import service_description
@@ -106,6 +106,8 @@ def sparql() -> Response:
     if operation.text is None:
         if request.method == "POST":
             return error(400, "no query: give it as the query parameter or as the body")
+        if prefers_html(request.headers.get("Accept")):
+            return read_headers(redirect(url_for("pages.query_page"), 303))
         updates = bool(current_app.config["COWORKMED"]["update_token"])
         accept = request.headers.get("Accept")
         return read_headers(service_description(request.base_url, accept, updates))

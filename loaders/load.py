@@ -21,8 +21,9 @@ from loaders.mapping import Mapping, load_mapping
 from loaders.problems import LoadError, Problem
 from loaders.readers import read_rows
 from loaders.records import Minting, RecordBuilder
-from loaders.store import publish_version, take_snapshot
+from loaders.store import publish_version, put_graph, take_snapshot
 from loaders.values import Context
+from loaders.vocabulary import CWM, ONTOLOGY_FILE, codelist_files
 
 
 @dataclass
@@ -157,3 +158,29 @@ def load_source(
 def mapping_files(data_dir: Path) -> list[Path]:
     """The mapping of every source folder under ``data_dir`` (``data/<source>/mapping.yaml``)."""
     return sorted(data_dir.glob("*/mapping.yaml"))
+
+
+SKOS_SCHEME = ox.NamedNode("http://www.w3.org/2004/02/skos/core#ConceptScheme")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def vocabulary_graphs() -> dict[str, list[ox.Triple]]:
+    """The ontology and each code list, by the graph that publishes them: the ontology's
+    namespace, and each code list's concept scheme IRI."""
+    graphs = {}
+    for path in [ONTOLOGY_FILE, *codelist_files()]:
+        triples = [q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
+        schemes = [t.subject for t in triples if (t.predicate, t.object) == (RDF_TYPE, SKOS_SCHEME)]
+        name = schemes[0].value if schemes else str(CWM)
+        graphs[name] = triples
+    return graphs
+
+
+def publish_vocabulary(store: ox.Store) -> int:
+    """Write the ontology and the code lists in the store, one graph each (replacing what a
+    previous build put there), so that queries can use their labels in every language; the next
+    snapshot publishes them. Return the number of triples."""
+    graphs = vocabulary_graphs()
+    for name, triples in graphs.items():
+        put_graph(store, name, triples)
+    return sum(len(triples) for triples in graphs.values())

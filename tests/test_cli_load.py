@@ -83,6 +83,18 @@ def test_build_loads_every_sample(tmp_path: Path) -> None:
     assert (
         result.output.rstrip().splitlines()[-1].startswith("5 sources loaded, 0 failed: 33 records")
     )
+    _generation, store = open_snapshot(tmp_path / "s")
+    graphs = {g.value for g in published_graphs(store, "https://w3id.org/coworkmed/id/")}
+    vocabulary = {"https://w3id.org/coworkmed/def/"} | {
+        f"https://w3id.org/coworkmed/code/{path.stem}"
+        for path in (ROOT / "ontology" / "codelists").glob("*.ttl")
+    }
+    assert vocabulary <= graphs and len(graphs) == len(vocabulary) + 5 + 1  # sources, catalogue
+    labels = store.query(
+        "ASK { GRAPH <https://w3id.org/coworkmed/code/public> { "
+        "?c <http://www.w3.org/2004/02/skos/core#prefLabel> 'mladi'@hr } }"
+    )
+    assert bool(labels)
 
 
 def test_build_reports_a_failing_source_and_loads_the_others(tmp_path: Path) -> None:

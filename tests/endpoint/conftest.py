@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders.load import load_source, mapping_files
+from loaders.load import load_source, mapping_files, publish_vocabulary
 from loaders.store import open_store
 
 ROOT = Path(__file__).parents[2]
@@ -17,6 +17,7 @@ BASE = "https://w3id.org/coworkmed/id/"
 def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("store")
     store = open_store(path)
+    publish_vocabulary(store)
     for mapping in mapping_files(ROOT / "data"):
         load_source(mapping, store, BASE, path)
     del store

@@ -1,0 +1,95 @@
+"""The query page: YASGUI, served from this server (installed from npm, never from a CDN), with
+the example queries of ``endpoint/queries``.
+
+Front-end packages are installed by ``npm ci --prefix endpoint/web`` (``make setup`` does it);
+``ASSETS`` lists the files of theirs that the page uses. Without them the page says how to get
+them (503) rather than half-working.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, redirect, render_template, send_file, url_for
+
+HERE = Path(__file__).parent
+QUERIES_DIR = HERE / "queries"
+WEB_DIR = HERE / "web"
+#: asset name in URLs -> file installed by npm (endpoint/web/package.json pins the versions)
+ASSETS = {
+    "yasgui.min.js": "node_modules/@triply/yasgui/build/yasgui.min.js",
+    "yasgui.min.js.map": "node_modules/@triply/yasgui/build/yasgui.min.js.map",
+    "yasgui.min.css": "node_modules/@triply/yasgui/build/yasgui.min.css",
+}
+HEADER = re.compile(r"^#\s*(\w+):\s*(.+)$")
+
+blueprint = Blueprint("pages", __name__)
+
+
+@dataclass(frozen=True)
+class Example:
+    slug: str
+    title: str
+    description: str
+    query: str
+
+
+def read_example(path: Path) -> Example:
+    """An example query file: ``# title:`` and ``# description:`` comments, then the query."""
+    text = path.read_text(encoding="utf-8")
+    fields = {}
+    for line in text.splitlines():
+        match = HEADER.match(line)
+        if not match:
+            break
+        fields[match.group(1)] = match.group(2).strip()
+    missing = {"title", "description"} - set(fields)
+    if missing:
+        raise ValueError(f"{path}: the header lacks {', '.join(sorted(missing))}")
+    body = "\n".join(line for line in text.splitlines() if not HEADER.match(line)).strip()
+    slug = path.stem.split("-", 1)[1] if "-" in path.stem else path.stem
+    return Example(slug, fields["title"], fields["description"], body + "\n")
+
+
+@cache
+def examples() -> tuple[Example, ...]:
+    """The example queries, in file order."""
+    return tuple(read_example(path) for path in sorted(QUERIES_DIR.glob("*.rq")))
+
+
+def missing_assets() -> list[str]:
+    return [name for name, file in ASSETS.items() if not (WEB_DIR / file).is_file()]
+
+
+@blueprint.get("/")
+def home() -> Response:
+    return redirect(url_for("pages.query_page"))
+
+
+@blueprint.get("/query")
+def query_page() -> Response | str:
+    if missing_assets():
+        return Response(
+            "the query page needs its front-end files: run `npm ci --prefix endpoint/web` "
+            "(make setup does it)\n",
+            503,
+            mimetype="text/plain",
+        )
+    return render_template(
+        "query.html",
+        endpoint=url_for("sparql.sparql", _external=True),
+        examples=[asdict(example) for example in examples()],
+    )
+
+
+@blueprint.get("/assets/<name>")
+def asset(name: str) -> Response:
+    if name not in ASSETS:
+        abort(404)
+    path = WEB_DIR / ASSETS[name]
+    if not path.is_file():
+        abort(503)
+    return send_file(path, max_age=86400)
