@@ -197,9 +197,8 @@ def serve_command(store: Path | None, base: str | None, host: str | None, port: 
         raise click.ClickException(
             f"{resolved['store']}: nothing published yet; run coworkmed build"
         )
-    click.echo(
-        f"serving {resolved['store']} at http://{resolved['host']}:{resolved['port']}/sparql"
-    )
+    url = f"http://{resolved['host']}:{resolved['port']}"
+    click.echo(f"serving {resolved['store']} at {url}/sparql (query page: {url}/query)")
     waitress.serve(app, host=resolved["host"], port=resolved["port"], threads=8)
 
 
