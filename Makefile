@@ -28,11 +28,13 @@ run: setup
 	$(BIN)/coworkmed vocab docs --output site/vocabulary
 	$(BIN)/coworkmed serve --store store
 
-## Benchmarks: the loader (10,000 and 100,000 generated rows into an on-disk store) and the
-## endpoint (the observatory workload in process and over HTTP, 8 concurrent clients).
+## Benchmarks: the loader (10,000 and 100,000 generated rows into an on-disk store), the
+## endpoint (the observatory workload in process and over HTTP, 8 concurrent clients) and the
+## validation of a 10,000-row submission (against plain pyshacl).
 bench: setup
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_endpoint.py
+	$(BIN)/python bench/bench_validate.py
 
 ## Lint, check formatting, run the whole test suite.
 test: setup lint

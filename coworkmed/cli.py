@@ -178,6 +178,183 @@ def build_command(data: Path, store: Path | None, base: str | None, show: int) -
         raise SystemExit(2)
 
 
+LANGUAGE_OPTION = click.option(
+    "--lang",
+    type=click.Choice(["en", "fr", "it", "es", "el", "hr"]),
+    default="en",
+    show_default=True,
+    help="Language of the report or template.",
+)
+
+
+@main.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The partner's mapping (default: the project's submission template).",
+)
+@LANGUAGE_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["html", "json", "csv", "ttl"]), help="Report format."
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report here (format from --format, else from the extension).",
+)
+@STORE_OPTION
+@BASE_OPTION
+def validate_command(
+    file: Path,
+    mapping: Path | None,
+    lang: str,
+    fmt: str | None,
+    output: Path | None,
+    store: Path | None,
+    base: str | None,
+) -> None:
+    """Check a partner submission and report every problem by row and column, in the partner's
+    language. Exit 0 when it conforms, 1 when it has errors, 2 when it cannot be read."""
+    from loaders.store import current_generation
+    from validation.core import validate_submission
+    from validation.engine import close_pools
+    from validation.messages import ui
+    from validation.report import render
+
+    store_path = Path(setting("store", store and str(store)))
+    published = store_path if current_generation(store_path) else None
+    try:
+        result = validate_submission(file, mapping, lang, published, setting("base", base))
+    finally:
+        close_pools()
+    if output is not None:
+        fmt = fmt or output.suffix.lstrip(".").replace("turtle", "ttl") or "html"
+        output.write_bytes(render(result, fmt))
+    elif fmt is not None:
+        click.echo(render(result, fmt).decode("utf-8-sig"), nl=False)
+    err = output is None and fmt is not None
+    click.echo(ui(result.status, result.language), err=err)
+    for item in result.summary():
+        example = item["example"]
+        where = ", ".join(
+            part
+            for part in (
+                f"{ui('row', result.language)} {example.row}" if example.row else "",
+                example.column or "",
+            )
+            if part
+        )
+        line = f"  {ui(item['severity'], result.language)} ×{item['count']}: {item['name']}"
+        click.echo(f"{line} ({where})" if where else line, err=err)
+    raise SystemExit(0 if result.conforms else (2 if not result.readable else 1))
+
+
+@main.command("template")
+@LANGUAGE_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write it (default: coworkmed-template-LANG.csv|xlsx here).",
+)
+def template_command(lang: str, fmt: str, output: Path | None) -> None:
+    """Write a blank submission template with its column documentation, in one language."""
+    from validation.template import write_template
+
+    output = output or Path(f"coworkmed-template-{lang}.{fmt}")
+    for path in write_template(output, lang, fmt):
+        click.echo(f"wrote {path}")
+
+
+@main.command("publish")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--partner", required=True, help="The partner publishing (see coworkmed partner).")
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The partner's mapping (default: the project's submission template).",
+)
+@LANGUAGE_OPTION
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the validation report here (format from the extension: html, json, csv, ttl).",
+)
+@STORE_OPTION
+@BASE_OPTION
+@click.option("--partners-file", default=None, help=_help("partners_file"))
+def publish_command(
+    file: Path,
+    partner: str,
+    mapping: Path | None,
+    lang: str,
+    report: Path | None,
+    store: Path | None,
+    base: str | None,
+    partners_file: str | None,
+) -> None:
+    """Validate FILE as PARTNER's submission and, if it has no error, publish it as the new
+    version of the partner's dataset. Exit 0 when published, 1 when rejected, 2 when the file
+    cannot be read."""
+    from loaders.problems import LoadError
+    from loaders.store import StoreBusy
+    from validation.engine import close_pools
+    from validation.messages import ui
+    from validation.publish import PartnerError, publish_submission, read_partners
+    from validation.report import render
+
+    try:
+        known = read_partners(Path(setting("partners_file", partners_file)))
+    except PartnerError as error:
+        raise click.ClickException(str(error)) from None
+    if partner not in known:
+        raise click.ClickException(
+            f"unknown partner {partner!r}: add it with coworkmed partner add {partner} NAME"
+        )
+    try:
+        outcome = publish_submission(
+            file, known[partner], Path(setting("store", store and str(store))),
+            setting("base", base), mapping, lang,
+        )  # fmt: skip
+    except (StoreBusy, LoadError) as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        close_pools()
+    result = outcome.report
+    if report is not None:
+        report.write_bytes(render(result, report.suffix.lstrip(".") or "html"))
+    click.echo(ui(result.status, result.language))
+    if outcome.published:
+        counts = ", ".join(f"{len(v)} {k}" for k, v in outcome.changes.items())
+        click.echo(f"published {outcome.version} (records: {counts})")
+        raise SystemExit(0)
+    click.echo(f"not published: {result.errors} errors; see the report")
+    raise SystemExit(2 if not result.readable else 1)
+
+
+@main.group("partner")
+def partner_group() -> None:
+    """The partners who may publish, and their tokens."""
+
+
+@partner_group.command("add")
+@click.argument("partner_id")
+@click.argument("name")
+@click.option("--partners-file", default=None, help=_help("partners_file"))
+def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
+    """Add PARTNER_ID (or give it a new token) and print its token, which is stored hashed only."""
+    from validation.publish import PartnerError, add_partner
+
+    try:
+        token = add_partner(Path(setting("partners_file", partners_file)), partner_id, name)
+    except PartnerError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(token)
+
+
 @main.command("serve")
 @STORE_OPTION
 @BASE_OPTION

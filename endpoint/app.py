@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 
 from endpoint.executor import QueryPool
 from loaders.settings import settings
@@ -81,11 +81,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from endpoint.graphstore import blueprint as graphstore
     from endpoint.pages import blueprint as pages
     from endpoint.sparql import blueprint as sparql
+    from endpoint.submissions import UPLOAD_PATHS
+    from endpoint.submissions import blueprint as submissions
 
     app = Flask(__name__)
     resolved = settings(dict(config or {}))
     app.config["COWORKMED"] = resolved
-    app.config["MAX_CONTENT_LENGTH"] = resolved["max_body"]
+    app.config["MAX_CONTENT_LENGTH"] = max(resolved["max_body"], resolved["max_upload"])
     store_path = Path(resolved["store"])
     app.extensions["coworkmed.pool"] = LazyPool(
         store_path, resolved["base"], resolved["query_workers"]
@@ -94,6 +96,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sparql)
     app.register_blueprint(graphstore)
     app.register_blueprint(pages)
+    app.register_blueprint(submissions)
+
+    @app.before_request
+    def body_limit() -> None:
+        """Submissions may be larger than queries and updates."""
+        uploads = request.path in UPLOAD_PATHS
+        request.max_content_length = resolved["max_upload" if uploads else "max_body"]
 
     @app.get("/health")
     def health() -> Response:
@@ -109,7 +118,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(413)
     def too_large(_error: Exception) -> Response:
-        limit = resolved["max_body"]
+        limit = request.max_content_length
         return Response(
             f"the request body is larger than {limit} bytes\n", 413, mimetype="text/plain"
         )

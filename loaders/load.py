@@ -19,7 +19,7 @@ from loaders import provenance
 from loaders.concepts import default_index
 from loaders.mapping import Mapping, load_mapping
 from loaders.problems import LoadError, Problem
-from loaders.readers import read_rows
+from loaders.readers import Row, read_rows
 from loaders.records import Minting, RecordBuilder
 from loaders.store import publish_version, put_graph, take_snapshot
 from loaders.values import Context
@@ -76,7 +76,7 @@ def stream(
     base: str,
     report: LoadReport,
     now: Callable[[], dt.datetime],
-    on_row: Callable[[], None] | None = None,
+    on_row: Callable[[Row | None], None] | None = None,
     chunk_triples: int = CHUNK_TRIPLES,
 ) -> Iterator[bytes]:
     """Read the file and yield its triples (records, then provenance) as N-Triples chunks,
@@ -95,7 +95,7 @@ def stream(
         else:
             builder.add_row(row)
         if on_row:
-            on_row()
+            on_row(row)
         if len(builder.triples.lines) >= chunk_triples:
             yield builder.triples.take()
     facts = provenance.LoadFacts(
@@ -114,9 +114,13 @@ def stream(
     report.triples = len(builder.triples)
 
 
-def _start(mapping: Mapping, path: Path, base: str, now: Callable[[], dt.datetime]) -> LoadReport:
+def start_report(
+    mapping: Mapping, path: Path, base: str, now: Callable[[], dt.datetime]
+) -> LoadReport:
+    """The report of a load about to start: its version graph, named from the time and the
+    file's checksum."""
     if not path.is_file():
-        raise LoadError(f"{path}: no such file")
+        raise LoadError(f"{path}: no such file", "no-such-file")
     started, file_sha256 = now(), sha256(path)
     graph = provenance.version_iri(base, mapping.source_id, started, file_sha256)
     return LoadReport(mapping.source_id, str(path), graph, file_sha256=file_sha256, started=started)
@@ -126,7 +130,7 @@ def transform(
     mapping: Mapping, path: Path, base: str, now: Callable[[], dt.datetime]
 ) -> tuple[bytes, LoadReport]:
     """The whole load as N-Triples in memory, and its report (no store involved)."""
-    report = _start(mapping, path, base, now)
+    report = start_report(mapping, path, base, now)
     return b"".join(stream(mapping, path, base, report, now)), report
 
 
@@ -137,7 +141,7 @@ def load_source(
     store_path: Path | None = None,
     file: Path | None = None,
     now: Callable[[], dt.datetime] | None = None,
-    on_row: Callable[[], None] | None = None,
+    on_row: Callable[[Row | None], None] | None = None,
 ) -> LoadReport:
     """Load one source as the new current version of its dataset; all or nothing. With
     ``store_path`` (the store directory), readers get a new snapshot once it is published."""
@@ -145,7 +149,7 @@ def load_source(
     now = now or (lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     mapping = load_mapping(mapping_path)
     path = mapping.file_path(file)
-    report = _start(mapping, path, base, now)
+    report = start_report(mapping, path, base, now)
     chunks = stream(mapping, path, base, report, now, on_row)
     dataset = provenance.dataset_iri(base, mapping.source_id)
     report.triples = publish_version(store, base, dataset, report.graph, chunks)

@@ -43,7 +43,7 @@ class MappingError(LoadError):
         self.path = path
         self.mistakes = sorted(mistakes, key=lambda m: (m[0] or 0, m[1]))
         lines = [f"{path}:{line or '?'}: {message}" for line, message in self.mistakes]
-        super().__init__("the mapping has mistakes:\n" + "\n".join(lines))
+        super().__init__("the mapping has mistakes:\n" + "\n".join(lines), "bad-mapping")
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,8 @@ class Mapping:
         except KeyError:
             raise LoadError(
                 f"{path}: cannot tell the format from the extension {path.suffix!r}; "
-                "declare file.format in the mapping"
+                "declare file.format in the mapping",
+                "unknown-format",
             ) from None
 
     def fields(self) -> set[str]:
@@ -117,7 +118,7 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise LoadError(f"{path}: no such mapping file") from None
+        raise LoadError(f"{path}: no such mapping file", "unknown-mapping") from None
     except UnicodeDecodeError as error:
         raise MappingError(
             path, [(None, f"not UTF-8 text ({error.reason} at byte {error.start})")]

@@ -16,7 +16,12 @@ class ValueProblem(Exception):
 
 
 class LoadError(Exception):
-    """The load as a whole cannot go on (unreadable file, bad mapping): nothing is written."""
+    """The load as a whole cannot go on (unreadable file, bad mapping): nothing is written.
+    ``code`` is stable (to translate: validation/messages.yaml), the message is in English."""
+
+    def __init__(self, message: str, code: str = "unreadable-file") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ Reader = Callable[[Path, dict[str, Any]], Iterator[Row]]
 def decode(data: bytes, encoding: str, path: Path) -> str:
     """Bytes to text: the declared encoding, or UTF-8 (with or without BOM), or the best guess."""
     if b"\x00" in data[:8192]:
-        raise LoadError(f"{path}: this looks like a binary file, not delimited text")
+        raise LoadError(f"{path}: this looks like a binary file, not delimited text", "binary-file")
     if encoding not in ("", "auto"):
         name = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
         try:
@@ -50,15 +50,18 @@ def decode(data: bytes, encoding: str, path: Path) -> str:
         except UnicodeDecodeError as error:
             raise LoadError(
                 f"{path}: not {encoding} text (byte {error.start} is 0x{data[error.start]:02x}); "
-                "check file.encoding in the mapping"
+                "check file.encoding in the mapping",
+                "unknown-encoding",
             ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
-    best = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
+        best = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
     if best is None:
-        raise LoadError(f"{path}: cannot tell the encoding of this file; declare file.encoding")
+        raise LoadError(
+            f"{path}: cannot tell the encoding of this file; declare file.encoding",
+            "unknown-encoding",
+        )
     return str(best)
 
 
@@ -98,9 +101,13 @@ def _table_rows(
                 names = _names([str(c) for c in cells])
                 break
         if not names:
-            raise LoadError(f"{path}: no header row {header_row} (the file has {number} rows)")
+            raise LoadError(
+                f"{path}: no header row {header_row} (the file has {number} rows)", "no-header"
+            )
     elif not names:
-        raise LoadError(f"{path}: a file without header needs file.column_names in the mapping")
+        raise LoadError(
+            f"{path}: a file without header needs file.column_names in the mapping", "no-header"
+        )
     first_data_row = number + 1
     for number, cells in enumerate(cells_by_row, start=first_data_row):
         if not any(str(c).strip() for c in cells if c is not None):
@@ -123,7 +130,7 @@ def _table_rows(
 def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = None) -> Iterator[Row]:
     data = path.read_bytes()
     if not data.strip():
-        raise LoadError(f"{path}: the file is empty")
+        raise LoadError(f"{path}: the file is empty", "empty-file")
     text = decode(data, spec.get("encoding", "auto"), path)
     delimiter = spec.get("delimiter") or delimiter or sniff_delimiter(text)
     reader = csv.reader(
@@ -160,12 +167,16 @@ def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
     names = workbook.sheet_names
     if isinstance(wanted, int):
         if not 1 <= wanted <= len(names):
-            raise LoadError(f"{path}: no sheet number {wanted}; the sheets are {names}")
+            raise LoadError(
+                f"{path}: no sheet number {wanted}; the sheets are {names}", "missing-sheet"
+            )
         sheet = names[wanted - 1]
     elif wanted in names:
         sheet = wanted
     else:
-        raise LoadError(f"{path}: no sheet named {wanted!r}; the sheets are {names}")
+        raise LoadError(
+            f"{path}: no sheet named {wanted!r}; the sheets are {names}", "missing-sheet"
+        )
     try:
         grid = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     except Exception as error:
@@ -190,7 +201,7 @@ def flatten(value: Any, prefix: str = "", into: dict[str, Any] | None = None) ->
 def _load_json(path: Path) -> Any:
     data = path.read_bytes()
     if not data.strip():
-        raise LoadError(f"{path}: the file is empty")
+        raise LoadError(f"{path}: the file is empty", "empty-file")
     try:
         return json.loads(decode(data, "auto", path))
     except json.JSONDecodeError as error:
@@ -294,7 +305,7 @@ def _in_box(value: Any, box: list[float]) -> bool:
 def read_rows(path: Path, file_format: str, spec: dict[str, Any]) -> Iterator[Row | None]:
     """The rows of a file; ``None`` stands for a row left out by the mapping's include filter."""
     if not path.is_file():
-        raise LoadError(f"{path}: no such file")
+        raise LoadError(f"{path}: no such file", "no-such-file")
     conditions = spec.get("include")
     for row in READERS[file_format](path, spec):
         yield row if not conditions or _kept(row, conditions) else None

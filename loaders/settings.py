@@ -78,6 +78,25 @@ SETTINGS: dict[str, Setting] = {
             "Value of Access-Control-Allow-Origin on read responses (empty: no CORS header).",
         ),
         Setting(
+            "partners_file",
+            "COWORKMED_PARTNERS_FILE",
+            "partners.toml",
+            "File of the partners and their hashed tokens (coworkmed partner add writes it).",
+        ),
+        Setting(
+            "mappings",
+            "COWORKMED_MAPPINGS",
+            "data",
+            "Folder of the partners' mappings (<folder>/<source>/mapping.yaml), for uploads.",
+        ),
+        Setting(
+            "max_upload",
+            "COWORKMED_MAX_UPLOAD",
+            "20971520",
+            "Largest submission accepted for validation or publishing, in bytes (413 beyond).",
+            int,
+        ),
+        Setting(
             "update_token",
             "COWORKMED_UPDATE_TOKEN",
             "",

@@ -197,16 +197,24 @@ def remove_unreferenced(store: ox.Store, base: str) -> list[str]:
 
 
 def publish_version(
-    store: ox.Store, base: str, dataset: str, version: str, chunks: Iterable[bytes]
+    store: ox.Store,
+    base: str,
+    dataset: str,
+    version: str,
+    chunks: Iterable[bytes],
+    also: str = "",
 ) -> int:
     """Write ``chunks`` (N-Triples) into the graph ``version`` and make it the current version
     of ``dataset``; return its number of triples. Each chunk is written while the next one is
-    being produced (Oxigraph writes without holding Python's lock)."""
+    being produced (Oxigraph writes without holding Python's lock). ``also``: SPARQL update
+    operations applied in the same transaction as the switch (a record of the submission)."""
     remove_unreferenced(store, base)
     graph = ox.NamedNode(version)
     if graph in current_versions(store, base):
         for _chunk in chunks:  # the very same load again: nothing to write, but report it all
-            pass
+            continue
+        if also:
+            store.update(also)
         return count(store, version)
     try:
         with ThreadPoolExecutor(max_workers=1) as writer:
@@ -231,6 +239,7 @@ def publish_version(
                 <{dataset}> {current} <{version}> ; <{DCAT}hasVersion> <{version}> .
                 <{version}> <{DCAT}previousVersion> ?old . }} }}
             WHERE {{ OPTIONAL {{ GRAPH <{catalog}> {{ <{dataset}> {current} ?old }} }} }}"""
+        + (f" ;\n{also}" if also else "")
     )
     remove_unreferenced(store, base)
     return count(store, version)

@@ -57,5 +57,7 @@ def test_every_command_line_option_of_a_setting_is_real() -> None:
         for option in parameter.opts
     }
     for name in SETTINGS:
-        if f"| `{name}` | `--" in README:
-            assert f"--{name}" in options, name
+        row = next(line for line in README.splitlines() if line.startswith(f"| `{name}` |"))
+        option = row.strip("|").split("|")[1].strip().strip("`")
+        if option:
+            assert option in options and option == "--" + name.replace("_", "-"), name

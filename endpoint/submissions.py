@@ -1,0 +1,267 @@
+"""Partner submissions on the server: the validation page, the REST API and its OpenAPI
+description. Thin shells over ``validation``: each route reads the upload, calls the core and
+answers.
+
+    GET  /validate            upload form, in the six languages (?lang=)
+    POST /validate            the report, as a page
+    GET  /template            a blank template (?lang=, ?format=xlsx|csv|csv-documentation)
+    POST /api/validate        the report, as JSON (multipart: file, mapping, lang)
+    POST /api/submissions     publish, with the partner's token (Authorization: Bearer)
+    GET  /api/submissions     the submissions recorded (?partner=)
+    GET  /api/openapi.json    this API, described in OpenAPI 3.1
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from endpoint.auth import bearer_token
+from endpoint.executor import QueryError, QueryRequest
+from loaders.problems import LoadError
+from loaders.store import StoreBusy, current_generation
+from loaders.vocabulary import LANGUAGES
+from validation.core import Report, validate_submission
+from validation.messages import language, problem_message, ui_words
+from validation.publish import (
+    SUBMISSIONS,
+    partner_for_token,
+    publish_submission,
+    submission_rows,
+)
+from validation.report import as_json, render
+from validation.template import write_template
+
+blueprint = Blueprint("submissions", __name__)
+
+#: upload extensions kept (the readers tell formats by extension); anything else is refused
+EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".ods", ".json", ".geojson")
+#: what the template route can give: format -> (file written, media type)
+TEMPLATES = {
+    "xlsx": ("template.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "csv": ("template.csv", "text/csv"),
+    "csv-documentation": ("template-documentation.csv", "text/csv"),
+}
+UPLOAD_PATHS = ("/validate", "/api/validate", "/api/submissions")
+
+
+class UploadError(Exception):
+    def __init__(self, status: int, code: str, detail: str, **values: Any) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.values = status, code, detail, values
+
+
+def _settings() -> dict[str, Any]:
+    return current_app.config["COWORKMED"]
+
+
+def _lang() -> str:
+    return language(request.values.get("lang") or request.accept_languages.best_match(LANGUAGES))
+
+
+def available_mappings() -> list[str]:
+    """The partner mappings the server knows: ``<mappings>/<source>/mapping.yaml``."""
+    folder = Path(_settings()["mappings"])
+    return sorted(p.parent.name for p in folder.glob("*/mapping.yaml"))
+
+
+def _mapping_path() -> Path | None:
+    name = (request.values.get("mapping") or "template").strip()
+    if name == "template":
+        return None
+    if name not in available_mappings():
+        raise UploadError(400, "unknown-mapping", f"no mapping {name!r} on this server", value=name)
+    return Path(_settings()["mappings"]) / name / "mapping.yaml"
+
+
+@contextmanager
+def uploaded_file() -> Iterator[Path]:
+    """The uploaded ``file``, saved under a name of our own with its extension kept."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise UploadError(400, "no-such-file", "send the submission as the multipart field 'file'")
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in EXTENSIONS:
+        raise UploadError(
+            415, "unknown-format", f"files ending {suffix or '(nothing)'} are not read"
+        )
+    with tempfile.TemporaryDirectory(prefix="coworkmed-upload-") as folder:
+        path = Path(folder) / f"submission{suffix}"
+        upload.save(path)
+        yield path
+
+
+def _problem(error: UploadError, lang: str) -> dict[str, Any]:
+    message = problem_message(error.code, lang, **error.values) or error.detail
+    return {"status": "unreadable", "error": error.code, "message": message, "detail": error.detail}
+
+
+def _validate(path: Path, lang: str) -> Report:
+    store = Path(_settings()["store"])
+    return validate_submission(
+        path,
+        _mapping_path(),
+        lang,
+        store if current_generation(store) else None,
+        _settings()["base"],
+        _settings()["max_upload"],
+    )
+
+
+def _report_name(report: Report) -> str:
+    original = request.files["file"].filename or "submission"
+    return f"{Path(original).stem}-report"
+
+
+# ------------------------------------------------------------------------------ the page
+
+
+@blueprint.get("/validate")
+def validate_page() -> str:
+    lang = _lang()
+    return render_template(
+        "validate.html",
+        lang=lang,
+        languages=LANGUAGES,
+        words=ui_words(lang),
+        mappings=available_mappings(),
+        limit_mb=_settings()["max_upload"] // 1_048_576,
+    )
+
+
+@blueprint.post("/validate")
+def validate_upload() -> Response:
+    lang = _lang()
+    try:
+        with uploaded_file() as path:
+            report = _validate(path, lang)
+            report.file = request.files["file"].filename or report.file
+    except UploadError as error:
+        words = ui_words(lang)
+        body = render_template(
+            "validate.html",
+            lang=lang,
+            languages=LANGUAGES,
+            words=words,
+            mappings=available_mappings(),
+            limit_mb=_settings()["max_upload"] // 1_048_576,
+            error=_problem(error, lang)["message"],
+        )
+        return Response(body, error.status, mimetype="text/html")
+    fmt = request.values.get("format", "html")
+    if fmt not in ("html", "json", "csv", "ttl"):
+        fmt = "html"
+    response = Response(render(report, fmt), mimetype=_MEDIA[fmt])
+    if fmt != "html":
+        extension = {"ttl": "ttl", "csv": "csv", "json": "json"}[fmt]
+        name = f"{_report_name(report)}.{extension}"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+_MEDIA = {
+    "html": "text/html",
+    "json": "application/json",
+    "csv": "text/csv",
+    "ttl": "text/turtle",
+}
+
+
+@blueprint.get("/template")
+def template_download() -> Response:
+    lang = _lang()
+    fmt = request.args.get("format", "xlsx")
+    if fmt not in TEMPLATES:
+        return Response(f"format: one of {', '.join(TEMPLATES)}\n", 400, mimetype="text/plain")
+    name, media_type = TEMPLATES[fmt]
+    with tempfile.TemporaryDirectory() as folder:
+        written = write_template(Path(folder) / name.replace("-documentation", ""), lang, fmt[:4])
+        wanted = written[-1] if fmt == "csv-documentation" else written[0]
+        data = wanted.read_bytes()
+    response = Response(data, mimetype=media_type)
+    filename = f"coworkmed-{Path(name).stem}-{lang}{Path(name).suffix}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# ------------------------------------------------------------------------------ the API
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(
+        json.dumps(body, ensure_ascii=False, indent=2), status, mimetype="application/json"
+    )
+
+
+@blueprint.post("/api/validate")
+def api_validate() -> Response:
+    lang = _lang()
+    try:
+        with uploaded_file() as path:
+            report = _validate(path, lang)
+            report.file = request.files["file"].filename or report.file
+    except UploadError as error:
+        return _json(_problem(error, lang), error.status)
+    return _json(as_json(report))
+
+
+@blueprint.post("/api/submissions")
+def api_publish() -> Response:
+    lang = _lang()
+    partner = partner_for_token(Path(_settings()["partners_file"]), bearer_token())
+    if partner is None:
+        response = _json({"error": "a partner's token is needed (Authorization: Bearer)"}, 401)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="coworkmed-partners"'
+        return response
+    wanted = request.values.get("partner")
+    if wanted and wanted != partner.id:
+        return _json({"error": f"this token publishes for {partner.id}, not {wanted}"}, 403)
+    try:
+        with uploaded_file() as path:
+            outcome = publish_submission(
+                path,
+                partner,
+                Path(_settings()["store"]),
+                _settings()["base"],
+                _mapping_path(),
+                lang,
+                _settings()["max_upload"],
+            )
+            outcome.report.file = request.files["file"].filename or outcome.report.file
+    except UploadError as error:
+        return _json(_problem(error, lang), error.status)
+    except StoreBusy as error:
+        response = _json({"error": str(error)}, 503)
+        response.headers["Retry-After"] = "5"
+        return response
+    except LoadError as error:
+        return _json({"error": str(error)}, 500)
+    body = {**outcome.as_dict(), "report": as_json(outcome.report)}
+    return _json(body, 201 if outcome.published else 422)
+
+
+@blueprint.get("/api/submissions")
+def api_submissions() -> Response:
+    base = _settings()["base"]
+    query = QueryRequest(SUBMISSIONS.format(base=base), {"solutions": "json"}, max_rows=100_000)
+    try:
+        pool = current_app.extensions["coworkmed.pool"].get()
+        result = pool.run(query, _settings()["query_timeout"])
+    except QueryError as error:
+        return _json({"error": error.message}, error.status)
+    bindings = json.loads(result.body)["results"]["bindings"]
+    values = ({name: b[name]["value"] for name in b} for b in bindings)
+    rows = submission_rows(values, request.args.get("partner"))
+    return _json({"submissions": rows})
+
+
+@blueprint.get("/api/openapi.json")
+def openapi() -> Response:
+    document = (Path(__file__).parent / "openapi.json").read_bytes()
+    return Response(document, mimetype="application/json")

@@ -1,0 +1,152 @@
+"""The submission routes: the validation page, the REST API with its OpenAPI description, the
+templates, and publishing with a partner's token (a fresh app over a copy of the store)."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from endpoint.app import create_app
+from validation.publish import add_partner
+
+ROOT = Path(__file__).parents[2]
+SUBMISSIONS = ROOT / "tests" / "validation" / "submissions"
+SAMPLE = ROOT / "data" / "fr-aura" / "tiers-lieux.tsv"
+
+
+@pytest.fixture
+def tokens(tmp_path: Path) -> dict[str, str]:
+    partners = tmp_path / "partners.toml"
+    return {
+        "file": str(partners),
+        "fr-aura": add_partner(partners, "fr-aura", "AURA"),
+        "it-toscana": add_partner(partners, "it-toscana", "Toscana"),
+    }
+
+
+@pytest.fixture
+def app(store_path: Path, tmp_path: Path, tokens: dict[str, str]) -> Iterator[Flask]:
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store)
+    app = create_app(
+        {
+            "store": str(store),
+            "query_workers": 1,
+            "partners_file": tokens["file"],
+            "mappings": str(ROOT / "data"),
+            "max_upload": 200_000,
+        }
+    )
+    yield app
+    app.extensions["coworkmed.pool"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def _upload(path: Path, **fields: str) -> dict:
+    return {"file": (io.BytesIO(path.read_bytes()), path.name), **fields}
+
+
+def test_the_page_speaks_the_partners_language(client: FlaskClient) -> None:
+    page = client.get("/validate?lang=hr").get_data(as_text=True)
+    assert 'lang="hr"' in page and "Provjeri predaju" in page
+    assert '<option value="fr-aura">' in page  # the partner mappings of the server
+    greek = client.get("/validate", headers={"Accept-Language": "el, en;q=0.5"})
+    assert "Έλεγχος υποβολής" in greek.get_data(as_text=True)
+
+
+def test_the_page_shows_the_report(client: FlaskClient) -> None:
+    response = client.post("/validate", data=_upload(SUBMISSIONS / "cells.csv", lang="fr"))
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert "Refusé" in html and "twelve" in html
+    csv = client.post("/validate", data=_upload(SUBMISSIONS / "cells.csv", format="csv"))
+    assert csv.mimetype == "text/csv"
+    assert csv.headers["Content-Disposition"] == 'attachment; filename="cells-report.csv"'
+
+
+def test_api_validate(client: FlaskClient) -> None:
+    response = client.post("/api/validate", data=_upload(SAMPLE, mapping="fr-aura", lang="it"))
+    body = response.get_json()
+    assert response.status_code == 200 and body["status"] == "accepted-with-warnings"
+    assert body["records"] == 8 and body["findings"][0]["message"]
+    assert body["file"] == "tiers-lieux.tsv"
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "error", "says"),
+    [
+        ({}, 400, "no-such-file", "Il file non si trova."),
+        ({"file": (io.BytesIO(b"x"), "notes.pdf")}, 415, "unknown-format", ".csv, .xlsx"),
+        (
+            {"file": (io.BytesIO(b"a,b\n1,2\n"), "a.csv"), "mapping": "nowhere"},
+            400,
+            "unknown-mapping",
+            "«nowhere»",
+        ),
+    ],
+    ids=["no-file", "pdf", "unknown-mapping"],
+)
+def test_api_validate_refusals(
+    client: FlaskClient, data: dict, status: int, error: str, says: str
+) -> None:
+    response = client.post("/api/validate", data={**data, "lang": "it"})
+    assert response.status_code == status
+    body = response.get_json()
+    assert body["error"] == error and says in body["message"]
+
+
+def test_a_file_over_the_cap_is_413(client: FlaskClient) -> None:
+    big = {"file": (io.BytesIO(b"Name\n" + b"x" * 300_000), "big.csv")}
+    assert client.post("/api/validate", data=big).status_code == 413
+
+
+def test_publishing_needs_the_partners_own_token(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    def publish(token: str | None, **fields: str) -> object:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        data = _upload(SAMPLE, mapping="fr-aura", **fields)
+        return client.post("/api/submissions", data=data, headers=headers)
+
+    assert publish(None).status_code == 401
+    assert publish("not-a-token").status_code == 401
+    assert publish(tokens["it-toscana"], partner="fr-aura").status_code == 403
+    response = publish(tokens["fr-aura"])
+    body = response.get_json()
+    assert response.status_code == 201, body
+    assert body["published"] and body["dataset"].endswith("/dataset/fr-aura")
+    assert body["changes"] == {"added": 0, "removed": 0, "modified": 0}
+    rejected = client.post(
+        "/api/submissions",
+        data=_upload(SUBMISSIONS / "cells.csv"),
+        headers={"Authorization": f"Bearer {tokens['fr-aura']}"},
+    )
+    assert rejected.status_code == 422 and not rejected.get_json()["published"]
+    listed = client.get("/api/submissions?partner=fr-aura").get_json()["submissions"]
+    assert [s["conforms"] for s in listed] == [False, True]
+    assert listed[1]["version"] == body["version"]
+
+
+@pytest.mark.parametrize(("fmt", "magic"), [("xlsx", b"PK"), ("csv", "Ταυτότητα".encode()[:0])])
+def test_templates_can_be_downloaded(client: FlaskClient, fmt: str, magic: bytes) -> None:
+    response = client.get(f"/template?lang=el&format={fmt}")
+    assert response.status_code == 200 and response.data.startswith(magic)
+    assert f"coworkmed-template-el.{fmt}" in response.headers["Content-Disposition"]
+
+
+def test_openapi_describes_every_api_route(app: Flask, client: FlaskClient) -> None:
+    document = json.loads(client.get("/api/openapi.json").data)
+    routes = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")}
+    assert set(document["paths"]) == routes
+    assert document["openapi"].startswith("3.1")

@@ -1,0 +1,153 @@
+"""Publishing: partners and their hashed tokens, only conforming submissions published, each
+submission recorded, the changes since the previous version, through the command line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coworkmed.cli import main
+from loaders.load import load_source, mapping_files, publish_vocabulary
+from loaders.store import current_generation, current_versions, open_snapshot, open_store
+from validation.core import validate_submission
+from validation.publish import (
+    Partner,
+    add_partner,
+    hash_token,
+    list_submissions,
+    partner_for_token,
+    publish_submission,
+    read_partners,
+    token_matches,
+)
+
+ROOT = Path(__file__).parents[2]
+BASE = "https://w3id.org/coworkmed/id/"
+SPLIT = ROOT / "data" / "hr-split"
+CELLS = Path(__file__).parent / "submissions" / "cells.csv"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("published")
+    store = open_store(path)
+    publish_vocabulary(store)
+    for mapping in mapping_files(ROOT / "data"):
+        load_source(mapping, store, BASE, path)
+    del store
+    return path
+
+
+@pytest.fixture
+def store(built: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "store"
+    shutil.copytree(built, copy)
+    return copy
+
+
+def test_tokens_are_stored_hashed_and_scoped(tmp_path: Path) -> None:
+    partners = tmp_path / "partners.toml"
+    token = add_partner(partners, "hr-split", "Splitsko-dalmatinska županija")
+    other = add_partner(partners, "fr-aura", "Région AURA")
+    text = partners.read_text(encoding="utf-8")
+    assert token not in text and other not in text and "pbkdf2-sha256$" in text
+    assert partner_for_token(partners, token).id == "hr-split"
+    assert partner_for_token(partners, other).id == "fr-aura"
+    assert partner_for_token(partners, token[:-1] + "x") is None
+    assert partner_for_token(partners, None) is None
+    assert set(read_partners(partners)) == {"hr-split", "fr-aura"}
+    assert token_matches("s3cret", hash_token("s3cret")) and not token_matches("s3cret", "md5$x")
+
+
+def test_a_conforming_submission_replaces_the_partners_dataset(store: Path) -> None:
+    partner = Partner("hr-split", "Split", "unused")
+    before = current_generation(store)
+    mapping = SPLIT / "mapping.yaml"
+    outcome = publish_submission(
+        SPLIT / "coworking-prostori.csv", partner, store, BASE, mapping, "hr"
+    )
+    assert outcome.published and outcome.report.conforms
+    assert outcome.generation == current_generation(store) == before + 1
+    # the same records as the build loaded: nothing added, removed or modified
+    assert outcome.changes == {"added": [], "removed": [], "modified": []}
+    _generation, snapshot = open_snapshot(store)
+    current = {v.value for v in current_versions(snapshot, BASE)}
+    assert outcome.version in current
+    history = list_submissions(snapshot, BASE, "hr-split")
+    assert history[0]["version"] == outcome.version and history[0]["conforms"]
+
+
+def test_changes_since_the_previous_version(store: Path, tmp_path: Path) -> None:
+    partner = Partner("hr-split", "Split", "unused")
+    lines = (SPLIT / "coworking-prostori.csv").read_text(encoding="cp1250").splitlines()
+    edited = tmp_path / "edited.csv"
+    first, removed = lines[1], lines[2]
+    name = first.split(";")[1]
+    changed = first.replace(name, name + " Novo", 1)
+    edited.write_text("\n".join([lines[0], changed, *lines[3:]]) + "\n", encoding="cp1250")
+    outcome = publish_submission(edited, partner, store, BASE, SPLIT / "mapping.yaml", "hr")
+    assert outcome.published, [f.as_dict() for f in outcome.report.findings]
+    assert len(outcome.changes["removed"]) == 1 and len(outcome.changes["modified"]) == 1
+    assert outcome.changes["added"] == [] and removed.split(";")[0] in outcome.changes["removed"][0]
+
+
+def test_a_rejected_submission_changes_nothing_but_is_recorded(store: Path) -> None:
+    partner = Partner("fr-aura", "AURA", "unused")
+    _generation, snapshot = open_snapshot(store)
+    published = {v.value for v in current_versions(snapshot, BASE)}
+    outcome = publish_submission(CELLS, partner, store, BASE, None, "fr")
+    assert not outcome.published and outcome.report.errors
+    _generation, snapshot = open_snapshot(store)
+    assert {v.value for v in current_versions(snapshot, BASE)} == published
+    (record,) = list_submissions(snapshot, BASE, "fr-aura")
+    assert record["conforms"] is False and record["errors"] == outcome.report.errors
+    assert record["version"] is None and record["file"] == "cells.csv"
+
+
+def test_publish_command(store: Path, tmp_path: Path) -> None:
+    partners = tmp_path / "partners.toml"
+    add_partner(partners, "fr-aura", "AURA")
+    common = ["--store", str(store), "--partners-file", str(partners), "--lang", "fr"]
+    rejected = CliRunner().invoke(
+        main,
+        [
+            "publish",
+            str(CELLS),
+            "--partner",
+            "fr-aura",
+            *common,
+            "--report",
+            str(tmp_path / "r.csv"),
+        ],
+    )
+    assert rejected.exit_code == 1, rejected.output
+    assert "Refusé" in rejected.output and (tmp_path / "r.csv").stat().st_size > 0
+    unknown = CliRunner().invoke(main, ["publish", str(CELLS), "--partner", "xx", *common])
+    assert unknown.exit_code == 1 and "unknown partner 'xx'" in unknown.output
+    sample = ROOT / "data" / "fr-aura"
+    published = CliRunner().invoke(
+        main,
+        ["publish", str(sample / "tiers-lieux.tsv"), "--partner", "fr-aura",
+         "--mapping", str(sample / "mapping.yaml"), *common],
+    )  # fmt: skip
+    assert published.exit_code == 0, published.output
+    assert "published https://w3id.org/coworkmed/id/dataset/fr-aura/" in published.output
+
+
+def test_a_space_another_partner_published_nearby_is_pointed_out(
+    built: Path, tmp_path: Path
+) -> None:
+    submission = tmp_path / "split.csv"
+    submission.write_text(
+        "Identifier,Name,Kind of space,Town,Postcode,Country,Latitude,Longitude\n"
+        "X-1,Kvart Lab,coworking,Split,21000,HR,43.5090,16.4452\n"
+        "X-2,Kvart Lab,coworking,Zagreb,10000,HR,45.8150,15.9819\n",
+        encoding="utf-8",
+    )
+    report = validate_submission(submission, lang="en", store_path=built)
+    found = [f for f in report.findings if f.code == "already-published"]
+    assert [(f.row, f.column, f.value) for f in found] == [(2, "Name", "Kvart Lab")]
+    assert "hr-split/S-01" in found[0].message

@@ -1,0 +1,571 @@
+"""Validate one partner submission, in layers, into a report a partner can act on.
+
+1. the file: found, not empty, under the size cap, readable (encoding, delimiter, sheet);
+2. the table: the mapping's required columns are there (a hint when one looks misspelt), every
+   cell can be read (numbers, dates, yes/no, e-mail, phone, postcode, codes...);
+3. the graph: SHACL with the project's shapes (``validation.engine``), each result traced back
+   from its focus node and path to the row and column it came from, with the original cell;
+4. across records: the same space twice in the submission, or a space another partner has
+   already published nearby under the same name.
+
+Every finding names the place (file, sheet, row, column, original value) and says what is wrong
+in the partner's language (``validation.messages``; for SHACL, the shapes' ``sh:message``), with
+the engine's technical message kept as a detail. Violations reject; warnings accept with notice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import math
+import re
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from loaders import tables
+from loaders.load import LoadReport, start_report, stream
+from loaders.mapping import Mapping, MappingError, load_mapping
+from loaders.problems import LoadError
+from loaders.rdf import PREFIXES
+from loaders.readers import Row
+from loaders.store import open_snapshot, query
+from loaders.vocabulary import DEFAULT_DATA_BASE, LANGUAGES
+from validation import engine
+from validation.messages import language, problem_message
+
+TEMPLATE_MAPPING = (Path(__file__).parent / "template" / "mapping.yaml").resolve()
+#: the largest file a partner may submit, in bytes
+MAX_FILE_BYTES = 20 * 1024 * 1024
+#: two records closer than this, with the same name, are the same space (metres)
+SAME_PLACE_METRES = 200
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem of a submission, located as precisely as the file allows."""
+
+    layer: str  # file, table, graph, records
+    code: str  # a problem code, or the local name of a shape
+    severity: str  # error (rejects) or warning
+    message: str  # in the partner's language
+    detail: str = ""  # the engine's own words (English)
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    field: str | None = None
+    name: str | None = None  # what kind of problem, for the summary (SHACL: the shape's name)
+    focus: str | None = None  # the resource the graph check was about
+    shape: str | None = None
+    path: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            f.name: getattr(self, f.name)
+            for f in FINDING_FIELDS
+            if getattr(self, f.name) not in (None, "")
+        }
+
+
+FINDING_FIELDS = dataclasses.fields(Finding)
+
+
+@dataclass
+class Report:
+    """The outcome of validating one submission."""
+
+    file: str
+    mapping: str
+    language: str
+    readable: bool = True
+    rows: int = 0
+    records: int = 0
+    triples: int = 0
+    seconds: float = 0.0
+    findings: list[Finding] = field(default_factory=list)
+    ntriples: bytes = b""  # the submission's graph, for publishing
+    load: LoadReport | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for f in self.findings)
+
+    @property
+    def conforms(self) -> bool:
+        return self.readable and self.errors == 0
+
+    @property
+    def status(self) -> str:
+        if not self.readable:
+            return "unreadable"
+        if self.errors:
+            return "rejected"
+        return "accepted-with-warnings" if self.warnings else "accepted"
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Each kind of problem: severity, name, how many, and the first one as an example."""
+        groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+        for finding in self.findings:
+            groups[(finding.severity, finding.code)].append(finding)
+        ordered = sorted(groups.items(), key=lambda item: (item[0][0] != "error", -len(item[1])))
+        return [
+            {
+                "severity": severity,
+                "code": code,
+                "name": found[0].name or found[0].message,
+                "count": len(found),
+                "example": found[0],
+            }
+            for (severity, code), found in ordered
+        ]
+
+
+# ------------------------------------------------------------------------------ the mapping
+
+
+def template_mapping(lang: str) -> Mapping:
+    """The mapping of the project's submission template, reading free text in ``lang``."""
+    mapping = load_mapping(TEMPLATE_MAPPING)
+    return dataclasses.replace(mapping, locale=dataclasses.replace(mapping.locale, language=lang))
+
+
+def _header(spec: Any, lang: str, mapping: Mapping) -> str:
+    """A column's header as the partner would write it (the template has one per language)."""
+    if mapping.path == TEMPLATE_MAPPING and len(spec.sources) == len(LANGUAGES):
+        return spec.sources[LANGUAGES.index(lang)]
+    return spec.sources[0]
+
+
+# ------------------------------------------------------------------------- layers 1 and 2
+
+
+def _file_finding(error: LoadError, lang: str) -> Finding:
+    message = problem_message(error.code, lang) or problem_message("unreadable-file", lang)
+    return Finding("file", error.code, "error", message or str(error), detail=str(error))
+
+
+def _check_file(path: Path, lang: str, max_bytes: int) -> Finding | None:
+    if not path.is_file():
+        return _file_finding(LoadError(f"{path}: no such file", "no-such-file"), lang)
+    size = path.stat().st_size
+    if size == 0:
+        return _file_finding(LoadError(f"{path}: the file is empty", "empty-file"), lang)
+    if size > max_bytes:
+        limit = f"{max_bytes / 1_048_576:.0f} MB"
+        message = problem_message("too-large", lang, limit=limit) or ""
+        return Finding("file", "too-large", "error", message, detail=f"{size} bytes")
+    return None
+
+
+def required_fields() -> set[str]:
+    """The fields every record must have: those of the space and its address that a shape of
+    severity Violation requires (sh:minCount)."""
+    fields = tables.fields()
+    by_property = defaultdict(set)
+    for name, definition in fields.items():
+        if "property" in definition and definition["node"] in ("space", "address"):
+            by_property[_expand(definition["property"])].add(name)
+    return {
+        name
+        for text in engine.shape_texts().values()
+        if text.severity == "error" and text.min_count and text.path
+        for name in by_property.get(text.path, ())
+    }
+
+
+def _expand(prefixed: str) -> str:
+    prefix, _, local = prefixed.partition(":")
+    return PREFIXES[prefix] + local
+
+
+def _check_columns(headers: list[str], mapping: Mapping, lang: str) -> tuple[list[Finding], set]:
+    """Required columns missing (and the fields they leave empty), unknown or misspelt ones."""
+    findings, missing = [], set()
+    known = {source for spec in mapping.columns for source in spec.sources}
+    required = required_fields()
+    for spec in mapping.columns:
+        if spec.field in required and not any(source in headers for source in spec.sources):
+            column = _header(spec, lang, mapping)
+            message = problem_message("missing-column", lang, column=column) or ""
+            findings.append(
+                Finding(
+                    "table",
+                    "missing-column",
+                    "error",
+                    message,
+                    detail=f"none of the columns {list(spec.sources)} is in the file",
+                    column=column,
+                    field=spec.field,
+                )
+            )
+            missing.add(spec.field)
+    expected = [_header(spec, lang, mapping) for spec in mapping.columns]
+    for header in headers:
+        if header in known or not header.strip():
+            continue
+        close = difflib.get_close_matches(header, expected + sorted(known), n=1, cutoff=0.75)
+        code = "misspelt-column" if close else "unknown-column"
+        message = problem_message(code, lang, value=header, column=close[0] if close else None)
+        findings.append(
+            Finding("table", code, "warning", message or "", column=header, value=header)
+        )
+    return findings, missing
+
+
+def _cell_findings(report: LoadReport, lang: str) -> list[Finding]:
+    findings = []
+    for problem in report.problems:
+        message = problem_message(problem.code, lang, value=problem.value, column=problem.column)
+        findings.append(
+            Finding(
+                "table",
+                problem.code,
+                "warning" if problem.severity == "warning" else "error",
+                message or problem.reason,
+                detail=problem.reason,
+                sheet=problem.sheet,
+                row=problem.row,
+                column=problem.column,
+                value=problem.value,
+                field=problem.field,
+            )
+        )
+    return findings
+
+
+# ------------------------------------------------------------------------------- layer 3
+
+
+FOCUS = re.compile(
+    r"(?P<kind>space|operator|record)/(?P<source>[^/]+)/(?P<key>[^/]+)"
+    r"(?:/(?P<part>address|geometry|offer)(?:/(?P<access>[^/]+))?)?$"
+)
+#: node kinds of the focus IRIs whose property fields live on another node of the field table
+PART_NODES = {"geometry": "space"}
+#: properties the loaders derive from a field rather than copy it: property -> field
+DERIVED = {
+    "http://www.w3.org/ns/locn#adminUnitL1": "country",
+    "http://www.opengis.net/ont/geosparql#hasGeometry": "coordinates",
+    "http://www.opengis.net/ont/geosparql#asWKT": "coordinates",
+    "https://w3id.org/coworkmed/def/nutsRegion": "postcode",
+    "https://w3id.org/coworkmed/def/municipality": "city",
+    "http://www.w3.org/ns/locn#address": "full_address",
+    "https://w3id.org/coworkmed/def/operatedBy": "operator_name",
+}
+
+
+@cache
+def _field_of(node: str, path: str | None, access: str | None) -> str | None:
+    """The field whose values a property of a node holds (or is derived from)."""
+    if path is None:
+        return None
+    for name, definition in tables.fields().items():
+        if "property" not in definition or _expand(definition["property"]) != path:
+            continue
+        if definition["node"] == node and definition.get("access") in (None, access):
+            return name
+    return DERIVED.get(path)
+
+
+@dataclass
+class Trace:
+    """What is needed to take a graph result back to the file."""
+
+    mapping: Mapping
+    headers: list[str]
+    rows: dict[int, Row]
+    records: dict[str, tuple[int, str | None]]  # key -> row, sheet
+    lang: str
+    _columns: dict[str | None, str | None] = field(default_factory=dict)
+
+    def field_of(self, node: str, path: str | None, access: str | None) -> str | None:
+        return _field_of(node, path, access)
+
+    def column_of(self, field_name: str | None) -> str | None:
+        if field_name not in self._columns:
+            self._columns[field_name] = self._column_of(field_name)
+        return self._columns[field_name]
+
+    def _column_of(self, field_name: str | None) -> str | None:
+        if field_name is None:
+            return None
+        wanted = ("latitude", "longitude", "coordinates") if field_name == "coordinates" else ()
+        for spec in self.mapping.columns:
+            if spec.field == field_name or spec.field in wanted:
+                present = [s for s in spec.sources if s in self.headers]
+                return present[0] if present else _header(spec, self.lang, self.mapping)
+        return None
+
+    def locate(self, result: engine.Result) -> dict[str, Any]:
+        match = FOCUS.search(result.focus)
+        if not match:
+            return {}
+        node = match.group("part") or match.group("kind")
+        field_name = self.field_of(PART_NODES.get(node, node), result.path, match.group("access"))
+        row, sheet = self.records.get(match.group("key"), (None, None))
+        column = self.column_of(field_name)
+        original = None
+        if row is not None and column is not None and row in self.rows:
+            cell = self.rows[row].values.get(column)
+            original = None if cell is None else str(cell)
+        return {
+            "row": row,
+            "sheet": sheet,
+            "column": column,
+            "field": field_name,
+            "value": original,
+        }
+
+
+def _shape_finding(result: engine.Result, trace: Trace, lang: str) -> Finding:
+    text = engine.shape_texts().get(result.shape)
+    where = trace.locate(result)
+    message = (text.messages.get(lang) or text.messages.get("en")) if text else None
+    name = (text.names.get(lang) or text.names.get("en")) if text else None
+    value = where.get("value")
+    if value is None and result.value is not None:
+        value = _plain(result.value)
+    return Finding(
+        "graph",
+        result.shape.rsplit("/", 1)[-1],
+        result.severity,
+        message or result.detail,
+        detail=result.detail,
+        sheet=where.get("sheet"),
+        row=where.get("row"),
+        column=where.get("column"),
+        value=value,
+        field=where.get("field"),
+        name=name,
+        focus=result.focus,
+        shape=result.shape,
+        path=result.path,
+    )
+
+
+def _plain(term: str) -> str:
+    """An N-Triples term as a person would write it."""
+    if term.startswith('"'):
+        return term[1 : term.rindex('"')]
+    return term.strip("<>")
+
+
+def _records(store: ox.Store) -> dict[str, tuple[int, str | None]]:
+    rows = store.query(
+        "SELECT ?r ?n ?sheet WHERE { ?r <https://w3id.org/coworkmed/def/rowNumber> ?n "
+        "OPTIONAL { ?r <https://w3id.org/coworkmed/def/sheetName> ?sheet } }"
+    )
+    found = {}
+    for solution in rows:
+        key = solution["r"].value.rsplit("/", 1)[-1]
+        sheet = solution["sheet"]
+        found[key] = (int(solution["n"].value), None if sheet is None else sheet.value)
+    return found
+
+
+# ------------------------------------------------------------------------------- layer 4
+
+
+@dataclass(frozen=True)
+class Place:
+    iri: str
+    name: str
+    latitude: float | None
+    longitude: float | None
+    row: int | None = None
+
+
+def _metres(a: Place, b: Place) -> float:
+    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+        return math.inf
+    rad = math.radians
+    dlat, dlon = rad(b.latitude - a.latitude), rad(b.longitude - a.longitude)
+    h = math.sin(dlat / 2) ** 2 + math.cos(rad(a.latitude)) * math.cos(rad(b.latitude)) * (
+        math.sin(dlon / 2) ** 2
+    )
+    return 12_742_000 * math.asin(math.sqrt(h))
+
+
+PLACES = (
+    "SELECT ?s ?name ?lat ?lon WHERE { ?s a <https://w3id.org/coworkmed/def/Space> ; "
+    "<https://schema.org/name> ?name . "
+    "OPTIONAL { ?s <https://schema.org/latitude> ?lat ; <https://schema.org/longitude> ?lon } }"
+)
+
+
+def _places(solutions: Any, records: dict[str, tuple[int, str | None]]) -> list[Place]:
+    places = []
+    for s in solutions:
+        lat, lon = s["lat"], s["lon"]
+        key = s["s"].value.rsplit("/", 1)[-1]
+        places.append(
+            Place(
+                s["s"].value,
+                s["name"].value,
+                float(lat.value) if lat is not None else None,
+                float(lon.value) if lon is not None else None,
+                records.get(key, (None, None))[0],
+            )
+        )
+    return places
+
+
+def _same(a: Place, b: Place) -> bool:
+    return tables.fold(a.name) == tables.fold(b.name) and (
+        _metres(a, b) <= SAME_PLACE_METRES
+        or None in (a.latitude, b.latitude)  # same name, one without coordinates
+    )
+
+
+def _across_records(
+    mine: list[Place], published: list[Place], lang: str, columns: dict[str, str | None]
+) -> list[Finding]:
+    findings = []
+    by_name: dict[str, list[Place]] = defaultdict(list)
+    for place in sorted(mine, key=lambda p: p.row or 0):
+        earlier = next((p for p in by_name[tables.fold(place.name)] if _same(p, place)), None)
+        if earlier is not None:
+            message = problem_message("duplicate-record", lang, other=earlier.row) or ""
+            findings.append(
+                Finding(
+                    "records",
+                    "duplicate-record",
+                    "warning",
+                    message,
+                    row=place.row,
+                    column=columns.get("name"),
+                    value=place.name,
+                    focus=place.iri,
+                )
+            )
+        by_name[tables.fold(place.name)].append(place)
+    others: dict[str, list[Place]] = defaultdict(list)
+    for place in published:
+        others[tables.fold(place.name)].append(place)
+    for place in mine:
+        match = next((p for p in others.get(tables.fold(place.name), []) if _same(p, place)), None)
+        if match is not None:
+            message = problem_message("already-published", lang, other=match.iri) or ""
+            findings.append(
+                Finding(
+                    "records",
+                    "already-published",
+                    "warning",
+                    message,
+                    row=place.row,
+                    column=columns.get("name"),
+                    value=place.name,
+                    focus=place.iri,
+                )
+            )
+    return findings
+
+
+def published_places(store_path: Path, base: str, source: str) -> list[Place]:
+    """The spaces already published by the other sources of a store."""
+    _generation, store = open_snapshot(store_path)
+    mine = f"{base}space/{source}/"
+    return [p for p in _places(query(store, base, PLACES), {}) if not p.iri.startswith(mine)]
+
+
+# ------------------------------------------------------------------------------ the whole
+
+
+def validate_submission(
+    path: Path,
+    mapping_path: Path | None = None,
+    lang: str = "en",
+    store_path: Path | None = None,
+    base: str = DEFAULT_DATA_BASE,
+    max_bytes: int = MAX_FILE_BYTES,
+    workers: int = 2,
+    mapping: Mapping | None = None,
+) -> Report:
+    """Validate the submission ``path`` read with ``mapping_path`` (default: the template's);
+    ``store_path``: a published store to compare with (layer 4)."""
+    clock = time.perf_counter()
+    lang = language(lang)
+    report = Report(str(path), str(mapping_path or "template"), lang)
+    try:
+        if mapping is None:
+            mapping = load_mapping(mapping_path) if mapping_path else template_mapping(lang)
+    except MappingError as error:
+        details = [f"line {line}: {message}" for line, message in error.mistakes]
+        report.findings += [
+            Finding("file", "bad-mapping", "error", problem_message("bad-mapping", lang) or "", d)
+            for d in details
+        ]
+        report.readable = False
+        return report
+    except LoadError as error:
+        message = problem_message(error.code, lang, value=str(mapping_path))
+        report.findings.append(Finding("file", error.code, "error", message or "", str(error)))
+        report.readable = False
+        return report
+    report.mapping = str(mapping.path)
+    trouble = _check_file(path, lang, max_bytes)
+    if trouble is not None:
+        report.findings.append(trouble)
+        report.readable = False
+        return report
+    rows: dict[int, Row] = {}
+
+    def keep(row: Row | None) -> None:
+        if row is not None:
+            rows[row.number] = row
+
+    now = lambda: dt.datetime.now(dt.UTC).replace(microsecond=0)  # noqa: E731
+    try:
+        load = start_report(mapping, path, base, now)
+        report.ntriples = b"".join(stream(mapping, path, base, load, now, keep))
+    except LoadError as error:
+        report.findings.append(_file_finding(error, lang))
+        report.readable = False
+        return report
+    report.load = load
+    report.rows, report.records, report.triples = load.rows_read, load.records_written, load.triples
+    if not rows:
+        error = LoadError(f"{path}: no record in the file", "empty-file")
+        report.findings.append(_file_finding(error, lang))
+        report.readable = False
+        return report
+    headers = list(next(iter(rows.values())).values)
+    column_findings, missing = _check_columns(headers, mapping, lang)
+    report.findings += column_findings + _cell_findings(load, lang)
+
+    store = ox.Store()
+    store.bulk_load(report.ntriples, format=ox.RdfFormat.N_TRIPLES)
+    records = _records(store)
+    trace = Trace(mapping, headers, rows, records, lang)
+    said = {(f.row, f.field) for f in report.findings if f.field}
+    for result in engine.validate(report.ntriples, store, workers):
+        finding = _shape_finding(result, trace, lang)
+        if result.value is None and (
+            finding.field in missing or (finding.row, finding.field) in said
+        ):
+            continue  # already said once: the missing column, or the cell that cannot be read
+        report.findings.append(finding)
+
+    mine = _places(store.query(PLACES), records)
+    published = published_places(store_path, base, mapping.source_id) if store_path else []
+    columns = {"name": trace.column_of("name")}
+    for finding in _across_records(mine, published, lang, columns):
+        row = rows.get(finding.row or -1)
+        cell = row.values.get(finding.column) if row and finding.column else None
+        report.findings.append(
+            finding if cell is None else dataclasses.replace(finding, value=str(cell))
+        )
+    report.findings.sort(key=lambda f: (f.row or 0, f.column or "", f.code))
+    report.seconds = time.perf_counter() - clock
+    return report

@@ -1,0 +1,158 @@
+"""A validation report in four formats: HTML for people (printable), JSON for programs, CSV to
+open beside the submission in a spreadsheet, and Turtle (a SHACL ``sh:ValidationReport``).
+
+CSV cells that a spreadsheet would run as a formula (starting with = + - @) are written with a
+leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from validation.core import Finding, Report
+from validation.messages import ui, ui_words
+
+FORMATS = {
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "ttl": "text/turtle; charset=utf-8",
+}
+CSV_COLUMNS = ("severity", "sheet", "row", "column", "value", "message", "detail", "code", "layer")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SH = "http://www.w3.org/ns/shacl#"
+CWM = "https://w3id.org/coworkmed/def/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def as_json(report: Report) -> dict[str, Any]:
+    return {
+        "file": report.file,
+        "mapping": report.mapping,
+        "language": report.language,
+        "status": report.status,
+        "conforms": report.conforms,
+        "rows": report.rows,
+        "records": report.records,
+        "triples": report.triples,
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "seconds": round(report.seconds, 3),
+        "summary": [
+            {
+                **{k: v for k, v in item.items() if k != "example"},
+                "example": item["example"].as_dict(),
+            }
+            for item in report.summary()
+        ],
+        "findings": [finding.as_dict() for finding in report.findings],
+    }
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell that no spreadsheet will run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def as_csv(report: Report) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            ui(c, report.language)
+            if c in ("severity", "sheet", "row", "column", "value", "message", "detail")
+            else c
+            for c in CSV_COLUMNS
+        ]
+    )
+    for finding in report.findings:
+        row = finding.as_dict()
+        row["severity"] = ui(finding.severity, report.language)
+        writer.writerow([safe_cell(row.get(column)) for column in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def as_turtle(report: Report) -> bytes:
+    """The report as SHACL: sh:conforms, then one sh:ValidationResult per finding, with the
+    place in the file (cwm:sourceRow, cwm:sourceColumn, cwm:sourceValue)."""
+    node, triples = ox.BlankNode(), []
+
+    def add(subject: Any, predicate: str, value: Any) -> None:
+        triples.append(ox.Triple(subject, ox.NamedNode(predicate), value))
+
+    add(
+        node,
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+        ox.NamedNode(SH + "ValidationReport"),
+    )
+    add(
+        node,
+        SH + "conforms",
+        ox.Literal(str(report.conforms).lower(), datatype=ox.NamedNode(XSD + "boolean")),
+    )
+    for finding in report.findings:
+        result = ox.BlankNode()
+        add(node, SH + "result", result)
+        add(
+            result,
+            "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+            ox.NamedNode(SH + "ValidationResult"),
+        )
+        severity = "Violation" if finding.severity == "error" else "Warning"
+        add(result, SH + "resultSeverity", ox.NamedNode(SH + severity))
+        add(result, SH + "resultMessage", ox.Literal(finding.message, language=report.language))
+        if finding.detail and finding.detail != finding.message:
+            add(result, SH + "resultMessage", ox.Literal(finding.detail, language="en"))
+        if finding.focus:
+            add(result, SH + "focusNode", ox.NamedNode(finding.focus))
+        if finding.path:
+            add(result, SH + "resultPath", ox.NamedNode(finding.path))
+        if finding.shape:
+            add(result, SH + "sourceShape", ox.NamedNode(finding.shape))
+        if finding.row is not None:
+            add(
+                result,
+                CWM + "sourceRow",
+                ox.Literal(str(finding.row), datatype=ox.NamedNode(XSD + "integer")),
+            )
+        if finding.column:
+            add(result, CWM + "sourceColumn", ox.Literal(finding.column))
+        if finding.value is not None:
+            add(result, CWM + "sourceValue", ox.Literal(finding.value))
+    prefixes = {"sh": SH, "cwm": CWM, "xsd": XSD}
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+
+
+_ENVIRONMENT = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+
+
+def as_html(report: Report) -> str:
+    template = _ENVIRONMENT.get_template("report.html")
+    return template.render(report=report, words=ui_words(report.language), summary=report.summary())
+
+
+def render(report: Report, fmt: str) -> bytes:
+    """The report in ``fmt`` (html, json, csv, ttl)."""
+    if fmt == "json":
+        return json.dumps(as_json(report), ensure_ascii=False, indent=2).encode("utf-8")
+    if fmt == "csv":
+        return as_csv(report).encode("utf-8-sig")
+    if fmt == "ttl":
+        return as_turtle(report)
+    if fmt == "html":
+        return as_html(report).encode("utf-8")
+    raise ValueError(f"format {fmt!r}: give one of {', '.join(FORMATS)}")
+
+
+__all__ = ["FORMATS", "Finding", "render", "safe_cell"]
