@@ -335,6 +335,28 @@ def publish_command(
     raise SystemExit(2 if not result.readable else 1)
 
 
+@main.command("submissions")
+@click.option("--partner", default=None, help="Only this partner's submissions.")
+@STORE_OPTION
+@BASE_OPTION
+def submissions_command(partner: str | None, store: Path | None, base: str | None) -> None:
+    """List the submissions recorded in the published store, newest first."""
+    from loaders.problems import LoadError
+    from loaders.store import open_snapshot
+    from validation.publish import list_submissions
+
+    try:
+        _generation, snapshot = open_snapshot(Path(setting("store", store and str(store))))
+    except LoadError as error:
+        raise click.ClickException(str(error)) from None
+    for row in list_submissions(snapshot, setting("base", base), partner):
+        outcome = "published" if row["version"] else "rejected"
+        click.echo(
+            f"{row['time']}  {row['partner']:<14} {outcome:<9} {row['errors']:>5} errors "
+            f"{row['warnings']:>6} warnings  {row['file']}  {row['version'] or ''}".rstrip()
+        )
+
+
 @main.group("partner")
 def partner_group() -> None:
     """The partners who may publish, and their tokens."""

@@ -526,16 +526,23 @@ def validate_submission(
             rows[row.number] = row
 
     now = lambda: dt.datetime.now(dt.UTC).replace(microsecond=0)  # noqa: E731
+    pipeline = engine.Pipeline(workers)
+    chunks = []
     try:
         load = start_report(mapping, path, base, now)
-        report.ntriples = b"".join(stream(mapping, path, base, load, now, keep))
+        for chunk in stream(mapping, path, base, load, now, keep, engine.CHUNK_TRIPLES):
+            chunks.append(chunk)
+            pipeline.add(chunk)
     except LoadError as error:
+        pipeline.cancel()
         report.findings.append(_file_finding(error, lang))
         report.readable = False
         return report
+    report.ntriples = b"".join(chunks)
     report.load = load
     report.rows, report.records, report.triples = load.rows_read, load.records_written, load.triples
     if not rows:
+        pipeline.cancel()
         error = LoadError(f"{path}: no record in the file", "empty-file")
         report.findings.append(_file_finding(error, lang))
         report.readable = False
@@ -549,7 +556,7 @@ def validate_submission(
     records = _records(store)
     trace = Trace(mapping, headers, rows, records, lang)
     said = {(f.row, f.field) for f in report.findings if f.field}
-    for result in engine.validate(report.ntriples, store, workers):
+    for result in pipeline.results(store):
         finding = _shape_finding(result, trace, lang)
         if result.value is None and (
             finding.field in missing or (finding.row, finding.field) in said

@@ -304,10 +304,16 @@ def partition(ntriples: bytes, parts: int) -> list[bytes]:
 
 
 _POOLS: dict[int, concurrent.futures.ProcessPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
 
 
 def _pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     """Worker processes, started once (forkserver: safe from a threaded server, quick to fork)."""
+    with _POOLS_LOCK:
+        return _start_pool(workers)
+
+
+def _start_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     if workers not in _POOLS:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["pyshacl", "rdflib", "validation.engine"])
@@ -320,8 +326,44 @@ def _pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
 
 def close_pools() -> None:
     """Stop the worker processes (commands and tests call it when done; also at exit)."""
-    while _POOLS:
-        _POOLS.popitem()[1].shutdown(cancel_futures=True)
+    with _POOLS_LOCK:
+        while _POOLS:
+            _POOLS.popitem()[1].shutdown(cancel_futures=True)
+
+
+#: triples per chunk of records sent to a worker while the rest of the file is transformed
+CHUNK_TRIPLES = 20_000
+
+
+class Pipeline:
+    """Validates a submission's graph while the loaders are still producing it: each chunk of
+    whole records goes to a worker process as soon as it is ready, so that transforming and
+    validating overlap. A submission that fits in one chunk is validated in the calling process
+    (no process to wait for)."""
+
+    def __init__(self, workers: int = 2) -> None:
+        self.workers = workers
+        self.waiting: list[bytes] = []
+        self.running: list[concurrent.futures.Future[list[Result]]] = []
+
+    def add(self, chunk: bytes) -> None:
+        self.waiting.append(chunk)
+        if self.workers > 1 and (self.running or len(self.waiting) > 1):
+            pool = _pool(self.workers)
+            self.running += [pool.submit(validate_part, part) for part in self.waiting]
+            self.waiting = []
+
+    def results(self, store: ox.Store) -> list[Result]:
+        """Every SHACL result; ``store`` holds the whole graph (for the SPARQL constraints)."""
+        found = run_sparql_checks(store)
+        if not self.running:
+            return found + validate_part(b"".join(self.waiting))
+        parts = [future.result() for future in self.running]
+        return found + list(dict.fromkeys(result for part in parts for result in part))
+
+    def cancel(self) -> None:
+        for future in self.running:
+            future.cancel()
 
 
 def validate(ntriples: bytes, store: ox.Store, workers: int = 2) -> list[Result]:

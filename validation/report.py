@@ -139,13 +139,20 @@ _ENVIRONMENT = Environment(
 
 def as_html(report: Report) -> str:
     template = _ENVIRONMENT.get_template("report.html")
-    return template.render(report=report, words=ui_words(report.language), summary=report.summary())
+    return template.render(
+        report=report,
+        words=ui_words(report.language),
+        summary=report.summary(),
+        sheets=any(finding.sheet for finding in report.findings),
+    )
 
 
 def render(report: Report, fmt: str) -> bytes:
     """The report in ``fmt`` (html, json, csv, ttl)."""
     if fmt == "json":
-        return json.dumps(as_json(report), ensure_ascii=False, indent=2).encode("utf-8")
+        return json.dumps(as_json(report), ensure_ascii=False, separators=(",", ":")).encode(
+            "utf-8"
+        )
     if fmt == "csv":
         return as_csv(report).encode("utf-8-sig")
     if fmt == "ttl":

@@ -135,6 +135,12 @@ def test_publish_command(store: Path, tmp_path: Path) -> None:
     )  # fmt: skip
     assert published.exit_code == 0, published.output
     assert "published https://w3id.org/coworkmed/id/dataset/fr-aura/" in published.output
+    listed = CliRunner().invoke(
+        main, ["submissions", "--store", str(store), "--partner", "fr-aura"]
+    )
+    assert listed.exit_code == 0, listed.output
+    lines = listed.output.splitlines()
+    assert len(lines) == 2 and "published" in lines[0] and "rejected" in lines[1]
 
 
 def test_a_space_another_partner_published_nearby_is_pointed_out(
