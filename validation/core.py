@@ -155,6 +155,14 @@ def _file_finding(error: LoadError, lang: str) -> Finding:
     return Finding("file", error.code, "error", message or str(error), detail=str(error))
 
 
+def _size(count: int) -> str:
+    """A number of bytes as people read it: 20 MB, 500 kB, 100 B."""
+    for unit, size in (("MB", 1_048_576), ("kB", 1024)):
+        if count >= size:
+            return f"{count / size:.0f} {unit}"
+    return f"{count} B"
+
+
 def _check_file(path: Path, lang: str, max_bytes: int) -> Finding | None:
     if not path.is_file():
         return _file_finding(LoadError(f"{path}: no such file", "no-such-file"), lang)
@@ -162,7 +170,7 @@ def _check_file(path: Path, lang: str, max_bytes: int) -> Finding | None:
     if size == 0:
         return _file_finding(LoadError(f"{path}: the file is empty", "empty-file"), lang)
     if size > max_bytes:
-        limit = f"{max_bytes / 1_048_576:.0f} MB"
+        limit = _size(max_bytes)
         message = problem_message("too-large", lang, limit=limit) or ""
         return Finding("file", "too-large", "error", message, detail=f"{size} bytes")
     return None

@@ -57,3 +57,11 @@ def test_the_command_exits_with_the_status_of_the_report(name: str, tmp_path: Pa
     result = CliRunner().invoke(main, arguments)
     assert result.exit_code == case["exit"], result.output
     assert (tmp_path / "r.json").stat().st_size > 0
+
+
+def test_a_file_over_the_size_cap_is_refused_unread() -> None:
+    report = validate_submission(HERE / "submissions" / "cells.csv", lang="el", max_bytes=100)
+    assert report.status == "unreadable"
+    (finding,) = report.findings
+    assert finding.code == "too-large"
+    assert finding.message == "Το αρχείο υπερβαίνει το όριο των 100 B."
