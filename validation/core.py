@@ -490,6 +490,73 @@ def published_places(store_path: Path, base: str, source: str) -> list[Place]:
 # ------------------------------------------------------------------------------ the whole
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _read(
+    report: Report, mapping: Mapping, path: Path, base: str, workers: int
+) -> tuple[dict[int, Row], engine.Pipeline] | None:
+    """Transform the file (layers 1 and 2), sending each chunk of records to the SHACL
+    pipeline as it comes; the rows as read, or None when the file cannot be read."""
+    rows: dict[int, Row] = {}
+
+    def keep(row: Row | None) -> None:
+        if row is not None:
+            rows[row.number] = row
+
+    pipeline = engine.Pipeline(workers)
+    chunks = []
+    try:
+        load = start_report(mapping, path, base, _now)
+        for chunk in stream(mapping, path, base, load, _now, keep, engine.CHUNK_TRIPLES):
+            chunks.append(chunk)
+            pipeline.add(chunk)
+    except LoadError as error:
+        pipeline.cancel()
+        report.findings.append(_file_finding(error, report.language))
+        report.readable = False
+        return None
+    report.ntriples, report.load = b"".join(chunks), load
+    report.rows, report.records, report.triples = load.rows_read, load.records_written, load.triples
+    if not rows:
+        pipeline.cancel()
+        error = LoadError(f"{path}: no record in the file", "empty-file")
+        report.findings.append(_file_finding(error, report.language))
+        report.readable = False
+        return None
+    return rows, pipeline
+
+
+def _graph_findings(
+    results: list[engine.Result], trace: Trace, earlier: list[Finding], missing: set[str]
+) -> list[Finding]:
+    """Layer 3, traced to the file; what was already said (a missing column, a cell that
+    cannot be read) is not said again."""
+    said = {(f.row, f.field) for f in earlier if f.field}
+    findings = []
+    for result in results:
+        finding = _shape_finding(result, trace, trace.lang)
+        if result.value is None and (
+            finding.field in missing or (finding.row, finding.field) in said
+        ):
+            continue
+        findings.append(finding)
+    return findings
+
+
+def _record_findings(store: ox.Store, trace: Trace, published: list[Place]) -> list[Finding]:
+    """Layer 4, with the cell as the partner wrote it."""
+    mine = _places(store.query(PLACES), trace.records)
+    columns = {"name": trace.column_of("name")}
+    findings = []
+    for finding in _across_records(mine, published, trace.lang, columns):
+        row = trace.rows.get(finding.row or -1)
+        cell = row.values.get(finding.column) if row and finding.column else None
+        findings.append(finding if cell is None else dataclasses.replace(finding, value=str(cell)))
+    return findings
+
+
 def validate_submission(
     path: Path,
     mapping_path: Path | None = None,
@@ -527,60 +594,19 @@ def validate_submission(
         report.findings.append(trouble)
         report.readable = False
         return report
-    rows: dict[int, Row] = {}
-
-    def keep(row: Row | None) -> None:
-        if row is not None:
-            rows[row.number] = row
-
-    now = lambda: dt.datetime.now(dt.UTC).replace(microsecond=0)  # noqa: E731
-    pipeline = engine.Pipeline(workers)
-    chunks = []
-    try:
-        load = start_report(mapping, path, base, now)
-        for chunk in stream(mapping, path, base, load, now, keep, engine.CHUNK_TRIPLES):
-            chunks.append(chunk)
-            pipeline.add(chunk)
-    except LoadError as error:
-        pipeline.cancel()
-        report.findings.append(_file_finding(error, lang))
-        report.readable = False
+    read = _read(report, mapping, path, base, workers)
+    if read is None:
         return report
-    report.ntriples = b"".join(chunks)
-    report.load = load
-    report.rows, report.records, report.triples = load.rows_read, load.records_written, load.triples
-    if not rows:
-        pipeline.cancel()
-        error = LoadError(f"{path}: no record in the file", "empty-file")
-        report.findings.append(_file_finding(error, lang))
-        report.readable = False
-        return report
+    rows, pipeline = read
     headers = list(next(iter(rows.values())).values)
     column_findings, missing = _check_columns(headers, mapping, lang)
-    report.findings += column_findings + _cell_findings(load, lang)
-
+    report.findings += column_findings + _cell_findings(report.load, lang)
     store = ox.Store()
     store.bulk_load(report.ntriples, format=ox.RdfFormat.N_TRIPLES)
-    records = _records(store)
-    trace = Trace(mapping, headers, rows, records, lang)
-    said = {(f.row, f.field) for f in report.findings if f.field}
-    for result in pipeline.results(store):
-        finding = _shape_finding(result, trace, lang)
-        if result.value is None and (
-            finding.field in missing or (finding.row, finding.field) in said
-        ):
-            continue  # already said once: the missing column, or the cell that cannot be read
-        report.findings.append(finding)
-
-    mine = _places(store.query(PLACES), records)
+    trace = Trace(mapping, headers, rows, _records(store), lang)
+    report.findings += _graph_findings(pipeline.results(store), trace, report.findings, missing)
     published = published_places(store_path, base, mapping.source_id) if store_path else []
-    columns = {"name": trace.column_of("name")}
-    for finding in _across_records(mine, published, lang, columns):
-        row = rows.get(finding.row or -1)
-        cell = row.values.get(finding.column) if row and finding.column else None
-        report.findings.append(
-            finding if cell is None else dataclasses.replace(finding, value=str(cell))
-        )
+    report.findings += _record_findings(store, trace, published)
     report.findings.sort(key=lambda f: (f.row or 0, f.column or "", f.code))
     report.seconds = time.perf_counter() - clock
     return report
