@@ -1,5 +1,5 @@
-"""`coworkmed serve` as a child process on a free loopback port, for benchmarks, tests and
-scripts that need a real server and must leave nothing running."""
+"""Real servers on loopback that leave nothing running: `coworkmed serve` as a child process
+(benchmarks, scripts), or an application served by waitress in a thread (tests)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -53,3 +55,23 @@ def serve_process(
         server.terminate()
         server.wait(timeout=10)
         server.stderr.close()
+
+
+@contextmanager
+def serve_in_thread(app: Any, threads: int = 4) -> Iterator[str]:
+    """Serve ``app`` with waitress on a free loopback port in a thread; yield the base URL
+    (``http://127.0.0.1:PORT``). On exit every connection is closed from inside the server's
+    own loop (closing the listener alone would leave kept-alive connections and the loop
+    running), then its worker threads are stopped."""
+    import waitress
+    from waitress import wasyncore
+
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(timeout=10)
+        server.task_dispatcher.shutdown()

@@ -3,19 +3,17 @@ it reads, rdflib's SPARQLStore, and the `coworkmed serve` command itself."""
 
 from __future__ import annotations
 
-import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-import waitress
 from rdflib import Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
 
-from coworkmed.serving import serve_process
+from coworkmed.serving import serve_in_thread, serve_process
 from endpoint.app import create_app
 
 SPACES = "PREFIX cwm: <https://w3id.org/coworkmed/def/> SELECT ?s WHERE { ?s a cwm:Space }"
@@ -24,12 +22,8 @@ SPACES = "PREFIX cwm: <https://w3id.org/coworkmed/def/> SELECT ?s WHERE { ?s a c
 @pytest.fixture(scope="module")
 def endpoint_url(store_path: Path) -> Iterator[str]:
     app = create_app({"store": str(store_path), "query_workers": 2})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}/sparql"
-    server.close()
-    thread.join(timeout=5)
+    with serve_in_thread(app) as base:
+        yield f"{base}/sparql"
     app.extensions["coworkmed.pool"].close()
 
 

@@ -12,15 +12,14 @@ import json
 import os
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import waitress
 from flask import Flask
 
+from coworkmed.serving import serve_in_thread
 from endpoint import pages
 from endpoint.app import create_app
 
@@ -94,12 +93,8 @@ def test_without_its_front_end_files_the_page_says_how_to_get_them(
 
 @pytest.fixture(scope="module")
 def live(app: Flask) -> Iterator[str]:
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    with serve_in_thread(app) as base:
+        yield base
 
 
 @pytest.mark.skipif(

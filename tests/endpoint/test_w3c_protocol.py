@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,11 +18,11 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
-import waitress
 from rdflib import RDF, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 
+from coworkmed.serving import serve_in_thread
 from endpoint.app import create_app
 from loaders.store import open_store, take_snapshot
 
@@ -168,12 +167,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("w3c-store")
     take_snapshot(open_store(path), path)  # an empty published store
     app = create_app({"store": str(path), "query_workers": 2, "update_token": TOKEN})
-    httpd = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=httpd.run, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{httpd.effective_port}"
-    httpd.close()
-    thread.join(timeout=5)
+    with serve_in_thread(app) as base:
+        yield base.removeprefix("http://")
     app.extensions["coworkmed.pool"].close()
 
 
