@@ -79,10 +79,12 @@ class Metrics:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """A new application; ``config`` overrides settings by name (see loaders.settings)."""
     from endpoint.graphstore import blueprint as graphstore
+    from endpoint.linkeddata import blueprint as linkeddata
     from endpoint.pages import blueprint as pages
     from endpoint.sparql import blueprint as sparql
     from endpoint.submissions import UPLOAD_PATHS
     from endpoint.submissions import blueprint as submissions
+    from endpoint.void import blueprint as void
 
     app = Flask(__name__)
     resolved = settings(dict(config or {}))
@@ -97,6 +99,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(graphstore)
     app.register_blueprint(pages)
     app.register_blueprint(submissions)
+    app.register_blueprint(linkeddata)
+    app.register_blueprint(void)
 
     @app.before_request
     def body_limit() -> None:

@@ -1,0 +1,216 @@
+"""Dereferenceable IRIs: every IRI the project mints answers on the server, the 303 way.
+
+The server maps its paths onto the IRI spaces (``IRI_SPACES``): ``/id/...`` onto the configured
+data base (``https://w3id.org/coworkmed/id/`` by default, so the same data works on a
+developer's machine and behind the persistent-IRI redirect), ``/def/...`` onto the ontology's
+namespace and ``/code/...`` onto the code lists'. A resource IRI is not a document:
+
+    GET /id/space/fr-aura/AURA-001        303 See Other, Vary: Accept
+        -> /doc/id/space/fr-aura/AURA-001.ttl      (or .jsonld .rdf .nt .html, by Accept)
+    GET /doc/id/space/fr-aura/AURA-001.ttl 200, the description in that format
+    GET /doc/id/space/fr-aura/AURA-001     200, negotiated, Vary: Accept
+
+A description is what the store says about the resource and about its parts (the IRIs under
+it: a space's address, geometry and offers), found by a CONSTRUCT query through the query pool.
+An IRI the store says nothing about is a 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+
+from endpoint.executor import QueryError, QueryRequest
+from endpoint.negotiation import choose, parse_accept, prefers_html
+from endpoint.responses import error, read_headers
+from loaders.vocabulary import CODE_BASE, CWM, LANGUAGES
+from validation.messages import language
+
+blueprint = Blueprint("linkeddata", __name__)
+
+#: document extension -> format name of endpoint.executor.FORMATS["graph"] (html: the page)
+EXTENSIONS = {"ttl": "turtle", "nt": "ntriples", "rdf": "rdfxml", "jsonld": "jsonld", "html": None}
+LABELS = (
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "https://schema.org/name",
+)
+
+
+def iri_spaces() -> dict[str, str]:
+    """Server path prefix -> the IRI space it stands for."""
+    return {"id": current_app.config["COWORKMED"]["base"], "def": str(CWM), "code": CODE_BASE}
+
+
+def iri_of(space: str, path: str) -> str | None:
+    base = iri_spaces().get(space)
+    return None if base is None else base + path
+
+
+def local_path(iri: str) -> str | None:
+    """The server path of an IRI the project mints (None for anyone else's IRI)."""
+    for space, base in iri_spaces().items():
+        if iri.startswith(base):
+            return f"/{space}/{iri[len(base) :]}"
+    return None
+
+
+def _description_query(iri: str) -> str:
+    return f"""CONSTRUCT {{ <{iri}> ?p ?o . ?part ?q ?v . }}
+WHERE {{
+  {{ <{iri}> ?p ?o }}
+  UNION
+  {{ <{iri}> ?link ?part . ?part ?q ?v .
+     FILTER (isIRI(?part) && STRSTARTS(STR(?part), "{iri}/")) }}
+}}"""
+
+
+def describe(iri: str, fmt: str) -> tuple[bytes, str, bool]:
+    """The description of ``iri`` in ``fmt``: body, media type, and whether it was cut."""
+    settings = current_app.config["COWORKMED"]
+    query = QueryRequest(_description_query(iri), {"graph": fmt}, max_rows=settings["max_rows"])
+    pool = current_app.extensions["coworkmed.pool"].get()
+    result = pool.run(query, settings["query_timeout"])
+    if result.rows == 0:
+        raise QueryError(404, f"nothing is known here about <{iri}>")
+    return result.body, result.media_type, result.truncated
+
+
+@dataclass(frozen=True)
+class Fact:
+    subject: str
+    predicate: str
+    predicate_label: str
+    value: str
+    link: str | None
+    value_label: str | None
+
+
+def _labels(terms: set[str], lang: str) -> dict[str, str]:
+    """Labels of IRIs in ``lang`` (else English, else any), from the published graphs."""
+    if not terms:
+        return {}
+    values = " ".join(f"<{t}>" for t in sorted(terms))
+    predicates = " ".join(f"<{p}>" for p in LABELS)
+    query = (
+        f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} VALUES ?p {{ {predicates} }} "
+        "?x ?p ?label }"
+    )
+    settings = current_app.config["COWORKMED"]
+    request_ = QueryRequest(query, {"solutions": "tsv"}, max_rows=settings["max_rows"])
+    pool = current_app.extensions["coworkmed.pool"].get()
+    result = pool.run(request_, settings["query_timeout"])
+    ranked: dict[str, tuple[int, str]] = {}
+    for solution in ox.parse_query_results(result.body, format=ox.QueryResultsFormat.TSV):
+        label = solution["label"]
+        tag = getattr(label, "language", None) or ""
+        rank = 0 if tag == lang else 1 if tag == "en" else 2
+        key = solution["x"].value
+        if key not in ranked or rank < ranked[key][0]:
+            ranked[key] = (rank, label.value)
+    return {key: text for key, (_rank, text) in ranked.items()}
+
+
+def facts(iri: str, lang: str) -> tuple[list[Fact], dict[str, str], bool]:
+    """The description of ``iri`` as facts with labels in ``lang``, for the HTML page."""
+    body, _media_type, truncated = describe(iri, "ntriples")
+    triples = [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+    terms = {t.predicate.value for t in triples} | {
+        node.value
+        for t in triples
+        for node in (t.subject, t.object)
+        if isinstance(node, ox.NamedNode)
+    }
+    labels = _labels(terms, lang)
+    found = []
+    for triple in sorted(
+        triples, key=lambda t: (t.subject.value != iri, t.subject.value, t.predicate.value)
+    ):
+        value = triple.object
+        is_iri = isinstance(value, ox.NamedNode)
+        text = value.value
+        link = (local_path(text) or text) if is_iri else None
+        found.append(
+            Fact(
+                triple.subject.value,
+                triple.predicate.value,
+                labels.get(triple.predicate.value) or _short(triple.predicate.value),
+                text,
+                link,
+                labels.get(text) if is_iri else None,
+            )
+        )
+    return found, labels, truncated
+
+
+def _short(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def _page(iri: str, document: str) -> Response:
+    lang = language(request.args.get("lang") or request.accept_languages.best_match(LANGUAGES))
+    found, labels, truncated = facts(iri, lang)
+    query = _description_query(iri)
+    return render_template(
+        "resource.html",
+        iri=iri,
+        title=labels.get(iri) or _short(iri),
+        facts=found,
+        lang=lang,
+        languages=LANGUAGES,
+        truncated=truncated,
+        document=document,
+        formats=[ext for ext in EXTENSIONS if ext != "html"],
+        query_url=url_for("sparql.sparql", query=query, format="turtle"),
+    )
+
+
+def _document(space: str, path: str) -> tuple[str, str]:
+    iri = iri_of(space, path)
+    if iri is None:
+        raise QueryError(404, f"/{space}/ is not an IRI space of this server")
+    return iri, f"/doc/{space}/{path}"
+
+
+@blueprint.get("/<any(id, def, code):space>/<path:path>")
+def resource(space: str, path: str) -> Response:
+    """The IRI of a thing: 303 to the document that describes it, in the format asked for."""
+    accept = request.headers.get("Accept")
+    if prefers_html(accept):
+        extension = "html"
+    else:
+        chosen = choose(parse_accept(accept), "graph")
+        if chosen is None:
+            return error(406, "descriptions are HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
+        extension = next(ext for ext, name in EXTENSIONS.items() if name == chosen[0])
+    response = redirect(f"/doc/{space}/{path}.{extension}", 303)
+    return read_headers(response)
+
+
+@blueprint.get("/doc/<any(id, def, code):space>/<path:path>")
+def document(space: str, path: str) -> Response:
+    """A document describing one resource: by its extension, or negotiated."""
+    stem, _, extension = path.rpartition(".")
+    if extension not in EXTENSIONS or not stem:
+        stem, extension = path, None
+    try:
+        iri, document_path = _document(space, stem)
+        if extension is None:
+            accept = request.headers.get("Accept")
+            chosen = None if prefers_html(accept) else choose(parse_accept(accept), "graph")
+            extension = (
+                "html"
+                if chosen is None
+                else next(ext for ext, name in EXTENSIONS.items() if name == chosen[0])
+            )
+        if extension == "html":
+            return read_headers(Response(_page(iri, document_path), mimetype="text/html"))
+        body, media_type, truncated = describe(iri, EXTENSIONS[extension])
+    except QueryError as problem:
+        return error(problem.status, problem.message)
+    response = Response(body, mimetype=media_type)
+    if truncated:
+        response.headers["Result-Truncated"] = "the description is longer than max_rows"
+    return read_headers(response)

@@ -1,0 +1,138 @@
+"""The VoID description of the published graph, at /.well-known/void (RFC 8615, VoID §7).
+
+Counted with SPARQL over what readers see, once per store generation (the counts change only
+when something is published): triples, entities, distinct subjects and objects, a partition per
+class (entities) and per property (triples), the SPARQL endpoint, and a linkset per outside
+dataset the graph points to (NUTS, GeoNames, Wikidata, OpenStreetMap) with its predicate and
+its number of links.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, request, url_for
+
+from endpoint.executor import FORMATS, QueryError, QueryRequest
+from endpoint.negotiation import choose, parse_accept
+from endpoint.responses import error, read_headers
+
+blueprint = Blueprint("void", __name__)
+
+VOID = "http://rdfs.org/ns/void#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+DCTERMS = "http://purl.org/dc/terms/"
+#: outside datasets the graph links to: name -> (IRI prefix of their resources, their homepage)
+LINK_TARGETS = {
+    "nuts": ("http://data.europa.eu/nuts/", "https://ec.europa.eu/eurostat/web/nuts"),
+    "geonames": ("https://sws.geonames.org/", "https://www.geonames.org/"),
+    "wikidata": ("http://www.wikidata.org/entity/", "https://www.wikidata.org/"),
+    "osm": ("https://www.openstreetmap.org/", "https://www.openstreetmap.org/"),
+}
+COUNTS = {
+    "triples": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "entities": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER (isIRI(?s)) }",
+    "distinctSubjects": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }",
+    "distinctObjects": "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }",
+}
+CLASSES = "SELECT ?key (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?key } GROUP BY ?key"
+PROPERTIES = "SELECT ?key (COUNT(*) AS ?n) WHERE { ?s ?key ?o } GROUP BY ?key"
+#: partition, its key property, the property counting them, the query, what each counts
+PARTITIONS = (
+    ("classPartition", "class", "classes", CLASSES, "entities"),
+    ("propertyPartition", "property", "properties", PROPERTIES, "triples"),
+)
+LINKS = (
+    "SELECT ?key (COUNT(*) AS ?n) WHERE {{ ?s ?key ?o "
+    'FILTER (isIRI(?o) && STRSTARTS(STR(?o), "{prefix}")) }} GROUP BY ?key'
+)
+
+_CACHE: dict[tuple[str, int], list[ox.Triple]] = {}
+_LOCK = threading.Lock()
+
+
+def _rows(sparql: str) -> tuple[list[dict[str, Any]], int]:
+    settings = current_app.config["COWORKMED"]
+    query = QueryRequest(sparql, {"solutions": "tsv"}, max_rows=1_000_000)
+    pool = current_app.extensions["coworkmed.pool"].get()
+    result = pool.run(query, settings["query_timeout"])
+    solutions = ox.parse_query_results(result.body, format=ox.QueryResultsFormat.TSV)
+    names = [v.value for v in solutions.variables]
+    return [{n: s[n] for n in names} for s in solutions], result.generation
+
+
+INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+
+def _integer(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=INTEGER)
+
+
+def description(dataset: str, endpoint: str) -> list[ox.Triple]:
+    """The VoID triples of the published graph (computed once per generation)."""
+    first, generation = _rows(COUNTS["triples"])
+    with _LOCK:
+        cached = _CACHE.get((dataset, generation))
+    if cached is not None:
+        return cached
+    node = ox.NamedNode(dataset)
+    triples = [
+        ox.Triple(node, ox.NamedNode(RDF_TYPE), ox.NamedNode(VOID + "Dataset")),
+        ox.Triple(node, ox.NamedNode(VOID + "sparqlEndpoint"), ox.NamedNode(endpoint)),
+        ox.Triple(node, ox.NamedNode(VOID + "triples"), _integer(int(first[0]["n"].value))),
+    ]
+    for name, sparql in list(COUNTS.items())[1:]:
+        rows, _generation = _rows(sparql)
+        count = _integer(int(rows[0]["n"].value))
+        triples.append(ox.Triple(node, ox.NamedNode(VOID + name), count))
+    for kind, key, total, sparql, measure in PARTITIONS:
+        rows, _generation = _rows(sparql)
+        triples.append(ox.Triple(node, ox.NamedNode(VOID + total), _integer(len(rows))))
+        for row in rows:
+            part = ox.NamedNode(f"{dataset}/{kind}/{_slug(row['key'].value)}")
+            triples += [
+                ox.Triple(node, ox.NamedNode(VOID + kind), part),
+                ox.Triple(part, ox.NamedNode(VOID + key), row["key"]),
+                ox.Triple(part, ox.NamedNode(VOID + measure), _integer(int(row["n"].value))),
+            ]
+    for name, (prefix, homepage) in LINK_TARGETS.items():
+        rows, _generation = _rows(LINKS.format(prefix=prefix))
+        target = ox.NamedNode(f"{dataset}/target/{name}")
+        for row in rows:
+            linkset = ox.NamedNode(f"{dataset}/linkset/{name}/{_slug(row['key'].value)}")
+            triples += [
+                ox.Triple(node, ox.NamedNode(VOID + "subset"), linkset),
+                ox.Triple(linkset, ox.NamedNode(RDF_TYPE), ox.NamedNode(VOID + "Linkset")),
+                ox.Triple(linkset, ox.NamedNode(VOID + "subjectsTarget"), node),
+                ox.Triple(linkset, ox.NamedNode(VOID + "objectsTarget"), target),
+                ox.Triple(linkset, ox.NamedNode(VOID + "linkPredicate"), row["key"]),
+                ox.Triple(linkset, ox.NamedNode(VOID + "triples"), _integer(int(row["n"].value))),
+                ox.Triple(target, ox.NamedNode(RDF_TYPE), ox.NamedNode(VOID + "Dataset")),
+                ox.Triple(target, ox.NamedNode(VOID + "uriSpace"), ox.Literal(prefix)),
+                ox.Triple(target, ox.NamedNode(f"{DCTERMS}source"), ox.NamedNode(homepage)),
+            ]
+    with _LOCK:
+        _CACHE[(dataset, generation)] = triples
+    return triples
+
+
+def _slug(iri: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in iri.split("://", 1)[-1]).strip("-")
+
+
+@blueprint.get("/.well-known/void")
+def void() -> Response:
+    chosen = choose(parse_accept(request.headers.get("Accept")), "graph")
+    if chosen is None:
+        return error(406, "the VoID description is RDF: Turtle, N-Triples, RDF/XML or JSON-LD")
+    name, media_type = chosen
+    dataset = f"{current_app.config['COWORKMED']['base']}void"
+    endpoint = url_for("sparql.sparql", _external=True)
+    try:
+        triples = description(dataset, endpoint)
+    except QueryError as problem:
+        return error(problem.status, problem.message)
+    body = ox.serialize(triples, format=FORMATS["graph"][name][0])
+    return read_headers(Response(body, mimetype=media_type))

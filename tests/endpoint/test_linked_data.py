@@ -1,0 +1,151 @@
+"""A Linked Data checker, as the old Vapour checker did: 303 and Vary from a resource IRI to
+its documents, every RDF format parsing back to the same graph, 404 for unknown IRIs, hostile
+values escaped on the HTML page, and VoID parsing with the right counts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+
+from endpoint.app import create_app
+
+BASE = "https://w3id.org/coworkmed/id/"
+SPACE = "space/fr-aura/AURA-001"
+VOID = Namespace("http://rdfs.org/ns/void#")
+TOKEN = "linked-data-tests"
+#: document extension -> rdflib parser
+PARSERS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld"}
+
+
+@pytest.fixture(scope="module")
+def app(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    store = tmp_path_factory.mktemp("ld") / "store"
+    shutil.copytree(store_path, store)
+    app = create_app({"store": str(store), "query_workers": 1, "update_token": TOKEN})
+    hostile = (
+        f"<{BASE}space/test/evil> a <https://w3id.org/coworkmed/def/Space> ; "
+        '<https://schema.org/name> "<script>alert(1)</script>\\"><img src=x onerror=alert(2)>" .'
+    )
+    response = app.test_client().put(
+        "/store?graph=https://example.org/hostile",
+        data=hostile,
+        content_type="text/turtle",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    assert response.status_code == 201, response.data
+    yield app
+    app.extensions["coworkmed.pool"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.mark.parametrize(
+    ("accept", "extension"),
+    [
+        ("text/turtle", "ttl"),
+        ("application/ld+json", "jsonld"),
+        ("application/rdf+xml;q=0.9, text/turtle;q=0.5", "rdf"),
+        ("application/n-triples", "nt"),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "html"),
+        ("*/*", "ttl"),
+    ],
+)
+def test_a_resource_iri_is_303_to_its_document(
+    client: FlaskClient, accept: str, extension: str
+) -> None:
+    response = client.get(f"/id/{SPACE}", headers={"Accept": accept})
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/doc/id/{SPACE}.{extension}"
+    assert "Accept" in response.headers["Vary"]
+
+
+def test_every_format_parses_back_to_the_same_graph(client: FlaskClient) -> None:
+    graphs = {
+        ext: Graph().parse(data=client.get(f"/doc/id/{SPACE}.{ext}").data, format=parser)
+        for ext, parser in PARSERS.items()
+    }
+    reference = graphs["ttl"]
+    assert (URIRef(BASE + SPACE), URIRef("https://schema.org/name"), None) in reference
+    assert any(str(s).endswith("/address") for s in reference.subjects())  # its parts too
+    for ext, graph in graphs.items():
+        assert isomorphic(graph, reference), ext
+
+
+def test_the_document_negotiates_too(client: FlaskClient) -> None:
+    response = client.get(f"/doc/id/{SPACE}", headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200 and response.mimetype == "application/n-triples"
+    assert "Accept" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/doc/id/{SPACE}-nowhere.ttl",
+        "/doc/id/space/nobody/none",
+        "/doc/code/space-kind/nothing.nt",
+    ],
+)
+def test_unknown_iris_are_404(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404 and b"nothing is known" in response.data
+
+
+def test_vocabulary_terms_dereference(client: FlaskClient) -> None:
+    response = client.get("/doc/code/space-kind/fab-lab.jsonld")
+    graph = Graph().parse(data=response.data, format="json-ld")
+    labels = set(graph.objects(URIRef("https://w3id.org/coworkmed/code/space-kind/fab-lab"), None))
+    assert Literal("laboratorio di fabbricazione digitale", lang="it") in labels or len(labels) > 6
+
+
+def test_the_page_shows_labels_in_the_readers_language(client: FlaskClient) -> None:
+    page = client.get(f"/doc/id/{SPACE}.html?lang=hr").get_data(as_text=True)
+    assert 'lang="hr"' in page and "La Ruche des Pentes" in page
+    assert f'href="/doc/id/{SPACE}.ttl"' in page
+    assert 'href="/id/space/fr-aura/AURA-001/address"' in page  # its own IRIs link here
+
+
+def test_hostile_values_are_escaped(client: FlaskClient) -> None:
+    page = client.get("/doc/id/space/test/evil.html").get_data(as_text=True)
+    assert "<script>" not in page and "<img" not in page
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;img src=x onerror=alert(2)&gt;" in page
+    )
+
+
+def test_void_parses_and_counts_right(client: FlaskClient) -> None:
+    response = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    void = Graph().parse(data=response.data, format="turtle")
+    (dataset,) = void.subjects(VOID.sparqlEndpoint, None)
+
+    def count(query: str) -> int:
+        answer = client.get("/sparql", query_string={"query": query})
+        return int(json.loads(answer.data)["results"]["bindings"][0]["n"]["value"])
+
+    assert int(void.value(dataset, VOID.triples)) == count(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    )
+    space = URIRef("https://w3id.org/coworkmed/def/Space")
+    (partition,) = void.subjects(VOID["class"], space)
+    assert int(void.value(partition, VOID.entities)) == 34  # 33 samples and the hostile one
+    nuts = [
+        linkset
+        for linkset in void.subjects(
+            VOID.linkPredicate, URIRef(BASE.replace("id/", "def/nutsRegion"))
+        )
+    ]
+    assert len(nuts) == 1
+    assert int(void.value(nuts[0], VOID.triples)) == count(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s <https://w3id.org/coworkmed/def/nutsRegion> ?o }"
+    )
