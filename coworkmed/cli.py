@@ -377,6 +377,28 @@ def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
     click.echo(token)
 
 
+@main.command("export")
+@STORE_OPTION
+@BASE_OPTION
+@click.option("--output", default=None, help=_help("dumps"))
+def export_command(store: Path | None, base: str | None, output: str | None) -> None:
+    """Write today's dumps of the published graph (gzipped N-Quads and Turtle) with their
+    SHA-256 checksums; the server lists and serves them at /dumps/."""
+    from endpoint.dumps import export
+    from loaders.problems import LoadError
+
+    try:
+        written = export(
+            Path(setting("store", store and str(store))),
+            setting("base", base),
+            Path(setting("dumps", output)),
+        )
+    except LoadError as error:
+        raise click.ClickException(str(error)) from None
+    for dump in written:
+        click.echo(f"wrote {dump.name} ({dump.size} bytes, sha256 {dump.sha256})")
+
+
 @main.command("serve")
 @STORE_OPTION
 @BASE_OPTION

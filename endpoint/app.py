@@ -78,6 +78,7 @@ class Metrics:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """A new application; ``config`` overrides settings by name (see loaders.settings)."""
+    from endpoint.dumps import blueprint as dumps
     from endpoint.graphstore import blueprint as graphstore
     from endpoint.linkeddata import blueprint as linkeddata
     from endpoint.pages import blueprint as pages
@@ -101,6 +102,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(submissions)
     app.register_blueprint(linkeddata)
     app.register_blueprint(void)
+    app.register_blueprint(dumps)
 
     @app.before_request
     def body_limit() -> None:

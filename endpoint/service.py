@@ -1,7 +1,7 @@
 """The SPARQL 1.1 Service Description, answered on a GET of /sparql without a query. It lists
 only what this service really does: the query language (and the update language when an update
 token is configured), the union default graph, the base IRI being the endpoint, and the result
-formats of endpoint.executor.FORMATS."""
+formats of endpoint.executor.FORMATS; it points at the VoID and DCAT descriptions."""
 
 from __future__ import annotations
 
@@ -41,6 +41,10 @@ def description(endpoint_url: str, updates: bool = False) -> list[ox.Triple]:
         ox.Triple(dataset, ox.NamedNode(SD + "defaultGraph"), graph),
         ox.Triple(graph, a, ox.NamedNode(SD + "Graph")),
     ]
+    root = endpoint_url.rsplit("/sparql", 1)[0]
+    for described in (f"{root}/.well-known/void", f"{root}/catalog"):
+        see_also = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
+        triples.append(ox.Triple(service, see_also, ox.NamedNode(described)))
     if updates:
         language = ox.NamedNode(SD + "SPARQL11Update")
         triples.append(ox.Triple(service, ox.NamedNode(SD + "supportedLanguage"), language))

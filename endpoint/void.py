@@ -10,11 +10,13 @@ its number of links.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 
+from endpoint.dumps import list_dumps
 from endpoint.executor import FORMATS, QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept
 from endpoint.responses import error, read_headers
@@ -23,6 +25,7 @@ blueprint = Blueprint("void", __name__)
 
 VOID = "http://rdfs.org/ns/void#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SEE_ALSO = "http://www.w3.org/2000/01/rdf-schema#seeAlso"
 DCTERMS = "http://purl.org/dc/terms/"
 #: outside datasets the graph links to: name -> (IRI prefix of their resources, their homepage)
 LINK_TARGETS = {
@@ -131,8 +134,14 @@ def void() -> Response:
     dataset = f"{current_app.config['COWORKMED']['base']}void"
     endpoint = url_for("sparql.sparql", _external=True)
     try:
-        triples = description(dataset, endpoint)
+        triples = list(description(dataset, endpoint))
     except QueryError as problem:
         return error(problem.status, problem.message)
+    node = ox.NamedNode(dataset)
+    for dump in list_dumps(Path(current_app.config["COWORKMED"]["dumps"])):
+        url = ox.NamedNode(url_for("dumps.dump", name=dump.name, _external=True))
+        triples.append(ox.Triple(node, ox.NamedNode(VOID + "dataDump"), url))
+    catalog = ox.NamedNode(url_for("dumps.catalog", _external=True))
+    triples.append(ox.Triple(node, ox.NamedNode(SEE_ALSO), catalog))
     body = ox.serialize(triples, format=FORMATS["graph"][name][0])
     return read_headers(Response(body, mimetype=media_type))

@@ -97,6 +97,12 @@ SETTINGS: dict[str, Setting] = {
             int,
         ),
         Setting(
+            "dumps",
+            "COWORKMED_DUMPS",
+            "dumps",
+            "Folder of the dated dumps (coworkmed export writes them; the server lists them).",
+        ),
+        Setting(
             "update_token",
             "COWORKMED_UPDATE_TOKEN",
             "",

@@ -1,0 +1,124 @@
+"""Dumps (coworkmed export) and the DCAT catalogue: written atomically with their checksums,
+listed and served by the server, described with one dataset per source, the whole graph, its
+distributions and the SPARQL endpoint as a data service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, RDFS
+
+from coworkmed.cli import main
+from endpoint.app import create_app
+from endpoint.dumps import export, list_dumps
+from loaders.store import default_dataset, open_snapshot, published_graphs
+
+BASE = "https://w3id.org/coworkmed/id/"
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+DAY = dt.date(2026, 11, 22)
+
+
+@pytest.fixture(scope="module")
+def dumps(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("dumps")
+    export(store_path, BASE, folder, today=DAY)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app(store_path: Path, dumps: Path) -> Iterator[Flask]:
+    app = create_app({"store": str(store_path), "query_workers": 1, "dumps": str(dumps)})
+    yield app
+    app.extensions["coworkmed.pool"].close()
+
+
+def test_the_dumps_hold_the_published_graph(store_path: Path, dumps: Path) -> None:
+    found = {dump.kind: dump for dump in list_dumps(dumps)}
+    assert set(found) == {"nquads", "turtle"}
+    assert found["nquads"].name.startswith("coworkmed-2026-11-22-g")
+    _generation, store = open_snapshot(store_path)
+    graphs = published_graphs(store, BASE)
+    nquads = gzip.decompress((dumps / found["nquads"].name).read_bytes())
+    quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    every = [ox.DefaultGraph(), *graphs]
+    assert len(quads) == sum(len(list(store.quads_for_pattern(None, None, None, g))) for g in every)
+    union = store.query(
+        "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", default_graph=default_dataset(graphs)
+    )
+    text = gzip.decompress((dumps / found["turtle"].name).read_bytes())
+    assert len(Graph().parse(data=text, format="turtle")) == int(next(iter(union))["n"].value)
+    for dump in found.values():
+        assert hashlib.sha256((dumps / dump.name).read_bytes()).hexdigest() == dump.sha256
+    assert not list(dumps.glob("*.part"))
+
+
+def test_the_server_lists_and_serves_the_dumps(app: Flask, dumps: Path) -> None:
+    client = app.test_client()
+    index = client.get("/dumps/").get_data(as_text=True)
+    names = [dump.name for dump in list_dumps(dumps)]
+    assert all(name in index for name in names)
+    served = client.get(f"/dumps/{names[0]}")
+    assert served.status_code == 200 and served.data == (dumps / names[0]).read_bytes()
+    assert client.get("/dumps/SHA256SUMS").status_code == 200
+    assert client.get("/dumps/..%2Fstore").status_code == 404
+    assert client.get("/dumps/not-a-dump.gz").status_code == 404
+
+
+def test_the_catalogue_describes_sources_graph_dumps_and_service(app: Flask, dumps: Path) -> None:
+    response = app.test_client().get("/catalog", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = Graph().parse(data=response.data, format="turtle")
+    (catalog,) = graph.subjects(RDF.type, DCAT.Catalog)
+    datasets = set(graph.objects(catalog, DCAT.dataset))
+    sources = {
+        URIRef(f"{BASE}dataset/{s}")
+        for s in ("fr-aura", "it-toscana", "el-attiki", "hr-split", "es-valencia")
+    }
+    whole = URIRef(f"{BASE}dataset")
+    assert datasets == sources | {whole}
+    for dataset in datasets:
+        assert (dataset, RDF.type, DCAT.Dataset) in graph and graph.value(dataset, DCTERMS.title)
+    distributions = set(graph.objects(whole, DCAT.distribution))
+    assert len(distributions) == 2
+    checksums = {
+        str(graph.value(graph.value(d, SPDX.checksum), SPDX.checksumValue)) for d in distributions
+    }
+    assert checksums == {dump.sha256 for dump in list_dumps(dumps)}
+    (service,) = graph.subjects(RDF.type, DCAT.DataService)
+    assert graph.value(service, DCAT.endpointURL) == URIRef("http://localhost/sparql")
+    assert (service, DCAT.servesDataset, whole) in graph
+    assert (catalog, DCTERMS.title, Literal("CoworkMed catalogue", lang="en")) in graph
+
+
+def test_export_command(store_path: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["export", "--store", str(store_path), "--output", str(tmp_path / "d")]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("wrote coworkmed-") == 2
+    nothing = CliRunner().invoke(main, ["export", "--store", str(tmp_path / "empty")])
+    assert nothing.exit_code == 1 and "nothing has been published" in nothing.output
+
+
+def test_void_and_the_service_description_point_at_the_dumps_and_the_catalogue(
+    app: Flask, dumps: Path
+) -> None:
+    client = app.test_client()
+    void = Graph().parse(data=client.get("/.well-known/void").data, format="turtle")
+    dumps_listed = {str(o) for o in void.objects(None, URIRef("http://rdfs.org/ns/void#dataDump"))}
+    assert dumps_listed == {f"http://localhost/dumps/{d.name}" for d in list_dumps(dumps)}
+    answer = client.get("/sparql", headers={"Accept": "text/turtle"})
+    description = Graph().parse(data=answer.data, format="turtle")
+    see_also = {str(o) for o in description.objects(None, RDFS.seeAlso)}
+    assert see_also == {"http://localhost/.well-known/void", "http://localhost/catalog"}
