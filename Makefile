@@ -20,11 +20,12 @@ $(WEB)/node_modules/.package-lock.json: $(WEB)/package.json $(WEB)/package-lock.
 
 setup: $(BIN)/coworkmed $(WEB)/node_modules/.package-lock.json
 
-## Check the vocabulary, build the graph from data/ into store/, write the vocabulary docs, and
-## serve the graph (SPARQL at http://127.0.0.1:8000/sparql; stop with Ctrl-C).
+## Check the vocabulary, build the graph from data/ into store/, write its dumps to dumps/ and
+## the vocabulary docs, and serve the graph (SPARQL at http://127.0.0.1:8000/sparql; stop with Ctrl-C).
 run: setup
 	$(BIN)/coworkmed vocab check
 	$(BIN)/coworkmed build --data data --store store
+	$(BIN)/coworkmed export --store store --output dumps
 	$(BIN)/coworkmed vocab docs --output site/vocabulary
 	$(BIN)/coworkmed serve --store store
 
@@ -49,4 +50,4 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(WEB)/node_modules $(VENV) site store .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(WEB)/node_modules $(VENV) site store dumps .pytest_cache .ruff_cache *.egg-info
