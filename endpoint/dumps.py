@@ -219,6 +219,25 @@ def catalogue(base: str, endpoint: str, dumps: list[Dump], dump_url: str) -> lis
     return triples
 
 
+#: prefixes of the Turtle descriptions (VoID, DCAT)
+DESCRIPTION_PREFIXES = {
+    "dcat": DCAT,
+    "dcterms": DCTERMS,
+    "spdx": SPDX,
+    "void": "http://rdfs.org/ns/void#",
+    "xsd": XSD,
+    "foaf": "http://xmlns.com/foaf/0.1/",
+}
+
+
+def serialize(triples: list[ox.Triple], name: str) -> bytes:
+    """Triples in the graph format ``name`` (Turtle with the description prefixes)."""
+    fmt = FORMATS["graph"][name][0]
+    if fmt == ox.RdfFormat.TURTLE:
+        return ox.serialize(triples, format=fmt, prefixes=DESCRIPTION_PREFIXES)
+    return ox.serialize(triples, format=fmt)
+
+
 @blueprint.get("/catalog")
 def catalog() -> Response:
     chosen = choose(parse_accept(request.headers.get("Accept")), "graph")
@@ -235,5 +254,4 @@ def catalog() -> Response:
         )
     except QueryError as problem:
         return error(problem.status, problem.message)
-    body = ox.serialize(triples, format=FORMATS["graph"][name][0])
-    return read_headers(Response(body, mimetype=media_type))
+    return read_headers(Response(serialize(triples, name), mimetype=media_type))

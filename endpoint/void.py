@@ -16,8 +16,8 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 
-from endpoint.dumps import list_dumps
-from endpoint.executor import FORMATS, QueryError, QueryRequest
+from endpoint.dumps import list_dumps, serialize
+from endpoint.executor import QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept
 from endpoint.responses import error, read_headers
 
@@ -143,5 +143,4 @@ def void() -> Response:
         triples.append(ox.Triple(node, ox.NamedNode(VOID + "dataDump"), url))
     catalog = ox.NamedNode(url_for("dumps.catalog", _external=True))
     triples.append(ox.Triple(node, ox.NamedNode(SEE_ALSO), catalog))
-    body = ox.serialize(triples, format=FORMATS["graph"][name][0])
-    return read_headers(Response(body, mimetype=media_type))
+    return read_headers(Response(serialize(triples, name), mimetype=media_type))
