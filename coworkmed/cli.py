@@ -399,6 +399,42 @@ def export_command(store: Path | None, base: str | None, output: str | None) -> 
         click.echo(f"wrote {dump.name} ({dump.size} bytes, sha256 {dump.sha256})")
 
 
+@main.command("link")
+@STORE_OPTION
+@BASE_OPTION
+@click.option(
+    "--review",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every candidate pair worth a look here (CSV), with its confidence.",
+)
+def link_command(store: Path | None, base: str | None, review: Path | None) -> None:
+    """Find the spaces that different sources describe twice (name and distance), link the sure
+    ones with owl:sameAs in the graph {base}links, and list the doubtful ones for review."""
+    import csv
+
+    from loaders.matching import SAME, candidates, links, places, review_rows
+    from loaders.problems import LoadError
+    from loaders.store import open_store, put_graph, take_snapshot
+
+    store_path = Path(setting("store", store and str(store)))
+    base_iri = setting("base", base)
+    try:
+        oxigraph = open_store(store_path)
+    except LoadError as error:
+        raise click.ClickException(str(error)) from None
+    found = candidates(places(oxigraph, base_iri))
+    put_graph(oxigraph, f"{base_iri}links", links(found))
+    take_snapshot(oxigraph, store_path)
+    rows = review_rows(found)
+    if review is not None:
+        with open(review, "w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(
+                [["'" + c if c[:1] in "=+-@" else c for c in row] for row in rows]
+            )
+    sure = sum(m.confidence >= SAME for m in found)
+    click.echo(f"{len(found)} candidate pairs: {sure} linked, {len(rows) - 1 - sure} for review")
+
+
 @main.command("serve")
 @STORE_OPTION
 @BASE_OPTION
