@@ -18,11 +18,21 @@ An IRI the store says nothing about is a 404.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 
-from endpoint.executor import QueryError, QueryRequest
+from endpoint.executor import GraphRequest, QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept, prefers_html
 from endpoint.responses import error, read_headers
 from loaders.vocabulary import CODE_BASE, CWM, LANGUAGES
@@ -174,9 +184,59 @@ def _document(space: str, path: str) -> tuple[str, str]:
     return iri, f"/doc/{space}/{path}"
 
 
+def _vocabulary_document(space: str, path: str) -> tuple[str, str] | None:
+    """The ontology and the code lists are documents, not things: (graph, documentation page)."""
+    if space == "def" and path == "":
+        return str(CWM), _ontology_page()
+    if space == "code" and path and "/" not in path:
+        return CODE_BASE + path, f"codelists/{path}.html"
+    return None
+
+
+def _whole_graph(graph: str, page: str) -> Response:
+    """The ontology or a code list: its documentation for a browser, the graph for a client."""
+    accept = request.headers.get("Accept")
+    if prefers_html(accept):
+        return read_headers(redirect(url_for("linkeddata.vocabulary_file", name=page), 303))
+    chosen = choose(parse_accept(accept), "graph")
+    if chosen is None:
+        return error(406, "the vocabulary is HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
+    settings = current_app.config["COWORKMED"]
+    pool = current_app.extensions["coworkmed.pool"].get()
+    try:
+        result = pool.run(GraphRequest(graph, chosen[0], 1_000_000), settings["query_timeout"])
+    except QueryError as problem:
+        return error(problem.status, problem.message)
+    return read_headers(Response(result.body, mimetype=result.media_type))
+
+
+def _ontology_page() -> str:
+    """The ontology's documentation in the reader's language (pyLODE, one page per language)."""
+    lang = language(request.args.get("lang") or request.accept_languages.best_match(LANGUAGES))
+    return "ontology.html" if lang == "en" else f"ontology.{lang}.html"
+
+
+@blueprint.get("/def/")
+def ontology() -> Response:
+    """The ontology's namespace: its documentation (pyLODE) or the whole ontology."""
+    return _whole_graph(str(CWM), _ontology_page())
+
+
+@blueprint.get("/vocabulary/<path:name>")
+def vocabulary_file(name: str) -> Response:
+    """The vocabulary's HTML documentation, as ``coworkmed vocab docs`` wrote it."""
+    folder = Path(current_app.config["COWORKMED"]["docs"])
+    if not (folder / "index.html").is_file():
+        return error(404, f"no vocabulary documentation in {folder}: run coworkmed vocab docs")
+    return send_from_directory(folder.resolve(), name, max_age=3600)
+
+
 @blueprint.get("/<any(id, def, code):space>/<path:path>")
 def resource(space: str, path: str) -> Response:
     """The IRI of a thing: 303 to the document that describes it, in the format asked for."""
+    whole = _vocabulary_document(space, path)
+    if whole is not None:
+        return _whole_graph(*whole)
     accept = request.headers.get("Accept")
     if prefers_html(accept):
         extension = "html"

@@ -103,6 +103,12 @@ SETTINGS: dict[str, Setting] = {
             "Folder of the dated dumps (coworkmed export writes them; the server lists them).",
         ),
         Setting(
+            "docs",
+            "COWORKMED_DOCS",
+            "site/vocabulary",
+            "Folder of the vocabulary's HTML documentation (coworkmed vocab docs writes it).",
+        ),
+        Setting(
             "update_token",
             "COWORKMED_UPDATE_TOKEN",
             "",

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
+from rdflib.namespace import OWL, RDF, SKOS
 
 from endpoint.app import create_app
 
@@ -149,3 +150,42 @@ def test_void_parses_and_counts_right(client: FlaskClient) -> None:
     assert int(void.value(nuts[0], VOID.triples)) == count(
         "SELECT (COUNT(*) AS ?n) WHERE { ?s <https://w3id.org/coworkmed/def/nutsRegion> ?o }"
     )
+
+
+def test_the_ontology_namespace_serves_the_ontology(client: FlaskClient) -> None:
+    response = client.get("/def/", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200 and "Accept" in response.headers["Vary"]
+    graph = Graph().parse(data=response.data, format="turtle")
+    ontology = URIRef("https://w3id.org/coworkmed/def/")
+    assert (ontology, RDF.type, OWL.Ontology) in graph and len(graph) > 500
+    browser = client.get("/def/", headers={"Accept": "text/html"})
+    assert browser.status_code == 303 and browser.headers["Location"] == "/vocabulary/ontology.html"
+    greek = client.get("/def/", headers={"Accept": "text/html", "Accept-Language": "el"})
+    assert greek.headers["Location"] == "/vocabulary/ontology.el.html"
+
+
+def test_a_code_list_is_served_whole(client: FlaskClient) -> None:
+    response = client.get("/code/space-kind", headers={"Accept": "application/n-triples"})
+    graph = Graph().parse(data=response.data, format="nt")
+    concepts = set(graph.subjects(RDF.type, SKOS.Concept))
+    assert len(concepts) == 16
+    browser = client.get("/code/space-kind", headers={"Accept": "text/html"})
+    assert browser.headers["Location"] == "/vocabulary/codelists/space-kind.html"
+
+
+def test_the_vocabulary_documentation_is_served(app: Flask, tmp_path: Path) -> None:
+    client = app.test_client()
+    settings = app.config["COWORKMED"]
+    original = settings["docs"]
+    try:
+        settings["docs"] = str(tmp_path)
+        missing = client.get("/vocabulary/ontology.html")
+        assert missing.status_code == 404 and b"coworkmed vocab docs" in missing.data
+        (tmp_path / "index.html").write_text("<h1>index</h1>", encoding="utf-8")
+        (tmp_path / "ontology.html").write_text("<h1>CoworkMed ontology</h1>", encoding="utf-8")
+        with client.get("/vocabulary/ontology.html") as page:
+            assert page.status_code == 200 and b"CoworkMed ontology" in page.data
+        with client.get("/vocabulary/../../etc/passwd") as escape:
+            assert escape.status_code == 404
+    finally:
+        settings["docs"] = original
