@@ -82,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from endpoint.graphstore import blueprint as graphstore
     from endpoint.linkeddata import blueprint as linkeddata
     from endpoint.pages import blueprint as pages
+    from endpoint.search import blueprint as search
     from endpoint.sparql import blueprint as sparql
     from endpoint.submissions import UPLOAD_PATHS
     from endpoint.submissions import blueprint as submissions
@@ -103,6 +104,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(linkeddata)
     app.register_blueprint(void)
     app.register_blueprint(dumps)
+    app.register_blueprint(search)
 
     @app.before_request
     def body_limit() -> None:

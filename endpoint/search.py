@@ -1,0 +1,128 @@
+"""The search page: spaces by name, municipality, kind of space and country, with SPARQL.
+
+What the reader types goes into the query only as an escaped string literal; a kind of space
+or a country must be one of the published codes, or is ignored. Results link to the spaces'
+own pages; the page gives the SPARQL query it ran.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from endpoint.executor import QueryError, QueryRequest
+from endpoint.linkeddata import local_path
+from endpoint.responses import error
+from loaders.vocabulary import CODE_BASE, LANGUAGES
+from validation.messages import language
+
+blueprint = Blueprint("search", __name__)
+
+PAGE = 50
+KIND = re.compile(r"^[a-z0-9-]{2,64}$")
+COUNTRY = re.compile(r"^[A-Z]{3}$")
+PREFIXES = """PREFIX cwm: <https://w3id.org/coworkmed/def/>
+PREFIX schema: <https://schema.org/>
+PREFIX locn: <http://www.w3.org/ns/locn#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+
+
+def literal(text: str) -> str:
+    """A SPARQL string literal of ``text``, whatever it holds."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+def search_query(name: str, town: str, kind: str | None, country: str | None, page: int) -> str:
+    """The SELECT behind a search (the values checked or escaped before)."""
+    filters = []
+    if name:
+        filters.append(f"FILTER (CONTAINS(LCASE(STR(?name)), LCASE({literal(name)})))")
+    if town:
+        filters.append(f"FILTER (CONTAINS(LCASE(STR(?town)), LCASE({literal(town)})))")
+    if kind:
+        filters.append(f"?space cwm:spaceKind <{CODE_BASE}space-kind/{kind}> .")
+    if country:
+        authority = "http://publications.europa.eu/resource/authority/country/"
+        filters.append(f"?space cwm:country <{authority}{country}> .")
+    town_pattern = (
+        "?space locn:address/locn:postName ?town ."
+        if town
+        else ("OPTIONAL { ?space locn:address/locn:postName ?town }")
+    )
+    body = "\n  ".join(filters)
+    return f"""{PREFIXES}SELECT ?space ?name ?town ?country WHERE {{
+  ?space a cwm:Space ; schema:name ?name .
+  {town_pattern}
+  OPTIONAL {{ ?space cwm:country ?country }}
+  {body}
+}}
+ORDER BY LCASE(STR(?name)) ?space
+LIMIT {PAGE + 1} OFFSET {page * PAGE}"""
+
+
+def _select(sparql: str) -> list[dict[str, str | None]]:
+    settings = current_app.config["COWORKMED"]
+    query = QueryRequest(sparql, {"solutions": "tsv"}, max_rows=10_000)
+    pool = current_app.extensions["coworkmed.pool"].get()
+    body = pool.run(query, settings["query_timeout"]).body
+    solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
+    names = [v.value for v in solutions.variables]
+    return [{n: None if s[n] is None else s[n].value for n in names} for s in solutions]
+
+
+def kinds(lang: str) -> list[tuple[str, str]]:
+    """The kinds of space, as (code, label in ``lang``), from the published code list."""
+    rows = _select(
+        f"""{PREFIXES}SELECT ?code ?label WHERE {{
+  ?concept skos:inScheme <{CODE_BASE}space-kind> ; skos:notation ?code ; skos:prefLabel ?label .
+  FILTER (LANG(?label) = {literal(lang)}) }} ORDER BY ?label"""
+    )
+    return [(r["code"] or "", r["label"] or "") for r in rows]
+
+
+def countries() -> list[str]:
+    rows = _select(f"{PREFIXES}SELECT DISTINCT ?c WHERE {{ ?s cwm:country ?c }} ORDER BY ?c")
+    return [(r["c"] or "").rsplit("/", 1)[-1] for r in rows]
+
+
+@blueprint.get("/search")
+def search_page() -> Response | str:
+    lang = language(request.args.get("lang") or request.accept_languages.best_match(LANGUAGES))
+    name = request.args.get("q", "").strip()[:200]
+    town = request.args.get("town", "").strip()[:200]
+    kind = request.args.get("kind", "")
+    country = request.args.get("country", "")
+    page_text = request.args.get("page", "0")
+    page = min(int(page_text), 10_000) if page_text.isdigit() else 0
+    kind = kind if KIND.match(kind) else None
+    country = country if COUNTRY.match(country) else None
+    sparql = search_query(name, town, kind, country, page)
+    try:
+        rows = _select(sparql)
+        options = kinds(lang)
+        known = countries()
+    except QueryError as problem:
+        return error(problem.status, problem.message)
+    results = [
+        {**row, "link": local_path(row["space"] or "") or row["space"]} for row in rows[:PAGE]
+    ]
+    return render_template(
+        "search.html",
+        lang=lang,
+        languages=LANGUAGES,
+        results=results,
+        more=len(rows) > PAGE,
+        page=page,
+        q=name,
+        town=town,
+        kind=kind,
+        country=country,
+        kinds=options,
+        countries=known,
+        query_url=url_for("sparql.sparql", query=sparql),
+    )
