@@ -34,9 +34,8 @@ from flask import (
 
 from endpoint.executor import GraphRequest, QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept, prefers_html
-from endpoint.responses import error, read_headers
+from endpoint.responses import error, read_headers, reader_language
 from loaders.vocabulary import CODE_BASE, CWM, LANGUAGES
-from validation.messages import language
 
 blueprint = Blueprint("linkeddata", __name__)
 
@@ -160,7 +159,7 @@ def _short(iri: str) -> str:
 
 
 def _page(iri: str, document: str) -> Response:
-    lang = language(request.args.get("lang") or request.accept_languages.best_match(LANGUAGES))
+    lang = reader_language()
     found, labels, truncated = facts(iri, lang)
     query = _description_query(iri)
     return render_template(
@@ -212,7 +211,7 @@ def _whole_graph(graph: str, page: str) -> Response:
 
 def _ontology_page() -> str:
     """The ontology's documentation in the reader's language (pyLODE, one page per language)."""
-    lang = language(request.args.get("lang") or request.accept_languages.best_match(LANGUAGES))
+    lang = reader_language()
     return "ontology.html" if lang == "en" else f"ontology.{lang}.html"
 
 

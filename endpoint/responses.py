@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app
+from flask import Response, current_app, request
+
+from loaders.vocabulary import LANGUAGES
+from validation.messages import language
 
 
 def read_headers(response: Response) -> Response:
@@ -17,3 +20,8 @@ def read_headers(response: Response) -> Response:
 def error(status: int, message: str) -> Response:
     """A client or server error, as one line of plain text."""
     return read_headers(Response(message + "\n", status=status, mimetype="text/plain"))
+
+
+def reader_language() -> str:
+    """The reader's language: ``lang`` in the query or form, else Accept-Language, else English."""
+    return language(request.values.get("lang") or request.accept_languages.best_match(LANGUAGES))

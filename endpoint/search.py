@@ -14,9 +14,8 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from endpoint.executor import QueryError, QueryRequest
 from endpoint.linkeddata import local_path
-from endpoint.responses import error
+from endpoint.responses import error, reader_language
 from loaders.vocabulary import CODE_BASE, LANGUAGES
-from validation.messages import language
 
 blueprint = Blueprint("search", __name__)
 
@@ -92,7 +91,7 @@ def countries() -> list[str]:
 
 @blueprint.get("/search")
 def search_page() -> Response | str:
-    lang = language(request.args.get("lang") or request.accept_languages.best_match(LANGUAGES))
+    lang = reader_language()
     name = request.args.get("q", "").strip()[:200]
     town = request.args.get("town", "").strip()[:200]
     kind = request.args.get("kind", "")

@@ -24,11 +24,12 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from endpoint.auth import bearer_token
 from endpoint.executor import QueryError, QueryRequest
+from endpoint.responses import reader_language
 from loaders.problems import LoadError
 from loaders.store import StoreBusy, current_generation
 from loaders.vocabulary import LANGUAGES
 from validation.core import Report, validate_submission
-from validation.messages import language, problem_message, ui_words
+from validation.messages import problem_message, ui_words
 from validation.publish import (
     SUBMISSIONS,
     partner_for_token,
@@ -59,10 +60,6 @@ class UploadError(Exception):
 
 def _settings() -> dict[str, Any]:
     return current_app.config["COWORKMED"]
-
-
-def _lang() -> str:
-    return language(request.values.get("lang") or request.accept_languages.best_match(LANGUAGES))
 
 
 def available_mappings() -> list[str]:
@@ -124,7 +121,7 @@ def _report_name(report: Report) -> str:
 
 @blueprint.get("/validate")
 def validate_page() -> str:
-    lang = _lang()
+    lang = reader_language()
     return render_template(
         "validate.html",
         lang=lang,
@@ -137,7 +134,7 @@ def validate_page() -> str:
 
 @blueprint.post("/validate")
 def validate_upload() -> Response:
-    lang = _lang()
+    lang = reader_language()
     try:
         with uploaded_file() as path:
             report = _validate(path, lang)
@@ -175,7 +172,7 @@ _MEDIA = {
 
 @blueprint.get("/template")
 def template_download() -> Response:
-    lang = _lang()
+    lang = reader_language()
     fmt = request.args.get("format", "xlsx")
     if fmt not in TEMPLATES:
         return Response(f"format: one of {', '.join(TEMPLATES)}\n", 400, mimetype="text/plain")
@@ -201,7 +198,7 @@ def _json(body: Any, status: int = 200) -> Response:
 
 @blueprint.post("/api/validate")
 def api_validate() -> Response:
-    lang = _lang()
+    lang = reader_language()
     try:
         with uploaded_file() as path:
             report = _validate(path, lang)
@@ -213,7 +210,7 @@ def api_validate() -> Response:
 
 @blueprint.post("/api/submissions")
 def api_publish() -> Response:
-    lang = _lang()
+    lang = reader_language()
     partner = partner_for_token(Path(_settings()["partners_file"]), bearer_token())
     if partner is None:
         response = _json({"error": "a partner's token is needed (Authorization: Bearer)"}, 401)
