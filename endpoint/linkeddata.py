@@ -180,6 +180,10 @@ def _document(space: str, path: str) -> tuple[str, str]:
     iri = iri_of(space, path)
     if iri is None:
         raise QueryError(404, f"/{space}/ is not an IRI space of this server")
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        raise QueryError(404, f"{path!r} cannot be part of an IRI of this server") from None
     return iri, f"/doc/{space}/{path}"
 
 

@@ -1,7 +1,8 @@
 """The search page: spaces by name, municipality, kind of space and country, with SPARQL.
 
 What the reader types goes into the query only as an escaped string literal; a kind of space
-or a country must be one of the published codes, or is ignored. Results link to the spaces'
+must look like a code (letters, digits, hyphens) and a country like its three capital letters,
+or they are ignored. Results link to the spaces'
 own pages; the page gives the SPARQL query it ran.
 """
 
