@@ -10,8 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from coworkmed.cli import main
-from loaders.load import load_source, mapping_files, publish_vocabulary
-from loaders.store import current_generation, current_versions, open_snapshot, open_store
+from loaders.store import current_generation, current_versions, open_snapshot
 from validation.core import validate_submission
 from validation.publish import (
     Partner,
@@ -30,21 +29,10 @@ SPLIT = ROOT / "data" / "hr-split"
 CELLS = Path(__file__).parent / "submissions" / "cells.csv"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("published")
-    store = open_store(path)
-    publish_vocabulary(store)
-    for mapping in mapping_files(ROOT / "data"):
-        load_source(mapping, store, BASE, path)
-    del store
-    return path
-
-
 @pytest.fixture
-def store(built: Path, tmp_path: Path) -> Path:
+def store(store_path: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "store"
-    shutil.copytree(built, copy)
+    shutil.copytree(store_path, copy)
     return copy
 
 
@@ -144,7 +132,7 @@ def test_publish_command(store: Path, tmp_path: Path) -> None:
 
 
 def test_a_space_another_partner_published_nearby_is_pointed_out(
-    built: Path, tmp_path: Path
+    store_path: Path, tmp_path: Path
 ) -> None:
     submission = tmp_path / "split.csv"
     submission.write_text(
@@ -153,7 +141,7 @@ def test_a_space_another_partner_published_nearby_is_pointed_out(
         "X-2,Kvart Lab,coworking,Zagreb,10000,HR,45.8150,15.9819\n",
         encoding="utf-8",
     )
-    report = validate_submission(submission, lang="en", store_path=built)
+    report = validate_submission(submission, lang="en", store_path=store_path)
     found = [f for f in report.findings if f.code == "already-published"]
     assert [(f.row, f.column, f.value) for f in found] == [(2, "Name", "Kvart Lab")]
     assert "hr-split/S-01" in found[0].message
