@@ -36,6 +36,7 @@ from validation.publish import (
     publish_submission,
     submission_rows,
 )
+from validation.report import FORMATS as REPORT_FORMATS
 from validation.report import as_json, render
 from validation.template import write_template
 
@@ -99,16 +100,25 @@ def _problem(error: UploadError, lang: str) -> dict[str, Any]:
     return {"status": "unreadable", "error": error.code, "message": message, "detail": error.detail}
 
 
-def _validate(path: Path, lang: str) -> Report:
+def _named_as_sent(report: Report) -> Report:
+    """The report names the file as the partner sent it, not our temporary copy."""
+    report.file = request.files["file"].filename or report.file
+    return report
+
+
+def _validate_upload(lang: str) -> Report:
+    """Validate the uploaded file (raises UploadError when there is none to read)."""
     store = Path(_settings()["store"])
-    return validate_submission(
-        path,
-        _mapping_path(),
-        lang,
-        store if current_generation(store) else None,
-        _settings()["base"],
-        _settings()["max_upload"],
-    )
+    with uploaded_file() as path:
+        report = validate_submission(
+            path,
+            _mapping_path(),
+            lang,
+            store if current_generation(store) else None,
+            _settings()["base"],
+            _settings()["max_upload"],
+        )
+    return _named_as_sent(report)
 
 
 def _report_name(report: Report) -> str:
@@ -119,9 +129,7 @@ def _report_name(report: Report) -> str:
 # ------------------------------------------------------------------------------ the page
 
 
-@blueprint.get("/validate")
-def validate_page() -> str:
-    lang = reader_language()
+def _form(lang: str, error: str | None = None) -> str:
     return render_template(
         "validate.html",
         lang=lang,
@@ -129,45 +137,31 @@ def validate_page() -> str:
         words=ui_words(lang),
         mappings=available_mappings(),
         limit_mb=_settings()["max_upload"] // 1_048_576,
+        error=error,
     )
+
+
+@blueprint.get("/validate")
+def validate_page() -> str:
+    return _form(reader_language())
 
 
 @blueprint.post("/validate")
 def validate_upload() -> Response:
     lang = reader_language()
     try:
-        with uploaded_file() as path:
-            report = _validate(path, lang)
-            report.file = request.files["file"].filename or report.file
+        report = _validate_upload(lang)
     except UploadError as error:
-        words = ui_words(lang)
-        body = render_template(
-            "validate.html",
-            lang=lang,
-            languages=LANGUAGES,
-            words=words,
-            mappings=available_mappings(),
-            limit_mb=_settings()["max_upload"] // 1_048_576,
-            error=_problem(error, lang)["message"],
-        )
+        body = _form(lang, _problem(error, lang)["message"])
         return Response(body, error.status, mimetype="text/html")
     fmt = request.values.get("format", "html")
-    if fmt not in ("html", "json", "csv", "ttl"):
+    if fmt not in REPORT_FORMATS:
         fmt = "html"
-    response = Response(render(report, fmt), mimetype=_MEDIA[fmt])
+    response = Response(render(report, fmt), content_type=REPORT_FORMATS[fmt])
     if fmt != "html":
-        extension = {"ttl": "ttl", "csv": "csv", "json": "json"}[fmt]
-        name = f"{_report_name(report)}.{extension}"
+        name = f"{_report_name(report)}.{fmt}"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-_MEDIA = {
-    "html": "text/html",
-    "json": "application/json",
-    "csv": "text/csv",
-    "ttl": "text/turtle",
-}
 
 
 @blueprint.get("/template")
@@ -200,9 +194,7 @@ def _json(body: Any, status: int = 200) -> Response:
 def api_validate() -> Response:
     lang = reader_language()
     try:
-        with uploaded_file() as path:
-            report = _validate(path, lang)
-            report.file = request.files["file"].filename or report.file
+        report = _validate_upload(lang)
     except UploadError as error:
         return _json(_problem(error, lang), error.status)
     return _json(as_json(report))
@@ -230,7 +222,7 @@ def api_publish() -> Response:
                 lang,
                 _settings()["max_upload"],
             )
-            outcome.report.file = request.files["file"].filename or outcome.report.file
+            _named_as_sent(outcome.report)
     except UploadError as error:
         return _json(_problem(error, lang), error.status)
     except StoreBusy as error:
