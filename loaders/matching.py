@@ -62,13 +62,18 @@ def words(name: str) -> str:
     return " ".join(kept) or folded.strip()
 
 
-def metres(a: Place, b: Place) -> float:
+def distance(lat_a: float, lon_a: float, lat_b: float, lon_b: float) -> float:
+    """Great-circle distance in metres (haversine, on a sphere of the Earth's mean radius)."""
     rad = math.radians
-    dlat, dlon = rad(b.latitude - a.latitude), rad(b.longitude - a.longitude)
-    h = math.sin(dlat / 2) ** 2 + math.cos(rad(a.latitude)) * math.cos(rad(b.latitude)) * (
+    dlat, dlon = rad(lat_b - lat_a), rad(lon_b - lon_a)
+    h = math.sin(dlat / 2) ** 2 + math.cos(rad(lat_a)) * math.cos(rad(lat_b)) * (
         math.sin(dlon / 2) ** 2
     )
     return 12_742_000 * math.asin(math.sqrt(h))
+
+
+def metres(a: Place, b: Place) -> float:
+    return distance(a.latitude, a.longitude, b.latitude, b.longitude)
 
 
 def confidence(a: Place, b: Place, distance: float) -> float:

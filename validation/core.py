@@ -32,6 +32,7 @@ import pyoxigraph as ox
 from loaders import tables
 from loaders.load import LoadReport, start_report, stream
 from loaders.mapping import Mapping, MappingError, load_mapping
+from loaders.matching import distance
 from loaders.problems import LoadError
 from loaders.rdf import PREFIXES
 from loaders.readers import Row
@@ -395,14 +396,9 @@ class Place:
 
 
 def _metres(a: Place, b: Place) -> float:
-    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
         return math.inf
-    rad = math.radians
-    dlat, dlon = rad(b.latitude - a.latitude), rad(b.longitude - a.longitude)
-    h = math.sin(dlat / 2) ** 2 + math.cos(rad(a.latitude)) * math.cos(rad(b.latitude)) * (
-        math.sin(dlon / 2) ** 2
-    )
-    return 12_742_000 * math.asin(math.sqrt(h))
+    return distance(a.latitude, a.longitude, b.latitude, b.longitude)
 
 
 PLACES = (
@@ -436,27 +432,30 @@ def _same(a: Place, b: Place) -> bool:
     )
 
 
+def _record_finding(code: str, place: Place, message: str, column: str | None) -> Finding:
+    return Finding(
+        "records",
+        code,
+        "warning",
+        message,
+        row=place.row,
+        column=column,
+        value=place.name,
+        focus=place.iri,
+    )
+
+
 def _across_records(
     mine: list[Place], published: list[Place], lang: str, columns: dict[str, str | None]
 ) -> list[Finding]:
     findings = []
+    column = columns.get("name")
     by_name: dict[str, list[Place]] = defaultdict(list)
     for place in sorted(mine, key=lambda p: p.row or 0):
         earlier = next((p for p in by_name[tables.fold(place.name)] if _same(p, place)), None)
         if earlier is not None:
             message = problem_message("duplicate-record", lang, other=earlier.row) or ""
-            findings.append(
-                Finding(
-                    "records",
-                    "duplicate-record",
-                    "warning",
-                    message,
-                    row=place.row,
-                    column=columns.get("name"),
-                    value=place.name,
-                    focus=place.iri,
-                )
-            )
+            findings.append(_record_finding("duplicate-record", place, message, column))
         by_name[tables.fold(place.name)].append(place)
     others: dict[str, list[Place]] = defaultdict(list)
     for place in published:
@@ -465,18 +464,7 @@ def _across_records(
         match = next((p for p in others.get(tables.fold(place.name), []) if _same(p, place)), None)
         if match is not None:
             message = problem_message("already-published", lang, other=match.iri) or ""
-            findings.append(
-                Finding(
-                    "records",
-                    "already-published",
-                    "warning",
-                    message,
-                    row=place.row,
-                    column=columns.get("name"),
-                    value=place.name,
-                    focus=place.iri,
-                )
-            )
+            findings.append(_record_finding("already-published", place, message, column))
     return findings
 
 

@@ -33,6 +33,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from loaders import provenance
+from loaders.load import sha256
 from loaders.mapping import Mapping, load_mapping
 from loaders.problems import LoadError
 from loaders.store import current_versions, publish_version, write
@@ -211,7 +212,7 @@ def _published_lines(store: ox.Store, version: ox.NamedNode | None) -> list[byte
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "0" * 64
+    return sha256(path) if path.is_file() else "0" * 64
 
 
 def _record(report: Report, partner: Partner, base: str, version: str | None, moment: str) -> str:
