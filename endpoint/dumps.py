@@ -21,6 +21,7 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from endpoint.executor import FORMATS, QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept
+from endpoint.published import run
 from endpoint.responses import error, read_headers
 from loaders.rdf import PREFIXES
 from loaders.store import default_dataset, open_snapshot, published_graphs
@@ -129,13 +130,6 @@ def dump(name: str) -> Response:
 # ------------------------------------------------------------------------------ DCAT
 
 
-def _run(sparql: str, fmt: str, kind: str) -> bytes:
-    settings = current_app.config["COWORKMED"]
-    query = QueryRequest(sparql, {kind: fmt}, max_rows=1_000_000)
-    pool = current_app.extensions["coworkmed.pool"].get()
-    return pool.run(query, settings["query_timeout"]).body
-
-
 SOURCES = f"""CONSTRUCT {{
   ?d a <{DCAT}Dataset> ; <{DCTERMS}title> ?title ; <{DCTERMS}publisher> ?publisher ;
      <{DCTERMS}license> ?licence ; <{DCAT}hasCurrentVersion> ?v ; <{DCAT}distribution> ?dist .
@@ -158,8 +152,8 @@ SOURCES = f"""CONSTRUCT {{
 def catalogue(base: str, endpoint: str, dumps: list[Dump], dump_url: str) -> list[ox.Triple]:
     """The DCAT catalogue: the partner datasets (from the store), the whole graph, the dumps,
     the SPARQL endpoint as a data service."""
-    triples = list(ox.parse(_run(SOURCES, "ntriples", "graph"), format=ox.RdfFormat.N_TRIPLES))
-    triples = [quad.triple for quad in triples]
+    sources = run(QueryRequest(SOURCES, {"graph": "ntriples"}, max_rows=1_000_000)).body
+    triples = [quad.triple for quad in ox.parse(sources, format=ox.RdfFormat.N_TRIPLES)]
     catalog, whole = ox.NamedNode(f"{base}catalog"), ox.NamedNode(f"{base}dataset")
     service = ox.NamedNode(f"{base}service/sparql")
     a = ox.NamedNode(RDF_TYPE)

@@ -22,6 +22,7 @@ from flask import Blueprint, Response, current_app, request
 from endpoint.auth import may_write, write_refusal
 from endpoint.executor import FORMATS, GraphRequest, QueryError
 from endpoint.negotiation import formats_for
+from endpoint.published import run
 from endpoint.responses import error, read_headers
 from loaders.store import (
     StoreBusy,
@@ -128,11 +129,7 @@ def _read(found: Target) -> Response:
     if name is None:
         raise QueryError(406, f"a graph can be had as: {UPLOAD_FORMATS}")
     limit = 2**62 if may_write() else settings["max_rows"]
-    result = (
-        current_app.extensions["coworkmed.pool"]
-        .get()
-        .run(GraphRequest(found.graph, name, limit), settings["query_timeout"])
-    )
+    result = run(GraphRequest(found.graph, name, limit))
     response = Response(result.body, mimetype=result.media_type)
     response.headers["Store-Generation"] = str(result.generation)
     return read_headers(response)

@@ -34,6 +34,7 @@ from flask import (
 
 from endpoint.executor import GraphRequest, QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept, prefers_html
+from endpoint.published import run, select
 from endpoint.responses import error, read_headers, reader_language
 from loaders.vocabulary import CODE_BASE, CWM, LANGUAGES
 
@@ -78,10 +79,8 @@ WHERE {{
 
 def describe(iri: str, fmt: str) -> tuple[bytes, str, bool]:
     """The description of ``iri`` in ``fmt``: body, media type, and whether it was cut."""
-    settings = current_app.config["COWORKMED"]
-    query = QueryRequest(_description_query(iri), {"graph": fmt}, max_rows=settings["max_rows"])
-    pool = current_app.extensions["coworkmed.pool"].get()
-    result = pool.run(query, settings["query_timeout"])
+    max_rows = current_app.config["COWORKMED"]["max_rows"]
+    result = run(QueryRequest(_description_query(iri), {"graph": fmt}, max_rows=max_rows))
     if result.rows == 0:
         raise QueryError(404, f"nothing is known here about <{iri}>")
     return result.body, result.media_type, result.truncated
@@ -107,12 +106,9 @@ def _labels(terms: set[str], lang: str) -> dict[str, str]:
         f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} VALUES ?p {{ {predicates} }} "
         "?x ?p ?label }"
     )
-    settings = current_app.config["COWORKMED"]
-    request_ = QueryRequest(query, {"solutions": "tsv"}, max_rows=settings["max_rows"])
-    pool = current_app.extensions["coworkmed.pool"].get()
-    result = pool.run(request_, settings["query_timeout"])
+    solutions, _generation = select(query, current_app.config["COWORKMED"]["max_rows"])
     ranked: dict[str, tuple[int, str]] = {}
-    for solution in ox.parse_query_results(result.body, format=ox.QueryResultsFormat.TSV):
+    for solution in solutions:
         label = solution["label"]
         tag = getattr(label, "language", None) or ""
         rank = 0 if tag == lang else 1 if tag == "en" else 2
@@ -204,10 +200,8 @@ def _whole_graph(graph: str, page: str) -> Response:
     chosen = choose(parse_accept(accept), "graph")
     if chosen is None:
         return error(406, "the vocabulary is HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
-    settings = current_app.config["COWORKMED"]
-    pool = current_app.extensions["coworkmed.pool"].get()
     try:
-        result = pool.run(GraphRequest(graph, chosen[0], 1_000_000), settings["query_timeout"])
+        result = run(GraphRequest(graph, chosen[0], 1_000_000))
     except QueryError as problem:
         return error(problem.status, problem.message)
     return read_headers(Response(result.body, mimetype=result.media_type))

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
-import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 
-from endpoint.executor import QueryError, QueryRequest
+from endpoint.executor import QueryError
 from endpoint.linkeddata import local_path
+from endpoint.published import select
 from endpoint.responses import error, reader_language
 from loaders.vocabulary import CODE_BASE, LANGUAGES
 
@@ -66,13 +66,8 @@ LIMIT {PAGE + 1} OFFSET {page * PAGE}"""
 
 
 def _select(sparql: str) -> list[dict[str, str | None]]:
-    settings = current_app.config["COWORKMED"]
-    query = QueryRequest(sparql, {"solutions": "tsv"}, max_rows=10_000)
-    pool = current_app.extensions["coworkmed.pool"].get()
-    body = pool.run(query, settings["query_timeout"]).body
-    solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
-    names = [v.value for v in solutions.variables]
-    return [{n: None if s[n] is None else s[n].value for n in names} for s in solutions]
+    rows, _generation = select(sparql, max_rows=10_000)
+    return [{k: None if v is None else v.value for k, v in row.items()} for row in rows]
 
 
 def kinds(lang: str) -> list[tuple[str, str]]:

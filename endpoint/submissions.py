@@ -24,6 +24,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from endpoint.auth import bearer_token
 from endpoint.executor import QueryError, QueryRequest
+from endpoint.published import run
 from endpoint.responses import reader_language
 from loaders.problems import LoadError
 from loaders.store import StoreBusy, current_generation
@@ -240,8 +241,7 @@ def api_submissions() -> Response:
     base = _settings()["base"]
     query = QueryRequest(SUBMISSIONS.format(base=base), {"solutions": "json"}, max_rows=100_000)
     try:
-        pool = current_app.extensions["coworkmed.pool"].get()
-        result = pool.run(query, _settings()["query_timeout"])
+        result = run(query)
     except QueryError as error:
         return _json({"error": error.message}, error.status)
     bindings = json.loads(result.body)["results"]["bindings"]

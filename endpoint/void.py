@@ -17,8 +17,9 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 
 from endpoint.dumps import list_dumps, serialize
-from endpoint.executor import QueryError, QueryRequest
+from endpoint.executor import QueryError
 from endpoint.negotiation import choose, parse_accept
+from endpoint.published import select
 from endpoint.responses import error, read_headers
 
 blueprint = Blueprint("void", __name__)
@@ -57,13 +58,7 @@ _LOCK = threading.Lock()
 
 
 def _rows(sparql: str) -> tuple[list[dict[str, Any]], int]:
-    settings = current_app.config["COWORKMED"]
-    query = QueryRequest(sparql, {"solutions": "tsv"}, max_rows=1_000_000)
-    pool = current_app.extensions["coworkmed.pool"].get()
-    result = pool.run(query, settings["query_timeout"])
-    solutions = ox.parse_query_results(result.body, format=ox.QueryResultsFormat.TSV)
-    names = [v.value for v in solutions.variables]
-    return [{n: s[n] for n in names} for s in solutions], result.generation
+    return select(sparql, max_rows=1_000_000)
 
 
 INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
