@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, url_for
 
-from endpoint.executor import FORMATS, QueryError, QueryRequest
-from endpoint.negotiation import choose, parse_accept
+from endpoint.executor import QueryRequest
 from endpoint.published import run
-from endpoint.responses import error, read_headers
+from endpoint.responses import rdf_answer
 from loaders.rdf import PREFIXES
 from loaders.store import default_dataset, open_snapshot, published_graphs
 
@@ -224,28 +223,15 @@ DESCRIPTION_PREFIXES = {
 }
 
 
-def serialize(triples: list[ox.Triple], name: str) -> bytes:
-    """Triples in the graph format ``name`` (Turtle with the description prefixes)."""
-    fmt = FORMATS["graph"][name][0]
-    if fmt == ox.RdfFormat.TURTLE:
-        return ox.serialize(triples, format=fmt, prefixes=DESCRIPTION_PREFIXES)
-    return ox.serialize(triples, format=fmt)
-
-
 @blueprint.get("/catalog")
 def catalog() -> Response:
-    chosen = choose(parse_accept(request.headers.get("Accept")), "graph")
-    if chosen is None:
-        return error(406, "the catalogue is RDF: Turtle, N-Triples, RDF/XML or JSON-LD")
-    name, media_type = chosen
-    base = current_app.config["COWORKMED"]["base"]
-    try:
-        triples = catalogue(
-            base,
+    return rdf_answer(
+        "the catalogue",
+        lambda: catalogue(
+            current_app.config["COWORKMED"]["base"],
             url_for("sparql.sparql", _external=True),
             list_dumps(_folder()),
             url_for("dumps.dumps_index", _external=True),
-        )
-    except QueryError as problem:
-        return error(problem.status, problem.message)
-    return read_headers(Response(serialize(triples, name), mimetype=media_type))
+        ),
+        DESCRIPTION_PREFIXES,
+    )

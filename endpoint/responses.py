@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pyoxigraph as ox
 from flask import Response, current_app, request
 
+from endpoint.executor import FORMATS, QueryError
+from endpoint.negotiation import choose, parse_accept
 from loaders.vocabulary import LANGUAGES
 from validation.messages import language
 
@@ -25,3 +30,24 @@ def error(status: int, message: str) -> Response:
 def reader_language() -> str:
     """The reader's language: ``lang`` in the query or form, else Accept-Language, else English."""
     return language(request.values.get("lang") or request.accept_languages.best_match(LANGUAGES))
+
+
+def rdf_answer(
+    what: str, make: Callable[[], list[ox.Triple]], prefixes: dict[str, str] | None = None
+) -> Response:
+    """The triples ``make`` gives, in the RDF format the request accepts (406 when it accepts
+    none; a query that fails answers its own error), Turtle with ``prefixes``."""
+    chosen = choose(parse_accept(request.headers.get("Accept")), "graph")
+    if chosen is None:
+        return error(406, f"{what} is RDF: Turtle, N-Triples, RDF/XML or JSON-LD")
+    name, media_type = chosen
+    try:
+        triples = make()
+    except QueryError as problem:
+        return error(problem.status, problem.message)
+    fmt = FORMATS["graph"][name][0]
+    if prefixes and fmt == ox.RdfFormat.TURTLE:
+        body = ox.serialize(triples, format=fmt, prefixes=prefixes)
+    else:
+        body = ox.serialize(triples, format=fmt)
+    return read_headers(Response(body, mimetype=media_type))

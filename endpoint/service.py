@@ -6,10 +6,8 @@ formats of endpoint.executor.FORMATS; it points at the VoID and DCAT description
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Response
 
 from endpoint.executor import FORMATS
-from endpoint.negotiation import choose, parse_accept
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMAT_IRIS = {
@@ -54,14 +52,3 @@ def description(endpoint_url: str, updates: bool = False) -> list[ox.Triple]:
         for name in sorted(names)
     ]
     return triples
-
-
-def service_description(endpoint_url: str, accept: str | None, updates: bool) -> Response:
-    chosen = choose(parse_accept(accept), "graph")
-    if chosen is None:
-        return Response(
-            "the service description is RDF: ask for text/turtle\n", 406, mimetype="text/plain"
-        )
-    name, media_type = chosen
-    body = ox.serialize(description(endpoint_url, updates), format=FORMATS["graph"][name][0])
-    return Response(body, mimetype=media_type)

@@ -21,9 +21,9 @@ from flask import Blueprint, Response, current_app, redirect, request, url_for
 from endpoint.auth import write_refusal
 from endpoint.executor import QueryError, QueryRequest
 from endpoint.negotiation import formats_for, prefers_html
-from endpoint.responses import error, read_headers
+from endpoint.responses import error, rdf_answer, read_headers
 from endpoint.scanning import DatasetConflict, remote_access, with_using
-from endpoint.service import service_description
+from endpoint.service import description
 from loaders.store import StoreBusy, write
 
 blueprint = Blueprint("sparql", __name__)
@@ -109,8 +109,7 @@ def sparql() -> Response:
         if prefers_html(request.headers.get("Accept")):
             return read_headers(redirect(url_for("pages.query_page"), 303))
         updates = bool(current_app.config["COWORKMED"]["update_token"])
-        accept = request.headers.get("Accept")
-        return read_headers(service_description(request.base_url, accept, updates))
+        return rdf_answer("the service description", lambda: description(request.base_url, updates))
     try:
         _refuse_remote(operation.text)
     except QueryError as problem:

@@ -14,13 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, url_for
 
-from endpoint.dumps import list_dumps, serialize
-from endpoint.executor import QueryError
-from endpoint.negotiation import choose, parse_accept
+from endpoint.dumps import DESCRIPTION_PREFIXES, list_dumps
 from endpoint.published import select
-from endpoint.responses import error, read_headers
+from endpoint.responses import rdf_answer
 
 blueprint = Blueprint("void", __name__)
 
@@ -122,20 +120,17 @@ def _slug(iri: str) -> str:
 
 @blueprint.get("/.well-known/void")
 def void() -> Response:
-    chosen = choose(parse_accept(request.headers.get("Accept")), "graph")
-    if chosen is None:
-        return error(406, "the VoID description is RDF: Turtle, N-Triples, RDF/XML or JSON-LD")
-    name, media_type = chosen
+    return rdf_answer("the VoID description", _with_dumps, DESCRIPTION_PREFIXES)
+
+
+def _with_dumps() -> list[ox.Triple]:
+    """The VoID description of this generation, with today's dumps and the catalogue."""
     dataset = f"{current_app.config['COWORKMED']['base']}void"
-    endpoint = url_for("sparql.sparql", _external=True)
-    try:
-        triples = list(description(dataset, endpoint))
-    except QueryError as problem:
-        return error(problem.status, problem.message)
+    triples = list(description(dataset, url_for("sparql.sparql", _external=True)))
     node = ox.NamedNode(dataset)
     for dump in list_dumps(Path(current_app.config["COWORKMED"]["dumps"])):
         url = ox.NamedNode(url_for("dumps.dump", name=dump.name, _external=True))
         triples.append(ox.Triple(node, ox.NamedNode(VOID + "dataDump"), url))
     catalog = ox.NamedNode(url_for("dumps.catalog", _external=True))
     triples.append(ox.Triple(node, ox.NamedNode(SEE_ALSO), catalog))
-    return read_headers(Response(serialize(triples, name), mimetype=media_type))
+    return triples
