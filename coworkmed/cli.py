@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from coworkmed import __version__
+from loaders.problems import LoadError
 from loaders.settings import SETTINGS, SettingsError, setting
 
 if TYPE_CHECKING:
@@ -28,12 +29,13 @@ BASE_OPTION = click.option("--base", default=None, help=_help("base"))
 
 
 class _Commands(click.Group):
-    """The command group; a bad setting is reported as a usage error, not a traceback."""
+    """The command group; a bad setting, or a store or file that cannot be used (LoadError,
+    StoreBusy among them), is reported as an error message, not a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except SettingsError as error:
+        except (SettingsError, LoadError) as error:
             raise click.ClickException(str(error)) from None
 
 
@@ -113,15 +115,11 @@ def load_command(
     """Load one source (MAPPING, and FILE if it is not the mapping's own) into its named graph,
     replacing what the graph held. Exit 2 if the source cannot be loaded at all."""
     from loaders.load import load_source
-    from loaders.problems import LoadError
     from loaders.store import open_store
 
-    try:
-        store_path = Path(setting("store", store and str(store)))
-        oxigraph = open_store(store_path)
-        result = load_source(mapping, oxigraph, setting("base", base), store_path, file=file)
-    except LoadError as error:
-        raise click.ClickException(str(error)) from None
+    store_path = Path(setting("store", store and str(store)))
+    oxigraph = open_store(store_path)
+    result = load_source(mapping, oxigraph, setting("base", base), store_path, file=file)
     _show(result, show)
     if report:
         report.write_text(
@@ -144,17 +142,13 @@ def build_command(data: Path, store: Path | None, base: str | None, show: int) -
     """Publish the vocabulary, then load every source under the data folder, each into its own
     named graph."""
     from loaders.load import load_source, mapping_files, publish_vocabulary
-    from loaders.problems import LoadError
     from loaders.store import open_store
 
     mappings = mapping_files(data)
     if not mappings:
         raise click.ClickException(f"{data}: no */mapping.yaml found")
     store_path = Path(setting("store", store and str(store)))
-    try:
-        oxigraph = open_store(store_path)
-    except LoadError as error:
-        raise click.ClickException(str(error)) from None
+    oxigraph = open_store(store_path)
     vocabulary = publish_vocabulary(oxigraph)
     click.echo(f"vocabulary: {vocabulary} triples (ontology and code lists)")
     reports, failures = [], []
@@ -299,8 +293,6 @@ def publish_command(
     """Validate FILE as PARTNER's submission and, if it has no error, publish it as the new
     version of the partner's dataset. Exit 0 when published, 1 when rejected, 2 when the file
     cannot be read."""
-    from loaders.problems import LoadError
-    from loaders.store import StoreBusy
     from validation.engine import close_pools
     from validation.messages import ui
     from validation.publish import PartnerError, publish_submission, read_partners
@@ -319,8 +311,6 @@ def publish_command(
             file, known[partner], Path(setting("store", store and str(store))),
             setting("base", base), mapping, lang,
         )  # fmt: skip
-    except (StoreBusy, LoadError) as error:
-        raise click.ClickException(str(error)) from None
     finally:
         close_pools()
     result = outcome.report
@@ -341,14 +331,10 @@ def publish_command(
 @BASE_OPTION
 def submissions_command(partner: str | None, store: Path | None, base: str | None) -> None:
     """List the submissions recorded in the published store, newest first."""
-    from loaders.problems import LoadError
     from loaders.store import open_snapshot
     from validation.publish import list_submissions
 
-    try:
-        _generation, snapshot = open_snapshot(Path(setting("store", store and str(store))))
-    except LoadError as error:
-        raise click.ClickException(str(error)) from None
+    _generation, snapshot = open_snapshot(Path(setting("store", store and str(store))))
     for row in list_submissions(snapshot, setting("base", base), partner):
         outcome = "published" if row["version"] else "rejected"
         click.echo(
@@ -385,16 +371,12 @@ def export_command(store: Path | None, base: str | None, output: str | None) -> 
     """Write today's dumps of the published graph (gzipped N-Quads and Turtle) with their
     SHA-256 checksums; the server lists and serves them at /dumps/."""
     from endpoint.dumps import export
-    from loaders.problems import LoadError
 
-    try:
-        written = export(
-            Path(setting("store", store and str(store))),
-            setting("base", base),
-            Path(setting("dumps", output)),
-        )
-    except LoadError as error:
-        raise click.ClickException(str(error)) from None
+    written = export(
+        Path(setting("store", store and str(store))),
+        setting("base", base),
+        Path(setting("dumps", output)),
+    )
     for dump in written:
         click.echo(f"wrote {dump.name} ({dump.size} bytes, sha256 {dump.sha256})")
 
@@ -413,15 +395,11 @@ def link_command(store: Path | None, base: str | None, review: Path | None) -> N
     import csv
 
     from loaders.matching import SAME, candidates, links, places, review_rows
-    from loaders.problems import LoadError
     from loaders.store import open_store, put_graph, take_snapshot
 
     store_path = Path(setting("store", store and str(store)))
     base_iri = setting("base", base)
-    try:
-        oxigraph = open_store(store_path)
-    except LoadError as error:
-        raise click.ClickException(str(error)) from None
+    oxigraph = open_store(store_path)
     found = candidates(places(oxigraph, base_iri))
     put_graph(oxigraph, f"{base_iri}links", links(found))
     take_snapshot(oxigraph, store_path)
