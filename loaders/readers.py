@@ -261,9 +261,16 @@ def read_geojson(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
 
 
 def read_overpass(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
-    """OpenStreetMap Overpass API JSON: nodes (lat, lon) and ways (center.lat, center.lon), tags."""
+    """OpenStreetMap Overpass API JSON: nodes (lat, lon) and ways (center.lat, center.lon), tags.
+
+    Each row also has the column ``element``, ``{type}/{id}``, for the field ``osm``.
+    """
     data = _load_json(path)
-    return _json_rows(_at(data, spec.get("records", "elements"), path), spec, data, path)
+    for row in _json_rows(_at(data, spec.get("records", "elements"), path), spec, data, path):
+        kind, number = row.values.get("type"), row.values.get("id")
+        if kind and number is not None:
+            row.values["element"] = f"{kind}/{number}"
+        yield row
 
 
 #: format (mapping file.format) -> reader

@@ -282,11 +282,15 @@ class RecordBuilder:
 
     def _write_networks(self, space: str, values: dict[str, list[Term]]) -> None:
         add = self.triples.add
-        for name in _unique(values.get("network", [])):
+        names = _unique(values.get("network", []))
+        for name in names:
             network = iri(self.minting.network(name.lexical))
             add(space, p("cwm:memberOf"), network)
             add(network, A, p("cwm:Network"))
             add(network, p("schema:name"), _nt(name))
+            if len(names) == 1:
+                for item in values.get("network_wikidata", []):
+                    add(network, p("owl:sameAs"), _nt(item))
 
     def _write_offers(self, space_iri: str, values: dict[str, list[Term]]) -> None:
         add = self.triples.add

@@ -301,6 +301,38 @@ def parse_nuts(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     return [Iri(NUTS + code)]
 
 
+OSM = "https://www.openstreetmap.org/"
+_OSM_ELEMENT = re.compile(
+    r"^(?:https?://(?:www\.)?openstreetmap\.org/)?(node|way|relation|[nwr])[/ ]?([1-9][0-9]*)$"
+)
+_OSM_TYPES = {"n": "node", "w": "way", "r": "relation"}
+
+
+def parse_osm(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    """An OpenStreetMap element: ``node/123``, ``way 45``, ``r678`` or its openstreetmap.org URL."""
+    match = _OSM_ELEMENT.match(as_text(raw).lower())
+    if match is None:
+        raise ValueProblem(
+            "not-an-osm-element", "not an OpenStreetMap element (node/123, way/45 or relation/678)"
+        )
+    kind, number = match.groups()
+    return [Iri(f"{OSM}{_OSM_TYPES.get(kind, kind)}/{number}")]
+
+
+WIKIDATA = "http://www.wikidata.org/entity/"
+_WIKIDATA_ITEM = re.compile(
+    r"^(?:https?://(?:www\.)?wikidata\.org/(?:wiki|entity)/)?Q([1-9][0-9]*)$", re.IGNORECASE
+)
+
+
+def parse_wikidata(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    """A Wikidata item: ``Q25205858`` or its wikidata.org page or entity IRI."""
+    match = _WIKIDATA_ITEM.match(as_text(raw))
+    if match is None:
+        raise ValueProblem("not-a-wikidata-item", "not a Wikidata item (Q followed by its number)")
+    return [Iri(f"{WIKIDATA}Q{match.group(1)}")]
+
+
 def known_country(raw: Any) -> str | None:
     """The ISO code of a country of the network written in any usual way, or None."""
     return tables.country_names().get(tables.fold(as_text(raw)))
@@ -411,6 +443,8 @@ PARSERS: dict[str, Parser] = {
     "country": parse_country,
     "latitude": parse_latitude,
     "longitude": parse_longitude,
+    "osm": parse_osm,
+    "wikidata": parse_wikidata,
 }
 
 
