@@ -17,7 +17,6 @@ An IRI the store says nothing about is a 404.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -34,7 +33,8 @@ from flask import (
 
 from endpoint.executor import GraphRequest, QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept, prefers_html
-from endpoint.published import run, select
+from endpoint.published import run
+from endpoint.resource_page import in_language, resource_page, table
 from endpoint.responses import error, read_headers, reader_language
 from loaders.vocabulary import CODE_BASE, CWM, LANGUAGES
 
@@ -42,11 +42,6 @@ blueprint = Blueprint("linkeddata", __name__)
 
 #: document extension -> format name of endpoint.executor.FORMATS["graph"] (html: the page)
 EXTENSIONS = {"ttl": "turtle", "nt": "ntriples", "rdf": "rdfxml", "jsonld": "jsonld", "html": None}
-LABELS = (
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-    "http://www.w3.org/2000/01/rdf-schema#label",
-    "https://schema.org/name",
-)
 
 
 def iri_spaces() -> dict[str, str]:
@@ -86,89 +81,23 @@ def describe(iri: str, fmt: str) -> tuple[bytes, str, bool]:
     return result.body, result.media_type, result.truncated
 
 
-@dataclass(frozen=True)
-class Fact:
-    subject: str
-    predicate: str
-    predicate_label: str
-    value: str
-    link: str | None
-    value_label: str | None
-
-
-def _labels(terms: set[str], lang: str) -> dict[str, str]:
-    """Labels of IRIs in ``lang`` (else English, else any), from the published graphs."""
-    if not terms:
-        return {}
-    values = " ".join(f"<{t}>" for t in sorted(terms))
-    predicates = " ".join(f"<{p}>" for p in LABELS)
-    query = (
-        f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} VALUES ?p {{ {predicates} }} "
-        "?x ?p ?label }"
-    )
-    solutions, _generation = select(query, current_app.config["COWORKMED"]["max_rows"])
-    ranked: dict[str, tuple[int, str]] = {}
-    for solution in solutions:
-        label = solution["label"]
-        tag = getattr(label, "language", None) or ""
-        rank = 0 if tag == lang else 1 if tag == "en" else 2
-        key = solution["x"].value
-        if key not in ranked or rank < ranked[key][0]:
-            ranked[key] = (rank, label.value)
-    return {key: text for key, (_rank, text) in ranked.items()}
-
-
-def facts(iri: str, lang: str) -> tuple[list[Fact], dict[str, str], bool]:
-    """The description of ``iri`` as facts with labels in ``lang``, for the HTML page."""
-    body, _media_type, truncated = describe(iri, "ntriples")
-    triples = [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
-    terms = {t.predicate.value for t in triples} | {
-        node.value
-        for t in triples
-        for node in (t.subject, t.object)
-        if isinstance(node, ox.NamedNode)
-    }
-    labels = _labels(terms, lang)
-    found = []
-    for triple in sorted(
-        triples, key=lambda t: (t.subject.value != iri, t.subject.value, t.predicate.value)
-    ):
-        value = triple.object
-        is_iri = isinstance(value, ox.NamedNode)
-        text = value.value
-        link = (local_path(text) or text) if is_iri else None
-        found.append(
-            Fact(
-                triple.subject.value,
-                triple.predicate.value,
-                labels.get(triple.predicate.value) or _short(triple.predicate.value),
-                text,
-                link,
-                labels.get(text) if is_iri else None,
-            )
-        )
-    return found, labels, truncated
-
-
-def _short(iri: str) -> str:
-    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-
-
-def _page(iri: str, document: str) -> Response:
+def _page(iri: str, document: str) -> str:
     lang = reader_language()
-    found, labels, truncated = facts(iri, lang)
-    query = _description_query(iri)
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() else 1
+    content = resource_page(iri, lang, number, current_app.config["COWORKMED"]["max_rows"])
+    if content is None:
+        raise QueryError(404, f"nothing is known here about <{iri}>")
     return render_template(
         "resource.html",
-        iri=iri,
-        title=labels.get(iri) or _short(iri),
-        facts=found,
+        page=content,
         lang=lang,
         languages=LANGUAGES,
-        truncated=truncated,
+        words={key: in_language(texts, lang) for key, texts in table()["words"].items()},
         document=document,
         formats=[ext for ext in EXTENSIONS if ext != "html"],
-        query_url=url_for("sparql.sparql", query=query, format="turtle"),
+        link=lambda value: local_path(value) or value,
+        query_url=url_for("sparql.sparql", query=_description_query(iri), format="turtle"),
     )
 
 

@@ -23,6 +23,11 @@ ASSETS = {
     "yasgui.min.js": "node_modules/@triply/yasgui/build/yasgui.min.js",
     "yasgui.min.js.map": "node_modules/@triply/yasgui/build/yasgui.min.js.map",
     "yasgui.min.css": "node_modules/@triply/yasgui/build/yasgui.min.css",
+    "leaflet.js": "node_modules/leaflet/dist/leaflet.js",
+    "leaflet.js.map": "node_modules/leaflet/dist/leaflet.js.map",
+    "leaflet.css": "node_modules/leaflet/dist/leaflet.css",
+    "topojson-client.min.js": "node_modules/topojson-client/dist/topojson-client.min.js",
+    "countries-50m.json": "node_modules/world-atlas/countries-50m.json",
 }
 HEADER = re.compile(r"^#\s*(\w+):\s*(.+)$")
 

@@ -5,6 +5,7 @@ values escaped on the HTML page, and VoID parsing with the right counts."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,9 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, SKOS
 
+from coworkmed.serving import serve_in_thread
 from endpoint.app import create_app
+from tests.endpoint.browser import browser_page, needs_browser
 
 BASE = "https://w3id.org/coworkmed/id/"
 SPACE = "space/fr-aura/AURA-001"
@@ -126,6 +129,51 @@ def test_hostile_values_are_escaped(client: FlaskClient) -> None:
     )
 
 
+def test_the_page_groups_the_facts_and_says_where_they_come_from(client: FlaskClient) -> None:
+    page = client.get(f"/doc/id/{SPACE}.html?lang=fr").get_data(as_text=True)
+    sections = re.findall(r'<section id="([a-z-]+)">\s*<h2>([^<]+)</h2>', page)
+    assert [name for name, _title in sections][:2] == ["identity", "place"]
+    assert {"services", "organisation", "provenance", "source"} <= {name for name, _ in sections}
+    assert ("place", "Lieu") in sections  # group names in the reader's language
+    assert 'id="map" data-lat="45.7' in page
+    source = page[page.index('<section id="source">') :]
+    assert 'href="/id/dataset/fr-aura"' in source and 'href="/id/agency/' in source
+    assert re.search(r'href="/id/dataset/fr-aura/\d{8}T\d{6}Z-[0-9a-f]{8}"', source)
+
+
+def test_a_concept_page_lists_what_points_to_it(client: FlaskClient) -> None:
+    def subjects(pattern: str) -> list[str]:
+        query = f"SELECT ?s WHERE {{ {pattern} }}"
+        answer = client.get("/sparql", query_string={"query": query})
+        return [row["s"]["value"] for row in json.loads(answer.data)["results"]["bindings"]]
+
+    kind = "<https://w3id.org/coworkmed/code/space-kind/fab-lab>"
+    pointing = subjects(f"?s ?p {kind}")
+    spaces = subjects(f"?s <https://w3id.org/coworkmed/def/spaceKind> {kind}")
+    page = client.get("/doc/code/space-kind/fab-lab.html?lang=it").get_data(as_text=True)
+    assert f"Rimandano qui ({len(pointing)})" in page and spaces
+    for space in spaces:
+        assert f'href="/id/{space.removeprefix(BASE)}"' in page
+
+
+def test_many_values_are_paged_never_cut(app: Flask, client: FlaskClient) -> None:
+    many = " , ".join(f'"tag {n:04d}"' for n in range(450))
+    response = client.put(
+        "/store?graph=https://example.org/many",
+        data=f"<{BASE}network/many> <https://schema.org/keywords> {many} .",
+        content_type="text/turtle",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    assert response.status_code == 201
+    seen = []
+    for number in (1, 2, 3):
+        page = client.get(f"/doc/id/network/many.html?page={number}").get_data(as_text=True)
+        assert f"Page {number} of 3 (450 values)" in page
+        assert ('rel="next"' in page) == (number < 3) and ('rel="prev"' in page) == (number > 1)
+        seen += re.findall(r"<span>tag (\d{4})</span>", page)
+    assert sorted(seen) == [f"{n:04d}" for n in range(450)]
+
+
 def test_void_parses_and_counts_right(client: FlaskClient) -> None:
     response = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
     assert response.status_code == 200
@@ -218,3 +266,21 @@ def test_search(client: FlaskClient, query: dict, found: list[str], absent: list
 def test_search_escapes_what_was_typed(client: FlaskClient) -> None:
     page = client.get("/search", query_string={"q": '"><script>x</script>'}).get_data(as_text=True)
     assert "<script>x" not in page and "&#34;&gt;&lt;script&gt;x" in page
+
+
+@pytest.fixture(scope="module")
+def live(app: Flask) -> Iterator[str]:
+    with serve_in_thread(app) as base:
+        yield base
+
+
+@needs_browser
+def test_the_resource_page_in_chromium(live: str) -> None:
+    with browser_page(live) as visit:
+        visit.page.goto(f"{live}/id/{SPACE}")  # the IRI itself: 303 to the page
+        assert visit.page.url == f"{live}/doc/id/{SPACE}.html"
+        visit.page.wait_for_selector("#map[data-ready=true]", timeout=30_000)
+        assert visit.page.locator("#map path.leaflet-interactive").count() == 1  # the point
+        assert visit.page.locator("#map svg path").count() > 50  # the country borders
+        visit.screenshot("resource-page.png")
+    visit.check()

@@ -1,20 +1,15 @@
 """The query page: YASGUI from this server with the example queries, in a real browser.
 
-The browser test drives Debian's Chromium (``/usr/bin/chromium``) with Playwright. Every request
-the page makes is intercepted: one that would leave the machine is recorded and refused. Without
-Chromium the browser test is skipped, unless COWORKMED_REQUIRE_BROWSER is set (``.ci/run`` sets
-it after installing Chromium), in which case it fails.
+The browser test is in Chromium (``tests/endpoint/browser.py``): every request the page makes
+must stay on this server.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -22,22 +17,7 @@ from flask import Flask
 from coworkmed.serving import serve_in_thread
 from endpoint import pages
 from endpoint.app import create_app
-
-ROOT = Path(__file__).parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-REQUIRE_BROWSER = bool(os.environ.get("COWORKMED_REQUIRE_BROWSER"))
-#: Chromium flags for a quiet headless run on a closed network (no sync, updates, telemetry)
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-]
+from tests.endpoint.browser import browser_page, needs_browser
 
 
 @pytest.fixture(scope="module")
@@ -97,48 +77,22 @@ def live(app: Flask) -> Iterator[str]:
         yield base
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None and not REQUIRE_BROWSER,
-    reason="Chromium is not installed (apt-get install chromium)",
-)
+@needs_browser
 def test_the_query_page_in_chromium(live: str) -> None:
-    assert CHROMIUM, "COWORKMED_REQUIRE_BROWSER is set but Chromium is not installed"
-    from playwright.sync_api import Route, sync_playwright
-
-    local, outside, problems = urlsplit(live).netloc, [], []
-
-    def guard(route: Route) -> None:
-        url = urlsplit(route.request.url)
-        if url.scheme in ("data", "blob") or url.netloc == local:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            context.route("**/*", guard)
-            page = context.new_page()
-            page.on("console", lambda m: m.type == "error" and problems.append(m.text))
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.goto(f"{live}/query")
-            page.wait_for_selector(".yasqe .CodeMirror", timeout=30_000)
-            page.click("#example-rural-spaces-with-a-fab-lab")
-            page.click(".tabPanel.active .yasqe_queryButton")
-            rows = page.locator(".tabPanel.active .yasr table tbody tr")
-            rows.first.wait_for(timeout=30_000)
-            assert "Officina Casentino" in rows.first.inner_text()
-            # typing where YASGUI would complete prefixes and classes from the web
-            page.click(".tabPanel.active .CodeMirror")
-            page.keyboard.press("Control+End")
-            page.keyboard.type("\nPREFIX fo")
-            page.keyboard.type("\n# ?s a foaf:Pe")
-            page.wait_for_timeout(1500)
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "query-page.png"), full_page=True)
-        finally:
-            browser.close()
-    assert outside == [], f"the page tried to reach beyond this server: {outside}"
-    assert problems == [], f"errors in the page: {problems}"
+    with browser_page(live) as visit:
+        page = visit.page
+        page.goto(f"{live}/query")
+        page.wait_for_selector(".yasqe .CodeMirror", timeout=30_000)
+        page.click("#example-rural-spaces-with-a-fab-lab")
+        page.click(".tabPanel.active .yasqe_queryButton")
+        rows = page.locator(".tabPanel.active .yasr table tbody tr")
+        rows.first.wait_for(timeout=30_000)
+        assert "Officina Casentino" in rows.first.inner_text()
+        # typing where YASGUI would complete prefixes and classes from the web
+        page.click(".tabPanel.active .CodeMirror")
+        page.keyboard.press("Control+End")
+        page.keyboard.type("\nPREFIX fo")
+        page.keyboard.type("\n# ?s a foaf:Pe")
+        page.wait_for_timeout(1500)
+        visit.screenshot("query-page.png")
+    visit.check()

@@ -1,0 +1,292 @@
+"""What the HTML page of one resource shows: its facts grouped as ``resource-page.yaml`` says,
+the resources that point to it, where it is on a map, and where its data came from.
+
+Every list is paged (``PAGE_SIZE`` values a page, the same page number for the facts and the
+resources pointing here), so a network with thousands of members or a concept used by every
+space is shown whole over several pages, never cut. The facts are those of the resource and of
+its parts (the IRIs under it: address, geometry, offers), as in its RDF description.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import yaml
+
+from endpoint.published import select
+from loaders.rdf import PREFIXES
+
+TABLE = Path(__file__).with_name("resource-page.yaml")
+PAGE_SIZE = 200
+PREFIXES_USED = {
+    **PREFIXES,
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+}
+#: predicates whose values name a resource, best first
+LABELS = (
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "https://schema.org/name",
+    "http://purl.org/dc/terms/title",
+)
+LATITUDE, LONGITUDE = "https://schema.org/latitude", "https://schema.org/longitude"
+
+
+def _expand(name: str) -> str:
+    prefix, _, local = name.partition(":")
+    return PREFIXES_USED[prefix] + local
+
+
+@cache
+def table() -> dict[str, Any]:
+    """The groups (each with its label per language and its predicates as IRIs) and words."""
+    data = yaml.safe_load(TABLE.read_text(encoding="utf-8"))
+    groups = [
+        {**group, "properties": [_expand(name) for name in group["properties"]]}
+        for group in data["groups"]
+    ]
+    return {"groups": groups, "words": data["words"]}
+
+
+def in_language(texts: dict[str, str], lang: str) -> str:
+    return texts.get(lang) or texts["en"]
+
+
+def _position(group_id: str, fact: Fact) -> tuple[bool, str, int, str, str]:
+    """Facts of the resource first, in the order of the group's table, then those of its parts."""
+    order = next(g["properties"] for g in table()["groups"] if g["id"] == group_id)
+    index = order.index(fact.predicate) if fact.predicate in order else len(order)
+    return (fact.part is not None, fact.subject, index, fact.predicate_label, fact.value)
+
+
+def group_of(predicate: str) -> str:
+    for group in table()["groups"]:
+        if predicate in group["properties"]:
+            return group["id"]
+    return table()["groups"][-1]["id"]
+
+
+@dataclass(frozen=True)
+class Fact:
+    subject: str
+    part: str | None
+    predicate: str
+    predicate_label: str
+    value: str
+    is_iri: bool
+    value_label: str | None
+    language: str | None
+
+
+@dataclass
+class Group:
+    id: str
+    label: str
+    facts: list[Fact] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Referrer:
+    subject: str
+    subject_label: str | None
+    predicate: str
+    predicate_label: str
+
+
+@dataclass(frozen=True)
+class Source:
+    dataset: str
+    dataset_label: str | None
+    partner: str | None
+    partner_label: str | None
+    version: str | None
+    issued: str | None
+    submission: str | None
+
+
+@dataclass
+class ResourcePage:
+    iri: str
+    title: str
+    groups: list[Group]
+    referrers: list[Referrer]
+    sources: list[Source]
+    point: tuple[float, float] | None
+    page: int
+    pages: int
+    fact_count: int
+    referrer_count: int
+
+
+def _iri(text: str) -> str:
+    return f"<{ox.NamedNode(text).value}>"
+
+
+def facts_pattern(iri: str) -> str:
+    """The graph pattern of the resource's facts and its parts' (``?s ?link ?p ?o``)."""
+    node = _iri(iri)
+    prefix = iri.replace("\\", "\\\\").replace('"', '\\"') + "/"
+    return (
+        f"{{ BIND ({node} AS ?s) {node} ?p ?o }} UNION "
+        f'{{ {node} ?link ?s . FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{prefix}")) ?s ?p ?o }}'
+    )
+
+
+def referrers_pattern(iri: str) -> str:
+    """The graph pattern of the resources that point to it, other than its own parts."""
+    prefix = iri.replace("\\", "\\\\").replace('"', '\\"') + "/"
+    return (
+        f"?s ?p {_iri(iri)} . "
+        f'FILTER (isIRI(?s) && ?s != {_iri(iri)} && !STRSTARTS(STR(?s), "{prefix}"))'
+    )
+
+
+def _count(pattern: str, max_rows: int) -> int:
+    rows, _generation = select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", max_rows)
+    return int(rows[0]["n"].value)
+
+
+def _labels(terms: set[str], lang: str, max_rows: int) -> dict[str, str]:
+    """Labels of IRIs in ``lang`` (else English, else any), from the published graphs."""
+    if not terms:
+        return {}
+    values = " ".join(_iri(t) for t in sorted(terms))
+    predicates = " ".join(f"<{p}>" for p in LABELS)
+    query = (
+        f"SELECT ?x ?p ?label WHERE {{ VALUES ?x {{ {values} }} VALUES ?p {{ {predicates} }} "
+        "?x ?p ?label }"
+    )
+    solutions, _generation = select(query, max_rows)
+    ranked: dict[str, tuple[int, int, str]] = {}
+    for solution in solutions:
+        label = solution["label"]
+        tag = getattr(label, "language", None) or ""
+        rank = (0 if tag == lang else 1 if tag == "en" else 2, LABELS.index(solution["p"].value))
+        key = solution["x"].value
+        if key not in ranked or rank < ranked[key][:2]:
+            ranked[key] = (*rank, label.value)
+    return {key: text for key, (_lang, _kind, text) in ranked.items()}
+
+
+def _short(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def _readable(iri: str) -> str:
+    """A term without a label, by its local name in words: ``hasGeometry`` -> ``has geometry``."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", _short(iri)).lower()
+
+
+def _sources(iri: str, max_rows: int) -> list[tuple[dict[str, Any], set[str]]]:
+    query = f"""PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+SELECT ?dataset ?partner ?version ?issued ?submission WHERE {{
+  {_iri(iri)} prov:wasDerivedFrom ?record .
+  ?record <{PREFIXES["cwm"]}inDataset> ?dataset .
+  OPTIONAL {{ ?dataset dcterms:publisher ?partner }}
+  OPTIONAL {{
+    ?dataset dcat:hasCurrentVersion ?version .
+    OPTIONAL {{ ?version dcterms:issued ?issued }}
+    OPTIONAL {{ ?submission prov:generated ?version }}
+  }}
+}} ORDER BY ?dataset"""
+    rows, _generation = select(query, max_rows)
+    return [
+        (row, {row[k].value for k in ("dataset", "partner") if row[k] is not None}) for row in rows
+    ]
+
+
+def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage | None:
+    """The page ``page`` (from 1) of ``iri``'s description, or None if nothing is known of it."""
+    fact_count = _count(facts_pattern(iri), max_rows)
+    if fact_count == 0:
+        return None
+    referrer_count = _count(referrers_pattern(iri), max_rows)
+    pages = max(1, math.ceil(max(fact_count, referrer_count) / PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    offset = (page - 1) * PAGE_SIZE
+    rows, _generation = select(
+        f"SELECT ?s ?link ?p ?o WHERE {{ {facts_pattern(iri)} }} "
+        f"ORDER BY ?link ?s ?p ?o LIMIT {PAGE_SIZE} OFFSET {offset}",
+        max_rows,
+    )
+    incoming, _generation = select(
+        f"SELECT ?s ?p WHERE {{ {referrers_pattern(iri)} }} "
+        f"ORDER BY ?p ?s LIMIT {PAGE_SIZE} OFFSET {offset}",
+        max_rows,
+    )
+    sources = _sources(iri, max_rows)
+    terms = (
+        {iri} | {row["p"].value for row in rows + incoming} | {row["s"].value for row in incoming}
+    )
+    terms |= {row["o"].value for row in rows if isinstance(row["o"], ox.NamedNode)}
+    for _row, names in sources:
+        terms |= names
+    labels = _labels(terms, lang, max_rows)
+
+    groups = {
+        group["id"]: Group(group["id"], in_language(group["label"], lang))
+        for group in table()["groups"]
+    }
+    point: dict[str, float] = {}
+    for row in rows:
+        subject, value = row["s"].value, row["o"]
+        link = row["link"].value if row["link"] is not None else None
+        predicate = row["p"].value
+        is_iri = isinstance(value, ox.NamedNode)
+        if subject == iri and predicate in (LATITUDE, LONGITUDE):
+            point[predicate] = float(value.value)
+        groups[group_of(link or predicate)].facts.append(
+            Fact(
+                subject,
+                _short(subject) if subject != iri else None,
+                predicate,
+                labels.get(predicate) or _readable(predicate),
+                value.value,
+                is_iri,
+                labels.get(value.value) if is_iri else None,
+                getattr(value, "language", None),
+            )
+        )
+    referrers = [
+        Referrer(
+            row["s"].value,
+            labels.get(row["s"].value),
+            row["p"].value,
+            labels.get(row["p"].value) or _readable(row["p"].value),
+        )
+        for row in incoming
+    ]
+    for group in groups.values():
+        group.facts.sort(key=lambda fact: _position(group.id, fact))
+    return ResourcePage(
+        iri=iri,
+        title=labels.get(iri) or _short(iri),
+        groups=[group for group in groups.values() if group.facts],
+        referrers=referrers,
+        sources=[
+            Source(
+                row["dataset"].value,
+                labels.get(row["dataset"].value),
+                row["partner"].value if row["partner"] else None,
+                labels.get(row["partner"].value) if row["partner"] else None,
+                row["version"].value if row["version"] else None,
+                row["issued"].value if row["issued"] else None,
+                row["submission"].value if row["submission"] else None,
+            )
+            for row, _names in sources
+        ],
+        point=(point[LATITUDE], point[LONGITUDE]) if len(point) == 2 else None,
+        page=page,
+        pages=pages,
+        fact_count=fact_count,
+        referrer_count=referrer_count,
+    )

@@ -1,0 +1,10 @@
+// The small map of a resource page: its point on the base map.
+"use strict";
+
+(async function () {
+  const element = document.getElementById("map");
+  const point = [Number(element.dataset.lat), Number(element.dataset.lon)];
+  const map = await window.coworkmedBaseMap(element, point, 6);
+  L.circleMarker(point, { radius: 7, color: "#0b4f6c", fillColor: "#1d8fc1", fillOpacity: 0.9 })
+    .addTo(map);
+})();

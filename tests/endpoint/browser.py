@@ -1,0 +1,83 @@
+"""A real browser for page tests: Debian's Chromium driven by Playwright, with every request
+intercepted. A request that would leave the machine is recorded and refused; console errors
+and page errors are recorded too. Without Chromium the tests that use it are skipped, unless
+COWORKMED_REQUIRE_BROWSER is set (``.ci/run`` sets it after installing Chromium): then they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+REQUIRE_BROWSER = bool(os.environ.get("COWORKMED_REQUIRE_BROWSER"))
+#: Chromium flags for a quiet headless run on a closed network (no sync, updates, telemetry)
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+]
+
+needs_browser = pytest.mark.skipif(
+    CHROMIUM is None and not REQUIRE_BROWSER,
+    reason="Chromium is not installed (apt-get install chromium)",
+)
+
+
+@dataclass
+class Visit:
+    page: Any
+    outside: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+    def check(self) -> None:
+        """Nothing left the machine and the page had no error."""
+        assert self.outside == [], f"the page tried to reach beyond this server: {self.outside}"
+        assert self.problems == [], f"errors in the page: {self.problems}"
+
+
+@contextmanager
+def browser_page(live: str) -> Iterator[Visit]:
+    """A fresh Chromium page that may only talk to ``live`` (the server under test)."""
+    assert CHROMIUM, "COWORKMED_REQUIRE_BROWSER is set but Chromium is not installed"
+    from playwright.sync_api import Route, sync_playwright
+
+    local = urlsplit(live).netloc
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            visit = Visit(context.new_page())
+
+            def guard(route: Route) -> None:
+                url = urlsplit(route.request.url)
+                if url.scheme in ("data", "blob") or url.netloc == local:
+                    route.continue_()
+                else:
+                    visit.outside.append(route.request.url)
+                    route.abort()
+
+            context.route("**/*", guard)
+            visit.page.on("console", lambda m: m.type == "error" and visit.problems.append(m.text))
+            visit.page.on("pageerror", lambda e: visit.problems.append(str(e)))
+            yield visit
+        finally:
+            browser.close()
