@@ -129,32 +129,36 @@ def dump(name: str) -> Response:
 # ------------------------------------------------------------------------------ DCAT
 
 
+FOAF = "http://xmlns.com/foaf/0.1/"
 SOURCES = f"""CONSTRUCT {{
-  ?d a <{DCAT}Dataset> ; <{DCTERMS}title> ?title ; <{DCTERMS}publisher> ?publisher ;
-     <{DCTERMS}license> ?licence ; <{DCAT}hasCurrentVersion> ?v ; <{DCAT}distribution> ?dist .
-  ?dist a <{DCAT}Distribution> ; <{DCAT}mediaType> ?media ; <{SPDX}checksum> ?sum .
-  ?sum ?sp ?so .
-  ?publisher a ?agentType ; <https://schema.org/name> ?publisherName .
+  ?d a <{DCAT}Dataset> ; <{DCTERMS}title> ?title ; <{DCTERMS}description> ?description ;
+     <{DCTERMS}publisher> ?publisher ; <{DCTERMS}license> ?licence ;
+     <{DCTERMS}modified> ?modified ; <{DCAT}hasCurrentVersion> ?v .
+  ?publisher a <{FOAF}Agent> ; <{FOAF}name> ?publisherName .
 }} WHERE {{
   ?d <{DCAT}hasCurrentVersion> ?v .
   OPTIONAL {{ ?d <{DCTERMS}title> ?title }}
+  OPTIONAL {{ ?d <{DCTERMS}description> ?description }}
+  OPTIONAL {{ ?d <{DCTERMS}modified> ?modified }}
   OPTIONAL {{ ?d <{DCTERMS}publisher> ?publisher .
-             OPTIONAL {{ ?publisher a ?agentType }}
              OPTIONAL {{ ?publisher <https://schema.org/name> ?publisherName }} }}
   OPTIONAL {{ ?d <{DCTERMS}license> ?licence }}
-  OPTIONAL {{ ?v <{DCAT}distribution> ?dist .
-             OPTIONAL {{ ?dist <{DCAT}mediaType> ?media }}
-             OPTIONAL {{ ?dist <{SPDX}checksum> ?sum . ?sum ?sp ?so }} }}
 }}"""
+SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
 
 
 def catalogue(base: str, endpoint: str, dumps: list[Dump], dump_url: str) -> list[ox.Triple]:
-    """The DCAT catalogue: the partner datasets (from the store), the whole graph, the dumps,
-    the SPARQL endpoint as a data service."""
+    """The DCAT catalogue (DCAT-AP 3, checked against shapes/dcat-ap.ttl): one dataset per
+    partner source (from the store) and the whole graph, each with a distribution through the
+    SPARQL endpoint; the dumps as distributions of the whole graph; the endpoint as a data
+    service."""
     sources = run(QueryRequest(SOURCES, {"graph": "ntriples"}, max_rows=1_000_000)).body
     triples = [quad.triple for quad in ox.parse(sources, format=ox.RdfFormat.N_TRIPLES)]
     catalog, whole = ox.NamedNode(f"{base}catalog"), ox.NamedNode(f"{base}dataset")
-    service = ox.NamedNode(f"{base}service/sparql")
+    service, network = (
+        ox.NamedNode(f"{base}service/sparql"),
+        ox.NamedNode(f"{base}agency/coworkmed"),
+    )
     a = ox.NamedNode(RDF_TYPE)
 
     def add(s: ox.NamedNode | ox.BlankNode, p: str, o: object) -> None:
@@ -163,20 +167,36 @@ def catalogue(base: str, endpoint: str, dumps: list[Dump], dump_url: str) -> lis
     def text(value: str) -> ox.Literal:
         return ox.Literal(value, language="en")
 
+    def through_endpoint(dataset: ox.NamedNode) -> None:
+        distribution = ox.NamedNode(f"{dataset.value}/sparql")
+        add(dataset, DCAT + "distribution", distribution)
+        add(distribution, RDF_TYPE, ox.NamedNode(DCAT + "Distribution"))
+        add(distribution, DCTERMS + "title", text("Through the SPARQL endpoint"))
+        add(distribution, DCAT + "accessURL", ox.NamedNode(endpoint))
+        add(distribution, DCAT + "accessService", service)
+        add(distribution, DCTERMS + "conformsTo", ox.NamedNode(SPARQL_PROTOCOL))
+
     add(catalog, RDF_TYPE, ox.NamedNode(DCAT + "Catalog"))
     add(catalog, DCTERMS + "title", text("CoworkMed catalogue"))
     add(catalog, DCTERMS + "description", text(
         "The datasets of the CoworkMed network: coworking spaces and third places of the "
         "partner regions, one dataset per partner source, and the whole graph."
     ))  # fmt: skip
-    add(catalog, DCTERMS + "publisher", ox.NamedNode(f"{base}agency/coworkmed"))
-    agent = ox.NamedNode("http://xmlns.com/foaf/0.1/Agent")
-    add(ox.NamedNode(f"{base}agency/coworkmed"), RDF_TYPE, agent)
+    add(catalog, DCTERMS + "publisher", network)
+    add(network, RDF_TYPE, ox.NamedNode(FOAF + "Agent"))
+    add(network, FOAF + "name", text("CoworkMed network of partner agencies"))
     kind = ox.NamedNode(DCAT + "Dataset")
+    described = {t.subject for t in triples if t.predicate.value == DCTERMS + "description"}
     for dataset in sorted(
         {t.subject for t in triples if (t.predicate, t.object) == (a, kind)}, key=str
     ):
         add(catalog, DCAT + "dataset", dataset)
+        if dataset not in described:
+            add(dataset, DCTERMS + "description", text(
+                "The coworking spaces and third places of one partner source, as last loaded "
+                "into the CoworkMed graph from the partner's file."
+            ))  # fmt: skip
+        through_endpoint(dataset)
     add(catalog, DCAT + "dataset", whole)
     add(catalog, DCAT + "service", service)
     add(whole, RDF_TYPE, ox.NamedNode(DCAT + "Dataset"))
@@ -184,6 +204,8 @@ def catalogue(base: str, endpoint: str, dumps: list[Dump], dump_url: str) -> lis
     add(whole, DCTERMS + "description", text(
         "Every published dataset of the network, with the ontology and the code lists."
     ))  # fmt: skip
+    add(whole, DCTERMS + "publisher", network)
+    through_endpoint(whole)
     for dump_ in dumps:
         distribution = ox.NamedNode(f"{base}dump/{dump_.name}")
         url = ox.NamedNode(dump_url + dump_.name)
@@ -202,12 +224,14 @@ def catalogue(base: str, endpoint: str, dumps: list[Dump], dump_url: str) -> lis
         digest = ox.Literal(dump_.sha256, datatype=ox.NamedNode(XSD + "hexBinary"))
         add(distribution, DCAT + "byteSize", size)
         add(distribution, SPDX + "checksum", checksum)
+        add(checksum, RDF_TYPE, ox.NamedNode(SPDX + "Checksum"))
         add(checksum, SPDX + "algorithm", ox.NamedNode(SPDX + "checksumAlgorithm_sha256"))
         add(checksum, SPDX + "checksumValue", digest)
     add(service, RDF_TYPE, ox.NamedNode(DCAT + "DataService"))
     add(service, DCTERMS + "title", text("CoworkMed SPARQL endpoint"))
     add(service, DCAT + "endpointURL", ox.NamedNode(endpoint))
-    add(service, DCTERMS + "conformsTo", ox.NamedNode("https://www.w3.org/TR/sparql11-protocol/"))
+    add(service, DCAT + "endpointDescription", ox.NamedNode(endpoint))
+    add(service, DCTERMS + "conformsTo", ox.NamedNode(SPARQL_PROTOCOL))
     add(service, DCAT + "servesDataset", whole)
     return triples
 
@@ -219,7 +243,7 @@ DESCRIPTION_PREFIXES = {
     "spdx": SPDX,
     "void": "http://rdfs.org/ns/void#",
     "xsd": XSD,
-    "foaf": "http://xmlns.com/foaf/0.1/",
+    "foaf": FOAF,
 }
 
 

@@ -26,6 +26,8 @@ BASE = "https://w3id.org/coworkmed/id/"
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+ROOT = Path(__file__).parents[2]
 DAY = dt.date(2026, 11, 22)
 
 
@@ -89,13 +91,17 @@ def test_the_catalogue_describes_sources_graph_dumps_and_service(app: Flask, dum
     assert datasets == sources | {whole}
     for dataset in datasets:
         assert (dataset, RDF.type, DCAT.Dataset) in graph and graph.value(dataset, DCTERMS.title)
-    distributions = set(graph.objects(whole, DCAT.distribution))
-    assert len(distributions) == 2
-    checksums = {
-        str(graph.value(graph.value(d, SPDX.checksum), SPDX.checksumValue)) for d in distributions
-    }
-    assert checksums == {dump.sha256 for dump in list_dumps(dumps)}
     (service,) = graph.subjects(RDF.type, DCAT.DataService)
+    distributions = set(graph.objects(whole, DCAT.distribution))
+    files = {d for d in distributions if graph.value(d, DCAT.downloadURL)}
+    assert len(files) == 2
+    checksums = {str(graph.value(graph.value(d, SPDX.checksum), SPDX.checksumValue)) for d in files}
+    assert checksums == {dump.sha256 for dump in list_dumps(dumps)}
+    for dataset in datasets:  # each can be queried through the endpoint
+        assert any(
+            (d, DCAT.accessService, service) in graph
+            for d in graph.objects(dataset, DCAT.distribution)
+        )
     assert graph.value(service, DCAT.endpointURL) == URIRef("http://localhost/sparql")
     assert (service, DCAT.servesDataset, whole) in graph
     assert (catalog, DCTERMS.title, Literal("CoworkMed catalogue", lang="en")) in graph
@@ -122,3 +128,38 @@ def test_void_and_the_service_description_point_at_the_dumps_and_the_catalogue(
     description = Graph().parse(data=answer.data, format="turtle")
     see_also = {str(o) for o in description.objects(None, RDFS.seeAlso)}
     assert see_also == {"http://localhost/.well-known/void", "http://localhost/catalog"}
+
+
+@pytest.fixture(scope="module")
+def dcat_ap() -> Graph:
+    return Graph().parse(ROOT / "shapes" / "dcat-ap.ttl")
+
+
+def test_the_catalogue_meets_dcat_ap(app: Flask, dcat_ap: Graph) -> None:
+    import pyshacl
+
+    response = app.test_client().get("/catalog", headers={"Accept": "application/n-triples"})
+    catalogue = Graph().parse(data=response.data, format="nt")
+    conforms, _report, text = pyshacl.validate(catalogue, shacl_graph=dcat_ap)
+    assert conforms, text
+
+
+@pytest.mark.parametrize(
+    ("dropped", "shape"),
+    [
+        (DCTERMS.description, "description"),
+        (DCAT.accessURL, "access URL"),
+        (FOAF.name, "name"),
+        (DCAT.endpointURL, "endpoint URL"),
+    ],
+)
+def test_the_dcat_ap_check_catches_a_missing_mandatory_property(
+    app: Flask, dcat_ap: Graph, dropped: URIRef, shape: str
+) -> None:
+    import pyshacl
+
+    response = app.test_client().get("/catalog", headers={"Accept": "application/n-triples"})
+    catalogue = Graph().parse(data=response.data, format="nt")
+    catalogue.remove((None, dropped, None))
+    conforms, _report, text = pyshacl.validate(catalogue, shacl_graph=dcat_ap)
+    assert not conforms and shape in text

@@ -175,6 +175,19 @@ def test_many_values_are_paged_never_cut(app: Flask, client: FlaskClient) -> Non
 
 
 def test_void_parses_and_counts_right(client: FlaskClient) -> None:
+    links = (
+        f"<{BASE}space/test/linked> <https://w3id.org/coworkmed/def/osmElement> "
+        "<https://www.openstreetmap.org/node/4720152466> . "
+        f"<{BASE}network/test-linked> <http://www.w3.org/2002/07/owl#sameAs> "
+        "<http://www.wikidata.org/entity/Q25205858> ."
+    )
+    response = client.put(
+        "/store?graph=https://example.org/links",
+        data=links,
+        content_type="text/turtle",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    assert response.status_code == 201
     response = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
     assert response.status_code == 200
     void = Graph().parse(data=response.data, format="turtle")
@@ -197,6 +210,16 @@ def test_void_parses_and_counts_right(client: FlaskClient) -> None:
         )
     ]
     assert len(nuts) == 1
+    for predicate, target in [
+        ("https://w3id.org/coworkmed/def/osmElement", "https://www.openstreetmap.org/"),
+        ("http://www.w3.org/2002/07/owl#sameAs", "http://www.wikidata.org/entity/"),
+    ]:
+        (linkset,) = [
+            s
+            for s in void.subjects(VOID.linkPredicate, URIRef(predicate))
+            if str(void.value(void.value(s, VOID.objectsTarget), VOID.uriSpace)) == target
+        ]
+        assert int(void.value(linkset, VOID.triples)) == 1
     assert int(void.value(nuts[0], VOID.triples)) == count(
         "SELECT (COUNT(*) AS ?n) WHERE { ?s <https://w3id.org/coworkmed/def/nutsRegion> ?o }"
     )
