@@ -402,7 +402,7 @@ def link_command(store: Path | None, base: str | None, review: Path | None) -> N
     oxigraph = open_store(store_path)
     found = candidates(places(oxigraph, base_iri))
     put_graph(oxigraph, f"{base_iri}links", links(found))
-    take_snapshot(oxigraph, store_path)
+    take_snapshot(oxigraph, store_path, base_iri)
     rows = review_rows(found)
     if review is not None:
         with open(review, "w", encoding="utf-8", newline="") as handle:

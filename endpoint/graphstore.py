@@ -24,6 +24,7 @@ from endpoint.executor import FORMATS, GraphRequest, QueryError
 from endpoint.negotiation import formats_for
 from endpoint.published import run
 from endpoint.responses import error, read_headers
+from loaders.cube import cube_graph
 from loaders.store import (
     StoreBusy,
     catalog_graph,
@@ -104,9 +105,14 @@ def uploaded_triples(base_iri: str) -> list[ox.Triple]:
 
 def _refuse_managed(graph: str | None) -> None:
     base = current_app.config["COWORKMED"]["base"]
-    if graph is not None and (graph.startswith(f"{base}dataset/") or graph == catalog_graph(base)):
+    managed = graph is not None and (
+        graph.startswith(f"{base}dataset/") or graph in (catalog_graph(base), cube_graph(base))
+    )
+    if managed:
         raise QueryError(
-            403, f"<{graph}> is written by coworkmed load only (a dataset version or the catalogue)"
+            403,
+            f"<{graph}> is written by the loader only (a dataset version, the catalogue or the "
+            "indicators cube)",
         )
 
 
@@ -160,13 +166,19 @@ def handle(path: str | None) -> Response:
     return response
 
 
+def _base() -> str:
+    return current_app.config["COWORKMED"]["base"]
+
+
 def _write(found: Target) -> Response:
     store_path = Path(current_app.config["COWORKMED"]["store"])
     if request.method == "DELETE":
         if not found.given:
             raise QueryError(400, "name the graph to delete: ?graph=IRI or ?default")
         _refuse_managed(found.graph)
-        existed, generation = write(store_path, lambda store: delete_graph(store, found.graph))
+        existed, generation = write(
+            store_path, lambda store: delete_graph(store, found.graph), _base()
+        )
         if not existed:
             raise QueryError(404, f"no graph <{found.graph}> to delete")
         return _written(False, found.graph, generation)
@@ -174,11 +186,11 @@ def _write(found: Target) -> Response:
     if not found.given:
         if request.method == "PUT":
             raise QueryError(400, "name the graph to replace: ?graph=IRI or ?default")
-        graph = f"{current_app.config['COWORKMED']['base']}graph/{uuid.uuid4()}"
+        graph = f"{_base()}graph/{uuid.uuid4()}"
     _refuse_managed(graph)
     triples = uploaded_triples(graph or request.base_url)
     operation = put_graph if request.method == "PUT" else post_graph
-    created, generation = write(store_path, lambda store: operation(store, graph, triples))
+    created, generation = write(store_path, lambda store: operation(store, graph, triples), _base())
     return _written(created, graph, generation, minted=not found.given)
 
 

@@ -167,6 +167,7 @@ def update(operation: Operation) -> Response:
         _nothing, generation = write(
             Path(current_app.config["COWORKMED"]["store"]),
             lambda store: store.update(text, base_iri=base_iri),
+            current_app.config["COWORKMED"]["base"],
         )
     except SyntaxError as problem:
         status, message = 400, f"update syntax error: {problem}"

@@ -23,7 +23,7 @@ from loaders.readers import Row, read_rows
 from loaders.records import Minting, RecordBuilder
 from loaders.store import publish_version, put_graph, take_snapshot
 from loaders.values import Context
-from loaders.vocabulary import CWM, ONTOLOGY_FILE, codelist_files
+from loaders.vocabulary import CUBE_FILE, CWM, ONTOLOGY_FILE, codelist_files
 
 
 @dataclass
@@ -154,7 +154,7 @@ def load_source(
     dataset = provenance.dataset_iri(base, mapping.source_id)
     report.triples = publish_version(store, base, dataset, report.graph, chunks)
     if store_path is not None:
-        take_snapshot(store, store_path)
+        take_snapshot(store, store_path, base)
     report.seconds = time.perf_counter() - clock
     return report
 
@@ -169,13 +169,13 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 def vocabulary_graphs() -> dict[str, list[ox.Triple]]:
-    """The ontology and each code list, by the graph that publishes them: the ontology's
-    namespace, and each code list's concept scheme IRI."""
+    """The ontology, the indicators cube's structure and each code list, by the graph that
+    publishes them: the ontology's namespace, ``{namespace}cube``, each concept scheme's IRI."""
     graphs = {}
-    for path in [ONTOLOGY_FILE, *codelist_files()]:
+    for path in [ONTOLOGY_FILE, CUBE_FILE, *codelist_files()]:
         triples = [q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
         schemes = [t.subject for t in triples if (t.predicate, t.object) == (RDF_TYPE, SKOS_SCHEME)]
-        name = schemes[0].value if schemes else str(CWM)
+        name = schemes[0].value if schemes else str(CWM) + ("cube" if path == CUBE_FILE else "")
         graphs[name] = triples
     return graphs
 

@@ -36,6 +36,7 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
+from loaders.cube import refresh_cube
 from loaders.problems import LoadError
 
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -66,8 +67,12 @@ def current_generation(path: Path) -> int:
         return 0
 
 
-def take_snapshot(store: ox.Store, path: Path) -> int:
-    """Checkpoint the primary database as the next generation, make it current, prune the old."""
+def take_snapshot(store: ox.Store, path: Path, base: str | None) -> int:
+    """Checkpoint the primary database as the next generation, make it current, prune the old.
+    With the data ``base``, the indicators cube is recomputed first (``loaders.cube``), so that
+    every snapshot's cube matches its data."""
+    if base is not None:
+        refresh_cube(store, base, published_graphs(store, base))
     generation = current_generation(path) + 1
     snapshots = path / "snapshots"
     store.flush()
@@ -143,13 +148,14 @@ _WRITING = threading.Lock()
 T = TypeVar("T")
 
 
-def write(path: Path, change: Callable[[ox.Store], T]) -> tuple[T, int]:
+def write(path: Path, change: Callable[[ox.Store], T], base: str | None) -> tuple[T, int]:
     """Apply ``change`` to the primary database of the store directory ``path``, then publish it
     as a new snapshot; return what ``change`` returned and the new generation.
 
     One write at a time in this process; the database is opened for the write only, so that a
     ``coworkmed load`` can run between writes (while one runs, this raises StoreBusy). ``change``
-    must be atomic itself (one ``Store.update`` is) and must not keep the store."""
+    must be atomic itself (one ``Store.update`` is) and must not keep the store. ``base``: the
+    data base, for the indicators cube (see ``take_snapshot``)."""
     with _WRITING:
         try:
             store = ox.Store(str(path / "primary"))
@@ -157,7 +163,7 @@ def write(path: Path, change: Callable[[ox.Store], T]) -> tuple[T, int]:
             raise StoreBusy(f"{path}: the store is busy, try again later ({error})") from None
         try:
             result = change(store)
-            generation = take_snapshot(store, path)
+            generation = take_snapshot(store, path, base)
         finally:
             del store  # closes the database now, releasing its lock for other processes
         return result, generation

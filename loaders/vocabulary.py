@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY_DIR = ROOT / "ontology"
 SHAPES_DIR = ROOT / "shapes"
 ONTOLOGY_FILE = ONTOLOGY_DIR / "coworkmed.ttl"
+CUBE_FILE = ONTOLOGY_DIR / "cube.ttl"
 CODELISTS_DIR = ONTOLOGY_DIR / "codelists"
 EXAMPLES_DIR = ONTOLOGY_DIR / "examples"
 QC_DIR = ONTOLOGY_DIR / "qc"

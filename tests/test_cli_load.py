@@ -33,7 +33,8 @@ def test_load_writes_the_graph_and_the_report(tmp_path: Path) -> None:
     generation, store = open_snapshot(tmp_path / "s")
     assert generation == 1
     graphs = {g.value for g in published_graphs(store, "https://w3id.org/coworkmed/id/")}
-    assert graphs == {body["graph"], "https://w3id.org/coworkmed/id/catalog"}
+    base = "https://w3id.org/coworkmed/id/"
+    assert graphs == {body["graph"], f"{base}catalog", f"{base}cube"}
     assert body["graph"].startswith("https://w3id.org/coworkmed/id/dataset/fr-aura/")
 
 
@@ -46,7 +47,8 @@ def test_load_reads_the_store_from_the_environment(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     _generation, store = open_snapshot(tmp_path / "env-store")
     graphs = [g.value for g in published_graphs(store, "https://example.org/x/")]
-    assert graphs[1].startswith("https://example.org/x/dataset/hr-split/") and len(graphs) == 2
+    assert graphs[2].startswith("https://example.org/x/dataset/hr-split/") and len(graphs) == 3
+    assert graphs[1] == "https://example.org/x/cube"
 
 
 def test_a_file_given_on_the_command_line_replaces_the_mappings_own(tmp_path: Path) -> None:
@@ -89,7 +91,8 @@ def test_build_loads_every_sample(tmp_path: Path) -> None:
         f"https://w3id.org/coworkmed/code/{path.stem}"
         for path in (ROOT / "ontology" / "codelists").glob("*.ttl")
     }
-    assert vocabulary <= graphs and len(graphs) == len(vocabulary) + 5 + 1  # sources, catalogue
+    # the vocabulary, the cube's structure, the sources, the catalogue and the cube
+    assert vocabulary <= graphs and len(graphs) == len(vocabulary) + 1 + 5 + 1 + 1
     labels = store.query(
         "ASK { GRAPH <https://w3id.org/coworkmed/code/public> { "
         "?c <http://www.w3.org/2004/02/skos/core#prefLabel> 'mladi'@hr } }"

@@ -262,7 +262,7 @@ def publish_submission(
     if not report.conforms:
         if Path(report.file).is_file():
             record = _record(report, partner, base, None, moment)
-            write(store_path, lambda store: store.update(record))
+            write(store_path, lambda store: store.update(record), base)
         return Publication(report, False, dataset)
     version = report.load.graph if report.load else None
     if version is None:
@@ -277,7 +277,7 @@ def publish_submission(
         publish_version(store, base, dataset, version, [report.ntriples], also=record)
         return _changes(before, record_digests(_canonical(report.ntriples)))
 
-    changes, generation = write(store_path, change)
+    changes, generation = write(store_path, change, base)
     return Publication(report, True, dataset, version, generation, changes)
 
 

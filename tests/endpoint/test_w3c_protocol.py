@@ -165,7 +165,7 @@ CASES = {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("w3c-store")
-    take_snapshot(open_store(path), path)  # an empty published store
+    take_snapshot(open_store(path), path, None)  # an empty published store
     app = create_app({"store": str(path), "query_workers": 2, "update_token": TOKEN})
     with serve_in_thread(app) as base:
         yield base.removeprefix("http://")

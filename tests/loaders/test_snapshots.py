@@ -25,7 +25,7 @@ def _publish(store: object, path: Path, n: int) -> int:
     publish_version(
         store, BASE, DATASET, f"{DATASET}/v{n}", [f"<urn:a> <urn:b> <urn:v{n}> .\n".encode()]
     )
-    return take_snapshot(store, path)
+    return take_snapshot(store, path, None)
 
 
 def _objects(store: object) -> set[str]:
