@@ -81,6 +81,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from endpoint.dumps import blueprint as dumps
     from endpoint.graphstore import blueprint as graphstore
     from endpoint.linkeddata import blueprint as linkeddata
+    from endpoint.observatory import blueprint as observatory
     from endpoint.pages import blueprint as pages
     from endpoint.search import blueprint as search
     from endpoint.sparql import blueprint as sparql
@@ -105,6 +106,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(void)
     app.register_blueprint(dumps)
     app.register_blueprint(search)
+    app.register_blueprint(observatory)
 
     @app.before_request
     def body_limit() -> None:

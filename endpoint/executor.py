@@ -23,6 +23,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from loaders.cube import data_graphs
 from loaders.problems import LoadError
 from loaders.store import current_generation, default_dataset, open_snapshot, published_graphs
 
@@ -63,6 +64,9 @@ class QueryRequest:
     named_graphs: tuple[str, ...] | None = None
     max_rows: int = 10_000
     base_iri: str | None = None  # relative IRIs of the query resolve against it
+    #: the data base: the default graph is then the store's and the data graphs only
+    #: (loaders.cube.data_graphs), for the server's own queries about spaces
+    data_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,8 @@ def execute(
     default, named = default_dataset(published), published
     if request.default_graphs is not None:
         default = [ox.NamedNode(name) for name in request.default_graphs]
+    elif request.data_of is not None:
+        default = [ox.DefaultGraph(), *data_graphs(published, request.data_of)]
     if request.named_graphs is not None:
         named = [ox.NamedNode(name) for name in request.named_graphs]
     results = store.query(

@@ -28,6 +28,16 @@ ASSETS = {
     "leaflet.css": "node_modules/leaflet/dist/leaflet.css",
     "topojson-client.min.js": "node_modules/topojson-client/dist/topojson-client.min.js",
     "countries-50m.json": "node_modules/world-atlas/countries-50m.json",
+    "chart.umd.min.js": "node_modules/chart.js/dist/chart.umd.min.js",
+    "chart.umd.min.js.map": "node_modules/chart.js/dist/chart.umd.min.js.map",
+    "leaflet.markercluster.js": "node_modules/leaflet.markercluster/dist/leaflet.markercluster.js",
+    "leaflet.markercluster.js.map": (
+        "node_modules/leaflet.markercluster/dist/leaflet.markercluster.js.map"
+    ),
+    "MarkerCluster.css": "node_modules/leaflet.markercluster/dist/MarkerCluster.css",
+    "MarkerCluster.Default.css": (
+        "node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css"
+    ),
 }
 HEADER = re.compile(r"^#\s*(\w+):\s*(.+)$")
 

@@ -17,10 +17,12 @@ def run(request: QueryRequest | GraphRequest) -> QueryResult:
     return current_app.extensions["coworkmed.pool"].get().run(request, timeout)
 
 
-def select(sparql: str, max_rows: int) -> tuple[list[dict[str, Any]], int]:
+def select(sparql: str, max_rows: int, data_only: bool = False) -> tuple[list[dict[str, Any]], int]:
     """The solutions of a SELECT, each a variable -> term (or None) mapping, and the store
-    generation they come from."""
-    result = run(QueryRequest(sparql, {"solutions": "tsv"}, max_rows=max_rows))
+    generation they come from. ``data_only``: over the data graphs alone (faster for queries
+    about spaces; see ``loaders.cube.data_graphs``)."""
+    base = current_app.config["COWORKMED"]["base"] if data_only else None
+    result = run(QueryRequest(sparql, {"solutions": "tsv"}, max_rows=max_rows, data_of=base))
     solutions = ox.parse_query_results(result.body, format=ox.QueryResultsFormat.TSV)
     names = [variable.value for variable in solutions.variables]
     return [{name: solution[name] for name in names} for solution in solutions], result.generation

@@ -153,7 +153,7 @@ def _count(pattern: str, max_rows: int) -> int:
     return int(rows[0]["n"].value)
 
 
-def _labels(terms: set[str], lang: str, max_rows: int) -> dict[str, str]:
+def labels(terms: set[str], lang: str, max_rows: int) -> dict[str, str]:
     """Labels of IRIs in ``lang`` (else English, else any), from the published graphs."""
     if not terms:
         return {}
@@ -230,7 +230,7 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
     terms |= {row["o"].value for row in rows if isinstance(row["o"], ox.NamedNode)}
     for _row, names in sources:
         terms |= names
-    labels = _labels(terms, lang, max_rows)
+    names = labels(terms, lang, max_rows)
 
     groups = {
         group["id"]: Group(group["id"], in_language(group["label"], lang))
@@ -249,19 +249,19 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
                 subject,
                 _short(subject) if subject != iri else None,
                 predicate,
-                labels.get(predicate) or _readable(predicate),
+                names.get(predicate) or _readable(predicate),
                 value.value,
                 is_iri,
-                labels.get(value.value) if is_iri else None,
+                names.get(value.value) if is_iri else None,
                 getattr(value, "language", None),
             )
         )
     referrers = [
         Referrer(
             row["s"].value,
-            labels.get(row["s"].value),
+            names.get(row["s"].value),
             row["p"].value,
-            labels.get(row["p"].value) or _readable(row["p"].value),
+            names.get(row["p"].value) or _readable(row["p"].value),
         )
         for row in incoming
     ]
@@ -269,15 +269,15 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
         group.facts.sort(key=lambda fact: _position(group.id, fact))
     return ResourcePage(
         iri=iri,
-        title=labels.get(iri) or _short(iri),
+        title=names.get(iri) or _short(iri),
         groups=[group for group in groups.values() if group.facts],
         referrers=referrers,
         sources=[
             Source(
                 row["dataset"].value,
-                labels.get(row["dataset"].value),
+                names.get(row["dataset"].value),
                 row["partner"].value if row["partner"] else None,
-                labels.get(row["partner"].value) if row["partner"] else None,
+                names.get(row["partner"].value) if row["partner"] else None,
                 row["version"].value if row["version"] else None,
                 row["issued"].value if row["issued"] else None,
                 row["submission"].value if row["submission"] else None,

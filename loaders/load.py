@@ -175,7 +175,10 @@ def vocabulary_graphs() -> dict[str, list[ox.Triple]]:
     for path in [ONTOLOGY_FILE, CUBE_FILE, *codelist_files()]:
         triples = [q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
         schemes = [t.subject for t in triples if (t.predicate, t.object) == (RDF_TYPE, SKOS_SCHEME)]
-        name = schemes[0].value if schemes else str(CWM) + ("cube" if path == CUBE_FILE else "")
+        if path in (ONTOLOGY_FILE, CUBE_FILE):  # the cube's file also holds a concept scheme
+            name = str(CWM) + ("cube" if path == CUBE_FILE else "")
+        else:
+            name = schemes[0].value
         graphs[name] = triples
     return graphs
 

@@ -91,7 +91,9 @@ def test_build_loads_every_sample(tmp_path: Path) -> None:
         f"https://w3id.org/coworkmed/code/{path.stem}"
         for path in (ROOT / "ontology" / "codelists").glob("*.ttl")
     }
-    # the vocabulary, the cube's structure, the sources, the catalogue and the cube
+    # the vocabulary, the cube's structure (its own graph, though it holds a concept scheme:
+    # a regression), the sources, the catalogue and the cube
+    assert "https://w3id.org/coworkmed/def/cube" in graphs
     assert vocabulary <= graphs and len(graphs) == len(vocabulary) + 1 + 5 + 1 + 1
     labels = store.query(
         "ASK { GRAPH <https://w3id.org/coworkmed/code/public> { "

@@ -18,6 +18,12 @@
     yasqe: first ? { value: first.query } : {},
   });
 
+  // A query handed over in the address (?query=...), as the observatory's figures link here.
+  const handed = new URLSearchParams(window.location.search).get("query");
+  if (handed) {
+    yasgui.addTab(true, { name: "Query", yasqe: { value: handed } }).show();
+  }
+
   document.querySelectorAll("button[data-example]").forEach((button) => {
     button.addEventListener("click", () => {
       const example = config.examples[Number(button.dataset.example)];
