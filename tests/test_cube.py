@@ -15,7 +15,7 @@ import yaml
 from loaders.cube import cube_graph
 from loaders.load import load_source, mapping_files, publish_vocabulary
 from loaders.store import open_snapshot, open_store, query
-from loaders.vocabulary import CUBE_FILE, codelist_files
+from loaders.vocabulary import CUBE_FILE, ONTOLOGY_FILE, codelist_files
 
 ROOT = Path(__file__).parents[1]
 HERE = Path(__file__).parent / "cube"
@@ -50,7 +50,7 @@ def test_the_published_cube_meets_the_constraint(published: ox.Store, constraint
 
 def _small_cube(case: dict[str, str]) -> ox.Store:
     store = ox.Store()
-    for path in [CUBE_FILE, *codelist_files()]:
+    for path in [ONTOLOGY_FILE, CUBE_FILE, *codelist_files()]:
         store.load(path=str(path), format=ox.RdfFormat.TURTLE)
     store.load(path=str(HERE / "valid.ttl"), format=ox.RdfFormat.TURTLE)
     for key, change in (("remove", store.remove), ("add", store.add)):
