@@ -167,17 +167,28 @@ def generation() -> int:
     return number
 
 
-def _figure(figure_id: str, filters: dict[str, str], lang: str) -> Figure:
+def _answers(filters: dict[str, str], number: int) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """Each figure's query and solutions for ``filters`` at store generation ``number`` (the
+    same for every language)."""
+
+    def make() -> dict[str, tuple[str, list[dict[str, Any]]]]:
+        found = {}
+        for figure_id in table()["figures"]:
+            sparql = with_filters(figure_sparql(figure_id), filters)
+            found[figure_id] = (sparql, select(sparql, ALL_ROWS, data_only=True)[0])
+        return found
+
+    return ANSWERS.get(("answers", number, tuple(sorted(filters.items()))), make)
+
+
+def _figure(figure_id: str, sparql: str, rows: list[dict[str, Any]], lang: str) -> Figure:
     spec = table()["figures"][figure_id]
-    sparql = with_filters(figure_sparql(figure_id), filters)
-    rows, _generation = select(sparql, ALL_ROWS, data_only=True)
-    columns = list(rows[0]) if rows else []
     iris = {term.value for row in rows for term in row.values() if isinstance(term, ox.NamedNode)}
     return Figure(
         id=figure_id,
         title=in_language(spec["title"], lang),
         chart=spec["chart"],
-        columns=columns,
+        columns=list(rows[0]) if rows else [],
         rows=[[_value(term) for term in row.values()] for row in rows],
         labels={k: v for k, v in named(iris, lang).items() if k in iris},
         query=sparql,
@@ -186,8 +197,12 @@ def _figure(figure_id: str, filters: dict[str, str], lang: str) -> Figure:
 
 def figures(filters: dict[str, str], lang: str) -> list[Figure]:
     """Every figure of the dashboard for ``filters``, labels in ``lang``."""
-    key = ("figures", generation(), tuple(sorted(filters.items())), lang)
-    return ANSWERS.get(key, lambda: [_figure(i, filters, lang) for i in table()["figures"]])
+    number = generation()
+    answers = _answers(filters, number)
+    key = ("figures", number, tuple(sorted(filters.items())), lang)
+    return ANSWERS.get(
+        key, lambda: [_figure(i, sparql, rows, lang) for i, (sparql, rows) in answers.items()]
+    )
 
 
 def points(filters: dict[str, str]) -> list[list[Any]]:
