@@ -17,9 +17,9 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, SKOS
 
-from coworkmed.serving import serve_in_thread
 from endpoint.app import create_app
 from tests.endpoint.browser import browser_page, needs_browser
+from tests.endpoint.support import put_turtle
 
 BASE = "https://w3id.org/coworkmed/id/"
 SPACE = "space/fr-aura/AURA-001"
@@ -38,13 +38,7 @@ def app(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         f"<{BASE}space/test/evil> a <https://w3id.org/coworkmed/def/Space> ; "
         '<https://schema.org/name> "<script>alert(1)</script>\\"><img src=x onerror=alert(2)>" .'
     )
-    response = app.test_client().put(
-        "/store?graph=https://example.org/hostile",
-        data=hostile,
-        content_type="text/turtle",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    )
-    assert response.status_code == 201, response.data
+    put_turtle(app.test_client(), "https://example.org/hostile", hostile, TOKEN)
     yield app
     app.extensions["coworkmed.pool"].close()
 
@@ -158,13 +152,12 @@ def test_a_concept_page_lists_what_points_to_it(client: FlaskClient) -> None:
 
 def test_many_values_are_paged_never_cut(app: Flask, client: FlaskClient) -> None:
     many = " , ".join(f'"tag {n:04d}"' for n in range(450))
-    response = client.put(
-        "/store?graph=https://example.org/many",
-        data=f"<{BASE}network/many> <https://schema.org/keywords> {many} .",
-        content_type="text/turtle",
-        headers={"Authorization": f"Bearer {TOKEN}"},
+    put_turtle(
+        client,
+        "https://example.org/many",
+        f"<{BASE}network/many> <https://schema.org/keywords> {many} .",
+        TOKEN,
     )
-    assert response.status_code == 201
     seen = []
     for number in (1, 2, 3):
         page = client.get(f"/doc/id/network/many.html?page={number}").get_data(as_text=True)
@@ -181,13 +174,7 @@ def test_void_parses_and_counts_right(client: FlaskClient) -> None:
         f"<{BASE}network/test-linked> <http://www.w3.org/2002/07/owl#sameAs> "
         "<http://www.wikidata.org/entity/Q25205858> ."
     )
-    response = client.put(
-        "/store?graph=https://example.org/links",
-        data=links,
-        content_type="text/turtle",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    )
-    assert response.status_code == 201
+    put_turtle(client, "https://example.org/links", links, TOKEN)
     response = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
     assert response.status_code == 200
     void = Graph().parse(data=response.data, format="turtle")
@@ -289,12 +276,6 @@ def test_search(client: FlaskClient, query: dict, found: list[str], absent: list
 def test_search_escapes_what_was_typed(client: FlaskClient) -> None:
     page = client.get("/search", query_string={"q": '"><script>x</script>'}).get_data(as_text=True)
     assert "<script>x" not in page and "&#34;&gt;&lt;script&gt;x" in page
-
-
-@pytest.fixture(scope="module")
-def live(app: Flask) -> Iterator[str]:
-    with serve_in_thread(app) as base:
-        yield base
 
 
 @needs_browser

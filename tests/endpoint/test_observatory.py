@@ -16,10 +16,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from coworkmed.serving import serve_in_thread
 from endpoint import observatory
 from endpoint.app import create_app
 from tests.endpoint.browser import browser_page, needs_browser
+from tests.endpoint.support import put_turtle
 
 TOKEN = "observatory-tests"
 BASE = "https://w3id.org/coworkmed/id/"
@@ -109,13 +109,7 @@ def test_a_figure_downloads_as_csv_without_formulas(client: FlaskClient) -> None
         f"<https://w3id.org/coworkmed/def/memberOf> <{BASE}network/formula> . "
         f'<{BASE}network/formula> <https://schema.org/name> "=HYPERLINK(\\"http://x\\")" .'
     )
-    response = client.put(
-        "/store?graph=https://example.org/formula",
-        data=hostile,
-        content_type="text/turtle",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    )
-    assert response.status_code == 201
+    put_turtle(client, "https://example.org/formula", hostile, TOKEN)
     response = client.get("/api/observatory/figures/11-networks.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
@@ -133,13 +127,7 @@ def test_answers_are_kept_until_the_store_changes(client: FlaskClient) -> None:
         "<https://w3id.org/coworkmed/def/country> "
         f"<{observatory.EU_COUNTRY}HRV> ."
     )
-    response = client.put(
-        "/store?graph=https://example.org/new",
-        data=triples,
-        content_type="text/turtle",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    )
-    assert response.status_code == 201
+    put_turtle(client, "https://example.org/new", triples, TOKEN)
     after = _figures(client, country="HRV")
     assert after["01-country"]["rows"][0][1] == before["01-country"]["rows"][0][1] + 1
 
@@ -150,12 +138,6 @@ def test_the_dashboard_page_in_every_language(client: FlaskClient) -> None:
         assert f"<h1>{title}</h1>" in page and 'id="filter-territory"' in page
     page = client.get("/observatory?lang=fr&territory=rural").get_data(as_text=True)
     assert '<option value="rural" selected>zone rurale</option>' in page
-
-
-@pytest.fixture(scope="module")
-def live(app: Flask) -> Iterator[str]:
-    with serve_in_thread(app) as base:
-        yield base
 
 
 @needs_browser

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from coworkmed.serving import serve_in_thread
 from endpoint import pages
 from endpoint.app import create_app
 from tests.endpoint.browser import browser_page, needs_browser
@@ -69,12 +68,6 @@ def test_without_its_front_end_files_the_page_says_how_to_get_them(
     response = app.test_client().get("/query")
     assert response.status_code == 503
     assert "npm ci --prefix endpoint/web" in response.get_data(as_text=True)
-
-
-@pytest.fixture(scope="module")
-def live(app: Flask) -> Iterator[str]:
-    with serve_in_thread(app) as base:
-        yield base
 
 
 @needs_browser
