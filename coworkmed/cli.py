@@ -172,6 +172,11 @@ def build_command(data: Path, store: Path | None, base: str | None, show: int) -
         raise SystemExit(2)
 
 
+MAPPING_OPTION = click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The partner's mapping (default: the project's submission template).",
+)
 LANGUAGE_OPTION = click.option(
     "--lang",
     type=click.Choice(["en", "fr", "it", "es", "el", "hr"]),
@@ -183,11 +188,7 @@ LANGUAGE_OPTION = click.option(
 
 @main.command("validate")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--mapping",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The partner's mapping (default: the project's submission template).",
-)
+@MAPPING_OPTION
 @LANGUAGE_OPTION
 @click.option(
     "--format", "fmt", type=click.Choice(["html", "json", "csv", "ttl"]), help="Report format."
@@ -266,11 +267,7 @@ def template_command(lang: str, fmt: str, output: Path | None) -> None:
 @main.command("publish")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--partner", required=True, help="The partner publishing (see coworkmed partner).")
-@click.option(
-    "--mapping",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The partner's mapping (default: the project's submission template).",
-)
+@MAPPING_OPTION
 @LANGUAGE_OPTION
 @click.option(
     "--report",

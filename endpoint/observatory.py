@@ -26,7 +26,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from endpoint.executor import QueryError
 from endpoint.published import select
 from endpoint.resource_page import in_language, labels
-from endpoint.responses import error, reader_language
+from endpoint.responses import attachment, error, reader_language
 from loaders import tables
 from loaders.cube import cube_dataset
 from loaders.vocabulary import CODE_BASE, LANGUAGES, codelist_files
@@ -315,6 +315,4 @@ def figure_csv(figure_id: str) -> Response:
     writer.writerow(["label", *figure.columns])
     for row in figure.rows:
         writer.writerow([safe_cell(figure.labels.get(row[0], row[0])), *map(safe_cell, row)])
-    response = Response(buffer.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{figure_id}.csv"'
-    return response
+    return attachment(Response(buffer.getvalue(), mimetype="text/csv"), f"{figure_id}.csv")

@@ -51,3 +51,9 @@ def rdf_answer(
     else:
         body = ox.serialize(triples, format=fmt)
     return read_headers(Response(body, mimetype=media_type))
+
+
+def attachment(response: Response, filename: str) -> Response:
+    """``response`` as a file the browser saves as ``filename``."""
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -25,7 +25,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from endpoint.auth import bearer_token
 from endpoint.executor import QueryError, QueryRequest
 from endpoint.published import run
-from endpoint.responses import reader_language
+from endpoint.responses import attachment, reader_language
 from loaders.problems import LoadError
 from loaders.store import StoreBusy, current_generation
 from loaders.vocabulary import LANGUAGES
@@ -160,8 +160,7 @@ def validate_upload() -> Response:
         fmt = "html"
     response = Response(render(report, fmt), content_type=REPORT_FORMATS[fmt])
     if fmt != "html":
-        name = f"{_report_name(report)}.{fmt}"
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        attachment(response, f"{_report_name(report)}.{fmt}")
     return response
 
 
@@ -176,10 +175,8 @@ def template_download() -> Response:
         written = write_template(Path(folder) / name.replace("-documentation", ""), lang, fmt[:4])
         wanted = written[-1] if fmt == "csv-documentation" else written[0]
         data = wanted.read_bytes()
-    response = Response(data, mimetype=media_type)
     filename = f"coworkmed-{Path(name).stem}-{lang}{Path(name).suffix}"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(Response(data, mimetype=media_type), filename)
 
 
 # ------------------------------------------------------------------------------ the API
