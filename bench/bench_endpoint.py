@@ -25,14 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pyoxigraph as ox  # noqa: E402
-from bench_load import BASE, generate  # noqa: E402
+from bench_load import BASE, build_store  # noqa: E402
 
 from coworkmed.serving import serve_process  # noqa: E402
-from loaders.load import load_source  # noqa: E402
 from loaders.store import (  # noqa: E402
     default_dataset,
     open_snapshot,
-    open_store,
     published_graphs,
 )
 
@@ -83,15 +81,8 @@ def over_http(url: str, query: str) -> float:
 
 def main(spaces: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        mapping = generate(folder, spaces)
-        store_path = folder / "store"
-        store = open_store(store_path)
-        start = time.perf_counter()
-        report = load_source(mapping, store, BASE, store_path)
-        loaded = time.perf_counter() - start
-        print(f"{spaces} spaces, {report.triples} triples, loaded in {loaded:.1f} s")
-        del store
+        store_path, triples, loaded = build_store(Path(tmp), spaces)
+        print(f"{spaces} spaces, {triples} triples, loaded in {loaded:.1f} s")
         _generation, snapshot = open_snapshot(store_path)
         graphs = published_graphs(snapshot, BASE)
         env = {"COWORKMED_QUERY_WORKERS": "2", "COWORKMED_QUERY_TIMEOUT": "120"}

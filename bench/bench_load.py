@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pyoxigraph import NamedNode, RdfFormat  # noqa: E402
 
-from loaders.load import load_source, transform  # noqa: E402
+from loaders.load import load_source, publish_vocabulary, transform  # noqa: E402
 from loaders.mapping import load_mapping  # noqa: E402
 from loaders.store import open_store  # noqa: E402
 
@@ -163,6 +163,21 @@ def generate(folder: Path, rows: int, seed: int = 2026) -> Path:
             )
     (folder / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
     return folder / "mapping.yaml"
+
+
+def build_store(folder: Path, spaces: int, vocabulary: bool = False) -> tuple[Path, int, float]:
+    """A published store in ``folder`` of ``spaces`` generated spaces (and the vocabulary):
+    its path, its number of data triples and the seconds the load took."""
+    mapping = generate(folder, spaces)
+    store_path = folder / "store"
+    store = open_store(store_path)
+    if vocabulary:
+        publish_vocabulary(store)
+    start = time.perf_counter()
+    report = load_source(mapping, store, BASE, store_path)
+    seconds = time.perf_counter() - start
+    del store  # closes the database: the benchmark opens it again
+    return store_path, report.triples, seconds
 
 
 def run(rows: int) -> None:

@@ -23,12 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_load import BASE, generate  # noqa: E402
+from bench_load import BASE, build_store  # noqa: E402
 
 from coworkmed.serving import serve_process  # noqa: E402
 from endpoint.observatory import figure_sparql, table, with_filters  # noqa: E402
 from loaders.cube import refresh_cube  # noqa: E402
-from loaders.load import load_source, publish_vocabulary  # noqa: E402
 from loaders.store import open_snapshot, open_store, published_graphs, query  # noqa: E402
 
 
@@ -41,19 +40,13 @@ def fetch(url: str) -> tuple[float, int]:
 
 def main(spaces: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        mapping = generate(folder, spaces)
-        store_path = folder / "store"
+        store_path, triples, loaded = build_store(Path(tmp), spaces, vocabulary=True)
         store = open_store(store_path)
-        publish_vocabulary(store)
-        start = time.perf_counter()
-        report = load_source(mapping, store, BASE, store_path)
-        loaded = time.perf_counter() - start
         start = time.perf_counter()
         refresh_cube(store, BASE, published_graphs(store, BASE))
         cube = time.perf_counter() - start
         del store
-        print(f"{spaces} spaces, {report.triples} triples, loaded in {loaded:.1f} s")
+        print(f"{spaces} spaces, {triples} triples, loaded in {loaded:.1f} s")
         print(f"indicators cube recomputed in {cube:.2f} s (part of every publish)")
 
         _generation, snapshot = open_snapshot(store_path)

@@ -28,8 +28,10 @@ from endpoint.published import select
 from endpoint.resource_page import in_language, labels
 from endpoint.responses import attachment, error, reader_language
 from loaders import tables
+from loaders.concepts import default_index
 from loaders.cube import cube_dataset
-from loaders.vocabulary import CODE_BASE, LANGUAGES, codelist_files
+from loaders.values import EU_COUNTRY
+from loaders.vocabulary import LANGUAGES
 from validation.report import safe_cell
 
 blueprint = Blueprint("observatory", __name__)
@@ -37,7 +39,6 @@ blueprint = Blueprint("observatory", __name__)
 HERE = Path(__file__).parent
 TABLE = HERE / "observatory.yaml"
 FIGURES_DIR = HERE / "figures"
-EU_COUNTRY = "http://publications.europa.eu/resource/authority/country/"
 CACHE_SIZE = 256
 #: the largest answer an internal query may give (every space of the graph, for the map)
 ALL_ROWS = 10_000_000
@@ -59,21 +60,11 @@ def table() -> dict[str, Any]:
 @cache
 def allowed_values() -> dict[str, dict[str, str]]:
     """For each filter, its allowed codes and the IRI each stands for."""
-    found: dict[str, dict[str, str]] = {}
-    concepts: dict[str, dict[str, str]] = {}
-    for path in codelist_files():
-        prefix = f"{CODE_BASE}{path.stem}/"
-        concepts[path.stem] = {
-            quad.subject.value.removeprefix(prefix): quad.subject.value
-            for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
-            if isinstance(quad.subject, ox.NamedNode) and quad.subject.value.startswith(prefix)
-        }
-    for name, spec in table()["filters"].items():
-        if spec["values"] == "country":
-            found[name] = {row["eu"]: EU_COUNTRY + row["eu"] for row in tables.countries().values()}
-        else:
-            found[name] = concepts[spec["values"]]
-    return found
+    countries = {row["eu"]: EU_COUNTRY + row["eu"] for row in tables.countries().values()}
+    return {
+        name: countries if spec["values"] == "country" else default_index().codes(spec["values"])
+        for name, spec in table()["filters"].items()
+    }
 
 
 def read_filters(args: Any) -> dict[str, str]:
@@ -116,7 +107,7 @@ class Figure:
 
 
 @cache
-def country_names() -> dict[str, str]:
+def country_labels() -> dict[str, str]:
     """The countries of the network by their EU authority IRI, named in English (the store has
     no labels for them)."""
     return {EU_COUNTRY + row["eu"]: row["names"][0].title() for row in tables.countries().values()}
@@ -124,7 +115,7 @@ def country_names() -> dict[str, str]:
 
 def named(iris: set[str], lang: str) -> dict[str, str]:
     """Labels of ``iris`` in ``lang`` from the store, and the countries' names."""
-    return {**country_names(), **labels(iris, lang, ALL_ROWS)} if iris else {}
+    return {**country_labels(), **labels(iris, lang, ALL_ROWS)} if iris else {}
 
 
 def _value(term: Any) -> Any:

@@ -45,6 +45,10 @@ class ConceptIndex:
     def codelists(self) -> list[str]:
         return sorted(self._codes)
 
+    def codes(self, codelist: str) -> dict[str, str]:
+        """Every code of the code list and the IRI of its concept."""
+        return dict(self._codes[codelist])
+
     def concept(self, codelist: str, code: str) -> str:
         """The IRI of the concept with this code, or a problem naming the known codes."""
         try:
