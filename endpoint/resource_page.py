@@ -20,7 +20,7 @@ import pyoxigraph as ox
 import yaml
 
 from endpoint.published import select
-from loaders.rdf import PREFIXES
+from loaders.rdf import PREFIXES, literal
 
 TABLE = Path(__file__).with_name("resource-page.yaml")
 PAGE_SIZE = 200
@@ -131,21 +131,17 @@ def _iri(text: str) -> str:
 
 def facts_pattern(iri: str) -> str:
     """The graph pattern of the resource's facts and its parts' (``?s ?link ?p ?o``)."""
-    node = _iri(iri)
-    prefix = iri.replace("\\", "\\\\").replace('"', '\\"') + "/"
+    node, parts = _iri(iri), literal(iri + "/")
     return (
         f"{{ BIND ({node} AS ?s) {node} ?p ?o }} UNION "
-        f'{{ {node} ?link ?s . FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{prefix}")) ?s ?p ?o }}'
+        f"{{ {node} ?link ?s . FILTER (isIRI(?s) && STRSTARTS(STR(?s), {parts})) ?s ?p ?o }}"
     )
 
 
 def referrers_pattern(iri: str) -> str:
     """The graph pattern of the resources that point to it, other than its own parts."""
-    prefix = iri.replace("\\", "\\\\").replace('"', '\\"') + "/"
-    return (
-        f"?s ?p {_iri(iri)} . "
-        f'FILTER (isIRI(?s) && ?s != {_iri(iri)} && !STRSTARTS(STR(?s), "{prefix}"))'
-    )
+    node, parts = _iri(iri), literal(iri + "/")
+    return f"?s ?p {node} . FILTER (isIRI(?s) && ?s != {node} && !STRSTARTS(STR(?s), {parts}))"
 
 
 def _count(pattern: str, max_rows: int) -> int:

@@ -16,6 +16,7 @@ from endpoint.executor import QueryError
 from endpoint.linkeddata import local_path
 from endpoint.published import select
 from endpoint.responses import error, reader_language
+from loaders.rdf import literal
 from loaders.vocabulary import CODE_BASE, LANGUAGES
 
 blueprint = Blueprint("search", __name__)
@@ -28,13 +29,6 @@ PREFIX schema: <https://schema.org/>
 PREFIX locn: <http://www.w3.org/ns/locn#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
-
-
-def literal(text: str) -> str:
-    """A SPARQL string literal of ``text``, whatever it holds."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"'
 
 
 def search_query(name: str, town: str, kind: str | None, country: str | None, page: int) -> str:

@@ -36,6 +36,7 @@ from loaders import provenance
 from loaders.load import sha256
 from loaders.mapping import Mapping, load_mapping
 from loaders.problems import LoadError
+from loaders.rdf import literal
 from loaders.store import current_versions, publish_version, write
 from validation.core import Report, template_mapping, validate_submission
 
@@ -101,6 +102,7 @@ def read_partners(path: Path) -> dict[str, Partner]:
 
 
 def _quote(text: str) -> str:
+    """A TOML basic string of ``text`` (for partners.toml)."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -226,7 +228,7 @@ def _record(report: Report, partner: Partner, base: str, version: str | None, mo
         f"<{activity}> a <{PROV}Activity> ;",
         f"  <{PROV}wasAssociatedWith> <{base}agency/{partner.id}> ;",
         f'  <{PROV}startedAtTime> "{moment}"^^<{XSD}dateTime> ;',
-        f"  <{DCTERMS}identifier> {_quote(Path(report.file).name)} ;",
+        f"  <{DCTERMS}identifier> {literal(Path(report.file).name)} ;",
         f'  <{SPDX}checksumValue> "{digest}"^^<{XSD}hexBinary> ;',
     ]
     if version:
