@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -24,7 +22,7 @@ import yaml
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from endpoint.executor import QueryError
-from endpoint.published import select
+from endpoint.published import Kept, generation, select
 from endpoint.resource_page import in_language, labels
 from endpoint.responses import attachment, error, reader_language
 from loaders import tables
@@ -39,7 +37,6 @@ blueprint = Blueprint("observatory", __name__)
 HERE = Path(__file__).parent
 TABLE = HERE / "observatory.yaml"
 FIGURES_DIR = HERE / "figures"
-CACHE_SIZE = 256
 #: the largest answer an internal query may give (every space of the graph, for the map)
 ALL_ROWS = 10_000_000
 POINTS = """PREFIX cwm: <https://w3id.org/coworkmed/def/>
@@ -129,33 +126,7 @@ def _value(term: Any) -> Any:
     return term.value
 
 
-class Answers:
-    """Figures and map points, kept per (store generation, filters, language)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-
-    def get(self, key: tuple[Any, ...], make: Any) -> Any:
-        with self._lock:
-            if key in self._kept:
-                self._kept.move_to_end(key)
-                return self._kept[key]
-        value = make()
-        with self._lock:
-            self._kept[key] = value
-            while len(self._kept) > CACHE_SIZE:
-                self._kept.popitem(last=False)
-        return value
-
-
-ANSWERS = Answers()
-
-
-def generation() -> int:
-    """The store generation readers see now (a query of nothing)."""
-    _rows, number = select("SELECT (1 AS ?one) WHERE {}", 1)
-    return number
+ANSWERS = Kept()
 
 
 def _answers(filters: dict[str, str], number: int) -> dict[str, tuple[str, list[dict[str, Any]]]]:

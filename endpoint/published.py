@@ -3,7 +3,10 @@ are bounded by the query timeout and read the current snapshot, like any query).
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from flask import current_app
@@ -26,3 +29,36 @@ def select(sparql: str, max_rows: int, data_only: bool = False) -> tuple[list[di
     solutions = ox.parse_query_results(result.body, format=ox.QueryResultsFormat.TSV)
     names = [variable.value for variable in solutions.variables]
     return [{name: solution[name] for name in names} for solution in solutions], result.generation
+
+
+def generation() -> int:
+    """The store generation readers see now (a query of nothing)."""
+    _rows, number = select("SELECT (1 AS ?one) WHERE {}", 1)
+    return number
+
+
+T = TypeVar("T")
+
+
+class Kept:
+    """Answers kept by key, at most ``size`` of them, the least recently used dropped first.
+    Keys hold the store generation, so an answer is used again only while the data it was
+    computed from is what readers see (the store changes only on load, publish or write)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        """The answer kept for ``key``, or the one ``make`` gives, then kept."""
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+        value = make()
+        with self._lock:
+            self._kept[key] = value
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return value

@@ -9,7 +9,6 @@ its number of links.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, url_for
 
 from endpoint.dumps import DESCRIPTION_PREFIXES, list_dumps
-from endpoint.published import select
+from endpoint.published import Kept, generation, select
 from endpoint.responses import rdf_answer
 
 blueprint = Blueprint("void", __name__)
@@ -51,8 +50,7 @@ LINKS = (
     'FILTER (isIRI(?o) && STRSTARTS(STR(?o), "{prefix}")) }} GROUP BY ?key'
 )
 
-_CACHE: dict[tuple[str, int], list[ox.Triple]] = {}
-_LOCK = threading.Lock()
+_KEPT = Kept()
 
 
 def _rows(sparql: str) -> tuple[list[dict[str, Any]], int]:
@@ -68,11 +66,11 @@ def _integer(value: int) -> ox.Literal:
 
 def description(dataset: str, endpoint: str) -> list[ox.Triple]:
     """The VoID triples of the published graph (computed once per generation)."""
-    first, generation = _rows(COUNTS["triples"])
-    with _LOCK:
-        cached = _CACHE.get((dataset, generation))
-    if cached is not None:
-        return cached
+    return _KEPT.get((dataset, endpoint, generation()), lambda: _counted(dataset, endpoint))
+
+
+def _counted(dataset: str, endpoint: str) -> list[ox.Triple]:
+    first, _generation = _rows(COUNTS["triples"])
     node = ox.NamedNode(dataset)
     triples = [
         ox.Triple(node, ox.NamedNode(RDF_TYPE), ox.NamedNode(VOID + "Dataset")),
@@ -109,8 +107,6 @@ def description(dataset: str, endpoint: str) -> list[ox.Triple]:
                 ox.Triple(target, ox.NamedNode(VOID + "uriSpace"), ox.Literal(prefix)),
                 ox.Triple(target, ox.NamedNode(f"{DCTERMS}source"), ox.NamedNode(homepage)),
             ]
-    with _LOCK:
-        _CACHE[(dataset, generation)] = triples
     return triples
 
 
