@@ -157,20 +157,25 @@ def vocabulary_file(name: str) -> Response:
     return send_from_directory(folder.resolve(), name, max_age=3600)
 
 
+def _wanted_extension() -> str | None:
+    """The document extension the request's ``Accept`` prefers: ``html`` for a browser, an RDF
+    format's, or None when it accepts none of them."""
+    accept = request.headers.get("Accept")
+    if prefers_html(accept):
+        return "html"
+    chosen = choose(parse_accept(accept), "graph")
+    return None if chosen is None else next(e for e, n in EXTENSIONS.items() if n == chosen[0])
+
+
 @blueprint.get("/<any(id, def, code):space>/<path:path>")
 def resource(space: str, path: str) -> Response:
     """The IRI of a thing: 303 to the document that describes it, in the format asked for."""
     whole = _vocabulary_document(space, path)
     if whole is not None:
         return _whole_graph(*whole)
-    accept = request.headers.get("Accept")
-    if prefers_html(accept):
-        extension = "html"
-    else:
-        chosen = choose(parse_accept(accept), "graph")
-        if chosen is None:
-            return error(406, "descriptions are HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
-        extension = next(ext for ext, name in EXTENSIONS.items() if name == chosen[0])
+    extension = _wanted_extension()
+    if extension is None:
+        return error(406, "descriptions are HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
     response = redirect(f"/doc/{space}/{path}.{extension}", 303)
     return read_headers(response)
 
@@ -184,13 +189,7 @@ def document(space: str, path: str) -> Response:
     try:
         iri, document_path = _document(space, stem)
         if extension is None:
-            accept = request.headers.get("Accept")
-            chosen = None if prefers_html(accept) else choose(parse_accept(accept), "graph")
-            extension = (
-                "html"
-                if chosen is None
-                else next(ext for ext, name in EXTENSIONS.items() if name == chosen[0])
-            )
+            extension = _wanted_extension() or "html"
         if extension == "html":
             return read_headers(Response(_page(iri, document_path), mimetype="text/html"))
         body, media_type, truncated = describe(iri, EXTENSIONS[extension])
