@@ -45,7 +45,10 @@ def test_every_constraint_has_a_broken_case() -> None:
 
 @pytest.mark.parametrize("constraint", CONSTRAINTS, ids=lambda p: p.stem)
 def test_the_published_cube_meets_the_constraint(published: ox.Store, constraint: Path) -> None:
-    assert not _ask(published, constraint), f"{constraint.stem} is broken in the samples' cube"
+    broken = bool(
+        query(published, BASE, constraint.read_text(encoding="utf-8"))
+    )  # what readers see
+    assert not broken, f"{constraint.stem} is broken in the samples' cube"
 
 
 def _small_cube(case: dict[str, str]) -> ox.Store:
