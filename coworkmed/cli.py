@@ -10,9 +10,10 @@ import click
 
 from coworkmed import __version__
 from loaders.problems import LoadError
-from loaders.settings import SETTINGS, SettingsError, setting
+from loaders.settings import SETTINGS, SettingsError, setting, settings
 
 if TYPE_CHECKING:
+    from loaders.backends import StoreLocation, TripleStore
     from loaders.load import LoadReport
 
 
@@ -22,9 +23,16 @@ def _help(name: str) -> str:
     return f"{definition.help} [env {definition.env}; default {definition.default}]"
 
 
-STORE_OPTION = click.option(
-    "--store", type=click.Path(file_okay=False, path_type=Path), default=None, help=_help("store")
-)
+STORE_OPTION = click.option("--store", default=None, help=_help("store"))
+
+
+def _location(store: str | None) -> StoreLocation:
+    """The store named by ``--store`` or the settings (a directory or an external store)."""
+    from loaders.backends import locate
+
+    return locate(setting("store", store), settings())
+
+
 BASE_OPTION = click.option("--base", default=None, help=_help("base"))
 
 
@@ -107,7 +115,7 @@ def _show(report: LoadReport, limit: int) -> None:
 def load_command(
     mapping: Path,
     file: Path | None,
-    store: Path | None,
+    store: str | None,
     base: str | None,
     report: Path | None,
     show: int,
@@ -115,11 +123,10 @@ def load_command(
     """Load one source (MAPPING, and FILE if it is not the mapping's own) into its named graph,
     replacing what the graph held. Exit 2 if the source cannot be loaded at all."""
     from loaders.load import load_source
-    from loaders.store import open_store
 
-    store_path = Path(setting("store", store and str(store)))
-    oxigraph = open_store(store_path)
-    result = load_source(mapping, oxigraph, setting("base", base), store_path, file=file)
+    location = _location(store)
+    with location.writer() as target:
+        result = load_source(mapping, target, setting("base", base), location, file=file)
     _show(result, show)
     if report:
         report.write_text(
@@ -138,28 +145,17 @@ def load_command(
 @STORE_OPTION
 @BASE_OPTION
 @click.option("--show", default=5, show_default=True, help="How many problems to print per source.")
-def build_command(data: Path, store: Path | None, base: str | None, show: int) -> None:
+def build_command(data: Path, store: str | None, base: str | None, show: int) -> None:
     """Publish the vocabulary, then load every source under the data folder, each into its own
     named graph."""
-    from loaders.load import load_source, mapping_files, publish_vocabulary
-    from loaders.store import open_store
+    from loaders.load import mapping_files
 
     mappings = mapping_files(data)
     if not mappings:
         raise click.ClickException(f"{data}: no */mapping.yaml found")
-    store_path = Path(setting("store", store and str(store)))
-    oxigraph = open_store(store_path)
-    vocabulary = publish_vocabulary(oxigraph)
-    click.echo(f"vocabulary: {vocabulary} triples (ontology and code lists)")
-    reports, failures = [], []
-    with click.progressbar(
-        mappings, label="loading", item_show_func=lambda m: m and m.parent.name
-    ) as bar:
-        for mapping in bar:
-            try:
-                reports.append(load_source(mapping, oxigraph, setting("base", base), store_path))
-            except LoadError as error:
-                failures.append(f"{mapping}: {error}")
+    location = _location(store)
+    with location.writer() as target:
+        reports, failures = _build(location, target, mappings, setting("base", base))
     for report in reports:
         _show(report, show)
     for failure in failures:
@@ -170,6 +166,26 @@ def build_command(data: Path, store: Path | None, base: str | None, show: int) -
     click.echo(f"{records} records, {triples} triples")
     if failures:
         raise SystemExit(2)
+
+
+def _build(
+    location: StoreLocation, target: TripleStore, mappings: list[Path], base: str
+) -> tuple[list[LoadReport], list[str]]:
+    """Publish the vocabulary, then load each mapping's source (build's work)."""
+    from loaders.load import load_source, publish_vocabulary
+
+    vocabulary = publish_vocabulary(target)
+    click.echo(f"vocabulary: {vocabulary} triples (ontology and code lists)")
+    reports, failures = [], []
+    with click.progressbar(
+        mappings, label="loading", item_show_func=lambda m: m and m.parent.name
+    ) as bar:
+        for mapping in bar:
+            try:
+                reports.append(load_source(mapping, target, base, location))
+            except LoadError as error:
+                failures.append(f"{mapping}: {error}")
+    return reports, failures
 
 
 MAPPING_OPTION = click.option(
@@ -206,19 +222,18 @@ def validate_command(
     lang: str,
     fmt: str | None,
     output: Path | None,
-    store: Path | None,
+    store: str | None,
     base: str | None,
 ) -> None:
     """Check a partner submission and report every problem by row and column, in the partner's
     language. Exit 0 when it conforms, 1 when it has errors, 2 when it cannot be read."""
-    from loaders.store import current_generation
     from validation.core import validate_submission
     from validation.engine import close_pools
     from validation.messages import ui
     from validation.report import render
 
-    store_path = Path(setting("store", store and str(store)))
-    published = store_path if current_generation(store_path) else None
+    location = _location(store)
+    published = location if location.generation() else None
     try:
         result = validate_submission(file, mapping, lang, published, setting("base", base))
     finally:
@@ -283,7 +298,7 @@ def publish_command(
     mapping: Path | None,
     lang: str,
     report: Path | None,
-    store: Path | None,
+    store: str | None,
     base: str | None,
     partners_file: str | None,
 ) -> None:
@@ -305,7 +320,7 @@ def publish_command(
         )
     try:
         outcome = publish_submission(
-            file, known[partner], Path(setting("store", store and str(store))),
+            file, known[partner], _location(store),
             setting("base", base), mapping, lang,
         )  # fmt: skip
     finally:
@@ -326,12 +341,12 @@ def publish_command(
 @click.option("--partner", default=None, help="Only this partner's submissions.")
 @STORE_OPTION
 @BASE_OPTION
-def submissions_command(partner: str | None, store: Path | None, base: str | None) -> None:
+def submissions_command(partner: str | None, store: str | None, base: str | None) -> None:
     """List the submissions recorded in the published store, newest first."""
     from loaders.store import open_snapshot
     from validation.publish import list_submissions
 
-    _generation, snapshot = open_snapshot(Path(setting("store", store and str(store))))
+    _generation, snapshot = open_snapshot(_location(store))
     for row in list_submissions(snapshot, setting("base", base), partner):
         outcome = "published" if row["version"] else "rejected"
         click.echo(
@@ -364,13 +379,13 @@ def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
 @STORE_OPTION
 @BASE_OPTION
 @click.option("--output", default=None, help=_help("dumps"))
-def export_command(store: Path | None, base: str | None, output: str | None) -> None:
+def export_command(store: str | None, base: str | None, output: str | None) -> None:
     """Write today's dumps of the published graph (gzipped N-Quads and Turtle) with their
     SHA-256 checksums; the server lists and serves them at /dumps/."""
     from endpoint.dumps import export
 
     written = export(
-        Path(setting("store", store and str(store))),
+        _location(store),
         setting("base", base),
         Path(setting("dumps", output)),
     )
@@ -386,20 +401,19 @@ def export_command(store: Path | None, base: str | None, output: str | None) -> 
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write every candidate pair worth a look here (CSV), with its confidence.",
 )
-def link_command(store: Path | None, base: str | None, review: Path | None) -> None:
+def link_command(store: str | None, base: str | None, review: Path | None) -> None:
     """Find the spaces that different sources describe twice (name and distance), link the sure
     ones with owl:sameAs in the graph {base}links, and list the doubtful ones for review."""
     import csv
 
     from loaders.matching import SAME, candidates, links, places, review_rows
-    from loaders.store import open_store, put_graph, take_snapshot
+    from loaders.store import commit, put_graph
 
-    store_path = Path(setting("store", store and str(store)))
-    base_iri = setting("base", base)
-    oxigraph = open_store(store_path)
-    found = candidates(places(oxigraph, base_iri))
-    put_graph(oxigraph, f"{base_iri}links", links(found))
-    take_snapshot(oxigraph, store_path, base_iri)
+    location, base_iri = _location(store), setting("base", base)
+    with location.writer() as target:
+        found = candidates(places(target, base_iri))
+        put_graph(target, f"{base_iri}links", links(found))
+        commit(location, target, base_iri)
     rows = review_rows(found)
     if review is not None:
         with open(review, "w", encoding="utf-8", newline="") as handle:
@@ -415,17 +429,16 @@ def link_command(store: Path | None, base: str | None, review: Path | None) -> N
 @BASE_OPTION
 @click.option("--host", default=None, help=_help("host"))
 @click.option("--port", default=None, type=int, help=_help("port"))
-def serve_command(store: Path | None, base: str | None, host: str | None, port: int | None) -> None:
+def serve_command(store: str | None, base: str | None, host: str | None, port: int | None) -> None:
     """Serve the published graph (SPARQL 1.1 protocol at /sparql) with the waitress server."""
     import waitress
 
     from endpoint.app import create_app
-    from loaders.store import current_generation
 
-    config = {"store": store and str(store), "base": base, "host": host, "port": port}
+    config = {"store": store, "base": base, "host": host, "port": port}
     app = create_app({k: v for k, v in config.items() if v is not None})
     resolved = app.config["COWORKMED"]
-    if not current_generation(Path(resolved["store"])):
+    if not app.extensions["coworkmed.store"].generation():
         raise click.ClickException(
             f"{resolved['store']}: nothing published yet; run coworkmed build"
         )

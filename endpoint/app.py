@@ -5,29 +5,29 @@ from __future__ import annotations
 import atexit
 import threading
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
-from endpoint.executor import QueryPool
+from endpoint.executor import QueryPool, RemotePool, make_pool
+from loaders.backends import StoreLocation, locate
+from loaders.problems import LoadError
 from loaders.settings import settings
-from loaders.store import current_generation
 
 
 class LazyPool:
     """The query pool, started at the first query (so that an app that only answers errors or
     the service description starts no process), stopped at exit."""
 
-    def __init__(self, store_path: Path, base: str, workers: int) -> None:
-        self._arguments = (store_path, base, workers)
-        self._pool: QueryPool | None = None
+    def __init__(self, location: StoreLocation, base: str, workers: int) -> None:
+        self._arguments = (location, base, workers)
+        self._pool: QueryPool | RemotePool | None = None
         self._lock = threading.Lock()
 
-    def get(self) -> QueryPool:
+    def get(self) -> QueryPool | RemotePool:
         with self._lock:
             if self._pool is None:
-                self._pool = QueryPool(*self._arguments)
+                self._pool = make_pool(*self._arguments)
                 atexit.register(self.close)
             return self._pool
 
@@ -93,9 +93,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     resolved = settings(dict(config or {}))
     app.config["COWORKMED"] = resolved
     app.config["MAX_CONTENT_LENGTH"] = max(resolved["max_body"], resolved["max_upload"])
-    store_path = Path(resolved["store"])
+    location = locate(resolved["store"], resolved)
+    app.extensions["coworkmed.store"] = location
     app.extensions["coworkmed.pool"] = LazyPool(
-        store_path, resolved["base"], resolved["query_workers"]
+        location, resolved["base"], resolved["query_workers"]
     )
     app.extensions["coworkmed.metrics"] = Metrics()
     app.register_blueprint(sparql)
@@ -116,7 +117,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/health")
     def health() -> Response:
-        generation = current_generation(store_path)
+        try:
+            generation = location.generation()
+        except LoadError as error:
+            return jsonify(status="store unavailable", message=str(error), generation=None), 503
         status = 200 if generation else 503
         return jsonify(
             status="ok" if generation else "nothing published", generation=generation

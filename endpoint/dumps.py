@@ -23,7 +23,7 @@ from endpoint.executor import QueryRequest
 from endpoint.published import run
 from endpoint.responses import rdf_answer
 from loaders.rdf import PREFIXES
-from loaders.store import default_dataset, open_snapshot, published_graphs
+from loaders.store import StoreLocation, default_dataset, open_snapshot, published_graphs
 
 blueprint = Blueprint("dumps", __name__)
 
@@ -53,16 +53,18 @@ def _write_gzip(path: Path, data: bytes) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def export(store_path: Path, base: str, folder: Path, today: dt.date | None = None) -> list[Dump]:
-    """Write today's dumps of the current snapshot into ``folder``; return them."""
-    generation, store = open_snapshot(store_path)
+def export(
+    store: StoreLocation | Path | str, base: str, folder: Path, today: dt.date | None = None
+) -> list[Dump]:
+    """Write today's dumps of what readers see now into ``folder``; return them."""
+    generation, store = open_snapshot(store)
     graphs = published_graphs(store, base)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"coworkmed-{(today or dt.date.today()).isoformat()}-g{generation}"
     quads = [
-        quad
-        for graph in [ox.DefaultGraph(), *graphs]
-        for quad in store.quads_for_pattern(None, None, None, graph)
+        ox.Quad(triple.subject, triple.predicate, triple.object, graph or ox.DefaultGraph())
+        for graph in [None, *graphs]
+        for triple in store.triples(graph)
     ]
     nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
     union = store.query(

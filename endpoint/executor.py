@@ -1,9 +1,13 @@
-"""SPARQL queries in worker processes that a timeout really stops.
+"""SPARQL queries, bounded in time, on either store backend (``loaders.backends``).
 
-pyoxigraph cannot cancel a running query, so each query runs in a worker process that is killed
-(and replaced) when the query outlives its timeout. Workers read the store's current snapshot,
-never the primary database (see ``loaders.store``), and move to a newer snapshot before the next
-query once one is published. A slow query occupies one worker; the others go on serving.
+Embedded store (``QueryPool``): pyoxigraph cannot cancel a running query, so each query runs in
+a worker process that is killed (and replaced) when the query outlives its timeout. Workers read
+the store's current snapshot, never the primary database, and move to a newer snapshot before
+the next query once one is published. A slow query occupies one worker; the others go on.
+
+External store (``RemotePool``): the store runs the query; the request to it is bounded by the
+timeout, and a store that is down or failing gives 503. At most ``workers`` queries are sent at
+once; the published graphs are asked again only when the generation moves.
 
 Results are written by pyoxigraph's own writers. A row cap keeps at most ``max_rows`` solutions
 (or triples): the kept solutions go through SPARQL TSV, whose cells are N-Triples terms, and are
@@ -23,9 +27,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from loaders.backends import StoreLocation, TripleStore
+from loaders.backends.oxigraph import OxigraphLocation
+from loaders.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
 from loaders.cube import data_graphs
 from loaders.problems import LoadError
-from loaders.store import current_generation, default_dataset, open_snapshot, published_graphs
+from loaders.store import default_dataset, published_graphs
 
 #: result kind -> format name -> (pyoxigraph format, media type)
 FORMATS: dict[str, dict[str, tuple[Any, str]]] = {
@@ -115,7 +122,7 @@ def _format(request: QueryRequest, kind: str) -> tuple[Any, str]:
 
 
 def execute(
-    store: ox.Store, published: list[ox.NamedNode], request: QueryRequest, generation: int
+    store: TripleStore, published: list[ox.NamedNode], request: QueryRequest, generation: int
 ) -> QueryResult:
     """Answer one query over the published data of ``store`` (``published``: its graphs)."""
     default, named = default_dataset(published), published
@@ -147,19 +154,13 @@ def execute(
 
 
 def read_graph(
-    store: ox.Store, published: list[ox.NamedNode], request: GraphRequest, generation: int
+    store: TripleStore, published: list[ox.NamedNode], request: GraphRequest, generation: int
 ) -> QueryResult:
     """One published graph, serialised whole (404 when it is not published)."""
-    if request.graph is None:
-        name: ox.NamedNode | ox.DefaultGraph = ox.DefaultGraph()
-    else:
-        name = ox.NamedNode(request.graph)
-        if name not in published:
-            raise QueryError(404, f"no graph <{request.graph}> is published here")
-    quads = itertools.islice(
-        store.quads_for_pattern(None, None, None, name), request.max_triples + 1
-    )
-    triples = [quad.triple for quad in quads]
+    name = None if request.graph is None else ox.NamedNode(request.graph)
+    if name is not None and name not in published:
+        raise QueryError(404, f"no graph <{request.graph}> is published here")
+    triples = list(itertools.islice(store.triples(name), request.max_triples + 1))
     if len(triples) > request.max_triples:
         raise QueryError(
             403,
@@ -175,15 +176,14 @@ def read_graph(
 HANDLERS = {QueryRequest: execute, GraphRequest: read_graph}
 
 
-def _serve(store_path: str, base: str, connection: Connection) -> None:
+def _serve(location: OxigraphLocation, base: str, connection: Connection) -> None:
     """The worker's loop: open the current snapshot, answer queries, follow new snapshots."""
-    path = Path(store_path)
-    generation, store = open_snapshot(path)
+    generation, store = location.reader()
     current = published_graphs(store, base)
     while True:
         request = connection.recv()
-        if current_generation(path) != generation:
-            generation, store = open_snapshot(path)
+        if location.generation() != generation:
+            generation, store = location.reader()
             current = published_graphs(store, base)
         try:
             answer = HANDLERS[type(request)](store, current, request, generation)
@@ -200,11 +200,9 @@ def _serve(store_path: str, base: str, connection: Connection) -> None:
 
 
 class _Worker:
-    def __init__(self, context: Any, store_path: Path, base: str) -> None:
+    def __init__(self, context: Any, location: OxigraphLocation, base: str) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(
-            target=_serve, args=(str(store_path), base, child), daemon=True
-        )
+        self.process = context.Process(target=_serve, args=(location, base, child), daemon=True)
         self.process.start()
         child.close()
 
@@ -219,10 +217,11 @@ class QueryPool:
     """A fixed number of worker processes; ``run`` lends one to a query for at most ``timeout``
     seconds, then kills and replaces it if the query is still running."""
 
-    def __init__(self, store_path: Path, base: str, workers: int = 2) -> None:
-        open_snapshot(store_path)  # fail now, clearly, if nothing was published
+    def __init__(self, location: OxigraphLocation | Path, base: str, workers: int = 2) -> None:
+        location = OxigraphLocation(location) if isinstance(location, Path) else location
+        location.reader()  # fail now, clearly, if nothing was published
         self._context = multiprocessing.get_context("spawn")
-        self._store_path, self._base = store_path, base
+        self._location, self._base = location, base
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
@@ -230,7 +229,7 @@ class QueryPool:
             self._add()
 
     def _add(self) -> None:
-        worker = _Worker(self._context, self._store_path, self._base)
+        worker = _Worker(self._context, self._location, self._base)
         with self._lock:
             self._all.add(worker)
         self._idle.put(worker)
@@ -267,3 +266,55 @@ class QueryPool:
             workers, self._all = list(self._all), set()
         for worker in workers:
             worker.stop()
+
+
+class RemotePool:
+    """Queries answered by an external store, at most ``workers`` at once, each given at most
+    ``timeout`` seconds (the same ``run`` as ``QueryPool``)."""
+
+    def __init__(self, location: SparqlLocation, base: str, workers: int = 2) -> None:
+        self._location, self._base = location, base
+        self._slots = threading.BoundedSemaphore(max(1, workers))
+        self._lock = threading.Lock()
+        self._published: tuple[int, list[ox.NamedNode]] = (0, [])
+
+    def _current(self, timeout: float) -> tuple[int, TripleStore, list[ox.NamedNode]]:
+        """The store, its generation and its published graphs (asked again when it moves)."""
+        store = self._location.client(timeout)
+        generation = store.generation()
+        if generation == 0:
+            raise QueryError(503, f"{self._location.describe()}: nothing has been published yet")
+        with self._lock:
+            known, published = self._published
+        if known != generation:
+            published = published_graphs(store, self._base)
+            with self._lock:
+                self._published = (generation, published)
+        return generation, store, published
+
+    def run(self, request: QueryRequest | GraphRequest, timeout: float) -> QueryResult:
+        if not self._slots.acquire(timeout=timeout):
+            raise QueryError(503, f"every query slot stayed busy for {timeout:g} s; try again")
+        try:
+            generation, store, published = self._current(timeout)
+            return HANDLERS[type(request)](store, published, request, generation)
+        except StoreUnavailable as error:
+            raise QueryError(503, str(error)) from None
+        except RemoteStoreError as error:
+            raise QueryError(error.status, str(error)) from None
+        except LoadError as error:
+            raise QueryError(400, f"the query cannot be evaluated: {error}") from None
+        finally:
+            self._slots.release()
+
+    def close(self) -> None:
+        """Nothing to stop: no process or connection is kept."""
+
+
+#: store backend -> the pool that answers its queries
+POOLS: dict[type, type] = {OxigraphLocation: QueryPool, SparqlLocation: RemotePool}
+
+
+def make_pool(location: StoreLocation, base: str, workers: int) -> QueryPool | RemotePool:
+    """The query pool for the store at ``location``."""
+    return POOLS[type(location)](location, base, workers)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
@@ -22,8 +21,9 @@ from flask import Blueprint, Response, current_app, request
 from endpoint.auth import may_write, write_refusal
 from endpoint.executor import FORMATS, GraphRequest, QueryError
 from endpoint.negotiation import formats_for
-from endpoint.published import run
+from endpoint.published import run, store_location
 from endpoint.responses import error, read_headers
+from loaders.backends.sparql import RemoteStoreError
 from loaders.cube import cube_graph
 from loaders.store import (
     StoreBusy,
@@ -162,6 +162,8 @@ def handle(path: str | None) -> Response:
     except StoreBusy as problem:
         response = error(503, str(problem))
         response.headers["Retry-After"] = "5"
+    except RemoteStoreError as problem:
+        response = error(problem.status, str(problem))
     metrics.record(time.perf_counter() - start, response.status_code, "graph_store")
     return response
 
@@ -171,14 +173,12 @@ def _base() -> str:
 
 
 def _write(found: Target) -> Response:
-    store_path = Path(current_app.config["COWORKMED"]["store"])
+    store = store_location()
     if request.method == "DELETE":
         if not found.given:
             raise QueryError(400, "name the graph to delete: ?graph=IRI or ?default")
         _refuse_managed(found.graph)
-        existed, generation = write(
-            store_path, lambda store: delete_graph(store, found.graph), _base()
-        )
+        existed, generation = write(store, lambda it: delete_graph(it, found.graph), _base())
         if not existed:
             raise QueryError(404, f"no graph <{found.graph}> to delete")
         return _written(False, found.graph, generation)
@@ -190,7 +190,7 @@ def _write(found: Target) -> Response:
     _refuse_managed(graph)
     triples = uploaded_triples(graph or request.base_url)
     operation = put_graph if request.method == "PUT" else post_graph
-    created, generation = write(store_path, lambda store: operation(store, graph, triples), _base())
+    created, generation = write(store, lambda it: operation(it, graph, triples), _base())
     return _written(created, graph, generation, minted=not found.given)
 
 

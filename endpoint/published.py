@@ -12,6 +12,12 @@ import pyoxigraph as ox
 from flask import current_app
 
 from endpoint.executor import GraphRequest, QueryRequest, QueryResult
+from loaders.backends import StoreLocation
+
+
+def store_location() -> StoreLocation:
+    """The store the app publishes (``loaders.backends.locate`` of its settings)."""
+    return current_app.extensions["coworkmed.store"]
 
 
 def run(request: QueryRequest | GraphRequest) -> QueryResult:

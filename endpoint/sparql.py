@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from endpoint.auth import write_refusal
 from endpoint.executor import QueryError, QueryRequest
 from endpoint.negotiation import formats_for, prefers_html
+from endpoint.published import store_location
 from endpoint.responses import error, rdf_answer, read_headers
 from endpoint.scanning import DatasetConflict, remote_access, with_using
 from endpoint.service import description
+from loaders.backends.sparql import RemoteStoreError
 from loaders.store import StoreBusy, write
 
 blueprint = Blueprint("sparql", __name__)
@@ -165,7 +166,7 @@ def update(operation: Operation) -> Response:
     start = time.perf_counter()
     try:
         _nothing, generation = write(
-            Path(current_app.config["COWORKMED"]["store"]),
+            store_location(),
             lambda store: store.update(text, base_iri=base_iri),
             current_app.config["COWORKMED"]["base"],
         )
@@ -175,6 +176,8 @@ def update(operation: Operation) -> Response:
         status, message = 400, f"the update cannot be applied: {problem}; nothing was changed"
     except StoreBusy as problem:
         status, message = 503, str(problem)
+    except RemoteStoreError as problem:
+        status, message = problem.status, f"{problem}; nothing was changed"
     else:
         metrics.record(time.perf_counter() - start, 204, "update")
         response = Response(status=204)

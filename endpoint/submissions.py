@@ -24,10 +24,11 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from endpoint.auth import bearer_token
 from endpoint.executor import QueryError, QueryRequest
-from endpoint.published import run
+from endpoint.published import run, store_location
 from endpoint.responses import attachment, reader_language
+from loaders.backends.sparql import RemoteStoreError
 from loaders.problems import LoadError
-from loaders.store import StoreBusy, current_generation
+from loaders.store import StoreBusy
 from loaders.vocabulary import LANGUAGES
 from validation.core import Report, validate_submission
 from validation.messages import problem_message, ui_words
@@ -109,13 +110,13 @@ def _named_as_sent(report: Report) -> Report:
 
 def _validate_upload(lang: str) -> Report:
     """Validate the uploaded file (raises UploadError when there is none to read)."""
-    store = Path(_settings()["store"])
+    store = store_location()
     with uploaded_file() as path:
         report = validate_submission(
             path,
             _mapping_path(),
             lang,
-            store if current_generation(store) else None,
+            store if store.generation() else None,
             _settings()["base"],
             _settings()["max_upload"],
         )
@@ -214,7 +215,7 @@ def api_publish() -> Response:
             outcome = publish_submission(
                 path,
                 partner,
-                Path(_settings()["store"]),
+                store_location(),
                 _settings()["base"],
                 _mapping_path(),
                 lang,
@@ -227,6 +228,8 @@ def api_publish() -> Response:
         response = _json({"error": str(error)}, 503)
         response.headers["Retry-After"] = "5"
         return response
+    except RemoteStoreError as error:
+        return _json({"error": str(error)}, error.status)
     except LoadError as error:
         return _json({"error": str(error)}, 500)
     body = {**outcome.as_dict(), "report": as_json(outcome.report)}

@@ -13,9 +13,15 @@ for them); one whose territory type is not reported counts under ``cwm:territory
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pyoxigraph as ox
 
+if TYPE_CHECKING:
+    from loaders.backends import TripleStore
+
 CWM = "https://w3id.org/coworkmed/def/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 QB = "http://purl.org/linked-data/cube#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 NUTS = "http://data.europa.eu/nuts/code/"
@@ -84,28 +90,35 @@ WHERE {{
 }}"""
 
 
-def cube_update(base: str, observations: bytes) -> str:
-    """The SPARQL update that replaces the cube's graph: the data set and ``observations``
-    (N-Triples)."""
-    graph, dataset = cube_graph(base), cube_dataset(base)
-    return f"""DROP SILENT GRAPH <{graph}> ;
-INSERT DATA {{ GRAPH <{graph}> {{
-  <{dataset}> a <{QB}DataSet> ;
-    <{QB}structure> <{CWM}spacesCube> ;
-    <http://purl.org/dc/terms/title>
-      "CoworkMed indicators: spaces per region, kind, territory and opening year"@en ;
-    <http://www.w3.org/2000/01/rdf-schema#comment> "{COMMENT}"@en .
-{observations.decode("utf-8")}
-}} }}"""
+def cube_description(base: str) -> list[ox.Triple]:
+    """The cube's data set: its structure, title and comment."""
+    dataset = ox.NamedNode(cube_dataset(base))
+    return [
+        ox.Triple(dataset, ox.NamedNode(RDF_TYPE), ox.NamedNode(f"{QB}DataSet")),
+        ox.Triple(dataset, ox.NamedNode(f"{QB}structure"), ox.NamedNode(f"{CWM}spacesCube")),
+        ox.Triple(
+            dataset,
+            ox.NamedNode("http://purl.org/dc/terms/title"),
+            ox.Literal(
+                "CoworkMed indicators: spaces per region, kind, territory and opening year",
+                language="en",
+            ),
+        ),
+        ox.Triple(
+            dataset,
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
+            ox.Literal(COMMENT, language="en"),
+        ),
+    ]
 
 
-def refresh_cube(store: ox.Store, base: str, published: list[ox.NamedNode]) -> None:
+def refresh_cube(store: TripleStore, base: str, published: list[ox.NamedNode]) -> None:
     """Recompute the cube from ``published`` (the graphs readers see): the observations are
-    computed by a query over them (Oxigraph's fast read path), then written with the data set
+    computed by a query over them (the store's fast read path), then written with the data set
     in one transaction that replaces the previous cube."""
     graphs = data_graphs(published, base)
     triples = store.query(
         observations_query(base), default_graph=[ox.DefaultGraph(), *graphs], named_graphs=graphs
     )
-    observations = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    store.update(cube_update(base, observations))
+    data = ox.serialize([*cube_description(base), *triples], format=ox.RdfFormat.N_TRIPLES)
+    store.replace_graph(ox.NamedNode(cube_graph(base)), data)

@@ -21,7 +21,13 @@ from loaders.mapping import Mapping, load_mapping
 from loaders.problems import LoadError, Problem
 from loaders.readers import Row, read_rows
 from loaders.records import Minting, RecordBuilder
-from loaders.store import publish_version, put_graph, take_snapshot
+from loaders.store import (
+    StoreLocation,
+    TripleStore,
+    publish_version,
+    put_graph,
+    take_snapshot,
+)
 from loaders.values import Context
 from loaders.vocabulary import CUBE_FILE, CWM, ONTOLOGY_FILE, codelist_files
 
@@ -136,15 +142,16 @@ def transform(
 
 def load_source(
     mapping_path: Path,
-    store: ox.Store,
+    store: TripleStore,
     base: str,
-    store_path: Path | None = None,
+    location: StoreLocation | Path | None = None,
     file: Path | None = None,
     now: Callable[[], dt.datetime] | None = None,
     on_row: Callable[[Row | None], None] | None = None,
 ) -> LoadReport:
-    """Load one source as the new current version of its dataset; all or nothing. With
-    ``store_path`` (the store directory), readers get a new snapshot once it is published."""
+    """Load one source as the new current version of its dataset; all or nothing. With the
+    store's ``location`` (a store directory or ``StoreLocation``), it is published at once as a
+    new generation."""
     clock = time.perf_counter()
     now = now or (lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     mapping = load_mapping(mapping_path)
@@ -153,8 +160,8 @@ def load_source(
     chunks = stream(mapping, path, base, report, now, on_row)
     dataset = provenance.dataset_iri(base, mapping.source_id)
     report.triples = publish_version(store, base, dataset, report.graph, chunks)
-    if store_path is not None:
-        take_snapshot(store, store_path, base)
+    if location is not None:
+        take_snapshot(store, location, base)
     report.seconds = time.perf_counter() - clock
     return report
 
@@ -183,7 +190,7 @@ def vocabulary_graphs() -> dict[str, list[ox.Triple]]:
     return graphs
 
 
-def publish_vocabulary(store: ox.Store) -> int:
+def publish_vocabulary(store: TripleStore) -> int:
     """Write the ontology and the code lists in the store, one graph each (replacing what a
     previous build put there), so that queries can use their labels in every language; the next
     snapshot publishes them. Return the number of triples."""

@@ -19,7 +19,7 @@ from difflib import SequenceMatcher
 import pyoxigraph as ox
 
 from loaders import tables
-from loaders.store import query
+from loaders.store import TripleStore, query
 
 NEAR_METRES = 1_000
 #: spaces with the very same distinctive name are candidates up to this far apart (one of the
@@ -98,7 +98,7 @@ def _same_name(a: Place, b: Place) -> bool:
     return len(words(a.name)) >= 5 and name == whole_name(b.name)
 
 
-def places(store: ox.Store, base: str) -> list[Place]:
+def places(store: TripleStore, base: str) -> list[Place]:
     found = []
     for solution in query(store, base, SPACES):
         iri = solution["s"].value

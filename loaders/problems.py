@@ -24,6 +24,10 @@ class LoadError(Exception):
         self.code = code
 
 
+class StoreBusy(LoadError):
+    """The store cannot be written now: another process holds it, or it does not answer."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem of a load, located as precisely as the source allows."""

@@ -33,7 +33,56 @@ SETTINGS: dict[str, Setting] = {
             "store",
             "COWORKMED_STORE",
             "store",
-            "Directory of the embedded Oxigraph store (created if missing).",
+            "Where the graph is kept: the directory of the embedded Oxigraph store (created if "
+            "missing), or the http(s) URL of an external SPARQL 1.1 store's query endpoint "
+            "(then set the store_* settings).",
+        ),
+        Setting(
+            "store_update_url",
+            "COWORKMED_STORE_UPDATE_URL",
+            "",
+            "External store: its SPARQL 1.1 Update endpoint (empty: the query URL); Virtuoso: "
+            ".../sparql-auth.",
+        ),
+        Setting(
+            "store_graph_store_url",
+            "COWORKMED_STORE_GRAPH_STORE_URL",
+            "",
+            "External store: its Graph Store Protocol endpoint; Virtuoso: "
+            ".../sparql-graph-crud-auth, Fuseki: .../<dataset>/data.",
+        ),
+        Setting(
+            "store_user",
+            "COWORKMED_STORE_USER",
+            "",
+            "External store: the account that updates and Graph Store writes use (empty: none).",
+        ),
+        Setting(
+            "store_password",
+            "COWORKMED_STORE_PASSWORD",
+            "",
+            "External store: that account's password (prefer the environment variable).",
+        ),
+        Setting(
+            "store_auth",
+            "COWORKMED_STORE_AUTH",
+            "digest",
+            "External store: how the account is sent, digest (Virtuoso) or basic.",
+        ),
+        Setting(
+            "store_retries",
+            "COWORKMED_STORE_RETRIES",
+            "2",
+            "External store: times a read is tried again when the store refuses the connection "
+            "or answers 502/503/504 (writes are never tried twice).",
+            int,
+        ),
+        Setting(
+            "store_namespace",
+            "COWORKMED_STORE_NAMESPACE",
+            "urn:x-coworkmed:store:",
+            "External store: IRI prefix of the two graphs the service keeps there, its state "
+            "and the stand-in for the default graph.",
         ),
         Setting(
             "base",
@@ -47,7 +96,8 @@ SETTINGS: dict[str, Setting] = {
             "query_timeout",
             "COWORKMED_QUERY_TIMEOUT",
             "30",
-            "Seconds a query may run before its worker process is killed (answer 504).",
+            "Seconds a query may run before its worker process is killed (answer 504); with an "
+            "external store, the time the store is given to answer.",
             float,
         ),
         Setting(

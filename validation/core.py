@@ -36,7 +36,7 @@ from loaders.matching import distance
 from loaders.problems import LoadError
 from loaders.rdf import PREFIXES
 from loaders.readers import Row
-from loaders.store import open_snapshot, query
+from loaders.store import StoreLocation, open_snapshot, query
 from loaders.vocabulary import DEFAULT_DATA_BASE, LANGUAGES
 from validation import engine
 from validation.messages import language, problem_message
@@ -468,11 +468,12 @@ def _across_records(
     return findings
 
 
-def published_places(store_path: Path, base: str, source: str) -> list[Place]:
+def published_places(store: StoreLocation | Path, base: str, source: str) -> list[Place]:
     """The spaces already published by the other sources of a store."""
-    _generation, store = open_snapshot(store_path)
+    _generation, snapshot = open_snapshot(store)
     mine = f"{base}space/{source}/"
-    return [p for p in _places(query(store, base, PLACES), {}) if not p.iri.startswith(mine)]
+    found = _places(query(snapshot, base, PLACES), {})
+    return [p for p in found if not p.iri.startswith(mine)]
 
 
 # ------------------------------------------------------------------------------ the whole
@@ -549,7 +550,7 @@ def validate_submission(
     path: Path,
     mapping_path: Path | None = None,
     lang: str = "en",
-    store_path: Path | None = None,
+    store_path: StoreLocation | Path | None = None,
     base: str = DEFAULT_DATA_BASE,
     max_bytes: int = MAX_FILE_BYTES,
     workers: int = 2,

@@ -37,7 +37,7 @@ from loaders.load import sha256
 from loaders.mapping import Mapping, load_mapping
 from loaders.problems import LoadError
 from loaders.rdf import literal
-from loaders.store import current_versions, publish_version, write
+from loaders.store import StoreLocation, TripleStore, current_versions, publish_version, write
 from validation.core import Report, template_mapping, validate_submission
 
 ITERATIONS = 200_000
@@ -204,7 +204,7 @@ def _canonical(ntriples: bytes) -> list[bytes]:
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).splitlines()
 
 
-def _published_lines(store: ox.Store, version: ox.NamedNode | None) -> list[bytes]:
+def _published_lines(store: TripleStore, version: ox.NamedNode | None) -> list[bytes]:
     if version is None:
         return []
     triples = store.query(
@@ -215,6 +215,11 @@ def _published_lines(store: ox.Store, version: ox.NamedNode | None) -> list[byte
 
 def _sha256(path: Path) -> str:
     return sha256(path) if path.is_file() else "0" * 64
+
+
+def submissions_graph(base: str) -> str:
+    """The graph that records every submission (``SUBMISSIONS`` lists them)."""
+    return f"{base}submissions"
 
 
 def _record(report: Report, partner: Partner, base: str, version: str | None, moment: str) -> str:
@@ -241,13 +246,13 @@ def _record(report: Report, partner: Partner, base: str, version: str | None, mo
         f"  <{CWM}warningCount> {report.warnings} .",
     ]
     body = "\n".join(lines)
-    return f"INSERT DATA {{ GRAPH <{base}submissions> {{ {body} }} }}"
+    return f"INSERT DATA {{ GRAPH <{submissions_graph(base)}> {{ {body} }} }}"
 
 
 def publish_submission(
     path: Path,
     partner: Partner,
-    store_path: Path,
+    store_path: StoreLocation | Path,
     base: str,
     mapping_path: Path | None = None,
     lang: str = "en",
@@ -264,19 +269,27 @@ def publish_submission(
     if not report.conforms:
         if Path(report.file).is_file():
             record = _record(report, partner, base, None, moment)
-            write(store_path, lambda store: store.update(record), base)
+            write(store_path, lambda store: store.apply(record, [submissions_graph(base)]), base)
         return Publication(report, False, dataset)
     version = report.load.graph if report.load else None
     if version is None:
         raise LoadError("the submission produced no graph; nothing published")
 
-    def change(store: ox.Store) -> dict[str, list[str]]:
+    def change(store: TripleStore) -> dict[str, list[str]]:
         current = next(
             (v for v in current_versions(store, base) if v.value.startswith(f"{dataset}/")), None
         )
         before = record_digests(_published_lines(store, current))
         record = _record(report, partner, base, version, moment)
-        publish_version(store, base, dataset, version, [report.ntriples], also=record)
+        publish_version(
+            store,
+            base,
+            dataset,
+            version,
+            [report.ntriples],
+            also=record,
+            also_graphs=[submissions_graph(base)],
+        )
         return _changes(before, record_digests(_canonical(report.ntriples)))
 
     changes, generation = write(store_path, change, base)
@@ -329,7 +342,7 @@ def submission_rows(
 
 
 def list_submissions(
-    store: ox.Store, base: str, partner: str | None = None
+    store: TripleStore, base: str, partner: str | None = None
 ) -> list[dict[str, Any]]:
     """The submissions recorded in the store, newest first (of one partner, if given)."""
     solutions = store.query(SUBMISSIONS.format(base=base))

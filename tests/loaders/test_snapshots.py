@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from loaders.backends.oxigraph import KEEP_SNAPSHOTS
 from loaders.problems import LoadError
 from loaders.store import (
-    KEEP_SNAPSHOTS,
     current_generation,
     open_snapshot,
     open_store,

@@ -1,0 +1,98 @@
+"""Where the graph is kept: one small store interface and its two implementations.
+
+Loaders, publishing and the endpoint talk to a ``TripleStore`` (query, update, graph-level
+writes and reads) found at a ``StoreLocation`` (its version, a reader, a writer, a snapshot):
+
+- ``oxigraph.OxigraphLocation``: the embedded Oxigraph store in a directory (the default), with
+  read-only snapshots that query worker processes open;
+- ``sparql.SparqlLocation``: an external SPARQL 1.1 store (Virtuoso, Fuseki, GraphDB...) reached
+  over HTTP: the query and update protocol through SPARQLWrapper, the Graph Store Protocol by
+  plain HTTP.
+
+``locate`` picks one from the settings: a ``store`` that is an http(s) URL is an external store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+
+GraphName = ox.NamedNode | ox.DefaultGraph
+
+
+class TripleStore(Protocol):
+    """A quad store: SPARQL over it, and whole-graph writes. ``None`` as a graph is the store's
+    default graph. Query results are pyoxigraph's (solutions, boolean, or triples)."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        default_graph: list[GraphName] | None = None,
+        named_graphs: list[ox.NamedNode] | None = None,
+    ) -> Any: ...
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """An update as a client sends it (graphs it names or creates are the store's)."""
+
+    def apply(self, sparql: str, graphs: list[str]) -> None:
+        """An update of the service's own, which writes only into the named ``graphs``."""
+
+    def bulk_load(self, ntriples: bytes, graph: ox.NamedNode) -> None:
+        """Add N-Triples to ``graph`` (fast, not transactional: for graphs no one reads yet)."""
+
+    def replace_graph(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
+        """Replace the content of ``graph`` by N-Triples, atomically."""
+
+    def add_triples(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
+        """Add N-Triples to ``graph`` (created if needed), atomically."""
+
+    def named_graphs(self) -> list[ox.NamedNode]: ...
+
+    def contains_named_graph(self, graph: ox.NamedNode) -> bool: ...
+
+    def remove_graph(self, graph: ox.NamedNode) -> None: ...
+
+    def triples(self, graph: ox.NamedNode | None) -> Iterator[ox.Triple]: ...
+
+
+class StoreLocation(Protocol):
+    """Where a store lives: its generation (the published version number, which changes exactly
+    when published data changes), a reader of what is published, a writer, and ``snapshot``,
+    which publishes what the writer wrote as the next generation."""
+
+    def generation(self) -> int: ...
+
+    def reader(self) -> tuple[int, TripleStore]: ...
+
+    def writer(self) -> AbstractContextManager[TripleStore]: ...
+
+    def snapshot(self, store: TripleStore) -> int: ...
+
+    def describe(self) -> str: ...
+
+
+def is_remote(store: str | Path) -> bool:
+    """Whether the ``store`` setting names an external store (an http or https URL)."""
+    return str(store).startswith(("http://", "https://"))
+
+
+def locate(
+    store: str | Path | StoreLocation, options: Mapping[str, Any] | None = None
+) -> StoreLocation:
+    """The store that the ``store`` setting names: an Oxigraph directory, or an external SPARQL
+    1.1 store's query URL (its other endpoints and credentials come from ``options``, the
+    resolved settings ``store_*``). A location given is returned as it is."""
+    from loaders.backends.oxigraph import OxigraphLocation
+    from loaders.backends.sparql import SparqlLocation
+
+    if isinstance(store, OxigraphLocation | SparqlLocation):
+        return store
+    if is_remote(store):
+        return SparqlLocation.from_settings(str(store), options or {})
+    return OxigraphLocation(Path(store))

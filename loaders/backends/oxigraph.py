@@ -1,0 +1,158 @@
+"""The embedded Oxigraph store in a directory (the default backend).
+
+The directory holds ``primary/`` (the read-write database, opened by one process at a time:
+loads and publishing) and ``snapshots/<generation>/``, read-only checkpoints taken after each
+publish (hard links, about a millisecond), with ``current`` naming the latest. Query processes
+open the current snapshot: Oxigraph forbids reading a database that another process writes, but
+a checkpoint is never written, so readers and the writer never share a database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from loaders.backends import GraphName
+from loaders.problems import LoadError, StoreBusy
+
+#: how many snapshots are kept (readers move to the newest one at their next query)
+KEEP_SNAPSHOTS = 3
+
+
+class OxigraphStore:
+    """A pyoxigraph ``Store`` behind the ``TripleStore`` interface (``raw`` is the store)."""
+
+    def __init__(self, raw: ox.Store) -> None:
+        self.raw = raw
+
+    def close(self) -> None:
+        """Let the database go (closed once no one else holds it)."""
+        del self.raw
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        default_graph: list[GraphName] | None = None,
+        named_graphs: list[ox.NamedNode] | None = None,
+    ) -> Any:
+        return self.raw.query(
+            sparql, base_iri=base_iri, default_graph=default_graph, named_graphs=named_graphs
+        )
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        self.raw.update(sparql, base_iri=base_iri)
+
+    def apply(self, sparql: str, graphs: list[str]) -> None:
+        self.raw.update(sparql)
+
+    def bulk_load(self, ntriples: bytes, graph: ox.NamedNode) -> None:
+        self.raw.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+
+    def replace_graph(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
+        data = ntriples.decode("utf-8")
+        if graph is None:
+            self.raw.update(f"DROP SILENT DEFAULT ; INSERT DATA {{ {data} }}")
+            return
+        self.raw.update(
+            f"DROP SILENT GRAPH <{graph.value}> ; CREATE SILENT GRAPH <{graph.value}> ;"
+            f" INSERT DATA {{ GRAPH <{graph.value}> {{ {data} }} }}"
+        )
+
+    def add_triples(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
+        data = ntriples.decode("utf-8")
+        if graph is None:
+            self.raw.update(f"INSERT DATA {{ {data} }}")
+            return
+        self.raw.update(
+            f"CREATE SILENT GRAPH <{graph.value}> ;"
+            f" INSERT DATA {{ GRAPH <{graph.value}> {{ {data} }} }}"
+        )
+
+    def named_graphs(self) -> list[ox.NamedNode]:
+        return [g for g in self.raw.named_graphs() if isinstance(g, ox.NamedNode)]
+
+    def contains_named_graph(self, graph: ox.NamedNode) -> bool:
+        return self.raw.contains_named_graph(graph)
+
+    def remove_graph(self, graph: ox.NamedNode) -> None:
+        self.raw.remove_graph(graph)
+
+    def triples(self, graph: ox.NamedNode | None) -> Iterator[ox.Triple]:
+        name = ox.DefaultGraph() if graph is None else graph
+        return (quad.triple for quad in self.raw.quads_for_pattern(None, None, None, name))
+
+
+@dataclass(frozen=True)
+class OxigraphLocation:
+    """The store directory ``path`` (created when first written)."""
+
+    path: Path
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def generation(self) -> int:
+        """The generation of the current snapshot (0 when nothing was ever published)."""
+        try:
+            return int((self.path / "current").read_text(encoding="ascii"))
+        except FileNotFoundError:
+            return 0
+
+    def reader(self) -> tuple[int, OxigraphStore]:
+        """The current snapshot, read-only, and its generation."""
+        generation = self.generation()
+        if generation == 0:
+            raise LoadError(
+                f"{self.path}: nothing has been published in this store yet (run coworkmed build)"
+            )
+        snapshot = self.path / "snapshots" / str(generation)
+        try:
+            return generation, OxigraphStore(ox.Store.read_only(str(snapshot)))
+        except OSError as error:
+            raise LoadError(f"{self.path}: cannot open snapshot {generation} ({error})") from None
+
+    def open(self) -> OxigraphStore:
+        """The primary database, read-write, open until the store is closed or dropped (one
+        process at a time)."""
+        try:
+            (self.path / "snapshots").mkdir(parents=True, exist_ok=True)
+            raw = ox.Store(str(self.path / "primary"))
+        except OSError as error:
+            raise StoreBusy(
+                f"{self.path}: cannot open the store for writing, it is busy or out of reach ({error});"
+                " if another process is loading or publishing, try again when it is done"
+            ) from None
+        return OxigraphStore(raw)
+
+    @contextmanager
+    def writer(self) -> Iterator[OxigraphStore]:
+        """The primary database, open for the duration of the block."""
+        store = self.open()
+        try:
+            yield store
+        finally:
+            store.close()  # closes the database now, releasing its lock for other processes
+
+    def snapshot(self, store: OxigraphStore) -> int:  # type: ignore[override]
+        """Checkpoint the primary database as the next generation, make it current, prune the
+        snapshots older than the last ``KEEP_SNAPSHOTS``."""
+        generation = self.generation() + 1
+        snapshots = self.path / "snapshots"
+        store.raw.flush()
+        store.raw.backup(str(snapshots / str(generation)))
+        pointer = self.path / "current.tmp"
+        pointer.write_text(str(generation), encoding="ascii")
+        os.replace(pointer, self.path / "current")
+        for old in snapshots.iterdir():
+            if old.name.isdigit() and int(old.name) <= generation - KEEP_SNAPSHOTS:
+                shutil.rmtree(old)
+        return generation

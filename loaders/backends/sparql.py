@@ -1,0 +1,479 @@
+"""An external SPARQL 1.1 store (Virtuoso, Fuseki, GraphDB...) as the backend, over HTTP.
+
+Queries and updates go through SPARQLWrapper (SPARQL 1.1 Protocol), whole-graph reads and writes
+through the Graph Store HTTP Protocol with plain HTTP. Results come back as SPARQL JSON or
+N-Triples and are parsed by pyoxigraph, so the rest of the service handles them as it handles
+the embedded store's.
+
+The service keeps two graphs of its own on the store, named under ``namespace``:
+
+- ``{namespace}state``: the generation (the published version number, moved on by every
+  ``snapshot``) and the graphs the service manages. Only those are ever published: a store
+  holds graphs of its own (Virtuoso's system graphs) and perhaps other applications' data.
+- ``{namespace}default``: the stand-in for the store's default graph (the ``?default`` graph of
+  the Graph Store Protocol, the target of an update that names no graph).
+
+There is no snapshot to take: a publish becomes visible by the one update that moves the
+catalogue's ``dcat:hasCurrentVersion`` (see ``loaders.store``), which the store applies in one
+transaction. Readers ask for the generation once per request.
+
+A store that is down or failing gives ``StoreUnavailable`` (503); one that does not answer in
+time gives ``RemoteStoreError`` with status 504. Reads are tried again ``retries`` times when
+the store refuses the connection or answers 502/503/504; writes never are (a write sent twice
+could apply twice).
+"""
+
+from __future__ import annotations
+
+import math
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pyoxigraph as ox
+from SPARQLWrapper import BASIC, DIGEST, POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from loaders.backends import GraphName
+from loaders.problems import LoadError, StoreBusy
+
+#: response media type -> how pyoxigraph reads it
+RESULT_FORMATS: dict[str, tuple[str, Any]] = {
+    "application/sparql-results+json": ("solutions", ox.QueryResultsFormat.JSON),
+    "application/sparql-results+xml": ("solutions", ox.QueryResultsFormat.XML),
+    "application/n-triples": ("graph", ox.RdfFormat.N_TRIPLES),
+    "text/plain": ("graph", ox.RdfFormat.N_TRIPLES),
+    "text/turtle": ("graph", ox.RdfFormat.TURTLE),
+}
+#: query form (as SPARQLWrapper reads it) -> what we ask the store for
+ACCEPT = {
+    "CONSTRUCT": "application/n-triples, text/turtle;q=0.5",
+    "DESCRIBE": "application/n-triples, text/turtle;q=0.5",
+}
+ACCEPT_SOLUTIONS = "application/sparql-results+json, application/sparql-results+xml;q=0.5"
+#: answers of the store after which a read is worth trying again
+RETRY_STATUSES = {502, 503, 504}
+#: seconds before the first retry (doubled for each next one)
+RETRY_PAUSE = 0.2
+
+
+class RemoteStoreError(LoadError):
+    """The external store refused or could not answer: ``status`` is the HTTP status this
+    service answers with (400 for a query the store rejects, 504 for a time-out)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message, code="store-error")
+        self.status = status
+
+
+class StoreUnavailable(StoreBusy):
+    """The external store is down, unreachable or failing (this service answers 503).
+    ``transient``: worth trying a read again (refused connection, 502/503/504)."""
+
+    status = 503
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message, code="store-unavailable")
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class SparqlLocation:
+    """An external SPARQL 1.1 store: its three endpoints, the account writes use, and how the
+    service behaves towards it (time-out per request, retries of reads, its graphs' prefix)."""
+
+    query_url: str
+    update_url: str
+    graph_store_url: str
+    user: str = ""
+    password: str = field(default="", repr=False)
+    auth: str = "digest"
+    timeout: float = 30.0
+    retries: int = 2
+    namespace: str = "urn:x-coworkmed:store:"
+
+    @classmethod
+    def from_settings(cls, query_url: str, options: Mapping[str, Any]) -> SparqlLocation:
+        """The store whose query endpoint is ``query_url``, the rest from the ``store_*``
+        settings (``loaders.settings``)."""
+        graph_store = options.get("store_graph_store_url") or ""
+        if not graph_store:
+            raise LoadError(
+                f"{query_url}: an external store also needs its Graph Store Protocol endpoint "
+                "(setting store_graph_store_url, e.g. Virtuoso's .../sparql-graph-crud-auth)"
+            )
+        auth = options.get("store_auth") or "digest"
+        if auth not in ("digest", "basic"):
+            raise LoadError(f"store_auth: {auth!r} is not digest or basic")
+        return cls(
+            query_url=query_url,
+            update_url=options.get("store_update_url") or query_url,
+            graph_store_url=graph_store,
+            user=options.get("store_user") or "",
+            password=options.get("store_password") or "",
+            auth=auth,
+            timeout=float(options.get("query_timeout") or 30),
+            retries=int(options.get("store_retries", 2)),
+            namespace=options.get("store_namespace") or cls.namespace,
+        )
+
+    @property
+    def state_graph(self) -> str:
+        return f"{self.namespace}state"
+
+    @property
+    def default_graph(self) -> str:
+        return f"{self.namespace}default"
+
+    def describe(self) -> str:
+        return self.query_url
+
+    def client(self, timeout: float | None = None) -> SparqlStore:
+        return SparqlStore(self, self.timeout if timeout is None else timeout)
+
+    def generation(self) -> int:
+        """The published generation (0 when nothing was ever published here)."""
+        return self.client().generation()
+
+    def reader(self) -> tuple[int, SparqlStore]:
+        store = self.client()
+        generation = store.generation()
+        if generation == 0:
+            raise LoadError(
+                f"{self.query_url}: nothing has been published in this store yet "
+                "(run coworkmed build)"
+            )
+        return generation, store
+
+    @contextmanager
+    def writer(self) -> Iterator[SparqlStore]:
+        yield self.client()
+
+    def snapshot(self, store: SparqlStore) -> int:  # type: ignore[override]
+        """Move the generation on: readers see the change and drop what they kept."""
+        return store.next_generation()
+
+
+T = TypeVar("T")
+
+
+class SparqlStore:
+    """The ``TripleStore`` interface over an external store's endpoints."""
+
+    def __init__(self, location: SparqlLocation, timeout: float) -> None:
+        self.location = location
+        self.timeout = timeout
+        self._state = location.state_graph
+        self._vocab = location.namespace
+
+    # ----------------------------------------------------------------- the protocol, by HTTP
+
+    def _wrapper(self, url: str, write: bool) -> SPARQLWrapper:
+        wrapper = SPARQLWrapper(url, agent="coworkmed")
+        wrapper.setMethod(POST)
+        wrapper.setRequestMethod(URLENCODED)
+        wrapper.setTimeout(max(1, math.ceil(self.timeout)))
+        if write and self.location.user:
+            wrapper.setHTTPAuth(DIGEST if self.location.auth == "digest" else BASIC)
+            wrapper.setCredentials(self.location.user, self.location.password)
+        return wrapper
+
+    def _failure(self, error: BaseException, what: str) -> LoadError:
+        """The error that ``error`` (raised while doing ``what``) stands for."""
+        where = self.location.describe()
+        if isinstance(error, SPARQLWrapperException):
+            said = _text(getattr(error, "response", None) or str(error))
+            status = _status(error)
+            if status is not None and status >= 500:
+                return StoreUnavailable(
+                    f"the triple store at {where} failed ({status}): {said}",
+                    transient=status in RETRY_STATUSES,
+                )
+            if status in (401, 403):
+                return StoreUnavailable(
+                    f"the triple store at {where} refused this service's account ({status}); "
+                    "check store_user and store_password"
+                )
+            return RemoteStoreError(400, f"the triple store refused the {what}: {said}")
+        if isinstance(error, urllib.error.HTTPError):
+            said = _text(error.read())
+            if error.code in (401, 403):
+                return StoreUnavailable(
+                    f"the triple store at {where} refused this service's account "
+                    f"({error.code}); check store_user and store_password"
+                )
+            if error.code >= 500:
+                return StoreUnavailable(
+                    f"the triple store at {where} failed ({error.code}): {said}",
+                    transient=error.code in RETRY_STATUSES,
+                )
+            return RemoteStoreError(400, f"the triple store refused the {what}: {said}")
+        if _timed_out(error):
+            return RemoteStoreError(
+                504, f"the triple store did not answer the {what} within {self.timeout:g} s"
+            )
+        reason = getattr(error, "reason", error)
+        return StoreUnavailable(
+            f"the triple store at {where} cannot be reached ({reason})", transient=True
+        )
+
+    def _attempt(self, call: Callable[[], T], what: str, retry: bool) -> T:
+        """``call``, its errors turned into ours; reads tried again while the store is down."""
+        tries = 1 + (self.location.retries if retry else 0)
+        for attempt in range(tries):
+            try:
+                return call()
+            except (SPARQLWrapperException, urllib.error.URLError, OSError) as error:
+                failure = self._failure(error, what)
+                again = isinstance(failure, StoreUnavailable) and failure.transient
+                if not again or attempt == tries - 1:
+                    raise failure from None
+            time.sleep(RETRY_PAUSE * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _query(
+        self, sparql: str, default: list[str] | None, named: list[str] | None
+    ) -> tuple[bytes, str]:
+        def call() -> tuple[bytes, str]:
+            wrapper = self._wrapper(self.location.query_url, write=False)
+            with warnings.catch_warnings():
+                # SPARQLWrapper warns on a form it does not know; the store will judge the text
+                warnings.simplefilter("ignore", RuntimeWarning)
+                wrapper.setQuery(sparql)
+            wrapper.addCustomHttpHeader("Accept", ACCEPT.get(wrapper.queryType, ACCEPT_SOLUTIONS))
+            for graph in default or []:
+                wrapper.addDefaultGraph(graph)
+            for graph in named or []:
+                wrapper.addNamedGraph(graph)
+            response = wrapper.query().response
+            state = response.headers.get("X-SQL-State")
+            if state:  # Virtuoso's "anytime" answer: partial results at its time limit
+                raise RemoteStoreError(
+                    504,
+                    "the triple store stopped the query at its own time limit ("
+                    + (response.headers.get("X-SQL-Message") or state)
+                    + ")",
+                )
+            media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            return response.read(), media
+
+        return self._attempt(call, "query", retry=True)
+
+    def _update(self, sparql: str, default: str | None, named: list[str] | None) -> None:
+        def call() -> None:
+            wrapper = self._wrapper(self.location.update_url, write=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                wrapper.setQuery(sparql)
+            if default is not None:
+                wrapper.addParameter("using-graph-uri", default)
+                for graph in named or []:
+                    wrapper.addParameter("using-named-graph-uri", graph)
+            wrapper.query().response.read()
+
+        self._attempt(call, "update", retry=False)
+
+    def _graph_store(
+        self, method: str, graph: str, body: bytes | None = None, retry: bool = False
+    ) -> tuple[int, bytes]:
+        """One Graph Store Protocol request about ``graph``: its status and body (404 is an
+        answer, not an error)."""
+        url = f"{self.location.graph_store_url}?{urllib.parse.urlencode({'graph': graph})}"
+        headers = {"Accept": "application/n-triples"}
+        if body is not None:
+            headers["Content-Type"] = "application/n-triples"
+        opener = urllib.request.build_opener()
+        if self.location.user:
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            passwords.add_password(
+                None, self.location.graph_store_url, self.location.user, self.location.password
+            )
+            handler = (
+                urllib.request.HTTPDigestAuthHandler
+                if self.location.auth == "digest"
+                else urllib.request.HTTPBasicAuthHandler
+            )
+            opener = urllib.request.build_opener(handler(passwords))
+
+        def call() -> tuple[int, bytes]:
+            request = urllib.request.Request(url, data=body, method=method, headers=headers)
+            try:
+                with opener.open(request, timeout=self.timeout) as response:
+                    return response.status, response.read()
+            except urllib.error.HTTPError as error:
+                if error.code == 404:
+                    return 404, b""
+                raise
+
+        return self._attempt(call, f"Graph Store {method} of <{graph}>", retry)
+
+    # ----------------------------------------------------------------- the TripleStore interface
+
+    def _stand_in(self, graph: GraphName | None) -> str:
+        return (
+            self.location.default_graph
+            if graph is None or graph == ox.DefaultGraph()
+            else (
+                graph.value  # type: ignore[union-attr]
+            )
+        )
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        default_graph: list[GraphName] | None = None,
+        named_graphs: list[ox.NamedNode] | None = None,
+    ) -> Any:
+        """Like pyoxigraph's ``Store.query``: no ``default_graph`` is the store's default graph,
+        no ``named_graphs`` every graph the service manages."""
+        default = [self._stand_in(g) for g in default_graph or [ox.DefaultGraph()]]
+        named = [g.value for g in (self.named_graphs() if named_graphs is None else named_graphs)]
+        text = sparql if base_iri is None else f"BASE <{base_iri}>\n{sparql}"
+        body, media = self._query(text, default, named)
+        if media not in RESULT_FORMATS:
+            raise StoreUnavailable(
+                f"the triple store at {self.location.describe()} answered {media or 'nothing'}, "
+                "not SPARQL results or N-Triples"
+            )
+        kind, fmt = RESULT_FORMATS[media]
+        try:
+            if kind == "solutions":
+                return ox.parse_query_results(body, format=fmt)
+            return [quad.triple for quad in ox.parse(body, format=fmt)]
+        except SyntaxError as error:
+            raise StoreUnavailable(f"the triple store's answer cannot be read ({error})") from None
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """An update as a client sends it: unnamed graphs are the stand-in default graph, the
+        graphs it creates or empties become (or stop being) managed ones."""
+        text = sparql if base_iri is None else f"BASE <{base_iri}>\n{sparql}"
+        managed = self.named_graphs()
+        before = self._graph_names()
+        self._update(text, self.location.default_graph, [g.value for g in managed])
+        after = self._graph_names()
+        ours = {self._state, self.location.default_graph}
+        self._register(after - before - ours)
+        self._unregister((before - after) & {g.value for g in managed})
+
+    def apply(self, sparql: str, graphs: list[str]) -> None:
+        """An update of the service's own, naming every graph it touches (``graphs``, which
+        become managed ones)."""
+        self._update(sparql, None, None)
+        self._register(set(graphs))
+
+    def bulk_load(self, ntriples: bytes, graph: ox.NamedNode) -> None:
+        self._register({graph.value})
+        self._graph_store("POST", graph.value, ntriples)
+
+    def replace_graph(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
+        if graph is not None:
+            self._register({graph.value})
+        if ntriples.strip():
+            self._graph_store("PUT", self._stand_in(graph), ntriples)
+        else:  # an empty graph: it stays a managed one, with no triples in the store
+            self._graph_store("DELETE", self._stand_in(graph))
+
+    def add_triples(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
+        if graph is not None:
+            self._register({graph.value})
+        if ntriples.strip():
+            self._graph_store("POST", self._stand_in(graph), ntriples)
+
+    def named_graphs(self) -> list[ox.NamedNode]:
+        state = self._state
+        graphs = self._column(
+            f"SELECT ?g WHERE {{ GRAPH <{state}> {{ <{state}> <{self._vocab}graph> ?g }} }}"
+        )
+        return sorted(graphs, key=str)
+
+    def contains_named_graph(self, graph: ox.NamedNode) -> bool:
+        return graph in self.named_graphs()
+
+    def remove_graph(self, graph: ox.NamedNode) -> None:
+        self._graph_store("DELETE", graph.value)
+        self._unregister({graph.value})
+
+    def triples(self, graph: ox.NamedNode | None) -> Iterator[ox.Triple]:
+        status, body = self._graph_store("GET", self._stand_in(graph), retry=True)
+        if status == 404:
+            return iter([])
+        return (quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+
+    # ----------------------------------------------------------------- the service's own state
+
+    def _graph_names(self) -> set[str]:
+        """Every graph holding triples in the store (its own graphs too)."""
+        body, _media = self._query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", None, None)
+        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        return {row[0].value for row in results}
+
+    def _register(self, graphs: set[str]) -> None:
+        if graphs:
+            values = ", ".join(f"<{g}>" for g in sorted(graphs))
+            self._update(
+                f"INSERT DATA {{ GRAPH <{self._state}> {{ <{self._state}> <{self._vocab}graph> "
+                f"{values} }} }}",
+                None,
+                None,
+            )
+
+    def _unregister(self, graphs: set[str]) -> None:
+        if graphs:
+            values = ", ".join(f"<{g}>" for g in sorted(graphs))
+            self._update(
+                f"DELETE DATA {{ GRAPH <{self._state}> {{ <{self._state}> <{self._vocab}graph> "
+                f"{values} }} }}",
+                None,
+                None,
+            )
+
+    def generation(self) -> int:
+        numbers = self._column(
+            f"SELECT ?n WHERE {{ GRAPH <{self._state}> {{ <{self._state}> "
+            f"<{self._vocab}generation> ?n }} }}"
+        )
+        return max((int(n.value) for n in numbers), default=0)
+
+    def next_generation(self) -> int:
+        """Move the generation on by one, in one update; the new one."""
+        state, predicate = self._state, f"<{self._vocab}generation>"
+        self._update(
+            f"""DELETE {{ GRAPH <{state}> {{ <{state}> {predicate} ?old }} }}
+                INSERT {{ GRAPH <{state}> {{ <{state}> {predicate} ?new }} }}
+                WHERE {{ OPTIONAL {{ GRAPH <{state}> {{ <{state}> {predicate} ?old }} }}
+                         BIND (COALESCE(?old, 0) + 1 AS ?new) }}""",
+            None,
+            None,
+        )
+        return self.generation()
+
+
+def _text(said: object) -> str:
+    text = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
+    return " ".join(text.split())[:500]
+
+
+def _status(error: SPARQLWrapperException) -> int | None:
+    """The HTTP status behind a SPARQLWrapper exception."""
+    statuses = {
+        "QueryBadFormed": 400,
+        "Unauthorized": 401,
+        "EndPointNotFound": 404,
+        "URITooLong": 414,
+        "EndPointInternalError": 500,
+    }
+    return statuses.get(type(error).__name__)
+
+
+def _timed_out(error: BaseException) -> bool:
+    reason = getattr(error, "reason", error)
+    return isinstance(reason, socket.timeout | TimeoutError) or "timed out" in str(reason)
