@@ -209,18 +209,28 @@ def publish_version(
         if isinstance(error, SyntaxError | OSError):
             raise LoadError(f"the load could not be written ({error}); nothing published") from None
         raise
-    catalog, current = catalog_graph(base), f"<{DCAT}hasCurrentVersion>"
     store.apply(
-        f"""DELETE {{ GRAPH <{catalog}> {{ <{dataset}> {current} ?old }} }}
-            INSERT {{ GRAPH <{catalog}> {{
-                <{dataset}> {current} <{version}> ; <{DCAT}hasVersion> <{version}> .
-                <{version}> <{DCAT}previousVersion> ?old . }} }}
-            WHERE {{ OPTIONAL {{ GRAPH <{catalog}> {{ <{dataset}> {current} ?old }} }} }}"""
-        + (f" ;\n{also}" if also else ""),
-        [catalog, *also_graphs],
+        switch_update(store, base, dataset, version) + (f" ;\n{also}" if also else ""),
+        [catalog_graph(base), *also_graphs],
     )
     remove_unreferenced(store, base)
     return count(store, version)
+
+
+def switch_update(store: TripleStore, base: str, dataset: str, version: str) -> str:
+    """The update that makes ``version`` the current version of ``dataset`` (the one current
+    now becomes its previous version). Plain data operations, which every store runs alike."""
+    catalog, current = catalog_graph(base), f"<{DCAT}hasCurrentVersion>"
+    old = _column(
+        store, f"SELECT ?v WHERE {{ GRAPH <{catalog}> {{ <{dataset}> {current} ?v }} }}"
+    )
+    remove = " ".join(f"<{dataset}> {current} <{v.value}> ." for v in old)
+    previous = " ".join(f"<{version}> <{DCAT}previousVersion> <{v.value}> ." for v in old)
+    return (
+        (f"DELETE DATA {{ GRAPH <{catalog}> {{ {remove} }} }} ;\n" if remove else "")
+        + f"INSERT DATA {{ GRAPH <{catalog}> {{ <{dataset}> {current} <{version}> ; "
+        f"<{DCAT}hasVersion> <{version}> . {previous} }} }}"
+    )
 
 
 def count(store: TripleStore, graph: str) -> int:

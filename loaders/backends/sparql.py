@@ -25,6 +25,7 @@ could apply twice).
 
 from __future__ import annotations
 
+import ast
 import math
 import socket
 import time
@@ -51,11 +52,12 @@ RESULT_FORMATS: dict[str, tuple[str, Any]] = {
     "application/n-triples": ("graph", ox.RdfFormat.N_TRIPLES),
     "text/plain": ("graph", ox.RdfFormat.N_TRIPLES),
     "text/turtle": ("graph", ox.RdfFormat.TURTLE),
+    "application/rdf+xml": ("graph", ox.RdfFormat.RDF_XML),
 }
 #: query form (as SPARQLWrapper reads it) -> what we ask the store for
 ACCEPT = {
-    "CONSTRUCT": "application/n-triples, text/turtle;q=0.5",
-    "DESCRIBE": "application/n-triples, text/turtle;q=0.5",
+    "CONSTRUCT": "application/n-triples, text/turtle;q=0.8, application/rdf+xml;q=0.5",
+    "DESCRIBE": "application/n-triples, text/turtle;q=0.8, application/rdf+xml;q=0.5",
 }
 ACCEPT_SOLUTIONS = "application/sparql-results+json, application/sparql-results+xml;q=0.5"
 #: answers of the store after which a read is worth trying again
@@ -172,6 +174,7 @@ class SparqlStore:
         self.timeout = timeout
         self._state = location.state_graph
         self._vocab = location.namespace
+        self._nothing = f"{location.namespace}nothing"
 
     # ----------------------------------------------------------------- the protocol, by HTTP
 
@@ -189,7 +192,7 @@ class SparqlStore:
         """The error that ``error`` (raised while doing ``what``) stands for."""
         where = self.location.describe()
         if isinstance(error, SPARQLWrapperException):
-            said = _text(getattr(error, "response", None) or str(error))
+            said = _said(error)
             status = _status(error)
             if status is not None and status >= 500:
                 return StoreUnavailable(
@@ -286,7 +289,7 @@ class SparqlStore:
         """One Graph Store Protocol request about ``graph``: its status and body (404 is an
         answer, not an error)."""
         url = f"{self.location.graph_store_url}?{urllib.parse.urlencode({'graph': graph})}"
-        headers = {"Accept": "application/n-triples"}
+        headers = {"Accept": "application/n-triples"} if method == "GET" else {}
         if body is not None:
             headers["Content-Type"] = "application/n-triples"
         opener = urllib.request.build_opener()
@@ -335,8 +338,12 @@ class SparqlStore:
     ) -> Any:
         """Like pyoxigraph's ``Store.query``: no ``default_graph`` is the store's default graph,
         no ``named_graphs`` every graph the service manages."""
-        default = [self._stand_in(g) for g in default_graph or [ox.DefaultGraph()]]
+        given = [ox.DefaultGraph()] if default_graph is None else default_graph
+        default = [self._stand_in(g) for g in given]
         named = [g.value for g in (self.named_graphs() if named_graphs is None else named_graphs)]
+        # an empty list is no graph; a protocol request without one would mean every graph
+        # (and Virtuoso answers GRAPH patterns wrongly when named graphs are left out)
+        default, named = default or [self._nothing], named or [self._nothing]
         text = sparql if base_iri is None else f"BASE <{base_iri}>\n{sparql}"
         body, media = self._query(text, default, named)
         if media not in RESULT_FORMATS:
@@ -410,11 +417,16 @@ class SparqlStore:
 
     # ----------------------------------------------------------------- the service's own state
 
+    def _column(self, sparql: str) -> list[Any]:
+        """The first column of a SELECT over the whole store (no dataset restriction)."""
+        body, media = self._query(sparql, None, None)
+        results = ox.parse_query_results(body, format=RESULT_FORMATS[media][1])
+        return [row[0] for row in results]
+
     def _graph_names(self) -> set[str]:
         """Every graph holding triples in the store (its own graphs too)."""
-        body, _media = self._query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", None, None)
-        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-        return {row[0].value for row in results}
+        graphs = self._column("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return {g.value for g in graphs}
 
     def _register(self, graphs: set[str]) -> None:
         if graphs:
@@ -444,21 +456,32 @@ class SparqlStore:
         return max((int(n.value) for n in numbers), default=0)
 
     def next_generation(self) -> int:
-        """Move the generation on by one, in one update; the new one."""
+        """Move the generation on by one, in one request; the new one."""
         state, predicate = self._state, f"<{self._vocab}generation>"
+        old = self.generation()
         self._update(
-            f"""DELETE {{ GRAPH <{state}> {{ <{state}> {predicate} ?old }} }}
-                INSERT {{ GRAPH <{state}> {{ <{state}> {predicate} ?new }} }}
-                WHERE {{ OPTIONAL {{ GRAPH <{state}> {{ <{state}> {predicate} ?old }} }}
-                         BIND (COALESCE(?old, 0) + 1 AS ?new) }}""",
+            f"DELETE DATA {{ GRAPH <{state}> {{ <{state}> {predicate} {old} }} }} ;\n"
+            f"INSERT DATA {{ GRAPH <{state}> {{ <{state}> {predicate} {old + 1} }} }}",
             None,
             None,
         )
-        return self.generation()
+        return old + 1
+
+
+def _said(error: SPARQLWrapperException) -> str:
+    """What the store said, out of a SPARQLWrapper exception (which quotes its answer)."""
+    _head, _mark, quoted = str(error).partition("Response:\n")
+    try:
+        answer = ast.literal_eval(quoted) if quoted else str(error)
+    except (ValueError, SyntaxError):
+        answer = quoted
+    return _text(answer)
 
 
 def _text(said: object) -> str:
+    """An answer of the store, on one line, without the query it echoes (Virtuoso does)."""
     text = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
+    text = text.split("\nSPARQL query:")[0]
     return " ".join(text.split())[:500]
 
 
