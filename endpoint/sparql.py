@@ -22,7 +22,7 @@ from endpoint.executor import QueryError, QueryRequest
 from endpoint.negotiation import formats_for, prefers_html
 from endpoint.published import store_location
 from endpoint.responses import error, rdf_answer, read_headers
-from endpoint.scanning import DatasetConflict, remote_access, with_using
+from loaders.scanning import DatasetConflict, remote_access, with_using
 from endpoint.service import description
 from loaders.backends.sparql import RemoteStoreError
 from loaders.store import StoreBusy, write

@@ -3,16 +3,25 @@ the shipped samples for the tests that need published data."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from coworkmed import quality
+from coworkmed import quality, virtuoso
 from loaders import vocabulary
 from loaders.load import load_source, mapping_files, publish_vocabulary
 from loaders.store import open_store
+from tests.backends import (
+    BACKENDS,
+    Published,
+    VirtuosoSamples,
+    oxigraph_published,
+    writable_copy,
+)
 
 ROOT = Path(__file__).parents[1]
 BASE = "https://w3id.org/coworkmed/id/"
@@ -38,3 +47,55 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         load_source(mapping, store, BASE, path)
     del store
     return path
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[virtuoso.Virtuoso]:
+    """A Virtuoso server of the tests' own on loopback (skipped where Virtuoso is not installed,
+    unless COWORKMED_REQUIRE_VIRTUOSO is set, as in CI)."""
+    if not virtuoso.available():
+        if os.environ.get("COWORKMED_REQUIRE_VIRTUOSO"):
+            pytest.fail("Virtuoso is required here: apt-get install virtuoso-opensource")
+        pytest.skip("Virtuoso is not installed (Debian package virtuoso-opensource)")
+    with virtuoso.running_virtuoso(tmp_path_factory.mktemp("virtuoso"), memory_mb=512) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def virtuoso_samples(virtuoso_server: virtuoso.Virtuoso) -> VirtuosoSamples:
+    return VirtuosoSamples(virtuoso_server)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def published(request: pytest.FixtureRequest, store_path: Path) -> Published:
+    """The samples published on each backend in turn (read only: see ``writable``)."""
+    if request.param == "oxigraph":
+        return oxigraph_published(store_path)
+    return request.getfixturevalue("virtuoso_samples").published
+
+
+def _samples(request: pytest.FixtureRequest, published: Published) -> VirtuosoSamples | None:
+    if published.backend == "oxigraph":
+        return None
+    return request.getfixturevalue("virtuoso_samples")
+
+
+@pytest.fixture
+def writable(
+    request: pytest.FixtureRequest, published: Published, tmp_path: Path
+) -> Iterator[Published]:
+    """The samples on the backend of ``published``, for one test to change."""
+    with writable_copy(published, tmp_path, _samples(request, published)) as store:
+        yield store
+
+
+@pytest.fixture(scope="module")
+def writable_module(
+    request: pytest.FixtureRequest,
+    published: Published,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Published]:
+    """The samples on the backend of ``published``, for one module's tests to change."""
+    folder = tmp_path_factory.mktemp("writable")
+    with writable_copy(published, folder, _samples(request, published)) as store:
+        yield store

@@ -128,8 +128,8 @@ class OxigraphLocation:
             raw = ox.Store(str(self.path / "primary"))
         except OSError as error:
             raise StoreBusy(
-                f"{self.path}: cannot open the store for writing, it is busy or out of reach ({error});"
-                " if another process is loading or publishing, try again when it is done"
+                f"{self.path}: cannot open the store for writing, it is busy or out of reach "
+                f"({error}); if another process is loading or publishing, try again when it is done"
             ) from None
         return OxigraphStore(raw)
 

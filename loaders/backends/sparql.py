@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import socket
 import time
 import urllib.error
@@ -44,6 +45,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from loaders.backends import GraphName
 from loaders.problems import LoadError, StoreBusy
+from loaders.scanning import declares_dataset
 
 #: response media type -> how pyoxigraph reads it
 RESULT_FORMATS: dict[str, tuple[str, Any]] = {
@@ -189,43 +191,42 @@ class SparqlStore:
         return wrapper
 
     def _failure(self, error: BaseException, what: str) -> LoadError:
-        """The error that ``error`` (raised while doing ``what``) stands for."""
+        """The error that ``error`` (raised while doing ``what``) stands for: the store's own
+        refusal of a request (400, with what it said), a time-out (504), or the store being
+        out of reach, failing or refusing the service's account (503)."""
         where = self.location.describe()
         if isinstance(error, SPARQLWrapperException):
-            said = _said(error)
-            status = _status(error)
-            if status is not None and status >= 500:
-                return StoreUnavailable(
-                    f"the triple store at {where} failed ({status}): {said}",
-                    transient=status in RETRY_STATUSES,
-                )
-            if status in (401, 403):
-                return StoreUnavailable(
-                    f"the triple store at {where} refused this service's account ({status}); "
-                    "check store_user and store_password"
-                )
-            return RemoteStoreError(400, f"the triple store refused the {what}: {said}")
-        if isinstance(error, urllib.error.HTTPError):
-            said = _text(error.read())
-            if error.code in (401, 403):
-                return StoreUnavailable(
-                    f"the triple store at {where} refused this service's account "
-                    f"({error.code}); check store_user and store_password"
-                )
-            if error.code >= 500:
-                return StoreUnavailable(
-                    f"the triple store at {where} failed ({error.code}): {said}",
-                    transient=error.code in RETRY_STATUSES,
-                )
-            return RemoteStoreError(400, f"the triple store refused the {what}: {said}")
-        if _timed_out(error):
+            status, said = _status(error), _said(error)
+            if isinstance(error.__context__, urllib.error.HTTPError):
+                error.__context__.close()  # SPARQLWrapper read the answer but left it open
+        elif isinstance(error, urllib.error.HTTPError):
+            with error:
+                status, said = error.code, _text(error.read())
+        elif _timed_out(error):
             return RemoteStoreError(
                 504, f"the triple store did not answer the {what} within {self.timeout:g} s"
             )
-        reason = getattr(error, "reason", error)
-        return StoreUnavailable(
-            f"the triple store at {where} cannot be reached ({reason})", transient=True
-        )
+        else:
+            reason = getattr(error, "reason", error)
+            return StoreUnavailable(
+                f"the triple store at {where} cannot be reached ({reason})", transient=True
+            )
+        if status in (401, 403):
+            return StoreUnavailable(
+                f"the triple store at {where} refused this service's account ({status}); "
+                "check store_user and store_password"
+            )
+        if status == 404:
+            return StoreUnavailable(
+                f"the triple store has no endpoint where this service sends the {what} (404); "
+                "check the store and store_*_url settings"
+            )
+        if status in RETRY_STATUSES:
+            return StoreUnavailable(
+                f"the triple store at {where} is unavailable ({status}): {said}", transient=True
+            )
+        done = {"query": "evaluated", "update": "applied"}.get(what, "done")
+        return RemoteStoreError(400, f"the {what} cannot be {done} by the triple store: {said}")
 
     def _attempt(self, call: Callable[[], T], what: str, retry: bool) -> T:
         """``call``, its errors turned into ours; reads tried again while the store is down."""
@@ -311,9 +312,10 @@ class SparqlStore:
                 with opener.open(request, timeout=self.timeout) as response:
                     return response.status, response.read()
             except urllib.error.HTTPError as error:
-                if error.code == 404:
-                    return 404, b""
-                raise
+                if error.code != 404:
+                    raise
+                error.close()
+                return 404, b""
 
         return self._attempt(call, f"Graph Store {method} of <{graph}>", retry)
 
@@ -341,10 +343,11 @@ class SparqlStore:
         given = [ox.DefaultGraph()] if default_graph is None else default_graph
         default = [self._stand_in(g) for g in given]
         named = [g.value for g in (self.named_graphs() if named_graphs is None else named_graphs)]
-        # an empty list is no graph; a protocol request without one would mean every graph
-        # (and Virtuoso answers GRAPH patterns wrongly when named graphs are left out)
-        default, named = default or [self._nothing], named or [self._nothing]
+        # an empty list is no graph (a request without one would mean every graph); the empty
+        # graph ``nothing`` stands in for the graphs outside the dataset (``outside_dataset``)
+        default, named = default or [self._nothing], [*named, self._nothing]
         text = sparql if base_iri is None else f"BASE <{base_iri}>\n{sparql}"
+        text = outside_dataset(text, set(named), self._nothing)
         body, media = self._query(text, default, named)
         if media not in RESULT_FORMATS:
             raise StoreUnavailable(
@@ -354,7 +357,7 @@ class SparqlStore:
         kind, fmt = RESULT_FORMATS[media]
         try:
             if kind == "solutions":
-                return ox.parse_query_results(body, format=fmt)
+                return _boolean_or_solutions(ox.parse_query_results(body, format=fmt))
             return [quad.triple for quad in ox.parse(body, format=fmt)]
         except SyntaxError as error:
             raise StoreUnavailable(f"the triple store's answer cannot be read ({error})") from None
@@ -365,7 +368,10 @@ class SparqlStore:
         text = sparql if base_iri is None else f"BASE <{base_iri}>\n{sparql}"
         managed = self.named_graphs()
         before = self._graph_names()
-        self._update(text, self.location.default_graph, [g.value for g in managed])
+        if declares_dataset(sparql):  # USING or WITH: the update's own dataset
+            self._update(text, None, None)
+        else:
+            self._update(text, self.location.default_graph, [g.value for g in managed])
         after = self._graph_names()
         ours = {self._state, self.location.default_graph}
         self._register(after - before - ours)
@@ -466,6 +472,35 @@ class SparqlStore:
             None,
         )
         return old + 1
+
+
+#: ``GRAPH <iri>`` in a query (the IRI written in full)
+GRAPH_IRI = re.compile(r"(\bGRAPH\s*)<([^<>\s]*:[^<>\s]*)>", re.IGNORECASE)
+
+
+def outside_dataset(sparql: str, named: set[str], nothing: str) -> str:
+    """``sparql`` with every ``GRAPH <iri>`` whose graph is not in the dataset's ``named``
+    graphs turned into ``GRAPH <nothing>`` (an empty graph of the dataset). The answer is the
+    same by the standard, and Virtuoso 7.2 then gets it right: given a graph outside the
+    dataset, it answers ASK with true and a UNION with one empty solution."""
+
+    def keep_or_empty(match: re.Match[str]) -> str:
+        iri = match.group(2)
+        return match.group(0) if iri in named else f"{match.group(1)}<{nothing}>"
+
+    return GRAPH_IRI.sub(keep_or_empty, sparql)
+
+
+def _boolean_or_solutions(results: Any) -> Any:
+    """Results as pyoxigraph reads them; Virtuoso answers ASK as a solution set of one variable,
+    ``__ASK_RETVAL`` (a row with 1: true), which becomes the boolean it stands for."""
+    if not isinstance(results, ox.QuerySolutions):
+        return results
+    if [v.value for v in results.variables] != ["__ASK_RETVAL"]:
+        return results
+    true = any(row[0] is not None and row[0].value == "1" for row in results)
+    answer = b'{"head": {}, "boolean": ' + (b"true" if true else b"false") + b"}"
+    return ox.parse_query_results(answer, format=ox.QueryResultsFormat.JSON)
 
 
 def _said(error: SPARQLWrapperException) -> str:

@@ -83,6 +83,11 @@ class DatasetConflict(ValueError):
     """using-graph-uri/using-named-graph-uri given for an update that sets its own dataset."""
 
 
+def declares_dataset(update: str) -> bool:
+    """Whether ``update`` names its own dataset (a USING or WITH clause)."""
+    return any(k.word in ("USING", "WITH") for k in keywords(update) if k.depth == 0)
+
+
 def with_using(update: str, default: list[str], named: list[str]) -> str:
     """``update`` with the protocol's using-graph-uri (``default``) and using-named-graph-uri
     (``named``) applied to each of its operations that has a WHERE clause, as USING clauses.
