@@ -24,13 +24,14 @@ def free_port() -> int:
 
 @contextmanager
 def serve_process(
-    store_path: Path, env: Mapping[str, str] | None = None, start_timeout: float = 60
+    store: Path | str, env: Mapping[str, str] | None = None, start_timeout: float = 60
 ) -> Iterator[str]:
-    """Start `coworkmed serve` over ``store_path``, wait until /health answers, yield the base URL
+    """Start `coworkmed serve` over ``store`` (a directory or an external store's URL, whose
+    other settings ``env`` gives), wait until /health answers, yield the base URL
     (``http://127.0.0.1:PORT``), and stop the server on exit."""
     port = free_port()
     command = [sys.executable, "-m", "coworkmed.cli", "serve"]
-    command += ["--store", str(store_path), "--port", str(port)]
+    command += ["--store", str(store), "--port", str(port)]
     server = subprocess.Popen(
         command,
         env={**os.environ, **(env or {})},

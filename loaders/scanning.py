@@ -123,3 +123,50 @@ def with_using(update: str, default: list[str], named: list[str]) -> str:
     for start, end, replacement in reversed(edits):
         update = update[:start] + replacement + update[end:]
     return update
+
+
+#: ``<iri>`` right after a keyword
+_IRI_AFTER = re.compile(r"\s*<([^<>\s]*)>")
+
+
+def graph_operations_for(update: str, managed: list[str], default: str, none: str) -> str:
+    """``update`` as an external store should run it, when the service's graphs are only some of
+    the store's (``managed``) and a named graph (``default``) stands in for its default graph:
+
+    - ``CLEAR``/``DROP`` of ``ALL``, ``NAMED`` or ``DEFAULT`` apply to those graphs only, one
+      by one (on the store, ALL would also take other applications' and the store's own);
+    - ``CLEAR``/``DROP GRAPH`` of a managed graph is SILENT (Virtuoso refuses to drop a graph
+      that was loaded rather than created, though it exists);
+    - ``ADD``, ``MOVE`` and ``COPY`` from or to ``DEFAULT`` use the stand-in.
+
+    ``none``: an empty graph, for an operation left with nothing to do."""
+    top = [k for k in keywords(update) if k.depth == 0]
+    edits: list[tuple[int, int, str]] = []
+    for index, keyword in enumerate(top):
+        if keyword.word in ("CLEAR", "DROP"):
+            rest = top[index + 1 : index + 3]
+            if rest and rest[0].word == "SILENT":
+                rest = rest[1:]
+            if not rest:
+                continue
+            target = rest[0]
+            graphs = {
+                "DEFAULT": [default],
+                "NAMED": managed,
+                "ALL": [*managed, default],
+            }.get(target.word)
+            if graphs is not None:
+                operation = "CLEAR" if target.word == "DEFAULT" else keyword.word
+                steps = [f"{operation} SILENT GRAPH <{g}>" for g in graphs or [none]]
+                edits.append((keyword.start, target.end, " ;\n".join(steps)))
+            elif target.word == "GRAPH":
+                named = _IRI_AFTER.match(update, target.end)
+                if named and named.group(1) in managed:
+                    edits.append((keyword.start, target.end, f"{keyword.word} SILENT GRAPH"))
+        elif keyword.word in ("ADD", "MOVE", "COPY"):
+            for other in top[index + 1 : index + 5]:
+                if other.word == "DEFAULT":
+                    edits.append((other.start, other.end, f"<{default}>"))
+    for start, end, replacement in sorted(edits, reverse=True):
+        update = update[:start] + replacement + update[end:]
+    return update

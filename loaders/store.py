@@ -221,9 +221,7 @@ def switch_update(store: TripleStore, base: str, dataset: str, version: str) -> 
     """The update that makes ``version`` the current version of ``dataset`` (the one current
     now becomes its previous version). Plain data operations, which every store runs alike."""
     catalog, current = catalog_graph(base), f"<{DCAT}hasCurrentVersion>"
-    old = _column(
-        store, f"SELECT ?v WHERE {{ GRAPH <{catalog}> {{ <{dataset}> {current} ?v }} }}"
-    )
+    old = _column(store, f"SELECT ?v WHERE {{ GRAPH <{catalog}> {{ <{dataset}> {current} ?v }} }}")
     remove = " ".join(f"<{dataset}> {current} <{v.value}> ." for v in old)
     previous = " ".join(f"<{version}> <{DCAT}previousVersion> <{v.value}> ." for v in old)
     return (

@@ -40,12 +40,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
-from SPARQLWrapper import BASIC, DIGEST, POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from loaders.backends import GraphName
 from loaders.problems import LoadError, StoreBusy
-from loaders.scanning import declares_dataset
+from loaders.scanning import declares_dataset, graph_operations_for
 
 #: response media type -> how pyoxigraph reads it
 RESULT_FORMATS: dict[str, tuple[str, Any]] = {
@@ -180,14 +180,13 @@ class SparqlStore:
 
     # ----------------------------------------------------------------- the protocol, by HTTP
 
-    def _wrapper(self, url: str, write: bool) -> SPARQLWrapper:
+    def _wrapper(self, url: str) -> SPARQLWrapper:
+        """A SPARQLWrapper client of the public query endpoint (no account: queries need none,
+        and SPARQLWrapper's digest authentication would replace urllib's global opener)."""
         wrapper = SPARQLWrapper(url, agent="coworkmed")
         wrapper.setMethod(POST)
         wrapper.setRequestMethod(URLENCODED)
         wrapper.setTimeout(max(1, math.ceil(self.timeout)))
-        if write and self.location.user:
-            wrapper.setHTTPAuth(DIGEST if self.location.auth == "digest" else BASIC)
-            wrapper.setCredentials(self.location.user, self.location.password)
         return wrapper
 
     def _failure(self, error: BaseException, what: str) -> LoadError:
@@ -197,11 +196,10 @@ class SparqlStore:
         where = self.location.describe()
         if isinstance(error, SPARQLWrapperException):
             status, said = _status(error), _said(error)
-            if isinstance(error.__context__, urllib.error.HTTPError):
-                error.__context__.close()  # SPARQLWrapper read the answer but left it open
+            _close_answers(error)
         elif isinstance(error, urllib.error.HTTPError):
-            with error:
-                status, said = error.code, _text(error.read())
+            status, said = error.code, _text(error.read())
+            _close_answers(error)
         elif _timed_out(error):
             return RemoteStoreError(
                 504, f"the triple store did not answer the {what} within {self.timeout:g} s"
@@ -246,7 +244,7 @@ class SparqlStore:
         self, sparql: str, default: list[str] | None, named: list[str] | None
     ) -> tuple[bytes, str]:
         def call() -> tuple[bytes, str]:
-            wrapper = self._wrapper(self.location.query_url, write=False)
+            wrapper = self._wrapper(self.location.query_url)
             with warnings.catch_warnings():
                 # SPARQLWrapper warns on a form it does not know; the store will judge the text
                 warnings.simplefilter("ignore", RuntimeWarning)
@@ -256,55 +254,36 @@ class SparqlStore:
                 wrapper.addDefaultGraph(graph)
             for graph in named or []:
                 wrapper.addNamedGraph(graph)
-            response = wrapper.query().response
-            state = response.headers.get("X-SQL-State")
-            if state:  # Virtuoso's "anytime" answer: partial results at its time limit
-                raise RemoteStoreError(
-                    504,
-                    "the triple store stopped the query at its own time limit ("
-                    + (response.headers.get("X-SQL-Message") or state)
-                    + ")",
-                )
-            media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            return response.read(), media
+            with wrapper.query().response as response:
+                state = response.headers.get("X-SQL-State")
+                if state:  # Virtuoso's "anytime" answer: partial results at its time limit
+                    said = response.headers.get("X-SQL-Message") or state
+                    raise RemoteStoreError(
+                        504, f"the triple store stopped the query at its own time limit ({said})"
+                    )
+                media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                return response.read(), media
 
         return self._attempt(call, "query", retry=True)
 
     def _update(self, sparql: str, default: str | None, named: list[str] | None) -> None:
-        def call() -> None:
-            wrapper = self._wrapper(self.location.update_url, write=True)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                wrapper.setQuery(sparql)
-            if default is not None:
-                wrapper.addParameter("using-graph-uri", default)
-                for graph in named or []:
-                    wrapper.addParameter("using-named-graph-uri", graph)
-            wrapper.query().response.read()
+        """An update, sent as the protocol's form (with the using graphs) by plain HTTP: the
+        store's account goes with it."""
+        fields = [("update", sparql)]
+        if default is not None:
+            fields += [("using-graph-uri", default)]
+            fields += [("using-named-graph-uri", graph) for graph in named or []]
+        body = urllib.parse.urlencode(fields).encode("utf-8")
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        self._http("POST", self.location.update_url, body, form, "update", retry=False)
 
-        self._attempt(call, "update", retry=False)
-
-    def _graph_store(
-        self, method: str, graph: str, body: bytes | None = None, retry: bool = False
-    ) -> tuple[int, bytes]:
-        """One Graph Store Protocol request about ``graph``: its status and body (404 is an
+    def _http(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str], what: str,
+        retry: bool,
+    ) -> tuple[int, bytes]:  # fmt: skip
+        """One plain HTTP request with the service's account: its status and body (404 is an
         answer, not an error)."""
-        url = f"{self.location.graph_store_url}?{urllib.parse.urlencode({'graph': graph})}"
-        headers = {"Accept": "application/n-triples"} if method == "GET" else {}
-        if body is not None:
-            headers["Content-Type"] = "application/n-triples"
-        opener = urllib.request.build_opener()
-        if self.location.user:
-            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            passwords.add_password(
-                None, self.location.graph_store_url, self.location.user, self.location.password
-            )
-            handler = (
-                urllib.request.HTTPDigestAuthHandler
-                if self.location.auth == "digest"
-                else urllib.request.HTTPBasicAuthHandler
-            )
-            opener = urllib.request.build_opener(handler(passwords))
+        opener = _opener(self.location, url)
 
         def call() -> tuple[int, bytes]:
             request = urllib.request.Request(url, data=body, method=method, headers=headers)
@@ -314,10 +293,20 @@ class SparqlStore:
             except urllib.error.HTTPError as error:
                 if error.code != 404:
                     raise
-                error.close()
+                _close_answers(error)
                 return 404, b""
 
-        return self._attempt(call, f"Graph Store {method} of <{graph}>", retry)
+        return self._attempt(call, what, retry)
+
+    def _graph_store(
+        self, method: str, graph: str, body: bytes | None = None, retry: bool = False
+    ) -> tuple[int, bytes]:
+        """One Graph Store Protocol request about ``graph``."""
+        url = f"{self.location.graph_store_url}?{urllib.parse.urlencode({'graph': graph})}"
+        headers = {"Accept": "application/n-triples"} if method == "GET" else {}
+        if body is not None:
+            headers["Content-Type"] = "application/n-triples"
+        return self._http(method, url, body, headers, f"Graph Store {method} of <{graph}>", retry)
 
     # ----------------------------------------------------------------- the TripleStore interface
 
@@ -365,13 +354,15 @@ class SparqlStore:
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """An update as a client sends it: unnamed graphs are the stand-in default graph, the
         graphs it creates or empties become (or stop being) managed ones."""
-        text = sparql if base_iri is None else f"BASE <{base_iri}>\n{sparql}"
         managed = self.named_graphs()
+        names = [g.value for g in managed]
+        text = graph_operations_for(sparql, names, self.location.default_graph, self._nothing)
+        text = text if base_iri is None else f"BASE <{base_iri}>\n{text}"
         before = self._graph_names()
         if declares_dataset(sparql):  # USING or WITH: the update's own dataset
             self._update(text, None, None)
         else:
-            self._update(text, self.location.default_graph, [g.value for g in managed])
+            self._update(text, self.location.default_graph, names)
         after = self._graph_names()
         ours = {self._state, self.location.default_graph}
         self._register(after - before - ours)
@@ -501,6 +492,35 @@ def _boolean_or_solutions(results: Any) -> Any:
     true = any(row[0] is not None and row[0].value == "1" for row in results)
     answer = b'{"head": {}, "boolean": ' + (b"true" if true else b"false") + b"}"
     return ox.parse_query_results(answer, format=ox.QueryResultsFormat.JSON)
+
+
+class _DigestAuth(urllib.request.HTTPDigestAuthHandler):
+    """urllib's digest authentication, closing the 401 answer it replies to (urllib leaves
+    that connection open)."""
+
+    def http_error_401(self, req, fp, code, msg, headers):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN201
+        try:
+            return super().http_error_401(req, fp, code, msg, headers)
+        finally:
+            fp.close()
+
+
+def _opener(location: SparqlLocation, url: str) -> urllib.request.OpenerDirector:
+    """An opener that sends the service's account to ``url`` (none: a plain one)."""
+    if not location.user:
+        return urllib.request.build_opener()
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, url, location.user, location.password)
+    handler = _DigestAuth if location.auth == "digest" else urllib.request.HTTPBasicAuthHandler
+    return urllib.request.build_opener(handler(passwords))
+
+
+def _close_answers(error: BaseException | None) -> None:
+    """Close the HTTP answers an error carries, and those of the errors it arose from."""
+    while error is not None:
+        if isinstance(error, urllib.error.HTTPError):
+            error.close()
+        error = error.__context__
 
 
 def _said(error: SPARQLWrapperException) -> str:

@@ -21,6 +21,7 @@ from coworkmed.cli import main
 from endpoint.app import create_app
 from endpoint.dumps import export, list_dumps
 from loaders.store import default_dataset, open_snapshot, published_graphs
+from tests.backends import Published
 
 BASE = "https://w3id.org/coworkmed/id/"
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -32,24 +33,24 @@ DAY = dt.date(2026, 11, 22)
 
 
 @pytest.fixture(scope="module")
-def dumps(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dumps(published: Published, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("dumps")
-    export(store_path, BASE, folder, today=DAY)
+    export(published.location, BASE, folder, today=DAY)
     return folder
 
 
 @pytest.fixture(scope="module")
-def app(store_path: Path, dumps: Path) -> Iterator[Flask]:
-    app = create_app({"store": str(store_path), "query_workers": 1, "dumps": str(dumps)})
+def app(published: Published, dumps: Path) -> Iterator[Flask]:
+    app = create_app(published.config(query_workers=1, dumps=str(dumps)))
     yield app
     app.extensions["coworkmed.pool"].close()
 
 
-def test_the_dumps_hold_the_published_graph(store_path: Path, dumps: Path) -> None:
+def test_the_dumps_hold_the_published_graph(published: Published, dumps: Path) -> None:
     found = {dump.kind: dump for dump in list_dumps(dumps)}
     assert set(found) == {"nquads", "turtle"}
     assert found["nquads"].name.startswith("coworkmed-2026-11-22-g")
-    _generation, store = open_snapshot(store_path)
+    _generation, store = open_snapshot(published.location)
     graphs = published_graphs(store, BASE)
     nquads = gzip.decompress((dumps / found["nquads"].name).read_bytes())
     quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, SKOS
 
 from endpoint.app import create_app
+from tests.backends import Published
 from tests.endpoint.browser import browser_page, needs_browser
 from tests.endpoint.support import put_turtle
 
@@ -30,10 +30,8 @@ PARSERS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld"}
 
 
 @pytest.fixture(scope="module")
-def app(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    store = tmp_path_factory.mktemp("ld") / "store"
-    shutil.copytree(store_path, store)
-    app = create_app({"store": str(store), "query_workers": 1, "update_token": TOKEN})
+def app(writable_module: Published) -> Iterator[Flask]:
+    app = create_app(writable_module.config(query_workers=1, update_token=TOKEN))
     hostile = (
         f"<{BASE}space/test/evil> a <https://w3id.org/coworkmed/def/Space> ; "
         '<https://schema.org/name> "<script>alert(1)</script>\\"><img src=x onerror=alert(2)>" .'

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -15,13 +14,14 @@ from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
 
 from coworkmed.serving import serve_in_thread, serve_process
 from endpoint.app import create_app
+from tests.backends import Published
 
 SPACES = "PREFIX cwm: <https://w3id.org/coworkmed/def/> SELECT ?s WHERE { ?s a cwm:Space }"
 
 
 @pytest.fixture(scope="module")
-def endpoint_url(store_path: Path) -> Iterator[str]:
-    app = create_app({"store": str(store_path), "query_workers": 2})
+def endpoint_url(published: Published) -> Iterator[str]:
+    app = create_app(published.config(query_workers=2))
     with serve_in_thread(app) as base:
         yield f"{base}/sparql"
     app.extensions["coworkmed.pool"].close()
@@ -71,8 +71,8 @@ def test_rdflib_sparqlstore(endpoint_url: str) -> None:
     assert len(rows) == 33
 
 
-def test_coworkmed_serve_answers_and_stops(store_path: Path) -> None:
-    with serve_process(store_path) as base:
+def test_coworkmed_serve_answers_and_stops(published: Published) -> None:
+    with serve_process(published.settings["store"], published.environment()) as base:
         url = f"{base}/sparql?" + urlencode({"query": SPACES})
         with urllib.request.urlopen(url, timeout=30) as response:
             content_type = response.headers["Content-Type"]

@@ -8,9 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -18,6 +16,7 @@ from flask.testing import FlaskClient
 
 from endpoint import observatory
 from endpoint.app import create_app
+from tests.backends import Published
 from tests.endpoint.browser import browser_page, needs_browser
 from tests.endpoint.support import put_turtle
 
@@ -26,10 +25,8 @@ BASE = "https://w3id.org/coworkmed/id/"
 
 
 @pytest.fixture(scope="module")
-def app(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    store = tmp_path_factory.mktemp("observatory") / "store"
-    shutil.copytree(store_path, store)
-    app = create_app({"store": str(store), "query_workers": 2, "update_token": TOKEN})
+def app(writable_module: Published) -> Iterator[Flask]:
+    app = create_app(writable_module.config(query_workers=2, update_token=TOKEN))
     yield app
     app.extensions["coworkmed.pool"].close()
 

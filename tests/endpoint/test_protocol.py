@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -13,6 +12,7 @@ from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 
 from endpoint.app import create_app
+from tests.backends import Published
 
 SPACES = "PREFIX cwm: <https://w3id.org/coworkmed/def/> SELECT ?s WHERE { ?s a cwm:Space }"
 NAMES = (
@@ -22,10 +22,8 @@ NAMES = (
 
 
 @pytest.fixture
-def app(store_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {"store": str(store_path), "query_workers": 1, "query_timeout": 20, "max_body": 4096}
-    )
+def app(published: Published) -> Iterator[Flask]:
+    app = create_app(published.config(query_workers=1, query_timeout=20, max_body=4096))
     yield app
     app.extensions["coworkmed.pool"].close()
 
@@ -184,8 +182,8 @@ def test_dataset_parameters_restrict_the_default_graph(client: FlaskClient) -> N
     assert response.status_code == 200 and _spaces(response) == 0
 
 
-def test_a_cut_result_says_so(store_path: Path) -> None:
-    app = create_app({"store": str(store_path), "query_workers": 1, "max_rows": 3})
+def test_a_cut_result_says_so(published: Published) -> None:
+    app = create_app(published.config(query_workers=1, max_rows=3))
     try:
         response = app.test_client().get("/sparql", query_string={"query": SPACES})
         assert _spaces(response) == 3 and "first 3" in response.headers["Result-Truncated"]

@@ -16,12 +16,13 @@ from flask import Flask
 
 from endpoint import pages
 from endpoint.app import create_app
+from tests.backends import Published
 from tests.endpoint.browser import browser_page, needs_browser
 
 
 @pytest.fixture(scope="module")
-def app(store_path: Path) -> Iterator[Flask]:
-    app = create_app({"store": str(store_path), "query_workers": 2})
+def app(published: Published) -> Iterator[Flask]:
+    app = create_app(published.config(query_workers=2))
     yield app
     app.extensions["coworkmed.pool"].close()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from rdflib.compare import isomorphic
 
 from coworkmed.serving import serve_in_thread
 from endpoint.app import create_app
-from loaders.store import open_store, take_snapshot
+from tests.backends import BACKENDS, Published, oxigraph_published
 
 W3C = Path(__file__).parents[3] / "shared" / "w3c"
 MANIFESTS = {
@@ -162,11 +163,26 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    path = tmp_path_factory.mktemp("w3c-store")
-    take_snapshot(open_store(path), path, None)  # an empty published store
-    app = create_app({"store": str(path), "query_workers": 2, "update_token": TOKEN})
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The endpoint over an empty published store, on each backend (on Virtuoso: a namespace
+    of its own, so that the tests' graphs are not the samples')."""
+    if request.param == "oxigraph":
+        path = tmp_path_factory.mktemp("w3c-store")
+        store = oxigraph_published(path)
+    else:
+        virtuoso = request.getfixturevalue("virtuoso_server")
+        namespace = f"urn:x-coworkmed:w3c-{uuid.uuid4()}:"
+        store = Published(
+            "virtuoso",
+            virtuoso.location(namespace=namespace),
+            {**virtuoso.settings(), "store_namespace": namespace},
+        )
+    with store.location.writer() as empty:
+        store.location.snapshot(empty)  # an empty published store
+    app = create_app(store.config(query_workers=2, update_token=TOKEN))
     with serve_in_thread(app) as base:
         yield base.removeprefix("http://")
     app.extensions["coworkmed.pool"].close()

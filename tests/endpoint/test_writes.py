@@ -101,7 +101,9 @@ def test_writes_need_the_token(store: Published, write: str, access: str) -> Non
 
 
 @pytest.mark.parametrize("write", WRITES, ids=list(WRITES))
-def test_writes_with_the_token_are_published(client: FlaskClient, store: Published, write: str) -> None:
+def test_writes_with_the_token_are_published(
+    client: FlaskClient, store: Published, write: str
+) -> None:
     method, path, kwargs = WRITES[write]
     before = store.location.generation()
     response = getattr(client, method)(path, headers=AUTH, **kwargs)
