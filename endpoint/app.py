@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -90,10 +91,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from endpoint.void import blueprint as void
 
     app = Flask(__name__)
-    resolved = settings(dict(config or {}))
+    given = dict(config or {})
+    store = given.get("store")
+    location = None if store is None or isinstance(store, str | Path) else store
+    if location is not None:  # a StoreLocation given as it is (tests, embedding)
+        given["store"] = location.describe()
+    resolved = settings(given)
     app.config["COWORKMED"] = resolved
     app.config["MAX_CONTENT_LENGTH"] = max(resolved["max_body"], resolved["max_upload"])
-    location = locate(resolved["store"], resolved)
+    location = location or locate(resolved["store"], resolved)
     app.extensions["coworkmed.store"] = location
     app.extensions["coworkmed.pool"] = LazyPool(
         location, resolved["base"], resolved["query_workers"]

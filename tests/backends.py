@@ -13,6 +13,7 @@ import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -140,6 +141,22 @@ class VirtuosoSamples:
 
 
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+@contextmanager
+def empty_virtuoso_store(server: Virtuoso) -> Iterator[Published]:
+    """An empty store on the session's Virtuoso: a namespace of its own; every graph it came to
+    manage is dropped afterwards (the next test may use the same graph names)."""
+    namespace = f"urn:x-coworkmed:test-{uuid.uuid4()}:"
+    location = server.location(namespace=namespace)
+    try:
+        yield Published("virtuoso", location, {**server.settings(), "store_namespace": namespace})
+    finally:
+        store = location.client()
+        for graph in store.named_graphs():
+            store.remove_graph(graph)
+        for own in (location.default_graph, location.state_graph):
+            store.remove_graph(ox.NamedNode(own))
 
 
 @contextmanager

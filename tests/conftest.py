@@ -19,6 +19,7 @@ from tests.backends import (
     BACKENDS,
     Published,
     VirtuosoSamples,
+    empty_virtuoso_store,
     oxigraph_published,
     writable_copy,
 )
@@ -57,7 +58,8 @@ def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[virtuo
         if os.environ.get("COWORKMED_REQUIRE_VIRTUOSO"):
             pytest.fail("Virtuoso is required here: apt-get install virtuoso-opensource")
         pytest.skip("Virtuoso is not installed (Debian package virtuoso-opensource)")
-    with virtuoso.running_virtuoso(tmp_path_factory.mktemp("virtuoso"), memory_mb=512) as server:
+    folder = tmp_path_factory.mktemp("virtuoso")
+    with virtuoso.running_virtuoso(folder, memory_mb=512, max_query_seconds=10) as server:
         yield server
 
 
@@ -98,4 +100,14 @@ def writable_module(
     """The samples on the backend of ``published``, for one module's tests to change."""
     folder = tmp_path_factory.mktemp("writable")
     with writable_copy(published, folder, _samples(request, published)) as store:
+        yield store
+
+
+@pytest.fixture(params=BACKENDS)
+def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Published]:
+    """An empty store on each backend in turn."""
+    if request.param == "oxigraph":
+        yield oxigraph_published(tmp_path / "store")
+        return
+    with empty_virtuoso_store(request.getfixturevalue("virtuoso_server")) as store:
         yield store

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from coworkmed.cli import main
 from loaders.store import open_snapshot, published_graphs
+from tests.backends import Published
 
 ROOT = Path(__file__).parents[1]
 
@@ -77,15 +78,15 @@ def test_a_load_that_fails_exits_non_zero_with_the_reason(tmp_path: Path) -> Non
     assert f"{bad}:1:" in result.output
 
 
-def test_build_loads_every_sample(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        main, ["build", "--data", str(ROOT / "data"), "--store", str(tmp_path / "s")]
+def test_build_loads_every_sample(empty: Published) -> None:
+    result = CliRunner(env=empty.environment()).invoke(
+        main, ["build", "--data", str(ROOT / "data"), "--store", empty.settings["store"]]
     )
     assert result.exit_code == 0, result.output
     assert (
         result.output.rstrip().splitlines()[-1].startswith("5 sources loaded, 0 failed: 33 records")
     )
-    _generation, store = open_snapshot(tmp_path / "s")
+    _generation, store = open_snapshot(empty.location)
     graphs = {g.value for g in published_graphs(store, "https://w3id.org/coworkmed/id/")}
     vocabulary = {"https://w3id.org/coworkmed/def/"} | {
         f"https://w3id.org/coworkmed/code/{path.stem}"

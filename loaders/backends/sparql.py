@@ -64,6 +64,8 @@ ACCEPT = {
 ACCEPT_SOLUTIONS = "application/sparql-results+json, application/sparql-results+xml;q=0.5"
 #: answers of the store after which a read is worth trying again
 RETRY_STATUSES = {502, 503, 504}
+#: how a store says it stopped a request at its own time limit (Virtuoso: SQL state S1T00)
+STORE_TIMEOUTS = ("S1T00", "Transaction timed out")
 #: seconds before the first retry (doubled for each next one)
 RETRY_PAUSE = 0.2
 
@@ -222,6 +224,10 @@ class SparqlStore:
         if status in RETRY_STATUSES:
             return StoreUnavailable(
                 f"the triple store at {where} is unavailable ({status}): {said}", transient=True
+            )
+        if any(sign in said for sign in STORE_TIMEOUTS):
+            return RemoteStoreError(
+                504, f"the triple store stopped the {what} at its own time limit: {said}"
             )
         done = {"query": "evaluated", "update": "applied"}.get(what, "done")
         return RemoteStoreError(400, f"the {what} cannot be {done} by the triple store: {said}")

@@ -13,7 +13,8 @@ from rdflib.namespace import SH
 
 from coworkmed import quality
 from loaders.load import load_source, mapping_files
-from loaders.store import open_store, union_ntriples
+from loaders.store import TripleStore, open_store, union_ntriples
+from tests.backends import Published
 
 ROOT = Path(__file__).parents[2]
 SAMPLES = mapping_files(ROOT / "data")
@@ -50,8 +51,12 @@ def test_sample_loads_cleanly_and_meets_the_required_shapes(tmp_path: Path, mapp
     assert violations == []
 
 
-def test_reloading_a_source_is_idempotent(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "store")
+def test_reloading_a_source_is_idempotent(empty: Published) -> None:
+    with empty.location.writer() as store:
+        _reloading_is_idempotent(store)
+
+
+def _reloading_is_idempotent(store: TripleStore) -> None:
     load_source(SAMPLES[0], store, BASE, now=lambda: CLOCK)
     first = union_ntriples(store, BASE)
     load_source(SAMPLES[0], store, BASE, now=lambda: CLOCK)

@@ -16,7 +16,14 @@ import yaml
 
 from loaders.load import load_source
 from loaders.problems import LoadError
-from loaders.store import open_store, publish_version, published_graphs, union_ntriples
+from loaders.store import (
+    TripleStore,
+    open_store,
+    publish_version,
+    published_graphs,
+    union_ntriples,
+)
+from tests.backends import Published
 
 HERE = Path(__file__).parent / "bad-files"
 CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
@@ -41,16 +48,22 @@ def _mapping(folder: Path, file: str, options: dict[str, Any]) -> Path:
     return path
 
 
-def _published(store: ox.Store) -> tuple[bytes, set[str]]:
+def _published(store: TripleStore) -> tuple[bytes, set[str]]:
     """What readers see, and every graph the store holds."""
     return union_ntriples(store, BASE), {g.value for g in store.named_graphs()}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['file']}:{c['expect']}")
 def test_failed_load_says_why_and_keeps_the_published_graph(
-    tmp_path: Path, case: dict[str, Any]
+    tmp_path: Path, empty: Published, case: dict[str, Any]
 ) -> None:
-    store = open_store(tmp_path / "store")
+    with empty.location.writer() as store:
+        _failed_load_keeps_what_was_published(store, tmp_path, case)
+
+
+def _failed_load_keeps_what_was_published(
+    store: TripleStore, tmp_path: Path, case: dict[str, Any]
+) -> None:
     (tmp_path / "good.csv").write_text(GOOD_ROWS, encoding="utf-8")
     load_source(_mapping(tmp_path, "good.csv", {"format": "csv"}), store, BASE)
     before = _published(store)
@@ -66,8 +79,12 @@ def test_failed_load_says_why_and_keeps_the_published_graph(
     assert _published(store) == before
 
 
-def test_invalid_rdf_never_reaches_readers(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "store")
+def test_invalid_rdf_never_reaches_readers(empty: Published) -> None:
+    with empty.location.writer() as store:
+        _invalid_rdf_never_reaches_readers(store)
+
+
+def _invalid_rdf_never_reaches_readers(store: TripleStore) -> None:
     publish_version(store, BASE, DATASET, DATASET + "/v1", [b"<urn:a> <urn:b> <urn:c> .\n"])
     before = _published(store)
     broken = [b"<urn:a> <urn:b> <urn:d> .\n", b"<urn:broken <urn:b> .\n"]
@@ -76,8 +93,12 @@ def test_invalid_rdf_never_reaches_readers(tmp_path: Path) -> None:
     assert _published(store) == before
 
 
-def test_a_graph_left_by_a_killed_load_is_removed_and_never_seen(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "store")
+def test_a_graph_left_by_a_killed_load_is_removed_and_never_seen(empty: Published) -> None:
+    with empty.location.writer() as store:
+        _killed_load_graph_is_removed(store)
+
+
+def _killed_load_graph_is_removed(store: TripleStore) -> None:
     publish_version(store, BASE, DATASET, DATASET + "/v1", [b"<urn:a> <urn:b> <urn:c> .\n"])
     half_written = ox.NamedNode(DATASET + "/v2")
     store.bulk_load(b'<urn:x> <urn:y> "z" .\n', half_written)
@@ -86,8 +107,12 @@ def test_a_graph_left_by_a_killed_load_is_removed_and_never_seen(tmp_path: Path)
     assert half_written not in set(store.named_graphs())
 
 
-def test_the_previous_version_stays_and_older_ones_go(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "store")
+def test_the_previous_version_stays_and_older_ones_go(empty: Published) -> None:
+    with empty.location.writer() as store:
+        _previous_version_stays(store)
+
+
+def _previous_version_stays(store: TripleStore) -> None:
     for n in (1, 2, 3):
         chunk = f"<urn:a> <urn:b> <urn:v{n}> .\n".encode()
         publish_version(store, BASE, DATASET, f"{DATASET}/v{n}", [chunk])

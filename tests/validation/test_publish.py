@@ -3,14 +3,14 @@ submission recorded, the changes since the previous version, through the command
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from coworkmed.cli import main
-from loaders.store import current_generation, current_versions, open_snapshot
+from loaders.store import current_versions, open_snapshot
+from tests.backends import Published
 from validation.core import validate_submission
 from validation.publish import (
     Partner,
@@ -30,10 +30,9 @@ CELLS = Path(__file__).parent / "submissions" / "cells.csv"
 
 
 @pytest.fixture
-def store(store_path: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "store"
-    shutil.copytree(store_path, copy)
-    return copy
+def store(writable: Published) -> Published:
+    """The samples, on each backend, to publish to."""
+    return writable
 
 
 def test_tokens_are_stored_hashed_and_scoped(tmp_path: Path) -> None:
@@ -50,25 +49,25 @@ def test_tokens_are_stored_hashed_and_scoped(tmp_path: Path) -> None:
     assert token_matches("s3cret", hash_token("s3cret")) and not token_matches("s3cret", "md5$x")
 
 
-def test_a_conforming_submission_replaces_the_partners_dataset(store: Path) -> None:
+def test_a_conforming_submission_replaces_the_partners_dataset(store: Published) -> None:
     partner = Partner("hr-split", "Split", "unused")
-    before = current_generation(store)
+    before = store.location.generation()
     mapping = SPLIT / "mapping.yaml"
     outcome = publish_submission(
-        SPLIT / "coworking-prostori.csv", partner, store, BASE, mapping, "hr"
+        SPLIT / "coworking-prostori.csv", partner, store.location, BASE, mapping, "hr"
     )
     assert outcome.published and outcome.report.conforms
-    assert outcome.generation == current_generation(store) == before + 1
+    assert outcome.generation == store.location.generation() == before + 1
     # the same records as the build loaded: nothing added, removed or modified
     assert outcome.changes == {"added": [], "removed": [], "modified": []}
-    _generation, snapshot = open_snapshot(store)
+    _generation, snapshot = open_snapshot(store.location)
     current = {v.value for v in current_versions(snapshot, BASE)}
     assert outcome.version in current
     history = list_submissions(snapshot, BASE, "hr-split")
     assert history[0]["version"] == outcome.version and history[0]["conforms"]
 
 
-def test_changes_since_the_previous_version(store: Path, tmp_path: Path) -> None:
+def test_changes_since_the_previous_version(store: Published, tmp_path: Path) -> None:
     partner = Partner("hr-split", "Split", "unused")
     lines = (SPLIT / "coworking-prostori.csv").read_text(encoding="cp1250").splitlines()
     edited = tmp_path / "edited.csv"
@@ -76,30 +75,33 @@ def test_changes_since_the_previous_version(store: Path, tmp_path: Path) -> None
     name = first.split(";")[1]
     changed = first.replace(name, name + " Novo", 1)
     edited.write_text("\n".join([lines[0], changed, *lines[3:]]) + "\n", encoding="cp1250")
-    outcome = publish_submission(edited, partner, store, BASE, SPLIT / "mapping.yaml", "hr")
+    outcome = publish_submission(
+        edited, partner, store.location, BASE, SPLIT / "mapping.yaml", "hr"
+    )
     assert outcome.published, [f.as_dict() for f in outcome.report.findings]
     assert len(outcome.changes["removed"]) == 1 and len(outcome.changes["modified"]) == 1
     assert outcome.changes["added"] == [] and removed.split(";")[0] in outcome.changes["removed"][0]
 
 
-def test_a_rejected_submission_changes_nothing_but_is_recorded(store: Path) -> None:
+def test_a_rejected_submission_changes_nothing_but_is_recorded(store: Published) -> None:
     partner = Partner("fr-aura", "AURA", "unused")
-    _generation, snapshot = open_snapshot(store)
+    _generation, snapshot = open_snapshot(store.location)
     published = {v.value for v in current_versions(snapshot, BASE)}
-    outcome = publish_submission(CELLS, partner, store, BASE, None, "fr")
+    outcome = publish_submission(CELLS, partner, store.location, BASE, None, "fr")
     assert not outcome.published and outcome.report.errors
-    _generation, snapshot = open_snapshot(store)
+    _generation, snapshot = open_snapshot(store.location)
     assert {v.value for v in current_versions(snapshot, BASE)} == published
     (record,) = list_submissions(snapshot, BASE, "fr-aura")
     assert record["conforms"] is False and record["errors"] == outcome.report.errors
     assert record["version"] is None and record["file"] == "cells.csv"
 
 
-def test_publish_command(store: Path, tmp_path: Path) -> None:
+def test_publish_command(store: Published, tmp_path: Path) -> None:
     partners = tmp_path / "partners.toml"
     add_partner(partners, "fr-aura", "AURA")
-    common = ["--store", str(store), "--partners-file", str(partners), "--lang", "fr"]
-    rejected = CliRunner().invoke(
+    common = ["--store", store.settings["store"], "--partners-file", str(partners), "--lang", "fr"]
+    cli = CliRunner(env=store.environment())
+    rejected = cli.invoke(
         main,
         [
             "publish",
@@ -113,18 +115,18 @@ def test_publish_command(store: Path, tmp_path: Path) -> None:
     )
     assert rejected.exit_code == 1, rejected.output
     assert "Refusé" in rejected.output and (tmp_path / "r.csv").stat().st_size > 0
-    unknown = CliRunner().invoke(main, ["publish", str(CELLS), "--partner", "xx", *common])
+    unknown = cli.invoke(main, ["publish", str(CELLS), "--partner", "xx", *common])
     assert unknown.exit_code == 1 and "unknown partner 'xx'" in unknown.output
     sample = ROOT / "data" / "fr-aura"
-    published = CliRunner().invoke(
+    published = cli.invoke(
         main,
         ["publish", str(sample / "tiers-lieux.tsv"), "--partner", "fr-aura",
          "--mapping", str(sample / "mapping.yaml"), *common],
     )  # fmt: skip
     assert published.exit_code == 0, published.output
     assert "published https://w3id.org/coworkmed/id/dataset/fr-aura/" in published.output
-    listed = CliRunner().invoke(
-        main, ["submissions", "--store", str(store), "--partner", "fr-aura"]
+    listed = cli.invoke(
+        main, ["submissions", "--store", store.settings["store"], "--partner", "fr-aura"]
     )
     assert listed.exit_code == 0, listed.output
     lines = listed.output.splitlines()
@@ -132,7 +134,7 @@ def test_publish_command(store: Path, tmp_path: Path) -> None:
 
 
 def test_a_space_another_partner_published_nearby_is_pointed_out(
-    store_path: Path, tmp_path: Path
+    published: Published, tmp_path: Path
 ) -> None:
     submission = tmp_path / "split.csv"
     submission.write_text(
@@ -141,7 +143,7 @@ def test_a_space_another_partner_published_nearby_is_pointed_out(
         "X-2,Kvart Lab,coworking,Zagreb,10000,HR,45.8150,15.9819\n",
         encoding="utf-8",
     )
-    report = validate_submission(submission, lang="en", store_path=store_path)
+    report = validate_submission(submission, lang="en", store_path=published.location)
     found = [f for f in report.findings if f.code == "already-published"]
     assert [(f.row, f.column, f.value) for f in found] == [(2, "Name", "Kvart Lab")]
     assert "hr-split/S-01" in found[0].message

@@ -1,0 +1,213 @@
+"""The external store when it is down, failing or slow: clear errors (503 with a message, 504),
+reads tried again, writes never, and no half publish. Virtuoso is real; the faults come from a
+proxy in front of it (``FaultyProxy``), or from a port where nothing listens."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+import pytest
+from flask import Flask
+
+from coworkmed.serving import free_port
+from coworkmed.virtuoso import Virtuoso
+from endpoint.app import create_app
+from loaders.backends.sparql import SparqlLocation, StoreUnavailable
+from loaders.store import current_versions, open_snapshot, publish_version, union_ntriples, write
+from tests.backends import Published
+
+TOKEN = "external-store-tests"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+BASE = "https://w3id.org/coworkmed/id/"
+SPACES = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/coworkmed/def/Space> }"
+#: (method, path) -> an HTTP status to answer instead of the store, or None to pass it on
+Fault = Callable[[str, str], int | None]
+
+
+class FaultyProxy:
+    """A loopback HTTP proxy in front of the store that answers ``fault``'s status instead of
+    forwarding, when it gives one; ``seen`` lists every (method, path) it was sent."""
+
+    def __init__(self, target: str, fault: Fault) -> None:
+        self.target, self.fault, self.seen = target, fault, []
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _relay(self) -> None:
+                proxy.seen.append((self.command, self.path))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                status = proxy.fault(self.command, self.path)
+                if status is not None:
+                    self.send_response(status)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                request = urllib.request.Request(
+                    proxy.target + self.path, data=body, method=self.command, headers=headers
+                )
+                try:
+                    answer = urllib.request.build_opener().open(request, timeout=60)
+                except urllib.error.HTTPError as error:
+                    answer = error
+                with answer:
+                    data = answer.read()
+                    self.send_response(answer.status if hasattr(answer, "status") else answer.code)
+                    for key, value in answer.headers.items():
+                        if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+                            self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _relay
+
+            def log_message(self, *args: object) -> None:
+                """Quiet."""
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def location(self, server: Virtuoso, published: Published) -> SparqlLocation:
+        """``published``'s store, reached through this proxy."""
+        assert isinstance(published.location, SparqlLocation)
+        return replace(
+            published.location,
+            query_url=published.location.query_url.replace(server.url, self.url),
+            update_url=published.location.update_url.replace(server.url, self.url),
+            graph_store_url=published.location.graph_store_url.replace(server.url, self.url),
+        )
+
+
+@contextmanager
+def faulty_proxy(server: Virtuoso, fault: Fault) -> Iterator[FaultyProxy]:
+    proxy = FaultyProxy(server.url, fault)
+    proxy.thread.start()
+    try:
+        yield proxy
+    finally:
+        proxy.server.shutdown()
+        proxy.server.server_close()
+        proxy.thread.join(timeout=10)
+
+
+@pytest.fixture
+def virtuoso_store(virtuoso_samples: object) -> Iterator[Published]:
+    """The samples on Virtuoso, for one test to change."""
+    with virtuoso_samples.writable() as store:  # type: ignore[attr-defined]
+        yield store
+
+
+def _app(location: SparqlLocation, **settings: object) -> Flask:
+    return create_app(
+        {"store": location, "query_workers": 2, "update_token": TOKEN, **settings}  # type: ignore[dict-item]
+    )
+
+
+def test_a_store_that_is_down_gives_503_with_a_message_everywhere() -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    location = SparqlLocation(
+        f"{nowhere}/sparql", f"{nowhere}/sparql-auth", f"{nowhere}/crud", retries=1
+    )
+    client = _app(location).test_client()
+    for response in (
+        client.get("/sparql", query_string={"query": SPACES}),
+        client.get("/health"),
+        client.post("/sparql", data={"update": "INSERT DATA { <urn:a> <urn:b> 1 }"}, headers=AUTH),
+        client.put("/store?graph=urn:g", data="<urn:a> <urn:b> 1 .", content_type="text/turtle",
+                   headers=AUTH),
+        client.get("/api/observatory/figures"),
+    ):  # fmt: skip
+        assert response.status_code == 503, response.data
+        assert "cannot be reached" in response.get_data(as_text=True)
+
+
+def test_reads_are_tried_again_and_writes_are_not(
+    virtuoso_server: Virtuoso, virtuoso_store: Published
+) -> None:
+    failures = {"GET": 1, "POST": 1}  # the first request of each kind fails with 503
+
+    def fault(method: str, path: str) -> int | None:
+        kind = "POST" if path.startswith("/sparql-auth") else "GET"
+        if failures[kind]:
+            failures[kind] -= 1
+            return 503
+        return None
+
+    with faulty_proxy(virtuoso_server, fault) as proxy:
+        store = proxy.location(virtuoso_server, virtuoso_store).client()
+        assert store.generation() >= 1  # a read: failed once, tried again, answered
+        updates_before = sum(path.startswith("/sparql-auth") for _m, path in proxy.seen)
+        with pytest.raises(StoreUnavailable, match="unavailable \\(503\\)"):
+            store.apply("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> 1 } }", ["urn:g"])
+        updates = sum(path.startswith("/sparql-auth") for _m, path in proxy.seen)
+        assert updates == updates_before + 1, "a write is sent once"
+
+
+def test_a_publish_cut_by_the_store_leaves_the_previous_version(
+    virtuoso_server: Virtuoso, virtuoso_store: Published
+) -> None:
+    """The new version is written, then the store fails the switch: readers keep the old one,
+    and the next publish clears the unreferenced graph."""
+    dataset = f"{BASE}dataset/fr-aura"
+    _generation, reader = open_snapshot(virtuoso_store.location)
+    before = union_ntriples(reader, BASE)
+    current = {g.value for g in current_versions(reader, BASE)}
+
+    def fault(method: str, path: str) -> int | None:
+        return 502 if path.startswith("/sparql-auth") else None  # every update fails
+
+    with faulty_proxy(virtuoso_server, fault) as proxy:
+        location = proxy.location(virtuoso_server, virtuoso_store)
+        with pytest.raises(StoreUnavailable):
+            write(
+                location,
+                lambda store: publish_version(
+                    store, BASE, dataset, f"{dataset}/cut", [b"<urn:x> <urn:y> <urn:z> .\n"]
+                ),
+                BASE,
+            )
+    _generation, reader = open_snapshot(virtuoso_store.location)
+    assert {g.value for g in current_versions(reader, BASE)} == current
+    assert union_ntriples(reader, BASE) == before
+    write(
+        virtuoso_store.location,
+        lambda store: publish_version(
+            store, BASE, dataset, f"{dataset}/next", [b"<urn:x> <urn:y> <urn:next> .\n"]
+        ),
+        BASE,
+    )
+    graphs = {g.value for g in virtuoso_store.location.client().named_graphs()}
+    assert f"{dataset}/cut" not in graphs and f"{dataset}/next" in graphs
+
+
+def test_a_query_the_store_does_not_finish_in_time_is_504(virtuoso_store: Published) -> None:
+    heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    app = _app(virtuoso_store.location, query_timeout=2)  # type: ignore[arg-type]
+    client = app.test_client()
+    response = client.get("/sparql", query_string={"query": heavy})
+    assert response.status_code == 504, response.data
+    assert "within 2 s" in response.get_data(as_text=True) or "time limit" in response.get_data(
+        as_text=True
+    )
+    # the service goes on answering
+    assert client.get("/sparql", query_string={"query": SPACES}).status_code == 200
+
+
+def test_the_store_stops_a_query_at_its_own_limit_and_that_is_504_too(
+    virtuoso_store: Published,
+) -> None:
+    """Virtuoso answers a query cut at its MaxQueryExecutionTime with partial results (its
+    "anytime" answers): they are refused, not passed on as if complete."""
+    heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    client = _app(virtuoso_store.location, query_timeout=60).test_client()  # type: ignore[arg-type]
+    response = client.get("/sparql", query_string={"query": heavy})
+    assert response.status_code == 504, response.data
+    assert "time limit" in response.get_data(as_text=True)
