@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pyoxigraph import NamedNode, RdfFormat  # noqa: E402
+from pyoxigraph import NamedNode  # noqa: E402
 
 from loaders.load import load_source, publish_vocabulary, transform  # noqa: E402
 from loaders.mapping import load_mapping  # noqa: E402
@@ -198,7 +198,7 @@ def run(rows: int) -> None:
         del store
         writer_only = open_store(folder / "write-only")
         start = time.perf_counter()
-        writer_only.bulk_load(data, format=RdfFormat.N_TRIPLES, to_graph=NamedNode("urn:bench"))
+        writer_only.bulk_load(data, NamedNode("urn:bench"))
         write_seconds = time.perf_counter() - start
         del writer_only
 

@@ -59,7 +59,7 @@ def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[virtuo
             pytest.fail("Virtuoso is required here: apt-get install virtuoso-opensource")
         pytest.skip("Virtuoso is not installed (Debian package virtuoso-opensource)")
     folder = tmp_path_factory.mktemp("virtuoso")
-    with virtuoso.running_virtuoso(folder, memory_mb=512, max_query_seconds=10) as server:
+    with virtuoso.running_virtuoso(folder, memory_mb=512, max_query_seconds=5) as server:
         yield server
 
 

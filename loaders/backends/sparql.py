@@ -428,7 +428,9 @@ class SparqlStore:
 
     def _graph_names(self) -> set[str]:
         """Every graph holding triples in the store (its own graphs too)."""
-        graphs = self._column("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        # GROUP BY, not DISTINCT: Virtuoso 7 answers this one from its graph index (1 ms, not
+        # a scan of every quad)
+        graphs = self._column("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         return {g.value for g in graphs}
 
     def _register(self, graphs: set[str]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.server
 import threading
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,8 @@ from flask import Flask
 from coworkmed.serving import free_port
 from coworkmed.virtuoso import Virtuoso
 from endpoint.app import create_app
-from loaders.backends.sparql import SparqlLocation, StoreUnavailable
+from loaders.backends import StoreLocation
+from loaders.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
 from loaders.store import current_versions, open_snapshot, publish_version, union_ntriples, write
 from tests.backends import Published
 
@@ -199,6 +201,20 @@ def test_a_query_the_store_does_not_finish_in_time_is_504(virtuoso_store: Publis
     )
     # the service goes on answering
     assert client.get("/sparql", query_string={"query": SPACES}).status_code == 200
+    # the store stops the query at its own limit (5 s here), and takes writes again
+    _wait_until_writable(virtuoso_store.location)
+
+
+def _wait_until_writable(location: StoreLocation, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            write(location, lambda store: store.apply("CLEAR SILENT GRAPH <urn:x-probe>", []), None)
+            return
+        except RemoteStoreError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def test_the_store_stops_a_query_at_its_own_limit_and_that_is_504_too(

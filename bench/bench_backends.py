@@ -1,0 +1,258 @@
+"""The store backends side by side (issue #8): the observatory workload on the seeded inventory
+against (a) pyoxigraph in process, (b) our endpoint on Oxigraph, (c) our endpoint on Virtuoso,
+(d) Virtuoso's own /sparql, all in one run on this machine.
+
+    .venv/bin/python bench/bench_backends.py [SPACES ...]        (default: 10000 100000)
+
+For each size: the seeded inventory of bench_load.py is loaded by our loader into each store
+(timed: vocabulary, data and the indicators cube); a private Virtuoso (coworkmed.virtuoso) and
+two `coworkmed serve` processes on loopback are started. The workload is the dashboard's twelve
+figure queries (endpoint/figures/*.rq), asked:
+
+- (a) in process, over the data graphs, as the dashboard's own queries are;
+- (b, c) through the observatory API, /api/observatory/figures/<id>.csv: what the dashboard
+  and other observatories use (kept per store generation: the first request is the cold one);
+- (b, c) through our /sparql, the raw SPARQL protocol (never kept), and
+- (d) through Virtuoso's /sparql, over its whole store (no dataset to restrict: its best case).
+
+Printed: p50 and p95 per query and stack (REPS times each), the ratios the targets are about,
+throughput with 1 and 8 concurrent clients (requests in a fixed time), load times, and the peak
+memory (VmHWM) of the endpoint serving the graph on Oxigraph (its process and query workers).
+Targets: (b) API p50 <= (d) p50; (c) /sparql p50 <= 1.2 x (d) p50; Oxigraph endpoint < 500 MB.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import pyoxigraph as ox  # noqa: E402
+from bench_load import BASE, generate  # noqa: E402
+
+from coworkmed.serving import serve_process  # noqa: E402
+from coworkmed.virtuoso import Virtuoso, running_virtuoso  # noqa: E402
+from endpoint.observatory import figure_sparql, table, with_filters  # noqa: E402
+from loaders.backends import StoreLocation  # noqa: E402
+from loaders.backends.oxigraph import OxigraphLocation  # noqa: E402
+from loaders.cube import data_graphs  # noqa: E402
+from loaders.load import load_source, publish_vocabulary  # noqa: E402
+from loaders.store import open_snapshot, published_graphs  # noqa: E402
+
+REPS = 15
+#: seconds each throughput run lasts
+THROUGHPUT_SECONDS = 20
+JSON = "application/sparql-results+json"
+
+
+def load(location: StoreLocation, mapping: Path) -> float:
+    """Seconds our loader takes to publish the vocabulary and the inventory (with its cube)."""
+    start = time.perf_counter()
+    with location.writer() as store:
+        publish_vocabulary(store)
+        load_source(mapping, store, BASE, location)
+    return time.perf_counter() - start
+
+
+def fetch(url: str, data: bytes | None = None, accept: str = "*/*") -> float:
+    start = time.perf_counter()
+    request = urllib.request.Request(url, data=data, headers={"Accept": accept})
+    with urllib.request.urlopen(request, timeout=900) as response:
+        response.read()
+    return time.perf_counter() - start
+
+
+def sparql_post(endpoint: str, query: str) -> Callable[[], float]:
+    body = urllib.parse.urlencode({"query": query}).encode()
+    return lambda: fetch(endpoint, body, JSON)
+
+
+def sample(call: Callable[[], float], reps: int) -> list[float]:
+    return [call() for _ in range(reps)]
+
+
+def p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def throughput(calls: list[Callable[[], float]], clients: int) -> tuple[float, int, int, float]:
+    """Requests per second, done, errors and p50 (s) of ``clients`` threads cycling ``calls``
+    for THROUGHPUT_SECONDS."""
+    deadline = time.monotonic() + THROUGHPUT_SECONDS
+    times: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def client(offset: int) -> None:
+        index = offset
+        while time.monotonic() < deadline:
+            try:
+                seconds = calls[index % len(calls)]()
+                with lock:
+                    times.append(seconds)
+            except OSError:
+                with lock:
+                    errors[0] += 1
+            index += 1
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - start
+    return len(times) / elapsed, len(times), errors[0], statistics.median(times or [0.0])
+
+
+def peak_memory_mb(port: int) -> tuple[float, float]:
+    """Peak and current resident memory (MB) of the `coworkmed serve` on ``port`` and its
+    child processes (the query workers), from /proc."""
+
+    def status(pid: str) -> dict[str, str]:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        return dict(line.split(":", 1) for line in lines if ":" in line)
+
+    server = next(
+        pid.name
+        for pid in Path("/proc").iterdir()
+        if pid.name.isdigit()
+        and b"serve" in (cmd := (pid / "cmdline").read_bytes())
+        and f"\0{port}\0".encode() in cmd + b"\0"
+    )
+    family = [server] + [
+        pid.name
+        for pid in Path("/proc").iterdir()
+        if pid.name.isdigit() and status(pid.name).get("PPid", "").strip() == server
+    ]
+    peak = sum(int(status(pid)["VmHWM"].split()[0]) for pid in family) / 1024
+    now = sum(int(status(pid)["VmRSS"].split()[0]) for pid in family) / 1024
+    return peak, now
+
+
+def run(spaces: int) -> None:
+    figures = list(table()["figures"])
+    queries = {f: with_filters(figure_sparql(f), {}) for f in figures}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        mapping = generate(folder, spaces)
+        oxigraph = OxigraphLocation(folder / "oxigraph")
+        with running_virtuoso(folder / "virtuoso", memory_mb=3072, max_query_seconds=900) as vt:
+            loaded = {"oxigraph": load(oxigraph, mapping), "virtuoso": load(vt.location(), mapping)}
+            _generation, snapshot = open_snapshot(oxigraph)
+            published = published_graphs(snapshot, BASE)
+            dataset = [ox.DefaultGraph(), *data_graphs(published, BASE)]
+            count = "SELECT (COUNT(*) AS ?n) {{ GRAPH <{}> {{ ?s ?p ?o }} }}"
+            triples = sum(
+                int(next(iter(snapshot.query(count.format(g.value))))[0].value) for g in published
+            )
+            ox_s, vt_s = loaded["oxigraph"], loaded["virtuoso"]
+            print(f"\n## {spaces} spaces, {triples} published triples")
+            print(
+                f"load (vocabulary, data, cube) with our loader: Oxigraph {ox_s:.1f} s, "
+                f"Virtuoso {vt_s:.1f} s (ratio {vt_s / ox_s:.2f})"
+            )
+
+            def direct(query: str) -> Callable[[], float]:
+                def call() -> float:
+                    start = time.perf_counter()
+                    list(snapshot.query(query, default_graph=dataset, named_graphs=published))
+                    return time.perf_counter() - start
+
+                return call
+
+            env = {"COWORKMED_QUERY_WORKERS": "2", "COWORKMED_QUERY_TIMEOUT": "900"}
+            virtuoso_env = {
+                **env,
+                **{f"COWORKMED_{k.upper()}": v for k, v in vt.settings().items()},
+            }  # noqa: E501
+            with (
+                serve_process(oxigraph.path, env) as ours_ox,
+                serve_process(vt.sparql, virtuoso_env) as ours_vt,
+            ):
+                report(figures, queries, direct, ours_ox, ours_vt, vt)
+                port = int(ours_ox.rsplit(":", 1)[1])
+                peak, now = peak_memory_mb(port)
+                print(f"endpoint on Oxigraph, memory (server and query workers): "
+                      f"peak {peak:.0f} MB, now {now:.0f} MB (target < 500 MB)")  # fmt: skip
+
+
+def report(
+    figures: list[str],
+    queries: dict[str, str],
+    direct: Callable[[str], Callable[[], float]],
+    ours_ox: str,
+    ours_vt: str,
+    vt: Virtuoso,
+) -> None:
+    stacks: dict[str, Callable[[str], Callable[[], float]]] = {
+        "a in process": lambda f: direct(queries[f]),
+        "b API on Oxigraph": lambda f: lambda: fetch(f"{ours_ox}/api/observatory/figures/{f}.csv"),
+        "c API on Virtuoso": lambda f: lambda: fetch(f"{ours_vt}/api/observatory/figures/{f}.csv"),
+        "b /sparql on Oxigraph": lambda f: sparql_post(f"{ours_ox}/sparql", queries[f]),
+        "c /sparql on Virtuoso": lambda f: sparql_post(f"{ours_vt}/sparql", queries[f]),
+        "d Virtuoso /sparql": lambda f: sparql_post(vt.sparql, queries[f]),
+    }
+    by_query = {name: {} for name in stacks}
+    cold = {}
+    for name, make in stacks.items():
+        for figure in figures:
+            call = make(figure)
+            if name.endswith(("API on Oxigraph", "API on Virtuoso")):
+                cold[(name, figure)] = call()  # the first request after the publish
+            by_query[name][figure] = sample(call, REPS)
+    names = list(stacks)
+    print(f"\np50 / p95 per query, ms (REPS = {REPS}; API: warm, kept per store generation)")
+    print(f"{'figure':<18}" + "".join(f"{n:>24}" for n in names))
+    for figure in figures:
+        cells = ""
+        for n in names:
+            median, high = p(by_query[n][figure], 0.5), p(by_query[n][figure], 0.95)
+            cells += f"{median * 1000:>11.1f} /{high * 1000:>10.1f}"
+        print(f"{figure:<18}{cells}")
+    totals = {n: sum(p(by_query[n][f], 0.5) for f in figures) for n in names}
+    print(f"{'sum of p50':<18}" + "".join(f"{totals[n] * 1000:>24.1f}" for n in names))
+    cold_ox = sum(cold[("b API on Oxigraph", f)] for f in figures)
+    cold_vt = sum(cold[("c API on Virtuoso", f)] for f in figures)
+    print(f"API cold (first request after a publish), all figures: Oxigraph {cold_ox:.2f} s, "
+          f"Virtuoso {cold_vt:.2f} s")  # fmt: skip
+    d = totals["d Virtuoso /sparql"]
+    print("\nratios of summed p50 (target in brackets):")
+    ox_api, vt_api = totals["b API on Oxigraph"], totals["c API on Virtuoso"]
+    vt_sparql, ox_sparql = totals["c /sparql on Virtuoso"], totals["b /sparql on Oxigraph"]
+    for label, ratio, target in [
+        ("(b) our API on Oxigraph / (d) Virtuoso's /sparql", ox_api / d, "<= 1"),
+        ("(c) our /sparql on Virtuoso / (d) Virtuoso's /sparql", vt_sparql / d, "<= 1.2"),
+        ("(c) our API on Virtuoso / (d) Virtuoso's /sparql", vt_api / d, ""),
+        ("(b) our /sparql on Oxigraph / (a) in process", ox_sparql / totals["a in process"], ""),
+    ]:
+        print(f"  {label}: {ratio:.3f}" + (f" ({target})" if target else ""))
+    per_query = [
+        p(by_query["c /sparql on Virtuoso"][f], 0.5) / p(by_query["d Virtuoso /sparql"][f], 0.5)
+        for f in figures
+    ]
+    print(f"  (c)/(d) /sparql per query: median {statistics.median(per_query):.2f}, "
+          f"max {max(per_query):.2f}")  # fmt: skip
+    print(f"\nthroughput, {THROUGHPUT_SECONDS} s per run, clients cycling the 12 figures:")
+    print(f"{'stack':<26}{'clients':>8}{'req/s':>9}{'done':>7}{'errors':>8}{'p50 ms':>9}")
+    for name in names[1:]:
+        calls = [stacks[name](f) for f in figures]
+        for clients in (1, 8):
+            rate, done, errors, median = throughput(calls, clients)
+            print(f"{name:<26}{clients:>8}{rate:>9.1f}{done:>7}{errors:>8}{median * 1000:>9.1f}")
+
+
+if __name__ == "__main__":
+    sizes = [int(arg) for arg in sys.argv[1:]] or [10_000, 100_000]
+    for size in sizes:
+        run(size)
