@@ -23,6 +23,7 @@ Targets: (b) API p50 <= (d) p50; (c) /sparql p50 <= 1.2 x (d) p50; Oxigraph endp
 
 from __future__ import annotations
 
+import signal
 import statistics
 import sys
 import tempfile
@@ -253,6 +254,8 @@ def report(
 
 
 if __name__ == "__main__":
+    # a plain kill ends the run through its cleanups: the servers it started are stopped
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(143))
     sizes = [int(arg) for arg in sys.argv[1:]] or [10_000, 100_000]
     for size in sizes:
         run(size)

@@ -281,7 +281,7 @@ class RemotePool:
     def _current(self, timeout: float) -> tuple[int, TripleStore, list[ox.NamedNode]]:
         """The store, its generation and its published graphs (asked again when it moves)."""
         store = self._location.client(timeout)
-        generation = store.generation()
+        generation = store.generation(self._location.state_seconds)
         if generation == 0:
             raise QueryError(503, f"{self._location.describe()}: nothing has been published yet")
         with self._lock:

@@ -11,8 +11,9 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 from flask import current_app
 
-from endpoint.executor import GraphRequest, QueryRequest, QueryResult
+from endpoint.executor import GraphRequest, QueryError, QueryRequest, QueryResult
 from loaders.backends import StoreLocation
+from loaders.problems import LoadError
 
 
 def store_location() -> StoreLocation:
@@ -38,9 +39,11 @@ def select(sparql: str, max_rows: int, data_only: bool = False) -> tuple[list[di
 
 
 def generation() -> int:
-    """The store generation readers see now (a query of nothing)."""
-    _rows, number = select("SELECT (1 AS ?one) WHERE {}", 1)
-    return number
+    """The store generation readers see now (what the answers kept per generation key on)."""
+    try:
+        return store_location().generation()
+    except LoadError as error:
+        raise QueryError(503, str(error)) from None
 
 
 T = TypeVar("T")

@@ -22,9 +22,9 @@ from endpoint.executor import QueryError, QueryRequest
 from endpoint.negotiation import formats_for, prefers_html
 from endpoint.published import store_location
 from endpoint.responses import error, rdf_answer, read_headers
-from loaders.scanning import DatasetConflict, remote_access, with_using
 from endpoint.service import description
 from loaders.backends.sparql import RemoteStoreError
+from loaders.scanning import DatasetConflict, remote_access, with_using
 from loaders.store import StoreBusy, write
 
 blueprint = Blueprint("sparql", __name__)

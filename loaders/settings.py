@@ -78,6 +78,15 @@ SETTINGS: dict[str, Setting] = {
             int,
         ),
         Setting(
+            "store_state_seconds",
+            "COWORKMED_STORE_STATE_SECONDS",
+            "1",
+            "External store: seconds a server process trusts the generation it last read (a "
+            "publish by another process shows within this time; its own at once; 0: ask at "
+            "every request).",
+            float,
+        ),
+        Setting(
             "store_namespace",
             "COWORKMED_STORE_NAMESPACE",
             "urn:x-coworkmed:store:",

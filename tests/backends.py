@@ -25,7 +25,7 @@ import pyoxigraph as ox
 from coworkmed.virtuoso import Virtuoso
 from loaders.backends import StoreLocation
 from loaders.backends.oxigraph import OxigraphLocation
-from loaders.backends.sparql import SparqlLocation
+from loaders.backends.sparql import SparqlLocation, forget_generations
 from loaders.load import load_source, mapping_files, publish_vocabulary
 
 ROOT = Path(__file__).parents[1]
@@ -129,6 +129,7 @@ class VirtuosoSamples:
         )
         data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
         self._graph_store("PUT", self.location.state_graph, data)
+        forget_generations()  # the state changed behind the service's back
 
     @contextmanager
     def writable(self) -> Iterator[Published]:

@@ -58,24 +58,21 @@ class OxigraphStore:
         self.raw.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
 
     def replace_graph(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
-        data = ntriples.decode("utf-8")
-        if graph is None:
-            self.raw.update(f"DROP SILENT DEFAULT ; INSERT DATA {{ {data} }}")
-            return
-        self.raw.update(
-            f"DROP SILENT GRAPH <{graph.value}> ; CREATE SILENT GRAPH <{graph.value}> ;"
-            f" INSERT DATA {{ GRAPH <{graph.value}> {{ {data} }} }}"
-        )
+        self._insert(graph, ntriples, replace=True)
 
     def add_triples(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
+        self._insert(graph, ntriples, replace=False)
+
+    def _insert(self, graph: ox.NamedNode | None, ntriples: bytes, replace: bool) -> None:
+        """One transaction: ``graph`` emptied first if ``replace``, created, given the triples."""
         data = ntriples.decode("utf-8")
         if graph is None:
-            self.raw.update(f"INSERT DATA {{ {data} }}")
-            return
-        self.raw.update(
-            f"CREATE SILENT GRAPH <{graph.value}> ;"
-            f" INSERT DATA {{ GRAPH <{graph.value}> {{ {data} }} }}"
-        )
+            drop, insert = "DROP SILENT DEFAULT ;", f"INSERT DATA {{ {data} }}"
+        else:
+            name = f"<{graph.value}>"
+            drop = f"DROP SILENT GRAPH {name} ;"
+            insert = f"CREATE SILENT GRAPH {name} ; INSERT DATA {{ GRAPH {name} {{ {data} }} }}"
+        self.raw.update(f"{drop if replace else ''} {insert}")
 
     def named_graphs(self) -> list[ox.NamedNode]:
         return [g for g in self.raw.named_graphs() if isinstance(g, ox.NamedNode)]

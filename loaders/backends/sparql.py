@@ -29,6 +29,7 @@ import ast
 import math
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -104,6 +105,8 @@ class SparqlLocation:
     timeout: float = 30.0
     retries: int = 2
     namespace: str = "urn:x-coworkmed:store:"
+    #: seconds a process trusts the generation it last read (0: it asks at every request)
+    state_seconds: float = 0.0
 
     @classmethod
     def from_settings(cls, query_url: str, options: Mapping[str, Any]) -> SparqlLocation:
@@ -128,6 +131,7 @@ class SparqlLocation:
             timeout=float(options.get("query_timeout") or 30),
             retries=int(options.get("store_retries", 2)),
             namespace=options.get("store_namespace") or cls.namespace,
+            state_seconds=float(options.get("store_state_seconds") or 0),
         )
 
     @property
@@ -145,12 +149,13 @@ class SparqlLocation:
         return SparqlStore(self, self.timeout if timeout is None else timeout)
 
     def generation(self) -> int:
-        """The published generation (0 when nothing was ever published here)."""
-        return self.client().generation()
+        """The published generation (0 when nothing was ever published here), as read at most
+        ``state_seconds`` ago."""
+        return self.client().generation(self.state_seconds)
 
     def reader(self) -> tuple[int, SparqlStore]:
         store = self.client()
-        generation = store.generation()
+        generation = store.generation(self.state_seconds)
         if generation == 0:
             raise LoadError(
                 f"{self.query_url}: nothing has been published in this store yet "
@@ -434,31 +439,38 @@ class SparqlStore:
         return {g.value for g in graphs}
 
     def _register(self, graphs: set[str]) -> None:
-        if graphs:
-            values = ", ".join(f"<{g}>" for g in sorted(graphs))
-            self._update(
-                f"INSERT DATA {{ GRAPH <{self._state}> {{ <{self._state}> <{self._vocab}graph> "
-                f"{values} }} }}",
-                None,
-                None,
-            )
+        self._manage("INSERT", graphs)
 
     def _unregister(self, graphs: set[str]) -> None:
+        self._manage("DELETE", graphs)
+
+    def _manage(self, operation: str, graphs: set[str]) -> None:
+        """Add ``graphs`` to the managed ones (INSERT) or take them off (DELETE)."""
         if graphs:
             values = ", ".join(f"<{g}>" for g in sorted(graphs))
+            state = f"<{self._state}>"
             self._update(
-                f"DELETE DATA {{ GRAPH <{self._state}> {{ <{self._state}> <{self._vocab}graph> "
-                f"{values} }} }}",
+                f"{operation} DATA {{ GRAPH {state} {{ {state} <{self._vocab}graph> {values} }} }}",
                 None,
                 None,
             )
 
-    def generation(self) -> int:
+    def generation(self, max_age: float = 0.0) -> int:
+        """The published generation; one this process read less than ``max_age`` seconds ago
+        (or wrote itself) will do."""
+        key, now = (self.location.query_url, self._vocab), time.monotonic()
+        with _KNOWN_LOCK:
+            known = _KNOWN.get(key)
+        if known is not None and now - known[1] < max_age:
+            return known[0]
         numbers = self._column(
             f"SELECT ?n WHERE {{ GRAPH <{self._state}> {{ <{self._state}> "
             f"<{self._vocab}generation> ?n }} }}"
         )
-        return max((int(n.value) for n in numbers), default=0)
+        generation = max((int(n.value) for n in numbers), default=0)
+        with _KNOWN_LOCK:
+            _KNOWN[key] = (generation, now)
+        return generation
 
     def next_generation(self) -> int:
         """Move the generation on by one, in one request; the new one."""
@@ -470,7 +482,21 @@ class SparqlStore:
             None,
             None,
         )
+        with _KNOWN_LOCK:
+            _KNOWN[(self.location.query_url, self._vocab)] = (old + 1, time.monotonic())
         return old + 1
+
+
+#: (query URL, namespace) -> the generation this process last read or wrote there, and when
+_KNOWN: dict[tuple[str, str], tuple[int, float]] = {}
+_KNOWN_LOCK = threading.Lock()
+
+
+def forget_generations() -> None:
+    """Forget every generation this process knows (after the store was changed behind the
+    service's back, as the tests do when they put the samples back)."""
+    with _KNOWN_LOCK:
+        _KNOWN.clear()
 
 
 #: ``GRAPH <iri>`` in a query (the IRI written in full)

@@ -113,6 +113,17 @@ def _app(location: SparqlLocation, **settings: object) -> Flask:
     )
 
 
+def test_an_app_given_a_store_location_uses_it_as_it_is() -> None:
+    """Regression: a location given to create_app was taken for a directory name (and an
+    Oxigraph store was created under that name in the working directory)."""
+    location = SparqlLocation(
+        "http://127.0.0.1:9/sparql", "http://127.0.0.1:9/u", "http://127.0.0.1:9/g"
+    )
+    app = _app(location)
+    assert app.extensions["coworkmed.store"] is location
+    assert app.config["COWORKMED"]["store"] == "http://127.0.0.1:9/sparql"
+
+
 def test_a_store_that_is_down_gives_503_with_a_message_everywhere() -> None:
     nowhere = f"http://127.0.0.1:{free_port()}"
     location = SparqlLocation(
