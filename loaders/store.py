@@ -205,7 +205,7 @@ def publish_version(
             if pending is not None:
                 pending.result()
     except BaseException as error:
-        store.remove_graph(graph)
+        _remove_unpublished(store, graph, error)
         if isinstance(error, SyntaxError | OSError):
             raise LoadError(f"the load could not be written ({error}); nothing published") from None
         raise
@@ -215,6 +215,16 @@ def publish_version(
     )
     remove_unreferenced(store, base)
     return count(store, version)
+
+
+def _remove_unpublished(store: TripleStore, graph: ox.NamedNode, cause: BaseException) -> None:
+    """Remove the version graph a failed load left. If the store fails that too (it went away),
+    the error raised is the load's own, and the graph stays unreferenced: the next load removes
+    it (``remove_unreferenced``)."""
+    try:
+        store.remove_graph(graph)
+    except LoadError:
+        raise cause from None
 
 
 def switch_update(store: TripleStore, base: str, dataset: str, version: str) -> str:

@@ -67,6 +67,10 @@ ACCEPT_SOLUTIONS = "application/sparql-results+json, application/sparql-results+
 RETRY_STATUSES = {502, 503, 504}
 #: how a store says it stopped a request at its own time limit (Virtuoso: SQL state S1T00)
 STORE_TIMEOUTS = ("S1T00", "Transaction timed out")
+#: seconds a write (a load's part, a publish) may take at least
+WRITE_SECONDS = 600.0
+#: most N-Triples lines sent in one Graph Store request of a load
+BULK_LINES = 100_000
 #: seconds before the first retry (doubled for each next one)
 RETRY_PAUSE = 0.2
 
@@ -165,7 +169,8 @@ class SparqlLocation:
 
     @contextmanager
     def writer(self) -> Iterator[SparqlStore]:
-        yield self.client()
+        """A client for writes: loads and publishing may take far longer than a query."""
+        yield self.client(max(self.timeout, WRITE_SECONDS))
 
     def snapshot(self, store: SparqlStore) -> int:  # type: ignore[override]
         """Move the generation on: readers see the change and drop what they kept."""
@@ -386,8 +391,12 @@ class SparqlStore:
         self._register(set(graphs))
 
     def bulk_load(self, ntriples: bytes, graph: ox.NamedNode) -> None:
+        """Add the triples by Graph Store POSTs of at most BULK_LINES lines each (each one
+        transaction of the store: smaller ones keep its transaction log and locks short)."""
         self._register({graph.value})
-        self._graph_store("POST", graph.value, ntriples)
+        lines = ntriples.splitlines(keepends=True)
+        for start in range(0, len(lines), BULK_LINES):
+            self._graph_store("POST", graph.value, b"".join(lines[start : start + BULK_LINES]))
 
     def replace_graph(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
         if graph is not None:

@@ -5,12 +5,15 @@ proxy in front of it (``FaultyProxy``), or from a port where nothing listens."""
 from __future__ import annotations
 
 import http.server
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -23,6 +26,7 @@ from loaders.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnava
 from loaders.store import current_versions, open_snapshot, publish_version, union_ntriples, write
 from tests.backends import Published
 
+ROOT = Path(__file__).parents[2]
 TOKEN = "external-store-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 BASE = "https://w3id.org/coworkmed/id/"
@@ -238,3 +242,65 @@ def test_the_store_stops_a_query_at_its_own_limit_and_that_is_504_too(
     response = client.get("/sparql", query_string={"query": heavy})
     assert response.status_code == 504, response.data
     assert "time limit" in response.get_data(as_text=True)
+
+
+def test_a_publish_elsewhere_shows_within_store_state_seconds_and_ones_own_at_once(
+    virtuoso_store: Published,
+) -> None:
+    location = virtuoso_store.location
+    assert isinstance(location, SparqlLocation)
+    client = create_app(
+        virtuoso_store.config(query_workers=1, update_token=TOKEN, store_state_seconds=5)
+    ).test_client()
+    first = client.get("/health").get_json()["generation"]
+    put = client.put("/store?graph=urn:g", data="<urn:a> <urn:b> 1 .", content_type="text/turtle",
+                     headers=AUTH)  # fmt: skip
+    assert put.status_code == 201
+    mine = int(put.headers["Store-Generation"])
+    assert client.get("/health").get_json()["generation"] == mine == first + 1
+    read_at = time.monotonic()
+    # another process publishes (it moves the generation on)
+    elsewhere = (
+        "from loaders.backends.sparql import SparqlLocation as L; "
+        f"L({location.query_url!r}, {location.update_url!r}, {location.graph_store_url!r}, "
+        f"{location.user!r}, {location.password!r}).client().next_generation()"
+    )
+    subprocess.run([sys.executable, "-c", elsewhere], check=True, cwd=ROOT, timeout=60)
+    if time.monotonic() - read_at < 4:  # still within store_state_seconds: the one it read
+        assert client.get("/health").get_json()["generation"] == mine
+    time.sleep(max(0.0, read_at + 5.2 - time.monotonic()))
+    assert client.get("/health").get_json()["generation"] == mine + 1
+
+
+def test_a_load_the_store_fails_says_why_even_when_its_cleanup_fails_too(
+    virtuoso_server: Virtuoso, virtuoso_store: Published
+) -> None:
+    """Regression: the failure of the cleanup (removing the partial graph) hid the load's own
+    (a time-out of the DELETE was reported instead of the failed POST)."""
+    dataset = f"{BASE}dataset/fr-aura"
+
+    def fault(method: str, path: str) -> int | None:
+        if not path.startswith("/sparql-graph-crud-auth"):
+            return None
+        return {"POST": 503, "DELETE": 502}.get(method)  # the load fails, then its cleanup
+
+    with faulty_proxy(virtuoso_server, fault) as proxy:
+        location = proxy.location(virtuoso_server, virtuoso_store)
+        with pytest.raises(StoreUnavailable) as failed:
+            write(
+                location,
+                lambda store: publish_version(
+                    store, BASE, dataset, f"{dataset}/failed", [b"<urn:x> <urn:y> <urn:z> .\n"]
+                ),
+                BASE,
+            )
+    assert "(503)" in str(failed.value) and "(502)" not in str(failed.value)
+    write(
+        virtuoso_store.location,
+        lambda store: publish_version(
+            store, BASE, dataset, f"{dataset}/after", [b"<urn:x> <urn:y> <urn:after> .\n"]
+        ),
+        BASE,
+    )
+    graphs = {g.value for g in virtuoso_store.location.client().named_graphs()}
+    assert f"{dataset}/failed" not in graphs and f"{dataset}/after" in graphs
