@@ -38,6 +38,7 @@ bench: setup
 	$(BIN)/python bench/bench_endpoint.py
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_observatory.py
+	$(BIN)/python bench/bench_backends.py
 
 ## Lint, check formatting, run the whole test suite.
 test: setup lint

@@ -1,9 +1,9 @@
 """An external SPARQL 1.1 store (Virtuoso, Fuseki, GraphDB...) as the backend, over HTTP.
 
-Queries and updates go through SPARQLWrapper (SPARQL 1.1 Protocol), whole-graph reads and writes
-through the Graph Store HTTP Protocol with plain HTTP. Results come back as SPARQL JSON or
-N-Triples and are parsed by pyoxigraph, so the rest of the service handles them as it handles
-the embedded store's.
+Queries go through SPARQLWrapper (SPARQL 1.1 Protocol, to the public query endpoint); updates
+(the protocol's form) and whole-graph reads and writes (the Graph Store HTTP Protocol) by plain
+HTTP, with the service's account. Results come back as SPARQL JSON or N-Triples and are parsed
+by pyoxigraph, so the rest of the service handles them as it handles the embedded store's.
 
 The service keeps two graphs of its own on the store, named under ``namespace``:
 
@@ -15,7 +15,8 @@ The service keeps two graphs of its own on the store, named under ``namespace``:
 
 There is no snapshot to take: a publish becomes visible by the one update that moves the
 catalogue's ``dcat:hasCurrentVersion`` (see ``loaders.store``), which the store applies in one
-transaction. Readers ask for the generation once per request.
+transaction. Readers ask for the generation again when the one they read is older than
+``state_seconds`` (a publish through this process updates it at once).
 
 A store that is down or failing gives ``StoreUnavailable`` (503); one that does not answer in
 time gives ``RemoteStoreError`` with status 504. Reads are tried again ``retries`` times when
