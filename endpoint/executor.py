@@ -181,7 +181,10 @@ def _serve(location: OxigraphLocation, base: str, connection: Connection) -> Non
     generation, store = location.reader()
     current = published_graphs(store, base)
     while True:
-        request = connection.recv()
+        try:
+            request = connection.recv()
+        except EOFError:  # the server is gone (stopped or killed): so is this worker
+            return
         if location.generation() != generation:
             generation, store = location.reader()
             current = published_graphs(store, base)

@@ -115,3 +115,15 @@ def test_workers_follow_a_new_publication(pool: QueryPool, store_path: Path) -> 
     del store
     assert _run(pool, SPACES).generation == before + 1
     assert _run(pool, SPACES).rows == 33
+
+
+def test_a_worker_whose_server_is_gone_ends_quietly(store_path: Path) -> None:
+    """Regression: a worker printed an EOFError traceback when its server was stopped."""
+    from multiprocessing import Pipe
+
+    from endpoint.executor import _serve
+    from loaders.backends.oxigraph import OxigraphLocation
+
+    server_end, worker_end = Pipe()
+    server_end.close()
+    assert _serve(OxigraphLocation(store_path), BASE, worker_end) is None
