@@ -111,6 +111,18 @@ def virtuoso_store(virtuoso_samples: object) -> Iterator[Published]:
         yield store
 
 
+def _publish(location: StoreLocation, version: str, value: str) -> None:
+    """Publish a one-triple version ``version`` of the fr-aura dataset (``<urn:x> <urn:y>``
+    ``value``) through ``location``."""
+    dataset = f"{BASE}dataset/fr-aura"
+    triple = f"<urn:x> <urn:y> <urn:{value}> .\n".encode()
+    write(
+        location,
+        lambda store: publish_version(store, BASE, dataset, f"{dataset}/{version}", [triple]),
+        BASE,
+    )
+
+
 def _app(location: SparqlLocation, **settings: object) -> Flask:
     return create_app(
         {"store": location, "query_workers": 2, "update_token": TOKEN, **settings}  # type: ignore[dict-item]
@@ -184,23 +196,11 @@ def test_a_publish_cut_by_the_store_leaves_the_previous_version(
     with faulty_proxy(virtuoso_server, fault) as proxy:
         location = proxy.location(virtuoso_server, virtuoso_store)
         with pytest.raises(StoreUnavailable):
-            write(
-                location,
-                lambda store: publish_version(
-                    store, BASE, dataset, f"{dataset}/cut", [b"<urn:x> <urn:y> <urn:z> .\n"]
-                ),
-                BASE,
-            )
+            _publish(location, "cut", "z")
     _generation, reader = open_snapshot(virtuoso_store.location)
     assert {g.value for g in current_versions(reader, BASE)} == current
     assert union_ntriples(reader, BASE) == before
-    write(
-        virtuoso_store.location,
-        lambda store: publish_version(
-            store, BASE, dataset, f"{dataset}/next", [b"<urn:x> <urn:y> <urn:next> .\n"]
-        ),
-        BASE,
-    )
+    _publish(virtuoso_store.location, "next", "next")
     graphs = {g.value for g in virtuoso_store.location.client().named_graphs()}
     assert f"{dataset}/cut" not in graphs and f"{dataset}/next" in graphs
 
@@ -287,20 +287,8 @@ def test_a_load_the_store_fails_says_why_even_when_its_cleanup_fails_too(
     with faulty_proxy(virtuoso_server, fault) as proxy:
         location = proxy.location(virtuoso_server, virtuoso_store)
         with pytest.raises(StoreUnavailable) as failed:
-            write(
-                location,
-                lambda store: publish_version(
-                    store, BASE, dataset, f"{dataset}/failed", [b"<urn:x> <urn:y> <urn:z> .\n"]
-                ),
-                BASE,
-            )
+            _publish(location, "failed", "z")
     assert "(503)" in str(failed.value) and "(502)" not in str(failed.value)
-    write(
-        virtuoso_store.location,
-        lambda store: publish_version(
-            store, BASE, dataset, f"{dataset}/after", [b"<urn:x> <urn:y> <urn:after> .\n"]
-        ),
-        BASE,
-    )
+    _publish(virtuoso_store.location, "after", "after")
     graphs = {g.value for g in virtuoso_store.location.client().named_graphs()}
     assert f"{dataset}/failed" not in graphs and f"{dataset}/after" in graphs
