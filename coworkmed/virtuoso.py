@@ -109,12 +109,13 @@ class Virtuoso:
 
     def settings(self) -> dict[str, str]:
         """The same as settings (``loaders.settings``) for ``create_app`` or the environment."""
+        location = self.location()
         return {
-            "store": self.sparql,
-            "store_update_url": f"{self.url}/sparql-auth",
-            "store_graph_store_url": f"{self.url}/sparql-graph-crud-auth",
-            "store_user": self.user,
-            "store_password": self.password,
+            "store": location.query_url,
+            "store_update_url": location.update_url,
+            "store_graph_store_url": location.graph_store_url,
+            "store_user": location.user,
+            "store_password": location.password,
         }
 
     def sql(self, statements: str) -> None:

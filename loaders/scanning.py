@@ -170,3 +170,21 @@ def graph_operations_for(update: str, managed: list[str], default: str, none: st
     for start, end, replacement in sorted(edits, reverse=True):
         update = update[:start] + replacement + update[end:]
     return update
+
+
+def graphs_outside_dataset(query: str, named: set[str], nothing: str) -> str:
+    """``query`` with every ``GRAPH <iri>`` (an absolute IRI, outside strings and comments)
+    whose graph is not one of the dataset's ``named`` graphs turned into ``GRAPH <nothing>``,
+    an empty graph of the dataset. The answer is the same by the standard, and Virtuoso 7.2
+    then gets it right: given a graph outside the dataset, it answered ASK with true and a
+    UNION with one empty solution."""
+    edits = []
+    for keyword in keywords(query):
+        if keyword.word != "GRAPH":
+            continue
+        found = _IRI_AFTER.match(query, keyword.end)
+        if found and ":" in found.group(1) and found.group(1) not in named:
+            edits.append((found.start(1), found.end(1)))
+    for start, end in reversed(edits):
+        query = query[:start] + nothing + query[end:]
+    return query

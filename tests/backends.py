@@ -10,9 +10,6 @@ at a time), with a new generation each time so that no cache mistakes one conten
 from __future__ import annotations
 
 import shutil
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,9 +20,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from coworkmed.virtuoso import Virtuoso
-from loaders.backends import StoreLocation
+from loaders.backends import StoreLocation, TripleStore
 from loaders.backends.oxigraph import OxigraphLocation
-from loaders.backends.sparql import SparqlLocation, forget_generations
+from loaders.backends.sparql import SparqlLocation
 from loaders.load import load_source, mapping_files, publish_vocabulary
 
 ROOT = Path(__file__).parents[1]
@@ -72,64 +69,21 @@ class VirtuosoSamples:
         build_samples(self.location)
         self.published = Published("virtuoso", self.location, server.settings())
         store = self.location.client()
-        names = [g.value for g in store.named_graphs()]
-        self.graphs = {name: self._read(name) for name in names}
-        self.default = self._read(self.location.default_graph)
-
-    def _graph_store(self, method: str, graph: str, body: bytes | None = None) -> bytes:
-        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        url = self.location.graph_store_url
-        passwords.add_password(None, url, self.location.user, self.location.password)
-        opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
-        headers = {"Content-Type": "application/n-triples"} if body else {}
-        if method == "GET":
-            headers["Accept"] = "application/n-triples"
-        request = urllib.request.Request(
-            f"{url}?{urllib.parse.urlencode({'graph': graph})}",
-            data=body,
-            method=method,
-            headers=headers,
-        )
-        try:
-            with opener.open(request, timeout=60) as answer:
-                return answer.read()
-        except urllib.error.HTTPError as error:
-            if error.code != 404:
-                raise
-            error.close()
-            return b""
-
-    def _read(self, graph: str) -> bytes:
-        return self._graph_store("GET", graph)
+        self.graphs = {g.value: _ntriples(store, g) for g in store.named_graphs()}
+        self.default = _ntriples(store, None)
 
     def reset(self) -> None:
-        """Back to the samples: every graph the service manages now or managed then, the
-        stand-in default graph and the state, under a new generation."""
+        """Back to the samples through the store interface: the graphs the service manages
+        now and not then are removed, the samples' graphs and the stand-in default graph put
+        back, and the generation moved on (no cache mistakes one content for another)."""
         store = self.location.client()
-        generation = store.generation()
-        now = {g.value for g in store.named_graphs()}
-        for graph in now | set(self.graphs) | {self.location.default_graph}:
-            self._graph_store("DELETE", graph)
-        for graph, data in self.graphs.items():
-            if data.strip():
-                self._graph_store("PUT", graph, data)
-        if self.default.strip():
-            self._graph_store("PUT", self.location.default_graph, self.default)
-        state = ox.NamedNode(self.location.state_graph)
-        triples = [
-            ox.Triple(state, ox.NamedNode(f"{self.location.namespace}graph"), ox.NamedNode(g))
-            for g in sorted(self.graphs)
-        ]
-        triples.append(
-            ox.Triple(
-                state,
-                ox.NamedNode(f"{self.location.namespace}generation"),
-                ox.Literal(str(generation + 1), datatype=ox.NamedNode(XSD_INTEGER)),
-            )
-        )
-        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-        self._graph_store("PUT", self.location.state_graph, data)
-        forget_generations()  # the state changed behind the service's back
+        for graph in store.named_graphs():
+            if graph.value not in self.graphs:
+                store.remove_graph(graph)
+        for name, data in self.graphs.items():
+            store.replace_graph(ox.NamedNode(name), data)
+        store.replace_graph(None, self.default)
+        store.next_generation()
 
     @contextmanager
     def writable(self) -> Iterator[Published]:
@@ -141,7 +95,8 @@ class VirtuosoSamples:
             self.reset()
 
 
-XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+def _ntriples(store: TripleStore, graph: ox.NamedNode | None) -> bytes:
+    return ox.serialize(store.triples(graph), format=ox.RdfFormat.N_TRIPLES)
 
 
 @contextmanager

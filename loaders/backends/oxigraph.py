@@ -139,7 +139,7 @@ class OxigraphLocation:
         finally:
             store.close()  # closes the database now, releasing its lock for other processes
 
-    def snapshot(self, store: OxigraphStore) -> int:  # type: ignore[override]
+    def snapshot(self, store: OxigraphStore) -> int:
         """Checkpoint the primary database as the next generation, make it current, prune the
         snapshots older than the last ``KEEP_SNAPSHOTS``."""
         generation = self.generation() + 1

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import ast
 import math
-import re
 import socket
 import threading
 import time
@@ -47,7 +46,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from loaders.backends import GraphName
 from loaders.problems import LoadError, StoreBusy
-from loaders.scanning import declares_dataset, graph_operations_for
+from loaders.scanning import declares_dataset, graph_operations_for, graphs_outside_dataset
 
 #: response media type -> how pyoxigraph reads it
 RESULT_FORMATS: dict[str, tuple[str, Any]] = {
@@ -173,7 +172,7 @@ class SparqlLocation:
         """A client for writes: loads and publishing may take far longer than a query."""
         yield self.client(max(self.timeout, WRITE_SECONDS))
 
-    def snapshot(self, store: SparqlStore) -> int:  # type: ignore[override]
+    def snapshot(self, store: SparqlStore) -> int:
         """Move the generation on: readers see the change and drop what they kept."""
         return store.next_generation()
 
@@ -350,10 +349,11 @@ class SparqlStore:
         default = [self._stand_in(g) for g in given]
         named = [g.value for g in (self.named_graphs() if named_graphs is None else named_graphs)]
         # an empty list is no graph (a request without one would mean every graph); the empty
-        # graph ``nothing`` stands in for the graphs outside the dataset (``outside_dataset``)
+        # graph ``nothing`` stands in for the graphs outside the dataset
+        # (``loaders.scanning.graphs_outside_dataset``)
         default, named = default or [self._nothing], [*named, self._nothing]
         text = sparql if base_iri is None else f"BASE <{base_iri}>\n{sparql}"
-        text = outside_dataset(text, set(named), self._nothing)
+        text = graphs_outside_dataset(text, set(named), self._nothing)
         body, media = self._query(text, default, named)
         if media not in RESULT_FORMATS:
             raise StoreUnavailable(
@@ -500,30 +500,6 @@ class SparqlStore:
 #: (query URL, namespace) -> the generation this process last read or wrote there, and when
 _KNOWN: dict[tuple[str, str], tuple[int, float]] = {}
 _KNOWN_LOCK = threading.Lock()
-
-
-def forget_generations() -> None:
-    """Forget every generation this process knows (after the store was changed behind the
-    service's back, as the tests do when they put the samples back)."""
-    with _KNOWN_LOCK:
-        _KNOWN.clear()
-
-
-#: ``GRAPH <iri>`` in a query (the IRI written in full)
-GRAPH_IRI = re.compile(r"(\bGRAPH\s*)<([^<>\s]*:[^<>\s]*)>", re.IGNORECASE)
-
-
-def outside_dataset(sparql: str, named: set[str], nothing: str) -> str:
-    """``sparql`` with every ``GRAPH <iri>`` whose graph is not in the dataset's ``named``
-    graphs turned into ``GRAPH <nothing>`` (an empty graph of the dataset). The answer is the
-    same by the standard, and Virtuoso 7.2 then gets it right: given a graph outside the
-    dataset, it answers ASK with true and a UNION with one empty solution."""
-
-    def keep_or_empty(match: re.Match[str]) -> str:
-        iri = match.group(2)
-        return match.group(0) if iri in named else f"{match.group(1)}<{nothing}>"
-
-    return GRAPH_IRI.sub(keep_or_empty, sparql)
 
 
 def _boolean_or_solutions(results: Any) -> Any:
