@@ -10,7 +10,9 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
+from endpoint.auth import WriteLimiter
 from endpoint.executor import QueryPool, RemotePool, make_pool
+from endpoint.security import secure
 from loaders.backends import StoreLocation, locate
 from loaders.problems import LoadError
 from loaders.settings import settings
@@ -105,6 +107,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         location, resolved["base"], resolved["query_workers"]
     )
     app.extensions["coworkmed.metrics"] = Metrics()
+    app.extensions["coworkmed.writes"] = WriteLimiter(resolved["write_rate"])
     app.register_blueprint(sparql)
     app.register_blueprint(graphstore)
     app.register_blueprint(pages)
@@ -120,6 +123,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         """Submissions may be larger than queries and updates."""
         uploads = request.path in UPLOAD_PATHS
         request.max_content_length = resolved["max_upload" if uploads else "max_body"]
+
+    app.after_request(secure)
 
     @app.get("/health")
     def health() -> Response:

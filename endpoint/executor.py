@@ -9,9 +9,11 @@ External store (``RemotePool``): the store runs the query; the request to it is 
 timeout, and a store that is down or failing gives 503. At most ``workers`` queries are sent at
 once; the published graphs are asked again only when the generation moves.
 
-Results are written by pyoxigraph's own writers. A row cap keeps at most ``max_rows`` solutions
-(or triples): the kept solutions go through SPARQL TSV, whose cells are N-Triples terms, and are
-parsed back by pyoxigraph to be written in the requested format; ``truncated`` says it happened.
+Results are written by pyoxigraph's own writers; CSV cells that a spreadsheet would run as a
+formula get a leading apostrophe (``loaders.formulas``). A row cap keeps at most ``max_rows``
+solutions (or triples): the kept solutions go through SPARQL TSV, whose cells are N-Triples
+terms, and are parsed back by pyoxigraph to be written in the requested format; ``truncated``
+says it happened.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from loaders.backends import StoreLocation, TripleStore
 from loaders.backends.oxigraph import OxigraphLocation
 from loaders.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
 from loaders.cube import data_graphs
+from loaders.formulas import safe_csv
 from loaders.problems import LoadError
 from loaders.store import default_dataset, published_graphs
 
@@ -110,7 +113,10 @@ def _solutions(
     lines += ["\t".join("" if row[v] is None else str(row[v]) for v in variables) for row in kept]
     tsv = ("\n".join(lines) + "\n").encode("utf-8")
     reparsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    return reparsed.serialize(format=fmt), len(kept), truncated
+    body = reparsed.serialize(format=fmt)
+    if fmt == ox.QueryResultsFormat.CSV:  # opened in spreadsheets: no cell may be a formula
+        body = safe_csv(body.decode("utf-8")).encode("utf-8")
+    return body, len(kept), truncated
 
 
 def _format(request: QueryRequest, kind: str) -> tuple[Any, str]:

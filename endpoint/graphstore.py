@@ -25,6 +25,7 @@ from endpoint.published import run, store_location
 from endpoint.responses import error, read_headers
 from loaders.backends.sparql import RemoteStoreError
 from loaders.cube import cube_graph
+from loaders.guards import UnsafeFile, check_xml
 from loaders.store import (
     StoreBusy,
     catalog_graph,
@@ -77,6 +78,11 @@ def _parse(data: bytes, media_type: str, charset: str | None, base_iri: str) -> 
         raise QueryError(415, f"send one graph as {UPLOAD_FORMATS}, not {given}")
     if charset and charset.lower() not in ("utf-8", "utf8"):
         raise QueryError(415, f"RDF must be sent in UTF-8, not {charset}")
+    if fmt == ox.RdfFormat.RDF_XML:
+        try:
+            check_xml(data, "the RDF/XML sent")
+        except UnsafeFile as problem:
+            raise QueryError(400, str(problem)) from None
     try:
         return [quad.triple for quad in ox.parse(data, format=fmt, base_iri=base_iri)]
     except SyntaxError as problem:

@@ -28,9 +28,9 @@ from endpoint.responses import attachment, error, reader_language
 from loaders import tables
 from loaders.concepts import default_index
 from loaders.cube import cube_dataset
+from loaders.formulas import safe_cell
 from loaders.values import EU_COUNTRY
 from loaders.vocabulary import LANGUAGES
-from validation.report import safe_cell
 
 blueprint = Blueprint("observatory", __name__)
 

@@ -6,8 +6,9 @@ dataset (by default: the union of the published graphs). A GET without a query a
 service description. Updates come by POST, as a form (``update``) or as an
 ``application/sparql-update`` body, with ``using-graph-uri``/``using-named-graph-uri``; they
 need the bearer token (``endpoint.auth``) and are published as a new snapshot when done.
-``SERVICE`` and ``LOAD`` are refused: the service never fetches URLs. Client mistakes are 4xx
-with a message, never a 500.
+``LOAD`` is refused, and ``SERVICE`` unless to a peer endpoint of the ``service_peers`` setting;
+operations too large or too deeply nested for the parser are refused before it sees them.
+Client mistakes are 4xx with a message, never a 500.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from endpoint.published import store_location
 from endpoint.responses import error, rdf_answer, read_headers
 from endpoint.service import description
 from loaders.backends.sparql import RemoteStoreError
-from loaders.scanning import DatasetConflict, remote_access, with_using
+from loaders.scanning import (
+    DatasetConflict,
+    measure,
+    remote_access,
+    service_targets,
+    vendor_call,
+    with_using,
+)
 from loaders.store import StoreBusy, write
 
 blueprint = Blueprint("sparql", __name__)
@@ -90,10 +98,43 @@ def read_operation() -> Operation:
     )
 
 
-def _refuse_remote(text: str) -> None:
+#: how complex a query or update may be (``loaders.scanning.measure``): pyoxigraph's parser
+#: recurses, and ~3,000 nested braces or ~10,000 chained operators overflow its stack
+LIMITS = {"depth": 64, "operators": 2_000}
+
+
+def check_text(text: str) -> None:
+    """Refuse, before any parser sees it, an operation that is too large or too deep for this
+    service, that would fetch a URL (LOAD; SERVICE to an endpoint outside ``service_peers``),
+    or that calls a store's own functions (Virtuoso's ``bif:`` reads files)."""
+    settings = current_app.config["COWORKMED"]
+    size = len(text.encode("utf-8"))
+    if size > settings["max_body"]:
+        raise QueryError(413, f"the operation is {size} bytes; at most {settings['max_body']}")
+    measured = measure(text)
+    for name, limit in LIMITS.items():
+        if getattr(measured, name) > limit:
+            raise QueryError(
+                400,
+                f"the operation is too complex for this service: {name} "
+                f"{getattr(measured, name)}, at most {limit}",
+            )
     keyword = remote_access(text)
-    if keyword:
-        raise QueryError(400, f"{keyword} is not enabled on this service: it reads only its store")
+    if keyword == "LOAD":
+        raise QueryError(400, "LOAD is not enabled on this service: it never fetches URLs")
+    if keyword == "SERVICE":
+        peers = settings["service_peers"].split()
+        for target in service_targets(text):
+            if target is None:
+                raise QueryError(400, "SERVICE must name its endpoint by a full IRI <...>")
+            if target not in peers:
+                allowed = ", ".join(peers) or "none"
+                raise QueryError(
+                    400, f"SERVICE <{target}> is not allowed here; allowed peers: {allowed}"
+                )
+    vendor = vendor_call(text)
+    if vendor:
+        raise QueryError(400, f"{vendor} is not standard SPARQL and is not allowed here")
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
@@ -112,7 +153,7 @@ def sparql() -> Response:
         updates = bool(current_app.config["COWORKMED"]["update_token"])
         return rdf_answer("the service description", lambda: description(request.base_url, updates))
     try:
-        _refuse_remote(operation.text)
+        check_text(operation.text)
     except QueryError as problem:
         return error(problem.status, problem.message)
     formats = formats_for(request.headers.get("Accept"), request.args.get("format"))
@@ -155,7 +196,7 @@ def update(operation: Operation) -> Response:
     if not operation.text:
         return error(400, "no update: give it as the update parameter or as the body")
     try:
-        _refuse_remote(operation.text)
+        check_text(operation.text)
         text = with_using(operation.text, operation.default_graphs, operation.named_graphs)
     except QueryError as problem:
         return error(problem.status, problem.message)

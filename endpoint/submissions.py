@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from endpoint.auth import bearer_token
+from endpoint.auth import bearer_token, rate_refusal
 from endpoint.executor import QueryError, QueryRequest
 from endpoint.published import run, store_location
 from endpoint.responses import attachment, reader_language
@@ -202,6 +202,9 @@ def api_validate() -> Response:
 @blueprint.post("/api/submissions")
 def api_publish() -> Response:
     lang = reader_language()
+    limited = rate_refusal()
+    if limited is not None:
+        return limited
     partner = partner_for_token(Path(_settings()["partners_file"]), bearer_token())
     if partner is None:
         response = _json({"error": "a partner's token is needed (Authorization: Bearer)"}, 401)

@@ -19,7 +19,9 @@ from typing import Any
 
 import charset_normalizer
 
+from loaders.guards import DamagedFile, UnsafeFile, check_archive
 from loaders.problems import LoadError, Problem
+from loaders.settings import setting
 
 #: the encodings tried when a file is not UTF-8, in the order partners use them
 LEGACY_ENCODINGS = ["cp1252", "cp1253", "cp1250", "latin_1", "iso8859_7", "iso8859_2"]
@@ -158,6 +160,12 @@ def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
     from python_calamine import CalamineWorkbook
 
     try:
+        check_archive(path, setting("max_unpacked"))
+    except DamagedFile as error:
+        raise LoadError(f"{path}: not a readable workbook ({error})") from None
+    except UnsafeFile as error:
+        raise LoadError(f"{path}: {error}", "unsafe-file") from None
+    try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as error:  # calamine raises its own error types for corrupt files
         raise LoadError(
@@ -208,6 +216,8 @@ def _load_json(path: Path) -> Any:
         raise LoadError(
             f"{path}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
         ) from None
+    except RecursionError:
+        raise LoadError(f"{path}: the JSON is nested too deeply to be read") from None
 
 
 def _at(data: Any, dotted: str, path: Path) -> list[Any]:

@@ -27,9 +27,18 @@ _TOKEN = re.compile(
     | (?P<word> [A-Za-z_]\w*)
     | (?P<open> \{)
     | (?P<close> \})
+    | (?P<nest> [(\[])
+    | (?P<unnest> [)\]])
+    | (?P<operator> &&|\|\||[-+*/|^!<>=])
     """,
     re.VERBOSE | re.DOTALL,
 )
+
+
+#: ``<iri>`` right after a keyword
+_IRI_AFTER = re.compile(r"\s*<([^<>\s]*)>")
+#: a bare word right after a keyword
+_WORD_AFTER = re.compile(r"\s*([A-Za-z_]\w*)")
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,62 @@ def remote_access(text: str) -> str | None:
     return next((k.word for k in keywords(text) if k.word in ("SERVICE", "LOAD")), None)
 
 
+def service_targets(text: str) -> list[str | None]:
+    """What each ``SERVICE`` of ``text`` calls: the endpoint's IRI when written in full, else
+    None (a variable or a prefixed name, which only the query's evaluation would settle)."""
+    targets: list[str | None] = []
+    for keyword in keywords(text):
+        if keyword.word != "SERVICE":
+            continue
+        after = _WORD_AFTER.match(text, keyword.end)
+        end = after.end() if after and after.group(1).upper() == "SILENT" else keyword.end
+        iri = _IRI_AFTER.match(text, end)
+        targets.append(iri.group(1) if iri else None)
+    return targets
+
+
+#: Virtuoso's built-in function namespaces: they reach its files and SQL (``bif:file_to_string``)
+VENDOR_FUNCTIONS = (
+    "bif:",
+    "sql:",
+    "http://www.openlinksw.com/schemas/bif#",
+    "http://www.openlinksw.com/schemas/sql#",
+)
+
+
+def vendor_call(text: str) -> str | None:
+    """The first name of ``text`` (outside strings and comments) in a store's own function
+    namespace, which standard SPARQL does not have and this service does not allow."""
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if match.lastgroup == "skip" and token.lower().lstrip("<").startswith(VENDOR_FUNCTIONS):
+            return token
+    return None
+
+
+@dataclass(frozen=True)
+class Size:
+    """How complex a query or update is, lexically: parsers recurse on both measures."""
+
+    depth: int  # the deepest nesting of braces, parentheses and brackets
+    operators: int  # operator signs (paths, arithmetic, comparisons, logic)
+
+
+def measure(text: str) -> Size:
+    """The ``Size`` of ``text`` (strings, IRIs and comments do not count)."""
+    depth = deepest = operators = 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind in ("open", "nest"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif kind in ("close", "unnest"):
+            depth = max(0, depth - 1)
+        elif kind == "operator":
+            operators += 1
+    return Size(deepest, operators)
+
+
 class DatasetConflict(ValueError):
     """using-graph-uri/using-named-graph-uri given for an update that sets its own dataset."""
 
@@ -123,10 +188,6 @@ def with_using(update: str, default: list[str], named: list[str]) -> str:
     for start, end, replacement in reversed(edits):
         update = update[:start] + replacement + update[end:]
     return update
-
-
-#: ``<iri>`` right after a keyword
-_IRI_AFTER = re.compile(r"\s*<([^<>\s]*)>")
 
 
 def graph_operations_for(update: str, managed: list[str], default: str, none: str) -> str:

@@ -131,6 +131,13 @@ SETTINGS: dict[str, Setting] = {
             int,
         ),
         Setting(
+            "service_peers",
+            "COWORKMED_SERVICE_PEERS",
+            "",
+            "SPARQL endpoints (full IRIs, separated by spaces) that queries may call with "
+            "SERVICE; empty: SERVICE is refused. LOAD is always refused.",
+        ),
+        Setting(
             "cors_origins",
             "COWORKMED_CORS_ORIGINS",
             "*",
@@ -156,6 +163,14 @@ SETTINGS: dict[str, Setting] = {
             int,
         ),
         Setting(
+            "max_unpacked",
+            "COWORKMED_MAX_UNPACKED",
+            "268435456",
+            "Largest size, in bytes, a workbook (XLSX, ODS: ZIP archives) may unpack to; a "
+            "larger one is refused as a possible zip bomb.",
+            int,
+        ),
+        Setting(
             "dumps",
             "COWORKMED_DUMPS",
             "dumps",
@@ -166,6 +181,14 @@ SETTINGS: dict[str, Setting] = {
             "COWORKMED_DOCS",
             "site/vocabulary",
             "Folder of the vocabulary's HTML documentation (coworkmed vocab docs writes it).",
+        ),
+        Setting(
+            "write_rate",
+            "COWORKMED_WRITE_RATE",
+            "60",
+            "Write requests (updates, Graph Store writes, submissions) one client address may "
+            "make per minute, refused ones included; beyond it 429. 0: no limit.",
+            int,
         ),
         Setting(
             "update_token",

@@ -24,6 +24,9 @@ from tests.backends import (
     writable_copy,
 )
 
+# the suites write far more often than a client may (write_rate); the rate tests set their own
+os.environ.setdefault("COWORKMED_WRITE_RATE", "0")
+
 ROOT = Path(__file__).parents[1]
 BASE = "https://w3id.org/coworkmed/id/"
 

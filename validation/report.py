@@ -7,7 +7,9 @@ leading apostrophe.
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -15,7 +17,9 @@ from typing import Any
 
 import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
+from loaders.formulas import safe_cell
 from validation.core import Finding, Report
 from validation.messages import ui, ui_words
 
@@ -26,7 +30,6 @@ FORMATS = {
     "ttl": "text/turtle; charset=utf-8",
 }
 CSV_COLUMNS = ("severity", "sheet", "row", "column", "value", "message", "detail", "code", "layer")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SH = "http://www.w3.org/ns/shacl#"
 CWM = "https://w3id.org/coworkmed/def/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -54,12 +57,6 @@ def as_json(report: Report) -> dict[str, Any]:
         ],
         "findings": [finding.as_dict() for finding in report.findings],
     }
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell that no spreadsheet will run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def as_csv(report: Report) -> str:
@@ -131,16 +128,22 @@ def as_turtle(report: Report) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
 
 
+_TEMPLATES = Path(__file__).parent / "templates"
 _ENVIRONMENT = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    loader=FileSystemLoader(_TEMPLATES),
     autoescape=select_autoescape(["html"]),
 )
+#: the HTML report's style sheet, inline so that the report is one file a partner can keep
+STYLE = (_TEMPLATES / "report.css").read_text(encoding="utf-8")
+#: its CSP hash: a page served with a Content-Security-Policy may allow this style and no other
+STYLE_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode() + "'"
 
 
 def as_html(report: Report) -> str:
     template = _ENVIRONMENT.get_template("report.html")
     return template.render(
         report=report,
+        style=Markup(STYLE),
         words=ui_words(report.language),
         summary=report.summary(),
         sheets=any(finding.sheet for finding in report.findings),
@@ -162,4 +165,4 @@ def render(report: Report, fmt: str) -> bytes:
     raise ValueError(f"format {fmt!r}: give one of {', '.join(FORMATS)}")
 
 
-__all__ = ["FORMATS", "Finding", "render", "safe_cell"]
+__all__ = ["FORMATS", "STYLE_HASH", "Finding", "render"]

@@ -18,6 +18,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 
 from loaders import tables
+from loaders.formulas import safe_cell
 from loaders.vocabulary import CODE_BASE, vocabulary_graph
 from validation import engine
 from validation.core import TEMPLATE_MAPPING, _expand, _header, required_fields, template_mapping
@@ -144,7 +145,7 @@ def write_template(output: Path, lang: str, fmt: str = "csv", filled: bool = Fal
         documentation = output.with_name(f"{output.stem}-documentation.csv")
         for path, rows in ((output, data), (documentation, doc)):
             buffer = io.StringIO()
-            csv.writer(buffer).writerows(rows)
+            csv.writer(buffer).writerows([[safe_cell(c) for c in row] for row in rows])
             path.write_text(buffer.getvalue(), encoding="utf-8-sig")
         return [output, documentation]
     if fmt == "xlsx":
@@ -158,6 +159,10 @@ def write_template(output: Path, lang: str, fmt: str = "csv", filled: bool = Fal
         for target, rows in ((sheet, data), (doc_sheet, doc)):
             for row in rows:
                 target.append(row)
+            for cells in target.iter_rows():
+                for cell in cells:
+                    if cell.data_type == "f":  # text that openpyxl took for a formula
+                        cell.data_type = "s"
             for cell in target[1]:
                 cell.font = Font(bold=True)
         workbook.save(output)

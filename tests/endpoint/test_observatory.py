@@ -149,9 +149,8 @@ def test_the_dashboard_in_chromium(live: str) -> None:
         assert page.locator("#figures canvas").count() >= 8
         assert page.locator("#map .marker-cluster, #map path.leaflet-interactive").count() > 0
         page.select_option("#filter-country", "ITA")
-        page.wait_for_function(
-            f"document.querySelector('#figures').dataset.spaces !== '{everything}'"
-        )
+        # a selector, not a script: the page's CSP forbids evaluating strings
+        page.wait_for_selector(f"#figures:not([data-spaces='{everything}'])", timeout=30_000)
         page.wait_for_selector("body[data-loading=false]", timeout=30_000)
         page.select_option("#filter-territory", "rural")
         page.wait_for_timeout(300)

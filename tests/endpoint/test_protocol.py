@@ -128,7 +128,7 @@ def test_construct_parses_back(client: FlaskClient) -> None:
             "get",
             {"query_string": {"query": "SELECT * { SERVICE <http://example.org/> { ?s ?p ?o } }"}},
             400,
-            "SERVICE is not enabled",
+            "is not allowed here; allowed peers: none",
         ),
         ("put", {"data": SPACES}, 405, "GET and POST"),
         ("delete", {}, 405, "GET and POST"),

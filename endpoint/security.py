@@ -1,0 +1,65 @@
+"""Headers every response carries, so that a browser treats the service's pages as strictly as
+it can: a Content-Security-Policy that lets a page run only the scripts and styles this server
+serves (partner data shown on a page can never run as code, even if escaping were missed), no
+MIME sniffing, no framing by other sites, no referrer sent elsewhere.
+
+The policy and the headers are tables: change them here, a test reads them back from responses.
+"""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from validation.report import STYLE_HASH
+
+#: Content-Security-Policy directive -> sources. Pages load scripts, styles, images and fonts
+#: from this server only; ``data:`` images are Leaflet's and Chart.js's. The validation report is
+#: one self-contained file: its inline style sheet is allowed by its hash, nothing else inline.
+CONTENT_SECURITY_POLICY: dict[str, str] = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": f"'self' {STYLE_HASH}",
+    "img-src": "'self' data:",
+    "font-src": "'self' data:",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+#: route (Flask endpoint name) -> the directives it relaxes, and why
+RELAXED: dict[str, dict[str, str]] = {
+    # YASGUI's table column resizer writes its widths into <style> elements it creates
+    "pages.query_page": {"style-src": "'self' 'unsafe-inline'"},
+}
+
+
+def policy(directives: dict[str, str]) -> str:
+    """A Content-Security-Policy header value."""
+    return "; ".join(f"{directive} {sources}" for directive, sources in directives.items())
+
+
+#: header -> value, on every response
+SECURITY_HEADERS: dict[str, str] = {
+    "Content-Security-Policy": policy(CONTENT_SECURITY_POLICY),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+
+_RELAXED_POLICIES = {
+    route: policy({**CONTENT_SECURITY_POLICY, **changes}) for route, changes in RELAXED.items()
+}
+
+
+def secure(response: Response) -> Response:
+    """``response`` with the security headers (a route's own value is kept)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.endpoint in _RELAXED_POLICIES:
+        response.headers["Content-Security-Policy"] = _RELAXED_POLICIES[request.endpoint]
+    return response
