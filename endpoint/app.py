@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, abort, jsonify, request
 
 from endpoint.auth import WriteLimiter
 from endpoint.executor import QueryPool, RemotePool, make_pool
@@ -123,6 +123,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         """Submissions may be larger than queries and updates."""
         uploads = request.path in UPLOAD_PATHS
         request.max_content_length = resolved["max_upload" if uploads else "max_body"]
+        if (request.content_length or 0) > request.max_content_length:
+            abort(413)  # before any parsing: a refused upload leaves no temporary file
 
     app.after_request(secure)
 

@@ -73,7 +73,7 @@ def target(path: str | None) -> Target:
 
 def _parse(data: bytes, media_type: str, charset: str | None, base_iri: str) -> list[ox.Triple]:
     fmt = ox.RdfFormat.from_media_type(media_type) if media_type else None
-    if fmt is None or fmt.supports_datasets:
+    if fmt is None or (fmt.supports_datasets and fmt != ox.RdfFormat.JSON_LD):
         given = media_type or "no content type"
         raise QueryError(415, f"send one graph as {UPLOAD_FORMATS}, not {given}")
     if charset and charset.lower() not in ("utf-8", "utf8"):
@@ -84,9 +84,13 @@ def _parse(data: bytes, media_type: str, charset: str | None, base_iri: str) -> 
         except UnsafeFile as problem:
             raise QueryError(400, str(problem)) from None
     try:
-        return [quad.triple for quad in ox.parse(data, format=fmt, base_iri=base_iri)]
+        quads = list(ox.parse(data, format=fmt, base_iri=base_iri))
     except SyntaxError as problem:
         raise QueryError(400, f"the {fmt.name} sent cannot be parsed: {problem}") from None
+    named = next((q.graph_name for q in quads if q.graph_name != ox.DefaultGraph()), None)
+    if named is not None:  # JSON-LD may hold named graphs: one graph is sent at a time
+        raise QueryError(400, f"the {fmt.name} sent holds the named graph {named}; send one graph")
+    return [quad.triple for quad in quads]
 
 
 def uploaded_triples(base_iri: str) -> list[ox.Triple]:

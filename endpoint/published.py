@@ -60,7 +60,9 @@ class Kept:
         self._kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
     def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
-        """The answer kept for ``key``, or the one ``make`` gives, then kept."""
+        """The answer kept for ``key`` (of the app's store: two apps in one process, each on
+        its own store, may be at the same generation), or the one ``make`` gives, then kept."""
+        key = (store_location().describe(), *key)
         with self._lock:
             if key in self._kept:
                 self._kept.move_to_end(key)

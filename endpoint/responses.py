@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Response, current_app, request
@@ -54,6 +56,12 @@ def rdf_answer(
 
 
 def attachment(response: Response, filename: str) -> Response:
-    """``response`` as a file the browser saves as ``filename``."""
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    """``response`` as a file the browser saves as ``filename`` (which may come from a client:
+    the header gets an ASCII name of letters, digits, dots, hyphens and underscores, and the
+    name itself percent-encoded, RFC 6266)."""
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", filename).lstrip(".") or "download"
+    encoded = quote(filename, safe="")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}"
+    )
     return response

@@ -14,6 +14,7 @@ answers.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from endpoint.executor import QueryError, QueryRequest
 from endpoint.published import run, store_location
 from endpoint.responses import attachment, reader_language
 from loaders.backends.sparql import RemoteStoreError
+from loaders.guards import unpacked_limit
 from loaders.problems import LoadError
 from loaders.store import StoreBusy
 from loaders.vocabulary import LANGUAGES
@@ -94,7 +96,8 @@ def uploaded_file() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="coworkmed-upload-") as folder:
         path = Path(folder) / f"submission{suffix}"
         upload.save(path)
-        yield path
+        with unpacked_limit(_settings()["max_unpacked"]):
+            yield path
 
 
 def _problem(error: UploadError, lang: str) -> dict[str, Any]:
@@ -104,7 +107,8 @@ def _problem(error: UploadError, lang: str) -> dict[str, Any]:
 
 def _named_as_sent(report: Report) -> Report:
     """The report names the file as the partner sent it, not our temporary copy."""
-    report.file = request.files["file"].filename or report.file
+    sent = request.files["file"].filename or ""
+    report.file = re.split(r"[/\\]", sent)[-1] or report.file  # its name, not a client's path
     return report
 
 
@@ -124,7 +128,7 @@ def _validate_upload(lang: str) -> Report:
 
 
 def _report_name(report: Report) -> str:
-    original = request.files["file"].filename or "submission"
+    original = re.split(r"[/\\]", request.files["file"].filename or "")[-1] or "submission"
     return f"{Path(original).stem}-report"
 
 

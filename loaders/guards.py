@@ -16,6 +16,9 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 #: an entity declaration; group 1 its name, group 2 the rest up to ``>``
@@ -25,6 +28,20 @@ _VALUE = re.compile(rb"""^(?:"([^"]*)"|'([^']*)')""")
 #: how many times larger than the file its entities may make it
 EXPANSION = 10
 _CHUNK = 1 << 20
+
+
+#: the ``max_unpacked`` of the request being served, when a server has its own (else the setting)
+UNPACKED_LIMIT: ContextVar[int | None] = ContextVar("unpacked_limit", default=None)
+
+
+@contextmanager
+def unpacked_limit(limit: int) -> Iterator[None]:
+    """Within this block, archives may unpack to at most ``limit`` bytes."""
+    token = UNPACKED_LIMIT.set(limit)
+    try:
+        yield
+    finally:
+        UNPACKED_LIMIT.reset(token)
 
 
 class UnsafeFile(ValueError):

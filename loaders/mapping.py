@@ -68,14 +68,7 @@ class Mapping:
             return override
         if "path" not in self.file:
             raise LoadError(f"{self.path}: the mapping names no file (file.path); give one")
-        folder = self.path.parent.resolve()
-        path = (folder / self.file["path"]).resolve()
-        if not path.is_relative_to(folder):
-            raise LoadError(
-                f"{self.path}: file.path {self.file['path']!r} leads outside the mapping's "
-                f"folder {folder}; keep the file beside its mapping"
-            )
-        return path
+        return (self.path.parent / self.file["path"]).resolve()
 
     def file_format(self, path: Path) -> str:
         declared = self.file.get("format")

@@ -19,7 +19,7 @@ from typing import Any
 
 import charset_normalizer
 
-from loaders.guards import DamagedFile, UnsafeFile, check_archive
+from loaders.guards import UNPACKED_LIMIT, DamagedFile, UnsafeFile, check_archive
 from loaders.problems import LoadError, Problem
 from loaders.settings import setting
 
@@ -160,7 +160,7 @@ def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
     from python_calamine import CalamineWorkbook
 
     try:
-        check_archive(path, setting("max_unpacked"))
+        check_archive(path, UNPACKED_LIMIT.get() or setting("max_unpacked"))
     except DamagedFile as error:
         raise LoadError(f"{path}: not a readable workbook ({error})") from None
     except UnsafeFile as error:

@@ -1,0 +1,294 @@
+"""Hostile input, one case per entry of tests/hostile/cases.yaml: every answer is 4xx or what the
+case expects, never a 5xx, carries the security headers, and never shows a token.
+
+The app serves a copy of the samples in which fr-aura has published, with its own token, a
+file whose space names are HTML and JavaScript. Bodies that are too large or too odd to write
+in YAML are built by ``MAKERS``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from coworkmed.serving import serve_in_thread
+from endpoint.app import create_app
+from endpoint.security import SECURITY_HEADERS
+from tests.backends import Published, oxigraph_published, writable_copy
+from validation.publish import add_partner
+
+ROOT = Path(__file__).parents[1]
+CASES = yaml.safe_load((ROOT / "tests" / "hostile" / "cases.yaml").read_text(encoding="utf-8"))
+UPDATE_TOKEN = "s3cret-update-token-for-the-hostile-tests"
+WRONG_TOKEN = "not-the-token-at-all"
+SCRIPT_NAME = "<script>alert(1)</script>"
+ATTRIBUTE_NAME = '"><img src=x onerror=alert(2)>'
+
+
+# ------------------------------------------------------------------ bodies built in code
+
+
+def _rdf_xml(doctype: str, value: str) -> bytes:
+    return (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [{doctype}]>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns:ex="http://example.org/">\n'
+        f'<rdf:Description rdf:about="http://example.org/a"><ex:p>{value}</ex:p>'
+        "</rdf:Description></rdf:RDF>\n"
+    ).encode()
+
+
+def _billion_laughs() -> bytes:
+    entities = '<!ENTITY l0 "ha">' + "".join(
+        f'<!ENTITY l{n} "{("&l" + str(n - 1) + ";") * 10}">' for n in range(1, 10)
+    )
+    return _rdf_xml(entities, "&l9;")
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _zip_bomb() -> bytes:
+    """A workbook whose one sheet inflates to 8 MB (the app allows 4 MB unpacked)."""
+    sheet = b"<sheetData>" + b" " * 8_000_000 + b"</sheetData>"
+    return _zip({"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": sheet})
+
+
+def _lying_zip() -> bytes:
+    """A ZIP whose member declares 100 bytes and inflates to 2 MB."""
+    data = bytearray(_zip({"xl/worksheets/sheet1.xml": b"A" * 2_000_000}))
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = data.find(signature)
+        data[at + offset : at + offset + 4] = (100).to_bytes(4, "little")
+    return bytes(data)
+
+
+MAKERS: dict[str, Callable[[], bytes | str]] = {
+    "xxe": lambda: _rdf_xml('<!ENTITY xxe SYSTEM "file:///etc/passwd">', "&xxe;"),
+    "billion_laughs": _billion_laughs,
+    "wide_entities": lambda: _rdf_xml(f'<!ENTITY w "{"w" * 10_000}">', "&w;" * 2_000),
+    "plain_entity": lambda: _rdf_xml('<!ENTITY ex "http://example.org/">', "&ex;thing"),
+    "deep_xml": lambda: _rdf_xml("", "<ex:q>" * 60_000 + "</ex:q>" * 60_000),
+    "deep_turtle": lambda: "<http://example.org/s> <http://example.org/p> " + "(" * 200_000,
+    "deep_json": lambda: "[" * 200_000 + "]" * 200_000,
+    "zip_bomb": _zip_bomb,
+    "lying_zip": _lying_zip,
+    "small_text": lambda: "<?php system($_GET['c']); ?>",
+    "deep_braces": lambda: "SELECT * WHERE " + "{" * 5_000 + "}" * 5_000,
+    "deep_parentheses": lambda: "ASK { FILTER(" + "(" * 5_000 + "1" + ")" * 5_000 + ") }",
+    "operator_chain": lambda: "ASK { FILTER(1" + "+1" * 20_000 + ") }",
+    "long_path": lambda: "ASK { ?s <http://e/p>" + "/<http://e/p>" * 20_000 + " ?o }",
+    "deep_update": lambda: "INSERT { ?s ?p ?o } WHERE " + "{" * 5_000 + "}" * 5_000,
+    "huge_query": lambda: "ASK {}" + " " * 2_000_000,
+    "huge_query_parameter": lambda: "ASK {}" + "#" * 2_000_000,
+    "huge_csv": lambda: "Name\n" + "x" * 5_000_000,
+}
+
+
+# ------------------------------------------------------------------ the app under attack
+
+
+def _hostile_submission(folder: Path) -> Path:
+    """fr-aura's sample with HTML and JavaScript as the names of its first two spaces."""
+    sample = ROOT / "data" / "fr-aura" / "tiers-lieux.tsv"
+    rows = list(csv.reader(io.StringIO(sample.read_text(encoding="utf-8")), delimiter="\t"))
+    name = rows[0].index("Nom")
+    rows[1][name], rows[2][name] = SCRIPT_NAME, ATTRIBUTE_NAME
+    path = folder / "tiers-lieux.tsv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter="\t").writerows(rows)
+    return path
+
+
+class Attacked:
+    """The app, its tokens, and the local paths of the spaces with hostile names."""
+
+    def __init__(self, folder: Path, store: Published) -> None:
+        partners = folder / "partners.toml"
+        self.tokens = {
+            "update": UPDATE_TOKEN,
+            "wrong": WRONG_TOKEN,
+            "fr-aura": add_partner(partners, "fr-aura", "AURA"),
+            "it-toscana": add_partner(partners, "it-toscana", "Toscana"),
+        }
+        self.config = store.config(
+            update_token=UPDATE_TOKEN,
+            partners_file=str(partners),
+            mappings=str(ROOT / "data"),
+            query_workers=1,
+            query_timeout=20,
+            max_upload=4_000_000,
+            max_unpacked=4_000_000,
+            write_rate=0,
+        )
+        self.apps: list[Flask] = []
+        self.app = self.make_app({})
+        self.paths = self._publish_hostile(folder)
+
+    def make_app(self, settings: dict[str, Any]) -> Flask:
+        app = create_app({**self.config, **settings})
+        self.apps.append(app)
+        return app
+
+    def _publish_hostile(self, folder: Path) -> dict[str, str]:
+        client = self.app.test_client()
+        path = _hostile_submission(folder)
+        response = client.post(
+            "/api/submissions",
+            data={"file": (io.BytesIO(path.read_bytes()), "tiers-lieux.tsv"), "mapping": "fr-aura"},
+            headers={"Authorization": f"Bearer {self.tokens['fr-aura']}"},
+        )
+        assert response.status_code == 201, response.get_json()
+        paths = {}
+        for key, name in (("space", SCRIPT_NAME), ("space2", ATTRIBUTE_NAME)):
+            literal = json.dumps(name)
+            query = (
+                "PREFIX schema: <https://schema.org/> PREFIX cwm: <https://w3id.org/coworkmed/def/>"
+                f" SELECT ?s {{ ?s a cwm:Space ; ?label {literal} }} LIMIT 1"
+            )
+            answer = client.get(
+                "/sparql",
+                query_string={"query": query},
+                headers={"Accept": "application/sparql-results+json"},
+            )
+            iri = answer.get_json()["results"]["bindings"][0]["s"]["value"]
+            paths[key] = "/" + iri.removeprefix("https://w3id.org/coworkmed/")
+        return paths
+
+    def close(self) -> None:
+        for app in self.apps:
+            app.extensions["coworkmed.pool"].close()
+
+
+@pytest.fixture(scope="module")
+def attacked(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Attacked]:
+    folder = tmp_path_factory.mktemp("hostile")
+    with writable_copy(oxigraph_published(store_path), folder, None) as store:
+        attacked = Attacked(folder, store)
+        yield attacked
+        attacked.close()
+
+
+# ------------------------------------------------------------------ the cases
+
+
+def _body(request: dict[str, Any]) -> bytes | str | None:
+    if "make" in request:
+        return MAKERS[request["make"]]()
+    return request.get("body")
+
+
+def _upload(spec: dict[str, Any]) -> tuple[io.BytesIO, str]:
+    if "make" in spec:
+        data = MAKERS[spec["make"]]()
+    else:
+        data = (ROOT / spec["path"]).read_bytes()
+    data = data.encode() if isinstance(data, str) else data
+    return io.BytesIO(data), spec["name"]
+
+
+def send(client: FlaskClient, request: dict[str, Any], attacked: Attacked) -> TestResponse:
+    """Send one case's request."""
+
+    def fill(text: str) -> str:
+        return text.format(**attacked.paths) if "{space" in text else text
+
+    headers = dict(request.get("headers", {}))
+    if "token" in request:
+        headers["Authorization"] = f"Bearer {attacked.tokens[request['token']]}"
+    query = {k: fill(str(v)) for k, v in request.get("query", {}).items()}
+    method = request.get("method", "GET")
+    body = _body(request)
+    if request.get("make") == "huge_query_parameter":
+        query["query"], body = body, None
+    options: dict[str, Any] = {"query_string": query, "headers": headers}
+    if "file" in request:
+        options["data"] = {"file": _upload(request["file"]), **query}
+        options["content_type"] = "multipart/form-data"
+    elif body is not None:
+        options["data"] = body
+        options["content_type"] = request.get("content_type")
+    response = client.open(fill(request["path"]), method=method, **options)
+    # the test client spools a large multipart body to a file; a refused one is never read
+    response.request.environ["wsgi.input"].close()
+    return response
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_a_hostile_request_gets_a_safe_answer(attacked: Attacked, case: dict[str, Any]) -> None:
+    app = attacked.make_app(case["settings"]) if "settings" in case else attacked.app
+    client = app.test_client()
+    for _ in range(case.get("repeat", 1)):
+        response = send(client, case["request"], attacked)
+    expect, body = case["expect"], response.get_data(as_text=True)
+    statuses = expect["status"] if isinstance(expect["status"], list) else [expect["status"]]
+    assert response.status_code in statuses, f"{response.status_code}: {body[:500]}"
+    assert response.status_code < 500
+    for text in expect.get("contains", []):
+        assert text in body, f"{text!r} missing from: {body[:800]}"
+    for text in expect.get("absent", []):
+        assert text not in body, f"{text!r} in the answer"
+    for name, value in expect.get("headers", {}).items():
+        assert response.headers.get(name) == value, (name, response.headers.get(name))
+    for name in SECURITY_HEADERS:
+        assert name in response.headers, f"no {name} header"
+    for token in attacked.tokens.values():
+        assert token not in body, "a token is shown in the answer"
+    for path in expect.get("files_absent", []):
+        assert not Path(path).exists(), f"{path} was written"
+
+
+def test_there_are_at_least_forty_hostile_cases() -> None:
+    assert len(CASES) >= 40 and len({c["id"] for c in CASES}) == len(CASES)
+
+
+def test_the_server_still_answers_after_every_hostile_case(attacked: Attacked) -> None:
+    """Run after the cases (same module): nothing they sent took a worker or the store down."""
+    client = attacked.app.test_client()
+    assert client.get("/health").status_code == 200
+    answer = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    assert answer.status_code == 200 and b"true" in answer.data
+
+
+def test_tokens_never_reach_the_logs(attacked: Attacked, caplog: pytest.LogCaptureFixture) -> None:
+    """Writes with right, wrong and partner tokens through a real server: no token in any log
+    record (waitress, Flask, ours), whatever the answer."""
+    caplog.set_level(logging.DEBUG)
+    import urllib.error
+    import urllib.request
+
+    with serve_in_thread(attacked.app) as base:
+        for token in attacked.tokens.values():
+            request = urllib.request.Request(
+                f"{base}/sparql",
+                data=b"INSERT DATA { GRAPH <http://example.org/log> { <a:s> <a:p> <a:o> } }",
+                headers={
+                    "Content-Type": "application/sparql-update",
+                    "Authorization": f"Bearer {token}",
+                },
+                method="POST",
+            )
+            try:
+                urllib.request.urlopen(request, timeout=30).close()
+            except urllib.error.HTTPError as refused:
+                refused.close()
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    for token in attacked.tokens.values():
+        assert token not in logged
