@@ -20,8 +20,10 @@ from __future__ import annotations
 import atexit
 import concurrent.futures
 import multiprocessing
+import os
 import re
 import threading
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -313,12 +315,32 @@ def _pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
         return _start_pool(workers)
 
 
+def _start_worker(owner: int) -> None:
+    """A worker's start: end it when the process that started the pool is gone (a process
+    killed with SIGKILL shuts nothing down, and a worker's parent is the fork server, which
+    outlives it), then load the shapes."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+    _shapes_for_worker()
+
+
 def _start_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     if workers not in _POOLS:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["pyshacl", "rdflib", "validation.engine"])
         _POOLS[workers] = concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_shapes_for_worker
+            max_workers=workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
         )
         atexit.register(close_pools)
     return _POOLS[workers]

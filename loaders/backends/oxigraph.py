@@ -145,7 +145,10 @@ class OxigraphLocation:
         generation = self.generation() + 1
         snapshots = self.path / "snapshots"
         store.raw.flush()
-        store.raw.backup(str(snapshots / str(generation)))
+        target = snapshots / str(generation)
+        if target.exists():  # left by a snapshot cut short (the process was killed): never current
+            shutil.rmtree(target)
+        store.raw.backup(str(target))
         pointer = self.path / "current.tmp"
         pointer.write_text(str(generation), encoding="ascii")
         os.replace(pointer, self.path / "current")
