@@ -9,8 +9,6 @@ the store is opened as a restarted server would open it.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import shutil
 import signal
@@ -18,67 +16,17 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from loaders.backends.oxigraph import OxigraphLocation
+from tests.loaders.runs import bigger, published_state, version_graphs
 from validation.publish import add_partner
 
 ROOT = Path(__file__).parents[2]
-BASE = "https://w3id.org/coworkmed/id/"
-DATASET = f"{BASE}dataset/fr-aura"
 MAPPING = ROOT / "data" / "fr-aura" / "mapping.yaml"
 #: where in an uninterrupted run's time the kills land
 FRACTIONS = (0.15, 0.3, 0.45, 0.6, 0.75, 0.85, 0.92, 0.97)
-CURRENT = f"""
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-SELECT (COUNT(*) AS ?triples) WHERE {{
-  GRAPH <{BASE}catalog> {{ <{DATASET}> dcat:hasCurrentVersion ?version }}
-  GRAPH ?version {{ ?s ?p ?o }}
-}}"""
-VERSIONS = f"""
-SELECT DISTINCT ?g WHERE {{
-  GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{DATASET}/"))
-}}"""
-
-
-@dataclass(frozen=True)
-class State:
-    """What readers see of fr-aura: the triples of its current version."""
-
-    triples: int
-
-
-def published_state(store: Path) -> State:
-    """The store as a restarted server opens it: its current snapshot."""
-    _generation, snapshot = OxigraphLocation(store).reader()
-    try:
-        return State(int(next(iter(snapshot.query(CURRENT)))["triples"].value))
-    finally:
-        snapshot.close()
-
-
-def version_graphs(store: Path) -> int:
-    """Version graphs of fr-aura in the primary database (current, previous and unfinished)."""
-    with OxigraphLocation(store).writer() as primary:
-        return len(list(primary.query(VERSIONS)))
-
-
-def _bigger(folder: Path, rows: int) -> Path:
-    """fr-aura's sample grown to ``rows`` rows (new identifiers and names)."""
-    sample = (ROOT / "data" / "fr-aura" / "tiers-lieux.tsv").read_text(encoding="utf-8")
-    head, *body = list(csv.reader(io.StringIO(sample), delimiter="\t"))
-    grown = [head]
-    for number in range(rows):
-        row = list(body[number % len(body)])
-        row[0], row[1] = f"AURA-K{number:05d}", f"{row[1]} {number}"
-        grown.append(row)
-    path = folder / f"tiers-lieux-{rows}.tsv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, delimiter="\t").writerows(grown)
-    return path
 
 
 def _command(kind: str, file: Path, store: Path) -> list[str]:
@@ -146,7 +94,7 @@ def test_a_killed_run_leaves_the_old_version_or_the_new_one(
     kind: str, store_path: Path, tmp_path: Path
 ) -> None:
     rows = 3_000 if kind == "load" else 1_500
-    file = _bigger(tmp_path, rows)
+    file = bigger(tmp_path, rows)
     marker = f"coworkmed-kill-test-{uuid.uuid4()}"
     env = {
         **os.environ,

@@ -1,0 +1,61 @@
+"""What the fault tests look at: what readers of a store see of fr-aura, and a bigger file."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from loaders.backends.oxigraph import OxigraphLocation
+
+ROOT = Path(__file__).parents[2]
+BASE = "https://w3id.org/coworkmed/id/"
+DATASET = f"{BASE}dataset/fr-aura"
+CURRENT = f"""
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+SELECT (COUNT(*) AS ?triples) WHERE {{
+  GRAPH <{BASE}catalog> {{ <{DATASET}> dcat:hasCurrentVersion ?version }}
+  GRAPH ?version {{ ?s ?p ?o }}
+}}"""
+VERSIONS = f"""
+SELECT DISTINCT ?g WHERE {{
+  GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{DATASET}/"))
+}}"""
+
+
+@dataclass(frozen=True)
+class State:
+    """What readers see of fr-aura: the triples of its current version."""
+
+    triples: int
+
+
+def published_state(store: Path) -> State:
+    """The store as a restarted server opens it: its current snapshot."""
+    _generation, snapshot = OxigraphLocation(store).reader()
+    try:
+        return State(int(next(iter(snapshot.query(CURRENT)))["triples"].value))
+    finally:
+        snapshot.close()
+
+
+def version_graphs(store: Path) -> int:
+    """Version graphs of fr-aura in the primary database (current, previous and unfinished)."""
+    with OxigraphLocation(store).writer() as primary:
+        return len(list(primary.query(VERSIONS)))
+
+
+def bigger(folder: Path, rows: int) -> Path:
+    """fr-aura's sample grown to ``rows`` rows (new identifiers and names)."""
+    sample = (ROOT / "data" / "fr-aura" / "tiers-lieux.tsv").read_text(encoding="utf-8")
+    head, *body = list(csv.reader(io.StringIO(sample), delimiter="\t"))
+    grown = [head]
+    for number in range(rows):
+        row = list(body[number % len(body)])
+        row[0], row[1] = f"AURA-K{number:05d}", f"{row[1]} {number}"
+        grown.append(row)
+    path = folder / f"tiers-lieux-{rows}.tsv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter="\t").writerows(grown)
+    return path
