@@ -22,8 +22,10 @@ class LazyPool:
     """The query pool, started at the first query (so that an app that only answers errors or
     the service description starts no process), stopped at exit."""
 
-    def __init__(self, location: StoreLocation, base: str, workers: int) -> None:
-        self._arguments = (location, base, workers)
+    def __init__(
+        self, location: StoreLocation, base: str, workers: int, yield_after: float
+    ) -> None:
+        self._arguments = (location, base, workers, yield_after)
         self._pool: QueryPool | RemotePool | None = None
         self._lock = threading.Lock()
 
@@ -104,7 +106,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     location = location or locate(resolved["store"], resolved)
     app.extensions["coworkmed.store"] = location
     app.extensions["coworkmed.pool"] = LazyPool(
-        location, resolved["base"], resolved["query_workers"]
+        location, resolved["base"], resolved["query_workers"], resolved["query_yield"]
     )
     app.extensions["coworkmed.metrics"] = Metrics()
     app.extensions["coworkmed.writes"] = WriteLimiter(resolved["write_rate"])

@@ -22,6 +22,7 @@ import itertools
 import multiprocessing
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -214,6 +215,8 @@ class _Worker:
         self.process = context.Process(target=_serve, args=(location, base, child), daemon=True)
         self.process.start()
         child.close()
+        self.started: float | None = None  # when its current query started (None: idle)
+        self.yielded = False  # stopped so that a waiting query may run
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -224,20 +227,34 @@ class _Worker:
 
 class QueryPool:
     """A fixed number of worker processes; ``run`` lends one to a query for at most ``timeout``
-    seconds, then kills and replaces it if the query is still running."""
+    seconds, then kills and replaces it if the query is still running.
 
-    def __init__(self, location: OxigraphLocation | Path, base: str, workers: int = 2) -> None:
+    So that a few heavy queries cannot starve the rest: when every worker is busy and a query
+    has waited ``yield_after`` seconds, the query that has run longest, if it has run that long
+    too, is stopped (504, "try again later") and its worker replaced for the waiting one."""
+
+    def __init__(
+        self,
+        location: OxigraphLocation | Path,
+        base: str,
+        workers: int = 2,
+        yield_after: float = 0,
+    ) -> None:
         location = OxigraphLocation(location) if isinstance(location, Path) else location
         location.reader()  # fail now, clearly, if nothing was published
         self._context = multiprocessing.get_context("spawn")
         self._location, self._base = location, base
+        self._yield_after = yield_after
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
+        self._closed = False
         for _ in range(workers):
             self._add()
 
     def _add(self) -> None:
+        if self._closed:  # a query that ends after close replaces its worker with none
+            return
         worker = _Worker(self._context, self._location, self._base)
         with self._lock:
             self._all.add(worker)
@@ -249,13 +266,35 @@ class QueryPool:
             self._all.discard(worker)
         self._add()
 
+    def _stop_longest(self) -> None:
+        """Stop the query that has run longest, if it has run ``yield_after`` seconds."""
+        now = time.monotonic()
+        with self._lock:
+            running = [w for w in self._all if w.started is not None and not w.yielded]
+            longest = min(running, key=lambda w: w.started or now, default=None)
+            if longest is None or now - (longest.started or now) < self._yield_after:
+                return
+            longest.yielded = True
+        longest.process.kill()  # its query's thread sees the end of the pipe, and replaces it
+
+    def _take(self, timeout: float) -> _Worker:
+        """An idle worker, waiting at most ``timeout`` seconds (503 after that)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            wait = min(left, self._yield_after) if self._yield_after > 0 else left
+            try:
+                return self._idle.get(timeout=max(wait, 0))
+            except queue.Empty:
+                if time.monotonic() >= deadline:
+                    raise QueryError(
+                        503, f"every query worker stayed busy for {timeout:g} s; try again"
+                    ) from None
+                self._stop_longest()
+
     def run(self, request: QueryRequest | GraphRequest, timeout: float) -> QueryResult:
-        try:
-            worker = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise QueryError(
-                503, f"every query worker stayed busy for {timeout:g} s; try again"
-            ) from None
+        worker = self._take(timeout)
+        worker.started = time.monotonic()
         try:
             worker.connection.send(request)
             if not worker.connection.poll(timeout):
@@ -264,7 +303,15 @@ class QueryPool:
             answer = worker.connection.recv()
         except (EOFError, OSError, BrokenPipeError):
             self._replace(worker)
+            if worker.yielded:
+                ran = time.monotonic() - (worker.started or 0)
+                raise QueryError(
+                    504,
+                    f"the query was stopped after {ran:.1f} s to let waiting queries run: the "
+                    "server is busy; try again later",
+                ) from None
             raise QueryError(500, "the query worker died; it has been replaced") from None
+        worker.started = None
         self._idle.put(worker)
         if answer[0] == "error":
             raise QueryError(answer[1], answer[2])
@@ -272,6 +319,7 @@ class QueryPool:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             workers, self._all = list(self._all), set()
         for worker in workers:
             worker.stop()
@@ -281,7 +329,10 @@ class RemotePool:
     """Queries answered by an external store, at most ``workers`` at once, each given at most
     ``timeout`` seconds (the same ``run`` as ``QueryPool``)."""
 
-    def __init__(self, location: SparqlLocation, base: str, workers: int = 2) -> None:
+    def __init__(
+        self, location: SparqlLocation, base: str, workers: int = 2, yield_after: float = 0
+    ) -> None:
+        """``yield_after`` is not used: the external store schedules its own queries."""
         self._location, self._base = location, base
         self._slots = threading.BoundedSemaphore(max(1, workers))
         self._lock = threading.Lock()
@@ -324,6 +375,8 @@ class RemotePool:
 POOLS: dict[type, type] = {OxigraphLocation: QueryPool, SparqlLocation: RemotePool}
 
 
-def make_pool(location: StoreLocation, base: str, workers: int) -> QueryPool | RemotePool:
-    """The query pool for the store at ``location``."""
-    return POOLS[type(location)](location, base, workers)
+def make_pool(
+    location: StoreLocation, base: str, workers: int, yield_after: float = 0
+) -> QueryPool | RemotePool:
+    """The query pool for the store at ``location`` (``yield_after``: see ``QueryPool``)."""
+    return POOLS[type(location)](location, base, workers, yield_after)

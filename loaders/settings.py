@@ -117,6 +117,15 @@ SETTINGS: dict[str, Setting] = {
             int,
         ),
         Setting(
+            "query_yield",
+            "COWORKMED_QUERY_YIELD",
+            "2",
+            "Seconds after which, when every worker is busy and a query has waited this long, "
+            "the query that has run longest gives its worker up (504, try again later), so "
+            "that heavy queries cannot starve light ones; 0: never (embedded store).",
+            float,
+        ),
+        Setting(
             "max_rows",
             "COWORKMED_MAX_ROWS",
             "10000",

@@ -108,6 +108,35 @@ def test_a_slow_query_does_not_block_a_fast_one(pool: QueryPool) -> None:
     assert statuses == [504]
 
 
+def test_heavy_queries_on_every_worker_give_way_to_a_waiting_one(store_path: Path) -> None:
+    """Two heavy queries hold both workers (each could run 60 s); a light query that waits
+    ``yield_after`` seconds makes the longest-running one stop with 504, and gets its worker."""
+    pool = QueryPool(store_path, BASE, workers=2, yield_after=0.5)
+    statuses: list[tuple[int, str]] = []
+
+    def heavy() -> None:
+        try:
+            _run(pool, SLOW, timeout=60)
+        except QueryError as error:
+            statuses.append((error.status, error.message))
+
+    try:
+        heavies = [threading.Thread(target=heavy) for _ in range(2)]
+        for thread in heavies:
+            thread.start()
+            time.sleep(0.2)
+        time.sleep(0.6)
+        start = time.perf_counter()
+        assert _run(pool, SPACES, timeout=60).rows == 33
+        waited = time.perf_counter() - start
+        assert statuses and statuses[0][0] == 504 and "let waiting queries run" in statuses[0][1]
+        assert waited < 20, waited  # not the 60 s the heavy queries could have run
+    finally:
+        pool.close()
+        for thread in heavies:
+            thread.join()
+
+
 def test_workers_follow_a_new_publication(pool: QueryPool, store_path: Path) -> None:
     before = _run(pool, SPACES).generation
     store = open_store(store_path)
