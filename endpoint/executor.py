@@ -18,8 +18,10 @@ says it happened.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -217,6 +219,7 @@ class _Worker:
         child.close()
         self.started: float | None = None  # when its current query started (None: idle)
         self.yielded = False  # stopped so that a waiting query may run
+        self.demoted = False  # running at a lower priority since its query became long
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -225,11 +228,16 @@ class _Worker:
         self.connection.close()
 
 
+#: the niceness of a worker whose query has run ``yield_after`` seconds
+DEMOTED = 10
+
+
 class QueryPool:
     """A fixed number of worker processes; ``run`` lends one to a query for at most ``timeout``
     seconds, then kills and replaces it if the query is still running.
 
-    So that a few heavy queries cannot starve the rest: when every worker is busy and a query
+    So that a few heavy queries cannot starve the rest, a query that has run ``yield_after``
+    seconds is demoted to a lower processor priority; and when every worker is busy and a query
     has waited ``yield_after`` seconds, the query that has run longest, if it has run that long
     too, is stopped (504, "try again later") and its worker replaced for the waiting one."""
 
@@ -292,12 +300,25 @@ class QueryPool:
                     ) from None
                 self._stop_longest()
 
+    def _answered(self, worker: _Worker, timeout: float) -> bool:
+        """Whether ``worker`` answers within ``timeout`` seconds. Past ``yield_after`` seconds
+        its process is demoted (nice 10): the system then gives the processors to everything
+        else first (light queries, pages, uploads), and the heavy query uses what is left."""
+        if 0 < self._yield_after < timeout:
+            if worker.connection.poll(self._yield_after):
+                return True
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.setpriority(os.PRIO_PROCESS, worker.process.pid, DEMOTED)
+                worker.demoted = True
+            return worker.connection.poll(timeout - self._yield_after)
+        return worker.connection.poll(timeout)
+
     def run(self, request: QueryRequest | GraphRequest, timeout: float) -> QueryResult:
         worker = self._take(timeout)
         worker.started = time.monotonic()
         try:
             worker.connection.send(request)
-            if not worker.connection.poll(timeout):
+            if not self._answered(worker, timeout):
                 self._replace(worker)
                 raise QueryError(504, f"the query was stopped after {timeout:g} s (the time limit)")
             answer = worker.connection.recv()
@@ -312,7 +333,10 @@ class QueryPool:
                 ) from None
             raise QueryError(500, "the query worker died; it has been replaced") from None
         worker.started = None
-        self._idle.put(worker)
+        if worker.demoted:  # its priority cannot be raised again: a fresh worker takes its place
+            threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+        else:
+            self._idle.put(worker)
         if answer[0] == "error":
             raise QueryError(answer[1], answer[2])
         return answer[1]

@@ -119,10 +119,11 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "query_yield",
             "COWORKMED_QUERY_YIELD",
-            "2",
-            "Seconds after which, when every worker is busy and a query has waited this long, "
-            "the query that has run longest gives its worker up (504, try again later), so "
-            "that heavy queries cannot starve light ones; 0: never (embedded store).",
+            "1",
+            "Seconds after which a running query is demoted to a lower processor priority, and "
+            "after which, when every worker is busy and a query has waited this long, the query "
+            "that has run longest gives its worker up (504, try again later): heavy queries "
+            "cannot starve light ones. 0: never (embedded store).",
             float,
         ),
         Setting(
