@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_traffic.py [SPACES] [CLIENTS] [SECONDS]   (default: 10000 16 60)
 
 Builds a store from the seeded inventory of bench_load.py (SPACES spaces, with the vocabulary),
-starts the server with its default settings (2 query workers, query_yield 1 s, query_timeout
+starts the server with its default settings (2 query workers, query_long 1 s, query_timeout
 30 s), then runs two phases side by side in one run:
 
 1. baseline: CLIENTS clients sending only light requests (light queries, resource pages) for

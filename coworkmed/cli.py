@@ -444,7 +444,9 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
         )
     url = f"http://{resolved['host']}:{resolved['port']}"
     click.echo(f"serving {resolved['store']} at {url}/sparql (query page: {url}/query)")
-    waitress.serve(app, host=resolved["host"], port=resolved["port"], threads=8)
+    waitress.serve(
+        app, host=resolved["host"], port=resolved["port"], threads=resolved["server_threads"]
+    )
 
 
 if __name__ == "__main__":

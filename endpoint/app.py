@@ -16,16 +16,15 @@ from endpoint.security import secure
 from loaders.backends import StoreLocation, locate
 from loaders.problems import LoadError
 from loaders.settings import settings
+from validation import engine
 
 
 class LazyPool:
     """The query pool, started at the first query (so that an app that only answers errors or
     the service description starts no process), stopped at exit."""
 
-    def __init__(
-        self, location: StoreLocation, base: str, workers: int, yield_after: float
-    ) -> None:
-        self._arguments = (location, base, workers, yield_after)
+    def __init__(self, location: StoreLocation, base: str, workers: int, long_after: float) -> None:
+        self._arguments = (location, base, workers, long_after)
         self._pool: QueryPool | RemotePool | None = None
         self._lock = threading.Lock()
 
@@ -106,10 +105,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     location = location or locate(resolved["store"], resolved)
     app.extensions["coworkmed.store"] = location
     app.extensions["coworkmed.pool"] = LazyPool(
-        location, resolved["base"], resolved["query_workers"], resolved["query_yield"]
+        location, resolved["base"], resolved["query_workers"], resolved["query_long"]
     )
     app.extensions["coworkmed.metrics"] = Metrics()
     app.extensions["coworkmed.writes"] = WriteLimiter(resolved["write_rate"])
+    engine.IN_WORKERS.set()  # a validation must not hold Python's lock in a request thread
     app.register_blueprint(sparql)
     app.register_blueprint(graphstore)
     app.register_blueprint(pages)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import multiprocessing
 import os
 import queue
 import threading
@@ -38,6 +37,8 @@ from loaders.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnava
 from loaders.cube import data_graphs
 from loaders.formulas import safe_csv
 from loaders.problems import LoadError
+from loaders.processes import worker_context
+from loaders.scanning import looks_light
 from loaders.store import default_dataset, published_graphs
 
 #: result kind -> format name -> (pyoxigraph format, media type)
@@ -217,9 +218,10 @@ class _Worker:
         self.process = context.Process(target=_serve, args=(location, base, child), daemon=True)
         self.process.start()
         child.close()
-        self.started: float | None = None  # when its current query started (None: idle)
-        self.yielded = False  # stopped so that a waiting query may run
-        self.demoted = False  # running at a lower priority since its query became long
+        self.set_aside = False  # its query ran long: another worker took its place
+        self.stopped = False  # its query was stopped before its time limit
+        self.patient = False  # its query is the server's own: never stopped early
+        self.lane = "any"  # "any" query, or only "light" ones
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -228,115 +230,140 @@ class _Worker:
         self.connection.close()
 
 
-#: the niceness of a worker whose query has run ``yield_after`` seconds
-DEMOTED = 10
+#: the niceness of a worker whose query ran longer than ``long_after`` seconds
+SET_ASIDE = 10
+#: how often a light query waiting for a worker looks at the other lane, in seconds
+LANE_POLL = 0.005
 
 
 class QueryPool:
-    """A fixed number of worker processes; ``run`` lends one to a query for at most ``timeout``
+    """``workers`` worker processes; ``run`` lends one to a query for at most ``timeout``
     seconds, then kills and replaces it if the query is still running.
 
-    So that a few heavy queries cannot starve the rest, a query that has run ``yield_after``
-    seconds is demoted to a lower processor priority; and when every worker is busy and a query
-    has waited ``yield_after`` seconds, the query that has run longest, if it has run that long
-    too, is stopped (504, "try again later") and its worker replaced for the waiting one."""
+    Heavy queries cannot starve the rest. A query still running after ``long_after`` seconds
+    is set aside: its process is demoted to a lower processor priority (the system gives the
+    processors to everything else first) and a fresh worker takes its place. At most
+    ``workers`` queries run set aside: setting one more aside stops the one aside longest (504,
+    try again later), unless it is the server's own (``patient``). A set-aside worker is retired
+    when its query ends (its priority cannot be raised again). And one more worker, the light
+    lane, takes only queries that look light (``loaders.scanning.looks_light``: ASK, DESCRIBE,
+    a small LIMIT without grouping or sorting), so that these never wait behind heavy ones."""
 
     def __init__(
         self,
         location: OxigraphLocation | Path,
         base: str,
         workers: int = 2,
-        yield_after: float = 0,
+        long_after: float = 0,
     ) -> None:
         location = OxigraphLocation(location) if isinstance(location, Path) else location
         location.reader()  # fail now, clearly, if nothing was published
-        self._context = multiprocessing.get_context("spawn")
+        self._context = worker_context()
         self._location, self._base = location, base
-        self._yield_after = yield_after
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._long_after, self._most_aside = long_after, workers
+        self._idle: dict[str, queue.Queue[_Worker]] = {"any": queue.Queue(), "light": queue.Queue()}
         self._all: set[_Worker] = set()
+        self._aside: list[_Worker] = []  # set aside, oldest first
         self._lock = threading.Lock()
         self._closed = False
         for _ in range(workers):
-            self._add()
+            self._add("any")
+        self._add("light")
 
-    def _add(self) -> None:
+    def _add(self, lane: str) -> None:
         if self._closed:  # a query that ends after close replaces its worker with none
             return
         worker = _Worker(self._context, self._location, self._base)
+        worker.lane = lane
         with self._lock:
             self._all.add(worker)
-        self._idle.put(worker)
+        self._idle[lane].put(worker)
 
-    def _replace(self, worker: _Worker) -> None:
+    def _take(self, light: bool, timeout: float) -> _Worker:
+        """An idle worker for a query (a light one may also have the light lane's), waiting at
+        most ``timeout`` seconds (503 after that)."""
+        deadline = time.monotonic() + timeout
+        lanes = [self._idle["light"], self._idle["any"]] if light else [self._idle["any"]]
+        while True:
+            for lane in lanes:
+                with contextlib.suppress(queue.Empty):
+                    return lane.get_nowait()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise QueryError(
+                    503, f"every query worker stayed busy for {timeout:g} s; try again"
+                )
+            with contextlib.suppress(queue.Empty):  # wait on one lane, look at all again often
+                return lanes[-1].get(timeout=min(left, LANE_POLL if light else left))
+
+    def _retire(self, worker: _Worker) -> None:
         worker.stop()
         with self._lock:
             self._all.discard(worker)
-        self._add()
+            if worker in self._aside:
+                self._aside.remove(worker)
 
-    def _stop_longest(self) -> None:
-        """Stop the query that has run longest, if it has run ``yield_after`` seconds."""
-        now = time.monotonic()
+    def _replace(self, worker: _Worker) -> None:
+        self._retire(worker)
+        if not worker.set_aside:  # a set-aside worker was replaced when it was set aside
+            self._add(worker.lane)
+
+    def _set_aside(self, worker: _Worker) -> None:
+        """Set ``worker``'s long query aside, at a lower priority, with a fresh worker in its
+        place; when ``workers`` queries are aside already, the one aside longest is stopped."""
         with self._lock:
-            running = [w for w in self._all if w.started is not None and not w.yielded]
-            longest = min(running, key=lambda w: w.started or now, default=None)
-            if longest is None or now - (longest.started or now) < self._yield_after:
-                return
-            longest.yielded = True
-        longest.process.kill()  # its query's thread sees the end of the pipe, and replaces it
-
-    def _take(self, timeout: float) -> _Worker:
-        """An idle worker, waiting at most ``timeout`` seconds (503 after that)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            wait = min(left, self._yield_after) if self._yield_after > 0 else left
-            try:
-                return self._idle.get(timeout=max(wait, 0))
-            except queue.Empty:
-                if time.monotonic() >= deadline:
-                    raise QueryError(
-                        503, f"every query worker stayed busy for {timeout:g} s; try again"
-                    ) from None
-                self._stop_longest()
+            stoppable = [w for w in self._aside if not w.patient]
+            oldest = stoppable[0] if len(self._aside) >= self._most_aside and stoppable else None
+            if oldest is not None:
+                self._aside.remove(oldest)
+            self._aside.append(worker)
+            worker.set_aside = True
+        if oldest is not None:
+            oldest.stopped = True
+            oldest.process.kill()  # its query's thread sees the pipe end and answers 504
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.setpriority(os.PRIO_PROCESS, worker.process.pid, SET_ASIDE)
+        threading.Thread(target=self._add, args=(worker.lane,), daemon=True).start()
 
     def _answered(self, worker: _Worker, timeout: float) -> bool:
-        """Whether ``worker`` answers within ``timeout`` seconds. Past ``yield_after`` seconds
-        its process is demoted (nice 10): the system then gives the processors to everything
-        else first (light queries, pages, uploads), and the heavy query uses what is left."""
-        if 0 < self._yield_after < timeout:
-            if worker.connection.poll(self._yield_after):
+        """Whether ``worker`` answers within ``timeout`` seconds (or was stopped meanwhile:
+        ``worker.stopped``)."""
+        if 0 < self._long_after < timeout:
+            if worker.connection.poll(self._long_after):
                 return True
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.setpriority(os.PRIO_PROCESS, worker.process.pid, DEMOTED)
-                worker.demoted = True
-            return worker.connection.poll(timeout - self._yield_after)
+            self._set_aside(worker)
+            return worker.connection.poll(timeout - self._long_after)
         return worker.connection.poll(timeout)
 
-    def run(self, request: QueryRequest | GraphRequest, timeout: float) -> QueryResult:
-        worker = self._take(timeout)
-        worker.started = time.monotonic()
+    def run(
+        self, request: QueryRequest | GraphRequest, timeout: float, patient: bool = False
+    ) -> QueryResult:
+        """Answer ``request`` in a worker within ``timeout`` seconds. ``patient``: the server's
+        own query (pages, figures), which is set aside when long but never stopped early."""
+        light = isinstance(request, QueryRequest) and looks_light(request.sparql)
+        worker = self._take(light, timeout)
+        worker.patient = patient
         try:
             worker.connection.send(request)
             if not self._answered(worker, timeout):
                 self._replace(worker)
                 raise QueryError(504, f"the query was stopped after {timeout:g} s (the time limit)")
+            if worker.stopped:
+                self._replace(worker)
+                raise QueryError(
+                    504,
+                    f"the query was stopped: it ran longest of {self._most_aside + 1} long "
+                    "queries, and the server runs at most "
+                    f"{self._most_aside} at once; try again later",
+                )
             answer = worker.connection.recv()
         except (EOFError, OSError, BrokenPipeError):
             self._replace(worker)
-            if worker.yielded:
-                ran = time.monotonic() - (worker.started or 0)
-                raise QueryError(
-                    504,
-                    f"the query was stopped after {ran:.1f} s to let waiting queries run: the "
-                    "server is busy; try again later",
-                ) from None
             raise QueryError(500, "the query worker died; it has been replaced") from None
-        worker.started = None
-        if worker.demoted:  # its priority cannot be raised again: a fresh worker takes its place
-            threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+        if worker.set_aside:
+            self._retire(worker)
         else:
-            self._idle.put(worker)
+            self._idle[worker.lane].put(worker)
         if answer[0] == "error":
             raise QueryError(answer[1], answer[2])
         return answer[1]
@@ -354,9 +381,9 @@ class RemotePool:
     ``timeout`` seconds (the same ``run`` as ``QueryPool``)."""
 
     def __init__(
-        self, location: SparqlLocation, base: str, workers: int = 2, yield_after: float = 0
+        self, location: SparqlLocation, base: str, workers: int = 2, long_after: float = 0
     ) -> None:
-        """``yield_after`` is not used: the external store schedules its own queries."""
+        """``long_after`` is not used: the external store schedules its own queries."""
         self._location, self._base = location, base
         self._slots = threading.BoundedSemaphore(max(1, workers))
         self._lock = threading.Lock()
@@ -376,7 +403,9 @@ class RemotePool:
                 self._published = (generation, published)
         return generation, store, published
 
-    def run(self, request: QueryRequest | GraphRequest, timeout: float) -> QueryResult:
+    def run(
+        self, request: QueryRequest | GraphRequest, timeout: float, patient: bool = False
+    ) -> QueryResult:
         if not self._slots.acquire(timeout=timeout):
             raise QueryError(503, f"every query slot stayed busy for {timeout:g} s; try again")
         try:
@@ -400,7 +429,7 @@ POOLS: dict[type, type] = {OxigraphLocation: QueryPool, SparqlLocation: RemotePo
 
 
 def make_pool(
-    location: StoreLocation, base: str, workers: int, yield_after: float = 0
+    location: StoreLocation, base: str, workers: int, long_after: float = 0
 ) -> QueryPool | RemotePool:
-    """The query pool for the store at ``location`` (``yield_after``: see ``QueryPool``)."""
-    return POOLS[type(location)](location, base, workers, yield_after)
+    """The query pool for the store at ``location`` (``long_after``: see ``QueryPool``)."""
+    return POOLS[type(location)](location, base, workers, long_after)

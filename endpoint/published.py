@@ -22,9 +22,10 @@ def store_location() -> StoreLocation:
 
 
 def run(request: QueryRequest | GraphRequest) -> QueryResult:
-    """Answer ``request`` in a worker (QueryError for a timeout, a busy pool, a bad query)."""
+    """Answer the server's own ``request`` in a worker (QueryError for a timeout, a busy pool,
+    a bad query); being the server's, it is never stopped early for running long."""
     timeout = current_app.config["COWORKMED"]["query_timeout"]
-    return current_app.extensions["coworkmed.pool"].get().run(request, timeout)
+    return current_app.extensions["coworkmed.pool"].get().run(request, timeout, patient=True)
 
 
 def select(sparql: str, max_rows: int, data_only: bool = False) -> tuple[list[dict[str, Any]], int]:

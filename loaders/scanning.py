@@ -249,3 +249,28 @@ def graphs_outside_dataset(query: str, named: set[str], nothing: str) -> str:
     for start, end in reversed(edits):
         query = query[:start] + nothing + query[end:]
     return query
+
+
+#: words of a query that need every solution before the first can be given (or reach out)
+_WHOLE_RESULT = {
+    "GROUP", "ORDER", "DISTINCT", "REDUCED", "COUNT", "SUM", "AVG", "MIN", "MAX", "SAMPLE",
+    "GROUP_CONCAT", "SERVICE", "MINUS", "EXISTS",
+}  # fmt: skip
+_NUMBER_AFTER = re.compile(r"\s*(\d+)")
+
+
+def looks_light(query: str, most_rows: int = 1_000) -> bool:
+    """Whether ``query`` looks cheap from its text: an ASK or a DESCRIBE, or a result cut by a
+    LIMIT of at most ``most_rows``, with no grouping, sorting, aggregate, DISTINCT, MINUS or
+    EXISTS (each needs every solution before the first). A guess: a query that looks light and
+    is not still meets the time limits."""
+    found = keywords(query)
+    if _WHOLE_RESULT & {k.word for k in found}:
+        return False
+    if any(k.word in ("ASK", "DESCRIBE") and k.depth == 0 for k in found):
+        return True
+    for keyword in found:
+        if keyword.word == "LIMIT" and keyword.depth == 0:
+            number = _NUMBER_AFTER.match(query, keyword.end)
+            return number is not None and int(number.group(1)) <= most_rows
+    return False

@@ -102,6 +102,15 @@ SETTINGS: dict[str, Setting] = {
         Setting("host", "COWORKMED_HOST", "127.0.0.1", "Address the server listens on."),
         Setting("port", "COWORKMED_PORT", "8000", "Port the server listens on.", int),
         Setting(
+            "server_threads",
+            "COWORKMED_SERVER_THREADS",
+            "32",
+            "Requests the server handles at once (waitress threads); most of them wait on a "
+            "query worker or an upload's validation, so a few slow requests do not hold up "
+            "the others.",
+            int,
+        ),
+        Setting(
             "query_timeout",
             "COWORKMED_QUERY_TIMEOUT",
             "30",
@@ -117,13 +126,13 @@ SETTINGS: dict[str, Setting] = {
             int,
         ),
         Setting(
-            "query_yield",
-            "COWORKMED_QUERY_YIELD",
+            "query_long",
+            "COWORKMED_QUERY_LONG",
             "1",
-            "Seconds after which a running query is demoted to a lower processor priority, and "
-            "after which, when every worker is busy and a query has waited this long, the query "
-            "that has run longest gives its worker up (504, try again later): heavy queries "
-            "cannot starve light ones. 0: never (embedded store).",
+            "Seconds after which a running query is set aside (embedded store): its worker "
+            "goes to a lower processor priority and a fresh one takes its place, so that heavy "
+            "queries cannot starve light ones; at most query_workers queries run set aside, "
+            "another that runs this long is stopped (504). 0: never.",
             float,
         ),
         Setting(

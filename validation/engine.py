@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures
-import multiprocessing
 import os
 import re
 import threading
@@ -34,6 +33,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
+from loaders.processes import worker_context
 from loaders.vocabulary import LANGUAGES, shapes_graph
 
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
@@ -315,6 +315,11 @@ def _pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
         return _start_pool(workers)
 
 
+#: validation workers yield the processors to queries and pages: an upload may take a second
+#: longer under load, a reader should not
+WORKER_NICENESS = 5
+
+
 def _start_worker(owner: int) -> None:
     """A worker's start: end it when the process that started the pool is gone (a process
     killed with SIGKILL shuts nothing down, and a worker's parent is the fork server, which
@@ -329,13 +334,13 @@ def _start_worker(owner: int) -> None:
                 os._exit(0)
 
     threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+    os.nice(WORKER_NICENESS)
     _shapes_for_worker()
 
 
 def _start_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     if workers not in _POOLS:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["pyshacl", "rdflib", "validation.engine"])
+        context = worker_context()
         _POOLS[workers] = concurrent.futures.ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
@@ -355,6 +360,11 @@ def close_pools() -> None:
 
 #: triples per chunk of records sent to a worker while the rest of the file is transformed
 CHUNK_TRIPLES = 20_000
+
+
+#: set in a threaded server: every validation runs in a worker process, none in the calling
+#: thread, which would hold Python's lock (and every other request) for the whole of it
+IN_WORKERS = threading.Event()
 
 
 class Pipeline:
@@ -378,6 +388,8 @@ class Pipeline:
     def results(self, store: ox.Store) -> list[Result]:
         """Every SHACL result; ``store`` holds the whole graph (for the SPARQL constraints)."""
         found = run_sparql_checks(store)
+        if not self.running and IN_WORKERS.is_set() and self.workers > 0:
+            self.running = [_pool(self.workers).submit(validate_part, b"".join(self.waiting))]
         if not self.running:
             return found + validate_part(b"".join(self.waiting))
         parts = [future.result() for future in self.running]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from endpoint.executor import QueryError, QueryPool, QueryRequest
+from endpoint.executor import SET_ASIDE, QueryError, QueryPool, QueryRequest
 from loaders.load import load_source, mapping_files
 from loaders.store import open_store
 
@@ -108,10 +109,11 @@ def test_a_slow_query_does_not_block_a_fast_one(pool: QueryPool) -> None:
     assert statuses == [504]
 
 
-def test_heavy_queries_on_every_worker_give_way_to_a_waiting_one(store_path: Path) -> None:
-    """Two heavy queries hold both workers (each could run 60 s); a light query that waits
-    ``yield_after`` seconds makes the longest-running one stop with 504, and gets its worker."""
-    pool = QueryPool(store_path, BASE, workers=2, yield_after=0.5)
+def test_heavy_queries_are_set_aside_and_light_ones_keep_their_workers(store_path: Path) -> None:
+    """Three heavy queries (each could run 60 s) on a pool of two: each is set aside at a lower
+    priority after ``long_after`` seconds, with a fresh worker in its place; setting the third
+    aside stops the first (504); light queries are answered meanwhile."""
+    pool = QueryPool(store_path, BASE, workers=2, long_after=0.5)
     statuses: list[tuple[int, str]] = []
 
     def heavy() -> None:
@@ -120,17 +122,19 @@ def test_heavy_queries_on_every_worker_give_way_to_a_waiting_one(store_path: Pat
         except QueryError as error:
             statuses.append((error.status, error.message))
 
+    heavies = [threading.Thread(target=heavy) for _ in range(3)]
     try:
-        heavies = [threading.Thread(target=heavy) for _ in range(2)]
         for thread in heavies:
             thread.start()
-            time.sleep(0.2)
-        time.sleep(0.6)
+            time.sleep(1.5)
+        assert [s for s, _message in statuses] == [504]
+        assert "the server runs at most 2 at once" in statuses[0][1]
+        niceness = sorted(os.getpriority(os.PRIO_PROCESS, w.process.pid) for w in pool._all)
+        assert niceness == [0, 0, 0, SET_ASIDE, SET_ASIDE]  # two workers, the light lane
         start = time.perf_counter()
-        assert _run(pool, SPACES, timeout=60).rows == 33
-        waited = time.perf_counter() - start
-        assert statuses and statuses[0][0] == 504 and "let waiting queries run" in statuses[0][1]
-        assert waited < 20, waited  # not the 60 s the heavy queries could have run
+        for _ in range(5):
+            assert _run(pool, SPACES, timeout=60).rows == 33
+        assert time.perf_counter() - start < 10  # not the 60 s the heavy ones may run
     finally:
         pool.close()
         for thread in heavies:
