@@ -31,13 +31,14 @@ run: setup
 
 ## Benchmarks: the loader (10,000 and 100,000 generated rows into an on-disk store), the
 ## endpoint (the observatory workload in process and over HTTP, 8 concurrent clients) and the
-## validation of a 10,000-row submission (against plain pyshacl), and the observatory dashboard
-## cold and warm on the 100,000-space graph.
+## validation of a 10,000-row submission (against plain pyshacl), the observatory dashboard
+## cold and warm on the 100,000-space graph, and the load test (16 clients, 60 s, mixed workload).
 bench: setup
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_endpoint.py
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_observatory.py
+	$(BIN)/python bench/bench_traffic.py
 	$(BIN)/python bench/bench_backends.py
 
 ## Lint, check formatting, run the whole test suite.

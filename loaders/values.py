@@ -8,6 +8,7 @@ or JSON) and the context of its row and column, and returns the terms it stands 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -114,6 +115,8 @@ def to_decimal(raw: Any, locale: Locale) -> Decimal:
     ("160 m²", "44 postes", "1 250,50 €")."""
     if isinstance(raw, bool):
         raise ValueProblem("not-a-number", "a yes/no value where a number is expected")
+    if isinstance(raw, float) and not math.isfinite(raw):  # a JSON Infinity or NaN
+        raise ValueProblem("not-a-number", f"{raw} is not a number that can be published")
     if isinstance(raw, int | float):
         return Decimal(str(raw))
     text = str(raw).strip()
