@@ -119,10 +119,8 @@ class Traffic:
     """Clients sharing a count of heavy queries in flight."""
 
     def __init__(self, base: str, spaces: int, upload: bytes) -> None:
-        self.host, self.port = (
-            urllib.parse.urlsplit(base).hostname,
-            urllib.parse.urlsplit(base).port,
-        )
+        address = urllib.parse.urlsplit(base)
+        self.host, self.port = address.hostname, address.port
         self.spaces, self.upload = spaces, upload
         self.heavy_in_flight = 0
         self.lock = threading.Lock()

@@ -105,10 +105,15 @@ def _problem(error: UploadError, lang: str) -> dict[str, Any]:
     return {"status": "unreadable", "error": error.code, "message": message, "detail": error.detail}
 
 
+def _sent_name() -> str:
+    """The name of the uploaded file as the partner sent it: its last part only, never a path
+    of the client's (empty when none was given)."""
+    return re.split(r"[/\\]", request.files["file"].filename or "")[-1]
+
+
 def _named_as_sent(report: Report) -> Report:
     """The report names the file as the partner sent it, not our temporary copy."""
-    sent = request.files["file"].filename or ""
-    report.file = re.split(r"[/\\]", sent)[-1] or report.file  # its name, not a client's path
+    report.file = _sent_name() or report.file
     return report
 
 
@@ -128,8 +133,7 @@ def _validate_upload(lang: str) -> Report:
 
 
 def _report_name(report: Report) -> str:
-    original = re.split(r"[/\\]", request.files["file"].filename or "")[-1] or "submission"
-    return f"{Path(original).stem}-report"
+    return f"{Path(_sent_name() or 'submission').stem}-report"
 
 
 # ------------------------------------------------------------------------------ the page

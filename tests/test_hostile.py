@@ -8,7 +8,6 @@ in YAML are built by ``MAKERS``.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -27,6 +26,7 @@ from coworkmed.serving import serve_in_thread
 from endpoint.app import create_app
 from endpoint.security import SECURITY_HEADERS
 from tests.backends import Published, oxigraph_published, writable_copy
+from tests.loaders.runs import sample_rows, write_sample
 from validation.publish import add_partner
 
 ROOT = Path(__file__).parents[1]
@@ -107,14 +107,10 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
 
 def _hostile_submission(folder: Path) -> Path:
     """fr-aura's sample with HTML and JavaScript as the names of its first two spaces."""
-    sample = ROOT / "data" / "fr-aura" / "tiers-lieux.tsv"
-    rows = list(csv.reader(io.StringIO(sample.read_text(encoding="utf-8")), delimiter="\t"))
+    rows = sample_rows()
     name = rows[0].index("Nom")
     rows[1][name], rows[2][name] = SCRIPT_NAME, ATTRIBUTE_NAME
-    path = folder / "tiers-lieux.tsv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, delimiter="\t").writerows(rows)
-    return path
+    return write_sample(folder / "tiers-lieux.tsv", rows)
 
 
 class Attacked:
@@ -160,7 +156,7 @@ class Attacked:
         for key, name in (("space", SCRIPT_NAME), ("space2", ATTRIBUTE_NAME)):
             literal = json.dumps(name)
             query = (
-                "PREFIX schema: <https://schema.org/> PREFIX cwm: <https://w3id.org/coworkmed/def/>"
+                "PREFIX cwm: <https://w3id.org/coworkmed/def/>"
                 f" SELECT ?s {{ ?s a cwm:Space ; ?label {literal} }} LIMIT 1"
             )
             answer = client.get(

@@ -1,4 +1,5 @@
-"""What the fault tests look at: what readers of a store see of fr-aura, and a bigger file."""
+"""What the fault and hostile tests use: what readers of a store see of fr-aura, and
+variants of fr-aura's sample file."""
 
 from __future__ import annotations
 
@@ -46,16 +47,25 @@ def version_graphs(store: Path) -> int:
         return len(list(primary.query(VERSIONS)))
 
 
+def sample_rows() -> list[list[str]]:
+    """fr-aura's sample file: its header, then its rows."""
+    sample = (ROOT / "data" / "fr-aura" / "tiers-lieux.tsv").read_text(encoding="utf-8")
+    return list(csv.reader(io.StringIO(sample), delimiter="\t"))
+
+
+def write_sample(path: Path, rows: list[list[str]]) -> Path:
+    """``rows`` written as fr-aura's file is (tab-separated, UTF-8)."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter="\t").writerows(rows)
+    return path
+
+
 def bigger(folder: Path, rows: int) -> Path:
     """fr-aura's sample grown to ``rows`` rows (new identifiers and names)."""
-    sample = (ROOT / "data" / "fr-aura" / "tiers-lieux.tsv").read_text(encoding="utf-8")
-    head, *body = list(csv.reader(io.StringIO(sample), delimiter="\t"))
+    head, *body = sample_rows()
     grown = [head]
     for number in range(rows):
         row = list(body[number % len(body)])
         row[0], row[1] = f"AURA-K{number:05d}", f"{row[1]} {number}"
         grown.append(row)
-    path = folder / f"tiers-lieux-{rows}.tsv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, delimiter="\t").writerows(grown)
-    return path
+    return write_sample(folder / f"tiers-lieux-{rows}.tsv", grown)
