@@ -297,11 +297,15 @@ class QueryPool:
                 return lanes[-1].get(timeout=min(left, LANE_POLL if light else left))
 
     def _retire(self, worker: _Worker) -> None:
-        worker.stop()
+        """Stop ``worker``, unless ``close`` has taken it already (it stops it then: two threads
+        closing one pipe at once fail with EBADF)."""
         with self._lock:
+            owned = worker in self._all
             self._all.discard(worker)
             if worker in self._aside:
                 self._aside.remove(worker)
+        if owned:
+            worker.stop()
 
     def _replace(self, worker: _Worker) -> None:
         self._retire(worker)
