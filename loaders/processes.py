@@ -1,17 +1,46 @@
-"""Worker processes start from one fork server per program (multiprocessing's "forkserver":
-safe from a threaded server, and a worker is a fork of an already-loaded interpreter, about
-20 ms, instead of a new one, 130 ms and more under load). The fork server is shared by every
-kind of worker, so it loads what all of them need: query workers (``endpoint.executor``) and
-validation workers (``validation.engine``).
+"""Worker processes: where untrusted text and files are parsed, so that a crash costs nothing.
+
+Every worker starts from one fork server per program (multiprocessing's "forkserver": safe from
+a threaded server, and a worker is a fork of an already-loaded interpreter, about 20 ms, instead
+of a new one, 130 ms and more under load). The fork server is shared by every kind of worker, so
+it loads what all of them need: query workers (``endpoint.executor``) and validation workers
+(``validation.engine``).
+
+A worker is **confined** (``confine``) before it touches anything untrusted:
+
+- its memory is capped (``RLIMIT_AS``): an allocation past the cap fails inside the worker (a
+  Rust library aborts, Python raises ``MemoryError``), and only that worker dies;
+- unless it must reach other hosts (SPARQL ``SERVICE`` peers), it is moved into a network
+  namespace of its own, which has no interface but a loopback that is down: whatever a parser
+  or query engine is made to fetch, there is no network to fetch it from. This is the second
+  wall behind the text checks of ``loaders.scanning``.
+
+``run_confined`` runs one function in a fresh confined worker, bounded in time, and says how the
+worker ended when it did not answer (``WorkerCrashed``, ``WorkerTimedOut``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import resource
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
+from typing import Any, TypeVar
 
 #: modules the fork server loads before forking any worker
 PRELOAD = ["pyoxigraph", "rdflib", "pyshacl", "validation.engine", "endpoint.executor"]
+
+#: unshare(2) flags (linux/sched.h)
+CLONE_NEWNET = 0x40000000
+CLONE_NEWUSER = 0x10000000
+#: how an unprivileged process gets a network namespace: inside a user namespace of its own
+_UNSHARE_ATTEMPTS = (CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNET)
+
+T = TypeVar("T")
 
 
 def worker_context() -> BaseContext:
@@ -19,3 +48,134 @@ def worker_context() -> BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     return context
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a confined worker may use: ``memory`` bytes of address space (0: no cap), and the
+    network or not."""
+
+    memory: int = 0
+    network: bool = False
+
+
+def cap_memory(limit: int) -> None:
+    """Cap this process's address space at ``limit`` bytes (0: leave it as it is)."""
+    if limit > 0:
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        wanted = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+
+
+def cut_network() -> bool:
+    """Move this process into a network namespace of its own (no way out); whether it could.
+    As root a plain new namespace; otherwise inside a new user namespace (which the kernel
+    allows only to a single-threaded process, as a fresh worker is)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    return any(libc.unshare(flags) == 0 for flags in _UNSHARE_ATTEMPTS)
+
+
+def network_reachable() -> bool:
+    """Whether this process can open a connection to anything but itself: false inside a
+    namespace made by ``cut_network`` (its loopback is down, it has no other interface)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("127.0.0.1", 9))
+        except OSError:
+            return False
+    return True
+
+
+def confine(limits: Limits) -> bool:
+    """Confine the calling worker process to ``limits``; whether its network is cut (False
+    when it may use the network, or when the system refused a namespace)."""
+    cut = not limits.network and cut_network()
+    cap_memory(limits.memory)
+    return cut
+
+
+class WorkerFailed(Exception):
+    """A confined worker that gave no answer; the message says how it ended."""
+
+
+class WorkerCrashed(WorkerFailed):
+    """The worker died (a crash, an abort, or the memory cap): ``signal`` that ended it, if any."""
+
+    def __init__(self, message: str, signal_number: int | None) -> None:
+        super().__init__(message)
+        self.signal = signal_number
+
+
+class WorkerTimedOut(WorkerFailed):
+    """The worker was still working at its time limit, and was killed."""
+
+
+def _confined_main(
+    function: Callable[..., Any], args: tuple[Any, ...], limits: Limits, answer: Connection
+) -> None:
+    confine(limits)
+    try:
+        result = function(*args)
+    except MemoryError:
+        answer.send(("crash", "it ran out of memory"))
+    except Exception as error:  # sent back whole: the caller raises it again as its own
+        answer.send(("raise", error))
+    else:
+        answer.send(("ok", result))
+
+
+#: signal -> how a worker it ended is described
+ENDINGS = {
+    signal.SIGSEGV: "it crashed (SIGSEGV: a stack overflow or a parser fault)",
+    signal.SIGABRT: "it aborted (SIGABRT: most often an allocation past its memory cap)",
+    signal.SIGKILL: "it was killed (SIGKILL: the system ran out of memory, or a stop)",
+}
+
+
+def describe_end(exitcode: int | None) -> tuple[str, int | None]:
+    """How a worker that exited with ``exitcode`` ended, in words, and the signal if any."""
+    if exitcode is not None and exitcode < 0:
+        number = -exitcode
+        reason = ENDINGS.get(number, f"it was ended by signal {number}")
+        return reason, number
+    return f"it exited with status {exitcode}", None
+
+
+def run_confined(
+    function: Callable[..., T], args: tuple[Any, ...], limits: Limits, timeout: float
+) -> T:
+    """``function(*args)`` in a fresh worker confined to ``limits``, within ``timeout`` seconds.
+
+    Its result (or the exception it raised) comes back pickled; raises ``WorkerTimedOut`` when
+    it is still running at ``timeout`` (it is killed), ``WorkerCrashed`` when it dies."""
+    context = worker_context()
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_confined_main, args=(function, args, limits, sender), daemon=True
+    )
+    process.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            process.kill()
+            raise WorkerTimedOut(f"it was still working after {timeout:g} s, and was stopped")
+        try:
+            outcome = receiver.recv()
+        except (EOFError, OSError):
+            process.join(timeout=5)
+            reason, number = describe_end(process.exitcode)
+            raise WorkerCrashed(reason, number) from None
+    finally:
+        receiver.close()
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
+    if outcome[0] == "crash":
+        raise WorkerCrashed(outcome[1], None)
+    if outcome[0] == "raise":
+        raise outcome[1]
+    return outcome[1]
+

@@ -1,4 +1,4 @@
-"""Hostile input, one case per entry of tests/hostile/cases.yaml: every answer is 4xx or what the
+"""Hostile input, one case per entry of the files tests/hostile/*.yaml: every answer is 4xx or what the
 case expects, never a 5xx, carries the security headers, and never shows a token.
 
 The app serves a copy of the samples in which fr-aura has published, with its own token, a
@@ -30,7 +30,12 @@ from tests.loaders.runs import sample_rows, write_sample
 from validation.publish import add_partner
 
 ROOT = Path(__file__).parents[1]
-CASES = yaml.safe_load((ROOT / "tests" / "hostile" / "cases.yaml").read_text(encoding="utf-8"))
+#: every case file of tests/hostile/ (one per kind of threat), in name order
+CASES = [
+    case
+    for path in sorted((ROOT / "tests" / "hostile").glob("*.yaml"))
+    for case in yaml.safe_load(path.read_text(encoding="utf-8"))
+]
 UPDATE_TOKEN = "s3cret-update-token-for-the-hostile-tests"
 WRONG_TOKEN = "not-the-token-at-all"
 SCRIPT_NAME = "<script>alert(1)</script>"

@@ -1,0 +1,128 @@
+"""Confined workers (``loaders.processes``), for real: a loopback listener that must hear
+nothing, a memory cap that must hold, crashes and time limits that must be told apart."""
+
+from __future__ import annotations
+
+import ctypes
+import http.server
+import os
+import signal
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from loaders.processes import (
+    Limits,
+    WorkerCrashed,
+    WorkerTimedOut,
+    network_reachable,
+    run_confined,
+)
+
+
+class Listener:
+    """A loopback HTTP server that counts the requests it is sent."""
+
+    def __init__(self) -> None:
+        heard = self.heard = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+                heard.append(self.path)
+                self.send_response(200)
+                self.end_headers()
+
+            do_POST = do_GET
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    server = Listener()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+def fetch(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=5) as answer:
+        return str(answer.status)
+
+
+def service_query(url: str) -> str:
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    return str(list(store.query(f"SELECT * {{ SERVICE <{url}> {{ ?s ?p ?o }} }}")))
+
+
+def allocate(megabytes: int) -> int:
+    return len(bytearray(megabytes * 1_048_576))
+
+
+def sleep_for(seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
+
+
+def segfault() -> None:
+    ctypes.string_at(0)
+
+
+def kill_self() -> None:
+    os.kill(os.getpid(), signal.SIGABRT)
+
+
+def fail() -> None:
+    raise ValueError("a value problem")
+
+
+@pytest.mark.parametrize("reach", [fetch, service_query], ids=["urllib", "pyoxigraph-service"])
+def test_a_confined_worker_reaches_no_host(listener: Listener, reach: object) -> None:
+    with pytest.raises(OSError):
+        run_confined(reach, (listener.url,), Limits(network=False), 30)
+    assert listener.heard == []
+    assert run_confined(network_reachable, (), Limits(network=False), 30) is False
+
+
+def test_a_worker_allowed_the_network_reaches_it(listener: Listener) -> None:
+    assert run_confined(fetch, (listener.url,), Limits(network=True), 30) == "200"
+    assert listener.heard == ["/"]
+
+
+def test_the_memory_cap_holds_and_only_the_worker_pays() -> None:
+    limits = Limits(memory=512 * 1_048_576)
+    assert run_confined(allocate, (16,), limits, 30) == 16 * 1_048_576
+    with pytest.raises(WorkerCrashed, match="memory"):
+        run_confined(allocate, (2_048,), limits, 30)
+
+
+@pytest.mark.parametrize(
+    ("function", "signal_number"),
+    [(segfault, signal.SIGSEGV), (kill_self, signal.SIGABRT)],
+    ids=["segfault", "abort"],
+)
+def test_a_crash_is_told_with_its_signal(function: object, signal_number: int) -> None:
+    with pytest.raises(WorkerCrashed) as crashed:
+        run_confined(function, (), Limits(), 30)
+    assert crashed.value.signal == signal_number
+
+
+def test_a_worker_past_its_time_is_stopped() -> None:
+    with pytest.raises(WorkerTimedOut, match="0.5 s"):
+        run_confined(sleep_for, (30,), Limits(), 0.5)
+
+
+def test_an_exception_comes_back_as_itself() -> None:
+    with pytest.raises(ValueError, match="a value problem"):
+        run_confined(fail, (), Limits(), 30)
