@@ -178,4 +178,3 @@ def run_confined(
     if outcome[0] == "raise":
         raise outcome[1]
     return outcome[1]
-

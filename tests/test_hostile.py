@@ -1,5 +1,5 @@
-"""Hostile input, one case per entry of the files tests/hostile/*.yaml: every answer is 4xx or what the
-case expects, never a 5xx, carries the security headers, and never shows a token.
+"""Hostile input, one case per entry of the files tests/hostile/*.yaml: every answer is 4xx or
+what the case expects, never a 5xx, carries the security headers, and never shows a token.
 
 The app serves a copy of the samples in which fr-aura has published, with its own token, a
 file whose space names are HTML and JavaScript. Bodies that are too large or too odd to write
