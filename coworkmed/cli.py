@@ -424,6 +424,10 @@ def link_command(store: str | None, base: str | None, review: Path | None) -> No
     click.echo(f"{len(found)} candidate pairs: {sure} linked, {len(rows) - 1 - sure} for review")
 
 
+#: bytes a multipart upload may carry beyond the file itself (boundaries, fields)
+MULTIPART_SLACK = 65_536
+
+
 @main.command("serve")
 @STORE_OPTION
 @BASE_OPTION
@@ -445,7 +449,12 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
     url = f"http://{resolved['host']}:{resolved['port']}"
     click.echo(f"serving {resolved['store']} at {url}/sparql (query page: {url}/query)")
     waitress.serve(
-        app, host=resolved["host"], port=resolved["port"], threads=resolved["server_threads"]
+        app,
+        host=resolved["host"],
+        port=resolved["port"],
+        threads=resolved["server_threads"],
+        # waitress spools a body to disk before the app sees it: never more than the app takes
+        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + MULTIPART_SLACK,
     )
 
 
