@@ -103,10 +103,11 @@ def read_operation() -> Operation:
 LIMITS = {"depth": 64, "operators": 2_000}
 
 
-def check_text(text: str) -> None:
+def check_text(text: str, base_iri: str | None = None) -> None:
     """Refuse, before any parser sees it, an operation that is too large or too deep for this
     service, that would fetch a URL (LOAD; SERVICE to an endpoint outside ``service_peers``),
-    or that calls a store's own functions (Virtuoso's ``bif:`` reads files)."""
+    or that calls a store's own functions (Virtuoso's ``bif:`` reads files). ``base_iri``: what
+    the operation's relative IRIs resolve against (the request's URL)."""
     settings = current_app.config["COWORKMED"]
     size = len(text.encode("utf-8"))
     if size > settings["max_body"]:
@@ -124,15 +125,17 @@ def check_text(text: str) -> None:
         raise QueryError(400, "LOAD is not enabled on this service: it never fetches URLs")
     if keyword == "SERVICE":
         peers = settings["service_peers"].split()
-        for target in service_targets(text):
+        for target in service_targets(text, base_iri):
             if target is None:
-                raise QueryError(400, "SERVICE must name its endpoint by a full IRI <...>")
+                raise QueryError(
+                    400, "SERVICE must name its endpoint by an IRI or a declared prefixed name"
+                )
             if target not in peers:
                 allowed = ", ".join(peers) or "none"
                 raise QueryError(
                     400, f"SERVICE <{target}> is not allowed here; allowed peers: {allowed}"
                 )
-    vendor = vendor_call(text)
+    vendor = vendor_call(text, base_iri)
     if vendor:
         raise QueryError(400, f"{vendor} is not standard SPARQL and is not allowed here")
 
@@ -153,7 +156,7 @@ def sparql() -> Response:
         updates = bool(current_app.config["COWORKMED"]["update_token"])
         return rdf_answer("the service description", lambda: description(request.base_url, updates))
     try:
-        check_text(operation.text)
+        check_text(operation.text, request.base_url)
     except QueryError as problem:
         return error(problem.status, problem.message)
     formats = formats_for(request.headers.get("Accept"), request.args.get("format"))
@@ -196,7 +199,7 @@ def update(operation: Operation) -> Response:
     if not operation.text:
         return error(400, "no update: give it as the update parameter or as the body")
     try:
-        check_text(operation.text)
+        check_text(operation.text, request.base_url)
         text = with_using(operation.text, operation.default_graphs, operation.named_graphs)
     except QueryError as problem:
         return error(problem.status, problem.message)
