@@ -24,6 +24,7 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -37,7 +38,7 @@ from loaders.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnava
 from loaders.cube import data_graphs
 from loaders.formulas import safe_csv
 from loaders.problems import LoadError
-from loaders.processes import worker_context
+from loaders.processes import Limits, confine, describe_end, worker_context
 from loaders.scanning import looks_light
 from loaders.store import default_dataset, published_graphs
 
@@ -57,6 +58,16 @@ FORMATS: dict[str, dict[str, tuple[Any, str]]] = {
     },
 }
 FORMATS["boolean"] = FORMATS["solutions"]
+
+
+#: a worker without limits (tests, embedding)
+NO_LIMITS = Limits()
+
+
+def worker_limits(resolved: Mapping[str, Any]) -> Limits:
+    """What a query or update worker may use: ``query_memory`` MB, and the network only when
+    SERVICE peers are set (without them no query may reach another host, whatever its text)."""
+    return Limits(resolved["query_memory"] * 2**20, network=bool(resolved["service_peers"].split()))
 
 
 class QueryError(Exception):
@@ -186,8 +197,12 @@ def read_graph(
 HANDLERS = {QueryRequest: execute, GraphRequest: read_graph}
 
 
-def _serve(location: OxigraphLocation, base: str, connection: Connection) -> None:
-    """The worker's loop: open the current snapshot, answer queries, follow new snapshots."""
+def _serve(
+    location: OxigraphLocation, base: str, connection: Connection, limits: Limits = NO_LIMITS
+) -> None:
+    """The worker's loop: confine itself (memory cap; no network unless SERVICE peers are
+    set), open the current snapshot, answer queries, follow new snapshots."""
+    confine(limits)
     generation, store = location.reader()
     current = published_graphs(store, base)
     while True:
@@ -207,15 +222,23 @@ def _serve(location: OxigraphLocation, base: str, connection: Connection) -> Non
             connection.send(("error", 400, f"query syntax error: {error}"))
         except (ValueError, OSError, LoadError) as error:
             connection.send(("error", 400, f"the query cannot be evaluated: {error}"))
+        except MemoryError:
+            connection.send(("error", 400, EXHAUSTED + "it ran out of memory (query_memory)"))
 
 
 # ------------------------------------------------------------------------- in the server
 
 
+#: how a query that killed its worker is answered (a 4xx: the query is at fault, not the server)
+EXHAUSTED = "the query exhausted the query worker: "
+
+
 class _Worker:
-    def __init__(self, context: Any, location: OxigraphLocation, base: str) -> None:
+    def __init__(self, context: Any, location: OxigraphLocation, base: str, limits: Limits) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(location, base, child), daemon=True)
+        self.process = context.Process(
+            target=_serve, args=(location, base, child, limits), daemon=True
+        )
         self.process.start()
         child.close()
         self.set_aside = False  # its query ran long: another worker took its place
@@ -255,8 +278,12 @@ class QueryPool:
         base: str,
         workers: int = 2,
         long_after: float = 0,
+        limits: Limits = NO_LIMITS,
     ) -> None:
+        """``limits``: each worker's memory cap, and whether it may use the network (only
+        when SERVICE peers are set)."""
         location = OxigraphLocation(location) if isinstance(location, Path) else location
+        self._limits = limits
         location.reader()  # fail now, clearly, if nothing was published
         self._context = worker_context()
         self._location, self._base = location, base
@@ -273,7 +300,7 @@ class QueryPool:
     def _add(self, lane: str) -> None:
         if self._closed:  # a query that ends after close replaces its worker with none
             return
-        worker = _Worker(self._context, self._location, self._base)
+        worker = _Worker(self._context, self._location, self._base, self._limits)
         worker.lane = lane
         with self._lock:
             self._all.add(worker)
@@ -363,7 +390,10 @@ class QueryPool:
             answer = worker.connection.recv()
         except (EOFError, OSError, BrokenPipeError):
             self._replace(worker)
-            raise QueryError(500, "the query worker died; it has been replaced") from None
+            reason, _signal = describe_end(worker.process.exitcode)
+            raise QueryError(
+                400, f"{EXHAUSTED}{reason}; it has been replaced. Simplify the query"
+            ) from None
         if worker.set_aside:
             self._retire(worker)
         else:
@@ -385,9 +415,15 @@ class RemotePool:
     ``timeout`` seconds (the same ``run`` as ``QueryPool``)."""
 
     def __init__(
-        self, location: SparqlLocation, base: str, workers: int = 2, long_after: float = 0
+        self,
+        location: SparqlLocation,
+        base: str,
+        workers: int = 2,
+        long_after: float = 0,
+        limits: Limits = NO_LIMITS,
     ) -> None:
-        """``long_after`` is not used: the external store schedules its own queries."""
+        """``long_after`` and ``limits`` are not used: the external store schedules and bounds
+        its own queries."""
         self._location, self._base = location, base
         self._slots = threading.BoundedSemaphore(max(1, workers))
         self._lock = threading.Lock()
@@ -433,7 +469,12 @@ POOLS: dict[type, type] = {OxigraphLocation: QueryPool, SparqlLocation: RemotePo
 
 
 def make_pool(
-    location: StoreLocation, base: str, workers: int, long_after: float = 0
+    location: StoreLocation,
+    base: str,
+    workers: int,
+    long_after: float = 0,
+    limits: Limits = NO_LIMITS,
 ) -> QueryPool | RemotePool:
-    """The query pool for the store at ``location`` (``long_after``: see ``QueryPool``)."""
-    return POOLS[type(location)](location, base, workers, long_after)
+    """The query pool for the store at ``location`` (``long_after``, ``limits``: see
+    ``QueryPool``)."""
+    return POOLS[type(location)](location, base, workers, long_after, limits)

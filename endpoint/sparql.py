@@ -14,17 +14,22 @@ Client mistakes are 4xx with a message, never a 500.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from endpoint.auth import write_refusal
-from endpoint.executor import QueryError, QueryRequest
+from endpoint.executor import QueryError, QueryRequest, worker_limits
 from endpoint.negotiation import formats_for, prefers_html
 from endpoint.published import store_location
 from endpoint.responses import error, rdf_answer, read_headers
 from endpoint.service import description
+from loaders.backends import StoreLocation, TripleStore
+from loaders.backends.oxigraph import OxigraphLocation
 from loaders.backends.sparql import RemoteStoreError
+from loaders.processes import Limits, WorkerCrashed, WorkerTimedOut
 from loaders.scanning import (
     DatasetConflict,
     measure,
@@ -33,7 +38,7 @@ from loaders.scanning import (
     vendor_call,
     with_using,
 )
-from loaders.store import StoreBusy, write
+from loaders.store import StoreBusy, write_confined
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -191,6 +196,19 @@ def sparql() -> Response:
     return read_headers(response)
 
 
+def apply_update(store: TripleStore, text: str, base_iri: str) -> None:
+    """Apply ``text`` to ``store``: run in the update's worker (``loaders.store.write_confined``),
+    where a parser crash costs that worker only."""
+    store.update(text, base_iri=base_iri)
+
+
+def update_limits(location: StoreLocation, settings: Mapping[str, Any]) -> Limits:
+    """The update worker's limits: the query workers' memory cap; the network only when an
+    external store must be reached, or SERVICE peers are set."""
+    limits = worker_limits(settings)
+    return replace(limits, network=limits.network or not isinstance(location, OxigraphLocation))
+
+
 def update(operation: Operation) -> Response:
     """Apply a SPARQL 1.1 Update to the primary database and publish it (token required)."""
     refusal = write_refusal()
@@ -205,15 +223,25 @@ def update(operation: Operation) -> Response:
         return error(problem.status, problem.message)
     except DatasetConflict as problem:
         return error(400, str(problem))
-    base_iri = request.base_url
+    settings = current_app.config["COWORKMED"]
+    location = store_location()
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()
     try:
-        _nothing, generation = write(
-            store_location(),
-            lambda store: store.update(text, base_iri=base_iri),
-            current_app.config["COWORKMED"]["base"],
+        _nothing, generation = write_confined(
+            location,
+            apply_update,
+            (text, request.base_url),
+            settings["base"],
+            update_limits(location, settings),
+            settings["query_timeout"],
         )
+    except WorkerCrashed as problem:
+        status = 400
+        message = f"the update exhausted its worker: {problem}; nothing was changed"
+    except WorkerTimedOut:
+        status = 504
+        message = f"the update was stopped after {settings['query_timeout']:g} s (query_timeout)"
     except SyntaxError as problem:
         status, message = 400, f"update syntax error: {problem}"
     except (RuntimeError, ValueError) as problem:
