@@ -30,6 +30,7 @@ from loaders.backends import StoreLocation, TripleStore
 from loaders.backends.oxigraph import OxigraphLocation
 from loaders.backends.sparql import RemoteStoreError
 from loaders.processes import Limits, WorkerCrashed, WorkerTimedOut
+from loaders.protected import ProtectedGraphs, guard_update, protected_update
 from loaders.scanning import (
     DatasetConflict,
     measure,
@@ -38,7 +39,7 @@ from loaders.scanning import (
     vendor_call,
     with_using,
 )
-from loaders.store import StoreBusy, write_confined
+from loaders.store import StoreBusy, published_graphs, write_confined
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -196,10 +197,12 @@ def sparql() -> Response:
     return read_headers(response)
 
 
-def apply_update(store: TripleStore, text: str, base_iri: str) -> None:
+def apply_update(store: TripleStore, text: str, base_iri: str, base: str) -> None:
     """Apply ``text`` to ``store``: run in the update's worker (``loaders.store.write_confined``),
-    where a parser crash costs that worker only."""
-    store.update(text, base_iri=base_iri)
+    where a parser crash costs that worker only. Wide CLEAR/DROP are limited to the graphs an
+    update may write (``loaders.protected.guard_update``)."""
+    graphs = [graph.value for graph in published_graphs(store, base)]
+    store.update(guard_update(text, base, base_iri, graphs), base_iri=base_iri)
 
 
 def update_limits(location: StoreLocation, settings: Mapping[str, Any]) -> Limits:
@@ -218,6 +221,11 @@ def update(operation: Operation) -> Response:
         return error(400, "no update: give it as the update parameter or as the body")
     try:
         check_text(operation.text, request.base_url)
+        refusal_reason = protected_update(
+            operation.text, current_app.config["COWORKMED"]["base"], request.base_url
+        )
+        if refusal_reason is not None:
+            raise QueryError(403, refusal_reason)
         text = with_using(operation.text, operation.default_graphs, operation.named_graphs)
     except QueryError as problem:
         return error(problem.status, problem.message)
@@ -231,11 +239,13 @@ def update(operation: Operation) -> Response:
         _nothing, generation = write_confined(
             location,
             apply_update,
-            (text, request.base_url),
+            (text, request.base_url, settings["base"]),
             settings["base"],
             update_limits(location, settings),
             settings["query_timeout"],
         )
+    except ProtectedGraphs as problem:
+        status, message = 403, str(problem)
     except WorkerCrashed as problem:
         status = 400
         message = f"the update exhausted its worker: {problem}; nothing was changed"

@@ -30,7 +30,7 @@ _TOKEN = re.compile(
               | "(?:[^"\\\n\r]|\\[tbnrf\\"']|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*"
               | '(?:[^'\\\n\r]|\\[tbnrf\\"']|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*'
       )
-    | (?P<iri> <[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<iri> <(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
     | (?P<var> [?$]\w+)
     | (?P<pname> (?:[^\W\d_][\w.-]*)?:(?:[\w.:%-]|\\.)*)
     | (?P<word> [A-Za-z_]\w*)
@@ -116,7 +116,13 @@ def term_after(text: str, position: int) -> Token | None:
 # ------------------------------------------------------------------ IRIs, as the parser sees them
 
 
+#: a character of an IRI written as its code point (``<http://a/\u0063atalog>``)
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
 def _join(base: str | None, iri: str) -> str:
+    """``iri`` (as written between ``<>``) resolved against ``base``."""
+    iri = _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), iri)
     return urljoin(base, iri) if base else iri
 
 
@@ -181,7 +187,7 @@ def block_at(text: str, start: int) -> Block | None:
 FETCHING = ("SERVICE", "LOAD")
 
 
-def _inside(word: str, token: Token) -> list[Keyword]:
+def inside(word: str, token: Token) -> list[Keyword]:
     """Every place ``word`` appears inside the bare word (or prefix) ``token`` starts with:
     pyoxigraph's parser needs no boundary after a keyword (``SERVICESILENT`` is SERVICE
     SILENT, ``trueSERVICE`` is true SERVICE), so a keyword may hide inside a longer word."""
@@ -196,8 +202,8 @@ def _inside(word: str, token: Token) -> list[Keyword]:
 
 
 def fetching_keywords(text: str) -> list[Keyword]:
-    """Each SERVICE and LOAD of ``text``, even inside a longer word (see ``_inside``)."""
-    found = [k for token in tokens(text) for word in FETCHING for k in _inside(word, token)]
+    """Each SERVICE and LOAD of ``text``, even inside a longer word (see ``inside``)."""
+    found = [k for token in tokens(text) for word in FETCHING for k in inside(word, token)]
     return sorted(found, key=lambda k: k.start)
 
 
@@ -206,7 +212,7 @@ def remote_access(text: str) -> str | None:
     return next((k.word for k in fetching_keywords(text)), None)
 
 
-def _skip_silent(text: str, target: Token | None) -> Token | None:
+def skip_silent(text: str, target: Token | None) -> Token | None:
     """The token after an optional SILENT (``SILENT:p`` is SILENT and ``:p``; ``SILENT<x>``
     and ``SILENTx`` too: no boundary is needed after it)."""
     if target is not None and target.kind in ("word", "pname"):
@@ -223,7 +229,7 @@ def service_targets(text: str, base: str | None = None) -> list[str | None]:
     targets: list[str | None] = []
     for keyword in fetching_keywords(text):
         if keyword.word == "SERVICE":
-            target = _skip_silent(text, term_after(text, keyword.end))
+            target = skip_silent(text, term_after(text, keyword.end))
             targets.append(resolve(target, states) if target is not None else None)
     return targets
 

@@ -140,8 +140,8 @@ SETTINGS: dict[str, Setting] = {
             "COWORKMED_QUERY_MEMORY",
             "768",
             "Address space, in MB, each query or update worker may use (RLIMIT_AS); a query "
-            "that needs more is stopped (answer 400). Below about 512 the embedded store cannot "
-            "start its threads. 0: no cap.",
+            "that needs more is stopped (answer 400). A worker of the embedded store needs about "
+            "300 at rest (384 measured to work). 0: no cap.",
             int,
         ),
         Setting(
