@@ -43,6 +43,12 @@ class LazyPool:
                 atexit.register(self.close)
             return self._pool
 
+    def problem(self) -> str | None:
+        """Why the query pool cannot serve, or None (also when it is not started yet)."""
+        with self._lock:
+            pool = self._pool
+        return None if pool is None else pool.problem()
+
     def close(self) -> None:
         with self._lock:
             if self._pool is not None:
@@ -149,6 +155,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         except LoadError as error:
             return jsonify(status="store unavailable", message=str(error), generation=None), 503
         status = 200 if generation else 503
+        pool = app.extensions["coworkmed.pool"].problem()
+        if pool is not None and generation:
+            return jsonify(
+                status="query pool cannot serve", message=pool, generation=generation
+            ), 503
         return jsonify(
             status="ok" if generation else "nothing published", generation=generation
         ), status

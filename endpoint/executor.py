@@ -61,7 +61,7 @@ FORMATS["boolean"] = FORMATS["solutions"]
 
 
 #: a worker without limits (tests, embedding)
-NO_LIMITS = Limits()
+NO_LIMITS = Limits(0, network=True)
 
 
 def worker_limits(resolved: Mapping[str, Any]) -> Limits:
@@ -341,10 +341,15 @@ class QueryPool:
 
     def _set_aside(self, worker: _Worker) -> None:
         """Set ``worker``'s long query aside, at a lower priority, with a fresh worker in its
-        place; when ``workers`` queries are aside already, the one aside longest is stopped."""
+        place; when ``workers`` queries are aside already, the one aside longest is stopped;
+        when all of them are the server's own, ``worker`` is not set aside (it keeps its place
+        in its lane): the pool never has more than ``most_processes`` workers."""
         with self._lock:
+            full = len(self._aside) >= self._most_aside
             stoppable = [w for w in self._aside if not w.patient]
-            oldest = stoppable[0] if len(self._aside) >= self._most_aside and stoppable else None
+            if full and not stoppable:  # only the server's own queries aside: this one stays
+                return  # in its lane (no fresh worker), so the processes stay bounded
+            oldest = stoppable[0] if full else None
             if oldest is not None:
                 self._aside.remove(oldest)
             self._aside.append(worker)
@@ -373,6 +378,9 @@ class QueryPool:
         own query (pages, figures), which is set aside when long but never stopped early."""
         light = isinstance(request, QueryRequest) and looks_light(request.sparql)
         worker = self._take(light, timeout)
+        while not worker.process.is_alive():  # killed while idle (the system ran out of memory)
+            self._replace(worker)
+            worker = self._take(light, timeout)
         worker.patient = patient
         try:
             worker.connection.send(request)
@@ -401,6 +409,20 @@ class QueryPool:
         if answer[0] == "error":
             raise QueryError(answer[1], answer[2])
         return answer[1]
+
+    @property
+    def most_processes(self) -> int:
+        """The most worker processes this pool runs at once: its lanes' and those aside."""
+        return 2 * self._most_aside + 1
+
+    def processes(self) -> int:
+        """How many of its worker processes are alive now."""
+        with self._lock:
+            return sum(worker.process.is_alive() for worker in self._all)
+
+    def problem(self) -> str | None:
+        """Why the pool cannot serve now (no live worker), or None."""
+        return None if self._closed or self.processes() else "no query worker is alive"
 
     def close(self) -> None:
         with self._lock:
@@ -459,6 +481,10 @@ class RemotePool:
             raise QueryError(400, f"the query cannot be evaluated: {error}") from None
         finally:
             self._slots.release()
+
+    def problem(self) -> str | None:
+        """None: the external store's own state is what /health reports."""
+        return None
 
     def close(self) -> None:
         """Nothing to stop: no process or connection is kept."""

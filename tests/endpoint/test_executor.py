@@ -274,3 +274,47 @@ def test_a_worker_without_network_reaches_no_service(
         assert len(_Listener.hits) > before
     finally:
         open_pool.close()
+
+
+def test_patient_queries_cannot_grow_the_pool(store_path: Path) -> None:
+    """12 of the server's own slow queries at once: some are set aside, none is stopped early,
+    and the pool never runs more than its fixed number of processes."""
+    pool = QueryPool(store_path, BASE, workers=2, long_after=0.2)
+    most, stop = 0, threading.Event()
+
+    def count() -> None:
+        nonlocal most
+        while not stop.is_set():
+            most = max(most, pool.processes())
+            time.sleep(0.02)
+
+    def patient() -> None:
+        with contextlib.suppress(QueryError):
+            pool.run(QueryRequest(SLOW, FORMATS), timeout=4, patient=True)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        queries = [threading.Thread(target=patient) for _ in range(12)]
+        for query in queries:
+            query.start()
+        for query in queries:
+            query.join()
+    finally:
+        stop.set()
+        counter.join()
+        pool.close()
+    assert 3 <= most <= pool.most_processes == 5
+
+
+def test_a_worker_killed_while_idle_is_replaced_and_reported(store_path: Path) -> None:
+    pool = QueryPool(store_path, BASE, workers=1)
+    try:
+        for worker in list(pool._all):
+            worker.process.kill()
+            worker.process.join()
+        assert pool.problem() == "no query worker is alive"
+        assert _run(pool, SPACES).rows == 33  # not a 400 for a query that did nothing wrong
+        assert pool.problem() is None
+    finally:
+        pool.close()
