@@ -105,8 +105,9 @@ def read_operation() -> Operation:
 
 
 #: how complex a query or update may be (``loaders.scanning.measure``): pyoxigraph's parser
-#: recurses, and ~3,000 nested braces or ~10,000 chained operators overflow its stack
-LIMITS = {"depth": 64, "operators": 2_000}
+#: recurses, and ~3,000 nested braces, ~10,000 chained operators or a chain of UNION, MINUS...
+#: worth ``CHAIN_UNIT`` (``loaders.scanning.CHAINED``) overflow its stack; a fifth of that
+LIMITS = {"depth": 64, "operators": 2_000, "chained": 2_000}
 
 
 def check_text(text: str, base_iri: str | None = None) -> None:

@@ -17,6 +17,7 @@ update workers have no network when no SERVICE peer is set (``loaders.processes.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -71,7 +72,13 @@ class Block:
 
 
 def tokens(text: str, start: int = 0) -> list[Token]:
-    """The tokens of ``text`` from ``start``, comments left out, with their brace depth."""
+    """The tokens of ``text`` from ``start``, comments left out, with their brace depth (the
+    last few texts are remembered: each check of a request reads the same text)."""
+    return list(_tokens(text, start))
+
+
+@functools.lru_cache(maxsize=8)
+def _tokens(text: str, start: int) -> tuple[Token, ...]:
     found, depth = [], 0
     for match in _TOKEN.finditer(text, start):
         kind = match.lastgroup or "punct"
@@ -82,7 +89,7 @@ def tokens(text: str, start: int = 0) -> list[Token]:
         found.append(Token(kind, match.group(), match.start(), match.end(), depth))
         if kind == "open":
             depth += 1
-    return found
+    return tuple(found)
 
 
 def _as_keyword(token: Token) -> Keyword | None:
@@ -256,19 +263,39 @@ def vendor_call(text: str, base: str | None = None) -> str | None:
     return None
 
 
+#: constructs that pyoxigraph's parser (or evaluator) nests one level deeper each time they are
+#: chained, without any bracket, and their weight: ``CHAIN_UNIT`` over how many of them in one
+#: chain overflow a worker's 8 MB stack (measured with pyoxigraph 0.5.13, one subprocess per
+#: chain length: UNION 6,554, OPTIONAL 6,225, MINUS 2,662, FILTER 9,472, GRAPH 6,554, SERVICE
+#: 6,543, VALUES 6,656; BIND did not overflow at 52,428 but its evaluation outlived 60 s)
+CHAIN_UNIT = 10_000
+CHAINED: dict[str, int] = {
+    "UNION": 2,
+    "OPTIONAL": 2,
+    "MINUS": 4,
+    "FILTER": 2,
+    "GRAPH": 2,
+    "SERVICE": 2,
+    "VALUES": 2,
+    "BIND": 1,
+}
+_CHAINED = re.compile("|".join(sorted(CHAINED, key=len, reverse=True)))
+
+
 @dataclass(frozen=True)
 class Size:
-    """How complex a query or update is, lexically: parsers recurse on both measures."""
+    """How complex a query or update is, lexically: parsers recurse on these measures."""
 
     depth: int  # the deepest nesting of braces, parentheses and brackets
     operators: int  # operator signs (paths, arithmetic, comparisons, logic)
+    chained: int = 0  # the weights (``CHAINED``) of the chaining keywords, even glued ones
 
 
 def measure(text: str) -> Size:
     """The ``Size`` of ``text`` (strings, IRIs and comments do not count)."""
-    depth = deepest = operators = 0
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
+    depth = deepest = operators = chained = 0
+    for token in tokens(text):
+        kind = token.kind
         if kind in ("open", "nest"):
             depth += 1
             deepest = max(deepest, depth)
@@ -276,7 +303,11 @@ def measure(text: str) -> Size:
             depth = max(0, depth - 1)
         elif kind == "operator":
             operators += 1
-    return Size(deepest, operators)
+        elif kind in ("word", "pname"):
+            word = _as_keyword(token)
+            spelled = token.text[: word.end - word.start].upper() if word else ""
+            chained += sum(CHAINED[found] for found in _CHAINED.findall(spelled))
+    return Size(deepest, operators, chained)
 
 
 class DatasetConflict(ValueError):

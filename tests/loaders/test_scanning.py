@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -13,11 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loaders.scanning import (
+    CHAINED,
     DatasetConflict,
     declares_dataset,
     graph_operations_for,
     graphs_outside_dataset,
     looks_light,
+    measure,
     remote_access,
     service_targets,
     vendor_call,
@@ -295,3 +299,51 @@ def test_mutated_service_queries_stay_found(
         fetched = listener.rstrip("/") + _Listener.hits[-1]
         assert remote_access(text) == "SERVICE", text
         assert None in targets or fetched in _unfragmented(targets), (text, fetched, targets)
+
+
+# ------------------------------------------------------------ chains that deepen the parser
+
+CHAINS = {
+    "UNION": lambda n: "SELECT * { " + " UNION ".join(["{?s ?p ?o}"] * n) + " }",
+    "OPTIONAL": lambda n: "SELECT * { ?s ?p ?o " + " OPTIONAL {?s ?p ?o}" * n + " }",
+    "MINUS": lambda n: "SELECT * { ?s ?p ?o " + " MINUS {?s ?p ?o}" * n + " }",
+    "FILTER": lambda n: "SELECT * { ?s ?p ?o " + " FILTER(true)" * n + " }",
+    "GRAPH": lambda n: "SELECT * { " + " GRAPH ?g {?s ?p ?o}" * n + " }",
+    "VALUES": lambda n: "SELECT * { " + " VALUES ?x {1}" * n + " }",
+    "glued MINUS": lambda n: "SELECT * { ?s ?p ?o " + " ?s ?p trueMINUS{}" * n + " }",
+    "not": lambda n: "SELECT * { FILTER(" + "!" * n + "true) }",
+    "calls": lambda n: "SELECT * { FILTER(" + "STR(" * n + "1" + ")" * n + ") }",
+}
+PARSE = "import sys, pyoxigraph; list(pyoxigraph.Store().query(sys.stdin.read()))"
+#: what check_text allows (endpoint.sparql.LIMITS)
+ALLOWED = {"depth": 64, "operators": 2_000, "chained": 2_000}
+
+
+def _too_complex(text: str) -> bool:
+    size = measure(text)
+    return any(getattr(size, name) > limit for name, limit in ALLOWED.items())
+
+
+@pytest.mark.parametrize("construct", list(CHAINS))
+def test_a_chain_that_would_overflow_the_parser_is_too_complex(construct: str) -> None:
+    assert _too_complex(CHAINS[construct](2_700))  # MINUS overflows at 2,662
+
+
+@pytest.mark.parametrize("construct", ["UNION", "MINUS", "FILTER"])
+def test_a_chain_within_the_limits_is_parsed(construct: str) -> None:
+    """The longest chain allowed parses, in a subprocess (an overflow there costs nothing)."""
+    weight = CHAINED[construct]
+    text = CHAINS[construct](ALLOWED["chained"] // weight)
+    assert not _too_complex(text)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, pyoxigraph; list(pyoxigraph.Store().query(sys.stdin.read()))",
+        ],
+        input=text.encode(),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-300:]
