@@ -135,7 +135,9 @@ def check_text(text: str, base_iri: str | None = None) -> None:
         for target in service_targets(text, base_iri):
             if target is None:
                 raise QueryError(
-                    400, "SERVICE must name its endpoint by an IRI or a declared prefixed name"
+                    400,
+                    "SERVICE must name its endpoint by a full IRI <...> "
+                    "or a declared prefixed name",
                 )
             if target not in peers:
                 allowed = ", ".join(peers) or "none"
