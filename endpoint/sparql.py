@@ -257,7 +257,7 @@ def update(operation: Operation) -> Response:
         message = f"the update was stopped after {settings['query_timeout']:g} s (query_timeout)"
     except SyntaxError as problem:
         status, message = 400, f"update syntax error: {problem}"
-    except (RuntimeError, ValueError) as problem:
+    except (RuntimeError, ValueError, OSError) as problem:
         status, message = 400, f"the update cannot be applied: {problem}; nothing was changed"
     except StoreBusy as problem:
         status, message = 503, str(problem)
