@@ -192,3 +192,18 @@ def test_an_update_bomb_costs_its_worker_only(server: tuple[str, str], bomb: str
     assert health.status == 200
     status, body = _send(base, "get", "ASK { ?s ?p ?o }")
     assert status == 200 and "true" in body
+
+
+def test_drop_all_spares_the_protected_graphs(server: tuple[str, str]) -> None:
+    """DROP ALL runs, on the graphs an update may write; the vocabulary, the catalogue and the
+    current dataset versions stay (the update's worker limits it with the store's graphs)."""
+    _mode, base = server
+    graph = "urn:coworkmed:test:mine"
+    insert = f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:b> 1 }} }}"
+    assert _send(base, "update", insert)[0] == 204
+    assert _send(base, "update", "DROP ALL")[0] == 204
+    for kept in ["https://w3id.org/coworkmed/def/", "https://w3id.org/coworkmed/id/catalog"]:
+        status, body = _send(base, "get", f"ASK {{ GRAPH <{kept}> {{ ?s ?p ?o }} }}")
+        assert status == 200 and "true" in body, kept
+    status, body = _send(base, "get", f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    assert status == 200 and "false" in body

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pyoxigraph as ox
 import pytest
 
+from loaders.backends.sparql import RemoteStoreError, StoreUnavailable
 from loaders.protected import (
     ProtectedGraphs,
     guard_update,
@@ -110,3 +113,19 @@ def test_a_glued_wide_operation_is_refused(update: str) -> None:
 )
 def test_the_protected_graphs(graph: str | None, protected: bool) -> None:
     assert (protected_graph(graph, BASE) is not None) is protected
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ProtectedGraphs("<urn:x> is the catalogue"),
+        RemoteStoreError(502, "the store failed"),
+        StoreUnavailable("the store is down", transient=True),
+    ],
+    ids=["protected", "remote", "unavailable"],
+)
+def test_errors_of_an_update_worker_come_back_whole(error: Exception) -> None:
+    """An update runs in a worker (``loaders.store.write_confined``): its errors are pickled."""
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error) and back.args == error.args
+    assert back.__dict__ == error.__dict__
