@@ -114,6 +114,7 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
     "union_update": lambda: (
         "INSERT { <urn:a> <urn:b> 1 } WHERE { " + " UNION ".join(["{?s ?p ?o}"] * 20_000) + " }"
     ),
+    "triple_chain": lambda: "SELECT * { " + " . ".join(["?s ?p ?o"] * 10_000) + " }",
     "not_chain": lambda: "ASK { FILTER(" + "!" * 20_000 + "true) }",
     "doubling_query": lambda: (
         'SELECT (STRLEN(?v28) AS ?n) { BIND("aaaaaaaaaa" AS ?v0) '

@@ -311,6 +311,8 @@ CHAINS = {
     "GRAPH": lambda n: "SELECT * { " + " GRAPH ?g {?s ?p ?o}" * n + " }",
     "VALUES": lambda n: "SELECT * { " + " VALUES ?x {1}" * n + " }",
     "glued MINUS": lambda n: "SELECT * { ?s ?p ?o " + " ?s ?p trueMINUS{}" * n + " }",
+    "triples": lambda n: "SELECT * { " + " . ".join(["?s ?p ?o"] * n) + " }",
+    "predicates": lambda n: "SELECT * { ?s " + " ; ".join(["?p ?o"] * n) + " }",
     "not": lambda n: "SELECT * { FILTER(" + "!" * n + "true) }",
     "calls": lambda n: "SELECT * { FILTER(" + "STR(" * n + "1" + ")" * n + ") }",
 }
@@ -327,6 +329,10 @@ def _too_complex(text: str) -> bool:
 @pytest.mark.parametrize("construct", list(CHAINS))
 def test_a_chain_that_would_overflow_the_parser_is_too_complex(construct: str) -> None:
     assert _too_complex(CHAINS[construct](2_700))  # MINUS overflows at 2,662
+
+
+def test_decimals_are_not_triple_separators() -> None:
+    assert measure("SELECT * { ?s ?p 1.5, .5, 2.0e3 }").chained == 0
 
 
 @pytest.mark.parametrize("construct", ["UNION", "MINUS", "FILTER"])
