@@ -318,3 +318,22 @@ def test_a_worker_killed_while_idle_is_replaced_and_reported(store_path: Path) -
         assert pool.problem() is None
     finally:
         pool.close()
+
+
+def test_health_reports_a_query_pool_that_cannot_serve(store_path: Path) -> None:
+    from endpoint.app import create_app
+
+    app = create_app({"store": str(store_path)})
+    client = app.test_client()
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+    assert client.get("/health").status_code == 200
+    pool = app.extensions["coworkmed.pool"].get()
+    try:
+        for worker in list(pool._all):
+            worker.process.kill()
+            worker.process.join()
+        answer = client.get("/health")
+        assert answer.status_code == 503
+        assert answer.get_json()["status"] == "query pool cannot serve"
+    finally:
+        app.extensions["coworkmed.pool"].close()
