@@ -438,7 +438,8 @@ def looks_light(query: str, most_rows: int = 1_000) -> bool:
     EXISTS (each needs every solution before the first). A guess: a query that looks light and
     is not still meets the time limits."""
     found = keywords(query)
-    if _WHOLE_RESULT & {k.word for k in found}:
+    heavy = re.compile("|".join(sorted(_WHOLE_RESULT, key=len, reverse=True)))
+    if any(heavy.search(k.word) for k in found):  # glued ones too: SELECTDISTINCT
         return False
     if any(k.word in ("ASK", "DESCRIBE") and k.depth == 0 for k in found):
         return True

@@ -143,8 +143,9 @@ def test_vendor_functions_are_found_as_the_parser_reads_them(text: str, found: s
         ("SELECT * { ?s ?p ?o } LIMIT 10 # ORDER BY ?s", True),
         ("SELECT * { ?s ?p ?o } # LIMIT 10\r", False),
         ('SELECT * { ?s ?p "LIMIT 1" }', False),
+        ("SELECTDISTINCT ?s { ?s ?p ?o } LIMIT 10", False),
     ],
-    ids=["order-after-cr", "order-in-comment", "limit-in-comment-cr", "limit-in-string"],
+    ids=["order-after-cr", "order-in-comment", "limit-in-comment-cr", "limit-in-string", "glued"],
 )
 def test_a_comment_cannot_make_a_query_look_light(text: str, light: bool) -> None:
     assert looks_light(text) is light
