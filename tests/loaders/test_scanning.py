@@ -336,6 +336,11 @@ def test_a_chain_that_would_overflow_the_parser_is_too_complex(construct: str) -
     assert _too_complex(CHAINS[construct](2_700))  # MINUS overflows at 2,662
 
 
+def test_argument_lists_do_not_chain() -> None:
+    text = "SELECT * { FILTER(?o IN (" + ", ".join(["1"] * 5_000) + ")) }"
+    assert not _too_complex(text)
+
+
 def test_decimals_are_not_triple_separators() -> None:
     text = "SELECT * { ?s ?p 1.5 FILTER(?o > .5 || ?o < 2.0e3) }"
     assert measure(text).chained == CHAINED["FILTER"]
