@@ -128,10 +128,16 @@ def term_after(text: str, position: int) -> Token | None:
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
+#: an IRI with a scheme: absolute, not resolved
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 def _join(base: str | None, iri: str) -> str:
     """``iri`` (as written between ``<>``) resolved against ``base``."""
     iri = _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), iri)
-    return urljoin(base, iri) if base else iri
+    if _ABSOLUTE.match(iri) or not base:  # as written: urljoin would normalise it (drop an
+        return iri  # empty ";", resolve "..") where the parser may not; a peer must match
+    return urljoin(base, iri)
 
 
 @dataclass(frozen=True)
