@@ -11,10 +11,11 @@ from typing import Any
 from flask import Flask, Response, abort, jsonify, request
 
 from endpoint.auth import WriteLimiter
-from endpoint.executor import QueryPool, RemotePool, make_pool
+from endpoint.executor import NO_LIMITS, QueryPool, RemotePool, make_pool, worker_limits
 from endpoint.security import secure
 from loaders.backends import StoreLocation, locate
 from loaders.problems import LoadError
+from loaders.processes import Limits
 from loaders.settings import settings
 from validation import engine
 
@@ -23,8 +24,15 @@ class LazyPool:
     """The query pool, started at the first query (so that an app that only answers errors or
     the service description starts no process), stopped at exit."""
 
-    def __init__(self, location: StoreLocation, base: str, workers: int, long_after: float) -> None:
-        self._arguments = (location, base, workers, long_after)
+    def __init__(
+        self,
+        location: StoreLocation,
+        base: str,
+        workers: int,
+        long_after: float,
+        limits: Limits = NO_LIMITS,
+    ) -> None:
+        self._arguments = (location, base, workers, long_after, limits)
         self._pool: QueryPool | RemotePool | None = None
         self._lock = threading.Lock()
 
@@ -34,6 +42,12 @@ class LazyPool:
                 self._pool = make_pool(*self._arguments)
                 atexit.register(self.close)
             return self._pool
+
+    def problem(self) -> str | None:
+        """Why the query pool cannot serve, or None (also when it is not started yet)."""
+        with self._lock:
+            pool = self._pool
+        return None if pool is None else pool.problem()
 
     def close(self) -> None:
         with self._lock:
@@ -105,7 +119,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     location = location or locate(resolved["store"], resolved)
     app.extensions["coworkmed.store"] = location
     app.extensions["coworkmed.pool"] = LazyPool(
-        location, resolved["base"], resolved["query_workers"], resolved["query_long"]
+        location,
+        resolved["base"],
+        resolved["query_workers"],
+        resolved["query_long"],
+        worker_limits(resolved),
     )
     app.extensions["coworkmed.metrics"] = Metrics()
     app.extensions["coworkmed.writes"] = WriteLimiter(resolved["write_rate"])
@@ -137,6 +155,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         except LoadError as error:
             return jsonify(status="store unavailable", message=str(error), generation=None), 503
         status = 200 if generation else 503
+        pool = app.extensions["coworkmed.pool"].problem()
+        if pool is not None and generation:
+            return jsonify(
+                status="query pool cannot serve", message=pool, generation=generation
+            ), 503
         return jsonify(
             status="ok" if generation else "nothing published", generation=generation
         ), status

@@ -24,6 +24,7 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -37,7 +38,7 @@ from loaders.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnava
 from loaders.cube import data_graphs
 from loaders.formulas import safe_csv
 from loaders.problems import LoadError
-from loaders.processes import worker_context
+from loaders.processes import Limits, confine, describe_end, worker_context
 from loaders.scanning import looks_light
 from loaders.store import default_dataset, published_graphs
 
@@ -57,6 +58,16 @@ FORMATS: dict[str, dict[str, tuple[Any, str]]] = {
     },
 }
 FORMATS["boolean"] = FORMATS["solutions"]
+
+
+#: a worker without limits (tests, embedding)
+NO_LIMITS = Limits(0, network=True)
+
+
+def worker_limits(resolved: Mapping[str, Any]) -> Limits:
+    """What a query or update worker may use: ``query_memory`` MB, and the network only when
+    SERVICE peers are set (without them no query may reach another host, whatever its text)."""
+    return Limits(resolved["query_memory"] * 2**20, network=bool(resolved["service_peers"].split()))
 
 
 class QueryError(Exception):
@@ -186,8 +197,12 @@ def read_graph(
 HANDLERS = {QueryRequest: execute, GraphRequest: read_graph}
 
 
-def _serve(location: OxigraphLocation, base: str, connection: Connection) -> None:
-    """The worker's loop: open the current snapshot, answer queries, follow new snapshots."""
+def _serve(
+    location: OxigraphLocation, base: str, connection: Connection, limits: Limits = NO_LIMITS
+) -> None:
+    """The worker's loop: confine itself (memory cap; no network unless SERVICE peers are
+    set), open the current snapshot, answer queries, follow new snapshots."""
+    confine(limits)
     generation, store = location.reader()
     current = published_graphs(store, base)
     while True:
@@ -207,15 +222,23 @@ def _serve(location: OxigraphLocation, base: str, connection: Connection) -> Non
             connection.send(("error", 400, f"query syntax error: {error}"))
         except (ValueError, OSError, LoadError) as error:
             connection.send(("error", 400, f"the query cannot be evaluated: {error}"))
+        except MemoryError:
+            connection.send(("error", 400, EXHAUSTED + "it ran out of memory (query_memory)"))
 
 
 # ------------------------------------------------------------------------- in the server
 
 
+#: how a query that killed its worker is answered (a 4xx: the query is at fault, not the server)
+EXHAUSTED = "the query exhausted the query worker: "
+
+
 class _Worker:
-    def __init__(self, context: Any, location: OxigraphLocation, base: str) -> None:
+    def __init__(self, context: Any, location: OxigraphLocation, base: str, limits: Limits) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(location, base, child), daemon=True)
+        self.process = context.Process(
+            target=_serve, args=(location, base, child, limits), daemon=True
+        )
         self.process.start()
         child.close()
         self.set_aside = False  # its query ran long: another worker took its place
@@ -255,8 +278,12 @@ class QueryPool:
         base: str,
         workers: int = 2,
         long_after: float = 0,
+        limits: Limits = NO_LIMITS,
     ) -> None:
+        """``limits``: each worker's memory cap, and whether it may use the network (only
+        when SERVICE peers are set)."""
         location = OxigraphLocation(location) if isinstance(location, Path) else location
+        self._limits = limits
         location.reader()  # fail now, clearly, if nothing was published
         self._context = worker_context()
         self._location, self._base = location, base
@@ -273,7 +300,7 @@ class QueryPool:
     def _add(self, lane: str) -> None:
         if self._closed:  # a query that ends after close replaces its worker with none
             return
-        worker = _Worker(self._context, self._location, self._base)
+        worker = _Worker(self._context, self._location, self._base, self._limits)
         worker.lane = lane
         with self._lock:
             self._all.add(worker)
@@ -314,10 +341,15 @@ class QueryPool:
 
     def _set_aside(self, worker: _Worker) -> None:
         """Set ``worker``'s long query aside, at a lower priority, with a fresh worker in its
-        place; when ``workers`` queries are aside already, the one aside longest is stopped."""
+        place; when ``workers`` queries are aside already, the one aside longest is stopped;
+        when all of them are the server's own, ``worker`` is not set aside (it keeps its place
+        in its lane): the pool never has more than ``most_processes`` workers."""
         with self._lock:
+            full = len(self._aside) >= self._most_aside
             stoppable = [w for w in self._aside if not w.patient]
-            oldest = stoppable[0] if len(self._aside) >= self._most_aside and stoppable else None
+            if full and not stoppable:  # only the server's own queries aside: this one stays
+                return  # in its lane (no fresh worker), so the processes stay bounded
+            oldest = stoppable[0] if full else None
             if oldest is not None:
                 self._aside.remove(oldest)
             self._aside.append(worker)
@@ -346,6 +378,9 @@ class QueryPool:
         own query (pages, figures), which is set aside when long but never stopped early."""
         light = isinstance(request, QueryRequest) and looks_light(request.sparql)
         worker = self._take(light, timeout)
+        while not worker.process.is_alive():  # killed while idle (the system ran out of memory)
+            self._replace(worker)
+            worker = self._take(light, timeout)
         worker.patient = patient
         try:
             worker.connection.send(request)
@@ -363,7 +398,10 @@ class QueryPool:
             answer = worker.connection.recv()
         except (EOFError, OSError, BrokenPipeError):
             self._replace(worker)
-            raise QueryError(500, "the query worker died; it has been replaced") from None
+            reason, _signal = describe_end(worker.process.exitcode)
+            raise QueryError(
+                400, f"{EXHAUSTED}{reason}; it has been replaced. Simplify the query"
+            ) from None
         if worker.set_aside:
             self._retire(worker)
         else:
@@ -371,6 +409,20 @@ class QueryPool:
         if answer[0] == "error":
             raise QueryError(answer[1], answer[2])
         return answer[1]
+
+    @property
+    def most_processes(self) -> int:
+        """The most worker processes this pool runs at once: its lanes' and those aside."""
+        return 2 * self._most_aside + 1
+
+    def processes(self) -> int:
+        """How many of its worker processes are alive now."""
+        with self._lock:
+            return sum(worker.process.is_alive() for worker in self._all)
+
+    def problem(self) -> str | None:
+        """Why the pool cannot serve now (no live worker), or None."""
+        return None if self._closed or self.processes() else "no query worker is alive"
 
     def close(self) -> None:
         with self._lock:
@@ -385,9 +437,15 @@ class RemotePool:
     ``timeout`` seconds (the same ``run`` as ``QueryPool``)."""
 
     def __init__(
-        self, location: SparqlLocation, base: str, workers: int = 2, long_after: float = 0
+        self,
+        location: SparqlLocation,
+        base: str,
+        workers: int = 2,
+        long_after: float = 0,
+        limits: Limits = NO_LIMITS,
     ) -> None:
-        """``long_after`` is not used: the external store schedules its own queries."""
+        """``long_after`` and ``limits`` are not used: the external store schedules and bounds
+        its own queries."""
         self._location, self._base = location, base
         self._slots = threading.BoundedSemaphore(max(1, workers))
         self._lock = threading.Lock()
@@ -424,6 +482,10 @@ class RemotePool:
         finally:
             self._slots.release()
 
+    def problem(self) -> str | None:
+        """None: the external store's own state is what /health reports."""
+        return None
+
     def close(self) -> None:
         """Nothing to stop: no process or connection is kept."""
 
@@ -433,7 +495,12 @@ POOLS: dict[type, type] = {OxigraphLocation: QueryPool, SparqlLocation: RemotePo
 
 
 def make_pool(
-    location: StoreLocation, base: str, workers: int, long_after: float = 0
+    location: StoreLocation,
+    base: str,
+    workers: int,
+    long_after: float = 0,
+    limits: Limits = NO_LIMITS,
 ) -> QueryPool | RemotePool:
-    """The query pool for the store at ``location`` (``long_after``: see ``QueryPool``)."""
-    return POOLS[type(location)](location, base, workers, long_after)
+    """The query pool for the store at ``location`` (``long_after``, ``limits``: see
+    ``QueryPool``)."""
+    return POOLS[type(location)](location, base, workers, long_after, limits)

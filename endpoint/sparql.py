@@ -14,17 +14,23 @@ Client mistakes are 4xx with a message, never a 500.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from endpoint.auth import write_refusal
-from endpoint.executor import QueryError, QueryRequest
+from endpoint.executor import QueryError, QueryRequest, worker_limits
 from endpoint.negotiation import formats_for, prefers_html
 from endpoint.published import store_location
 from endpoint.responses import error, rdf_answer, read_headers
 from endpoint.service import description
+from loaders.backends import StoreLocation, TripleStore
+from loaders.backends.oxigraph import OxigraphLocation
 from loaders.backends.sparql import RemoteStoreError
+from loaders.processes import Limits, WorkerCrashed, WorkerTimedOut
+from loaders.protected import ProtectedGraphs, guard_update, protected_update
 from loaders.scanning import (
     DatasetConflict,
     measure,
@@ -33,7 +39,7 @@ from loaders.scanning import (
     vendor_call,
     with_using,
 )
-from loaders.store import StoreBusy, write
+from loaders.store import StoreBusy, published_graphs, write_confined
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -99,14 +105,16 @@ def read_operation() -> Operation:
 
 
 #: how complex a query or update may be (``loaders.scanning.measure``): pyoxigraph's parser
-#: recurses, and ~3,000 nested braces or ~10,000 chained operators overflow its stack
-LIMITS = {"depth": 64, "operators": 2_000}
+#: recurses, and ~3,000 nested braces, ~10,000 chained operators or a chain of UNION, MINUS...
+#: worth ``CHAIN_UNIT`` (``loaders.scanning.CHAINED``) overflow its stack; a fifth of that
+LIMITS = {"depth": 64, "operators": 2_000, "chained": 2_000}
 
 
-def check_text(text: str) -> None:
+def check_text(text: str, base_iri: str | None = None) -> None:
     """Refuse, before any parser sees it, an operation that is too large or too deep for this
     service, that would fetch a URL (LOAD; SERVICE to an endpoint outside ``service_peers``),
-    or that calls a store's own functions (Virtuoso's ``bif:`` reads files)."""
+    or that calls a store's own functions (Virtuoso's ``bif:`` reads files). ``base_iri``: what
+    the operation's relative IRIs resolve against (the request's URL)."""
     settings = current_app.config["COWORKMED"]
     size = len(text.encode("utf-8"))
     if size > settings["max_body"]:
@@ -124,15 +132,19 @@ def check_text(text: str) -> None:
         raise QueryError(400, "LOAD is not enabled on this service: it never fetches URLs")
     if keyword == "SERVICE":
         peers = settings["service_peers"].split()
-        for target in service_targets(text):
+        for target in service_targets(text, base_iri):
             if target is None:
-                raise QueryError(400, "SERVICE must name its endpoint by a full IRI <...>")
+                raise QueryError(
+                    400,
+                    "SERVICE must name its endpoint by a full IRI <...> "
+                    "or a declared prefixed name",
+                )
             if target not in peers:
                 allowed = ", ".join(peers) or "none"
                 raise QueryError(
                     400, f"SERVICE <{target}> is not allowed here; allowed peers: {allowed}"
                 )
-    vendor = vendor_call(text)
+    vendor = vendor_call(text, base_iri)
     if vendor:
         raise QueryError(400, f"{vendor} is not standard SPARQL and is not allowed here")
 
@@ -153,7 +165,7 @@ def sparql() -> Response:
         updates = bool(current_app.config["COWORKMED"]["update_token"])
         return rdf_answer("the service description", lambda: description(request.base_url, updates))
     try:
-        check_text(operation.text)
+        check_text(operation.text, request.base_url)
     except QueryError as problem:
         return error(problem.status, problem.message)
     formats = formats_for(request.headers.get("Accept"), request.args.get("format"))
@@ -188,6 +200,21 @@ def sparql() -> Response:
     return read_headers(response)
 
 
+def apply_update(store: TripleStore, text: str, base_iri: str, base: str) -> None:
+    """Apply ``text`` to ``store``: run in the update's worker (``loaders.store.write_confined``),
+    where a parser crash costs that worker only. Wide CLEAR/DROP are limited to the graphs an
+    update may write (``loaders.protected.guard_update``)."""
+    graphs = [graph.value for graph in published_graphs(store, base)]
+    store.update(guard_update(text, base, base_iri, graphs), base_iri=base_iri)
+
+
+def update_limits(location: StoreLocation, settings: Mapping[str, Any]) -> Limits:
+    """The update worker's limits: the query workers' memory cap; the network only when an
+    external store must be reached, or SERVICE peers are set."""
+    limits = worker_limits(settings)
+    return replace(limits, network=limits.network or not isinstance(location, OxigraphLocation))
+
+
 def update(operation: Operation) -> Response:
     """Apply a SPARQL 1.1 Update to the primary database and publish it (token required)."""
     refusal = write_refusal()
@@ -196,24 +223,41 @@ def update(operation: Operation) -> Response:
     if not operation.text:
         return error(400, "no update: give it as the update parameter or as the body")
     try:
-        check_text(operation.text)
+        check_text(operation.text, request.base_url)
+        refusal_reason = protected_update(
+            operation.text, current_app.config["COWORKMED"]["base"], request.base_url
+        )
+        if refusal_reason is not None:
+            raise QueryError(403, refusal_reason)
         text = with_using(operation.text, operation.default_graphs, operation.named_graphs)
     except QueryError as problem:
         return error(problem.status, problem.message)
     except DatasetConflict as problem:
         return error(400, str(problem))
-    base_iri = request.base_url
+    settings = current_app.config["COWORKMED"]
+    location = store_location()
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()
     try:
-        _nothing, generation = write(
-            store_location(),
-            lambda store: store.update(text, base_iri=base_iri),
-            current_app.config["COWORKMED"]["base"],
+        _nothing, generation = write_confined(
+            location,
+            apply_update,
+            (text, request.base_url, settings["base"]),
+            settings["base"],
+            update_limits(location, settings),
+            settings["query_timeout"],
         )
+    except ProtectedGraphs as problem:
+        status, message = 403, str(problem)
+    except WorkerCrashed as problem:
+        status = 400
+        message = f"the update exhausted its worker: {problem}; nothing was changed"
+    except WorkerTimedOut:
+        status = 504
+        message = f"the update was stopped after {settings['query_timeout']:g} s (query_timeout)"
     except SyntaxError as problem:
         status, message = 400, f"update syntax error: {problem}"
-    except (RuntimeError, ValueError) as problem:
+    except (RuntimeError, ValueError, OSError) as problem:
         status, message = 400, f"the update cannot be applied: {problem}; nothing was changed"
     except StoreBusy as problem:
         status, message = 503, str(problem)

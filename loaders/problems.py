@@ -23,6 +23,18 @@ class LoadError(Exception):
         super().__init__(message)
         self.code = code
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its attributes, whatever its subclass's ``__init__`` takes: an error
+        raised in a worker process (``loaders.processes.run_confined``) comes back whole."""
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(kind: type[LoadError], args: tuple[Any, ...], state: dict[str, Any]) -> LoadError:
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class StoreBusy(LoadError):
     """The store cannot be written now: another process holds it, or it does not answer."""

@@ -59,9 +59,18 @@ class Limits:
     network: bool = False
 
 
+#: mallopt(3) parameter: how many malloc arenas glibc may create
+M_ARENA_MAX = -8
+#: arenas a capped worker may use: each reserves 64 MB of address space (one per thread by
+#: default), which RLIMIT_AS counts although little of it is ever used
+CAPPED_ARENAS = 2
+
+
 def cap_memory(limit: int) -> None:
-    """Cap this process's address space at ``limit`` bytes (0: leave it as it is)."""
+    """Cap this process's address space at ``limit`` bytes (0: leave it as it is), with few
+    malloc arenas, so that the cap bounds what is used rather than what threads reserve."""
     if limit > 0:
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, CAPPED_ARENAS)
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         wanted = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))

@@ -5,40 +5,57 @@ and ``LOAD`` would make this server fetch URLs, or (2) apply the protocol's ``us
 and ``using-named-graph-uri`` to an update. Both only need the keywords that sit outside
 strings, IRIs, comments, prefixed names and variables, and the brace depth at which they sit;
 the text is then handed to pyoxigraph, which reports every syntax error itself.
+
+The tokens follow the SPARQL 1.1 grammar (section 19.8) where a check depends on them: a comment
+ends at CR or LF; a short string cannot hold CR or LF, and its escapes are ECHAR and UCHAR only;
+keywords are case-insensitive. pyoxigraph's parser has no separate lexer, so it reads
+``SERVICE:p`` as the keyword SERVICE and the prefixed name ``:p``: the prefix of a prefixed name
+counts as a keyword too (``keywords``). Where the scanner and the parser could still disagree,
+the scanner errs towards seeing a keyword (a refusal), never towards hiding one; and query and
+update workers have no network when no SERVICE peer is set (``loaders.processes.confine``).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
-#: tokens that may contain keyword-like text or braces, tried in this order; then words, braces
+#: one token each; every other non-blank character is ``punct``
 _TOKEN = re.compile(
     r"""
-      (?P<skip> \#[^\n]*
-              | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+      (?P<comment> \#[^\r\n]*)
+    | (?P<string> \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
               | '''(?:[^'\\]|\\.|'(?!''))*'''
-              | "(?:[^"\\\n]|\\.)*"
-              | '(?:[^'\\\n]|\\.)*'
-              | <[^<>"{}|^`\\\x00-\x20]*>
-              | [?$]\w+
-              | (?:[A-Za-z_][\w.-]*)?:(?:[\w.:%-]|\\.)*
+              | "(?:[^"\\\n\r]|\\[tbnrf\\"']|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*"
+              | '(?:[^'\\\n\r]|\\[tbnrf\\"']|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*'
       )
+    | (?P<iri> <(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
+    | (?P<var> [?$]\w+)
+    | (?P<pname> (?:[^\W\d_][\w.-]*)?:(?:[\w.:%-]|\\.)*)
     | (?P<word> [A-Za-z_]\w*)
     | (?P<open> \{)
     | (?P<close> \})
     | (?P<nest> [(\[])
     | (?P<unnest> [)\]])
     | (?P<operator> &&|\|\||[-+*/|^!<>=])
+    | (?P<number> \d+(?:\.\d+)?(?:[eE][+-]?\d+)? | \.\d+(?:[eE][+-]?\d+)?)
+    | (?P<punct> \S)
     """,
     re.VERBOSE | re.DOTALL,
 )
+#: tokens that keyword checks pass over (``skip`` was the old name for all of them)
+_OPAQUE = ("string", "iri", "var", "pname")
 
 
-#: ``<iri>`` right after a keyword
-_IRI_AFTER = re.compile(r"\s*<([^<>\s]*)>")
-#: a bare word right after a keyword
-_WORD_AFTER = re.compile(r"\s*([A-Za-z_]\w*)")
+@dataclass(frozen=True)
+class Token:
+    kind: str  # a group name of _TOKEN
+    text: str
+    start: int
+    end: int
+    depth: int  # braces around it
 
 
 @dataclass(frozen=True)
@@ -55,50 +72,179 @@ class Block:
     end: int  # just after the closing brace
 
 
-def keywords(text: str) -> list[Keyword]:
-    """The bare words of ``text`` (keywords and function names), with their brace depth."""
+def tokens(text: str, start: int = 0) -> list[Token]:
+    """The tokens of ``text`` from ``start``, comments left out, with their brace depth (the
+    last few texts are remembered: each check of a request reads the same text)."""
+    return list(_tokens(text, start))
+
+
+@functools.lru_cache(maxsize=8)
+def _tokens(text: str, start: int) -> tuple[Token, ...]:
     found, depth = [], 0
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind == "word":
-            found.append(Keyword(match.group().upper(), match.start(), match.end(), depth))
-        elif kind == "open":
-            depth += 1
-        elif kind == "close":
+    for match in _TOKEN.finditer(text, start):
+        kind = match.lastgroup or "punct"
+        if kind == "comment":
+            continue
+        if kind == "close":
             depth = max(0, depth - 1)
-    return found
+        found.append(Token(kind, match.group(), match.start(), match.end(), depth))
+        if kind == "open":
+            depth += 1
+    return tuple(found)
+
+
+def _as_keyword(token: Token) -> Keyword | None:
+    """The keyword a token is, or starts with: a prefixed name ``SERVICE:p`` is read by
+    pyoxigraph as the keyword and ``:p``."""
+    if token.kind == "word":
+        return Keyword(token.text.upper(), token.start, token.end, token.depth)
+    if token.kind == "pname":
+        prefix = token.text.partition(":")[0]
+        if re.fullmatch(r"[A-Za-z_]\w*", prefix):
+            return Keyword(prefix.upper(), token.start, token.start + len(prefix), token.depth)
+    return None
+
+
+def keywords(text: str) -> list[Keyword]:
+    """The bare words of ``text`` (keywords and function names), with their brace depth; the
+    prefix of a prefixed name counts as a word (see the module's note)."""
+    return [k for k in map(_as_keyword, tokens(text)) if k is not None]
+
+
+def term_after(text: str, position: int) -> Token | None:
+    """The first token of ``text`` at or after ``position``, comments skipped (after a keyword
+    written as the prefix of a prefixed name, ``SERVICE:p``, it is the ``:p`` part)."""
+    for match in _TOKEN.finditer(text, position):
+        kind = match.lastgroup or "punct"
+        if kind != "comment":
+            return Token(kind, match.group(), match.start(), match.end(), 0)
+    return None
+
+
+# ------------------------------------------------------------------ IRIs, as the parser sees them
+
+
+#: a character of an IRI written as its code point (``<http://a/\u0063atalog>``)
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+#: an IRI with a scheme: absolute, not resolved
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _join(base: str | None, iri: str) -> str:
+    """``iri`` (as written between ``<>``) resolved against ``base``."""
+    iri = _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), iri)
+    if _ABSOLUTE.match(iri) or not base:  # as written: urljoin would normalise it (drop an
+        return iri  # empty ";", resolve "..") where the parser may not; a peer must match
+    return urljoin(base, iri)
+
+
+@dataclass(frozen=True)
+class Prologue:
+    """The BASE and PREFIX declarations in force from ``position`` on."""
+
+    position: int
+    base: str | None
+    prefixes: dict[str, str]
+
+
+def prologues(text: str, base: str | None = None) -> list[Prologue]:
+    """Each state of the declarations of ``text``, in order (``base``: the IRI the request's
+    relative IRIs resolve against). An update's later operations keep earlier declarations."""
+    states = [Prologue(0, base, {})]
+    found = tokens(text)
+    for index, token in enumerate(found[:-1]):
+        word = token.text.upper() if token.kind == "word" else ""
+        current = states[-1]
+        after = found[index + 1]
+        if word == "BASE" and after.kind == "iri":
+            joined = _join(current.base, after.text[1:-1])
+            states.append(Prologue(after.end, joined, current.prefixes))
+        elif word == "PREFIX" and index + 2 < len(found) and after.kind == "pname":
+            iri = found[index + 2]
+            if iri.kind == "iri" and after.text.endswith(":"):
+                value = _join(current.base, iri.text[1:-1])
+                prefixes = {**current.prefixes, after.text[:-1]: value}
+                states.append(Prologue(iri.end, current.base, prefixes))
+    return states
+
+
+def resolve(token: Token, states: list[Prologue]) -> str | None:
+    """The absolute IRI an ``iri`` or ``pname`` token names (None: an undeclared prefix, or
+    not an IRI at all), by the declarations in force where it stands."""
+    state = next(s for s in reversed(states) if s.position <= token.start)
+    if token.kind == "iri":
+        return _join(state.base, token.text[1:-1])
+    if token.kind == "pname":
+        prefix, _colon, local = token.text.partition(":")
+        namespace = state.prefixes.get(prefix)
+        return None if namespace is None else namespace + re.sub(r"\\(.)", r"\1", local)
+    return None
 
 
 def block_at(text: str, start: int) -> Block | None:
     """The brace block opening at or after ``start`` (skipping strings and IRIs), if closed."""
     depth, opened = 0, None
-    for match in _TOKEN.finditer(text, start):
-        if match.lastgroup == "open":
-            opened = match.start() if opened is None else opened
+    for token in tokens(text, start):
+        if token.kind == "open":
+            opened = token.start if opened is None else opened
             depth += 1
-        elif match.lastgroup == "close" and opened is not None:
+        elif token.kind == "close" and opened is not None:
             depth -= 1
             if depth == 0:
-                return Block(opened, match.end())
+                return Block(opened, token.end)
     return None
+
+
+#: the keywords that make the server fetch a URL
+FETCHING = ("SERVICE", "LOAD")
+
+
+def inside(word: str, token: Token) -> list[Keyword]:
+    """Every place ``word`` appears inside the bare word (or prefix) ``token`` starts with:
+    pyoxigraph's parser needs no boundary after a keyword (``SERVICESILENT`` is SERVICE
+    SILENT, ``trueSERVICE`` is true SERVICE), so a keyword may hide inside a longer word."""
+    keyword = _as_keyword(token)
+    if keyword is None:
+        return []
+    spelled = token.text[: keyword.end - keyword.start].upper()
+    return [
+        Keyword(word, keyword.start + at.start(), keyword.start + at.end(), keyword.depth)
+        for at in re.finditer(word, spelled)
+    ]
+
+
+def fetching_keywords(text: str) -> list[Keyword]:
+    """Each SERVICE and LOAD of ``text``, even inside a longer word (see ``inside``)."""
+    found = [k for token in tokens(text) for word in FETCHING for k in inside(word, token)]
+    return sorted(found, key=lambda k: k.start)
 
 
 def remote_access(text: str) -> str | None:
     """The first keyword that would make the server fetch a URL (SERVICE, LOAD), if any."""
-    return next((k.word for k in keywords(text) if k.word in ("SERVICE", "LOAD")), None)
+    return next((k.word for k in fetching_keywords(text)), None)
 
 
-def service_targets(text: str) -> list[str | None]:
-    """What each ``SERVICE`` of ``text`` calls: the endpoint's IRI when written in full, else
-    None (a variable or a prefixed name, which only the query's evaluation would settle)."""
+def skip_silent(text: str, target: Token | None) -> Token | None:
+    """The token after an optional SILENT (``SILENT:p`` is SILENT and ``:p``; ``SILENT<x>``
+    and ``SILENTx`` too: no boundary is needed after it)."""
+    if target is not None and target.kind in ("word", "pname"):
+        if target.text[:6].upper() == "SILENT":
+            return term_after(text, target.start + 6)
+    return target
+
+
+def service_targets(text: str, base: str | None = None) -> list[str | None]:
+    """What each ``SERVICE`` of ``text`` calls: the endpoint's absolute IRI when written as an
+    IRI (relative ones resolved by BASE, else ``base``) or a declared prefixed name; None for
+    a variable, an undeclared prefix or anything else (only the evaluation would settle it)."""
+    states = prologues(text, base)
     targets: list[str | None] = []
-    for keyword in keywords(text):
-        if keyword.word != "SERVICE":
-            continue
-        after = _WORD_AFTER.match(text, keyword.end)
-        end = after.end() if after and after.group(1).upper() == "SILENT" else keyword.end
-        iri = _IRI_AFTER.match(text, end)
-        targets.append(iri.group(1) if iri else None)
+    for keyword in fetching_keywords(text):
+        if keyword.word == "SERVICE":
+            target = skip_silent(text, term_after(text, keyword.end))
+            targets.append(resolve(target, states) if target is not None else None)
     return targets
 
 
@@ -111,37 +257,74 @@ VENDOR_FUNCTIONS = (
 )
 
 
-def vendor_call(text: str) -> str | None:
+def vendor_call(text: str, base: str | None = None) -> str | None:
     """The first name of ``text`` (outside strings and comments) in a store's own function
-    namespace, which standard SPARQL does not have and this service does not allow."""
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        if match.lastgroup == "skip" and token.lower().lstrip("<").startswith(VENDOR_FUNCTIONS):
-            return token
+    namespace, which standard SPARQL does not have and this service does not allow: as
+    written, or once resolved by BASE and PREFIX (``base``: the request's own base IRI)."""
+    states = prologues(text, base)
+    for token in tokens(text):
+        if token.kind in ("iri", "pname"):
+            names = (token.text.lower().lstrip("<"), (resolve(token, states) or "").lower())
+            if any(name.startswith(VENDOR_FUNCTIONS) for name in names):
+                return token.text
     return None
+
+
+#: constructs that pyoxigraph's parser (or evaluator) nests one level deeper each time they are
+#: chained, without any bracket, and their weight: ``CHAIN_UNIT`` over how many of them in one
+#: chain overflow a worker's 8 MB stack (measured with pyoxigraph 0.5.13, one subprocess per
+#: chain length: UNION 6,554, OPTIONAL 6,225, MINUS 2,662, FILTER 9,472, GRAPH 6,554, SERVICE
+#: 6,543, VALUES 6,656; BIND did not overflow at 52,428 but its evaluation outlived 60 s);
+#: and the separators of a chain of triple patterns: "." 8,320, ";" 8,250, "," 8,202 (";"
+#: between update operations did not overflow at 26,842, nor "," in an IN list or CONCAT's
+#: arguments at 200,000: those are not counted)
+CHAIN_UNIT = 10_000
+CHAINED: dict[str, int] = {
+    "UNION": 2,
+    "OPTIONAL": 2,
+    "MINUS": 4,
+    "FILTER": 2,
+    "GRAPH": 2,
+    "SERVICE": 2,
+    "VALUES": 2,
+    "BIND": 1,
+}
+#: separators that chain triple patterns (``?s ?p ?o . ?s ?p ?o . …``), with their weights
+CHAINING_SIGNS: dict[str, int] = {".": 2, ";": 2, ",": 2}
+_CHAINED = re.compile("|".join(sorted(CHAINED, key=len, reverse=True)))
 
 
 @dataclass(frozen=True)
 class Size:
-    """How complex a query or update is, lexically: parsers recurse on both measures."""
+    """How complex a query or update is, lexically: parsers recurse on these measures."""
 
     depth: int  # the deepest nesting of braces, parentheses and brackets
     operators: int  # operator signs (paths, arithmetic, comparisons, logic)
+    chained: int = 0  # the weights of the chaining keywords (even glued) and signs
 
 
 def measure(text: str) -> Size:
-    """The ``Size`` of ``text`` (strings, IRIs and comments do not count)."""
-    depth = deepest = operators = 0
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
+    """The ``Size`` of ``text`` (strings, IRIs and comments do not count). A sign of
+    ``CHAINING_SIGNS`` counts between patterns only, not between a function's arguments."""
+    deepest = operators = chained = 0
+    opened: list[str] = []  # the brackets around the token, innermost last
+    for token in tokens(text):
+        kind = token.kind
         if kind in ("open", "nest"):
-            depth += 1
-            deepest = max(deepest, depth)
+            opened.append(token.text)
+            deepest = max(deepest, len(opened))
         elif kind in ("close", "unnest"):
-            depth = max(0, depth - 1)
+            if opened:
+                opened.pop()
         elif kind == "operator":
             operators += 1
-    return Size(deepest, operators)
+        elif kind == "punct" and not (opened and opened[-1] == "("):
+            chained += CHAINING_SIGNS.get(token.text, 0)
+        elif kind in ("word", "pname"):
+            word = _as_keyword(token)
+            spelled = token.text[: word.end - word.start].upper() if word else ""
+            chained += sum(CHAINED[found] for found in _CHAINED.findall(spelled))
+    return Size(deepest, operators, chained)
 
 
 class DatasetConflict(ValueError):
@@ -221,8 +404,8 @@ def graph_operations_for(update: str, managed: list[str], default: str, none: st
                 steps = [f"{operation} SILENT GRAPH <{g}>" for g in graphs or [none]]
                 edits.append((keyword.start, target.end, " ;\n".join(steps)))
             elif target.word == "GRAPH":
-                named = _IRI_AFTER.match(update, target.end)
-                if named and named.group(1) in managed:
+                named = term_after(update, target.end)
+                if named and named.kind == "iri" and named.text[1:-1] in managed:
                     edits.append((keyword.start, target.end, f"{keyword.word} SILENT GRAPH"))
         elif keyword.word in ("ADD", "MOVE", "COPY"):
             for other in top[index + 1 : index + 5]:
@@ -243,9 +426,9 @@ def graphs_outside_dataset(query: str, named: set[str], nothing: str) -> str:
     for keyword in keywords(query):
         if keyword.word != "GRAPH":
             continue
-        found = _IRI_AFTER.match(query, keyword.end)
-        if found and ":" in found.group(1) and found.group(1) not in named:
-            edits.append((found.start(1), found.end(1)))
+        found = term_after(query, keyword.end)
+        if found and found.kind == "iri" and ":" in found.text and found.text[1:-1] not in named:
+            edits.append((found.start + 1, found.end - 1))
     for start, end in reversed(edits):
         query = query[:start] + nothing + query[end:]
     return query
@@ -265,7 +448,8 @@ def looks_light(query: str, most_rows: int = 1_000) -> bool:
     EXISTS (each needs every solution before the first). A guess: a query that looks light and
     is not still meets the time limits."""
     found = keywords(query)
-    if _WHOLE_RESULT & {k.word for k in found}:
+    heavy = re.compile("|".join(sorted(_WHOLE_RESULT, key=len, reverse=True)))
+    if any(heavy.search(k.word) for k in found):  # glued ones too: SELECTDISTINCT
         return False
     if any(k.word in ("ASK", "DESCRIBE") and k.depth == 0 for k in found):
         return True

@@ -136,6 +136,15 @@ SETTINGS: dict[str, Setting] = {
             float,
         ),
         Setting(
+            "query_memory",
+            "COWORKMED_QUERY_MEMORY",
+            "768",
+            "Address space, in MB, each query or update worker may use (RLIMIT_AS); a query "
+            "that needs more is stopped (answer 400). A worker of the embedded store needs about "
+            "300 at rest (384 measured to work). 0: no cap.",
+            int,
+        ),
+        Setting(
             "max_rows",
             "COWORKMED_MAX_ROWS",
             "10000",

@@ -27,13 +27,14 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
 from loaders.backends import StoreLocation, TripleStore, locate
 from loaders.cube import refresh_cube
 from loaders.problems import LoadError, StoreBusy
+from loaders.processes import Limits, run_confined
 
 __all__ = ["StoreBusy", "StoreLocation", "TripleStore", "locate"]
 
@@ -134,6 +135,34 @@ def write(
     location = locate(where)
     with _WRITING, location.writer() as store:
         result = change(store)
+        generation = commit(location, store, base)
+    return result, generation
+
+
+def write_confined(
+    where: StoreLocation | Path | str,
+    change: Callable[..., T],
+    args: tuple[Any, ...],
+    base: str | None,
+    limits: Limits,
+    timeout: float,
+) -> tuple[T, int]:
+    """``write``, with ``change(store, *args)`` and the publication run in a confined worker
+    process (``loaders.processes.run_confined``): for a change that parses untrusted text (a
+    SPARQL update), whose crash must cost the worker only. The embedded store's primary
+    database is opened by the worker for this write only; this process holds the write lock
+    meanwhile. ``change`` must be a module-level function. Raises ``WorkerCrashed`` (nothing
+    was committed: the change is one transaction) or ``WorkerTimedOut``."""
+    location = locate(where)
+    with _WRITING:
+        return run_confined(_write_here, (location, change, args, base), limits, timeout)
+
+
+def _write_here(
+    location: StoreLocation, change: Callable[..., T], args: tuple[Any, ...], base: str | None
+) -> tuple[T, int]:
+    with location.writer() as store:
+        result = change(store, *args)
         generation = commit(location, store, base)
     return result, generation
 

@@ -104,6 +104,30 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
     "huge_query": lambda: "ASK {}" + " " * 2_000_000,
     "huge_query_parameter": lambda: "ASK {}" + "#" * 2_000_000,
     "huge_csv": lambda: "Name\n" + "x" * 5_000_000,
+    # -- SPARQL queries and updates (issue #16, items 3, 4, 7, 8: tests/hostile/sparql.yaml)
+    "union_chain": lambda: "SELECT * { " + " UNION ".join(["{?s ?p ?o}"] * 20_000) + " }",
+    "optional_chain": lambda: "SELECT * { ?s ?p ?o" + " OPTIONAL {?s ?p ?o}" * 20_000 + " }",
+    "glued_minus_chain": lambda: "SELECT * { ?s ?p ?o" + " ?s ?p trueMINUS{}" * 20_000 + " }",
+    "bind_chain_parameter": lambda: (
+        "SELECT * {" + "".join(f" BIND(1 AS ?v{n})" for n in range(5_000)) + " }"
+    ),
+    "union_update": lambda: (
+        "INSERT { <urn:a> <urn:b> 1 } WHERE { " + " UNION ".join(["{?s ?p ?o}"] * 20_000) + " }"
+    ),
+    "triple_chain": lambda: "SELECT * { " + " . ".join(["?s ?p ?o"] * 10_000) + " }",
+    "not_chain": lambda: "ASK { FILTER(" + "!" * 20_000 + "true) }",
+    "doubling_query": lambda: (
+        'SELECT (STRLEN(?v28) AS ?n) { BIND("aaaaaaaaaa" AS ?v0) '
+        + " ".join(f"BIND(CONCAT(?v{n}, ?v{n}) AS ?v{n + 1})" for n in range(28))
+        + " }"
+    ),
+    "doubling_update": lambda: (
+        'INSERT { <urn:a> <urn:b> ?z } WHERE { BIND("aaaaaaaaaa" AS ?a) '
+        + " ".join(f"BIND(CONCAT(?v{n}, ?v{n}) AS ?v{n + 1})" for n in range(26)).replace(
+            "?v0", "?a"
+        )
+        + " BIND(?v26 AS ?z) }"
+    ),
 }
 
 
@@ -217,7 +241,11 @@ def send(client: FlaskClient, request: dict[str, Any], attacked: Attacked) -> Te
     query = {k: fill(str(v)) for k, v in request.get("query", {}).items()}
     method = request.get("method", "GET")
     body = _body(request)
-    if request.get("make") == "huge_query_parameter":
+    if method == "GET" and request.get("make") in (
+        "huge_query_parameter",
+        "bind_chain_parameter",
+        "doubling_query",
+    ):
         query["query"], body = body, None
     options: dict[str, Any] = {"query_string": query, "headers": headers}
     if "file" in request:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import os
 import threading
 import time
@@ -13,6 +15,7 @@ from rdflib import Graph
 
 from endpoint.executor import SET_ASIDE, QueryError, QueryPool, QueryRequest
 from loaders.load import load_source, mapping_files
+from loaders.processes import Limits
 from loaders.store import open_store
 
 ROOT = Path(__file__).parents[2]
@@ -160,3 +163,177 @@ def test_a_worker_whose_server_is_gone_ends_quietly(store_path: Path) -> None:
     server_end, worker_end = Pipe()
     server_end.close()
     assert _serve(OxigraphLocation(store_path), BASE, worker_end) is None
+
+
+# ------------------------------------------------------ confined workers (issue #16, items 3, 4, 7)
+
+#: a string doubled 25 times: 10 * 2**25 characters, well past the workers' memory cap
+DOUBLING = (
+    'SELECT (STRLEN(?z) AS ?length) { BIND("aaaaaaaaaa" AS ?a) '
+    + " ".join(
+        f"BIND(CONCAT(?{c}, ?{d}) AS ?{d2})"
+        for c, d, d2 in zip(
+            "abcdefghijklmnopqrstuvwxy",
+            "abcdefghijklmnopqrstuvwxy",
+            "bcdefghijklmnopqrstuvwxyz",
+            strict=True,
+        )
+    )
+    + " }"
+)
+CAPPED = Limits(768 * 2**20)
+
+
+class _Listener(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def _answer(self) -> None:
+        type(self).hits.append(self.path)
+        body = b'{"head":{"vars":[]},"results":{"bindings":[{}]}}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *_args: object) -> None:
+        return
+
+
+@pytest.fixture
+def listener() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def capped(store_path: Path) -> Iterator[QueryPool]:
+    pool = QueryPool(store_path, BASE, workers=1, limits=CAPPED)
+    yield pool
+    pool.close()
+
+
+def test_a_capped_worker_still_reads_the_store(capped: QueryPool) -> None:
+    assert _run(capped, SPACES).rows == 33
+
+
+def test_a_string_doubling_query_meets_the_memory_cap(capped: QueryPool) -> None:
+    with pytest.raises(QueryError) as stopped:
+        _run(capped, DOUBLING)
+    assert stopped.value.status == 400
+    assert stopped.value.message.startswith("the query exhausted the query worker: ")
+    assert _run(capped, SPACES).rows == 33  # replaced
+
+
+@pytest.mark.parametrize(
+    "bomb",
+    [
+        "SELECT * { " + " UNION ".join(["{?s ?p ?o}"] * 20_000) + " }",
+        "SELECT * { ?s ?p ?o " + " ".join(["OPTIONAL {?s ?p ?o}"] * 20_000) + " }",
+        "SELECT * { ?s ?p ?o " + " ".join(["MINUS {?s ?p ?o}"] * 20_000) + " }",
+    ],
+    ids=["union", "optional", "minus"],
+)
+def test_a_parser_bomb_is_a_400_and_the_pool_recovers(capped: QueryPool, bomb: str) -> None:
+    with pytest.raises(QueryError) as stopped:
+        _run(capped, bomb)
+    assert stopped.value.status == 400
+    assert "exhausted the query worker" in stopped.value.message
+    assert _run(capped, SPACES).rows == 33
+
+
+@pytest.mark.parametrize(
+    "service",
+    [
+        "SELECT * {{ # x\rSERVICE <{url}> {{ ?s ?p ?o }} }}",
+        "SELECT * {{ SeRvIcE SILENT <{url}> {{ ?s ?p ?o }} }}",
+        "PREFIX : <{url}> SELECT * {{ SERVICE:p {{ ?s ?p ?o }} }}",
+    ],
+    ids=["comment-cr", "silent", "prefixed"],
+)
+def test_a_worker_without_network_reaches_no_service(
+    store_path: Path, listener: str, service: str
+) -> None:
+    """The second wall: were the text checks fooled, the worker has no network to use."""
+    pool = QueryPool(store_path, BASE, workers=1, limits=Limits(0, network=False))
+    try:
+        before = len(_Listener.hits)
+        with contextlib.suppress(QueryError):
+            _run(pool, service.format(url=listener))
+        assert len(_Listener.hits) == before
+    finally:
+        pool.close()
+    open_pool = QueryPool(store_path, BASE, workers=1, limits=Limits(0, network=True))
+    try:  # the same query from a worker allowed the network does reach it: the test can fail
+        _run(open_pool, service.format(url=listener))
+        assert len(_Listener.hits) > before
+    finally:
+        open_pool.close()
+
+
+def test_patient_queries_cannot_grow_the_pool(store_path: Path) -> None:
+    """12 of the server's own slow queries at once: some are set aside, none is stopped early,
+    and the pool never runs more than its fixed number of processes."""
+    pool = QueryPool(store_path, BASE, workers=2, long_after=0.2)
+    most, stop = 0, threading.Event()
+
+    def count() -> None:
+        nonlocal most
+        while not stop.is_set():
+            most = max(most, pool.processes())
+            time.sleep(0.02)
+
+    def patient() -> None:
+        with contextlib.suppress(QueryError):
+            pool.run(QueryRequest(SLOW, FORMATS), timeout=4, patient=True)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        queries = [threading.Thread(target=patient) for _ in range(12)]
+        for query in queries:
+            query.start()
+        for query in queries:
+            query.join()
+    finally:
+        stop.set()
+        counter.join()
+        pool.close()
+    assert 3 <= most <= pool.most_processes == 5
+
+
+def test_a_worker_killed_while_idle_is_replaced_and_reported(store_path: Path) -> None:
+    pool = QueryPool(store_path, BASE, workers=1)
+    try:
+        for worker in list(pool._all):
+            worker.process.kill()
+            worker.process.join()
+        assert pool.problem() == "no query worker is alive"
+        assert _run(pool, SPACES).rows == 33  # not a 400 for a query that did nothing wrong
+        assert pool.problem() is None
+    finally:
+        pool.close()
+
+
+def test_health_reports_a_query_pool_that_cannot_serve(store_path: Path) -> None:
+    from endpoint.app import create_app
+
+    app = create_app({"store": str(store_path)})
+    client = app.test_client()
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+    assert client.get("/health").status_code == 200
+    pool = app.extensions["coworkmed.pool"].get()
+    try:
+        for worker in list(pool._all):
+            worker.process.kill()
+            worker.process.join()
+        answer = client.get("/health")
+        assert answer.status_code == 503
+        assert answer.get_json()["status"] == "query pool cannot serve"
+    finally:
+        app.extensions["coworkmed.pool"].close()

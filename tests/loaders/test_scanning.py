@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
-import pytest
+import contextlib
+import http.server
+import subprocess
+import sys
+import threading
+import urllib.parse
+from collections.abc import Iterator
 
-from loaders.scanning import graph_operations_for, graphs_outside_dataset
+import pyoxigraph as ox
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from loaders.scanning import (
+    CHAINED,
+    DatasetConflict,
+    declares_dataset,
+    graph_operations_for,
+    graphs_outside_dataset,
+    looks_light,
+    measure,
+    remote_access,
+    service_targets,
+    vendor_call,
+    with_using,
+)
 
 NOTHING = "urn:nothing"
 DEFAULT = "urn:default"
@@ -40,3 +63,304 @@ def test_graphs_outside_the_dataset_become_the_empty_graph(query: str, expected:
 )
 def test_graph_operations_apply_to_the_managed_graphs_only(update: str, expected: str) -> None:
     assert graph_operations_for(update, ["urn:a"], DEFAULT, NOTHING) == expected
+
+
+# ------------------------------------------------ the checks read the language the parser reads
+
+ME = "http://me.example/sparql"  # the request's own IRI, the base of relative IRIs
+PEER = "http://peer.example/sparql"
+
+#: text -> what would fetch a URL, and the SERVICE targets (None: not settled by the text)
+FETCHES = [
+    ("SELECT * { # x\rSERVICE <http://h/> {} }", "SERVICE", ["http://h/"]),
+    ("SELECT * { # x\r\nSERVICE <http://h/> {} }", "SERVICE", ["http://h/"]),
+    ("SELECT * { ?s ?p ?o # x\rservice <http://h/> {} }", "SERVICE", ["http://h/"]),
+    ("SELECT * { SeRvIcE SILENT <http://h/> {} }", "SERVICE", ["http://h/"]),
+    ("SELECT * { SERVICE silent # c\r <http://h/> {} }", "SERVICE", ["http://h/"]),
+    ("SELECT * {SERVICE<http://h/>{}}", "SERVICE", ["http://h/"]),
+    ("SELECT * { SERVICESILENT <http://h/> {} }", "SERVICE", ["http://h/"]),
+    ("SELECT * { ?s ?p trueSERVICE<http://h/> {} }", "SERVICE", ["http://h/"]),
+    ("INSERT DATA { <urn:a> <urn:b> 1 } ; LOADSILENT <http://h/>", "LOAD", []),
+    ("PREFIX : <http://h/> SELECT * { SERVICE:p {} }", "SERVICE", ["http://h/p"]),
+    ("PREFIX : <http://h/> SELECT * { SERVICE SILENT:p {} }", "SERVICE", ["http://h/p"]),
+    ("PREFIX e: <http://h/> SELECT * { SERVICE e:x\\.y {} }", "SERVICE", ["http://h/x.y"]),
+    ("SELECT * { SERVICE e:x {} }", "SERVICE", [None]),
+    ("BASE <http://h/a/> SELECT * { SERVICE <b> {} }", "SERVICE", ["http://h/a/b"]),
+    ("BASE <http://h/a/> BASE <../c/> SELECT * { SERVICE <d> {} }", "SERVICE", ["http://h/c/d"]),
+    ("SELECT * { SERVICE <x> {} }", "SERVICE", ["http://me.example/x"]),
+    ("SELECT * { SERVICE ?u {} }", "SERVICE", [None]),
+    ("SELECT * { SERVICE $u {} }", "SERVICE", [None]),
+    (f"SELECT * {{ SERVICE <{PEER}> {{}} }}", "SERVICE", [PEER]),
+    ("SELECT * { SERVICE <http://h/\\u0041> {} }", "SERVICE", ["http://h/A"]),
+    ('SELECT * { ?s ?p "#" SERVICE <http://h/> {} }', "SERVICE", ["http://h/"]),
+    ("SELECT * { ?s ?p '#' SERVICE <http://h/> {} }", "SERVICE", ["http://h/"]),
+    ('SELECT * { ?s ?p "a\rb" SERVICE <http://h/> {} }', "SERVICE", ["http://h/"]),
+    ('SELECT * { ?s ?p "a\\\rb" SERVICE <http://h/> {} }', "SERVICE", ["http://h/"]),
+    ("# x\rLOAD <http://h/>", "LOAD", []),
+    ("load silent <http://h/> INTO GRAPH <urn:g>", "LOAD", []),
+    ("PREFIX : <http://h/> LOAD:p", "LOAD", []),
+    ("INSERT DATA { <urn:a> <urn:b> 1 } ;# x\rLOAD <http://h/>", "LOAD", []),
+    ("SELECT * { # SERVICE <http://h/> {}\n }", None, []),
+    ('SELECT * { ?s ?p "SERVICE <http://h/> {}" }', None, []),
+    ("SELECT * { ?s ?p '''\rSERVICE <http://h/> {}''' }", None, []),
+    ("SELECT * { ?service ?p <http://h/service> }", None, []),
+]
+
+
+@pytest.mark.parametrize(("text", "keyword", "targets"), FETCHES, ids=range(len(FETCHES)))
+def test_fetches_are_found_as_the_parser_reads_them(
+    text: str, keyword: str | None, targets: list[str | None]
+) -> None:
+    assert remote_access(text) == keyword
+    assert service_targets(text, ME) == targets
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("SELECT * { # x\rFILTER(bif:contains(?a, 1)) }", "bif:contains"),
+        ("SELECT * { FILTER(BIF:contains(?a, 1)) }", "BIF:contains"),
+        (
+            "BASE <http://www.openlinksw.com/schemas/> SELECT (<bif#x>(1) AS ?a) {}",
+            "<bif#x>",
+        ),
+        (
+            "PREFIX b: <http://www.openlinksw.com/schemas/bif#> SELECT (b:x(1) AS ?a) {}",
+            "<http://www.openlinksw.com/schemas/bif#>",
+        ),
+        ('SELECT * { ?s ?p "bif:x" }', None),
+        ("SELECT * { # bif:x\n }", None),
+    ],
+    ids=["comment-cr", "upper-case", "relative-by-base", "prefix", "in-a-string", "in-a-comment"],
+)
+def test_vendor_functions_are_found_as_the_parser_reads_them(text: str, found: str | None) -> None:
+    assert vendor_call(text, ME) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "light"),
+    [
+        ("SELECT * { ?s ?p ?o } # x\rORDER BY ?s LIMIT 10", False),
+        ("SELECT * { ?s ?p ?o } LIMIT 10 # ORDER BY ?s", True),
+        ("SELECT * { ?s ?p ?o } # LIMIT 10\r", False),
+        ('SELECT * { ?s ?p "LIMIT 1" }', False),
+        ("SELECTDISTINCT ?s { ?s ?p ?o } LIMIT 10", False),
+    ],
+    ids=["order-after-cr", "order-in-comment", "limit-in-comment-cr", "limit-in-string", "glued"],
+)
+def test_a_comment_cannot_make_a_query_look_light(text: str, light: bool) -> None:
+    assert looks_light(text) is light
+
+
+def test_a_comment_ended_by_cr_does_not_hide_using() -> None:
+    assert declares_dataset("DELETE { ?s ?p ?o } # x\rWITH <urn:g> WHERE { ?s ?p ?o }")
+    assert not declares_dataset("DELETE { ?s ?p ?o } # x WITH <urn:g>\nWHERE { ?s ?p ?o }")
+    assert declares_dataset("WITH # x\r<urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    with pytest.raises(DatasetConflict):
+        with_using("# x\rWITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", ["urn:d"], [])
+
+
+# ----------------------------------------- property: what pyoxigraph fetches, the scanner sees
+
+
+class _Listener(http.server.BaseHTTPRequestHandler):
+    """Answers every request with one empty solution, and records its path."""
+
+    hits: list[str] = []
+
+    def _answer(self) -> None:
+        type(self).hits.append(self.path.partition("?")[0])
+        body = b'{"head":{"vars":[]},"results":{"bindings":[{}]}}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *_args: object) -> None:
+        return
+
+
+@pytest.fixture(scope="module")
+def listener() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+SEPARATORS = [" ", "\t", "\n", "\r", "\r\n", "", "# c\r", "# c\n", "#\r\n", " # SERVICE <x> {}\r"]
+NOISE = ["", '?s ?p "#" .', "?s ?p '#' .", '?s ?p """a\r#b""" .', "?s ?p ?o .", 'FILTER("\\"#")']
+PROLOGUES = [
+    "",
+    "BASE <{u}> ",
+    "PREFIX : <{u}> ",
+    "PREFIX p: <{u}> ",
+    "BASE <{u}a/> PREFIX : <../> ",
+]
+TARGETS = ["<{u}>", "<x>", "<../y>", ":p", "p:q", "<{u}\\u0041>", "?v"]
+
+
+def _cased(word: str, mask: int) -> str:
+    return "".join(c.lower() if mask >> i & 1 else c for i, c in enumerate(word))
+
+
+@st.composite
+def service_queries(draw: st.DrawFn, url: str) -> str:
+    sep = st.sampled_from(SEPARATORS)
+    silent = draw(st.sampled_from(["", "SILENT", "silent", "SiLeNt"]))
+    return (
+        draw(st.sampled_from(PROLOGUES)).format(u=url)
+        + "SELECT * {"
+        + draw(sep)
+        + draw(st.sampled_from(NOISE))
+        + draw(sep)
+        + _cased("SERVICE", draw(st.integers(0, 127)))
+        + draw(sep)
+        + silent
+        + (draw(sep) if silent else "")
+        + draw(st.sampled_from(TARGETS)).format(u=url)
+        + draw(sep)
+        + "{}"
+        + draw(sep)
+        + "}"
+    )
+
+
+def _unfragmented(targets: list[str | None]) -> set[str]:
+    """The targets as the listener records them: no fragment (HTTP sends none), no query, and
+    "/" for an empty path."""
+    parts = [urllib.parse.urlsplit(t) for t in targets if t is not None]
+    return {f"{p.scheme}://{p.netloc}{p.path or '/'}" for p in parts}
+
+
+def _fetched(store: ox.Store, text: str, url: str, update: bool = False) -> bool:
+    before = len(_Listener.hits)
+    with contextlib.suppress(SyntaxError, OSError, RuntimeError, ValueError):
+        if update:
+            store.update(text, base_iri=url)
+        else:
+            list(store.query(text, base_iri=url))
+    return len(_Listener.hits) > before
+
+
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_what_pyoxigraph_fetches_the_scanner_finds(listener: str, data: st.DataObject) -> None:
+    text = data.draw(service_queries(listener))
+    if _fetched(ox.Store(), text, listener):
+        fetched = listener.rstrip("/") + _Listener.hits[-1]
+        targets = service_targets(text, listener)
+        assert remote_access(text) == "SERVICE", text
+        assert None in targets or fetched in _unfragmented(targets), (text, fetched, targets)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    prologue=st.sampled_from(PROLOGUES),
+    first=st.sampled_from(SEPARATORS),
+    second=st.sampled_from(SEPARATORS),
+    mask=st.integers(0, 15),
+    target=st.sampled_from(TARGETS[:-1]),
+)
+def test_what_pyoxigraph_loads_the_scanner_finds(
+    listener: str, prologue: str, first: str, second: str, mask: int, target: str
+) -> None:
+    text = (
+        f"{prologue.format(u=listener)}INSERT DATA {{ <urn:a> <urn:b> 1 }} ;{first}"
+        f"{_cased('LOAD', mask)}{second}{target.format(u=listener)}"
+    )
+    if _fetched(ox.Store(), text, listener, update=True):
+        assert remote_access(text) == "LOAD", text
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    base=st.sampled_from([q for q, keyword, _t in FETCHES if keyword == "SERVICE"]),
+    junk=st.lists(
+        st.tuples(st.integers(0, 200), st.sampled_from(list("#\r\n\"'<>:?{}\\ .;,\t\x0c"))),
+        max_size=3,
+    ),
+)
+def test_mutated_service_queries_stay_found(
+    listener: str, base: str, junk: list[tuple[int, str]]
+) -> None:
+    text = base.replace("http://h/", listener)
+    for position, character in junk:
+        cut = position % (len(text) + 1)
+        text = text[:cut] + character + text[cut:]
+    if _fetched(ox.Store(), text, listener):
+        targets = service_targets(text, listener)
+        fetched = listener.rstrip("/") + _Listener.hits[-1]
+        assert remote_access(text) == "SERVICE", text
+        assert None in targets or fetched in _unfragmented(targets), (text, fetched, targets)
+
+
+# ------------------------------------------------------------ chains that deepen the parser
+
+CHAINS = {
+    "UNION": lambda n: "SELECT * { " + " UNION ".join(["{?s ?p ?o}"] * n) + " }",
+    "OPTIONAL": lambda n: "SELECT * { ?s ?p ?o " + " OPTIONAL {?s ?p ?o}" * n + " }",
+    "MINUS": lambda n: "SELECT * { ?s ?p ?o " + " MINUS {?s ?p ?o}" * n + " }",
+    "FILTER": lambda n: "SELECT * { ?s ?p ?o " + " FILTER(true)" * n + " }",
+    "GRAPH": lambda n: "SELECT * { " + " GRAPH ?g {?s ?p ?o}" * n + " }",
+    "VALUES": lambda n: "SELECT * { " + " VALUES ?x {1}" * n + " }",
+    "glued MINUS": lambda n: "SELECT * { ?s ?p ?o " + " ?s ?p trueMINUS{}" * n + " }",
+    "triples": lambda n: "SELECT * { " + " . ".join(["?s ?p ?o"] * n) + " }",
+    "predicates": lambda n: "SELECT * { ?s " + " ; ".join(["?p ?o"] * n) + " }",
+    "objects": lambda n: "SELECT * { ?s ?p " + ", ".join(["1"] * n) + " }",
+    "not": lambda n: "SELECT * { FILTER(" + "!" * n + "true) }",
+    "calls": lambda n: "SELECT * { FILTER(" + "STR(" * n + "1" + ")" * n + ") }",
+}
+PARSE = "import sys, pyoxigraph; list(pyoxigraph.Store().query(sys.stdin.read()))"
+#: what check_text allows (endpoint.sparql.LIMITS)
+ALLOWED = {"depth": 64, "operators": 2_000, "chained": 2_000}
+
+
+def _too_complex(text: str) -> bool:
+    size = measure(text)
+    return any(getattr(size, name) > limit for name, limit in ALLOWED.items())
+
+
+@pytest.mark.parametrize("construct", list(CHAINS))
+def test_a_chain_that_would_overflow_the_parser_is_too_complex(construct: str) -> None:
+    assert _too_complex(CHAINS[construct](2_700))  # MINUS overflows at 2,662
+
+
+def test_argument_lists_do_not_chain() -> None:
+    text = "SELECT * { FILTER(?o IN (" + ", ".join(["1"] * 5_000) + ")) }"
+    assert not _too_complex(text)
+
+
+def test_decimals_are_not_triple_separators() -> None:
+    text = "SELECT * { ?s ?p 1.5 FILTER(?o > .5 || ?o < 2.0e3) }"
+    assert measure(text).chained == CHAINED["FILTER"]
+
+
+@pytest.mark.parametrize("construct", ["UNION", "MINUS", "FILTER"])
+def test_a_chain_within_the_limits_is_parsed(construct: str) -> None:
+    """The longest chain allowed parses, in a subprocess (an overflow there costs nothing)."""
+    weight = CHAINED[construct]
+    text = CHAINS[construct](ALLOWED["chained"] // weight)
+    assert not _too_complex(text)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, pyoxigraph; list(pyoxigraph.Store().query(sys.stdin.read()))",
+        ],
+        input=text.encode(),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-300:]

@@ -1,0 +1,180 @@
+"""The graphs only ``coworkmed build``/``load`` and the server itself write: one definition for
+every door that writes (SPARQL Update: ``protected_update``; the Graph Store Protocol can call
+``protected_graph`` for the graph it is asked to write).
+
+- the ontology, the indicators cube's structure and each code list, one graph each
+  (``loaders.load.vocabulary_graphs``): their IRIs are fixed by the vocabulary files;
+- the catalogue ``{base}catalog``, the indicators cube ``{base}cube`` and the submissions'
+  record ``{base}submissions``;
+- every dataset version ``{base}dataset/...`` (current or not).
+
+An update may not name these graphs at all (as an IRI, a prefixed name or a relative IRI, in
+any spelling the parser accepts: ``loaders.scanning`` resolves them as it does), and may not
+write where only its evaluation would tell: ``GRAPH ?var`` (a template may write any graph),
+``CLEAR``/``DROP`` of ``ALL`` or ``NAMED`` run, but on the unprotected graphs only (the update's
+worker rewrites them with the store's graphs, ``guard_update``, and checks the result again).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from loaders import scanning
+from loaders.problems import LoadError
+
+#: (what the graph is, how its IRI is made from the data base, whole IRI or a prefix)
+MANAGED: tuple[tuple[str, str, bool], ...] = (
+    ("the catalogue", "{base}catalog", True),
+    ("the indicators cube", "{base}cube", True),
+    ("the submissions' record", "{base}submissions", True),
+    ("a dataset version", "{base}dataset/", False),
+)
+
+
+@functools.cache
+def vocabulary_graph_names() -> frozenset[str]:
+    """The graphs that publish the ontology, the cube's structure and the code lists."""
+    from loaders.load import vocabulary_graphs
+
+    return frozenset(vocabulary_graphs())
+
+
+def protected_graph(graph: str | None, base: str) -> str | None:
+    """What ``graph`` is when only the loader may write it (a phrase for a 403), else None
+    (None: the default graph, which is not protected)."""
+    if graph is None:
+        return None
+    if graph in vocabulary_graph_names():
+        return "the vocabulary (the ontology, the cube's structure or a code list)"
+    for what, template, whole in MANAGED:
+        iri = template.format(base=base)
+        if graph == iri if whole else graph.startswith(iri):
+            return what
+    return None
+
+
+#: CLEAR/DROP targets that name no graph: every named graph (and the default one for ALL)
+WIDE_TARGETS = ("ALL", "NAMED")
+#: a graph that is never there, for an operation left with nothing to do
+NOTHING = "urn:coworkmed:nothing"
+
+
+class ProtectedGraphs(LoadError):
+    """An update that would write a graph only the loader writes (answer 403)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="protected-graph")
+
+
+def _found(update: str, words: tuple[str, ...]) -> list[tuple[str, scanning.Token]]:
+    """Each of ``words`` in ``update`` (even glued to another word: pyoxigraph needs no
+    boundary after a keyword) with the token after it (past SILENT)."""
+    found = []
+    for token in scanning.tokens(update):
+        for word in words:
+            for keyword in scanning.inside(word, token):
+                after = scanning.skip_silent(update, scanning.term_after(update, keyword.end))
+                if after is not None:
+                    found.append((word, after))
+    return found
+
+
+def _reading_blocks(update: str) -> list[tuple[int, int]]:
+    """The spans of the WHERE clauses of ``update`` that are only read: a top-level block right
+    after the word WHERE, unless that WHERE comes right after DELETE (``DELETE WHERE``: its
+    pattern is also what it deletes). Anything glued or odd is not a WHERE here."""
+    found = scanning.tokens(update)
+    spans = []
+    for index, token in enumerate(found):
+        if token.kind != "open" or token.depth != 0 or index == 0:
+            continue
+        owner = found[index - 1]
+        before = found[index - 2] if index > 1 else None
+        if owner.kind == "word" and owner.text.upper() == "WHERE":
+            if before is None or before.kind != "word" or before.text.upper() != "DELETE":
+                block = scanning.block_at(update, token.start)
+                spans.append((token.start, block.end if block else len(update)))
+    return spans
+
+
+def graph_variable(update: str) -> str | None:
+    """``GRAPH ?var`` in ``update`` outside a WHERE clause that is only read, as written: a
+    template that may write any graph."""
+    reading = _reading_blocks(update)
+    for _word, after in _found(update, ("GRAPH",)):
+        if after.kind == "var" and not any(a <= after.start < b for a, b in reading):
+            return f"GRAPH {after.text}"
+    return None
+
+
+def wide_operation(update: str) -> str | None:
+    """``CLEAR``/``DROP`` ``ALL``/``NAMED`` in ``update``, in any spelling."""
+    for word, after in _found(update, ("CLEAR", "DROP")):
+        if after.kind in ("word", "pname") and after.text.upper().startswith(WIDE_TARGETS):
+            return f"{word} {after.text}"
+    return None
+
+
+def named_protected(update: str, base: str, base_iri: str | None) -> str | None:
+    """The first protected graph ``update`` names (an IRI or a prefixed name, resolved as the
+    parser resolves it), with what it is."""
+    states = scanning.prologues(update, base_iri)
+    for token in scanning.tokens(update):
+        if token.kind in ("iri", "pname"):
+            graph = scanning.resolve(token, states)
+            what = protected_graph(graph, base) if graph else None
+            if what is not None:
+                return f"<{graph}> is {what}"
+    return None
+
+
+def protected_update(update: str, base: str, base_iri: str | None) -> str | None:
+    """Why ``update`` may not run here (a message for a 403), or None. ``base``: the data base;
+    ``base_iri``: what its relative IRIs resolve against. ``CLEAR``/``DROP ALL|NAMED`` pass:
+    the update's worker limits them to the unprotected graphs (``guard_update``)."""
+    variable = graph_variable(update)
+    if variable is not None:
+        return (
+            f"{variable} could write graphs that only the loader writes (the vocabulary, the "
+            "catalogue, the cube, the submissions' record, dataset versions): name each graph"
+        )
+    named = named_protected(update, base, base_iri)
+    if named is not None:
+        return f"{named}: only the loader writes it; an update may not name it"
+    return None
+
+
+def limit_wide_operations(update: str, graphs: list[str]) -> str:
+    """``update`` with each ``CLEAR``/``DROP`` [``SILENT``] ``ALL``/``NAMED`` (as separate
+    words) turned into the same operation on each of ``graphs`` (for ALL: and DEFAULT)."""
+    top = [k for k in scanning.keywords(update) if k.depth == 0]
+    edits: list[tuple[int, int, str]] = []
+    for index, keyword in enumerate(top):
+        if keyword.word not in ("CLEAR", "DROP"):
+            continue
+        rest = top[index + 1 : index + 3]
+        if rest and rest[0].word == "SILENT":
+            rest = rest[1:]
+        if rest and rest[0].word in WIDE_TARGETS:
+            steps = [f"{keyword.word} SILENT GRAPH <{g}>" for g in graphs or [NOTHING]]
+            if rest[0].word == "ALL":
+                steps.append("CLEAR DEFAULT")
+            edits.append((keyword.start, rest[0].end, " ;\n".join(steps)))
+    for start, end, replacement in reversed(edits):
+        update = update[:start] + replacement + update[end:]
+    return update
+
+
+def guard_update(update: str, base: str, base_iri: str | None, graphs: list[str]) -> str:
+    """``update`` as it may run on a store whose named graphs are ``graphs``: wide CLEAR/DROP
+    limited to the unprotected ones; raises ProtectedGraphs for what is refused (checked again
+    on the text that will run, whatever the server's own check let through)."""
+    unprotected = sorted(g for g in graphs if protected_graph(g, base) is None)
+    limited = limit_wide_operations(update, unprotected)
+    reason = protected_update(limited, base, base_iri)
+    wide = wide_operation(limited)
+    if wide is not None:
+        reason = f"{wide} is not allowed as written: write CLEAR|DROP [SILENT] ALL|NAMED"
+    if reason is not None:
+        raise ProtectedGraphs(reason)
+    return limited

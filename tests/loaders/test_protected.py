@@ -1,0 +1,131 @@
+"""Graphs only the loader writes (``loaders.protected``): every spelling an update may use."""
+
+from __future__ import annotations
+
+import pickle
+
+import pyoxigraph as ox
+import pytest
+
+from loaders.backends.sparql import RemoteStoreError, StoreUnavailable
+from loaders.protected import (
+    ProtectedGraphs,
+    guard_update,
+    protected_graph,
+    protected_update,
+)
+
+BASE = "https://w3id.org/coworkmed/id/"
+ME = "http://127.0.0.1:8000/sparql"
+DEF = "https://w3id.org/coworkmed/def/"
+T = "{ <urn:s> <urn:p> 1 }"
+
+REFUSED = [
+    f"INSERT DATA {{ GRAPH <{DEF}> {T} }}",
+    f"insert data {{ graph <{DEF}cube> {T} }}",
+    f"INSERT DATA {{ GRAPH <https://w3id.org/coworkmed/code/service> {T} }}",
+    f"PREFIX d: <https://w3id.org/coworkmed/> INSERT DATA {{ GRAPH d:def\\/ {T} }}",
+    f"PREFIX : <{BASE}> INSERT DATA {{ GRAPH :catalog {T} }}",
+    f"BASE <{BASE}> INSERT DATA {{ GRAPH <catalog> {T} }}",
+    f"BASE <{BASE}x/> INSERT DATA {{ GRAPH <../cube> {T} }}",
+    f"INSERT DATA {{ GRAPH <{BASE}\\u0063atalog> {T} }}",
+    f"INSERT DATA {{ GRAPH <{BASE}submissions> {T} }}",
+    f"INSERT DATA {{ GRAPH <{BASE}dataset/fr-aura/2024-01-01> {T} }}",
+    f"WITH <{BASE}catalog> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}",
+    f"LOAD <urn:x> INTO GRAPH <{DEF}>",
+    f"CLEAR GRAPH <{DEF}>",
+    f"DROP SILENT GRAPH <{BASE}catalog>",
+    f"CREATE GRAPH <{BASE}cube>",
+    f"ADD DEFAULT TO <{BASE}cube>",
+    f"MOVE <{BASE}dataset/fr-aura/1> TO <urn:mine>",
+    f"COPY <urn:mine> TO GRAPH <{DEF}>",
+    f"INSERT DATA {{ GRAPH <urn:a> {T} }} ;# x\rCLEAR GRAPH <{DEF}>",
+    "INSERT { GRAPH ?g { <urn:s> <urn:p> 1 } } WHERE { GRAPH ?g { } }",
+    "INSERT{GRAPH$g{<urn:s> <urn:p> 1}}WHERE{GRAPH ?g {}}",
+    "DELETE WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "DELETE # x\r WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "DELETEWHERE{GRAPH?g{?s ?p ?o}}",
+    "WITH <urn:a> DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "INSERT { <urn:s> <urn:p> true GRAPH ?g { <urn:s> <urn:p> 1 } } WHERE { GRAPH ?g {} }",
+]
+ALLOWED = [
+    f"INSERT DATA {{ GRAPH <urn:mine> {{ <urn:s> a <{DEF}Space> }} }}",
+    f"INSERT DATA {T}",
+    "CLEAR DEFAULT",
+    "DELETE { GRAPH <urn:a> { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "INSERT { GRAPH <urn:a> { ?s ?p 1 } } WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { } }",
+    f'INSERT DATA {{ GRAPH <urn:a> {{ <urn:s> <urn:p> "<{DEF}>" }} }}',
+    f"INSERT DATA {{ GRAPH <urn:a> {T} }} # GRAPH <{DEF}>\n",
+    "DROP ALL",  # limited to the unprotected graphs by guard_update
+]
+
+
+@pytest.mark.parametrize("update", REFUSED, ids=range(len(REFUSED)))
+def test_an_update_may_not_write_a_protected_graph(update: str) -> None:
+    assert protected_update(update, BASE, ME) is not None
+    with pytest.raises(ProtectedGraphs):
+        guard_update(update, BASE, ME, [])
+
+
+@pytest.mark.parametrize("update", ALLOWED, ids=range(len(ALLOWED)))
+def test_other_updates_pass(update: str) -> None:
+    assert protected_update(update, BASE, ME) is None
+    guard_update(update, BASE, ME, [])
+
+
+@pytest.mark.parametrize(
+    "update", ["DROP ALL", "clear silent named", "DROP SILENT ALL", "CLEAR ALL ; CLEAR DEFAULT"]
+)
+def test_wide_clear_and_drop_spare_the_protected_graphs(update: str) -> None:
+    store = ox.Store()
+    graphs = [DEF, f"{BASE}catalog", f"{BASE}dataset/fr-aura/1", "urn:mine", "urn:yours"]
+    for graph in graphs:
+        store.add(
+            ox.Quad(
+                ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("1"), ox.NamedNode(graph)
+            )
+        )
+    store.update(guard_update(update, BASE, ME, graphs))
+    left = {quad.graph_name.value for quad in store}
+    assert left == {DEF, f"{BASE}catalog", f"{BASE}dataset/fr-aura/1"}
+
+
+@pytest.mark.parametrize("update", ["CLEARALL", "DROP SILENTALL", "DROPNAMED", "clear silentNAMED"])
+def test_a_glued_wide_operation_is_refused(update: str) -> None:
+    with pytest.raises(ProtectedGraphs):
+        guard_update(update, BASE, ME, ["urn:mine"])
+
+
+@pytest.mark.parametrize(
+    ("graph", "protected"),
+    [
+        (DEF, True),
+        (f"{DEF}cube", True),
+        ("https://w3id.org/coworkmed/code/space-kind", True),
+        (f"{BASE}catalog", True),
+        (f"{BASE}cube", True),
+        (f"{BASE}submissions", True),
+        (f"{BASE}dataset/x/1", True),
+        (f"{BASE}graph/1234", False),
+        (f"{DEF}Space", False),
+        (None, False),
+    ],
+)
+def test_the_protected_graphs(graph: str | None, protected: bool) -> None:
+    assert (protected_graph(graph, BASE) is not None) is protected
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ProtectedGraphs("<urn:x> is the catalogue"),
+        RemoteStoreError(502, "the store failed"),
+        StoreUnavailable("the store is down", transient=True),
+    ],
+    ids=["protected", "remote", "unavailable"],
+)
+def test_errors_of_an_update_worker_come_back_whole(error: Exception) -> None:
+    """An update runs in a worker (``loaders.store.write_confined``): its errors are pickled."""
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error) and back.args == error.args
+    assert back.__dict__ == error.__dict__
