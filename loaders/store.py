@@ -32,7 +32,7 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from loaders.backends import StoreLocation, TripleStore, locate
-from loaders.cube import refresh_cube
+from loaders.cube import CODE, CWM, refresh_cube
 from loaders.problems import LoadError, StoreBusy
 
 __all__ = ["StoreBusy", "StoreLocation", "TripleStore", "locate"]
@@ -42,6 +42,31 @@ DCAT = "http://www.w3.org/ns/dcat#"
 
 def catalog_graph(base: str) -> str:
     return f"{base}catalog"
+
+
+#: the graphs only ``coworkmed build``/``load``/``publish`` write (never the Graph Store Protocol
+#: or SPARQL Update): (IRI or IRI prefix, whether any IRI under it counts, what it is); ``{base}``
+#: is the data base. Readers may read them; ``protected_graph`` tells a write that names one.
+PROTECTED_GRAPHS: tuple[tuple[str, bool, str], ...] = (
+    (CWM, True, "the ontology (and the indicators cube's structure)"),
+    (CODE, True, "a code list"),
+    ("{base}catalog", False, "the catalogue"),
+    ("{base}cube", False, "the indicators cube"),
+    ("{base}submissions", False, "the record of partner submissions"),
+    ("{base}dataset/", True, "a dataset version"),
+)
+
+
+def protected_graph(graph: str | None, base: str) -> str | None:
+    """What ``graph`` is when only the loader may write it (``PROTECTED_GRAPHS``), else None
+    (None: the default graph, which clients may write)."""
+    if graph is None:
+        return None
+    for name, prefix, what in PROTECTED_GRAPHS:
+        iri = name.format(base=base)
+        if graph == iri or (prefix and graph.startswith(iri)):
+            return what
+    return None
 
 
 def current_generation(where: StoreLocation | Path | str) -> int:
@@ -264,17 +289,26 @@ def _name(graph: str | None) -> ox.NamedNode | None:
     return None if graph is None else ox.NamedNode(graph)
 
 
-def put_graph(store: TripleStore, graph: str | None, triples: list[ox.Triple]) -> bool:
-    """Replace the content of ``graph`` by ``triples`` in one transaction; True if it is new."""
+def _ntriples(triples: list[ox.Triple] | bytes) -> bytes:
+    """Triples as N-Triples (``bytes``: N-Triples already)."""
+    if isinstance(triples, bytes):
+        return triples
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+
+
+def put_graph(store: TripleStore, graph: str | None, triples: list[ox.Triple] | bytes) -> bool:
+    """Replace the content of ``graph`` by ``triples`` (or N-Triples) in one transaction; True
+    if it is new."""
     created = not graph_exists(store, graph)
-    store.replace_graph(_name(graph), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+    store.replace_graph(_name(graph), _ntriples(triples))
     return created
 
 
-def post_graph(store: TripleStore, graph: str | None, triples: list[ox.Triple]) -> bool:
-    """Add ``triples`` to ``graph`` in one transaction (creating it); True if it is new."""
+def post_graph(store: TripleStore, graph: str | None, triples: list[ox.Triple] | bytes) -> bool:
+    """Add ``triples`` (or N-Triples) to ``graph`` in one transaction (creating it); True if it
+    is new."""
     created = not graph_exists(store, graph)
-    store.add_triples(_name(graph), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+    store.add_triples(_name(graph), _ntriples(triples))
     return created
 
 
