@@ -13,6 +13,7 @@ from flask import Flask, Response, abort, jsonify, request
 from endpoint.auth import WriteLimiter
 from endpoint.executor import QueryPool, RemotePool, make_pool
 from endpoint.security import secure
+from endpoint.urls import PublicHost, root_of
 from loaders.backends import StoreLocation, locate
 from loaders.problems import LoadError
 from loaders.settings import settings
@@ -100,6 +101,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if location is not None:  # a StoreLocation given as it is (tests, embedding)
         given["store"] = location.describe()
     resolved = settings(given)
+    app.wsgi_app = PublicHost(app.wsgi_app, root_of(resolved))  # type: ignore[method-assign]
     app.config["COWORKMED"] = resolved
     app.config["MAX_CONTENT_LENGTH"] = max(resolved["max_body"], resolved["max_upload"])
     location = location or locate(resolved["store"], resolved)

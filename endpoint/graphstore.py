@@ -23,6 +23,7 @@ from endpoint.executor import FORMATS, GraphRequest, QueryError
 from endpoint.negotiation import formats_for
 from endpoint.published import run, store_location
 from endpoint.responses import error, read_headers
+from endpoint.urls import request_url
 from loaders.backends.sparql import RemoteStoreError
 from loaders.guards import UnsafeFile, check_xml
 from loaders.processes import Limits, WorkerCrashed, WorkerTimedOut, run_confined
@@ -56,7 +57,7 @@ def target(path: str | None) -> Target:
     if path is not None:
         if indirect:
             raise QueryError(400, f"/store/{path} names its graph already: drop ?{indirect[0]}")
-        return Target(request.base_url)
+        return Target(request_url())
     if len(indirect) > 1 or len(request.args.getlist("graph")) > 1:
         raise QueryError(400, "name one graph: ?graph=IRI or ?default, once")
     if not indirect:
@@ -219,7 +220,7 @@ def _write(found: Target) -> Response:
             raise QueryError(400, "name the graph to replace: ?graph=IRI or ?default")
         graph = f"{_base()}graph/{uuid.uuid4()}"
     _refuse_managed(graph)
-    triples = uploaded_triples(graph or request.base_url)
+    triples = uploaded_triples(graph or request_url())
     operation = put_graph if request.method == "PUT" else post_graph
     created, generation = write(store, lambda it: operation(it, graph, triples), _base())
     return _written(created, graph, generation, minted=not found.given)

@@ -24,6 +24,7 @@ from endpoint.negotiation import formats_for, prefers_html
 from endpoint.published import store_location
 from endpoint.responses import error, rdf_answer, read_headers
 from endpoint.service import description
+from endpoint.urls import request_url
 from loaders.backends.sparql import RemoteStoreError
 from loaders.scanning import (
     DatasetConflict,
@@ -151,7 +152,7 @@ def sparql() -> Response:
         if prefers_html(request.headers.get("Accept")):
             return read_headers(redirect(url_for("pages.query_page"), 303))
         updates = bool(current_app.config["COWORKMED"]["update_token"])
-        return rdf_answer("the service description", lambda: description(request.base_url, updates))
+        return rdf_answer("the service description", lambda: description(request_url(), updates))
     try:
         check_text(operation.text)
     except QueryError as problem:
@@ -165,7 +166,7 @@ def sparql() -> Response:
         tuple(operation.default_graphs) if given else None,
         tuple(operation.named_graphs) if given else None,
         settings["max_rows"],
-        request.base_url,
+        request_url(),
     )
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()
@@ -202,7 +203,7 @@ def update(operation: Operation) -> Response:
         return error(problem.status, problem.message)
     except DatasetConflict as problem:
         return error(400, str(problem))
-    base_iri = request.base_url
+    base_iri = request_url()
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()
     try:
