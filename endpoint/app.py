@@ -17,6 +17,7 @@ from endpoint.urls import PublicHost, root_of
 from loaders.backends import StoreLocation, locate
 from loaders.problems import LoadError
 from loaders.settings import settings
+from loaders.store import recover
 from validation import engine
 
 
@@ -105,6 +106,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["COWORKMED"] = resolved
     app.config["MAX_CONTENT_LENGTH"] = max(resolved["max_body"], resolved["max_upload"])
     location = location or locate(resolved["store"], resolved)
+    recover(location, resolved["base"])  # a write killed before its snapshot: published now
     app.extensions["coworkmed.store"] = location
     app.extensions["coworkmed.pool"] = LazyPool(
         location, resolved["base"], resolved["query_workers"], resolved["query_long"]

@@ -23,7 +23,9 @@ number is the published version: it changes exactly when published data changes 
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -98,7 +100,35 @@ def commit(location: StoreLocation, store: TripleStore, base: str | None) -> int
     matches its data."""
     if base is not None:
         refresh_cube(store, base, published_graphs(store, base))
+    _pause_before_snapshot()
     return location.snapshot(store)
+
+
+#: tests only: the file this environment variable names is written, then the process waits,
+#: between a commit and its snapshot (where tests/endpoint/test_recovery.py kills it)
+PAUSE_BEFORE_SNAPSHOT = "COWORKMED_TEST_PAUSE_BEFORE_SNAPSHOT"
+
+
+def _pause_before_snapshot() -> None:
+    signal = os.environ.get(PAUSE_BEFORE_SNAPSHOT)
+    if signal:
+        Path(signal).write_text(str(os.getpid()), encoding="ascii")
+        time.sleep(3600)
+
+
+def recover(where: StoreLocation | Path | str, base: str | None) -> int | None:
+    """Publish at once what a writer killed between its commit and its snapshot left in the
+    store (``pending``), as the next generation; return it (None: nothing was pending, or a
+    writer holds the store now and will publish its work itself). Run when a store is opened
+    for serving."""
+    location = locate(where)
+    if not location.pending():
+        return None
+    try:
+        with _WRITING, location.writer() as store:
+            return commit(location, store, base)
+    except StoreBusy:
+        return None
 
 
 def _column(store: TripleStore, sparql: str) -> list[ox.NamedNode]:
