@@ -137,7 +137,10 @@ def readable(
     """The graphs a query's dataset parameters name, refused (400) when one of them is in the
     store but not published (a replaced dataset version): what a reader can name is what a
     reader can see. A graph the store does not hold is an empty graph, as the protocol says."""
-    graphs = [ox.NamedNode(name) for name in names]
+    try:
+        graphs = [ox.NamedNode(name) for name in names]
+    except ValueError as problem:
+        raise QueryError(400, f"a dataset parameter is not an absolute IRI ({problem})") from None
     visible = set(published)
     for graph in graphs:
         if graph not in visible and store.contains_named_graph(graph):

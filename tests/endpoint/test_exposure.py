@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from coworkmed.serving import serve_in_thread
 from endpoint.app import create_app
 from endpoint.dumps import export
+from endpoint.negotiation import parse_accept
 from loaders.load import load_source
 from loaders.store import current_versions, open_snapshot
 from tests.backends import Published
@@ -476,3 +477,23 @@ def test_a_graph_store_upload_is_read_outside_the_server(
     assert response.status_code in (201, 204), response.get_data(as_text=True)
     read = client.get("/store", query_string={"graph": "http://example.org/outside"})
     assert b"garbage" in read.data
+
+
+@pytest.mark.parametrize("value", ["not an iri", "http://e/x> <http://e/y", "", "\x00"])
+def test_a_dataset_parameter_that_is_no_iri_is_a_400(client: FlaskClient, value: str) -> None:
+    """On either backend (the external store's pool runs ``execute`` in the server)."""
+    for parameter in ("default-graph-uri", "named-graph-uri"):
+        response = client.get("/sparql", query_string={"query": "ASK {}", parameter: value})
+        assert response.status_code == 400, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("q", ["nan", "NaN", "1e3", "inf", "-0", "٠.5", "0.5000", "2", " 1x"])
+def test_an_odd_quality_value_counts_as_zero(q: str) -> None:
+    assert parse_accept(f"text/csv;q={q}")[0].q == 0.0
+
+
+@pytest.mark.parametrize(
+    ("q", "value"), [("1", 1.0), ("0.5", 0.5), ("0.125", 0.125), ("1.000", 1.0)]
+)
+def test_a_quality_value_is_read(q: str, value: float) -> None:
+    assert parse_accept(f"text/csv;q={q}")[0].q == value
