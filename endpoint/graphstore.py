@@ -5,8 +5,12 @@ URL itself, ``/store/some/path``). GET and HEAD read a published graph, like any
 with CORS, capped at ``max_rows`` triples unless the update token is given). PUT replaces a
 graph, POST adds to it (to ``/store`` alone: creates a new graph and answers its IRI in
 ``Location``), DELETE removes it; writes need the bearer token (``endpoint.auth``), each is one
-transaction on the primary database, published as a new snapshot. Version graphs and the
-catalogue belong to ``coworkmed load``: the Graph Store Protocol may read them but not write them.
+transaction on the primary database, published as a new snapshot. The graphs the loader writes
+(ontology, code lists, catalogue, cube, submissions, dataset versions:
+``loaders.store.protected_graph``) may be read but not written (403). An upload is parsed in a
+confined worker (``loaders.processes.run_confined``: no network, ``PARSE_MEMORY``, the query
+timeout), never in the server process; RDF/XML passes ``loaders.guards.check_xml`` there first.
+A graph named by its URL (``/store/some/path``) is named under the ``public_url`` setting.
 """
 
 from __future__ import annotations

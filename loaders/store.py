@@ -16,6 +16,12 @@ killed before step 2 leaves only an unreferenced graph, which the next load remo
 outside ``{base}dataset/`` (written through SPARQL Update or the Graph Store Protocol, see
 ``write``) and the store's default graph are published as they are.
 
+Only the loader writes the vocabulary, catalogue, cube, submissions and version graphs
+(``PROTECTED_GRAPHS``, ``protected_graph``): the Graph Store Protocol and SPARQL Update refuse
+them. The embedded store marks a change before making it and clears the mark with its snapshot;
+a server that opens a store still marked (a writer was killed between its commit and its
+snapshot) publishes what was committed at once (``recover``).
+
 Where the store lives is a ``loaders.backends.StoreLocation``: the embedded Oxigraph store in a
 directory (with read-only snapshots for readers) or an external SPARQL 1.1 store. Its generation
 number is the published version: it changes exactly when published data changes (``commit``).
@@ -126,6 +132,8 @@ def recover(where: StoreLocation | Path | str, base: str | None) -> int | None:
         return None
     try:
         with _WRITING, location.writer() as store:
+            if not location.pending():  # a write of this process published it meanwhile
+                return None
             return commit(location, store, base)
     except StoreBusy:
         return None
