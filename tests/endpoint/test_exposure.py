@@ -20,6 +20,7 @@ from coworkmed.serving import serve_in_thread
 from endpoint.app import create_app
 from endpoint.dumps import export
 from endpoint.negotiation import parse_accept
+from endpoint.parameters import local_location
 from loaders.load import load_source
 from loaders.store import current_versions, open_snapshot
 from tests.backends import Published
@@ -497,3 +498,23 @@ def test_an_odd_quality_value_counts_as_zero(q: str) -> None:
 )
 def test_a_quality_value_is_read(q: str, value: float) -> None:
     assert parse_accept(f"text/csv;q={q}")[0].q == value
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/doc/def/x\r.ttl", "/doc/def/x%0D.ttl"),
+        ("/doc/id/a\r\nSet-Cookie: x=1", "/doc/id/a%0D%0ASet-Cookie:%20x=1"),
+        ("/doc/id/\x00", "/doc/id/%00"),
+        ("//evil.example/x", "/evil.example/x"),
+        ("/doc/id/é", "/doc/id/%C3%A9"),
+        ("/doc/id/a%2Fb", "/doc/id/a%252Fb"),
+    ],
+)
+def test_a_location_is_percent_encoded(path: str, location: str) -> None:
+    assert local_location(path) == location
+
+
+def test_a_number_given_twice_is_a_400(client: FlaskClient) -> None:
+    response = client.get("/search?page=1&page=2")
+    assert response.status_code == 400 and "page once" in response.get_data(as_text=True)
