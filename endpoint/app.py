@@ -13,10 +13,12 @@ from flask import Flask, Response, abort, jsonify, request
 from endpoint.auth import WriteLimiter
 from endpoint.executor import NO_LIMITS, QueryPool, RemotePool, make_pool, worker_limits
 from endpoint.security import secure
+from endpoint.urls import PublicHost, root_of
 from loaders.backends import StoreLocation, locate
 from loaders.problems import LoadError
 from loaders.processes import Limits
 from loaders.settings import settings
+from loaders.store import recover
 from validation import engine
 
 
@@ -114,9 +116,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if location is not None:  # a StoreLocation given as it is (tests, embedding)
         given["store"] = location.describe()
     resolved = settings(given)
+    app.wsgi_app = PublicHost(app.wsgi_app, root_of(resolved))  # type: ignore[method-assign]
     app.config["COWORKMED"] = resolved
     app.config["MAX_CONTENT_LENGTH"] = max(resolved["max_body"], resolved["max_upload"])
     location = location or locate(resolved["store"], resolved)
+    recover(location, resolved["base"])  # a write killed before its snapshot: published now
     app.extensions["coworkmed.store"] = location
     app.extensions["coworkmed.pool"] = LazyPool(
         location,

@@ -22,6 +22,7 @@ from flask import Blueprint, Response, abort, current_app, url_for
 from endpoint.executor import QueryRequest
 from endpoint.published import run
 from endpoint.responses import rdf_answer
+from endpoint.urls import external_url
 from loaders.rdf import PREFIXES
 from loaders.store import StoreLocation, default_dataset, open_snapshot, published_graphs
 
@@ -255,9 +256,9 @@ def catalog() -> Response:
         "the catalogue",
         lambda: catalogue(
             current_app.config["COWORKMED"]["base"],
-            url_for("sparql.sparql", _external=True),
+            external_url("sparql.sparql"),
             list_dumps(_folder()),
-            url_for("dumps.dumps_index", _external=True),
+            external_url("dumps.dumps_index"),
         ),
         DESCRIPTION_PREFIXES,
     )

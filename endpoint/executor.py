@@ -142,17 +142,38 @@ def _format(request: QueryRequest, kind: str) -> tuple[Any, str]:
     return FORMATS[kind][name]
 
 
+def readable(
+    store: TripleStore, published: list[ox.NamedNode], names: tuple[str, ...]
+) -> list[ox.NamedNode]:
+    """The graphs a query's dataset parameters name, refused (400) when one of them is in the
+    store but not published (a replaced dataset version): what a reader can name is what a
+    reader can see. A graph the store does not hold is an empty graph, as the protocol says."""
+    try:
+        graphs = [ox.NamedNode(name) for name in names]
+    except ValueError as problem:
+        raise QueryError(400, f"a dataset parameter is not an absolute IRI ({problem})") from None
+    visible = set(published)
+    for graph in graphs:
+        if graph not in visible and store.contains_named_graph(graph):
+            raise QueryError(
+                400,
+                f"<{graph.value}> is not published here (a replaced dataset version): name a "
+                "current version (dcat:hasCurrentVersion in /catalog) or leave the dataset out",
+            )
+    return graphs
+
+
 def execute(
     store: TripleStore, published: list[ox.NamedNode], request: QueryRequest, generation: int
 ) -> QueryResult:
     """Answer one query over the published data of ``store`` (``published``: its graphs)."""
     default, named = default_dataset(published), published
     if request.default_graphs is not None:
-        default = [ox.NamedNode(name) for name in request.default_graphs]
+        default = readable(store, published, request.default_graphs)
     elif request.data_of is not None:
         default = [ox.DefaultGraph(), *data_graphs(published, request.data_of)]
     if request.named_graphs is not None:
-        named = [ox.NamedNode(name) for name in request.named_graphs]
+        named = readable(store, published, request.named_graphs)
     results = store.query(
         request.sparql, base_iri=request.base_iri, default_graph=default, named_graphs=named
     )

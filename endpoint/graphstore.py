@@ -5,8 +5,12 @@ URL itself, ``/store/some/path``). GET and HEAD read a published graph, like any
 with CORS, capped at ``max_rows`` triples unless the update token is given). PUT replaces a
 graph, POST adds to it (to ``/store`` alone: creates a new graph and answers its IRI in
 ``Location``), DELETE removes it; writes need the bearer token (``endpoint.auth``), each is one
-transaction on the primary database, published as a new snapshot. Version graphs and the
-catalogue belong to ``coworkmed load``: the Graph Store Protocol may read them but not write them.
+transaction on the primary database, published as a new snapshot. The graphs the loader writes
+(ontology, code lists, catalogue, cube, submissions, dataset versions:
+``loaders.protected.protected_graph``) may be read but not written (403). An upload is parsed in a
+confined worker (``loaders.processes.run_confined``: no network, ``PARSE_MEMORY``, the query
+timeout), never in the server process; RDF/XML passes ``loaders.guards.check_xml`` there first.
+A graph named by its URL (``/store/some/path``) is named under the ``public_url`` setting.
 """
 
 from __future__ import annotations
@@ -23,12 +27,13 @@ from endpoint.executor import FORMATS, GraphRequest, QueryError
 from endpoint.negotiation import formats_for
 from endpoint.published import run, store_location
 from endpoint.responses import error, read_headers
+from endpoint.urls import request_url
 from loaders.backends.sparql import RemoteStoreError
-from loaders.cube import cube_graph
 from loaders.guards import UnsafeFile, check_xml
+from loaders.processes import Limits, WorkerCrashed, WorkerTimedOut, run_confined
+from loaders.protected import protected_graph
 from loaders.store import (
     StoreBusy,
-    catalog_graph,
     delete_graph,
     post_graph,
     put_graph,
@@ -56,7 +61,7 @@ def target(path: str | None) -> Target:
     if path is not None:
         if indirect:
             raise QueryError(400, f"/store/{path} names its graph already: drop ?{indirect[0]}")
-        return Target(request.base_url)
+        return Target(request_url())
     if len(indirect) > 1 or len(request.args.getlist("graph")) > 1:
         raise QueryError(400, "name one graph: ?graph=IRI or ?default, once")
     if not indirect:
@@ -71,35 +76,61 @@ def target(path: str | None) -> Target:
     return Target(iri)
 
 
-def _parse(data: bytes, media_type: str, charset: str | None, base_iri: str) -> list[ox.Triple]:
+#: how much memory a worker that reads one uploaded graph may take (address space, bytes)
+PARSE_MEMORY = 1 << 30
+
+
+def read_graph_upload(data: bytes, media_type: str, base_iri: str) -> tuple[int, bytes | str]:
+    """In a confined worker (no network, ``PARSE_MEMORY``): the graph ``data`` holds, as
+    N-Triples ``(0, bytes)``, or ``(status, message)`` when it cannot be read. Nothing it names
+    is fetched (an external DTD, a remote JSON-LD ``@context``)."""
+    fmt = ox.RdfFormat.from_media_type(media_type)
+    if fmt == ox.RdfFormat.RDF_XML:
+        try:
+            check_xml(data, "the RDF/XML sent")
+        except UnsafeFile as problem:
+            return 400, str(problem)
+    try:
+        quads = list(ox.parse(data, format=fmt, base_iri=base_iri))
+    except (SyntaxError, ValueError) as problem:
+        return 400, f"the {fmt.name} sent cannot be parsed: {problem}"
+    named = next((q.graph_name for q in quads if q.graph_name != ox.DefaultGraph()), None)
+    if named is not None:  # JSON-LD may hold named graphs: one graph is sent at a time
+        return 400, f"the {fmt.name} sent holds the named graph {named}; send one graph"
+    return 0, ox.serialize([quad.triple for quad in quads], format=ox.RdfFormat.N_TRIPLES)
+
+
+def _parse(data: bytes, media_type: str, charset: str | None, base_iri: str) -> bytes:
+    """The graph of one upload as N-Triples, read in a confined worker (``read_graph_upload``)."""
     fmt = ox.RdfFormat.from_media_type(media_type) if media_type else None
     if fmt is None or (fmt.supports_datasets and fmt != ox.RdfFormat.JSON_LD):
         given = media_type or "no content type"
         raise QueryError(415, f"send one graph as {UPLOAD_FORMATS}, not {given}")
     if charset and charset.lower() not in ("utf-8", "utf8"):
         raise QueryError(415, f"RDF must be sent in UTF-8, not {charset}")
-    if fmt == ox.RdfFormat.RDF_XML:
-        try:
-            check_xml(data, "the RDF/XML sent")
-        except UnsafeFile as problem:
-            raise QueryError(400, str(problem)) from None
+    timeout = current_app.config["COWORKMED"]["query_timeout"]
+    limits = Limits(memory=PARSE_MEMORY, network=False)
     try:
-        quads = list(ox.parse(data, format=fmt, base_iri=base_iri))
-    except SyntaxError as problem:
-        raise QueryError(400, f"the {fmt.name} sent cannot be parsed: {problem}") from None
-    named = next((q.graph_name for q in quads if q.graph_name != ox.DefaultGraph()), None)
-    if named is not None:  # JSON-LD may hold named graphs: one graph is sent at a time
-        raise QueryError(400, f"the {fmt.name} sent holds the named graph {named}; send one graph")
-    return [quad.triple for quad in quads]
+        status, answer = run_confined(
+            read_graph_upload, (data, fmt.media_type, base_iri), limits, timeout
+        )
+    except WorkerTimedOut:
+        raise QueryError(413, f"the {fmt.name} sent took more than {timeout:g} s to read") from None
+    except WorkerCrashed as crash:
+        raise QueryError(413, f"the {fmt.name} sent could not be read: {crash}") from None
+    if status:
+        raise QueryError(status, str(answer))
+    return bytes(answer)
 
 
-def uploaded_triples(base_iri: str) -> list[ox.Triple]:
-    """The triples of the request body, or of every file of a multipart/form-data body."""
+def uploaded_triples(base_iri: str) -> bytes:
+    """The triples of the request body, or of every file of a multipart/form-data body, as
+    N-Triples."""
     if request.mimetype == "multipart/form-data":
         files = [f for name in request.files for f in request.files.getlist(name)]
         if not files:
             raise QueryError(400, "the multipart body holds no file")
-        triples = []
+        triples = b""
         for upload in files:
             media_type = upload.mimetype
             if not media_type or media_type == "application/octet-stream":
@@ -114,15 +145,10 @@ def uploaded_triples(base_iri: str) -> list[ox.Triple]:
 
 
 def _refuse_managed(graph: str | None) -> None:
-    base = current_app.config["COWORKMED"]["base"]
-    managed = graph is not None and (
-        graph.startswith(f"{base}dataset/") or graph in (catalog_graph(base), cube_graph(base))
-    )
-    if managed:
+    what = protected_graph(graph, current_app.config["COWORKMED"]["base"])
+    if what is not None:
         raise QueryError(
-            403,
-            f"<{graph}> is written by the loader only (a dataset version, the catalogue or the "
-            "indicators cube)",
+            403, f"<{graph}> is {what}, written by the loader only (coworkmed build, load, publish)"
         )
 
 
@@ -198,7 +224,7 @@ def _write(found: Target) -> Response:
             raise QueryError(400, "name the graph to replace: ?graph=IRI or ?default")
         graph = f"{_base()}graph/{uuid.uuid4()}"
     _refuse_managed(graph)
-    triples = uploaded_triples(graph or request.base_url)
+    triples = uploaded_triples(graph or request_url())
     operation = put_graph if request.method == "PUT" else post_graph
     created, generation = write(store, lambda it: operation(it, graph, triples), _base())
     return _written(created, graph, generation, minted=not found.given)

@@ -33,6 +33,7 @@ from flask import (
 
 from endpoint.executor import GraphRequest, QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept, prefers_html
+from endpoint.parameters import MAX_PAGE, local_location, whole_number
 from endpoint.published import run
 from endpoint.resource_page import in_language, resource_page, table
 from endpoint.responses import error, read_headers, reader_language
@@ -83,8 +84,7 @@ def describe(iri: str, fmt: str) -> tuple[bytes, str, bool]:
 
 def _page(iri: str, document: str) -> str:
     lang = reader_language()
-    page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() else 1
+    number = whole_number(request.args, "page", 1, 1, MAX_PAGE)
     content = resource_page(iri, lang, number, current_app.config["COWORKMED"]["max_rows"])
     if content is None:
         raise QueryError(404, f"nothing is known here about <{iri}>")
@@ -176,7 +176,7 @@ def resource(space: str, path: str) -> Response:
     extension = _wanted_extension()
     if extension is None:
         return error(406, "descriptions are HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
-    response = redirect(f"/doc/{space}/{path}.{extension}", 303)
+    response = redirect(local_location(f"/doc/{space}/{path}.{extension}"), 303)
     return read_headers(response)
 
 

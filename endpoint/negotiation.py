@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 #: media type -> (kind of result it can carry, format name of endpoint.executor.FORMATS)
@@ -44,6 +45,10 @@ class Range:
         return 2 - self.media_type.count("*")
 
 
+#: a quality value as RFC 9110 writes it
+QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
+
+
 def parse_accept(header: str | None) -> list[Range]:
     """The ranges of an Accept header, best first (q, then specificity); malformed parts skipped."""
     if not header or not header.strip():
@@ -57,10 +62,8 @@ def parse_accept(header: str | None) -> list[Range]:
         for parameter in parameters:
             name, _, value = parameter.partition("=")
             if name.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
+                # RFC 9110 qvalue: 0 to 1, three decimals at most (not "nan", "1e3", "٠.5")
+                q = float(value) if QVALUE.fullmatch(value.strip()) else 0.0
         ranges.append(Range(media_type.lower(), q))
     return sorted(ranges, key=lambda r: (-r.q, -r.specificity))
 

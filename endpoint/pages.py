@@ -15,6 +15,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, render_template, send_file, url_for
 
+from endpoint.urls import external_url
+
 HERE = Path(__file__).parent
 QUERIES_DIR = HERE / "queries"
 WEB_DIR = HERE / "web"
@@ -95,7 +97,10 @@ def query_page() -> Response | str:
         )
     return render_template(
         "query.html",
-        endpoint=url_for("sparql.sparql", _external=True),
+        # shown: the public URL; used by the page: the path, which the browser resolves
+        # against the page it loaded (a test server's port, a proxy's prefix)
+        public_endpoint=external_url("sparql.sparql"),
+        endpoint=url_for("sparql.sparql"),
         examples=[asdict(example) for example in examples()],
     )
 

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from endpoint.executor import QueryError
 from endpoint.linkeddata import local_path
+from endpoint.parameters import MAX_PAGE, whole_number
 from endpoint.published import select
 from endpoint.responses import error, reader_language
 from loaders.rdf import literal
@@ -86,12 +87,11 @@ def search_page() -> Response | str:
     town = request.args.get("town", "").strip()[:200]
     kind = request.args.get("kind", "")
     country = request.args.get("country", "")
-    page_text = request.args.get("page", "0")
-    page = min(int(page_text), 10_000) if page_text.isdigit() else 0
     kind = kind if KIND.match(kind) else None
     country = country if COUNTRY.match(country) else None
-    sparql = search_query(name, town, kind, country, page)
     try:
+        page = whole_number(request.args, "page", 0, 0, MAX_PAGE)
+        sparql = search_query(name, town, kind, country, page)
         rows = _select(sparql)
         options = kinds(lang)
         known = countries()

@@ -26,6 +26,7 @@ from endpoint.negotiation import formats_for, prefers_html
 from endpoint.published import store_location
 from endpoint.responses import error, rdf_answer, read_headers
 from endpoint.service import description
+from endpoint.urls import request_url
 from loaders.backends import StoreLocation, TripleStore
 from loaders.backends.oxigraph import OxigraphLocation
 from loaders.backends.sparql import RemoteStoreError
@@ -163,9 +164,9 @@ def sparql() -> Response:
         if prefers_html(request.headers.get("Accept")):
             return read_headers(redirect(url_for("pages.query_page"), 303))
         updates = bool(current_app.config["COWORKMED"]["update_token"])
-        return rdf_answer("the service description", lambda: description(request.base_url, updates))
+        return rdf_answer("the service description", lambda: description(request_url(), updates))
     try:
-        check_text(operation.text, request.base_url)
+        check_text(operation.text, request_url())
     except QueryError as problem:
         return error(problem.status, problem.message)
     formats = formats_for(request.headers.get("Accept"), request.args.get("format"))
@@ -177,7 +178,7 @@ def sparql() -> Response:
         tuple(operation.default_graphs) if given else None,
         tuple(operation.named_graphs) if given else None,
         settings["max_rows"],
-        request.base_url,
+        request_url(),
     )
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()
@@ -223,9 +224,9 @@ def update(operation: Operation) -> Response:
     if not operation.text:
         return error(400, "no update: give it as the update parameter or as the body")
     try:
-        check_text(operation.text, request.base_url)
+        check_text(operation.text, request_url())
         refusal_reason = protected_update(
-            operation.text, current_app.config["COWORKMED"]["base"], request.base_url
+            operation.text, current_app.config["COWORKMED"]["base"], request_url()
         )
         if refusal_reason is not None:
             raise QueryError(403, refusal_reason)
@@ -242,7 +243,7 @@ def update(operation: Operation) -> Response:
         _nothing, generation = write_confined(
             location,
             apply_update,
-            (text, request.base_url, settings["base"]),
+            (text, request_url(), settings["base"]),
             settings["base"],
             update_limits(location, settings),
             settings["query_timeout"],

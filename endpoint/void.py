@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Response, current_app
 
 from endpoint.dumps import DESCRIPTION_PREFIXES, list_dumps
 from endpoint.published import Kept, generation, select
 from endpoint.responses import rdf_answer
+from endpoint.urls import external_url
 
 blueprint = Blueprint("void", __name__)
 
@@ -122,11 +123,11 @@ def void() -> Response:
 def _with_dumps() -> list[ox.Triple]:
     """The VoID description of this generation, with today's dumps and the catalogue."""
     dataset = f"{current_app.config['COWORKMED']['base']}void"
-    triples = list(description(dataset, url_for("sparql.sparql", _external=True)))
+    triples = list(description(dataset, external_url("sparql.sparql")))
     node = ox.NamedNode(dataset)
     for dump in list_dumps(Path(current_app.config["COWORKMED"]["dumps"])):
-        url = ox.NamedNode(url_for("dumps.dump", name=dump.name, _external=True))
+        url = ox.NamedNode(external_url("dumps.dump", name=dump.name))
         triples.append(ox.Triple(node, ox.NamedNode(VOID + "dataDump"), url))
-    catalog = ox.NamedNode(url_for("dumps.catalog", _external=True))
+    catalog = ox.NamedNode(external_url("dumps.catalog"))
     triples.append(ox.Triple(node, ox.NamedNode(SEE_ALSO), catalog))
     return triples

@@ -2,8 +2,8 @@
 every door that writes (SPARQL Update: ``protected_update``; the Graph Store Protocol can call
 ``protected_graph`` for the graph it is asked to write).
 
-- the ontology, the indicators cube's structure and each code list, one graph each
-  (``loaders.load.vocabulary_graphs``): their IRIs are fixed by the vocabulary files;
+- the ontology, the indicators cube's structure and the code lists: every graph under the
+  ontology's or the code lists' namespace (a new "code list" could not be slipped in either);
 - the catalogue ``{base}catalog``, the indicators cube ``{base}cube`` and the submissions'
   record ``{base}submissions``;
 - every dataset version ``{base}dataset/...`` (current or not).
@@ -17,38 +17,31 @@ worker rewrites them with the store's graphs, ``guard_update``, and checks the r
 
 from __future__ import annotations
 
-import functools
-
 from loaders import scanning
+from loaders.cube import CODE, CWM
 from loaders.problems import LoadError
 
-#: (what the graph is, how its IRI is made from the data base, whole IRI or a prefix)
-MANAGED: tuple[tuple[str, str, bool], ...] = (
-    ("the catalogue", "{base}catalog", True),
-    ("the indicators cube", "{base}cube", True),
-    ("the submissions' record", "{base}submissions", True),
-    ("a dataset version", "{base}dataset/", False),
+#: the graphs only ``coworkmed build``/``load``/``publish`` write (never the Graph Store Protocol
+#: or SPARQL Update): (IRI or IRI prefix, whether any IRI under it counts, what it is); ``{base}``
+#: is the data base. Readers may read them; ``protected_graph`` tells a write that names one.
+PROTECTED_GRAPHS: tuple[tuple[str, bool, str], ...] = (
+    (CWM, True, "the ontology (and the indicators cube's structure)"),
+    (CODE, True, "a code list"),
+    ("{base}catalog", False, "the catalogue"),
+    ("{base}cube", False, "the indicators cube"),
+    ("{base}submissions", False, "the record of partner submissions"),
+    ("{base}dataset/", True, "a dataset version"),
 )
 
 
-@functools.cache
-def vocabulary_graph_names() -> frozenset[str]:
-    """The graphs that publish the ontology, the cube's structure and the code lists."""
-    from loaders.load import vocabulary_graphs
-
-    return frozenset(vocabulary_graphs())
-
-
 def protected_graph(graph: str | None, base: str) -> str | None:
-    """What ``graph`` is when only the loader may write it (a phrase for a 403), else None
-    (None: the default graph, which is not protected)."""
+    """What ``graph`` is when only the loader may write it (``PROTECTED_GRAPHS``), else None
+    (None: the default graph, which clients may write)."""
     if graph is None:
         return None
-    if graph in vocabulary_graph_names():
-        return "the vocabulary (the ontology, the cube's structure or a code list)"
-    for what, template, whole in MANAGED:
-        iri = template.format(base=base)
-        if graph == iri if whole else graph.startswith(iri):
+    for name, prefix, what in PROTECTED_GRAPHS:
+        iri = name.format(base=base)
+        if graph == iri or (prefix and graph.startswith(iri)):
             return what
     return None
 

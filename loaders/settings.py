@@ -102,6 +102,14 @@ SETTINGS: dict[str, Setting] = {
         Setting("host", "COWORKMED_HOST", "127.0.0.1", "Address the server listens on."),
         Setting("port", "COWORKMED_PORT", "8000", "Port the server listens on.", int),
         Setting(
+            "public_url",
+            "COWORKMED_PUBLIC_URL",
+            "",
+            "The service's public URL (scheme, host, port, path prefix), which every absolute "
+            "URL it publishes starts with (service description, catalogue, VoID, pages, graphs "
+            "named by their URL); the request's Host is never used (empty: http://host:port).",
+        ),
+        Setting(
             "server_threads",
             "COWORKMED_SERVER_THREADS",
             "32",

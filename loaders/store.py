@@ -16,6 +16,12 @@ killed before step 2 leaves only an unreferenced graph, which the next load remo
 outside ``{base}dataset/`` (written through SPARQL Update or the Graph Store Protocol, see
 ``write``) and the store's default graph are published as they are.
 
+Only the loader writes the vocabulary, catalogue, cube, submissions and version graphs
+(``loaders.protected``): the Graph Store Protocol and SPARQL Update refuse
+them. The embedded store marks a change before making it and clears the mark with its snapshot;
+a server that opens a store still marked (a writer was killed between its commit and its
+snapshot) publishes what was committed at once (``recover``).
+
 Where the store lives is a ``loaders.backends.StoreLocation``: the embedded Oxigraph store in a
 directory (with read-only snapshots for readers) or an external SPARQL 1.1 store. Its generation
 number is the published version: it changes exactly when published data changes (``commit``).
@@ -23,7 +29,9 @@ number is the published version: it changes exactly when published data changes 
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -74,7 +82,37 @@ def commit(location: StoreLocation, store: TripleStore, base: str | None) -> int
     matches its data."""
     if base is not None:
         refresh_cube(store, base, published_graphs(store, base))
+    _pause_before_snapshot()
     return location.snapshot(store)
+
+
+#: tests only: the file this environment variable names is written, then the process waits,
+#: between a commit and its snapshot (where tests/endpoint/test_recovery.py kills it)
+PAUSE_BEFORE_SNAPSHOT = "COWORKMED_TEST_PAUSE_BEFORE_SNAPSHOT"
+
+
+def _pause_before_snapshot() -> None:
+    signal = os.environ.get(PAUSE_BEFORE_SNAPSHOT)
+    if signal:
+        Path(signal).write_text(str(os.getpid()), encoding="ascii")
+        time.sleep(3600)
+
+
+def recover(where: StoreLocation | Path | str, base: str | None) -> int | None:
+    """Publish at once what a writer killed between its commit and its snapshot left in the
+    store (``pending``), as the next generation; return it (None: nothing was pending, or a
+    writer holds the store now and will publish its work itself). Run when a store is opened
+    for serving."""
+    location = locate(where)
+    if not location.pending():
+        return None
+    try:
+        with _WRITING, location.writer() as store:
+            if not location.pending():  # a write of this process published it meanwhile
+                return None
+            return commit(location, store, base)
+    except StoreBusy:
+        return None
 
 
 def _column(store: TripleStore, sparql: str) -> list[ox.NamedNode]:
@@ -293,17 +331,26 @@ def _name(graph: str | None) -> ox.NamedNode | None:
     return None if graph is None else ox.NamedNode(graph)
 
 
-def put_graph(store: TripleStore, graph: str | None, triples: list[ox.Triple]) -> bool:
-    """Replace the content of ``graph`` by ``triples`` in one transaction; True if it is new."""
+def _ntriples(triples: list[ox.Triple] | bytes) -> bytes:
+    """Triples as N-Triples (``bytes``: N-Triples already)."""
+    if isinstance(triples, bytes):
+        return triples
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+
+
+def put_graph(store: TripleStore, graph: str | None, triples: list[ox.Triple] | bytes) -> bool:
+    """Replace the content of ``graph`` by ``triples`` (or N-Triples) in one transaction; True
+    if it is new."""
     created = not graph_exists(store, graph)
-    store.replace_graph(_name(graph), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+    store.replace_graph(_name(graph), _ntriples(triples))
     return created
 
 
-def post_graph(store: TripleStore, graph: str | None, triples: list[ox.Triple]) -> bool:
-    """Add ``triples`` to ``graph`` in one transaction (creating it); True if it is new."""
+def post_graph(store: TripleStore, graph: str | None, triples: list[ox.Triple] | bytes) -> bool:
+    """Add ``triples`` (or N-Triples) to ``graph`` in one transaction (creating it); True if it
+    is new."""
     created = not graph_exists(store, graph)
-    store.add_triples(_name(graph), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+    store.add_triples(_name(graph), _ntriples(triples))
     return created
 
 

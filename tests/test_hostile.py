@@ -96,6 +96,20 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
     "zip_bomb": _zip_bomb,
     "lying_zip": _lying_zip,
     "small_text": lambda: "<?php system($_GET['c']); ?>",
+    # --- issue #16, part C (graphs, XML, parameters, Host): bodies YAML cannot hold
+    "utf16_entity_xml": lambda: (
+        _rdf_xml('<!ENTITY e "x">', "&e;")
+        .decode()
+        .replace('version="1.0"', 'version="1.0" encoding="UTF-16"')
+        .encode("utf-16")
+    ),
+    "utf16_external_dtd": lambda: (
+        _rdf_xml("", "x")
+        .decode()
+        .replace("<!DOCTYPE rdf:RDF []>", '<!DOCTYPE rdf:RDF SYSTEM "http://127.0.0.1:9/dtd">')
+        .encode("utf-16")
+    ),
+    # --- end of part C
     "deep_braces": lambda: "SELECT * WHERE " + "{" * 5_000 + "}" * 5_000,
     "deep_parentheses": lambda: "ASK { FILTER(" + "(" * 5_000 + "1" + ")" * 5_000 + ") }",
     "operator_chain": lambda: "ASK { FILTER(1" + "+1" * 20_000 + ") }",

@@ -2,6 +2,8 @@
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("coworkmed-config").textContent);
+  // the endpoint's path, made absolute against this page's own address (YASGUI wants a URL)
+  config.endpoint = new URL(config.endpoint, window.location.href).href;
 
   // Keep only the completion of variables: YASGUI's prefix, class and property completers ask
   // prefix.cc and lov.linkeddata.es, and this page must not reach beyond its own server.

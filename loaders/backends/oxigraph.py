@@ -24,13 +24,25 @@ from loaders.problems import LoadError, StoreBusy
 
 #: how many snapshots are kept (readers move to the newest one at their next query)
 KEEP_SNAPSHOTS = 3
+#: the file that says the primary database was opened to be written and no snapshot has
+#: published it since: a process killed between a commit and its snapshot leaves it, and the
+#: next process that opens the store for serving publishes what was committed (``recover``)
+PENDING = "pending"
 
 
 class OxigraphStore:
     """A pyoxigraph ``Store`` behind the ``TripleStore`` interface (``raw`` is the store)."""
 
-    def __init__(self, raw: ox.Store) -> None:
+    def __init__(self, raw: ox.Store, marker: Path | None = None) -> None:
+        """``marker``: the primary database's ``PENDING`` file, written before every change
+        (None: a read-only snapshot)."""
         self.raw = raw
+        self.marker = marker
+
+    def _changing(self) -> None:
+        """Mark the store as holding a change that no snapshot has published yet."""
+        if self.marker is not None and not self.marker.exists():
+            self.marker.write_text(str(os.getpid()), encoding="ascii")
 
     def close(self) -> None:
         """Let the database go (closed once no one else holds it)."""
@@ -49,12 +61,15 @@ class OxigraphStore:
         )
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        self._changing()
         self.raw.update(sparql, base_iri=base_iri)
 
     def apply(self, sparql: str, graphs: list[str]) -> None:
+        self._changing()
         self.raw.update(sparql)
 
     def bulk_load(self, ntriples: bytes, graph: ox.NamedNode) -> None:
+        self._changing()
         self.raw.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
 
     def replace_graph(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
@@ -72,6 +87,7 @@ class OxigraphStore:
             name = f"<{graph.value}>"
             drop = f"DROP SILENT GRAPH {name} ;"
             insert = f"CREATE SILENT GRAPH {name} ; INSERT DATA {{ GRAPH {name} {{ {data} }} }}"
+        self._changing()
         self.raw.update(f"{drop if replace else ''} {insert}")
 
     def named_graphs(self) -> list[ox.NamedNode]:
@@ -81,6 +97,7 @@ class OxigraphStore:
         return self.raw.contains_named_graph(graph)
 
     def remove_graph(self, graph: ox.NamedNode) -> None:
+        self._changing()
         self.raw.remove_graph(graph)
 
     def triples(self, graph: ox.NamedNode | None) -> Iterator[ox.Triple]:
@@ -128,7 +145,12 @@ class OxigraphLocation:
                 f"{self.path}: cannot open the store for writing, it is busy or out of reach "
                 f"({error}); if another process is loading or publishing, try again when it is done"
             ) from None
-        return OxigraphStore(raw)
+        return OxigraphStore(raw, self.path / PENDING)
+
+    def pending(self) -> bool:
+        """Whether the primary database may hold a change no snapshot published (a writer was
+        killed between its commit and its snapshot, or is writing now)."""
+        return (self.path / PENDING).exists()
 
     @contextmanager
     def writer(self) -> Iterator[OxigraphStore]:
@@ -152,6 +174,7 @@ class OxigraphLocation:
         pointer = self.path / "current.tmp"
         pointer.write_text(str(generation), encoding="ascii")
         os.replace(pointer, self.path / "current")
+        (self.path / PENDING).unlink(missing_ok=True)
         for old in snapshots.iterdir():
             if old.name.isdigit() and int(old.name) <= generation - KEEP_SNAPSHOTS:
                 shutil.rmtree(old)

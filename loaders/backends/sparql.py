@@ -176,6 +176,11 @@ class SparqlLocation:
         """Move the generation on: readers see the change and drop what they kept."""
         return store.next_generation()
 
+    def pending(self) -> bool:
+        """Never: an external store's changes are visible when made (``snapshot`` only moves
+        the generation on, so that readers drop what they kept)."""
+        return False
+
 
 T = TypeVar("T")
 

@@ -41,7 +41,10 @@ def dumps(published: Published, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 @pytest.fixture(scope="module")
 def app(published: Published, dumps: Path) -> Iterator[Flask]:
-    app = create_app(published.config(query_workers=1, dumps=str(dumps)))
+    # the URLs it publishes start with the public URL (never the request's Host)
+    app = create_app(
+        published.config(query_workers=1, dumps=str(dumps), public_url="http://localhost")
+    )
     yield app
     app.extensions["coworkmed.pool"].close()
 

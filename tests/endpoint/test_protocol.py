@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 
 from endpoint.app import create_app
+from endpoint.urls import root_of
 from tests.backends import Published
 
 SPACES = "PREFIX cwm: <https://w3id.org/coworkmed/def/> SELECT ?s WHERE { ?s a cwm:Space }"
@@ -173,7 +174,9 @@ def test_service_description_on_a_plain_get(client: FlaskClient) -> None:
     graph = Graph().parse(data=response.data, format="turtle")
     sd = "http://www.w3.org/ns/sparql-service-description#"
     endpoints = {str(o) for o in graph.objects(None, URIRef(sd + "endpoint"))}
-    assert endpoints == {"http://localhost/sparql"}
+    # the public URL (here derived from the host and port settings), not the request's Host
+    assert endpoints == {f"{root_of(client.application.config['COWORKMED'])}/sparql"}
+    assert "localhost" not in response.get_data(as_text=True)
 
 
 def test_dataset_parameters_restrict_the_default_graph(client: FlaskClient) -> None:

@@ -31,7 +31,13 @@ PERSON = '@prefix foaf: <http://xmlns.com/foaf/0.1/> . <http://example.org/p> fo
 
 def _make_app(store: Published, token: str) -> Flask:
     return create_app(
-        store.config(query_workers=1, query_timeout=20, max_rows=50, update_token=token)
+        store.config(
+            query_workers=1,
+            query_timeout=20,
+            max_rows=50,
+            update_token=token,
+            public_url="http://localhost",  # graphs named by their URL, relative IRIs: under it
+        )
     )
 
 
