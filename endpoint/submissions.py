@@ -272,6 +272,7 @@ def api_publish() -> Response:
                 lang,
                 _settings()["max_upload"],
                 confinement(),
+                _sent_name() or None,
             )
             _named_as_sent(outcome.report)
     except UploadError as error:

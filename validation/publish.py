@@ -256,10 +256,12 @@ def publish_submission(
     lang: str = "en",
     max_bytes: int | None = None,
     confinement: Confinement | None = None,
+    shown: str | None = None,
 ) -> Publication:
     """Validate ``path`` as ``partner``'s submission; publish it if it has no error. With a
     ``confinement``, the file is read and validated in a confined worker (``validation.
-    confined``) and only the graph it returns is written here."""
+    confined``) and only the graph it returns is written here; ``shown``: the file's name in
+    the report's messages (default: its own)."""
     mapping = partner_mapping(mapping_path, partner, lang)
     options = {} if max_bytes is None else {"max_bytes": max_bytes}
     if confinement is None:
@@ -268,7 +270,8 @@ def publish_submission(
         )
     else:
         published = published_places(store_path, base, mapping.source_id)
-        job = Job(path, lang, base, max_bytes or MAX_FILE_BYTES, mapping, published, path.name)
+        limit = max_bytes or MAX_FILE_BYTES
+        job = Job(path, lang, base, limit, mapping, published, shown or path.name)
         report = validate_confined(job, confinement)
     dataset = provenance.dataset_iri(base, partner.id)
     moment = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
