@@ -149,10 +149,9 @@ def _validate_upload(lang: str) -> Report:
     except (MappingError, LoadError) as error:
         raise UploadError(500, "bad-mapping", f"the server's mapping: {error}") from None
     settings = _settings()
-    published = (
-        published_places(store, settings["base"], mapping.source_id) if store.generation() else []
-    )
     with uploaded_file() as path:
+        base = settings["base"]
+        published = published_places(store, base, mapping.source_id) if store.generation() else []
         job = Job(
             path, lang, settings["base"], settings["max_upload"], mapping, published, _sent_name()
         )
