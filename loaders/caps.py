@@ -172,7 +172,9 @@ def _attribute(attributes: dict[str, str], local: str) -> str | None:
 
 def scan_xlsx_sheet(archive: zipfile.ZipFile, member: str, caps: TableCaps) -> None:
     """Measure one XLSX sheet from its ``<dimension ref>`` and the ``r`` of its rows and cells
-    (a cell without one follows the previous; a row without one, the previous row)."""
+    (a cell without one follows the previous; a row without one, the previous row); and the
+    shared strings a part declares (``<sst count uniqueCount>``), which the reader allocates
+    room for before reading any."""
     grid = _Grid(member, caps)
     at = {"row": 0, "column": 0}
 
@@ -195,6 +197,12 @@ def scan_xlsx_sheet(archive: zipfile.ZipFile, member: str, caps: TableCaps) -> N
             row, column = position if position else (at["row"], at["column"] + 1)
             at["row"], at["column"] = row, column
             grid.reach(row, column)
+        elif local == "sst":  # the reader makes room for as many shared strings as declared
+            for name in ("count", "uniqueCount"):
+                declared = _attribute(attributes, name) or "0"
+                count = int(declared) if declared.isascii() and declared.isdigit() else 0
+                if count > caps.cells:
+                    raise too_many_cells(member, count, caps)
 
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.StartElementHandler = start

@@ -97,6 +97,28 @@ def wide_xlsx() -> bytes:
     return xlsx(f'<row r="1">{_cell("A1", "Name")}{_cell("XFD1", "x")}</row>{rows}')
 
 
+def huge_shared_strings_xlsx() -> bytes:
+    """One shared string declared as two billion (the reader allocates room for them: 48 GB)."""
+    data = xlsx('<row r="1"><c r="A1" t="s"><v>0</v></c></row>')
+    relation = (
+        b'<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+    )
+    strings = (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="2000000000" '
+        'uniqueCount="2000000000"><si><t>Name</t></si></sst>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as archive:
+        for name in source.namelist():
+            body = source.read(name)
+            if name == "xl/_rels/workbook.xml.rels":
+                body = body.replace(b"</Relationships>", relation)
+            archive.writestr(name, body)
+        archive.writestr("xl/sharedStrings.xml", strings)
+    return buffer.getvalue()
+
+
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -237,6 +259,7 @@ MAKERS: dict[str, Callable[[], bytes]] = {
     "far_reference_xlsx": far_reference_xlsx,
     "far_row_xlsx": far_row_xlsx,
     "wide_xlsx": wide_xlsx,
+    "huge_shared_strings_xlsx": huge_shared_strings_xlsx,
     "repeated_rows_ods_2000": repeated_rows_ods(2_000),
     "repeated_rows_ods_1000000": repeated_rows_ods(1_000_000),
     "far_column_ods": far_column_ods,

@@ -39,6 +39,7 @@ REFUSED = {
     "far_reference_xlsx": ("reference.xlsx", "too-many-rows"),
     "far_row_xlsx": ("row.xlsx", "too-many-rows"),
     "wide_xlsx": ("wide.xlsx", "too-many-cells"),
+    "huge_shared_strings_xlsx": ("strings.xlsx", "too-many-cells"),
     "repeated_rows_ods_2000": ("rows-2000.ods", "too-much-repeated"),
     "repeated_rows_ods_1000000": ("rows-1000000.ods", "too-much-repeated"),
     "far_column_ods": ("column.ods", "too-much-repeated"),

@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from loaders.caps import Counter, TableCaps, TooBig, cell_position, check_workbook, table_caps
 from loaders.concepts import default_index
 from loaders.problems import LoadError, ValueProblem
 from loaders.readers import read_rows, sniff_delimiter
 from loaders.values import ColumnSpec, Context, Locale, parser_for, to_decimal
-from tests.hostile_files import MAKERS
+from tests.hostile_files import MAKERS, ods, xlsx
 
 CAPS = TableCaps(rows=10_000, cells=500_000, repeated=100)
 #: hostile workbook -> the cap it is refused by
@@ -25,6 +27,7 @@ WORKBOOKS = {
     "far_reference_xlsx": "too-many-rows",
     "far_row_xlsx": "too-many-rows",
     "wide_xlsx": "too-many-cells",
+    "huge_shared_strings_xlsx": "too-many-cells",
     "repeated_rows_ods_2000": "too-much-repeated",
     "repeated_rows_ods_1000000": "too-much-repeated",
     "far_column_ods": "too-much-repeated",
@@ -63,8 +66,6 @@ def test_libreoffice_trailing_empty_rows_pass_and_are_read(tmp_path: Path) -> No
 
 
 def test_a_workbook_part_with_a_dtd_is_refused(tmp_path: Path) -> None:
-    from tests.hostile_files import xlsx
-
     data = xlsx('<row r="1"><c r="A1"/></row>').replace(b"<?xml", b"<?xml", 1)
     path = tmp_path / "dtd.xlsx"
     import zipfile
@@ -143,3 +144,64 @@ def test_numbers_of_thousands_of_digits_are_a_value_problem(raw: Any, field: str
         assert problem.code
     with pytest.raises(ValueProblem):
         to_decimal(raw, Locale())
+
+
+# ------------------------------------------------------------------ any bytes, any attributes
+
+SMALL_CAPS = TableCaps(rows=50, cells=500, repeated=5)
+FUZZ = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+#: attribute values as an attacker would write them: references, counts, nonsense
+attribute_values = st.one_of(
+    st.from_regex(r"\$?[A-Za-z]{1,4}\$?[0-9]{1,9}", fullmatch=True),
+    st.integers(min_value=-5, max_value=10**15).map(str),
+    st.text(alphabet="0123456789AZaz$:-+ .", max_size=14),
+)
+
+
+@FUZZ
+@given(data=st.one_of(st.binary(max_size=3000), st.text(max_size=3000).map(str.encode)))
+@pytest.mark.parametrize("suffix", ["csv", "tsv", "json", "geojson"])
+def test_any_bytes_are_rows_or_a_load_error(suffix: str, data: bytes, tmp_path: Path) -> None:
+    path = tmp_path / f"file.{suffix}"
+    path.write_bytes(data)
+    try:
+        with table_caps(SMALL_CAPS):
+            list(read_rows(path, suffix, {}))
+    except LoadError:
+        pass
+
+
+@FUZZ
+@given(dimension=attribute_values, row=attribute_values, cell=attribute_values)
+def test_any_xlsx_addresses_pass_or_are_refused(
+    dimension: str, row: str, cell: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "book.xlsx"
+    text = "<is><t>x</t></is>"
+    sheet = (
+        f'<row r="{row}"><c r="{cell}" t="inlineStr">{text}</c><c t="inlineStr">{text}</c></row>'
+    )
+    path.write_bytes(xlsx(sheet.replace("&", ""), dimension))
+    try:
+        check_workbook(path, SMALL_CAPS)
+    except LoadError:
+        return
+
+
+@FUZZ
+@given(rows=attribute_values, columns=attribute_values, empty=st.booleans())
+def test_any_ods_repeats_pass_or_are_refused(
+    rows: str, columns: str, empty: bool, tmp_path: Path
+) -> None:
+    content = "" if empty else ' office:value-type="string"><text:p>x</text:p></table:table-cell'
+    cell = f'<table:table-cell table:number-columns-repeated="{columns}"{content or "/"}>'
+    path = tmp_path / "book.ods"
+    path.write_bytes(
+        ods(f'<table:table-row table:number-rows-repeated="{rows}">{cell}</table:table-row>')
+    )
+    try:
+        check_workbook(path, SMALL_CAPS)
+    except LoadError:
+        return
