@@ -1,6 +1,6 @@
 """Validation speed: submissions on the project's template, end to end.
 
-    .venv/bin/python bench/bench_validate.py [ROWS ...]     (default: 5000 10000)
+    .venv/bin/python bench/bench_validate.py [ROWS ...] [--no-compare]   (default: 5000 10000)
 
 Generates seeded submissions (11 template columns in French, a few problems sprinkled in;
 24 triples and 5 warnings per row: 5,000 rows are the 120,000 triples of the issue's target),
@@ -11,8 +11,9 @@ then prints, side by side in one run:
   server) and from a cold start (as on the command line);
 - plain pyshacl on the same graph with the same shapes: rdflib parses the N-Triples, then
   ``pyshacl.validate``, as a project without the engine of validation/engine.py would do, and
-  ours on that same graph, with their ratio. Plain pyshacl needs minutes per thousand rows with
-  these shapes (it runs each SPARQL-based constraint once per focus node), so this comparison
+  ours on that same graph, with their ratio (``--no-compare``: not this part). Plain pyshacl
+  needs minutes per thousand rows with these shapes (it runs each SPARQL-based constraint once
+  per focus node), so this comparison
   runs on COMPARE_ROWS rows.
 """
 
@@ -32,9 +33,11 @@ import pyoxigraph as ox  # noqa: E402
 import pyshacl  # noqa: E402
 from rdflib import Graph  # noqa: E402
 
-from loaders.vocabulary import shapes_graph  # noqa: E402
+from loaders.settings import settings  # noqa: E402
+from loaders.vocabulary import DEFAULT_DATA_BASE, shapes_graph  # noqa: E402
 from validation import engine  # noqa: E402
-from validation.core import validate_submission  # noqa: E402
+from validation.confined import Confinement, Job, validate_confined  # noqa: E402
+from validation.core import MAX_FILE_BYTES, template_mapping, validate_submission  # noqa: E402
 from validation.report import render  # noqa: E402
 
 #: rows of the side-by-side comparison with plain pyshacl
@@ -90,6 +93,18 @@ def end_to_end(path: Path) -> tuple[float, object]:
     return time.perf_counter() - start, report
 
 
+def confined(path: Path) -> float:
+    """As the server does it: the whole validation in a fresh confined worker."""
+    start = time.perf_counter()
+    mapping = template_mapping("fr")
+    job = Job(path, "fr", DEFAULT_DATA_BASE, MAX_FILE_BYTES, mapping, [], path.name)
+    report = validate_confined(job, Confinement.from_settings(settings()))
+    render(report, "html")
+    render(report, "json")
+    assert report.readable, report.findings
+    return time.perf_counter() - start
+
+
 def plain_pyshacl(ntriples: bytes) -> tuple[float, int]:
     start = time.perf_counter()
     data = Graph().parse(data=ntriples, format="nt")
@@ -107,7 +122,8 @@ def ours_on_graph(ntriples: bytes) -> float:
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [5_000, 10_000]
+    flags = {a for a in sys.argv[1:] if a.startswith("--")}
+    sizes = [int(a) for a in sys.argv[1:] if a not in flags] or [5_000, 10_000]
     with tempfile.TemporaryDirectory() as tmp:
         for rows in sizes:
             path = Path(tmp) / f"soumission-{rows}.csv"
@@ -121,6 +137,11 @@ def main() -> None:
             )
             print(f"  end to end, report included, workers started : {warm:7.2f} s")
             print(f"  end to end, report included, cold start      : {cold:7.2f} s")
+            first, again = confined(path), confined(path)
+            print(f"  in a confined worker, as the server does     : {again:7.2f} s")
+            print(f"  the same, the fork server starting with it   : {first:7.2f} s")
+        if "--no-compare" in flags:
+            return
         small = Path(tmp) / "petite.csv"
         generate(small, COMPARE_ROWS)
         _seconds, small_report = end_to_end(small)

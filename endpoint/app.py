@@ -20,6 +20,7 @@ from loaders.processes import Limits
 from loaders.settings import settings
 from loaders.store import recover
 from validation import engine
+from validation.confined import validation_ready
 
 
 class LazyPool:
@@ -131,6 +132,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["coworkmed.metrics"] = Metrics()
     app.extensions["coworkmed.writes"] = WriteLimiter(resolved["write_rate"])
+    app.extensions["coworkmed.validations"] = WriteLimiter(resolved["validate_rate"])
     engine.IN_WORKERS.set()  # a validation must not hold Python's lock in a request thread
     app.register_blueprint(sparql)
     app.register_blueprint(graphstore)
@@ -158,6 +160,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             generation = location.generation()
         except LoadError as error:
             return jsonify(status="store unavailable", message=str(error), generation=None), 503
+        ready, why = validation_ready()
+        if not ready:
+            return jsonify(status="validation unavailable", message=why, generation=generation), 503
         status = 200 if generation else 503
         pool = app.extensions["coworkmed.pool"].problem()
         if pool is not None and generation:

@@ -78,14 +78,16 @@ class WriteLimiter:
             del self._buckets[client]
 
 
-def rate_refusal() -> Response | None:
-    """429 when this client has written too often lately, else None (and the write counts)."""
-    limiter: WriteLimiter = current_app.extensions["coworkmed.writes"]
+def rate_refusal(limiter_name: str = "coworkmed.writes", what: str = "write") -> Response | None:
+    """429 when this client has made too many requests of this kind lately (writes, by
+    default; ``limiter_name``: the app extension that counts them), else None (and the
+    request counts)."""
+    limiter: WriteLimiter = current_app.extensions[limiter_name]
     wait = limiter.wait(request.remote_addr or "unknown")
     if not wait:
         return None
     response = Response(
-        f"too many write requests from this address: at most {limiter.per_minute} a minute; "
+        f"too many {what} requests from this address: at most {limiter.per_minute} a minute; "
         f"try again in {math.ceil(wait)} s\n",
         429,
         mimetype="text/plain",

@@ -29,10 +29,12 @@ from endpoint.published import run, store_location
 from endpoint.responses import attachment, reader_language
 from loaders.backends.sparql import RemoteStoreError
 from loaders.guards import unpacked_limit
+from loaders.mapping import MappingError, load_mapping
 from loaders.problems import LoadError
 from loaders.store import StoreBusy
 from loaders.vocabulary import LANGUAGES
-from validation.core import Report, validate_submission
+from validation.confined import Confinement, Job, validate_confined
+from validation.core import Report, published_places, template_mapping
 from validation.messages import problem_message, ui_words
 from validation.publish import (
     SUBMISSIONS,
@@ -117,18 +119,43 @@ def _named_as_sent(report: Report) -> Report:
     return report
 
 
+#: problems of an upload refused for what it would cost -> HTTP status (else the report is 200)
+REFUSALS = {
+    "too-many-rows": 413,
+    "too-many-cells": 413,
+    "too-much-repeated": 413,
+    "worker-limits": 422,
+}
+
+
+def refusal_status(report: Report, otherwise: int) -> int:
+    """The status of an answer carrying ``report``: 413/422 when the upload was refused for
+    what it would cost (``REFUSALS``), else ``otherwise``."""
+    return next((REFUSALS[f.code] for f in report.findings if f.code in REFUSALS), otherwise)
+
+
+def confinement() -> Confinement:
+    """The limits of the worker each upload is validated in (settings)."""
+    return Confinement.from_settings(_settings())
+
+
 def _validate_upload(lang: str) -> Report:
-    """Validate the uploaded file (raises UploadError when there is none to read)."""
+    """Validate the uploaded file in a confined worker (raises UploadError when there is none
+    to read); the server reads only its own mapping and published places."""
     store = store_location()
+    mapping_path = _mapping_path()
+    try:
+        mapping = load_mapping(mapping_path) if mapping_path else template_mapping(lang)
+    except (MappingError, LoadError) as error:
+        raise UploadError(500, "bad-mapping", f"the server's mapping: {error}") from None
+    settings = _settings()
     with uploaded_file() as path:
-        report = validate_submission(
-            path,
-            _mapping_path(),
-            lang,
-            store if store.generation() else None,
-            _settings()["base"],
-            _settings()["max_upload"],
+        base = settings["base"]
+        published = published_places(store, base, mapping.source_id) if store.generation() else []
+        job = Job(
+            path, lang, settings["base"], settings["max_upload"], mapping, published, _sent_name()
         )
+        report = validate_confined(job, confinement())
     return _named_as_sent(report)
 
 
@@ -156,9 +183,17 @@ def validate_page() -> str:
     return _form(reader_language())
 
 
+def _validation_refusal() -> Response | None:
+    """429 when this client has asked for too many anonymous validations lately."""
+    return rate_refusal("coworkmed.validations", "validation")
+
+
 @blueprint.post("/validate")
 def validate_upload() -> Response:
     lang = reader_language()
+    limited = _validation_refusal()
+    if limited is not None:
+        return limited
     try:
         report = _validate_upload(lang)
     except UploadError as error:
@@ -167,7 +202,8 @@ def validate_upload() -> Response:
     fmt = request.values.get("format", "html")
     if fmt not in REPORT_FORMATS:
         fmt = "html"
-    response = Response(render(report, fmt), content_type=REPORT_FORMATS[fmt])
+    status = refusal_status(report, 200)
+    response = Response(render(report, fmt), status, content_type=REPORT_FORMATS[fmt])
     if fmt != "html":
         attachment(response, f"{_report_name(report)}.{fmt}")
     return response
@@ -200,11 +236,14 @@ def _json(body: Any, status: int = 200) -> Response:
 @blueprint.post("/api/validate")
 def api_validate() -> Response:
     lang = reader_language()
+    limited = _validation_refusal()
+    if limited is not None:
+        return limited
     try:
         report = _validate_upload(lang)
     except UploadError as error:
         return _json(_problem(error, lang), error.status)
-    return _json(as_json(report))
+    return _json(as_json(report), refusal_status(report, 200))
 
 
 @blueprint.post("/api/submissions")
@@ -231,6 +270,8 @@ def api_publish() -> Response:
                 _mapping_path(),
                 lang,
                 _settings()["max_upload"],
+                confinement(),
+                _sent_name() or None,
             )
             _named_as_sent(outcome.report)
     except UploadError as error:
@@ -244,7 +285,7 @@ def api_publish() -> Response:
     except LoadError as error:
         return _json({"error": str(error)}, 500)
     body = {**outcome.as_dict(), "report": as_json(outcome.report)}
-    return _json(body, 201 if outcome.published else 422)
+    return _json(body, 201 if outcome.published else refusal_status(outcome.report, 422))
 
 
 @blueprint.get("/api/submissions")

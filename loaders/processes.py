@@ -32,7 +32,14 @@ from multiprocessing.context import BaseContext
 from typing import Any, TypeVar
 
 #: modules the fork server loads before forking any worker
-PRELOAD = ["pyoxigraph", "rdflib", "pyshacl", "validation.engine", "endpoint.executor"]
+PRELOAD = [
+    "pyoxigraph",
+    "rdflib",
+    "pyshacl",
+    "validation.engine",
+    "endpoint.executor",
+    "validation.preload",  # the caches of a validation, so that each upload's worker starts warm
+]
 
 #: unshare(2) flags (linux/sched.h)
 CLONE_NEWNET = 0x40000000

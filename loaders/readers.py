@@ -19,6 +19,7 @@ from typing import Any
 
 import charset_normalizer
 
+from loaders.caps import Counter, check_workbook, too_many_rows
 from loaders.guards import UNPACKED_LIMIT, DamagedFile, UnsafeFile, check_archive
 from loaders.problems import LoadError, Problem
 from loaders.settings import setting
@@ -36,6 +37,8 @@ class Row:
 
 
 Reader = Callable[[Path, dict[str, Any]], Iterator[Row]]
+#: what a reader lets through when it turns a library's failures into LoadError
+STOPS = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
 
 
 # --------------------------------------------------------------------------- text (CSV, TSV)
@@ -73,7 +76,10 @@ def sniff_delimiter(text: str) -> str:
     lines = text.splitlines()[:50]
     best, best_fields = ",", 1
     for candidate in (",", ";", "\t", "|"):
-        counts = {len(cells) for cells in csv.reader(lines, delimiter=candidate) if cells}
+        try:
+            counts = {len(cells) for cells in csv.reader(lines, delimiter=candidate) if cells}
+        except csv.Error:  # a field past the csv module's limit: the reader will say so
+            continue
         if len(counts) == 1 and (fields := counts.pop()) > best_fields:
             best, best_fields = candidate, fields
     return best
@@ -111,7 +117,9 @@ def _table_rows(
             f"{path}: a file without header needs file.column_names in the mapping", "no-header"
         )
     first_data_row = number + 1
+    counter = Counter(path.name)
     for number, cells in enumerate(cells_by_row, start=first_data_row):
+        counter.add(len(cells))
         if not any(str(c).strip() for c in cells if c is not None):
             continue
         row = Row(number, dict(zip(names, cells, strict=False)), sheet)
@@ -135,10 +143,15 @@ def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = Non
         raise LoadError(f"{path}: the file is empty", "empty-file")
     text = decode(data, spec.get("encoding", "auto"), path)
     delimiter = spec.get("delimiter") or delimiter or sniff_delimiter(text)
-    reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=delimiter, quotechar=spec.get("quote", '"')
-    )
+    options = {"delimiter": delimiter, "quotechar": spec.get("quote", '"')}
+    reader = csv.reader(io.StringIO(text, newline=""), **options)
     try:
+        # counted first (a fraction of the cost of mapping them): a file past the caps is
+        # refused before any row of it is mapped
+        counter = Counter(path.name, header=spec.get("header_row", 1))
+        for cells in reader:
+            counter.add(len(cells))
+        reader = csv.reader(io.StringIO(text, newline=""), **options)
         yield from _table_rows(reader, spec, path)
     except csv.Error as error:
         raise LoadError(f"{path}: line {reader.line_num}: {error}") from None
@@ -161,13 +174,18 @@ def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
 
     try:
         check_archive(path, UNPACKED_LIMIT.get() or setting("max_unpacked"))
+        check_workbook(path)
     except DamagedFile as error:
         raise LoadError(f"{path}: not a readable workbook ({error})") from None
     except UnsafeFile as error:
         raise LoadError(f"{path}: {error}", "unsafe-file") from None
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as error:  # calamine raises its own error types for corrupt files
+    except STOPS:
+        raise
+    # calamine raises its own error types for corrupt files, and a Rust panic comes out as
+    # pyo3's PanicException, which is no Exception
+    except BaseException as error:
         raise LoadError(
             f"{path}: not a readable workbook ({type(error).__name__}: {error})"
         ) from None
@@ -187,7 +205,9 @@ def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
         )
     try:
         grid = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    except Exception as error:
+    except STOPS:
+        raise
+    except BaseException as error:  # as above: calamine's errors and Rust panics
         raise LoadError(f"{path}: sheet {sheet!r} cannot be read ({error})") from None
     yield from _table_rows(iter(grid), spec, path, sheet)
 
@@ -218,6 +238,8 @@ def _load_json(path: Path) -> Any:
         ) from None
     except RecursionError:
         raise LoadError(f"{path}: the JSON is nested too deeply to be read") from None
+    except ValueError as error:  # a number past Python's int-digits limit, among others
+        raise LoadError(f"{path}: a value of this JSON cannot be read ({error})") from None
 
 
 def _at(data: Any, dotted: str, path: Path) -> list[Any]:
@@ -238,8 +260,12 @@ def _json_rows(records: list[Any], spec: dict[str, Any], data: Any, path: Path) 
             join["on"],
             {str(o.get(join["key"])): o for o in others if isinstance(o, dict)},
         )
+    counter = Counter(path.name)
+    if len(records) > counter.caps.rows:
+        raise too_many_rows(path.name, len(records), counter.caps)
     for number, record in enumerate(records, start=1):
         values = flatten(record) if isinstance(record, dict) else {"value": record}
+        counter.add(len(values))
         row = Row(number, values)
         for prefix, (on, index) in joins.items():
             ref = values.get(on)

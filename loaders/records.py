@@ -198,8 +198,9 @@ class RecordBuilder:
                     self.mapping.key,
                 )
             )
-        else:
-            key = slug(" ".join(str(row.values.get(column) or "") for column in self.mapping.key))
+        else:  # a list of key columns, or none (then every record is named by its row)
+            columns = self.mapping.key or ()
+            key = slug(" ".join(str(row.values.get(column) or "") for column in columns))
         if not key:
             reason = f"the key columns are empty; the record is named row-{row.number}"
             self._note(row, "missing-key", reason, severity="warning")

@@ -207,6 +207,54 @@ SETTINGS: dict[str, Setting] = {
             int,
         ),
         Setting(
+            "upload_rows",
+            "COWORKMED_UPLOAD_ROWS",
+            "10000",
+            "Most data rows (or JSON records) a submission may have, counted while it is read "
+            "(a workbook's grid is measured before it is read); beyond it 413.",
+            int,
+        ),
+        Setting(
+            "upload_cells",
+            "COWORKMED_UPLOAD_CELLS",
+            "500000",
+            "Most cells a submission may have (a workbook: rows x columns of the grid its "
+            "addresses span, empty cells included); beyond it 413.",
+            int,
+        ),
+        Setting(
+            "upload_repeated",
+            "COWORKMED_UPLOAD_REPEATED",
+            "100",
+            "Most times one non-empty row or cell of an ODS workbook may be repeated "
+            "(table:number-rows-repeated, number-columns-repeated); beyond it 413.",
+            int,
+        ),
+        Setting(
+            "validation_memory",
+            "COWORKMED_VALIDATION_MEMORY",
+            "2048",
+            "Memory, in MB of address space, of the worker process that reads, maps and "
+            "validates one upload (and of each process it validates parts in); past it the "
+            "upload is refused (422), the server is not touched.",
+            int,
+        ),
+        Setting(
+            "validation_timeout",
+            "COWORKMED_VALIDATION_TIMEOUT",
+            "120",
+            "Seconds the worker validating one upload may take before it is stopped (422).",
+            float,
+        ),
+        Setting(
+            "validate_rate",
+            "COWORKMED_VALIDATE_RATE",
+            "30",
+            "Anonymous validations (/validate, /api/validate) one client address may ask per "
+            "minute; beyond it 429 with Retry-After. 0: no limit.",
+            int,
+        ),
+        Setting(
             "dumps",
             "COWORKMED_DUMPS",
             "dumps",

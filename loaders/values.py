@@ -106,6 +106,9 @@ def is_null(raw: Any, locale: Locale) -> bool:
     return False
 
 
+#: the most characters a number may have (no count, price or area is longer; Python refuses to
+#: write integers past 4,300 digits, and such numbers are only made to hurt)
+MAX_NUMBER_CHARACTERS = 40
 #: a number, not counting digits glued to a letter (the 2 of "m2", the 3 of "A3")
 _NUMBER = re.compile(r"(?<![^\W\d_])[-+]?[0-9][0-9 .,'\u00a0\u202f]*")
 
@@ -117,6 +120,8 @@ def to_decimal(raw: Any, locale: Locale) -> Decimal:
         raise ValueProblem("not-a-number", "a yes/no value where a number is expected")
     if isinstance(raw, float) and not math.isfinite(raw):  # a JSON Infinity or NaN
         raise ValueProblem("not-a-number", f"{raw} is not a number that can be published")
+    if isinstance(raw, int) and abs(raw) >= 10**MAX_NUMBER_CHARACTERS:
+        raise ValueProblem("not-a-number", f"a number of more than {MAX_NUMBER_CHARACTERS} digits")
     if isinstance(raw, int | float):
         return Decimal(str(raw))
     text = str(raw).strip()
@@ -125,6 +130,8 @@ def to_decimal(raw: Any, locale: Locale) -> Decimal:
         reason = "no number" if not found else "several numbers"
         raise ValueProblem("not-a-number", f"{reason} in this cell; write one number")
     number = found[0]
+    if len(number) > MAX_NUMBER_CHARACTERS:
+        raise ValueProblem("not-a-number", f"a number of more than {MAX_NUMBER_CHARACTERS} digits")
     for mark in locale.thousands:
         number = number.replace(mark, "")
     number = number.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
@@ -199,7 +206,8 @@ def parse_date(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     if isinstance(raw, dt.datetime | dt.date):
         day = raw.date() if isinstance(raw, dt.datetime) else raw
         return [Lit(day.isoformat(), XSD + "date")]
-    if isinstance(raw, int | float) and float(raw).is_integer() and 1800 <= raw <= 2200:
+    # compared before any conversion: a JSON integer of thousands of digits is no float
+    if isinstance(raw, int | float) and 1800 <= raw <= 2200 and float(raw).is_integer():
         return [Lit(str(int(raw)), XSD + "gYear")]
     text = str(raw).strip()
     for pattern, datatype in _ISO_DATES:

@@ -26,6 +26,7 @@ from coworkmed.serving import serve_in_thread
 from endpoint.app import create_app
 from endpoint.security import SECURITY_HEADERS
 from tests.backends import Published, oxigraph_published, writable_copy
+from tests.hostile_files import MAKERS as UPLOAD_MAKERS
 from tests.loaders.runs import sample_rows, write_sample
 from validation.publish import add_partner
 
@@ -144,6 +145,9 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
     ),
 }
 
+# part A of issue #16 (uploads): hostile submissions, built in tests/hostile_files.py
+MAKERS.update(UPLOAD_MAKERS)
+
 
 # ------------------------------------------------------------------ the app under attack
 
@@ -176,6 +180,7 @@ class Attacked:
             max_upload=4_000_000,
             max_unpacked=4_000_000,
             write_rate=0,
+            validate_rate=0,
         )
         self.apps: list[Flask] = []
         self.app = self.make_app({})

@@ -152,7 +152,10 @@ def _header(spec: Any, lang: str, mapping: Mapping) -> str:
 
 
 def _file_finding(error: LoadError, lang: str) -> Finding:
-    message = problem_message(error.code, lang) or problem_message("unreadable-file", lang)
+    values = getattr(error, "values", {})  # a cap's limit (loaders.caps.TooBig)
+    message = problem_message(error.code, lang, **values) or problem_message(
+        "unreadable-file", lang
+    )
     return Finding("file", error.code, "error", message or str(error), detail=str(error))
 
 
@@ -546,6 +549,29 @@ def _record_findings(store: ox.Store, trace: Trace, published: list[Place]) -> l
     return findings
 
 
+def mapping_name(mapping: Mapping) -> str:
+    """How a report names a mapping: ``template``, or the folder of a partner's mapping (the
+    name a server offers it under), never a path on the machine."""
+    return "template" if mapping.path == TEMPLATE_MAPPING else mapping.path.parent.name
+
+
+def hide_paths(report: Report, path: Path, shown: str) -> Report:
+    """The report with the file's place on this machine (its folder, its full name, as given
+    and resolved) replaced by ``shown`` in every message: readers name the file they read."""
+    places = sorted({str(path), str(path.resolve())}, key=len, reverse=True)
+
+    def clean(text: str | None) -> str | None:
+        for place in places:
+            text = text.replace(place, shown) if text else text
+        return text
+
+    report.findings = [
+        dataclasses.replace(f, message=clean(f.message) or "", detail=clean(f.detail) or "")
+        for f in report.findings
+    ]
+    return report
+
+
 def validate_submission(
     path: Path,
     mapping_path: Path | None = None,
@@ -555,17 +581,38 @@ def validate_submission(
     max_bytes: int = MAX_FILE_BYTES,
     workers: int = 2,
     mapping: Mapping | None = None,
+    published: list[Place] | None = None,
 ) -> Report:
     """Validate the submission ``path`` read with ``mapping_path`` (default: the template's);
-    ``store_path``: a published store to compare with (layer 4)."""
+    ``store_path``: a published store to compare with (layer 4), or ``published``: its places,
+    already read. Messages name the file by its name only, never its place on the machine."""
+    report = _validate(
+        path, mapping_path, lang, store_path, base, max_bytes, workers, mapping, published
+    )
+    return hide_paths(report, path, path.name)
+
+
+def _validate(
+    path: Path,
+    mapping_path: Path | None,
+    lang: str,
+    store_path: StoreLocation | Path | None,
+    base: str,
+    max_bytes: int,
+    workers: int,
+    mapping: Mapping | None,
+    published: list[Place] | None,
+) -> Report:
     clock = time.perf_counter()
     lang = language(lang)
-    report = Report(str(path), str(mapping_path or "template"), lang)
+    shown_mapping = Path(str(mapping_path)).parent.name if mapping_path else "template"
+    report = Report(str(path), shown_mapping, lang)
     try:
         if mapping is None:
             mapping = load_mapping(mapping_path) if mapping_path else template_mapping(lang)
     except MappingError as error:
         details = [f"line {line}: {message}" for line, message in error.mistakes]
+        details = [d.replace(str(mapping_path), Path(str(mapping_path)).name) for d in details]
         report.findings += [
             Finding("file", "bad-mapping", "error", problem_message("bad-mapping", lang) or "", d)
             for d in details
@@ -573,11 +620,12 @@ def validate_submission(
         report.readable = False
         return report
     except LoadError as error:
-        message = problem_message(error.code, lang, value=str(mapping_path))
-        report.findings.append(Finding("file", error.code, "error", message or "", str(error)))
+        message = problem_message(error.code, lang, value=Path(str(mapping_path)).name)
+        detail = str(error).replace(str(mapping_path), Path(str(mapping_path)).name)
+        report.findings.append(Finding("file", error.code, "error", message or "", detail))
         report.readable = False
         return report
-    report.mapping = str(mapping.path)
+    report.mapping = mapping_name(mapping)
     trouble = _check_file(path, lang, max_bytes)
     if trouble is not None:
         report.findings.append(trouble)
@@ -594,7 +642,8 @@ def validate_submission(
     store.bulk_load(report.ntriples, format=ox.RdfFormat.N_TRIPLES)
     trace = Trace(mapping, headers, rows, _records(store), lang)
     report.findings += _graph_findings(pipeline.results(store), trace, report.findings, missing)
-    published = published_places(store_path, base, mapping.source_id) if store_path else []
+    if published is None:
+        published = published_places(store_path, base, mapping.source_id) if store_path else []
     report.findings += _record_findings(store, trace, published)
     report.findings.sort(key=lambda f: (f.row or 0, f.column or "", f.code))
     report.seconds = time.perf_counter() - clock

@@ -38,7 +38,14 @@ from loaders.mapping import Mapping, load_mapping
 from loaders.problems import LoadError
 from loaders.rdf import literal
 from loaders.store import StoreLocation, TripleStore, current_versions, publish_version, write
-from validation.core import Report, template_mapping, validate_submission
+from validation.confined import Confinement, Job, validate_confined
+from validation.core import (
+    MAX_FILE_BYTES,
+    Report,
+    published_places,
+    template_mapping,
+    validate_submission,
+)
 
 ITERATIONS = 200_000
 PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -248,13 +255,24 @@ def publish_submission(
     mapping_path: Path | None = None,
     lang: str = "en",
     max_bytes: int | None = None,
+    confinement: Confinement | None = None,
+    shown: str | None = None,
 ) -> Publication:
-    """Validate ``path`` as ``partner``'s submission; publish it if it has no error."""
+    """Validate ``path`` as ``partner``'s submission; publish it if it has no error. With a
+    ``confinement``, the file is read and validated in a confined worker (``validation.
+    confined``) and only the graph it returns is written here; ``shown``: the file's name in
+    the report's messages (default: its own)."""
     mapping = partner_mapping(mapping_path, partner, lang)
     options = {} if max_bytes is None else {"max_bytes": max_bytes}
-    report = validate_submission(
-        path, lang=lang, store_path=store_path, base=base, mapping=mapping, **options
-    )
+    if confinement is None:
+        report = validate_submission(
+            path, lang=lang, store_path=store_path, base=base, mapping=mapping, **options
+        )
+    else:
+        published = published_places(store_path, base, mapping.source_id)
+        limit = max_bytes or MAX_FILE_BYTES
+        job = Job(path, lang, base, limit, mapping, published, shown or path.name)
+        report = validate_confined(job, confinement)
     dataset = provenance.dataset_iri(base, partner.id)
     moment = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
     if not report.conforms:

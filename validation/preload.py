@@ -1,0 +1,28 @@
+"""What every validation needs, computed once in the fork server (``loaders.processes.PRELOAD``
+imports this module) so that each upload's fresh confined worker starts warm: the compiled
+shapes and their texts, the code lists, the GeoNames town index (3 s and more to build), the
+template's mapping. Without it, every upload would pay ~5 s before reading its first row.
+
+Only data is built here: no file, database or connection is left open for the workers to share.
+"""
+
+from __future__ import annotations
+
+from loaders import concepts, enrich
+from validation import core, engine
+
+
+def warm() -> None:
+    """Fill the caches the validation of a submission reads."""
+    engine.shape_texts()
+    engine.compiled_shapes()
+    engine.sparql_checks()
+    engine._shapes_for_worker()
+    core.required_fields()
+    core.template_mapping("en")
+    concepts.default_index()
+    enrich._cities()
+    enrich._grid()
+
+
+warm()
