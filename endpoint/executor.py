@@ -198,10 +198,11 @@ def execute(
 def read_graph(
     store: TripleStore, published: list[ox.NamedNode], request: GraphRequest, generation: int
 ) -> QueryResult:
-    """One published graph, serialised whole (404 when it is not published)."""
-    name = None if request.graph is None else ox.NamedNode(request.graph)
-    if name is not None and name not in published:
+    """One published graph, serialised whole (404 when it is not published, or is no IRI)."""
+    published_names = {graph.value for graph in published}
+    if request.graph is not None and request.graph not in published_names:
         raise QueryError(404, f"no graph <{request.graph}> is published here")
+    name = None if request.graph is None else ox.NamedNode(request.graph)
     triples = list(itertools.islice(store.triples(name), request.max_triples + 1))
     if len(triples) > request.max_triples:
         raise QueryError(

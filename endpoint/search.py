@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from endpoint.executor import QueryError
 from endpoint.linkeddata import local_path
@@ -90,7 +90,10 @@ def search_page() -> Response | str:
     kind = kind if KIND.match(kind) else None
     country = country if COUNTRY.match(country) else None
     try:
-        page = whole_number(request.args, "page", 0, 0, MAX_PAGE)
+        # a store sorts at most max_rows rows (Virtuoso: ResultSetMaxRows): OFFSET + LIMIT of
+        # the last page stay within them
+        last = (current_app.config["COWORKMED"]["max_rows"] - PAGE - 1) // PAGE
+        page = whole_number(request.args, "page", 0, 0, min(MAX_PAGE, last))
         sparql = search_query(name, town, kind, country, page)
         rows = _select(sparql)
         options = kinds(lang)

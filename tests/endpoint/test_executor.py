@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import http.server
 import os
 import threading
 import time
@@ -17,6 +16,7 @@ from endpoint.executor import SET_ASIDE, QueryError, QueryPool, QueryRequest
 from loaders.load import load_source, mapping_files
 from loaders.processes import Limits
 from loaders.store import open_store
+from tests.listener import Listener, listening
 
 ROOT = Path(__file__).parents[2]
 BASE = "https://w3id.org/coworkmed/id/"
@@ -184,31 +184,10 @@ DOUBLING = (
 CAPPED = Limits(768 * 2**20)
 
 
-class _Listener(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
-
-    def _answer(self) -> None:
-        type(self).hits.append(self.path)
-        body = b'{"head":{"vars":[]},"results":{"bindings":[{}]}}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, *_args: object) -> None:
-        return
-
-
-@pytest.fixture
-def listener() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+@pytest.fixture(scope="module")
+def listener() -> Iterator[Listener]:
+    with listening() as found:
+        yield found
 
 
 @pytest.fixture(scope="module")
@@ -257,21 +236,21 @@ def test_a_parser_bomb_is_a_400_and_the_pool_recovers(capped: QueryPool, bomb: s
     ids=["comment-cr", "silent", "prefixed"],
 )
 def test_a_worker_without_network_reaches_no_service(
-    store_path: Path, listener: str, service: str
+    store_path: Path, listener: Listener, service: str
 ) -> None:
     """The second wall: were the text checks fooled, the worker has no network to use."""
     pool = QueryPool(store_path, BASE, workers=1, limits=Limits(0, network=False))
     try:
-        before = len(_Listener.hits)
+        before = len(listener.heard)
         with contextlib.suppress(QueryError):
-            _run(pool, service.format(url=listener))
-        assert len(_Listener.hits) == before
+            _run(pool, service.format(url=f"{listener.url}/"))
+        assert len(listener.heard) == before
     finally:
         pool.close()
     open_pool = QueryPool(store_path, BASE, workers=1, limits=Limits(0, network=True))
     try:  # the same query from a worker allowed the network does reach it: the test can fail
-        _run(open_pool, service.format(url=listener))
-        assert len(_Listener.hits) > before
+        _run(open_pool, service.format(url=f"{listener.url}/"))
+        assert len(listener.heard) > before
     finally:
         open_pool.close()
 

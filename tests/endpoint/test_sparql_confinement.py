@@ -9,13 +9,11 @@ listener: the second wall holds alone.
 
 from __future__ import annotations
 
-import http.server
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -24,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.listener import Listener, listening
 
 TOKEN = "token-of-the-confinement-test"
 #: the server, with the text checks switched off when asked ("unchecked")
@@ -44,31 +44,10 @@ LEAKED = (
 )
 
 
-class _Listener(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
-
-    def _answer(self) -> None:
-        type(self).hits.append(self.path)
-        body = LEAKED
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, *_args: object) -> None:
-        return
-
-
 @pytest.fixture(scope="module")
-def listener() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+def listener() -> Iterator[Listener]:
+    with listening(LEAKED) as found:
+        yield found
 
 
 def _free_port() -> int:
@@ -86,13 +65,16 @@ def _start(store: Path, mode: str) -> tuple[subprocess.Popen[bytes], str]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
         try:
-            urllib.request.urlopen(f"{base}/health", timeout=2).read()
+            # the first /health starts the fork server and a validation worker: give it time
+            urllib.request.urlopen(f"{base}/health", timeout=60).read()
             return process, base
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # not listening yet (URLError, ConnectionError are OSErrors)
             time.sleep(0.1)
     process.kill()
+    process.wait()
     raise AssertionError("the server did not start")
 
 
@@ -149,14 +131,14 @@ UPDATES = [
 @pytest.mark.parametrize("door", ["get", "form", "body"])
 @pytest.mark.parametrize("template", QUERIES, ids=range(len(QUERIES)))
 def test_no_query_reaches_the_listener(
-    server: tuple[str, str], listener: str, door: str, template: str
+    server: tuple[str, str], listener: Listener, door: str, template: str
 ) -> None:
     mode, base = server
-    before = len(_Listener.hits)
-    status, body = _send(base, door, template.format(url=listener))
+    before = len(listener.heard)
+    status, body = _send(base, door, template.format(url=f"{listener.url}/"))
     assert status < 500, body
     assert "LEAKED" not in body
-    assert len(_Listener.hits) == before
+    assert len(listener.heard) == before
     if mode == "checked":
         assert status == 400 and "SERVICE" in body
 
@@ -164,13 +146,13 @@ def test_no_query_reaches_the_listener(
 @pytest.mark.parametrize("door", ["update", "update-form"])
 @pytest.mark.parametrize("template", UPDATES, ids=range(len(UPDATES)))
 def test_no_update_reaches_the_listener(
-    server: tuple[str, str], listener: str, door: str, template: str
+    server: tuple[str, str], listener: Listener, door: str, template: str
 ) -> None:
     mode, base = server
-    before = len(_Listener.hits)
-    status, body = _send(base, door, template.format(url=listener))
+    before = len(listener.heard)
+    status, body = _send(base, door, template.format(url=f"{listener.url}/"))
     assert status < 500, body
-    assert len(_Listener.hits) == before
+    assert len(listener.heard) == before
     if mode == "checked":
         assert status == 400
 

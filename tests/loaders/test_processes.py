@@ -4,10 +4,8 @@ nothing, a memory cap that must hold, crashes and time limits that must be told 
 from __future__ import annotations
 
 import ctypes
-import http.server
 import os
 import signal
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -19,36 +17,13 @@ from loaders.processes import (
     network_reachable,
     run_confined,
 )
-
-
-class Listener:
-    """A loopback HTTP server that counts the requests it is sent."""
-
-    def __init__(self) -> None:
-        heard = self.heard = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
-                heard.append(self.path)
-                self.send_response(200)
-                self.end_headers()
-
-            do_POST = do_GET
-
-            def log_message(self, *args: object) -> None:
-                return None
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+from tests.listener import Listener, listening
 
 
 @pytest.fixture
 def listener() -> Iterator[Listener]:
-    server = Listener()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
+    with listening() as found:
+        yield found
 
 
 def fetch(url: str) -> str:

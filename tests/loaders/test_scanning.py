@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import http.server
 import subprocess
 import sys
-import threading
 import urllib.parse
 from collections.abc import Iterator
 
@@ -28,6 +26,7 @@ from loaders.scanning import (
     vendor_call,
     with_using,
 )
+from tests.listener import Listener, listening
 
 NOTHING = "urn:nothing"
 DEFAULT = "urn:default"
@@ -163,33 +162,21 @@ def test_a_comment_ended_by_cr_does_not_hide_using() -> None:
 # ----------------------------------------- property: what pyoxigraph fetches, the scanner sees
 
 
-class _Listener(http.server.BaseHTTPRequestHandler):
-    """Answers every request with one empty solution, and records its path."""
-
-    hits: list[str] = []
-
-    def _answer(self) -> None:
-        type(self).hits.append(self.path.partition("?")[0])
-        body = b'{"head":{"vars":[]},"results":{"bindings":[{}]}}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, *_args: object) -> None:
-        return
+#: root URL (with a final ``/``) -> the listener there
+LISTENERS: dict[str, Listener] = {}
 
 
 @pytest.fixture(scope="module")
 def listener() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    """A loopback listener's root URL, with a final ``/`` (``_hits`` tells what it heard)."""
+    with listening() as found:
+        LISTENERS[f"{found.url}/"] = found
+        yield f"{found.url}/"
+
+
+def _hits(url: str) -> list[str]:
+    """The paths the listener at ``url`` heard, without their query."""
+    return [path.partition("?")[0] for path in LISTENERS[url].heard]
 
 
 SEPARATORS = [" ", "\t", "\n", "\r", "\r\n", "", "# c\r", "# c\n", "#\r\n", " # SERVICE <x> {}\r"]
@@ -238,13 +225,13 @@ def _unfragmented(targets: list[str | None]) -> set[str]:
 
 
 def _fetched(store: ox.Store, text: str, url: str, update: bool = False) -> bool:
-    before = len(_Listener.hits)
+    before = len(_hits(url))
     with contextlib.suppress(SyntaxError, OSError, RuntimeError, ValueError):
         if update:
             store.update(text, base_iri=url)
         else:
             list(store.query(text, base_iri=url))
-    return len(_Listener.hits) > before
+    return len(_hits(url)) > before
 
 
 @settings(
@@ -254,7 +241,7 @@ def _fetched(store: ox.Store, text: str, url: str, update: bool = False) -> bool
 def test_what_pyoxigraph_fetches_the_scanner_finds(listener: str, data: st.DataObject) -> None:
     text = data.draw(service_queries(listener))
     if _fetched(ox.Store(), text, listener):
-        fetched = listener.rstrip("/") + _Listener.hits[-1]
+        fetched = listener.rstrip("/") + _hits(listener)[-1]
         targets = service_targets(text, listener)
         assert remote_access(text) == "SERVICE", text
         assert None in targets or fetched in _unfragmented(targets), (text, fetched, targets)
@@ -300,7 +287,7 @@ def test_mutated_service_queries_stay_found(
         text = text[:cut] + character + text[cut:]
     if _fetched(ox.Store(), text, listener):
         targets = service_targets(text, listener)
-        fetched = listener.rstrip("/") + _Listener.hits[-1]
+        fetched = listener.rstrip("/") + _hits(listener)[-1]
         assert remote_access(text) == "SERVICE", text
         assert None in targets or fetched in _unfragmented(targets), (text, fetched, targets)
 
