@@ -29,7 +29,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_load import build_store  # noqa: E402
 
 from coworkmed.serving import serve_process  # noqa: E402
+from tests.clients import multipart  # noqa: E402
 from tests.test_hostile import CASES, MAKERS  # noqa: E402
 
 TOKEN = "bench-hostile-update-token"
@@ -57,21 +57,6 @@ class Request:
     path: str
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
-
-
-def _multipart(fields: dict[str, str], name: str, data: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
-        for key, value in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n".encode()
-        + data
-        + b"\r\n"
-    )
-    return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
 
 
 def _data(spec: dict[str, Any]) -> bytes:
@@ -92,8 +77,7 @@ def as_request(case: dict[str, Any]) -> Request | None:
     query = {k: str(v) for k, v in spec.get("query", {}).items()}
     body: bytes | None = None
     if "file" in spec:
-        body, boundary = _multipart(query, spec["file"]["name"], _data(spec["file"]))
-        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        body, headers["Content-Type"] = multipart(spec["file"]["name"], _data(spec["file"]), query)
         query = {}
     elif "make" in spec:
         made = _data(spec)

@@ -17,7 +17,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from coworkmed.serving import serve_process
+from tests.clients import multipart
 from tests.hostile_files import MAKERS
 from tests.loaders.runs import bigger
 from validation.publish import add_partner
@@ -73,25 +73,9 @@ class Server:
     folder: Path
 
 
-def _multipart(name: str, data: bytes, fields: dict[str, str]) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
-        for key, value in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n".encode()
-        + data
-        + b"\r\n"
-    )
-    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
-
-
 def upload(server: Server, door: str, name: str, data: bytes, **fields: str) -> tuple[int, str]:
     """POST a file to a door; the status and the body."""
-    body, content_type = _multipart(name, data, fields)
+    body, content_type = multipart(name, data, fields)
     headers = {"Content-Type": content_type}
     if door == "/api/submissions":
         headers["Authorization"] = f"Bearer {server.token}"
