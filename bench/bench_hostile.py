@@ -7,7 +7,8 @@ with an update token, and runs two phases side by side in one run:
 
 1. baseline: READERS clients sending light queries (one space's facts, LIMIT 50) for
    SECONDS / 4 seconds;
-2. attack: the same readers, plus two attackers that send every case of tests/hostile/*.yaml
+2. attack: the same readers, plus ATTACKERS clients that share out every case of
+   tests/hostile/*.yaml
    over HTTP, round after round, for SECONDS seconds (bounded: MAX_ROUNDS rounds; cases that
    need the test fixture's own data, partner tokens or settings are left out and counted).
 
@@ -46,6 +47,8 @@ from tests.test_hostile import CASES, MAKERS  # noqa: E402
 
 TOKEN = "bench-hostile-update-token"
 MAX_ROUNDS = 1_000
+#: clients sending the hostile cases at once
+ATTACKERS = 6
 SAMPLE_SECONDS = 0.05
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -167,6 +170,7 @@ class Run:
         address = urllib.parse.urlsplit(base)
         self.host, self.port, self.spaces = address.hostname or "", address.port or 0, spaces
         self.lock = threading.Lock()
+        self.slowest: dict[str, float] = {}  # case -> its slowest answer, in seconds
 
     def connection(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection(self.host, self.port, timeout=120)
@@ -188,20 +192,25 @@ class Run:
                 latencies.append(seconds)
                 statuses[status] += 1
 
-    def attacker(self, requests: list[Request], until: float, answers: Counter) -> None:
+    def attacker(
+        self, requests: list[Request], until: float, answers: Counter, slowest: dict[str, float]
+    ) -> None:
         connection = self.connection()
         for _ in range(MAX_ROUNDS):
             for request in requests:
                 if time.monotonic() >= until:
                     return
+                start = time.perf_counter()
                 try:
                     status, _seconds = send(connection, request)
                 except (OSError, ValueError, http.client.HTTPException):
                     status = 0
                     connection.close()
                     connection = self.connection()
+                seconds = time.perf_counter() - start
                 with self.lock:
                     answers[(request.case, status)] += 1
+                    slowest[request.case] = max(slowest.get(request.case, 0.0), seconds)
 
     def phase(
         self, readers: int, seconds: float, attack: list[Request]
@@ -209,15 +218,20 @@ class Run:
         latencies: list[float] = []
         statuses: Counter = Counter()
         answers: Counter = Counter()
+        self.slowest.clear()
         until = time.monotonic() + seconds
         threads = [
             threading.Thread(target=self.reader, args=(n, until, latencies, statuses))
             for n in range(readers)
         ]
         if attack:
-            half = len(attack) // 2
-            for part in (attack[:half], attack[half:][::-1]):
-                threads.append(threading.Thread(target=self.attacker, args=(part, until, answers)))
+            for n in range(ATTACKERS):  # each its share of the cases, in its own order
+                part = attack[n::ATTACKERS][:: 1 if n % 2 else -1]
+                threads.append(
+                    threading.Thread(
+                        target=self.attacker, args=(part, until, answers, self.slowest)
+                    )
+                )
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -278,6 +292,9 @@ def main() -> None:
     print(f"by status {dict(sorted(by_status.items()))}")
     failing = sorted({case for (case, status), _ in answers.items() if status >= 500 or not status})
     print(f"cases answered 5xx or not at all: {len(failing)} {failing}")
+    slow = sorted(run.slowest.items(), key=lambda item: -item[1])[:5]
+    print("slowest cases (s): " + ", ".join(f"{case} {seconds:.1f}" for case, seconds in slow))
+    print(f"cases sent at least once: {len(run.slowest)} of {len(attack)}")
 
 
 if __name__ == "__main__":
