@@ -32,16 +32,22 @@ PROTECTED_GRAPHS: tuple[tuple[str, bool, str], ...] = (
     ("{base}submissions", False, "the record of partner submissions"),
     ("{base}dataset/", True, "a dataset version"),
 )
+#: namespaces whose IRIs are also the vocabulary's terms (classes, properties, concepts): an IRI
+#: under them is a protected graph only where it stands as a graph, not as a term of a triple
+TERM_NAMESPACES = (CWM, CODE)
 
 
-def protected_graph(graph: str | None, base: str) -> str | None:
+def protected_graph(graph: str | None, base: str, as_graph: bool = True) -> str | None:
     """What ``graph`` is when only the loader may write it (``PROTECTED_GRAPHS``), else None
-    (None: the default graph, which clients may write)."""
+    (None: the default graph, which clients may write). ``as_graph`` False: the IRI is only
+    mentioned (it may be a term), so IRIs under ``TERM_NAMESPACES`` count only when equal to
+    the namespace itself."""
     if graph is None:
         return None
     for name, prefix, what in PROTECTED_GRAPHS:
         iri = name.format(base=base)
-        if graph == iri or (prefix and graph.startswith(iri)):
+        below = prefix and graph.startswith(iri) and (as_graph or name not in TERM_NAMESPACES)
+        if graph == iri or below:
             return what
     return None
 
@@ -108,14 +114,47 @@ def wide_operation(update: str) -> str | None:
     return None
 
 
+#: the words after which an IRI stands as a graph (GRAPH, WITH, INTO, TO, USING [NAMED],
+#: FROM, and the first graph of ADD/MOVE/COPY [SILENT]); glued to another word too
+GRAPH_WORDS = (
+    "GRAPH",
+    "WITH",
+    "INTO",
+    "TO",
+    "USING",
+    "NAMED",
+    "FROM",
+    "ADD",
+    "MOVE",
+    "COPY",
+    "SILENT",
+)
+
+
+#: prologue word -> the tokens its declaration takes (PREFIX p: <iri>, BASE <iri>)
+PROLOGUE = {"PREFIX": 2, "BASE": 1}
+
+
 def named_protected(update: str, base: str, base_iri: str | None) -> str | None:
     """The first protected graph ``update`` names (an IRI or a prefixed name, resolved as the
-    parser resolves it), with what it is."""
+    parser resolves it), with what it is: anywhere for the catalogue, cube, submissions and
+    dataset versions; as a graph (after ``GRAPH_WORDS``) for the vocabulary's namespaces, whose
+    IRIs are also its terms."""
     states = scanning.prologues(update, base_iri)
+    previous, declaring = "", 0
     for token in scanning.tokens(update):
+        if token.kind == "word":
+            previous = token.text.upper()
+            declaring = PROLOGUE.get(previous, 0)  # a declaration's IRI names no graph
+            continue
+        as_graph = previous.endswith(GRAPH_WORDS)
+        previous = ""
+        if declaring:
+            declaring -= 1
+            continue
         if token.kind in ("iri", "pname"):
             graph = scanning.resolve(token, states)
-            what = protected_graph(graph, base) if graph else None
+            what = protected_graph(graph, base, as_graph) if graph else None
             if what is not None:
                 return f"<{graph}> is {what}"
     return None

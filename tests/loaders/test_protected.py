@@ -24,6 +24,12 @@ REFUSED = [
     f"INSERT DATA {{ GRAPH <{DEF}> {T} }}",
     f"insert data {{ graph <{DEF}cube> {T} }}",
     f"INSERT DATA {{ GRAPH <https://w3id.org/coworkmed/code/service> {T} }}",
+    f"INSERT DATA {{ GRAPH <{DEF}Space> {T} }}",
+    f"PREFIX cwm: <{DEF}> INSERT DATA {{ GRAPH cwm:anything {T} }}",
+    f"INSERT DATA {{ GRAPH<https://w3id.org/coworkmed/code/new-list>{T} }}",
+    f"COPY SILENT <urn:mine> TO <{DEF}x>",
+    f"BASE <{DEF}> INSERT DATA {{ GRAPH <> {T} }}",
+    f"PREFIX cwm: <{DEF}> INSERT DATA {{ GRAPH cwm: {T} }}",
     f"PREFIX d: <https://w3id.org/coworkmed/> INSERT DATA {{ GRAPH d:def\\/ {T} }}",
     f"PREFIX : <{BASE}> INSERT DATA {{ GRAPH :catalog {T} }}",
     f"BASE <{BASE}> INSERT DATA {{ GRAPH <catalog> {T} }}",
@@ -50,6 +56,8 @@ REFUSED = [
 ]
 ALLOWED = [
     f"INSERT DATA {{ GRAPH <urn:mine> {{ <urn:s> a <{DEF}Space> }} }}",
+    f"PREFIX cwm: <{DEF}> INSERT DATA {{ GRAPH <urn:mine> {{ <urn:s> a cwm:Space }} }}",
+    "INSERT DATA { GRAPH <urn:mine> { <urn:s> <urn:p> <https://w3id.org/coworkmed/code/x/y> } }",
     f"INSERT DATA {T}",
     "CLEAR DEFAULT",
     "DELETE { GRAPH <urn:a> { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }",
@@ -107,12 +115,20 @@ def test_a_glued_wide_operation_is_refused(update: str) -> None:
         (f"{BASE}submissions", True),
         (f"{BASE}dataset/x/1", True),
         (f"{BASE}graph/1234", False),
-        (f"{DEF}Space", False),
+        (f"{DEF}Space", True),  # as a graph: nothing may be slipped into the namespace
+        ("https://w3id.org/coworkmed/code/new-list", True),
         (None, False),
     ],
 )
 def test_the_protected_graphs(graph: str | None, protected: bool) -> None:
     assert (protected_graph(graph, BASE) is not None) is protected
+
+
+def test_a_vocabulary_term_is_only_mentioned() -> None:
+    """Terms live in the vocabulary's namespaces: as a term, an IRI there is no graph."""
+    assert protected_graph(f"{DEF}Space", BASE, as_graph=False) is None
+    assert protected_graph(DEF, BASE, as_graph=False) is not None
+    assert protected_graph(f"{BASE}dataset/x/1", BASE, as_graph=False) is not None
 
 
 @pytest.mark.parametrize(
