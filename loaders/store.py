@@ -193,7 +193,11 @@ def write_confined(
     was committed: the change is one transaction) or ``WorkerTimedOut``."""
     location = locate(where)
     with _WRITING:
-        return run_confined(_write_here, (location, change, args, base), limits, timeout)
+        result, generation = run_confined(
+            _write_here, (location, change, args, base), limits, timeout
+        )
+    location.published(generation)
+    return result, generation
 
 
 def _write_here(

@@ -147,6 +147,9 @@ class OxigraphLocation:
             ) from None
         return OxigraphStore(raw, self.path / PENDING)
 
+    def published(self, generation: int) -> None:
+        """Nothing to do: every process reads the current generation from the directory."""
+
     def pending(self) -> bool:
         """Whether the primary database may hold a change no snapshot published (a writer was
         killed between its commit and its snapshot, or is writing now)."""

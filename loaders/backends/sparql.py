@@ -181,6 +181,12 @@ class SparqlLocation:
         the generation on, so that readers drop what they kept)."""
         return False
 
+    def published(self, generation: int) -> None:
+        """``generation`` was published by another process for this one (a confined writer):
+        this process knows it at once, as it knows its own publishes."""
+        with _KNOWN_LOCK:
+            _KNOWN[(self.query_url, self.namespace)] = (generation, time.monotonic())
+
 
 T = TypeVar("T")
 
