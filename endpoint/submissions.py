@@ -123,6 +123,7 @@ def _named_as_sent(report: Report) -> Report:
 REFUSALS = {
     "too-many-rows": 413,
     "too-many-cells": 413,
+    "too-many-columns": 413,
     "too-much-repeated": 413,
     "worker-limits": 422,
 }

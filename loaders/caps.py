@@ -13,8 +13,8 @@ rows. So:
 - delimited text and JSON count rows and cells as they are read (``Counter``).
 
 Beyond a cap a file is refused with ``TooBig``, a ``LoadError`` whose code says which cap
-(``too-many-rows``, ``too-many-cells``, ``too-much-repeated``) and whose values fill the
-partner's message.
+(``too-many-rows``, ``too-many-cells``, ``too-many-columns``, ``too-much-repeated``) and
+whose values fill the partner's message.
 """
 
 from __future__ import annotations
@@ -93,6 +93,19 @@ def too_many_cells(name: str, cells: int, caps: TableCaps) -> TooBig:
     )
 
 
+#: the most columns a submission may have: each column a reader does not know costs a finding
+#: (the template has about forty; 200,000 cells of one row kept a worker busy for two minutes)
+COLUMNS = 1_000
+
+
+def too_many_columns(name: str, columns: int) -> TooBig:
+    return TooBig(
+        f"{name}: more than {COLUMNS} columns ({columns} at least); refused",
+        "too-many-columns",
+        limit=COLUMNS,
+    )
+
+
 class Counter:
     """Counts rows and cells as a reader yields them; raises ``TooBig`` past the caps (the
     first ``header`` rows are not counted as rows: they are no records)."""
@@ -104,6 +117,8 @@ class Counter:
     def add(self, cells: int) -> None:
         self.rows += 1
         self.cells += cells
+        if cells > COLUMNS:
+            raise too_many_columns(self.name, cells)
         if self.rows > self.caps.rows:
             raise too_many_rows(self.name, self.rows, self.caps)
         if self.cells > self.caps.cells:
@@ -125,6 +140,8 @@ class _Grid:
         # one row is the header; the caps count data rows
         if self.rows > self.caps.rows + 1:
             raise too_many_rows(self.name, self.rows - 1, self.caps)
+        if self.columns > COLUMNS:
+            raise too_many_columns(self.name, self.columns)
         if self.rows * self.columns > self.caps.cells:
             raise too_many_cells(self.name, self.rows * self.columns, self.caps)
 

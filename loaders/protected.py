@@ -10,7 +10,8 @@ every door that writes (SPARQL Update: ``protected_update``; the Graph Store Pro
 
 An update may not name these graphs at all (as an IRI, a prefixed name or a relative IRI, in
 any spelling the parser accepts: ``loaders.scanning`` resolves them as it does), and may not
-write where only its evaluation would tell: ``GRAPH ?var`` (a template may write any graph),
+read or write where only its evaluation would tell: ``GRAPH ?var`` (a template may write any
+graph, a WHERE clause reads every graph, replaced versions included),
 ``CLEAR``/``DROP`` of ``ALL`` or ``NAMED`` run, but on the unprotected graphs only (the update's
 worker rewrites them with the store's graphs, ``guard_update``, and checks the result again).
 """
@@ -78,30 +79,12 @@ def _found(update: str, words: tuple[str, ...]) -> list[tuple[str, scanning.Toke
     return found
 
 
-def _reading_blocks(update: str) -> list[tuple[int, int]]:
-    """The spans of the WHERE clauses of ``update`` that are only read: a top-level block right
-    after the word WHERE, unless that WHERE comes right after DELETE (``DELETE WHERE``: its
-    pattern is also what it deletes). Anything glued or odd is not a WHERE here."""
-    found = scanning.tokens(update)
-    spans = []
-    for index, token in enumerate(found):
-        if token.kind != "open" or token.depth != 0 or index == 0:
-            continue
-        owner = found[index - 1]
-        before = found[index - 2] if index > 1 else None
-        if owner.kind == "word" and owner.text.upper() == "WHERE":
-            if before is None or before.kind != "word" or before.text.upper() != "DELETE":
-                block = scanning.block_at(update, token.start)
-                spans.append((token.start, block.end if block else len(update)))
-    return spans
-
-
 def graph_variable(update: str) -> str | None:
-    """``GRAPH ?var`` in ``update`` outside a WHERE clause that is only read, as written: a
-    template that may write any graph."""
-    reading = _reading_blocks(update)
+    """``GRAPH ?var`` anywhere in ``update``, as written: in a template it may write any graph,
+    in a WHERE clause it reads every graph of the store, replaced dataset versions included
+    (an update's WHERE is not limited to what readers see)."""
     for _word, after in _found(update, ("GRAPH",)):
-        if after.kind == "var" and not any(a <= after.start < b for a, b in reading):
+        if after.kind == "var":
             return f"GRAPH {after.text}"
     return None
 
@@ -167,8 +150,9 @@ def protected_update(update: str, base: str, base_iri: str | None) -> str | None
     variable = graph_variable(update)
     if variable is not None:
         return (
-            f"{variable} could write graphs that only the loader writes (the vocabulary, the "
-            "catalogue, the cube, the submissions' record, dataset versions): name each graph"
+            f"{variable} could read or write graphs readers do not see or only the loader "
+            "writes (replaced dataset versions, the vocabulary, the catalogue, the cube, the "
+            "submissions' record): name each graph"
         )
     named = named_protected(update, base, base_iri)
     if named is not None:

@@ -97,16 +97,13 @@ def wide_xlsx() -> bytes:
     return xlsx(f'<row r="1">{_cell("A1", "Name")}{_cell("XFD1", "x")}</row>{rows}')
 
 
-def huge_shared_strings_xlsx() -> bytes:
-    """One shared string declared as two billion (the reader allocates room for them: 48 GB)."""
-    data = xlsx('<row r="1"><c r="A1" t="s"><v>0</v></c></row>')
+def _with_shared_strings(sheet_data: str, strings: str) -> bytes:
+    """A workbook of one sheet with ``sheet_data`` whose cells may point (t="s") into the
+    shared strings ``strings`` (the whole sharedStrings.xml)."""
+    data = xlsx(sheet_data)
     relation = (
         b'<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
         b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
-    )
-    strings = (
-        f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="2000000000" '
-        'uniqueCount="2000000000"><si><t>Name</t></si></sst>'
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as archive:
@@ -114,9 +111,32 @@ def huge_shared_strings_xlsx() -> bytes:
             body = source.read(name)
             if name == "xl/_rels/workbook.xml.rels":
                 body = body.replace(b"</Relationships>", relation)
-            archive.writestr(name, body)
-        archive.writestr("xl/sharedStrings.xml", strings)
+            archive.writestr(name, body, zipfile.ZIP_DEFLATED)
+        archive.writestr("xl/sharedStrings.xml", strings, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
+
+
+def huge_shared_strings_xlsx() -> bytes:
+    """One shared string declared as two billion (the reader allocates room for them: 48 GB)."""
+    return _with_shared_strings(
+        '<row r="1"><c r="A1" t="s"><v>0</v></c></row>',
+        f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="2000000000" '
+        'uniqueCount="2000000000"><si><t>Name</t></si></sst>',
+    )
+
+
+def one_long_value_everywhere_csv() -> bytes:
+    """Found by a stranger (as a workbook of one shared string): 20 rows whose latitude is a
+    value of 100,000 characters; each finding repeated the whole cell, a report of 100 MB."""
+    rows = ["Nom;Commune;Latitude"] + [f"Lieu {n};Lyon;{'A' * 100_000}" for n in range(20)]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def unreferenced_wide_row_xlsx() -> bytes:
+    """Found by a stranger (with 200,000): cells without references in one row; one finding
+    per unknown column kept a worker busy for two minutes."""
+    cells = '<c t="inlineStr"><is><t>x</t></is></c>' * 50_000
+    return xlsx(f'<row r="1">{_cell(None, "Nom")}</row><row r="2">{cells}</row>')
 
 
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -210,6 +230,17 @@ def many_rows_csv(rows: int = 30_000) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def empty_header_columns_csv() -> bytes:
+    """Found by a stranger: 20,000 empty header columns (40 KB)."""
+    return ("Nom" + "," * 20_000 + "\nLa Ruche" + "," * 20_000 + "\n").encode()
+
+
+def tall_and_wide_csv() -> bytes:
+    """900 columns (within the column cap) by 600 rows: 540,900 cells, past the cell cap."""
+    row = ";".join(["x"] * 900)
+    return ("\n".join([row] * 601) + "\n").encode()
+
+
 def wide_csv() -> bytes:
     """Two rows of 600,000 cells each."""
     return (HEADER + "\n" + ",".join(["x"] * 600_000) + "\n").encode()
@@ -260,6 +291,10 @@ MAKERS: dict[str, Callable[[], bytes]] = {
     "far_row_xlsx": far_row_xlsx,
     "wide_xlsx": wide_xlsx,
     "huge_shared_strings_xlsx": huge_shared_strings_xlsx,
+    "one_long_value_everywhere_csv": one_long_value_everywhere_csv,
+    "unreferenced_wide_row_xlsx": unreferenced_wide_row_xlsx,
+    "empty_header_columns_csv": empty_header_columns_csv,
+    "tall_and_wide_csv": tall_and_wide_csv,
     "repeated_rows_ods_2000": repeated_rows_ods(2_000),
     "repeated_rows_ods_1000000": repeated_rows_ods(1_000_000),
     "far_column_ods": far_column_ods,

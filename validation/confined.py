@@ -23,6 +23,7 @@ worker, so nothing needs healing.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ from validation.core import (
     mapping_name,
     validate_submission,
 )
+from validation.engine import WORKER_NICENESS
 from validation.messages import language, problem_message
 
 MEGABYTE = 1 << 20
@@ -83,7 +85,9 @@ class Job:
 
 
 def _validate_in_worker(job: Job, confinement: Confinement) -> Report:
-    """The worker's side: every step of the validation, under the caps."""
+    """The worker's side: every step of the validation, under the caps, at a lower processor
+    priority than the server's readers."""
+    os.nice(WORKER_NICENESS)
     with table_caps(confinement.caps), unpacked_limit(confinement.max_unpacked):
         report = validate_submission(
             job.path,

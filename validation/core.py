@@ -48,6 +48,10 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 SAME_PLACE_METRES = 200
 
 
+#: field of a finding -> the most characters of it a report shows
+SHOWN = {"value": 200, "message": 600, "detail": 600, "column": 200}
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem of a submission, located as precisely as the file allows."""
@@ -66,6 +70,15 @@ class Finding:
     focus: str | None = None  # the resource the graph check was about
     shape: str | None = None
     path: str | None = None
+
+    def __post_init__(self) -> None:
+        """A partner's value is shown as far as it helps (``SHOWN``), never whole: a 100 KB
+        cell repeated in every finding made a 5 KB file a 300 MB report."""
+        for name, most in SHOWN.items():
+            text = getattr(self, name)
+            if text is not None and len(text) > most:
+                cut = f"{text[:most]}… ({len(text):,} characters)"
+                object.__setattr__(self, name, cut)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -38,14 +38,14 @@ REFUSED = {
     "far_dimension_xlsx": ("dimension.xlsx", "too-many-rows"),
     "far_reference_xlsx": ("reference.xlsx", "too-many-rows"),
     "far_row_xlsx": ("row.xlsx", "too-many-rows"),
-    "wide_xlsx": ("wide.xlsx", "too-many-cells"),
+    "wide_xlsx": ("wide.xlsx", "too-many-columns"),
     "huge_shared_strings_xlsx": ("strings.xlsx", "too-many-cells"),
     "repeated_rows_ods_2000": ("rows-2000.ods", "too-much-repeated"),
     "repeated_rows_ods_1000000": ("rows-1000000.ods", "too-much-repeated"),
     "far_column_ods": ("column.ods", "too-much-repeated"),
     "empty_rows_then_data_ods": ("empty-rows.ods", "too-many-rows"),
     "many_rows_csv": ("rows-30000.csv", "too-many-rows"),
-    "wide_csv": ("wide.csv", "too-many-cells"),
+    "wide_csv": ("wide.csv", "too-many-columns"),
     "many_records_json": ("records-30000.json", "too-many-rows"),
 }
 #: files that are read (and rejected or refused as unreadable), never a 5xx
@@ -61,6 +61,7 @@ DOORS = ("/validate", "/api/validate", "/api/submissions")
 FRENCH = {
     "too-many-rows": "plus de lignes que la limite",
     "too-many-cells": "plus de cellules que la limite",
+    "too-many-columns": "plus de 1000 colonnes",
     "too-much-repeated": "est répétée plus de",
 }
 

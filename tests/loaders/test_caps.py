@@ -26,7 +26,7 @@ WORKBOOKS = {
     "far_dimension_xlsx": "too-many-rows",
     "far_reference_xlsx": "too-many-rows",
     "far_row_xlsx": "too-many-rows",
-    "wide_xlsx": "too-many-cells",
+    "wide_xlsx": "too-many-columns",
     "huge_shared_strings_xlsx": "too-many-cells",
     "repeated_rows_ods_2000": "too-much-repeated",
     "repeated_rows_ods_1000000": "too-much-repeated",
@@ -88,7 +88,9 @@ def test_a_workbook_part_with_a_dtd_is_refused(tmp_path: Path) -> None:
     [
         ("many_rows_csv", "csv", "too-many-rows"),
         ("blank_lines_csv", "csv", "too-many-rows"),
-        ("wide_csv", "csv", "too-many-cells"),
+        ("wide_csv", "csv", "too-many-columns"),
+        ("tall_and_wide_csv", "csv", "too-many-cells"),
+        ("empty_header_columns_csv", "csv", "too-many-columns"),
         ("many_records_json", "json", "too-many-rows"),
     ],
 )

@@ -51,6 +51,11 @@ REFUSED = [
     "DELETE WHERE { GRAPH ?g { ?s ?p ?o } }",
     "DELETE # x\r WHERE { GRAPH ?g { ?s ?p ?o } }",
     "DELETEWHERE{GRAPH?g{?s ?p ?o}}",
+    # found by a stranger: an update's WHERE reads replaced versions through GRAPH ?g
+    "INSERT { GRAPH <urn:leak> { ?s ?p ?o } }"
+    ' WHERE { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?g), "x")) }',
+    "DELETE { GRAPH <urn:a> { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "INSERT { GRAPH <urn:a> { ?s ?p 1 } } WHERE { { GRAPH $g { ?s ?p ?o } } UNION { } }",
     "WITH <urn:a> DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }",
     "INSERT { <urn:s> <urn:p> true GRAPH ?g { <urn:s> <urn:p> 1 } } WHERE { GRAPH ?g {} }",
 ]
@@ -60,8 +65,6 @@ ALLOWED = [
     "INSERT DATA { GRAPH <urn:mine> { <urn:s> <urn:p> <https://w3id.org/coworkmed/code/x/y> } }",
     f"INSERT DATA {T}",
     "CLEAR DEFAULT",
-    "DELETE { GRAPH <urn:a> { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }",
-    "INSERT { GRAPH <urn:a> { ?s ?p 1 } } WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { } }",
     f'INSERT DATA {{ GRAPH <urn:a> {{ <urn:s> <urn:p> "<{DEF}>" }} }}',
     f"INSERT DATA {{ GRAPH <urn:a> {T} }} # GRAPH <{DEF}>\n",
     "DROP ALL",  # limited to the unprotected graphs by guard_update
