@@ -225,12 +225,13 @@ def update(operation: Operation) -> Response:
         return error(400, "no update: give it as the update parameter or as the body")
     try:
         check_text(operation.text, request_url())
+        # the protocol's using-(named-)graph-uri are USING clauses: checked as written ones
+        text = with_using(operation.text, operation.default_graphs, operation.named_graphs)
         refusal_reason = protected_update(
-            operation.text, current_app.config["COWORKMED"]["base"], request_url()
+            text, current_app.config["COWORKMED"]["base"], request_url()
         )
         if refusal_reason is not None:
             raise QueryError(403, refusal_reason)
-        text = with_using(operation.text, operation.default_graphs, operation.named_graphs)
     except QueryError as problem:
         return error(problem.status, problem.message)
     except DatasetConflict as problem:

@@ -79,12 +79,42 @@ def _found(update: str, words: tuple[str, ...]) -> list[tuple[str, scanning.Toke
     return found
 
 
+def _reading_blocks(update: str) -> list[tuple[int, int]]:
+    """The spans of the WHERE clauses of ``update`` that are only read: a top-level block right
+    after the word WHERE, unless that WHERE comes right after DELETE (``DELETE WHERE``: its
+    pattern is also what it deletes). Anything glued or odd is not a WHERE here."""
+    found = scanning.tokens(update)
+    spans = []
+    for index, token in enumerate(found):
+        if token.kind != "open" or token.depth != 0 or index == 0:
+            continue
+        owner = found[index - 1]
+        before = found[index - 2] if index > 1 else None
+        if owner.kind == "word" and owner.text.upper() == "WHERE":
+            if before is None or before.kind != "word" or before.text.upper() != "DELETE":
+                block = scanning.block_at(update, token.start)
+                spans.append((token.start, block.end if block else len(update)))
+    return spans
+
+
+def _named_by_using(update: str, start: int) -> bool:
+    """Whether the operation of ``update`` that holds position ``start`` sets its named graphs
+    with ``USING NAMED`` (the protocol's using-named-graph-uri becomes that): its ``GRAPH ?var``
+    then reads only those graphs, each checked by name."""
+    found = [t for t in scanning.tokens(update) if t.depth == 0 and t.start < start]
+    operation_start = max((t.end for t in found if t.text == ";"), default=0)
+    words = [t.text.upper() for t in found if t.start >= operation_start and t.kind == "word"]
+    return any(a == "USING" and b == "NAMED" for a, b in zip(words, words[1:], strict=False))
+
+
 def graph_variable(update: str) -> str | None:
-    """``GRAPH ?var`` anywhere in ``update``, as written: in a template it may write any graph,
-    in a WHERE clause it reads every graph of the store, replaced dataset versions included
-    (an update's WHERE is not limited to what readers see)."""
+    """``GRAPH ?var`` in ``update``, as written, unless in a WHERE clause that is only read and
+    whose operation names its graphs (``USING NAMED``): in a template it may write any graph; in
+    a WHERE clause without USING NAMED it reads every graph of the store, replaced dataset
+    versions included (an update's WHERE is not limited to what readers see)."""
+    allowed = [(a, b) for a, b in _reading_blocks(update) if _named_by_using(update, a)]
     for _word, after in _found(update, ("GRAPH",)):
-        if after.kind == "var":
+        if after.kind == "var" and not any(a <= after.start < b for a, b in allowed):
             return f"GRAPH {after.text}"
     return None
 

@@ -56,6 +56,9 @@ REFUSED = [
     ' WHERE { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?g), "x")) }',
     "DELETE { GRAPH <urn:a> { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }",
     "INSERT { GRAPH <urn:a> { ?s ?p 1 } } WHERE { { GRAPH $g { ?s ?p ?o } } UNION { } }",
+    "INSERT { GRAPH <urn:a> { ?s ?p 1 } } USING NAMED <urn:b> WHERE { GRAPH ?g { ?s ?p ?o } } ;"
+    " INSERT { GRAPH <urn:a> { ?s ?p 1 } } WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "INSERT { GRAPH ?g { ?s ?p 1 } } USING NAMED <urn:b> WHERE { GRAPH ?g { ?s ?p ?o } }",
     "WITH <urn:a> DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }",
     "INSERT { <urn:s> <urn:p> true GRAPH ?g { <urn:s> <urn:p> 1 } } WHERE { GRAPH ?g {} }",
 ]
@@ -68,6 +71,7 @@ ALLOWED = [
     f'INSERT DATA {{ GRAPH <urn:a> {{ <urn:s> <urn:p> "<{DEF}>" }} }}',
     f"INSERT DATA {{ GRAPH <urn:a> {T} }} # GRAPH <{DEF}>\n",
     "DROP ALL",  # limited to the unprotected graphs by guard_update
+    "INSERT { GRAPH <urn:a> { ?s ?p 1 } } USING NAMED <urn:b> WHERE { GRAPH ?g { ?s ?p ?o } }",
 ]
 
 
