@@ -223,20 +223,18 @@ def update(operation: Operation) -> Response:
         return refusal
     if not operation.text:
         return error(400, "no update: give it as the update parameter or as the body")
+    settings, base_iri = current_app.config["COWORKMED"], request_url()
     try:
-        check_text(operation.text, request_url())
+        check_text(operation.text, base_iri)
         # the protocol's using-(named-)graph-uri are USING clauses: checked as written ones
         text = with_using(operation.text, operation.default_graphs, operation.named_graphs)
-        refusal_reason = protected_update(
-            text, current_app.config["COWORKMED"]["base"], request_url()
-        )
+        refusal_reason = protected_update(text, settings["base"], base_iri)
         if refusal_reason is not None:
             raise QueryError(403, refusal_reason)
     except QueryError as problem:
         return error(problem.status, problem.message)
     except DatasetConflict as problem:
         return error(400, str(problem))
-    settings = current_app.config["COWORKMED"]
     location = store_location()
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()
@@ -244,7 +242,7 @@ def update(operation: Operation) -> Response:
         _nothing, generation = write_confined(
             location,
             apply_update,
-            (text, request_url(), settings["base"]),
+            (text, base_iri, settings["base"]),
             settings["base"],
             update_limits(location, settings),
             settings["query_timeout"],

@@ -171,10 +171,8 @@ def write(
     ``change`` must be atomic itself (one update is) and must not keep the store. ``base``: the
     data base, for the indicators cube (see ``commit``)."""
     location = locate(where)
-    with _WRITING, location.writer() as store:
-        result = change(store)
-        generation = commit(location, store, base)
-    return result, generation
+    with _WRITING:
+        return _write_here(location, change, (), base)
 
 
 def write_confined(
@@ -203,6 +201,8 @@ def write_confined(
 def _write_here(
     location: StoreLocation, change: Callable[..., T], args: tuple[Any, ...], base: str | None
 ) -> tuple[T, int]:
+    """``change(store, *args)`` on the store opened for writing, then its publication (the
+    caller holds the write lock: this process's, or the server's for a confined worker)."""
     with location.writer() as store:
         result = change(store, *args)
         generation = commit(location, store, base)
