@@ -46,11 +46,11 @@ from bench_load import BASE, generate  # noqa: E402
 from coworkmed.serving import serve_process  # noqa: E402
 from coworkmed.virtuoso import Virtuoso, running_virtuoso  # noqa: E402
 from endpoint.observatory import figure_sparql, table, with_filters  # noqa: E402
-from loaders.backends import StoreLocation  # noqa: E402
-from loaders.backends.oxigraph import OxigraphLocation  # noqa: E402
-from loaders.cube import data_graphs  # noqa: E402
-from loaders.load import load_source, publish_vocabulary  # noqa: E402
-from loaders.store import open_snapshot, published_graphs  # noqa: E402
+from observatory.cube import data_graphs  # noqa: E402
+from publishing.build import load_source, publish_vocabulary  # noqa: E402
+from triplestore.backends import StoreLocation  # noqa: E402
+from triplestore.backends.oxigraph import OxigraphLocation  # noqa: E402
+from triplestore.versions import open_snapshot, published_graphs  # noqa: E402
 
 REPS = 15
 #: the stacks that take seconds per query on the large graph, timed fewer times

@@ -28,7 +28,7 @@ import pyoxigraph as ox  # noqa: E402
 from bench_load import BASE, build_store  # noqa: E402
 
 from coworkmed.serving import serve_process  # noqa: E402
-from loaders.store import (  # noqa: E402
+from triplestore.versions import (  # noqa: E402
     default_dataset,
     open_snapshot,
     published_graphs,

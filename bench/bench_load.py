@@ -26,9 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pyoxigraph import NamedNode  # noqa: E402
 
-from loaders.load import load_source, publish_vocabulary, transform  # noqa: E402
+from loaders.load import transform  # noqa: E402
 from loaders.mapping import load_mapping  # noqa: E402
-from loaders.store import open_store  # noqa: E402
+from publishing.build import load_source, publish_vocabulary  # noqa: E402
+from triplestore.versions import open_store  # noqa: E402
 
 BASE = "https://w3id.org/coworkmed/id/"
 TOWNS = [  # (city, postcode, lat, lon)

@@ -27,8 +27,8 @@ from bench_load import BASE, build_store  # noqa: E402
 
 from coworkmed.serving import serve_process  # noqa: E402
 from endpoint.observatory import figure_sparql, table, with_filters  # noqa: E402
-from loaders.cube import refresh_cube  # noqa: E402
-from loaders.store import open_snapshot, open_store, published_graphs, query  # noqa: E402
+from observatory.cube import refresh_cube  # noqa: E402
+from triplestore.versions import open_snapshot, open_store, published_graphs, query  # noqa: E402
 
 
 def fetch(url: str) -> tuple[float, int]:

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from core.problems import LoadError
+from core.settings import SETTINGS, SettingsError, setting, settings
 from coworkmed import __version__
-from loaders.problems import LoadError
-from loaders.settings import SETTINGS, SettingsError, setting, settings
 
 if TYPE_CHECKING:
-    from loaders.backends import StoreLocation, TripleStore
     from loaders.load import LoadReport
+    from triplestore.backends import StoreLocation, TripleStore
 
 
 def _help(name: str) -> str:
@@ -28,7 +28,7 @@ STORE_OPTION = click.option("--store", default=None, help=_help("store"))
 
 def _location(store: str | None) -> StoreLocation:
     """The store named by ``--store`` or the settings (a directory or an external store)."""
-    from loaders.backends import locate
+    from triplestore.backends import locate
 
     return locate(setting("store", store), settings())
 
@@ -122,7 +122,7 @@ def load_command(
 ) -> None:
     """Load one source (MAPPING, and FILE if it is not the mapping's own) into its named graph,
     replacing what the graph held. Exit 2 if the source cannot be loaded at all."""
-    from loaders.load import load_source
+    from publishing.build import load_source
 
     location = _location(store)
     with location.writer() as target:
@@ -172,7 +172,7 @@ def _build(
     location: StoreLocation, target: TripleStore, mappings: list[Path], base: str
 ) -> tuple[list[LoadReport], list[str]]:
     """Publish the vocabulary, then load each mapping's source (build's work)."""
-    from loaders.load import load_source, publish_vocabulary
+    from publishing.build import load_source, publish_vocabulary
 
     vocabulary = publish_vocabulary(target)
     click.echo(f"vocabulary: {vocabulary} triples (ontology and code lists)")
@@ -305,9 +305,9 @@ def publish_command(
     """Validate FILE as PARTNER's submission and, if it has no error, publish it as the new
     version of the partner's dataset. Exit 0 when published, 1 when rejected, 2 when the file
     cannot be read."""
+    from publishing.submissions import PartnerError, publish_submission, read_partners
     from validation.engine import close_pools
     from validation.messages import ui
-    from validation.publish import PartnerError, publish_submission, read_partners
     from validation.report import render
 
     try:
@@ -343,8 +343,8 @@ def publish_command(
 @BASE_OPTION
 def submissions_command(partner: str | None, store: str | None, base: str | None) -> None:
     """List the submissions recorded in the published store, newest first."""
-    from loaders.store import open_snapshot
-    from validation.publish import list_submissions
+    from publishing.submissions import list_submissions
+    from triplestore.versions import open_snapshot
 
     _generation, snapshot = open_snapshot(_location(store))
     for row in list_submissions(snapshot, setting("base", base), partner):
@@ -366,7 +366,7 @@ def partner_group() -> None:
 @click.option("--partners-file", default=None, help=_help("partners_file"))
 def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
     """Add PARTNER_ID (or give it a new token) and print its token, which is stored hashed only."""
-    from validation.publish import PartnerError, add_partner
+    from publishing.submissions import PartnerError, add_partner
 
     try:
         token = add_partner(Path(setting("partners_file", partners_file)), partner_id, name)
@@ -406,8 +406,8 @@ def link_command(store: str | None, base: str | None, review: Path | None) -> No
     ones with owl:sameAs in the graph {base}links, and list the doubtful ones for review."""
     import csv
 
-    from loaders.matching import SAME, candidates, links, places, review_rows
-    from loaders.store import commit, put_graph
+    from linking.matching import SAME, candidates, links, places, review_rows
+    from triplestore.versions import commit, put_graph
 
     location, base_iri = _location(store), setting("base", base)
     with location.writer() as target:

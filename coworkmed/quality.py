@@ -16,7 +16,7 @@ import pyshacl
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from loaders import vocabulary
+from core import vocabulary
 
 
 def qc_graphs() -> dict[str, list[Path]]:

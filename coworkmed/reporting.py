@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from loaders.problems import Problem
+from core.problems import Problem
 
 
 def problem_lines(problems: Iterable[Problem], limit: int) -> list[str]:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loaders.backends.sparql import SparqlLocation
+from triplestore.backends.sparql import SparqlLocation
 
 SERVER = "virtuoso-t"
 CLIENT = "isql-vt"
@@ -108,7 +108,7 @@ class Virtuoso:
         )
 
     def settings(self) -> dict[str, str]:
-        """The same as settings (``loaders.settings``) for ``create_app`` or the environment."""
+        """The same as settings (``core.settings``) for ``create_app`` or the environment."""
         location = self.location()
         return {
             "store": location.query_url,

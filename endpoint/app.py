@@ -10,15 +10,15 @@ from typing import Any
 
 from flask import Flask, Response, abort, jsonify, request
 
+from core.problems import LoadError
+from core.settings import settings
+from core.workers import Limits
 from endpoint.auth import WriteLimiter
 from endpoint.executor import NO_LIMITS, QueryPool, RemotePool, make_pool, worker_limits
 from endpoint.security import secure
 from endpoint.urls import PublicHost, root_of
-from loaders.backends import StoreLocation, locate
-from loaders.problems import LoadError
-from loaders.processes import Limits
-from loaders.settings import settings
-from loaders.store import recover
+from triplestore.backends import StoreLocation, locate
+from triplestore.versions import recover
 from validation import engine
 from validation.confined import validation_ready
 
@@ -98,7 +98,7 @@ class Metrics:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """A new application; ``config`` overrides settings by name (see loaders.settings)."""
+    """A new application; ``config`` overrides settings by name (see core.settings)."""
     from endpoint.dumps import blueprint as dumps
     from endpoint.graphstore import blueprint as graphstore
     from endpoint.linkeddata import blueprint as linkeddata

@@ -24,7 +24,7 @@ from endpoint.published import run
 from endpoint.responses import rdf_answer
 from endpoint.urls import external_url
 from loaders.rdf import PREFIXES
-from loaders.store import StoreLocation, default_dataset, open_snapshot, published_graphs
+from triplestore.versions import StoreLocation, default_dataset, open_snapshot, published_graphs
 
 blueprint = Blueprint("dumps", __name__)
 

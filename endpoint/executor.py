@@ -1,4 +1,4 @@
-"""SPARQL queries, bounded in time, on either store backend (``loaders.backends``).
+"""SPARQL queries, bounded in time, on either store backend (``triplestore.backends``).
 
 Embedded store (``QueryPool``): pyoxigraph cannot cancel a running query, so each query runs in
 a worker process that is killed (and replaced) when the query outlives its timeout. Workers read
@@ -10,7 +10,7 @@ timeout, and a store that is down or failing gives 503. At most ``workers`` quer
 once; the published graphs are asked again only when the generation moves.
 
 Results are written by pyoxigraph's own writers; CSV cells that a spreadsheet would run as a
-formula get a leading apostrophe (``loaders.formulas``). A row cap keeps at most ``max_rows``
+formula get a leading apostrophe (``core.formulas``). A row cap keeps at most ``max_rows``
 solutions (or triples): the kept solutions go through SPARQL TSV, whose cells are N-Triples
 terms, and are parsed back by pyoxigraph to be written in the requested format; ``truncated``
 says it happened.
@@ -32,15 +32,17 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from loaders.backends import StoreLocation, TripleStore
-from loaders.backends.oxigraph import OxigraphLocation
-from loaders.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
-from loaders.cube import data_graphs
-from loaders.formulas import safe_csv
-from loaders.problems import LoadError
-from loaders.processes import Limits, confine, describe_end, worker_context
-from loaders.scanning import looks_light
-from loaders.store import default_dataset, published_graphs
+from core.formulas import safe_csv
+from core.problems import LoadError
+from core.sparql_text import looks_light
+from core.workers import Limits, confine, describe_end, preload, worker_context
+from observatory.cube import data_graphs
+from triplestore.backends import StoreLocation, TripleStore
+from triplestore.backends.oxigraph import OxigraphLocation
+from triplestore.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
+from triplestore.versions import default_dataset, published_graphs
+
+preload("endpoint.executor")
 
 #: result kind -> format name -> (pyoxigraph format, media type)
 FORMATS: dict[str, dict[str, tuple[Any, str]]] = {
@@ -90,7 +92,7 @@ class QueryRequest:
     max_rows: int = 10_000
     base_iri: str | None = None  # relative IRIs of the query resolve against it
     #: the data base: the default graph is then the store's and the data graphs only
-    #: (loaders.cube.data_graphs), for the server's own queries about spaces
+    #: (observatory.cube.data_graphs), for the server's own queries about spaces
     data_of: str | None = None
 
 
@@ -291,7 +293,7 @@ class QueryPool:
     ``workers`` queries run set aside: setting one more aside stops the one aside longest (504,
     try again later), unless it is the server's own (``patient``). A set-aside worker is retired
     when its query ends (its priority cannot be raised again). And one more worker, the light
-    lane, takes only queries that look light (``loaders.scanning.looks_light``: ASK, DESCRIBE,
+    lane, takes only queries that look light (``core.sparql_text.looks_light``: ASK, DESCRIBE,
     a small LIMIT without grouping or sorting), so that these never wait behind heavy ones."""
 
     def __init__(

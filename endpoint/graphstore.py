@@ -7,8 +7,9 @@ graph, POST adds to it (to ``/store`` alone: creates a new graph and answers its
 ``Location``), DELETE removes it; writes need the bearer token (``endpoint.auth``), each is one
 transaction on the primary database, published as a new snapshot. The graphs the loader writes
 (ontology, code lists, catalogue, cube, submissions, dataset versions:
-``loaders.protected.protected_graph``) may be read but not written (403). An upload is parsed in a
-confined worker (``loaders.processes.run_confined``: no network, ``PARSE_MEMORY``, the query
+``triplestore.protected.protected_graph``) may be read but not written (403).
+An upload is parsed in a
+confined worker (``core.workers.run_confined``: no network, ``PARSE_MEMORY``, the query
 timeout), never in the server process; RDF/XML passes ``loaders.guards.check_xml`` there first.
 A graph named by its URL (``/store/some/path``) is named under the ``public_url`` setting.
 """
@@ -22,17 +23,17 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
+from core.workers import Limits, WorkerCrashed, WorkerTimedOut, run_confined
 from endpoint.auth import may_write, write_refusal
 from endpoint.executor import FORMATS, GraphRequest, QueryError
 from endpoint.negotiation import formats_for
 from endpoint.published import run, store_location
 from endpoint.responses import error, read_headers
 from endpoint.urls import request_url
-from loaders.backends.sparql import RemoteStoreError
 from loaders.guards import UnsafeFile, check_xml
-from loaders.processes import Limits, WorkerCrashed, WorkerTimedOut, run_confined
-from loaders.protected import protected_graph
-from loaders.store import (
+from triplestore.backends.sparql import RemoteStoreError
+from triplestore.protected import protected_graph
+from triplestore.versions import (
     StoreBusy,
     delete_graph,
     post_graph,

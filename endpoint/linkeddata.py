@@ -31,13 +31,13 @@ from flask import (
     url_for,
 )
 
+from core.vocabulary import CODE_BASE, CWM, LANGUAGES
 from endpoint.executor import GraphRequest, QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept, prefers_html
 from endpoint.parameters import MAX_PAGE, local_location, whole_number
 from endpoint.published import run
 from endpoint.resource_page import in_language, resource_page, table
 from endpoint.responses import error, read_headers, reader_language
-from loaders.vocabulary import CODE_BASE, CWM, LANGUAGES
 
 blueprint = Blueprint("linkeddata", __name__)
 

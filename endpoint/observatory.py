@@ -21,16 +21,16 @@ import pyoxigraph as ox
 import yaml
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
+from core.formulas import safe_cell
+from core.vocabulary import LANGUAGES
 from endpoint.executor import QueryError
 from endpoint.published import Kept, generation, select
 from endpoint.resource_page import in_language, labels
 from endpoint.responses import attachment, error, reader_language
 from loaders import tables
 from loaders.concepts import default_index
-from loaders.cube import cube_dataset
-from loaders.formulas import safe_cell
 from loaders.values import EU_COUNTRY
-from loaders.vocabulary import LANGUAGES
+from observatory.cube import cube_dataset
 
 blueprint = Blueprint("observatory", __name__)
 

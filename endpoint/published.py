@@ -11,13 +11,13 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 from flask import current_app
 
+from core.problems import LoadError
 from endpoint.executor import GraphRequest, QueryError, QueryRequest, QueryResult
-from loaders.backends import StoreLocation
-from loaders.problems import LoadError
+from triplestore.backends import StoreLocation
 
 
 def store_location() -> StoreLocation:
-    """The store the app publishes (``loaders.backends.locate`` of its settings)."""
+    """The store the app publishes (``triplestore.backends.locate`` of its settings)."""
     return current_app.extensions["coworkmed.store"]
 
 
@@ -31,7 +31,7 @@ def run(request: QueryRequest | GraphRequest) -> QueryResult:
 def select(sparql: str, max_rows: int, data_only: bool = False) -> tuple[list[dict[str, Any]], int]:
     """The solutions of a SELECT, each a variable -> term (or None) mapping, and the store
     generation they come from. ``data_only``: over the data graphs alone (faster for queries
-    about spaces; see ``loaders.cube.data_graphs``)."""
+    about spaces; see ``observatory.cube.data_graphs``)."""
     base = current_app.config["COWORKMED"]["base"] if data_only else None
     result = run(QueryRequest(sparql, {"solutions": "tsv"}, max_rows=max_rows, data_of=base))
     solutions = ox.parse_query_results(result.body, format=ox.QueryResultsFormat.TSV)

@@ -9,9 +9,9 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from flask import Response, current_app, request
 
+from core.vocabulary import LANGUAGES
 from endpoint.executor import FORMATS, QueryError
 from endpoint.negotiation import choose, parse_accept
-from loaders.vocabulary import LANGUAGES
 from validation.messages import language
 
 

@@ -12,13 +12,13 @@ import re
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from core.vocabulary import CODE_BASE, LANGUAGES
 from endpoint.executor import QueryError
 from endpoint.linkeddata import local_path
 from endpoint.parameters import MAX_PAGE, whole_number
 from endpoint.published import select
 from endpoint.responses import error, reader_language
 from loaders.rdf import literal
-from loaders.vocabulary import CODE_BASE, LANGUAGES
 
 blueprint = Blueprint("search", __name__)
 

@@ -20,19 +20,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
-from endpoint.auth import write_refusal
-from endpoint.executor import QueryError, QueryRequest, worker_limits
-from endpoint.negotiation import formats_for, prefers_html
-from endpoint.published import store_location
-from endpoint.responses import error, rdf_answer, read_headers
-from endpoint.service import description
-from endpoint.urls import request_url
-from loaders.backends import StoreLocation, TripleStore
-from loaders.backends.oxigraph import OxigraphLocation
-from loaders.backends.sparql import RemoteStoreError
-from loaders.processes import Limits, WorkerCrashed, WorkerTimedOut
-from loaders.protected import ProtectedGraphs, guard_update, protected_update
-from loaders.scanning import (
+from core.sparql_text import (
     DatasetConflict,
     measure,
     remote_access,
@@ -40,7 +28,19 @@ from loaders.scanning import (
     vendor_call,
     with_using,
 )
-from loaders.store import StoreBusy, published_graphs, write_confined
+from core.workers import Limits, WorkerCrashed, WorkerTimedOut
+from endpoint.auth import write_refusal
+from endpoint.executor import QueryError, QueryRequest, worker_limits
+from endpoint.negotiation import formats_for, prefers_html
+from endpoint.published import store_location
+from endpoint.responses import error, rdf_answer, read_headers
+from endpoint.service import description
+from endpoint.urls import request_url
+from triplestore.backends import StoreLocation, TripleStore
+from triplestore.backends.oxigraph import OxigraphLocation
+from triplestore.backends.sparql import RemoteStoreError
+from triplestore.protected import ProtectedGraphs, guard_update, protected_update
+from triplestore.versions import StoreBusy, published_graphs, write_confined
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -105,9 +105,9 @@ def read_operation() -> Operation:
     )
 
 
-#: how complex a query or update may be (``loaders.scanning.measure``): pyoxigraph's parser
+#: how complex a query or update may be (``core.sparql_text.measure``): pyoxigraph's parser
 #: recurses, and ~3,000 nested braces, ~10,000 chained operators or a chain of UNION, MINUS...
-#: worth ``CHAIN_UNIT`` (``loaders.scanning.CHAINED``) overflow its stack; a fifth of that
+#: worth ``CHAIN_UNIT`` (``core.sparql_text.CHAINED``) overflow its stack; a fifth of that
 LIMITS = {"depth": 64, "operators": 2_000, "chained": 2_000}
 
 
@@ -202,9 +202,10 @@ def sparql() -> Response:
 
 
 def apply_update(store: TripleStore, text: str, base_iri: str, base: str) -> None:
-    """Apply ``text`` to ``store``: run in the update's worker (``loaders.store.write_confined``),
+    """Apply ``text`` to ``store``: run in the update's worker
+    (``triplestore.versions.write_confined``),
     where a parser crash costs that worker only. Wide CLEAR/DROP are limited to the graphs an
-    update may write (``loaders.protected.guard_update``)."""
+    update may write (``triplestore.protected.guard_update``)."""
     graphs = [graph.value for graph in published_graphs(store, base)]
     store.update(guard_update(text, base, base_iri, graphs), base_iri=base_iri)
 

@@ -23,25 +23,25 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from core.problems import LoadError
+from core.vocabulary import LANGUAGES
 from endpoint.auth import bearer_token, rate_refusal
 from endpoint.executor import QueryError, QueryRequest
 from endpoint.published import run, store_location
 from endpoint.responses import attachment, reader_language
-from loaders.backends.sparql import RemoteStoreError
 from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping
-from loaders.problems import LoadError
-from loaders.store import StoreBusy
-from loaders.vocabulary import LANGUAGES
-from validation.confined import Confinement, Job, validate_confined
-from validation.core import Report, published_places, template_mapping
-from validation.messages import problem_message, ui_words
-from validation.publish import (
+from publishing.submissions import (
     SUBMISSIONS,
     partner_for_token,
     publish_submission,
     submission_rows,
 )
+from triplestore.backends.sparql import RemoteStoreError
+from triplestore.versions import StoreBusy
+from validation.confined import Confinement, Job, validate_confined
+from validation.core import Report, published_places, template_mapping
+from validation.messages import problem_message, ui_words
 from validation.report import FORMATS as REPORT_FORMATS
 from validation.report import as_json, render
 from validation.template import write_template

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
 
-from loaders.settings import SettingsError
+from core.settings import SettingsError
 
 #: listening addresses that name no host a client could reach
 _ANY_ADDRESS = {"", "0.0.0.0", "::"}

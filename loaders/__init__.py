@@ -2,7 +2,7 @@
 
 partner file -> reader -> mapping -> RDF records -> validation -> store -> endpoint
 
-This package reads the shared vocabulary (``loaders.vocabulary``) and, as the loaders land,
+This package reads the shared vocabulary (``core.vocabulary``) and, as the loaders land,
 turns partner datasets into RDF through declarative mapping files. It never imports
 ``endpoint``.
 """

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
-from loaders.problems import LoadError
-from loaders.settings import setting
+from core.problems import LoadError
+from core.settings import setting
 
 _CHUNK = 1 << 16
 

@@ -16,8 +16,8 @@ from functools import cache
 from rdflib import Graph
 from rdflib.namespace import RDF, SKOS
 
-from loaders import vocabulary
-from loaders.problems import ValueProblem
+from core import vocabulary
+from core.problems import ValueProblem
 from loaders.tables import fold
 
 IGNORE = "ignore"

@@ -18,9 +18,9 @@ from typing import Any
 import jsonschema
 import yaml
 
+from core.problems import LoadError, ValueProblem
 from loaders import tables
 from loaders.concepts import IGNORE, ConceptIndex, default_index
-from loaders.problems import LoadError, ValueProblem
 from loaders.values import ColumnSpec, Locale
 
 SCHEMA_FILE = Path(__file__).parent / "mapping.schema.json"

@@ -19,10 +19,10 @@ from typing import Any
 
 import charset_normalizer
 
+from core.problems import LoadError, Problem
+from core.settings import setting
 from loaders.caps import Counter, check_workbook, too_many_rows
 from loaders.guards import UNPACKED_LIMIT, DamagedFile, UnsafeFile, check_archive
-from loaders.problems import LoadError, Problem
-from loaders.settings import setting
 
 #: the encodings tried when a file is not UTF-8, in the order partners use them
 LEGACY_ENCODINGS = ["cp1252", "cp1253", "cp1250", "latin_1", "iso8859_7", "iso8859_2"]

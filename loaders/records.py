@@ -17,9 +17,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.problems import Problem, ValueProblem
 from loaders import enrich, tables
 from loaders.mapping import Mapping
-from loaders.problems import Problem, ValueProblem
 from loaders.rdf import Triples, iri, literal, p, segment
 from loaders.values import (
     XSD,

@@ -19,9 +19,9 @@ from urllib.parse import quote, urlsplit
 
 import phonenumbers
 
+from core.problems import ValueProblem
 from loaders import identifiers, tables
 from loaders.concepts import ConceptIndex
-from loaders.problems import ValueProblem
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 EU_COUNTRY = "http://publications.europa.eu/resource/authority/country/"

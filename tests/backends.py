@@ -20,10 +20,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from coworkmed.virtuoso import Virtuoso
-from loaders.backends import StoreLocation, TripleStore
-from loaders.backends.oxigraph import OxigraphLocation
-from loaders.backends.sparql import SparqlLocation
-from loaders.load import load_source, mapping_files, publish_vocabulary
+from loaders.load import mapping_files
+from publishing.build import load_source, publish_vocabulary
+from triplestore.backends import StoreLocation, TripleStore
+from triplestore.backends.oxigraph import OxigraphLocation
+from triplestore.backends.sparql import SparqlLocation
 
 ROOT = Path(__file__).parents[1]
 BASE = "https://w3id.org/coworkmed/id/"

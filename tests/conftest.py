@@ -11,10 +11,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
+from core import vocabulary
 from coworkmed import quality, virtuoso
-from loaders import vocabulary
-from loaders.load import load_source, mapping_files, publish_vocabulary
-from loaders.store import open_store
+from loaders.load import mapping_files
+from publishing.build import load_source, publish_vocabulary
 from tests.backends import (
     BACKENDS,
     Published,
@@ -23,6 +23,7 @@ from tests.backends import (
     oxigraph_published,
     writable_copy,
 )
+from triplestore.versions import open_store
 
 # the suites write far more often than a client may (write_rate); the rate tests set their own
 os.environ.setdefault("COWORKMED_WRITE_RATE", "0")

@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from coworkmed.cli import main
-from loaders.store import open_snapshot, published_graphs
 from tests.backends import Published
+from triplestore.versions import open_snapshot, published_graphs
 
 ROOT = Path(__file__).parents[1]
 

@@ -11,10 +11,10 @@ import pyoxigraph as ox
 import pytest
 import yaml
 
-from loaders.cube import cube_graph
-from loaders.store import TripleStore, open_snapshot, publish_version, query, write
-from loaders.vocabulary import CUBE_FILE, ONTOLOGY_FILE, codelist_files
+from core.vocabulary import CUBE_FILE, ONTOLOGY_FILE, codelist_files
+from observatory.cube import cube_graph
 from tests.backends import Published
+from triplestore.versions import TripleStore, open_snapshot, publish_version, query, write
 
 ROOT = Path(__file__).parents[1]
 HERE = Path(__file__).parent / "cube"

@@ -10,8 +10,8 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from core import vocabulary
 from coworkmed import docs
-from loaders import vocabulary
 
 REMOTE_ASSET = re.compile(
     r"<(script|img|iframe)[^>]+src=[\"']https?:|<link[^>]+href=[\"']https?:|url\([\"']?https?:|@import",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import SETTINGS
 from loaders import tables
-from loaders.settings import SETTINGS
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

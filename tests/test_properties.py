@@ -16,12 +16,12 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.problems import LoadError, ValueProblem
 from endpoint.app import create_app
 from endpoint.negotiation import DEFAULTS, choose, formats_for, parse_accept, prefers_html
 from loaders import tables
 from loaders.concepts import default_index
 from loaders.mapping import MappingError, load_mapping
-from loaders.problems import LoadError, ValueProblem
 from loaders.values import (
     ColumnSpec,
     Context,

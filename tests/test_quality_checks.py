@@ -7,8 +7,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from core import vocabulary
 from coworkmed import quality
-from loaders import vocabulary
 
 FIXTURES = Path(__file__).parent / "qc"
 QUERIES = vocabulary.qc_query_files()

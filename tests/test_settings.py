@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders.settings import SETTINGS, SettingsError, settings
+from core.settings import SETTINGS, SettingsError, settings
 
 
 @pytest.fixture(autouse=True)

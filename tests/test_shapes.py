@@ -13,8 +13,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
+from core import vocabulary
 from coworkmed import quality
-from loaders import vocabulary
 
 HERE = Path(__file__).parent / "shapes"
 VALID = sorted((HERE / "valid").glob("*.ttl"))

@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF
 
-from loaders import vocabulary
+from core import vocabulary
 
 TURTLE_FILES = sorted(
     [

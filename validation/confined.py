@@ -1,7 +1,7 @@
 """Validating an upload where a crash costs nothing: in a fresh confined worker process.
 
 The whole job runs there: reading the file (the workbook reader, the CSV and JSON parsers),
-mapping it to RDF, SHACL and the checks across records. The worker (``loaders.processes``) has
+mapping it to RDF, SHACL and the checks across records. The worker (``core.workers``) has
 no network and a memory cap (``validation_memory``), and is stopped at ``validation_timeout``.
 It validates in one process (no pool of its own: a daemon process may not start
 multiprocessing children, and measured on the shared 2-core machine, parts validated in forks
@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.workers import Limits, WorkerFailed, preload, run_confined
 from loaders.caps import TableCaps, table_caps
 from loaders.guards import unpacked_limit
 from loaders.mapping import Mapping
-from loaders.processes import Limits, WorkerFailed, run_confined
 from validation.core import (
     Finding,
     Place,
@@ -43,6 +43,9 @@ from validation.core import (
 )
 from validation.engine import WORKER_NICENESS
 from validation.messages import language, problem_message
+
+#: the caches of a validation, so that each upload's worker starts warm
+preload("validation.preload")
 
 MEGABYTE = 1 << 20
 
@@ -58,7 +61,7 @@ class Confinement:
 
     @classmethod
     def from_settings(cls, values: dict[str, Any]) -> Confinement:
-        """From resolved settings (``loaders.settings.settings``)."""
+        """From resolved settings (``core.settings.settings``)."""
         return cls(
             values["validation_memory"],
             values["validation_timeout"],

@@ -29,15 +29,15 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core.problems import LoadError
+from core.vocabulary import DEFAULT_DATA_BASE, LANGUAGES
+from linking.matching import distance
 from loaders import tables
 from loaders.load import LoadReport, start_report, stream
 from loaders.mapping import Mapping, MappingError, load_mapping
-from loaders.matching import distance
-from loaders.problems import LoadError
 from loaders.rdf import PREFIXES
 from loaders.readers import Row
-from loaders.store import StoreLocation, open_snapshot, query
-from loaders.vocabulary import DEFAULT_DATA_BASE, LANGUAGES
+from triplestore.versions import StoreLocation, open_snapshot, query
 from validation import engine
 from validation.messages import language, problem_message
 

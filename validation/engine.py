@@ -33,8 +33,10 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
-from loaders.processes import worker_context
-from loaders.vocabulary import LANGUAGES, shapes_graph
+from core.vocabulary import LANGUAGES, shapes_graph
+from core.workers import preload, worker_context
+
+preload("pyshacl", "validation.engine")
 
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 SEVERITIES = {str(SH.Violation): "error", str(SH.Warning): "warning", str(SH.Info): "warning"}

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from loaders.vocabulary import LANGUAGES
+from core.vocabulary import LANGUAGES
 
 CATALOGUE_FILE = Path(__file__).parent / "messages.yaml"
 

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from loaders.formulas import safe_cell
+from core.formulas import safe_cell
 from validation.core import Finding, Report
 from validation.messages import ui, ui_words
 

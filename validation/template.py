@@ -17,9 +17,9 @@ import yaml
 from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 
+from core.formulas import safe_cell
+from core.vocabulary import CODE_BASE, vocabulary_graph
 from loaders import tables
-from loaders.formulas import safe_cell
-from loaders.vocabulary import CODE_BASE, vocabulary_graph
 from validation import engine
 from validation.core import TEMPLATE_MAPPING, _expand, _header, required_fields, template_mapping
 from validation.messages import language, ui

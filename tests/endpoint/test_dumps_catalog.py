@@ -20,8 +20,8 @@ from rdflib.namespace import RDF, RDFS
 from coworkmed.cli import main
 from endpoint.app import create_app
 from endpoint.dumps import export, list_dumps
-from loaders.store import default_dataset, open_snapshot, published_graphs
 from tests.backends import Published
+from triplestore.versions import default_dataset, open_snapshot, published_graphs
 
 BASE = "https://w3id.org/coworkmed/id/"
 DCAT = Namespace("http://www.w3.org/ns/dcat#")

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
+from core.workers import Limits
 from endpoint.executor import SET_ASIDE, QueryError, QueryPool, QueryRequest
-from loaders.load import load_source, mapping_files
-from loaders.processes import Limits
-from loaders.store import open_store
+from loaders.load import mapping_files
+from publishing.build import load_source
 from tests.listener import Listener, listening
+from triplestore.versions import open_store
 
 ROOT = Path(__file__).parents[2]
 BASE = "https://w3id.org/coworkmed/id/"
@@ -158,7 +159,7 @@ def test_a_worker_whose_server_is_gone_ends_quietly(store_path: Path) -> None:
     from multiprocessing import Pipe
 
     from endpoint.executor import _serve
-    from loaders.backends.oxigraph import OxigraphLocation
+    from triplestore.backends.oxigraph import OxigraphLocation
 
     server_end, worker_end = Pipe()
     server_end.close()

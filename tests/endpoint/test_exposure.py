@@ -19,11 +19,11 @@ from endpoint.app import create_app
 from endpoint.dumps import export
 from endpoint.negotiation import parse_accept
 from endpoint.parameters import local_location
-from loaders.load import load_source
-from loaders.store import current_versions, open_snapshot
+from publishing.build import load_source
 from tests.backends import Published
 from tests.listener import Listener, listening
 from tests.loaders.runs import sample_rows, write_sample
+from triplestore.versions import current_versions, open_snapshot
 
 ROOT = Path(__file__).parents[2]
 BASE = "https://w3id.org/coworkmed/id/"

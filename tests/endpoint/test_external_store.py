@@ -21,10 +21,16 @@ from flask import Flask
 from coworkmed.serving import free_port
 from coworkmed.virtuoso import Virtuoso
 from endpoint.app import create_app
-from loaders.backends import StoreLocation
-from loaders.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
-from loaders.store import current_versions, open_snapshot, publish_version, union_ntriples, write
 from tests.backends import Published
+from triplestore.backends import StoreLocation
+from triplestore.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
+from triplestore.versions import (
+    current_versions,
+    open_snapshot,
+    publish_version,
+    union_ntriples,
+    write,
+)
 
 ROOT = Path(__file__).parents[2]
 TOKEN = "external-store-tests"
@@ -261,7 +267,7 @@ def test_a_publish_elsewhere_shows_within_store_state_seconds_and_ones_own_at_on
     read_at = time.monotonic()
     # another process publishes (it moves the generation on)
     elsewhere = (
-        "from loaders.backends.sparql import SparqlLocation as L; "
+        "from triplestore.backends.sparql import SparqlLocation as L; "
         f"L({location.query_url!r}, {location.update_url!r}, {location.graph_store_url!r}, "
         f"{location.user!r}, {location.password!r}).client().next_generation()"
     )

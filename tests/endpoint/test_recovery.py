@@ -3,7 +3,8 @@ process that opens the store for serving publishes it at once, rather than leavi
 until some unrelated write.
 
 For real: ``coworkmed serve`` runs as a process over a copy of the samples, with the test-only
-pause ``COWORKMED_TEST_PAUSE_BEFORE_SNAPSHOT`` (``loaders.store``) holding a write between its
+pause ``COWORKMED_TEST_PAUSE_BEFORE_SNAPSHOT`` (``triplestore.versions``)
+holding a write between its
 commit and its snapshot; the server is killed there (SIGKILL), then started again.
 """
 
@@ -22,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from coworkmed.serving import serve_process
-from loaders.backends.oxigraph import OxigraphLocation
-from loaders.store import PAUSE_BEFORE_SNAPSHOT, open_snapshot, recover, write
 from tests.backends import oxigraph_published, writable_copy
+from triplestore.backends.oxigraph import OxigraphLocation
+from triplestore.versions import PAUSE_BEFORE_SNAPSHOT, open_snapshot, recover, write
 
 BASE = "https://w3id.org/coworkmed/id/"
 TOKEN = "recovery-token"

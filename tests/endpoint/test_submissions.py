@@ -14,8 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from endpoint.app import create_app
+from publishing.submissions import add_partner
 from tests.backends import Published
-from validation.publish import add_partner
 
 ROOT = Path(__file__).parents[2]
 SUBMISSIONS = ROOT / "tests" / "validation" / "submissions"

@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 
 from coworkmed.serving import serve_process
+from publishing.submissions import add_partner
 from tests.clients import multipart
 from tests.hostile_files import MAKERS
 from tests.loaders.runs import bigger
-from validation.publish import add_partner
 
 ROOT = Path(__file__).parents[2]
 #: the server's resident memory may not pass this while it is attacked (the issue's target)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from loaders.load import load_source
-from loaders.matching import REVIEW, SAME, Place, candidates, confidence, links, metres, places
-from loaders.store import open_store
+from linking.matching import REVIEW, SAME, Place, candidates, confidence, links, metres, places
+from publishing.build import load_source
+from triplestore.versions import open_store
 
 ROOT = Path(__file__).parents[2]
 HERE = Path(__file__).parent
@@ -83,7 +83,7 @@ def test_link_command_writes_the_links_graph_and_the_review_list(tmp_path: Path)
     from click.testing import CliRunner
 
     from coworkmed.cli import main
-    from loaders.store import open_snapshot
+    from triplestore.versions import open_snapshot
 
     lines = "ID;Nom;Latitude;Longitude\n{rows}"
     for source, rows in (

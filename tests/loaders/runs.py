@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from loaders.backends.oxigraph import OxigraphLocation
+from triplestore.backends.oxigraph import OxigraphLocation
 
 ROOT = Path(__file__).parents[2]
 BASE = "https://w3id.org/coworkmed/id/"

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.problems import LoadError, ValueProblem
 from loaders.caps import Counter, TableCaps, TooBig, cell_position, check_workbook, table_caps
 from loaders.concepts import default_index
-from loaders.problems import LoadError, ValueProblem
 from loaders.readers import read_rows, sniff_delimiter
 from loaders.values import ColumnSpec, Context, Locale, parser_for, to_decimal
 from tests.hostile_files import MAKERS, ods, xlsx

@@ -12,9 +12,10 @@ from rdflib import Graph
 from rdflib.namespace import SH
 
 from coworkmed import quality
-from loaders.load import load_source, mapping_files
-from loaders.store import TripleStore, open_store, union_ntriples
+from loaders.load import mapping_files
+from publishing.build import load_source
 from tests.backends import Published
+from triplestore.versions import TripleStore, open_store, union_ntriples
 
 ROOT = Path(__file__).parents[2]
 SAMPLES = mapping_files(ROOT / "data")

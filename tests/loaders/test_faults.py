@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from coworkmed.serving import free_port
-from loaders.backends.oxigraph import OxigraphLocation
 from tests.loaders.runs import ROOT, bigger, published_state
+from triplestore.backends.oxigraph import OxigraphLocation
 
 MAPPING = ROOT / "data" / "fr-aura" / "mapping.yaml"
 

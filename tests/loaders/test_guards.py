@@ -1,12 +1,12 @@
 """The RDF/XML guard decides on what an XML parser (expat) sees, in any encoding XML allows,
-and the loader's graphs are named once (``loaders.protected.protected_graph``)."""
+and the loader's graphs are named once (``triplestore.protected.protected_graph``)."""
 
 from __future__ import annotations
 
 import pytest
 
 from loaders.guards import UnsafeFile, check_xml
-from loaders.protected import protected_graph
+from triplestore.protected import protected_graph
 
 ROOT = (
     '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://e/">'

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from publishing.submissions import add_partner
 from tests.loaders.runs import bigger, published_state, version_graphs
-from validation.publish import add_partner
 
 ROOT = Path(__file__).parents[2]
 MAPPING = ROOT / "data" / "fr-aura" / "mapping.yaml"

@@ -14,16 +14,16 @@ import pyoxigraph as ox
 import pytest
 import yaml
 
-from loaders.load import load_source
-from loaders.problems import LoadError
-from loaders.store import (
+from core.problems import LoadError
+from publishing.build import load_source
+from tests.backends import Published
+from triplestore.versions import (
     TripleStore,
     open_store,
     publish_version,
     published_graphs,
     union_ntriples,
 )
-from tests.backends import Published
 
 HERE = Path(__file__).parent / "bad-files"
 CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))

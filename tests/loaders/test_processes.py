@@ -1,4 +1,4 @@
-"""Confined workers (``loaders.processes``), for real: a loopback listener that must hear
+"""Confined workers (``core.workers``), for real: a loopback listener that must hear
 nothing, a memory cap that must hold, crashes and time limits that must be told apart."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from loaders.processes import (
+from core.workers import (
     Limits,
     WorkerCrashed,
     WorkerTimedOut,

@@ -1,4 +1,4 @@
-"""Graphs only the loader writes (``loaders.protected``): every spelling an update may use."""
+"""Graphs only the loader writes (``triplestore.protected``): every spelling an update may use."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pickle
 import pyoxigraph as ox
 import pytest
 
-from loaders.backends.sparql import RemoteStoreError, StoreUnavailable
-from loaders.protected import (
+from triplestore.backends.sparql import RemoteStoreError, StoreUnavailable
+from triplestore.protected import (
     ProtectedGraphs,
     guard_update,
     protected_graph,
@@ -148,7 +148,8 @@ def test_a_vocabulary_term_is_only_mentioned() -> None:
     ids=["protected", "remote", "unavailable"],
 )
 def test_errors_of_an_update_worker_come_back_whole(error: Exception) -> None:
-    """An update runs in a worker (``loaders.store.write_confined``): its errors are pickled."""
+    """An update runs in a worker (``triplestore.versions.write_confined``): its errors are
+    pickled."""
     back = pickle.loads(pickle.dumps(error))
     assert type(back) is type(error) and back.args == error.args
     assert back.__dict__ == error.__dict__

@@ -1,4 +1,4 @@
-"""The lexical rewrites an external store needs (``loaders.scanning``), case by case."""
+"""The lexical rewrites an external store needs (``core.sparql_text``), case by case."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loaders.scanning import (
+from core.sparql_text import (
     CHAINED,
     DatasetConflict,
     declares_dataset,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from loaders.backends.oxigraph import KEEP_SNAPSHOTS
-from loaders.problems import LoadError
-from loaders.store import (
+from core.problems import LoadError
+from triplestore.backends.oxigraph import KEEP_SNAPSHOTS
+from triplestore.versions import (
     current_generation,
     open_snapshot,
     open_store,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
+from core.problems import ValueProblem
 from loaders.concepts import default_index
-from loaders.problems import ValueProblem
 from loaders.values import XSD, ColumnSpec, Context, Iri, Lit, Locale, parser_for
 
 CASES = yaml.safe_load((Path(__file__).parent / "value-cases.yaml").read_text(encoding="utf-8"))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from core.workers import WorkerCrashed
 from loaders.caps import TableCaps
-from loaders.processes import WorkerCrashed
 from tests.hostile_files import MAKERS
 from validation import confined
 from validation.confined import Confinement, Job, validate_confined, validation_ready

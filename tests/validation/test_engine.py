@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
-from loaders.vocabulary import shapes_graph, vocabulary_graph
+from core.vocabulary import shapes_graph, vocabulary_graph
 from validation import engine
 
 ROOT = Path(__file__).parents[2]

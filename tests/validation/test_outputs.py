@@ -11,7 +11,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
 
-from loaders.vocabulary import LANGUAGES
+from core.vocabulary import LANGUAGES
 from validation.core import validate_submission
 from validation.report import render
 from validation.template import template_columns, write_template

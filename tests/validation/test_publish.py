@@ -9,10 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from coworkmed.cli import main
-from loaders.store import current_versions, open_snapshot
-from tests.backends import Published
-from validation.core import validate_submission
-from validation.publish import (
+from publishing.submissions import (
     Partner,
     add_partner,
     hash_token,
@@ -22,6 +19,9 @@ from validation.publish import (
     read_partners,
     token_matches,
 )
+from tests.backends import Published
+from triplestore.versions import current_versions, open_snapshot
+from validation.core import validate_submission
 
 ROOT = Path(__file__).parents[2]
 BASE = "https://w3id.org/coworkmed/id/"

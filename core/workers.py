@@ -3,8 +3,8 @@
 Every worker starts from one fork server per program (multiprocessing's "forkserver": safe from
 a threaded server, and a worker is a fork of an already-loaded interpreter, about 20 ms, instead
 of a new one, 130 ms and more under load). The fork server is shared by every kind of worker, so
-it loads what all of them need: query workers (``endpoint.executor``) and validation workers
-(``validation.engine``).
+it loads what all of them need: each kind names its modules with ``preload`` when it is imported
+(query workers, validation workers), and this module names none of them.
 
 A worker is **confined** (``confine``) before it touches anything untrusted:
 
@@ -13,7 +13,7 @@ A worker is **confined** (``confine``) before it touches anything untrusted:
 - unless it must reach other hosts (SPARQL ``SERVICE`` peers), it is moved into a network
   namespace of its own, which has no interface but a loopback that is down: whatever a parser
   or query engine is made to fetch, there is no network to fetch it from. This is the second
-  wall behind the text checks of ``loaders.scanning``.
+  wall behind the text checks of ``core.sparql_text``.
 
 ``run_confined`` runs one function in a fresh confined worker, bounded in time, and says how the
 worker ended when it did not answer (``WorkerCrashed``, ``WorkerTimedOut``).
@@ -31,15 +31,17 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import Any, TypeVar
 
-#: modules the fork server loads before forking any worker
-PRELOAD = [
-    "pyoxigraph",
-    "rdflib",
-    "pyshacl",
-    "validation.engine",
-    "endpoint.executor",
-    "validation.preload",  # the caches of a validation, so that each upload's worker starts warm
-]
+#: modules the fork server loads before forking any worker (``preload`` adds to them)
+PRELOAD = ["pyoxigraph", "rdflib"]
+
+
+def preload(*modules: str) -> None:
+    """Have the fork server import ``modules`` before it forks a worker, so that each worker
+    starts with them loaded (and their caches warm). A kind of worker names what it needs when
+    it is imported; a module named after the fork server started is imported by each worker
+    itself, which is slower but the same."""
+    PRELOAD.extend(name for name in modules if name not in PRELOAD)
+
 
 #: unshare(2) flags (linux/sched.h)
 CLONE_NEWNET = 0x40000000

@@ -14,7 +14,8 @@ The service keeps two graphs of its own on the store, named under ``namespace``:
   the Graph Store Protocol, the target of an update that names no graph).
 
 There is no snapshot to take: a publish becomes visible by the one update that moves the
-catalogue's ``dcat:hasCurrentVersion`` (see ``loaders.store``), which the store applies in one
+catalogue's ``dcat:hasCurrentVersion`` (see ``triplestore.versions``), which the store applies
+in one
 transaction. Readers ask for the generation again when the one they read is older than
 ``state_seconds`` (a publish through this process updates it at once).
 
@@ -44,9 +45,9 @@ import pyoxigraph as ox
 from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from loaders.backends import GraphName
-from loaders.problems import LoadError, StoreBusy
-from loaders.scanning import declares_dataset, graph_operations_for, graphs_outside_dataset
+from core.problems import LoadError, StoreBusy
+from core.sparql_text import declares_dataset, graph_operations_for, graphs_outside_dataset
+from triplestore.backends import GraphName
 
 #: response media type -> how pyoxigraph reads it
 RESULT_FORMATS: dict[str, tuple[str, Any]] = {
@@ -115,7 +116,7 @@ class SparqlLocation:
     @classmethod
     def from_settings(cls, query_url: str, options: Mapping[str, Any]) -> SparqlLocation:
         """The store whose query endpoint is ``query_url``, the rest from the ``store_*``
-        settings (``loaders.settings``)."""
+        settings (``core.settings``)."""
         graph_store = options.get("store_graph_store_url") or ""
         if not graph_store:
             raise LoadError(
@@ -361,7 +362,7 @@ class SparqlStore:
         named = [g.value for g in (self.named_graphs() if named_graphs is None else named_graphs)]
         # an empty list is no graph (a request without one would mean every graph); the empty
         # graph ``nothing`` stands in for the graphs outside the dataset
-        # (``loaders.scanning.graphs_outside_dataset``)
+        # (``core.sparql_text.graphs_outside_dataset``)
         default, named = default or [self._nothing], [*named, self._nothing]
         text = sparql if base_iri is None else f"BASE <{base_iri}>\n{sparql}"
         text = graphs_outside_dataset(text, set(named), self._nothing)

@@ -17,12 +17,12 @@ outside ``{base}dataset/`` (written through SPARQL Update or the Graph Store Pro
 ``write``) and the store's default graph are published as they are.
 
 Only the loader writes the vocabulary, catalogue, cube, submissions and version graphs
-(``loaders.protected``): the Graph Store Protocol and SPARQL Update refuse
+(``triplestore.protected``): the Graph Store Protocol and SPARQL Update refuse
 them. The embedded store marks a change before making it and clears the mark with its snapshot;
 a server that opens a store still marked (a writer was killed between its commit and its
 snapshot) publishes what was committed at once (``recover``).
 
-Where the store lives is a ``loaders.backends.StoreLocation``: the embedded Oxigraph store in a
+Where the store lives is a ``triplestore.backends.StoreLocation``: the embedded Oxigraph store in a
 directory (with read-only snapshots for readers) or an external SPARQL 1.1 store. Its generation
 number is the published version: it changes exactly when published data changes (``commit``).
 """
@@ -39,10 +39,10 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-from loaders.backends import StoreLocation, TripleStore, locate
-from loaders.cube import refresh_cube
-from loaders.problems import LoadError, StoreBusy
-from loaders.processes import Limits, run_confined
+from core.problems import LoadError, StoreBusy
+from core.workers import Limits, run_confined
+from observatory.cube import refresh_cube
+from triplestore.backends import StoreLocation, TripleStore, locate
 
 __all__ = ["StoreBusy", "StoreLocation", "TripleStore", "locate"]
 
@@ -66,7 +66,7 @@ def open_snapshot(where: StoreLocation | Path | str) -> tuple[int, TripleStore]:
 def open_store(path: Path) -> TripleStore:
     """The read-write database of the embedded store in ``path`` (created if needed), open
     until dropped: for a whole build; ``write`` opens it for one change only."""
-    from loaders.backends.oxigraph import OxigraphLocation
+    from triplestore.backends.oxigraph import OxigraphLocation
 
     return OxigraphLocation(Path(path)).open()
 
@@ -78,7 +78,7 @@ def take_snapshot(store: TripleStore, where: StoreLocation | Path | str, base: s
 
 def commit(location: StoreLocation, store: TripleStore, base: str | None) -> int:
     """Publish what was written to ``store`` as the next generation. With the data ``base``, the
-    indicators cube is recomputed first (``loaders.cube``), so that every generation's cube
+    indicators cube is recomputed first (``observatory.cube``), so that every generation's cube
     matches its data."""
     if base is not None:
         refresh_cube(store, base, published_graphs(store, base))
@@ -184,7 +184,7 @@ def write_confined(
     timeout: float,
 ) -> tuple[T, int]:
     """``write``, with ``change(store, *args)`` and the publication run in a confined worker
-    process (``loaders.processes.run_confined``): for a change that parses untrusted text (a
+    process (``core.workers.run_confined``): for a change that parses untrusted text (a
     SPARQL update), whose crash must cost the worker only. The embedded store's primary
     database is opened by the worker for this write only; this process holds the write lock
     meanwhile. ``change`` must be a module-level function. Raises ``WorkerCrashed`` (nothing

@@ -19,8 +19,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from loaders.backends import GraphName
-from loaders.problems import LoadError, StoreBusy
+from core.problems import LoadError, StoreBusy
+from triplestore.backends import GraphName
 
 #: how many snapshots are kept (readers move to the newest one at their next query)
 KEEP_SNAPSHOTS = 3

@@ -19,7 +19,7 @@ from difflib import SequenceMatcher
 import pyoxigraph as ox
 
 from loaders import tables
-from loaders.store import TripleStore, query
+from triplestore.versions import TripleStore, query
 
 NEAR_METRES = 1_000
 #: spaces with the very same distinctive name are candidates up to this far apart (one of the

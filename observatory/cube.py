@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 if TYPE_CHECKING:
-    from loaders.backends import TripleStore
+    from triplestore.backends import TripleStore
 
 CWM = "https://w3id.org/coworkmed/def/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

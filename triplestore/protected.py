@@ -9,7 +9,7 @@ every door that writes (SPARQL Update: ``protected_update``; the Graph Store Pro
 - every dataset version ``{base}dataset/...`` (current or not).
 
 An update may not name these graphs at all (as an IRI, a prefixed name or a relative IRI, in
-any spelling the parser accepts: ``loaders.scanning`` resolves them as it does), and may not
+any spelling the parser accepts: ``core.sparql_text`` resolves them as it does), and may not
 read or write where only its evaluation would tell: ``GRAPH ?var`` (a template may write any
 graph, a WHERE clause reads every graph, replaced versions included),
 ``CLEAR``/``DROP`` of ``ALL`` or ``NAMED`` run, but on the unprotected graphs only (the update's
@@ -18,9 +18,9 @@ worker rewrites them with the store's graphs, ``guard_update``, and checks the r
 
 from __future__ import annotations
 
-from loaders import scanning
-from loaders.cube import CODE, CWM
-from loaders.problems import LoadError
+from core import sparql_text
+from core.problems import LoadError
+from observatory.cube import CODE, CWM
 
 #: the graphs only ``coworkmed build``/``load``/``publish`` write (never the Graph Store Protocol
 #: or SPARQL Update): (IRI or IRI prefix, whether any IRI under it counts, what it is); ``{base}``
@@ -66,14 +66,14 @@ class ProtectedGraphs(LoadError):
         super().__init__(message, code="protected-graph")
 
 
-def _found(update: str, words: tuple[str, ...]) -> list[tuple[str, scanning.Token]]:
+def _found(update: str, words: tuple[str, ...]) -> list[tuple[str, sparql_text.Token]]:
     """Each of ``words`` in ``update`` (even glued to another word: pyoxigraph needs no
     boundary after a keyword) with the token after it (past SILENT)."""
     found = []
-    for token in scanning.tokens(update):
+    for token in sparql_text.tokens(update):
         for word in words:
-            for keyword in scanning.inside(word, token):
-                after = scanning.skip_silent(update, scanning.term_after(update, keyword.end))
+            for keyword in sparql_text.inside(word, token):
+                after = sparql_text.skip_silent(update, sparql_text.term_after(update, keyword.end))
                 if after is not None:
                     found.append((word, after))
     return found
@@ -83,7 +83,7 @@ def _reading_blocks(update: str) -> list[tuple[int, int]]:
     """The spans of the WHERE clauses of ``update`` that are only read: a top-level block right
     after the word WHERE, unless that WHERE comes right after DELETE (``DELETE WHERE``: its
     pattern is also what it deletes). Anything glued or odd is not a WHERE here."""
-    found = scanning.tokens(update)
+    found = sparql_text.tokens(update)
     spans = []
     for index, token in enumerate(found):
         if token.kind != "open" or token.depth != 0 or index == 0:
@@ -92,7 +92,7 @@ def _reading_blocks(update: str) -> list[tuple[int, int]]:
         before = found[index - 2] if index > 1 else None
         if owner.kind == "word" and owner.text.upper() == "WHERE":
             if before is None or before.kind != "word" or before.text.upper() != "DELETE":
-                block = scanning.block_at(update, token.start)
+                block = sparql_text.block_at(update, token.start)
                 spans.append((token.start, block.end if block else len(update)))
     return spans
 
@@ -101,7 +101,7 @@ def _named_by_using(update: str, start: int) -> bool:
     """Whether the operation of ``update`` that holds position ``start`` sets its named graphs
     with ``USING NAMED`` (the protocol's using-named-graph-uri becomes that): its ``GRAPH ?var``
     then reads only those graphs, each checked by name."""
-    found = [t for t in scanning.tokens(update) if t.depth == 0 and t.start < start]
+    found = [t for t in sparql_text.tokens(update) if t.depth == 0 and t.start < start]
     operation_start = max((t.end for t in found if t.text == ";"), default=0)
     words = [t.text.upper() for t in found if t.start >= operation_start and t.kind == "word"]
     return any(a == "USING" and b == "NAMED" for a, b in zip(words, words[1:], strict=False))
@@ -153,9 +153,9 @@ def named_protected(update: str, base: str, base_iri: str | None) -> str | None:
     parser resolves it), with what it is: anywhere for the catalogue, cube, submissions and
     dataset versions; as a graph (after ``GRAPH_WORDS``) for the vocabulary's namespaces, whose
     IRIs are also its terms."""
-    states = scanning.prologues(update, base_iri)
+    states = sparql_text.prologues(update, base_iri)
     previous, declaring = "", 0
-    for token in scanning.tokens(update):
+    for token in sparql_text.tokens(update):
         if token.kind == "word":
             previous = token.text.upper()
             declaring = PROLOGUE.get(previous, 0)  # a declaration's IRI names no graph
@@ -166,7 +166,7 @@ def named_protected(update: str, base: str, base_iri: str | None) -> str | None:
             declaring -= 1
             continue
         if token.kind in ("iri", "pname"):
-            graph = scanning.resolve(token, states)
+            graph = sparql_text.resolve(token, states)
             what = protected_graph(graph, base, as_graph) if graph else None
             if what is not None:
                 return f"<{graph}> is {what}"
@@ -193,7 +193,7 @@ def protected_update(update: str, base: str, base_iri: str | None) -> str | None
 def limit_wide_operations(update: str, graphs: list[str]) -> str:
     """``update`` with each ``CLEAR``/``DROP`` [``SILENT``] ``ALL``/``NAMED`` (as separate
     words) turned into the same operation on each of ``graphs`` (for ALL: and DEFAULT)."""
-    top = [k for k in scanning.keywords(update) if k.depth == 0]
+    top = [k for k in sparql_text.keywords(update) if k.depth == 0]
     edits: list[tuple[int, int, str]] = []
     for index, keyword in enumerate(top):
         if keyword.word not in ("CLEAR", "DROP"):

@@ -2,7 +2,7 @@
 
 A partner publishes to its own dataset, ``{base}dataset/{partner}``: the submission is
 validated (``validation.core``), and if it has no error its graph becomes the dataset's new
-current version in one write (``loaders.store.write`` and ``publish_version``: a new version
+current version in one write (``triplestore.versions.write`` and ``publish_version``: a new version
 graph, then one transaction on the catalogue, then a new snapshot). Readers see the old version
 or the new one, never a mix; a failure at any point leaves the published data as it was.
 
@@ -32,12 +32,18 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core.problems import LoadError
 from loaders import provenance
 from loaders.load import sha256
 from loaders.mapping import Mapping, load_mapping
-from loaders.problems import LoadError
 from loaders.rdf import literal
-from loaders.store import StoreLocation, TripleStore, current_versions, publish_version, write
+from triplestore.versions import (
+    StoreLocation,
+    TripleStore,
+    current_versions,
+    publish_version,
+    write,
+)
 from validation.confined import Confinement, Job, validate_confined
 from validation.core import (
     MAX_FILE_BYTES,

@@ -25,7 +25,7 @@ class LoadError(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled with its attributes, whatever its subclass's ``__init__`` takes: an error
-        raised in a worker process (``loaders.processes.run_confined``) comes back whole."""
+        raised in a worker process (``core.workers.run_confined``) comes back whole."""
         return (_restore, (type(self), self.args, self.__dict__))
 
 
