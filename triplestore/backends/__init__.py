@@ -92,8 +92,8 @@ def locate(
     """The store that the ``store`` setting names: an Oxigraph directory, or an external SPARQL
     1.1 store's query URL (its other endpoints and credentials come from ``options``, the
     resolved settings ``store_*``). A location given is returned as it is."""
-    from loaders.backends.oxigraph import OxigraphLocation
-    from loaders.backends.sparql import SparqlLocation
+    from triplestore.backends.oxigraph import OxigraphLocation
+    from triplestore.backends.sparql import SparqlLocation
 
     if isinstance(store, OxigraphLocation | SparqlLocation):
         return store
