@@ -305,7 +305,8 @@ def publish_command(
     """Validate FILE as PARTNER's submission and, if it has no error, publish it as the new
     version of the partner's dataset. Exit 0 when published, 1 when rejected, 2 when the file
     cannot be read."""
-    from publishing.submissions import PartnerError, publish_submission, read_partners
+    from publishing.partners import PartnerError, read_partners
+    from publishing.publish import publish_submission
     from validation.engine import close_pools
     from validation.messages import ui
     from validation.report import render
@@ -366,7 +367,7 @@ def partner_group() -> None:
 @click.option("--partners-file", default=None, help=_help("partners_file"))
 def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
     """Add PARTNER_ID (or give it a new token) and print its token, which is stored hashed only."""
-    from publishing.submissions import PartnerError, add_partner
+    from publishing.partners import PartnerError, add_partner
 
     try:
         token = add_partner(Path(setting("partners_file", partners_file)), partner_id, name)
@@ -406,6 +407,7 @@ def link_command(store: str | None, base: str | None, review: Path | None) -> No
     ones with owl:sameAs in the graph {base}links, and list the doubtful ones for review."""
     import csv
 
+    import publishing  # noqa: F401  (registers the cube's refresh on commit)
     from linking.matching import SAME, candidates, links, places, review_rows
     from triplestore.versions import commit, put_graph
 

@@ -31,12 +31,9 @@ from endpoint.published import run, store_location
 from endpoint.responses import attachment, reader_language
 from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping
-from publishing.submissions import (
-    SUBMISSIONS,
-    partner_for_token,
-    publish_submission,
-    submission_rows,
-)
+from publishing.partners import partner_for_token
+from publishing.publish import publish_submission
+from publishing.submissions import SUBMISSIONS, submission_rows
 from triplestore.backends.sparql import RemoteStoreError
 from triplestore.versions import StoreBusy
 from validation.confined import Confinement, Job, validate_confined

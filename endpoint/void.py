@@ -15,6 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app
 
+from core.templates import fill
 from endpoint.dumps import DESCRIPTION_PREFIXES, list_dumps
 from endpoint.published import Kept, generation, select
 from endpoint.responses import rdf_answer
@@ -22,10 +23,7 @@ from endpoint.urls import external_url
 
 blueprint = Blueprint("void", __name__)
 
-VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SEE_ALSO = "http://www.w3.org/2000/01/rdf-schema#seeAlso"
-DCTERMS = "http://purl.org/dc/terms/"
+TEMPLATES = Path(__file__).parent / "templates"
 #: outside datasets the graph links to: name -> (IRI prefix of their resources, their homepage)
 LINK_TARGETS = {
     "nuts": ("http://data.europa.eu/nuts/", "https://ec.europa.eu/eurostat/web/nuts"),
@@ -41,11 +39,8 @@ COUNTS = {
 }
 CLASSES = "SELECT ?key (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?key } GROUP BY ?key"
 PROPERTIES = "SELECT ?key (COUNT(*) AS ?n) WHERE { ?s ?key ?o } GROUP BY ?key"
-#: partition, its key property, the property counting them, the query, what each counts
-PARTITIONS = (
-    ("classPartition", "class", "classes", CLASSES, "entities"),
-    ("propertyPartition", "property", "properties", PROPERTIES, "triples"),
-)
+#: partition (``templates/void-{kind}.ttl``) -> the count of them the dataset gives, its query
+PARTITIONS = {"class": ("classes", CLASSES), "property": ("properties", PROPERTIES)}
 LINKS = (
     "SELECT ?key (COUNT(*) AS ?n) WHERE {{ ?s ?key ?o "
     'FILTER (isIRI(?o) && STRSTARTS(STR(?o), "{prefix}")) }} GROUP BY ?key'
@@ -70,44 +65,41 @@ def description(dataset: str, endpoint: str) -> list[ox.Triple]:
     return _KEPT.get((dataset, endpoint, generation()), lambda: _counted(dataset, endpoint))
 
 
+def _count(sparql: str) -> ox.Literal:
+    rows, _generation = _rows(sparql)
+    return _integer(int(rows[0]["n"].value))
+
+
 def _counted(dataset: str, endpoint: str) -> list[ox.Triple]:
-    first, _generation = _rows(COUNTS["triples"])
     node = ox.NamedNode(dataset)
-    triples = [
-        ox.Triple(node, ox.NamedNode(RDF_TYPE), ox.NamedNode(VOID + "Dataset")),
-        ox.Triple(node, ox.NamedNode(VOID + "sparqlEndpoint"), ox.NamedNode(endpoint)),
-        ox.Triple(node, ox.NamedNode(VOID + "triples"), _integer(int(first[0]["n"].value))),
-    ]
-    for name, sparql in list(COUNTS.items())[1:]:
-        rows, _generation = _rows(sparql)
-        count = _integer(int(rows[0]["n"].value))
-        triples.append(ox.Triple(node, ox.NamedNode(VOID + name), count))
-    for kind, key, total, sparql, measure in PARTITIONS:
-        rows, _generation = _rows(sparql)
-        triples.append(ox.Triple(node, ox.NamedNode(VOID + total), _integer(len(rows))))
+    counts = {name: _count(sparql) for name, sparql in COUNTS.items()}
+    partitions = {kind: _rows(sparql)[0] for kind, (_total, sparql) in PARTITIONS.items()}
+    for kind, (total, _sparql) in PARTITIONS.items():
+        counts[total] = _integer(len(partitions[kind]))
+    triples = fill(TEMPLATES / "void.ttl", dataset=node, endpoint=ox.NamedNode(endpoint), **counts)
+    for kind, rows in partitions.items():
         for row in rows:
-            part = ox.NamedNode(f"{dataset}/{kind}/{_slug(row['key'].value)}")
-            triples += [
-                ox.Triple(node, ox.NamedNode(VOID + kind), part),
-                ox.Triple(part, ox.NamedNode(VOID + key), row["key"]),
-                ox.Triple(part, ox.NamedNode(VOID + measure), _integer(int(row["n"].value))),
-            ]
+            part = ox.NamedNode(f"{dataset}/{kind}Partition/{_slug(row['key'].value)}")
+            triples += fill(
+                TEMPLATES / f"void-{kind}.ttl",
+                dataset=node,
+                partition=part,
+                key=row["key"],
+                count=_integer(int(row["n"].value)),
+            )
     for name, (prefix, homepage) in LINK_TARGETS.items():
         rows, _generation = _rows(LINKS.format(prefix=prefix))
-        target = ox.NamedNode(f"{dataset}/target/{name}")
         for row in rows:
-            linkset = ox.NamedNode(f"{dataset}/linkset/{name}/{_slug(row['key'].value)}")
-            triples += [
-                ox.Triple(node, ox.NamedNode(VOID + "subset"), linkset),
-                ox.Triple(linkset, ox.NamedNode(RDF_TYPE), ox.NamedNode(VOID + "Linkset")),
-                ox.Triple(linkset, ox.NamedNode(VOID + "subjectsTarget"), node),
-                ox.Triple(linkset, ox.NamedNode(VOID + "objectsTarget"), target),
-                ox.Triple(linkset, ox.NamedNode(VOID + "linkPredicate"), row["key"]),
-                ox.Triple(linkset, ox.NamedNode(VOID + "triples"), _integer(int(row["n"].value))),
-                ox.Triple(target, ox.NamedNode(RDF_TYPE), ox.NamedNode(VOID + "Dataset")),
-                ox.Triple(target, ox.NamedNode(VOID + "uriSpace"), ox.Literal(prefix)),
-                ox.Triple(target, ox.NamedNode(f"{DCTERMS}source"), ox.NamedNode(homepage)),
-            ]
+            triples += fill(
+                TEMPLATES / "void-linkset.ttl",
+                dataset=node,
+                linkset=ox.NamedNode(f"{dataset}/linkset/{name}/{_slug(row['key'].value)}"),
+                target=ox.NamedNode(f"{dataset}/target/{name}"),
+                predicate=row["key"],
+                count=_integer(int(row["n"].value)),
+                prefix=ox.Literal(prefix),
+                homepage=ox.NamedNode(homepage),
+            )
     return triples
 
 
@@ -125,9 +117,9 @@ def _with_dumps() -> list[ox.Triple]:
     dataset = f"{current_app.config['COWORKMED']['base']}void"
     triples = list(description(dataset, external_url("sparql.sparql")))
     node = ox.NamedNode(dataset)
-    for dump in list_dumps(Path(current_app.config["COWORKMED"]["dumps"])):
-        url = ox.NamedNode(external_url("dumps.dump", name=dump.name))
-        triples.append(ox.Triple(node, ox.NamedNode(VOID + "dataDump"), url))
+    dumps = list_dumps(Path(current_app.config["COWORKMED"]["dumps"]))
+    if dumps:
+        urls = [ox.NamedNode(external_url("dumps.dump", name=dump.name)) for dump in dumps]
+        triples += fill(TEMPLATES / "void-dumps.ttl", dataset=node, dumps=urls)
     catalog = ox.NamedNode(external_url("dumps.catalog"))
-    triples.append(ox.Triple(node, ox.NamedNode(SEE_ALSO), catalog))
-    return triples
+    return triples + fill(TEMPLATES / "void-catalog.ttl", dataset=node, catalog=catalog)

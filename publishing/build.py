@@ -1,6 +1,7 @@
 """Building the published graph from the partners' folders: each source's load becomes the new
-current version of its dataset (``triplestore.versions.publish_version``), and the vocabulary is
-written beside it, one graph per file. The CLI's ``build`` and ``load`` are shells over this.
+current version of its dataset (``publishing.publish.publish``, the one path of a version into
+the store), and the vocabulary is written beside it, one graph per file. The CLI's ``build``
+and ``load`` are shells over this.
 """
 
 from __future__ import annotations
@@ -17,13 +18,8 @@ from loaders import provenance
 from loaders.load import LoadReport, start_report, stream
 from loaders.mapping import load_mapping
 from loaders.readers import Row
-from triplestore.versions import (
-    StoreLocation,
-    TripleStore,
-    publish_version,
-    put_graph,
-    take_snapshot,
-)
+from publishing.publish import publish
+from triplestore.versions import StoreLocation, TripleStore, put_graph, take_snapshot
 
 
 def load_source(
@@ -45,7 +41,7 @@ def load_source(
     report = start_report(mapping, path, base, now)
     chunks = stream(mapping, path, base, report, now, on_row)
     dataset = provenance.dataset_iri(base, mapping.source_id)
-    report.triples = publish_version(store, base, dataset, report.graph, chunks)
+    report.triples = publish(store, base, dataset, report.graph, chunks)
     if location is not None:
         take_snapshot(store, location, base)
     report.seconds = time.perf_counter() - clock

@@ -25,7 +25,7 @@ from werkzeug.test import TestResponse
 from coworkmed.serving import serve_in_thread
 from endpoint.app import create_app
 from endpoint.security import SECURITY_HEADERS
-from publishing.submissions import add_partner
+from publishing.partners import add_partner
 from tests.backends import Published, oxigraph_published, writable_copy
 from tests.hostile_files import MAKERS as UPLOAD_MAKERS
 from tests.loaders.runs import sample_rows, write_sample

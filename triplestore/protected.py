@@ -20,7 +20,9 @@ from __future__ import annotations
 
 from core import sparql_text
 from core.problems import LoadError
-from observatory.cube import CODE, CWM
+
+CWM = "https://w3id.org/coworkmed/def/"
+CODE = "https://w3id.org/coworkmed/code/"
 
 #: the graphs only ``coworkmed build``/``load``/``publish`` write (never the Graph Store Protocol
 #: or SPARQL Update): (IRI or IRI prefix, whether any IRI under it counts, what it is); ``{base}``

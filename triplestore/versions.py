@@ -25,6 +25,11 @@ snapshot) publishes what was committed at once (``recover``).
 Where the store lives is a ``triplestore.backends.StoreLocation``: the embedded Oxigraph store in a
 directory (with read-only snapshots for readers) or an external SPARQL 1.1 store. Its generation
 number is the published version: it changes exactly when published data changes (``commit``).
+
+What must follow every change of the data before it is published (the indicators cube) is not
+this module's to know: the layers above register it with ``on_change`` (``publishing`` does,
+when it is imported), and ``commit`` runs it, in this process or in the confined worker of
+``write_confined``, which is given the hooks registered here.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,7 +46,6 @@ import pyoxigraph as ox
 
 from core.problems import LoadError, StoreBusy
 from core.workers import Limits, run_confined
-from observatory.cube import refresh_cube
 from triplestore.backends import StoreLocation, TripleStore, locate
 
 __all__ = ["StoreBusy", "StoreLocation", "TripleStore", "locate"]
@@ -76,12 +80,34 @@ def take_snapshot(store: TripleStore, where: StoreLocation | Path | str, base: s
     return commit(locate(where), store, base)
 
 
-def commit(location: StoreLocation, store: TripleStore, base: str | None) -> int:
+#: what runs after a change, before its snapshot: ``hook(store, base, published graphs)``
+AfterChange = Callable[[TripleStore, str, list[ox.NamedNode]], object]
+#: the hooks ``commit`` runs, in the order they were registered (``on_change``)
+AFTER_CHANGE: list[AfterChange] = []
+
+
+def on_change(hook: AfterChange) -> None:
+    """Have ``hook`` run on every commit with a data base, before the snapshot, so that what it
+    writes is published with the change (once: registering it again changes nothing). A hook
+    run in a confined writer (``write_confined``) must be a module-level function."""
+    if hook not in AFTER_CHANGE:
+        AFTER_CHANGE.append(hook)
+
+
+def commit(
+    location: StoreLocation,
+    store: TripleStore,
+    base: str | None,
+    hooks: Sequence[AfterChange] | None = None,
+) -> int:
     """Publish what was written to ``store`` as the next generation. With the data ``base``, the
-    indicators cube is recomputed first (``observatory.cube``), so that every generation's cube
-    matches its data."""
-    if base is not None:
-        refresh_cube(store, base, published_graphs(store, base))
+    after-change ``hooks`` (default: those registered with ``on_change``, such as the
+    indicators cube's refresh) run first, so that every generation's cube matches its data."""
+    hooks = AFTER_CHANGE if hooks is None else hooks
+    if base is not None and hooks:
+        graphs = published_graphs(store, base)
+        for hook in hooks:
+            hook(store, base, graphs)
     _pause_before_snapshot()
     return location.snapshot(store)
 
@@ -169,7 +195,7 @@ def write(
     One write at a time in this process; an embedded store is opened for the write only, so
     that a ``coworkmed load`` can run between writes (while one runs, this raises StoreBusy).
     ``change`` must be atomic itself (one update is) and must not keep the store. ``base``: the
-    data base, for the indicators cube (see ``commit``)."""
+    data base, for the after-change hooks (see ``commit``)."""
     location = locate(where)
     with _WRITING:
         return _write_here(location, change, (), base)
@@ -187,25 +213,31 @@ def write_confined(
     process (``core.workers.run_confined``): for a change that parses untrusted text (a
     SPARQL update), whose crash must cost the worker only. The embedded store's primary
     database is opened by the worker for this write only; this process holds the write lock
-    meanwhile. ``change`` must be a module-level function. Raises ``WorkerCrashed`` (nothing
-    was committed: the change is one transaction) or ``WorkerTimedOut``."""
+    meanwhile. ``change`` must be a module-level function; the worker runs the after-change
+    hooks registered in this process (``on_change``), whatever it imported itself. Raises
+    ``WorkerCrashed`` (nothing was committed: the change is one transaction) or
+    ``WorkerTimedOut``."""
     location = locate(where)
     with _WRITING:
-        result, generation = run_confined(
-            _write_here, (location, change, args, base), limits, timeout
-        )
+        work = (location, change, args, base, tuple(AFTER_CHANGE))
+        result, generation = run_confined(_write_here, work, limits, timeout)
     location.published(generation)
     return result, generation
 
 
 def _write_here(
-    location: StoreLocation, change: Callable[..., T], args: tuple[Any, ...], base: str | None
+    location: StoreLocation,
+    change: Callable[..., T],
+    args: tuple[Any, ...],
+    base: str | None,
+    hooks: Sequence[AfterChange] | None = None,
 ) -> tuple[T, int]:
-    """``change(store, *args)`` on the store opened for writing, then its publication (the
-    caller holds the write lock: this process's, or the server's for a confined worker)."""
+    """``change(store, *args)`` on the store opened for writing, then its publication with
+    ``hooks`` (default: the registered ones); the caller holds the write lock: this process's,
+    or the server's for a confined worker."""
     with location.writer() as store:
         result = change(store, *args)
-        generation = commit(location, store, base)
+        generation = commit(location, store, base, hooks)
     return result, generation
 
 

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from endpoint.app import create_app
-from publishing.submissions import add_partner
+from publishing.partners import add_partner
 from tests.backends import Published
 
 ROOT = Path(__file__).parents[2]

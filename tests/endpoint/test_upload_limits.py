@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from coworkmed.serving import serve_process
-from publishing.submissions import add_partner
+from publishing.partners import add_partner
 from tests.clients import multipart
 from tests.hostile_files import MAKERS
 from tests.loaders.runs import bigger

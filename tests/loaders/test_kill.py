@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from publishing.submissions import add_partner
+from publishing.partners import add_partner
 from tests.loaders.runs import bigger, published_state, version_graphs
 
 ROOT = Path(__file__).parents[2]

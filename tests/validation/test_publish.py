@@ -9,16 +9,16 @@ import pytest
 from click.testing import CliRunner
 
 from coworkmed.cli import main
-from publishing.submissions import (
+from publishing.partners import (
     Partner,
     add_partner,
     hash_token,
-    list_submissions,
     partner_for_token,
-    publish_submission,
     read_partners,
     token_matches,
 )
+from publishing.publish import publish_submission
+from publishing.submissions import list_submissions
 from tests.backends import Published
 from triplestore.versions import current_versions, open_snapshot
 from validation.core import validate_submission

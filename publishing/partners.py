@@ -1,0 +1,102 @@
+"""The partners who may publish, and their tokens (``partners.toml``, the ``partners_file``
+setting): each token is stored as a salted PBKDF2 hash, compared in constant time, and opens
+its own partner's dataset only (``{base}dataset/{partner}``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ITERATIONS = 200_000
+PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+class PartnerError(Exception):
+    """An unknown partner, a bad token or a bad partners file."""
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: str
+    name: str
+    token_hash: str
+
+
+def hash_token(token: str, salt: str | None = None) -> str:
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", token.encode("utf-8"), bytes.fromhex(salt), ITERATIONS)
+    return f"pbkdf2-sha256${ITERATIONS}${salt}${digest.hex()}"
+
+
+def token_matches(token: str, stored: str) -> bool:
+    try:
+        scheme, iterations, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "pbkdf2-sha256":
+        return False
+    given = hashlib.pbkdf2_hmac(
+        "sha256", token.encode("utf-8"), bytes.fromhex(salt), int(iterations)
+    )
+    return hmac.compare_digest(given.hex(), digest)
+
+
+def read_partners(path: Path) -> dict[str, Partner]:
+    """The partners of a partners file (none when it does not exist)."""
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise PartnerError(f"{path}: cannot be read ({error})") from None
+    partners = {}
+    for partner_id, entry in data.get("partners", {}).items():
+        if not isinstance(entry, dict) or "token_hash" not in entry:
+            raise PartnerError(f"{path}: partner {partner_id} has no token_hash")
+        partners[partner_id] = Partner(
+            partner_id, entry.get("name", partner_id), entry["token_hash"]
+        )
+    return partners
+
+
+def _quote(text: str) -> str:
+    """A TOML basic string of ``text`` (for partners.toml)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def add_partner(path: Path, partner_id: str, name: str) -> str:
+    """Add (or give a new token to) a partner; return the token, which is not kept anywhere."""
+    if not PARTNER_ID.match(partner_id):
+        raise PartnerError(f"{partner_id!r}: a partner id is lower-case letters, digits and '-'")
+    partners = read_partners(path)
+    token = secrets.token_urlsafe(32)
+    partners[partner_id] = Partner(partner_id, name, hash_token(token))
+    lines = ["# CoworkMed partners: ids, names and hashed tokens (coworkmed partner add).", ""]
+    for partner in sorted(partners.values(), key=lambda p: p.id):
+        lines += [
+            f"[partners.{partner.id}]",
+            f"name = {_quote(partner.name)}",
+            f"token_hash = {_quote(partner.token_hash)}",
+            "",
+        ]
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text("\n".join(lines), encoding="utf-8")
+    temporary.replace(path)
+    return token
+
+
+def partner_for_token(path: Path, token: str | None) -> Partner | None:
+    """The partner this token opens, if any (every stored hash is checked, in constant time)."""
+    if not token:
+        return None
+    found = None
+    for partner in read_partners(path).values():
+        if token_matches(token, partner.token_hash):
+            found = partner
+    return found

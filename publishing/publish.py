@@ -1,0 +1,262 @@
+"""Publishing a partner's submission as one explicit step: validate -> diff -> publish -> record.
+
+A partner publishes to its own dataset, ``{base}dataset/{partner}``:
+
+1. ``validate``: the submission is read with the partner's mapping and checked
+   (``validation.core``, or in a confined worker: ``validation.confined``);
+2. ``diff``: what changed since the dataset's current version, record by record (added,
+   removed, modified), both sides as the store gives them back;
+3. ``publish``: if it has no error, its graph becomes the dataset's new current version in one
+   write (``triplestore.versions.write`` and ``publish_version``: a new version graph, then one
+   transaction on the catalogue, then a new snapshot). Readers see the old version or the new
+   one, never a mix; a failure at any point leaves the published data as it was. ``publish`` is
+   also how ``publishing.build`` writes each source of a build: the one path of a version into
+   the store;
+4. ``record``: every submission, published or rejected, is recorded in the graph
+   ``{base}submissions`` (``templates/submission-record.ttl``: who, when, the file's checksum,
+   the version it became, whether it conforms and its numbers of errors and warnings), in the
+   same transaction as its publication.
+
+``publish_submission`` runs the four and says what it did (``Publication``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from core.problems import LoadError
+from core.templates import fill, ntriples
+from loaders import provenance
+from loaders.load import sha256
+from loaders.mapping import Mapping, load_mapping
+from publishing.partners import Partner
+from publishing.submissions import submissions_graph
+from triplestore.versions import (
+    StoreLocation,
+    TripleStore,
+    current_versions,
+    publish_version,
+    write,
+)
+from validation.confined import Confinement, Job, validate_confined
+from validation.core import (
+    MAX_FILE_BYTES,
+    Report,
+    published_places,
+    template_mapping,
+    validate_submission,
+)
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RECORD_TEMPLATE = Path(__file__).parent / "templates" / "submission-record.ttl"
+
+
+@dataclass
+class Publication:
+    """What a publish did: the report, whether it was published, the version, the changes."""
+
+    report: Report
+    published: bool
+    dataset: str
+    version: str | None = None
+    generation: int | None = None
+    changes: dict[str, list[str]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "published": self.published,
+            "dataset": self.dataset,
+            "version": self.version,
+            "generation": self.generation,
+            "changes": {k: len(v) for k, v in self.changes.items()},
+            "changed_records": self.changes,
+        }
+
+
+# ------------------------------------------------------------------------------ 1. validate
+
+
+def partner_mapping(mapping_path: Path | None, partner: Partner, lang: str) -> Mapping:
+    """The mapping the partner's submission is read with, its source being the partner's."""
+    mapping = load_mapping(mapping_path) if mapping_path else template_mapping(lang)
+    source = {
+        **mapping.source,
+        "id": partner.id,
+        "partner": {"id": partner.id, "name": partner.name},
+    }
+    return dataclasses.replace(mapping, source=source)
+
+
+def validate(
+    path: Path,
+    mapping: Mapping,
+    store_path: StoreLocation | Path,
+    base: str,
+    lang: str = "en",
+    max_bytes: int | None = None,
+    confinement: Confinement | None = None,
+    shown: str | None = None,
+) -> Report:
+    """The report of ``path`` read with ``mapping``. With a ``confinement``, the file is read
+    and validated in a confined worker (``validation.confined``), which returns the graph to
+    publish; ``shown``: the file's name in the report's messages (default: its own)."""
+    if confinement is None:
+        options = {} if max_bytes is None else {"max_bytes": max_bytes}
+        return validate_submission(
+            path, lang=lang, store_path=store_path, base=base, mapping=mapping, **options
+        )
+    published = published_places(store_path, base, mapping.source_id)
+    limit = max_bytes or MAX_FILE_BYTES
+    job = Job(path, lang, base, limit, mapping, published, shown or path.name)
+    return validate_confined(job, confinement)
+
+
+# ------------------------------------------------------------------------------ 2. diff
+
+
+RECORD = re.compile(rb"^<[^>]*/(?:space|operator)/[^/>]+/([^/>]+)")
+
+
+def record_digests(lines: Iterable[bytes]) -> dict[str, str]:
+    """A digest of each record (its space and operator triples, not where it sits in the file)."""
+    grouped: dict[str, list[bytes]] = defaultdict(list)
+    for line in lines:
+        match = RECORD.match(line)
+        if match:
+            grouped[match.group(1).decode("utf-8")].append(line.strip())
+    return {key: hashlib.sha256(b"\n".join(sorted(ls))).hexdigest() for key, ls in grouped.items()}
+
+
+def diff(before: dict[str, str], after: dict[str, str]) -> dict[str, list[str]]:
+    """The records added, removed and modified from ``before`` to ``after`` (record digests)."""
+    return {
+        "added": sorted(after.keys() - before.keys()),
+        "removed": sorted(before.keys() - after.keys()),
+        "modified": sorted(k for k in after.keys() & before.keys() if after[k] != before[k]),
+    }
+
+
+def current_version(store: TripleStore, base: str, dataset: str) -> ox.NamedNode | None:
+    """The current version graph of ``dataset`` (None: it was never published)."""
+    return next(
+        (v for v in current_versions(store, base) if v.value.startswith(f"{dataset}/")), None
+    )
+
+
+def published_digests(store: TripleStore, version: ox.NamedNode | None) -> dict[str, str]:
+    """The record digests of a version graph as the store gives it back (none: no version)."""
+    if version is None:
+        return {}
+    triples = store.query(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{version.value}> {{ ?s ?p ?o }} }}"
+    )
+    return record_digests(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).splitlines())
+
+
+# ------------------------------------------------------------------------------ 3. publish
+
+
+def publish(
+    store: TripleStore,
+    base: str,
+    dataset: str,
+    version: str,
+    chunks: Iterable[bytes],
+    record: str = "",
+) -> int:
+    """Write ``chunks`` (N-Triples) as the graph ``version`` and make it the current version of
+    ``dataset``, with the submission ``record`` (an update, see ``record``) in the same
+    transaction; return the version's number of triples. The store write of every publication:
+    a submission's and each source of a build (``publishing.build``)."""
+    also_graphs = [submissions_graph(base)] if record else []
+    return publish_version(
+        store, base, dataset, version, chunks, also=record, also_graphs=also_graphs
+    )
+
+
+# ------------------------------------------------------------------------------ 4. record
+
+
+def _sha256(path: Path) -> str:
+    return sha256(path) if path.is_file() else "0" * 64
+
+
+def _typed(value: object, datatype: str) -> ox.Literal:
+    return ox.Literal(str(value), datatype=ox.NamedNode(XSD + datatype))
+
+
+def record(report: Report, partner: Partner, base: str, version: str | None, moment: str) -> str:
+    """The SPARQL update that records a submission in the ``{base}submissions`` graph
+    (``templates/submission-record.ttl``, filled with RDF terms)."""
+    load = report.load
+    digest = load.file_sha256 if load else _sha256(Path(report.file))
+    activity = (
+        f"{base}submission/{partner.id}/{moment.replace(':', '').replace('-', '')}-{digest[:8]}"
+    )
+    validation = ox.NamedNode(f"{activity}/report")
+    generated = ([ox.NamedNode(version)] if version else []) + [validation]
+    triples = fill(
+        RECORD_TEMPLATE,
+        activity=ox.NamedNode(activity),
+        agency=ox.NamedNode(f"{base}agency/{partner.id}"),
+        time=_typed(moment, "dateTime"),
+        file=ox.Literal(Path(report.file).name),
+        checksum=_typed(digest, "hexBinary"),
+        generated=generated,
+        report=validation,
+        conforms=_typed("true" if report.conforms else "false", "boolean"),
+        errors=_typed(report.errors, "integer"),
+        warnings=_typed(report.warnings, "integer"),
+    )
+    return f"INSERT DATA {{ GRAPH <{submissions_graph(base)}> {{\n{ntriples(triples)}}} }}"
+
+
+# ------------------------------------------------------------------------------ the step
+
+
+def publish_submission(
+    path: Path,
+    partner: Partner,
+    store_path: StoreLocation | Path,
+    base: str,
+    mapping_path: Path | None = None,
+    lang: str = "en",
+    max_bytes: int | None = None,
+    confinement: Confinement | None = None,
+    shown: str | None = None,
+) -> Publication:
+    """Validate ``path`` as ``partner``'s submission; publish it if it has no error; record it
+    either way (see the module's docstring; ``validate`` for ``confinement`` and ``shown``)."""
+    mapping = partner_mapping(mapping_path, partner, lang)
+    report = validate(path, mapping, store_path, base, lang, max_bytes, confinement, shown)
+    dataset = provenance.dataset_iri(base, partner.id)
+    moment = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    if not report.conforms:
+        if Path(report.file).is_file():
+            rejected = record(report, partner, base, None, moment)
+            write(store_path, lambda store: store.apply(rejected, [submissions_graph(base)]), base)
+        return Publication(report, False, dataset)
+    version = report.load.graph if report.load else None
+    if version is None:
+        raise LoadError("the submission produced no graph; nothing published")
+
+    def change(store: TripleStore) -> dict[str, list[str]]:
+        before = published_digests(store, current_version(store, base, dataset))
+        recorded = record(report, partner, base, version, moment)
+        publish(store, base, dataset, version, [report.ntriples], recorded)
+        # both sides as the store gives them back: stores rewrite some values on the way in
+        # (Oxigraph: canonical numbers; Virtuoso 7: WKT geometries), so compare like with like
+        return diff(before, published_digests(store, ox.NamedNode(version)))
+
+    changes, generation = write(store_path, change, base)
+    return Publication(report, True, dataset, version, generation, changes)
