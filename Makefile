@@ -48,6 +48,7 @@ test: setup lint
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m coworkmed.reference --check
 
 format: setup
 	$(BIN)/ruff format .

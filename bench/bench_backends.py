@@ -7,7 +7,7 @@ against (a) pyoxigraph in process, (b) our endpoint on Oxigraph, (c) our endpoin
 For each size: the seeded inventory of bench_load.py is loaded by our loader into each store
 (timed: vocabulary, data and the indicators cube); a private Virtuoso (coworkmed.virtuoso) and
 two `coworkmed serve` processes on loopback are started. The workload is the dashboard's twelve
-figure queries (endpoint/figures/*.rq), asked:
+figure queries (observatory/figures/*.rq), asked:
 
 - (a) in process, over the data graphs, as the dashboard's own queries are;
 - (b, c) through the observatory API, /api/observatory/figures/<id>.csv: what the dashboard
@@ -45,8 +45,8 @@ from bench_load import BASE, generate  # noqa: E402
 
 from coworkmed.serving import serve_process  # noqa: E402
 from coworkmed.virtuoso import Virtuoso, running_virtuoso  # noqa: E402
-from endpoint.observatory import figure_sparql, table, with_filters  # noqa: E402
 from observatory.cube import data_graphs  # noqa: E402
+from observatory.figures import figure_sparql, table, with_filters  # noqa: E402
 from publishing.build import load_source, publish_vocabulary  # noqa: E402
 from triplestore.backends import StoreLocation  # noqa: E402
 from triplestore.backends.oxigraph import OxigraphLocation  # noqa: E402

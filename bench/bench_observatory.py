@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_load import BASE, build_store  # noqa: E402
 
 from coworkmed.serving import serve_process  # noqa: E402
-from endpoint.observatory import figure_sparql, table, with_filters  # noqa: E402
 from observatory.cube import refresh_cube  # noqa: E402
+from observatory.figures import figure_sparql, table, with_filters  # noqa: E402
 from triplestore.versions import open_snapshot, open_store, published_graphs, query  # noqa: E402
 
 

@@ -1,3 +1,3 @@
 """The ``coworkmed`` command line: it sits above ``loaders`` and ``endpoint`` and drives both."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -45,4 +45,4 @@ def test_vocab_docs_writes_the_site(tmp_path: Path) -> None:
 
 def test_version() -> None:
     result = CliRunner().invoke(main, ["--version"])
-    assert result.exit_code == 0 and "0.2.0" in result.output
+    assert result.exit_code == 0 and "0.3.0" in result.output

@@ -1,4 +1,5 @@
-"""The documentation keeps up with the code: settings, fields and mapping options."""
+"""The documentation keeps up with the code: the generated reference (settings, command line,
+modules), fields and mapping options."""
 
 from __future__ import annotations
 
@@ -8,19 +9,33 @@ from pathlib import Path
 import pytest
 
 from core.settings import SETTINGS
+from coworkmed import reference
 from loaders import tables
 
 ROOT = Path(__file__).parents[1]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+SETTINGS_DOC = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
 MAPPING_DOC = (ROOT / "docs" / "mapping.md").read_text(encoding="utf-8")
 SCHEMA = json.loads((ROOT / "loaders" / "mapping.schema.json").read_text(encoding="utf-8"))
 
 
+def test_generated_reference_is_current() -> None:
+    assert reference.stale() == [], "run: python -m coworkmed.reference"
+
+
+@pytest.mark.parametrize("block", reference.BLOCKS, ids=lambda block: block.name)
+def test_an_edited_table_is_out_of_date(block: reference.Block) -> None:
+    start, end = block.markers()
+    edited = f"intro\n{start}\n| a row by hand |\n{end}\nafter\n"
+    assert reference.rewritten(edited, block) == f"intro\n{start}\n{block.make()}\n{end}\nafter\n"
+    with pytest.raises(ValueError, match="markers"):
+        reference.rewritten("no markers here", block)
+
+
 @pytest.mark.parametrize("name", sorted(SETTINGS))
-def test_readme_lists_every_setting(name: str) -> None:
+def test_settings_doc_lists_every_setting(name: str) -> None:
     setting = SETTINGS[name]
-    rows = [line for line in README.splitlines() if line.startswith(f"| `{name}` |")]
-    assert len(rows) == 1, f"README: no row (or several) for the setting {name}"
+    rows = [line for line in SETTINGS_DOC.splitlines() if line.startswith(f"| `{name}` |")]
+    assert len(rows) == 1, f"docs/settings.md: no row (or several) for the setting {name}"
     cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
     default = f"`{setting.default}`" if setting.default else "(empty)"
     assert cells[2:4] == [f"`{setting.env}`", default]
@@ -57,7 +72,7 @@ def test_every_command_line_option_of_a_setting_is_real() -> None:
         for option in parameter.opts
     }
     for name in SETTINGS:
-        row = next(line for line in README.splitlines() if line.startswith(f"| `{name}` |"))
+        row = next(line for line in SETTINGS_DOC.splitlines() if line.startswith(f"| `{name}` |"))
         option = row.strip("|").split("|")[1].strip().strip("`")
         if option:
             assert option in options and option == "--" + name.replace("_", "-"), name

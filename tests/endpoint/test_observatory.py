@@ -14,8 +14,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from endpoint import observatory
 from endpoint.app import create_app
+from observatory import figures as observatory
 from tests.backends import Published
 from tests.endpoint.browser import browser_page, needs_browser
 from tests.endpoint.support import put_turtle

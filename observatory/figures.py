@@ -1,0 +1,196 @@
+"""The observatory's figures: their definitions and filters (``observatory.yaml``), their SPARQL
+queries (``figures/*.rq``), and the tables, map points and CSV computed from query solutions.
+
+Nothing here runs a query or knows the web app: the caller gives a ``select`` callable (SPARQL
+text -> solutions) or the solutions themselves, and the labels of the IRIs it found. Filter
+values are checked against the code lists and the countries of the network before they reach a
+query.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import yaml
+
+from core.formulas import safe_cell
+from loaders import tables
+from loaders.concepts import default_index
+from loaders.values import EU_COUNTRY
+
+HERE = Path(__file__).parent
+#: the dashboard's table: its filters, its figures and its words in the six languages
+TABLE = HERE / "observatory.yaml"
+FIGURES_DIR = HERE / "figures"
+#: the largest answer an internal query may give (every space of the graph, for the map)
+ALL_ROWS = 10_000_000
+POINTS = """PREFIX cwm: <https://w3id.org/coworkmed/def/>
+PREFIX schema: <https://schema.org/>
+SELECT ?space ?name ?lat ?lon
+WHERE {
+  ?space schema:latitude ?lat ; schema:longitude ?lon .
+  #FILTERS
+  OPTIONAL { ?space schema:name ?name }
+}"""
+
+#: solutions of a SELECT: one mapping of variable name to term (or None) per row
+Solutions = list[dict[str, Any]]
+
+
+class BadFilter(ValueError):
+    """A filter value that is not one of its allowed codes (the message says which are)."""
+
+
+@cache
+def table() -> dict[str, Any]:
+    """The dashboard's table (``TABLE``), read once."""
+    found: dict[str, Any] = yaml.safe_load(TABLE.read_text(encoding="utf-8"))
+    return found
+
+
+@cache
+def allowed_values() -> dict[str, dict[str, str]]:
+    """For each filter, its allowed codes and the IRI each stands for."""
+    countries = {row["eu"]: EU_COUNTRY + row["eu"] for row in tables.countries().values()}
+    return {
+        name: countries if spec["values"] == "country" else default_index().codes(spec["values"])
+        for name, spec in table()["filters"].items()
+    }
+
+
+def read_filters(args: Mapping[str, str]) -> dict[str, str]:
+    """The filters of a request (``country=FRA&territory=rural``), checked; BadFilter if not."""
+    chosen = {}
+    for name, allowed in allowed_values().items():
+        value = args.get(name, "")
+        if not value:
+            continue
+        if value not in allowed:
+            known = ", ".join(sorted(allowed))
+            raise BadFilter(f"{name}={value!r} is not one of: {known}")
+        chosen[name] = value
+    return chosen
+
+
+def with_filters(sparql: str, filters: dict[str, str]) -> str:
+    """``sparql`` with its ``#FILTERS`` line replaced by the patterns of ``filters``."""
+    patterns = " ".join(
+        f"?space <{table()['filters'][name]['property']}> <{allowed_values()[name][value]}> ."
+        for name, value in sorted(filters.items())
+    )
+    return sparql.replace("#FILTERS", patterns)
+
+
+@cache
+def figure_sparql(figure_id: str) -> str:
+    return (FIGURES_DIR / f"{figure_id}.rq").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    title: str
+    chart: str
+    columns: list[str]
+    rows: list[list[Any]]
+    labels: dict[str, str]
+    query: str
+
+
+@cache
+def country_labels() -> dict[str, str]:
+    """The countries of the network by their EU authority IRI, named in English (the store has
+    no labels for them)."""
+    return {EU_COUNTRY + row["eu"]: row["names"][0].title() for row in tables.countries().values()}
+
+
+def value(term: Any) -> Any:
+    """A solution's term as a table cell: numbers as numbers (2 decimals), else its text."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal) and term.datatype.value.endswith(
+        ("#integer", "#decimal", "#double", "#float")
+    ):
+        number = float(term.value)
+        return int(number) if number.is_integer() else round(number, 2)
+    return term.value
+
+
+def answers(
+    filters: dict[str, str], select: Callable[[str], Solutions]
+) -> dict[str, tuple[str, Solutions]]:
+    """Each figure's query for ``filters`` and its solutions, as ``select`` gives them."""
+    found = {}
+    for figure_id in table()["figures"]:
+        sparql = with_filters(figure_sparql(figure_id), filters)
+        found[figure_id] = (sparql, select(sparql))
+    return found
+
+
+def iris(rows: Solutions) -> set[str]:
+    """The IRIs that ``rows`` hold (what a figure needs labels for)."""
+    return {term.value for row in rows for term in row.values() if isinstance(term, ox.NamedNode)}
+
+
+def figure(
+    figure_id: str, sparql: str, rows: Solutions, title: str, names: dict[str, str]
+) -> Figure:
+    """One figure from its query's solutions; ``names`` labels (at least) the IRIs in them."""
+    found = iris(rows)
+    return Figure(
+        id=figure_id,
+        title=title,
+        chart=table()["figures"][figure_id]["chart"],
+        columns=list(rows[0]) if rows else [],
+        rows=[[value(term) for term in row.values()] for row in rows],
+        labels={k: v for k, v in names.items() if k in found},
+        query=sparql,
+    )
+
+
+def point_rows(rows: Solutions, base: str) -> list[list[Any]]:
+    """The spaces to draw from the ``POINTS`` solutions: latitude, longitude, the path of their
+    page (data IRIs under ``base`` only), name."""
+    return [
+        [
+            float(row["lat"].value),
+            float(row["lon"].value),
+            "/id/" + row["space"].value.removeprefix(base),
+            row["name"].value if row["name"] is not None else "",
+        ]
+        for row in rows
+        if row["space"].value.startswith(base)
+    ]
+
+
+def filter_options(names: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
+    """Each filter's choices (code, label from ``names``, else the code), sorted by label."""
+    return {
+        name: sorted(
+            ((code, names.get(iri, code)) for code, iri in choices.items()),
+            key=lambda c: c[1],
+        )
+        for name, choices in allowed_values().items()
+    }
+
+
+def option_iris() -> set[str]:
+    """The IRIs the filters' choices stand for (what their labels are needed for)."""
+    return {iri for choices in allowed_values().values() for iri in choices.values()}
+
+
+def csv_text(found: Figure) -> str:
+    """One figure as CSV: its columns after a label column; formulas neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["label", *found.columns])
+    for row in found.rows:
+        writer.writerow([safe_cell(found.labels.get(row[0], row[0])), *map(safe_cell, row)])
+    return buffer.getvalue()
