@@ -1,7 +1,7 @@
 """Publishing a partner's submission: only a submission without errors, atomically, recorded.
 
 A partner publishes to its own dataset, ``{base}dataset/{partner}``: the submission is
-validated (``validation.core``), and if it has no error its graph becomes the dataset's new
+validated (``validation.submission``), and if it has no error its graph becomes the dataset's new
 current version in one write (``triplestore.versions.write`` and ``publish_version``: a new version
 graph, then one transaction on the catalogue, then a new snapshot). Readers see the old version
 or the new one, never a mix; a failure at any point leaves the published data as it was.
@@ -37,6 +37,7 @@ from loaders import provenance
 from loaders.load import sha256
 from loaders.mapping import Mapping, load_mapping
 from loaders.rdf import literal
+from publishing.places import read_published_places
 from triplestore.versions import (
     StoreLocation,
     TripleStore,
@@ -44,14 +45,11 @@ from triplestore.versions import (
     publish_version,
     write,
 )
+from validation.columns import template_mapping
 from validation.confined import Confinement, Job, validate_confined
-from validation.core import (
-    MAX_FILE_BYTES,
-    Report,
-    published_places,
-    template_mapping,
-    validate_submission,
-)
+from validation.files import MAX_FILE_BYTES
+from validation.findings import Report
+from validation.submission import validate_submission
 
 ITERATIONS = 200_000
 PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -270,12 +268,12 @@ def publish_submission(
     the report's messages (default: its own)."""
     mapping = partner_mapping(mapping_path, partner, lang)
     options = {} if max_bytes is None else {"max_bytes": max_bytes}
+    published = read_published_places(store_path, base, mapping.source_id)
     if confinement is None:
         report = validate_submission(
-            path, lang=lang, store_path=store_path, base=base, mapping=mapping, **options
+            path, lang=lang, base=base, mapping=mapping, published=published, **options
         )
     else:
-        published = published_places(store_path, base, mapping.source_id)
         limit = max_bytes or MAX_FILE_BYTES
         job = Job(path, lang, base, limit, mapping, published, shown or path.name)
         report = validate_confined(job, confinement)
