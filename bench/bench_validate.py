@@ -10,7 +10,7 @@ then prints, side by side in one run:
   checks, the HTML and JSON reports), with the worker processes already started (as in the
   server) and from a cold start (as on the command line);
 - plain pyshacl on the same graph with the same shapes: rdflib parses the N-Triples, then
-  ``pyshacl.validate``, as a project without the engine of validation/engine.py would do, and
+  ``pyshacl.validate``, as a project without the engine of validation/pipeline.py would do, and
   ours on that same graph, with their ratio (``--no-compare``: not this part). Plain pyshacl
   needs minutes per thousand rows with these shapes (it runs each SPARQL-based constraint once
   per focus node), so this comparison
@@ -35,10 +35,12 @@ from rdflib import Graph  # noqa: E402
 
 from core.settings import settings  # noqa: E402
 from core.vocabulary import DEFAULT_DATA_BASE, shapes_graph  # noqa: E402
-from validation import engine  # noqa: E402
+from validation import pipeline  # noqa: E402
+from validation.columns import template_mapping  # noqa: E402
 from validation.confined import Confinement, Job, validate_confined  # noqa: E402
-from validation.core import MAX_FILE_BYTES, template_mapping, validate_submission  # noqa: E402
+from validation.files import MAX_FILE_BYTES  # noqa: E402
 from validation.report import render  # noqa: E402
+from validation.submission import validate_submission  # noqa: E402
 
 #: rows of the side-by-side comparison with plain pyshacl
 COMPARE_ROWS = 1_000
@@ -117,7 +119,7 @@ def ours_on_graph(ntriples: bytes) -> float:
     start = time.perf_counter()
     store = ox.Store()
     store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
-    engine.validate(ntriples, store)
+    pipeline.validate(ntriples, store)
     return time.perf_counter() - start
 
 
@@ -128,7 +130,7 @@ def main() -> None:
         for rows in sizes:
             path = Path(tmp) / f"soumission-{rows}.csv"
             generate(path, rows)
-            engine.close_pools()
+            pipeline.close_pools()
             cold, report = end_to_end(path)
             warm, report = end_to_end(path)
             print(
@@ -147,12 +149,12 @@ def main() -> None:
         _seconds, small_report = end_to_end(small)
         ours = ours_on_graph(small_report.ntriples)
         plain, _results = plain_pyshacl(small_report.ntriples)
-        engine.close_pools()
+        pipeline.close_pools()
         triples = small_report.triples
         print(f"{COMPARE_ROWS} rows, {triples} triples, SHACL only, same graph and shapes:")
-        print(f"  plain pyshacl (rdflib parse + pyshacl.validate)       : {plain:7.2f} s")
-        print(f"  validation.engine (parse, compiled shapes, 2 workers) : {ours:7.2f} s")
-        print(f"  ratio ours / plain                                    : {ours / plain:7.3f}")
+        print(f"  plain pyshacl (rdflib parse + pyshacl.validate)         : {plain:7.2f} s")
+        print(f"  validation.pipeline (parse, compiled shapes, 2 workers)   : {ours:7.2f} s")
+        print(f"  ratio ours / plain                                      : {ours / plain:7.3f}")
 
 
 if __name__ == "__main__":

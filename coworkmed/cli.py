@@ -13,6 +13,7 @@ from core.settings import SETTINGS, SettingsError, setting, settings
 from coworkmed import __version__
 
 if TYPE_CHECKING:
+    from linking.places import Place
     from loaders.load import LoadReport
     from triplestore.backends import StoreLocation, TripleStore
 
@@ -227,15 +228,15 @@ def validate_command(
 ) -> None:
     """Check a partner submission and report every problem by row and column, in the partner's
     language. Exit 0 when it conforms, 1 when it has errors, 2 when it cannot be read."""
-    from validation.core import validate_submission
-    from validation.engine import close_pools
     from validation.messages import ui
+    from validation.pipeline import close_pools
     from validation.report import render
+    from validation.submission import validate_submission
 
-    location = _location(store)
-    published = location if location.generation() else None
+    base_iri = setting("base", base)
+    published = _published_places(_location(store), base_iri, mapping, lang)
     try:
-        result = validate_submission(file, mapping, lang, published, setting("base", base))
+        result = validate_submission(file, mapping, lang, base=base_iri, published=published)
     finally:
         close_pools()
     if output is not None:
@@ -258,6 +259,25 @@ def validate_command(
         line = f"  {ui(item['severity'], result.language)} ×{item['count']}: {item['name']}"
         click.echo(f"{line} ({where})" if where else line, err=err)
     raise SystemExit(0 if result.conforms else (2 if not result.readable else 1))
+
+
+def _published_places(
+    location: StoreLocation, base: str, mapping: Path | None, lang: str
+) -> list[Place]:
+    """The spaces other sources published in the store, for a submission read with ``mapping``
+    (none when nothing is published, or when the mapping cannot be read: the validation says
+    why)."""
+    from loaders.mapping import MappingError, load_mapping
+    from publishing.places import read_published_places
+    from validation.columns import template_mapping
+
+    if not location.generation():
+        return []
+    try:
+        source = (load_mapping(mapping) if mapping else template_mapping(lang)).source_id
+    except (MappingError, LoadError):
+        return []
+    return read_published_places(location, base, source)
 
 
 @main.command("template")
@@ -307,8 +327,8 @@ def publish_command(
     cannot be read."""
     from publishing.partners import PartnerError, read_partners
     from publishing.publish import publish_submission
-    from validation.engine import close_pools
     from validation.messages import ui
+    from validation.pipeline import close_pools
     from validation.report import render
 
     try:
@@ -408,12 +428,12 @@ def link_command(store: str | None, base: str | None, review: Path | None) -> No
     import csv
 
     import publishing  # noqa: F401  (registers the cube's refresh on commit)
-    from linking.matching import SAME, candidates, links, places, review_rows
-    from triplestore.versions import commit, put_graph
+    from linking.matching import SAME, SPACES, candidates, links, places, review_rows
+    from triplestore.versions import commit, put_graph, query
 
     location, base_iri = _location(store), setting("base", base)
     with location.writer() as target:
-        found = candidates(places(target, base_iri))
+        found = candidates(places(query(target, base_iri, SPACES), base_iri))
         put_graph(target, f"{base_iri}links", links(found))
         commit(location, target, base_iri)
     rows = review_rows(found)

@@ -19,7 +19,6 @@ from endpoint.security import secure
 from endpoint.urls import PublicHost, root_of
 from triplestore.backends import StoreLocation, locate
 from triplestore.versions import recover
-from validation import engine
 from validation.confined import validation_ready
 
 
@@ -133,7 +132,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["coworkmed.metrics"] = Metrics()
     app.extensions["coworkmed.writes"] = WriteLimiter(resolved["write_rate"])
     app.extensions["coworkmed.validations"] = WriteLimiter(resolved["validate_rate"])
-    engine.IN_WORKERS.set()  # a validation must not hold Python's lock in a request thread
     app.register_blueprint(sparql)
     app.register_blueprint(graphstore)
     app.register_blueprint(pages)

@@ -32,12 +32,14 @@ from endpoint.responses import attachment, reader_language
 from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping
 from publishing.partners import partner_for_token
+from publishing.places import read_published_places
 from publishing.publish import publish_submission
 from publishing.submissions import SUBMISSIONS, submission_rows
 from triplestore.backends.sparql import RemoteStoreError
 from triplestore.versions import StoreBusy
+from validation.columns import template_mapping
 from validation.confined import Confinement, Job, validate_confined
-from validation.core import Report, published_places, template_mapping
+from validation.findings import Report
 from validation.messages import problem_message, ui_words
 from validation.report import FORMATS as REPORT_FORMATS
 from validation.report import as_json, render
@@ -149,7 +151,8 @@ def _validate_upload(lang: str) -> Report:
     settings = _settings()
     with uploaded_file() as path:
         base = settings["base"]
-        published = published_places(store, base, mapping.source_id) if store.generation() else []
+        source = mapping.source_id
+        published = read_published_places(store, base, source) if store.generation() else []
         job = Job(
             path, lang, settings["base"], settings["max_upload"], mapping, published, _sent_name()
         )

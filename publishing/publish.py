@@ -3,7 +3,7 @@
 A partner publishes to its own dataset, ``{base}dataset/{partner}``:
 
 1. ``validate``: the submission is read with the partner's mapping and checked
-   (``validation.core``, or in a confined worker: ``validation.confined``);
+   (``validation.submission``, or in a confined worker: ``validation.confined``);
 2. ``diff``: what changed since the dataset's current version, record by record (added,
    removed, modified), both sides as the store gives them back;
 3. ``publish``: if it has no error, its graph becomes the dataset's new current version in one
@@ -40,6 +40,7 @@ from loaders import provenance
 from loaders.load import sha256
 from loaders.mapping import Mapping, load_mapping
 from publishing.partners import Partner
+from publishing.places import read_published_places
 from publishing.submissions import submissions_graph
 from triplestore.versions import (
     StoreLocation,
@@ -48,14 +49,11 @@ from triplestore.versions import (
     publish_version,
     write,
 )
+from validation.columns import template_mapping
 from validation.confined import Confinement, Job, validate_confined
-from validation.core import (
-    MAX_FILE_BYTES,
-    Report,
-    published_places,
-    template_mapping,
-    validate_submission,
-)
+from validation.files import MAX_FILE_BYTES
+from validation.findings import Report
+from validation.submission import validate_submission
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RECORD_TEMPLATE = Path(__file__).parent / "templates" / "submission-record.ttl"
@@ -110,12 +108,12 @@ def validate(
     """The report of ``path`` read with ``mapping``. With a ``confinement``, the file is read
     and validated in a confined worker (``validation.confined``), which returns the graph to
     publish; ``shown``: the file's name in the report's messages (default: its own)."""
+    published = read_published_places(store_path, base, mapping.source_id)
     if confinement is None:
         options = {} if max_bytes is None else {"max_bytes": max_bytes}
         return validate_submission(
-            path, lang=lang, store_path=store_path, base=base, mapping=mapping, **options
+            path, lang=lang, base=base, mapping=mapping, published=published, **options
         )
-    published = published_places(store_path, base, mapping.source_id)
     limit = max_bytes or MAX_FILE_BYTES
     job = Job(path, lang, base, limit, mapping, published, shown or path.name)
     return validate_confined(job, confinement)

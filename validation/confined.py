@@ -30,19 +30,15 @@ from pathlib import Path
 from typing import Any
 
 from core.workers import Limits, WorkerFailed, preload, run_confined
+from linking.places import Place
 from loaders.caps import TableCaps, table_caps
 from loaders.guards import unpacked_limit
 from loaders.mapping import Mapping
-from validation.core import (
-    Finding,
-    Place,
-    Report,
-    hide_paths,
-    mapping_name,
-    validate_submission,
-)
-from validation.engine import WORKER_NICENESS
+from validation.columns import mapping_name
+from validation.findings import Finding, Report, hide_paths
 from validation.messages import language, problem_message
+from validation.pipeline import WORKER_NICENESS
+from validation.submission import validate_submission
 
 #: the caches of a validation, so that each upload's worker starts warm
 preload("validation.preload")

@@ -10,17 +10,17 @@ Only data is built here: no file, database or connection is left open for the wo
 from __future__ import annotations
 
 from loaders import concepts, enrich
-from validation import core, engine
+from validation import columns, pyshacl_run, shapes
 
 
 def warm() -> None:
     """Fill the caches the validation of a submission reads."""
-    engine.shape_texts()
-    engine.compiled_shapes()
-    engine.sparql_checks()
-    engine._shapes_for_worker()
-    core.required_fields()
-    core.template_mapping("en")
+    shapes.shape_texts()
+    shapes.compiled_shapes()
+    shapes.sparql_checks()
+    pyshacl_run.shapes_for_worker()
+    columns.required_fields()
+    columns.template_mapping("en")
     concepts.default_index()
     enrich._cities()
     enrich._grid()

@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from core.formulas import safe_cell
-from validation.core import Finding, Report
+from validation.findings import Finding, Report
 from validation.messages import ui, ui_words
 
 FORMATS = {

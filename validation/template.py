@@ -20,9 +20,15 @@ from rdflib.namespace import SKOS
 from core.formulas import safe_cell
 from core.vocabulary import CODE_BASE, vocabulary_graph
 from loaders import tables
-from validation import engine
-from validation.core import TEMPLATE_MAPPING, _expand, _header, required_fields, template_mapping
+from validation.columns import (
+    TEMPLATE_MAPPING,
+    column_header,
+    expand,
+    required_fields,
+    template_mapping,
+)
 from validation.messages import language, ui
+from validation.shapes import shape_texts
 
 EXAMPLES_FILE = Path(__file__).parent / "template" / "examples.yaml"
 FORMATS = ("csv", "xlsx")
@@ -62,12 +68,12 @@ MEANING_OF = {"network": "cwm:memberOf"}
 def _meaning(field_name: str, lang: str) -> str:
     definition = tables.fields()[field_name]
     if "property" in definition:
-        prop = URIRef(_expand(MEANING_OF.get(field_name, definition["property"])))
+        prop = URIRef(expand(MEANING_OF.get(field_name, definition["property"])))
         text = _in(_vocabulary(), prop, SKOS.definition, lang)
         if text:
             return text
         prefix = SHAPE_PREFIXES.get(definition["node"], "")
-        for iri, shape in sorted(engine.shape_texts().items()):
+        for iri, shape in sorted(shape_texts().items()):
             if shape.path == str(prop) and shape.messages and f"/{prefix}-" in iri:
                 return shape.messages.get(lang) or shape.messages["en"]
     return ""
@@ -97,10 +103,10 @@ def _need(field_name: str) -> str:
         return "required"
     definition = tables.fields()[field_name]
     if "property" in definition:
-        path = _expand(definition["property"])
+        path = expand(definition["property"])
         if any(
             text.path == path and text.severity == "warning" and text.min_count
-            for text in engine.shape_texts().values()
+            for text in shape_texts().values()
         ):
             return "recommended"
     return "optional"
@@ -117,7 +123,7 @@ def template_columns(lang: str) -> list[TemplateColumn]:
     mapping = template_mapping(lang)
     return [
         TemplateColumn(
-            _header(spec, lang, mapping),
+            column_header(spec, lang, mapping),
             spec.field,
             _need(spec.field),
             _meaning(spec.field, lang),

@@ -14,9 +14,10 @@ from core.workers import WorkerCrashed
 from loaders.caps import TableCaps
 from tests.hostile_files import MAKERS
 from validation import confined
+from validation.columns import template_mapping
 from validation.confined import Confinement, Job, validate_confined, validation_ready
-from validation.core import template_mapping, validate_submission
 from validation.report import render
+from validation.submission import validate_submission
 
 CONFINEMENT = Confinement(1024, 60, TableCaps(10_000, 500_000, 100), 64 * 1024 * 1024)
 ROOT = Path(__file__).parents[2]

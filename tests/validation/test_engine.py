@@ -13,7 +13,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
 from core.vocabulary import shapes_graph, vocabulary_graph
-from validation import engine
+from validation import pipeline
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = sorted((ROOT / "tests" / "shapes").glob("*/*.ttl"))
@@ -38,7 +38,8 @@ def _plain(data: Graph) -> set[tuple[str, str | None, str | None, str]]:
 def _fast(ntriples: bytes, workers: int) -> set[tuple[str, str | None, str | None, str]]:
     store = ox.Store()
     store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
-    return {(r.focus, r.path, r.value, r.shape) for r in engine.validate(ntriples, store, workers)}
+    results = pipeline.validate(ntriples, store, workers)
+    return {(r.focus, r.path, r.value, r.shape) for r in results}
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -58,9 +59,9 @@ def test_parallel_parts_give_the_same_results(monkeypatch: pytest.MonkeyPatch) -
     ntriples, _report = transform(
         mapping, mapping.file_path(), "https://example.org/", lambda: moment
     )
-    monkeypatch.setattr(engine, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 0)
     try:
         assert _fast(ntriples, workers=2) == _fast(ntriples, workers=1)
     finally:
-        engine.close_pools()
+        pipeline.close_pools()
     assert _fast(ntriples, workers=1) == _plain(Graph().parse(data=ntriples, format="nt"))

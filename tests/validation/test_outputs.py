@@ -12,8 +12,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from core.vocabulary import LANGUAGES
-from validation.core import validate_submission
 from validation.report import render
+from validation.submission import validate_submission
 from validation.template import template_columns, write_template
 
 HERE = Path(__file__).parent

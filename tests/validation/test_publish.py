@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from core.vocabulary import DEFAULT_DATA_BASE
 from coworkmed.cli import main
 from publishing.partners import (
     Partner,
@@ -17,11 +18,13 @@ from publishing.partners import (
     read_partners,
     token_matches,
 )
+from publishing.places import read_published_places
 from publishing.publish import publish_submission
 from publishing.submissions import list_submissions
 from tests.backends import Published
 from triplestore.versions import current_versions, open_snapshot
-from validation.core import validate_submission
+from validation.columns import template_mapping
+from validation.submission import validate_submission
 
 ROOT = Path(__file__).parents[2]
 BASE = "https://w3id.org/coworkmed/id/"
@@ -143,7 +146,9 @@ def test_a_space_another_partner_published_nearby_is_pointed_out(
         "X-2,Kvart Lab,coworking,Zagreb,10000,HR,45.8150,15.9819\n",
         encoding="utf-8",
     )
-    report = validate_submission(submission, lang="en", store_path=published.location)
+    source = template_mapping("en").source_id
+    places = read_published_places(published.location, DEFAULT_DATA_BASE, source)
+    report = validate_submission(submission, lang="en", published=places)
     found = [f for f in report.findings if f.code == "already-published"]
     assert [(f.row, f.column, f.value) for f in found] == [(2, "Name", "Kvart Lab")]
     assert "hr-split/S-01" in found[0].message

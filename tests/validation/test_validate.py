@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from coworkmed.cli import main
 from loaders import tables
-from validation.core import validate_submission
+from validation.submission import validate_submission
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]

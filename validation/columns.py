@@ -1,0 +1,118 @@
+"""Layer 2, the table: the mapping's required columns are there (a hint when one looks
+misspelt), and every cell could be read (numbers, dates, yes/no, e-mail, phone, postcode,
+codes...); and the project's template mapping, whose columns have a header per language.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from core.vocabulary import LANGUAGES
+from loaders import tables
+from loaders.load import LoadReport
+from loaders.mapping import Mapping, load_mapping
+from loaders.rdf import PREFIXES
+from validation.findings import Finding
+from validation.messages import problem_message
+from validation.shapes import shape_texts
+
+TEMPLATE_MAPPING = (Path(__file__).parent / "template" / "mapping.yaml").resolve()
+
+
+def template_mapping(lang: str) -> Mapping:
+    """The mapping of the project's submission template, reading free text in ``lang``."""
+    mapping = load_mapping(TEMPLATE_MAPPING)
+    return dataclasses.replace(mapping, locale=dataclasses.replace(mapping.locale, language=lang))
+
+
+def column_header(spec: Any, lang: str, mapping: Mapping) -> str:
+    """A column's header as the partner would write it (the template has one per language)."""
+    if mapping.path == TEMPLATE_MAPPING and len(spec.sources) == len(LANGUAGES):
+        return spec.sources[LANGUAGES.index(lang)]
+    return spec.sources[0]
+
+
+def mapping_name(mapping: Mapping) -> str:
+    """How a report names a mapping: ``template``, or the folder of a partner's mapping (the
+    name a server offers it under), never a path on the machine."""
+    return "template" if mapping.path == TEMPLATE_MAPPING else mapping.path.parent.name
+
+
+def required_fields() -> set[str]:
+    """The fields every record must have: those of the space and its address that a shape of
+    severity Violation requires (sh:minCount)."""
+    fields = tables.fields()
+    by_property = defaultdict(set)
+    for name, definition in fields.items():
+        if "property" in definition and definition["node"] in ("space", "address"):
+            by_property[expand(definition["property"])].add(name)
+    return {
+        name
+        for text in shape_texts().values()
+        if text.severity == "error" and text.min_count and text.path
+        for name in by_property.get(text.path, ())
+    }
+
+
+def expand(prefixed: str) -> str:
+    prefix, _, local = prefixed.partition(":")
+    return PREFIXES[prefix] + local
+
+
+def check_columns(headers: list[str], mapping: Mapping, lang: str) -> tuple[list[Finding], set]:
+    """Required columns missing (and the fields they leave empty), unknown or misspelt ones."""
+    findings, missing = [], set()
+    known = {source for spec in mapping.columns for source in spec.sources}
+    required = required_fields()
+    for spec in mapping.columns:
+        if spec.field in required and not any(source in headers for source in spec.sources):
+            column = column_header(spec, lang, mapping)
+            message = problem_message("missing-column", lang, column=column) or ""
+            findings.append(
+                Finding(
+                    "table",
+                    "missing-column",
+                    "error",
+                    message,
+                    detail=f"none of the columns {list(spec.sources)} is in the file",
+                    column=column,
+                    field=spec.field,
+                )
+            )
+            missing.add(spec.field)
+    expected = [column_header(spec, lang, mapping) for spec in mapping.columns]
+    for header in headers:
+        if header in known or not header.strip():
+            continue
+        close = difflib.get_close_matches(header, expected + sorted(known), n=1, cutoff=0.75)
+        code = "misspelt-column" if close else "unknown-column"
+        message = problem_message(code, lang, value=header, column=close[0] if close else None)
+        findings.append(
+            Finding("table", code, "warning", message or "", column=header, value=header)
+        )
+    return findings, missing
+
+
+def cell_findings(report: LoadReport, lang: str) -> list[Finding]:
+    findings = []
+    for problem in report.problems:
+        message = problem_message(problem.code, lang, value=problem.value, column=problem.column)
+        findings.append(
+            Finding(
+                "table",
+                problem.code,
+                "warning" if problem.severity == "warning" else "error",
+                message or problem.reason,
+                detail=problem.reason,
+                sheet=problem.sheet,
+                row=problem.row,
+                column=problem.column,
+                value=problem.value,
+                field=problem.field,
+            )
+        )
+    return findings

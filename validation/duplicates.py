@@ -1,0 +1,86 @@
+"""Layer 4, across records: the same space twice in a submission, or a space another partner
+has already published nearby under the same name, by the ``duplicate`` rule of the one
+same-place rule (``linking.places``). The places already published are given by the caller,
+which reads its store (``linking.places.PLACES``, ``published_places``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+
+import pyoxigraph as ox
+
+from linking import places
+from linking.places import PLACES, Place, same_place
+from loaders import tables
+from validation.findings import Finding
+from validation.messages import problem_message
+from validation.trace import Trace
+
+#: the rule of ``linking.places.RULES`` that says two records are the same space
+DUPLICATE = "duplicate"
+
+
+def record_finding(code: str, place: Place, message: str, column: str | None) -> Finding:
+    """A finding about a record, at the row the place was read from."""
+    return Finding(
+        "records",
+        code,
+        "warning",
+        message,
+        row=place.row,
+        column=column,
+        value=place.name,
+        focus=place.iri,
+    )
+
+
+def across_records(
+    mine: list[Place], published: list[Place], lang: str, columns: dict[str, str | None]
+) -> list[Finding]:
+    """Each place of ``mine`` that is the same as an earlier one of ``mine`` or as one of
+    ``published`` (``columns``: the field -> the column that holds it)."""
+    findings = []
+    column = columns.get("name")
+    by_name: dict[str, list[Place]] = defaultdict(list)
+    for place in sorted(mine, key=lambda p: p.row or 0):
+        same = (p for p in by_name[tables.fold(place.name)] if same_place(p, place, DUPLICATE))
+        earlier = next(same, None)
+        if earlier is not None:
+            message = problem_message("duplicate-record", lang, other=earlier.row) or ""
+            findings.append(record_finding("duplicate-record", place, message, column))
+        by_name[tables.fold(place.name)].append(place)
+    others: dict[str, list[Place]] = defaultdict(list)
+    for place in published:
+        others[tables.fold(place.name)].append(place)
+    for place in mine:
+        alike = others.get(tables.fold(place.name), [])
+        match = next((p for p in alike if same_place(p, place, DUPLICATE)), None)
+        if match is not None:
+            message = problem_message("already-published", lang, other=match.iri) or ""
+            findings.append(record_finding("already-published", place, message, column))
+    return findings
+
+
+def submission_places(store: ox.Store, trace: Trace, base: str) -> list[Place]:
+    """The spaces of a submission's graph (``store``), each with the row it was read from."""
+    found = []
+    for solution in store.query(PLACES):
+        key = solution["s"].value.rsplit("/", 1)[-1]
+        found.append(places.place(solution, base, trace.records.get(key, (None, None))[0]))
+    return found
+
+
+def record_findings(
+    store: ox.Store, trace: Trace, published: list[Place], base: str
+) -> list[Finding]:
+    """Layer 4, with the cell as the partner wrote it."""
+    mine = submission_places(store, trace, base)
+    columns = {"name": trace.column_of("name")}
+    findings = []
+    for finding in across_records(mine, published, trace.lang, columns):
+        row = trace.rows.get(finding.row or -1)
+        cell = row.values.get(finding.column) if row and finding.column else None
+        findings.append(finding if cell is None else dataclasses.replace(finding, value=str(cell)))
+    return findings

@@ -1,0 +1,43 @@
+"""Layer 1, the file: found, not empty, under the size cap; and how a file that cannot be read
+(encoding, delimiter, sheet, a cap of ``loaders.caps``) becomes a finding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.problems import LoadError
+from validation.findings import Finding
+from validation.messages import problem_message
+
+#: the largest file a partner may submit, in bytes
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+def file_finding(error: LoadError, lang: str) -> Finding:
+    values = getattr(error, "values", {})  # a cap's limit (loaders.caps.TooBig)
+    message = problem_message(error.code, lang, **values) or problem_message(
+        "unreadable-file", lang
+    )
+    return Finding("file", error.code, "error", message or str(error), detail=str(error))
+
+
+def _size(count: int) -> str:
+    """A number of bytes as people read it: 20 MB, 500 kB, 100 B."""
+    for unit, size in (("MB", 1_048_576), ("kB", 1024)):
+        if count >= size:
+            return f"{count / size:.0f} {unit}"
+    return f"{count} B"
+
+
+def check_file(path: Path, lang: str, max_bytes: int) -> Finding | None:
+    if not path.is_file():
+        return file_finding(LoadError(f"{path}: no such file", "no-such-file"), lang)
+    size = path.stat().st_size
+    if size == 0:
+        return file_finding(LoadError(f"{path}: the file is empty", "empty-file"), lang)
+    if size > max_bytes:
+        limit = _size(max_bytes)
+        message = problem_message("too-large", lang, limit=limit) or ""
+        return Finding("file", "too-large", "error", message, detail=f"{size} bytes")
+    return None

@@ -1,0 +1,130 @@
+"""What a validation finds and reports: each problem located in the file (``Finding``), and the
+outcome of one submission (``Report``: its status, counts, findings and graph).
+
+Every finding names the place (file, sheet, row, column, original value) and says what is wrong
+in the partner's language, with the engine's technical message kept as a detail. Violations
+(``error``) reject; warnings accept with notice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loaders.load import LoadReport
+
+#: field of a finding -> the most characters of it a report shows
+SHOWN = {"value": 200, "message": 600, "detail": 600, "column": 200}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem of a submission, located as precisely as the file allows."""
+
+    layer: str  # file, table, graph, records
+    code: str  # a problem code, or the local name of a shape
+    severity: str  # error (rejects) or warning
+    message: str  # in the partner's language
+    detail: str = ""  # the engine's own words (English)
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    field: str | None = None
+    name: str | None = None  # what kind of problem, for the summary (SHACL: the shape's name)
+    focus: str | None = None  # the resource the graph check was about
+    shape: str | None = None
+    path: str | None = None
+
+    def __post_init__(self) -> None:
+        """A partner's value is shown as far as it helps (``SHOWN``), never whole: a 100 KB
+        cell repeated in every finding made a 5 KB file a 300 MB report."""
+        for name, most in SHOWN.items():
+            text = getattr(self, name)
+            if text is not None and len(text) > most:
+                cut = f"{text[:most]}… ({len(text):,} characters)"
+                object.__setattr__(self, name, cut)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            f.name: getattr(self, f.name)
+            for f in FINDING_FIELDS
+            if getattr(self, f.name) not in (None, "")
+        }
+
+
+FINDING_FIELDS = dataclasses.fields(Finding)
+
+
+@dataclass
+class Report:
+    """The outcome of validating one submission."""
+
+    file: str
+    mapping: str
+    language: str
+    readable: bool = True
+    rows: int = 0
+    records: int = 0
+    triples: int = 0
+    seconds: float = 0.0
+    findings: list[Finding] = field(default_factory=list)
+    ntriples: bytes = b""  # the submission's graph, for publishing
+    load: LoadReport | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for f in self.findings)
+
+    @property
+    def conforms(self) -> bool:
+        return self.readable and self.errors == 0
+
+    @property
+    def status(self) -> str:
+        if not self.readable:
+            return "unreadable"
+        if self.errors:
+            return "rejected"
+        return "accepted-with-warnings" if self.warnings else "accepted"
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Each kind of problem: severity, name, how many, and the first one as an example."""
+        groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+        for finding in self.findings:
+            groups[(finding.severity, finding.code)].append(finding)
+        ordered = sorted(groups.items(), key=lambda item: (item[0][0] != "error", -len(item[1])))
+        return [
+            {
+                "severity": severity,
+                "code": code,
+                "name": found[0].name or found[0].message,
+                "count": len(found),
+                "example": found[0],
+            }
+            for (severity, code), found in ordered
+        ]
+
+
+def hide_paths(report: Report, path: Path, shown: str) -> Report:
+    """The report with the file's place on this machine (its folder, its full name, as given
+    and resolved) replaced by ``shown`` in every message: readers name the file they read."""
+    places = sorted({str(path), str(path.resolve())}, key=len, reverse=True)
+
+    def clean(text: str | None) -> str | None:
+        for place in places:
+            text = text.replace(place, shown) if text else text
+        return text
+
+    report.findings = [
+        dataclasses.replace(f, message=clean(f.message) or "", detail=clean(f.detail) or "")
+        for f in report.findings
+    ]
+    return report

@@ -1,0 +1,151 @@
+"""SHACL validation of a submission's graph, in parts, in worker processes, while it is read.
+
+A submission's triples are split by record (a space, its address, geometry, offers, operator
+and source record stay together; shared resources such as networks go to every part) and each
+part is validated by pyshacl (``validation.pyshacl_run``) in a pool of worker processes, the
+SPARQL-based constraints in bulk (``validation.shapes``). ``Pipeline`` sends each chunk of
+records to a worker as soon as the loaders have produced it, so that reading and validating
+overlap (``validation.submission``, on the command line); ``validate`` does the same for a
+finished graph. Below ``PARALLEL_FROM`` triples, or with one worker (as in the server's
+confined workers, ``validation.confined``), it all runs in the calling process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import concurrent.futures
+import os
+import re
+import threading
+import time
+import zlib
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from core.workers import preload, worker_context
+from validation.pyshacl_run import shapes_for_worker, validate_part
+from validation.shapes import Result, run_sparql_checks
+
+preload("validation.pipeline")
+
+#: below this many triples a submission is validated in the calling process
+PARALLEL_FROM = 20_000
+
+RECORD_SUBJECT = re.compile(rb"^<[^>]*/(?:space|operator|record)/[^/>]+/([^/>]+)")
+
+
+def partition(ntriples: bytes, parts: int) -> list[bytes]:
+    """Split N-Triples lines by record (the key in space/S/K..., operator/S/K, record/S/K);
+    lines about anything else (networks, the dataset) go to every part."""
+    buckets: list[list[bytes]] = [[] for _ in range(parts)]
+    for line in ntriples.splitlines():
+        if not line.strip():
+            continue
+        match = RECORD_SUBJECT.match(line)
+        if match:
+            buckets[zlib.crc32(match.group(1)) % parts].append(line)
+        else:
+            for bucket in buckets:
+                bucket.append(line)
+    return [b"\n".join(bucket) + b"\n" for bucket in buckets]
+
+
+_POOLS: dict[int, concurrent.futures.ProcessPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """Worker processes, started once (forkserver: safe from a threaded server, quick to fork)."""
+    with _POOLS_LOCK:
+        return _start_pool(workers)
+
+
+#: validation workers yield the processors to queries and pages: an upload may take a second
+#: longer under load, a reader should not
+WORKER_NICENESS = 5
+
+
+def _start_worker(owner: int) -> None:
+    """A worker's start: end it when the process that started the pool is gone (a process
+    killed with SIGKILL shuts nothing down, and a worker's parent is the fork server, which
+    outlives it), then load the shapes."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+    os.nice(WORKER_NICENESS)
+    shapes_for_worker()
+
+
+def _start_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    if workers not in _POOLS:
+        context = worker_context()
+        _POOLS[workers] = concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
+        )
+        atexit.register(close_pools)
+    return _POOLS[workers]
+
+
+def close_pools() -> None:
+    """Stop the worker processes (commands and tests call it when done; also at exit)."""
+    with _POOLS_LOCK:
+        while _POOLS:
+            _POOLS.popitem()[1].shutdown(cancel_futures=True)
+
+
+#: triples per chunk of records sent to a worker while the rest of the file is transformed
+CHUNK_TRIPLES = 20_000
+
+
+class Pipeline:
+    """Validates a submission's graph while the loaders are still producing it: each chunk of
+    whole records goes to a worker process as soon as it is ready, so that transforming and
+    validating overlap. A submission that fits in one chunk is validated in the calling process
+    (no process to wait for)."""
+
+    def __init__(self, workers: int = 2) -> None:
+        self.workers = workers
+        self.waiting: list[bytes] = []
+        self.running: list[concurrent.futures.Future[list[Result]]] = []
+
+    def add(self, chunk: bytes) -> None:
+        self.waiting.append(chunk)
+        if self.workers > 1 and (self.running or len(self.waiting) > 1):
+            pool = _pool(self.workers)
+            self.running += [pool.submit(validate_part, part) for part in self.waiting]
+            self.waiting = []
+
+    def results(self, store: ox.Store) -> list[Result]:
+        """Every SHACL result; ``store`` holds the whole graph (for the SPARQL constraints)."""
+        found = run_sparql_checks(store)
+        if not self.running:
+            return found + validate_part(b"".join(self.waiting))
+        parts = [future.result() for future in self.running]
+        return found + list(dict.fromkeys(result for part in parts for result in part))
+
+    def cancel(self) -> None:
+        for future in self.running:
+            future.cancel()
+
+
+def validate(ntriples: bytes, store: ox.Store, workers: int = 2) -> list[Result]:
+    """Every SHACL result for a submission: ``ntriples`` is its graph, ``store`` the same graph
+    loaded in pyoxigraph (for the SPARQL-based constraints)."""
+    results = run_sparql_checks(store)
+    if workers <= 1 or ntriples.count(b"\n") < PARALLEL_FROM:
+        return results + validate_part(ntriples)
+    parts = partition(ntriples, workers)
+    found: Iterable[list[Result]] = _pool(workers).map(validate_part, parts)
+    unique = dict.fromkeys(result for part in found for result in part)
+    return results + list(unique)

@@ -1,0 +1,149 @@
+"""The project's shapes as the fast SHACL engine uses them, and what a check of them finds.
+
+- ``shape_texts``: what each shape says (its name and message, in the six languages), for the
+  reports and the template's documentation;
+- ``compiled_shapes``: the shapes for pyshacl (``validation.pyshacl_run``), each property shape
+  given its node shape's targets, so that it runs once over all its focus nodes instead of
+  being re-planned for every focus node (12x faster on the samples);
+- ``sparql_checks``: the SPARQL-based constraints, each as one query run in bulk on Oxigraph
+  over a whole submission, with ``$this`` bound by the shape's target class (pyshacl runs
+  them per focus node through rdflib's SPARQL engine: 90% of its time);
+- ``Result``: one SHACL result, whichever of the two found it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.namespace import SH
+
+from core.vocabulary import LANGUAGES, shapes_graph
+
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+SEVERITIES = {str(SH.Violation): "error", str(SH.Warning): "warning", str(SH.Info): "warning"}
+
+
+@dataclass(frozen=True)
+class ShapeText:
+    """What a property shape says, by language: its name and its message."""
+
+    names: dict[str, str]
+    messages: dict[str, str]
+    path: str | None
+    severity: str
+    min_count: int = 0
+
+
+@dataclass(frozen=True)
+class SparqlCheck:
+    shape: str
+    path: str
+    severity: str
+    query: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """One SHACL result: focus node and path IRIs, the value (N-Triples term), the shape."""
+
+    focus: str
+    path: str | None
+    value: str | None
+    shape: str
+    severity: str
+    detail: str  # the constraint that failed, as the engine names it
+
+
+def _texts(graph: Graph, node: URIRef, prop: URIRef) -> dict[str, str]:
+    texts = {}
+    for literal in graph.objects(node, prop):
+        lang = getattr(literal, "language", None) or "en"
+        if lang in LANGUAGES:
+            texts[lang] = str(literal)
+    return texts
+
+
+@cache
+def shape_texts() -> dict[str, ShapeText]:
+    """Every shape with a name or message: its words in the six languages."""
+    graph = shapes_graph()
+    texts = {}
+    for shape in set(graph.subjects(SH.message, None)) | set(graph.subjects(SH.name, None)):
+        path = graph.value(shape, SH.path)
+        severity = graph.value(shape, SH.severity)
+        min_count = graph.value(shape, SH.minCount)
+        texts[str(shape)] = ShapeText(
+            _texts(graph, shape, SH.name),
+            _texts(graph, shape, SH.message),
+            str(path) if isinstance(path, URIRef) else None,
+            SEVERITIES.get(str(severity), "error"),
+            int(min_count) if min_count is not None else 0,
+        )
+    return texts
+
+
+def _targets_of_parents(graph: Graph) -> dict[URIRef, list[tuple[URIRef, URIRef]]]:
+    """Property shape -> the targets of the node shapes that hold it."""
+    parents: dict[URIRef, list[tuple[URIRef, URIRef]]] = {}
+    for node, prop in graph.subject_objects(SH.property):
+        targets = [(t, o) for t in TARGETS for o in graph.objects(node, t)]
+        if targets:
+            parents.setdefault(prop, []).extend(targets)
+    return parents
+
+
+@cache
+def compiled_shapes() -> str:
+    """The shapes for pyshacl, as N-Triples: property shapes lifted to their node shape's
+    targets, SPARQL-based constraints left out (see ``sparql_checks``)."""
+    graph = Graph()
+    for triple in shapes_graph():
+        graph.add(triple)
+    for shape, constraint in list(graph.subject_objects(SH.sparql)):
+        graph.remove((shape, SH.sparql, constraint))
+    for prop, targets in _targets_of_parents(graph).items():
+        for node in list(graph.subjects(SH.property, prop)):
+            graph.remove((node, SH.property, prop))
+        for target, value in targets:
+            graph.add((prop, target, value))
+    return graph.serialize(format="nt")
+
+
+@cache
+def sparql_checks() -> tuple[SparqlCheck, ...]:
+    """The SPARQL-based constraints, each as one query over a whole submission."""
+    graph = shapes_graph()
+    parents = _targets_of_parents(graph)
+    checks = []
+    for shape, constraint in graph.subject_objects(SH.sparql):
+        select = str(graph.value(constraint, SH.select))
+        path = graph.value(shape, SH.path)
+        classes = [o for t, o in parents.get(shape, []) if t == SH.targetClass]
+        for target_class in classes:
+            body = select.replace("$PATH", f"<{path}>").replace("$this", "?this")
+            query = re.sub(r"WHERE\s*\{", f"WHERE {{ ?this a <{target_class}> . ", body, count=1)
+            severity = SEVERITIES.get(str(graph.value(shape, SH.severity)), "error")
+            checks.append(SparqlCheck(str(shape), str(path), severity, query))
+    return tuple(checks)
+
+
+def run_sparql_checks(store: ox.Store) -> list[Result]:
+    results = []
+    for check in sparql_checks():
+        for solution in store.query(check.query):
+            value = solution["value"]
+            results.append(
+                Result(
+                    solution["this"].value,
+                    check.path,
+                    None if value is None else str(value),
+                    check.shape,
+                    check.severity,
+                    f"sh:SPARQLConstraintComponent on <{check.path}>, value {value}",
+                )
+            )
+    return results

@@ -1,0 +1,153 @@
+"""Validate one partner submission, in layers, into a report a partner can act on.
+
+1. the file: found, not empty, under the size cap, readable (encoding, delimiter, sheet);
+2. the table: the mapping's required columns are there (a hint when one looks misspelt), every
+   cell can be read (numbers, dates, yes/no, e-mail, phone, postcode, codes...);
+3. the graph: SHACL with the project's shapes (``validation.pipeline``), each result traced
+   back from its focus node and path to the row and column it came from, with the original
+   cell (``validation.trace``);
+4. across records: the same space twice in the submission, or a space another partner has
+   already published nearby under the same name (``validation.duplicates``; the places
+   already published are given by the caller, which owns the store).
+
+This module runs the layers in order (layers 1 and 2: ``validation.files``,
+``validation.columns``) into a ``validation.findings.Report``.
+
+Every finding names the place (file, sheet, row, column, original value) and says what is wrong
+in the partner's language (``validation.messages``; for SHACL, the shapes' ``sh:message``), with
+the engine's technical message kept as a detail. Violations reject; warnings accept with notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from core.problems import LoadError
+from core.vocabulary import DEFAULT_DATA_BASE
+from linking.places import Place
+from loaders.load import start_report, stream
+from loaders.mapping import Mapping, MappingError, load_mapping
+from loaders.readers import Row
+from validation.columns import cell_findings, check_columns, mapping_name, template_mapping
+from validation.duplicates import record_findings
+from validation.files import MAX_FILE_BYTES, check_file, file_finding
+from validation.findings import Finding, Report, hide_paths
+from validation.messages import language, problem_message
+from validation.pipeline import CHUNK_TRIPLES, Pipeline
+from validation.trace import Trace, graph_findings, record_rows
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _read(
+    report: Report, mapping: Mapping, path: Path, base: str, workers: int
+) -> tuple[dict[int, Row], Pipeline] | None:
+    """Transform the file (layers 1 and 2), sending each chunk of records to the SHACL
+    pipeline as it comes; the rows as read, or None when the file cannot be read."""
+    rows: dict[int, Row] = {}
+
+    def keep(row: Row | None) -> None:
+        if row is not None:
+            rows[row.number] = row
+
+    pipeline = Pipeline(workers)
+    chunks = []
+    try:
+        load = start_report(mapping, path, base, _now)
+        for chunk in stream(mapping, path, base, load, _now, keep, CHUNK_TRIPLES):
+            chunks.append(chunk)
+            pipeline.add(chunk)
+    except LoadError as error:
+        pipeline.cancel()
+        report.findings.append(file_finding(error, report.language))
+        report.readable = False
+        return None
+    report.ntriples, report.load = b"".join(chunks), load
+    report.rows, report.records, report.triples = load.rows_read, load.records_written, load.triples
+    if not rows:
+        pipeline.cancel()
+        error = LoadError(f"{path}: no record in the file", "empty-file")
+        report.findings.append(file_finding(error, report.language))
+        report.readable = False
+        return None
+    return rows, pipeline
+
+
+def validate_submission(
+    path: Path,
+    mapping_path: Path | None = None,
+    lang: str = "en",
+    *,
+    base: str = DEFAULT_DATA_BASE,
+    max_bytes: int = MAX_FILE_BYTES,
+    workers: int = 2,
+    mapping: Mapping | None = None,
+    published: list[Place] | None = None,
+) -> Report:
+    """Validate the submission ``path`` read with ``mapping_path`` (default: the template's);
+    ``published``: the places other partners published, to compare with (layer 4; read by the
+    caller from its store, ``linking.places.published_places``). Messages name the file by its
+    name only, never its place on the machine."""
+    report = _validate(path, mapping_path, lang, base, max_bytes, workers, mapping, published or [])
+    return hide_paths(report, path, path.name)
+
+
+def _validate(
+    path: Path,
+    mapping_path: Path | None,
+    lang: str,
+    base: str,
+    max_bytes: int,
+    workers: int,
+    mapping: Mapping | None,
+    published: list[Place],
+) -> Report:
+    clock = time.perf_counter()
+    lang = language(lang)
+    shown_mapping = Path(str(mapping_path)).parent.name if mapping_path else "template"
+    report = Report(str(path), shown_mapping, lang)
+    try:
+        if mapping is None:
+            mapping = load_mapping(mapping_path) if mapping_path else template_mapping(lang)
+    except MappingError as error:
+        details = [f"line {line}: {message}" for line, message in error.mistakes]
+        details = [d.replace(str(mapping_path), Path(str(mapping_path)).name) for d in details]
+        report.findings += [
+            Finding("file", "bad-mapping", "error", problem_message("bad-mapping", lang) or "", d)
+            for d in details
+        ]
+        report.readable = False
+        return report
+    except LoadError as error:
+        message = problem_message(error.code, lang, value=Path(str(mapping_path)).name)
+        detail = str(error).replace(str(mapping_path), Path(str(mapping_path)).name)
+        report.findings.append(Finding("file", error.code, "error", message or "", detail))
+        report.readable = False
+        return report
+    report.mapping = mapping_name(mapping)
+    trouble = check_file(path, lang, max_bytes)
+    if trouble is not None:
+        report.findings.append(trouble)
+        report.readable = False
+        return report
+    read = _read(report, mapping, path, base, workers)
+    if read is None:
+        return report
+    rows, pipeline = read
+    headers = list(next(iter(rows.values())).values)
+    column_findings, missing = check_columns(headers, mapping, lang)
+    report.findings += column_findings + cell_findings(report.load, lang)
+    store = ox.Store()
+    store.bulk_load(report.ntriples, format=ox.RdfFormat.N_TRIPLES)
+    trace = Trace(mapping, headers, rows, record_rows(store), lang)
+    report.findings += graph_findings(pipeline.results(store), trace, report.findings, missing)
+    report.findings += record_findings(store, trace, published, base)
+    report.findings.sort(key=lambda f: (f.row or 0, f.column or "", f.code))
+    report.seconds = time.perf_counter() - clock
+    return report

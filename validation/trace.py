@@ -1,0 +1,163 @@
+"""Layer 3 taken back to the file: each SHACL result, from its focus node and path, to the row
+and column it came from, with the original cell, in the partner's language (the shapes'
+``sh:message``; the engine's words kept as the detail).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import pyoxigraph as ox
+
+from loaders import tables
+from loaders.mapping import Mapping
+from loaders.readers import Row
+from validation.columns import column_header, expand
+from validation.findings import Finding
+from validation.shapes import Result, shape_texts
+
+FOCUS = re.compile(
+    r"(?P<kind>space|operator|record)/(?P<source>[^/]+)/(?P<key>[^/]+)"
+    r"(?:/(?P<part>address|geometry|offer)(?:/(?P<access>[^/]+))?)?$"
+)
+#: node kinds of the focus IRIs whose property fields live on another node of the field table
+PART_NODES = {"geometry": "space"}
+#: properties the loaders derive from a field rather than copy it: property -> field
+DERIVED = {
+    "http://www.w3.org/ns/locn#adminUnitL1": "country",
+    "http://www.opengis.net/ont/geosparql#hasGeometry": "coordinates",
+    "http://www.opengis.net/ont/geosparql#asWKT": "coordinates",
+    "https://w3id.org/coworkmed/def/nutsRegion": "postcode",
+    "https://w3id.org/coworkmed/def/municipality": "city",
+    "http://www.w3.org/ns/locn#address": "full_address",
+    "https://w3id.org/coworkmed/def/operatedBy": "operator_name",
+}
+
+
+@cache
+def _field_of(node: str, path: str | None, access: str | None) -> str | None:
+    """The field whose values a property of a node holds (or is derived from)."""
+    if path is None:
+        return None
+    for name, definition in tables.fields().items():
+        if "property" not in definition or expand(definition["property"]) != path:
+            continue
+        if definition["node"] == node and definition.get("access") in (None, access):
+            return name
+    return DERIVED.get(path)
+
+
+@dataclass
+class Trace:
+    """What is needed to take a graph result back to the file."""
+
+    mapping: Mapping
+    headers: list[str]
+    rows: dict[int, Row]
+    records: dict[str, tuple[int, str | None]]  # key -> row, sheet
+    lang: str
+    _columns: dict[str | None, str | None] = field(default_factory=dict)
+
+    def field_of(self, node: str, path: str | None, access: str | None) -> str | None:
+        return _field_of(node, path, access)
+
+    def column_of(self, field_name: str | None) -> str | None:
+        if field_name not in self._columns:
+            self._columns[field_name] = self._column_of(field_name)
+        return self._columns[field_name]
+
+    def _column_of(self, field_name: str | None) -> str | None:
+        if field_name is None:
+            return None
+        wanted = ("latitude", "longitude", "coordinates") if field_name == "coordinates" else ()
+        for spec in self.mapping.columns:
+            if spec.field == field_name or spec.field in wanted:
+                present = [s for s in spec.sources if s in self.headers]
+                return present[0] if present else column_header(spec, self.lang, self.mapping)
+        return None
+
+    def locate(self, result: Result) -> dict[str, Any]:
+        match = FOCUS.search(result.focus)
+        if not match:
+            return {}
+        node = match.group("part") or match.group("kind")
+        field_name = self.field_of(PART_NODES.get(node, node), result.path, match.group("access"))
+        row, sheet = self.records.get(match.group("key"), (None, None))
+        column = self.column_of(field_name)
+        original = None
+        if row is not None and column is not None and row in self.rows:
+            cell = self.rows[row].values.get(column)
+            original = None if cell is None else str(cell)
+        return {
+            "row": row,
+            "sheet": sheet,
+            "column": column,
+            "field": field_name,
+            "value": original,
+        }
+
+
+def shape_finding(result: Result, trace: Trace, lang: str) -> Finding:
+    text = shape_texts().get(result.shape)
+    where = trace.locate(result)
+    message = (text.messages.get(lang) or text.messages.get("en")) if text else None
+    name = (text.names.get(lang) or text.names.get("en")) if text else None
+    value = where.get("value")
+    if value is None and result.value is not None:
+        value = _plain(result.value)
+    return Finding(
+        "graph",
+        result.shape.rsplit("/", 1)[-1],
+        result.severity,
+        message or result.detail,
+        detail=result.detail,
+        sheet=where.get("sheet"),
+        row=where.get("row"),
+        column=where.get("column"),
+        value=value,
+        field=where.get("field"),
+        name=name,
+        focus=result.focus,
+        shape=result.shape,
+        path=result.path,
+    )
+
+
+def _plain(term: str) -> str:
+    """An N-Triples term as a person would write it."""
+    if term.startswith('"'):
+        return term[1 : term.rindex('"')]
+    return term.strip("<>")
+
+
+def record_rows(store: ox.Store) -> dict[str, tuple[int, str | None]]:
+    rows = store.query(
+        "SELECT ?r ?n ?sheet WHERE { ?r <https://w3id.org/coworkmed/def/rowNumber> ?n "
+        "OPTIONAL { ?r <https://w3id.org/coworkmed/def/sheetName> ?sheet } }"
+    )
+    found = {}
+    for solution in rows:
+        key = solution["r"].value.rsplit("/", 1)[-1]
+        sheet = solution["sheet"]
+        found[key] = (int(solution["n"].value), None if sheet is None else sheet.value)
+    return found
+
+
+def graph_findings(
+    results: list[Result], trace: Trace, earlier: list[Finding], missing: set[str]
+) -> list[Finding]:
+    """Layer 3, traced to the file; what was already said (a missing column, a cell that
+    cannot be read) is not said again."""
+    said = {(f.row, f.field) for f in earlier if f.field}
+    findings = []
+    for result in results:
+        finding = shape_finding(result, trace, trace.lang)
+        if result.value is None and (
+            finding.field in missing or (finding.row, finding.field) in said
+        ):
+            continue
+        findings.append(finding)
+    return findings
