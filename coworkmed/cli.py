@@ -178,7 +178,7 @@ def _build(
     click.echo(f"vocabulary: {vocabulary} triples (ontology and code lists)")
     reports, failures = [], []
     with click.progressbar(
-        mappings, label="loading", item_show_func=lambda m: m and m.parent.name
+        mappings, label="loading", item_show_func=lambda m: m.parent.name if m else None
     ) as bar:
         for mapping in bar:
             try:
@@ -406,12 +406,12 @@ def link_command(store: str | None, base: str | None, review: Path | None) -> No
     ones with owl:sameAs in the graph {base}links, and list the doubtful ones for review."""
     import csv
 
-    from linking.matching import SAME, candidates, links, places, review_rows
-    from triplestore.versions import commit, put_graph
+    from linking.matching import SAME, SPACES, candidates, links, places, review_rows
+    from triplestore.versions import commit, put_graph, query
 
     location, base_iri = _location(store), setting("base", base)
     with location.writer() as target:
-        found = candidates(places(target, base_iri))
+        found = candidates(places(query(target, base_iri, SPACES), base_iri))
         put_graph(target, f"{base_iri}links", links(found))
         commit(location, target, base_iri)
     rows = review_rows(found)

@@ -13,13 +13,13 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 import pyoxigraph as ox
 
 from loaders import tables
-from triplestore.versions import TripleStore, query
 
 NEAR_METRES = 1_000
 #: spaces with the very same distinctive name are candidates up to this far apart (one of the
@@ -98,9 +98,11 @@ def _same_name(a: Place, b: Place) -> bool:
     return len(words(a.name)) >= 5 and name == whole_name(b.name)
 
 
-def places(store: TripleStore, base: str) -> list[Place]:
+def places(solutions: Iterable[ox.QuerySolution], base: str) -> list[Place]:
+    """The spaces among ``solutions`` of ``SPACES`` (which the caller runs over the published
+    data), under the data ``base``."""
     found = []
-    for solution in query(store, base, SPACES):
+    for solution in solutions:
         iri = solution["s"].value
         source = iri[len(f"{base}space/") :].split("/", 1)[0]
         lat, lon = float(solution["lat"].value), float(solution["lon"].value)

@@ -8,9 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from linking.matching import REVIEW, SAME, Place, candidates, confidence, links, metres, places
+from linking.matching import (
+    REVIEW,
+    SAME,
+    SPACES,
+    Place,
+    candidates,
+    confidence,
+    links,
+    metres,
+    places,
+)
 from publishing.build import load_source
-from triplestore.versions import open_store
+from triplestore.versions import open_store, query
 
 ROOT = Path(__file__).parents[2]
 HERE = Path(__file__).parent
@@ -62,7 +72,8 @@ def test_precision_and_recall_on_known_pairs(tmp_path: Path) -> None:
     store = open_store(tmp_path)
     for mapping in sorted((ROOT / "data" / "shared-datasets").glob("*.yaml")):
         load_source(mapping, store, BASE, tmp_path)
-    found = {(m.a.iri, m.b.iri): m.confidence for m in candidates(places(store, BASE))}
+    matches = candidates(places(query(store, BASE, SPACES), BASE))
+    found = {(m.a.iri, m.b.iri): m.confidence for m in matches}
     with open(HERE / "known-pairs.csv", encoding="utf-8") as handle:
         known = {(r["iri_a"], r["iri_b"]): r["same"] == "yes" for r in csv.DictReader(handle)}
 
