@@ -41,13 +41,15 @@ bench: setup
 	$(BIN)/python bench/bench_traffic.py
 	$(BIN)/python bench/bench_backends.py
 
-## Lint, check formatting, run the whole test suite.
+## Lint (ruff), check formatting, check types (mypy) and the layers (import-linter), run the whole test suite.
 test: setup lint
 	$(BIN)/pytest
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m coworkmed.reference --check
 
 format: setup
@@ -55,4 +57,4 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(WEB)/node_modules $(VENV) site store dumps .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(WEB)/node_modules $(VENV) site store dumps .pytest_cache .ruff_cache .mypy_cache .import_linter_cache *.egg-info

@@ -359,8 +359,11 @@ def with_using(update: str, default: list[str], named: list[str]) -> str:
     for previous, keyword in zip([None, *top], top, strict=False):
         if keyword.word != "WHERE":
             continue
-        shorthand = previous is not None and previous.word == "DELETE"
-        if shorthand and not update[previous.end : keyword.start].strip():
+        if (
+            previous is not None
+            and previous.word == "DELETE"
+            and not update[previous.end : keyword.start].strip()
+        ):
             block = block_at(update, keyword.end)
             if block is None:
                 continue  # unclosed: pyoxigraph will report the syntax error

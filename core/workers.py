@@ -28,7 +28,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.context import BaseContext
+from multiprocessing.context import ForkServerContext
 from typing import Any, TypeVar
 
 #: modules the fork server loads before forking any worker (``preload`` adds to them)
@@ -52,7 +52,7 @@ _UNSHARE_ATTEMPTS = (CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNET)
 T = TypeVar("T")
 
 
-def worker_context() -> BaseContext:
+def worker_context() -> ForkServerContext:
     """The multiprocessing context every worker pool uses."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
@@ -145,7 +145,7 @@ def _confined_main(
 
 
 #: signal -> how a worker it ended is described
-ENDINGS = {
+ENDINGS: dict[int, str] = {
     signal.SIGSEGV: "it crashed (SIGSEGV: a stack overflow or a parser fault)",
     signal.SIGABRT: "it aborted (SIGABRT: most often an allocation past its memory cap)",
     signal.SIGKILL: "it was killed (SIGKILL: the system ran out of memory, or a stop)",

@@ -179,7 +179,7 @@ def _build(
     click.echo(f"vocabulary: {vocabulary} triples (ontology and code lists)")
     reports, failures = [], []
     with click.progressbar(
-        mappings, label="loading", item_show_func=lambda m: m and m.parent.name
+        mappings, label="loading", item_show_func=lambda m: m.parent.name if m else None
     ) as bar:
         for mapping in bar:
             try:

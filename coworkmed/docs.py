@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
+from rdflib.term import Node
 
 from core import vocabulary
 
@@ -37,7 +38,7 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def _in_language(graph: Graph, subject: URIRef, predicate: URIRef, language: str) -> list[str]:
+def _in_language(graph: Graph, subject: Node, predicate: Node, language: str) -> list[str]:
     return sorted(
         str(o)
         for o in graph.objects(subject, predicate)
@@ -45,7 +46,7 @@ def _in_language(graph: Graph, subject: URIRef, predicate: URIRef, language: str
     )
 
 
-def label(graph: Graph, subject: URIRef, language: str = "en") -> str:
+def label(graph: Graph, subject: Node, language: str = "en") -> str:
     """The preferred label of ``subject`` in ``language``, falling back to English, then the IRI."""
     for lang in (language, "en"):
         found = _in_language(graph, subject, SKOS.prefLabel, lang)
@@ -54,15 +55,15 @@ def label(graph: Graph, subject: URIRef, language: str = "en") -> str:
     return str(subject)
 
 
-def _anchor(concept: URIRef) -> str:
+def _anchor(concept: Node) -> str:
     return escape(str(concept).rsplit("/", 1)[-1])
 
 
-def _link(iri: URIRef) -> str:
+def _link(iri: Node) -> str:
     return f'<a href="{escape(str(iri))}">{escape(str(iri))}</a>'
 
 
-def _concept_html(graph: Graph, concept: URIRef) -> str:
+def _concept_html(graph: Graph, concept: Node) -> str:
     rows = []
     for language in vocabulary.LANGUAGES:
         labels = _in_language(graph, concept, SKOS.prefLabel, language)
@@ -83,14 +84,14 @@ def _concept_html(graph: Graph, concept: URIRef) -> str:
     ]
     facts += [
         f'narrower than <a href="#{_anchor(b)}">{escape(label(graph, b))}</a>'
-        for b in sorted(graph.objects(concept, SKOS.broader))
+        for b in sorted(graph.objects(concept, SKOS.broader), key=str)
     ]
     facts += [
         f"source code <code>{escape(str(h))}</code>"
-        for h in sorted(graph.objects(concept, SKOS.hiddenLabel))
+        for h in sorted(graph.objects(concept, SKOS.hiddenLabel), key=str)
     ]
     for predicate, name in ((SKOS.exactMatch, "exact match"), (SKOS.closeMatch, "close match")):
-        facts += [f"{name} {_link(m)}" for m in sorted(graph.objects(concept, predicate))]
+        facts += [f"{name} {_link(m)}" for m in sorted(graph.objects(concept, predicate), key=str)]
     return (
         f'<section id="{_anchor(concept)}"><h2>{escape(label(graph, concept))}</h2>'
         f'<p class="meta">{" · ".join(facts)}</p>'
@@ -98,7 +99,7 @@ def _concept_html(graph: Graph, concept: URIRef) -> str:
     )
 
 
-def codelist_html(path: Path) -> tuple[URIRef, str]:
+def codelist_html(path: Path) -> tuple[Node, str]:
     """The IRI of the concept scheme in ``path`` and its HTML page."""
     graph = Graph().parse(path, format="turtle")
     scheme = next(graph.subjects(RDF.type, SKOS.ConceptScheme))

@@ -81,6 +81,7 @@ def _text(term: object) -> str:
 def run_check(store: ox.Store, query_file: Path) -> CheckResult:
     """Run one ``*-violation.rq`` query; every solution is reported as a problem."""
     solutions = store.query(query_file.read_text(encoding="utf-8"))
+    assert isinstance(solutions, ox.QuerySolutions)  # the checks are SELECT queries
     names = [variable.value for variable in solutions.variables]
     problems = [
         {name: _text(solution[name]) for name in names if solution[name] is not None}

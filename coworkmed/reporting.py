@@ -12,7 +12,7 @@ def problem_lines(problems: Iterable[Problem], limit: int) -> list[str]:
     """One line per kind of problem (code and column) with its count and first occurrence."""
     problems = list(problems)
     groups = Counter((p.code, p.column) for p in problems)
-    first = {}
+    first: dict[tuple[str, str | None], Problem] = {}
     for problem in problems:
         first.setdefault((problem.code, problem.column), problem)
     lines = [

@@ -38,6 +38,7 @@ def serve_process(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    assert server.stderr is not None  # stderr=subprocess.PIPE
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + start_timeout
@@ -64,10 +65,11 @@ def serve_in_thread(app: Any, threads: int = 4) -> Iterator[str]:
     (``http://127.0.0.1:PORT``). On exit every connection is closed from inside the server's
     own loop (closing the listener alone would leave kept-alive connections and the loop
     running), then its worker threads are stopped."""
-    import waitress
     from waitress import wasyncore
+    from waitress.server import create_server
 
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    # Any: types-waitress lacks effective_port and _map, and types trigger as an int
+    server: Any = create_server(app, host="127.0.0.1", port=0, threads=threads)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     try:

@@ -104,7 +104,7 @@ class Virtuoso:
             user=self.user,
             password=self.password,
             timeout=timeout,
-            **({"namespace": namespace} if namespace else {}),
+            namespace=namespace or SparqlLocation.namespace,
         )
 
     def settings(self) -> dict[str, str]:

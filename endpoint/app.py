@@ -153,7 +153,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.after_request(secure)
 
     @app.get("/health")
-    def health() -> Response:
+    def health() -> tuple[Response, int]:
         try:
             generation = location.generation()
         except LoadError as error:

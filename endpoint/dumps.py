@@ -19,6 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, url_for
 
+from core.rdf_bytes import to_bytes
 from endpoint.executor import QueryRequest
 from endpoint.published import run
 from endpoint.responses import rdf_answer
@@ -58,21 +59,21 @@ def export(
     store: StoreLocation | Path | str, base: str, folder: Path, today: dt.date | None = None
 ) -> list[Dump]:
     """Write today's dumps of what readers see now into ``folder``; return them."""
-    generation, store = open_snapshot(store)
-    graphs = published_graphs(store, base)
+    generation, snapshot = open_snapshot(store)
+    graphs = published_graphs(snapshot, base)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"coworkmed-{(today or dt.date.today()).isoformat()}-g{generation}"
     quads = [
         ox.Quad(triple.subject, triple.predicate, triple.object, graph or ox.DefaultGraph())
         for graph in [None, *graphs]
-        for triple in store.triples(graph)
+        for triple in snapshot.triples(graph)
     ]
-    nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-    union = store.query(
+    nquads = to_bytes(quads, ox.RdfFormat.N_QUADS)
+    union = snapshot.query(
         "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
         default_graph=default_dataset(graphs),
     )
-    turtle = ox.serialize(union, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    turtle = to_bytes(union, ox.RdfFormat.TURTLE, PREFIXES)
     written = []
     for kind, data in (("nquads", nquads), ("turtle", turtle)):
         path = folder / f"{stem}{KINDS[kind][0]}"
@@ -164,7 +165,9 @@ def catalogue(base: str, endpoint: str, dumps: list[Dump], dump_url: str) -> lis
     )
     a = ox.NamedNode(RDF_TYPE)
 
-    def add(s: ox.NamedNode | ox.BlankNode, p: str, o: object) -> None:
+    def add(
+        s: ox.NamedNode | ox.BlankNode, p: str, o: ox.NamedNode | ox.BlankNode | ox.Literal
+    ) -> None:
         triples.append(ox.Triple(s, ox.NamedNode(p), o))
 
     def text(value: str) -> ox.Literal:

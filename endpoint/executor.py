@@ -86,7 +86,7 @@ class QueryRequest:
     """A query, the format wanted for each kind of result, its dataset and its limits."""
 
     sparql: str
-    formats: dict[str, str]
+    formats: dict[str, str | None]  # kind of result -> format name (None: none acceptable)
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     max_rows: int = 10_000

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
+from core.rdf_bytes import to_bytes
 from core.workers import Limits, WorkerCrashed, WorkerTimedOut, run_confined
 from endpoint.auth import may_write, write_refusal
 from endpoint.executor import FORMATS, GraphRequest, QueryError
@@ -86,6 +87,7 @@ def read_graph_upload(data: bytes, media_type: str, base_iri: str) -> tuple[int,
     N-Triples ``(0, bytes)``, or ``(status, message)`` when it cannot be read. Nothing it names
     is fetched (an external DTD, a remote JSON-LD ``@context``)."""
     fmt = ox.RdfFormat.from_media_type(media_type)
+    assert fmt is not None  # _parse sends the media type of a format it found
     if fmt == ox.RdfFormat.RDF_XML:
         try:
             check_xml(data, "the RDF/XML sent")
@@ -98,7 +100,7 @@ def read_graph_upload(data: bytes, media_type: str, base_iri: str) -> tuple[int,
     named = next((q.graph_name for q in quads if q.graph_name != ox.DefaultGraph()), None)
     if named is not None:  # JSON-LD may hold named graphs: one graph is sent at a time
         return 400, f"the {fmt.name} sent holds the named graph {named}; send one graph"
-    return 0, ox.serialize([quad.triple for quad in quads], format=ox.RdfFormat.N_TRIPLES)
+    return 0, to_bytes([quad.triple for quad in quads], ox.RdfFormat.N_TRIPLES)
 
 
 def _parse(data: bytes, media_type: str, charset: str | None, base_iri: str) -> bytes:
@@ -121,7 +123,8 @@ def _parse(data: bytes, media_type: str, charset: str | None, base_iri: str) -> 
         raise QueryError(413, f"the {fmt.name} sent could not be read: {crash}") from None
     if status:
         raise QueryError(status, str(answer))
-    return bytes(answer)
+    assert isinstance(answer, bytes)  # status 0: the graph as N-Triples
+    return answer
 
 
 def uploaded_triples(base_iri: str) -> bytes:

@@ -30,6 +30,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from werkzeug.wrappers import Response as BaseResponse
 
 from core.vocabulary import CODE_BASE, CWM, LANGUAGES
 from endpoint.executor import GraphRequest, QueryError, QueryRequest
@@ -121,7 +122,7 @@ def _vocabulary_document(space: str, path: str) -> tuple[str, str] | None:
     return None
 
 
-def _whole_graph(graph: str, page: str) -> Response:
+def _whole_graph(graph: str, page: str) -> BaseResponse:
     """The ontology or a code list: its documentation for a browser, the graph for a client."""
     accept = request.headers.get("Accept")
     if prefers_html(accept):
@@ -143,7 +144,7 @@ def _ontology_page() -> str:
 
 
 @blueprint.get("/def/")
-def ontology() -> Response:
+def ontology() -> BaseResponse:
     """The ontology's namespace: its documentation (pyLODE) or the whole ontology."""
     return _whole_graph(str(CWM), _ontology_page())
 
@@ -168,7 +169,7 @@ def _wanted_extension() -> str | None:
 
 
 @blueprint.get("/<any(id, def, code):space>/<path:path>")
-def resource(space: str, path: str) -> Response:
+def resource(space: str, path: str) -> BaseResponse:
     """The IRI of a thing: 303 to the document that describes it, in the format asked for."""
     whole = _vocabulary_document(space, path)
     if whole is not None:
@@ -185,14 +186,13 @@ def document(space: str, path: str) -> Response:
     """A document describing one resource: by its extension, or negotiated."""
     stem, _, extension = path.rpartition(".")
     if extension not in EXTENSIONS or not stem:
-        stem, extension = path, None
+        stem, extension = path, ""
     try:
         iri, document_path = _document(space, stem)
-        if extension is None:
-            extension = _wanted_extension() or "html"
-        if extension == "html":
+        fmt = EXTENSIONS[extension or _wanted_extension() or "html"]
+        if fmt is None:  # html
             return read_headers(Response(_page(iri, document_path), mimetype="text/html"))
-        body, media_type, truncated = describe(iri, EXTENSIONS[extension])
+        body, media_type, truncated = describe(iri, fmt)
     except QueryError as problem:
         return error(problem.status, problem.message)
     response = Response(body, mimetype=media_type)

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, render_template, send_file, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from endpoint.urls import external_url
 
@@ -82,7 +83,7 @@ def missing_assets() -> list[str]:
 
 
 @blueprint.get("/")
-def home() -> Response:
+def home() -> BaseResponse:
     return redirect(url_for("pages.query_page"))
 
 

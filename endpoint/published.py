@@ -35,6 +35,7 @@ def select(sparql: str, max_rows: int, data_only: bool = False) -> tuple[list[di
     base = current_app.config["COWORKMED"]["base"] if data_only else None
     result = run(QueryRequest(sparql, {"solutions": "tsv"}, max_rows=max_rows, data_of=base))
     solutions = ox.parse_query_results(result.body, format=ox.QueryResultsFormat.TSV)
+    assert isinstance(solutions, ox.QuerySolutions)  # a SELECT's results are solutions
     names = [variable.value for variable in solutions.variables]
     return [{name: solution[name] for name in names} for solution in solutions], result.generation
 

@@ -224,8 +224,8 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
         {iri} | {row["p"].value for row in rows + incoming} | {row["s"].value for row in incoming}
     )
     terms |= {row["o"].value for row in rows if isinstance(row["o"], ox.NamedNode)}
-    for _row, names in sources:
-        terms |= names
+    for _row, source_terms in sources:
+        terms |= source_terms
     names = labels(terms, lang, max_rows)
 
     groups = {

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Response, current_app, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from core.vocabulary import LANGUAGES
 from endpoint.executor import FORMATS, QueryError
 from endpoint.negotiation import choose, parse_accept
 from validation.messages import language
 
+#: a response: the app's, or werkzeug's base class (what flask's ``redirect`` is typed to give)
+AnyResponse = TypeVar("AnyResponse", bound=BaseResponse)
 
-def read_headers(response: Response) -> Response:
+
+def read_headers(response: AnyResponse) -> AnyResponse:
     """``Vary: Accept`` and, if configured, CORS: reads may be made from any web page."""
     response.vary.add("Accept")
     origins = current_app.config["COWORKMED"]["cors_origins"]

@@ -85,10 +85,10 @@ def search_page() -> Response | str:
     lang = reader_language()
     name = request.args.get("q", "").strip()[:200]
     town = request.args.get("town", "").strip()[:200]
-    kind = request.args.get("kind", "")
-    country = request.args.get("country", "")
-    kind = kind if KIND.match(kind) else None
-    country = country if COUNTRY.match(country) else None
+    kind_given = request.args.get("kind", "")
+    country_given = request.args.get("country", "")
+    kind = kind_given if KIND.match(kind_given) else None
+    country = country_given if COUNTRY.match(country_given) else None
     try:
         # a store sorts at most max_rows rows (Virtuoso: ResultSetMaxRows): OFFSET + LIMIT of
         # the last page stay within them

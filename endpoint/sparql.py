@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from core.sparql_text import (
     DatasetConflict,
@@ -86,22 +87,22 @@ def read_operation() -> Operation:
     elif request.mimetype not in BODY_TYPES:
         given = request.mimetype or "no content type"
         raise QueryError(415, f"POST a query or update as {' or '.join(BODY_TYPES)}, not {given}")
-    elif BODY_TYPES[request.mimetype] is None:
+    elif (body_kind := BODY_TYPES[request.mimetype]) is None:
         fields, body = request.form, None
         named = [k for k in ("query", "update") if k in fields]
         if len(named) > 1:
             raise QueryError(400, "a form with both a query and an update: send one")
         kind = named[0] if named else "query"
     else:
-        fields, kind, body = request.args, BODY_TYPES[request.mimetype], body_text()
+        fields, kind, body = request.args, body_kind, body_text()
         if "query" in fields or "update" in fields:
             raise QueryError(400, f"a {kind} in the body and another in the URL: send one")
     texts = fields.getlist(kind) if body is None else [body]
     if len(texts) > 1:
         raise QueryError(400, f"several {kind} parameters: send exactly one {kind}")
-    default, named = DATASET_PARAMETERS[kind]
+    default_key, named_key = DATASET_PARAMETERS[kind]
     return Operation(
-        kind, texts[0] if texts else None, fields.getlist(default), fields.getlist(named)
+        kind, texts[0] if texts else None, fields.getlist(default_key), fields.getlist(named_key)
     )
 
 
@@ -151,7 +152,7 @@ def check_text(text: str, base_iri: str | None = None) -> None:
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
-def sparql() -> Response:
+def sparql() -> BaseResponse:
     try:
         operation = read_operation()
     except QueryError as problem:

@@ -94,6 +94,7 @@ def stream(
             on_row(row)
         if len(builder.triples.lines) >= chunk_triples:
             yield builder.triples.take()
+    assert report.started is not None  # _start set it
     facts = provenance.LoadFacts(
         file=path,
         file_format=file_format,

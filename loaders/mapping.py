@@ -275,7 +275,7 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
             f"{where}: a column maps to a field name, or to {{field: ..., options}}; "
             f"the fields are: {fields}"
         )
-    if error.validator == "enum":
+    if error.validator == "enum" and isinstance(error.validator_value, list):
         allowed = ", ".join(map(str, error.validator_value))
         return f"{where}: {error.instance!r} is not one of {allowed}"
     return f"{where}: {error.message}"

@@ -91,7 +91,7 @@ class RecordBuilder:
         self.records += 1
 
     def _country_from_coordinates(self, row: Any, values: dict[str, list[Term]]) -> None:
-        lat, lon = float(values["latitude"][0].lexical), float(values["longitude"][0].lexical)
+        lat, lon = float(_lexical(values["latitude"][0])), float(_lexical(values["longitude"][0]))
         country = enrich.country_at(lat, lon)
         if country in tables.countries():
             self.context.country = country
@@ -189,7 +189,7 @@ class RecordBuilder:
 
     def _key(self, row: Any, values: dict[str, list[Term]]) -> str:
         if values.get("id"):
-            key = segment(values["id"][0].lexical)
+            key = segment(_lexical(values["id"][0]))
         elif isinstance(self.mapping.key, str):
             key = slug(
                 re.sub(
@@ -265,7 +265,7 @@ class RecordBuilder:
         if not (values.get("latitude") and values.get("longitude")):
             return
         add, geometry = self.triples.add, iri(f"{space_iri}/geometry")
-        lat, lon = values["latitude"][0].lexical, values["longitude"][0].lexical
+        lat, lon = _lexical(values["latitude"][0]), _lexical(values["longitude"][0])
         add(iri(space_iri), p("geo:hasGeometry"), geometry)
         add(geometry, A, p("geo:Geometry"))
         add(geometry, p("geo:asWKT"), literal(f"POINT({lon} {lat})", WKT))
@@ -285,7 +285,7 @@ class RecordBuilder:
         add = self.triples.add
         names = _unique(values.get("network", []))
         for name in names:
-            network = iri(self.minting.network(name.lexical))
+            network = iri(self.minting.network(_lexical(name)))
             add(space, p("cwm:memberOf"), network)
             add(network, A, p("cwm:Network"))
             add(network, p("schema:name"), _nt(name))
@@ -314,15 +314,21 @@ class RecordBuilder:
         if not country:
             return
         if not values.get("nuts") and values.get("postcode"):
-            code = enrich.nuts3(country, values["postcode"][0].lexical)
+            code = enrich.nuts3(country, _lexical(values["postcode"][0]))
             if code:
                 self.triples.add(
                     space, p("cwm:nutsRegion"), iri(f"http://data.europa.eu/nuts/code/{code}")
                 )
         if values.get("city"):
-            municipality = enrich.municipality(country, values["city"][0].lexical)
+            municipality = enrich.municipality(country, _lexical(values["city"][0]))
             if municipality:
                 self.triples.add(space, p("cwm:municipality"), iri(municipality))
+
+
+def _lexical(term: Term) -> str:
+    """The text of a value of a field whose parser gives literals (coordinates, names, codes)."""
+    assert isinstance(term, Lit), f"a literal, not {term}"
+    return term.lexical
 
 
 def _unique(terms: list[Term]) -> list[Term]:

@@ -7,11 +7,12 @@ or JSON) and the context of its row and column, and returns the terms it stands 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, NamedTuple
@@ -63,7 +64,8 @@ class ColumnSpec:
     split: str | None = None
     drop: re.Pattern[str] | None = None
     language: str | None = None
-    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # dataclasses.field: the name ``field`` is this class's own attribute
+    synonyms: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     when_true: str | None = None
     dates: tuple[str, ...] = ()
     order: str | None = None

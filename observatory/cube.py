@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from core.rdf_bytes import to_bytes
+
 if TYPE_CHECKING:
     from triplestore.backends import TripleStore
 
@@ -120,5 +122,5 @@ def refresh_cube(store: TripleStore, base: str, published: list[ox.NamedNode]) -
     triples = store.query(
         observations_query(base), default_graph=[ox.DefaultGraph(), *graphs], named_graphs=graphs
     )
-    data = ox.serialize([*cube_description(base), *triples], format=ox.RdfFormat.N_TRIPLES)
+    data = to_bytes([*cube_description(base), *triples], ox.RdfFormat.N_TRIPLES)
     store.replace_graph(ox.NamedNode(cube_graph(base)), data)

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 from core import sparql_text
 from core.problems import LoadError
+from core.vocabulary import CODE_BASE as CODE
+from core.vocabulary import CWM as CWM_NAMESPACE
 
-CWM = "https://w3id.org/coworkmed/def/"
-CODE = "https://w3id.org/coworkmed/code/"
+#: the ontology's namespace, as a plain string (the store compares IRIs as text)
+CWM = str(CWM_NAMESPACE)
 
 #: the graphs only ``coworkmed build``/``load``/``publish`` write (never the Graph Store Protocol
 #: or SPARQL Update): (IRI or IRI prefix, whether any IRI under it counts, what it is); ``{base}``

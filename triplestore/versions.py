@@ -45,6 +45,7 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from core.problems import LoadError, StoreBusy
+from core.rdf_bytes import to_bytes
 from core.workers import Limits, run_confined
 from triplestore.backends import StoreLocation, TripleStore, locate
 
@@ -175,7 +176,7 @@ def default_dataset(graphs: list[ox.NamedNode]) -> list[ox.NamedNode | ox.Defaul
     return [ox.DefaultGraph(), *graphs]
 
 
-def query(store: TripleStore, base: str, sparql: str) -> object:
+def query(store: TripleStore, base: str, sparql: str) -> Any:
     """A SPARQL query over the published data: the union of the published graphs (and the
     store's default graph) as default graph, and the published graphs as named graphs."""
     graphs = published_graphs(store, base)
@@ -352,7 +353,7 @@ def count(store: TripleStore, graph: str) -> int:
 def union_ntriples(store: TripleStore, base: str) -> bytes:
     """The published data as one plain graph, in N-Triples."""
     triples = query(store, base, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return to_bytes(triples, ox.RdfFormat.N_TRIPLES)
 
 
 # ------------------------------------------------------------------ graph writes (inside write)
@@ -371,7 +372,7 @@ def _ntriples(triples: list[ox.Triple] | bytes) -> bytes:
     """Triples as N-Triples (``bytes``: N-Triples already)."""
     if isinstance(triples, bytes):
         return triples
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return to_bytes(triples, ox.RdfFormat.N_TRIPLES)
 
 
 def put_graph(store: TripleStore, graph: str | None, triples: list[ox.Triple] | bytes) -> bool:

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from core.formulas import safe_cell
+from core.rdf_bytes import to_bytes
 from validation.findings import Finding, Report
 from validation.messages import ui, ui_words
 
@@ -125,7 +126,7 @@ def as_turtle(report: Report) -> bytes:
         if finding.value is not None:
             add(result, CWM + "sourceValue", ox.Literal(finding.value))
     prefixes = {"sh": SH, "cwm": CWM, "xsd": XSD}
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    return to_bytes(triples, ox.RdfFormat.TURTLE, prefixes)
 
 
 _TEMPLATES = Path(__file__).parent / "templates"

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
+from rdflib.term import Node
 
 from core.formulas import safe_cell
 from core.vocabulary import CODE_BASE, vocabulary_graph
@@ -56,7 +57,7 @@ def _vocabulary() -> Graph:
     return vocabulary_graph()
 
 
-def _in(graph: Graph, node: URIRef, prop: URIRef, lang: str) -> str | None:
+def _in(graph: Graph, node: Node, prop: URIRef, lang: str) -> str | None:
     texts = {getattr(o, "language", None): str(o) for o in graph.objects(node, prop)}
     return texts.get(lang) or texts.get("en")
 
@@ -85,7 +86,7 @@ def _allowed(field_name: str, lang: str) -> str:
     if definition.get("codelist"):
         graph = _vocabulary()
         scheme = URIRef(CODE_BASE + definition["codelist"])
-        concepts = sorted(graph.subjects(SKOS.inScheme, scheme))
+        concepts = sorted(graph.subjects(SKOS.inScheme, scheme), key=str)
         labels = [
             f"{graph.value(c, SKOS.notation)} = {_in(graph, c, SKOS.prefLabel, lang)}"
             for c in concepts
@@ -157,9 +158,11 @@ def write_template(output: Path, lang: str, fmt: str = "csv", filled: bool = Fal
     if fmt == "xlsx":
         from openpyxl import Workbook
         from openpyxl.styles import Font
+        from openpyxl.worksheet.worksheet import Worksheet
 
         workbook = Workbook()
         sheet = workbook.active
+        assert isinstance(sheet, Worksheet)  # a new workbook has one sheet, active
         sheet.title = "CoworkMed"
         doc_sheet = workbook.create_sheet(ui("documentation", lang))
         for target, rows in ((sheet, data), (doc_sheet, doc)):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import pyoxigraph as ox
 
@@ -61,18 +61,22 @@ class TripleStore(Protocol):
     def triples(self, graph: ox.NamedNode | None) -> Iterator[ox.Triple]: ...
 
 
-class StoreLocation(Protocol):
+#: the kind of store a location holds (``snapshot`` takes the one its ``writer`` gave)
+Store = TypeVar("Store", bound=TripleStore)
+
+
+class StoreLocation(Protocol[Store]):
     """Where a store lives: its generation (the published version number, which changes exactly
     when published data changes), a reader of what is published, a writer, and ``snapshot``,
     which publishes what the writer wrote as the next generation."""
 
     def generation(self) -> int: ...
 
-    def reader(self) -> tuple[int, TripleStore]: ...
+    def reader(self) -> tuple[int, Store]: ...
 
-    def writer(self) -> AbstractContextManager[TripleStore]: ...
+    def writer(self) -> AbstractContextManager[Store]: ...
 
-    def snapshot(self, store: TripleStore) -> int: ...
+    def snapshot(self, store: Store) -> int: ...
 
     def pending(self) -> bool: ...
 
@@ -97,6 +101,8 @@ def locate(
 
     if isinstance(store, OxigraphLocation | SparqlLocation):
         return store
+    if not isinstance(store, str | Path):
+        raise TypeError(f"not a store location: {store!r}")
     if is_remote(store):
         return SparqlLocation.from_settings(str(store), options or {})
     return OxigraphLocation(Path(store))

@@ -56,8 +56,12 @@ class OxigraphStore:
         default_graph: list[GraphName] | None = None,
         named_graphs: list[ox.NamedNode] | None = None,
     ) -> Any:
+        # new lists: pyoxigraph types its lists with blank nodes too (and lists are invariant)
         return self.raw.query(
-            sparql, base_iri=base_iri, default_graph=default_graph, named_graphs=named_graphs
+            sparql,
+            base_iri=base_iri,
+            default_graph=None if default_graph is None else [*default_graph],
+            named_graphs=None if named_graphs is None else [*named_graphs],
         )
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:

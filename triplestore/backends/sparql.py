@@ -277,7 +277,9 @@ class SparqlStore:
                 # SPARQLWrapper warns on a form it does not know; the store will judge the text
                 warnings.simplefilter("ignore", RuntimeWarning)
                 wrapper.setQuery(sparql)
-            wrapper.addCustomHttpHeader("Accept", ACCEPT.get(wrapper.queryType, ACCEPT_SOLUTIONS))
+            wrapper.addCustomHttpHeader(
+                "Accept", ACCEPT.get(wrapper.queryType or "", ACCEPT_SOLUTIONS)
+            )
             for graph in default or []:
                 wrapper.addDefaultGraph(graph)
             for graph in named or []:
@@ -451,6 +453,7 @@ class SparqlStore:
         """The first column of a SELECT over the whole store (no dataset restriction)."""
         body, media = self._query(sparql, None, None)
         results = ox.parse_query_results(body, format=RESULT_FORMATS[media][1])
+        assert isinstance(results, ox.QuerySolutions)  # a SELECT's results are solutions
         return [row[0] for row in results]
 
     def _graph_names(self) -> set[str]:
@@ -530,7 +533,7 @@ class _DigestAuth(urllib.request.HTTPDigestAuthHandler):
     """urllib's digest authentication, closing the 401 answer it replies to (urllib leaves
     that connection open)."""
 
-    def http_error_401(self, req, fp, code, msg, headers):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN201
+    def http_error_401(self, req, fp, code, msg, headers):  # noqa: ANN001, ANN201
         try:
             return super().http_error_401(req, fp, code, msg, headers)
         finally:
