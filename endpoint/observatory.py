@@ -18,18 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-import yaml
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from core.formulas import safe_cell
+from core.namespaces import EU_COUNTRY
+from core.translations import in_language, load_catalogue
 from core.vocabulary import LANGUAGES
 from endpoint.executor import QueryError
 from endpoint.published import Kept, generation, select
-from endpoint.resource_page import in_language, labels
+from endpoint.resource_page import labels
 from endpoint.responses import attachment, error, reader_language
 from loaders import tables
 from loaders.concepts import default_index
-from loaders.values import EU_COUNTRY
 from observatory.cube import cube_dataset
 
 blueprint = Blueprint("observatory", __name__)
@@ -51,7 +51,7 @@ WHERE {
 
 @cache
 def table() -> dict[str, Any]:
-    return yaml.safe_load(TABLE.read_text(encoding="utf-8"))
+    return load_catalogue(TABLE)
 
 
 @cache

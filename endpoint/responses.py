@@ -9,10 +9,9 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from flask import Response, current_app, request
 
-from core.vocabulary import LANGUAGES
+from core.translations import language
 from endpoint.executor import FORMATS, QueryError
 from endpoint.negotiation import choose, parse_accept
-from validation.messages import language
 
 
 def read_headers(response: Response) -> Response:
@@ -31,7 +30,7 @@ def error(status: int, message: str) -> Response:
 
 def reader_language() -> str:
     """The reader's language: ``lang`` in the query or form, else Accept-Language, else English."""
-    return language(request.values.get("lang") or request.accept_languages.best_match(LANGUAGES))
+    return language(request.values.get("lang"), request.headers.get("Accept-Language"))
 
 
 def rdf_answer(

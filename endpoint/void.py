@@ -15,6 +15,8 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app
 
+from core.namespaces import DCTERMS, GEONAMES, NUTS, OSM, RDF_TYPE, VOID, WIKIDATA
+from core.namespaces import RDFS_SEE_ALSO as SEE_ALSO
 from endpoint.dumps import DESCRIPTION_PREFIXES, list_dumps
 from endpoint.published import Kept, generation, select
 from endpoint.responses import rdf_answer
@@ -22,16 +24,12 @@ from endpoint.urls import external_url
 
 blueprint = Blueprint("void", __name__)
 
-VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SEE_ALSO = "http://www.w3.org/2000/01/rdf-schema#seeAlso"
-DCTERMS = "http://purl.org/dc/terms/"
 #: outside datasets the graph links to: name -> (IRI prefix of their resources, their homepage)
 LINK_TARGETS = {
-    "nuts": ("http://data.europa.eu/nuts/", "https://ec.europa.eu/eurostat/web/nuts"),
-    "geonames": ("https://sws.geonames.org/", "https://www.geonames.org/"),
-    "wikidata": ("http://www.wikidata.org/entity/", "https://www.wikidata.org/"),
-    "osm": ("https://www.openstreetmap.org/", "https://www.openstreetmap.org/"),
+    "nuts": (NUTS, "https://ec.europa.eu/eurostat/web/nuts"),
+    "geonames": (GEONAMES, "https://www.geonames.org/"),
+    "wikidata": (WIKIDATA, "https://www.wikidata.org/"),
+    "osm": (OSM, "https://www.openstreetmap.org/"),
 }
 COUNTS = {
     "triples": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",

@@ -18,6 +18,7 @@ from difflib import SequenceMatcher
 
 import pyoxigraph as ox
 
+from core.namespaces import CWM, OWL, SCHEMA
 from loaders import tables
 from triplestore.versions import TripleStore, query
 
@@ -33,10 +34,10 @@ GENERIC = {
     "makerspace", "hackerspace", "hackspace", "tiers", "lieu", "the", "le", "la", "les", "il",
     "el", "de", "du", "des", "di", "del", "and", "et", "e", "y",
 }  # fmt: skip
-SPACES = """SELECT ?s ?name ?lat ?lon WHERE {
-  ?s a <https://w3id.org/coworkmed/def/Space> ; <https://schema.org/name> ?name ;
-     <https://schema.org/latitude> ?lat ; <https://schema.org/longitude> ?lon }"""
-SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
+SPACES = f"""SELECT ?s ?name ?lat ?lon WHERE {{
+  ?s a <{CWM}Space> ; <{SCHEMA}name> ?name ;
+     <{SCHEMA}latitude> ?lat ; <{SCHEMA}longitude> ?lon }}"""
+SAME_AS = OWL + "sameAs"
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core.namespaces import CWM, DCTERMS, PROV, SH, SPDX, XSD
 from core.problems import LoadError
 from loaders import provenance
 from loaders.load import sha256
@@ -55,12 +56,6 @@ from validation.core import (
 
 ITERATIONS = 200_000
 PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-PROV = "http://www.w3.org/ns/prov#"
-SH = "http://www.w3.org/ns/shacl#"
-CWM = "https://w3id.org/coworkmed/def/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-DCTERMS = "http://purl.org/dc/terms/"
-SPDX = "http://spdx.org/rdf/terms#"
 
 
 class PartnerError(Exception):

@@ -19,8 +19,8 @@ worker rewrites them with the store's graphs, ``guard_update``, and checks the r
 from __future__ import annotations
 
 from core import sparql_text
+from core.namespaces import CODE, CWM
 from core.problems import LoadError
-from observatory.cube import CODE, CWM
 
 #: the graphs only ``coworkmed build``/``load``/``publish`` write (never the Graph Store Protocol
 #: or SPARQL Update): (IRI or IRI prefix, whether any IRI under it counts, what it is); ``{base}``

@@ -39,14 +39,13 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
+from core.namespaces import DCAT
 from core.problems import LoadError, StoreBusy
 from core.workers import Limits, run_confined
 from observatory.cube import refresh_cube
 from triplestore.backends import StoreLocation, TripleStore, locate
 
 __all__ = ["StoreBusy", "StoreLocation", "TripleStore", "locate"]
-
-DCAT = "http://www.w3.org/ns/dcat#"
 
 
 def catalog_graph(base: str) -> str:

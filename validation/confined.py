@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.translations import language
 from core.workers import Limits, WorkerFailed, preload, run_confined
 from loaders.caps import TableCaps, table_caps
 from loaders.guards import unpacked_limit
@@ -42,7 +43,7 @@ from validation.core import (
     validate_submission,
 )
 from validation.engine import WORKER_NICENESS
-from validation.messages import language, problem_message
+from validation.messages import problem_message
 
 #: the caches of a validation, so that each upload's worker starts warm
 preload("validation.preload")

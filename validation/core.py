@@ -29,17 +29,18 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core.namespaces import DEFAULT_DATA_BASE, PREFIXES
 from core.problems import LoadError
-from core.vocabulary import DEFAULT_DATA_BASE, LANGUAGES
+from core.translations import language
+from core.vocabulary import LANGUAGES
 from linking.matching import distance
 from loaders import tables
 from loaders.load import LoadReport, start_report, stream
 from loaders.mapping import Mapping, MappingError, load_mapping
-from loaders.rdf import PREFIXES
 from loaders.readers import Row
 from triplestore.versions import StoreLocation, open_snapshot, query
 from validation import engine
-from validation.messages import language, problem_message
+from validation.messages import problem_message
 
 TEMPLATE_MAPPING = (Path(__file__).parent / "template" / "mapping.yaml").resolve()
 #: the largest file a partner may submit, in bytes

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from core.formulas import safe_cell
+from core.namespaces import CWM, RDF_TYPE, SH, XSD
 from validation.core import Finding, Report
 from validation.messages import ui, ui_words
 
@@ -30,9 +31,6 @@ FORMATS = {
     "ttl": "text/turtle; charset=utf-8",
 }
 CSV_COLUMNS = ("severity", "sheet", "row", "column", "value", "message", "detail", "code", "layer")
-SH = "http://www.w3.org/ns/shacl#"
-CWM = "https://w3id.org/coworkmed/def/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 def as_json(report: Report) -> dict[str, Any]:
@@ -87,7 +85,7 @@ def as_turtle(report: Report) -> bytes:
 
     add(
         node,
-        "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+        RDF_TYPE,
         ox.NamedNode(SH + "ValidationReport"),
     )
     add(
@@ -100,7 +98,7 @@ def as_turtle(report: Report) -> bytes:
         add(node, SH + "result", result)
         add(
             result,
-            "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+            RDF_TYPE,
             ox.NamedNode(SH + "ValidationResult"),
         )
         severity = "Violation" if finding.severity == "error" else "Warning"

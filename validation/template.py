@@ -18,11 +18,13 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 
 from core.formulas import safe_cell
-from core.vocabulary import CODE_BASE, vocabulary_graph
+from core.namespaces import CODE
+from core.translations import language
+from core.vocabulary import vocabulary_graph
 from loaders import tables
 from validation import engine
 from validation.core import TEMPLATE_MAPPING, _expand, _header, required_fields, template_mapping
-from validation.messages import language, ui
+from validation.messages import ui
 
 EXAMPLES_FILE = Path(__file__).parent / "template" / "examples.yaml"
 FORMATS = ("csv", "xlsx")
@@ -78,7 +80,7 @@ def _allowed(field_name: str, lang: str) -> str:
     several = f" ({ui('several', lang)})" if definition.get("multi") else ""
     if definition.get("codelist"):
         graph = _vocabulary()
-        scheme = URIRef(CODE_BASE + definition["codelist"])
+        scheme = URIRef(CODE + definition["codelist"])
         concepts = sorted(graph.subjects(SKOS.inScheme, scheme))
         labels = [
             f"{graph.value(c, SKOS.notation)} = {_in(graph, c, SKOS.prefLabel, lang)}"
