@@ -33,8 +33,9 @@ import pyoxigraph as ox  # noqa: E402
 import pyshacl  # noqa: E402
 from rdflib import Graph  # noqa: E402
 
+from core.namespaces import DEFAULT_DATA_BASE  # noqa: E402
 from core.settings import settings  # noqa: E402
-from core.vocabulary import DEFAULT_DATA_BASE, shapes_graph  # noqa: E402
+from core.vocabulary import shapes_graph  # noqa: E402
 from validation import pipeline  # noqa: E402
 from validation.columns import template_mapping  # noqa: E402
 from validation.confined import Confinement, Job, validate_confined  # noqa: E402

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.vocabulary import DEFAULT_DATA_BASE
+from core.namespaces import DEFAULT_DATA_BASE
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from rdflib import Graph, Namespace
+from rdflib import Graph
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY_DIR = ROOT / "ontology"
@@ -20,11 +20,6 @@ CUBE_FILE = ONTOLOGY_DIR / "cube.ttl"
 CODELISTS_DIR = ONTOLOGY_DIR / "codelists"
 EXAMPLES_DIR = ONTOLOGY_DIR / "examples"
 QC_DIR = ONTOLOGY_DIR / "qc"
-
-CWM = Namespace("https://w3id.org/coworkmed/def/")
-CWMSH = Namespace("https://w3id.org/coworkmed/shapes/")
-CODE_BASE = "https://w3id.org/coworkmed/code/"
-DEFAULT_DATA_BASE = "https://w3id.org/coworkmed/id/"
 
 #: The languages of the network, English first (it is the fallback everywhere).
 LANGUAGES: tuple[str, ...] = ("en", "fr", "it", "es", "el", "hr")

@@ -17,6 +17,7 @@ from rdflib.namespace import DCTERMS, RDF, SKOS
 from rdflib.term import Node
 
 from core import vocabulary
+from core.namespaces import CWM
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem;
@@ -146,7 +147,7 @@ def ontology_in_language(language: str) -> Graph:
     for prefix, namespace in source.namespaces():
         projection.bind(prefix, namespace)
     for s, p, o in source:
-        if isinstance(s, URIRef) and not str(s).startswith(str(vocabulary.CWM)):
+        if isinstance(s, URIRef) and not str(s).startswith(CWM):
             continue
         tag = getattr(o, "language", None)
         if tag is None or tag == language:

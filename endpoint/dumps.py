@@ -19,12 +19,12 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, url_for
 
+from core.namespaces import DCAT, DCTERMS, FOAF, PREFIXES, RDF_TYPE, SPDX, VOID, XSD
 from core.rdf_bytes import to_bytes
 from endpoint.executor import QueryRequest
 from endpoint.published import run
 from endpoint.responses import rdf_answer
 from endpoint.urls import external_url
-from loaders.rdf import PREFIXES
 from triplestore.versions import StoreLocation, default_dataset, open_snapshot, published_graphs
 
 blueprint = Blueprint("dumps", __name__)
@@ -32,11 +32,6 @@ blueprint = Blueprint("dumps", __name__)
 #: dump kind -> (file suffix, media type)
 KINDS = {"nquads": (".nq.gz", "application/n-quads"), "turtle": (".ttl.gz", "text/turtle")}
 CHECKSUMS = "SHA256SUMS"
-DCAT = "http://www.w3.org/ns/dcat#"
-DCTERMS = "http://purl.org/dc/terms/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SPDX = "http://spdx.org/rdf/terms#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @dataclass(frozen=True)
@@ -133,7 +128,6 @@ def dump(name: str) -> Response:
 # ------------------------------------------------------------------------------ DCAT
 
 
-FOAF = "http://xmlns.com/foaf/0.1/"
 SOURCES = f"""CONSTRUCT {{
   ?d a <{DCAT}Dataset> ; <{DCTERMS}title> ?title ; <{DCTERMS}description> ?description ;
      <{DCTERMS}publisher> ?publisher ; <{DCTERMS}license> ?licence ;
@@ -247,7 +241,7 @@ DESCRIPTION_PREFIXES = {
     "dcat": DCAT,
     "dcterms": DCTERMS,
     "spdx": SPDX,
-    "void": "http://rdfs.org/ns/void#",
+    "void": VOID,
     "xsd": XSD,
     "foaf": FOAF,
 }

@@ -32,12 +32,14 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from core.vocabulary import CODE_BASE, CWM, LANGUAGES
+from core.namespaces import CODE, CWM
+from core.translations import words
+from core.vocabulary import LANGUAGES
 from endpoint.executor import GraphRequest, QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept, prefers_html
 from endpoint.parameters import MAX_PAGE, local_location, whole_number
 from endpoint.published import run
-from endpoint.resource_page import in_language, resource_page, table
+from endpoint.resource_page import resource_page, table
 from endpoint.responses import error, read_headers, reader_language
 
 blueprint = Blueprint("linkeddata", __name__)
@@ -48,7 +50,7 @@ EXTENSIONS = {"ttl": "turtle", "nt": "ntriples", "rdf": "rdfxml", "jsonld": "jso
 
 def iri_spaces() -> dict[str, str]:
     """Server path prefix -> the IRI space it stands for."""
-    return {"id": current_app.config["COWORKMED"]["base"], "def": str(CWM), "code": CODE_BASE}
+    return {"id": current_app.config["COWORKMED"]["base"], "def": CWM, "code": CODE}
 
 
 def iri_of(space: str, path: str) -> str | None:
@@ -94,7 +96,7 @@ def _page(iri: str, document: str) -> str:
         page=content,
         lang=lang,
         languages=LANGUAGES,
-        words={key: in_language(texts, lang) for key, texts in table()["words"].items()},
+        words=words(table()["words"], lang),
         document=document,
         formats=[ext for ext in EXTENSIONS if ext != "html"],
         link=lambda value: local_path(value) or value,
@@ -116,9 +118,9 @@ def _document(space: str, path: str) -> tuple[str, str]:
 def _vocabulary_document(space: str, path: str) -> tuple[str, str] | None:
     """The ontology and the code lists are documents, not things: (graph, documentation page)."""
     if space == "def" and path == "":
-        return str(CWM), _ontology_page()
+        return CWM, _ontology_page()
     if space == "code" and path and "/" not in path:
-        return CODE_BASE + path, f"codelists/{path}.html"
+        return CODE + path, f"codelists/{path}.html"
     return None
 
 
@@ -146,7 +148,7 @@ def _ontology_page() -> str:
 @blueprint.get("/def/")
 def ontology() -> BaseResponse:
     """The ontology's namespace: its documentation (pyLODE) or the whole ontology."""
-    return _whole_graph(str(CWM), _ontology_page())
+    return _whole_graph(CWM, _ontology_page())
 
 
 @blueprint.get("/vocabulary/<path:name>")

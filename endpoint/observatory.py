@@ -12,10 +12,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
+from core.translations import in_language
 from core.vocabulary import LANGUAGES
 from endpoint.executor import QueryError
 from endpoint.published import Kept, generation, select
-from endpoint.resource_page import in_language, labels
+from endpoint.resource_page import labels
 from endpoint.responses import attachment, error, reader_language
 from observatory.cube import cube_dataset
 from observatory.figures import (

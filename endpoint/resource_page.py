@@ -17,26 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-import yaml
 
+from core.namespaces import CWM, DCTERMS, PREFIXES, RDFS, SCHEMA, SKOS, sparql_prefixes
+from core.translations import in_language, load_catalogue
 from endpoint.published import select
-from loaders.rdf import PREFIXES, literal
+from loaders.rdf import literal
 
 TABLE = Path(__file__).with_name("resource-page.yaml")
 PAGE_SIZE = 200
-PREFIXES_USED = {
-    **PREFIXES,
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-}
+PREFIXES_USED = {**PREFIXES, "rdfs": RDFS, "skos": SKOS}
 #: predicates whose values name a resource, best first
-LABELS = (
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-    "http://www.w3.org/2000/01/rdf-schema#label",
-    "https://schema.org/name",
-    "http://purl.org/dc/terms/title",
-)
-LATITUDE, LONGITUDE = "https://schema.org/latitude", "https://schema.org/longitude"
+LABELS = (SKOS + "prefLabel", RDFS + "label", SCHEMA + "name", DCTERMS + "title")
+LATITUDE, LONGITUDE = SCHEMA + "latitude", SCHEMA + "longitude"
+SOURCES_PREFIXES = sparql_prefixes("prov", "dcterms", "dcat")
 
 
 def _expand(name: str) -> str:
@@ -47,16 +40,12 @@ def _expand(name: str) -> str:
 @cache
 def table() -> dict[str, Any]:
     """The groups (each with its label per language and its predicates as IRIs) and words."""
-    data = yaml.safe_load(TABLE.read_text(encoding="utf-8"))
+    data = load_catalogue(TABLE)
     groups = [
         {**group, "properties": [_expand(name) for name in group["properties"]]}
         for group in data["groups"]
     ]
     return {"groups": groups, "words": data["words"]}
-
-
-def in_language(texts: dict[str, str], lang: str) -> str:
-    return texts.get(lang) or texts["en"]
 
 
 def _position(group_id: str, fact: Fact) -> tuple[bool, str, int, str, str]:
@@ -181,12 +170,9 @@ def _readable(iri: str) -> str:
 
 
 def _sources(iri: str, max_rows: int) -> list[tuple[dict[str, Any], set[str]]]:
-    query = f"""PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-SELECT ?dataset ?partner ?version ?issued ?submission WHERE {{
+    query = f"""{SOURCES_PREFIXES}SELECT ?dataset ?partner ?version ?issued ?submission WHERE {{
   {_iri(iri)} prov:wasDerivedFrom ?record .
-  ?record <{PREFIXES["cwm"]}inDataset> ?dataset .
+  ?record <{CWM}inDataset> ?dataset .
   OPTIONAL {{ ?dataset dcterms:publisher ?partner }}
   OPTIONAL {{
     ?dataset dcat:hasCurrentVersion ?version .

@@ -11,10 +11,9 @@ import pyoxigraph as ox
 from flask import Response, current_app, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from core.vocabulary import LANGUAGES
+from core.translations import language
 from endpoint.executor import FORMATS, QueryError
 from endpoint.negotiation import choose, parse_accept
-from validation.messages import language
 
 #: a response: the app's, or werkzeug's base class (what flask's ``redirect`` is typed to give)
 AnyResponse = TypeVar("AnyResponse", bound=BaseResponse)
@@ -36,7 +35,7 @@ def error(status: int, message: str) -> Response:
 
 def reader_language() -> str:
     """The reader's language: ``lang`` in the query or form, else Accept-Language, else English."""
-    return language(request.values.get("lang") or request.accept_languages.best_match(LANGUAGES))
+    return language(request.values.get("lang"), request.headers.get("Accept-Language"))
 
 
 def rdf_answer(

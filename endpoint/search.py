@@ -12,7 +12,8 @@ import re
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from core.vocabulary import CODE_BASE, LANGUAGES
+from core.namespaces import CODE, EU_COUNTRY, sparql_prefixes
+from core.vocabulary import LANGUAGES
 from endpoint.executor import QueryError
 from endpoint.linkeddata import local_path
 from endpoint.parameters import MAX_PAGE, whole_number
@@ -25,11 +26,7 @@ blueprint = Blueprint("search", __name__)
 PAGE = 50
 KIND = re.compile(r"^[a-z0-9-]{2,64}$")
 COUNTRY = re.compile(r"^[A-Z]{3}$")
-PREFIXES = """PREFIX cwm: <https://w3id.org/coworkmed/def/>
-PREFIX schema: <https://schema.org/>
-PREFIX locn: <http://www.w3.org/ns/locn#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
+PREFIXES = sparql_prefixes("cwm", "schema", "locn", "skos")
 
 
 def search_query(name: str, town: str, kind: str | None, country: str | None, page: int) -> str:
@@ -40,10 +37,9 @@ def search_query(name: str, town: str, kind: str | None, country: str | None, pa
     if town:
         filters.append(f"FILTER (CONTAINS(LCASE(STR(?town)), LCASE({literal(town)})))")
     if kind:
-        filters.append(f"?space cwm:spaceKind <{CODE_BASE}space-kind/{kind}> .")
+        filters.append(f"?space cwm:spaceKind <{CODE}space-kind/{kind}> .")
     if country:
-        authority = "http://publications.europa.eu/resource/authority/country/"
-        filters.append(f"?space cwm:country <{authority}{country}> .")
+        filters.append(f"?space cwm:country <{EU_COUNTRY}{country}> .")
     town_pattern = (
         "?space locn:address/locn:postName ?town ."
         if town
@@ -69,7 +65,7 @@ def kinds(lang: str) -> list[tuple[str, str]]:
     """The kinds of space, as (code, label in ``lang``), from the published code list."""
     rows = _select(
         f"""{PREFIXES}SELECT ?code ?label WHERE {{
-  ?concept skos:inScheme <{CODE_BASE}space-kind> ; skos:notation ?code ; skos:prefLabel ?label .
+  ?concept skos:inScheme <{CODE}space-kind> ; skos:notation ?code ; skos:prefLabel ?label .
   FILTER (LANG(?label) = {literal(lang)}) }} ORDER BY ?label"""
     )
     return [(r["code"] or "", r["label"] or "") for r in rows]

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from core.namespaces import FORMATS as FORMATS_NS
+from core.namespaces import RDF_TYPE, RDFS_SEE_ALSO, SD
 from endpoint.executor import FORMATS
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMAT_IRIS = {
-    "json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
-    "xml": "http://www.w3.org/ns/formats/SPARQL_Results_XML",
-    "csv": "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
-    "tsv": "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
-    "turtle": "http://www.w3.org/ns/formats/Turtle",
-    "ntriples": "http://www.w3.org/ns/formats/N-Triples",
-    "rdfxml": "http://www.w3.org/ns/formats/RDF_XML",
-    "jsonld": "http://www.w3.org/ns/formats/JSON-LD",
+    "json": FORMATS_NS + "SPARQL_Results_JSON",
+    "xml": FORMATS_NS + "SPARQL_Results_XML",
+    "csv": FORMATS_NS + "SPARQL_Results_CSV",
+    "tsv": FORMATS_NS + "SPARQL_Results_TSV",
+    "turtle": FORMATS_NS + "Turtle",
+    "ntriples": FORMATS_NS + "N-Triples",
+    "rdfxml": FORMATS_NS + "RDF_XML",
+    "jsonld": FORMATS_NS + "JSON-LD",
 }
 
 
@@ -26,7 +27,7 @@ def description(endpoint_url: str, updates: bool = False) -> list[ox.Triple]:
     service = ox.BlankNode("service")
     dataset = ox.BlankNode("dataset")
     graph = ox.BlankNode("defaultGraph")
-    a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    a = ox.NamedNode(RDF_TYPE)
     triples = [
         ox.Triple(service, a, ox.NamedNode(SD + "Service")),
         ox.Triple(service, ox.NamedNode(SD + "endpoint"), ox.NamedNode(endpoint_url)),
@@ -41,7 +42,7 @@ def description(endpoint_url: str, updates: bool = False) -> list[ox.Triple]:
     ]
     root = endpoint_url.rsplit("/sparql", 1)[0]
     for described in (f"{root}/.well-known/void", f"{root}/catalog"):
-        see_also = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
+        see_also = ox.NamedNode(RDFS_SEE_ALSO)
         triples.append(ox.Triple(service, see_also, ox.NamedNode(described)))
     if updates:
         language = ox.NamedNode(SD + "SPARQL11Update")

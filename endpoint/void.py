@@ -15,6 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app
 
+from core.namespaces import GEONAMES, NUTS, OSM, WIKIDATA
 from core.templates import fill
 from endpoint.dumps import DESCRIPTION_PREFIXES, list_dumps
 from endpoint.published import Kept, generation, select
@@ -26,10 +27,10 @@ blueprint = Blueprint("void", __name__)
 TEMPLATES = Path(__file__).parent / "templates"
 #: outside datasets the graph links to: name -> (IRI prefix of their resources, their homepage)
 LINK_TARGETS = {
-    "nuts": ("http://data.europa.eu/nuts/", "https://ec.europa.eu/eurostat/web/nuts"),
-    "geonames": ("https://sws.geonames.org/", "https://www.geonames.org/"),
-    "wikidata": ("http://www.wikidata.org/entity/", "https://www.wikidata.org/"),
-    "osm": ("https://www.openstreetmap.org/", "https://www.openstreetmap.org/"),
+    "nuts": (NUTS, "https://ec.europa.eu/eurostat/web/nuts"),
+    "geonames": (GEONAMES, "https://www.geonames.org/"),
+    "wikidata": (WIKIDATA, "https://www.wikidata.org/"),
+    "osm": (OSM, "https://www.openstreetmap.org/"),
 }
 COUNTS = {
     "triples": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",

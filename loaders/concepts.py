@@ -17,6 +17,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF, SKOS
 
 from core import vocabulary
+from core.namespaces import CODE
 from core.problems import ValueProblem
 from loaders.tables import fold
 
@@ -33,7 +34,7 @@ class ConceptIndex:
         )
         for concept in graph.subjects(RDF.type, SKOS.Concept):
             for scheme in graph.objects(concept, SKOS.inScheme):
-                codelist = str(scheme).removeprefix(vocabulary.CODE_BASE)
+                codelist = str(scheme).removeprefix(CODE)
                 for code in graph.objects(concept, SKOS.notation):
                     self._codes[codelist][str(code)] = str(concept)
                     self._labels[codelist][fold(str(code))][""].add(str(concept))

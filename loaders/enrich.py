@@ -11,9 +11,10 @@ import sqlite3
 from collections import defaultdict
 from functools import cache
 
+from core.namespaces import GEONAMES
 from loaders import tables
 
-GEONAMES = "https://sws.geonames.org/{}/"
+GEONAMES_FEATURE = GEONAMES + "{}/"
 
 
 @cache
@@ -70,7 +71,7 @@ def _cities() -> dict[tuple[str, str], set[int]]:
 def municipality(country: str, city: str) -> str | None:
     """The GeoNames IRI of a town or city (population 1000 or more) when exactly one matches."""
     found = _cities().get((country, tables.fold(city)), set())
-    return GEONAMES.format(next(iter(found))) if len(found) == 1 else None
+    return GEONAMES_FEATURE.format(next(iter(found))) if len(found) == 1 else None
 
 
 @cache

@@ -7,9 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.namespaces import IANA_MEDIA_TYPES, SPDX, XSD
 from loaders.mapping import Mapping
 from loaders.rdf import Triples, iri, literal, p
-from loaders.values import XSD
 
 MEDIA_TYPES = {
     "csv": "text/csv",
@@ -20,8 +20,7 @@ MEDIA_TYPES = {
     "geojson": "application/geo+json",
     "overpass": "application/json",
 }
-IANA = "http://www.iana.org/assignments/media-types/"
-SHA256 = "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"
+SHA256 = SPDX + "checksumAlgorithm_sha256"
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ def describe(triples: Triples, mapping: Mapping, base: str, facts: LoadFacts) ->
 
     add(distribution, p("rdf:type"), p("dcat:Distribution"))
     add(distribution, p("dcterms:title"), literal(facts.file.name))
-    add(distribution, p("dcat:mediaType"), iri(IANA + MEDIA_TYPES[facts.file_format]))
+    add(distribution, p("dcat:mediaType"), iri(IANA_MEDIA_TYPES + MEDIA_TYPES[facts.file_format]))
     add(distribution, p("dcat:byteSize"), literal(str(facts.file_size), XSD + "nonNegativeInteger"))
     add(distribution, p("dcterms:license"), iri(source["licence"]))
     add(distribution, p("spdx:checksum"), checksum)

@@ -6,22 +6,8 @@ import re
 from functools import cache
 from urllib.parse import quote
 
+from core.namespaces import PREFIXES, XSD
 from loaders.values import Iri, Lit, Term
-
-PREFIXES = {
-    "cwm": "https://w3id.org/coworkmed/def/",
-    "schema": "https://schema.org/",
-    "locn": "http://www.w3.org/ns/locn#",
-    "geo": "http://www.opengis.net/ont/geosparql#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "spdx": "http://spdx.org/rdf/terms#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "owl": "http://www.w3.org/2002/07/owl#",
-}
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _NEEDS_ESCAPE = re.compile(r'[\\"\n\r\t]')
@@ -48,7 +34,7 @@ def literal(lexical: str, datatype: str | None = None, language: str | None = No
     text = _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group()], lexical)
     if language:
         return f'"{text}"@{language}'
-    if datatype and datatype != PREFIXES["xsd"] + "string":
+    if datatype and datatype != XSD + "string":
         return f'"{text}"^^<{datatype}>'
     return f'"{text}"'
 

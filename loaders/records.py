@@ -17,12 +17,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.namespaces import GEO, NUTS_CODE, XSD
 from core.problems import Problem, ValueProblem
 from loaders import enrich, tables
 from loaders.mapping import Mapping
 from loaders.rdf import Triples, iri, literal, p, segment
 from loaders.values import (
-    XSD,
     ColumnSpec,
     Context,
     Iri,
@@ -38,7 +38,7 @@ from loaders.values import (
 
 A = p("rdf:type")
 CODE_ACCESS = "access-type"
-WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
+WKT = GEO + "wktLiteral"
 
 
 @dataclass
@@ -316,9 +316,7 @@ class RecordBuilder:
         if not values.get("nuts") and values.get("postcode"):
             code = enrich.nuts3(country, _lexical(values["postcode"][0]))
             if code:
-                self.triples.add(
-                    space, p("cwm:nutsRegion"), iri(f"http://data.europa.eu/nuts/code/{code}")
-                )
+                self.triples.add(space, p("cwm:nutsRegion"), iri(NUTS_CODE + code))
         if values.get("city"):
             municipality = enrich.municipality(country, _lexical(values["city"][0]))
             if municipality:

@@ -20,13 +20,11 @@ from urllib.parse import quote, urlsplit
 
 import phonenumbers
 
+from core.namespaces import EU_COUNTRY, OSM, WIKIDATA, XSD
+from core.namespaces import NUTS_CODE as NUTS
 from core.problems import ValueProblem
 from loaders import identifiers, tables
 from loaders.concepts import ConceptIndex
-
-XSD = "http://www.w3.org/2001/XMLSchema#"
-EU_COUNTRY = "http://publications.europa.eu/resource/authority/country/"
-NUTS = "http://data.europa.eu/nuts/code/"
 
 
 class Iri(NamedTuple):
@@ -314,7 +312,6 @@ def parse_nuts(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     return [Iri(NUTS + code)]
 
 
-OSM = "https://www.openstreetmap.org/"
 _OSM_ELEMENT = re.compile(
     r"^(?:https?://(?:www\.)?openstreetmap\.org/)?(node|way|relation|[nwr])[/ ]?([1-9][0-9]*)$"
 )
@@ -332,7 +329,6 @@ def parse_osm(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     return [Iri(f"{OSM}{_OSM_TYPES.get(kind, kind)}/{number}")]
 
 
-WIKIDATA = "http://www.wikidata.org/entity/"
 _WIKIDATA_ITEM = re.compile(
     r"^(?:https?://(?:www\.)?wikidata\.org/(?:wiki|entity)/)?Q([1-9][0-9]*)$", re.IGNORECASE
 )

@@ -17,17 +17,13 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from core.namespaces import CODE, CWM, DCTERMS, QB, RDF_TYPE, RDFS, XSD
+from core.namespaces import NUTS_CODE as NUTS
 from core.rdf_bytes import to_bytes
 
 if TYPE_CHECKING:
     from triplestore.backends import TripleStore
 
-CWM = "https://w3id.org/coworkmed/def/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-QB = "http://purl.org/linked-data/cube#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-NUTS = "http://data.europa.eu/nuts/code/"
-CODE = "https://w3id.org/coworkmed/code/"
 COMMENT = (
     "Spaces with a known NUTS-3 region, kind and opening year (territory type: not reported "
     "when unknown); a space of several kinds counts under each. Recomputed whenever the graph "
@@ -100,7 +96,7 @@ def cube_description(base: str) -> list[ox.Triple]:
         ox.Triple(dataset, ox.NamedNode(f"{QB}structure"), ox.NamedNode(f"{CWM}spacesCube")),
         ox.Triple(
             dataset,
-            ox.NamedNode("http://purl.org/dc/terms/title"),
+            ox.NamedNode(DCTERMS + "title"),
             ox.Literal(
                 "CoworkMed indicators: spaces per region, kind, territory and opening year",
                 language="en",
@@ -108,7 +104,7 @@ def cube_description(base: str) -> list[ox.Triple]:
         ),
         ox.Triple(
             dataset,
-            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
+            ox.NamedNode(RDFS + "comment"),
             ox.Literal(COMMENT, language="en"),
         ),
     ]

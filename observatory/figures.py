@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-import yaml
 
 from core.formulas import safe_cell
+from core.namespaces import EU_COUNTRY
+from core.translations import load_catalogue
 from loaders import tables
 from loaders.concepts import default_index
-from loaders.values import EU_COUNTRY
 
 HERE = Path(__file__).parent
 #: the dashboard's table: its filters, its figures and its words in the six languages
@@ -51,8 +51,7 @@ class BadFilter(ValueError):
 @cache
 def table() -> dict[str, Any]:
     """The dashboard's table (``TABLE``), read once."""
-    found: dict[str, Any] = yaml.safe_load(TABLE.read_text(encoding="utf-8"))
-    return found
+    return load_catalogue(TABLE)
 
 
 @cache

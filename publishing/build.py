@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from core.vocabulary import CUBE_FILE, CWM, ONTOLOGY_FILE, codelist_files
+from core.namespaces import CWM, RDF_TYPE, SKOS
+from core.vocabulary import CUBE_FILE, ONTOLOGY_FILE, codelist_files
 from loaders import provenance
 from loaders.load import LoadReport, start_report, stream
 from loaders.mapping import load_mapping
@@ -48,8 +49,8 @@ def load_source(
     return report
 
 
-SKOS_SCHEME = ox.NamedNode("http://www.w3.org/2004/02/skos/core#ConceptScheme")
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+SKOS_SCHEME = ox.NamedNode(SKOS + "ConceptScheme")
+A = ox.NamedNode(RDF_TYPE)
 
 
 def vocabulary_graphs() -> dict[str, list[ox.Triple]]:
@@ -58,9 +59,9 @@ def vocabulary_graphs() -> dict[str, list[ox.Triple]]:
     graphs = {}
     for path in [ONTOLOGY_FILE, CUBE_FILE, *codelist_files()]:
         triples = [q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
-        schemes = [t.subject for t in triples if (t.predicate, t.object) == (RDF_TYPE, SKOS_SCHEME)]
+        schemes = [t.subject for t in triples if (t.predicate, t.object) == (A, SKOS_SCHEME)]
         if path in (ONTOLOGY_FILE, CUBE_FILE):  # the cube's file also holds a concept scheme
-            name = str(CWM) + ("cube" if path == CUBE_FILE else "")
+            name = CWM + ("cube" if path == CUBE_FILE else "")
         else:
             name = schemes[0].value
         graphs[name] = triples

@@ -7,10 +7,11 @@ from html import escape
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from core import vocabulary
+from core.namespaces import CWM
 from coworkmed import docs
 
 REMOTE_ASSET = re.compile(
@@ -32,7 +33,7 @@ def test_ontology_page_lists_every_term_in_its_language(site: Path, language: st
     graph = Graph().parse(vocabulary.ONTOLOGY_FILE)
     for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty):
         for term in graph.subjects(RDF.type, kind):
-            if str(term).startswith(str(vocabulary.CWM)):
+            if str(term).startswith(CWM):
                 label = next(o for o in graph.objects(term, RDFS.label) if o.language == language)
                 assert escape(str(label), quote=False) in html, term
     other = "Space" if language != "en" else "Espace"
@@ -41,7 +42,7 @@ def test_ontology_page_lists_every_term_in_its_language(site: Path, language: st
 
 def test_projection_falls_back_to_english() -> None:
     projection = docs.ontology_in_language("de")
-    labels = {o.language for o in projection.objects(vocabulary.CWM.Space, RDFS.label)}
+    labels = {o.language for o in projection.objects(URIRef(CWM + "Space"), RDFS.label)}
     assert labels == {"en"}
 
 

@@ -9,6 +9,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF
 
 from core import vocabulary
+from core.namespaces import CODE, CWM
 
 TURTLE_FILES = sorted(
     [
@@ -45,13 +46,13 @@ def test_file_parses_and_is_not_empty(path: Path) -> None:
 def test_ontology_header_has(predicate: URIRef) -> None:
     graph = Graph().parse(vocabulary.ONTOLOGY_FILE)
     ontology = graph.value(predicate=RDF.type, object=OWL.Ontology)
-    assert ontology == URIRef(str(vocabulary.CWM)), "the ontology IRI is its namespace"
+    assert ontology == URIRef(CWM), "the ontology IRI is its namespace"
     assert graph.value(ontology, predicate) is not None
 
 
 def test_licence_is_cc_by_4() -> None:
     graph = Graph().parse(vocabulary.ONTOLOGY_FILE)
-    assert graph.value(URIRef(str(vocabulary.CWM)), DCTERMS.license) == URIRef(
+    assert graph.value(URIRef(CWM), DCTERMS.license) == URIRef(
         "https://creativecommons.org/licenses/by/4.0/"
     )
 
@@ -62,7 +63,7 @@ def test_every_code_list_file_holds_exactly_one_scheme() -> None:
     for path in vocabulary.codelist_files():
         schemes = set(Graph().parse(path).subjects(RDF.type, SKOS.ConceptScheme))
         assert len(schemes) == 1, path
-        assert str(next(iter(schemes))) == vocabulary.CODE_BASE + path.stem, path
+        assert str(next(iter(schemes))) == CODE + path.stem, path
 
 
 def test_missing_vocabulary_folder_says_how_to_fix(tmp_path: Path) -> None:

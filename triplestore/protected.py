@@ -19,12 +19,8 @@ worker rewrites them with the store's graphs, ``guard_update``, and checks the r
 from __future__ import annotations
 
 from core import sparql_text
+from core.namespaces import CODE, CWM
 from core.problems import LoadError
-from core.vocabulary import CODE_BASE as CODE
-from core.vocabulary import CWM as CWM_NAMESPACE
-
-#: the ontology's namespace, as a plain string (the store compares IRIs as text)
-CWM = str(CWM_NAMESPACE)
 
 #: the graphs only ``coworkmed build``/``load``/``publish`` write (never the Graph Store Protocol
 #: or SPARQL Update): (IRI or IRI prefix, whether any IRI under it counts, what it is); ``{base}``

@@ -44,14 +44,13 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
+from core.namespaces import DCAT
 from core.problems import LoadError, StoreBusy
 from core.rdf_bytes import to_bytes
 from core.workers import Limits, run_confined
 from triplestore.backends import StoreLocation, TripleStore, locate
 
 __all__ = ["StoreBusy", "StoreLocation", "TripleStore", "locate"]
-
-DCAT = "http://www.w3.org/ns/dcat#"
 
 
 def catalog_graph(base: str) -> str:

@@ -11,11 +11,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from core.namespaces import PREFIXES
 from core.vocabulary import LANGUAGES
 from loaders import tables
 from loaders.load import LoadReport
 from loaders.mapping import Mapping, load_mapping
-from loaders.rdf import PREFIXES
 from validation.findings import Finding
 from validation.messages import problem_message
 from validation.shapes import shape_texts

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.translations import language
 from core.workers import Limits, WorkerFailed, preload, run_confined
 from linking.places import Place
 from loaders.caps import TableCaps, table_caps
@@ -36,7 +37,7 @@ from loaders.guards import unpacked_limit
 from loaders.mapping import Mapping
 from validation.columns import mapping_name
 from validation.findings import Finding, Report, hide_paths
-from validation.messages import language, problem_message
+from validation.messages import problem_message
 from validation.pipeline import WORKER_NICENESS
 from validation.submission import validate_submission
 

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
+from core.namespaces import XSD
 from core.workers import preload
 from validation.shapes import SEVERITIES, Result, compiled_shapes
 
@@ -80,7 +81,7 @@ def _without_descriptions() -> Iterator[None]:
             ConstraintComponent.make_v_result_description = original
 
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = XSD + "string"
 
 
 def rdflib_graph(ntriples: bytes) -> Graph:

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from core.formulas import safe_cell
+from core.namespaces import CWM, RDF_TYPE, SH, XSD
 from core.rdf_bytes import to_bytes
 from validation.findings import Finding, Report
 from validation.messages import ui, ui_words
@@ -31,9 +32,6 @@ FORMATS = {
     "ttl": "text/turtle; charset=utf-8",
 }
 CSV_COLUMNS = ("severity", "sheet", "row", "column", "value", "message", "detail", "code", "layer")
-SH = "http://www.w3.org/ns/shacl#"
-CWM = "https://w3id.org/coworkmed/def/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 def as_json(report: Report) -> dict[str, Any]:
@@ -88,7 +86,7 @@ def as_turtle(report: Report) -> bytes:
 
     add(
         node,
-        "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+        RDF_TYPE,
         ox.NamedNode(SH + "ValidationReport"),
     )
     add(
@@ -101,7 +99,7 @@ def as_turtle(report: Report) -> bytes:
         add(node, SH + "result", result)
         add(
             result,
-            "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+            RDF_TYPE,
             ox.NamedNode(SH + "ValidationResult"),
         )
         severity = "Violation" if finding.severity == "error" else "Warning"

@@ -26,8 +26,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from core.namespaces import DEFAULT_DATA_BASE
 from core.problems import LoadError
-from core.vocabulary import DEFAULT_DATA_BASE
+from core.translations import language
 from linking.places import Place
 from loaders.load import start_report, stream
 from loaders.mapping import Mapping, MappingError, load_mapping
@@ -36,7 +37,7 @@ from validation.columns import cell_findings, check_columns, mapping_name, templ
 from validation.duplicates import record_findings
 from validation.files import MAX_FILE_BYTES, check_file, file_finding
 from validation.findings import Finding, Report, hide_paths
-from validation.messages import language, problem_message
+from validation.messages import problem_message
 from validation.pipeline import CHUNK_TRIPLES, Pipeline
 from validation.trace import Trace, graph_findings, record_rows
 

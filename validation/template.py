@@ -19,7 +19,9 @@ from rdflib.namespace import SKOS
 from rdflib.term import Node
 
 from core.formulas import safe_cell
-from core.vocabulary import CODE_BASE, vocabulary_graph
+from core.namespaces import CODE
+from core.translations import language
+from core.vocabulary import vocabulary_graph
 from loaders import tables
 from validation.columns import (
     TEMPLATE_MAPPING,
@@ -28,7 +30,7 @@ from validation.columns import (
     required_fields,
     template_mapping,
 )
-from validation.messages import language, ui
+from validation.messages import ui
 from validation.shapes import shape_texts
 
 EXAMPLES_FILE = Path(__file__).parent / "template" / "examples.yaml"
@@ -85,7 +87,7 @@ def _allowed(field_name: str, lang: str) -> str:
     several = f" ({ui('several', lang)})" if definition.get("multi") else ""
     if definition.get("codelist"):
         graph = _vocabulary()
-        scheme = URIRef(CODE_BASE + definition["codelist"])
+        scheme = URIRef(CODE + definition["codelist"])
         concepts = sorted(graph.subjects(SKOS.inScheme, scheme), key=str)
         labels = [
             f"{graph.value(c, SKOS.notation)} = {_in(graph, c, SKOS.prefLabel, lang)}"

@@ -14,9 +14,9 @@ import yaml
 from rdflib import Graph
 from rdflib.compare import graph_diff, to_isomorphic
 
+from core.namespaces import PREFIXES
 from loaders.load import transform
 from loaders.mapping import load_mapping
-from loaders.rdf import PREFIXES
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p for p in GOLDEN.iterdir() if (p / "mapping.yaml").is_file())

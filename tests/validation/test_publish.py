@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from core.vocabulary import DEFAULT_DATA_BASE
+from core.namespaces import DEFAULT_DATA_BASE
 from coworkmed.cli import main
 from publishing.partners import (
     Partner,

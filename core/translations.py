@@ -1,0 +1,80 @@
+"""The words of the service in the six languages: one loader of the catalogues, one picker of the
+reader's language, and one lookup that falls back to English.
+
+A catalogue is a YAML file kept beside the package whose words it holds (``validation/
+messages.yaml`` for the reports and the template, ``endpoint/resource-page.yaml`` for the resource
+pages, ``observatory.yaml`` for the dashboard), because each also holds that package's tables (the
+groups of facts, the figures and filters) next to their labels. A translated text is a mapping
+from language to text (``{en: ..., fr: ..., ...}``); English is the fallback of every lookup.
+
+Nothing here knows about requests: the web layer hands over the ``lang`` parameter and the text
+of the Accept-Language header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
+
+from core.vocabulary import LANGUAGES
+
+#: a translated text: language -> text
+Texts = Mapping[str, str]
+
+
+@cache
+def load_catalogue(path: Path) -> Any:
+    """A catalogue as read from its YAML file, read once (callers must not change it)."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def language(requested: str | None, accept_language: str | None = None) -> str:
+    """The reader's language: the one asked for (a ``lang`` parameter) when given, else the best
+    of the six in the Accept-Language header text; English when that is none of the six."""
+    chosen = requested or parse_accept_header(accept_language, LanguageAccept).best_match(LANGUAGES)
+    return chosen if chosen in LANGUAGES else "en"
+
+
+def in_language(texts: Texts, lang: str) -> str:
+    """A translated text in ``lang``, or in English when it has none in that language."""
+    return texts.get(lang) or texts["en"]
+
+
+def words(section: Mapping[str, Texts], lang: str) -> dict[str, str]:
+    """Every text of a section of a catalogue (its ``words``), in one language."""
+    return {key: in_language(texts, lang) for key, texts in section.items()}
+
+
+def _is_texts(node: Any) -> bool:
+    return (
+        isinstance(node, dict)
+        and bool(node)
+        and all(key in LANGUAGES and isinstance(text, str) for key, text in node.items())
+    )
+
+
+def translated_texts(node: Any, place: str = "") -> Iterator[tuple[str, Texts]]:
+    """Every translated text of a catalogue with its place in it (``figures/01-country/title``)."""
+    if _is_texts(node):
+        yield place, node
+    elif isinstance(node, dict):
+        for key, child in node.items():
+            yield from translated_texts(child, f"{place}/{key}" if place else str(key))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from translated_texts(child, f"{place}/{index}" if place else str(index))
+
+
+def missing_languages(catalogue: Any) -> dict[str, list[str]]:
+    """The texts of a catalogue that lack some of the six languages: place -> those languages."""
+    found = {
+        place: [lang for lang in LANGUAGES if not texts.get(lang)]
+        for place, texts in translated_texts(catalogue)
+    }
+    return {place: missing for place, missing in found.items() if missing}
