@@ -28,7 +28,7 @@ from endpoint.security import SECURITY_HEADERS
 from publishing.submissions import add_partner
 from tests.backends import Published, oxigraph_published, writable_copy
 from tests.hostile_files import MAKERS as UPLOAD_MAKERS
-from tests.loaders.runs import sample_rows, write_sample
+from tests.runs import sample_rows, write_sample
 
 ROOT = Path(__file__).parents[1]
 #: every case file of tests/hostile/ (one per kind of threat), in name order

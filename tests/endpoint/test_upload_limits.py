@@ -27,7 +27,7 @@ from coworkmed.serving import serve_process
 from publishing.submissions import add_partner
 from tests.clients import multipart
 from tests.hostile_files import MAKERS
-from tests.loaders.runs import bigger
+from tests.runs import bigger
 
 ROOT = Path(__file__).parents[2]
 #: the server's resident memory may not pass this while it is attacked (the issue's target)

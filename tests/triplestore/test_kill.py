@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from publishing.submissions import add_partner
-from tests.loaders.runs import bigger, published_state, version_graphs
+from tests.runs import bigger, published_state, version_graphs
 
 ROOT = Path(__file__).parents[2]
 MAPPING = ROOT / "data" / "fr-aura" / "mapping.yaml"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from coworkmed.serving import free_port
-from tests.loaders.runs import ROOT, bigger, published_state
+from tests.runs import ROOT, bigger, published_state
 from triplestore.backends.oxigraph import OxigraphLocation
 
 MAPPING = ROOT / "data" / "fr-aura" / "mapping.yaml"

@@ -11,7 +11,7 @@ from coworkmed.cli import main
 from tests.backends import Published
 from triplestore.versions import open_snapshot, published_graphs
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
 def test_load_writes_the_graph_and_the_report(tmp_path: Path) -> None:
