@@ -279,7 +279,10 @@ def send(client: FlaskClient, request: dict[str, Any], attacked: Attacked) -> Te
     return response
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, id=c["id"], marks=pytest.mark.slow if c.get("slow") else ()) for c in CASES],
+)
 def test_a_hostile_request_gets_a_safe_answer(attacked: Attacked, case: dict[str, Any]) -> None:
     app = attacked.make_app(case["settings"]) if "settings" in case else attacked.app
     client = app.test_client()

@@ -22,6 +22,9 @@ from coworkmed.serving import free_port
 from tests.runs import ROOT, bigger, published_state
 from triplestore.backends.oxigraph import OxigraphLocation
 
+# real `coworkmed load` processes over tmpfs mounts
+pytestmark = pytest.mark.slow
+
 MAPPING = ROOT / "data" / "fr-aura" / "mapping.yaml"
 
 

@@ -23,6 +23,9 @@ import pytest
 from publishing.submissions import add_partner
 from tests.runs import bigger, published_state, version_graphs
 
+# minutes: real runs killed at eight moments each
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parents[2]
 MAPPING = ROOT / "data" / "fr-aura" / "mapping.yaml"
 #: where in an uninterrupted run's time the kills land
