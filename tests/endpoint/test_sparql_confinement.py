@@ -144,6 +144,7 @@ def test_no_query_reaches_the_listener(
         assert status == 400 and "SERVICE" in body
 
 
+@pytest.mark.slow  # 7-10 s a case (a server process each)
 @pytest.mark.parametrize("door", ["update", "update-form"])
 @pytest.mark.parametrize("template", UPDATES, ids=range(len(UPDATES)))
 def test_no_update_reaches_the_listener(
