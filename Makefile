@@ -1,9 +1,10 @@
-# The two commands of the README are `make run` and `make test`; both set up what they need.
+# The commands of the README are `make run`, `make test` (the fast tier) and `make test-all` (the
+# whole suite, what CI runs); each sets up what it needs.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run bench test lint format clean
+.PHONY: setup run bench test test-all lint format clean
 
 # The virtual environment, rebuilt when the dependencies change.
 $(BIN)/coworkmed: pyproject.toml
@@ -41,9 +42,19 @@ bench: setup
 	$(BIN)/python bench/bench_traffic.py
 	$(BIN)/python bench/bench_backends.py
 
-## Lint (ruff), check formatting, check types (mypy) and the layers (import-linter), run the whole test suite.
+# pytest-xdist workers: one per core; the Virtuoso tests share one worker (--dist loadgroup)
+WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadgroup
+
+## Lint (ruff, format, types, layers, generated docs), then the fast tier of the tests: all but
+## those marked slow (Virtuoso, Chromium, ../shared, and the tests measured over ~2 s; see the
+## markers in pyproject.toml).
 test: setup lint
-	$(BIN)/pytest
+	$(PYTEST) -m "not slow"
+
+## The same lint, then the whole test suite (what CI runs, .ci/run).
+test-all: setup lint
+	$(PYTEST)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -30,6 +30,40 @@ os.environ.setdefault("COWORKMED_WRITE_RATE", "0")
 
 ROOT = Path(__file__).parents[1]
 BASE = "https://w3id.org/coworkmed/id/"
+#: beside the checkout: the W3C test manifests and the real partner files (not in the repository)
+SHARED = ROOT.parent / "shared"
+#: in CI (or with COWORKMED_REQUIRE_SHARED, which .ci/run sets) a test that needs ../shared fails
+#: without it instead of being skipped
+REQUIRE_SHARED = bool(os.environ.get("CI") or os.environ.get("COWORKMED_REQUIRE_SHARED"))
+#: markers that put a test in the full suite only (`make test-all`), out of the fast tier
+SLOW_KINDS = ("virtuoso", "browser", "shared")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tiers: a test run on the Virtuoso backend is marked ``virtuoso`` (and grouped on one xdist
+    worker, which alone starts a Virtuoso server); ``virtuoso``, ``browser`` and ``shared`` tests
+    are ``slow`` too, so that ``-m "not slow"`` is the fast tier."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_virtuoso = callspec is not None and "virtuoso" in callspec.params.values()
+        if on_virtuoso or "virtuoso_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.virtuoso)
+            item.add_marker(pytest.mark.xdist_group("virtuoso"))
+        if any(item.get_closest_marker(kind) for kind in SLOW_KINDS):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``shared(path)`` needs ``path`` under ../shared: skipped without it, or
+    failed where it is required (CI)."""
+    for marker in item.iter_markers("shared"):
+        path = SHARED / marker.args[0]
+        if path.exists():
+            continue
+        if REQUIRE_SHARED:
+            pytest.fail(f"{path} is required here (CI): ../shared must be beside the checkout")
+        pytest.skip(f"{path} is not beside this checkout")
 
 
 @pytest.fixture(scope="session")

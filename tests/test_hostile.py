@@ -28,7 +28,7 @@ from endpoint.security import SECURITY_HEADERS
 from publishing.partners import add_partner
 from tests.backends import Published, oxigraph_published, writable_copy
 from tests.hostile_files import MAKERS as UPLOAD_MAKERS
-from tests.loaders.runs import sample_rows, write_sample
+from tests.runs import sample_rows, write_sample
 
 ROOT = Path(__file__).parents[1]
 #: every case file of tests/hostile/ (one per kind of threat), in name order
@@ -279,7 +279,10 @@ def send(client: FlaskClient, request: dict[str, Any], attacked: Attacked) -> Te
     return response
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, id=c["id"], marks=pytest.mark.slow if c.get("slow") else ()) for c in CASES],
+)
 def test_a_hostile_request_gets_a_safe_answer(attacked: Attacked, case: dict[str, Any]) -> None:
     app = attacked.make_app(case["settings"]) if "settings" in case else attacked.app
     client = app.test_client()

@@ -130,6 +130,7 @@ def _read(text: str) -> None:
             assert str(error)
 
 
+@pytest.mark.slow  # measured ~14 s under load
 @EXAMPLES
 @given(path=st.sampled_from(PATHS), value=values, delete=st.booleans())
 def test_a_changed_mapping_is_read_or_refused_with_its_mistakes(
@@ -249,6 +250,7 @@ def app(store_path: Path) -> Iterator[Flask]:
     app.extensions["coworkmed.pool"].close()
 
 
+@pytest.mark.slow  # measured ~24 s under load
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     route=st.sampled_from(ROUTES),

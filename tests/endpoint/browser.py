@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -32,10 +32,17 @@ CHROMIUM_FLAGS = [
     "--disable-default-apps",
 ]
 
-needs_browser = pytest.mark.skipif(
+T = TypeVar("T")
+_without_chromium = pytest.mark.skipif(
     CHROMIUM is None and not REQUIRE_BROWSER,
     reason="Chromium is not installed (apt-get install chromium)",
 )
+
+
+def needs_browser(test: T) -> T:
+    """Mark ``test`` as a browser test (the full suite's tier), skipped without Chromium unless
+    COWORKMED_REQUIRE_BROWSER is set."""
+    return pytest.mark.browser(_without_chromium(test))
 
 
 @dataclass

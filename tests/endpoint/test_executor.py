@@ -113,6 +113,7 @@ def test_a_slow_query_does_not_block_a_fast_one(pool: QueryPool) -> None:
     assert statuses == [504]
 
 
+@pytest.mark.slow  # measured ~5 s
 def test_heavy_queries_are_set_aside_and_light_ones_keep_their_workers(store_path: Path) -> None:
     """Three heavy queries (each could run 60 s) on a pool of two: each is set aside at a lower
     priority after ``long_after`` seconds, with a fresh worker in its place; setting the third
@@ -210,6 +211,7 @@ def test_a_string_doubling_query_meets_the_memory_cap(capped: QueryPool) -> None
     assert _run(capped, SPACES).rows == 33  # replaced
 
 
+@pytest.mark.slow  # measured ~4 s a case
 @pytest.mark.parametrize(
     "bomb",
     [
@@ -256,6 +258,7 @@ def test_a_worker_without_network_reaches_no_service(
         open_pool.close()
 
 
+@pytest.mark.slow  # measured ~5 s
 def test_patient_queries_cannot_grow_the_pool(store_path: Path) -> None:
     """12 of the server's own slow queries at once: some are set aside, none is stopped early,
     and the pool never runs more than its fixed number of processes."""

@@ -22,7 +22,7 @@ from endpoint.parameters import local_location
 from publishing.build import load_source
 from tests.backends import Published
 from tests.listener import Listener, listening
-from tests.loaders.runs import sample_rows, write_sample
+from tests.runs import sample_rows, write_sample
 from triplestore.versions import current_versions, open_snapshot
 
 ROOT = Path(__file__).parents[2]

@@ -71,6 +71,7 @@ def test_rdflib_sparqlstore(endpoint_url: str) -> None:
     assert len(rows) == 33
 
 
+@pytest.mark.slow  # measured ~9 s (a server process)
 def test_coworkmed_serve_answers_and_stops(published: Published) -> None:
     with serve_process(published.settings["store"], published.environment()) as base:
         url = f"{base}/sparql?" + urlencode({"query": SPACES})

@@ -27,6 +27,9 @@ from tests.backends import oxigraph_published, writable_copy
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.versions import PAUSE_BEFORE_SNAPSHOT, open_snapshot, recover, write
 
+# ~37 s a case: a server process killed and restarted
+pytestmark = pytest.mark.slow
+
 BASE = "https://w3id.org/coworkmed/id/"
 TOKEN = "recovery-token"
 ASK = "ASK { GRAPH ?g { <urn:recovery:s> <urn:recovery:p> ?o } }"

@@ -62,6 +62,7 @@ def _send(base: str, method: str, path: str, media_type: str, chunked: bool) -> 
         connection.close()
 
 
+@pytest.mark.slow  # ~15 s a case (a server process)
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 @pytest.mark.parametrize(("method", "path", "media_type"), ROUTES, ids=[r[1] for r in ROUTES])
 def test_a_body_beyond_the_limits_is_refused_before_it_is_read(

@@ -128,6 +128,7 @@ UPDATES = [
 ]
 
 
+@pytest.mark.slow  # ~16 s a case (a server process each)
 @pytest.mark.parametrize("door", ["get", "form", "body"])
 @pytest.mark.parametrize("template", QUERIES, ids=range(len(QUERIES)))
 def test_no_query_reaches_the_listener(
@@ -143,6 +144,7 @@ def test_no_query_reaches_the_listener(
         assert status == 400 and "SERVICE" in body
 
 
+@pytest.mark.slow  # 7-10 s a case (a server process each)
 @pytest.mark.parametrize("door", ["update", "update-form"])
 @pytest.mark.parametrize("template", UPDATES, ids=range(len(UPDATES)))
 def test_no_update_reaches_the_listener(
@@ -157,6 +159,7 @@ def test_no_update_reaches_the_listener(
         assert status == 400
 
 
+@pytest.mark.slow  # measured 2-12 s a case
 @pytest.mark.parametrize(
     "bomb",
     [

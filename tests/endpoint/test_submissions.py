@@ -3,6 +3,8 @@ templates, and publishing with a partner's token (a fresh app over a copy of the
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import json
 import re
@@ -12,10 +14,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 
 from endpoint.app import create_app
 from publishing.partners import add_partner
 from tests.backends import Published
+from validation.template import template_columns
 
 ROOT = Path(__file__).parents[2]
 SUBMISSIONS = ROOT / "tests" / "validation" / "submissions"
@@ -139,11 +143,21 @@ def test_publishing_needs_the_partners_own_token(
     assert listed[1]["version"] == body["version"]
 
 
-@pytest.mark.parametrize(("fmt", "magic"), [("xlsx", b"PK"), ("csv", "Ταυτότητα".encode()[:0])])
+def _header_row(fmt: str, data: bytes) -> list[str]:
+    """The first row of a downloaded template (CSV as UTF-8 with a BOM, or a workbook)."""
+    if fmt == "csv":
+        return next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    return [cell.value for cell in load_workbook(io.BytesIO(data)).active[1]]
+
+
+@pytest.mark.parametrize(("fmt", "magic"), [("xlsx", b"PK"), ("csv", codecs.BOM_UTF8)])
 def test_templates_can_be_downloaded(client: FlaskClient, fmt: str, magic: bytes) -> None:
     response = client.get(f"/template?lang=el&format={fmt}")
     assert response.status_code == 200 and response.data.startswith(magic)
     assert f"coworkmed-template-el.{fmt}" in response.headers["Content-Disposition"]
+    greek = [column.header for column in template_columns("el")]
+    assert greek[:2] == ["Αναγνωριστικό", "Όνομα"]
+    assert _header_row(fmt, response.data) == greek
 
 
 def test_openapi_describes_every_api_route(app: Flask, client: FlaskClient) -> None:

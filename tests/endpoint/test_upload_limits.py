@@ -27,7 +27,7 @@ from coworkmed.serving import serve_process
 from publishing.partners import add_partner
 from tests.clients import multipart
 from tests.hostile_files import MAKERS
-from tests.loaders.runs import bigger
+from tests.runs import bigger
 
 ROOT = Path(__file__).parents[2]
 #: the server's resident memory may not pass this while it is attacked (the issue's target)
@@ -150,6 +150,7 @@ def _refusal(status: int, body: str, door: str, code: str) -> None:
         assert FRENCH[code] in report["findings"][0]["message"]
 
 
+@pytest.mark.slow  # measured 8-14 s a door
 @pytest.mark.parametrize("door", DOORS)
 def test_files_past_the_caps_are_refused_at_every_door(server: Server, door: str) -> None:
     before = rss(server.pid)
@@ -183,6 +184,7 @@ def test_no_server_path_in_any_report_format(server: Server, fmt: str) -> None:
             assert place not in body, f"{place} in the {fmt} report of {maker}"
 
 
+@pytest.mark.slow  # measured ~26 s
 def test_the_command_line_refuses_the_same_files(server: Server) -> None:
     for maker, (name, _code) in {**REFUSED, **{m: (n, "") for m, n in ODD.items()}}.items():
         path = server.folder / name

@@ -15,7 +15,6 @@ from triplestore.versions import open_store, query
 
 ROOT = Path(__file__).parents[2]
 HERE = Path(__file__).parent
-SHARED = ROOT.parent / "shared" / "datasets" / "real"
 BASE = "https://w3id.org/coworkmed/id/"
 
 
@@ -58,7 +57,7 @@ def test_links_are_owl_same_as_between_sources() -> None:
     )
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/datasets is not beside this checkout")
+@pytest.mark.shared("datasets/real")
 def test_precision_and_recall_on_known_pairs(tmp_path: Path) -> None:
     store = open_store(tmp_path)
     for mapping in sorted((ROOT / "data" / "shared-datasets").glob("*.yaml")):

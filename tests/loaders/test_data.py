@@ -19,7 +19,6 @@ from triplestore.versions import TripleStore, open_store, union_ntriples
 
 ROOT = Path(__file__).parents[2]
 SAMPLES = mapping_files(ROOT / "data")
-SHARED = ROOT.parent / "shared" / "datasets" / "real"
 BASE = "https://example.org/id/"
 CLOCK = dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC)
 
@@ -41,6 +40,7 @@ def test_every_partner_country_ships_a_sample() -> None:
     assert {m.parent.name[:2] for m in SAMPLES} == {"fr", "it", "es", "el", "hr"}
 
 
+@pytest.mark.slow  # 5-20 s a sample (SHACL over the whole load)
 @pytest.mark.parametrize("mapping", SAMPLES, ids=lambda p: p.parent.name)
 def test_sample_loads_cleanly_and_meets_the_required_shapes(tmp_path: Path, mapping: Path) -> None:
     store = open_store(tmp_path / "store")
@@ -68,7 +68,7 @@ def _reloading_is_idempotent(store: TripleStore) -> None:
     assert records == {line for line in first.splitlines() if b"/space/" in line}
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/datasets is not beside this checkout")
+@pytest.mark.shared("datasets/real")
 @pytest.mark.parametrize("name", sorted(SHARED_EXPECTATIONS))
 def test_real_file_loads_with_its_mapping(tmp_path: Path, name: str) -> None:
     records, most_problems = SHARED_EXPECTATIONS[name]

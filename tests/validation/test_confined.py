@@ -29,6 +29,7 @@ def _job(path: Path, lang: str = "en") -> Job:
     )
 
 
+@pytest.mark.slow  # measured ~46 s
 def test_a_confined_report_is_the_in_process_one(tmp_path: Path) -> None:
     path = tmp_path / "submission.csv"
     path.write_bytes(MAKERS["empty_identifier_csv"]())

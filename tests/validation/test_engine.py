@@ -42,6 +42,7 @@ def _fast(ntriples: bytes, workers: int) -> set[tuple[str, str | None, str | Non
     return {(r.focus, r.path, r.value, r.shape) for r in results}
 
 
+@pytest.mark.slow  # ~2.6 s an example (plain pyshacl is the slow side)
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_same_results_as_plain_pyshacl(example: Path) -> None:
     data = Graph().parse(example, format="turtle")
@@ -50,6 +51,7 @@ def test_same_results_as_plain_pyshacl(example: Path) -> None:
     assert _fast(ntriples, workers=1) == _plain(data)
 
 
+@pytest.mark.slow  # measured ~5 s
 def test_parallel_parts_give_the_same_results(monkeypatch: pytest.MonkeyPatch) -> None:
     from loaders.load import transform
     from loaders.mapping import load_mapping

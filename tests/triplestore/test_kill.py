@@ -21,7 +21,10 @@ from pathlib import Path
 import pytest
 
 from publishing.partners import add_partner
-from tests.loaders.runs import bigger, published_state, version_graphs
+from tests.runs import bigger, published_state, version_graphs
+
+# minutes: real runs killed at eight moments each
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).parents[2]
 MAPPING = ROOT / "data" / "fr-aura" / "mapping.yaml"

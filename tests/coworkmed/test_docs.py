@@ -27,6 +27,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return output
 
 
+@pytest.mark.slow  # ~10 s a language (pyLODE)
 @pytest.mark.parametrize("language", vocabulary.LANGUAGES)
 def test_ontology_page_lists_every_term_in_its_language(site: Path, language: str) -> None:
     html = (site / docs.ontology_page_name(language)).read_text(encoding="utf-8")

@@ -42,6 +42,7 @@ def test_every_check_says_what_it_looks_for() -> None:
         assert quality.query_description(query_file), query_file.name
 
 
+@pytest.mark.slow  # measured ~23 s under load
 def test_shapes_pass_meta_validation() -> None:
     result = quality.check_shapes_meta()
     assert result.passed, _show(result)

@@ -6,6 +6,7 @@ from a good file; after the failure the graph must be exactly what it was.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,9 @@ def _previous_version_stays(store: TripleStore) -> None:
 
 def test_a_store_in_use_gives_a_clear_error(tmp_path: Path) -> None:
     first = open_store(tmp_path / "store")
-    assert first is not None
-    with pytest.raises(LoadError, match="cannot open the store"):
+    publish_version(first, BASE, DATASET, DATASET + "/v1", [b"<urn:a> <urn:b> <urn:c> .\n"])
+    where = re.escape(str(tmp_path / "store"))
+    with pytest.raises(LoadError, match=f"^{where}: cannot open the store for writing, it is busy"):
         open_store(tmp_path / "store")
+    # the refused second open leaves the first one's handle working, with its data
+    assert b"<urn:a> <urn:b> <urn:c> ." in union_ntriples(first, BASE).splitlines()

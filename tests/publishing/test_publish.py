@@ -29,7 +29,7 @@ from validation.submission import validate_submission
 ROOT = Path(__file__).parents[2]
 BASE = "https://w3id.org/coworkmed/id/"
 SPLIT = ROOT / "data" / "hr-split"
-CELLS = Path(__file__).parent / "submissions" / "cells.csv"
+CELLS = ROOT / "tests" / "validation" / "submissions" / "cells.csv"
 
 
 @pytest.fixture

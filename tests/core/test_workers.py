@@ -62,6 +62,7 @@ def fail() -> None:
     raise ValueError("a value problem")
 
 
+@pytest.mark.slow  # measured ~10 s a client
 @pytest.mark.parametrize("reach", [fetch, service_query], ids=["urllib", "pyoxigraph-service"])
 def test_a_confined_worker_reaches_no_host(listener: Listener, reach: object) -> None:
     with pytest.raises(OSError):

@@ -30,12 +30,14 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     assert command.help, f"coworkmed {' '.join(path)} has no help text"
 
 
+@pytest.mark.slow  # measured ~8 s
 def test_vocab_check_passes_on_the_shipped_vocabulary() -> None:
     result = CliRunner().invoke(main, ["vocab", "check"])
     assert result.exit_code == 0, result.output
     assert result.output.rstrip().endswith("passed, 0 failed")
 
 
+@pytest.mark.slow  # measured ~8 s (pyLODE)
 def test_vocab_docs_writes_the_site(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["vocab", "docs", "--output", str(tmp_path)])
     assert result.exit_code == 0, result.output

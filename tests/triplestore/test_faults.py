@@ -19,8 +19,11 @@ from pathlib import Path
 import pytest
 
 from coworkmed.serving import free_port
-from tests.loaders.runs import ROOT, bigger, published_state
+from tests.runs import ROOT, bigger, published_state
 from triplestore.backends.oxigraph import OxigraphLocation
+
+# real `coworkmed load` processes over tmpfs mounts
+pytestmark = pytest.mark.slow
 
 MAPPING = ROOT / "data" / "fr-aura" / "mapping.yaml"
 

@@ -234,6 +234,7 @@ def _fetched(store: ox.Store, text: str, url: str, update: bool = False) -> bool
     return len(_hits(url)) > before
 
 
+@pytest.mark.slow  # measured ~6.5 s
 @settings(
     max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -1,7 +1,7 @@
 """The indicators cube: recomputed with every snapshot, it passes the integrity constraints of
 the RDF Data Cube vocabulary that apply (``ontology/qc/cube/*.rq``, ASK queries true when a
 constraint is broken), and each constraint query is shown to catch its own breakage
-(``tests/cube/broken.yaml`` on top of ``tests/cube/valid.ttl``)."""
+(``tests/observatory/cube/broken.yaml`` on top of ``tests/observatory/cube/valid.ttl``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from observatory.cube import cube_graph
 from tests.backends import Published
 from triplestore.versions import TripleStore, open_snapshot, publish_version, query, write
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 HERE = Path(__file__).parent / "cube"
 BASE = "https://w3id.org/coworkmed/id/"
 CONSTRAINTS = sorted((ROOT / "ontology" / "qc" / "cube").glob("ic-*.rq"))

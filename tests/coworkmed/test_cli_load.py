@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from coworkmed.cli import main
 from tests.backends import Published
 from triplestore.versions import open_snapshot, published_graphs
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
+@pytest.mark.slow  # measured ~6.5 s
 def test_load_writes_the_graph_and_the_report(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     result = CliRunner().invoke(
@@ -78,6 +80,7 @@ def test_a_load_that_fails_exits_non_zero_with_the_reason(tmp_path: Path) -> Non
     assert f"{bad}:1:" in result.output
 
 
+@pytest.mark.slow  # measured ~8 s
 def test_build_loads_every_sample(empty: Published) -> None:
     result = CliRunner(env=empty.environment()).invoke(
         main, ["build", "--data", str(ROOT / "data"), "--store", empty.settings["store"]]

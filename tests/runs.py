@@ -10,7 +10,7 @@ from pathlib import Path
 
 from triplestore.backends.oxigraph import OxigraphLocation
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[1]
 BASE = "https://w3id.org/coworkmed/id/"
 DATASET = f"{BASE}dataset/fr-aura"
 CURRENT = f"""
