@@ -1,4 +1,4 @@
-"""The one rule of when two records are the same place, and the one distance it measures.
+"""The one rule of when two records are the same place (distances: ``core.geo``).
 
 A place is a space's IRI, name and coordinates (``Place``). Two places are the same
 (``same_place``) by a rule of the table ``RULES``, each a set of thresholds of the same tests:
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
+from core.geo import distance
 from loaders import tables
 
 #: every space with its name, and its coordinates when it has them
@@ -38,8 +39,6 @@ GENERIC = {
     "makerspace", "hackerspace", "hackspace", "tiers", "lieu", "the", "le", "la", "les", "il",
     "el", "de", "du", "des", "di", "del", "and", "et", "e", "y",
 }  # fmt: skip
-#: the Earth's mean diameter, in metres
-EARTH_DIAMETER = 12_742_000
 
 
 @dataclass(frozen=True)
@@ -81,16 +80,6 @@ RULES = {
         near=200, same_name=200, sure=0.0, review=0.0, folded_names=True, unlocated=True
     ),
 }
-
-
-def distance(lat_a: float, lon_a: float, lat_b: float, lon_b: float) -> float:
-    """Great-circle distance in metres (haversine, on a sphere of the Earth's mean radius)."""
-    rad = math.radians
-    dlat, dlon = rad(lat_b - lat_a), rad(lon_b - lon_a)
-    h = math.sin(dlat / 2) ** 2 + math.cos(rad(lat_a)) * math.cos(rad(lat_b)) * (
-        math.sin(dlon / 2) ** 2
-    )
-    return EARTH_DIAMETER * math.asin(math.sqrt(h))
 
 
 def metres(a: Place, b: Place) -> float:

@@ -11,6 +11,7 @@ import sqlite3
 from collections import defaultdict
 from functools import cache
 
+from core.geo import distance
 from core.namespaces import GEONAMES
 from loaders import tables
 
@@ -84,16 +85,6 @@ def _grid() -> dict[tuple[int, int], list[tuple[float, float, str]]]:
     return grid
 
 
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine), in kilometres."""
-    dlat, dlon = math.radians(lat2 - lat1), math.radians(lon2 - lon1)
-    a = (
-        math.sin(dlat / 2) ** 2
-        + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(dlon / 2) ** 2
-    )
-    return 6371.0 * 2 * math.asin(math.sqrt(a))
-
-
 def country_at(lat: float, lon: float, within_km: float = 50.0) -> str | None:
     """The country (ISO alpha-2) of the nearest town, if one lies within ``within_km``."""
     cell = (math.floor(lat), math.floor(lon))
@@ -105,5 +96,5 @@ def country_at(lat: float, lon: float, within_km: float = 50.0) -> str | None:
     ]
     if not nearby:
         return None
-    distance, country = min((_km(lat, lon, t[0], t[1]), t[2]) for t in nearby)
-    return country if distance <= within_km else None
+    kilometres, country = min((distance(lat, lon, t[0], t[1]) / 1000, t[2]) for t in nearby)
+    return country if kilometres <= within_km else None
