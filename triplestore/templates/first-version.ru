@@ -1,0 +1,7 @@
+# Make $version the current version of $dataset, which had none, in the catalogue graph
+# $catalog (triplestore.versions.switch_update). Placeholders are filled with RDF terms
+# (core.templates.update). Plain data operations, which every store runs alike.
+INSERT DATA { GRAPH $catalog {
+  $dataset <http://www.w3.org/ns/dcat#hasCurrentVersion> $version ;
+      <http://www.w3.org/ns/dcat#hasVersion> $version .
+} }
