@@ -1,5 +1,5 @@
-# Make $version the current version of $dataset, which had none, in the catalogue graph
-# $catalog (triplestore.versions.switch_update). Placeholders are filled with RDF terms
+# Make a version the current version of a dataset that had none, in the catalogue graph
+# (triplestore.versions.switch_update). Placeholders are filled with RDF terms
 # (core.templates.update). Plain data operations, which every store runs alike.
 INSERT DATA { GRAPH $catalog {
   $dataset <http://www.w3.org/ns/dcat#hasCurrentVersion> $version ;

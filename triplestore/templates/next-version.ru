@@ -1,5 +1,5 @@
-# Make $version the current version of $dataset in the catalogue graph $catalog
-# (triplestore.versions.switch_update): the current ones ($current, one or more) become its
+# Make a version the current version of a dataset in the catalogue graph
+# (triplestore.versions.switch_update): the current ones ("current": one or more) become its
 # previous versions. Placeholders are filled with RDF terms (core.templates.update). Plain data
 # operations, which every store runs alike.
 DELETE DATA { GRAPH $catalog {
