@@ -4,7 +4,8 @@ A template is Turtle with ``$name`` placeholders where terms go. ``fill`` replac
 an RDF term (an IRI, a blank node, a literal, or a comma-separated list of them), never by
 text: each term is written in its N-Triples form, escaped by pyoxigraph, and the result is
 parsed as Turtle. So whatever a value holds (quotes, '>' or newlines from a partner's file
-name), what a template makes is the triples it shows, and nothing else.
+name), what a template makes is the triples it shows, and nothing else. A SPARQL update
+template (``.ru``) is filled the same way by ``update``, and returned as text to run.
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ def fill(template: Path, **values: Value) -> list[ox.Triple]:
     (every placeholder must be given one: KeyError otherwise), in the template's order."""
     text = _template(template).substitute({name: _written(v) for name, v in values.items()})
     return [quad.triple for quad in ox.parse(text, format=ox.RdfFormat.TURTLE)]
+
+
+def update(template: Path, **values: Value) -> str:
+    """The SPARQL update ``template`` (a ``.ru`` file) with each ``$name`` replaced by
+    ``values[name]`` written as RDF terms, as in ``fill`` (KeyError if one is not given)."""
+    return _template(template).substitute({name: _written(v) for name, v in values.items()})
 
 
 def ntriples(triples: list[ox.Triple]) -> str:

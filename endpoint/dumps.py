@@ -19,8 +19,19 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, url_for
 
-from core.namespaces import DCAT, DCTERMS, FOAF, PREFIXES, RDF_TYPE, SPDX, VOID, XSD
+from core.namespaces import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    IANA_MEDIA_TYPES,
+    PREFIXES,
+    RDF_TYPE,
+    SPDX,
+    VOID,
+    XSD,
+)
 from core.rdf_bytes import to_bytes
+from core.templates import fill
 from endpoint.executor import QueryRequest
 from endpoint.published import run
 from endpoint.responses import rdf_answer
@@ -142,98 +153,46 @@ SOURCES = f"""CONSTRUCT {{
              OPTIONAL {{ ?publisher <https://schema.org/name> ?publisherName }} }}
   OPTIONAL {{ ?d <{DCTERMS}license> ?licence }}
 }}"""
-SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
+#: the templates of the catalogue (``catalog*.ttl``)
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 def catalogue(base: str, endpoint: str, dumps: list[Dump], dump_url: str) -> list[ox.Triple]:
-    """The DCAT catalogue (DCAT-AP 3, checked against shapes/dcat-ap.ttl): one dataset per
-    partner source (from the store) and the whole graph, each with a distribution through the
-    SPARQL endpoint; the dumps as distributions of the whole graph; the endpoint as a data
-    service."""
+    """The DCAT catalogue (DCAT-AP 3, checked against shapes/dcat-ap.ttl, written in
+    ``templates/catalog*.ttl``): one dataset per partner source (from the store) and the whole
+    graph, each with a distribution through the SPARQL endpoint; the dumps as distributions of
+    the whole graph; the endpoint as a data service."""
     sources = run(QueryRequest(SOURCES, {"graph": "ntriples"}, max_rows=1_000_000)).body
     triples = [quad.triple for quad in ox.parse(sources, format=ox.RdfFormat.N_TRIPLES)]
-    catalog, whole = ox.NamedNode(f"{base}catalog"), ox.NamedNode(f"{base}dataset")
-    service, network = (
-        ox.NamedNode(f"{base}service/sparql"),
-        ox.NamedNode(f"{base}agency/coworkmed"),
-    )
-    a = ox.NamedNode(RDF_TYPE)
-
-    def add(
-        s: ox.NamedNode | ox.BlankNode, p: str, o: ox.NamedNode | ox.BlankNode | ox.Literal
-    ) -> None:
-        triples.append(ox.Triple(s, ox.NamedNode(p), o))
-
-    def text(value: str) -> ox.Literal:
-        return ox.Literal(value, language="en")
-
-    def through_endpoint(dataset: ox.NamedNode) -> None:
-        distribution = ox.NamedNode(f"{dataset.value}/sparql")
-        add(dataset, DCAT + "distribution", distribution)
-        add(distribution, RDF_TYPE, ox.NamedNode(DCAT + "Distribution"))
-        add(distribution, DCTERMS + "title", text("Through the SPARQL endpoint"))
-        add(distribution, DCAT + "accessURL", ox.NamedNode(endpoint))
-        add(distribution, DCAT + "accessService", service)
-        add(distribution, DCTERMS + "conformsTo", ox.NamedNode(SPARQL_PROTOCOL))
-
-    add(catalog, RDF_TYPE, ox.NamedNode(DCAT + "Catalog"))
-    add(catalog, DCTERMS + "title", text("CoworkMed catalogue"))
-    add(catalog, DCTERMS + "description", text(
-        "The datasets of the CoworkMed network: coworking spaces and third places of the "
-        "partner regions, one dataset per partner source, and the whole graph."
-    ))  # fmt: skip
-    add(catalog, DCTERMS + "publisher", network)
-    add(network, RDF_TYPE, ox.NamedNode(FOAF + "Agent"))
-    add(network, FOAF + "name", text("CoworkMed network of partner agencies"))
-    kind = ox.NamedNode(DCAT + "Dataset")
+    terms = {
+        "catalog": ox.NamedNode(f"{base}catalog"),
+        "whole": ox.NamedNode(f"{base}dataset"),
+        "service": ox.NamedNode(f"{base}service/sparql"),
+        "network": ox.NamedNode(f"{base}agency/coworkmed"),
+        "endpoint": ox.NamedNode(endpoint),
+    }
+    made = fill(TEMPLATES / "catalog.ttl", **terms)
+    kind = (ox.NamedNode(RDF_TYPE), ox.NamedNode(DCAT + "Dataset"))
     described = {t.subject for t in triples if t.predicate.value == DCTERMS + "description"}
-    for dataset in sorted(
-        {t.subject for t in triples if (t.predicate, t.object) == (a, kind)}, key=str
-    ):
-        add(catalog, DCAT + "dataset", dataset)
-        if dataset not in described:
-            add(dataset, DCTERMS + "description", text(
-                "The coworking spaces and third places of one partner source, as last loaded "
-                "into the CoworkMed graph from the partner's file."
-            ))  # fmt: skip
-        through_endpoint(dataset)
-    add(catalog, DCAT + "dataset", whole)
-    add(catalog, DCAT + "service", service)
-    add(whole, RDF_TYPE, ox.NamedNode(DCAT + "Dataset"))
-    add(whole, DCTERMS + "title", text("CoworkMed: the whole graph"))
-    add(whole, DCTERMS + "description", text(
-        "Every published dataset of the network, with the ontology and the code lists."
-    ))  # fmt: skip
-    add(whole, DCTERMS + "publisher", network)
-    through_endpoint(whole)
+    listed = sorted({t.subject for t in triples if (t.predicate, t.object) == kind}, key=str)
+    for dataset in [*listed, terms["whole"]]:
+        distribution = ox.NamedNode(f"{dataset.value}/sparql")
+        made += fill(
+            TEMPLATES / "catalog-dataset.ttl", **terms, dataset=dataset, distribution=distribution
+        )
+        if dataset not in described and dataset != terms["whole"]:
+            made += fill(TEMPLATES / "catalog-description.ttl", dataset=dataset)
     for dump_ in dumps:
-        distribution = ox.NamedNode(f"{base}dump/{dump_.name}")
-        url = ox.NamedNode(dump_url + dump_.name)
-        checksum = ox.BlankNode()
-        add(whole, DCAT + "distribution", distribution)
-        add(distribution, RDF_TYPE, ox.NamedNode(DCAT + "Distribution"))
-        add(distribution, DCAT + "accessURL", url)
-        add(distribution, DCAT + "downloadURL", url)
-        add(distribution, DCAT + "mediaType", ox.NamedNode(
-            "http://www.iana.org/assignments/media-types/" + KINDS[dump_.kind][1]
-        ))  # fmt: skip
-        add(distribution, DCAT + "compressFormat", ox.NamedNode(
-            "http://www.iana.org/assignments/media-types/application/gzip"
-        ))  # fmt: skip
-        size = ox.Literal(str(dump_.size), datatype=ox.NamedNode(XSD + "nonNegativeInteger"))
-        digest = ox.Literal(dump_.sha256, datatype=ox.NamedNode(XSD + "hexBinary"))
-        add(distribution, DCAT + "byteSize", size)
-        add(distribution, SPDX + "checksum", checksum)
-        add(checksum, RDF_TYPE, ox.NamedNode(SPDX + "Checksum"))
-        add(checksum, SPDX + "algorithm", ox.NamedNode(SPDX + "checksumAlgorithm_sha256"))
-        add(checksum, SPDX + "checksumValue", digest)
-    add(service, RDF_TYPE, ox.NamedNode(DCAT + "DataService"))
-    add(service, DCTERMS + "title", text("CoworkMed SPARQL endpoint"))
-    add(service, DCAT + "endpointURL", ox.NamedNode(endpoint))
-    add(service, DCAT + "endpointDescription", ox.NamedNode(endpoint))
-    add(service, DCTERMS + "conformsTo", ox.NamedNode(SPARQL_PROTOCOL))
-    add(service, DCAT + "servesDataset", whole)
-    return triples
+        made += fill(
+            TEMPLATES / "catalog-dump.ttl",
+            whole=terms["whole"],
+            distribution=ox.NamedNode(f"{base}dump/{dump_.name}"),
+            url=ox.NamedNode(dump_url + dump_.name),
+            mediaType=ox.NamedNode(IANA_MEDIA_TYPES + KINDS[dump_.kind][1]),
+            byteSize=ox.Literal(str(dump_.size), datatype=ox.NamedNode(XSD + "nonNegativeInteger")),
+            sha256=ox.Literal(dump_.sha256, datatype=ox.NamedNode(XSD + "hexBinary")),
+        )
+    return triples + made
 
 
 #: prefixes of the Turtle descriptions (VoID, DCAT)

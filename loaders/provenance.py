@@ -4,12 +4,17 @@ checksum), its publisher (the partner agency) and the load activity (PROV) with 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from core.namespaces import IANA_MEDIA_TYPES, SPDX, XSD
+import pyoxigraph as ox
+
+from core.namespaces import IANA_MEDIA_TYPES, XSD
+from core.templates import Value, fill
 from loaders.mapping import Mapping
-from loaders.rdf import Triples, iri, literal, p
+from loaders.rdf import Triples
 
 MEDIA_TYPES = {
     "csv": "text/csv",
@@ -20,7 +25,7 @@ MEDIA_TYPES = {
     "geojson": "application/geo+json",
     "overpass": "application/json",
 }
-SHA256 = SPDX + "checksumAlgorithm_sha256"
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -50,64 +55,75 @@ def version_iri(base: str, source: str, started: dt.datetime, file_sha256: str) 
     return f"{dataset_iri(base, source)}/{version_id(started, file_sha256)}"
 
 
-def _titles(triples: Triples, subject: str, predicate: str, text: str | dict[str, str]) -> None:
-    items = text.items() if isinstance(text, dict) else [("", text)]
-    for language, value in items:
-        triples.add(subject, p(predicate), literal(value, language=language or None))
+def _texts(text: str | dict[str, str]) -> list[ox.Literal]:
+    """A title or description: one plain literal, or one per language."""
+    if isinstance(text, dict):
+        return [ox.Literal(value, language=language or None) for language, value in text.items()]
+    return [ox.Literal(text)]
+
+
+def _typed(lexical: str, datatype: str) -> ox.Literal:
+    return ox.Literal(lexical, datatype=ox.NamedNode(XSD + datatype))
+
+
+#: the optional facts: template -> (its placeholder, the term it takes from the mapping's source)
+OPTIONAL: dict[str, tuple[str, Callable[[dict[str, Any]], Value | None]]] = {
+    "load-description.ttl": (
+        "description",
+        lambda source: _texts(source["description"]) if "description" in source else None,
+    ),
+    "load-issued.ttl": (
+        "issued",
+        lambda source: _typed(source["issued"], "date") if "issued" in source else None,
+    ),
+    "load-homepage.ttl": (
+        "homepage",
+        lambda source: (
+            ox.NamedNode(source["partner"]["homepage"]) if "homepage" in source["partner"] else None
+        ),
+    ),
+}
+
+
+def description(mapping: Mapping, base: str, facts: LoadFacts) -> list[ox.Triple]:
+    """The DCAT and PROV description of a load (``templates/load*.ttl``): the dataset, this
+    version of it, the file it came from (with its checksum), the partner and the load
+    activity."""
+    source, loaded = mapping.source, version_id(facts.started, facts.file_sha256)
+    version = version_iri(base, mapping.source_id, facts.started, facts.file_sha256)
+    terms: dict[str, Value] = {
+        "dataset": ox.NamedNode(dataset_iri(base, mapping.source_id)),
+        "version": ox.NamedNode(version),
+        "distribution": ox.NamedNode(f"{version}/distribution"),
+        "checksum": ox.NamedNode(f"{version}/distribution/checksum"),
+        "partner": ox.NamedNode(f"{base}agency/{source['partner']['id']}"),
+        "plan": ox.NamedNode(f"{base}mapping/{mapping.source_id}/{facts.mapping_sha256[:16]}"),
+        "activity": ox.NamedNode(f"{base}load/{mapping.source_id}/{loaded}"),
+    }
+    triples = fill(
+        TEMPLATES / "load.ttl",
+        **terms,
+        title=_texts(source["title"]),
+        licence=ox.NamedNode(source["licence"]),
+        modified=_typed(facts.ended.date().isoformat(), "date"),
+        versionId=ox.Literal(loaded),
+        ended=_typed(facts.ended.isoformat(), "dateTime"),
+        started=_typed(facts.started.isoformat(), "dateTime"),
+        partnerName=ox.Literal(source["partner"]["name"]),
+        fileName=ox.Literal(facts.file.name),
+        mediaType=ox.NamedNode(IANA_MEDIA_TYPES + MEDIA_TYPES[facts.file_format]),
+        byteSize=_typed(str(facts.file_size), "nonNegativeInteger"),
+        sha256=_typed(facts.file_sha256, "hexBinary"),
+        mappingName=ox.Literal(mapping.path.name),
+    )
+    for template, (name, value_of) in OPTIONAL.items():
+        value = value_of(source)
+        if value is not None:
+            triples += fill(TEMPLATES / template, **terms, **{name: value})
+    return triples
 
 
 def describe(triples: Triples, mapping: Mapping, base: str, facts: LoadFacts) -> None:
-    """Add the DCAT and PROV description of a load to ``triples``: the dataset, this version of
-    it, the file it came from (with its checksum), the partner and the load activity."""
-    add, source = triples.add, mapping.source
-    dataset = iri(dataset_iri(base, mapping.source_id))
-    version_text = version_iri(base, mapping.source_id, facts.started, facts.file_sha256)
-    version = iri(version_text)
-    distribution = iri(f"{version_text}/distribution")
-    checksum = iri(f"{version_text}/distribution/checksum")
-    partner = iri(f"{base}agency/{source['partner']['id']}")
-    plan = iri(f"{base}mapping/{mapping.source_id}/{facts.mapping_sha256[:16]}")
-    activity = iri(f"{base}load/{mapping.source_id}/{version_id(facts.started, facts.file_sha256)}")
-    timestamp = XSD + "dateTime"
-
-    add(dataset, p("rdf:type"), p("dcat:Dataset"))
-    _titles(triples, dataset, "dcterms:title", source["title"])
-    if "description" in source:
-        _titles(triples, dataset, "dcterms:description", source["description"])
-    add(dataset, p("dcterms:publisher"), partner)
-    add(dataset, p("dcterms:license"), iri(source["licence"]))
-    if "issued" in source:
-        add(dataset, p("dcterms:issued"), literal(source["issued"], XSD + "date"))
-    add(dataset, p("dcterms:modified"), literal(facts.ended.date().isoformat(), XSD + "date"))
-
-    add(version, p("rdf:type"), p("dcat:Dataset"))
-    add(version, p("dcat:version"), literal(version_id(facts.started, facts.file_sha256)))
-    add(version, p("dcterms:issued"), literal(facts.ended.isoformat(), timestamp))
-    add(version, p("dcterms:publisher"), partner)
-    add(version, p("dcterms:license"), iri(source["licence"]))
-    add(version, p("dcat:distribution"), distribution)
-    add(version, p("prov:wasGeneratedBy"), activity)
-
-    add(partner, p("rdf:type"), p("cwm:PartnerAgency"))
-    add(partner, p("rdf:type"), p("foaf:Agent"))
-    add(partner, p("schema:name"), literal(source["partner"]["name"]))
-    if "homepage" in source["partner"]:
-        add(partner, p("foaf:homepage"), iri(source["partner"]["homepage"]))
-
-    add(distribution, p("rdf:type"), p("dcat:Distribution"))
-    add(distribution, p("dcterms:title"), literal(facts.file.name))
-    add(distribution, p("dcat:mediaType"), iri(IANA_MEDIA_TYPES + MEDIA_TYPES[facts.file_format]))
-    add(distribution, p("dcat:byteSize"), literal(str(facts.file_size), XSD + "nonNegativeInteger"))
-    add(distribution, p("dcterms:license"), iri(source["licence"]))
-    add(distribution, p("spdx:checksum"), checksum)
-    add(checksum, p("rdf:type"), p("spdx:Checksum"))
-    add(checksum, p("spdx:algorithm"), iri(SHA256))
-    add(checksum, p("spdx:checksumValue"), literal(facts.file_sha256, XSD + "hexBinary"))
-
-    add(plan, p("rdf:type"), p("prov:Plan"))
-    add(plan, p("dcterms:title"), literal(mapping.path.name))
-    add(activity, p("rdf:type"), p("prov:Activity"))
-    add(activity, p("prov:used"), distribution)
-    add(activity, p("prov:used"), plan)
-    add(activity, p("prov:startedAtTime"), literal(facts.started.isoformat(), timestamp))
-    add(activity, p("prov:endedAtTime"), literal(facts.ended.isoformat(), timestamp))
+    """Add the description of a load (``description``) to ``triples``, as N-Triples."""
+    for triple in description(mapping, base, facts):
+        triples.add(str(triple.subject), str(triple.predicate), str(triple.object))

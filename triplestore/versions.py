@@ -47,6 +47,7 @@ import pyoxigraph as ox
 from core.namespaces import DCAT
 from core.problems import LoadError, StoreBusy
 from core.rdf_bytes import to_bytes
+from core.templates import update
 from core.workers import Limits, run_confined
 from triplestore.backends import StoreLocation, TripleStore, locate
 
@@ -330,18 +331,24 @@ def _remove_unpublished(store: TripleStore, graph: ox.NamedNode, cause: BaseExce
         raise cause from None
 
 
+#: the SPARQL update templates of the catalogue (``.ru``)
+TEMPLATES = Path(__file__).parent / "templates"
+
+
 def switch_update(store: TripleStore, base: str, dataset: str, version: str) -> str:
     """The update that makes ``version`` the current version of ``dataset`` (the one current
-    now becomes its previous version). Plain data operations, which every store runs alike."""
+    now becomes its previous version): ``templates/first-version.ru`` or, when it has one,
+    ``templates/next-version.ru``. Plain data operations, which every store runs alike."""
     catalog, current = catalog_graph(base), f"<{DCAT}hasCurrentVersion>"
     old = _column(store, f"SELECT ?v WHERE {{ GRAPH <{catalog}> {{ <{dataset}> {current} ?v }} }}")
-    remove = " ".join(f"<{dataset}> {current} <{v.value}> ." for v in old)
-    previous = " ".join(f"<{version}> <{DCAT}previousVersion> <{v.value}> ." for v in old)
-    return (
-        (f"DELETE DATA {{ GRAPH <{catalog}> {{ {remove} }} }} ;\n" if remove else "")
-        + f"INSERT DATA {{ GRAPH <{catalog}> {{ <{dataset}> {current} <{version}> ; "
-        f"<{DCAT}hasVersion> <{version}> . {previous} }} }}"
-    )
+    terms = {
+        "catalog": ox.NamedNode(catalog),
+        "dataset": ox.NamedNode(dataset),
+        "version": ox.NamedNode(version),
+    }
+    if not old:
+        return update(TEMPLATES / "first-version.ru", **terms)
+    return update(TEMPLATES / "next-version.ru", **terms, current=old)
 
 
 def count(store: TripleStore, graph: str) -> int:
