@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from core.rdf_bytes import to_bytes
+
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 #: what a placeholder is filled with: one term, or an object list of several
 Value = Term | Sequence[Term]
@@ -51,4 +53,4 @@ def update(template: Path, **values: Value) -> str:
 
 def ntriples(triples: list[ox.Triple]) -> str:
     """Triples as N-Triples text (one per line), to write inside an ``INSERT DATA``."""
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return to_bytes(triples, ox.RdfFormat.N_TRIPLES).decode("utf-8")

@@ -35,6 +35,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.problems import LoadError
+from core.rdf_bytes import to_bytes
 from core.templates import fill, ntriples
 from loaders import provenance
 from loaders.load import sha256
@@ -110,9 +111,13 @@ def validate(
     publish; ``shown``: the file's name in the report's messages (default: its own)."""
     published = read_published_places(store_path, base, mapping.source_id)
     if confinement is None:
-        options = {} if max_bytes is None else {"max_bytes": max_bytes}
         return validate_submission(
-            path, lang=lang, base=base, mapping=mapping, published=published, **options
+            path,
+            lang=lang,
+            base=base,
+            max_bytes=MAX_FILE_BYTES if max_bytes is None else max_bytes,
+            mapping=mapping,
+            published=published,
         )
     limit = max_bytes or MAX_FILE_BYTES
     job = Job(path, lang, base, limit, mapping, published, shown or path.name)
@@ -158,7 +163,7 @@ def published_digests(store: TripleStore, version: ox.NamedNode | None) -> dict[
     triples = store.query(
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{version.value}> {{ ?s ?p ?o }} }}"
     )
-    return record_digests(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).splitlines())
+    return record_digests(to_bytes(triples, ox.RdfFormat.N_TRIPLES).splitlines())
 
 
 # ------------------------------------------------------------------------------ 3. publish

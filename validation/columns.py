@@ -90,10 +90,10 @@ def check_columns(headers: list[str], mapping: Mapping, lang: str) -> tuple[list
             continue
         close = difflib.get_close_matches(header, expected + sorted(known), n=1, cutoff=0.75)
         code = "misspelt-column" if close else "unknown-column"
-        message = problem_message(code, lang, value=header, column=close[0] if close else None)
-        findings.append(
-            Finding("table", code, "warning", message or "", column=header, value=header)
+        message = (
+            problem_message(code, lang, value=header, column=close[0] if close else None) or ""
         )
+        findings.append(Finding("table", code, "warning", message, column=header, value=header))
     return findings, missing
 
 

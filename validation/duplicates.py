@@ -66,7 +66,9 @@ def across_records(
 def submission_places(store: ox.Store, trace: Trace, base: str) -> list[Place]:
     """The spaces of a submission's graph (``store``), each with the row it was read from."""
     found = []
-    for solution in store.query(PLACES):
+    solutions = store.query(PLACES)
+    assert isinstance(solutions, ox.QuerySolutions)  # PLACES is a SELECT query
+    for solution in solutions:
         key = solution["s"].value.rsplit("/", 1)[-1]
         found.append(places.place(solution, base, trace.records.get(key, (None, None))[0]))
     return found

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from functools import cache
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
+from rdflib.term import Node
 
 from core.vocabulary import LANGUAGES, shapes_graph
 
@@ -58,7 +59,7 @@ class Result:
     detail: str  # the constraint that failed, as the engine names it
 
 
-def _texts(graph: Graph, node: URIRef, prop: URIRef) -> dict[str, str]:
+def _texts(graph: Graph, node: Node, prop: URIRef) -> dict[str, str]:
     texts = {}
     for literal in graph.objects(node, prop):
         lang = getattr(literal, "language", None) or "en"
@@ -81,14 +82,14 @@ def shape_texts() -> dict[str, ShapeText]:
             _texts(graph, shape, SH.message),
             str(path) if isinstance(path, URIRef) else None,
             SEVERITIES.get(str(severity), "error"),
-            int(min_count) if min_count is not None else 0,
+            int(min_count) if isinstance(min_count, Literal) else 0,
         )
     return texts
 
 
-def _targets_of_parents(graph: Graph) -> dict[URIRef, list[tuple[URIRef, URIRef]]]:
+def _targets_of_parents(graph: Graph) -> dict[Node, list[tuple[URIRef, Node]]]:
     """Property shape -> the targets of the node shapes that hold it."""
-    parents: dict[URIRef, list[tuple[URIRef, URIRef]]] = {}
+    parents: dict[Node, list[tuple[URIRef, Node]]] = {}
     for node, prop in graph.subject_objects(SH.property):
         targets = [(t, o) for t in TARGETS for o in graph.objects(node, t)]
         if targets:
@@ -134,7 +135,9 @@ def sparql_checks() -> tuple[SparqlCheck, ...]:
 def run_sparql_checks(store: ox.Store) -> list[Result]:
     results = []
     for check in sparql_checks():
-        for solution in store.query(check.query):
+        solutions = store.query(check.query)
+        assert isinstance(solutions, ox.QuerySolutions)  # the checks are SELECT queries
+        for solution in solutions:
             value = solution["value"]
             results.append(
                 Result(

@@ -30,7 +30,7 @@ from core.namespaces import DEFAULT_DATA_BASE
 from core.problems import LoadError
 from core.translations import language
 from linking.places import Place
-from loaders.load import start_report, stream
+from loaders.load import LoadReport, start_report, stream
 from loaders.mapping import Mapping, MappingError, load_mapping
 from loaders.readers import Row
 from validation.columns import cell_findings, check_columns, mapping_name, template_mapping
@@ -48,9 +48,10 @@ def _now() -> dt.datetime:
 
 def _read(
     report: Report, mapping: Mapping, path: Path, base: str, workers: int
-) -> tuple[dict[int, Row], Pipeline] | None:
+) -> tuple[dict[int, Row], LoadReport, Pipeline] | None:
     """Transform the file (layers 1 and 2), sending each chunk of records to the SHACL
-    pipeline as it comes; the rows as read, or None when the file cannot be read."""
+    pipeline as it comes; the rows as read and the load report, or None when the file cannot
+    be read."""
     rows: dict[int, Row] = {}
 
     def keep(row: Row | None) -> None:
@@ -73,11 +74,11 @@ def _read(
     report.rows, report.records, report.triples = load.rows_read, load.records_written, load.triples
     if not rows:
         pipeline.cancel()
-        error = LoadError(f"{path}: no record in the file", "empty-file")
-        report.findings.append(file_finding(error, report.language))
+        empty = LoadError(f"{path}: no record in the file", "empty-file")
+        report.findings.append(file_finding(empty, report.language))
         report.readable = False
         return None
-    return rows, pipeline
+    return rows, load, pipeline
 
 
 def validate_submission(
@@ -140,10 +141,10 @@ def _validate(
     read = _read(report, mapping, path, base, workers)
     if read is None:
         return report
-    rows, pipeline = read
+    rows, load, pipeline = read
     headers = list(next(iter(rows.values())).values)
     column_findings, missing = check_columns(headers, mapping, lang)
-    report.findings += column_findings + cell_findings(report.load, lang)
+    report.findings += column_findings + cell_findings(load, lang)
     store = ox.Store()
     store.bulk_load(report.ntriples, format=ox.RdfFormat.N_TRIPLES)
     trace = Trace(mapping, headers, rows, record_rows(store), lang)

@@ -138,6 +138,7 @@ def record_rows(store: ox.Store) -> dict[str, tuple[int, str | None]]:
         "SELECT ?r ?n ?sheet WHERE { ?r <https://w3id.org/coworkmed/def/rowNumber> ?n "
         "OPTIONAL { ?r <https://w3id.org/coworkmed/def/sheetName> ?sheet } }"
     )
+    assert isinstance(rows, ox.QuerySolutions)  # a SELECT's results are solutions
     found = {}
     for solution in rows:
         key = solution["r"].value.rsplit("/", 1)[-1]
