@@ -298,6 +298,9 @@ def test_a_hostile_request_gets_a_safe_answer(attacked: Attacked, case: dict[str
         assert text not in body, f"{text!r} in the answer"
     for name, value in expect.get("headers", {}).items():
         assert response.headers.get(name) == value, (name, response.headers.get(name))
+    for name, (low, high) in expect.get("header_between", {}).items():
+        number = int(response.headers.get(name, "-1"))
+        assert low <= number <= high, (name, number)
     for name in SECURITY_HEADERS:
         assert name in response.headers, f"no {name} header"
     for token in attacked.tokens.values():
