@@ -19,7 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, url_for
 
-from endpoint.executor import QueryRequest
+from endpoint.execution import QueryRequest
 from endpoint.published import run
 from endpoint.responses import rdf_answer
 from endpoint.urls import external_url

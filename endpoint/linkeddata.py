@@ -32,7 +32,7 @@ from flask import (
 )
 
 from core.vocabulary import CODE_BASE, CWM, LANGUAGES
-from endpoint.executor import GraphRequest, QueryError, QueryRequest
+from endpoint.execution import GraphRequest, QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept, prefers_html
 from endpoint.parameters import MAX_PAGE, local_location, whole_number
 from endpoint.published import run
@@ -41,7 +41,7 @@ from endpoint.responses import error, read_headers, reader_language
 
 blueprint = Blueprint("linkeddata", __name__)
 
-#: document extension -> format name of endpoint.executor.FORMATS["graph"] (html: the page)
+#: document extension -> format name of endpoint.formats.FORMATS["graph"] (html: the page)
 EXTENSIONS = {"ttl": "turtle", "nt": "ntriples", "rdf": "rdfxml", "jsonld": "jsonld", "html": None}
 
 

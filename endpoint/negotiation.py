@@ -7,7 +7,7 @@ import re
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_list_header, parse_options_header
 
-#: media type -> (kind of result it can carry, format name of endpoint.executor.FORMATS)
+#: media type -> (kind of result it can carry, format name of endpoint.formats.FORMATS)
 MEDIA_TYPES: dict[str, tuple[str, str]] = {
     "application/sparql-results+json": ("solutions", "json"),
     "application/json": ("solutions", "json"),

@@ -23,7 +23,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from core.formulas import safe_cell
 from core.vocabulary import LANGUAGES
-from endpoint.executor import QueryError
+from endpoint.execution import QueryError
 from endpoint.published import Kept, generation, select
 from endpoint.resource_page import in_language, labels
 from endpoint.responses import attachment, error, reader_language

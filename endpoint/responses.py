@@ -10,7 +10,8 @@ import pyoxigraph as ox
 from flask import Response, current_app, request
 
 from core.vocabulary import LANGUAGES
-from endpoint.executor import FORMATS, QueryError
+from endpoint.execution import QueryError
+from endpoint.formats import FORMATS
 from endpoint.negotiation import choose, parse_accept
 from validation.messages import language
 

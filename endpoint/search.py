@@ -13,7 +13,7 @@ import re
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from core.vocabulary import CODE_BASE, LANGUAGES
-from endpoint.executor import QueryError
+from endpoint.execution import QueryError
 from endpoint.linkeddata import local_path
 from endpoint.parameters import MAX_PAGE, whole_number
 from endpoint.published import select

@@ -1,13 +1,13 @@
 """The SPARQL 1.1 Service Description, answered on a GET of /sparql without a query. It lists
 only what this service really does: the query language (and the update language when an update
 token is configured), the union default graph, the base IRI being the endpoint, and the result
-formats of endpoint.executor.FORMATS; it points at the VoID and DCAT descriptions."""
+formats of endpoint.formats.FORMATS; it points at the VoID and DCAT descriptions."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 
-from endpoint.executor import FORMATS
+from endpoint.formats import FORMATS
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMAT_IRIS = {
