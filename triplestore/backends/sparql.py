@@ -3,8 +3,8 @@
 One HTTP client (urllib) sends everything: queries (the SPARQL 1.1 Protocol's form, to the
 public query endpoint), updates (the protocol's form) and whole-graph reads and writes (the Graph
 Store HTTP Protocol), the last two with the service's account; one function (``_failure``) turns
-what goes wrong on the way into the store's errors. Results come back as SPARQL JSON or
-N-Triples and are parsed by pyoxigraph, so the rest of the service handles them as it handles
+what goes wrong on the way into the store's errors. Results come back as SPARQL XML (or
+JSON) or N-Triples and are parsed by pyoxigraph, so the rest of the service handles them as it handles
 the embedded store's.
 
 The service keeps two graphs of its own on the store, named under ``namespace``:
@@ -67,7 +67,9 @@ ACCEPT = {
     "CONSTRUCT": "application/n-triples, text/turtle;q=0.8, application/rdf+xml;q=0.5",
     "DESCRIBE": "application/n-triples, text/turtle;q=0.8, application/rdf+xml;q=0.5",
 }
-ACCEPT_SOLUTIONS = "application/sparql-results+json, application/sparql-results+xml;q=0.5"
+#: XML first: SPARQLWrapper asked for it (its format=xml parameter), and Virtuoso's JSON writes
+#: an xsd:boolean as 1, not true
+ACCEPT_SOLUTIONS = "application/sparql-results+xml, application/sparql-results+json;q=0.5"
 #: the words that open a query's form
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 #: the body of the protocol's requests (queries and updates)
