@@ -4,8 +4,8 @@ One HTTP client (urllib) sends everything: queries (the SPARQL 1.1 Protocol's fo
 public query endpoint), updates (the protocol's form) and whole-graph reads and writes (the Graph
 Store HTTP Protocol), the last two with the service's account; one function (``_failure``) turns
 what goes wrong on the way into the store's errors. Results come back as SPARQL XML (or
-JSON) or N-Triples and are parsed by pyoxigraph, so the rest of the service handles them as it handles
-the embedded store's.
+JSON) or N-Triples and are parsed by pyoxigraph, so the rest of the service handles them as it
+handles the embedded store's.
 
 The service keeps two graphs of its own on the store, named under ``namespace``:
 
