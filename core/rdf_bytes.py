@@ -23,3 +23,12 @@ def to_bytes(
         body = ox.serialize(data, format=format, prefixes=prefixes)
     assert body is not None, "ox.serialize returns bytes when it is given no output"
     return body
+
+
+def results_bytes(
+    results: ox.QuerySolutions | ox.QueryBoolean, format: ox.QueryResultsFormat
+) -> bytes:
+    """Query results (solutions or a boolean) serialized in ``format``: bytes, as above."""
+    body = results.serialize(format=format)
+    assert body is not None, "serialize returns bytes when it is given no output"
+    return body

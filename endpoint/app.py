@@ -14,7 +14,8 @@ from core.problems import LoadError
 from core.settings import settings
 from core.workers import Limits
 from endpoint.auth import WriteLimiter
-from endpoint.executor import NO_LIMITS, QueryPool, RemotePool, make_pool, worker_limits
+from endpoint.execution import NO_LIMITS, worker_limits
+from endpoint.pool import QueryPool, RemotePool, make_pool
 from endpoint.security import secure
 from endpoint.urls import PublicHost, root_of
 from triplestore.backends import StoreLocation, locate

@@ -32,7 +32,7 @@ from core.namespaces import (
 )
 from core.rdf_bytes import to_bytes
 from core.templates import fill
-from endpoint.executor import QueryRequest
+from endpoint.execution import QueryRequest
 from endpoint.published import run
 from endpoint.responses import rdf_answer
 from endpoint.urls import external_url

@@ -26,7 +26,8 @@ from flask import Blueprint, Response, current_app, request
 from core.rdf_bytes import to_bytes
 from core.workers import Limits, WorkerCrashed, WorkerTimedOut, run_confined
 from endpoint.auth import may_write, write_refusal
-from endpoint.executor import FORMATS, GraphRequest, QueryError
+from endpoint.execution import GraphRequest, QueryError
+from endpoint.formats import FORMATS
 from endpoint.negotiation import formats_for
 from endpoint.published import run, store_location
 from endpoint.responses import error, read_headers

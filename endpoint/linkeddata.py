@@ -35,7 +35,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from core.namespaces import CODE, CWM
 from core.translations import words
 from core.vocabulary import LANGUAGES
-from endpoint.executor import GraphRequest, QueryError, QueryRequest
+from endpoint.execution import GraphRequest, QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept, prefers_html
 from endpoint.parameters import MAX_PAGE, local_location, whole_number
 from endpoint.published import run
@@ -44,7 +44,7 @@ from endpoint.responses import error, read_headers, reader_language
 
 blueprint = Blueprint("linkeddata", __name__)
 
-#: document extension -> format name of endpoint.executor.FORMATS["graph"] (html: the page)
+#: document extension -> format name of endpoint.formats.FORMATS["graph"] (html: the page)
 EXTENSIONS = {"ttl": "turtle", "nt": "ntriples", "rdf": "rdfxml", "jsonld": "jsonld", "html": None}
 
 

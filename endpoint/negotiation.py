@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-#: media type -> (kind of result it can carry, format name of endpoint.executor.FORMATS)
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_list_header, parse_options_header
+
+#: media type -> (kind of result it can carry, format name of endpoint.formats.FORMATS)
 MEDIA_TYPES: dict[str, tuple[str, str]] = {
     "application/sparql-results+json": ("solutions", "json"),
     "application/json": ("solutions", "json"),
@@ -30,58 +32,44 @@ FORMAT_PARAMETER = {
 }
 
 
-@dataclass(frozen=True)
-class Range:
-    media_type: str
-    q: float
-
-    def matches(self, media_type: str) -> bool:
-        kind, _, sub = self.media_type.partition("/")
-        wanted_kind, _, wanted_sub = media_type.partition("/")
-        return kind in ("*", wanted_kind) and sub in ("*", wanted_sub)
-
-    @property
-    def specificity(self) -> int:
-        return 2 - self.media_type.count("*")
-
-
-#: a quality value as RFC 9110 writes it
+#: a quality value as RFC 9110 writes it (werkzeug alone would also take "0.5000" or "٠.5")
 QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
 
 
-def parse_accept(header: str | None) -> list[Range]:
-    """The ranges of an Accept header, best first (q, then specificity); malformed parts skipped."""
+#: a parameter named q, whatever werkzeug made of its value
+NAMES_Q = re.compile(r";\s*q\s*(=|;|$)", re.IGNORECASE)
+
+
+def quality(part: str, parameters: dict[str, str]) -> float:
+    """The q of one media range: 1 when it names none, 0 when its value is not an RFC 9110
+    qvalue (also when werkzeug dropped the value as malformed, e.g. ``q=`` or ``q=٠.5``)."""
+    if "q" in parameters:
+        value = parameters["q"]
+        return float(value) if QVALUE.fullmatch(value.strip()) else 0.0
+    return 0.0 if NAMES_Q.search(part) else 1.0
+
+
+def parse_accept(header: str | None) -> MIMEAccept:
+    """The ranges of an Accept header as werkzeug's ``MIMEAccept`` (most specific, then best q,
+    first); malformed parts skipped, parameters other than q ignored, a bad q counting as 0."""
     if not header or not header.strip():
-        return [Range("*/*", 1.0)]
+        return MIMEAccept([("*/*", 1.0)])
     ranges = []
-    for part in header.split(","):
-        media_type, *parameters = [piece.strip() for piece in part.split(";")]
-        if "/" not in media_type:
-            continue
-        q = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                # RFC 9110 qvalue: 0 to 1, three decimals at most (not "nan", "1e3", "٠.5")
-                q = float(value) if QVALUE.fullmatch(value.strip()) else 0.0
-        ranges.append(Range(media_type.lower(), q))
-    return sorted(ranges, key=lambda r: (-r.q, -r.specificity))
+    for part in parse_list_header(header):
+        media_type, parameters = parse_options_header(part)
+        if "/" in media_type:
+            ranges.append((media_type.lower(), quality(part, parameters)))
+    return MIMEAccept(ranges)
 
 
-def choose(ranges: list[Range], kind: str) -> tuple[str, str] | None:
-    """The (format, media type) for a result of ``kind``, or None when nothing is acceptable."""
+def choose(ranges: MIMEAccept, kind: str) -> tuple[str, str] | None:
+    """The (format, media type) for a result of ``kind``, or None when nothing is acceptable:
+    werkzeug's best match, the kind's default format winning a tie."""
     carrier = "solutions" if kind == "boolean" else kind
-    candidates = [(media, fmt) for media, (k, fmt) in MEDIA_TYPES.items() if k == carrier]
-    best: tuple[float, int, str, str] | None = None
-    for media, fmt in candidates:
-        quality = next(((r.q, r.specificity) for r in ranges if r.matches(media)), (0.0, 0))
-        if quality[0] <= 0:
-            continue
-        preferred = fmt == DEFAULTS[kind]
-        key = (quality[0], quality[1] + (1 if preferred else 0), fmt, media)
-        if best is None or key[:2] > best[:2]:
-            best = key
-    return (best[2], best[3]) if best else None
+    candidates = [media for media, (k, _fmt) in MEDIA_TYPES.items() if k == carrier]
+    candidates.sort(key=lambda media: MEDIA_TYPES[media][1] != DEFAULTS[kind])
+    media = ranges.best_match(candidates)
+    return (MEDIA_TYPES[media][1], media) if media else None
 
 
 def formats_for(accept: str | None, format_parameter: str | None) -> dict[str, str | None]:
@@ -102,14 +90,9 @@ def prefers_html(accept: str | None) -> bool:
     """Whether the client names HTML explicitly and likes it better than any RDF format (a
     browser: it is sent to the query page rather than the Turtle service description)."""
     ranges = parse_accept(accept)
-    html = next((r.q for r in ranges if r.media_type == "text/html"), 0.0)
+    html = max((q for media_type, q in ranges if media_type == "text/html"), default=0.0)
     rdf = max(
-        (
-            r.q
-            for r in ranges
-            for media, (kind, _fmt) in MEDIA_TYPES.items()
-            if kind == "graph" and r.matches(media)
-        ),
+        (ranges.quality(media) for media, (kind, _fmt) in MEDIA_TYPES.items() if kind == "graph"),
         default=0.0,
     )
     return html > 0 and html > rdf

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from core.translations import in_language
 from core.vocabulary import LANGUAGES
-from endpoint.executor import QueryError
+from endpoint.execution import QueryError
 from endpoint.published import Kept, generation, select
 from endpoint.resource_page import labels
 from endpoint.responses import attachment, error, reader_language

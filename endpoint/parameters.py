@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from werkzeug.datastructures import MultiDict
 
-from endpoint.executor import QueryError
+from endpoint.execution import QueryError
 
 #: the highest page number a paged route (search, resource pages) accepts
 MAX_PAGE = 10_000

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from flask import current_app
 
 from core.problems import LoadError
-from endpoint.executor import GraphRequest, QueryError, QueryRequest, QueryResult
+from endpoint.execution import GraphRequest, QueryError, QueryRequest, QueryResult
 from triplestore.backends import StoreLocation
 
 

@@ -12,7 +12,8 @@ from flask import Response, current_app, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.translations import language
-from endpoint.executor import FORMATS, QueryError
+from endpoint.execution import QueryError
+from endpoint.formats import FORMATS
 from endpoint.negotiation import choose, parse_accept
 
 #: a response: the app's, or werkzeug's base class (what flask's ``redirect`` is typed to give)

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from core.namespaces import CODE, EU_COUNTRY, sparql_prefixes
 from core.vocabulary import LANGUAGES
-from endpoint.executor import QueryError
+from endpoint.execution import QueryError
 from endpoint.linkeddata import local_path
 from endpoint.parameters import MAX_PAGE, whole_number
 from endpoint.published import select

@@ -1,7 +1,7 @@
 """The SPARQL 1.1 Service Description, answered on a GET of /sparql without a query. It lists
 only what this service really does: the query language (and the update language when an update
 token is configured), the union default graph, the base IRI being the endpoint, and the result
-formats of endpoint.executor.FORMATS; it points at the VoID and DCAT descriptions."""
+formats of endpoint.formats.FORMATS; it points at the VoID and DCAT descriptions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from core.namespaces import FORMATS as FORMATS_NS
 from core.namespaces import RDF_TYPE, RDFS_SEE_ALSO, SD
-from endpoint.executor import FORMATS
+from endpoint.formats import FORMATS
 
 FORMAT_IRIS = {
     "json": FORMATS_NS + "SPARQL_Results_JSON",

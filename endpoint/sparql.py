@@ -31,7 +31,7 @@ from core.sparql_text import (
 )
 from core.workers import Limits, WorkerCrashed, WorkerTimedOut
 from endpoint.auth import write_refusal
-from endpoint.executor import QueryError, QueryRequest, worker_limits
+from endpoint.execution import QueryError, QueryRequest, worker_limits
 from endpoint.negotiation import formats_for, prefers_html
 from endpoint.published import store_location
 from endpoint.responses import error, rdf_answer, read_headers

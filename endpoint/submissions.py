@@ -26,7 +26,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from core.problems import LoadError
 from core.vocabulary import LANGUAGES
 from endpoint.auth import bearer_token, rate_refusal
-from endpoint.executor import QueryError, QueryRequest
+from endpoint.execution import QueryError, QueryRequest
 from endpoint.published import run, store_location
 from endpoint.responses import attachment, reader_language
 from loaders.guards import unpacked_limit

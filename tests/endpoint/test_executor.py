@@ -13,7 +13,8 @@ import pytest
 from rdflib import Graph
 
 from core.workers import Limits
-from endpoint.executor import SET_ASIDE, QueryError, QueryPool, QueryRequest
+from endpoint.execution import QueryError, QueryRequest
+from endpoint.pool import SET_ASIDE, QueryPool
 from loaders.load import mapping_files
 from publishing.build import load_source
 from tests.listener import Listener, listening
@@ -159,12 +160,12 @@ def test_a_worker_whose_server_is_gone_ends_quietly(store_path: Path) -> None:
     """Regression: a worker printed an EOFError traceback when its server was stopped."""
     from multiprocessing import Pipe
 
-    from endpoint.executor import _serve
+    from endpoint.execution import serve
     from triplestore.backends.oxigraph import OxigraphLocation
 
     server_end, worker_end = Pipe()
     server_end.close()
-    assert _serve(OxigraphLocation(store_path), BASE, worker_end) is None
+    assert serve(OxigraphLocation(store_path), BASE, worker_end) is None
 
 
 # ------------------------------------------------------ confined workers (issue #16, items 3, 4, 7)

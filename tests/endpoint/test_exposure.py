@@ -467,14 +467,14 @@ def test_a_dataset_parameter_that_is_no_iri_is_a_400(client: FlaskClient, value:
 
 @pytest.mark.parametrize("q", ["nan", "NaN", "1e3", "inf", "-0", "٠.5", "0.5000", "2", " 1x"])
 def test_an_odd_quality_value_counts_as_zero(q: str) -> None:
-    assert parse_accept(f"text/csv;q={q}")[0].q == 0.0
+    assert parse_accept(f"text/csv;q={q}").quality("text/csv") == 0.0
 
 
 @pytest.mark.parametrize(
     ("q", "value"), [("1", 1.0), ("0.5", 0.5), ("0.125", 0.125), ("1.000", 1.0)]
 )
 def test_a_quality_value_is_read(q: str, value: float) -> None:
-    assert parse_accept(f"text/csv;q={q}")[0].q == value
+    assert parse_accept(f"text/csv;q={q}").quality("text/csv") == value
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,7 @@ writes and reads) found at a ``StoreLocation`` (its version, a reader, a writer,
 - ``oxigraph.OxigraphLocation``: the embedded Oxigraph store in a directory (the default), with
   read-only snapshots that query worker processes open;
 - ``sparql.SparqlLocation``: an external SPARQL 1.1 store (Virtuoso, Fuseki, GraphDB...) reached
-  over HTTP: the query and update protocol through SPARQLWrapper, the Graph Store Protocol by
-  plain HTTP.
+  over HTTP (one client, urllib): the query and update protocol, and the Graph Store Protocol.
 
 ``locate`` picks one from the settings: a ``store`` that is an http(s) URL is an external store.
 """

@@ -1,9 +1,11 @@
 """An external SPARQL 1.1 store (Virtuoso, Fuseki, GraphDB...) as the backend, over HTTP.
 
-Queries go through SPARQLWrapper (SPARQL 1.1 Protocol, to the public query endpoint); updates
-(the protocol's form) and whole-graph reads and writes (the Graph Store HTTP Protocol) by plain
-HTTP, with the service's account. Results come back as SPARQL JSON or N-Triples and are parsed
-by pyoxigraph, so the rest of the service handles them as it handles the embedded store's.
+One HTTP client (urllib) sends everything: queries (the SPARQL 1.1 Protocol's form, to the
+public query endpoint), updates (the protocol's form) and whole-graph reads and writes (the Graph
+Store HTTP Protocol), the last two with the service's account; one function (``_failure``) turns
+what goes wrong on the way into the store's errors. Results come back as SPARQL XML (or
+JSON) or N-Triples and are parsed by pyoxigraph, so the rest of the service handles them as it
+handles the embedded store's.
 
 The service keeps two graphs of its own on the store, named under ``namespace``:
 
@@ -27,7 +29,6 @@ could apply twice).
 
 from __future__ import annotations
 
-import ast
 import math
 import socket
 import threading
@@ -35,18 +36,21 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.message import Message
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
-from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from core.problems import LoadError, StoreBusy
-from core.sparql_text import declares_dataset, graph_operations_for, graphs_outside_dataset
+from core.sparql_text import (
+    declares_dataset,
+    graph_operations_for,
+    graphs_outside_dataset,
+    keywords,
+)
 from triplestore.backends import GraphName
 
 #: response media type -> how pyoxigraph reads it
@@ -58,12 +62,19 @@ RESULT_FORMATS: dict[str, tuple[str, Any]] = {
     "text/turtle": ("graph", ox.RdfFormat.TURTLE),
     "application/rdf+xml": ("graph", ox.RdfFormat.RDF_XML),
 }
-#: query form (as SPARQLWrapper reads it) -> what we ask the store for
+#: query form -> what we ask the store for (the others: ACCEPT_SOLUTIONS)
 ACCEPT = {
     "CONSTRUCT": "application/n-triples, text/turtle;q=0.8, application/rdf+xml;q=0.5",
     "DESCRIBE": "application/n-triples, text/turtle;q=0.8, application/rdf+xml;q=0.5",
 }
-ACCEPT_SOLUTIONS = "application/sparql-results+json, application/sparql-results+xml;q=0.5"
+#: XML first: SPARQLWrapper asked for it (its format=xml parameter), and Virtuoso's JSON writes
+#: an xsd:boolean as 1, not true
+ACCEPT_SOLUTIONS = "application/sparql-results+xml, application/sparql-results+json;q=0.5"
+#: the words that open a query's form
+QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+#: the body of the protocol's requests (queries and updates)
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+AGENT = "coworkmed"
 #: answers of the store after which a read is worth trying again
 RETRY_STATUSES = {502, 503, 504}
 #: how a store says it stopped a request at its own time limit (Virtuoso: SQL state S1T00)
@@ -192,6 +203,17 @@ class SparqlLocation:
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request to the store, as ``SparqlStore._http`` sends it."""
+
+    method: str
+    url: str
+    body: bytes | None
+    headers: Mapping[str, str]
+    timeout: float
+
+
 class SparqlStore:
     """The ``TripleStore`` interface over an external store's endpoints."""
 
@@ -204,24 +226,12 @@ class SparqlStore:
 
     # ----------------------------------------------------------------- the protocol, by HTTP
 
-    def _wrapper(self, url: str) -> SPARQLWrapper:
-        """A SPARQLWrapper client of the public query endpoint (no account: queries need none,
-        and SPARQLWrapper's digest authentication would replace urllib's global opener)."""
-        wrapper = SPARQLWrapper(url, agent="coworkmed")
-        wrapper.setMethod(POST)
-        wrapper.setRequestMethod(URLENCODED)
-        wrapper.setTimeout(max(1, math.ceil(self.timeout)))
-        return wrapper
-
     def _failure(self, error: BaseException, what: str) -> LoadError:
         """The error that ``error`` (raised while doing ``what``) stands for: the store's own
         refusal of a request (400, with what it said), a time-out (504), or the store being
         out of reach, failing or refusing the service's account (503)."""
         where = self.location.describe()
-        if isinstance(error, SPARQLWrapperException):
-            status, said = _status(error), _said(error)
-            _close_answers(error)
-        elif isinstance(error, urllib.error.HTTPError):
+        if isinstance(error, urllib.error.HTTPError):
             status, said = error.code, _text(error.read())
             _close_answers(error)
         elif _timed_out(error):
@@ -260,7 +270,7 @@ class SparqlStore:
         for attempt in range(tries):
             try:
                 return call()
-            except (SPARQLWrapperException, urllib.error.URLError, OSError) as error:
+            except OSError as error:  # urllib's errors (HTTPError, URLError) and the socket's
                 failure = self._failure(error, what)
                 again = isinstance(failure, StoreUnavailable) and failure.transient
                 if not again or attempt == tries - 1:
@@ -271,60 +281,56 @@ class SparqlStore:
     def _query(
         self, sparql: str, default: list[str] | None, named: list[str] | None
     ) -> tuple[bytes, str]:
-        def call() -> tuple[bytes, str]:
-            wrapper = self._wrapper(self.location.query_url)
-            with warnings.catch_warnings():
-                # SPARQLWrapper warns on a form it does not know; the store will judge the text
-                warnings.simplefilter("ignore", RuntimeWarning)
-                wrapper.setQuery(sparql)
-            wrapper.addCustomHttpHeader(
-                "Accept", ACCEPT.get(wrapper.queryType or "", ACCEPT_SOLUTIONS)
+        """A query, sent as the protocol's form to the public query endpoint (no account:
+        queries need none); the answer and its media type."""
+        fields = [("query", sparql)]
+        fields += [("default-graph-uri", graph) for graph in default or []]
+        fields += [("named-graph-uri", graph) for graph in named or []]
+        headers = {**FORM, "Accept": ACCEPT.get(query_form(sparql) or "", ACCEPT_SOLUTIONS)}
+        # whole seconds, at least one, as the store's own time limit is counted
+        timeout = max(1, math.ceil(self.timeout))
+        request = Request("POST", self.location.query_url, _form(fields), headers, timeout)
+        _status, answer, body = self._http(request, "query", retry=True, account=False)
+        state = answer.get("X-SQL-State")
+        if state:  # Virtuoso's "anytime" answer: partial results at its time limit
+            said = answer.get("X-SQL-Message") or state
+            raise RemoteStoreError(
+                504, f"the triple store stopped the query at its own time limit ({said})"
             )
-            for graph in default or []:
-                wrapper.addDefaultGraph(graph)
-            for graph in named or []:
-                wrapper.addNamedGraph(graph)
-            with wrapper.query().response as response:
-                state = response.headers.get("X-SQL-State")
-                if state:  # Virtuoso's "anytime" answer: partial results at its time limit
-                    said = response.headers.get("X-SQL-Message") or state
-                    raise RemoteStoreError(
-                        504, f"the triple store stopped the query at its own time limit ({said})"
-                    )
-                media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                return response.read(), media
-
-        return self._attempt(call, "query", retry=True)
+        return body, answer.get("Content-Type", "").split(";")[0].strip().lower()
 
     def _update(self, sparql: str, default: str | None, named: list[str] | None) -> None:
-        """An update, sent as the protocol's form (with the using graphs) by plain HTTP: the
-        store's account goes with it."""
+        """An update, sent as the protocol's form (with the using graphs), with the store's
+        account."""
         fields = [("update", sparql)]
         if default is not None:
             fields += [("using-graph-uri", default)]
             fields += [("using-named-graph-uri", graph) for graph in named or []]
-        body = urllib.parse.urlencode(fields).encode("utf-8")
-        form = {"Content-Type": "application/x-www-form-urlencoded"}
-        self._http("POST", self.location.update_url, body, form, "update", retry=False)
+        request = Request("POST", self.location.update_url, _form(fields), FORM, self.timeout)
+        self._http(request, "update", retry=False)
 
     def _http(
-        self, method: str, url: str, body: bytes | None, headers: dict[str, str], what: str,
-        retry: bool,
-    ) -> tuple[int, bytes]:  # fmt: skip
-        """One plain HTTP request with the service's account: its status and body (404 is an
-        answer, not an error)."""
-        opener = _opener(self.location, url)
+        self, request: Request, what: str, retry: bool, account: bool = True, absent: bool = False
+    ) -> tuple[int, Message, bytes]:
+        """One HTTP request (with the service's account unless ``account`` is false): its
+        status, headers and body. With ``absent``, a 404 is an answer, not an error."""
+        opener = _opener(self.location, request.url) if account else urllib.request.build_opener()
 
-        def call() -> tuple[int, bytes]:
-            request = urllib.request.Request(url, data=body, method=method, headers=headers)
+        def call() -> tuple[int, Message, bytes]:
+            sent = urllib.request.Request(
+                request.url,
+                data=request.body,
+                method=request.method,
+                headers={"User-Agent": AGENT, **request.headers},
+            )
             try:
-                with opener.open(request, timeout=self.timeout) as response:
-                    return response.status, response.read()
+                with opener.open(sent, timeout=request.timeout) as response:
+                    return response.status, response.headers, response.read()
             except urllib.error.HTTPError as error:
-                if error.code != 404:
+                if not (absent and error.code == 404):
                     raise
                 _close_answers(error)
-                return 404, b""
+                return 404, error.headers, b""
 
         return self._attempt(call, what, retry)
 
@@ -336,7 +342,11 @@ class SparqlStore:
         headers = {"Accept": "application/n-triples"} if method == "GET" else {}
         if body is not None:
             headers["Content-Type"] = "application/n-triples"
-        return self._http(method, url, body, headers, f"Graph Store {method} of <{graph}>", retry)
+        request = Request(method, url, body, headers, self.timeout)
+        status, _headers, answer = self._http(
+            request, f"Graph Store {method} of <{graph}>", retry, absent=True
+        )
+        return status, answer
 
     # ----------------------------------------------------------------- the TripleStore interface
 
@@ -558,16 +568,6 @@ def _close_answers(error: BaseException | None) -> None:
         error = error.__context__
 
 
-def _said(error: SPARQLWrapperException) -> str:
-    """What the store said, out of a SPARQLWrapper exception (which quotes its answer)."""
-    _head, _mark, quoted = str(error).partition("Response:\n")
-    try:
-        answer = ast.literal_eval(quoted) if quoted else str(error)
-    except (ValueError, SyntaxError):
-        answer = quoted
-    return _text(answer)
-
-
 def _text(said: object) -> str:
     """An answer of the store, on one line, without the query it echoes (Virtuoso does)."""
     text = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
@@ -575,16 +575,13 @@ def _text(said: object) -> str:
     return " ".join(text.split())[:500]
 
 
-def _status(error: SPARQLWrapperException) -> int | None:
-    """The HTTP status behind a SPARQLWrapper exception."""
-    statuses = {
-        "QueryBadFormed": 400,
-        "Unauthorized": 401,
-        "EndPointNotFound": 404,
-        "URITooLong": 414,
-        "EndPointInternalError": 500,
-    }
-    return statuses.get(type(error).__name__)
+def query_form(sparql: str) -> str | None:
+    """The form of a query (SELECT, CONSTRUCT, DESCRIBE, ASK): its first such word."""
+    return next((k.word for k in keywords(sparql) if k.word in QUERY_FORMS), None)
+
+
+def _form(fields: list[tuple[str, str]]) -> bytes:
+    return urllib.parse.urlencode(fields).encode("utf-8")
 
 
 def _timed_out(error: BaseException) -> bool:

@@ -1,267 +1,52 @@
-"""SPARQL queries, bounded in time, on either store backend (``triplestore.backends``).
+"""Scheduling queries, bounded in time, on either store backend (``triplestore.backends``).
 
 Embedded store (``QueryPool``): pyoxigraph cannot cancel a running query, so each query runs in
-a worker process that is killed (and replaced) when the query outlives its timeout. Workers read
-the store's current snapshot, never the primary database, and move to a newer snapshot before
-the next query once one is published. A slow query occupies one worker; the others go on.
+a worker process (``endpoint.execution``) that is killed (and replaced) when the query outlives
+its timeout. Workers read the store's current snapshot, never the primary database, and move to
+a newer snapshot before the next query once one is published. A slow query occupies one worker;
+the others go on: long ones are set aside, and a light lane keeps light queries moving.
 
 External store (``RemotePool``): the store runs the query; the request to it is bounded by the
 timeout, and a store that is down or failing gives 503. At most ``workers`` queries are sent at
 once; the published graphs are asked again only when the generation moves.
-
-Results are written by pyoxigraph's own writers; CSV cells that a spreadsheet would run as a
-formula get a leading apostrophe (``core.formulas``). A row cap keeps at most ``max_rows``
-solutions (or triples): the kept solutions go through SPARQL TSV, whose cells are N-Triples
-terms, and are parsed back by pyoxigraph to be written in the requested format; ``truncated``
-says it happened.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import queue
 import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
-from core.formulas import safe_csv
 from core.problems import LoadError
 from core.sparql_text import looks_light
-from core.workers import Limits, confine, describe_end, preload, worker_context
-from observatory.cube import data_graphs
+from core.workers import Limits, describe_end, worker_context
+from endpoint.execution import (
+    EXHAUSTED,
+    HANDLERS,
+    NO_LIMITS,
+    GraphRequest,
+    QueryError,
+    QueryRequest,
+    QueryResult,
+    serve,
+)
 from triplestore.backends import StoreLocation, TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
-from triplestore.versions import default_dataset, published_graphs
-
-preload("endpoint.executor")
-
-#: result kind -> format name -> (pyoxigraph format, media type)
-FORMATS: dict[str, dict[str, tuple[Any, str]]] = {
-    "solutions": {
-        "json": (ox.QueryResultsFormat.JSON, "application/sparql-results+json"),
-        "xml": (ox.QueryResultsFormat.XML, "application/sparql-results+xml"),
-        "csv": (ox.QueryResultsFormat.CSV, "text/csv"),
-        "tsv": (ox.QueryResultsFormat.TSV, "text/tab-separated-values"),
-    },
-    "graph": {
-        "turtle": (ox.RdfFormat.TURTLE, "text/turtle"),
-        "ntriples": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
-        "rdfxml": (ox.RdfFormat.RDF_XML, "application/rdf+xml"),
-        "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
-    },
-}
-FORMATS["boolean"] = FORMATS["solutions"]
-
-
-#: a worker without limits (tests, embedding)
-NO_LIMITS = Limits(0, network=True)
-
-
-def worker_limits(resolved: Mapping[str, Any]) -> Limits:
-    """What a query or update worker may use: ``query_memory`` MB, and the network only when
-    SERVICE peers are set (without them no query may reach another host, whatever its text)."""
-    return Limits(resolved["query_memory"] * 2**20, network=bool(resolved["service_peers"].split()))
-
-
-class QueryError(Exception):
-    """A query that cannot be answered: ``status`` is the HTTP status it calls for."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-@dataclass(frozen=True)
-class QueryRequest:
-    """A query, the format wanted for each kind of result, its dataset and its limits."""
-
-    sparql: str
-    formats: dict[str, str | None]  # kind of result -> format name (None: none acceptable)
-    default_graphs: tuple[str, ...] | None = None
-    named_graphs: tuple[str, ...] | None = None
-    max_rows: int = 10_000
-    base_iri: str | None = None  # relative IRIs of the query resolve against it
-    #: the data base: the default graph is then the store's and the data graphs only
-    #: (observatory.cube.data_graphs), for the server's own queries about spaces
-    data_of: str | None = None
-
-
-@dataclass(frozen=True)
-class GraphRequest:
-    """One published graph, whole (Graph Store Protocol GET): ``graph`` None is the store's
-    default graph; more than ``max_triples`` triples is refused rather than cut."""
-
-    graph: str | None
-    format: str
-    max_triples: int = 10_000
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    kind: str
-    media_type: str
-    body: bytes
-    rows: int | None
-    truncated: bool
-    generation: int
-
-
-# ------------------------------------------------------------------------- in the worker
-
-
-def _solutions(
-    results: ox.QuerySolutions, request: QueryRequest, fmt: Any
-) -> tuple[bytes, int, bool]:
-    variables = list(results.variables)
-    kept = list(itertools.islice(results, request.max_rows + 1))
-    truncated = len(kept) > request.max_rows
-    kept = kept[: request.max_rows]
-    lines = ["\t".join(str(v) for v in variables)]
-    lines += ["\t".join("" if row[v] is None else str(row[v]) for v in variables) for row in kept]
-    tsv = ("\n".join(lines) + "\n").encode("utf-8")
-    reparsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    body = reparsed.serialize(format=fmt)
-    if fmt == ox.QueryResultsFormat.CSV:  # opened in spreadsheets: no cell may be a formula
-        body = safe_csv(body.decode("utf-8")).encode("utf-8")
-    return body, len(kept), truncated
-
-
-def _format(request: QueryRequest, kind: str) -> tuple[Any, str]:
-    name = request.formats.get(kind)
-    if name is None:
-        offered = ", ".join(media for _fmt, media in FORMATS[kind].values())
-        raise QueryError(406, f"this query gives {kind} results, which can be had as: {offered}")
-    return FORMATS[kind][name]
-
-
-def readable(
-    store: TripleStore, published: list[ox.NamedNode], names: tuple[str, ...]
-) -> list[ox.NamedNode]:
-    """The graphs a query's dataset parameters name, refused (400) when one of them is in the
-    store but not published (a replaced dataset version): what a reader can name is what a
-    reader can see. A graph the store does not hold is an empty graph, as the protocol says."""
-    try:
-        graphs = [ox.NamedNode(name) for name in names]
-    except ValueError as problem:
-        raise QueryError(400, f"a dataset parameter is not an absolute IRI ({problem})") from None
-    visible = set(published)
-    for graph in graphs:
-        if graph not in visible and store.contains_named_graph(graph):
-            raise QueryError(
-                400,
-                f"<{graph.value}> is not published here (a replaced dataset version): name a "
-                "current version (dcat:hasCurrentVersion in /catalog) or leave the dataset out",
-            )
-    return graphs
-
-
-def execute(
-    store: TripleStore, published: list[ox.NamedNode], request: QueryRequest, generation: int
-) -> QueryResult:
-    """Answer one query over the published data of ``store`` (``published``: its graphs)."""
-    default, named = default_dataset(published), published
-    if request.default_graphs is not None:
-        default = readable(store, published, request.default_graphs)
-    elif request.data_of is not None:
-        default = [ox.DefaultGraph(), *data_graphs(published, request.data_of)]
-    if request.named_graphs is not None:
-        named = readable(store, published, request.named_graphs)
-    results = store.query(
-        request.sparql, base_iri=request.base_iri, default_graph=default, named_graphs=named
-    )
-    if isinstance(results, ox.QueryBoolean):
-        fmt, media_type = _format(request, "boolean")
-        return QueryResult(
-            "boolean", media_type, results.serialize(format=fmt), None, False, generation
-        )
-    if isinstance(results, ox.QuerySolutions):
-        fmt, media_type = _format(request, "solutions")
-        body, rows, truncated = _solutions(results, request, fmt)
-        return QueryResult("solutions", media_type, body, rows, truncated, generation)
-    fmt, media_type = _format(request, "graph")
-    kept = list(itertools.islice(results, request.max_rows + 1))
-    truncated = len(kept) > request.max_rows
-    body = ox.serialize(kept[: request.max_rows], format=fmt)
-    return QueryResult(
-        "graph", media_type, body, min(len(kept), request.max_rows), truncated, generation
-    )
-
-
-def read_graph(
-    store: TripleStore, published: list[ox.NamedNode], request: GraphRequest, generation: int
-) -> QueryResult:
-    """One published graph, serialised whole (404 when it is not published, or is no IRI)."""
-    published_names = {graph.value for graph in published}
-    if request.graph is not None and request.graph not in published_names:
-        raise QueryError(404, f"no graph <{request.graph}> is published here")
-    name = None if request.graph is None else ox.NamedNode(request.graph)
-    triples = list(itertools.islice(store.triples(name), request.max_triples + 1))
-    if len(triples) > request.max_triples:
-        raise QueryError(
-            403,
-            f"the graph has more than {request.max_triples} triples (max_rows): page through it "
-            "with CONSTRUCT ... LIMIT/OFFSET at /sparql, or ask with the update token",
-        )
-    fmt, media_type = FORMATS["graph"][request.format]
-    body = ox.serialize(triples, format=fmt)
-    return QueryResult("graph", media_type, body, len(triples), False, generation)
-
-
-#: what a worker does with each kind of request
-HANDLERS = {QueryRequest: execute, GraphRequest: read_graph}
-
-
-def _serve(
-    location: OxigraphLocation, base: str, connection: Connection, limits: Limits = NO_LIMITS
-) -> None:
-    """The worker's loop: confine itself (memory cap; no network unless SERVICE peers are
-    set), open the current snapshot, answer queries, follow new snapshots."""
-    confine(limits)
-    generation, store = location.reader()
-    current = published_graphs(store, base)
-    while True:
-        try:
-            request = connection.recv()
-        except EOFError:  # the server is gone (stopped or killed): so is this worker
-            return
-        if location.generation() != generation:
-            generation, store = location.reader()
-            current = published_graphs(store, base)
-        try:
-            answer = HANDLERS[type(request)](store, current, request, generation)
-            connection.send(("ok", answer))
-        except QueryError as error:
-            connection.send(("error", error.status, error.message))
-        except SyntaxError as error:
-            connection.send(("error", 400, f"query syntax error: {error}"))
-        except (ValueError, OSError, LoadError) as error:
-            connection.send(("error", 400, f"the query cannot be evaluated: {error}"))
-        except MemoryError:
-            connection.send(("error", 400, EXHAUSTED + "it ran out of memory (query_memory)"))
-
-
-# ------------------------------------------------------------------------- in the server
-
-
-#: how a query that killed its worker is answered (a 4xx: the query is at fault, not the server)
-EXHAUSTED = "the query exhausted the query worker: "
+from triplestore.versions import published_graphs
 
 
 class _Worker:
     def __init__(self, context: Any, location: OxigraphLocation, base: str, limits: Limits) -> None:
         self.connection, child = context.Pipe()
         self.process = context.Process(
-            target=_serve, args=(location, base, child, limits), daemon=True
+            target=serve, args=(location, base, child, limits), daemon=True
         )
         self.process.start()
         child.close()

@@ -1,0 +1,207 @@
+"""Running one request in a query worker (or, for an external store, in the server): queries
+(``execute``) and whole published graphs (``read_graph``) over the published data, and the
+worker's loop (``serve``) that opens the store's current snapshot and follows new ones.
+
+The worker processes are scheduled by ``endpoint.pool``; results are written in the formats of
+``endpoint.formats``. A row cap keeps at most ``max_rows`` solutions (or triples); ``truncated``
+says it happened.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+import pyoxigraph as ox
+
+from core.problems import LoadError
+from core.rdf_bytes import results_bytes, to_bytes
+from core.workers import Limits, confine, preload
+from endpoint.formats import FORMATS, write_solutions
+from observatory.cube import data_graphs
+from triplestore.backends import TripleStore
+from triplestore.backends.oxigraph import OxigraphLocation
+from triplestore.versions import default_dataset, published_graphs
+
+preload("endpoint.execution")
+
+#: a worker without limits (tests, embedding)
+NO_LIMITS = Limits(0, network=True)
+
+
+def worker_limits(resolved: Mapping[str, Any]) -> Limits:
+    """What a query or update worker may use: ``query_memory`` MB, and the network only when
+    SERVICE peers are set (without them no query may reach another host, whatever its text)."""
+    return Limits(resolved["query_memory"] * 2**20, network=bool(resolved["service_peers"].split()))
+
+
+class QueryError(Exception):
+    """A query that cannot be answered: ``status`` is the HTTP status it calls for."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """A query, the format wanted for each kind of result, its dataset and its limits."""
+
+    sparql: str
+    formats: dict[str, str | None]  # kind of result -> format name (None: none acceptable)
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    max_rows: int = 10_000
+    base_iri: str | None = None  # relative IRIs of the query resolve against it
+    #: the data base: the default graph is then the store's and the data graphs only
+    #: (observatory.cube.data_graphs), for the server's own queries about spaces
+    data_of: str | None = None
+
+
+@dataclass(frozen=True)
+class GraphRequest:
+    """One published graph, whole (Graph Store Protocol GET): ``graph`` None is the store's
+    default graph; more than ``max_triples`` triples is refused rather than cut."""
+
+    graph: str | None
+    format: str
+    max_triples: int = 10_000
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    kind: str
+    media_type: str
+    body: bytes
+    rows: int | None
+    truncated: bool
+    generation: int
+
+
+# ------------------------------------------------------------------------- in the worker
+
+
+def _format(request: QueryRequest, kind: str) -> tuple[Any, str]:
+    name = request.formats.get(kind)
+    if name is None:
+        offered = ", ".join(media for _fmt, media in FORMATS[kind].values())
+        raise QueryError(406, f"this query gives {kind} results, which can be had as: {offered}")
+    return FORMATS[kind][name]
+
+
+def readable(
+    store: TripleStore, published: list[ox.NamedNode], names: tuple[str, ...]
+) -> list[ox.NamedNode]:
+    """The graphs a query's dataset parameters name, refused (400) when one of them is in the
+    store but not published (a replaced dataset version): what a reader can name is what a
+    reader can see. A graph the store does not hold is an empty graph, as the protocol says."""
+    try:
+        graphs = [ox.NamedNode(name) for name in names]
+    except ValueError as problem:
+        raise QueryError(400, f"a dataset parameter is not an absolute IRI ({problem})") from None
+    visible = set(published)
+    for graph in graphs:
+        if graph not in visible and store.contains_named_graph(graph):
+            raise QueryError(
+                400,
+                f"<{graph.value}> is not published here (a replaced dataset version): name a "
+                "current version (dcat:hasCurrentVersion in /catalog) or leave the dataset out",
+            )
+    return graphs
+
+
+def execute(
+    store: TripleStore, published: list[ox.NamedNode], request: QueryRequest, generation: int
+) -> QueryResult:
+    """Answer one query over the published data of ``store`` (``published``: its graphs)."""
+    default: Sequence[ox.NamedNode | ox.DefaultGraph] = default_dataset(published)
+    named = published
+    if request.default_graphs is not None:
+        default = readable(store, published, request.default_graphs)
+    elif request.data_of is not None:
+        default = [ox.DefaultGraph(), *data_graphs(published, request.data_of)]
+    if request.named_graphs is not None:
+        named = readable(store, published, request.named_graphs)
+    results = store.query(
+        request.sparql, base_iri=request.base_iri, default_graph=list(default), named_graphs=named
+    )
+    if isinstance(results, ox.QueryBoolean):
+        fmt, media_type = _format(request, "boolean")
+        return QueryResult(
+            "boolean", media_type, results_bytes(results, fmt), None, False, generation
+        )
+    if isinstance(results, ox.QuerySolutions):
+        fmt, media_type = _format(request, "solutions")
+        body, rows, truncated = write_solutions(results, request.max_rows, fmt)
+        return QueryResult("solutions", media_type, body, rows, truncated, generation)
+    fmt, media_type = _format(request, "graph")
+    kept = list(itertools.islice(results, request.max_rows + 1))
+    truncated = len(kept) > request.max_rows
+    body = to_bytes(kept[: request.max_rows], fmt)
+    return QueryResult(
+        "graph", media_type, body, min(len(kept), request.max_rows), truncated, generation
+    )
+
+
+def read_graph(
+    store: TripleStore, published: list[ox.NamedNode], request: GraphRequest, generation: int
+) -> QueryResult:
+    """One published graph, serialised whole (404 when it is not published, or is no IRI)."""
+    published_names = {graph.value for graph in published}
+    if request.graph is not None and request.graph not in published_names:
+        raise QueryError(404, f"no graph <{request.graph}> is published here")
+    name = None if request.graph is None else ox.NamedNode(request.graph)
+    triples = list(itertools.islice(store.triples(name), request.max_triples + 1))
+    if len(triples) > request.max_triples:
+        raise QueryError(
+            403,
+            f"the graph has more than {request.max_triples} triples (max_rows): page through it "
+            "with CONSTRUCT ... LIMIT/OFFSET at /sparql, or ask with the update token",
+        )
+    fmt, media_type = FORMATS["graph"][request.format]
+    body = to_bytes(triples, fmt)
+    return QueryResult("graph", media_type, body, len(triples), False, generation)
+
+
+#: what a worker does with each kind of request
+HANDLERS: dict[type, Callable[[TripleStore, list[ox.NamedNode], Any, int], QueryResult]] = {
+    QueryRequest: execute,
+    GraphRequest: read_graph,
+}
+
+
+def serve(
+    location: OxigraphLocation, base: str, connection: Connection, limits: Limits = NO_LIMITS
+) -> None:
+    """The worker's loop: confine itself (memory cap; no network unless SERVICE peers are
+    set), open the current snapshot, answer queries, follow new snapshots."""
+    confine(limits)
+    generation, store = location.reader()
+    current = published_graphs(store, base)
+    while True:
+        try:
+            request = connection.recv()
+        except EOFError:  # the server is gone (stopped or killed): so is this worker
+            return
+        if location.generation() != generation:
+            generation, store = location.reader()
+            current = published_graphs(store, base)
+        try:
+            answer = HANDLERS[type(request)](store, current, request, generation)
+            connection.send(("ok", answer))
+        except QueryError as error:
+            connection.send(("error", error.status, error.message))
+        except SyntaxError as error:
+            connection.send(("error", 400, f"query syntax error: {error}"))
+        except (ValueError, OSError, LoadError) as error:
+            connection.send(("error", 400, f"the query cannot be evaluated: {error}"))
+        except MemoryError:
+            connection.send(("error", 400, EXHAUSTED + "it ran out of memory (query_memory)"))
+
+
+#: how a query that killed its worker is answered (a 4xx: the query is at fault, not the server)
+EXHAUSTED = "the query exhausted the query worker: "

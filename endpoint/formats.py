@@ -1,0 +1,52 @@
+"""Result formats: which pyoxigraph writer and media type each format name of each kind of
+result uses, and the writing of solutions under a row cap.
+
+Results are written by pyoxigraph's own writers; CSV cells that a spreadsheet would run as a
+formula get a leading apostrophe (``core.formulas``). A row cap keeps at most ``max_rows``
+solutions: the kept solutions go through SPARQL TSV, whose cells are N-Triples terms, and are
+parsed back by pyoxigraph to be written in the requested format.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pyoxigraph as ox
+
+from core.formulas import safe_csv
+from core.rdf_bytes import results_bytes
+
+#: result kind -> format name -> (pyoxigraph format, media type)
+FORMATS: dict[str, dict[str, tuple[Any, str]]] = {
+    "solutions": {
+        "json": (ox.QueryResultsFormat.JSON, "application/sparql-results+json"),
+        "xml": (ox.QueryResultsFormat.XML, "application/sparql-results+xml"),
+        "csv": (ox.QueryResultsFormat.CSV, "text/csv"),
+        "tsv": (ox.QueryResultsFormat.TSV, "text/tab-separated-values"),
+    },
+    "graph": {
+        "turtle": (ox.RdfFormat.TURTLE, "text/turtle"),
+        "ntriples": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
+        "rdfxml": (ox.RdfFormat.RDF_XML, "application/rdf+xml"),
+        "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
+    },
+}
+FORMATS["boolean"] = FORMATS["solutions"]
+
+
+def write_solutions(results: ox.QuerySolutions, max_rows: int, fmt: Any) -> tuple[bytes, int, bool]:
+    """At most ``max_rows`` solutions written in ``fmt``: the body, the rows kept, and whether
+    there were more."""
+    variables = list(results.variables)
+    kept = list(itertools.islice(results, max_rows + 1))
+    truncated = len(kept) > max_rows
+    kept = kept[:max_rows]
+    lines = ["\t".join(str(v) for v in variables)]
+    lines += ["\t".join("" if row[v] is None else str(row[v]) for v in variables) for row in kept]
+    tsv = ("\n".join(lines) + "\n").encode("utf-8")
+    reparsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    body = results_bytes(reparsed, fmt)
+    if fmt == ox.QueryResultsFormat.CSV:  # opened in spreadsheets: no cell may be a formula
+        body = safe_csv(body.decode("utf-8")).encode("utf-8")
+    return body, len(kept), truncated
