@@ -268,7 +268,7 @@ def _published_places(
     (none when nothing is published, or when the mapping cannot be read: the validation says
     why)."""
     from loaders.mapping import MappingError, load_mapping
-    from publishing.places import read_published_places
+    from publishing.published_places import read_published_places
     from validation.columns import template_mapping
 
     if not location.generation():

@@ -8,7 +8,12 @@ written is self-contained (inline CSS, no script, no remote font or asset).
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import pickle
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html import escape
 from pathlib import Path
 
@@ -124,6 +129,40 @@ def codelist_html(path: Path) -> tuple[Node, str]:
     return scheme, _page(label(graph, scheme), body)
 
 
+#: pyLODE caches its background ontologies in pickles inside its own package folder, written in
+#: place and without a lock: two processes writing at once (two test workers, two builds) leave a
+#: corrupt file that breaks every later run. One process at a time uses pyLODE (this lock), and
+#: a cache that cannot be read is removed first, so that pyLODE rebuilds it.
+PYLODE_LOCK = Path(tempfile.gettempdir()) / "coworkmed-pylode.lock"
+PYLODE_CACHES = ("refs.pickle", "refs_titles.pickle")
+
+
+def drop_if_unreadable(cache: Path) -> bool:
+    """Remove ``cache`` when it is a pickle that cannot be read back; say whether it was."""
+    if not cache.is_file():
+        return False
+    try:
+        with open(cache, "rb") as handle:
+            pickle.load(handle)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, IndexError, KeyError):
+        cache.unlink(missing_ok=True)
+        return True
+    return False
+
+
+@contextmanager
+def _pylode() -> Iterator[type]:
+    """pyLODE's ``OntPub``, for this process alone while the block runs, with sound caches."""
+    with open(PYLODE_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ontpub = _import_ontpub()
+        from pylode import utils
+
+        for name in PYLODE_CACHES:
+            drop_if_unreadable(utils.RDF_FOLDER / name)
+        yield ontpub
+
+
 def _import_ontpub() -> type:
     """Import pyLODE's OntPub without letting its import-time logging.basicConfig(DEBUG) stick."""
     root = logging.getLogger()
@@ -159,7 +198,8 @@ def ontology_in_language(language: str) -> Graph:
 
 def ontology_html(language: str = "en") -> str:
     """pyLODE's documentation of the ontology, in ``language``."""
-    return _import_ontpub()(ontology_in_language(language)).make_html()
+    with _pylode() as ontpub:
+        return str(ontpub(ontology_in_language(language)).make_html())
 
 
 def ontology_page_name(language: str) -> str:

@@ -31,7 +31,7 @@ from core.namespaces import (
     XSD,
 )
 from core.rdf_bytes import to_bytes
-from core.templates import fill
+from core.rdf_templates import fill
 from endpoint.execution import QueryRequest
 from endpoint.published import run
 from endpoint.responses import rdf_answer

@@ -151,6 +151,7 @@ def ontology() -> BaseResponse:
     return _whole_graph(CWM, _ontology_page())
 
 
+@blueprint.get("/vocabulary/", defaults={"name": "index.html"})
 @blueprint.get("/vocabulary/<path:name>")
 def vocabulary_file(name: str) -> Response:
     """The vocabulary's HTML documentation, as ``coworkmed vocab docs`` wrote it."""

@@ -32,8 +32,8 @@ from endpoint.responses import attachment, reader_language
 from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping
 from publishing.partners import partner_for_token
-from publishing.places import read_published_places
 from publishing.publish import publish_submission
+from publishing.published_places import read_published_places
 from publishing.submissions import SUBMISSIONS, submission_rows
 from triplestore.backends.sparql import RemoteStoreError
 from triplestore.versions import StoreBusy

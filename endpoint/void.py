@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app
 
 from core.namespaces import GEONAMES, NUTS, OSM, WIKIDATA
-from core.templates import fill
+from core.rdf_templates import fill
 from endpoint.dumps import DESCRIPTION_PREFIXES, list_dumps
 from endpoint.published import Kept, generation, select
 from endpoint.responses import rdf_answer

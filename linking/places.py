@@ -103,7 +103,8 @@ def whole_name(name: str) -> str:
 
 def same_name(a: Place, b: Place) -> bool:
     """The very same name, generic words included ("FabLab Valencia" is not "Hackerspace
-    Valencia", though both leave "valencia" once generic words are dropped)."""
+    Valencia", though both leave "valencia" once generic words are dropped), whose distinctive
+    part (``words``) has at least five characters: "Lab 42" alone says too little."""
     name = whole_name(a.name)
     return len(words(a.name)) >= 5 and name == whole_name(b.name)
 

@@ -12,7 +12,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.namespaces import IANA_MEDIA_TYPES, XSD
-from core.templates import Value, fill
+from core.rdf_templates import Value, fill
 from loaders.mapping import Mapping
 from loaders.rdf import Triples
 

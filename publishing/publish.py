@@ -36,12 +36,12 @@ import pyoxigraph as ox
 
 from core.problems import LoadError
 from core.rdf_bytes import to_bytes
-from core.templates import fill, ntriples
+from core.rdf_templates import fill, ntriples
 from loaders import provenance
 from loaders.load import sha256
 from loaders.mapping import Mapping, load_mapping
 from publishing.partners import Partner
-from publishing.places import read_published_places
+from publishing.published_places import read_published_places
 from publishing.submissions import submissions_graph
 from triplestore.versions import (
     StoreLocation,

@@ -3,7 +3,9 @@ modules), fields and mapping options."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,62 @@ def test_every_command_line_option_of_a_setting_is_real() -> None:
         option = row.strip("|").split("|")[1].strip().strip("`")
         if option:
             assert option in options and option == "--" + name.replace("_", "-"), name
+
+
+TOP = sorted(p.name for p in ROOT.iterdir() if not p.name.startswith("."))
+PACKAGES = ("core", "loaders", "linking", "validation", "triplestore", "observatory")
+PACKAGES += ("publishing", "endpoint", "coworkmed")
+#: a repository path in backticks: starts with a top-level folder of the repository
+PATH = re.compile(r"`((?:" + "|".join(map(re.escape, TOP)) + r")/[^`\s]*)`")
+#: a module or a name in one: ``package.module`` or ``package.module.name``
+DOTTED = re.compile(r"``?((?:" + "|".join(PACKAGES) + r")(?:\.\w+)+)(?:\([^`]*\))?``?")
+#: file names that look dotted (``coworkmed.ttl``)
+FILES = (".ttl", ".py", ".yaml", ".json", ".md", ".rq", ".html", ".css", ".js")
+#: generated or written by the commands, not in the repository
+BUILT = ("store/", "dumps/", "site/", "endpoint/web/node_modules")
+
+
+def _named(pattern: re.Pattern[str]) -> list[tuple[str, str]]:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    return [
+        (page.relative_to(ROOT).as_posix(), found)
+        for page in pages
+        for found in pattern.findall(page.read_text(encoding="utf-8"))
+    ]
+
+
+def _resolves(dotted: str) -> bool:
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for name in parts[cut:]:
+            if not hasattr(found, name):
+                return False
+            found = getattr(found, name)
+        return True
+    return False
+
+
+def test_the_paths_the_docs_name_exist() -> None:
+    """Regression: after the packages moved (issue #17), docs named test files and folders that
+    were gone; every repository path in README.md and docs/ must exist (or match, for a glob)."""
+    named = _named(PATH)
+    assert len(named) > 50
+    stale = [
+        (page, path)
+        for page, path in named
+        if not path.startswith(BUILT)
+        and not any(ROOT.glob(re.split(r"[{<#]", path)[0].rstrip("/") or "."))
+    ]
+    assert stale == []
+
+
+def test_the_modules_and_names_the_docs_name_exist() -> None:
+    """Every ``package.module[.name]`` that README.md and docs/ name can be imported."""
+    named = [(page, dotted) for page, dotted in _named(DOTTED) if not dotted.endswith(FILES)]
+    assert len(named) > 50
+    stale = [(page, dotted) for page, dotted in named if not _resolves(dotted)]
+    assert stale == []

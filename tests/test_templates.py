@@ -1,4 +1,4 @@
-"""Fixed RDF from Turtle and SPARQL update templates (``core.templates``): placeholders take RDF
+"""Fixed RDF from Turtle and SPARQL update templates (``core.rdf_templates``): placeholders take RDF
 terms only, so a hostile value stays one term; the submission record, the provenance of a load,
 the catalogue's version switch and the DCAT catalogue are the graphs they always were."""
 
@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 import endpoint.dumps
-from core.templates import fill
+from core.rdf_templates import fill
 from endpoint.dumps import Dump, catalogue
 from loaders import provenance
 from loaders.mapping import Mapping

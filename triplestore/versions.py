@@ -47,7 +47,7 @@ import pyoxigraph as ox
 from core.namespaces import DCAT
 from core.problems import LoadError, StoreBusy
 from core.rdf_bytes import to_bytes
-from core.templates import update
+from core.rdf_templates import update
 from core.workers import Limits, run_confined
 from triplestore.backends import StoreLocation, TripleStore, locate
 

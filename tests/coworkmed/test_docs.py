@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 from html import escape
 from pathlib import Path
@@ -13,6 +14,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from core import vocabulary
 from core.namespaces import CWM
 from coworkmed import docs
+from coworkmed.docs import drop_if_unreadable
 
 REMOTE_ASSET = re.compile(
     r"<(script|img|iframe)[^>]+src=[\"']https?:|<link[^>]+href=[\"']https?:|url\([\"']?https?:|@import",
@@ -74,3 +76,24 @@ def test_code_list_page_escapes_its_text(tmp_path: Path) -> None:
     _scheme, html = docs.codelist_html(hostile)
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("content", "dropped"),
+    [
+        (pickle.dumps({"a": 1}), False),
+        (pickle.dumps(list(range(1000)))[:-40], True),  # cut short: two writers at once
+        (b"\x80\x04\x95garbage", True),
+        (b"", True),
+    ],
+    ids=["sound", "cut-short", "garbage", "empty"],
+)
+def test_an_unreadable_pylode_cache_is_dropped(
+    tmp_path: Path, content: bytes, dropped: bool
+) -> None:
+    """Regression: two test workers wrote pyLODE's refs.pickle at once, and every later run
+    (tests, `make run`) failed on the corrupt file."""
+    cache = tmp_path / "refs.pickle"
+    cache.write_bytes(content)
+    assert drop_if_unreadable(cache) is dropped
+    assert cache.exists() is not dropped

@@ -246,6 +246,9 @@ def test_the_vocabulary_documentation_is_served(app: Flask, tmp_path: Path) -> N
         (tmp_path / "ontology.html").write_text("<h1>CoworkMed ontology</h1>", encoding="utf-8")
         with client.get("/vocabulary/ontology.html") as page:
             assert page.status_code == 200 and b"CoworkMed ontology" in page.data
+        # the folder's own address, which the README gives, is its index (it was a 404)
+        with client.get("/vocabulary/") as index:
+            assert index.status_code == 200 and b"<h1>index</h1>" in index.data
         with client.get("/vocabulary/../../etc/passwd") as escape:
             assert escape.status_code == 404
     finally:

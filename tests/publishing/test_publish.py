@@ -18,8 +18,8 @@ from publishing.partners import (
     read_partners,
     token_matches,
 )
-from publishing.places import read_published_places
 from publishing.publish import publish_submission
+from publishing.published_places import read_published_places
 from publishing.submissions import list_submissions
 from tests.backends import Published
 from triplestore.versions import current_versions, open_snapshot
