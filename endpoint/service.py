@@ -5,10 +5,13 @@ formats of endpoint.formats.FORMATS; it points at the VoID and DCAT descriptions
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
 
 from core.namespaces import FORMATS as FORMATS_NS
-from core.namespaces import RDF_TYPE, RDFS_SEE_ALSO, SD
+from core.namespaces import SD
+from core.rdf_templates import fill
 from endpoint.formats import FORMATS
 
 FORMAT_IRIS = {
@@ -23,33 +26,19 @@ FORMAT_IRIS = {
 }
 
 
+TEMPLATE = Path(__file__).parent / "templates" / "service.ttl"
+
+
 def description(endpoint_url: str, updates: bool = False) -> list[ox.Triple]:
-    service = ox.BlankNode("service")
-    dataset = ox.BlankNode("dataset")
-    graph = ox.BlankNode("defaultGraph")
-    a = ox.NamedNode(RDF_TYPE)
-    triples = [
-        ox.Triple(service, a, ox.NamedNode(SD + "Service")),
-        ox.Triple(service, ox.NamedNode(SD + "endpoint"), ox.NamedNode(endpoint_url)),
-        ox.Triple(
-            service, ox.NamedNode(SD + "supportedLanguage"), ox.NamedNode(SD + "SPARQL11Query")
-        ),
-        ox.Triple(service, ox.NamedNode(SD + "feature"), ox.NamedNode(SD + "UnionDefaultGraph")),
-        ox.Triple(service, ox.NamedNode(SD + "defaultDataset"), dataset),
-        ox.Triple(dataset, a, ox.NamedNode(SD + "Dataset")),
-        ox.Triple(dataset, ox.NamedNode(SD + "defaultGraph"), graph),
-        ox.Triple(graph, a, ox.NamedNode(SD + "Graph")),
-    ]
+    """The service description of the endpoint at ``endpoint_url`` (``templates/service.ttl``)."""
     root = endpoint_url.rsplit("/sparql", 1)[0]
-    for described in (f"{root}/.well-known/void", f"{root}/catalog"):
-        see_also = ox.NamedNode(RDFS_SEE_ALSO)
-        triples.append(ox.Triple(service, see_also, ox.NamedNode(described)))
-    if updates:
-        language = ox.NamedNode(SD + "SPARQL11Update")
-        triples.append(ox.Triple(service, ox.NamedNode(SD + "supportedLanguage"), language))
-    names = {name for kind in FORMATS.values() for name in kind}
-    triples += [
-        ox.Triple(service, ox.NamedNode(SD + "resultFormat"), ox.NamedNode(FORMAT_IRIS[name]))
-        for name in sorted(names)
-    ]
-    return triples
+    languages = ["SPARQL11Query", *(["SPARQL11Update"] if updates else [])]
+    names = sorted({name for kind in FORMATS.values() for name in kind})
+    return fill(
+        TEMPLATE,
+        endpoint=ox.NamedNode(endpoint_url),
+        languages=[ox.NamedNode(SD + language) for language in languages],
+        void=ox.NamedNode(f"{root}/.well-known/void"),
+        catalog=ox.NamedNode(f"{root}/catalog"),
+        formats=[ox.NamedNode(FORMAT_IRIS[name]) for name in names],
+    )

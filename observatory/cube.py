@@ -13,22 +13,20 @@ for them); one whose territory type is not reported counts under ``cwm:territory
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from core.namespaces import CODE, CWM, DCTERMS, QB, RDF_TYPE, RDFS, XSD
+from core.namespaces import CODE, CWM, QB, XSD
 from core.namespaces import NUTS_CODE as NUTS
 from core.rdf_bytes import to_bytes
+from core.rdf_templates import fill
 
 if TYPE_CHECKING:
     from triplestore.backends import TripleStore
 
-COMMENT = (
-    "Spaces with a known NUTS-3 region, kind and opening year (territory type: not reported "
-    "when unknown); a space of several kinds counts under each. Recomputed whenever the graph "
-    "changes."
-)
+DATASET_TEMPLATE = Path(__file__).parent / "templates" / "cube-dataset.ttl"
 
 
 def data_graphs(published: list[ox.NamedNode], base: str) -> list[ox.NamedNode]:
@@ -89,25 +87,8 @@ WHERE {{
 
 
 def cube_description(base: str) -> list[ox.Triple]:
-    """The cube's data set: its structure, title and comment."""
-    dataset = ox.NamedNode(cube_dataset(base))
-    return [
-        ox.Triple(dataset, ox.NamedNode(RDF_TYPE), ox.NamedNode(f"{QB}DataSet")),
-        ox.Triple(dataset, ox.NamedNode(f"{QB}structure"), ox.NamedNode(f"{CWM}spacesCube")),
-        ox.Triple(
-            dataset,
-            ox.NamedNode(DCTERMS + "title"),
-            ox.Literal(
-                "CoworkMed indicators: spaces per region, kind, territory and opening year",
-                language="en",
-            ),
-        ),
-        ox.Triple(
-            dataset,
-            ox.NamedNode(RDFS + "comment"),
-            ox.Literal(COMMENT, language="en"),
-        ),
-    ]
+    """The cube's data set: its structure, title and comment (``templates/cube-dataset.ttl``)."""
+    return fill(DATASET_TEMPLATE, dataset=ox.NamedNode(cube_dataset(base)))
 
 
 def refresh_cube(store: TripleStore, base: str, published: list[ox.NamedNode]) -> None:

@@ -16,10 +16,12 @@ from rdflib.compare import isomorphic
 
 import endpoint.dumps
 from core.rdf_templates import fill
+from endpoint import service
 from endpoint.dumps import Dump, catalogue
 from loaders import provenance
 from loaders.mapping import Mapping
 from loaders.rdf import Triples
+from observatory import cube
 from publishing.partners import Partner
 from publishing.publish import RECORD_TEMPLATE, record
 from triplestore.backends import TripleStore
@@ -236,3 +238,18 @@ def test_a_hostile_dump_name_or_checksum_stays_one_term(monkeypatch: pytest.Monk
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 DCAT = "http://www.w3.org/ns/dcat#"
 SPDX = "http://spdx.org/rdf/terms#"
+
+
+#: the service description and the cube's data set, as the code wrote them before their
+#: templates (endpoint/templates/service.ttl, observatory/templates/cube-dataset.ttl)
+FIXED = {
+    "service.nt": lambda: service.description("http://127.0.0.1:8000/sparql"),
+    "service-with-updates.nt": lambda: service.description("http://127.0.0.1:8000/sparql", True),
+    "cube-dataset.nt": lambda: cube.cube_description("https://example.org/id/"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIXED))
+def test_fixed_descriptions_are_the_graphs_they_always_were(name: str) -> None:
+    made = ox.serialize(FIXED[name](), format=ox.RdfFormat.N_TRIPLES)
+    assert isomorphic(_graph(made), _expected(name))
