@@ -1,5 +1,5 @@
 """Validation of partner submissions: file, table, graph (SHACL) and cross-record checks, a
-report in the partner's language, the submission template, and safe publishing.
+report in the partner's language, and the submission template.
 
-partner file -> loaders (transform) -> validation (report) -> triplestore.versions (publish)
+partner file -> loaders (transform) -> validation (report) -> publishing (publish, record)
 """
