@@ -57,6 +57,9 @@ class Mapping:
     columns: tuple[ColumnSpec, ...]
     constants: dict[str, list[Any]]
     key: tuple[str, ...] | str | None
+    #: the source columns declared personal: read (a contact's name helps to recognise their
+    #: e-mail address), never published
+    personal: tuple[str, ...] = ()
 
     @property
     def source_id(self) -> str:
@@ -140,6 +143,10 @@ def _column_specs(label: str, value: Any) -> list[dict[str, Any]]:
     return [{"field": item} if isinstance(item, str) else item for item in items]
 
 
+def _is_personal(spec: dict[str, Any]) -> bool:
+    return bool(spec.get("personal"))
+
+
 def _semantic_mistakes(
     data: dict[str, Any], node: yaml.Node, concepts: ConceptIndex
 ) -> list[tuple[int, str]]:
@@ -147,6 +154,8 @@ def _semantic_mistakes(
     mistakes = []
     for label, value in data["columns"].items():
         for position, spec in enumerate(_column_specs(label, value)):
+            if _is_personal(spec):
+                continue
             where = ["columns", label] + ([position] if isinstance(value, list) else [])
             definition = tables.fields()[spec["field"]]
             codelist = definition.get("codelist")
@@ -181,7 +190,12 @@ def _semantic_mistakes(
                     concepts.concept(codelist, code)
                 except ValueProblem as problem:
                     mistakes.append((_line_of(node, code_path), problem.reason))
-    fields = {spec["field"] for v in data["columns"].values() for spec in _column_specs("", v)}
+    fields = {
+        spec["field"]
+        for v in data["columns"].values()
+        for spec in _column_specs("", v)
+        if not _is_personal(spec)
+    }
     if "id" not in fields and "key" not in data:
         mistakes.append(
             (
@@ -247,9 +261,20 @@ def load_mapping(path: Path, concepts: ConceptIndex | None = None) -> Mapping:
             when_true=spec.get("when_true"),
             dates=tuple(spec.get("dates", ())),
             order=spec.get("order"),
+            public=bool(spec.get("public")),
         )
         for label, value in data["columns"].items()
         for spec in _column_specs(label, value)
+        if not _is_personal(spec)
+    )
+    personal = tuple(
+        dict.fromkeys(
+            source
+            for label, value in data["columns"].items()
+            for spec in _column_specs(label, value)
+            if _is_personal(spec)
+            for source in spec.get("from", [label])
+        )
     )
     constants = {
         name: value if isinstance(value, list) else [value]
@@ -264,6 +289,7 @@ def load_mapping(path: Path, concepts: ConceptIndex | None = None) -> Mapping:
         columns=columns,
         constants=constants,
         key=tuple(key) if isinstance(key, list) else key,
+        personal=personal,
     )
 
 
@@ -272,7 +298,8 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
     if error.validator == "oneOf" and error.absolute_path and error.absolute_path[0] == "columns":
         fields = ", ".join(schema()["$defs"]["field"]["enum"])
         return (
-            f"{where}: a column maps to a field name, or to {{field: ..., options}}; "
+            f"{where}: a column maps to a field name, or to {{field: ..., options}}, or is "
+            f"declared {{personal: true}} (read, never published; not with public: true); "
             f"the fields are: {fields}"
         )
     if error.validator == "enum" and isinstance(error.validator_value, list):

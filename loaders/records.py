@@ -19,7 +19,7 @@ from typing import Any
 
 from core.namespaces import GEO, NUTS_CODE, XSD
 from core.problems import Problem, ValueProblem
-from loaders import enrich, tables
+from loaders import enrich, personal, tables
 from loaders.mapping import Mapping
 from loaders.rdf import Triples, iri, literal, p, segment
 from loaders.values import (
@@ -153,6 +153,7 @@ class RecordBuilder:
             for name, items in self.mapping.constants.items()
             for value in items
         ]
+        contacts = self._contact_names(row)
         for spec, column, value in cells:
             if value is None:
                 continue
@@ -172,10 +173,71 @@ class RecordBuilder:
                         raw_address = piece
                         self._address_parts(piece, values)
                     else:
-                        values[spec.field] += parser_for(spec.field)(piece, spec, self.context)
+                        terms = parser_for(spec.field)(piece, spec, self.context)
+                        held = self._personal(column, spec, terms, contacts)
+                        if held is None:
+                            values[spec.field] += terms
+                        else:
+                            self._hold_back(row, column, piece, spec.field, held)
                 except ValueProblem as problem:
                     self._problem(row, column, piece, spec.field, problem)
         return values, raw_address
+
+    # -- personal data ------------------------------------------------------------------------
+
+    def _contact_names(self, row: Any) -> tuple[str, ...]:
+        """The names in the row's personal columns and contact-like text columns: an e-mail
+        address that holds one of them is that person's."""
+        columns = set(self.mapping.personal) | {
+            source
+            for spec in self.mapping.columns
+            if tables.fields()[spec.field]["kind"] in personal.NAME_KINDS
+            for source in spec.sources
+            if personal.is_contact_column(source)
+        }
+        return tuple(
+            str(row.values[c]) for c in sorted(columns) if isinstance(row.values.get(c), str)
+        )
+
+    def _personal(
+        self, column: str, spec: ColumnSpec, terms: list[Term], contacts: tuple[str, ...]
+    ) -> str | None:
+        """The personal-data rule a parsed value falls under (None: it may be published, or
+        the mapping marks the column public)."""
+        if spec.public:
+            return None
+        kind = tables.fields()[spec.field]["kind"]
+        for term in terms:
+            text = term.lexical if isinstance(term, Lit) else term.value
+            if kind == "email":
+                reason = personal.email_reason(text, contacts)
+            elif kind == "phone":
+                reason = personal.phone_reason(text)
+            elif kind in personal.NAME_KINDS:
+                reason = (
+                    personal.name_reason(text) if personal.is_contact_column(column) else None
+                ) or personal.text_reason(text, self.context.country, contacts)
+            else:
+                reason = None
+            if reason:
+                return reason
+        return None
+
+    def _hold_back(self, row: Any, column: str, value: Any, field_name: str, code: str) -> None:
+        """A warning for a value held back as personal data (the partner's report shows it;
+        nothing of it is written to the graph)."""
+        self.problems.append(
+            Problem(
+                code,
+                personal.explain(code),
+                row=row.number,
+                column=column,
+                value=str(value),
+                field=field_name,
+                sheet=row.sheet,
+                severity="warning",
+            )
+        )
 
     def _address_parts(self, raw: Any, values: dict[str, list[Term]]) -> None:
         parts = split_address(raw, self.context.country)

@@ -67,6 +67,8 @@ class ColumnSpec:
     when_true: str | None = None
     dates: tuple[str, ...] = ()
     order: str | None = None
+    #: the values are an organisation's, published on purpose (no personal-data check)
+    public: bool = False
 
 
 @dataclass
@@ -238,7 +240,7 @@ def _checked_date(lexical: str, fmt: str, text: str) -> None:
         raise ValueProblem("not-a-date", f"{text} is not a real date") from None
 
 
-_UNSAFE_IRI = re.compile(r"[\x00-\x20<>\"{}|\\^`]")
+_UNSAFE_IRI = re.compile(r"[\x00-\x20<>\"{}|\\^`\[\]]")
 
 
 def parse_url(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
@@ -248,7 +250,10 @@ def parse_url(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
             text = "https://" + text
         else:
             raise ValueProblem("not-a-url", "not a web address (https://...)")
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # a bracket in the host: urlsplit takes it for an IPv6 address
+        raise ValueProblem("not-a-url", "not a web address (https://...)") from None
     if not parts.netloc or "." not in parts.netloc:
         raise ValueProblem("not-a-url", "a web address needs a domain name (https://example.org)")
     return [Iri(_UNSAFE_IRI.sub(lambda m: quote(m.group()), text))]

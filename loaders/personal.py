@@ -1,0 +1,137 @@
+"""Personal data (GDPR): which published values look like a person's, so that the loader holds
+them back. The rules are data (``loaders/tables/personal.yaml``); each test returns the reason
+code of the rule that matched, or None.
+
+    personal-email   a free-mail address, a firstname.lastname address, or one that holds the
+                     name of the row's contact person
+    personal-phone   a mobile (or personal) number
+    personal-name    a person's name in a contact-like column
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import phonenumbers
+
+from loaders import tables
+
+EMAIL = "personal-email"
+PHONE = "personal-phone"
+NAME = "personal-name"
+#: the field kinds of free text, where a name or an address written inside is looked for
+NAME_KINDS = ("text", "text_lang")
+#: a word of a contact's name this long or longer, found in an address's local part, names them
+NAME_WORD_MIN = 3
+#: a text with fewer digits holds no telephone number (and is not searched for one)
+MIN_PHONE_DIGITS = 8
+
+
+@dataclass(frozen=True)
+class Rules:
+    free_exact: frozenset[str]
+    free_prefixes: tuple[str, ...]
+    role_words: frozenset[str]
+    person_local_part: re.Pattern[str]
+    phone_types: frozenset[int]
+    contact_words: tuple[str, ...]
+    person_name: re.Pattern[str]
+    organisation_words: frozenset[str]
+    reasons: dict[str, str]
+
+
+@cache
+def rules() -> Rules:
+    raw = tables.table("personal")
+    domains = [d.lower() for d in raw["free_mail_domains"]]
+    return Rules(
+        free_exact=frozenset(d for d in domains if not d.endswith(".*")),
+        free_prefixes=tuple(d[:-1] for d in domains if d.endswith(".*")),
+        role_words=frozenset(tables.fold(w) for w in raw["role_words"]),
+        person_local_part=re.compile(raw["person_local_part"]),
+        phone_types=frozenset(
+            getattr(phonenumbers.PhoneNumberType, name) for name in raw["personal_phone_types"]
+        ),
+        contact_words=tuple(tables.fold(w) for w in raw["contact_header_words"]),
+        person_name=re.compile(raw["person_name"]),
+        organisation_words=frozenset(tables.fold(w) for w in raw["organisation_words"]),
+        reasons=dict(raw["reasons"]),
+    )
+
+
+def explain(code: str) -> str:
+    """The English reason of a rule's code."""
+    return rules().reasons[code]
+
+
+def is_free_mail(domain: str) -> bool:
+    domain = domain.lower().strip()
+    found = rules()
+    return domain in found.free_exact or domain.startswith(found.free_prefixes)
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", tables.fold(text)) if w]
+
+
+def email_reason(address: str, contact_names: tuple[str, ...] = ()) -> str | None:
+    """Why an e-mail address looks like a person's (None: an organisation's)."""
+    local, _, domain = address.strip().rpartition("@")
+    if not local:
+        return None
+    if is_free_mail(domain):
+        return EMAIL
+    local = local.split("+", 1)[0]  # plus-addressing: jane.doe+coworking@ is jane.doe@
+    words = _words(local)
+    if any(word in rules().role_words for word in words):
+        return None
+    if rules().person_local_part.match(local):
+        return EMAIL
+    folded = "".join(words)
+    for name in contact_names:
+        if any(len(w) >= NAME_WORD_MIN and w in folded for w in _words(name)):
+            return EMAIL
+    return None
+
+
+def phone_reason(number: str, region: str | None = None) -> str | None:
+    """Why a telephone number looks like a person's: a mobile number."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return PHONE if phonenumbers.number_type(parsed) in rules().phone_types else None
+
+
+def is_contact_column(header: str) -> bool:
+    folded = f" {tables.fold(header)} "
+    return any(f" {word} " in folded for word in rules().contact_words) or any(
+        word in folded.replace(" ", "") for word in rules().contact_words if " " not in word
+    )
+
+
+def name_reason(text: str) -> str | None:
+    """Why the text of a contact-like column looks like a person's name."""
+    text = " ".join(text.split())
+    if any(word in rules().organisation_words for word in _words(text)):
+        return None
+    return NAME if rules().person_name.match(text) else None
+
+
+_EMBEDDED_EMAIL = re.compile(r"[^@\s:<>\"(),;]+@[^@\s<>\"(),;]+\.[A-Za-z]{2,}")
+
+
+def text_reason(text: str, region: str | None, contact_names: tuple[str, ...] = ()) -> str | None:
+    """Why a free text (a description, a name) holds personal data: a personal e-mail address
+    or a mobile number written inside it."""
+    for address in _EMBEDDED_EMAIL.findall(text):
+        if email_reason(address, contact_names):
+            return EMAIL
+    if sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS:
+        return None
+    for match in phonenumbers.PhoneNumberMatcher(text, region or "ZZ"):
+        if phonenumbers.number_type(match.number) in rules().phone_types:
+            return PHONE
+    return None

@@ -1,0 +1,173 @@
+"""Personal data is held back by default (issue #18, item 2): the rules of loaders/personal.py
+case by case (personal-cases.yaml), a mapping's ``personal`` and ``public`` column options, and
+the real files of ../shared/datasets, whose store must hold no value the detector flags."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from loaders import personal
+from loaders.load import transform
+from loaders.mapping import load_mapping
+from publishing.build import load_source
+from triplestore.versions import open_store, union_ntriples
+
+HERE = Path(__file__).parent
+ROOT = HERE.parents[1]
+BASE = "https://example.org/id/"
+CLOCK = dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC)
+CASES = yaml.safe_load((HERE / "personal-cases.yaml").read_text(encoding="utf-8"))
+SHARED_MAPPINGS = sorted((ROOT / "data" / "shared-datasets").glob("*.yaml"))
+CGET = ROOT.parent / "shared" / "datasets" / "real" / "fr_cget_tiers_lieux_2019.csv"
+
+RULES: dict[str, Callable[[dict[str, Any]], object]] = {
+    "email": lambda c: personal.email_reason(c["value"], tuple(c.get("contacts", ()))),
+    "phone": lambda c: personal.phone_reason(c["value"], c.get("region")),
+    "name": lambda c: personal.name_reason(c["value"]),
+    "column": lambda c: personal.is_contact_column(c["value"]),
+    "text": lambda c: personal.text_reason(c["value"], c.get("region")),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['rule']}:{c['value']}")
+def test_personal_data_rule(case: dict[str, Any]) -> None:
+    assert RULES[case["rule"]](case) == case["expect"]
+
+
+def test_every_rule_has_cases_both_ways() -> None:
+    for rule in RULES:
+        answers = {bool(c["expect"]) for c in CASES if c["rule"] == rule}
+        assert answers == {True, False}, rule
+
+
+MAPPING = """
+source:
+  id: test-personal
+  title: Test
+  partner: {{id: test, name: Test partner}}
+  licence: https://creativecommons.org/licenses/by/4.0/
+file: {{path: spaces.csv}}
+locale: {{language: fr, country: FR}}
+columns:
+  ID: id
+  Nom: name
+  Description: description
+  Responsable: {contact}
+  Courriel: {email}
+  Tel: {phone}
+"""
+ROWS = [
+    ["ID", "Nom", "Description", "Responsable", "Courriel", "Tel"],
+    ["1", "La Cordée", "Au cœur de la ville", "Jeanne Martin", "jeanne.martin@cordee.example.fr",
+     "06 12 34 56 78"],
+    ["2", "Le Hub", "Appelez Paul au 07 81 23 45 67", "Mairie de Florac", "contact@hub.example.fr",
+     "01 45 67 89 01"],
+    ["3", "Le Lab", "Un fablab", "Paul Durand", "pdurand@lab.example.fr", "+33 6 98 76 54 32"],
+]
+
+
+def _load(tmp_path: Path, contact: str, email: str = "email", phone: str = "phone") -> Any:
+    (tmp_path / "mapping.yaml").write_text(
+        MAPPING.format(contact=contact, email=email, phone=phone), encoding="utf-8"
+    )
+    with open(tmp_path / "spaces.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(ROWS)
+    mapping = load_mapping(tmp_path / "mapping.yaml")
+    return transform(mapping, mapping.file_path(), BASE, lambda: CLOCK)
+
+
+def test_personal_values_are_held_back_with_a_warning_naming_row_and_column(
+    tmp_path: Path,
+) -> None:
+    ntriples, report = _load(tmp_path, "operator_name")
+    text = ntriples.decode("utf-8")
+    held = {(p.row, p.column, p.code) for p in report.problems}
+    assert held == {
+        (2, "Responsable", "personal-name"),
+        (2, "Courriel", "personal-email"),
+        (2, "Tel", "personal-phone"),
+        (3, "Description", "personal-phone"),
+        (4, "Responsable", "personal-name"),
+        (4, "Courriel", "personal-email"),  # pdurand: holds the contact's name
+        (4, "Tel", "personal-phone"),
+    }
+    assert all(p.severity == "warning" for p in report.problems)
+    assert {p.value for p in report.problems} >= {"Jeanne Martin", "06 12 34 56 78"}
+    for value in ("Jeanne", "jeanne.martin", "+33612345678", "Paul", "pdurand", "+33698765432"):
+        assert value not in text
+    # what is an organisation's is published
+    for value in ("Mairie de Florac", "contact@hub.example.fr", "+33145678901", "Au cœur"):
+        assert value in text
+
+
+def test_a_personal_column_is_read_but_never_published(tmp_path: Path) -> None:
+    ntriples, report = _load(tmp_path, "{personal: true}")
+    assert "Jeanne" not in ntriples.decode("utf-8")
+    assert "Mairie de Florac" not in ntriples.decode("utf-8")
+    assert "Responsable" not in {p.column for p in report.problems}
+    # the contact's name, read from the personal column, still names their address
+    assert (4, "Courriel") in {(p.row, p.column) for p in report.problems}
+
+
+def test_public_columns_are_published_as_they_are(tmp_path: Path) -> None:
+    ntriples, report = _load(
+        tmp_path,
+        "{field: operator_name, public: true}",
+        "{field: email, public: true}",
+        "{field: phone, public: true}",
+    )
+    text = ntriples.decode("utf-8")
+    for value in ("Jeanne Martin", "jeanne.martin@cordee.example.fr", "+33612345678"):
+        assert value in text
+    assert {p.column for p in report.problems} == {"Description"}  # not marked public
+
+
+def _flagged(literal: str) -> str | None:
+    return (
+        personal.email_reason(literal)
+        if "@" in literal
+        else personal.phone_reason(literal)
+        if literal.startswith("+")
+        else None
+    )
+
+
+@pytest.mark.shared("datasets/real")
+def test_the_store_holds_no_personal_data_from_the_real_files(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    for mapping in SHARED_MAPPINGS:
+        load_source(mapping, store, BASE, now=lambda: CLOCK)
+    dump = union_ntriples(store, BASE).decode("utf-8")
+    emails = [line.split('"')[1] for line in dump.splitlines() if "schema.org/email>" in line]
+    phones = [line.split('"')[1] for line in dump.splitlines() if "schema.org/telephone>" in line]
+    assert emails and phones  # the check has something to look at
+    assert [value for value in emails + phones if _flagged(value)] == []
+    with open(CGET, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    personal_emails = {
+        address.strip()
+        for row in rows
+        for address in row["MAIL"].split(" ou ")
+        if address.strip() and personal.email_reason(address.strip(), (row["CONTACT"],))
+    }
+    # full names (a lone first name such as "Julian" may be part of a place's name)
+    names = {
+        name
+        for row in rows
+        if (name := " ".join(row["CONTACT"].split())) and " " in name and personal.name_reason(name)
+    }
+    assert len(personal_emails) >= 30 and len(names) >= 40
+    for value in personal_emails | names:
+        assert value not in dump, value
+    # every graph of the store (the dumps are made from it), not only the published union
+    every_graph = "SELECT ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+    whole = "\n".join(str(solution["o"]) for solution in store.query(every_graph))
+    for value in personal_emails:
+        assert value not in whole, value
