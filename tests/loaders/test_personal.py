@@ -65,10 +65,22 @@ columns:
 """
 ROWS = [
     ["ID", "Nom", "Description", "Responsable", "Courriel", "Tel"],
-    ["1", "La Cordée", "Au cœur de la ville", "Jeanne Martin", "jeanne.martin@cordee.example.fr",
-     "06 12 34 56 78"],
-    ["2", "Le Hub", "Appelez Paul au 07 81 23 45 67", "Mairie de Florac", "contact@hub.example.fr",
-     "01 45 67 89 01"],
+    [
+        "1",
+        "La Cordée",
+        "Au cœur de la ville",
+        "Jeanne Martin",
+        "jeanne.martin@cordee.example.fr",
+        "06 12 34 56 78",
+    ],
+    [
+        "2",
+        "Le Hub",
+        "Appelez Paul au 07 81 23 45 67",
+        "Mairie de Florac",
+        "contact@hub.example.fr",
+        "01 45 67 89 01",
+    ],
     ["3", "Le Lab", "Un fablab", "Paul Durand", "pdurand@lab.example.fr", "+33 6 98 76 54 32"],
 ]
 
