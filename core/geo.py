@@ -1,5 +1,5 @@
-"""Distances on the Earth, for the two places that need one: the loaders' country from
-coordinates (nearest town) and linking's "same place" rule."""
+"""Geometry on the Earth, for the places that need it: distances (the loaders' country from
+coordinates, linking's "same place" rule) and whether a point lies in a region's polygons."""
 
 from __future__ import annotations
 
@@ -17,3 +17,17 @@ def distance(lat_a: float, lon_a: float, lat_b: float, lon_b: float) -> float:
         math.sin(dlon / 2) ** 2
     )
     return EARTH_DIAMETER * math.asin(math.sqrt(h))
+
+
+Ring = list[list[float]]
+
+
+def inside(lon: float, lat: float, rings: list[Ring]) -> bool:
+    """Whether a point lies inside polygons given as rings of [lon, lat] (even-odd rule over every
+    ring, so holes and several parts are handled alike; ray cast towards growing longitudes)."""
+    crossings = 0
+    for ring in rings:
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+            if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+                crossings += 1
+    return crossings % 2 == 1
