@@ -31,3 +31,18 @@ def inside(lon: float, lat: float, rings: list[Ring]) -> bool:
             if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
                 crossings += 1
     return crossings % 2 == 1
+
+
+def distance_to_rings(lon: float, lat: float, rings: list[Ring]) -> float:
+    """About how far, in metres, a point lies from the nearest edge of polygons given as rings of
+    [lon, lat] (flat within the region: longitudes scaled by the cosine of the latitude)."""
+    scale = math.cos(math.radians(lat))
+    nearest = math.inf
+    for ring in rings:
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+            ax, ay, bx, by = (x1 - lon) * scale, y1 - lat, (x2 - lon) * scale, y2 - lat
+            dx, dy = bx - ax, by - ay
+            length = dx * dx + dy * dy
+            t = 0.0 if length == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / length))
+            nearest = min(nearest, math.hypot(ax + t * dx, ay + t * dy))
+    return nearest * EARTH_DIAMETER * math.pi / 360

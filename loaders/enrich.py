@@ -14,7 +14,7 @@ from collections import defaultdict
 from functools import cache
 from typing import NamedTuple
 
-from core.geo import Ring, distance, inside
+from core.geo import Ring, distance, distance_to_rings, inside
 from core.namespaces import GEONAMES
 from loaders import tables
 
@@ -58,7 +58,7 @@ class Region(NamedTuple):
 
 @cache
 def _regions() -> dict[str, Region]:
-    """The NUTS-3 regions of the partner countries (generalised polygons: tables/nuts3-regions.json)."""
+    """The NUTS-3 regions of the partner countries (generalised: tables/nuts3-regions.json)."""
     with open(tables.TABLES_DIR / "nuts3-regions.json", encoding="utf-8") as handle:
         raw = json.load(handle)["regions"]
     regions = {}
@@ -70,10 +70,29 @@ def _regions() -> dict[str, Region]:
     return regions
 
 
-def region_name(code: str) -> str:
-    """The name of a NUTS-3 region ("ITI43" -> "Roma"), or the code if it is not known."""
+def region_name(code: str) -> str | None:
+    """The name of a NUTS-3 region ("ITI43" -> "Roma"), None if the polygons do not have it."""
     region = _regions().get(code)
-    return region.name if region else code
+    return region.name if region else None
+
+
+def has_polygons(code: str) -> bool:
+    """Whether the polygons (NUTS 2021) have this region: the postcode table may be of another
+    NUTS version (Lisbon: PT1A0 in NUTS 2024, PT170 in 2021), and such codes cannot be compared."""
+    return code in _regions()
+
+
+#: the polygons are generalised (a border may be a kilometre or two off): a point this close to a
+#: region is not said to lie outside it
+BORDER_TOLERANCE_METRES = 3000
+
+
+def near_region(lat: float, lon: float, code: str) -> bool:
+    """Whether a point lies in a region or within the generalisation's tolerance of it."""
+    region = _regions()[code]
+    return inside(lon, lat, region.rings) or (
+        distance_to_rings(lon, lat, region.rings) <= BORDER_TOLERANCE_METRES
+    )
 
 
 def region_at(lat: float, lon: float, country: str) -> str | None:
@@ -117,15 +136,6 @@ def municipality(country: str, city: str) -> str | None:
     """The GeoNames IRI of a town or city (population 1000 or more) when exactly one matches."""
     found = _cities().get((country, tables.fold(city)), set())
     return GEONAMES_FEATURE.format(next(iter(found))) if len(found) == 1 else None
-
-
-def municipality_point(country: str, city: str) -> tuple[float, float] | None:
-    """Latitude and longitude of a town (population 1000 or more) when exactly one matches."""
-    found = _cities().get((country, tables.fold(city)), set())
-    if len(found) != 1:
-        return None
-    town = _all_cities().get(str(next(iter(found))))
-    return (float(town["latitude"]), float(town["longitude"])) if town else None
 
 
 @cache

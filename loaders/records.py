@@ -356,22 +356,19 @@ class RecordBuilder:
     def _region_agrees(
         self, row: Any, postcode: str, code: str, values: dict[str, list[Term]], country: str
     ) -> bool:
-        """Whether the postcode's region holds the space's coordinates and its town (when they are
-        given and fall in a region of the country); a disagreement is reported with both values
-        and the region each implies, and the postcode then gives no region."""
-        others = []
+        """Whether the postcode's region holds the space's coordinates (when they are given and fall
+        in a region of the country); a disagreement is reported with both values and the region
+        each implies, and the postcode then gives no region."""
+        others: list[tuple[str, str, float, float]] = []
+        if not enrich.has_polygons(code):
+            return True
         if values.get("latitude") and values.get("longitude"):
             lat = _lexical(values["latitude"][0])
             lon = _lexical(values["longitude"][0])
             others.append(("postcode-not-at-coordinates", f"{lat}, {lon}", float(lat), float(lon)))
-        if values.get("city"):
-            city = _lexical(values["city"][0])
-            point = enrich.municipality_point(country, city)
-            if point:
-                others.append(("postcode-not-in-town", city, *point))
         for problem_code, other, lat_, lon_ in others:
             found = enrich.region_at(lat_, lon_, country)
-            if found is None or found == code:
+            if found is None or found == code or enrich.near_region(lat_, lon_, code):
                 continue
             region, other_region = _region_text(code), _region_text(found)
             self.problems.append(
@@ -393,7 +390,8 @@ class RecordBuilder:
 
 
 def _region_text(code: str) -> str:
-    return f"{enrich.region_name(code)}, {code}"
+    name = enrich.region_name(code)
+    return f"{name}, {code}" if name else code
 
 
 def _lexical(term: Term) -> str:

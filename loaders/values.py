@@ -300,7 +300,8 @@ def postcode_readings(raw: Any, country: str | None) -> tuple[str, str | None]:
 
 
 def _region_text(region: str) -> str:
-    return f"{enrich.region_name(region)}, {region}"
+    name = enrich.region_name(region)
+    return f"{name}, {region}" if name else region
 
 
 def parse_postcode(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:

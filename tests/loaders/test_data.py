@@ -25,10 +25,13 @@ CLOCK = dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC)
 #: mapping -> (records written, most problems allowed) for the real files
 SHARED_EXPECTATIONS = {
     "neonomade.yaml": (668, 900),
-    "okw-fablabs.yaml": (548, 10),
+    # 6 postcodes whose region does not hold the coordinates (02100 Aisne at Dijon...), 7 not in
+    # Eurostat's table, 1 padded: reported since issue 18
+    "okw-fablabs.yaml": (548, 20),
     "hackerspaces.yaml": (34, 10),
     "lisbon-osm.yaml": (37, 0),
-    "mednum.yaml": (1, 0),
+    # its one record: a Reims postcode (51100, Marne), coordinates in Aix-en-Provence: reported
+    "mednum.yaml": (1, 1),
 }
 
 
