@@ -1,5 +1,5 @@
-"""Distances on the Earth, for the two places that need one: the loaders' country from
-coordinates (nearest town) and linking's "same place" rule."""
+"""Geometry on the Earth, for the places that need it: distances (the loaders' country from
+coordinates, linking's "same place" rule) and whether a point lies in a region's polygons."""
 
 from __future__ import annotations
 
@@ -17,3 +17,32 @@ def distance(lat_a: float, lon_a: float, lat_b: float, lon_b: float) -> float:
         math.sin(dlon / 2) ** 2
     )
     return EARTH_DIAMETER * math.asin(math.sqrt(h))
+
+
+Ring = list[list[float]]
+
+
+def inside(lon: float, lat: float, rings: list[Ring]) -> bool:
+    """Whether a point lies inside polygons given as rings of [lon, lat] (even-odd rule over every
+    ring, so holes and several parts are handled alike; ray cast towards growing longitudes)."""
+    crossings = 0
+    for ring in rings:
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+            if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+                crossings += 1
+    return crossings % 2 == 1
+
+
+def distance_to_rings(lon: float, lat: float, rings: list[Ring]) -> float:
+    """About how far, in metres, a point lies from the nearest edge of polygons given as rings of
+    [lon, lat] (flat within the region: longitudes scaled by the cosine of the latitude)."""
+    scale = math.cos(math.radians(lat))
+    nearest = math.inf
+    for ring in rings:
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+            ax, ay, bx, by = (x1 - lon) * scale, y1 - lat, (x2 - lon) * scale, y2 - lat
+            dx, dy = bx - ax, by - ay
+            length = dx * dx + dy * dy
+            t = 0.0 if length == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / length))
+            nearest = min(nearest, math.hypot(ax + t * dx, ay + t * dy))
+    return nearest * EARTH_DIAMETER * math.pi / 360

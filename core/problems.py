@@ -7,12 +7,14 @@ from typing import Any
 
 
 class ValueProblem(Exception):
-    """A cell that cannot be read: ``code`` is stable (to translate), ``reason`` is in English."""
+    """A cell that cannot be read: ``code`` is stable (to translate), ``reason`` is in English;
+    ``params`` fill the translated sentence's placeholders besides the value ({result}...)."""
 
-    def __init__(self, code: str, reason: str) -> None:
+    def __init__(self, code: str, reason: str, **params: str) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
+        self.params = params
 
 
 class LoadError(Exception):
@@ -52,9 +54,14 @@ class Problem:
     field: str | None = None
     sheet: str | None = None
     severity: str = "error"
+    #: placeholders of the translated sentence besides value and column, as (name, text) pairs
+    params: tuple[tuple[str, str], ...] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        found = {k: v for k, v in asdict(self).items() if v is not None}
+        if self.params:
+            found["params"] = dict(self.params)
+        return found
 
     def __str__(self) -> str:
         where = ", ".join(

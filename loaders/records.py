@@ -78,6 +78,9 @@ class RecordBuilder:
     problems: list[Problem] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
     records: int = 0
+    #: the column the row's postcode came from, and whether it may give a region
+    postcode_column: str | None = None
+    postcode_placed: bool = True
 
     def add_row(self, row: Any) -> None:
         self.problems.extend(row.problems)
@@ -128,6 +131,26 @@ class RecordBuilder:
             )
         )
 
+    def _notices(self, row: Any, column: str, value: Any, field_name: str) -> None:
+        """What the parsers reinterpreted in a cell, as warnings with the value as written."""
+        for notice in self.context.notices:
+            if notice.code == "ambiguous-postcode":
+                self.postcode_placed = False
+            self.problems.append(
+                Problem(
+                    notice.code,
+                    notice.reason,
+                    row=row.number,
+                    column=column,
+                    value=str(value),
+                    field=field_name,
+                    sheet=row.sheet,
+                    severity="warning",
+                    params=tuple(notice.params.items()),
+                )
+            )
+        self.context.notices.clear()
+
     def _row_country(self, row: Any) -> str | None:
         """The row's country, for the parsers that depend on it (postcodes, phones, addresses).
         An unknown country is not reported here: the country cell itself reports it."""
@@ -141,6 +164,8 @@ class RecordBuilder:
 
     def _parse(self, row: Any) -> tuple[dict[str, list[Term]], Any]:
         self.context.country = self._row_country(row)
+        self.context.notices.clear()
+        self.postcode_column, self.postcode_placed = None, True
         values: dict[str, list[Term]] = defaultdict(list)
         raw_address = None
         cells = [(spec, *self._cell(row, spec)) for spec in self.mapping.columns]
@@ -166,6 +191,8 @@ class RecordBuilder:
                 if is_null(piece, self.context.locale):
                     continue
                 try:
+                    if spec.field in ("postcode", "full_address"):
+                        self.postcode_column = self.postcode_column or column
                     if spec.field == "coordinates":
                         latitude, longitude = coordinate_pair(piece, spec, self.context)
                         values["latitude"], values["longitude"] = [latitude], [longitude]
@@ -181,6 +208,7 @@ class RecordBuilder:
                             self._hold_back(row, column, piece, spec.field, held)
                 except ValueProblem as problem:
                     self._problem(row, column, piece, spec.field, problem)
+                self._notices(row, column, piece, spec.field)
         return values, raw_address
 
     # -- personal data ------------------------------------------------------------------------
@@ -305,7 +333,7 @@ class RecordBuilder:
         self._write_operator(key, space, values)
         self._write_networks(space, values)
         self._write_offers(space_iri, values)
-        self._enrich(space, values, country)
+        self._enrich(row, space, values, country)
 
     def _write_address(
         self, space_iri: str, values: dict[str, list[Term]], raw: Any, country: str | None
@@ -372,17 +400,60 @@ class RecordBuilder:
             add(offer, p("schema:priceCurrency"), literal("EUR"))
             add(offer, p("schema:unitCode"), literal(definition["unit"]))
 
-    def _enrich(self, space: str, values: dict[str, list[Term]], country: str | None) -> None:
+    def _enrich(
+        self, row: Any, space: str, values: dict[str, list[Term]], country: str | None
+    ) -> None:
         if not country:
             return
-        if not values.get("nuts") and values.get("postcode"):
-            code = enrich.nuts3(country, _lexical(values["postcode"][0]))
-            if code:
+        if not values.get("nuts") and values.get("postcode") and self.postcode_placed:
+            postcode = _lexical(values["postcode"][0])
+            code = enrich.nuts3(country, postcode)
+            if code and self._region_agrees(row, postcode, code, values, country):
                 self.triples.add(space, p("cwm:nutsRegion"), iri(NUTS_CODE + code))
         if values.get("city"):
             municipality = enrich.municipality(country, _lexical(values["city"][0]))
             if municipality:
                 self.triples.add(space, p("cwm:municipality"), iri(municipality))
+
+    def _region_agrees(
+        self, row: Any, postcode: str, code: str, values: dict[str, list[Term]], country: str
+    ) -> bool:
+        """Whether the postcode's region holds the space's coordinates (when they are given and fall
+        in a region of the country); a disagreement is reported with both values and the region
+        each implies, and the postcode then gives no region."""
+        others: list[tuple[str, str, float, float]] = []
+        if not enrich.has_polygons(code):
+            return True
+        if values.get("latitude") and values.get("longitude"):
+            lat = _lexical(values["latitude"][0])
+            lon = _lexical(values["longitude"][0])
+            others.append(("postcode-not-at-coordinates", f"{lat}, {lon}", float(lat), float(lon)))
+        for problem_code, other, lat_, lon_ in others:
+            found = enrich.region_at(lat_, lon_, country)
+            if found is None or found == code or enrich.near_region(lat_, lon_, code):
+                continue
+            region, other_region = _region_text(code), _region_text(found)
+            self.problems.append(
+                Problem(
+                    problem_code,
+                    f"the postcode is in {region}, but {other} is in {other_region}; "
+                    "no region inferred",
+                    row=row.number,
+                    column=self.postcode_column,
+                    value=postcode,
+                    field="postcode",
+                    sheet=row.sheet,
+                    severity="warning",
+                    params=(("region", region), ("other", other), ("other_region", other_region)),
+                )
+            )
+            return False
+        return True
+
+
+def _region_text(code: str) -> str:
+    name = enrich.region_name(code)
+    return f"{name}, {code}" if name else code
 
 
 def _lexical(term: Term) -> str:

@@ -23,7 +23,7 @@ import phonenumbers
 from core.namespaces import EU_COUNTRY, OSM, WIKIDATA, XSD
 from core.namespaces import NUTS_CODE as NUTS
 from core.problems import ValueProblem
-from loaders import identifiers, tables
+from loaders import enrich, identifiers, tables
 from loaders.concepts import ConceptIndex
 
 
@@ -78,6 +78,8 @@ class Context:
     locale: Locale
     concepts: ConceptIndex
     country: str | None = None
+    #: what a parser reinterpreted (a padded postcode...): reported as warnings, value kept
+    notices: list[ValueProblem] = dataclasses.field(default_factory=list)
 
 
 Parser = Callable[[Any, ColumnSpec, Context], list[Term]]
@@ -291,21 +293,73 @@ def parse_concept(raw: Any, spec: ColumnSpec, ctx: Context, codelist: str) -> li
     return [Iri(c) for c in ctx.concepts.match(codelist, as_text(raw), language, spec.synonyms)]
 
 
-def normalise_postcode(raw: Any, country: str | None) -> str:
+def postcode_readings(raw: Any, country: str | None) -> tuple[str, str | None]:
+    """The postcode as written, and as zero-padded to the country's length when it is all digits
+    and shorter (a spreadsheet drops leading zeros: 6000 for "06000"); None when padding does not
+    apply."""
     text = as_text(raw).upper()
-    row = tables.countries().get(country or "", {})
-    if text.isdigit() and row.get("digits"):
-        text = text.zfill(row["digits"])
-    return text
+    digits = tables.countries().get(country or "", {}).get("digits")
+    if digits and text.isdigit() and len(text) < digits:
+        return text, text.zfill(digits)
+    return text, None
+
+
+def _region_text(region: str) -> str:
+    name = enrich.region_name(region)
+    return f"{name}, {region}" if name else region
 
 
 def parse_postcode(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    """A postcode checked against the country's postcodes (Eurostat's table). A reading is real
+    when it has the country's form and is in the table; padding is used only when the padded
+    postcode is real and the written one is not, and is reported; a postcode in the right form
+    but missing from the table is kept and reported; with both readings real nothing is guessed
+    (the written one is kept, reported with both regions, and gives no region)."""
     country = ctx.country or ctx.locale.country
-    text = normalise_postcode(raw, country)
+    written, padded = postcode_readings(raw, country)
     pattern = tables.countries().get(country or "", {}).get("postcode")
-    if pattern and not re.fullmatch(pattern, text):
-        raise ValueProblem("not-a-postcode", f"not a postcode of {country}")
-    return [Lit(text)]
+    if not country or not pattern:
+        return [Lit(written)]
+    regions = {
+        reading: enrich.nuts3(country, reading)
+        for reading in (written, padded)
+        if reading is not None and re.fullmatch(pattern, reading)
+    }
+    real = {reading: region for reading, region in regions.items() if region}
+    if written in real and padded in real:
+        ctx.notices.append(
+            ValueProblem(
+                "ambiguous-postcode",
+                f"both {written} ({_region_text(real[written])}) and {padded} "
+                f"({_region_text(real[padded])}) are postcodes of {country}; "
+                "kept as written, no region inferred",
+                result=padded,
+                region=_region_text(real[written]),
+                other_region=_region_text(real[padded]),
+            )
+        )
+        return [Lit(written)]
+    if padded in real:
+        ctx.notices.append(
+            ValueProblem(
+                "postcode-padded",
+                f"read as {padded} ({_region_text(real[padded])}): zeros added in front",
+                result=padded,
+                region=_region_text(real[padded]),
+            )
+        )
+        return [Lit(padded)]
+    if written in regions:
+        if written not in real:
+            ctx.notices.append(
+                ValueProblem(
+                    "unknown-postcode",
+                    f"not among the postcodes of {country} (Eurostat); no region inferred",
+                )
+            )
+        return [Lit(written)]
+    tried = f" (nor is {padded}, with zeros in front)" if padded else ""
+    raise ValueProblem("not-a-postcode", f"not a postcode of {country}{tried}")
 
 
 def parse_nuts(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:

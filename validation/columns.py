@@ -100,7 +100,13 @@ def check_columns(headers: list[str], mapping: Mapping, lang: str) -> tuple[list
 def cell_findings(report: LoadReport, lang: str) -> list[Finding]:
     findings = []
     for problem in report.problems:
-        message = problem_message(problem.code, lang, value=problem.value, column=problem.column)
+        message = problem_message(
+            problem.code,
+            lang,
+            **dict(problem.params or ()),
+            value=problem.value,
+            column=problem.column,
+        )
         findings.append(
             Finding(
                 "table",

@@ -24,12 +24,18 @@ CLOCK = dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC)
 
 #: mapping -> (records written, most problems allowed) for the real files
 SHARED_EXPECTATIONS = {
-    "neonomade.yaml": (668, 900),
-    "okw-fablabs.yaml": (548, 10),
+    # 22 postcodes Eurostat's table does not know are now reported, not guessed from a prefix
+    "neonomade.yaml": (668, 930),
+    # 6 postcodes whose region does not hold the coordinates (02100 Aisne at Dijon...), 7 not in
+    # Eurostat's table, 1 padded: reported since issue 18
+    "okw-fablabs.yaml": (548, 20),
     "hackerspaces.yaml": (34, 10),
     "lisbon-osm.yaml": (37, 3),  # three mobile numbers held back (personal data)
-    "mednum.yaml": (1, 0),
-    "cget.yaml": (1512, 40),
+    # its one record: a Reims postcode (51100, Marne), coordinates in Aix-en-Provence: reported
+    "mednum.yaml": (1, 1),
+    # 30 personal e-mails held back, 133 rows that write "0" for an unknown postcode, 21
+    # postcodes Eurostat's table does not know (CEDEX codes among them)
+    "cget.yaml": (1512, 200),
 }
 
 

@@ -22,7 +22,7 @@ def _term(expected: dict[str, str]) -> Iri | Lit:
     return Lit(expected["lit"], datatype, expected.get("lang"))
 
 
-def _parse(case: dict[str, Any]) -> list[Iri | Lit]:
+def _parse(case: dict[str, Any], notices: list[str] | None = None) -> list[Iri | Lit]:
     raw_locale = case.get("locale", {})
     locale = Locale(
         language=raw_locale.get("language", "en"),
@@ -33,7 +33,10 @@ def _parse(case: dict[str, Any]) -> list[Iri | Lit]:
     )
     spec = ColumnSpec(label="column", field=case["field"], sources=("column",))
     context = Context(locale, default_index(), locale.country)
-    return parser_for(case["field"])(case["raw"], spec, context)
+    terms = parser_for(case["field"])(case["raw"], spec, context)
+    if notices is not None:
+        notices += [notice.code for notice in context.notices]
+    return terms
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['field']}:{c['raw']!r}")
@@ -44,4 +47,7 @@ def test_value(case: dict[str, Any]) -> None:
         assert caught.value.code == case["problem"]
         assert caught.value.reason, "a problem must say what is wrong"
     else:
-        assert _parse(case) == [_term(e) for e in case["expect"]]
+        notices: list[str] = []
+        assert _parse(case, notices) == [_term(e) for e in case["expect"]]
+        # a value reinterpreted is reported: each case lists its notices (none by default)
+        assert notices == case.get("notices", [])
