@@ -20,7 +20,7 @@ from loaders.load import LoadReport, mapping_digest, start_report, stream
 from loaders.mapping import load_mapping
 from loaders.readers import Row
 from publishing.publish import publish, unchanged_version
-from triplestore.versions import StoreLocation, TripleStore, put_graph, take_snapshot
+from triplestore.versions import StoreLocation, TripleStore, locate, put_graph, take_snapshot
 
 
 def load_source(
@@ -48,6 +48,8 @@ def load_source(
     same = None if force else unchanged_version(store, base, dataset, report.file_sha256, plan)
     if same is not None:
         report.graph, report.unchanged = same, True
+        if location is not None and locate(location).pending():  # a load killed before its
+            take_snapshot(store, location, base)  # snapshot made it current: publish it now
         report.seconds = time.perf_counter() - clock
         return report
     chunks = stream(mapping, path, base, report, now, on_row)

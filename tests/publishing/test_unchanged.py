@@ -57,11 +57,12 @@ def test_a_changed_byte_or_force_makes_a_new_version(
     store, mapping = tmp_path / "store", source / "mapping.yaml"
     _load(store, mapping)
     generation = current_generation(store)
-    more = []
-    if change == "force":  # a version is named by its second and file: the next second
-        more = ["--force"]
+    more = ["--force"] if change == "force" else []
+    if change != "file":  # a version is named by its second and its file: the next second
         time.sleep(1.0)
-    else:  # one byte more: a blank line at the end of the file, a comment in the mapping
+    if (
+        change != "force"
+    ):  # one byte more: a blank line at the end of the file, a comment in the mapping
         edited = mapping if change == "mapping" else source / "tiers-lieux.tsv"
         edited.write_bytes(edited.read_bytes() + (b"#" if change == "mapping" else b"\n"))
     output = _load(store, mapping, *more)
