@@ -102,6 +102,14 @@ def _show(report: LoadReport, limit: int) -> None:
         click.echo(f"  {line}")
 
 
+FORCE_OPTION = click.option(
+    "--force",
+    is_flag=True,
+    help="Load even when the file and the mapping are those of the current version "
+    "(after a change to the loader, say).",
+)
+
+
 @main.command("load")
 @click.argument("mapping", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
@@ -113,6 +121,7 @@ def _show(report: LoadReport, limit: int) -> None:
     help="Write the full load report (JSON) here.",
 )
 @click.option("--show", default=20, show_default=True, help="How many problems to print.")
+@FORCE_OPTION
 def load_command(
     mapping: Path,
     file: Path | None,
@@ -120,6 +129,7 @@ def load_command(
     base: str | None,
     report: Path | None,
     show: int,
+    force: bool,
 ) -> None:
     """Load one source (MAPPING, and FILE if it is not the mapping's own) into its named graph,
     replacing what the graph held. Exit 2 if the source cannot be loaded at all."""
@@ -127,7 +137,9 @@ def load_command(
 
     location = _location(store)
     with location.writer() as target:
-        result = load_source(mapping, target, setting("base", base), location, file=file)
+        result = load_source(
+            mapping, target, setting("base", base), location, file=file, force=force
+        )
     _show(result, show)
     if report:
         report.write_text(
@@ -146,7 +158,8 @@ def load_command(
 @STORE_OPTION
 @BASE_OPTION
 @click.option("--show", default=5, show_default=True, help="How many problems to print per source.")
-def build_command(data: Path, store: str | None, base: str | None, show: int) -> None:
+@FORCE_OPTION
+def build_command(data: Path, store: str | None, base: str | None, show: int, force: bool) -> None:
     """Publish the vocabulary, then load every source under the data folder, each into its own
     named graph."""
     from loaders.load import mapping_files
@@ -156,24 +169,29 @@ def build_command(data: Path, store: str | None, base: str | None, show: int) ->
         raise click.ClickException(f"{data}: no */mapping.yaml found")
     location = _location(store)
     with location.writer() as target:
-        reports, failures = _build(location, target, mappings, setting("base", base))
+        reports, failures = _build(location, target, mappings, setting("base", base), force)
     for report in reports:
         _show(report, show)
     for failure in failures:
         click.echo(click.style(f"FAILED {failure}", fg="red"))
     records = sum(r.records_written for r in reports)
     triples = sum(r.triples for r in reports)
-    click.echo(f"{len(reports)} sources loaded, {len(failures)} failed: ", nl=False)
+    unchanged = sum(r.unchanged for r in reports)
+    same = f", {unchanged} unchanged" if unchanged else ""
+    click.echo(
+        f"{len(reports) - unchanged} sources loaded{same}, {len(failures)} failed: ", nl=False
+    )
     click.echo(f"{records} records, {triples} triples")
     if failures:
         raise SystemExit(2)
 
 
 def _build(
-    location: StoreLocation, target: TripleStore, mappings: list[Path], base: str
+    location: StoreLocation, target: TripleStore, mappings: list[Path], base: str, force: bool
 ) -> tuple[list[LoadReport], list[str]]:
     """Publish the vocabulary, then load each mapping's source (build's work)."""
     from publishing.build import load_source, publish_vocabulary
+    from triplestore.versions import take_snapshot
 
     vocabulary = publish_vocabulary(target)
     click.echo(f"vocabulary: {vocabulary} triples (ontology and code lists)")
@@ -183,9 +201,11 @@ def _build(
     ) as bar:
         for mapping in bar:
             try:
-                reports.append(load_source(mapping, target, base, location))
+                reports.append(load_source(mapping, target, base, location, force=force))
             except LoadError as error:
                 failures.append(f"{mapping}: {error}")
+    if all(report.unchanged for report in reports):  # no load published the vocabulary
+        take_snapshot(target, location, base)
     return reports, failures
 
 
@@ -312,6 +332,7 @@ def template_command(lang: str, fmt: str, output: Path | None) -> None:
 @STORE_OPTION
 @BASE_OPTION
 @click.option("--partners-file", default=None, help=_help("partners_file"))
+@FORCE_OPTION
 def publish_command(
     file: Path,
     partner: str,
@@ -321,6 +342,7 @@ def publish_command(
     store: str | None,
     base: str | None,
     partners_file: str | None,
+    force: bool,
 ) -> None:
     """Validate FILE as PARTNER's submission and, if it has no error, publish it as the new
     version of the partner's dataset. Exit 0 when published, 1 when rejected, 2 when the file
@@ -342,7 +364,7 @@ def publish_command(
     try:
         outcome = publish_submission(
             file, known[partner], _location(store),
-            setting("base", base), mapping, lang,
+            setting("base", base), mapping, lang, force=force,
         )  # fmt: skip
     finally:
         close_pools()
@@ -350,6 +372,9 @@ def publish_command(
     if report is not None:
         report.write_bytes(render(result, report.suffix.lstrip(".") or "html"))
     click.echo(ui(result.status, result.language))
+    if outcome.unchanged:
+        click.echo(f"{ui('unchanged', result.language)} ({outcome.version})")
+        raise SystemExit(0)
     if outcome.published:
         counts = ", ".join(f"{len(v)} {k}" for k, v in outcome.changes.items())
         click.echo(f"published {outcome.version} (records: {counts})")

@@ -40,7 +40,7 @@ from triplestore.versions import StoreBusy
 from validation.columns import template_mapping
 from validation.confined import Confinement, Job, validate_confined
 from validation.findings import Report
-from validation.messages import problem_message, ui_words
+from validation.messages import problem_message, ui, ui_words
 from validation.report import FORMATS as REPORT_FORMATS
 from validation.report import as_json, render
 from validation.template import write_template
@@ -286,6 +286,8 @@ def api_publish() -> Response:
     except LoadError as error:
         return _json({"error": str(error)}, 500)
     body = {**outcome.as_dict(), "report": as_json(outcome.report)}
+    if outcome.unchanged:
+        return _json({**body, "message": ui("unchanged", outcome.report.language)}, 200)
     return _json(body, 201 if outcome.published else refusal_status(outcome.report, 422))
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from core.problems import LoadError, Problem
 from loaders import provenance
 from loaders.concepts import default_index
-from loaders.mapping import Mapping
+from loaders.mapping import Mapping, load_mapping
 from loaders.readers import Row, read_rows
 from loaders.records import Minting, RecordBuilder
 from loaders.values import Context
@@ -37,6 +37,8 @@ class LoadReport:
     problems: list[Problem] = field(default_factory=list)
     file_sha256: str = ""
     started: dt.datetime | None = None
+    #: nothing was loaded: the same file and mapping are the current version already (``graph``)
+    unchanged: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         summary = {
@@ -47,6 +49,11 @@ class LoadReport:
         return {**summary, "problems": [problem.as_dict() for problem in self.problems]}
 
     def summary(self) -> str:
+        if self.unchanged:
+            return (
+                f"{self.source}: unchanged (the same file, read with the same mapping, is the "
+                f"current version {self.graph}): nothing published"
+            )
         return (
             f"{self.source}: {self.rows_read} rows read, {self.records_written} records written"
             f"{f', {self.rows_skipped} left out by the filter' if self.rows_skipped else ''}, "
@@ -60,6 +67,16 @@ def sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def mapping_digest(mapping: Mapping) -> str:
+    """What names the mapping a load used: its file's sha256, and the language it reads free text
+    in when that is not the file's own (the template, read in a partner's language), since the
+    same file then gives other triples."""
+    digest = sha256(mapping.path)
+    if mapping.locale.language == load_mapping(mapping.path).locale.language:
+        return digest
+    return hashlib.sha256(f"{digest} {mapping.locale.language}".encode()).hexdigest()
 
 
 #: how many triples a chunk holds when a load is streamed into the store
@@ -100,7 +117,7 @@ def stream(
         file_format=file_format,
         file_sha256=report.file_sha256,
         file_size=path.stat().st_size,
-        mapping_sha256=sha256(mapping.path),
+        mapping_sha256=mapping_digest(mapping),
         started=report.started,
         ended=now(),
     )

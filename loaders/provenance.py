@@ -55,6 +55,11 @@ def version_iri(base: str, source: str, started: dt.datetime, file_sha256: str) 
     return f"{dataset_iri(base, source)}/{version_id(started, file_sha256)}"
 
 
+def plan_iri(base: str, source: str, mapping_sha256: str) -> str:
+    """The mapping a load used (``mapping_digest``), as the PROV plan of its activity."""
+    return f"{base}mapping/{source}/{mapping_sha256[:16]}"
+
+
 def _texts(text: str | dict[str, str]) -> list[ox.Literal]:
     """A title or description: one plain literal, or one per language."""
     if isinstance(text, dict):
@@ -97,7 +102,7 @@ def description(mapping: Mapping, base: str, facts: LoadFacts) -> list[ox.Triple
         "distribution": ox.NamedNode(f"{version}/distribution"),
         "checksum": ox.NamedNode(f"{version}/distribution/checksum"),
         "partner": ox.NamedNode(f"{base}agency/{source['partner']['id']}"),
-        "plan": ox.NamedNode(f"{base}mapping/{mapping.source_id}/{facts.mapping_sha256[:16]}"),
+        "plan": ox.NamedNode(plan_iri(base, mapping.source_id, facts.mapping_sha256)),
         "activity": ox.NamedNode(f"{base}load/{mapping.source_id}/{loaded}"),
     }
     triples = fill(

@@ -7,6 +7,9 @@ For a row with key K of source S (IRIs under the configured base):
     space/S/K/offer/A    one cwm:AccessOffer per access type A
     operator/S/K         its cwm:Operator        network/N            a cwm:Network, by name
     record/S/K           the cwm:SourceRecord: dataset, sheet, row, source identifier
+
+K is the record's identifier, else its key columns; a record with neither is named from its name
+and place (``CONTENT_KEY``), and only without a name from its row number (a warning says which).
 """
 
 from __future__ import annotations
@@ -292,9 +295,11 @@ class RecordBuilder:
             columns = self.mapping.key or ()
             key = slug(" ".join(str(row.values.get(column) or "") for column in columns))
         if not key:
-            reason = f"the key columns are empty; the record is named row-{row.number}"
-            self._note(row, "missing-key", reason, severity="warning")
-            key = f"row-{row.number}"
+            content = _content_key(values)
+            key = content or f"row-{row.number}"
+            named_from = "name and place" if content else "row number"
+            reason = f"the record has no identifier; it is named {key}, from its {named_from}"
+            self._note(row, "missing-key", reason, severity="warning", value=key)
         if key in self.keys:
             reason = f"another record has the key {key!r}; this one is kept as {key}-{row.number}"
             self._note(row, "duplicate-key", reason, severity="warning")
@@ -454,6 +459,19 @@ class RecordBuilder:
 def _region_text(code: str) -> str:
     name = enrich.region_name(code)
     return f"{name}, {code}" if name else code
+
+
+#: the fields that name a record without an identifier, in this order: what it is, then where
+CONTENT_KEY = ("name", "city", "postcode")
+
+
+def _content_key(values: dict[str, list[Term]]) -> str:
+    """The key of a record without an identifier, from its name and place (empty without a
+    name): the same record keeps it from one version to the next wherever its row moves,
+    where a row number would name another record once rows are added or sorted."""
+    if not values.get("name"):
+        return ""
+    return slug(" ".join(_lexical(values[name][0]) for name in CONTENT_KEY if values.get(name)))
 
 
 def _lexical(term: Term) -> str:

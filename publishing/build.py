@@ -16,11 +16,11 @@ import pyoxigraph as ox
 from core.namespaces import CWM, RDF_TYPE, SKOS
 from core.vocabulary import CUBE_FILE, ONTOLOGY_FILE, codelist_files
 from loaders import provenance
-from loaders.load import LoadReport, start_report, stream
+from loaders.load import LoadReport, mapping_digest, start_report, stream
 from loaders.mapping import load_mapping
 from loaders.readers import Row
-from publishing.publish import publish
-from triplestore.versions import StoreLocation, TripleStore, put_graph, take_snapshot
+from publishing.publish import publish, unchanged_version
+from triplestore.versions import StoreLocation, TripleStore, locate, put_graph, take_snapshot
 
 
 def load_source(
@@ -31,17 +31,28 @@ def load_source(
     file: Path | None = None,
     now: Callable[[], dt.datetime] | None = None,
     on_row: Callable[[Row | None], None] | None = None,
+    force: bool = False,
 ) -> LoadReport:
     """Load one source as the new current version of its dataset; all or nothing. With the
     store's ``location`` (a store directory or ``StoreLocation``), it is published at once as a
-    new generation."""
+    new generation. When the dataset's current version was loaded from the same file with the
+    same mapping, nothing is read or written (``report.unchanged``), unless ``force`` (the
+    loader's code changed, say)."""
     clock = time.perf_counter()
     now = now or (lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     mapping = load_mapping(mapping_path)
     path = mapping.file_path(file)
     report = start_report(mapping, path, base, now)
-    chunks = stream(mapping, path, base, report, now, on_row)
     dataset = provenance.dataset_iri(base, mapping.source_id)
+    plan = provenance.plan_iri(base, mapping.source_id, mapping_digest(mapping))
+    same = None if force else unchanged_version(store, base, dataset, report.file_sha256, plan)
+    if same is not None:
+        report.graph, report.unchanged = same, True
+        if location is not None and locate(location).pending():  # a load killed before its
+            take_snapshot(store, location, base)  # snapshot made it current: publish it now
+        report.seconds = time.perf_counter() - clock
+        return report
+    chunks = stream(mapping, path, base, report, now, on_row)
     report.triples = publish(store, base, dataset, report.graph, chunks)
     if location is not None:
         take_snapshot(store, location, base)

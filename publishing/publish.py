@@ -17,7 +17,10 @@ A partner publishes to its own dataset, ``{base}dataset/{partner}``:
    the version it became, whether it conforms and its numbers of errors and warnings), in the
    same transaction as its publication.
 
-``publish_submission`` runs the four and says what it did (``Publication``).
+``publish_submission`` runs the four and says what it did (``Publication``). A conforming file
+that is the dataset's current version already (the same sha256, read with the same mapping:
+``unchanged_version``, from the version's own provenance) is not published and not recorded:
+nothing is written and the answer says ``unchanged`` (``force`` publishes it all the same).
 """
 
 from __future__ import annotations
@@ -34,11 +37,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core.namespaces import DCAT, PROV, SPDX
 from core.problems import LoadError
 from core.rdf_bytes import to_bytes
 from core.rdf_templates import fill, ntriples
 from loaders import provenance
-from loaders.load import sha256
+from loaders.load import mapping_digest, sha256
 from loaders.mapping import Mapping, load_mapping
 from publishing.partners import Partner
 from publishing.published_places import read_published_places
@@ -47,6 +51,7 @@ from triplestore.versions import (
     StoreLocation,
     TripleStore,
     current_versions,
+    locate,
     publish_version,
     write,
 )
@@ -70,10 +75,13 @@ class Publication:
     version: str | None = None
     generation: int | None = None
     changes: dict[str, list[str]] = field(default_factory=dict)
+    #: nothing published: the same file and mapping are the current version (``version``)
+    unchanged: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "published": self.published,
+            "unchanged": self.unchanged,
             "dataset": self.dataset,
             "version": self.version,
             "generation": self.generation,
@@ -154,6 +162,34 @@ def current_version(store: TripleStore, base: str, dataset: str) -> ox.NamedNode
     return next(
         (v for v in current_versions(store, base) if v.value.startswith(f"{dataset}/")), None
     )
+
+
+#: the file checksum and the mapping (PROV plan) of a version, as its load described it
+#: (``loaders/templates/load.ttl``)
+LOADED_FROM = """
+SELECT ?sha256 ?plan WHERE { GRAPH $version {
+  $version dcat:distribution/spdx:checksum/spdx:checksumValue ?sha256 ;
+           prov:wasGeneratedBy/prov:used ?plan . ?plan a prov:Plan } }"""
+
+
+def unchanged_version(
+    store: TripleStore, base: str, dataset: str, file_sha256: str, plan: str
+) -> str | None:
+    """The current version of ``dataset`` when it was loaded from the same file (its sha256)
+    with the same mapping (its plan, ``loaders.provenance.plan_iri``); None otherwise."""
+    version = current_version(store, base, dataset)
+    if version is None:
+        return None
+    sparql = f"PREFIX dcat: <{DCAT}> PREFIX spdx: <{SPDX}> PREFIX prov: <{PROV}>" + (
+        LOADED_FROM.replace("$version", f"<{version.value}>")
+    )
+    for solution in store.query(sparql):
+        if (
+            solution["sha256"].value.lower() == file_sha256.lower()
+            and solution["plan"].value == plan
+        ):
+            return version.value
+    return None
 
 
 def published_digests(store: TripleStore, version: ox.NamedNode | None) -> dict[str, str]:
@@ -237,9 +273,13 @@ def publish_submission(
     max_bytes: int | None = None,
     confinement: Confinement | None = None,
     shown: str | None = None,
+    force: bool = False,
 ) -> Publication:
     """Validate ``path`` as ``partner``'s submission; publish it if it has no error; record it
-    either way (see the module's docstring; ``validate`` for ``confinement`` and ``shown``)."""
+    either way (see the module's docstring; ``validate`` for ``confinement`` and ``shown``).
+    A conforming file that is the current version already (the same file, read with the same
+    mapping) is neither published nor recorded: nothing is written (``unchanged``), unless
+    ``force``."""
     mapping = partner_mapping(mapping_path, partner, lang)
     report = validate(path, mapping, store_path, base, lang, max_bytes, confinement, shown)
     dataset = provenance.dataset_iri(base, partner.id)
@@ -250,8 +290,14 @@ def publish_submission(
             write(store_path, lambda store: store.apply(rejected, [submissions_graph(base)]), base)
         return Publication(report, False, dataset)
     version = report.load.graph if report.load else None
-    if version is None:
+    if version is None or report.load is None:
         raise LoadError("the submission produced no graph; nothing published")
+    if not force:
+        plan = provenance.plan_iri(base, mapping.source_id, mapping_digest(mapping))
+        generation, store = locate(store_path).reader()
+        same = unchanged_version(store, base, dataset, report.load.file_sha256, plan)
+        if same is not None:
+            return Publication(report, False, dataset, same, generation, unchanged=True)
 
     def change(store: TripleStore) -> dict[str, list[str]]:
         before = published_digests(store, current_version(store, base, dataset))

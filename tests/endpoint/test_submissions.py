@@ -117,20 +117,28 @@ def test_a_file_over_the_cap_is_413(client: FlaskClient) -> None:
 
 
 def test_publishing_needs_the_partners_own_token(
-    client: FlaskClient, tokens: dict[str, str]
+    client: FlaskClient, tokens: dict[str, str], tmp_path: Path
 ) -> None:
-    def publish(token: str | None, **fields: str) -> object:
+    def publish(token: str | None, path: Path = SAMPLE, **fields: str) -> object:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        data = _upload(SAMPLE, mapping="fr-aura", **fields)
+        data = _upload(path, mapping="fr-aura", **fields)
         return client.post("/api/submissions", data=data, headers=headers)
 
     assert publish(None).status_code == 401
     assert publish("not-a-token").status_code == 401
     assert publish(tokens["it-toscana"], partner="fr-aura").status_code == 403
-    response = publish(tokens["fr-aura"])
+    # the very file the build loaded, with the same mapping: nothing published, and said so
+    same = publish(tokens["fr-aura"], lang="el")
+    assert same.status_code == 200, same.get_json()
+    assert same.get_json()["unchanged"] and not same.get_json()["published"]
+    assert same.get_json()["message"].startswith("Αμετάβλητο")
+    edited = tmp_path / SAMPLE.name  # one byte more (a blank line): a new version, no change
+    edited.write_bytes(SAMPLE.read_bytes() + b"\n")
+    response = publish(tokens["fr-aura"], edited)
     body = response.get_json()
     assert response.status_code == 201, body
-    assert body["published"] and body["dataset"].endswith("/dataset/fr-aura")
+    assert body["published"] and not body["unchanged"]
+    assert body["dataset"].endswith("/dataset/fr-aura")
     assert body["changes"] == {"added": 0, "removed": 0, "modified": 0}
     rejected = client.post(
         "/api/submissions",

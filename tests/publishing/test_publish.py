@@ -56,10 +56,12 @@ def test_a_conforming_submission_replaces_the_partners_dataset(store: Published)
     partner = Partner("hr-split", "Split", "unused")
     before = store.location.generation()
     mapping = SPLIT / "mapping.yaml"
-    outcome = publish_submission(
-        SPLIT / "coworking-prostori.csv", partner, store.location, BASE, mapping, "hr"
-    )
-    assert outcome.published and outcome.report.conforms
+    file = SPLIT / "coworking-prostori.csv"
+    same = publish_submission(file, partner, store.location, BASE, mapping, "hr")
+    assert same.unchanged and not same.published  # the build loaded this file already
+    assert same.generation == store.location.generation() == before
+    outcome = publish_submission(file, partner, store.location, BASE, mapping, "hr", force=True)
+    assert outcome.published and outcome.report.conforms and not outcome.unchanged
     assert outcome.generation == store.location.generation() == before + 1
     # the same records as the build loaded: nothing added, removed or modified
     assert outcome.changes == {"added": [], "removed": [], "modified": []}
@@ -125,6 +127,13 @@ def test_publish_command(store: Published, tmp_path: Path) -> None:
         main,
         ["publish", str(sample / "tiers-lieux.tsv"), "--partner", "fr-aura",
          "--mapping", str(sample / "mapping.yaml"), *common],
+    )  # fmt: skip
+    assert published.exit_code == 0, published.output
+    assert "Inchangé" in published.output and "published" not in published.output
+    published = cli.invoke(
+        main,
+        ["publish", str(sample / "tiers-lieux.tsv"), "--partner", "fr-aura",
+         "--mapping", str(sample / "mapping.yaml"), *common, "--force"],
     )  # fmt: skip
     assert published.exit_code == 0, published.output
     assert "published https://w3id.org/coworkmed/id/dataset/fr-aura/" in published.output

@@ -33,12 +33,14 @@ FRACTIONS = (0.15, 0.3, 0.45, 0.6, 0.75, 0.85, 0.92, 0.97)
 
 
 def _command(kind: str, file: Path, store: Path) -> list[str]:
+    """Every run loads the file again (``--force``: a run after one that finished would
+    otherwise find it unchanged and write nothing, leaving nothing to kill)."""
     run = [sys.executable, "-m", "coworkmed.cli"]
     if kind == "load":
-        return [*run, "load", str(MAPPING), str(file), "--store", str(store)]
+        return [*run, "load", str(MAPPING), str(file), "--store", str(store), "--force"]
     return [
         *run, "publish", str(file), "--partner", "fr-aura", "--mapping", str(MAPPING),
-        "--store", str(store),
+        "--store", str(store), "--force",
     ]  # fmt: skip
 
 

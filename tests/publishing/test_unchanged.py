@@ -1,0 +1,101 @@
+"""A file loaded again unchanged publishes nothing and says so: the same file (its sha256) read
+with the same mapping as the dataset's current version is neither loaded nor published, through
+``coworkmed load``, ``build`` and ``publish``; one byte more, another mapping or ``--force``
+make a new version."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coworkmed.cli import main
+from publishing.partners import add_partner
+from triplestore.versions import current_generation, open_snapshot
+
+ROOT = Path(__file__).parents[2]
+BASE = "https://w3id.org/coworkmed/id/"
+SOURCE = ROOT / "data" / "fr-aura"
+
+
+def _versions(store: Path) -> set[str]:
+    """Every version graph of the fr-aura dataset the store holds (current and previous)."""
+    _generation, snapshot = open_snapshot(store)
+    prefix = f"{BASE}dataset/fr-aura/"
+    return {g.value for g in snapshot.named_graphs() if g.value.startswith(prefix)}
+
+
+def _load(store: Path, mapping: Path, *more: str) -> str:
+    result = CliRunner().invoke(main, ["load", str(mapping), "--store", str(store), *more])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    """A copy of a sample source (its mapping and file), to edit."""
+    return Path(shutil.copytree(SOURCE, tmp_path / "fr-aura"))
+
+
+def test_loading_the_same_file_again_publishes_nothing(source: Path, tmp_path: Path) -> None:
+    store, mapping = tmp_path / "store", source / "mapping.yaml"
+    assert "8 records written" in _load(store, mapping)
+    versions, generation = _versions(store), current_generation(store)
+    again = _load(store, mapping)
+    assert "unchanged" in again and "nothing published" in again, again
+    assert _versions(store) == versions and current_generation(store) == generation
+    assert len(versions) == 1
+
+
+@pytest.mark.parametrize("change", ["file", "mapping", "force"])
+def test_a_changed_byte_or_force_makes_a_new_version(
+    change: str, source: Path, tmp_path: Path
+) -> None:
+    store, mapping = tmp_path / "store", source / "mapping.yaml"
+    _load(store, mapping)
+    generation = current_generation(store)
+    more = ["--force"] if change == "force" else []
+    if change != "file":  # a version is named by its second and its file: the next second
+        time.sleep(1.0)
+    if (
+        change != "force"
+    ):  # one byte more: a blank line at the end of the file, a comment in the mapping
+        edited = mapping if change == "mapping" else source / "tiers-lieux.tsv"
+        edited.write_bytes(edited.read_bytes() + (b"#" if change == "mapping" else b"\n"))
+    output = _load(store, mapping, *more)
+    assert "8 records written" in output and "unchanged" not in output, output
+    assert len(_versions(store)) == 2 and current_generation(store) == generation + 1
+
+
+def test_a_build_again_loads_nothing(store_path: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store)
+    result = CliRunner().invoke(
+        main, ["build", "--data", str(ROOT / "data"), "--store", str(store)]
+    )
+    assert result.exit_code == 0, result.output
+    last = result.output.rstrip().splitlines()[-1]
+    assert last.startswith("0 sources loaded, 5 unchanged, 0 failed"), result.output
+
+
+def test_publishing_the_same_file_again_publishes_nothing(store_path: Path, tmp_path: Path) -> None:
+    store, partners = tmp_path / "store", tmp_path / "partners.toml"
+    shutil.copytree(store_path, store)
+    add_partner(partners, "acme", "Acme")
+    submission = ROOT / "tests" / "validation" / "submissions" / "duplicates.csv"
+    common = ["--partner", "acme", "--partners-file", str(partners), "--store", str(store)]
+    cli = CliRunner()
+    first = cli.invoke(main, ["publish", str(submission), *common, "--lang", "hr"])
+    assert first.exit_code == 0 and "published" in first.output, first.output
+    generation = current_generation(store)
+    again = cli.invoke(main, ["publish", str(submission), *common, "--lang", "hr"])
+    assert again.exit_code == 0 and "Nepromijenjeno" in again.output, again.output
+    assert current_generation(store) == generation
+    listed = cli.invoke(main, ["submissions", "--store", str(store), "--partner", "acme"])
+    assert len(listed.output.splitlines()) == 1  # nothing written, not even a record
+    # the template read in another language gives other triples (language tags): published
+    other = cli.invoke(main, ["publish", str(submission), *common, "--lang", "fr"])
+    assert other.exit_code == 0 and "published" in other.output, other.output
