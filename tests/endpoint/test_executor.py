@@ -148,9 +148,10 @@ def test_heavy_queries_are_set_aside_and_light_ones_keep_their_workers(store_pat
 
 
 def test_workers_follow_a_new_publication(pool: QueryPool, store_path: Path) -> None:
+    """A forced reload publishes a new generation (an unchanged one would publish nothing)."""
     before = _run(pool, SPACES).generation
     store = open_store(store_path)
-    load_source(mapping_files(ROOT / "data")[0], store, BASE, store_path)
+    load_source(mapping_files(ROOT / "data")[0], store, BASE, store_path, force=True)
     del store
     assert _run(pool, SPACES).generation == before + 1
     assert _run(pool, SPACES).rows == 33
