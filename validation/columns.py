@@ -66,7 +66,7 @@ def expand(prefixed: str) -> str:
 def check_columns(headers: list[str], mapping: Mapping, lang: str) -> tuple[list[Finding], set]:
     """Required columns missing (and the fields they leave empty), unknown or misspelt ones."""
     findings, missing = [], set()
-    known = {source for spec in mapping.columns for source in spec.sources} | set(mapping.personal)
+    known = set(mapping.used_columns)
     required = required_fields()
     for spec in mapping.columns:
         if spec.field in required and not any(source in headers for source in spec.sources):
