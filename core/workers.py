@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import os
 import resource
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 from typing import Any, TypeVar
@@ -106,9 +108,35 @@ def network_reachable() -> bool:
     return True
 
 
+#: prctl option: the signal the kernel sends this process when its parent ends
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> bool:
+    """Have this worker end when the program that asked for it ends, even by SIGKILL.
+
+    Two steps. The fork server ends when no process holds its "alive" pipe any more, but
+    multiprocessing hands that pipe to every worker it forks (so that a worker may fork in
+    turn): a busy worker kept the server, and so itself, running after its program was
+    killed. A worker here forks nothing, so it closes its copy. Then the kernel is asked
+    (``prctl``, where there is one) to kill the worker when its parent, the server, ends.
+    Whether the parent was still there once this was set (False: the caller should end)."""
+    parent = os.getppid()
+    server: Any = forkserver._forkserver  # CPython keeps the inherited pipe on this object
+    if server._forkserver_alive_fd is not None:
+        os.close(server._forkserver_alive_fd)
+        server._forkserver_alive_fd = None
+    libc = ctypes.CDLL(None, use_errno=True)
+    if hasattr(libc, "prctl"):
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    return os.getppid() == parent
+
+
 def confine(limits: Limits) -> bool:
     """Confine the calling worker process to ``limits``; whether its network is cut (False
     when it may use the network, or when the system refused a namespace)."""
+    if not die_with_parent():
+        os._exit(0)  # orphaned before it started: nobody will read its answer
     cut = not limits.network and cut_network()
     cap_memory(limits.memory)
     return cut

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from core.workers import preload, worker_context
+from core.workers import die_with_parent, preload, worker_context
 from validation.pyshacl_run import shapes_for_worker, validate_part
 from validation.shapes import Result, run_sparql_checks
 
@@ -79,6 +79,8 @@ def _start_worker(owner: int) -> None:
             except ProcessLookupError:
                 os._exit(0)
 
+    if not die_with_parent():  # the kernel's guard; the watch stays for systems without it
+        os._exit(0)
     threading.Thread(target=watch, name="owner-watch", daemon=True).start()
     os.nice(WORKER_NICENESS)
     shapes_for_worker()

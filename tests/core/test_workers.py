@@ -3,10 +3,16 @@ nothing, a memory cap that must hold, crashes and time limits that must be told 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
+import subprocess
+import sys
+import time
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +24,8 @@ from core.workers import (
     run_confined,
 )
 from tests.listener import Listener, listening
+
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture
@@ -102,3 +110,43 @@ def test_a_worker_past_its_time_is_stopped() -> None:
 def test_an_exception_comes_back_as_itself() -> None:
     with pytest.raises(ValueError, match="a value problem"):
         run_confined(fail, (), Limits(), 30)
+
+
+PROGRAM = """
+import sys, time
+sys.path.insert(0, {root!r})
+from core.workers import Limits, run_confined
+print("started", flush=True)
+run_confined(time.sleep, (120,), Limits(memory=512 * 2**20), timeout=300)
+"""
+
+
+def _with_marker(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):  # a process that ended while being read
+            if entry.name.isdigit() and marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM])
+def test_a_worker_ends_when_its_program_is_killed(stop: int) -> None:
+    """Regression: the worker of a program killed in the middle of a long task ran on until
+    the task's end (the fork server ended, its busy child did not)."""
+    marker = f"coworkmed-worker-test-{uuid.uuid4()}"
+    env = {**os.environ, "WORKER_TEST_MARKER": marker}
+    code = PROGRAM.format(root=str(ROOT))
+    program = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE)
+    assert program.stdout is not None and program.stdout.readline() == b"started\n"
+    deadline = time.monotonic() + 30
+    while len(_with_marker(marker)) < 3 and time.monotonic() < deadline:  # program, server, worker
+        time.sleep(0.1)
+    assert len(_with_marker(marker)) >= 3
+    program.send_signal(stop)
+    program.wait()
+    program.stdout.close()
+    deadline = time.monotonic() + 10
+    while _with_marker(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _with_marker(marker) == []
