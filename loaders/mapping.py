@@ -21,7 +21,7 @@ import yaml
 from core.problems import LoadError, ValueProblem
 from loaders import tables
 from loaders.concepts import IGNORE, ConceptIndex, default_index
-from loaders.values import ColumnSpec, Locale
+from loaders.values import ColumnSpec, Locale, make_locale
 
 SCHEMA_FILE = Path(__file__).parent / "mapping.schema.json"
 EXTENSION_FORMATS = {
@@ -209,15 +209,7 @@ def _semantic_mistakes(
 
 
 def _locale(data: dict[str, Any]) -> Locale:
-    raw = data.get("locale", {})
-    return Locale(
-        language=raw.get("language", "en"),
-        country=raw.get("country"),
-        decimal=raw.get("decimal", "."),
-        thousands=tuple(raw.get("thousands", ())),
-        dates=tuple(raw.get("dates", ())),
-        null=frozenset(tables.fold(token) for token in raw.get("missing", ())),
-    )
+    return make_locale(data.get("locale", {}))
 
 
 def _synonyms(raw: dict[str, Any] | None) -> dict[str, tuple[str, ...]]:
