@@ -21,7 +21,7 @@ import yaml
 from core.problems import LoadError, ValueProblem
 from loaders import tables
 from loaders.concepts import IGNORE, ConceptIndex, default_index
-from loaders.values import ColumnSpec, Locale, make_locale
+from loaders.values import ColumnSpec, Locale, known_country, make_locale
 
 SCHEMA_FILE = Path(__file__).parent / "mapping.schema.json"
 EXTENSION_FORMATS = {
@@ -209,7 +209,10 @@ def _semantic_mistakes(
 
 
 def _locale(data: dict[str, Any]) -> Locale:
-    return make_locale(data.get("locale", {}))
+    # a country given to every record says how the file writes numbers and dates, when the
+    # locale names no country itself
+    constant = data.get("constants", {}).get("country")
+    return make_locale(data.get("locale", {}), known_country(constant) if constant else None)
 
 
 def _synonyms(raw: dict[str, Any] | None) -> dict[str, tuple[str, ...]]:

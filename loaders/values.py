@@ -156,9 +156,10 @@ def cldr_locale(language: str | None, country: str | None) -> str | None:
     return None
 
 
-def make_locale(raw: Mapping[str, Any]) -> Locale:
+def make_locale(raw: Mapping[str, Any], records_country: str | None = None) -> Locale:
     """A source's locale from the mapping's ``locale:`` block; its numbers and dates follow CLDR
-    for the language and country given, unless ``decimal``/``thousands`` say otherwise."""
+    for the language and country given (else the country of every record, a constant), unless
+    ``decimal``/``thousands`` say otherwise."""
     language, country = raw.get("language"), raw.get("country")
     return Locale(
         language=language or "en",
@@ -167,7 +168,7 @@ def make_locale(raw: Mapping[str, Any]) -> Locale:
         thousands=tuple(raw.get("thousands", ())),
         dates=tuple(raw.get("dates", ())),
         null=frozenset(tables.fold(token) for token in raw.get("missing", ())),
-        numbers=cldr_locale(language, country),
+        numbers=cldr_locale(language, country or records_country),
     )
 
 
