@@ -10,11 +10,22 @@ class ValueProblem(Exception):
     """A cell that cannot be read: ``code`` is stable (to translate), ``reason`` is in English;
     ``params`` fill the translated sentence's placeholders besides the value ({result}...)."""
 
+    #: an error leaves the row out of what is published; a warning only leaves the value out
+    severity = "error"
+
     def __init__(self, code: str, reason: str, **params: str) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
         self.params = params
+
+
+class AmbiguousValue(ValueProblem):
+    """A cell with several readings and nothing to choose between them (a number or a date whose
+    marks or order depend on a locale the source does not give): left out, with a warning that
+    names the readings, never guessed."""
+
+    severity = "warning"
 
 
 class LoadError(Exception):

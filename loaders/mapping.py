@@ -22,7 +22,7 @@ import yaml
 from core.problems import LoadError, ValueProblem
 from loaders import tables
 from loaders.concepts import IGNORE, ConceptIndex, default_index
-from loaders.values import ColumnSpec, Locale
+from loaders.values import ColumnSpec, Locale, known_country, make_locale
 
 SCHEMA_FILE = Path(__file__).parent / "mapping.schema.json"
 EXTENSION_FORMATS = {
@@ -221,15 +221,10 @@ def _semantic_mistakes(
 
 
 def _locale(data: dict[str, Any]) -> Locale:
-    raw = data.get("locale", {})
-    return Locale(
-        language=raw.get("language", "en"),
-        country=raw.get("country"),
-        decimal=raw.get("decimal", "."),
-        thousands=tuple(raw.get("thousands", ())),
-        dates=tuple(raw.get("dates", ())),
-        null=frozenset(tables.fold(token) for token in raw.get("missing", ())),
-    )
+    # a country given to every record says how the file writes numbers and dates, when the
+    # locale names no country itself
+    constant = data.get("constants", {}).get("country")
+    return make_locale(data.get("locale", {}), known_country(constant) if constant else None)
 
 
 def _synonyms(raw: dict[str, Any] | None) -> dict[str, tuple[str, ...]]:

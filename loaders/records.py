@@ -131,6 +131,8 @@ class RecordBuilder:
                 value=str(value),
                 field=field_name,
                 sheet=row.sheet,
+                severity=problem.severity,
+                params=tuple(problem.params.items()) or None,
             )
         )
 

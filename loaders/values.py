@@ -19,10 +19,15 @@ from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
 import phonenumbers
+from babel import Locale as CldrLocale
+from babel import UnknownLocaleError
+from babel.dates import get_date_format
+from babel.languages import get_official_languages
+from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from core.namespaces import EU_COUNTRY, OSM, WIKIDATA, XSD
 from core.namespaces import NUTS_CODE as NUTS
-from core.problems import ValueProblem
+from core.problems import AmbiguousValue, ValueProblem
 from loaders import enrich, identifiers, tables
 from loaders.concepts import ConceptIndex
 
@@ -46,10 +51,15 @@ class Locale:
 
     language: str = "en"
     country: str | None = None
-    decimal: str = "."
+    #: the decimal mark the mapping declares (None: the one of ``numbers``)
+    decimal: str | None = None
+    #: the thousands separators the mapping declares (none: those of ``numbers``)
     thousands: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
     null: frozenset[str] = frozenset()
+    #: the CLDR locale (babel) whose numbers and dates the source writes ("el_GR"); None when
+    #: the mapping gives neither language nor country (then what depends on it is reported)
+    numbers: str | None = "en_001"
 
 
 @dataclass(frozen=True)
@@ -117,9 +127,126 @@ MAX_NUMBER_CHARACTERS = 40
 _NUMBER = re.compile(r"(?<![^\W\d_])[-+]?[0-9][0-9 .,'\u00a0\u202f]*")
 
 
-def to_decimal(raw: Any, locale: Locale) -> Decimal:
+#: what groups a number's digits whatever the locale: spaces (plain, no-break, narrow no-break)
+#: and the apostrophe; never a decimal mark
+_GROUPING_SPACES = (" ", "\u00a0", "\u202f", "'")
+#: marks that are a decimal mark in some locales and a thousands separator in others
+_MARKS = (",", ".")
+#: a number's whole part written in groups of three ("1", "12", "1234" are not grouped)
+_GROUPED = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+$")
+
+
+@cache
+def cldr_locale(language: str | None, country: str | None) -> str | None:
+    """The CLDR locale whose conventions a source follows: its language in its country when CLDR
+    knows that pair ("fr_FR", "en_MT"), else its language alone (English alone: international
+    English, "en_001", which writes the day first), else the country's first official language;
+    None when neither is given."""
+    if language is None and country is None:
+        return None
+    languages = (language,) if language else get_official_languages(country or "")
+    for lang in languages:
+        alone = "en_001" if lang == "en" else lang
+        for candidate in ((f"{lang}_{country}",) if country else ()) + (alone,):
+            try:
+                CldrLocale.parse(candidate)
+            except (ValueError, UnknownLocaleError):
+                continue
+            return candidate
+    return None
+
+
+def make_locale(raw: Mapping[str, Any], records_country: str | None = None) -> Locale:
+    """A source's locale from the mapping's ``locale:`` block; its numbers and dates follow CLDR
+    for the language and country given (else the country of every record, a constant), unless
+    ``decimal``/``thousands`` say otherwise."""
+    language, country = raw.get("language"), raw.get("country")
+    return Locale(
+        language=language or "en",
+        country=country,
+        decimal=raw.get("decimal"),
+        thousands=tuple(raw.get("thousands", ())),
+        dates=tuple(raw.get("dates", ())),
+        null=frozenset(tables.fold(token) for token in raw.get("missing", ())),
+        numbers=cldr_locale(language, country or records_country),
+    )
+
+
+@cache
+def _cldr_marks(name: str) -> tuple[str, frozenset[str]]:
+    """CLDR's decimal mark and thousands separators of a locale (a space stands for them all)."""
+    group = get_group_symbol(name)
+    groups = frozenset(_GROUPING_SPACES) if group in _GROUPING_SPACES else frozenset({group})
+    return get_decimal_symbol(name), groups
+
+
+def number_marks(locale: Locale) -> tuple[str | None, frozenset[str]]:
+    """The decimal mark (None: unknown) and the thousands separators a source writes: as its
+    mapping declares them, else as CLDR has them for its locale."""
+    decimal, groups = locale.decimal, frozenset(locale.thousands)
+    if locale.numbers:
+        cldr_decimal, cldr_groups = _cldr_marks(locale.numbers)
+        decimal = decimal or cldr_decimal
+        groups = groups or cldr_groups
+    return decimal, groups - {decimal}
+
+
+class NumberReading(NamedTuple):
+    """How the marks of a number were read: its decimal mark (None: a whole number) and whether
+    separators between its digits were dropped as thousands separators."""
+
+    text: str
+    decimal: str | None
+    grouped: bool
+
+
+def _read_marks(body: str, locale: Locale, groups_allowed: bool) -> NumberReading:
+    """The digits of ``body`` (no sign, no spaces) with '.' as decimal mark: the last of two
+    different marks is the decimal one; one mark written several times groups thousands; one mark
+    written once is a decimal mark unless it is followed by exactly three digits after at most
+    three (1,234 or 1.234), which the source's locale decides, or nothing can."""
+    marks = [c for c in body if c in _MARKS]
+    if not marks:
+        return NumberReading(body, None, False)
+    point = marks[-1]
+    other = ({*_MARKS} - {point}).pop()
+    whole, _, fraction = body.rpartition(point)
+    several = body.count(point) > 1
+    if other in marks or several:
+        group = point if several else other
+        whole = body if several else whole
+        if not groups_allowed or not _GROUPED.match(whole.replace(group, ",")):
+            raise ValueProblem("not-a-number", "these marks do not group thousands by three")
+        if several and other in marks:
+            raise ValueProblem("not-a-number", "several decimal marks in one number")
+        digits = whole.replace(group, "")
+        return NumberReading(
+            digits if several else f"{digits}.{fraction}", None if several else point, True
+        )
+    as_decimal = NumberReading(f"{whole}.{fraction}", point, False)
+    if not (groups_allowed and len(fraction) == 3 and 1 <= len(whole) <= 3 and whole != "0"):
+        return as_decimal
+    decimal, groups = number_marks(locale)
+    if point == decimal:
+        return as_decimal
+    if point in groups:
+        return NumberReading(whole + fraction, None, True)
+    raise AmbiguousValue(
+        "ambiguous-number",
+        f"{whole}{point}{fraction} could be {whole}.{fraction} or {whole}{fraction}: "
+        "the file's locale does not say which mark is decimal; left out",
+        first=f"{whole}.{fraction}",
+        second=f"{whole}{fraction}",
+    )
+
+
+def to_decimal(
+    raw: Any, locale: Locale, notices: list[ValueProblem] | None = None, grouped: bool = True
+) -> Decimal:
     """A number from a cell, with the source's decimal and thousands marks and any unit around it
-    ("160 m²", "44 postes", "1 250,50 €")."""
+    ("160 m²", "44 postes", "1 250,50 €"). A reading of its marks ("37,9795" as 37.9795, "1.234"
+    as 1234 in a Greek file) is added to ``notices``; ``grouped`` False: the value never has
+    thousands (a coordinate), so one mark is always its decimal mark."""
     if isinstance(raw, bool):
         raise ValueProblem("not-a-number", "a yes/no value where a number is expected")
     if isinstance(raw, float) and not math.isfinite(raw):  # a JSON Infinity or NaN
@@ -136,19 +263,37 @@ def to_decimal(raw: Any, locale: Locale) -> Decimal:
     number = found[0]
     if len(number) > MAX_NUMBER_CHARACTERS:
         raise ValueProblem("not-a-number", f"a number of more than {MAX_NUMBER_CHARACTERS} digits")
-    for mark in locale.thousands:
-        number = number.replace(mark, "")
-    number = number.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
-    if locale.decimal == ",":
-        number = number.replace(".", "").replace(",", ".") if "," in number else number
-    elif "," in number:
+    sign = number[0] if number[0] in "+-" else ""
+    body = number[len(sign) :]
+    spaced = any(space in body for space in _GROUPING_SPACES)
+    for space in _GROUPING_SPACES:
+        body = body.replace(space, "")
+    reading = _read_marks(body, locale, grouped)
+    if reading.decimal and locale.decimal and reading.decimal != locale.decimal:
         raise ValueProblem(
-            "not-a-number", "a comma in a number, but this source uses '.' as decimal mark"
+            "wrong-decimal-mark",
+            f"'{reading.decimal}' as decimal mark, but this source declares '{locale.decimal}'",
+            mark=locale.decimal,
+            result=reading.text,
         )
     try:
-        return Decimal(number)
+        value = Decimal(sign + reading.text)
     except InvalidOperation:
         raise ValueProblem("not-a-number", "not a number") from None
+    # what the mapping declares is no reinterpretation; CLDR's rules and the number's form are
+    how = [
+        *(["decimal comma"] if reading.decimal == "," and locale.decimal != "," else []),
+        *(
+            ["thousands separators dropped"]
+            if (reading.grouped or spaced) and not locale.thousands
+            else []
+        ),
+    ]
+    if notices is not None and how:
+        notices.append(
+            ValueProblem("number-read", f"read as {value} ({', '.join(how)})", result=str(value))
+        )
+    return value
 
 
 def _decimal_lexical(value: Decimal) -> str:
@@ -170,14 +315,14 @@ def parse_text_lang(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
 
 
 def parse_integer(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
-    number = to_decimal(raw, ctx.locale)
+    number = to_decimal(raw, ctx.locale, ctx.notices)
     if number != number.to_integral_value():
         raise ValueProblem("not-a-whole-number", f"{number} is not a whole number")
     return [Lit(str(int(number)), XSD + "integer")]
 
 
 def parse_decimal(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
-    return [Lit(_decimal_lexical(to_decimal(raw, ctx.locale)), XSD + "decimal")]
+    return [Lit(_decimal_lexical(to_decimal(raw, ctx.locale, ctx.notices)), XSD + "decimal")]
 
 
 def to_boolean(raw: Any) -> bool:
@@ -226,6 +371,9 @@ def parse_date(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
             return [Lit(dt.datetime.strptime(text, fmt).date().isoformat(), XSD + "date")]
         except ValueError:
             continue
+    local = _local_date(text, ctx)
+    if local is not None:
+        return [Lit(local, XSD + "date")]
     for fmt in _MONTH_FORMATS:
         try:
             return [Lit(dt.datetime.strptime(text, fmt).strftime("%Y-%m"), XSD + "gYearMonth")]
@@ -233,6 +381,68 @@ def parse_date(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
             continue
     formats = ", ".join(("YYYY-MM-DD", "YYYY-MM", "YYYY", *spec.dates, *ctx.locale.dates))
     raise ValueProblem("not-a-date", f"not a date in a known format ({formats})")
+
+
+#: a day and a month in either order, then a four-digit year: 03/04/2019, 3.4.2019. (Croatian
+#: ends a date with a dot), 3. 4. 2019., 03-04-2019
+_DAY_MONTH_YEAR = re.compile(r"^([0-9]{1,2}) ?([./-]) ?([0-9]{1,2}) ?\2 ?([0-9]{4})\.?$")
+#: a year first, then month and day, with slashes or dots: 2019/04/03, 2019.04.03.
+_YEAR_MONTH_DAY = re.compile(r"^([0-9]{4})([./])([0-9]{1,2})\2([0-9]{1,2})\.?$")
+
+
+@cache
+def day_first(name: str | None) -> bool | None:
+    """Whether a CLDR locale writes the day before the month (fr, it, es, el, hr, en_001) or
+    after it (en_US); None for an unknown locale or one writing the year first."""
+    if name is None:
+        return None
+    pattern = get_date_format("short", locale=name).pattern
+    day, month, year = (pattern.find(sign) for sign in "dMy")
+    if min(day, month) < 0 or 0 <= year < min(day, month):
+        return None
+    return day < month
+
+
+def _real_date(year: int, month: int, day: int) -> str | None:
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _local_date(text: str, ctx: Context) -> str | None:
+    """A day written in a local order, as ISO; None when the text has no such form. Read in the
+    source locale's order; in the other order when only that one is a real date. Either way the
+    reading is reported; with two real readings and no locale, nothing is guessed."""
+    if match := _YEAR_MONTH_DAY.match(text):
+        year, _mark, month, day = match.groups()
+        readings = [_real_date(int(year), int(month), int(day))]
+    elif match := _DAY_MONTH_YEAR.match(text):
+        first, _mark, second, year = match.groups()
+        readings = [
+            _real_date(int(year), int(second), int(first)),  # day first
+            _real_date(int(year), int(first), int(second)),  # month first
+        ]
+    else:
+        return None
+    real = list(dict.fromkeys(reading for reading in readings if reading))
+    if not real:
+        raise ValueProblem("not-a-date", f"{text} is not a real date")
+    if len(real) == 1:
+        result = real[0]
+    else:
+        order = day_first(ctx.locale.numbers)
+        if order is None:
+            raise AmbiguousValue(
+                "ambiguous-date",
+                f"could be {real[0]} (day first) or {real[1]} (month first): the file's locale "
+                "does not say which; left out",
+                first=real[0],
+                second=real[1],
+            )
+        result = real[0] if order else real[1]
+    ctx.notices.append(ValueProblem("date-read", f"read as {result}", result=result))
+    return result
 
 
 def _checked_date(lexical: str, fmt: str, text: str) -> None:
@@ -418,7 +628,7 @@ def parse_country(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
 
 
 def _coordinate(raw: Any, ctx: Context, low: float, high: float, name: str) -> Decimal:
-    value = to_decimal(raw, ctx.locale)
+    value = to_decimal(raw, ctx.locale, ctx.notices, grouped=False)
     if not low <= value <= high:
         raise ValueProblem("out-of-range", f"a {name} lies between {low} and {high}")
     return value
@@ -448,7 +658,7 @@ def coordinate_pair(raw: Any, spec: ColumnSpec, ctx: Context) -> tuple[Term, Ter
     else:
         parts = (
             re.split(r"[;,]\s*|\s+", str(raw).strip())
-            if ctx.locale.decimal == "."
+            if number_marks(ctx.locale)[0] == "."
             else re.split(r";\s*|\s+", str(raw).strip())
         )
         if len(parts) != 2:

@@ -16,6 +16,7 @@ from core.vocabulary import LANGUAGES
 from loaders import tables
 from loaders.load import LoadReport
 from loaders.mapping import Mapping, load_mapping
+from loaders.values import cldr_locale
 from validation.findings import Finding
 from validation.messages import problem_message
 from validation.shapes import shape_texts
@@ -24,9 +25,11 @@ TEMPLATE_MAPPING = (Path(__file__).parent / "template" / "mapping.yaml").resolve
 
 
 def template_mapping(lang: str) -> Mapping:
-    """The mapping of the project's submission template, reading free text in ``lang``."""
+    """The mapping of the project's submission template, reading free text, numbers and dates
+    in ``lang`` (a Greek or French template writes "37,9795")."""
     mapping = load_mapping(TEMPLATE_MAPPING)
-    return dataclasses.replace(mapping, locale=dataclasses.replace(mapping.locale, language=lang))
+    locale = dataclasses.replace(mapping.locale, language=lang, numbers=cldr_locale(lang, None))
+    return dataclasses.replace(mapping, locale=locale)
 
 
 def column_header(spec: Any, lang: str, mapping: Mapping) -> str:

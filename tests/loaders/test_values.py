@@ -10,7 +10,7 @@ import yaml
 
 from core.problems import ValueProblem
 from loaders.concepts import default_index
-from loaders.values import XSD, ColumnSpec, Context, Iri, Lit, Locale, parser_for
+from loaders.values import XSD, ColumnSpec, Context, Iri, Lit, make_locale, parser_for
 
 CASES = yaml.safe_load((Path(__file__).parent / "value-cases.yaml").read_text(encoding="utf-8"))
 
@@ -23,14 +23,8 @@ def _term(expected: dict[str, str]) -> Iri | Lit:
 
 
 def _parse(case: dict[str, Any], notices: list[str] | None = None) -> list[Iri | Lit]:
-    raw_locale = case.get("locale", {})
-    locale = Locale(
-        language=raw_locale.get("language", "en"),
-        country=raw_locale.get("country"),
-        decimal=raw_locale.get("decimal", "."),
-        thousands=tuple(raw_locale.get("thousands", ())),
-        dates=tuple(raw_locale.get("dates", ())),
-    )
+    # as a mapping's locale: block says it (no locale: numbers and dates of an unknown locale)
+    locale = make_locale(case.get("locale", {}))
     spec = ColumnSpec(label="column", field=case["field"], sources=("column",))
     context = Context(locale, default_index(), locale.country)
     terms = parser_for(case["field"])(case["raw"], spec, context)
