@@ -191,6 +191,10 @@ def number_marks(locale: Locale) -> tuple[str | None, frozenset[str]]:
     return decimal, groups - {decimal}
 
 
+#: how a decimal mark is named in a reading's notice
+MARK_NAMES = {",": "decimal comma", ".": "decimal point"}
+
+
 class NumberReading(NamedTuple):
     """How the marks of a number were read: its decimal mark (None: a whole number) and whether
     separators between its digits were dropped as thousands separators."""
@@ -198,6 +202,7 @@ class NumberReading(NamedTuple):
     text: str
     decimal: str | None
     grouped: bool
+    group: str | None = None
 
 
 def _read_marks(body: str, locale: Locale, groups_allowed: bool) -> NumberReading:
@@ -221,7 +226,7 @@ def _read_marks(body: str, locale: Locale, groups_allowed: bool) -> NumberReadin
             raise ValueProblem("not-a-number", "several decimal marks in one number")
         digits = whole.replace(group, "")
         return NumberReading(
-            digits if several else f"{digits}.{fraction}", None if several else point, True
+            digits if several else f"{digits}.{fraction}", None if several else point, True, group
         )
     as_decimal = NumberReading(f"{whole}.{fraction}", point, False)
     if not (groups_allowed and len(fraction) == 3 and 1 <= len(whole) <= 3 and whole != "0"):
@@ -230,7 +235,7 @@ def _read_marks(body: str, locale: Locale, groups_allowed: bool) -> NumberReadin
     if point == decimal:
         return as_decimal
     if point in groups:
-        return NumberReading(whole + fraction, None, True)
+        return NumberReading(whole + fraction, None, True, point)
     raise AmbiguousValue(
         "ambiguous-number",
         f"{whole}{point}{fraction} could be {whole}.{fraction} or {whole}{fraction}: "
@@ -280,14 +285,17 @@ def to_decimal(
         value = Decimal(sign + reading.text)
     except InvalidOperation:
         raise ValueProblem("not-a-number", "not a number") from None
-    # what the mapping declares is no reinterpretation; CLDR's rules and the number's form are
+    # a reading by the file's own conventions (declared, or CLDR's for its locale) is no
+    # reinterpretation; a mark the locale does not use, or any mark when it is unknown, is
+    decimal, groups = number_marks(locale)
+    used_groups = {reading.group} if reading.group else set()
+    if spaced:
+        used_groups.add(" ")
+    spaces_allowed = bool(groups & set(_GROUPING_SPACES))
+    foreign_groups = {g for g in used_groups if not (g in groups or (g == " " and spaces_allowed))}
     how = [
-        *(["decimal comma"] if reading.decimal == "," and locale.decimal != "," else []),
-        *(
-            ["thousands separators dropped"]
-            if (reading.grouped or spaced) and not locale.thousands
-            else []
-        ),
+        *([MARK_NAMES[reading.decimal]] if reading.decimal and reading.decimal != decimal else []),
+        *(["thousands separators dropped"] if foreign_groups else []),
     ]
     if notices is not None and how:
         notices.append(
@@ -412,35 +420,38 @@ def _real_date(year: int, month: int, day: int) -> str | None:
 
 def _local_date(text: str, ctx: Context) -> str | None:
     """A day written in a local order, as ISO; None when the text has no such form. Read in the
-    source locale's order; in the other order when only that one is a real date. Either way the
-    reading is reported; with two real readings and no locale, nothing is guessed."""
+    source locale's order, which is no reinterpretation; in the other order when only that one
+    is a real date, or with no locale when only one reading is real, and then reported; with
+    two real readings and no locale, nothing is guessed."""
+    order = day_first(ctx.locale.numbers)
     if match := _YEAR_MONTH_DAY.match(text):
         year, _mark, month, day = match.groups()
-        readings = [_real_date(int(year), int(month), int(day))]
-    elif match := _DAY_MONTH_YEAR.match(text):
-        first, _mark, second, year = match.groups()
-        readings = [
-            _real_date(int(year), int(second), int(first)),  # day first
-            _real_date(int(year), int(first), int(second)),  # month first
-        ]
-    else:
+        result = _real_date(int(year), int(month), int(day))
+        if result is None:
+            raise ValueProblem("not-a-date", f"{text} is not a real date")
+        return result  # year, month, day: the one order there is
+    match = _DAY_MONTH_YEAR.match(text)
+    if match is None:
         return None
-    real = list(dict.fromkeys(reading for reading in readings if reading))
+    first, _mark, second, year = match.groups()
+    readings = {
+        True: _real_date(int(year), int(second), int(first)),  # day first
+        False: _real_date(int(year), int(first), int(second)),  # month first
+    }
+    real = {first_is_day: day for first_is_day, day in readings.items() if day}
     if not real:
         raise ValueProblem("not-a-date", f"{text} is not a real date")
-    if len(real) == 1:
-        result = real[0]
-    else:
-        order = day_first(ctx.locale.numbers)
-        if order is None:
-            raise AmbiguousValue(
-                "ambiguous-date",
-                f"could be {real[0]} (day first) or {real[1]} (month first): the file's locale "
-                "does not say which; left out",
-                first=real[0],
-                second=real[1],
-            )
-        result = real[0] if order else real[1]
+    if order is not None and order in real:
+        return real[order]
+    if len(set(real.values())) > 1:
+        raise AmbiguousValue(
+            "ambiguous-date",
+            f"could be {real[True]} (day first) or {real[False]} (month first): the file's "
+            "locale does not say which; left out",
+            first=real[True],
+            second=real[False],
+        )
+    result = next(iter(real.values()))
     ctx.notices.append(ValueProblem("date-read", f"read as {result}", result=result))
     return result
 
