@@ -22,6 +22,7 @@ from endpoint.negotiation import DEFAULTS, choose, formats_for, parse_accept, pr
 from loaders import tables
 from loaders.concepts import default_index
 from loaders.mapping import MappingError, load_mapping
+from loaders.addresses import split_address
 from loaders.values import (
     ColumnSpec,
     Context,
@@ -30,7 +31,6 @@ from loaders.values import (
     Locale,
     coordinate_pair,
     parser_for,
-    split_address,
 )
 from tests.backends import oxigraph_published
 
@@ -42,7 +42,9 @@ FIELDS = sorted(
 )
 SEVERAL = {
     "coordinates": lambda raw, spec, ctx: list(coordinate_pair(raw, spec, ctx)),
-    "address": lambda raw, spec, ctx: [Lit(v) for v in split_address(raw, ctx.country).values()],
+    "address": lambda raw, spec, ctx: [
+        Lit(v) for v in split_address(raw, ctx.country).parts().values()
+    ],
 }
 EXAMPLES = settings(max_examples=150, deadline=None)
 
