@@ -20,9 +20,9 @@ from core.problems import LoadError, ValueProblem
 from endpoint.app import create_app
 from endpoint.negotiation import DEFAULTS, choose, formats_for, parse_accept, prefers_html
 from loaders import tables
+from loaders.addresses import split_address
 from loaders.concepts import default_index
 from loaders.mapping import MappingError, load_mapping
-from loaders.addresses import split_address
 from loaders.values import (
     ColumnSpec,
     Context,
