@@ -94,8 +94,8 @@ def _load(tmp_path: Path, rows: str) -> tuple[Graph, list[Any]]:
 
 def test_mayotte_and_the_canaries_load_without_a_problem(tmp_path: Path) -> None:
     rows = (
-        "1,Espace numérique,FR,\"BP 12, 97600 Mamoudzou\",-12.7806,45.2279\n"
-        "2,Coworking Canarias,ES,\"Calle Triana 5, 35002 Las Palmas de Gran Canaria\","
+        '1,Espace numérique,FR,"BP 12, 97600 Mamoudzou",-12.7806,45.2279\n'
+        '2,Coworking Canarias,ES,"Calle Triana 5, 35002 Las Palmas de Gran Canaria",'
         "28.1045,-15.4157\n"
     )
     _graph, problems = _load(tmp_path, rows)
@@ -124,9 +124,7 @@ def test_an_address_kept_whole_gets_one_warning_and_no_town_error(tmp_path: Path
 
     graph, problems = _load(tmp_path, '1,Le Lab,FR,"Zone artisanale, lot 12",45.7640,4.8357\n')
     assert [(p.code, p.severity) for p in problems] == [("address-kept-whole", "warning")]
-    violations = [
-        r["shape"] for r in quality.validate(graph) if r["severity"] == str(SH.Violation)
-    ]
+    violations = [r["shape"] for r in quality.validate(graph) if r["severity"] == str(SH.Violation)]
     assert not [shape for shape in violations if "Address" in shape], violations
 
 
