@@ -122,13 +122,9 @@ def _region_holding(
     one within ``tolerance`` metres of it (0: none)."""
     margin = _BOX_MARGIN if tolerance else 0.0
     near = []
-    for region in _regions().values():
+    for region in _regions_of(prefixes):
         west, south, east, north = region.box
-        if not (
-            region.code.startswith(prefixes)
-            and west - margin <= lon <= east + margin
-            and south - margin <= lat <= north + margin
-        ):
+        if not (west - margin <= lon <= east + margin and south - margin <= lat <= north + margin):
             continue
         if inside(lon, lat, region.rings):
             return region.code
@@ -137,6 +133,12 @@ def _region_holding(
         if distance_to_rings(lon, lat, region.rings) <= tolerance:
             return region.code
     return None
+
+
+@cache
+def _regions_of(prefixes: tuple[str, ...]) -> tuple[Region, ...]:
+    """The regions whose NUTS code starts with one of the prefixes."""
+    return tuple(region for region in _regions().values() if region.code.startswith(prefixes))
 
 
 def region_near(lat: float, lon: float, countries: Iterable[str] | None = None) -> str | None:
