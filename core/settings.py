@@ -280,6 +280,16 @@ SETTINGS: dict[str, Setting] = {
             "",
             "Bearer token that SPARQL Update and Graph Store writes require (empty: writes off).",
         ),
+        Setting(
+            "network_countries",
+            "COWORKMED_NETWORK_COUNTRIES",
+            "FR IT ES GR HR PT SI CY MT",
+            "The countries of the network (ISO codes, spaces or commas between; any of FR IT ES "
+            "GR HR PT SI CY MT): a record must be in one of them and its coordinates in one of "
+            "their NUTS-3 regions (outermost regions included); the template lists them. The "
+            "default is every country the vocabulary, the shapes and the loaders' tables cover "
+            "(the EU's Mediterranean countries); FR IT ES GR HR are those whose agencies submit.",
+        ),
     )
 }
 

@@ -11,6 +11,7 @@ import math
 import re
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import cache
 from typing import NamedTuple
 
@@ -58,11 +59,16 @@ class Region(NamedTuple):
 
 @cache
 def _regions() -> dict[str, Region]:
-    """The NUTS-3 regions of the partner countries (generalised: tables/nuts3-regions.json)."""
+    """The NUTS-3 regions of the partner countries (generalised: tables/nuts3-regions.json; the
+    outermost regions, drawn there as insets, by their real extent: outermost-regions.yaml)."""
     with open(tables.TABLES_DIR / "nuts3-regions.json", encoding="utf-8") as handle:
         raw = json.load(handle)["regions"]
     regions = {}
+    outermost = tables.table("outermost-regions")
     for code, region in raw.items():
+        if code in outermost:  # drawn as an inset: its real extent instead
+            west, south, east, north = outermost[code]
+            region["rings"] = [[[west, south], [east, south], [east, north], [west, north]]]
         points = [point for ring in region["rings"] for point in ring]
         lons, lats = [pt[0] for pt in points], [pt[1] for pt in points]
         box = (min(lons), min(lats), max(lons), max(lats))
@@ -101,16 +107,54 @@ def region_at(lat: float, lon: float, country: str) -> str | None:
     row = tables.countries().get(country)
     if not row:
         return None
-    for region in _regions().values():
+    return _region_holding(lat, lon, (row["nuts"],), 0.0)
+
+
+#: the margin, in degrees, around a region's box within which a point may lie within the border
+#: tolerance of the region (3 km is under 0.03 degrees of latitude, 0.06 of longitude at 60 N)
+_BOX_MARGIN = 0.1
+
+
+def _region_holding(
+    lat: float, lon: float, prefixes: tuple[str, ...], tolerance: float
+) -> str | None:
+    """The region (of a country whose NUTS prefix is given) that holds the point, else the first
+    one within ``tolerance`` metres of it (0: none)."""
+    margin = _BOX_MARGIN if tolerance else 0.0
+    near = []
+    for region in _regions_of(prefixes):
         west, south, east, north = region.box
-        if (
-            region.code.startswith(row["nuts"])
-            and west <= lon <= east
-            and south <= lat <= north
-            and inside(lon, lat, region.rings)
-        ):
+        if not (west - margin <= lon <= east + margin and south - margin <= lat <= north + margin):
+            continue
+        if inside(lon, lat, region.rings):
+            return region.code
+        near.append(region)
+    for region in near if tolerance else ():
+        if distance_to_rings(lon, lat, region.rings) <= tolerance:
             return region.code
     return None
+
+
+@cache
+def _regions_of(prefixes: tuple[str, ...]) -> tuple[Region, ...]:
+    """The regions whose NUTS code starts with one of the prefixes."""
+    return tuple(region for region in _regions().values() if region.code.startswith(prefixes))
+
+
+def region_near(lat: float, lon: float, countries: Iterable[str] | None = None) -> str | None:
+    """The NUTS-3 region, of one of ``countries`` (ISO codes; None: every country the polygons
+    have), that holds the point or lies within the generalisation's tolerance of it."""
+    rows = tables.countries()
+    codes = rows if countries is None else [c for c in countries if c in rows]
+    prefixes = tuple(rows[code]["nuts"] for code in codes)
+    if not prefixes:
+        return None
+    return _region_holding(lat, lon, prefixes, BORDER_TOLERANCE_METRES)
+
+
+def country_of_region(code: str) -> str | None:
+    """The ISO code of the country of a NUTS code ("ELA11" -> "GR", "FRY50" -> "FR")."""
+    return next((c for c, row in tables.countries().items() if code.startswith(row["nuts"])), None)
 
 
 @cache

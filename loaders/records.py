@@ -22,7 +22,8 @@ from typing import Any
 
 from core.namespaces import GEO, NUTS_CODE, XSD
 from core.problems import Problem, ValueProblem
-from loaders import enrich, personal, tables
+from loaders import enrich, personal, tables, territory
+from loaders.addresses import split_address
 from loaders.mapping import Mapping
 from loaders.rdf import Triples, iri, literal, p, segment
 from loaders.values import (
@@ -36,7 +37,6 @@ from loaders.values import (
     known_country,
     parse_postcode,
     parser_for,
-    split_address,
 )
 
 A = p("rdf:type")
@@ -84,6 +84,8 @@ class RecordBuilder:
     #: the column the row's postcode came from, and whether it may give a region
     postcode_column: str | None = None
     postcode_placed: bool = True
+    #: the network's countries (setting ``network_countries``)
+    network: tuple[str, ...] = field(default_factory=territory.network_countries)
 
     def add_row(self, row: Any) -> None:
         self.problems.extend(row.problems)
@@ -92,14 +94,35 @@ class RecordBuilder:
             return
         if self.context.country is None and values.get("latitude") and values.get("longitude"):
             self._country_from_coordinates(row, values)
+        else:
+            self._check_territory(row, values)
         key = self._key(row, values)
         self._write(row, key, values, raw_address)
         self.records += 1
 
+    def _check_territory(self, row: Any, values: dict[str, list[Term]]) -> None:
+        """One error when the record's country is not in the network, else one when its
+        coordinates fall in no NUTS-3 region of its country (saying where they do fall)."""
+        country = self.context.country
+        if country is None:
+            return
+        problem = territory.country_problem(country, self.network)
+        value = country
+        if problem is None and values.get("latitude") and values.get("longitude"):
+            lat, lon = _lexical(values["latitude"][0]), _lexical(values["longitude"][0])
+            problem = territory.place_problem(float(lat), float(lon), country)
+            value = f"{lat}, {lon}"
+        if problem is not None:
+            params = tuple(problem.params.items())
+            self._note(row, problem.code, problem.reason, value=value, params=params)
+
     def _country_from_coordinates(self, row: Any, values: dict[str, list[Term]]) -> None:
+        """The country of a record that gives none: the network's NUTS-3 region that holds its
+        coordinates, else (a point off a generalised coast) the country of the nearest town."""
         lat, lon = float(_lexical(values["latitude"][0])), float(_lexical(values["longitude"][0]))
-        country = enrich.country_at(lat, lon)
-        if country in tables.countries():
+        region = enrich.region_near(lat, lon, self.network)
+        country = enrich.country_of_region(region) if region else enrich.country_at(lat, lon)
+        if country in self.network:
             self.context.country = country
             return
         where = f"in {country}" if country else "far from any town"
@@ -276,9 +299,24 @@ class RecordBuilder:
         )
 
     def _address_parts(self, raw: Any, values: dict[str, list[Term]]) -> None:
-        parts = split_address(raw, self.context.country)
+        """The street, postcode and town of a one-line address; one that cannot be split is kept
+        whole (locn:fullAddress) with one warning, and its parts are not guessed."""
+        try:
+            address = split_address(raw, self.context.country)
+        except ValueProblem as problem:
+            self.context.notices.append(problem)
+            return
+        if address.written and address.written != address.postcode:
+            self.context.notices.append(
+                ValueProblem(
+                    "address-postcode-read",
+                    f"the postcode {address.written} of the address is read as {address.postcode}",
+                    written=address.written,
+                    result=address.postcode or "",
+                )
+            )
         ctx_spec = ColumnSpec(label="", field="postcode", sources=("",))
-        for name, text in parts.items():
+        for name, text in address.parts().items():
             if values.get(name):
                 continue
             values[name] = (

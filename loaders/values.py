@@ -692,29 +692,6 @@ def parse_identifier(raw: Any, spec: ColumnSpec, ctx: Context, check: str | None
     return [Lit(value)]
 
 
-def split_address(raw: Any, country: str | None) -> dict[str, str]:
-    """Street, postcode and city out of a one-line address ("12 rue X, 69001 Lyon")."""
-    text = as_text(raw)
-    pattern = tables.countries().get(country or "", {}).get("postcode")
-    if not pattern:
-        raise ValueProblem("unknown-country", "the country is needed to read a one-line address")
-    match = re.match(rf"^(?:(?P<street>.*?)[,\s]+)?(?P<postcode>{pattern})\s+(?P<city>.+)$", text)
-    if not match:
-        raise ValueProblem(
-            "not-an-address",
-            "no postcode followed by a city in this address ('street, postcode city')",
-        )
-    city = (
-        re.sub(r"\s*\(?[A-Z]{2}\)?$", "", match["city"]).strip(" ,")
-        if country == "IT"
-        else match["city"]
-    )
-    parts = {"postcode": match["postcode"], "city": city.strip(" ,")}
-    if match["street"]:
-        parts["street"] = match["street"].strip(" ,")
-    return parts
-
-
 #: kind (fields.yaml) -> parser. Kinds needing more than (raw, spec, ctx) are bound in
 #: ``parser_for``; coordinates and address fill several fields and are handled by the records.
 PARSERS: dict[str, Parser] = {

@@ -20,6 +20,7 @@ from core.problems import LoadError, ValueProblem
 from endpoint.app import create_app
 from endpoint.negotiation import DEFAULTS, choose, formats_for, parse_accept, prefers_html
 from loaders import tables
+from loaders.addresses import split_address
 from loaders.concepts import default_index
 from loaders.mapping import MappingError, load_mapping
 from loaders.values import (
@@ -30,7 +31,6 @@ from loaders.values import (
     Locale,
     coordinate_pair,
     parser_for,
-    split_address,
 )
 from tests.backends import oxigraph_published
 
@@ -42,7 +42,9 @@ FIELDS = sorted(
 )
 SEVERAL = {
     "coordinates": lambda raw, spec, ctx: list(coordinate_pair(raw, spec, ctx)),
-    "address": lambda raw, spec, ctx: [Lit(v) for v in split_address(raw, ctx.country).values()],
+    "address": lambda raw, spec, ctx: [
+        Lit(v) for v in split_address(raw, ctx.country).parts().values()
+    ],
 }
 EXAMPLES = settings(max_examples=150, deadline=None)
 

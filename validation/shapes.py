@@ -82,9 +82,20 @@ def shape_texts() -> dict[str, ShapeText]:
             _texts(graph, shape, SH.message),
             str(path) if isinstance(path, URIRef) else None,
             SEVERITIES.get(str(severity), "error"),
-            int(min_count) if isinstance(min_count, Literal) else 0,
+            int(min_count) if isinstance(min_count, Literal) else _required_by_sparql(graph, shape),
         )
     return texts
+
+
+#: a SPARQL constraint that finds the focus nodes without a value of the path requires one
+_REQUIRES_PATH = re.compile(r"FILTER\s+NOT\s+EXISTS\s*\{\s*\$this\s+\$PATH\s")
+
+
+def _required_by_sparql(graph: Graph, shape: Node) -> int:
+    """1 when a SPARQL constraint of the shape requires its path (the municipality of an address
+    not kept whole), else 0: such a field is required, as with sh:minCount 1."""
+    selects = (str(graph.value(c, SH.select)) for c in graph.objects(shape, SH.sparql))
+    return 1 if any(_REQUIRES_PATH.search(select) for select in selects) else 0
 
 
 def _targets_of_parents(graph: Graph) -> dict[Node, list[tuple[URIRef, Node]]]:

@@ -22,7 +22,7 @@ from core.formulas import safe_cell
 from core.namespaces import CODE
 from core.translations import language
 from core.vocabulary import vocabulary_graph
-from loaders import tables
+from loaders import tables, territory
 from validation.columns import (
     TEMPLATE_MAPPING,
     column_header,
@@ -97,7 +97,7 @@ def _allowed(field_name: str, lang: str) -> str:
     if definition["kind"] == "boolean":
         return f"{ui('yes', lang)} / {ui('no', lang)}"
     if definition["kind"] == "country":
-        return ", ".join(sorted(tables.countries())) + several
+        return ", ".join(territory.network_countries()) + several
     return several.strip(" ()")
 
 
