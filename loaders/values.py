@@ -288,13 +288,15 @@ def to_decimal(
     # a reading by the file's own conventions (declared, or CLDR's for its locale) is no
     # reinterpretation; a mark the locale does not use, or any mark when it is unknown, is
     decimal, groups = number_marks(locale)
+    # coordinates are written with a decimal point everywhere (maps and GPS give them so)
+    plain = () if grouped else (".",)
     used_groups = {reading.group} if reading.group else set()
     if spaced:
         used_groups.add(" ")
     spaces_allowed = bool(groups & set(_GROUPING_SPACES))
     foreign_groups = {g for g in used_groups if not (g in groups or (g == " " and spaces_allowed))}
     how = [
-        *([MARK_NAMES[reading.decimal]] if reading.decimal and reading.decimal != decimal else []),
+        *([MARK_NAMES[reading.decimal]] if reading.decimal not in {None, decimal, *plain} else []),
         *(["thousands separators dropped"] if foreign_groups else []),
     ]
     if notices is not None and how:
