@@ -22,7 +22,7 @@ from typing import Any
 
 from core.namespaces import GEO, NUTS_CODE, XSD
 from core.problems import Problem, ValueProblem
-from loaders import enrich, personal, tables
+from loaders import enrich, hours, personal, tables
 from loaders.mapping import Mapping
 from loaders.rdf import Triples, iri, literal, p, segment
 from loaders.values import (
@@ -30,6 +30,7 @@ from loaders.values import (
     Context,
     Iri,
     Lit,
+    Price,
     Term,
     coordinate_pair,
     is_null,
@@ -131,6 +132,7 @@ class RecordBuilder:
                 value=str(value),
                 field=field_name,
                 sheet=row.sheet,
+                params=tuple(problem.params.items()),
             )
         )
 
@@ -239,6 +241,8 @@ class RecordBuilder:
             return None
         kind = tables.fields()[spec.field]["kind"]
         for term in terms:
+            if isinstance(term, Price):
+                continue
             text = term.lexical if isinstance(term, Lit) else term.value
             if kind == "email":
                 reason = personal.email_reason(text, contacts)
@@ -326,6 +330,8 @@ class RecordBuilder:
             values["country"] = parser_for("country")(
                 country, ColumnSpec("", "country", ("",)), self.context
             )
+        if values.get("opening_hours") and not values.get("weekend"):
+            values["weekend"] = hours.weekend_terms(_lexical(values["opening_hours"][0]))
         nodes = {"space": space, "record": record}
         for name, terms in values.items():
             definition = fields[name]
@@ -401,9 +407,11 @@ class RecordBuilder:
                 p("cwm:accessType"),
                 iri(self.context.concepts.concept(CODE_ACCESS, definition["access"])),
             )
-            add(offer, p("schema:price"), _nt(values[name][0]))
-            add(offer, p("schema:priceCurrency"), literal("EUR"))
-            add(offer, p("schema:unitCode"), literal(definition["unit"]))
+            price = values[name][0]
+            assert isinstance(price, Price), f"a price, not {price}"
+            add(offer, p("schema:price"), literal(price.amount, XSD + "decimal"))
+            add(offer, p("schema:priceCurrency"), literal(price.currency))
+            add(offer, p("schema:unitCode"), literal(price.unit))
 
     def _enrich(
         self, row: Any, space: str, values: dict[str, list[Term]], country: str | None
@@ -485,6 +493,7 @@ def _unique(terms: list[Term]) -> list[Term]:
 
 
 def _nt(value: Term) -> str:
+    assert not isinstance(value, Price), "a price is written by _write_offers"
     if isinstance(value, Iri):
         return f"<{value.value}>"
     return literal(value.lexical, value.datatype, value.language)
