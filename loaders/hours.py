@@ -40,7 +40,8 @@ def parse_opening_hours(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
 def _parsed(text: str) -> opening_hours.OpeningHours:
     try:
         return opening_hours.OpeningHours(text)
-    except (opening_hours.ParserError, ValueError):
+    # the stub of opening-hours-py 2.1 does not declare ParserError, which it raises
+    except (opening_hours.ParserError, ValueError):  # type: ignore[attr-defined]
         raise ValueProblem(
             "not-opening-hours",
             "not opening hours in the OpenStreetMap syntax (Mo-Fr 09:00-18:00; Sa 09:00-12:00)",

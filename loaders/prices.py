@@ -71,7 +71,8 @@ def read_words(text: str) -> tuple[set[str], set[str]]:
 def _one(found: set[str], what: str) -> str | None:
     if len(found) > 1:
         raise ValueProblem(
-            "unreadable-price", f"several {what}s in one price: {', '.join(sorted(found))}",
+            "unreadable-price",
+            f"several {what} in one price: {', '.join(sorted(found))}",
             word=", ".join(sorted(found)),
         )
     return next(iter(found), None)
@@ -84,7 +85,7 @@ def parse_price(raw: Any, spec: ColumnSpec, ctx: Context, field_unit: str | None
     if amount < 0:
         raise ValueProblem("out-of-range", "a price cannot be negative")
     currencies, periods = read_words(text) if text else (set(), set())
-    currency = _one(currencies, "currencie")
+    currency = _one(currencies, "currencies")
     if currency is None:
         if spec.currency is None:
             raise ValueProblem(
@@ -111,7 +112,7 @@ def parse_price(raw: Any, spec: ColumnSpec, ctx: Context, field_unit: str | None
                 since=replaced["since"],
             )
         )
-    unit = _one(periods, "period")
+    unit = _one(periods, "periods")
     if unit is None:
         unit = _default_period(spec, ctx, field_unit)
     elif field_unit and unit != field_unit:
