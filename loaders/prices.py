@@ -3,7 +3,7 @@ its currency (ISO 4217) and the period it pays for (UN/CEFACT code), read word b
 tables in ``loaders/tables/prices.yaml``.
 
 A currency or period the value does not give comes from the mapping's ``currency:`` or
-``period:`` (reported as a notice), or for the period from the field itself (``day_price`` is a
+``period:`` (reported as a notice, unless the column's header names the currency: "(EUR)"), or for the period from the field itself (``day_price`` is a
 price per day); a value whose currency or period cannot be read is a problem, never a guess.
 """
 
@@ -68,6 +68,15 @@ def read_words(text: str) -> tuple[set[str], set[str]]:
     return currencies, periods or filler_periods
 
 
+def header_names(spec: ColumnSpec, currency: str) -> bool:
+    """Whether the file's own column header names the currency ("Day price (EUR)"): then a bare
+    number in it is in that currency as the partner wrote it, and nothing is reported."""
+    return all(
+        currency in {_words("currencies").get(tables.fold(t)) for t in _TOKEN.findall(source)}
+        for source in spec.sources
+    )
+
+
 def _one(found: set[str], what: str) -> str | None:
     if len(found) > 1:
         raise ValueProblem(
@@ -93,13 +102,14 @@ def parse_price(raw: Any, spec: ColumnSpec, ctx: Context, field_unit: str | None
                 "no currency in this price, and the mapping gives none (currency: EUR)",
             )
         currency = spec.currency
-        ctx.notices.append(
-            ValueProblem(
-                "price-currency-default",
-                f"no currency written: read as {currency}, the mapping's",
-                result=currency,
+        if not header_names(spec, currency):
+            ctx.notices.append(
+                ValueProblem(
+                    "price-currency-default",
+                    f"no currency written: read as {currency}, the mapping's",
+                    result=currency,
+                )
             )
-        )
     replaced = obsolete(currency)
     if replaced:
         ctx.notices.append(

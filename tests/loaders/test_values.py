@@ -36,7 +36,7 @@ def _parse(case: dict[str, Any], notices: list[str] | None = None) -> list[Term]
     spec = ColumnSpec(
         label="column",
         field=case["field"],
-        sources=("column",),
+        sources=tuple(case.get("columns", ["column"])),
         currency=case.get("currency"),
         period=case.get("period"),
     )
