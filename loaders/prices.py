@@ -3,8 +3,9 @@ its currency (ISO 4217) and the period it pays for (UN/CEFACT code), read word b
 tables in ``loaders/tables/prices.yaml``.
 
 A currency or period the value does not give comes from the mapping's ``currency:`` or
-``period:`` (reported as a notice, unless the column's header names the currency: "(EUR)"), or for the period from the field itself (``day_price`` is a
-price per day); a value whose currency or period cannot be read is a problem, never a guess.
+``period:`` (reported as a notice, unless the column's header names the currency: "(EUR)"),
+or for the period from the field itself (``day_price`` is a price per day); a value whose
+currency or period cannot be read is a problem, never a guess.
 """
 
 from __future__ import annotations
