@@ -269,6 +269,9 @@ def load_mapping(path: Path, concepts: ConceptIndex | None = None) -> Mapping:
             dates=tuple(spec.get("dates", ())),
             order=spec.get("order"),
             public=bool(spec.get("public")),
+            # prices (loaders/prices.py): what a value that names no currency or period is read as
+            currency=spec.get("currency"),
+            period=spec.get("period"),
         )
         for label, value in data["columns"].items()
         for spec in _column_specs(label, value)

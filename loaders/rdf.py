@@ -7,7 +7,7 @@ from functools import cache
 from urllib.parse import quote
 
 from core.namespaces import PREFIXES, XSD
-from loaders.values import Iri, Lit, Term
+from loaders.values import Iri, Lit, Price, Term
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _NEEDS_ESCAPE = re.compile(r'[\\"\n\r\t]')
@@ -42,6 +42,7 @@ def literal(lexical: str, datatype: str | None = None, language: str | None = No
 def term(value: Term) -> str:
     if isinstance(value, Iri):
         return f"<{value.value}>"
+    assert not isinstance(value, Price), "a price is written as its offer's properties"
     lit: Lit = value
     return literal(lit.lexical, lit.datatype, lit.language)
 

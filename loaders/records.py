@@ -22,7 +22,7 @@ from typing import Any
 
 from core.namespaces import GEO, NUTS_CODE, XSD
 from core.problems import Problem, ValueProblem
-from loaders import enrich, personal, tables, territory
+from loaders import enrich, hours, personal, tables, territory
 from loaders.addresses import split_address
 from loaders.mapping import Mapping
 from loaders.rdf import Triples, iri, literal, p, segment
@@ -31,6 +31,7 @@ from loaders.values import (
     Context,
     Iri,
     Lit,
+    Price,
     Term,
     coordinate_pair,
     is_null,
@@ -264,6 +265,8 @@ class RecordBuilder:
             return None
         kind = tables.fields()[spec.field]["kind"]
         for term in terms:
+            if isinstance(term, Price):
+                continue
             text = term.lexical if isinstance(term, Lit) else term.value
             if kind == "email":
                 reason = personal.email_reason(text, contacts)
@@ -369,6 +372,8 @@ class RecordBuilder:
             values["country"] = parser_for("country")(
                 country, ColumnSpec("", "country", ("",)), self.context
             )
+        if values.get("opening_hours") and not values.get("weekend"):
+            values["weekend"] = hours.weekend_terms(_lexical(values["opening_hours"][0]))
         nodes = {"space": space, "record": record}
         for name, terms in values.items():
             definition = fields[name]
@@ -444,9 +449,11 @@ class RecordBuilder:
                 p("cwm:accessType"),
                 iri(self.context.concepts.concept(CODE_ACCESS, definition["access"])),
             )
-            add(offer, p("schema:price"), _nt(values[name][0]))
-            add(offer, p("schema:priceCurrency"), literal("EUR"))
-            add(offer, p("schema:unitCode"), literal(definition["unit"]))
+            price = values[name][0]
+            assert isinstance(price, Price), f"a price, not {price}"
+            add(offer, p("schema:price"), literal(price.amount, XSD + "decimal"))
+            add(offer, p("schema:priceCurrency"), literal(price.currency))
+            add(offer, p("schema:unitCode"), literal(price.unit))
 
     def _enrich(
         self, row: Any, space: str, values: dict[str, list[Term]], country: str | None
@@ -528,6 +535,7 @@ def _unique(terms: list[Term]) -> list[Term]:
 
 
 def _nt(value: Term) -> str:
+    assert not isinstance(value, Price), "a price is written by _write_offers"
     if isinstance(value, Iri):
         return f"<{value.value}>"
     return literal(value.lexical, value.datatype, value.language)

@@ -42,7 +42,16 @@ class Lit(NamedTuple):
     language: str | None = None
 
 
-Term = Iri | Lit
+class Price(NamedTuple):
+    """A price: the amount (an xsd:decimal lexical form), its currency (ISO 4217) and the period
+    it pays for (UN/CEFACT code: HUR, DAY, WEE, MON, ANN); see loaders/prices.py."""
+
+    amount: str
+    currency: str
+    unit: str
+
+
+Term = Iri | Lit | Price
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,9 @@ class ColumnSpec:
     order: str | None = None
     #: the values are an organisation's, published on purpose (no personal-data check)
     public: bool = False
+    #: for prices: the currency (ISO 4217) and period (UN/CEFACT) when a value gives none
+    currency: str | None = None
+    period: str | None = None
 
 
 @dataclass
@@ -727,4 +739,12 @@ def parser_for(field_name: str) -> Parser:
     if kind == "identifier":
         check = definition.get("check")
         return lambda raw, spec, ctx: parse_identifier(raw, spec, ctx, check)
+    if kind in ("price", "opening_hours"):
+        # their own modules, which use the helpers above (imported here, not at the top)
+        from loaders import hours, prices
+
+        if kind == "opening_hours":
+            return hours.parse_opening_hours
+        unit = definition.get("unit")
+        return lambda raw, spec, ctx: prices.parse_price(raw, spec, ctx, unit)
     return PARSERS[kind]

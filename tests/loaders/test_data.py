@@ -34,13 +34,19 @@ SHARED_EXPECTATIONS = {
     "osm-spotwork.yaml": (212, 19),
     # 100 staff e-mails and 18 mobiles held back, 7 postcodes Eurostat does not know
     "paca-mednum.yaml": (646, 130),
-    "lisbon-osm.yaml": (37, 3),  # three mobile numbers held back (personal data)
+    # three mobile numbers held back (personal data); one opening_hours "24h", not OSM syntax
+    "lisbon-osm.yaml": (37, 4),
     # its one record: a Reims postcode (51100, Marne), coordinates in Aix-en-Provence: reported
     "mednum.yaml": (1, 1),
     # 30 personal e-mails held back, 133 rows that write "0" for an unknown postcode, 21
     # postcodes Eurostat's table does not know (CEDEX codes among them)
     "cget.yaml": (1512, 200),
 }
+
+
+#: notices a clean sample may give: its mapping declares the currency of prices written as bare
+#: numbers (currency: EUR), and each use of that declaration is reported (issue 18)
+DECLARED = {"price-currency-default"}
 
 
 def _graph(store: ox.Store) -> Graph:
@@ -56,7 +62,8 @@ def test_every_partner_country_ships_a_sample() -> None:
 def test_sample_loads_cleanly_and_meets_the_required_shapes(tmp_path: Path, mapping: Path) -> None:
     store = open_store(tmp_path / "store")
     report = load_source(mapping, store, BASE, now=lambda: CLOCK)
-    assert report.problems == []
+    assert [p for p in report.problems if p.code not in DECLARED] == []
+    assert all(p.severity == "warning" for p in report.problems)
     assert report.records_written == report.rows_read > 0
     results = quality.validate(_graph(store))
     violations = [r for r in results if r["severity"] == str(SH.Violation)]

@@ -10,22 +10,30 @@ import yaml
 
 from core.problems import ValueProblem
 from loaders.concepts import default_index
-from loaders.values import XSD, ColumnSpec, Context, Iri, Lit, make_locale, parser_for
+from loaders.values import XSD, ColumnSpec, Context, Iri, Lit, Price, Term, make_locale, parser_for
 
 CASES = yaml.safe_load((Path(__file__).parent / "value-cases.yaml").read_text(encoding="utf-8"))
 
 
-def _term(expected: dict[str, str]) -> Iri | Lit:
+def _term(expected: dict[str, str]) -> Term:
+    if "price" in expected:
+        return Price(expected["price"], expected["currency"], expected["unit"])
     if "iri" in expected:
         return Iri(expected["iri"])
     datatype = XSD + expected["type"] if "type" in expected else None
     return Lit(expected["lit"], datatype, expected.get("lang"))
 
 
-def _parse(case: dict[str, Any], notices: list[str] | None = None) -> list[Iri | Lit]:
+def _parse(case: dict[str, Any], notices: list[str] | None = None) -> list[Term]:
     # as a mapping's locale: block says it (no locale: numbers and dates of an unknown locale)
     locale = make_locale(case.get("locale", {}))
-    spec = ColumnSpec(label="column", field=case["field"], sources=("column",))
+    spec = ColumnSpec(
+        label="column",
+        field=case["field"],
+        sources=tuple(case.get("columns", ["column"])),
+        currency=case.get("currency"),
+        period=case.get("period"),
+    )
     context = Context(locale, default_index(), locale.country)
     terms = parser_for(case["field"])(case["raw"], spec, context)
     if notices is not None:
