@@ -25,6 +25,7 @@ from core.problems import Problem, ValueProblem
 from loaders import enrich, personal, tables
 from loaders.mapping import Mapping
 from loaders.rdf import Triples, iri, literal, p, segment
+from loaders.readers import written
 from loaders.values import (
     ColumnSpec,
     Context,
@@ -128,7 +129,7 @@ class RecordBuilder:
                 problem.reason,
                 row=row.number,
                 column=column,
-                value=str(value),
+                value=written(value),
                 field=field_name,
                 sheet=row.sheet,
             )
@@ -145,7 +146,7 @@ class RecordBuilder:
                     notice.reason,
                     row=row.number,
                     column=column,
-                    value=str(value),
+                    value=written(value),
                     field=field_name,
                     sheet=row.sheet,
                     severity="warning",
@@ -263,7 +264,7 @@ class RecordBuilder:
                 personal.explain(code),
                 row=row.number,
                 column=column,
-                value=str(value),
+                value=written(value),
                 field=field_name,
                 sheet=row.sheet,
                 severity="warning",
