@@ -230,8 +230,8 @@ def _write_workbook(
         offered = choices(column.field, lang)
         if not offered:
             continue
-        for row, value in enumerate(offered, start=1):
-            lists.cell(row=row, column=number, value=value).data_type = "s"
+        for line, value in enumerate(offered, start=1):
+            lists.cell(row=line, column=number, value=value).data_type = "s"
         several = bool(tables.fields()[column.field].get("multi"))
         source = f"{quote_sheetname(LISTS_SHEET)}!${letter}$1:${letter}${len(offered)}"
         validation = DataValidation(
