@@ -248,9 +248,8 @@ def validate_command(
 ) -> None:
     """Check a partner submission and report every problem by row and column, in the partner's
     language. Exit 0 when it conforms, 1 when it has errors, 2 when it cannot be read."""
-    from validation.messages import ui
     from validation.pipeline import close_pools
-    from validation.report import render
+    from validation.report import console_lines, render
     from validation.submission import validate_submission
 
     base_iri = setting("base", base)
@@ -265,19 +264,8 @@ def validate_command(
     elif fmt is not None:
         click.echo(render(result, fmt).decode("utf-8-sig"), nl=False)
     err = output is None and fmt is not None
-    click.echo(ui(result.status, result.language), err=err)
-    for item in result.summary():
-        example = item["example"]
-        where = ", ".join(
-            part
-            for part in (
-                f"{ui('row', result.language)} {example.row}" if example.row else "",
-                example.column or "",
-            )
-            if part
-        )
-        line = f"  {ui(item['severity'], result.language)} ×{item['count']}: {item['name']}"
-        click.echo(f"{line} ({where})" if where else line, err=err)
+    for line in console_lines(result):
+        click.echo(line, err=err)
     raise SystemExit(0 if result.conforms else (2 if not result.readable else 1))
 
 
@@ -351,7 +339,7 @@ def publish_command(
     from publishing.publish import publish_submission
     from validation.messages import ui
     from validation.pipeline import close_pools
-    from validation.report import render
+    from validation.report import render, summary_line
 
     try:
         known = read_partners(Path(setting("partners_file", partners_file)))
@@ -379,7 +367,7 @@ def publish_command(
         counts = ", ".join(f"{len(v)} {k}" for k, v in outcome.changes.items())
         click.echo(f"published {outcome.version} (records: {counts})")
         raise SystemExit(0)
-    click.echo(f"not published: {result.errors} errors; see the report")
+    click.echo(summary_line("not-published", result.language, errors=result.errors))
     raise SystemExit(2 if not result.readable else 1)
 
 

@@ -49,11 +49,13 @@ blueprint = Blueprint("submissions", __name__)
 
 #: upload extensions kept (the readers tell formats by extension); anything else is refused
 EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".ods", ".json", ".geojson")
-#: what the template route can give: format -> (file written, media type)
-TEMPLATES = {
-    "xlsx": ("template.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "csv": ("template.csv", "text/csv"),
-    "csv-documentation": ("template-documentation.csv", "text/csv"),
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: what the template route can give: format -> (file name, media type, the template's format,
+#: which of the files written is given: 0 the template, 1 its CSV documentation)
+TEMPLATES: dict[str, tuple[str, str, str, int]] = {
+    "xlsx": ("template.xlsx", XLSX_TYPE, "xlsx", 0),
+    "csv": ("template.csv", "text/csv", "csv", 0),
+    "csv-documentation": ("template-documentation.csv", "text/csv", "csv", 1),
 }
 UPLOAD_PATHS = ("/validate", "/api/validate", "/api/submissions")
 
@@ -216,11 +218,10 @@ def template_download() -> Response:
     fmt = request.args.get("format", "xlsx")
     if fmt not in TEMPLATES:
         return Response(f"format: one of {', '.join(TEMPLATES)}\n", 400, mimetype="text/plain")
-    name, media_type = TEMPLATES[fmt]
+    name, media_type, written_as, given = TEMPLATES[fmt]
     with tempfile.TemporaryDirectory() as folder:
-        written = write_template(Path(folder) / name.replace("-documentation", ""), lang, fmt[:4])
-        wanted = written[-1] if fmt == "csv-documentation" else written[0]
-        data = wanted.read_bytes()
+        written = write_template(Path(folder) / f"template.{written_as}", lang, written_as)
+        data = written[given].read_bytes()
     filename = f"coworkmed-{Path(name).stem}-{lang}{Path(name).suffix}"
     return attachment(Response(data, mimetype=media_type), filename)
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import io
 import json
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,26 @@ class Row:
     values: dict[str, Any]
     sheet: str | None = None
     problems: list[Problem] = field(default_factory=list)
+
+
+def written(cell: Any) -> str:
+    """A cell as the partner wrote it, for reports: a spreadsheet gives every number as a float
+    and a date as a datetime, so 2031 came back as "2031.0", 0.00005 as "5e-05" and a date as
+    "2017-09-01 00:00:00". (A number format such as 0% or 00000 is not known to the reader:
+    such a cell shows its number.)"""
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, float):
+        if not math.isfinite(cell):
+            return str(cell)
+        if cell.is_integer():
+            return str(int(cell))
+        return format(Decimal(repr(cell)), "f")
+    if isinstance(cell, datetime.datetime):
+        return cell.date().isoformat() if cell.time() == datetime.time() else cell.isoformat(" ")
+    if isinstance(cell, datetime.date | datetime.time):
+        return cell.isoformat()
+    return str(cell)
 
 
 Reader = Callable[[Path, dict[str, Any]], Iterator[Row]]
@@ -106,7 +129,7 @@ def _table_rows(
     if not names and spec.get("header", True):
         for number, cells in enumerate(cells_by_row, start=1):
             if number == header_row:
-                names = _names([str(c) for c in cells])
+                names = _names([written(c) for c in cells])
                 break
         if not names:
             raise LoadError(

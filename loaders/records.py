@@ -26,6 +26,7 @@ from loaders import enrich, hours, personal, tables, territory
 from loaders.addresses import split_address
 from loaders.mapping import Mapping
 from loaders.rdf import Triples, iri, literal, p, segment
+from loaders.readers import written
 from loaders.values import (
     ColumnSpec,
     Context,
@@ -152,7 +153,7 @@ class RecordBuilder:
                 problem.reason,
                 row=row.number,
                 column=column,
-                value=str(value),
+                value=written(value),
                 field=field_name,
                 sheet=row.sheet,
                 severity=problem.severity,
@@ -171,7 +172,7 @@ class RecordBuilder:
                     notice.reason,
                     row=row.number,
                     column=column,
-                    value=str(value),
+                    value=written(value),
                     field=field_name,
                     sheet=row.sheet,
                     severity="warning",
@@ -294,7 +295,7 @@ class RecordBuilder:
                 personal.explain(code),
                 row=row.number,
                 column=column,
-                value=str(value),
+                value=written(value),
                 field=field_name,
                 sheet=row.sheet,
                 severity="warning",

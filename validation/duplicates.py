@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from linking import places
 from linking.places import PLACES, Place, same_place
 from loaders import tables
+from loaders.readers import written
 from validation.findings import Finding
 from validation.messages import problem_message
 from validation.trace import Trace
@@ -84,5 +85,6 @@ def record_findings(
     for finding in across_records(mine, published, trace.lang, columns):
         row = trace.rows.get(finding.row or -1)
         cell = row.values.get(finding.column) if row and finding.column else None
-        findings.append(finding if cell is None else dataclasses.replace(finding, value=str(cell)))
+        shown = finding if cell is None else dataclasses.replace(finding, value=written(cell))
+        findings.append(shown)
     return findings

@@ -96,7 +96,8 @@ class Report:
         return "accepted-with-warnings" if self.warnings else "accepted"
 
     def summary(self) -> list[dict[str, Any]]:
-        """Each kind of problem: severity, name, how many, and the first one as an example."""
+        """Each kind of problem: severity, name, how many, the rows it is in, and the first one
+        as an example; errors first, then the most frequent."""
         groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
         for finding in self.findings:
             groups[(finding.severity, finding.code)].append(finding)
@@ -107,10 +108,15 @@ class Report:
                 "code": code,
                 "name": found[0].name or found[0].message,
                 "count": len(found),
+                "rows": sorted({f.row for f in found if f.row is not None}),
                 "example": found[0],
             }
             for (severity, code), found in ordered
         ]
+
+    def ordered(self) -> list[Finding]:
+        """The findings, errors first (in the order found), then warnings."""
+        return sorted(self.findings, key=lambda finding: finding.severity != "error")
 
 
 def hide_paths(report: Report, path: Path, shown: str) -> Report:

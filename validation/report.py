@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ def as_json(report: Report) -> dict[str, Any]:
             }
             for item in report.summary()
         ],
-        "findings": [finding.as_dict() for finding in report.findings],
+        "findings": [finding.as_dict() for finding in report.ordered()],
     }
 
 
@@ -69,7 +70,7 @@ def as_csv(report: Report) -> str:
             for c in CSV_COLUMNS
         ]
     )
-    for finding in report.findings:
+    for finding in report.ordered():
         row = finding.as_dict()
         row["severity"] = ui(finding.severity, report.language)
         writer.writerow([safe_cell(row.get(column)) for column in CSV_COLUMNS])
@@ -145,8 +146,71 @@ def as_html(report: Report) -> str:
         style=Markup(STYLE),
         words=ui_words(report.language),
         summary=report.summary(),
+        findings=report.ordered(),
+        rows_text=lambda rows: compact_rows(rows),
         sheets=any(finding.sheet for finding in report.findings),
     )
+
+
+def compact_rows(rows: Iterable[int], most: int = 12) -> str:
+    """Row numbers as a reader takes them in: runs as ranges, at most ``most`` parts, then "…"
+    (2, 3, 4, 5, 44, 46, 47 -> "2–5, 44, 46–47")."""
+    runs: list[list[int]] = []
+    for row in sorted(set(rows)):
+        if runs and row == runs[-1][1] + 1:
+            runs[-1][1] = row
+        else:
+            runs.append([row, row])
+    parts = [str(a) if a == b else f"{a}–{b}" for a, b in runs]
+    return ", ".join(parts[:most] + (["…"] if len(parts) > most else []))
+
+
+def summary_line(key: str, lang: str, **values: object) -> str:
+    """A line of a command's summary (``key`` of the ``ui`` words: not-published, counts, ...),
+    in ``lang``, filled with ``values``: what a command prints after a report is in the
+    report's language."""
+    return ui(key, lang).format(**values)
+
+
+def _where(finding: Finding, lang: str) -> str:
+    """Row, column and value of a finding (the value when its message does not quote it)."""
+    value = finding.value if finding.value and finding.value not in finding.message else ""
+    parts = (
+        f"{ui('row', lang)} {finding.row}" if finding.row is not None else "",
+        finding.column or "",
+        f"«{value}»" if value else "",
+    )
+    return ", ".join(part for part in parts if part)
+
+
+def console_lines(report: Report, most: int = 20) -> list[str]:
+    """What a command prints after a report, all in the report's language: the status, the
+    counts, then each kind of problem (errors first) with what is wrong, how many, which rows
+    and an example of where."""
+    lang = report.language
+    lines = [
+        ui(report.status, lang),
+        summary_line(
+            "counts", lang, errors=report.errors, warnings=report.warnings, rows=report.rows
+        ),
+    ]
+    summary = report.summary()
+    for item in summary[:most]:
+        example: Finding = item["example"]
+        what = item["name"]
+        if example.message and example.message != what:
+            what = f"{what} — {example.message}"
+        line = f"  {ui(item['severity'], lang)} ×{item['count']}: {what}"
+        if len(item["rows"]) > 1:
+            count, rows = len(item["rows"]), compact_rows(item["rows"])
+            line += f" ({summary_line('in-rows', lang, count=count, rows=rows)})"
+        else:
+            where = _where(example, lang)
+            line += f" ({where})" if where else ""
+        lines.append(line)
+    if len(summary) > most:
+        lines.append("  " + summary_line("more-kinds", lang, count=len(summary) - most))
+    return lines
 
 
 def render(report: Report, fmt: str) -> bytes:
@@ -164,4 +228,12 @@ def render(report: Report, fmt: str) -> bytes:
     raise ValueError(f"format {fmt!r}: give one of {', '.join(FORMATS)}")
 
 
-__all__ = ["FORMATS", "STYLE_HASH", "Finding", "render"]
+__all__ = [
+    "FORMATS",
+    "STYLE_HASH",
+    "Finding",
+    "compact_rows",
+    "console_lines",
+    "render",
+    "summary_line",
+]

@@ -20,7 +20,7 @@ from rdflib.term import Node
 
 from core.formulas import safe_cell
 from core.namespaces import CODE
-from core.translations import language
+from core.translations import in_language, language
 from core.vocabulary import vocabulary_graph
 from loaders import tables, territory
 from validation.columns import (
@@ -34,14 +34,8 @@ from validation.messages import ui
 from validation.shapes import shape_texts
 
 EXAMPLES_FILE = Path(__file__).parent / "template" / "examples.yaml"
+DEFINITIONS_FILE = Path(__file__).parent / "template" / "definitions.yaml"
 FORMATS = ("csv", "xlsx")
-#: node of the field table -> the start of the names of the shapes about it
-SHAPE_PREFIXES = {
-    "space": "Space",
-    "address": "Address",
-    "operator": "Operator",
-    "offer": "AccessOffer",
-}
 
 
 @dataclass(frozen=True)
@@ -68,18 +62,39 @@ def _in(graph: Graph, node: Node, prop: URIRef, lang: str) -> str | None:
 MEANING_OF = {"network": "cwm:memberOf"}
 
 
+@cache
+def definitions() -> dict[str, dict[str, str]]:
+    """Column -> its definition in the six languages (``template/definitions.yaml``)."""
+    text = DEFINITIONS_FILE.read_text(encoding="utf-8")
+    return yaml.load(text, Loader=tables.StringKeysLoader)
+
+
 def _meaning(field_name: str, lang: str) -> str:
+    """What a column means: its definition (``definitions.yaml``), else the definition of the
+    property it fills; never a shape's message, which says what is wrong, not what it is."""
+    if field_name in definitions():
+        return in_language(definitions()[field_name], lang)
     definition = tables.fields()[field_name]
     if "property" in definition:
         prop = URIRef(expand(MEANING_OF.get(field_name, definition["property"])))
-        text = _in(_vocabulary(), prop, SKOS.definition, lang)
-        if text:
-            return text
-        prefix = SHAPE_PREFIXES.get(definition["node"], "")
-        for iri, shape in sorted(shape_texts().items()):
-            if shape.path == str(prop) and shape.messages and f"/{prefix}-" in iri:
-                return shape.messages.get(lang) or shape.messages["en"]
+        return _in(_vocabulary(), prop, SKOS.definition, lang) or ""
     return ""
+
+
+def choices(field_name: str, lang: str) -> list[str]:
+    """What a coded column takes, as a partner types it: a code list's codes, the language's
+    words for yes and no, the network's country codes; none for a free column."""
+    definition = tables.fields()[field_name]
+    if definition.get("codelist"):
+        graph = _vocabulary()
+        scheme = URIRef(CODE + definition["codelist"])
+        concepts = sorted(graph.subjects(SKOS.inScheme, scheme), key=str)
+        return [str(graph.value(c, SKOS.notation)) for c in concepts]
+    if definition["kind"] == "boolean":
+        return [ui("yes", lang), ui("no", lang)]
+    if definition["kind"] == "country":
+        return list(territory.network_countries())
+    return []
 
 
 def _allowed(field_name: str, lang: str) -> str:
@@ -95,9 +110,9 @@ def _allowed(field_name: str, lang: str) -> str:
         ]
         return "; ".join(labels) + several
     if definition["kind"] == "boolean":
-        return f"{ui('yes', lang)} / {ui('no', lang)}"
+        return " / ".join(choices(field_name, lang))
     if definition["kind"] == "country":
-        return ", ".join(territory.network_countries()) + several
+        return ", ".join(choices(field_name, lang)) + several
     return several.strip(" ()")
 
 
@@ -116,14 +131,22 @@ def _need(field_name: str) -> str:
 
 
 @cache
-def examples() -> dict[str, str]:
-    return yaml.load(EXAMPLES_FILE.read_text(encoding="utf-8"), Loader=tables.StringKeysLoader)
+def _example_table() -> dict[str, dict]:
+    text = EXAMPLES_FILE.read_text(encoding="utf-8")
+    return yaml.load(text, Loader=tables.StringKeysLoader)
+
+
+def examples(lang: str = "en") -> dict[str, str]:
+    """The example row of the template in ``lang``: a space of a country where it is spoken."""
+    table = _example_table()
+    return {**table["common"], **table["local"].get(language(lang), table["local"]["en"])}
 
 
 def template_columns(lang: str) -> list[TemplateColumn]:
     """The template's columns, described in ``lang``."""
     lang = language(lang)
     mapping = template_mapping(lang)
+    row = examples(lang)
     return [
         TemplateColumn(
             column_header(spec, lang, mapping),
@@ -131,7 +154,7 @@ def template_columns(lang: str) -> list[TemplateColumn]:
             _need(spec.field),
             _meaning(spec.field, lang),
             _allowed(spec.field, lang),
-            examples().get(spec.field, ""),
+            row.get(spec.field, ""),
         )
         for spec in mapping.columns
     ]
@@ -158,27 +181,72 @@ def write_template(output: Path, lang: str, fmt: str = "csv", filled: bool = Fal
             path.write_text(buffer.getvalue(), encoding="utf-8-sig")
         return [output, documentation]
     if fmt == "xlsx":
-        from openpyxl import Workbook
-        from openpyxl.styles import Font
-        from openpyxl.worksheet.worksheet import Worksheet
-
-        workbook = Workbook()
-        sheet = workbook.active
-        assert isinstance(sheet, Worksheet)  # a new workbook has one sheet, active
-        sheet.title = "CoworkMed"
-        doc_sheet = workbook.create_sheet(ui("documentation", lang))
-        for target, rows in ((sheet, data), (doc_sheet, doc)):
-            for row in rows:
-                target.append(row)
-            for cells in target.iter_rows():
-                for cell in cells:
-                    if cell.data_type == "f":  # text that openpyxl took for a formula
-                        cell.data_type = "s"
-            for cell in target[1]:
-                cell.font = Font(bold=True)
-        workbook.save(output)
+        _write_workbook(output, columns, data, doc, lang)
         return [output]
     raise ValueError(f"format {fmt!r}: give one of {', '.join(FORMATS)}")
 
 
-__all__ = ["TEMPLATE_MAPPING", "template_columns", "write_template"]
+#: the hidden sheet holding the lists the drop-downs offer
+LISTS_SHEET = "lists"
+
+
+def _write_workbook(
+    output: Path, columns: list[TemplateColumn], data: list[list[str]], doc: list[list[str]],
+    lang: str,
+) -> None:  # fmt: skip
+    """The XLSX template: a data sheet (header frozen, each header with its definition as a
+    note, a drop-down list on each coded column), the documentation sheet, and a hidden sheet
+    of the lists. A column of several values (a|b) offers its codes but accepts any text."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook has one sheet, active
+    sheet.title = "CoworkMed"
+    doc_sheet = workbook.create_sheet(ui("documentation", lang))
+    for target, rows in ((sheet, data), (doc_sheet, doc)):
+        for row in rows:
+            target.append(row)
+        for cells in target.iter_rows():
+            for cell in cells:
+                if cell.data_type == "f":  # text that openpyxl took for a formula
+                    cell.data_type = "s"
+        for cell in target[1]:
+            cell.font = Font(bold=True)
+        target.freeze_panes = "A2"
+    lists = workbook.create_sheet(LISTS_SHEET)
+    lists.sheet_state = "hidden"
+    for number, column in enumerate(columns, start=1):
+        letter = get_column_letter(number)
+        header = sheet.cell(row=1, column=number)
+        if column.meaning:
+            header.comment = Comment(column.meaning, "CoworkMed", width=300, height=120)
+        sheet.column_dimensions[letter].width = max(12, min(40, len(column.header) + 4))
+        offered = choices(column.field, lang)
+        if not offered:
+            continue
+        for line, value in enumerate(offered, start=1):
+            lists.cell(row=line, column=number, value=value).data_type = "s"
+        several = bool(tables.fields()[column.field].get("multi"))
+        source = f"{quote_sheetname(LISTS_SHEET)}!${letter}$1:${letter}${len(offered)}"
+        validation = DataValidation(
+            type="list",
+            formula1=source,
+            allow_blank=True,
+            showErrorMessage=not several,
+            errorTitle=column.header,
+            error=column.allowed[:255],
+            promptTitle=column.header[:32],
+            prompt=column.meaning[:255],
+        )
+        validation.add(f"{letter}2:{letter}10000")
+        sheet.add_data_validation(validation)
+    workbook.save(output)
+
+
+__all__ = ["TEMPLATE_MAPPING", "choices", "template_columns", "write_template"]

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from loaders import tables
 from loaders.mapping import Mapping
-from loaders.readers import Row
+from loaders.readers import Row, written
 from validation.columns import column_header, expand
 from validation.findings import Finding
 from validation.shapes import Result, shape_texts
@@ -90,7 +90,7 @@ class Trace:
         original = None
         if row is not None and column is not None and row in self.rows:
             cell = self.rows[row].values.get(column)
-            original = None if cell is None else str(cell)
+            original = None if cell is None else written(cell)
         return {
             "row": row,
             "sheet": sheet,
