@@ -308,7 +308,11 @@ def to_decimal(
     spaces_allowed = bool(groups & set(_GROUPING_SPACES))
     foreign_groups = {g for g in used_groups if not (g in groups or (g == " " and spaces_allowed))}
     how = [
-        *([MARK_NAMES[reading.decimal]] if reading.decimal not in {None, decimal, *plain} else []),
+        *(
+            [MARK_NAMES[reading.decimal]]
+            if reading.decimal is not None and reading.decimal not in {decimal, *plain}
+            else []
+        ),
         *(["thousands separators dropped"] if foreign_groups else []),
     ]
     if notices is not None and how:
