@@ -65,6 +65,8 @@ class ColumnSpec:
     # dataclasses.field: the name ``field`` is this class's own attribute
     synonyms: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     when_true: str | None = None
+    #: the value is built from other columns ({column} placeholders; loaders.mapping.fill)
+    template: str | None = None
     dates: tuple[str, ...] = ()
     order: str | None = None
     #: the values are an organisation's, published on purpose (no personal-data check)
@@ -527,4 +529,18 @@ def parser_for(field_name: str) -> Parser:
     if kind == "identifier":
         check = definition.get("check")
         return lambda raw, spec, ctx: parse_identifier(raw, spec, ctx, check)
-    return PARSERS[kind]
+    return _or_when_true(PARSERS[kind])
+
+
+def _or_when_true(parser: Parser) -> Parser:
+    """The parser, or, for a yes/no column with ``when_true``, the value it names when the cell
+    says yes (a network's name, a Wikidata item...; code lists do this in ``parse_concept``)."""
+
+    def parse(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+        if spec.when_true is None:
+            return parser(raw, spec, ctx)
+        if not to_boolean(raw):
+            return []
+        return parser(spec.when_true, dataclasses.replace(spec, when_true=None), ctx)
+
+    return parse

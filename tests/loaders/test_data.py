@@ -30,7 +30,9 @@ SHARED_EXPECTATIONS = {
     # Eurostat's table, 1 padded: reported since issue 18
     "okw-fablabs.yaml": (548, 20),
     "hackerspaces.yaml": (34, 10),
-    "lisbon-osm.yaml": (37, 3),  # three mobile numbers held back (personal data)
+    # three mobile numbers held back (personal data); four records whose name and town an
+    # earlier one has (Avila Spaces, Santander Work Café: branches the names do not tell apart)
+    "lisbon-osm.yaml": (37, 7),
     # its one record: a Reims postcode (51100, Marne), coordinates in Aix-en-Provence: reported
     "mednum.yaml": (1, 1),
     # 30 personal e-mails held back, 133 rows that write "0" for an unknown postcode, 21
