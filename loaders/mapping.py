@@ -195,11 +195,18 @@ def _semantic_mistakes(
         mistakes.append(
             (
                 _line_of(node, ["columns"]),
-                "no column maps to the field id: give a key (columns or template)",
+                "columns: no column maps to the field id: give a key (columns or template), "
+                'for example: key: "{Ville}-{Nom}"',
             )
         )
     if "name" not in fields | set(data.get("constants", {})):
-        mistakes.append((_line_of(node, ["columns"]), "no column maps to the field name"))
+        mistakes.append(
+            (
+                _line_of(node, ["columns"]),
+                "columns: no column maps to the field name; map one (Nom: name), or build "
+                'the name from columns: Nom affiché: {field: name, template: "{Type} {Commune}"}',
+            )
+        )
     return mistakes
 
 
