@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import phonenumbers
 
@@ -37,6 +38,7 @@ class Rules:
     person_local_part: re.Pattern[str]
     phone_types: frozenset[int]
     contact_words: tuple[str, ...]
+    place_nodes: frozenset[str]
     person_name: re.Pattern[str]
     organisation_words: frozenset[str]
     reasons: dict[str, str]
@@ -55,6 +57,7 @@ def rules() -> Rules:
             getattr(phonenumbers.PhoneNumberType, name) for name in raw["personal_phone_types"]
         ),
         contact_words=tuple(tables.fold(w) for w in raw["contact_header_words"]),
+        place_nodes=frozenset(raw["place_nodes"]),
         person_name=re.compile(raw["person_name"]),
         organisation_words=frozenset(tables.fold(w) for w in raw["organisation_words"]),
         reasons=dict(raw["reasons"]),
@@ -103,6 +106,12 @@ def phone_reason(number: str, region: str | None = None) -> str | None:
     except phonenumbers.NumberParseException:
         return None
     return PHONE if phonenumbers.number_type(parsed) in rules().phone_types else None
+
+
+def may_name_a_person(field: dict[str, Any]) -> bool:
+    """Whether a field's text may be a person's name: text fields, but not the parts of an
+    address (OSM's ``contact:street`` is the place's street, not a contact person)."""
+    return field["kind"] in NAME_KINDS and field["node"] not in rules().place_nodes
 
 
 def is_contact_column(header: str) -> bool:

@@ -227,7 +227,7 @@ class RecordBuilder:
         columns = set(self.mapping.personal) | {
             source
             for spec in self.mapping.columns
-            if tables.fields()[spec.field]["kind"] in personal.NAME_KINDS
+            if personal.may_name_a_person(tables.fields()[spec.field])
             for source in spec.sources
             if personal.is_contact_column(source)
         }
@@ -250,8 +250,11 @@ class RecordBuilder:
             elif kind == "phone":
                 reason = personal.phone_reason(text)
             elif kind in personal.NAME_KINDS:
+                names = personal.may_name_a_person(tables.fields()[spec.field])
                 reason = (
-                    personal.name_reason(text) if personal.is_contact_column(column) else None
+                    personal.name_reason(text)
+                    if names and personal.is_contact_column(column)
+                    else None
                 ) or personal.text_reason(text, self.context.country, contacts)
             else:
                 reason = None

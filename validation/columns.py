@@ -84,9 +84,7 @@ def check_columns(
     ``counts``: how many of the ``total`` rows have each column (a key only some JSON records
     have is reported once, with that count)."""
     findings, missing = [], set()
-    known = {source for spec in mapping.columns for source in spec.sources} | set(mapping.personal)
-    known |= {condition["column"] for condition in mapping.file.get("include", [])}
-    known |= {join["on"] for join in mapping.file.get("joins", {}).values()}
+    known = set(mapping.used_columns)
     required = required_fields()
     for spec in mapping.columns:
         if spec.field in required and not any(source in headers for source in spec.sources):

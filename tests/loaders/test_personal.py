@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from loaders import personal
+from loaders import personal, tables
 from loaders.load import transform
 from loaders.mapping import load_mapping
 from publishing.build import load_source
@@ -33,6 +33,7 @@ RULES: dict[str, Callable[[dict[str, Any]], object]] = {
     "name": lambda c: personal.name_reason(c["value"]),
     "column": lambda c: personal.is_contact_column(c["value"]),
     "text": lambda c: personal.text_reason(c["value"], c.get("region")),
+    "field": lambda c: personal.may_name_a_person(tables.fields()[c["value"]]),
 }
 
 
@@ -183,3 +184,5 @@ def test_the_store_holds_no_personal_data_from_the_real_files(tmp_path: Path) ->
     whole = "\n".join(str(solution["o"]) for solution in store.query(every_graph))
     for value in personal_emails:
         assert value not in whole, value
+    # regression: OSM's contact:street / contact:city are the place's address, not a person
+    assert '"Rue Censier"' in dump
