@@ -101,7 +101,7 @@ def stream(
         provenance.dataset_iri(base, mapping.source_id),
         Context(mapping.locale, default_index()),
     )
-    for row in read_rows(path, file_format, mapping.file):
+    for row in read_rows(path, file_format, mapping.file, mapping.locale.null):
         report.rows_read += 1
         if row is None:
             report.rows_skipped += 1

@@ -22,7 +22,16 @@ import yaml
 from core.problems import LoadError, ValueProblem
 from loaders import tables
 from loaders.concepts import IGNORE, ConceptIndex, default_index
-from loaders.values import ColumnSpec, Locale, known_country, make_locale
+from loaders.values import (
+    ColumnSpec,
+    Context,
+    Locale,
+    as_text,
+    is_null,
+    known_country,
+    make_locale,
+    parser_for,
+)
 
 SCHEMA_FILE = Path(__file__).parent / "mapping.schema.json"
 EXTENSION_FORMATS = {
@@ -74,6 +83,7 @@ class Mapping:
         template = self.key if isinstance(self.key, str) else ""
         placeholders = {name for _, name, _, _ in string.Formatter().parse(template) if name}
         filters = {condition["column"] for condition in self.file.get("include", ())}
+        filters |= {join["on"] for join in self.file.get("joins", {}).values()}
         mapped = {source for spec in self.columns for source in spec.sources}
         return frozenset(mapped | set(self.personal) | set(key) | placeholders | filters)
 
@@ -171,14 +181,7 @@ def _semantic_mistakes(
             where = ["columns", label] + ([position] if isinstance(value, list) else [])
             definition = tables.fields()[spec["field"]]
             codelist = definition.get("codelist")
-            for option in ("synonyms", "when_true"):
-                if option in spec and codelist is None:
-                    mistakes.append(
-                        (
-                            _line_of(node, [*where, option]),
-                            f"{option} is only for code-list fields, not {spec['field']}",
-                        )
-                    )
+            mistakes += _option_mistakes(spec, definition, node, where, concepts)
             if "drop" in spec:
                 try:
                     re.compile(spec["drop"])
@@ -186,7 +189,7 @@ def _semantic_mistakes(
                     mistakes.append(
                         (
                             _line_of(node, [*where, "drop"]),
-                            f"drop is not a regular expression: {error}",
+                            f"{place([*where, 'drop'])}: drop is not a regular expression: {error}",
                         )
                     )
             if codelist is None:
@@ -201,7 +204,9 @@ def _semantic_mistakes(
                 try:
                     concepts.concept(codelist, code)
                 except ValueProblem as problem:
-                    mistakes.append((_line_of(node, code_path), problem.reason))
+                    mistakes.append(
+                        (_line_of(node, code_path), f"{place(code_path)}: {problem.reason}")
+                    )
     fields = {
         spec["field"]
         for v in data["columns"].values()
@@ -212,11 +217,18 @@ def _semantic_mistakes(
         mistakes.append(
             (
                 _line_of(node, ["columns"]),
-                "no column maps to the field id: give a key (columns or template)",
+                "columns: no column maps to the field id: give a key (columns or template), "
+                'for example: key: "{Ville}-{Nom}"',
             )
         )
     if "name" not in fields | set(data.get("constants", {})):
-        mistakes.append((_line_of(node, ["columns"]), "no column maps to the field name"))
+        mistakes.append(
+            (
+                _line_of(node, ["columns"]),
+                "columns: no column maps to the field name; map one (Nom: name), or build "
+                'the name from columns: Nom affiché: {field: name, template: "{Type} {Commune}"}',
+            )
+        )
     return mistakes
 
 
@@ -247,11 +259,14 @@ def load_mapping(path: Path, concepts: ConceptIndex | None = None) -> Mapping:
         raise MappingError(
             path, [(1, "the mapping is empty or not a YAML mapping of keys to values")]
         )
+    data = normalised(data)
     validator = jsonschema.Draft202012Validator(schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
+        found = [_deepest(e) for e in errors]
         raise MappingError(
-            path, [(_line_of(node, e.absolute_path), _schema_message(e)) for e in errors]
+            path,
+            dict.fromkeys((_line_of(node, e.absolute_path), _schema_message(e)) for e in found),
         )
     mistakes = _semantic_mistakes(data, node, concepts or default_index())
     if mistakes:
@@ -260,12 +275,13 @@ def load_mapping(path: Path, concepts: ConceptIndex | None = None) -> Mapping:
         ColumnSpec(
             label=label,
             field=spec["field"],
-            sources=tuple(spec.get("from", [label])),
+            sources=tuple(spec.get("from", placeholders(spec.get("template", "")) or [label])),
             split=spec.get("split"),
             drop=re.compile(spec["drop"]) if "drop" in spec else None,
             language=spec.get("language"),
             synonyms=_synonyms(spec.get("synonyms")),
             when_true=spec.get("when_true"),
+            template=spec.get("template"),
             dates=tuple(spec.get("dates", ())),
             order=spec.get("order"),
             public=bool(spec.get("public")),
@@ -303,16 +319,210 @@ def load_mapping(path: Path, concepts: ConceptIndex | None = None) -> Mapping:
     )
 
 
-def _schema_message(error: jsonschema.ValidationError) -> str:
-    where = "/".join(map(str, error.absolute_path)) or "the mapping"
-    if error.validator == "oneOf" and error.absolute_path and error.absolute_path[0] == "columns":
-        fields = ", ".join(schema()["$defs"]["field"]["enum"])
-        return (
-            f"{where}: a column maps to a field name, or to {{field: ..., options}}, or is "
-            f"declared {{personal: true}} (read, never published; not with public: true); "
-            f"the fields are: {fields}"
-        )
+# -- the mapping language: column shorthands, option kinds, templates, mistakes (issue #18) -----
+
+
+def normalised(data: dict[str, Any]) -> dict[str, Any]:
+    """The mapping with its column shorthands written out: ``{FIELD: {options}}`` (or
+    ``{FIELD: null}``) is ``{field: FIELD, options}``, in a list of fields or alone. No option
+    is named like a field, so the shorthand cannot be read two ways."""
+    columns = data.get("columns")
+    if not isinstance(columns, dict):
+        return data
+    return {**data, "columns": {label: _written_out(value) for label, value in columns.items()}}
+
+
+def _written_out(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_written_out_item(item) for item in value]
+    return _written_out_item(value)
+
+
+def _written_out_item(item: Any) -> Any:
+    if not (isinstance(item, dict) and len(item) == 1):
+        return item
+    ((name, options),) = item.items()
+    if name in tables.fields() and (options is None or isinstance(options, dict)):
+        return {"field": name, **(options or {})}
+    return item
+
+
+@cache
+def option_kinds() -> dict[str, dict[str, Any]]:
+    """Which kinds of field (fields.yaml) each column option applies to."""
+    return tables.table("column-options")
+
+
+def _option_mistakes(
+    spec: dict[str, Any],
+    definition: dict[str, Any],
+    node: yaml.Node,
+    where: list[Any],
+    concepts: ConceptIndex,
+) -> list[tuple[int, str]]:
+    """An option given to a field of a kind it does not apply to; a when_true value the field
+    cannot hold (a code list's codes are checked with the synonyms)."""
+    mistakes = []
+    kind = definition["kind"]
+    for option, rule in option_kinds().items():
+        if option in spec and kind not in rule["kinds"]:
+            mistakes.append(
+                (
+                    _line_of(node, [*where, option]),
+                    f"{place([*where, option])}: {option} is only for {rule['for']}, "
+                    f"not {spec['field']} ({kind})",
+                )
+            )
+    if "when_true" in spec and kind in option_kinds()["when_true"]["kinds"] and kind != "concept":
+        column = ColumnSpec(label="", field=spec["field"], sources=("",))
+        try:
+            parser_for(spec["field"])(spec["when_true"], column, Context(Locale(), concepts))
+        except ValueProblem as problem:
+            at = [*where, "when_true"]
+            mistakes.append((_line_of(node, at), f"{place(at)}: {problem.reason}"))
+    return mistakes
+
+
+#: a placeholder of a template (of the key, of a column): a column's name in braces
+PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+#: what is left at the ends of a filled template whose last (or first) placeholders were empty
+_DANGLING = " ,;:/|-–—·"
+
+
+def placeholders(template: str) -> list[str]:
+    return PLACEHOLDER.findall(template)
+
+
+def fill(template: str, values: dict[str, Any], locale: Locale) -> str | None:
+    """A template with each placeholder replaced by its column's value as text; an empty or
+    "no value" cell gives nothing (and the separators around it at the ends go); None when no
+    placeholder has a value."""
+    found = False
+
+    def cell(match: re.Match[str]) -> str:
+        nonlocal found
+        value = values.get(match.group(1))
+        if isinstance(value, list):
+            value = " ".join(as_text(v) for v in value if not is_null(v, locale))
+        if is_null(value, locale) or not as_text(value):
+            return ""
+        found = True
+        return as_text(value)
+
+    text = " ".join(PLACEHOLDER.sub(cell, template).split()).strip(_DANGLING)
+    return text if found and text else None
+
+
+# -- mistakes: the place in the mapping, what was found there, the form expected ---------------
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def place(path: Iterable[Any]) -> str:
+    """A place in a mapping as a partner reads it: ``columns["Nom du lieu"][0].split``."""
+    text = ""
+    for step in path:
+        if isinstance(step, int):
+            text += f"[{step}]"
+        elif _IDENTIFIER.match(str(step)):
+            text += f".{step}" if text else str(step)
+        else:
+            text += f"[{json.dumps(str(step), ensure_ascii=False)}]"
+    return text or "the mapping"
+
+
+@cache
+def forms() -> dict[str, dict[str, str]]:
+    return tables.table("mapping-forms")
+
+
+def _fits(pattern: str, path: list[Any]) -> bool:
+    steps = pattern.split(".") if pattern else []
+    return len(steps) == len(path) and all(
+        (step == "#" and isinstance(at, int))
+        or (step == "*" and isinstance(at, str))
+        or step == str(at)
+        for step, at in zip(steps, path, strict=True)
+    )
+
+
+def form_of(path: Iterable[Any]) -> dict[str, str]:
+    """The form expected at a place: the most precise entry of the table for it, or for the
+    nearest place above it that has one."""
+    steps = list(path)
+    for length in range(len(steps), -1, -1):
+        fitting = [p for p in forms() if _fits(p, steps[:length])]
+        if fitting:
+            return forms()[min(fitting, key=lambda p: p.count("*") + p.count("#"))]
+    return forms()[""]
+
+
+def _found(instance: Any) -> str:
+    text = json.dumps(instance, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+#: the mistakes that say a value is of another form altogether (a text where a list goes), or
+#: of another shape (several keys where one goes)
+_SHAPE = {"propertyNames", "maxProperties", "minProperties"}
+
+
+def _other_form(error: jsonschema.ValidationError) -> bool:
+    return not error.relative_path and (
+        error.validator == "type"
+        or (error.validator == "enum" and not isinstance(error.instance, str))
+    )
+
+
+def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """For a value that fits none of several forms, the mistake in the form of its own type (the
+    list form for a list, the field names for a text...) rather than "not valid under any of
+    the given schemas"; the error itself when no single form is of its type."""
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        return error
+    branches: dict[Any, list[jsonschema.ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.schema_path[0], []).append(sub)
+    typed = [subs for subs in branches.values() if not any(_other_form(sub) for sub in subs)]
+    if len(typed) > 1:  # an object that is not a shorthand {FIELD: {options}} is a column
+        typed = [subs for subs in typed if not any(set(s.schema_path) & _SHAPE for s in subs)]
+    if len(typed) != 1:
+        return error
+    return _deepest(max(typed[0], key=jsonschema.exceptions.relevance))
+
+
+_COLUMN = (
+    "a column maps to a field name, or to {field: ..., options}, or is "
+    "declared {personal: true} (read, never published; not with public: true)"
+)
+
+
+def _detail(error: jsonschema.ValidationError) -> str:
+    path = list(error.absolute_path)
+    at_column = path[:1] == ["columns"] and (
+        len(path) == 2 or (len(path) == 3 and isinstance(path[2], int))
+    )
+    if at_column and error.validator == "oneOf":
+        return f"{_COLUMN}; the fields are: {', '.join(schema()['$defs']['field']['enum'])}"
+    if at_column and error.validator == "not":
+        return f"{_COLUMN}: personal and public together"
+    if at_column and error.validator == "required":
+        return f"{_COLUMN}: {error.message}"
+    if error.validator == "pattern":
+        return f"{error.instance!r} does not match the form expected"
     if error.validator == "enum" and isinstance(error.validator_value, list):
         allowed = ", ".join(map(str, error.validator_value))
-        return f"{where}: {error.instance!r} is not one of {allowed}"
-    return f"{where}: {error.message}"
+        return f"{error.instance!r} is not one of {allowed}"
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extra = ", ".join(repr(k) for k in error.instance if k not in known)
+        return f"{extra} is not an option here (the options: {', '.join(known)})"
+    return error.message
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    form = form_of(error.absolute_path)
+    return (
+        f"{place(error.absolute_path)}: {_detail(error)}; found {_found(error.instance)}; "
+        f"expected {form['expected']}, for example: {form['example']}"
+    )

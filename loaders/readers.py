@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,10 @@ import charset_normalizer
 
 from core.problems import LoadError, Problem
 from core.settings import setting
+from loaders import tables
 from loaders.caps import Counter, check_workbook, too_many_rows
 from loaders.guards import UNPACKED_LIMIT, DamagedFile, UnsafeFile, check_archive
+from loaders.values import as_text
 
 #: the encodings tried when a file is not UTF-8, in the order partners use them
 LEGACY_ENCODINGS = ["cp1252", "cp1253", "cp1250", "latin_1", "iso8859_7", "iso8859_2"]
@@ -344,16 +347,36 @@ READERS: dict[str, Reader] = {
 }
 
 
-def _kept(row: Row, conditions: list[dict[str, Any]]) -> bool:
+def _kept(row: Row, conditions: list[dict[str, Any]], missing: frozenset[str]) -> bool:
+    """Whether one condition holds; values are compared as the loader reads terms (case,
+    accents, spacing and dashes aside, 75.0 as 75), and a "no value" cell is not present."""
     for condition in conditions:
         value = row.values.get(condition["column"])
-        if "in" in condition and value in condition["in"]:
+        if "in" in condition and _folded(value, missing) & _wanted(tuple(condition["in"])):
             return True
-        if condition.get("present") is True and value not in (None, ""):
+        if condition.get("present") is True and _folded(value, missing):
             return True
         if "box" in condition and _in_box(value, condition["box"]):
             return True
     return False
+
+
+def _folded(value: Any, missing: frozenset[str]) -> set[str]:
+    """A cell's values (a JSON list holds several) as compared by ``include``; none for an
+    empty or "no value" cell."""
+    found = set()
+    for item in value if isinstance(value, list) else [value]:
+        if item is None or isinstance(item, dict | list):
+            continue
+        text = tables.fold(as_text(item))
+        if text and text not in tables.null_tokens() and text not in missing:
+            found.add(text)
+    return found
+
+
+@lru_cache(maxsize=256)
+def _wanted(values: tuple[Any, ...]) -> frozenset[str]:
+    return frozenset(tables.fold(as_text(v)) for v in values)
 
 
 def _in_box(value: Any, box: list[float]) -> bool:
@@ -368,10 +391,13 @@ def _in_box(value: Any, box: list[float]) -> bool:
     return west <= lon <= east and south <= lat <= north
 
 
-def read_rows(path: Path, file_format: str, spec: dict[str, Any]) -> Iterator[Row | None]:
-    """The rows of a file; ``None`` stands for a row left out by the mapping's include filter."""
+def read_rows(
+    path: Path, file_format: str, spec: dict[str, Any], missing: frozenset[str] = frozenset()
+) -> Iterator[Row | None]:
+    """The rows of a file; ``None`` stands for a row left out by the mapping's include filter
+    (``missing``: the source's own "no value" tokens, folded, besides the usual ones)."""
     if not path.is_file():
         raise LoadError(f"{path}: no such file", "no-such-file")
     conditions = spec.get("include")
     for row in READERS[file_format](path, spec):
-        yield row if not conditions or _kept(row, conditions) else None
+        yield row if not conditions or _kept(row, conditions, missing) else None

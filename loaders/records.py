@@ -24,7 +24,7 @@ from core.namespaces import GEO, NUTS_CODE, XSD
 from core.problems import Problem, ValueProblem
 from loaders import enrich, hours, personal, tables, territory
 from loaders.addresses import split_address
-from loaders.mapping import Mapping
+from loaders.mapping import Mapping, fill
 from loaders.rdf import Triples, iri, literal, p, segment
 from loaders.readers import written
 from loaders.values import (
@@ -88,6 +88,8 @@ class RecordBuilder:
     postcode_placed: bool = True
     #: the network's countries (setting ``network_countries``)
     network: tuple[str, ...] = field(default_factory=territory.network_countries)
+    #: the first row of each name and town (folded), to warn of records that share both
+    named: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def add_row(self, row: Any) -> None:
         self.problems.extend(row.problems)
@@ -99,6 +101,7 @@ class RecordBuilder:
         else:
             self._check_territory(row, values)
         key = self._key(row, values)
+        self._shared_name(row, values)
         self._write(row, key, values, raw_address)
         self.records += 1
 
@@ -134,6 +137,8 @@ class RecordBuilder:
     # -- parsing ------------------------------------------------------------------------------
 
     def _cell(self, row: Any, spec: ColumnSpec) -> tuple[str, Any]:
+        if spec.template is not None:
+            return spec.label, fill(spec.template, row.values, self.context.locale)
         for column in spec.sources:
             value = row.values.get(column)
             if not is_null(value, self.context.locale):
@@ -353,6 +358,29 @@ class RecordBuilder:
             key = f"{key}-{row.number}"
         self.keys.add(key)
         return key
+
+    def _shared_name(self, row: Any, values: dict[str, list[Term]]) -> None:
+        """A warning for a record whose name and town an earlier record of the file has: the
+        names say nothing to tell them apart ("Espace numérique" in every town)."""
+        if not (values.get("name") and values.get("city")):
+            return
+        name, town = _lexical(values["name"][0]), _lexical(values["city"][0])
+        first = self.named.setdefault((tables.fold(name), tables.fold(town)), row.number)
+        if first == row.number:
+            return
+        reason = (
+            f"row {first} has the same name in {town}; give each record its own name "
+            '(a name template such as "{Type} {Commune}" in the mapping)'
+        )
+        self._note(
+            row,
+            "shared-name",
+            reason,
+            severity="warning",
+            value=name,
+            field="name",
+            params=(("other", str(first)),),
+        )
 
     # -- writing ------------------------------------------------------------------------------
 

@@ -84,6 +84,8 @@ class ColumnSpec:
     # dataclasses.field: the name ``field`` is this class's own attribute
     synonyms: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     when_true: str | None = None
+    #: the value is built from other columns ({column} placeholders; loaders.mapping.fill)
+    template: str | None = None
     dates: tuple[str, ...] = ()
     order: str | None = None
     #: the values are an organisation's, published on purpose (no personal-data check)
@@ -748,7 +750,21 @@ def parser_for(field_name: str) -> Parser:
         from loaders import hours, prices
 
         if kind == "opening_hours":
-            return hours.parse_opening_hours
+            return _or_when_true(hours.parse_opening_hours)
         unit = definition.get("unit")
-        return lambda raw, spec, ctx: prices.parse_price(raw, spec, ctx, unit)
-    return PARSERS[kind]
+        return _or_when_true(lambda raw, spec, ctx: prices.parse_price(raw, spec, ctx, unit))
+    return _or_when_true(PARSERS[kind])
+
+
+def _or_when_true(parser: Parser) -> Parser:
+    """The parser, or, for a yes/no column with ``when_true``, the value it names when the cell
+    says yes (a network's name, a Wikidata item...; code lists do this in ``parse_concept``)."""
+
+    def parse(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+        if spec.when_true is None:
+            return parser(raw, spec, ctx)
+        if not to_boolean(raw):
+            return []
+        return parser(spec.when_true, dataclasses.replace(spec, when_true=None), ctx)
+
+    return parse

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,25 @@ def expand(prefixed: str) -> str:
     return PREFIXES[prefix] + local
 
 
-def check_columns(headers: list[str], mapping: Mapping, lang: str) -> tuple[list[Finding], set]:
-    """Required columns missing (and the fields they leave empty), unknown or misspelt ones."""
+def key_counts(rows: Iterable[Any]) -> dict[str, int]:
+    """Every column (every key of a JSON record, wherever it first appears) and how many rows
+    have it, in the order first met: the records of a JSON file need not have the same keys."""
+    counts: Counter[str] = Counter()
+    for row in rows:
+        counts.update(row.values.keys())
+    return dict(counts)
+
+
+def check_columns(
+    headers: list[str],
+    mapping: Mapping,
+    lang: str,
+    counts: dict[str, int] | None = None,
+    total: int = 0,
+) -> tuple[list[Finding], set]:
+    """Required columns missing (and the fields they leave empty), unknown or misspelt ones;
+    ``counts``: how many of the ``total`` rows have each column (a key only some JSON records
+    have is reported once, with that count)."""
     findings, missing = [], set()
     known = set(mapping.used_columns)
     required = required_fields()
@@ -92,9 +110,18 @@ def check_columns(headers: list[str], mapping: Mapping, lang: str) -> tuple[list
         if header in known or not header.strip():
             continue
         close = difflib.get_close_matches(header, expected + sorted(known), n=1, cutoff=0.75)
-        code = "misspelt-column" if close else "unknown-column"
+        count = (counts or {}).get(header, total)
+        code = "misspelt-column" if close else "unused-key" if count < total else "unknown-column"
         message = (
-            problem_message(code, lang, value=header, column=close[0] if close else None) or ""
+            problem_message(
+                code,
+                lang,
+                value=header,
+                column=close[0] if close else None,
+                count=count,
+                total=total,
+            )
+            or ""
         )
         findings.append(Finding("table", code, "warning", message, column=header, value=header))
     return findings, missing

@@ -33,7 +33,13 @@ from linking.places import Place
 from loaders.load import LoadReport, start_report, stream
 from loaders.mapping import Mapping, MappingError, load_mapping
 from loaders.readers import Row
-from validation.columns import cell_findings, check_columns, mapping_name, template_mapping
+from validation.columns import (
+    cell_findings,
+    check_columns,
+    key_counts,
+    mapping_name,
+    template_mapping,
+)
 from validation.duplicates import record_findings
 from validation.files import MAX_FILE_BYTES, check_file, file_finding
 from validation.findings import Finding, Report, hide_paths
@@ -142,8 +148,9 @@ def _validate(
     if read is None:
         return report
     rows, load, pipeline = read
-    headers = list(next(iter(rows.values())).values)
-    column_findings, missing = check_columns(headers, mapping, lang)
+    keys = key_counts(rows.values())
+    headers = list(keys)
+    column_findings, missing = check_columns(headers, mapping, lang, keys, len(rows))
     report.findings += column_findings + cell_findings(load, lang)
     store = ox.Store()
     store.bulk_load(report.ntriples, format=ox.RdfFormat.N_TRIPLES)
