@@ -105,6 +105,7 @@ def phone_reason(number: str, region: str | None = None) -> str | None:
     return PHONE if phonenumbers.number_type(parsed) in rules().phone_types else None
 
 
+@cache
 def is_contact_column(header: str) -> bool:
     folded = f" {tables.fold(header)} "
     return any(f" {word} " in folded for word in rules().contact_words) or any(

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from core.workers import preload, worker_context
+from validation import engine
 from validation.pyshacl_run import shapes_for_worker, validate_part
 from validation.shapes import Result, run_sparql_checks
 
@@ -118,17 +119,26 @@ class Pipeline:
         self.workers = workers
         self.waiting: list[bytes] = []
         self.running: list[concurrent.futures.Future[list[Result]]] = []
+        #: whether a shape left to pyshacl has a focus node in what came so far
+        self.pyshacl = False
 
     def add(self, chunk: bytes) -> None:
         self.waiting.append(chunk)
-        if self.workers > 1 and (self.running or len(self.waiting) > 1):
+        if not self.pyshacl:
+            chunk_store = ox.Store()
+            chunk_store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES)
+            self.pyshacl = engine.needs_pyshacl(chunk_store)
+        if self.pyshacl and self.workers > 1 and (self.running or len(self.waiting) > 1):
             pool = _pool(self.workers)
             self.running += [pool.submit(validate_part, part) for part in self.waiting]
             self.waiting = []
 
     def results(self, store: ox.Store) -> list[Result]:
-        """Every SHACL result; ``store`` holds the whole graph (for the SPARQL constraints)."""
-        found = run_sparql_checks(store)
+        """Every SHACL result; ``store`` holds the whole graph (for the bulk checks)."""
+        found = run_sparql_checks(store) + engine.run(store)
+        if not engine.needs_pyshacl(store):
+            self.cancel()
+            return found
         if not self.running:
             return found + validate_part(b"".join(self.waiting))
         parts = [future.result() for future in self.running]
@@ -142,7 +152,9 @@ class Pipeline:
 def validate(ntriples: bytes, store: ox.Store, workers: int = 2) -> list[Result]:
     """Every SHACL result for a submission: ``ntriples`` is its graph, ``store`` the same graph
     loaded in pyoxigraph (for the SPARQL-based constraints)."""
-    results = run_sparql_checks(store)
+    results = run_sparql_checks(store) + engine.run(store)
+    if not engine.needs_pyshacl(store):
+        return results
     if workers <= 1 or ntriples.count(b"\n") < PARALLEL_FROM:
         return results + validate_part(ntriples)
     parts = partition(ntriples, workers)
