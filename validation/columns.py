@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,10 @@ from validation.shapes import shape_texts
 TEMPLATE_MAPPING = (Path(__file__).parent / "template" / "mapping.yaml").resolve()
 
 
+@cache
 def template_mapping(lang: str) -> Mapping:
-    """The mapping of the project's submission template, reading free text in ``lang``."""
+    """The mapping of the project's submission template, reading free text in ``lang`` (read
+    once per process: the template is part of the code)."""
     mapping = load_mapping(TEMPLATE_MAPPING)
     return dataclasses.replace(mapping, locale=dataclasses.replace(mapping.locale, language=lang))
 
