@@ -1,13 +1,17 @@
-"""SHACL validation of a submission's graph, in parts, in worker processes, while it is read.
+"""SHACL validation of a submission: the bulk engine, and pyshacl in workers when needed.
 
-A submission's triples are split by record (a space, its address, geometry, offers, operator
-and source record stay together; shared resources such as networks go to every part) and each
-part is validated by pyshacl (``validation.pyshacl_run``) in a pool of worker processes, the
-SPARQL-based constraints in bulk (``validation.shapes``). ``Pipeline`` sends each chunk of
-records to a worker as soon as the loaders have produced it, so that reading and validating
-overlap (``validation.submission``, on the command line); ``validate`` does the same for a
-finished graph. Below ``PARALLEL_FROM`` triples, or with one worker (as in the server's
-confined workers, ``validation.confined``), it all runs in the calling process.
+Every property shape the engine of ``validation.engine`` can run (all the project's shapes but
+those with a constraint it does not know) is checked in the calling process over the whole
+graph in Oxigraph, with the SPARQL-based constraints (``validation.shapes``): in bulk, far faster
+than pyshacl node by node. pyshacl (``validation.pyshacl_run``) runs only the shapes left to it,
+and only when one of them has a focus node in the submission: then the triples are split by
+record (a space, its address, geometry, offers, operator and source record stay together;
+shared resources such as networks go to every part) and each part is validated in a pool of
+worker processes. ``Pipeline`` sends each chunk of records to a worker as soon as the loaders
+have produced it and a shape left to pyshacl applies, so that reading and validating overlap
+(``validation.submission``); ``validate`` does the same for a finished graph. Below
+``PARALLEL_FROM`` triples, or with one worker (as in the server's confined workers,
+``validation.confined``), it all runs in the calling process.
 """
 
 from __future__ import annotations
