@@ -27,6 +27,7 @@ The machine may be shared: compare the ratios, measured side by side in one run.
 from __future__ import annotations
 
 import csv
+import math
 import random
 import resource
 import subprocess
@@ -45,7 +46,7 @@ from rdflib import Graph  # noqa: E402
 from core.namespaces import DEFAULT_DATA_BASE  # noqa: E402
 from core.settings import settings  # noqa: E402
 from core.vocabulary import shapes_graph  # noqa: E402
-from core.workers import run_confined  # noqa: E402
+from core.workers import WorkerFailed, run_confined  # noqa: E402
 from validation import pipeline  # noqa: E402
 from validation.columns import template_mapping  # noqa: E402
 from validation.confined import Confinement, Job, _validate_in_worker  # noqa: E402
@@ -118,12 +119,17 @@ def _measured_worker(job: Job, confinement: Confinement) -> tuple[object, float]
 
 def confined(path: Path) -> tuple[float, float]:
     """As the server does it: the whole validation in a fresh confined worker; seconds and
-    the worker's peak memory (MB)."""
+    the worker's peak memory (MB); NaN for a worker stopped at its limits (on a busy machine,
+    ``validation_timeout``), with the reason on standard error."""
     start = time.perf_counter()
     mapping = template_mapping("fr")
     job = Job(path, "fr", DEFAULT_DATA_BASE, MAX_FILE_BYTES, mapping, [], path.name)
     limits = Confinement.from_settings(settings())
-    report, peak = run_confined(_measured_worker, (job, limits), limits.limits, limits.timeout)
+    try:
+        report, peak = run_confined(_measured_worker, (job, limits), limits.limits, limits.timeout)
+    except WorkerFailed as error:
+        print(f"  (the confined worker gave no answer: {error})", file=sys.stderr)
+        return math.nan, math.nan
     render(report, "html")
     render(report, "json")
     assert report.readable, report.findings
