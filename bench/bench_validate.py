@@ -1,6 +1,8 @@
 """Validation speed: submissions on the project's template, end to end.
 
-    .venv/bin/python bench/bench_validate.py [ROWS ...] [--no-compare]   (default: 5000 10000)
+    nice .venv/bin/python bench/bench_validate.py [ROWS ...] [--no-compare]
+
+(default: 15 1000 10000)
 
 Generates seeded submissions (11 template columns in French, a few problems sprinkled in;
 24 triples and 5 warnings per row: 5,000 rows are the 120,000 triples of the issue's target),
@@ -9,18 +11,26 @@ then prints, side by side in one run:
 - ``coworkmed validate``'s core end to end (read, transform, table checks, SHACL, cross-record
   checks, the HTML and JSON reports), with the worker processes already started (as in the
   server) and from a cold start (as on the command line);
+- ``coworkmed validate FILE`` from a cold command line (a new interpreter, nothing started), as
+  a partner runs it;
+- peak memory (resident set, ``resource.getrusage``): of this process (the parent, which
+  validates in-process with workers started), of the cold command line, and of the confined
+  worker that validates an upload as the server does;
 - plain pyshacl on the same graph with the same shapes: rdflib parses the N-Triples, then
-  ``pyshacl.validate``, as a project without the engine of validation/pipeline.py would do, and
+  ``pyshacl.validate``, as a project without the engine of validation/engine.py would do, and
   ours on that same graph, with their ratio (``--no-compare``: not this part). Plain pyshacl
-  needs minutes per thousand rows with these shapes (it runs each SPARQL-based constraint once
-  per focus node), so this comparison
-  runs on COMPARE_ROWS rows.
+  needs minutes per thousand rows with these shapes, so this comparison runs on COMPARE_ROWS rows.
+
+The machine may be shared: compare the ratios, measured side by side in one run.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import random
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,9 +46,10 @@ from rdflib import Graph  # noqa: E402
 from core.namespaces import DEFAULT_DATA_BASE  # noqa: E402
 from core.settings import settings  # noqa: E402
 from core.vocabulary import shapes_graph  # noqa: E402
+from core.workers import WorkerFailed, run_confined  # noqa: E402
 from validation import pipeline  # noqa: E402
 from validation.columns import template_mapping  # noqa: E402
-from validation.confined import Confinement, Job, validate_confined  # noqa: E402
+from validation.confined import Confinement, Job, _validate_in_worker  # noqa: E402
 from validation.files import MAX_FILE_BYTES  # noqa: E402
 from validation.report import render  # noqa: E402
 from validation.submission import validate_submission  # noqa: E402
@@ -96,16 +107,41 @@ def end_to_end(path: Path) -> tuple[float, object]:
     return time.perf_counter() - start, report
 
 
-def confined(path: Path) -> float:
-    """As the server does it: the whole validation in a fresh confined worker."""
+def _peak_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def _measured_worker(job: Job, confinement: Confinement) -> tuple[object, float]:
+    """In the confined worker: the validation, and the worker's peak memory."""
+    report = _validate_in_worker(job, confinement)
+    return report, _peak_mb(resource.RUSAGE_SELF)
+
+
+def confined(path: Path) -> tuple[float, float]:
+    """As the server does it: the whole validation in a fresh confined worker; seconds and
+    the worker's peak memory (MB); NaN for a worker stopped at its limits (on a busy machine,
+    ``validation_timeout``), with the reason on standard error."""
     start = time.perf_counter()
     mapping = template_mapping("fr")
     job = Job(path, "fr", DEFAULT_DATA_BASE, MAX_FILE_BYTES, mapping, [], path.name)
-    report = validate_confined(job, Confinement.from_settings(settings()))
+    limits = Confinement.from_settings(settings())
+    try:
+        report, peak = run_confined(_measured_worker, (job, limits), limits.limits, limits.timeout)
+    except WorkerFailed as error:
+        print(f"  (the confined worker gave no answer: {error})", file=sys.stderr)
+        return math.nan, math.nan
     render(report, "html")
     render(report, "json")
     assert report.readable, report.findings
-    return time.perf_counter() - start
+    return time.perf_counter() - start, peak
+
+
+def cold_command(path: Path) -> tuple[float, float]:
+    """``coworkmed validate`` in a new interpreter; seconds and its peak memory (MB)."""
+    command = [sys.executable, "-m", "coworkmed.cli", "validate", str(path), "--lang", "fr"]
+    start = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, capture_output=True, check=False)
+    return time.perf_counter() - start, _peak_mb(resource.RUSAGE_CHILDREN)
 
 
 def plain_pyshacl(ntriples: bytes) -> tuple[float, int]:
@@ -126,7 +162,7 @@ def ours_on_graph(ntriples: bytes) -> float:
 
 def main() -> None:
     flags = {a for a in sys.argv[1:] if a.startswith("--")}
-    sizes = [int(a) for a in sys.argv[1:] if a not in flags] or [5_000, 10_000]
+    sizes = [int(a) for a in sys.argv[1:] if a not in flags] or [15, 1_000, 10_000]
     with tempfile.TemporaryDirectory() as tmp:
         for rows in sizes:
             path = Path(tmp) / f"soumission-{rows}.csv"
@@ -140,9 +176,15 @@ def main() -> None:
             )
             print(f"  end to end, report included, workers started : {warm:7.2f} s")
             print(f"  end to end, report included, cold start      : {cold:7.2f} s")
-            first, again = confined(path), confined(path)
+            first, (again, worker_peak) = confined(path), confined(path)
+            command, command_peak = cold_command(path)
             print(f"  in a confined worker, as the server does     : {again:7.2f} s")
-            print(f"  the same, the fork server starting with it   : {first:7.2f} s")
+            print(f"  the same, the fork server starting with it   : {first[0]:7.2f} s")
+            print(f"  coworkmed validate, cold command line        : {command:7.2f} s")
+            print(
+                f"  peak memory: parent {_peak_mb(resource.RUSAGE_SELF):.0f} MB, confined worker "
+                f"{worker_peak:.0f} MB, command line {command_peak:.0f} MB (largest so far)"
+            )
         if "--no-compare" in flags:
             return
         small = Path(tmp) / "petite.csv"
@@ -154,7 +196,7 @@ def main() -> None:
         triples = small_report.triples
         print(f"{COMPARE_ROWS} rows, {triples} triples, SHACL only, same graph and shapes:")
         print(f"  plain pyshacl (rdflib parse + pyshacl.validate)         : {plain:7.2f} s")
-        print(f"  validation.pipeline (parse, compiled shapes, 2 workers)   : {ours:7.2f} s")
+        print(f"  validation.pipeline (parse, engine, pyshacl if needed)  : {ours:7.2f} s")
         print(f"  ratio ours / plain                                      : {ours / plain:7.3f}")
 
 

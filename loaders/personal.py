@@ -114,6 +114,7 @@ def may_name_a_person(field: dict[str, Any]) -> bool:
     return field["kind"] in NAME_KINDS and field["node"] not in rules().place_nodes
 
 
+@cache
 def is_contact_column(header: str) -> bool:
     folded = f" {tables.fold(header)} "
     return any(f" {word} " in folded for word in rules().contact_words) or any(

@@ -9,6 +9,7 @@ import dataclasses
 import difflib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,11 @@ from validation.shapes import shape_texts
 TEMPLATE_MAPPING = (Path(__file__).parent / "template" / "mapping.yaml").resolve()
 
 
+@cache
 def template_mapping(lang: str) -> Mapping:
     """The mapping of the project's submission template, reading free text, numbers and dates
-    in ``lang`` (a Greek or French template writes "37,9795")."""
+    in ``lang`` (a Greek or French template writes "37,9795"); read once per process: the
+    template is part of the code."""
     mapping = load_mapping(TEMPLATE_MAPPING)
     locale = dataclasses.replace(mapping.locale, language=lang, numbers=cldr_locale(lang, None))
     return dataclasses.replace(mapping, locale=locale)

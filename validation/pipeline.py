@@ -1,13 +1,17 @@
-"""SHACL validation of a submission's graph, in parts, in worker processes, while it is read.
+"""SHACL validation of a submission: the bulk engine, and pyshacl in workers when needed.
 
-A submission's triples are split by record (a space, its address, geometry, offers, operator
-and source record stay together; shared resources such as networks go to every part) and each
-part is validated by pyshacl (``validation.pyshacl_run``) in a pool of worker processes, the
-SPARQL-based constraints in bulk (``validation.shapes``). ``Pipeline`` sends each chunk of
-records to a worker as soon as the loaders have produced it, so that reading and validating
-overlap (``validation.submission``, on the command line); ``validate`` does the same for a
-finished graph. Below ``PARALLEL_FROM`` triples, or with one worker (as in the server's
-confined workers, ``validation.confined``), it all runs in the calling process.
+Every property shape the engine of ``validation.engine`` can run (all the project's shapes but
+those with a constraint it does not know) is checked in the calling process over the whole
+graph in Oxigraph, with the SPARQL-based constraints (``validation.shapes``): in bulk, far faster
+than pyshacl node by node. pyshacl (``validation.pyshacl_run``) runs only the shapes left to it,
+and only when one of them has a focus node in the submission: then the triples are split by
+record (a space, its address, geometry, offers, operator and source record stay together;
+shared resources such as networks go to every part) and each part is validated in a pool of
+worker processes. ``Pipeline`` sends each chunk of records to a worker as soon as the loaders
+have produced it and a shape left to pyshacl applies, so that reading and validating overlap
+(``validation.submission``); ``validate`` does the same for a finished graph. Below
+``PARALLEL_FROM`` triples, or with one worker (as in the server's confined workers,
+``validation.confined``), it all runs in the calling process.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from core.workers import die_with_parent, preload, worker_context
+from validation import engine
 from validation.pyshacl_run import shapes_for_worker, validate_part
 from validation.shapes import Result, run_sparql_checks
 
@@ -120,17 +125,26 @@ class Pipeline:
         self.workers = workers
         self.waiting: list[bytes] = []
         self.running: list[concurrent.futures.Future[list[Result]]] = []
+        #: whether a shape left to pyshacl has a focus node in what came so far
+        self.pyshacl = False
 
     def add(self, chunk: bytes) -> None:
         self.waiting.append(chunk)
-        if self.workers > 1 and (self.running or len(self.waiting) > 1):
+        if not self.pyshacl:
+            chunk_store = ox.Store()
+            chunk_store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES)
+            self.pyshacl = engine.needs_pyshacl(chunk_store)
+        if self.pyshacl and self.workers > 1 and (self.running or len(self.waiting) > 1):
             pool = _pool(self.workers)
             self.running += [pool.submit(validate_part, part) for part in self.waiting]
             self.waiting = []
 
     def results(self, store: ox.Store) -> list[Result]:
-        """Every SHACL result; ``store`` holds the whole graph (for the SPARQL constraints)."""
-        found = run_sparql_checks(store)
+        """Every SHACL result; ``store`` holds the whole graph (for the bulk checks)."""
+        found = run_sparql_checks(store) + engine.run(store)
+        if not engine.needs_pyshacl(store):
+            self.cancel()
+            return found
         if not self.running:
             return found + validate_part(b"".join(self.waiting))
         parts = [future.result() for future in self.running]
@@ -144,7 +158,9 @@ class Pipeline:
 def validate(ntriples: bytes, store: ox.Store, workers: int = 2) -> list[Result]:
     """Every SHACL result for a submission: ``ntriples`` is its graph, ``store`` the same graph
     loaded in pyoxigraph (for the SPARQL-based constraints)."""
-    results = run_sparql_checks(store)
+    results = run_sparql_checks(store) + engine.run(store)
+    if not engine.needs_pyshacl(store):
+        return results
     if workers <= 1 or ntriples.count(b"\n") < PARALLEL_FROM:
         return results + validate_part(ntriples)
     parts = partition(ntriples, workers)

@@ -12,7 +12,7 @@ plain pyshacl's on the same data (``tests/validation/test_engine.py``).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pyoxigraph as ox
@@ -22,7 +22,8 @@ from rdflib.term import Node
 
 from core.namespaces import XSD
 from core.workers import preload
-from validation.shapes import SEVERITIES, Result, compiled_shapes
+from validation.engine import leftover_shapes
+from validation.shapes import SEVERITIES, Result
 
 preload("pyshacl", "validation.pyshacl_run")
 
@@ -38,7 +39,7 @@ def shapes_for_worker() -> Graph:
 
         rdflib_bool_patch()
         try:
-            graph = Graph().parse(data=compiled_shapes(), format="nt")
+            graph = Graph().parse(data=leftover_shapes(), format="nt")
             _SHAPES = load_from_source(graph, multigraph=True, do_owl_imports=False)
         finally:
             rdflib_bool_unpatch()
@@ -88,9 +89,9 @@ def _without_descriptions() -> Iterator[None]:
 XSD_STRING = XSD + "string"
 
 
-def rdflib_graph(ntriples: bytes) -> Graph:
-    """An rdflib graph of N-Triples, parsed by pyoxigraph (twice as fast as rdflib's parser),
-    each distinct term made once; simple literals stay without datatype, as rdflib reads them."""
+def term_converter() -> Callable[[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple], Node]:
+    """pyoxigraph term -> the rdflib term rdflib's parser would make, each distinct term made
+    once; simple literals stay without datatype, as rdflib reads them."""
     terms: dict[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, Node] = {}
 
     def term(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
@@ -111,6 +112,12 @@ def rdflib_graph(ntriples: bytes) -> Graph:
             terms[node] = found
         return found
 
+    return term
+
+
+def rdflib_graph(ntriples: bytes) -> Graph:
+    """An rdflib graph of N-Triples, parsed by pyoxigraph (twice as fast as rdflib's parser)."""
+    term = term_converter()
     graph = Graph()
     store = graph.store
     for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
@@ -119,7 +126,8 @@ def rdflib_graph(ntriples: bytes) -> Graph:
 
 
 def validate_part(ntriples: bytes) -> list[Result]:
-    """pyshacl over one part of a submission (N-Triples), with the compiled shapes."""
+    """pyshacl over one part of a submission (N-Triples), with the shapes that
+    ``validation.engine`` leaves to it."""
     from pyshacl.graph_abstraction import DataGraph
     from pyshacl.rdfutil import load_from_source
 

@@ -1,0 +1,336 @@
+"""SHACL Core over Oxigraph, in bulk: the project's property shapes checked in the calling process.
+
+pyshacl walks the data graph in rdflib node by node (for each shape, each focus node, each value);
+on a submission that is 90% of a validation's time. Most of the project's property shapes use a
+handful of value-level constraints (counts, datatype, node kind, class, ``sh:in``, pattern,
+length, ranges, ``sh:or`` of those), so this module checks them itself: the focus nodes of a
+target class in one query, the values of a path in one scan, and each value tested with
+pyshacl's own rules (rdflib terms, ``compare_literal``), so that a result is the one pyshacl
+gives. A shape with anything else (another component, a path that is not a property, a target
+other than a class) is left to pyshacl (``leftover_shapes``), which then runs only when one of
+those shapes has a focus node in the submission. ``tests/validation/test_engine.py`` compares
+every result with plain pyshacl's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, RDFS, SH, XSD
+from rdflib.term import Node
+
+from validation.shapes import SEVERITIES, Result, compiled_shapes
+
+#: what a shape may say besides its constraints
+DESCRIPTIVE = {
+    SH.path, SH.name, SH.message, SH.severity, SH.description, SH.order, SH.group,
+    SH.targetClass, RDF.type, RDFS.seeAlso, RDFS.comment, RDFS.label,
+}  # fmt: skip
+COUNTS = {SH.minCount: "MinCount", SH.maxCount: "MaxCount"}
+
+#: a test of one value node: whether it conforms
+Test = Callable[[Node, "Context"], bool]
+
+
+class Context:
+    """What value tests read from the submission: instances of a class (with subclasses)."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        self._instances: dict[str, set[str]] = {}
+
+    def instances(self, klass: str) -> set[str]:
+        found = self._instances.get(klass)
+        if found is None:
+            query = f"SELECT DISTINCT ?x WHERE {{ ?x a/<{RDFS.subClassOf}>* <{klass}> }}"
+            solutions = self.store.query(query)
+            assert isinstance(solutions, ox.QuerySolutions)
+            found = {_key(row["x"]) for row in solutions}
+            self._instances[klass] = found
+        return found
+
+
+def _key(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    return node.value if isinstance(node, ox.NamedNode | ox.BlankNode) else str(node)
+
+
+# -- value tests, each as pyshacl decides it (pyshacl/constraints/core) --------------------------
+
+LANG_STRING = RDF.langString
+
+
+def _datatype(rule: Node) -> Test:
+    def test(value: Node, _context: Context) -> bool:
+        if not isinstance(value, Literal):
+            return False
+        if value.datatype == rule:
+            return getattr(value, "ill_typed", None) is not True and _actual(value, rule)
+        if rule == RDFS.Literal:
+            return True
+        if rule == RDFS.Datatype:
+            return value.datatype is not None
+        if value.datatype is None and value.language is None and rule == XSD.string:
+            return _actual(value, rule)
+        if rule == LANG_STRING and value.language:
+            return _actual(value, rule)
+        return False
+
+    return test
+
+
+def _actual(value: Literal, rule: Node) -> bool:
+    from pyshacl.constraints.core.value_constraints import DatatypeConstraintComponent
+
+    checker = DatatypeConstraintComponent._assert_actual_datatype
+    return bool(checker(None, value, rule))  # type: ignore[arg-type]
+
+
+NODE_KINDS = {
+    BNode: {SH.BlankNode, SH.BlankNodeOrLiteral, SH.BlankNodeOrIRI},
+    Literal: {SH.Literal, SH.BlankNodeOrLiteral, SH.IRIOrLiteral},
+    URIRef: {SH.IRI, SH.IRIOrLiteral, SH.BlankNodeOrIRI},
+}
+
+
+def _node_kind(rule: Node) -> Test:
+    return lambda value, _context: rule in NODE_KINDS[type(value)]
+
+
+def _class(rule: Node) -> Test:
+    def test(value: Node, context: Context) -> bool:
+        return not isinstance(value, Literal) and str(value) in context.instances(str(rule))
+
+    return test
+
+
+def _in(members: list[Node]) -> Test:
+    allowed = set(members)
+    return lambda value, _context: value in allowed
+
+
+def _text(value: Node) -> str:
+    from pyshacl.constraints.core.string_based_constraints import StringBasedConstraintBase
+
+    return str(StringBasedConstraintBase.value_node_to_string(value))
+
+
+def _pattern(rule: Literal, flags: Literal | None) -> Test:
+    options = 0
+    if flags is not None:
+        written = str(flags.value).lower()
+        options = (re.I if "i" in written else 0) | (re.M if "m" in written else 0)
+    source = str(rule.value) if rule.value is not None and len(rule.value) > 1 else str(rule)
+    matcher = re.compile(source, options)
+    return lambda value, _context: (
+        not isinstance(value, BNode) and bool(matcher.search(_text(value)))
+    )
+
+
+def _min_length(rule: Literal) -> Test:
+    least = int(rule.value)
+    return lambda value, _context: (
+        least == 0 or (not isinstance(value, BNode) and len(_text(value)) >= least)
+    )
+
+
+def _range(rule: Literal, accept: Callable[[int], bool]) -> Test:
+    from pyshacl.rdfutil.compare import compare_literal
+
+    bound_is_text = isinstance(rule.value, str)
+
+    def test(value: Node, _context: Context) -> bool:
+        if not isinstance(value, Literal) or isinstance(value.value, str) != bound_is_text:
+            return False
+        try:
+            return accept(compare_literal(value, rule))
+        except (TypeError, NotImplementedError):
+            return False
+
+    return test
+
+
+RANGES: dict[Node, tuple[str, Callable[[int], bool]]] = {
+    SH.minInclusive: ("MinInclusive", lambda c: c >= 0),
+    SH.minExclusive: ("MinExclusive", lambda c: c > 0),
+    SH.maxInclusive: ("MaxInclusive", lambda c: c <= 0),
+    SH.maxExclusive: ("MaxExclusive", lambda c: c < 0),
+}
+
+
+class Unsupported(Exception):
+    """A shape this engine leaves to pyshacl."""
+
+
+def _value_tests(graph: Graph, shape: Node, skip: set[Node]) -> list[tuple[str, Test]]:
+    """The value-level constraints of ``shape``, as (component, test); ``Unsupported`` for any
+    constraint this engine does not check."""
+    tests: list[tuple[str, Test]] = []
+    for predicate, rule in graph.predicate_objects(shape):
+        if predicate in skip or predicate == SH.flags:
+            continue
+        if predicate == SH.datatype:
+            tests.append(("Datatype", _datatype(rule)))
+        elif predicate == SH.nodeKind:
+            tests.append(("NodeKind", _node_kind(rule)))
+        elif predicate == SH["class"]:
+            tests.append(("Class", _class(rule)))
+        elif predicate == SH["in"]:
+            tests.append(("In", _in(list(Collection(graph, rule)))))
+        elif predicate == SH.pattern and isinstance(rule, Literal):
+            flags = graph.value(shape, SH.flags)
+            tests.append(("Pattern", _pattern(rule, flags if isinstance(flags, Literal) else None)))
+        elif predicate == SH.minLength and isinstance(rule, Literal):
+            tests.append(("MinLength", _min_length(rule)))
+        elif predicate in RANGES and isinstance(rule, Literal):
+            name, accept = RANGES[predicate]
+            tests.append((name, _range(rule, accept)))
+        elif predicate == SH["or"]:
+            tests.append(("Or", _or(graph, rule)))
+        else:
+            raise Unsupported(f"{shape}: {predicate}")
+    return tests
+
+
+def _or(graph: Graph, members: Node) -> Test:
+    alternatives = []
+    for member in Collection(graph, members):
+        kinds = set(graph.predicates(member))
+        if kinds & (set(COUNTS) | {SH.path, SH.targetClass, SH.property}):
+            raise Unsupported(f"sh:or member {member}")
+        alternatives.append([test for _name, test in _value_tests(graph, member, {RDF.type})])
+    return lambda value, context: any(
+        all(test(value, context) for test in tests) for tests in alternatives
+    )
+
+
+@dataclass(frozen=True)
+class Check:
+    """One property shape, as this engine runs it."""
+
+    shape: str
+    path: URIRef
+    severity: str
+    classes: tuple[str, ...]
+    counts: tuple[tuple[str, int], ...]  # (component, bound): MinCount, MaxCount
+    tests: tuple[tuple[str, Test], ...]
+
+
+def _check(graph: Graph, shape: Node) -> Check:
+    path = graph.value(shape, SH.path)
+    if not isinstance(path, URIRef):
+        raise Unsupported(f"{shape}: path {path}")
+    predicates = set(graph.predicates(shape))
+    if predicates & {SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.deactivated}:
+        raise Unsupported(f"{shape}: target or deactivation")
+    if (shape, RDF.type, RDFS.Class) in graph:
+        raise Unsupported(f"{shape}: implicit class target")
+    counts = tuple(
+        (name, int(value.value))
+        for predicate, name in COUNTS.items()
+        for value in graph.objects(shape, predicate)
+        if isinstance(value, Literal)
+    )
+    tests = _value_tests(graph, shape, DESCRIPTIVE | set(COUNTS))
+    severity = SEVERITIES.get(str(graph.value(shape, SH.severity)), "error")
+    classes = tuple(str(c) for c in graph.objects(shape, SH.targetClass))
+    return Check(str(shape), path, severity, classes, counts, tuple(tests))
+
+
+#: in ``plan``'s target classes: a shape left to pyshacl has a target other than a class
+ANY_TARGET = "*"
+
+
+@cache
+def plan() -> tuple[tuple[Check, ...], str, tuple[str, ...]]:
+    """The checks this engine runs; the shapes left to pyshacl (N-Triples: the compiled shapes
+    with the targets of the checked ones removed); the target classes of those left."""
+    graph = Graph().parse(data=compiled_shapes(), format="nt")
+    checks: list[Check] = []
+    left: set[str] = set()
+    done = []
+    for shape in set(graph.subjects(SH.targetClass, None)):
+        try:
+            if (shape, SH.path, None) in graph:
+                checks.append(_check(graph, shape))
+            elif set(graph.predicates(shape)) - DESCRIPTIVE:
+                raise Unsupported(f"{shape}: a node shape with constraints")
+            done.append(shape)
+        except Unsupported:
+            left.update(str(c) for c in graph.objects(shape, SH.targetClass))
+    for shape in done:
+        graph.remove((shape, SH.targetClass, None))
+    if any(
+        (None, t, None) in graph for t in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+    ):
+        left.add(ANY_TARGET)
+    return tuple(checks), graph.serialize(format="nt"), tuple(sorted(left))
+
+
+def leftover_shapes() -> str:
+    """The compiled shapes pyshacl still checks (``plan``)."""
+    return plan()[1]
+
+
+def needs_pyshacl(store: ox.Store) -> bool:
+    """Whether a shape left to pyshacl may have a focus node in ``store``: an instance of one
+    of its target classes, or any other kind of target at all."""
+    _checks, _left, classes = plan()
+    context = Context(store)
+    return any(c == ANY_TARGET or context.instances(c) for c in classes)
+
+
+def _rdflib_terms() -> Callable[[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple], Node]:
+    from validation.pyshacl_run import term_converter
+
+    return term_converter()
+
+
+def run(store: ox.Store) -> list[Result]:
+    """Every result of the checks this engine runs, over the submission in ``store``."""
+    checks, _left, _classes = plan()
+    context = Context(store)
+    term = _rdflib_terms()
+    values: dict[URIRef, dict[str, list[Node]]] = {}
+    focus_terms: dict[str, Node] = {}
+    results: list[Result] = []
+    for check in checks:
+        if check.path not in values:
+            by_subject: dict[str, list[Node]] = defaultdict(list)
+            for quad in store.quads_for_pattern(None, ox.NamedNode(str(check.path)), None):
+                key = _key(quad.subject)
+                focus_terms.setdefault(key, term(quad.subject))
+                by_subject[key].append(term(quad.object))
+            values[check.path] = {k: list(dict.fromkeys(v)) for k, v in by_subject.items()}
+        found = values[check.path]
+        focus_nodes: set[str] = set()
+        for klass in check.classes:
+            focus_nodes |= context.instances(klass)
+        results += _results(check, found, sorted(focus_nodes), context)
+    return results
+
+
+def _results(
+    check: Check, found: dict[str, list[Node]], focus_nodes: Iterable[str], context: Context
+) -> list[Result]:
+    results = []
+    path = str(check.path)
+    for focus in focus_nodes:
+        nodes = found.get(focus, [])
+        for name, bound in check.counts:
+            if (len(nodes) < bound) if name == "MinCount" else (len(nodes) > bound):
+                detail = f"sh:{name}ConstraintComponent on <{path}>"
+                results.append(Result(focus, path, None, check.shape, check.severity, detail))
+        for name, test in check.tests:
+            for value in nodes:
+                if not test(value, context):
+                    shown = value.n3()
+                    detail = f"sh:{name}ConstraintComponent on <{path}>, value {shown}"
+                    results.append(Result(focus, path, shown, check.shape, check.severity, detail))
+    return results
