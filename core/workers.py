@@ -123,7 +123,9 @@ def die_with_parent() -> bool:
     Whether the parent was still there once this was set (False: the caller should end)."""
     parent = os.getppid()
     server: Any = forkserver._forkserver  # CPython keeps the inherited pipe on this object
-    if server._forkserver_alive_fd is not None:
+    # a process that started a fork server itself (a program calling this in-process) holds
+    # the pipe's only other end: closing it would end its server
+    if server._forkserver_pid is None and server._forkserver_alive_fd is not None:
         os.close(server._forkserver_alive_fd)
         server._forkserver_alive_fd = None
     libc = ctypes.CDLL(None, use_errno=True)
