@@ -260,9 +260,10 @@ def build_command(
     same = f", {unchanged} unchanged" if unchanged else ""
     held = sum(len(r.held_back) for r in reports)
     held_text = f", {held} records held back" if held else ""
+    not_published = f", {refused} not published for their errors" if refused else ""
     click.echo(
-        f"{len(reports) - unchanged - refused} sources loaded{same}, {refused} not published "
-        f"for their errors, {len(failures)} failed: ",
+        f"{len(reports) - unchanged - refused} sources loaded{same}{not_published}, "
+        f"{len(failures)} failed: ",
         nl=False,
     )
     click.echo(f"{records} records{held_text}, {triples} triples")
