@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,18 @@ class Setting:
     env: str
     default: str
     help: str
-    type: type = str
+    type: Callable[[Any], Any] = str
+
+
+#: how a submission with errors in some records is published (the ``publish_mode`` setting)
+PUBLISH_MODES = ("per-record", "all-or-nothing")
+
+
+def publish_mode(text: object) -> str:
+    """A publish mode (``PUBLISH_MODES``), else ValueError."""
+    if str(text) not in PUBLISH_MODES:
+        raise ValueError(text)
+    return str(text)
 
 
 SETTINGS: dict[str, Setting] = {
@@ -290,11 +302,25 @@ SETTINGS: dict[str, Setting] = {
             "default is every country the vocabulary, the shapes and the loaders' tables cover "
             "(the EU's Mediterranean countries); FR IT ES GR HR are those whose agencies submit.",
         ),
+        Setting(
+            "publish_mode",
+            "COWORKMED_PUBLISH_MODE",
+            "per-record",
+            "How load, build, publish and the submissions API publish a file with errors: "
+            "per-record (its conforming records are published, those with errors held back, "
+            "their last published version kept) or all-or-nothing (nothing is published).",
+            publish_mode,
+        ),
     )
 }
 
 #: how a value of each type is called in messages
-KINDS = {int: "a whole number", float: "a number", str: "text"}
+KINDS: dict[Callable[[Any], Any], str] = {
+    int: "a whole number",
+    float: "a number",
+    str: "text",
+    publish_mode: " or ".join(PUBLISH_MODES),
+}
 #: environment variable naming a TOML settings file
 CONFIG_ENV = "COWORKMED_CONFIG"
 

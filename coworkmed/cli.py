@@ -14,7 +14,8 @@ from coworkmed import __version__
 
 if TYPE_CHECKING:
     from linking.places import Place
-    from loaders.load import LoadReport
+    from loaders.load import HeldBack, LoadReport
+    from publishing.build import Checked
     from triplestore.backends import StoreLocation, TripleStore
 
 
@@ -102,12 +103,50 @@ def _show(report: LoadReport, limit: int) -> None:
         click.echo(f"  {line}")
 
 
+def _show_checked(checked: Checked, limit: int) -> None:
+    """A source's load: its summary, the checks' errors by kind, what was held back."""
+    _show(checked.load, limit)
+    if checked.report is not None and checked.report.errors:
+        from validation.report import console_lines
+
+        for line in console_lines(checked.report, errors_only=True):
+            click.echo(line)
+        _show_held(checked.load.held_back, checked.report.language)
+
+
+def _show_held(held_back: list[HeldBack], lang: str) -> None:
+    """The records held back for their errors, by row (and identifier)."""
+    from validation.messages import ui
+
+    if not held_back:
+        return
+    click.echo(ui("held-back", lang))
+    for held in held_back:
+        where = f"{ui('row', lang)} {held.row}" if held.row is not None else "-"
+        name = f" ({held.identifier})" if held.identifier else ""
+        kept = f"; {ui('old-version-kept', lang)}" if held.kept else ""
+        click.echo(f"  {where}{name}: {held.errors} {ui('errors-count', lang)}{kept}")
+
+
 FORCE_OPTION = click.option(
     "--force",
     is_flag=True,
     help="Load even when the file and the mapping are those of the current version "
     "(after a change to the loader, say).",
 )
+ALL_OR_NOTHING_OPTION = click.option(
+    "--all-or-nothing",
+    "all_or_nothing",
+    is_flag=True,
+    help="Publish nothing when any record has an error (default: the publish_mode setting; "
+    "per record, the records with errors are held back and their last published version "
+    "stays).",
+)
+
+
+def _mode(all_or_nothing: bool) -> str:
+    """The publish mode: all or nothing when asked, else the ``publish_mode`` setting."""
+    return str(setting("publish_mode", "all-or-nothing" if all_or_nothing else None))
 
 
 @main.command("load")
@@ -122,6 +161,7 @@ FORCE_OPTION = click.option(
 )
 @click.option("--show", default=20, show_default=True, help="How many problems to print.")
 @FORCE_OPTION
+@ALL_OR_NOTHING_OPTION
 def load_command(
     mapping: Path,
     file: Path | None,
@@ -130,21 +170,31 @@ def load_command(
     report: Path | None,
     show: int,
     force: bool,
+    all_or_nothing: bool,
 ) -> None:
-    """Load one source (MAPPING, and FILE if it is not the mapping's own) into its named graph,
-    replacing what the graph held. Exit 2 if the source cannot be loaded at all."""
-    from publishing.build import load_source
+    """Check one source (MAPPING, and FILE if it is not the mapping's own) as validate does and
+    load it into its named graph, replacing what the graph held; records with errors are held
+    back (their last published version stays), or with --all-or-nothing the whole source. Exit
+    1 if nothing was published for its errors, 2 if the source cannot be loaded at all."""
+    from publishing.build import load_checked
+    from validation.pipeline import close_pools
 
-    location = _location(store)
-    with location.writer() as target:
-        result = load_source(
-            mapping, target, setting("base", base), location, file=file, force=force
-        )
-    _show(result, show)
+    location, mode = _location(store), _mode(all_or_nothing)
+    try:
+        with location.writer() as target:
+            checked = load_checked(
+                mapping, target, setting("base", base), location, file, force=force, mode=mode
+            )
+    finally:
+        close_pools()
+    _show_checked(checked, show)
+    result = checked.load
     if report:
         report.write_text(
             json.dumps(result.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
         )
+    if not result.published and not result.unchanged:
+        raise SystemExit(1)
 
 
 @main.command("build")
@@ -159,52 +209,79 @@ def load_command(
 @BASE_OPTION
 @click.option("--show", default=5, show_default=True, help="How many problems to print per source.")
 @FORCE_OPTION
-def build_command(data: Path, store: str | None, base: str | None, show: int, force: bool) -> None:
-    """Publish the vocabulary, then load every source under the data folder, each into its own
-    named graph."""
+@ALL_OR_NOTHING_OPTION
+def build_command(
+    data: Path, store: str | None, base: str | None, show: int, force: bool, all_or_nothing: bool
+) -> None:
+    """Publish the vocabulary, then check and load every source under the data folder, each
+    into its own named graph (records with errors held back, as load does). Exit 1 if a source
+    was not published for its errors, 2 if one cannot be loaded at all."""
     from loaders.load import mapping_files
+    from validation.pipeline import close_pools
 
     mappings = mapping_files(data)
     if not mappings:
         raise click.ClickException(f"{data}: no */mapping.yaml found")
-    location = _location(store)
-    with location.writer() as target:
-        reports, failures = _build(location, target, mappings, setting("base", base), force)
-    for report in reports:
-        _show(report, show)
+    location, mode = _location(store), _mode(all_or_nothing)
+    try:
+        with location.writer() as target:
+            checks, failures = _build(
+                location, target, mappings, setting("base", base), force, mode
+            )
+    finally:
+        close_pools()
+    for checked in checks:
+        _show_checked(checked, show)
     for failure in failures:
         click.echo(click.style(f"FAILED {failure}", fg="red"))
-    records = sum(r.records_written for r in reports)
-    triples = sum(r.triples for r in reports)
+    reports = [checked.load for checked in checks]
+    records = sum(r.records_written - len(r.held_back) for r in reports if r.published)
+    triples = sum(r.triples for r in reports if r.published)
     unchanged = sum(r.unchanged for r in reports)
+    refused = sum(not r.published and not r.unchanged for r in reports)
     same = f", {unchanged} unchanged" if unchanged else ""
+    held = sum(len(r.held_back) for r in reports)
+    held_text = f", {held} records held back" if held else ""
+    not_published = f", {refused} not published for their errors" if refused else ""
     click.echo(
-        f"{len(reports) - unchanged} sources loaded{same}, {len(failures)} failed: ", nl=False
+        f"{len(reports) - unchanged - refused} sources loaded{same}{not_published}, "
+        f"{len(failures)} failed: ",
+        nl=False,
     )
-    click.echo(f"{records} records, {triples} triples")
+    click.echo(f"{records} records{held_text}, {triples} triples")
     if failures:
         raise SystemExit(2)
+    if refused:
+        raise SystemExit(1)
 
 
 def _build(
-    location: StoreLocation, target: TripleStore, mappings: list[Path], base: str, force: bool
-) -> tuple[list[LoadReport], list[str]]:
-    """Publish the vocabulary, then load each mapping's source (build's work)."""
-    from publishing.build import load_source, publish_vocabulary
+    location: StoreLocation,
+    target: TripleStore,
+    mappings: list[Path],
+    base: str,
+    force: bool,
+    mode: str,
+) -> tuple[list[Checked], list[str]]:
+    """Publish the vocabulary, then check and load each mapping's source (build's work)."""
+    from publishing.build import load_checked, publish_vocabulary
     from triplestore.versions import take_snapshot
 
     vocabulary = publish_vocabulary(target)
     click.echo(f"vocabulary: {vocabulary} triples (ontology and code lists)")
-    reports, failures = [], []
+    reports: list[Checked] = []
+    failures: list[str] = []
     with click.progressbar(
         mappings, label="loading", item_show_func=lambda m: m.parent.name if m else None
     ) as bar:
         for mapping in bar:
             try:
-                reports.append(load_source(mapping, target, base, location, force=force))
+                reports.append(
+                    load_checked(mapping, target, base, location, force=force, mode=mode)
+                )
             except LoadError as error:
                 failures.append(f"{mapping}: {error}")
-    if all(report.unchanged for report in reports):  # no load published the vocabulary
+    if not any(checked.load.published for checked in reports):  # none published the vocabulary
         take_snapshot(target, location, base)
     return reports, failures
 
@@ -321,6 +398,7 @@ def template_command(lang: str, fmt: str, output: Path | None) -> None:
 @BASE_OPTION
 @click.option("--partners-file", default=None, help=_help("partners_file"))
 @FORCE_OPTION
+@ALL_OR_NOTHING_OPTION
 def publish_command(
     file: Path,
     partner: str,
@@ -331,10 +409,12 @@ def publish_command(
     base: str | None,
     partners_file: str | None,
     force: bool,
+    all_or_nothing: bool,
 ) -> None:
-    """Validate FILE as PARTNER's submission and, if it has no error, publish it as the new
-    version of the partner's dataset. Exit 0 when published, 1 when rejected, 2 when the file
-    cannot be read."""
+    """Validate FILE as PARTNER's submission and publish it as the new version of the
+    partner's dataset: its records with errors are held back (their last published version
+    stays), or with --all-or-nothing nothing is published if it has an error. Exit 0 when
+    published, 1 when nothing was published for its errors, 2 when the file cannot be read."""
     from publishing.partners import PartnerError, read_partners
     from publishing.publish import publish_submission
     from validation.messages import ui
@@ -352,7 +432,7 @@ def publish_command(
     try:
         outcome = publish_submission(
             file, known[partner], _location(store),
-            setting("base", base), mapping, lang, force=force,
+            setting("base", base), mapping, lang, force=force, mode=_mode(all_or_nothing),
         )  # fmt: skip
     finally:
         close_pools()
@@ -363,11 +443,16 @@ def publish_command(
     if outcome.unchanged:
         click.echo(f"{ui('unchanged', result.language)} ({outcome.version})")
         raise SystemExit(0)
+    _show_held(outcome.held_back, result.language)
     if outcome.published:
         counts = ", ".join(f"{len(v)} {k}" for k, v in outcome.changes.items())
         click.echo(f"published {outcome.version} (records: {counts})")
+        if outcome.held_back:
+            published = result.records - len([h for h in outcome.held_back if h.identifier])
+            text = ui("published-records", result.language)
+            click.echo(text.format(published=published, held=len(outcome.held_back)))
         raise SystemExit(0)
-    click.echo(summary_line("not-published", result.language, errors=result.errors))
+    click.echo(summary_line("nothing-published", result.language, errors=result.errors))
     raise SystemExit(2 if not result.readable else 1)
 
 

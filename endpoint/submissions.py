@@ -24,6 +24,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 
 from core.problems import LoadError
+from core.settings import PUBLISH_MODES
 from core.vocabulary import LANGUAGES
 from endpoint.auth import bearer_token, rate_refusal
 from endpoint.execution import QueryError, QueryRequest
@@ -262,6 +263,9 @@ def api_publish() -> Response:
     wanted = request.values.get("partner")
     if wanted and wanted != partner.id:
         return _json({"error": f"this token publishes for {partner.id}, not {wanted}"}, 403)
+    mode = request.values.get("mode") or _settings()["publish_mode"]
+    if mode not in PUBLISH_MODES:
+        return _json({"error": f"mode: {' or '.join(PUBLISH_MODES)}, not {mode!r}"}, 400)
     try:
         with uploaded_file() as path:
             outcome = publish_submission(
@@ -274,6 +278,7 @@ def api_publish() -> Response:
                 _settings()["max_upload"],
                 confinement(),
                 _sent_name() or None,
+                mode=mode,
             )
             _named_as_sent(outcome.report)
     except UploadError as error:

@@ -22,6 +22,28 @@ from loaders.records import Minting, RecordBuilder
 from loaders.values import Context
 
 
+@dataclass(frozen=True)
+class HeldBack:
+    """A record (or a row that made none) held back from publication for its errors."""
+
+    row: int | None
+    sheet: str | None
+    identifier: str | None  # the record's key in its IRIs (None: the row made no record)
+    errors: int
+    kept: bool = False  # its last published version stays in the new version
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    def describe(self) -> str:
+        """``row 4 (identifier)``, with the sheet and whether its old version stays."""
+        where = f"row {self.row}" if self.row is not None else "a record"
+        sheet = f" of sheet {self.sheet}" if self.sheet else ""
+        name = f" ({self.identifier})" if self.identifier else ""
+        kept = "; its last published version stays" if self.kept else ""
+        return f"{where}{sheet}{name}: {self.errors} errors{kept}"
+
+
 @dataclass
 class LoadReport:
     """What a load read, wrote and found wrong."""
@@ -39,6 +61,12 @@ class LoadReport:
     started: dt.datetime | None = None
     #: nothing was loaded: the same file and mapping are the current version already (``graph``)
     unchanged: bool = False
+    #: the records held back for their errors (``publishing.per_record``)
+    held_back: list[HeldBack] = field(default_factory=list)
+    #: whether a new version was published (False: unchanged, or every record held back)
+    published: bool = True
+    #: errors found by the checks (``validation.submission``)
+    errors: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         summary = {
@@ -46,7 +74,11 @@ class LoadReport:
             for k, v in self.__dict__.items()
             if k not in ("problems", "started", "file_sha256")
         }
-        return {**summary, "problems": [problem.as_dict() for problem in self.problems]}
+        return {
+            **summary,
+            "held_back": [held.as_dict() for held in self.held_back],
+            "problems": [problem.as_dict() for problem in self.problems],
+        }
 
     def summary(self) -> str:
         if self.unchanged:
@@ -54,10 +86,13 @@ class LoadReport:
                 f"{self.source}: unchanged (the same file, read with the same mapping, is the "
                 f"current version {self.graph}): nothing published"
             )
+        held = len(self.held_back)
         return (
             f"{self.source}: {self.rows_read} rows read, {self.records_written} records written"
             f"{f', {self.rows_skipped} left out by the filter' if self.rows_skipped else ''}, "
+            f"{f'{held} held back for their errors, ' if held else ''}"
             f"{self.triples} triples, {len(self.problems)} problems ({self.seconds:.1f} s)"
+            f"{'' if self.published else ': nothing published'}"
         )
 
 

@@ -1,7 +1,9 @@
-"""Building the published graph from the partners' folders: each source's load becomes the new
-current version of its dataset (``publishing.publish.publish``, the one path of a version into
-the store), and the vocabulary is written beside it, one graph per file. The CLI's ``build``
-and ``load`` are shells over this.
+"""Building the published graph from the partners' folders: each source is checked as
+``coworkmed validate`` checks it, and its load (per record: without the records that have
+errors, whose last published version stays) becomes the new current version of its dataset
+(``publishing.publish.publish``, the one path of a version into the store), and the vocabulary
+is written beside it, one graph per file. The CLI's ``build`` and ``load`` are shells over
+this.
 """
 
 from __future__ import annotations
@@ -9,18 +11,29 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from core.namespaces import CWM, RDF_TYPE, SKOS
+from core.problems import LoadError
 from core.vocabulary import CUBE_FILE, ONTOLOGY_FILE, codelist_files
+from linking.places import PLACES, published_places
 from loaders import provenance
-from loaders.load import LoadReport, mapping_digest, start_report, stream
-from loaders.mapping import load_mapping
-from loaders.readers import Row
-from publishing.publish import publish, unchanged_version
-from triplestore.versions import StoreLocation, TripleStore, locate, put_graph, take_snapshot
+from loaders.load import LoadReport, mapping_digest, start_report
+from loaders.mapping import Mapping, load_mapping
+from publishing.publish import compose, holds, publish, unchanged_version
+from triplestore.versions import (
+    StoreLocation,
+    TripleStore,
+    locate,
+    put_graph,
+    query,
+    take_snapshot,
+)
+from validation.findings import Report
+from validation.submission import validate_submission
 
 
 def load_source(
@@ -30,34 +43,93 @@ def load_source(
     location: StoreLocation | Path | None = None,
     file: Path | None = None,
     now: Callable[[], dt.datetime] | None = None,
-    on_row: Callable[[Row | None], None] | None = None,
     force: bool = False,
+    mode: str | None = None,
 ) -> LoadReport:
-    """Load one source as the new current version of its dataset; all or nothing. With the
-    store's ``location`` (a store directory or ``StoreLocation``), it is published at once as a
-    new generation. When the dataset's current version was loaded from the same file with the
-    same mapping, nothing is read or written (``report.unchanged``), unless ``force`` (the
-    loader's code changed, say)."""
+    """Load one source as the new current version of its dataset (``load_checked``'s load
+    report)."""
+    return load_checked(mapping_path, store, base, location, file, now, force, mode).load
+
+
+@dataclass
+class Checked:
+    """A source's load: what the loaders read (``load``, with the records held back) and the
+    checks' report (``report``: the same checks as ``coworkmed validate``)."""
+
+    load: LoadReport
+    report: Report | None  # None: unchanged, nothing read
+
+
+def load_checked(
+    mapping_path: Path,
+    store: TripleStore,
+    base: str,
+    location: StoreLocation | Path | None = None,
+    file: Path | None = None,
+    now: Callable[[], dt.datetime] | None = None,
+    force: bool = False,
+    mode: str | None = None,
+) -> Checked:
+    """Load one source as the new current version of its dataset, after the checks that
+    ``coworkmed validate`` runs (``validation.submission``: table, SHACL, across records).
+    Per record (``mode``; default: the ``publish_mode`` setting), its records with errors are
+    held back and their last published version stays; all or nothing, a source with an error
+    is not published (``load.published`` is False). A file that cannot be read raises
+    LoadError. With the store's ``location`` (a store directory or ``StoreLocation``), it is
+    published at once as a new generation. When the dataset's current version was loaded from
+    the same file with the same mapping, nothing is read or written (``load.unchanged``),
+    unless ``force`` (the loader's code changed, say)."""
     clock = time.perf_counter()
     now = now or (lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     mapping = load_mapping(mapping_path)
     path = mapping.file_path(file)
-    report = start_report(mapping, path, base, now)
+    started = start_report(mapping, path, base, now)
     dataset = provenance.dataset_iri(base, mapping.source_id)
     plan = provenance.plan_iri(base, mapping.source_id, mapping_digest(mapping))
-    same = None if force else unchanged_version(store, base, dataset, report.file_sha256, plan)
+    same = None if force else unchanged_version(store, base, dataset, started.file_sha256, plan)
     if same is not None:
-        report.graph, report.unchanged = same, True
+        started.graph, started.unchanged, started.published = same, True, False
         if location is not None and locate(location).pending():  # a load killed before its
             take_snapshot(store, location, base)  # snapshot made it current: publish it now
-        report.seconds = time.perf_counter() - clock
-        return report
-    chunks = stream(mapping, path, base, report, now, on_row)
-    report.triples = publish(store, base, dataset, report.graph, chunks)
-    if location is not None:
-        take_snapshot(store, location, base)
-    report.seconds = time.perf_counter() - clock
-    return report
+        started.seconds = time.perf_counter() - clock
+        return Checked(started, None)
+    report = _check(mapping, path, store, base, now)
+    if not report.readable or report.load is None:
+        trouble = next((f for f in report.findings if f.severity == "error"), None)
+        reason = (trouble.detail or trouble.message) if trouble else f"{path}: cannot be read"
+        raise LoadError(reason, trouble.code if trouble else "unreadable-file")
+    load = report.load
+    load.errors = report.errors
+    held, publishable = holds(report, mode)
+    load.held_back, load.published = held.held, publishable
+    if publishable:
+        graph, load.held_back = compose(store, base, dataset, report, held)
+        load.triples = publish(store, base, dataset, load.graph, [graph])
+        if location is not None:
+            take_snapshot(store, location, base)
+    load.seconds = time.perf_counter() - clock
+    return Checked(load, report)
+
+
+#: a source's file is not capped by size when it is loaded (a submission's upload is)
+UNCAPPED = 1 << 62
+
+
+def _check(
+    mapping: Mapping, path: Path, store: TripleStore, base: str, now: Callable[[], dt.datetime]
+) -> Report:
+    """The checks of ``coworkmed validate`` on a source, compared with what the other sources
+    published in ``store``; the report holds the graph."""
+    published = published_places(query(store, base, PLACES), base, mapping.source_id)
+    return validate_submission(
+        path,
+        lang=mapping.locale.language,
+        base=base,
+        max_bytes=UNCAPPED,
+        mapping=mapping,
+        published=published,
+        now=now,
+    )
 
 
 SKOS_SCHEME = ox.NamedNode(SKOS + "ConceptScheme")

@@ -6,18 +6,20 @@ A partner publishes to its own dataset, ``{base}dataset/{partner}``:
    (``validation.submission``, or in a confined worker: ``validation.confined``);
 2. ``diff``: what changed since the dataset's current version, record by record (added,
    removed, modified), both sides as the store gives them back;
-3. ``publish``: if it has no error, its graph becomes the dataset's new current version in one
-   write (``triplestore.versions.write`` and ``publish_version``: a new version graph, then one
-   transaction on the catalogue, then a new snapshot). Readers see the old version or the new
-   one, never a mix; a failure at any point leaves the published data as it was. ``publish`` is
-   also how ``publishing.build`` writes each source of a build: the one path of a version into
-   the store;
+3. ``publish``: its graph becomes the dataset's new current version in one write; per record
+   (the ``publish_mode`` setting, ``publishing.per_record``), the records with errors are held
+   back and their last published version stays; all or nothing, a file with an error is not
+   published at all (``triplestore.versions.write`` and ``publish_version``: a new version
+   graph, then one transaction on the catalogue, then a new snapshot). Readers see the old
+   version or the new one, never a mix; a failure at any point leaves the published data as it
+   was. ``publish`` is also how ``publishing.build`` writes each source of a build: the one
+   path of a version into the store;
 4. ``record``: every submission, published or rejected, is recorded in the graph
    ``{base}submissions`` (``templates/submission-record.ttl``: who, when, the file's checksum,
    the version it became, whether it conforms and its numbers of errors and warnings), in the
    same transaction as its publication.
 
-``publish_submission`` runs the four and says what it did (``Publication``). A conforming file
+``publish_submission`` runs the four and says what it did (``Publication``). A file
 that is the dataset's current version already (the same sha256, read with the same mapping:
 ``unchanged_version``, from the version's own provenance) is not published and not recorded:
 nothing is written and the answer says ``unchanged`` (``force`` publishes it all the same).
@@ -41,10 +43,12 @@ from core.namespaces import DCAT, PROV, SPDX
 from core.problems import LoadError
 from core.rdf_bytes import to_bytes
 from core.rdf_templates import fill, ntriples
+from core.settings import setting
 from loaders import provenance
-from loaders.load import mapping_digest, sha256
+from loaders.load import HeldBack, mapping_digest, sha256
 from loaders.mapping import Mapping, load_mapping
 from publishing.partners import Partner
+from publishing.per_record import Holding, holding, previous_records, record_rows, without
 from publishing.published_places import read_published_places
 from publishing.submissions import submissions_graph
 from triplestore.versions import (
@@ -77,11 +81,37 @@ class Publication:
     changes: dict[str, list[str]] = field(default_factory=dict)
     #: nothing published: the same file and mapping are the current version (``version``)
     unchanged: bool = False
+    #: the records held back for their errors (``publishing.per_record``)
+    held_back: list[HeldBack] = field(default_factory=list)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Each record of the submission, by row: published or held back (with its errors,
+        and whether its last published version stays)."""
+        held = {h.identifier: h for h in self.held_back if h.identifier is not None}
+        rows = record_rows(self.report.ntriples)
+        answer = [
+            {"row": row, "identifier": key, "published": self.published and key not in held}
+            | ({"sheet": sheet} if sheet else {})
+            | (
+                {"errors": held[key].errors, "old_version_kept": held[key].kept}
+                if key in held
+                else {}
+            )
+            for key, (row, sheet) in rows.items()
+        ]
+        answer += [
+            {"row": h.row, "published": False, "errors": h.errors}
+            for h in self.held_back
+            if h.identifier is None
+        ]
+        return sorted(answer, key=lambda record: record["row"] or 0)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "published": self.published,
             "unchanged": self.unchanged,
+            "held_back": [held.as_dict() for held in self.held_back],
+            "records": self.records(),
             "dataset": self.dataset,
             "version": self.version,
             "generation": self.generation,
@@ -223,6 +253,32 @@ def publish(
     )
 
 
+def publish_mode(mode: str | None = None) -> str:
+    """The publish mode: ``mode`` if given, else the ``publish_mode`` setting."""
+    return str(setting("publish_mode", mode))
+
+
+def holds(report: Report, mode: str | None = None) -> tuple[Holding, bool]:
+    """What the errors of ``report`` hold back, and whether anything can be published: not
+    when an error holds the whole file back (all or nothing: any error), nor when every record
+    is held back."""
+    held = holding(report, publish_mode(mode))
+    every = bool(held.held) and report.records <= len(held.keys)
+    return held, not (held.whole or every)
+
+
+def compose(
+    store: TripleStore, base: str, dataset: str, report: Report, held: Holding
+) -> tuple[bytes, list[HeldBack]]:
+    """The graph to publish: the submission's without its held-back records, plus their last
+    published version (from the dataset's current version); the held-back records, each saying
+    whether its old version stays."""
+    current = current_version(store, base, dataset)
+    old, found = previous_records(store, current, held.keys)
+    kept = [dataclasses.replace(h, kept=h.identifier in found) for h in held.held]
+    return without(report.ntriples, held.keys) + b"\n" + old, kept
+
+
 # ------------------------------------------------------------------------------ 4. record
 
 
@@ -274,38 +330,45 @@ def publish_submission(
     confinement: Confinement | None = None,
     shown: str | None = None,
     force: bool = False,
+    mode: str | None = None,
 ) -> Publication:
-    """Validate ``path`` as ``partner``'s submission; publish it if it has no error; record it
-    either way (see the module's docstring; ``validate`` for ``confinement`` and ``shown``).
-    A conforming file that is the current version already (the same file, read with the same
-    mapping) is neither published nor recorded: nothing is written (``unchanged``), unless
-    ``force``."""
+    """Validate ``path`` as ``partner``'s submission; publish its conforming records (per
+    record) or the whole file if it has no error (``mode``: all or nothing; default: the
+    ``publish_mode`` setting); record it either way (see the module's docstring; ``validate``
+    for ``confinement`` and ``shown``). A file that is the current version already (the same
+    file, read with the same mapping) is neither published nor recorded: nothing is written
+    (``unchanged``), unless ``force``."""
     mapping = partner_mapping(mapping_path, partner, lang)
     report = validate(path, mapping, store_path, base, lang, max_bytes, confinement, shown)
     dataset = provenance.dataset_iri(base, partner.id)
     moment = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-    if not report.conforms:
+    held, publishable = holds(report, mode)
+    if not publishable:
         if Path(report.file).is_file():
             rejected = record(report, partner, base, None, moment)
             write(store_path, lambda store: store.apply(rejected, [submissions_graph(base)]), base)
-        return Publication(report, False, dataset)
+        return Publication(report, False, dataset, held_back=held.held)
     version = report.load.graph if report.load else None
     if version is None or report.load is None:
         raise LoadError("the submission produced no graph; nothing published")
-    if not force:
+    if not force and locate(store_path).generation():  # nothing published yet: nothing the same
         plan = provenance.plan_iri(base, mapping.source_id, mapping_digest(mapping))
         generation, store = locate(store_path).reader()
         same = unchanged_version(store, base, dataset, report.load.file_sha256, plan)
         if same is not None:
-            return Publication(report, False, dataset, same, generation, unchanged=True)
+            return Publication(
+                report, False, dataset, same, generation, unchanged=True, held_back=held.held
+            )
+    kept: list[HeldBack] = []
 
     def change(store: TripleStore) -> dict[str, list[str]]:
         before = published_digests(store, current_version(store, base, dataset))
+        graph, kept[:] = compose(store, base, dataset, report, held)
         recorded = record(report, partner, base, version, moment)
-        publish(store, base, dataset, version, [report.ntriples], recorded)
+        publish(store, base, dataset, version, [graph], recorded)
         # both sides as the store gives them back: stores rewrite some values on the way in
         # (Oxigraph: canonical numbers; Virtuoso 7: WKT geometries), so compare like with like
         return diff(before, published_digests(store, ox.NamedNode(version)))
 
     changes, generation = write(store_path, change, base)
-    return Publication(report, True, dataset, version, generation, changes)
+    return Publication(report, True, dataset, version, generation, changes, held_back=kept)

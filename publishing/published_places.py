@@ -11,10 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from linking.places import PLACES, Place, published_places
-from triplestore.versions import StoreLocation, open_snapshot, query
+from triplestore.versions import StoreLocation, locate, open_snapshot, query
 
 
 def read_published_places(store: StoreLocation | Path, base: str, source: str) -> list[Place]:
-    """The spaces published in ``store`` by other sources than ``source``."""
+    """The spaces published in ``store`` by other sources than ``source`` (none when nothing
+    is published yet)."""
+    if not locate(store).generation():
+        return []
     _generation, snapshot = open_snapshot(store)
     return published_places(query(snapshot, base, PLACES), base, source)

@@ -183,10 +183,11 @@ def _where(finding: Finding, lang: str) -> str:
     return ", ".join(part for part in parts if part)
 
 
-def console_lines(report: Report, most: int = 20) -> list[str]:
+def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> list[str]:
     """What a command prints after a report, all in the report's language: the status, the
     counts, then each kind of problem (errors first) with what is wrong, how many, which rows
-    and an example of where."""
+    and an example of where; ``errors_only``: only the kinds of error (a load's summary, which
+    says itself what was published)."""
     lang = report.language
     lines = [
         ui(report.status, lang),
@@ -195,6 +196,8 @@ def console_lines(report: Report, most: int = 20) -> list[str]:
         ),
     ]
     summary = report.summary()
+    if errors_only:
+        lines, summary = [], [item for item in summary if item["severity"] == "error"]
     for item in summary[:most]:
         example: Finding = item["example"]
         what = item["name"]

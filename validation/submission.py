@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -53,7 +54,12 @@ def _now() -> dt.datetime:
 
 
 def _read(
-    report: Report, mapping: Mapping, path: Path, base: str, workers: int
+    report: Report,
+    mapping: Mapping,
+    path: Path,
+    base: str,
+    workers: int,
+    now: Callable[[], dt.datetime] = _now,
 ) -> tuple[dict[int, Row], LoadReport, Pipeline] | None:
     """Transform the file (layers 1 and 2), sending each chunk of records to the SHACL
     pipeline as it comes; the rows as read and the load report, or None when the file cannot
@@ -67,8 +73,8 @@ def _read(
     pipeline = Pipeline(workers)
     chunks = []
     try:
-        load = start_report(mapping, path, base, _now)
-        for chunk in stream(mapping, path, base, load, _now, keep, CHUNK_TRIPLES):
+        load = start_report(mapping, path, base, now)
+        for chunk in stream(mapping, path, base, load, now, keep, CHUNK_TRIPLES):
             chunks.append(chunk)
             pipeline.add(chunk)
     except LoadError as error:
@@ -97,12 +103,16 @@ def validate_submission(
     workers: int = 2,
     mapping: Mapping | None = None,
     published: list[Place] | None = None,
+    now: Callable[[], dt.datetime] = _now,
 ) -> Report:
     """Validate the submission ``path`` read with ``mapping_path`` (default: the template's);
     ``published``: the places other partners published, to compare with (layer 4; read by the
-    caller from its store, ``linking.places.published_places``). Messages name the file by its
-    name only, never its place on the machine."""
-    report = _validate(path, mapping_path, lang, base, max_bytes, workers, mapping, published or [])
+    caller from its store, ``linking.places.published_places``); ``now``: the clock that names
+    the version graph. Messages name the file by its name only, never its place on the
+    machine."""
+    report = _validate(
+        path, mapping_path, lang, base, max_bytes, workers, mapping, published or [], now
+    )
     return hide_paths(report, path, path.name)
 
 
@@ -115,6 +125,7 @@ def _validate(
     workers: int,
     mapping: Mapping | None,
     published: list[Place],
+    now: Callable[[], dt.datetime] = _now,
 ) -> Report:
     clock = time.perf_counter()
     lang = language(lang)
@@ -144,7 +155,7 @@ def _validate(
         report.findings.append(trouble)
         report.readable = False
         return report
-    read = _read(report, mapping, path, base, workers)
+    read = _read(report, mapping, path, base, workers, now)
     if read is None:
         return report
     rows, load, pipeline = read

@@ -93,7 +93,10 @@ def test_link_command_writes_the_links_graph_and_the_review_list(tmp_path: Path)
     ):
         folder = tmp_path / source
         folder.mkdir()
-        (folder / "spaces.csv").write_text(lines.format(rows=rows), encoding="utf-8")
+        # a load runs validate's checks: each space also has its kind and town, as a space must
+        table = lines.format(rows=rows).replace("\n", ";coworking;Split\n")
+        table = table.replace("Longitude;coworking;Split", "Longitude;Vrsta;Grad")
+        (folder / "spaces.csv").write_text(table, encoding="utf-8")
         (folder / "mapping.yaml").write_text(MAPPING.format(source=source), encoding="utf-8")
         store = open_store(tmp_path / "store")
         load_source(folder / "mapping.yaml", store, BASE, tmp_path / "store")
@@ -127,4 +130,6 @@ columns:
   Nom: name
   Latitude: latitude
   Longitude: longitude
+  Vrsta: kinds
+  Grad: city
 """

@@ -30,7 +30,12 @@ HERE = Path(__file__).parent / "bad-files"
 CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
 BASE = "https://example.org/id/"
 DATASET = BASE + "dataset/failing-source"
-GOOD_ROWS = "id,nom\n1,Espace un\n2,Espace deux\n"
+#: a good file passes validate's checks, which a load runs (a space needs a kind and an address)
+GOOD_ROWS = (
+    "id,nom,type,rue,code,ville,pays\n"
+    "1,Espace un,coworking,1 rue Neuve,69001,Lyon,FR\n"
+    "2,Espace deux,coworking,2 rue Neuve,69001,Lyon,FR\n"
+)
 
 
 def _mapping(folder: Path, file: str, options: dict[str, Any]) -> Path:
@@ -42,7 +47,15 @@ def _mapping(folder: Path, file: str, options: dict[str, Any]) -> Path:
             "licence": "https://creativecommons.org/licenses/by/4.0/",
         },
         "file": {"path": file, **options},
-        "columns": {"id": "id", "nom": "name"},
+        "columns": {
+            "id": "id",
+            "nom": "name",
+            "type": "kinds",
+            "rue": "street",
+            "code": "postcode",
+            "ville": "city",
+            "pays": "country",
+        },
     }
     path = folder / "mapping.yaml"
     path.write_text(yaml.safe_dump(mapping, allow_unicode=True), encoding="utf-8")

@@ -1,0 +1,196 @@
+"""Publishing per record (issue #18, "no middle path"): `coworkmed load`, `build`, `publish`
+and the submissions API run the checks of `coworkmed validate` and publish the conforming
+records; the records with errors are held back, their last published version stays; all or
+nothing on demand. The cases are data (per-record/cases.yaml), run through the loader's path
+(``load_checked``, as `coworkmed load`) and the submission's (``publish_submission``)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+import yaml
+from click.testing import CliRunner
+from flask import Flask
+
+from core.rdf_bytes import to_bytes
+from coworkmed.cli import main
+from endpoint.app import create_app
+from publishing.build import load_checked
+from publishing.partners import Partner, add_partner
+from publishing.publish import current_version, publish_submission
+from tests.backends import Published
+from triplestore.versions import open_snapshot
+from validation.pipeline import close_pools
+
+HERE = Path(__file__).parent / "per-record"
+MAPPING = HERE / "mapping.yaml"
+CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
+BASE = "https://w3id.org/coworkmed/id/"
+DATASET = f"{BASE}dataset/per-record"
+PARTNER = Partner("per-record", "Per-record test partner", "unused")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _pools() -> Iterator[None]:
+    yield
+    close_pools()
+
+
+def _current(store: Published) -> bytes:
+    """The current version of the test partner's dataset, as N-Triples (empty: none)."""
+    if not store.location.generation():
+        return b""
+    _generation, snapshot = open_snapshot(store.location)
+    version = current_version(snapshot, BASE, DATASET)
+    if version is None:
+        return b""
+    triples = snapshot.query(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{version.value}> {{ ?s ?p ?o }} }}"
+    )
+    return to_bytes(triples, ox.RdfFormat.N_TRIPLES)
+
+
+def _spaces(graph: bytes) -> int:
+    space = b"> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/coworkmed/def/Space>"
+    return sum(space in line for line in graph.splitlines())
+
+
+def _by_load(store: Published, file: str, mode: str) -> tuple[bool, list[Any]]:
+    with store.location.writer() as target:
+        checked = load_checked(MAPPING, target, BASE, store.location, HERE / file, mode=mode)
+    return checked.load.published, checked.load.held_back
+
+
+def _by_submission(store: Published, file: str, mode: str) -> tuple[bool, list[Any]]:
+    outcome = publish_submission(HERE / file, PARTNER, store.location, BASE, MAPPING, mode=mode)
+    return outcome.published, outcome.held_back
+
+
+@pytest.mark.parametrize("path", [_by_load, _by_submission], ids=["load", "publish"])
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case["name"])
+def test_per_record_publishing(empty: Published, case: dict[str, Any], path: Any) -> None:
+    mode = case.get("mode", "per-record")
+    for file in case["files"][:-1]:
+        published, held = path(empty, file, mode)
+        assert published and not held, f"{file} publishes whole"
+    before = _current(empty)
+    published, held = path(empty, case["files"][-1], mode)
+    assert published is case["published"]
+    assert [h.row for h in held] == case["held"]
+    assert [h.row for h in held if h.kept] == case["kept"]
+    graph = _current(empty)
+    if not published:
+        assert graph == before, "nothing published: the current version stays as it was"
+    assert _spaces(graph) == case["spaces"]
+    text = graph.decode("utf-8")
+    for value in case.get("present", []):
+        assert f'"{value}' in text, value
+    for value in case.get("absent", []):
+        assert f'"{value}' not in text, value
+
+
+def test_the_load_command_says_which_rows_were_held_back(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    report = tmp_path / "report.json"
+    run = CliRunner().invoke(
+        main,
+        ["load", str(MAPPING), str(HERE / "partner-15.csv"), "--store", str(store)]
+        + ["--report", str(report)],
+    )
+    assert run.exit_code == 0, run.output
+    assert "15 records written, 4 held back for their errors" in run.output
+    assert "Held back (errors to fix), by row:" in run.output
+    for row, identifier in [(5, "P-04"), (8, "P-07"), (11, "P-10"), (14, "P-13")]:
+        assert f"Row {row} ({identifier}): 1 errors" in run.output
+    assert "error ×1: workstations (Row 5, Workstations)" in run.output
+    held = json.loads(report.read_text(encoding="utf-8"))["held_back"]
+    assert [h["row"] for h in held] == [5, 8, 11, 14]
+    strict = CliRunner().invoke(
+        main,
+        ["load", str(MAPPING), str(HERE / "partner-15.csv"), "--store", str(store)]
+        + ["--force", "--all-or-nothing"],
+    )
+    assert strict.exit_code == 1, strict.output
+    assert "nothing published" in strict.output
+
+
+def test_the_publish_command_says_which_rows_were_held_back(tmp_path: Path) -> None:
+    store, partners = tmp_path / "store", tmp_path / "partners.toml"
+    add_partner(partners, "per-record", "Per-record test partner")
+    common = ["--partner", "per-record", "--mapping", str(MAPPING), "--store", str(store)]
+    common += ["--partners-file", str(partners), "--lang", "fr"]
+    good = CliRunner().invoke(main, ["publish", str(HERE / "partner-15-good.csv"), *common])
+    assert good.exit_code == 0, good.output
+    run = CliRunner().invoke(main, ["publish", str(HERE / "partner-15.csv"), *common])
+    assert run.exit_code == 0, run.output
+    assert "Retenus (erreurs à corriger), par ligne :" in run.output
+    assert "(P-04): 1 erreurs; sa dernière version publiée reste en ligne" in run.output
+    assert "Publié : 11 enregistrements ; retenus : 4." in run.output
+    strict = CliRunner().invoke(
+        main, ["publish", str(HERE / "partner-15.csv"), *common, "--all-or-nothing"]
+    )
+    assert strict.exit_code == 1, strict.output
+    assert "Rien n'a été publié : 4 erreurs" in strict.output
+
+
+def test_a_bad_publish_mode_setting_is_an_error_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COWORKMED_PUBLISH_MODE", "some-records")
+    run = CliRunner().invoke(
+        main, ["load", str(MAPPING), str(HERE / "partner-15.csv"), "--store", str(tmp_path)]
+    )
+    assert run.exit_code == 1 and "per-record or all-or-nothing" in run.output, run.output
+
+
+@pytest.fixture
+def api(empty: Published, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+    partners = tmp_path / "partners.toml"
+    token = add_partner(partners, "per-record", "Per-record test partner")
+    mappings = tmp_path / "mappings"
+    shutil.copytree(HERE, mappings / "per-record")
+    app = create_app(
+        empty.config(query_workers=1, partners_file=str(partners), mappings=str(mappings))
+    )
+    yield app, token
+    app.extensions["coworkmed.pool"].close()
+
+
+def test_the_api_answers_published_or_held_back_per_record(api: tuple[Flask, str]) -> None:
+    app, token = api
+    client = app.test_client()
+
+    def publish(file: str, **fields: str) -> Any:
+        data = {"file": ((HERE / file).open("rb"), file), "mapping": "per-record", **fields}
+        return client.post(
+            "/api/submissions", data=data, headers={"Authorization": f"Bearer {token}"}
+        )
+
+    first = publish("partner-15-good.csv")
+    assert first.status_code == 201, first.get_json()
+    response = publish("partner-15.csv")
+    body = response.get_json()
+    assert response.status_code == 201, body
+    assert body["published"] and [h["row"] for h in body["held_back"]] == [5, 8, 11, 14]
+    records = {record["row"]: record for record in body["records"]}
+    assert len(records) == 15 and sum(r["published"] for r in records.values()) == 11
+    assert records[5] == {
+        "row": 5,
+        "identifier": "P-04",
+        "published": False,
+        "errors": 1,
+        "old_version_kept": True,
+    }
+    assert records[2]["published"] and "errors" not in records[2]
+    strict = publish("partner-15.csv", mode="all-or-nothing")
+    assert strict.status_code == 422 and not strict.get_json()["published"]
+    assert not any(r["published"] for r in strict.get_json()["records"])
+    assert publish("partner-15.csv", mode="some").status_code == 400
+    everything_bad = publish("all-bad.csv")
+    assert everything_bad.status_code == 422, everything_bad.get_json()
