@@ -166,7 +166,7 @@ def compact_rows(rows: Iterable[int], most: int = 12) -> str:
 
 
 def summary_line(key: str, lang: str, **values: object) -> str:
-    """A line of a command's summary (``key`` of the ``ui`` words: not-published, counts, ...),
+    """A line of a command's summary (``key`` of the ``ui`` words: nothing-published, counts, ...),
     in ``lang``, filled with ``values``: what a command prints after a report is in the
     report's language."""
     return ui(key, lang).format(**values)

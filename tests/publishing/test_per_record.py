@@ -108,7 +108,8 @@ def test_the_load_command_says_which_rows_were_held_back(tmp_path: Path) -> None
     assert "Held back (errors to fix), by row:" in run.output
     for row, identifier in [(5, "P-04"), (8, "P-07"), (11, "P-10"), (14, "P-13")]:
         assert f"Row {row} ({identifier}): 1 errors" in run.output
-    assert "error ×1: workstations (Row 5, Workstations)" in run.output
+    # each kind of error with what is wrong and where (validation.report.console_lines)
+    assert "error ×1: workstations — " in run.output and "(Row 5, Workstations, «-4»)" in run.output
     held = json.loads(report.read_text(encoding="utf-8"))["held_back"]
     assert [h["row"] for h in held] == [5, 8, 11, 14]
     strict = CliRunner().invoke(

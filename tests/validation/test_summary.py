@@ -87,5 +87,5 @@ def test_not_published_is_said_in_the_report_language(
     assert result.exit_code == 1, result.output
     last = result.output.rstrip().splitlines()[-1]
     errors = int("".join(ch for ch in last if ch.isdigit()))
-    assert last == summary_line("not-published", lang, errors=errors)
-    assert "not published" not in result.output
+    assert last == summary_line("nothing-published", lang, errors=errors)
+    assert "Nothing published" not in result.output
