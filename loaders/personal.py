@@ -35,6 +35,7 @@ class Rules:
     free_exact: frozenset[str]
     free_prefixes: tuple[str, ...]
     role_words: frozenset[str]
+    role_substring_min: int
     person_local_part: re.Pattern[str]
     phone_types: frozenset[int]
     contact_words: tuple[str, ...]
@@ -52,6 +53,7 @@ def rules() -> Rules:
         free_exact=frozenset(d for d in domains if not d.endswith(".*")),
         free_prefixes=tuple(d[:-1] for d in domains if d.endswith(".*")),
         role_words=frozenset(tables.fold(w) for w in raw["role_words"]),
+        role_substring_min=raw["role_substring_min"],
         person_local_part=re.compile(raw["person_local_part"]),
         phone_types=frozenset(
             getattr(phonenumbers.PhoneNumberType, name) for name in raw["personal_phone_types"]
@@ -79,16 +81,30 @@ def _words(text: str) -> list[str]:
     return [w for w in re.split(r"[^a-z0-9]+", tables.fold(text)) if w]
 
 
+def names_a_role(words: list[str]) -> bool:
+    """Whether the words of an e-mail's local part name a role, a service or a kind of place
+    (a word of the table, or a long one written inside a solid word)."""
+    table, shortest = rules().role_words, rules().role_substring_min
+    return any(
+        word in table or any(len(role) >= shortest and role in word for role in table)
+        for word in words
+    )
+
+
 def email_reason(address: str, contact_names: tuple[str, ...] = ()) -> str | None:
     """Why an e-mail address looks like a person's (None: an organisation's)."""
     local, _, domain = address.strip().rpartition("@")
     if not local:
         return None
-    if is_free_mail(domain):
-        return EMAIL
     local = local.split("+", 1)[0]  # plus-addressing: jane.doe+coworking@ is jane.doe@
     words = _words(local)
-    if any(word in rules().role_words for word in words):
+    if is_free_mail(domain):
+        # one account of a public provider: an organisation's when it names a role with more
+        # (fablabpernes@, mediatheque.saignon@); a bare contact@ or a name is a person's
+        if names_a_role(words) and "".join(words) not in rules().role_words:
+            return None
+        return EMAIL
+    if names_a_role(words):
         return None
     if rules().person_local_part.match(local):
         return EMAIL
@@ -141,7 +157,13 @@ def text_reason(text: str, region: str | None, contact_names: tuple[str, ...] = 
             return EMAIL
     if sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS:
         return None
-    for match in phonenumbers.PhoneNumberMatcher(text, region or "ZZ"):
+    # a number glued to the words around it ("Mornant06 75 65 02 06hello@...") is still found
+    spaced = _LETTER_DIGIT.sub(" ", text)
+    for match in phonenumbers.PhoneNumberMatcher(spaced, region or "ZZ"):
         if phonenumbers.number_type(match.number) in rules().phone_types:
             return PHONE
     return None
+
+
+#: the boundary between a letter and a digit, either way round
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")

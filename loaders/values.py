@@ -342,7 +342,31 @@ def parse_text_lang(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     return [Lit(text, language=spec.language or ctx.locale.language)] if text else []
 
 
+@cache
+def _measure_units() -> dict[str, str]:
+    """Each unit that makes a cell a measure (loaders/tables/measures.yaml), folded, with the
+    kind of measure it is."""
+    table = tables.table("measures")["count_refuses"]
+    return {tables.fold(unit): kind for kind, units in table.items() for unit in units}
+
+
+def measure_unit(raw: Any) -> str | None:
+    """The unit of measure written with a number ("917 m2" gives "m2"), if any."""
+    if not isinstance(raw, str):
+        return None
+    text = _NUMBER.sub(" ", tables.fold(raw))
+    words = re.split(r"[\s,;:()/]+", text)
+    units = _measure_units()
+    return next((word for word in words if word in units), None) or next(
+        (unit for unit in units if not unit.isalnum() and unit in text), None
+    )
+
+
 def parse_integer(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    """A count (workstations, rooms, events): a whole number, never a measure ("917 m2")."""
+    unit = measure_unit(raw)
+    if unit is not None:
+        raise ValueProblem("not-a-count", f"a measure ({unit}), not a count", unit=unit)
     number = to_decimal(raw, ctx.locale, ctx.notices)
     if number != number.to_integral_value():
         raise ValueProblem("not-a-whole-number", f"{number} is not a whole number")

@@ -176,7 +176,8 @@ def test_the_store_holds_no_personal_data_from_the_real_files(tmp_path: Path) ->
         for row in rows
         if (name := " ".join(row["CONTACT"].split())) and " " in name and personal.name_reason(name)
     }
-    assert len(personal_emails) >= 30 and len(names) >= 40
+    # 28 since the place words: cyberbasesalviac@gmail.com, maisonemploi.langogne@ are places
+    assert len(personal_emails) >= 25 and len(names) >= 40
     for value in personal_emails | names:
         assert value not in dump, value
     # every graph of the store (the dumps are made from it), not only the published union
