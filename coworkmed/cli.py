@@ -125,7 +125,7 @@ def _show_held(held_back: list[HeldBack], lang: str) -> None:
         where = f"{ui('row', lang)} {held.row}" if held.row is not None else "-"
         name = f" ({held.identifier})" if held.identifier else ""
         kept = f"; {ui('old-version-kept', lang)}" if held.kept else ""
-        click.echo(f"  {where}{name}: {held.errors} {ui('errors-count', lang)}{kept}")
+        click.echo(f"  {where}{name}: {ui('error', lang)} ×{held.errors}{kept}")
 
 
 FORCE_OPTION = click.option(
@@ -419,16 +419,14 @@ def publish_command(
     from publishing.publish import publish_submission
     from validation.messages import ui
     from validation.pipeline import close_pools
-    from validation.report import render, summary_line
+    from validation.report import console_lines, render, summary_line
 
     try:
         known = read_partners(Path(setting("partners_file", partners_file)))
     except PartnerError as error:
         raise click.ClickException(str(error)) from None
     if partner not in known:
-        raise click.ClickException(
-            f"unknown partner {partner!r}: add it with coworkmed partner add {partner} NAME"
-        )
+        raise click.ClickException(summary_line("unknown-partner", lang, partner=partner))
     try:
         outcome = publish_submission(
             file, known[partner], _location(store),
@@ -439,20 +437,28 @@ def publish_command(
     result = outcome.report
     if report is not None:
         report.write_bytes(render(result, report.suffix.lstrip(".") or "html"))
-    click.echo(ui(result.status, result.language))
+    lang = result.language
     if outcome.unchanged:
-        click.echo(f"{ui('unchanged', result.language)} ({outcome.version})")
+        click.echo(f"{ui('unchanged', lang)} ({outcome.version})")
         raise SystemExit(0)
-    _show_held(outcome.held_back, result.language)
+    if not outcome.published:
+        click.echo(ui(result.status, lang))  # what was published says itself how it went
+    for line in console_lines(result, errors_only=True):
+        click.echo(line)
+    _show_held(outcome.held_back, lang)
     if outcome.published:
-        counts = ", ".join(f"{len(v)} {k}" for k, v in outcome.changes.items())
-        click.echo(f"published {outcome.version} (records: {counts})")
+        changes = {"added": 0, "removed": 0, "modified": 0}
+        changes |= {kind: len(records) for kind, records in outcome.changes.items()}
+        click.echo(summary_line("published-version", lang, version=outcome.version, **changes))
         if outcome.held_back:
             published = result.records - len([h for h in outcome.held_back if h.identifier])
-            text = ui("published-records", result.language)
-            click.echo(text.format(published=published, held=len(outcome.held_back)))
+            click.echo(
+                summary_line(
+                    "published-records", lang, published=published, held=len(outcome.held_back)
+                )
+            )
         raise SystemExit(0)
-    click.echo(summary_line("nothing-published", result.language, errors=result.errors))
+    click.echo(summary_line("nothing-published", lang, errors=result.errors))
     raise SystemExit(2 if not result.readable else 1)
 
 

@@ -91,6 +91,11 @@ def _one(found: set[str], what: str) -> str | None:
 def parse_price(raw: Any, spec: ColumnSpec, ctx: Context, field_unit: str | None) -> list[Term]:
     """A price with its currency and period; see the module's docstring for what fills a gap."""
     text = as_text(raw) if isinstance(raw, str) else ""
+    if text and tables.fold(text).strip(" .!") in _free_words():
+        currency = spec.currency or tables.table("prices")["free_currency"]
+        unit = _default_period(spec, ctx, field_unit)
+        ctx.notices.append(ValueProblem("price-free", "free: read as a price of 0", result="0"))
+        return [Price("0.0", currency, unit)]
     amount = to_decimal(raw, ctx.locale)
     if amount < 0:
         raise ValueProblem("out-of-range", "a price cannot be negative")
@@ -137,6 +142,12 @@ def parse_price(raw: Any, spec: ColumnSpec, ctx: Context, field_unit: str | None
             )
         )
     return [Price(_decimal_lexical(amount), currency, unit)]
+
+
+@cache
+def _free_words() -> frozenset[str]:
+    """The words for "free" (a price of 0)."""
+    return frozenset(tables.fold(str(word)) for word in tables.table("prices")["free"])
 
 
 def _default_period(spec: ColumnSpec, ctx: Context, field_unit: str | None) -> str:

@@ -41,6 +41,21 @@ def test_every_language_has_the_placeholders_of_english(path: Path) -> None:
             assert placeholders(text) == placeholders(texts["en"]), (place, lang)
 
 
+QUOTED = ("«{value}", "{value}»", '"{value}"', "„{value}", "«{column}", "{column}»", "„{column}")
+
+
+def test_no_problem_message_quotes_what_the_code_quotes() -> None:
+    """Regression: « «9h00» »: problem messages get {value} and {column} already quoted."""
+    for place, texts in translated_texts(load_catalogue(messages.CATALOGUE_FILE)):
+        for lang, text in texts.items():
+            assert not any(
+                quoted in text.replace("« ", "«").replace(" »", "»") for quoted in QUOTED
+            ), (
+                place,
+                lang,
+            )
+
+
 def test_a_text_lacking_a_language_is_found() -> None:
     catalogue = {"words": {"yes": {"en": "yes", "fr": "oui"}}, "other": {"x": 1}}
     assert missing_languages(catalogue) == {"words/yes": list(LANGUAGES[2:])}

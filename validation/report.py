@@ -206,11 +206,14 @@ def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> 
         line = f"  {ui(item['severity'], lang)} ×{item['count']}: {what}"
         if len(item["rows"]) > 1:
             count, rows = len(item["rows"]), compact_rows(item["rows"])
-            line += f" ({summary_line('in-rows', lang, count=count, rows=rows)})"
+            in_rows = summary_line("in-rows", lang, count=count, rows=rows)
+            line += f" ({example.column}, {in_rows})" if example.column else f" ({in_rows})"
         else:
             where = _where(example, lang)
             line += f" ({where})" if where else ""
         lines.append(line)
+        if example.layer == "file" and example.detail:  # a mapping's mistakes, said in full
+            lines += [f"    {detail}" for detail in example.detail.splitlines()]
     if len(summary) > most:
         lines.append("  " + summary_line("more-kinds", lang, count=len(summary) - most))
     return lines
