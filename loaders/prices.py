@@ -93,9 +93,9 @@ def parse_price(raw: Any, spec: ColumnSpec, ctx: Context, field_unit: str | None
     text = as_text(raw) if isinstance(raw, str) else ""
     if text and tables.fold(text).strip(" .!") in _free_words():
         currency = spec.currency or tables.table("prices")["free_currency"]
-        unit = _default_period(spec, ctx, field_unit)
+        period = _default_period(spec, ctx, field_unit)
         ctx.notices.append(ValueProblem("price-free", "free: read as a price of 0", result="0"))
-        return [Price("0.0", currency, unit)]
+        return [Price("0.0", currency, period)]
     amount = to_decimal(raw, ctx.locale)
     if amount < 0:
         raise ValueProblem("out-of-range", "a price cannot be negative")
