@@ -107,7 +107,7 @@ def test_the_load_command_says_which_rows_were_held_back(tmp_path: Path) -> None
     assert "15 records written, 4 held back for their errors" in run.output
     assert "Held back (errors to fix), by row:" in run.output
     for row, identifier in [(5, "P-04"), (8, "P-07"), (11, "P-10"), (14, "P-13")]:
-        assert f"Row {row} ({identifier}): 1 errors" in run.output
+        assert f"Row {row} ({identifier}): error ×1" in run.output
     # each kind of error with what is wrong and where (validation.report.console_lines)
     assert "error ×1: workstations — " in run.output and "(Row 5, Workstations, «-4»)" in run.output
     held = json.loads(report.read_text(encoding="utf-8"))["held_back"]
@@ -131,7 +131,7 @@ def test_the_publish_command_says_which_rows_were_held_back(tmp_path: Path) -> N
     run = CliRunner().invoke(main, ["publish", str(HERE / "partner-15.csv"), *common])
     assert run.exit_code == 0, run.output
     assert "Retenus (erreurs à corriger), par ligne :" in run.output
-    assert "(P-04): 1 erreurs; sa dernière version publiée reste en ligne" in run.output
+    assert "(P-04): erreur ×1; sa dernière version publiée reste en ligne" in run.output
     assert "Publié : 11 enregistrements ; retenus : 4." in run.output
     strict = CliRunner().invoke(
         main, ["publish", str(HERE / "partner-15.csv"), *common, "--all-or-nothing"]

@@ -121,7 +121,8 @@ def test_publish_command(store: Published, tmp_path: Path) -> None:
     assert rejected.exit_code == 1, rejected.output
     assert "Refusé" in rejected.output and (tmp_path / "r.csv").stat().st_size > 0
     unknown = cli.invoke(main, ["publish", str(CELLS), "--partner", "xx", *common])
-    assert unknown.exit_code == 1 and "unknown partner 'xx'" in unknown.output
+    # in the command's language (common holds --lang fr)
+    assert unknown.exit_code == 1 and "Partenaire inconnu xx" in unknown.output
     sample = ROOT / "data" / "fr-aura"
     published = cli.invoke(
         main,
@@ -136,7 +137,7 @@ def test_publish_command(store: Published, tmp_path: Path) -> None:
          "--mapping", str(sample / "mapping.yaml"), *common, "--force"],
     )  # fmt: skip
     assert published.exit_code == 0, published.output
-    assert "published https://w3id.org/coworkmed/id/dataset/fr-aura/" in published.output
+    assert "Publié https://w3id.org/coworkmed/id/dataset/fr-aura/" in published.output
     listed = cli.invoke(
         main, ["submissions", "--store", store.settings["store"], "--partner", "fr-aura"]
     )

@@ -89,7 +89,7 @@ def test_publishing_the_same_file_again_publishes_nothing(store_path: Path, tmp_
     common = ["--partner", "acme", "--partners-file", str(partners), "--store", str(store)]
     cli = CliRunner()
     first = cli.invoke(main, ["publish", str(submission), *common, "--lang", "hr"])
-    assert first.exit_code == 0 and "published" in first.output, first.output
+    assert first.exit_code == 0 and "Objavljeno" in first.output, first.output
     generation = current_generation(store)
     again = cli.invoke(main, ["publish", str(submission), *common, "--lang", "hr"])
     assert again.exit_code == 0 and "Nepromijenjeno" in again.output, again.output
@@ -98,4 +98,4 @@ def test_publishing_the_same_file_again_publishes_nothing(store_path: Path, tmp_
     assert len(listed.output.splitlines()) == 1  # nothing written, not even a record
     # the template read in another language gives other triples (language tags): published
     other = cli.invoke(main, ["publish", str(submission), *common, "--lang", "fr"])
-    assert other.exit_code == 0 and "published" in other.output, other.output
+    assert other.exit_code == 0 and "Publié" in other.output, other.output
