@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 #: one token each; every other non-blank character is ``punct``
 _TOKEN = re.compile(
@@ -135,9 +134,64 @@ _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 def _join(base: str | None, iri: str) -> str:
     """``iri`` (as written between ``<>``) resolved against ``base``."""
     iri = _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), iri)
-    if _ABSOLUTE.match(iri) or not base:  # as written: urljoin would normalise it (drop an
-        return iri  # empty ";", resolve "..") where the parser may not; a peer must match
-    return urljoin(base, iri)
+    if _ABSOLUTE.match(iri) or not base:  # as written: resolving would normalise it (resolve
+        return iri  # "..") where the parser may not; a peer must match
+    return resolve_reference(base, iri)
+
+
+#: the five parts of a URI reference (RFC 3986, appendix B), empty ones told from absent ones
+_PARTS = re.compile(r"^(?:([^:/?#]+):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$", re.S)
+
+
+def resolve_reference(base: str, reference: str) -> str:
+    """``reference`` resolved against ``base`` as RFC 3986 (section 5.2) says, as the query
+    engine does: nothing normalised or dropped (urljoin dropped an empty ";" or "?", so the
+    scanner missed "<x;>" and "<x?>")."""
+    scheme, authority, path, query, fragment = _PARTS.match(reference).groups()  # type: ignore[union-attr]
+    b_scheme, b_authority, b_path, b_query, _ = _PARTS.match(base).groups()  # type: ignore[union-attr]
+    if scheme is None:
+        scheme = b_scheme
+        if authority is None:
+            if path == "":
+                path, query = b_path, query if query is not None else b_query
+            else:
+                if not path.startswith("/"):
+                    directory = b_path[: b_path.rfind("/") + 1] if "/" in b_path else ""
+                    path = ("/" if b_authority is not None and not b_path else directory) + path
+                path = _remove_dots(path)
+            authority = b_authority
+        else:
+            path = _remove_dots(path)
+    else:
+        path = _remove_dots(path)
+    text = f"{scheme}:" if scheme is not None else ""
+    text += f"//{authority}" if authority is not None else ""
+    text += path
+    text += f"?{query}" if query is not None else ""
+    return text + (f"#{fragment}" if fragment is not None else "")
+
+
+def _remove_dots(path: str) -> str:
+    """RFC 3986 section 5.2.4: "." and ".." segments removed."""
+    output: list[str] = []
+    while path:
+        if path.startswith(("../", "./")):
+            path = path[path.index("/") + 1 :]
+        elif path.startswith("/./") or path == "/.":
+            path = "/" + path[3:]
+        elif path.startswith("/../") or path == "/..":
+            path = "/" + path[4:]
+            if output:
+                output.pop()
+        elif path in (".", ".."):
+            path = ""
+        else:
+            start = 1 if path.startswith("/") else 0
+            end = path.find("/", start)
+            end = len(path) if end < 0 else end
+            output.append(path[:end])
+            path = path[end:]
+    return "".join(output)
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ import subprocess
 import sys
 import urllib.parse
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +24,7 @@ from core.sparql_text import (
     looks_light,
     measure,
     remote_access,
+    resolve_reference,
     service_targets,
     vendor_call,
     with_using,
@@ -352,3 +355,13 @@ def test_a_chain_within_the_limits_is_parsed(construct: str) -> None:
         check=False,
     )
     assert run.returncode == 0, run.stderr[-300:]
+
+
+RESOLUTIONS = yaml.safe_load((Path(__file__).parent / "rfc3986-examples.yaml").read_text())
+
+
+@pytest.mark.parametrize(
+    "case", RESOLUTIONS, ids=lambda case: f"{case['base']} + {case['reference']}"
+)
+def test_relative_iris_resolve_as_rfc_3986_says(case: dict[str, str]) -> None:
+    assert resolve_reference(case["base"], case["reference"]) == case["expect"]
