@@ -14,7 +14,7 @@ from coworkmed import __version__
 
 if TYPE_CHECKING:
     from linking.places import Place
-    from loaders.load import HeldBack, LoadReport
+    from loaders.load import HeldBack
     from publishing.build import Checked
     from triplestore.backends import StoreLocation, TripleStore
 
@@ -95,23 +95,33 @@ def vocab_docs(output: Path) -> None:
     click.echo(f"wrote {len(written)} files; open {written[0]}")
 
 
-def _show(report: LoadReport, limit: int) -> None:
-    from coworkmed.reporting import problem_lines
+def _show_checked(checked: Checked, limit: int, lang: str | None = None) -> None:
+    """A source's load, all in its report's language: what was read and published, each kind
+    of problem (errors first, grouped by rows), what was held back."""
+    from validation.messages import ui
+    from validation.report import console_lines, summary_line
 
-    click.echo(report.summary())
-    for line in problem_lines(report.problems, limit):
-        click.echo(f"  {line}")
-
-
-def _show_checked(checked: Checked, limit: int) -> None:
-    """A source's load: its summary, the checks' errors by kind, what was held back."""
-    _show(checked.load, limit)
-    if checked.report is not None and checked.report.errors:
-        from validation.report import console_lines
-
-        for line in console_lines(checked.report, errors_only=True):
-            click.echo(line)
-        _show_held(checked.load.held_back, checked.report.language)
+    load, report = checked.load, checked.report
+    if report is None:  # unchanged: nothing was read
+        click.echo(
+            f"{load.source}: {ui('unchanged', lang)} ({load.graph})" if lang else load.summary()
+        )
+        return
+    lang = report.language
+    click.echo(
+        summary_line(
+            "load-summary" if load.published else "load-nothing",
+            lang,
+            source=load.source,
+            rows=load.rows_read,
+            records=load.records_written - len([h for h in load.held_back if h.identifier]),
+            held=len(load.held_back),
+            triples=load.triples,
+        )
+    )
+    for line in console_lines(report, most=limit)[1:]:  # the status is the line above
+        click.echo(line)
+    _show_held(load.held_back, lang)
 
 
 def _show_held(held_back: list[HeldBack], lang: str) -> None:
@@ -162,6 +172,11 @@ def _mode(all_or_nothing: bool) -> str:
 @click.option("--show", default=20, show_default=True, help="How many problems to print.")
 @FORCE_OPTION
 @ALL_OR_NOTHING_OPTION
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "fr", "it", "es", "el", "hr"]),
+    help="Language of what is printed (default: the mapping's language).",
+)
 def load_command(
     mapping: Path,
     file: Path | None,
@@ -171,6 +186,7 @@ def load_command(
     show: int,
     force: bool,
     all_or_nothing: bool,
+    lang: str | None,
 ) -> None:
     """Check one source (MAPPING, and FILE if it is not the mapping's own) as validate does and
     load it into its named graph, replacing what the graph held; records with errors are held
@@ -183,11 +199,12 @@ def load_command(
     try:
         with location.writer() as target:
             checked = load_checked(
-                mapping, target, setting("base", base), location, file, force=force, mode=mode
-            )
+                mapping, target, setting("base", base), location, file, force=force, mode=mode,
+                lang=lang,
+            )  # fmt: skip
     finally:
         close_pools()
-    _show_checked(checked, show)
+    _show_checked(checked, show, lang)
     result = checked.load
     if report:
         report.write_text(
@@ -277,7 +294,7 @@ def _build(
         for mapping in bar:
             try:
                 reports.append(
-                    load_checked(mapping, target, base, location, force=force, mode=mode)
+                    load_checked(mapping, target, base, location, force=force, mode=mode, lang="en")
                 )
             except LoadError as error:
                 failures.append(f"{mapping}: {error}")

@@ -69,6 +69,7 @@ def load_checked(
     now: Callable[[], dt.datetime] | None = None,
     force: bool = False,
     mode: str | None = None,
+    lang: str | None = None,
 ) -> Checked:
     """Load one source as the new current version of its dataset, after the checks that
     ``coworkmed validate`` runs (``validation.submission``: table, SHACL, across records).
@@ -78,7 +79,8 @@ def load_checked(
     LoadError. With the store's ``location`` (a store directory or ``StoreLocation``), it is
     published at once as a new generation. When the dataset's current version was loaded from
     the same file with the same mapping, nothing is read or written (``load.unchanged``),
-    unless ``force`` (the loader's code changed, say)."""
+    unless ``force`` (the loader's code changed, say). The report is in ``lang`` (default: the
+    mapping's language)."""
     clock = time.perf_counter()
     now = now or (lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     mapping = load_mapping(mapping_path)
@@ -93,7 +95,7 @@ def load_checked(
             take_snapshot(store, location, base)  # snapshot made it current: publish it now
         started.seconds = time.perf_counter() - clock
         return Checked(started, None)
-    report = _check(mapping, path, store, base, now)
+    report = _check(mapping, path, store, base, now, lang or mapping.locale.language)
     if not report.readable or report.load is None:
         trouble = next((f for f in report.findings if f.severity == "error"), None)
         reason = (trouble.detail or trouble.message) if trouble else f"{path}: cannot be read"
@@ -116,14 +118,19 @@ UNCAPPED = 1 << 62
 
 
 def _check(
-    mapping: Mapping, path: Path, store: TripleStore, base: str, now: Callable[[], dt.datetime]
+    mapping: Mapping,
+    path: Path,
+    store: TripleStore,
+    base: str,
+    now: Callable[[], dt.datetime],
+    lang: str,
 ) -> Report:
     """The checks of ``coworkmed validate`` on a source, compared with what the other sources
     published in ``store``; the report holds the graph."""
     published = published_places(query(store, base, PLACES), base, mapping.source_id)
     return validate_submission(
         path,
-        lang=mapping.locale.language,
+        lang=lang,
         base=base,
         max_bytes=UNCAPPED,
         mapping=mapping,
