@@ -30,7 +30,8 @@ def test_load_writes_the_graph_and_the_report(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "fr-aura: 8 rows read, 8 records written" in result.output
+    # in the mapping's language when no --lang is given
+    assert "fr-aura : 8 lignes lues, 8 enregistrements publiés" in result.output
     body = json.loads(report.read_text(encoding="utf-8"))
     assert body["records_written"] == 8 and body["problems"] == []
     generation, store = open_snapshot(tmp_path / "s")
@@ -66,10 +67,12 @@ def test_a_file_given_on_the_command_line_replaces_the_mappings_own(tmp_path: Pa
             str(other),
             "--store",
             str(tmp_path / "s"),
+            "--lang",
+            "en",
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "2 rows read, 2 records written" in result.output
+    assert "2 rows read, 2 records published" in result.output
 
 
 def test_a_load_that_fails_exits_non_zero_with_the_reason(tmp_path: Path) -> None:

@@ -104,7 +104,7 @@ def test_the_load_command_says_which_rows_were_held_back(tmp_path: Path) -> None
         + ["--report", str(report)],
     )
     assert run.exit_code == 0, run.output
-    assert "15 records written, 4 held back for their errors" in run.output
+    assert "15 rows read, 11 records published, 4 held back" in run.output
     assert "Held back (errors to fix), by row:" in run.output
     for row, identifier in [(5, "P-04"), (8, "P-07"), (11, "P-10"), (14, "P-13")]:
         assert f"Row {row} ({identifier}): error ×1" in run.output

@@ -29,7 +29,8 @@ def _versions(store: Path) -> set[str]:
 
 
 def _load(store: Path, mapping: Path, *more: str) -> str:
-    result = CliRunner().invoke(main, ["load", str(mapping), "--store", str(store), *more])
+    command = ["load", str(mapping), "--store", str(store), "--lang", "en", *more]
+    result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -42,10 +43,10 @@ def source(tmp_path: Path) -> Path:
 
 def test_loading_the_same_file_again_publishes_nothing(source: Path, tmp_path: Path) -> None:
     store, mapping = tmp_path / "store", source / "mapping.yaml"
-    assert "8 records written" in _load(store, mapping)
+    assert "8 records published" in _load(store, mapping)
     versions, generation = _versions(store), current_generation(store)
     again = _load(store, mapping)
-    assert "unchanged" in again and "nothing published" in again, again
+    assert "Unchanged" in again and "nothing was published" in again, again
     assert _versions(store) == versions and current_generation(store) == generation
     assert len(versions) == 1
 
@@ -66,7 +67,7 @@ def test_a_changed_byte_or_force_makes_a_new_version(
         edited = mapping if change == "mapping" else source / "tiers-lieux.tsv"
         edited.write_bytes(edited.read_bytes() + (b"#" if change == "mapping" else b"\n"))
     output = _load(store, mapping, *more)
-    assert "8 records written" in output and "unchanged" not in output, output
+    assert "8 records published" in output and "Unchanged" not in output, output
     assert len(_versions(store)) == 2 and current_generation(store) == generation + 1
 
 
