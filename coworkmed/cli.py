@@ -124,6 +124,19 @@ def _show_checked(checked: Checked, limit: int, lang: str | None = None) -> None
     _show_held(load.held_back, lang)
 
 
+def _mapping_owner(mapping: Path | None) -> str | None:
+    """The partner a mapping file names as its source's (None: no mapping, or none named)."""
+    from loaders.mapping import load_mapping
+
+    if mapping is None:
+        return None
+    try:
+        owner = load_mapping(mapping).source.get("partner", {}).get("id")
+    except LoadError as error:
+        raise click.ClickException(str(error)) from None
+    return str(owner) if owner else None
+
+
 def _show_held(held_back: list[HeldBack], lang: str) -> None:
     """The records held back for their errors, by row (and identifier)."""
     from validation.messages import ui
@@ -444,6 +457,11 @@ def publish_command(
         raise click.ClickException(str(error)) from None
     if partner not in known:
         raise click.ClickException(summary_line("unknown-partner", lang, partner=partner))
+    owner = _mapping_owner(mapping)
+    if owner not in (None, partner):  # a wrong mapping would replace this partner's records
+        raise click.ClickException(
+            summary_line("mapping-other-partner", lang, partner=partner, owner=owner)
+        )
     try:
         outcome = publish_submission(
             file, known[partner], _location(store),

@@ -124,6 +124,14 @@ def test_publish_command(store: Published, tmp_path: Path) -> None:
     # in the command's language (common holds --lang fr)
     assert unknown.exit_code == 1 and "Partenaire inconnu xx" in unknown.output
     sample = ROOT / "data" / "fr-aura"
+    # regression: another partner's mapping replaced fr-aura's records without a word
+    tuscany = ROOT / "data" / "it-toscana"
+    other = cli.invoke(
+        main,
+        ["publish", str(sample / "tiers-lieux.tsv"), "--partner", "fr-aura",
+         "--mapping", str(tuscany / "mapping.yaml"), *common],
+    )  # fmt: skip
+    assert other.exit_code == 1 and "partenaire it-toscana, pas de fr-aura" in other.output
     published = cli.invoke(
         main,
         ["publish", str(sample / "tiers-lieux.tsv"), "--partner", "fr-aura",
