@@ -36,6 +36,7 @@ class Rules:
     free_prefixes: tuple[str, ...]
     role_words: frozenset[str]
     role_substring_min: int
+    text_contact: re.Pattern[str]
     person_local_part: re.Pattern[str]
     phone_types: frozenset[int]
     contact_words: tuple[str, ...]
@@ -54,6 +55,12 @@ def rules() -> Rules:
         free_prefixes=tuple(d[:-1] for d in domains if d.endswith(".*")),
         role_words=frozenset(tables.fold(w) for w in raw["role_words"]),
         role_substring_min=raw["role_substring_min"],
+        text_contact=re.compile(
+            r"(?:^|[^\w])(?:"
+            + "|".join(re.escape(word) for word in raw["text_contact_words"])
+            + r")\s*:\s*((?:[^\W\d_][\w'’-]*)(?:\s+[^\W\d_][\w'’-]*){1,3})",
+            re.IGNORECASE,
+        ),
         person_local_part=re.compile(raw["person_local_part"]),
         phone_types=frozenset(
             getattr(phonenumbers.PhoneNumberType, name) for name in raw["personal_phone_types"]
@@ -155,6 +162,10 @@ def text_reason(text: str, region: str | None, contact_names: tuple[str, ...] = 
     for address in _EMBEDDED_EMAIL.findall(text):
         if email_reason(address, contact_names):
             return EMAIL
+    for match in rules().text_contact.finditer(text):  # "Contact : Gabrielle Huneau"
+        capitalised = [w for w in match.group(1).split() if w[0].isupper()]
+        if len(capitalised) >= 2 and name_reason(" ".join(capitalised)):
+            return NAME
     if sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS:
         return None
     # a number glued to the words around it ("Mornant06 75 65 02 06hello@...") is still found
