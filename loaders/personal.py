@@ -162,8 +162,8 @@ def text_reason(text: str, region: str | None, contact_names: tuple[str, ...] = 
     for address in _EMBEDDED_EMAIL.findall(text):
         if email_reason(address, contact_names):
             return EMAIL
-    for match in rules().text_contact.finditer(text):  # "Contact : Gabrielle Huneau"
-        capitalised = [w for w in match.group(1).split() if w[0].isupper()]
+    for found in rules().text_contact.finditer(text):  # "Contact : Gabrielle Huneau"
+        capitalised = [w for w in found.group(1).split() if w[0].isupper()]
         if len(capitalised) >= 2 and name_reason(" ".join(capitalised)):
             return NAME
     if sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS:
