@@ -151,8 +151,9 @@ def graph_findings(
     results: list[Result], trace: Trace, earlier: list[Finding], missing: set[str]
 ) -> list[Finding]:
     """Layer 3, traced to the file; what was already said (a missing column, a cell that
-    cannot be read) is not said again."""
-    said = {(f.row, f.field) for f in earlier if f.field}
+    cannot be read) is not said again. A value held back with a warning (personal data, an
+    ambiguous number) is not an error already said: a required field it leaves empty is one."""
+    said = {(f.row, f.field) for f in earlier if f.field and f.severity == "error"}
     findings = []
     for result in results:
         finding = shape_finding(result, trace, trace.lang)
