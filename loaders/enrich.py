@@ -200,6 +200,27 @@ def municipality(country: str, city: str) -> str | None:
 
 
 @cache
+def _positions() -> dict[int, tuple[float, float]]:
+    return remembered("town-positions", _towns_key("town-positions"), _build_positions)
+
+
+def _build_positions() -> dict[int, tuple[float, float]]:
+    """Where each town of the partner countries is (GeoNames id -> latitude, longitude)."""
+    partner_countries = set(tables.countries())
+    return {
+        int(city["geonameid"]): (float(city["latitude"]), float(city["longitude"]))
+        for city in _all_cities().values()
+        if city["countrycode"] in partner_countries
+    }
+
+
+def town_position(country: str, city: str) -> tuple[float, float] | None:
+    """Where a town is (its GeoNames point) when exactly one town of the country has the name."""
+    found = _cities().get((country, tables.fold(city)), set())
+    return _positions().get(next(iter(found))) if len(found) == 1 else None
+
+
+@cache
 def _grid() -> dict[tuple[int, int], list[tuple[float, float, str]]]:
     """Every town of the world (population 1000 or more) in one-degree cells."""
     return remembered("towns-by-cell", _towns_key("towns-by-cell"), _build_grid)

@@ -512,6 +512,11 @@ class RecordBuilder:
             lat = _lexical(values["latitude"][0])
             lon = _lexical(values["longitude"][0])
             others.append(("postcode-not-at-coordinates", f"{lat}, {lon}", float(lat), float(lon)))
+        elif values.get("city"):  # no coordinates: the town, where GeoNames knows one of its name
+            town = _lexical(values["city"][0])
+            position = enrich.town_position(country, town)
+            if position is not None:
+                others.append(("postcode-not-in-town", town, *position))
         for problem_code, other, lat_, lon_ in others:
             found = enrich.region_at(lat_, lon_, country)
             if found is None or found == code or enrich.near_region(lat_, lon_, code):
