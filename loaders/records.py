@@ -81,7 +81,8 @@ class RecordBuilder:
     context: Context
     triples: Triples = field(default_factory=Triples)
     problems: list[Problem] = field(default_factory=list)
-    keys: set[str] = field(default_factory=set)
+    #: each record key given so far, with the row that gave it first
+    keys: dict[str, int] = field(default_factory=dict)
     records: int = 0
     #: the column the row's postcode came from, and whether it may give a region
     postcode_column: str | None = None
@@ -352,11 +353,15 @@ class RecordBuilder:
             named_from = "name and place" if content else "row number"
             reason = f"the record has no identifier; it is named {key}, from its {named_from}"
             self._note(row, "missing-key", reason, severity="warning", value=key)
-        if key in self.keys:
-            reason = f"another record has the key {key!r}; this one is kept as {key}-{row.number}"
-            self._note(row, "duplicate-key", reason, severity="warning")
-            key = f"{key}-{row.number}"
-        self.keys.add(key)
+        if key in self.keys:  # an error: this row is held back, not published under a new key
+            first = self.keys[key]
+            reason = f"row {first} has the same identifier {key!r}; give each record its own"
+            self._note(
+                row, "duplicate-key", reason, severity="error", value=key,
+                params=(("first", str(first)),),
+            )  # fmt: skip
+            key = f"{key}-{row.number}"  # a key of its own, so that its triples stay apart
+        self.keys.setdefault(key, row.number)
         return key
 
     def _shared_name(self, row: Any, values: dict[str, list[Term]]) -> None:
