@@ -114,13 +114,31 @@ class RecordBuilder:
             return
         problem = territory.country_problem(country, self.network)
         value = country
+        column = None
         if problem is None and values.get("latitude") and values.get("longitude"):
             lat, lon = _lexical(values["latitude"][0]), _lexical(values["longitude"][0])
             problem = territory.place_problem(float(lat), float(lon), country)
-            value = f"{lat}, {lon}"
+            column, value = self._coordinates_written(row, f"{lat}, {lon}")
         if problem is not None:
             params = tuple(problem.params.items())
-            self._note(row, problem.code, problem.reason, value=value, params=params)
+            self._note(row, problem.code, problem.reason, value=value, params=params, column=column)
+
+    def _coordinates_written(self, row: Any, read: str) -> tuple[str | None, str]:
+        """The column of a record's latitude (or of its coordinate pair) and the coordinates as
+        the file writes them ("48,1351, 11,5820"), else as read."""
+        cells = []
+        for field_name in ("latitude", "longitude", "coordinates"):
+            for spec in self.mapping.columns:
+                if spec.field != field_name:
+                    continue
+                source = next(
+                    (s for s in spec.sources if row.values.get(s) not in (None, "")), None
+                )
+                if source is not None:
+                    cells.append((source, written(row.values[source])))
+        if not cells:
+            return None, read
+        return cells[0][0], ", ".join(text for _, text in cells[:2])
 
     def _country_from_coordinates(self, row: Any, values: dict[str, list[Term]]) -> None:
         """The country of a record that gives none: the network's NUTS-3 region that holds its
@@ -133,7 +151,8 @@ class RecordBuilder:
             return
         where = f"in {country}" if country else "far from any town"
         reason = f"the coordinates place this record {where}, outside the countries of the network"
-        self._note(row, "outside-network", reason, value=f"{lat}, {lon}")
+        column, value = self._coordinates_written(row, f"{lat}, {lon}")
+        self._note(row, "outside-network", reason, value=value, column=column)
 
     # -- parsing ------------------------------------------------------------------------------
 

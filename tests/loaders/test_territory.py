@@ -104,7 +104,7 @@ def test_mayotte_and_the_canaries_load_without_a_problem(tmp_path: Path) -> None
 
 def test_a_swapped_pair_gets_one_message(tmp_path: Path) -> None:
     _graph, problems = _load(tmp_path, '1,Le Lab,FR,"12 rue X, 69001 Lyon",4.8357,45.7640\n')
-    assert [(p.code, p.value) for p in problems] == [("coordinates-swapped", "4.8357, 45.764")]
+    assert [(p.code, p.value) for p in problems] == [("coordinates-swapped", "4.8357, 45.7640")]
     assert dict(problems[0].params or ())["region"] == "Rhône (FRK26)"
 
 
