@@ -190,6 +190,14 @@ def write_template(output: Path, lang: str, fmt: str = "csv", filled: bool = Fal
 LISTS_SHEET = "lists"
 
 
+#: kinds of field whose cells are text in the XLSX template: a spreadsheet would otherwise take
+#: the postcode 00184 for the number 184, or a phone +30 210... for a formula
+TEXT_KINDS = frozenset(
+    {"identifier", "phone", "postcode", "text", "text_lang", "email", "url", "osm", "address",
+     "opening_hours", "price"}
+)  # fmt: skip
+
+
 def _write_workbook(
     output: Path, columns: list[TemplateColumn], data: list[list[str]], doc: list[list[str]],
     lang: str,
@@ -227,6 +235,10 @@ def _write_workbook(
         if column.meaning:
             header.comment = Comment(column.meaning, "CoworkMed", width=300, height=120)
         sheet.column_dimensions[letter].width = max(12, min(40, len(column.header) + 4))
+        if tables.fields()[column.field]["kind"] in TEXT_KINDS:
+            sheet.column_dimensions[letter].number_format = "@"
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=number, max_col=number):
+                cell.number_format = "@"
         offered = choices(column.field, lang)
         if not offered:
             continue

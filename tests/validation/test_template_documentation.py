@@ -62,6 +62,10 @@ def test_the_workbook_has_lists_notes_and_a_frozen_header(tmp_path: Path, lang: 
         assert header.value == column.header
         assert header.comment is not None and header.comment.text == column.meaning
         letter = header.column_letter
+        # regression: a postcode 00184 typed in a General column became the number 184, a phone
+        # +30 210... a formula; text columns are formatted as text
+        text = tables.fields()[column.field]["kind"] in {"postcode", "phone", "identifier"}
+        assert (sheet.column_dimensions[letter].number_format == "@") or not text, column.field
         offered = choices(column.field, lang)
         if not offered:
             assert letter not in validations, column.field
