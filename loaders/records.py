@@ -126,19 +126,16 @@ class RecordBuilder:
     def _coordinates_written(self, row: Any, read: str) -> tuple[str | None, str]:
         """The column of a record's latitude (or of its coordinate pair) and the coordinates as
         the file writes them ("48,1351, 11,5820"), else as read."""
-        cells = []
-        for field_name in ("latitude", "longitude", "coordinates"):
-            for spec in self.mapping.columns:
-                if spec.field != field_name:
-                    continue
-                source = next(
-                    (s for s in spec.sources if row.values.get(s) not in (None, "")), None
-                )
-                if source is not None:
-                    cells.append((source, written(row.values[source])))
-        if not cells:
+        cells = [
+            self._cell(row, spec)
+            for field_name in ("latitude", "longitude", "coordinates")
+            for spec in self.mapping.columns
+            if spec.field == field_name
+        ]
+        given = [(column, written(value)) for column, value in cells if value is not None]
+        if not given:
             return None, read
-        return cells[0][0], ", ".join(text for _, text in cells[:2])
+        return given[0][0], ", ".join(text for _, text in given[:2])
 
     def _country_from_coordinates(self, row: Any, values: dict[str, list[Term]]) -> None:
         """The country of a record that gives none: the network's NUTS-3 region that holds its
@@ -289,7 +286,8 @@ class RecordBuilder:
         the mapping marks the column public)."""
         if spec.public:
             return None
-        kind = tables.fields()[spec.field]["kind"]
+        definition = tables.fields()[spec.field]
+        kind, names = definition["kind"], personal.may_name_a_person(definition)
         for term in terms:
             if isinstance(term, Price):
                 continue
@@ -299,7 +297,6 @@ class RecordBuilder:
             elif kind == "phone":
                 reason = personal.phone_reason(text)
             elif kind in personal.NAME_KINDS:
-                names = personal.may_name_a_person(tables.fields()[spec.field])
                 reason = (
                     personal.name_reason(text)
                     if names and personal.is_contact_column(column)
