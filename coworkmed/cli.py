@@ -169,7 +169,9 @@ ALL_OR_NOTHING_OPTION = click.option(
 
 def _mode(all_or_nothing: bool) -> str:
     """The publish mode: all or nothing when asked, else the ``publish_mode`` setting."""
-    return str(setting("publish_mode", "all-or-nothing" if all_or_nothing else None))
+    from publishing.publish import publish_mode
+
+    return publish_mode("all-or-nothing" if all_or_nothing else None)
 
 
 @main.command("load")

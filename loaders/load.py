@@ -35,14 +35,6 @@ class HeldBack:
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
-    def describe(self) -> str:
-        """``row 4 (identifier)``, with the sheet and whether its old version stays."""
-        where = f"row {self.row}" if self.row is not None else "a record"
-        sheet = f" of sheet {self.sheet}" if self.sheet else ""
-        name = f" ({self.identifier})" if self.identifier else ""
-        kept = "; its last published version stays" if self.kept else ""
-        return f"{where}{sheet}{name}: {self.errors} errors{kept}"
-
 
 @dataclass
 class LoadReport:
