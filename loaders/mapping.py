@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -81,11 +80,11 @@ class Mapping:
         columns or a ``{column}`` template) or in the file's include filters."""
         key = self.key if isinstance(self.key, tuple) else ()
         template = self.key if isinstance(self.key, str) else ""
-        placeholders = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        named = set(placeholders(template))
         filters = {condition["column"] for condition in self.file.get("include", ())}
         filters |= {join["on"] for join in self.file.get("joins", {}).values()}
         mapped = {source for spec in self.columns for source in spec.sources}
-        return frozenset(mapped | set(self.personal) | set(key) | placeholders | filters)
+        return frozenset(mapped | set(self.personal) | set(key) | named | filters)
 
     def file_path(self, override: Path | None = None) -> Path:
         """The file to load: the one given, or the mapping's own, relative to the mapping."""
