@@ -147,7 +147,7 @@ def as_html(report: Report) -> str:
         words=ui_words(report.language),
         summary=report.summary(),
         findings=report.ordered(),
-        rows_text=lambda rows: compact_rows(rows),
+        rows_text=compact_rows,
         sheets=any(finding.sheet for finding in report.findings),
     )
 
