@@ -296,11 +296,14 @@ def _build(
     mode: str,
 ) -> tuple[list[Checked], list[str]]:
     """Publish the vocabulary, then check and load each mapping's source (build's work)."""
-    from publishing.build import load_checked, publish_vocabulary
+    from loaders.territory import network_countries
+    from publishing.build import load_checked, publish_territory, publish_vocabulary
     from triplestore.versions import take_snapshot
 
     vocabulary = publish_vocabulary(target)
     click.echo(f"vocabulary: {vocabulary} triples (ontology and code lists)")
+    territory = publish_territory(target, base, network_countries())
+    click.echo(f"territory: {territory} triples (NUTS regions of the network's countries)")
     reports: list[Checked] = []
     failures: list[str] = []
     with click.progressbar(

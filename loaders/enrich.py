@@ -60,21 +60,38 @@ class Region(NamedTuple):
 
 
 @cache
+def _table() -> dict[str, dict]:
+    """The NUTS-3 regions of the partner countries as tables/nuts3-regions.json holds them."""
+    with open(tables.TABLES_DIR / "nuts3-regions.json", encoding="utf-8") as handle:
+        regions: dict[str, dict] = json.load(handle)["regions"]
+    return regions
+
+
+def figures() -> dict[str, dict]:
+    """What the reference gives for each NUTS-3 region of the partner countries, its polygons
+    aside: name, population (2021), area (km2) and the codes of its urban-rural, mountain and
+    coastal typologies (``urban_rural``, ``mountain``, ``coastal``)."""
+    return {
+        code: {key: value for key, value in row.items() if key != "rings"}
+        for code, row in _table().items()
+    }
+
+
+@cache
 def _regions() -> dict[str, Region]:
     """The NUTS-3 regions of the partner countries (generalised: tables/nuts3-regions.json; the
     outermost regions, drawn there as insets, by their real extent: outermost-regions.yaml)."""
-    with open(tables.TABLES_DIR / "nuts3-regions.json", encoding="utf-8") as handle:
-        raw = json.load(handle)["regions"]
     regions = {}
     outermost = tables.table("outermost-regions")
-    for code, region in raw.items():
+    for code, region in _table().items():
+        rings = region["rings"]
         if code in outermost:  # drawn as an inset: its real extent instead
             west, south, east, north = outermost[code]
-            region["rings"] = [[[west, south], [east, south], [east, north], [west, north]]]
-        points = [point for ring in region["rings"] for point in ring]
+            rings = [[[west, south], [east, south], [east, north], [west, north]]]
+        points = [point for ring in rings for point in ring]
         lons, lats = [pt[0] for pt in points], [pt[1] for pt in points]
         box = (min(lons), min(lats), max(lons), max(lats))
-        regions[code] = Region(code, region["name"], box, region["rings"])
+        regions[code] = Region(code, region["name"], box, rings)
     return regions
 
 

@@ -20,7 +20,7 @@ from core.namespaces import CWM, RDF_TYPE, SKOS
 from core.problems import LoadError
 from core.vocabulary import CUBE_FILE, ONTOLOGY_FILE, codelist_files
 from linking.places import PLACES, published_places
-from loaders import provenance
+from loaders import nuts, provenance
 from loaders.load import LoadReport, mapping_digest, start_report
 from loaders.mapping import Mapping, load_mapping
 from publishing.publish import compose, holds, publish, unchanged_version
@@ -166,3 +166,18 @@ def publish_vocabulary(store: TripleStore) -> int:
     for name, triples in graphs.items():
         put_graph(store, name, triples)
     return sum(len(triples) for triples in graphs.values())
+
+
+def territory_graph(base: str) -> str:
+    """The graph of the NUTS regions of the network's countries."""
+    return f"{base}territory"
+
+
+def publish_territory(store: TripleStore, base: str, countries: tuple[str, ...]) -> int:
+    """Write the NUTS regions of the network's countries (levels 0 to 3, with their population,
+    area, typologies and names: ``loaders.nuts``) in the graph ``{base}territory``, replacing
+    what a previous build put there; the next snapshot publishes them. Return the number of
+    triples."""
+    triples = nuts.territory_triples(countries)
+    put_graph(store, territory_graph(base), triples)
+    return len(triples)

@@ -42,7 +42,7 @@ def test_vocab_docs_writes_the_site(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["vocab", "docs", "--output", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "index.html").is_file()
-    assert len(list((tmp_path / "codelists").glob("*.html"))) == 8
+    assert len(list((tmp_path / "codelists").glob("*.html"))) == 12
 
 
 def test_version() -> None:

@@ -99,9 +99,10 @@ def test_build_loads_every_sample(empty: Published) -> None:
         for path in (ROOT / "ontology" / "codelists").glob("*.ttl")
     }
     # the vocabulary, the cube's structure (its own graph, though it holds a concept scheme:
-    # a regression), the sources, the catalogue and the cube
+    # a regression), the sources, the catalogue, the cube and the territory (NUTS regions)
     assert "https://w3id.org/coworkmed/def/cube" in graphs
-    assert vocabulary <= graphs and len(graphs) == len(vocabulary) + 1 + 5 + 1 + 1
+    assert "https://w3id.org/coworkmed/id/territory" in graphs
+    assert vocabulary <= graphs and len(graphs) == len(vocabulary) + 1 + 5 + 1 + 1 + 1
     labels = store.query(
         "ASK { GRAPH <https://w3id.org/coworkmed/code/public> { "
         "?c <http://www.w3.org/2004/02/skos/core#prefLabel> 'mladi'@hr } }"
