@@ -510,55 +510,89 @@ class RecordBuilder:
     ) -> None:
         if not country:
             return
-        if not values.get("nuts") and values.get("postcode") and self.postcode_placed:
-            postcode = _lexical(values["postcode"][0])
-            code = enrich.nuts3(country, postcode)
-            if code and self._region_agrees(row, postcode, code, values, country):
+        if not values.get("nuts"):
+            code = self._region(row, values, country)
+            if code:
                 self.triples.add(space, p("cwm:nutsRegion"), iri(NUTS_CODE + code))
         if values.get("city"):
             municipality = enrich.municipality(country, _lexical(values["city"][0]))
             if municipality:
                 self.triples.add(space, p("cwm:municipality"), iri(municipality))
 
-    def _region_agrees(
+    def _region(self, row: Any, values: dict[str, list[Term]], country: str) -> str | None:
+        """The space's NUTS-3 region: the region of its country whose polygon holds its
+        coordinates (or lies within the polygons' generalisation tolerance of them), else the
+        region of its postcode. A postcode whose region is not where the coordinates are is
+        reported, naming both regions; the coordinates' region is kept."""
+        postcode = _lexical(values["postcode"][0]) if values.get("postcode") else None
+        from_postcode = (
+            enrich.nuts3(country, postcode) if postcode and self.postcode_placed else None
+        )
+        if values.get("latitude") and values.get("longitude"):
+            lat, lon = _lexical(values["latitude"][0]), _lexical(values["longitude"][0])
+            at_point = enrich.region_near(float(lat), float(lon), (country,))
+            if at_point is not None:
+                if (
+                    postcode
+                    and from_postcode
+                    and from_postcode != at_point
+                    and enrich.has_polygons(from_postcode)
+                    and not enrich.near_region(float(lat), float(lon), from_postcode)
+                ):
+                    self._disagrees(
+                        row,
+                        "postcode-not-at-coordinates",
+                        postcode,
+                        from_postcode,
+                        f"{lat}, {lon}",
+                        at_point,
+                    )
+                return at_point
+        if (
+            postcode
+            and from_postcode
+            and self._postcode_in_town(row, postcode, from_postcode, values, country)
+        ):
+            return from_postcode
+        return None
+
+    def _postcode_in_town(
         self, row: Any, postcode: str, code: str, values: dict[str, list[Term]], country: str
     ) -> bool:
-        """Whether the postcode's region holds the space's coordinates (when they are given and fall
-        in a region of the country); a disagreement is reported with both values and the region
-        each implies, and the postcode then gives no region."""
-        others: list[tuple[str, str, float, float]] = []
-        if not enrich.has_polygons(code):
+        """Whether the postcode's region holds the town (for a space without coordinates in its
+        country, where GeoNames knows one town of the name); a disagreement is reported with both
+        values and the region each implies, and the postcode then gives no region."""
+        if not enrich.has_polygons(code) or not values.get("city"):
             return True
-        if values.get("latitude") and values.get("longitude"):
-            lat = _lexical(values["latitude"][0])
-            lon = _lexical(values["longitude"][0])
-            others.append(("postcode-not-at-coordinates", f"{lat}, {lon}", float(lat), float(lon)))
-        elif values.get("city"):  # no coordinates: the town, where GeoNames knows one of its name
-            town = _lexical(values["city"][0])
-            position = enrich.town_position(country, town)
-            if position is not None:
-                others.append(("postcode-not-in-town", town, *position))
-        for problem_code, other, lat_, lon_ in others:
-            found = enrich.region_at(lat_, lon_, country)
-            if found is None or found == code or enrich.near_region(lat_, lon_, code):
-                continue
-            region, other_region = _region_text(code), _region_text(found)
-            self.problems.append(
-                Problem(
-                    problem_code,
-                    f"the postcode is in {region}, but {other} is in {other_region}; "
-                    "no region inferred",
-                    row=row.number,
-                    column=self.postcode_column,
-                    value=postcode,
-                    field="postcode",
-                    sheet=row.sheet,
-                    severity="warning",
-                    params=(("region", region), ("other", other), ("other_region", other_region)),
-                )
+        town = _lexical(values["city"][0])
+        position = enrich.town_position(country, town)
+        if position is None:
+            return True
+        found = enrich.region_at(*position, country)
+        if found is None or found == code or enrich.near_region(*position, code):
+            return True
+        self._disagrees(row, "postcode-not-in-town", postcode, code, town, found)
+        return False
+
+    def _disagrees(
+        self, row: Any, problem_code: str, postcode: str, code: str, other: str, found: str
+    ) -> None:
+        """Report a postcode whose region (``code``) is not the region (``found``) of ``other``
+        (the coordinates or the town), naming both."""
+        region, other_region = _region_text(code), _region_text(found)
+        self.problems.append(
+            Problem(
+                problem_code,
+                f"the postcode is in {region}, but {other} is in {other_region}",
+                row=row.number,
+                column=self.postcode_column,
+                value=postcode,
+                field="postcode",
+                sheet=row.sheet,
+                severity="warning",
+                params=(("region", region), ("other", other), ("other_region", other_region)),
             )
-            return False
-        return True
+        )
 
 
 def _region_text(code: str) -> str:
