@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -736,6 +737,59 @@ def parse_identifier(raw: Any, spec: ColumnSpec, ctx: Context, check: str | None
     return [Lit(value)]
 
 
+@cache
+def _degurba() -> dict[str, str]:
+    """Eurostat's degree of urbanisation (class "1", "2" or "3") of each municipality of the
+    network's countries, by LAU code with its country prefix ("FR75056"): 2014 classification,
+    French codes as INSEE wrote them in 2014 (tables/degurba-lau-2014.json)."""
+    with open(tables.TABLES_DIR / "degurba-lau-2014.json", encoding="utf-8") as handle:
+        classes: dict[str, list[str]] = json.load(handle)["classes"]
+    return {code: degree for degree, codes in classes.items() for code in codes}
+
+
+@cache
+def _districts() -> dict[str, list[tuple[re.Pattern[str], str]]]:
+    """By country, the municipal districts whose codes stand for their municipality."""
+    return {
+        country: [(re.compile(pattern), municipality) for pattern, municipality in rows.items()]
+        for country, rows in tables.table("municipal-districts").items()
+    }
+
+
+def municipality_key(country: str, code: str) -> str:
+    """The key of a municipality in the degree-of-urbanisation table: its LAU code with the
+    country's NUTS prefix, a municipal district read as its municipality ("75110" in FR ->
+    "FR75056")."""
+    prefix = tables.countries()[country]["nuts"]
+    code = code.strip().upper().removeprefix(prefix)
+    for pattern, municipality in _districts().get(country, []):
+        if pattern.fullmatch(code):
+            return prefix + municipality
+    return prefix + code
+
+
+def parse_municipality_code(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    """The degree of urbanisation of the municipality whose code (LAU; INSEE in France) the cell
+    gives, from Eurostat's 2014 table. A code the table does not have (a municipality created or
+    merged since 2014, a code of another country) gives none and is reported."""
+    text = as_text(raw)
+    country = ctx.country or ctx.locale.country
+    if not text or not country or country not in tables.countries():
+        return []
+    degree = _degurba().get(municipality_key(country, text))
+    if degree is None:
+        ctx.notices.append(
+            ValueProblem(
+                "unknown-municipality-code",
+                f"{text} is not a municipality of {country} in Eurostat's degree of "
+                "urbanisation table (2014): no degree of urbanisation is given",
+                country=country,
+            )
+        )
+        return []
+    return [Iri(ctx.concepts.concept("degree-of-urbanisation", degree))]
+
+
 #: kind (fields.yaml) -> parser. Kinds needing more than (raw, spec, ctx) are bound in
 #: ``parser_for``; coordinates and address fill several fields and are handled by the records.
 PARSERS: dict[str, Parser] = {
@@ -750,6 +804,7 @@ PARSERS: dict[str, Parser] = {
     "phone": parse_phone,
     "postcode": parse_postcode,
     "nuts": parse_nuts,
+    "municipality_code": parse_municipality_code,
     "country": parse_country,
     "latitude": parse_latitude,
     "longitude": parse_longitude,

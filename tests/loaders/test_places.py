@@ -1,0 +1,68 @@
+"""Each place in its territory: NUTS-3 region by point in polygon, else by postcode, a warning
+naming both when they disagree, and the municipality's degree of urbanisation, driven by
+place-cases.yaml; and CGET's real records (../shared/datasets)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rdflib import Graph, URIRef
+
+from core.namespaces import CODE, CWM, NUTS_CODE
+from loaders.load import transform
+from loaders.mapping import load_mapping
+
+HERE = Path(__file__).parent
+CASES = yaml.safe_load((HERE / "place-cases.yaml").read_text(encoding="utf-8"))
+BASE = "https://example.org/id/"
+CLOCK = dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC)
+COLUMNS = ("id", "country", "postcode", "city", "lat", "lon", "code")
+MAPPING = """\
+source:
+  id: places
+  title: {en: "Places"}
+  partner: {id: test, name: "Test partner"}
+  licence: https://creativecommons.org/licenses/by/4.0/
+file:
+  path: spaces.csv
+locale:
+  language: en
+columns:
+  id: id
+  country: country
+  postcode: postcode
+  city: city
+  lat: latitude
+  lon: longitude
+  code: municipality_code
+constants:
+  kinds: coworking
+  name: A third place
+"""
+
+
+def _load(tmp_path: Path, case: dict[str, Any]) -> tuple[Graph, list[Any]]:
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    row = ",".join(str(case.get(column, "")) for column in COLUMNS)
+    (tmp_path / "spaces.csv").write_text(",".join(COLUMNS) + "\n" + row + "\n", encoding="utf-8")
+    mapping = load_mapping(tmp_path / "mapping.yaml")
+    data, report = transform(mapping, mapping.file_path(), BASE, lambda: CLOCK)
+    return Graph().parse(data=data, format="nt"), report.problems
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c["id"])
+def test_place(tmp_path: Path, case: dict[str, Any]) -> None:
+    graph, problems = _load(tmp_path, case)
+    regions = {str(o) for o in graph.objects(None, URIRef(CWM + "nutsRegion"))}
+    assert regions == {NUTS_CODE + case["region"]}
+    degrees = {str(o) for o in graph.objects(None, URIRef(CWM + "degreeOfUrbanisation"))}
+    expected = {f"{CODE}degree-of-urbanisation/{case['degree']}"} if "degree" in case else set()
+    assert degrees == expected
+    assert [p.code for p in problems] == case.get("problems", []), problems
+    for name in case.get("names", []):
+        assert name in problems[0].reason
+        assert name in dict(problems[0].params or ()).values()
