@@ -66,3 +66,45 @@ def test_place(tmp_path: Path, case: dict[str, Any]) -> None:
     for name in case.get("names", []):
         assert name in problems[0].reason
         assert name in dict(problems[0].params or ()).values()
+
+
+CGET_MAPPING = HERE / "real" / "cget-territory.yaml"
+#: CGET's own records (ID) and where they are: NUTS-3 region, its urban-rural type, the commune's
+#: degree of urbanisation
+CGET_PLACES = {
+    "2": ("FR101", "predominantly-urban", "cities"),  # Anticafé, Paris 10e
+    "1089": ("FRJ14", "predominantly-rural", "rural-areas"),  # MSAP de Langogne, Lozère
+    "1": ("FRG01", "predominantly-urban", "cities"),  # ADE Coworking, Nantes
+}
+
+
+@pytest.mark.shared("datasets/real")
+def test_cget_records_are_set_in_their_territory() -> None:
+    from loaders import nuts
+
+    mapping = load_mapping(CGET_MAPPING)
+    data, report = transform(mapping, mapping.file_path(), BASE, lambda: CLOCK)
+    graph = Graph().parse(data=data, format="nt")
+    rows = graph.query(
+        f"""SELECT ?id ?region ?degree WHERE {{
+          ?space <http://www.w3.org/ns/prov#wasDerivedFrom> ?record .
+          ?record <{CWM}sourceIdentifier> ?id .
+          OPTIONAL {{ ?space <{CWM}nutsRegion> ?region }}
+          OPTIONAL {{ ?space <{CWM}degreeOfUrbanisation> ?degree }}
+        }}"""
+    )
+    found = {str(r[0]): (r[1], r[2]) for r in rows}  # type: ignore[index]
+    types = {code: r.types for code, r in nuts.regions(("FR",)).items()}
+    urban_rural = {"1": "predominantly-urban", "2": "intermediate", "3": "predominantly-rural"}
+    for ident, (region, kind, degree) in CGET_PLACES.items():
+        got_region, got_degree = found[ident]
+        assert str(got_region) == NUTS_CODE + region, ident
+        assert urban_rural[types[region]["urban_rural"]] == kind, ident
+        assert str(got_degree) == f"{CODE}degree-of-urbanisation/{degree}", ident
+    placed = sum(1 for region, _ in found.values() if region is not None)
+    with_degree = sum(1 for _, degree in found.values() if degree is not None)
+    assert len(found) > 1400
+    assert placed / len(found) > 0.99, placed
+    assert with_degree / len(found) > 0.99, with_degree
+    disagreements = [p for p in report.problems if p.code == "postcode-not-at-coordinates"]
+    assert all(", FR" in p.reason for p in disagreements)
