@@ -45,7 +45,7 @@ ANSWERS = Kept()
 
 def named(found: set[str], lang: str) -> dict[str, str]:
     """Labels of ``found`` in ``lang`` from the store, and the countries' names."""
-    return {**country_labels(), **labels(found, lang, ALL_ROWS)} if found else {}
+    return {**country_labels(lang), **labels(found, lang, ALL_ROWS)} if found else {}
 
 
 def _select(sparql: str) -> Solutions:

@@ -151,8 +151,10 @@ def territory_triples(countries: tuple[str, ...]) -> list[ox.Triple]:
         if level(code) == 0:
             for lang in LANGUAGES:
                 add(SKOS + "prefLabel", ox.Literal(region_name(code, lang), language=lang))
-            eu = tables.countries()[iso[code]]["eu"]
-            add(SKOS + "exactMatch", ox.NamedNode(EU_COUNTRY + eu))
+            country = ox.NamedNode(EU_COUNTRY + tables.countries()[iso[code]]["eu"])
+            add(SKOS + "exactMatch", country)
+            for lang in LANGUAGES:  # what spaces link to (cwm:country), named where shown
+                add(SKOS + "prefLabel", ox.Literal(region_name(code, lang), language=lang), country)
         elif level(code) == 3 and (name := enrich.region_name(code)):
             add(SKOS + "prefLabel", ox.Literal(name))
         for name, value in region.types.items():

@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from core.formulas import safe_cell
 from core.namespaces import EU_COUNTRY
 from core.translations import load_catalogue
-from loaders import tables
+from loaders import nuts, tables
 from loaders.concepts import default_index
 
 HERE = Path(__file__).parent
@@ -104,10 +104,14 @@ class Figure:
 
 
 @cache
-def country_labels() -> dict[str, str]:
-    """The countries of the network by their EU authority IRI, named in English (the store has
+def country_labels(lang: str = "en") -> dict[str, str]:
+    """The countries of the network by their EU authority IRI, named in ``lang`` from pycountry's
+    translations (``loaders.nuts.country_name``; a store built without the territory graph has
     no labels for them)."""
-    return {EU_COUNTRY + row["eu"]: row["names"][0].title() for row in tables.countries().values()}
+    return {
+        EU_COUNTRY + row["eu"]: nuts.country_name(code, lang)
+        for code, row in tables.countries().items()
+    }
 
 
 def value(term: Any) -> Any:

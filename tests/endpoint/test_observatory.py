@@ -161,3 +161,27 @@ def test_the_dashboard_in_chromium(live: str) -> None:
         assert "territory=rural" in page.url and "country=ITA" in page.url
         visit.screenshot("observatory.png")
     visit.check()
+
+
+@pytest.mark.parametrize(
+    ("lang", "croatia"),
+    [
+        ("en", "Croatia"),
+        ("fr", "Croatie"),
+        ("it", "Croazia"),
+        ("es", "Croacia"),
+        ("el", "Κροατία"),
+        ("hr", "Hrvatska"),
+    ],
+)
+def test_countries_are_named_in_the_readers_language(
+    client: FlaskClient, lang: str, croatia: str
+) -> None:
+    """Countries by pycountry's translations, in the API, its CSV and the filter's choices."""
+    figures = _figures(client, lang=lang)
+    assert figures["01-country"]["labels"][observatory.EU_COUNTRY + "HRV"] == croatia
+    table = client.get("/api/observatory/figures/01-country.csv", query_string={"lang": lang})
+    assert table.status_code == 200
+    assert croatia in table.get_data(as_text=True)
+    page = client.get("/observatory", query_string={"lang": lang})
+    assert croatia in page.get_data(as_text=True)
