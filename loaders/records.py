@@ -510,7 +510,9 @@ class RecordBuilder:
     ) -> None:
         if not country:
             return
-        if not values.get("nuts"):
+        if values.get("nuts"):
+            self._given_region_agrees(row, values, country)
+        else:
             code = self._region(row, values, country)
             if code:
                 self.triples.add(space, p("cwm:nutsRegion"), iri(NUTS_CODE + code))
@@ -555,6 +557,43 @@ class RecordBuilder:
         ):
             return from_postcode
         return None
+
+    def _given_region_agrees(self, row: Any, values: dict[str, list[Term]], country: str) -> None:
+        """A NUTS-3 code the record gives is kept; when the coordinates lie in another region of
+        the country (beyond the polygons' tolerance), both are reported."""
+        term = values["nuts"][0]
+        given = (term.value if isinstance(term, Iri) else _lexical(term)).removeprefix(NUTS_CODE)
+        if not (values.get("latitude") and values.get("longitude")) or not enrich.has_polygons(
+            given
+        ):
+            return
+        lat, lon = _lexical(values["latitude"][0]), _lexical(values["longitude"][0])
+        at_point = enrich.region_near(float(lat), float(lon), (country,))
+        if (
+            at_point is None
+            or at_point == given
+            or enrich.near_region(float(lat), float(lon), given)
+        ):
+            return
+        column = next((spec.label for spec in self.mapping.columns if spec.field == "nuts"), None)
+        region, other_region = _region_text(given), _region_text(at_point)
+        self.problems.append(
+            Problem(
+                "nuts-not-at-coordinates",
+                f"the region given is {region}, but {lat}, {lon} is in {other_region}",
+                row=row.number,
+                column=column,
+                value=given,
+                field="nuts",
+                sheet=row.sheet,
+                severity="warning",
+                params=(
+                    ("region", region),
+                    ("other", f"{lat}, {lon}"),
+                    ("other_region", other_region),
+                ),
+            )
+        )
 
     def _postcode_in_town(
         self, row: Any, postcode: str, code: str, values: dict[str, list[Term]], country: str

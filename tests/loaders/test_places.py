@@ -20,7 +20,7 @@ HERE = Path(__file__).parent
 CASES = yaml.safe_load((HERE / "place-cases.yaml").read_text(encoding="utf-8"))
 BASE = "https://example.org/id/"
 CLOCK = dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC)
-COLUMNS = ("id", "country", "postcode", "city", "lat", "lon", "code")
+COLUMNS = ("id", "country", "postcode", "city", "lat", "lon", "code", "nuts")
 MAPPING = """\
 source:
   id: places
@@ -39,6 +39,7 @@ columns:
   lat: latitude
   lon: longitude
   code: municipality_code
+  nuts: nuts
 constants:
   kinds: coworking
   name: A third place
