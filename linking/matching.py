@@ -17,7 +17,7 @@ cluster is one canonical place (``canonical_iri``: a hash of its smallest record
 across rebuilds while that record stays), written with the owl:sameAs links in ``{base}links``
 (``link_graph``).
 
-Pure: the spaces are given as the solutions of ``SPACES``, which the caller runs on its store.
+Pure: the spaces are read by ``read_places`` through queries the caller runs on its store.
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ import hashlib
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
+from core.namespaces import CWM, LOCN, OWL, RDF_TYPE, SCHEMA
 from linking.places import (
     RULES,
     Place,
@@ -55,28 +56,54 @@ REVIEW = LINK.review
 TOGETHER = LINK.together
 #: a block of more records than this (a common word in a big town) says too little to compare
 LARGEST_BLOCK = 60
-#: every published space, with the evidence the rule weighs (what is missing is left unbound)
-SPACES = """PREFIX schema: <https://schema.org/>
-PREFIX cwm: <https://w3id.org/coworkmed/def/>
-PREFIX locn: <http://www.w3.org/ns/locn#>
-SELECT ?s (SAMPLE(?n) AS ?name) (SAMPLE(?la) AS ?lat) (SAMPLE(?lo) AS ?lon)
-  (SAMPLE(?pc) AS ?postcode) (SAMPLE(?st) AS ?street) (SAMPLE(?tn) AS ?town) (SAMPLE(?mu) AS ?municipality)
-  (SAMPLE(?u) AS ?url) (GROUP_CONCAT(DISTINCT STR(?ph); separator=" ") AS ?phones)
-  (GROUP_CONCAT(DISTINCT STR(?k); separator=" ") AS ?kinds)
-WHERE {
-  ?s a cwm:Space .
-  OPTIONAL { ?s schema:name ?n }
-  OPTIONAL { ?s schema:latitude ?la ; schema:longitude ?lo }
-  OPTIONAL { ?s locn:address ?ad . OPTIONAL { ?ad locn:postCode ?pc }
-    OPTIONAL { ?ad locn:postName ?tn } OPTIONAL { ?ad locn:thoroughfare ?st } }
-  OPTIONAL { ?s cwm:municipality ?mu }
-  OPTIONAL { ?s schema:url ?u }
-  OPTIONAL { ?s schema:telephone ?ph }
-  OPTIONAL { ?s cwm:spaceKind ?k }
-} GROUP BY ?s"""
-SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
-CWM = "https://w3id.org/coworkmed/def/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#: what the rule reads of each space: one single-pattern query per property (joins over the
+#: union of the published graphs are slow; each pattern alone is fast), joined here
+SPACE_PROPERTIES = {
+    "name": f"{SCHEMA}name",
+    "lat": f"{SCHEMA}latitude",
+    "lon": f"{SCHEMA}longitude",
+    "url": f"{SCHEMA}url",
+    "phones": f"{SCHEMA}telephone",
+    "kinds": f"{CWM}spaceKind",
+    "municipality": f"{CWM}municipality",
+    "address": f"{LOCN}address",
+}
+ADDRESS_PROPERTIES = {
+    "postcode": f"{LOCN}postCode",
+    "town": f"{LOCN}postName",
+    "street": f"{LOCN}thoroughfare",
+}
+#: the spaces themselves
+SPACES = f"SELECT ?s WHERE {{ ?s a <{CWM}Space> }}"
+
+
+def property_query(iri: str) -> str:
+    """The query of one property's values: ``?s`` and ``?o``."""
+    return f"SELECT ?s ?o WHERE {{ ?s <{iri}> ?o }}"
+
+
+def read_places(run: Callable[[str], Iterable[Any]], base: str) -> list[Place]:
+    """Every space of the store that ``run`` queries (the caller's: it owns the store), with the
+    evidence the rule weighs, read with ``SPACES`` and one ``property_query`` per property."""
+    spaces = {str(row["s"].value) for row in run(SPACES)}
+    values: dict[str, dict[str, list[str]]] = {iri: defaultdict(list) for iri in spaces}
+    addresses: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for field, iri in SPACE_PROPERTIES.items():
+        for row in run(property_query(iri)):
+            subject = str(row["s"].value)
+            if subject in values:
+                values[subject][field].append(str(row["o"].value))
+    for field, iri in ADDRESS_PROPERTIES.items():
+        for row in run(property_query(iri)):
+            addresses[str(row["s"].value)][field].append(str(row["o"].value))
+    for fields in values.values():
+        for address in fields.get("address", []):
+            for field, found in addresses.get(address, {}).items():
+                fields[field].extend(found)
+    return in_context([_place(iri, values[iri], base) for iri in sorted(spaces)])
+
+
+SAME_AS = OWL + "sameAs"
 #: the canonical places' namespace (not under the configured base: the IRIs are the project's)
 PLACE_NAMESPACE = "https://w3id.org/coworkmed/id/place/"
 
@@ -90,16 +117,6 @@ class Match:
     score: float = 0.0  # the confidence unbounded (``linking.places.score``): ranks sure pairs
 
 
-def _value(solution: Any, name: str) -> str | None:
-    term = solution[name]
-    return None if term is None or term.value == "" else str(term.value)
-
-
-def _float(solution: Any, name: str) -> float | None:
-    value = _value(solution, name)
-    return None if value is None else float(value)
-
-
 def _site(url: str | None) -> str | None:
     """A website as host and page, folded: ``www.`` and the scheme, query and last slash left
     out (``in_context`` keeps only the host when no other record of the source shares it)."""
@@ -110,26 +127,29 @@ def _site(url: str | None) -> str | None:
     return f"{host}{parts.path.rstrip('/').lower()}" if host else None
 
 
-def place(solution: Any, base: str) -> Place:
-    """The place of one solution of ``SPACES``."""
-    iri = str(solution["s"].value)
+def _first(fields: dict[str, list[str]], name: str) -> str | None:
+    found = sorted(v for v in fields.get(name, []) if v)
+    return found[0] if found else None
+
+
+def _place(iri: str, fields: dict[str, list[str]], base: str) -> Place:
+    """A space as the rule sees it, from the values ``read_places`` found for it."""
     source = iri[len(f"{base}space/") :].split("/", 1)[0]
-    town = _value(solution, "town")
-    phones = (_value(solution, "phones") or "").split()
-    kinds = (_value(solution, "kinds") or "").split()
+    town, lat, lon = _first(fields, "town"), _first(fields, "lat"), _first(fields, "lon")
+    phones = fields.get("phones", [])
     return Place(
         iri,
         source,
-        _value(solution, "name") or "",
-        _float(solution, "lat"),
-        _float(solution, "lon"),
-        postcode=(_value(solution, "postcode") or "").replace(" ", "") or None,
+        _first(fields, "name") or "",
+        None if lat is None or lon is None else float(lat),
+        None if lat is None or lon is None else float(lon),
+        postcode=(_first(fields, "postcode") or "").replace(" ", "") or None,
         town=town_name(town) if town else None,
-        municipality=_value(solution, "municipality"),
-        street=street_words(_value(solution, "street") or ""),
-        domain=_site(_value(solution, "url")),
+        municipality=_first(fields, "municipality"),
+        street=street_words(_first(fields, "street") or ""),
+        domain=_site(_first(fields, "url")),
         phones=frozenset(re.sub(r"\D", "", p)[-9:] for p in phones if re.search(r"\d{6}", p)),
-        kinds=frozenset(k.rsplit("/", 1)[-1] for k in kinds),
+        kinds=frozenset(k.rsplit("/", 1)[-1] for k in fields.get("kinds", [])),
     )
 
 
@@ -163,11 +183,6 @@ def _replace(here: Place, **changes: Any) -> Place:
     from dataclasses import replace
 
     return replace(here, **changes)
-
-
-def places(solutions: Iterable[Any], base: str) -> list[Place]:
-    """The spaces of ``solutions`` of ``SPACES`` (run by the caller on a store under ``base``)."""
-    return in_context([place(solution, base) for solution in solutions])
 
 
 def _grid(found: list[Place]) -> Iterator[list[Place]]:
@@ -272,8 +287,8 @@ def naive_candidates(found: list[Place]) -> list[Match]:
 
 def compatible(a: Place, b: Place) -> bool:
     """Whether two records may share a cluster: of one source only as sure duplicates (the same
-    distinctive name, a confidence at or above SAME, and kinds in common when both have some:
-    "Fablab X" and "Coworking X" in one building are two places), and never farther apart than
+    distinctive name, a confidence at or above SAME, coordinates, and kinds in common when both
+    have some: "Fablab X" and "Coworking X" in one building are two places), and never farther apart than
     the rule's reach or below TOGETHER."""
     distance = metres(a, b)
     if not possible(a, b, distance):
@@ -281,7 +296,8 @@ def compatible(a: Place, b: Place) -> bool:
     sure = confidence(a, b, distance)
     if a.source == b.source:
         kinds = not (a.kinds and b.kinds) or bool(a.kinds & b.kinds)
-        return words(a.name) == words(b.name) and sure >= SAME and kinds
+        located = not math.isinf(distance)  # two of one town's records may be two sites
+        return words(a.name) == words(b.name) and sure >= SAME and kinds and located
     return sure >= TOGETHER
 
 
@@ -312,7 +328,10 @@ def clusters(found: list[Place], matches: list[Match] | None = None) -> list[lis
     """Every place in exactly one cluster: the mutual best links (``mutual``) joined surest
     first, two clusters only when all their records are ``compatible``; sorted by IRI."""
     matches = candidates(found, within_sources=True) if matches is None else matches
-    linked = sorted(mutual(matches), key=lambda m: (-m.confidence, m.a.iri, m.b.iri))
+    linked = sorted(
+        (m for m in mutual(matches) if m.a.source != m.b.source or compatible(m.a, m.b)),
+        key=lambda m: (-m.score, m.a.iri, m.b.iri),
+    )
     cluster_of: dict[str, int] = {p.iri: i for i, p in enumerate(found)}
     members: dict[int, list[Place]] = {i: [p] for i, p in enumerate(found)}
     for m in linked:

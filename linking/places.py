@@ -142,8 +142,8 @@ def reach(a: Place, b: Place, rule: str = "link") -> float:
 UNLOCATED_CLOSENESS = {"postcode": 0.8, "town": 0.6}
 #: what each piece of evidence beyond name and distance adds to (or takes from) a confidence
 EVIDENCE = {
-    "same_website": 0.2,  # the same site (a host only one record of a source uses, else its page)
-    "same_phone": 0.2,  # the same telephone number (last nine digits)
+    "same_website": 0.25,  # the same site (a host only one record of a source uses, else its page)
+    "same_phone": 0.25,  # the same telephone number (last nine digits)
     "same_town": 0.1,  # located: the same municipality, else the same town name
     "same_street": 0.1,  # the streets share a distinctive word
     "other_street": -0.05,  # both streets known and no distinctive word in common...
