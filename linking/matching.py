@@ -38,10 +38,9 @@ from linking.places import (
     RULES,
     Place,
     confidence,
-    score,
     metres,
     reach,
-    same_name,
+    score,
     street_words,
     town_name,
     whole_name,
@@ -193,9 +192,12 @@ def _grid(found: list[Place]) -> Iterator[list[Place]]:
     for here in found:
         if here.latitude is not None and here.longitude is not None:
             grid[(int(here.latitude // cell), int(here.longitude // wide))].append(here)
-    for (row, column), members in grid.items():
+    for row, column in grid:
         yield [
-            p for dr in (-1, 0, 1) for dc in (-1, 0, 1) for p in grid.get((row + dr, column + dc), [])
+            p
+            for dr in (-1, 0, 1)
+            for dc in (-1, 0, 1)
+            for p in grid.get((row + dr, column + dc), [])
         ]
 
 
@@ -288,8 +290,8 @@ def naive_candidates(found: list[Place]) -> list[Match]:
 def compatible(a: Place, b: Place) -> bool:
     """Whether two records may share a cluster: of one source only as sure duplicates (the same
     distinctive name, a confidence at or above SAME, coordinates, and kinds in common when both
-    have some: "Fablab X" and "Coworking X" in one building are two places), and never farther apart than
-    the rule's reach or below TOGETHER."""
+    have some: "Fablab X" and "Coworking X" in one building are two places), and never
+    farther apart than the rule's reach or below TOGETHER."""
     distance = metres(a, b)
     if not possible(a, b, distance):
         return False

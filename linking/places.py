@@ -21,8 +21,8 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any
 
 from core.geo import distance
@@ -237,8 +237,8 @@ def evidence(a: Place, b: Place, distance: float) -> dict[str, bool]:
 def similarity(a: Place, b: Place, near: bool = False) -> float:
     """How alike two names are: 0 to 1, the best of the characters' ratio and the share of
     common words once generic words are left out, and 1 when the whole names are the same
-    written without spaces ("QUAI-LAB", "Quailab"). With ``near`` (the places are known to be close),
-    a name whose distinctive words are all in the other's counts as 0.9 ("FunLab", "FunLab
+    written without spaces ("QUAI-LAB", "Quailab"). With ``near`` (the places are known to be
+    close), a name whose distinctive words are all in the other's counts as 0.9 ("FunLab", "FunLab
     Tours"; the towns' names do not count: "Coworking Bordeaux" is not in "Now Coworking
     Bordeaux")."""
     name_a, name_b = words(a.name), words(b.name)
@@ -279,8 +279,10 @@ def score(a: Place, b: Place, distance: float, rule: str = "link") -> float:
     """``confidence`` before it is bounded to 0 to 1: it ranks two sure candidates."""
     found = evidence(a, b, distance)
     within = CONTAINED_CHAIN_METRES if a.chain or b.chain else CONTAINED_METRES
-    near = distance <= within or (found["same_street"] and not (a.chain or b.chain)) or (
-        math.isinf(distance) and bool(a.postcode) and a.postcode == b.postcode
+    near = (
+        distance <= within
+        or (found["same_street"] and not (a.chain or b.chain))
+        or (math.isinf(distance) and bool(a.postcode) and a.postcode == b.postcode)
     )
     base = 0.75 * similarity(a, b, near) + 0.25 * closeness(a, b, distance, rule)
     extra = sum(EVIDENCE[name] for name, true in found.items() if true)

@@ -27,9 +27,10 @@ def links_graph(base: str) -> str:
 def published_spaces(store: TripleStore, base: str, published: list[ox.NamedNode]) -> list[Place]:
     """Every space of the graphs ``published`` (not the links' own graph), as linking reads it."""
     graphs = [g for g in data_graphs(published, base) if g.value != links_graph(base)]
+    default: list[ox.NamedNode | ox.DefaultGraph] = [*graphs] if graphs else [ox.DefaultGraph()]
 
     def run(sparql: str) -> Iterable[Any]:
-        return store.query(sparql, default_graph=graphs or [ox.DefaultGraph()], named_graphs=graphs)
+        return store.query(sparql, default_graph=default, named_graphs=graphs)
 
     return read_places(run, base)
 

@@ -17,8 +17,8 @@ from linking.matching import (
     PLACE_NAMESPACE,
     REVIEW,
     SAME,
-    canonical_iri,
     candidates,
+    canonical_iri,
     clusters,
     in_context,
     link_graph,
@@ -93,7 +93,10 @@ def test_link_graph_gives_every_record_its_place_and_same_as_within_clusters() -
     a = _record(0, {"source": "a", "name": "Kvart Lab", "lat": 43.5089, "lon": 16.4453})
     b = _record(1, {"source": "b", "name": "KVART LAB", "lat": 43.5090, "lon": 16.4452})
     c = _record(2, {"source": "b", "name": "Zenit", "lat": 45.81, "lon": 15.98})
-    triples = {(t.subject.value, t.predicate.value, t.object.value) for t in link_graph(clusters([a, b, c]))}
+    triples = {
+        (t.subject.value, t.predicate.value, t.object.value)
+        for t in link_graph(clusters([a, b, c]))
+    }
     place_of = {s: o for s, p, o in triples if p == CWM + "canonicalPlace"}
     assert set(place_of) == {a.iri, b.iri, c.iri}
     assert place_of[a.iri] == place_of[b.iri] != place_of[c.iri]
@@ -133,7 +136,9 @@ def _links(store_path: Path) -> tuple[dict[str, str], set[tuple[str, str]], set[
     graph = f"<{BASE}links>"
     places = {
         r["s"].value: r["p"].value
-        for r in snapshot.query(f"SELECT ?s ?p {{ GRAPH {graph} {{ ?s <{CWM}canonicalPlace> ?p }} }}")
+        for r in snapshot.query(
+            f"SELECT ?s ?p {{ GRAPH {graph} {{ ?s <{CWM}canonicalPlace> ?p }} }}"
+        )
     }
     same = {
         (r["a"].value, r["b"].value)
@@ -162,7 +167,9 @@ def test_each_load_rewrites_the_links(tmp_path: Path) -> None:
     assert set(places) == {l1, r1, r2} and set(places.values()) == typed
     assert places[l1] == places[r1] != places[r2] and same == {(l1, r1)}
     # the right source renames its record: the cluster breaks, each record its own place
-    _write_source(tmp_path / "right", "right", "R-1;Zagreb Makers;43,5090;16,4452\nR-2;Zenit;43,52;16,45\n")
+    _write_source(
+        tmp_path / "right", "right", "R-1;Zagreb Makers;43,5090;16,4452\nR-2;Zenit;43,52;16,45\n"
+    )
     store = open_store(store_path)
     load_source(right, store, BASE, store_path)
     del store
@@ -240,8 +247,8 @@ def test_every_published_space_has_one_canonical_place(real_store: Path) -> None
     spaces = {r["s"].value for r in query(snapshot, BASE, f"SELECT ?s {{ ?s a <{CWM}Space> }}")}
     assert len(spaces) > 3_000
     counted = snapshot.query(
-        f"SELECT ?s (COUNT(DISTINCT ?p) AS ?n) {{ GRAPH <{BASE}links> {{ ?s <{CWM}canonicalPlace> ?p . "
-        f"?p a <{CWM}Place> }} }} GROUP BY ?s"
+        f"SELECT ?s (COUNT(DISTINCT ?p) AS ?n) {{ GRAPH <{BASE}links> {{ "
+        f"?s <{CWM}canonicalPlace> ?p . ?p a <{CWM}Place> }} }} GROUP BY ?s"
     )
     per_space = {r["s"].value: int(r["n"].value) for r in counted}
     assert set(per_space) == spaces and set(per_space.values()) == {1}
