@@ -202,18 +202,19 @@ def _grid(found: list[Place]) -> Iterator[list[Place]]:
 
 
 def _keys(here: Place) -> set[tuple[str, ...]]:
-    """The blocks a place belongs to beside the grid: whole name, website, phones, and each
-    distinctive word of its name in its town and in its postcode."""
+    """The blocks a place belongs to beside the grid: whole name, website, phones, and in its
+    town, postcode and municipality: all their records, its distinctive name, and each
+    distinctive word of it."""
     keys: set[tuple[str, ...]] = {("phone", p) for p in here.phones}
     if len(words(here.name)) >= 5:
         keys.add(("name", whole_name(here.name)))
     if here.domain:
         keys.add(("site", here.domain))
-    for word in words(here.name).split():
-        if len(word) >= 3:
-            for where in (here.town, here.postcode, here.municipality):
-                if where:
-                    keys.add(("word", where, word))
+    for where in (here.town, here.postcode, here.municipality):
+        if where:
+            keys.add(("in", where))  # a small town's records (a big town's block is too big)
+            keys.add(("name", where, words(here.name)))  # "Le 50", "Le 50 Coworking"
+            keys.update(("word", where, word) for word in words(here.name).split() if len(word) > 2)
     return keys
 
 
