@@ -103,8 +103,8 @@ def read_places(run: Callable[[str], Iterable[Any]], base: str) -> list[Place]:
 
 
 SAME_AS = OWL + "sameAs"
-#: the canonical places' namespace (not under the configured base: the IRIs are the project's)
-PLACE_NAMESPACE = "https://w3id.org/coworkmed/id/place/"
+#: where the canonical places are named, under the data's base
+PLACES_PATH = "place/"
 
 
 @dataclass(frozen=True)
@@ -351,20 +351,21 @@ def clusters(found: list[Place], matches: list[Match] | None = None) -> list[lis
     )
 
 
-def canonical_iri(cluster: list[Place]) -> str:
-    """The canonical place of a cluster: named from a hash of its smallest record IRI."""
+def canonical_iri(cluster: list[Place], base: str) -> str:
+    """The canonical place of a cluster, ``{base}place/{key}``: the key is the first 16 hex
+    digits of the SHA-256 of its smallest record IRI (stable while that record is published)."""
     smallest = min(p.iri for p in cluster)
-    return PLACE_NAMESPACE + hashlib.sha256(smallest.encode("utf-8")).hexdigest()[:16]
+    return f"{base}{PLACES_PATH}{hashlib.sha256(smallest.encode('utf-8')).hexdigest()[:16]}"
 
 
-def link_graph(groups: list[list[Place]]) -> list[ox.Triple]:
+def link_graph(groups: list[list[Place]], base: str) -> list[ox.Triple]:
     """The graph ``{base}links``: each record's canonical place (a cwm:Place), and owl:sameAs
     from the smallest record of each cluster of two or more to each of the others."""
     same_as, canonical = ox.NamedNode(SAME_AS), ox.NamedNode(CWM + "canonicalPlace")
     a, place_class = ox.NamedNode(RDF_TYPE), ox.NamedNode(CWM + "Place")
     triples = []
     for group in groups:
-        place_iri = ox.NamedNode(canonical_iri(group))
+        place_iri = ox.NamedNode(canonical_iri(group, base))
         triples.append(ox.Triple(place_iri, a, place_class))
         first = ox.NamedNode(group[0].iri)
         for record in group:

@@ -40,5 +40,5 @@ def refresh_links(store: TripleStore, base: str, published: list[ox.NamedNode]) 
     with their canonical places and owl:sameAs links (one transaction)."""
     found = published_spaces(store, base, published)
     groups = clusters(found, candidates(found, within_sources=True))
-    data = to_bytes(link_graph(groups), ox.RdfFormat.N_TRIPLES)
+    data = to_bytes(link_graph(groups, base), ox.RdfFormat.N_TRIPLES)
     store.replace_graph(ox.NamedNode(links_graph(base)), data)
