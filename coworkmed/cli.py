@@ -567,19 +567,21 @@ def export_command(store: str | None, base: str | None, output: str | None) -> N
     help="Write every candidate pair worth a look here (CSV), with its confidence.",
 )
 def link_command(store: str | None, base: str | None, review: Path | None) -> None:
-    """Find the spaces that different sources describe twice (name and distance), link the sure
-    ones with owl:sameAs in the graph {base}links, and list the doubtful ones for review."""
+    """Cluster the records that different sources give of one real place (name, distance,
+    website, phone, town, street, kind), rewrite the graph {base}links (each space's canonical
+    place, owl:sameAs within a cluster), and list the doubtful pairs for review. Every build
+    and publication rewrites the links too; this command does it on demand."""
     import csv
 
-    import publishing  # noqa: F401  (registers the cube's refresh on commit)
-    from linking.matching import SAME, SPACES, candidates, links, places, review_rows
-    from triplestore.versions import commit, put_graph, query
+    import publishing  # noqa: F401  (registers the links' and the cube's refresh on commit)
+    from linking.matching import SAME, candidates, review_rows
+    from publishing.links import published_spaces
+    from triplestore.versions import commit, published_graphs
 
     location, base_iri = _location(store), setting("base", base)
     with location.writer() as target:
-        found = candidates(places(query(target, base_iri, SPACES), base_iri))
-        put_graph(target, f"{base_iri}links", links(found))
-        commit(location, target, base_iri)
+        found = candidates(published_spaces(target, base_iri, published_graphs(target, base_iri)))
+        commit(location, target, base_iri)  # the links' refresh runs with the commit
     rows = review_rows(found)
     if review is not None:
         with open(review, "w", encoding="utf-8", newline="") as handle:

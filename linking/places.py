@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any
 
 from core.geo import distance
@@ -43,7 +44,10 @@ GENERIC = {
 
 @dataclass(frozen=True)
 class Place:
-    """A space as the rule sees it; ``row``: the row of the submission it was read from."""
+    """A space as the rule sees it; ``row``: the row of the submission it was read from. The
+    fields after it are the evidence beyond name and distance (``linking.matching.SPACES`` reads
+    them): postcode, town (folded), the website's host (``domain``), the telephone numbers'
+    last nine digits and the kinds (local names of the space-kind concepts)."""
 
     iri: str
     source: str
@@ -51,6 +55,14 @@ class Place:
     latitude: float | None
     longitude: float | None
     row: int | None = None
+    postcode: str | None = None
+    town: str | None = None
+    municipality: str | None = None
+    street: frozenset[str] = frozenset()
+    domain: str | None = None
+    phones: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+    chain: bool = False  # its source has other records of its name or website: a chain's site
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,7 @@ class Rule:
     near: float  # metres: farther apart, two places are not the same...
     same_name: float  # ...unless their whole distinctive names are the same: then this far
     sure: float  # the least confidence of the same place
+    together: float  # the least confidence of any two records of one cluster
     review: float  # the least confidence worth a person's look
     folded_names: bool  # the names must be equal once folded (case, accents, spacing)
     unlocated: bool  # a place without coordinates is the same as one of the same name
@@ -73,11 +86,19 @@ RULES = {
         same_name=25_000,
         sure=0.8,
         review=0.55,
+        # a cluster joins two others only when every record of one could be each of the other
+        together=0.7,
         folded_names=False,
         unlocated=False,
     ),
     "duplicate": Rule(
-        near=200, same_name=200, sure=0.0, review=0.0, folded_names=True, unlocated=True
+        near=200,
+        same_name=200,
+        sure=0.0,
+        review=0.0,
+        together=0.0,
+        folded_names=True,
+        unlocated=True,
     ),
 }
 
@@ -89,6 +110,7 @@ def metres(a: Place, b: Place) -> float:
     return distance(a.latitude, a.longitude, b.latitude, b.longitude)
 
 
+@lru_cache(maxsize=65536)
 def words(name: str) -> str:
     """A name's distinctive words: folded, generic words left out (all of it if nothing else)."""
     folded = re.sub(r"[^a-z0-9]+", " ", tables.fold(name))
@@ -96,6 +118,7 @@ def words(name: str) -> str:
     return " ".join(kept) or folded.strip()
 
 
+@lru_cache(maxsize=65536)
 def whole_name(name: str) -> str:
     """A name folded, generic words included."""
     return " ".join(re.sub(r"[^a-z0-9]+", " ", tables.fold(name)).split())
@@ -115,14 +138,155 @@ def reach(a: Place, b: Place, rule: str = "link") -> float:
     return limits.same_name if same_name(a, b) else limits.near
 
 
-def confidence(a: Place, b: Place, distance: float, rule: str = "link") -> float:
-    """How sure we are that a and b, ``distance`` metres apart, are the same space: 0 to 1."""
+#: how close two places are when one has no coordinates, by what their addresses share
+UNLOCATED_CLOSENESS = {"postcode": 0.8, "town": 0.6}
+#: what each piece of evidence beyond name and distance adds to (or takes from) a confidence
+EVIDENCE = {
+    "same_website": 0.25,  # the same site (a host only one record of a source uses, else its page)
+    "same_phone": 0.25,  # the same telephone number (last nine digits)
+    "same_town": 0.1,  # located: the same municipality, else the same town name
+    "same_street": 0.1,  # the streets share a distinctive word
+    "other_street": -0.05,  # both streets known and no distinctive word in common...
+    "other_address": -0.1,  # ...and no coordinates to tell
+    "other_town": -0.3,  # no coordinates to tell, and both towns known and different
+    "other_kind": -0.15,  # both kinds known, none in common, and the whole names differ
+    "chain_apart": -0.2,  # a chain's site, farther than CONTAINED_METRES and not on one street
+}
+#: the words of a street that say what kind of way it is, not which one
+STREET_WORDS = {
+    "rue", "avenue", "av", "ave", "boulevard", "bd", "blvd", "place", "pl", "allee", "allees",
+    "quai", "impasse", "chemin", "route", "rte", "cours", "via", "viale", "piazza", "corso",
+    "calle", "avenida", "plaza", "rua", "largo", "travessa", "ulica", "odos", "bis", "ter",
+    "the", "le", "la", "les", "de", "du", "des", "di", "del", "da", "do", "et", "and", "l", "d",
+}  # fmt: skip
+
+
+def street_words(street: str) -> frozenset[str]:
+    """A street's distinctive words: folded, without numbers and the words of ``STREET_WORDS``."""
+    folded = re.sub(r"[^a-z]+", " ", tables.fold(street)).split()
+    return frozenset(w for w in folded if len(w) > 2 and w not in STREET_WORDS)
+
+
+def _compact(name: str) -> str:
+    return whole_name(name).replace(" ", "")
+
+
+def closeness(a: Place, b: Place, distance: float, rule: str = "link") -> float:
+    """0 to 1: how close two places are, within the rule's ``near`` metres; from their
+    addresses when one has no coordinates. Farther apart (two places of the same whole name
+    may be up to ``same_name`` metres apart), the town and the street have to tell."""
+    if not math.isinf(distance):
+        return max(0.0, 1 - distance / RULES[rule].near)
+    if a.postcode and a.postcode == b.postcode:
+        return UNLOCATED_CLOSENESS["postcode"]
+    if a.town and a.town == b.town and not (a.postcode and b.postcode):
+        return UNLOCATED_CLOSENESS["town"]
+    return 0.0
+
+
+def same_town(a: Place, b: Place) -> bool:
+    """Whether two places lie in the same town: by municipality when both have one, else by
+    their towns' names."""
+    if a.municipality and b.municipality:
+        return a.municipality == b.municipality
+    return bool(a.town) and a.town == b.town
+
+
+def other_town(a: Place, b: Place) -> bool:
+    """Whether two places are known to lie in different towns (the opposite of ``same_town``
+    when both towns are known)."""
+    if a.municipality and b.municipality:
+        return a.municipality != b.municipality
+    return bool(a.town and b.town) and a.town != b.town
+
+
+def town_name(name: str) -> str:
+    """A town's name folded, its district numbers and "cedex" left out ("Paris 11e": "paris";
+    "St" written out: "st georges" is "saint georges")."""
+    kept = [TOWN_WORDS.get(w, w) for w in whole_name(name).split() if not TOWN_NOISE.fullmatch(w)]
+    return " ".join(kept)
+
+
+#: the words of a town's name that say which district or sorting office, not which town
+TOWN_NOISE = re.compile(r"\d+\w*|cedex|arrondissement|arr|er|e|eme")
+#: abbreviations in towns' names, written out
+TOWN_WORDS = {"st": "saint", "ste": "sainte"}
+
+
+def evidence(a: Place, b: Place, distance: float) -> dict[str, bool]:
+    """Which pieces of ``EVIDENCE`` hold for two places ``distance`` metres apart."""
+    return {
+        "same_website": bool(a.domain) and a.domain == b.domain,
+        "same_phone": bool(a.phones & b.phones),
+        "same_town": not math.isinf(distance) and same_town(a, b),
+        "same_street": bool(a.street & b.street),
+        "other_street": bool(a.street and b.street) and not a.street & b.street,
+        "other_address": math.isinf(distance)
+        and bool(a.street and b.street)
+        and not a.street & b.street,
+        "other_town": math.isinf(distance) and other_town(a, b),
+        "chain_apart": (a.chain or b.chain)
+        and distance > CONTAINED_METRES
+        and not a.street & b.street,
+        "other_kind": bool(a.kinds and b.kinds)
+        and not a.kinds & b.kinds
+        and whole_name(a.name) != whole_name(b.name),
+    }
+
+
+def similarity(a: Place, b: Place, near: bool = False) -> float:
+    """How alike two names are: 0 to 1, the best of the characters' ratio and the share of
+    common words once generic words are left out, and 1 when the whole names are the same
+    written without spaces ("QUAI-LAB", "Quailab"). With ``near`` (the places are known to be
+    close), a name whose distinctive words are all in the other's counts as 0.9 ("FunLab", "FunLab
+    Tours"; the towns' names do not count: "Coworking Bordeaux" is not in "Now Coworking
+    Bordeaux")."""
     name_a, name_b = words(a.name), words(b.name)
+    alike = max(_similarity(name_a, name_b), float(_compact(a.name) == _compact(b.name)))
+    towns = set(f"{a.town or ''} {b.town or ''}".split())
+    tokens_a, tokens_b = set(name_a.split()) - towns, set(name_b.split()) - towns
+    if near and tokens_a and tokens_b and (tokens_a <= tokens_b or tokens_b <= tokens_a):
+        alike = max(alike, CONTAINED)
+    return alike
+
+
+#: how alike a name is to one that holds all its distinctive words, when both are close
+CONTAINED = 0.9
+#: metres within which two places are close enough for one name to hold the other (a chain's
+#: sites, whose names all hold the chain's, have to be closer still)
+CONTAINED_METRES = 200
+CONTAINED_CHAIN_METRES = 50
+
+
+@lru_cache(maxsize=65536)
+def _ratio(name_a: str, name_b: str) -> float:
+    return SequenceMatcher(None, name_a, name_b).ratio()
+
+
+@lru_cache(maxsize=65536)
+def _similarity(name_a: str, name_b: str) -> float:
     tokens_a, tokens_b = set(name_a.split()), set(name_b.split())
     jaccard = len(tokens_a & tokens_b) / len(tokens_a | tokens_b) if tokens_a | tokens_b else 0
-    similar = max(SequenceMatcher(None, name_a, name_b).ratio(), jaccard)
-    closeness = max(0.0, 1 - distance / reach(a, b, rule))
-    return round(0.75 * similar + 0.25 * closeness, 3)
+    return max(_ratio(name_a, name_b), jaccard)
+
+
+def confidence(a: Place, b: Place, distance: float, rule: str = "link") -> float:
+    """How sure we are that a and b, ``distance`` metres apart, are the same space: 0 to 1."""
+    return round(min(1.0, max(0.0, score(a, b, distance, rule))), 3)
+
+
+def score(a: Place, b: Place, distance: float, rule: str = "link") -> float:
+    """``confidence`` before it is bounded to 0 to 1: it ranks two sure candidates."""
+    found = evidence(a, b, distance)
+    within = CONTAINED_CHAIN_METRES if a.chain or b.chain else CONTAINED_METRES
+    near = (
+        distance <= within
+        or (found["same_street"] and not (a.chain or b.chain))
+        or (math.isinf(distance) and bool(a.postcode) and a.postcode == b.postcode)
+    )
+    base = 0.75 * similarity(a, b, near) + 0.25 * closeness(a, b, distance, rule)
+    extra = sum(EVIDENCE[name] for name, true in found.items() if true)
+    return base + extra
 
 
 def same_place(a: Place, b: Place, rule: str = "link") -> bool:

@@ -38,7 +38,7 @@ def test_load_writes_the_graph_and_the_report(tmp_path: Path) -> None:
     assert generation == 1
     graphs = {g.value for g in published_graphs(store, "https://w3id.org/coworkmed/id/")}
     base = "https://w3id.org/coworkmed/id/"
-    assert graphs == {body["graph"], f"{base}catalog", f"{base}cube"}
+    assert graphs == {body["graph"], f"{base}catalog", f"{base}cube", f"{base}links"}
     assert body["graph"].startswith("https://w3id.org/coworkmed/id/dataset/fr-aura/")
 
 
@@ -51,7 +51,8 @@ def test_load_reads_the_store_from_the_environment(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     _generation, store = open_snapshot(tmp_path / "env-store")
     graphs = [g.value for g in published_graphs(store, "https://example.org/x/")]
-    assert graphs[2].startswith("https://example.org/x/dataset/hr-split/") and len(graphs) == 3
+    assert graphs[2].startswith("https://example.org/x/dataset/hr-split/") and len(graphs) == 4
+    assert graphs[3] == "https://example.org/x/links"  # each space's canonical place
     assert graphs[1] == "https://example.org/x/cube"
 
 
@@ -99,10 +100,12 @@ def test_build_loads_every_sample(empty: Published) -> None:
         for path in (ROOT / "ontology" / "codelists").glob("*.ttl")
     }
     # the vocabulary, the cube's structure (its own graph, though it holds a concept scheme:
-    # a regression), the sources, the catalogue, the cube and the territory (NUTS regions)
+    # a regression), the sources, the catalogue, the cube, the territory (NUTS regions) and the
+    # links (canonical places)
     assert "https://w3id.org/coworkmed/def/cube" in graphs
     assert "https://w3id.org/coworkmed/id/territory" in graphs
-    assert vocabulary <= graphs and len(graphs) == len(vocabulary) + 1 + 5 + 1 + 1 + 1
+    assert "https://w3id.org/coworkmed/id/links" in graphs
+    assert vocabulary <= graphs and len(graphs) == len(vocabulary) + 1 + 5 + 1 + 1 + 1 + 1
     labels = store.query(
         "ASK { GRAPH <https://w3id.org/coworkmed/code/public> { "
         "?c <http://www.w3.org/2004/02/skos/core#prefLabel> 'mladi'@hr } }"

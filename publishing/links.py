@@ -1,0 +1,44 @@
+"""The links between the records of one real place (``linking.matching``), rewritten with every
+change of the published data: registered by ``publishing`` to run on each commit before the
+indicators cube's refresh, so that the graph ``{base}links`` always holds, for every published
+space, its canonical place (``cwm:canonicalPlace``, a ``cwm:Place``) and the owl:sameAs links
+between the records of a cluster, and the cube counts places of this very generation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from core.rdf_bytes import to_bytes
+from linking.matching import candidates, clusters, link_graph, read_places
+from linking.places import Place
+from observatory.cube import data_graphs
+
+if TYPE_CHECKING:
+    from triplestore.backends import TripleStore
+
+
+def links_graph(base: str) -> str:
+    return f"{base}links"
+
+
+def published_spaces(store: TripleStore, base: str, published: list[ox.NamedNode]) -> list[Place]:
+    """Every space of the graphs ``published`` (not the links' own graph), as linking reads it."""
+    graphs = [g for g in data_graphs(published, base) if g.value != links_graph(base)]
+    default: list[ox.NamedNode | ox.DefaultGraph] = [*graphs] if graphs else [ox.DefaultGraph()]
+
+    def run(sparql: str) -> Iterable[Any]:
+        return store.query(sparql, default_graph=default, named_graphs=graphs)
+
+    return read_places(run, base)
+
+
+def refresh_links(store: TripleStore, base: str, published: list[ox.NamedNode]) -> None:
+    """Recompute the clusters of the published spaces and replace the graph ``{base}links``
+    with their canonical places and owl:sameAs links (one transaction)."""
+    found = published_spaces(store, base, published)
+    groups = clusters(found, candidates(found, within_sources=True))
+    data = to_bytes(link_graph(groups, base), ox.RdfFormat.N_TRIPLES)
+    store.replace_graph(ox.NamedNode(links_graph(base)), data)
