@@ -105,7 +105,9 @@ def _query_link(sparql: str) -> str:
 def _options(lang: str) -> dict[str, list[tuple[str, str]]]:
     """Each filter's choices (code, label in ``lang``), from the code lists in the store."""
     key = ("options", generation(), lang)
-    return ANSWERS.get(key, lambda: {**filter_options(named(option_iris(), lang)), **_sources(lang)})
+    return ANSWERS.get(
+        key, lambda: {**filter_options(named(option_iris(), lang)), **_sources(lang)}
+    )
 
 
 def _sources(lang: str) -> dict[str, list[tuple[str, str]]]:

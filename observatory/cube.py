@@ -136,7 +136,7 @@ def refresh_cube(store: TripleStore, base: str, published: list[ox.NamedNode]) -
     computed by a query over them (the store's fast read path), then written with the data set
     in one transaction that replaces the previous cube."""
     graphs = data_graphs(published, base)
-    every = [ox.DefaultGraph(), *graphs]
+    every: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph(), *graphs]
     triples = list(store.query(observations_query(base), default_graph=every, named_graphs=graphs))
     for figure_id in REGION_FIGURES:
         sparql = regions_query(base, figure_id)

@@ -59,7 +59,9 @@ def test_every_figure_answers_on_the_samples(client: FlaskClient) -> None:
     empty = [name for name, figure in figures.items() if not figure["rows"]]
     # no sample says how its operator is governed; the samples' store has no territory graph
     # (lane F) for the region figures; no sample has CGET's metropole flag
-    territorial = [n for n in observatory.table()["figures"] if "13" <= n[:2] <= "19" or n[:2] == "22"]
+    territorial = [
+        n for n in observatory.table()["figures"] if "13" <= n[:2] <= "19" or n[:2] == "22"
+    ]
     assert empty == ["10-governance", *territorial, "23-metropoles"]
     by_source = figures["20-sources"]["rows"]
     assert sum(row[2] for row in by_source) == _count(client, "")
@@ -147,7 +149,9 @@ def test_the_source_filter_lists_the_sources_and_applies(client: FlaskClient) ->
     page = client.get("/observatory?lang=en").get_data(as_text=True)
     assert 'id="filter-source"' in page and '<option value="fr-aura"' in page
     assert 'id="choropleth"' in page
-    patterns = "?space <http://www.w3.org/ns/prov#wasDerivedFrom>/cwm:inDataset <{}dataset/fr-aura> ."
+    patterns = (
+        "?space <http://www.w3.org/ns/prov#wasDerivedFrom>/cwm:inDataset <{}dataset/fr-aura> ."
+    )
     expected = _count(client, patterns.format(BASE))
     figures = _figures(client, source="fr-aura")
     assert sum(row[1] for row in figures["01-country"]["rows"]) == expected > 0
@@ -160,7 +164,9 @@ def test_the_regions_outlines_for_the_choropleth(client: FlaskClient) -> None:
     features = response.get_json()["features"]
     codes = {feature["properties"]["code"] for feature in features}
     assert {"FRK26", "ITI14", "EL303", "HR021", "ES511"} <= codes and len(codes) > 300
-    assert all(f["id"] == "http://data.europa.eu/nuts/code/" + f["properties"]["code"] for f in features)
+    assert all(
+        f["id"] == "http://data.europa.eu/nuts/code/" + f["properties"]["code"] for f in features
+    )
 
 
 def test_the_dashboard_page_in_every_language(client: FlaskClient) -> None:

@@ -1,6 +1,7 @@
 """CGET's own headline figures, counted straight from its CSV with the standard library alone
 (no loader, no RDF): records by kind (column TYPO) inside and outside metropoles (column METRO,
-1 or 0; one record, La Kaftier, has neither and is in no count). Run it to print them: ``python tests/observatory/cget_headline.py [file]``."""
+1 or 0; one record, La Kaftier, has no flag and is in no count). Run it to print them:
+``python tests/observatory/cget_headline.py [file]``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ KINDS = {
 }
 
 
-def headline(path: Path = CGET, leave_out: frozenset[str] = frozenset()) -> dict[str, tuple[int, int, int]]:
+def headline(
+    path: Path = CGET, leave_out: frozenset[str] = frozenset()
+) -> dict[str, tuple[int, int, int]]:
     """Kind -> (inside metropoles, outside, records), without the records whose ID is in
     ``leave_out`` (those the project holds back)."""
     inside: Counter[str] = Counter()
@@ -35,5 +38,7 @@ def headline(path: Path = CGET, leave_out: frozenset[str] = frozenset()) -> dict
 
 
 if __name__ == "__main__":
-    for kind, (within, without, total) in headline(Path(*sys.argv[1:2]) if sys.argv[1:] else CGET).items():
+    for kind, (within, without, total) in headline(
+        Path(*sys.argv[1:2]) if sys.argv[1:] else CGET
+    ).items():
         print(f"{kind}: {within} inside metropoles, {without} outside, {total} in all")

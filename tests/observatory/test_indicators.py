@@ -85,9 +85,13 @@ def test_a_record_not_yet_clustered_counts_once_and_a_cluster_once(store: ox.Sto
         if quad.predicate.value != f"{CWM}canonicalPlace":
             unclustered.add(quad)
     sparql = observatory.with_filters(observatory.figure_sparql("15-country-per-100k"), {}, BASE)
-    by_country = {row["country"].value[-2:]: int(row["places"].value) for row in _select(unclustered)(sparql)}
+    by_country = {
+        row["country"].value[-2:]: int(row["places"].value) for row in _select(unclustered)(sparql)
+    }
     assert by_country == {"FR": 6, "IT": 1}  # osm-1 and cget-1 are two places until clustered
-    clustered = {row["country"].value[-2:]: int(row["places"].value) for row in _select(store)(sparql)}
+    clustered = {
+        row["country"].value[-2:]: int(row["places"].value) for row in _select(store)(sparql)
+    }
     assert clustered == {"FR": 5, "IT": 1}
 
 
@@ -170,9 +174,9 @@ def test_the_observatory_filtered_to_cget_gives_its_figures_for_the_records_publ
 @pytest.mark.shared("datasets/real")
 @pytest.mark.xfail(
     strict=True,
-    reason="222 CGET records are held back by the checks (their errors: 133 postcode '0', 87 town names that "
-    "do not match, 49 without a kind, 46 without an address): until they are published, the "
-    "observatory shows CGET's figures for 1,290 of its 1,512 records",
+    reason="222 CGET records are held back by the checks (their errors: 133 postcode '0', "
+    "87 town names that do not match, 49 without a kind, 46 without an address): until they "
+    "are published, the observatory shows CGET's figures for 1,290 of its 1,512 records",
 )
 def test_the_observatory_filtered_to_cget_gives_its_headline_figures(
     cget: tuple[dict[str, tuple[int, ...]], list[str]],
