@@ -24,6 +24,7 @@ from tests.endpoint.support import put_turtle
 
 TOKEN = "observatory-tests"
 BASE = "https://w3id.org/coworkmed/id/"
+INDICATORS = Path(__file__).parents[1] / "observatory" / "indicators"
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +179,9 @@ def test_the_dashboard_page_in_every_language(client: FlaskClient) -> None:
 
 
 @needs_browser
-def test_the_dashboard_in_chromium(live: str) -> None:
+def test_the_dashboard_in_chromium(live: str, client: FlaskClient) -> None:
+    territory = (INDICATORS / "territory.ttl").read_text(encoding="utf-8")
+    put_turtle(client, f"{BASE}territory", territory, TOKEN)  # lane F's shape: 5 NUTS-3 regions
     with browser_page(live) as visit:
         page = visit.page
         page.goto(f"{live}/observatory?lang=en")
@@ -188,6 +191,12 @@ def test_the_dashboard_in_chromium(live: str) -> None:
         assert everything > 20 and on_map > 20
         assert page.locator("#figures canvas").count() >= 8
         assert page.locator("#map .marker-cluster, #map path.leaflet-interactive").count() > 0
+        # the choropleth beside the map: every NUTS-3 outline drawn, the fixture's regions that
+        # hold a sample space coloured, a legend
+        assert page.locator("#choropleth path.leaflet-interactive").count() > 300
+        assert int(page.get_attribute("#choropleth", "data-regions")) > 0
+        assert page.locator("#choropleth .legend i").count() >= 2
+        assert page.locator("#filter-source option").count() > 3
         page.select_option("#filter-country", "ITA")
         # a selector, not a script: the page's CSP forbids evaluating strings
         page.wait_for_selector(f"#figures:not([data-spaces='{everything}'])", timeout=30_000)
@@ -201,9 +210,6 @@ def test_the_dashboard_in_chromium(live: str) -> None:
         assert "territory=rural" in page.url and "country=ITA" in page.url
         visit.screenshot("observatory.png")
     visit.check()
-
-
-INDICATORS = Path(__file__).parents[1] / "observatory" / "indicators"
 
 
 def _short(cell: object) -> object:
