@@ -25,6 +25,7 @@ from core.namespaces import DEFAULT_DATA_BASE, EU_COUNTRY
 from core.translations import load_catalogue
 from loaders import tables
 from loaders.concepts import default_index
+from loaders.territory import network_countries
 
 HERE = Path(__file__).parent
 #: the dashboard's table: its filters, its figures and its words in the six languages
@@ -116,7 +117,16 @@ def with_filters(sparql: str, filters: dict[str, str], base: str = DEFAULT_DATA_
         f"?space {filter_path(name)} <{filter_iri(name, value, base)}> ."
         for name, value in sorted(filters.items())
     )
-    return sparql.replace("#FILTERS", patterns)
+    return sparql.replace("#FILTERS", patterns).replace("#NETWORK", network_filter())
+
+
+@cache
+def network_filter() -> str:
+    """The pattern that keeps a region figure to the network's countries (``#NETWORK`` in a
+    query, where ``?code`` is a region's NUTS code): the territory reference covers Europe, and
+    a country outside the network is not one without places."""
+    prefixes = ", ".join(f'"{tables.countries()[c]["nuts"]}"' for c in network_countries())
+    return f"FILTER (SUBSTR(STR(?code), 1, 2) IN ({prefixes}))"
 
 
 @cache
