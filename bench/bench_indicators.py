@@ -120,13 +120,11 @@ def main() -> None:
         len(list(store.query(regions_query(BASE, f), use_default_graph_as_union=True)))
         for f in REGION_FIGURES
     )
-    print(
-        f"{'regions cube (3 CONSTRUCTs)':28} {time.perf_counter() - start:8.3f}  {observations} triples\n"
-    )
+    seconds = time.perf_counter() - start
+    print(f"{'regions cube (3 CONSTRUCTs)':28} {seconds:8.3f}  {observations} triples\n")
     for row in answers["15-country-per-100k"]:
-        print(
-            f"{row['country'].value[-2:]}: {row['places'].value} places, {row['per_100k'].value} per 100,000"
-        )
+        country, places, rate = (row[n].value for n in ("country", "places", "per_100k"))
+        print(f"{country[-2:]}: {places} places, {rate} per 100,000")
     for row in answers["19-regions-without-place"]:
         print(
             f"{row['type'].value.rsplit('/', 1)[-1]}: {row['without_place'].value} of "
