@@ -18,9 +18,11 @@ from flask.testing import FlaskClient
 
 from endpoint.app import create_app
 from observatory import figures as observatory
+from observatory.cube import refresh_cube
 from tests.backends import Published
 from tests.endpoint.browser import browser_page, needs_browser
 from tests.endpoint.support import put_turtle
+from triplestore.versions import published_graphs, write
 
 TOKEN = "observatory-tests"
 BASE = "https://w3id.org/coworkmed/id/"
@@ -233,5 +235,23 @@ def test_the_territorial_indicators_on_each_store(empty: Published) -> None:
             if rows != case["rows"]:
                 wrong[f"{case['figure']} {case.get('filters', {})}"] = rows
         assert not wrong, wrong
+        # the regions cube, recomputed as a publish does, holds figure 13's numbers
+        write(
+            empty.location,
+            lambda store: refresh_cube(store, BASE, published_graphs(store, BASE)),
+            BASE,
+        )
+        cube = (
+            "SELECT ?places ?rate WHERE { GRAPH <" + BASE + "cube> { ?o "
+            "<https://w3id.org/coworkmed/def/nutsRegion> <http://data.europa.eu/nuts/code/FRK13> ; "
+            "<https://w3id.org/coworkmed/def/placeCount> ?places ; "
+            "<https://w3id.org/coworkmed/def/placesPer100k> ?rate } }"
+        )
+        answer = client.get("/sparql", query_string={"query": cube})
+        found = [
+            (int(row["places"]["value"]), float(row["rate"]["value"]))
+            for row in json.loads(answer.data)["results"]["bindings"]
+        ]
+        assert found == [(2, 2.0)]
     finally:
         app.extensions["coworkmed.pool"].close()
