@@ -18,7 +18,7 @@ from endpoint.execution import QueryError
 from endpoint.published import Kept, generation, select
 from endpoint.resource_page import labels
 from endpoint.responses import attachment, error, reader_language
-from observatory.cube import cube_dataset
+from observatory.cube import cube_dataset, regions_dataset
 from observatory.figures import (
     ALL_ROWS,
     POINTS,
@@ -45,6 +45,13 @@ from observatory.regions import regions_geojson
 blueprint = Blueprint("observatory", __name__)
 
 ANSWERS = Kept()
+#: the regions cube's observations, for the dashboard's link to it
+REGIONS_CUBE = """PREFIX qb: <http://purl.org/linked-data/cube#>
+PREFIX cwm: <https://w3id.org/coworkmed/def/>
+SELECT ?region ?places ?per_100k WHERE {
+  ?observation qb:dataSet <{dataset}> ; cwm:nutsRegion ?region ;
+    cwm:placeCount ?places ; cwm:placesPer100k ?per_100k .
+} ORDER BY DESC(?per_100k) LIMIT 100"""
 
 
 def named(found: set[str], lang: str) -> dict[str, str]:
@@ -152,6 +159,7 @@ def dashboard() -> Response | str:
             "words": words,
         },
         cube_link=_query_link(cube_query),
+        regions_cube_link=_query_link(REGIONS_CUBE.replace("{dataset}", regions_dataset(_base()))),
     )
 
 

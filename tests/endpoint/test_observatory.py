@@ -151,7 +151,7 @@ def test_answers_are_kept_until_the_store_changes(client: FlaskClient) -> None:
 def test_the_source_filter_lists_the_sources_and_applies(client: FlaskClient) -> None:
     page = client.get("/observatory?lang=en").get_data(as_text=True)
     assert 'id="filter-source"' in page and '<option value="fr-aura"' in page
-    assert 'id="choropleth"' in page
+    assert 'id="choropleth"' in page and 'id="regions-cube"' in page
     patterns = (
         "?space <http://www.w3.org/ns/prov#wasDerivedFrom>/cwm:inDataset <{}dataset/fr-aura> ."
     )
