@@ -18,10 +18,11 @@ from endpoint.execution import QueryError
 from endpoint.published import Kept, generation, select
 from endpoint.resource_page import labels
 from endpoint.responses import attachment, error, reader_language
-from observatory.cube import cube_dataset
+from observatory.cube import cube_dataset, regions_dataset
 from observatory.figures import (
     ALL_ROWS,
     POINTS,
+    SOURCES,
     BadFilter,
     Figure,
     Solutions,
@@ -34,13 +35,23 @@ from observatory.figures import (
     option_iris,
     point_rows,
     read_filters,
+    source_filters,
+    source_options,
     table,
     with_filters,
 )
+from observatory.regions import regions_geojson
 
 blueprint = Blueprint("observatory", __name__)
 
 ANSWERS = Kept()
+#: the regions cube's observations, for the dashboard's link to it
+REGIONS_CUBE = """PREFIX qb: <http://purl.org/linked-data/cube#>
+PREFIX cwm: <https://w3id.org/coworkmed/def/>
+SELECT ?region ?places ?per_100k WHERE {
+  ?observation qb:dataSet <{dataset}> ; cwm:nutsRegion ?region ;
+    cwm:placeCount ?places ; cwm:placesPer100k ?per_100k .
+} ORDER BY DESC(?per_100k) LIMIT 100"""
 
 
 def named(found: set[str], lang: str) -> dict[str, str]:
@@ -56,7 +67,12 @@ def _answers(filters: dict[str, str], number: int) -> dict[str, tuple[str, Solut
     """Each figure's query and solutions for ``filters`` at store generation ``number`` (the
     same for every language)."""
     key = ("answers", number, tuple(sorted(filters.items())))
-    return ANSWERS.get(key, lambda: answers(filters, _select))
+    return ANSWERS.get(key, lambda: answers(filters, _select, _base()))
+
+
+def _base() -> str:
+    base: str = current_app.config["COWORKMED"]["base"]
+    return base
 
 
 def _figure(figure_id: str, sparql: str, rows: Solutions, lang: str) -> Figure:
@@ -76,9 +92,9 @@ def figures(filters: dict[str, str], lang: str) -> list[Figure]:
 
 def points(filters: dict[str, str]) -> list[list[Any]]:
     """The spaces to draw: latitude, longitude, the path of their page, name."""
-    base = current_app.config["COWORKMED"]["base"]
+    base = _base()
     key = ("points", generation(), tuple(sorted(filters.items())))
-    return ANSWERS.get(key, lambda: point_rows(_select(with_filters(POINTS, filters)), base))
+    return ANSWERS.get(key, lambda: point_rows(_select(with_filters(POINTS, filters, base)), base))
 
 
 def _read_filters() -> dict[str, str]:
@@ -96,7 +112,18 @@ def _query_link(sparql: str) -> str:
 def _options(lang: str) -> dict[str, list[tuple[str, str]]]:
     """Each filter's choices (code, label in ``lang``), from the code lists in the store."""
     key = ("options", generation(), lang)
-    return ANSWERS.get(key, lambda: filter_options(named(option_iris(), lang)))
+    return ANSWERS.get(
+        key, lambda: {**filter_options(named(option_iris(), lang)), **_sources(lang)}
+    )
+
+
+def _sources(lang: str) -> dict[str, list[tuple[str, str]]]:
+    """The choices of the source filters: the sources with records in the graph, by title."""
+    base = _base()
+    ids = source_options(_select(SOURCES.read_text(encoding="utf-8")), base)
+    titles = named({f"{base}dataset/{i}" for i in ids}, lang)
+    choices = sorted(((i, titles.get(f"{base}dataset/{i}", i)) for i in ids), key=lambda c: c[1])
+    return {name: choices for name in source_filters()}
 
 
 @blueprint.get("/observatory")
@@ -124,12 +151,15 @@ def dashboard() -> Response | str:
         config={
             "figures": url_for("observatory.figures_api"),
             "points": url_for("observatory.points_api"),
+            "regions": url_for("observatory.regions_api"),
+            "choropleth": table()["choropleth"],
             "csv": url_for("observatory.figure_csv", figure_id="FIGURE"),
             "query": url_for("pages.query_page"),
             "lang": lang,
             "words": words,
         },
         cube_link=_query_link(cube_query),
+        regions_cube_link=_query_link(REGIONS_CUBE.replace("{dataset}", regions_dataset(_base()))),
     )
 
 
@@ -164,3 +194,9 @@ def figure_csv(figure_id: str) -> Response:
     except QueryError as problem:
         return error(problem.status, problem.message)
     return attachment(Response(csv_text(found), mimetype="text/csv"), f"{figure_id}.csv")
+
+
+@blueprint.get("/api/observatory/regions.geojson")
+def regions_api() -> Response:
+    """The NUTS-3 regions' outlines the choropleth colours (the project's own table)."""
+    return Response(regions_geojson(), mimetype="application/geo+json")

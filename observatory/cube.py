@@ -22,11 +22,19 @@ from core.namespaces import CODE, CWM, QB, XSD
 from core.namespaces import NUTS_CODE as NUTS
 from core.rdf_bytes import to_bytes
 from core.rdf_templates import fill
+from observatory.figures import figure_sparql, with_filters
 
 if TYPE_CHECKING:
     from triplestore.backends import TripleStore
 
 DATASET_TEMPLATE = Path(__file__).parent / "templates" / "cube-dataset.ttl"
+REGIONS_TEMPLATE = Path(__file__).parent / "templates" / "cube-regions-dataset.ttl"
+#: the figures whose rows are the regions cube's observations, and the variable of their region
+REGION_FIGURES = {
+    "13-nuts3-per-100k": "region",
+    "14-nuts2-per-100k": "region",
+    "15-country-per-100k": "country",
+}
 
 
 def data_graphs(published: list[ox.NamedNode], base: str) -> list[ox.NamedNode]:
@@ -44,6 +52,33 @@ def cube_graph(base: str) -> str:
 
 def cube_dataset(base: str) -> str:
     return f"{base}cube/spaces"
+
+
+def regions_dataset(base: str) -> str:
+    return f"{base}cube/regions"
+
+
+def regions_query(base: str, figure_id: str) -> str:
+    """The CONSTRUCT of the regions cube's observations from one figure's query (unfiltered):
+    the cube holds the very numbers the observatory shows. Regions without a population (no
+    per-100,000 figure) are left out, so that every observation has both measures."""
+    prologue, select = with_filters(figure_sparql(figure_id), {}, base).split("\nSELECT", 1)
+    area = REGION_FIGURES[figure_id]
+    dataset = regions_dataset(base)
+    return f"""{prologue}
+PREFIX qb: <{QB}>
+CONSTRUCT {{
+  ?observation a qb:Observation ;
+    qb:dataSet <{dataset}> ;
+    cwm:nutsRegion ?{area} ;
+    cwm:placeCount ?places ;
+    cwm:placesPer100k ?per_100k .
+}}
+WHERE {{
+  {{ SELECT{select} }}
+  FILTER (BOUND(?per_100k) && STRSTARTS(STR(?{area}), "{NUTS}"))
+  BIND (IRI(CONCAT("{dataset}/", STRAFTER(STR(?{area}), "{NUTS}"))) AS ?observation)
+}}"""
 
 
 def observations_query(base: str) -> str:
@@ -91,13 +126,21 @@ def cube_description(base: str) -> list[ox.Triple]:
     return fill(DATASET_TEMPLATE, dataset=ox.NamedNode(cube_dataset(base)))
 
 
+def regions_description(base: str) -> list[ox.Triple]:
+    """The regions cube's data set (``templates/cube-regions-dataset.ttl``)."""
+    return fill(REGIONS_TEMPLATE, dataset=ox.NamedNode(regions_dataset(base)))
+
+
 def refresh_cube(store: TripleStore, base: str, published: list[ox.NamedNode]) -> None:
     """Recompute the cube from ``published`` (the graphs readers see): the observations are
     computed by a query over them (the store's fast read path), then written with the data set
     in one transaction that replaces the previous cube."""
     graphs = data_graphs(published, base)
-    triples = store.query(
-        observations_query(base), default_graph=[ox.DefaultGraph(), *graphs], named_graphs=graphs
-    )
-    data = to_bytes([*cube_description(base), *triples], ox.RdfFormat.N_TRIPLES)
+    every: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph(), *graphs]
+    triples = list(store.query(observations_query(base), default_graph=every, named_graphs=graphs))
+    for figure_id in REGION_FIGURES:
+        sparql = regions_query(base, figure_id)
+        triples += store.query(sparql, default_graph=every, named_graphs=graphs)
+    description = [*cube_description(base), *regions_description(base)]
+    data = to_bytes([*description, *triples], ox.RdfFormat.N_TRIPLES)
     store.replace_graph(ox.NamedNode(cube_graph(base)), data)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -20,10 +21,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.formulas import safe_cell
-from core.namespaces import EU_COUNTRY
+from core.namespaces import DEFAULT_DATA_BASE, EU_COUNTRY
 from core.translations import load_catalogue
 from loaders import nuts, tables
 from loaders.concepts import default_index
+from loaders.territory import network_countries
 
 HERE = Path(__file__).parent
 #: the dashboard's table: its filters, its figures and its words in the six languages
@@ -39,6 +41,11 @@ WHERE {
   #FILTERS
   OPTIONAL { ?space schema:name ?name }
 }"""
+
+#: a source's id (the ``source.id`` of its mapping): its dataset is ``{base}dataset/{id}``
+SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+#: the sources that have records in the graph (the choices of the ``source`` filter)
+SOURCES = HERE / "sources.rq"
 
 #: solutions of a SELECT: one mapping of variable name to term (or None) per row
 Solutions = list[dict[str, Any]]
@@ -61,7 +68,13 @@ def allowed_values() -> dict[str, dict[str, str]]:
     return {
         name: countries if spec["values"] == "country" else default_index().codes(spec["values"])
         for name, spec in table()["filters"].items()
+        if spec["values"] != "source"
     }
+
+
+def source_filters() -> list[str]:
+    """The filters whose values are sources (datasets named by their id, not code lists)."""
+    return [name for name, spec in table()["filters"].items() if spec["values"] == "source"]
 
 
 def read_filters(args: Mapping[str, str]) -> dict[str, str]:
@@ -75,16 +88,45 @@ def read_filters(args: Mapping[str, str]) -> dict[str, str]:
             known = ", ".join(sorted(allowed))
             raise BadFilter(f"{name}={value!r} is not one of: {known}")
         chosen[name] = value
+    for name in source_filters():
+        value = args.get(name, "")
+        if value and not SOURCE_ID.fullmatch(value):
+            raise BadFilter(f"{name}={value!r} is not one of: the id of a source (a-z, 0-9, -)")
+        if value:
+            chosen[name] = value
     return chosen
 
 
-def with_filters(sparql: str, filters: dict[str, str]) -> str:
+def filter_iri(name: str, value: str, base: str) -> str:
+    """The IRI a checked filter value stands for (a source's dataset under ``base``)."""
+    if name in source_filters():
+        return f"{base}dataset/{value}"
+    return allowed_values()[name][value]
+
+
+def filter_path(name: str) -> str:
+    """The property path of a filter: one property, or a sequence of them."""
+    spec = table()["filters"][name]["property"]
+    steps = [spec] if isinstance(spec, str) else spec
+    return "/".join(f"<{step}>" for step in steps)
+
+
+def with_filters(sparql: str, filters: dict[str, str], base: str = DEFAULT_DATA_BASE) -> str:
     """``sparql`` with its ``#FILTERS`` line replaced by the patterns of ``filters``."""
     patterns = " ".join(
-        f"?space <{table()['filters'][name]['property']}> <{allowed_values()[name][value]}> ."
+        f"?space {filter_path(name)} <{filter_iri(name, value, base)}> ."
         for name, value in sorted(filters.items())
     )
-    return sparql.replace("#FILTERS", patterns)
+    return sparql.replace("#FILTERS", patterns).replace("#NETWORK", network_filter())
+
+
+@cache
+def network_filter() -> str:
+    """The pattern that keeps a region figure to the network's countries (``#NETWORK`` in a
+    query, where ``?code`` is a region's NUTS code): the territory reference covers Europe, and
+    a country outside the network is not one without places."""
+    prefixes = ", ".join(f'"{tables.countries()[c]["nuts"]}"' for c in network_countries())
+    return f"FILTER (SUBSTR(STR(?code), 1, 2) IN ({prefixes}))"
 
 
 @cache
@@ -127,12 +169,14 @@ def value(term: Any) -> Any:
 
 
 def answers(
-    filters: dict[str, str], select: Callable[[str], Solutions]
+    filters: dict[str, str],
+    select: Callable[[str], Solutions],
+    base: str = DEFAULT_DATA_BASE,
 ) -> dict[str, tuple[str, Solutions]]:
     """Each figure's query for ``filters`` and its solutions, as ``select`` gives them."""
     found = {}
     for figure_id in table()["figures"]:
-        sparql = with_filters(figure_sparql(figure_id), filters)
+        sparql = with_filters(figure_sparql(figure_id), filters, base)
         found[figure_id] = (sparql, select(sparql))
     return found
 
@@ -182,6 +226,13 @@ def filter_options(names: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
         )
         for name, choices in allowed_values().items()
     }
+
+
+def source_options(rows: Solutions, base: str) -> list[str]:
+    """The ids of the sources in ``rows`` (``SOURCES`` solutions): their datasets under ``base``."""
+    prefix = f"{base}dataset/"
+    ids = (row["source"].value.removeprefix(prefix) for row in rows)
+    return sorted(i for i in ids if SOURCE_ID.fullmatch(i))
 
 
 def option_iris() -> set[str]:

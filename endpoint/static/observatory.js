@@ -39,7 +39,8 @@
     for (const row of figure.rows) {
       const line = body.insertRow();
       row.forEach((value, index) => {
-        line.appendChild(element("td", index === 0 ? label(figure, value) : value));
+        const named = typeof value === "string" && figure.labels[value];
+        line.appendChild(element("td", named || (index === 0 ? label(figure, value) : value)));
       });
     }
     wrapper.appendChild(grid);
@@ -95,6 +96,7 @@
     const countries = answer.figures.find((figure) => figure.id === "01-country");
     const spaces = countries ? countries.rows.reduce((sum, row) => sum + row[1], 0) : 0;
     container.dataset.spaces = String(spaces);
+    return answer;
   }
 
   const mapElement = document.getElementById("map");
@@ -120,9 +122,70 @@
     total.textContent = markers.length + " " + config.words.spaces + " " + config.words.on_map;
   }
 
+  // The choropleth: NUTS-3 regions coloured by the figure config.choropleth (first column the
+  // region's IRI, column per_100k the value): none, then four classes of equal counts; grey where the
+  // reference gives no population.
+  const choroplethElement = document.getElementById("choropleth");
+  const choropleth = await window.coworkmedBaseMap(choroplethElement, [41.5, 12.0], 4);
+  const ramp = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"];
+  const outlines = await (await fetch(config.regions)).json();
+  let shaded = null;
+  let legend = null;
+
+  function breaks(values) {
+    const sorted = values.filter((v) => v > 0).sort((a, b) => a - b);
+    if (!sorted.length) return [];
+    return [1, 2, 3].map((k) => sorted[Math.floor((k * sorted.length) / 4)] ?? sorted[sorted.length - 1]);
+  }
+
+  function colour(value, limits) {
+    if (value === undefined || value === null) return "#cccccc";
+    if (value <= 0) return ramp[0];
+    const index = limits.findIndex((limit) => value < limit);
+    return ramp[index === -1 ? ramp.length - 1 : index + 1];
+  }
+
+  function showChoropleth(answer) {
+    const figure = answer.figures.find((each) => each.id === config.choropleth);
+    const rate = figure ? figure.columns.indexOf("per_100k") : -1;
+    const values = new Map((figure && rate > 0 ? figure.rows : []).map((row) => [row[0], row[rate]]));
+    const limits = breaks([...values.values()]);
+    if (shaded) choropleth.removeLayer(shaded);
+    shaded = L.geoJSON(outlines, {
+      style: (feature) => ({
+        color: "#555", weight: 0.5, fillOpacity: 0.85,
+        fillColor: colour(values.get(feature.id), limits),
+      }),
+      onEachFeature: (feature, layer) => {
+        const value = values.get(feature.id);
+        const text = feature.properties.name + " (" + feature.properties.code + "): " +
+          (value === undefined ? config.words.no_data : value);
+        layer.bindTooltip(element("span", text));
+      },
+    }).addTo(choropleth);
+    if (legend) legend.remove();
+    legend = L.control({ position: "bottomright" });
+    legend.onAdd = () => {
+      const box = element("div", null, { class: "legend" });
+      const names = ["0", "> 0", ...limits.map((limit) => "≥ " + limit)];
+      names.forEach((name, index) => {
+        const line = element("div");
+        const swatch = element("i");
+        swatch.style.background = ramp[index]; // a property, not an attribute: the CSP allows it
+        line.appendChild(swatch);
+        line.appendChild(document.createTextNode(name));
+        box.appendChild(line);
+      });
+      return box;
+    };
+    legend.addTo(choropleth);
+    choroplethElement.dataset.regions = String([...values.values()].filter((v) => v > 0).length);
+  }
+
   async function refresh() {
     document.body.dataset.loading = "true";
-    await Promise.all([showFigures(), showPoints()]);
+    const [answer] = await Promise.all([showFigures(), showPoints()]);
+    showChoropleth(answer);
     const params = chosen();
     window.history.replaceState(null, "", "?" + params);
     document.body.dataset.loading = "false";

@@ -9,19 +9,24 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 
 from endpoint.app import create_app
 from observatory import figures as observatory
+from observatory.cube import refresh_cube
 from tests.backends import Published
 from tests.endpoint.browser import browser_page, needs_browser
 from tests.endpoint.support import put_turtle
+from triplestore.versions import published_graphs, write
 
 TOKEN = "observatory-tests"
 BASE = "https://w3id.org/coworkmed/id/"
+INDICATORS = Path(__file__).parents[1] / "observatory" / "indicators"
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +60,15 @@ def test_every_figure_answers_on_the_samples(client: FlaskClient) -> None:
     figures = _figures(client)
     assert set(figures) == set(observatory.table()["figures"])
     empty = [name for name, figure in figures.items() if not figure["rows"]]
-    assert empty == ["10-governance"]  # no sample says how its operator is governed
+    # no sample says how its operator is governed; the samples' store has no territory graph
+    # (lane F) for the region figures; no sample has CGET's metropole flag
+    territorial = [
+        n for n in observatory.table()["figures"] if "13" <= n[:2] <= "19" or n[:2] == "22"
+    ]
+    assert empty == ["10-governance", *territorial, "23-metropoles"]
+    by_source = figures["20-sources"]["rows"]
+    assert sum(row[2] for row in by_source) == _count(client, "")
+    assert sum(row[1] for row in figures["21-clusters"]["rows"]) == _count(client, "")
     by_country = {row[0]: row[1] for row in figures["01-country"]["rows"]}
     assert sum(by_country.values()) == _count(client, "")
     assert figures["01-country"]["labels"][observatory.EU_COUNTRY + "HRV"] == "Croatia"
@@ -92,7 +105,13 @@ def test_a_filter_applies_to_every_figure_and_to_the_map(
 
 @pytest.mark.parametrize(
     "filters",
-    [{"kind": "nonsense"}, {"country": "GRC> . ?x ?y ?z"}, {"territory": "urban'"}],
+    [
+        {"kind": "nonsense"},
+        {"country": "GRC> . ?x ?y ?z"},
+        {"territory": "urban'"},
+        {"source": "fr-aura> . ?x ?y ?z"},
+        {"source": "Fr Aura"},
+    ],
 )
 def test_unknown_filter_values_are_refused(client: FlaskClient, filters: dict[str, str]) -> None:
     for path in ("/api/observatory/figures", "/api/observatory/points", "/observatory"):
@@ -129,6 +148,30 @@ def test_answers_are_kept_until_the_store_changes(client: FlaskClient) -> None:
     assert after["01-country"]["rows"][0][1] == before["01-country"]["rows"][0][1] + 1
 
 
+def test_the_source_filter_lists_the_sources_and_applies(client: FlaskClient) -> None:
+    page = client.get("/observatory?lang=en").get_data(as_text=True)
+    assert 'id="filter-source"' in page and '<option value="fr-aura"' in page
+    assert 'id="choropleth"' in page and 'id="regions-cube"' in page
+    patterns = (
+        "?space <http://www.w3.org/ns/prov#wasDerivedFrom>/cwm:inDataset <{}dataset/fr-aura> ."
+    )
+    expected = _count(client, patterns.format(BASE))
+    figures = _figures(client, source="fr-aura")
+    assert sum(row[1] for row in figures["01-country"]["rows"]) == expected > 0
+    assert {row[0] for row in figures["20-sources"]["rows"]} == {f"{BASE}dataset/fr-aura"}
+
+
+def test_the_regions_outlines_for_the_choropleth(client: FlaskClient) -> None:
+    response = client.get("/api/observatory/regions.geojson")
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    features = response.get_json()["features"]
+    codes = {feature["properties"]["code"] for feature in features}
+    assert {"FRK26", "ITI14", "EL303", "HR021", "ES511"} <= codes and len(codes) > 300
+    assert all(
+        f["id"] == "http://data.europa.eu/nuts/code/" + f["properties"]["code"] for f in features
+    )
+
+
 def test_the_dashboard_page_in_every_language(client: FlaskClient) -> None:
     for lang, title in [("en", "CoworkMed observatory"), ("el", "Παρατηρητήριο CoworkMed")]:
         page = client.get(f"/observatory?lang={lang}").get_data(as_text=True)
@@ -138,7 +181,9 @@ def test_the_dashboard_page_in_every_language(client: FlaskClient) -> None:
 
 
 @needs_browser
-def test_the_dashboard_in_chromium(live: str) -> None:
+def test_the_dashboard_in_chromium(live: str, client: FlaskClient) -> None:
+    territory = (INDICATORS / "territory.ttl").read_text(encoding="utf-8")
+    put_turtle(client, f"{BASE}territory", territory, TOKEN)  # lane F's shape: 5 NUTS-3 regions
     with browser_page(live) as visit:
         page = visit.page
         page.goto(f"{live}/observatory?lang=en")
@@ -148,6 +193,12 @@ def test_the_dashboard_in_chromium(live: str) -> None:
         assert everything > 20 and on_map > 20
         assert page.locator("#figures canvas").count() >= 8
         assert page.locator("#map .marker-cluster, #map path.leaflet-interactive").count() > 0
+        # the choropleth beside the map: every NUTS-3 outline drawn, the fixture's regions that
+        # hold a sample space coloured, a legend
+        assert page.locator("#choropleth path.leaflet-interactive").count() > 300
+        assert int(page.get_attribute("#choropleth", "data-regions")) > 0
+        assert page.locator("#choropleth .legend i").count() >= 2
+        assert page.locator("#filter-source option").count() > 3
         page.select_option("#filter-country", "ITA")
         # a selector, not a script: the page's CSP forbids evaluating strings
         page.wait_for_selector(f"#figures:not([data-spaces='{everything}'])", timeout=30_000)
@@ -185,3 +236,46 @@ def test_countries_are_named_in_the_readers_language(
     assert croatia in table.get_data(as_text=True)
     page = client.get("/observatory", query_string={"lang": lang})
     assert croatia in page.get_data(as_text=True)
+
+
+def _short(cell: object) -> object:
+    return cell.rstrip("/").rsplit("/", 1)[-1] if isinstance(cell, str) and "/" in cell else cell
+
+
+def test_the_territorial_indicators_on_each_store(empty: Published) -> None:
+    """The figures 13-23 over the fixture graphs in lanes E and F's shapes, through the
+    dashboard's API on each backend, give the rows worked out by hand
+    (``tests/observatory/indicators/expected.yaml``)."""
+    app = create_app(empty.config(query_workers=2, update_token=TOKEN))
+    try:
+        client = app.test_client()
+        for name in ("territory", "records"):
+            turtle = (INDICATORS / f"{name}.ttl").read_text(encoding="utf-8")
+            put_turtle(client, f"{BASE}{name}", turtle, TOKEN)
+        wrong = {}
+        for case in yaml.safe_load((INDICATORS / "expected.yaml").read_text(encoding="utf-8")):
+            figure = _figures(client, **case.get("filters", {}))[case["figure"]]
+            rows = [[_short(cell) for cell in row] for row in figure["rows"]]
+            if rows != case["rows"]:
+                wrong[f"{case['figure']} {case.get('filters', {})}"] = rows
+        assert not wrong, wrong
+        # the regions cube, recomputed as a publish does, holds figure 13's numbers
+        write(
+            empty.location,
+            lambda store: refresh_cube(store, BASE, published_graphs(store, BASE)),
+            BASE,
+        )
+        cube = (
+            "SELECT ?places ?rate WHERE { GRAPH <" + BASE + "cube> { ?o "
+            "<https://w3id.org/coworkmed/def/nutsRegion> <http://data.europa.eu/nuts/code/FRK13> ; "
+            "<https://w3id.org/coworkmed/def/placeCount> ?places ; "
+            "<https://w3id.org/coworkmed/def/placesPer100k> ?rate } }"
+        )
+        answer = client.get("/sparql", query_string={"query": cube})
+        found = [
+            (int(row["places"]["value"]), float(row["rate"]["value"]))
+            for row in json.loads(answer.data)["results"]["bindings"]
+        ]
+        assert found == [(2, 2.0)]
+    finally:
+        app.extensions["coworkmed.pool"].close()
