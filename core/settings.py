@@ -311,6 +311,16 @@ SETTINGS: dict[str, Setting] = {
             "their last published version kept) or all-or-nothing (nothing is published).",
             publish_mode,
         ),
+        Setting(
+            "cache_max_age",
+            "COWORKMED_CACHE_MAX_AGE",
+            "60",
+            "Seconds a browser or shared cache may reuse a read answer (SPARQL, Linked Data, "
+            "dumps, catalogue, VoID, observatory) without asking again; after that it asks with "
+            "the answer's ETag or Last-Modified and gets 304 while the data is unchanged. "
+            "0: always ask.",
+            int,
+        ),
     )
 }
 

@@ -31,11 +31,12 @@ from core.sparql_text import (
 )
 from core.workers import Limits, WorkerCrashed, WorkerTimedOut
 from endpoint.auth import write_refusal
-from endpoint.execution import QueryError, QueryRequest, worker_limits
+from endpoint.execution import QueryError, QueryRequest, QueryResult, worker_limits
 from endpoint.negotiation import formats_for, prefers_html
 from endpoint.published import store_location
 from endpoint.responses import error, rdf_answer, read_headers
 from endpoint.service import description
+from endpoint.truncation import noted
 from endpoint.urls import request_url
 from triplestore.backends import StoreLocation, TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation
@@ -193,13 +194,21 @@ def sparql() -> BaseResponse:
         metrics.record(time.perf_counter() - start, problem.status)
         return error(problem.status, problem.message)
     metrics.record(time.perf_counter() - start, 200)
-    response = Response(result.body, mimetype=result.media_type)
-    if result.truncated:
-        response.headers["Result-Truncated"] = (
-            f"only the first {result.rows} results are given (max_rows)"
-        )
+    response = _cut_said(result)
     response.headers["Store-Generation"] = str(result.generation)
     return read_headers(response)
+
+
+def _cut_said(result: QueryResult) -> Response:
+    """The answer of ``result``; one cut at max_rows says so in a header and, where its format
+    has a place for it, in its body (``endpoint.truncation``)."""
+    if not result.truncated:
+        return Response(result.body, mimetype=result.media_type)
+    note = f"only the first {result.rows} results are given (max_rows)"
+    body = noted(result.body, result.media_type, note, request_url())
+    response = Response(body, mimetype=result.media_type)
+    response.headers["Result-Truncated"] = note
+    return response
 
 
 def apply_update(store: TripleStore, text: str, base_iri: str, base: str) -> None:
