@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import itertools
 import math
 import threading
 import time
@@ -28,8 +27,8 @@ import uuid
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, request
@@ -254,11 +253,7 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
         return response
     policy = _cached_read()
     if policy is None:
-        if (
-            request.method not in ("GET", "HEAD")
-            or _private()
-            or request.endpoint in NO_STORE
-        ):
+        if request.method not in ("GET", "HEAD") or _private() or request.endpoint in NO_STORE:
             response.headers["Cache-Control"] = "no-store"
         return response
     expose(response)
@@ -307,7 +302,7 @@ def compress(response: BaseResponse) -> None:
     if "Content-Encoding" in response.headers:
         return
     if response.is_streamed:
-        response.response = _gzip_stream(itertools.chain(response.response))
+        response.response = _gzip_stream(response.iter_encoded())
         response.direct_passthrough = False
         del response.headers["Content-Length"]
     else:

@@ -72,7 +72,9 @@ def _same(body: bytes, answer: Answer) -> bool:
     parser = PARSERS.get(answer.headers.get_content_type())
     if body == answer.body or parser is None:
         return body == answer.body
-    return isomorphic(Graph().parse(data=body, format=parser), Graph().parse(data=answer.body, format=parser))
+    return isomorphic(
+        Graph().parse(data=body, format=parser), Graph().parse(data=answer.body, format=parser)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +96,7 @@ def _path(case: dict[str, Any], dumps: Path) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
-def test_every_read_is_cached_and_revalidated(
-    live: str, dumps: Path, case: dict[str, Any]
-) -> None:
+def test_every_read_is_cached_and_revalidated(live: str, dumps: Path, case: dict[str, Any]) -> None:
     path, headers = _path(case, dumps), dict(case["headers"])
     plain = fetch(live, path, {**headers, "Accept-Encoding": "identity"})
     assert plain.status == 200, plain.body[:300]
@@ -145,7 +145,10 @@ DIFFERENT: dict[str, list[tuple[str, dict[str, str]]]] = {
     ],
     "format by Accept": [
         ("/sparql?" + urllib.parse.urlencode({"query": SPACES}), {"Accept": "text/csv"}),
-        ("/sparql?" + urllib.parse.urlencode({"query": SPACES}), {"Accept": "text/tab-separated-values"}),
+        (
+            "/sparql?" + urllib.parse.urlencode({"query": SPACES}),
+            {"Accept": "text/tab-separated-values"},
+        ),
     ],
     "format by parameter": [
         ("/sparql?" + urllib.parse.urlencode({"query": SPACES, "format": "json"}), {}),
@@ -187,7 +190,9 @@ def test_a_query_by_post_has_validators_but_no_304(live: str) -> None:
     headers = {"Content-Type": "application/sparql-query"}
     first = fetch(live, "/sparql", headers, "POST", body)
     assert first.status == 200 and ETAG.match(first.headers["ETag"])
-    again = fetch(live, "/sparql", {**headers, "If-None-Match": first.headers["ETag"]}, "POST", body)
+    again = fetch(
+        live, "/sparql", {**headers, "If-None-Match": first.headers["ETag"]}, "POST", body
+    )
     assert again.status == 200 and again.body == first.body
 
 
@@ -198,7 +203,10 @@ def test_curl_gets_gzip_and_304(live: str) -> None:
     url = f"{live}/sparql?" + urllib.parse.urlencode({"query": SPACES})
     dumped = subprocess.run(
         [curl, "-sS", "--compressed", "-D", "-", "-o", "/dev/null", url],
-        capture_output=True, text=True, check=True, timeout=60,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     ).stdout
     assert re.search(r"(?im)^content-encoding: gzip\r?$", dumped)
     etag = re.search(r"(?im)^etag: (.+?)\r?$", dumped)
@@ -208,9 +216,22 @@ def test_curl_gets_gzip_and_304(live: str) -> None:
     ).stdout
     assert len(json.loads(decoded)["results"]["bindings"]) > 0
     status = subprocess.run(
-        [curl, "-sS", "--compressed", "-o", "/dev/null", "-w", "%{http_code}",
-         "-H", f"If-None-Match: {etag.group(1)}", url],
-        capture_output=True, text=True, check=True, timeout=60,
+        [
+            curl,
+            "-sS",
+            "--compressed",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-H",
+            f"If-None-Match: {etag.group(1)}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     ).stdout
     assert status == "304"
 
@@ -225,7 +246,10 @@ def test_private_and_server_state_answers_are_not_stored(live: str) -> None:
     for path in ("/health", "/metrics", "/api/submissions"):
         assert fetch(live, path, {}).headers["Cache-Control"] == "no-store", path
     update = fetch(
-        live, "/sparql", {"Content-Type": "application/sparql-update"}, "POST",
+        live,
+        "/sparql",
+        {"Content-Type": "application/sparql-update"},
+        "POST",
         b"INSERT DATA { <urn:a> <urn:b> 1 }",
     )
     assert update.status in (401, 403) and update.headers["Cache-Control"] == "no-store"
@@ -246,15 +270,19 @@ def test_a_publish_fails_the_old_validators(writable: Published) -> None:
     app = create_app(writable.config(query_workers=1, update_token=TOKEN))
     try:
         with serve_in_thread(app) as base:
-            path = "/sparql?" + urllib.parse.urlencode({"query": "SELECT * WHERE { <urn:a> ?p ?o }"})
+            path = "/sparql?" + urllib.parse.urlencode(
+                {"query": "SELECT * WHERE { <urn:a> ?p ?o }"}
+            )
             page = f"/doc/id/{SPACE}.ttl"
             before = {p: fetch(base, p, {}) for p in (path, page)}
             for answer in before.values():
                 assert answer.status == 200
             update = fetch(
-                base, "/sparql",
+                base,
+                "/sparql",
                 {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"},
-                "POST", b"INSERT DATA { GRAPH <http://example.org/g> { <urn:a> <urn:b> 1 } }",
+                "POST",
+                b"INSERT DATA { GRAPH <http://example.org/g> { <urn:a> <urn:b> 1 } }",
             )
             assert update.status == 204, update.body
             assert update.headers["Cache-Control"] == "no-store"
@@ -328,8 +356,12 @@ def test_sparqlwrapper_reads_a_cut_select(cut: str, fmt: str) -> None:
         ("application/ld+json", "json-ld", None),
     ],
 )
-def test_rdflib_reads_a_cut_construct(cut: str, accept: str, parser: str, said: bytes | None) -> None:
-    answer = fetch(cut, "/sparql?" + urllib.parse.urlencode({"query": CONSTRUCT}), {"Accept": accept})
+def test_rdflib_reads_a_cut_construct(
+    cut: str, accept: str, parser: str, said: bytes | None
+) -> None:
+    answer = fetch(
+        cut, "/sparql?" + urllib.parse.urlencode({"query": CONSTRUCT}), {"Accept": accept}
+    )
     _said(answer)
     assert len(Graph().parse(data=answer.body, format=parser)) == 3
     if said is not None:
