@@ -37,9 +37,6 @@ from werkzeug.wrappers import Response as BaseResponse
 from endpoint.execution import QueryError
 from endpoint.published import generation
 
-#: SPARQL POST bodies and forms that are updates, not queries (never cached)
-UPDATE_TYPE = "application/sparql-update"
-
 
 @dataclass(frozen=True)
 class Policy:
@@ -124,21 +121,16 @@ def _private() -> bool:
     )
 
 
-def _is_update() -> bool:
-    return request.method == "POST" and (
-        request.mimetype == UPDATE_TYPE or "update" in request.form
-    )
-
-
-def _cached_read() -> Policy | None:
-    """The policy of this request when it is a public read (GET, HEAD, or a SPARQL query sent by
-    POST) of a listed route, else None."""
+def _cached_read(status: int | None = None) -> Policy | None:
+    """The policy of this request when it is a public read of a listed route, else None: a GET
+    or HEAD, or (once answered: ``status``) a SPARQL query sent by POST, which /sparql answers
+    200 (an update answers 204). The request's body is never read here: it may be refused."""
     policy = READS.get(request.endpoint or "")
     if policy is None or _private():
         return None
     if request.method in ("GET", "HEAD"):
         return policy
-    if request.endpoint == "sparql.sparql" and request.method == "POST" and not _is_update():
+    if request.endpoint == "sparql.sparql" and request.method == "POST" and status == 200:
         return policy
     return None
 
@@ -166,7 +158,7 @@ def _request_parts(policy: Policy) -> Iterable[bytes]:
     yield request.query_string
     for header in ("Accept", "Accept-Language"):
         yield request.headers.get(header, "").encode("utf-8")
-    if request.method == "POST":
+    if request.method == "POST":  # a query answered 200: the view has read its body
         yield request.mimetype.encode("utf-8")
         yield request.get_data(cache=True)
         yield repr(sorted(request.form.items(multi=True))).encode("utf-8")
@@ -217,7 +209,7 @@ def _tag_matches(found: Validators) -> bool:
 def answer_from_cache() -> Response | None:
     """Before the view: a 304 when ``If-None-Match`` names the answer's current tag."""
     policy = _cached_read()
-    if policy is None:
+    if policy is None or request.method not in ("GET", "HEAD"):
         return None
     try:
         number = generation()
@@ -227,7 +219,7 @@ def answer_from_cache() -> Response | None:
         return None
     found = validators(policy, number)
     g.coworkmed_validators = found
-    if request.method in ("GET", "HEAD") and request.if_none_match and _tag_matches(found):
+    if request.if_none_match and _tag_matches(found):
         return not_modified(found)
     return None
 
@@ -251,7 +243,7 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
     a 304 for ``If-Modified-Since``, and gzip for reads answered 200."""
     if response.status_code == 304:
         return response
-    policy = _cached_read()
+    policy = _cached_read(response.status_code)
     if policy is None:
         if request.method not in ("GET", "HEAD") or _private() or request.endpoint in NO_STORE:
             response.headers["Cache-Control"] = "no-store"
