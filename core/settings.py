@@ -321,6 +321,15 @@ SETTINGS: dict[str, Setting] = {
             "0: always ask.",
             int,
         ),
+        Setting(
+            "stream_above",
+            "COWORKMED_STREAM_ABOVE",
+            "1048576",
+            "Bytes above which a SPARQL answer of the embedded store goes from its query worker "
+            "to the server through a temporary file and is streamed in chunks, never held whole "
+            "in the server's memory; 0: never.",
+            int,
+        ),
     )
 }
 

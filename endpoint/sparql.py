@@ -36,6 +36,7 @@ from endpoint.negotiation import formats_for, prefers_html
 from endpoint.published import store_location
 from endpoint.responses import error, rdf_answer, read_headers
 from endpoint.service import description
+from endpoint.streaming import opened
 from endpoint.truncation import noted
 from endpoint.urls import request_url
 from triplestore.backends import StoreLocation, TripleStore
@@ -181,6 +182,7 @@ def sparql() -> BaseResponse:
         tuple(operation.named_graphs) if given else None,
         settings["max_rows"],
         request_url(),
+        stream_above=settings["stream_above"],
     )
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()
@@ -201,13 +203,20 @@ def sparql() -> BaseResponse:
 
 def _cut_said(result: QueryResult) -> Response:
     """The answer of ``result``; one cut at max_rows says so in a header and, where its format
-    has a place for it, in its body (``endpoint.truncation``)."""
-    if not result.truncated:
-        return Response(result.body, mimetype=result.media_type)
+    has a place for it, in its body (``endpoint.truncation``); a large one is streamed
+    (``endpoint.streaming``)."""
     note = f"only the first {result.rows} results are given (max_rows)"
-    body = noted(result.body, result.media_type, note, request_url())
+    service = request_url()
+
+    def first(head: bytes) -> bytes:
+        return noted(head, result.media_type, note, service) if result.truncated else head
+
+    body, close = opened(result, first)
     response = Response(body, mimetype=result.media_type)
-    response.headers["Result-Truncated"] = note
+    if close is not None:
+        response.call_on_close(close)
+    if result.truncated:
+        response.headers["Result-Truncated"] = note
     return response
 
 

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -366,3 +367,115 @@ def test_rdflib_reads_a_cut_construct(
     assert len(Graph().parse(data=answer.body, format=parser)) == 3
     if said is not None:
         assert said in answer.body
+
+
+# ------------------------------------------------------------------------ streamed answers
+
+
+@pytest.fixture(scope="module")
+def streaming(published: Published) -> Iterator[str]:
+    """A live server that streams every answer above 1,000 bytes, and cuts at 40 rows."""
+    app = create_app(published.config(query_workers=1, stream_above=1_000, max_rows=40))
+    with serve_in_thread(app) as base:
+        yield base
+    app.extensions["coworkmed.pool"].close()
+
+
+def _spooled() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("coworkmed-answer-*")}
+
+
+#: (query, Accept) answered above 1,000 bytes: streamed; the twin of each is read whole
+STREAMED = [
+    (SPACES, "application/sparql-results+json"),
+    (SPACES, "application/sparql-results+xml"),
+    (SPACES, "text/csv"),
+    (CONSTRUCT, "text/turtle"),
+    (CONSTRUCT, "application/rdf+xml"),
+]
+
+
+@pytest.mark.parametrize(("query", "accept"), STREAMED, ids=[a for _q, a in STREAMED])
+def test_a_large_answer_is_streamed_the_same(
+    published: Published, streaming: str, query: str, accept: str
+) -> None:
+    whole_app = create_app(published.config(query_workers=1, stream_above=0, max_rows=40))
+    before = _spooled()
+    path = "/sparql?" + urllib.parse.urlencode({"query": query})
+    try:
+        with serve_in_thread(whole_app) as whole:
+            kept = fetch(whole, path, {"Accept": accept})
+    finally:
+        whole_app.extensions["coworkmed.pool"].close()
+    sent = fetch(streaming, path, {"Accept": accept})
+    assert sent.status == kept.status == 200
+    if published.backend == "oxigraph":  # an external store's answers are never spooled
+        assert sent.headers["Transfer-Encoding"] == "chunked"
+        assert "Content-Length" not in sent.headers
+    assert "Transfer-Encoding" not in kept.headers and "Content-Length" in kept.headers
+    assert len(sent.body) > 1_000
+    assert _same(sent.body, kept) or sent.body.count(b"\n") == kept.body.count(b"\n")
+    assert sent.headers["Result-Truncated"] == kept.headers["Result-Truncated"]
+    packed = fetch(streaming, path, {"Accept": accept, "Accept-Encoding": "gzip"})
+    assert _same(gzip.decompress(packed.body), sent)
+    for headers in ({"If-None-Match": sent.headers["ETag"]}, {}):
+        fetch(streaming, path, {"Accept": accept, **headers}, "HEAD")
+    assert _spooled() <= before  # each spooled answer's file is gone, sent or not
+
+
+def test_a_client_leaving_mid_answer_leaves_no_file(streaming: str) -> None:
+    before = _spooled()
+    parsed = urllib.parse.urlsplit(streaming)
+    path = "/sparql?" + urllib.parse.urlencode({"query": CONSTRUCT})
+    connection = http.client.HTTPConnection(parsed.hostname or "", parsed.port, timeout=60)
+    connection.request("GET", path, headers={"Accept": "application/n-triples"})
+    response = connection.getresponse()
+    assert response.status == 200 and response.read(100)
+    connection.close()
+    assert fetch(streaming, "/health", {}).status == 200  # the server goes on
+    assert _spooled() <= before
+
+
+#: requests the caching hooks must not turn into a 5xx (method, path, headers, body)
+ODD: dict[str, tuple[str, str, dict[str, str], bytes | None]] = {
+    "form body too large": (
+        "POST",
+        "/sparql",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        b"query=" + b"x" * 3_000_000,
+    ),
+    "query body too large": (
+        "POST",
+        "/sparql",
+        {"Content-Type": "application/sparql-query"},
+        b"#" * 3_000_000,
+    ),
+    "garbage If-None-Match": ("GET", "/catalog", {"If-None-Match": 'W/"\x01, "", ,,"'}, None),
+    "garbage If-Modified-Since": ("GET", "/catalog", {"If-Modified-Since": "yesterday"}, None),
+    "If-Modified-Since far ahead": (
+        "GET",
+        "/sparql?query=ASK%7B%7D",
+        {"If-Modified-Since": "Fri, 31 Dec 9999 23:59:59 GMT"},
+        None,
+    ),
+    "garbage Accept-Encoding": ("GET", "/catalog", {"Accept-Encoding": "gzip;q=abc, *;q=-1"}, None),
+    "If-None-Match star on a bad query": (
+        "GET",
+        "/sparql?query=SELEC",
+        {"If-None-Match": "*"},
+        None,
+    ),
+    "POST form without a query": (
+        "POST",
+        "/sparql",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        b"%%%=&&",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ODD)
+def test_odd_requests_never_get_a_5xx(live: str, name: str) -> None:
+    method, path, headers, body = ODD[name]
+    answer = fetch(live, path, headers, method, body)
+    assert answer.status < 500, answer.body[:300]
