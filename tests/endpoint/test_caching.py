@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import io
 import json
 import re
 import shutil
@@ -23,6 +24,7 @@ import yaml
 from flask import Flask
 from rdflib import Graph
 from rdflib.compare import isomorphic
+from rdflib.query import Result
 from SPARQLWrapper import JSON, XML, SPARQLWrapper
 
 from coworkmed.serving import serve_in_thread
@@ -331,6 +333,8 @@ def test_a_cut_select_says_so_to_browsers_and_in_its_head(cut: str) -> None:
     xml = fetch(cut, path, {"Accept": "application/sparql-results+xml"})
     _said(xml)
     assert f'<link href="{link}"/></head>'.encode() in xml.body
+    for body, fmt in ((answer.body, "json"), (xml.body, "xml")):  # rdflib's parsers read them
+        assert len(list(Result.parse(io.BytesIO(body), format=fmt))) == 3
     csv = fetch(cut, path, {"Accept": "text/csv"})
     _said(csv)
     assert len(csv.body.decode().strip().splitlines()) == 4  # no place for it: header only
