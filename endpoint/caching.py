@@ -3,13 +3,13 @@ Cache-Control, gzip.
 
 The store generation changes exactly when the published data changes, so it makes exact and
 cheap validators. A read's ETag is weak (``W/"g{generation}-{digest}"``): equal tags promise
-the same data, not always the same bytes (an external store may order unordered solutions
-differently). The digest covers everything else that changes the answer: the request's path,
-query string and body, ``Accept``, ``Accept-Language``, the public host, the dumps folder for
-the answers that list dumps, and this server process (its code and templates); a gzip-encoded
-answer has its own tag (``-gzip``). ``Last-Modified`` is when this process first saw the
-generation (never earlier than its publication; each generation strictly later than the one
-before), so ``If-Modified-Since`` never hides a newer generation.
+the same data, not always the same bytes (blank node labels; an external store may order
+unordered solutions differently). The digest covers everything else that changes the answer:
+the request's path, query string and body, ``Accept``, ``Accept-Language``, the public host, the
+dumps folder for the answers that list dumps, and the app (its code, templates and settings: a
+token made with it); a gzip-encoded answer has its own tag (``-gzip``). ``Last-Modified`` is
+when this process first saw the generation (never earlier than its publication; each generation
+strictly later than the one before), so ``If-Modified-Since`` never hides a newer generation.
 
 ``If-None-Match`` is answered before the view runs (a 304 costs no query); ``If-Modified-Since``
 once the view has answered 200. Reads are ``public`` with a short ``max-age``
@@ -61,6 +61,8 @@ READS: dict[str, Policy] = {
     "observatory.points_api": Policy(),
     "observatory.figure_csv": Policy(),
     "search.search_page": Policy(),
+    "graphstore.indirect": Policy(),  # Graph Store Protocol reads (its writes: no-store)
+    "graphstore.direct": Policy(),
     "submissions.openapi": Policy(),
 }
 #: Flask endpoints never kept by any cache: state of the server, partner submissions
@@ -81,8 +83,9 @@ TOKEN_PARAMETERS = ("token", "access_token")
 VARY = ("Accept", "Accept-Encoding", "Accept-Language")
 #: headers a browser page on another origin may read from an answer
 EXPOSED = ("ETag", "Result-Truncated", "Store-Generation")
-#: this process: its code and templates are part of every answer it writes
-PROCESS = uuid.uuid4().hex.encode("ascii")
+#: where each app keeps its own token: its code, templates and settings (max_rows, store...)
+#: are part of every answer it writes, and change only when it is made again
+APP_TOKEN = "coworkmed.cache_token"
 
 
 class FirstSeen:
@@ -152,7 +155,7 @@ def _dumps_state() -> bytes:
 
 def _request_parts(policy: Policy) -> Iterable[bytes]:
     """What, besides the generation, decides the answer's bytes."""
-    yield PROCESS
+    yield current_app.extensions[APP_TOKEN]
     yield request.host_url.encode("utf-8")
     yield request.path.encode("utf-8")
     yield request.query_string
@@ -304,5 +307,6 @@ def compress(response: BaseResponse) -> None:
 
 def install(app: Flask) -> None:
     """Answer conditional reads before the views, and set the caching headers after them."""
+    app.extensions[APP_TOKEN] = uuid.uuid4().hex.encode("ascii")
     app.before_request(answer_from_cache)
     app.after_request(cache_headers)

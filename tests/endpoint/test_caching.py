@@ -299,6 +299,15 @@ def test_a_publish_fails_the_old_validators(writable: Published) -> None:
                     assert after.headers["ETag"] != old.headers["ETag"]
                     new = parsedate_to_datetime(after.headers["Last-Modified"])
                     assert new > parsedate_to_datetime(old.headers["Last-Modified"])
+            # the written graph, read with the Graph Store Protocol: validated like any read
+            graph = "/store?graph=" + urllib.parse.quote("http://example.org/g", safe="")
+            read = fetch(base, graph, {"Accept": "text/turtle"})
+            assert read.status == 200 and ETAG.match(read.headers["ETag"])
+            assert read.headers["Cache-Control"] == "public, max-age=60"
+            same = fetch(
+                base, graph, {"Accept": "text/turtle", "If-None-Match": read.headers["ETag"]}
+            )
+            assert same.status == 304
     finally:
         app.extensions["coworkmed.pool"].close()
 
@@ -483,3 +492,19 @@ def test_odd_requests_never_get_a_5xx(live: str, name: str) -> None:
     method, path, headers, body = ODD[name]
     answer = fetch(live, path, headers, method, body)
     assert answer.status < 500, answer.body[:300]
+
+
+def test_apps_with_other_settings_give_other_validators(published: Published) -> None:
+    """Two apps on one store in one process, cutting at other row counts: the same request has
+    other answers, so other validators (the app's token is in the digest)."""
+    apps = [create_app(published.config(query_workers=1, max_rows=n)) for n in (3, 5)]
+    path = "/sparql?" + urllib.parse.urlencode({"query": SPACES})
+    try:
+        first, second = (app.test_client().get(path) for app in apps)
+        assert first.status_code == second.status_code == 200
+        assert first.headers["ETag"] != second.headers["ETag"]
+        again = apps[1].test_client().get(path, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 200
+    finally:
+        for app in apps:
+            app.extensions["coworkmed.pool"].close()
