@@ -311,6 +311,25 @@ SETTINGS: dict[str, Setting] = {
             "their last published version kept) or all-or-nothing (nothing is published).",
             publish_mode,
         ),
+        Setting(
+            "cache_max_age",
+            "COWORKMED_CACHE_MAX_AGE",
+            "60",
+            "Seconds a browser or shared cache may reuse a read answer (SPARQL, Linked Data, "
+            "dumps, catalogue, VoID, observatory) without asking again; after that it asks with "
+            "the answer's ETag or Last-Modified and gets 304 while the data is unchanged. "
+            "0: always ask.",
+            int,
+        ),
+        Setting(
+            "stream_above",
+            "COWORKMED_STREAM_ABOVE",
+            "1048576",
+            "Bytes above which a SPARQL answer of the embedded store goes from its query worker "
+            "to the server through a temporary file and is streamed in chunks, never held whole "
+            "in the server's memory; 0: never.",
+            int,
+        ),
     )
 }
 

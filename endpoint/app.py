@@ -13,6 +13,7 @@ from flask import Flask, Response, abort, jsonify, request
 from core.problems import LoadError
 from core.settings import settings
 from core.workers import Limits
+from endpoint import caching
 from endpoint.auth import WriteLimiter
 from endpoint.execution import NO_LIMITS, worker_limits
 from endpoint.pool import QueryPool, RemotePool, make_pool
@@ -152,6 +153,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             abort(413)  # before any parsing: a refused upload leaves no temporary file
 
     app.after_request(secure)
+    caching.install(app)
 
     @app.get("/health")
     def health() -> tuple[Response, int]:

@@ -21,6 +21,7 @@ from core.problems import LoadError
 from core.rdf_bytes import results_bytes, to_bytes
 from core.workers import Limits, confine, preload
 from endpoint.formats import FORMATS, write_solutions
+from endpoint.streaming import spooled
 from observatory.cube import data_graphs
 from triplestore.backends import TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation
@@ -60,6 +61,9 @@ class QueryRequest:
     #: the data base: the default graph is then the store's and the data graphs only
     #: (observatory.cube.data_graphs), for the server's own queries about spaces
     data_of: str | None = None
+    #: bytes above which the answer comes in a temporary file (``endpoint.streaming``);
+    #: 0: never (the server's own queries read their answers whole)
+    stream_above: int = 0
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class QueryResult:
     rows: int | None
     truncated: bool
     generation: int
+    spool: str | None = None  # the body is in this temporary file (endpoint.streaming)
 
 
 # ------------------------------------------------------------------------- in the worker
@@ -192,6 +197,8 @@ def serve(
             current = published_graphs(store, base)
         try:
             answer = HANDLERS[type(request)](store, current, request, generation)
+            if isinstance(request, QueryRequest):
+                answer = spooled(answer, request.stream_above)
             connection.send(("ok", answer))
         except QueryError as error:
             connection.send(("error", error.status, error.message))

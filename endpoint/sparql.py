@@ -31,11 +31,13 @@ from core.sparql_text import (
 )
 from core.workers import Limits, WorkerCrashed, WorkerTimedOut
 from endpoint.auth import write_refusal
-from endpoint.execution import QueryError, QueryRequest, worker_limits
+from endpoint.execution import QueryError, QueryRequest, QueryResult, worker_limits
 from endpoint.negotiation import formats_for, prefers_html
 from endpoint.published import store_location
 from endpoint.responses import error, rdf_answer, read_headers
 from endpoint.service import description
+from endpoint.streaming import opened
+from endpoint.truncation import noted
 from endpoint.urls import request_url
 from triplestore.backends import StoreLocation, TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation
@@ -180,6 +182,7 @@ def sparql() -> BaseResponse:
         tuple(operation.named_graphs) if given else None,
         settings["max_rows"],
         request_url(),
+        stream_above=settings["stream_above"],
     )
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()
@@ -193,13 +196,28 @@ def sparql() -> BaseResponse:
         metrics.record(time.perf_counter() - start, problem.status)
         return error(problem.status, problem.message)
     metrics.record(time.perf_counter() - start, 200)
-    response = Response(result.body, mimetype=result.media_type)
-    if result.truncated:
-        response.headers["Result-Truncated"] = (
-            f"only the first {result.rows} results are given (max_rows)"
-        )
+    response = _cut_said(result)
     response.headers["Store-Generation"] = str(result.generation)
     return read_headers(response)
+
+
+def _cut_said(result: QueryResult) -> Response:
+    """The answer of ``result``; one cut at max_rows says so in a header and, where its format
+    has a place for it, in its body (``endpoint.truncation``); a large one is streamed
+    (``endpoint.streaming``)."""
+    note = f"only the first {result.rows} results are given (max_rows)"
+    service = request_url()
+
+    def first(head: bytes) -> bytes:
+        return noted(head, result.media_type, note, service) if result.truncated else head
+
+    body, close = opened(result, first)
+    response = Response(body, mimetype=result.media_type)
+    if close is not None:
+        response.call_on_close(close)
+    if result.truncated:
+        response.headers["Result-Truncated"] = note
+    return response
 
 
 def apply_update(store: TripleStore, text: str, base_iri: str, base: str) -> None:

@@ -1,0 +1,312 @@
+"""HTTP caching and compression of the answers: validators from the store generation, 304s,
+Cache-Control, gzip.
+
+The store generation changes exactly when the published data changes, so it makes exact and
+cheap validators. A read's ETag is weak (``W/"g{generation}-{digest}"``): equal tags promise
+the same data, not always the same bytes (blank node labels; an external store may order
+unordered solutions differently). The digest covers everything else that changes the answer:
+the request's path, query string and body, ``Accept``, ``Accept-Language``, the public host, the
+dumps folder for the answers that list dumps, and the app (its code, templates and settings: a
+token made with it); a gzip-encoded answer has its own tag (``-gzip``). ``Last-Modified`` is
+when this process first saw the generation (never earlier than its publication; each generation
+strictly later than the one before), so ``If-Modified-Since`` never hides a newer generation.
+
+``If-None-Match`` is answered before the view runs (a 304 costs no query); ``If-Modified-Since``
+once the view has answered 200. Reads are ``public`` with a short ``max-age``
+(``cache_max_age``); writes, submissions and any request with a token are ``no-store``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import math
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.wrappers import Response as BaseResponse
+
+from endpoint.execution import QueryError
+from endpoint.published import generation
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How the GET answers of one route are cached."""
+
+    dumps: bool = False  # the answer lists or is a dump: the dumps folder is in its validator
+    compress: bool = True  # gzip when the client accepts it (text: RDF, JSON, HTML, CSV)
+
+
+#: Flask endpoint -> the caching of its reads (routes not listed are left as they are)
+READS: dict[str, Policy] = {
+    "sparql.sparql": Policy(),
+    "linkeddata.ontology": Policy(),
+    "linkeddata.resource": Policy(),
+    "linkeddata.document": Policy(),
+    "dumps.dumps_index": Policy(dumps=True),
+    "dumps.dump": Policy(dumps=True, compress=False),  # already gzip files
+    "dumps.catalog": Policy(dumps=True),
+    "void.void": Policy(dumps=True),
+    "observatory.dashboard": Policy(),
+    "observatory.figures_api": Policy(),
+    "observatory.points_api": Policy(),
+    "observatory.figure_csv": Policy(),
+    "search.search_page": Policy(),
+    "graphstore.indirect": Policy(),  # Graph Store Protocol reads (its writes: no-store)
+    "graphstore.direct": Policy(),
+    "submissions.openapi": Policy(),
+}
+#: Flask endpoints never kept by any cache: state of the server, partner submissions
+NO_STORE: frozenset[str] = frozenset(
+    {
+        "health",
+        "metrics",
+        "submissions.validate_page",
+        "submissions.validate_upload",
+        "submissions.api_validate",
+        "submissions.api_publish",
+        "submissions.api_submissions",
+    }
+)
+#: query or form parameters that carry a token: the answer is that token holder's
+TOKEN_PARAMETERS = ("token", "access_token")
+#: headers a cached read answer varies on (besides those a route adds)
+VARY = ("Accept", "Accept-Encoding", "Accept-Language")
+#: headers a browser page on another origin may read from an answer
+EXPOSED = ("ETag", "Result-Truncated", "Store-Generation")
+#: where each app keeps its own token: its code, templates and settings (max_rows, store...)
+#: are part of every answer it writes, and change only when it is made again
+APP_TOKEN = "coworkmed.cache_token"
+
+
+class FirstSeen:
+    """When this process first saw each generation of each store: a Last-Modified that is never
+    earlier than the publication, and strictly later (by whole seconds) than the generation's
+    predecessors, so that If-Modified-Since at one-second resolution tells them apart."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, int], int] = {}
+
+    def time(self, store: str, number: int) -> int:
+        """The Last-Modified of generation ``number`` of ``store``, in seconds since the epoch."""
+        with self._lock:
+            key = (store, number)
+            if key not in self._seen:
+                before = [t for (s, n), t in self._seen.items() if s == store and n < number]
+                self._seen[key] = max([math.floor(time.time()), *[t + 1 for t in before]])
+            return self._seen[key]
+
+
+SEEN = FirstSeen()
+
+
+@dataclass(frozen=True)
+class Validators:
+    etag: str  # the opaque tag, without W/ and quotes
+    modified: int  # seconds since the epoch
+    gzip: bool  # the answer is sent gzip-encoded
+
+
+def _private() -> bool:
+    """Whether the request carries a token (its answer is that token holder's own)."""
+    return "Authorization" in request.headers or any(
+        name in request.args for name in TOKEN_PARAMETERS
+    )
+
+
+def _cached_read(status: int | None = None) -> Policy | None:
+    """The policy of this request when it is a public read of a listed route, else None: a GET
+    or HEAD, or (once answered: ``status``) a SPARQL query sent by POST, which /sparql answers
+    200 (an update answers 204). The request's body is never read here: it may be refused."""
+    policy = READS.get(request.endpoint or "")
+    if policy is None or _private():
+        return None
+    if request.method in ("GET", "HEAD"):
+        return policy
+    if request.endpoint == "sparql.sparql" and request.method == "POST" and status == 200:
+        return policy
+    return None
+
+
+def accepts_gzip() -> bool:
+    """Whether the client takes gzip (``Accept-Encoding``, ``q=0`` refusing it)."""
+    return request.accept_encodings.quality("gzip") > 0
+
+
+def _dumps_state() -> bytes:
+    """The dumps folder's names, sizes and modification times."""
+    folder = Path(current_app.config["COWORKMED"]["dumps"])
+    if not folder.is_dir():
+        return b""
+    return repr(
+        sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir())
+    ).encode("utf-8")
+
+
+def _request_parts(policy: Policy) -> Iterable[bytes]:
+    """What, besides the generation, decides the answer's bytes."""
+    yield current_app.extensions[APP_TOKEN]
+    yield request.host_url.encode("utf-8")
+    yield request.path.encode("utf-8")
+    yield request.query_string
+    for header in ("Accept", "Accept-Language"):
+        yield request.headers.get(header, "").encode("utf-8")
+    if request.method == "POST":  # a query answered 200: the view has read its body
+        yield request.mimetype.encode("utf-8")
+        yield request.get_data(cache=True)
+        yield repr(sorted(request.form.items(multi=True))).encode("utf-8")
+    if policy.dumps:
+        yield _dumps_state()
+
+
+def validators(policy: Policy, number: int) -> Validators:
+    """The validators of this request's answer at generation ``number``."""
+    digest = hashlib.blake2b(digest_size=12)
+    for part in _request_parts(policy):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    compressed = policy.compress and accepts_gzip()
+    tag = f"g{number}-{digest.hexdigest()}" + ("-gzip" if compressed else "")
+    modified = SEEN.time(current_app.extensions["coworkmed.store"].describe(), number)
+    return Validators(tag, modified, compressed)
+
+
+def http_date(seconds: int) -> str:
+    return format_datetime(datetime.fromtimestamp(seconds, UTC), usegmt=True)
+
+
+def _read_headers(response: BaseResponse, found: Validators) -> None:
+    """The validators, the public caching policy and ``Vary`` of a read answer."""
+    response.headers["ETag"] = f'W/"{found.etag}"'
+    response.headers["Last-Modified"] = http_date(found.modified)
+    max_age = current_app.config["COWORKMED"]["cache_max_age"]
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    for header in VARY:
+        response.vary.add(header)
+
+
+def not_modified(found: Validators) -> Response:
+    """A 304: the validators and caching headers a 200 would carry, no body."""
+    response = Response(status=304)
+    _read_headers(response, found)
+    del response.headers["Content-Type"]
+    return response
+
+
+def _tag_matches(found: Validators) -> bool:
+    """Whether ``If-None-Match`` names this answer (weak comparison, as GET and HEAD use)."""
+    given = request.if_none_match
+    return given.star_tag or given.contains_weak(found.etag)
+
+
+def answer_from_cache() -> Response | None:
+    """Before the view: a 304 when ``If-None-Match`` names the answer's current tag."""
+    policy = _cached_read()
+    if policy is None or request.method not in ("GET", "HEAD"):
+        return None
+    try:
+        number = generation()
+    except QueryError:
+        return None  # the view answers the store's problem itself
+    if number == 0:
+        return None
+    found = validators(policy, number)
+    g.coworkmed_validators = found
+    if request.if_none_match and _tag_matches(found):
+        return not_modified(found)
+    return None
+
+
+def _answer_generation(response: BaseResponse) -> int | None:
+    """The generation the answer was computed from, when the view said so."""
+    given = response.headers.get("Store-Generation", "")
+    return int(given) if given.isdigit() else None
+
+
+def _modified_since(found: Validators) -> bool:
+    """Whether ``If-Modified-Since`` (without ``If-None-Match``) is at or after the answer."""
+    since = request.if_modified_since
+    if since is None or request.if_none_match:
+        return False
+    return found.modified <= since.timestamp()
+
+
+def cache_headers(response: BaseResponse) -> BaseResponse:
+    """After the view: no-store for writes and private answers; validators, the public policy,
+    a 304 for ``If-Modified-Since``, and gzip for reads answered 200."""
+    if response.status_code == 304:
+        return response
+    policy = _cached_read(response.status_code)
+    if policy is None:
+        if request.method not in ("GET", "HEAD") or _private() or request.endpoint in NO_STORE:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+    expose(response)
+    if response.status_code != 200:
+        response.headers.setdefault("Cache-Control", "no-cache")
+        return response
+    found: Validators | None = g.get("coworkmed_validators")
+    number = _answer_generation(response)
+    if number is not None and (found is None or not found.etag.startswith(f"g{number}-")):
+        found = validators(policy, number)
+    if found is None:
+        return response
+    if request.method in ("GET", "HEAD") and _modified_since(found):
+        return not_modified(found)
+    _read_headers(response, found)
+    if found.gzip:
+        compress(response)
+    return response
+
+
+def expose(response: BaseResponse) -> None:
+    """Let a page on another origin read the headers of a read answer (``EXPOSED``)."""
+    given = response.headers.get("Access-Control-Expose-Headers", "")
+    names = [name.strip() for name in given.split(",") if name.strip()]
+    known = {name.lower() for name in names}
+    names += [name for name in EXPOSED if name.lower() not in known]
+    response.headers["Access-Control-Expose-Headers"] = ", ".join(names)
+
+
+#: gzip's level: fast, most of the gain on RDF and JSON text
+LEVEL = 6
+
+
+def _gzip_stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """``chunks`` gzip-encoded as they come."""
+    encoder = zlib.compressobj(LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    for chunk in chunks:
+        out = encoder.compress(chunk)
+        if out:
+            yield out
+    yield encoder.flush()
+
+
+def compress(response: BaseResponse) -> None:
+    """``response`` gzip-encoded: at once when its body is in memory, else as it streams."""
+    if "Content-Encoding" in response.headers:
+        return
+    if response.is_streamed:
+        response.response = _gzip_stream(response.iter_encoded())
+        response.direct_passthrough = False
+        del response.headers["Content-Length"]
+    else:
+        response.set_data(gzip.compress(response.get_data(), LEVEL, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+
+
+def install(app: Flask) -> None:
+    """Answer conditional reads before the views, and set the caching headers after them."""
+    app.extensions[APP_TOKEN] = uuid.uuid4().hex.encode("ascii")
+    app.before_request(answer_from_cache)
+    app.after_request(cache_headers)

@@ -1,0 +1,510 @@
+"""HTTP caching, compression and cut results, against a live server on loopback with real
+clients (http.client, SPARQLWrapper, rdflib, curl): validators from the store generation, 304s,
+Cache-Control, gzip, and a result cut at max_rows saying so where browsers and parsers see it."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import io
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask import Flask
+from rdflib import Graph
+from rdflib.compare import isomorphic
+from rdflib.query import Result
+from SPARQLWrapper import JSON, XML, SPARQLWrapper
+
+from coworkmed.serving import serve_in_thread
+from endpoint.app import create_app
+from endpoint.caching import NO_STORE, READS
+from endpoint.dumps import export, list_dumps
+from tests.backends import Published
+
+BASE = "https://w3id.org/coworkmed/id/"
+SPACE = "space/fr-aura/AURA-001"
+TOKEN = "correct horse battery staple"
+CASES = yaml.safe_load((Path(__file__).parent / "caching-cases.yaml").read_text("utf-8"))
+ETAG = re.compile(r'^W/"g(\d+)-[0-9a-f]{24}(-gzip)?"$')
+SPACES = "SELECT ?s WHERE { ?s a <https://w3id.org/coworkmed/def/Space> }"
+CONSTRUCT = "CONSTRUCT WHERE { ?s a <https://w3id.org/coworkmed/def/Space> }"
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def vary(self) -> set[str]:
+        return {v.strip().lower() for v in self.headers.get("Vary", "").split(",")}
+
+
+def fetch(
+    base: str, path: str, headers: dict[str, str], method: str = "GET", body: bytes | None = None
+) -> Answer:
+    """One request by http.client (which decodes nothing: what the server sent is seen)."""
+    parsed = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(parsed.hostname or "", parsed.port, timeout=60)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return Answer(response.status, response.headers, response.read())
+    finally:
+        connection.close()
+
+
+#: RDF media type -> rdflib parser: two writings of one graph may name blank nodes differently
+PARSERS = {"text/turtle": "turtle", "application/n-triples": "nt", "application/ld+json": "json-ld"}
+
+
+def _same(body: bytes, answer: Answer) -> bool:
+    """Whether ``body`` is ``answer``'s: the same bytes, or the same graph."""
+    parser = PARSERS.get(answer.headers.get_content_type())
+    if body == answer.body or parser is None:
+        return body == answer.body
+    return isomorphic(
+        Graph().parse(data=body, format=parser), Graph().parse(data=answer.body, format=parser)
+    )
+
+
+@pytest.fixture(scope="module")
+def dumps(published: Published, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("dumps")
+    export(published.location, BASE, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app(published: Published, dumps: Path) -> Iterator[Flask]:
+    app = create_app(published.config(query_workers=1, dumps=str(dumps)))
+    yield app
+    app.extensions["coworkmed.pool"].close()
+
+
+def _path(case: dict[str, Any], dumps: Path) -> str:
+    return case["path"].format(space=SPACE, dump=list_dumps(dumps)[0].name)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_every_read_is_cached_and_revalidated(live: str, dumps: Path, case: dict[str, Any]) -> None:
+    path, headers = _path(case, dumps), dict(case["headers"])
+    plain = fetch(live, path, {**headers, "Accept-Encoding": "identity"})
+    assert plain.status == 200, plain.body[:300]
+    etag, modified = plain.headers["ETag"], plain.headers["Last-Modified"]
+    assert ETAG.match(etag) and not etag.endswith('-gzip"'), etag
+    assert parsedate_to_datetime(modified).timestamp() > 0
+    assert plain.headers["Cache-Control"] == "public, max-age=60"
+    assert "Content-Encoding" not in plain.headers
+    assert {"accept", "accept-encoding", "accept-language"} <= plain.vary()
+    # the same request, conditional: 304, no body, the same validators
+    # (HEAD with If-Modified-Since reaches the view: HEAD /sparql is lane 20 B's to mend)
+    conditions = [({"If-None-Match": etag}, "GET"), ({"If-None-Match": etag}, "HEAD")]
+    for condition, method in [*conditions, ({"If-Modified-Since": modified}, "GET")]:
+        again = fetch(live, path, {**headers, "Accept-Encoding": "identity", **condition}, method)
+        assert again.status == 304, (condition, method, again.body[:200])
+        assert again.body == b""
+        assert again.headers["ETag"] == etag  # (Last-Modified: not on a 304, RFC 9110 15.4.5)
+        assert again.headers["Cache-Control"] == "public, max-age=60"
+        assert "accept-encoding" in again.vary()
+    # validators that do not match: the answer itself
+    earlier = format_datetime(parsedate_to_datetime(modified).replace(year=2000), usegmt=True)
+    for condition in ({"If-None-Match": 'W/"g0-other"'}, {"If-Modified-Since": earlier}):
+        assert fetch(live, path, {**headers, **condition}).status == 200
+    # gzip when accepted, a tag of its own, the same bytes once decoded
+    packed = fetch(live, path, {**headers, "Accept-Encoding": "gzip, deflate"})
+    assert packed.status == 200
+    if case.get("compress", True):
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert _same(gzip.decompress(packed.body), plain)
+        assert packed.headers["ETag"] == etag[:-1] + '-gzip"'
+        assert int(packed.headers["Content-Length"]) == len(packed.body)
+        again = fetch(live, path, {**headers, "Accept-Encoding": "gzip", "If-None-Match": etag})
+        assert again.status == 200, "the identity tag does not validate the gzip answer"
+        refused = fetch(live, path, {**headers, "Accept-Encoding": "gzip;q=0, identity"})
+        assert "Content-Encoding" not in refused.headers and _same(refused.body, plain)
+    else:
+        assert "Content-Encoding" not in packed.headers and _same(packed.body, plain)
+    assert "Result-Truncated" in plain.headers["Access-Control-Expose-Headers"]
+
+
+#: requests for the same resource that must get different validators (what changes the bytes)
+DIFFERENT: dict[str, list[tuple[str, dict[str, str]]]] = {
+    "query text": [
+        ("/sparql?" + urllib.parse.urlencode({"query": SPACES}), {}),
+        ("/sparql?" + urllib.parse.urlencode({"query": SPACES + " LIMIT 2"}), {}),
+    ],
+    "format by Accept": [
+        ("/sparql?" + urllib.parse.urlencode({"query": SPACES}), {"Accept": "text/csv"}),
+        (
+            "/sparql?" + urllib.parse.urlencode({"query": SPACES}),
+            {"Accept": "text/tab-separated-values"},
+        ),
+    ],
+    "format by parameter": [
+        ("/sparql?" + urllib.parse.urlencode({"query": SPACES, "format": "json"}), {}),
+        ("/sparql?" + urllib.parse.urlencode({"query": SPACES, "format": "xml"}), {}),
+    ],
+    "language by parameter": [
+        (f"/doc/id/{SPACE}.html?lang=fr", {}),
+        (f"/doc/id/{SPACE}.html?lang=hr", {}),
+    ],
+    "language by Accept-Language": [
+        ("/observatory", {"Accept-Language": "es"}),
+        ("/observatory", {"Accept-Language": "el"}),
+    ],
+    "RDF format of a page": [
+        (f"/doc/id/{SPACE}", {"Accept": "text/turtle"}),
+        (f"/doc/id/{SPACE}", {"Accept": "application/rdf+xml"}),
+    ],
+}
+
+
+@pytest.mark.parametrize("kind", DIFFERENT)
+def test_validators_differ_with_what_changes_the_answer(live: str, kind: str) -> None:
+    tags = []
+    for path, headers in DIFFERENT[kind]:
+        first, second = (fetch(live, path, headers) for _ in range(2))
+        assert first.status == second.status == 200, first.body[:200]
+        assert first.headers["ETag"] == second.headers["ETag"]  # stable for the same request
+        tags.append(first.headers["ETag"])
+    assert len(set(tags)) == len(tags), tags
+    # and each validator is refused for the other request
+    path, headers = DIFFERENT[kind][1]
+    assert fetch(live, path, {**headers, "If-None-Match": tags[0]}).status == 200
+
+
+def test_a_query_by_post_has_validators_but_no_304(live: str) -> None:
+    """POST is not a conditional read (RFC 9110 13.1.2 says If-None-Match on POST fails with
+    412): a query sent by POST gets its validators, and its answer."""
+    body = SPACES.encode()
+    headers = {"Content-Type": "application/sparql-query"}
+    first = fetch(live, "/sparql", headers, "POST", body)
+    assert first.status == 200 and ETAG.match(first.headers["ETag"])
+    again = fetch(
+        live, "/sparql", {**headers, "If-None-Match": first.headers["ETag"]}, "POST", body
+    )
+    assert again.status == 200 and again.body == first.body
+
+
+def test_curl_gets_gzip_and_304(live: str) -> None:
+    curl = shutil.which("curl")
+    if curl is None:
+        pytest.skip("curl is not installed")
+    url = f"{live}/sparql?" + urllib.parse.urlencode({"query": SPACES})
+    dumped = subprocess.run(
+        [curl, "-sS", "--compressed", "-D", "-", "-o", "/dev/null", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert re.search(r"(?im)^content-encoding: gzip\r?$", dumped)
+    etag = re.search(r"(?im)^etag: (.+?)\r?$", dumped)
+    assert etag is not None
+    decoded = subprocess.run(
+        [curl, "-sS", "--compressed", url], capture_output=True, check=True, timeout=60
+    ).stdout
+    assert len(json.loads(decoded)["results"]["bindings"]) > 0
+    status = subprocess.run(
+        [
+            curl,
+            "-sS",
+            "--compressed",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-H",
+            f"If-None-Match: {etag.group(1)}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert status == "304"
+
+
+def test_private_and_server_state_answers_are_not_stored(live: str) -> None:
+    query = "/sparql?" + urllib.parse.urlencode({"query": SPACES})
+    with_token = fetch(live, query, {"Authorization": f"Bearer {TOKEN}"})
+    assert with_token.headers["Cache-Control"] == "no-store"
+    assert "ETag" not in with_token.headers
+    with_token_parameter = fetch(live, query + "&token=x", {})
+    assert with_token_parameter.headers["Cache-Control"] == "no-store"
+    for path in ("/health", "/metrics", "/api/submissions"):
+        assert fetch(live, path, {}).headers["Cache-Control"] == "no-store", path
+    update = fetch(
+        live,
+        "/sparql",
+        {"Content-Type": "application/sparql-update"},
+        "POST",
+        b"INSERT DATA { <urn:a> <urn:b> 1 }",
+    )
+    assert update.status in (401, 403) and update.headers["Cache-Control"] == "no-store"
+    validate = fetch(live, "/api/validate", {"Content-Type": "text/csv"}, "POST", b"a,b\n")
+    assert validate.headers["Cache-Control"] == "no-store"
+
+
+def test_every_listed_route_exists(app: Flask) -> None:
+    """The caching tables name routes of the app (a renamed view would silently lose them)."""
+    routes = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert set(READS) <= routes and set(NO_STORE) <= routes
+
+
+# ------------------------------------------------------------------- a publish moves them
+
+
+def test_a_publish_fails_the_old_validators(writable: Published) -> None:
+    app = create_app(writable.config(query_workers=1, update_token=TOKEN))
+    try:
+        with serve_in_thread(app) as base:
+            path = "/sparql?" + urllib.parse.urlencode(
+                {"query": "SELECT * WHERE { <urn:a> ?p ?o }"}
+            )
+            page = f"/doc/id/{SPACE}.ttl"
+            before = {p: fetch(base, p, {}) for p in (path, page)}
+            for answer in before.values():
+                assert answer.status == 200
+            update = fetch(
+                base,
+                "/sparql",
+                {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"},
+                "POST",
+                b"INSERT DATA { GRAPH <http://example.org/g> { <urn:a> <urn:b> 1 } }",
+            )
+            assert update.status == 204, update.body
+            assert update.headers["Cache-Control"] == "no-store"
+            for p, old in before.items():
+                for condition in (
+                    {"If-None-Match": old.headers["ETag"]},
+                    {"If-Modified-Since": old.headers["Last-Modified"]},
+                ):
+                    after = fetch(base, p, condition)
+                    assert after.status == 200, (p, condition)
+                    assert after.headers["ETag"] != old.headers["ETag"]
+                    new = parsedate_to_datetime(after.headers["Last-Modified"])
+                    assert new > parsedate_to_datetime(old.headers["Last-Modified"])
+            # the written graph, read with the Graph Store Protocol: validated like any read
+            graph = "/store?graph=" + urllib.parse.quote("http://example.org/g", safe="")
+            read = fetch(base, graph, {"Accept": "text/turtle"})
+            assert read.status == 200 and ETAG.match(read.headers["ETag"])
+            assert read.headers["Cache-Control"] == "public, max-age=60"
+            same = fetch(
+                base, graph, {"Accept": "text/turtle", "If-None-Match": read.headers["ETag"]}
+            )
+            assert same.status == 304
+    finally:
+        app.extensions["coworkmed.pool"].close()
+
+
+# ------------------------------------------------------------------------ cut results
+
+
+@pytest.fixture(scope="module")
+def cut(published: Published) -> Iterator[str]:
+    """A live server whose answers are cut at 3 rows."""
+    app = create_app(published.config(query_workers=1, max_rows=3))
+    with serve_in_thread(app) as base:
+        yield base
+    app.extensions["coworkmed.pool"].close()
+
+
+def _said(answer: Answer) -> None:
+    assert answer.status == 200
+    assert "only the first 3 results" in answer.headers["Result-Truncated"]
+    exposed = {h.strip() for h in answer.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"Result-Truncated", "ETag", "Store-Generation"} <= exposed
+
+
+def test_a_cut_select_says_so_to_browsers_and_in_its_head(cut: str) -> None:
+    path = "/sparql?" + urllib.parse.urlencode({"query": SPACES})
+    answer = fetch(cut, path, {"Accept": "application/sparql-results+json", "Origin": "http://x"})
+    _said(answer)
+    document = json.loads(answer.body)
+    [link] = document["head"]["link"]  # the service's public URL (public_url), not the socket's
+    assert link.startswith("http") and link.endswith("/sparql#max_rows")
+    assert len(document["results"]["bindings"]) == 3
+    xml = fetch(cut, path, {"Accept": "application/sparql-results+xml"})
+    _said(xml)
+    assert f'<link href="{link}"/></head>'.encode() in xml.body
+    for body, fmt in ((answer.body, "json"), (xml.body, "xml")):  # rdflib's parsers read them
+        assert len(list(Result.parse(io.BytesIO(body), format=fmt))) == 3
+    csv = fetch(cut, path, {"Accept": "text/csv"})
+    _said(csv)
+    assert len(csv.body.decode().strip().splitlines()) == 4  # no place for it: header only
+
+
+@pytest.mark.parametrize("fmt", [JSON, XML])
+def test_sparqlwrapper_reads_a_cut_select(cut: str, fmt: str) -> None:
+    client = SPARQLWrapper(f"{cut}/sparql")
+    client.setQuery(SPACES)
+    client.setReturnFormat(fmt)
+    result = client.query().convert()
+    if fmt == JSON:
+        assert len(result["results"]["bindings"]) == 3
+    else:
+        assert len(result.getElementsByTagName("result")) == 3
+
+
+@pytest.mark.parametrize(
+    ("accept", "parser", "said"),
+    [
+        ("text/turtle", "turtle", b"# only the first 3 results"),
+        ("application/n-triples", "nt", b"# only the first 3 results"),
+        ("application/rdf+xml", "xml", b"<!-- only the first 3 results"),
+        ("application/ld+json", "json-ld", None),
+    ],
+)
+def test_rdflib_reads_a_cut_construct(
+    cut: str, accept: str, parser: str, said: bytes | None
+) -> None:
+    answer = fetch(
+        cut, "/sparql?" + urllib.parse.urlencode({"query": CONSTRUCT}), {"Accept": accept}
+    )
+    _said(answer)
+    assert len(Graph().parse(data=answer.body, format=parser)) == 3
+    if said is not None:
+        assert said in answer.body
+
+
+# ------------------------------------------------------------------------ streamed answers
+
+
+@pytest.fixture(scope="module")
+def streaming(published: Published) -> Iterator[str]:
+    """A live server that streams every answer above 1,000 bytes, and cuts at 40 rows."""
+    app = create_app(published.config(query_workers=1, stream_above=1_000, max_rows=40))
+    with serve_in_thread(app) as base:
+        yield base
+    app.extensions["coworkmed.pool"].close()
+
+
+def _spooled() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("coworkmed-answer-*")}
+
+
+#: (query, Accept) answered above 1,000 bytes: streamed; the twin of each is read whole
+STREAMED = [
+    (SPACES, "application/sparql-results+json"),
+    (SPACES, "application/sparql-results+xml"),
+    (SPACES, "text/csv"),
+    (CONSTRUCT, "text/turtle"),
+    (CONSTRUCT, "application/rdf+xml"),
+]
+
+
+@pytest.mark.parametrize(("query", "accept"), STREAMED, ids=[a for _q, a in STREAMED])
+def test_a_large_answer_is_streamed_the_same(
+    published: Published, streaming: str, query: str, accept: str
+) -> None:
+    whole_app = create_app(published.config(query_workers=1, stream_above=0, max_rows=40))
+    before = _spooled()
+    path = "/sparql?" + urllib.parse.urlencode({"query": query})
+    try:
+        with serve_in_thread(whole_app) as whole:
+            kept = fetch(whole, path, {"Accept": accept})
+    finally:
+        whole_app.extensions["coworkmed.pool"].close()
+    sent = fetch(streaming, path, {"Accept": accept})
+    assert sent.status == kept.status == 200
+    if published.backend == "oxigraph":  # an external store's answers are never spooled
+        assert sent.headers["Transfer-Encoding"] == "chunked"
+        assert "Content-Length" not in sent.headers
+    assert "Transfer-Encoding" not in kept.headers and "Content-Length" in kept.headers
+    assert len(sent.body) > 1_000
+    assert _same(sent.body, kept) or sent.body.count(b"\n") == kept.body.count(b"\n")
+    assert sent.headers["Result-Truncated"] == kept.headers["Result-Truncated"]
+    packed = fetch(streaming, path, {"Accept": accept, "Accept-Encoding": "gzip"})
+    assert _same(gzip.decompress(packed.body), sent)
+    for headers in ({"If-None-Match": sent.headers["ETag"]}, {}):
+        fetch(streaming, path, {"Accept": accept, **headers}, "HEAD")
+    assert _spooled() <= before  # each spooled answer's file is gone, sent or not
+
+
+def test_a_client_leaving_mid_answer_leaves_no_file(streaming: str) -> None:
+    before = _spooled()
+    parsed = urllib.parse.urlsplit(streaming)
+    path = "/sparql?" + urllib.parse.urlencode({"query": CONSTRUCT})
+    connection = http.client.HTTPConnection(parsed.hostname or "", parsed.port, timeout=60)
+    connection.request("GET", path, headers={"Accept": "application/n-triples"})
+    response = connection.getresponse()
+    assert response.status == 200 and response.read(100)
+    connection.close()
+    assert fetch(streaming, "/health", {}).status == 200  # the server goes on
+    assert _spooled() <= before
+
+
+#: requests the caching hooks must not turn into a 5xx (method, path, headers, body)
+ODD: dict[str, tuple[str, str, dict[str, str], bytes | None]] = {
+    "form body too large": (
+        "POST",
+        "/sparql",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        b"query=" + b"x" * 3_000_000,
+    ),
+    "query body too large": (
+        "POST",
+        "/sparql",
+        {"Content-Type": "application/sparql-query"},
+        b"#" * 3_000_000,
+    ),
+    "garbage If-None-Match": ("GET", "/catalog", {"If-None-Match": 'W/"\x01, "", ,,"'}, None),
+    "garbage If-Modified-Since": ("GET", "/catalog", {"If-Modified-Since": "yesterday"}, None),
+    "If-Modified-Since far ahead": (
+        "GET",
+        "/sparql?query=ASK%7B%7D",
+        {"If-Modified-Since": "Fri, 31 Dec 9999 23:59:59 GMT"},
+        None,
+    ),
+    "garbage Accept-Encoding": ("GET", "/catalog", {"Accept-Encoding": "gzip;q=abc, *;q=-1"}, None),
+    "If-None-Match star on a bad query": (
+        "GET",
+        "/sparql?query=SELEC",
+        {"If-None-Match": "*"},
+        None,
+    ),
+    "POST form without a query": (
+        "POST",
+        "/sparql",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        b"%%%=&&",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ODD)
+def test_odd_requests_never_get_a_5xx(live: str, name: str) -> None:
+    method, path, headers, body = ODD[name]
+    answer = fetch(live, path, headers, method, body)
+    assert answer.status < 500, answer.body[:300]
+
+
+def test_apps_with_other_settings_give_other_validators(published: Published) -> None:
+    """Two apps on one store in one process, cutting at other row counts: the same request has
+    other answers, so other validators (the app's token is in the digest)."""
+    apps = [create_app(published.config(query_workers=1, max_rows=n)) for n in (3, 5)]
+    path = "/sparql?" + urllib.parse.urlencode({"query": SPACES})
+    try:
+        first, second = (app.test_client().get(path) for app in apps)
+        assert first.status_code == second.status_code == 200
+        assert first.headers["ETag"] != second.headers["ETag"]
+        again = apps[1].test_client().get(path, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 200
+    finally:
+        for app in apps:
+            app.extensions["coworkmed.pool"].close()
