@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from core.vocabulary import CUBE_FILE, ONTOLOGY_FILE, codelist_files
+from linking.matching import clusters, link_graph, read_places
 from observatory import figures as observatory
 from observatory.cube import REGION_FIGURES, regions_description, regions_query
 from publishing.build import load_checked
@@ -36,11 +37,21 @@ def _graph(name: str, store: ox.Store) -> None:
     )
 
 
+def _links(store: ox.Store) -> None:
+    """The graph ``{base}links`` as a commit writes it (``publishing.links``): the records'
+    clusters, by ``linking.matching``."""
+    found = read_places(lambda sparql: store.query(sparql, use_default_graph_as_union=True), BASE)
+    links = ox.NamedNode(f"{BASE}links")
+    for triple in link_graph(clusters(found), BASE):
+        store.add(ox.Quad(triple.subject, triple.predicate, triple.object, links))
+
+
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
     store = ox.Store()
     _graph("territory", store)
     _graph("records", store)
+    _links(store)
     return store
 
 
@@ -79,7 +90,7 @@ def test_every_new_figure_has_a_case() -> None:
 
 
 def test_a_record_not_yet_clustered_counts_once_and_a_cluster_once(store: ox.Store) -> None:
-    """Before lane E lands no record has a canonical place: each record is a place."""
+    """A record without a canonical place (not linked yet) counts as a place of its own."""
     unclustered = ox.Store()
     for quad in store:
         if quad.predicate.value != f"{CWM}canonicalPlace":
