@@ -311,6 +311,14 @@ SETTINGS: dict[str, Setting] = {
             "their last published version kept) or all-or-nothing (nothing is published).",
             publish_mode,
         ),
+        Setting(
+            "cors_write_origins",
+            "COWORKMED_CORS_WRITE_ORIGINS",
+            "",
+            "Web origins (e.g. https://editor.example.org, separated by spaces) whose pages may "
+            "write across origins (SPARQL Update, Graph Store writes, submissions: the bearer "
+            "token in Authorization); empty: writes are same-origin only.",
+        ),
     )
 }
 

@@ -16,6 +16,7 @@ from core.workers import Limits
 from endpoint.auth import WriteLimiter
 from endpoint.execution import NO_LIMITS, worker_limits
 from endpoint.pool import QueryPool, RemotePool, make_pool
+from endpoint.protocol import language_vary, no_body_type, preflight, write_origin
 from endpoint.security import secure
 from endpoint.urls import PublicHost, root_of
 from triplestore.backends import StoreLocation, locate
@@ -152,6 +153,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             abort(413)  # before any parsing: a refused upload leaves no temporary file
 
     app.after_request(secure)
+    app.before_request(preflight)
+    app.after_request(write_origin)
+    app.after_request(no_body_type)
+    app.after_request(language_vary)
 
     @app.get("/health")
     def health() -> tuple[Response, int]:
