@@ -16,7 +16,7 @@ from core.workers import Limits
 from endpoint.auth import WriteLimiter
 from endpoint.execution import NO_LIMITS, worker_limits
 from endpoint.pool import QueryPool, RemotePool, make_pool
-from endpoint.protocol import language_vary, no_body_type, preflight, write_origin
+from endpoint.protocol import cors_answer, language_vary, no_body_type, preflight
 from endpoint.security import secure
 from endpoint.urls import PublicHost, root_of
 from triplestore.backends import StoreLocation, locate
@@ -154,7 +154,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.after_request(secure)
     app.before_request(preflight)
-    app.after_request(write_origin)
+    app.after_request(cors_answer)
     app.after_request(no_body_type)
     app.after_request(language_vary)
 

@@ -5,7 +5,8 @@ with ``Access-Control-Request-Method``) for a read is answered with the methods 
 headers reads need, so that a page on another origin (YASGUI, Comunica) can POST a query as
 ``application/sparql-query`` or as a form. Writes (SPARQL Update, Graph Store writes,
 submissions) stay same-origin unless their origin is in ``cors_write_origins``: their preflight
-gets no ``Access-Control-Allow-*`` headers, and their answers no ``Access-Control-Allow-Origin``.
+gets no ``Access-Control-Allow-*`` headers, and their answers no ``Access-Control-Allow-Origin``
+(every read's answer has it, whichever route gives it).
 A write needs the bearer token, sent in ``Authorization``, which only a write origin may send.
 
 A 204 or 304 answer has no body, so no ``Content-Type`` (Flask would add ``text/html``).
@@ -103,12 +104,18 @@ def preflight() -> Response | None:
     return response
 
 
-def write_origin(response: Response) -> Response:
-    """A write's answer carries ``Access-Control-Allow-Origin`` only for a write origin."""
-    if request.method == "OPTIONS" or not is_write():
+def cors_answer(response: Response) -> Response:
+    """``Access-Control-Allow-Origin`` on every answer (a preflight has its own): a read's for
+    the origins of ``cors_origins`` (``*``, or the request's origin when it is listed), a
+    write's only for an origin of ``cors_write_origins``."""
+    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
         return response
+    settings = current_app.config["COWORKMED"]
     origin = request.headers.get("Origin", "")
-    if origin and allowed(origin, origins(current_app.config["COWORKMED"], "cors_write_origins")):
+    listed = origins(settings, "cors_write_origins" if is_write() else "cors_origins")
+    if "*" in listed and not is_write():
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    elif origin and allowed(origin, listed):
         response.headers["Access-Control-Allow-Origin"] = origin
         response.vary.add("Origin")
     else:

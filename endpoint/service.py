@@ -66,7 +66,9 @@ def description(
         graphStore=ox.NamedNode(f"{root}/store"),
     )
     dataset = next(
-        t.subject for t in triples if t.predicate == RDF_TYPE and t.object == ox.NamedNode(SD + "Dataset")
+        t.subject
+        for t in triples
+        if t.predicate == RDF_TYPE and t.object == ox.NamedNode(SD + "Dataset")
     )
     assert isinstance(dataset, ox.BlankNode | ox.NamedNode)  # the template's _:dataset
     return triples + named_graphs(dataset, graphs or [])
