@@ -41,7 +41,7 @@ READ_HEADERS = frozenset(
 )
 #: what a write origin may send besides: the bearer token
 WRITE_HEADERS = READ_HEADERS | {"authorization"}
-WRITE_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE")
+WRITE_METHODS: tuple[str, ...] = ("GET", "HEAD", "POST", "PUT", "DELETE")
 #: how long a browser may keep a preflight's answer, in seconds
 PREFLIGHT_MAX_AGE = "600"
 #: POST bodies to /sparql that are updates (a form is one when ``endpoint.sparql`` read an
@@ -83,6 +83,8 @@ def preflight() -> Response | None:
         return None
     settings = current_app.config["COWORKMED"]
     asked = _requested_headers()
+    methods: tuple[str, ...]
+    headers: frozenset[str]
     endpoints = READ_METHODS.get(method, frozenset())
     reads = "*" in endpoints or request.endpoint in endpoints
     if allowed(origin, origins(settings, "cors_write_origins")):

@@ -8,8 +8,7 @@ import subprocess
 import urllib.request
 import warnings
 from collections.abc import Iterator
-from urllib.parse import urlsplit
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 import pytest
