@@ -330,6 +330,14 @@ SETTINGS: dict[str, Setting] = {
             "in the server's memory; 0: never.",
             int,
         ),
+        Setting(
+            "cors_write_origins",
+            "COWORKMED_CORS_WRITE_ORIGINS",
+            "",
+            "Web origins (e.g. https://editor.example.org, separated by spaces) whose pages may "
+            "write across origins (SPARQL Update, Graph Store writes, submissions: the bearer "
+            "token in Authorization); empty: writes are same-origin only.",
+        ),
     )
 }
 

@@ -17,6 +17,7 @@ from endpoint import caching
 from endpoint.auth import WriteLimiter
 from endpoint.execution import NO_LIMITS, worker_limits
 from endpoint.pool import QueryPool, RemotePool, make_pool
+from endpoint.protocol import cors_answer, language_vary, no_body_type, preflight
 from endpoint.security import secure
 from endpoint.urls import PublicHost, root_of
 from triplestore.backends import StoreLocation, locate
@@ -154,6 +155,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.after_request(secure)
     caching.install(app)
+    app.before_request(preflight)
+    app.after_request(cors_answer)
+    app.after_request(no_body_type)
+    app.after_request(language_vary)
 
     @app.get("/health")
     def health() -> tuple[Response, int]:

@@ -30,6 +30,10 @@ FORMATS: dict[str, dict[str, tuple[Any, str]]] = {
         "ntriples": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
         "rdfxml": (ox.RdfFormat.RDF_XML, "application/rdf+xml"),
         "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
+        # a graph is a dataset of one (default) graph: N-Quads and TriG write it as such
+        "nquads": (ox.RdfFormat.N_QUADS, "application/n-quads"),
+        "trig": (ox.RdfFormat.TRIG, "application/trig"),
+        "n3": (ox.RdfFormat.N3, "text/n3"),
     },
 }
 FORMATS["boolean"] = FORMATS["solutions"]

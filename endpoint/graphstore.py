@@ -28,7 +28,7 @@ from core.workers import Limits, WorkerCrashed, WorkerTimedOut, run_confined
 from endpoint.auth import may_write, write_refusal
 from endpoint.execution import GraphRequest, QueryError
 from endpoint.formats import FORMATS
-from endpoint.negotiation import formats_for
+from endpoint.negotiation import format_values, formats_for
 from endpoint.published import run, store_location
 from endpoint.responses import error, read_headers
 from endpoint.urls import request_url
@@ -172,7 +172,7 @@ def _written(created: bool, graph: str | None, generation: int, minted: bool = F
 
 def _read(found: Target) -> Response:
     settings = current_app.config["COWORKMED"]
-    name = formats_for(request.headers.get("Accept"), request.args.get("format"))["graph"]
+    name = formats_for(request.headers.get("Accept"), format_values(request.args))["graph"]
     if name is None:
         raise QueryError(406, f"a graph can be had as: {UPLOAD_FORMATS}")
     limit = 2**62 if may_write() else settings["max_rows"]

@@ -17,6 +17,7 @@ An IRI the store says nothing about is a 404.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -83,6 +84,14 @@ def describe(iri: str, fmt: str) -> tuple[bytes, str, bool]:
     if result.rows == 0:
         raise QueryError(404, f"nothing is known here about <{iri}>")
     return result.body, result.media_type, result.truncated
+
+
+def known(iri: str) -> None:
+    """QueryError 404 when the store says nothing about ``iri`` (so that an unknown IRI is a
+    404 at once, not a 303 to a document that is one)."""
+    result = run(QueryRequest(f"ASK {{ <{iri}> ?p ?o }}", {"boolean": "json"}, max_rows=1))
+    if json.loads(result.body)["boolean"] is not True:
+        raise QueryError(404, f"nothing is known here about <{iri}>")
 
 
 def _page(iri: str, document: str) -> str:
@@ -180,6 +189,11 @@ def resource(space: str, path: str) -> BaseResponse:
     extension = _wanted_extension()
     if extension is None:
         return error(406, "descriptions are HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
+    try:
+        iri, _document_path = _document(space, path)
+        known(iri)
+    except QueryError as problem:
+        return error(problem.status, problem.message)
     response = redirect(local_location(f"/doc/{space}/{path}.{extension}"), 303)
     return read_headers(response)
 

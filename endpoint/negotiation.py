@@ -3,33 +3,78 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from werkzeug.datastructures import MIMEAccept
+from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.http import parse_list_header, parse_options_header
 
-#: media type -> (kind of result it can carry, format name of endpoint.formats.FORMATS)
-MEDIA_TYPES: dict[str, tuple[str, str]] = {
-    "application/sparql-results+json": ("solutions", "json"),
-    "application/json": ("solutions", "json"),
-    "application/sparql-results+xml": ("solutions", "xml"),
-    "application/xml": ("solutions", "xml"),
-    "text/xml": ("solutions", "xml"),
-    "text/csv": ("solutions", "csv"),
-    "text/tab-separated-values": ("solutions", "tsv"),
-    "text/turtle": ("graph", "turtle"),
-    "application/x-turtle": ("graph", "turtle"),
-    "application/n-triples": ("graph", "ntriples"),
-    "text/plain": ("graph", "ntriples"),
-    "application/rdf+xml": ("graph", "rdfxml"),
-    "application/ld+json": ("graph", "jsonld"),
+from endpoint.formats import FORMATS
+
+#: media type -> kind of result it can carry -> format name of endpoint.formats.FORMATS. The
+#: formats' own media types (``CANONICAL``) are matched by wildcards too; the other names here
+#: (aliases) only when a client names them, and the answer then carries the name it asked for
+MEDIA_TYPES: dict[str, dict[str, str]] = {
+    "application/sparql-results+json": {"solutions": "json"},
+    "application/json": {"solutions": "json", "graph": "jsonld"},
+    "application/sparql-results+xml": {"solutions": "xml"},
+    "application/xml": {"solutions": "xml"},
+    "text/xml": {"solutions": "xml"},
+    "text/csv": {"solutions": "csv"},
+    "text/tab-separated-values": {"solutions": "tsv"},
+    "text/turtle": {"graph": "turtle"},
+    "application/x-turtle": {"graph": "turtle"},
+    "application/turtle": {"graph": "turtle"},
+    "application/n-triples": {"graph": "ntriples"},
+    "text/plain": {"graph": "ntriples"},
+    "application/rdf+xml": {"graph": "rdfxml"},
+    "application/ld+json": {"graph": "jsonld"},
+    "application/x-json+ld": {"graph": "jsonld"},
+    "application/n-quads": {"graph": "nquads"},
+    "application/trig": {"graph": "trig"},
+    "text/n3": {"graph": "n3"},
+    "text/rdf+n3": {"graph": "n3"},
+    "application/n3": {"graph": "n3"},
 }
+#: each kind's formats, best first: the first is what a client gets when it accepts anything
+PREFERENCE: dict[str, tuple[str, ...]] = {
+    "solutions": ("json", "xml", "csv", "tsv"),
+    "graph": ("turtle", "ntriples", "rdfxml", "jsonld", "nquads", "trig", "n3"),
+}
+PREFERENCE["boolean"] = PREFERENCE["solutions"]
 #: what a client gets when it accepts anything (or sends no Accept)
-DEFAULTS = {"solutions": "json", "boolean": "json", "graph": "turtle"}
-#: ?format= values browsers can put in a link, by kind (the format names of MEDIA_TYPES)
-FORMAT_PARAMETER = {
-    carrier: {fmt for kind, fmt in MEDIA_TYPES.values() if kind == carrier}
-    for carrier in ("solutions", "graph")
+DEFAULTS = {kind: formats[0] for kind, formats in PREFERENCE.items()}
+#: the media types a wildcard (``*/*``, ``text/*``) stands for: the formats' own
+CANONICAL = frozenset(media for kind in FORMATS.values() for _fmt, media in kind.values())
+
+#: a ``format=`` or ``output=`` value, as clients send it (SPARQLWrapper: ``xml``, ``n3``,
+#: ``json-ld``, ``rdf+xml`` and full media types; Fuseki-style ``output=json``; the short names
+#: this server's own links use) -> kind of result -> format name. A value that names no format
+#: of a kind makes that kind 406; a full media type means what it means in ``Accept``.
+FORMAT_VALUES: dict[str, dict[str, str]] = {
+    "json": {"solutions": "json", "graph": "jsonld"},
+    "xml": {"solutions": "xml", "graph": "rdfxml"},
+    "csv": {"solutions": "csv"},
+    "tsv": {"solutions": "tsv"},
+    "turtle": {"graph": "turtle"},
+    "ttl": {"graph": "turtle"},
+    "n3": {"graph": "n3"},
+    "ntriples": {"graph": "ntriples"},
+    "n-triples": {"graph": "ntriples"},
+    "nt": {"graph": "ntriples"},
+    "rdfxml": {"graph": "rdfxml"},
+    "rdf+xml": {"graph": "rdfxml"},
+    "rdf": {"graph": "rdfxml"},
+    "jsonld": {"graph": "jsonld"},
+    "json-ld": {"graph": "jsonld"},
+    "nquads": {"graph": "nquads"},
+    "n-quads": {"graph": "nquads"},
+    "nq": {"graph": "nquads"},
+    "trig": {"graph": "trig"},
+    **MEDIA_TYPES,
 }
+#: the request parameters that name a format (``format``: Virtuoso, SPARQLWrapper; ``output``:
+#: Fuseki, SPARQLer, SPARQLWrapper)
+FORMAT_PARAMETERS = ("format", "output")
 
 
 #: a quality value as RFC 9110 writes it (werkzeug alone would also take "0.5000" or "٠.5")
@@ -62,28 +107,86 @@ def parse_accept(header: str | None) -> MIMEAccept:
     return MIMEAccept(ranges)
 
 
+#: how specific a media range is: a named type, ``type/*``, ``*/*``
+def specificity(media_range: str) -> int:
+    return 0 if media_range == "*/*" else 1 if media_range.endswith("/*") else 2
+
+
+def matches(media_range: str, media_type: str) -> bool:
+    """Whether ``media_range`` takes ``media_type``: by name, or, for a wildcard, when the type
+    is one of the formats' own (``CANONICAL``) within the range."""
+    if media_range == media_type:
+        return True
+    if media_type not in CANONICAL:
+        return False
+    return media_range == "*/*" or (
+        media_range.endswith("/*") and media_type.startswith(media_range[:-1])
+    )
+
+
+def accepted(ranges: MIMEAccept, media_type: str) -> tuple[float, int]:
+    """(q, specificity) of ``media_type`` under ``ranges``: the q of the most specific range
+    that takes it (RFC 9110 12.5.1), so ``text/csv;q=0, */*`` excludes CSV; (0, -1) when none."""
+    taking = [(specificity(r), q) for r, q in ranges if matches(r, media_type)]
+    if not taking:
+        return 0.0, -1
+    most = max(level for level, _q in taking)
+    return max(q for level, q in taking if level == most), most
+
+
 def choose(ranges: MIMEAccept, kind: str) -> tuple[str, str] | None:
     """The (format, media type) for a result of ``kind``, or None when nothing is acceptable:
-    werkzeug's best match, the kind's default format winning a tie."""
+    the best q, then the most specific range, then the kind's ``PREFERENCE``, then the format's
+    own media type before an alias."""
     carrier = "solutions" if kind == "boolean" else kind
-    candidates = [media for media, (k, _fmt) in MEDIA_TYPES.items() if k == carrier]
-    candidates.sort(key=lambda media: MEDIA_TYPES[media][1] != DEFAULTS[kind])
-    media = ranges.best_match(candidates)
-    return (MEDIA_TYPES[media][1], media) if media else None
+    order = PREFERENCE[kind]
+    best: tuple[tuple[float, int, int, bool], str, str] | None = None
+    for media, kinds in MEDIA_TYPES.items():
+        if carrier not in kinds:
+            continue
+        q, level = accepted(ranges, media)
+        if q <= 0:
+            continue
+        score = (q, level, -order.index(kinds[carrier]), media in CANONICAL)
+        if best is None or score > best[0]:
+            best = (score, kinds[carrier], media)
+    return None if best is None else (best[1], best[2])
 
 
-def formats_for(accept: str | None, format_parameter: str | None) -> dict[str, str | None]:
-    """The format each kind of result would be written in, for this request."""
-    if format_parameter:
-        return {
-            kind: format_parameter
-            if format_parameter in FORMAT_PARAMETER["graph" if kind == "graph" else "solutions"]
-            else None
-            for kind in DEFAULTS
-        }
-    ranges = parse_accept(accept)
-    chosen = {kind: choose(ranges, kind) for kind in DEFAULTS}
-    return {kind: value[0] if value else None for kind, value in chosen.items()}
+def _parameter_values(values: str | Sequence[str] | None) -> list[str]:
+    listed = [values] if isinstance(values, str) else list(values or ())
+    return [parse_options_header(value)[0].strip().lower() for value in listed if value.strip()]
+
+
+def negotiate(
+    accept: str | None, format_values: str | Sequence[str] | None = None
+) -> dict[str, tuple[str, str] | None]:
+    """The (format, media type) each kind of result would be written in, for this request:
+    by the ``format=``/``output=`` values when there are any (the first that names a format of
+    the kind; ``FORMAT_VALUES``), else by ``accept``."""
+    values = _parameter_values(format_values)
+    if not values:
+        ranges = parse_accept(accept)
+        return {kind: choose(ranges, kind) for kind in DEFAULTS}
+    chosen: dict[str, tuple[str, str] | None] = {}
+    for kind in DEFAULTS:
+        carrier = "solutions" if kind == "boolean" else kind
+        names = [FORMAT_VALUES.get(v, {}).get(carrier) for v in values]
+        name = next((n for n in names if n is not None), None)
+        chosen[kind] = None if name is None else (name, FORMATS[kind][name][1])
+    return chosen
+
+
+def formats_for(
+    accept: str | None, format_values: str | Sequence[str] | None = None
+) -> dict[str, str | None]:
+    """The format name each kind of result would be written in, for this request."""
+    return {kind: c[0] if c else None for kind, c in negotiate(accept, format_values).items()}
+
+
+def format_values(args: MultiDict[str, str]) -> list[str]:
+    """The values of a request's format-naming parameters (``FORMAT_PARAMETERS``), in order."""
+    return [value for name in FORMAT_PARAMETERS for value in args.getlist(name)]
 
 
 def prefers_html(accept: str | None) -> bool:
@@ -92,7 +195,7 @@ def prefers_html(accept: str | None) -> bool:
     ranges = parse_accept(accept)
     html = max((q for media_type, q in ranges if media_type == "text/html"), default=0.0)
     rdf = max(
-        (ranges.quality(media) for media, (kind, _fmt) in MEDIA_TYPES.items() if kind == "graph"),
+        (accepted(ranges, media)[0] for media, kinds in MEDIA_TYPES.items() if "graph" in kinds),
         default=0.0,
     )
     return html > 0 and html > rdf

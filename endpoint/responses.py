@@ -8,7 +8,7 @@ from typing import TypeVar
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.translations import language
@@ -35,8 +35,12 @@ def error(status: int, message: str) -> Response:
 
 
 def reader_language() -> str:
-    """The reader's language: ``lang`` in the query or form, else Accept-Language, else English."""
-    return language(request.values.get("lang"), request.headers.get("Accept-Language"))
+    """The reader's language: ``lang`` in the query or form, else Accept-Language, else English
+    (then the answer varies by Accept-Language: ``endpoint.protocol.language_vary``)."""
+    chosen = request.values.get("lang")
+    if not chosen:
+        g.language_from_header = True
+    return language(chosen, request.headers.get("Accept-Language"))
 
 
 def rdf_answer(

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.sparql_text import (
@@ -32,8 +32,9 @@ from core.sparql_text import (
 from core.workers import Limits, WorkerCrashed, WorkerTimedOut
 from endpoint.auth import write_refusal
 from endpoint.execution import QueryError, QueryRequest, QueryResult, worker_limits
-from endpoint.negotiation import formats_for, prefers_html
-from endpoint.published import store_location
+from endpoint.negotiation import format_values, negotiate, prefers_html
+from endpoint.published import Kept, select, store_location
+from endpoint.published import generation as store_generation
 from endpoint.responses import error, rdf_answer, read_headers
 from endpoint.service import description
 from endpoint.streaming import opened
@@ -82,7 +83,7 @@ def body_text() -> str:
 
 def read_operation() -> Operation:
     """The query or update of the request, with its dataset, from whichever form was used."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # HEAD: a GET without the body
         if "update" in request.args:
             raise QueryError(400, "an update must be sent by POST, not GET")
         fields, kind, body = request.args, "query", None
@@ -153,12 +154,44 @@ def check_text(text: str, base_iri: str | None = None) -> None:
         raise QueryError(400, f"{vendor} is not standard SPARQL and is not allowed here")
 
 
+#: the SPARQL versions an operation may say it is written in (SPARQL 1.2 Protocol's ``version``
+#: parameter, or the ``version`` of its media type): this engine reads both
+VERSIONS = ("1.1", "1.2")
+
+
+def check_version(kind: str) -> None:
+    """QueryError 400 when the request names two different SPARQL versions (as parameters or in
+    the body's media type, SPARQL 1.2 Protocol) or a version this service does not know."""
+    named = [value.strip() for value in request.values.getlist("version")]
+    if request.mimetype in ("application/sparql-query", "application/sparql-update"):
+        named += (
+            [request.mimetype_params["version"]] if "version" in request.mimetype_params else []
+        )
+    given = sorted(set(named))
+    if len(given) > 1:
+        raise QueryError(
+            400, f"the {kind} names several SPARQL versions ({', '.join(given)}): give one"
+        )
+    if given and given[0] not in VERSIONS:
+        raise QueryError(
+            400, f"SPARQL version {given[0]!r} is not known here; known: {', '.join(VERSIONS)}"
+        )
+
+
+def answered_type(chosen: dict[str, tuple[str, str] | None], kind: str, written: str) -> str:
+    """The Content-Type of a result of ``kind``: the media type the client asked for (an alias
+    such as ``application/json`` or ``text/plain`` included), else the writer's own."""
+    asked = chosen.get(kind)
+    return asked[1] if asked else written
+
+
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def sparql() -> BaseResponse:
     try:
         operation = read_operation()
     except QueryError as problem:
         return error(problem.status, problem.message)
+    g.sparql_operation = operation.kind  # a write or not, for endpoint.protocol
     if operation.kind == "update":
         return update(operation)
     if operation.text is None:
@@ -167,12 +200,17 @@ def sparql() -> BaseResponse:
         if prefers_html(request.headers.get("Accept")):
             return read_headers(redirect(url_for("pages.query_page"), 303))
         updates = bool(current_app.config["COWORKMED"]["update_token"])
-        return rdf_answer("the service description", lambda: description(request_url(), updates))
+        return rdf_answer(
+            "the service description",
+            lambda: description(request_url(), updates, published_names()),
+        )
     try:
+        check_version(operation.kind)
         check_text(operation.text, request_url())
     except QueryError as problem:
         return error(problem.status, problem.message)
-    formats = formats_for(request.headers.get("Accept"), request.args.get("format"))
+    chosen = negotiate(request.headers.get("Accept"), format_values(request.values))
+    formats = {kind: c[0] if c else None for kind, c in chosen.items()}
     settings = current_app.config["COWORKMED"]
     given = bool(operation.default_graphs or operation.named_graphs)
     query_request = QueryRequest(
@@ -196,12 +234,12 @@ def sparql() -> BaseResponse:
         metrics.record(time.perf_counter() - start, problem.status)
         return error(problem.status, problem.message)
     metrics.record(time.perf_counter() - start, 200)
-    response = _cut_said(result)
+    response = _cut_said(result, answered_type(chosen, result.kind, result.media_type))
     response.headers["Store-Generation"] = str(result.generation)
     return read_headers(response)
 
 
-def _cut_said(result: QueryResult) -> Response:
+def _cut_said(result: QueryResult, media_type: str) -> Response:
     """The answer of ``result``; one cut at max_rows says so in a header and, where its format
     has a place for it, in its body (``endpoint.truncation``); a large one is streamed
     (``endpoint.streaming``)."""
@@ -212,12 +250,28 @@ def _cut_said(result: QueryResult) -> Response:
         return noted(head, result.media_type, note, service) if result.truncated else head
 
     body, close = opened(result, first)
-    response = Response(body, mimetype=result.media_type)
+    response = Response(body, mimetype=media_type)
     if close is not None:
         response.call_on_close(close)
     if result.truncated:
         response.headers["Result-Truncated"] = note
     return response
+
+
+#: the named graphs a query sees, per store generation (the service description lists them)
+_GRAPHS = Kept(16)
+#: how they are found, on every backend (Virtuoso finds no graph for ``GRAPH ?g {}``)
+GRAPHS_QUERY = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+
+def published_names() -> list[str]:
+    """The named graphs a query sees (the published graphs), for the service description."""
+
+    def find() -> list[str]:
+        rows, _generation = select(GRAPHS_QUERY, current_app.config["COWORKMED"]["max_rows"])
+        return sorted(row["g"].value for row in rows if row["g"] is not None)
+
+    return _GRAPHS.get(("named graphs", store_generation()), find)
 
 
 def apply_update(store: TripleStore, text: str, base_iri: str, base: str) -> None:
@@ -245,6 +299,7 @@ def update(operation: Operation) -> Response:
         return error(400, "no update: give it as the update parameter or as the body")
     settings, base_iri = current_app.config["COWORKMED"], request_url()
     try:
+        check_version(operation.kind)
         check_text(operation.text, base_iri)
         # the protocol's using-(named-)graph-uri are USING clauses: checked as written ones
         text = with_using(operation.text, operation.default_graphs, operation.named_graphs)

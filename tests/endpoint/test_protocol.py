@@ -205,8 +205,17 @@ def test_health_and_metrics(client: FlaskClient) -> None:
     )
 
 
+PREFLIGHT_READ = {
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "content-type",
+}
+
+
 def test_no_query_process_starts_for_requests_that_need_none(app: Flask) -> None:
     client = app.test_client()
     client.put("/sparql")
-    client.get("/sparql", headers={"Accept": "text/turtle"})
+    # (the service description is not one of them since issue 20: it lists the named graphs)
+    client.get("/sparql", query_string={"query": "LOAD <http://example.org/>"})
+    client.options("/sparql", headers={"Origin": "https://a.example", **PREFLIGHT_READ})
+    client.head("/sparql", headers={"Accept": "text/html"})
     assert app.extensions["coworkmed.pool"]._pool is None

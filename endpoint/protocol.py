@@ -1,0 +1,144 @@
+"""HTTP edges every route shares: CORS for cross-origin pages, and answers without a body.
+
+Reads may come from any web page of the ``cors_origins`` setting: a CORS preflight (``OPTIONS``
+with ``Access-Control-Request-Method``) for a read is answered with the methods and request
+headers reads need, so that a page on another origin (YASGUI, Comunica) can POST a query as
+``application/sparql-query`` or as a form. Writes (SPARQL Update, Graph Store writes,
+submissions) stay same-origin unless their origin is in ``cors_write_origins``: their preflight
+gets no ``Access-Control-Allow-*`` headers, and their answers no ``Access-Control-Allow-Origin``
+(every read's answer has it, whichever route gives it).
+A write needs the bearer token, sent in ``Authorization``, which only a write origin may send.
+
+A 204 or 304 answer has no body, so no ``Content-Type`` (Flask would add ``text/html``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Response, current_app, g, request
+
+#: request method -> whether it reads, by Flask endpoint (``*``: any route); a POST to /sparql
+#: may be a query: its preflight is a read's (the update itself is told by its body, below)
+READ_METHODS: dict[str, frozenset[str]] = {
+    "GET": frozenset({"*"}),
+    "HEAD": frozenset({"*"}),
+    "POST": frozenset({"sparql.sparql"}),
+}
+#: request headers a cross-origin read may send (lower case): negotiation, the body's type, the
+#: validators of a conditional GET
+READ_HEADERS = frozenset(
+    {
+        "accept",
+        "accept-language",
+        "content-language",
+        "content-type",
+        "if-none-match",
+        "if-modified-since",
+        "cache-control",
+    }
+)
+#: what a write origin may send besides: the bearer token
+WRITE_HEADERS = READ_HEADERS | {"authorization"}
+WRITE_METHODS: tuple[str, ...] = ("GET", "HEAD", "POST", "PUT", "DELETE")
+#: how long a browser may keep a preflight's answer, in seconds
+PREFLIGHT_MAX_AGE = "600"
+#: POST bodies to /sparql that are updates (a form is one when ``endpoint.sparql`` read an
+#: ``update`` field from it: ``g.sparql_operation``; the body is not read again here)
+UPDATE_TYPES = frozenset({"application/sparql-update"})
+
+
+def origins(settings: Mapping[str, Any], name: str) -> set[str]:
+    """The origins a setting (``cors_origins``, ``cors_write_origins``) lists; ``*``: any."""
+    return set(str(settings[name]).split())
+
+
+def allowed(origin: str, listed: set[str]) -> bool:
+    return "*" in listed or origin in listed
+
+
+def is_write() -> bool:
+    """Whether the request changes something (or tries to): anything but a read method of
+    ``READ_METHODS``, or a SPARQL Update sent by POST."""
+    endpoints = READ_METHODS.get(request.method, frozenset())
+    if "*" not in endpoints and request.endpoint not in endpoints:
+        return True
+    if request.method != "POST":
+        return False
+    return request.mimetype in UPDATE_TYPES or g.get("sparql_operation") == "update"
+
+
+def _requested_headers() -> set[str]:
+    listed = request.headers.get("Access-Control-Request-Headers", "")
+    return {name.strip().lower() for name in listed.split(",") if name.strip()}
+
+
+def preflight() -> Response | None:
+    """The answer to a CORS preflight (``OPTIONS`` with ``Origin`` and
+    ``Access-Control-Request-Method``) on a route of this server; None for any other request."""
+    origin = request.headers.get("Origin")
+    method = request.headers.get("Access-Control-Request-Method", "").strip().upper()
+    if request.method != "OPTIONS" or not origin or not method or request.url_rule is None:
+        return None
+    settings = current_app.config["COWORKMED"]
+    asked = _requested_headers()
+    methods: tuple[str, ...]
+    headers: frozenset[str]
+    endpoints = READ_METHODS.get(method, frozenset())
+    reads = "*" in endpoints or request.endpoint in endpoints
+    if allowed(origin, origins(settings, "cors_write_origins")):
+        methods, headers = WRITE_METHODS, WRITE_HEADERS
+    elif reads and allowed(origin, origins(settings, "cors_origins")):
+        methods = tuple(m for m, e in READ_METHODS.items() if "*" in e or request.endpoint in e)
+        headers = READ_HEADERS
+    else:
+        methods, headers = (), frozenset()
+    refused = method not in methods or not asked <= headers
+    response = Response(status=403 if refused else 204)
+    response.vary.add("Origin")
+    if refused:  # no Access-Control-Allow-*: the browser does not send the request
+        return response
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Allow-Methods"] = ", ".join(methods)
+    response.headers["Access-Control-Allow-Headers"] = ", ".join(sorted(headers))
+    response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+    return response
+
+
+def cors_answer(response: Response) -> Response:
+    """``Access-Control-Allow-Origin`` on every answer (a preflight has its own): a read's for
+    the origins of ``cors_origins`` (``*``, or the request's origin when it is listed), a
+    write's only for an origin of ``cors_write_origins``."""
+    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+        return response
+    settings = current_app.config["COWORKMED"]
+    origin = request.headers.get("Origin", "")
+    listed = origins(settings, "cors_write_origins" if is_write() else "cors_origins")
+    if "*" in listed and not is_write():
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    elif origin and allowed(origin, listed):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.vary.add("Origin")
+    else:
+        response.headers.pop("Access-Control-Allow-Origin", None)
+    return response
+
+
+#: statuses whose answers have no body (RFC 9110 15.3.5, 15.4.5)
+BODILESS = frozenset({204, 304})
+
+
+def no_body_type(response: Response) -> Response:
+    """No ``Content-Type`` on an answer that has no body."""
+    if response.status_code in BODILESS:
+        response.headers.pop("Content-Type", None)
+    return response
+
+
+def language_vary(response: Response) -> Response:
+    """``Vary: Accept-Language`` on an answer whose language followed that header (the routes
+    read it through ``endpoint.responses.reader_language``, which notes it)."""
+    if g.get("language_from_header"):
+        response.vary.add("Accept-Language")
+    return response

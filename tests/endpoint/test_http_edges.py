@@ -1,0 +1,128 @@
+"""The HTTP edges of issue 20 (HEAD, CORS, format=/output=, Accept, Linked Data, the service
+description, SPARQL 1.2's ``version``), one case of ``http-edges.yaml`` per test, on each
+backend, through Flask's client; ``test_live_clients`` sends the same kinds of request over a
+socket with real clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Graph
+
+from endpoint.app import create_app
+from tests.backends import Published
+
+CASES: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "http-edges.yaml").read_text(encoding="utf-8")
+)
+QUERIES = {
+    "$SELECT": "SELECT * WHERE { ?s ?p ?o } LIMIT 3",
+    "$ASK": "ASK { ?s ?p ?o }",
+    "$CONSTRUCT": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3",
+    "$DESCRIBE": "DESCRIBE <https://w3id.org/coworkmed/id/space/fr-aura/AURA-001>",
+}
+#: media type of an answer -> rdflib's name of its format (for ``ask``)
+RDF_READERS = {"text/turtle": "turtle", "application/n-triples": "nt"}
+TOKEN = "edge-token"
+#: words every edge of the issue has in the name of at least one case
+EDGES = (
+    "format=",
+    "output=",
+    "q=0",
+    "text/*",
+    "application/*",
+    "HEAD",
+    "preflight",
+    "n-quads",
+    "trig",
+    "n3",
+    "unknown IRI",
+    "Accept-Language",
+    "version",
+)
+
+
+@pytest.fixture(scope="module")
+def app(published: Published) -> Iterator[Flask]:
+    app = create_app(
+        published.config(
+            query_workers=1, update_token=TOKEN, cors_write_origins="https://editor.example"
+        )
+    )
+    yield app
+    app.extensions["coworkmed.pool"].close()
+
+
+def _filled(value: str) -> str:
+    return QUERIES.get(value, value)
+
+
+def _send(client: FlaskClient, request: dict[str, Any]) -> Any:
+    return client.open(
+        request.get("path", "/sparql"),
+        method=request.get("method", "GET"),
+        query_string=[(name, _filled(value)) for name, value in request.get("query", [])],
+        headers=request.get("headers", {}),
+        data=_filled(request["body"]) if "body" in request else None,
+        content_type=request.get("content_type"),
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_an_http_edge(app: Flask, case: dict[str, Any]) -> None:
+    response = _send(app.test_client(), case["request"])
+    expect = case["expect"]
+    where = f"{response.status} {dict(response.headers)} {response.get_data()[:300]!r}"
+    if "status" in expect:
+        assert response.status_code == expect["status"], where
+    if expect.get("type") == "none":
+        assert "Content-Type" not in response.headers, where
+    elif "type" in expect:
+        assert response.mimetype == expect["type"], where
+    for name, text in expect.get("headers", {}).items():
+        assert text in response.headers.get(name, ""), f"{name}: {where}"
+    for name, text in expect.get("lacks", {}).items():
+        assert text not in response.headers.get(name, ""), f"{name}: {where}"
+    for name in expect.get("absent", []):
+        assert name not in response.headers, f"{name}: {where}"
+    if expect.get("empty"):
+        assert response.get_data() == b"", where
+    if "ask" in expect:
+        graph = Graph().parse(data=response.get_data(), format=RDF_READERS[response.mimetype])
+        assert graph.query(expect["ask"]).askAnswer, graph.serialize(format="turtle")
+
+
+def test_the_cases_cover_every_edge_of_the_issue() -> None:
+    names = " ".join(case["name"] for case in CASES)
+    for edge in EDGES:
+        assert edge in names, edge
+
+
+def test_a_bodiless_answer_has_no_content_type(writable: Published) -> None:
+    """A SPARQL Update and a Graph Store DELETE answer 204 with no Content-Type (Flask's
+    default was text/html)."""
+    app = create_app(writable.config(query_workers=1, update_token=TOKEN))
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    graph = "https://w3id.org/coworkmed/id/graph/edge-test"
+    try:
+        answers = [
+            client.post(
+                "/sparql",
+                data=f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:b> <urn:c> }} }}",
+                content_type="application/sparql-update",
+                headers=auth,
+            ),
+            client.delete("/store", query_string={"graph": graph}, headers=auth),
+        ]
+    finally:
+        app.extensions["coworkmed.pool"].close()
+    for answer in answers:
+        assert answer.status_code == 204, answer.get_data()
+        assert "Content-Type" not in answer.headers
