@@ -2,22 +2,25 @@
 
 pyshacl walks the data graph in rdflib node by node (for each shape, each focus node, each value);
 on a submission that is 90% of a validation's time. Most of the project's property shapes use a
-handful of value-level constraints (counts, datatype, node kind, class, ``sh:in``, pattern,
-length, ranges, ``sh:or`` of those), so this module checks them itself: the focus nodes of a
-target class in one query, the values of a path in one scan, and each value tested with
-pyshacl's own rules (rdflib terms, ``compare_literal``), so that a result is the one pyshacl
-gives. A shape with anything else (another component, a path that is not a property, a target
-other than a class) is left to pyshacl (``leftover_shapes``), which then runs only when one of
-those shapes has a focus node in the submission. ``tests/validation/test_engine.py`` compares
-every result with plain pyshacl's.
+handful of value-level constraints (counts, datatype, node kind, class, ``sh:in``, pattern, length,
+ranges, ``sh:or`` of those), so this module checks them itself: the focus nodes of a target class in
+one query, the values of a path in one scan, and each distinct value tested once, as an rdflib term
+by the rules pyshacl applies (actual datatypes, string forms, literal order), written here so that a
+result is the one pyshacl gives without importing pyshacl at all when no shape is left to it (a
+second of a cold command's start). A shape with anything else (another component, a path that is not
+a property, a target other than a class) is left to pyshacl (``leftover_shapes``), which then runs
+only when one of those shapes has a focus node in the submission.
+``tests/validation/test_engine.py`` compares every result with plain pyshacl's.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 
 import pyoxigraph as ox
@@ -26,6 +29,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from core.rdflib_terms import ntriples_graph, term_converter
 from validation.shapes import SEVERITIES, Result, compiled_shapes
 
 #: what a shape may say besides its constraints
@@ -85,11 +89,25 @@ def _datatype(rule: Node) -> Test:
     return test
 
 
-def _actual(value: Literal, rule: Node) -> bool:
-    from pyshacl.constraints.core.value_constraints import DatatypeConstraintComponent
+#: the Python value a well-typed literal of each datatype has in rdflib; a datatype not here
+#: is not checked further (SHACL's "actual datatype", as pyshacl decides it: a datetime is also
+#: a date and a bool an int in Python, as there)
+PYTHON_VALUES: dict[Node, type | tuple[type, ...]] = {
+    XSD.string: (str, bytes),
+    RDF.langString: (str, bytes),
+    XSD.integer: int,
+    XSD.float: float,
+    XSD.decimal: Decimal,
+    XSD.boolean: bool,
+    XSD.date: dt.date,
+    XSD.time: dt.time,
+    XSD.dateTime: dt.datetime,
+}
 
-    checker = DatatypeConstraintComponent._assert_actual_datatype
-    return bool(checker(None, value, rule))  # type: ignore[arg-type]
+
+def _actual(value: Literal, rule: Node) -> bool:
+    expected = PYTHON_VALUES.get(rule)
+    return expected is None or isinstance(value.value, expected)
 
 
 NODE_KINDS = {
@@ -116,9 +134,12 @@ def _in(members: list[Node]) -> Test:
 
 
 def _text(value: Node) -> str:
-    from pyshacl.constraints.core.string_based_constraints import StringBasedConstraintBase
-
-    return str(StringBasedConstraintBase.value_node_to_string(value))
+    """A value node as string constraints read it: a string literal's text, else its lexical
+    form or IRI."""
+    if isinstance(value, Literal) and value.value is not None:
+        if value.datatype in (None, RDF.langString, XSD.string):
+            return str(value.value)
+    return str(value)
 
 
 def _pattern(rule: Literal, flags: Literal | None) -> Test:
@@ -140,16 +161,29 @@ def _min_length(rule: Literal) -> Test:
     )
 
 
-def _range(rule: Literal, accept: Callable[[int], bool]) -> Test:
-    from pyshacl.rdfutil.compare import compare_literal
+#: Python values rdflib orders by their own ``<`` when comparing bounds (rdflib's literal
+#: order would force an order on datetimes and times of different time zones)
+BY_VALUE = (dt.datetime, dt.time)
 
+
+def compare(value: Literal, bound: Literal) -> int:
+    """-1, 0 or 1 as ``value`` is below, equal to or above ``bound``; TypeError when they
+    cannot be compared (a number with a date)."""
+    if value.eq(bound):
+        return 0
+    if isinstance(value.value, BY_VALUE):
+        return 0 if value.value == bound.value else 1 if value.value > bound.value else -1
+    return 1 if value > bound else -1
+
+
+def _range(rule: Literal, accept: Callable[[int], bool]) -> Test:
     bound_is_text = isinstance(rule.value, str)
 
     def test(value: Node, _context: Context) -> bool:
         if not isinstance(value, Literal) or isinstance(value.value, str) != bound_is_text:
             return False
         try:
-            return accept(compare_literal(value, rule))
+            return accept(compare(value, rule))
         except (TypeError, NotImplementedError):
             return False
 
@@ -251,7 +285,7 @@ ANY_TARGET = "*"
 def plan() -> tuple[tuple[Check, ...], str, tuple[str, ...]]:
     """The checks this engine runs; the shapes left to pyshacl (N-Triples: the compiled shapes
     with the targets of the checked ones removed); the target classes of those left."""
-    graph = Graph().parse(data=compiled_shapes(), format="nt")
+    graph = ntriples_graph(compiled_shapes().encode("utf-8"))
     checks: list[Check] = []
     left: set[str] = set()
     done = []
@@ -286,38 +320,47 @@ def needs_pyshacl(store: ox.Store) -> bool:
     return any(c == ANY_TARGET or context.instances(c) for c in classes)
 
 
-def _rdflib_terms() -> Callable[[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple], Node]:
-    from validation.pyshacl_run import term_converter
-
-    return term_converter()
-
-
 def run(store: ox.Store) -> list[Result]:
     """Every result of the checks this engine runs, over the submission in ``store``."""
     checks, _left, _classes = plan()
     context = Context(store)
-    term = _rdflib_terms()
+    term = term_converter()
     values: dict[URIRef, dict[str, list[Node]]] = {}
-    focus_terms: dict[str, Node] = {}
+    verdicts: Verdicts = {}
     results: list[Result] = []
     for check in checks:
         if check.path not in values:
             by_subject: dict[str, list[Node]] = defaultdict(list)
             for quad in store.quads_for_pattern(None, ox.NamedNode(str(check.path)), None):
-                key = _key(quad.subject)
-                focus_terms.setdefault(key, term(quad.subject))
-                by_subject[key].append(term(quad.object))
+                by_subject[_key(quad.subject)].append(term(quad.object))
             values[check.path] = {k: list(dict.fromkeys(v)) for k, v in by_subject.items()}
         found = values[check.path]
         focus_nodes: set[str] = set()
         for klass in check.classes:
             focus_nodes |= context.instances(klass)
-        results += _results(check, found, sorted(focus_nodes), context)
+        results += _results(check, found, sorted(focus_nodes), context, verdicts)
     return results
 
 
+#: (a value test, a value) -> whether the value passes: a test's verdict depends on the value
+#: alone (and the submission, the same for one run), and most values recur (kinds, statuses,
+#: towns, counts), so each distinct pair is tested once per run
+Verdicts = dict[tuple[Test, Node], bool]
+
+
+def _passes(test: Test, value: Node, context: Context, verdicts: Verdicts) -> bool:
+    verdict = verdicts.get((test, value))
+    if verdict is None:
+        verdict = verdicts[(test, value)] = test(value, context)
+    return verdict
+
+
 def _results(
-    check: Check, found: dict[str, list[Node]], focus_nodes: Iterable[str], context: Context
+    check: Check,
+    found: dict[str, list[Node]],
+    focus_nodes: Iterable[str],
+    context: Context,
+    verdicts: Verdicts,
 ) -> list[Result]:
     results = []
     path = str(check.path)
@@ -329,7 +372,7 @@ def _results(
                 results.append(Result(focus, path, None, check.shape, check.severity, detail))
         for name, test in check.tests:
             for value in nodes:
-                if not test(value, context):
+                if not _passes(test, value, context, verdicts):
                     shown = value.n3()
                     detail = f"sh:{name}ConstraintComponent on <{path}>, value {shown}"
                     results.append(Result(focus, path, shown, check.shape, check.severity, detail))

@@ -129,8 +129,13 @@ def hide_paths(report: Report, path: Path, shown: str) -> Report:
             text = text.replace(place, shown) if text else text
         return text
 
+    def named(finding: Finding) -> bool:
+        return any(place in finding.message or place in finding.detail for place in places)
+
     report.findings = [
         dataclasses.replace(f, message=clean(f.message) or "", detail=clean(f.detail) or "")
+        if named(f)
+        else f
         for f in report.findings
     ]
     return report
