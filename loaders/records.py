@@ -105,6 +105,8 @@ class RecordBuilder:
     network: tuple[str, ...] = field(default_factory=territory.network_countries)
     #: the first row of each name and town (folded), to warn of records that share both
     named: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: the columns of the mapping a row can fill, by the row's headers (``_columns_for``)
+    columns_by_headers: dict[tuple[str, ...], tuple[ColumnSpec, ...]] = field(default_factory=dict)
     #: what each distinct cell of a column parsed to (``_parsed``)
     parsed: dict[tuple[int, type, Any, str | None], Parsed] = field(default_factory=dict)
 
@@ -236,7 +238,7 @@ class RecordBuilder:
         self.postcode_column, self.postcode_placed = None, True
         values: dict[str, list[Term]] = defaultdict(list)
         raw_address = None
-        cells = [(spec, *self._cell(row, spec)) for spec in self.mapping.columns]
+        cells = [(spec, *self._cell(row, spec)) for spec in self._columns_for(row)]
         cells += [
             (
                 ColumnSpec(label="(constant)", field=name, sources=("(constant)",)),
@@ -278,6 +280,19 @@ class RecordBuilder:
                     self._problem(row, column, piece, spec.field, problem)
                 self._notices(row, column, piece, spec.field)
         return values, raw_address
+
+    def _columns_for(self, row: Any) -> tuple[ColumnSpec, ...]:
+        """The mapping's columns that a row with these headers can fill: a column none of whose
+        sources is in the file gives nothing (the template maps 34 columns; a file has a dozen)."""
+        headers = tuple(row.values)
+        found = self.columns_by_headers.get(headers)
+        if found is None:
+            found = self.columns_by_headers[headers] = tuple(
+                spec
+                for spec in self.mapping.columns
+                if spec.template is not None or any(s in row.values for s in spec.sources)
+            )
+        return found
 
     def _parsed(self, spec: ColumnSpec, piece: Any) -> list[Term]:
         """What ``piece`` of a ``spec`` column parses to, with the parser's notices, parsed once

@@ -320,47 +320,64 @@ def needs_pyshacl(store: ox.Store) -> bool:
     return any(c == ANY_TARGET or context.instances(c) for c in classes)
 
 
+def may_need_pyshacl(ntriples: bytes) -> bool:
+    """``needs_pyshacl`` for a part of a submission still being read, from its N-Triples
+    without loading them into a store: whether a node is typed with a target class of a shape
+    left to pyshacl (or the part says which classes are subclasses: then it loads them)."""
+    _checks, _left, classes = plan()
+    if ANY_TARGET in classes:
+        return True
+    if str(RDFS.subClassOf).encode() in ntriples:
+        store = ox.Store()
+        store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+        return needs_pyshacl(store)
+    return any(_typed(klass).search(ntriples) for klass in classes)
+
+
+@cache
+def _typed(klass: str) -> re.Pattern[bytes]:
+    rdf_type, target = re.escape(str(RDF.type).encode()), re.escape(klass.encode())
+    return re.compile(rb"<" + rdf_type + rb">\s+<" + target + rb">")
+
+
+#: the values of a submission's nodes on one path (pyoxigraph terms, each once, in order)
+Values = dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]]
+
+
 def run(store: ox.Store) -> list[Result]:
     """Every result of the checks this engine runs, over the submission in ``store``."""
     checks, _left, _classes = plan()
     context = Context(store)
     term = term_converter()
-    values: dict[URIRef, dict[str, list[Node]]] = {}
-    verdicts: Verdicts = {}
+    values: dict[URIRef, Values] = {}
     results: list[Result] = []
     for check in checks:
         if check.path not in values:
-            by_subject: dict[str, list[Node]] = defaultdict(list)
+            by_subject: Values = defaultdict(list)
             for quad in store.quads_for_pattern(None, ox.NamedNode(str(check.path)), None):
-                by_subject[_key(quad.subject)].append(term(quad.object))
+                by_subject[_key(quad.subject)].append(quad.object)
             values[check.path] = {k: list(dict.fromkeys(v)) for k, v in by_subject.items()}
         found = values[check.path]
         focus_nodes: set[str] = set()
         for klass in check.classes:
             focus_nodes |= context.instances(klass)
-        results += _results(check, found, sorted(focus_nodes), context, verdicts)
+        distinct = dict.fromkeys(value for nodes in found.values() for value in nodes)
+        # each test run once per distinct value of the path (most values recur: kinds,
+        # statuses, towns, counts), on the rdflib term pyshacl would see
+        failing = [
+            (name, {value for value in distinct if not test(term(value), context)})
+            for name, test in check.tests
+        ]
+        results += _results(check, found, sorted(focus_nodes), failing, term)
     return results
-
-
-#: (a value test, a value) -> whether the value passes: a test's verdict depends on the value
-#: alone (and the submission, the same for one run), and most values recur (kinds, statuses,
-#: towns, counts), so each distinct pair is tested once per run
-Verdicts = dict[tuple[Test, Node], bool]
-
-
-def _passes(test: Test, value: Node, context: Context, verdicts: Verdicts) -> bool:
-    verdict = verdicts.get((test, value))
-    if verdict is None:
-        verdict = verdicts[(test, value)] = test(value, context)
-    return verdict
 
 
 def _results(
     check: Check,
-    found: dict[str, list[Node]],
+    found: Values,
     focus_nodes: Iterable[str],
-    context: Context,
-    verdicts: Verdicts,
+    failing: list[tuple[str, set[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]]],
+    term: Callable[[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple], Node],
 ) -> list[Result]:
     results = []
     path = str(check.path)
@@ -370,10 +387,10 @@ def _results(
             if (len(nodes) < bound) if name == "MinCount" else (len(nodes) > bound):
                 detail = f"sh:{name}ConstraintComponent on <{path}>"
                 results.append(Result(focus, path, None, check.shape, check.severity, detail))
-        for name, test in check.tests:
-            for value in nodes:
-                if not _passes(test, value, context, verdicts):
-                    shown = value.n3()
+        for name, bad in failing:
+            for value in nodes if bad else ():
+                if value in bad:
+                    shown = term(value).n3()
                     detail = f"sh:{name}ConstraintComponent on <{path}>, value {shown}"
                     results.append(Result(focus, path, shown, check.shape, check.severity, detail))
     return results

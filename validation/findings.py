@@ -49,14 +49,8 @@ class Finding:
                 object.__setattr__(self, name, cut)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            f.name: getattr(self, f.name)
-            for f in FINDING_FIELDS
-            if getattr(self, f.name) not in (None, "")
-        }
-
-
-FINDING_FIELDS = dataclasses.fields(Finding)
+        """The fields that say something, in their order."""
+        return {name: value for name, value in vars(self).items() if value not in (None, "")}
 
 
 @dataclass
