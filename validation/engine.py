@@ -29,7 +29,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from core.rdflib_terms import ntriples_graph, term_converter
+from core.rdflib_terms import Converter, ntriples_graph, term_converter
 from validation.shapes import SEVERITIES, Result, compiled_shapes
 
 #: what a shape may say besides its constraints
@@ -202,46 +202,143 @@ class Unsupported(Exception):
     """A shape this engine leaves to pyshacl."""
 
 
-def _value_tests(graph: Graph, shape: Node, skip: set[Node]) -> list[tuple[str, Test]]:
-    """The value-level constraints of ``shape``, as (component, test); ``Unsupported`` for any
-    constraint this engine does not check."""
-    tests: list[tuple[str, Test]] = []
+#: a pyoxigraph value node
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+#: a value test's verdict straight from a pyoxigraph term where the term's kind settles it (an
+#: IRI, a plain string), None where the rdflib term must be made (a number's actual datatype)
+Quick = Callable[[OxTerm, "Context"], bool | None]
+#: a value test: the component's name, the test, and its quick verdict
+ValueTest = tuple[str, Test, Quick]
+
+
+def _unknown(_value: OxTerm, _context: Context) -> bool | None:
+    return None
+
+
+def _value_tests(graph: Graph, shape: Node, skip: set[Node]) -> list[ValueTest]:
+    """The value-level constraints of ``shape``, as (component, test, quick verdict);
+    ``Unsupported`` for any constraint this engine does not check."""
+    tests: list[ValueTest] = []
     for predicate, rule in graph.predicate_objects(shape):
         if predicate in skip or predicate == SH.flags:
             continue
         if predicate == SH.datatype:
-            tests.append(("Datatype", _datatype(rule)))
+            tests.append(("Datatype", _datatype(rule), _quick_datatype(rule)))
         elif predicate == SH.nodeKind:
-            tests.append(("NodeKind", _node_kind(rule)))
+            tests.append(("NodeKind", _node_kind(rule), _quick_node_kind(rule)))
         elif predicate == SH["class"]:
-            tests.append(("Class", _class(rule)))
+            tests.append(("Class", _class(rule), _quick_class(rule)))
         elif predicate == SH["in"]:
-            tests.append(("In", _in(list(Collection(graph, rule)))))
+            members = list(Collection(graph, rule))
+            tests.append(("In", _in(members), _quick_in(members)))
         elif predicate == SH.pattern and isinstance(rule, Literal):
             flags = graph.value(shape, SH.flags)
-            tests.append(("Pattern", _pattern(rule, flags if isinstance(flags, Literal) else None)))
+            test = _pattern(rule, flags if isinstance(flags, Literal) else None)
+            tests.append(("Pattern", test, _quick_text(test)))
         elif predicate == SH.minLength and isinstance(rule, Literal):
-            tests.append(("MinLength", _min_length(rule)))
+            test = _min_length(rule)
+            tests.append(("MinLength", test, _quick_text(test)))
         elif predicate in RANGES and isinstance(rule, Literal):
             name, accept = RANGES[predicate]
-            tests.append((name, _range(rule, accept)))
+            tests.append((name, _range(rule, accept), _quick_range))
         elif predicate == SH["or"]:
-            tests.append(("Or", _or(graph, rule)))
+            tests.append(("Or", *_or(graph, rule)))
         else:
             raise Unsupported(f"{shape}: {predicate}")
     return tests
 
 
-def _or(graph: Graph, members: Node) -> Test:
-    alternatives = []
+def _or(graph: Graph, members: Node) -> tuple[Test, Quick]:
+    alternatives: list[list[ValueTest]] = []
     for member in Collection(graph, members):
         kinds = set(graph.predicates(member))
         if kinds & (set(COUNTS) | {SH.path, SH.targetClass, SH.property}):
             raise Unsupported(f"sh:or member {member}")
-        alternatives.append([test for _name, test in _value_tests(graph, member, {RDF.type})])
-    return lambda value, context: any(
-        all(test(value, context) for test in tests) for tests in alternatives
-    )
+        alternatives.append(_value_tests(graph, member, {RDF.type}))
+
+    def test(value: Node, context: Context) -> bool:
+        return any(all(t(value, context) for _n, t, _q in tests) for tests in alternatives)
+
+    def quick(value: OxTerm, context: Context) -> bool | None:
+        verdicts = [[q(value, context) for _n, _t, q in tests] for tests in alternatives]
+        if any(None in verdict for verdict in verdicts):
+            return None
+        return any(all(verdict) for verdict in verdicts)
+
+    return test, quick
+
+
+# -- quick verdicts on pyoxigraph terms: the same as the tests above give on rdflib terms -------
+
+XSD_STRING, LANG_STRING_IRI = str(XSD.string), str(RDF.langString)
+#: datatype rules a literal of another datatype may still satisfy (rdflib's plain literals)
+LENIENT_DATATYPES = {RDFS.Literal, RDFS.Datatype, XSD.string, RDF.langString}
+OX_NODE_KINDS = {
+    ox.BlankNode: NODE_KINDS[BNode],
+    ox.Literal: NODE_KINDS[Literal],
+    ox.NamedNode: NODE_KINDS[URIRef],
+}
+
+
+def _is_text(value: ox.Literal) -> bool:
+    """A plain or language-tagged string (its rdflib value is its text)."""
+    return value.datatype.value in (XSD_STRING, LANG_STRING_IRI)
+
+
+def _quick_datatype(rule: Node) -> Quick:
+    def quick(value: OxTerm, _context: Context) -> bool | None:
+        if not isinstance(value, ox.Literal):
+            return False
+        datatype = value.datatype.value
+        if rule == XSD.string and datatype == XSD_STRING:
+            return True
+        if rule == RDF.langString and value.language:
+            return True
+        if datatype != str(rule) and rule not in LENIENT_DATATYPES:
+            return False
+        return None
+
+    return quick
+
+
+def _quick_node_kind(rule: Node) -> Quick:
+    return lambda value, _context: rule in OX_NODE_KINDS[type(value)]
+
+
+def _quick_class(rule: Node) -> Quick:
+    klass = str(rule)
+
+    def quick(value: OxTerm, context: Context) -> bool | None:
+        if isinstance(value, ox.Literal | ox.Triple):
+            return False
+        return value.value in context.instances(klass)
+
+    return quick
+
+
+def _quick_in(members: list[Node]) -> Quick:
+    iris = {str(member) for member in members if isinstance(member, URIRef)}
+    return lambda value, _context: value.value in iris if isinstance(value, ox.NamedNode) else None
+
+
+def _quick_text(test: Test) -> Quick:
+    """A string constraint on an IRI, a blank node or a string (their text is their own)."""
+
+    def quick(value: OxTerm, context: Context) -> bool | None:
+        if isinstance(value, ox.NamedNode):
+            return test(URIRef(value.value), context)
+        if isinstance(value, ox.BlankNode):
+            return test(BNode(value.value), context)
+        if isinstance(value, ox.Literal) and _is_text(value):
+            text = Literal(value.value, lang=value.language) if value.language else None
+            return test(text if text is not None else Literal(value.value), context)
+        return None
+
+    return quick
+
+
+def _quick_range(value: OxTerm, _context: Context) -> bool | None:
+    return False if not isinstance(value, ox.Literal) else None
 
 
 @dataclass(frozen=True)
@@ -253,7 +350,7 @@ class Check:
     severity: str
     classes: tuple[str, ...]
     counts: tuple[tuple[str, int], ...]  # (component, bound): MinCount, MaxCount
-    tests: tuple[tuple[str, Test], ...]
+    tests: tuple[ValueTest, ...]
 
 
 def _check(graph: Graph, shape: Node) -> Check:
@@ -365,11 +462,16 @@ def run(store: ox.Store) -> list[Result]:
         # each test run once per distinct value of the path (most values recur: kinds,
         # statuses, towns, counts), on the rdflib term pyshacl would see
         failing = [
-            (name, {value for value in distinct if not test(term(value), context)})
-            for name, test in check.tests
+            (name, {value for value in distinct if not _passes(test, quick, value, context, term)})
+            for name, test, quick in check.tests
         ]
         results += _results(check, found, sorted(focus_nodes), failing, term)
     return results
+
+
+def _passes(test: Test, quick: Quick, value: OxTerm, context: Context, term: Converter) -> bool:
+    verdict = quick(value, context)
+    return test(term(value), context) if verdict is None else verdict
 
 
 def _results(
