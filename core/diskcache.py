@@ -16,7 +16,11 @@ import hashlib
 import logging
 import marshal
 import os
-from collections.abc import Callable
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -58,6 +62,82 @@ def remembered(name: str, key: bytes, build: Callable[[], T]) -> T:
         partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
         partial.write_bytes(marshal.dumps(cast(Any, value)))
         os.replace(partial, path)
+        _forget_others(path, name)
     except (OSError, ValueError) as error:
         log.warning("%s: cannot keep it in %s (%s)", name, path, error)
     return value
+
+
+def _forget_others(path: Path, name: str) -> None:
+    """Remove the entries of ``name`` built from other keys (older tables or code): each is
+    megabytes, and a key never comes back once its files changed."""
+    entry = re.compile(rf"{re.escape(name)}-[0-9a-f]{{24}}\.(?:marshal|sqlite)")
+    for other in path.parent.iterdir():
+        if other != path and entry.fullmatch(other.name):
+            try:
+                other.unlink()
+            except OSError as error:
+                log.debug("%s: cannot remove %s (%s)", name, other, error)
+
+
+class RememberedTable:
+    """A table built once into an SQLite file in the cache directory, then read a few rows at a
+    time: a command that looks up fifteen towns reads fifteen rows, not a 120,000-name index.
+
+    ``schema`` creates the table and its indexes; ``build`` gives its rows (``insert`` puts one
+    in). The file is opened read-only, once per process (a connection is never shared with a
+    forked worker); a cache that cannot be written is built in memory for this process.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        key: bytes,
+        schema: str,
+        insert: str,
+        build: Callable[[], Iterable[tuple[Any, ...]]],
+    ) -> None:
+        self.name, self.schema, self.insert, self.build = name, schema, insert, build
+        self.path = cache_directory() / f"{name}-{key.hex()[:24]}.sqlite"
+        self._connection: tuple[int, sqlite3.Connection] | None = None
+        self._lock = threading.Lock()
+
+    def ready(self) -> None:
+        """Build the file when it is missing (what a fork server does before its workers)."""
+        if self.path.exists():
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.partial")
+            partial.unlink(missing_ok=True)
+            with closing(sqlite3.connect(partial)) as connection:
+                self._fill(connection)
+            os.replace(partial, self.path)
+            _forget_others(self.path, self.name)
+        except (OSError, sqlite3.Error) as error:
+            log.warning("%s: cannot keep it in %s (%s)", self.name, self.path, error)
+
+    def _fill(self, connection: sqlite3.Connection) -> None:
+        connection.executescript(self.schema)
+        connection.executemany(self.insert, self.build())
+        connection.commit()
+
+    def _open(self) -> sqlite3.Connection:
+        self.ready()
+        try:
+            uri = f"{self.path.as_uri()}?mode=ro"
+            connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            connection.execute("SELECT 1 FROM sqlite_master").fetchall()
+            return connection
+        except sqlite3.Error as error:
+            log.warning("%s: cannot read %s (%s); built in memory", self.name, self.path, error)
+        connection = sqlite3.connect(":memory:", check_same_thread=False)
+        self._fill(connection)
+        return connection
+
+    def rows(self, query: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """The rows of ``query`` with ``parameters``."""
+        with self._lock:
+            if self._connection is None or self._connection[0] != os.getpid():
+                self._connection = (os.getpid(), self._open())
+            return self._connection[1].execute(query, parameters).fetchall()

@@ -31,7 +31,8 @@ Texts = Mapping[str, str]
 @cache
 def load_catalogue(path: Path) -> Any:
     """A catalogue as read from its YAML file, read once (callers must not change it)."""
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, when PyYAML has it
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
 
 
 def language(requested: str | None, accept_language: str | None = None) -> str:

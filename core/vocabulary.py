@@ -12,6 +12,8 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from core.rdflib_terms import turtle_graph
+
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY_DIR = ROOT / "ontology"
 SHAPES_DIR = ROOT / "shapes"
@@ -55,11 +57,8 @@ def qc_query_files() -> list[Path]:
 
 
 def load_graph(paths: Iterable[Path]) -> Graph:
-    """Parse Turtle files into one rdflib graph."""
-    graph = Graph()
-    for path in paths:
-        graph.parse(path, format="turtle")
-    return graph
+    """Parse Turtle files into one rdflib graph (by pyoxigraph: ``core.rdflib_terms``)."""
+    return turtle_graph(paths)
 
 
 def vocabulary_graph() -> Graph:

@@ -10,13 +10,12 @@ import json
 import math
 import re
 import sqlite3
-from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from core.diskcache import fingerprint, remembered
+from core.diskcache import RememberedTable, fingerprint
 from core.geo import Ring, distance, distance_to_rings, inside
 from core.namespaces import GEONAMES
 from loaders import tables
@@ -194,72 +193,89 @@ def _towns_key(what: str) -> bytes:
     return fingerprint(what, stamp, *code)
 
 
+#: every name of every town of the partner countries (GeoNames, population 1000 or more), with
+#: its GeoNames id and position: built once into the cache directory, then read by name
+TOWNS_SCHEMA = """
+CREATE TABLE towns (country TEXT, name TEXT, id INTEGER, lat REAL, lon REAL);
+CREATE INDEX towns_by_name ON towns (country, name);
+"""
+#: every town of the world (population 1000 or more) with its one-degree cell
+CELLS_SCHEMA = """
+CREATE TABLE cells (cell_lat INTEGER, cell_lon INTEGER, lat REAL, lon REAL, country TEXT);
+CREATE INDEX cells_by_cell ON cells (cell_lat, cell_lon);
+"""
+
+
 @cache
-def _cities() -> dict[tuple[str, str], set[int]]:
-    return remembered("towns-by-name", _towns_key("towns-by-name"), _build_cities)
+def towns() -> RememberedTable:
+    return RememberedTable(
+        "towns",
+        _towns_key("towns"),
+        TOWNS_SCHEMA,
+        "INSERT INTO towns VALUES (?, ?, ?, ?, ?)",
+        _town_rows,
+    )
 
 
-def _build_cities() -> dict[tuple[str, str], set[int]]:
+def _town_rows() -> Iterable[tuple[str, str, int, float, float]]:
     partner_countries = set(tables.countries())
-    index: dict[tuple[str, str], set[int]] = defaultdict(set)
     for city in _all_cities().values():
-        if city["countrycode"] not in partner_countries:
+        country = city["countrycode"]
+        if country not in partner_countries:
             continue
-        for name in {city["name"], *city.get("alternatenames", [])}:
-            index[(city["countrycode"], tables.fold(name))].add(city["geonameid"])
-    return dict(index)
+        place = (int(city["geonameid"]), float(city["latitude"]), float(city["longitude"]))
+        names = {tables.fold(name) for name in {city["name"], *city.get("alternatenames", [])}}
+        for name in sorted(names):
+            yield (country, name, *place)
+
+
+def _town(country: str, city: str) -> tuple[int, float, float] | None:
+    """The GeoNames id and position of the one town of ``country`` named ``city``; None when
+    no town or several have that name."""
+    found = towns().rows(
+        "SELECT DISTINCT id, lat, lon FROM towns WHERE country = ? AND name = ? LIMIT 2",
+        (country, tables.fold(city)),
+    )
+    return (int(found[0][0]), float(found[0][1]), float(found[0][2])) if len(found) == 1 else None
 
 
 def municipality(country: str, city: str) -> str | None:
     """The GeoNames IRI of a town or city (population 1000 or more) when exactly one matches."""
-    found = _cities().get((country, tables.fold(city)), set())
-    return GEONAMES_FEATURE.format(next(iter(found))) if len(found) == 1 else None
-
-
-@cache
-def _positions() -> dict[int, tuple[float, float]]:
-    return remembered("town-positions", _towns_key("town-positions"), _build_positions)
-
-
-def _build_positions() -> dict[int, tuple[float, float]]:
-    """Where each town of the partner countries is (GeoNames id -> latitude, longitude)."""
-    partner_countries = set(tables.countries())
-    return {
-        int(city["geonameid"]): (float(city["latitude"]), float(city["longitude"]))
-        for city in _all_cities().values()
-        if city["countrycode"] in partner_countries
-    }
+    town = _town(country, city)
+    return GEONAMES_FEATURE.format(town[0]) if town else None
 
 
 def town_position(country: str, city: str) -> tuple[float, float] | None:
     """Where a town is (its GeoNames point) when exactly one town of the country has the name."""
-    found = _cities().get((country, tables.fold(city)), set())
-    return _positions().get(next(iter(found))) if len(found) == 1 else None
+    town = _town(country, city)
+    return (town[1], town[2]) if town else None
 
 
 @cache
-def _grid() -> dict[tuple[int, int], list[tuple[float, float, str]]]:
-    """Every town of the world (population 1000 or more) in one-degree cells."""
-    return remembered("towns-by-cell", _towns_key("towns-by-cell"), _build_grid)
+def cells() -> RememberedTable:
+    return RememberedTable(
+        "towns-by-cell",
+        _towns_key("towns-by-cell"),
+        CELLS_SCHEMA,
+        "INSERT INTO cells VALUES (?, ?, ?, ?, ?)",
+        _cell_rows,
+    )
 
 
-def _build_grid() -> dict[tuple[int, int], list[tuple[float, float, str]]]:
-    grid: dict[tuple[int, int], list[tuple[float, float, str]]] = defaultdict(list)
+def _cell_rows() -> Iterable[tuple[int, int, float, float, str]]:
     for city in _all_cities().values():
         lat, lon = float(city["latitude"]), float(city["longitude"])
-        grid[(math.floor(lat), math.floor(lon))].append((lat, lon, city["countrycode"]))
-    return dict(grid)
+        yield (math.floor(lat), math.floor(lon), lat, lon, city["countrycode"])
 
 
 def country_at(lat: float, lon: float, within_km: float = 50.0) -> str | None:
     """The country (ISO alpha-2) of the nearest town, if one lies within ``within_km``."""
-    cell = (math.floor(lat), math.floor(lon))
-    nearby = [
-        town
-        for dlat in (-1, 0, 1)
-        for dlon in (-1, 0, 1)
-        for town in _grid().get((cell[0] + dlat, cell[1] + dlon), [])
-    ]
+    cell_lat, cell_lon = math.floor(lat), math.floor(lon)
+    nearby = cells().rows(
+        "SELECT lat, lon, country FROM cells WHERE cell_lat BETWEEN ? AND ? "
+        "AND cell_lon BETWEEN ? AND ?",
+        (cell_lat - 1, cell_lat + 1, cell_lon - 1, cell_lon + 1),
+    )
     if not nearby:
         return None
     kilometres, country = min((distance(lat, lon, t[0], t[1]) / 1000, t[2]) for t in nearby)

@@ -14,6 +14,7 @@ and place (``CONTENT_KEY``), and only without a name from its row number (a warn
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections import defaultdict
@@ -71,6 +72,19 @@ def slug(text: str) -> str:
     return hashlib.sha1(text.strip().encode("utf-8")).hexdigest()[:16]
 
 
+#: the kinds of cell ``RecordBuilder._parsed`` keeps what it parsed of (hashable, unchanging)
+CACHED_CELLS = (str, int, float, bool, dt.date, dt.time)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A cell as its parser read it: its terms, or the problem that stops it; and the parser's
+    notices (what it reinterpreted)."""
+
+    terms: list[Term] | ValueProblem
+    notices: tuple[ValueProblem, ...]
+
+
 @dataclass
 class RecordBuilder:
     """Turns rows of one source into triples, collecting the problems of each cell."""
@@ -91,6 +105,10 @@ class RecordBuilder:
     network: tuple[str, ...] = field(default_factory=territory.network_countries)
     #: the first row of each name and town (folded), to warn of records that share both
     named: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: the columns of the mapping a row can fill, by the row's headers (``_columns_for``)
+    columns_by_headers: dict[tuple[str, ...], tuple[ColumnSpec, ...]] = field(default_factory=dict)
+    #: what each distinct cell of a column parsed to (``_parsed``)
+    parsed: dict[tuple[int, type, Any, str | None], Parsed] = field(default_factory=dict)
 
     def add_row(self, row: Any) -> None:
         self.problems.extend(row.problems)
@@ -220,7 +238,7 @@ class RecordBuilder:
         self.postcode_column, self.postcode_placed = None, True
         values: dict[str, list[Term]] = defaultdict(list)
         raw_address = None
-        cells = [(spec, *self._cell(row, spec)) for spec in self.mapping.columns]
+        cells = [(spec, *self._cell(row, spec)) for spec in self._columns_for(row)]
         cells += [
             (
                 ColumnSpec(label="(constant)", field=name, sources=("(constant)",)),
@@ -252,7 +270,7 @@ class RecordBuilder:
                         raw_address = piece
                         self._address_parts(piece, values)
                     else:
-                        terms = parser_for(spec.field)(piece, spec, self.context)
+                        terms = self._parsed(spec, piece)
                         held = self._personal(column, spec, terms, contacts)
                         if held is None:
                             values[spec.field] += terms
@@ -262,6 +280,39 @@ class RecordBuilder:
                     self._problem(row, column, piece, spec.field, problem)
                 self._notices(row, column, piece, spec.field)
         return values, raw_address
+
+    def _columns_for(self, row: Any) -> tuple[ColumnSpec, ...]:
+        """The mapping's columns that a row with these headers can fill: a column none of whose
+        sources is in the file gives nothing (the template maps 34 columns; a file has a dozen)."""
+        headers = tuple(row.values)
+        found = self.columns_by_headers.get(headers)
+        if found is None:
+            found = self.columns_by_headers[headers] = tuple(
+                spec
+                for spec in self.mapping.columns
+                if spec.template is not None or any(s in row.values for s in spec.sources)
+            )
+        return found
+
+    def _parsed(self, spec: ColumnSpec, piece: Any) -> list[Term]:
+        """What ``piece`` of a ``spec`` column parses to, with the parser's notices, parsed once
+        per distinct cell, column and row country: the kinds, statuses, towns and counts of a
+        file recur in most of its rows, and a parser reads nothing else."""
+        if not isinstance(piece, CACHED_CELLS):  # a JSON list or object: parsed each time
+            return parser_for(spec.field)(piece, spec, self.context)
+        key = (id(spec), type(piece), piece, self.context.country)
+        found = self.parsed.get(key)
+        if found is None:
+            try:
+                terms: list[Term] | ValueProblem = parser_for(spec.field)(piece, spec, self.context)
+            except ValueProblem as problem:
+                terms = problem
+            found = self.parsed[key] = Parsed(terms, tuple(self.context.notices))
+        else:
+            self.context.notices.extend(found.notices)
+        if isinstance(found.terms, ValueProblem):
+            raise found.terms.with_traceback(None)
+        return list(found.terms)
 
     # -- personal data ------------------------------------------------------------------------
 

@@ -61,7 +61,12 @@ def country_names() -> dict[str, str]:
     return names
 
 
-class StringKeysLoader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it (ten times faster: the tables and messages
+#: are most of a cold command's start), else PyYAML's own; the same documents either way
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class StringKeysLoader(SafeLoader):  # type: ignore[misc,valid-type]
     """YAML without the YAML 1.1 surprises: yes/no/on/off and dates stay strings.
 
     Partner terms such as ``No`` or ``Oui`` and dates such as ``2026-10-01`` must reach the

@@ -53,3 +53,68 @@ def test_a_file_in_the_key_counts_by_its_contents(tmp_path: Path) -> None:
     before = diskcache.fingerprint("t", table)
     table.write_text("a: 2")
     assert diskcache.fingerprint("t", table) != before
+
+
+SCHEMA = "CREATE TABLE t (name TEXT, id INTEGER); CREATE INDEX t_name ON t (name);"
+INSERT = "INSERT INTO t VALUES (?, ?)"
+
+
+def _table(key: bytes, builds: list[int]) -> diskcache.RememberedTable:
+    def build() -> list[tuple[str, int]]:
+        builds.append(1)
+        return [("lyon", 1), ("roma", 2), ("roma", 3)]
+
+    return diskcache.RememberedTable("towns", key, SCHEMA, INSERT, build)
+
+
+def test_a_table_is_built_once_then_read_by_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    builds: list[int] = []
+    key = diskcache.fingerprint("towns", b"v1")
+    query = "SELECT id FROM t WHERE name = ? ORDER BY id"
+    assert _table(key, builds).rows(query, ("roma",)) == [(2,), (3,)]
+    assert _table(key, builds).rows(query, ("lyon",)) == [(1,)]  # a new process reads the file
+    assert len(builds) == 1
+    _table(diskcache.fingerprint("towns", b"v2"), builds).rows(query, ("lyon",))
+    assert len(builds) == 2  # another key: built again, and the older file removed
+    assert len(list((tmp_path / "coworkmed").glob("towns-*.sqlite"))) == 1
+
+
+def test_a_damaged_table_is_built_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    key = diskcache.fingerprint("towns", b"v1")
+    _table(key, []).ready()
+    (kept,) = (tmp_path / "coworkmed").glob("towns-*.sqlite")
+    kept.write_bytes(b"not a database " * 100)
+    assert _table(key, []).rows("SELECT count(*) FROM t", ()) == [(3,)]
+
+
+def test_an_unwritable_table_is_built_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    builds: list[int] = []
+    table = _table(diskcache.fingerprint("towns"), builds)
+    assert table.rows("SELECT id FROM t WHERE name = ?", ("lyon",)) == [(1,)]
+    assert table.rows("SELECT id FROM t WHERE name = ?", ("roma",)) == [(2,), (3,)]
+    assert len(builds) == 1  # once per process
+
+
+def test_older_entries_of_a_name_are_removed_and_no_other_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folder = tmp_path / "coworkmed"
+    folder.mkdir()
+    older = folder / f"grid-{'a' * 24}.marshal"
+    other = folder / f"grid-by-cell-{'b' * 24}.marshal"
+    older.write_bytes(b"old")
+    other.write_bytes(b"other")
+    diskcache.remembered("grid", diskcache.fingerprint("grid", b"new"), lambda: [1])
+    assert not older.exists() and other.exists()

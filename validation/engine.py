@@ -2,22 +2,25 @@
 
 pyshacl walks the data graph in rdflib node by node (for each shape, each focus node, each value);
 on a submission that is 90% of a validation's time. Most of the project's property shapes use a
-handful of value-level constraints (counts, datatype, node kind, class, ``sh:in``, pattern,
-length, ranges, ``sh:or`` of those), so this module checks them itself: the focus nodes of a
-target class in one query, the values of a path in one scan, and each value tested with
-pyshacl's own rules (rdflib terms, ``compare_literal``), so that a result is the one pyshacl
-gives. A shape with anything else (another component, a path that is not a property, a target
-other than a class) is left to pyshacl (``leftover_shapes``), which then runs only when one of
-those shapes has a focus node in the submission. ``tests/validation/test_engine.py`` compares
-every result with plain pyshacl's.
+handful of value-level constraints (counts, datatype, node kind, class, ``sh:in``, pattern, length,
+ranges, ``sh:or`` of those), so this module checks them itself: the focus nodes of a target class in
+one query, the values of a path in one scan, and each distinct value tested once, as an rdflib term
+by the rules pyshacl applies (actual datatypes, string forms, literal order), written here so that a
+result is the one pyshacl gives without importing pyshacl at all when no shape is left to it (a
+second of a cold command's start). A shape with anything else (another component, a path that is not
+a property, a target other than a class) is left to pyshacl (``leftover_shapes``), which then runs
+only when one of those shapes has a focus node in the submission.
+``tests/validation/test_engine.py`` compares every result with plain pyshacl's.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 
 import pyoxigraph as ox
@@ -26,6 +29,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from core.rdflib_terms import Converter, ntriples_graph, term_converter
 from validation.shapes import SEVERITIES, Result, compiled_shapes
 
 #: what a shape may say besides its constraints
@@ -85,11 +89,25 @@ def _datatype(rule: Node) -> Test:
     return test
 
 
-def _actual(value: Literal, rule: Node) -> bool:
-    from pyshacl.constraints.core.value_constraints import DatatypeConstraintComponent
+#: the Python value a well-typed literal of each datatype has in rdflib; a datatype not here
+#: is not checked further (SHACL's "actual datatype", as pyshacl decides it: a datetime is also
+#: a date and a bool an int in Python, as there)
+PYTHON_VALUES: dict[Node, type | tuple[type, ...]] = {
+    XSD.string: (str, bytes),
+    RDF.langString: (str, bytes),
+    XSD.integer: int,
+    XSD.float: float,
+    XSD.decimal: Decimal,
+    XSD.boolean: bool,
+    XSD.date: dt.date,
+    XSD.time: dt.time,
+    XSD.dateTime: dt.datetime,
+}
 
-    checker = DatatypeConstraintComponent._assert_actual_datatype
-    return bool(checker(None, value, rule))  # type: ignore[arg-type]
+
+def _actual(value: Literal, rule: Node) -> bool:
+    expected = PYTHON_VALUES.get(rule)
+    return expected is None or isinstance(value.value, expected)
 
 
 NODE_KINDS = {
@@ -116,9 +134,12 @@ def _in(members: list[Node]) -> Test:
 
 
 def _text(value: Node) -> str:
-    from pyshacl.constraints.core.string_based_constraints import StringBasedConstraintBase
-
-    return str(StringBasedConstraintBase.value_node_to_string(value))
+    """A value node as string constraints read it: a string literal's text, else its lexical
+    form or IRI."""
+    if isinstance(value, Literal) and value.value is not None:
+        if value.datatype in (None, RDF.langString, XSD.string):
+            return str(value.value)
+    return str(value)
 
 
 def _pattern(rule: Literal, flags: Literal | None) -> Test:
@@ -140,16 +161,29 @@ def _min_length(rule: Literal) -> Test:
     )
 
 
-def _range(rule: Literal, accept: Callable[[int], bool]) -> Test:
-    from pyshacl.rdfutil.compare import compare_literal
+#: Python values rdflib orders by their own ``<`` when comparing bounds (rdflib's literal
+#: order would force an order on datetimes and times of different time zones)
+BY_VALUE = (dt.datetime, dt.time)
 
+
+def compare(value: Literal, bound: Literal) -> int:
+    """-1, 0 or 1 as ``value`` is below, equal to or above ``bound``; TypeError when they
+    cannot be compared (a number with a date)."""
+    if value.eq(bound):
+        return 0
+    if isinstance(value.value, BY_VALUE):
+        return 0 if value.value == bound.value else 1 if value.value > bound.value else -1
+    return 1 if value > bound else -1
+
+
+def _range(rule: Literal, accept: Callable[[int], bool]) -> Test:
     bound_is_text = isinstance(rule.value, str)
 
     def test(value: Node, _context: Context) -> bool:
         if not isinstance(value, Literal) or isinstance(value.value, str) != bound_is_text:
             return False
         try:
-            return accept(compare_literal(value, rule))
+            return accept(compare(value, rule))
         except (TypeError, NotImplementedError):
             return False
 
@@ -168,46 +202,143 @@ class Unsupported(Exception):
     """A shape this engine leaves to pyshacl."""
 
 
-def _value_tests(graph: Graph, shape: Node, skip: set[Node]) -> list[tuple[str, Test]]:
-    """The value-level constraints of ``shape``, as (component, test); ``Unsupported`` for any
-    constraint this engine does not check."""
-    tests: list[tuple[str, Test]] = []
+#: a pyoxigraph value node
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+#: a value test's verdict straight from a pyoxigraph term where the term's kind settles it (an
+#: IRI, a plain string), None where the rdflib term must be made (a number's actual datatype)
+Quick = Callable[[OxTerm, "Context"], bool | None]
+#: a value test: the component's name, the test, and its quick verdict
+ValueTest = tuple[str, Test, Quick]
+
+
+def _unknown(_value: OxTerm, _context: Context) -> bool | None:
+    return None
+
+
+def _value_tests(graph: Graph, shape: Node, skip: set[Node]) -> list[ValueTest]:
+    """The value-level constraints of ``shape``, as (component, test, quick verdict);
+    ``Unsupported`` for any constraint this engine does not check."""
+    tests: list[ValueTest] = []
     for predicate, rule in graph.predicate_objects(shape):
         if predicate in skip or predicate == SH.flags:
             continue
         if predicate == SH.datatype:
-            tests.append(("Datatype", _datatype(rule)))
+            tests.append(("Datatype", _datatype(rule), _quick_datatype(rule)))
         elif predicate == SH.nodeKind:
-            tests.append(("NodeKind", _node_kind(rule)))
+            tests.append(("NodeKind", _node_kind(rule), _quick_node_kind(rule)))
         elif predicate == SH["class"]:
-            tests.append(("Class", _class(rule)))
+            tests.append(("Class", _class(rule), _quick_class(rule)))
         elif predicate == SH["in"]:
-            tests.append(("In", _in(list(Collection(graph, rule)))))
+            members = list(Collection(graph, rule))
+            tests.append(("In", _in(members), _quick_in(members)))
         elif predicate == SH.pattern and isinstance(rule, Literal):
             flags = graph.value(shape, SH.flags)
-            tests.append(("Pattern", _pattern(rule, flags if isinstance(flags, Literal) else None)))
+            test = _pattern(rule, flags if isinstance(flags, Literal) else None)
+            tests.append(("Pattern", test, _quick_text(test)))
         elif predicate == SH.minLength and isinstance(rule, Literal):
-            tests.append(("MinLength", _min_length(rule)))
+            test = _min_length(rule)
+            tests.append(("MinLength", test, _quick_text(test)))
         elif predicate in RANGES and isinstance(rule, Literal):
             name, accept = RANGES[predicate]
-            tests.append((name, _range(rule, accept)))
+            tests.append((name, _range(rule, accept), _quick_range))
         elif predicate == SH["or"]:
-            tests.append(("Or", _or(graph, rule)))
+            tests.append(("Or", *_or(graph, rule)))
         else:
             raise Unsupported(f"{shape}: {predicate}")
     return tests
 
 
-def _or(graph: Graph, members: Node) -> Test:
-    alternatives = []
+def _or(graph: Graph, members: Node) -> tuple[Test, Quick]:
+    alternatives: list[list[ValueTest]] = []
     for member in Collection(graph, members):
         kinds = set(graph.predicates(member))
         if kinds & (set(COUNTS) | {SH.path, SH.targetClass, SH.property}):
             raise Unsupported(f"sh:or member {member}")
-        alternatives.append([test for _name, test in _value_tests(graph, member, {RDF.type})])
-    return lambda value, context: any(
-        all(test(value, context) for test in tests) for tests in alternatives
-    )
+        alternatives.append(_value_tests(graph, member, {RDF.type}))
+
+    def test(value: Node, context: Context) -> bool:
+        return any(all(t(value, context) for _n, t, _q in tests) for tests in alternatives)
+
+    def quick(value: OxTerm, context: Context) -> bool | None:
+        verdicts = [[q(value, context) for _n, _t, q in tests] for tests in alternatives]
+        if any(None in verdict for verdict in verdicts):
+            return None
+        return any(all(verdict) for verdict in verdicts)
+
+    return test, quick
+
+
+# -- quick verdicts on pyoxigraph terms: the same as the tests above give on rdflib terms -------
+
+XSD_STRING, LANG_STRING_IRI = str(XSD.string), str(RDF.langString)
+#: datatype rules a literal of another datatype may still satisfy (rdflib's plain literals)
+LENIENT_DATATYPES = {RDFS.Literal, RDFS.Datatype, XSD.string, RDF.langString}
+OX_NODE_KINDS = {
+    ox.BlankNode: NODE_KINDS[BNode],
+    ox.Literal: NODE_KINDS[Literal],
+    ox.NamedNode: NODE_KINDS[URIRef],
+}
+
+
+def _is_text(value: ox.Literal) -> bool:
+    """A plain or language-tagged string (its rdflib value is its text)."""
+    return value.datatype.value in (XSD_STRING, LANG_STRING_IRI)
+
+
+def _quick_datatype(rule: Node) -> Quick:
+    def quick(value: OxTerm, _context: Context) -> bool | None:
+        if not isinstance(value, ox.Literal):
+            return False
+        datatype = value.datatype.value
+        if rule == XSD.string and datatype == XSD_STRING:
+            return True
+        if rule == RDF.langString and value.language:
+            return True
+        if datatype != str(rule) and rule not in LENIENT_DATATYPES:
+            return False
+        return None
+
+    return quick
+
+
+def _quick_node_kind(rule: Node) -> Quick:
+    return lambda value, _context: rule in OX_NODE_KINDS[type(value)]
+
+
+def _quick_class(rule: Node) -> Quick:
+    klass = str(rule)
+
+    def quick(value: OxTerm, context: Context) -> bool | None:
+        if isinstance(value, ox.Literal | ox.Triple):
+            return False
+        return value.value in context.instances(klass)
+
+    return quick
+
+
+def _quick_in(members: list[Node]) -> Quick:
+    iris = {str(member) for member in members if isinstance(member, URIRef)}
+    return lambda value, _context: value.value in iris if isinstance(value, ox.NamedNode) else None
+
+
+def _quick_text(test: Test) -> Quick:
+    """A string constraint on an IRI, a blank node or a string (their text is their own)."""
+
+    def quick(value: OxTerm, context: Context) -> bool | None:
+        if isinstance(value, ox.NamedNode):
+            return test(URIRef(value.value), context)
+        if isinstance(value, ox.BlankNode):
+            return test(BNode(value.value), context)
+        if isinstance(value, ox.Literal) and _is_text(value):
+            text = Literal(value.value, lang=value.language) if value.language else None
+            return test(text if text is not None else Literal(value.value), context)
+        return None
+
+    return quick
+
+
+def _quick_range(value: OxTerm, _context: Context) -> bool | None:
+    return False if not isinstance(value, ox.Literal) else None
 
 
 @dataclass(frozen=True)
@@ -219,7 +350,7 @@ class Check:
     severity: str
     classes: tuple[str, ...]
     counts: tuple[tuple[str, int], ...]  # (component, bound): MinCount, MaxCount
-    tests: tuple[tuple[str, Test], ...]
+    tests: tuple[ValueTest, ...]
 
 
 def _check(graph: Graph, shape: Node) -> Check:
@@ -251,7 +382,7 @@ ANY_TARGET = "*"
 def plan() -> tuple[tuple[Check, ...], str, tuple[str, ...]]:
     """The checks this engine runs; the shapes left to pyshacl (N-Triples: the compiled shapes
     with the targets of the checked ones removed); the target classes of those left."""
-    graph = Graph().parse(data=compiled_shapes(), format="nt")
+    graph = ntriples_graph(compiled_shapes().encode("utf-8"))
     checks: list[Check] = []
     left: set[str] = set()
     done = []
@@ -286,38 +417,69 @@ def needs_pyshacl(store: ox.Store) -> bool:
     return any(c == ANY_TARGET or context.instances(c) for c in classes)
 
 
-def _rdflib_terms() -> Callable[[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple], Node]:
-    from validation.pyshacl_run import term_converter
+def may_need_pyshacl(ntriples: bytes) -> bool:
+    """``needs_pyshacl`` for a part of a submission still being read, from its N-Triples
+    without loading them into a store: whether a node is typed with a target class of a shape
+    left to pyshacl (or the part says which classes are subclasses: then it loads them)."""
+    _checks, _left, classes = plan()
+    if ANY_TARGET in classes:
+        return True
+    if str(RDFS.subClassOf).encode() in ntriples:
+        store = ox.Store()
+        store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+        return needs_pyshacl(store)
+    return any(_typed(klass).search(ntriples) for klass in classes)
 
-    return term_converter()
+
+@cache
+def _typed(klass: str) -> re.Pattern[bytes]:
+    rdf_type, target = re.escape(str(RDF.type).encode()), re.escape(klass.encode())
+    return re.compile(rb"<" + rdf_type + rb">\s+<" + target + rb">")
+
+
+#: the values of a submission's nodes on one path (pyoxigraph terms, each once, in order)
+Values = dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]]
 
 
 def run(store: ox.Store) -> list[Result]:
     """Every result of the checks this engine runs, over the submission in ``store``."""
     checks, _left, _classes = plan()
     context = Context(store)
-    term = _rdflib_terms()
-    values: dict[URIRef, dict[str, list[Node]]] = {}
-    focus_terms: dict[str, Node] = {}
+    term = term_converter()
+    values: dict[URIRef, Values] = {}
     results: list[Result] = []
     for check in checks:
         if check.path not in values:
-            by_subject: dict[str, list[Node]] = defaultdict(list)
+            by_subject: Values = defaultdict(list)
             for quad in store.quads_for_pattern(None, ox.NamedNode(str(check.path)), None):
-                key = _key(quad.subject)
-                focus_terms.setdefault(key, term(quad.subject))
-                by_subject[key].append(term(quad.object))
+                by_subject[_key(quad.subject)].append(quad.object)
             values[check.path] = {k: list(dict.fromkeys(v)) for k, v in by_subject.items()}
         found = values[check.path]
         focus_nodes: set[str] = set()
         for klass in check.classes:
             focus_nodes |= context.instances(klass)
-        results += _results(check, found, sorted(focus_nodes), context)
+        distinct = dict.fromkeys(value for nodes in found.values() for value in nodes)
+        # each test run once per distinct value of the path (most values recur: kinds,
+        # statuses, towns, counts), on the rdflib term pyshacl would see
+        failing = [
+            (name, {value for value in distinct if not _passes(test, quick, value, context, term)})
+            for name, test, quick in check.tests
+        ]
+        results += _results(check, found, sorted(focus_nodes), failing, term)
     return results
 
 
+def _passes(test: Test, quick: Quick, value: OxTerm, context: Context, term: Converter) -> bool:
+    verdict = quick(value, context)
+    return test(term(value), context) if verdict is None else verdict
+
+
 def _results(
-    check: Check, found: dict[str, list[Node]], focus_nodes: Iterable[str], context: Context
+    check: Check,
+    found: Values,
+    focus_nodes: Iterable[str],
+    failing: list[tuple[str, set[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]]],
+    term: Callable[[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple], Node],
 ) -> list[Result]:
     results = []
     path = str(check.path)
@@ -327,10 +489,10 @@ def _results(
             if (len(nodes) < bound) if name == "MinCount" else (len(nodes) > bound):
                 detail = f"sh:{name}ConstraintComponent on <{path}>"
                 results.append(Result(focus, path, None, check.shape, check.severity, detail))
-        for name, test in check.tests:
-            for value in nodes:
-                if not test(value, context):
-                    shown = value.n3()
+        for name, bad in failing:
+            for value in nodes if bad else ():
+                if value in bad:
+                    shown = term(value).n3()
                     detail = f"sh:{name}ConstraintComponent on <{path}>, value {shown}"
                     results.append(Result(focus, path, shown, check.shape, check.severity, detail))
     return results

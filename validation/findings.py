@@ -49,14 +49,8 @@ class Finding:
                 object.__setattr__(self, name, cut)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            f.name: getattr(self, f.name)
-            for f in FINDING_FIELDS
-            if getattr(self, f.name) not in (None, "")
-        }
-
-
-FINDING_FIELDS = dataclasses.fields(Finding)
+        """The fields that say something, in their order."""
+        return {name: value for name, value in vars(self).items() if value not in (None, "")}
 
 
 @dataclass
@@ -129,8 +123,13 @@ def hide_paths(report: Report, path: Path, shown: str) -> Report:
             text = text.replace(place, shown) if text else text
         return text
 
+    def named(finding: Finding) -> bool:
+        return any(place in finding.message or place in finding.detail for place in places)
+
     report.findings = [
         dataclasses.replace(f, message=clean(f.message) or "", detail=clean(f.detail) or "")
+        if named(f)
+        else f
         for f in report.findings
     ]
     return report

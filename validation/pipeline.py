@@ -131,9 +131,7 @@ class Pipeline:
     def add(self, chunk: bytes) -> None:
         self.waiting.append(chunk)
         if not self.pyshacl:
-            chunk_store = ox.Store()
-            chunk_store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES)
-            self.pyshacl = engine.needs_pyshacl(chunk_store)
+            self.pyshacl = engine.may_need_pyshacl(chunk)
         if self.pyshacl and self.workers > 1 and (self.running or len(self.waiting) > 1):
             pool = _pool(self.workers)
             self.running += [pool.submit(validate_part, part) for part in self.waiting]

@@ -1,8 +1,8 @@
 """What every validation needs, computed once in the fork server (``validation.confined`` names
-this module with ``core.workers.preload``) so that each upload's fresh confined worker starts
-warm: the compiled shapes and their texts, the code lists, the GeoNames town index (3 s and more
-to build), the template's mapping. Without it, every upload would pay ~5 s before reading its
-first row.
+this module with ``core.workers.preload``) so that each upload's fresh confined worker starts warm:
+the compiled shapes and their texts, the code lists, the GeoNames town tables (3 s and more to
+build, then kept on disk), the template's mapping. Without it, every upload would pay ~5 s before
+reading its first row.
 
 Only data is built here: no file, database or connection is left open for the workers to share.
 """
@@ -22,8 +22,8 @@ def warm() -> None:
     columns.required_fields()
     columns.template_mapping("en")
     concepts.default_index()
-    enrich._cities()
-    enrich._grid()
+    enrich.towns().ready()
+    enrich.cells().ready()
 
 
 warm()

@@ -12,15 +12,14 @@ plain pyshacl's on the same data (``tests/validation/test_engine.py``).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from core.namespaces import XSD
+from core.rdflib_terms import ntriples_graph
 from core.workers import preload
 from validation.engine import leftover_shapes
 from validation.shapes import SEVERITIES, Result
@@ -39,7 +38,7 @@ def shapes_for_worker() -> Graph:
 
         rdflib_bool_patch()
         try:
-            graph = Graph().parse(data=leftover_shapes(), format="nt")
+            graph = ntriples_graph(leftover_shapes().encode("utf-8"))
             _SHAPES = load_from_source(graph, multigraph=True, do_owl_imports=False)
         finally:
             rdflib_bool_unpatch()
@@ -86,43 +85,9 @@ def _without_descriptions() -> Iterator[None]:
             ConstraintComponent.make_v_result_description = original  # type: ignore[method-assign]
 
 
-XSD_STRING = XSD + "string"
-
-
-def term_converter() -> Callable[[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple], Node]:
-    """pyoxigraph term -> the rdflib term rdflib's parser would make, each distinct term made
-    once; simple literals stay without datatype, as rdflib reads them."""
-    terms: dict[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, Node] = {}
-
-    def term(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
-        found = terms.get(node)
-        if found is None:
-            if isinstance(node, ox.NamedNode):
-                found = URIRef(node.value)
-            elif isinstance(node, ox.BlankNode):
-                found = BNode(node.value)
-            elif isinstance(node, ox.Triple):
-                raise TypeError(f"N-Triples with an RDF-star triple term: {node}")
-            elif node.language:
-                found = Literal(node.value, lang=node.language)
-            elif node.datatype.value == XSD_STRING:
-                found = Literal(node.value)
-            else:
-                found = Literal(node.value, datatype=URIRef(node.datatype.value))
-            terms[node] = found
-        return found
-
-    return term
-
-
 def rdflib_graph(ntriples: bytes) -> Graph:
     """An rdflib graph of N-Triples, parsed by pyoxigraph (twice as fast as rdflib's parser)."""
-    term = term_converter()
-    graph = Graph()
-    store = graph.store
-    for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
-        store.add((term(quad.subject), term(quad.predicate), term(quad.object)), graph, False)
-    return graph
+    return ntriples_graph(ntriples)
 
 
 def validate_part(ntriples: bytes) -> list[Result]:

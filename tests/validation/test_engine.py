@@ -13,7 +13,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
 from core.vocabulary import shapes_graph, vocabulary_graph
-from validation import pipeline
+from validation import engine, pipeline
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = sorted((ROOT / "tests" / "shapes").glob("*/*.ttl"))
@@ -198,3 +198,35 @@ def test_a_submission_without_leftover_shapes_needs_no_pyshacl() -> None:
         )
     )
     assert engine.needs_pyshacl(store)
+
+
+def _store_says(ntriples: bytes) -> bool:
+    store = ox.Store()
+    store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    return engine.needs_pyshacl(store)
+
+
+TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [f"<https://x.test/h> {TYPE} <{klass}> ." for klass in engine.plan()[2]],
+        [f"<https://x.test/h>  {TYPE}\t<{klass}>  ." for klass in engine.plan()[2]],
+        [f"<https://x.test/s> {TYPE} <https://w3id.org/coworkmed/def/Space> ."],
+        ['<https://x.test/s> <https://schema.org/name> "a type <https://schema.org/x>" .'],
+        [
+            f"<https://x.test/K> {SUBCLASS} <{engine.plan()[2][0]}> .",
+            f"<https://x.test/h> {TYPE} <https://x.test/K> .",
+        ],
+        [f"<https://x.test/K> {SUBCLASS} <https://x.test/L> ."],
+    ],
+    ids=["typed", "spacing", "other-class", "in-a-literal", "subclass", "unrelated-subclass"],
+)
+def test_a_part_needs_pyshacl_as_its_store_says(lines: list[str]) -> None:
+    """The pipeline decides from a part's bytes whether to start pyshacl early (no store per
+    part): it says what the part loaded in a store says."""
+    ntriples = "\n".join(lines).encode() + b"\n"
+    assert engine.may_need_pyshacl(ntriples) == _store_says(ntriples)
