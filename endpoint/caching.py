@@ -80,7 +80,7 @@ NO_STORE: frozenset[str] = frozenset(
 #: query or form parameters that carry a token: the answer is that token holder's
 TOKEN_PARAMETERS = ("token", "access_token")
 #: headers a cached read answer varies on (besides those a route adds)
-VARY = ("Accept", "Accept-Encoding", "Accept-Language")
+VARY = ("Accept-Encoding",)
 #: headers a browser page on another origin may read from an answer
 EXPOSED = ("ETag", "Result-Truncated", "Store-Generation")
 #: where each app keeps its own token: its code, templates and settings (max_rows, store...)
@@ -196,9 +196,13 @@ def _read_headers(response: BaseResponse, found: Validators) -> None:
 
 
 def not_modified(found: Validators) -> Response:
-    """A 304: the validators and caching headers a 200 would carry, no body."""
+    """A 304: the validators and caching headers a 200 would carry, no body (its ``Vary``: the
+    headers the answer is chosen by; the language only when no ``lang`` parameter chose it)."""
     response = Response(status=304)
     _read_headers(response, found)
+    response.vary.add("Accept")
+    if "lang" not in request.args:
+        response.vary.add("Accept-Language")
     del response.headers["Content-Type"]
     return response
 

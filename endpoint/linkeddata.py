@@ -120,7 +120,7 @@ def _document(space: str, path: str) -> tuple[str, str]:
     try:
         ox.NamedNode(iri)
     except ValueError:
-        raise QueryError(404, f"{path!r} cannot be part of an IRI of this server") from None
+        raise QueryError(404, "this path cannot be part of an IRI of this server") from None
     return iri, f"/doc/{space}/{path}"
 
 
