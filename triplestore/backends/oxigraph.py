@@ -45,7 +45,8 @@ class OxigraphStore:
         which never changes)."""
         if self._graphs is not None:
             return self._graphs
-        graphs = frozenset([ox.DefaultGraph(), *self.named_graphs()])
+        named: list[GraphName] = [*self.named_graphs()]
+        graphs = frozenset([ox.DefaultGraph(), *named])
         if self.marker is None:
             self._graphs = graphs
         return graphs
