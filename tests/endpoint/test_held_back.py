@@ -19,6 +19,7 @@ from flask import Flask
 from endpoint.execution import QueryRequest
 from tests.backends import Published
 from tests.endpoint.test_exposure import BASE, Replaced
+from triplestore.backends.oxigraph import OxigraphStore
 from triplestore.versions import default_dataset, open_snapshot, published_graphs
 
 ROOT = Path(__file__).parents[2]
@@ -100,3 +101,19 @@ def test_the_queries_are_many(replaced: Replaced) -> None:
     """At least eight held-back queries, each a SELECT the endpoint accepts."""
     assert len(QUERIES) >= 8
     assert all(QueryRequest(path.read_text(), {}).sparql.strip() for path in QUERIES)
+
+
+def test_a_snapshot_holds_only_published_graphs(
+    replaced: Replaced, writable_module: Published
+) -> None:
+    """The replaced version stays in the primary database but not in the snapshot readers
+    open, so the endpoint's default graph (every published graph) is the snapshot's union
+    default graph: one index lookup per pattern (``OxigraphStore.query``)."""
+    if writable_module.backend != "oxigraph":
+        pytest.skip("an external store's readers name the published graphs")
+    _generation, snapshot = open_snapshot(writable_module.location)
+    assert isinstance(snapshot, OxigraphStore)
+    published = published_graphs(snapshot, BASE)
+    assert set(snapshot.raw.named_graphs()) == set(published)
+    with writable_module.location.writer() as primary:
+        assert ox.NamedNode(replaced.old) in primary.named_graphs()
