@@ -17,6 +17,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core.namespaces import DCAT
 from core.problems import LoadError
 from core.rdf_bytes import results_bytes, to_bytes
 from core.workers import Limits, confine, preload
@@ -110,13 +111,25 @@ def readable(
         raise QueryError(400, f"a dataset parameter is not an absolute IRI ({problem})") from None
     visible = set(published)
     for graph in graphs:
-        if graph not in visible and store.contains_named_graph(graph):
+        if graph not in visible and _replaced(store, published, graph):
             raise QueryError(
                 400,
                 f"<{graph.value}> is not published here (a replaced dataset version): name a "
                 "current version (dcat:hasCurrentVersion in /catalog) or leave the dataset out",
             )
     return graphs
+
+
+def _replaced(store: TripleStore, published: list[ox.NamedNode], graph: ox.NamedNode) -> bool:
+    """Whether ``graph`` is a dataset version the published catalogue names (``dcat:hasVersion``)
+    or a graph the store holds, though it is not published: an embedded store's snapshot no
+    longer holds replaced versions (``OxigraphLocation.snapshot``), its catalogue still names
+    them."""
+    named = store.query(
+        f"ASK {{ GRAPH ?catalog {{ ?dataset <{DCAT}hasVersion> <{graph.value}> }} }}",
+        named_graphs=published,
+    )
+    return bool(named) or store.contains_named_graph(graph)
 
 
 def execute(

@@ -109,8 +109,12 @@ def commit(
         graphs = published_graphs(store, base)
         for hook in hooks:
             hook(store, base, graphs)
+    unpublished: list[ox.NamedNode] = []
+    if base is not None:
+        visible = set(published_graphs(store, base))
+        unpublished = [graph for graph in store.named_graphs() if graph not in visible]
     _pause_before_snapshot()
-    return location.snapshot(store)
+    return location.snapshot(store, unpublished)
 
 
 #: tests only: the file this environment variable names is written, then the process waits,

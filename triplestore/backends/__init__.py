@@ -13,7 +13,7 @@ writes and reads) found at a ``StoreLocation`` (its version, a reader, a writer,
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -75,7 +75,9 @@ class StoreLocation(Protocol[Store]):
 
     def writer(self) -> AbstractContextManager[Store]: ...
 
-    def snapshot(self, store: Store) -> int: ...
+    def snapshot(self, store: Store, unpublished: Sequence[ox.NamedNode] = ()) -> int:
+        """Publish what the writer wrote as the next generation; ``unpublished``: the store's
+        graphs that readers must not see (a backend may leave them out of what they read)."""
 
     def pending(self) -> bool: ...
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +38,18 @@ class OxigraphStore:
         (None: a read-only snapshot)."""
         self.raw = raw
         self.marker = marker
+        self._graphs: frozenset[GraphName] | None = None  # a snapshot's, once asked
+
+    def _every_graph(self) -> frozenset[GraphName]:
+        """The store's default graph and all its named graphs (kept for a read-only snapshot,
+        which never changes)."""
+        if self._graphs is not None:
+            return self._graphs
+        named: list[GraphName] = [*self.named_graphs()]
+        graphs = frozenset([ox.DefaultGraph(), *named])
+        if self.marker is None:
+            self._graphs = graphs
+        return graphs
 
     def _changing(self) -> None:
         """Mark the store as holding a change that no snapshot has published yet."""
@@ -56,6 +68,17 @@ class OxigraphStore:
         default_graph: list[GraphName] | None = None,
         named_graphs: list[ox.NamedNode] | None = None,
     ) -> Any:
+        """pyoxigraph's ``Store.query``. A default graph that is the union of every graph of the
+        store (a snapshot holds only published graphs: ``OxigraphLocation.snapshot``) is asked
+        as Oxigraph's union default graph: one index lookup per triple pattern instead of one
+        per graph (several times faster on joins); the same solutions."""
+        every = (
+            self._every_graph() if default_graph is not None or named_graphs is not None else None
+        )
+        if every is not None and default_graph is not None and set(default_graph) == every:
+            everything = named_graphs is None or set(named_graphs) == every - {ox.DefaultGraph()}
+            if everything:
+                return self.raw.query(sparql, base_iri=base_iri, use_default_graph_as_union=True)
         # new lists: pyoxigraph types its lists with blank nodes too (and lists are invariant)
         return self.raw.query(
             sparql,
@@ -107,6 +130,16 @@ class OxigraphStore:
     def triples(self, graph: ox.NamedNode | None) -> Iterator[ox.Triple]:
         name = ox.DefaultGraph() if graph is None else graph
         return (quad.triple for quad in self.raw.quads_for_pattern(None, None, None, name))
+
+
+def _remove_graphs(database: Path, graphs: Sequence[ox.NamedNode]) -> None:
+    """Remove ``graphs`` from the database in ``database`` (a checkpoint no reader has opened
+    yet), closed again when done."""
+    copy = ox.Store(str(database))
+    for graph in graphs:
+        copy.remove_graph(graph)
+    copy.flush()
+    del copy
 
 
 @dataclass(frozen=True)
@@ -168,9 +201,11 @@ class OxigraphLocation:
         finally:
             store.close()  # closes the database now, releasing its lock for other processes
 
-    def snapshot(self, store: OxigraphStore) -> int:
-        """Checkpoint the primary database as the next generation, make it current, prune the
-        snapshots older than the last ``KEEP_SNAPSHOTS``."""
+    def snapshot(self, store: OxigraphStore, unpublished: Sequence[ox.NamedNode] = ()) -> int:
+        """Checkpoint the primary database as the next generation, without the ``unpublished``
+        graphs (replaced dataset versions, which the primary keeps), make it current, prune the
+        snapshots older than the last ``KEEP_SNAPSHOTS``. A snapshot then holds exactly what is
+        published, so that readers query its union default graph (``OxigraphStore.query``)."""
         generation = self.generation() + 1
         snapshots = self.path / "snapshots"
         store.raw.flush()
@@ -178,6 +213,8 @@ class OxigraphLocation:
         if target.exists():  # left by a snapshot cut short (the process was killed): never current
             shutil.rmtree(target)
         store.raw.backup(str(target))
+        if unpublished:
+            _remove_graphs(target, unpublished)
         pointer = self.path / "current.tmp"
         pointer.write_text(str(generation), encoding="ascii")
         os.replace(pointer, self.path / "current")

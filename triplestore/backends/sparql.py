@@ -36,7 +36,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
@@ -184,8 +184,9 @@ class SparqlLocation:
         """A client for writes: loads and publishing may take far longer than a query."""
         yield self.client(max(self.timeout, WRITE_SECONDS))
 
-    def snapshot(self, store: SparqlStore) -> int:
-        """Move the generation on: readers see the change and drop what they kept."""
+    def snapshot(self, store: SparqlStore, unpublished: Sequence[ox.NamedNode] = ()) -> int:
+        """Move the generation on: readers see the change and drop what they kept (the store's
+        readers are given the published graphs by name: ``unpublished`` stay where they are)."""
         return store.next_generation()
 
     def pending(self) -> bool:
