@@ -249,16 +249,19 @@ def build_command(
     into its own named graph (records with errors held back, as load does). Exit 1 if a source
     was not published for its errors, 2 if one cannot be loaded at all."""
     from loaders.load import mapping_files
+    from publishing.catalogue import check
     from validation.pipeline import close_pools
 
     mappings = mapping_files(data)
     if not mappings:
         raise click.ClickException(f"{data}: no */mapping.yaml found")
+    if trouble := check(data):
+        raise click.ClickException("the catalogue table does not match:\n" + "\n".join(trouble))
     location, mode = _location(store), _mode(all_or_nothing)
     try:
         with location.writer() as target:
             checks, failures = _build(
-                location, target, mappings, setting("base", base), force, mode
+                location, target, data, mappings, setting("base", base), force, mode
             )
     finally:
         close_pools()
@@ -290,17 +293,21 @@ def build_command(
 def _build(
     location: StoreLocation,
     target: TripleStore,
+    data: Path,
     mappings: list[Path],
     base: str,
     force: bool,
     mode: str,
 ) -> tuple[list[Checked], list[str]]:
-    """Publish the vocabulary, then check and load each mapping's source (build's work)."""
-    from publishing.build import load_checked, publish_vocabulary
+    """Publish the vocabulary and the data folder's catalogue table, then check and load each
+    mapping's source (build's work)."""
+    from publishing.build import load_checked, publish_sources, publish_vocabulary
     from triplestore.versions import take_snapshot
 
     vocabulary = publish_vocabulary(target)
     click.echo(f"vocabulary: {vocabulary} triples (ontology and code lists)")
+    sources = publish_sources(target, data, base)
+    click.echo(f"catalogue: {sources} triples (licence, attribution and origin of each source)")
     reports: list[Checked] = []
     failures: list[str] = []
     with click.progressbar(

@@ -23,6 +23,7 @@ from linking.places import PLACES, published_places
 from loaders import provenance
 from loaders.load import LoadReport, mapping_digest, start_report
 from loaders.mapping import Mapping, load_mapping
+from publishing import catalogue
 from publishing.publish import compose, holds, publish, unchanged_version
 from triplestore.versions import (
     StoreLocation,
@@ -166,3 +167,18 @@ def publish_vocabulary(store: TripleStore) -> int:
     for name, triples in graphs.items():
         put_graph(store, name, triples)
     return sum(len(triples) for triples in graphs.values())
+
+
+#: the graph of what the data folder's catalogue table says of its sources
+SOURCES_GRAPH = "sources"
+
+
+def publish_sources(store: TripleStore, data: Path, base: str) -> int:
+    """Write what ``data``'s catalogue table (``publishing.catalogue``) says of its sources —
+    licence, rights holder, attribution, origin and checksum of each file — in the graph
+    ``{base}sources`` (replacing what a previous build put there); the next snapshot publishes
+    it. Return the number of triples (0, and nothing written, for a folder without a table)."""
+    triples = catalogue.catalogue_triples(data, base)
+    if triples:
+        put_graph(store, base + SOURCES_GRAPH, triples)
+    return len(triples)

@@ -11,6 +11,7 @@ import pytest
 from linking.matching import REVIEW, SAME, SPACES, candidates, links, places
 from linking.places import Place, confidence, metres
 from publishing.build import load_source
+from tests.real import REAL_MAPPINGS
 from triplestore.versions import open_store, query
 
 ROOT = Path(__file__).parents[2]
@@ -60,7 +61,7 @@ def test_links_are_owl_same_as_between_sources() -> None:
 @pytest.mark.shared("datasets/real")
 def test_precision_and_recall_on_known_pairs(tmp_path: Path) -> None:
     store = open_store(tmp_path)
-    for mapping in sorted((ROOT / "data" / "shared-datasets").glob("*.yaml")):
+    for mapping in [REAL_MAPPINGS[name] for name in sorted(REAL_MAPPINGS)]:
         load_source(mapping, store, BASE, tmp_path)
     spaces = places(query(store, BASE, SPACES), BASE)
     found = {(m.a.iri, m.b.iri): m.confidence for m in candidates(spaces)}
