@@ -80,3 +80,16 @@ def test_the_build_refuses_a_table_that_does_not_hold(tmp_path: Path, case: dict
     assert catalogue.check(_folder(tmp_path, {})) == []  # the folder as copied holds
     problems = catalogue.check(_folder(tmp_path / "changed", case))
     assert any(case["expect"] in problem for problem in problems), problems
+
+
+def test_build_stops_before_loading_when_the_table_does_not_hold(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from coworkmed.cli import main
+
+    data = _folder(tmp_path, {"file": {"append": "x"}})
+    store = tmp_path / "store"
+    result = CliRunner().invoke(main, ["build", "--data", str(data), "--store", str(store)])
+    assert result.exit_code == 1
+    assert "the catalogue table does not match" in result.output and "SHA-256" in result.output
+    assert "rows read" not in result.output
