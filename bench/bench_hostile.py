@@ -257,7 +257,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store, triples, _load = build_store(Path(tmp), spaces, vocabulary=True)
         print(f"{spaces} spaces, {triples} triples")
-        env = {"COWORKMED_UPDATE_TOKEN": TOKEN, "COWORKMED_MAPPINGS": str(ROOT / "data")}
+        env = {
+            "COWORKMED_UPDATE_TOKEN": TOKEN,
+            "COWORKMED_MAPPINGS": str(ROOT / "examples" / "partners"),
+        }
         with serve_process(store, env) as base:
             run = Run(base, spaces)
             sampler = Sampler(server_pid(run.port))

@@ -29,6 +29,7 @@ from core.namespaces import CODE, CWM, NUTS_CODE, SKOS, XSD  # noqa: E402
 from observatory.cube import REGION_FIGURES, regions_query  # noqa: E402
 from observatory.figures import figure_sparql, table, with_filters  # noqa: E402
 from publishing.build import load_source  # noqa: E402
+from tests.real import REAL_MAPPINGS  # noqa: E402
 from triplestore.versions import open_store, union_ntriples  # noqa: E402
 
 BASE = "https://w3id.org/coworkmed/id/"
@@ -93,7 +94,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         loaded = open_store(Path(tmp) / "store")
         for name in SOURCES:
-            report = load_source(ROOT / "data" / "shared-datasets" / name, loaded, BASE)
+            report = load_source(REAL_MAPPINGS[name], loaded, BASE)
             print(
                 f"{name}: {report.records_written} records read, {len(report.held_back)} held back"
             )

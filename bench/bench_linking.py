@@ -3,8 +3,8 @@
     nice .venv/bin/python bench/bench_linking.py [--peer-records N]
 
 (default N: 0, every record) Loads every real file of ../shared/datasets by its mapping
-(data/shared-datasets/*.yaml) into a temporary store (not timed), reads the spaces as the
-build does (``publishing.links.published_spaces``), then prints, side by side in one run:
+(``tests/real.py``: the copies in data/ and the mappings under examples/shared-datasets/) into
+a temporary store (not timed), reads the spaces as the build does (``publishing.links.published_spaces``), then prints, side by side in one run:
 
 - the blocked clustering (``linking.matching.candidates`` + ``clusters``) of every record
   (the issue's target: 3,000 records in under 10 s);
@@ -47,9 +47,10 @@ def main() -> None:
     from linking.matching import SAME, candidates, clusters, naive_candidates
     from publishing.build import load_source
     from publishing.links import published_spaces
+    from tests.real import REAL_MAPPINGS
     from triplestore.versions import open_store, published_graphs
 
-    mappings = sorted((ROOT / "data" / "shared-datasets").glob("*.yaml"))
+    mappings = [REAL_MAPPINGS[name] for name in sorted(REAL_MAPPINGS)]
     if not (ROOT.parent / "shared" / "datasets" / "real").is_dir():
         raise SystemExit("../shared/datasets/real is missing: nothing to cluster")
     with tempfile.TemporaryDirectory() as folder:

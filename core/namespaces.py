@@ -36,6 +36,8 @@ QB = "http://purl.org/linked-data/cube#"
 VOID = "http://rdfs.org/ns/void#"
 SPDX = "http://spdx.org/rdf/terms#"
 FOAF = "http://xmlns.com/foaf/0.1/"
+#: Creative Commons Rights Expression Language (``cc:attributionName``: the attribution asked for)
+CC = "http://creativecommons.org/ns#"
 SCHEMA = "https://schema.org/"
 GEO = "http://www.opengis.net/ont/geosparql#"
 

@@ -249,16 +249,19 @@ def build_command(
     into its own named graph (records with errors held back, as load does). Exit 1 if a source
     was not published for its errors, 2 if one cannot be loaded at all."""
     from loaders.load import mapping_files
+    from publishing.catalogue import check
     from validation.pipeline import close_pools
 
     mappings = mapping_files(data)
     if not mappings:
         raise click.ClickException(f"{data}: no */mapping.yaml found")
+    if trouble := check(data):
+        raise click.ClickException("the catalogue table does not match:\n" + "\n".join(trouble))
     location, mode = _location(store), _mode(all_or_nothing)
     try:
         with location.writer() as target:
             checks, failures = _build(
-                location, target, mappings, setting("base", base), force, mode
+                location, target, data, mappings, setting("base", base), force, mode
             )
     finally:
         close_pools()
@@ -290,20 +293,29 @@ def build_command(
 def _build(
     location: StoreLocation,
     target: TripleStore,
+    data: Path,
     mappings: list[Path],
     base: str,
     force: bool,
     mode: str,
 ) -> tuple[list[Checked], list[str]]:
-    """Publish the vocabulary, then check and load each mapping's source (build's work)."""
+    """Publish the vocabulary, the territory and the data folder's catalogue table, then check
+    and load each mapping's source (build's work)."""
     from loaders.territory import network_countries
-    from publishing.build import load_checked, publish_territory, publish_vocabulary
+    from publishing.build import (
+        load_checked,
+        publish_sources,
+        publish_territory,
+        publish_vocabulary,
+    )
     from triplestore.versions import take_snapshot
 
     vocabulary = publish_vocabulary(target)
     click.echo(f"vocabulary: {vocabulary} triples (ontology and code lists)")
     territory = publish_territory(target, base, network_countries())
     click.echo(f"territory: {territory} triples (NUTS regions of the network's countries)")
+    sources = publish_sources(target, data, base)
+    click.echo(f"catalogue: {sources} triples (licence, attribution and origin of each source)")
     reports: list[Checked] = []
     failures: list[str] = []
     with click.progressbar(

@@ -23,6 +23,7 @@ def qc_graphs() -> dict[str, list[Path]]:
     """The named graphs the SPARQL checks query, and the files each one is read from."""
     return {
         "urn:coworkmed:ontology": [vocabulary.ONTOLOGY_FILE],
+        "urn:coworkmed:cube": [vocabulary.CUBE_FILE],
         "urn:coworkmed:codelists": vocabulary.codelist_files(),
         "urn:coworkmed:shapes": vocabulary.shape_files(),
         "urn:coworkmed:examples": vocabulary.example_files(),

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, url_for
 
 from core.namespaces import (
+    CC,
     DCAT,
     DCTERMS,
     FOAF,
@@ -142,8 +143,14 @@ def dump(name: str) -> Response:
 SOURCES = f"""CONSTRUCT {{
   ?d a <{DCAT}Dataset> ; <{DCTERMS}title> ?title ; <{DCTERMS}description> ?description ;
      <{DCTERMS}publisher> ?publisher ; <{DCTERMS}license> ?licence ;
-     <{DCTERMS}modified> ?modified ; <{DCAT}hasCurrentVersion> ?v .
+     <{DCTERMS}modified> ?modified ; <{DCAT}hasCurrentVersion> ?v ;
+     <{DCTERMS}rightsHolder> ?holder ; <{CC}attributionName> ?attribution ;
+     <{DCTERMS}source> ?origin ; <{DCAT}distribution> ?original .
   ?publisher a <{FOAF}Agent> ; <{FOAF}name> ?publisherName .
+  ?holder a <{FOAF}Agent> ; <{FOAF}name> ?holderName .
+  ?original a <{DCAT}Distribution> ; <{DCTERMS}title> ?fileName ; <{DCAT}accessURL> ?origin ;
+     <{DCTERMS}license> ?licence ; <{SPDX}checksum> ?checksum .
+  ?checksum a <{SPDX}Checksum> ; <{SPDX}algorithm> ?algorithm ; <{SPDX}checksumValue> ?sha256 .
 }} WHERE {{
   ?d <{DCAT}hasCurrentVersion> ?v .
   OPTIONAL {{ ?d <{DCTERMS}title> ?title }}
@@ -152,6 +159,13 @@ SOURCES = f"""CONSTRUCT {{
   OPTIONAL {{ ?d <{DCTERMS}publisher> ?publisher .
              OPTIONAL {{ ?publisher <https://schema.org/name> ?publisherName }} }}
   OPTIONAL {{ ?d <{DCTERMS}license> ?licence }}
+  OPTIONAL {{ ?d <{DCTERMS}rightsHolder> ?holder . ?holder <{FOAF}name> ?holderName }}
+  OPTIONAL {{ ?d <{CC}attributionName> ?attribution }}
+  OPTIONAL {{
+    ?d <{DCTERMS}source> ?origin ; <{DCAT}distribution> ?original .
+    ?original <{DCTERMS}title> ?fileName ; <{SPDX}checksum> ?checksum .
+    ?checksum <{SPDX}algorithm> ?algorithm ; <{SPDX}checksumValue> ?sha256 .
+  }}
 }}"""
 #: the templates of the catalogue (``catalog*.ttl``)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -197,6 +211,7 @@ def catalogue(base: str, endpoint: str, dumps: list[Dump], dump_url: str) -> lis
 
 #: prefixes of the Turtle descriptions (VoID, DCAT)
 DESCRIPTION_PREFIXES = {
+    "cc": CC,
     "dcat": DCAT,
     "dcterms": DCTERMS,
     "spdx": SPDX,

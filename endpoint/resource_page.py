@@ -18,14 +18,14 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from core.namespaces import CWM, DCTERMS, PREFIXES, RDFS, SCHEMA, SKOS, sparql_prefixes
+from core.namespaces import CC, CWM, DCTERMS, PREFIXES, RDFS, SCHEMA, SKOS, sparql_prefixes
 from core.translations import in_language, load_catalogue
 from endpoint.published import select
 from loaders.rdf import literal
 
 TABLE = Path(__file__).with_name("resource-page.yaml")
 PAGE_SIZE = 200
-PREFIXES_USED = {**PREFIXES, "rdfs": RDFS, "skos": SKOS}
+PREFIXES_USED = {**PREFIXES, "rdfs": RDFS, "skos": SKOS, "cc": CC}
 #: predicates whose values name a resource, best first
 LABELS = (SKOS + "prefLabel", RDFS + "label", SCHEMA + "name", DCTERMS + "title")
 LATITUDE, LONGITUDE = SCHEMA + "latitude", SCHEMA + "longitude"
@@ -98,6 +98,8 @@ class Source:
     version: str | None
     issued: str | None
     submission: str | None
+    licence: str | None = None
+    attribution: str | None = None
 
 
 @dataclass
@@ -170,19 +172,24 @@ def _readable(iri: str) -> str:
 
 
 def _sources(iri: str, max_rows: int) -> list[tuple[dict[str, Any], set[str]]]:
-    query = f"""{SOURCES_PREFIXES}SELECT ?dataset ?partner ?version ?issued ?submission WHERE {{
+    query = f"""{SOURCES_PREFIXES}SELECT ?dataset ?partner ?version ?issued ?submission ?licence
+  (SAMPLE(?attributed) AS ?attribution)
+WHERE {{
   {_iri(iri)} prov:wasDerivedFrom ?record .
   ?record <{CWM}inDataset> ?dataset .
   OPTIONAL {{ ?dataset dcterms:publisher ?partner }}
+  OPTIONAL {{ ?dataset dcterms:license ?licence }}
+  OPTIONAL {{ ?dataset <{CC}attributionName> ?attributed }}
   OPTIONAL {{
     ?dataset dcat:hasCurrentVersion ?version .
     OPTIONAL {{ ?version dcterms:issued ?issued }}
     OPTIONAL {{ ?submission prov:generated ?version }}
   }}
-}} ORDER BY ?dataset"""
+}} GROUP BY ?dataset ?partner ?version ?issued ?submission ?licence ORDER BY ?dataset"""
     rows, _generation = select(query, max_rows)
     return [
-        (row, {row[k].value for k in ("dataset", "partner") if row[k] is not None}) for row in rows
+        (row, {row[k].value for k in ("dataset", "partner", "licence") if row[k] is not None})
+        for row in rows
     ]
 
 
@@ -263,6 +270,8 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
                 row["version"].value if row["version"] else None,
                 row["issued"].value if row["issued"] else None,
                 row["submission"].value if row["submission"] else None,
+                row["licence"].value if row["licence"] else None,
+                row["attribution"].value if row["attribution"] else None,
             )
             for row, _names in sources
         ],

@@ -23,6 +23,7 @@ from linking.places import PLACES, published_places
 from loaders import nuts, provenance
 from loaders.load import LoadReport, mapping_digest, start_report
 from loaders.mapping import Mapping, load_mapping
+from publishing import catalogue
 from publishing.publish import compose, holds, publish, unchanged_version
 from triplestore.versions import (
     StoreLocation,
@@ -180,4 +181,19 @@ def publish_territory(store: TripleStore, base: str, countries: tuple[str, ...])
     triples."""
     triples = nuts.territory_triples(countries)
     put_graph(store, territory_graph(base), triples)
+    return len(triples)
+
+
+#: the graph of what the data folder's catalogue table says of its sources
+SOURCES_GRAPH = "sources"
+
+
+def publish_sources(store: TripleStore, data: Path, base: str) -> int:
+    """Write what ``data``'s catalogue table (``publishing.catalogue``) says of its sources —
+    licence, rights holder, attribution, origin and checksum of each file — in the graph
+    ``{base}sources`` (replacing what a previous build put there); the next snapshot publishes
+    it. Return the number of triples (0, and nothing written, for a folder without a table)."""
+    triples = catalogue.catalogue_triples(data, base)
+    if triples:
+        put_graph(store, base + SOURCES_GRAPH, triples)
     return len(triples)

@@ -57,7 +57,7 @@ def build_samples(location: StoreLocation) -> None:
     """Publish the vocabulary and load every sample source."""
     with location.writer() as store:
         publish_vocabulary(store)
-        for mapping in mapping_files(ROOT / "data"):
+        for mapping in mapping_files(ROOT / "examples" / "partners"):
             load_source(mapping, store, BASE, location)
 
 

@@ -82,7 +82,7 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("store")
     store = open_store(path)
     publish_vocabulary(store)
-    for mapping in mapping_files(ROOT / "data"):
+    for mapping in mapping_files(ROOT / "examples" / "partners"):
         load_source(mapping, store, BASE, path)
     del store
     return path

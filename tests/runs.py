@@ -49,7 +49,9 @@ def version_graphs(store: Path) -> int:
 
 def sample_rows() -> list[list[str]]:
     """fr-aura's sample file: its header, then its rows."""
-    sample = (ROOT / "data" / "fr-aura" / "tiers-lieux.tsv").read_text(encoding="utf-8")
+    sample = (ROOT / "examples" / "partners" / "fr-aura" / "tiers-lieux.tsv").read_text(
+        encoding="utf-8"
+    )
     return list(csv.reader(io.StringIO(sample), delimiter="\t"))
 
 

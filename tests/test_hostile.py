@@ -174,7 +174,7 @@ class Attacked:
         self.config = store.config(
             update_token=UPDATE_TOKEN,
             partners_file=str(partners),
-            mappings=str(ROOT / "data"),
+            mappings=str(ROOT / "examples" / "partners"),
             query_workers=1,
             query_timeout=20,
             max_upload=4_000_000,

@@ -35,7 +35,9 @@ from loaders.values import (
 from tests.backends import oxigraph_published
 
 ROOT = Path(__file__).parents[1]
-SAMPLE_MAPPING = yaml.safe_load((ROOT / "data" / "fr-aura" / "mapping.yaml").read_text("utf-8"))
+SAMPLE_MAPPING = yaml.safe_load(
+    (ROOT / "examples" / "partners" / "fr-aura" / "mapping.yaml").read_text("utf-8")
+)
 #: every field with its own parser; coordinates and one-line addresses fill several fields
 FIELDS = sorted(
     f for f, d in tables.fields().items() if d["kind"] not in ("coordinates", "address")

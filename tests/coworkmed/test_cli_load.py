@@ -22,7 +22,7 @@ def test_load_writes_the_graph_and_the_report(tmp_path: Path) -> None:
         main,
         [
             "load",
-            str(ROOT / "data/fr-aura/mapping.yaml"),
+            str(ROOT / "examples/partners/fr-aura/mapping.yaml"),
             "--store",
             str(tmp_path / "s"),
             "--report",
@@ -45,7 +45,12 @@ def test_load_writes_the_graph_and_the_report(tmp_path: Path) -> None:
 def test_load_reads_the_store_from_the_environment(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         main,
-        ["load", str(ROOT / "data/hr-split/mapping.yaml"), "--base", "https://example.org/x/"],
+        [
+            "load",
+            str(ROOT / "examples/partners/hr-split/mapping.yaml"),
+            "--base",
+            "https://example.org/x/",
+        ],
         env={"COWORKMED_STORE": str(tmp_path / "env-store")},
     )
     assert result.exit_code == 0, result.output
@@ -58,13 +63,17 @@ def test_load_reads_the_store_from_the_environment(tmp_path: Path) -> None:
 
 def test_a_file_given_on_the_command_line_replaces_the_mappings_own(tmp_path: Path) -> None:
     other = tmp_path / "other.tsv"
-    rows = (ROOT / "data/fr-aura/tiers-lieux.tsv").read_text(encoding="utf-8").splitlines()
+    rows = (
+        (ROOT / "examples/partners/fr-aura/tiers-lieux.tsv")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
     other.write_text("\n".join(rows[:3]) + "\n", encoding="utf-8")
     result = CliRunner().invoke(
         main,
         [
             "load",
-            str(ROOT / "data/fr-aura/mapping.yaml"),
+            str(ROOT / "examples/partners/fr-aura/mapping.yaml"),
             str(other),
             "--store",
             str(tmp_path / "s"),
@@ -87,7 +96,14 @@ def test_a_load_that_fails_exits_non_zero_with_the_reason(tmp_path: Path) -> Non
 @pytest.mark.slow  # measured ~8 s
 def test_build_loads_every_sample(empty: Published) -> None:
     result = CliRunner(env=empty.environment()).invoke(
-        main, ["build", "--data", str(ROOT / "data"), "--store", empty.settings["store"]]
+        main,
+        [
+            "build",
+            "--data",
+            str(ROOT / "examples" / "partners"),
+            "--store",
+            empty.settings["store"],
+        ],
     )
     assert result.exit_code == 0, result.output
     assert (
@@ -119,7 +135,9 @@ def test_build_reports_a_failing_source_and_loads_the_others(tmp_path: Path) -> 
     (data / "broken" / "mapping.yaml").write_text("source: {id: broken}\n", encoding="utf-8")
     (data / "good").mkdir()
     for name in ("mapping.yaml", "coworking-prostori.csv"):
-        (data / "good" / name).write_bytes((ROOT / "data/hr-split" / name).read_bytes())
+        (data / "good" / name).write_bytes(
+            (ROOT / "examples/partners/hr-split" / name).read_bytes()
+        )
     result = CliRunner().invoke(
         main, ["build", "--data", str(data), "--store", str(tmp_path / "s")]
     )

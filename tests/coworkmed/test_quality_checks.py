@@ -8,6 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from core import vocabulary
+from core.namespaces import CWM
 from coworkmed import quality
 
 FIXTURES = Path(__file__).parent / "qc"
@@ -46,3 +47,31 @@ def test_every_check_says_what_it_looks_for() -> None:
 def test_shapes_pass_meta_validation() -> None:
     result = quality.check_shapes_meta()
     assert result.passed, _show(result)
+
+
+CWM_PREFIX = "cwm:"
+
+
+def _expected(fixture: Path) -> set[str]:
+    """The terms a fixture's ``# expect:`` line says its check must report (cwm: names)."""
+    for line in fixture.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# expect:"):
+            return {
+                vocabulary_term.replace(CWM_PREFIX, CWM)
+                for vocabulary_term in line.removeprefix("# expect:").split()
+            }
+    return set()
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [f for f in sorted(FIXTURES.glob("*.trig")) if _expected(f)],
+    ids=lambda f: f.stem,
+)
+def test_check_reports_every_term_its_fixture_expects(fixture: Path) -> None:
+    """Every term the project mints is checked, whatever its kind and whichever file mints it
+    (the cube's terms went unchecked: cubeTerritoryTypes and territoryNotReported had no
+    definition and no check noticed)."""
+    query_file = next(q for q in QUERIES if quality.check_name(q) == fixture.stem)
+    result = quality.run_check(quality.trig_store(fixture), query_file)
+    assert {problem["term"] for problem in result.problems} == _expected(fixture)

@@ -153,7 +153,9 @@ def test_workers_follow_a_new_publication(pool: QueryPool, store_path: Path) -> 
     """A forced reload publishes a new generation (an unchanged one would publish nothing)."""
     before = _run(pool, SPACES).generation
     store = open_store(store_path)
-    load_source(mapping_files(ROOT / "data")[0], store, BASE, store_path, force=True)
+    load_source(
+        mapping_files(ROOT / "examples" / "partners")[0], store, BASE, store_path, force=True
+    )
     del store
     assert _run(pool, SPACES).generation == before + 1
     assert _run(pool, SPACES).rows == 33

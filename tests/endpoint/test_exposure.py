@@ -46,7 +46,7 @@ class Replaced:
         fr_aura = f"{BASE}dataset/fr-aura"
         with store.location.writer() as writer:
             before = {g.value for g in current_versions(writer, BASE)}
-            mapping = ROOT / "data" / "fr-aura" / "mapping.yaml"
+            mapping = ROOT / "examples" / "partners" / "fr-aura" / "mapping.yaml"
             load_source(mapping, writer, BASE, store.location, renamed)
         _generation, reader = open_snapshot(store.location)
         after = {g.value for g in current_versions(reader, BASE)}

@@ -23,7 +23,7 @@ from validation.template import template_columns
 
 ROOT = Path(__file__).parents[2]
 SUBMISSIONS = ROOT / "tests" / "validation" / "submissions"
-SAMPLE = ROOT / "data" / "fr-aura" / "tiers-lieux.tsv"
+SAMPLE = ROOT / "examples" / "partners" / "fr-aura" / "tiers-lieux.tsv"
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def app(writable: Published, tokens: dict[str, str]) -> Iterator[Flask]:
         writable.config(
             query_workers=1,
             partners_file=tokens["file"],
-            mappings=str(ROOT / "data"),
+            mappings=str(ROOT / "examples" / "partners"),
             max_upload=200_000,
         )
     )

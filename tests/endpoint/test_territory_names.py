@@ -27,7 +27,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     store = open_store(path)
     publish_vocabulary(store)
     publish_territory(store, BASE, network_countries())
-    load_source(ROOT / "data" / "fr-aura" / "mapping.yaml", store, BASE, path)
+    load_source(ROOT / "examples" / "partners" / "fr-aura" / "mapping.yaml", store, BASE, path)
     del store
     app = create_app(oxigraph_published(path).config(query_workers=1))
     yield app

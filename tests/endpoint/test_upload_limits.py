@@ -129,7 +129,7 @@ def server(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     token = add_partner(folder / "partners.toml", "fr-aura", "AURA")
     env = {
         "COWORKMED_PARTNERS_FILE": str(folder / "partners.toml"),
-        "COWORKMED_MAPPINGS": str(ROOT / "data"),
+        "COWORKMED_MAPPINGS": str(ROOT / "examples" / "partners"),
         "COWORKMED_WRITE_RATE": "0",
         "COWORKMED_VALIDATE_RATE": "0",
         "COWORKMED_QUERY_WORKERS": "1",

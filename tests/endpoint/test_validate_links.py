@@ -44,7 +44,9 @@ def links(page: str, base: str) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def app(published: Published) -> Iterator[Flask]:
-    app = create_app(published.config(query_workers=1, mappings=str(ROOT / "data")))
+    app = create_app(
+        published.config(query_workers=1, mappings=str(ROOT / "examples" / "partners"))
+    )
     yield app
     app.extensions["coworkmed.pool"].close()
 

@@ -24,6 +24,7 @@ from linking.matching import (
 )
 from linking.places import Place, confidence, metres, street_words, town_name
 from publishing.build import load_source
+from tests.real import REAL_MAPPINGS
 from triplestore.versions import open_snapshot, open_store, query
 
 ROOT = Path(__file__).parents[2]
@@ -206,7 +207,7 @@ def real_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every real file of ../shared/datasets loaded by its mapping (each load relinks)."""
     folder = tmp_path_factory.mktemp("real")
     store = open_store(folder / "store")
-    for mapping in sorted((ROOT / "data" / "shared-datasets").glob("*.yaml")):
+    for mapping in [REAL_MAPPINGS[name] for name in sorted(REAL_MAPPINGS)]:
         load_source(mapping, store, BASE, folder / "store")
     del store
     return folder / "store"

@@ -15,10 +15,11 @@ from coworkmed import quality
 from loaders.load import mapping_files
 from publishing.build import load_source
 from tests.backends import Published
+from tests.real import REAL_MAPPINGS
 from triplestore.versions import TripleStore, open_store, union_ntriples
 
 ROOT = Path(__file__).parents[2]
-SAMPLES = mapping_files(ROOT / "data")
+SAMPLES = mapping_files(ROOT / "examples" / "partners")
 BASE = "https://example.org/id/"
 CLOCK = dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC)
 
@@ -99,7 +100,7 @@ def _reloading_is_idempotent(store: TripleStore) -> None:
 def test_real_file_loads_with_its_mapping(tmp_path: Path, name: str) -> None:
     records, most_problems = SHARED_EXPECTATIONS[name]
     store = open_store(tmp_path / "store")
-    report = load_source(ROOT / "data" / "shared-datasets" / name, store, BASE)
+    report = load_source(REAL_MAPPINGS[name], store, BASE)
     assert report.records_written == records
     assert len(report.problems) <= most_problems, report.problems[:5]
     assert report.triples > records * 5

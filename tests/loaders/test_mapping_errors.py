@@ -11,7 +11,7 @@ import pytest
 from loaders.mapping import MappingError, load_mapping
 
 CASES = sorted((Path(__file__).parent / "bad-mappings").glob("*.yaml"))
-GOOD = Path(__file__).parents[2] / "data" / "fr-aura" / "mapping.yaml"
+GOOD = Path(__file__).parents[2] / "examples" / "partners" / "fr-aura" / "mapping.yaml"
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)

@@ -17,6 +17,7 @@ from loaders import personal, tables
 from loaders.load import transform
 from loaders.mapping import load_mapping
 from publishing.build import load_source
+from tests.real import REAL_MAPPINGS
 from triplestore.versions import open_store, union_ntriples
 
 HERE = Path(__file__).parent
@@ -24,7 +25,7 @@ ROOT = HERE.parents[1]
 BASE = "https://example.org/id/"
 CLOCK = dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC)
 CASES = yaml.safe_load((HERE / "personal-cases.yaml").read_text(encoding="utf-8"))
-SHARED_MAPPINGS = sorted((ROOT / "data" / "shared-datasets").glob("*.yaml"))
+SHARED_MAPPINGS = [REAL_MAPPINGS[name] for name in sorted(REAL_MAPPINGS)]
 CGET = ROOT.parent / "shared" / "datasets" / "real" / "fr_cget_tiers_lieux_2019.csv"
 
 RULES: dict[str, Callable[[dict[str, Any]], object]] = {

@@ -19,6 +19,7 @@ from observatory import figures as observatory
 from observatory.cube import REGION_FIGURES, regions_description, regions_query
 from publishing.build import load_checked
 from tests.observatory.cget_headline import headline
+from tests.real import REAL_MAPPINGS
 from triplestore.versions import open_store, query
 
 HERE = Path(__file__).parent / "indicators"
@@ -155,7 +156,7 @@ def _cget_figure(tmp_path: Path, source: str) -> tuple[dict[str, tuple[int, ...]
     """Figure 23 filtered to ``source`` over the real CGET file loaded by its mapping (what the
     observatory shows once it is published), and the IDs of the records the checks held back."""
     store = open_store(tmp_path / "store")
-    checked = load_checked(ROOT / "data" / "shared-datasets" / "cget.yaml", store, BASE)
+    checked = load_checked(REAL_MAPPINGS["cget.yaml"], store, BASE)
     filters = observatory.read_filters({"source": source})
     sparql = observatory.with_filters(observatory.figure_sparql("23-metropoles"), filters, BASE)
     names = ["kind", "inside", "outside", "records"]

@@ -28,7 +28,7 @@ from validation.submission import validate_submission
 
 ROOT = Path(__file__).parents[2]
 BASE = "https://w3id.org/coworkmed/id/"
-SPLIT = ROOT / "data" / "hr-split"
+SPLIT = ROOT / "examples" / "partners" / "hr-split"
 CELLS = ROOT / "tests" / "validation" / "submissions" / "cells.csv"
 
 
@@ -123,9 +123,9 @@ def test_publish_command(store: Published, tmp_path: Path) -> None:
     unknown = cli.invoke(main, ["publish", str(CELLS), "--partner", "xx", *common])
     # in the command's language (common holds --lang fr)
     assert unknown.exit_code == 1 and "Partenaire inconnu xx" in unknown.output
-    sample = ROOT / "data" / "fr-aura"
+    sample = ROOT / "examples" / "partners" / "fr-aura"
     # regression: another partner's mapping replaced fr-aura's records without a word
-    tuscany = ROOT / "data" / "it-toscana"
+    tuscany = ROOT / "examples" / "partners" / "it-toscana"
     other = cli.invoke(
         main,
         ["publish", str(sample / "tiers-lieux.tsv"), "--partner", "fr-aura",

@@ -18,7 +18,7 @@ from triplestore.versions import current_generation, open_snapshot
 
 ROOT = Path(__file__).parents[2]
 BASE = "https://w3id.org/coworkmed/id/"
-SOURCE = ROOT / "data" / "fr-aura"
+SOURCE = ROOT / "examples" / "partners" / "fr-aura"
 
 
 def _versions(store: Path) -> set[str]:
@@ -75,7 +75,7 @@ def test_a_build_again_loads_nothing(store_path: Path, tmp_path: Path) -> None:
     store = tmp_path / "store"
     shutil.copytree(store_path, store)
     result = CliRunner().invoke(
-        main, ["build", "--data", str(ROOT / "data"), "--store", str(store)]
+        main, ["build", "--data", str(ROOT / "examples" / "partners"), "--store", str(store)]
     )
     assert result.exit_code == 0, result.output
     last = result.output.rstrip().splitlines()[-1]

@@ -25,7 +25,7 @@ from triplestore.backends.oxigraph import OxigraphLocation
 # real `coworkmed load` processes over tmpfs mounts
 pytestmark = pytest.mark.slow
 
-MAPPING = ROOT / "data" / "fr-aura" / "mapping.yaml"
+MAPPING = ROOT / "examples" / "partners" / "fr-aura" / "mapping.yaml"
 
 
 @contextmanager

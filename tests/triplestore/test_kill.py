@@ -27,7 +27,7 @@ from tests.runs import bigger, published_state, version_graphs
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).parents[2]
-MAPPING = ROOT / "data" / "fr-aura" / "mapping.yaml"
+MAPPING = ROOT / "examples" / "partners" / "fr-aura" / "mapping.yaml"
 #: where in an uninterrupted run's time the kills land
 FRACTIONS = (0.15, 0.3, 0.45, 0.6, 0.75, 0.85, 0.92, 0.97)
 

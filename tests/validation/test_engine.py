@@ -56,7 +56,7 @@ def test_parallel_parts_give_the_same_results(monkeypatch: pytest.MonkeyPatch) -
     from loaders.load import transform
     from loaders.mapping import load_mapping
 
-    mapping = load_mapping(ROOT / "data" / "it-toscana" / "mapping.yaml")
+    mapping = load_mapping(ROOT / "examples" / "partners" / "it-toscana" / "mapping.yaml")
     moment = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
     ntriples, _report = transform(
         mapping, mapping.file_path(), "https://example.org/", lambda: moment
