@@ -4,7 +4,8 @@
 
 (default N: 0, every record) Loads every real file of ../shared/datasets by its mapping
 (``tests/real.py``: the copies in data/ and the mappings under examples/shared-datasets/) into
-a temporary store (not timed), reads the spaces as the build does (``publishing.links.published_spaces``), then prints, side by side in one run:
+a temporary store (not timed), reads the spaces as the build does
+(``publishing.links.published_spaces``), then prints, side by side in one run:
 
 - the blocked clustering (``linking.matching.candidates`` + ``clusters``) of every record
   (the issue's target: 3,000 records in under 10 s);
