@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from coworkmed.cli import main
 from publishing.partners import add_partner
-from triplestore.versions import current_generation, open_snapshot
+from triplestore.versions import current_generation, open_store
 
 ROOT = Path(__file__).parents[2]
 BASE = "https://w3id.org/coworkmed/id/"
@@ -22,10 +22,13 @@ SOURCE = ROOT / "examples" / "partners" / "fr-aura"
 
 
 def _versions(store: Path) -> set[str]:
-    """Every version graph of the fr-aura dataset the store holds (current and previous)."""
-    _generation, snapshot = open_snapshot(store)
+    """Every version graph of the fr-aura dataset the store holds (current and previous: the
+    primary database keeps them; a snapshot holds the published ones only)."""
+    primary = open_store(store)
     prefix = f"{BASE}dataset/fr-aura/"
-    return {g.value for g in snapshot.named_graphs() if g.value.startswith(prefix)}
+    found = {g.value for g in primary.named_graphs() if g.value.startswith(prefix)}
+    del primary  # closed: the next command opens it
+    return found
 
 
 def _load(store: Path, mapping: Path, *more: str) -> str:
