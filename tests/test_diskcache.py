@@ -3,6 +3,8 @@ is built again in memory, with the same value."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -78,8 +80,8 @@ def test_a_table_is_built_once_then_read_by_row(
     assert _table(key, builds).rows(query, ("lyon",)) == [(1,)]  # a new process reads the file
     assert len(builds) == 1
     _table(diskcache.fingerprint("towns", b"v2"), builds).rows(query, ("lyon",))
-    assert len(builds) == 2  # another key: built again, and the older file removed
-    assert len(list((tmp_path / "coworkmed").glob("towns-*.sqlite"))) == 1
+    assert len(builds) == 2  # another key: built again; the other, just used, is kept
+    assert len(list((tmp_path / "coworkmed").glob("towns-*.sqlite"))) == 2
 
 
 def test_a_damaged_table_is_built_in_memory(
@@ -106,15 +108,31 @@ def test_an_unwritable_table_is_built_in_memory(
     assert len(builds) == 1  # once per process
 
 
-def test_older_entries_of_a_name_are_removed_and_no_other_name(
+def test_unused_entries_of_a_name_are_removed_and_no_other_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """An entry of another key unused for a week goes when a new one is written; one in use
+    (another checkout of other code on the machine) and the entries of other names stay."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     folder = tmp_path / "coworkmed"
     folder.mkdir()
-    older = folder / f"grid-{'a' * 24}.marshal"
+    unused = folder / f"grid-{'a' * 24}.marshal"
+    in_use = folder / f"grid-{'c' * 24}.sqlite"
     other = folder / f"grid-by-cell-{'b' * 24}.marshal"
-    older.write_bytes(b"old")
-    other.write_bytes(b"other")
+    week_ago = time.time() - diskcache.FORGET_AFTER_SECONDS - 60
+    for path in (unused, in_use, other):
+        path.write_bytes(b"x")
+        os.utime(path, (week_ago, week_ago))
+    os.utime(in_use)
     diskcache.remembered("grid", diskcache.fingerprint("grid", b"new"), lambda: [1])
-    assert not older.exists() and other.exists()
+    assert not unused.exists() and in_use.exists() and other.exists()
+
+
+def test_reading_an_entry_marks_it_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    key = diskcache.fingerprint("grid", b"v1")
+    diskcache.remembered("grid", key, lambda: [1])
+    (kept,) = (tmp_path / "coworkmed").glob("grid-*.marshal")
+    os.utime(kept, (0, 0))
+    assert diskcache.remembered("grid", key, lambda: [2]) == [1]
+    assert time.time() - kept.stat().st_mtime < 60
