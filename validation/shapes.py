@@ -69,9 +69,15 @@ def _texts(graph: Graph, node: Node, prop: URIRef) -> dict[str, str]:
 
 
 @cache
+def _shapes() -> Graph:
+    """The shapes graph, read once for the three readings below (none changes it)."""
+    return shapes_graph()
+
+
+@cache
 def shape_texts() -> dict[str, ShapeText]:
     """Every shape with a name or message: its words in the six languages."""
-    graph = shapes_graph()
+    graph = _shapes()
     texts = {}
     for shape in set(graph.subjects(SH.message, None)) | set(graph.subjects(SH.name, None)):
         path = graph.value(shape, SH.path)
@@ -113,7 +119,7 @@ def compiled_shapes() -> str:
     """The shapes for pyshacl, as N-Triples: property shapes lifted to their node shape's
     targets, SPARQL-based constraints left out (see ``sparql_checks``)."""
     graph = Graph()
-    for triple in shapes_graph():
+    for triple in _shapes():
         graph.add(triple)
     for shape, constraint in list(graph.subject_objects(SH.sparql)):
         graph.remove((shape, SH.sparql, constraint))
@@ -128,7 +134,7 @@ def compiled_shapes() -> str:
 @cache
 def sparql_checks() -> tuple[SparqlCheck, ...]:
     """The SPARQL-based constraints, each as one query over a whole submission."""
-    graph = shapes_graph()
+    graph = _shapes()
     parents = _targets_of_parents(graph)
     checks = []
     for shape, constraint in graph.subject_objects(SH.sparql):
