@@ -217,7 +217,9 @@ def serve(
             connection.send(("error", error.status, error.message))
         except SyntaxError as error:
             connection.send(("error", 400, f"query syntax error: {error}"))
-        except (ValueError, OSError, LoadError) as error:
+        except (ValueError, OSError, LoadError, RuntimeError) as error:
+            # RuntimeError: what Oxigraph raises for a query it cannot evaluate (a function it
+            # does not know); the worker goes on
             connection.send(("error", 400, f"the query cannot be evaluated: {error}"))
         except MemoryError:
             connection.send(("error", 400, EXHAUSTED + "it ran out of memory (query_memory)"))

@@ -45,8 +45,17 @@ from endpoint.responses import error, read_headers, reader_language
 
 blueprint = Blueprint("linkeddata", __name__)
 
-#: document extension -> format name of endpoint.formats.FORMATS["graph"] (html: the page)
-EXTENSIONS = {"ttl": "turtle", "nt": "ntriples", "rdf": "rdfxml", "jsonld": "jsonld", "html": None}
+#: document extension -> the RDF format of ``endpoint.formats`` it is written in (html: the page)
+EXTENSIONS = {
+    "ttl": "turtle",
+    "nt": "ntriples",
+    "rdf": "rdfxml",
+    "jsonld": "jsonld",
+    "nq": "nquads",
+    "trig": "trig",
+    "n3": "n3",
+    "html": None,
+}
 
 
 def iri_spaces() -> dict[str, str]:

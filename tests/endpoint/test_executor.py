@@ -84,6 +84,27 @@ def test_syntax_error_is_a_400_with_the_parser_message(pool: QueryPool) -> None:
     assert caught.value.status == 400 and "syntax" in caught.value.message
 
 
+@pytest.mark.parametrize(
+    "sparql",
+    [
+        "SELECT (<urn:f>(1) AS ?x) {}",
+        "SELECT ?s WHERE { ?s ?p ?o FILTER(<https://example.org/fn#test>(?o)) } LIMIT 1",
+        "PREFIX ex: <https://example.org/> SELECT (ex:nothing(1, 2) AS ?x) WHERE {}",
+    ],
+    ids=["urn", "in-a-filter", "prefixed"],
+)
+def test_an_unknown_function_is_a_400_and_the_worker_stays(pool: QueryPool, sparql: str) -> None:
+    """A function Oxigraph does not know is the query's fault: a 400 saying so, and the
+    worker that read it keeps serving (it was killed and replaced, answering "exhausted")."""
+    before = {worker.process.pid for worker in pool._all}
+    with pytest.raises(QueryError) as caught:
+        _run(pool, sparql)
+    assert caught.value.status == 400 and "cannot be evaluated" in caught.value.message
+    assert "exhausted" not in caught.value.message
+    assert {worker.process.pid for worker in pool._all} == before
+    assert _run(pool, SPACES).rows == 33
+
+
 def test_dataset_of_the_request_replaces_the_default(pool: QueryPool) -> None:
     result = _run(pool, SPACES, default_graphs=("https://example.org/no-such-graph",))
     assert result.rows == 0
