@@ -124,8 +124,10 @@ PAUSE_BEFORE_SNAPSHOT = "COWORKMED_TEST_PAUSE_BEFORE_SNAPSHOT"
 
 def _pause_before_snapshot() -> None:
     signal = os.environ.get(PAUSE_BEFORE_SNAPSHOT)
-    if signal:
-        Path(signal).write_text(str(os.getpid()), encoding="ascii")
+    if signal:  # written whole, then named: the test never reads it half written
+        partial = Path(f"{signal}.partial")
+        partial.write_text(str(os.getpid()), encoding="ascii")
+        os.replace(partial, signal)
         time.sleep(3600)
 
 

@@ -83,6 +83,9 @@ STORE_TIMEOUTS = ("S1T00", "Transaction timed out")
 WRITE_SECONDS = 600.0
 #: most N-Triples lines sent in one Graph Store request of a load
 BULK_LINES = 100_000
+#: most N-Triples lines sent in one Graph Store request that replaces a graph (its first PUT,
+#: then POSTs): small enough for a store's per-request time limit on a busy machine
+REPLACE_LINES = 2_000
 #: seconds before the first retry (doubled for each next one)
 RETRY_PAUSE = 0.2
 
@@ -425,10 +428,16 @@ class SparqlStore:
             self._graph_store("POST", graph.value, b"".join(lines[start : start + BULK_LINES]))
 
     def replace_graph(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
+        """Replace the graph: a Graph Store PUT of its first REPLACE_LINES lines, then POSTs of
+        the rest (a store stops one request at its own time limit: Virtuoso's applies to a
+        Graph Store load, and 5,000 lines of the NUTS regions passed a 5 s limit)."""
         if graph is not None:
             self._register({graph.value})
         if ntriples.strip():
-            self._graph_store("PUT", self._stand_in(graph), ntriples)
+            lines, target = ntriples.splitlines(keepends=True), self._stand_in(graph)
+            self._graph_store("PUT", target, b"".join(lines[:REPLACE_LINES]))
+            for start in range(REPLACE_LINES, len(lines), REPLACE_LINES):
+                self._graph_store("POST", target, b"".join(lines[start : start + REPLACE_LINES]))
         else:  # an empty graph: it stays a managed one, with no triples in the store
             self._graph_store("DELETE", self._stand_in(graph))
 
