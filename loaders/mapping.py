@@ -408,11 +408,12 @@ def _fallback_mistakes(
             currency=spec.get("currency"),
             period=spec.get("period"),
         )
-        try:
-            parser_for(spec["field"])(spec["otherwise"], column, Context(locale, concepts))
-        except ValueProblem as problem:
-            at = [*where, "otherwise"]
-            mistakes.append((_line_of(node, at), f"{place(at)}: {problem.reason}"))
+        at = [*where, "otherwise"]
+        for piece in _pieces(spec["otherwise"], spec):
+            try:
+                parser_for(spec["field"])(piece, column, Context(locale, concepts))
+            except ValueProblem as problem:
+                mistakes.append((_line_of(node, at), f"{place(at)}: {problem.reason}"))
     if spec.get("unreadable") == LEAVE_OUT and spec["field"] in required_fields():
         at = [*where, "unreadable"]
         required = ", ".join(sorted(required_fields()))
@@ -425,6 +426,18 @@ def _fallback_mistakes(
             )
         )
     return mistakes
+
+
+def _pieces(value: str, spec: dict[str, Any]) -> list[str]:
+    """The values a cell of the column holds, split and trimmed as the loader does."""
+    pieces = [p.strip() for p in value.split(spec["split"])] if "split" in spec else [value]
+    try:
+        drop = re.compile(spec["drop"]) if "drop" in spec else None
+    except re.error:  # reported as a mistake of its own
+        drop = None
+    if drop is not None:
+        pieces = [drop.sub("", piece).strip() for piece in pieces]
+    return [piece for piece in pieces if piece]
 
 
 #: the property shapes of severity Violation, with their sh:minCount and SPARQL constraints
