@@ -469,7 +469,7 @@ def required_fields() -> frozenset[str]:
     paths = set()
     for path, count, select in shapes_graph().query(_VIOLATION_PATHS):  # type: ignore[misc]
         required = (
-            int(count) >= 1
+            int(str(count)) >= 1
             if count is not None
             else bool(select is not None and _REQUIRES_PATH.search(str(select)))
         )

@@ -84,7 +84,9 @@ def _loaded(tmp_path: Path, column: dict[str, Any], cells: dict[str, Any]) -> tu
         writer.writerow(["ID", "Nom", *cells])
         writer.writerow(["1", "Espace test", *cells.values()])
     loaded = load_mapping(tmp_path / "mapping.yaml")
-    triples, report = transform(loaded, tmp_path / "data.csv", BASE, lambda: dt.datetime.now(dt.UTC))
+    triples, report = transform(
+        loaded, tmp_path / "data.csv", BASE, lambda: dt.datetime.now(dt.UTC)
+    )
     graph = Graph().parse(data=triples.decode("utf-8"), format="nt")
     return graph, report.problems
 
@@ -134,7 +136,9 @@ def test_a_value_left_out_says_why_in_each_language(tmp_path: Path, lang: str) -
     """The warning names the column and the value and says the cell's own problem in the
     reader's language (not a placeholder, not English in another language's sentence)."""
     _graph, problems = _loaded(
-        tmp_path, {"field": "website", "unreadable": "leave-out"}, {"C": "www.la-cordee.netla-cordee-opera"}
+        tmp_path,
+        {"field": "website", "unreadable": "leave-out"},
+        {"C": "www.la-cordee.netla-cordee-opera"},
     )
     (problem,) = [p for p in problems if p.column == "C"]
     because = problem_message("not-a-url", lang, value=problem.value, column="C")
