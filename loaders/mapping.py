@@ -18,10 +18,13 @@ from typing import Any
 import jsonschema
 import yaml
 
+from core.namespaces import PREFIXES
 from core.problems import LoadError, ValueProblem
+from core.vocabulary import shapes_graph
 from loaders import tables
 from loaders.concepts import IGNORE, ConceptIndex, default_index
 from loaders.values import (
+    LEAVE_OUT,
     ColumnSpec,
     Context,
     Locale,
@@ -181,6 +184,7 @@ def _semantic_mistakes(
             definition = tables.fields()[spec["field"]]
             codelist = definition.get("codelist")
             mistakes += _option_mistakes(spec, definition, node, where, concepts)
+            mistakes += _fallback_mistakes(spec, node, where, concepts, _locale(data))
             if "drop" in spec:
                 try:
                     re.compile(spec["drop"])
@@ -287,6 +291,8 @@ def load_mapping(path: Path, concepts: ConceptIndex | None = None) -> Mapping:
             # prices (loaders/prices.py): what a value that names no currency or period is read as
             currency=spec.get("currency"),
             period=spec.get("period"),
+            otherwise=spec.get("otherwise"),
+            unreadable=spec.get("unreadable", "hold-back"),
         )
         for label, value in data["columns"].items()
         for spec in _column_specs(label, value)
@@ -380,6 +386,96 @@ def _option_mistakes(
             at = [*where, "when_true"]
             mistakes.append((_line_of(node, at), f"{place(at)}: {problem.reason}"))
     return mistakes
+
+
+def _fallback_mistakes(
+    spec: dict[str, Any], node: yaml.Node, where: list[Any], concepts: ConceptIndex, locale: Locale
+) -> list[tuple[int, str]]:
+    """An ``otherwise`` value the column could not read from a cell (it is read as one, with the
+    column's synonyms and code list), and ``unreadable: leave-out`` on a field every record must
+    have (an unreadable value there leaves the record without it: it must be fixed)."""
+    mistakes = []
+    if (
+        "otherwise" in spec
+        and tables.fields()[spec["field"]]["kind"] in (option_kinds()["otherwise"]["kinds"])
+    ):
+        column = ColumnSpec(
+            label="",
+            field=spec["field"],
+            sources=("",),
+            synonyms=_synonyms(spec.get("synonyms")),
+            dates=tuple(spec.get("dates", ())),
+            currency=spec.get("currency"),
+            period=spec.get("period"),
+        )
+        at = [*where, "otherwise"]
+        for piece in _pieces(spec["otherwise"], spec):
+            try:
+                parser_for(spec["field"])(piece, column, Context(locale, concepts))
+            except ValueProblem as problem:
+                mistakes.append((_line_of(node, at), f"{place(at)}: {problem.reason}"))
+    if spec.get("unreadable") == LEAVE_OUT and spec["field"] in required_fields():
+        at = [*where, "unreadable"]
+        required = ", ".join(sorted(required_fields()))
+        mistakes.append(
+            (
+                _line_of(node, at),
+                f"{place(at)}: {spec['field']} is a field every record must have ({required}): "
+                "an unreadable value of it holds the record back until it is fixed, it cannot "
+                "be left out",
+            )
+        )
+    return mistakes
+
+
+def _pieces(value: str, spec: dict[str, Any]) -> list[str]:
+    """The values a cell of the column holds, split and trimmed as the loader does."""
+    pieces = [p.strip() for p in value.split(spec["split"])] if "split" in spec else [value]
+    try:
+        drop = re.compile(spec["drop"]) if "drop" in spec else None
+    except re.error:  # reported as a mistake of its own
+        drop = None
+    if drop is not None:
+        pieces = [drop.sub("", piece).strip() for piece in pieces]
+    return [piece for piece in pieces if piece]
+
+
+#: the property shapes of severity Violation, with their sh:minCount and SPARQL constraints
+_VIOLATION_PATHS = """
+PREFIX sh: <http://www.w3.org/ns/shacl#>
+SELECT ?path ?count ?select WHERE {
+  ?shape sh:path ?path .
+  FILTER (isIRI(?path))
+  OPTIONAL { ?shape sh:severity ?severity }
+  FILTER (!BOUND(?severity) || ?severity = sh:Violation)
+  OPTIONAL { ?shape sh:minCount ?count }
+  OPTIONAL { ?shape sh:sparql/sh:select ?select }
+}
+"""
+#: a SPARQL constraint that finds the focus nodes without a value of the path requires one
+_REQUIRES_PATH = re.compile(r"FILTER\s+NOT\s+EXISTS\s*\{\s*\$this\s+\$PATH\s")
+
+
+@cache
+def required_fields() -> frozenset[str]:
+    """The fields every record must have: those of the space and its address that a shape of
+    severity Violation requires, by sh:minCount or (without one) by a SPARQL constraint that
+    finds the nodes without a value of its path (the address's town)."""
+    by_property: dict[str, set[str]] = {}
+    for name, definition in tables.fields().items():
+        if "property" in definition and definition["node"] in ("space", "address"):
+            prefix, _, local = definition["property"].partition(":")
+            by_property.setdefault(PREFIXES[prefix] + local, set()).add(name)
+    paths = set()
+    for path, count, select in shapes_graph().query(_VIOLATION_PATHS):  # type: ignore[misc]
+        required = (
+            int(str(count)) >= 1
+            if count is not None
+            else bool(select is not None and _REQUIRES_PATH.search(str(select)))
+        )
+        if required:
+            paths.add(str(path))
+    return frozenset(name for path in paths for name in by_property.get(path, ()))
 
 
 #: a placeholder of a template (of the key, of a column): a column's name in braces

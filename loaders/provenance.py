@@ -13,8 +13,9 @@ import pyoxigraph as ox
 
 from core.namespaces import IANA_MEDIA_TYPES, XSD
 from core.rdf_templates import Value, fill
-from loaders.mapping import Mapping
+from loaders.mapping import Mapping, place
 from loaders.rdf import Triples
+from loaders.values import LEAVE_OUT
 
 MEDIA_TYPES = {
     "csv": "text/csv",
@@ -125,7 +126,23 @@ def description(mapping: Mapping, base: str, facts: LoadFacts) -> list[ox.Triple
         value = value_of(source)
         if value is not None:
             triples += fill(TEMPLATES / template, **terms, **{name: value})
+    rules = plan_rules(mapping)
+    if rules:
+        triples += fill(TEMPLATES / "load-plan-rules.ttl", **terms, rules=rules)
     return triples
+
+
+def plan_rules(mapping: Mapping) -> list[ox.Literal]:
+    """What the mapping decides in place of the file, as the mapping writes it
+    (``columns.TYPO.otherwise: third-place``, ``columns.WEB.unreadable: leave-out``): a reader
+    of the provenance sees which values the source did not give."""
+    rules = []
+    for spec in mapping.columns:
+        if spec.otherwise is not None:
+            rules.append(f"{place(['columns', spec.label, 'otherwise'])}: {spec.otherwise}")
+        if spec.unreadable == LEAVE_OUT:
+            rules.append(f"{place(['columns', spec.label, 'unreadable'])}: {LEAVE_OUT}")
+    return [ox.Literal(rule) for rule in rules]
 
 
 def describe(triples: Triples, mapping: Mapping, base: str, facts: LoadFacts) -> None:

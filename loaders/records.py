@@ -29,9 +29,11 @@ from loaders.mapping import Mapping, fill
 from loaders.rdf import Triples, iri, literal, p, segment
 from loaders.readers import written
 from loaders.values import (
+    LEAVE_OUT,
     ColumnSpec,
     Context,
     Iri,
+    LeftOut,
     Lit,
     Price,
     Term,
@@ -239,6 +241,13 @@ class RecordBuilder:
         values: dict[str, list[Term]] = defaultdict(list)
         raw_address = None
         cells = [(spec, *self._cell(row, spec)) for spec in self._columns_for(row)]
+        if any(value is not None for _spec, _column, value in cells):
+            # a column's ``otherwise``: its value when all its cells are empty (the mapping says
+            # it: not reported); read as a cell of the column is
+            cells = [
+                (spec, column, spec.otherwise if value is None else value)
+                for spec, column, value in cells
+            ]
         cells += [
             (
                 ColumnSpec(label="(constant)", field=name, sources=("(constant)",)),
@@ -277,6 +286,8 @@ class RecordBuilder:
                         else:
                             self._hold_back(row, column, piece, spec.field, held)
                 except ValueProblem as problem:
+                    if spec.unreadable == LEAVE_OUT and problem.severity == "error":
+                        problem = LeftOut.of(problem)
                     self._problem(row, column, piece, spec.field, problem)
                 self._notices(row, column, piece, spec.field)
         return values, raw_address

@@ -94,6 +94,34 @@ class ColumnSpec:
     #: for prices: the currency (ISO 4217) and period (UN/CEFACT) when a value gives none
     currency: str | None = None
     period: str | None = None
+    #: the value the column takes when every one of its source cells is empty, read as a cell
+    #: of the column is (synonyms, code lists); the mapping says it, so it is not reported
+    otherwise: str | None = None
+    #: what an unreadable cell does: "hold-back" (an error: the record waits for a fix) or
+    #: "leave-out" (for an optional field: the value is left out with a warning)
+    unreadable: str = "hold-back"
+
+
+#: ``ColumnSpec.unreadable``: the cell is left out with a warning, the record is published
+LEAVE_OUT = "leave-out"
+
+
+class LeftOut(ValueProblem):
+    """An unreadable cell of a column whose mapping says ``unreadable: leave-out``: the value is
+    left out with a warning (naming why: ``because``, the code of the problem of the cell, with
+    that problem's own parameters), and the record is published without it."""
+
+    severity = "warning"
+
+    @classmethod
+    def of(cls, problem: ValueProblem) -> LeftOut:
+        return cls(
+            "unreadable-left-out",
+            f"{problem.reason}; the value is left out, as the mapping says for this column "
+            "(unreadable: leave-out), and the record is published without it",
+            **problem.params,
+            because=problem.code,
+        )
 
 
 @dataclass

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -15,13 +15,12 @@ from typing import Any
 
 from core.namespaces import PREFIXES
 from core.vocabulary import LANGUAGES
-from loaders import tables
 from loaders.load import LoadReport
 from loaders.mapping import Mapping, load_mapping
+from loaders.mapping import required_fields as mapping_required_fields
 from loaders.values import cldr_locale
 from validation.findings import Finding
 from validation.messages import problem_message
-from validation.shapes import shape_texts
 
 TEMPLATE_MAPPING = (Path(__file__).parent / "template" / "mapping.yaml").resolve()
 
@@ -51,18 +50,9 @@ def mapping_name(mapping: Mapping) -> str:
 
 def required_fields() -> set[str]:
     """The fields every record must have: those of the space and its address that a shape of
-    severity Violation requires (sh:minCount)."""
-    fields = tables.fields()
-    by_property = defaultdict(set)
-    for name, definition in fields.items():
-        if "property" in definition and definition["node"] in ("space", "address"):
-            by_property[expand(definition["property"])].add(name)
-    return {
-        name
-        for text in shape_texts().values()
-        if text.severity == "error" and text.min_count and text.path
-        for name in by_property.get(text.path, ())
-    }
+    severity Violation requires (sh:minCount, or a SPARQL constraint that requires its path);
+    the mapping reader knows them too (it refuses ``unreadable: leave-out`` on them)."""
+    return set(mapping_required_fields())
 
 
 def expand(prefixed: str) -> str:
@@ -130,16 +120,24 @@ def check_columns(
     return findings, missing
 
 
+def cell_message(problem: Any, lang: str) -> str | None:
+    """The sentence of a cell's problem; one that names another problem as its cause
+    (``because``: an unreadable cell left out) says that one's sentence as its ``why``."""
+    params = dict(problem.params or ())
+    because = params.pop("because", None)
+    if because is not None:
+        why = (
+            problem_message(because, lang, **params, value=problem.value, column=problem.column)
+            or problem.reason
+        )
+        params["why"] = why
+    return problem_message(problem.code, lang, **params, value=problem.value, column=problem.column)
+
+
 def cell_findings(report: LoadReport, lang: str) -> list[Finding]:
     findings = []
     for problem in report.problems:
-        message = problem_message(
-            problem.code,
-            lang,
-            **dict(problem.params or ()),
-            value=problem.value,
-            column=problem.column,
-        )
+        message = cell_message(problem, lang)
         findings.append(
             Finding(
                 "table",

@@ -3,17 +3,25 @@ normalised values, column templates, column shorthands and when_true by kind of 
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from rdflib import DCTERMS, Graph, URIRef
 
+from core.namespaces import PREFIXES
+from core.vocabulary import LANGUAGES
 from loaders import tables
 from loaders.concepts import default_index
-from loaders.mapping import fill, normalised, option_kinds
+from loaders.load import transform
+from loaders.mapping import fill, load_mapping, normalised, option_kinds, required_fields
 from loaders.readers import Row, _kept
 from loaders.values import ColumnSpec, Context, Iri, Locale, parser_for
+from validation.columns import cell_message
+from validation.messages import problem_message
 
 CASES = yaml.load(
     (Path(__file__).parent / "mapping-language-cases.yaml").read_text(encoding="utf-8"),
@@ -50,3 +58,96 @@ def test_every_field_of_a_when_true_kind_is_covered() -> None:
     kinds = set(option_kinds()["when_true"]["kinds"])
     covered = {tables.fields()[case["field"]]["kind"] for case in CASES["when_true"]}
     assert kinds <= covered, kinds - covered
+
+
+# -- otherwise and unreadable: a one-row file loaded through a mapping ---------------------------
+
+BASE = "https://example.org/id/"
+
+
+def _loaded(tmp_path: Path, column: dict[str, Any], cells: dict[str, Any]) -> tuple[Any, list]:
+    """The graph and the problems of a one-row CSV (ID, Nom and ``cells``) whose column C
+    (or the first of ``cells``) is mapped as ``column``."""
+    mapping = {
+        "source": {
+            "id": "test-source",
+            "title": "Test",
+            "partner": {"id": "test", "name": "Test partner"},
+            "licence": "https://creativecommons.org/licenses/by/4.0/",
+        },
+        "locale": {"language": "fr", "country": "FR"},
+        "columns": {"ID": "id", "Nom": "name", "C": column},
+    }
+    (tmp_path / "mapping.yaml").write_text(yaml.safe_dump(mapping), encoding="utf-8")
+    with (tmp_path / "data.csv").open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["ID", "Nom", *cells])
+        writer.writerow(["1", "Espace test", *cells.values()])
+    loaded = load_mapping(tmp_path / "mapping.yaml")
+    triples, report = transform(
+        loaded, tmp_path / "data.csv", BASE, lambda: dt.datetime.now(dt.UTC)
+    )
+    graph = Graph().parse(data=triples.decode("utf-8"), format="nt")
+    return graph, report.problems
+
+
+def _values(graph: Graph, field_name: str) -> list[str]:
+    prefix, _, local = tables.fields()[field_name]["property"].partition(":")
+    spaces = f"{BASE}space/"  # the space and its address, not the partner
+    return sorted(
+        str(o)
+        for s, o in graph.subject_objects(URIRef(PREFIXES[prefix] + local))
+        if str(s).startswith(spaces)
+    )
+
+
+@pytest.mark.parametrize("case", CASES["otherwise"], ids=lambda c: f"{c['column']}-{c['cells']}")
+def test_otherwise_is_the_value_of_a_column_whose_cells_are_empty(
+    tmp_path: Path, case: dict[str, Any]
+) -> None:
+    graph, problems = _loaded(tmp_path, case["column"], case["cells"])
+    assert _values(graph, case["column"]["field"]) == sorted(case["result"])
+    assert [p for p in problems if p.column in case["cells"]] == []  # the mapping says it
+    # ... and the load's provenance says it: the plan (the mapping) names the rule
+    rule = f"columns.C.otherwise: {case['column']['otherwise']}"
+    assert rule in {str(o) for o in graph.objects(None, DCTERMS.description)}
+
+
+@pytest.mark.parametrize("case", CASES["unreadable"], ids=lambda c: f"{c['column']}-{c['cell']}")
+def test_unreadable_says_what_an_unreadable_cell_does(tmp_path: Path, case: dict[str, Any]) -> None:
+    graph, problems = _loaded(tmp_path, case["column"], {"C": case["cell"]})
+    assert _values(graph, case["column"]["field"]) == sorted(case["result"])
+    found = [p for p in problems if p.column == "C"]
+    if case["problem"] is None:
+        assert found == []
+        return
+    (problem,) = found
+    assert (problem.code, problem.severity, problem.row) == (
+        case["problem"],
+        case["severity"],
+        2,
+    )
+    assert problem.value == case.get("value", case["cell"])
+    assert dict(problem.params or ()).get("because") == case.get("because")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_value_left_out_says_why_in_each_language(tmp_path: Path, lang: str) -> None:
+    """The warning names the column and the value and says the cell's own problem in the
+    reader's language (not a placeholder, not English in another language's sentence)."""
+    _graph, problems = _loaded(
+        tmp_path,
+        {"field": "website", "unreadable": "leave-out"},
+        {"C": "www.la-cordee.netla-cordee-opera"},
+    )
+    (problem,) = [p for p in problems if p.column == "C"]
+    because = problem_message("not-a-url", lang, value=problem.value, column="C")
+    message = cell_message(problem, lang)
+    assert message is not None and because is not None
+    assert because in message and "«C»" in message and "…" not in message
+
+
+def test_the_mapping_reader_knows_the_required_fields_as_the_checks_do() -> None:
+    """``unreadable: leave-out`` is refused on the fields the shapes of severity Violation
+    require; the reader and the checks find the same (the town by a SPARQL constraint)."""
+    assert required_fields() == frozenset({"city", "country", "kinds", "name"})

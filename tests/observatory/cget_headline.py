@@ -14,7 +14,9 @@ CGET = Path(__file__).parents[3] / "shared" / "datasets" / "real" / "fr_cget_tie
 KINDS = {
     "Tiers lieux à dominante coworking": "coworking",
     "Tiers lieux à dominante fablab": "fab-lab",
-    "": "kindNotReported",
+    # blank: a third place whose dominant activity CGET does not state (the mapping's
+    # ``otherwise: third-place``)
+    "": "third-place",
 }
 
 
@@ -35,6 +37,12 @@ def headline(
                 (inside if flag == "1" else outside)[kind] += 1
     counts = {k: (inside[k], outside[k], inside[k] + outside[k]) for k in KINDS.values()}
     return {k: v for k, v in counts.items() if v[2]}
+
+
+def unflagged(path: Path = CGET) -> list[str]:
+    """The IDs of the records with no METRO flag: in no count of the headline."""
+    with path.open(encoding="utf-8", newline="") as file:
+        return [row["ID"] for row in csv.DictReader(file) if not row["METRO"].strip()]
 
 
 if __name__ == "__main__":

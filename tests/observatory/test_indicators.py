@@ -18,7 +18,7 @@ from linking.matching import clusters, link_graph, read_places
 from observatory import figures as observatory
 from observatory.cube import REGION_FIGURES, regions_description, regions_query
 from publishing.build import load_checked
-from tests.observatory.cget_headline import headline
+from tests.observatory.cget_headline import headline, unflagged
 from tests.real import REAL_MAPPINGS
 from triplestore.versions import open_store, query
 
@@ -180,21 +180,40 @@ def test_the_observatory_filtered_to_cget_gives_its_figures_for_the_records_publ
     their ID in the load's report) are left out of the script's count."""
     found, held = cget
     assert found == headline(leave_out=frozenset(held))
-    assert sum(n for _i, _o, n in found.values()) + len(held) == 1512
+    # a record with no METRO flag (La Kaftier) is published but in no count of the figure
+    counted = 1512 - len(set(held) | set(unflagged()))
+    assert sum(n for _i, _o, n in found.values()) == counted
+
+
+#: the CGET records the checks still hold back (by ID), and why: none may be held back unnoticed
+CGET_STILL_HELD_BACK = {
+    "872": "Ré Working Business Club, Sainte-Marie-de-Ré, on the Île de Ré: its coordinates "
+    "(46.152314, -1.312399) are right, but the generalised NUTS-3 polygons leave the island out "
+    "and the point lies 8.9 km off Charente-Maritime (FRI32), beyond their 3 km tolerance "
+    "(coordinates-outside-territory, an error)",
+}
 
 
 @pytest.mark.shared("datasets/real")
-@pytest.mark.xfail(
-    strict=True,
-    reason="222 CGET records are held back by the checks (their errors: 133 postcode '0', "
-    "87 town names that do not match, 49 without a kind, 46 without an address): until they "
-    "are published, the observatory shows CGET's figures for 1,290 of its 1,512 records",
-)
 def test_the_observatory_filtered_to_cget_gives_its_headline_figures(
     cget: tuple[dict[str, tuple[int, ...]], list[str]],
 ) -> None:
-    found, _held = cget
-    assert found == headline()
+    """CGET's headline figures (coworking 1,118, fab lab 345, no dominant activity stated 49,
+    each inside and outside metropoles) from figure 23 filtered to CGET: its 49 records without
+    a kind are third places (``otherwise``), its 7 garbled web addresses are left out with a
+    warning (``unreadable: leave-out``); only the records of ``CGET_STILL_HELD_BACK`` are
+    missing, each named with its reason."""
+    found, held = cget
+    assert sorted(held) == sorted(CGET_STILL_HELD_BACK)
+    assert found == headline(leave_out=frozenset(CGET_STILL_HELD_BACK))
+    # the row the checks hold back is one coworking space outside metropoles: CGET's own 1,118
+    # coworking spaces are 631 inside and 487 outside
+    assert headline()["coworking"] == (631, 487, 1118)
+    assert found["coworking"] == (631, 486, 1117)
+    assert found["fab-lab"] == headline()["fab-lab"] == (157, 188, 345)
+    # CGET's 49 records without a kind: 48 with a METRO flag, and La Kaftier without one
+    assert found["third-place"] == headline()["third-place"] == (37, 11, 48)
+    assert unflagged() == ["1512"]
 
 
 @pytest.mark.shared("datasets/real")
