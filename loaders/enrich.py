@@ -112,6 +112,20 @@ def has_polygons(code: str) -> bool:
 BORDER_TOLERANCE_METRES = 3000
 
 
+#: how far off the simplified outline of the region its postcode gives a point may lie (an island
+#: the outlines leave out: the Île de Ré lies 9 km off Charente-Maritime's) and still be placed
+OFFSHORE_METRES = 20_000
+
+
+def metres_from_region(lat: float, lon: float, code: str) -> float | None:
+    """How far the point lies from the region's outline (0 inside); None for a region the
+    polygons do not have."""
+    region = _regions().get(code)
+    if region is None:
+        return None
+    return 0.0 if inside(lon, lat, region.rings) else distance_to_rings(lon, lat, region.rings)
+
+
 def near_region(lat: float, lon: float, code: str) -> bool:
     """Whether a point lies in a region or within the generalisation's tolerance of it."""
     region = _regions()[code]

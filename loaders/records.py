@@ -139,9 +139,46 @@ class RecordBuilder:
             lat, lon = _lexical(values["latitude"][0]), _lexical(values["longitude"][0])
             problem = territory.place_problem(float(lat), float(lon), country)
             column, value = self._coordinates_written(row, f"{lat}, {lon}")
+            if problem is not None and problem.code == "coordinates-outside-territory":
+                problem = self._offshore(values, float(lat), float(lon), country) or problem
         if problem is not None:
             params = tuple(problem.params.items())
-            self._note(row, problem.code, problem.reason, value=value, params=params, column=column)
+            self._note(
+                row,
+                problem.code,
+                problem.reason,
+                value=value,
+                params=params,
+                column=column,
+                severity=problem.severity,
+            )
+
+    def _offshore(
+        self, values: dict[str, list[Term]], lat: float, lon: float, country: str
+    ) -> ValueProblem | None:
+        """A warning (not an error) for a point in no region of its country but within
+        ``enrich.OFFSHORE_METRES`` of the region its postcode gives: an island or a stretch of
+        coast the simplified outlines leave out; the postcode's region places the record."""
+        if not values.get("postcode"):
+            return None
+        postcode = _lexical(values["postcode"][0])
+        code = enrich.nuts3(country, postcode)
+        metres = enrich.metres_from_region(lat, lon, code) if code else None
+        if code is None or metres is None or metres > enrich.OFFSHORE_METRES:
+            return None
+        where = f"{lat}, {lon}"
+        warning = ValueProblem(
+            "coordinates-off-the-outlines",
+            f"{where} lies {metres / 1000:.0f} km off the simplified outline of "
+            f"{_region_text(code)}, the region of the postcode {postcode}: the region of the "
+            "postcode is kept",
+            coordinates=where,
+            kilometres=f"{metres / 1000:.0f}",
+            region=_region_text(code),
+            postcode=postcode,
+        )
+        warning.severity = "warning"
+        return warning
 
     def _coordinates_written(self, row: Any, read: str) -> tuple[str | None, str]:
         """The column of a record's latitude (or of its coordinate pair) and the coordinates as

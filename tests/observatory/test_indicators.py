@@ -186,12 +186,9 @@ def test_the_observatory_filtered_to_cget_gives_its_figures_for_the_records_publ
 
 
 #: the CGET records the checks still hold back (by ID), and why: none may be held back unnoticed
-CGET_STILL_HELD_BACK = {
-    "872": "Ré Working Business Club, Sainte-Marie-de-Ré, on the Île de Ré: its coordinates "
-    "(46.152314, -1.312399) are right, but the generalised NUTS-3 polygons leave the island out "
-    "and the point lies 8.9 km off Charente-Maritime (FRI32), beyond their 3 km tolerance "
-    "(coordinates-outside-territory, an error)",
-}
+#: (the Île de Ré's, whose point lies off the simplified outlines, is now placed by its postcode
+#: with a warning: coordinates-off-the-outlines)
+CGET_STILL_HELD_BACK: dict[str, str] = {}
 
 
 @pytest.mark.shared("datasets/real")
@@ -201,15 +198,14 @@ def test_the_observatory_filtered_to_cget_gives_its_headline_figures(
     """CGET's headline figures (coworking 1,118, fab lab 345, no dominant activity stated 49,
     each inside and outside metropoles) from figure 23 filtered to CGET: its 49 records without
     a kind are third places (``otherwise``), its 7 garbled web addresses are left out with a
-    warning (``unreadable: leave-out``); only the records of ``CGET_STILL_HELD_BACK`` are
-    missing, each named with its reason."""
+    warning (``unreadable: leave-out``), the Île de Ré's point off the simplified outlines is
+    placed by its postcode; the records of ``CGET_STILL_HELD_BACK`` (none now) would be missing,
+    each named with its reason."""
     found, held = cget
     assert sorted(held) == sorted(CGET_STILL_HELD_BACK)
     assert found == headline(leave_out=frozenset(CGET_STILL_HELD_BACK))
-    # the row the checks hold back is one coworking space outside metropoles: CGET's own 1,118
-    # coworking spaces are 631 inside and 487 outside
-    assert headline()["coworking"] == (631, 487, 1118)
-    assert found["coworking"] == (631, 486, 1117)
+    # CGET's own 1,118 coworking spaces are 631 inside and 487 outside metropoles
+    assert found["coworking"] == headline()["coworking"] == (631, 487, 1118)
     assert found["fab-lab"] == headline()["fab-lab"] == (157, 188, 345)
     # CGET's 49 records without a kind: 48 with a METRO flag, and La Kaftier without one
     assert found["third-place"] == headline()["third-place"] == (37, 11, 48)

@@ -40,7 +40,7 @@ PUBLISHED = {
     # web addresses run together (www.la-cordee.netla-cordee-opera) are left out with a
     # warning; held back: row 873, on the Île de Ré, which the generalised NUTS-3 polygons
     # leave out (8.9 km off the coast, beyond their 3 km tolerance)
-    "fr-cget-tiers-lieux": 1511,
+    "fr-cget-tiers-lieux": 1512,
     # 10 without any address, 5 without their town, 2 without a name ("24h", not opening hours
     # in the OSM syntax, is left out with a warning)
     "osm-lisbon": 22,
