@@ -22,7 +22,7 @@ from linking.matching import (
     in_context,
     link_graph,
 )
-from linking.places import Place, confidence, metres, street_words, town_name
+from linking.places import Place, confidence, house_number, metres, street_words, town_name
 from publishing.build import load_source
 from tests.real import REAL_MAPPINGS
 from triplestore.versions import open_snapshot, open_store, query
@@ -51,6 +51,7 @@ def _record(index: int, fields: dict[str, Any]) -> Place:
         postcode=fields.get("postcode"),
         town=town_name(fields["town"]) if "town" in fields else None,
         street=street_words(fields.get("street", "")),
+        number=house_number(fields.get("street", "")),
         domain=_site(fields.get("site")),
         phones=frozenset({phone} if phone else set()),
         kinds=frozenset({fields["kind"]} if "kind" in fields else set()),
