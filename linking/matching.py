@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from core.namespaces import CWM, LOCN, OWL, RDF_TYPE, SCHEMA
+from core.namespaces import CWM, LOCN, OWL, PROV, RDF_TYPE, SCHEMA
 from linking.places import (
     RULES,
     Place,
@@ -70,6 +70,7 @@ SPACE_PROPERTIES = {
     "kinds": f"{CWM}spaceKind",
     "municipality": f"{CWM}municipality",
     "address": f"{LOCN}address",
+    "record": f"{PROV}wasDerivedFrom",
 }
 ADDRESS_PROPERTIES = {
     "postcode": f"{LOCN}postCode",
@@ -154,6 +155,7 @@ def _place(iri: str, fields: dict[str, list[str]], base: str) -> Place:
         domain=_site(_first(fields, "url")),
         phones=frozenset(re.sub(r"\D", "", p)[-9:] for p in phones if re.search(r"\d{6}", p)),
         kinds=frozenset(k.rsplit("/", 1)[-1] for k in fields.get("kinds", [])),
+        record=_first(fields, "record"),
     )
 
 
@@ -396,18 +398,37 @@ def canonical_iri(cluster: list[Place], base: str) -> str:
     return f"{base}{PLACES_PATH}{hashlib.sha256(smallest.encode('utf-8')).hexdigest()[:16]}"
 
 
+def place_name(cluster: list[Place]) -> str:
+    """A canonical place's name: the most common name of its records, of the smallest record
+    IRI among the names as common."""
+    ordered = sorted(cluster, key=lambda p: p.iri)
+    counts = Counter(p.name for p in ordered if p.name)
+    if not counts:
+        return ""
+    first = {name: i for i, name in reversed(list(enumerate(p.name for p in ordered)))}
+    return max(counts, key=lambda name: (counts[name], -first[name]))
+
+
 def link_graph(groups: list[list[Place]], base: str) -> list[ox.Triple]:
-    """The graph ``{base}links``: each record's canonical place (a cwm:Place), and owl:sameAs
-    from the smallest record of each cluster of two or more to each of the others."""
+    """The graph ``{base}links``: each record's canonical place (a cwm:Place named by
+    ``place_name``, derived from the source records of its spaces: the place's page lists
+    them with their datasets), and owl:sameAs from the smallest record of each cluster of two
+    or more to each of the others."""
     same_as, canonical = ox.NamedNode(SAME_AS), ox.NamedNode(CWM + "canonicalPlace")
     a, place_class = ox.NamedNode(RDF_TYPE), ox.NamedNode(CWM + "Place")
+    name, derived = ox.NamedNode(SCHEMA + "name"), ox.NamedNode(PROV + "wasDerivedFrom")
     triples = []
     for group in groups:
         place_iri = ox.NamedNode(canonical_iri(group, base))
         triples.append(ox.Triple(place_iri, a, place_class))
+        named = place_name(group)
+        if named:
+            triples.append(ox.Triple(place_iri, name, ox.Literal(named)))
         first = ox.NamedNode(group[0].iri)
         for record in group:
             triples.append(ox.Triple(ox.NamedNode(record.iri), canonical, place_iri))
+            if record.record:
+                triples.append(ox.Triple(place_iri, derived, ox.NamedNode(record.record)))
             if record.iri != group[0].iri:
                 triples.append(ox.Triple(first, same_as, ox.NamedNode(record.iri)))
     return triples

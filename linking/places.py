@@ -65,6 +65,7 @@ class Place:
     kinds: frozenset[str] = frozenset()
     chain: bool = False  # its source has other records of its name or website: a chain's site
     shared: bool = False  # its source has another record whose name holds its name or is held in it
+    record: str | None = None  # the source record it was derived from (a cwm:SourceRecord)
 
 
 @dataclass(frozen=True)
