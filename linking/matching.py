@@ -11,11 +11,13 @@ a review list. The thresholds are the ``link`` rule of ``linking.places.RULES``.
 
 Clusters (``clusters``) join linked pairs, surest first, but never chain: two clusters are
 joined only when every pair of records across them could be the same place (``compatible``):
-two records of one source that are not sure duplicates, or two records farther apart than the
-rule reaches, or a pair whose confidence is below ``REVIEW``, keep their clusters apart. Each
-cluster is one canonical place (``canonical_iri``: a hash of its smallest record IRI, stable
-across rebuilds while that record stays), written with the owl:sameAs links in ``{base}links``
-(``link_graph``).
+two records that contradict each other on where (``linking.places.WHERE``: two streets of one
+source, a chain's name on two streets, two towns...), two records of one source that are not
+sure duplicates (nor one address with one name held in the other), or two records farther
+apart than the rule reaches, or a pair whose confidence is below ``REVIEW``, keep their
+clusters apart. Each cluster is one canonical place (``canonical_iri``: a hash of its smallest
+record IRI, stable across rebuilds while that record stays), named and derived from its
+records, written with the owl:sameAs links in ``{base}links`` (``link_graph``).
 
 Pure: the spaces are read by ``read_places`` through queries the caller runs on its store.
 """
@@ -70,7 +72,6 @@ SPACE_PROPERTIES = {
     "kinds": f"{CWM}spaceKind",
     "municipality": f"{CWM}municipality",
     "address": f"{LOCN}address",
-    "record": f"{PROV}wasDerivedFrom",
 }
 ADDRESS_PROPERTIES = {
     "postcode": f"{LOCN}postCode",
@@ -155,7 +156,6 @@ def _place(iri: str, fields: dict[str, list[str]], base: str) -> Place:
         domain=_site(_first(fields, "url")),
         phones=frozenset(re.sub(r"\D", "", p)[-9:] for p in phones if re.search(r"\d{6}", p)),
         kinds=frozenset(k.rsplit("/", 1)[-1] for k in fields.get("kinds", [])),
-        record=_first(fields, "record"),
     )
 
 
@@ -411,9 +411,9 @@ def place_name(cluster: list[Place]) -> str:
 
 def link_graph(groups: list[list[Place]], base: str) -> list[ox.Triple]:
     """The graph ``{base}links``: each record's canonical place (a cwm:Place named by
-    ``place_name``, derived from the source records of its spaces: the place's page lists
-    them with their datasets), and owl:sameAs from the smallest record of each cluster of two
-    or more to each of the others."""
+    ``place_name`` and derived from each of its records, ``prov:wasDerivedFrom``: the place's
+    page lists them with their datasets), and owl:sameAs from the smallest record of each
+    cluster of two or more to each of the others."""
     same_as, canonical = ox.NamedNode(SAME_AS), ox.NamedNode(CWM + "canonicalPlace")
     a, place_class = ox.NamedNode(RDF_TYPE), ox.NamedNode(CWM + "Place")
     name, derived = ox.NamedNode(SCHEMA + "name"), ox.NamedNode(PROV + "wasDerivedFrom")
@@ -427,8 +427,7 @@ def link_graph(groups: list[list[Place]], base: str) -> list[ox.Triple]:
         first = ox.NamedNode(group[0].iri)
         for record in group:
             triples.append(ox.Triple(ox.NamedNode(record.iri), canonical, place_iri))
-            if record.record:
-                triples.append(ox.Triple(place_iri, derived, ox.NamedNode(record.record)))
+            triples.append(ox.Triple(place_iri, derived, ox.NamedNode(record.iri)))
             if record.iri != group[0].iri:
                 triples.append(ox.Triple(first, same_as, ox.NamedNode(record.iri)))
     return triples

@@ -6,7 +6,9 @@ A place is a space's IRI, name and coordinates (``Place``). Two places are the s
 - ``link``: spaces of different sources (``linking.matching``): within ``near`` metres of each
   other, or ``same_name`` metres when their whole distinctive names are the same, with a
   confidence (how alike their names are once generic words are left out, and how close they
-  are) of at least ``sure``; from ``review`` a pair is worth a person's look.
+  are) of at least ``sure``; from ``review`` a pair is worth a person's look. Never when the
+  two contradict each other on where (``WHERE``: a name shared by sites says nothing then),
+  unless they have the same address (``same_address``).
 - ``duplicate``: records of a submission, and a submission against what other partners
   published (``validation.duplicates``): names equal once folded, within 200 metres, or one
   of them without coordinates.
@@ -65,7 +67,6 @@ class Place:
     kinds: frozenset[str] = frozenset()
     chain: bool = False  # its source has other records of its name or website: a chain's site
     shared: bool = False  # its source has another record whose name holds its name or is held in it
-    record: str | None = None  # the source record it was derived from (a cwm:SourceRecord)
 
 
 @dataclass(frozen=True)

@@ -298,5 +298,5 @@ def test_a_place_page_names_the_place_and_lists_its_records_with_their_sources(
     for source, record in (("left", "L-1"), ("right", "R-1"), ("third", "T-1")):
         assert f"/id/space/{source}/{record}" in page  # the record, pointing to its place
         assert f"/id/dataset/{source}" in page  # its source's dataset
-        assert f"record/{source}/{record}" in turtle  # the place derived from its record
+        assert f"space/{source}/{record}>" in turtle  # the place derived from its record
     assert "Zenit" not in page
