@@ -175,7 +175,9 @@ def _sources(iri: str, max_rows: int) -> list[tuple[dict[str, Any], set[str]]]:
     query = f"""{SOURCES_PREFIXES}SELECT ?dataset ?partner ?version ?issued ?submission ?licence
   (SAMPLE(?attributed) AS ?attribution)
 WHERE {{
-  {_iri(iri)} prov:wasDerivedFrom ?record .
+  # a space's source record; a canonical place's, through each of its spaces
+  {{ {_iri(iri)} prov:wasDerivedFrom ?record }}
+  UNION {{ {_iri(iri)} prov:wasDerivedFrom/prov:wasDerivedFrom ?record }}
   ?record <{CWM}inDataset> ?dataset .
   OPTIONAL {{ ?dataset dcterms:publisher ?partner }}
   OPTIONAL {{ ?dataset dcterms:license ?licence }}

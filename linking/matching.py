@@ -11,11 +11,13 @@ a review list. The thresholds are the ``link`` rule of ``linking.places.RULES``.
 
 Clusters (``clusters``) join linked pairs, surest first, but never chain: two clusters are
 joined only when every pair of records across them could be the same place (``compatible``):
-two records of one source that are not sure duplicates, or two records farther apart than the
-rule reaches, or a pair whose confidence is below ``REVIEW``, keep their clusters apart. Each
-cluster is one canonical place (``canonical_iri``: a hash of its smallest record IRI, stable
-across rebuilds while that record stays), written with the owl:sameAs links in ``{base}links``
-(``link_graph``).
+two records that contradict each other on where (``linking.places.WHERE``: two streets of one
+source, a chain's name on two streets, two towns...), two records of one source that are not
+sure duplicates (nor one address with one name held in the other), or two records farther
+apart than the rule reaches, or a pair whose confidence is below ``REVIEW``, keep their
+clusters apart. Each cluster is one canonical place (``canonical_iri``: a hash of its smallest
+record IRI, stable across rebuilds while that record stays), named and derived from its
+records, written with the owl:sameAs links in ``{base}links`` (``link_graph``).
 
 Pure: the spaces are read by ``read_places`` through queries the caller runs on its store.
 """
@@ -33,13 +35,17 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from core.namespaces import CWM, LOCN, OWL, RDF_TYPE, SCHEMA
+from core.namespaces import CWM, LOCN, OWL, PROV, RDF_TYPE, SCHEMA
 from linking.places import (
     RULES,
     Place,
     confidence,
+    contradiction,
+    held,
+    house_number,
     metres,
     reach,
+    same_address,
     score,
     street_words,
     town_name,
@@ -146,6 +152,7 @@ def _place(iri: str, fields: dict[str, list[str]], base: str) -> Place:
         town=town_name(town) if town else None,
         municipality=_first(fields, "municipality"),
         street=street_words(_first(fields, "street") or ""),
+        number=house_number(_first(fields, "street") or ""),
         domain=_site(_first(fields, "url")),
         phones=frozenset(re.sub(r"\D", "", p)[-9:] for p in phones if re.search(r"\d{6}", p)),
         kinds=frozenset(k.rsplit("/", 1)[-1] for k in fields.get("kinds", [])),
@@ -167,15 +174,37 @@ def in_context(found: list[Place]) -> list[Place]:
             pages[(here.source, here.domain)] += 1
     shared = {host for (_source, host), count in hosts.items() if count > 1}
 
+    held_names = _held_names(found)
+
     def context(here: Place) -> Place:
         chain = names[(here.source, words(here.name))] > 1 or (
             here.domain is not None and pages[(here.source, here.domain)] > 1
         )
         host = here.domain.split("/", 1)[0] if here.domain else None
         site = here.domain if host is None or host in shared else host
-        return _replace(here, domain=site, chain=chain)
+        return _replace(here, domain=site, chain=chain, shared=here.iri in held_names)
 
     return [context(here) for here in found]
+
+
+def _held_names(found: list[Place]) -> set[str]:
+    """The records whose source has another record of the same website's host, of another
+    distinctive name that holds theirs or is held in it ("Le 10h10" and "Le 10h10
+    Saint-Martin", both of le10h10.com): compared only within a source, a town, a host and a
+    first distinctive word."""
+    groups: dict[tuple[str, str, str, str], list[Place]] = defaultdict(list)
+    for here in found:
+        first = words(here.name).split()
+        if first and here.town and here.domain:
+            host = here.domain.split("/", 1)[0]
+            groups[(here.source, here.town, host, first[0])].append(here)
+    marked: set[str] = set()
+    for members in groups.values():
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                if words(a.name) != words(b.name) and held(a, b):
+                    marked.update((a.iri, b.iri))
+    return marked
 
 
 def _replace(here: Place, **changes: Any) -> Place:
@@ -231,8 +260,11 @@ def blocks(found: list[Place]) -> Iterator[list[Place]]:
 
 
 def possible(a: Place, b: Place, distance: float) -> bool:
-    """Whether two places may be the same at all: within the rule's reach when both have
-    coordinates, else in the same town or postcode, or with the same site or phone."""
+    """Whether two places may be the same at all: not when they contradict each other on where
+    (``linking.places.WHERE``), else within the rule's reach when both have coordinates, else
+    in the same town or postcode, or with the same site or phone."""
+    if contradiction(a, b, distance):
+        return False
     if not math.isinf(distance):
         return distance <= reach(a, b)
     return bool(
@@ -263,9 +295,9 @@ def candidates(found: list[Place], within_sources: bool = False) -> list[Match]:
             for b in members[i + 1 :]:
                 first, second = (a, b) if a.iri < b.iri else (b, a)
                 if first.source == second.source and not (
-                    within_sources and words(first.name) == words(second.name)
+                    within_sources and one_name(first, second)
                 ):
-                    continue  # within a source, only records of the same name may be one place
+                    continue  # within a source, only records of one name may be one place
                 if (first.iri, second.iri) in seen:
                     continue
                 seen.add((first.iri, second.iri))
@@ -288,19 +320,27 @@ def naive_candidates(found: list[Place]) -> list[Match]:
     return sorted(matches, key=lambda m: (-m.confidence, m.a.iri, m.b.iri))
 
 
+def one_name(a: Place, b: Place) -> bool:
+    """Whether two records of one source may name one place: the same distinctive name, or at
+    the same address one name held in the other ("Start-Way", "Start-way Bastille")."""
+    return words(a.name) == words(b.name) or (same_address(a, b) and held(a, b))
+
+
 def compatible(a: Place, b: Place) -> bool:
-    """Whether two records may share a cluster: of one source only as sure duplicates (the same
-    distinctive name, a confidence at or above SAME, coordinates, and kinds in common when both
-    have some: "Fablab X" and "Coworking X" in one building are two places), and never
-    farther apart than the rule's reach or below TOGETHER."""
+    """Whether two records may share a cluster: never when they contradict each other on where
+    (``linking.places.WHERE``); of one source only as sure duplicates (``one_name``, a
+    confidence at or above SAME, coordinates, and kinds in common when both have some:
+    "Fablab X" and "Coworking X" in one building are two places), and never farther apart
+    than the rule's reach or below TOGETHER."""
     distance = metres(a, b)
     if not possible(a, b, distance):
         return False
     sure = confidence(a, b, distance)
     if a.source == b.source:
         kinds = not (a.kinds and b.kinds) or bool(a.kinds & b.kinds)
-        located = not math.isinf(distance)  # two of one town's records may be two sites
-        return words(a.name) == words(b.name) and sure >= SAME and kinds and located
+        # two of one town's records may be two sites, unless they have the same address
+        located = not math.isinf(distance) or same_address(a, b)
+        return one_name(a, b) and sure >= SAME and kinds and located
     return sure >= TOGETHER
 
 
@@ -358,18 +398,36 @@ def canonical_iri(cluster: list[Place], base: str) -> str:
     return f"{base}{PLACES_PATH}{hashlib.sha256(smallest.encode('utf-8')).hexdigest()[:16]}"
 
 
+def place_name(cluster: list[Place]) -> str:
+    """A canonical place's name: the most common name of its records, of the smallest record
+    IRI among the names as common."""
+    ordered = sorted(cluster, key=lambda p: p.iri)
+    counts = Counter(p.name for p in ordered if p.name)
+    if not counts:
+        return ""
+    first = {name: i for i, name in reversed(list(enumerate(p.name for p in ordered)))}
+    return max(counts, key=lambda name: (counts[name], -first[name]))
+
+
 def link_graph(groups: list[list[Place]], base: str) -> list[ox.Triple]:
-    """The graph ``{base}links``: each record's canonical place (a cwm:Place), and owl:sameAs
-    from the smallest record of each cluster of two or more to each of the others."""
+    """The graph ``{base}links``: each record's canonical place (a cwm:Place named by
+    ``place_name`` and derived from each of its records, ``prov:wasDerivedFrom``: the place's
+    page lists them with their datasets), and owl:sameAs from the smallest record of each
+    cluster of two or more to each of the others."""
     same_as, canonical = ox.NamedNode(SAME_AS), ox.NamedNode(CWM + "canonicalPlace")
     a, place_class = ox.NamedNode(RDF_TYPE), ox.NamedNode(CWM + "Place")
+    name, derived = ox.NamedNode(SCHEMA + "name"), ox.NamedNode(PROV + "wasDerivedFrom")
     triples = []
     for group in groups:
         place_iri = ox.NamedNode(canonical_iri(group, base))
         triples.append(ox.Triple(place_iri, a, place_class))
+        named = place_name(group)
+        if named:
+            triples.append(ox.Triple(place_iri, name, ox.Literal(named)))
         first = ox.NamedNode(group[0].iri)
         for record in group:
             triples.append(ox.Triple(ox.NamedNode(record.iri), canonical, place_iri))
+            triples.append(ox.Triple(place_iri, derived, ox.NamedNode(record.iri)))
             if record.iri != group[0].iri:
                 triples.append(ox.Triple(first, same_as, ox.NamedNode(record.iri)))
     return triples

@@ -6,7 +6,9 @@ A place is a space's IRI, name and coordinates (``Place``). Two places are the s
 - ``link``: spaces of different sources (``linking.matching``): within ``near`` metres of each
   other, or ``same_name`` metres when their whole distinctive names are the same, with a
   confidence (how alike their names are once generic words are left out, and how close they
-  are) of at least ``sure``; from ``review`` a pair is worth a person's look.
+  are) of at least ``sure``; from ``review`` a pair is worth a person's look. Never when the
+  two contradict each other on where (``WHERE``: a name shared by sites says nothing then),
+  unless they have the same address (``same_address``).
 - ``duplicate``: records of a submission, and a submission against what other partners
   published (``validation.duplicates``): names equal once folded, within 200 metres, or one
   of them without coordinates.
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -59,10 +61,12 @@ class Place:
     town: str | None = None
     municipality: str | None = None
     street: frozenset[str] = frozenset()
+    number: str | None = None  # the house number of its street address ("100", "6bis")
     domain: str | None = None
     phones: frozenset[str] = frozenset()
     kinds: frozenset[str] = frozenset()
     chain: bool = False  # its source has other records of its name or website: a chain's site
+    shared: bool = False  # its source has another record whose name holds its name or is held in it
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class Rule:
     review: float  # the least confidence worth a person's look
     folded_names: bool  # the names must be equal once folded (case, accents, spacing)
     unlocated: bool  # a place without coordinates is the same as one of the same name
+    where: bool = False  # records that contradict each other on where (``WHERE``) are two places
 
 
 #: the rule's uses -> its thresholds
@@ -90,6 +95,7 @@ RULES = {
         together=0.7,
         folded_names=False,
         unlocated=False,
+        where=True,
     ),
     "duplicate": Rule(
         near=200,
@@ -133,9 +139,12 @@ def same_name(a: Place, b: Place) -> bool:
 
 
 def reach(a: Place, b: Place, rule: str = "link") -> float:
-    """The farthest apart ``a`` and ``b`` may be and still be the same place."""
+    """The farthest apart ``a`` and ``b`` may be and still be the same place: farther for the
+    same name, unless that name is shared by several sites of a source (``sites``) and both
+    are located at a street address: then distance beats name."""
     limits = RULES[rule]
-    return limits.same_name if same_name(a, b) else limits.near
+    addressed = bool(a.street and b.street) and sites(a, b)
+    return limits.same_name if same_name(a, b) and not addressed else limits.near
 
 
 #: how close two places are when one has no coordinates, by what their addresses share
@@ -200,6 +209,88 @@ def other_town(a: Place, b: Place) -> bool:
     return bool(a.town and b.town) and a.town != b.town
 
 
+def other_streets(a: Place, b: Place) -> bool:
+    """Whether both streets are known and share no distinctive word."""
+    return bool(a.street and b.street) and not a.street & b.street
+
+
+def other_postcodes(a: Place, b: Place) -> bool:
+    """Whether both postcodes are known and differ."""
+    return bool(a.postcode and b.postcode) and a.postcode != b.postcode
+
+
+def same_address(a: Place, b: Place) -> bool:
+    """Whether two places have the same street address: the same house number on a street of
+    a distinctive word in common, in the same town (a postcode may be mistyped: "100 boulevard
+    Beaumarchais" is 75011 and one record says 75003)."""
+    return (
+        bool(a.number)
+        and a.number == b.number
+        and bool(a.street & b.street)
+        and not (other_town(a, b))
+    )
+
+
+def sites(a: Place, b: Place) -> bool:
+    """Whether the name of one of two places is shared by several sites of its source (a chain,
+    or "Le 10h10" beside "Le 10h10 Saint-Martin"): then the name alone does not say which."""
+    return a.chain or b.chain or a.shared or b.shared
+
+
+#: when two records contradict each other on where they are: then a name they share says
+#: nothing and they are two places (the ``link`` rule), within one source and across sources
+#: alike. Each test: the two places and how far apart they are (infinite when one has no
+#: coordinates). Across sources, a name only one site of each source has may keep its place
+#: though one source gives an old address (a fab lab that moved): streets and distance then
+#: weigh in ``EVIDENCE``, not here.
+WHERE: dict[str, Callable[[Place, Place, float], bool]] = {
+    # a source that gives two records different streets lists two sites, however close
+    "one_source_two_streets": lambda a, b, far: a.source == b.source and other_streets(a, b),
+    # a name of several sites: different streets, farther apart than a building's corners
+    "sites_on_two_streets": lambda a, b, far: (
+        sites(a, b) and other_streets(a, b) and far > CONTAINED_METRES
+    ),
+    # a name of several sites, both at a street address and farther apart than ``near``
+    "sites_far_apart": lambda a, b, far: (
+        sites(a, b)
+        and bool(a.street and b.street)
+        and not math.isinf(far)
+        and far > RULES["link"].near
+    ),
+    # two towns, and no close points to say it is a town's edge
+    "two_towns": lambda a, b, far: other_town(a, b) and far > CONTAINED_METRES,
+    # two postcodes and two streets, of one source or without coordinates to tell
+    "two_postcodes": lambda a, b, far: (
+        other_postcodes(a, b)
+        and not a.street & b.street
+        and (a.source == b.source or math.isinf(far))
+    ),
+}
+
+
+def contradiction(a: Place, b: Place, far: float) -> str | None:
+    """The first test of ``WHERE`` that two places ``far`` metres apart meet, unless they have
+    the same address (``same_address``): then they are where each other is."""
+    if same_address(a, b):
+        return None
+    return next((name for name, test in WHERE.items() if test(a, b, far)), None)
+
+
+def held(a: Place, b: Place) -> bool:
+    """Whether the distinctive words of one name are all in the other's (the towns' names left
+    out: "Coworking Bordeaux" is not in "Now Coworking Bordeaux")."""
+    towns = set(f"{a.town or ''} {b.town or ''}".split())
+    tokens_a, tokens_b = set(words(a.name).split()) - towns, set(words(b.name).split()) - towns
+    return bool(tokens_a and tokens_b) and (tokens_a <= tokens_b or tokens_b <= tokens_a)
+
+
+def house_number(street: str) -> str | None:
+    """The house number of a street address, folded ("100 bd X": "100"; "Via Roma, 32": "32";
+    "6bis rue": "6bis"); None without one."""
+    found = re.search(r"\b(\d+)\s*(bis|ter|[a-z])?\b", tables.fold(street))
+    return f"{found.group(1)}{found.group(2) or ''}" if found else None
+
+
 def town_name(name: str) -> str:
     """A town's name folded, its district numbers and "cedex" left out ("Paris 11e": "paris";
     "St" written out: "st georges" is "saint georges")."""
@@ -243,9 +334,7 @@ def similarity(a: Place, b: Place, near: bool = False) -> float:
     Bordeaux")."""
     name_a, name_b = words(a.name), words(b.name)
     alike = max(_similarity(name_a, name_b), float(_compact(a.name) == _compact(b.name)))
-    towns = set(f"{a.town or ''} {b.town or ''}".split())
-    tokens_a, tokens_b = set(name_a.split()) - towns, set(name_b.split()) - towns
-    if near and tokens_a and tokens_b and (tokens_a <= tokens_b or tokens_b <= tokens_a):
+    if near and held(a, b):
         alike = max(alike, CONTAINED)
     return alike
 
@@ -281,6 +370,7 @@ def score(a: Place, b: Place, distance: float, rule: str = "link") -> float:
     within = CONTAINED_CHAIN_METRES if a.chain or b.chain else CONTAINED_METRES
     near = (
         distance <= within
+        or same_address(a, b)
         or (found["same_street"] and not (a.chain or b.chain))
         or (math.isinf(distance) and bool(a.postcode) and a.postcode == b.postcode)
     )
@@ -295,6 +385,8 @@ def same_place(a: Place, b: Place, rule: str = "link") -> bool:
     if limits.folded_names and tables.fold(a.name) != tables.fold(b.name):
         return False
     apart = metres(a, b)
+    if limits.where and contradiction(a, b, apart):
+        return False
     if math.isinf(apart):
         return limits.unlocated
     return apart <= reach(a, b, rule) and confidence(a, b, apart, rule) >= limits.sure

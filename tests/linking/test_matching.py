@@ -22,7 +22,7 @@ from linking.matching import (
     in_context,
     link_graph,
 )
-from linking.places import Place, confidence, metres, street_words, town_name
+from linking.places import Place, confidence, house_number, metres, street_words, town_name
 from publishing.build import load_source
 from tests.real import REAL_MAPPINGS
 from triplestore.versions import open_snapshot, open_store, query
@@ -51,6 +51,7 @@ def _record(index: int, fields: dict[str, Any]) -> Place:
         postcode=fields.get("postcode"),
         town=town_name(fields["town"]) if "town" in fields else None,
         street=street_words(fields.get("street", "")),
+        number=house_number(fields.get("street", "")),
         domain=_site(fields.get("site")),
         phones=frozenset({phone} if phone else set()),
         kinds=frozenset({fields["kind"]} if "kind" in fields else set()),
@@ -104,6 +105,9 @@ def test_link_graph_gives_every_record_its_place_and_same_as_within_clusters() -
     assert place_of[a.iri] == place_of[b.iri] != place_of[c.iri]
     assert {s for s, p, o in triples if o == CWM + "Place"} == set(place_of.values())
     assert {(s, o) for s, p, o in triples if p == SAME_AS} == {(a.iri, b.iri)}
+    # each place named by its records' most common name (a tie: the smallest record's)
+    named = {s: o for s, p, o in triples if p == "https://schema.org/name"}
+    assert named == {place_of[a.iri]: "Kvart Lab", place_of[c.iri]: "Zenit"}
 
 
 MAPPING = """
@@ -261,3 +265,38 @@ def test_every_published_space_has_one_canonical_place(real_store: Path) -> None
         f"FILTER NOT EXISTS {{ ?b <{CWM}canonicalPlace> ?p }} }} }}"
     )
     assert not bool(linked)  # owl:sameAs only within a cluster
+
+
+def test_a_place_page_names_the_place_and_lists_its_records_with_their_sources(
+    tmp_path: Path,
+) -> None:
+    """The page of a canonical place (/id/place/...), served by the real endpoint over the
+    store: the place's name (its records' most common), its records and their datasets."""
+    from endpoint.app import create_app
+    from tests.backends import oxigraph_published
+
+    store_path = tmp_path / "store"
+    for source, rows in (
+        ("left", "L-1;Kvart Lab;43,5089;16,4453\n"),
+        ("right", "R-1;KVART LAB;43,5090;16,4452\nR-2;Zenit;43,52;16,45\n"),
+        ("third", "T-1;Kvart Lab;43,5089;16,4452\n"),
+    ):
+        store = open_store(store_path)
+        load_source(_write_source(tmp_path / source, source, rows), store, BASE, store_path)
+        del store
+    places, _same, _typed = _links(store_path)
+    place = places[f"{BASE}space/left/L-1"]
+    assert place == places[f"{BASE}space/third/T-1"] == places[f"{BASE}space/right/R-1"]
+    app = create_app(oxigraph_published(store_path).config(query_workers=1))
+    try:
+        client = app.test_client()
+        page = client.get(f"/doc/id/place/{place.rsplit('/', 1)[1]}.html").get_data(as_text=True)
+        turtle = client.get(f"/doc/id/place/{place.rsplit('/', 1)[1]}.ttl").get_data(as_text=True)
+    finally:
+        app.extensions["coworkmed.pool"].close()
+    assert "<title>Kvart Lab" in page, page  # two records of three say "Kvart Lab"
+    for source, record in (("left", "L-1"), ("right", "R-1"), ("third", "T-1")):
+        assert f"/id/space/{source}/{record}" in page  # the record, pointing to its place
+        assert f"/id/dataset/{source}" in page  # its source's dataset
+        assert f"space/{source}/{record}>" in turtle  # the place derived from its record
+    assert "Zenit" not in page
