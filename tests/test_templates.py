@@ -122,7 +122,9 @@ def _expected(name: str) -> Graph:
 
 
 def _load(source: dict[str, Any], source_id: str, file_format: str, file: str) -> bytes:
-    mapping = SimpleNamespace(source=source, source_id=source_id, path=Path(f"/m/{source_id}.yaml"))
+    mapping = SimpleNamespace(
+        source=source, source_id=source_id, path=Path(f"/m/{source_id}.yaml"), columns=[]
+    )
     facts = provenance.LoadFacts(
         file=Path(file),
         file_format=file_format,
