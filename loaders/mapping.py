@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pyoxigraph as ox
 import yaml
 
 from core.namespaces import PREFIXES
 from core.problems import LoadError, ValueProblem
-from core.vocabulary import shapes_graph
+from core.vocabulary import shape_files
 from loaders import tables
 from loaders.concepts import IGNORE, ConceptIndex, default_index
 from loaders.values import (
@@ -466,15 +467,24 @@ def required_fields() -> frozenset[str]:
         if "property" in definition and definition["node"] in ("space", "address"):
             prefix, _, local = definition["property"].partition(":")
             by_property.setdefault(PREFIXES[prefix] + local, set()).add(name)
+    # the shapes read and queried by pyoxigraph: rdflib's SPARQL parser costs a cold command
+    # half a second, and its packrat cache keeps the failed parses' tracebacks, with them the
+    # frames of the load that asked (and the store a build holds open) until a garbage collection
+    shapes = ox.Store()
+    for path_of_file in shape_files():
+        shapes.load(path=path_of_file, format=ox.RdfFormat.TURTLE)
+    solutions = shapes.query(_VIOLATION_PATHS)
+    assert isinstance(solutions, ox.QuerySolutions)  # a SELECT's results are solutions
     paths = set()
-    for path, count, select in shapes_graph().query(_VIOLATION_PATHS):  # type: ignore[misc]
+    for row in solutions:
+        count, select = row["count"], row["select"]
         required = (
-            int(str(count)) >= 1
+            int(count.value) >= 1
             if count is not None
-            else bool(select is not None and _REQUIRES_PATH.search(str(select)))
+            else bool(select is not None and _REQUIRES_PATH.search(select.value))
         )
         if required:
-            paths.add(str(path))
+            paths.add(row["path"].value)
     return frozenset(name for path in paths for name in by_property.get(path, ()))
 
 

@@ -78,6 +78,15 @@ def slug(text: str) -> str:
 CACHED_CELLS = (str, int, float, bool, dt.date, dt.time)
 
 
+def _again(problem: ValueProblem) -> ValueProblem:
+    """A copy of a kept problem to raise: raising the kept one would tie to it the traceback of
+    each row it is raised for, and with it every frame of the load."""
+    fresh = problem.__class__.__new__(problem.__class__)
+    fresh.__dict__.update(problem.__dict__)
+    fresh.args = problem.args
+    return fresh
+
+
 @dataclass(frozen=True)
 class Parsed:
     """A cell as its parser read it: its terms, or the problem that stops it; and the parser's
@@ -354,12 +363,14 @@ class RecordBuilder:
             try:
                 terms: list[Term] | ValueProblem = parser_for(spec.field)(piece, spec, self.context)
             except ValueProblem as problem:
-                terms = problem
+                # kept without its traceback: its frames would keep the whole load alive
+                # (the store a build holds open among them) as long as the builder lives
+                terms = problem.with_traceback(None)
             found = self.parsed[key] = Parsed(terms, tuple(self.context.notices))
         else:
             self.context.notices.extend(found.notices)
         if isinstance(found.terms, ValueProblem):
-            raise found.terms.with_traceback(None)
+            raise _again(found.terms)
         return list(found.terms)
 
     # -- personal data ------------------------------------------------------------------------
