@@ -112,20 +112,54 @@ def filter_path(name: str) -> str:
 
 
 def with_filters(sparql: str, filters: dict[str, str], base: str = DEFAULT_DATA_BASE) -> str:
-    """``sparql`` with its ``#FILTERS`` line replaced by the patterns of ``filters``."""
+    """``sparql`` with its ``#FILTERS`` line replaced by the patterns of ``filters``, its
+    ``#NETWORK`` line by the regions of the network (of the chosen country only) and each
+    ``#COVERED(?region)`` by whether a source (the chosen one only) covers that region."""
     patterns = " ".join(
         f"?space {filter_path(name)} <{filter_iri(name, value, base)}> ."
         for name, value in sorted(filters.items())
     )
-    return sparql.replace("#FILTERS", patterns).replace("#NETWORK", network_filter())
+    country = filters.get("country")
+    sources = [filter_iri(name, filters[name], base) for name in source_filters() if name in filters]
+    covered = COVERED.sub(lambda found: covered_pattern(found[1], sources), sparql)
+    return covered.replace("#FILTERS", patterns).replace("#NETWORK", network_filter(country))
+
+
+#: where a query asks whether a NUTS-3 region is covered by a source: ``#COVERED(?region)``
+COVERED = re.compile(r"#COVERED\((\?[A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def covered_pattern(region: str, sources: list[str]) -> str:
+    """The pattern binding ``?covered`` to true (else leaving it unbound) when ``region`` (a NUTS-3 region) or a region
+    above it is in the territory of a source (its dataset's dcterms:spatial, from the catalogue
+    table, graph ``{base}sources``); with ``sources`` chosen, of those sources only. A region
+    no source covers is not one without places: the per-100,000 figures leave it out of their
+    denominators and name it "no source yet"."""
+    dataset = f"<{sources[0]}>" if sources else "?coveringSource"
+    # an OPTIONAL sub-select, not BIND (EXISTS ...), which Virtuoso cannot compile here
+    return (
+        f"OPTIONAL {{ SELECT DISTINCT {region} (true AS ?covered) WHERE {{ "
+        f"{region} <{SKOS_BROADER}>* ?coveredArea . "
+        f"{dataset} <{DCTERMS_SPATIAL}> ?coveredArea . }} }}"
+    )
+
+
+SKOS_BROADER = "http://www.w3.org/2004/02/skos/core#broader"
+DCTERMS_SPATIAL = "http://purl.org/dc/terms/spatial"
 
 
 @cache
-def network_filter() -> str:
-    """The pattern that keeps a region figure to the network's countries (``#NETWORK`` in a
-    query, where ``?code`` is a region's NUTS code): the territory reference covers Europe, and
-    a country outside the network is not one without places."""
-    prefixes = ", ".join(f'"{tables.countries()[c]["nuts"]}"' for c in network_countries())
+def network_filter(country: str | None = None) -> str:
+    """The pattern that keeps a region figure to the network's countries, or to the chosen
+    ``country`` (its EU code; ``#NETWORK`` in a query, where ``?code`` is a region's NUTS code):
+    the territory reference covers Europe, and a country outside the network (or the view) is
+    not one without places; a country filter restricts the denominators as it does the places."""
+    chosen = [
+        row["nuts"]
+        for iso, row in tables.countries().items()
+        if iso in network_countries() and (country is None or row["eu"] == country)
+    ]
+    prefixes = ", ".join(f'"{code}"' for code in chosen)
     return f"FILTER (SUBSTR(STR(?code), 1, 2) IN ({prefixes}))"
 
 
