@@ -40,7 +40,8 @@
       const line = body.insertRow();
       row.forEach((value, index) => {
         const named = typeof value === "string" && figure.labels[value];
-        line.appendChild(element("td", named || (index === 0 ? label(figure, value) : value)));
+        const shown = value === null ? config.words.no_source : value; // no source covers it: not 0
+        line.appendChild(element("td", named || (index === 0 ? label(figure, value) : shown)));
       });
     }
     wrapper.appendChild(grid);
@@ -159,7 +160,7 @@
       onEachFeature: (feature, layer) => {
         const value = values.get(feature.id);
         const text = feature.properties.name + " (" + feature.properties.code + "): " +
-          (value === undefined ? config.words.no_data : value);
+          (value === undefined ? config.words.no_data : value === null ? config.words.no_source : value);
         layer.bindTooltip(element("span", text));
       },
     }).addTo(choropleth);

@@ -184,6 +184,8 @@ def test_the_dashboard_page_in_every_language(client: FlaskClient) -> None:
 def test_the_dashboard_in_chromium(live: str, client: FlaskClient) -> None:
     territory = (INDICATORS / "territory.ttl").read_text(encoding="utf-8")
     put_turtle(client, f"{BASE}territory", territory, TOKEN)  # lane F's shape: 5 NUTS-3 regions
+    sources = (INDICATORS / "sources.ttl").read_text(encoding="utf-8")
+    put_turtle(client, f"{BASE}sources", sources, TOKEN)  # the territory each source covers
     with browser_page(live) as visit:
         page = visit.page
         page.goto(f"{live}/observatory?lang=en")
@@ -249,7 +251,7 @@ def test_the_territorial_indicators_on_each_store(empty: Published) -> None:
     app = create_app(empty.config(query_workers=2, update_token=TOKEN))
     try:
         client = app.test_client()
-        for name in ("territory", "records"):
+        for name in ("territory", "records", "sources"):
             turtle = (INDICATORS / f"{name}.ttl").read_text(encoding="utf-8")
             put_turtle(client, f"{BASE}{name}", turtle, TOKEN)
         wrong = {}
