@@ -120,7 +120,7 @@ def with_filters(sparql: str, filters: dict[str, str], base: str = DEFAULT_DATA_
         for name, value in sorted(filters.items())
     )
     country = filters.get("country")
-    sources = [filter_iri(name, filters[name], base) for name in source_filters() if name in filters]
+    sources = [filter_iri(n, filters[n], base) for n in source_filters() if n in filters]
     covered = COVERED.sub(lambda found: covered_pattern(found[1], sources), sparql)
     return covered.replace("#FILTERS", patterns).replace("#NETWORK", network_filter(country))
 
@@ -130,11 +130,11 @@ COVERED = re.compile(r"#COVERED\((\?[A-Za-z_][A-Za-z0-9_]*)\)")
 
 
 def covered_pattern(region: str, sources: list[str]) -> str:
-    """The pattern binding ``?covered`` to true (else leaving it unbound) when ``region`` (a NUTS-3 region) or a region
-    above it is in the territory of a source (its dataset's dcterms:spatial, from the catalogue
-    table, graph ``{base}sources``); with ``sources`` chosen, of those sources only. A region
-    no source covers is not one without places: the per-100,000 figures leave it out of their
-    denominators and name it "no source yet"."""
+    """The pattern binding ``?covered`` to true (else leaving it unbound) when ``region``
+    (a NUTS-3 region) or a region above it is in a source's territory (its dataset's
+    dcterms:spatial: the catalogue table, graph ``{base}sources``); with ``sources`` chosen,
+    of those only. A region no source covers is not one without places: the per-100,000
+    figures leave it out of their denominators and name it "no source yet"."""
     dataset = f"<{sources[0]}>" if sources else "?coveringSource"
     # an OPTIONAL sub-select, not BIND (EXISTS ...), which Virtuoso cannot compile here
     return (
