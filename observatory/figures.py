@@ -47,6 +47,9 @@ SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 #: the sources that have records in the graph (the choices of the ``source`` filter)
 SOURCES = HERE / "sources.rq"
 
+#: the sources of the records a view shows, with their licence and attribution
+ATTRIBUTION = HERE / "attribution.rq"
+
 #: solutions of a SELECT: one mapping of variable name to term (or None) per row
 Solutions = list[dict[str, Any]]
 
@@ -274,11 +277,46 @@ def option_iris() -> set[str]:
     return {iri for choices in allowed_values().values() for iri in choices.values()}
 
 
-def csv_text(found: Figure) -> str:
-    """One figure as CSV: its columns after a label column; formulas neutralised."""
+@dataclass(frozen=True)
+class Credit:
+    """A source a view shows: its dataset, licence and the attribution its licence asks for (a
+    source the catalogue table does not describe has neither)."""
+
+    source: str
+    licence: str | None
+    attribution: str | None
+
+
+def credits(rows: Solutions) -> list[Credit]:
+    """The sources of a view from the ``ATTRIBUTION`` solutions."""
+    return [
+        Credit(
+            row["source"].value,
+            row["licence"].value if row["licence"] is not None else None,
+            row["attribution"].value if row["attribution"] is not None else None,
+        )
+        for row in rows
+    ]
+
+
+def credit_line(credit: Credit) -> str:
+    """One source's credit as text: its attribution (else its dataset) and its licence."""
+    return f"{credit.attribution or credit.source} — {credit.licence or 'no licence stated'}"
+
+
+def csv_text(found: Figure, sources: tuple[Credit, ...] = (), missing: str = "") -> str:
+    """One figure as CSV: its columns after a label column; formulas neutralised; an empty cell
+    of a number column (a region no source covers) says ``missing``. After the rows, a blank
+    line and one line per source shown, "Source: attribution — licence" in the first cell (a
+    spreadsheet reads it as a last row; a comment line first would break the header)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["label", *found.columns])
     for row in found.rows:
-        writer.writerow([safe_cell(found.labels.get(row[0], row[0])), *map(safe_cell, row)])
+        cells = [missing if cell is None else cell for cell in row]
+        writer.writerow([safe_cell(found.labels.get(row[0], row[0])), *map(safe_cell, cells)])
+    if sources:
+        writer.writerow([])
+    for credit in sources:
+        writer.writerow([safe_cell(f"Source: {credit_line(credit)}")])
     return buffer.getvalue()

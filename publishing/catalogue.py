@@ -25,6 +25,14 @@ from loaders.mapping import load_mapping
 TABLE = "catalogue.csv"
 TEMPLATE = Path(__file__).parent / "templates" / "source.ttl"
 LICENCES = Path(__file__).parent / "tables" / "redistributable-licences.yaml"
+#: the licences that may govern the combined database, the strongest first
+COMBINED = Path(__file__).parent / "tables" / "combined-licence.yaml"
+TERRITORY_TEMPLATE = Path(__file__).parent / "templates" / "territory-dataset.ttl"
+#: the attribution of the territory graph (NUTS regions and typologies, degree of urbanisation)
+TERRITORY_ATTRIBUTION = (
+    "NUTS 2021 regions, population and typologies: © Eurostat; administrative boundaries: "
+    "© EuroGeographics (GISCO); degree of urbanisation (LAU 2014): © Eurostat"
+)
 
 
 @cache
@@ -32,6 +40,33 @@ def redistributable() -> dict[str, str]:
     """The licences that allow a file to be copied into data/ (IRI -> name)."""
     table: dict[str, str] = yaml.safe_load(LICENCES.read_text(encoding="utf-8"))
     return table
+
+
+@cache
+def _combined_order() -> list[str]:
+    order: list[str] = yaml.safe_load(COMBINED.read_text(encoding="utf-8"))
+    return order
+
+
+def combined_licence(licences: set[str]) -> str | None:
+    """The licence of a database combining sources under ``licences``: the first of
+    ``COMBINED`` they hold (ODbL's share-alike governs the whole), None when none is known."""
+    return next((licence for licence in _combined_order() if licence in licences), None)
+
+
+def territory_dataset(base: str) -> str:
+    return f"{base}dataset/territory"
+
+
+def territory_description(base: str) -> list[ox.Triple]:
+    """The territory graph as a dataset: title, licence and attribution
+    (``templates/territory-dataset.ttl``)."""
+    return fill(
+        TERRITORY_TEMPLATE,
+        dataset=ox.NamedNode(territory_dataset(base)),
+        publisher=ox.NamedNode(f"{base}agency/eurostat"),
+        attribution=ox.Literal(TERRITORY_ATTRIBUTION),
+    )
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,19 @@
     map.addLayer(cluster);
     if (markers.length) map.fitBounds(cluster.getBounds(), { padding: [20, 20], maxZoom: 8 });
     mapElement.dataset.points = String(markers.length);
+    // the sources of the records shown, with their licence and attribution
+    const list = document.querySelector("#credits ul");
+    list.replaceChildren(
+      ...answer.sources.map((source) => {
+        const item = element("li", (source.attribution || source.source) + " — ", {
+          "data-source": source.source,
+        });
+        if (source.licence) {
+          item.appendChild(element("a", source.licence, { rel: "license", href: source.licence }));
+        }
+        return item;
+      }),
+    );
     total.textContent = markers.length + " " + config.words.spaces + " " + config.words.on_map;
   }
 
