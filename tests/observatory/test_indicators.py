@@ -88,7 +88,7 @@ def test_each_indicator_gives_the_figures_worked_out_by_hand(
 def test_every_new_figure_has_a_case() -> None:
     covered = {case["figure"] for case in CASES}
     new = {f for f in observatory.table()["figures"] if f >= "13"}
-    assert new == covered
+    assert new <= covered
 
 
 def test_a_record_not_yet_clustered_counts_once_and_a_cluster_once(store: ox.Store) -> None:
