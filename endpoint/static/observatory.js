@@ -137,8 +137,8 @@
   }
 
   // The choropleth: NUTS-3 regions coloured by the figure config.choropleth (first column the
-  // region's IRI, column per_100k the value): none, then four classes of equal counts; grey where the
-  // reference gives no population.
+  // region's IRI, column per_100k the value): none, then four classes of equal counts; grey where no
+  // source covers the region (no source yet, never 0) or the reference gives no population.
   const choroplethElement = document.getElementById("choropleth");
   const choropleth = await window.coworkmedBaseMap(choroplethElement, [41.5, 12.0], 4);
   const ramp = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"];
@@ -182,10 +182,11 @@
     legend.onAdd = () => {
       const box = element("div", null, { class: "legend" });
       const names = ["0", "> 0", ...limits.map((limit) => "≥ " + limit)];
-      names.forEach((name, index) => {
+      const colours = [...ramp.slice(0, names.length), "#cccccc"];
+      [...names, config.words.no_source].forEach((name, index) => {
         const line = element("div");
         const swatch = element("i");
-        swatch.style.background = ramp[index]; // a property, not an attribute: the CSP allows it
+        swatch.style.background = colours[index]; // a property, not an attribute: the CSP allows it
         line.appendChild(swatch);
         line.appendChild(document.createTextNode(name));
         box.appendChild(line);

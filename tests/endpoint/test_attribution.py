@@ -157,3 +157,13 @@ def test_the_denominators_are_the_covered_regions_only(
     for code, row in countries.items():
         if not any(c.startswith(code) for c in covered):
             assert row[1:] == [None, None, None], code  # "no source yet", never 0
+
+
+def test_the_catalogue_with_the_territory_and_the_licences_meets_dcat_ap(app: Flask) -> None:
+    import pyshacl
+
+    response = app.test_client().get("/catalog", headers={"Accept": "application/n-triples"})
+    catalogue = Graph().parse(data=response.data, format="nt")
+    shapes = Graph().parse(ROOT / "shapes" / "dcat-ap.ttl")
+    conforms, _report, text = pyshacl.validate(catalogue, shacl_graph=shapes)
+    assert conforms, text

@@ -200,6 +200,9 @@ def test_the_dashboard_in_chromium(live: str, client: FlaskClient) -> None:
         assert page.locator("#choropleth path.leaflet-interactive").count() > 300
         assert int(page.get_attribute("#choropleth", "data-regions")) > 0
         assert page.locator("#choropleth .legend i").count() >= 2
+        # regions no source covers are named so (greyed), and the sources shown are credited
+        assert "no source yet" in page.inner_text("#choropleth .legend")
+        assert page.locator("#credits li").count() >= 1
         assert page.locator("#filter-source option").count() > 3
         page.select_option("#filter-country", "ITA")
         # a selector, not a script: the page's CSP forbids evaluating strings
