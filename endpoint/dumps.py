@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import os
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -37,6 +38,7 @@ from endpoint.execution import QueryRequest
 from endpoint.published import run
 from endpoint.responses import rdf_answer
 from endpoint.urls import external_url
+from publishing.catalogue import combined_licence
 from triplestore.versions import StoreLocation, default_dataset, open_snapshot, published_graphs
 
 blueprint = Blueprint("dumps", __name__)
@@ -111,6 +113,22 @@ def _folder() -> Path:
     return Path(current_app.config["COWORKMED"]["dumps"])
 
 
+def rights_html(described: list[ox.Triple]) -> str:
+    """The licence of the dumps (the combined database) and every dataset's attribution, as an
+    HTML section (escaped)."""
+    made = whole_rights(ox.NamedNode("urn:x-dumps"), described)
+    licence = next((_text(t.object) for t in made if t.predicate.value.endswith("license")), "")
+    items = "".join(
+        f"<li>{escape(_text(t.object))}</li>" for t in made if t.predicate.value.endswith("Name")
+    )
+    return (
+        f'<section id="licence"><h2>Licence</h2><p>The dumps are the combined database of every '
+        f'source, under <a rel="license" href="{escape(licence)}">{escape(licence)}</a> '
+        f"(one of its sources is under the ODbL, which is share-alike); reuse them with every "
+        f"source's attribution:</p><ul>{items}</ul></section>"
+    )
+
+
 @blueprint.get("/dumps/")
 def dumps_index() -> Response:
     rows = "".join(
@@ -121,7 +139,8 @@ def dumps_index() -> Response:
     body = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>CoworkMed dumps'
         f'</title><link rel="icon" href="data:,"></head><body><h1>Dumps</h1><ul>{rows}</ul>'
-        f'<p><a href="{url_for("dumps.dump", name=CHECKSUMS)}">{CHECKSUMS}</a></p></body></html>'
+        f'<p><a href="{url_for("dumps.dump", name=CHECKSUMS)}">{CHECKSUMS}</a></p>'
+        f"{rights_html(source_descriptions())}</body></html>"
     )
     return Response(body, mimetype="text/html")
 
@@ -145,22 +164,27 @@ SOURCES = f"""CONSTRUCT {{
      <{DCTERMS}publisher> ?publisher ; <{DCTERMS}license> ?licence ;
      <{DCTERMS}modified> ?modified ; <{DCAT}hasCurrentVersion> ?v ;
      <{DCTERMS}rightsHolder> ?holder ; <{CC}attributionName> ?attribution ;
-     <{DCTERMS}source> ?origin ; <{DCAT}distribution> ?original .
+     <{DCTERMS}source> ?origin ; <{DCAT}distribution> ?original ; <{DCTERMS}spatial> ?area .
   ?publisher a <{FOAF}Agent> ; <{FOAF}name> ?publisherName .
   ?holder a <{FOAF}Agent> ; <{FOAF}name> ?holderName .
   ?original a <{DCAT}Distribution> ; <{DCTERMS}title> ?fileName ; <{DCAT}accessURL> ?origin ;
      <{DCTERMS}license> ?licence ; <{SPDX}checksum> ?checksum .
   ?checksum a <{SPDX}Checksum> ; <{SPDX}algorithm> ?algorithm ; <{SPDX}checksumValue> ?sha256 .
 }} WHERE {{
-  ?d <{DCAT}hasCurrentVersion> ?v .
+  {{ ?d <{DCAT}hasCurrentVersion> ?v . }}
+  UNION
+  {{ ?d a <{DCAT}Dataset> ; <{CC}attributionName> ?given . }}
   OPTIONAL {{ ?d <{DCTERMS}title> ?title }}
   OPTIONAL {{ ?d <{DCTERMS}description> ?description }}
   OPTIONAL {{ ?d <{DCTERMS}modified> ?modified }}
   OPTIONAL {{ ?d <{DCTERMS}publisher> ?publisher .
-             OPTIONAL {{ ?publisher <https://schema.org/name> ?publisherName }} }}
+             OPTIONAL {{ ?publisher <https://schema.org/name> ?schemaName }}
+             OPTIONAL {{ ?publisher <{FOAF}name> ?foafName }}
+             BIND (COALESCE(?schemaName, ?foafName) AS ?publisherName) }}
   OPTIONAL {{ ?d <{DCTERMS}license> ?licence }}
   OPTIONAL {{ ?d <{DCTERMS}rightsHolder> ?holder . ?holder <{FOAF}name> ?holderName }}
   OPTIONAL {{ ?d <{CC}attributionName> ?attribution }}
+  OPTIONAL {{ ?d <{DCTERMS}spatial> ?area }}
   OPTIONAL {{
     ?d <{DCTERMS}source> ?origin ; <{DCAT}distribution> ?original .
     ?original <{DCTERMS}title> ?fileName ; <{SPDX}checksum> ?checksum .
@@ -171,13 +195,41 @@ SOURCES = f"""CONSTRUCT {{
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+def source_descriptions() -> list[ox.Triple]:
+    """What the store says of its datasets (``SOURCES``): each partner source and the territory
+    reference, with licence and attribution."""
+    sources = run(QueryRequest(SOURCES, {"graph": "ntriples"}, max_rows=1_000_000)).body
+    return [quad.triple for quad in ox.parse(sources, format=ox.RdfFormat.N_TRIPLES)]
+
+
+def _text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    return "" if isinstance(term, ox.Triple) else term.value
+
+
+def whole_rights(node: ox.NamedNode, described: list[ox.Triple]) -> list[ox.Triple]:
+    """The licence and attributions of the combined database ``node`` (the whole graph, a dump,
+    the VoID dataset) from its datasets' ``described`` ones: the licence that governs the
+    combination (``publishing.catalogue.combined_licence``: ODbL as soon as one source is ODbL)
+    and every dataset's attribution, which the combination keeps owing."""
+    licences = {_text(t.object) for t in described if t.predicate.value == DCTERMS + "license"}
+    attributions = sorted(
+        {_text(t.object) for t in described if t.predicate.value == CC + "attributionName"}
+    )
+    made = [
+        ox.Triple(node, ox.NamedNode(CC + "attributionName"), ox.Literal(text))
+        for text in attributions
+    ]
+    if (licence := combined_licence(licences)) is not None:
+        made.append(ox.Triple(node, ox.NamedNode(DCTERMS + "license"), ox.NamedNode(licence)))
+    return made
+
+
 def catalogue(base: str, endpoint: str, dumps: list[Dump], dump_url: str) -> list[ox.Triple]:
     """The DCAT catalogue (DCAT-AP 3, checked against shapes/dcat-ap.ttl, written in
     ``templates/catalog*.ttl``): one dataset per partner source (from the store) and the whole
     graph, each with a distribution through the SPARQL endpoint; the dumps as distributions of
     the whole graph; the endpoint as a data service."""
-    sources = run(QueryRequest(SOURCES, {"graph": "ntriples"}, max_rows=1_000_000)).body
-    triples = [quad.triple for quad in ox.parse(sources, format=ox.RdfFormat.N_TRIPLES)]
+    triples = source_descriptions()
     terms = {
         "catalog": ox.NamedNode(f"{base}catalog"),
         "whole": ox.NamedNode(f"{base}dataset"),
@@ -188,7 +240,14 @@ def catalogue(base: str, endpoint: str, dumps: list[Dump], dump_url: str) -> lis
     made = fill(TEMPLATES / "catalog.ttl", **terms)
     kind = (ox.NamedNode(RDF_TYPE), ox.NamedNode(DCAT + "Dataset"))
     described = {t.subject for t in triples if t.predicate.value == DCTERMS + "description"}
-    listed = sorted({t.subject for t in triples if (t.predicate, t.object) == kind}, key=str)
+    listed = sorted(
+        {
+            t.subject
+            for t in triples
+            if (t.predicate, t.object) == kind and isinstance(t.subject, ox.NamedNode)
+        },
+        key=str,
+    )
     for dataset in [*listed, terms["whole"]]:
         distribution = ox.NamedNode(f"{dataset.value}/sparql")
         made += fill(
@@ -196,7 +255,9 @@ def catalogue(base: str, endpoint: str, dumps: list[Dump], dump_url: str) -> lis
         )
         if dataset not in described and dataset != terms["whole"]:
             made += fill(TEMPLATES / "catalog-description.ttl", dataset=dataset)
+    made += whole_rights(terms["whole"], triples)
     for dump_ in dumps:
+        made += whole_rights(ox.NamedNode(f"{base}dump/{dump_.name}"), triples)
         made += fill(
             TEMPLATES / "catalog-dump.ttl",
             whole=terms["whole"],

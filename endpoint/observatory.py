@@ -21,13 +21,16 @@ from endpoint.responses import attachment, error, reader_language
 from observatory.cube import cube_dataset, regions_dataset
 from observatory.figures import (
     ALL_ROWS,
+    ATTRIBUTION,
     POINTS,
     SOURCES,
     BadFilter,
+    Credit,
     Figure,
     Solutions,
     answers,
     country_labels,
+    credits,
     csv_text,
     figure,
     filter_options,
@@ -97,6 +100,20 @@ def points(filters: dict[str, str]) -> list[list[Any]]:
     return ANSWERS.get(key, lambda: point_rows(_select(with_filters(POINTS, filters, base)), base))
 
 
+def sources_shown(filters: dict[str, str]) -> tuple[Credit, ...]:
+    """The sources of the records a view shows, with their licence and attribution."""
+    base = _base()
+    key = ("credits", generation(), tuple(sorted(filters.items())))
+    sparql = with_filters(ATTRIBUTION.read_text(encoding="utf-8"), filters, base)
+    return ANSWERS.get(key, lambda: tuple(credits(_select(sparql))))
+
+
+def licence_links(shown: tuple[Credit, ...]) -> list[tuple[str, str]]:
+    """HTTP Link headers naming the licence of each source shown (rel=license, RFC 8288)."""
+    licences = sorted({c.licence for c in shown if c.licence})
+    return [("Link", f'<{licence}>; rel="license"') for licence in licences]
+
+
 def _read_filters() -> dict[str, str]:
     """The request's filters, checked (QueryError 400 if one is not allowed)."""
     try:
@@ -127,12 +144,13 @@ def _sources(lang: str) -> dict[str, list[tuple[str, str]]]:
 
 
 @blueprint.get("/observatory")
-def dashboard() -> Response | str:
+def dashboard() -> Response:
     lang = reader_language()
     words = {key: in_language(texts, lang) for key, texts in table()["words"].items()}
     try:
         filters = _read_filters()
         options = _options(lang)
+        shown = sources_shown(filters)
     except QueryError as problem:
         return error(problem.status, problem.message)
     cube_query = (
@@ -141,7 +159,7 @@ def dashboard() -> Response | str:
         f"  ?observation qb:dataSet <{cube_dataset(current_app.config['COWORKMED']['base'])}> ;\n"
         "    ?dimension ?value .\n} LIMIT 100"
     )
-    return render_template(
+    page = render_template(
         "observatory.html",
         lang=lang,
         languages=LANGUAGES,
@@ -158,9 +176,11 @@ def dashboard() -> Response | str:
             "lang": lang,
             "words": words,
         },
+        credits=shown,
         cube_link=_query_link(cube_query),
         regions_cube_link=_query_link(REGIONS_CUBE.replace("{dataset}", regions_dataset(_base()))),
     )
+    return Response(page, mimetype="text/html", headers=licence_links(shown))
 
 
 @blueprint.get("/api/observatory/figures")
@@ -177,10 +197,14 @@ def figures_api() -> Response:
 @blueprint.get("/api/observatory/points")
 def points_api() -> Response:
     try:
-        found = points(_read_filters())
+        filters = _read_filters()
+        found = points(filters)
+        shown = sources_shown(filters)
     except QueryError as problem:
         return error(problem.status, problem.message)
-    return jsonify({"points": found})
+    answer = jsonify({"points": found, "sources": [asdict(c) for c in shown]})
+    answer.headers.extend(licence_links(shown))
+    return answer
 
 
 @blueprint.get("/api/observatory/figures/<figure_id>.csv")
@@ -190,10 +214,15 @@ def figure_csv(figure_id: str) -> Response:
         return error(404, f"no figure {figure_id!r}")
     try:
         lang = reader_language()
-        found = next(f for f in figures(_read_filters(), lang) if f.id == figure_id)
+        filters = _read_filters()
+        found = next(f for f in figures(filters, lang) if f.id == figure_id)
+        shown = sources_shown(filters)
     except QueryError as problem:
         return error(problem.status, problem.message)
-    return attachment(Response(csv_text(found), mimetype="text/csv"), f"{figure_id}.csv")
+    missing = in_language(table()["words"]["no_source"], lang)
+    text = csv_text(found, shown, missing)
+    answer = Response(text, mimetype="text/csv", headers=licence_links(shown))
+    return attachment(answer, f"{figure_id}.csv")
 
 
 @blueprint.get("/api/observatory/regions.geojson")

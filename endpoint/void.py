@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app
 
 from core.namespaces import GEONAMES, NUTS, OSM, WIKIDATA
 from core.rdf_templates import fill
-from endpoint.dumps import DESCRIPTION_PREFIXES, list_dumps
+from endpoint.dumps import DESCRIPTION_PREFIXES, list_dumps, source_descriptions, whole_rights
 from endpoint.published import Kept, generation, select
 from endpoint.responses import rdf_answer
 from endpoint.urls import external_url
@@ -122,5 +122,6 @@ def _with_dumps() -> list[ox.Triple]:
     if dumps:
         urls = [ox.NamedNode(external_url("dumps.dump", name=dump.name)) for dump in dumps]
         triples += fill(TEMPLATES / "void-dumps.ttl", dataset=node, dumps=urls)
+    triples += whole_rights(node, source_descriptions())
     catalog = ox.NamedNode(external_url("dumps.catalog"))
     return triples + fill(TEMPLATES / "void-catalog.ttl", dataset=node, catalog=catalog)

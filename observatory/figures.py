@@ -47,6 +47,9 @@ SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 #: the sources that have records in the graph (the choices of the ``source`` filter)
 SOURCES = HERE / "sources.rq"
 
+#: the sources of the records a view shows, with their licence and attribution
+ATTRIBUTION = HERE / "attribution.rq"
+
 #: solutions of a SELECT: one mapping of variable name to term (or None) per row
 Solutions = list[dict[str, Any]]
 
@@ -112,20 +115,54 @@ def filter_path(name: str) -> str:
 
 
 def with_filters(sparql: str, filters: dict[str, str], base: str = DEFAULT_DATA_BASE) -> str:
-    """``sparql`` with its ``#FILTERS`` line replaced by the patterns of ``filters``."""
+    """``sparql`` with its ``#FILTERS`` line replaced by the patterns of ``filters``, its
+    ``#NETWORK`` line by the regions of the network (of the chosen country only) and each
+    ``#COVERED(?region)`` by whether a source (the chosen one only) covers that region."""
     patterns = " ".join(
         f"?space {filter_path(name)} <{filter_iri(name, value, base)}> ."
         for name, value in sorted(filters.items())
     )
-    return sparql.replace("#FILTERS", patterns).replace("#NETWORK", network_filter())
+    country = filters.get("country")
+    sources = [filter_iri(n, filters[n], base) for n in source_filters() if n in filters]
+    covered = COVERED.sub(lambda found: covered_pattern(found[1], sources), sparql)
+    return covered.replace("#FILTERS", patterns).replace("#NETWORK", network_filter(country))
+
+
+#: where a query asks whether a NUTS-3 region is covered by a source: ``#COVERED(?region)``
+COVERED = re.compile(r"#COVERED\((\?[A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def covered_pattern(region: str, sources: list[str]) -> str:
+    """The pattern binding ``?covered`` to true (else leaving it unbound) when ``region``
+    (a NUTS-3 region) or a region above it is in a source's territory (its dataset's
+    dcterms:spatial: the catalogue table, graph ``{base}sources``); with ``sources`` chosen,
+    of those only. A region no source covers is not one without places: the per-100,000
+    figures leave it out of their denominators and name it "no source yet"."""
+    dataset = f"<{sources[0]}>" if sources else "?coveringSource"
+    # an OPTIONAL sub-select, not BIND (EXISTS ...), which Virtuoso cannot compile here
+    return (
+        f"OPTIONAL {{ SELECT DISTINCT {region} (true AS ?covered) WHERE {{ "
+        f"{region} <{SKOS_BROADER}>* ?coveredArea . "
+        f"{dataset} <{DCTERMS_SPATIAL}> ?coveredArea . }} }}"
+    )
+
+
+SKOS_BROADER = "http://www.w3.org/2004/02/skos/core#broader"
+DCTERMS_SPATIAL = "http://purl.org/dc/terms/spatial"
 
 
 @cache
-def network_filter() -> str:
-    """The pattern that keeps a region figure to the network's countries (``#NETWORK`` in a
-    query, where ``?code`` is a region's NUTS code): the territory reference covers Europe, and
-    a country outside the network is not one without places."""
-    prefixes = ", ".join(f'"{tables.countries()[c]["nuts"]}"' for c in network_countries())
+def network_filter(country: str | None = None) -> str:
+    """The pattern that keeps a region figure to the network's countries, or to the chosen
+    ``country`` (its EU code; ``#NETWORK`` in a query, where ``?code`` is a region's NUTS code):
+    the territory reference covers Europe, and a country outside the network (or the view) is
+    not one without places; a country filter restricts the denominators as it does the places."""
+    chosen = [
+        row["nuts"]
+        for iso, row in tables.countries().items()
+        if iso in network_countries() and (country is None or row["eu"] == country)
+    ]
+    prefixes = ", ".join(f'"{code}"' for code in chosen)
     return f"FILTER (SUBSTR(STR(?code), 1, 2) IN ({prefixes}))"
 
 
@@ -240,11 +277,46 @@ def option_iris() -> set[str]:
     return {iri for choices in allowed_values().values() for iri in choices.values()}
 
 
-def csv_text(found: Figure) -> str:
-    """One figure as CSV: its columns after a label column; formulas neutralised."""
+@dataclass(frozen=True)
+class Credit:
+    """A source a view shows: its dataset, licence and the attribution its licence asks for (a
+    source the catalogue table does not describe has neither)."""
+
+    source: str
+    licence: str | None
+    attribution: str | None
+
+
+def credits(rows: Solutions) -> list[Credit]:
+    """The sources of a view from the ``ATTRIBUTION`` solutions."""
+    return [
+        Credit(
+            row["source"].value,
+            row["licence"].value if row["licence"] is not None else None,
+            row["attribution"].value if row["attribution"] is not None else None,
+        )
+        for row in rows
+    ]
+
+
+def credit_line(credit: Credit) -> str:
+    """One source's credit as text: its attribution (else its dataset) and its licence."""
+    return f"{credit.attribution or credit.source} — {credit.licence or 'no licence stated'}"
+
+
+def csv_text(found: Figure, sources: tuple[Credit, ...] = (), missing: str = "") -> str:
+    """One figure as CSV: its columns after a label column; formulas neutralised; an empty cell
+    of a number column (a region no source covers) says ``missing``. After the rows, a blank
+    line and one line per source shown, "Source: attribution — licence" in the first cell (a
+    spreadsheet reads it as a last row; a comment line first would break the header)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["label", *found.columns])
     for row in found.rows:
-        writer.writerow([safe_cell(found.labels.get(row[0], row[0])), *map(safe_cell, row)])
+        cells = [missing if cell is None else cell for cell in row]
+        writer.writerow([safe_cell(found.labels.get(row[0], row[0])), *map(safe_cell, cells)])
+    if sources:
+        writer.writerow([])
+    for credit in sources:
+        writer.writerow([safe_cell(f"Source: {credit_line(credit)}")])
     return buffer.getvalue()

@@ -179,7 +179,7 @@ def publish_territory(store: TripleStore, base: str, countries: tuple[str, ...])
     area, typologies and names: ``loaders.nuts``) in the graph ``{base}territory``, replacing
     what a previous build put there; the next snapshot publishes them. Return the number of
     triples."""
-    triples = nuts.territory_triples(countries)
+    triples = nuts.territory_triples(countries) + catalogue.territory_description(base)
     put_graph(store, territory_graph(base), triples)
     return len(triples)
 

@@ -16,15 +16,23 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
-from core.namespaces import XSD
+from core.namespaces import DCTERMS, NUTS_CODE, XSD
 from core.rdf_templates import fill
-from loaders import provenance
+from loaders import enrich, nuts, provenance
 from loaders.mapping import load_mapping
 
 #: the table's name inside a data folder
 TABLE = "catalogue.csv"
 TEMPLATE = Path(__file__).parent / "templates" / "source.ttl"
 LICENCES = Path(__file__).parent / "tables" / "redistributable-licences.yaml"
+#: the licences that may govern the combined database, the strongest first
+COMBINED = Path(__file__).parent / "tables" / "combined-licence.yaml"
+TERRITORY_TEMPLATE = Path(__file__).parent / "templates" / "territory-dataset.ttl"
+#: the attribution of the territory graph (NUTS regions and typologies, degree of urbanisation)
+TERRITORY_ATTRIBUTION = (
+    "NUTS 2021 regions, population and typologies: © Eurostat; administrative boundaries: "
+    "© EuroGeographics (GISCO); degree of urbanisation (LAU 2014): © Eurostat"
+)
 
 
 @cache
@@ -32,6 +40,33 @@ def redistributable() -> dict[str, str]:
     """The licences that allow a file to be copied into data/ (IRI -> name)."""
     table: dict[str, str] = yaml.safe_load(LICENCES.read_text(encoding="utf-8"))
     return table
+
+
+@cache
+def _combined_order() -> list[str]:
+    order: list[str] = yaml.safe_load(COMBINED.read_text(encoding="utf-8"))
+    return order
+
+
+def combined_licence(licences: set[str]) -> str | None:
+    """The licence of a database combining sources under ``licences``: the first of
+    ``COMBINED`` they hold (ODbL's share-alike governs the whole), None when none is known."""
+    return next((licence for licence in _combined_order() if licence in licences), None)
+
+
+def territory_dataset(base: str) -> str:
+    return f"{base}dataset/territory"
+
+
+def territory_description(base: str) -> list[ox.Triple]:
+    """The territory graph as a dataset: title, licence and attribution
+    (``templates/territory-dataset.ttl``)."""
+    return fill(
+        TERRITORY_TEMPLATE,
+        dataset=ox.NamedNode(territory_dataset(base)),
+        publisher=ox.NamedNode(f"{base}agency/eurostat"),
+        attribution=ox.Literal(TERRITORY_ATTRIBUTION),
+    )
 
 
 @dataclass(frozen=True)
@@ -44,6 +79,10 @@ class Row:
     publisher: str
     licence: str
     attribution: str
+    #: the territory the source covers: NUTS codes of any level, separated by spaces ("FR",
+    #: "PT170", "FRL0"), published as dcterms:spatial; the observatory's per-100,000 figures
+    #: count the inhabitants of covered regions only
+    coverage: str
     origin: str
     commit: str
     sha256: str
@@ -60,6 +99,17 @@ def read_table(data: Path) -> list[Row]:
         if reader.fieldnames != expected:
             raise ValueError(f"{path}: the columns are {reader.fieldnames}, expected {expected}")
         return [Row(**row) for row in reader]
+
+
+@cache
+def known_regions() -> frozenset[str]:
+    """Every NUTS code of the territory reference, levels 0 to 3 (what ``coverage`` may name)."""
+    return frozenset(code[:n] for code in enrich.figures() for n in nuts.LEVEL_LENGTHS)
+
+
+def coverage_iris(row: Row) -> list[ox.NamedNode]:
+    """The regions a row's source covers, as NUTS IRIs."""
+    return [ox.NamedNode(NUTS_CODE + code) for code in row.coverage.split()]
 
 
 def sha256(path: Path) -> str:
@@ -84,6 +134,11 @@ def problems(data: Path, row: Row) -> list[str]:
         )
     if not row.attribution.strip():
         found.append(f"{copy}: no attribution text in the catalogue row")
+    found += [
+        f"{copy}: coverage {code!r} is not a NUTS code of the territory reference"
+        for code in row.coverage.split() or [""]
+        if code not in known_regions()
+    ]
     if (digest := sha256(copy)) != row.sha256:
         found.append(f"{copy}: SHA-256 {digest}, the catalogue says {row.sha256}")
     source = load_mapping(folder / "mapping.yaml").source
@@ -130,7 +185,9 @@ def triples(row: Row, base: str, partner: str) -> list[ox.Triple]:
     """What the catalogue says of a row's dataset (``templates/source.ttl``); the rights holder
     is the source's partner agency (``partner``, its id in the mapping), its publisher."""
     dataset = provenance.dataset_iri(base, row.source)
-    return fill(
+    spatial = ox.NamedNode(DCTERMS + "spatial")
+    covered = [ox.Triple(ox.NamedNode(dataset), spatial, area) for area in coverage_iris(row)]
+    return covered + fill(
         TEMPLATE,
         dataset=ox.NamedNode(dataset),
         licence=ox.NamedNode(row.licence),

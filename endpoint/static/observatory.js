@@ -40,7 +40,8 @@
       const line = body.insertRow();
       row.forEach((value, index) => {
         const named = typeof value === "string" && figure.labels[value];
-        line.appendChild(element("td", named || (index === 0 ? label(figure, value) : value)));
+        const shown = value === null ? config.words.no_source : value; // no source covers it: not 0
+        line.appendChild(element("td", named || (index === 0 ? label(figure, value) : shown)));
       });
     }
     wrapper.appendChild(grid);
@@ -119,12 +120,25 @@
     map.addLayer(cluster);
     if (markers.length) map.fitBounds(cluster.getBounds(), { padding: [20, 20], maxZoom: 8 });
     mapElement.dataset.points = String(markers.length);
+    // the sources of the records shown, with their licence and attribution
+    const list = document.querySelector("#credits ul");
+    list.replaceChildren(
+      ...answer.sources.map((source) => {
+        const item = element("li", (source.attribution || source.source) + " — ", {
+          "data-source": source.source,
+        });
+        if (source.licence) {
+          item.appendChild(element("a", source.licence, { rel: "license", href: source.licence }));
+        }
+        return item;
+      }),
+    );
     total.textContent = markers.length + " " + config.words.spaces + " " + config.words.on_map;
   }
 
   // The choropleth: NUTS-3 regions coloured by the figure config.choropleth (first column the
-  // region's IRI, column per_100k the value): none, then four classes of equal counts; grey where the
-  // reference gives no population.
+  // region's IRI, column per_100k the value): none, then four classes of equal counts; grey where no
+  // source covers the region (no source yet, never 0) or the reference gives no population.
   const choroplethElement = document.getElementById("choropleth");
   const choropleth = await window.coworkmedBaseMap(choroplethElement, [41.5, 12.0], 4);
   const ramp = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"];
@@ -159,7 +173,7 @@
       onEachFeature: (feature, layer) => {
         const value = values.get(feature.id);
         const text = feature.properties.name + " (" + feature.properties.code + "): " +
-          (value === undefined ? config.words.no_data : value);
+          (value === undefined ? config.words.no_data : value === null ? config.words.no_source : value);
         layer.bindTooltip(element("span", text));
       },
     }).addTo(choropleth);
@@ -168,10 +182,11 @@
     legend.onAdd = () => {
       const box = element("div", null, { class: "legend" });
       const names = ["0", "> 0", ...limits.map((limit) => "≥ " + limit)];
-      names.forEach((name, index) => {
+      const colours = [...ramp.slice(0, names.length), "#cccccc"];
+      [...names, config.words.no_source].forEach((name, index) => {
         const line = element("div");
         const swatch = element("i");
-        swatch.style.background = ramp[index]; // a property, not an attribute: the CSP allows it
+        swatch.style.background = colours[index]; // a property, not an attribute: the CSP allows it
         line.appendChild(swatch);
         line.appendChild(document.createTextNode(name));
         box.appendChild(line);

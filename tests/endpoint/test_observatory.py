@@ -184,6 +184,8 @@ def test_the_dashboard_page_in_every_language(client: FlaskClient) -> None:
 def test_the_dashboard_in_chromium(live: str, client: FlaskClient) -> None:
     territory = (INDICATORS / "territory.ttl").read_text(encoding="utf-8")
     put_turtle(client, f"{BASE}territory", territory, TOKEN)  # lane F's shape: 5 NUTS-3 regions
+    sources = (INDICATORS / "sources.ttl").read_text(encoding="utf-8")
+    put_turtle(client, f"{BASE}sources", sources, TOKEN)  # the territory each source covers
     with browser_page(live) as visit:
         page = visit.page
         page.goto(f"{live}/observatory?lang=en")
@@ -198,6 +200,9 @@ def test_the_dashboard_in_chromium(live: str, client: FlaskClient) -> None:
         assert page.locator("#choropleth path.leaflet-interactive").count() > 300
         assert int(page.get_attribute("#choropleth", "data-regions")) > 0
         assert page.locator("#choropleth .legend i").count() >= 2
+        # regions no source covers are named so (greyed), and the sources shown are credited
+        assert "no source yet" in page.inner_text("#choropleth .legend")
+        assert page.locator("#credits li").count() >= 1
         assert page.locator("#filter-source option").count() > 3
         page.select_option("#filter-country", "ITA")
         # a selector, not a script: the page's CSP forbids evaluating strings
@@ -239,17 +244,21 @@ def test_countries_are_named_in_the_readers_language(
 
 
 def _short(cell: object) -> object:
-    return cell.rstrip("/").rsplit("/", 1)[-1] if isinstance(cell, str) and "/" in cell else cell
+    """As tests/observatory/test_indicators.py shortens: IRIs to their last segment, years to
+    numbers."""
+    if isinstance(cell, str) and "/" in cell:
+        return cell.rstrip("/").rsplit("/", 1)[-1]
+    return int(cell) if isinstance(cell, str) and cell.isdigit() else cell
 
 
 def test_the_territorial_indicators_on_each_store(empty: Published) -> None:
-    """The figures 13-23 over the fixture graphs in lanes E and F's shapes, through the
+    """The figures (01-07, 13-23) over the fixture graphs in lanes E and F's shapes, through the
     dashboard's API on each backend, give the rows worked out by hand
     (``tests/observatory/indicators/expected.yaml``)."""
     app = create_app(empty.config(query_workers=2, update_token=TOKEN))
     try:
         client = app.test_client()
-        for name in ("territory", "records"):
+        for name in ("territory", "records", "sources"):
             turtle = (INDICATORS / f"{name}.ttl").read_text(encoding="utf-8")
             put_turtle(client, f"{BASE}{name}", turtle, TOKEN)
         wrong = {}

@@ -52,6 +52,7 @@ def store() -> ox.Store:
     store = ox.Store()
     _graph("territory", store)
     _graph("records", store)
+    _graph("sources", store)
     _links(store)
     return store
 
@@ -87,7 +88,7 @@ def test_each_indicator_gives_the_figures_worked_out_by_hand(
 def test_every_new_figure_has_a_case() -> None:
     covered = {case["figure"] for case in CASES}
     new = {f for f in observatory.table()["figures"] if f >= "13"}
-    assert new == covered
+    assert new <= covered
 
 
 def test_a_record_not_yet_clustered_counts_once_and_a_cluster_once(store: ox.Store) -> None:
@@ -98,11 +99,15 @@ def test_a_record_not_yet_clustered_counts_once_and_a_cluster_once(store: ox.Sto
             unclustered.add(quad)
     sparql = observatory.with_filters(observatory.figure_sparql("15-country-per-100k"), {}, BASE)
     by_country = {
-        row["country"].value[-2:]: int(row["places"].value) for row in _select(unclustered)(sparql)
+        row["country"].value[-2:]: int(row["places"].value)
+        for row in _select(unclustered)(sparql)
+        if row["places"] is not None  # Spain: no source covers it
     }
     assert by_country == {"FR": 6, "IT": 1}  # osm-1 and cget-1 are two places until clustered
     clustered = {
-        row["country"].value[-2:]: int(row["places"].value) for row in _select(store)(sparql)
+        row["country"].value[-2:]: int(row["places"].value)
+        for row in _select(store)(sparql)
+        if row["places"] is not None
     }
     assert clustered == {"FR": 5, "IT": 1}
 
@@ -134,6 +139,7 @@ def test_the_regions_cube_holds_the_figures_numbers(store: ox.Store) -> None:
         for case in CASES
         if case["figure"] in REGION_FIGURES and not case.get("filters")
         for row in case["rows"]
+        if row[-1] is not None  # a region no source covers has no observation
     }
     assert found == expected and len(found) == 10
 

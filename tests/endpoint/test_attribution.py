@@ -1,0 +1,169 @@
+"""Licences and attributions over a store built by ``coworkmed build`` from the real copies in
+data/ (osm-lisbon under the ODbL, paca-mednum under the Licence Ouverte, each with its coverage
+in data/catalogue.csv): the observatory's page, CSVs and points credit the sources they show
+(``attribution-cases.yaml``, one case per door); the whole graph, its dumps and VoID are ODbL
+with every source's attribution; the territory graph is listed with Eurostat's; the per-100,000
+figures count the covered regions' inhabitants only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from flask import Flask
+from rdflib import Graph, Literal, Namespace, URIRef
+
+from coworkmed.cli import main
+from endpoint.app import create_app
+from endpoint.dumps import export
+from loaders import enrich
+from publishing.catalogue import TERRITORY_ATTRIBUTION, read_table
+
+ROOT = Path(__file__).parents[2]
+BASE = "https://w3id.org/coworkmed/id/"
+CASES = yaml.safe_load((Path(__file__).parent / "attribution-cases.yaml").read_text("utf-8"))
+LICENCES = {
+    "ODBL": "https://opendatacommons.org/licenses/odbl/1-0/",
+    "ETALAB": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+}
+SOURCES = ("osm-lisbon", "paca-mednum")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+CC = Namespace("http://creativecommons.org/ns#")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    folder = tmp_path_factory.mktemp("real")
+    data = folder / "data"
+    for source in SOURCES:
+        shutil.copytree(ROOT / "data" / source, data / source)
+    rows = (ROOT / "data" / "catalogue.csv").read_text(encoding="utf-8").splitlines()
+    kept = [rows[0], *(r for r in rows[1:] if r.startswith(tuple(f"{s}," for s in SOURCES)))]
+    (data / "catalogue.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    store = folder / "store"
+    built = CliRunner().invoke(main, ["build", "--data", str(data), "--store", str(store)])
+    assert built.exit_code == 0, built.output
+    export(store, BASE, folder / "dumps")
+    app = create_app({"store": str(store), "dumps": str(folder / "dumps"), "query_workers": 1})
+    yield app
+    app.extensions["coworkmed.pool"].close()
+
+
+def _attributions() -> set[str]:
+    return {row.attribution for row in read_table(ROOT / "data") if row.source in SOURCES}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case["name"])
+def test_each_door_credits_the_sources_it_shows(app: Flask, case: dict[str, Any]) -> None:
+    response = app.test_client().get(case["path"])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    links = response.headers.getlist("Link")
+    if "licences" in case:
+        expected = sorted(f'<{LICENCES[name]}>; rel="license"' for name in case["licences"])
+        assert sorted(link for link in links if 'rel="license"' in link) == expected
+    for text in case.get("says", []):
+        assert text in body, text
+    for text in case.get("not", []):
+        assert text not in body, text
+
+
+def test_a_csv_still_reads_as_its_table(app: Flask) -> None:
+    """The credits come after a blank line: a reader stops at it, the header stays first."""
+    text = app.test_client().get("/api/observatory/figures/04-kind.csv").get_data(as_text=True)
+    table, _blank, credits = text.partition("\r\n\r\n")
+    rows = list(csv.reader(io.StringIO(table)))
+    assert rows[0] == ["label", "kind", "places"] and len(rows) > 2
+    lines = list(csv.reader(io.StringIO(credits)))
+    assert lines and all(len(line) == 1 and line[0].startswith("Source: ") for line in lines)
+
+
+def _catalogue(app: Flask, path: str) -> Graph:
+    response = app.test_client().get(path, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    return Graph().parse(data=response.data, format="turtle")
+
+
+def test_the_whole_graph_its_dumps_and_void_are_odbl_with_every_attribution(app: Flask) -> None:
+    catalogue = _catalogue(app, "/catalog")
+    whole = URIRef(f"{BASE}dataset")
+    owed = _attributions() | {TERRITORY_ATTRIBUTION}
+    dumps = [d for d in catalogue.objects(whole, DCAT.distribution) if "/dump/" in str(d)]
+    assert len(dumps) == 2
+    for node in [whole, *dumps]:
+        assert set(catalogue.objects(node, DCTERMS.license)) == {URIRef(LICENCES["ODBL"])}
+        assert {str(a) for a in catalogue.objects(node, CC.attributionName)} == owed
+    void = _catalogue(app, "/.well-known/void")
+    (dataset,) = {s for s in void.subjects(DCTERMS.license, URIRef(LICENCES["ODBL"]))}
+    assert {str(a) for a in void.objects(dataset, CC.attributionName)} == owed
+
+
+def test_the_territory_graph_is_in_the_catalogue_with_its_attribution(app: Flask) -> None:
+    catalogue = _catalogue(app, "/catalog")
+    territory = URIRef(f"{BASE}dataset/territory")
+    assert (territory, CC.attributionName, Literal(TERRITORY_ATTRIBUTION)) in catalogue
+    assert "© EuroGeographics" in TERRITORY_ATTRIBUTION and catalogue.value(
+        territory, DCTERMS.license
+    )
+    (catalog,) = catalogue.subjects(DCAT.dataset, territory)
+    assert catalogue.value(territory, DCTERMS.title)
+
+
+def test_each_source_states_its_coverage_as_nuts_regions(app: Flask) -> None:
+    catalogue = _catalogue(app, "/catalog")
+    for row in read_table(ROOT / "data"):
+        if row.source in SOURCES:
+            dataset = URIRef(f"{BASE}dataset/{row.source}")
+            spatial = {str(a) for a in catalogue.objects(dataset, DCTERMS.spatial)}
+            assert spatial == {f"http://data.europa.eu/nuts/code/{c}" for c in row.coverage.split()}
+
+
+def _figure(app: Flask, figure_id: str, query: str = "") -> dict[str, Any]:
+    answer = app.test_client().get(f"/api/observatory/figures?lang=en{query}").get_json()
+    found: dict[str, Any] = next(f for f in answer["figures"] if f["id"] == figure_id)
+    return found
+
+
+def _population(prefixes: tuple[str, ...]) -> int:
+    return sum(
+        int(row["population"])
+        for code, row in enrich.figures().items()
+        if code.startswith(prefixes)
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "covered"),
+    [("", ("FRL0", "PT170")), ("&country=PRT", ("PT170",)), ("&source=paca-mednum", ("FRL0",))],
+)
+def test_the_denominators_are_the_covered_regions_only(
+    app: Flask, query: str, covered: tuple[str, ...]
+) -> None:
+    """Urban-rural per 100,000: the inhabitants of the regions a source (the chosen one, in the
+    chosen country) covers, not the network's; a country no source covers has no rate."""
+    rows = _figure(app, "16-urban-rural-per-100k", query)["rows"]
+    assert sum(row[3] for row in rows) == _population(covered)
+    countries = {
+        row[0].rsplit("/", 1)[-1]: row for row in _figure(app, "15-country-per-100k", query)["rows"]
+    }
+    for code, row in countries.items():
+        if not any(c.startswith(code) for c in covered):
+            assert row[1:] == [None, None, None], code  # "no source yet", never 0
+
+
+def test_the_catalogue_with_the_territory_and_the_licences_meets_dcat_ap(app: Flask) -> None:
+    import pyshacl
+
+    response = app.test_client().get("/catalog", headers={"Accept": "application/n-triples"})
+    catalogue = Graph().parse(data=response.data, format="nt")
+    shapes = Graph().parse(ROOT / "shapes" / "dcat-ap.ttl")
+    conforms, _report, text = pyshacl.validate(catalogue, shacl_graph=shapes)
+    assert conforms, text
