@@ -344,7 +344,9 @@ class RecordBuilder:
                 continue
             text = term.lexical if isinstance(term, Lit) else term.value
             if kind == "email":
-                reason = personal.email_reason(text, contacts)
+                reason = personal.email_reason(
+                    text, contacts, roles_only=spec.roles_only, country=self.context.country
+                )
             elif kind == "phone":
                 reason = personal.phone_reason(text)
             elif kind in personal.NAME_KINDS:
