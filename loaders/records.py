@@ -494,7 +494,9 @@ class RecordBuilder:
     def _write_address(
         self, space_iri: str, values: dict[str, list[Term]], raw: Any, country: str | None
     ) -> None:
-        parts = [name for name in ("street", "house_number", "postcode", "city") if values.get(name)]
+        parts = [
+            name for name in ("street", "house_number", "postcode", "city") if values.get(name)
+        ]
         if not parts and raw is None:
             return
         if values.get("street") and values.get("house_number"):
