@@ -102,6 +102,28 @@ class Source:
     attribution: str | None = None
 
 
+@dataclass(frozen=True)
+class HeldBackRow:
+    """A record a load held back: its page, row, identifier in the source and reasons."""
+
+    iri: str
+    row: str | None
+    identifier: str | None
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    """What the load of a dataset (its current version) read, published and held back
+    (``publishing.held_back``)."""
+
+    activity: str
+    rows: int
+    published: int
+    held: int
+    held_back: list[HeldBackRow]
+
+
 @dataclass
 class ResourcePage:
     iri: str
@@ -114,6 +136,7 @@ class ResourcePage:
     pages: int
     fact_count: int
     referrer_count: int
+    load: LoadCounts | None = None
 
 
 def _iri(text: str) -> str:
@@ -193,6 +216,55 @@ WHERE {{
         (row, {row[k].value for k in ("dataset", "partner", "licence") if row[k] is not None})
         for row in rows
     ]
+
+
+def load_counts(iri: str, max_rows: int) -> LoadCounts | None:
+    """The counts of the load behind ``iri`` (a dataset: its current version's; a version; a
+    load activity) and the records it held back, by row; None when ``iri`` is none of those."""
+    node = _iri(iri)
+    rows, _generation = select(
+        f"""{SOURCES_PREFIXES}SELECT ?activity ?rows ?published ?held WHERE {{
+  {{ BIND({node} AS ?activity) }} UNION {{ {node} prov:wasGeneratedBy ?activity }}
+  UNION {{ {node} dcat:hasCurrentVersion/prov:wasGeneratedBy ?activity }}
+  ?activity <{CWM}rowsRead> ?rows ; <{CWM}recordsPublished> ?published ;
+            <{CWM}recordsHeldBack> ?held .
+}} LIMIT 1""",
+        max_rows,
+    )
+    if not rows:
+        return None
+    activity = rows[0]["activity"].value
+    held, _generation = select(
+        f"""SELECT ?record ?row ?identifier ?reason WHERE {{
+  {_iri(activity)} <{CWM}heldBack> ?record .
+  OPTIONAL {{ ?record <{CWM}rowNumber> ?row }}
+  OPTIONAL {{ ?record <{CWM}sourceIdentifier> ?identifier }}
+  OPTIONAL {{ ?record <{CWM}heldBackReason> ?reason }}
+}} ORDER BY ?row ?record ?reason""",
+        max_rows,
+    )
+    records: dict[str, HeldBackRow] = {}
+    for row in held:
+        key = row["record"].value
+        found = records.setdefault(
+            key,
+            HeldBackRow(
+                key,
+                row["row"].value if row["row"] is not None else None,
+                row["identifier"].value if row["identifier"] is not None else None,
+                [],
+            ),
+        )
+        if row["reason"] is not None and row["reason"].value not in found.reasons:
+            found.reasons.append(row["reason"].value)
+    ordered = sorted(records.values(), key=lambda r: (int(r.row) if r.row else 0, r.iri))
+    return LoadCounts(
+        activity,
+        int(rows[0]["rows"].value),
+        int(rows[0]["published"].value),
+        int(rows[0]["held"].value),
+        ordered,
+    )
 
 
 def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage | None:
@@ -282,4 +354,5 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
         pages=pages,
         fact_count=fact_count,
         referrer_count=referrer_count,
+        load=load_counts(iri, max_rows),
     )

@@ -98,6 +98,19 @@ def _without_postcode(text: str, country: str) -> Address | None:
     return Address(head.strip(" ,;-") or None, None, town)
 
 
+def street_line(street: str, number: str, country: str | None) -> str:
+    """The street with its house number, as ``country`` writes them together ("8 rue X",
+    "Rua X 8", "Calle Mayor, 8"); the street as given when it already holds that number or the
+    country is not known (a number put on the wrong side would mislead)."""
+    number = " ".join(number.split())
+    if re.search(rf"(?<![\w-]){re.escape(number)}(?![\w-])", street, re.IGNORECASE):
+        return street
+    row = tables.table("addresses").get(country or "")
+    if row is None:
+        return street
+    return str(row["street_line"]).format(street=street.strip(), number=number)
+
+
 def split_address(raw: Any, country: str | None) -> Address:
     """Street, postcode and town out of a one-line address of ``country``; a ValueProblem
     ``address-kept-whole`` when it cannot be split (the caller keeps the text whole)."""

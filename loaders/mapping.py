@@ -289,6 +289,7 @@ def load_mapping(path: Path, concepts: ConceptIndex | None = None) -> Mapping:
             dates=tuple(spec.get("dates", ())),
             order=spec.get("order"),
             public=bool(spec.get("public")),
+            roles_only=bool(spec.get("roles_only")),
             # prices (loaders/prices.py): what a value that names no currency or period is read as
             currency=spec.get("currency"),
             period=spec.get("period"),

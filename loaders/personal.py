@@ -10,6 +10,7 @@ code of the rule that matched, or None.
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -17,7 +18,7 @@ from typing import Any
 
 import phonenumbers
 
-from loaders import tables
+from loaders import enrich, tables
 
 EMAIL = "personal-email"
 PHONE = "personal-phone"
@@ -44,6 +45,8 @@ class Rules:
     person_name: re.Pattern[str]
     organisation_words: frozenset[str]
     reasons: dict[str, str]
+    first_names: frozenset[str]
+    last_names: frozenset[str]
 
 
 @cache
@@ -70,6 +73,32 @@ def rules() -> Rules:
         person_name=re.compile(raw["person_name"]),
         organisation_words=frozenset(tables.fold(w) for w in raw["organisation_words"]),
         reasons=dict(raw["reasons"]),
+        first_names=_names(tuple(raw["name_locales"]), "first_names", raw["name_min_length"]),
+        last_names=_names(tuple(raw["name_locales"]), "last_names", raw["name_min_length"]),
+    )
+
+
+def _names(locales: tuple[str, ...], kind: str, shortest: int) -> frozenset[str]:
+    """The first or last names of Faker's person providers of ``locales``, folded to the letters
+    of an e-mail's local part; a role word is never taken for a name."""
+    found: set[str] = set()
+    for locale in locales:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for name in getattr(provider, kind):
+            folded = "".join(_words(str(name)))
+            if len(folded) >= shortest and folded.isascii() and folded.isalpha():
+                found.add(folded)
+    return frozenset(found - {tables.fold(w) for w in tables.table("personal")["role_words"]})
+
+
+def is_solid_name(local: str) -> bool:
+    """Whether a local part written solid is a person's name: a first name (emilie), a first
+    name and an initial (joaquimf), or an initial and a surname (sguerlava)."""
+    found = rules()
+    return (
+        local in found.first_names
+        or local[:-1] in found.first_names
+        or local[1:] in found.last_names
     )
 
 
@@ -98,8 +127,16 @@ def names_a_role(words: list[str]) -> bool:
     )
 
 
-def email_reason(address: str, contact_names: tuple[str, ...] = ()) -> str | None:
-    """Why an e-mail address looks like a person's (None: an organisation's)."""
+def email_reason(
+    address: str,
+    contact_names: tuple[str, ...] = (),
+    *,
+    roles_only: bool = False,
+    country: str | None = None,
+) -> str | None:
+    """Why an e-mail address looks like a person's (None: an organisation's); ``roles_only``:
+    the column holds staff's addresses (its mapping says so), so one naming neither a role nor a
+    town of ``country`` (vitrolles@france-services.gouv.fr, a place's mailbox) is a person's."""
     local, _, domain = address.strip().rpartition("@")
     if not local:
         return None
@@ -114,6 +151,10 @@ def email_reason(address: str, contact_names: tuple[str, ...] = ()) -> str | Non
     if names_a_role(words):
         return None
     if rules().person_local_part.match(local):
+        return EMAIL
+    if len(words) == 1 and words[0].isalpha() and is_solid_name(words[0]):
+        return EMAIL
+    if roles_only and not (country and enrich.municipality(country, local)):
         return EMAIL
     folded = "".join(words)
     for name in contact_names:

@@ -24,7 +24,7 @@ from typing import Any
 from core.namespaces import GEO, NUTS_CODE, XSD
 from core.problems import Problem, ValueProblem
 from loaders import enrich, hours, personal, tables, territory
-from loaders.addresses import split_address
+from loaders.addresses import split_address, street_line
 from loaders.mapping import Mapping, fill
 from loaders.rdf import Triples, iri, literal, p, segment
 from loaders.readers import written
@@ -403,7 +403,9 @@ class RecordBuilder:
                 continue
             text = term.lexical if isinstance(term, Lit) else term.value
             if kind == "email":
-                reason = personal.email_reason(text, contacts)
+                reason = personal.email_reason(
+                    text, contacts, roles_only=spec.roles_only, country=self.context.country
+                )
             elif kind == "phone":
                 reason = personal.phone_reason(text)
             elif kind in personal.NAME_KINDS:
@@ -551,9 +553,16 @@ class RecordBuilder:
     def _write_address(
         self, space_iri: str, values: dict[str, list[Term]], raw: Any, country: str | None
     ) -> None:
-        parts = [name for name in ("street", "postcode", "city") if values.get(name)]
+        parts = [
+            name for name in ("street", "house_number", "postcode", "city") if values.get(name)
+        ]
         if not parts and raw is None:
             return
+        if values.get("street") and values.get("house_number"):
+            street, number = values["street"][0], _lexical(values["house_number"][0])
+            assert isinstance(street, Lit), f"a literal, not {street}"
+            line = street_line(street.lexical, number, country)
+            values = {**values, "street": [street._replace(lexical=line)]}
         add, address = self.triples.add, iri(f"{space_iri}/address")
         add(iri(space_iri), p("locn:address"), address)
         add(address, A, p("locn:Address"))

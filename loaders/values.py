@@ -91,6 +91,8 @@ class ColumnSpec:
     order: str | None = None
     #: the values are an organisation's, published on purpose (no personal-data check)
     public: bool = False
+    #: e-mail addresses of staff: only those naming a role are published (loaders.personal)
+    roles_only: bool = False
     #: for prices: the currency (ISO 4217) and period (UN/CEFACT) when a value gives none
     currency: str | None = None
     period: str | None = None

@@ -47,6 +47,7 @@ from core.settings import setting
 from loaders import provenance
 from loaders.load import HeldBack, mapping_digest, sha256
 from loaders.mapping import Mapping, load_mapping
+from publishing.held_back import held_back_ntriples
 from publishing.partners import Partner
 from publishing.per_record import Holding, holding, previous_records, record_rows, without
 from publishing.published_places import read_published_places
@@ -271,12 +272,14 @@ def compose(
     store: TripleStore, base: str, dataset: str, report: Report, held: Holding
 ) -> tuple[bytes, list[HeldBack]]:
     """The graph to publish: the submission's without its held-back records, plus their last
-    published version (from the dataset's current version); the held-back records, each saying
-    whether its old version stays."""
+    published version (from the dataset's current version), plus what the load held back on
+    its provenance (``publishing.held_back``); the held-back records, each saying whether its
+    old version stays."""
     current = current_version(store, base, dataset)
     old, found = previous_records(store, current, held.keys)
     kept = [dataclasses.replace(h, kept=h.identifier in found) for h in held.held]
-    return without(report.ntriples, held.keys) + b"\n" + old, kept
+    said = held_back_ntriples(report, kept, report.load.graph, base) if report.load else b""
+    return without(report.ntriples, held.keys) + b"\n" + old + b"\n" + said, kept
 
 
 # ------------------------------------------------------------------------------ 4. record

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from core.problems import ValueProblem
-from loaders.addresses import split_address
+from loaders.addresses import split_address, street_line
 
 CASES = yaml.safe_load((Path(__file__).parent / "address-cases.yaml").read_text(encoding="utf-8"))
 
@@ -30,3 +30,13 @@ def test_every_class_has_cases() -> None:
     kept = [c for c in CASES if c.get("kept") == "whole"]
     no_postcode = [c for c in CASES if "expect" in c and "postcode" not in c["expect"]]
     assert len(kept) >= 4 and len(no_postcode) >= 4
+
+
+STREET_LINES = yaml.safe_load(
+    (Path(__file__).parent / "street-line-cases.yaml").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("case", STREET_LINES, ids=lambda c: f"{c['country']}:{c['street']}")
+def test_street_line(case: dict[str, Any]) -> None:
+    assert street_line(case["street"], case["number"], case["country"]) == case["expect"]

@@ -25,11 +25,30 @@ ROOT = HERE.parents[1]
 BASE = "https://example.org/id/"
 CLOCK = dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC)
 CASES = yaml.safe_load((HERE / "personal-cases.yaml").read_text(encoding="utf-8"))
+#: the personal addresses issue 19 found published (CGET, SpotWork, PACA)
+ISSUE_19_PERSONAL = (
+    "emilie@agence-ugo.fr",
+    "jennifer@mycowork.fr",
+    "joaquimf@latelierdu26.com",
+    "hugo.vial-jaime@hautes-alpes.fr",
+    "sguerlava@caprovenceverte.fr",
+)
+#: role and place addresses of the same files, which stay published
+ISSUE_19_ROLES = (
+    "contact@artprestig.com",
+    "technopole@castres-mazamet.com",
+    "vitrolles@france-services.gouv.fr",
+)
 SHARED_MAPPINGS = [REAL_MAPPINGS[name] for name in sorted(REAL_MAPPINGS)]
 CGET = ROOT.parent / "shared" / "datasets" / "real" / "fr_cget_tiers_lieux_2019.csv"
 
 RULES: dict[str, Callable[[dict[str, Any]], object]] = {
-    "email": lambda c: personal.email_reason(c["value"], tuple(c.get("contacts", ()))),
+    "email": lambda c: personal.email_reason(
+        c["value"],
+        tuple(c.get("contacts", ())),
+        roles_only=c.get("roles_only", False),
+        country=c.get("region"),
+    ),
     "phone": lambda c: personal.phone_reason(c["value"], c.get("region")),
     "name": lambda c: personal.name_reason(c["value"]),
     "column": lambda c: personal.is_contact_column(c["value"]),
@@ -186,5 +205,11 @@ def test_the_store_holds_no_personal_data_from_the_real_files(tmp_path: Path) ->
     whole = "\n".join(str(solution["o"]) for solution in store.query(every_graph))
     for value in personal_emails:
         assert value not in whole, value
+    # issue 19, MEDIUM 4: a first name alone, a first name and an initial, a hyphenated
+    # surname, an initial and a surname in a staff column; role addresses stay published
+    for value in ISSUE_19_PERSONAL:
+        assert value not in whole, value
+    for value in ISSUE_19_ROLES:
+        assert f'"{value}"' in dump, value
     # regression: OSM's contact:street / contact:city are the place's address, not a person
-    assert '"Rue Censier"' in dump
+    assert '"33 Rue Censier"' in dump  # and its contact:housenumber, as France writes it

@@ -35,17 +35,17 @@ SPDX = Namespace("http://spdx.org/rdf/terms#")
 CC = Namespace("http://creativecommons.org/ns#")
 #: records published per source by the default build (the rest held back for their errors)
 PUBLISHED = {
-    # all but one: the 49 rows without a kind are third places with no dominant activity stated
+    # all: the 49 rows without a kind are third places with no dominant activity stated
     # (otherwise: third-place), 46 of them placed in the commune at their coordinates; the 7
     # web addresses run together (www.la-cordee.netla-cordee-opera) are left out with a
-    # warning; held back: row 873, on the Île de Ré, which the generalised NUTS-3 polygons
-    # leave out (8.9 km off the coast, beyond their 3 km tolerance)
+    # warning; row 873, on the Île de Ré, which the generalised NUTS-3 polygons leave out, is
+    # placed by its postcode with a warning
     "fr-cget-tiers-lieux": 1512,
-    # 10 without any address, 5 without their town, 2 without a name ("24h", not opening hours
-    # in the OSM syntax, is left out with a warning)
-    "osm-lisbon": 22,
-    # 36 whose operator is a one-letter tag
-    "osm-spotwork": 176,
+    # 5 without their town, 2 without a name ("24h", not opening hours in the OSM syntax, is
+    # left out with a warning); the nodes with coordinates and no address are published
+    "osm-lisbon": 30,
+    # all: an operator given only by its SIRET is identified (176 before)
+    "osm-spotwork": 212,
     # all: the 7 opening hours not in the OSM syntax are left out with a warning
     "paca-mednum": 646,
 }
@@ -170,3 +170,75 @@ def test_dataset_and_record_pages_show_licence_and_attribution(
 
 def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("'", "&#39;").replace('"', "&#34;")
+
+
+#: rows read and records held back per source, as the build's console says them
+HELD = {
+    "fr-cget-tiers-lieux": (1512, 56),
+    "osm-lisbon": (38, 8),
+    "osm-spotwork": (212, 0),
+    "paca-mednum": (646, 7),
+}
+
+
+def _select(app: Flask, query: str) -> list[dict[str, str]]:
+    answer = app.test_client().post(
+        "/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert answer.status_code == 200
+    rows = json.loads(answer.data)["results"]["bindings"]
+    return [{name: value["value"] for name, value in row.items()} for row in rows]
+
+
+def test_what_each_load_held_back_is_on_its_provenance(
+    built: tuple[Published, str], app: Flask
+) -> None:
+    """Issue 19, HIGH 2: the counts the console gives are on each dataset's load activity, with
+    every record held back, its row and the reasons."""
+    query = """PREFIX cwm: <https://w3id.org/coworkmed/def/>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?dataset ?rows ?published ?held (COUNT(DISTINCT ?record) AS ?described)
+       (COUNT(DISTINCT ?reasoned) AS ?withReason) WHERE {
+  ?dataset dcat:hasCurrentVersion/prov:wasGeneratedBy ?load .
+  ?load cwm:rowsRead ?rows ; cwm:recordsPublished ?published ; cwm:recordsHeldBack ?held .
+  OPTIONAL { ?load cwm:heldBack ?record . ?record cwm:rowNumber ?row .
+             OPTIONAL { ?record cwm:heldBackReason ?reason BIND (?record AS ?reasoned) } }
+} GROUP BY ?dataset ?rows ?published ?held"""
+    found = {row["dataset"].rsplit("/", 1)[1]: row for row in _select(app, query)}
+    assert set(found) == set(PUBLISHED)
+    for source, (rows, held) in HELD.items():
+        row = found[source]
+        assert int(row["rows"]) == rows and int(row["held"]) == held, source
+        assert int(row["published"]) == PUBLISHED[source], source
+        assert int(row["described"]) == held and int(row["withReason"]) == held, source
+        assert (
+            f"{source}: {rows} rows read, {PUBLISHED[source]} records published, {held} held back"
+            in built[1]
+        )
+
+
+@pytest.mark.parametrize(
+    ("source", "row", "words"),
+    [
+        ("paca-mednum", "167", "Sa 17:00"),
+        ("osm-lisbon", "19", "24h"),
+        ("fr-cget-tiers-lieux", "", "kind"),
+    ],
+)
+def test_the_dataset_page_shows_what_was_held_back_and_why(
+    app: Flask, source: str, row: str, words: str
+) -> None:
+    html = {"Accept": "text/html"}
+    answer = app.test_client().get(f"/doc/id/dataset/{source}?lang=en", headers=html)
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    rows, held = HELD[source]
+    assert f'<span class="rows-read">{rows} rows read</span>' in page
+    assert f'<span class="records-published">{PUBLISHED[source]} records published</span>' in page
+    assert f'<span class="records-held-back">{held} records held back' in page
+    section = page.split('<section id="load">', 1)[1].split("</section>", 1)[0]
+    assert words in section and (not row or f">{row}</a>" in section)
+    french = app.test_client().get(f"/doc/id/dataset/{source}?lang=fr", headers=html)
+    french = french.get_data(as_text=True)
+    assert f"{rows} lignes lues" in french

@@ -93,6 +93,31 @@ def test_per_record_publishing(empty: Published, case: dict[str, Any], path: Any
         assert f'"{value}' in text, value
     for value in case.get("absent", []):
         assert f'"{value}' not in text, value
+    if published and "provenance" in case:
+        _check_provenance(graph, case["provenance"], case["held"])
+
+
+def _check_provenance(graph: bytes, expected: dict[str, int], held: list[int]) -> None:
+    """Issue 19: the version's load activity says the rows read, the records published and
+    held back, and names each held-back record with its row and at least one reason."""
+    store = ox.Store()
+    store.load(graph, ox.RdfFormat.N_TRIPLES)
+    cwm = "https://w3id.org/coworkmed/def/"
+    (counts,) = list(
+        store.query(
+            f"SELECT ?rows ?published ?held WHERE {{ ?load <{cwm}rowsRead> ?rows ; "
+            f"<{cwm}recordsPublished> ?published ; <{cwm}recordsHeldBack> ?held }}"
+        )
+    )
+    assert {name: int(counts[name].value) for name in ("rows", "published", "held")} == expected
+    described = store.query(
+        f"SELECT ?row (COUNT(?reason) AS ?reasons) WHERE {{ ?load <{cwm}heldBack> ?record . "
+        f"?record a <{cwm}HeldBackRecord> ; <{cwm}rowNumber> ?row ; <{cwm}heldBackReason> ?reason "
+        f"FILTER (STRSTARTS(STR(?record), STR(?load))) }} GROUP BY ?row ORDER BY ?row"
+    )
+    assert [(int(r["row"].value), int(r["reasons"].value) > 0) for r in described] == [
+        (row, True) for row in held
+    ]
 
 
 def test_the_load_command_says_which_rows_were_held_back(tmp_path: Path) -> None:

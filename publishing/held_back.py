@@ -1,0 +1,82 @@
+"""What a load held back, on its own provenance: the load activity (``{base}load/S/V``, in the
+version graph) says how many rows it read, how many records the version publishes and how
+many it held back, and names each record held back (``cwm:HeldBackRecord``) with its row, its
+identifier in the source and the errors that hold it back, in the report's language. So the
+dataset page, the load's own page and any SPARQL query show what the build console said."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from core.namespaces import CWM, RDF_TYPE, XSD
+from core.rdf_bytes import to_bytes
+from loaders.load import HeldBack
+from publishing.per_record import RECORD_IRI
+from validation.findings import Finding, Report
+
+
+def activity_of(base: str, version: str) -> str:
+    """The load activity of a dataset version (``loaders.provenance``: the version is
+    ``{base}dataset/S/V``, its activity ``{base}load/S/V``)."""
+    return f"{base}load/{version.removeprefix(f'{base}dataset/')}"
+
+
+def _integer(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+
+
+def _belongs(finding: Finding, held: HeldBack) -> bool:
+    """Whether an error is one of those that hold ``held`` back: on its row, or on one of its
+    resources (a graph check names the resource, not the row)."""
+    if finding.severity != "error":
+        return False
+    if finding.row is not None:
+        return finding.row == held.row and finding.sheet == held.sheet
+    found = RECORD_IRI.search(finding.focus or "")
+    return found is not None and held.identifier is not None and found.group(1) == held.identifier
+
+
+def reasons(report: Report, held: HeldBack) -> list[str]:
+    """The errors that hold a record back, each once, as the report words them."""
+    texts = (
+        f"{f.name or f.code} — {f.message}" + (f" ({f.column})" if f.column else "")
+        for f in report.findings
+        if _belongs(f, held)
+    )
+    return list(dict.fromkeys(texts))
+
+
+def description(report: Report, held: list[HeldBack], version: str, base: str) -> list[ox.Triple]:
+    """The counts of the load and its held-back records, as triples on its activity."""
+    activity = ox.NamedNode(activity_of(base, version))
+    rows = report.load.rows_read if report.load else report.rows
+    kept = sum(h.kept for h in held)
+    published = max(report.records - sum(h.identifier is not None for h in held), 0) + kept
+    triples = [
+        ox.Triple(activity, ox.NamedNode(CWM + "rowsRead"), _integer(rows)),
+        ox.Triple(activity, ox.NamedNode(CWM + "recordsPublished"), _integer(published)),
+        ox.Triple(activity, ox.NamedNode(CWM + "recordsHeldBack"), _integer(len(held))),
+    ]
+    for number, record in enumerate(held, 1):
+        node = ox.NamedNode(f"{activity.value}/held-back/{record.row or number}")
+        triples += [
+            ox.Triple(activity, ox.NamedNode(CWM + "heldBack"), node),
+            ox.Triple(node, ox.NamedNode(RDF_TYPE), ox.NamedNode(CWM + "HeldBackRecord")),
+        ]
+        if record.row is not None:
+            triples.append(ox.Triple(node, ox.NamedNode(CWM + "rowNumber"), _integer(record.row)))
+        if record.sheet:
+            triples.append(
+                ox.Triple(node, ox.NamedNode(CWM + "sheetName"), ox.Literal(record.sheet))
+            )
+        if record.identifier:
+            identifier = ox.Literal(record.identifier)
+            triples.append(ox.Triple(node, ox.NamedNode(CWM + "sourceIdentifier"), identifier))
+        for text in reasons(report, record):
+            reason = ox.Literal(text, language=report.language)
+            triples.append(ox.Triple(node, ox.NamedNode(CWM + "heldBackReason"), reason))
+    return triples
+
+
+def held_back_ntriples(report: Report, held: list[HeldBack], version: str, base: str) -> bytes:
+    return to_bytes(description(report, held, version, base), ox.RdfFormat.N_TRIPLES)
