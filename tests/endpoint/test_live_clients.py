@@ -197,71 +197,34 @@ def test_curl_construct_in_the_accepted_format(
     assert _triples(body, media_type) >= 33
 
 
+def _curl_headers_and_body(url: str, *options: str) -> str:
+    """``curl -i`` with ``options``: the answer's status line, headers and body, lower-cased."""
+    done = subprocess.run(
+        ["curl", "-sS", "-i", *options, url], capture_output=True, check=True, timeout=60, text=True
+    )
+    return done.stdout.lower()
+
+
 def test_curl_cors_preflight_then_cross_origin_post(endpoint_url: str) -> None:
     """What a browser page on another origin (YASGUI, Comunica) does, step by step."""
     origin = "https://yasgui.example"
-    preflight = subprocess.run(
-        [
-            "curl",
-            "-sS",
-            "-i",
-            "-X",
-            "OPTIONS",
-            "-H",
-            f"Origin: {origin}",
-            "-H",
-            "Access-Control-Request-Method: POST",
-            "-H",
-            "Access-Control-Request-Headers: content-type",
-            endpoint_url,
-        ],
-        capture_output=True,
-        check=True,
-        timeout=60,
-        text=True,
-    ).stdout.lower()
+    asking = ["-X", "OPTIONS", "-H", f"Origin: {origin}"]
+    asking += ["-H", "Access-Control-Request-Method: POST"]
+    preflight = _curl_headers_and_body(
+        endpoint_url, *asking, "-H", "Access-Control-Request-Headers: content-type"
+    )
     assert preflight.startswith("http/1.1 204")
     assert f"access-control-allow-origin: {origin}" in preflight
     assert "access-control-allow-headers:" in preflight and "content-type" in preflight
-    posted = subprocess.run(
-        [
-            "curl",
-            "-sS",
-            "-i",
-            "-H",
-            f"Origin: {origin}",
-            "-H",
-            "Content-Type: application/sparql-query",
-            "--data-binary",
-            SPACES,
-            endpoint_url,
-        ],
-        capture_output=True,
-        check=True,
-        timeout=60,
-        text=True,
-    ).stdout.lower()
+    posted = _curl_headers_and_body(
+        endpoint_url,
+        *("-H", f"Origin: {origin}", "-H", "Content-Type: application/sparql-query"),
+        *("--data-binary", SPACES),
+    )
     assert posted.startswith("http/1.1 200") and "access-control-allow-origin: *" in posted
-    refused = subprocess.run(
-        [
-            "curl",
-            "-sS",
-            "-i",
-            "-X",
-            "OPTIONS",
-            "-H",
-            f"Origin: {origin}",
-            "-H",
-            "Access-Control-Request-Method: POST",
-            "-H",
-            "Access-Control-Request-Headers: authorization, content-type",
-            endpoint_url,
-        ],
-        capture_output=True,
-        check=True,
-        timeout=60,
-        text=True,
-    ).stdout.lower()
+    refused = _curl_headers_and_body(
+        endpoint_url, *asking, "-H", "Access-Control-Request-Headers: authorization, content-type"
+    )
     assert refused.startswith("http/1.1 403") and "access-control-allow-origin" not in refused
 
 
