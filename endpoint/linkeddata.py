@@ -189,6 +189,28 @@ def _wanted_extension() -> str | None:
     return None if chosen is None else next(e for e, n in EXTENSIONS.items() if n == chosen[0])
 
 
+#: the catalogue's own things under /id/ that the store does not hold (the whole graph, its
+#: dumps, the catalogue, the services, the project as publisher) and the document that
+#: describes each; a path ending in "/" names every IRI under it
+DESCRIBED_BY = {
+    "dataset": "/catalog",
+    "catalog": "/catalog",
+    "dump/": "/catalog",
+    "agency/coworkmed": "/catalog",
+    "void": "/.well-known/void",
+    "service/sparql": "/sparql",
+}
+
+
+def _described_by(space: str, path: str) -> str | None:
+    if space != "id":
+        return None
+    for name, document in DESCRIBED_BY.items():
+        if path == name or (name.endswith("/") and path.startswith(name) and path != name):
+            return document
+    return None
+
+
 @blueprint.get("/<any(id, def, code):space>/<path:path>")
 def resource(space: str, path: str) -> BaseResponse:
     """The IRI of a thing: 303 to the document that describes it, in the format asked for."""
@@ -202,6 +224,9 @@ def resource(space: str, path: str) -> BaseResponse:
         iri, _document_path = _document(space, path)
         known(iri)
     except QueryError as problem:
+        described = _described_by(space, path) if problem.status == 404 else None
+        if described is not None:  # generated, not stored: its document negotiates formats
+            return read_headers(redirect(local_location(described), 303))
         return error(problem.status, problem.message)
     response = redirect(local_location(f"/doc/{space}/{path}.{extension}"), 303)
     return read_headers(response)
