@@ -75,6 +75,9 @@ def serve_in_thread(app: Any, threads: int = 4) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        except OSError:  # the loop ended already and closed its trigger (EBADF): close here
+            wasyncore.close_all(server._map)
         thread.join(timeout=10)
         server.task_dispatcher.shutdown()
