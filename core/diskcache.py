@@ -2,19 +2,18 @@
 
 Some indexes take seconds to build and never change between runs (the GeoNames town index:
 a 30 MB JSON file read, 120,000 names folded): a cold ``coworkmed validate`` of a 15-row file
-would spend most of its time there. ``remembered`` builds such a value once and keeps it in the
-user's cache directory (``$XDG_CACHE_HOME/coworkmed``, else ``~/.cache/coworkmed``) in
-``marshal`` form (plain data only: dicts, sets, tuples, strings and numbers; nothing in it can
-run code), under a key that names everything it was built from, so that a new version of a
-table or of the code that builds it builds it again. A cache that cannot be read or written is
-built in memory, as before; the value is the same either way.
+would spend most of its time there. ``RememberedTable`` builds such a table once into an SQLite
+file in the user's cache directory (``$XDG_CACHE_HOME/coworkmed``, else ``~/.cache/coworkmed``)
+and reads it a few rows at a time, under a key that names everything it was built from, so that
+a new version of a table or of the code that builds it builds it again. A cache that cannot be
+read or written is built in memory; the rows are the same either way. (Earlier versions kept
+whole values in ``marshal`` files; entries of that name and form are forgotten like the rest.)
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import marshal
 import os
 import re
 import sqlite3
@@ -23,9 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from pathlib import Path
-from typing import Any, TypeVar, cast
-
-T = TypeVar("T")
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +33,7 @@ def cache_directory() -> Path:
 
 
 def fingerprint(*parts: str | bytes | Path) -> bytes:
-    """A key for ``remembered``: each part as given, a file by its contents."""
+    """A key for ``RememberedTable``: each part as given, a file by its contents."""
     digest = hashlib.sha256()
     for part in parts:
         if isinstance(part, Path):
@@ -45,30 +42,6 @@ def fingerprint(*parts: str | bytes | Path) -> bytes:
             digest.update(part.encode("utf-8") if isinstance(part, str) else part)
         digest.update(b"\0")
     return digest.digest()
-
-
-def remembered(name: str, key: bytes, build: Callable[[], T]) -> T:
-    """``build()``, or what it returned the last time it was called with ``name`` and ``key``."""
-    path = cache_directory() / f"{name}-{key.hex()[:24]}.marshal"
-    try:
-        with open(path, "rb") as handle:
-            value = cast(T, marshal.load(handle))
-        _used(path)
-        return value
-    except FileNotFoundError:
-        log.debug("%s: built once, then kept in %s", name, path)
-    except (OSError, EOFError, ValueError, TypeError) as error:
-        log.warning("%s: cannot read %s (%s); building it again", name, path, error)
-    value = build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        partial.write_bytes(marshal.dumps(cast(Any, value)))
-        os.replace(partial, path)
-        _forget_others(path, name)
-    except (OSError, ValueError) as error:
-        log.warning("%s: cannot keep it in %s (%s)", name, path, error)
-    return value
 
 
 #: an entry of another key unused for this long is removed when a new one is written: each is
