@@ -42,6 +42,7 @@ from loaders.values import (
     known_country,
     parse_postcode,
     parser_for,
+    region_text,
 )
 
 A = p("rdf:type")
@@ -179,11 +180,11 @@ class RecordBuilder:
         warning = ValueProblem(
             "coordinates-off-the-outlines",
             f"{where} lies {metres / 1000:.0f} km off the simplified outline of "
-            f"{_region_text(code)}, the region of the postcode {postcode}: the region of the "
+            f"{region_text(code)}, the region of the postcode {postcode}: the region of the "
             "postcode is kept",
             coordinates=where,
             kilometres=f"{metres / 1000:.0f}",
-            region=_region_text(code),
+            region=region_text(code),
             postcode=postcode,
         )
         warning.severity = "warning"
@@ -695,7 +696,7 @@ class RecordBuilder:
         ):
             return
         column = next((spec.label for spec in self.mapping.columns if spec.field == "nuts"), None)
-        region, other_region = _region_text(given), _region_text(at_point)
+        region, other_region = region_text(given), region_text(at_point)
         self.problems.append(
             Problem(
                 "nuts-not-at-coordinates",
@@ -737,7 +738,7 @@ class RecordBuilder:
     ) -> None:
         """Report a postcode whose region (``code``) is not the region (``found``) of ``other``
         (the coordinates or the town), naming both."""
-        region, other_region = _region_text(code), _region_text(found)
+        region, other_region = region_text(code), region_text(found)
         self.problems.append(
             Problem(
                 problem_code,
@@ -751,11 +752,6 @@ class RecordBuilder:
                 params=(("region", region), ("other", other), ("other_region", other_region)),
             )
         )
-
-
-def _region_text(code: str) -> str:
-    name = enrich.region_name(code)
-    return f"{name}, {code}" if name else code
 
 
 #: the fields that name a record without an identifier, in this order: what it is, then where

@@ -600,7 +600,8 @@ def postcode_readings(raw: Any, country: str | None) -> tuple[str, str | None]:
     return text, None
 
 
-def _region_text(region: str) -> str:
+def region_text(region: str) -> str:
+    """A NUTS-3 region as a partner reads it: "Roma, ITI43" (its code alone when unnamed)."""
     name = enrich.region_name(region)
     return f"{name}, {region}" if name else region
 
@@ -626,12 +627,12 @@ def parse_postcode(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
         ctx.notices.append(
             ValueProblem(
                 "ambiguous-postcode",
-                f"both {written} ({_region_text(real[written])}) and {padded} "
-                f"({_region_text(real[padded])}) are postcodes of {country}; "
+                f"both {written} ({region_text(real[written])}) and {padded} "
+                f"({region_text(real[padded])}) are postcodes of {country}; "
                 "kept as written, no region inferred",
                 result=padded,
-                region=_region_text(real[written]),
-                other_region=_region_text(real[padded]),
+                region=region_text(real[written]),
+                other_region=region_text(real[padded]),
             )
         )
         return [Lit(written)]
@@ -639,9 +640,9 @@ def parse_postcode(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
         ctx.notices.append(
             ValueProblem(
                 "postcode-padded",
-                f"read as {padded} ({_region_text(real[padded])}): zeros added in front",
+                f"read as {padded} ({region_text(real[padded])}): zeros added in front",
                 result=padded,
-                region=_region_text(real[padded]),
+                region=region_text(real[padded]),
             )
         )
         return [Lit(padded)]
