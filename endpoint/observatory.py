@@ -7,11 +7,14 @@ choice and language, so a warm dashboard costs no query.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from datetime import date as date_type
 from typing import Any
 
+from babel.dates import format_date
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
+from core.namespaces import EU_COUNTRY
 from core.translations import in_language
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
@@ -22,6 +25,8 @@ from observatory.cube import cube_dataset, regions_dataset
 from observatory.figures import (
     ALL_ROWS,
     ATTRIBUTION,
+    CLOSED_UNDATED,
+    HEADLINE,
     POINTS,
     SOURCES,
     BadFilter,
@@ -29,13 +34,21 @@ from observatory.figures import (
     Figure,
     Solutions,
     answers,
+    counted,
     country_labels,
+    coverage_counts,
+    coverage_sparql,
     credits,
     csv_text,
+    data_date,
+    empty_reason,
     figure,
     filter_options,
+    format_number,
+    headline,
     iris,
     option_iris,
+    plural_forms,
     point_rows,
     read_filters,
     source_filters,
@@ -78,19 +91,83 @@ def _base() -> str:
     return base
 
 
-def _figure(figure_id: str, sparql: str, rows: Solutions, lang: str) -> Figure:
+def _figure(
+    figure_id: str,
+    sparql: str,
+    rows: Solutions,
+    lang: str,
+    filters: dict[str, str],
+    unfiltered: Solutions,
+    reporting: dict[str, int],
+    places: int,
+) -> Figure:
     title = in_language(table()["figures"][figure_id]["title"], lang)
-    return figure(figure_id, sparql, rows, title, named(iris(rows), lang))
+    made = figure(figure_id, sparql, rows, title, named(iris(rows), lang), lang)
+    shown = "reports" in table()["figures"][figure_id] and places > 0
+    return replace(
+        made,
+        empty=empty_reason(rows, filters, unfiltered),
+        coverage={"reporting": reporting.get(figure_id, 0), "places": places} if shown else None,
+    )
 
 
 def figures(filters: dict[str, str], lang: str) -> list[Figure]:
-    """Every figure of the dashboard for ``filters``, labels in ``lang``."""
+    """Every figure of the dashboard for ``filters``, labels in ``lang``; an empty one says why
+    (``empty``), one counting by a field says how many places give it (``coverage``)."""
     number = generation()
     found = _answers(filters, number)
+    everything = _answers({}, number) if filters else found
+    reporting = coverage(filters)
+    places = view_headline(filters)["places"]
     key = ("figures", number, tuple(sorted(filters.items())), lang)
     return ANSWERS.get(
-        key, lambda: [_figure(i, sparql, rows, lang) for i, (sparql, rows) in found.items()]
+        key,
+        lambda: [
+            _figure(i, sparql, rows, lang, filters, everything[i][1], reporting, places)
+            for i, (sparql, rows) in found.items()
+        ],
     )
+
+
+def view_headline(filters: dict[str, str]) -> dict[str, int]:
+    """The headline figures of a view: records, places, sources, countries, the places giving a
+    territory type and the rural ones (``observatory/headline.rq``)."""
+    base = _base()
+    key = ("headline", generation(), tuple(sorted(filters.items())))
+    sparql = with_filters(HEADLINE.read_text(encoding="utf-8"), filters, base)
+    return ANSWERS.get(key, lambda: headline(_select(sparql)))
+
+
+def coverage(filters: dict[str, str]) -> dict[str, int]:
+    """How many places of a view give each figure's field, and the closed ones with no date."""
+    base = _base()
+    key = ("coverage", generation(), tuple(sorted(filters.items())))
+    return ANSWERS.get(
+        key, lambda: coverage_counts(_select(with_filters(coverage_sparql(), filters, base)))
+    )
+
+
+def headline_texts(filters: dict[str, str], lang: str) -> dict[str, Any]:
+    """The headline figures as the page shows them, counted words in ``lang``."""
+    found = view_headline(filters)
+    given = found["territory_given"]
+    share = round(100 * found["rural"] / given) if given else None
+    words = table()["words"]
+    return {
+        **found,
+        "texts": [
+            counted(name, found[name], lang)
+            for name in ("places", "records", "sources", "countries")
+        ],
+        "rural": (
+            in_language(words["rural"], lang)
+            .replace("{share}", format_number(share, lang))
+            .replace("{given}", counted("places", given, lang))
+            if share is not None
+            else None
+        ),
+        "closed_undated": coverage(filters).get(CLOSED_UNDATED, 0),
+    }
 
 
 def points(filters: dict[str, str]) -> list[list[Any]]:
@@ -129,9 +206,17 @@ def _query_link(sparql: str) -> str:
 def _options(lang: str) -> dict[str, list[tuple[str, str]]]:
     """Each filter's choices (code, label in ``lang``), from the code lists in the store."""
     key = ("options", generation(), lang)
-    return ANSWERS.get(
-        key, lambda: {**filter_options(named(option_iris(), lang)), **_sources(lang)}
-    )
+    return ANSWERS.get(key, lambda: _choices(lang))
+
+
+def _choices(lang: str) -> dict[str, list[tuple[str, str]]]:
+    """The filters' choices; a country only when some record is in it (a country no source
+    covers yet would give a page of empty figures)."""
+    choices = {**filter_options(named(option_iris(), lang)), **_sources(lang)}
+    by_country = _answers({}, generation())["01-country"][1]
+    recorded = {row["country"].value.rsplit("/", 1)[-1] for row in by_country}
+    choices["country"] = [(code, name) for code, name in choices["country"] if code in recorded]
+    return choices
 
 
 def _sources(lang: str) -> dict[str, list[tuple[str, str]]]:
@@ -143,16 +228,30 @@ def _sources(lang: str) -> dict[str, list[tuple[str, str]]]:
     return {name: choices for name in source_filters()}
 
 
+def with_chosen(
+    options: dict[str, list[tuple[str, str]]], filters: dict[str, str], lang: str
+) -> dict[str, list[tuple[str, str]]]:
+    """The choices, with the chosen country kept even when no record is in it (a link may name
+    one): the page then says once that no source covers it."""
+    chosen = filters.get("country")
+    if not chosen or any(code == chosen for code, _name in options["country"]):
+        return options
+    name = country_labels(lang).get(EU_COUNTRY + chosen, chosen)
+    return {**options, "country": [*options["country"], (chosen, name)]}
+
+
 @blueprint.get("/observatory")
 def dashboard() -> Response:
     lang = reader_language()
     words = {key: in_language(texts, lang) for key, texts in table()["words"].items()}
     try:
         filters = _read_filters()
-        options = _options(lang)
+        options = with_chosen(_options(lang), filters, lang)
         shown = sources_shown(filters)
+        glance = headline_texts(filters, lang)
     except QueryError as problem:
         return error(problem.status, problem.message)
+    date = data_date(shown)
     cube_query = (
         "PREFIX qb: <http://purl.org/linked-data/cube#>\n"
         "SELECT * WHERE {\n"
@@ -175,8 +274,16 @@ def dashboard() -> Response:
             "query": url_for("pages.query_page"),
             "lang": lang,
             "words": words,
+            "plurals": {word: plural_forms(word, lang) for word in table()["counted"]},
+            "units": {
+                name: in_language(spec["label"], lang)
+                for name, spec in table()["columns"].items()
+                if spec["unit"] != "key"
+            },
         },
         credits=shown,
+        glance=glance,
+        date=format_date(date_type.fromisoformat(date), "long", locale=lang) if date else None,
         cube_link=_query_link(cube_query),
         regions_cube_link=_query_link(REGIONS_CUBE.replace("{dataset}", regions_dataset(_base()))),
     )
@@ -188,10 +295,11 @@ def figures_api() -> Response:
     try:
         filters = _read_filters()
         found = figures(filters, reader_language())
+        glance = headline_texts(filters, reader_language())
     except QueryError as problem:
         return error(problem.status, problem.message)
     body = [{**asdict(each), "query_page": _query_link(each.query)} for each in found]
-    return jsonify({"filters": filters, "figures": body})
+    return jsonify({"filters": filters, "headline": glance, "figures": body})
 
 
 @blueprint.get("/api/observatory/points")
@@ -220,7 +328,7 @@ def figure_csv(figure_id: str) -> Response:
     except QueryError as problem:
         return error(problem.status, problem.message)
     missing = in_language(table()["words"]["no_source"], lang)
-    text = csv_text(found, shown, missing)
+    text = csv_text(found, shown, missing, lang, codes=request.args.get("header") == "codes")
     answer = Response(text, mimetype="text/csv", headers=licence_links(shown))
     return attachment(answer, f"{figure_id}.csv")
 

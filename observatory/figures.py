@@ -13,16 +13,18 @@ import csv
 import io
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+from babel.core import Locale
+from babel.numbers import format_decimal
 
 from core.formulas import safe_cell
 from core.namespaces import DEFAULT_DATA_BASE, EU_COUNTRY
-from core.translations import load_catalogue
+from core.translations import in_language, load_catalogue
 from loaders import nuts, tables
 from loaders.concepts import default_index
 from loaders.territory import network_countries
@@ -109,9 +111,7 @@ def filter_iri(name: str, value: str, base: str) -> str:
 
 def filter_path(name: str) -> str:
     """The property path of a filter: one property, or a sequence of them."""
-    spec = table()["filters"][name]["property"]
-    steps = [spec] if isinstance(spec, str) else spec
-    return "/".join(f"<{step}>" for step in steps)
+    return property_path(table()["filters"][name]["property"])
 
 
 def with_filters(sparql: str, filters: dict[str, str], base: str = DEFAULT_DATA_BASE) -> str:
@@ -180,6 +180,16 @@ class Figure:
     rows: list[list[Any]]
     labels: dict[str, str]
     query: str
+    #: the columns named in the reader's language (the table's and CSV's header, the legend)
+    headers: list[str] = field(default_factory=list)
+    #: each column's unit (``columns`` in the table): key, count, workstations, m2 or rate
+    units: list[str] = field(default_factory=list)
+    #: the columns a chart draws (all number columns unless the table says which)
+    series: list[str] = field(default_factory=list)
+    #: why the figure has no rows (``EMPTY``: no_data, filtered), else None
+    empty: str | None = None
+    #: the places of the view that give the field the figure counts by, and all of them
+    coverage: dict[str, int] | None = None
 
 
 @cache
@@ -224,19 +234,136 @@ def iris(rows: Solutions) -> set[str]:
 
 
 def figure(
-    figure_id: str, sparql: str, rows: Solutions, title: str, names: dict[str, str]
+    figure_id: str,
+    sparql: str,
+    rows: Solutions,
+    title: str,
+    names: dict[str, str],
+    lang: str = "en",
 ) -> Figure:
-    """One figure from its query's solutions; ``names`` labels (at least) the IRIs in them."""
+    """One figure from its query's solutions; ``names`` labels (at least) the IRIs in them; a
+    NUTS region reads "name (code)"; its columns are named in ``lang``."""
     found = iris(rows)
+    columns = list(rows[0]) if rows else query_columns(sparql)
+    spec = table()["figures"][figure_id]
+    units = [column_unit(c) for c in columns]
     return Figure(
         id=figure_id,
         title=title,
-        chart=table()["figures"][figure_id]["chart"],
-        columns=list(rows[0]) if rows else [],
+        chart=spec["chart"],
+        columns=columns,
         rows=[[value(term) for term in row.values()] for row in rows],
-        labels={k: v for k, v in names.items() if k in found},
+        labels={k: region_label(k, v) for k, v in names.items() if k in found},
         query=sparql,
+        headers=column_headers(columns, lang),
+        units=units,
+        series=spec.get("series")
+        or [c for c, unit in zip(columns[1:], units[1:], strict=True) if unit != "key"],
     )
+
+
+#: a SELECT's projected variables: ``?name`` alone or ``(... AS ?name)``
+PROJECTED = re.compile(r"\(\s*[^()]*(?:\([^()]*\)[^()]*)*\s+AS\s+\?(\w+)\s*\)|\?(\w+)", re.I)
+
+
+def query_columns(sparql: str) -> list[str]:
+    """The columns of a figure's query (its SELECT line), for a figure with no rows."""
+    head = re.search(r"^SELECT\s+(.*?)\s*$\s*WHERE", sparql, re.M | re.S | re.I)
+    if head is None:
+        return []
+    return [a or b for a, b in PROJECTED.findall(head[1])]
+
+
+def column_unit(column: str) -> str:
+    """A column's unit (``columns`` in the table; a column it does not name is a count)."""
+    spec = table()["columns"].get(column)
+    return str(spec["unit"]) if spec else "count"
+
+
+def column_headers(columns: list[str], lang: str) -> list[str]:
+    """The columns named in ``lang`` (a column the table does not name keeps its name)."""
+    named = table()["columns"]
+    return [in_language(named[c]["label"], lang) if c in named else c for c in columns]
+
+
+#: where a NUTS region's IRI starts: its code follows
+NUTS_CODE = "http://data.europa.eu/nuts/code/"
+
+
+def region_label(iri: str, name: str) -> str:
+    """A label as a reader sees it: a NUTS region as "name (code)", else as it is."""
+    code = iri.removeprefix(NUTS_CODE)
+    if code == iri or code in name:
+        return name
+    return f"{name} ({code})"
+
+
+def plural_forms(word: str, lang: str) -> dict[str, str]:
+    """A counted word's forms in ``lang`` by CLDR plural category (``counted`` in the table:
+    ``"one: {n} place | other: {n} places"``)."""
+    text = in_language(table()["counted"][word], lang)
+    pairs = (part.split(":", 1) for part in text.split("|"))
+    return {category.strip(): form.strip() for category, form in pairs}
+
+
+def counted(word: str, number: int, lang: str) -> str:
+    """``number`` with ``word`` in the plural form ``lang`` gives it (CLDR rules, by babel)."""
+    forms = plural_forms(word, lang)
+    category = Locale.parse(lang).plural_form(number)
+    return forms.get(category, forms["other"]).replace("{n}", format_number(number, lang))
+
+
+def format_number(number: float, lang: str) -> str:
+    """A number as ``lang`` writes it (grouping, decimal sign)."""
+    return format_decimal(number, locale=lang)
+
+
+#: why a figure is empty: no source gives its field, or the filters leave nothing
+EMPTY = ("no_data", "filtered")
+
+
+def empty_reason(rows: list[Any], filters: Mapping[str, str], unfiltered: list[Any]) -> str | None:
+    """Why a figure has no rows: the filters chosen leave nothing (its unfiltered rows are not
+    empty), else no source gives what it counts; None when it has rows."""
+    if rows:
+        return None
+    return "filtered" if filters and unfiltered else "no_data"
+
+
+#: the headline figures of a view (``headline.rq``: records, places, sources, countries, the
+#: places that give a territory type and the rural ones)
+HEADLINE = HERE / "headline.rq"
+#: how many places of a view give each figure's field (``coverage.rq``)
+COVERAGE = HERE / "coverage.rq"
+#: the places closed by their status that give no closing date (a row of ``COVERAGE``)
+CLOSED_UNDATED = "closed-undated"
+
+
+def headline(rows: Solutions) -> dict[str, int]:
+    """The headline figures from the ``HEADLINE`` solutions (its one row), as numbers."""
+    row = rows[0] if rows else {}
+    return {name: int(value(term) or 0) for name, term in row.items()}
+
+
+def coverage_sparql() -> str:
+    """The ``COVERAGE`` query: one branch per figure with a ``reports`` path."""
+    branches = " UNION ".join(
+        f'{{ ?space {property_path(spec["reports"])} ?given BIND ("{figure_id}" AS ?field) }}'
+        for figure_id, spec in table()["figures"].items()
+        if "reports" in spec
+    )
+    return COVERAGE.read_text(encoding="utf-8").replace("#FIELDS", branches)
+
+
+def property_path(spec: str | list[str]) -> str:
+    """A property, or a sequence of them, as a SPARQL path."""
+    steps = [spec] if isinstance(spec, str) else spec
+    return "/".join(f"<{step}>" for step in steps)
+
+
+def coverage_counts(rows: Solutions) -> dict[str, int]:
+    """The ``COVERAGE`` solutions: field (a figure's id, or ``CLOSED_UNDATED``) -> places."""
+    return {row["field"].value: int(row["places"].value) for row in rows}
 
 
 def point_rows(rows: Solutions, base: str) -> list[list[Any]]:
@@ -285,6 +412,8 @@ class Credit:
     source: str
     licence: str | None
     attribution: str | None
+    #: the date of the source's data (its dcterms:modified in the catalogue), if given
+    modified: str | None = None
 
 
 def credits(rows: Solutions) -> list[Credit]:
@@ -294,29 +423,53 @@ def credits(rows: Solutions) -> list[Credit]:
             row["source"].value,
             row["licence"].value if row["licence"] is not None else None,
             row["attribution"].value if row["attribution"] is not None else None,
+            row["modified"].value[:10] if row.get("modified") is not None else None,
         )
         for row in rows
     ]
 
 
-def credit_line(credit: Credit) -> str:
+def data_date(shown: tuple[Credit, ...] | list[Credit]) -> str | None:
+    """The date of the data a view shows: the latest of its sources' dates (ISO), if any."""
+    dates = [credit.modified for credit in shown if credit.modified]
+    return max(dates) if dates else None
+
+
+def credit_line(credit: Credit, no_licence: str = "no licence stated") -> str:
     """One source's credit as text: its attribution (else its dataset) and its licence."""
-    return f"{credit.attribution or credit.source} — {credit.licence or 'no licence stated'}"
+    return f"{credit.attribution or credit.source} — {credit.licence or no_licence}"
 
 
-def csv_text(found: Figure, sources: tuple[Credit, ...] = (), missing: str = "") -> str:
+def csv_text(
+    found: Figure,
+    sources: tuple[Credit, ...] = (),
+    missing: str = "",
+    lang: str = "en",
+    codes: bool = False,
+) -> str:
     """One figure as CSV: its columns after a label column; formulas neutralised; an empty cell
-    of a number column (a region no source covers) says ``missing``. After the rows, a blank
-    line and one line per source shown, "Source: attribution — licence" in the first cell (a
-    spreadsheet reads it as a last row; a comment line first would break the header)."""
+    of a number column (a region no source covers) says ``missing``. The header row names the
+    columns in ``lang`` (with ``codes``, by the names of the query: ``label``, ``places``…).
+    After the rows, a blank line and one line per source shown, "Source: attribution —
+    licence" in the first cell (a spreadsheet reads it as a last row; a comment line first
+    would break the header)."""
+    words = table()["words"]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["label", *found.columns])
+    if codes:
+        writer.writerow(["label", *found.columns])
+    else:
+        headers = found.headers or column_headers(found.columns, lang)
+        linked = any(str(row[0]).startswith(("http://", "https://")) for row in found.rows)
+        key = [headers[0], f"{headers[0]} (IRI)" if linked else headers[0]] if headers else [""]
+        writer.writerow([*key, *headers[1:]])
     for row in found.rows:
         cells = [missing if cell is None else cell for cell in row]
         writer.writerow([safe_cell(found.labels.get(row[0], row[0])), *map(safe_cell, cells)])
     if sources:
         writer.writerow([])
+    source = in_language(words["source"], lang)
+    no_licence = in_language(words["no_licence"], lang)
     for credit in sources:
-        writer.writerow([safe_cell(f"Source: {credit_line(credit)}")])
+        writer.writerow([safe_cell(f"{source}: {credit_line(credit, no_licence)}")])
     return buffer.getvalue()

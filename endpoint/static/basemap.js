@@ -5,7 +5,8 @@
 window.coworkmedBaseMap = async function (element, center, zoom) {
   const map = L.map(element, { center: center, zoom: zoom, minZoom: 2, maxZoom: 16 });
   map.attributionControl.setPrefix(false);
-  map.attributionControl.addAttribution("Borders: Natural Earth");
+  // the credit in the page's language when the page gives it (data-credit)
+  map.attributionControl.addAttribution(element.dataset.credit || "Borders: Natural Earth");
   const response = await fetch(element.dataset.countries);
   if (!response.ok) {
     throw new Error("country borders: HTTP " + response.status);

@@ -30,17 +30,33 @@
     return figure.labels[value] || String(value).replace(/^.*[/#]/, "");
   }
 
+  // "1 place", "2 places": the forms by CLDR plural category (the server's table), chosen by the
+  // browser's own CLDR rules
+  const pluralRules = new Intl.PluralRules(config.lang);
+  const numberFormat = new Intl.NumberFormat(config.lang);
+  function counted(word, n) {
+    const forms = config.plurals[word];
+    const form = forms[pluralRules.select(n)] || forms.other;
+    return form.replace("{n}", numberFormat.format(n));
+  }
+
+  function fill(text, values) {
+    return Object.entries(values).reduce((out, [key, value]) => out.replace("{" + key + "}", value), text);
+  }
+
   function table(figure) {
-    const wrapper = element("div", null, { class: "table-wrapper" });
+    const wrapper = element("div", null, { class: "table-wrapper", tabindex: "0", role: "region",
+      "aria-label": figure.title });
     const grid = element("table", null, { class: "facts" });
     const head = grid.createTHead().insertRow();
-    figure.columns.forEach((column) => head.appendChild(element("th", column)));
+    figure.headers.forEach((column) => head.appendChild(element("th", column, { scope: "col" })));
     const body = grid.createTBody();
     for (const row of figure.rows) {
       const line = body.insertRow();
       row.forEach((value, index) => {
         const named = typeof value === "string" && figure.labels[value];
-        const shown = value === null ? config.words.no_source : value; // no source covers it: not 0
+        const shown = value === null ? config.words.no_source // no source covers it: not 0
+          : typeof value === "number" ? numberFormat.format(value) : value;
         line.appendChild(element("td", named || (index === 0 ? label(figure, value) : shown)));
       });
     }
@@ -48,16 +64,40 @@
     return wrapper;
   }
 
+  // one axis per unit (never workstations, m² and a count on one axis); counts in whole numbers;
+  // every label shown: bars turn horizontal when there are many of them
   function chart(figure) {
     const canvas = element("canvas", null, { role: "img", "aria-label": figure.title });
     const labels = figure.rows.map((row) => label(figure, row[0]));
-    const datasets = figure.columns.slice(1).map((column, index) => ({
-      label: column,
-      data: figure.rows.map((row) => row[index + 1]),
-      backgroundColor:
-        figure.chart === "doughnut" ? palette : palette[index % palette.length],
-      borderColor: palette[index % palette.length],
-    }));
+    const units = [...new Set(figure.series.map((column) => figure.units[figure.columns.indexOf(column)]))];
+    const horizontal = figure.chart === "bar" && figure.rows.length > 6;
+    const datasets = figure.series.map((column, index) => {
+      const at = figure.columns.indexOf(column);
+      const axis = units.indexOf(figure.units[at]) === 0 ? "value" : "other";
+      return {
+        label: figure.headers[at],
+        data: figure.rows.map((row) => row[at]),
+        backgroundColor: figure.chart === "doughnut" ? palette : palette[index % palette.length],
+        borderColor: palette[index % palette.length],
+        [horizontal ? "xAxisID" : "yAxisID"]: axis,
+      };
+    });
+    const valueAxis = (unit, side) => ({
+      axis: horizontal ? "x" : "y",
+      position: side,
+      beginAtZero: true,
+      title: { display: units.length > 1, text: config.units[figure.series.find(
+        (column) => figure.units[figure.columns.indexOf(column)] === unit)] || unit },
+      ticks: unit === "rate" ? {} : { precision: 0 },
+      grid: { drawOnChartArea: side === (horizontal ? "bottom" : "left") },
+    });
+    const scales = {};
+    if (figure.chart !== "doughnut") {
+      scales.value = valueAxis(units[0], horizontal ? "bottom" : "left");
+      if (units.length > 1) scales.other = valueAxis(units[1], horizontal ? "top" : "right");
+      scales.category = { axis: horizontal ? "y" : "x", type: "category",
+        ticks: { autoSkip: false, maxRotation: 60, minRotation: 0 } };
+    }
     charts.push(
       new Chart(canvas, {
         type: figure.chart,
@@ -66,13 +106,38 @@
           animation: false,
           responsive: true,
           maintainAspectRatio: false,
+          indexAxis: horizontal ? "y" : "x",
+          scales: scales,
+          locale: config.lang,
           plugins: { legend: { display: figure.chart !== "bar" || datasets.length > 1 } },
         },
       }),
     );
-    const box = element("div", null, { class: "chart" });
+    const box = element("div", null, { class: horizontal ? "chart tall" : "chart" });
+    if (horizontal) box.style.height = (4 + figure.rows.length * 1.7) + "rem"; // a property: CSP allows it
     box.appendChild(canvas);
     return box;
+  }
+
+  function notes(figure, answer) {
+    const found = [];
+    const coverage = figure.coverage;
+    if (coverage && !figure.empty && coverage.reporting < coverage.places) {
+      found.push(fill(config.words.coverage, {
+        reporting: numberFormat.format(coverage.reporting),
+        places: numberFormat.format(coverage.places),
+        share: numberFormat.format(Math.round((100 * coverage.reporting) / coverage.places)),
+      }));
+    }
+    if (figure.id === "06-years" && answer.headline.closed_undated > 0) {
+      found.push(fill(config.words.closed_undated, { n: numberFormat.format(answer.headline.closed_undated) }));
+    }
+    return found;
+  }
+
+  function showHeadline(glance) {
+    const list = document.querySelector("#headline ul");
+    list.replaceChildren(...glance.texts.map((text) => element("li", text)));
   }
 
   async function showFigures() {
@@ -82,10 +147,21 @@
     const answer = await response.json();
     charts.splice(0).forEach((old) => old.destroy());
     container.replaceChildren();
-    for (const figure of answer.figures) {
+    showHeadline(answer.headline);
+    if (answer.headline.places === 0) {
+      // nothing in the view: say so once, not once per figure
+      container.appendChild(element("p", config.words.empty_view, { class: "empty-view", role: "status" }));
+    }
+    for (const figure of answer.headline.places === 0 ? [] : answer.figures) {
       const section = element("section", null, { id: "figure-" + figure.id, class: "figure" });
-      section.appendChild(element("h2", figure.title));
-      section.appendChild(figure.chart === "table" ? table(figure) : chart(figure));
+      section.appendChild(element("h3", figure.title));
+      if (figure.empty) {
+        section.appendChild(element("p", config.words["empty_" + figure.empty], { class: "empty" }));
+        section.dataset.empty = figure.empty;
+      } else {
+        section.appendChild(figure.chart === "table" ? table(figure) : chart(figure));
+      }
+      for (const text of notes(figure, answer)) section.appendChild(element("p", text, { class: "note" }));
       const links = element("p", null, { class: "links" });
       links.appendChild(element("a", config.words.query, { href: figure.query_page }));
       links.appendChild(document.createTextNode(" · "));
@@ -98,6 +174,22 @@
     const spaces = countries ? countries.rows.reduce((sum, row) => sum + row[1], 0) : 0;
     container.dataset.spaces = String(spaces);
     return answer;
+  }
+
+  // the map's keyboard-usable alternative: the records drawn, as a list of links
+  const LISTED = 500;
+  function showList(points) {
+    const body = document.querySelector("#map-list tbody");
+    body.replaceChildren(...points.slice(0, LISTED).map(([, , path, name]) => {
+      const row = element("tr");
+      const cell = element("td");
+      cell.appendChild(element("a", name || config.words.unnamed, { href: path }));
+      row.appendChild(cell);
+      return row;
+    }));
+    document.getElementById("map-list-more").textContent = points.length > LISTED
+      ? fill(config.words.map_list_more, { shown: numberFormat.format(LISTED), total: numberFormat.format(points.length) })
+      : "";
   }
 
   const mapElement = document.getElementById("map");
@@ -120,6 +212,7 @@
     map.addLayer(cluster);
     if (markers.length) map.fitBounds(cluster.getBounds(), { padding: [20, 20], maxZoom: 8 });
     mapElement.dataset.points = String(markers.length);
+    showList(answer.points);
     // the sources of the records shown, with their licence and attribution
     const list = document.querySelector("#credits ul");
     list.replaceChildren(
@@ -129,11 +222,14 @@
         });
         if (source.licence) {
           item.appendChild(element("a", source.licence, { rel: "license", href: source.licence }));
+        } else {
+          item.appendChild(document.createTextNode(config.words.no_licence));
         }
+        if (source.modified) item.appendChild(document.createTextNode(" (" + source.modified + ")"));
         return item;
       }),
     );
-    total.textContent = markers.length + " " + config.words.spaces + " " + config.words.on_map;
+    total.textContent = counted("on_map", markers.length);
   }
 
   // The choropleth: NUTS-3 regions coloured by the figure config.choropleth (first column the
