@@ -159,7 +159,7 @@ def headline_texts(filters: dict[str, str], lang: str) -> dict[str, Any]:
             counted(name, found[name], lang)
             for name in ("places", "records", "sources", "countries")
         ],
-        "rural": (
+        "rural_text": (
             in_language(words["rural"], lang)
             .replace("{share}", format_number(share, lang))
             .replace("{given}", counted("places", given, lang))

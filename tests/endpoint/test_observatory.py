@@ -288,3 +288,122 @@ def test_the_territorial_indicators_on_each_store(empty: Published) -> None:
         assert found == [(2, 2.0)]
     finally:
         app.extensions["coworkmed.pool"].close()
+
+
+def _number(client: FlaskClient, query: str) -> int:
+    answer = client.get("/sparql", query_string={"query": query})
+    return int(json.loads(answer.data)["results"]["bindings"][0]["n"]["value"])
+
+
+PREFIXES = (
+    "PREFIX cwm: <https://w3id.org/coworkmed/def/> PREFIX prov: <http://www.w3.org/ns/prov#> "
+)
+
+
+@pytest.mark.parametrize(
+    ("filters", "patterns"),
+    [
+        ({}, ""),
+        ({"country": "ITA"}, "?space cwm:country <{eu}ITA> ."),
+        ({"territory": "rural"}, "?space cwm:territoryType <{code}territory-type/rural> ."),
+    ],
+)
+def test_headline_figures_equal_counts_from_the_store(
+    client: FlaskClient, filters: dict[str, str], patterns: str
+) -> None:
+    """Records, places (clusters), sources and countries of the headline, counted here anew."""
+    where = "?space a cwm:Space . " + patterns.format(
+        eu=observatory.EU_COUNTRY, code="https://w3id.org/coworkmed/code/"
+    )
+    expected = {
+        "records": f"SELECT (COUNT(DISTINCT ?space) AS ?n) WHERE {{ {where} }}",
+        "places": (
+            f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {where} "
+            "OPTIONAL { ?space cwm:canonicalPlace ?c } BIND (COALESCE(?c, ?space) AS ?p) }"
+        ),
+        "sources": (
+            f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} "
+            "?space prov:wasDerivedFrom/cwm:inDataset ?s }"
+        ),
+        "countries": f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ {where} ?space cwm:country ?c }}",
+    }
+    response = client.get("/api/observatory/figures", query_string=filters)
+    glance = response.get_json()["headline"]
+    found = {name: glance[name] for name in expected}
+    assert found == {name: _number(client, PREFIXES + q) for name, q in expected.items()}
+    assert 0 < glance["places"] <= glance["records"]
+    assert glance["texts"][0].endswith(" places") or glance["texts"][0] == "1 place"
+
+
+def test_an_empty_figure_says_why(client: FlaskClient) -> None:
+    """No source gives a governance model: no_data; a country no source covers is not offered,
+    and named in a link it empties every figure once, saying why (filtered), never a bare box."""
+    figures = _figures(client)
+    assert figures["10-governance"]["empty"] == "no_data"
+    assert figures["01-country"]["empty"] is None
+    assert figures["10-governance"]["headers"] == ["Governance model", "Places"]
+    cyprus = _figures(client, country="CYP")
+    assert {f["empty"] for f in cyprus.values()} <= {"filtered", "no_data"}
+    assert cyprus["01-country"]["empty"] == "filtered"
+    page = client.get("/observatory?lang=en").get_data(as_text=True)
+    assert '<option value="CYP"' not in page and '<option value="ITA"' in page
+    chosen = client.get("/observatory?lang=el&country=CYP").get_data(as_text=True)
+    assert chosen.count('class="empty-view"') == 1 and '<option value="CYP" selected>' in chosen
+    assert "Κανένας τόπος" in chosen
+
+
+def test_coverage_notes_count_the_places_giving_the_field(client: FlaskClient) -> None:
+    figures = _figures(client)
+    territory = figures["05-territory"]["coverage"]
+    given = _number(
+        client,
+        PREFIXES + "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?space a cwm:Space ; "
+        "cwm:territoryType ?t OPTIONAL { ?space cwm:canonicalPlace ?c } "
+        "BIND (COALESCE(?c, ?space) AS ?p) }",
+    )
+    assert territory["reporting"] == given
+    assert territory["places"] == client.get("/api/observatory/figures").get_json()[
+        "headline"
+    ]["places"]
+    assert figures["07-capacity"]["series"] == ["workstations", "floor_area"]
+    assert figures["07-capacity"]["units"][1:3] == ["workstations", "m2"]
+
+
+def test_closed_places_without_a_date_are_counted_in_a_note(client: FlaskClient) -> None:
+    """Regression: closures were flat at 0 though spaces were closed: their records give a
+    status, not a closing date; the years figure now says how many it cannot place."""
+    before = client.get("/api/observatory/figures").get_json()["headline"]["closed_undated"]
+    closed = (
+        f"<{BASE}space/test/closed> a <https://w3id.org/coworkmed/def/Space> ; "
+        "<https://w3id.org/coworkmed/def/activityStatus> "
+        "<https://w3id.org/coworkmed/code/activity-status/closed> ."
+    )
+    put_turtle(client, "https://example.org/closed", closed, TOKEN)
+    after = client.get("/api/observatory/figures").get_json()["headline"]["closed_undated"]
+    assert after == before + 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "header"),
+    [
+        ("en", ["Country", "Country (IRI)", "Places"]),
+        ("fr", ["Pays", "Pays (IRI)", "Lieux"]),
+        ("it", ["Paese", "Paese (IRI)", "Luoghi"]),
+        ("es", ["País", "País (IRI)", "Lugares"]),
+        ("el", ["Χώρα", "Χώρα (IRI)", "Τόποι"]),
+        ("hr", ["Država", "Država (IRI)", "Mjesta"]),
+    ],
+)
+def test_csv_headers_in_the_readers_language(
+    client: FlaskClient, lang: str, header: list[str]
+) -> None:
+    answer = client.get("/api/observatory/figures/01-country.csv", query_string={"lang": lang})
+    assert next(csv.reader(io.StringIO(answer.get_data(as_text=True)))) == header
+    codes = client.get(
+        "/api/observatory/figures/01-country.csv", query_string={"lang": lang, "header": "codes"}
+    )
+    assert next(csv.reader(io.StringIO(codes.get_data(as_text=True)))) == [
+        "label",
+        "country",
+        "places",
+    ]
