@@ -64,13 +64,24 @@
     return wrapper;
   }
 
+  function lines(text, width) {
+    const found = [];
+    for (const word of text.split(" ")) {
+      const last = found.length - 1;
+      if (last >= 0 && (found[last] + " " + word).length <= width) found[last] += " " + word;
+      else found.push(word);
+    }
+    return found;
+  }
+
   // one axis per unit (never workstations, m² and a count on one axis); counts in whole numbers;
   // every label shown: bars turn horizontal when there are many of them
   function chart(figure) {
     const canvas = element("canvas", null, { role: "img", "aria-label": figure.title });
-    const labels = figure.rows.map((row) => label(figure, row[0]));
-    const units = [...new Set(figure.series.map((column) => figure.units[figure.columns.indexOf(column)]))];
     const horizontal = figure.chart === "bar" && figure.rows.length > 6;
+    // a long label on lines of its words, so that a narrow screen cuts none
+    const labels = figure.rows.map((row) => horizontal ? lines(label(figure, row[0]), 18) : label(figure, row[0]));
+    const units = [...new Set(figure.series.map((column) => figure.units[figure.columns.indexOf(column)]))];
     const datasets = figure.series.map((column, index) => {
       const at = figure.columns.indexOf(column);
       const axis = units.indexOf(figure.units[at]) === 0 ? "value" : "other";
@@ -79,7 +90,9 @@
         data: figure.rows.map((row) => row[at]),
         backgroundColor: figure.chart === "doughnut" ? palette : palette[index % palette.length],
         borderColor: palette[index % palette.length],
-        [horizontal ? "xAxisID" : "yAxisID"]: axis,
+        // both axes named: Chart.js would otherwise add a second category axis of its own
+        ...(figure.chart === "doughnut" ? {} : horizontal
+          ? { xAxisID: axis, yAxisID: "category" } : { xAxisID: "category", yAxisID: axis }),
       };
     });
     const valueAxis = (unit, side) => ({

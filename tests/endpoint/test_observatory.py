@@ -20,7 +20,7 @@ from endpoint.app import create_app
 from observatory import figures as observatory
 from observatory.cube import refresh_cube
 from tests.backends import Published
-from tests.endpoint.browser import browser_page, needs_browser
+from tests.endpoint.browser import ARTIFACTS, browser_page, needs_browser
 from tests.endpoint.support import put_turtle
 from triplestore.versions import published_graphs, write
 
@@ -362,9 +362,10 @@ def test_coverage_notes_count_the_places_giving_the_field(client: FlaskClient) -
         "BIND (COALESCE(?c, ?space) AS ?p) }",
     )
     assert territory["reporting"] == given
-    assert territory["places"] == client.get("/api/observatory/figures").get_json()[
-        "headline"
-    ]["places"]
+    assert (
+        territory["places"]
+        == client.get("/api/observatory/figures").get_json()["headline"]["places"]
+    )
     assert figures["07-capacity"]["series"] == ["workstations", "floor_area"]
     assert figures["07-capacity"]["units"][1:3] == ["workstations", "m2"]
 
@@ -407,3 +408,43 @@ def test_csv_headers_in_the_readers_language(
         "country",
         "places",
     ]
+
+
+@needs_browser
+@pytest.mark.slow
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
+@pytest.mark.parametrize("lang", ["en", "el"])
+def test_the_dashboard_at_desktop_and_phone_sizes(
+    live: str, client: FlaskClient, lang: str, width: int, height: int
+) -> None:
+    """No horizontal scroll, the headline first, every figure a chart, a table or a reason, the
+    map's list alternative reachable by keyboard; screenshots into test-artifacts/."""
+    with browser_page(live) as visit:
+        page = visit.page
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live}/observatory?lang={lang}")
+        page.wait_for_selector("body[data-loading=false]", timeout=60_000)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.locator("#headline li").count() == 4
+        figures = page.locator("#figures section.figure")
+        assert figures.count() == len(observatory.table()["figures"])
+        shown = page.locator("#figures section.figure:has(canvas, table, p.empty)").count()
+        assert shown == figures.count()
+        assert page.locator("#figure-10-governance p.empty").count() == 1
+        assert page.get_attribute("html", "lang") == lang
+        # the keyboard reaches the filters and opens the map's list
+        page.focus("#filter-country")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "filter-kind"
+        page.focus("#map-list summary")
+        page.keyboard.press("Enter")
+        assert page.locator("#map-list tbody a").count() > 20
+        visit.screenshot(f"observatory-{lang}-{width}x{height}.png")
+        page.locator("#map-list summary").press("Enter")  # closed again, for the views below
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(ARTIFACTS / f"observatory-{lang}-{width}x{height}-top.png"))
+        for figure in ("07-capacity", "04-kind", "06-years"):
+            page.locator(f"#figure-{figure}").screenshot(
+                path=str(ARTIFACTS / f"observatory-{lang}-{width}-{figure}.png")
+            )
+    visit.check()

@@ -15,7 +15,9 @@ CASES = yaml.safe_load((Path(__file__).parent / "plural-cases.yaml").read_text(e
 
 
 @pytest.mark.parametrize(("lang", "word", "number", "text"), CASES)
-def test_counted_words_follow_cldr_plural_rules(lang: str, word: str, number: int, text: str) -> None:
+def test_counted_words_follow_cldr_plural_rules(
+    lang: str, word: str, number: int, text: str
+) -> None:
     found = figures.counted(word, number, lang)
     # babel groups thousands with a (narrow) no-break space in French
     assert found.replace("\u202f", " ").replace("\xa0", " ") == text
