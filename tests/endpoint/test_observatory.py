@@ -20,6 +20,7 @@ from endpoint.app import create_app
 from observatory import figures as observatory
 from observatory.cube import refresh_cube
 from tests.backends import Published
+from tests.endpoint.accessibility import axe_violations, describe, overflow
 from tests.endpoint.browser import ARTIFACTS, browser_page, needs_browser
 from tests.endpoint.support import put_turtle
 from triplestore.versions import published_graphs, write
@@ -417,14 +418,15 @@ def test_csv_headers_in_the_readers_language(
 def test_the_dashboard_at_desktop_and_phone_sizes(
     live: str, client: FlaskClient, lang: str, width: int, height: int
 ) -> None:
-    """No horizontal scroll, the headline first, every figure a chart, a table or a reason, the
+    """WCAG 2.1 AA by axe-core, no horizontal scroll, the headline first, every figure a chart, a table or a reason, the
     map's list alternative reachable by keyboard; screenshots into test-artifacts/."""
-    with browser_page(live) as visit:
+    with browser_page(live, size=(width, height)) as visit:
         page = visit.page
-        page.set_viewport_size({"width": width, "height": height})
         page.goto(f"{live}/observatory?lang={lang}")
         page.wait_for_selector("body[data-loading=false]", timeout=60_000)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert overflow(page) == 0
+        violations = axe_violations(page)
+        assert not violations, describe(violations)
         assert page.locator("#headline li").count() == 4
         figures = page.locator("#figures section.figure")
         assert figures.count() == len(observatory.table()["figures"])
