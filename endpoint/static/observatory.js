@@ -127,7 +127,11 @@
       }),
     );
     const box = element("div", null, { class: horizontal ? "chart tall" : "chart" });
-    if (horizontal) box.style.height = (4 + figure.rows.length * 1.7) + "rem"; // a property: CSP allows it
+    if (horizontal) {
+      // room for every bar and its label's lines (a property, not an attribute: the CSP allows it)
+      const most = Math.max(1, ...labels.map((lines) => lines.length));
+      box.style.height = (4 + figure.rows.length * Math.max(1.7, 1.1 * most)) + "rem";
+    }
     box.appendChild(canvas);
     return box;
   }

@@ -327,12 +327,23 @@ def test_headline_figures_equal_counts_from_the_store(
             "?space prov:wasDerivedFrom/cwm:inDataset ?s }"
         ),
         "countries": f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ {where} ?space cwm:country ?c }}",
+        "territory_given": (
+            f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {where} ?space cwm:territoryType ?t "
+            "OPTIONAL { ?space cwm:canonicalPlace ?c } BIND (COALESCE(?c, ?space) AS ?p) }"
+        ),
+        "rural": (
+            f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {where} ?space cwm:territoryType "
+            "<https://w3id.org/coworkmed/code/territory-type/rural> "
+            "OPTIONAL { ?space cwm:canonicalPlace ?c } BIND (COALESCE(?c, ?space) AS ?p) }"
+        ),
     }
     response = client.get("/api/observatory/figures", query_string=filters)
     glance = response.get_json()["headline"]
     found = {name: glance[name] for name in expected}
     assert found == {name: _number(client, PREFIXES + q) for name, q in expected.items()}
     assert 0 < glance["places"] <= glance["records"]
+    assert 0 < glance["rural"] <= glance["territory_given"] <= glance["places"]
+    assert glance["rural_text"].startswith("rural: ")
     assert glance["texts"][0].endswith(" places") or glance["texts"][0] == "1 place"
 
 
