@@ -148,7 +148,12 @@ def coverage(filters: dict[str, str]) -> dict[str, int]:
 
 
 def headline_texts(filters: dict[str, str], lang: str) -> dict[str, Any]:
-    """The headline figures as the page shows them, counted words in ``lang``."""
+    """The headline figures as the page shows them, counted words in ``lang`` (kept)."""
+    key = ("headline-texts", generation(), tuple(sorted(filters.items())), lang)
+    return ANSWERS.get(key, lambda: _headline_texts(filters, lang))
+
+
+def _headline_texts(filters: dict[str, str], lang: str) -> dict[str, Any]:
     found = view_headline(filters)
     given = found["territory_given"]
     share = round(100 * found["rural"] / given) if given else None
