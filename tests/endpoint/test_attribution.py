@@ -78,7 +78,8 @@ def test_each_door_credits_the_sources_it_shows(app: Flask, case: dict[str, Any]
 
 def test_a_csv_still_reads_as_its_table(app: Flask) -> None:
     """The credits come after a blank line: a reader stops at it, the header stays first."""
-    text = app.test_client().get("/api/observatory/figures/04-kind.csv?header=codes").get_data(as_text=True)
+    answer = app.test_client().get("/api/observatory/figures/04-kind.csv?header=codes")
+    text = answer.get_data(as_text=True)
     table, _blank, credits = text.partition("\r\n\r\n")
     rows = list(csv.reader(io.StringIO(table)))
     assert rows[0] == ["label", "kind", "places"] and len(rows) > 2

@@ -429,8 +429,9 @@ def test_csv_headers_in_the_readers_language(
 def test_the_dashboard_at_desktop_and_phone_sizes(
     live: str, client: FlaskClient, lang: str, width: int, height: int
 ) -> None:
-    """WCAG 2.1 AA by axe-core, no horizontal scroll, the headline first, every figure a chart, a table or a reason, the
-    map's list alternative reachable by keyboard; screenshots into test-artifacts/."""
+    """WCAG 2.1 AA by axe-core, no horizontal scroll, the headline first, every figure a chart,
+    a table or a reason, the map's list alternative reachable by keyboard; screenshots into
+    test-artifacts/."""
     with browser_page(live, size=(width, height)) as visit:
         page = visit.page
         page.goto(f"{live}/observatory?lang={lang}")
