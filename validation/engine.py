@@ -29,8 +29,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from core.rdflib_terms import Converter, ntriples_graph, term_converter
-from validation.shapes import SEVERITIES, Result, compiled_shapes
+from core.rdflib_terms import Converter, term_converter
+from validation.shapes import SEVERITIES, Result, compiled_graph
 
 #: what a shape may say besides its constraints
 DESCRIPTIVE = {
@@ -426,26 +426,36 @@ ANY_TARGET = "*"
 def plan() -> tuple[tuple[Check, ...], str, tuple[str, ...]]:
     """The checks this engine runs; the shapes left to pyshacl (N-Triples: the compiled shapes
     with the targets of the checked ones removed); the target classes of those left."""
-    graph = ntriples_graph(compiled_shapes().encode("utf-8"))
+    checks, done, classes = _plan()
+    graph = Graph()
+    for triple in compiled_graph():
+        if not (triple[1] == SH.targetClass and triple[0] in done):
+            graph.add(triple)
+    return checks, graph.serialize(format="nt"), classes
+
+
+@cache
+def _plan() -> tuple[tuple[Check, ...], frozenset[Node], tuple[str, ...]]:
+    """``plan`` but for the shapes left to pyshacl, which only pyshacl reads: the checks, the
+    shapes whose targets the checks cover, and the target classes of the shapes left."""
+    graph = compiled_graph()
     checks: list[Check] = []
     left: set[str] = set()
-    done = []
+    done: set[Node] = set()
     for shape in set(graph.subjects(SH.targetClass, None)):
         try:
             if (shape, SH.path, None) in graph:
                 checks.append(_check(graph, shape))
             elif set(graph.predicates(shape)) - DESCRIPTIVE:
                 raise Unsupported(f"{shape}: a node shape with constraints")
-            done.append(shape)
+            done.add(shape)
         except Unsupported:
             left.update(str(c) for c in graph.objects(shape, SH.targetClass))
-    for shape in done:
-        graph.remove((shape, SH.targetClass, None))
     if any(
         (None, t, None) in graph for t in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
     ):
         left.add(ANY_TARGET)
-    return tuple(checks), graph.serialize(format="nt"), tuple(sorted(left))
+    return tuple(checks), frozenset(done), tuple(sorted(left))
 
 
 def leftover_shapes() -> str:
@@ -456,7 +466,7 @@ def leftover_shapes() -> str:
 def needs_pyshacl(store: ox.Store) -> bool:
     """Whether a shape left to pyshacl may have a focus node in ``store``: an instance of one
     of its target classes, or any other kind of target at all."""
-    _checks, _left, classes = plan()
+    _checks, _done, classes = _plan()
     context = Context(store)
     return any(c == ANY_TARGET or context.instances(c) for c in classes)
 
@@ -465,7 +475,7 @@ def may_need_pyshacl(ntriples: bytes) -> bool:
     """``needs_pyshacl`` for a part of a submission still being read, from its N-Triples
     without loading them into a store: whether a node is typed with a target class of a shape
     left to pyshacl (or the part says which classes are subclasses: then it loads them)."""
-    _checks, _left, classes = plan()
+    _checks, _done, classes = _plan()
     if ANY_TARGET in classes:
         return True
     if str(RDFS.subClassOf).encode() in ntriples:
@@ -487,7 +497,7 @@ Values = dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]]
 
 def run(store: ox.Store) -> list[Result]:
     """Every result of the checks this engine runs, over the submission in ``store``."""
-    checks, _left, _classes = plan()
+    checks, _done, _classes = _plan()
     context = Context(store)
     term = term_converter()
     values: dict[URIRef, tuple[Values, list[OxTerm]]] = {}
