@@ -11,7 +11,7 @@ import math
 import re
 import sqlite3
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import NamedTuple
@@ -31,6 +31,13 @@ def _nuts_db() -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
 
 
+#: distinct lookups each kind of cached answer keeps (a load asks the same again and again: a
+#: file's towns and postcodes recur, and each record's point is placed twice, for its territory
+#: check and for its region)
+CACHED_LOOKUPS = 1 << 16
+
+
+@lru_cache(maxsize=CACHED_LOOKUPS)
 def nuts3(country: str, postcode: str) -> str | None:
     """The NUTS-3 code of a postcode ("69001" in FR -> "FRK26"), or None when the postcode is not
     in the country's table: no region is guessed from a postcode that does not exist. Greece is
@@ -148,6 +155,7 @@ def region_at(lat: float, lon: float, country: str) -> str | None:
 _BOX_MARGIN = 0.1
 
 
+@lru_cache(maxsize=CACHED_LOOKUPS)
 def _region_holding(
     lat: float, lon: float, prefixes: tuple[str, ...], tolerance: float
 ) -> str | None:
@@ -246,6 +254,7 @@ def _town_rows() -> Iterable[tuple[str, str, int, float, float]]:
             yield (country, name, *place)
 
 
+@lru_cache(maxsize=CACHED_LOOKUPS)
 def _town(country: str, city: str) -> tuple[int, float, float] | None:
     """The GeoNames id and position of the one town of ``country`` named ``city``; None when
     no town or several have that name."""

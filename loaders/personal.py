@@ -14,10 +14,13 @@ import importlib
 import re
 from dataclasses import dataclass
 from functools import cache
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import phonenumbers
 
+from core.diskcache import RememberedTable, fingerprint
 from loaders import enrich, tables
 
 EMAIL = "personal-email"
@@ -80,15 +83,51 @@ def rules() -> Rules:
 
 def _names(locales: tuple[str, ...], kind: str, shortest: int) -> frozenset[str]:
     """The first or last names of Faker's person providers of ``locales``, folded to the letters
-    of an e-mail's local part; a role word is never taken for a name."""
-    found: set[str] = set()
-    for locale in locales:
-        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        for name in getattr(provider, kind):
-            folded = "".join(_words(str(name)))
-            if len(folded) >= shortest and folded.isascii() and folded.isalpha():
-                found.add(folded)
-    return frozenset(found - {tables.fold(w) for w in tables.table("personal")["role_words"]})
+    of an e-mail's local part; a role word is never taken for a name. Read from the cache
+    directory (``names_table``): importing Faker and folding its names is most of a cold
+    command's reading of the rules."""
+    rows = names_table(locales, shortest).rows("SELECT name FROM names WHERE kind = ?", (kind,))
+    return frozenset(name for (name,) in rows)
+
+
+NAMES_SCHEMA = "CREATE TABLE names (kind TEXT, name TEXT);"
+NAME_KINDS_OF_FAKER = ("first_names", "last_names")
+
+
+@cache
+def names_table(locales: tuple[str, ...], shortest: int) -> RememberedTable:
+    """Faker's first and last names of ``locales``, folded (``_faker_names``), kept on disk
+    under a key naming Faker's version, the locales, the rules' table and this code."""
+    key = fingerprint(
+        "names",
+        f"faker {metadata.version('faker')}",
+        " ".join(locales),
+        str(shortest),
+        Path(__file__),
+        tables.TABLES_DIR / "personal.yaml",
+    )
+    return RememberedTable(
+        "person-names",
+        key,
+        NAMES_SCHEMA,
+        "INSERT INTO names VALUES (?, ?)",
+        lambda: _faker_names(locales, shortest),
+    )
+
+
+def _faker_names(locales: tuple[str, ...], shortest: int) -> list[tuple[str, str]]:
+    roles = {tables.fold(w) for w in tables.table("personal")["role_words"]}
+    rows = []
+    for kind in NAME_KINDS_OF_FAKER:
+        found: set[str] = set()
+        for locale in locales:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+            for name in getattr(provider, kind):
+                folded = "".join(_words(str(name)))
+                if len(folded) >= shortest and folded.isascii() and folded.isalpha():
+                    found.add(folded)
+        rows += [(kind, name) for name in sorted(found - roles)]
+    return rows
 
 
 def is_solid_name(local: str) -> bool:

@@ -121,6 +121,8 @@ class RecordBuilder:
     columns_by_headers: dict[tuple[str, ...], tuple[ColumnSpec, ...]] = field(default_factory=dict)
     #: what each distinct cell of a column parsed to (``_parsed``)
     parsed: dict[tuple[int, type, Any, str | None], Parsed] = field(default_factory=dict)
+    #: the personal and contact-like columns of the mapping, sorted (``_contact_names``)
+    contact_columns: tuple[str, ...] | None = None
 
     def add_row(self, row: Any) -> None:
         self.problems.extend(row.problems)
@@ -379,15 +381,17 @@ class RecordBuilder:
     def _contact_names(self, row: Any) -> tuple[str, ...]:
         """The names in the row's personal columns and contact-like text columns: an e-mail
         address that holds one of them is that person's."""
-        columns = set(self.mapping.personal) | {
-            source
-            for spec in self.mapping.columns
-            if personal.may_name_a_person(tables.fields()[spec.field])
-            for source in spec.sources
-            if personal.is_contact_column(source)
-        }
+        if self.contact_columns is None:  # the same for every row of the mapping
+            columns = set(self.mapping.personal) | {
+                source
+                for spec in self.mapping.columns
+                if personal.may_name_a_person(tables.fields()[spec.field])
+                for source in spec.sources
+                if personal.is_contact_column(source)
+            }
+            self.contact_columns = tuple(sorted(columns))
         return tuple(
-            str(row.values[c]) for c in sorted(columns) if isinstance(row.values.get(c), str)
+            str(row.values[c]) for c in self.contact_columns if isinstance(row.values.get(c), str)
         )
 
     def _personal(

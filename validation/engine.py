@@ -29,8 +29,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from core.rdflib_terms import Converter, ntriples_graph, term_converter
-from validation.shapes import SEVERITIES, Result, compiled_shapes
+from core.rdflib_terms import Converter, term_converter
+from validation.shapes import SEVERITIES, Result, compiled_graph
 
 #: what a shape may say besides its constraints
 DESCRIPTIVE = {
@@ -62,7 +62,12 @@ class Context:
 
 
 def _key(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
-    return node.value if isinstance(node, ox.NamedNode | ox.BlankNode) else str(node)
+    # a tuple of types: isinstance with a union type (``A | B``) is many times slower
+    return node.value if isinstance(node, _VALUE_KEYED) else str(node)
+
+
+#: the kinds of term whose key is their value (the others': their N-Triples text)
+_VALUE_KEYED = (ox.NamedNode, ox.BlankNode)
 
 
 # -- value tests, each as pyshacl decides it (pyshacl/constraints/core) --------------------------
@@ -142,23 +147,27 @@ def _text(value: Node) -> str:
     return str(value)
 
 
-def _pattern(rule: Literal, flags: Literal | None) -> Test:
+def _pattern_text(rule: Literal, flags: Literal | None) -> Callable[[str], bool]:
+    """``sh:pattern`` on a value's text."""
     options = 0
     if flags is not None:
         written = str(flags.value).lower()
         options = (re.I if "i" in written else 0) | (re.M if "m" in written else 0)
     source = str(rule.value) if rule.value is not None and len(rule.value) > 1 else str(rule)
     matcher = re.compile(source, options)
-    return lambda value, _context: (
-        not isinstance(value, BNode) and bool(matcher.search(_text(value)))
-    )
+    return lambda text: bool(matcher.search(text))
 
 
-def _min_length(rule: Literal) -> Test:
+def _min_length_text(rule: Literal) -> Callable[[str], bool]:
+    """``sh:minLength`` on a value's text."""
     least = int(rule.value)
-    return lambda value, _context: (
-        least == 0 or (not isinstance(value, BNode) and len(_text(value)) >= least)
-    )
+    return lambda text: least == 0 or len(text) >= least
+
+
+def _on_text(on_text: Callable[[str], bool], blank: bool) -> Test:
+    """A string constraint on a value node: ``on_text`` of its text; ``blank``: what a blank
+    node gets (no text: it fails a pattern, and a length of at least 0 only)."""
+    return lambda value, _context: blank if isinstance(value, BNode) else on_text(_text(value))
 
 
 #: Python values rdflib orders by their own ``<`` when comparing bounds (rdflib's literal
@@ -233,14 +242,16 @@ def _value_tests(graph: Graph, shape: Node, skip: set[Node]) -> list[ValueTest]:
             tests.append(("In", _in(members), _quick_in(members)))
         elif predicate == SH.pattern and isinstance(rule, Literal):
             flags = graph.value(shape, SH.flags)
-            test = _pattern(rule, flags if isinstance(flags, Literal) else None)
-            tests.append(("Pattern", test, _quick_text(test)))
+            matches = _pattern_text(rule, flags if isinstance(flags, Literal) else None)
+            test = _on_text(matches, False)
+            tests.append(("Pattern", test, _quick_text(matches, test)))
         elif predicate == SH.minLength and isinstance(rule, Literal):
-            test = _min_length(rule)
-            tests.append(("MinLength", test, _quick_text(test)))
+            long_enough = _min_length_text(rule)
+            test = _on_text(long_enough, int(rule.value) == 0)
+            tests.append(("MinLength", test, _quick_text(long_enough, test)))
         elif predicate in RANGES and isinstance(rule, Literal):
             name, accept = RANGES[predicate]
-            tests.append((name, _range(rule, accept), _quick_range))
+            tests.append((name, _range(rule, accept), _quick_range(rule, accept)))
         elif predicate == SH["or"]:
             tests.append(("Or", *_or(graph, rule)))
         else:
@@ -286,11 +297,15 @@ def _is_text(value: ox.Literal) -> bool:
 
 
 def _quick_datatype(rule: Node) -> Quick:
+    numeric = str(rule) in PLAIN_NUMBERS
+
     def quick(value: OxTerm, _context: Context) -> bool | None:
         if not isinstance(value, ox.Literal):
             return False
         datatype = value.datatype.value
         if rule == XSD.string and datatype == XSD_STRING:
+            return True
+        if numeric and datatype == str(rule) and _plain_number(value) is not None:
             return True
         if rule == RDF.langString and value.language:
             return True
@@ -321,24 +336,53 @@ def _quick_in(members: list[Node]) -> Quick:
     return lambda value, _context: value.value in iris if isinstance(value, ox.NamedNode) else None
 
 
-def _quick_text(test: Test) -> Quick:
-    """A string constraint on an IRI, a blank node or a string (their text is their own)."""
+def _quick_text(on_text: Callable[[str], bool], test: Test) -> Quick:
+    """A string constraint on an IRI or a string (their text is their own value: an rdflib
+    term's text is the same), or on a blank node (``test`` on its rdflib term)."""
 
     def quick(value: OxTerm, context: Context) -> bool | None:
-        if isinstance(value, ox.NamedNode):
-            return test(URIRef(value.value), context)
+        if isinstance(value, ox.NamedNode) or (isinstance(value, ox.Literal) and _is_text(value)):
+            return on_text(value.value)
         if isinstance(value, ox.BlankNode):
             return test(BNode(value.value), context)
-        if isinstance(value, ox.Literal) and _is_text(value):
-            text = Literal(value.value, lang=value.language) if value.language else None
-            return test(text if text is not None else Literal(value.value), context)
         return None
 
     return quick
 
 
-def _quick_range(value: OxTerm, _context: Context) -> bool | None:
-    return False if not isinstance(value, ox.Literal) else None
+XSD_INTEGER, XSD_DECIMAL = str(XSD.integer), str(XSD.decimal)
+#: lexical forms of xsd:integer and xsd:decimal that rdflib reads as an int or a Decimal
+#: without fail (well typed, their actual datatype); anything else goes to rdflib
+PLAIN_NUMBERS = {
+    XSD_INTEGER: re.compile(r"-?[0-9]+"),
+    XSD_DECIMAL: re.compile(r"-?[0-9]+(?:\.[0-9]+)?"),
+}
+
+
+def _plain_number(value: ox.Literal) -> Decimal | None:
+    """The number an integer or decimal literal in a plain lexical form holds, else None."""
+    form = PLAIN_NUMBERS.get(value.datatype.value)
+    return Decimal(value.value) if form is not None and form.fullmatch(value.value) else None
+
+
+def _quick_range(rule: Literal, accept: Callable[[int], bool]) -> Quick:
+    """A range on a number both written plainly (the bound and the value): compared as numbers,
+    as rdflib compares them; anything else goes to rdflib."""
+    bound = (
+        None
+        if rule.datatype is None
+        else _plain_number(ox.Literal(str(rule), datatype=ox.NamedNode(str(rule.datatype))))
+    )
+
+    def quick(value: OxTerm, _context: Context) -> bool | None:
+        if not isinstance(value, ox.Literal):
+            return False
+        number = _plain_number(value) if bound is not None else None
+        if number is None or bound is None:
+            return None
+        return accept(0 if number == bound else 1 if number > bound else -1)
+
+    return quick
 
 
 @dataclass(frozen=True)
@@ -382,26 +426,36 @@ ANY_TARGET = "*"
 def plan() -> tuple[tuple[Check, ...], str, tuple[str, ...]]:
     """The checks this engine runs; the shapes left to pyshacl (N-Triples: the compiled shapes
     with the targets of the checked ones removed); the target classes of those left."""
-    graph = ntriples_graph(compiled_shapes().encode("utf-8"))
+    checks, done, classes = _plan()
+    graph = Graph()
+    for triple in compiled_graph():
+        if not (triple[1] == SH.targetClass and triple[0] in done):
+            graph.add(triple)
+    return checks, graph.serialize(format="nt"), classes
+
+
+@cache
+def _plan() -> tuple[tuple[Check, ...], frozenset[Node], tuple[str, ...]]:
+    """``plan`` but for the shapes left to pyshacl, which only pyshacl reads: the checks, the
+    shapes whose targets the checks cover, and the target classes of the shapes left."""
+    graph = compiled_graph()
     checks: list[Check] = []
     left: set[str] = set()
-    done = []
+    done: set[Node] = set()
     for shape in set(graph.subjects(SH.targetClass, None)):
         try:
             if (shape, SH.path, None) in graph:
                 checks.append(_check(graph, shape))
             elif set(graph.predicates(shape)) - DESCRIPTIVE:
                 raise Unsupported(f"{shape}: a node shape with constraints")
-            done.append(shape)
+            done.add(shape)
         except Unsupported:
             left.update(str(c) for c in graph.objects(shape, SH.targetClass))
-    for shape in done:
-        graph.remove((shape, SH.targetClass, None))
     if any(
         (None, t, None) in graph for t in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
     ):
         left.add(ANY_TARGET)
-    return tuple(checks), graph.serialize(format="nt"), tuple(sorted(left))
+    return tuple(checks), frozenset(done), tuple(sorted(left))
 
 
 def leftover_shapes() -> str:
@@ -412,7 +466,7 @@ def leftover_shapes() -> str:
 def needs_pyshacl(store: ox.Store) -> bool:
     """Whether a shape left to pyshacl may have a focus node in ``store``: an instance of one
     of its target classes, or any other kind of target at all."""
-    _checks, _left, classes = plan()
+    _checks, _done, classes = _plan()
     context = Context(store)
     return any(c == ANY_TARGET or context.instances(c) for c in classes)
 
@@ -421,7 +475,7 @@ def may_need_pyshacl(ntriples: bytes) -> bool:
     """``needs_pyshacl`` for a part of a submission still being read, from its N-Triples
     without loading them into a store: whether a node is typed with a target class of a shape
     left to pyshacl (or the part says which classes are subclasses: then it loads them)."""
-    _checks, _left, classes = plan()
+    _checks, _done, classes = _plan()
     if ANY_TARGET in classes:
         return True
     if str(RDFS.subClassOf).encode() in ntriples:
@@ -443,22 +497,18 @@ Values = dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]]
 
 def run(store: ox.Store) -> list[Result]:
     """Every result of the checks this engine runs, over the submission in ``store``."""
-    checks, _left, _classes = plan()
+    checks, _done, _classes = _plan()
     context = Context(store)
     term = term_converter()
-    values: dict[URIRef, Values] = {}
+    values: dict[URIRef, tuple[Values, list[OxTerm]]] = {}
     results: list[Result] = []
     for check in checks:
         if check.path not in values:
-            by_subject: Values = defaultdict(list)
-            for quad in store.quads_for_pattern(None, ox.NamedNode(str(check.path)), None):
-                by_subject[_key(quad.subject)].append(quad.object)
-            values[check.path] = {k: list(dict.fromkeys(v)) for k, v in by_subject.items()}
-        found = values[check.path]
+            values[check.path] = _path_values(store, check.path)
+        found, distinct = values[check.path]
         focus_nodes: set[str] = set()
         for klass in check.classes:
             focus_nodes |= context.instances(klass)
-        distinct = dict.fromkeys(value for nodes in found.values() for value in nodes)
         # each test run once per distinct value of the path (most values recur: kinds,
         # statuses, towns, counts), on the rdflib term pyshacl would see
         failing = [
@@ -467,6 +517,20 @@ def run(store: ox.Store) -> list[Result]:
         ]
         results += _results(check, found, sorted(focus_nodes), failing, term)
     return results
+
+
+def _path_values(store: ox.Store, path: URIRef) -> tuple[Values, list[OxTerm]]:
+    """The values of each node on ``path`` (each once, in order), and every distinct value."""
+    by_subject: Values = defaultdict(list)
+    for quad in store.quads_for_pattern(None, ox.NamedNode(str(path)), None):
+        subject = quad.subject
+        # _key, inlined: a subject is an IRI or a blank node (their text), or an RDF-star triple
+        key = str(subject) if type(subject) is ox.Triple else subject.value
+        by_subject[key].append(quad.object)
+    # most nodes have one value on a path: only those with more need their repeats removed
+    found = {k: v if len(v) == 1 else list(dict.fromkeys(v)) for k, v in by_subject.items()}
+    distinct = list(dict.fromkeys(value for nodes in found.values() for value in nodes))
+    return found, distinct
 
 
 def _passes(test: Test, quick: Quick, value: OxTerm, context: Context, term: Converter) -> bool:

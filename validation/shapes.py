@@ -118,6 +118,13 @@ def _targets_of_parents(graph: Graph) -> dict[Node, list[tuple[URIRef, Node]]]:
 def compiled_shapes() -> str:
     """The shapes for pyshacl, as N-Triples: property shapes lifted to their node shape's
     targets, SPARQL-based constraints left out (see ``sparql_checks``)."""
+    return compiled_graph().serialize(format="nt")
+
+
+@cache
+def compiled_graph() -> Graph:
+    """``compiled_shapes`` as an rdflib graph (read by ``validation.engine``, which writes the
+    N-Triples only for the shapes it leaves to pyshacl); shared: never to be changed."""
     graph = Graph()
     for triple in _shapes():
         graph.add(triple)
@@ -128,7 +135,7 @@ def compiled_shapes() -> str:
             graph.remove((node, SH.property, prop))
         for target, value in targets:
             graph.add((prop, target, value))
-    return graph.serialize(format="nt")
+    return graph
 
 
 @cache
