@@ -18,7 +18,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,7 @@ INDEX_QUERY = f"""{PREFIXES}SELECT ?space ?name ?town ?country ?kind ?region WHE
 }}"""
 
 
+@lru_cache(maxsize=4096)
 def folded(text: str) -> str:
     """The search key of a text: case, accents and punctuation folded the same way for what is
     typed and what is searched ("Λιμάνι", "ΛΙΜΑΝΙ" and "λιμανι" all give "λιμανι")."""
@@ -130,7 +131,7 @@ def _entries(rows: Iterable[dict[str, Any]]) -> list[Entry]:
     )
 
 
-_kept = Kept(size=8)
+_kept = Kept(size=16)
 
 
 def index() -> list[Entry]:
@@ -143,6 +144,14 @@ def index() -> list[Entry]:
     return _kept.get(("search-index", generation()), read)
 
 
+#: each facet: its name and how it reads an entry's values
+FACETS: dict[str, Callable[[Entry], Iterable[str]]] = {
+    "kind": lambda entry: entry.kinds,
+    "country": lambda entry: [entry.country] if entry.country else [],
+    "region": lambda entry: [entry.region] if entry.region else [],
+}
+
+
 @dataclass(frozen=True)
 class Filters:
     """What the reader asked for (codes already checked)."""
@@ -153,15 +162,21 @@ class Filters:
     country: str | None = None
     region: str | None = None
 
-    def keeps(self, entry: Entry, but: str = "") -> bool:
-        """Whether ``entry`` passes every filter (but the facet ``but``, for its counts)."""
-        return (
-            matches(entry.name_key, self.q)
-            and matches(entry.town_key, self.town)
-            and (but == "kind" or self.kind is None or self.kind in entry.kinds)
-            and (but == "country" or self.country is None or self.country == entry.country)
-            and (but == "region" or self.region is None or self.region == entry.region)
-        )
+    def matches_text(self, entry: Entry) -> bool:
+        """Whether ``entry``'s name and town have the words typed."""
+        return matches(entry.name_key, self.q) and matches(entry.town_key, self.town)
+
+    def misses(self, entry: Entry) -> set[str]:
+        """The facets whose filter ``entry`` does not pass."""
+        return {
+            name
+            for name, values in FACETS.items()
+            if (chosen := getattr(self, name)) is not None and chosen not in values(entry)
+        }
+
+    def keeps(self, entry: Entry) -> bool:
+        """Whether ``entry`` passes every filter."""
+        return self.matches_text(entry) and not self.misses(entry)
 
     def link(self, lang: str, **changes: Any) -> str:
         """The search page with these filters and ``changes`` (a value None drops a filter)."""
@@ -177,26 +192,26 @@ class Filters:
         return url_for("search.search_page", **{k: v for k, v in given.items() if v})
 
 
-#: each facet: its name and how it reads an entry's values
-FACETS: dict[str, Callable[[Entry], Iterable[str]]] = {
-    "kind": lambda entry: entry.kinds,
-    "country": lambda entry: [entry.country] if entry.country else [],
-    "region": lambda entry: [entry.region] if entry.region else [],
-}
-
-
 def facet_counts(entries: list[Entry], filters: Filters) -> dict[str, Counter[str]]:
     """For each facet, the number of spaces of each value among those the other filters keep."""
     counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
     for entry in entries:
+        if not filters.matches_text(entry):
+            continue
+        missed = filters.misses(entry)
         for name, values in FACETS.items():
-            if filters.keeps(entry, but=name):
+            if not missed - {name}:
                 counts[name].update(values(entry))
     return counts
 
 
 def kind_labels(lang: str) -> dict[str, str]:
-    """The kinds of space, code -> label in ``lang`` (else English), from the published list."""
+    """The kinds of space, code -> label in ``lang`` (else English), from the published list
+    (read once per store generation)."""
+    return _kept.get(("kind-labels", lang, generation()), lambda: _kind_labels(lang))
+
+
+def _kind_labels(lang: str) -> dict[str, str]:
     rows, _generation = select(
         f"""{PREFIXES}SELECT ?code ?label WHERE {{
   ?concept skos:inScheme <{CODE}space-kind> ; skos:notation ?code ; skos:prefLabel ?label .
