@@ -250,7 +250,7 @@ def catalogue() -> dict[str, Any]:
 
 
 def count_text(count: int, lang: str) -> str:
-    """"23 places" in ``lang``, by the language's plural rules (CLDR, through babel)."""
+    """ "23 places" in ``lang``, by the language's plural rules (CLDR, through babel)."""
     forms = catalogue()["count"]
     form = Locale.parse(lang).plural_form(count)
     return in_language(forms.get(form, forms["other"]), lang).format(count=count)
@@ -349,4 +349,8 @@ def _drops(filters: Filters, lang: str, text: dict[str, str]) -> list[tuple[str,
         "country": filters.country,
         "region": filters.region,
     }
-    return [(text[f"without_{name}"], filters.link(lang, **{name: None})) for name, value in given.items() if value]
+    return [
+        (text[f"without_{name}"], filters.link(lang, **{name: None}))
+        for name, value in given.items()
+        if value
+    ]

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 import yaml
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import SKOS
 from flask import Flask
 from flask.testing import FlaskClient
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SKOS
 
 from core.namespaces import CODE, EU_COUNTRY, NUTS_CODE
 from core.vocabulary import CODELISTS_DIR
@@ -88,7 +88,9 @@ def test_facet_counts_are_the_stores(client: FlaskClient, facet: str) -> None:
         "GROUP BY ?value"
     )
     answer = client.get(
-        "/sparql", query_string={"query": query}, headers={"Accept": "application/sparql-results+json"}
+        "/sparql",
+        query_string={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
     ).get_json()
     expected = {
         row["value"]["value"][len(base) :]: int(row["n"]["value"])
@@ -129,7 +131,7 @@ def test_facets_and_results_read_in_the_pages_language(
     )
     page = client.get("/search", query_string={"lang": lang, "q": "ruzafa"}).get_data(as_text=True)
     assert f">{country} (" in page  # the country facet, by name
-    assert f'<option value="ESP"' in page and ">ESP<" not in page
+    assert '<option value="ESP"' in page and ">ESP<" not in page
     results = _results(page)
     assert country in results and html.escape(kind) in results, (kind, results)
 
@@ -160,8 +162,13 @@ def test_an_empty_search_says_so_and_offers_ways_out(client: FlaskClient, lang: 
     ).get_data(as_text=True)
     assert empty in page and 'class="results"' not in page
     assert "La Ruche des Pentes" in page  # suggested, a near name
-    assert "country=ITA" not in re.search(r'href="([^"]*)">' + re.escape(
-        search.catalogue()["words"]["without_country"][lang]), page)[1]  # type: ignore[index]
+    assert (
+        "country=ITA"
+        not in re.search(
+            r'href="([^"]*)">' + re.escape(search.catalogue()["words"]["without_country"][lang]),
+            page,
+        )[1]
+    )  # type: ignore[index]
 
 
 def test_every_field_has_a_visible_label(client: FlaskClient) -> None:
