@@ -23,6 +23,7 @@ from core.namespaces import (
     CC,
     CWM,
     DCTERMS,
+    EU_COUNTRY,
     GEO,
     LOCN,
     NUTS_CODE,
@@ -35,6 +36,7 @@ from core.namespaces import (
 )
 from core.translations import in_language, load_catalogue, words
 from endpoint.published import select
+from loaders import nuts, tables
 from loaders.rdf import literal
 
 TABLE = Path(__file__).with_name("resource-page.yaml")
@@ -298,6 +300,16 @@ def load_counts(iri: str, max_rows: int) -> LoadCounts | None:
     )
 
 
+@cache
+def country_label(code: str, lang: str) -> str:
+    """A country by its EU authority code (ESP), named in ``lang`` (pycountry's names, as the
+    territory graph has them); the code if unknown."""
+    for iso, row in tables.countries().items():
+        if row["eu"] == code:
+            return nuts.country_name(iso, lang)
+    return code
+
+
 def _part_name(subject: str, lang: str) -> str:
     """A part of a resource by name in ``lang`` ("address" -> "διεύθυνση")."""
     short = _short(subject)
@@ -430,9 +442,11 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
     for term, texts in table()["terms"].items():
         if term in terms:
             names[term] = in_language(texts, lang)
-    for term in terms:  # a NUTS region by its name and code: "Nord (FRE11)"
-        if term.startswith(NUTS_CODE) and term in names:
+    for term in terms:
+        if term.startswith(NUTS_CODE) and term in names:  # by name and code: "Nord (FRE11)"
             names[term] = f"{names[term]} ({term[len(NUTS_CODE) :]})"
+        elif term.startswith(EU_COUNTRY) and term not in names:  # a store without territory
+            names[term] = country_label(term[len(EU_COUNTRY) :], lang)
 
     groups = {
         group["id"]: Group(group["id"], in_language(group["label"], lang))

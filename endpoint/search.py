@@ -32,8 +32,9 @@ from endpoint.execution import QueryError
 from endpoint.linkeddata import local_path
 from endpoint.parameters import MAX_PAGE, whole_number
 from endpoint.published import Kept, generation, select
+from endpoint.resource_page import country_label
 from endpoint.responses import error, reader_language
-from loaders import enrich, nuts, tables
+from loaders import enrich
 from loaders.rdf import literal
 
 blueprint = Blueprint("search", __name__)
@@ -225,15 +226,6 @@ def _kind_labels(lang: str) -> dict[str, str]:
         if code not in chosen or rank < chosen[code]:
             chosen[code] = rank
     return {code: label for code, (_other, label) in chosen.items()}
-
-
-@cache
-def country_label(code: str, lang: str) -> str:
-    """A country by its EU authority code (ESP), named in ``lang``; the code if unknown."""
-    for iso, row in tables.countries().items():
-        if row["eu"] == code:
-            return nuts.country_name(iso, lang)
-    return code
 
 
 def region_label(code: str) -> str:
