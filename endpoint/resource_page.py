@@ -36,7 +36,7 @@ from core.namespaces import (
 )
 from core.translations import in_language, load_catalogue, words
 from endpoint.published import select
-from loaders import nuts, tables
+from loaders import enrich, nuts, tables
 from loaders.rdf import literal
 
 TABLE = Path(__file__).with_name("resource-page.yaml")
@@ -443,8 +443,9 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
         if term in terms:
             names[term] = in_language(texts, lang)
     for term in terms:
-        if term.startswith(NUTS_CODE) and term in names:  # by name and code: "Nord (FRE11)"
-            names[term] = f"{names[term]} ({term[len(NUTS_CODE) :]})"
+        code = term[len(NUTS_CODE) :]
+        if term.startswith(NUTS_CODE) and (name := names.get(term) or enrich.region_name(code)):
+            names[term] = f"{name} ({code})"  # by name and code: "Nord (FRE11)"
         elif term.startswith(EU_COUNTRY) and term not in names:  # a store without territory
             names[term] = country_label(term[len(EU_COUNTRY) :], lang)
 
