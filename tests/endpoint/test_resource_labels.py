@@ -15,6 +15,7 @@ from flask import Flask
 
 from endpoint.app import create_app
 from tests.backends import Published
+from tests.endpoint.accessibility import axe_violations, describe, overflow
 from tests.endpoint.browser import browser_page, needs_browser
 
 CASES = yaml.safe_load((Path(__file__).parent / "resource-labels.yaml").read_text(encoding="utf-8"))
@@ -67,15 +68,16 @@ def test_the_space_page_fits_and_names_its_place(
 ) -> None:
     from coworkmed.serving import serve_in_thread
 
-    with serve_in_thread(app) as live, browser_page(live) as visit:
-        visit.page.set_viewport_size({"width": size[0], "height": size[1]})
+    with serve_in_thread(app) as live, browser_page(live, size) as visit:
         visit.page.goto(f"{live}/doc/id/space/hr-split/S-01.html?lang={lang}")
         visit.page.wait_for_selector("#map[data-ready=true]", timeout=30_000)
         assert visit.page.locator(".leaflet-tooltip").inner_text() == "Kvart Lab"
         visit.screenshot(f"resource-{lang}-{size[0]}.png")
+        violations = axe_violations(visit.page)
+        assert violations == [], describe(violations)
         wide = visit.page.evaluate(WIDER_THAN_THE_WINDOW)
         assert wide == [], wide
-        assert visit.page.evaluate("document.documentElement.scrollWidth") <= size[0]
+        assert overflow(visit.page) == 0
         value = visit.page.locator("main.resource table.facts td:not(.part)").first
         main = visit.page.locator("main").bounding_box()
         assert value.bounding_box()["width"] > main["width"] / 3  # type: ignore[index]

@@ -22,6 +22,7 @@ from core.vocabulary import CODELISTS_DIR
 from endpoint import search
 from endpoint.app import create_app
 from tests.backends import Published
+from tests.endpoint.accessibility import axe_violations, describe, overflow
 from tests.endpoint.browser import browser_page, needs_browser
 
 HERE = Path(__file__).parent
@@ -196,10 +197,11 @@ def test_paging_says_where_it_is(client: FlaskClient, monkeypatch: pytest.Monkey
 def test_the_search_page_in_chromium(app: Flask, lang: str, size: tuple[int, int]) -> None:
     from coworkmed.serving import serve_in_thread
 
-    with serve_in_thread(app) as live, browser_page(live) as visit:
-        visit.page.set_viewport_size({"width": size[0], "height": size[1]})
+    with serve_in_thread(app) as live, browser_page(live, size) as visit:
         visit.page.goto(f"{live}/search?lang={lang}&q=lab")
         visit.page.keyboard.press("Tab")
-        assert visit.page.evaluate("document.documentElement.scrollWidth") <= size[0]
         visit.screenshot(f"search-{lang}-{size[0]}.png")
+        assert overflow(visit.page) == 0
+        violations = axe_violations(visit.page)
+        assert violations == [], describe(violations)
     visit.check()
