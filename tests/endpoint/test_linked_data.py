@@ -113,7 +113,8 @@ def test_the_page_shows_labels_in_the_readers_language(client: FlaskClient) -> N
     page = client.get(f"/doc/id/{SPACE}.html?lang=hr").get_data(as_text=True)
     assert 'lang="hr"' in page and "La Ruche des Pentes" in page
     assert f'href="/doc/id/{SPACE}.ttl"' in page
-    assert 'href="/id/space/fr-aura/AURA-001/address"' in page  # its own IRIs link here
+    assert 'href="/id/record/fr-aura/AURA-001"' in page  # its own IRIs link here
+    assert "<address>12 montée de la Grande-Côte<br>69001 Lyon" in page  # an address, not its IRI
 
 
 def test_hostile_values_are_escaped(client: FlaskClient) -> None:
