@@ -11,16 +11,32 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+from babel import Locale
 
-from core.namespaces import CC, CWM, DCTERMS, PREFIXES, RDFS, SCHEMA, SKOS, sparql_prefixes
-from core.translations import in_language, load_catalogue
+from core.namespaces import (
+    CC,
+    CWM,
+    DCTERMS,
+    EU_COUNTRY,
+    GEO,
+    LOCN,
+    NUTS_CODE,
+    PREFIXES,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    XSD,
+    sparql_prefixes,
+)
+from core.translations import in_language, load_catalogue, words
 from endpoint.published import select
+from loaders import enrich, nuts, tables
 from loaders.rdf import literal
 
 TABLE = Path(__file__).with_name("resource-page.yaml")
@@ -29,6 +45,11 @@ PREFIXES_USED = {**PREFIXES, "rdfs": RDFS, "skos": SKOS, "cc": CC}
 #: predicates whose values name a resource, best first
 LABELS = (SKOS + "prefLabel", RDFS + "label", SCHEMA + "name", DCTERMS + "title")
 LATITUDE, LONGITUDE = SCHEMA + "latitude", SCHEMA + "longitude"
+ADDRESS, GEOMETRY = LOCN + "address", GEO + "hasGeometry"
+#: the parts of the address, in the order of its lines (post code and town share one)
+ADDRESS_LINES = ((LOCN + "thoroughfare",), (LOCN + "postCode", LOCN + "postName"))
+BOOLEAN, UNIT_CODE = XSD + "boolean", SCHEMA + "unitCode"
+MUNICIPALITY, COUNTRY = CWM + "municipality", CWM + "country"
 SOURCES_PREFIXES = sparql_prefixes("prov", "dcterms", "dcat")
 
 
@@ -45,7 +66,13 @@ def table() -> dict[str, Any]:
         {**group, "properties": [_expand(name) for name in group["properties"]]}
         for group in data["groups"]
     ]
-    return {"groups": groups, "words": data["words"]}
+    return {
+        "groups": groups,
+        "words": data["words"],
+        "terms": {_expand(name): texts for name, texts in data["terms"].items()},
+        "units": data["units"],
+        "parts": data["parts"],
+    }
 
 
 def _position(group_id: str, fact: Fact) -> tuple[bool, str, int, str, str]:
@@ -72,6 +99,12 @@ class Fact:
     is_iri: bool
     value_label: str | None
     language: str | None
+    #: the value as words (a boolean, a unit, an address), when it is not shown as it is
+    display: str | None = None
+    #: the name of the value's language, when the same fact is given in several languages
+    language_name: str | None = None
+    #: an address, one line each
+    lines: tuple[str, ...] = ()
 
 
 @dataclass
@@ -267,6 +300,117 @@ def load_counts(iri: str, max_rows: int) -> LoadCounts | None:
     )
 
 
+@cache
+def country_label(code: str, lang: str) -> str:
+    """A country by its EU authority code (ESP), named in ``lang`` (pycountry's names, as the
+    territory graph has them); the code if unknown."""
+    for iso, row in tables.countries().items():
+        if row["eu"] == code:
+            return nuts.country_name(iso, lang)
+    return code
+
+
+def _part_name(subject: str, lang: str) -> str:
+    """A part of a resource by name in ``lang`` ("address" -> "διεύθυνση")."""
+    short = _short(subject)
+    texts = table()["parts"].get(short)
+    return in_language(texts, lang) if texts else short
+
+
+def _display(
+    value: ox.NamedNode | ox.Literal | ox.BlankNode, predicate: str, lang: str
+) -> str | None:
+    """A literal as words when it is a code: a boolean ("ναι"), a unit ("per day")."""
+    if not isinstance(value, ox.Literal):
+        return None
+    if value.datatype.value == BOOLEAN:
+        said = words(table()["words"], lang)
+        return said["yes"] if value.value in ("true", "1") else said["no"]
+    units = table()["units"]
+    if predicate == UNIT_CODE and value.value in units:
+        return in_language(units[value.value], lang)
+    return None
+
+
+def _readable_place(
+    collected: list[tuple[str, Fact]], iri: str, lang: str
+) -> list[tuple[str, Fact]]:
+    """The address (its own part) as an address, one line each, and the point as "lat, long",
+    in place of the address's, the geometry's and the coordinates' separate facts; a town known
+    only by its GeoNames IRI named by the address's town."""
+    said = words(table()["words"], lang)
+    address, geometry = iri + "/address", iri + "/geometry"
+    parts = {fact.predicate: fact.value for _g, fact in collected if fact.subject == address}
+    country = next(
+        (f.value_label for _g, f in collected if f.subject == iri and f.predicate == COUNTRY),
+        None,
+    )
+    lines = tuple(
+        line
+        for line in (
+            *(" ".join(parts[p] for p in names if p in parts) for names in ADDRESS_LINES),
+            country or "",
+        )
+        if line
+    )
+    position = {
+        f.predicate: f.value
+        for _g, f in collected
+        if f.subject == iri and f.predicate in (LATITUDE, LONGITUDE)
+    }
+    hidden: set[tuple[str, str | None]] = set()
+    kept: list[tuple[str, Fact]] = []
+    if parts:
+        hidden |= {(address, None), (iri, ADDRESS)}
+        kept.append(
+            (
+                "place",
+                Fact(
+                    iri,
+                    None,
+                    ADDRESS,
+                    said["postal_address"],
+                    "\n".join(lines),
+                    False,
+                    None,
+                    None,
+                    lines=lines,
+                ),
+            )
+        )
+    if len(position) == 2:
+        hidden |= {(geometry, None), (iri, GEOMETRY), (iri, LATITUDE), (iri, LONGITUDE)}
+        text = f"{position[LATITUDE]}, {position[LONGITUDE]}"
+        kept.append(
+            ("place", Fact(iri, None, LATITUDE, said["coordinates"], text, False, None, None))
+        )
+    for group_id, fact in collected:
+        if (fact.subject, None) in hidden or (fact.subject, fact.predicate) in hidden:
+            continue
+        if fact.predicate == MUNICIPALITY and fact.is_iri and not fact.value_label:
+            fact = replace(fact, value_label=parts.get(LOCN + "postName"))
+        kept.append((group_id, fact))
+    return kept
+
+
+def _with_language_names(collected: list[tuple[str, Fact]], lang: str) -> list[tuple[str, Fact]]:
+    """Facts given in several languages each say which language (its name in ``lang``)."""
+    tags: dict[tuple[str, str], set[str]] = {}
+    for _g, fact in collected:
+        if fact.language:
+            tags.setdefault((fact.subject, fact.predicate), set()).add(fact.language)
+    names = Locale.parse(lang).languages
+    return [
+        (
+            group_id,
+            replace(fact, language_name=names.get(fact.language.split("-")[0], fact.language))
+            if fact.language and len(tags[(fact.subject, fact.predicate)]) > 1
+            else fact,
+        )
+        for group_id, fact in collected
+    ]
+
+
 def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage | None:
     """The page ``page`` (from 1) of ``iri``'s description, or None if nothing is known of it."""
     fact_count = _count(facts_pattern(iri), max_rows)
@@ -295,11 +439,22 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
         terms |= source_terms
     names = labels(terms, lang, max_rows)
 
+    for term, texts in table()["terms"].items():
+        if term in terms:
+            names[term] = in_language(texts, lang)
+    for term in terms:
+        code = term[len(NUTS_CODE) :]
+        if term.startswith(NUTS_CODE) and (name := names.get(term) or enrich.region_name(code)):
+            names[term] = f"{name} ({code})"  # by name and code: "Nord (FRE11)"
+        elif term.startswith(EU_COUNTRY) and term not in names:  # a store without territory
+            names[term] = country_label(term[len(EU_COUNTRY) :], lang)
+
     groups = {
         group["id"]: Group(group["id"], in_language(group["label"], lang))
         for group in table()["groups"]
     }
     point: dict[str, float] = {}
+    collected: list[tuple[str, Fact]] = []
     for row in rows:
         subject, value = row["s"].value, row["o"]
         link = row["link"].value if row["link"] is not None else None
@@ -307,18 +462,24 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
         is_iri = isinstance(value, ox.NamedNode)
         if subject == iri and predicate in (LATITUDE, LONGITUDE):
             point[predicate] = float(value.value)
-        groups[group_of(link or predicate)].facts.append(
-            Fact(
-                subject,
-                _short(subject) if subject != iri else None,
-                predicate,
-                names.get(predicate) or _readable(predicate),
-                value.value,
-                is_iri,
-                names.get(value.value) if is_iri else None,
-                getattr(value, "language", None),
+        collected.append(
+            (
+                group_of(link or predicate),
+                Fact(
+                    subject,
+                    _part_name(subject, lang) if subject != iri else None,
+                    predicate,
+                    names.get(predicate) or _readable(predicate),
+                    value.value,
+                    is_iri,
+                    names.get(value.value) if is_iri else None,
+                    getattr(value, "language", None),
+                    display=_display(value, predicate, lang),
+                ),
             )
         )
+    for group_id, fact in _with_language_names(_readable_place(collected, iri, lang), lang):
+        groups[group_id].facts.append(fact)
     referrers = [
         Referrer(
             row["s"].value,

@@ -1,116 +1,348 @@
-"""The search page: spaces by name, municipality, kind of space and country, with SPARQL.
+"""The search page: spaces by name and municipality, whatever the accents and the case, with
+facets by kind of space, country and NUTS-3 region.
 
-What the reader types goes into the query only as an escaped string literal; a kind of space
-must look like a code (letters, digits, hyphens) and a country like its three capital letters,
-or they are ignored. Results link to the spaces'
-own pages; the page gives the SPARQL query it ran.
+SPARQL cannot fold accents, so the page reads every space once per store generation (``index``:
+its IRI, names, town, country, kinds and region, kept while the store is unchanged) and matches
+in Python on a folded key (``folded``: case, accents, Greek tonos and final sigma, œ, đ, ł...
+all one form), both sides folded the same way. Each facet counts the spaces the other filters
+and the text leave. What the reader types never reaches a query; a kind, country or region must
+look like a code or it is ignored. Results link to the spaces' own pages; the page links the
+SPARQL query that lists what it searched.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
 
+from babel import Locale
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from core.namespaces import CODE, EU_COUNTRY, sparql_prefixes
+from core.namespaces import CODE, EU_COUNTRY, NUTS_CODE, sparql_prefixes
+from core.translations import in_language, load_catalogue, words
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.linkeddata import local_path
 from endpoint.parameters import MAX_PAGE, whole_number
-from endpoint.published import select
+from endpoint.published import Kept, generation, select
+from endpoint.resource_page import country_label
 from endpoint.responses import error, reader_language
+from loaders import enrich
 from loaders.rdf import literal
 
 blueprint = Blueprint("search", __name__)
 
+CATALOGUE = Path(__file__).with_name("search.yaml")
 PAGE = 50
 KIND = re.compile(r"^[a-z0-9-]{2,64}$")
 COUNTRY = re.compile(r"^[A-Z]{3}$")
+REGION = re.compile(r"^[A-Z]{2}[A-Z0-9]{1,3}$")
 PREFIXES = sparql_prefixes("cwm", "schema", "locn", "skos")
+KIND_BASE = f"{CODE}space-kind/"
+#: letters that Unicode does not decompose into a base letter and an accent, as the base letters
+#: a reader types for them ("oeuvre" finds "œuvre", "Dakovo" finds "Đakovo")
+LETTERS = str.maketrans(
+    {"œ": "oe", "æ": "ae", "đ": "d", "ð": "d", "ø": "o", "ł": "l", "ı": "i", "þ": "th"}
+)
+#: the most spaces one search reads (far more than the network has)
+MOST_SPACES = 1_000_000
+#: the suggestions an empty result offers, at most
+SUGGESTIONS = 3
 
-
-def search_query(name: str, town: str, kind: str | None, country: str | None, page: int) -> str:
-    """The SELECT behind a search (the values checked or escaped before)."""
-    filters = []
-    if name:
-        filters.append(f"FILTER (CONTAINS(LCASE(STR(?name)), LCASE({literal(name)})))")
-    if town:
-        filters.append(f"FILTER (CONTAINS(LCASE(STR(?town)), LCASE({literal(town)})))")
-    if kind:
-        filters.append(f"?space cwm:spaceKind <{CODE}space-kind/{kind}> .")
-    if country:
-        filters.append(f"?space cwm:country <{EU_COUNTRY}{country}> .")
-    town_pattern = (
-        "?space locn:address/locn:postName ?town ."
-        if town
-        else ("OPTIONAL { ?space locn:address/locn:postName ?town }")
-    )
-    body = "\n  ".join(filters)
-    return f"""{PREFIXES}SELECT ?space ?name ?town ?country WHERE {{
+INDEX_QUERY = f"""{PREFIXES}SELECT ?space ?name ?town ?country ?kind ?region WHERE {{
   ?space a cwm:Space ; schema:name ?name .
-  {town_pattern}
+  OPTIONAL {{ ?space locn:address/locn:postName ?town }}
   OPTIONAL {{ ?space cwm:country ?country }}
-  {body}
-}}
-ORDER BY LCASE(STR(?name)) ?space
-LIMIT {PAGE + 1} OFFSET {page * PAGE}"""
+  OPTIONAL {{ ?space cwm:spaceKind ?kind }}
+  OPTIONAL {{ ?space cwm:nutsRegion ?region }}
+}}"""
 
 
-def _select(sparql: str) -> list[dict[str, str | None]]:
-    rows, _generation = select(sparql, max_rows=10_000)
-    return [{k: None if v is None else v.value for k, v in row.items()} for row in rows]
+@lru_cache(maxsize=4096)
+def folded(text: str) -> str:
+    """The search key of a text: case, accents and punctuation folded the same way for what is
+    typed and what is searched ("Λιμάνι", "ΛΙΜΑΝΙ" and "λιμανι" all give "λιμανι")."""
+    bare = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in bare if not unicodedata.combining(c)).translate(LETTERS)
+    return " ".join("".join(c if c.isalnum() else " " for c in bare).split())
 
 
-def kinds(lang: str) -> list[tuple[str, str]]:
-    """The kinds of space, as (code, label in ``lang``), from the published code list."""
-    rows = _select(
+def matches(key: str, typed: str) -> bool:
+    """Whether every word of ``typed`` (folded) is found in ``key`` (a folded text)."""
+    return all(word in key for word in folded(typed).split())
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One space as the search sees it."""
+
+    iri: str
+    names: tuple[tuple[str, str], ...]  # (language tag or "", name)
+    town: str
+    country: str | None  # the EU authority code: ESP
+    kinds: tuple[str, ...]  # codes of the space-kind list
+    region: str | None  # NUTS-3 code
+    name_key: str
+    town_key: str
+
+    def name(self, lang: str) -> str:
+        """Its name in ``lang`` if it has one, else its untagged name, else the first."""
+        ranked = sorted(self.names, key=lambda n: (n[0] != lang, n[0] != "", n[1]))
+        return ranked[0][1]
+
+
+def _entries(rows: Iterable[dict[str, Any]]) -> list[Entry]:
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        space = row["space"].value
+        entry = found.setdefault(
+            space, {"names": set(), "town": "", "country": None, "kinds": set(), "region": None}
+        )
+        entry["names"].add((getattr(row["name"], "language", None) or "", row["name"].value))
+        if row["town"] is not None and not entry["town"]:
+            entry["town"] = row["town"].value
+        if row["country"] is not None and row["country"].value.startswith(EU_COUNTRY):
+            entry["country"] = row["country"].value[len(EU_COUNTRY) :]
+        if row["kind"] is not None and row["kind"].value.startswith(KIND_BASE):
+            entry["kinds"].add(row["kind"].value[len(KIND_BASE) :])
+        if row["region"] is not None and row["region"].value.startswith(NUTS_CODE):
+            entry["region"] = row["region"].value[len(NUTS_CODE) :]
+    return sorted(
+        (
+            Entry(
+                space,
+                tuple(sorted(e["names"])),
+                e["town"],
+                e["country"],
+                tuple(sorted(e["kinds"])),
+                e["region"],
+                folded(" | ".join(name for _tag, name in sorted(e["names"]))),
+                folded(e["town"]),
+            )
+            for space, e in found.items()
+        ),
+        key=lambda e: (e.name_key, e.iri),
+    )
+
+
+_kept = Kept(size=16)
+
+
+def index() -> list[Entry]:
+    """Every space of the published graph, read once per store generation."""
+
+    def read() -> list[Entry]:
+        rows, _generation = select(INDEX_QUERY, MOST_SPACES, data_only=True)
+        return _entries(rows)
+
+    return _kept.get(("search-index", generation()), read)
+
+
+#: each facet: its name and how it reads an entry's values
+FACETS: dict[str, Callable[[Entry], Iterable[str]]] = {
+    "kind": lambda entry: entry.kinds,
+    "country": lambda entry: [entry.country] if entry.country else [],
+    "region": lambda entry: [entry.region] if entry.region else [],
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the reader asked for (codes already checked)."""
+
+    q: str = ""
+    town: str = ""
+    kind: str | None = None
+    country: str | None = None
+    region: str | None = None
+
+    def matches_text(self, entry: Entry) -> bool:
+        """Whether ``entry``'s name and town have the words typed."""
+        return matches(entry.name_key, self.q) and matches(entry.town_key, self.town)
+
+    def misses(self, entry: Entry) -> set[str]:
+        """The facets whose filter ``entry`` does not pass."""
+        return {
+            name
+            for name, values in FACETS.items()
+            if (chosen := getattr(self, name)) is not None and chosen not in values(entry)
+        }
+
+    def keeps(self, entry: Entry) -> bool:
+        """Whether ``entry`` passes every filter."""
+        return self.matches_text(entry) and not self.misses(entry)
+
+    def link(self, lang: str, **changes: Any) -> str:
+        """The search page with these filters and ``changes`` (a value None drops a filter)."""
+        given = {
+            "q": self.q,
+            "town": self.town,
+            "kind": self.kind,
+            "country": self.country,
+            "region": self.region,
+            "lang": lang,
+            **changes,
+        }
+        return url_for("search.search_page", **{k: v for k, v in given.items() if v})
+
+
+def facet_counts(entries: list[Entry], filters: Filters) -> dict[str, Counter[str]]:
+    """For each facet, the number of spaces of each value among those the other filters keep."""
+    counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    for entry in entries:
+        if not filters.matches_text(entry):
+            continue
+        missed = filters.misses(entry)
+        for name, values in FACETS.items():
+            if not missed - {name}:
+                counts[name].update(values(entry))
+    return counts
+
+
+def kind_labels(lang: str) -> dict[str, str]:
+    """The kinds of space, code -> label in ``lang`` (else English), from the published list
+    (read once per store generation)."""
+    return _kept.get(("kind-labels", lang, generation()), lambda: _kind_labels(lang))
+
+
+def _kind_labels(lang: str) -> dict[str, str]:
+    rows, _generation = select(
         f"""{PREFIXES}SELECT ?code ?label WHERE {{
   ?concept skos:inScheme <{CODE}space-kind> ; skos:notation ?code ; skos:prefLabel ?label .
-  FILTER (LANG(?label) = {literal(lang)}) }} ORDER BY ?label"""
+  FILTER (LANG(?label) IN ({literal(lang)}, "en")) }}""",
+        10_000,
     )
-    return [(r["code"] or "", r["label"] or "") for r in rows]
+    chosen: dict[str, tuple[bool, str]] = {}
+    for row in rows:
+        rank = (row["label"].language != lang, row["label"].value)
+        code = row["code"].value
+        if code not in chosen or rank < chosen[code]:
+            chosen[code] = rank
+    return {code: label for code, (_other, label) in chosen.items()}
 
 
-def countries() -> list[str]:
-    rows = _select(f"{PREFIXES}SELECT DISTINCT ?c WHERE {{ ?s cwm:country ?c }} ORDER BY ?c")
-    return [(r["c"] or "").rsplit("/", 1)[-1] for r in rows]
+def region_label(code: str) -> str:
+    """A NUTS-3 region as people read it: "Valencia/València (ES523)"."""
+    name = enrich.region_name(code)
+    return f"{name} ({code})" if name else code
+
+
+@cache
+def catalogue() -> dict[str, Any]:
+    """The page's words (``search.yaml``)."""
+    data: dict[str, Any] = load_catalogue(CATALOGUE)
+    return data
+
+
+def count_text(count: int, lang: str) -> str:
+    """ "23 places" in ``lang``, by the language's plural rules (CLDR, through babel)."""
+    forms = catalogue()["count"]
+    form = Locale.parse(lang).plural_form(count)
+    return in_language(forms.get(form, forms["other"]), lang).format(count=count)
+
+
+def _options(
+    counts: Counter[str], chosen: str | None, label: Callable[[str], str]
+) -> list[dict[str, Any]]:
+    values = set(counts) | ({chosen} if chosen else set())
+    options = [
+        {"value": v, "label": label(v), "count": counts.get(v, 0), "selected": v == chosen}
+        for v in values
+    ]
+    return sorted(options, key=lambda o: folded(o["label"]))
+
+
+def suggestions(entries: list[Entry], typed: str, lang: str) -> list[str]:
+    """Names close to what was typed, for a search that found nothing."""
+    key = folded(typed)
+    if not key:
+        return []
+    by_key = {folded(entry.name(lang)): entry.name(lang) for entry in entries}
+    close = difflib.get_close_matches(key, list(by_key), n=SUGGESTIONS, cutoff=0.6)
+    return [by_key[k] for k in close]
+
+
+def _checked(value: str, pattern: re.Pattern[str]) -> str | None:
+    return value if pattern.match(value) else None
 
 
 @blueprint.get("/search")
 def search_page() -> Response | str:
     lang = reader_language()
-    name = request.args.get("q", "").strip()[:200]
-    town = request.args.get("town", "").strip()[:200]
-    kind_given = request.args.get("kind", "")
-    country_given = request.args.get("country", "")
-    kind = kind_given if KIND.match(kind_given) else None
-    country = country_given if COUNTRY.match(country_given) else None
+    filters = Filters(
+        q=request.args.get("q", "").strip()[:200],
+        town=request.args.get("town", "").strip()[:200],
+        kind=_checked(request.args.get("kind", ""), KIND),
+        country=_checked(request.args.get("country", ""), COUNTRY),
+        region=_checked(request.args.get("region", ""), REGION),
+    )
     try:
-        # a store sorts at most max_rows rows (Virtuoso: ResultSetMaxRows): OFFSET + LIMIT of
-        # the last page stay within them
+        # a page number stays within what a store sorts (max_rows: Virtuoso's ResultSetMaxRows)
         last = (current_app.config["COWORKMED"]["max_rows"] - PAGE - 1) // PAGE
         page = whole_number(request.args, "page", 0, 0, min(MAX_PAGE, last))
-        sparql = search_query(name, town, kind, country, page)
-        rows = _select(sparql)
-        options = kinds(lang)
-        known = countries()
+        entries = index()
+        kinds = kind_labels(lang)
     except QueryError as problem:
         return error(problem.status, problem.message)
+    found = [entry for entry in entries if filters.keeps(entry)]
+    counts = facet_counts(entries, filters)
+    pages = max(1, -(-len(found) // PAGE))
     results = [
-        {**row, "link": local_path(row["space"] or "") or row["space"]} for row in rows[:PAGE]
+        {
+            "name": entry.name(lang),
+            "link": local_path(entry.iri) or entry.iri,
+            "town": entry.town,
+            "kinds": [kinds.get(kind, kind) for kind in entry.kinds],
+            "country": country_label(entry.country, lang) if entry.country else "",
+            "region": region_label(entry.region) if entry.region else "",
+        }
+        for entry in found[page * PAGE : (page + 1) * PAGE]
     ]
+    text = words(catalogue()["words"], lang)
     return render_template(
         "search.html",
         lang=lang,
         languages=LANGUAGES,
+        words=text,
+        filters=filters,
         results=results,
-        more=len(rows) > PAGE,
+        count=len(found),
+        count_text=count_text(len(found), lang),
+        first=page * PAGE + 1,
+        last=min(len(found), (page + 1) * PAGE),
         page=page,
-        q=name,
-        town=town,
-        kind=kind,
-        country=country,
-        kinds=options,
-        countries=known,
-        query_url=url_for("sparql.sparql", query=sparql),
+        pages=pages,
+        previous=filters.link(lang, page=page - 1 if page > 1 else None) if page > 0 else None,
+        next=filters.link(lang, page=page + 1) if page + 1 < pages else None,
+        kinds=_options(counts["kind"], filters.kind, lambda code: kinds.get(code, code)),
+        countries=_options(
+            counts["country"], filters.country, lambda code: country_label(code, lang)
+        ),
+        regions=_options(counts["region"], filters.region, region_label),
+        suggestions=[] if found else suggestions(entries, filters.q, lang),
+        drop_links=[] if found else _drops(filters, lang, text),
+        query_url=url_for("sparql.sparql", query=INDEX_QUERY),
     )
+
+
+def _drops(filters: Filters, lang: str, text: dict[str, str]) -> list[tuple[str, str]]:
+    """For an empty result: the same search without each filter given, as (label, link)."""
+    given = {
+        "q": filters.q,
+        "town": filters.town,
+        "kind": filters.kind,
+        "country": filters.country,
+        "region": filters.region,
+    }
+    return [
+        (text[f"without_{name}"], filters.link(lang, **{name: None}))
+        for name, value in given.items()
+        if value
+    ]

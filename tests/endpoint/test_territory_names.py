@@ -48,4 +48,4 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 def test_a_space_page_names_its_country_and_region(app: Flask, lang: str, country: str) -> None:
     page = app.test_client().get(f"/doc/id/{SPACE}.html?lang={lang}").get_data(as_text=True)
     assert f">{country}<" in page, page
-    assert ">Rhône<" in page  # its NUTS-3 region, FRK26, by the reference's name
+    assert ">Rhône (FRK26)<" in page  # its NUTS-3 region by the reference's name and its code

@@ -1,0 +1,207 @@
+"""The search page: accent- and case-insensitive in the six languages (Greek tonos and final
+sigma, Croatian č/ć/đ/š/ž, French œ), labelled facets whose counts are the store's, a count by
+each language's plural rules, an empty state with ways out, and paging that says where it is."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SKOS
+
+from core.namespaces import CODE, EU_COUNTRY, NUTS_CODE
+from core.vocabulary import CODELISTS_DIR
+from endpoint import search
+from endpoint.app import create_app
+from tests.backends import Published
+from tests.endpoint.accessibility import axe_violations, describe, overflow
+from tests.endpoint.browser import browser_page, needs_browser
+
+HERE = Path(__file__).parent
+FOLDING = yaml.safe_load((HERE / "search-folding.yaml").read_text(encoding="utf-8"))
+CASES = yaml.safe_load((HERE / "search-cases.yaml").read_text(encoding="utf-8"))
+#: each facet: the SPARQL pattern that gives a space's value of it, and the IRI before the code
+FACET_PATTERNS = {
+    "kind": ("?space cwm:spaceKind ?value", f"{CODE}space-kind/"),
+    "country": ("?space cwm:country ?value", EU_COUNTRY),
+    "region": ("?space cwm:nutsRegion ?value", NUTS_CODE),
+}
+
+
+@pytest.fixture(scope="module")
+def app(published: Published) -> Iterator[Flask]:
+    app = create_app(published.config(query_workers=1))
+    yield app
+    app.extensions["coworkmed.pool"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def _results(page: str) -> str:
+    return page.split('class="results"')[1] if 'class="results"' in page else ""
+
+
+def _options(page: str, name: str) -> dict[str, int]:
+    """The options of a facet's select: value -> count shown."""
+    select = re.search(rf'<select id="{name}".*?</select>', page, re.S)
+    assert select is not None, name
+    return {
+        value: int(count)
+        for value, count in re.findall(r'<option value="([^"]+)"[^>]*>[^<]*\((\d+)\)<', select[0])
+    }
+
+
+@pytest.mark.parametrize("case", FOLDING, ids=lambda c: f"{c['lang']}-{c['typed'].strip()}")
+def test_folding(case: dict[str, Any]) -> None:
+    assert search.matches(search.folded(case["name"]), case["typed"]) is case["found"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c["id"])
+def test_search(client: FlaskClient, case: dict[str, Any]) -> None:
+    response = client.get("/search", query_string={"lang": "fr", **case["query"]})
+    assert response.status_code == 200
+    page = html.unescape(response.get_data(as_text=True))
+    for name in case["found"]:
+        assert name in _results(page), name
+    for name in case["absent"]:
+        assert name not in _results(page), name
+    assert "<script>" not in page
+
+
+@pytest.mark.parametrize("facet", list(FACET_PATTERNS))
+def test_facet_counts_are_the_stores(client: FlaskClient, facet: str) -> None:
+    """Each count a facet shows (no other filter given) is what a COUNT query on the store says."""
+    pattern, base = FACET_PATTERNS[facet]
+    query = (
+        "PREFIX cwm: <https://w3id.org/coworkmed/def/> "
+        f"SELECT ?value (COUNT(DISTINCT ?space) AS ?n) WHERE {{ ?space a cwm:Space . {pattern} }} "
+        "GROUP BY ?value"
+    )
+    answer = client.get(
+        "/sparql",
+        query_string={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+    ).get_json()
+    expected = {
+        row["value"]["value"][len(base) :]: int(row["n"]["value"])
+        for row in answer["results"]["bindings"]
+        if row["value"]["value"].startswith(base)
+    }
+    shown = _options(client.get("/search?lang=en").get_data(as_text=True), facet)
+    assert shown == expected
+
+
+def test_a_facet_counts_within_the_other_filters(client: FlaskClient) -> None:
+    page = client.get("/search?lang=en&country=ITA").get_data(as_text=True)
+    kinds, countries = _options(page, "kind"), _options(page, "country")
+    total = int(re.search(r"<strong>(\d+) places?</strong>", page)[1])  # type: ignore[index]
+    assert countries["ITA"] == total and len(countries) > 1  # the country facet ignores itself
+    assert 0 < max(kinds.values()) <= total
+
+
+@pytest.mark.parametrize(
+    ("lang", "country"),
+    [
+        ("en", "Spain"),
+        ("fr", "Espagne"),
+        ("it", "Spagna"),
+        ("es", "España"),
+        ("el", "Ισπανία"),
+        ("hr", "Španjolska"),
+    ],
+)
+def test_facets_and_results_read_in_the_pages_language(
+    client: FlaskClient, lang: str, country: str
+) -> None:
+    codes = Graph().parse(CODELISTS_DIR / "space-kind.ttl")
+    kind = next(
+        str(label)
+        for label in codes.objects(URIRef(f"{CODE}space-kind/coworking"), SKOS.prefLabel)
+        if isinstance(label, Literal) and label.language == lang
+    )
+    page = client.get("/search", query_string={"lang": lang, "q": "ruzafa"}).get_data(as_text=True)
+    assert f">{country} (" in page  # the country facet, by name
+    assert '<option value="ESP"' in page and ">ESP<" not in page
+    results = _results(page)
+    assert country in results and html.escape(kind) in results, (kind, results)
+
+
+@pytest.mark.parametrize(
+    ("count", "lang", "text"),
+    [
+        (1, "en", "1 place"),
+        (23, "en", "23 places"),
+        (0, "fr", "0 lieu"),
+        (2, "fr", "2 lieux"),
+        (1, "el", "1 χώρος"),
+        (5, "el", "5 χώροι"),
+        (21, "hr", "21 mjesto"),
+        (3, "hr", "3 mjesta"),
+        (11, "hr", "11 mjesta"),
+    ],
+)
+def test_the_count_follows_the_languages_plural_rules(count: int, lang: str, text: str) -> None:
+    assert search.count_text(count, lang) == text
+
+
+@pytest.mark.parametrize("lang", ["en", "el"])
+def test_an_empty_search_says_so_and_offers_ways_out(client: FlaskClient, lang: str) -> None:
+    empty = search.catalogue()["words"]["empty"][lang]
+    page = client.get(
+        "/search", query_string={"lang": lang, "q": "Ruche Pentez", "country": "ITA"}
+    ).get_data(as_text=True)
+    assert empty in page and 'class="results"' not in page
+    assert "La Ruche des Pentes" in page  # suggested, a near name
+    assert (
+        "country=ITA"
+        not in re.search(
+            r'href="([^"]*)">' + re.escape(search.catalogue()["words"]["without_country"][lang]),
+            page,
+        )[1]
+    )  # type: ignore[index]
+
+
+def test_every_field_has_a_visible_label(client: FlaskClient) -> None:
+    page = client.get("/search?lang=hr").get_data(as_text=True)
+    for field in ("q", "town", "kind", "country", "region"):
+        assert re.search(rf'<label for="{field}">[^<]+</label>', page), field
+        assert f'id="{field}"' in page
+
+
+def test_paging_says_where_it_is(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "PAGE", 5)
+    first = client.get("/search?lang=en").get_data(as_text=True)
+    total = int(re.search(r"<strong>(\d+) places</strong>", first)[1])  # type: ignore[index]
+    pages = -(-total // 5)
+    assert f"Page 1 of {pages}" in first and "1–5 of" in first and 'rel="prev"' not in first
+    last = client.get(f"/search?lang=en&page={pages - 1}").get_data(as_text=True)
+    assert f"Page {pages} of {pages}" in last and 'rel="next"' not in last
+    assert last.count("<li>") == total - 5 * (pages - 1)
+
+
+@needs_browser
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "el"])
+@pytest.mark.parametrize("size", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
+def test_the_search_page_in_chromium(app: Flask, lang: str, size: tuple[int, int]) -> None:
+    from coworkmed.serving import serve_in_thread
+
+    with serve_in_thread(app) as live, browser_page(live, size) as visit:
+        visit.page.goto(f"{live}/search?lang={lang}&q=lab")
+        visit.page.keyboard.press("Tab")
+        visit.screenshot(f"search-{lang}-{size[0]}.png")
+        assert overflow(visit.page) == 0
+        violations = axe_violations(visit.page)
+        assert violations == [], describe(violations)
+    visit.check()
