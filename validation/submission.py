@@ -48,7 +48,6 @@ from validation.messages import problem_message
 from validation.pipeline import CHUNK_TRIPLES, Pipeline
 from validation.trace import Trace, graph_findings, record_rows
 
-
 #: told how far a validation has gone: the stage (``STAGES``) and the rows read so far
 Progress = Callable[[str, int], None]
 #: the stages a validation goes through, in order: reading the rows (told at every row), the
