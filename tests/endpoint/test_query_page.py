@@ -6,6 +6,7 @@ must stay on this server.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from core.translations import load_catalogue, words
 from endpoint import pages
 from endpoint.app import create_app
 from tests.backends import Published
@@ -89,4 +91,61 @@ def test_the_query_page_in_chromium(live: str) -> None:
         page.keyboard.type("\n# ?s a foaf:Pe")
         page.wait_for_timeout(1500)
         visit.screenshot("query-page.png")
+    visit.check()
+
+
+SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+#: the elements that reach beyond the window's width (what a failing width check names)
+WIDER = """(width) => Array.from(document.querySelectorAll("body *"))
+  .filter((e) => e.getBoundingClientRect().right > width)
+  .slice(0, 8).map((e) => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`)"""
+
+
+@pytest.mark.parametrize("lang", ["en", "el", "hr"])
+def test_the_page_speaks_the_readers_language(app: Flask, lang: str) -> None:
+    page = app.test_client().get(f"/query?lang={lang}").get_data(as_text=True)
+    page_words = words(load_catalogue(pages.QUERY_PAGE)["words"], lang)
+    assert f'<html lang="{lang}">' in page
+    for key in ("title", "examples", "editor", "service-description"):
+        assert html.escape(page_words[key]) in page, key
+    for example in pages.localised_examples(lang):
+        assert f">{html.escape(example['title'])}</button>" in page
+
+
+def test_every_example_has_its_title_in_the_six_languages() -> None:
+    titles = load_catalogue(pages.QUERY_PAGE)["examples"]
+    assert sorted(titles) == sorted(example.slug for example in pages.examples())
+    assert all(titles[e.slug]["en"] == e.title for e in pages.examples())
+
+
+@needs_browser
+@pytest.mark.slow
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("lang", ["en", "el"])
+def test_results_link_to_this_server_and_numbers_read_as_numbers(
+    live: str, lang: str, size: str
+) -> None:
+    width, height = SIZES[size]
+    with browser_page(live) as visit:
+        page = visit.page
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live}/query?lang={lang}")
+        page.wait_for_selector(".yasqe .CodeMirror", timeout=30_000)
+        page.click("#example-spaces-in-a-box")
+        page.click(".tabPanel.active .yasqe_queryButton")
+        rows = page.locator(".tabPanel.active .yasr table tbody tr")
+        rows.first.wait_for(timeout=30_000)
+        table = page.locator(".tabPanel.active .yasr table tbody").inner_text()
+        assert "^^" not in table and "XMLSchema" not in table
+        link = page.locator(".tabPanel.active .yasr a.iri").first
+        assert link.get_attribute("href").startswith("/id/")
+        assert "https://w3id.org/coworkmed/id/" in link.get_attribute("title")
+        number = page.locator(".tabPanel.active .yasr .number").first.inner_text()
+        decimal = "," if lang == "el" else "."
+        assert decimal in number and re.fullmatch(r"-?\d+[.,]\d+", number), number
+        width_now = page.evaluate("document.documentElement.scrollWidth")
+        assert width_now <= width, (width_now, page.evaluate(WIDER, width))
+        visit.screenshot(f"query-{lang}-{size}.png")
+        here = page.goto(live + link.get_attribute("href"))
+        assert here is not None and here.ok  # this server has a page for it
     visit.check()
