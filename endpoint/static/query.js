@@ -84,5 +84,36 @@
       tab.show();
     });
   });
+  // YASGUI's own controls, given the names and roles WCAG asks for: the endpoint field, the
+  // editor, the page-size choice; the "new tab" button in the tab list given the role of a tab
+  // (a tab list holds tabs only, and YASGUI needs the button there); the editor's scrolling box reachable by keyboard. YASGUI redraws its
+  // parts, so this runs again whenever they change.
+  function mend() {
+    const root = document.getElementById("yasgui");
+    const named = [
+      [".autocompleteWrapper input.autocomplete", config.words.endpoint],
+      [".CodeMirror textarea", config.words.query],
+      ["select.tableSizer", config.words.pageSize],
+      [".dataTables_filter input, .yasr input[type=search]", config.words.filter],
+    ];
+    named.forEach(([selector, name]) => {
+      root.querySelectorAll(selector).forEach((element) => {
+        if (!element.hasAttribute("aria-label")) element.setAttribute("aria-label", name);
+      });
+    });
+    root.querySelectorAll(".tabsList button.addTab:not([role])").forEach((button) => {
+      button.setAttribute("role", "tab");
+      button.setAttribute("aria-selected", "false");
+    });
+    root.querySelectorAll(".CodeMirror-scroll:not([tabindex=\"0\"])").forEach((box) => {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("aria-label", config.words.query);
+    });
+  }
+  let pending = null;
+  new MutationObserver(() => {
+    if (pending === null) pending = window.requestAnimationFrame(() => { pending = null; mend(); });
+  }).observe(document.getElementById("yasgui"), { childList: true, subtree: true });
+  mend();
   window.coworkmedYasgui = yasgui;
 })();

@@ -19,6 +19,7 @@ from core.translations import load_catalogue, words
 from endpoint import pages
 from endpoint.app import create_app
 from tests.backends import Published
+from tests.endpoint.accessibility import SIZES, axe_violations, describe
 from tests.endpoint.browser import browser_page, needs_browser
 
 
@@ -94,7 +95,6 @@ def test_the_query_page_in_chromium(live: str) -> None:
     visit.check()
 
 
-SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 #: the elements that reach beyond the window's width (what a failing width check names)
 WIDER = """(width) => Array.from(document.querySelectorAll("body *"))
   .filter((e) => e.getBoundingClientRect().right > width)
@@ -125,10 +125,9 @@ def test_every_example_has_its_title_in_the_six_languages() -> None:
 def test_results_link_to_this_server_and_numbers_read_as_numbers(
     live: str, lang: str, size: str
 ) -> None:
-    width, height = SIZES[size]
-    with browser_page(live) as visit:
+    width = SIZES[size][0]
+    with browser_page(live, SIZES[size]) as visit:
         page = visit.page
-        page.set_viewport_size({"width": width, "height": height})
         page.goto(f"{live}/query?lang={lang}")
         page.wait_for_selector(".yasqe .CodeMirror", timeout=30_000)
         page.click("#example-spaces-in-a-box")
@@ -146,6 +145,8 @@ def test_results_link_to_this_server_and_numbers_read_as_numbers(
         width_now = page.evaluate("document.documentElement.scrollWidth")
         assert width_now <= width, (width_now, page.evaluate(WIDER, width))
         visit.screenshot(f"query-{lang}-{size}.png")
+        violations = axe_violations(page)
+        assert violations == [], describe(violations)
         here = page.goto(live + link.get_attribute("href"))
         assert here is not None and here.ok  # this server has a page for it
     visit.check()

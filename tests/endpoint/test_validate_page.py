@@ -25,6 +25,7 @@ from rdflib.compare import isomorphic
 
 from endpoint.app import create_app
 from tests.backends import Published
+from tests.endpoint.accessibility import SIZES, axe_violations, describe, overflow
 from tests.endpoint.browser import ARTIFACTS, browser_page, needs_browser
 from validation.messages import ui
 from validation.report import STYLE_HASH
@@ -32,7 +33,6 @@ from validation.report import STYLE_HASH
 ROOT = Path(__file__).parents[2]
 SUBMISSIONS = ROOT / "tests" / "validation" / "submissions"
 CASES = yaml.safe_load((Path(__file__).parent / "report-link-cases.yaml").read_text("utf-8"))
-SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +97,11 @@ def test_the_reports_style_is_the_one_the_policy_allows(client: FlaskClient) -> 
     assert "<script" not in response.get_data(as_text=True)
 
 
-def _no_horizontal_scroll(page: Any) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"the page is {width} px wide"
+def _accessible(page: Any) -> None:
+    """No WCAG 2.1 AA violation that axe-core finds, and no horizontal scroll."""
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+    assert overflow(page) == 0, f"the page is {overflow(page)} px wider than the window"
 
 
 @needs_browser
@@ -107,12 +109,10 @@ def _no_horizontal_scroll(page: Any) -> None:
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("lang", ["en", "el"])
 def test_the_form_tells_its_progress_and_shows_the_report(live: str, lang: str, size: str) -> None:
-    width, height = SIZES[size]
-    with browser_page(live) as visit:
+    with browser_page(live, SIZES[size]) as visit:
         page = visit.page
-        page.set_viewport_size({"width": width, "height": height})
         page.goto(f"{live}/validate?lang={lang}")
-        _no_horizontal_scroll(page)
+        _accessible(page)
         visit.screenshot(f"validate-form-{lang}-{size}.png")
         page.set_input_files("#file", str(SUBMISSIONS / "cells.csv"))
         page.click("button[type=submit]")
@@ -122,7 +122,7 @@ def test_the_form_tells_its_progress_and_shows_the_report(live: str, lang: str, 
         page.wait_for_selector("p.status.rejected", timeout=60_000)
         assert page.locator("html").get_attribute("lang") == lang
         assert page.locator(".next h2").inner_text() == ui("next-steps", lang)
-        _no_horizontal_scroll(page)
+        _accessible(page)
         visit.screenshot(f"validate-report-{lang}-{size}.png")
         page.screenshot(path=str(ARTIFACTS / f"validate-report-{lang}-{size}-top.png"))
         page.click(f'.next a[href="/validate?lang={lang}"]')
