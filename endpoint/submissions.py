@@ -211,8 +211,8 @@ def validate_upload() -> Response:
     try:
         report = _validate_upload(lang)
     except UploadError as error:
-        body = _form(lang, _problem(error, lang)["message"])
-        return Response(body, error.status, mimetype="text/html")
+        form = _form(lang, _problem(error, lang)["message"])
+        return Response(form, error.status, mimetype="text/html")
     fmt = request.values.get("format", "html")
     if fmt not in REPORT_FORMATS:
         fmt = "html"
