@@ -36,6 +36,9 @@ def _location(store: str | None) -> StoreLocation:
 
 
 BASE_OPTION = click.option("--base", default=None, help=_help("base"))
+QUIET_OPTION = click.option(
+    "--quiet", "-q", is_flag=True, help="Say nothing on stderr while working (no progress line)."
+)
 
 
 class _Commands(click.Group):
@@ -192,6 +195,7 @@ def _mode(all_or_nothing: bool) -> str:
     type=click.Choice(["en", "fr", "it", "es", "el", "hr"]),
     help="Language of what is printed (default: the mapping's language).",
 )
+@QUIET_OPTION
 def load_command(
     mapping: Path,
     file: Path | None,
@@ -202,29 +206,36 @@ def load_command(
     force: bool,
     all_or_nothing: bool,
     lang: str | None,
+    quiet: bool,
 ) -> None:
     """Check one source (MAPPING, and FILE if it is not the mapping's own) as validate does and
     load it into its named graph, replacing what the graph held; records with errors are held
     back (their last published version stays), or with --all-or-nothing the whole source. Exit
     1 if nothing was published for its errors, 2 if the source cannot be loaded at all."""
+    from coworkmed.progress import progress_line, written_line
     from publishing.build import load_checked
     from validation.pipeline import close_pools
 
     location, mode = _location(store), _mode(all_or_nothing)
+    progress = progress_line(lang or "en", quiet)
     try:
         with location.writer() as target:
             checked = load_checked(
                 mapping, target, setting("base", base), location, file, force=force, mode=mode,
-                lang=lang,
+                lang=lang, progress=progress,
             )  # fmt: skip
     finally:
         close_pools()
+        if progress is not None:
+            progress.done()
     _show_checked(checked, show, lang)
     result = checked.load
     if report:
         report.write_text(
             json.dumps(result.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
         )
+        said_in = checked.report.language if checked.report else (lang or "en")
+        click.echo(written_line(str(report.resolve()), "json", said_in), err=True)
     if not result.published and not result.unchanged:
         raise SystemExit(1)
 
@@ -361,6 +372,7 @@ LANGUAGE_OPTION = click.option(
 )
 @STORE_OPTION
 @BASE_OPTION
+@QUIET_OPTION
 def validate_command(
     file: Path,
     mapping: Path | None,
@@ -369,27 +381,38 @@ def validate_command(
     output: Path | None,
     store: str | None,
     base: str | None,
+    quiet: bool,
 ) -> None:
     """Check a partner submission and report every problem by row and column, in the partner's
     language. Exit 0 when it conforms, 1 when it has errors, 2 when it cannot be read."""
+    from coworkmed.progress import progress_line, written_line
     from validation.pipeline import close_pools
-    from validation.report import console_lines, render
+    from validation.report import FORMATS, console_lines, render
     from validation.submission import validate_submission
 
     base_iri = setting("base", base)
     published = _published_places(_location(store), base_iri, mapping, lang)
+    progress = progress_line(lang, quiet)
     try:
-        result = validate_submission(file, mapping, lang, base=base_iri, published=published)
+        result = validate_submission(
+            file, mapping, lang, base=base_iri, published=published, progress=progress
+        )
     finally:
         close_pools()
+        if progress is not None:
+            progress.done()
     if output is not None:
         fmt = fmt or output.suffix.lstrip(".").replace("turtle", "ttl") or "html"
+        if fmt not in FORMATS:
+            fmt = "html"
         output.write_bytes(render(result, fmt))
     elif fmt is not None:
         click.echo(render(result, fmt).decode("utf-8-sig"), nl=False)
     err = output is None and fmt is not None
     for line in console_lines(result):
         click.echo(line, err=err)
+    if output is not None:
+        click.echo(written_line(str(output.resolve()), fmt or "html", result.language))
     raise SystemExit(0 if result.conforms else (2 if not result.readable else 1))
 
 

@@ -13,13 +13,19 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, redirect, render_template, send_file, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from core.translations import in_language, load_catalogue, words
+from core.vocabulary import LANGUAGES
+from endpoint.linkeddata import iri_spaces
+from endpoint.responses import reader_language
 from endpoint.urls import external_url
 
 HERE = Path(__file__).parent
 QUERIES_DIR = HERE / "queries"
+#: the query page's words and its examples' titles, in the six languages
+QUERY_PAGE = HERE / "query-page.yaml"
 WEB_DIR = HERE / "web"
 #: asset name in URLs -> file installed by npm (endpoint/web/package.json pins the versions)
 ASSETS = {
@@ -87,6 +93,24 @@ def home() -> BaseResponse:
     return redirect(url_for("pages.query_page"))
 
 
+def localised_examples(lang: str) -> list[dict[str, str]]:
+    """The example queries with their titles in ``lang`` (``QUERY_PAGE``; the query and its
+    description stay as written, in English)."""
+    titles = load_catalogue(QUERY_PAGE)["examples"]
+    return [
+        {**asdict(example), "title": in_language(titles[example.slug], lang)}
+        if example.slug in titles
+        else asdict(example)
+        for example in examples()
+    ]
+
+
+def local_pages() -> list[tuple[str, str]]:
+    """IRI space -> the path of this server's pages for it, for the page's script to link the
+    results' IRIs here rather than to their IRI space's host."""
+    return [(base, f"{request.script_root}/{space}/") for space, base in iri_spaces().items()]
+
+
 @blueprint.get("/query")
 def query_page() -> Response | str:
     if missing_assets():
@@ -96,13 +120,18 @@ def query_page() -> Response | str:
             503,
             mimetype="text/plain",
         )
+    lang = reader_language()
     return render_template(
         "query.html",
+        lang=lang,
+        languages=LANGUAGES,
+        words=words(load_catalogue(QUERY_PAGE)["words"], lang),
         # shown: the public URL; used by the page: the path, which the browser resolves
         # against the page it loaded (a test server's port, a proxy's prefix)
         public_endpoint=external_url("sparql.sparql"),
         endpoint=url_for("sparql.sparql"),
-        examples=[asdict(example) for example in examples()],
+        examples=localised_examples(lang),
+        local_pages=local_pages(),
     )
 
 

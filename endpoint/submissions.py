@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from core.problems import LoadError
 from core.settings import PUBLISH_MODES
@@ -43,7 +43,7 @@ from validation.confined import Confinement, Job, validate_confined
 from validation.findings import Report
 from validation.messages import problem_message, ui, ui_words
 from validation.report import FORMATS as REPORT_FORMATS
-from validation.report import as_json, render
+from validation.report import Links, as_json, render
 from validation.template import write_template
 
 blueprint = Blueprint("submissions", __name__)
@@ -182,6 +182,16 @@ def _form(lang: str, error: str | None = None) -> str:
     )
 
 
+def report_links(lang: str) -> Links:
+    """Where the report the page gives leads: back to the form, home, the template, the API."""
+    return Links(
+        form=url_for("submissions.validate_page", lang=lang),
+        home=url_for("pages.home", lang=lang),
+        template=url_for("submissions.template_download", lang=lang, format="xlsx"),
+        api=url_for("submissions.openapi"),
+    )
+
+
 @blueprint.get("/validate")
 def validate_page() -> str:
     return _form(reader_language())
@@ -201,13 +211,14 @@ def validate_upload() -> Response:
     try:
         report = _validate_upload(lang)
     except UploadError as error:
-        body = _form(lang, _problem(error, lang)["message"])
-        return Response(body, error.status, mimetype="text/html")
+        form = _form(lang, _problem(error, lang)["message"])
+        return Response(form, error.status, mimetype="text/html")
     fmt = request.values.get("format", "html")
     if fmt not in REPORT_FORMATS:
         fmt = "html"
     status = refusal_status(report, 200)
-    response = Response(render(report, fmt), status, content_type=REPORT_FORMATS[fmt])
+    body = render(report, fmt, report_links(lang))
+    response = Response(body, status, content_type=REPORT_FORMATS[fmt])
     if fmt != "html":
         attachment(response, f"{_report_name(report)}.{fmt}")
     return response

@@ -34,7 +34,7 @@ from triplestore.versions import (
     take_snapshot,
 )
 from validation.findings import Report
-from validation.submission import validate_submission
+from validation.submission import Progress, validate_submission
 
 
 def load_source(
@@ -71,6 +71,7 @@ def load_checked(
     force: bool = False,
     mode: str | None = None,
     lang: str | None = None,
+    progress: Progress | None = None,
 ) -> Checked:
     """Load one source as the new current version of its dataset, after the checks that
     ``coworkmed validate`` runs (``validation.submission``: table, SHACL, across records).
@@ -81,7 +82,8 @@ def load_checked(
     published at once as a new generation. When the dataset's current version was loaded from
     the same file with the same mapping, nothing is read or written (``load.unchanged``),
     unless ``force`` (the loader's code changed, say). The report is in ``lang`` (default: the
-    mapping's language)."""
+    mapping's language); ``progress``: told how far the checks have gone
+    (``validation.submission.Progress``)."""
     clock = time.perf_counter()
     now = now or (lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     mapping = load_mapping(mapping_path)
@@ -96,7 +98,7 @@ def load_checked(
             take_snapshot(store, location, base)  # snapshot made it current: publish it now
         started.seconds = time.perf_counter() - clock
         return Checked(started, None)
-    report = _check(mapping, path, store, base, now, lang or mapping.locale.language)
+    report = _check(mapping, path, store, base, now, lang or mapping.locale.language, progress)
     if not report.readable or report.load is None:
         trouble = next((f for f in report.findings if f.severity == "error"), None)
         reason = (trouble.detail or trouble.message) if trouble else f"{path}: cannot be read"
@@ -125,6 +127,7 @@ def _check(
     base: str,
     now: Callable[[], dt.datetime],
     lang: str,
+    progress: Progress | None = None,
 ) -> Report:
     """The checks of ``coworkmed validate`` on a source, compared with what the other sources
     published in ``store``; the report holds the graph."""
@@ -137,6 +140,7 @@ def _check(
         mapping=mapping,
         published=published,
         now=now,
+        progress=progress,
     )
 
 

@@ -17,11 +17,17 @@ from core.translations import (
     words,
 )
 from core.vocabulary import LANGUAGES
-from endpoint import resource_page, search
+from endpoint import pages, resource_page, search
 from observatory import figures
 from validation import messages
 
-CATALOGUES = [messages.CATALOGUE_FILE, resource_page.TABLE, figures.TABLE, search.CATALOGUE]
+CATALOGUES = [
+    messages.CATALOGUE_FILE,
+    resource_page.TABLE,
+    figures.TABLE,
+    search.CATALOGUE,
+    pages.QUERY_PAGE,
+]
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda path: path.name)

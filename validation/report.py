@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -145,12 +146,72 @@ STYLE_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest
 HTML_DETAILS_MOST = 2_000
 
 
-def as_html(report: Report, most: int = HTML_DETAILS_MOST) -> str:
+#: the largest report in another format the HTML report carries inside itself as a download
+#: (a ``data:`` link, so that the report stays one file); a larger one is asked for on the form
+EMBEDDED_MOST = 1_500_000
+#: the formats the HTML report offers as downloads, in order: format -> its words in ``ui``
+DOWNLOADS = {"csv": "format-csv", "json": "format-json", "ttl": "format-ttl"}
+#: the report's status -> the words that say what to do next
+NEXT_STEPS = {
+    "rejected": "next-rejected",
+    "accepted-with-warnings": "next-accepted-with-warnings",
+    "accepted": "next-accepted",
+    "unreadable": "next-unreadable",
+}
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where a report served by the server leads: the form to check a file again, the home
+    page, the blank template and the API's description (a report written by the command has
+    none of them)."""
+
+    form: str
+    home: str
+    template: str
+    api: str
+
+
+@dataclass(frozen=True)
+class Download:
+    """The report in another format, carried inside the HTML report as a ``data:`` link."""
+
+    fmt: str
+    label: str
+    name: str
+    href: str
+
+
+def downloads(report: Report, most: int = EMBEDDED_MOST) -> tuple[list[Download], bool]:
+    """The report in the other formats as ``data:`` links, and whether one was too large to
+    carry (``most`` bytes) and was left out."""
+    stem = Path(report.file.rsplit("/", 1)[-1]).stem or "submission"
+    given, left_out = [], False
+    for fmt, words in DOWNLOADS.items():
+        body = render(report, fmt)
+        if len(body) > most:
+            left_out = True
+            continue
+        media_type = FORMATS[fmt].split(";")[0]
+        href = f"data:{media_type};base64,{base64.b64encode(body).decode('ascii')}"
+        given.append(Download(fmt, ui(words, report.language), f"{stem}-report.{fmt}", href))
+    return given, left_out
+
+
+def as_html(report: Report, most: int = HTML_DETAILS_MOST, links: Links | None = None) -> str:
+    """The report as one HTML page: its style inline (allowed by ``STYLE_HASH``), no script,
+    the other formats carried as downloads; ``links``: where a report served by the server
+    leads."""
     template = _ENVIRONMENT.get_template("report.html")
     ordered = report.ordered()
+    given, left_out = downloads(report)
     return template.render(
         report=report,
         style=Markup(STYLE),
+        links=links,
+        downloads=given,
+        left_out=left_out,
+        next_step=NEXT_STEPS.get(report.status, "next-rejected"),
         words=ui_words(report.language),
         summary=report.summary(),
         findings=ordered[:most],
@@ -228,8 +289,9 @@ def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> 
     return lines
 
 
-def render(report: Report, fmt: str) -> bytes:
-    """The report in ``fmt`` (html, json, csv, ttl)."""
+def render(report: Report, fmt: str, links: Links | None = None) -> bytes:
+    """The report in ``fmt`` (html, json, csv, ttl); ``links``: where the HTML report leads
+    when the server gives it."""
     if fmt == "json":
         return json.dumps(as_json(report), ensure_ascii=False, separators=(",", ":")).encode(
             "utf-8"
@@ -239,13 +301,14 @@ def render(report: Report, fmt: str) -> bytes:
     if fmt == "ttl":
         return as_turtle(report)
     if fmt == "html":
-        return as_html(report).encode("utf-8")
+        return as_html(report, links=links).encode("utf-8")
     raise ValueError(f"format {fmt!r}: give one of {', '.join(FORMATS)}")
 
 
 __all__ = [
     "FORMATS",
     "STYLE_HASH",
+    "Links",
     "Finding",
     "compact_rows",
     "console_lines",

@@ -48,6 +48,16 @@ from validation.messages import problem_message
 from validation.pipeline import CHUNK_TRIPLES, Pipeline
 from validation.trace import Trace, graph_findings, record_rows
 
+#: told how far a validation has gone: the stage (``STAGES``) and the rows read so far
+Progress = Callable[[str, int], None]
+#: the stages a validation goes through, in order: reading the rows (told at every row), the
+#: SHACL check, tracing its results back to rows and columns, comparing the records
+STAGES = ("reading", "checking", "tracing", "comparing")
+
+
+def _quiet(_stage: str, _rows: int) -> None:
+    """No one to tell."""
+
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -60,6 +70,7 @@ def _read(
     base: str,
     workers: int,
     now: Callable[[], dt.datetime] = _now,
+    progress: Progress = _quiet,
 ) -> tuple[dict[int, Row], LoadReport, Pipeline] | None:
     """Transform the file (layers 1 and 2), sending each chunk of records to the SHACL
     pipeline as it comes; the rows as read and the load report, or None when the file cannot
@@ -69,6 +80,7 @@ def _read(
     def keep(row: Row | None) -> None:
         if row is not None:
             rows[row.number] = row
+            progress("reading", len(rows))
 
     pipeline = Pipeline(workers)
     chunks = []
@@ -104,14 +116,25 @@ def validate_submission(
     mapping: Mapping | None = None,
     published: list[Place] | None = None,
     now: Callable[[], dt.datetime] = _now,
+    progress: Progress | None = None,
 ) -> Report:
     """Validate the submission ``path`` read with ``mapping_path`` (default: the template's);
     ``published``: the places other partners published, to compare with (layer 4; read by the
     caller from its store, ``linking.places.published_places``); ``now``: the clock that names
-    the version graph. Messages name the file by its name only, never its place on the
+    the version graph; ``progress``: told each stage and the rows read so far (``STAGES``).
+    Messages name the file by its name only, never its place on the
     machine."""
     report = _validate(
-        path, mapping_path, lang, base, max_bytes, workers, mapping, published or [], now
+        path,
+        mapping_path,
+        lang,
+        base,
+        max_bytes,
+        workers,
+        mapping,
+        published or [],
+        now,
+        progress or _quiet,
     )
     return hide_paths(report, path, path.name)
 
@@ -126,6 +149,7 @@ def _validate(
     mapping: Mapping | None,
     published: list[Place],
     now: Callable[[], dt.datetime] = _now,
+    progress: Progress = _quiet,
 ) -> Report:
     clock = time.perf_counter()
     lang = language(lang)
@@ -155,7 +179,7 @@ def _validate(
         report.findings.append(trouble)
         report.readable = False
         return report
-    read = _read(report, mapping, path, base, workers, now)
+    read = _read(report, mapping, path, base, workers, now, progress)
     if read is None:
         return report
     rows, load, pipeline = read
@@ -163,10 +187,14 @@ def _validate(
     headers = list(keys)
     column_findings, missing = check_columns(headers, mapping, lang, keys, len(rows))
     report.findings += column_findings + cell_findings(load, lang)
+    progress("checking", len(rows))
     store = ox.Store()
     store.bulk_load(report.ntriples, format=ox.RdfFormat.N_TRIPLES)
     trace = Trace(mapping, headers, rows, record_rows(store), lang)
-    report.findings += graph_findings(pipeline.results(store), trace, report.findings, missing)
+    results = pipeline.results(store)
+    progress("tracing", len(rows))
+    report.findings += graph_findings(results, trace, report.findings, missing)
+    progress("comparing", len(rows))
     report.findings += record_findings(store, trace, published, base)
     report.findings.sort(key=lambda f: (f.row or 0, f.column or "", f.code))
     report.seconds = time.perf_counter() - clock

@@ -5,6 +5,53 @@
   // the endpoint's path, made absolute against this page's own address (YASGUI wants a URL)
   config.endpoint = new URL(config.endpoint, window.location.href).href;
 
+  // Results: an IRI this server serves links to its page here (the IRI itself stays shown), and
+  // a number reads as a number in the page's language, not as "3"^^xsd:integer.
+  const XSD = "http://www.w3.org/2001/XMLSchema#";
+  const NUMBERS = new Set(["integer", "decimal", "double", "float", "int", "long", "short", "byte",
+    "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger",
+    "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte"].map((name) => XSD + name));
+  const numberFormat = new Intl.NumberFormat(config.lang, { maximumFractionDigits: 6 });
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  }
+
+  function localPage(iri) {
+    const space = config.localPages.find(([base]) => iri.startsWith(base));
+    return space ? space[1] + iri.slice(space[0].length) : null;
+  }
+
+  function shortened(iri, prefixes) {
+    for (const label in prefixes || {}) {
+      if (prefixes[label] && iri.startsWith(prefixes[label])) {
+        return label + ":" + iri.slice(prefixes[label].length);
+      }
+    }
+    return null;
+  }
+
+  const Table = Yasgui.Yasr.plugins.table;
+  const yasrCell = Table.prototype.getCellContent;
+  Table.prototype.getCellContent = function (binding, prefixes) {
+    if (binding.type === "uri") {
+      const here = localPage(binding.value);
+      if (here !== null) {
+        const short = shortened(binding.value, prefixes);
+        const shown = short === null ? `&lt;${escapeHtml(binding.value)}&gt;` : escapeHtml(short);
+        const title = `${config.words.iriHere} ${binding.value}`;
+        return `<div><span><a class="iri local" href="${escapeHtml(here)}"` +
+          ` title="${escapeHtml(title)}">${shown}</a></span></div>`;
+      }
+    } else if (NUMBERS.has(binding.datatype) && binding.value.trim() !== "" &&
+               Number.isFinite(Number(binding.value))) {
+      const shown = numberFormat.format(Number(binding.value));
+      return `<div><span class="nonIri number" title="${escapeHtml(binding.value)}">` +
+        `${escapeHtml(shown)}</span></div>`;
+    }
+    return yasrCell.call(this, binding, prefixes);
+  };
+
   // Keep only the completion of variables: YASGUI's prefix, class and property completers ask
   // prefix.cc and lov.linkeddata.es, and this page must not reach beyond its own server.
   const completers = Yasgui.Yasqe.defaults.autocompleters;
@@ -16,14 +63,14 @@
     copyEndpointOnNewTab: false,
     endpointCatalogueOptions: { getData: () => [{ endpoint: config.endpoint }] },
     persistenceId: "coworkmed-query",
-    tabName: first ? first.title : "Query",
+    tabName: first ? first.title : config.words.query,
     yasqe: first ? { value: first.query } : {},
   });
 
   // A query handed over in the address (?query=...), as the observatory's figures link here.
   const handed = new URLSearchParams(window.location.search).get("query");
   if (handed) {
-    yasgui.addTab(true, { name: "Query", yasqe: { value: handed } }).show();
+    yasgui.addTab(true, { name: config.words.query, yasqe: { value: handed } }).show();
   }
 
   document.querySelectorAll("button[data-example]").forEach((button) => {
@@ -37,5 +84,36 @@
       tab.show();
     });
   });
+  // YASGUI's own controls, given the names and roles WCAG asks for: the endpoint field, the
+  // editor, the page-size choice; the "new tab" button in the tab list given the role of a tab
+  // (a tab list holds tabs only, and YASGUI needs the button there); the editor's scrolling box reachable by keyboard. YASGUI redraws its
+  // parts, so this runs again whenever they change.
+  function mend() {
+    const root = document.getElementById("yasgui");
+    const named = [
+      [".autocompleteWrapper input.autocomplete", config.words.endpoint],
+      [".CodeMirror textarea", config.words.query],
+      ["select.tableSizer", config.words.pageSize],
+      [".dataTables_filter input, .yasr input[type=search]", config.words.filter],
+    ];
+    named.forEach(([selector, name]) => {
+      root.querySelectorAll(selector).forEach((element) => {
+        if (!element.hasAttribute("aria-label")) element.setAttribute("aria-label", name);
+      });
+    });
+    root.querySelectorAll(".tabsList button.addTab:not([role])").forEach((button) => {
+      button.setAttribute("role", "tab");
+      button.setAttribute("aria-selected", "false");
+    });
+    root.querySelectorAll(".CodeMirror-scroll:not([tabindex=\"0\"])").forEach((box) => {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("aria-label", config.words.query);
+    });
+  }
+  let pending = null;
+  new MutationObserver(() => {
+    if (pending === null) pending = window.requestAnimationFrame(() => { pending = null; mend(); });
+  }).observe(document.getElementById("yasgui"), { childList: true, subtree: true });
+  mend();
   window.coworkmedYasgui = yasgui;
 })();

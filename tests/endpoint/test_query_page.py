@@ -6,6 +6,7 @@ must stay on this server.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -14,9 +15,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from core.translations import load_catalogue, words
 from endpoint import pages
 from endpoint.app import create_app
 from tests.backends import Published
+from tests.endpoint.accessibility import SIZES, axe_violations, describe
 from tests.endpoint.browser import browser_page, needs_browser
 
 
@@ -55,7 +58,8 @@ def test_the_page_lists_the_examples_and_serves_yasgui_locally(app: Flask) -> No
     for example in pages.examples():
         assert f'id="example-{example.slug}"' in page
     links = re.findall(r'(?:src|href)="([^"]+)"', page)
-    assert links and all(link.startswith(("/", "data:", "http://localhost/")) for link in links)
+    same_server = ("/", "data:", "http://localhost/", "?lang=")  # ?lang=: this page, translated
+    assert links and all(link.startswith(same_server) for link in links)
     for name in pages.ASSETS:
         with client.get(f"/assets/{name}") as response:
             assert response.status_code == 200 and response.headers["Cache-Control"]
@@ -89,4 +93,61 @@ def test_the_query_page_in_chromium(live: str) -> None:
         page.keyboard.type("\n# ?s a foaf:Pe")
         page.wait_for_timeout(1500)
         visit.screenshot("query-page.png")
+    visit.check()
+
+
+#: the elements that reach beyond the window's width (what a failing width check names)
+WIDER = """(width) => Array.from(document.querySelectorAll("body *"))
+  .filter((e) => e.getBoundingClientRect().right > width)
+  .slice(0, 8).map((e) => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`)"""
+
+
+@pytest.mark.parametrize("lang", ["en", "el", "hr"])
+def test_the_page_speaks_the_readers_language(app: Flask, lang: str) -> None:
+    page = app.test_client().get(f"/query?lang={lang}").get_data(as_text=True)
+    page_words = words(load_catalogue(pages.QUERY_PAGE)["words"], lang)
+    assert f'<html lang="{lang}">' in page
+    for key in ("title", "examples", "editor", "service-description"):
+        assert html.escape(page_words[key]) in page, key
+    for example in pages.localised_examples(lang):
+        assert f">{html.escape(example['title'])}</button>" in page
+
+
+def test_every_example_has_its_title_in_the_six_languages() -> None:
+    titles = load_catalogue(pages.QUERY_PAGE)["examples"]
+    assert sorted(titles) == sorted(example.slug for example in pages.examples())
+    assert all(titles[e.slug]["en"] == e.title for e in pages.examples())
+
+
+@needs_browser
+@pytest.mark.slow
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("lang", ["en", "el"])
+def test_results_link_to_this_server_and_numbers_read_as_numbers(
+    live: str, lang: str, size: str
+) -> None:
+    width = SIZES[size][0]
+    with browser_page(live, SIZES[size]) as visit:
+        page = visit.page
+        page.goto(f"{live}/query?lang={lang}")
+        page.wait_for_selector(".yasqe .CodeMirror", timeout=30_000)
+        page.click("#example-spaces-in-a-box")
+        page.click(".tabPanel.active .yasqe_queryButton")
+        rows = page.locator(".tabPanel.active .yasr table tbody tr")
+        rows.first.wait_for(timeout=30_000)
+        table = page.locator(".tabPanel.active .yasr table tbody").inner_text()
+        assert "^^" not in table and "XMLSchema" not in table
+        link = page.locator(".tabPanel.active .yasr a.iri").first
+        assert link.get_attribute("href").startswith("/id/")
+        assert "https://w3id.org/coworkmed/id/" in link.get_attribute("title")
+        number = page.locator(".tabPanel.active .yasr .number").first.inner_text()
+        decimal = "," if lang == "el" else "."
+        assert decimal in number and re.fullmatch(r"-?\d+[.,]\d+", number), number
+        width_now = page.evaluate("document.documentElement.scrollWidth")
+        assert width_now <= width, (width_now, page.evaluate(WIDER, width))
+        visit.screenshot(f"query-{lang}-{size}.png")
+        violations = axe_violations(page)
+        assert violations == [], describe(violations)
+        here = page.goto(live + link.get_attribute("href"))
+        assert here is not None and here.ok  # this server has a page for it
     visit.check()

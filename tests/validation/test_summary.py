@@ -61,7 +61,7 @@ def test_the_validate_command_speaks_the_report_language(lang: str, tmp_path: Pa
     arguments = ["validate", str(CELLS), "--lang", lang, "--store", str(tmp_path / "none")]
     result = CliRunner().invoke(main, arguments)
     assert result.exit_code == 1, result.output
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()  # the progress is on stderr
     report = validate_submission(CELLS, None, lang)
     assert lines == console_lines(report)
     assert lines[0] == ui("rejected", lang)

@@ -1,0 +1,78 @@
+"""What a long command says while it works: a line on stderr about every second, saying the
+stage a validation is at, the rows read so far and the time it has taken, in the report's
+language. On a terminal the line rewrites itself in place; in a log each one is a line of its
+own. ``--quiet`` gives ``None`` instead, and nothing is said."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+from validation.messages import ui
+
+#: seconds between two lines about the same stage (a new stage is always told at once)
+EVERY = 1.0
+
+
+class ProgressLine:
+    """A ``validation.submission.Progress`` that writes to ``stream``."""
+
+    def __init__(
+        self,
+        lang: str,
+        stream: TextIO | None = None,
+        every: float = EVERY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.lang, self.every, self.clock = lang, every, clock
+        self.stream = stream if stream is not None else sys.stderr
+        self.terminal = self.stream.isatty()
+        self.started = self.last = clock()
+        self.stage = ""
+        self.width = 0
+
+    def text(self, stage: str, rows: int) -> str:
+        """The line for ``stage`` at ``rows`` rows, in the language."""
+        seconds = round(self.clock() - self.started)
+        return ui(f"progress-{stage}", self.lang).format(rows=rows, seconds=seconds)
+
+    def __call__(self, stage: str, rows: int) -> None:
+        now = self.clock()
+        if stage == self.stage and now - self.last < self.every:
+            return
+        self.stage, self.last = stage, now
+        line = self.text(stage, rows)
+        if self.terminal:
+            self.stream.write("\r" + line.ljust(self.width))
+            self.width = len(line)
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        """End the line being rewritten on a terminal, before the command says anything else."""
+        if self.terminal and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
+def progress_line(lang: str, quiet: bool) -> ProgressLine | None:
+    """The progress line of a command, or None with ``--quiet``."""
+    return None if quiet else ProgressLine(lang)
+
+
+#: report format -> the words that say what to open it with
+OPEN_WITH = {
+    "html": "open-html",
+    "csv": "open-csv",
+    "json": "open-json",
+    "ttl": "open-ttl",
+}
+
+
+def written_line(path: str, fmt: str, lang: str) -> str:
+    """Where a report was written (its absolute path) and what to open it with."""
+    return ui("report-written", lang).format(path=path, how=ui(OPEN_WITH[fmt], lang))

@@ -1,0 +1,131 @@
+"""The validation page and its report as a partner meets them (issue #21): the report leads
+somewhere (what to do next, the form again, the template, the report's other formats carried
+inside it), it stays one file whose style the CSP allows by hash, and in Chromium the form tells
+how far an upload has gone and shows the report, in the partner's language, at desktop and
+phone sizes with no horizontal scroll."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from endpoint.app import create_app
+from tests.backends import Published
+from tests.endpoint.accessibility import SIZES, axe_violations, describe, overflow
+from tests.endpoint.browser import ARTIFACTS, browser_page, needs_browser
+from validation.messages import ui
+from validation.report import STYLE_HASH
+
+ROOT = Path(__file__).parents[2]
+SUBMISSIONS = ROOT / "tests" / "validation" / "submissions"
+CASES = yaml.safe_load((Path(__file__).parent / "report-link-cases.yaml").read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def app(published: Published) -> Iterator[Flask]:
+    app = create_app(
+        published.config(query_workers=1, mappings=str(ROOT / "examples" / "partners"))
+    )
+    yield app
+    app.extensions["coworkmed.pool"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def _upload(name: str, **fields: str) -> dict[str, Any]:
+    path = SUBMISSIONS / name
+    return {"file": (io.BytesIO(path.read_bytes()), path.name), **fields}
+
+
+def _downloads(page: str) -> dict[str, bytes]:
+    """The report's other formats it carries: file name -> content."""
+    links = re.findall(r'href="data:[^;]+;base64,([^"]+)" download="([^"]+)"', page)
+    return {name: base64.b64decode(data) for data, name in links}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case["file"])
+@pytest.mark.parametrize("lang", ["en", "el"])
+def test_the_report_says_what_to_do_next_and_leads_back(
+    client: FlaskClient, case: dict[str, Any], lang: str
+) -> None:
+    response = client.post("/validate", data=_upload(case["file"], lang=lang))
+    page = html.unescape(response.get_data(as_text=True))
+    assert f'class="status {case["status"]}"' in page
+    assert ui(case["next"], lang) in page
+    assert f'href="/validate?lang={lang}"' in page and f'href="/?lang={lang}"' in page
+    assert (ui("publish-how", lang) in page) == case["publish"]
+    assert f"/template?lang={lang}&format=xlsx" in page
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "ttl"])
+def test_the_report_carries_its_other_formats(client: FlaskClient, fmt: str) -> None:
+    page = client.post("/validate", data=_upload("cells.csv", lang="fr")).get_data(as_text=True)
+    carried = _downloads(page)[f"cells-report.{fmt}"]
+    asked = client.post("/validate", data=_upload("cells.csv", lang="fr", format=fmt)).data
+    if fmt == "json":  # the time the check took differs between two runs
+        carried_json, asked_json = json.loads(carried), json.loads(asked)
+        assert {**carried_json, "seconds": 0} == {**asked_json, "seconds": 0}
+    elif fmt == "ttl":  # blank nodes are named afresh each time
+        assert isomorphic(Graph().parse(data=carried), Graph().parse(data=asked))
+    else:
+        assert carried == asked
+
+
+def test_the_reports_style_is_the_one_the_policy_allows(client: FlaskClient) -> None:
+    response = client.post("/validate", data=_upload("cells.csv"))
+    styles = re.findall(r"<style>(.*?)</style>", response.get_data(as_text=True), re.S)
+    digest = base64.b64encode(hashlib.sha256(styles[0].encode()).digest()).decode()
+    assert len(styles) == 1 and f"'sha256-{digest}'" == STYLE_HASH
+    assert STYLE_HASH in response.headers["Content-Security-Policy"]
+    assert "<script" not in response.get_data(as_text=True)
+
+
+def _accessible(page: Any) -> None:
+    """No WCAG 2.1 AA violation that axe-core finds, and no horizontal scroll."""
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+    assert overflow(page) == 0, f"the page is {overflow(page)} px wider than the window"
+
+
+@needs_browser
+@pytest.mark.slow
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("lang", ["en", "el"])
+def test_the_form_tells_its_progress_and_shows_the_report(live: str, lang: str, size: str) -> None:
+    with browser_page(live, SIZES[size]) as visit:
+        page = visit.page
+        page.goto(f"{live}/validate?lang={lang}")
+        _accessible(page)
+        visit.screenshot(f"validate-form-{lang}-{size}.png")
+        page.set_input_files("#file", str(SUBMISSIONS / "cells.csv"))
+        page.click("button[type=submit]")
+        progress = page.locator("#progress-text")
+        progress.wait_for(state="visible")
+        assert progress.inner_text().strip()  # a line said while the file is sent or checked
+        page.wait_for_selector("p.status.rejected", timeout=60_000)
+        assert page.locator("html").get_attribute("lang") == lang
+        assert page.locator(".next h2").inner_text() == ui("next-steps", lang)
+        _accessible(page)
+        visit.screenshot(f"validate-report-{lang}-{size}.png")
+        page.screenshot(path=str(ARTIFACTS / f"validate-report-{lang}-{size}-top.png"))
+        page.click(f'.next a[href="/validate?lang={lang}"]')
+        page.wait_for_selector("#validate-form")
+        assert page.url.endswith(f"/validate?lang={lang}")
+    visit.check()
