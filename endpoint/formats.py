@@ -1,8 +1,9 @@
 """Result formats: which pyoxigraph writer and media type each format name of each kind of
 result uses, and the writing of solutions under a row cap.
 
-Results are written by pyoxigraph's own writers; CSV cells that a spreadsheet would run as a
-formula get a leading apostrophe (``core.formulas``). A row cap keeps at most ``max_rows``
+Results are written by pyoxigraph's own writers. SPARQL CSV and TSV are data, the values as they
+are: no cell gets the apostrophe the observatory's spreadsheet downloads put before a formula
+(``core.formulas``), which would change the value a SPARQL client reads. A row cap keeps at most ``max_rows``
 solutions: the kept solutions go through SPARQL TSV, whose cells are N-Triples terms, and are
 parsed back by pyoxigraph to be written in the requested format.
 """
@@ -14,7 +15,6 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from core.formulas import safe_csv
 from core.rdf_bytes import results_bytes
 
 #: result kind -> format name -> (pyoxigraph format, media type)
@@ -50,7 +50,4 @@ def write_solutions(results: ox.QuerySolutions, max_rows: int, fmt: Any) -> tupl
     lines += ["\t".join("" if row[v] is None else str(row[v]) for v in variables) for row in kept]
     tsv = ("\n".join(lines) + "\n").encode("utf-8")
     reparsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    body = results_bytes(reparsed, fmt)
-    if fmt == ox.QueryResultsFormat.CSV:  # opened in spreadsheets: no cell may be a formula
-        body = safe_csv(body.decode("utf-8")).encode("utf-8")
-    return body, len(kept), truncated
+    return results_bytes(reparsed, fmt), len(kept), truncated

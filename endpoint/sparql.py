@@ -232,11 +232,24 @@ def sparql() -> BaseResponse:
         )
     except QueryError as problem:
         metrics.record(time.perf_counter() - start, problem.status)
-        return error(problem.status, problem.message)
+        return refused(problem)
     metrics.record(time.perf_counter() - start, 200)
     response = _cut_said(result, answered_type(chosen, result.kind, result.media_type))
     response.headers["Store-Generation"] = str(result.generation)
     return read_headers(response)
+
+
+#: seconds a client is asked to wait before trying again when every query worker is busy
+RETRY_AFTER = "5"
+
+
+def refused(problem: QueryError) -> Response:
+    """The error answer of ``problem``; a 503 (every worker busy, the store down) says when
+    to try again (``Retry-After``)."""
+    response = error(problem.status, problem.message)
+    if problem.status == 503:
+        response.headers["Retry-After"] = RETRY_AFTER
+    return response
 
 
 def _cut_said(result: QueryResult, media_type: str) -> Response:
@@ -346,7 +359,7 @@ def update(operation: Operation) -> Response:
     metrics.record(time.perf_counter() - start, status, "update")
     response = error(status, message)
     if status == 503:
-        response.headers["Retry-After"] = "5"
+        response.headers["Retry-After"] = RETRY_AFTER
     return response
 
 

@@ -139,9 +139,11 @@ def test_a_slow_query_does_not_block_a_fast_one(pool: QueryPool) -> None:
 
 @pytest.mark.slow  # measured ~5 s
 def test_heavy_queries_are_set_aside_and_light_ones_keep_their_workers(store_path: Path) -> None:
-    """Three heavy queries (each could run 60 s) on a pool of two: each is set aside at a lower
-    priority after ``long_after`` seconds, with a fresh worker in its place; setting the third
-    aside stops the first (504); light queries are answered meanwhile."""
+    """Three heavy queries (each could run 60 s) on a pool of two: the first two are set aside
+    at a lower priority after ``long_after`` seconds, with a fresh worker in their place; the
+    third keeps its worker (the aside set is full) and none is stopped before its time limit
+    (regression: the oldest was stopped with 504, 31 errors with 8 clients in issue #20); light
+    queries are answered meanwhile."""
     pool = QueryPool(store_path, BASE, workers=2, long_after=0.5)
     statuses: list[tuple[int, str]] = []
 
@@ -156,8 +158,7 @@ def test_heavy_queries_are_set_aside_and_light_ones_keep_their_workers(store_pat
         for thread in heavies:
             thread.start()
             time.sleep(1.5)
-        assert [s for s, _message in statuses] == [504]
-        assert "the server runs at most 2 at once" in statuses[0][1]
+        assert statuses == []
         niceness = sorted(os.getpriority(os.PRIO_PROCESS, w.process.pid) for w in pool._all)
         assert niceness == [0, 0, 0, SET_ASIDE, SET_ASIDE]  # two workers, the light lane
         start = time.perf_counter()
