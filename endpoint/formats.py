@@ -3,9 +3,9 @@ result uses, and the writing of solutions under a row cap.
 
 Results are written by pyoxigraph's own writers. SPARQL CSV and TSV are data, the values as they
 are: no cell gets the apostrophe the observatory's spreadsheet downloads put before a formula
-(``core.formulas``), which would change the value a SPARQL client reads. A row cap keeps at most ``max_rows``
-solutions: the kept solutions go through SPARQL TSV, whose cells are N-Triples terms, and are
-parsed back by pyoxigraph to be written in the requested format.
+(``core.formulas``), which would change the value a SPARQL client reads. A row cap keeps at
+most ``max_rows`` solutions: the kept solutions go through SPARQL TSV, whose cells are N-Triples
+terms, and are parsed back by pyoxigraph to be written in the requested format.
 """
 
 from __future__ import annotations
