@@ -38,6 +38,21 @@ FORMATS: dict[str, dict[str, tuple[Any, str]]] = {
 }
 FORMATS["boolean"] = FORMATS["solutions"]
 
+#: the tabular formats SPARQL defines no ASK result in -> (header, line end): an ASK answers a
+#: one-column table, as Jena and others write it (``_askResult`` then ``true`` or ``false``)
+ASK_TABLES: dict[Any, tuple[str, str]] = {
+    ox.QueryResultsFormat.CSV: ("_askResult", "\r\n"),
+    ox.QueryResultsFormat.TSV: ("?_askResult", "\n"),
+}
+
+
+def write_boolean(answer: ox.QueryBoolean, fmt: Any) -> bytes:
+    """An ASK answer written in ``fmt``; in CSV and TSV a one-column table (``ASK_TABLES``)."""
+    if fmt in ASK_TABLES:
+        header, end = ASK_TABLES[fmt]
+        return f"{header}{end}{str(bool(answer)).lower()}{end}".encode("ascii")
+    return results_bytes(answer, fmt)
+
 
 def write_solutions(results: ox.QuerySolutions, max_rows: int, fmt: Any) -> tuple[bytes, int, bool]:
     """At most ``max_rows`` solutions written in ``fmt``: the body, the rows kept, and whether

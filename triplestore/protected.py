@@ -6,7 +6,9 @@ every door that writes (SPARQL Update: ``protected_update``; the Graph Store Pro
   ontology's or the code lists' namespace (a new "code list" could not be slipped in either);
 - the catalogue ``{base}catalog``, the indicators cube ``{base}cube`` and the submissions'
   record ``{base}submissions``;
-- every dataset version ``{base}dataset/...`` (current or not).
+- every dataset version ``{base}dataset/...`` (current or not);
+- what the build and each commit derive: the territory ``{base}territory``, the sources
+  ``{base}sources`` and the links ``{base}links`` (a ``DROP ALL`` wiped them: issue #20).
 
 An update may not name these graphs at all (as an IRI, a prefixed name or a relative IRI, in
 any spelling the parser accepts: ``core.sparql_text`` resolves them as it does), and may not
@@ -32,6 +34,9 @@ PROTECTED_GRAPHS: tuple[tuple[str, bool, str], ...] = (
     ("{base}cube", False, "the indicators cube"),
     ("{base}submissions", False, "the record of partner submissions"),
     ("{base}dataset/", True, "a dataset version"),
+    ("{base}territory", False, "the territory (NUTS regions and their figures)"),
+    ("{base}sources", False, "the record of the sources loaded"),
+    ("{base}links", False, "the links between records of one place (owl:sameAs)"),
 )
 #: namespaces whose IRIs are also the vocabulary's terms (classes, properties, concepts): an IRI
 #: under them is a protected graph only where it stands as a graph, not as a term of a triple
