@@ -1,8 +1,9 @@
 """A result cut at ``max_rows`` says so in its body too, where the format has a place for it
 that clients skip: SPARQL JSON and XML results a ``link`` in their head (SPARQL 1.1 Query
 Results JSON section 3.1, XML section 2.2: a link to metadata about the results), Turtle,
-N-Triples, N-Quads, TriG and N3 a comment line first, RDF/XML a comment after its XML declaration. CSV, TSV and
-JSON-LD have no such place: the ``Result-Truncated`` header (exposed to web pages) says it.
+N-Triples, N-Quads, TriG and N3 a comment line first, RDF/XML a comment after its XML
+declaration. CSV, TSV and JSON-LD have no such place: the ``Result-Truncated`` header (exposed
+to web pages) says it.
 """
 
 from __future__ import annotations
