@@ -187,13 +187,13 @@ def negotiate(
     only SPARQL results types is written in the first RDF format the Accept does not refuse
     (Turtle, unless ``text/*;q=0``...), not refused: the client reads the Content-Type."""
     values = _parameter_values(format_values)
+    chosen: dict[str, tuple[str, str] | None] = {}
     if not values:
         ranges = parse_accept(accept)
         chosen = {kind: choose(ranges, kind) for kind in DEFAULTS}
         if chosen["graph"] is None and names_only_results(ranges):
             chosen["graph"] = unrefused(ranges, "graph")
         return chosen
-    chosen: dict[str, tuple[str, str] | None] = {}
     for kind in DEFAULTS:
         carrier = "solutions" if kind == "boolean" else kind
         names = [FORMAT_VALUES.get(v, {}).get(carrier) for v in values]
