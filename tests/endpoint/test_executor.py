@@ -15,6 +15,7 @@ import pytest
 from rdflib import Graph
 
 from core.workers import Limits
+from endpoint.app import create_app
 from endpoint.execution import QueryError, QueryRequest
 from endpoint.pool import SET_ASIDE, QueryPool
 from loaders.load import mapping_files
@@ -169,6 +170,28 @@ def test_heavy_queries_are_set_aside_and_light_ones_keep_their_workers(store_pat
         pool.close()
         for thread in heavies:
             thread.join()
+
+
+@pytest.mark.slow  # measured ~6 s
+def test_a_query_that_waits_too_long_for_a_worker_gets_503_with_retry_after(
+    store_path: Path,
+) -> None:
+    """One worker, never set aside, held by a slow query: a second (not light) query waits
+    its timeout for a worker and is answered 503 with Retry-After, not 504."""
+    app = create_app({"store": str(store_path), "query_workers": 1, "query_long": 0,
+                      "query_timeout": 2})  # fmt: skip
+    slow = threading.Thread(
+        target=lambda: app.test_client().get("/sparql", query_string={"query": SLOW})
+    )
+    try:
+        slow.start()
+        time.sleep(0.5)
+        waited = app.test_client().get("/sparql", query_string={"query": SPACES})
+        assert waited.status_code == 503, waited.get_data()
+        assert waited.headers["Retry-After"] == "5"
+    finally:
+        slow.join()
+        app.extensions["coworkmed.pool"].close()
 
 
 def test_workers_follow_a_new_publication(pool: QueryPool, store_path: Path) -> None:
