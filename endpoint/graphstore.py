@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request
 
 from core.rdf_bytes import to_bytes
 from core.workers import Limits, WorkerCrashed, WorkerTimedOut, run_confined
@@ -166,14 +166,15 @@ def _refuse_managed(graph: str | None) -> None:
 
 def _written(created: bool, graph: str | None, generation: int, minted: bool = False) -> Response:
     """201 with the graph's name for a new graph (and, when this server named it, ``Location``:
-    where this server serves it, ``/store?graph=IRI``, the IRI being under the public base,
-    which may not lead here), 204 otherwise; with the generation that publishes the change."""
+    the graph's IRI, ``/store/{uuid}`` on this server, where direct identification serves it,
+    and what the W3C tests then name with ``?graph=``), 204 otherwise; with the generation that
+    publishes the change."""
     response = Response(status=204)
     if created:
         name = "the default graph" if graph is None else f"<{graph}>"
         response = Response(f"created {name}\n", status=201, mimetype="text/plain")
         if minted and graph:
-            response.headers["Location"] = url_for("graphstore.indirect", graph=graph)
+            response.headers["Location"] = graph
     response.headers["Store-Generation"] = str(generation)
     return response
 
@@ -235,7 +236,8 @@ def _write(found: Target) -> Response:
     if not found.given:
         if request.method == "PUT":
             raise QueryError(400, "name the graph to replace: ?graph=IRI or ?default")
-        graph = f"{_base()}graph/{uuid.uuid4()}"
+        # named on this server (direct identification): its IRI is where it is served
+        graph = f"{request_url().rstrip('/')}/{uuid.uuid4()}"
     _refuse_managed(graph)
     triples = uploaded_triples(graph or request_url())
     operation = put_graph if request.method == "PUT" else post_graph

@@ -218,11 +218,13 @@ def test_graph_store_default_graph_and_direct_names(client: FlaskClient) -> None
 def test_post_to_the_store_creates_a_graph(client: FlaskClient) -> None:
     response = client.post("/store", data=PERSON, content_type=TURTLE, headers=AUTH)
     assert response.status_code == 201
-    location = response.headers["Location"]  # on this server (regression: the graph IRI)
-    assert location.startswith("/store?graph=")
-    graph = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["graph"][0]
-    assert graph.startswith(f"{BASE}graph/") and graph in response.get_data(as_text=True)
-    assert len(_turtle(client.get(location))) == 1
+    # the new graph's IRI, on this server (regression, issue #20: under the data's base)
+    location = response.headers["Location"]
+    assert location.startswith("http://localhost/store/") and location in response.get_data(
+        as_text=True
+    )
+    assert len(_turtle(client.get(urllib.parse.urlsplit(location).path))) == 1
+    assert len(_turtle(client.get("/store", query_string={"graph": location}))) == 1
 
 
 @pytest.mark.parametrize(

@@ -99,9 +99,6 @@ def test_a_huge_document_is_judged_on_its_prolog_only() -> None:
         ("https://w3id.org/coworkmed/id/submissions", "submissions"),
         ("https://w3id.org/coworkmed/id/dataset/fr-aura/1", "dataset version"),
         ("https://w3id.org/coworkmed/id/dataset/", "dataset version"),
-        ("https://w3id.org/coworkmed/id/territory", "territory"),
-        ("https://w3id.org/coworkmed/id/sources", "sources"),
-        ("https://w3id.org/coworkmed/id/links", "links"),
     ],
 )
 def test_the_loaders_graphs_are_protected(graph: str, what: str) -> None:
