@@ -1,15 +1,14 @@
 """Spreadsheet formula injection: a CSV cell (or workbook cell) that starts with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return may be run as a formula when the file is opened in a
-spreadsheet (OWASP, "CSV Injection"). Every CSV or workbook this project writes (query results,
-figures, validation reports, templates) goes through ``safe_cell``: such a cell gets a leading
+spreadsheet (OWASP, "CSV Injection"). Every CSV or workbook this project writes for people
+(figures, validation reports, templates) goes through ``safe_cell``: such a cell gets a leading
 apostrophe, which spreadsheets read as "text". A cell that is only a number (``-5``, ``+3.2e1``)
-cannot be a formula and is left as it is.
+cannot be a formula and is left as it is. SPARQL CSV and TSV results are not among them: they
+are data read by programs, and the protocol gives the values as they are (issue #20).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -22,13 +21,3 @@ def safe_cell(value: object) -> str:
     if text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
-
-
-def safe_csv(text: str) -> str:
-    """CSV ``text`` with every cell made safe (the same rows, written with CRLF line ends, as
-    RFC 4180 and the SPARQL 1.1 CSV results format use)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in csv.reader(io.StringIO(text, newline="")):
-        writer.writerow([safe_cell(cell) for cell in row])
-    return buffer.getvalue()

@@ -131,6 +131,24 @@ SETTINGS: dict[str, Setting] = {
             int,
         ),
         Setting(
+            "server_connections",
+            "COWORKMED_SERVER_CONNECTIONS",
+            "1000",
+            "Connections the server keeps open at once (waitress connection_limit); beyond it "
+            "it accepts no new one until one closes, so idle kept-alive connections must not "
+            "fill it (see server_idle).",
+            int,
+        ),
+        Setting(
+            "server_idle",
+            "COWORKMED_SERVER_IDLE",
+            "15",
+            "Seconds a connection with no request in progress stays open (waitress "
+            "channel_timeout); idle kept-alive connections are closed after it, checked every "
+            "few seconds. A running query or a streamed answer is never cut by it.",
+            int,
+        ),
+        Setting(
             "query_timeout",
             "COWORKMED_QUERY_TIMEOUT",
             "30",
@@ -152,7 +170,9 @@ SETTINGS: dict[str, Setting] = {
             "Seconds after which a running query is set aside (embedded store): its worker "
             "goes to a lower processor priority and a fresh one takes its place, so that heavy "
             "queries cannot starve light ones; at most query_workers queries run set aside, "
-            "another that runs this long is stopped (504). 0: never.",
+            "while they do another long one keeps its worker and later queries wait for one "
+            "(503 with Retry-After after query_timeout); none is stopped before query_timeout. "
+            "0: never.",
             float,
         ),
         Setting(

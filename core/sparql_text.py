@@ -515,3 +515,39 @@ def looks_light(query: str, most_rows: int = 1_000) -> bool:
             number = _NUMBER_AFTER.match(query, keyword.end)
             return number is not None and int(number.group(1)) <= most_rows
     return False
+
+
+#: words that are SPARQL 1.2's alone (1.1 has no such keyword or function): what each is
+SPARQL_12_WORDS = {
+    "VERSION": "the VERSION declaration",
+    "TRIPLE": "the TRIPLE function",
+    "ISTRIPLE": "the isTRIPLE function",
+    "SUBJECT": "the SUBJECT function",
+    "PREDICATE": "the PREDICATE function",
+    "OBJECT": "the OBJECT function",
+    "LANGDIR": "the LANGDIR function",
+    "HASLANG": "the hasLANG function",
+    "HASLANGDIR": "the hasLANGDIR function",
+    "STRLANGDIR": "the STRLANGDIR function",
+}
+#: adjacent characters that only SPARQL 1.2 gives a meaning to: what they are
+SPARQL_12_MARKS = {
+    "<<": "a triple term or reified triple (<< >>)",
+    "{|": "an annotation ({| |})",
+    "~": "a reifier (~)",
+}
+
+
+def sparql_12_feature(text: str) -> str | None:
+    """The first SPARQL 1.2 construct of ``text`` outside its strings, IRIs and comments (a
+    request that names version 1.1 may not use one), or None."""
+    found = tokens(text)
+    for token, after in zip(found, [*found[1:], None], strict=True):
+        if token.kind == "word" and token.text.upper() in SPARQL_12_WORDS:
+            return SPARQL_12_WORDS[token.text.upper()]
+        glued = after is not None and after.start == token.end and after.kind != "iri"
+        pair = token.text + (after.text[:1] if glued and after is not None else "")
+        for mark, what in SPARQL_12_MARKS.items():
+            if pair.startswith(mark):
+                return what
+    return None

@@ -640,6 +640,7 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
     """Serve the published graph (SPARQL 1.1 protocol at /sparql) with the waitress server."""
     import waitress
 
+    from coworkmed.serving import server_options
     from endpoint.app import create_app
 
     config = {"store": store, "base": base, "host": host, "port": port}
@@ -655,7 +656,7 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
         app,
         host=resolved["host"],
         port=resolved["port"],
-        threads=resolved["server_threads"],
+        **server_options(resolved),
         # waitress spools a body to disk before the app sees it: never more than the app takes
         max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + MULTIPART_SLACK,
     )

@@ -15,6 +15,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+#: seconds between two looks for idle connections to close (waitress cleanup_interval)
+IDLE_CHECK = 2
+
+
+def server_options(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The waitress options of a server with ``settings`` (resolved ``core.settings``): its
+    threads, and connections that idle ones cannot exhaust (issue #20: 99 kept-alive idle
+    connections froze the server, waitress's default limit being 100 and its idle timeout
+    120 s). Connections are watched with poll, not select, which cannot go past 1024."""
+    return {
+        "threads": settings["server_threads"],
+        "connection_limit": settings["server_connections"],
+        "channel_timeout": settings["server_idle"],
+        "cleanup_interval": min(IDLE_CHECK, settings["server_idle"]),
+        "asyncore_use_poll": True,
+    }
+
 
 def free_port() -> int:
     with socket.socket() as probe:

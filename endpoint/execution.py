@@ -19,9 +19,9 @@ import pyoxigraph as ox
 
 from core.namespaces import DCAT
 from core.problems import LoadError
-from core.rdf_bytes import results_bytes, to_bytes
+from core.rdf_bytes import to_bytes
 from core.workers import Limits, confine, preload
-from endpoint.formats import FORMATS, write_solutions
+from endpoint.formats import FORMATS, write_boolean, write_solutions
 from endpoint.streaming import spooled
 from observatory.cube import data_graphs
 from triplestore.backends import TripleStore
@@ -150,7 +150,7 @@ def execute(
     if isinstance(results, ox.QueryBoolean):
         fmt, media_type = _format(request, "boolean")
         return QueryResult(
-            "boolean", media_type, results_bytes(results, fmt), None, False, generation
+            "boolean", media_type, write_boolean(results, fmt), None, False, generation
         )
     if isinstance(results, ox.QuerySolutions):
         fmt, media_type = _format(request, "solutions")

@@ -1,10 +1,11 @@
 """Result formats: which pyoxigraph writer and media type each format name of each kind of
 result uses, and the writing of solutions under a row cap.
 
-Results are written by pyoxigraph's own writers; CSV cells that a spreadsheet would run as a
-formula get a leading apostrophe (``core.formulas``). A row cap keeps at most ``max_rows``
-solutions: the kept solutions go through SPARQL TSV, whose cells are N-Triples terms, and are
-parsed back by pyoxigraph to be written in the requested format.
+Results are written by pyoxigraph's own writers. SPARQL CSV and TSV are data, the values as they
+are: no cell gets the apostrophe the observatory's spreadsheet downloads put before a formula
+(``core.formulas``), which would change the value a SPARQL client reads. A row cap keeps at
+most ``max_rows`` solutions: the kept solutions go through SPARQL TSV, whose cells are N-Triples
+terms, and are parsed back by pyoxigraph to be written in the requested format.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from core.formulas import safe_csv
 from core.rdf_bytes import results_bytes
 
 #: result kind -> format name -> (pyoxigraph format, media type)
@@ -38,6 +38,21 @@ FORMATS: dict[str, dict[str, tuple[Any, str]]] = {
 }
 FORMATS["boolean"] = FORMATS["solutions"]
 
+#: the tabular formats SPARQL defines no ASK result in -> (header, line end): an ASK answers a
+#: one-column table, as Jena and others write it (``_askResult`` then ``true`` or ``false``)
+ASK_TABLES: dict[Any, tuple[str, str]] = {
+    ox.QueryResultsFormat.CSV: ("_askResult", "\r\n"),
+    ox.QueryResultsFormat.TSV: ("?_askResult", "\n"),
+}
+
+
+def write_boolean(answer: ox.QueryBoolean, fmt: Any) -> bytes:
+    """An ASK answer written in ``fmt``; in CSV and TSV a one-column table (``ASK_TABLES``)."""
+    if fmt in ASK_TABLES:
+        header, end = ASK_TABLES[fmt]
+        return f"{header}{end}{str(bool(answer)).lower()}{end}".encode("ascii")
+    return results_bytes(answer, fmt)
+
 
 def write_solutions(results: ox.QuerySolutions, max_rows: int, fmt: Any) -> tuple[bytes, int, bool]:
     """At most ``max_rows`` solutions written in ``fmt``: the body, the rows kept, and whether
@@ -50,7 +65,4 @@ def write_solutions(results: ox.QuerySolutions, max_rows: int, fmt: Any) -> tupl
     lines += ["\t".join("" if row[v] is None else str(row[v]) for v in variables) for row in kept]
     tsv = ("\n".join(lines) + "\n").encode("utf-8")
     reparsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    body = results_bytes(reparsed, fmt)
-    if fmt == ox.QueryResultsFormat.CSV:  # opened in spreadsheets: no cell may be a formula
-        body = safe_csv(body.decode("utf-8")).encode("utf-8")
-    return body, len(kept), truncated
+    return results_bytes(reparsed, fmt), len(kept), truncated

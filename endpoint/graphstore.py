@@ -45,7 +45,8 @@ from triplestore.versions import (
 
 blueprint = Blueprint("graphstore", __name__)
 
-#: the graph formats a client may send (one graph: no dataset formats)
+#: the graph formats a client may send: a dataset format (N-Quads, TriG) too, whose triples
+#: are in its default graph or in the target graph itself (``read_graph_upload``)
 UPLOAD_FORMATS = ", ".join(media for _fmt, media in FORMATS["graph"].values())
 
 
@@ -86,7 +87,9 @@ PARSE_MEMORY = 1 << 30
 def read_graph_upload(data: bytes, media_type: str, base_iri: str) -> tuple[int, bytes | str]:
     """In a confined worker (no network, ``PARSE_MEMORY``): the graph ``data`` holds, as
     N-Triples ``(0, bytes)``, or ``(status, message)`` when it cannot be read. Nothing it names
-    is fetched (an external DTD, a remote JSON-LD ``@context``)."""
+    is fetched (an external DTD, a remote JSON-LD ``@context``). In a dataset format (N-Quads,
+    TriG, JSON-LD) the quads go to the target graph (``base_iri``) from the document's default
+    graph or from the target graph named: a quad naming another graph is refused (400)."""
     fmt = ox.RdfFormat.from_media_type(media_type)
     assert fmt is not None  # _parse sends the media type of a format it found
     if fmt == ox.RdfFormat.RDF_XML:
@@ -98,16 +101,20 @@ def read_graph_upload(data: bytes, media_type: str, base_iri: str) -> tuple[int,
         quads = list(ox.parse(data, format=fmt, base_iri=base_iri))
     except (SyntaxError, ValueError) as problem:
         return 400, f"the {fmt.name} sent cannot be parsed: {problem}"
-    named = next((q.graph_name for q in quads if q.graph_name != ox.DefaultGraph()), None)
-    if named is not None:  # JSON-LD may hold named graphs: one graph is sent at a time
-        return 400, f"the {fmt.name} sent holds the named graph {named}; send one graph"
+    own = (ox.DefaultGraph(), ox.NamedNode(base_iri))
+    named = next((q.graph_name for q in quads if q.graph_name not in own), None)
+    if named is not None:  # one graph is written at a time
+        return 400, (
+            f"the {fmt.name} sent holds the named graph {named}: send the triples of one graph "
+            f"(in the default graph, or in <{base_iri}>)"
+        )
     return 0, to_bytes([quad.triple for quad in quads], ox.RdfFormat.N_TRIPLES)
 
 
 def _parse(data: bytes, media_type: str, charset: str | None, base_iri: str) -> bytes:
     """The graph of one upload as N-Triples, read in a confined worker (``read_graph_upload``)."""
     fmt = ox.RdfFormat.from_media_type(media_type) if media_type else None
-    if fmt is None or (fmt.supports_datasets and fmt != ox.RdfFormat.JSON_LD):
+    if fmt is None:
         given = media_type or "no content type"
         raise QueryError(415, f"send one graph as {UPLOAD_FORMATS}, not {given}")
     if charset and charset.lower() not in ("utf-8", "utf8"):
@@ -158,8 +165,10 @@ def _refuse_managed(graph: str | None) -> None:
 
 
 def _written(created: bool, graph: str | None, generation: int, minted: bool = False) -> Response:
-    """201 with the graph's name for a new graph (and ``Location`` when this server named it),
-    204 otherwise; with the generation that publishes the change."""
+    """201 with the graph's name for a new graph (and, when this server named it, ``Location``:
+    the graph's IRI, ``/store/{uuid}`` on this server, where direct identification serves it,
+    and what the W3C tests then name with ``?graph=``), 204 otherwise; with the generation that
+    publishes the change."""
     response = Response(status=204)
     if created:
         name = "the default graph" if graph is None else f"<{graph}>"
@@ -227,7 +236,8 @@ def _write(found: Target) -> Response:
     if not found.given:
         if request.method == "PUT":
             raise QueryError(400, "name the graph to replace: ?graph=IRI or ?default")
-        graph = f"{_base()}graph/{uuid.uuid4()}"
+        # named on this server (direct identification): its IRI is where it is served
+        graph = f"{request_url().rstrip('/')}/{uuid.uuid4()}"
     _refuse_managed(graph)
     triples = uploaded_triples(graph or request_url())
     operation = put_graph if request.method == "PUT" else post_graph

@@ -153,6 +153,26 @@ def choose(ranges: MIMEAccept, kind: str) -> tuple[str, str] | None:
     return None if best is None else (best[1], best[2])
 
 
+def names_only_results(ranges: MIMEAccept) -> bool:
+    """Whether every range ``ranges`` accept is a named SPARQL results type (no RDF type and no
+    wildcard): what a client that reads every answer as results sends for any query (rdflib's
+    SPARQLStore in its json mode)."""
+    named = [media for media, q in ranges if q > 0]
+    return bool(named) and all(
+        "graph" not in MEDIA_TYPES.get(media, {"graph": ""}) for media in named
+    )
+
+
+def unrefused(ranges: MIMEAccept, kind: str) -> tuple[str, str] | None:
+    """The first of ``kind``'s formats (``PREFERENCE``) that no range of ``ranges`` names or
+    covers, so that none refuses it with q=0; None when each is refused."""
+    for name in PREFERENCE[kind]:
+        media = FORMATS[kind][name][1]
+        if accepted(ranges, media)[1] < 0:
+            return name, media
+    return None
+
+
 def _parameter_values(values: str | Sequence[str] | None) -> list[str]:
     listed = [values] if isinstance(values, str) else list(values or ())
     return [parse_options_header(value)[0].strip().lower() for value in listed if value.strip()]
@@ -163,12 +183,17 @@ def negotiate(
 ) -> dict[str, tuple[str, str] | None]:
     """The (format, media type) each kind of result would be written in, for this request:
     by the ``format=``/``output=`` values when there are any (the first that names a format of
-    the kind; ``FORMAT_VALUES``), else by ``accept``."""
+    the kind; ``FORMAT_VALUES``), else by ``accept``. A graph asked with an Accept that names
+    only SPARQL results types is written in the first RDF format the Accept does not refuse
+    (Turtle, unless ``text/*;q=0``...), not refused: the client reads the Content-Type."""
     values = _parameter_values(format_values)
+    chosen: dict[str, tuple[str, str] | None] = {}
     if not values:
         ranges = parse_accept(accept)
-        return {kind: choose(ranges, kind) for kind in DEFAULTS}
-    chosen: dict[str, tuple[str, str] | None] = {}
+        chosen = {kind: choose(ranges, kind) for kind in DEFAULTS}
+        if chosen["graph"] is None and names_only_results(ranges):
+            chosen["graph"] = unrefused(ranges, "graph")
+        return chosen
     for kind in DEFAULTS:
         carrier = "solutions" if kind == "boolean" else kind
         names = [FORMAT_VALUES.get(v, {}).get(carrier) for v in values]

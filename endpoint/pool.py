@@ -51,8 +51,6 @@ class _Worker:
         self.process.start()
         child.close()
         self.set_aside = False  # its query ran long: another worker took its place
-        self.stopped = False  # its query was stopped before its time limit
-        self.patient = False  # its query is the server's own: never stopped early
         self.lane = "any"  # "any" query, or only "light" ones
 
     def stop(self) -> None:
@@ -75,11 +73,13 @@ class QueryPool:
     Heavy queries cannot starve the rest. A query still running after ``long_after`` seconds
     is set aside: its process is demoted to a lower processor priority (the system gives the
     processors to everything else first) and a fresh worker takes its place. At most
-    ``workers`` queries run set aside: setting one more aside stops the one aside longest (504,
-    try again later), unless it is the server's own (``patient``). A set-aside worker is retired
-    when its query ends (its priority cannot be raised again). And one more worker, the light
-    lane, takes only queries that look light (``core.sparql_text.looks_light``: ASK, DESCRIBE,
-    a small LIMIT without grouping or sorting), so that these never wait behind heavy ones."""
+    ``workers`` queries run set aside; while that many are, a long query keeps its worker (it
+    is set aside as soon as one of them ends) and the queries after it wait for a worker. No
+    query is stopped before its own time limit: one that waits ``timeout`` seconds for a worker
+    gets 503 (try again, ``Retry-After``). A set-aside worker is retired when its query ends
+    (its priority cannot be raised again). And one more worker, the light lane, takes only
+    queries that look light (``core.sparql_text.looks_light``: ASK, DESCRIBE, a small LIMIT
+    without grouping or sorting), so that these never wait behind heavy ones."""
 
     def __init__(
         self,
@@ -148,62 +148,52 @@ class QueryPool:
         if not worker.set_aside:  # a set-aside worker was replaced when it was set aside
             self._add(worker.lane)
 
-    def _set_aside(self, worker: _Worker) -> None:
+    def _set_aside(self, worker: _Worker) -> bool:
         """Set ``worker``'s long query aside, at a lower priority, with a fresh worker in its
-        place; when ``workers`` queries are aside already, the one aside longest is stopped;
-        when all of them are the server's own, ``worker`` is not set aside (it keeps its place
-        in its lane): the pool never has more than ``most_processes`` workers."""
+        place, unless ``workers`` queries are aside already: then it keeps its place in its
+        lane (False), so that the pool never has more than ``most_processes`` workers and no
+        query is stopped before its time limit (the queries after it wait for a worker)."""
         with self._lock:
-            full = len(self._aside) >= self._most_aside
-            stoppable = [w for w in self._aside if not w.patient]
-            if full and not stoppable:  # only the server's own queries aside: this one stays
-                return  # in its lane (no fresh worker), so the processes stay bounded
-            oldest = stoppable[0] if full else None
-            if oldest is not None:
-                self._aside.remove(oldest)
+            if len(self._aside) >= self._most_aside:
+                return False
             self._aside.append(worker)
             worker.set_aside = True
-        if oldest is not None:
-            oldest.stopped = True
-            oldest.process.kill()  # its query's thread sees the pipe end and answers 504
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.setpriority(os.PRIO_PROCESS, worker.process.pid, SET_ASIDE)
         threading.Thread(target=self._add, args=(worker.lane,), daemon=True).start()
+        return True
 
     def _answered(self, worker: _Worker, timeout: float) -> bool:
-        """Whether ``worker`` answers within ``timeout`` seconds (or was stopped meanwhile:
-        ``worker.stopped``)."""
+        """Whether ``worker`` answers within ``timeout`` seconds; set aside once it has run
+        ``long_after`` seconds (tried again every ``long_after`` while the aside set is full)."""
+        deadline = time.monotonic() + timeout
         if 0 < self._long_after < timeout:
-            if worker.connection.poll(self._long_after):
-                return True
-            self._set_aside(worker)
-            return worker.connection.poll(timeout - self._long_after)
-        return worker.connection.poll(timeout)
+            while True:
+                left = deadline - time.monotonic()
+                if worker.connection.poll(max(0.0, min(self._long_after, left))):
+                    return True
+                if left <= self._long_after:
+                    return False
+                if self._set_aside(worker):
+                    break
+        return worker.connection.poll(max(0.0, deadline - time.monotonic()))
 
     def run(
         self, request: QueryRequest | GraphRequest, timeout: float, patient: bool = False
     ) -> QueryResult:
         """Answer ``request`` in a worker within ``timeout`` seconds. ``patient``: the server's
-        own query (pages, figures), which is set aside when long but never stopped early."""
+        own query (pages, figures); no query is stopped before ``timeout`` now, so it only
+        names the caller."""
         light = isinstance(request, QueryRequest) and looks_light(request.sparql)
         worker = self._take(light, timeout)
         while not worker.process.is_alive():  # killed while idle (the system ran out of memory)
             self._replace(worker)
             worker = self._take(light, timeout)
-        worker.patient = patient
         try:
             worker.connection.send(request)
             if not self._answered(worker, timeout):
                 self._replace(worker)
                 raise QueryError(504, f"the query was stopped after {timeout:g} s (the time limit)")
-            if worker.stopped:
-                self._replace(worker)
-                raise QueryError(
-                    504,
-                    f"the query was stopped: it ran longest of {self._most_aside + 1} long "
-                    "queries, and the server runs at most "
-                    f"{self._most_aside} at once; try again later",
-                )
             answer = worker.connection.recv()
         except (EOFError, OSError, BrokenPipeError):
             self._replace(worker)

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from core.translations import language
 from endpoint.execution import QueryError
 from endpoint.formats import FORMATS
-from endpoint.negotiation import choose, parse_accept
+from endpoint.negotiation import choose, negotiate, parse_accept
 
 #: a response: the app's, or werkzeug's base class (what flask's ``redirect`` is typed to give)
 AnyResponse = TypeVar("AnyResponse", bound=BaseResponse)
@@ -44,11 +44,19 @@ def reader_language() -> str:
 
 
 def rdf_answer(
-    what: str, make: Callable[[], list[ox.Triple]], prefixes: dict[str, str] | None = None
+    what: str,
+    make: Callable[[], list[ox.Triple]],
+    prefixes: dict[str, str] | None = None,
+    named: list[str] | None = None,
 ) -> Response:
     """The triples ``make`` gives, in the RDF format the request accepts (406 when it accepts
-    none; a query that fails answers its own error), Turtle with ``prefixes``."""
-    chosen = choose(parse_accept(request.headers.get("Accept")), "graph")
+    none; a query that fails answers its own error), Turtle with ``prefixes``. ``named``: the
+    request's ``format=``/``output=`` values, which win over Accept when they name a format."""
+    chosen = (
+        negotiate(None, named)["graph"]
+        if named
+        else choose(parse_accept(request.headers.get("Accept")), "graph")
+    )
     if chosen is None:
         return error(406, f"{what} is RDF: Turtle, N-Triples, RDF/XML or JSON-LD")
     name, media_type = chosen

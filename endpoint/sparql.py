@@ -26,6 +26,7 @@ from core.sparql_text import (
     measure,
     remote_access,
     service_targets,
+    sparql_12_feature,
     vendor_call,
     with_using,
 )
@@ -159,9 +160,10 @@ def check_text(text: str, base_iri: str | None = None) -> None:
 VERSIONS = ("1.1", "1.2")
 
 
-def check_version(kind: str) -> None:
+def check_version(kind: str, text: str = "") -> None:
     """QueryError 400 when the request names two different SPARQL versions (as parameters or in
-    the body's media type, SPARQL 1.2 Protocol) or a version this service does not know."""
+    the body's media type, SPARQL 1.2 Protocol), a version this service does not know, or
+    version 1.1 for a ``text`` that uses SPARQL 1.2 (``core.sparql_text.sparql_12_feature``)."""
     named = [value.strip() for value in request.values.getlist("version")]
     if request.mimetype in ("application/sparql-query", "application/sparql-update"):
         named += (
@@ -176,6 +178,9 @@ def check_version(kind: str) -> None:
         raise QueryError(
             400, f"SPARQL version {given[0]!r} is not known here; known: {', '.join(VERSIONS)}"
         )
+    feature = sparql_12_feature(text) if given == ["1.1"] else None
+    if feature is not None:
+        raise QueryError(400, f"the {kind} names SPARQL version 1.1 but uses 1.2's {feature}")
 
 
 def answered_type(chosen: dict[str, tuple[str, str] | None], kind: str, written: str) -> str:
@@ -185,8 +190,10 @@ def answered_type(chosen: dict[str, tuple[str, str] | None], kind: str, written:
     return asked[1] if asked else written
 
 
-@blueprint.route("/sparql", methods=["GET", "POST"])
+@blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"], provide_automatic_options=False)
 def sparql() -> BaseResponse:
+    if request.method == "OPTIONS":  # a CORS preflight was answered before (endpoint.protocol)
+        return sparql_options()
     try:
         operation = read_operation()
     except QueryError as problem:
@@ -203,9 +210,10 @@ def sparql() -> BaseResponse:
         return rdf_answer(
             "the service description",
             lambda: description(request_url(), updates, published_names()),
+            named=format_values(request.values),
         )
     try:
-        check_version(operation.kind)
+        check_version(operation.kind, operation.text)
         check_text(operation.text, request_url())
     except QueryError as problem:
         return error(problem.status, problem.message)
@@ -232,11 +240,24 @@ def sparql() -> BaseResponse:
         )
     except QueryError as problem:
         metrics.record(time.perf_counter() - start, problem.status)
-        return error(problem.status, problem.message)
+        return refused(problem)
     metrics.record(time.perf_counter() - start, 200)
     response = _cut_said(result, answered_type(chosen, result.kind, result.media_type))
     response.headers["Store-Generation"] = str(result.generation)
     return read_headers(response)
+
+
+#: seconds a client is asked to wait before trying again when every query worker is busy
+RETRY_AFTER = "5"
+
+
+def refused(problem: QueryError) -> Response:
+    """The error answer of ``problem``; a 503 (every worker busy, the store down) says when
+    to try again (``Retry-After``)."""
+    response = error(problem.status, problem.message)
+    if problem.status == 503:
+        response.headers["Retry-After"] = RETRY_AFTER
+    return response
 
 
 def _cut_said(result: QueryResult, media_type: str) -> Response:
@@ -299,7 +320,7 @@ def update(operation: Operation) -> Response:
         return error(400, "no update: give it as the update parameter or as the body")
     settings, base_iri = current_app.config["COWORKMED"], request_url()
     try:
-        check_version(operation.kind)
+        check_version(operation.kind, operation.text)
         check_text(operation.text, base_iri)
         # the protocol's using-(named-)graph-uri are USING clauses: checked as written ones
         text = with_using(operation.text, operation.default_graphs, operation.named_graphs)
@@ -346,12 +367,23 @@ def update(operation: Operation) -> Response:
     metrics.record(time.perf_counter() - start, status, "update")
     response = error(status, message)
     if status == 503:
-        response.headers["Retry-After"] = "5"
+        response.headers["Retry-After"] = RETRY_AFTER
     return response
 
 
-@blueprint.route("/sparql", methods=["PUT", "DELETE", "PATCH"])
+#: the methods /sparql answers (Flask's own OPTIONS listed those of ``wrong_method`` too)
+SPARQL_METHODS = "GET, HEAD, POST, OPTIONS"
+
+
+@blueprint.route("/sparql", methods=["PUT", "DELETE", "PATCH"], provide_automatic_options=False)
 def wrong_method() -> Response:
     response = error(405, "the SPARQL protocol uses GET and POST")
-    response.headers["Allow"] = "GET, POST"
+    response.headers["Allow"] = SPARQL_METHODS
+    return response
+
+
+def sparql_options() -> Response:
+    """The methods of /sparql, for ``OPTIONS``."""
+    response = Response(status=204)
+    response.headers["Allow"] = SPARQL_METHODS
     return response

@@ -1,8 +1,9 @@
 """A result cut at ``max_rows`` says so in its body too, where the format has a place for it
 that clients skip: SPARQL JSON and XML results a ``link`` in their head (SPARQL 1.1 Query
-Results JSON section 3.1, XML section 2.2: a link to metadata about the results), Turtle and
-N-Triples a comment line first, RDF/XML a comment after its XML declaration. CSV, TSV and
-JSON-LD have no such place: the ``Result-Truncated`` header (exposed to web pages) says it.
+Results JSON section 3.1, XML section 2.2: a link to metadata about the results), Turtle,
+N-Triples, N-Quads, TriG and N3 a comment line first, RDF/XML a comment after its XML
+declaration. CSV, TSV and JSON-LD have no such place: the ``Result-Truncated`` header (exposed
+to web pages) says it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ NOTES: dict[str, Callable[[bytes, str, str], bytes]] = {
     "application/sparql-results+xml": _xml_link,
     "text/turtle": _comment_first,
     "application/n-triples": _comment_first,
+    "application/n-quads": _comment_first,
+    "application/trig": _comment_first,
+    "text/n3": _comment_first,
     "application/rdf+xml": _xml_comment,
 }
 

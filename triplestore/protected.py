@@ -6,7 +6,9 @@ every door that writes (SPARQL Update: ``protected_update``; the Graph Store Pro
   ontology's or the code lists' namespace (a new "code list" could not be slipped in either);
 - the catalogue ``{base}catalog``, the indicators cube ``{base}cube`` and the submissions'
   record ``{base}submissions``;
-- every dataset version ``{base}dataset/...`` (current or not).
+- every dataset version ``{base}dataset/...`` (current or not);
+- and, from wide ``CLEAR``/``DROP`` only (they may be written by name), what the build and each
+  commit derive: ``{base}territory``, ``{base}sources``, ``{base}links`` (``DERIVED_GRAPHS``).
 
 An update may not name these graphs at all (as an IRI, a prefixed name or a relative IRI, in
 any spelling the parser accepts: ``core.sparql_text`` resolves them as it does), and may not
@@ -33,6 +35,9 @@ PROTECTED_GRAPHS: tuple[tuple[str, bool, str], ...] = (
     ("{base}submissions", False, "the record of partner submissions"),
     ("{base}dataset/", True, "a dataset version"),
 )
+#: graphs the build and each commit derive: a token holder may write them by name, but a wide
+#: ``CLEAR``/``DROP`` (``ALL``, ``NAMED``) spares them (it wiped them: issue #20)
+DERIVED_GRAPHS = ("{base}territory", "{base}sources", "{base}links")
 #: namespaces whose IRIs are also the vocabulary's terms (classes, properties, concepts): an IRI
 #: under them is a protected graph only where it stands as a graph, not as a term of a triple
 TERM_NAMESPACES = (CWM, CODE)
@@ -215,7 +220,8 @@ def guard_update(update: str, base: str, base_iri: str | None, graphs: list[str]
     """``update`` as it may run on a store whose named graphs are ``graphs``: wide CLEAR/DROP
     limited to the unprotected ones; raises ProtectedGraphs for what is refused (checked again
     on the text that will run, whatever the server's own check let through)."""
-    unprotected = sorted(g for g in graphs if protected_graph(g, base) is None)
+    derived = {name.format(base=base) for name in DERIVED_GRAPHS}
+    unprotected = sorted(g for g in graphs if protected_graph(g, base) is None and g not in derived)
     limited = limit_wide_operations(update, unprotected)
     reason = protected_update(limited, base, base_iri)
     wide = wide_operation(limited)

@@ -19,6 +19,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 import yaml
 from flask import Flask
@@ -382,6 +383,26 @@ def test_rdflib_reads_a_cut_construct(
     assert len(Graph().parse(data=answer.body, format=parser)) == 3
     if said is not None:
         assert said in answer.body
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("application/n-quads", ox.RdfFormat.N_QUADS),
+        ("application/trig", ox.RdfFormat.TRIG),
+        ("text/n3", ox.RdfFormat.N3),
+    ],
+)
+def test_a_cut_construct_in_n_quads_trig_or_n3_says_so_in_its_body(
+    cut: str, accept: str, fmt: ox.RdfFormat
+) -> None:
+    """Regression (issue #20): these said it only in the header."""
+    answer = fetch(
+        cut, "/sparql?" + urllib.parse.urlencode({"query": CONSTRUCT}), {"Accept": accept}
+    )
+    _said(answer)
+    assert answer.body.startswith(b"# only the first 3 results")
+    assert len(list(ox.parse(answer.body, format=fmt))) == 3
 
 
 # ------------------------------------------------------------------------ streamed answers

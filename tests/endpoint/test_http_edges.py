@@ -45,6 +45,11 @@ EDGES = (
     "unknown IRI",
     "Accept-Language",
     "version",
+    "ASK as",
+    "CSV value",
+    "OPTIONS /sparql",
+    "service description format=",
+    "results types only",
 )
 
 
@@ -93,6 +98,10 @@ def test_an_http_edge(app: Flask, case: dict[str, Any]) -> None:
         assert name not in response.headers, f"{name}: {where}"
     if expect.get("empty"):
         assert response.get_data() == b"", where
+    for text in expect.get("body", []):
+        assert text.encode("utf-8") in response.get_data(), where
+    for text in expect.get("body_lacks", []):
+        assert text.encode("utf-8") not in response.get_data(), where
     if "ask" in expect:
         graph = Graph().parse(data=response.get_data(), format=RDF_READERS[response.mimetype])
         assert graph.query(expect["ask"]).askAnswer, graph.serialize(format="turtle")

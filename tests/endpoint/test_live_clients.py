@@ -152,6 +152,14 @@ def test_rdflib_sparqlstore_construct_and_ask(endpoint_url: str) -> None:
     assert graph.query("ASK { ?s ?p ?o }").askAnswer is True
 
 
+def test_rdflib_sparqlstore_in_json_mode_reads_a_construct(endpoint_url: str) -> None:
+    """Regression (issue #20): in its json mode rdflib's SPARQLStore sends Accept
+    application/sparql-results+json for a CONSTRUCT too, which was answered 406."""
+    graph = Graph(store=SPARQLStore(endpoint_url, returnFormat="json"))
+    assert len(graph.query(GRAPH_QUERIES["construct"]).graph) >= 33
+    assert graph.query("ASK { ?s ?p ?o }").askAnswer is True
+
+
 def _raw(url: str, method: str) -> tuple[int, str | None, bytes]:
     """(status, Content-Type, body) of one request over its own connection, closed after."""
     parts = urlsplit(url)

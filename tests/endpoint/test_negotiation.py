@@ -6,15 +6,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from endpoint.negotiation import DEFAULTS, choose, parse_accept, prefers_html
+from endpoint.negotiation import negotiate, prefers_html
 
 CASES = yaml.safe_load((Path(__file__).parent / "accept-cases.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[repr(case["accept"]) for case in CASES])
 def test_the_choices_for_an_accept_header(case: dict) -> None:
-    ranges = parse_accept(case["accept"])
-    chosen = {kind: list(c) if (c := choose(ranges, kind)) else None for kind in DEFAULTS}
+    chosen = {k: list(c) if c else None for k, c in negotiate(case["accept"]).items()}
     assert chosen == case["choices"]
     assert prefers_html(case["accept"]) is case["prefers_html"]
 

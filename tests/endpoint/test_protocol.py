@@ -165,7 +165,7 @@ def test_client_mistakes_get_4xx_with_a_message(
     assert response.status_code == status
     assert says in response.get_data(as_text=True)
     if status == 405:
-        assert response.headers["Allow"] == "GET, POST"
+        assert response.headers["Allow"] == "GET, HEAD, POST, OPTIONS"
 
 
 def test_service_description_on_a_plain_get(client: FlaskClient) -> None:

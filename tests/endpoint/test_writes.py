@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 BASE = "https://w3id.org/coworkmed/id/"
 G = "http://example.org/graphs/g1"
 TURTLE = "text/turtle"
+ANA = '<http://example.org/p> <http://xmlns.com/foaf/0.1/name> "Ana" .'
 PERSON = '@prefix foaf: <http://xmlns.com/foaf/0.1/> . <http://example.org/p> foaf:name "Ana" .'
 
 
@@ -216,9 +218,32 @@ def test_graph_store_default_graph_and_direct_names(client: FlaskClient) -> None
 def test_post_to_the_store_creates_a_graph(client: FlaskClient) -> None:
     response = client.post("/store", data=PERSON, content_type=TURTLE, headers=AUTH)
     assert response.status_code == 201
+    # the new graph's IRI, on this server (regression, issue #20: under the data's base)
     location = response.headers["Location"]
-    assert location.startswith(f"{BASE}graph/")
+    assert location.startswith("http://localhost/store/") and location in response.get_data(
+        as_text=True
+    )
+    assert len(_turtle(client.get(urllib.parse.urlsplit(location).path))) == 1
     assert len(_turtle(client.get("/store", query_string={"graph": location}))) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "media_type"),
+    [
+        (ANA, "application/n-quads"),  # the document's default graph
+        (ANA.replace(" .", f" <{G}> ."), "application/n-quads"),  # the target graph named
+        (f"{{ {ANA} }}", "application/trig"),
+        (f"<{G}> {{ {ANA} }}", "application/trig"),
+    ],
+    ids=["n-quads-default", "n-quads-target", "trig-default", "trig-target"],
+)
+def test_graph_store_takes_n_quads_and_trig_into_the_target(
+    client: FlaskClient, body: str, media_type: str
+) -> None:
+    """Regression (issue #20): listed as upload formats, answered 415."""
+    response = client.put(f"/store?graph={G}", data=body, content_type=media_type, headers=AUTH)
+    assert response.status_code in (201, 204), response.data
+    assert len(_turtle(client.get(f"/store?graph={G}"))) == 1
 
 
 def test_multipart_upload_merges_every_file(client: FlaskClient) -> None:
@@ -252,9 +277,9 @@ def test_multipart_upload_merges_every_file(client: FlaskClient) -> None:
         (
             "put",
             f"/store?graph={G}",
-            {"data": PERSON, "content_type": "application/trig"},
-            415,
-            "one graph",
+            {"data": f"<urn:other> {{ {ANA} }}", "content_type": "application/trig"},
+            400,
+            "named graph <urn:other>",
         ),
         (
             "put",

@@ -93,7 +93,9 @@ def test_other_updates_pass(update: str) -> None:
 )
 def test_wide_clear_and_drop_spare_the_protected_graphs(update: str) -> None:
     store = ox.Store()
-    graphs = [DEF, f"{BASE}catalog", f"{BASE}dataset/fr-aura/1", "urn:mine", "urn:yours"]
+    kept = [DEF, f"{BASE}catalog", f"{BASE}dataset/fr-aura/1"]
+    kept += [f"{BASE}territory", f"{BASE}sources", f"{BASE}links"]  # regression: issue #20
+    graphs = [*kept, "urn:mine", "urn:yours"]
     for graph in graphs:
         store.add(
             ox.Quad(
@@ -102,7 +104,7 @@ def test_wide_clear_and_drop_spare_the_protected_graphs(update: str) -> None:
         )
     store.update(guard_update(update, BASE, ME, graphs))
     left = {quad.graph_name.value for quad in store}
-    assert left == {DEF, f"{BASE}catalog", f"{BASE}dataset/fr-aura/1"}
+    assert left == set(kept)
 
 
 @pytest.mark.parametrize("update", ["CLEARALL", "DROP SILENTALL", "DROPNAMED", "clear silentNAMED"])
@@ -121,6 +123,7 @@ def test_a_glued_wide_operation_is_refused(update: str) -> None:
         (f"{BASE}cube", True),
         (f"{BASE}submissions", True),
         (f"{BASE}dataset/x/1", True),
+        (f"{BASE}territory", False),  # written by name; spared by wide CLEAR/DROP (below)
         (f"{BASE}graph/1234", False),
         (f"{DEF}Space", True),  # as a graph: nothing may be slipped into the namespace
         ("https://w3id.org/coworkmed/code/new-list", True),
