@@ -12,9 +12,10 @@ from flask import Response, current_app, g, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.translations import language
+from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.formats import FORMATS
-from endpoint.negotiation import choose, parse_accept
+from endpoint.negotiation import choose, parse_accept, prefers_html
 
 #: a response: the app's, or werkzeug's base class (what flask's ``redirect`` is typed to give)
 AnyResponse = TypeVar("AnyResponse", bound=BaseResponse)
@@ -29,17 +30,30 @@ def read_headers(response: AnyResponse) -> AnyResponse:
     return response
 
 
+def wants_html() -> bool:
+    """Whether the client is a browser: it names HTML and likes it better than any RDF format."""
+    return prefers_html(request.headers.get("Accept"))
+
+
 def error(status: int, message: str) -> Response:
-    """A client or server error, as one line of plain text."""
+    """A client or server error: for a browser, an HTML page in the reader's language with the
+    site header (``endpoint.site.error_page``); for any other client, one line of plain text."""
+    if wants_html():
+        from endpoint.site import error_page
+
+        return read_headers(error_page(status, message, reader_language()))
     return read_headers(Response(message + "\n", status=status, mimetype="text/plain"))
 
 
 def reader_language() -> str:
-    """The reader's language: ``lang`` in the query or form, else Accept-Language, else English
-    (then the answer varies by Accept-Language: ``endpoint.protocol.language_vary``)."""
+    """The reader's language: ``lang`` in the query or form, else the ``lang`` cookie a page
+    asked for with ``?lang=`` set, else Accept-Language, else English (then the answer varies
+    by Accept-Language and Cookie: ``endpoint.protocol.language_vary``)."""
     chosen = request.values.get("lang")
     if not chosen:
         g.language_from_header = True
+        kept = request.cookies.get("lang")
+        chosen = kept if kept in LANGUAGES else None
     return language(chosen, request.headers.get("Accept-Language"))
 
 
