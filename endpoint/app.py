@@ -193,10 +193,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(problem: HTTPException) -> Response | HTTPException:
-        """An error a route raised (``abort``): the error page for a browser, else as it was."""
-        if problem.code is None or problem.code < 400 or not wants_html():
+        """An error a route raised (``abort``): the error page for a browser, one line of plain
+        text for any other client."""
+        if problem.code is None or problem.code < 400:
             return problem
-        answer = error(problem.code, "")
+        answer = error(problem.code, "" if wants_html() else str(problem.description or ""))
         for name, value in problem.get_headers():
             if name in ("Allow", "Retry-After"):
                 answer.headers[name] = value

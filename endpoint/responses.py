@@ -15,7 +15,7 @@ from core.translations import language
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.formats import FORMATS
-from endpoint.negotiation import choose, parse_accept, prefers_html
+from endpoint.negotiation import format_values, negotiate, prefers_html
 
 #: a response: the app's, or werkzeug's base class (what flask's ``redirect`` is typed to give)
 AnyResponse = TypeVar("AnyResponse", bound=BaseResponse)
@@ -60,9 +60,9 @@ def reader_language() -> str:
 def rdf_answer(
     what: str, make: Callable[[], list[ox.Triple]], prefixes: dict[str, str] | None = None
 ) -> Response:
-    """The triples ``make`` gives, in the RDF format the request accepts (406 when it accepts
-    none; a query that fails answers its own error), Turtle with ``prefixes``."""
-    chosen = choose(parse_accept(request.headers.get("Accept")), "graph")
+    """The triples ``make`` gives, in the RDF format the request names (``?format=``) or accepts
+    (406 when none; a query that fails answers its own error), Turtle with ``prefixes``."""
+    chosen = negotiate(request.headers.get("Accept"), format_values(request.args))["graph"]
     if chosen is None:
         return error(406, f"{what} is RDF: Turtle, N-Triples, RDF/XML or JSON-LD")
     name, media_type = chosen
