@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -17,8 +19,9 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import request
 
-from core.namespaces import CC, DCAT, DCTERMS, FOAF, PREFIXES, RDF_TYPE, RDFS, VOID
+from core.namespaces import CC, DCAT, DCTERMS, FOAF, PREFIXES, RDF_TYPE, RDFS, SKOS, VOID
 from core.translations import words
+from core.vocabulary import codelist_files
 from endpoint.negotiation import prefers_html
 from endpoint.published import Kept, generation, select
 from endpoint.site import table
@@ -230,3 +233,40 @@ def void_view(triples: list[ox.Triple], dataset: str, lang: str) -> dict[str, An
         "licence": first(found, DCTERMS + "license"),
         "attribution": sorted(term.value for term in found.get(CC + "attributionName", [])),
     }
+
+
+@cache
+def _scheme_texts(path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The labels and definitions of the concept scheme of a code list file, by language."""
+    labels: dict[str, str] = {}
+    definitions: dict[str, str] = {}
+    triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+    schemes = {
+        t.subject.value
+        for t in triples
+        if t.predicate.value == RDF_TYPE and t.object.value == SKOS + "ConceptScheme"
+    }
+    for triple in triples:
+        if triple.subject.value in schemes and isinstance(triple.object, ox.Literal):
+            found = {SKOS + "prefLabel": labels, SKOS + "definition": definitions}
+            target = found.get(triple.predicate.value)
+            if target is not None:
+                target.setdefault(triple.object.language or "en", triple.object.value)
+    return labels, definitions
+
+
+def code_lists(lang: str) -> list[dict[str, str]]:
+    """The code lists for the vocabulary page: documentation page, label and definition in
+    ``lang`` (English where it has none), sorted by label."""
+    found = []
+    for path in codelist_files():
+        labels, definitions = _scheme_texts(path)
+        found.append(
+            {
+                "page": f"codelists/{path.stem}.html",
+                "turtle": f"codelists/{path.name}",
+                "label": labels.get(lang) or labels.get("en") or path.stem,
+                "definition": definitions.get(lang) or definitions.get("en", ""),
+            }
+        )
+    return sorted(found, key=lambda item: item["label"].casefold())
