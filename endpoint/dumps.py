@@ -13,8 +13,8 @@ import datetime as dt
 import gzip
 import hashlib
 import os
-from dataclasses import dataclass
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -171,9 +171,7 @@ def dump(name: str) -> Response:
     if name not in known or not (_folder() / name).is_file():
         abort(404)
     media = "text/plain" if name == CHECKSUMS else "application/gzip"
-    return send_file(
-        (_folder() / name).resolve(), mimetype=media, conditional=True, max_age=3600
-    )
+    return send_file((_folder() / name).resolve(), mimetype=media, conditional=True, max_age=3600)
 
 
 # ------------------------------------------------------------------------------ DCAT

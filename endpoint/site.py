@@ -62,7 +62,7 @@ def frame(lang: str) -> dict[str, Any]:
     """What the site header and footer show, in ``lang``."""
     catalogue = table()
     asked = request.args.get("lang")
-    keep = {"lang": asked} if asked in LANGUAGES else {}
+    keep: dict[str, Any] = {"lang": asked} if asked in LANGUAGES else {}
     menu = [
         {
             "id": entry["id"],

@@ -49,7 +49,8 @@ def index(triples: list[ox.Triple]) -> dict[str, Facts]:
     """The triples by subject, then predicate (IRIs and blank nodes as strings)."""
     found: dict[str, Facts] = defaultdict(lambda: defaultdict(list))
     for triple in triples:
-        found[triple.subject.value][triple.predicate.value].append(triple.object)
+        if not isinstance(triple.subject, ox.Triple):
+            found[triple.subject.value][triple.predicate.value].append(triple.object)
     return found
 
 

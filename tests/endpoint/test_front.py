@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 import yaml
-from rdflib import Graph
-from rdflib.namespace import DCAT, DCTERMS, RDF
 from flask import Flask
 from flask.testing import FlaskClient
+from rdflib import Graph
+from rdflib.namespace import DCAT, DCTERMS, RDF
 
-from coworkmed.cli import SERVED_PAGES
-from coworkmed.docs import build_docs
 from core.translations import in_language, load_catalogue
 from core.vocabulary import LANGUAGES
+from coworkmed.cli import SERVED_PAGES
+from coworkmed.docs import build_docs
 from endpoint.app import create_app
 from endpoint.dumps import export, list_dumps
 from endpoint.site import TABLE
@@ -42,7 +42,9 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app(published: Published, docs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def app(
+    published: Published, docs: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
     dumps = tmp_path_factory.mktemp("dumps")
     export(published.location, BASE, dumps)
     app = create_app(published.config(query_workers=1, dumps=str(dumps), docs=str(docs)))
@@ -82,9 +84,20 @@ def test_every_page_has_the_site_frame_in_its_language(
 @pytest.mark.slow
 def test_the_home_page_leads_everywhere_with_the_graphs_figures(client: FlaskClient) -> None:
     page = client.get("/?lang=en").get_data(as_text=True)
-    spaces = count(client, "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s a <https://w3id.org/coworkmed/def/Space> }")
+    spaces = count(
+        client, "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s a <https://w3id.org/coworkmed/def/Space> }"
+    )
     assert re.search(rf'id="headline-spaces"><strong>{spaces:,}</strong>', page)
-    for path in ("/observatory", "/search", "/validate", "/vocabulary/", "/catalog", "/dumps/", "/query", "/sparql"):
+    for path in (
+        "/observatory",
+        "/search",
+        "/validate",
+        "/vocabulary/",
+        "/catalog",
+        "/dumps/",
+        "/query",
+        "/sparql",
+    ):
         assert f'href="{path}' in page, path
 
 
@@ -143,7 +156,9 @@ def test_errors_are_pages_for_browsers_and_text_for_clients(
     client: FlaskClient, case: dict[str, Any], lang: str
 ) -> None:
     status = case["status"]
-    page = client.open(case["path"], method=case["method"], headers={"Accept": BROWSER, "Accept-Language": lang})
+    page = client.open(
+        case["path"], method=case["method"], headers={"Accept": BROWSER, "Accept-Language": lang}
+    )
     assert page.status_code == status and page.mimetype == "text/html"
     text = page.get_data(as_text=True)
     title = in_language(SITE["errors"][str(status)]["title"], lang)
@@ -160,7 +175,14 @@ def test_every_page_serve_names_answers(client: FlaskClient, path: str) -> None:
 
 
 SCREENS = [(1280, 900), (390, 844)]
-SHOWN = ["/", "/catalog", "/dumps/", "/.well-known/void", "/vocabulary/", "/vocabulary/ontology.html"]
+SHOWN = [
+    "/",
+    "/catalog",
+    "/dumps/",
+    "/.well-known/void",
+    "/vocabulary/",
+    "/vocabulary/ontology.html",
+]
 
 
 @pytest.mark.slow
@@ -180,7 +202,9 @@ def test_the_pages_fit_a_phone_and_the_vocabulary_is_styled(live: str, lang: str
                     assert wide <= width, (path, width, wide)
         # the style sheet taken out of pyLODE's page applies (the CSP blocked it inline)
         visit.page.goto(f"{live}/vocabulary/ontology.html")
-        position = visit.page.evaluate("getComputedStyle(document.getElementById('pylode')).position")
+        position = visit.page.evaluate(
+            "getComputedStyle(document.getElementById('pylode')).position"
+        )
         assert position == "fixed"
         # keyboard: the skip link is the first stop and leads to the content
         visit.page.goto(f"{live}/?lang={lang}")
