@@ -62,8 +62,11 @@ class Visit:
 
 
 @contextmanager
-def browser_page(live: str) -> Iterator[Visit]:
-    """A fresh Chromium page that may only talk to ``live`` (the server under test)."""
+def browser_page(
+    live: str, size: tuple[int, int] = (1280, 900), locale: str = "en-GB"
+) -> Iterator[Visit]:
+    """A fresh Chromium page that may only talk to ``live`` (the server under test), of ``size``
+    (width, height in CSS pixels) and with the browser's language ``locale``."""
     assert CHROMIUM, "COWORKMED_REQUIRE_BROWSER is set but Chromium is not installed"
     from playwright.sync_api import Route, sync_playwright
 
@@ -71,7 +74,9 @@ def browser_page(live: str) -> Iterator[Visit]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context = browser.new_context(
+                viewport={"width": size[0], "height": size[1]}, locale=locale
+            )
             visit = Visit(context.new_page())
 
             def guard(route: Route) -> None:
