@@ -35,7 +35,10 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0 1.5rem; }
 th, td { border: 1px solid #d6d6d6; padding: .35rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; width: 4rem; }
 section { border-top: 2px solid #0b5d7a; margin-top: 1.5rem; }
-.meta { color: #555; }
+.meta { color: #555; overflow-wrap: anywhere; }
+td, a { overflow-wrap: anywhere; }
+@media (max-width: 40rem) { body { margin: 1rem auto; } table { table-layout: fixed; }
+  th { width: 2.5rem; } }
 """
 
 
@@ -54,6 +57,28 @@ def _page(title: str, body: str, root: str = "") -> str:
         f'<link rel="stylesheet" href="{root}{STYLE_FILE}">\n</head>\n'
         f"<body>\n{body}\n</body>\n</html>\n"
     )
+
+
+#: added to pyLODE's style sheet: colours with the contrast WCAG 2.1 AA asks for (its orange,
+#: light blue and grey are too pale on white), and a layout that fits a phone (its table of
+#: contents is a fixed column)
+PYLODE_OVERRIDES = """
+/* CoworkMed: contrast (WCAG 2.1 AA) and small screens */
+.sup-c, .sup-col { color: #a34c00; }
+.sup-fp { color: #1a5e8a; }
+#pylode, #pylode p { color: #595959; }
+@media (max-width: 48rem) {
+  body { padding: 1em; }
+  #toc { position: static; width: auto; height: auto; }
+  #content { width: auto; }
+  #pylode { display: none; }
+}
+"""
+
+
+def with_language(html: str, language: str) -> str:
+    """``html`` with its ``<html>`` element saying which language the page is in."""
+    return re.sub(r"<html(?![^>]*\blang=)", f'<html lang="{language}"', html, count=1)
 
 
 def without_inline_style(html: str, sheet: str) -> tuple[str, str]:
@@ -237,8 +262,9 @@ def build_docs(output: Path) -> list[Path]:
     for language in vocabulary.LANGUAGES:
         page = output / ontology_page_name(language)
         html, sheet = without_inline_style(ontology_html(language), PYLODE_STYLE_FILE)
-        page.write_text(html, encoding="utf-8")
-        written[2].write_text(sheet, encoding="utf-8")  # the same for every language
+        page.write_text(with_language(html, language), encoding="utf-8")
+        # the same for every language
+        written[2].write_text(sheet + PYLODE_OVERRIDES, encoding="utf-8")
         written.append(page)
     languages = " · ".join(
         f'<a href="{ontology_page_name(lang)}" hreflang="{lang}">{lang}</a>'
