@@ -19,7 +19,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import request
 
-from core.namespaces import CC, DCAT, DCTERMS, FOAF, PREFIXES, RDF_TYPE, RDFS, SKOS, VOID
+from core.namespaces import CC, DCAT, DCTERMS, FOAF, PREFIXES, QB, RDF_TYPE, RDFS, SKOS, VOID
 from core.translations import words
 from core.vocabulary import codelist_files
 from endpoint.negotiation import prefers_html
@@ -182,9 +182,13 @@ def term_labels(lang: str) -> dict[str, str]:
     return _KEPT.get(("labels", lang, generation()), labels)
 
 
+#: the prefixes the VoID page writes names with: the data's, and the vocabularies it reuses
+NAME_PREFIXES = {**PREFIXES, "rdfs": RDFS, "skos": SKOS, "qb": QB, "void": VOID, "cc": CC}
+
+
 def compact(iri: str) -> str:
     """An IRI as a prefixed name when a known prefix fits."""
-    for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
+    for prefix, namespace in sorted(NAME_PREFIXES.items(), key=lambda item: -len(item[1])):
         if iri.startswith(namespace) and iri != namespace:
             return f"{prefix}:{iri[len(namespace) :]}"
     return iri
