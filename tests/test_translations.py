@@ -17,11 +17,11 @@ from core.translations import (
     words,
 )
 from core.vocabulary import LANGUAGES
-from endpoint import resource_page
+from endpoint import resource_page, site
 from observatory import figures
 from validation import messages
 
-CATALOGUES = [messages.CATALOGUE_FILE, resource_page.TABLE, figures.TABLE]
+CATALOGUES = [messages.CATALOGUE_FILE, resource_page.TABLE, figures.TABLE, site.TABLE]
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda path: path.name)
