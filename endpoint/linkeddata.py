@@ -194,9 +194,7 @@ def _no_docs() -> Response:
 @blueprint.get("/vocabulary/")
 def vocabulary_index() -> Response:
     """The vocabulary's front page, in the reader's language: the ontology's documentation in
-    each language and the code lists by their labels."""
-    if _docs_folder() is None:
-        return _no_docs()
+    each language and the code lists by their labels (read from the vocabulary's files)."""
     lang = reader_language()
     body = render_template(
         "vocabulary.html",

@@ -55,7 +55,9 @@ def test_the_page_lists_the_examples_and_serves_yasgui_locally(app: Flask) -> No
     for example in pages.examples():
         assert f'id="example-{example.slug}"' in page
     links = re.findall(r'(?:src|href)="([^"]+)"', page)
-    assert links and all(link.startswith(("/", "data:", "http://localhost/")) for link in links)
+    assert links and all(
+        link.startswith(("/", "#", "data:", "http://localhost/")) for link in links
+    )
     for name in pages.ASSETS:
         with client.get(f"/assets/{name}") as response:
             assert response.status_code == 200 and response.headers["Cache-Control"]
