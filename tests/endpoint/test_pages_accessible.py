@@ -44,7 +44,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         result = runner.invoke(main, command)
         assert result.exit_code == 0, result.output[-2000:]
     settings = oxigraph_published(store).config(
-        query_workers=1, dumps=str(dumps), docs=str(docs), validate_rate=0
+        query_workers=2, dumps=str(dumps), docs=str(docs), validate_rate=0
     )
     app = create_app(settings)
     with serve_in_thread(app) as base:
@@ -62,7 +62,8 @@ def test_every_page_is_accessible_on_every_screen(
     case = PAGE_TYPES[kind]
     with browser_page(live, size=SIZES[size], locale=lang) as visit:
         page = visit.page
-        answer = page.goto(live + case["path"].format(lang=lang))
+        # a cold page waits for its queries on a shared machine (the observatory's headline)
+        answer = page.goto(live + case["path"].format(lang=lang), timeout=120_000)
         if "upload" in case:
             page.set_input_files("input[type=file]", str(ROOT / case["upload"]))
             with page.expect_navigation(timeout=60_000):
@@ -77,4 +78,9 @@ def test_every_page_is_accessible_on_every_screen(
         violations = axe_violations(page)
         assert violations == [], f"{kind} ({lang}, {size}):\n{describe(violations)}"
         assert overflow(page) == 0, f"{kind} ({lang}, {size}) scrolls sideways"
+        if "status" in case:  # the browser logs the error page's own status, which is expected
+            visit.problems.remove(
+                f"Failed to load resource: the server responded with a status of {case['status']} "
+                "(NOT FOUND)"
+            )
         visit.check()
