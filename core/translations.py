@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from werkzeug.datastructures import LanguageAccept
-from werkzeug.http import parse_accept_header
 
 from core.vocabulary import LANGUAGES
 
@@ -38,7 +36,13 @@ def load_catalogue(path: Path) -> Any:
 def language(requested: str | None, accept_language: str | None = None) -> str:
     """The reader's language: the one asked for (a ``lang`` parameter) when given, else the best
     of the six in the Accept-Language header text; English when that is none of the six."""
-    chosen = requested or parse_accept_header(accept_language, LanguageAccept).best_match(LANGUAGES)
+    if requested or not accept_language:
+        return requested if requested in LANGUAGES else "en"
+    # imported here: the command line, which never has a header, does without werkzeug (0.15 s)
+    from werkzeug.datastructures import LanguageAccept
+    from werkzeug.http import parse_accept_header
+
+    chosen = parse_accept_header(accept_language, LanguageAccept).best_match(LANGUAGES)
     return chosen if chosen in LANGUAGES else "en"
 
 
