@@ -101,7 +101,8 @@ def mapping_digest(mapping: Mapping) -> str:
     in when that is not the file's own (the template, read in a partner's language), since the
     same file then gives other triples."""
     digest = sha256(mapping.path)
-    if mapping.locale.language == load_mapping(mapping.path).locale.language:
+    language = mapping.file_language or load_mapping(mapping.path).locale.language
+    if mapping.locale.language == language:
         return digest
     return hashlib.sha256(f"{digest} {mapping.locale.language}".encode()).hexdigest()
 
