@@ -631,6 +631,20 @@ def link_command(store: str | None, base: str | None, review: Path | None) -> No
 MULTIPART_SLACK = 65_536
 
 
+#: the pages ``serve`` names when it starts: what each is -> its path
+SERVED_PAGES = {
+    "home page": "/",
+    "observatory": "/observatory",
+    "search": "/search",
+    "submit data (validate)": "/validate",
+    "vocabulary": "/vocabulary/",
+    "data catalogue": "/catalog",
+    "dumps": "/dumps/",
+    "query page": "/query",
+    "SPARQL endpoint": "/sparql",
+}
+
+
 @main.command("serve")
 @STORE_OPTION
 @BASE_OPTION
@@ -651,7 +665,9 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
             f"{resolved['store']}: nothing published yet; run coworkmed build"
         )
     url = f"http://{resolved['host']}:{resolved['port']}"
-    click.echo(f"serving {resolved['store']} at {url}/sparql (query page: {url}/query)")
+    click.echo(f"serving {resolved['store']} at {url}/")
+    for name, path in SERVED_PAGES.items():
+        click.echo(f"  {name:<22} {url}{path}")
     waitress.serve(
         app,
         host=resolved["host"],

@@ -2,8 +2,10 @@
 
 The ontology page is pyLODE's (OntPub profile). pyLODE's SKOS profile (VocPub) does not list
 concepts, so each code list gets a page of its own here: every concept with its code, labels
-and definitions in the six languages, its place in the hierarchy and its alignments. Everything
-written is self-contained (inline CSS, no script, no remote font or asset).
+and definitions in the six languages, its place in the hierarchy and its alignments. Nothing is
+loaded from elsewhere (no script, no remote font or asset), and no style is inline: the server's
+Content-Security-Policy allows only style sheets it serves, so the style sheets are written as
+files beside the pages (``vocabulary.css``, and ``pylode.css`` taken out of pyLODE's page).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import pickle
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,16 +35,60 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0 1.5rem; }
 th, td { border: 1px solid #d6d6d6; padding: .35rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; width: 4rem; }
 section { border-top: 2px solid #0b5d7a; margin-top: 1.5rem; }
-.meta { color: #555; }
+.meta { color: #555; overflow-wrap: anywhere; }
+td, a { overflow-wrap: anywhere; }
+@media (max-width: 40rem) { body { margin: 1rem auto; } table { table-layout: fixed; }
+  th { width: 2.5rem; } }
 """
 
 
-def _page(title: str, body: str) -> str:
+#: the style sheets written beside the pages: ours, and the one taken out of pyLODE's page
+STYLE_FILE = "vocabulary.css"
+PYLODE_STYLE_FILE = "pylode.css"
+INLINE_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+
+
+def _page(title: str, body: str, root: str = "") -> str:
+    """A page of ours; ``root``: the way from the page's folder to the documentation's root."""
     return (
         f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n"
+        f'<link rel="stylesheet" href="{root}{STYLE_FILE}">\n</head>\n'
         f"<body>\n{body}\n</body>\n</html>\n"
     )
+
+
+#: added to pyLODE's style sheet: colours with the contrast WCAG 2.1 AA asks for (its orange,
+#: light blue and grey are too pale on white), and a layout that fits a phone (its table of
+#: contents is a fixed column)
+PYLODE_OVERRIDES = """
+/* CoworkMed: contrast (WCAG 2.1 AA) and small screens */
+.sup-c, .sup-col { color: #a34c00; }
+.sup-fp { color: #1a5e8a; }
+#pylode, #pylode p { color: #595959; }
+@media (max-width: 48rem) {
+  body { padding: 1em; }
+  #toc { position: static; width: auto; height: auto; }
+  #content { width: auto; }
+  #pylode { display: none; }
+}
+"""
+
+
+def with_language(html: str, language: str) -> str:
+    """``html`` with its ``<html>`` element saying which language the page is in."""
+    return re.sub(r"<html(?![^>]*\blang=)", f'<html lang="{language}"', html, count=1)
+
+
+def without_inline_style(html: str, sheet: str) -> tuple[str, str]:
+    """``html`` with its ``<style>`` elements replaced by one link to ``sheet``, and their text
+    (the content of that sheet)."""
+    styles = INLINE_STYLE.findall(html)
+    link = f'<link rel="stylesheet" href="{sheet}">'
+    replaced = INLINE_STYLE.sub("", html)
+    replaced = re.sub(r"</head>", link + "\n</head>", replaced, count=1, flags=re.IGNORECASE)
+    return replaced, "\n".join(style.strip() for style in styles) + "\n"
 
 
 def _in_language(graph: Graph, subject: Node, predicate: Node, language: str) -> list[str]:
@@ -126,7 +173,7 @@ def codelist_html(path: Path) -> tuple[Node, str]:
         + "</p>"
         + "".join(_concept_html(graph, concept) for concept in concepts)
     )
-    return scheme, _page(label(graph, scheme), body)
+    return scheme, _page(label(graph, scheme), body, root="../")
 
 
 #: pyLODE caches its background ontologies in pickles inside its own package folder, written in
@@ -209,11 +256,15 @@ def ontology_page_name(language: str) -> str:
 def build_docs(output: Path) -> list[Path]:
     """Write the ontology page, one page per code list (with its Turtle) and an index."""
     (output / "codelists").mkdir(parents=True, exist_ok=True)
-    written = [output / "coworkmed.ttl"]
+    written = [output / "coworkmed.ttl", output / STYLE_FILE, output / PYLODE_STYLE_FILE]
     written[0].write_bytes(vocabulary.ONTOLOGY_FILE.read_bytes())
+    written[1].write_text(STYLE, encoding="utf-8")
     for language in vocabulary.LANGUAGES:
         page = output / ontology_page_name(language)
-        page.write_text(ontology_html(language), encoding="utf-8")
+        html, sheet = without_inline_style(ontology_html(language), PYLODE_STYLE_FILE)
+        page.write_text(with_language(html, language), encoding="utf-8")
+        # the same for every language
+        written[2].write_text(sheet + PYLODE_OVERRIDES, encoding="utf-8")
         written.append(page)
     languages = " · ".join(
         f'<a href="{ontology_page_name(lang)}" hreflang="{lang}">{lang}</a>'
@@ -226,7 +277,8 @@ def build_docs(output: Path) -> list[Path]:
         page.write_text(html, encoding="utf-8")
         (output / "codelists" / path.name).write_bytes(path.read_bytes())
         written += [page, output / "codelists" / path.name]
-        items.append(f'<li><a href="codelists/{escape(page.name)}">{escape(str(scheme))}</a></li>')
+        title = label(Graph().parse(path, format="turtle"), scheme)
+        items.append(f'<li><a href="codelists/{escape(page.name)}">{escape(title)}</a></li>')
     index = output / "index.html"
     index.write_text(
         _page(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from core.problems import LoadError
 from core.settings import settings
@@ -18,7 +19,9 @@ from endpoint.auth import WriteLimiter
 from endpoint.execution import NO_LIMITS, worker_limits
 from endpoint.pool import QueryPool, RemotePool, make_pool
 from endpoint.protocol import cors_answer, language_vary, no_body_type, preflight
+from endpoint.responses import error, wants_html
 from endpoint.security import secure
+from endpoint.site import install as install_site
 from endpoint.urls import PublicHost, root_of
 from triplestore.backends import StoreLocation, locate
 from triplestore.versions import recover
@@ -153,6 +156,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if (request.content_length or 0) > request.max_content_length:
             abort(413)  # before any parsing: a refused upload leaves no temporary file
 
+    install_site(app)
     app.after_request(secure)
     caching.install(app)
     app.before_request(preflight)
@@ -185,9 +189,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(413)
     def too_large(_error: Exception) -> Response:
-        limit = request.max_content_length
-        return Response(
-            f"the request body is larger than {limit} bytes\n", 413, mimetype="text/plain"
-        )
+        return error(413, f"the request body is larger than {request.max_content_length} bytes")
+
+    @app.errorhandler(HTTPException)
+    def http_error(problem: HTTPException) -> Response | HTTPException:
+        """An error a route raised (``abort``): the error page for a browser, one line of plain
+        text for any other client."""
+        if problem.code is None or problem.code < 400:
+            return problem
+        answer = error(problem.code, "" if wants_html() else str(problem.description or ""))
+        for name, value in problem.get_headers():
+            if name in ("Allow", "Retry-After"):
+                answer.headers[name] = value
+        return answer
 
     return app

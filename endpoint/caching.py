@@ -161,6 +161,7 @@ def _request_parts(policy: Policy) -> Iterable[bytes]:
     yield request.query_string
     for header in ("Accept", "Accept-Language"):
         yield request.headers.get(header, "").encode("utf-8")
+    yield request.cookies.get("lang", "").encode("utf-8")  # the reader's kept language
     if request.method == "POST":  # a query answered 200: the view has read its body
         yield request.mimetype.encode("utf-8")
         yield request.get_data(cache=True)
@@ -203,6 +204,7 @@ def not_modified(found: Validators) -> Response:
     response.vary.add("Accept")
     if "lang" not in request.args:
         response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
     del response.headers["Content-Type"]
     return response
 

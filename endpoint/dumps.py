@@ -13,12 +13,21 @@ import datetime as dt
 import gzip
 import hashlib
 import os
+import re
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
 from core.namespaces import (
     CC,
@@ -34,10 +43,12 @@ from core.namespaces import (
 )
 from core.rdf_bytes import to_bytes
 from core.rdf_templates import fill
-from endpoint.execution import QueryRequest
+from endpoint.execution import QueryError, QueryRequest
 from endpoint.published import run
-from endpoint.responses import rdf_answer
+from endpoint.responses import error, rdf_answer, read_headers, reader_language
+from endpoint.site import data_links
 from endpoint.urls import external_url
+from endpoint.views import catalogue_view, human_size, local_date, view_words, wants_page
 from publishing.catalogue import combined_licence
 from triplestore.versions import StoreLocation, default_dataset, open_snapshot, published_graphs
 
@@ -113,47 +124,67 @@ def _folder() -> Path:
     return Path(current_app.config["COWORKMED"]["dumps"])
 
 
-def rights_html(described: list[ox.Triple]) -> str:
-    """The licence of the dumps (the combined database) and every dataset's attribution, as an
-    HTML section (escaped)."""
+#: dump kind -> the format's name for readers
+FORMAT_NAMES = {"nquads": "N-Quads (gzip)", "turtle": "Turtle (gzip)"}
+DUMP_DATE = re.compile(r"^coworkmed-(\d{4}-\d{2}-\d{2})-")
+
+
+def dump_rows(dumps: list[Dump], lang: str) -> list[dict[str, str]]:
+    """The dumps for the page: link, format, size (kB, MB) and date in ``lang``, checksum."""
+    rows = []
+    for dump_ in dumps:
+        day = DUMP_DATE.match(dump_.name)
+        rows.append(
+            {
+                "name": dump_.name,
+                "url": url_for("dumps.dump", name=dump_.name),
+                "format": FORMAT_NAMES[dump_.kind],
+                "size": human_size(dump_.size, lang),
+                "date": local_date(day.group(1), lang) if day else "",
+                "sha256": dump_.sha256,
+            }
+        )
+    return rows
+
+
+def rights(described: list[ox.Triple]) -> tuple[str, list[str]]:
+    """The licence of the dumps (the combined database) and every dataset's attribution."""
     made = whole_rights(ox.NamedNode("urn:x-dumps"), described)
     licence = next((_text(t.object) for t in made if t.predicate.value.endswith("license")), "")
-    items = "".join(
-        f"<li>{escape(_text(t.object))}</li>" for t in made if t.predicate.value.endswith("Name")
-    )
-    return (
-        f'<section id="licence"><h2>Licence</h2><p>The dumps are the combined database of every '
-        f'source, under <a rel="license" href="{escape(licence)}">{escape(licence)}</a> '
-        f"(one of its sources is under the ODbL, which is share-alike); reuse them with every "
-        f"source's attribution:</p><ul>{items}</ul></section>"
-    )
+    return licence, [_text(t.object) for t in made if t.predicate.value.endswith("Name")]
 
 
 @blueprint.get("/dumps/")
 def dumps_index() -> Response:
-    rows = "".join(
-        f'<li><a href="{url_for("dumps.dump", name=d.name)}">{d.name}</a> '
-        f"({d.size} bytes, SHA-256 {d.sha256})</li>"
-        for d in list_dumps(_folder())
+    lang = reader_language()
+    try:
+        licence, attributions = rights(source_descriptions())
+    except QueryError as problem:
+        return error(problem.status, problem.message)
+    body = render_template(
+        "dumps.html",
+        lang=lang,
+        words=view_words(lang),
+        rows=dump_rows(list_dumps(_folder()), lang),
+        checksums=url_for("dumps.dump", name=CHECKSUMS),
+        licence=licence,
+        attributions=attributions,
     )
-    body = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>CoworkMed dumps'
-        f'</title><link rel="icon" href="data:,"></head><body><h1>Dumps</h1><ul>{rows}</ul>'
-        f'<p><a href="{url_for("dumps.dump", name=CHECKSUMS)}">{CHECKSUMS}</a></p>'
-        f"{rights_html(source_descriptions())}</body></html>"
-    )
-    return Response(body, mimetype="text/html")
+    return read_headers(Response(body, mimetype="text/html"))
 
 
 @blueprint.get("/dumps/<name>")
 def dump(name: str) -> Response:
+    """A dump or the checksums: conditional, with HTTP Range (a broken download resumes)."""
     known = {d.name for d in list_dumps(_folder())} | {CHECKSUMS}
     if name not in known or not (_folder() / name).is_file():
         abort(404)
     media = "text/plain" if name == CHECKSUMS else "application/gzip"
-    with open(_folder() / name, "rb") as handle:
-        data = handle.read()
-    return Response(data, mimetype=media)
+    path = (_folder() / name).resolve()
+    if request.range is None:  # validators and 304s are endpoint.caching's, as for any read
+        return Response(path.read_bytes(), mimetype=media)
+    # a Range (a broken download resuming): 206 with that part
+    return send_file(path, mimetype=media, conditional=True, etag=False, max_age=3600)
 
 
 # ------------------------------------------------------------------------------ DCAT
@@ -282,15 +313,34 @@ DESCRIPTION_PREFIXES = {
 }
 
 
+def _catalogue_triples() -> list[ox.Triple]:
+    return catalogue(
+        current_app.config["COWORKMED"]["base"],
+        external_url("sparql.sparql"),
+        list_dumps(_folder()),
+        external_url("dumps.dumps_index"),
+    )
+
+
 @blueprint.get("/catalog")
 def catalog() -> Response:
-    return rdf_answer(
-        "the catalogue",
-        lambda: catalogue(
-            current_app.config["COWORKMED"]["base"],
-            external_url("sparql.sparql"),
-            list_dumps(_folder()),
-            external_url("dumps.dumps_index"),
-        ),
-        DESCRIPTION_PREFIXES,
+    """The DCAT catalogue: RDF for RDF clients, a page for browsers (``?format=html``)."""
+    if not wants_page():
+        return rdf_answer("the catalogue", _catalogue_triples, DESCRIPTION_PREFIXES)
+    lang = reader_language()
+    try:
+        datasets = catalogue_view(_catalogue_triples(), lang)
+        licence, attributions = rights(source_descriptions())
+    except QueryError as problem:
+        return error(problem.status, problem.message)
+    body = render_template(
+        "catalog.html",
+        lang=lang,
+        words=view_words(lang),
+        datasets=datasets,
+        dumps=dump_rows(list_dumps(_folder()), lang),
+        data_links=data_links(lang),
+        licence=licence,
+        attributions=attributions,
     )
+    return read_headers(Response(body, mimetype="text/html"))

@@ -42,6 +42,8 @@ from endpoint.parameters import MAX_PAGE, local_location, whole_number
 from endpoint.published import run
 from endpoint.resource_page import resource_page, table
 from endpoint.responses import error, read_headers, reader_language
+from endpoint.site import table as site_table
+from endpoint.views import code_lists
 
 blueprint = Blueprint("linkeddata", __name__)
 
@@ -142,11 +144,20 @@ def _vocabulary_document(space: str, path: str) -> tuple[str, str] | None:
     return None
 
 
+def _keeping_language(location: str) -> str:
+    """``location`` with the request's ``lang`` parameter, so that a redirect keeps it."""
+    asked = request.args.get("lang")
+    if asked not in LANGUAGES:
+        return location
+    return f"{location}{'&' if '?' in location else '?'}lang={asked}"
+
+
 def _whole_graph(graph: str, page: str) -> BaseResponse:
     """The ontology or a code list: its documentation for a browser, the graph for a client."""
     accept = request.headers.get("Accept")
     if prefers_html(accept):
-        return read_headers(redirect(url_for("linkeddata.vocabulary_file", name=page), 303))
+        target = url_for("linkeddata.vocabulary_file", name=page)
+        return read_headers(redirect(_keeping_language(target), 303))
     chosen = choose(parse_accept(accept), "graph")
     if chosen is None:
         return error(406, "the vocabulary is HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
@@ -169,13 +180,46 @@ def ontology() -> BaseResponse:
     return _whole_graph(CWM, _ontology_page())
 
 
-@blueprint.get("/vocabulary/", defaults={"name": "index.html"})
+def _docs_folder() -> Path | None:
+    """The folder of the vocabulary's documentation, when ``coworkmed vocab docs`` wrote it."""
+    folder = Path(current_app.config["COWORKMED"]["docs"])
+    return folder if (folder / "index.html").is_file() else None
+
+
+def _no_docs() -> Response:
+    folder = current_app.config["COWORKMED"]["docs"]
+    return error(404, f"no vocabulary documentation in {folder}: run coworkmed vocab docs")
+
+
+@blueprint.get("/vocabulary/")
+def vocabulary_index() -> Response:
+    """The vocabulary's front page, in the reader's language: the ontology's documentation in
+    each language and the code lists by their labels (read from the vocabulary's files)."""
+    lang = reader_language()
+    body = render_template(
+        "vocabulary.html",
+        lang=lang,
+        words=words(site_table()["vocabulary"], lang),
+        ontology_pages=[
+            {
+                "code": code,
+                "name": site_table()["language_names"][code],
+                "page": "ontology.html" if code == "en" else f"ontology.{code}.html",
+            }
+            for code in LANGUAGES
+        ],
+        own_page="ontology.html" if lang == "en" else f"ontology.{lang}.html",
+        code_lists=code_lists(lang),
+    )
+    return read_headers(Response(body, mimetype="text/html"))
+
+
 @blueprint.get("/vocabulary/<path:name>")
 def vocabulary_file(name: str) -> Response:
     """The vocabulary's HTML documentation, as ``coworkmed vocab docs`` wrote it."""
-    folder = Path(current_app.config["COWORKMED"]["docs"])
-    if not (folder / "index.html").is_file():
-        return error(404, f"no vocabulary documentation in {folder}: run coworkmed vocab docs")
+    folder = _docs_folder()
+    if folder is None:
+        return _no_docs()
     return send_from_directory(folder.resolve(), name, max_age=3600)
 
 
@@ -226,9 +270,10 @@ def resource(space: str, path: str) -> BaseResponse:
     except QueryError as problem:
         described = _described_by(space, path) if problem.status == 404 else None
         if described is not None:  # generated, not stored: its document negotiates formats
-            return read_headers(redirect(local_location(described), 303))
+            return read_headers(redirect(_keeping_language(local_location(described)), 303))
         return error(problem.status, problem.message)
-    response = redirect(local_location(f"/doc/{space}/{path}.{extension}"), 303)
+    document = local_location(f"/doc/{space}/{path}.{extension}")
+    response = redirect(_keeping_language(document), 303)
     return read_headers(response)
 
 

@@ -13,13 +13,14 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
-from werkzeug.wrappers import Response as BaseResponse
+from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 
 from core.translations import in_language, load_catalogue, words
 from core.vocabulary import LANGUAGES
 from endpoint.linkeddata import iri_spaces
 from endpoint.responses import reader_language
+from endpoint.site import data_links, headline_counts, number
+from endpoint.site import table as site_table
 from endpoint.urls import external_url
 
 HERE = Path(__file__).parent
@@ -89,8 +90,19 @@ def missing_assets() -> list[str]:
 
 
 @blueprint.get("/")
-def home() -> BaseResponse:
-    return redirect(url_for("pages.query_page"))
+def home() -> str:
+    """The front door: what this is, the graph's headline figures, the ways in."""
+    lang = reader_language()
+    counts = headline_counts()
+    return render_template(
+        "home.html",
+        lang=lang,
+        words=words(site_table()["home"], lang),
+        counts=None
+        if counts is None
+        else {name: number(value, lang) for name, value in counts.items()},
+        data_links=data_links(lang),
+    )
 
 
 def localised_examples(lang: str) -> list[dict[str, str]]:

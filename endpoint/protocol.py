@@ -137,8 +137,10 @@ def no_body_type(response: Response) -> Response:
 
 
 def language_vary(response: Response) -> Response:
-    """``Vary: Accept-Language`` on an answer whose language followed that header (the routes
-    read it through ``endpoint.responses.reader_language``, which notes it)."""
+    """``Vary: Accept-Language, Cookie`` on an answer whose language followed that header or the
+    language cookie (the routes read it through ``endpoint.responses.reader_language``, which
+    notes it)."""
     if g.get("language_from_header"):
         response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
     return response

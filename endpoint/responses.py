@@ -12,9 +12,10 @@ from flask import Response, current_app, g, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.translations import language
+from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.formats import FORMATS
-from endpoint.negotiation import choose, negotiate, parse_accept
+from endpoint.negotiation import format_values, negotiate, prefers_html
 
 #: a response: the app's, or werkzeug's base class (what flask's ``redirect`` is typed to give)
 AnyResponse = TypeVar("AnyResponse", bound=BaseResponse)
@@ -29,17 +30,30 @@ def read_headers(response: AnyResponse) -> AnyResponse:
     return response
 
 
+def wants_html() -> bool:
+    """Whether the client is a browser: it names HTML and likes it better than any RDF format."""
+    return prefers_html(request.headers.get("Accept"))
+
+
 def error(status: int, message: str) -> Response:
-    """A client or server error, as one line of plain text."""
+    """A client or server error: for a browser, an HTML page in the reader's language with the
+    site header (``endpoint.site.error_page``); for any other client, one line of plain text."""
+    if wants_html():
+        from endpoint.site import error_page
+
+        return read_headers(error_page(status, message, reader_language()))
     return read_headers(Response(message + "\n", status=status, mimetype="text/plain"))
 
 
 def reader_language() -> str:
-    """The reader's language: ``lang`` in the query or form, else Accept-Language, else English
-    (then the answer varies by Accept-Language: ``endpoint.protocol.language_vary``)."""
+    """The reader's language: ``lang`` in the query or form, else the ``lang`` cookie a page
+    asked for with ``?lang=`` set, else Accept-Language, else English (then the answer varies
+    by Accept-Language and Cookie: ``endpoint.protocol.language_vary``)."""
     chosen = request.values.get("lang")
     if not chosen:
         g.language_from_header = True
+        kept = request.cookies.get("lang")
+        chosen = kept if kept in LANGUAGES else None
     return language(chosen, request.headers.get("Accept-Language"))
 
 
@@ -49,14 +63,12 @@ def rdf_answer(
     prefixes: dict[str, str] | None = None,
     named: list[str] | None = None,
 ) -> Response:
-    """The triples ``make`` gives, in the RDF format the request accepts (406 when it accepts
+    """The triples ``make`` gives, in the RDF format the request names or accepts (406 when
     none; a query that fails answers its own error), Turtle with ``prefixes``. ``named``: the
-    request's ``format=``/``output=`` values, which win over Accept when they name a format."""
-    chosen = (
-        negotiate(None, named)["graph"]
-        if named
-        else choose(parse_accept(request.headers.get("Accept")), "graph")
-    )
+    format-naming values to use (the SPARQL service description's ``format=``/``output=``, read
+    from the body too), else the query string's ``format=``; they win over Accept."""
+    values = named if named is not None else format_values(request.args)
+    chosen = negotiate(request.headers.get("Accept"), values)["graph"]
     if chosen is None:
         return error(406, f"{what} is RDF: Turtle, N-Triples, RDF/XML or JSON-LD")
     name, media_type = chosen

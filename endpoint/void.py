@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, render_template
 
 from core.namespaces import GEONAMES, NUTS, OSM, WIKIDATA
 from core.rdf_templates import fill
 from endpoint.dumps import DESCRIPTION_PREFIXES, list_dumps, source_descriptions, whole_rights
+from endpoint.execution import QueryError
 from endpoint.published import Kept, generation, select
-from endpoint.responses import rdf_answer
+from endpoint.responses import error, rdf_answer, read_headers, reader_language
 from endpoint.urls import external_url
+from endpoint.views import view_words, void_view, wants_page
 
 blueprint = Blueprint("void", __name__)
 
@@ -110,7 +112,17 @@ def _slug(iri: str) -> str:
 
 @blueprint.get("/.well-known/void")
 def void() -> Response:
-    return rdf_answer("the VoID description", _with_dumps, DESCRIPTION_PREFIXES)
+    """The VoID description: RDF for RDF clients, a page for browsers (``?format=html``)."""
+    if not wants_page():
+        return rdf_answer("the VoID description", _with_dumps, DESCRIPTION_PREFIXES)
+    lang = reader_language()
+    dataset = f"{current_app.config['COWORKMED']['base']}void"
+    try:
+        view = void_view(_with_dumps(), dataset, lang)
+    except QueryError as problem:
+        return error(problem.status, problem.message)
+    body = render_template("void.html", lang=lang, words=view_words(lang), view=view)
+    return read_headers(Response(body, mimetype="text/html"))
 
 
 def _with_dumps() -> list[ox.Triple]:

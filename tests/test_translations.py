@@ -17,7 +17,7 @@ from core.translations import (
     words,
 )
 from core.vocabulary import LANGUAGES
-from endpoint import pages, resource_page, search
+from endpoint import pages, resource_page, search, site
 from observatory import figures
 from validation import messages
 
@@ -27,6 +27,7 @@ CATALOGUES = [
     figures.TABLE,
     search.CATALOGUE,
     pages.QUERY_PAGE,
+    site.TABLE,
 ]
 
 

@@ -73,9 +73,10 @@ def test_the_server_lists_and_serves_the_dumps(app: Flask, dumps: Path) -> None:
     index = client.get("/dumps/").get_data(as_text=True)
     names = [dump.name for dump in list_dumps(dumps)]
     assert all(name in index for name in names)
-    served = client.get(f"/dumps/{names[0]}")
-    assert served.status_code == 200 and served.data == (dumps / names[0]).read_bytes()
-    assert client.get("/dumps/SHA256SUMS").status_code == 200
+    with client.get(f"/dumps/{names[0]}") as served:  # a file response: closed when read
+        assert served.status_code == 200 and served.data == (dumps / names[0]).read_bytes()
+    with client.get("/dumps/SHA256SUMS") as sums:
+        assert sums.status_code == 200
     assert client.get("/dumps/..%2Fstore").status_code == 404
     assert client.get("/dumps/not-a-dump.gz").status_code == 404
 

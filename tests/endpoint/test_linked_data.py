@@ -248,9 +248,13 @@ def test_the_vocabulary_documentation_is_served(app: Flask, tmp_path: Path) -> N
         (tmp_path / "ontology.html").write_text("<h1>CoworkMed ontology</h1>", encoding="utf-8")
         with client.get("/vocabulary/ontology.html") as page:
             assert page.status_code == 200 and b"CoworkMed ontology" in page.data
-        # the folder's own address, which the README gives, is its index (it was a 404)
-        with client.get("/vocabulary/") as index:
-            assert index.status_code == 200 and b"<h1>index</h1>" in index.data
+        # the folder's own address, which the README gives, is the vocabulary's page of the
+        # site (it was a 404): the code lists by their labels in the reader's language
+        with client.get("/vocabulary/", headers={"Accept-Language": "fr"}) as index:
+            page = index.get_data(as_text=True)
+            assert index.status_code == 200 and 'lang="fr"' in page
+            assert "Types d&#39;espace" in page or "Types d'espace" in page
+            assert 'href="codelists/space-kind.html"' in page
         with client.get("/vocabulary/../../etc/passwd") as escape:
             assert escape.status_code == 404
     finally:

@@ -1,0 +1,159 @@
+"""The shared frame of every HTML page (``site.yaml``): the site header with its menu and
+language switcher, the footer, the reader's language kept in a cookie, the error pages browsers
+get, and the home page's headline figures.
+
+The reader's language is the ``lang`` parameter, else the ``lang`` cookie (set by a page asked
+for with ``?lang=``), else Accept-Language (``endpoint.responses.reader_language``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from babel.numbers import format_decimal
+from flask import Flask, Response, g, render_template, request, url_for
+
+from core.namespaces import CWM, DCAT
+from core.translations import in_language, load_catalogue, words
+from core.vocabulary import LANGUAGES
+from endpoint.execution import QueryError
+from endpoint.published import Kept, generation, select
+
+TABLE = Path(__file__).with_name("site.yaml")
+#: the cookie that keeps the reader's language, and how long (seconds)
+COOKIE = "lang"
+COOKIE_AGE = 365 * 24 * 3600
+
+#: headline figure of the home page -> its SPARQL (a count ``?n``) and whether it reads the data
+#: graphs alone (``endpoint.published.select``)
+HEADLINES: dict[str, tuple[str, bool]] = {
+    "spaces": (f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{CWM}Space> }}", True),
+    "places": (f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{CWM}Place> }}", False),
+    "sources": (
+        f"SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE {{ ?d <{DCAT}hasCurrentVersion> ?v }}",
+        False,
+    ),
+    "countries": (f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?s <{CWM}country> ?c }}", True),
+}
+
+_KEPT = Kept(size=16)
+
+
+def table() -> Any:
+    """The catalogue of the frame (``site.yaml``)."""
+    return load_catalogue(TABLE)
+
+
+def cookie_language() -> str | None:
+    """The language kept in the reader's cookie, when it is one of the six."""
+    kept = request.cookies.get(COOKIE)
+    return kept if kept in LANGUAGES else None
+
+
+def switch_url(code: str) -> str:
+    """This page in language ``code``: the same path and query string, ``lang`` replaced."""
+    kept = [(name, value) for name, value in request.args.items(multi=True) if name != "lang"]
+    return f"{request.path}?{urlencode([*kept, ('lang', code)])}"
+
+
+def frame(lang: str) -> dict[str, Any]:
+    """What the site header and footer show, in ``lang``."""
+    catalogue = table()
+    asked = request.args.get("lang")
+    keep: dict[str, Any] = {"lang": asked} if asked in LANGUAGES else {}
+    menu = [
+        {
+            "id": entry["id"],
+            "url": url_for(entry["route"], **keep),
+            "label": in_language(entry["label"], lang),
+            "current": request.endpoint == entry["route"],
+        }
+        for entry in catalogue["menu"]
+    ]
+    languages = [
+        {"code": code, "name": catalogue["language_names"][code], "url": switch_url(code)}
+        for code in LANGUAGES
+    ]
+    return {"words": words(catalogue["words"], lang), "menu": menu, "languages": languages}
+
+
+def remember_language(response: Response) -> Response:
+    """Keep a valid ``?lang=`` of an HTML page in the reader's cookie (SameSite=Lax)."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES and asked != request.cookies.get(COOKIE):
+        if response.mimetype == "text/html" or 300 <= response.status_code < 400:
+            response.set_cookie(
+                COOKIE,
+                asked,
+                max_age=COOKIE_AGE,
+                samesite="Lax",
+                httponly=True,
+                secure=request.is_secure,
+            )
+    return response
+
+
+def install(app: Flask) -> None:
+    """The frame's template helpers and the language cookie, on ``app``."""
+
+    @app.context_processor
+    def site_frame() -> dict[str, Any]:
+        return {"site_frame": frame, "reader_lang": _page_language}
+
+    app.after_request(remember_language)
+
+
+def _page_language() -> str:
+    from endpoint.responses import reader_language
+
+    return reader_language()
+
+
+def data_links(lang: str) -> list[dict[str, str]]:
+    """The ways to the data (``site.yaml`` ``data_links``): url and label in ``lang``."""
+    return [
+        {"url": url_for(link["route"]), "label": in_language(link["label"], lang)}
+        for link in table()["data_links"]
+    ]
+
+
+def headline_counts() -> dict[str, int] | None:
+    """The home page's headline figures, counted once per store generation; None when the
+    store cannot answer now."""
+    try:
+        return _KEPT.get(("headlines", generation()), _count_headlines)
+    except QueryError:
+        return None
+
+
+def _count_headlines() -> dict[str, int]:
+    counts = {}
+    for name, (sparql, data_only) in HEADLINES.items():
+        rows, _generation = select(sparql, max_rows=1, data_only=data_only)
+        counts[name] = int(rows[0]["n"].value) if rows and rows[0]["n"] is not None else 0
+    return counts
+
+
+def number(value: float, lang: str) -> str:
+    """A number written the way readers of ``lang`` write it."""
+    return format_decimal(value, locale=lang)
+
+
+def error_page(status: int, message: str, lang: str) -> Response:
+    """An error as an HTML page in ``lang``, with the site header."""
+    texts = table()["errors"]
+    chosen = texts.get(str(status), texts["other"])
+    body = render_template(
+        "error.html",
+        lang=lang,
+        status=status,
+        title=in_language(chosen["title"], lang),
+        text=in_language(chosen["text"], lang),
+        details=in_language(texts["details"], lang),
+        home=in_language(texts["home"], lang),
+        message=message,
+    )
+    g.error_page = True
+    return Response(body, status=status, mimetype="text/html")

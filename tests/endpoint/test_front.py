@@ -1,0 +1,224 @@
+"""The front door and the shared frame: the home page with the graph's headline figures, one
+site header on every HTML page, the reader's language kept in a cookie and across redirects,
+browser views of the catalogue, VoID and dumps (RDF for RDF clients), dumps served with Range,
+error pages in the reader's language, the vocabulary's page; in Chromium, the pages at desktop
+and phone sizes with no horizontal scroll and the vocabulary styled (cases: front-cases.yaml)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Graph
+from rdflib.namespace import DCAT, DCTERMS, RDF
+
+from core.translations import in_language, load_catalogue
+from core.vocabulary import LANGUAGES
+from coworkmed.cli import SERVED_PAGES
+from coworkmed.docs import build_docs
+from endpoint.app import create_app
+from endpoint.dumps import export, list_dumps
+from endpoint.site import TABLE
+from tests.backends import Published
+from tests.endpoint.accessibility import SIZES, axe_violations, describe, overflow
+from tests.endpoint.browser import browser_page, needs_browser
+
+CASES = yaml.safe_load((Path(__file__).with_name("front-cases.yaml")).read_text(encoding="utf-8"))
+BASE = "https://w3id.org/coworkmed/id/"
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+SITE = load_catalogue(TABLE)
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("vocabulary")
+    build_docs(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app(
+    published: Published, docs: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
+    dumps = tmp_path_factory.mktemp("dumps")
+    export(published.location, BASE, dumps)
+    app = create_app(published.config(query_workers=1, dumps=str(dumps), docs=str(docs)))
+    yield app
+    app.extensions["coworkmed.pool"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def count(client: FlaskClient, sparql: str) -> int:
+    answer = client.get("/sparql", query_string={"query": sparql}, headers={"Accept": "text/csv"})
+    return int(answer.get_data(as_text=True).splitlines()[1])
+
+
+@pytest.mark.slow  # the vocabulary's documentation is built once for the module (pyLODE)
+@pytest.mark.parametrize("case", CASES["framed_pages"], ids=lambda case: case["path"])
+def test_every_page_has_the_site_frame_in_its_language(
+    client: FlaskClient, case: dict[str, Any]
+) -> None:
+    answer = client.get(case["path"], headers={"Accept": BROWSER})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == case.get("status", 200), page[:300]
+    lang = case["lang"]
+    assert f'<html lang="{lang}">' in page
+    assert page.count('<header class="site-header">') == 1 and page.count("<main") == 1
+    assert page.count("<footer") == 1 and 'href="#content"' in page
+    for entry in SITE["menu"]:
+        assert f">{in_language(entry['label'], lang)}</a>" in page, entry["id"]
+    for code in LANGUAGES:
+        assert f">{SITE['language_names'][code]}</a>" in page
+        assert re.search(rf'href="[^"]*lang={code}"[^>]*hreflang="{code}"', page), code
+
+
+@pytest.mark.slow
+def test_the_home_page_leads_everywhere_with_the_graphs_figures(client: FlaskClient) -> None:
+    page = client.get("/?lang=en").get_data(as_text=True)
+    spaces = count(
+        client, "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s a <https://w3id.org/coworkmed/def/Space> }"
+    )
+    assert re.search(rf'id="headline-spaces"><strong>{spaces:,}</strong>', page)
+    for path in (
+        "/observatory",
+        "/search",
+        "/validate",
+        "/vocabulary/",
+        "/catalog",
+        "/dumps/",
+        "/query",
+        "/sparql",
+    ):
+        assert f'href="{path}' in page, path
+
+
+@pytest.mark.slow
+def test_the_language_is_kept_in_a_cookie_and_across_redirects(client: FlaskClient) -> None:
+    chosen = client.get("/?lang=el")
+    cookie = chosen.headers["Set-Cookie"]
+    assert cookie.startswith("lang=el;") and "SameSite=Lax" in cookie and "HttpOnly" in cookie
+    later = client.get("/catalog", headers={"Accept": BROWSER, "Accept-Language": "fr"})
+    assert '<html lang="el">' in later.get_data(as_text=True)
+    assert {"Accept-Language", "Cookie"} <= set(later.vary)
+    # the switcher keeps the rest of the query string
+    search = client.get("/search?q=ruche&lang=fr").get_data(as_text=True)
+    assert 'href="/search?q=ruche&amp;lang=hr"' in search
+    # a 303 from a thing's IRI to its document keeps lang
+    moved = client.get("/id/space/fr-aura/AURA-001?lang=hr", headers={"Accept": BROWSER})
+    assert moved.status_code == 303 and moved.headers["Location"].endswith("?lang=hr")
+    ontology = client.get("/def/?lang=it", headers={"Accept": BROWSER})
+    assert ontology.headers["Location"] == "/vocabulary/ontology.it.html?lang=it"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES["views"], ids=lambda c: f"{c['path']} {c['accept']}")
+def test_browsers_get_pages_and_rdf_clients_rdf(client: FlaskClient, case: dict[str, Any]) -> None:
+    headers = {"Accept": case["accept"]} if case["accept"] else {}
+    answer = client.get(case["path"], headers=headers)
+    assert answer.status_code == 200 and answer.mimetype == case["type"]
+    assert "Accept" in answer.vary
+
+
+@pytest.mark.slow
+def test_the_catalogue_page_lists_every_dataset_with_its_licence(client: FlaskClient) -> None:
+    rdf = client.get("/catalog", headers={"Accept": "application/n-triples"})
+    graph = Graph().parse(data=rdf.get_data(as_text=True), format="nt")
+    datasets = set(graph.subjects(RDF.type, DCAT.Dataset))
+    licences = {str(graph.value(dataset, DCTERMS.license)) for dataset in datasets}
+    page = client.get("/catalog?format=html&lang=en").get_data(as_text=True)
+    assert licences and all(f'rel="license" href="{licence}"' in page for licence in licences)
+    assert page.count('class="dataset-card"') == len(datasets) > 1
+
+
+@pytest.mark.slow
+def test_the_dumps_page_reads_and_downloads_resume(app: Flask, client: FlaskClient) -> None:
+    page = client.get("/dumps/?lang=fr").get_data(as_text=True)
+    dumps = list_dumps(Path(app.config["COWORKMED"]["dumps"]))
+    assert dumps and "bytes" not in page
+    assert len(re.findall(r'<td class="number">[\d\u202f ,]+ (kB|MB|B)</td>', page)) == len(dumps)
+    with client.get(f"/dumps/{dumps[0].name}", headers={"Range": "bytes=0-9"}) as part:
+        assert part.status_code == 206 and len(part.data) == 10
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES["errors"], ids=lambda c: f"{c['method']} {c['path']}")
+@pytest.mark.parametrize("lang", ["en", "el"])
+def test_errors_are_pages_for_browsers_and_text_for_clients(
+    client: FlaskClient, case: dict[str, Any], lang: str
+) -> None:
+    status = case["status"]
+    page = client.open(
+        case["path"], method=case["method"], headers={"Accept": BROWSER, "Accept-Language": lang}
+    )
+    assert page.status_code == status and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    title = in_language(SITE["errors"][str(status)]["title"], lang)
+    assert f"<h1>{title}</h1>" in text and '<header class="site-header">' in text
+    plain = client.open(case["path"], method=case["method"])
+    assert plain.status_code == status and plain.mimetype == "text/plain"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SERVED_PAGES.values())
+def test_every_page_serve_names_answers(client: FlaskClient, path: str) -> None:
+    answer = client.get(path, headers={"Accept": BROWSER}, follow_redirects=True)
+    assert answer.status_code == 200 and answer.mimetype == "text/html"
+
+
+SHOWN = [
+    "/",
+    "/catalog",
+    "/dumps/",
+    "/.well-known/void",
+    "/vocabulary/",
+    "/vocabulary/ontology.html",
+    "/vocabulary/codelists/space-kind.html",
+    "/no/such/page",
+]
+
+
+@pytest.mark.slow
+@needs_browser
+@pytest.mark.parametrize("size", SIZES, ids=str)
+@pytest.mark.parametrize("lang", ["en", "el"])
+def test_the_pages_are_accessible_and_fit_a_phone(live: str, lang: str, size: str) -> None:
+    """axe-core finds no WCAG 2.1 AA violation, nothing is wider than the window, and the
+    screenshots land in test-artifacts/."""
+    width, height = SIZES[size]
+    with browser_page(live, (width, height), locale=lang) as visit:
+        for path in SHOWN:
+            separator = "&" if "?" in path else "?"
+            visit.page.goto(f"{live}{path}{separator}lang={lang}")
+            name = re.sub(r"\W+", "-", path).strip("-") or "home"
+            visit.screenshot(f"front-{name}-{lang}-{width}.png")
+            violations = axe_violations(visit.page)
+            assert violations == [], f"{path}:\n{describe(violations)}"
+            assert overflow(visit.page) == 0, path
+        visit.problems[:] = [p for p in visit.problems if "404" not in p]  # the error page's own
+
+
+@pytest.mark.slow
+@needs_browser
+def test_the_vocabulary_is_styled_and_the_skip_link_comes_first(live: str) -> None:
+    with browser_page(live) as visit:
+        # the style sheet taken out of pyLODE's page applies (the CSP blocked it inline)
+        visit.page.goto(f"{live}/vocabulary/ontology.html")
+        style = "getComputedStyle(document.getElementById('pylode')).position"
+        assert visit.page.evaluate(style) == "fixed"
+        # keyboard: the skip link is the first stop and leads to the content
+        visit.page.goto(f"{live}/?lang=el")
+        visit.page.keyboard.press("Tab")
+        assert visit.page.evaluate("document.activeElement.getAttribute('href')") == "#content"
+        visit.page.keyboard.press("Enter")
+        assert visit.page.evaluate("document.activeElement.id") == "content"
+        visit.check()
