@@ -137,3 +137,24 @@ def test_the_concept_index_read_back_matches_the_code_lists(
     for codelist in built.codelists():
         assert read.codes(codelist) == built.codes(codelist)
     assert read.match("space-kind", "fab lab") == built.match("space-kind", "fab lab")
+
+
+def test_the_template_read_back_is_this_checkouts_whatever_the_cache_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: the cache directory is the user's, shared by every checkout; the template's
+    mapping pickled by another checkout named that checkout's file, so the template lost its
+    columns' translations (a Greek template with English headers) in every other checkout."""
+    import dataclasses
+    import pickle
+
+    from validation import columns, template
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    mapping = columns._template_mapping()  # built, then kept
+    (entry,) = (tmp_path / "coworkmed").glob("template-mapping-*.pickle")
+    elsewhere = dataclasses.replace(mapping, path=Path("/another/checkout/mapping.yaml"))
+    entry.write_bytes(pickle.dumps(elsewhere))
+    assert columns._template_mapping().path == columns.TEMPLATE_MAPPING
+    greek = [column.header for column in template.template_columns("el")]
+    assert greek[:2] == ["Αναγνωριστικό", "Όνομα"]

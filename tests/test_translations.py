@@ -73,7 +73,10 @@ def test_a_text_lacking_a_language_is_found() -> None:
     [
         ("fr", "it", "fr"),
         ("el", None, "el"),
-        ("de", "it", "en"),  # a language asked for by name that is not one of the six: English
+        ("de", "it", "it"),  # a lang that is none of the six is ignored: the browser's language
+        ("EL", None, "el"),  # the six as readers write them: EL, el-GR, hr_HR
+        ("el-GR", "fr", "el"),
+        ("hr_HR", None, "hr"),
         (None, "it", "it"),
         ("", "de-DE,de;q=0.9,hr;q=0.8,en;q=0.5", "hr"),
         (None, "es-ES,es;q=0.9", "es"),

@@ -44,13 +44,16 @@ def _template_mapping() -> Mapping:
     it are unchanged."""
     loaders = Path(mapping_module.__file__).parent
     key = fingerprint(
+        str(TEMPLATE_MAPPING),  # this checkout's: the cache directory is the user's, shared
         TEMPLATE_MAPPING,
         *vocabulary.codelist_files(),
         *sorted(loaders.glob("*.py")),
         loaders / "mapping.schema.json",
         *sorted(loaders.glob("tables/*.yaml")),
     )
-    return remembered("template-mapping", key, lambda: load_mapping(TEMPLATE_MAPPING))
+    mapping = remembered("template-mapping", key, lambda: load_mapping(TEMPLATE_MAPPING))
+    # the template is known by its path (column_header, mapping_name): never another checkout's
+    return dataclasses.replace(mapping, path=TEMPLATE_MAPPING)
 
 
 def column_header(spec: Any, lang: str, mapping: Mapping) -> str:
