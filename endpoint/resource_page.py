@@ -340,28 +340,36 @@ def load_counts(iri: str, max_rows: int) -> LoadCounts | None:
     )
 
 
-def version_title(iri: str, lang: str, max_rows: int) -> str | None:
-    """A version of a dataset named in ``lang`` by its dataset and date ("Version of Census of
-    third places 2019 (CGET), 1 December 2026"); None when ``iri`` is no dataset's version."""
+def version_titles(terms: set[str], lang: str, max_rows: int) -> dict[str, str]:
+    """The versions of datasets among ``terms``, each named in ``lang`` by its dataset and date
+    ("Version of Census of third places 2019 (CGET), 1 December 2026")."""
+    if not terms:
+        return {}
+    values = " ".join(_iri(t) for t in sorted(terms))
     rows, _generation = select(
-        f"""{SOURCES_PREFIXES}SELECT ?dataset ?issued WHERE {{
-  ?dataset dcat:hasVersion|dcat:hasCurrentVersion {_iri(iri)} .
-  OPTIONAL {{ {_iri(iri)} dcterms:issued ?issued }}
-}} ORDER BY ?dataset LIMIT 1""",
+        f"""{SOURCES_PREFIXES}SELECT ?version (SAMPLE(?of) AS ?dataset)
+  (SAMPLE(?when) AS ?issued) WHERE {{
+  VALUES ?version {{ {values} }}
+  ?of dcat:hasVersion|dcat:hasCurrentVersion ?version .
+  OPTIONAL {{ ?version dcterms:issued ?when }}
+}} GROUP BY ?version""",
         max_rows,
     )
-    if not rows:
-        return None
-    dataset = rows[0]["dataset"].value
-    name = labels({dataset}, lang, max_rows).get(dataset) or _short(dataset)
-    issued = rows[0]["issued"]
-    when = time_text(issued.value, issued.datatype.value, lang) if issued is not None else None
+    datasets = labels({row["dataset"].value for row in rows}, lang, max_rows)
     said = words(table()["words"], lang)
-    return (
-        said["version_title"].format(dataset=name, date=when)
-        if when
-        else said["version_title_undated"].format(dataset=name)
-    )
+    titles = {}
+    for row in rows:
+        dataset = row["dataset"].value
+        name = datasets.get(dataset) or _short(dataset)
+        issued = row["issued"]
+        when = time_text(issued.value, issued.datatype.value, lang) if issued else None
+        key = "version_title" if when else "version_title_undated"
+        titles[row["version"].value] = said[key].format(dataset=name, date=when)
+    return titles
+
+
+#: where the names of media types are (IANA's register): the IRI's rest is the name
+MEDIA_TYPES = "http://www.iana.org/assignments/media-types/"
 
 
 def licence_names() -> dict[str, str]:
@@ -379,11 +387,14 @@ def country_label(code: str, lang: str) -> str:
     return code
 
 
-def _part_name(subject: str, lang: str) -> str:
-    """A part of a resource by name in ``lang`` ("address" -> "διεύθυνση")."""
+def _part_name(subject: str, link: str | None, names: dict[str, str], lang: str) -> str:
+    """A part of a resource by name in ``lang`` ("address" -> "διεύθυνση"); else by the way
+    the resource links to it ("current version"); else by its IRI's last segment."""
     short = _short(subject)
     texts = table()["parts"].get(short)
-    return in_language(texts, lang) if texts else short
+    if texts:
+        return in_language(texts, lang)
+    return names.get(link or "") or short
 
 
 def number_text(text: str, lang: str) -> str:
@@ -510,6 +521,17 @@ def _readable_place(
     return kept
 
 
+def _without_repeats(collected: list[tuple[str, Fact]], iri: str) -> list[tuple[str, Fact]]:
+    """The facts of parts without those the resource itself states (a dataset's current version
+    has the dataset's licence and publisher: shown once, on the dataset)."""
+    own = {(f.predicate, f.value) for _g, f in collected if f.subject == iri}
+    return [
+        (group_id, fact)
+        for group_id, fact in collected
+        if fact.subject == iri or (fact.predicate, fact.value) not in own
+    ]
+
+
 def _with_language_names(collected: list[tuple[str, Fact]], lang: str) -> list[tuple[str, Fact]]:
     """Facts given in several languages each say which language (its name in ``lang``)."""
     tags: dict[tuple[str, str], set[str]] = {}
@@ -586,8 +608,11 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
     for term, licence in licence_names().items():
         if term in terms:
             names.setdefault(term, licence)
-    if iri not in names and (title := version_title(iri, lang, max_rows)):
-        names[iri] = title
+    for term, title in version_titles(terms, lang, max_rows).items():
+        names.setdefault(term, title)
+    for term in terms:
+        if term.startswith(MEDIA_TYPES):
+            names.setdefault(term, term[len(MEDIA_TYPES) :])
     for term in terms:
         code = term[len(NUTS_CODE) :]
         if term.startswith(NUTS_CODE) and (name := names.get(term) or enrich.region_name(code)):
@@ -613,7 +638,7 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
                 group_of(link or predicate),
                 Fact(
                     subject,
-                    _part_name(subject, lang) if subject != iri else None,
+                    _part_name(subject, link, names, lang) if subject != iri else None,
                     predicate,
                     names.get(predicate) or _readable(predicate),
                     value.value,
@@ -624,6 +649,7 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
                 ),
             )
         )
+    collected = _without_repeats(collected, iri)
     for group_id, fact in _with_language_names(_readable_place(collected, iri, lang), lang):
         groups[group_id].facts.append(fact)
     referrers = [
