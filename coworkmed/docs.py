@@ -26,6 +26,8 @@ from rdflib.term import Node
 
 from core import vocabulary
 from core.namespaces import CWM
+from core.translations import in_language
+from endpoint.site import table as site_table
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem;
@@ -64,6 +66,8 @@ def _page(title: str, body: str, root: str = "") -> str:
 #: contents is a fixed column)
 PYLODE_OVERRIDES = """
 /* CoworkMed: contrast (WCAG 2.1 AA) and small screens */
+.cwm-site { padding: .5em 0 1em; font-size: 1.05em; }
+.cwm-site a { color: #0b5d7a; }
 .sup-c, .sup-col { color: #a34c00; }
 .sup-fp { color: #1a5e8a; }
 #pylode, #pylode p { color: #595959; }
@@ -79,6 +83,28 @@ PYLODE_OVERRIDES = """
 def with_language(html: str, language: str) -> str:
     """``html`` with its ``<html>`` element saying which language the page is in."""
     return re.sub(r"<html(?![^>]*\blang=)", f'<html lang="{language}"', html, count=1)
+
+
+def with_site_links(html: str, language: str) -> str:
+    """``html`` (an ontology page in ``language``) with, at the top of its body, the way back to
+    the site (home, the vocabulary) and to the same page in the other languages, in
+    ``language`` (``endpoint/site.yaml``)."""
+    site = site_table()
+    menu = {entry["id"]: in_language(entry["label"], language) for entry in site["menu"]}
+    others = " · ".join(
+        f'<a href="{ontology_page_name(code)}" hreflang="{code}" lang="{code}">'
+        f"{escape(site['language_names'][code])}</a>"
+        for code in vocabulary.LANGUAGES
+        if code != language
+    )
+    name = escape(in_language(site["words"]["menu"], language))
+    nav = (
+        f'<nav class="cwm-site" aria-label="{name}">'
+        f'<a href="../?lang={language}">{escape(site["words"]["site"][language])}</a> · '
+        f'<a href="./?lang={language}">{escape(menu["vocabulary"])}</a> · '
+        f"{others}</nav>"
+    )
+    return re.sub(r"(<body[^>]*>)", lambda m: m[1] + "\n" + nav, html, count=1, flags=re.I)
 
 
 def without_inline_style(html: str, sheet: str) -> tuple[str, str]:
@@ -262,7 +288,8 @@ def build_docs(output: Path) -> list[Path]:
     for language in vocabulary.LANGUAGES:
         page = output / ontology_page_name(language)
         html, sheet = without_inline_style(ontology_html(language), PYLODE_STYLE_FILE)
-        page.write_text(with_language(html, language), encoding="utf-8")
+        html = with_site_links(with_language(html, language), language)
+        page.write_text(html, encoding="utf-8")
         # the same for every language
         written[2].write_text(sheet + PYLODE_OVERRIDES, encoding="utf-8")
         written.append(page)

@@ -28,6 +28,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     send_from_directory,
     url_for,
 )
@@ -36,6 +37,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from core.namespaces import CODE, CWM
 from core.translations import language_code, words
 from core.vocabulary import LANGUAGES
+from endpoint.codelist_page import codelist_page, codelist_path
+from endpoint.codelist_page import table as codelist_table
 from endpoint.execution import GraphRequest, QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept, prefers_html
 from endpoint.parameters import MAX_PAGE, local_location, whole_number
@@ -214,9 +217,33 @@ def vocabulary_index() -> Response:
     return read_headers(Response(body, mimetype="text/html"))
 
 
+def _codelist(stem: str) -> Response | None:
+    """A code list's page in the reader's language, drawn live from its file; None if no code
+    list has that name."""
+    lang = reader_language()
+    content = codelist_page(stem, lang)
+    if content is None:
+        return None
+    body = render_template(
+        "codelist.html",
+        codes=content,
+        lang=lang,
+        words=words(codelist_table()["words"], lang),
+        link=lambda value: local_path(value) or value,
+    )
+    return read_headers(Response(body, mimetype="text/html"))
+
+
 @blueprint.get("/vocabulary/<path:name>")
 def vocabulary_file(name: str) -> Response:
-    """The vocabulary's HTML documentation, as ``coworkmed vocab docs`` wrote it."""
+    """A code list's page (drawn live, in the reader's language) and its Turtle, or the
+    vocabulary's other documentation, as ``coworkmed vocab docs`` wrote it."""
+    where, _, file = name.rpartition("/")
+    stem, _, extension = file.rpartition(".")
+    if where == "codelists" and extension == "html" and (page := _codelist(stem)):
+        return page
+    if where == "codelists" and extension == "ttl" and (path := codelist_path(stem)):
+        return read_headers(send_file(path, mimetype="text/turtle", max_age=3600))
     folder = _docs_folder()
     if folder is None:
         return _no_docs()

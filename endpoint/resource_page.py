@@ -9,19 +9,25 @@ its parts (the IRIs under it: address, geometry, offers), as in its RDF descript
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from babel.units import format_unit
 
 from core.namespaces import (
     CC,
     CWM,
+    DCAT,
     DCTERMS,
     EU_COUNTRY,
     GEO,
@@ -31,6 +37,7 @@ from core.namespaces import (
     RDFS,
     SCHEMA,
     SKOS,
+    VOID,
     XSD,
     sparql_prefixes,
 )
@@ -38,10 +45,11 @@ from core.translations import in_language, load_catalogue, words
 from endpoint.published import select
 from loaders import enrich, nuts, tables
 from loaders.rdf import literal
+from publishing.catalogue import redistributable
 
 TABLE = Path(__file__).with_name("resource-page.yaml")
 PAGE_SIZE = 200
-PREFIXES_USED = {**PREFIXES, "rdfs": RDFS, "skos": SKOS, "cc": CC}
+PREFIXES_USED = {**PREFIXES, "rdfs": RDFS, "skos": SKOS, "cc": CC, "void": VOID}
 #: predicates whose values name a resource, best first
 LABELS = (SKOS + "prefLabel", RDFS + "label", SCHEMA + "name", DCTERMS + "title")
 LATITUDE, LONGITUDE = SCHEMA + "latitude", SCHEMA + "longitude"
@@ -50,6 +58,28 @@ ADDRESS, GEOMETRY = LOCN + "address", GEO + "hasGeometry"
 ADDRESS_LINES = ((LOCN + "thoroughfare",), (LOCN + "postCode", LOCN + "postName"))
 BOOLEAN, UNIT_CODE = XSD + "boolean", SCHEMA + "unitCode"
 MUNICIPALITY, COUNTRY = CWM + "municipality", CWM + "country"
+BYTE_SIZE = DCAT + "byteSize"
+#: the units of a file size, smallest first (babel's unit names)
+BYTE_UNITS = ("digital-byte", "digital-kilobyte", "digital-megabyte", "digital-gigabyte")
+#: the datatypes of numbers, written in the page's language
+NUMBERS = frozenset(
+    XSD + name
+    for name in (
+        "integer",
+        "decimal",
+        "double",
+        "float",
+        "int",
+        "long",
+        "short",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "negativeInteger",
+        "nonPositiveInteger",
+        "unsignedInt",
+        "unsignedLong",
+    )
+)
 SOURCES_PREFIXES = sparql_prefixes("prov", "dcterms", "dcat")
 
 
@@ -72,6 +102,7 @@ def table() -> dict[str, Any]:
         "terms": {_expand(name): texts for name, texts in data["terms"].items()},
         "units": data["units"],
         "parts": data["parts"],
+        "licences": data["licences"],
     }
 
 
@@ -133,6 +164,8 @@ class Source:
     submission: str | None
     licence: str | None = None
     attribution: str | None = None
+    licence_label: str | None = None
+    issued_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +203,8 @@ class ResourcePage:
     fact_count: int
     referrer_count: int
     load: LoadCounts | None = None
+    #: what this page shows of each paged list, in words ("Pointing here: 1–200 of 1,512")
+    paging: list[str] = field(default_factory=list)
 
 
 def _iri(text: str) -> str:
@@ -191,8 +226,13 @@ def referrers_pattern(iri: str) -> str:
     return f"?s ?p {node} . FILTER (isIRI(?s) && ?s != {node} && !STRSTARTS(STR(?s), {parts}))"
 
 
-def _count(pattern: str, max_rows: int) -> int:
-    rows, _generation = select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", max_rows)
+def _count(pattern: str, variables: str, max_rows: int) -> int:
+    """How many distinct ``variables`` solutions ``pattern`` has (a statement the store holds
+    in several graphs, as a dataset's licence, counts once)."""
+    rows, _generation = select(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT {variables} WHERE {{ {pattern} }} }}",
+        max_rows,
+    )
     return int(rows[0]["n"].value)
 
 
@@ -300,6 +340,43 @@ def load_counts(iri: str, max_rows: int) -> LoadCounts | None:
     )
 
 
+def version_titles(terms: set[str], lang: str, max_rows: int) -> dict[str, str]:
+    """The versions of datasets among ``terms``, each named in ``lang`` by its dataset and date
+    ("Version of Census of third places 2019 (CGET), 1 December 2026")."""
+    if not terms:
+        return {}
+    values = " ".join(_iri(t) for t in sorted(terms))
+    rows, _generation = select(
+        f"""{SOURCES_PREFIXES}SELECT ?version (SAMPLE(?of) AS ?dataset)
+  (SAMPLE(?when) AS ?issued) WHERE {{
+  VALUES ?version {{ {values} }}
+  ?of dcat:hasVersion|dcat:hasCurrentVersion ?version .
+  OPTIONAL {{ ?version dcterms:issued ?when }}
+}} GROUP BY ?version""",
+        max_rows,
+    )
+    datasets = labels({row["dataset"].value for row in rows}, lang, max_rows)
+    said = words(table()["words"], lang)
+    titles = {}
+    for row in rows:
+        dataset = row["dataset"].value
+        name = datasets.get(dataset) or _short(dataset)
+        issued = row["issued"]
+        when = time_text(issued.value, issued.datatype.value, lang) if issued else None
+        key = "version_title" if when else "version_title_undated"
+        titles[row["version"].value] = said[key].format(dataset=name, date=when)
+    return titles
+
+
+#: where the names of media types are (IANA's register): the IRI's rest is the name
+MEDIA_TYPES = "http://www.iana.org/assignments/media-types/"
+
+
+def licence_names() -> dict[str, str]:
+    """Licence IRI -> its name: those a source may be under, and the others of the data."""
+    return {**redistributable(), **table()["licences"]}
+
+
 @cache
 def country_label(code: str, lang: str) -> str:
     """A country by its EU authority code (ESP), named in ``lang`` (pycountry's names, as the
@@ -310,25 +387,76 @@ def country_label(code: str, lang: str) -> str:
     return code
 
 
-def _part_name(subject: str, lang: str) -> str:
-    """A part of a resource by name in ``lang`` ("address" -> "διεύθυνση")."""
+def _part_name(subject: str, link: str | None, names: dict[str, str], lang: str) -> str:
+    """A part of a resource by name in ``lang`` ("address" -> "διεύθυνση"); else by the way
+    the resource links to it ("current version"); else by its IRI's last segment."""
     short = _short(subject)
     texts = table()["parts"].get(short)
-    return in_language(texts, lang) if texts else short
+    if texts:
+        return in_language(texts, lang)
+    return names.get(link or "") or short
+
+
+def number_text(text: str, lang: str) -> str:
+    """A number as written in the data ("43.2965") as readers of ``lang`` write it ("43,2965"),
+    every digit kept."""
+    return format_decimal(Decimal(text), locale=lang, decimal_quantization=False)
+
+
+def size_text(octets: int, lang: str) -> str:
+    """A file size in ``lang``: 487394 -> "476 kB" (units of 1,024)."""
+    amount, unit = float(octets), BYTE_UNITS[0]
+    for unit in BYTE_UNITS:
+        if amount < 1024 or unit == BYTE_UNITS[-1]:
+            break
+        amount /= 1024
+    return format_unit(round(amount, 1 if amount < 10 else 0), unit, length="short", locale=lang)
+
+
+def time_text(text: str, datatype: str, lang: str) -> str | None:
+    """A date or date-time of the data ("2026-12-01T11:09:46Z") in ``lang``; None when it is
+    not one that can be read."""
+    try:
+        if datatype == XSD + "date":
+            return format_date(dt.date.fromisoformat(text[:10]), format="long", locale=lang)
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return format_datetime(moment, format="medium", locale=lang)
+    return format_datetime(moment, format="medium", tzinfo=dt.UTC, locale=lang) + " UTC"
+
+
+def _number(text: str, lang: str) -> str:
+    try:
+        return number_text(text, lang)
+    except ArithmeticError:
+        return text
 
 
 def _display(
     value: ox.NamedNode | ox.Literal | ox.BlankNode, predicate: str, lang: str
 ) -> str | None:
-    """A literal as words when it is a code: a boolean ("ναι"), a unit ("per day")."""
+    """A literal as words when it is a code: a boolean ("ναι"), a unit ("per day"), a date, a
+    size, a number in the page's language."""
     if not isinstance(value, ox.Literal):
         return None
-    if value.datatype.value == BOOLEAN:
+    datatype = value.datatype.value
+    if datatype == BOOLEAN:
         said = words(table()["words"], lang)
         return said["yes"] if value.value in ("true", "1") else said["no"]
     units = table()["units"]
     if predicate == UNIT_CODE and value.value in units:
         return in_language(units[value.value], lang)
+    try:
+        if predicate == BYTE_SIZE:
+            return size_text(int(value.value), lang)
+        if datatype in NUMBERS:
+            return number_text(value.value, lang)
+    except (ValueError, ArithmeticError):
+        return None
+    if datatype in (XSD + "date", XSD + "dateTime"):
+        return time_text(value.value, datatype, lang)
     return None
 
 
@@ -380,7 +508,7 @@ def _readable_place(
         )
     if len(position) == 2:
         hidden |= {(geometry, None), (iri, GEOMETRY), (iri, LATITUDE), (iri, LONGITUDE)}
-        text = f"{position[LATITUDE]}, {position[LONGITUDE]}"
+        text = f"{_number(position[LATITUDE], lang)}; {_number(position[LONGITUDE], lang)}"
         kept.append(
             ("place", Fact(iri, None, LATITUDE, said["coordinates"], text, False, None, None))
         )
@@ -391,6 +519,17 @@ def _readable_place(
             fact = replace(fact, value_label=parts.get(LOCN + "postName"))
         kept.append((group_id, fact))
     return kept
+
+
+def _without_repeats(collected: list[tuple[str, Fact]], iri: str) -> list[tuple[str, Fact]]:
+    """The facts of parts without those the resource itself states (a dataset's current version
+    has the dataset's licence and publisher: shown once, on the dataset)."""
+    own = {(f.predicate, f.value) for _g, f in collected if f.subject == iri}
+    return [
+        (group_id, fact)
+        for group_id, fact in collected
+        if fact.subject == iri or (fact.predicate, fact.value) not in own
+    ]
 
 
 def _with_language_names(collected: list[tuple[str, Fact]], lang: str) -> list[tuple[str, Fact]]:
@@ -411,22 +550,46 @@ def _with_language_names(collected: list[tuple[str, Fact]], lang: str) -> list[t
     ]
 
 
+def shown(total: int, page: int) -> tuple[int, int] | None:
+    """The first and last item (from 1) of a list of ``total`` that page ``page`` shows; None
+    when that page shows none of it."""
+    first = (page - 1) * PAGE_SIZE + 1
+    return (first, min(total, page * PAGE_SIZE)) if first <= total else None
+
+
+def paging(fact_count: int, referrer_count: int, page: int, lang: str) -> list[str]:
+    """What page ``page`` shows of the lists longer than a page, in words in ``lang``: the
+    resource's own values (all on page 1 unless they are more than a page) and the resources
+    pointing here."""
+    said = words(table()["words"], lang)
+    texts = []
+    for total, key in ((fact_count, "values_range"), (referrer_count, "pointing_range")):
+        if total > PAGE_SIZE and (span := shown(total, page)):
+            first, last = (format_decimal(n, locale=lang) for n in span)
+            texts.append(
+                said[key].format(first=first, last=last, total=format_decimal(total, locale=lang))
+            )
+    return texts
+
+
 def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage | None:
     """The page ``page`` (from 1) of ``iri``'s description, or None if nothing is known of it."""
-    fact_count = _count(facts_pattern(iri), max_rows)
+    fact_count = _count(facts_pattern(iri), "?s ?p ?o", max_rows)
     if fact_count == 0:
         return None
-    referrer_count = _count(referrers_pattern(iri), max_rows)
+    referrer_count = _count(referrers_pattern(iri), "?s ?p", max_rows)
     pages = max(1, math.ceil(max(fact_count, referrer_count) / PAGE_SIZE))
     page = min(max(page, 1), pages)
     offset = (page - 1) * PAGE_SIZE
     rows, _generation = select(
-        f"SELECT ?s ?link ?p ?o WHERE {{ {facts_pattern(iri)} }} "
-        f"ORDER BY ?link ?s ?p ?o LIMIT {PAGE_SIZE} OFFSET {offset}",
+        # each statement once, though the store holds it in several graphs or the resource
+        # links to its part in several ways (a version: current and one of its versions)
+        f"SELECT ?s ?p ?o (MIN(STR(?link)) AS ?via) WHERE {{ {facts_pattern(iri)} }} "
+        f"GROUP BY ?s ?p ?o ORDER BY ?via ?s ?p ?o LIMIT {PAGE_SIZE} OFFSET {offset}",
         max_rows,
     )
     incoming, _generation = select(
-        f"SELECT ?s ?p WHERE {{ {referrers_pattern(iri)} }} "
+        f"SELECT DISTINCT ?s ?p WHERE {{ {referrers_pattern(iri)} }} "
         f"ORDER BY ?p ?s LIMIT {PAGE_SIZE} OFFSET {offset}",
         max_rows,
     )
@@ -442,6 +605,14 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
     for term, texts in table()["terms"].items():
         if term in terms:
             names[term] = in_language(texts, lang)
+    for term, licence in licence_names().items():
+        if term in terms:
+            names.setdefault(term, licence)
+    for term, title in version_titles(terms, lang, max_rows).items():
+        names.setdefault(term, title)
+    for term in terms:
+        if term.startswith(MEDIA_TYPES):
+            names.setdefault(term, term[len(MEDIA_TYPES) :])
     for term in terms:
         code = term[len(NUTS_CODE) :]
         if term.startswith(NUTS_CODE) and (name := names.get(term) or enrich.region_name(code)):
@@ -457,7 +628,7 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
     collected: list[tuple[str, Fact]] = []
     for row in rows:
         subject, value = row["s"].value, row["o"]
-        link = row["link"].value if row["link"] is not None else None
+        link = row["via"].value if row["via"] is not None else None
         predicate = row["p"].value
         is_iri = isinstance(value, ox.NamedNode)
         if subject == iri and predicate in (LATITUDE, LONGITUDE):
@@ -467,7 +638,7 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
                 group_of(link or predicate),
                 Fact(
                     subject,
-                    _part_name(subject, lang) if subject != iri else None,
+                    _part_name(subject, link, names, lang) if subject != iri else None,
                     predicate,
                     names.get(predicate) or _readable(predicate),
                     value.value,
@@ -478,6 +649,7 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
                 ),
             )
         )
+    collected = _without_repeats(collected, iri)
     for group_id, fact in _with_language_names(_readable_place(collected, iri, lang), lang):
         groups[group_id].facts.append(fact)
     referrers = [
@@ -507,6 +679,10 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
                 row["submission"].value if row["submission"] else None,
                 row["licence"].value if row["licence"] else None,
                 row["attribution"].value if row["attribution"] else None,
+                names.get(row["licence"].value) if row["licence"] else None,
+                time_text(row["issued"].value, row["issued"].datatype.value, lang)
+                if row["issued"]
+                else None,
             )
             for row, _names in sources
         ],
@@ -516,4 +692,5 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
         fact_count=fact_count,
         referrer_count=referrer_count,
         load=load_counts(iri, max_rows),
+        paging=paging(fact_count, referrer_count, page, lang),
     )

@@ -97,3 +97,28 @@ def test_an_unreadable_pylode_cache_is_dropped(
     cache.write_bytes(content)
     assert drop_if_unreadable(cache) is dropped
     assert cache.exists() is not dropped
+
+
+#: what the way back to the site says in each language: the vocabulary's menu label
+VOCABULARY_LABEL = {
+    "en": "Vocabulary",
+    "fr": "Vocabulaire",
+    "it": "Vocabolario",
+    "es": "Vocabulario",
+    "el": "Λεξιλόγιο",
+    "hr": "Rječnik",
+}
+
+
+@pytest.mark.parametrize("language", vocabulary.LANGUAGES)
+def test_an_ontology_page_leads_back_to_the_site_and_its_other_languages(language: str) -> None:
+    """Regression (issue #21): pyLODE's pages had no way back to the site nor to the other
+    languages."""
+    page = docs.with_site_links('<html lang="x"><body class="b"><h1>O</h1></body></html>', language)
+    nav = re.search(r'<body class="b">\n<nav class="cwm-site" aria-label="[^"]+">(.*?)</nav>', page)
+    assert nav, page
+    assert f'<a href="../?lang={language}">CoworkMed</a>' in nav[1]
+    assert f'<a href="./?lang={language}">{VOCABULARY_LABEL[language]}</a>' in nav[1]
+    others = re.findall(r'href="(ontology[^"]*\.html)" hreflang="(\w+)"', nav[1])
+    assert {code for _page, code in others} == set(vocabulary.LANGUAGES) - {language}
+    assert all(page_ == docs.ontology_page_name(code) for page_, code in others)

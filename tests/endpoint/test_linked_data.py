@@ -161,12 +161,33 @@ def test_many_values_are_paged_never_cut(app: Flask, client: FlaskClient) -> Non
         TOKEN,
     )
     seen = []
-    for number in (1, 2, 3):
+    for number, shown in ((1, "1–200"), (2, "201–400"), (3, "401–450")):
         page = client.get(f"/doc/id/network/many.html?page={number}").get_data(as_text=True)
-        assert f"Page {number} of 3 (450 values)" in page
+        assert f"Page {number} of 3 · Values {shown} of 450" in page
         assert ('rel="next"' in page) == (number < 3) and ('rel="prev"' in page) == (number > 1)
         seen += re.findall(r"<span>tag (\d{4})</span>", page)
     assert sorted(seen) == [f"{n:04d}" for n in range(450)]
+
+
+def test_a_long_pointing_here_list_is_paged_the_own_values_are_not(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Regression (issue #21): a dataset's 33 values were spread over 8 pages because 1,512
+    resources point to it; its own values are all on page 1, only the pointing list is paged."""
+    target = f"{BASE}network/pointed"
+    pointing = " ".join(
+        f"<{BASE}space/pointing/{n:04d}> <https://w3id.org/coworkmed/def/memberOf> <{target}> ."
+        for n in range(250)
+    )
+    own = f'<{target}> <https://schema.org/name> "Pointed", "Puntata"@it .'
+    put_turtle(client, "https://example.org/pointed", own + " " + pointing, TOKEN)
+    first = client.get("/doc/id/network/pointed.html?lang=fr").get_data(as_text=True)
+    second = client.get("/doc/id/network/pointed.html?lang=fr&page=2").get_data(as_text=True)
+    assert "Page 1 sur 2 · Renvoient ici : 1 à 200 sur 250" in first
+    assert "Page 2 sur 2 · Renvoient ici : 201 à 250 sur 250" in second
+    assert ">Puntata<" in first and "Valeurs" not in first
+    named = re.findall(r"/id/space/pointing/(\d{4})", first + second)
+    assert sorted(set(named)) == [f"{n:04d}" for n in range(250)]
 
 
 def test_void_parses_and_counts_right(client: FlaskClient) -> None:

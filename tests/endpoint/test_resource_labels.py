@@ -37,6 +37,26 @@ def test_a_resource_page_reads_in_its_language(app: Flask, case: dict[str, Any])
         assert text in page, (text, re.sub(r"\s+", " ", page)[:6000])
     for text in case["absent"]:
         assert text not in page, text
+    for pattern in case.get("absent_patterns", []):
+        assert not re.search(pattern, page), (pattern, re.search(pattern, page))
+    for text in case.get("once", []):  # each statement once, though held in several graphs
+        assert page.count(text) == 1, (text, page.count(text))
+
+
+def test_a_version_is_named_by_its_dataset_and_date_and_its_file_by_its_size(app: Flask) -> None:
+    """Regression (issue #21): a version page was titled by its identifier
+    ("20261201T110944Z-58452f47 — CoworkMed") and showed "byte size 5742"."""
+    client = app.test_client()
+    dataset = client.get("/doc/id/dataset/es-valencia.html?lang=hr").get_data(as_text=True)
+    (version,) = set(re.findall(r'href="(/id/dataset/es-valencia/[^"/]+)"', dataset))
+    page = client.get(f"/doc{version}.html?lang=hr").get_data(as_text=True)
+    title = re.search(r"<title>([^<]*)</title>", page)
+    assert title and title[1].startswith(
+        "Verzija skupa „Register of coworking spaces of the Valencian Community”, "
+    ), title
+    assert re.search(r"<span>\d+(,\d)? kB</span>", page), "no size in kB"
+    assert ">veličina<" in page and ">byte size<" not in page
+    assert re.search(r"<span>\d{1,2}\. [a-z]{3} \d{4}\. \d", page), "no date in Croatian"
 
 
 def test_a_value_in_several_languages_says_which(app: Flask) -> None:
