@@ -112,12 +112,16 @@ def test_the_page_speaks_the_readers_language(app: Flask, lang: str) -> None:
         assert html.escape(page_words[key]) in page, key
     for example in pages.localised_examples(lang):
         assert f">{html.escape(example['title'])}</button>" in page
+        assert f'title="{html.escape(example["description"])}"' in page
 
 
-def test_every_example_has_its_title_in_the_six_languages() -> None:
-    titles = load_catalogue(pages.QUERY_PAGE)["examples"]
-    assert sorted(titles) == sorted(example.slug for example in pages.examples())
-    assert all(titles[e.slug]["en"] == e.title for e in pages.examples())
+@pytest.mark.parametrize(("table", "field"), [("examples", "title"), ("descriptions", "description")])
+def test_every_example_has_its_title_and_description_in_the_six_languages(
+    table: str, field: str
+) -> None:
+    texts = load_catalogue(pages.QUERY_PAGE)[table]
+    assert sorted(texts) == sorted(example.slug for example in pages.examples())
+    assert all(texts[e.slug]["en"] == getattr(e, field) for e in pages.examples())
 
 
 @needs_browser
