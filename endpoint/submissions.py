@@ -29,6 +29,7 @@ from core.vocabulary import LANGUAGES
 from endpoint.auth import bearer_token, rate_refusal
 from endpoint.execution import QueryError, QueryRequest
 from endpoint.published import run, store_location
+from endpoint import site
 from endpoint.responses import attachment, reader_language
 from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping
@@ -189,6 +190,14 @@ def report_links(lang: str) -> Links:
         home=url_for("pages.home", lang=lang),
         template=url_for("submissions.template_download", lang=lang, format="xlsx"),
         api=url_for("submissions.openapi"),
+        languages=tuple(
+            (
+                code,
+                site.table()["language_names"][code],
+                url_for("submissions.validate_page", lang=code),
+            )
+            for code in LANGUAGES
+        ),
     )
 
 

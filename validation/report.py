@@ -163,13 +163,15 @@ NEXT_STEPS = {
 @dataclass(frozen=True)
 class Links:
     """Where a report served by the server leads: the form to check a file again, the home
-    page, the blank template and the API's description (a report written by the command has
-    none of them)."""
+    page, the blank template, the API's description and the form in the other languages (a
+    report written by the command has none of them)."""
 
     form: str
     home: str
     template: str
     api: str
+    #: the form in each language: (language code, its name in that language, the form's address)
+    languages: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -160,9 +160,7 @@ def graph_findings(
     ambiguous number) is not an error already said: a required field it leaves empty is one."""
     said = {(f.row, FEEDS.get(f.field, f.field)) for f in earlier if f.field}
     said_errors = {
-        (f.row, FEEDS.get(f.field, f.field))
-        for f in earlier
-        if f.field and f.severity == "error"
+        (f.row, FEEDS.get(f.field, f.field)) for f in earlier if f.field and f.severity == "error"
     }
     findings = []
     for result in results:
