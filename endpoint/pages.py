@@ -145,6 +145,7 @@ def query_page() -> Response | str:
         lang=lang,
         languages=LANGUAGES,
         words=words(load_catalogue(QUERY_PAGE)["words"], lang),
+        results_counted=load_catalogue(QUERY_PAGE)["counted"]["results"][lang],
         # shown: the public URL; used by the page: the path, which the browser resolves
         # against the page it loaded (a test server's port, a proxy's prefix)
         public_endpoint=external_url("sparql.sparql"),
