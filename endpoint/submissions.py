@@ -26,10 +26,10 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from core.problems import LoadError
 from core.settings import PUBLISH_MODES
 from core.vocabulary import LANGUAGES
+from endpoint import site
 from endpoint.auth import bearer_token, rate_refusal
 from endpoint.execution import QueryError, QueryRequest
 from endpoint.published import run, store_location
-from endpoint import site
 from endpoint.responses import attachment, reader_language
 from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping

@@ -53,7 +53,7 @@ def plural_forms(lang: str) -> set[str]:
 def counted(key: str, lang: str, count: int, **values: object) -> str:
     """Words said with a number (``counted`` in messages.yaml) in the plural form CLDR gives
     ``count`` in ``lang`` (Croatian: u 1 retku, u 3 retka, u 5 redaka), filled with ``values``."""
-    forms = catalogue()["counted"][key]
+    forms: dict[str, dict[str, str]] = load_catalogue(CATALOGUE_FILE)["counted"][key]
     texts = forms.get(lang) or forms["en"]
     form = Locale.parse(lang if lang in forms else "en").plural_form(count)
     return str(texts.get(form) or texts["other"]).format(count=count, **values)

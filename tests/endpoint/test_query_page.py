@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from markupsafe import escape
 from flask import Flask
+from markupsafe import escape
 
 from core.translations import load_catalogue, words
 from endpoint import pages
