@@ -35,10 +35,21 @@ def load_catalogue(path: Path) -> Any:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
 
 
+def language_code(text: str | None) -> str | None:
+    """One of the six languages as a reader may write it in a ``lang`` parameter (``el``,
+    ``EL``, ``el-GR``, ``el_GR``), else None: a value that names none of them is ignored, so the
+    reader's cookie or browser language still counts."""
+    if not text:
+        return None
+    code = text.strip().replace("_", "-").split("-", 1)[0].lower()
+    return code if code in LANGUAGES else None
+
+
 def language(requested: str | None, accept_language: str | None = None) -> str:
     """The reader's language: the one asked for (a ``lang`` parameter) when given, else the best
     of the six in the Accept-Language header text; English when that is none of the six."""
-    chosen = requested or parse_accept_header(accept_language, LanguageAccept).best_match(LANGUAGES)
+    accepted = parse_accept_header(accept_language, LanguageAccept)
+    chosen = language_code(requested) or accepted.best_match(LANGUAGES)
     return chosen if chosen in LANGUAGES else "en"
 
 

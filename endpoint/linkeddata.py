@@ -34,7 +34,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.namespaces import CODE, CWM
-from core.translations import words
+from core.translations import language_code, words
 from core.vocabulary import LANGUAGES
 from endpoint.execution import GraphRequest, QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept, prefers_html
@@ -146,8 +146,8 @@ def _vocabulary_document(space: str, path: str) -> tuple[str, str] | None:
 
 def _keeping_language(location: str) -> str:
     """``location`` with the request's ``lang`` parameter, so that a redirect keeps it."""
-    asked = request.args.get("lang")
-    if asked not in LANGUAGES:
+    asked = language_code(request.args.get("lang"))
+    if asked is None:
         return location
     return f"{location}{'&' if '?' in location else '?'}lang={asked}"
 

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from flask import Response, current_app, g, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from core.translations import language
+from core.translations import language, language_code
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.formats import FORMATS
@@ -49,7 +49,7 @@ def reader_language() -> str:
     """The reader's language: ``lang`` in the query or form, else the ``lang`` cookie a page
     asked for with ``?lang=`` set, else Accept-Language, else English (then the answer varies
     by Accept-Language and Cookie: ``endpoint.protocol.language_vary``)."""
-    chosen = request.values.get("lang")
+    chosen = language_code(request.values.get("lang"))
     if not chosen:
         g.language_from_header = True
         kept = request.cookies.get("lang")

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from core.namespaces import CODE, EU_COUNTRY, NUTS_CODE, sparql_prefixes
 from core.translations import in_language, load_catalogue, words
@@ -274,7 +275,7 @@ def _checked(value: str, pattern: re.Pattern[str]) -> str | None:
 
 
 @blueprint.get("/search")
-def search_page() -> Response | str:
+def search_page() -> BaseResponse | str:
     lang = reader_language()
     filters = Filters(
         q=request.args.get("q", "").strip()[:200],
@@ -284,9 +285,7 @@ def search_page() -> Response | str:
         region=_checked(request.args.get("region", ""), REGION),
     )
     try:
-        # a page number stays within what a store sorts (max_rows: Virtuoso's ResultSetMaxRows)
-        last = (current_app.config["COWORKMED"]["max_rows"] - PAGE - 1) // PAGE
-        page = whole_number(request.args, "page", 0, 0, min(MAX_PAGE, last))
+        page = whole_number(request.args, "page", 0, 0, MAX_PAGE)
         entries = index()
         kinds = kind_labels(lang)
     except QueryError as problem:
@@ -294,6 +293,8 @@ def search_page() -> Response | str:
     found = [entry for entry in entries if filters.keeps(entry)]
     counts = facet_counts(entries, filters)
     pages = max(1, -(-len(found) // PAGE))
+    if page >= pages:  # past the end (an old link, a shorter result): the last page
+        return redirect(filters.link(lang, page=pages - 1 if pages > 1 else None))
     results = [
         {
             "name": entry.name(lang),

@@ -16,7 +16,7 @@ from babel.numbers import format_decimal
 from flask import Flask, Response, g, render_template, request, url_for
 
 from core.namespaces import CWM, DCAT
-from core.translations import in_language, load_catalogue, words
+from core.translations import in_language, language_code, load_catalogue, words
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.published import Kept, generation, select
@@ -61,8 +61,8 @@ def switch_url(code: str) -> str:
 def frame(lang: str) -> dict[str, Any]:
     """What the site header and footer show, in ``lang``."""
     catalogue = table()
-    asked = request.args.get("lang")
-    keep: dict[str, Any] = {"lang": asked} if asked in LANGUAGES else {}
+    asked = language_code(request.args.get("lang"))
+    keep: dict[str, Any] = {"lang": asked} if asked else {}
     menu = [
         {
             "id": entry["id"],
@@ -81,8 +81,8 @@ def frame(lang: str) -> dict[str, Any]:
 
 def remember_language(response: Response) -> Response:
     """Keep a valid ``?lang=`` of an HTML page in the reader's cookie (SameSite=Lax)."""
-    asked = request.args.get("lang")
-    if asked in LANGUAGES and asked != request.cookies.get(COOKIE):
+    asked = language_code(request.args.get("lang"))
+    if asked and asked != request.cookies.get(COOKIE):
         if response.mimetype == "text/html" or 300 <= response.status_code < 400:
             response.set_cookie(
                 COOKIE,

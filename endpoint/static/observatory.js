@@ -227,7 +227,12 @@
     });
     cluster.addLayers(markers);
     map.addLayer(cluster);
-    if (markers.length) map.fitBounds(cluster.getBounds(), { padding: [20, 20], maxZoom: 8 });
+    // the markers' own bounds: the cluster adds them in chunks (chunkedLoading), so its bounds
+    // may still be empty here on a busy machine ("Bounds are not valid")
+    if (markers.length) {
+      const bounds = L.latLngBounds(markers.map((marker) => marker.getLatLng()));
+      map.fitBounds(bounds, { padding: [20, 20], maxZoom: 8 });
+    }
     mapElement.dataset.points = String(markers.length);
     showList(answer.points);
     // the sources of the records shown, with their licence and attribution
@@ -290,6 +295,12 @@
         layer.bindTooltip(element("span", text));
       },
     }).addTo(choropleth);
+    // a tooltip makes each of the ~1,500 region outlines a Tab stop (Leaflet 1.9): keyboard users
+    // get the same values from the per-region table figures instead of tabbing through them all
+    shaded.eachLayer((layer) => {
+      const outline = layer.getElement && layer.getElement();
+      if (outline) outline.setAttribute("tabindex", "-1");
+    });
     if (legend) legend.remove();
     legend = L.control({ position: "bottomright" });
     legend.onAdd = () => {

@@ -120,6 +120,21 @@ def test_the_language_is_kept_in_a_cookie_and_across_redirects(client: FlaskClie
     assert ontology.headers["Location"] == "/vocabulary/ontology.it.html?lang=it"
 
 
+@pytest.mark.parametrize(
+    "case", CASES["reader_language"], ids=lambda c: f"{c['query']} {c['cookie']}"
+)
+def test_a_lang_that_names_no_language_is_ignored(
+    client: FlaskClient, case: dict[str, Any]
+) -> None:
+    client.delete_cookie("lang")
+    if case["cookie"]:
+        client.set_cookie("lang", case["cookie"])
+    headers = {"Accept": BROWSER, **({"Accept-Language": case["accept"]} if case["accept"] else {})}
+    page = client.get(f"/search?{case['query']}", headers=headers).get_data(as_text=True)
+    assert f'<html lang="{case["lang"]}">' in page
+    client.delete_cookie("lang")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASES["views"], ids=lambda c: f"{c['path']} {c['accept']}")
 def test_browsers_get_pages_and_rdf_clients_rdf(client: FlaskClient, case: dict[str, Any]) -> None:

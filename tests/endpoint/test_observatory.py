@@ -220,6 +220,34 @@ def test_the_dashboard_in_chromium(live: str, client: FlaskClient) -> None:
     visit.check()
 
 
+@needs_browser
+@pytest.mark.slow
+def test_the_maps_on_a_slow_machine_and_by_keyboard(live: str) -> None:
+    """Regressions of a stranger's pass: on a busy machine the marker cluster still held no
+    marker when the map fitted its bounds ("Bounds are not valid.", the choropleth never drawn),
+    and every region outline was a silent Tab stop in front of the map's list."""
+    with browser_page(live) as visit:
+        page = visit.page
+        # a slow processor: the cluster's chunked loading lags behind the script, as it did
+        page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 12})
+        page.goto(f"{live}/observatory?lang=it", wait_until="commit", timeout=120_000)
+        page.wait_for_selector("body[data-loading=false]", state="attached", timeout=120_000)
+        page.wait_for_selector("#choropleth path.leaflet-interactive", timeout=60_000)
+        assert int(page.get_attribute("#map", "data-points") or 0) > 20
+        outlines = page.locator("#choropleth path.leaflet-interactive")
+        assert outlines.count() > 300
+        assert page.locator("#choropleth path[tabindex='0']").count() == 0
+        # from the last filter, a few Tabs reach the map's list, not hundreds
+        page.focus("#filter-source")
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.closest('#map-list') !== null"):
+                break
+        else:
+            raise AssertionError("the map's list is not within 30 Tab stops of the filters")
+    visit.check()
+
+
 @pytest.mark.parametrize(
     ("lang", "croatia"),
     [

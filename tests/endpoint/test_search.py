@@ -191,6 +191,28 @@ def test_paging_says_where_it_is(client: FlaskClient, monkeypatch: pytest.Monkey
     assert results.count("<li>") == total - 5 * (pages - 1)
 
 
+@pytest.mark.parametrize(
+    ("asked", "landing"),
+    [
+        ("page=48&lang=el", "/search?lang=el&page=LAST"),  # a stranger's "2401–2400 of 2400"
+        ("page=9999&q=fab&lang=fr", "/search?q=fab&lang=fr&page=LAST"),
+        ("page=1&q=zzzqqq", "/search?q=zzzqqq&lang=en"),  # nothing found: the first page
+    ],
+)
+def test_a_page_past_the_end_leads_to_the_last(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, asked: str, landing: str
+) -> None:
+    monkeypatch.setattr(search, "PAGE", 5)
+    answer = client.get(f"/search?{asked}")
+    assert answer.status_code == 302
+    total = re.search(  # type: ignore[union-attr]
+        r"<strong>(\d+) ", client.get(answer.headers["Location"]).get_data(as_text=True)
+    )
+    last = max(0, -(-int(total[1]) // 5) - 1) if total else 0
+    assert answer.headers["Location"] == landing.replace("&page=LAST", f"&page={last}" * (last > 0))
+    assert client.get("/search?page=10001").status_code == 400
+
+
 @needs_browser
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "el"])
