@@ -10,9 +10,11 @@ then prints, side by side in one run:
 
 - ``coworkmed validate``'s core end to end (read, transform, table checks, SHACL, cross-record
   checks, the HTML and JSON reports), with the worker processes already started (as in the
-  server) and from a cold start (as on the command line);
+  server) and from a cold start (as on the command line), and with the workers started but in
+  one process (``split_from=0``: no parts, ``validation.split``), each with its processor time
+  (user + system, of this process and the workers: load on a shared machine affects it less);
 - ``coworkmed validate FILE`` from a cold command line (a new interpreter, nothing started), as
-  a partner runs it;
+  a partner runs it, with its processor time;
 - peak memory (resident set, ``resource.getrusage``): of this process (the parent, which
   validates in-process with workers started), of the cold command line, and of the confined
   worker that validates an upload as the server does;
@@ -28,12 +30,14 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import random
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,12 +103,45 @@ def generate(path: Path, rows: int, seed: int = 2026) -> None:
             )
 
 
-def end_to_end(path: Path) -> tuple[float, object]:
-    start = time.perf_counter()
-    report = validate_submission(path, lang="fr")
+def _worker_cpu() -> dict[int, float]:
+    """Processor seconds (user + system) each validation worker process has used so far."""
+    used = {}
+    for executor in list(pipeline._POOLS.values()):
+        for pid in list(getattr(executor, "_processes", None) or {}):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+@dataclass
+class Timed:
+    """One validation: seconds, and processor seconds of this process and of each worker."""
+
+    seconds: float
+    parent: float
+    workers: list[float]
+
+    def __str__(self) -> str:
+        busiest = max(self.workers, default=0.0)
+        return (
+            f"{self.seconds:7.2f} s (processor: {self.parent + sum(self.workers):5.2f} s in all, "
+            f"this process {self.parent:5.2f} s + the busiest worker {busiest:5.2f} s)"
+        )
+
+
+def end_to_end(path: Path, split_from: int | None = None) -> tuple[Timed, object]:
+    """The validation, report included, timed."""
+    start, cpu, before = time.perf_counter(), time.process_time(), _worker_cpu()
+    report = validate_submission(path, lang="fr", split_from=split_from)
     render(report, "html")
     render(report, "json")
-    return time.perf_counter() - start, report
+    after = _worker_cpu()
+    workers = [used - before.get(pid, 0.0) for pid, used in after.items()]
+    timed = Timed(time.perf_counter() - start, time.process_time() - cpu, workers)
+    return timed, report
 
 
 def _peak_mb(who: int) -> float:
@@ -136,18 +173,19 @@ def confined(path: Path) -> tuple[float, float]:
     return time.perf_counter() - start, peak
 
 
-def cold_command(path: Path) -> tuple[float, float]:
+def cold_command(path: Path) -> tuple[float, float, float]:
     """``coworkmed validate`` in a new interpreter; seconds and its peak memory (MB), measured
     by GNU time's %M: a child forked from this large process would count the parent's pages
-    resident before its exec (``wait4``'s figure is the parent's), time's own child does not."""
+    resident before its exec (``wait4``'s figure is the parent's), time's own child does not;
+    and its processor seconds (user + system, its worker processes included when they ended)."""
     command = [sys.executable, "-m", "coworkmed.cli", "validate", str(path), "--lang", "fr"]
     with tempfile.NamedTemporaryFile("r", suffix=".txt") as peak:
-        timed = ["/usr/bin/time", "-f", "%M", "-o", peak.name, *command]
+        timed = ["/usr/bin/time", "-f", "%M %U %S", "-o", peak.name, *command]
         start = time.perf_counter()
         subprocess.run(timed, cwd=ROOT, capture_output=True, check=False)
         seconds = time.perf_counter() - start
-        kilobytes = peak.read().strip().splitlines()[-1]
-    return seconds, float(kilobytes) / 1024
+        kilobytes, user, system = peak.read().strip().splitlines()[-1].split()
+    return seconds, float(kilobytes) / 1024, float(user) + float(system)
 
 
 def plain_pyshacl(ntriples: bytes) -> tuple[float, int]:
@@ -176,17 +214,20 @@ def main() -> None:
             pipeline.close_pools()
             cold, report = end_to_end(path)
             warm, report = end_to_end(path)
+            one, _report = end_to_end(path, split_from=0)
             print(
                 f"{rows} rows, {report.records} records, {report.triples} triples, "
                 f"{report.errors} errors, {report.warnings} warnings"
             )
-            print(f"  end to end, report included, workers started : {warm:7.2f} s")
-            print(f"  end to end, report included, cold start      : {cold:7.2f} s")
+            print(f"  end to end, report included, workers started : {warm}")
+            print(f"  the same in one process (no split in parts)  : {one}")
+            print(f"  end to end, report included, cold start      : {cold}")
             first, (again, worker_peak) = confined(path), confined(path)
-            command, command_peak = cold_command(path)
+            command, command_peak, command_cpu = cold_command(path)
             print(f"  in a confined worker, as the server does     : {again:7.2f} s")
             print(f"  the same, the fork server starting with it   : {first[0]:7.2f} s")
-            print(f"  coworkmed validate, cold command line        : {command:7.2f} s")
+            print(f"  coworkmed validate, cold command line        : {command:7.2f} s"
+                  f" (processor {command_cpu:5.2f} s)")  # fmt: skip
             print(
                 f"  peak memory: parent {_peak_mb(resource.RUSAGE_SELF):.0f} MB, confined worker "
                 f"{worker_peak:.0f} MB, command line {command_peak:.0f} MB"
@@ -195,7 +236,7 @@ def main() -> None:
             return
         small = Path(tmp) / "petite.csv"
         generate(small, COMPARE_ROWS)
-        _seconds, small_report = end_to_end(small)
+        _timed, small_report = end_to_end(small)
         ours = ours_on_graph(small_report.ntriples)
         plain, _results = plain_pyshacl(small_report.ntriples)
         pipeline.close_pools()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import pickle
 import re
 import sqlite3
 import threading
@@ -22,9 +23,10 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def cache_directory() -> Path:
@@ -61,7 +63,7 @@ def _used(path: Path) -> None:
 def _forget_others(path: Path, name: str) -> None:
     """Remove the entries of ``name`` built from other keys and unused for
     ``FORGET_AFTER_SECONDS``."""
-    entry = re.compile(rf"{re.escape(name)}-[0-9a-f]{{24}}\.(?:marshal|sqlite)")
+    entry = re.compile(rf"{re.escape(name)}-[0-9a-f]{{24}}\.(?:marshal|sqlite|pickle)")
     for other in path.parent.iterdir():
         if other == path or not entry.fullmatch(other.name):
             continue
@@ -138,3 +140,32 @@ class RememberedTable:
             if self._connection is None or self._connection[0] != os.getpid():
                 self._connection = (os.getpid(), self._open())
             return self._connection[1].execute(query, parameters).fetchall()
+
+
+def remembered(name: str, key: bytes, build: Callable[[], T]) -> T:
+    """A small value built once into a pickle file in the cache directory under ``key`` (a
+    ``fingerprint`` of everything it is built from, its code included), then read back: what
+    a cold command would otherwise rebuild from the vocabulary's files each time (the concept
+    index, the template's mapping). Only plain data the project made is kept there; a file
+    that cannot be read or written is built again, with the same value."""
+    path = cache_directory() / f"{name}-{key.hex()[:24]}.pickle"
+    try:
+        with open(path, "rb") as handle:
+            value: T = pickle.load(handle)
+        _used(path)
+        return value
+    except FileNotFoundError:
+        pass
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
+        log.debug("%s: cannot read %s (%s)", name, path, error)
+    value = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        with open(partial, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, path)
+        _forget_others(path, name)
+    except (OSError, pickle.PicklingError) as error:
+        log.debug("%s: cannot keep it in %s (%s)", name, path, error)
+    return value

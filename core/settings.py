@@ -272,6 +272,15 @@ SETTINGS: dict[str, Setting] = {
             int,
         ),
         Setting(
+            "validation_split_rows",
+            "COWORKMED_VALIDATION_SPLIT_ROWS",
+            "2000",
+            "Rows from which a submission validated on the command line (or with workers) is "
+            "cut into one run of rows per worker process, each transformed and checked in its "
+            "own process (the report is the same); 0: never.",
+            int,
+        ),
+        Setting(
             "validation_timeout",
             "COWORKMED_VALIDATION_TIMEOUT",
             "120",

@@ -656,6 +656,7 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
 
     from coworkmed.serving import server_options
     from endpoint.app import create_app
+    from endpoint.warm import warm_up
 
     config = {"store": store, "base": base, "host": host, "port": port}
     app = create_app({k: v for k, v in config.items() if v is not None})
@@ -668,6 +669,7 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
     click.echo(f"serving {resolved['store']} at {url}/")
     for name, path in SERVED_PAGES.items():
         click.echo(f"  {name:<22} {url}{path}")
+    warm_up(app)  # the first pages' answers, worked out while the server starts listening
     waitress.serve(
         app,
         host=resolved["host"],

@@ -208,18 +208,39 @@ def _query_link(sparql: str) -> str:
     return url_for("pages.query_page", query=sparql)
 
 
-def _options(lang: str) -> dict[str, list[tuple[str, str]]]:
+def filter_choices(lang: str) -> dict[str, list[tuple[str, str]]]:
     """Each filter's choices (code, label in ``lang``), from the code lists in the store."""
     key = ("options", generation(), lang)
     return ANSWERS.get(key, lambda: _choices(lang))
+
+
+#: the countries some record is in (the country filter offers only those)
+RECORDED_COUNTRIES = (
+    "SELECT DISTINCT ?country WHERE { "
+    "?space a <https://w3id.org/coworkmed/def/Space> ; "
+    "<https://w3id.org/coworkmed/def/country> ?country }"
+)
+
+
+def recorded_countries() -> set[str]:
+    """The codes of the countries some record is in (one light query per store generation; the
+    page once ran every figure's query to learn it, a minute of a cold page)."""
+    key = ("recorded-countries", generation())
+    return ANSWERS.get(
+        key,
+        lambda: {
+            row["country"].value.rsplit("/", 1)[-1]
+            for row in _select(RECORDED_COUNTRIES)
+            if row["country"] is not None
+        },
+    )
 
 
 def _choices(lang: str) -> dict[str, list[tuple[str, str]]]:
     """The filters' choices; a country only when some record is in it (a country no source
     covers yet would give a page of empty figures)."""
     choices = {**filter_options(named(option_iris(), lang)), **_sources(lang)}
-    by_country = _answers({}, generation())["01-country"][1]
-    recorded = {row["country"].value.rsplit("/", 1)[-1] for row in by_country}
+    recorded = recorded_countries()
     choices["country"] = [(code, name) for code, name in choices["country"] if code in recorded]
     return choices
 
@@ -251,7 +272,7 @@ def dashboard() -> Response:
     words = {key: in_language(texts, lang) for key, texts in table()["words"].items()}
     try:
         filters = _read_filters()
-        options = with_chosen(_options(lang), filters, lang)
+        options = with_chosen(filter_choices(lang), filters, lang)
         shown = sources_shown(filters)
         glance = headline_texts(filters, lang)
     except QueryError as problem:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,13 +101,49 @@ def mapping_digest(mapping: Mapping) -> str:
     in when that is not the file's own (the template, read in a partner's language), since the
     same file then gives other triples."""
     digest = sha256(mapping.path)
-    if mapping.locale.language == load_mapping(mapping.path).locale.language:
+    language = mapping.file_language or load_mapping(mapping.path).locale.language
+    if mapping.locale.language == language:
         return digest
     return hashlib.sha256(f"{digest} {mapping.locale.language}".encode()).hexdigest()
 
 
 #: how many triples a chunk holds when a load is streamed into the store
 CHUNK_TRIPLES = 1_000_000
+
+
+def record_builder(
+    mapping: Mapping,
+    base: str,
+    keys: dict[str, int] | None = None,
+    named: dict[tuple[str, str], int] | None = None,
+) -> RecordBuilder:
+    """What turns the rows of ``mapping``'s file into records; ``keys`` and ``named``: the
+    record keys and the names and towns of the rows before (when the rows are transformed in
+    parts, ``validation.split``)."""
+    return RecordBuilder(
+        mapping,
+        Minting(base, mapping.source_id),
+        provenance.dataset_iri(base, mapping.source_id),
+        Context(mapping.locale, default_index()),
+        keys=dict(keys or {}),
+        named=dict(named or {}),
+    )
+
+
+def load_facts(
+    mapping: Mapping, path: Path, report: LoadReport, now: Callable[[], dt.datetime]
+) -> provenance.LoadFacts:
+    """What the provenance of a load says of it; its end is ``now()``."""
+    assert report.started is not None  # start_report set it
+    return provenance.LoadFacts(
+        file=path,
+        file_format=mapping.file_format(path),
+        file_sha256=report.file_sha256,
+        file_size=path.stat().st_size,
+        mapping_sha256=mapping_digest(mapping),
+        started=report.started,
+        ended=now(),
+    )
 
 
 def stream(
@@ -118,17 +154,15 @@ def stream(
     now: Callable[[], dt.datetime],
     on_row: Callable[[Row | None], None] | None = None,
     chunk_triples: int = CHUNK_TRIPLES,
+    rows: Iterable[Row | None] | None = None,
 ) -> Iterator[bytes]:
     """Read the file and yield its triples (records, then provenance) as N-Triples chunks,
-    filling ``report`` as it goes (``_start`` made it). Touches no store."""
-    file_format = mapping.file_format(path)
-    builder = RecordBuilder(
-        mapping,
-        Minting(base, mapping.source_id),
-        provenance.dataset_iri(base, mapping.source_id),
-        Context(mapping.locale, default_index()),
-    )
-    for row in read_rows(path, file_format, mapping.file, mapping.locale.null):
+    filling ``report`` as it goes (``_start`` made it); ``rows``: the file's rows, when the
+    caller has read them already. Touches no store."""
+    builder = record_builder(mapping, base)
+    if rows is None:
+        rows = read_rows(path, mapping.file_format(path), mapping.file, mapping.locale.null)
+    for row in rows:
         report.rows_read += 1
         if row is None:
             report.rows_skipped += 1
@@ -138,17 +172,7 @@ def stream(
             on_row(row)
         if len(builder.triples.lines) >= chunk_triples:
             yield builder.triples.take()
-    assert report.started is not None  # _start set it
-    facts = provenance.LoadFacts(
-        file=path,
-        file_format=file_format,
-        file_sha256=report.file_sha256,
-        file_size=path.stat().st_size,
-        mapping_sha256=mapping_digest(mapping),
-        started=report.started,
-        ended=now(),
-    )
-    provenance.describe(builder.triples, mapping, base, facts)
+    provenance.describe(builder.triples, mapping, base, load_facts(mapping, path, report, now))
     report.records_written = builder.records
     report.problems = builder.problems
     yield builder.triples.take()

@@ -13,9 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import pyoxigraph as ox
 import yaml
 
@@ -35,6 +34,9 @@ from loaders.values import (
     make_locale,
     parser_for,
 )
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SCHEMA_FILE = Path(__file__).parent / "mapping.schema.json"
 EXTENSION_FORMATS = {
@@ -73,6 +75,8 @@ class Mapping:
     #: the source columns declared personal: read (a contact's name helps to recognise their
     #: e-mail address), never published
     personal: tuple[str, ...] = ()
+    #: the language its file reads free text in (a caller may read it in another: the template)
+    file_language: str | None = None
 
     @property
     def source_id(self) -> str:
@@ -264,6 +268,8 @@ def load_mapping(path: Path, concepts: ConceptIndex | None = None) -> Mapping:
             path, [(1, "the mapping is empty or not a YAML mapping of keys to values")]
         )
     data = normalised(data)
+    import jsonschema  # here: a cold command on the template (kept on disk) does without it
+
     validator = jsonschema.Draft202012Validator(schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
@@ -323,6 +329,7 @@ def load_mapping(path: Path, concepts: ConceptIndex | None = None) -> Mapping:
         constants=constants,
         key=tuple(key) if isinstance(key, list) else key,
         personal=personal,
+        file_language=_locale(data).language,
     )
 
 
@@ -594,7 +601,9 @@ def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
         typed = [subs for subs in typed if not any(set(s.schema_path) & _SHAPE for s in subs)]
     if len(typed) != 1:
         return error
-    return _deepest(max(typed[0], key=jsonschema.exceptions.relevance))
+    from jsonschema.exceptions import relevance
+
+    return _deepest(max(typed[0], key=relevance))
 
 
 _COLUMN = (

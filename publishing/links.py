@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from core.rdf_bytes import to_bytes
-from linking.matching import candidates, clusters, link_graph, read_places
 from linking.places import Place
 from observatory.cube import data_graphs
 
@@ -32,12 +31,16 @@ def published_spaces(store: TripleStore, base: str, published: list[ox.NamedNode
     def run(sparql: str) -> Iterable[Any]:
         return store.query(sparql, default_graph=default, named_graphs=graphs)
 
+    from linking.matching import read_places  # here: validating a file needs none of it
+
     return read_places(run, base)
 
 
 def refresh_links(store: TripleStore, base: str, published: list[ox.NamedNode]) -> None:
     """Recompute the clusters of the published spaces and replace the graph ``{base}links``
     with their canonical places and owl:sameAs links (one transaction)."""
+    from linking.matching import candidates, clusters, link_graph
+
     found = published_spaces(store, base, published)
     groups = clusters(found, candidates(found, within_sources=True))
     data = to_bytes(link_graph(groups, base), ox.RdfFormat.N_TRIPLES)

@@ -99,3 +99,41 @@ def test_reading_an_entry_marks_it_used(tmp_path: Path, monkeypatch: pytest.Monk
     os.utime(kept, (0, 0))
     assert _table(key, builds).rows("SELECT count(*) FROM t", ()) == [(3,)]
     assert len(builds) == 1 and time.time() - kept.stat().st_mtime < 60
+
+
+def test_a_remembered_value_is_built_once_and_a_damaged_file_built_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    builds: list[int] = []
+
+    def build() -> dict[str, list[int]]:
+        builds.append(1)
+        return {"roma": [2, 3]}
+
+    key = diskcache.fingerprint("value", b"v1")
+    assert diskcache.remembered("value", key, build) == {"roma": [2, 3]}
+    assert diskcache.remembered("value", key, build) == {"roma": [2, 3]}
+    assert len(builds) == 1
+    (entry,) = (tmp_path / "coworkmed").glob("value-*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert diskcache.remembered("value", key, build) == {"roma": [2, 3]}
+    assert len(builds) == 2
+
+
+def test_the_concept_index_read_back_matches_the_code_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index kept on disk (``loaders.concepts.default_index``) answers as one built from
+    the code lists' files."""
+    import pickle
+
+    from core import vocabulary
+    from loaders.concepts import ConceptIndex
+
+    built = ConceptIndex(vocabulary.load_graph(vocabulary.codelist_files()))
+    read: ConceptIndex = pickle.loads(pickle.dumps(built))
+    assert read.codelists() == built.codelists()
+    for codelist in built.codelists():
+        assert read.codes(codelist) == built.codes(codelist)
+    assert read.match("space-kind", "fab lab") == built.match("space-kind", "fab lab")

@@ -13,8 +13,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from core import vocabulary
+from core.diskcache import fingerprint, remembered
 from core.namespaces import PREFIXES
 from core.vocabulary import LANGUAGES
+from loaders import mapping as mapping_module
 from loaders.load import LoadReport
 from loaders.mapping import Mapping, load_mapping
 from loaders.mapping import required_fields as mapping_required_fields
@@ -30,9 +33,24 @@ def template_mapping(lang: str) -> Mapping:
     """The mapping of the project's submission template, reading free text, numbers and dates
     in ``lang`` (a Greek or French template writes "37,9795"); read once per process: the
     template is part of the code."""
-    mapping = load_mapping(TEMPLATE_MAPPING)
+    mapping = _template_mapping()
     locale = dataclasses.replace(mapping.locale, language=lang, numbers=cldr_locale(lang, None))
     return dataclasses.replace(mapping, locale=locale)
+
+
+def _template_mapping() -> Mapping:
+    """The template's mapping as read and checked from its file (1 s and more: the schema, the
+    code lists), kept in the cache directory while it, the vocabulary and the code that reads
+    it are unchanged."""
+    loaders = Path(mapping_module.__file__).parent
+    key = fingerprint(
+        TEMPLATE_MAPPING,
+        *vocabulary.codelist_files(),
+        *sorted(loaders.glob("*.py")),
+        loaders / "mapping.schema.json",
+        *sorted(loaders.glob("tables/*.yaml")),
+    )
+    return remembered("template-mapping", key, lambda: load_mapping(TEMPLATE_MAPPING))
 
 
 def column_header(spec: Any, lang: str, mapping: Mapping) -> str:

@@ -64,22 +64,23 @@ def across_records(
     return findings
 
 
-def submission_places(store: ox.Store, trace: Trace, base: str) -> list[Place]:
-    """The spaces of a submission's graph (``store``), each with the row it was read from."""
+def submission_places(
+    store: ox.Store, records: dict[str, tuple[int, str | None]], base: str
+) -> list[Place]:
+    """The spaces of a submission's graph (``store``), each with the row it was read from
+    (``records``: record key -> row and sheet, ``validation.trace.record_rows``)."""
     found = []
     solutions = store.query(PLACES)
     assert isinstance(solutions, ox.QuerySolutions)  # PLACES is a SELECT query
     for solution in solutions:
         key = solution["s"].value.rsplit("/", 1)[-1]
-        found.append(places.place(solution, base, trace.records.get(key, (None, None))[0]))
+        found.append(places.place(solution, base, records.get(key, (None, None))[0]))
     return found
 
 
-def record_findings(
-    store: ox.Store, trace: Trace, published: list[Place], base: str
-) -> list[Finding]:
-    """Layer 4, with the cell as the partner wrote it."""
-    mine = submission_places(store, trace, base)
+def record_findings(mine: list[Place], trace: Trace, published: list[Place]) -> list[Finding]:
+    """Layer 4 for the spaces of the submission (``mine``, ``submission_places``), with the
+    cell as the partner wrote it."""
     columns = {"name": trace.column_of("name")}
     findings = []
     for finding in across_records(mine, published, trace.lang, columns):

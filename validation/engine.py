@@ -497,11 +497,16 @@ Values = dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]]
 
 def run(store: ox.Store) -> list[Result]:
     """Every result of the checks this engine runs, over the submission in ``store``."""
+    return [result for group in run_groups(store) for result in group]
+
+
+def run_groups(store: ox.Store) -> list[list[Result]]:
+    """The results of each check this engine runs, in order of focus node."""
     checks, _done, _classes = _plan()
     context = Context(store)
     term = term_converter()
     values: dict[URIRef, tuple[Values, list[OxTerm]]] = {}
-    results: list[Result] = []
+    groups: list[list[Result]] = []
     for check in checks:
         if check.path not in values:
             values[check.path] = _path_values(store, check.path)
@@ -515,8 +520,8 @@ def run(store: ox.Store) -> list[Result]:
             (name, {value for value in distinct if not _passes(test, quick, value, context, term)})
             for name, test, quick in check.tests
         ]
-        results += _results(check, found, sorted(focus_nodes), failing, term)
-    return results
+        groups.append(_results(check, found, sorted(focus_nodes), failing, term))
+    return groups
 
 
 def _path_values(store: ox.Store, path: URIRef) -> tuple[Values, list[OxTerm]]:

@@ -60,7 +60,7 @@ _POOLS: dict[int, concurrent.futures.ProcessPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()
 
 
-def _pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+def pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     """Worker processes, started once (forkserver: safe from a threaded server, quick to fork)."""
     with _POOLS_LOCK:
         return _start_pool(workers)
@@ -133,8 +133,8 @@ class Pipeline:
         if not self.pyshacl:
             self.pyshacl = engine.may_need_pyshacl(chunk)
         if self.pyshacl and self.workers > 1 and (self.running or len(self.waiting) > 1):
-            pool = _pool(self.workers)
-            self.running += [pool.submit(validate_part, part) for part in self.waiting]
+            executor = pool(self.workers)
+            self.running += [executor.submit(validate_part, part) for part in self.waiting]
             self.waiting = []
 
     def results(self, store: ox.Store) -> list[Result]:
@@ -144,13 +144,22 @@ class Pipeline:
             self.cancel()
             return found
         if not self.running:
-            return found + validate_part(b"".join(self.waiting))
+            return found + in_order(validate_part(b"".join(self.waiting)))
         parts = [future.result() for future in self.running]
-        return found + list(dict.fromkeys(result for part in parts for result in part))
+        return found + in_order(result for part in parts for result in part)
 
     def cancel(self) -> None:
         for future in self.running:
             future.cancel()
+
+
+def in_order(results: Iterable[Result]) -> list[Result]:
+    """pyshacl's results, each once, in one order whatever the parts the graph was validated
+    in (pyshacl's own order follows its graph's)."""
+    unique = dict.fromkeys(results)
+    return sorted(
+        unique, key=lambda r: (r.focus, r.path or "", r.shape, r.value or "", r.severity, r.detail)
+    )
 
 
 def validate(ntriples: bytes, store: ox.Store, workers: int = 2) -> list[Result]:
@@ -160,8 +169,7 @@ def validate(ntriples: bytes, store: ox.Store, workers: int = 2) -> list[Result]
     if not engine.needs_pyshacl(store):
         return results
     if workers <= 1 or ntriples.count(b"\n") < PARALLEL_FROM:
-        return results + validate_part(ntriples)
+        return results + in_order(validate_part(ntriples))
     parts = partition(ntriples, workers)
-    found: Iterable[list[Result]] = _pool(workers).map(validate_part, parts)
-    unique = dict.fromkeys(result for part in found for result in part)
-    return results + list(unique)
+    found: Iterable[list[Result]] = pool(workers).map(validate_part, parts)
+    return results + in_order(result for part in found for result in part)

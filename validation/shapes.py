@@ -157,10 +157,18 @@ def sparql_checks() -> tuple[SparqlCheck, ...]:
 
 
 def run_sparql_checks(store: ox.Store) -> list[Result]:
-    results = []
+    return [result for group in sparql_check_groups(store) for result in group]
+
+
+def sparql_check_groups(store: ox.Store) -> list[list[Result]]:
+    """The results of each SPARQL-based check, ordered by focus node and value (not in the
+    store's order, so that the results of a graph validated in parts, ``validation.split``,
+    come in the same order as the whole graph's)."""
+    groups = []
     for check in sparql_checks():
         solutions = store.query(check.query)
         assert isinstance(solutions, ox.QuerySolutions)  # the checks are SELECT queries
+        results = []
         for solution in solutions:
             value = solution["value"]
             results.append(
@@ -173,4 +181,5 @@ def run_sparql_checks(store: ox.Store) -> list[Result]:
                     f"sh:SPARQLConstraintComponent on <{check.path}>, value {value}",
                 )
             )
-    return results
+        groups.append(sorted(results, key=lambda r: (r.focus, r.value or "")))
+    return groups

@@ -23,17 +23,22 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pyoxigraph as ox
 
 from core.namespaces import DEFAULT_DATA_BASE
 from core.problems import LoadError
+from core.settings import settings
 from core.translations import language
 from linking.places import Place
-from loaders.load import LoadReport, start_report, stream
+from loaders import provenance
+from loaders.load import LoadReport, load_facts, start_report, stream
 from loaders.mapping import Mapping, MappingError, load_mapping
-from loaders.readers import Row
+from loaders.rdf import Triples
+from loaders.readers import Row, read_rows
 from validation.columns import (
     cell_findings,
     check_columns,
@@ -41,11 +46,12 @@ from validation.columns import (
     mapping_name,
     template_mapping,
 )
-from validation.duplicates import record_findings
+from validation.duplicates import record_findings, submission_places
 from validation.files import MAX_FILE_BYTES, check_file, file_finding
 from validation.findings import Finding, Report, hide_paths
 from validation.messages import problem_message
 from validation.pipeline import CHUNK_TRIPLES, Pipeline
+from validation.split import Checked, check_in_parts
 from validation.trace import Trace, graph_findings, record_rows
 
 #: told how far a validation has gone: the stage (``STAGES``) and the rows read so far
@@ -63,6 +69,20 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
+def _rows(
+    path: Path, mapping: Mapping, progress: Progress
+) -> tuple[list[Row | None], dict[int, Row]]:
+    """The file's rows as read (None: a row the filter leaves out), and the rows by number."""
+    read: list[Row | None] = []
+    rows: dict[int, Row] = {}
+    for row in read_rows(path, mapping.file_format(path), mapping.file, mapping.locale.null):
+        read.append(row)
+        if row is not None:
+            rows[row.number] = row
+            progress("reading", len(rows))
+    return read, rows
+
+
 def _read(
     report: Report,
     mapping: Mapping,
@@ -71,22 +91,20 @@ def _read(
     workers: int,
     now: Callable[[], dt.datetime] = _now,
     progress: Progress = _quiet,
-) -> tuple[dict[int, Row], LoadReport, Pipeline] | None:
-    """Transform the file (layers 1 and 2), sending each chunk of records to the SHACL
-    pipeline as it comes; the rows as read and the load report, or None when the file cannot
-    be read."""
-    rows: dict[int, Row] = {}
-
-    def keep(row: Row | None) -> None:
-        if row is not None:
-            rows[row.number] = row
-            progress("reading", len(rows))
-
+    split_from: int = 0,
+) -> tuple[dict[int, Row], LoadReport, Checks] | None:
+    """Transform the file (layers 1 and 2) and check its graph: in one process, each chunk of
+    records sent to the SHACL pipeline as it comes; from ``split_from`` rows (0: never) with
+    more than one worker, in parts (``validation.split``). The rows as read, the load report
+    and what checks the graph, or None when the file cannot be read."""
     pipeline = Pipeline(workers)
     chunks = []
     try:
         load = start_report(mapping, path, base, now)
-        for chunk in stream(mapping, path, base, load, now, keep, CHUNK_TRIPLES):
+        read, rows = _rows(path, mapping, progress)
+        if rows and workers > 1 and 0 < split_from <= len(rows):
+            return _read_in_parts(report, mapping, path, base, workers, now, load, read, rows)
+        for chunk in stream(mapping, path, base, load, now, None, CHUNK_TRIPLES, read):
             chunks.append(chunk)
             pipeline.add(chunk)
     except LoadError as error:
@@ -102,7 +120,60 @@ def _read(
         report.findings.append(file_finding(empty, report.language))
         report.readable = False
         return None
-    return rows, load, pipeline
+    return rows, load, InOneProcess(pipeline, base)
+
+
+def _read_in_parts(
+    report: Report,
+    mapping: Mapping,
+    path: Path,
+    base: str,
+    workers: int,
+    now: Callable[[], dt.datetime],
+    load: LoadReport,
+    read: list[Row | None],
+    rows: dict[int, Row],
+) -> tuple[dict[int, Row], LoadReport, Checks]:
+    """``_read`` with the rows transformed and checked in ``workers`` worker processes."""
+    shared = Triples()
+    provenance.describe(shared, mapping, base, load_facts(mapping, path, load, now))
+    whole = check_in_parts(mapping, base, list(rows.values()), shared.data(), workers)
+    load.rows_read, load.rows_skipped = len(read), len(read) - len(rows)
+    load.records_written, load.problems = whole.records, whole.problems
+    load.triples = whole.lines + len(shared)
+    report.ntriples, report.load = whole.ntriples + shared.data(), load
+    report.rows, report.records, report.triples = load.rows_read, load.records_written, load.triples
+    return rows, load, InParts(whole.checked)
+
+
+class Checks(Protocol):
+    """What checks a submission's graph, once its records are made (``store``: the graph)."""
+
+    def check(self, store: Callable[[], ox.Store]) -> Checked: ...
+
+
+@dataclass
+class InOneProcess:
+    """The graph checked in this process, with pyshacl's parts in workers (``Pipeline``)."""
+
+    pipeline: Pipeline
+    base: str
+
+    def check(self, store: Callable[[], ox.Store]) -> Checked:
+        graph = store()
+        records = record_rows(graph)
+        results = self.pipeline.results(graph)
+        return Checked(records, results, submission_places(graph, records, self.base))
+
+
+@dataclass
+class InParts:
+    """The graph already checked in parts by the workers (``validation.split``)."""
+
+    checked: Checked
+
+    def check(self, store: Callable[[], ox.Store]) -> Checked:
+        return self.checked
 
 
 def validate_submission(
@@ -117,13 +188,15 @@ def validate_submission(
     published: list[Place] | None = None,
     now: Callable[[], dt.datetime] = _now,
     progress: Progress | None = None,
+    split_from: int | None = None,
 ) -> Report:
     """Validate the submission ``path`` read with ``mapping_path`` (default: the template's);
     ``published``: the places other partners published, to compare with (layer 4; read by the
     caller from its store, ``linking.places.published_places``); ``now``: the clock that names
     the version graph; ``progress``: told each stage and the rows read so far (``STAGES``).
-    Messages name the file by its name only, never its place on the
-    machine."""
+    ``split_from``: the rows from which the file is validated in parts, one per worker
+    (``validation.split``; default: the setting ``validation_split_rows``). Messages name the
+    file by its name only, never its place on the machine."""
     report = _validate(
         path,
         mapping_path,
@@ -135,6 +208,7 @@ def validate_submission(
         published or [],
         now,
         progress or _quiet,
+        settings()["validation_split_rows"] if split_from is None else split_from,
     )
     return hide_paths(report, path, path.name)
 
@@ -150,6 +224,7 @@ def _validate(
     published: list[Place],
     now: Callable[[], dt.datetime] = _now,
     progress: Progress = _quiet,
+    split_from: int = 0,
 ) -> Report:
     clock = time.perf_counter()
     lang = language(lang)
@@ -179,23 +254,27 @@ def _validate(
         report.findings.append(trouble)
         report.readable = False
         return report
-    read = _read(report, mapping, path, base, workers, now, progress)
+    read = _read(report, mapping, path, base, workers, now, progress, split_from)
     if read is None:
         return report
-    rows, load, pipeline = read
+    rows, load, checks = read
     keys = key_counts(rows.values())
     headers = list(keys)
     column_findings, missing = check_columns(headers, mapping, lang, keys, len(rows))
     report.findings += column_findings + cell_findings(load, lang)
     progress("checking", len(rows))
-    store = ox.Store()
-    store.bulk_load(report.ntriples, format=ox.RdfFormat.N_TRIPLES)
-    trace = Trace(mapping, headers, rows, record_rows(store), lang)
-    results = pipeline.results(store)
+
+    def store() -> ox.Store:
+        graph = ox.Store()
+        graph.bulk_load(report.ntriples, format=ox.RdfFormat.N_TRIPLES)
+        return graph
+
+    checked = checks.check(store)
+    trace = Trace(mapping, headers, rows, checked.records, lang)
     progress("tracing", len(rows))
-    report.findings += graph_findings(results, trace, report.findings, missing)
+    report.findings += graph_findings(checked.results, trace, report.findings, missing)
     progress("comparing", len(rows))
-    report.findings += record_findings(store, trace, published, base)
+    report.findings += record_findings(checked.places, trace, published)
     report.findings.sort(key=lambda f: (f.row or 0, f.column or "", f.code))
     report.seconds = time.perf_counter() - clock
     return report
