@@ -106,13 +106,20 @@ def home() -> str:
 
 
 def localised_examples(lang: str) -> list[dict[str, str]]:
-    """The example queries with their titles in ``lang`` (``QUERY_PAGE``; the query and its
-    description stay as written, in English)."""
-    titles = load_catalogue(QUERY_PAGE)["examples"]
+    """The example queries with their titles and descriptions in ``lang`` (``QUERY_PAGE``; the
+    query itself stays as written, in English)."""
+    catalogue = load_catalogue(QUERY_PAGE)
+    titles, descriptions = catalogue["examples"], catalogue["descriptions"]
     return [
-        {**asdict(example), "title": in_language(titles[example.slug], lang)}
-        if example.slug in titles
-        else asdict(example)
+        {
+            **asdict(example),
+            "title": in_language(titles[example.slug], lang)
+            if example.slug in titles
+            else example.title,
+            "description": in_language(descriptions[example.slug], lang)
+            if example.slug in descriptions
+            else example.description,
+        }
         for example in examples()
     ]
 
@@ -138,6 +145,7 @@ def query_page() -> Response | str:
         lang=lang,
         languages=LANGUAGES,
         words=words(load_catalogue(QUERY_PAGE)["words"], lang),
+        results_counted=load_catalogue(QUERY_PAGE)["counted"]["results"][lang],
         # shown: the public URL; used by the page: the path, which the browser resolves
         # against the page it loaded (a test server's port, a proxy's prefix)
         public_endpoint=external_url("sparql.sparql"),

@@ -26,6 +26,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from core.problems import LoadError
 from core.settings import PUBLISH_MODES
 from core.vocabulary import LANGUAGES
+from endpoint import site
 from endpoint.auth import bearer_token, rate_refusal
 from endpoint.execution import QueryError, QueryRequest
 from endpoint.published import run, store_location
@@ -189,6 +190,14 @@ def report_links(lang: str) -> Links:
         home=url_for("pages.home", lang=lang),
         template=url_for("submissions.template_download", lang=lang, format="xlsx"),
         api=url_for("submissions.openapi"),
+        languages=tuple(
+            (
+                code,
+                site.table()["language_names"][code],
+                url_for("submissions.validate_page", lang=code),
+            )
+            for code in LANGUAGES
+        ),
     )
 
 

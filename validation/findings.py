@@ -90,11 +90,14 @@ class Report:
         return "accepted-with-warnings" if self.warnings else "accepted"
 
     def summary(self) -> list[dict[str, Any]]:
-        """Each kind of problem: severity, name, how many, the rows it is in, and the first one
-        as an example; errors first, then the most frequent."""
-        groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+        """Each problem: severity, name, how many, the rows it is in, and the first one as an
+        example; errors first, then the most frequent. A problem is its code, its column and
+        what it says: two wrong values of a column (each quoted in its message) are two lines,
+        not one line showing the first (issue #21: «otvoreno» ×2 hid «svemirska luka»)."""
+        groups: dict[tuple[str, str, str, str], list[Finding]] = defaultdict(list)
         for finding in self.findings:
-            groups[(finding.severity, finding.code)].append(finding)
+            key = (finding.severity, finding.code, finding.column or "", finding.message)
+            groups[key].append(finding)
         ordered = sorted(groups.items(), key=lambda item: (item[0][0] != "error", -len(item[1])))
         return [
             {
@@ -105,7 +108,7 @@ class Report:
                 "rows": sorted({f.row for f in found if f.row is not None}),
                 "example": found[0],
             }
-            for (severity, code), found in ordered
+            for (severity, code, _, _), found in ordered
         ]
 
     def ordered(self) -> list[Finding]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
+
 from core.translations import in_language, load_catalogue, words
 
 CATALOGUE_FILE = Path(__file__).parent / "messages.yaml"
@@ -41,3 +43,17 @@ def ui(key: str, lang: str) -> str:
 def ui_words(lang: str) -> dict[str, str]:
     """Every word of the report, in one language (for templates)."""
     return words(catalogue()["ui"], lang)
+
+
+def plural_forms(lang: str) -> set[str]:
+    """The CLDR plural forms of ``lang`` (babel's rules): "other" and those it has besides."""
+    return {"other", *Locale.parse(lang).plural_form.tags}
+
+
+def counted(key: str, lang: str, count: int, **values: object) -> str:
+    """Words said with a number (``counted`` in messages.yaml) in the plural form CLDR gives
+    ``count`` in ``lang`` (Croatian: u 1 retku, u 3 retka, u 5 redaka), filled with ``values``."""
+    forms: dict[str, dict[str, str]] = load_catalogue(CATALOGUE_FILE)["counted"][key]
+    texts = forms.get(lang) or forms["en"]
+    form = Locale.parse(lang if lang in forms else "en").plural_form(count)
+    return str(texts.get(form) or texts["other"]).format(count=count, **values)

@@ -25,7 +25,7 @@ from core.formulas import safe_cell
 from core.namespaces import CWM, RDF_TYPE, SH, XSD
 from core.rdf_bytes import to_bytes
 from validation.findings import Finding, Report
-from validation.messages import ui, ui_words
+from validation.messages import counted, ui, ui_words
 
 FORMATS = {
     "html": "text/html; charset=utf-8",
@@ -163,13 +163,15 @@ NEXT_STEPS = {
 @dataclass(frozen=True)
 class Links:
     """Where a report served by the server leads: the form to check a file again, the home
-    page, the blank template and the API's description (a report written by the command has
-    none of them)."""
+    page, the blank template, the API's description and the form in the other languages (a
+    report written by the command has none of them)."""
 
     form: str
     home: str
     template: str
     api: str
+    #: the form in each language: (language code, its name in that language, the form's address)
+    languages: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,7 @@ def as_html(report: Report, most: int = HTML_DETAILS_MOST, links: Links | None =
         cut=len(ordered) > most,
         shown=most,
         rows_text=compact_rows,
+        counted=counted,
         sheets=any(finding.sheet for finding in report.findings),
     )
 
@@ -276,7 +279,7 @@ def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> 
         line = f"  {ui(item['severity'], lang)} ×{item['count']}: {what}"
         if len(item["rows"]) > 1:
             count, rows = len(item["rows"]), compact_rows(item["rows"])
-            in_rows = summary_line("in-rows", lang, count=count, rows=rows)
+            in_rows = counted("in-rows", lang, count, rows=rows)
             line += f" ({example.column}, {in_rows})" if example.column else f" ({in_rows})"
         else:
             where = _where(example, lang)

@@ -37,6 +37,11 @@ DERIVED = {
 }
 
 
+#: fields whose values the loaders make into another field: a problem with one of them is a
+#: problem with that field (a wrong latitude is a problem with the coordinates)
+FEEDS = {"latitude": "coordinates", "longitude": "coordinates"}
+
+
 @cache
 def _field_of(node: str, path: str | None, access: str | None) -> str | None:
     """The field whose values a property of a node holds (or is derived from)."""
@@ -153,12 +158,20 @@ def graph_findings(
     """Layer 3, traced to the file; what was already said (a missing column, a cell that
     cannot be read) is not said again. A value held back with a warning (personal data, an
     ambiguous number) is not an error already said: a required field it leaves empty is one."""
-    said = {(f.row, f.field) for f in earlier if f.field and f.severity == "error"}
+    said = {(f.row, FEEDS.get(f.field, f.field)) for f in earlier if f.field}
+    said_errors = {
+        (f.row, FEEDS.get(f.field, f.field)) for f in earlier if f.field and f.severity == "error"
+    }
     findings = []
     for result in results:
         finding = shape_finding(result, trace, trace.lang)
+        place = (finding.row, finding.field)
         if result.value is None and (
-            finding.field in missing or (finding.row, finding.field) in said
+            finding.field in missing
+            or place in said_errors
+            # a recommended value that is there but wrong is not also missing (issue #21: a
+            # latitude of 145.3 was told to add coordinates)
+            or (finding.severity == "warning" and place in said)
         ):
             continue
         findings.append(finding)

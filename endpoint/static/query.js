@@ -52,6 +52,40 @@
     return yasrCell.call(this, binding, prefixes);
   };
 
+  // YASGUI's own words in the page's language (query-page.yaml): DataTables' words through the
+  // table's configuration, the count of results in the language's plural forms, and the
+  // names of its buttons (below, in mend) since YASGUI writes them in English.
+  const said = config.yasgui;
+  if (Table.defaults && Table.defaults.tableConfig) Table.defaults.tableConfig.language = {
+    info: said["table-info"], infoEmpty: said["table-empty"], emptyTable: said["table-empty"],
+    zeroRecords: said["table-empty"], paginate: { previous: said.previous, next: said.next },
+  };
+  const plurals = new Intl.PluralRules(config.lang);
+  const secondsFormat = new Intl.NumberFormat(config.lang, { maximumFractionDigits: 3 });
+  const Yasr = Yasgui.Yasr;
+  const yasrInfo = Yasr.prototype.updateResponseInfo;
+  Yasr.prototype.updateResponseInfo = function () {
+    yasrInfo.call(this);
+    if (!this.results || !this.dataElement) return;
+    const parts = [];
+    const bindings = this.results.getBindings();
+    if (bindings) {
+      const forms = config.results;
+      const form = forms[plurals.select(bindings.length)] || forms.other;
+      parts.push(form.replace("{count}", numberFormat.format(bindings.length)));
+    }
+    const time = this.results.getResponseTime();
+    if (time) parts.push(said.seconds.replace("{seconds}", secondsFormat.format(time / 1000)));
+    if (parts.length) this.dataElement.textContent = parts.join(" · ");
+  };
+
+  // YASGUI's English words written as text -> the page's
+  const ENGLISH = new Map([
+    ["Table", said.table], ["Response", said.response], ["Simple view", said["simple-view"]],
+    ["Ellipse", said.ellipse], ["Download result", said.download], ["Show all", said["show-all"]],
+    ["Shorten", said.shorten], ["Page size:", said["page-size-label"]],
+  ]);
+
   // Keep only the completion of variables: YASGUI's prefix, class and property completers ask
   // prefix.cc and lov.linkeddata.es, and this page must not reach beyond its own server.
   const completers = Yasgui.Yasqe.defaults.autocompleters;
@@ -96,6 +130,34 @@
       ["select.tableSizer", config.words.pageSize],
       [".dataTables_filter input, .yasr input[type=search]", config.words.filter],
     ];
+    // YASGUI's buttons and labels, in the page's language: [selector, words, what to set]
+    const worded = [
+      [".yasqe_queryButton", said.run, ["title", "aria-label"]],
+      [".yasqe_share", said.share, ["title", "aria-label"]],
+      [".tabsList button.addTab", said["add-tab"], ["title", "aria-label"]],
+      [".yasr_downloadIcon, .overlay_btn[title='Download result']", said.download, ["title", "aria-label"]],
+      [".overlay_btn[title='Show all']", said["show-all"], ["title"]],
+      [".yasr_btn.select_table", said.table, ["title", "aria-label"]],
+      [".yasr_btn.select_response", said.response, ["title", "aria-label"]],
+      ["input.tableFilter", config.words.filter, ["placeholder", "aria-label"]],
+    ];
+    worded.forEach(([selector, text, fields]) => {
+      root.querySelectorAll(selector).forEach((element) => {
+        fields.forEach((field) => {
+          if (field === "text") {
+            if (element.textContent !== text) element.textContent = text;
+          } else if (element.getAttribute(field) !== text) {
+            element.setAttribute(field, text);
+          }
+        });
+      });
+    });
+    // the words YASGUI writes as text, found by their English (two switches share a class)
+    root.querySelectorAll(".yasr span, .yasr button, .yasr label, .yasqe button").forEach((element) => {
+      if (element.children.length === 0 && ENGLISH.has(element.textContent.trim())) {
+        element.textContent = ENGLISH.get(element.textContent.trim());
+      }
+    });
     named.forEach(([selector, name]) => {
       root.querySelectorAll(selector).forEach((element) => {
         if (!element.hasAttribute("aria-label")) element.setAttribute("aria-label", name);

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from markupsafe import escape
 
 from core.translations import load_catalogue, words
 from endpoint import pages
@@ -112,12 +113,18 @@ def test_the_page_speaks_the_readers_language(app: Flask, lang: str) -> None:
         assert html.escape(page_words[key]) in page, key
     for example in pages.localised_examples(lang):
         assert f">{html.escape(example['title'])}</button>" in page
+        assert f'title="{escape(example["description"])}"' in page
 
 
-def test_every_example_has_its_title_in_the_six_languages() -> None:
-    titles = load_catalogue(pages.QUERY_PAGE)["examples"]
-    assert sorted(titles) == sorted(example.slug for example in pages.examples())
-    assert all(titles[e.slug]["en"] == e.title for e in pages.examples())
+@pytest.mark.parametrize(
+    ("table", "field"), [("examples", "title"), ("descriptions", "description")]
+)
+def test_every_example_has_its_title_and_description_in_the_six_languages(
+    table: str, field: str
+) -> None:
+    texts = load_catalogue(pages.QUERY_PAGE)[table]
+    assert sorted(texts) == sorted(example.slug for example in pages.examples())
+    assert all(texts[e.slug]["en"] == getattr(e, field) for e in pages.examples())
 
 
 @needs_browser
@@ -146,6 +153,24 @@ def test_results_link_to_this_server_and_numbers_read_as_numbers(
         assert decimal in number and re.fullmatch(r"-?\d+[.,]\d+", number), number
         width_now = page.evaluate("document.documentElement.scrollWidth")
         assert width_now <= width, (width_now, page.evaluate(WIDER, width))
+        # issue #21: YASGUI's controls speak the page's language, and on a phone its run and
+        # share buttons do not cover the query's text
+        said = words(load_catalogue(pages.QUERY_PAGE)["words"], lang)
+        run = page.locator(".tabPanel.active .yasqe_queryButton")
+        assert run.get_attribute("aria-label") == said["run"]
+        assert page.locator(".tabPanel.active .yasqe_share").get_attribute("title") == said["share"]
+        assert page.locator(".tabPanel.active .select_table span").inner_text() == said["table"]
+        chip = page.locator(".tabPanel.active .yasr_response_chip").inner_text()
+        assert re.match(r"\d+ (results|αποτελέσματα) · ", chip), chip
+        if size == "phone":
+            buttons = page.locator(".tabPanel.active .yasqe_buttons").bounding_box()
+            editor = page.locator(".tabPanel.active .CodeMirror-scroll").bounding_box()
+            assert buttons and editor
+            apart = (
+                buttons["y"] >= editor["y"] + editor["height"]
+                or buttons["y"] + buttons["height"] <= editor["y"]
+            )
+            assert apart, (buttons, editor)
         visit.screenshot(f"query-{lang}-{size}.png")
         violations = axe_violations(page)
         assert violations == [], describe(violations)

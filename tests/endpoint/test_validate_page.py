@@ -72,6 +72,10 @@ def test_the_report_says_what_to_do_next_and_leads_back(
     assert f'href="/validate?lang={lang}"' in page and f'href="/?lang={lang}"' in page
     assert (ui("publish-how", lang) in page) == case["publish"]
     assert f"/template?lang={lang}&format=xlsx" in page
+    # issue #21: a skip link to the report, and the form in each of the six languages
+    assert '<a class="skip" href="#report">' in page and '<main id="report"' in page
+    for code in ("en", "fr", "it", "es", "el", "hr"):
+        assert f'href="/validate?lang={code}" lang="{code}" hreflang="{code}"' in page
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "ttl"])

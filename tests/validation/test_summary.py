@@ -4,7 +4,9 @@ field), and groups a problem repeated in many rows into one line listing the row
 
 from __future__ import annotations
 
+import re
 import shutil
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +91,29 @@ def test_not_published_is_said_in_the_report_language(
     errors = int("".join(ch for ch in last if ch.isdigit()))
     assert last == summary_line("nothing-published", lang, errors=errors)
     assert "Nothing published" not in result.output
+
+
+WRONG = HERE / "submissions" / "present-but-wrong.csv"
+
+
+@pytest.mark.parametrize("lang", ["hr", "it", "el"])
+def test_each_wrong_value_has_its_summary_line_saying_what_is_wrong(lang: str) -> None:
+    """Issue #21: «otvoreno» ×5 also covered «svemirska luka», then hidden; a summary line
+    was only a field's name ("naziv")."""
+    report = validate_submission(WRONG, None, lang)
+    unknown = [item for item in report.summary() if item["code"] == "unknown-term"]
+    assert sorted(item["example"].value for item in unknown) == ["otvoreno", "svemirska luka"]
+    assert [item["count"] for item in unknown] == [4, 1]
+    html = render(report, "html").decode()
+    summary = html[html.index("<table") : html.index("</table>")]
+    label = re.escape(ui("problem", lang))
+    problems = [unescape(cell) for cell in re.findall(f'data-label="{label}">([^<]*)<', summary)]
+    assert problems == [item["example"].message for item in report.summary()]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_template_mapping_is_named_in_the_report_language(lang: str) -> None:
+    report = Report("f.csv", "template", lang, rows=1)
+    html = render(report, "html").decode()
+    assert f"<dd>{ui('template-mapping', lang)}</dd>".replace("'", "&#39;") in html
+    assert "<dd>template</dd>" not in html
