@@ -151,13 +151,14 @@ def remembered(name: str, key: bytes, build: Callable[[], T]) -> T:
     path = cache_directory() / f"{name}-{key.hex()[:24]}.pickle"
     try:
         with open(path, "rb") as handle:
-            value: T = pickle.load(handle)
-        _used(path)
-        return value
+            kept: T = pickle.load(handle)
     except FileNotFoundError:
-        pass
+        log.debug("%s: not kept yet in %s", name, path)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
         log.debug("%s: cannot read %s (%s)", name, path, error)
+    else:
+        _used(path)
+        return kept
     value = build()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
