@@ -115,6 +115,10 @@ class QueryPool:
             self._all.add(worker)
         self._idle[lane].put(worker)
 
+    def idle(self, lane: str = "any") -> int:
+        """How many workers of ``lane`` ("any" or "light") wait for a query now."""
+        return self._idle[lane].qsize()
+
     def _take(self, light: bool, timeout: float) -> _Worker:
         """An idle worker for a query (a light one may also have the light lane's), waiting at
         most ``timeout`` seconds (503 after that)."""

@@ -3,16 +3,19 @@ the shipped samples for the tests that need published data."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from click.testing import CliRunner
 from rdflib import Graph
 
 from core import vocabulary
 from coworkmed import quality, virtuoso
+from coworkmed.cli import main
 from loaders.load import mapping_files
 from publishing.build import load_source, publish_vocabulary
 from tests.backends import (
@@ -23,6 +26,7 @@ from tests.backends import (
     oxigraph_published,
     writable_copy,
 )
+from tests.real import DefaultBuild
 from triplestore.versions import open_store
 
 # the suites write far more often than a client may (write_rate); the rate tests set their own
@@ -149,3 +153,32 @@ def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Published]
         return
     with empty_virtuoso_store(request.getfixturevalue("virtuoso_server")) as store:
         yield store
+
+
+@pytest.fixture(scope="session")
+def default_build(tmp_path_factory: pytest.TempPathFactory) -> DefaultBuild:
+    """The default build, made once for the whole run: the xdist workers share it (the first
+    to ask builds it under a lock, the others wait and read it). Read it only: a test that
+    writes takes a copy (``writable_copy``)."""
+    shared = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        shared = shared.parent  # one folder above every worker's own
+    where = shared / "default-build"
+    where.mkdir(exist_ok=True)
+    built = DefaultBuild(where / "store", where / "dumps", where / "vocabulary", "")
+    with (where / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        printed = where / "build-output.txt"
+        if not printed.exists():
+            runner = CliRunner()
+            outputs = []
+            for command in (
+                ["build", "--data", str(ROOT / "data"), "--store", str(built.store)],
+                ["export", "--store", str(built.store), "--output", str(built.dumps)],
+                ["vocab", "docs", "--output", str(built.docs)],
+            ):
+                result = runner.invoke(main, command)
+                assert result.exit_code == 0, result.output[-2000:]
+                outputs.append(result.output)
+            printed.write_text(outputs[0], encoding="utf-8")
+    return DefaultBuild(built.store, built.dumps, built.docs, printed.read_text(encoding="utf-8"))

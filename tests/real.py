@@ -5,6 +5,7 @@ redistribution are copied byte for byte into ``data/<source>/`` (the default bui
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
@@ -21,3 +22,14 @@ REAL_MAPPINGS: dict[str, Path] = {
     **{name: DATA / folder / "mapping.yaml" for name, folder in COPIED.items()},
     **{path.name: path for path in sorted(NOT_COPIED.glob("*.yaml"))},
 }
+
+
+@dataclass(frozen=True)
+class DefaultBuild:
+    """What ``make run`` builds from the real files of ``data/``: the store, its dumps, the
+    vocabulary's documentation, and what ``coworkmed build`` printed."""
+
+    store: Path
+    dumps: Path
+    docs: Path
+    output: str

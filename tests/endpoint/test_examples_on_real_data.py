@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from coworkmed.cli import main
 from endpoint import pages
 from endpoint.app import create_app
 from tests.backends import oxigraph_published
+from tests.real import DefaultBuild
 
 pytestmark = pytest.mark.slow  # one build of the real files: ~40 s
 
@@ -22,11 +21,8 @@ DATA = Path(__file__).parents[2] / "data"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
-    store = tmp_path_factory.mktemp("default") / "store"
-    result = CliRunner().invoke(main, ["build", "--data", str(DATA), "--store", str(store)])
-    assert result.exit_code == 0, result.output[-2000:]
-    published = oxigraph_published(store)
+def client(default_build: DefaultBuild) -> Iterator[FlaskClient]:
+    published = oxigraph_published(default_build.store)
     app = create_app(published.config(query_workers=1, public_url="http://localhost"))
     yield app.test_client()
     app.extensions["coworkmed.pool"].close()

@@ -176,22 +176,32 @@ def test_heavy_queries_are_set_aside_and_light_ones_keep_their_workers(store_pat
 def test_a_query_that_waits_too_long_for_a_worker_gets_503_with_retry_after(
     store_path: Path,
 ) -> None:
-    """One worker, never set aside, held by a slow query: a second (not light) query waits
-    its timeout for a worker and is answered 503 with Retry-After, not 504."""
+    """One worker, never set aside, held by a slow query (given 10 s, so that its worker is not
+    replaced while the other waits): a second (not light) query waits its 2 s for a worker and
+    is answered 503 with Retry-After, not 504."""
     app = create_app({"store": str(store_path), "query_workers": 1, "query_long": 0,
                       "query_timeout": 2})  # fmt: skip
-    slow = threading.Thread(
-        target=lambda: app.test_client().get("/sparql", query_string={"query": SLOW})
-    )
+    lazy = app.extensions["coworkmed.pool"]
+    pool = lazy.get()
+    assert isinstance(pool, QueryPool)
+
+    def hold() -> None:
+        with contextlib.suppress(QueryError):  # stopped at its 10 s: the point is the wait
+            _run(pool, SLOW, timeout=10)
+
+    slow = threading.Thread(target=hold)
     try:
         slow.start()
-        time.sleep(0.5)
+        deadline = time.monotonic() + 60  # a loaded machine may take a while to hand it over
+        while pool.idle("any") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pool.idle("any") == 0, "the slow query never took the worker"
         waited = app.test_client().get("/sparql", query_string={"query": SPACES})
         assert waited.status_code == 503, waited.get_data()
         assert waited.headers["Retry-After"] == "5"
     finally:
         slow.join()
-        app.extensions["coworkmed.pool"].close()
+        lazy.close()
 
 
 def test_workers_follow_a_new_publication(pool: QueryPool, store_path: Path) -> None:

@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from coworkmed.cli import main
 from coworkmed.serving import serve_in_thread
 from endpoint.app import create_app
 from tests.backends import oxigraph_published
 from tests.endpoint.accessibility import SIZES, axe_violations, describe, overflow
 from tests.endpoint.browser import browser_page, needs_browser
+from tests.real import DefaultBuild
 
 pytestmark = pytest.mark.slow  # one build of the real files, then ~60 pages in Chromium
 
@@ -31,20 +30,15 @@ LANGUAGES = ("en", "el")
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The default build (``make run``'s graph, dumps and vocabulary docs), served in a thread."""
-    where = tmp_path_factory.mktemp("pages")
-    store, dumps, docs = where / "store", where / "dumps", where / "vocabulary"
-    runner = CliRunner()
-    for command in (
-        ["build", "--data", str(ROOT / "data"), "--store", str(store)],
-        ["export", "--store", str(store), "--output", str(dumps)],
-        ["vocab", "docs", "--output", str(docs)],
-    ):
-        result = runner.invoke(main, command)
-        assert result.exit_code == 0, result.output[-2000:]
-    settings = oxigraph_published(store).config(
-        query_workers=2, dumps=str(dumps), docs=str(docs), validate_rate=0
+def live(default_build: DefaultBuild) -> Iterator[str]:
+    """The default build (``make run``'s graph, dumps and vocabulary docs), served in a thread;
+    a query may take long on a shared machine while the pages are cold."""
+    settings = oxigraph_published(default_build.store).config(
+        query_workers=2,
+        dumps=str(default_build.dumps),
+        docs=str(default_build.docs),
+        validate_rate=0,
+        query_timeout=300,
     )
     app = create_app(settings)
     with serve_in_thread(app) as base:

@@ -98,7 +98,7 @@ def test_the_space_page_fits_and_names_its_place(
         wide = visit.page.evaluate(WIDER_THAN_THE_WINDOW)
         assert wide == [], wide
         assert overflow(visit.page) == 0
-        value = visit.page.locator("main.resource table.facts td:not(.part)").first
-        main = visit.page.locator("main").bounding_box()
+        value = visit.page.locator("div.resource table.facts td:not(.part)").first
+        main = visit.page.locator("div.resource").bounding_box()
         assert value.bounding_box()["width"] > main["width"] / 3  # type: ignore[index]
     visit.check()

@@ -12,15 +12,14 @@ from pathlib import Path
 
 import phonenumbers
 import pytest
-from click.testing import CliRunner
 from flask import Flask
 from rdflib import Graph, Literal, Namespace, URIRef
 
-from coworkmed.cli import main
 from endpoint.app import create_app
 from loaders import personal
 from publishing import catalogue
 from tests.backends import Published, oxigraph_published
+from tests.real import DefaultBuild
 
 pytestmark = pytest.mark.slow  # one build of the real files: ~40 s
 
@@ -52,11 +51,8 @@ PUBLISHED = {
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Published, str]:
-    store = tmp_path_factory.mktemp("default") / "store"
-    result = CliRunner().invoke(main, ["build", "--data", str(DATA), "--store", str(store)])
-    assert result.exit_code == 0, result.output[-2000:]
-    return oxigraph_published(store), result.output
+def built(default_build: DefaultBuild) -> tuple[Published, str]:
+    return oxigraph_published(default_build.store), default_build.output
 
 
 @pytest.fixture(scope="module")
