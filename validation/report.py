@@ -80,30 +80,67 @@ def as_csv(report: Report) -> str:
 
 def as_turtle(report: Report) -> bytes:
     """The report as SHACL: sh:conforms, then one sh:ValidationResult per finding, with the
-    place in the file (cwm:sourceRow, cwm:sourceColumn, cwm:sourceValue)."""
+    place in the file (cwm:sourceRow, cwm:sourceColumn, cwm:sourceValue). The triples are
+    written as N-Triples text and read by Oxigraph (making a term object in Python for each
+    took seconds on a 10,000-row report), then written as Turtle."""
+    node = ox.BlankNode().value
+    boolean = str(report.conforms).lower()
+    lines = [
+        f"_:{node} <{RDF_TYPE}> <{SH}ValidationReport> .",
+        f'_:{node} <{SH}conforms> "{boolean}"^^<{XSD}boolean> .',
+    ]
+    lang = report.language
+    for finding in report.findings:
+        result = f"_:{ox.BlankNode().value}"
+        lines.append(f"_:{node} <{SH}result> {result} .")
+        lines.append(f"{result} <{RDF_TYPE}> <{SH}ValidationResult> .")
+        severity = "Violation" if finding.severity == "error" else "Warning"
+        lines.append(f"{result} <{SH}resultSeverity> <{SH}{severity}> .")
+        lines.append(f"{result} <{SH}resultMessage> {_text(finding.message)}@{lang} .")
+        if finding.detail and finding.detail != finding.message:
+            lines.append(f"{result} <{SH}resultMessage> {_text(finding.detail)}@en .")
+        for predicate, iri in ((_FOCUS, finding.focus), (_PATH, finding.path), (_SHAPE, finding.shape)):
+            if iri:
+                lines.append(f"{result} {predicate} <{iri}> .")
+        if finding.row is not None:
+            lines.append(f'{result} <{CWM}sourceRow> "{int(finding.row)}"^^<{XSD}integer> .')
+        if finding.column:
+            lines.append(f"{result} <{CWM}sourceColumn> {_text(finding.column)} .")
+        if finding.value is not None:
+            lines.append(f"{result} <{CWM}sourceValue> {_text(finding.value)} .")
+    prefixes = {"sh": SH, "cwm": CWM, "xsd": XSD}
+    try:
+        text = "\n".join(lines).encode("utf-8")
+        triples = ox.parse(text, format=ox.RdfFormat.N_TRIPLES)
+        return to_bytes(triples, ox.RdfFormat.TURTLE, prefixes)
+    except (UnicodeEncodeError, SyntaxError, ValueError):  # not a term as N-Triples text
+        return to_bytes(_turtle_terms(report), ox.RdfFormat.TURTLE, prefixes)
+
+
+_FOCUS, _PATH, _SHAPE = (f"<{SH}{name}>" for name in ("focusNode", "resultPath", "sourceShape"))
+
+
+def _text(value: str) -> str:
+    """A plain literal in N-Triples: JSON's escapes (quote, backslash, control characters) are
+    N-Triples' own."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _turtle_terms(report: Report) -> list[ox.Triple]:
+    """``as_turtle``'s triples made term by term (a finding with a term N-Triples text cannot
+    carry, as a lone surrogate in a value, or an IRI Oxigraph refuses)."""
     node, triples = ox.BlankNode(), []
 
     def add(subject: Any, predicate: str, value: Any) -> None:
         triples.append(ox.Triple(subject, ox.NamedNode(predicate), value))
 
-    add(
-        node,
-        RDF_TYPE,
-        ox.NamedNode(SH + "ValidationReport"),
-    )
-    add(
-        node,
-        SH + "conforms",
-        ox.Literal(str(report.conforms).lower(), datatype=ox.NamedNode(XSD + "boolean")),
-    )
+    add(node, RDF_TYPE, ox.NamedNode(SH + "ValidationReport"))
+    conforms = str(report.conforms).lower()
+    add(node, SH + "conforms", ox.Literal(conforms, datatype=ox.NamedNode(XSD + "boolean")))
     for finding in report.findings:
         result = ox.BlankNode()
         add(node, SH + "result", result)
-        add(
-            result,
-            RDF_TYPE,
-            ox.NamedNode(SH + "ValidationResult"),
-        )
+        add(result, RDF_TYPE, ox.NamedNode(SH + "ValidationResult"))
         severity = "Violation" if finding.severity == "error" else "Warning"
         add(result, SH + "resultSeverity", ox.NamedNode(SH + severity))
         add(result, SH + "resultMessage", ox.Literal(finding.message, language=report.language))
@@ -116,17 +153,13 @@ def as_turtle(report: Report) -> bytes:
         if finding.shape:
             add(result, SH + "sourceShape", ox.NamedNode(finding.shape))
         if finding.row is not None:
-            add(
-                result,
-                CWM + "sourceRow",
-                ox.Literal(str(finding.row), datatype=ox.NamedNode(XSD + "integer")),
-            )
+            row = ox.Literal(str(finding.row), datatype=ox.NamedNode(XSD + "integer"))
+            add(result, CWM + "sourceRow", row)
         if finding.column:
             add(result, CWM + "sourceColumn", ox.Literal(finding.column))
         if finding.value is not None:
             add(result, CWM + "sourceValue", ox.Literal(finding.value))
-    prefixes = {"sh": SH, "cwm": CWM, "xsd": XSD}
-    return to_bytes(triples, ox.RdfFormat.TURTLE, prefixes)
+    return triples
 
 
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -190,6 +223,9 @@ def downloads(report: Report, most: int = EMBEDDED_MOST) -> tuple[list[Download]
     stem = Path(report.file.rsplit("/", 1)[-1]).stem or "submission"
     given, left_out = [], False
     for fmt, words in DOWNLOADS.items():
+        if least_size(report, fmt) > most:
+            left_out = True
+            continue
         body = render(report, fmt)
         if len(body) > most:
             left_out = True
@@ -198,6 +234,31 @@ def downloads(report: Report, most: int = EMBEDDED_MOST) -> tuple[list[Download]
         href = f"data:{media_type};base64,{base64.b64encode(body).decode('ascii')}"
         given.append(Download(fmt, ui(words, report.language), f"{stem}-report.{fmt}", href))
     return given, left_out
+
+
+#: bytes every finding takes at least in each format of ``DOWNLOADS`` besides its words
+#: (``least_size``): the CSV's separators and line end; JSON's braces and comma; in Turtle,
+#: "sh:result", "sh:ValidationResult", "sh:resultSeverity" and "sh:resultMessage"
+LEAST_PER_FINDING = {"csv": 10, "json": 2, "ttl": 40}
+#: the words of a finding each format writes whole (escaping, quoting and a spreadsheet's
+#: apostrophe only add to them)
+LEAST_WORDS = {
+    "csv": ("message", "value", "code", "layer"),
+    "json": ("message", "value", "code", "layer"),
+    "ttl": ("message", "value"),
+}
+
+
+def least_size(report: Report, fmt: str) -> int:
+    """Fewer bytes than ``render(report, fmt)`` gives (``LEAST_PER_FINDING``, ``LEAST_WORDS``,
+    in UTF-8): a report known to be too large to carry is not written only to be left out (a
+    10,000-row report took seconds to write in three formats, then to be left out)."""
+    words = LEAST_WORDS[fmt]
+    return sum(
+        LEAST_PER_FINDING[fmt]
+        + sum(len((getattr(finding, name) or "").encode("utf-8")) for name in words)
+        for finding in report.findings
+    )
 
 
 def as_html(report: Report, most: int = HTML_DETAILS_MOST, links: Links | None = None) -> str:

@@ -18,6 +18,7 @@ part is checked with it, as the whole graph would be.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -80,7 +81,22 @@ class PartChecked:
 
 
 def check_part(part: Part) -> PartChecked:
-    """In a worker: transform the part's rows and check its graph (with the shared graph)."""
+    """In a worker: transform the part's rows and check its graph (with the shared graph).
+    With ``COWORKMED_PROFILE_PARTS`` set to a folder, each part's cProfile statistics are
+    written there (``part-PID-ROW.prof``), to see where a worker's time goes."""
+    folder = os.environ.get("COWORKMED_PROFILE_PARTS")
+    if not folder:
+        return _check_part(part)
+    import cProfile
+
+    profile = cProfile.Profile()
+    checked = profile.runcall(_check_part, part)
+    first = part.rows[0].number if part.rows else 0
+    profile.dump_stats(os.path.join(folder, f"part-{os.getpid()}-{first}.prof"))
+    return checked
+
+
+def _check_part(part: Part) -> PartChecked:
     builder = record_builder(part.mapping, part.base, part.keys, part.named)
     for row in part.rows:
         builder.add_row(row)
