@@ -422,12 +422,12 @@ def _published_places(
     """The spaces other sources published in the store, for a submission read with ``mapping``
     (none when nothing is published, or when the mapping cannot be read: the validation says
     why)."""
+    if not location.generation():  # nothing published: the publishing layer is not imported
+        return []
     from loaders.mapping import MappingError, load_mapping
     from publishing.published_places import read_published_places
     from validation.columns import template_mapping
 
-    if not location.generation():
-        return []
     try:
         source = (load_mapping(mapping) if mapping else template_mapping(lang)).source_id
     except (MappingError, LoadError):

@@ -16,13 +16,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
+
+import rdflib
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from core.vocabulary import LANGUAGES, shapes_graph
+from core import rdflib_terms
+from core.diskcache import fingerprint, remembered
+from core.vocabulary import LANGUAGES, shape_files, shapes_graph
 
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 SEVERITIES = {str(SH.Violation): "error", str(SH.Warning): "warning", str(SH.Info): "warning"}
@@ -75,8 +80,21 @@ def _shapes() -> Graph:
 
 
 @cache
+def _key() -> bytes:
+    """What the readings below are made from: the shapes files, and the code that reads them."""
+    return fingerprint(
+        *shape_files(), Path(__file__), Path(rdflib_terms.__file__), rdflib.__version__
+    )
+
+
+@cache
 def shape_texts() -> dict[str, ShapeText]:
-    """Every shape with a name or message: its words in the six languages."""
+    """Every shape with a name or message: its words in the six languages (kept on disk
+    between runs, ``core.diskcache.remembered``: a cold command need not read the shapes)."""
+    return remembered("shape-texts", _key(), _shape_texts)
+
+
+def _shape_texts() -> dict[str, ShapeText]:
     graph = _shapes()
     texts = {}
     for shape in set(graph.subjects(SH.message, None)) | set(graph.subjects(SH.name, None)):
@@ -124,7 +142,16 @@ def compiled_shapes() -> str:
 @cache
 def compiled_graph() -> Graph:
     """``compiled_shapes`` as an rdflib graph (read by ``validation.engine``, which writes the
-    N-Triples only for the shapes it leaves to pyshacl); shared: never to be changed."""
+    N-Triples only for the shapes it leaves to pyshacl); shared: never to be changed. Its
+    triples are kept on disk between runs (reading the shapes' Turtle and compiling them was
+    a third of a cold ``coworkmed validate`` of 15 rows)."""
+    graph = Graph()
+    for triple in remembered("compiled-shapes", _key(), _compiled_triples):
+        graph.add(triple)
+    return graph
+
+
+def _compiled_triples() -> list[tuple[Node, Node, Node]]:
     graph = Graph()
     for triple in _shapes():
         graph.add(triple)
@@ -135,12 +162,17 @@ def compiled_graph() -> Graph:
             graph.remove((node, SH.property, prop))
         for target, value in targets:
             graph.add((prop, target, value))
-    return graph
+    return list(graph)
 
 
 @cache
 def sparql_checks() -> tuple[SparqlCheck, ...]:
-    """The SPARQL-based constraints, each as one query over a whole submission."""
+    """The SPARQL-based constraints, each as one query over a whole submission (kept on disk
+    between runs, as ``shape_texts``)."""
+    return remembered("sparql-checks", _key(), _sparql_checks)
+
+
+def _sparql_checks() -> tuple[SparqlCheck, ...]:
     graph = _shapes()
     parents = _targets_of_parents(graph)
     checks = []

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import SH
 
 from core.vocabulary import LANGUAGES
-from validation.report import render
+from validation.report import _turtle_terms, downloads, least_size, render
 from validation.submission import validate_submission
 from validation.template import template_columns, write_template
 
@@ -86,3 +89,38 @@ def test_a_blank_template_is_refused_as_empty(tmp_path: Path) -> None:
     (blank, _doc) = write_template(tmp_path / "blank.csv", "es", "csv")
     report = validate_submission(blank, lang="es")
     assert report.status == "unreadable" and report.findings[0].code == "empty-file"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "ttl"])
+def test_least_size_is_below_the_size_written(report, fmt: str) -> None:  # noqa: ANN001
+    """``least_size`` lets the HTML report leave out a format without writing it: it must never
+    be more than what is written, escapes and quotes included (the hostile file has them)."""
+    assert 0 < least_size(report, fmt) <= len(render(report, fmt))
+
+
+@pytest.mark.parametrize("most", [0, 20_000, 60_000, 10_000_000])
+def test_downloads_carry_the_formats_that_fit(report, most: int) -> None:  # noqa: ANN001
+    """The HTML report carries exactly the formats whose body is at most ``most`` bytes,
+    whether or not ``least_size`` spared writing the others."""
+    given, left_out = downloads(report, most)
+    fitting = [fmt for fmt in ("csv", "json", "ttl") if len(render(report, fmt)) <= most]
+    assert [download.fmt for download in given] == fitting
+    assert left_out == (len(fitting) < 3)
+
+
+def test_turtle_text_and_terms_make_the_same_graph(report) -> None:  # noqa: ANN001
+    """The Turtle report written from N-Triples text is the graph made term by term."""
+    fast = Graph().parse(data=render(report, "ttl"), format="turtle")
+    terms = ox.serialize(_turtle_terms(report), format=ox.RdfFormat.TURTLE)
+    assert isomorphic(fast, Graph().parse(data=terms, format="turtle"))
+
+
+@pytest.mark.parametrize("value", ['a "b" \\ c', "line\nbreak\r\ttab", "bell\x07 del\x7f", "Ελλάδα 🏝"])
+def test_turtle_keeps_a_value_as_written(report, value: str) -> None:  # noqa: ANN001
+    """A cell's value comes back from the Turtle report as it was, whatever its characters
+    (the report is written as N-Triples text first: quotes, backslashes, line ends, controls)."""
+    odd = dataclasses.replace(report.findings[0], value=value)
+    changed = dataclasses.replace(report, findings=[odd, *report.findings[1:]])
+    graph = Graph().parse(data=render(changed, "ttl"), format="turtle")
+    values = {str(v) for v in graph.objects(None, URIRef(CWM + "sourceValue"))}
+    assert value in values
