@@ -99,7 +99,11 @@ def as_turtle(report: Report) -> bytes:
         lines.append(f"{result} <{SH}resultMessage> {_text(finding.message)}@{lang} .")
         if finding.detail and finding.detail != finding.message:
             lines.append(f"{result} <{SH}resultMessage> {_text(finding.detail)}@en .")
-        for predicate, iri in ((_FOCUS, finding.focus), (_PATH, finding.path), (_SHAPE, finding.shape)):
+        for predicate, iri in (
+            (_FOCUS, finding.focus),
+            (_PATH, finding.path),
+            (_SHAPE, finding.shape),
+        ):
             if iri:
                 lines.append(f"{result} {predicate} <{iri}> .")
         if finding.row is not None:

@@ -115,7 +115,9 @@ def test_turtle_text_and_terms_make_the_same_graph(report) -> None:  # noqa: ANN
     assert isomorphic(fast, Graph().parse(data=terms, format="turtle"))
 
 
-@pytest.mark.parametrize("value", ['a "b" \\ c', "line\nbreak\r\ttab", "bell\x07 del\x7f", "Ελλάδα 🏝"])
+@pytest.mark.parametrize(
+    "value", ['a "b" \\ c', "line\nbreak\r\ttab", "bell\x07 del\x7f", "Ελλάδα 🏝"]
+)
 def test_turtle_keeps_a_value_as_written(report, value: str) -> None:  # noqa: ANN001
     """A cell's value comes back from the Turtle report as it was, whatever its characters
     (the report is written as N-Triples text first: quotes, backslashes, line ends, controls)."""
