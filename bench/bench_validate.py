@@ -1,6 +1,6 @@
 """Validation speed: submissions on the project's template, end to end.
 
-    nice .venv/bin/python bench/bench_validate.py [ROWS ...] [--no-compare]
+    nice .venv/bin/python bench/bench_validate.py [ROWS ...] [--no-compare] [--compare-rows=N]
 
 (default: 15 1000 10000)
 
@@ -21,7 +21,8 @@ then prints, side by side in one run:
 - plain pyshacl on the same graph with the same shapes: rdflib parses the N-Triples, then
   ``pyshacl.validate``, as a project without the engine of validation/engine.py would do, and
   ours on that same graph, with their ratio (``--no-compare``: not this part). Plain pyshacl
-  needs minutes per thousand rows with these shapes, so this comparison runs on COMPARE_ROWS rows.
+  needs minutes per thousand rows with these shapes, so this comparison runs on COMPARE_ROWS rows
+  (``--compare-rows=N``: on N rows, for a machine too busy for minutes of pyshacl).
 
 The machine may be shared: compare the ratios, measured side by side in one run.
 """
@@ -207,6 +208,10 @@ def ours_on_graph(ntriples: bytes) -> float:
 def main() -> None:
     flags = {a for a in sys.argv[1:] if a.startswith("--")}
     sizes = [int(a) for a in sys.argv[1:] if a not in flags] or [15, 1_000, 10_000]
+    compare_rows = COMPARE_ROWS
+    for flag in flags:
+        if flag.startswith("--compare-rows="):
+            compare_rows = int(flag.split("=", 1)[1])
     with tempfile.TemporaryDirectory() as tmp:
         for rows in sizes:
             path = Path(tmp) / f"soumission-{rows}.csv"
@@ -235,13 +240,13 @@ def main() -> None:
         if "--no-compare" in flags:
             return
         small = Path(tmp) / "petite.csv"
-        generate(small, COMPARE_ROWS)
+        generate(small, compare_rows)
         _timed, small_report = end_to_end(small)
         ours = ours_on_graph(small_report.ntriples)
         plain, _results = plain_pyshacl(small_report.ntriples)
         pipeline.close_pools()
         triples = small_report.triples
-        print(f"{COMPARE_ROWS} rows, {triples} triples, SHACL only, same graph and shapes:")
+        print(f"{compare_rows} rows, {triples} triples, SHACL only, same graph and shapes:")
         print(f"  plain pyshacl (rdflib parse + pyshacl.validate)         : {plain:7.2f} s")
         print(f"  validation.pipeline (parse, engine, pyshacl if needed)  : {ours:7.2f} s")
         print(f"  ratio ours / plain                                      : {ours / plain:7.3f}")
