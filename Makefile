@@ -19,7 +19,12 @@ $(WEB)/node_modules/.package-lock.json: $(WEB)/package.json $(WEB)/package-lock.
 	npm ci --prefix $(WEB) --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The project's own modules, byte-compiled: a cold `coworkmed validate` then compiles none of
+# them (an interpreter told not to write bytecode, PYTHONDONTWRITEBYTECODE, still reads it).
+PACKAGES := core loaders linking validation triplestore observatory publishing endpoint coworkmed
+
 setup: $(BIN)/coworkmed $(WEB)/node_modules/.package-lock.json
+	@$(BIN)/python -m compileall -q $(PACKAGES) > /dev/null
 
 ## Check the vocabulary, build the graph from data/ into store/, write its dumps to dumps/ and
 ## the vocabulary docs, and serve the graph (SPARQL at http://127.0.0.1:8000/sparql; stop with Ctrl-C).
