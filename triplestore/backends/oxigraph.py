@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pyoxigraph as ox
 
@@ -123,6 +123,11 @@ class OxigraphStore:
     def contains_named_graph(self, graph: ox.NamedNode) -> bool:
         return self.raw.contains_named_graph(graph)
 
+    def merge_is_current(self) -> bool:
+        """True for a snapshot, and for the primary database when no change was made since its
+        last snapshot (the ``PENDING`` mark)."""
+        return self.marker is None or not self.marker.exists()
+
     def remove_graph(self, graph: ox.NamedNode) -> None:
         self._changing()
         self.raw.remove_graph(graph)
@@ -147,6 +152,8 @@ class OxigraphLocation:
     """The store directory ``path`` (created when first written)."""
 
     path: Path
+    #: each commit keeps the published default graph as one graph (``triplestore.merge``)
+    keeps_merge: ClassVar[bool] = True
 
     def describe(self) -> str:
         return str(self.path)
