@@ -61,7 +61,8 @@ class QueryRequest:
     max_rows: int = 10_000
     base_iri: str | None = None  # relative IRIs of the query resolve against it
     #: the data base: the default graph is then the store's and the data graphs only
-    #: (observatory.cube.data_graphs), for the server's own queries about spaces
+    #: (observatory.cube.data_graphs), for the server's own queries about spaces, where the
+    #: published default graph is not kept as one graph (``Published.merged``)
     data_of: str | None = None
     #: bytes above which the answer comes in a temporary file (``endpoint.streaming``);
     #: 0: never (the server's own queries read their answers whole)
@@ -145,6 +146,12 @@ class Published:
     default: list[ox.NamedNode | ox.DefaultGraph]
     own_datasets: bool = False
 
+    @property
+    def merged(self) -> bool:
+        """Whether the default graph is the merge kept in one graph (``triplestore.merge``),
+        which answers the server's queries about spaces faster than their data graphs do."""
+        return len(self.default) == 1 and isinstance(self.default[0], ox.NamedNode)
+
     @classmethod
     def of(cls, store: TripleStore, base: str, own_datasets: bool) -> Published:
         graphs = published_graphs(store, base)
@@ -161,7 +168,7 @@ def execute(
     given = request.default_graphs is not None or request.named_graphs is not None
     if request.default_graphs is not None:
         default = readable(store, published, request.default_graphs)
-    elif request.data_of is not None:
+    elif request.data_of is not None and not seen.merged:
         default = [ox.DefaultGraph(), *data_graphs(published, request.data_of)]
     if request.named_graphs is not None:
         named = readable(store, published, request.named_graphs)

@@ -33,11 +33,13 @@ from core import sparql_text
 from triplestore.backends import TripleStore
 
 #: the hidden graphs, by role (``{base}``: the data base): the merge readers query (M), the
-#: union of the graphs that change in place (K), what M holds (S)
+#: union of the graphs that change in place (K), what M holds (S), and the triples that left
+#: K during a commit (empty between commits)
 HIDDEN = {
     "merge": "{base}published",
     "mutable": "{base}published-mutable",
     "state": "{base}published-state",
+    "removed": "{base}published-removed",
 }
 #: the update templates (``merge-*.ru``), beside the catalogue's
 TEMPLATES = Path(__file__).parent / "templates"
@@ -108,6 +110,7 @@ def keep_merged(store: TripleStore, base: str, published: Sequence[ox.NamedNode]
         "merge": str(merge),
         "mutable": str(ox.NamedNode(HIDDEN["mutable"].format(base=base))),
         "state": str(ox.NamedNode(state)),
+        "removed": str(ox.NamedNode(HIDDEN["removed"].format(base=base))),
         "kept": str(ox.NamedNode(f"{state}#kept")),
         "changing": _values(mutable),
         "versions": _values(versions),

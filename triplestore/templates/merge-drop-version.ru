@@ -2,6 +2,6 @@
 # neither K ($mutable) nor a current version ($versions) holds (triplestore.merge.keep_merged).
 DELETE { GRAPH $merge { ?s ?p ?o } } WHERE {
   GRAPH $version { ?s ?p ?o }
-  FILTER NOT EXISTS { GRAPH $mutable { ?s ?p ?o } }
-  FILTER NOT EXISTS { VALUES ?v { $versions } GRAPH ?v { ?s ?p ?o } }
+  MINUS { GRAPH $mutable { ?s ?p ?o } }
+  MINUS { VALUES ?v { $versions } GRAPH ?v { ?s ?p ?o } }
 }
