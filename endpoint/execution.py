@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -155,7 +155,10 @@ class Published:
     @classmethod
     def of(cls, store: TripleStore, base: str, own_datasets: bool) -> Published:
         graphs = published_graphs(store, base)
-        return cls(graphs, reading_default(store, base, graphs), own_datasets)
+        seen = cls(graphs, reading_default(store, base, graphs))
+        # a snapshot holding the merge was committed with the data base: without the replaced
+        # versions (``OxigraphLocation.snapshot``), which a query's FROM could otherwise name
+        return replace(seen, own_datasets=own_datasets and seen.merged)
 
 
 def execute(

@@ -246,3 +246,13 @@ def test_a_location_keeps_the_merge_in_its_snapshots(tmp_path: Path) -> None:
     assert merge_graph(BASE) in names and f"{BASE}dataset/s/v1" not in names
     objects = {t.object.value for t in _merged(snapshot) if t.subject.value == "urn:a"}
     assert objects == {"urn:y"} and _merged(snapshot) == _union(snapshot)
+
+
+def test_a_store_without_the_merge_follows_no_own_dataset() -> None:
+    """A snapshot taken without the data base may still hold replaced versions: a query's FROM
+    is then replaced by the published graphs, as before the merge."""
+    store = OxigraphStore(ox.Store())
+    post_graph(store, "urn:user", _ntriples(["x"]))
+    seen = Published.of(store, BASE, own_datasets=True)
+    assert not seen.merged and not seen.own_datasets
+    assert seen.default == [ox.DefaultGraph(), ox.NamedNode("urn:user")]
