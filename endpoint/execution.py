@@ -61,8 +61,7 @@ class QueryRequest:
     max_rows: int = 10_000
     base_iri: str | None = None  # relative IRIs of the query resolve against it
     #: the data base: the default graph is then the store's and the data graphs only
-    #: (observatory.cube.data_graphs), for the server's own queries about spaces, where the
-    #: published default graph is not kept as one graph (``Published.merged``)
+    #: (observatory.cube.data_graphs), for the server's own queries about spaces
     data_of: str | None = None
     #: bytes above which the answer comes in a temporary file (``endpoint.streaming``);
     #: 0: never (the server's own queries read their answers whole)
@@ -148,8 +147,7 @@ class Published:
 
     @property
     def merged(self) -> bool:
-        """Whether the default graph is the merge kept in one graph (``triplestore.merge``),
-        which answers the server's queries about spaces faster than their data graphs do."""
+        """Whether the default graph is the merge kept in one graph (``triplestore.merge``)."""
         return len(self.default) == 1 and isinstance(self.default[0], ox.NamedNode)
 
     @classmethod
@@ -171,7 +169,7 @@ def execute(
     given = request.default_graphs is not None or request.named_graphs is not None
     if request.default_graphs is not None:
         default = readable(store, published, request.default_graphs)
-    elif request.data_of is not None and not seen.merged:
+    elif request.data_of is not None:
         default = [ox.DefaultGraph(), *data_graphs(published, request.data_of)]
     if request.named_graphs is not None:
         named = readable(store, published, request.named_graphs)

@@ -31,8 +31,7 @@ def run(request: QueryRequest | GraphRequest) -> QueryResult:
 def select(sparql: str, max_rows: int, data_only: bool = False) -> tuple[list[dict[str, Any]], int]:
     """The solutions of a SELECT, each a variable -> term (or None) mapping, and the store
     generation they come from. ``data_only``: over the data graphs alone (faster for queries
-    about spaces; see ``observatory.cube.data_graphs``) where the published default graph is
-    not kept as one graph (``triplestore.merge``: an external store); over it where it is."""
+    about spaces; see ``observatory.cube.data_graphs``)."""
     base = current_app.config["COWORKMED"]["base"] if data_only else None
     result = run(QueryRequest(sparql, {"solutions": "tsv"}, max_rows=max_rows, data_of=base))
     solutions = ox.parse_query_results(result.body, format=ox.QueryResultsFormat.TSV)
