@@ -581,16 +581,16 @@ def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
 @click.option("--output", default=None, help=_help("dumps"))
 def export_command(store: str | None, base: str | None, output: str | None) -> None:
     """Write today's dumps of the published graph (gzipped N-Quads and Turtle) with their
-    SHA-256 checksums; the server lists and serves them at /dumps/."""
+    SHA-256 checksums, unless the newest dumps hold the same graph already; the server lists
+    and serves them at /dumps/."""
     from endpoint.dumps import export
 
-    written = export(
-        _location(store),
-        setting("base", base),
-        Path(setting("dumps", output)),
-    )
-    for dump in written:
-        click.echo(f"wrote {dump.name} ({dump.size} bytes, sha256 {dump.sha256})")
+    exported = export(_location(store), setting("base", base), Path(setting("dumps", output)))
+    for dump in exported.dumps:
+        if exported.unchanged:
+            click.echo(f"unchanged: {dump.name} holds the published graph already, nothing written")
+        else:
+            click.echo(f"wrote {dump.name} ({dump.size} bytes, sha256 {dump.sha256})")
 
 
 @main.command("link")

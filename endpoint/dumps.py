@@ -68,18 +68,27 @@ class Dump:
     sha256: str
 
 
-def _write_gzip(path: Path, data: bytes) -> str:
+def _write_gzip(path: Path, packed: bytes) -> None:
     temporary = path.with_name(path.name + ".part")
-    with gzip.open(temporary, "wb") as handle:
-        handle.write(data)
+    temporary.write_bytes(packed)
     os.replace(temporary, path)  # a half-written dump never shows under its name
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What ``export`` leaves: the dumps of what readers see now, and whether they were there
+    already (``unchanged``: the newest dumps hold the same graph, nothing was written)."""
+
+    dumps: list[Dump]
+    unchanged: bool
 
 
 def export(
     store: StoreLocation | Path | str, base: str, folder: Path, today: dt.date | None = None
-) -> list[Dump]:
-    """Write today's dumps of what readers see now into ``folder``; return them."""
+) -> Exported:
+    """Write today's dumps of what readers see now into ``folder``, unless the newest dumps
+    there hold the same graph already (the dumps are reproducible: gzip without a time or a
+    name in its header, so the same graph gives the same bytes and checksum)."""
     generation, snapshot = open_snapshot(store)
     graphs = published_graphs(snapshot, base)
     folder.mkdir(parents=True, exist_ok=True)
@@ -95,15 +104,41 @@ def export(
         default_graph=reading_default(snapshot, base, graphs),
     )
     turtle = to_bytes(union, ox.RdfFormat.TURTLE, PREFIXES)
-    written = []
-    for kind, data in (("nquads", nquads), ("turtle", turtle)):
-        path = folder / f"{stem}{KINDS[kind][0]}"
-        written.append(Dump(path.name, kind, 0, _write_gzip(path, data)))
+    packed = {
+        kind: gzip.compress(data, mtime=0)
+        for kind, data in (("nquads", nquads), ("turtle", turtle))
+    }
+    digests = {kind: hashlib.sha256(data).hexdigest() for kind, data in packed.items()}
+    newest = newest_dumps(folder)
+    if all(kind in newest and newest[kind].sha256 == digests[kind] for kind in packed):
+        return Exported([newest[kind] for kind in packed], unchanged=True)
+    for kind, data in packed.items():
+        _write_gzip(folder / f"{stem}{KINDS[kind][0]}", data)
     sums = {dump.name: dump.sha256 for dump in list_dumps(folder)}
-    sums.update({dump.name: dump.sha256 for dump in written})
+    sums.update({f"{stem}{KINDS[kind][0]}": digest for kind, digest in digests.items()})
     lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
     (folder / CHECKSUMS).write_text(lines, encoding="ascii")
-    return [dump for dump in list_dumps(folder) if dump.name.startswith(stem)]
+    return Exported(
+        [dump for dump in list_dumps(folder) if dump.name.startswith(stem)], unchanged=False
+    )
+
+
+def newest_dumps(folder: Path) -> dict[str, Dump]:
+    """The newest dump of each kind in ``folder``."""
+    newest: dict[str, Dump] = {}
+    for dump_ in list_dumps(folder):  # newest first
+        newest.setdefault(dump_.kind, dump_)
+    return newest
+
+
+#: a dump's name: its day and the generation it was made from
+DUMP_NAME = re.compile(r"^coworkmed-(\d{4}-\d{2}-\d{2})-g(\d+)\.")
+
+
+def _age(path: Path) -> tuple[str, int, str]:
+    """Order dumps by day, then generation (g10 after g9), then name."""
+    named = DUMP_NAME.match(path.name)
+    return (named.group(1), int(named.group(2)), path.name) if named else ("", 0, path.name)
 
 
 def list_dumps(folder: Path) -> list[Dump]:
@@ -114,7 +149,7 @@ def list_dumps(folder: Path) -> list[Dump]:
             digest, _, name = line.partition("  ")
             sums[name] = digest
     dumps = []
-    for path in sorted(folder.glob("coworkmed-*.gz"), reverse=True):
+    for path in sorted(folder.glob("coworkmed-*.gz"), key=_age, reverse=True):
         kind = next((k for k, (suffix, _m) in KINDS.items() if path.name.endswith(suffix)), None)
         if kind and path.name in sums:
             dumps.append(Dump(path.name, kind, path.stat().st_size, sums[path.name]))
@@ -127,14 +162,13 @@ def _folder() -> Path:
 
 #: dump kind -> the format's name for readers
 FORMAT_NAMES = {"nquads": "N-Quads (gzip)", "turtle": "Turtle (gzip)"}
-DUMP_DATE = re.compile(r"^coworkmed-(\d{4}-\d{2}-\d{2})-")
 
 
 def dump_rows(dumps: list[Dump], lang: str) -> list[dict[str, str]]:
     """The dumps for the page: link, format, size (kB, MB) and date in ``lang``, checksum."""
     rows = []
     for dump_ in dumps:
-        day = DUMP_DATE.match(dump_.name)
+        day = DUMP_NAME.match(dump_.name)
         rows.append(
             {
                 "name": dump_.name,

@@ -5,6 +5,7 @@ checked against openapi.json."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,27 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from coworkmed.serving import serve_in_thread
+from endpoint.app import create_app
+from tests.backends import Published
 from tests.openapi_check import check
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A Flask test client of the module's ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def partner_app(published: Published) -> Iterator[Flask]:
+    """The app over the samples, knowing the sample partners' mappings (what /validate offers)."""
+    app = create_app(
+        published.config(query_workers=1, mappings=str(ROOT / "examples" / "partners"))
+    )
+    yield app
+    app.extensions["coworkmed.pool"].close()
 
 
 @pytest.fixture(scope="module")

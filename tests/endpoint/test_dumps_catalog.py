@@ -19,7 +19,7 @@ from rdflib.namespace import RDF, RDFS
 
 from coworkmed.cli import main
 from endpoint.app import create_app
-from endpoint.dumps import export, list_dumps
+from endpoint.dumps import CHECKSUMS, KINDS, export, list_dumps
 from tests.backends import Published
 from triplestore.versions import default_dataset, open_snapshot, published_graphs
 
@@ -117,6 +117,12 @@ def test_export_command(store_path: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.output.count("wrote coworkmed-") == 2
+    files = sorted(path.name for path in (tmp_path / "d").iterdir())
+    again = CliRunner().invoke(
+        main, ["export", "--store", str(store_path), "--output", str(tmp_path / "d")]
+    )
+    assert again.exit_code == 0 and again.output.count("unchanged: coworkmed-") == 2, again.output
+    assert sorted(path.name for path in (tmp_path / "d").iterdir()) == files
     nothing = CliRunner().invoke(main, ["export", "--store", str(tmp_path / "empty")])
     assert nothing.exit_code == 1 and "nothing has been published" in nothing.output
 
@@ -172,3 +178,23 @@ def test_the_dcat_ap_check_catches_a_missing_mandatory_property(
     catalogue.remove((None, dropped, None))
     conforms, _report, text = pyshacl.validate(catalogue, shacl_graph=dcat_ap)
     assert not conforms and shape in text
+
+
+def test_dumps_are_reproducible_and_the_newest_come_first(
+    published: Published, tmp_path: Path
+) -> None:
+    """The same graph gives the same bytes on another day (nothing new written); the newest
+    dumps come first, generation 10 after generation 9 (regression: names were sorted as text)."""
+    first = export(published.location, BASE, tmp_path, today=DAY)
+    later = export(published.location, BASE, tmp_path, today=DAY + dt.timedelta(days=3))
+    assert not first.unchanged and later.unchanged
+    assert sorted(later.dumps, key=str) == sorted(first.dumps, key=str)
+    sums = (tmp_path / CHECKSUMS).read_text(encoding="ascii")
+    for generation in (9, 10):
+        for suffix, _media in KINDS.values():
+            name = f"coworkmed-2031-01-01-g{generation}{suffix}"
+            (tmp_path / name).write_bytes(b"")
+            sums += f"{generation:064x}  {name}\n"
+    (tmp_path / CHECKSUMS).write_text(sums, encoding="ascii")
+    stems = [dump.name.split(".")[0] for dump in list_dumps(tmp_path)]
+    assert stems[:4] == ["coworkmed-2031-01-01-g10"] * 2 + ["coworkmed-2031-01-01-g9"] * 2

@@ -74,11 +74,6 @@ def app(replaced: Replaced) -> Flask:
     return replaced.app
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 # ------------------------------------------------------------------ item 6: replaced versions
 
 

@@ -53,11 +53,6 @@ def app(
     app.extensions["coworkmed.pool"].close()
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def count(client: FlaskClient, sparql: str) -> int:
     answer = client.get("/sparql", query_string={"query": sparql}, headers={"Accept": "text/csv"})
     return int(answer.get_data(as_text=True).splitlines()[1])

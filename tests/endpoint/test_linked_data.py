@@ -42,11 +42,6 @@ def app(writable_module: Published) -> Iterator[Flask]:
     app.extensions["coworkmed.pool"].close()
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 @pytest.mark.parametrize(
     ("accept", "extension"),
     [

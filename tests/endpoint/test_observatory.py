@@ -37,11 +37,6 @@ def app(writable_module: Published) -> Iterator[Flask]:
     app.extensions["coworkmed.pool"].close()
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def _count(client: FlaskClient, patterns: str) -> int:
     query = (
         "PREFIX cwm: <https://w3id.org/coworkmed/def/> "

@@ -29,11 +29,6 @@ def app(published: Published) -> Iterator[Flask]:
     app.extensions["coworkmed.pool"].close()
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def _spaces(response: object) -> int:
     return len(json.loads(response.data)["results"]["bindings"])
 

@@ -43,11 +43,6 @@ def app(published: Published) -> Iterator[Flask]:
     app.extensions["coworkmed.pool"].close()
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def _results(page: str) -> str:
     return page.split('class="results"')[1] if 'class="results"' in page else ""
 

@@ -50,11 +50,6 @@ def app(writable: Published, tokens: dict[str, str]) -> Iterator[Flask]:
     app.extensions["coworkmed.pool"].close()
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def _upload(path: Path, **fields: str) -> dict:
     return {"file": (io.BytesIO(path.read_bytes()), path.name), **fields}
 

@@ -4,7 +4,6 @@ is requested (a regression test: the CSV template's documentation link answered 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -12,9 +11,6 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-
-from endpoint.app import create_app
-from tests.backends import Published
 
 ROOT = Path(__file__).parents[2]
 LANGUAGES = ("en", "fr", "it", "es", "el", "hr")
@@ -43,17 +39,8 @@ def links(page: str, base: str) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def app(published: Published) -> Iterator[Flask]:
-    app = create_app(
-        published.config(query_workers=1, mappings=str(ROOT / "examples" / "partners"))
-    )
-    yield app
-    app.extensions["coworkmed.pool"].close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def app(partner_app: Flask) -> Flask:
+    return partner_app
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -12,7 +12,6 @@ import html
 import io
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,6 @@ from flask.testing import FlaskClient
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from endpoint.app import create_app
-from tests.backends import Published
 from tests.endpoint.accessibility import SIZES, axe_violations, describe, overflow
 from tests.endpoint.browser import ARTIFACTS, browser_page, needs_browser
 from validation.messages import ui
@@ -36,17 +33,8 @@ CASES = yaml.safe_load((Path(__file__).parent / "report-link-cases.yaml").read_t
 
 
 @pytest.fixture(scope="module")
-def app(published: Published) -> Iterator[Flask]:
-    app = create_app(
-        published.config(query_workers=1, mappings=str(ROOT / "examples" / "partners"))
-    )
-    yield app
-    app.extensions["coworkmed.pool"].close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def app(partner_app: Flask) -> Flask:
+    return partner_app
 
 
 def _upload(name: str, **fields: str) -> dict[str, Any]:

@@ -56,11 +56,6 @@ def app(store: Published) -> Iterator[Flask]:
     app.extensions["coworkmed.pool"].close()
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def _ask(client: FlaskClient, query: str) -> bool:
     response = client.get("/sparql", query_string={"query": query})
     assert response.status_code == 200, response.data
