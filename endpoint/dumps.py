@@ -50,7 +50,8 @@ from endpoint.site import data_links
 from endpoint.urls import external_url
 from endpoint.views import catalogue_view, human_size, local_date, view_words, wants_page
 from publishing.catalogue import combined_licence
-from triplestore.versions import StoreLocation, default_dataset, open_snapshot, published_graphs
+from triplestore.merge import reading_default
+from triplestore.versions import StoreLocation, open_snapshot, published_graphs
 
 blueprint = Blueprint("dumps", __name__)
 
@@ -100,7 +101,7 @@ def export(
     nquads = to_bytes(quads, ox.RdfFormat.N_QUADS)
     union = snapshot.query(
         "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
-        default_graph=default_dataset(graphs),
+        default_graph=reading_default(snapshot, base, graphs),
     )
     turtle = to_bytes(union, ox.RdfFormat.TURTLE, PREFIXES)
     packed = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -26,7 +26,8 @@ from endpoint.streaming import spooled
 from observatory.cube import data_graphs
 from triplestore.backends import TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation
-from triplestore.versions import default_dataset, published_graphs
+from triplestore.merge import own_dataset, reading_default
+from triplestore.versions import published_graphs
 
 preload("endpoint.execution")
 
@@ -132,21 +133,56 @@ def _replaced(store: TripleStore, published: list[ox.NamedNode], graph: ox.Named
     return bool(named) or store.contains_named_graph(graph)
 
 
+@dataclass(frozen=True)
+class Published:
+    """What readers of a store generation see: its published ``graphs`` (the named graphs of a
+    query), the ``default`` graph of a query that names no dataset (``reading_default``: the
+    merge of the published graphs), and whether a query's own FROM / FROM NAMED may be
+    followed as written (``own_datasets``: the store read holds no graph readers may not see,
+    as an embedded store's snapshot; else they are replaced by the published dataset)."""
+
+    graphs: list[ox.NamedNode]
+    default: list[ox.NamedNode | ox.DefaultGraph]
+    own_datasets: bool = False
+
+    @property
+    def merged(self) -> bool:
+        """Whether the default graph is the merge kept in one graph (``triplestore.merge``)."""
+        return len(self.default) == 1 and isinstance(self.default[0], ox.NamedNode)
+
+    @classmethod
+    def of(cls, store: TripleStore, base: str, own_datasets: bool) -> Published:
+        graphs = published_graphs(store, base)
+        seen = cls(graphs, reading_default(store, base, graphs))
+        # a snapshot holding the merge was committed with the data base: without the replaced
+        # versions (``OxigraphLocation.snapshot``), which a query's FROM could otherwise name
+        return replace(seen, own_datasets=own_datasets and seen.merged)
+
+
 def execute(
-    store: TripleStore, published: list[ox.NamedNode], request: QueryRequest, generation: int
+    store: TripleStore, seen: Published, request: QueryRequest, generation: int
 ) -> QueryResult:
-    """Answer one query over the published data of ``store`` (``published``: its graphs)."""
-    default: Sequence[ox.NamedNode | ox.DefaultGraph] = default_dataset(published)
+    """Answer one query over the published data of ``store`` (``seen``: what is published)."""
+    published = seen.graphs
+    default: Sequence[ox.NamedNode | ox.DefaultGraph] = seen.default
     named = published
+    given = request.default_graphs is not None or request.named_graphs is not None
     if request.default_graphs is not None:
         default = readable(store, published, request.default_graphs)
     elif request.data_of is not None:
         default = [ox.DefaultGraph(), *data_graphs(published, request.data_of)]
     if request.named_graphs is not None:
         named = readable(store, published, request.named_graphs)
-    results = store.query(
-        request.sparql, base_iri=request.base_iri, default_graph=list(default), named_graphs=named
-    )
+    if not given and request.data_of is None and seen.own_datasets and own_dataset(request.sparql):
+        # the query's FROM / FROM NAMED: pyoxigraph would replace them by a dataset given
+        results = store.query(request.sparql, base_iri=request.base_iri)
+    else:
+        results = store.query(
+            request.sparql,
+            base_iri=request.base_iri,
+            default_graph=list(default),
+            named_graphs=named,
+        )
     if isinstance(results, ox.QueryBoolean):
         fmt, media_type = _format(request, "boolean")
         return QueryResult(
@@ -166,10 +202,10 @@ def execute(
 
 
 def read_graph(
-    store: TripleStore, published: list[ox.NamedNode], request: GraphRequest, generation: int
+    store: TripleStore, seen: Published, request: GraphRequest, generation: int
 ) -> QueryResult:
     """One published graph, serialised whole (404 when it is not published, or is no IRI)."""
-    published_names = {graph.value for graph in published}
+    published_names = {graph.value for graph in seen.graphs}
     if request.graph is not None and request.graph not in published_names:
         raise QueryError(404, f"no graph <{request.graph}> is published here")
     name = None if request.graph is None else ox.NamedNode(request.graph)
@@ -186,7 +222,7 @@ def read_graph(
 
 
 #: what a worker does with each kind of request
-HANDLERS: dict[type, Callable[[TripleStore, list[ox.NamedNode], Any, int], QueryResult]] = {
+HANDLERS: dict[type, Callable[[TripleStore, Published, Any, int], QueryResult]] = {
     QueryRequest: execute,
     GraphRequest: read_graph,
 }
@@ -199,7 +235,7 @@ def serve(
     set), open the current snapshot, answer queries, follow new snapshots."""
     confine(limits)
     generation, store = location.reader()
-    current = published_graphs(store, base)
+    current = Published.of(store, base, own_datasets=True)
     while True:
         try:
             request = connection.recv()
@@ -207,7 +243,7 @@ def serve(
             return
         if location.generation() != generation:
             generation, store = location.reader()
-            current = published_graphs(store, base)
+            current = Published.of(store, base, own_datasets=True)
         try:
             answer = HANDLERS[type(request)](store, current, request, generation)
             if isinstance(request, QueryRequest):

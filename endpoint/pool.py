@@ -21,8 +21,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
 from core.problems import LoadError
 from core.sparql_text import looks_light
 from core.workers import Limits, describe_end, worker_context
@@ -31,6 +29,7 @@ from endpoint.execution import (
     HANDLERS,
     NO_LIMITS,
     GraphRequest,
+    Published,
     QueryError,
     QueryRequest,
     QueryResult,
@@ -39,7 +38,7 @@ from endpoint.execution import (
 from triplestore.backends import StoreLocation, TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
-from triplestore.versions import published_graphs
+from triplestore.versions import default_dataset, published_graphs
 
 
 class _Worker:
@@ -252,9 +251,9 @@ class RemotePool:
         self._location, self._base = location, base
         self._slots = threading.BoundedSemaphore(max(1, workers))
         self._lock = threading.Lock()
-        self._published: tuple[int, list[ox.NamedNode]] = (0, [])
+        self._published: tuple[int, Published] = (0, Published([], []))
 
-    def _current(self, timeout: float) -> tuple[int, TripleStore, list[ox.NamedNode]]:
+    def _current(self, timeout: float) -> tuple[int, TripleStore, Published]:
         """The store, its generation and its published graphs (asked again when it moves)."""
         store = self._location.client(timeout)
         generation = store.generation(self._location.state_seconds)
@@ -263,7 +262,8 @@ class RemotePool:
         with self._lock:
             known, published = self._published
         if known != generation:
-            published = published_graphs(store, self._base)
+            graphs = published_graphs(store, self._base)
+            published = Published(graphs, default_dataset(graphs))
             with self._lock:
                 self._published = (generation, published)
         return generation, store, published

@@ -7,6 +7,7 @@ every door that writes (SPARQL Update: ``protected_update``; the Graph Store Pro
 - the catalogue ``{base}catalog``, the indicators cube ``{base}cube`` and the submissions'
   record ``{base}submissions``;
 - every dataset version ``{base}dataset/...`` (current or not);
+- the published default graph and its upkeep (``triplestore.merge.HIDDEN``);
 - and, from wide ``CLEAR``/``DROP`` only (they may be written by name), what the build and each
   commit derive: ``{base}territory``, ``{base}sources``, ``{base}links`` (``DERIVED_GRAPHS``).
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 from core import sparql_text
 from core.namespaces import CODE, CWM
 from core.problems import LoadError
+from triplestore.merge import HIDDEN
 
 #: the graphs only ``coworkmed build``/``load``/``publish`` write (never the Graph Store Protocol
 #: or SPARQL Update): (IRI or IRI prefix, whether any IRI under it counts, what it is); ``{base}``
@@ -34,6 +36,7 @@ PROTECTED_GRAPHS: tuple[tuple[str, bool, str], ...] = (
     ("{base}cube", False, "the indicators cube"),
     ("{base}submissions", False, "the record of partner submissions"),
     ("{base}dataset/", True, "a dataset version"),
+    *((name, False, "the published default graph's upkeep") for name in HIDDEN.values()),
 )
 #: graphs the build and each commit derive: a token holder may write them by name, but a wide
 #: ``CLEAR``/``DROP`` (``ALL``, ``NAMED``) spares them (it wiped them: issue #20)

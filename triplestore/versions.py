@@ -50,6 +50,7 @@ from core.rdf_bytes import to_bytes
 from core.rdf_templates import update
 from core.workers import Limits, run_confined
 from triplestore.backends import StoreLocation, TripleStore, locate
+from triplestore.merge import hidden_graphs, keep_merged, own_dataset, reading_default
 
 __all__ = ["StoreBusy", "StoreLocation", "TripleStore", "locate"]
 
@@ -111,8 +112,11 @@ def commit(
             hook(store, base, graphs)
     unpublished: list[ox.NamedNode] = []
     if base is not None:
-        visible = set(published_graphs(store, base))
-        unpublished = [graph for graph in store.named_graphs() if graph not in visible]
+        visible = published_graphs(store, base)
+        if location.keeps_merge:
+            keep_merged(store, base, visible)
+        kept = set(visible) | {ox.NamedNode(graph) for graph in hidden_graphs(base)}
+        unpublished = [graph for graph in store.named_graphs() if graph not in kept]
     _pause_before_snapshot()
     return location.snapshot(store, unpublished)
 
@@ -165,13 +169,14 @@ def published_graphs(store: TripleStore, base: str) -> list[ox.NamedNode]:
     """The named graphs readers see: all of them except the version graphs (under
     ``{base}dataset/``) that are not the current version of their dataset."""
     current = {graph.value for graph in current_versions(store, base)}
-    versions = f"{base}dataset/"
+    versions, hidden = f"{base}dataset/", hidden_graphs(base)
     return sorted(
         (
             graph
             for graph in store.named_graphs()
             if isinstance(graph, ox.NamedNode)
             and (graph.value in current or not graph.value.startswith(versions))
+            and graph.value not in hidden
         ),
         key=str,
     )
@@ -183,10 +188,16 @@ def default_dataset(graphs: list[ox.NamedNode]) -> list[ox.NamedNode | ox.Defaul
 
 
 def query(store: TripleStore, base: str, sparql: str) -> Any:
-    """A SPARQL query over the published data: the union of the published graphs (and the
-    store's default graph) as default graph, and the published graphs as named graphs."""
+    """A SPARQL query over the published data: their merge as default graph (the graph
+    ``triplestore.merge`` keeps, else the published graphs and the store's default graph), and
+    the published graphs as named graphs. A query that sets its own dataset (FROM, FROM NAMED)
+    keeps it."""
+    if own_dataset(sparql):
+        return store.query(sparql)
     graphs = published_graphs(store, base)
-    return store.query(sparql, default_graph=default_dataset(graphs), named_graphs=graphs)
+    return store.query(
+        sparql, default_graph=reading_default(store, base, graphs), named_graphs=graphs
+    )
 
 
 _WRITING = threading.Lock()

@@ -1,38 +1,258 @@
-"""The default graph readers query is the RDF merge of the published graphs (SPARQL 1.1 13.1):
-a triple held by two graphs is one solution, not two (issue #20, left open: pyoxigraph's union
-default graph, and a list of default graphs, give a solution per graph; CONSTRUCT merges)."""
+"""The default graph readers query is the RDF merge of the published graphs (SPARQL 1.1 13.1),
+kept by each commit in one hidden graph (``triplestore.merge``, issue #20): a triple held by
+two graphs is one solution; the merge follows version switches, updates and Graph Store writes;
+queries that set their own dataset keep it; the hidden graphs are never listed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pyoxigraph as ox
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from triplestore.backends.oxigraph import OxigraphStore
-from triplestore.versions import default_dataset
+from endpoint.execution import Published, QueryRequest, execute
+from triplestore.backends.oxigraph import OxigraphLocation, OxigraphStore
+from triplestore.merge import HIDDEN, hidden_graphs, keep_merged, merge_graph, own_dataset
+from triplestore.versions import (
+    delete_graph,
+    open_snapshot,
+    open_store,
+    post_graph,
+    publish_version,
+    published_graphs,
+    put_graph,
+    query,
+    take_snapshot,
+)
 
-GRAPHS = [ox.NamedNode("urn:coworkmed:test:a"), ox.NamedNode("urn:coworkmed:test:b")]
-TRIPLE = (ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("o"))
-
-
-def _store() -> OxigraphStore:
-    raw = ox.Store()
-    for graph in GRAPHS:
-        raw.add(ox.Quad(*TRIPLE, graph))
-    return OxigraphStore(raw)
-
-
-def test_a_construct_over_the_published_default_graph_merges() -> None:
-    answer = _store().query(
-        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
-        default_graph=default_dataset(GRAPHS),
-        named_graphs=GRAPHS,
-    )
-    assert len(list(answer)) == 1
+BASE = "https://example.org/id/"
+CASES = yaml.safe_load((Path(__file__).parent / "merge-cases.yaml").read_text(encoding="utf-8"))
+OBJECTS = "SELECT ?o WHERE { <urn:a> <urn:b> ?o }"
+GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { <urn:a> <urn:b> ?o } }"
 
 
-@pytest.mark.xfail(strict=True, reason="issue #20: a solution per graph (to be materialised)")
-def test_a_select_over_the_published_default_graph_sees_a_triple_once() -> None:
-    answer = _store().query(
-        "SELECT * WHERE { ?s ?p ?o }", default_graph=default_dataset(GRAPHS), named_graphs=GRAPHS
-    )
-    assert len(list(answer)) == 1
+def _ntriples(objects: list[str]) -> bytes:
+    return "".join(f"<urn:a> <urn:b> <urn:{o}> .\n" for o in objects).encode()
+
+
+def _graph(name: str | None) -> str | None:
+    return name if name is None or name.startswith("urn:") else BASE + name
+
+
+def _version(dataset: str, version: str) -> tuple[str, str]:
+    return f"{BASE}dataset/{dataset}", f"{BASE}dataset/{dataset}/{version}"
+
+
+def _apply(store: OxigraphStore, step: dict[str, Any]) -> None:
+    """One step of a case (see merge-cases.yaml)."""
+    (kind, value), *_ = step.items()
+    if kind == "load":
+        dataset, version = _version(value[0], value[1])
+        publish_version(store, BASE, dataset, version, [_ntriples(value[2])])
+    elif kind == "stage":
+        _dataset, version = _version(value[0], value[1])
+        store.bulk_load(_ntriples(value[2]), ox.NamedNode(version))
+    elif kind == "update":
+        store.update(value)
+    elif kind in ("put", "post"):
+        write = put_graph if kind == "put" else post_graph
+        write(store, _graph(value[0]), _ntriples(value[1]))
+    elif kind == "delete":
+        delete_graph(store, _graph(value))
+    elif kind == "rebuild":
+        store.remove_graph(ox.NamedNode(HIDDEN["state"].format(base=BASE)))
+    else:
+        raise ValueError(f"unknown step {kind}")
+
+
+def _merged(store: OxigraphStore) -> set[ox.Triple]:
+    return set(store.triples(ox.NamedNode(merge_graph(BASE))))
+
+
+def _union(store: OxigraphStore) -> set[ox.Triple]:
+    """The merge computed here: the default graph's triples and every published graph's."""
+    graphs = [None, *published_graphs(store, BASE)]
+    return {triple for graph in graphs for triple in store.triples(graph)}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_the_published_default_graph_after_changes(case: dict[str, Any], tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    for step in case["steps"]:
+        _apply(store, step)
+        take_snapshot(store, tmp_path, BASE)
+        assert _merged(store) == _union(store), step
+    _generation, snapshot = open_snapshot(tmp_path)
+    rows = [row["o"].value.removeprefix("urn:") for row in query(snapshot, BASE, OBJECTS)]
+    assert sorted(rows) == case["expect"]
+    listed = {row["g"].value for row in query(snapshot, BASE, GRAPHS)}
+    assert not listed & hidden_graphs(BASE)
+    if "graphs" in case:
+        assert listed == {_graph(name) for name in case["graphs"]}
+
+
+@pytest.fixture
+def snapshot(tmp_path: Path) -> Iterator[OxigraphStore]:
+    """A published store: <urn:a> <urn:b> <urn:x> in a version and in a user graph, <urn:d> in
+    the default graph."""
+    store = open_store(tmp_path)
+    publish_version(store, BASE, *_version("s", "v1"), [_ntriples(["x"])])
+    post_graph(store, "urn:user", _ntriples(["x", "u"]))
+    store.update("INSERT DATA { <urn:a> <urn:b> <urn:d> }")
+    take_snapshot(store, tmp_path, BASE)
+    _generation, snapshot = open_snapshot(tmp_path)
+    assert isinstance(snapshot, OxigraphStore)
+    yield snapshot
+
+
+#: queries with their own dataset, the objects they see
+OWN_DATASETS = [
+    ("SELECT ?o FROM <urn:user> WHERE { <urn:a> <urn:b> ?o }", ["u", "x"]),
+    ("select ?o from<urn:user>where{<urn:a> <urn:b> ?o}", ["u", "x"]),
+    ("SELECT ?o FROM NAMED <urn:user> WHERE { GRAPH ?g { <urn:a> <urn:b> ?o } }", ["u", "x"]),
+    ("SELECT ?o FROM NAMED <urn:user> WHERE { <urn:a> <urn:b> ?o }", []),
+    (f"SELECT ?o FROM <{BASE}dataset/s/v1> WHERE {{ <urn:a> <urn:b> ?o }}", ["x"]),
+    ('SELECT ?o WHERE { <urn:a> <urn:b> ?o FILTER(?o != "FROM <urn:user>") }', ["d", "u", "x"]),
+    ("# FROM <urn:user>\nSELECT ?o WHERE { <urn:a> <urn:b> ?o }", ["d", "u", "x"]),
+]
+
+
+@pytest.mark.parametrize(("sparql", "objects"), OWN_DATASETS)
+def test_a_query_that_sets_its_dataset_keeps_it(
+    snapshot: OxigraphStore, sparql: str, objects: list[str]
+) -> None:
+    for rows in (query(snapshot, BASE, sparql), _executed(snapshot, QueryRequest(sparql, {}))):
+        assert sorted(o.removeprefix("urn:") for o in rows_of(rows)) == objects
+
+
+def rows_of(rows: Any) -> list[str]:
+    return [row["o"].value if isinstance(row, ox.QuerySolution) else row for row in rows]
+
+
+def _executed(store: OxigraphStore, request: QueryRequest) -> list[str]:
+    """The objects ``execute`` answers (as a query worker does), from its TSV."""
+    request = QueryRequest(request.sparql, {"solutions": "tsv"}, *_dataset(request))
+    result = execute(store, Published.of(store, BASE, own_datasets=True), request, 1)
+    lines = result.body.decode().splitlines()[1:]
+    return [line.strip("<>") for line in lines]
+
+
+def _dataset(request: QueryRequest) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    return request.default_graphs, request.named_graphs
+
+
+@pytest.mark.parametrize(
+    ("default", "named", "sparql", "objects"),
+    [
+        (("urn:user",), None, OBJECTS, ["u", "x"]),
+        ((), ("urn:user",), "SELECT ?o WHERE { GRAPH ?g { <urn:a> <urn:b> ?o } }", ["u", "x"]),
+        # the protocol's parameters win over the query's own FROM (SPARQL 1.1 Protocol 2.1.4)
+        (
+            ("urn:user",),
+            None,
+            "SELECT ?o FROM <urn:nothing> WHERE { <urn:a> <urn:b> ?o }",
+            ["u", "x"],
+        ),
+        (None, None, OBJECTS, ["d", "u", "x"]),
+    ],
+)
+def test_the_protocol_dataset_parameters(
+    snapshot: OxigraphStore,
+    default: tuple[str, ...] | None,
+    named: tuple[str, ...] | None,
+    sparql: str,
+    objects: list[str],
+) -> None:
+    request = QueryRequest(sparql, {"solutions": "tsv"}, default, named)
+    result = execute(snapshot, Published.of(snapshot, BASE, own_datasets=True), request, 1)
+    rows = [line.strip("<>") for line in result.body.decode().splitlines()[1:]]
+    assert sorted(o.removeprefix("urn:") for o in rows) == objects
+
+
+def test_graph_variables_never_list_the_hidden_graphs(snapshot: OxigraphStore) -> None:
+    assert merge_graph(BASE) in {g.value for g in snapshot.named_graphs()}  # kept, not listed
+    request = QueryRequest("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", {"solutions": "tsv"})
+    result = execute(snapshot, Published.of(snapshot, BASE, own_datasets=True), request, 1)
+    listed = {line.strip("<>") for line in result.body.decode().splitlines()[1:]}
+    assert listed and not listed & hidden_graphs(BASE)
+
+
+@pytest.mark.parametrize(
+    ("sparql", "own"),
+    [
+        ("SELECT * FROM <urn:a> WHERE {}", True),
+        ("SELECT*FROM<urn:a>{}", True),
+        ("select * from named <urn:a> {}", True),
+        ("SELECT * WHERE { ?s ?p 'FROM' }", False),
+        ("SELECT ?from WHERE { ?from ?p ?o }", False),
+        ("#FROM <urn:a>\nSELECT * {}", False),
+    ],
+)
+def test_own_dataset(sparql: str, own: bool) -> None:
+    assert own_dataset(sparql) is own
+
+
+# ------------------------------------------------- the merge equals the set union, whatever
+
+OBJECT = st.sampled_from(["o1", "o2", "o3", "o4"])
+SOURCE = st.sampled_from(["s", "t"])
+GRAPH = st.sampled_from([None, "urn:user", "urn:other"])
+STEP = st.one_of(
+    st.tuples(st.just("load"), SOURCE, st.lists(OBJECT, max_size=3)),
+    st.tuples(st.just("put"), GRAPH, st.lists(OBJECT, max_size=3)),
+    st.tuples(st.just("post"), GRAPH, st.lists(OBJECT, max_size=2)),
+    st.tuples(st.just("delete"), GRAPH, st.just([])),
+    st.tuples(st.just("rebuild"), st.just(None), st.just([])),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(STEP, min_size=1, max_size=3), min_size=1, max_size=5))
+def test_the_kept_merge_is_the_union_of_the_published_graphs(
+    commits: list[list[tuple[str, Any, list[str]]]],
+) -> None:
+    store = OxigraphStore(ox.Store())
+    loads = 0
+    for steps in commits:
+        for kind, target, objects in steps:
+            loads += 1
+            if kind == "load":
+                step: dict[str, Any] = {"load": [target, f"v{loads}", objects]}
+            elif kind == "delete":
+                step = {"delete": target}
+            elif kind == "rebuild":
+                step = {"rebuild": True}
+            else:
+                step = {kind: [target, objects]}
+            _apply(store, step)
+        keep_merged(store, BASE, published_graphs(store, BASE))
+        assert _merged(store) == _union(store)
+
+
+def test_a_location_keeps_the_merge_in_its_snapshots(tmp_path: Path) -> None:
+    assert OxigraphLocation(tmp_path).keeps_merge
+    store = open_store(tmp_path)
+    publish_version(store, BASE, *_version("s", "v1"), [_ntriples(["x"])])
+    take_snapshot(store, tmp_path, BASE)
+    publish_version(store, BASE, *_version("s", "v2"), [_ntriples(["y"])])
+    take_snapshot(store, tmp_path, BASE)
+    _generation, snapshot = open_snapshot(tmp_path)
+    names = {g.value for g in snapshot.named_graphs()}
+    assert merge_graph(BASE) in names and f"{BASE}dataset/s/v1" not in names
+    objects = {t.object.value for t in _merged(snapshot) if t.subject.value == "urn:a"}
+    assert objects == {"urn:y"} and _merged(snapshot) == _union(snapshot)
+
+
+def test_a_store_without_the_merge_follows_no_own_dataset() -> None:
+    """A snapshot taken without the data base may still hold replaced versions: a query's FROM
+    is then replaced by the published graphs, as before the merge."""
+    store = OxigraphStore(ox.Store())
+    post_graph(store, "urn:user", _ntriples(["x"]))
+    seen = Published.of(store, BASE, own_datasets=True)
+    assert not seen.merged and not seen.own_datasets
+    assert seen.default == [ox.DefaultGraph(), ox.NamedNode("urn:user")]

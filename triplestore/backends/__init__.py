@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import pyoxigraph as ox
 
@@ -55,6 +55,10 @@ class TripleStore(Protocol):
 
     def contains_named_graph(self, graph: ox.NamedNode) -> bool: ...
 
+    def merge_is_current(self) -> bool:
+        """Whether the merge of the published graphs the store may hold
+        (``triplestore.merge``) is what it publishes: no change since the last commit."""
+
     def remove_graph(self, graph: ox.NamedNode) -> None: ...
 
     def triples(self, graph: ox.NamedNode | None) -> Iterator[ox.Triple]: ...
@@ -67,7 +71,10 @@ Store = TypeVar("Store", bound=TripleStore)
 class StoreLocation(Protocol[Store]):
     """Where a store lives: its generation (the published version number, which changes exactly
     when published data changes), a reader of what is published, a writer, and ``snapshot``,
-    which publishes what the writer wrote as the next generation."""
+    which publishes what the writer wrote as the next generation. ``keeps_merge``: whether
+    each commit keeps the merge of the published graphs as one graph (``triplestore.merge``)."""
+
+    keeps_merge: ClassVar[bool]
 
     def generation(self) -> int: ...
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pyoxigraph as ox
 
@@ -69,9 +69,10 @@ class OxigraphStore:
         named_graphs: list[ox.NamedNode] | None = None,
     ) -> Any:
         """pyoxigraph's ``Store.query``. A default graph that is the union of every graph of the
-        store (a snapshot holds only published graphs: ``OxigraphLocation.snapshot``) is asked
-        as Oxigraph's union default graph: one index lookup per triple pattern instead of one
-        per graph (several times faster on joins); the same solutions."""
+        store is asked as Oxigraph's union default graph: one index lookup per triple pattern
+        instead of one per graph (several times faster on joins); the same solutions. (Readers
+        of a snapshot query the merge ``triplestore.merge`` keeps, faster still and right:
+        the union gives a SELECT row per graph holding a triple.)"""
         every = (
             self._every_graph() if default_graph is not None or named_graphs is not None else None
         )
@@ -123,6 +124,11 @@ class OxigraphStore:
     def contains_named_graph(self, graph: ox.NamedNode) -> bool:
         return self.raw.contains_named_graph(graph)
 
+    def merge_is_current(self) -> bool:
+        """True for a snapshot, and for the primary database when no change was made since its
+        last snapshot (the ``PENDING`` mark)."""
+        return self.marker is None or not self.marker.exists()
+
     def remove_graph(self, graph: ox.NamedNode) -> None:
         self._changing()
         self.raw.remove_graph(graph)
@@ -147,6 +153,8 @@ class OxigraphLocation:
     """The store directory ``path`` (created when first written)."""
 
     path: Path
+    #: each commit keeps the published default graph as one graph (``triplestore.merge``)
+    keeps_merge: ClassVar[bool] = True
 
     def describe(self) -> str:
         return str(self.path)
@@ -204,8 +212,9 @@ class OxigraphLocation:
     def snapshot(self, store: OxigraphStore, unpublished: Sequence[ox.NamedNode] = ()) -> int:
         """Checkpoint the primary database as the next generation, without the ``unpublished``
         graphs (replaced dataset versions, which the primary keeps), make it current, prune the
-        snapshots older than the last ``KEEP_SNAPSHOTS``. A snapshot then holds exactly what is
-        published, so that readers query its union default graph (``OxigraphStore.query``)."""
+        snapshots older than the last ``KEEP_SNAPSHOTS``. A snapshot then holds what is published
+        and the graphs of its merge (``triplestore.merge``), whose ``{base}published`` readers
+        query as their default graph; a query's own FROM may name no replaced version."""
         generation = self.generation() + 1
         snapshots = self.path / "snapshots"
         store.raw.flush()

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import pyoxigraph as ox
 
@@ -126,6 +126,8 @@ class SparqlLocation:
     namespace: str = "urn:x-coworkmed:store:"
     #: seconds a process trusts the generation it last read (0: it asks at every request)
     state_seconds: float = 0.0
+    #: readers query the list of published graphs (``triplestore.merge`` is not kept here)
+    keeps_merge: ClassVar[bool] = False
 
     @classmethod
     def from_settings(cls, query_url: str, options: Mapping[str, Any]) -> SparqlLocation:
@@ -453,6 +455,10 @@ class SparqlStore:
             f"SELECT ?g WHERE {{ GRAPH <{state}> {{ <{state}> <{self._vocab}graph> ?g }} }}"
         )
         return sorted(graphs, key=str)
+
+    def merge_is_current(self) -> bool:
+        """False: no merge is kept in an external store (``SparqlLocation.keeps_merge``)."""
+        return False
 
     def contains_named_graph(self, graph: ox.NamedNode) -> bool:
         return graph in self.named_graphs()
