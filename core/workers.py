@@ -145,7 +145,10 @@ def confine(limits: Limits) -> bool:
 
 
 class WorkerFailed(Exception):
-    """A confined worker that gave no answer; the message says how it ended."""
+    """A confined worker that gave no answer; the message says how it ended, ``passed``
+    whether it had said its bounded part was done (``passed``): a change was committed."""
+
+    passed = False
 
 
 class WorkerCrashed(WorkerFailed):
@@ -160,9 +163,24 @@ class WorkerTimedOut(WorkerFailed):
     """The worker was still working at its time limit, and was killed."""
 
 
+#: in a confined worker: where ``passed`` tells the caller (None elsewhere)
+_TOLD: Connection | None = None
+PASSED = ("passed",)
+
+
+def passed() -> None:
+    """In a worker of ``run_confined``: the part of the work bound by its ``timeout`` is done
+    (a change is committed); what remains has the ``then`` seconds the caller gave. Nothing
+    outside such a worker."""
+    if _TOLD is not None:
+        _TOLD.send(PASSED)
+
+
 def _confined_main(
     function: Callable[..., Any], args: tuple[Any, ...], limits: Limits, answer: Connection
 ) -> None:
+    global _TOLD
+    _TOLD = answer
     confine(limits)
     try:
         result = function(*args)
@@ -192,12 +210,19 @@ def describe_end(exitcode: int | None) -> tuple[str, int | None]:
 
 
 def run_confined(
-    function: Callable[..., T], args: tuple[Any, ...], limits: Limits, timeout: float
+    function: Callable[..., T],
+    args: tuple[Any, ...],
+    limits: Limits,
+    timeout: float,
+    then: float | None = None,
 ) -> T:
-    """``function(*args)`` in a fresh worker confined to ``limits``, within ``timeout`` seconds.
+    """``function(*args)`` in a fresh worker confined to ``limits``, within ``timeout`` seconds;
+    with ``then``, once the function says its bounded part is done (``passed``), it has
+    ``then`` seconds more (a change committed must be published, not cut off).
 
     Its result (or the exception it raised) comes back pickled; raises ``WorkerTimedOut`` when
-    it is still running at ``timeout`` (it is killed), ``WorkerCrashed`` when it dies."""
+    it is still running at its time limit (it is killed), ``WorkerCrashed`` when it dies; their
+    ``passed`` says whether the function had said ``passed`` by then."""
     context = worker_context()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
@@ -205,16 +230,26 @@ def run_confined(
     )
     process.start()
     sender.close()
+    said_passed = False
     try:
-        if not receiver.poll(timeout):
-            process.kill()
-            raise WorkerTimedOut(f"it was still working after {timeout:g} s, and was stopped")
-        try:
-            outcome = receiver.recv()
-        except (EOFError, OSError):
-            process.join(timeout=5)
-            reason, number = describe_end(process.exitcode)
-            raise WorkerCrashed(reason, number) from None
+        while True:
+            if not receiver.poll(then if said_passed and then is not None else timeout):
+                process.kill()
+                limit = then if said_passed and then is not None else timeout
+                stopped = WorkerTimedOut(f"it was still working after {limit:g} s, and was stopped")
+                stopped.passed = said_passed
+                raise stopped
+            try:
+                outcome = receiver.recv()
+            except (EOFError, OSError):
+                process.join(timeout=5)
+                reason, number = describe_end(process.exitcode)
+                crashed = WorkerCrashed(reason, number)
+                crashed.passed = said_passed
+                raise crashed from None
+            if outcome != PASSED:
+                break
+            said_passed = True
     finally:
         receiver.close()
         process.join(timeout=5)
@@ -222,7 +257,9 @@ def run_confined(
             process.kill()
             process.join(timeout=5)
     if outcome[0] == "crash":
-        raise WorkerCrashed(outcome[1], None)
+        crashed = WorkerCrashed(outcome[1], None)
+        crashed.passed = said_passed
+        raise crashed
     if outcome[0] == "raise":
         raise outcome[1]
     return outcome[1]

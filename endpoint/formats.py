@@ -12,7 +12,7 @@ the requested format.
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
@@ -91,7 +91,7 @@ def write_solutions(results: ox.QuerySolutions, max_rows: int, fmt: Any) -> tupl
     term becomes a Python object."""
     sink = _Lines(max_rows + 1)  # the header line and max_rows solutions, then one more
     try:
-        results.serialize(sink, format=ox.QueryResultsFormat.TSV)
+        results.serialize(cast(IO[bytes], sink), format=ox.QueryResultsFormat.TSV)
     except (_Enough, OSError):
         if not sink.full:
             raise

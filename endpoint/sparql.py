@@ -30,7 +30,7 @@ from core.sparql_text import (
     vendor_call,
     with_using,
 )
-from core.workers import Limits, WorkerCrashed, WorkerTimedOut
+from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut
 from endpoint.auth import write_refusal
 from endpoint.execution import QueryError, QueryRequest, QueryResult, worker_limits
 from endpoint.negotiation import format_values, negotiate, prefers_html
@@ -304,6 +304,24 @@ def apply_update(store: TripleStore, text: str, base_iri: str, base: str) -> Non
     store.update(guard_update(text, base, base_iri, graphs), base_iri=base_iri)
 
 
+def _update_failure(problem: WorkerFailed, timeout: float) -> tuple[int, str]:
+    """The status and message of an update whose worker failed: before its change was
+    committed nothing changed (400 for a worker it exhausted, 504 for one stopped at its
+    time limit); after, the change is in the store but not published yet (503: the next
+    write, or the server's next start, publishes it)."""
+    if problem.passed:
+        return 503, (
+            f"the update was applied, but publishing it failed ({problem}): it will be "
+            "published with the next write or when the server starts again"
+        )
+    if isinstance(problem, WorkerTimedOut):
+        return (
+            504,
+            f"the update was stopped after {timeout:g} s (query_timeout); nothing was changed",
+        )
+    return 400, f"the update exhausted its worker: {problem}; nothing was changed"
+
+
 def update_limits(location: StoreLocation, settings: Mapping[str, Any]) -> Limits:
     """The update worker's limits: the query workers' memory cap; the network only when an
     external store must be reached, or SERVICE peers are set."""
@@ -345,12 +363,8 @@ def update(operation: Operation) -> Response:
         )
     except ProtectedGraphs as problem:
         status, message = 403, str(problem)
-    except WorkerCrashed as problem:
-        status = 400
-        message = f"the update exhausted its worker: {problem}; nothing was changed"
-    except WorkerTimedOut:
-        status = 504
-        message = f"the update was stopped after {settings['query_timeout']:g} s (query_timeout)"
+    except (WorkerCrashed, WorkerTimedOut) as problem:
+        status, message = _update_failure(problem, settings["query_timeout"])
     except SyntaxError as problem:
         status, message = 400, f"update syntax error: {problem}"
     except (RuntimeError, ValueError, OSError) as problem:

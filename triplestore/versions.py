@@ -48,7 +48,7 @@ from core.namespaces import DCAT
 from core.problems import LoadError, StoreBusy
 from core.rdf_bytes import to_bytes
 from core.rdf_templates import update
-from core.workers import Limits, run_confined
+from core.workers import Limits, passed, run_confined
 from triplestore.backends import StoreLocation, TripleStore, locate
 from triplestore.merge import hidden_graphs, keep_merged, own_dataset, reading_default
 
@@ -202,6 +202,9 @@ def query(store: TripleStore, base: str, sparql: str) -> Any:
 
 _WRITING = threading.Lock()
 T = TypeVar("T")
+#: seconds a confined write's publication (after-change hooks, the merge, the snapshot) may
+#: take once its change is committed: it is not cut off at the change's own time limit
+PUBLISHING_TIME = 900.0
 
 
 def write(
@@ -232,13 +235,15 @@ def write_confined(
     SPARQL update), whose crash must cost the worker only. The embedded store's primary
     database is opened by the worker for this write only; this process holds the write lock
     meanwhile. ``change`` must be a module-level function; the worker runs the after-change
-    hooks registered in this process (``on_change``), whatever it imported itself. Raises
-    ``WorkerCrashed`` (nothing was committed: the change is one transaction) or
-    ``WorkerTimedOut``."""
+    hooks registered in this process (``on_change``), whatever it imported itself. ``timeout``
+    bounds the change; once it is committed, its publication has ``PUBLISHING_TIME``. Raises
+    ``WorkerCrashed`` or ``WorkerTimedOut``: with ``passed`` False nothing was committed (the
+    change is one transaction); with ``passed`` True the change was committed but not
+    published, and will be by the next write (or ``recover``, when a server opens the store)."""
     location = locate(where)
     with _WRITING:
         work = (location, change, args, base, tuple(AFTER_CHANGE))
-        result, generation = run_confined(_write_here, work, limits, timeout)
+        result, generation = run_confined(_write_here, work, limits, timeout, PUBLISHING_TIME)
     location.published(generation)
     return result, generation
 
@@ -252,9 +257,11 @@ def _write_here(
 ) -> tuple[T, int]:
     """``change(store, *args)`` on the store opened for writing, then its publication with
     ``hooks`` (default: the registered ones); the caller holds the write lock: this process's,
-    or the server's for a confined worker."""
+    or the server's for a confined worker (told when the change is committed: its publication
+    is then bound by ``PUBLISHING_TIME``, not by the change's own time limit)."""
     with location.writer() as store:
         result = change(store, *args)
+        passed()
         generation = commit(location, store, base, hooks)
     return result, generation
 
