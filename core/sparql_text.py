@@ -237,6 +237,37 @@ def resolve(token: Token, states: list[Prologue]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class DatasetClauses:
+    """A query's own dataset: the IRIs of its FROM and of its FROM NAMED clauses."""
+
+    default: tuple[str, ...]
+    named: tuple[str, ...]
+
+
+def dataset_clauses(text: str, base: str | None = None) -> DatasetClauses | None:
+    """The FROM and FROM NAMED clauses of the query ``text`` (None: it has none), their IRIs
+    resolved by its declarations. Only the keyword FROM counts, outside braces: a prefix named
+    ``from:`` or a variable ``?from`` is no dataset clause. A clause whose IRI cannot be
+    resolved (an undeclared prefix) names the empty string, which no graph is."""
+    found = tokens(text)
+    states = prologues(text, base)
+    default: list[str] = []
+    named: list[str] = []
+    for index, token in enumerate(found):
+        if token.kind != "word" or token.depth or token.text.upper() != "FROM":
+            continue
+        following = found[index + 1 : index + 3]
+        into = default
+        if following and following[0].kind == "word" and following[0].text.upper() == "NAMED":
+            into, following = named, following[1:]
+        if following and following[0].kind in ("iri", "pname"):
+            into.append(resolve(following[0], states) or "")
+    if not default and not named:
+        return None
+    return DatasetClauses(tuple(default), tuple(named))
+
+
 def block_at(text: str, start: int) -> Block | None:
     """The brace block opening at or after ``start`` (skipping strings and IRIs), if closed."""
     depth, opened = 0, None

@@ -20,13 +20,14 @@ import pyoxigraph as ox
 from core.namespaces import DCAT
 from core.problems import LoadError
 from core.rdf_bytes import to_bytes
+from core.sparql_text import dataset_clauses
 from core.workers import Limits, confine, preload
 from endpoint.formats import FORMATS, write_boolean, write_solutions
 from endpoint.streaming import spooled
 from observatory.cube import data_graphs
 from triplestore.backends import TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation
-from triplestore.merge import own_dataset, reading_default
+from triplestore.merge import reading_default
 from triplestore.versions import published_graphs
 
 preload("endpoint.execution")
@@ -115,8 +116,10 @@ def readable(
         if graph not in visible and _replaced(store, published, graph):
             raise QueryError(
                 400,
-                f"<{graph.value}> is not published here (a replaced dataset version): name a "
-                "current version (dcat:hasCurrentVersion in /catalog) or leave the dataset out",
+                f"<{graph.value}> is not published here (a replaced dataset version, or a graph "
+                "the server keeps for itself, such as the merge readers query as their default "
+                "graph): name a published graph (a current version: dcat:hasCurrentVersion in "
+                "/catalog) or leave the dataset out",
             )
     return graphs
 
@@ -173,16 +176,23 @@ def execute(
         default = [ox.DefaultGraph(), *data_graphs(published, request.data_of)]
     if request.named_graphs is not None:
         named = readable(store, published, request.named_graphs)
-    if not given and request.data_of is None and seen.own_datasets and own_dataset(request.sparql):
-        # the query's FROM / FROM NAMED: pyoxigraph would replace them by a dataset given
-        results = store.query(request.sparql, base_iri=request.base_iri)
-    else:
-        results = store.query(
-            request.sparql,
-            base_iri=request.base_iri,
-            default_graph=list(default),
-            named_graphs=named,
-        )
+    own = (
+        None
+        if given or request.data_of is not None
+        else dataset_clauses(request.sparql, request.base_iri)
+    )
+    if own is not None:
+        # the query's FROM / FROM NAMED, given as its dataset (pyoxigraph would replace them
+        # by a dataset given) and checked as the protocol's: graphs the server keeps for
+        # itself or replaced versions are refused, not read
+        default = readable(store, published, own.default)
+        named = readable(store, published, own.named)
+    results = store.query(
+        request.sparql,
+        base_iri=request.base_iri,
+        default_graph=list(default),
+        named_graphs=named,
+    )
     if isinstance(results, ox.QueryBoolean):
         fmt, media_type = _format(request, "boolean")
         return QueryResult(

@@ -131,11 +131,7 @@ def keep_merged(store: TripleStore, base: str, published: Sequence[ox.NamedNode]
 
 
 def own_dataset(sparql: str) -> bool:
-    """Whether the query ``sparql`` sets its own dataset (FROM or FROM NAMED, in any spelling
-    pyoxigraph's parser accepts, glued to another word too): it must then be run without a
-    dataset given, which pyoxigraph would use instead of the query's."""
-    return any(
-        sparql_text.inside("FROM", token)
-        for token in sparql_text.tokens(sparql)
-        if token.depth == 0 and token.kind in ("word", "pname")
-    )
+    """Whether the query ``sparql`` sets its own dataset (a FROM or FROM NAMED clause, in any
+    case, glued to what precedes it too; ``core.sparql_text.dataset_clauses``): pyoxigraph
+    would replace it by a dataset given with the query."""
+    return sparql_text.dataset_clauses(sparql) is not None

@@ -15,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from endpoint.execution import Published, QueryRequest, execute
+from endpoint.execution import Published, QueryError, QueryRequest, execute
 from triplestore.backends.oxigraph import OxigraphLocation, OxigraphStore
 from triplestore.merge import HIDDEN, hidden_graphs, keep_merged, merge_graph, own_dataset
 from triplestore.versions import (
@@ -119,6 +119,10 @@ OWN_DATASETS = [
     (f"SELECT ?o FROM <{BASE}dataset/s/v1> WHERE {{ <urn:a> <urn:b> ?o }}", ["x"]),
     ('SELECT ?o WHERE { <urn:a> <urn:b> ?o FILTER(?o != "FROM <urn:user>") }', ["d", "u", "x"]),
     ("# FROM <urn:user>\nSELECT ?o WHERE { <urn:a> <urn:b> ?o }", ["d", "u", "x"]),
+    # a prefix named like the keyword is no dataset clause (a stranger saw 0 rows)
+    ("PREFIX from: <urn:> SELECT ?o WHERE { from:a from:b ?o }", ["d", "u", "x"]),
+    ("PREFIX fromage: <urn:> SELECT ?o WHERE { fromage:a <urn:b> ?o }", ["d", "u", "x"]),
+    ("PREFIX u: <urn:> SELECT ?o FROM u:user WHERE { <urn:a> <urn:b> ?o }", ["u", "x"]),
 ]
 
 
@@ -174,6 +178,27 @@ def test_the_protocol_dataset_parameters(
     assert sorted(o.removeprefix("urn:") for o in rows) == objects
 
 
+@pytest.mark.parametrize(
+    "sparql",
+    [
+        "SELECT (COUNT(*) AS ?n) FROM <{merge}> WHERE {{ ?s ?p ?o }}",
+        "select (count(*) as ?n) from named <{merge}> where {{ graph ?g {{ ?s ?p ?o }} }}",
+        "PREFIX c: <{base}> SELECT * FROM c:published-mutable WHERE {{ ?s ?p ?o }}",
+        "SELECT * FROM <urn:user> FROM # a comment\n <{base}published-state> {{ ?s ?p ?o }}",
+    ],
+)
+def test_a_query_cannot_read_the_hidden_graphs_by_name(
+    snapshot: OxigraphStore, sparql: str
+) -> None:
+    """Regression: a query's own FROM / FROM NAMED read the merge and its state by name."""
+    text = sparql.format(merge=merge_graph(BASE), base=BASE)
+    with pytest.raises(QueryError) as refused:
+        execute(
+            snapshot, Published.of(snapshot, BASE, own_datasets=True), QueryRequest(text, {}), 1
+        )
+    assert refused.value.status == 400 and "not published here" in refused.value.message
+
+
 def test_graph_variables_never_list_the_hidden_graphs(snapshot: OxigraphStore) -> None:
     assert merge_graph(BASE) in {g.value for g in snapshot.named_graphs()}  # kept, not listed
     request = QueryRequest("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", {"solutions": "tsv"})
@@ -191,6 +216,8 @@ def test_graph_variables_never_list_the_hidden_graphs(snapshot: OxigraphStore) -
         ("SELECT * WHERE { ?s ?p 'FROM' }", False),
         ("SELECT ?from WHERE { ?from ?p ?o }", False),
         ("#FROM <urn:a>\nSELECT * {}", False),
+        ("PREFIX from: <urn:x> SELECT * { ?s ?p ?o }", False),
+        ("PREFIX FROM: <urn:x> SELECT * { FROM:a ?p ?o }", False),
     ],
 )
 def test_own_dataset(sparql: str, own: bool) -> None:
