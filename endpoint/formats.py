@@ -4,13 +4,14 @@ result uses, and the writing of solutions under a row cap.
 Results are written by pyoxigraph's own writers. SPARQL CSV and TSV are data, the values as they
 are: no cell gets the apostrophe the observatory's spreadsheet downloads put before a formula
 (``core.formulas``), which would change the value a SPARQL client reads. A row cap keeps at
-most ``max_rows`` solutions: the kept solutions go through SPARQL TSV, whose cells are N-Triples
-terms, and are parsed back by pyoxigraph to be written in the requested format.
+most ``max_rows`` solutions: pyoxigraph writes them as SPARQL TSV, whose cells are N-Triples
+terms, the text is cut after ``max_rows`` lines and parsed back by pyoxigraph to be written in
+the requested format.
 """
 
 from __future__ import annotations
 
-import itertools
+import io
 from typing import Any
 
 import pyoxigraph as ox
@@ -54,15 +55,49 @@ def write_boolean(answer: ox.QueryBoolean, fmt: Any) -> bytes:
     return results_bytes(answer, fmt)
 
 
+class _Enough(Exception):
+    """Raised by ``_Lines`` once it holds more lines than it may."""
+
+
+class _Lines(io.RawIOBase):
+    """A sink for pyoxigraph's TSV writer that keeps the bytes written and stops the writer
+    (``_Enough``) once they hold more than ``most`` lines: a huge result is never written
+    whole."""
+
+    def __init__(self, most: int) -> None:
+        super().__init__()
+        self.chunks: list[bytes] = []
+        self.lines = 0
+        self.most = most
+        self.full = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self.chunks.append(chunk)
+        self.lines += chunk.count(b"\n")
+        if self.lines > self.most:
+            self.full = True
+            raise _Enough
+        return len(chunk)
+
+
 def write_solutions(results: ox.QuerySolutions, max_rows: int, fmt: Any) -> tuple[bytes, int, bool]:
     """At most ``max_rows`` solutions written in ``fmt``: the body, the rows kept, and whether
-    there were more."""
-    variables = list(results.variables)
-    kept = list(itertools.islice(results, max_rows + 1))
-    truncated = len(kept) > max_rows
-    kept = kept[:max_rows]
-    lines = ["\t".join(str(v) for v in variables)]
-    lines += ["\t".join("" if row[v] is None else str(row[v]) for v in variables) for row in kept]
-    tsv = ("\n".join(lines) + "\n").encode("utf-8")
+    there were more. pyoxigraph writes them as SPARQL TSV (one line per solution: newlines in
+    values are escaped), cut after ``max_rows``, then parses that back to write ``fmt``; no
+    term becomes a Python object."""
+    sink = _Lines(max_rows + 1)  # the header line and max_rows solutions, then one more
+    try:
+        results.serialize(sink, format=ox.QueryResultsFormat.TSV)
+    except (_Enough, OSError):
+        if not sink.full:
+            raise
+    lines = b"".join(sink.chunks).split(b"\n")[:-1]  # the text ends with a line end
+    truncated = len(lines) > max_rows + 1
+    kept = lines[: max_rows + 1]
+    tsv = b"".join(line + b"\n" for line in kept)
     reparsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    return results_bytes(reparsed, fmt), len(kept), truncated
+    return results_bytes(reparsed, fmt), len(kept) - 1, truncated
