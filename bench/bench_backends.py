@@ -169,7 +169,11 @@ def peak_memory_mb(port: int) -> tuple[float, float]:
     child processes (the query workers), from /proc."""
 
     def status(pid: str) -> dict[str, str]:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        """A process's status fields (none for one that ended while /proc was read)."""
+        try:
+            lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        except FileNotFoundError:
+            return {}
         return dict(line.split(":", 1) for line in lines if ":" in line)
 
     def command(pid: Path) -> bytes:
@@ -191,8 +195,8 @@ def peak_memory_mb(port: int) -> tuple[float, float]:
         for pid in Path("/proc").iterdir()
         if pid.name.isdigit() and status(pid.name).get("PPid", "").strip() == server
     ]
-    peak = sum(int(status(pid)["VmHWM"].split()[0]) for pid in family) / 1024
-    now = sum(int(status(pid)["VmRSS"].split()[0]) for pid in family) / 1024
+    peak = sum(int(status(pid).get("VmHWM", "0").split()[0]) for pid in family) / 1024
+    now = sum(int(status(pid).get("VmRSS", "0").split()[0]) for pid in family) / 1024
     return peak, now
 
 
