@@ -139,6 +139,10 @@ def test_a_slow_query_does_not_block_a_fast_one(pool: QueryPool) -> None:
 
 
 @pytest.mark.slow  # measured ~5 s
+def _niceness(pool: QueryPool) -> list[int]:
+    return sorted(os.getpriority(os.PRIO_PROCESS, w.process.pid) for w in pool._all)
+
+
 def test_heavy_queries_are_set_aside_and_light_ones_keep_their_workers(store_path: Path) -> None:
     """Three heavy queries (each could run 60 s) on a pool of two: the first two are set aside
     at a lower priority after ``long_after`` seconds, with a fresh worker in their place; the
@@ -160,12 +164,15 @@ def test_heavy_queries_are_set_aside_and_light_ones_keep_their_workers(store_pat
             thread.start()
             time.sleep(1.5)
         assert statuses == []
-        niceness = sorted(os.getpriority(os.PRIO_PROCESS, w.process.pid) for w in pool._all)
-        assert niceness == [0, 0, 0, SET_ASIDE, SET_ASIDE]  # two workers, the light lane
+        wanted = [0, 0, 0, SET_ASIDE, SET_ASIDE]  # two fresh workers, the light lane, two aside
+        deadline = time.monotonic() + 30  # fresh workers start slowly on a loaded machine
+        while _niceness(pool) != wanted and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _niceness(pool) == wanted
         start = time.perf_counter()
         for _ in range(5):
             assert _run(pool, SPACES, timeout=60).rows == 33
-        assert time.perf_counter() - start < 10  # not the 60 s the heavy ones may run
+        assert time.perf_counter() - start < 30  # not the 60 s the heavy ones may run
     finally:
         pool.close()
         for thread in heavies:
@@ -276,7 +283,7 @@ def test_a_capped_worker_still_reads_the_store(capped: QueryPool) -> None:
 
 def test_a_string_doubling_query_meets_the_memory_cap(capped: QueryPool) -> None:
     with pytest.raises(QueryError) as stopped:
-        _run(capped, DOUBLING)
+        _run(capped, DOUBLING, timeout=300)  # the memory cap stops it, even on a loaded machine
     assert stopped.value.status == 400
     assert stopped.value.message.startswith("the query exhausted the query worker: ")
     assert _run(capped, SPACES).rows == 33  # replaced
@@ -294,7 +301,7 @@ def test_a_string_doubling_query_meets_the_memory_cap(capped: QueryPool) -> None
 )
 def test_a_parser_bomb_is_a_400_and_the_pool_recovers(capped: QueryPool, bomb: str) -> None:
     with pytest.raises(QueryError) as stopped:
-        _run(capped, bomb)
+        _run(capped, bomb, timeout=300)
     assert stopped.value.status == 400
     assert "exhausted the query worker" in stopped.value.message
     assert _run(capped, SPACES).rows == 33
