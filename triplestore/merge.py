@@ -17,7 +17,7 @@ So the merge is kept in the store itself, in the graph ``merge_graph(base)``, M:
 - without a state, or with one naming a version graph the store no longer holds, M, K and S are
   rebuilt from scratch (the first commit after an upgrade).
 
-The three graphs (``HIDDEN``) are not published graphs: readers use M as their default graph
+The hidden graphs (``HIDDEN``) are not published graphs: readers use M as their default graph
 only (``reading_default``); only the server writes them (``triplestore.protected``).
 """
 
