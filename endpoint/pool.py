@@ -38,6 +38,7 @@ from endpoint.execution import (
 from triplestore.backends import StoreLocation, TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
+from triplestore.versions import default_dataset, published_graphs
 
 
 class _Worker:
@@ -261,8 +262,8 @@ class RemotePool:
         with self._lock:
             known, published = self._published
         if known != generation:
-            # the merge the last commit kept as default graph (``triplestore.merge``)
-            published = Published.of(store, self._base, own_datasets=False)
+            graphs = published_graphs(store, self._base)
+            published = Published(graphs, default_dataset(graphs))
             with self._lock:
                 self._published = (generation, published)
         return generation, store, published
