@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -139,27 +139,17 @@ def _replaced(store: TripleStore, published: list[ox.NamedNode], graph: ox.Named
 @dataclass(frozen=True)
 class Published:
     """What readers of a store generation see: its published ``graphs`` (the named graphs of a
-    query), the ``default`` graph of a query that names no dataset (``reading_default``: the
-    merge of the published graphs), and whether a query's own FROM / FROM NAMED may be
-    followed as written (``own_datasets``: the store read holds no graph readers may not see,
-    as an embedded store's snapshot; else they are replaced by the published dataset)."""
+    query) and the ``default`` graph of a query that names no dataset (``reading_default``: the
+    merge of the published graphs). A query's own FROM / FROM NAMED is checked against
+    ``graphs`` as the protocol's parameters are (``execute``)."""
 
     graphs: list[ox.NamedNode]
     default: list[ox.NamedNode | ox.DefaultGraph]
-    own_datasets: bool = False
-
-    @property
-    def merged(self) -> bool:
-        """Whether the default graph is the merge kept in one graph (``triplestore.merge``)."""
-        return len(self.default) == 1 and isinstance(self.default[0], ox.NamedNode)
 
     @classmethod
-    def of(cls, store: TripleStore, base: str, own_datasets: bool) -> Published:
+    def of(cls, store: TripleStore, base: str) -> Published:
         graphs = published_graphs(store, base)
-        seen = cls(graphs, reading_default(store, base, graphs))
-        # a snapshot holding the merge was committed with the data base: without the replaced
-        # versions (``OxigraphLocation.snapshot``), which a query's FROM could otherwise name
-        return replace(seen, own_datasets=own_datasets and seen.merged)
+        return cls(graphs, reading_default(store, base, graphs))
 
 
 def execute(
@@ -245,7 +235,7 @@ def serve(
     set), open the current snapshot, answer queries, follow new snapshots."""
     confine(limits)
     generation, store = location.reader()
-    current = Published.of(store, base, own_datasets=True)
+    current = Published.of(store, base)
     while True:
         try:
             request = connection.recv()
@@ -253,7 +243,7 @@ def serve(
             return
         if location.generation() != generation:
             generation, store = location.reader()
-            current = Published.of(store, base, own_datasets=True)
+            current = Published.of(store, base)
         try:
             answer = HANDLERS[type(request)](store, current, request, generation)
             if isinstance(request, QueryRequest):

@@ -141,7 +141,7 @@ def rows_of(rows: Any) -> list[str]:
 def _executed(store: OxigraphStore, request: QueryRequest) -> list[str]:
     """The objects ``execute`` answers (as a query worker does), from its TSV."""
     request = QueryRequest(request.sparql, {"solutions": "tsv"}, *_dataset(request))
-    result = execute(store, Published.of(store, BASE, own_datasets=True), request, 1)
+    result = execute(store, Published.of(store, BASE), request, 1)
     lines = result.body.decode().splitlines()[1:]
     return [line.strip("<>") for line in lines]
 
@@ -173,7 +173,7 @@ def test_the_protocol_dataset_parameters(
     objects: list[str],
 ) -> None:
     request = QueryRequest(sparql, {"solutions": "tsv"}, default, named)
-    result = execute(snapshot, Published.of(snapshot, BASE, own_datasets=True), request, 1)
+    result = execute(snapshot, Published.of(snapshot, BASE), request, 1)
     rows = [line.strip("<>") for line in result.body.decode().splitlines()[1:]]
     assert sorted(o.removeprefix("urn:") for o in rows) == objects
 
@@ -193,16 +193,14 @@ def test_a_query_cannot_read_the_hidden_graphs_by_name(
     """Regression: a query's own FROM / FROM NAMED read the merge and its state by name."""
     text = sparql.format(merge=merge_graph(BASE), base=BASE)
     with pytest.raises(QueryError) as refused:
-        execute(
-            snapshot, Published.of(snapshot, BASE, own_datasets=True), QueryRequest(text, {}), 1
-        )
+        execute(snapshot, Published.of(snapshot, BASE), QueryRequest(text, {}), 1)
     assert refused.value.status == 400 and "not published here" in refused.value.message
 
 
 def test_graph_variables_never_list_the_hidden_graphs(snapshot: OxigraphStore) -> None:
     assert merge_graph(BASE) in {g.value for g in snapshot.named_graphs()}  # kept, not listed
     request = QueryRequest("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", {"solutions": "tsv"})
-    result = execute(snapshot, Published.of(snapshot, BASE, own_datasets=True), request, 1)
+    result = execute(snapshot, Published.of(snapshot, BASE), request, 1)
     listed = {line.strip("<>") for line in result.body.decode().splitlines()[1:]}
     assert listed and not listed & hidden_graphs(BASE)
 
@@ -275,11 +273,10 @@ def test_a_location_keeps_the_merge_in_its_snapshots(tmp_path: Path) -> None:
     assert objects == {"urn:y"} and _merged(snapshot) == _union(snapshot)
 
 
-def test_a_store_without_the_merge_follows_no_own_dataset() -> None:
-    """A snapshot taken without the data base may still hold replaced versions: a query's FROM
-    is then replaced by the published graphs, as before the merge."""
+def test_a_store_without_the_merge_reads_the_published_graphs() -> None:
+    """A store never committed with the data base holds no merge: its readers' default graph
+    is its default graph and the published graphs, as before the merge."""
     store = OxigraphStore(ox.Store())
     post_graph(store, "urn:user", _ntriples(["x"]))
-    seen = Published.of(store, BASE, own_datasets=True)
-    assert not seen.merged and not seen.own_datasets
+    seen = Published.of(store, BASE)
     assert seen.default == [ox.DefaultGraph(), ox.NamedNode("urn:user")]
