@@ -38,7 +38,6 @@ from endpoint.execution import (
 from triplestore.backends import StoreLocation, TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
-from triplestore.versions import default_dataset, published_graphs
 
 
 class _Worker:
@@ -262,8 +261,8 @@ class RemotePool:
         with self._lock:
             known, published = self._published
         if known != generation:
-            graphs = published_graphs(store, self._base)
-            published = Published(graphs, default_dataset(graphs))
+            # the merge the last commit kept as default graph (``triplestore.merge``)
+            published = Published.of(store, self._base, own_datasets=False)
             with self._lock:
                 self._published = (generation, published)
         return generation, store, published

@@ -126,8 +126,9 @@ class SparqlLocation:
     namespace: str = "urn:x-coworkmed:store:"
     #: seconds a process trusts the generation it last read (0: it asks at every request)
     state_seconds: float = 0.0
-    #: readers query the list of published graphs (``triplestore.merge`` is not kept here)
-    keeps_merge: ClassVar[bool] = False
+    #: each commit keeps the published default graph as one graph (``triplestore.merge``), in
+    #: the store; the service's own updates name the stand-in default graph (``default_graph``)
+    keeps_merge: ClassVar[bool] = True
 
     @classmethod
     def from_settings(cls, query_url: str, options: Mapping[str, Any]) -> SparqlLocation:
@@ -229,6 +230,9 @@ class SparqlStore:
         self._state = location.state_graph
         self._vocab = location.namespace
         self._nothing = f"{location.namespace}nothing"
+        #: whether this client changed the store since its last ``next_generation`` (the
+        #: commit that keeps the merge then publishes): the merge is then behind
+        self._changed = False
 
     # ----------------------------------------------------------------- the protocol, by HTTP
 
@@ -406,6 +410,7 @@ class SparqlStore:
         text = graph_operations_for(sparql, names, self.location.default_graph, self._nothing)
         text = text if base_iri is None else f"BASE <{base_iri}>\n{text}"
         before = self._graph_names()
+        self._changed = True
         if declares_dataset(sparql):  # USING or WITH: the update's own dataset
             self._update(text, None, None)
         else:
@@ -418,6 +423,7 @@ class SparqlStore:
     def apply(self, sparql: str, graphs: list[str]) -> None:
         """An update of the service's own, naming every graph it touches (``graphs``, which
         become managed ones)."""
+        self._changed = True
         self._update(sparql, None, None)
         self._register(set(graphs))
 
@@ -425,6 +431,7 @@ class SparqlStore:
         """Add the triples by Graph Store POSTs of at most BULK_LINES lines each (each one
         transaction of the store: smaller ones keep its transaction log and locks short)."""
         self._register({graph.value})
+        self._changed = True
         lines = ntriples.splitlines(keepends=True)
         for start in range(0, len(lines), BULK_LINES):
             self._graph_store("POST", graph.value, b"".join(lines[start : start + BULK_LINES]))
@@ -435,6 +442,7 @@ class SparqlStore:
         Graph Store load, and 5,000 lines of the NUTS regions passed a 5 s limit)."""
         if graph is not None:
             self._register({graph.value})
+        self._changed = True
         if ntriples.strip():
             lines, target = ntriples.splitlines(keepends=True), self._stand_in(graph)
             self._graph_store("PUT", target, b"".join(lines[:REPLACE_LINES]))
@@ -446,6 +454,7 @@ class SparqlStore:
     def add_triples(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
         if graph is not None:
             self._register({graph.value})
+        self._changed = True
         if ntriples.strip():
             self._graph_store("POST", self._stand_in(graph), ntriples)
 
@@ -456,14 +465,21 @@ class SparqlStore:
         )
         return sorted(graphs, key=str)
 
+    def default_stand_in(self) -> str | None:
+        """The graph standing in for the store's default graph (``SparqlLocation``)."""
+        return self.location.default_graph
+
     def merge_is_current(self) -> bool:
-        """False: no merge is kept in an external store (``SparqlLocation.keeps_merge``)."""
-        return False
+        """Whether this client made no change since its last ``next_generation``: a reader's
+        client (a new one per request) reads the merge the last commit kept; the writer,
+        before its commit, reads the published graphs themselves (its hooks see its change)."""
+        return not self._changed
 
     def contains_named_graph(self, graph: ox.NamedNode) -> bool:
         return graph in self.named_graphs()
 
     def remove_graph(self, graph: ox.NamedNode) -> None:
+        self._changed = True
         self._graph_store("DELETE", graph.value)
         self._unregister({graph.value})
 
@@ -535,6 +551,7 @@ class SparqlStore:
         )
         with _KNOWN_LOCK:
             _KNOWN[(self.location.query_url, self._vocab)] = (old + 1, time.monotonic())
+        self._changed = False
         return old + 1
 
 
