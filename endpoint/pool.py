@@ -262,7 +262,7 @@ class RemotePool:
             known, published = self._published
         if known != generation:
             # the merge the last commit kept as default graph (``triplestore.merge``)
-            published = Published.of(store, self._base, own_datasets=False)
+            published = Published.of(store, self._base)
             with self._lock:
                 self._published = (generation, published)
         return generation, store, published

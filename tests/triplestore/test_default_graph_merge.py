@@ -93,7 +93,7 @@ def test_the_published_default_graph_after_changes(case: dict[str, Any], empty: 
             take_snapshot(store, empty.location, BASE)
             assert _merged(store) == _union(store), step
     _generation, snapshot = open_snapshot(empty.location)
-    assert Published.of(snapshot, BASE, own_datasets=False).default == [
+    assert Published.of(snapshot, BASE).default == [
         ox.NamedNode(merge_graph(BASE))
     ]
     rows = [row["o"].value.removeprefix("urn:") for row in query(snapshot, BASE, OBJECTS)]
