@@ -36,11 +36,22 @@ from triplestore.versions import (
 BASE = "https://example.org/id/"
 CASES = yaml.safe_load((Path(__file__).parent / "merge-cases.yaml").read_text(encoding="utf-8"))
 OBJECTS = "SELECT ?o WHERE { <urn:a> <urn:b> ?o }"
+#: the objects reached from <urn:a> through a blank node (``blank`` steps)
+THROUGH = "SELECT ?o WHERE { <urn:a> <urn:via> ?node . ?node <urn:b> ?o }"
 GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { <urn:a> <urn:b> ?o } }"
 
 
 def _ntriples(objects: list[str]) -> bytes:
     return "".join(f"<urn:a> <urn:b> <urn:{o}> .\n" for o in objects).encode()
+
+
+def _through(objects: list[str], filler: int) -> bytes:
+    """<urn:a> <urn:via> a blank node, then ``filler`` other triples, then the blank node's
+    <urn:b> ``objects``: a graph longer than one request of a load puts them apart."""
+    lines = ["<urn:a> <urn:via> _:node .\n"]
+    lines += [f"<urn:filler{i}> <urn:p> <urn:q> .\n" for i in range(filler)]
+    lines += [f"_:node <urn:b> <urn:{o}> .\n" for o in objects]
+    return "".join(lines).encode()
 
 
 def _graph(name: str | None) -> str | None:
@@ -67,6 +78,8 @@ def _apply(store: TripleStore, step: dict[str, Any]) -> None:
         write(store, _graph(value[0]), _ntriples(value[1]))
     elif kind == "delete":
         delete_graph(store, _graph(value))
+    elif kind == "blank":
+        put_graph(store, _graph(value[0]), _through(value[1], value[2]))
     elif kind == "rebuild":
         store.remove_graph(ox.NamedNode(HIDDEN["state"].format(base=BASE)))
     else:
@@ -93,11 +106,12 @@ def test_the_published_default_graph_after_changes(case: dict[str, Any], empty: 
             take_snapshot(store, empty.location, BASE)
             assert _merged(store) == _union(store), step
     _generation, snapshot = open_snapshot(empty.location)
-    assert Published.of(snapshot, BASE).default == [
-        ox.NamedNode(merge_graph(BASE))
-    ]
+    assert Published.of(snapshot, BASE).default == [ox.NamedNode(merge_graph(BASE))]
     rows = [row["o"].value.removeprefix("urn:") for row in query(snapshot, BASE, OBJECTS)]
     assert sorted(rows) == case["expect"]
+    if "through" in case:
+        rows = [row["o"].value.removeprefix("urn:") for row in query(snapshot, BASE, THROUGH)]
+        assert sorted(rows) == case["through"]
     listed = {row["g"].value for row in query(snapshot, BASE, GRAPHS)}
     assert not listed & hidden_graphs(BASE)
     if "graphs" in case:

@@ -30,6 +30,7 @@ could apply twice).
 from __future__ import annotations
 
 import math
+import re
 import socket
 import threading
 import time
@@ -88,6 +89,53 @@ BULK_LINES = 100_000
 REPLACE_LINES = 2_000
 #: seconds before the first retry (doubled for each next one)
 RETRY_PAUSE = 0.2
+#: the blank nodes of an N-Triples line: its subject's, its object's (a literal never ends so)
+_BLANK_ENDS = re.compile(rb"^_:(\S+)|\s_:(\S+)\s*\.\s*$")
+
+
+def documents(lines: Sequence[bytes], most: int) -> list[bytes]:
+    """The N-Triples ``lines`` cut into documents of at most ``most`` lines where they can be,
+    never cutting the triples of one blank node apart: a blank node's label names it within one
+    document only, so a store given two documents makes it two blank nodes (on Virtuoso the
+    cube's structure then lost its measures once a graph longer than one request was put back).
+    Lines joined by shared blank nodes form one group (a group longer than ``most`` is one
+    document); a line with ``_:`` that is neither subject nor object joins the group of every
+    such line (a literal that reads so, or a quoted triple)."""
+    parent: dict[bytes, bytes] = {}
+
+    def root(label: bytes) -> bytes:
+        while parent.setdefault(label, label) != label:
+            parent[label] = parent[parent[label]]
+            label = parent[label]
+        return label
+
+    plain: list[bytes] = []
+    blank: list[tuple[bytes, bytes]] = []
+    for line in lines:
+        if b"_:" not in line:
+            plain.append(line)
+            continue
+        labels = [g for m in _BLANK_ENDS.finditer(line) for g in m.groups() if g is not None]
+        if b"_:" in _BLANK_ENDS.sub(b"", line) or not labels:
+            labels.append(b" ")  # not a node of the two ends: one group for all of them
+        first = root(labels[0])
+        for other in labels[1:]:
+            parent[root(other)] = first
+        blank.append((labels[0], line))
+    groups: dict[bytes, list[bytes]] = {}
+    for label, line in blank:
+        groups.setdefault(root(label), []).append(line)
+    units = [*groups.values(), *([line] for line in plain)]
+    out: list[bytes] = []
+    current: list[bytes] = []
+    for unit in units:
+        if current and len(current) + len(unit) > most:
+            out.append(b"".join(current))
+            current = []
+        current.extend(unit)
+    if current:
+        out.append(b"".join(current))
+    return out
 
 
 class RemoteStoreError(LoadError):
@@ -428,26 +476,28 @@ class SparqlStore:
         self._register(set(graphs))
 
     def bulk_load(self, ntriples: bytes, graph: ox.NamedNode) -> None:
-        """Add the triples by Graph Store POSTs of at most BULK_LINES lines each (each one
-        transaction of the store: smaller ones keep its transaction log and locks short)."""
+        """Add the triples by Graph Store POSTs of about BULK_LINES lines each (``documents``;
+        each one transaction of the store: smaller ones keep its transaction log and locks
+        short)."""
         self._register({graph.value})
         self._changed = True
-        lines = ntriples.splitlines(keepends=True)
-        for start in range(0, len(lines), BULK_LINES):
-            self._graph_store("POST", graph.value, b"".join(lines[start : start + BULK_LINES]))
+        for document in documents(ntriples.splitlines(keepends=True), BULK_LINES):
+            self._graph_store("POST", graph.value, document)
 
     def replace_graph(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
-        """Replace the graph: a Graph Store PUT of its first REPLACE_LINES lines, then POSTs of
-        the rest (a store stops one request at its own time limit: Virtuoso's applies to a
-        Graph Store load, and 5,000 lines of the NUTS regions passed a 5 s limit)."""
+        """Replace the graph: a Graph Store PUT of its first document of about REPLACE_LINES
+        lines (``documents``), then POSTs of the others (a store stops one request at its own
+        time limit: Virtuoso's applies to a Graph Store load, and 5,000 lines of the NUTS
+        regions passed a 5 s limit)."""
         if graph is not None:
             self._register({graph.value})
         self._changed = True
         if ntriples.strip():
-            lines, target = ntriples.splitlines(keepends=True), self._stand_in(graph)
-            self._graph_store("PUT", target, b"".join(lines[:REPLACE_LINES]))
-            for start in range(REPLACE_LINES, len(lines), REPLACE_LINES):
-                self._graph_store("POST", target, b"".join(lines[start : start + REPLACE_LINES]))
+            target = self._stand_in(graph)
+            first, *rest = documents(ntriples.splitlines(keepends=True), REPLACE_LINES)
+            self._graph_store("PUT", target, first)
+            for document in rest:
+                self._graph_store("POST", target, document)
         else:  # an empty graph: it stays a managed one, with no triples in the store
             self._graph_store("DELETE", self._stand_in(graph))
 
