@@ -125,16 +125,18 @@ def documents(lines: Sequence[bytes], most: int) -> list[bytes]:
     groups: dict[bytes, list[bytes]] = {}
     for label, line in blank:
         groups.setdefault(root(label), []).append(line)
-    units = [*groups.values(), *([line] for line in plain)]
     out: list[bytes] = []
     current: list[bytes] = []
-    for unit in units:
-        if current and len(current) + len(unit) > most:
+    for group in groups.values():
+        if current and len(current) + len(group) > most:
             out.append(b"".join(current))
             current = []
-        current.extend(unit)
+        current.extend(group)
+    room = max(0, most - len(current))  # the lines without a blank node fill the rest
+    current.extend(plain[:room])
     if current:
         out.append(b"".join(current))
+    out += [b"".join(plain[i : i + most]) for i in range(room, len(plain), most)]
     return out
 
 
