@@ -601,6 +601,16 @@ _WHOLE_RESULT = {
 _NUMBER_AFTER = re.compile(r"\s*(\d+)")
 
 
+#: functions whose value changes from one evaluation to the next
+VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID"})
+
+
+def volatile(query: str) -> bool:
+    """Whether ``query`` calls a function that gives another value each time it runs (NOW,
+    RAND, UUID, STRUUID, even glued to a word before it): its answer may not be given again."""
+    return any(inside(word, token) for token in tokens(query) for word in VOLATILE)
+
+
 def looks_light(query: str, most_rows: int = 1_000) -> bool:
     """Whether ``query`` looks cheap from its text: an ASK or a DESCRIBE, or a result cut by a
     LIMIT of at most ``most_rows``, with no grouping, sorting, aggregate, DISTINCT, MINUS or

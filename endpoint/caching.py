@@ -214,6 +214,8 @@ def _keep(response: BaseResponse, found: Validators) -> None:
     answers: KeptAnswers | None = current_app.extensions.get(APP_ANSWERS)
     if answers is None or g.get("coworkmed_kept") or request.method not in ("GET", "POST"):
         return
+    if g.get("coworkmed_volatile"):  # NOW(), RAND()...: another answer each time
+        return
     if response.is_streamed or response.direct_passthrough:
         return
     number = int(found.etag[1:].partition("-")[0])

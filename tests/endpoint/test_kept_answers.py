@@ -122,6 +122,26 @@ def test_the_same_read_is_answered_from_memory_until_the_data_changes(
     assert after.headers["ETag"] != before.headers["ETag"]
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT (NOW() AS ?t) WHERE {}",
+        "SELECT (rand() AS ?r) WHERE {}",
+        "SELECT (STRUUID() AS ?u) WHERE {}",
+        "SELECT ?u WHERE { BIND(UUID() AS ?u) }",
+        "SELECT * WHERE { ?s ?p ?o FILTER(RAND() < 0.5) } LIMIT 3",
+    ],
+)
+def test_an_answer_that_changes_at_each_run_is_never_kept(
+    live_writable: tuple[str, Flask], query: str
+) -> None:
+    base, _app = live_writable
+    fetch(base, "/sparql", POSTED, "POST", query.encode())
+    queries, hits = _counts(base)
+    again = fetch(base, "/sparql", POSTED, "POST", query.encode())
+    assert again.status == 200 and _counts(base) == (queries + 1, hits)
+
+
 def test_a_token_holders_answers_are_never_kept(live_writable: tuple[str, Flask]) -> None:
     base, _app = live_writable
     private = {**POSTED, "Authorization": f"Bearer {TOKEN}"}
