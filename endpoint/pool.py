@@ -58,8 +58,10 @@ class _Worker:
         self.connection.close()
 
 
-#: the niceness of a worker whose query ran longer than ``long_after`` seconds
+#: how much nicer than the server a worker whose query ran longer than ``long_after`` seconds is
 SET_ASIDE = 10
+#: the nicest a process can be
+LOWEST = 19
 #: how often a light query waiting for a worker looks at the other lane, in seconds
 LANE_POLL = 0.005
 
@@ -160,8 +162,9 @@ class QueryPool:
                 return False
             self._aside.append(worker)
             worker.set_aside = True
+        lower = min(LOWEST, os.getpriority(os.PRIO_PROCESS, 0) + SET_ASIDE)  # below the server's
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.setpriority(os.PRIO_PROCESS, worker.process.pid, SET_ASIDE)
+            os.setpriority(os.PRIO_PROCESS, worker.process.pid, lower)
         threading.Thread(target=self._add, args=(worker.lane,), daemon=True).start()
         return True
 
