@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import forkserver
@@ -176,6 +177,30 @@ def passed() -> None:
         _TOLD.send(PASSED)
 
 
+def in_fresh_thread(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` run in a thread started now: its result, or the exception it raised.
+
+    A worker is a fork, and its main thread holds the random state of the process it was
+    forked from: pyoxigraph's ``UUID()``, ``STRUUID()`` and ``RAND()`` (a per-thread generator
+    in Rust) then gave the same values in every worker, so two updates could mint the same IRI.
+    A thread started after the fork seeds its own generator from the system."""
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, function(*args)))
+        except BaseException as error:  # given back to the caller, who raises it again
+            outcome.append((False, error))
+
+    thread = threading.Thread(target=run, name="worker")
+    thread.start()
+    thread.join()
+    done, value = outcome[0]
+    if not done:
+        raise value
+    return value
+
+
 def _confined_main(
     function: Callable[..., Any], args: tuple[Any, ...], limits: Limits, answer: Connection
 ) -> None:
@@ -183,7 +208,7 @@ def _confined_main(
     _TOLD = answer
     confine(limits)
     try:
-        result = function(*args)
+        result = in_fresh_thread(function, *args)
     except MemoryError:
         answer.send(("crash", "it ran out of memory"))
     except Exception as error:  # sent back whole: the caller raises it again as its own

@@ -14,6 +14,7 @@ Client mistakes are 4xx with a message, never a 500.
 from __future__ import annotations
 
 import time
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -83,8 +84,27 @@ def body_text() -> str:
         raise QueryError(400, f"the body is not valid UTF-8 (byte {problem.start})") from None
 
 
+def check_encoded(raw: bytes, where: str) -> None:
+    """400 unless each field of the URL-encoded ``raw`` is UTF-8 once percent-decoded (werkzeug
+    would put U+FFFD in place of a bad byte, and the query would run on text nobody sent)."""
+    for field in raw.split(b"&"):
+        try:
+            urllib.parse.unquote_to_bytes(field.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError as problem:
+            raise QueryError(
+                400,
+                f"the {where} is not UTF-8 once percent-decoded (byte {problem.start} of "
+                f"{field[:60]!r})",
+            ) from None
+
+
 def read_operation() -> Operation:
     """The query or update of the request, with its dataset, from whichever form was used."""
+    if request.method not in ("GET", "HEAD") and request.content_encoding not in (None, "identity"):
+        raise QueryError(
+            415, f"a body encoded as {request.content_encoding} is not taken: send it as it is"
+        )
+    check_encoded(request.query_string, "query string")
     if request.method in ("GET", "HEAD"):  # HEAD: a GET without the body
         if "update" in request.args:
             raise QueryError(400, "an update must be sent by POST, not GET")
@@ -93,6 +113,7 @@ def read_operation() -> Operation:
         given = request.mimetype or "no content type"
         raise QueryError(415, f"POST a query or update as {' or '.join(BODY_TYPES)}, not {given}")
     elif (body_kind := BODY_TYPES[request.mimetype]) is None:
+        check_encoded(request.get_data(cache=True), "form")
         fields, body = request.form, None
         named = [k for k in ("query", "update") if k in fields]
         if len(named) > 1:

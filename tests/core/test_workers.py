@@ -150,3 +150,36 @@ def test_a_worker_ends_when_its_program_is_killed(stop: int) -> None:
     while _with_marker(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _with_marker(marker) == []
+
+
+#: what the query engine draws at random: each must differ from run to run
+RANDOM = "SELECT (STRUUID() AS ?u) (STR(UUID()) AS ?v) (STR(RAND()) AS ?r) {}"
+
+
+def draw() -> tuple[str, ...]:
+    import pyoxigraph as ox
+
+    row = next(iter(ox.Store().query(RANDOM)))
+    return tuple(term.value for term in row)
+
+
+def test_workers_draw_their_own_random_values() -> None:
+    """Regression (a stranger saw STRUUID() repeat): each worker is a fork, and pyoxigraph's
+    generator is per thread; a forked main thread drew what the fork server would have."""
+    draws = [run_confined(draw, (), Limits(network=True), 60) for _ in range(4)]
+    values = [value for row in draws for value in row]
+    assert len(set(values)) == len(values), draws
+
+
+def test_query_workers_draw_their_own_random_values(store_path: Path) -> None:
+    from endpoint.execution import QueryRequest
+    from endpoint.pool import QueryPool
+
+    pool = QueryPool(store_path, "https://w3id.org/coworkmed/id/", workers=2)
+    try:
+        request = QueryRequest(RANDOM, {"solutions": "tsv"})
+        # two workers and the light lane, each asked more than once
+        answers = [pool.run(request, 60).body for _ in range(6)]
+        assert len(set(answers)) == len(answers), answers
+    finally:
+        pool.close()

@@ -30,6 +30,7 @@ QUERIES = {
 #: media type of an answer -> rdflib's name of its format (for ``ask``)
 RDF_READERS = {"text/turtle": "turtle", "application/n-triples": "nt"}
 TOKEN = "edge-token"
+FORM = "application/x-www-form-urlencoded"
 #: words every edge of the issue has in the name of at least one case
 EDGES = (
     "format=",
@@ -135,3 +136,39 @@ def test_a_bodiless_answer_has_no_content_type(writable: Published) -> None:
     for answer in answers:
         assert answer.status_code == 204, answer.get_data()
         assert "Content-Type" not in answer.headers
+
+
+@pytest.mark.parametrize(
+    ("query_string", "body", "headers", "status"),
+    [
+        # a stranger's: bytes that are no UTF-8 ran as U+FFFD (200); they are refused
+        ("query=SELECT%20*%20%7B%3Fs%20%3Fp%20%22%FF%FE%22%7D", None, {}, 400),
+        ("query=ASK%20%7B%7D&default-graph-uri=urn%3A%C3", None, {}, 400),
+        ("query=ASK%20%7B%7D%20%23%E9t%E9", None, {}, 400),  # latin-1 in a comment
+        ("", b"query=ASK%20%7B%7D%20%23%E9", {"Content-Type": FORM}, 400),
+        ("query=ASK%20%7B%7D%20%23%C3%A9t%C3%A9", None, {}, 200),  # UTF-8: fine
+        ("", b"query=ASK+%7B%7D+%23+%C3%A9", {"Content-Type": FORM}, 200),
+        # a compressed body is not taken (it was read as it came)
+        (
+            "",
+            b"ASK {}",
+            {"Content-Type": "application/sparql-query", "Content-Encoding": "gzip"},
+            415,
+        ),
+        ("", b"query=ASK%20%7B%7D", {"Content-Type": FORM, "Content-Encoding": "br"}, 415),
+        (
+            "",
+            b"ASK {}",
+            {"Content-Type": "application/sparql-query", "Content-Encoding": "identity"},
+            200,
+        ),
+    ],
+)
+def test_bodies_and_urls_are_taken_only_as_sent(
+    client: FlaskClient, query_string: str, body: bytes | None, headers: dict[str, str], status: int
+) -> None:
+    method = "GET" if body is None else "POST"
+    answer = client.open(
+        "/sparql", method=method, query_string=query_string, data=body, headers=headers
+    )
+    assert answer.status_code == status, answer.get_data(as_text=True)[:300]
