@@ -19,6 +19,7 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from core.namespaces import GEO, NUTS_CODE, XSD
@@ -621,7 +622,7 @@ class RecordBuilder:
         add(geometry, p("geo:asWKT"), literal(f"POINT({lon} {lat})", WKT))
 
     def _write_operator(self, key: str, space: str, values: dict[str, list[Term]]) -> None:
-        names = [n for n, d in tables.fields().items() if d["node"] == "operator" and values.get(n)]
+        names = [name for name, _definition in _fields_on("operator") if values.get(name)]
         if not names:
             return
         add, operator = self.triples.add, iri(self.minting.of("operator", key))
@@ -645,8 +646,8 @@ class RecordBuilder:
 
     def _write_offers(self, space_iri: str, values: dict[str, list[Term]]) -> None:
         add = self.triples.add
-        for name, definition in tables.fields().items():
-            if definition["node"] != "offer" or not values.get(name):
+        for name, definition in _fields_on("offer"):
+            if not values.get(name):
                 continue
             offer = iri(f"{space_iri}/offer/{definition['access']}")
             add(iri(space_iri), p("schema:makesOffer"), offer)
@@ -789,6 +790,12 @@ class RecordBuilder:
                 params=(("region", region), ("other", other), ("other_region", other_region)),
             )
         )
+
+
+@cache
+def _fields_on(node: str) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """The fields written on one kind of node (``operator``, ``offer``), in the table's order."""
+    return tuple((name, d) for name, d in tables.fields().items() if d["node"] == node)
 
 
 #: the fields that name a record without an identifier, in this order: what it is, then where
