@@ -341,6 +341,17 @@ SETTINGS: dict[str, Setting] = {
             publish_mode,
         ),
         Setting(
+            "answer_memory",
+            "COWORKMED_ANSWER_MEMORY",
+            "64",
+            "Megabytes of whole read answers (SPARQL query results, Linked Data, observatory) "
+            "the server keeps in memory and gives again to the same request while the data is "
+            "unchanged (keyed by the store generation and everything that decides the bytes, as "
+            "the ETag is; the least recently used go first). A request with "
+            "'Cache-Control: no-cache' is always answered afresh. 0: keep none.",
+            int,
+        ),
+        Setting(
             "cache_max_age",
             "COWORKMED_CACHE_MAX_AGE",
             "60",

@@ -221,7 +221,40 @@ def prologues(text: str, base: str | None = None) -> list[Prologue]:
                 value = _join(current.base, iri.text[1:-1])
                 prefixes = {**current.prefixes, after.text[:-1]: value}
                 states.append(Prologue(iri.end, current.base, prefixes))
+        elif _glued_prefix(token) and after.kind == "iri":
+            # ``PREFIXc: <iri>``: pyoxigraph reads PREFIX and ``c:`` (no boundary is needed)
+            value = _join(current.base, after.text[1:-1])
+            prefixes = {**current.prefixes, token.text[len("PREFIX") : -1]: value}
+            states.append(Prologue(after.end, current.base, prefixes))
     return states
+
+
+def _glued_prefix(token: Token) -> bool:
+    """Whether ``token`` is a prefix declaration glued to its keyword (``PREFIXc:``), outside
+    braces, where only a declaration can stand."""
+    return (
+        token.kind == "pname"
+        and token.depth == 0
+        and token.text.endswith(":")
+        and token.text[:6].upper() == "PREFIX"
+        and len(token.text) > 7
+    )
+
+
+def names_after_keyword(token: Token, words: tuple[str, ...]) -> list[Token]:
+    """The prefixed names a prefixed name ``token`` may be read as when one of ``words`` is
+    glued to its start: pyoxigraph reads ``GRAPHc:g`` as the keyword GRAPH and ``c:g``, and
+    ``GRAPH:g`` as GRAPH and ``:g`` (its parser needs no boundary after a keyword). Each split
+    after which the prefix so far ends with one of ``words`` gives one reading (erring towards
+    seeing the keyword)."""
+    if token.kind != "pname":
+        return []
+    prefix = token.text.partition(":")[0].upper()
+    return [
+        Token("pname", token.text[cut:], token.start + cut, token.end, token.depth)
+        for cut in range(1, len(prefix) + 1)
+        if prefix[:cut].endswith(words)
+    ]
 
 
 def resolve(token: Token, states: list[Prologue]) -> str | None:
@@ -248,24 +281,62 @@ class DatasetClauses:
 def dataset_clauses(text: str, base: str | None = None) -> DatasetClauses | None:
     """The FROM and FROM NAMED clauses of the query ``text`` (None: it has none), their IRIs
     resolved by its declarations. Only the keyword FROM counts, outside braces: a prefix named
-    ``from:`` or a variable ``?from`` is no dataset clause. A clause whose IRI cannot be
-    resolved (an undeclared prefix) names the empty string, which no graph is."""
-    found = tokens(text)
+    ``from:`` or a variable ``?from`` is no dataset clause. Read as pyoxigraph reads them: it
+    needs no boundary after a keyword (``FROMNAMED<g>``, ``FROM:g``, ``FROM NAMED:g``), and after
+    FROM a prefixed name whose prefix is declared is a name (``FROM named:g``). A clause whose
+    IRI cannot be resolved (an undeclared prefix) names the empty string, which no graph is."""
+    found = [token for token in tokens(text) if token.depth == 0]
     states = prologues(text, base)
-    default: list[str] = []
-    named: list[str] = []
-    for index, token in enumerate(found):
-        if token.kind != "word" or token.depth or token.text.upper() != "FROM":
+    clauses: dict[bool, list[str]] = {False: [], True: []}  # named? -> IRIs
+    expecting: bool | None = None  # after FROM: whether NAMED was read
+    declared = False  # the token is a prefix declared by the PREFIX before it
+    for token in found:
+        if expecting is not None:
+            named, name = _source(token, states, expecting)
+            if name is not None:
+                clauses[named].append(name)
+            expecting = True if named and name is None else None
             continue
-        following = found[index + 1 : index + 3]
-        into = default
-        if following and following[0].kind == "word" and following[0].text.upper() == "NAMED":
-            into, following = named, following[1:]
-        if following and following[0].kind in ("iri", "pname"):
-            into.append(resolve(following[0], states) or "")
-    if not default and not named:
+        if declared or token.kind not in ("word", "pname"):
+            declared = False
+            continue
+        declared = token.kind == "word" and token.text.upper() == "PREFIX"
+        glued = _FROM_GLUED.match(token.text)
+        if glued is None or (token.kind == "word" and glued.end() != len(token.text)):
+            continue
+        expecting = bool(glued.group(2))
+        if token.kind == "pname":  # FROM:g, FROMNAMED:g
+            rest = Token(
+                "pname", token.text[glued.end() :], token.start + glued.end(), token.end, 0
+            )
+            clauses[expecting].append(resolve(rest, states) or "")
+            expecting = None
+    if not clauses[False] and not clauses[True]:
         return None
-    return DatasetClauses(tuple(default), tuple(named))
+    return DatasetClauses(tuple(clauses[False]), tuple(clauses[True]))
+
+
+#: FROM, and NAMED glued to it (``FROMNAMED``), at the start of a word or a prefixed name
+_FROM_GLUED = re.compile(r"(FROM)(NAMED)?(?=$|:)", re.IGNORECASE)
+
+
+def _source(token: Token, states: list[Prologue], named: bool) -> tuple[bool, str | None]:
+    """What ``token`` is after FROM (``named``: after FROM NAMED): (named, the graph's IRI, ""
+    when it cannot be resolved), (True, None) for the word NAMED, (False, None) for anything
+    else. A prefixed name whose prefix is declared is a name; else ``NAMED:g`` is NAMED and
+    ``:g``."""
+    if token.kind == "iri":
+        return named, resolve(token, states) or ""
+    if token.kind == "word" and token.text.upper() == "NAMED" and not named:
+        return True, None
+    if token.kind != "pname":
+        return False, None
+    resolved = resolve(token, states)
+    prefix = token.text.partition(":")[0]
+    if resolved is None and not named and prefix.upper() == "NAMED":
+        rest = Token("pname", token.text[len(prefix) :], token.start + len(prefix), token.end, 0)
+        return True, resolve(rest, states) or ""
+    return named, resolved or ""
 
 
 def block_at(text: str, start: int) -> Block | None:
@@ -528,6 +599,16 @@ _WHOLE_RESULT = {
     "GROUP_CONCAT", "SERVICE", "MINUS", "EXISTS",
 }  # fmt: skip
 _NUMBER_AFTER = re.compile(r"\s*(\d+)")
+
+
+#: functions whose value changes from one evaluation to the next
+VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID"})
+
+
+def volatile(query: str) -> bool:
+    """Whether ``query`` calls a function that gives another value each time it runs (NOW,
+    RAND, UUID, STRUUID, even glued to a word before it): its answer may not be given again."""
+    return any(inside(word, token) for token in tokens(query) for word in VOLATILE)
 
 
 def looks_light(query: str, most_rows: int = 1_000) -> bool:

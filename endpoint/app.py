@@ -185,7 +185,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/metrics")
     def metrics() -> Response:
-        return jsonify(app.extensions["coworkmed.metrics"].snapshot())
+        kept = app.extensions.get(caching.APP_ANSWERS)
+        return jsonify(
+            {
+                **app.extensions["coworkmed.metrics"].snapshot(),
+                "kept_answers": kept.state() if kept is not None else None,
+            }
+        )
 
     @app.errorhandler(413)
     def too_large(_error: Exception) -> Response:

@@ -14,6 +14,12 @@ strictly later than the one before), so ``If-Modified-Since`` never hides a newe
 ``If-None-Match`` is answered before the view runs (a 304 costs no query); ``If-Modified-Since``
 once the view has answered 200. Reads are ``public`` with a short ``max-age``
 (``cache_max_age``); writes, submissions and any request with a token are ``no-store``.
+
+The server also keeps whole answers (``KeptAnswers``, ``answer_memory`` MB) by the same tag: the
+same read at the same generation (a SPARQL query sent by GET or POST, a Linked Data page, a
+figure) is answered from memory, without a query. The tag changes with the data, so a kept
+answer is never stale; a request with ``Cache-Control: no-cache`` (or ``Pragma: no-cache``) is
+answered afresh, as HTTP asks of a cache.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import threading
 import time
 import uuid
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +39,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response as BaseResponse
 
 from endpoint.execution import QueryError
@@ -115,6 +123,104 @@ class Validators:
     etag: str  # the opaque tag, without W/ and quotes
     modified: int  # seconds since the epoch
     gzip: bool  # the answer is sent gzip-encoded
+
+
+@dataclass(frozen=True)
+class KeptAnswer:
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    @property
+    def weight(self) -> int:
+        """About the bytes it holds."""
+        return len(self.body) + sum(len(name) + len(value) for name, value in self.headers)
+
+
+#: where each app keeps its whole answers
+APP_ANSWERS = "coworkmed.kept_answers"
+#: headers a kept answer does not keep: the hooks after the view set them again for the request
+#: that reads it (the language cookie)
+NOT_KEPT = frozenset({"set-cookie"})
+#: the most a POST body may weigh to be looked up before the view (larger: answered afresh)
+MOST_LOOKED_UP = 256 * 1024
+
+
+class KeptAnswers:
+    """Whole 200 answers of public reads by validator tag (``g{generation}-{digest}``), at most
+    ``limit`` bytes, the least recently used dropped first; an answer larger than an eighth of
+    the limit is not kept, and the answers of older generations go when a newer one is kept."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[str, KeptAnswer] = OrderedDict()
+        self._size = 0
+        self._newest = 0
+        self.hits = 0
+
+    def get(self, tag: str) -> KeptAnswer | None:
+        with self._lock:
+            found = self._kept.get(tag)
+            if found is not None:
+                self._kept.move_to_end(tag)
+                self.hits += 1
+            return found
+
+    def keep(self, tag: str, number: int, answer: KeptAnswer) -> None:
+        """Keep ``answer`` under ``tag``, computed at generation ``number``."""
+        if answer.weight > self._limit // 8 or number < self._newest:
+            return
+        with self._lock:
+            if number > self._newest:
+                self._newest = number
+                self._kept.clear()
+                self._size = 0
+            old = self._kept.pop(tag, None)
+            self._size += answer.weight - (old.weight if old is not None else 0)
+            self._kept[tag] = answer
+            while self._size > self._limit and self._kept:
+                self._size -= self._kept.popitem(last=False)[1].weight
+
+    def state(self) -> dict[str, int]:
+        """What is kept now, and how often a kept answer was given (for /metrics)."""
+        with self._lock:
+            return {"answers": len(self._kept), "bytes": self._size, "hits": self.hits}
+
+
+def _fresh_asked() -> bool:
+    """Whether the client asks for an answer made afresh (``Cache-Control: no-cache`` or
+    ``no-store``, ``Pragma: no-cache``)."""
+    control = request.cache_control
+    return bool(control.no_cache or control.no_store) or "no-cache" in request.headers.get(
+        "Pragma", ""
+    )
+
+
+def _kept(found: Validators) -> Response | None:
+    """The answer kept for ``found``'s tag, as a response, if any."""
+    answers: KeptAnswers | None = current_app.extensions.get(APP_ANSWERS)
+    if answers is None or _fresh_asked():
+        return None
+    kept = answers.get(found.etag)
+    if kept is None:
+        return None
+    g.coworkmed_kept = True
+    return Response(kept.body, headers=Headers(kept.headers))
+
+
+def _keep(response: BaseResponse, found: Validators) -> None:
+    """Keep ``response`` (a 200 read, its headers set) under ``found``'s tag, when it is whole
+    in memory (not streamed) and was read by GET or POST (a HEAD answer may hold no body)."""
+    answers: KeptAnswers | None = current_app.extensions.get(APP_ANSWERS)
+    if answers is None or g.get("coworkmed_kept") or request.method not in ("GET", "POST"):
+        return
+    if g.get("coworkmed_volatile"):  # NOW(), RAND()...: another answer each time
+        return
+    if response.is_streamed or response.direct_passthrough:
+        return
+    number = int(found.etag[1:].partition("-")[0])
+    headers = [(n, v) for n, v in response.headers.items() if n.lower() not in NOT_KEPT]
+    answers.keep(found.etag, number, KeptAnswer(headers, response.get_data()))
 
 
 def _private() -> bool:
@@ -215,10 +321,25 @@ def _tag_matches(found: Validators) -> bool:
     return given.star_tag or given.contains_weak(found.etag)
 
 
+def _looked_up() -> bool:
+    """Whether this POST may be looked up among the kept answers before the view: a query to
+    /sparql whose body is small and whose length is known (the body is read for its tag)."""
+    return (
+        request.method == "POST"
+        and request.endpoint == "sparql.sparql"
+        and request.content_length is not None
+        and request.content_length <= MOST_LOOKED_UP
+    )
+
+
 def answer_from_cache() -> Response | None:
-    """Before the view: a 304 when ``If-None-Match`` names the answer's current tag."""
-    policy = _cached_read()
-    if policy is None or request.method not in ("GET", "HEAD"):
+    """Before the view: a 304 when ``If-None-Match`` names the answer's current tag; the kept
+    answer when there is one (GET, and a small POST to /sparql)."""
+    posted = _looked_up()
+    policy = _cached_read(200 if posted else None)
+    if policy is None or request.method not in ("GET", "HEAD", "POST"):
+        return None
+    if request.method == "POST" and not posted:
         return None
     try:
         number = generation()
@@ -228,9 +349,12 @@ def answer_from_cache() -> Response | None:
         return None
     found = validators(policy, number)
     g.coworkmed_validators = found
-    if request.if_none_match and _tag_matches(found):
+    if request.method != "POST" and request.if_none_match and _tag_matches(found):
         return not_modified(found)
-    return None
+    kept = _kept(found)
+    if kept is not None and request.method != "POST" and _modified_since(found):
+        return not_modified(found)
+    return kept
 
 
 def _answer_generation(response: BaseResponse) -> int | None:
@@ -250,7 +374,7 @@ def _modified_since(found: Validators) -> bool:
 def cache_headers(response: BaseResponse) -> BaseResponse:
     """After the view: no-store for writes and private answers; validators, the public policy,
     a 304 for ``If-Modified-Since``, and gzip for reads answered 200."""
-    if response.status_code == 304:
+    if response.status_code == 304 or g.get("coworkmed_kept"):
         return response
     policy = _cached_read(response.status_code)
     if policy is None:
@@ -272,6 +396,7 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
     _read_headers(response, found)
     if found.gzip:
         compress(response)
+    _keep(response, found)
     return response
 
 
@@ -314,5 +439,8 @@ def compress(response: BaseResponse) -> None:
 def install(app: Flask) -> None:
     """Answer conditional reads before the views, and set the caching headers after them."""
     app.extensions[APP_TOKEN] = uuid.uuid4().hex.encode("ascii")
+    limit = app.config["COWORKMED"]["answer_memory"] * 2**20
+    if limit > 0:
+        app.extensions[APP_ANSWERS] = KeptAnswers(limit)
     app.before_request(answer_from_cache)
     app.after_request(cache_headers)

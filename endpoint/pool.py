@@ -38,7 +38,6 @@ from endpoint.execution import (
 from triplestore.backends import StoreLocation, TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
-from triplestore.versions import default_dataset, published_graphs
 
 
 class _Worker:
@@ -59,8 +58,10 @@ class _Worker:
         self.connection.close()
 
 
-#: the niceness of a worker whose query ran longer than ``long_after`` seconds
+#: how much nicer than the server a worker whose query ran longer than ``long_after`` seconds is
 SET_ASIDE = 10
+#: the nicest a process can be
+LOWEST = 19
 #: how often a light query waiting for a worker looks at the other lane, in seconds
 LANE_POLL = 0.005
 
@@ -161,8 +162,9 @@ class QueryPool:
                 return False
             self._aside.append(worker)
             worker.set_aside = True
+        lower = min(LOWEST, os.getpriority(os.PRIO_PROCESS, 0) + SET_ASIDE)  # below the server's
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.setpriority(os.PRIO_PROCESS, worker.process.pid, SET_ASIDE)
+            os.setpriority(os.PRIO_PROCESS, worker.process.pid, lower)
         threading.Thread(target=self._add, args=(worker.lane,), daemon=True).start()
         return True
 
@@ -262,8 +264,8 @@ class RemotePool:
         with self._lock:
             known, published = self._published
         if known != generation:
-            graphs = published_graphs(store, self._base)
-            published = Published(graphs, default_dataset(graphs))
+            # the merge the last commit kept as default graph (``triplestore.merge``)
+            published = Published.of(store, self._base)
             with self._lock:
                 self._published = (generation, published)
         return generation, store, published

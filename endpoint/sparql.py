@@ -28,6 +28,7 @@ from core.sparql_text import (
     service_targets,
     sparql_12_feature,
     vendor_call,
+    volatile,
     with_using,
 )
 from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut
@@ -199,6 +200,8 @@ def sparql() -> BaseResponse:
     except QueryError as problem:
         return error(problem.status, problem.message)
     g.sparql_operation = operation.kind  # a write or not, for endpoint.protocol
+    # an answer that changes at each run (NOW(), RAND()...) is never kept (endpoint.caching)
+    g.coworkmed_volatile = operation.text is not None and volatile(operation.text)
     if operation.kind == "update":
         return update(operation)
     if operation.text is None:

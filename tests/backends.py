@@ -25,6 +25,8 @@ from publishing.build import load_source, publish_vocabulary
 from triplestore.backends import StoreLocation, TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.backends.sparql import SparqlLocation
+from triplestore.merge import hidden_graphs
+from triplestore.versions import commit
 
 ROOT = Path(__file__).parents[1]
 BASE = "https://w3id.org/coworkmed/id/"
@@ -70,21 +72,27 @@ class VirtuosoSamples:
         build_samples(self.location)
         self.published = Published("virtuoso", self.location, server.settings())
         store = self.location.client()
-        self.graphs = {g.value: _ntriples(store, g) for g in store.named_graphs()}
+        hidden = hidden_graphs(BASE)
+        self.graphs = {
+            g.value: _ntriples(store, g) for g in store.named_graphs() if g.value not in hidden
+        }
         self.default = _ntriples(store, None)
 
     def reset(self) -> None:
         """Back to the samples through the store interface: the graphs the service manages
         now and not then are removed, the samples' graphs and the stand-in default graph put
-        back, and the generation moved on (no cache mistakes one content for another)."""
-        store = self.location.client()
-        for graph in store.named_graphs():
-            if graph.value not in self.graphs:
-                store.remove_graph(graph)
-        for name, data in self.graphs.items():
-            store.replace_graph(ox.NamedNode(name), data)
-        store.replace_graph(None, self.default)
-        store.next_generation()
+        back, and the merge of the published graphs rebuilt from them by a commit (a copy of
+        the merge put back would hold other blank nodes than the graphs put back: the next
+        commit could not take their triples out of it), which moves the generation on (no
+        cache mistakes one content for another)."""
+        with self.location.writer() as store:
+            for graph in store.named_graphs():
+                if graph.value not in self.graphs:
+                    store.remove_graph(graph)
+            for name, data in self.graphs.items():
+                store.replace_graph(ox.NamedNode(name), data)
+            store.replace_graph(None, self.default)
+            commit(self.location, store, BASE, hooks=[])
 
     @contextmanager
     def writable(self) -> Iterator[Published]:

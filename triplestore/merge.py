@@ -72,6 +72,15 @@ def reading_default(
     return [ox.DefaultGraph(), *published]
 
 
+def default_pattern(store: TripleStore) -> str:
+    """The triple pattern of the store's default graph in the service's own updates: the bare
+    ``?s ?p ?o`` where the store has one (Oxigraph); on an external store, the graph standing in
+    for it (``SparqlLocation.default_graph``: a pattern naming no graph in an update without a
+    dataset matches every graph of Virtuoso)."""
+    stand_in = store.default_stand_in()
+    return "?s ?p ?o" if stand_in is None else f"GRAPH <{stand_in}> {{ ?s ?p ?o }}"
+
+
 def _values(graphs: Sequence[ox.NamedNode]) -> str:
     return " ".join(str(graph) for graph in graphs)
 
@@ -115,6 +124,7 @@ def keep_merged(store: TripleStore, base: str, published: Sequence[ox.NamedNode]
         "changing": _values(mutable),
         "versions": _values(versions),
         "held": " ".join(f"{merge} <{state}#holds> {g} ." for g in versions),
+        "default": default_pattern(store),
     }
     held = _held(store, base)
     ok = held is not None and all(store.contains_named_graph(g) for g in held)

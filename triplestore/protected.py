@@ -11,8 +11,9 @@ every door that writes (SPARQL Update: ``protected_update``; the Graph Store Pro
 - and, from wide ``CLEAR``/``DROP`` only (they may be written by name), what the build and each
   commit derive: ``{base}territory``, ``{base}sources``, ``{base}links`` (``DERIVED_GRAPHS``).
 
-An update may not name these graphs at all (as an IRI, a prefixed name or a relative IRI, in
-any spelling the parser accepts: ``core.sparql_text`` resolves them as it does), and may not
+An update may not name these graphs as graphs (after GRAPH, WITH, INTO, TO, USING, ADD, MOVE,
+COPY..., as an IRI, a prefixed name or a relative IRI, in any spelling the parser accepts, glued
+to the keyword too: ``core.sparql_text`` resolves them as it does), and may not
 read or write where only its evaluation would tell: ``GRAPH ?var`` (a template may write any
 graph, a WHERE clause reads every graph, replaced versions included),
 ``CLEAR``/``DROP`` of ``ALL`` or ``NAMED`` run, but on the unprotected graphs only (the update's
@@ -157,10 +158,10 @@ PROLOGUE = {"PREFIX": 2, "BASE": 1}
 
 
 def named_protected(update: str, base: str, base_iri: str | None) -> str | None:
-    """The first protected graph ``update`` names (an IRI or a prefixed name, resolved as the
-    parser resolves it), with what it is: anywhere for the catalogue, cube, submissions and
-    dataset versions; as a graph (after ``GRAPH_WORDS``) for the vocabulary's namespaces, whose
-    IRIs are also its terms."""
+    """The first protected graph ``update`` names as a graph (an IRI or a prefixed name after
+    one of ``GRAPH_WORDS``, glued to it or not, resolved as the parser resolves it), with what
+    it is. The same IRI as a term of a triple names no graph: a user graph may say that a
+    record was derived from a dataset version, or link to the catalogue."""
     states = sparql_text.prologues(update, base_iri)
     previous, declaring = "", 0
     for token in sparql_text.tokens(update):
@@ -173,9 +174,14 @@ def named_protected(update: str, base: str, base_iri: str | None) -> str | None:
         if declaring:
             declaring -= 1
             continue
-        if token.kind in ("iri", "pname"):
-            graph = sparql_text.resolve(token, states)
-            what = protected_graph(graph, base, as_graph) if graph else None
+        # a name stands as a graph after a graph word, also one glued to its start
+        # (``GRAPHc:g``, ``GRAPH:g``: pyoxigraph reads the keyword and ``c:g``)
+        readings = sparql_text.names_after_keyword(token, GRAPH_WORDS)
+        if as_graph and token.kind in ("iri", "pname"):
+            readings.append(token)
+        for reading in readings:
+            graph = sparql_text.resolve(reading, states)
+            what = protected_graph(graph, base) if graph else None
             if what is not None:
                 return f"<{graph}> is {what}"
     return None

@@ -176,11 +176,13 @@ def test_every_field_has_a_visible_label(client: FlaskClient) -> None:
 
 def test_paging_says_where_it_is(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "PAGE", 5)
-    first = client.get("/search?lang=en").get_data(as_text=True)
+    # afresh: a page size changed under the running app is no change the kept answers can see
+    afresh = {"Cache-Control": "no-cache"}
+    first = client.get("/search?lang=en", headers=afresh).get_data(as_text=True)
     total = int(re.search(r"<strong>(\d+) places</strong>", first)[1])  # type: ignore[index]
     pages = -(-total // 5)
     assert f"Page 1 of {pages}" in first and "1–5 of" in first and 'rel="prev"' not in first
-    last = client.get(f"/search?lang=en&page={pages - 1}").get_data(as_text=True)
+    last = client.get(f"/search?lang=en&page={pages - 1}", headers=afresh).get_data(as_text=True)
     assert f"Page {pages} of {pages}" in last and 'rel="next"' not in last
     results = last.split('class="results"', 1)[1].split("</ol>", 1)[0]  # not the site's menus
     assert results.count("<li>") == total - 5 * (pages - 1)

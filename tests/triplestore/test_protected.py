@@ -61,6 +61,22 @@ REFUSED = [
     "INSERT { GRAPH ?g { ?s ?p 1 } } USING NAMED <urn:b> WHERE { GRAPH ?g { ?s ?p ?o } }",
     "WITH <urn:a> DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }",
     "INSERT { <urn:s> <urn:p> true GRAPH ?g { <urn:s> <urn:p> 1 } } WHERE { GRAPH ?g {} }",
+    # a keyword glued to the name after it: pyoxigraph reads GRAPH and :catalog (regression)
+    f"PREFIX : <{BASE}> INSERT DATA{{GRAPH:catalog{T}}}",
+    f"PREFIX c: <{BASE}> INSERT DATA{{GRAPHc:catalog{T}}}",
+    f"PREFIX c: <{BASE}> INSERT DATA{{graphc:dataset\\/x\\/1{T}}}",
+    f"PREFIX c: <{DEF}> COPY <urn:mine> TOc:x",
+    f"PREFIX : <{BASE}> ADD SILENT:cube TO <urn:mine>",
+    f"PREFIX : <{BASE}> WITH:catalog DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}",
+    f"PREFIX : <{BASE}> INSERT {{ GRAPH <urn:a> {{ ?s ?p ?o }} }} USING:cube WHERE {{ ?s ?p ?o }}",
+    f"PREFIX : <{BASE}> DROPSILENTGRAPH:catalog",
+    # ... and a declaration glued to PREFIX (pyoxigraph reads PREFIX and c:)
+    f"PREFIXc: <{BASE}> INSERT DATA {{ GRAPH c:catalog {T} }}",
+    f"prefixc:<{BASE}>INSERT DATA{{GRAPHc:submissions{T}}}",
+    # reading a replaced version or the merge by name
+    f"INSERT {{ GRAPH <urn:a> {{ ?s ?p ?o }} }} USING <{BASE}dataset/fr-aura/1>"
+    " WHERE { ?s ?p ?o }",
+    f"INSERT {{ GRAPH <urn:a> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{BASE}published> {{ ?s ?p ?o }} }}",
 ]
 ALLOWED = [
     f"INSERT DATA {{ GRAPH <urn:mine> {{ <urn:s> a <{DEF}Space> }} }}",
@@ -72,6 +88,12 @@ ALLOWED = [
     f"INSERT DATA {{ GRAPH <urn:a> {T} }} # GRAPH <{DEF}>\n",
     "DROP ALL",  # limited to the unprotected graphs by guard_update
     "INSERT { GRAPH <urn:a> { ?s ?p 1 } } USING NAMED <urn:b> WHERE { GRAPH ?g { ?s ?p ?o } }",
+    # a protected graph's IRI as a term of a triple names no graph (a stranger's false 403)
+    f"INSERT DATA {{ GRAPH <urn:mine> {{ <urn:s> <http://www.w3.org/ns/prov#wasDerivedFrom>"
+    f" <{BASE}dataset/fr-aura/2024-01-01> }} }}",
+    f"PREFIX : <{BASE}> INSERT DATA {{ <urn:s> <http://purl.org/dc/terms/isPartOf> :catalog }}",
+    f"INSERT DATA {{ <urn:s> <urn:p> <{BASE}published> ; <urn:q> <{DEF}> }}",
+    f"PREFIX to: <{BASE}> INSERT DATA {{ GRAPH <urn:mine> {{ <urn:s> <urn:p> to:x }} }}",
 ]
 
 

@@ -55,6 +55,10 @@ class TripleStore(Protocol):
 
     def contains_named_graph(self, graph: ox.NamedNode) -> bool: ...
 
+    def default_stand_in(self) -> str | None:
+        """The named graph that stands in for the store's default graph in the service's own
+        updates (``apply``), None where the store's default graph is addressed as such."""
+
     def merge_is_current(self) -> bool:
         """Whether the merge of the published graphs the store may hold
         (``triplestore.merge``) is what it publishes: no change since the last commit."""

@@ -124,6 +124,10 @@ class OxigraphStore:
     def contains_named_graph(self, graph: ox.NamedNode) -> bool:
         return self.raw.contains_named_graph(graph)
 
+    def default_stand_in(self) -> str | None:
+        """None: Oxigraph's default graph is a graph of its own."""
+        return None
+
     def merge_is_current(self) -> bool:
         """True for a snapshot, and for the primary database when no change was made since its
         last snapshot (the ``PENDING`` mark)."""

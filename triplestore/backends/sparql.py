@@ -30,6 +30,7 @@ could apply twice).
 from __future__ import annotations
 
 import math
+import re
 import socket
 import threading
 import time
@@ -88,6 +89,55 @@ BULK_LINES = 100_000
 REPLACE_LINES = 2_000
 #: seconds before the first retry (doubled for each next one)
 RETRY_PAUSE = 0.2
+#: the blank nodes of an N-Triples line: its subject's, its object's (a literal never ends so)
+_BLANK_ENDS = re.compile(rb"^_:(\S+)|\s_:(\S+)\s*\.\s*$")
+
+
+def documents(lines: Sequence[bytes], most: int) -> list[bytes]:
+    """The N-Triples ``lines`` cut into documents of at most ``most`` lines where they can be,
+    never cutting the triples of one blank node apart: a blank node's label names it within one
+    document only, so a store given two documents makes it two blank nodes (on Virtuoso the
+    cube's structure then lost its measures once a graph longer than one request was put back).
+    Lines joined by shared blank nodes form one group (a group longer than ``most`` is one
+    document); a line with ``_:`` that is neither subject nor object joins the group of every
+    such line (a literal that reads so, or a quoted triple)."""
+    parent: dict[bytes, bytes] = {}
+
+    def root(label: bytes) -> bytes:
+        while parent.setdefault(label, label) != label:
+            parent[label] = parent[parent[label]]
+            label = parent[label]
+        return label
+
+    plain: list[bytes] = []
+    blank: list[tuple[bytes, bytes]] = []
+    for line in lines:
+        if b"_:" not in line:
+            plain.append(line)
+            continue
+        labels = [g for m in _BLANK_ENDS.finditer(line) for g in m.groups() if g is not None]
+        if b"_:" in _BLANK_ENDS.sub(b"", line) or not labels:
+            labels.append(b" ")  # not a node of the two ends: one group for all of them
+        first = root(labels[0])
+        for other in labels[1:]:
+            parent[root(other)] = first
+        blank.append((labels[0], line))
+    groups: dict[bytes, list[bytes]] = {}
+    for label, line in blank:
+        groups.setdefault(root(label), []).append(line)
+    out: list[bytes] = []
+    current: list[bytes] = []
+    for group in groups.values():
+        if current and len(current) + len(group) > most:
+            out.append(b"".join(current))
+            current = []
+        current.extend(group)
+    room = max(0, most - len(current))  # the lines without a blank node fill the rest
+    current.extend(plain[:room])
+    if current:
+        out.append(b"".join(current))
+    out += [b"".join(plain[i : i + most]) for i in range(room, len(plain), most)]
+    return out
 
 
 class RemoteStoreError(LoadError):
@@ -126,8 +176,9 @@ class SparqlLocation:
     namespace: str = "urn:x-coworkmed:store:"
     #: seconds a process trusts the generation it last read (0: it asks at every request)
     state_seconds: float = 0.0
-    #: readers query the list of published graphs (``triplestore.merge`` is not kept here)
-    keeps_merge: ClassVar[bool] = False
+    #: each commit keeps the published default graph as one graph (``triplestore.merge``), in
+    #: the store; the service's own updates name the stand-in default graph (``default_graph``)
+    keeps_merge: ClassVar[bool] = True
 
     @classmethod
     def from_settings(cls, query_url: str, options: Mapping[str, Any]) -> SparqlLocation:
@@ -229,6 +280,9 @@ class SparqlStore:
         self._state = location.state_graph
         self._vocab = location.namespace
         self._nothing = f"{location.namespace}nothing"
+        #: whether this client changed the store since its last ``next_generation`` (the
+        #: commit that keeps the merge then publishes): the merge is then behind
+        self._changed = False
 
     # ----------------------------------------------------------------- the protocol, by HTTP
 
@@ -406,6 +460,7 @@ class SparqlStore:
         text = graph_operations_for(sparql, names, self.location.default_graph, self._nothing)
         text = text if base_iri is None else f"BASE <{base_iri}>\n{text}"
         before = self._graph_names()
+        self._changed = True
         if declares_dataset(sparql):  # USING or WITH: the update's own dataset
             self._update(text, None, None)
         else:
@@ -418,34 +473,40 @@ class SparqlStore:
     def apply(self, sparql: str, graphs: list[str]) -> None:
         """An update of the service's own, naming every graph it touches (``graphs``, which
         become managed ones)."""
+        self._changed = True
         self._update(sparql, None, None)
         self._register(set(graphs))
 
     def bulk_load(self, ntriples: bytes, graph: ox.NamedNode) -> None:
-        """Add the triples by Graph Store POSTs of at most BULK_LINES lines each (each one
-        transaction of the store: smaller ones keep its transaction log and locks short)."""
+        """Add the triples by Graph Store POSTs of about BULK_LINES lines each (``documents``;
+        each one transaction of the store: smaller ones keep its transaction log and locks
+        short)."""
         self._register({graph.value})
-        lines = ntriples.splitlines(keepends=True)
-        for start in range(0, len(lines), BULK_LINES):
-            self._graph_store("POST", graph.value, b"".join(lines[start : start + BULK_LINES]))
+        self._changed = True
+        for document in documents(ntriples.splitlines(keepends=True), BULK_LINES):
+            self._graph_store("POST", graph.value, document)
 
     def replace_graph(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
-        """Replace the graph: a Graph Store PUT of its first REPLACE_LINES lines, then POSTs of
-        the rest (a store stops one request at its own time limit: Virtuoso's applies to a
-        Graph Store load, and 5,000 lines of the NUTS regions passed a 5 s limit)."""
+        """Replace the graph: a Graph Store PUT of its first document of about REPLACE_LINES
+        lines (``documents``), then POSTs of the others (a store stops one request at its own
+        time limit: Virtuoso's applies to a Graph Store load, and 5,000 lines of the NUTS
+        regions passed a 5 s limit)."""
         if graph is not None:
             self._register({graph.value})
+        self._changed = True
         if ntriples.strip():
-            lines, target = ntriples.splitlines(keepends=True), self._stand_in(graph)
-            self._graph_store("PUT", target, b"".join(lines[:REPLACE_LINES]))
-            for start in range(REPLACE_LINES, len(lines), REPLACE_LINES):
-                self._graph_store("POST", target, b"".join(lines[start : start + REPLACE_LINES]))
+            target = self._stand_in(graph)
+            first, *rest = documents(ntriples.splitlines(keepends=True), REPLACE_LINES)
+            self._graph_store("PUT", target, first)
+            for document in rest:
+                self._graph_store("POST", target, document)
         else:  # an empty graph: it stays a managed one, with no triples in the store
             self._graph_store("DELETE", self._stand_in(graph))
 
     def add_triples(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
         if graph is not None:
             self._register({graph.value})
+        self._changed = True
         if ntriples.strip():
             self._graph_store("POST", self._stand_in(graph), ntriples)
 
@@ -456,14 +517,21 @@ class SparqlStore:
         )
         return sorted(graphs, key=str)
 
+    def default_stand_in(self) -> str | None:
+        """The graph standing in for the store's default graph (``SparqlLocation``)."""
+        return self.location.default_graph
+
     def merge_is_current(self) -> bool:
-        """False: no merge is kept in an external store (``SparqlLocation.keeps_merge``)."""
-        return False
+        """Whether this client made no change since its last ``next_generation``: a reader's
+        client (a new one per request) reads the merge the last commit kept; the writer,
+        before its commit, reads the published graphs themselves (its hooks see its change)."""
+        return not self._changed
 
     def contains_named_graph(self, graph: ox.NamedNode) -> bool:
         return graph in self.named_graphs()
 
     def remove_graph(self, graph: ox.NamedNode) -> None:
+        self._changed = True
         self._graph_store("DELETE", graph.value)
         self._unregister({graph.value})
 
@@ -535,6 +603,7 @@ class SparqlStore:
         )
         with _KNOWN_LOCK:
             _KNOWN[(self.location.query_url, self._vocab)] = (old + 1, time.monotonic())
+        self._changed = False
         return old + 1
 
 

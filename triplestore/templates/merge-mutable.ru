@@ -3,11 +3,12 @@
 # hold are gathered in $removed (few), leave K, and leave M ($merge) unless a current dataset
 # version ($versions) holds them; the triples they hold that K does not are added to K and M.
 # MINUS, not FILTER NOT EXISTS, where many triples are compared: Oxigraph evaluates MINUS as one
-# hash join, NOT EXISTS once per solution. Placeholders: N-Triples terms.
+# hash join, NOT EXISTS once per solution. Placeholders: N-Triples terms; $default, the pattern
+# of the store's default graph (``triplestore.merge.default_pattern``).
 DROP SILENT GRAPH $removed ;
 INSERT { GRAPH $removed { ?s ?p ?o } } WHERE {
   GRAPH $mutable { ?s ?p ?o }
-  MINUS { ?s ?p ?o }
+  MINUS { $default }
   MINUS { VALUES ?g { $changing } GRAPH ?g { ?s ?p ?o } }
 } ;
 DELETE { GRAPH $mutable { ?s ?p ?o } } WHERE { GRAPH $removed { ?s ?p ?o } } ;
@@ -17,6 +18,6 @@ DELETE { GRAPH $merge { ?s ?p ?o } } WHERE {
 } ;
 DROP SILENT GRAPH $removed ;
 INSERT { GRAPH $merge { ?s ?p ?o } GRAPH $mutable { ?s ?p ?o } } WHERE {
-  { ?s ?p ?o } UNION { VALUES ?g { $changing } GRAPH ?g { ?s ?p ?o } }
+  { $default } UNION { VALUES ?g { $changing } GRAPH ?g { ?s ?p ?o } }
   MINUS { GRAPH $mutable { ?s ?p ?o } }
 }

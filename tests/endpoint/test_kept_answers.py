@@ -1,0 +1,164 @@
+"""Whole answers kept in memory per store generation (``endpoint.caching.KeptAnswers``): the
+same read is answered again without a query, byte for byte, never after the data changed, never
+for a token holder, and afresh when the client asks ``Cache-Control: no-cache``."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from coworkmed.serving import serve_in_thread
+from endpoint.app import create_app
+from endpoint.caching import KeptAnswer, KeptAnswers
+from tests.backends import Published
+from tests.endpoint.test_caching import Answer, fetch
+
+TOKEN = "correct horse battery staple"
+QUERY = "SELECT ?s WHERE { ?s a <https://w3id.org/coworkmed/def/Space> } ORDER BY ?s"
+POSTED = {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"}
+#: headers that differ between two answers of the same request whatever is kept
+PER_REQUEST = {"date", "server", "connection"}
+
+
+def _answer(size: int) -> KeptAnswer:
+    return KeptAnswer([("Content-Type", "text/plain")], b"x" * size)
+
+
+@pytest.mark.parametrize(
+    ("steps", "kept"),
+    [
+        # (tag, generation, body size) in order -> the tags kept at the end (limit 1,000 bytes)
+        ([("g1-a", 1, 50), ("g1-b", 1, 50)], {"g1-a", "g1-b"}),
+        ([("g1-a", 1, 100), ("g1-b", 1, 100), ("g1-c", 1, 100)], {"g1-a", "g1-b", "g1-c"}),
+        ([("g1-big", 1, 200)], set()),  # more than an eighth of the limit: not kept
+        ([("g1-a", 1, 50), ("g2-b", 2, 50)], {"g2-b"}),  # a newer generation drops the older
+        ([("g2-b", 2, 50), ("g1-a", 1, 50)], {"g2-b"}),  # an answer of an older one is not kept
+        ([(f"g1-{n}", 1, 100) for n in range(12)], {f"g1-{n}" for n in range(4, 12)}),  # LRU
+    ],
+)
+def test_kept_answers_stay_within_their_memory(
+    steps: list[tuple[str, int, int]], kept: set[str]
+) -> None:
+    answers = KeptAnswers(1_000)
+    for tag, number, size in steps:
+        answers.keep(tag, number, _answer(size))
+    assert {tag for tag, *_ in steps if answers.get(tag) is not None} == kept
+    assert answers.state()["bytes"] <= 1_000
+
+
+def test_the_least_recently_read_goes_first() -> None:
+    answers = KeptAnswers(1_000)
+    for n in range(8):
+        answers.keep(f"g1-{n}", 1, _answer(100))
+    assert answers.get("g1-0") is not None  # read: now the most recent
+    answers.keep("g1-8", 1, _answer(100))
+    assert answers.get("g1-0") is not None and answers.get("g1-1") is None
+
+
+@pytest.fixture(scope="module")
+def live_writable(writable_module: Published) -> Iterator[tuple[str, Flask]]:
+    app = create_app(writable_module.config(query_workers=1, update_token=TOKEN))
+    with serve_in_thread(app) as base:
+        yield base, app
+    app.extensions["coworkmed.pool"].close()
+
+
+def _counts(base: str) -> tuple[int, int]:
+    """Queries the pool answered, and answers given from memory."""
+    metrics = json.loads(fetch(base, "/metrics", {}).body)
+    return metrics["queries"], metrics["kept_answers"]["hits"]
+
+
+def _same_answer(first: Answer, second: Answer) -> None:
+    assert second.status == first.status == 200
+    assert second.body == first.body
+    headers = {(n.lower(), v) for n, v in first.headers.items() if n.lower() not in PER_REQUEST}
+    again = {(n.lower(), v) for n, v in second.headers.items() if n.lower() not in PER_REQUEST}
+    assert again == headers
+
+
+def test_the_same_read_is_answered_from_memory_until_the_data_changes(
+    live_writable: tuple[str, Flask],
+) -> None:
+    base, _app = live_writable
+    get = "/sparql?" + urllib.parse.urlencode({"query": QUERY})
+    for method, path, body in (("POST", "/sparql", QUERY.encode()), ("GET", get, None)):
+        first = fetch(base, path, POSTED, method, body)
+        queries, hits = _counts(base)
+        second = fetch(base, path, POSTED, method, body)
+        _same_answer(first, second)
+        assert _counts(base) == (queries, hits + 1), method  # no query ran
+        # asked afresh: the query runs again, and gives the same
+        fresh = fetch(base, path, {**POSTED, "Cache-Control": "no-cache"}, method, body)
+        _same_answer(first, fresh)
+        assert _counts(base) == (queries + 1, hits + 1), method
+        pragma = fetch(base, path, {**POSTED, "Pragma": "no-cache"}, method, body)
+        _same_answer(first, pragma)
+        assert _counts(base)[0] == queries + 2
+    # another format is another answer (the tag covers Accept)
+    xml = fetch(base, "/sparql", {**POSTED, "Accept": "application/sparql-results+xml"}, "POST",
+                QUERY.encode())  # fmt: skip
+    assert xml.status == 200 and xml.body.startswith(b"<?xml")
+    # HEAD after GET: the kept answer's headers, no body
+    head = fetch(base, get, POSTED, "HEAD")
+    assert head.status == 200 and head.body == b"" and head.headers["ETag"]
+    # a write moves the generation: the next answer holds it
+    before = fetch(base, "/sparql", POSTED, "POST", QUERY.encode())
+    update = fetch(
+        base,
+        "/sparql",
+        {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"},
+        "POST",
+        b"INSERT DATA { GRAPH <http://example.org/kept> {"
+        b" <urn:kept> a <https://w3id.org/coworkmed/def/Space> } }",
+    )
+    assert update.status == 204, update.body
+    after = fetch(base, "/sparql", POSTED, "POST", QUERY.encode())
+    assert b"urn:kept" in after.body and b"urn:kept" not in before.body
+    assert after.headers["ETag"] != before.headers["ETag"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT (NOW() AS ?t) WHERE {}",
+        "SELECT (rand() AS ?r) WHERE {}",
+        "SELECT (STRUUID() AS ?u) WHERE {}",
+        "SELECT ?u WHERE { BIND(UUID() AS ?u) }",
+        "SELECT * WHERE { ?s ?p ?o FILTER(RAND() < 0.5) } LIMIT 3",
+    ],
+)
+def test_an_answer_that_changes_at_each_run_is_never_kept(
+    live_writable: tuple[str, Flask], query: str
+) -> None:
+    base, _app = live_writable
+    fetch(base, "/sparql", POSTED, "POST", query.encode())
+    queries, hits = _counts(base)
+    again = fetch(base, "/sparql", POSTED, "POST", query.encode())
+    assert again.status == 200 and _counts(base) == (queries + 1, hits)
+
+
+def test_a_token_holders_answers_are_never_kept(live_writable: tuple[str, Flask]) -> None:
+    base, _app = live_writable
+    private = {**POSTED, "Authorization": f"Bearer {TOKEN}"}
+    fetch(base, "/sparql", private, "POST", QUERY.encode())
+    queries, hits = _counts(base)
+    fetch(base, "/sparql", private, "POST", QUERY.encode())
+    assert _counts(base) == (queries + 1, hits)
+
+
+def test_no_answer_is_kept_when_the_memory_is_zero(writable: Published) -> None:
+    app = create_app(writable.config(query_workers=1, answer_memory=0))
+    try:
+        with serve_in_thread(app) as base:
+            fetch(base, "/sparql", POSTED, "POST", QUERY.encode())
+            queries = json.loads(fetch(base, "/metrics", {}).body)["queries"]
+            fetch(base, "/sparql", POSTED, "POST", QUERY.encode())
+            metrics = json.loads(fetch(base, "/metrics", {}).body)
+            assert metrics["queries"] == queries + 1 and metrics["kept_answers"] is None
+    finally:
+        app.extensions["coworkmed.pool"].close()
