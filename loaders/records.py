@@ -19,6 +19,7 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from core.namespaces import GEO, NUTS_CODE, XSD
@@ -123,6 +124,10 @@ class RecordBuilder:
     parsed: dict[tuple[int, type, Any, str | None], Parsed] = field(default_factory=dict)
     #: the personal and contact-like columns of the mapping, sorted (``_contact_names``)
     contact_columns: tuple[str, ...] | None = None
+    #: each column's kind of personal data, by the column's id (``_personal_kind``)
+    personal_kinds: dict[int, tuple[str | None, bool]] = field(default_factory=dict)
+    #: the personal-data rule of each distinct text of a column (``_personal``)
+    personal_verdicts: dict[tuple[Any, ...], str | None] = field(default_factory=dict)
 
     def add_row(self, row: Any) -> None:
         self.problems.extend(row.problems)
@@ -150,7 +155,8 @@ class RecordBuilder:
         if problem is None and values.get("latitude") and values.get("longitude"):
             lat, lon = _lexical(values["latitude"][0]), _lexical(values["longitude"][0])
             problem = territory.place_problem(float(lat), float(lon), country)
-            column, value = self._coordinates_written(row, f"{lat}, {lon}")
+            if problem is not None:  # where the file wrote them: only for a problem to report
+                column, value = self._coordinates_written(row, f"{lat}, {lon}")
             if problem is not None and problem.code == "coordinates-outside-territory":
                 problem = self._offshore(values, float(lat), float(lon), country) or problem
         if problem is not None:
@@ -225,9 +231,10 @@ class RecordBuilder:
     def _cell(self, row: Any, spec: ColumnSpec) -> tuple[str, Any]:
         if spec.template is not None:
             return spec.label, fill(spec.template, row.values, self.context.locale)
+        cells, locale = row.values, self.context.locale
         for column in spec.sources:
-            value = row.values.get(column)
-            if not is_null(value, self.context.locale):
+            value = cells.get(column)
+            if value is not None and not is_null(value, locale):
                 return column, value
         return spec.sources[0], None
 
@@ -401,29 +408,56 @@ class RecordBuilder:
         the mapping marks the column public)."""
         if spec.public:
             return None
-        definition = tables.fields()[spec.field]
-        kind, names = definition["kind"], personal.may_name_a_person(definition)
+        kind, names = self._personal_kind(spec)
+        if kind is None:
+            return None
         for term in terms:
             if isinstance(term, Price):
                 continue
             text = term.lexical if isinstance(term, Lit) else term.value
-            if kind == "email":
-                reason = personal.email_reason(
-                    text, contacts, roles_only=spec.roles_only, country=self.context.country
-                )
-            elif kind == "phone":
-                reason = personal.phone_reason(text)
-            elif kind in personal.NAME_KINDS:
-                reason = (
-                    personal.name_reason(text)
-                    if names and personal.is_contact_column(column)
-                    else None
-                ) or personal.text_reason(text, self.context.country, contacts)
+            key = (id(spec), column, text, self.context.country, contacts)
+            if key in self.personal_verdicts:
+                reason = self.personal_verdicts[key]
             else:
-                reason = None
+                reason = self.personal_verdicts[key] = self._personal_reason(
+                    kind, names, column, spec, text, contacts
+                )
             if reason:
                 return reason
         return None
+
+    def _personal_kind(self, spec: ColumnSpec) -> tuple[str | None, bool]:
+        """The kind of personal data a column's field may hold ("email", "phone", a text kind;
+        None: none), and whether its text may name a person; once per column."""
+        found = self.personal_kinds.get(id(spec))
+        if found is None:
+            definition = tables.fields()[spec.field]
+            kind = definition["kind"]
+            checked = kind in ("email", "phone") or kind in personal.NAME_KINDS
+            found = (kind if checked else None, personal.may_name_a_person(definition))
+            self.personal_kinds[id(spec)] = found
+        return found
+
+    def _personal_reason(
+        self,
+        kind: str,
+        names: bool,
+        column: str,
+        spec: ColumnSpec,
+        text: str,
+        contacts: tuple[str, ...],
+    ) -> str | None:
+        """The personal-data rule one value's text falls under (``_personal``)."""
+        country = self.context.country
+        if kind == "email":
+            return personal.email_reason(
+                text, contacts, roles_only=spec.roles_only, country=country
+            )
+        if kind == "phone":
+            return personal.phone_reason(text)
+        if names and personal.is_contact_column(column):
+            return personal.name_reason(text) or personal.text_reason(text, country, contacts)
+        return personal.text_reason(text, country, contacts)
 
     def _hold_back(self, row: Any, column: str, value: Any, field_name: str, code: str) -> None:
         """A warning for a value held back as personal data (the partner's report shows it;
@@ -588,7 +622,7 @@ class RecordBuilder:
         add(geometry, p("geo:asWKT"), literal(f"POINT({lon} {lat})", WKT))
 
     def _write_operator(self, key: str, space: str, values: dict[str, list[Term]]) -> None:
-        names = [n for n, d in tables.fields().items() if d["node"] == "operator" and values.get(n)]
+        names = [name for name, _definition in _fields_on("operator") if values.get(name)]
         if not names:
             return
         add, operator = self.triples.add, iri(self.minting.of("operator", key))
@@ -612,8 +646,8 @@ class RecordBuilder:
 
     def _write_offers(self, space_iri: str, values: dict[str, list[Term]]) -> None:
         add = self.triples.add
-        for name, definition in tables.fields().items():
-            if definition["node"] != "offer" or not values.get(name):
+        for name, definition in _fields_on("offer"):
+            if not values.get(name):
                 continue
             offer = iri(f"{space_iri}/offer/{definition['access']}")
             add(iri(space_iri), p("schema:makesOffer"), offer)
@@ -756,6 +790,12 @@ class RecordBuilder:
                 params=(("region", region), ("other", other), ("other_region", other_region)),
             )
         )
+
+
+@cache
+def _fields_on(node: str) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """The fields written on one kind of node (``operator``, ``offer``), in the table's order."""
+    return tuple((name, d) for name, d in tables.fields().items() if d["node"] == node)
 
 
 #: the fields that name a record without an identifier, in this order: what it is, then where

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
@@ -158,11 +158,16 @@ def is_null(raw: Any, locale: Locale) -> bool:
     if raw is None:
         return True
     if isinstance(raw, str):
-        if len(raw) > _LONGEST_NULL_TOKEN:
-            return False
-        folded = tables.fold(raw)
-        return folded in tables.null_tokens() or folded in locale.null
+        return len(raw) <= _LONGEST_NULL_TOKEN and _null_text(raw, locale.null)
     return False
+
+
+@lru_cache(maxsize=65536)
+def _null_text(text: str, null: frozenset[str]) -> bool:
+    """Whether a short text says "no value" (``is_null``; ``null``: the source's own tokens),
+    decided once per distinct text: the same few cells recur in every row."""
+    folded = tables.fold(text)
+    return folded in tables.null_tokens() or folded in null
 
 
 #: the most characters a number may have (no count, price or area is longer; Python refuses to
@@ -290,6 +295,23 @@ def _read_marks(body: str, locale: Locale, groups_allowed: bool) -> NumberReadin
     )
 
 
+#: a number written plainly: digits, with a decimal point and more digits at most
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def _plain_decimal(text: str, locale: Locale, grouped: bool) -> bool:
+    """Whether ``to_decimal`` reads ``text`` as the number it plainly is, with no notice
+    ("12", "45.76712" where a point is the decimal mark): then it is read at once (most cells
+    of a file, every coordinate)."""
+    if len(text) > MAX_NUMBER_CHARACTERS or not _PLAIN_NUMBER.fullmatch(text):
+        return False
+    if "." not in text:
+        return True
+    # a point is the decimal mark of a coordinate whatever the locale, unless the source
+    # declares another mark (then reported); in a count, it may group thousands (1.234)
+    return not grouped and locale.decimal in (None, ".")
+
+
 def to_decimal(
     raw: Any, locale: Locale, notices: list[ValueProblem] | None = None, grouped: bool = True
 ) -> Decimal:
@@ -306,6 +328,8 @@ def to_decimal(
     if isinstance(raw, int | float):
         return Decimal(str(raw))
     text = str(raw).strip()
+    if _plain_decimal(text, locale, grouped):
+        return Decimal(text)
     found = [m.group().rstrip(" .,'\u00a0\u202f") for m in _NUMBER.finditer(text)]
     if len(found) != 1:
         reason = "no number" if not found else "several numbers"

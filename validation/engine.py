@@ -297,20 +297,23 @@ def _is_text(value: ox.Literal) -> bool:
 
 
 def _quick_datatype(rule: Node) -> Quick:
-    numeric = str(rule) in PLAIN_NUMBERS
+    # what the verdict depends on, decided once per shape rather than once per value
+    wanted = str(rule)
+    numeric = PLAIN_NUMBERS.get(wanted)
+    string, lang_string = rule == XSD.string, rule == RDF.langString
+    lenient = rule in LENIENT_DATATYPES
 
     def quick(value: OxTerm, _context: Context) -> bool | None:
-        if not isinstance(value, ox.Literal):
+        if type(value) is not ox.Literal:
             return False
         datatype = value.datatype.value
-        if rule == XSD.string and datatype == XSD_STRING:
-            return True
-        if numeric and datatype == str(rule) and _plain_number(value) is not None:
-            return True
-        if rule == RDF.langString and value.language:
-            return True
-        if datatype != str(rule) and rule not in LENIENT_DATATYPES:
+        if datatype == wanted:
+            if string or (numeric is not None and numeric.fullmatch(value.value)):
+                return True
+        elif not lenient:
             return False
+        if lang_string and value.language:
+            return True
         return None
 
     return quick
@@ -507,6 +510,8 @@ def run_groups(store: ox.Store) -> list[list[Result]]:
     term = term_converter()
     values: dict[URIRef, tuple[Values, list[OxTerm]]] = {}
     groups: list[list[Result]] = []
+    #: the focus nodes of each set of target classes, in order
+    ordered: dict[tuple[str, ...], list[str]] = {}
     for check in checks:
         if check.path not in values:
             values[check.path] = _path_values(store, check.path)
@@ -517,11 +522,28 @@ def run_groups(store: ox.Store) -> list[list[Result]]:
         # each test run once per distinct value of the path (most values recur: kinds,
         # statuses, towns, counts), on the rdflib term pyshacl would see
         failing = [
-            (name, {value for value in distinct if not _passes(test, quick, value, context, term)})
+            (name, _failing(test, quick, distinct, context, term))
             for name, test, quick in check.tests
         ]
-        groups.append(_results(check, found, sorted(focus_nodes), failing, term))
+        if check.classes not in ordered:
+            ordered[check.classes] = sorted(focus_nodes)
+        groups.append(_results(check, found, ordered[check.classes], failing, term))
     return groups
+
+
+def _failing(
+    test: Test, quick: Quick, distinct: list[OxTerm], context: Context, term: Converter
+) -> set[OxTerm]:
+    """The values among ``distinct`` that fail a test: its quick verdict, else the test on
+    the rdflib term."""
+    bad = set()
+    for value in distinct:
+        verdict = quick(value, context)
+        if verdict is None:
+            verdict = test(term(value), context)
+        if not verdict:
+            bad.add(value)
+    return bad
 
 
 def _path_values(store: ox.Store, path: URIRef) -> tuple[Values, list[OxTerm]]:
@@ -538,11 +560,6 @@ def _path_values(store: ox.Store, path: URIRef) -> tuple[Values, list[OxTerm]]:
     return found, distinct
 
 
-def _passes(test: Test, quick: Quick, value: OxTerm, context: Context, term: Converter) -> bool:
-    verdict = quick(value, context)
-    return test(term(value), context) if verdict is None else verdict
-
-
 def _results(
     check: Check,
     found: Values,
@@ -550,18 +567,24 @@ def _results(
     failing: list[tuple[str, set[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]]],
     term: Callable[[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple], Node],
 ) -> list[Result]:
-    results = []
-    path = str(check.path)
+    results: list[Result] = []
+    add = results.append
+    path, shape, severity = str(check.path), check.shape, check.severity
+    counts = [
+        (name == "MinCount", bound, f"sh:{name}ConstraintComponent on <{path}>")
+        for name, bound in check.counts
+    ]
+    failed = [(name, bad) for name, bad in failing if bad]
+    nothing: list[OxTerm] = []
     for focus in focus_nodes:
-        nodes = found.get(focus, [])
-        for name, bound in check.counts:
-            if (len(nodes) < bound) if name == "MinCount" else (len(nodes) > bound):
-                detail = f"sh:{name}ConstraintComponent on <{path}>"
-                results.append(Result(focus, path, None, check.shape, check.severity, detail))
-        for name, bad in failing:
-            for value in nodes if bad else ():
+        nodes = found.get(focus, nothing)
+        for at_least, bound, detail in counts:
+            if (len(nodes) < bound) if at_least else (len(nodes) > bound):
+                add(Result(focus, path, None, shape, severity, detail))
+        for name, bad in failed:
+            for value in nodes:
                 if value in bad:
                     shown = term(value).n3()
                     detail = f"sh:{name}ConstraintComponent on <{path}>, value {shown}"
-                    results.append(Result(focus, path, shown, check.shape, check.severity, detail))
+                    add(Result(focus, path, shown, shape, severity, detail))
     return results

@@ -18,6 +18,8 @@ from loaders.load import LoadReport
 
 #: field of a finding -> the most characters of it a report shows
 SHOWN = {"value": 200, "message": 600, "detail": 600, "column": 200}
+#: no field of a finding this short is cut (``SHOWN``)
+SHORT = min(SHOWN.values())
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,11 @@ class Finding:
     def __post_init__(self) -> None:
         """A partner's value is shown as far as it helps (``SHOWN``), never whole: a 100 KB
         cell repeated in every finding made a 5 KB file a 300 MB report."""
+        if len(self.message or "") + len(self.detail or "") < SHORT and (
+            self.value is None or len(self.value) < SHORT
+        ):
+            if self.column is None or len(self.column) < SHORT:
+                return  # nothing to cut (most findings)
         for name, most in SHOWN.items():
             text = getattr(self, name)
             if text is not None and len(text) > most:
@@ -71,11 +78,11 @@ class Report:
 
     @property
     def errors(self) -> int:
-        return sum(f.severity == "error" for f in self.findings)
+        return [f.severity for f in self.findings].count("error")
 
     @property
     def warnings(self) -> int:
-        return sum(f.severity == "warning" for f in self.findings)
+        return [f.severity for f in self.findings].count("warning")
 
     @property
     def conforms(self) -> bool:
