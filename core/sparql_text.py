@@ -12,7 +12,7 @@ keywords are case-insensitive. pyoxigraph's parser has no separate lexer, so it 
 ``SERVICE:p`` as the keyword SERVICE and the prefixed name ``:p``: the prefix of a prefixed name
 counts as a keyword too (``keywords``). Where the scanner and the parser could still disagree,
 the scanner errs towards seeing a keyword (a refusal), never towards hiding one; and query and
-update workers have no network when no SERVICE peer is set (``core.workers.confine``).
+update workers have no network when no SERVICE peer is set (``core.workers.confined_thread``).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ of a new one, 130 ms and more under load). The fork server is shared by every ki
 it loads what all of them need: each kind names its modules with ``preload`` when it is imported
 (query workers, validation workers), and this module names none of them.
 
-A worker is **confined** (``confine``) before it touches anything untrusted:
+A worker is **confined** (``confined_thread``) before it touches anything untrusted:
 
 - its memory is capped (``RLIMIT_AS``): an allocation past the cap fails inside the worker (a
   Rust library aborts, Python raises ``MemoryError``), and only that worker dies;
@@ -135,16 +135,6 @@ def die_with_parent() -> bool:
     return os.getppid() == parent
 
 
-def confine(limits: Limits) -> bool:
-    """Confine the calling worker process to ``limits``; whether its network is cut (False
-    when it may use the network, or when the system refused a namespace)."""
-    if not die_with_parent():
-        os._exit(0)  # orphaned before it started: nobody will read its answer
-    cut = not limits.network and cut_network()
-    cap_memory(limits.memory)
-    return cut
-
-
 class WorkerFailed(Exception):
     """A confined worker that gave no answer; the message says how it ended, ``passed``
     whether it had said its bounded part was done (``passed``): a change was committed."""
@@ -177,16 +167,25 @@ def passed() -> None:
         _TOLD.send(PASSED)
 
 
-def in_fresh_thread(function: Callable[..., T], *args: Any) -> T:
-    """``function(*args)`` run in a thread started now: its result, or the exception it raised.
+def confined_thread(limits: Limits, function: Callable[..., T], *args: Any) -> T:
+    """Confine this worker to ``limits`` and run ``function(*args)`` in a thread started after
+    the fork: its result, or the exception it raised.
 
     A worker is a fork, and its main thread holds the random state of the process it was
     forked from: pyoxigraph's ``UUID()``, ``STRUUID()`` and ``RAND()`` (a per-thread generator
     in Rust) then gave the same values in every worker, so two updates could mint the same IRI.
-    A thread started after the fork seeds its own generator from the system."""
+    A thread started after the fork seeds its own generator from the system. The order
+    matters: the network is cut before the thread starts (a namespace is per thread: the thread
+    inherits it), and memory is capped after (a thread's stack must be mapped under the cap)."""
+    if not die_with_parent():
+        os._exit(0)  # orphaned before it started: nobody will read its answer
+    if not limits.network:
+        cut_network()
     outcome: list[tuple[bool, Any]] = []
+    go = threading.Event()
 
     def run() -> None:
+        go.wait()
         try:
             outcome.append((True, function(*args)))
         except BaseException as error:  # given back to the caller, who raises it again
@@ -194,6 +193,8 @@ def in_fresh_thread(function: Callable[..., T], *args: Any) -> T:
 
     thread = threading.Thread(target=run, name="worker")
     thread.start()
+    cap_memory(limits.memory)
+    go.set()
     thread.join()
     done, value = outcome[0]
     if not done:
@@ -206,9 +207,8 @@ def _confined_main(
 ) -> None:
     global _TOLD
     _TOLD = answer
-    confine(limits)
     try:
-        result = in_fresh_thread(function, *args)
+        result = confined_thread(limits, function, *args)
     except MemoryError:
         answer.send(("crash", "it ran out of memory"))
     except Exception as error:  # sent back whole: the caller raises it again as its own

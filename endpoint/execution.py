@@ -21,7 +21,7 @@ from core.namespaces import DCAT
 from core.problems import LoadError
 from core.rdf_bytes import to_bytes
 from core.sparql_text import dataset_clauses, inside, tokens
-from core.workers import Limits, confine, in_fresh_thread, preload
+from core.workers import Limits, confined_thread, preload
 from endpoint.formats import FORMATS, write_boolean, write_solutions
 from endpoint.streaming import spooled
 from observatory.cube import data_graphs
@@ -277,9 +277,8 @@ def serve(
 ) -> None:
     """The worker's loop: confine itself (memory cap; no network unless SERVICE peers are
     set), open the current snapshot, answer queries, follow new snapshots (in a thread of its
-    own: ``core.workers.in_fresh_thread``, or UUID() would repeat from worker to worker)."""
-    confine(limits)
-    in_fresh_thread(_answer_queries, location, base, connection)
+    own: ``core.workers.confined_thread``, or UUID() would repeat from worker to worker)."""
+    confined_thread(limits, _answer_queries, location, base, connection)
 
 
 def _answer_queries(location: OxigraphLocation, base: str, connection: Connection) -> None:
