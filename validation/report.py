@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from core.collection import paused_collection
 from core.formulas import safe_cell
 from core.namespaces import CWM, RDF_TYPE, SH, XSD
 from core.rdf_bytes import to_bytes
@@ -362,6 +363,7 @@ def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> 
     return lines
 
 
+@paused_collection()
 def render(report: Report, fmt: str, links: Links | None = None) -> bytes:
     """The report in ``fmt`` (html, json, csv, ttl); ``links``: where the HTML report leads
     when the server gives it."""
