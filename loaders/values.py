@@ -474,9 +474,9 @@ def parse_date(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
                 _checked_date(lexical, "%Y-%m-%d", text)
             return [Lit(lexical, XSD + datatype)]
     for fmt in (*spec.dates, *ctx.locale.dates):
-        day = _formatted_date(text, fmt)
-        if day is not None:
-            return [Lit(day, XSD + "date")]
+        formatted = _formatted_date(text, fmt)
+        if formatted is not None:
+            return [Lit(formatted, XSD + "date")]
     local = _local_date(text, ctx)
     if local is not None:
         return [Lit(local, XSD + "date")]
