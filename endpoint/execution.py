@@ -20,13 +20,13 @@ import pyoxigraph as ox
 from core.namespaces import DCAT
 from core.problems import LoadError
 from core.rdf_bytes import to_bytes
-from core.sparql_text import dataset_clauses
+from core.sparql_text import dataset_clauses, inside, tokens
 from core.workers import Limits, confine, in_fresh_thread, preload
 from endpoint.formats import FORMATS, write_boolean, write_solutions
 from endpoint.streaming import spooled
 from observatory.cube import data_graphs
 from triplestore.backends import TripleStore
-from triplestore.backends.oxigraph import OxigraphLocation
+from triplestore.backends.oxigraph import OxigraphLocation, OxigraphStore
 from triplestore.merge import reading_default
 from triplestore.versions import published_graphs
 
@@ -177,6 +177,9 @@ def execute(
         # itself or replaced versions are refused, not read
         default = readable(store, published, own.default)
         named = readable(store, published, own.named)
+    default = list(dict.fromkeys(default))  # a graph named twice is one graph
+    if (own is not None or request.default_graphs is not None) and len(default) > 1:
+        store, default, named = merged_dataset(store, default, named, request.sparql)
     results = store.query(
         request.sparql,
         base_iri=request.base_iri,
@@ -199,6 +202,47 @@ def execute(
     return QueryResult(
         "graph", media_type, body, min(len(kept), request.max_rows), truncated, generation
     )
+
+
+#: the most triples a query's own default graph of several graphs may hold (they are copied)
+MOST_MERGED = 1_000_000
+
+
+def merged_dataset(
+    store: TripleStore,
+    default: list[ox.NamedNode | ox.DefaultGraph],
+    named: list[ox.NamedNode],
+    sparql: str,
+) -> tuple[TripleStore, list[ox.NamedNode | ox.DefaultGraph], list[ox.NamedNode]]:
+    """The dataset of a query whose own default graph is several graphs (``FROM`` twice,
+    ``default-graph-uri`` twice), with that default graph their RDF merge (SPARQL 1.1 13.1):
+    pyoxigraph reads them as a union, each triple once per graph holding it, and counts went
+    wrong. They are copied into a store of the query's own (its named graphs too when the
+    query says GRAPH); more than ``MOST_MERGED`` triples is refused (400). An external store
+    merges them itself."""
+    if not isinstance(store, OxigraphStore):
+        return store, default, named
+    copies: list[tuple[ox.NamedNode | ox.DefaultGraph, ox.NamedNode | ox.DefaultGraph]]
+    copies = [(graph, ox.DefaultGraph()) for graph in default]
+    if any(inside("GRAPH", token) for token in tokens(sparql)):
+        copies += [(graph, graph) for graph in named]
+    merged, held = ox.Store(), 0
+    for graph, into in copies:
+        batch = [
+            ox.Quad(quad.subject, quad.predicate, quad.object, into)
+            for quad in store.raw.quads_for_pattern(None, None, None, graph)
+        ]
+        held += len(batch)
+        if held > MOST_MERGED:
+            raise QueryError(
+                400,
+                f"a default graph of several graphs is their merge, made for the query; these "
+                f"(and the named graphs a GRAPH reads) hold more than {MOST_MERGED:,} triples: "
+                "name fewer graphs, or leave the dataset out (the default graph is then the "
+                "merge of every published graph)",
+            )
+        merged.extend(batch)
+    return OxigraphStore(merged), [ox.DefaultGraph()], named
 
 
 def read_graph(

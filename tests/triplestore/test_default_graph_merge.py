@@ -15,6 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from endpoint import execution
 from endpoint.execution import Published, QueryError, QueryRequest, execute
 from tests.backends import Published as Samples
 from triplestore.backends import TripleStore
@@ -329,3 +330,42 @@ def test_a_store_without_the_merge_reads_the_published_graphs() -> None:
     post_graph(store, "urn:user", _ntriples(["x"]))
     seen = Published.of(store, BASE)
     assert seen.default == [ox.DefaultGraph(), ox.NamedNode("urn:user")]
+
+
+V1 = f"{BASE}dataset/s/v1"
+
+
+@pytest.mark.parametrize(
+    ("default", "sparql", "objects"),
+    [
+        # <urn:x> is in both graphs: the merge holds it once (pyoxigraph's union gave it twice)
+        (None, f"SELECT ?o FROM <{V1}> FROM <urn:user> WHERE {{ <urn:a> <urn:b> ?o }}", ["u", "x"]),
+        ((V1, "urn:user"), "SELECT ?o WHERE { <urn:a> <urn:b> ?o }", ["u", "x"]),
+        (None, f"SELECT (COUNT(*) AS ?o) FROM <{V1}> FROM <urn:user> {{ ?s ?p ?o }}", ["2"]),
+        (
+            None,
+            f"SELECT ?o FROM <{V1}> FROM <urn:user> FROM NAMED <urn:user>"
+            " WHERE { GRAPH <urn:user> { <urn:a> <urn:b> ?o } }",
+            ["u", "x"],
+        ),
+        ((V1, V1), "SELECT ?o WHERE { <urn:a> <urn:b> ?o }", ["x"]),  # one graph named twice
+    ],
+)
+def test_a_default_graph_of_several_graphs_is_their_merge(
+    snapshot: OxigraphStore, default: tuple[str, ...] | None, sparql: str, objects: list[str]
+) -> None:
+    """Regression (a stranger's): FROM twice gave a union, each triple once per graph."""
+    request = QueryRequest(sparql, {"solutions": "tsv"}, default, None if default is None else ())
+    result = execute(snapshot, Published.of(snapshot, BASE), request, 1)
+    rows = [line.strip("<>") for line in result.body.decode().splitlines()[1:]]
+    assert sorted(o.removeprefix("urn:") for o in rows) == objects
+
+
+def test_a_merge_too_large_to_copy_is_refused(
+    snapshot: OxigraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(execution, "MOST_MERGED", 2)
+    sparql = f"SELECT ?o FROM <{V1}> FROM <urn:user> WHERE {{ <urn:a> <urn:b> ?o }}"
+    with pytest.raises(QueryError) as refused:
+        execute(snapshot, Published.of(snapshot, BASE), QueryRequest(sparql, {}), 1)
+    assert refused.value.status == 400 and "name fewer graphs" in refused.value.message

@@ -1,0 +1,129 @@
+"""Reads of an external store on connections kept open (``triplestore.backends.sparql``
+``KeptConnections``), against a real HTTP server on loopback that counts its connections."""
+
+from __future__ import annotations
+
+import threading
+import urllib.error
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from triplestore.backends.sparql import KeptConnections, Request
+
+
+class Counting(ThreadingHTTPServer):
+    daemon_threads = True
+    connections = 0
+    close_after_each = False  # close without saying so (as a store's idle timeout does)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: Counting
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.connections += 1
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        status = 500 if body == b"fail" else 200
+        answer = b"echo:" + body
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+        if self.server.close_after_each:
+            self.close_connection = True
+
+    def log_message(self, *_args: object) -> None:
+        return
+
+
+@pytest.fixture
+def server() -> Iterator[Counting]:
+    httpd = Counting(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def kept() -> Iterator[KeptConnections]:
+    connections = KeptConnections()
+    yield connections
+    connections.close()
+
+
+def _read(server: Counting, body: bytes) -> Request:
+    return Request("POST", f"http://127.0.0.1:{server.server_port}/sparql", body, {}, 10)
+
+
+def test_reads_share_one_connection(server: Counting, kept: KeptConnections) -> None:
+    answers = [kept.send(_read(server, f"q{n}".encode()))[2] for n in range(5)]
+    assert answers == [f"echo:q{n}".encode() for n in range(5)]
+    assert server.connections == 1
+
+
+def test_a_connection_the_store_closed_is_opened_again(
+    server: Counting, kept: KeptConnections
+) -> None:
+    server.close_after_each = True
+    answers = [kept.send(_read(server, f"q{n}".encode()))[2] for n in range(3)]
+    assert answers == [b"echo:q0", b"echo:q1", b"echo:q2"]
+    assert server.connections == 3
+
+
+def test_an_error_status_is_urllibs_error_with_its_body(
+    server: Counting, kept: KeptConnections
+) -> None:
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        kept.send(_read(server, b"fail"))
+    assert raised.value.code == 500 and raised.value.read() == b"echo:fail"
+    assert kept.send(_read(server, b"after"))[2] == b"echo:after"  # the next read goes on
+
+
+def test_each_thread_has_its_own_connection(server: Counting, kept: KeptConnections) -> None:
+    threads = [
+        threading.Thread(target=lambda: [kept.send(_read(server, b"q")) for _ in range(3)])
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert server.connections == 3
+
+
+@pytest.mark.parametrize(
+    ("environment", "url", "usable"),
+    [
+        ({}, "http://127.0.0.1:8890/sparql", True),
+        ({}, "https://store.example/sparql", True),
+        ({"http_proxy": "http://127.0.0.1:3128"}, "http://store.example/sparql", False),
+        (
+            {"http_proxy": "http://127.0.0.1:3128", "no_proxy": "store.example"},
+            "http://store.example/sparql",
+            True,
+        ),
+        ({}, "ftp://store.example/sparql", False),
+    ],
+)
+def test_a_proxied_store_is_read_urllibs_way(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], url: str, usable: bool
+) -> None:
+    for name in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    KeptConnections.usable.cache_clear()
+    try:
+        assert KeptConnections.usable(url) is usable
+    finally:
+        KeptConnections.usable.cache_clear()
