@@ -19,7 +19,7 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from core.namespaces import GEO, NUTS_CODE, XSD
@@ -821,7 +821,10 @@ def _unique(terms: list[Term]) -> list[Term]:
     return list(dict.fromkeys(terms))
 
 
+@lru_cache(maxsize=65536)
 def _nt(value: Term) -> str:
+    """A value as N-Triples, written once per distinct value (kinds, statuses, towns and
+    counts recur in most rows)."""
     assert not isinstance(value, Price), "a price is written by _write_offers"
     if isinstance(value, Iri):
         return f"<{value.value}>"

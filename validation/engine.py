@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
-from rdflib.term import Node
+from rdflib.term import Node, _toPythonMapping
 
 from core.rdflib_terms import Converter, term_converter
 from validation.shapes import SEVERITIES, Result, compiled_graph
@@ -303,12 +303,20 @@ def _quick_datatype(rule: Node) -> Quick:
     string, lang_string = rule == XSD.string, rule == RDF.langString
     lenient = rule in LENIENT_DATATYPES
 
+    day = wanted == XSD_DATE
+    # a datatype rdflib reads no value of: any literal of it is well typed (``_actual``)
+    unread = rule not in PYTHON_VALUES
+
     def quick(value: OxTerm, _context: Context) -> bool | None:
         if type(value) is not ox.Literal:
             return False
         datatype = value.datatype.value
         if datatype == wanted:
             if string or (numeric is not None and numeric.fullmatch(value.value)):
+                return True
+            if day and _plain_date(value.value):
+                return True
+            if unread and _unread(datatype):
                 return True
         elif not lenient:
             return False
@@ -317,6 +325,33 @@ def _quick_datatype(rule: Node) -> Quick:
         return None
 
     return quick
+
+
+XSD_DATE = str(XSD.date)
+#: a day written plainly, which rdflib reads as a ``datetime.date`` when it is a real day
+PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _plain_date(lexical: str) -> bool:
+    """Whether an xsd:date's lexical form is a real day written plainly (rdflib's value of it
+    is that date: well typed, its actual datatype); anything else goes to rdflib."""
+    if not PLAIN_DATE.fullmatch(lexical):
+        return False
+    try:
+        dt.date.fromisoformat(lexical)
+    except ValueError:
+        return False
+    return True
+
+
+def _unread(datatype: str) -> bool:
+    """Whether rdflib reads no Python value from literals of ``datatype`` (no converter, as
+    for geo:wktLiteral): their rdflib term is their lexical form as is, never ill typed."""
+    return URIRef(datatype) not in _toPythonMapping and datatype not in TEXT_NORMALISED
+
+
+#: datatypes whose lexical forms rdflib rewrites (whitespace) even without a converter
+TEXT_NORMALISED = {str(XSD.normalizedString), str(XSD.token)}
 
 
 def _quick_node_kind(rule: Node) -> Quick:
@@ -348,6 +383,8 @@ def _quick_text(on_text: Callable[[str], bool], test: Test) -> Quick:
             return on_text(value.value)
         if isinstance(value, ox.BlankNode):
             return test(BNode(value.value), context)
+        if isinstance(value, ox.Literal) and _unread(value.datatype.value):
+            return on_text(value.value)  # its rdflib term's text: the lexical form as is
         return None
 
     return quick

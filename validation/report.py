@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from core.collection import paused_collection
 from core.formulas import safe_cell
 from core.namespaces import CWM, RDF_TYPE, SH, XSD
 from core.rdf_bytes import to_bytes
@@ -227,8 +228,9 @@ def downloads(report: Report, most: int = EMBEDDED_MOST) -> tuple[list[Download]
     carry (``most`` bytes) and was left out."""
     stem = Path(report.file.rsplit("/", 1)[-1]).stem or "submission"
     given, left_out = [], False
+    known: dict[str, int] = {}
     for fmt, words in DOWNLOADS.items():
-        if least_size(report, fmt) > most:
+        if least_size(report, fmt, known) > most:
             left_out = True
             continue
         body = render(report, fmt)
@@ -254,14 +256,19 @@ LEAST_WORDS = {
 }
 
 
-def least_size(report: Report, fmt: str) -> int:
+def least_size(report: Report, fmt: str, known: dict[str, int] | None = None) -> int:
     """Fewer bytes than ``render(report, fmt)`` gives (``LEAST_PER_FINDING``, ``LEAST_WORDS``,
     in UTF-8): a report known to be too large to carry is not written only to be left out (a
-    10,000-row report took seconds to write in three formats, then to be left out)."""
-    words = attrgetter(*LEAST_WORDS[fmt])
-    # one text of all the words, encoded once: as many bytes as each word encoded apart
-    text = "".join(word or "" for finding in report.findings for word in words(finding))
-    return LEAST_PER_FINDING[fmt] * len(report.findings) + len(text.encode("utf-8"))
+    10,000-row report took seconds to write in three formats, then to be left out).
+    ``known``: the bytes of each word already known (by word), shared between formats."""
+    known = {} if known is None else known
+    for name in LEAST_WORDS[fmt]:
+        if name not in known:
+            # one text of all the findings' words, encoded once: as many bytes as each apart
+            text = "".join(filter(None, map(attrgetter(name), report.findings)))
+            known[name] = len(text.encode("utf-8"))
+    words = sum(known[name] for name in LEAST_WORDS[fmt])
+    return LEAST_PER_FINDING[fmt] * len(report.findings) + words
 
 
 def as_html(report: Report, most: int = HTML_DETAILS_MOST, links: Links | None = None) -> str:
@@ -356,6 +363,7 @@ def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> 
     return lines
 
 
+@paused_collection()
 def render(report: Report, fmt: str, links: Links | None = None) -> bytes:
     """The report in ``fmt`` (html, json, csv, ttl); ``links``: where the HTML report leads
     when the server gives it."""

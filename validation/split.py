@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from core.collection import paused_collection
 from core.problems import Problem
 from linking.places import Place
 from loaders.load import record_builder
@@ -96,6 +97,7 @@ def check_part(part: Part) -> PartChecked:
     return checked
 
 
+@paused_collection()
 def _check_part(part: Part) -> PartChecked:
     builder = record_builder(part.mapping, part.base, part.keys, part.named)
     for row in part.rows:

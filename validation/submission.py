@@ -29,6 +29,7 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
+from core.collection import paused_collection
 from core.namespaces import DEFAULT_DATA_BASE
 from core.problems import LoadError
 from core.settings import settings
@@ -176,6 +177,7 @@ class InParts:
         return self.checked
 
 
+@paused_collection()
 def validate_submission(
     path: Path,
     mapping_path: Path | None = None,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pyoxigraph as ox
@@ -55,6 +55,17 @@ def _field_of(node: str, path: str | None, access: str | None) -> str | None:
     return DERIVED.get(path)
 
 
+@lru_cache(maxsize=65536)
+def _focus_parts(focus: str) -> tuple[str, str | None, str] | None:
+    """A focus node's kind (the node its fields are on), access and record key; None for a
+    node no row makes."""
+    match = FOCUS.search(focus)
+    if not match:
+        return None
+    node = match.group("part") or match.group("kind")
+    return PART_NODES.get(node, node), match.group("access"), match.group("key")
+
+
 @dataclass
 class Trace:
     """What is needed to take a graph result back to the file."""
@@ -65,6 +76,8 @@ class Trace:
     records: dict[str, tuple[int, str | None]]  # key -> row, sheet
     lang: str
     _columns: dict[str | None, str | None] = field(default_factory=dict)
+    _located: dict[tuple[str, str | None], dict[str, Any]] = field(default_factory=dict)
+    _words: dict[tuple[str, str], tuple[str | None, str | None]] = field(default_factory=dict)
 
     def field_of(self, node: str, path: str | None, access: str | None) -> str | None:
         return _field_of(node, path, access)
@@ -84,13 +97,30 @@ class Trace:
                 return present[0] if present else column_header(spec, self.lang, self.mapping)
         return None
 
+    def words(self, shape: str, lang: str) -> tuple[str | None, str | None]:
+        """A shape's message and name in ``lang``, looked up once per shape."""
+        key = (shape, lang)
+        if key not in self._words:
+            self._words[key] = _shape_words(shape, lang)
+        return self._words[key]
+
     def locate(self, result: Result) -> dict[str, Any]:
-        match = FOCUS.search(result.focus)
-        if not match:
+        """Where a result comes from in the file (row, sheet, column, field, the cell as
+        written), worked out once per focus node and path: a node has results on several
+        paths, and several on one path (a 10,000-row report has 52,000 results)."""
+        key = (result.focus, result.path)
+        found = self._located.get(key)
+        if found is None:
+            found = self._located[key] = self._locate(result.focus, result.path)
+        return found
+
+    def _locate(self, focus: str, path: str | None) -> dict[str, Any]:
+        parts = _focus_parts(focus)
+        if parts is None:
             return {}
-        node = match.group("part") or match.group("kind")
-        field_name = self.field_of(PART_NODES.get(node, node), result.path, match.group("access"))
-        row, sheet = self.records.get(match.group("key"), (None, None))
+        node, access, record = parts
+        field_name = self.field_of(node, path, access)
+        row, sheet = self.records.get(record, (None, None))
         column = self.column_of(field_name)
         original = None
         if row is not None and column is not None and row in self.rows:
@@ -105,11 +135,18 @@ class Trace:
         }
 
 
+def _shape_words(shape: str, lang: str) -> tuple[str | None, str | None]:
+    """A shape's message and name in ``lang`` (else in English); None where it has none."""
+    text = shape_texts().get(shape)
+    if text is None:
+        return None, None
+    message = text.messages.get(lang) or text.messages.get("en")
+    return message, text.names.get(lang) or text.names.get("en")
+
+
 def shape_finding(result: Result, trace: Trace, lang: str) -> Finding:
-    text = shape_texts().get(result.shape)
     where = trace.locate(result)
-    message = (text.messages.get(lang) or text.messages.get("en")) if text else None
-    name = (text.names.get(lang) or text.names.get("en")) if text else None
+    message, name = trace.words(result.shape, lang)
     value = where.get("value")
     if value is None and result.value is not None:
         value = _plain(result.value)
