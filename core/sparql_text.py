@@ -241,6 +241,12 @@ def _glued_prefix(token: Token) -> bool:
     )
 
 
+def _after(token: Token, cut: int) -> Token:
+    """The prefixed name that ``token`` holds after its first ``cut`` characters (a keyword
+    glued to it: ``GRAPHc:g`` after 5 is ``c:g``)."""
+    return Token("pname", token.text[cut:], token.start + cut, token.end, token.depth)
+
+
 def names_after_keyword(token: Token, words: tuple[str, ...]) -> list[Token]:
     """The prefixed names a prefixed name ``token`` may be read as when one of ``words`` is
     glued to its start: pyoxigraph reads ``GRAPHc:g`` as the keyword GRAPH and ``c:g``, and
@@ -250,11 +256,7 @@ def names_after_keyword(token: Token, words: tuple[str, ...]) -> list[Token]:
     if token.kind != "pname":
         return []
     prefix = token.text.partition(":")[0].upper()
-    return [
-        Token("pname", token.text[cut:], token.start + cut, token.end, token.depth)
-        for cut in range(1, len(prefix) + 1)
-        if prefix[:cut].endswith(words)
-    ]
+    return [_after(token, cut) for cut in range(1, len(prefix) + 1) if prefix[:cut].endswith(words)]
 
 
 def resolve(token: Token, states: list[Prologue]) -> str | None:
@@ -306,10 +308,7 @@ def dataset_clauses(text: str, base: str | None = None) -> DatasetClauses | None
             continue
         expecting = bool(glued.group(2))
         if token.kind == "pname":  # FROM:g, FROMNAMED:g
-            rest = Token(
-                "pname", token.text[glued.end() :], token.start + glued.end(), token.end, 0
-            )
-            clauses[expecting].append(resolve(rest, states) or "")
+            clauses[expecting].append(resolve(_after(token, glued.end()), states) or "")
             expecting = None
     if not clauses[False] and not clauses[True]:
         return None
@@ -334,8 +333,7 @@ def _source(token: Token, states: list[Prologue], named: bool) -> tuple[bool, st
     resolved = resolve(token, states)
     prefix = token.text.partition(":")[0]
     if resolved is None and not named and prefix.upper() == "NAMED":
-        rest = Token("pname", token.text[len(prefix) :], token.start + len(prefix), token.end, 0)
-        return True, resolve(rest, states) or ""
+        return True, resolve(_after(token, len(prefix)), states) or ""
     return named, resolved or ""
 
 

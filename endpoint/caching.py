@@ -24,6 +24,7 @@ answered afresh, as HTTP asks of a cache.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import math
@@ -123,6 +124,7 @@ class Validators:
     etag: str  # the opaque tag, without W/ and quotes
     modified: int  # seconds since the epoch
     gzip: bool  # the answer is sent gzip-encoded
+    generation: int  # the store generation the tag is for
 
 
 @dataclass(frozen=True)
@@ -130,9 +132,9 @@ class KeptAnswer:
     headers: list[tuple[str, str]]
     body: bytes
 
-    @property
+    @functools.cached_property
     def weight(self) -> int:
-        """About the bytes it holds."""
+        """About the bytes it holds (counted once: keeping and dropping it read it)."""
         return len(self.body) + sum(len(name) + len(value) for name, value in self.headers)
 
 
@@ -218,9 +220,8 @@ def _keep(response: BaseResponse, found: Validators) -> None:
         return
     if response.is_streamed or response.direct_passthrough:
         return
-    number = int(found.etag[1:].partition("-")[0])
     headers = [(n, v) for n, v in response.headers.items() if n.lower() not in NOT_KEPT]
-    answers.keep(found.etag, number, KeptAnswer(headers, response.get_data()))
+    answers.keep(found.etag, found.generation, KeptAnswer(headers, response.get_data()))
 
 
 def _private() -> bool:
@@ -285,7 +286,7 @@ def validators(policy: Policy, number: int) -> Validators:
     compressed = policy.compress and accepts_gzip()
     tag = f"g{number}-{digest.hexdigest()}" + ("-gzip" if compressed else "")
     modified = SEEN.time(current_app.extensions["coworkmed.store"].describe(), number)
-    return Validators(tag, modified, compressed)
+    return Validators(tag, modified, compressed, number)
 
 
 def http_date(seconds: int) -> str:
@@ -387,7 +388,7 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
         return response
     found: Validators | None = g.get("coworkmed_validators")
     number = _answer_generation(response)
-    if number is not None and (found is None or not found.etag.startswith(f"g{number}-")):
+    if number is not None and (found is None or found.generation != number):
         found = validators(policy, number)
     if found is None:
         return response

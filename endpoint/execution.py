@@ -218,8 +218,8 @@ def merged_dataset(
     ``default-graph-uri`` twice), with that default graph their RDF merge (SPARQL 1.1 13.1):
     pyoxigraph reads them as a union, each triple once per graph holding it, and counts went
     wrong. They are copied into a store of the query's own (its named graphs too when the
-    query says GRAPH); more than ``MOST_MERGED`` triples is refused (400). An external store
-    merges them itself."""
+    query says GRAPH); more than ``MOST_MERGED`` triples is refused (400). An external store's
+    query is left to its own reading of several default graphs (not checked here)."""
     if not isinstance(store, OxigraphStore):
         return store, default, named
     copies: list[tuple[ox.NamedNode | ox.DefaultGraph, ox.NamedNode | ox.DefaultGraph]]
