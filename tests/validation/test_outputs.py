@@ -15,7 +15,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import SH
 
 from core.vocabulary import LANGUAGES
-from validation.report import _turtle_terms, downloads, least_size, render
+from validation.findings import Finding
+from validation.report import _turtle_terms, as_json, downloads, least_size, render
 from validation.submission import validate_submission
 from validation.template import template_columns, write_template
 
@@ -34,6 +35,23 @@ def test_json_report(report) -> None:  # noqa: ANN001
     assert body["status"] == "rejected" and body["errors"] == report.errors
     assert body["summary"][0]["count"] >= 1 and "example" in body["summary"][0]
     assert {f["code"] for f in body["findings"]} >= {"not-a-number", "not-an-email"}
+
+
+#: findings whose JSON must be written exactly as ``json.dumps`` writes it: quotes, back
+#: slashes, control characters, non-Latin scripts, a row 0, empty texts, values cut short
+ODD_FINDINGS = [
+    Finding("table", "x", "error", 'a "quoted" \\ back\\slash\nnew line\t\x01', row=0),
+    Finding("graph", "y", "warning", "Ελληνικά · Hrvatski čćž", value="", column="", sheet="Φ"),
+    Finding("table", "z", "error", "m", value="x" * 5000, detail="\u2028\u2029 \x7f", row=12),
+]
+
+
+@pytest.mark.parametrize("extra", [[], ODD_FINDINGS], ids=["as found", "odd findings"])
+def test_json_report_is_what_json_dumps_writes(report, extra: list[Finding]) -> None:  # noqa: ANN001
+    """``render`` writes the JSON of each finding itself (for speed): the same bytes."""
+    report = dataclasses.replace(report, findings=[*report.findings, *extra, *report.findings])
+    expected = json.dumps(as_json(report), ensure_ascii=False, separators=(",", ":"))
+    assert render(report, "json") == expected.encode("utf-8")
 
 
 def test_csv_report_neutralises_formulas(report) -> None:  # noqa: ANN001
