@@ -128,6 +128,13 @@ class RecordBuilder:
     personal_kinds: dict[int, tuple[str | None, bool]] = field(default_factory=dict)
     #: the personal-data rule of each distinct text of a column (``_personal``)
     personal_verdicts: dict[tuple[Any, ...], str | None] = field(default_factory=dict)
+    #: whether each distinct text of a cell says "no value" in the builder's locale (``_null``)
+    null_texts: dict[str, bool] = field(default_factory=dict)
+    #: the mapping's constants as cells of columns of their own, made once (``_constants``)
+    constant_cells: list[tuple[ColumnSpec, str, Any]] | None = None
+    #: the mapping's columns of the country, and the country each distinct cell names
+    country_columns: tuple[ColumnSpec, ...] | None = None
+    countries: dict[Any, str | None] = field(default_factory=dict)
 
     def add_row(self, row: Any) -> None:
         self.problems.extend(row.problems)
@@ -231,12 +238,22 @@ class RecordBuilder:
     def _cell(self, row: Any, spec: ColumnSpec) -> tuple[str, Any]:
         if spec.template is not None:
             return spec.label, fill(spec.template, row.values, self.context.locale)
-        cells, locale = row.values, self.context.locale
+        cells, null = row.values, self._null
         for column in spec.sources:
             value = cells.get(column)
-            if value is not None and not is_null(value, locale):
+            if value is not None and not null(value):
                 return column, value
         return spec.sources[0], None
+
+    def _null(self, value: Any) -> bool:
+        """``is_null`` in the builder's locale, decided once per distinct text (a row has a
+        dozen cells, most of them texts seen in earlier rows)."""
+        if type(value) is not str:
+            return is_null(value, self.context.locale)
+        found = self.null_texts.get(value)
+        if found is None:
+            found = self.null_texts[value] = is_null(value, self.context.locale)
+        return found
 
     def _note(self, row: Any, code: str, reason: str, **details: Any) -> None:
         """A problem of the whole row (not of one cell)."""
@@ -282,11 +299,17 @@ class RecordBuilder:
     def _row_country(self, row: Any) -> str | None:
         """The row's country, for the parsers that depend on it (postcodes, phones, addresses).
         An unknown country is not reported here: the country cell itself reports it."""
-        for spec in self.mapping.columns:
-            if spec.field == "country":
-                _column, value = self._cell(row, spec)
-                if value is not None:
+        if self.country_columns is None:
+            self.country_columns = tuple(s for s in self.mapping.columns if s.field == "country")
+        for spec in self.country_columns:
+            _column, value = self._cell(row, spec)
+            if value is not None:
+                if not isinstance(value, CACHED_CELLS):
                     return known_country(value)
+                found = self.countries.get(value, self)
+                if found is self:
+                    found = self.countries[value] = known_country(value)
+                return found  # type: ignore[return-value]
         constant = self.mapping.constants.get("country")
         return known_country(constant[0]) if constant else self.mapping.locale.country
 
@@ -304,16 +327,9 @@ class RecordBuilder:
                 (spec, column, spec.otherwise if value is None else value)
                 for spec, column, value in cells
             ]
-        cells += [
-            (
-                ColumnSpec(label="(constant)", field=name, sources=("(constant)",)),
-                "(constant)",
-                value,
-            )
-            for name, items in self.mapping.constants.items()
-            for value in items
-        ]
+        cells += self._constants()
         contacts = self._contact_names(row)
+        notices, null = self.context.notices, self._null
         for spec, column, value in cells:
             if value is None:
                 continue
@@ -323,7 +339,7 @@ class RecordBuilder:
             for piece in pieces:
                 if spec.drop is not None and isinstance(piece, str):
                     piece = spec.drop.sub("", piece).strip()
-                if is_null(piece, self.context.locale):
+                if null(piece):
                     continue
                 try:
                     if spec.field in ("postcode", "full_address"):
@@ -345,8 +361,24 @@ class RecordBuilder:
                     if spec.unreadable == LEAVE_OUT and problem.severity == "error":
                         problem = LeftOut.of(problem)
                     self._problem(row, column, piece, spec.field, problem)
-                self._notices(row, column, piece, spec.field)
+                if notices:
+                    self._notices(row, column, piece, spec.field)
         return values, raw_address
+
+    def _constants(self) -> list[tuple[ColumnSpec, str, Any]]:
+        """The mapping's constants as cells, each of a column of its own, made once: the
+        parse cache and the personal-data kinds know a column by its identity."""
+        if self.constant_cells is None:
+            self.constant_cells = [
+                (
+                    ColumnSpec(label="(constant)", field=name, sources=("(constant)",)),
+                    "(constant)",
+                    value,
+                )
+                for name, items in self.mapping.constants.items()
+                for value in items
+            ]
+        return self.constant_cells
 
     def _columns_for(self, row: Any) -> tuple[ColumnSpec, ...]:
         """The mapping's columns that a row with these headers can fill: a column none of whose
