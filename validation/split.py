@@ -36,7 +36,7 @@ from validation.duplicates import submission_places
 from validation.pipeline import in_order, pool
 from validation.pyshacl_run import validate_part
 from validation.shapes import Result, sparql_check_groups
-from validation.trace import record_rows
+from validation.trace import Trace, Traced, record_rows, traced
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,10 @@ class Part:
     base: str
     rows: list[Row]
     shared: bytes
+    #: the file's columns (all its rows'), and the report's language: a part traces its
+    #: results to its rows as the parent would (``validation.trace``)
+    headers: list[str] = dataclasses.field(default_factory=list)
+    lang: str = "en"
     keys: dict[str, int] = dataclasses.field(default_factory=dict)
     named: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
 
@@ -56,18 +60,22 @@ class Part:
 @dataclass
 class Checked:
     """What the checks of a graph found: the record keys with their rows, the SHACL results
-    (those of each bulk check, then pyshacl's) and the spaces, for the checks across records."""
+    (those of each bulk check, then pyshacl's) and the spaces, for the checks across records;
+    ``traced``: the results of the bulk checks already traced to the file (in parts: each
+    worker traces its own), which come before ``results``."""
 
     records: dict[str, tuple[int, str | None]]
     results: list[Result]
     places: list[Place]
+    traced: list[Traced] = dataclasses.field(default_factory=list)
 
 
 @dataclass
 class PartChecked:
     """What a worker made of its part: its records' N-Triples (``lines`` triples), the problems
     of its cells, the keys and names it has seen, the results of each bulk check (ordered by
-    focus node), pyshacl's results, the record keys and spaces of its graph."""
+    focus node) traced to its rows, pyshacl's results, the record keys and spaces of its
+    graph."""
 
     ntriples: bytes
     lines: int
@@ -75,7 +83,7 @@ class PartChecked:
     records: int
     keys: dict[str, int]
     named: dict[tuple[str, str], int]
-    groups: list[list[Result]]
+    groups: list[list[Traced]]
     pyshacl: list[Result]
     record_rows: dict[str, tuple[int, str | None]]
     places: list[Place]
@@ -110,6 +118,7 @@ def _check_part(part: Part) -> PartChecked:
     groups = sparql_check_groups(store) + engine.run_groups(store)
     extra = validate_part(graph) if engine.needs_pyshacl(store) else []
     records = record_rows(store)
+    trace = Trace(part.mapping, part.headers, {r.number: r for r in part.rows}, records, part.lang)
     return PartChecked(
         ntriples,
         lines,
@@ -117,7 +126,7 @@ def _check_part(part: Part) -> PartChecked:
         builder.records,
         builder.keys,
         builder.named,
-        groups,
+        [traced(group, trace) for group in groups],
         extra,
         records,
         submission_places(store, records, part.base),
@@ -135,17 +144,17 @@ def runs(rows: Sequence[Row], parts: int) -> list[list[Row]]:
     return [run for run in cut if run]
 
 
-def merged_groups(parts: list[list[list[Result]]]) -> list[Result]:
-    """The results of each bulk check over the parts, in the order of one graph: by focus
-    node; a node in several parts (a network, the dataset) has the same results in each and
-    is taken once, from the first."""
-    merged: list[Result] = []
+def merged_groups(parts: list[list[list[Traced]]]) -> list[Traced]:
+    """The traced results of each bulk check over the parts, in the order of one graph: by
+    focus node; a node in several parts (a network, the dataset) has the same results in each
+    and is taken once, from the first."""
+    merged: list[Traced] = []
     for groups in zip(*parts, strict=True):
-        by_focus: dict[str, list[Result]] = {}
+        by_focus: dict[str, list[Traced]] = {}
         for group in groups:
-            mine: dict[str, list[Result]] = defaultdict(list)
+            mine: dict[str, list[Traced]] = defaultdict(list)
             for result in group:
-                mine[result.focus].append(result)
+                mine[str(result[0].focus)].append(result)
             for focus, results in mine.items():
                 by_focus.setdefault(focus, results)
         merged += [result for focus in sorted(by_focus) for result in by_focus[focus]]
@@ -173,12 +182,21 @@ def _seen_before(
 
 
 def check_in_parts(
-    mapping: Mapping, base: str, rows: Sequence[Row], shared: bytes, workers: int
+    mapping: Mapping,
+    base: str,
+    rows: Sequence[Row],
+    shared: bytes,
+    workers: int,
+    headers: list[str] | None = None,
+    lang: str = "en",
 ) -> Whole:
     """Transform and check ``rows`` in ``workers`` worker processes, one run of rows each;
-    ``shared``: the N-Triples every part is checked with (the load's description)."""
+    ``shared``: the N-Triples every part is checked with (the load's description); the
+    results are traced to the file's ``headers`` (default: the rows') in ``lang``."""
     executor = pool(workers)
-    parts = [Part(mapping, base, run, shared) for run in runs(rows, workers)]
+    if headers is None:
+        headers = list(dict.fromkeys(key for row in rows for key in row.values))
+    parts = [Part(mapping, base, run, shared, headers, lang) for run in runs(rows, workers)]
     futures = [executor.submit(check_part, part) for part in parts]
     done: list[PartChecked] = []
     keys: dict[str, int] = {}
@@ -190,13 +208,14 @@ def check_in_parts(
             checked = executor.submit(check_part, again).result()
         keys, named = {**keys, **checked.keys}, {**named, **checked.named}
         done.append(checked)
-    results = merged_groups([part.groups for part in done])
-    results += in_order(result for part in done for result in part.pyshacl)
+    found = merged_groups([part.groups for part in done])
+    results = in_order(result for part in done for result in part.pyshacl)
     records = {key: row for part in done for key, row in part.record_rows.items()}
+    places = [place for part in done for place in part.places]
     return Whole(
         b"".join(part.ntriples for part in done),
         sum(part.lines for part in done),
         sum(part.records for part in done),
         [problem for part in done for problem in part.problems],
-        Checked(records, results, [place for part in done for place in part.places]),
+        Checked(records, results, places, found),
     )

@@ -138,7 +138,10 @@ def _read_in_parts(
     """``_read`` with the rows transformed and checked in ``workers`` worker processes."""
     shared = Triples()
     provenance.describe(shared, mapping, base, load_facts(mapping, path, load, now))
-    whole = check_in_parts(mapping, base, list(rows.values()), shared.data(), workers)
+    headers = list(key_counts(rows.values()))
+    whole = check_in_parts(
+        mapping, base, list(rows.values()), shared.data(), workers, headers, report.language
+    )
     load.rows_read, load.rows_skipped = len(read), len(read) - len(rows)
     load.records_written, load.problems = whole.records, whole.problems
     load.triples = whole.lines + len(shared)
@@ -274,7 +277,9 @@ def _validate(
     checked = checks.check(store)
     trace = Trace(mapping, headers, rows, checked.records, lang)
     progress("tracing", len(rows))
-    report.findings += graph_findings(checked.results, trace, report.findings, missing)
+    report.findings += graph_findings(
+        checked.results, trace, report.findings, missing, checked.traced
+    )
     progress("comparing", len(rows))
     report.findings += record_findings(checked.places, trace, published)
     report.findings.sort(key=lambda f: (f.row or 0, f.column or "", f.code))

@@ -189,21 +189,35 @@ def record_rows(store: ox.Store) -> dict[str, tuple[int, str | None]]:
     return found
 
 
+#: a result traced to the file: its finding, and whether the result has no value (a value
+#: missing; the finding's value is then the cell's)
+Traced = tuple[Finding, bool]
+
+
+def traced(results: list[Result], trace: Trace) -> list[Traced]:
+    """``results`` traced to the file, in the trace's language (``graph_findings``)."""
+    return [(shape_finding(result, trace, trace.lang), result.value is None) for result in results]
+
+
 def graph_findings(
-    results: list[Result], trace: Trace, earlier: list[Finding], missing: set[str]
+    results: list[Result],
+    trace: Trace,
+    earlier: list[Finding],
+    missing: set[str],
+    found: list[Traced] | None = None,
 ) -> list[Finding]:
-    """Layer 3, traced to the file; what was already said (a missing column, a cell that
-    cannot be read) is not said again. A value held back with a warning (personal data, an
-    ambiguous number) is not an error already said: a required field it leaves empty is one."""
+    """Layer 3, traced to the file (``found``: results already traced, which come first);
+    what was already said (a missing column, a cell that cannot be read) is not said again. A
+    value held back with a warning (personal data, an ambiguous number) is not an error
+    already said: a required field it leaves empty is one."""
     said = {(f.row, FEEDS.get(f.field, f.field)) for f in earlier if f.field}
     said_errors = {
         (f.row, FEEDS.get(f.field, f.field)) for f in earlier if f.field and f.severity == "error"
     }
     findings = []
-    for result in results:
-        finding = shape_finding(result, trace, trace.lang)
+    for finding, no_value in [*(found or []), *traced(results, trace)]:
         place = (finding.row, finding.field)
-        if result.value is None and (
+        if no_value and (
             finding.field in missing
             or place in said_errors
             # a recommended value that is there but wrong is not also missing (issue #21: a
