@@ -612,6 +612,15 @@ def _results(
         for name, bound in check.counts
     ]
     failed = [(name, bad) for name, bad in failing if bad]
+    if not failed and len(counts) == 1 and counts[0][:2] == (True, 1):
+        # a value missing, the most common check, with no value that fails: the nodes
+        # without a value, in one pass (the loop below takes every focus node in turn)
+        detail = counts[0][2]
+        return [
+            Result(focus, path, None, shape, severity, detail)
+            for focus in focus_nodes
+            if focus not in found
+        ]
     nothing: list[OxTerm] = []
     for focus in focus_nodes:
         nodes = found.get(focus, nothing)

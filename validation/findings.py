@@ -61,6 +61,24 @@ class Finding:
         return {name: value for name, value in vars(self).items() if value not in (None, "")}
 
 
+#: a finding's fields, in their order
+FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
+FOCUS = FIELDS.index("focus")
+
+
+def packed(finding: Finding) -> tuple[Any, ...]:
+    """A finding as the tuple of its fields: a worker sends tens of thousands of findings to
+    the parent, and a tuple is pickled and read back in a fraction of an object's time."""
+    return tuple(vars(finding).values())
+
+
+def unpacked(values: tuple[Any, ...]) -> Finding:
+    """The finding ``packed`` gave (its fields already checked: not made again)."""
+    finding = object.__new__(Finding)
+    finding.__dict__.update(zip(FIELDS, values, strict=True))
+    return finding
+
+
 #: a finding's severity (``Report.errors``, ``Report.warnings``: counted in C, not in a loop)
 SEVERITY = attrgetter("severity")
 

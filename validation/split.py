@@ -22,6 +22,7 @@ import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -33,6 +34,7 @@ from loaders.mapping import Mapping
 from loaders.readers import Row
 from validation import engine
 from validation.duplicates import submission_places
+from validation.findings import FOCUS, packed, unpacked
 from validation.pipeline import in_order, pool
 from validation.pyshacl_run import validate_part
 from validation.shapes import Result, sparql_check_groups
@@ -83,7 +85,7 @@ class PartChecked:
     records: int
     keys: dict[str, int]
     named: dict[tuple[str, str], int]
-    groups: list[list[Traced]]
+    groups: list[list[Packed]]
     pyshacl: list[Result]
     record_rows: dict[str, tuple[int, str | None]]
     places: list[Place]
@@ -126,7 +128,7 @@ def _check_part(part: Part) -> PartChecked:
         builder.records,
         builder.keys,
         builder.named,
-        [traced(group, trace) for group in groups],
+        [[(packed(f), no_value) for f, no_value in traced(group, trace)] for group in groups],
         extra,
         records,
         submission_places(store, records, part.base),
@@ -144,17 +146,22 @@ def runs(rows: Sequence[Row], parts: int) -> list[list[Row]]:
     return [run for run in cut if run]
 
 
-def merged_groups(parts: list[list[list[Traced]]]) -> list[Traced]:
+#: a traced result as a worker sends it: its finding's fields (``packed``), and whether the
+#: result has no value (``validation.trace.Traced``)
+Packed = tuple[tuple[Any, ...], bool]
+
+
+def merged_groups(parts: list[list[list[Packed]]]) -> list[Packed]:
     """The traced results of each bulk check over the parts, in the order of one graph: by
     focus node; a node in several parts (a network, the dataset) has the same results in each
     and is taken once, from the first."""
-    merged: list[Traced] = []
+    merged: list[Packed] = []
     for groups in zip(*parts, strict=True):
-        by_focus: dict[str, list[Traced]] = {}
+        by_focus: dict[str, list[Packed]] = {}
         for group in groups:
-            mine: dict[str, list[Traced]] = defaultdict(list)
+            mine: dict[str, list[Packed]] = defaultdict(list)
             for result in group:
-                mine[str(result[0].focus)].append(result)
+                mine[result[0][FOCUS]].append(result)
             for focus, results in mine.items():
                 by_focus.setdefault(focus, results)
         merged += [result for focus in sorted(by_focus) for result in by_focus[focus]]
@@ -208,7 +215,10 @@ def check_in_parts(
             checked = executor.submit(check_part, again).result()
         keys, named = {**keys, **checked.keys}, {**named, **checked.named}
         done.append(checked)
-    found = merged_groups([part.groups for part in done])
+    found: list[Traced] = [
+        (unpacked(values), no_value)
+        for values, no_value in merged_groups([part.groups for part in done])
+    ]
     results = in_order(result for part in done for result in part.pyshacl)
     records = {key: row for part in done for key, row in part.record_rows.items()}
     places = [place for part in done for place in part.places]
