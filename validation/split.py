@@ -34,11 +34,11 @@ from loaders.mapping import Mapping
 from loaders.readers import Row
 from validation import engine
 from validation.duplicates import submission_places
-from validation.findings import FOCUS, packed, unpacked
+from validation.findings import FOCUS, unpacked
 from validation.pipeline import in_order, pool
 from validation.pyshacl_run import validate_part
 from validation.shapes import Result, sparql_check_groups
-from validation.trace import Trace, Traced, record_rows, traced
+from validation.trace import Trace, Traced, packed_traced, record_rows
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def _check_part(part: Part) -> PartChecked:
         builder.records,
         builder.keys,
         builder.named,
-        [[(packed(f), no_value) for f, no_value in traced(group, trace)] for group in groups],
+        [packed_traced(group, trace) for group in groups],
         extra,
         records,
         submission_places(store, records, part.base),

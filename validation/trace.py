@@ -16,7 +16,7 @@ from loaders import tables
 from loaders.mapping import Mapping
 from loaders.readers import Row, written
 from validation.columns import column_header, expand
-from validation.findings import Finding
+from validation.findings import SHORT, Finding, packed
 from validation.shapes import Result, shape_texts
 
 FOCUS = re.compile(
@@ -145,27 +145,46 @@ def _shape_words(shape: str, lang: str) -> tuple[str | None, str | None]:
 
 
 def shape_finding(result: Result, trace: Trace, lang: str) -> Finding:
+    return Finding(*shape_values(result, trace, lang))
+
+
+def shape_values(result: Result, trace: Trace, lang: str) -> tuple[Any, ...]:
+    """The fields of a result's finding, in their order (``Finding``), as given to it."""
     where = trace.locate(result)
     message, name = trace.words(result.shape, lang)
     value = where.get("value")
     if value is None and result.value is not None:
         value = _plain(result.value)
-    return Finding(
+    return (
         "graph",
         result.shape.rsplit("/", 1)[-1],
         result.severity,
         message or result.detail,
-        detail=result.detail,
-        sheet=where.get("sheet"),
-        row=where.get("row"),
-        column=where.get("column"),
-        value=value,
-        field=where.get("field"),
-        name=name,
-        focus=result.focus,
-        shape=result.shape,
-        path=result.path,
+        result.detail,
+        where.get("sheet"),
+        where.get("row"),
+        where.get("column"),
+        value,
+        where.get("field"),
+        name,
+        result.focus,
+        result.shape,
+        result.path,
     )
+
+
+def packed_finding(result: Result, trace: Trace, lang: str) -> tuple[Any, ...]:
+    """``packed(shape_finding(...))`` without making the finding, which only a long text
+    needs (``Finding`` cuts it)."""
+    values = shape_values(result, trace, lang)
+    _layer, _code, _severity, message, detail, _sheet, _row, column, value = values[:9]
+    if not (
+        len(message or "") + len(detail or "") < SHORT
+        and (value is None or len(value) < SHORT)
+        and (column is None or len(column) < SHORT)
+    ):
+        return packed(Finding(*values))
+    return values
 
 
 def _plain(term: str) -> str:
@@ -192,6 +211,11 @@ def record_rows(store: ox.Store) -> dict[str, tuple[int, str | None]]:
 #: a result traced to the file: its finding, and whether the result has no value (a value
 #: missing; the finding's value is then the cell's)
 Traced = tuple[Finding, bool]
+
+
+def packed_traced(results: list[Result], trace: Trace) -> list[tuple[tuple[Any, ...], bool]]:
+    """``traced``, each finding as its fields (``validation.findings.packed``)."""
+    return [(packed_finding(result, trace, trace.lang), result.value is None) for result in results]
 
 
 def traced(results: list[Result], trace: Trace) -> list[Traced]:

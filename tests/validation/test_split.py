@@ -17,10 +17,13 @@ import yaml
 from rdflib import BNode, Graph
 
 from loaders import tables
-from validation.findings import Report
+from validation.columns import template_mapping
+from validation.findings import Report, packed
 from validation.pipeline import close_pools
 from validation.report import FORMATS, render
+from validation.shapes import Result
 from validation.submission import validate_submission
+from validation.trace import Trace, packed_finding, shape_finding
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
@@ -126,3 +129,14 @@ def test_a_generated_file_of_3000_rows(tmp_path: Path) -> None:
     whole, parts = _both(path, None, "fr")
     assert whole.errors > 0 and whole.records == 3000
     assert _rendered(parts) == _rendered(whole)
+
+
+@pytest.mark.parametrize("length", [5, 199, 200, 601, 5000])
+def test_a_worker_sends_the_fields_of_the_finding_the_parent_would_make(length: int) -> None:
+    """A worker sends each traced result as the fields of its finding, made without the
+    finding, which cuts long texts: the same fields, long texts cut alike."""
+    trace = Trace(template_mapping("en"), [], {}, {}, "en")
+    space = "https://w3id.org/coworkmed/id/space/submission/S-1"
+    text = "é" * length
+    result = Result(space, "https://schema.org/name", f'"{text}"', "shape/x", "error", text)
+    assert packed_finding(result, trace, "en") == packed(shape_finding(result, trace, "en"))
