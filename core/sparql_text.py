@@ -107,7 +107,12 @@ def _as_keyword(token: Token) -> Keyword | None:
 def keywords(text: str) -> list[Keyword]:
     """The bare words of ``text`` (keywords and function names), with their brace depth; the
     prefix of a prefixed name counts as a word (see the module's note)."""
-    return [k for k in map(_as_keyword, tokens(text)) if k is not None]
+    return list(_keywords(text))
+
+
+@functools.lru_cache(maxsize=8)
+def _keywords(text: str) -> tuple[Keyword, ...]:
+    return tuple(k for k in map(_as_keyword, _tokens(text, 0)) if k is not None)
 
 
 def term_after(text: str, position: int) -> Token | None:
@@ -363,16 +368,26 @@ def inside(word: str, token: Token) -> list[Keyword]:
     if keyword is None:
         return []
     spelled = token.text[: keyword.end - keyword.start].upper()
+    if word not in spelled:
+        return []
     return [
         Keyword(word, keyword.start + at.start(), keyword.start + at.end(), keyword.depth)
         for at in re.finditer(word, spelled)
     ]
 
 
+@functools.lru_cache(maxsize=16)
+def words_inside(text: str, words: tuple[str, ...]) -> tuple[Keyword, ...]:
+    """Every place one of ``words`` appears in the bare words of ``text``, even inside a longer
+    word (``inside``), in the order of the text (the last few answers are remembered: each
+    check of a request reads the same text)."""
+    found = [k for token in tokens(text) for word in words for k in inside(word, token)]
+    return tuple(sorted(found, key=lambda k: k.start))
+
+
 def fetching_keywords(text: str) -> list[Keyword]:
     """Each SERVICE and LOAD of ``text``, even inside a longer word (see ``inside``)."""
-    found = [k for token in tokens(text) for word in FETCHING for k in inside(word, token)]
-    return sorted(found, key=lambda k: k.start)
+    return list(words_inside(text, FETCHING))
 
 
 def remote_access(text: str) -> str | None:
@@ -476,8 +491,8 @@ def measure(text: str) -> Size:
             chained += CHAINING_SIGNS.get(token.text, 0)
         elif kind in ("word", "pname"):
             word = _as_keyword(token)
-            spelled = token.text[: word.end - word.start].upper() if word else ""
-            chained += sum(CHAINED[found] for found in _CHAINED.findall(spelled))
+            if word is not None:
+                chained += sum(CHAINED[found] for found in _CHAINED.findall(word.word))
     return Size(deepest, operators, chained)
 
 
@@ -600,13 +615,13 @@ _NUMBER_AFTER = re.compile(r"\s*(\d+)")
 
 
 #: functions whose value changes from one evaluation to the next
-VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID"})
+VOLATILE = ("NOW", "RAND", "UUID", "STRUUID")
 
 
 def volatile(query: str) -> bool:
     """Whether ``query`` calls a function that gives another value each time it runs (NOW,
     RAND, UUID, STRUUID, even glued to a word before it): its answer may not be given again."""
-    return any(inside(word, token) for token in tokens(query) for word in VOLATILE)
+    return bool(words_inside(query, VOLATILE))
 
 
 def looks_light(query: str, most_rows: int = 1_000) -> bool:
