@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 #: one token each; every other non-blank character is ``punct``
 _TOKEN = re.compile(
@@ -48,8 +49,9 @@ _TOKEN = re.compile(
 _OPAQUE = ("string", "iri", "var", "pname")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One token (a named tuple: a request's text makes hundreds, each check reads them)."""
+
     kind: str  # a group name of _TOKEN
     text: str
     start: int
@@ -57,8 +59,7 @@ class Token:
     depth: int  # braces around it
 
 
-@dataclass(frozen=True)
-class Keyword:
+class Keyword(NamedTuple):
     word: str  # upper case
     start: int
     end: int
@@ -92,6 +93,10 @@ def _tokens(text: str, start: int) -> tuple[Token, ...]:
     return tuple(found)
 
 
+#: a prefix that reads as a keyword (``SERVICE:p`` is SERVICE and ``:p``)
+_BARE_PREFIX = re.compile(r"[A-Za-z_]\w*")
+
+
 def _as_keyword(token: Token) -> Keyword | None:
     """The keyword a token is, or starts with: a prefixed name ``SERVICE:p`` is read by
     pyoxigraph as the keyword and ``:p``."""
@@ -99,7 +104,7 @@ def _as_keyword(token: Token) -> Keyword | None:
         return Keyword(token.text.upper(), token.start, token.end, token.depth)
     if token.kind == "pname":
         prefix = token.text.partition(":")[0]
-        if re.fullmatch(r"[A-Za-z_]\w*", prefix):
+        if _BARE_PREFIX.fullmatch(prefix):
             return Keyword(prefix.upper(), token.start, token.start + len(prefix), token.depth)
     return None
 
@@ -107,7 +112,12 @@ def _as_keyword(token: Token) -> Keyword | None:
 def keywords(text: str) -> list[Keyword]:
     """The bare words of ``text`` (keywords and function names), with their brace depth; the
     prefix of a prefixed name counts as a word (see the module's note)."""
-    return [k for k in map(_as_keyword, tokens(text)) if k is not None]
+    return list(_keywords(text))
+
+
+@functools.lru_cache(maxsize=8)
+def _keywords(text: str) -> tuple[Keyword, ...]:
+    return tuple(k for k in map(_as_keyword, _tokens(text, 0)) if k is not None)
 
 
 def term_after(text: str, position: int) -> Token | None:
@@ -360,19 +370,33 @@ def inside(word: str, token: Token) -> list[Keyword]:
     pyoxigraph's parser needs no boundary after a keyword (``SERVICESILENT`` is SERVICE
     SILENT, ``trueSERVICE`` is true SERVICE), so a keyword may hide inside a longer word."""
     keyword = _as_keyword(token)
-    if keyword is None:
-        return []
-    spelled = token.text[: keyword.end - keyword.start].upper()
+    return [] if keyword is None or word not in keyword.word else _found(word, keyword)
+
+
+def _found(word: str, keyword: Keyword) -> list[Keyword]:
+    """Each place ``word`` appears in ``keyword`` (its text is in upper case)."""
     return [
         Keyword(word, keyword.start + at.start(), keyword.start + at.end(), keyword.depth)
-        for at in re.finditer(word, spelled)
+        for at in re.finditer(word, keyword.word)
     ]
+
+
+@functools.lru_cache(maxsize=16)
+def words_inside(text: str, words: tuple[str, ...]) -> tuple[Keyword, ...]:
+    """Every place one of ``words`` appears in the bare words of ``text``, even inside a longer
+    word (``inside``), in the order of the text (the last few answers are remembered: each
+    check of a request reads the same text)."""
+    found: list[Keyword] = []
+    for token in _tokens(text, 0):
+        keyword = _as_keyword(token)
+        if keyword is not None:
+            found += [k for word in words if word in keyword.word for k in _found(word, keyword)]
+    return tuple(sorted(found, key=lambda k: k.start))
 
 
 def fetching_keywords(text: str) -> list[Keyword]:
     """Each SERVICE and LOAD of ``text``, even inside a longer word (see ``inside``)."""
-    found = [k for token in tokens(text) for word in FETCHING for k in inside(word, token)]
-    return sorted(found, key=lambda k: k.start)
+    return list(words_inside(text, FETCHING))
 
 
 def remote_access(text: str) -> str | None:
@@ -476,8 +500,8 @@ def measure(text: str) -> Size:
             chained += CHAINING_SIGNS.get(token.text, 0)
         elif kind in ("word", "pname"):
             word = _as_keyword(token)
-            spelled = token.text[: word.end - word.start].upper() if word else ""
-            chained += sum(CHAINED[found] for found in _CHAINED.findall(spelled))
+            if word is not None:
+                chained += sum(CHAINED[found] for found in _CHAINED.findall(word.word))
     return Size(deepest, operators, chained)
 
 
@@ -600,13 +624,13 @@ _NUMBER_AFTER = re.compile(r"\s*(\d+)")
 
 
 #: functions whose value changes from one evaluation to the next
-VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID"})
+VOLATILE = ("NOW", "RAND", "UUID", "STRUUID")
 
 
 def volatile(query: str) -> bool:
     """Whether ``query`` calls a function that gives another value each time it runs (NOW,
     RAND, UUID, STRUUID, even glued to a word before it): its answer may not be given again."""
-    return any(inside(word, token) for token in tokens(query) for word in VOLATILE)
+    return bool(words_inside(query, VOLATILE))
 
 
 def looks_light(query: str, most_rows: int = 1_000) -> bool:

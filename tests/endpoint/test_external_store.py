@@ -245,8 +245,12 @@ def test_the_store_stops_a_query_at_its_own_limit_and_that_is_504_too(
     "anytime" answers): they are refused, not passed on as if complete."""
     heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     # our limit far above the store's (5 s): on a loaded machine the store, not we, must stop it
-    client = _app(virtuoso_store.location, query_timeout=300).test_client()  # type: ignore[arg-type]
+    client = _app(virtuoso_store.location, query_timeout=120).test_client()  # type: ignore[arg-type]
     response = client.get("/sparql", query_string={"query": heavy})
+    if "within 120 s" in response.get_data(as_text=True):
+        # once in a CI run the store answered nothing for our whole limit (it was busy with the
+        # writes of other tests): that is our limit's 504, not the one tested; once more
+        response = client.get("/sparql", query_string={"query": heavy})
     assert response.status_code == 504, response.data
     assert "time limit" in response.get_data(as_text=True)
 
