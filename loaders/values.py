@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
 import phonenumbers
+import pyoxigraph as ox
 from babel import Locale as CldrLocale
 from babel import UnknownLocaleError
 from babel.dates import get_date_format
@@ -634,9 +635,20 @@ def parse_url(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
         parts = urlsplit(text)
     except ValueError:  # a bracket in the host: urlsplit takes it for an IPv6 address
         raise ValueProblem("not-a-url", "not a web address (https://...)") from None
+    try:
+        parts.port  # noqa: B018 (read for its check: a port of letters, or above 65535)
+    except ValueError:
+        raise ValueProblem("malformed-url", "a port that is not a number from 0 to 65535") from None
     if not parts.netloc or "." not in parts.netloc:
         raise ValueProblem("not-a-url", "a web address needs a domain name (https://example.org)")
-    return [Iri(_UNSAFE_IRI.sub(lambda m: quote(m.group()), text))]
+    if "@" in parts.netloc:  # a user name or password: never published
+        raise ValueProblem("url-with-credentials", "a web address with a user name or password")
+    iri = _UNSAFE_IRI.sub(lambda m: quote(m.group()), text)
+    try:  # the store's own IRI grammar (RFC 3987): a port of letters, a stray %, ...
+        ox.NamedNode(iri)
+    except ValueError as error:
+        raise ValueProblem("malformed-url", f"not a valid IRI: {error}") from None
+    return [Iri(iri)]
 
 
 _EMAIL = re.compile(r"^[^@\s:<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,}$")
