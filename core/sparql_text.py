@@ -215,9 +215,15 @@ class Prologue:
 
 def prologues(text: str, base: str | None = None) -> list[Prologue]:
     """Each state of the declarations of ``text``, in order (``base``: the IRI the request's
-    relative IRIs resolve against). An update's later operations keep earlier declarations."""
+    relative IRIs resolve against). An update's later operations keep earlier declarations.
+    (The last few answers are remembered: a request's checks read the same text.)"""
+    return list(_prologues(text, base))
+
+
+@functools.lru_cache(maxsize=8)
+def _prologues(text: str, base: str | None) -> tuple[Prologue, ...]:
     states = [Prologue(0, base, {})]
-    found = tokens(text)
+    found = _tokens(text, 0)
     for index, token in enumerate(found[:-1]):
         word = token.text.upper() if token.kind == "word" else ""
         current = states[-1]
@@ -236,7 +242,7 @@ def prologues(text: str, base: str | None = None) -> list[Prologue]:
             value = _join(current.base, after.text[1:-1])
             prefixes = {**current.prefixes, token.text[len("PREFIX") : -1]: value}
             states.append(Prologue(after.end, current.base, prefixes))
-    return states
+    return tuple(states)
 
 
 def _glued_prefix(token: Token) -> bool:

@@ -14,6 +14,7 @@ import datetime
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -86,7 +87,14 @@ def decode(data: bytes, encoding: str, path: Path) -> str:
             ) from None
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as error:
+        if _mostly_utf8(data):  # read in a legacy encoding, every accent would be mojibake
+            line = data[: error.start].count(b"\n") + 1
+            raise LoadError(
+                f"{path}: UTF-8 text, but byte {error.start} (line {line}) is "
+                f"0x{data[error.start]:02x}, which UTF-8 does not allow",
+                "broken-utf8",
+            ) from None
         best = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
     if best is None:
         raise LoadError(
@@ -94,6 +102,21 @@ def decode(data: bytes, encoding: str, path: Path) -> str:
             "unknown-encoding",
         )
     return str(best)
+
+
+#: a character of two, three or four bytes as UTF-8 writes it
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether ``data``, which is not UTF-8, is UTF-8 but for a few bytes: it holds at least
+    three characters UTF-8 writes in several bytes, and more of them than bytes UTF-8 refuses
+    (a legacy encoding's accented letters are mostly refused; they seldom make such runs)."""
+    written = len(_UTF8_SEQUENCE.findall(data))
+    refused = data.decode("utf-8", "replace").count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    return written >= 3 and written > refused
 
 
 def sniff_delimiter(text: str) -> str:
@@ -400,4 +423,51 @@ def read_rows(
         raise LoadError(f"{path}: no such file", "no-such-file")
     conditions = spec.get("include")
     for row in READERS[file_format](path, spec):
+        mend_characters(row)
         yield row if not conditions or _kept(row, conditions, missing) else None
+
+
+#: a UTF-16 surrogate alone: a JSON string may hold one (``"\ud800"``) and a workbook's escaped
+#: text too; it is no character, and no UTF-8 writer (N-Triples, the reports) can write it
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: what stands in its place, reported
+REPLACEMENT = "\ufffd"
+
+
+def _mended(value: Any) -> tuple[Any, bool]:
+    """``value`` (a cell: text, number, or a JSON list or object) with each lone surrogate
+    replaced, and whether there was one."""
+    if isinstance(value, str):
+        mended = _SURROGATE.sub(REPLACEMENT, value)
+        return mended, mended != value
+    if isinstance(value, list):
+        items = [_mended(item) for item in value]
+        return [item for item, _ in items], any(changed for _, changed in items)
+    if isinstance(value, dict):
+        pairs = [(_mended(k), _mended(v)) for k, v in value.items()]
+        changed = any(kc or vc for (_, kc), (_, vc) in pairs)
+        return {k: v for (k, _), (v, _) in pairs}, changed
+    return value, False
+
+
+def mend_characters(row: Row) -> None:
+    """Replace in ``row`` (its column names and cells) each lone surrogate by U+FFFD, with an
+    error of its cell: a value is never written with one (a traceback, regression), nor
+    changed silently."""
+    values: dict[str, Any] = {}
+    for key, cell in row.values.items():
+        column, named = _mended(key)
+        value, written = _mended(cell)
+        values[column] = value
+        if named or written:
+            row.problems.append(
+                Problem(
+                    "not-a-character",
+                    "a lone UTF-16 surrogate, which is no character, replaced by U+FFFD",
+                    row=row.number,
+                    column=column,
+                    value=as_text(value)[:200],
+                    sheet=row.sheet,
+                )
+            )
+    row.values = values

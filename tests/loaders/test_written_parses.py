@@ -5,6 +5,9 @@ then Oxigraph's IRI grammar refused the line and `coworkmed validate` ended in a
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,8 +15,10 @@ from hypothesis import strategies as st
 
 from core.namespaces import DEFAULT_DATA_BASE
 from loaders.load import record_builder
-from loaders.readers import Row
+from loaders.readers import Row, read_rows
 from validation.columns import template_mapping
+from validation.report import render
+from validation.submission import validate_submission
 
 #: a row the template reads without a problem; each test changes one of its cells
 GOOD = {
@@ -79,3 +84,34 @@ def test_a_web_address_the_store_refuses_is_a_problem_of_its_cell(website: str) 
     ox.Store().bulk_load(lines, format=ox.RdfFormat.N_TRIPLES)
     assert website.encode() not in lines
     assert [(p.column, p.code) for p in builder.problems] == [("Website", "malformed-url")]
+
+
+#: a lone UTF-16 surrogate, through each door a JSON file has (a stranger's find: `validate`
+#: and `load` ended in a UnicodeEncodeError, the server's /validate answered 500)
+SURROGATES = {
+    "in a name": ({"Name": "Atelier \ud800"}, "Name"),
+    "in the identifier": ({"Identifier": "V\udfff"}, "Identifier"),
+    "in a web address": ({"Website": "https://example.org/\udc00"}, "Website"),
+    "in an e-mail address": ({"E-mail": "a\udbff@example.org"}, "E-mail"),
+    "in a list": ({"Kind of space": ["coworking", "fab\ud800lab"]}, "Kind of space"),
+    "in a column name": ({"Notes\udc80": "text"}, "Notes\ufffd"),
+}
+
+
+@pytest.mark.parametrize("change", SURROGATES.values(), ids=SURROGATES.keys())
+def test_a_lone_surrogate_is_an_error_of_its_cell(
+    change: tuple[dict[str, object], str], tmp_path: Path
+) -> None:
+    cells, column = change
+    path = tmp_path / "records.json"
+    path.write_text(json.dumps([{**GOOD, **cells}]), encoding="utf-8")  # written as \uXXXX
+    rows = [row for row in read_rows(path, "json", {}) if row is not None]
+    found = [(p.code, p.column) for p in rows[0].problems]
+    assert ("not-a-character", column) in found
+    builder = record_builder(template_mapping("en"), DEFAULT_DATA_BASE)
+    builder.add_row(rows[0])
+    ox.Store().bulk_load(builder.triples.take(), format=ox.RdfFormat.N_TRIPLES)
+    report = validate_submission(path, lang="el", workers=1)
+    assert "not-a-character" in {finding.code for finding in report.findings}
+    for output in ("json", "html", "csv"):  # each report written, whatever the cell
+        assert "\ufffd" in render(report, output).decode("utf-8")
