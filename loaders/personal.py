@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
@@ -147,7 +148,9 @@ def explain(code: str) -> str:
 
 
 def is_free_mail(domain: str) -> bool:
-    domain = domain.lower().strip()
+    """Whether ``domain`` is a public mail provider's, however written (full-width letters:
+    ｇｍａｉｌ.com is gmail.com)."""
+    domain = unicodedata.normalize("NFKC", domain).lower().strip()
     found = rules()
     return domain in found.free_exact or domain.startswith(found.free_prefixes)
 

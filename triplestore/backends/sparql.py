@@ -76,9 +76,8 @@ ACCEPT = {
 ACCEPT_SOLUTIONS = "application/sparql-results+xml, application/sparql-results+json;q=0.5"
 #: the words that open a query's form
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
-#: the body of the protocol's requests (updates; queries are sent as they are)
+#: the body of the protocol's requests (queries and updates)
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-SPARQL_QUERY = "application/sparql-query; charset=utf-8"
 AGENT = "coworkmed"
 #: answers of the store after which a read is worth trying again
 RETRY_STATUSES = {502, 503, 504}
@@ -347,15 +346,11 @@ class SparqlStore:
     ) -> tuple[bytes, str]:
         """A query, sent as the protocol's form to the public query endpoint (no account:
         queries need none); the answer and its media type."""
-        # the protocol's query by POST directly: the text is sent as it is (form-encoding it
-        # took half a millisecond per query), the dataset in the URL (encoded once per dataset)
-        url = _with_dataset(self.location.query_url, tuple(default or ()), tuple(named or ()))
-        body = sparql.encode("utf-8")
-        accept = ACCEPT.get(query_form(sparql) or "", ACCEPT_SOLUTIONS)
-        headers = {"Content-Type": SPARQL_QUERY, "Accept": accept}
+        body = _form([("query", sparql)]) + _dataset_form(tuple(default or ()), tuple(named or ()))
+        headers = {**FORM, "Accept": ACCEPT.get(query_form(sparql) or "", ACCEPT_SOLUTIONS)}
         # whole seconds, at least one, as the store's own time limit is counted
         timeout = max(1, math.ceil(self.timeout))
-        request = Request("POST", url, body, headers, timeout)
+        request = Request("POST", self.location.query_url, body, headers, timeout)
         _status, answer, body = self._http(request, "query", retry=True, account=False)
         state = answer.get("X-SQL-State")
         if state:  # Virtuoso's "anytime" answer: partial results at its time limit
@@ -678,14 +673,12 @@ def _form(fields: list[tuple[str, str]]) -> bytes:
 
 
 @functools.lru_cache(maxsize=32)
-def _with_dataset(url: str, default: tuple[str, ...], named: tuple[str, ...]) -> str:
-    """``url`` with the protocol's dataset parameters of a query, encoded once per dataset
-    (readers name the same published graphs, dozens of them, at every query of a generation)."""
+def _dataset_form(default: tuple[str, ...], named: tuple[str, ...]) -> bytes:
+    """The protocol's dataset fields of a query, encoded once per dataset (readers name the
+    same published graphs, dozens of them, at every query of a generation)."""
     fields = [("default-graph-uri", graph) for graph in default]
     fields += [("named-graph-uri", graph) for graph in named]
-    if not fields:
-        return url
-    return url + ("&" if "?" in url else "?") + urllib.parse.urlencode(fields)
+    return b"&" + _form(fields) if fields else b""
 
 
 class _Open(dict[str, http.client.HTTPConnection]):
