@@ -438,8 +438,9 @@ def _mended(value: Any) -> tuple[Any, bool]:
     """``value`` (a cell: text, number, or a JSON list or object) with each lone surrogate
     replaced, and whether there was one."""
     if isinstance(value, str):
-        mended = _SURROGATE.sub(REPLACEMENT, value)
-        return mended, mended != value
+        if _SURROGATE.search(value) is None:
+            return value, False
+        return _SURROGATE.sub(REPLACEMENT, value), True
     if isinstance(value, list):
         items = [_mended(item) for item in value]
         return [item for item, _ in items], any(changed for _, changed in items)
@@ -453,7 +454,14 @@ def _mended(value: Any) -> tuple[Any, bool]:
 def mend_characters(row: Row) -> None:
     """Replace in ``row`` (its column names and cells) each lone surrogate by U+FFFD, with an
     error of its cell: a value is never written with one (a traceback, regression), nor
-    changed silently."""
+    changed silently. A row without one is left as it is (every row of every file passes
+    here: most are plain text, read by a strict decoder)."""
+    search = _SURROGATE.search
+    if not any(
+        search(key) or (search(cell) if isinstance(cell, str) else _mended(cell)[1])
+        for key, cell in row.values.items()
+    ):
+        return
     values: dict[str, Any] = {}
     for key, cell in row.values.items():
         column, named = _mended(key)
