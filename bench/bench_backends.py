@@ -172,7 +172,7 @@ def interleaved(
 
 #: the smallest query there is: its time through a stack is that stack's fixed cost per query
 #: (the round trip, the request's checks, a worker's turn), what a tiny query pays whatever
-FLOOR = "ASK {}"
+FLOOR = "SELECT (1 AS ?one) {}"
 
 
 def floor(makers: dict[str, Callable[[str], Callable[[], float]]]) -> None:
