@@ -296,6 +296,7 @@ def load_mapping(path: Path, concepts: ConceptIndex | None = None) -> Mapping:
             order=spec.get("order"),
             public=bool(spec.get("public")),
             roles_only=bool(spec.get("roles_only")),
+            aliases=bool(spec.get("aliases")),
             # prices (loaders/prices.py): what a value that names no currency or period is read as
             currency=spec.get("currency"),
             period=spec.get("period"),
