@@ -404,6 +404,8 @@ class RecordBuilder:
         """Two columns of the file that the mapping reads as one ("Name" and "Nom", "lat" and
         "latitude"): only the first with a value is read, so the file is told once (a warning
         naming both), and a row where they say different things has an error naming both."""
+        if not self.mapping.has_aliases:  # the usual partner mapping: nothing to look for
+            return
         headers = tuple(row.values)
         doubled = self.doubled_by_headers.get(headers)
         if doubled is None:
