@@ -242,6 +242,12 @@ def name_reason(text: str) -> str | None:
 _EMBEDDED_EMAIL = re.compile(r"[^@\s:<>\"(),;]+@[^@\s<>\"(),;]+\.[A-Za-z]{2,}")
 
 
+def holds_an_email(text: str) -> bool:
+    """Whether ``text`` holds an e-mail address (full-width ``＠`` too): what an identifier,
+    which becomes part of public web addresses, may not."""
+    return _EMBEDDED_EMAIL.search(unicodedata.normalize("NFKC", text)) is not None
+
+
 def text_reason(text: str, region: str | None, contact_names: tuple[str, ...] = ()) -> str | None:
     """Why a free text (a description, a name) holds personal data: a personal e-mail address
     or a mobile number written inside it."""

@@ -608,6 +608,15 @@ class RecordBuilder:
             )
 
     def _key(self, row: Any, values: dict[str, list[Term]]) -> str:
+        refused = bool(values.get("id")) and personal.holds_an_email(_lexical(values["id"][0]))
+        if refused:
+            # it would be part of the record's public IRIs and its source identifier: neither
+            reason = (
+                "the identifier is an e-mail address, which would be part of public web "
+                "addresses; give the record an identifier of its own"
+            )
+            self._note(row, "identifier-email", reason, severity="error", field="id")
+            values.pop("id")
         if values.get("id"):
             key = segment(_lexical(values["id"][0]))
         elif isinstance(self.mapping.key, str):
@@ -626,7 +635,8 @@ class RecordBuilder:
             key = content or f"row-{row.number}"
             named_from = "name and place" if content else "row number"
             reason = f"the record has no identifier; it is named {key}, from its {named_from}"
-            self._note(row, "missing-key", reason, severity="warning", value=key)
+            if not refused:  # it has one, refused above
+                self._note(row, "missing-key", reason, severity="warning", value=key)
         if key in self.keys:  # an error: this row is held back, not published under a new key
             first = self.keys[key]
             reason = f"row {first} has the same identifier {key!r}; give each record its own"

@@ -6,6 +6,8 @@ dataset page, the load's own page and any SPARQL query show what the build conso
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 
 from core.namespaces import CWM, RDF_TYPE, XSD
@@ -36,10 +38,28 @@ def _belongs(finding: Finding, held: HeldBack) -> bool:
     return found is not None and held.identifier is not None and found.group(1) == held.identifier
 
 
+#: a partner's cell quoted in a report's sentence (``validation.messages``: «value»)
+_QUOTED = re.compile(r"«[^»]*»")
+#: an e-mail address anywhere else in it (full-width ＠ too)
+_EMAIL = re.compile(r"[^\s«»()<>\"']+[@＠][^\s«»()<>\"']+")
+
+
+def without_values(text: str, value: str | None = None) -> str:
+    """A report's sentence with the partner's values taken out (each quoted cell, the
+    finding's own value, any e-mail address): the reasons a record is held back are published,
+    while the record's values are not (a person's e-mail it quoted was)."""
+    if value:
+        text = text.replace(value, "…")
+    return _EMAIL.sub("…", _QUOTED.sub("«…»", text))
+
+
 def reasons(report: Report, held: HeldBack) -> list[str]:
-    """The errors that hold a record back, each once, as the report words them."""
+    """The errors that hold a record back, each once, as the report words them, without the
+    values they quote (``without_values``)."""
     texts = (
-        f"{f.name or f.code} — {f.message}" + (f" ({f.column})" if f.column else "")
+        without_values(
+            f"{f.name or f.code} — {f.message}" + (f" ({f.column})" if f.column else ""), f.value
+        )
         for f in report.findings
         if _belongs(f, held)
     )

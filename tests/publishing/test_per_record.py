@@ -93,6 +93,8 @@ def test_per_record_publishing(empty: Published, case: dict[str, Any], path: Any
         assert f'"{value}' in text, value
     for value in case.get("absent", []):
         assert f'"{value}' not in text, value
+    for value in case.get("nowhere", []):  # not in a literal, an IRI or the provenance
+        assert value not in text, [line for line in text.splitlines() if value in line]
     if published and "provenance" in case:
         _check_provenance(graph, case["provenance"], case["held"])
 
