@@ -161,7 +161,13 @@ def stream(
     caller has read them already. Touches no store."""
     builder = record_builder(mapping, base)
     if rows is None:
-        rows = read_rows(path, mapping.file_format(path), mapping.file, mapping.locale.null)
+        rows = read_rows(
+            path,
+            mapping.file_format(path),
+            mapping.file,
+            mapping.locale.null,
+            mapping.locale.language,
+        )
     for row in rows:
         report.rows_read += 1
         if row is None:

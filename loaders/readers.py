@@ -71,14 +71,33 @@ STOPS = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
 # --------------------------------------------------------------------------- text (CSV, TSV)
 
 
-def decode(data: bytes, encoding: str, path: Path) -> str:
+def decode(data: bytes, encoding: str, path: Path, language: str | None = None) -> str:
+    """Bytes to text (``read_text`` without saying which legacy encoding it took)."""
+    return read_text(data, encoding, path, language)[0]
+
+
+#: the legacy (Windows) encoding a spreadsheet saves text in, by the language of its mapping
+#: (not English: its letters tell nothing of the encoding):
+#: tried first, before a guess, when a file is not UTF-8 (a short Croatian file in cp1250 was
+#: read as cp1252: "Ćup Đak" became "Æup Ðak")
+LEGACY_BY_LANGUAGE = {
+    "hr": "cp1250", "sl": "cp1250", "el": "cp1253",
+    "fr": "cp1252", "it": "cp1252", "es": "cp1252", "pt": "cp1252",
+}  # fmt: skip
+
+
+def read_text(
+    data: bytes, encoding: str, path: Path, language: str | None = None
+) -> tuple[str, str | None]:
     """Bytes to text: the declared encoding, or UTF-16 (by its BOM, else by the pattern of its
-    zero bytes: Excel's "Unicode text" is UTF-16), or UTF-8 (with or without BOM), or the best
-    guess."""
+    zero bytes: Excel's "Unicode text" is UTF-16), or UTF-8 (with or without BOM), or a legacy
+    encoding: the one of the mapping's ``language`` (``LEGACY_BY_LANGUAGE``) when it reads every
+    byte, else the best guess. The second value names the legacy encoding taken (None for the
+    others), for a notice: accents read in the wrong one are wrong everywhere."""
     utf16 = encoding in ("", "auto") and _utf16(data)
     if utf16:
         try:
-            return data.decode(utf16).removeprefix("\ufeff")
+            return data.decode(utf16).removeprefix("\ufeff"), None
         except UnicodeDecodeError as error:
             raise LoadError(
                 f"{path}: {utf16.upper()} text (its byte order mark or zero bytes say so), but "
@@ -93,7 +112,7 @@ def decode(data: bytes, encoding: str, path: Path) -> str:
     if encoding not in ("", "auto"):
         name = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
         try:
-            return data.decode(name)
+            return data.decode(name), None
         except UnicodeDecodeError as error:
             raise LoadError(
                 f"{path}: not {encoding} text (byte {error.start} is 0x{data[error.start]:02x}); "
@@ -101,7 +120,7 @@ def decode(data: bytes, encoding: str, path: Path) -> str:
                 "unknown-encoding",
             ) from None
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
         if _mostly_utf8(data):  # read in a legacy encoding, every accent would be mojibake
             line = data[: error.start].count(b"\n") + 1
@@ -110,13 +129,19 @@ def decode(data: bytes, encoding: str, path: Path) -> str:
                 f"0x{data[error.start]:02x}, which UTF-8 does not allow",
                 "broken-utf8",
             ) from None
-        best = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
+    usual = LEGACY_BY_LANGUAGE.get(language or "")
+    if usual is not None:
+        try:
+            return data.decode(usual), usual
+        except UnicodeDecodeError:
+            pass  # not the language's usual encoding: guessed below
+    best = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
     if best is None:
         raise LoadError(
             f"{path}: cannot tell the encoding of this file; declare file.encoding",
             "unknown-encoding",
         )
-    return str(best)
+    return str(best), str(best.encoding)
 
 
 #: the byte order marks of UTF-32 and UTF-16, and the codec that reads (and drops) each; UTF-32's
@@ -238,7 +263,7 @@ def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = Non
     data = path.read_bytes()
     if not data.strip():
         raise LoadError(f"{path}: the file is empty", "empty-file")
-    text = decode(data, spec.get("encoding", "auto"), path)
+    text, legacy = read_text(data, spec.get("encoding", "auto"), path, spec.get("language"))
     delimiter = spec.get("delimiter") or delimiter or sniff_delimiter(text)
     options = {"delimiter": delimiter, "quotechar": spec.get("quote", '"')}
     reader = csv.reader(io.StringIO(text, newline=""), **options)
@@ -249,7 +274,16 @@ def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = Non
         for cells in reader:
             counter.add(len(cells))
         reader = csv.reader(io.StringIO(text, newline=""), **options)
-        yield from _table_rows(reader, spec, path)
+        rows = _table_rows(reader, spec, path)
+        first = next(rows, None)
+        if first is not None and legacy is not None:
+            reason = f"not UTF-8: read as {legacy}; check its accented letters, or save it as UTF-8"
+            first.problems.append(
+                Problem("legacy-encoding", reason, severity="warning", value=legacy)
+            )
+        if first is not None:
+            yield first
+        yield from rows
     except csv.Error as error:
         raise LoadError(f"{path}: line {reader.line_num}: {error}") from None
 
@@ -463,14 +497,21 @@ def _in_box(value: Any, box: list[float]) -> bool:
 
 
 def read_rows(
-    path: Path, file_format: str, spec: dict[str, Any], missing: frozenset[str] = frozenset()
+    path: Path,
+    file_format: str,
+    spec: dict[str, Any],
+    missing: frozenset[str] = frozenset(),
+    language: str | None = None,
 ) -> Iterator[Row | None]:
     """The rows of a file; ``None`` stands for a row left out by the mapping's include filter
-    (``missing``: the source's own "no value" tokens, folded, besides the usual ones)."""
+    (``missing``: the source's own "no value" tokens, folded, besides the usual ones;
+    ``language``: the mapping's, whose legacy encoding a file that is not UTF-8 is read in
+    first, ``read_text``)."""
     if not path.is_file():
         raise LoadError(f"{path}: no such file", "no-such-file")
     conditions = spec.get("include")
-    for row in READERS[file_format](path, spec):
+    given = spec if language is None else {**spec, "language": language}
+    for row in READERS[file_format](path, given):
         mend_characters(row)
         yield row if not conditions or _kept(row, conditions, missing) else None
 

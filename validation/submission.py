@@ -76,7 +76,9 @@ def _rows(
     """The file's rows as read (None: a row the filter leaves out), and the rows by number."""
     read: list[Row | None] = []
     rows: dict[int, Row] = {}
-    for row in read_rows(path, mapping.file_format(path), mapping.file, mapping.locale.null):
+    for row in read_rows(
+        path, mapping.file_format(path), mapping.file, mapping.locale.null, mapping.locale.language
+    ):
         read.append(row)
         if row is not None:
             rows[row.number] = row
