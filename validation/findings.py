@@ -107,17 +107,27 @@ class Report:
     def warnings(self) -> int:
         return list(map(SEVERITY, self.findings)).count("warning")
 
+    def counts(self) -> tuple[int, int]:
+        """The errors and the warnings, counted in one pass (a report's writers need both, and
+        its status: each property alone goes through every finding again)."""
+        severities = list(map(SEVERITY, self.findings))
+        return severities.count("error"), severities.count("warning")
+
     @property
     def conforms(self) -> bool:
         return self.readable and self.errors == 0
 
     @property
     def status(self) -> str:
+        return self.status_of(*self.counts())
+
+    def status_of(self, errors: int, warnings: int) -> str:
+        """``status`` for the ``counts`` already made."""
         if not self.readable:
             return "unreadable"
-        if self.errors:
+        if errors:
             return "rejected"
-        return "accepted-with-warnings" if self.warnings else "accepted"
+        return "accepted-with-warnings" if warnings else "accepted"
 
     def summary(self) -> list[dict[str, Any]]:
         """Each problem: severity, name, how many, the rows it is in, and the first one as an
