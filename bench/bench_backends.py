@@ -150,6 +150,40 @@ def sample(call: Callable[[], float], reps: int, what: str) -> list[float]:
     return times or [float("nan")]
 
 
+def interleaved(
+    makers: dict[str, Callable[[str], Callable[[], float]]], keys: list[str]
+) -> dict[str, dict[str, list[float]]]:
+    """Each query's timings on every stack, the stacks taken in turn at each repetition, so
+    that a busy spell of the shared machine falls on every stack of a query, not on one
+    stack's run (timed stack after stack, per-query ratios swung both ways by up to 2x):
+    REPS times each, SLOW_REPS for the slow stacks; a refused query is NaN on that stack."""
+    by_query: dict[str, dict[str, list[float]]] = {name: {} for name in makers}
+    for key in keys:
+        calls = {name: make(key) for name, make in makers.items()}
+        for rep in range(REPS):
+            for name, call in calls.items():
+                if rep < (SLOW_REPS if name in SLOW else REPS):
+                    by_query[name].setdefault(key, []).extend(sample(call, 1, f"{name}, {key}"))
+        for name in makers:
+            found = [t for t in by_query[name][key] if not math.isnan(t)]
+            by_query[name][key] = found or [float("nan")]
+    return by_query
+
+
+#: the smallest query there is: its time through a stack is that stack's fixed cost per query
+#: (the round trip, the request's checks, a worker's turn), what a tiny query pays whatever
+FLOOR = "SELECT (1 AS ?one) {}"
+
+
+def floor(makers: dict[str, Callable[[str], Callable[[], float]]]) -> None:
+    """The fixed cost per query of each stack: p50 of FLOOR, 3 x REPS times."""
+    timed = {
+        name: sample(make(FLOOR), 3 * REPS, f"{name}, {FLOOR}") for name, make in makers.items()
+    }
+    print(f"fixed cost per query (p50 of {FLOOR!r}, {3 * REPS} times), ms: " + ", ".join(
+        f"{name} {p(times, 0.5) * 1000:.2f}" for name, times in timed.items()))  # fmt: skip
+
+
 def p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -270,6 +304,16 @@ def run(spaces: int) -> None:
             ):
                 for server in (ours_ox, ours_vt):
                     warmed(server)
+                floor(
+                    {
+                        "a in process": direct,
+                        "b /sparql on Oxigraph": lambda q: sparql_post(f"{ours_ox}/sparql", q),
+                        "c /sparql on Virtuoso": lambda q: sparql_post(f"{ours_vt}/sparql", q),
+                        "d Virtuoso /sparql": lambda q: sparql_post(
+                            vt.sparql, q, default=merge_graph(BASE)
+                        ),
+                    }
+                )
                 report(figures, queries, direct, ours_ox, ours_vt, vt)
                 researchers(held_back(), direct, ours_ox, ours_vt, vt)
                 port = int(ours_ox.rsplit(":", 1)[1])
@@ -296,15 +340,10 @@ def report(
             vt.sparql, queries[f], default=merge_graph(BASE)
         ),
     }
-    by_query = {name: {} for name in stacks}
-    cold = {}
-    for name, make in stacks.items():
-        for figure in figures:
-            call = make(figure)
-            if name.endswith(("API on Oxigraph", "API on Virtuoso")):
-                cold[(name, figure)] = call()  # the first request after the publish
-            reps = SLOW_REPS if name in SLOW else REPS
-            by_query[name][figure] = sample(call, reps, f"{name}, {figure}")
+    api = [name for name in stacks if name.endswith(("API on Oxigraph", "API on Virtuoso"))]
+    # the first request after the publish
+    cold = {(name, figure): stacks[name](figure)() for name in api for figure in figures}
+    by_query = interleaved(stacks, figures)
     names = list(stacks)
     print(
         f"\np50 / p95 per query, ms ({REPS} times each, {SLOW_REPS} for {' and '.join(SLOW)}; "
@@ -376,19 +415,19 @@ def ratios(by_query: dict[str, dict[str, list[float]]], answered: list[str]) -> 
         ("b /sparql on Oxigraph", "a in process", "(b)/(a)"),
         ("c /sparql on Virtuoso", "d Virtuoso /sparql", "(c)/(d)"),
     ]
-    print(f"\n/sparql p50 ratios per query (target <= 1.2): {'':<8}" + "".join(
-        f"{label:>10}" for _o, _b, label in pairs))  # fmt: skip
+    print(f"\n/sparql p50 ratios per query (target <= 1.2), and ms added: {'':<8}" + "".join(
+        f"{label:>10}" for _o, _b, label in pairs) + "".join(
+        f"{label + ' ms':>12}" for _o, _b, label in pairs))  # fmt: skip
     for name in answered:
-        cells = "".join(
-            f"{p(by_query[ours][name], 0.5) / p(by_query[peer][name], 0.5):>10.2f}"
-            for ours, peer, _label in pairs
-        )
-        print(f"  {name:<54}{cells}")
+        medians = [(p(by_query[o][name], 0.5), p(by_query[b][name], 0.5)) for o, b, _l in pairs]
+        cells = "".join(f"{ours / peer:>10.2f}" for ours, peer in medians)
+        cells += "".join(f"{(ours - peer) * 1000:>+12.1f}" for ours, peer in medians)
+        print(f"  {name:<40}{cells}")
     summed = "".join(
         f"{sum(p(by_query[o][n], 0.5) for n in answered) / sum(p(by_query[b][n], 0.5) for n in answered):>10.2f}"  # noqa: E501
         for o, b, _label in pairs
     )
-    print(f"  {'summed p50':<54}{summed}")
+    print(f"  {'summed p50':<40}{summed}")
 
 
 def researchers(
@@ -407,11 +446,7 @@ def researchers(
             vt.sparql, queries[q], default=merge_graph(BASE)
         ),
     }
-    by_query: dict[str, dict[str, list[float]]] = {name: {} for name in stacks}
-    for name, make in stacks.items():
-        for query in queries:
-            reps = SLOW_REPS if name in SLOW else REPS
-            by_query[name][query] = sample(make(query), reps, f"{name}, {query}")
+    by_query = interleaved(stacks, list(queries))
     print(f"\nheld-back researchers' queries, p50 ms ({REPS} times each, {SLOW_REPS} for the slow)")
     print(f"{'query':<26}" + "".join(f"{n:>24}" for n in stacks))
     for query in queries:

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.namespaces import CODE, CWM, NUTS_CODE, SKOS, XSD  # noqa: E402
-from observatory.cube import REGION_FIGURES, regions_query  # noqa: E402
+from observatory.cube import REGION_FIGURES, region_observations, regions_sparql  # noqa: E402
 from observatory.figures import figure_sparql, table, with_filters  # noqa: E402
 from publishing.build import load_source  # noqa: E402
 from tests.real import REAL_MAPPINGS  # noqa: E402
@@ -118,11 +118,15 @@ def main() -> None:
         print(f"{figure_id:28} {seconds:8.3f} {seconds / peer:10.1f} {len(rows)}")
     start = time.perf_counter()
     observations = sum(
-        len(list(store.query(regions_query(BASE, f), use_default_graph_as_union=True)))
+        len(
+            region_observations(
+                store.query(regions_sparql(BASE, f), use_default_graph_as_union=True), f, BASE
+            )
+        )
         for f in REGION_FIGURES
     )
     seconds = time.perf_counter() - start
-    print(f"{'regions cube (3 CONSTRUCTs)':28} {seconds:8.3f}  {observations} triples\n")
+    print(f"{'regions cube (3 figures)':28} {seconds:8.3f}  {observations} triples\n")
     for row in answers["15-country-per-100k"]:
         country, places, rate = (row[n].value for n in ("country", "places", "per_100k"))
         print(f"{country[-2:]}: {places} places, {rate} per 100,000")

@@ -303,16 +303,40 @@ def dataset_clauses(text: str, base: str | None = None) -> DatasetClauses | None
     needs no boundary after a keyword (``FROMNAMED<g>``, ``FROM:g``, ``FROM NAMED:g``), and after
     FROM a prefixed name whose prefix is declared is a name (``FROM named:g``). A clause whose
     IRI cannot be resolved (an undeclared prefix) names the empty string, which no graph is."""
+    clauses, _spans = _dataset_scan(text, base)
+    if not clauses[False] and not clauses[True]:
+        return None
+    return DatasetClauses(tuple(clauses[False]), tuple(clauses[True]))
+
+
+def without_dataset_clauses(text: str) -> str:
+    """``text`` with its FROM and FROM NAMED clauses taken out (read as ``dataset_clauses``
+    reads them), for a store given the dataset by the protocol's parameters instead: Virtuoso
+    merged a query's FROM with the protocol's default-graph-uri, which replaces it."""
+    _clauses, spans = _dataset_scan(text, None)
+    for start, end in reversed(spans):
+        text = text[:start] + " " + text[end:]
+    return text
+
+
+def _dataset_scan(
+    text: str, base: str | None
+) -> tuple[dict[bool, list[str]], list[tuple[int, int]]]:
+    """The IRIs of the FROM (False) and FROM NAMED (True) clauses of ``text``, and where each
+    clause stands (from its FROM to its graph's name)."""
     found = [token for token in tokens(text) if token.depth == 0]
     states = prologues(text, base)
     clauses: dict[bool, list[str]] = {False: [], True: []}  # named? -> IRIs
+    spans: list[tuple[int, int]] = []
     expecting: bool | None = None  # after FROM: whether NAMED was read
+    opened = 0  # where the FROM being read starts
     declared = False  # the token is a prefix declared by the PREFIX before it
     for token in found:
         if expecting is not None:
             named, name = _source(token, states, expecting)
             if name is not None:
                 clauses[named].append(name)
+                spans.append((opened, token.end))
             expecting = True if named and name is None else None
             continue
         if declared or token.kind not in ("word", "pname"):
@@ -322,13 +346,12 @@ def dataset_clauses(text: str, base: str | None = None) -> DatasetClauses | None
         glued = _FROM_GLUED.match(token.text)
         if glued is None or (token.kind == "word" and glued.end() != len(token.text)):
             continue
-        expecting = bool(glued.group(2))
+        expecting, opened = bool(glued.group(2)), token.start
         if token.kind == "pname":  # FROM:g, FROMNAMED:g
             clauses[expecting].append(resolve(_after(token, glued.end()), states) or "")
+            spans.append((token.start, token.end))
             expecting = None
-    if not clauses[False] and not clauses[True]:
-        return None
-    return DatasetClauses(tuple(clauses[False]), tuple(clauses[True]))
+    return clauses, spans
 
 
 #: FROM, and NAMED glued to it (``FROMNAMED``), at the start of a word or a prefixed name
@@ -601,6 +624,65 @@ def graph_operations_for(update: str, managed: list[str], default: str, none: st
     for start, end, replacement in sorted(edits, reverse=True):
         update = update[:start] + replacement + update[end:]
     return update
+
+
+#: characters an IRI written between ``<>`` cannot hold as they are (SPARQL's IRIREF)
+_NOT_IN_IRIREF = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+
+
+def absolute_iris(text: str, base: str | None) -> str:
+    """``text`` with every relative IRI written as the absolute IRI it names (by the BASE and
+    PREFIX declarations in force where it stands, and ``base`` before any BASE) and without
+    its BASE declarations: the same query for a store that would resolve them otherwise
+    (Virtuoso refused a second BASE declaration, and a service's own put before a query's)."""
+    states = prologues(text, base)
+    edits: list[tuple[int, int, str]] = []
+    found = _tokens(text, 0)
+    for index, token in enumerate(found):
+        if token.kind == "word" and token.text.upper() == "BASE" and index + 1 < len(found):
+            after = found[index + 1]
+            if after.kind == "iri":
+                edits.append((token.start, after.end, " "))
+        elif token.kind == "iri" and not _ABSOLUTE.match(token.text[1:]):
+            if edits and edits[-1][1] == token.end:  # a BASE declaration's own IRI
+                continue
+            absolute = resolve(token, states)
+            if absolute is not None and _ABSOLUTE.match(absolute):
+                escaped = _NOT_IN_IRIREF.sub(lambda m: f"\\u{ord(m.group()):04X}", absolute)
+                edits.append((token.start, token.end, f"<{escaped}>"))
+    for start, end, replacement in reversed(edits):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def empty_graph_patterns(query: str, named: list[str]) -> str:
+    """``query`` with each ``GRAPH`` over an empty pattern (``GRAPH ?g { }``, ``GRAPH <g> {}``)
+    written as what it means for a dataset whose named graphs are ``named``: ``VALUES ?g`` of
+    those graphs, one empty solution for a graph among them, none for another. Virtuoso 7.2
+    answered them from the quads it holds: no graph for ``GRAPH ?g {}``, true for a graph
+    outside the dataset."""
+    edits: list[tuple[int, int, str]] = []
+    for keyword in keywords(query):
+        if keyword.word != "GRAPH" or keyword.end - keyword.start != len("GRAPH"):
+            continue
+        term = term_after(query, keyword.end)
+        if term is None or term.kind not in ("var", "iri"):
+            continue
+        opened = term_after(query, term.end)
+        if opened is None or opened.kind != "open":
+            continue
+        closed = term_after(query, opened.end)
+        if closed is None or closed.kind != "close":
+            continue
+        if term.kind == "var":
+            graphs = " ".join(f"<{graph}>" for graph in named)
+            meaning = f"VALUES {term.text} {{ {graphs} }}"
+        else:
+            meaning = "{ }" if term.text[1:-1] in named else "{ FILTER(false) }"
+        edits.append((keyword.start, closed.end, meaning))
+    for start, end, replacement in reversed(edits):
+        query = query[:start] + replacement + query[end:]
+    return query
 
 
 def graphs_outside_dataset(query: str, named: set[str], nothing: str) -> str:

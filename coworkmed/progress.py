@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from validation.messages import ui
+from validation.messages import catalogue, counted, ui
 
 #: seconds between two lines about the same stage (a new stage is always told at once)
 EVERY = 1.0
@@ -35,8 +35,7 @@ class ProgressLine:
 
     def text(self, stage: str, rows: int) -> str:
         """The line for ``stage`` at ``rows`` rows, in the language."""
-        seconds = round(self.clock() - self.started)
-        return ui(f"progress-{stage}", self.lang).format(rows=rows, seconds=seconds)
+        return stage_text(stage, self.lang, rows, round(self.clock() - self.started))
 
     def __call__(self, stage: str, rows: int) -> None:
         now = self.clock()
@@ -57,6 +56,15 @@ class ProgressLine:
             self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()
             self.width = 0
+
+
+def stage_text(stage: str, lang: str, rows: int, seconds: int) -> str:
+    """What is said of ``stage`` after ``seconds``: with the rows in the plural form the number
+    takes in ``lang`` when the words count them ("1 ligne", "3 retka", "5 redaka"), else as is."""
+    key = f"progress-{stage}"
+    if key in catalogue()["counted"]:
+        return counted(key, lang, rows, seconds=seconds)
+    return ui(key, lang).format(seconds=seconds)
 
 
 def progress_line(lang: str, quiet: bool) -> ProgressLine | None:

@@ -284,6 +284,8 @@ class RemotePool:
             raise QueryError(error.status, str(error)) from None
         except LoadError as error:
             raise QueryError(400, f"the query cannot be evaluated: {error}") from None
+        except SyntaxError as error:  # read as its results are written (``write_solutions``)
+            raise QueryError(502, f"the triple store's answer cannot be read ({error})") from None
         finally:
             self._slots.release()
 

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +77,11 @@ class Mapping:
     personal: tuple[str, ...] = ()
     #: the language its file reads free text in (a caller may read it in another: the template)
     file_language: str | None = None
+
+    @cached_property
+    def has_aliases(self) -> bool:
+        """Whether a column's headers are spellings of one column (``aliases: true``)."""
+        return any(spec.aliases for spec in self.columns)
 
     @property
     def source_id(self) -> str:
@@ -296,6 +301,7 @@ def load_mapping(path: Path, concepts: ConceptIndex | None = None) -> Mapping:
             order=spec.get("order"),
             public=bool(spec.get("public")),
             roles_only=bool(spec.get("roles_only")),
+            aliases=bool(spec.get("aliases")),
             # prices (loaders/prices.py): what a value that names no currency or period is read as
             currency=spec.get("currency"),
             period=spec.get("period"),

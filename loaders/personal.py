@@ -4,6 +4,7 @@ code of the rule that matched, or None.
 
     personal-email   a free-mail address, a firstname.lastname address, or one that holds the
                      name of the row's contact person
+    personal-email-in-url  a web address holding such an e-mail address (?mail=..., %40, a path)
     personal-phone   a mobile (or personal) number
     personal-name    a person's name in a contact-like column
 """
@@ -18,6 +19,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import phonenumbers
 
@@ -25,6 +27,7 @@ from core.diskcache import RememberedTable, fingerprint
 from loaders import enrich, tables
 
 EMAIL = "personal-email"
+EMAIL_IN_URL = "personal-email-in-url"
 PHONE = "personal-phone"
 NAME = "personal-name"
 #: the field kinds of free text, where a name or an address written inside is looked for
@@ -256,6 +259,31 @@ def text_reason(text: str, region: str | None, contact_names: tuple[str, ...] = 
     for match in phonenumbers.PhoneNumberMatcher(spaced, region or "ZZ"):
         if phonenumbers.number_type(match.number) in rules().phone_types:
             return PHONE
+    return None
+
+
+#: what separates the parts of a web address (and the names and values of its query): an e-mail
+#: address written inside one lies between two of them (``/~jean.dupont@gmail.com``)
+_URL_PARTS = re.compile(r"[/?#&=;:,~!$'()*\[\]\s]+")
+#: a web address is decoded this many times at most (``%2540`` is ``%40`` encoded again)
+URL_DECODINGS = 3
+
+
+def url_reason(url: str, contact_names: tuple[str, ...] = ()) -> str | None:
+    """Why a web address holds personal data: an e-mail address that looks like a person's
+    written in its path, query or fragment, plainly or percent-encoded (once or more: ``%40``,
+    ``%2540``), after ``mailto:`` or not."""
+    text = url
+    for _ in range(URL_DECODINGS):
+        decoded = unquote(text)
+        if decoded == text:
+            break
+        text = decoded
+    if "@" not in text:
+        return None
+    for part in _URL_PARTS.split(text):
+        if "@" in part and _EMBEDDED_EMAIL.fullmatch(part) and email_reason(part, contact_names):
+            return EMAIL_IN_URL
     return None
 
 

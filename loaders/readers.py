@@ -72,8 +72,23 @@ STOPS = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
 
 
 def decode(data: bytes, encoding: str, path: Path) -> str:
-    """Bytes to text: the declared encoding, or UTF-8 (with or without BOM), or the best guess."""
-    if b"\x00" in data[:8192]:
+    """Bytes to text: the declared encoding, or UTF-16 (by its BOM, else by the pattern of its
+    zero bytes: Excel's "Unicode text" is UTF-16), or UTF-8 (with or without BOM), or the best
+    guess."""
+    utf16 = encoding in ("", "auto") and _utf16(data)
+    if utf16:
+        try:
+            return data.decode(utf16).removeprefix("\ufeff")
+        except UnicodeDecodeError as error:
+            raise LoadError(
+                f"{path}: {utf16.upper()} text (its byte order mark or zero bytes say so), but "
+                f"byte {error.start} cannot be read; save the file as CSV UTF-8",
+                "broken-utf16",
+            ) from None
+    declared_wide = encoding not in ("", "auto") and codecs.lookup(encoding).name.startswith(
+        ("utf-16", "utf-32")
+    )
+    if b"\x00" in data[:8192] and not declared_wide:
         raise LoadError(f"{path}: this looks like a binary file, not delimited text", "binary-file")
     if encoding not in ("", "auto"):
         name = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
@@ -102,6 +117,39 @@ def decode(data: bytes, encoding: str, path: Path) -> str:
             "unknown-encoding",
         )
     return str(best)
+
+
+#: the byte order marks of UTF-32 and UTF-16, and the codec that reads (and drops) each; UTF-32's
+#: first, as its little-endian mark begins with UTF-16's
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+#: the least share of pairs of bytes with a zero byte, always at the same place, that makes text
+#: without a BOM UTF-16 (a quarter: Greek letters are U+03xx, so only the digits, punctuation and
+#: spaces of a Greek file have one; a binary file has zero bytes at both places)
+_UTF16_ZEROS = 0.25
+
+
+def _utf16(data: bytes) -> str | None:
+    """The codec of text in UTF-16 or UTF-32: by its byte order mark, else (UTF-16 without a
+    BOM) by its zero bytes, most of them at the same place in each pair of bytes while the other
+    place has almost none; None for anything else (a binary file has zero bytes anywhere)."""
+    for mark, codec in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            return codec
+    head = data[:8192]
+    pairs = len(head) // 2
+    if pairs < 2 or len(data) % 2:
+        return None
+    even, odd = head[0 : pairs * 2 : 2].count(0), head[1 : pairs * 2 : 2].count(0)
+    if odd >= _UTF16_ZEROS * pairs and even == 0:
+        return "utf-16-le"
+    if even >= _UTF16_ZEROS * pairs and odd == 0:
+        return "utf-16-be"
+    return None
 
 
 #: a character of two, three or four bytes as UTF-8 writes it

@@ -140,6 +140,12 @@ class RecordBuilder:
     #: the mapping's columns of the country, and the country each distinct cell names
     country_columns: tuple[ColumnSpec, ...] | None = None
     countries: dict[Any, str | None] = field(default_factory=dict)
+    #: by the row's headers, the mapping's columns two or more of whose sources are in the file
+    #: ("Name" and "Nom"), with those sources (``_doubled_columns``); each reported once
+    doubled_by_headers: dict[tuple[str, ...], tuple[tuple[ColumnSpec, tuple[str, ...]], ...]] = (
+        field(default_factory=dict)
+    )
+    doubled_reported: set[tuple[int, tuple[str, ...]]] = field(default_factory=set)
 
     def add_row(self, row: Any) -> None:
         self.problems.extend(row.problems)
@@ -334,6 +340,7 @@ class RecordBuilder:
                 for spec, column, value in cells
             ]
         cells += self._constants()
+        self._doubled_columns(row)
         contacts = self._contact_names(row)
         notices, null = self.context.notices, self._null
         for spec, column, value in cells:
@@ -422,6 +429,72 @@ class RecordBuilder:
                 return column, value
         return spec.sources[0], None
 
+    def _doubled_columns(self, row: Any) -> None:
+        """Two columns of the file that the mapping reads as one ("Name" and "Nom", "lat" and
+        "latitude"): only the first with a value is read, so the file is told once (a warning
+        naming both), and a row where they say different things has an error naming both."""
+        if not self.mapping.has_aliases:  # the usual partner mapping: nothing to look for
+            return
+        headers = tuple(row.values)
+        doubled = self.doubled_by_headers.get(headers)
+        if doubled is None:
+            doubled = self.doubled_by_headers[headers] = tuple(
+                (spec, present)
+                for spec in self.mapping.columns
+                if spec.aliases
+                and len(present := tuple(s for s in dict.fromkeys(spec.sources) if s in headers))
+                > 1
+            )
+        for spec, present in doubled:
+            if (id(spec), present) not in self.doubled_reported:
+                self.doubled_reported.add((id(spec), present))
+                self.problems.append(
+                    Problem(
+                        "duplicate-column",
+                        f"the columns {', '.join(present)} all give the {spec.field}: only the "
+                        "first with a value is read",
+                        column=present[0],
+                        field=spec.field,
+                        sheet=row.sheet,
+                        severity="warning",
+                        params=(("other", ", ".join(present[1:])),),
+                    )
+                )
+            filled = [
+                (c, row.values[c], self._meaning(spec, row.values[c]))
+                for c in present
+                if not self._null(row.values[c])
+            ]
+            differing = [(c, v) for c, v, meaning in filled[1:] if meaning != filled[0][2]]
+            if differing:
+                (first, kept, _meaning), (other, ignored) = filled[0], differing[0]
+                self.problems.append(
+                    Problem(
+                        "conflicting-columns",
+                        f"{first} says {written(kept)!r} but {other} says {written(ignored)!r}",
+                        row=row.number,
+                        column=first,
+                        value=written(kept),
+                        field=spec.field,
+                        sheet=row.sheet,
+                        params=(("other", other), ("other_value", written(ignored))),
+                    )
+                )
+
+    def _meaning(self, spec: ColumnSpec, value: Any) -> Any:
+        """What a cell says, to compare two cells of doubled columns: its terms when it can be
+        read (48,5 and 48.5 agree), else its text; spaces and case aside either way."""
+        text = " ".join(written(value).split()).casefold()
+        if spec.field in ("coordinates", "full_address"):
+            return text
+        notices = len(self.context.notices)
+        try:
+            return tuple(str(term).casefold() for term in self._parsed(spec, value))
+        except ValueProblem:
+            return text
+        finally:
+            del self.context.notices[notices:]
+
     def _parsed(self, spec: ColumnSpec, piece: Any) -> list[Term]:
         """What ``piece`` of a ``spec`` column parses to, with the parser's notices, parsed once
         per distinct cell, column and row country: the kinds, statuses, towns and counts of a
@@ -494,7 +567,7 @@ class RecordBuilder:
         if found is None:
             definition = tables.fields()[spec.field]
             kind = definition["kind"]
-            checked = kind in ("email", "phone") or kind in personal.NAME_KINDS
+            checked = kind in ("email", "phone", "url") or kind in personal.NAME_KINDS
             found = (kind if checked else None, personal.may_name_a_person(definition))
             self.personal_kinds[id(spec)] = found
         return found
@@ -516,6 +589,8 @@ class RecordBuilder:
             )
         if kind == "phone":
             return personal.phone_reason(text)
+        if kind == "url":  # an e-mail address inside a web address (?mail=, %40, a path)
+            return personal.url_reason(text, contacts)
         if names and personal.is_contact_column(column):
             return personal.name_reason(text) or personal.text_reason(text, country, contacts)
         return personal.text_reason(text, country, contacts)

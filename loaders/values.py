@@ -94,6 +94,9 @@ class ColumnSpec:
     public: bool = False
     #: e-mail addresses of staff: only those naming a role are published (loaders.personal)
     roles_only: bool = False
+    #: the sources are spellings of one column (the template's six languages): two of them in a
+    #: file are reported, and differing values in a row are an error (loaders.records)
+    aliases: bool = False
     #: for prices: the currency (ISO 4217) and period (UN/CEFACT) when a value gives none
     currency: str | None = None
     period: str | None = None
@@ -296,6 +299,9 @@ def _read_marks(body: str, locale: Locale, groups_allowed: bool) -> NumberReadin
     )
 
 
+#: a number written with an exponent ("4.8e1", "1,5E+02", "2.1 E-3"): no partner writes one;
+#: a spreadsheet shows a number so when its cell is too narrow, rounded to a few digits
+_EXPONENT = re.compile(r"(?<![^\W\d_])[-+]?[0-9]+(?:[.,][0-9]+)?[eE][-+]?[0-9]+(?![^\W\d_])")
 #: a number written plainly: digits, with a decimal point and more digits at most
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
@@ -331,6 +337,13 @@ def to_decimal(
     text = str(raw).strip()
     if _plain_decimal(text, locale, grouped):
         return Decimal(text)
+    if exponent := _EXPONENT.search(text):  # a spreadsheet's display, rounded: never guessed
+        raise ValueProblem(
+            "number-with-exponent",
+            f"{exponent.group()} is written with an exponent (scientific notation), as a "
+            "spreadsheet shows a number it has rounded; write the number in full",
+            number=exponent.group(),
+        )
     found = [m.group().rstrip(" .,'\u00a0\u202f") for m in _NUMBER.finditer(text)]
     if len(found) != 1:
         reason = "no number" if not found else "several numbers"
@@ -464,7 +477,7 @@ def parse_date(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
         day = raw.date() if isinstance(raw, dt.datetime) else raw
         return [Lit(day.isoformat(), XSD + "date")]
     # compared before any conversion: a JSON integer of thousands of digits is no float
-    if isinstance(raw, int | float) and 1800 <= raw <= 2200 and float(raw).is_integer():
+    if isinstance(raw, int | float) and EARLIEST_YEAR <= raw <= 2200 and float(raw).is_integer():
         return [Lit(str(int(raw)), XSD + "gYear")]
     text = str(raw).strip()
     for pattern, datatype in _ISO_DATES:
@@ -488,6 +501,42 @@ def parse_date(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
             continue
     formats = ", ".join(("YYYY-MM-DD", "YYYY-MM", "YYYY", *spec.dates, *ctx.locale.dates))
     raise ValueProblem("not-a-date", f"not a date in a known format ({formats})")
+
+
+#: the earliest year a date of the network may have (an opening, a closing): the oldest
+#: third places (a library, a cultural centre) opened in the 19th century; "0000", "0012" or a
+#: year before Christ is a mistake, never a date
+EARLIEST_YEAR = 1800
+
+
+def parse_plausible_date(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
+    """``parse_date``, refusing a year before ``EARLIEST_YEAR`` however it is written
+    (0000, 0012-05, 01/01/0001, a negative year)."""
+    try:
+        terms = parse_date(raw, spec, ctx)
+    except ValueProblem as problem:
+        written_year = _LONE_YEAR.fullmatch(as_text(raw))
+        if problem.code != "not-a-date" or written_year is None:
+            raise
+        terms = [Lit(written_year.group(), XSD + "gYear")]  # "0", "-12": a year, and too early
+    for term in terms:
+        lexical = term.lexical if isinstance(term, Lit) else ""
+        year = _YEAR_OF.match(lexical)
+        if year is None or int(year.group()) < EARLIEST_YEAR:
+            raise ValueProblem(
+                "implausible-year",
+                f"the year {year.group() if year else lexical} is before {EARLIEST_YEAR}: no "
+                "space of the network opened or closed then",
+                year=year.group() if year else lexical,
+                earliest=str(EARLIEST_YEAR),
+            )
+    return terms
+
+
+#: the year a date's lexical form starts with (a minus sign for a year before Christ)
+_YEAR_OF = re.compile(r"-?[0-9]+")
+#: a year written alone with fewer than four digits, or before Christ ("0", "-12", "-0012")
+_LONE_YEAR = re.compile(r"-[0-9]{1,4}|[0-9]{1,3}")
 
 
 #: a day and a month in either order, then a four-digit year: 03/04/2019, 3.4.2019. (Croatian
@@ -622,6 +671,10 @@ def _formatted_date(text: str, fmt: str) -> str | None:
 
 
 _UNSAFE_IRI = re.compile(r"[\x00-\x20<>\"{}|\\^`\[\]]")
+#: a character no host name (nor its port) holds: ``_UNSAFE_IRI``'s (but brackets: urlsplit
+#: judges them) and any space or control character (no-break, zero-width)
+_BAD_HOST = re.compile(r"[\x00-\x20\x7f-\xa0<>\"{}|\\^`\s\u200b-\u200f\u2028\u2029\ufeff]")
+_WRITTEN_HOST = re.compile(r"^[a-z]+://([^/?#]*)", re.IGNORECASE)
 
 
 def parse_url(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
@@ -643,7 +696,17 @@ def parse_url(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
         raise ValueProblem("not-a-url", "a web address needs a domain name (https://example.org)")
     if "@" in parts.netloc:  # a user name or password: never published
         raise ValueProblem("url-with-credentials", "a web address with a user name or password")
+    # the host as written: urlsplit drops tabs and line breaks, which a host cannot hold either
+    host = _WRITTEN_HOST.match(text)
+    if host and (bad := _BAD_HOST.search(host.group(1))):  # no encoding mends a host
+        raise ValueProblem(
+            "malformed-url", f"a host name cannot hold {bad.group()!r}", character=bad.group()
+        )
     iri = _UNSAFE_IRI.sub(lambda m: quote(m.group()), text)
+    if iri != text:  # a reinterpretation: reported with what is published
+        ctx.notices.append(
+            ValueProblem("url-encoded", f"published as {iri} (percent-encoded)", result=iri)
+        )
     try:  # the store's own IRI grammar (RFC 3987): a port of letters, a stray %, ...
         ox.NamedNode(iri)
     except ValueError as error:
@@ -923,7 +986,7 @@ PARSERS: dict[str, Parser] = {
     "integer": parse_integer,
     "decimal": parse_decimal,
     "boolean": parse_boolean,
-    "date": parse_date,
+    "date": parse_plausible_date,
     "url": parse_url,
     "email": parse_email,
     "phone": parse_phone,

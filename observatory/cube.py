@@ -13,12 +13,13 @@ for them); one whose territory type is not reported counts under ``cwm:territory
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from core.namespaces import CODE, CWM, QB, XSD
+from core.namespaces import CODE, CWM, QB, RDF, XSD
 from core.namespaces import NUTS_CODE as NUTS
 from core.rdf_bytes import to_bytes
 from core.rdf_templates import fill
@@ -58,27 +59,46 @@ def regions_dataset(base: str) -> str:
     return f"{base}cube/regions"
 
 
-def regions_query(base: str, figure_id: str) -> str:
-    """The CONSTRUCT of the regions cube's observations from one figure's query (unfiltered):
-    the cube holds the very numbers the observatory shows. Regions without a population (no
-    per-100,000 figure) are left out, so that every observation has both measures."""
-    prologue, select = with_filters(figure_sparql(figure_id), {}, base).split("\nSELECT", 1)
-    area = REGION_FIGURES[figure_id]
-    dataset = regions_dataset(base)
-    return f"""{prologue}
-PREFIX qb: <{QB}>
-CONSTRUCT {{
-  ?observation a qb:Observation ;
-    qb:dataSet <{dataset}> ;
-    cwm:nutsRegion ?{area} ;
-    cwm:placeCount ?places ;
-    cwm:placesPer100k ?per_100k .
-}}
-WHERE {{
-  {{ SELECT{select} }}
-  FILTER (BOUND(?per_100k) && STRSTARTS(STR(?{area}), "{NUTS}"))
-  BIND (IRI(CONCAT("{dataset}/", STRAFTER(STR(?{area}), "{NUTS}"))) AS ?observation)
-}}"""
+def regions_sparql(base: str, figure_id: str) -> str:
+    """The query of one of ``REGION_FIGURES``, unfiltered: the regions cube holds the very
+    numbers the observatory shows."""
+    return with_filters(figure_sparql(figure_id), {}, base)
+
+
+#: the properties of a regions cube observation, its measures last
+_A, _DATA_SET = ox.NamedNode(f"{RDF}type"), ox.NamedNode(f"{QB}dataSet")
+_OBSERVATION = ox.NamedNode(f"{QB}Observation")
+_REGION, _PLACES = ox.NamedNode(f"{CWM}nutsRegion"), ox.NamedNode(f"{CWM}placeCount")
+_PER_100K = ox.NamedNode(f"{CWM}placesPer100k")
+
+
+def region_observations(
+    rows: Iterable[ox.QuerySolution], figure_id: str, base: str
+) -> list[ox.Triple]:
+    """The regions cube's observations of one figure's ``rows`` (``regions_sparql``): one per
+    NUTS region with its places and places per 100,000. A region without a population or
+    without a place (no per-100,000 figure) is left out, so that every observation has both
+    measures. Made from the rows rather than by a CONSTRUCT: Virtuoso 7.2 kept the regions
+    whose figure was unbound there (``FILTER BOUND`` over a subquery's variable), 352
+    observations without a measure on the real build."""
+    area, dataset = REGION_FIGURES[figure_id], ox.NamedNode(regions_dataset(base))
+    triples: list[ox.Triple] = []
+    for row in rows:
+        region, places, rate = row[area], row["places"], row["per_100k"]
+        if places is None or rate is None or not isinstance(region, ox.NamedNode):
+            continue
+        if not region.value.startswith(NUTS):
+            continue
+        observation = ox.NamedNode(f"{dataset.value}/{region.value[len(NUTS) :]}")
+        for predicate, value in (
+            (_A, _OBSERVATION),
+            (_DATA_SET, dataset),
+            (_REGION, region),
+            (_PLACES, places),
+            (_PER_100K, rate),
+        ):
+            triples.append(ox.Triple(observation, predicate, value))
+    return triples
 
 
 def observations_query(base: str) -> str:
@@ -139,8 +159,10 @@ def refresh_cube(store: TripleStore, base: str, published: list[ox.NamedNode]) -
     every: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph(), *graphs]
     triples = list(store.query(observations_query(base), default_graph=every, named_graphs=graphs))
     for figure_id in REGION_FIGURES:
-        sparql = regions_query(base, figure_id)
-        triples += store.query(sparql, default_graph=every, named_graphs=graphs)
+        rows = store.query(
+            regions_sparql(base, figure_id), default_graph=every, named_graphs=graphs
+        )
+        triples += region_observations(rows, figure_id, base)
     description = [*cube_description(base), *regions_description(base)]
     data = to_bytes([*description, *triples], ox.RdfFormat.N_TRIPLES)
     store.replace_graph(ox.NamedNode(cube_graph(base)), data)

@@ -29,7 +29,7 @@ from core.formulas import safe_cell
 from core.namespaces import CWM, RDF_TYPE, SH, XSD
 from core.rdf_bytes import to_bytes
 from validation.findings import Finding, Report
-from validation.messages import counted, ui, ui_words
+from validation.messages import catalogue, counted, ui, ui_words
 
 FORMATS = {
     "html": "text/html; charset=utf-8",
@@ -394,8 +394,16 @@ def compact_rows(rows: Iterable[int], most: int = 12) -> str:
 def summary_line(key: str, lang: str, **values: object) -> str:
     """A line of a command's summary (``key`` of the ``ui`` words: nothing-published, counts, ...),
     in ``lang``, filled with ``values``: what a command prints after a report is in the
-    report's language."""
-    return ui(key, lang).format(**values)
+    report's language. A number with words of its own (``key/field`` in ``counted``) is said
+    with them in the plural form it takes in ``lang`` ("1 erreur", "3 pogreške")."""
+    numbers = catalogue()["counted"]
+    said = {
+        name: counted(f"{key}/{name}", lang, value)
+        if isinstance(value, int) and f"{key}/{name}" in numbers
+        else value
+        for name, value in values.items()
+    }
+    return ui(key, lang).format(**said)
 
 
 def _where(finding: Finding, lang: str) -> str:

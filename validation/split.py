@@ -226,6 +226,20 @@ def check_in_parts(
         b"".join(part.ntriples for part in done),
         sum(part.lines for part in done),
         sum(part.records for part in done),
-        [problem for part in done for problem in part.problems],
+        _once([problem for part in done for problem in part.problems]),
         Checked(records, results, places, found),
     )
+
+
+def _once(problems: list[Problem]) -> list[Problem]:
+    """The parts' problems, one of the whole file (no row: two headers of one column) said by
+    every part kept once, where one process says it."""
+    seen: set[Problem] = set()
+    kept = []
+    for problem in problems:
+        if problem.row is None:
+            if problem in seen:
+                continue
+            seen.add(problem)
+        kept.append(problem)
+    return kept

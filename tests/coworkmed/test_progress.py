@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from core.vocabulary import LANGUAGES
 from coworkmed.cli import main
-from coworkmed.progress import ProgressLine, written_line
+from coworkmed.progress import ProgressLine, stage_text, written_line
 from validation.messages import ui
 from validation.submission import STAGES
 
@@ -37,7 +37,7 @@ class _Terminal(io.StringIO):
 
 def _said(stream: io.StringIO, lang: str) -> list[str]:
     """The stages of the lines written, told by the start of each stage's words."""
-    starts = {stage: ui(f"progress-{stage}", lang).split("{")[0] for stage in STAGES}
+    starts = {stage: stage_text(stage, lang, 7, 0).split("7")[0] for stage in STAGES}
     return [
         next(stage for stage, start in starts.items() if line.startswith(start))
         for line in stream.getvalue().splitlines()
@@ -52,6 +52,27 @@ def test_the_line_is_told_once_a_second_and_at_each_stage(case: dict[str, Any]) 
         clock.now = seconds
         line(stage, rows)
     assert _said(stream, "en") == case["told"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "stage", "rows", "said"),
+    [
+        ("fr", "reading", 1, "Lecture du fichier : 1 ligne jusqu'ici (0 s)"),
+        ("fr", "reading", 2, "Lecture du fichier : 2 lignes jusqu'ici (0 s)"),
+        ("en", "reading", 1, "Reading the file: 1 row so far (0 s)"),
+        ("hr", "reading", 3, "Čitanje datoteke: dosad 3 retka (0 s)"),
+        ("hr", "reading", 21, "Čitanje datoteke: dosad 21 redak (0 s)"),
+        ("hr", "checking", 15, "Provjera 15 redaka prema pravilima… (0 s)"),
+        ("el", "checking", 1, "Έλεγχος 1 γραμμής με βάση τους κανόνες… (0 δευτ.)"),
+        ("it", "checking", 1, "Verifica di 1 riga secondo le regole… (0 s)"),
+        ("es", "tracing", 4, "Buscando la fila y la columna de cada problema… (0 s)"),
+    ],
+)
+def test_rows_take_the_plural_form_of_their_number(
+    lang: str, stage: str, rows: int, said: str
+) -> None:
+    """Regression: "Lecture du fichier : 1 lignes jusqu'ici" (a stranger's cold run)."""
+    assert stage_text(stage, lang, rows, 0) == said
 
 
 def test_on_a_terminal_the_line_rewrites_itself_and_is_cleared_at_the_end() -> None:

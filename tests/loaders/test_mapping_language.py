@@ -151,3 +151,17 @@ def test_the_mapping_reader_knows_the_required_fields_as_the_checks_do() -> None
     """``unreadable: leave-out`` is refused on the fields the shapes of severity Violation
     require; the reader and the checks find the same (the town by a SPARQL constraint)."""
     assert required_fields() == frozenset({"city", "country", "kinds", "name"})
+
+
+@pytest.mark.parametrize("case", CASES["aliases"], ids=lambda c: f"{c['column']}-{c['cells']}")
+def test_two_headers_of_one_column_are_reported(tmp_path: Path, case: dict[str, Any]) -> None:
+    """Regression (issue 18, a stranger's find): the second of "Name" and "Nom" was ignored
+    without a word."""
+    graph, problems = _loaded(tmp_path, case["column"], case["cells"])
+    assert _values(graph, case["column"]["field"]) == case["result"]
+    found = sorted(p.code for p in problems if p.column in case["cells"])
+    assert found == case["codes"], problems
+    for problem in problems:
+        if problem.code in ("duplicate-column", "conflicting-columns"):
+            named = {problem.column, *(dict(problem.params or ()).get("other", "").split(", "))}
+            assert len(named & set(case["cells"])) >= 2, problem  # both columns named

@@ -50,6 +50,7 @@ RULES: dict[str, Callable[[dict[str, Any]], object]] = {
         country=c.get("region"),
     ),
     "phone": lambda c: personal.phone_reason(c["value"], c.get("region")),
+    "url": lambda c: personal.url_reason(c["value"], tuple(c.get("contacts", ()))),
     "name": lambda c: personal.name_reason(c["value"]),
     "column": lambda c: personal.is_contact_column(c["value"]),
     "text": lambda c: personal.text_reason(c["value"], c.get("region")),

@@ -16,7 +16,12 @@ import yaml
 from core.vocabulary import CUBE_FILE, ONTOLOGY_FILE, codelist_files
 from linking.matching import clusters, link_graph, read_places
 from observatory import figures as observatory
-from observatory.cube import REGION_FIGURES, regions_description, regions_query
+from observatory.cube import (
+    REGION_FIGURES,
+    region_observations,
+    regions_description,
+    regions_sparql,
+)
 from publishing.build import load_checked
 from tests.observatory.cget_headline import headline, unflagged
 from tests.real import REAL_MAPPINGS
@@ -119,7 +124,8 @@ def _regions_cube(store: ox.Store) -> ox.Store:
     for triple in regions_description(BASE):
         cube.add(ox.Quad(triple.subject, triple.predicate, triple.object))
     for figure_id in REGION_FIGURES:
-        for triple in store.query(regions_query(BASE, figure_id), use_default_graph_as_union=True):
+        rows = store.query(regions_sparql(BASE, figure_id), use_default_graph_as_union=True)
+        for triple in region_observations(rows, figure_id, BASE):
             cube.add(ox.Quad(triple.subject, triple.predicate, triple.object))
     return cube
 

@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+import yaml
 
 from core.vocabulary import LANGUAGES
-from validation.messages import catalogue, counted, plural_forms
+from validation.messages import catalogue, counted, plural_forms, ui
+from validation.report import summary_line
+
+HERE = Path(__file__).parent
 
 
 @pytest.mark.parametrize(
@@ -39,3 +46,20 @@ def test_every_counted_text_has_each_plural_form_of_the_six_languages(key: str) 
     assert sorted(texts) == sorted(LANGUAGES)
     for lang in LANGUAGES:
         assert set(texts[lang]) == plural_forms(lang), (key, lang)
+
+
+SUMMARY_CASES = yaml.safe_load((HERE / "summary-line-cases.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", SUMMARY_CASES, ids=lambda c: f"{c['key']}-{c['lang']}")
+def test_a_summary_line_says_its_numbers_in_their_plural_form(case: dict[str, Any]) -> None:
+    assert summary_line(case["key"], case["lang"], **case["values"]) == case["said"]
+
+
+@pytest.mark.parametrize("key", sorted(k for k in catalogue()["counted"] if "/" in k))
+def test_each_number_of_a_summary_line_is_a_field_of_its_line_in_every_language(key: str) -> None:
+    line, field = key.split("/")
+    for lang in LANGUAGES:
+        assert "{" + field + "}" in ui(line, lang), (key, lang)
+        for said in catalogue()["counted"][key][lang].values():
+            assert "{count}" in said or lang == "it", (key, lang, said)  # "un altro tipo"
