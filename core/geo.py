@@ -25,11 +25,29 @@ Ring = list[list[float]]
 def inside(lon: float, lat: float, rings: list[Ring]) -> bool:
     """Whether a point lies inside polygons given as rings of [lon, lat] (even-odd rule over every
     ring, so holes and several parts are handled alike; ray cast towards growing longitudes)."""
+    return inside_edges(lon, lat, edges(rings))
+
+
+#: an edge of a polygon's ring: x1, y1, x2, y2 (longitudes and latitudes)
+Edge = tuple[float, float, float, float]
+
+
+def edges(rings: list[Ring]) -> tuple[Edge, ...]:
+    """The edges of every ring, each ring closed (for ``inside_edges``: a region's edges are
+    made once, then tested against every point of a file)."""
+    return tuple(
+        (x1, y1, x2, y2)
+        for ring in rings
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True)
+    )
+
+
+def inside_edges(lon: float, lat: float, outline: tuple[Edge, ...]) -> bool:
+    """``inside`` over the edges ``edges`` made of the rings."""
     crossings = 0
-    for ring in rings:
-        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
-            if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
-                crossings += 1
+    for x1, y1, x2, y2 in outline:
+        if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+            crossings += 1
     return crossings % 2 == 1
 
 

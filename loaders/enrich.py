@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from core.diskcache import RememberedTable, fingerprint
-from core.geo import Ring, distance, distance_to_rings, inside
+from core.geo import Edge, Ring, distance, distance_to_rings, edges, inside_edges
 from core.namespaces import GEONAMES
 from loaders import tables
 
@@ -64,6 +64,8 @@ class Region(NamedTuple):
     name: str
     box: tuple[float, float, float, float]  # west, south, east, north
     rings: list[Ring]
+    #: the rings' edges, made once (``core.geo.inside_edges``)
+    edges: tuple[Edge, ...]
 
 
 @cache
@@ -98,7 +100,7 @@ def _regions() -> dict[str, Region]:
         points = [point for ring in rings for point in ring]
         lons, lats = [pt[0] for pt in points], [pt[1] for pt in points]
         box = (min(lons), min(lats), max(lons), max(lats))
-        regions[code] = Region(code, region["name"], box, rings)
+        regions[code] = Region(code, region["name"], box, rings, edges(rings))
     return regions
 
 
@@ -130,13 +132,15 @@ def metres_from_region(lat: float, lon: float, code: str) -> float | None:
     region = _regions().get(code)
     if region is None:
         return None
-    return 0.0 if inside(lon, lat, region.rings) else distance_to_rings(lon, lat, region.rings)
+    return (
+        0.0 if inside_edges(lon, lat, region.edges) else distance_to_rings(lon, lat, region.rings)
+    )
 
 
 def near_region(lat: float, lon: float, code: str) -> bool:
     """Whether a point lies in a region or within the generalisation's tolerance of it."""
     region = _regions()[code]
-    return inside(lon, lat, region.rings) or (
+    return inside_edges(lon, lat, region.edges) or (
         distance_to_rings(lon, lat, region.rings) <= BORDER_TOLERANCE_METRES
     )
 
@@ -161,19 +165,37 @@ def _region_holding(
 ) -> str | None:
     """The region (of a country whose NUTS prefix is given) that holds the point, else the first
     one within ``tolerance`` metres of it (0: none)."""
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return None  # in no region's box
     margin = _BOX_MARGIN if tolerance else 0.0
     near = []
-    for region in _regions_of(prefixes):
+    for region in _regions_in_cell(prefixes, margin).get((math.floor(lat), math.floor(lon)), ()):
         west, south, east, north = region.box
         if not (west - margin <= lon <= east + margin and south - margin <= lat <= north + margin):
             continue
-        if inside(lon, lat, region.rings):
+        if inside_edges(lon, lat, region.edges):
             return region.code
         near.append(region)
     for region in near if tolerance else ():
         if distance_to_rings(lon, lat, region.rings) <= tolerance:
             return region.code
     return None
+
+
+@cache
+def _regions_in_cell(
+    prefixes: tuple[str, ...], margin: float
+) -> dict[tuple[int, int], tuple[Region, ...]]:
+    """The regions of ``_regions_of(prefixes)`` whose box, widened by ``margin``, meets each
+    one-degree cell (by its floor latitude and longitude), in their order: a point is tested
+    against the few regions of its cell, not the hundred of its country."""
+    cells: dict[tuple[int, int], list[Region]] = {}
+    for region in _regions_of(prefixes):
+        west, south, east, north = region.box
+        for lat in range(math.floor(south - margin), math.floor(north + margin) + 1):
+            for lon in range(math.floor(west - margin), math.floor(east + margin) + 1):
+                cells.setdefault((lat, lon), []).append(region)
+    return {cell: tuple(regions) for cell, regions in cells.items()}
 
 
 @cache

@@ -89,6 +89,11 @@ def _again(problem: ValueProblem) -> ValueProblem:
     return fresh
 
 
+#: the mapping's columns a row can fill, each with its sources among the row's headers (None: a
+#: template), and whether one of them has an ``otherwise`` (``RecordBuilder._columns_for``)
+Columns = tuple[tuple[tuple[ColumnSpec, tuple[str, ...] | None], ...], bool]
+
+
 @dataclass(frozen=True)
 class Parsed:
     """A cell as its parser read it: its terms, or the problem that stops it; and the parser's
@@ -119,7 +124,7 @@ class RecordBuilder:
     #: the first row of each name and town (folded), to warn of records that share both
     named: dict[tuple[str, str], int] = field(default_factory=dict)
     #: the columns of the mapping a row can fill, by the row's headers (``_columns_for``)
-    columns_by_headers: dict[tuple[str, ...], tuple[ColumnSpec, ...]] = field(default_factory=dict)
+    columns_by_headers: dict[tuple[str, ...], Columns] = field(default_factory=dict)
     #: what each distinct cell of a column parsed to (``_parsed``)
     parsed: dict[tuple[int, type, Any, str | None], Parsed] = field(default_factory=dict)
     #: the personal and contact-like columns of the mapping, sorted (``_contact_names``)
@@ -325,8 +330,9 @@ class RecordBuilder:
         self.postcode_column, self.postcode_placed = None, True
         values: dict[str, list[Term]] = defaultdict(list)
         raw_address = None
-        cells = [(spec, *self._cell(row, spec)) for spec in self._columns_for(row)]
-        if any(value is not None for _spec, _column, value in cells):
+        columns, otherwise = self._columns_for(row)
+        cells = [(spec, *self._cell_of(row, spec, sources)) for spec, sources in columns]
+        if otherwise and any(value is not None for _spec, _column, value in cells):
             # a column's ``otherwise``: its value when all its cells are empty (the mapping says
             # it: not reported); read as a cell of the column is
             cells = [
@@ -387,18 +393,41 @@ class RecordBuilder:
             ]
         return self.constant_cells
 
-    def _columns_for(self, row: Any) -> tuple[ColumnSpec, ...]:
+    def _columns_for(self, row: Any) -> Columns:
         """The mapping's columns that a row with these headers can fill: a column none of whose
-        sources is in the file gives nothing (the template maps 34 columns; a file has a dozen)."""
+        sources is in the file gives nothing (the template maps 34 columns; a file has a dozen),
+        each with its sources among the headers (None: a template); and whether one of them
+        has an ``otherwise``."""
         headers = tuple(row.values)
         found = self.columns_by_headers.get(headers)
         if found is None:
-            found = self.columns_by_headers[headers] = tuple(
-                spec
+            columns = tuple(
+                (
+                    spec,
+                    None
+                    if spec.template is not None
+                    else tuple(s for s in spec.sources if s in row.values),
+                )
                 for spec in self.mapping.columns
                 if spec.template is not None or any(s in row.values for s in spec.sources)
             )
+            otherwise = any(spec.otherwise is not None for spec, _sources in columns)
+            found = self.columns_by_headers[headers] = (columns, otherwise)
         return found
+
+    def _cell_of(
+        self, row: Any, spec: ColumnSpec, sources: tuple[str, ...] | None
+    ) -> tuple[str, Any]:
+        """``_cell`` for a row with ``sources`` of the column among its headers (``_columns_for``):
+        the other sources are not looked up in every row."""
+        if sources is None:
+            return self._cell(row, spec)
+        cells, null = row.values, self._null
+        for column in sources:
+            value = cells[column]
+            if value is not None and not null(value):
+                return column, value
+        return spec.sources[0], None
 
     def _doubled_columns(self, row: Any) -> None:
         """Two columns of the file that the mapping reads as one ("Name" and "Nom", "lat" and
@@ -482,7 +511,7 @@ class RecordBuilder:
                 # (the store a build holds open among them) as long as the builder lives
                 terms = problem.with_traceback(None)
             found = self.parsed[key] = Parsed(terms, tuple(self.context.notices))
-        else:
+        elif found.notices:
             self.context.notices.extend(found.notices)
         if isinstance(found.terms, ValueProblem):
             raise _again(found.terms)
@@ -513,7 +542,7 @@ class RecordBuilder:
         the mapping marks the column public)."""
         if spec.public:
             return None
-        kind, names = self._personal_kind(spec)
+        kind, names = self.personal_kinds.get(id(spec)) or self._personal_kind(spec)
         if kind is None:
             return None
         for term in terms:

@@ -107,17 +107,27 @@ class Report:
     def warnings(self) -> int:
         return list(map(SEVERITY, self.findings)).count("warning")
 
+    def counts(self) -> tuple[int, int]:
+        """The errors and the warnings, counted in one pass (a report's writers need both, and
+        its status: each property alone goes through every finding again)."""
+        severities = list(map(SEVERITY, self.findings))
+        return severities.count("error"), severities.count("warning")
+
     @property
     def conforms(self) -> bool:
         return self.readable and self.errors == 0
 
     @property
     def status(self) -> str:
+        return self.status_of(*self.counts())
+
+    def status_of(self, errors: int, warnings: int) -> str:
+        """``status`` for the ``counts`` already made."""
         if not self.readable:
             return "unreadable"
-        if self.errors:
+        if errors:
             return "rejected"
-        return "accepted-with-warnings" if self.warnings else "accepted"
+        return "accepted-with-warnings" if warnings else "accepted"
 
     def summary(self) -> list[dict[str, Any]]:
         """Each problem: severity, name, how many, the rows it is in, and the first one as an
@@ -125,9 +135,11 @@ class Report:
         what it says: two wrong values of a column (each quoted in its message) are two lines,
         not one line showing the first (issue #21: «otvoreno» ×2 hid «svemirska luka»)."""
         groups: dict[tuple[str, str, str, str], list[Finding]] = defaultdict(list)
-        for finding in self.findings:
-            key = (finding.severity, finding.code, finding.column or "", finding.message)
-            groups[key].append(finding)
+        for key, found in _grouped(self.findings).items():
+            # no column and an empty one are one: the first finding of the two groups
+            # comes first, and the rows are sorted
+            severity, code, column, message = key
+            groups[(severity, code, column or "", message)] += found
         ordered = sorted(groups.items(), key=lambda item: (item[0][0] != "error", -len(item[1])))
         return [
             {
@@ -143,7 +155,27 @@ class Report:
 
     def ordered(self) -> list[Finding]:
         """The findings, errors first (in the order found), then warnings."""
-        return sorted(self.findings, key=lambda finding: finding.severity != "error")
+        findings = self.findings  # as a stable sort on "not an error" would give them
+        return [f for f in findings if f.severity == "error"] + [
+            f for f in findings if f.severity != "error"
+        ]
+
+
+#: what a summary line is made of: a finding's severity, code, column and message
+_SUMMARY_KEY = attrgetter("severity", "code", "column", "message")
+
+
+def _grouped(findings: list[Finding]) -> dict[tuple[Any, ...], list[Finding]]:
+    """The findings by ``_SUMMARY_KEY`` (each group in their order; the groups in the order of
+    their first finding), the keys made in C."""
+    groups: dict[tuple[Any, ...], list[Finding]] = {}
+    for key, finding in zip(map(_SUMMARY_KEY, findings), findings, strict=True):
+        found = groups.get(key)
+        if found is None:
+            groups[key] = [finding]
+        else:
+            found.append(finding)
+    return groups
 
 
 def hide_paths(report: Report, path: Path, shown: str) -> Report:
@@ -156,12 +188,15 @@ def hide_paths(report: Report, path: Path, shown: str) -> Report:
             text = text.replace(place, shown) if text else text
         return text
 
-    def named(finding: Finding) -> bool:
-        return any(place in finding.message or place in finding.detail for place in places)
-
+    # each distinct message and detail looked at once (52,000 findings say a few thousand things)
+    texts = set(map(attrgetter("message"), report.findings))
+    texts |= set(map(attrgetter("detail"), report.findings))
+    named = {text for text in texts if text and any(place in text for place in places)}
+    if not named:
+        return report
     report.findings = [
         dataclasses.replace(f, message=clean(f.message) or "", detail=clean(f.detail) or "")
-        if named(f)
+        if f.message in named or f.detail in named
         else f
         for f in report.findings
     ]

@@ -46,17 +46,18 @@ def as_json(report: Report) -> dict[str, Any]:
 
 def _json_head(report: Report) -> dict[str, Any]:
     """``as_json`` but for the findings."""
+    errors, warnings = report.counts()
     return {
         "file": report.file,
         "mapping": report.mapping,
         "language": report.language,
-        "status": report.status,
-        "conforms": report.conforms,
+        "status": report.status_of(errors, warnings),
+        "conforms": report.readable and errors == 0,
         "rows": report.rows,
         "records": report.records,
         "triples": report.triples,
-        "errors": report.errors,
-        "warnings": report.warnings,
+        "errors": errors,
+        "warnings": warnings,
         "seconds": round(report.seconds, 3),
         "summary": [
             {
@@ -336,13 +337,13 @@ def least_size(report: Report, fmt: str, known: dict[str, int] | None = None) ->
     """Fewer bytes than ``render(report, fmt)`` gives (``LEAST_PER_FINDING``, ``LEAST_WORDS``,
     in UTF-8): a report known to be too large to carry is not written only to be left out (a
     10,000-row report took seconds to write in three formats, then to be left out).
-    ``known``: the bytes of each word already known (by word), shared between formats."""
+    ``known``: the characters of each word already counted (by word), shared between formats."""
     known = {} if known is None else known
     for name in LEAST_WORDS[fmt]:
         if name not in known:
-            # one text of all the findings' words, encoded once: as many bytes as each apart
-            text = "".join(filter(None, map(attrgetter(name), report.findings)))
-            known[name] = len(text.encode("utf-8"))
+            # the words' characters: no more than their bytes in UTF-8, and counted without
+            # putting them together or encoding them
+            known[name] = sum(map(len, filter(None, map(attrgetter(name), report.findings))))
     words = sum(known[name] for name in LEAST_WORDS[fmt])
     return LEAST_PER_FINDING[fmt] * len(report.findings) + words
 
@@ -354,13 +355,18 @@ def as_html(report: Report, most: int = HTML_DETAILS_MOST, links: Links | None =
     template = _ENVIRONMENT.get_template("report.html")
     ordered = report.ordered()
     given, left_out = downloads(report)
+    errors, warnings = report.counts()
+    status = report.status_of(errors, warnings)
     return template.render(
         report=report,
+        errors=errors,
+        warnings=warnings,
+        status=status,
         style=Markup(STYLE),
         links=links,
         downloads=given,
         left_out=left_out,
-        next_step=NEXT_STEPS.get(report.status, "next-rejected"),
+        next_step=NEXT_STEPS.get(status, "next-rejected"),
         words=ui_words(report.language),
         summary=report.summary(),
         findings=ordered[:most],

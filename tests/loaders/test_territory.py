@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import random
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import yaml
 from rdflib import Graph
 from rdflib.namespace import SH
 
+from core.geo import distance_to_rings, inside
 from core.settings import SettingsError
 from loaders import enrich, tables, territory
 from loaders.load import transform
@@ -133,3 +136,45 @@ def test_a_postcode_read_from_an_address_is_reported(tmp_path: Path) -> None:
     assert [(p.code, dict(p.params or ())["result"]) for p in problems] == [
         ("address-postcode-read", "75005")
     ]
+
+
+def _holding_every_region(lat: float, lon: float, prefixes: tuple[str, ...], tolerance: float):
+    """``enrich._region_holding`` as a plain loop over every region of the countries, each
+    point tested against the rings themselves (``core.geo.inside``)."""
+    margin = 0.1 if tolerance else 0.0
+    near = []
+    for region in enrich._regions_of(prefixes):
+        west, south, east, north = region.box
+        if not (west - margin <= lon <= east + margin and south - margin <= lat <= north + margin):
+            continue
+        if inside(lon, lat, region.rings):
+            return region.code
+        near.append(region)
+    for region in near if tolerance else ():
+        if distance_to_rings(lon, lat, region.rings) <= tolerance:
+            return region.code
+    return None
+
+
+@pytest.mark.parametrize("tolerance", [0.0, enrich.BORDER_TOLERANCE_METRES])
+@pytest.mark.parametrize("countries", [("FR",), ("IT", "GR"), None])
+def test_regions_by_cell_place_points_as_every_region_does(
+    countries: tuple[str, ...] | None, tolerance: float
+) -> None:
+    """Placing a point tests only the regions whose box meets its one-degree cell, with each
+    region's edges made once: the same region as testing every region of the countries, for
+    thousands of seeded points over the partner countries (many near borders and coasts, and
+    on whole degrees: a cell's edge)."""
+    rows = tables.countries()
+    prefixes = tuple(rows[c]["nuts"] for c in (countries or rows))
+    rng = random.Random(18)
+    points = [(rng.uniform(27.0, 52.0), rng.uniform(-18.0, 30.0)) for _ in range(3000)]
+    points += [(float(rng.randint(35, 50)), rng.uniform(-5.0, 28.0)) for _ in range(300)]
+    points += [(rng.uniform(35.0, 50.0), float(rng.randint(-5, 28))) for _ in range(300)]
+    points += [(math.nan, 2.0), (45.0, math.inf)]
+    placed = 0
+    for lat, lon in points:
+        expected = _holding_every_region(lat, lon, prefixes, tolerance)
+        assert enrich._region_holding(lat, lon, prefixes, tolerance) == expected, (lat, lon)
+        placed += expected is not None
+    assert placed > 100  # the points fall in regions, not only around them
