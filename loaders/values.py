@@ -698,10 +698,12 @@ def _unseen(char: str) -> bool:
 def _encoded_iri(text: str) -> str:
     """A web address with what an IRI cannot hold, and every invisible character, percent-
     encoded (a zero-width space is a valid IRI character, but no one can see or type it)."""
-    return _NOT_PLAIN.sub(
-        lambda m: quote(m.group()) if _UNSAFE_IRI.match(m.group()) or _unseen(m.group()) else m.group(),
-        text,
-    )
+    return _NOT_PLAIN.sub(lambda m: _escaped(m.group()), text)
+
+
+def _escaped(char: str) -> str:
+    """A character of a web address, percent-encoded when unsafe or unseen (``_encoded_iri``)."""
+    return quote(char) if _UNSAFE_IRI.match(char) or _unseen(char) else char
 
 
 def _host_problem(host: str) -> ValueProblem | None:
