@@ -342,7 +342,7 @@ class RecordBuilder:
                 for spec, column, value in cells
             ]
         cells += self._constants()
-        self._doubled_columns(row)
+        self._doubled_columns(row, cells)
         contacts = self._contact_names(row)
         notices, null = self.context.notices, self._null
         for spec, column, value in cells:
@@ -408,10 +408,11 @@ class RecordBuilder:
             )
         return found
 
-    def _doubled_columns(self, row: Any) -> None:
+    def _doubled_columns(self, row: Any, cells: list[tuple[ColumnSpec, str, Any]]) -> None:
         """Two columns of the file that the mapping reads as one ("Name" and "Nom", "lat" and
         "latitude"): only the first with a value is read, so the file is told once (a warning
-        naming both), and a row where they say different things has an error naming both."""
+        naming both), and a row where they say different things has an error naming both. A
+        header written twice whose first cell is empty: its second cell is read (in ``cells``)."""
         headers = tuple(row.values)
         doubled = self.doubled_by_headers.get(headers)
         if doubled is None:
@@ -436,6 +437,10 @@ class RecordBuilder:
                 for c in present
                 if not self._null(row.values[c])
             ]
+            if filled and filled[0][0] not in spec.sources:  # only a repeated header's cell
+                cells[:] = [
+                    (s, filled[0][0], filled[0][1]) if s is spec else (s, c, v) for s, c, v in cells
+                ]
             differing = [(c, v) for c, v, meaning in filled[1:] if meaning != filled[0][2]]
             if differing:
                 (first, kept, _meaning), (other, ignored) = filled[0], differing[0]
