@@ -11,6 +11,7 @@ code of the rule that matched, or None.
 
 from __future__ import annotations
 
+import html
 import importlib
 import re
 import unicodedata
@@ -181,8 +182,9 @@ def email_reason(
 ) -> str | None:
     """Why an e-mail address looks like a person's (None: an organisation's); ``roles_only``:
     the column holds staff's addresses (its mapping says so), so one naming neither a role nor a
-    town of ``country`` (vitrolles@france-services.gouv.fr, a place's mailbox) is a person's."""
-    local, _, domain = address.strip().rpartition("@")
+    town of ``country`` (vitrolles@france-services.gouv.fr, a place's mailbox) is a person's.
+    The address is read as a person would (``normalised_email``: ＠, &#64;, <...>, a final dot)."""
+    local, _, domain = normalised_email(address).rpartition("@")
     if not local:
         return None
     local = local.split("+", 1)[0]  # plus-addressing: jane.doe+coworking@ is jane.doe@
@@ -239,7 +241,21 @@ def name_reason(text: str) -> str | None:
     return NAME if rules().person_name.match(text) else None
 
 
-_EMBEDDED_EMAIL = re.compile(r"[^@\s:<>\"(),;]+@[^@\s<>\"(),;]+\.[A-Za-z]{2,}")
+#: an e-mail address written inside a text; its domain may be an IDN (пример.рф) or punycode
+#: (gmail.xn--80asehdb)
+_EMBEDDED_EMAIL = re.compile(
+    r"[^@\s:<>\"(),;]+@[^@\s<>\"(),;]+\.(?:[^\W\d_]{2,}|xn--[a-z0-9-]+)", re.IGNORECASE
+)
+#: spaces around an at sign (``name @ domain``, ``%20@%20``), read as none
+_SPACED_AT = re.compile(r"\s*@\s*")
+
+
+def normalised_email(text: str) -> str:
+    """An e-mail address as a person reads it: compatibility forms folded (NFKC: the full-width
+    ＠ is @), HTML character references decoded (&#64;), spaces around the @ and the angle
+    brackets, quotes and final dots around the address taken away."""
+    text = unicodedata.normalize("NFKC", html.unescape(text))
+    return _SPACED_AT.sub("@", text).strip().strip("<>\"'").rstrip(".")
 
 
 def holds_an_email(text: str) -> bool:
@@ -251,7 +267,7 @@ def holds_an_email(text: str) -> bool:
 def text_reason(text: str, region: str | None, contact_names: tuple[str, ...] = ()) -> str | None:
     """Why a free text (a description, a name) holds personal data: a personal e-mail address
     or a mobile number written inside it."""
-    for address in _EMBEDDED_EMAIL.findall(text):
+    for address in _EMBEDDED_EMAIL.findall(normalised_email(text)):
         if email_reason(address, contact_names):
             return EMAIL
     for found in rules().text_contact.finditer(text):  # "Contact : Gabrielle Huneau"
@@ -270,7 +286,7 @@ def text_reason(text: str, region: str | None, contact_names: tuple[str, ...] = 
 
 #: what separates the parts of a web address (and the names and values of its query): an e-mail
 #: address written inside one lies between two of them (``/~jean.dupont@gmail.com``)
-_URL_PARTS = re.compile(r"[/?#&=;:,~!$'()*\[\]\s]+")
+_URL_PARTS = re.compile(r"[/?#&=;:,~!$'()*\[\]<>\"\s]+")
 #: a web address is decoded this many times at most (``%2540`` is ``%40`` encoded again)
 URL_DECODINGS = 3
 
@@ -278,16 +294,18 @@ URL_DECODINGS = 3
 def url_reason(url: str, contact_names: tuple[str, ...] = ()) -> str | None:
     """Why a web address holds personal data: an e-mail address that looks like a person's
     written in its path, query or fragment, plainly or percent-encoded (once or more: ``%40``,
-    ``%2540``), after ``mailto:`` or not."""
+    ``%2540``), after ``mailto:`` or not, however the at sign is written (``＠``, ``%EF%BC%A0``,
+    ``&#64;``, `` @ ``), in angle brackets or with a final dot, at an IDN or punycode domain."""
     text = url
     for _ in range(URL_DECODINGS):
-        decoded = unquote(text)
+        decoded = normalised_email(unquote(text))
         if decoded == text:
             break
         text = decoded
     if "@" not in text:
         return None
     for part in _URL_PARTS.split(text):
+        part = part.rstrip(".")
         if "@" in part and _EMBEDDED_EMAIL.fullmatch(part) and email_reason(part, contact_names):
             return EMAIL_IN_URL
     return None

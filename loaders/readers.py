@@ -207,6 +207,18 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+def repeat_of(headers: tuple[str, ...], position: int) -> str | None:
+    """The header that the column at ``position`` (from 1) repeats, when a file gives two
+    columns one header ("Name,Name"): ``_names`` names the later ones by their position ("Name"
+    at position 3 is "Name (3)"); None for a column whose header is its own."""
+    name, suffix = headers[position - 1], f" ({position})"
+    if not name.endswith(suffix):
+        return None
+    while name.endswith(suffix):
+        name = name[: -len(suffix)]
+    return name if name in headers[: position - 1] else None
+
+
 def _names(header: list[str]) -> list[str]:
     names, seen = [], set()
     for position, cell in enumerate(header, start=1):

@@ -19,8 +19,10 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from core.namespaces import GEO, NUTS_CODE, XSD
 from core.problems import Problem, ValueProblem
@@ -28,7 +30,7 @@ from loaders import enrich, hours, personal, tables, territory
 from loaders.addresses import split_address, street_line
 from loaders.mapping import Mapping, fill
 from loaders.rdf import Triples, iri, literal, p, segment
-from loaders.readers import written
+from loaders.readers import repeat_of, written
 from loaders.values import (
     LEAVE_OUT,
     ColumnSpec,
@@ -36,6 +38,7 @@ from loaders.values import (
     Iri,
     LeftOut,
     Lit,
+    Locale,
     Price,
     Term,
     coordinate_pair,
@@ -47,6 +50,11 @@ from loaders.values import (
 )
 
 A = p("rdf:type")
+#: how plain figures are written (a decimal point, no thousands separator): a cell of a doubled
+#: column that the file's locale cannot read is read so, to compare it (``_meaning``)
+PLAIN = Locale(language="en", decimal=".")
+#: the datatypes whose literals are compared by their value (``_compared``)
+NUMERIC = frozenset(XSD + name for name in ("decimal", "integer", "double", "nonNegativeInteger"))
 CODE_ACCESS = "access-type"
 WKT = GEO + "wktLiteral"
 
@@ -340,7 +348,7 @@ class RecordBuilder:
                 for spec, column, value in cells
             ]
         cells += self._constants()
-        self._doubled_columns(row)
+        self._doubled_columns(row, cells)
         contacts = self._contact_names(row)
         notices, null = self.context.notices, self._null
         for spec, column, value in cells:
@@ -429,22 +437,15 @@ class RecordBuilder:
                 return column, value
         return spec.sources[0], None
 
-    def _doubled_columns(self, row: Any) -> None:
+    def _doubled_columns(self, row: Any, cells: list[tuple[ColumnSpec, str, Any]]) -> None:
         """Two columns of the file that the mapping reads as one ("Name" and "Nom", "lat" and
         "latitude"): only the first with a value is read, so the file is told once (a warning
-        naming both), and a row where they say different things has an error naming both."""
-        if not self.mapping.has_aliases:  # the usual partner mapping: nothing to look for
-            return
+        naming both), and a row where they say different things has an error naming both. A
+        header written twice whose first cell is empty: its second cell is read (in ``cells``)."""
         headers = tuple(row.values)
         doubled = self.doubled_by_headers.get(headers)
         if doubled is None:
-            doubled = self.doubled_by_headers[headers] = tuple(
-                (spec, present)
-                for spec in self.mapping.columns
-                if spec.aliases
-                and len(present := tuple(s for s in dict.fromkeys(spec.sources) if s in headers))
-                > 1
-            )
+            doubled = self.doubled_by_headers[headers] = self._doubled_sources(headers)
         for spec, present in doubled:
             if (id(spec), present) not in self.doubled_reported:
                 self.doubled_reported.add((id(spec), present))
@@ -465,6 +466,10 @@ class RecordBuilder:
                 for c in present
                 if not self._null(row.values[c])
             ]
+            if filled and filled[0][0] not in spec.sources:  # only a repeated header's cell
+                cells[:] = [
+                    (s, filled[0][0], filled[0][1]) if s is spec else (s, c, v) for s, c, v in cells
+                ]
             differing = [(c, v) for c, v, meaning in filled[1:] if meaning != filled[0][2]]
             if differing:
                 (first, kept, _meaning), (other, ignored) = filled[0], differing[0]
@@ -481,17 +486,46 @@ class RecordBuilder:
                     )
                 )
 
+    def _doubled_sources(
+        self, headers: tuple[str, ...]
+    ) -> tuple[tuple[ColumnSpec, tuple[str, ...]], ...]:
+        """The mapping's columns that two or more headers of the file give, with those headers:
+        the sources of an ``aliases`` column, and a header written twice ("Name,Name": the
+        reader names the second "Name (3)", ``repeat_of``) for any column."""
+        repeats: dict[str, list[str]] = defaultdict(list)
+        for position, header in enumerate(headers, start=1):
+            if (first := repeat_of(headers, position)) is not None:
+                repeats[first].append(header)
+        if not repeats and not self.mapping.has_aliases:  # the usual partner file
+            return ()
+        found = []
+        for spec in self.mapping.columns:
+            sources = [s for s in dict.fromkeys(spec.sources) if s in headers]
+            if not spec.aliases:  # an order of preference: the first in the file is read
+                sources = sources[:1]
+            present = tuple(h for s in sources for h in (s, *repeats.get(s, ())))
+            if len(present) > 1:
+                found.append((spec, present))
+        return tuple(found)
+
     def _meaning(self, spec: ColumnSpec, value: Any) -> Any:
-        """What a cell says, to compare two cells of doubled columns: its terms when it can be
-        read (48,5 and 48.5 agree), else its text; spaces and case aside either way."""
+        """What a cell says, to compare two cells of doubled columns: its terms as the column's
+        parser reads them (48,5 and 48.5 agree; 43.5089 in a decimal-comma file, which the
+        parser refuses, is read as plain figures write it: ``PLAIN``), numbers by their value
+        and web addresses with an empty path as "/" (``_compared``); else its text; spaces and
+        case aside either way."""
         text = " ".join(written(value).split()).casefold()
         if spec.field in ("coordinates", "full_address"):
             return text
         notices = len(self.context.notices)
         try:
-            return tuple(str(term).casefold() for term in self._parsed(spec, value))
+            return tuple(_compared(term) for term in self._parsed(spec, value))
         except ValueProblem:
-            return text
+            plain = Context(PLAIN, self.context.concepts, self.context.country)
+            try:
+                return tuple(_compared(term) for term in parser_for(spec.field)(value, spec, plain))
+            except ValueProblem:
+                return text
         finally:
             del self.context.notices[notices:]
 
@@ -975,3 +1009,19 @@ def _nt(value: Term) -> str:
     if isinstance(value, Iri):
         return f"<{value.value}>"
     return literal(value.lexical, value.datatype, value.language)
+
+
+def _compared(term: Term) -> str:
+    """A term as two doubled columns are compared (``_meaning``): a number by its value
+    (43.50 is 43.5), a web address with its scheme and host in lower case and an empty path as
+    "/" (https://x.org is https://x.org/), anything else as its text, case aside."""
+    if isinstance(term, Lit) and term.datatype in NUMERIC:
+        try:
+            return str(Decimal(term.lexical).normalize())
+        except InvalidOperation:
+            return term.lexical
+    if isinstance(term, Iri) and term.value.lower().startswith(("http://", "https://")):
+        parts = urlsplit(term.value)
+        scheme, host = parts.scheme.lower(), parts.netloc.lower()
+        return urlunsplit((scheme, host, parts.path or "/", parts.query, parts.fragment))
+    return str(term).casefold()

@@ -12,12 +12,13 @@ import datetime as dt
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import phonenumbers
 import pyoxigraph as ox
@@ -675,6 +676,53 @@ _UNSAFE_IRI = re.compile(r"[\x00-\x20<>\"{}|\\^`\[\]]")
 #: judges them) and any space or control character (no-break, zero-width)
 _BAD_HOST = re.compile(r"[\x00-\x20\x7f-\xa0<>\"{}|\\^`\s\u200b-\u200f\u2028\u2029\ufeff]")
 _WRITTEN_HOST = re.compile(r"^[a-z]+://([^/?#]*)", re.IGNORECASE)
+#: Unicode's default-ignorable code points (DerivedCoreProperties.txt): drawn as nothing
+_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+#: the general categories of characters a reader cannot see or tell from a space: controls,
+#: format characters (soft hyphen, zero-width joiners, direction marks), separators
+_UNSEEN_CATEGORIES = frozenset(("Cc", "Cf", "Zs", "Zl", "Zp"))
+#: the characters outside printable ASCII, and the ASCII ones an IRI cannot hold as written
+_NOT_PLAIN = re.compile(r"[^\x21-\x7e]|[<>\"{}|\\^`\[\]]")
+
+
+def _unseen(char: str) -> bool:
+    """Whether a character is invisible or a space: a control, format or separator character,
+    or a default-ignorable one."""
+    return unicodedata.category(char) in _UNSEEN_CATEGORIES or bool(_IGNORABLE.match(char))
+
+
+def _encoded_iri(text: str) -> str:
+    """A web address with what an IRI cannot hold, and every invisible character, percent-
+    encoded (a zero-width space is a valid IRI character, but no one can see or type it)."""
+    return _NOT_PLAIN.sub(lambda m: _escaped(m.group()), text)
+
+
+def _escaped(char: str) -> str:
+    """A character of a web address, percent-encoded when unsafe or unseen (``_encoded_iri``)."""
+    return quote(char) if _UNSAFE_IRI.match(char) or _unseen(char) else char
+
+
+def _host_problem(host: str) -> ValueProblem | None:
+    """What is wrong with a host name as written, its percent-escapes decoded first (an
+    encoded space is a space): a space, control, invisible or IRI-unsafe character, or an
+    empty label (``example..org``; a final dot, the root's, is allowed)."""
+    host = unquote(host)
+    bad = _BAD_HOST.search(host) or next(
+        (m for m in _NOT_PLAIN.finditer(host) if _unseen(m.group())), None
+    )
+    if bad:
+        return ValueProblem(
+            "malformed-url", f"a host name cannot hold {bad.group()!r}", character=bad.group()
+        )
+    name = host.rpartition("@")[2]
+    name = name if name.startswith("[") else name.rsplit(":", 1)[0]
+    if "" in name.removesuffix(".").split("."):
+        return ValueProblem("malformed-url", f"the host name {name} has an empty label")
+    return None
 
 
 def parse_url(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
@@ -698,11 +746,9 @@ def parse_url(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
         raise ValueProblem("url-with-credentials", "a web address with a user name or password")
     # the host as written: urlsplit drops tabs and line breaks, which a host cannot hold either
     host = _WRITTEN_HOST.match(text)
-    if host and (bad := _BAD_HOST.search(host.group(1))):  # no encoding mends a host
-        raise ValueProblem(
-            "malformed-url", f"a host name cannot hold {bad.group()!r}", character=bad.group()
-        )
-    iri = _UNSAFE_IRI.sub(lambda m: quote(m.group()), text)
+    if host and (problem := _host_problem(host.group(1))):  # no encoding mends a host
+        raise problem
+    iri = _encoded_iri(text)
     if iri != text:  # a reinterpretation: reported with what is published
         ctx.notices.append(
             ValueProblem("url-encoded", f"published as {iri} (percent-encoded)", result=iri)

@@ -21,6 +21,7 @@ from loaders import mapping as mapping_module
 from loaders.load import LoadReport
 from loaders.mapping import Mapping, load_mapping
 from loaders.mapping import required_fields as mapping_required_fields
+from loaders.readers import repeat_of
 from loaders.values import cldr_locale
 from validation.findings import Finding
 from validation.messages import problem_message
@@ -120,8 +121,11 @@ def check_columns(
             )
             missing.add(spec.field)
     expected = [column_header(spec, lang, mapping) for spec in mapping.columns]
-    for header in headers:
+    written = tuple(headers)
+    for position, header in enumerate(written, start=1):
         if header in known or not header.strip():
+            continue
+        if repeat_of(written, position) in known:  # "Name,Name": told as duplicate-column
             continue
         close = difflib.get_close_matches(header, expected + sorted(known), n=1, cutoff=0.75)
         count = (counts or {}).get(header, total)

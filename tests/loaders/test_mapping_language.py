@@ -65,9 +65,16 @@ def test_every_field_of_a_when_true_kind_is_covered() -> None:
 BASE = "https://example.org/id/"
 
 
-def _loaded(tmp_path: Path, column: dict[str, Any], cells: dict[str, Any]) -> tuple[Any, list]:
-    """The graph and the problems of a one-row CSV (ID, Nom and ``cells``) whose column C
-    (or the first of ``cells``) is mapped as ``column``."""
+def _loaded(
+    tmp_path: Path,
+    column: dict[str, Any],
+    cells: dict[str, Any] | list[list[Any]],
+    locale: dict[str, Any] | None = None,
+) -> tuple[Any, list]:
+    """The graph and the problems of a one-row CSV (ID, Nom and ``cells``: a mapping, or
+    [header, value] pairs when a header is written twice) whose column C (or the first of
+    ``cells``) is mapped as ``column``; ``locale``: the mapping's (French by default)."""
+    pairs = list(cells.items()) if isinstance(cells, dict) else [tuple(c) for c in cells]
     mapping = {
         "source": {
             "id": "test-source",
@@ -75,14 +82,14 @@ def _loaded(tmp_path: Path, column: dict[str, Any], cells: dict[str, Any]) -> tu
             "partner": {"id": "test", "name": "Test partner"},
             "licence": "https://creativecommons.org/licenses/by/4.0/",
         },
-        "locale": {"language": "fr", "country": "FR"},
+        "locale": locale or {"language": "fr", "country": "FR"},
         "columns": {"ID": "id", "Nom": "name", "C": column},
     }
     (tmp_path / "mapping.yaml").write_text(yaml.safe_dump(mapping), encoding="utf-8")
     with (tmp_path / "data.csv").open("w", encoding="utf-8", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["ID", "Nom", *cells])
-        writer.writerow(["1", "Espace test", *cells.values()])
+        writer.writerow(["ID", "Nom", *(header for header, _value in pairs)])
+        writer.writerow(["1", "Espace test", *(value for _header, value in pairs)])
     loaded = load_mapping(tmp_path / "mapping.yaml")
     triples, report = transform(
         loaded, tmp_path / "data.csv", BASE, lambda: dt.datetime.now(dt.UTC)
@@ -157,7 +164,7 @@ def test_the_mapping_reader_knows_the_required_fields_as_the_checks_do() -> None
 def test_two_headers_of_one_column_are_reported(tmp_path: Path, case: dict[str, Any]) -> None:
     """Regression (issue 18, a stranger's find): the second of "Name" and "Nom" was ignored
     without a word."""
-    graph, problems = _loaded(tmp_path, case["column"], case["cells"])
+    graph, problems = _loaded(tmp_path, case["column"], case["cells"], case.get("locale"))
     assert _values(graph, case["column"]["field"]) == case["result"]
     found = sorted(p.code for p in problems if p.column in case["cells"])
     assert found == case["codes"], problems
@@ -165,3 +172,16 @@ def test_two_headers_of_one_column_are_reported(tmp_path: Path, case: dict[str, 
         if problem.code in ("duplicate-column", "conflicting-columns"):
             named = {problem.column, *(dict(problem.params or ()).get("other", "").split(", "))}
             assert len(named & set(case["cells"])) >= 2, problem  # both columns named
+
+
+@pytest.mark.parametrize("case", CASES["repeated"], ids=lambda c: str(c["cells"]))
+def test_a_header_written_twice_is_one_column_told_twice(
+    tmp_path: Path, case: dict[str, Any]
+) -> None:
+    """Regression (issue 18, a stranger's find): "Name,Name" with two values was read as the
+    first and an unknown column "Name (3)" whose value was ignored; it is a duplicate-column
+    (and a conflicting-columns error where the values differ), as Name and Nom are."""
+    graph, problems = _loaded(tmp_path, case["column"], case["cells"], case.get("locale"))
+    assert _values(graph, case["field"]) == case["result"]
+    told = sorted((p.code, p.column, dict(p.params or ()).get("other")) for p in problems)
+    assert told == sorted(tuple(t) for t in case["told"]), problems
