@@ -749,10 +749,10 @@ def _checked_date(lexical: str, fmt: str, text: str) -> None:
 #: what ``strptime`` reads for each directive of a day's format (CPython's own patterns:
 #: the same texts match, so the same verdicts; ``_formatted_date``)
 _DATE_DIRECTIVES = {
-    "d": r"(?P<d>3[0-1]|[1-2][0-9]|0[1-9]|[1-9]| [1-9])",
+    "d": r"(?P<d>3[0-1]|[1-2]\d|0[1-9]|[1-9]| [1-9])",
     "m": r"(?P<m>1[0-2]|0[1-9]|[1-9])",
-    "Y": r"(?P<Y>[0-9][0-9][0-9][0-9])",
-    "y": r"(?P<y>[0-9][0-9])",
+    "Y": r"(?P<Y>\d\d\d\d)",
+    "y": r"(?P<y>\d\d)",
 }
 #: the literal marks a format may have between them to be read without ``strptime``
 _DATE_MARKS = frozenset("/.-_,:;")
