@@ -571,9 +571,11 @@ _ORDINAL_DOT = re.compile(r"^(?:[0-9]{1,2}\.)?[0-9]{4}\.$")
 _MONTH_FORMATS = ("%m/%Y", "%m.%Y", "%m-%Y")
 
 
-def _writes_ordinal_dot(locale: Locale) -> bool:
-    """Whether a source writes years with the ordinal dot (Croatian: "2019.", "3.2019.")."""
-    return locale.language == "hr" or (locale.numbers or "").startswith("hr")
+def _writes_ordinal_dot(ctx: Context) -> bool:
+    """Whether a cell may write years with the ordinal dot, as Croatian does ("2019.",
+    "3.2019."): the source's language is Croatian, or its row's country is Croatia."""
+    locale = ctx.locale
+    return locale.language == "hr" or (locale.numbers or "").startswith("hr") or ctx.country == "HR"
 
 
 def _without_time(day: str, time: str, zone: str | None, text: str, ctx: Context) -> str:
@@ -615,7 +617,7 @@ def parse_date(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
         day, hours, minutes, seconds, zone = match.groups()
         time = f"{hours}:{minutes}{seconds or ''}"
         return [Lit(_without_time(day, time, zone, text, ctx), XSD + "date")]
-    if _writes_ordinal_dot(ctx.locale) and _ORDINAL_DOT.match(text):
+    if _writes_ordinal_dot(ctx) and _ORDINAL_DOT.match(text):
         text = text[:-1]  # "2019." is the year 2019 in Croatian, as written
     for pattern, datatype in _ISO_DATES:
         match = pattern.match(text)
