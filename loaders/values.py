@@ -148,8 +148,9 @@ Parser = Callable[[Any, ColumnSpec, Context], list[Term]]
 
 
 def as_text(raw: Any) -> str:
-    """A cell as text; a whole number read from a spreadsheet loses its '.0'."""
-    if isinstance(raw, float) and raw.is_integer():
+    """A cell as text; a whole number read from a spreadsheet loses its '.0' (one too large to
+    be exact, 1e+300, stays as the file has it: its digits would be made up)."""
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) < 1e15:
         return str(int(raw))
     return " ".join(str(raw).split())
 
@@ -422,8 +423,8 @@ def _within(value: Decimal, largest: int) -> Decimal:
     if abs(value) > largest:
         raise ValueProblem(
             "implausible-number",
-            f"larger than {largest:,}: no column of a space means so much; check the number",
-            largest=f"{largest:,}",
+            f"larger than {largest}: no column of a space means so much; check the number",
+            largest=str(largest),
         )
     return value
 
