@@ -429,7 +429,9 @@ def _within(value: Decimal, largest: int) -> Decimal:
     return value
 
 
-def _check_surroundings(before: str, number: str, after: str, units: tuple[str, ...] | None) -> None:
+def _check_surroundings(
+    before: str, number: str, after: str, units: tuple[str, ...] | None
+) -> None:
     """What a cell has around its one number: nothing, or one of the column's ``units`` after it
     (None: words the caller reads itself, a price's); never a decimal mark before its first
     digit (".5" is not 5), brackets or a minus sign after it (accounting negatives, "(20)",
@@ -474,7 +476,9 @@ def column_units(field_name: str) -> tuple[str, ...]:
     """The units a numeric field's cells may be written with after their number, as the table
     writes them (loaders/tables/measures.yaml, ``units``): "m²" for an area, "°" for a
     coordinate."""
-    return tuple(str(unit) for unit in tables.table("measures").get("units", {}).get(field_name, ()))
+    return tuple(
+        str(unit) for unit in tables.table("measures").get("units", {}).get(field_name, ())
+    )
 
 
 @cache
