@@ -372,7 +372,10 @@ def to_decimal(
         reason = "no number" if not found else "several numbers"
         raise ValueProblem("not-a-number", f"{reason} in this cell; write one number")
     number = found[0].group().rstrip(" .,'\u00a0\u202f")
-    _check_surroundings(text[: found[0].start()], number, text[found[0].end() :], units)
+    after = text[found[0].end() :]
+    if found[0].group().endswith((",", ".")) and after.startswith("-"):
+        after = after[1:]  # "20,-": a whole amount with no cents (hr, de), not a negative
+    _check_surroundings(text[: found[0].start()], number, after, units)
     if len(number) > MAX_NUMBER_CHARACTERS:
         raise ValueProblem("not-a-number", f"a number of more than {MAX_NUMBER_CHARACTERS} digits")
     sign = number[0] if number[0] in "+-" else ""
