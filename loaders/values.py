@@ -149,8 +149,9 @@ Parser = Callable[[Any, ColumnSpec, Context], list[Term]]
 
 
 def as_text(raw: Any) -> str:
-    """A cell as text; a whole number read from a spreadsheet loses its '.0'."""
-    if isinstance(raw, float) and raw.is_integer():
+    """A cell as text; a whole number read from a spreadsheet loses its '.0' (one too large to
+    be exact, 1e+300, stays as the file has it: its digits would be made up)."""
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) < 1e15:
         return str(int(raw))
     return " ".join(str(raw).split())
 
@@ -175,6 +176,13 @@ def _null_text(text: str, null: frozenset[str]) -> bool:
     return folded in tables.null_tokens() or folded in null
 
 
+#: the largest number a numeric column takes (an area in m², a price) and the largest count
+#: (workstations, meeting rooms, events a year): beyond, a typing or export mistake (a JSON
+#: 1e300), refused rather than published as a huge integer
+LARGEST_NUMBER = 10**9
+LARGEST_COUNT = 10**6
+#: a digit other than 0-9 (Arabic-Indic "٢٠", full-width "２０"): refused in numbers and dates
+_FOREIGN_DIGIT = re.compile(r"(?![0-9])\d")
 #: the most characters a number may have (no count, price or area is longer; Python refuses to
 #: write integers past 4,300 digits, and such numbers are only made to hurt)
 MAX_NUMBER_CHARACTERS = 40
@@ -287,7 +295,9 @@ def _read_marks(body: str, locale: Locale, groups_allowed: bool) -> NumberReadin
     if not (groups_allowed and len(fraction) == 3 and 1 <= len(whole) <= 3 and whole != "0"):
         return as_decimal
     decimal, groups = number_marks(locale)
-    if point == decimal:
+    # "1,000" or "1.000" as a decimal is a whole number written with three zeros, which no one
+    # writes: read so by a decimal-mark locale, a thousands separator would become 1 silently
+    if point == decimal and fraction != "000":
         return as_decimal
     if point in groups:
         return NumberReading(whole + fraction, None, True, point)
@@ -321,12 +331,20 @@ def _plain_decimal(text: str, locale: Locale, grouped: bool) -> bool:
 
 
 def to_decimal(
-    raw: Any, locale: Locale, notices: list[ValueProblem] | None = None, grouped: bool = True
+    raw: Any,
+    locale: Locale,
+    notices: list[ValueProblem] | None = None,
+    grouped: bool = True,
+    units: tuple[str, ...] | None = None,
+    largest: int = LARGEST_NUMBER,
 ) -> Decimal:
-    """A number from a cell, with the source's decimal and thousands marks and any unit around it
-    ("160 m²", "44 postes", "1 250,50 €"). A reading of its marks ("37,9795" as 37.9795, "1.234"
-    as 1234 in a Greek file) is added to ``notices``; ``grouped`` False: the value never has
-    thousands (a coordinate), so one mark is always its decimal mark."""
+    """A number from a cell, with the source's decimal and thousands marks. ``units``: the units
+    the column documents (``column_units``; "160 m²", "44 postes"), the only text a cell may
+    have after its number; None: the caller reads the words around the number itself (a
+    price's currency and period). A reading of its marks ("37,9795" as 37.9795, "1.234" as 1234
+    in a Greek file) is added to ``notices``; ``grouped`` False: the value never has thousands
+    (a coordinate), so one mark is always its decimal mark. A number beyond ``largest`` (in
+    absolute value), however written, is a mistake (``implausible-number``)."""
     if isinstance(raw, bool):
         raise ValueProblem("not-a-number", "a yes/no value where a number is expected")
     if isinstance(raw, float) and not math.isfinite(raw):  # a JSON Infinity or NaN
@@ -334,10 +352,15 @@ def to_decimal(
     if isinstance(raw, int) and abs(raw) >= 10**MAX_NUMBER_CHARACTERS:
         raise ValueProblem("not-a-number", f"a number of more than {MAX_NUMBER_CHARACTERS} digits")
     if isinstance(raw, int | float):
-        return Decimal(str(raw))
+        return _within(Decimal(str(raw)), largest)
     text = str(raw).strip()
     if _plain_decimal(text, locale, grouped):
-        return Decimal(text)
+        return _within(Decimal(text), largest)
+    if _FOREIGN_DIGIT.search(text):
+        raise ValueProblem(
+            "foreign-digits",
+            "written with digits other than 0-9 (Arabic-Indic, full-width...); write it with 0-9",
+        )
     if exponent := _EXPONENT.search(text):  # a spreadsheet's display, rounded: never guessed
         raise ValueProblem(
             "number-with-exponent",
@@ -345,11 +368,15 @@ def to_decimal(
             "spreadsheet shows a number it has rounded; write the number in full",
             number=exponent.group(),
         )
-    found = [m.group().rstrip(" .,'\u00a0\u202f") for m in _NUMBER.finditer(text)]
+    found = list(_NUMBER.finditer(text))
     if len(found) != 1:
         reason = "no number" if not found else "several numbers"
         raise ValueProblem("not-a-number", f"{reason} in this cell; write one number")
-    number = found[0]
+    number = found[0].group().rstrip(" .,'\u00a0\u202f")
+    after = text[found[0].end() :]
+    if found[0].group().endswith((",", ".")) and after.startswith("-"):
+        after = after[1:]  # "20,-": a whole amount with no cents (hr, de), not a negative
+    _check_surroundings(text[: found[0].start()], number, after, units)
     if len(number) > MAX_NUMBER_CHARACTERS:
         raise ValueProblem("not-a-number", f"a number of more than {MAX_NUMBER_CHARACTERS} digits")
     sign = number[0] if number[0] in "+-" else ""
@@ -391,7 +418,76 @@ def to_decimal(
         notices.append(
             ValueProblem("number-read", f"read as {value} ({', '.join(how)})", result=str(value))
         )
+    return _within(value, largest)
+
+
+def _within(value: Decimal, largest: int) -> Decimal:
+    """``value``, unless it is beyond what the column can mean (1e20 workstations, an area of
+    1e300 m² from a JSON file): then a mistake, never published as a huge number."""
+    if abs(value) > largest:
+        raise ValueProblem(
+            "implausible-number",
+            f"larger than {largest}: no column of a space means so much; check the number",
+            largest=str(largest),
+        )
     return value
+
+
+def _check_surroundings(
+    before: str, number: str, after: str, units: tuple[str, ...] | None
+) -> None:
+    """What a cell has around its one number: nothing, or one of the column's ``units`` after it
+    (None: words the caller reads itself, a price's); never a decimal mark before its first
+    digit (".5" is not 5), brackets or a minus sign after it (accounting negatives, "(20)",
+    "20-", are not 20), nor other text ("20e", "EUR 20" or "20 %" as an area)."""
+    lead, trail = before.rstrip(), after.strip()
+    if lead.endswith((".", ",")) and not number.startswith(("+", "-")):
+        mark = lead[-1]
+        raise ValueProblem(
+            "decimal-mark-first",
+            f"a decimal mark with no digit before it; write 0{mark}{number}",
+            result=f"0{mark}{number}",
+        )
+    if (lead.endswith("(") and trail.startswith(")")) or (
+        after.startswith("-") and not number.startswith(("+", "-"))
+    ):
+        raise ValueProblem(
+            "accounting-negative",
+            f"a negative number as accountants write it; write -{number} if it is one",
+            result=f"-{number}",
+        )
+    if units is None:
+        return
+    if lead:
+        raise ValueProblem(
+            "number-with-text", f"{lead!r} before the number is not part of it", text=lead
+        )
+    if trail and tables.fold(trail) not in _folded(units):
+        if units:
+            raise ValueProblem(
+                "number-wrong-unit",
+                f"{trail!r} is not a unit of this column ({', '.join(units)})",
+                text=trail,
+                units=", ".join(units),
+            )
+        raise ValueProblem(
+            "number-with-text", f"{trail!r} after the number is not part of it", text=trail
+        )
+
+
+@cache
+def column_units(field_name: str) -> tuple[str, ...]:
+    """The units a numeric field's cells may be written with after their number, as the table
+    writes them (loaders/tables/measures.yaml, ``units``): "m²" for an area, "°" for a
+    coordinate."""
+    return tuple(
+        str(unit) for unit in tables.table("measures").get("units", {}).get(field_name, ())
+    )
+
+
+@cache
+def _folded(units: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(tables.fold(unit) for unit in units)
 
 
 def _decimal_lexical(value: Decimal) -> str:
@@ -437,14 +533,17 @@ def parse_integer(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     unit = measure_unit(raw)
     if unit is not None:
         raise ValueProblem("not-a-count", f"a measure ({unit}), not a count", unit=unit)
-    number = to_decimal(raw, ctx.locale, ctx.notices)
+    number = to_decimal(
+        raw, ctx.locale, ctx.notices, units=column_units(spec.field), largest=LARGEST_COUNT
+    )
     if number != number.to_integral_value():
         raise ValueProblem("not-a-whole-number", f"{number} is not a whole number")
     return [Lit(str(int(number)), XSD + "integer")]
 
 
 def parse_decimal(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
-    return [Lit(_decimal_lexical(to_decimal(raw, ctx.locale, ctx.notices)), XSD + "decimal")]
+    number = to_decimal(raw, ctx.locale, ctx.notices, units=column_units(spec.field))
+    return [Lit(_decimal_lexical(number), XSD + "decimal")]
 
 
 def to_boolean(raw: Any) -> bool:
@@ -465,22 +564,70 @@ def parse_boolean(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
 
 
 _ISO_DATES = (
-    (re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ].*)?$"), "date"),
-    (re.compile(r"^([0-9]{4})-([0-9]{2})$"), "gYearMonth"),
+    (re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$"), "date"),
+    (re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$"), "gYearMonth"),
     (re.compile(r"^([0-9]{4})$"), "gYear"),
 )
+#: a year and a month that is none ("2019-00", "2019-13"): not a date
+_NO_MONTH = re.compile(r"^[0-9]{4}-(00|1[3-9]|[2-9][0-9])$")
+#: a day with a time of day, as exports write it ("2019-03-01T10:00", "2019-03-01 10:00:00Z")
+_ISO_DATE_TIME = re.compile(
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([01][0-9]|2[0-3]):([0-5][0-9])(:[0-5][0-9](?:\.[0-9]+)?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2})?$"
+)
+#: a year or a month with the ordinal dot Croatian writes them with ("2019.", "3.2019.")
+_ORDINAL_DOT = re.compile(r"^(?:[0-9]{1,2}\.)?[0-9]{4}\.$")
 _MONTH_FORMATS = ("%m/%Y", "%m.%Y", "%m-%Y")
+
+
+def _writes_ordinal_dot(ctx: Context) -> bool:
+    """Whether a cell may write years with the ordinal dot, as Croatian does ("2019.",
+    "3.2019."): the source's language is Croatian, or its row's country is Croatia."""
+    locale = ctx.locale
+    return locale.language == "hr" or (locale.numbers or "").startswith("hr") or ctx.country == "HR"
+
+
+def _without_time(day: str, time: str, zone: str | None, text: str, ctx: Context) -> str:
+    """The day of a date and time; the time left out is reported, unless it is midnight with no
+    zone (a spreadsheet's or an export's way of writing a day)."""
+    _checked_date(day, "%Y-%m-%d", text)
+    if zone or time.strip("0:."):
+        ctx.notices.append(
+            ValueProblem(
+                "time-left-out",
+                f"read as the day {day}; the time {time}{zone or ''} is left out",
+                result=day,
+                time=f"{time}{zone or ''}",
+            )
+        )
+    return day
 
 
 def parse_date(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     """A date at the precision given: a day (xsd:date), a month (xsd:gYearMonth) or a year."""
-    if isinstance(raw, dt.datetime | dt.date):
-        day = raw.date() if isinstance(raw, dt.datetime) else raw
-        return [Lit(day.isoformat(), XSD + "date")]
+    if isinstance(raw, dt.datetime):
+        time = raw.time().isoformat()
+        day = raw.date().isoformat()
+        return [Lit(_without_time(day, time, raw.tzname(), day, ctx), XSD + "date")]
+    if isinstance(raw, dt.date):
+        return [Lit(raw.isoformat(), XSD + "date")]
     # compared before any conversion: a JSON integer of thousands of digits is no float
     if isinstance(raw, int | float) and EARLIEST_YEAR <= raw <= 2200 and float(raw).is_integer():
         return [Lit(str(int(raw)), XSD + "gYear")]
     text = str(raw).strip()
+    if _FOREIGN_DIGIT.search(text):  # as in a number: "٢٠١٩" or "２０１９" is never guessed
+        raise ValueProblem(
+            "foreign-digits",
+            "written with digits other than 0-9 (Arabic-Indic, full-width...); write it with 0-9",
+        )
+    if _NO_MONTH.match(text):
+        raise ValueProblem("not-a-date", f"{text} has no month {text[-2:]}")
+    if match := _ISO_DATE_TIME.match(text):
+        day, hours, minutes, seconds, zone = match.groups()
+        time = f"{hours}:{minutes}{seconds or ''}"
+        return [Lit(_without_time(day, time, zone, text, ctx), XSD + "date")]
+    if _writes_ordinal_dot(ctx) and _ORDINAL_DOT.match(text):
+        text = text[:-1]  # "2019." is the year 2019 in Croatian, as written
     for pattern, datatype in _ISO_DATES:
         match = pattern.match(text)
         if match:
@@ -918,7 +1065,7 @@ def parse_country(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
 
 
 def _coordinate(raw: Any, ctx: Context, low: float, high: float, name: str) -> Decimal:
-    value = to_decimal(raw, ctx.locale, ctx.notices, grouped=False)
+    value = to_decimal(raw, ctx.locale, ctx.notices, grouped=False, units=column_units(name))
     if not low <= value <= high:
         raise ValueProblem("out-of-range", f"a {name} lies between {low} and {high}")
     return value
