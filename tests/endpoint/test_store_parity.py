@@ -45,8 +45,6 @@ def _answer(app: Flask, case: dict[str, Any]) -> Any:
     if "boolean" in said:
         return said["boolean"]
     rows = said["results"]["bindings"]
-    if case.get("count_only"):
-        return len(rows)
     return sorted(
         sorted(
             (
