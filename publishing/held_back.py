@@ -48,8 +48,8 @@ def without_values(text: str, value: str | None = None) -> str:
     """A report's sentence with the partner's values taken out (each quoted cell, the
     finding's own value, any e-mail address): the reasons a record is held back are published,
     while the record's values are not (a person's e-mail it quoted was)."""
-    if value:
-        text = text.replace(value, "…")
+    if value:  # as a whole: a short value ("e") must not take letters out of the sentence's words
+        text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", "…", text)
     return _EMAIL.sub("…", _QUOTED.sub("«…»", text))
 
 
