@@ -77,6 +77,7 @@ class VirtuosoSamples:
             g.value: _ntriples(store, g) for g in store.named_graphs() if g.value not in hidden
         }
         self.default = _ntriples(store, None)
+        _SAMPLES[server.http_port] = self
 
     def reset(self) -> None:
         """Back to the samples through the store interface: the graphs the service manages
@@ -108,20 +109,30 @@ def _ntriples(store: TripleStore, graph: ox.NamedNode | None) -> bytes:
     return ox.serialize(store.triples(graph), format=ox.RdfFormat.N_TRIPLES)
 
 
+#: the samples built on each session server (by its HTTP port)
+_SAMPLES: dict[int, VirtuosoSamples] = {}
+
+
 @contextmanager
 def empty_virtuoso_store(server: Virtuoso) -> Iterator[Published]:
-    """An empty store on the session's Virtuoso: a namespace of its own; every graph it came to
-    manage is dropped afterwards (the next test may use the same graph names)."""
+    """An empty store on the session's Virtuoso: a namespace of its own for the service's state;
+    every graph it came to manage is dropped afterwards (the next test may use the same graph
+    names). Graph names are the store's, not a namespace's: a build here writes the samples'
+    vocabulary and territory graphs too, so the samples are put back after it."""
     namespace = f"urn:x-coworkmed:test-{uuid.uuid4()}:"
     location = server.location(namespace=namespace)
     try:
         yield Published("virtuoso", location, {**server.settings(), "store_namespace": namespace})
     finally:
         store = location.client()
-        for graph in store.named_graphs():
+        managed = store.named_graphs()
+        for graph in managed:
             store.remove_graph(graph)
         for own in (location.default_graph, location.state_graph):
             store.remove_graph(ox.NamedNode(own))
+        samples = _SAMPLES.get(server.http_port)
+        if samples is not None and {graph.value for graph in managed} & samples.graphs.keys():
+            samples.reset()
 
 
 @contextmanager

@@ -19,9 +19,9 @@ import pytest
 from flask import Flask
 
 from coworkmed.serving import free_port
-from coworkmed.virtuoso import Virtuoso
+from coworkmed.virtuoso import Virtuoso, running_virtuoso
 from endpoint.app import create_app
-from tests.backends import Published
+from tests.backends import Published, build_samples
 from triplestore.backends import StoreLocation
 from triplestore.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
 from triplestore.versions import (
@@ -123,6 +123,22 @@ def virtuoso_store(virtuoso_samples: object) -> Iterator[Published]:
         yield store
 
 
+@pytest.fixture(scope="module")
+def short_limit_store(
+    virtuoso_server: Virtuoso, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Published]:
+    """A Virtuoso of this module's own whose time limit is 5 s, holding the samples, for the
+    queries that run to a time limit: Virtuoso may run such a query on past its limit on a loaded
+    machine, and it must then not hold up the session server's other tests (a load killed at the
+    store's limit in a full CI run); it stops with this server. (``virtuoso_server`` puts these
+    tests on the worker that runs the Virtuoso tests, one at a time.)"""
+    folder = tmp_path_factory.mktemp("virtuoso-short-limit")
+    with running_virtuoso(folder, memory_mb=256, max_query_seconds=5) as server:
+        location = server.location(timeout=60)
+        build_samples(location)
+        yield Published("virtuoso", location, server.settings())
+
+
 def _publish(location: StoreLocation, version: str, value: str) -> None:
     """Publish a one-triple version ``version`` of the fr-aura dataset (``<urn:x> <urn:y>``
     ``value``) through ``location``."""
@@ -217,9 +233,9 @@ def test_a_publish_cut_by_the_store_leaves_the_previous_version(
     assert f"{dataset}/cut" not in graphs and f"{dataset}/next" in graphs
 
 
-def test_a_query_the_store_does_not_finish_in_time_is_504(virtuoso_store: Published) -> None:
+def test_a_query_the_store_does_not_finish_in_time_is_504(short_limit_store: Published) -> None:
     heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-    app = _app(virtuoso_store.location, query_timeout=2)  # type: ignore[arg-type]
+    app = _app(short_limit_store.location, query_timeout=2)  # type: ignore[arg-type]
     client = app.test_client()
     response = client.get("/sparql", query_string={"query": heavy})
     assert response.status_code == 504, response.data
@@ -229,7 +245,7 @@ def test_a_query_the_store_does_not_finish_in_time_is_504(virtuoso_store: Publis
     # the service goes on answering
     assert client.get("/sparql", query_string={"query": SPACES}).status_code == 200
     # the store stops the query at its own limit (5 s here), and takes writes again
-    _wait_until_writable(virtuoso_store.location)
+    _wait_until_writable(short_limit_store.location)
 
 
 def _wait_until_writable(location: StoreLocation, seconds: float = 30) -> None:
@@ -245,7 +261,7 @@ def _wait_until_writable(location: StoreLocation, seconds: float = 30) -> None:
 
 
 def test_the_store_stops_a_query_at_its_own_limit_and_that_is_504_too(
-    virtuoso_store: Published,
+    short_limit_store: Published,
 ) -> None:
     """Virtuoso answers a query cut at its MaxQueryExecutionTime with partial results (its
     "anytime" answers): they are refused, not passed on as if complete. On a loaded machine
@@ -253,7 +269,7 @@ def test_the_store_stops_a_query_at_its_own_limit_and_that_is_504_too(
     query ran on past our 120 s): then our own limit gives the 504; never a 200."""
     heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     # our limit far above the store's (5 s): the store, if it keeps its limit, stops it first
-    client = _app(virtuoso_store.location, query_timeout=40).test_client()  # type: ignore[arg-type]
+    client = _app(short_limit_store.location, query_timeout=40).test_client()  # type: ignore[arg-type]
     response = client.get("/sparql", query_string={"query": heavy})
     said = response.get_data(as_text=True)
     assert response.status_code == 504, said
