@@ -167,7 +167,8 @@ SETTINGS: dict[str, Setting] = {
             "query_long",
             "COWORKMED_QUERY_LONG",
             "1",
-            "Seconds after which a running query is set aside (embedded store): its worker "
+            "Seconds of processor time after which a running query is set aside (embedded "
+            "store; not the seconds it waited for a processor on a busy machine): its worker "
             "goes to a lower processor priority and a fresh one takes its place, so that heavy "
             "queries cannot starve light ones; at most query_workers queries run set aside, "
             "while they do another long one keeps its worker and later queries wait for one "

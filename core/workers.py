@@ -225,6 +225,22 @@ ENDINGS: dict[int, str] = {
 }
 
 
+#: clock ticks per second of /proc's processor times
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def processor_seconds(pid: int) -> float | None:
+    """The processor time (user and system, all its threads) process ``pid`` has used, from
+    /proc; None where it cannot be read (no /proc, the process has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    # after the command's closing parenthesis: state is field 3, utime 14 and stime 15
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
 def describe_end(exitcode: int | None) -> tuple[str, int | None]:
     """How a worker that exited with ``exitcode`` ended, in words, and the signal if any."""
     if exitcode is not None and exitcode < 0:

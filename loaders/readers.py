@@ -552,16 +552,26 @@ def _mended(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
+def _has_surrogate(values: dict[str, Any]) -> bool:
+    """Whether a column name or a cell of a row holds a lone surrogate."""
+    search = _SURROGATE.search
+    if search("".join(values)):
+        return True
+    try:  # a table's cells are all text: looked at in one piece
+        return search("".join(values.values())) is not None
+    except TypeError:  # a number, list or object of a JSON record or a spreadsheet
+        return any(
+            search(cell) if isinstance(cell, str) else _mended(cell)[1]
+            for cell in values.values()
+        )
+
+
 def mend_characters(row: Row) -> None:
     """Replace in ``row`` (its column names and cells) each lone surrogate by U+FFFD, with an
     error of its cell: a value is never written with one (a traceback, regression), nor
     changed silently. A row without one is left as it is (every row of every file passes
     here: most are plain text, read by a strict decoder)."""
-    search = _SURROGATE.search
-    if not any(
-        search(key) or (search(cell) if isinstance(cell, str) else _mended(cell)[1])
-        for key, cell in row.values.items()
-    ):
+    if not _has_surrogate(row.values):
         return
     values: dict[str, Any] = {}
     for key, cell in row.values.items():

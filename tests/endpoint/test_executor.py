@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -179,6 +180,45 @@ def test_heavy_queries_are_set_aside_and_light_ones_keep_their_workers(store_pat
         pool.close()
         for thread in heavies:
             thread.join()
+
+
+@pytest.mark.slow  # measured ~4 s
+def test_a_query_is_set_aside_for_the_processor_time_it_used_not_the_time_it_waited(
+    store_path: Path,
+) -> None:
+    """Regression (issue #20): a query was set aside after ``long_after`` seconds of waiting,
+    so with more queries than processors every one was, and each started a fresh worker (8
+    clients: about a third fewer answers a second). Here the worker of a heavy query is
+    stopped (SIGSTOP): it waits, using no processor time, and is not set aside; let go, it is,
+    once it has used ``long_after`` seconds of processor time."""
+    pool = QueryPool(store_path, BASE, workers=1, long_after=0.5)
+
+    def stopped_at_close() -> None:
+        with contextlib.suppress(QueryError):  # its worker is killed when the pool closes
+            _run(pool, SLOW, timeout=60)
+
+    heavy = threading.Thread(target=stopped_at_close)
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    try:
+        heavy.start()
+        deadline = time.monotonic() + 30
+        while pool.idle("any") and time.monotonic() < deadline:  # the heavy query has it
+            time.sleep(0.005)
+        (worker,) = [w for w in pool._all if w.lane == "any"]
+        os.kill(worker.process.pid, signal.SIGSTOP)
+        time.sleep(2.0)  # four times long_after, waited
+        assert os.getpriority(os.PRIO_PROCESS, worker.process.pid) == own
+        assert pool.processes() == 2  # no fresh worker was started
+        os.kill(worker.process.pid, signal.SIGCONT)
+        deadline = time.monotonic() + 30
+        while not worker.set_aside and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert worker.set_aside
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker.process.pid, signal.SIGCONT)
+        pool.close()
+        heavy.join()
 
 
 @pytest.mark.slow  # measured ~6 s
