@@ -561,8 +561,7 @@ def _has_surrogate(values: dict[str, Any]) -> bool:
         return search("".join(values.values())) is not None
     except TypeError:  # a number, list or object of a JSON record or a spreadsheet
         return any(
-            search(cell) if isinstance(cell, str) else _mended(cell)[1]
-            for cell in values.values()
+            search(cell) if isinstance(cell, str) else _mended(cell)[1] for cell in values.values()
         )
 
 
