@@ -459,7 +459,58 @@ def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
         raise
     except BaseException as error:  # as above: calamine's errors and Rust panics
         raise LoadError(f"{path}: sheet {sheet!r} cannot be read ({error})") from None
-    yield from _table_rows(iter(grid), spec, path, sheet)
+    unread = _unread_cells(path, sheet, grid)
+    for row in _table_rows(iter(grid), spec, path, sheet):
+        if unread:
+            _tell_unread(row, unread)
+        yield row
+
+
+#: what an unread cell's problem says (the report says it in the partner's language)
+UNREAD_REASONS = {
+    "cell-error": "the cell holds the spreadsheet error {value}: its value is unknown",
+    "formula-not-computed": (
+        "the cell holds the formula {value}, whose result was never computed (the file was "
+        "written by a program that does not compute formulas): open the file in a spreadsheet "
+        "program and save it again"
+    ),
+}
+
+
+def _unread_cells(path: Path, sheet: str, grid: list[list[Any]]) -> dict[int, list[Any]]:
+    """The cells of an XLSX sheet its grid does not give as written (``loaders.workbook``), put
+    right in ``grid``: a date before 1900 as its date, an error or a formula never computed as
+    an empty cell; those two by row number (from 1), with their column (from 0), to be told."""
+    from loaders.workbook import unread_cells
+
+    try:
+        found = unread_cells(path, sheet)
+    except ValueError as error:
+        raise LoadError(f"{path}: sheet {sheet!r} cannot be read ({error})") from None
+    told: dict[int, list[Any]] = {}
+    for (row, column), cell in sorted(found.items()):
+        if row < len(grid) and column < len(grid[row]):
+            grid[row][column] = "" if cell.value is None else cell.value
+            if cell.code is not None:
+                told.setdefault(row + 1, []).append((column, cell))
+    return told
+
+
+def _tell_unread(row: Row, unread: dict[int, list[Any]]) -> None:
+    """An error of ``row`` for each of its cells whose value is unknown (``_unread_cells``)."""
+    columns = list(row.values)
+    for column, cell in unread.get(row.number, ()):
+        if column < len(columns):
+            row.problems.append(
+                Problem(
+                    cell.code,
+                    UNREAD_REASONS[cell.code].format(value=cell.written),
+                    row=row.number,
+                    column=columns[column],
+                    value=cell.written,
+                    sheet=row.sheet,
+                )
+            )
 
 
 # --------------------------------------------------------------------------- JSON family
