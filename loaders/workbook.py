@@ -1,8 +1,9 @@
-"""What a workbook's grid (python-calamine) does not give as written, read from the XLSX sheet's
-XML itself: an error cell (``#N/A``, ``#DIV/0!``...: calamine gives an empty cell), a formula
-whose result was never computed (a file written by a program that does not compute, such as
-openpyxl: empty too), and a date before 1900 (a negative serial number: calamine gives the time
-00:00:00). The archive has been checked by ``loaders.guards.check_archive`` before.
+"""What a workbook's grid (python-calamine) does not give as written, read from the sheet's
+XML itself: an error cell (``#N/A``, ``#DIV/0!``...; LibreOffice's ``Err:502``: calamine gives
+an empty cell), a formula whose result was never computed (a file written by a program that does
+not compute, such as openpyxl: empty too), and, in XLSX, a date before 1900 (a negative serial
+number: calamine gives the time 00:00:00). The archive has been checked by
+``loaders.guards.check_archive`` and ``loaders.caps.check_workbook`` (no DTD) before.
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ def unread_cells(path: Path, sheet: str) -> dict[tuple[int, int], Unread]:
 def _unread_cells(path: Path, sheet: str) -> dict[tuple[int, int], Unread]:
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
+        if "content.xml" in names and "xl/workbook.xml" not in names:  # OpenDocument
+            content = archive.read("content.xml")
+            if b"formula" not in content:  # no formula, hence no error: nothing to scan
+                return {}
+            return _ods_unread(content, sheet)
         member = _sheet_member(archive, names, sheet)
         if member is None:
             return {}
@@ -247,3 +253,93 @@ def _before_1900(serial: float, epoch: datetime.datetime) -> Unread | None:
     if moment.time() == datetime.time():
         return Unread(None, moment.date().isoformat(), moment.date())
     return Unread(None, moment.isoformat(" "), moment)
+
+
+# --------------------------------------------------------------------------- OpenDocument
+
+TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
+OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
+TEXT_P = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 p"
+#: how LibreOffice shows an error (``#DIV/0!``, ``#N/A``, ``Err:502``)
+_ODS_ERROR = re.compile(r"#[A-Z0-9/]+[!?]?|Err:\d+")
+#: the most copies of one repeated cell told (a formula repeated over a whole row is one cell)
+REPEATS_TOLD = 1000
+
+
+class _OdsScan:
+    """The formula cells of the table ``sheet`` of an ODS ``content.xml``: an error (its shown
+    text) or a formula never computed (no value type)."""
+
+    def __init__(self, sheet: str) -> None:
+        self.sheet = sheet
+        self.inside = False
+        self.row, self.column = 0, 0
+        self.rows_repeated = 1
+        self.cell: dict[str, str] | None = None
+        self.text: list[str] = []
+        self.found: dict[tuple[int, int], Unread] = {}
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        if tag == TABLE + "table":
+            self.inside = attributes.get(TABLE + "name") == self.sheet
+            self.row = 0
+        elif not self.inside:
+            return
+        elif tag == TABLE + "table-row":
+            self.column = 0
+            self.rows_repeated = _count(attributes.get(TABLE + "number-rows-repeated"))
+        elif tag in (TABLE + "table-cell", TABLE + "covered-table-cell"):
+            self.cell, self.text = attributes, []
+
+    def data(self, text: str) -> None:
+        if self.cell is not None:
+            self.text.append(text)
+
+    def end(self, tag: str) -> None:
+        if not self.inside:
+            return
+        if tag == TABLE + "table":
+            self.inside = False
+        elif tag == TABLE + "table-row":
+            self.row += self.rows_repeated
+        elif tag in (TABLE + "table-cell", TABLE + "covered-table-cell") and self.cell:
+            repeated = _count(self.cell.get(TABLE + "number-columns-repeated"))
+            unread = _ods_cell(self.cell, "".join(self.text).strip())
+            if unread is not None:
+                for offset in range(min(repeated, REPEATS_TOLD)):
+                    self.found[(self.row, self.column + offset)] = unread
+            self.column += repeated
+            self.cell = None
+        elif tag == TEXT_P and self.cell is not None:
+            self.text.append("\n")
+
+
+def _count(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 1
+
+
+def _ods_cell(attributes: dict[str, str], shown: str) -> Unread | None:
+    formula = attributes.get(TABLE + "formula")
+    if formula is None:
+        return None
+    written = "=" + formula.split(":", 1)[1].lstrip("=") if ":" in formula else formula
+    kind = attributes.get(OFFICE + "value-type")
+    if kind is None:
+        return Unread("formula-not-computed", written, None)
+    error = any(
+        name.endswith(" value-type") and value == "error" for name, value in attributes.items()
+    )
+    blank = attributes.get(OFFICE + "string-value") == ""  # LibreOffice's error cells
+    if error or (kind == "string" and blank and _ODS_ERROR.fullmatch(shown)):
+        return Unread("cell-error", shown or "#N/A", None)
+    return None
+
+
+def _ods_unread(content: bytes, sheet: str) -> dict[tuple[int, int], Unread]:
+    scan = _OdsScan(sheet)
+    parser = _parser()
+    parser.StartElementHandler = scan.start
+    parser.EndElementHandler = scan.end
+    parser.CharacterDataHandler = scan.data
+    parser.Parse(content, True)
+    return scan.found

@@ -1,6 +1,6 @@
-"""XLSX cells python-calamine does not give as written (issue 18, lane fixf): error cells and
-formulas never computed were read as empty without a word, dates before 1900 as 00:00:00. The
-cases are in workbook-cases.yaml, their workbooks written by workbook_files.py."""
+"""XLSX and ODS cells python-calamine does not give as written (issue 18, lane fixf): error
+cells and formulas never computed were read as empty without a word, dates before 1900 as
+00:00:00. The cases are in workbook-cases.yaml, their workbooks written by workbook_files.py."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 
 from loaders.readers import read_rows, written
-from tests.loaders.workbook_files import CASES, workbook
+from tests.loaders.workbook_files import CASES, workbook_of
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
 def test_a_cell_is_read_as_written_or_told(tmp_path: Path, case: dict[str, Any]) -> None:
-    path = tmp_path / "spaces.xlsx"
-    path.write_bytes(workbook(case["column"], case["cell"]))
-    (row,) = [row for row in read_rows(path, "xlsx", {}) if row is not None]
+    kind, data = workbook_of(case)
+    path = tmp_path / f"spaces.{kind}"
+    path.write_bytes(data)
+    (row,) = [row for row in read_rows(path, kind, {}) if row is not None]
     assert row.number == 2 and row.values["Identifier"] == "S-1"
     assert written(row.values[case["column"]]) == case["read"]
     told = [(p.code, p.column, p.value, p.severity) for p in row.problems]

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from tests.hostile_files import MAIN, _zip, xlsx
+from tests.hostile_files import MAIN, _zip, ods, xlsx
 
 HERE = Path(__file__).parent
 CASES: list[dict[str, Any]] = yaml.safe_load((HERE / "workbook-cases.yaml").read_text("utf-8"))
@@ -40,8 +40,31 @@ def _text(reference: str, text: str) -> str:
     return f'<c r="{reference}" t="inlineStr"><is><t>{text}</t></is></c>'
 
 
+def ods_workbook(column: str, cell: str) -> bytes:
+    """The ODS workbook of a case: ``cell`` (a ``table:table-cell`` element) in ``column`` of
+    row 2."""
+    header = "".join(_ods_text(name) for name in COLUMNS)
+    cells = "".join(cell if name == column else _ods_text(value) for name, value in COLUMNS.items())
+    return ods(
+        f"<table:table-row>{header}</table:table-row><table:table-row>{cells}</table:table-row>"
+    )
+
+
+def _ods_text(text: str) -> str:
+    return (
+        f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>'
+    )
+
+
+def workbook_of(case: dict[str, Any]) -> tuple[str, bytes]:
+    """The format and bytes of a case's workbook."""
+    if case.get("format") == "ods":
+        return "ods", ods_workbook(case["column"], case["cell"])
+    return "xlsx", workbook(case["column"], case["cell"])
+
+
 def workbook(column: str, cell: str) -> bytes:
-    """The workbook of a case: ``cell`` (a ``<c>`` element without its reference) in
+    """The XLSX workbook of a case: ``cell`` (a ``<c>`` element without its reference) in
     ``column`` of row 2."""
     letters = "ABCD"
     header = "".join(_text(f"{letters[i]}1", name) for i, name in enumerate(COLUMNS))
@@ -68,4 +91,5 @@ if __name__ == "__main__":
     folder = Path(sys.argv[1])
     folder.mkdir(parents=True, exist_ok=True)
     for case in CASES:
-        (folder / f"{case['id']}.xlsx").write_bytes(workbook(case["column"], case["cell"]))
+        kind, data = workbook_of(case)
+        (folder / f"{case['id']}.{kind}").write_bytes(data)
