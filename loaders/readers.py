@@ -103,7 +103,7 @@ def read_text(data: bytes, encoding: str, path: Path, language: str | None = Non
     """Bytes to text: the declared encoding, or UTF-16 (by its BOM, else by the pattern of its
     zero bytes: Excel's "Unicode text" is UTF-16), or UTF-8 (with or without BOM), or a legacy
     encoding: the one of the mapping's ``language`` (``LEGACY_BY_LANGUAGE``) when it reads every
-    byte, else the best guess. The second value names the legacy encoding taken (None for the
+    byte, else the best guess. ``legacy`` names the legacy encoding taken (None for the
     others), for a notice: accents read in the wrong one are wrong everywhere. A UTF-8 file
     with a few lines written in a legacy encoding (pasted from another file) is read line by
     line, those lines in the legacy encoding (``by_line``), each named for a notice."""
@@ -162,7 +162,7 @@ def read_text(data: bytes, encoding: str, path: Path, language: str | None = Non
 
 def by_line(data: bytes, language: str | None = None) -> Text | None:
     """``data`` read line by line when it is UTF-8 but for some lines that hold no UTF-8
-    character at all (a row pasted from a file in a legacy encoding) and are fewer than its
+    character at all (a row pasted from a file in a legacy encoding) and are no more than its
     lines with one; those lines are read in the language's legacy encoding
     (``LEGACY_BY_LANGUAGE``), else in the encoding guessed from them. None for a file that is
     not so: legacy as a whole, or UTF-8 damaged inside a line (``broken-utf8``)."""
@@ -299,9 +299,14 @@ def _names(header: list[str]) -> list[str]:
 
 
 def _table_rows(
-    cells_by_row: Iterator[list[Any]], spec: dict[str, Any], path: Path, sheet: str | None = None
+    cells_by_row: Iterator[list[Any]],
+    spec: dict[str, Any],
+    path: Path,
+    sheet: str | None = None,
+    kept: Any = frozenset(),
 ) -> Iterator[Row]:
-    """Rows of a grid (CSV or sheet): header where the mapping says, then one Row per line."""
+    """Rows of a grid (CSV or sheet): header where the mapping says, then one Row per line
+    (an empty one left out, unless its number is in ``kept``: its cells were unread)."""
     header_row = spec.get("header_row", 1)
     number = 0
     names = spec.get("column_names")
@@ -322,7 +327,7 @@ def _table_rows(
     counter = Counter(path.name)
     for number, cells in enumerate(cells_by_row, start=first_data_row):
         counter.add(len(cells))
-        if not any(str(c).strip() for c in cells if c is not None):
+        if not any(str(c).strip() for c in cells if c is not None) and number not in kept:
             continue
         row = Row(number, dict(zip(names, cells, strict=False)), sheet)
         if len(cells) > len(names) and any(str(c).strip() for c in cells[len(names) :]):
@@ -460,7 +465,7 @@ def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
     except BaseException as error:  # as above: calamine's errors and Rust panics
         raise LoadError(f"{path}: sheet {sheet!r} cannot be read ({error})") from None
     unread = _unread_cells(path, sheet, grid)
-    for row in _table_rows(iter(grid), spec, path, sheet):
+    for row in _table_rows(iter(grid), spec, path, sheet, unread):
         if unread:
             _tell_unread(row, unread)
         yield row

@@ -302,7 +302,7 @@ class _OdsScan:
             self.inside = False
         elif tag == TABLE + "table-row":
             self.row += self.rows_repeated
-        elif tag in (TABLE + "table-cell", TABLE + "covered-table-cell") and self.cell:
+        elif tag in (TABLE + "table-cell", TABLE + "covered-table-cell") and self.cell is not None:
             repeated = _count(self.cell.get(TABLE + "number-columns-repeated"))
             unread = _ods_cell(self.cell, "".join(self.text).strip())
             if unread is not None:

@@ -40,11 +40,14 @@ def _text(reference: str, text: str) -> str:
     return f'<c r="{reference}" t="inlineStr"><is><t>{text}</t></is></c>'
 
 
-def ods_workbook(column: str, cell: str) -> bytes:
+def ods_workbook(column: str, cell: str, alone: bool = False) -> bytes:
     """The ODS workbook of a case: ``cell`` (a ``table:table-cell`` element) in ``column`` of
-    row 2."""
+    row 2 (``alone``: its other cells empty)."""
     header = "".join(_ods_text(name) for name in COLUMNS)
-    cells = "".join(cell if name == column else _ods_text(value) for name, value in COLUMNS.items())
+    cells = "".join(
+        cell if name == column else "<table:table-cell/>" if alone else _ods_text(value)
+        for name, value in COLUMNS.items()
+    )
     return ods(
         f"<table:table-row>{header}</table:table-row><table:table-row>{cells}</table:table-row>"
     )
@@ -58,14 +61,15 @@ def _ods_text(text: str) -> str:
 
 def workbook_of(case: dict[str, Any]) -> tuple[str, bytes]:
     """The format and bytes of a case's workbook."""
+    alone = case.get("alone", False)
     if case.get("format") == "ods":
-        return "ods", ods_workbook(case["column"], case["cell"])
-    return "xlsx", workbook(case["column"], case["cell"])
+        return "ods", ods_workbook(case["column"], case["cell"], alone)
+    return "xlsx", workbook(case["column"], case["cell"], alone)
 
 
-def workbook(column: str, cell: str) -> bytes:
+def workbook(column: str, cell: str, alone: bool = False) -> bytes:
     """The XLSX workbook of a case: ``cell`` (a ``<c>`` element without its reference) in
-    ``column`` of row 2."""
+    ``column`` of row 2 (``alone``: its other cells empty)."""
     letters = "ABCD"
     header = "".join(_text(f"{letters[i]}1", name) for i, name in enumerate(COLUMNS))
     cells = []
@@ -74,7 +78,7 @@ def workbook(column: str, cell: str) -> bytes:
         cells.append(
             re.sub(r"^<c\b", f'<c r="{reference}"', cell)
             if name == column
-            else _text(reference, value)
+            else _text(reference, "" if alone else value)
         )
     sheet = f'<row r="1">{header}</row><row r="2">{"".join(cells)}</row>'
     members = _members(xlsx(sheet))
