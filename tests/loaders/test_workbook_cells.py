@@ -4,12 +4,16 @@ cells and formulas never computed were read as empty without a word, dates befor
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from loaders.readers import read_rows, written
+from loaders.workbook import EPOCHS, _date_styles, _parser, _Scan, _unread
 from tests.loaders.workbook_files import CASES, workbook_of
 
 
@@ -25,3 +29,20 @@ def test_a_cell_is_read_as_written_or_told(tmp_path: Path, case: dict[str, Any])
     problem = case.get("problem")
     expected = [] if problem is None else [(problem[0], case["column"], problem[1], "error")]
     assert told == expected
+
+
+XLSX_CASES = [case for case in CASES if case.get("format") != "ods"]
+
+
+@pytest.mark.parametrize("case", XLSX_CASES, ids=[case["id"] for case in XLSX_CASES])
+def test_the_marks_find_what_the_scan_of_every_cell_finds(case: dict[str, Any]) -> None:
+    """A sheet is read by its marks when its cells carry their references, else by a scan of
+    every element (``loaders.workbook._unread``): both find the same cells."""
+    with zipfile.ZipFile(io.BytesIO(workbook_of(case)[1])) as archive:
+        data = archive.read("xl/worksheets/sheet1.xml")
+        dates = _date_styles(archive, set(archive.namelist()))
+    scan = _Scan(dates, EPOCHS[False])
+    _parser(scan).Parse(data, True)
+    unreferenced = re.sub(rb' r="[A-Z]+\d+"', b"", data)
+    assert _unread(data, dates, EPOCHS[False]) == scan.found
+    assert _unread(unreferenced, dates, EPOCHS[False]) == scan.found
