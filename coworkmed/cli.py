@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +15,8 @@ from core.settings import SETTINGS, SettingsError, setting, settings
 from coworkmed import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from linking.places import Place
     from loaders.load import HeldBack
     from publishing.build import Checked
@@ -253,8 +257,15 @@ def load_command(
 @click.option("--show", default=5, show_default=True, help="How many problems to print per source.")
 @FORCE_OPTION
 @ALL_OR_NOTHING_OPTION
+@QUIET_OPTION
 def build_command(
-    data: Path, store: str | None, base: str | None, show: int, force: bool, all_or_nothing: bool
+    data: Path,
+    store: str | None,
+    base: str | None,
+    show: int,
+    force: bool,
+    all_or_nothing: bool,
+    quiet: bool,
 ) -> None:
     """Publish the vocabulary, then check and load every source under the data folder, each
     into its own named graph (records with errors held back, as load does). Exit 1 if a source
@@ -272,7 +283,7 @@ def build_command(
     try:
         with location.writer() as target:
             checks, failures = _build(
-                location, target, data, mappings, setting("base", base), force, mode
+                location, target, data, mappings, setting("base", base), force, mode, quiet
             )
     finally:
         close_pools()
@@ -309,9 +320,10 @@ def _build(
     base: str,
     force: bool,
     mode: str,
+    quiet: bool = False,
 ) -> tuple[list[Checked], list[str]]:
     """Publish the vocabulary, the territory and the data folder's catalogue table, then check
-    and load each mapping's source (build's work)."""
+    and load each mapping's source (build's work; a progress bar on stderr unless ``quiet``)."""
     from loaders.territory import network_countries
     from publishing.build import (
         load_checked,
@@ -329,10 +341,8 @@ def _build(
     click.echo(f"catalogue: {sources} triples (licence, attribution and origin of each source)")
     reports: list[Checked] = []
     failures: list[str] = []
-    with click.progressbar(
-        mappings, label="loading", item_show_func=lambda m: m.parent.name if m else None
-    ) as bar:
-        for mapping in bar:
+    with _loading_bar(mappings, quiet) as shown:
+        for mapping in shown:
             try:
                 reports.append(
                     load_checked(mapping, target, base, location, force=force, mode=mode, lang="en")
@@ -342,6 +352,21 @@ def _build(
     if not any(checked.load.published for checked in reports):  # none published the vocabulary
         take_snapshot(target, location, base)
     return reports, failures
+
+
+def _loading_bar(
+    mappings: list[Path], quiet: bool
+) -> contextlib.AbstractContextManager[Iterable[Path]]:
+    """The mappings, shown as a progress bar on stderr, or as they are with ``--quiet``."""
+    if quiet:
+        return contextlib.nullcontext(mappings)
+    return click.progressbar(
+        mappings, label="loading", item_show_func=_source_name, file=sys.stderr
+    )
+
+
+def _source_name(mapping: Path | None) -> str | None:
+    return mapping.parent.name if mapping else None
 
 
 MAPPING_OPTION = click.option(
@@ -469,6 +494,7 @@ def template_command(lang: str, fmt: str, output: Path | None) -> None:
 @click.option("--partners-file", default=None, help=_help("partners_file"))
 @FORCE_OPTION
 @ALL_OR_NOTHING_OPTION
+@QUIET_OPTION
 def publish_command(
     file: Path,
     partner: str,
@@ -480,11 +506,13 @@ def publish_command(
     partners_file: str | None,
     force: bool,
     all_or_nothing: bool,
+    quiet: bool,
 ) -> None:
     """Validate FILE as PARTNER's submission and publish it as the new version of the
     partner's dataset: its records with errors are held back (their last published version
     stays), or with --all-or-nothing nothing is published if it has an error. Exit 0 when
     published, 1 when nothing was published for its errors, 2 when the file cannot be read."""
+    from coworkmed.progress import progress_line
     from publishing.partners import PartnerError, read_partners
     from publishing.publish import publish_submission
     from validation.messages import ui
@@ -502,13 +530,16 @@ def publish_command(
         raise click.ClickException(
             summary_line("mapping-other-partner", lang, partner=partner, owner=owner)
         )
+    progress = progress_line(lang, quiet)
     try:
         outcome = publish_submission(
-            file, known[partner], _location(store),
-            setting("base", base), mapping, lang, force=force, mode=_mode(all_or_nothing),
+            file, known[partner], _location(store), setting("base", base), mapping, lang,
+            force=force, mode=_mode(all_or_nothing), progress=progress,
         )  # fmt: skip
     finally:
         close_pools()
+        if progress is not None:
+            progress.done()
     result = outcome.report
     if report is not None:
         report.write_bytes(render(result, report.suffix.lstrip(".") or "html"))

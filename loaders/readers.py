@@ -8,10 +8,12 @@ read at all raises ``LoadError`` naming the file and the reason.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import datetime
 import io
+import itertools
 import json
 import math
 import re
@@ -73,7 +75,7 @@ STOPS = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
 
 def decode(data: bytes, encoding: str, path: Path, language: str | None = None) -> str:
     """Bytes to text (``read_text`` without saying which legacy encoding it took)."""
-    return read_text(data, encoding, path, language)[0]
+    return read_text(data, encoding, path, language).text
 
 
 #: the legacy (Windows) encoding a spreadsheet saves text in, by the language of its mapping
@@ -86,18 +88,29 @@ LEGACY_BY_LANGUAGE = {
 }  # fmt: skip
 
 
-def read_text(
-    data: bytes, encoding: str, path: Path, language: str | None = None
-) -> tuple[str, str | None]:
+@dataclass(frozen=True)
+class Text:
+    """A file's text; ``legacy``: the legacy encoding the whole of it was read in, or None;
+    ``lines``: in a UTF-8 file with a few lines in a legacy encoding, those lines (numbered
+    from 1) and the encoding each was read in."""
+
+    text: str
+    legacy: str | None = None
+    lines: dict[int, str] = field(default_factory=dict)
+
+
+def read_text(data: bytes, encoding: str, path: Path, language: str | None = None) -> Text:
     """Bytes to text: the declared encoding, or UTF-16 (by its BOM, else by the pattern of its
     zero bytes: Excel's "Unicode text" is UTF-16), or UTF-8 (with or without BOM), or a legacy
     encoding: the one of the mapping's ``language`` (``LEGACY_BY_LANGUAGE``) when it reads every
-    byte, else the best guess. The second value names the legacy encoding taken (None for the
-    others), for a notice: accents read in the wrong one are wrong everywhere."""
+    byte, else the best guess. ``legacy`` names the legacy encoding taken (None for the
+    others), for a notice: accents read in the wrong one are wrong everywhere. A UTF-8 file
+    with a few lines written in a legacy encoding (pasted from another file) is read line by
+    line, those lines in the legacy encoding (``by_line``), each named for a notice."""
     utf16 = encoding in ("", "auto") and _utf16(data)
     if utf16:
         try:
-            return data.decode(utf16).removeprefix("\ufeff"), None
+            return Text(data.decode(utf16).removeprefix("\ufeff"))
         except UnicodeDecodeError as error:
             raise LoadError(
                 f"{path}: {utf16.upper()} text (its byte order mark or zero bytes say so), but "
@@ -112,7 +125,7 @@ def read_text(
     if encoding not in ("", "auto"):
         name = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
         try:
-            return data.decode(name), None
+            return Text(data.decode(name))
         except UnicodeDecodeError as error:
             raise LoadError(
                 f"{path}: not {encoding} text (byte {error.start} is 0x{data[error.start]:02x}); "
@@ -120,8 +133,11 @@ def read_text(
                 "unknown-encoding",
             ) from None
     try:
-        return data.decode("utf-8-sig"), None
+        return Text(data.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
+        mixed = by_line(data, language)
+        if mixed is not None:
+            return mixed
         if _mostly_utf8(data):  # read in a legacy encoding, every accent would be mojibake
             line = data[: error.start].count(b"\n") + 1
             raise LoadError(
@@ -132,7 +148,7 @@ def read_text(
     usual = LEGACY_BY_LANGUAGE.get(language or "")
     if usual is not None:
         try:
-            return data.decode(usual), usual
+            return Text(data.decode(usual), usual)
         except UnicodeDecodeError:
             pass  # not the language's usual encoding: guessed below
     best = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
@@ -141,7 +157,52 @@ def read_text(
             f"{path}: cannot tell the encoding of this file; declare file.encoding",
             "unknown-encoding",
         )
-    return str(best), str(best.encoding)
+    return Text(str(best), str(best.encoding))
+
+
+def by_line(data: bytes, language: str | None = None) -> Text | None:
+    """``data`` read line by line when it is UTF-8 but for some lines that hold no UTF-8
+    character at all (a row pasted from a file in a legacy encoding) and are no more than its
+    lines with one; those lines are read in the language's legacy encoding
+    (``LEGACY_BY_LANGUAGE``), else in the encoding guessed from them. None for a file that is
+    not so: legacy as a whole, or UTF-8 damaged inside a line (``broken-utf8``)."""
+    lines = data.splitlines(keepends=True)  # as the csv module counts them
+    odd: dict[int, bytes] = {}
+    utf8 = 0
+    for number, line in enumerate(lines, start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            if _UTF8_SEQUENCE.search(line):  # UTF-8 and a stray byte in one line: damaged
+                return None
+            odd[number] = line
+        else:
+            utf8 += not line.isascii()
+    if not odd or utf8 < len(odd):
+        return None
+    encoding = _legacy_of(b"".join(odd.values()), language)
+    if encoding is None:
+        return None
+    texts = [
+        line.decode(encoding) if number in odd else line.decode("utf-8")
+        for number, line in enumerate(lines, start=1)
+    ]
+    return Text("".join(texts).removeprefix("\ufeff"), None, dict.fromkeys(odd, encoding))
+
+
+def _legacy_of(data: bytes, language: str | None) -> str | None:
+    """The legacy encoding that reads ``data``: the language's usual one, else the best guess
+    (None when none does)."""
+    usual = LEGACY_BY_LANGUAGE.get(language or "")
+    if usual is not None:
+        try:
+            data.decode(usual)
+        except UnicodeDecodeError:
+            pass  # not the language's usual encoding: guessed below
+        else:
+            return usual
+    best = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
+    return None if best is None else str(best.encoding)
 
 
 #: the byte order marks of UTF-32 and UTF-16, and the codec that reads (and drops) each; UTF-32's
@@ -156,12 +217,19 @@ _BYTE_ORDER_MARKS = (
 #: without a BOM UTF-16 (a quarter: Greek letters are U+03xx, so only the digits, punctuation and
 #: spaces of a Greek file have one; a binary file has zero bytes at both places)
 _UTF16_ZEROS = 0.25
+#: the most zero bytes at the other place, for one at the usual place: a character whose low
+#: byte is zero (Ā is U+0100, 😀 is written D83D DE00) puts one there, a few in a text
+_UTF16_OTHER_ZEROS = 1 / 8
+#: control characters no text holds (tab, line feed and carriage return aside): bytes read as
+#: UTF-16 that give one were not UTF-16 text
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _utf16(data: bytes) -> str | None:
     """The codec of text in UTF-16 or UTF-32: by its byte order mark, else (UTF-16 without a
     BOM) by its zero bytes, most of them at the same place in each pair of bytes while the other
-    place has almost none; None for anything else (a binary file has zero bytes anywhere)."""
+    place has few (a character such as Ā, U+0100, or 😀 has one there), and the text they make
+    holds no control character; None for anything else (a binary file has zero bytes anywhere)."""
     for mark, codec in _BYTE_ORDER_MARKS:
         if data.startswith(mark):
             return codec
@@ -170,10 +238,10 @@ def _utf16(data: bytes) -> str | None:
     if pairs < 2 or len(data) % 2:
         return None
     even, odd = head[0 : pairs * 2 : 2].count(0), head[1 : pairs * 2 : 2].count(0)
-    if odd >= _UTF16_ZEROS * pairs and even == 0:
-        return "utf-16-le"
-    if even >= _UTF16_ZEROS * pairs and odd == 0:
-        return "utf-16-be"
+    for codec, usual, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if usual >= _UTF16_ZEROS * pairs and other <= _UTF16_OTHER_ZEROS * usual:
+            text = head[: pairs * 2].decode(codec, "replace")
+            return None if _CONTROL.search(text) else codec
     return None
 
 
@@ -231,9 +299,14 @@ def _names(header: list[str]) -> list[str]:
 
 
 def _table_rows(
-    cells_by_row: Iterator[list[Any]], spec: dict[str, Any], path: Path, sheet: str | None = None
+    cells_by_row: Iterator[list[Any]],
+    spec: dict[str, Any],
+    path: Path,
+    sheet: str | None = None,
+    kept: Any = frozenset(),
 ) -> Iterator[Row]:
-    """Rows of a grid (CSV or sheet): header where the mapping says, then one Row per line."""
+    """Rows of a grid (CSV or sheet): header where the mapping says, then one Row per line
+    (an empty one left out, unless its number is in ``kept``: its cells were unread)."""
     header_row = spec.get("header_row", 1)
     number = 0
     names = spec.get("column_names")
@@ -254,7 +327,7 @@ def _table_rows(
     counter = Counter(path.name)
     for number, cells in enumerate(cells_by_row, start=first_data_row):
         counter.add(len(cells))
-        if not any(str(c).strip() for c in cells if c is not None):
+        if not any(str(c).strip() for c in cells if c is not None) and number not in kept:
             continue
         row = Row(number, dict(zip(names, cells, strict=False)), sheet)
         if len(cells) > len(names) and any(str(c).strip() for c in cells[len(names) :]):
@@ -275,29 +348,68 @@ def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = Non
     data = path.read_bytes()
     if not data.strip():
         raise LoadError(f"{path}: the file is empty", "empty-file")
-    text, legacy = read_text(data, spec.get("encoding", "auto"), path, spec.get("language"))
-    delimiter = spec.get("delimiter") or delimiter or sniff_delimiter(text)
+    text = read_text(data, spec.get("encoding", "auto"), path, spec.get("language"))
+    delimiter = spec.get("delimiter") or delimiter or sniff_delimiter(text.text)
     options = {"delimiter": delimiter, "quotechar": spec.get("quote", '"')}
-    reader = csv.reader(io.StringIO(text, newline=""), **options)
+    reader = csv.reader(io.StringIO(text.text, newline=""), **options)
     try:
         # counted first (a fraction of the cost of mapping them): a file past the caps is
         # refused before any row of it is mapped
         counter = Counter(path.name, header=spec.get("header_row", 1))
         for cells in reader:
             counter.add(len(cells))
-        reader = csv.reader(io.StringIO(text, newline=""), **options)
-        rows = _table_rows(reader, spec, path)
+        reader = csv.reader(io.StringIO(text.text, newline=""), **options)
+        ends: list[int] = []  # the last line of each record, for the lines of a row
+        rows = _table_rows(_ending(reader, ends), spec, path)
         first = next(rows, None)
-        if first is not None and legacy is not None:
-            reason = f"not UTF-8: read as {legacy}; check its accented letters, or save it as UTF-8"
-            first.problems.append(
-                Problem("legacy-encoding", reason, severity="warning", value=legacy)
+        if first is None:
+            return
+        if text.legacy is not None:
+            reason = (
+                f"not UTF-8: read as {text.legacy}; check its accented letters, or save it as UTF-8"
             )
-        if first is not None:
-            yield first
-        yield from rows
+            first.problems.append(
+                Problem("legacy-encoding", reason, severity="warning", value=text.legacy)
+            )
+        told = 0  # the last line told of
+        for row in itertools.chain([first], rows):
+            if text.lines:
+                told = _tell_legacy_lines(row, text.lines, ends, told)
+            yield row
     except csv.Error as error:
         raise LoadError(f"{path}: line {reader.line_num}: {error}") from None
+
+
+def _ending(reader: Any, ends: list[int]) -> Iterator[list[str]]:
+    """The records of a ``csv.reader``, noting in ``ends`` the line each ends on."""
+    for cells in reader:
+        ends.append(reader.line_num)
+        yield cells
+
+
+def _tell_legacy_lines(row: Row, lines: dict[int, str], ends: list[int], told: int) -> int:
+    """A warning on ``row`` for each record read in a legacy encoding (``by_line``) up to the
+    row's last line, naming the encoding: the row's own, and the header's on the first row (by
+    the header's row number); the last line told of."""
+    last = ends[row.number - 1] if row.number <= len(ends) else ends[-1]
+    records = {
+        (bisect.bisect_left(ends, number) + 1, encoding): None
+        for number, encoding in lines.items()
+        if told < number <= last
+    }
+    for record, encoding in records:
+        row.problems.append(
+            Problem(
+                "legacy-encoding-row",
+                f"this row is not UTF-8 as the rest of the file: read as {encoding}; check its "
+                "accented letters, or save the file as UTF-8",
+                row=record,
+                value=encoding,
+                sheet=row.sheet,
+                severity="warning",
+            )
+        )
+    return last
 
 
 def read_csv(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
@@ -352,7 +464,58 @@ def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
         raise
     except BaseException as error:  # as above: calamine's errors and Rust panics
         raise LoadError(f"{path}: sheet {sheet!r} cannot be read ({error})") from None
-    yield from _table_rows(iter(grid), spec, path, sheet)
+    unread = _unread_cells(path, sheet, grid)
+    for row in _table_rows(iter(grid), spec, path, sheet, unread):
+        if unread:
+            _tell_unread(row, unread)
+        yield row
+
+
+#: what an unread cell's problem says (the report says it in the partner's language)
+UNREAD_REASONS = {
+    "cell-error": "the cell holds the spreadsheet error {value}: its value is unknown",
+    "formula-not-computed": (
+        "the cell holds the formula {value}, whose result was never computed (the file was "
+        "written by a program that does not compute formulas): open the file in a spreadsheet "
+        "program and save it again"
+    ),
+}
+
+
+def _unread_cells(path: Path, sheet: str, grid: list[list[Any]]) -> dict[int, list[Any]]:
+    """The cells of an XLSX sheet its grid does not give as written (``loaders.workbook``), put
+    right in ``grid``: a date before 1900 as its date, an error or a formula never computed as
+    an empty cell; those two by row number (from 1), with their column (from 0), to be told."""
+    from loaders.workbook import unread_cells
+
+    try:
+        found = unread_cells(path, sheet)
+    except ValueError as error:
+        raise LoadError(f"{path}: sheet {sheet!r} cannot be read ({error})") from None
+    told: dict[int, list[Any]] = {}
+    for (row, column), cell in sorted(found.items()):
+        if row < len(grid) and column < len(grid[row]):
+            grid[row][column] = "" if cell.value is None else cell.value
+            if cell.code is not None:
+                told.setdefault(row + 1, []).append((column, cell))
+    return told
+
+
+def _tell_unread(row: Row, unread: dict[int, list[Any]]) -> None:
+    """An error of ``row`` for each of its cells whose value is unknown (``_unread_cells``)."""
+    columns = list(row.values)
+    for column, cell in unread.get(row.number, ()):
+        if column < len(columns):
+            row.problems.append(
+                Problem(
+                    cell.code,
+                    UNREAD_REASONS[cell.code].format(value=cell.written),
+                    row=row.number,
+                    column=columns[column],
+                    value=cell.written,
+                    sheet=row.sheet,
+                )
+            )
 
 
 # --------------------------------------------------------------------------- JSON family

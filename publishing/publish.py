@@ -64,7 +64,7 @@ from validation.columns import template_mapping
 from validation.confined import Confinement, Job, validate_confined
 from validation.files import MAX_FILE_BYTES
 from validation.findings import Report
-from validation.submission import validate_submission
+from validation.submission import Progress, validate_submission
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RECORD_TEMPLATE = Path(__file__).parent / "templates" / "submission-record.ttl"
@@ -144,10 +144,12 @@ def validate(
     max_bytes: int | None = None,
     confinement: Confinement | None = None,
     shown: str | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """The report of ``path`` read with ``mapping``. With a ``confinement``, the file is read
     and validated in a confined worker (``validation.confined``), which returns the graph to
-    publish; ``shown``: the file's name in the report's messages (default: its own)."""
+    publish; ``shown``: the file's name in the report's messages (default: its own);
+    ``progress``: told the stages of a validation in this process."""
     published = read_published_places(store_path, base, mapping.source_id)
     if confinement is None:
         return validate_submission(
@@ -157,6 +159,7 @@ def validate(
             max_bytes=MAX_FILE_BYTES if max_bytes is None else max_bytes,
             mapping=mapping,
             published=published,
+            progress=progress,
         )
     limit = max_bytes or MAX_FILE_BYTES
     job = Job(path, lang, base, limit, mapping, published, shown or path.name)
@@ -334,15 +337,19 @@ def publish_submission(
     shown: str | None = None,
     force: bool = False,
     mode: str | None = None,
+    progress: Progress | None = None,
 ) -> Publication:
     """Validate ``path`` as ``partner``'s submission; publish its conforming records (per
     record) or the whole file if it has no error (``mode``: all or nothing; default: the
     ``publish_mode`` setting); record it either way (see the module's docstring; ``validate``
     for ``confinement`` and ``shown``). A file that is the current version already (the same
     file, read with the same mapping) is neither published nor recorded: nothing is written
-    (``unchanged``), unless ``force``."""
+    (``unchanged``), unless ``force``. ``progress``: told how far the checks have gone (not
+    from a confined worker)."""
     mapping = partner_mapping(mapping_path, partner, lang)
-    report = validate(path, mapping, store_path, base, lang, max_bytes, confinement, shown)
+    report = validate(
+        path, mapping, store_path, base, lang, max_bytes, confinement, shown, progress
+    )
     dataset = provenance.dataset_iri(base, partner.id)
     moment = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
     held, publishable = holds(report, mode)

@@ -1,0 +1,393 @@
+"""What a workbook's grid (python-calamine) does not give as written, read from the sheet's
+XML itself: an error cell (``#N/A``, ``#DIV/0!``...; LibreOffice's ``Err:502``: calamine gives
+an empty cell), a formula whose result was never computed (a file written by a program that does
+not compute, such as openpyxl: empty too), and, in XLSX, a date before 1900 (a negative serial
+number: calamine gives the time 00:00:00). The archive has been checked by
+``loaders.guards.check_archive`` and ``loaders.caps.check_workbook`` (no DTD) before.
+"""
+
+from __future__ import annotations
+
+import datetime
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+from xml.parsers import expat
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+PACKAGE_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+#: the built-in number formats that show a date or a time (ECMA-376 18.8.30, and the East
+#: Asian ones)
+DATE_FORMAT_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
+#: what a format code holds besides its date and time letters: quoted text, escaped
+#: characters, [colours] and [conditions]
+_NOT_DATE_LETTERS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
+#: the serial number 0 of each date system
+EPOCHS = {False: datetime.datetime(1899, 12, 30), True: datetime.datetime(1904, 1, 1)}
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A cell the grid does not give as written: ``code`` (``cell-error``,
+    ``formula-not-computed``, or None for a cell read again), what the partner wrote, and the
+    value that stands in the grid."""
+
+    code: str | None
+    written: str
+    value: Any
+
+
+def unread_cells(path: Path, sheet: str) -> dict[tuple[int, int], Unread]:
+    """The cells of ``sheet`` of the XLSX workbook ``path`` that its grid does not give as
+    written, by (row, column) numbered from 0 as in the grid; ValueError for XML that cannot
+    be read (or holds a document type)."""
+    try:
+        return _unread_cells(path, sheet)
+    except (expat.ExpatError, ElementTree.ParseError, KeyError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{type(error).__name__}: {error}") from None
+
+
+def _unread_cells(path: Path, sheet: str) -> dict[tuple[int, int], Unread]:
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if "content.xml" in names and "xl/workbook.xml" not in names:  # OpenDocument
+            content = archive.read("content.xml")
+            if b"formula" not in content:  # no formula, hence no error: nothing to scan
+                return {}
+            return _ods_unread(content, sheet)
+        member = _sheet_member(archive, names, sheet)
+        if member is None:
+            return {}
+        data = archive.read(member)
+        dates = _date_styles(archive, names)
+        if not _may_hold_unread(data, bool(dates)):  # most sheets: not scanned cell by cell
+            return {}
+        return _unread(data, dates, EPOCHS[_date1904(archive, names)])
+
+
+#: what a sheet holding a cell to scan holds somewhere: an error cell, a formula, a negative
+#: number (which a date style may show)
+_ERROR_CELL = re.compile(rb"""\st=["']e["']""")
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_NEGATIVE = re.compile(rb"<(?:\w+:)?v>\s*-")
+
+
+def _may_hold_unread(data: bytes, dates: bool) -> bool:
+    return bool(
+        _ERROR_CELL.search(data) or _FORMULA.search(data) or (dates and _NEGATIVE.search(data))
+    )
+
+
+def _xml(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
+    """A small part of the workbook (workbook.xml, styles.xml), refused with a document type."""
+    data = archive.read(name)
+    _parser().Parse(data, True)  # raises on a document type or an entity
+    return ElementTree.fromstring(data)
+
+
+def _sheet_member(archive: zipfile.ZipFile, names: set[str], sheet: str) -> str | None:
+    """The archive member of the sheet named ``sheet`` (workbook.xml and its relationships)."""
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return None
+    ids = {
+        element.get("name"): element.get(RELATIONSHIP)
+        for element in _xml(archive, "xl/workbook.xml").iter(f"{MAIN}sheet")
+    }
+    targets = {
+        element.get("Id"): element.get("Target", "")
+        for element in _xml(archive, "xl/_rels/workbook.xml.rels").iter(
+            f"{PACKAGE_RELATIONSHIP}Relationship"
+        )
+    }
+    target = targets.get(ids.get(sheet))
+    if not target:
+        return None
+    member = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+    member = posixpath.normpath(member)
+    return member if member in names else None
+
+
+def is_date_format(code: str) -> bool:
+    """Whether a number format code shows a date or a time (its letters y, m, d, h, s outside
+    quoted text and brackets)."""
+    return bool(re.search(r"[ymdhs]", _NOT_DATE_LETTERS.sub("", code), re.IGNORECASE))
+
+
+def _date_styles(archive: zipfile.ZipFile, names: set[str]) -> frozenset[int]:
+    """The style indexes (``s`` of a cell) whose number format shows a date or a time."""
+    if "xl/styles.xml" not in names:
+        return frozenset()
+    styles = _xml(archive, "xl/styles.xml")
+    codes = {
+        int(element.get("numFmtId", "-1")): element.get("formatCode", "")
+        for element in styles.iter(f"{MAIN}numFmt")
+    }
+    cell_formats = styles.find(f"{MAIN}cellXfs")
+    if cell_formats is None:
+        return frozenset()
+    found = set()
+    for index, style in enumerate(cell_formats.iter(f"{MAIN}xf")):
+        number = int(style.get("numFmtId", "0"))
+        if number in DATE_FORMAT_IDS or (number in codes and is_date_format(codes[number])):
+            found.add(index)
+    return frozenset(found)
+
+
+def _date1904(archive: zipfile.ZipFile, names: set[str]) -> bool:
+    if "xl/workbook.xml" not in names:
+        return False
+    properties = _xml(archive, "xl/workbook.xml").find(f"{MAIN}workbookPr")
+    return properties is not None and properties.get("date1904", "0") in ("1", "true")
+
+
+_REFERENCE = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _position(reference: str | None, row: int, column: int) -> tuple[int, int]:
+    """A cell's (row, column) from 0, from its reference (``F11``), else the next one."""
+    match = _REFERENCE.fullmatch(reference or "")
+    if match is None:
+        return row, column + 1
+    number = 0
+    for letter in match.group(1):
+        number = number * 26 + ord(letter) - 64
+    return int(match.group(2)) - 1, number - 1
+
+
+class _Scan:
+    """The cells of a sheet's XML as expat reads it (no document type, hence no entity, is
+    allowed: a workbook has none): each ``<c>`` with its type, style, ``<f>`` and ``<v>``."""
+
+    def __init__(self, dates: frozenset[int], epoch: datetime.datetime) -> None:
+        self.dates, self.epoch = dates, epoch
+        self.found: dict[tuple[int, int], Unread] = {}
+        self.row, self.column = -1, -1
+        self.cell: dict[str, str] = {}
+        self.text: list[str] | None = None
+        self.parts: dict[str, str] = {}
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        name = tag.rpartition(" ")[2]
+        if name == "row":
+            reference = attributes.get("r", "")
+            self.row = int(reference) - 1 if reference.isdigit() else self.row + 1
+            self.column = -1
+        elif name == "c":
+            self.row, self.column = _position(attributes.get("r"), self.row, self.column)
+            self.cell, self.parts = attributes, {}
+        elif name in ("v", "f"):
+            self.text = []
+
+    def data(self, text: str) -> None:
+        if self.text is not None:
+            self.text.append(text)
+
+    def end(self, tag: str) -> None:
+        name = tag.rpartition(" ")[2]
+        if name in ("v", "f") and self.text is not None:
+            self.parts[name] = "".join(self.text)
+            self.text = None
+        elif name == "c":
+            unread = _cell(self.cell, self.parts, self.dates, self.epoch)
+            if unread is not None:
+                self.found[(self.row, self.column)] = unread
+
+
+def _refuse(*_arguments: Any) -> None:
+    raise ValueError("a document type or entity in a workbook's XML")
+
+
+def _parser(scan: _Scan | None = None) -> Any:
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
+    if scan is not None:
+        parser.StartElementHandler = scan.start
+        parser.EndElementHandler = scan.end
+        parser.CharacterDataHandler = scan.data
+    return parser
+
+
+def _unread(data: bytes, dates: frozenset[int], epoch: datetime.datetime) -> dict[Any, Unread]:
+    """The unread cells of a sheet: found by their marks (an error type, a formula, a negative
+    value) when every cell begins with its reference and has no prefix, as Excel, LibreOffice
+    and openpyxl write them (a scan of every element costs seconds for 10,000 rows), else by
+    the scan."""
+    if data.count(b"<c ") != data.count(b'<c r="') or _PREFIXED_CELL.search(data):
+        scan = _Scan(dates, epoch)
+        _parser(scan).Parse(data, True)
+        return scan.found
+    found: dict[tuple[int, int], Unread] = {}
+    starts: set[int] = set()
+    marks = [_ERROR_CELL, _FORMULA, *([_NEGATIVE] if dates else [])]
+    for mark in marks:
+        for match in mark.finditer(data):
+            start = data.rfind(b"<c ", 0, match.start())
+            if start < 0 or start in starts:
+                continue
+            starts.add(start)
+            unread = _marked_cell(_cell_bytes(data, start), dates, epoch)
+            if unread is not None:
+                found[unread[0]] = unread[1]
+    return found
+
+
+def _cell_bytes(data: bytes, start: int) -> bytes:
+    """The ``<c>`` element that begins at ``start``."""
+    tag_end = data.find(b">", start)
+    if data[tag_end - 1 : tag_end] == b"/":
+        return data[start : tag_end + 1]
+    return data[start : data.find(b"</c>", tag_end) + 4]
+
+
+def _marked_cell(
+    cell: bytes, dates: frozenset[int], epoch: datetime.datetime
+) -> tuple[tuple[int, int], Unread] | None:
+    """The position and ``Unread`` of one cell element, or None."""
+    element = ElementTree.fromstring(cell.replace(b"<c ", _WITH_NAMESPACE, 1))
+    parts = {
+        name: child.text or ""
+        for name in ("v", "f")
+        if (child := element.find(MAIN + name)) is not None
+    }
+    attributes = dict(element.attrib)
+    unread = _cell(attributes, parts, dates, epoch)
+    if unread is None:
+        return None
+    return _position(attributes.get("r"), -1, -1), unread
+
+
+_WITH_NAMESPACE = f'<c xmlns="{MAIN[1:-1]}" '.encode()
+#: a cell written with a namespace prefix (<x:c>): the scan reads those
+_PREFIXED_CELL = re.compile(rb"<\w+:c[\s>/]")
+
+
+def _cell(
+    attributes: dict[str, str], parts: dict[str, str], dates: frozenset[int], epoch: Any
+) -> Unread | None:
+    """The ``Unread`` of one ``<c>`` element, or None for a cell the grid gives as written."""
+    value = parts.get("v", "").strip()
+    kind = attributes.get("t", "n")
+    if kind == "e":
+        return Unread("cell-error", value or "#N/A", None)
+    # a text result may be empty (t="str", <v></v>); a number is never (openpyxl writes <v/>)
+    if "f" in parts and not value and not ("v" in parts and kind == "str"):
+        return Unread("formula-not-computed", "=" + (parts["f"] or "…"), None)
+    style = attributes.get("s", "0")
+    if kind == "n" and value and style.isdigit() and int(style) in dates:
+        try:
+            serial = float(value)
+        except ValueError:
+            return None
+        if serial < 0:
+            return _before_1900(serial, epoch)
+    return None
+
+
+def _before_1900(serial: float, epoch: datetime.datetime) -> Unread | None:
+    """A negative serial number (a date before the date system's first day, which a program
+    such as openpyxl writes) as the date and time it counts from the epoch."""
+    try:
+        moment = epoch + datetime.timedelta(days=serial)
+    except OverflowError:
+        return None
+    moment = moment.replace(microsecond=0)
+    if moment.time() == datetime.time():
+        return Unread(None, moment.date().isoformat(), moment.date())
+    return Unread(None, moment.isoformat(" "), moment)
+
+
+# --------------------------------------------------------------------------- OpenDocument
+
+TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
+OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
+TEXT_P = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 p"
+#: how LibreOffice shows an error (``#DIV/0!``, ``#N/A``, ``Err:502``)
+_ODS_ERROR = re.compile(r"#[A-Z0-9/]+[!?]?|Err:\d+")
+#: the most copies of one repeated cell told (a formula repeated over a whole row is one cell)
+REPEATS_TOLD = 1000
+
+
+class _OdsScan:
+    """The formula cells of the table ``sheet`` of an ODS ``content.xml``: an error (its shown
+    text) or a formula never computed (no value type)."""
+
+    def __init__(self, sheet: str) -> None:
+        self.sheet = sheet
+        self.inside = False
+        self.row, self.column = 0, 0
+        self.rows_repeated = 1
+        self.cell: dict[str, str] | None = None
+        self.text: list[str] = []
+        self.found: dict[tuple[int, int], Unread] = {}
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        if tag == TABLE + "table":
+            self.inside = attributes.get(TABLE + "name") == self.sheet
+            self.row = 0
+        elif not self.inside:
+            return
+        elif tag == TABLE + "table-row":
+            self.column = 0
+            self.rows_repeated = _count(attributes.get(TABLE + "number-rows-repeated"))
+        elif tag in (TABLE + "table-cell", TABLE + "covered-table-cell"):
+            self.cell, self.text = attributes, []
+
+    def data(self, text: str) -> None:
+        if self.cell is not None:
+            self.text.append(text)
+
+    def end(self, tag: str) -> None:
+        if not self.inside:
+            return
+        if tag == TABLE + "table":
+            self.inside = False
+        elif tag == TABLE + "table-row":
+            self.row += self.rows_repeated
+        elif tag in (TABLE + "table-cell", TABLE + "covered-table-cell") and self.cell is not None:
+            repeated = _count(self.cell.get(TABLE + "number-columns-repeated"))
+            unread = _ods_cell(self.cell, "".join(self.text).strip())
+            if unread is not None:
+                for offset in range(min(repeated, REPEATS_TOLD)):
+                    self.found[(self.row, self.column + offset)] = unread
+            self.column += repeated
+            self.cell = None
+        elif tag == TEXT_P and self.cell is not None:
+            self.text.append("\n")
+
+
+def _count(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 1
+
+
+def _ods_cell(attributes: dict[str, str], shown: str) -> Unread | None:
+    formula = attributes.get(TABLE + "formula")
+    if formula is None:
+        return None
+    written = "=" + formula.split(":", 1)[1].lstrip("=") if ":" in formula else formula
+    kind = attributes.get(OFFICE + "value-type")
+    if kind is None:
+        return Unread("formula-not-computed", written, None)
+    error = any(
+        name.endswith(" value-type") and value == "error" for name, value in attributes.items()
+    )
+    blank = attributes.get(OFFICE + "string-value") == ""  # LibreOffice's error cells
+    if error or (kind == "string" and blank and _ODS_ERROR.fullmatch(shown)):
+        return Unread("cell-error", shown or "#N/A", None)
+    return None
+
+
+def _ods_unread(content: bytes, sheet: str) -> dict[tuple[int, int], Unread]:
+    scan = _OdsScan(sheet)
+    parser = _parser()
+    parser.StartElementHandler = scan.start
+    parser.EndElementHandler = scan.end
+    parser.CharacterDataHandler = scan.data
+    parser.Parse(content, True)
+    return scan.found

@@ -1,0 +1,74 @@
+"""Text whose encoding changes inside the file, and UTF-16 without a byte order mark whose
+characters put a zero byte where UTF-16 LE/BE usually has none (issue 18, lane fixf): the cases
+are in encoding-cases.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from core.problems import LoadError
+from loaders.readers import read_rows
+
+CASES = yaml.safe_load((Path(__file__).parent / "encoding-cases.yaml").read_text("utf-8"))
+HEADER = "Identifier\tName"
+
+
+def _line(cells: list[str]) -> bytes:
+    identifier, name, *rest = cells
+    encoding = rest[0] if rest else "utf-8"
+    stray = rest[1].encode("latin-1") if len(rest) > 1 else b""
+    return f"{identifier}\t".encode(encoding) + name.encode(encoding) + stray + b"\r\n"
+
+
+def _file(case: dict[str, Any]) -> bytes:
+    header = case.get("header", HEADER)
+    if "file" in case:
+        text = "".join(f"{c[0]}\t{c[1]}\r\n" for c in [header.split("\t"), *case["rows"]])
+        return text.encode(case["file"])
+    lines = [f"{header}\r\n".encode(case.get("header_encoding", "utf-8"))]
+    return b"".join(lines + [_line(cells) for cells in case["rows"]])
+
+
+def _read(tmp_path: Path, case: dict[str, Any]) -> list[Any]:
+    path = tmp_path / "spaces.tsv"
+    path.write_bytes(_file(case))
+    return [r for r in read_rows(path, "tsv", {}, language=case.get("language")) if r]
+
+
+@pytest.mark.parametrize("case", CASES["mixed"], ids=[c["id"] for c in CASES["mixed"]])
+def test_a_utf8_file_with_legacy_rows_is_read_line_by_line(
+    tmp_path: Path, case: dict[str, Any]
+) -> None:
+    if "error" in case:
+        with pytest.raises(LoadError) as refused:
+            _read(tmp_path, case)
+        assert refused.value.code == case["error"]
+        return
+    rows = _read(tmp_path, case)
+    assert [row.values[list(row.values)[1]] for row in rows] == case["names"]
+    told = [[p.row, p.value] for row in rows for p in row.problems if p.code.endswith("-row")]
+    assert told == case["notices"]
+    whole = [p.value for row in rows for p in row.problems if p.code == "legacy-encoding"]
+    assert whole == ([case["whole"]] if "whole" in case else [])
+
+
+@pytest.mark.parametrize("case", CASES["utf16"], ids=[c["id"] for c in CASES["utf16"]])
+def test_utf16_without_bom_is_read_whatever_its_characters(
+    tmp_path: Path, case: dict[str, Any]
+) -> None:
+    rows = _read(tmp_path, case)
+    assert [row.values["Name"] for row in rows] == case["names"]
+    assert [row.values["Identifier"] for row in rows][0] == "S-1"  # nothing before the header
+
+
+@pytest.mark.parametrize("case", CASES["binary"], ids=[c["id"] for c in CASES["binary"]])
+def test_binary_stays_refused(tmp_path: Path, case: dict[str, Any]) -> None:
+    path = tmp_path / "spaces.csv"
+    path.write_bytes(bytes.fromhex(case["hex"]))
+    with pytest.raises(LoadError) as refused:
+        list(read_rows(path, "csv", {}))
+    assert refused.value.code == "binary-file"

@@ -1,0 +1,48 @@
+"""XLSX and ODS cells python-calamine does not give as written (issue 18, lane fixf): error
+cells and formulas never computed were read as empty without a word, dates before 1900 as
+00:00:00. The cases are in workbook-cases.yaml, their workbooks written by workbook_files.py."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loaders.readers import read_rows, written
+from loaders.workbook import EPOCHS, _date_styles, _parser, _Scan, _unread
+from tests.loaders.workbook_files import CASES, workbook_of
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_a_cell_is_read_as_written_or_told(tmp_path: Path, case: dict[str, Any]) -> None:
+    kind, data = workbook_of(case)
+    path = tmp_path / f"spaces.{kind}"
+    path.write_bytes(data)
+    (row,) = [row for row in read_rows(path, kind, {}) if row is not None]
+    assert row.number == 2 and row.values["Identifier"] == ("" if case.get("alone") else "S-1")
+    assert written(row.values[case["column"]]) == case["read"]
+    told = [(p.code, p.column, p.value, p.severity) for p in row.problems]
+    problem = case.get("problem")
+    expected = [] if problem is None else [(problem[0], case["column"], problem[1], "error")]
+    assert told == expected
+
+
+XLSX_CASES = [case for case in CASES if case.get("format") != "ods"]
+
+
+@pytest.mark.parametrize("case", XLSX_CASES, ids=[case["id"] for case in XLSX_CASES])
+def test_the_marks_find_what_the_scan_of_every_cell_finds(case: dict[str, Any]) -> None:
+    """A sheet is read by its marks when its cells carry their references, else by a scan of
+    every element (``loaders.workbook._unread``): both find the same cells."""
+    with zipfile.ZipFile(io.BytesIO(workbook_of(case)[1])) as archive:
+        data = archive.read("xl/worksheets/sheet1.xml")
+        dates = _date_styles(archive, set(archive.namelist()))
+    scan = _Scan(dates, EPOCHS[False])
+    _parser(scan).Parse(data, True)
+    unreferenced = re.sub(rb' r="[A-Z]+\d+"', b"", data)
+    assert _unread(data, dates, EPOCHS[False]) == scan.found
+    assert _unread(unreferenced, dates, EPOCHS[False]) == scan.found

@@ -1,0 +1,99 @@
+"""Tiny XLSX workbooks for workbook-cases.yaml, written byte for byte (a program such as
+openpyxl cannot write a formula's computed value, nor an Excel error cell as Excel does): a
+header row and one row whose cell under test is given as its XML. Run it to write them into a
+folder: ``python -m tests.loaders.workbook_files DIR``."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.hostile_files import MAIN, _zip, ods, xlsx
+
+HERE = Path(__file__).parent
+CASES: list[dict[str, Any]] = yaml.safe_load((HERE / "workbook-cases.yaml").read_text("utf-8"))
+#: the columns and the second row's cells but the one under test
+COLUMNS = {
+    "Identifier": "S-1",
+    "Name": "Kvart Lab",
+    "Opening date": "2019-03-01",
+    "Workstations": "8",
+}
+#: the styles a case's cell may take (s="N"): general, built-in date 14, a custom date, the
+#: built-in time 20, and a custom format whose d and y are quoted text (not a date)
+STYLES = (
+    f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{MAIN}">'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+    '<numFmt numFmtId="165" formatCode="&quot;Day &quot;0"/></numFmts>'
+    '<cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/>'
+    '<xf numFmtId="20"/><xf numFmtId="165"/></cellXfs></styleSheet>'
+)
+
+
+def _text(reference: str, text: str) -> str:
+    return f'<c r="{reference}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def ods_workbook(column: str, cell: str, alone: bool = False) -> bytes:
+    """The ODS workbook of a case: ``cell`` (a ``table:table-cell`` element) in ``column`` of
+    row 2 (``alone``: its other cells empty)."""
+    header = "".join(_ods_text(name) for name in COLUMNS)
+    cells = "".join(
+        cell if name == column else "<table:table-cell/>" if alone else _ods_text(value)
+        for name, value in COLUMNS.items()
+    )
+    return ods(
+        f"<table:table-row>{header}</table:table-row><table:table-row>{cells}</table:table-row>"
+    )
+
+
+def _ods_text(text: str) -> str:
+    return (
+        f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>'
+    )
+
+
+def workbook_of(case: dict[str, Any]) -> tuple[str, bytes]:
+    """The format and bytes of a case's workbook."""
+    alone = case.get("alone", False)
+    if case.get("format") == "ods":
+        return "ods", ods_workbook(case["column"], case["cell"], alone)
+    return "xlsx", workbook(case["column"], case["cell"], alone)
+
+
+def workbook(column: str, cell: str, alone: bool = False) -> bytes:
+    """The XLSX workbook of a case: ``cell`` (a ``<c>`` element without its reference) in
+    ``column`` of row 2 (``alone``: its other cells empty)."""
+    letters = "ABCD"
+    header = "".join(_text(f"{letters[i]}1", name) for i, name in enumerate(COLUMNS))
+    cells = []
+    for i, (name, value) in enumerate(COLUMNS.items()):
+        reference = f"{letters[i]}2"
+        cells.append(
+            re.sub(r"^<c\b", f'<c r="{reference}"', cell)
+            if name == column
+            else _text(reference, "" if alone else value)
+        )
+    sheet = f'<row r="1">{header}</row><row r="2">{"".join(cells)}</row>'
+    members = _members(xlsx(sheet))
+    members["xl/styles.xml"] = STYLES
+    return _zip(members)
+
+
+def _members(data: bytes) -> dict[str, bytes | str]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+if __name__ == "__main__":
+    folder = Path(sys.argv[1])
+    folder.mkdir(parents=True, exist_ok=True)
+    for case in CASES:
+        kind, data = workbook_of(case)
+        (folder / f"{case['id']}.{kind}").write_bytes(data)
