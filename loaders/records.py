@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 from typing import Any
@@ -30,7 +30,7 @@ from loaders import enrich, hours, personal, tables, territory
 from loaders.addresses import split_address, street_line
 from loaders.mapping import Mapping, fill
 from loaders.rdf import Triples, iri, literal, p, segment
-from loaders.readers import repeat_of, written
+from loaders.readers import UNREAD_REASONS, repeat_of, written
 from loaders.values import (
     LEAVE_OUT,
     ColumnSpec,
@@ -111,6 +111,10 @@ class Parsed:
     notices: tuple[ValueProblem, ...]
 
 
+#: the problems of a cell the reader could not read as written (``loaders.readers``)
+UNREAD_CELLS = frozenset(UNREAD_REASONS)
+
+
 @dataclass
 class RecordBuilder:
     """Turns rows of one source into triples, collecting the problems of each cell."""
@@ -156,7 +160,7 @@ class RecordBuilder:
     doubled_reported: set[tuple[int, tuple[str, ...]]] = field(default_factory=set)
 
     def add_row(self, row: Any) -> None:
-        self.problems.extend(row.problems)
+        self.problems.extend(self._as_used(row.problems))
         values, raw_address = self._parse(row)
         if not any(values.values()) and raw_address is None:
             return
@@ -168,6 +172,19 @@ class RecordBuilder:
         self._shared_name(row, values)
         self._write(row, key, values, raw_address)
         self.records += 1
+
+    def _as_used(self, problems: list[Problem]) -> list[Problem]:
+        """A row's problems, those of a cell the reader could not read (a spreadsheet error, a
+        formula never computed) made warnings where the mapping does not read its column: its
+        value would not be published anyway, so the record is not held back for it."""
+        if not problems:
+            return problems
+        return [
+            replace(problem, severity="warning")
+            if problem.code in UNREAD_CELLS and problem.column not in self.mapping.used_columns
+            else problem
+            for problem in problems
+        ]
 
     def _check_territory(self, row: Any, values: dict[str, list[Term]]) -> None:
         """One error when the record's country is not in the network, else one when its

@@ -4,6 +4,7 @@ cells and formulas never computed were read as empty without a word, dates befor
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -11,10 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from loaders.load import transform
+from loaders.mapping import load_mapping
 from loaders.readers import read_rows, written
+from loaders.records import UNREAD_CELLS
 from loaders.workbook import EPOCHS, _date_styles, _parser, _Scan, _unread
 from tests.loaders.workbook_files import CASES, workbook_of
+
+BASE = "https://example.org/id/"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
@@ -46,3 +53,38 @@ def test_the_marks_find_what_the_scan_of_every_cell_finds(case: dict[str, Any]) 
     unreferenced = re.sub(rb' r="[A-Z]+\d+"', b"", data)
     assert _unread(data, dates, EPOCHS[False]) == scan.found
     assert _unread(unreferenced, dates, EPOCHS[False]) == scan.found
+
+
+@pytest.mark.parametrize(
+    ("mapped", "severity"),
+    [
+        ({"Identifier": "id", "Name": "name", "Workstations": "workstations"}, "error"),
+        ({"Identifier": "id", "Name": "name"}, "warning"),
+    ],
+    ids=["in-a-column-the-mapping-reads", "in-a-column-the-mapping-does-not-read"],
+)
+@pytest.mark.parametrize("cell", ['<c t="e"><v>#N/A</v></c>', "<c><f>10*2</f></c>"])
+def test_an_unread_cell_holds_its_record_back_only_where_the_mapping_reads_it(
+    tmp_path: Path, cell: str, mapped: dict[str, str], severity: str
+) -> None:
+    """A spreadsheet error or an uncomputed formula in a column the mapping does not read is a
+    warning: its value would not be published anyway (as an error, it held the record back)."""
+    kind, data = workbook_of({"id": "x", "column": "Workstations", "cell": cell})
+    (tmp_path / f"spaces.{kind}").write_bytes(data)
+    mapping = {
+        "source": {
+            "id": "test-source",
+            "title": "Test",
+            "partner": {"id": "test", "name": "Test partner"},
+            "licence": "https://creativecommons.org/licenses/by/4.0/",
+        },
+        "locale": {"language": "en", "country": "FR"},
+        "columns": mapped,
+    }
+    (tmp_path / "mapping.yaml").write_text(yaml.safe_dump(mapping), encoding="utf-8")
+    loaded = load_mapping(tmp_path / "mapping.yaml")
+    _triples, report = transform(
+        loaded, tmp_path / f"spaces.{kind}", BASE, lambda: dt.datetime.now(dt.UTC)
+    )
+    told = [(p.column, p.severity) for p in report.problems if p.code in UNREAD_CELLS]
+    assert told == [("Workstations", severity)]
