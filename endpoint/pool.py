@@ -76,10 +76,11 @@ class _QueryClock:
         self._start = processor_seconds(pid)
 
     def __call__(self) -> float:
-        now = processor_seconds(self._pid) if self._start is not None else None
-        if now is None or self._start is None:
-            return time.monotonic() - self._wall
-        return now - self._start
+        if self._start is not None:
+            now = processor_seconds(self._pid)
+            if now is not None:
+                return now - self._start
+        return time.monotonic() - self._wall
 
 
 class QueryPool:

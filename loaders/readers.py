@@ -145,19 +145,13 @@ def read_text(data: bytes, encoding: str, path: Path, language: str | None = Non
                 f"0x{data[error.start]:02x}, which UTF-8 does not allow",
                 "broken-utf8",
             ) from None
-    usual = LEGACY_BY_LANGUAGE.get(language or "")
-    if usual is not None:
-        try:
-            return Text(data.decode(usual), usual)
-        except UnicodeDecodeError:
-            pass  # not the language's usual encoding: guessed below
-    best = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
-    if best is None:
+    legacy = _read_legacy(data, language)
+    if legacy is None:
         raise LoadError(
             f"{path}: cannot tell the encoding of this file; declare file.encoding",
             "unknown-encoding",
         )
-    return Text(str(best), str(best.encoding))
+    return Text(*legacy)
 
 
 def by_line(data: bytes, language: str | None = None) -> Text | None:
@@ -180,9 +174,10 @@ def by_line(data: bytes, language: str | None = None) -> Text | None:
             utf8 += not line.isascii()
     if not odd or utf8 < len(odd):
         return None
-    encoding = _legacy_of(b"".join(odd.values()), language)
-    if encoding is None:
+    legacy = _read_legacy(b"".join(odd.values()), language)
+    if legacy is None:
         return None
+    encoding = legacy[1]
     texts = [
         line.decode(encoding) if number in odd else line.decode("utf-8")
         for number, line in enumerate(lines, start=1)
@@ -190,19 +185,17 @@ def by_line(data: bytes, language: str | None = None) -> Text | None:
     return Text("".join(texts).removeprefix("\ufeff"), None, dict.fromkeys(odd, encoding))
 
 
-def _legacy_of(data: bytes, language: str | None) -> str | None:
-    """The legacy encoding that reads ``data``: the language's usual one, else the best guess
-    (None when none does)."""
+def _read_legacy(data: bytes, language: str | None) -> tuple[str, str] | None:
+    """``data`` read in a legacy encoding, and its name: the language's usual one when it reads
+    every byte (``LEGACY_BY_LANGUAGE``), else the best guess (None when none reads it)."""
     usual = LEGACY_BY_LANGUAGE.get(language or "")
     if usual is not None:
         try:
-            data.decode(usual)
+            return data.decode(usual), usual
         except UnicodeDecodeError:
             pass  # not the language's usual encoding: guessed below
-        else:
-            return usual
     best = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
-    return None if best is None else str(best.encoding)
+    return None if best is None else (str(best), str(best.encoding))
 
 
 #: the byte order marks of UTF-32 and UTF-16, and the codec that reads (and drops) each; UTF-32's
