@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -29,8 +31,9 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node, _toPythonMapping
 
+from core.diskcache import fingerprint, remembered
 from core.rdflib_terms import Converter, term_converter
-from validation.shapes import SEVERITIES, Result, compiled_graph
+from validation.shapes import SEVERITIES, Result, compiled_graph, readings_key
 
 #: what a shape may say besides its constraints
 DESCRIPTIVE = {
@@ -224,59 +227,92 @@ def _unknown(_value: OxTerm, _context: Context) -> bool | None:
     return None
 
 
-def _value_tests(graph: Graph, shape: Node, skip: set[Node]) -> list[ValueTest]:
-    """The value-level constraints of ``shape``, as (component, test, quick verdict);
-    ``Unsupported`` for any constraint this engine does not check."""
-    tests: list[ValueTest] = []
+#: one constraint of a shape as read from the shapes graph (plain data, kept on disk between
+#: runs with the plan): its predicate, its rule (an sh:in's members; an sh:or's alternatives,
+#: each a tuple of constraints) and, for sh:pattern, the shape's sh:flags
+Constraint = tuple[URIRef, Any, Literal | None]
+
+#: the predicates whose rule must be a literal for this engine (else: left to pyshacl)
+LITERAL_RULES = {SH.pattern, SH.minLength, *RANGES}
+
+
+def _constraints(graph: Graph, shape: Node, skip: set[Node]) -> tuple[Constraint, ...]:
+    """The value-level constraints of ``shape`` as data; ``Unsupported`` for any constraint
+    this engine does not check."""
+    found: list[Constraint] = []
     for predicate, rule in graph.predicate_objects(shape):
         if predicate in skip or predicate == SH.flags:
             continue
-        if predicate == SH.datatype:
-            tests.append(("Datatype", _datatype(rule), _quick_datatype(rule)))
-        elif predicate == SH.nodeKind:
-            tests.append(("NodeKind", _node_kind(rule), _quick_node_kind(rule)))
-        elif predicate == SH["class"]:
-            tests.append(("Class", _class(rule), _quick_class(rule)))
-        elif predicate == SH["in"]:
-            members = list(Collection(graph, rule))
-            tests.append(("In", _in(members), _quick_in(members)))
-        elif predicate == SH.pattern and isinstance(rule, Literal):
-            flags = graph.value(shape, SH.flags)
-            matches = _pattern_text(rule, flags if isinstance(flags, Literal) else None)
-            test = _on_text(matches, False)
-            tests.append(("Pattern", test, _quick_text(matches, test)))
-        elif predicate == SH.minLength and isinstance(rule, Literal):
-            long_enough = _min_length_text(rule)
-            test = _on_text(long_enough, int(rule.value) == 0)
-            tests.append(("MinLength", test, _quick_text(long_enough, test)))
-        elif predicate in RANGES and isinstance(rule, Literal):
-            name, accept = RANGES[predicate]
-            tests.append((name, _range(rule, accept), _quick_range(rule, accept)))
-        elif predicate == SH["or"]:
-            tests.append(("Or", *_or(graph, rule)))
-        else:
+        if not isinstance(predicate, URIRef) or predicate not in BUILDERS:
             raise Unsupported(f"{shape}: {predicate}")
-    return tests
+        if predicate in LITERAL_RULES and not isinstance(rule, Literal):
+            raise Unsupported(f"{shape}: {predicate} {rule}")
+        flags = graph.value(shape, SH.flags) if predicate == SH.pattern else None
+        read: Any = rule
+        if predicate == SH["in"]:
+            read = tuple(Collection(graph, rule))
+        elif predicate == SH["or"]:
+            read = tuple(_alternative(graph, member) for member in Collection(graph, rule))
+        found.append((predicate, read, flags if isinstance(flags, Literal) else None))
+    return tuple(found)
 
 
-def _or(graph: Graph, members: Node) -> tuple[Test, Quick]:
-    alternatives: list[list[ValueTest]] = []
-    for member in Collection(graph, members):
-        kinds = set(graph.predicates(member))
-        if kinds & (set(COUNTS) | {SH.path, SH.targetClass, SH.property}):
-            raise Unsupported(f"sh:or member {member}")
-        alternatives.append(_value_tests(graph, member, {RDF.type}))
+def _alternative(graph: Graph, member: Node) -> tuple[Constraint, ...]:
+    """The constraints of one member of an sh:or (value-level only)."""
+    kinds = set(graph.predicates(member))
+    if kinds & (set(COUNTS) | {SH.path, SH.targetClass, SH.property}):
+        raise Unsupported(f"sh:or member {member}")
+    return _constraints(graph, member, {RDF.type})
+
+
+def _value_tests(constraints: Iterable[Constraint]) -> tuple[ValueTest, ...]:
+    """The constraints as (component, test, quick verdict)."""
+    return tuple(BUILDERS[predicate](rule, flags) for predicate, rule, flags in constraints)
+
+
+def _pattern(rule: Literal, flags: Literal | None) -> ValueTest:
+    matches = _pattern_text(rule, flags)
+    test = _on_text(matches, False)
+    return "Pattern", test, _quick_text(matches, test)
+
+
+def _min_length(rule: Literal, _flags: Literal | None) -> ValueTest:
+    long_enough = _min_length_text(rule)
+    test = _on_text(long_enough, int(rule.value) == 0)
+    return "MinLength", test, _quick_text(long_enough, test)
+
+
+def _ranged(predicate: Node) -> Callable[[Literal, Literal | None], ValueTest]:
+    name, accept = RANGES[predicate]
+    return lambda rule, _flags: (name, _range(rule, accept), _quick_range(rule, accept))
+
+
+def _or(alternatives: tuple[tuple[Constraint, ...], ...], _flags: Literal | None) -> ValueTest:
+    tested = [_value_tests(constraints) for constraints in alternatives]
 
     def test(value: Node, context: Context) -> bool:
-        return any(all(t(value, context) for _n, t, _q in tests) for tests in alternatives)
+        return any(all(t(value, context) for _n, t, _q in tests) for tests in tested)
 
     def quick(value: OxTerm, context: Context) -> bool | None:
-        verdicts = [[q(value, context) for _n, _t, q in tests] for tests in alternatives]
+        verdicts = [[q(value, context) for _n, _t, q in tests] for tests in tested]
         if any(None in verdict for verdict in verdicts):
             return None
         return any(all(verdict) for verdict in verdicts)
 
-    return test, quick
+    return "Or", test, quick
+
+
+#: how each constraint this engine checks is made into a value test, by its predicate
+BUILDERS: dict[Node, Callable[[Any, Literal | None], ValueTest]] = {
+    SH.datatype: lambda rule, _f: ("Datatype", _datatype(rule), _quick_datatype(rule)),
+    SH.nodeKind: lambda rule, _f: ("NodeKind", _node_kind(rule), _quick_node_kind(rule)),
+    SH["class"]: lambda rule, _f: ("Class", _class(rule), _quick_class(rule)),
+    SH["in"]: lambda rule, _f: ("In", _in(list(rule)), _quick_in(list(rule))),
+    SH.pattern: _pattern,
+    SH.minLength: _min_length,
+    **{predicate: _ranged(predicate) for predicate in RANGES},
+    SH["or"]: _or,
+}
 
 
 # -- quick verdicts on pyoxigraph terms: the same as the tests above give on rdflib terms -------
@@ -426,18 +462,26 @@ def _quick_range(rule: Literal, accept: Callable[[int], bool]) -> Quick:
 
 
 @dataclass(frozen=True)
-class Check:
-    """One property shape, as this engine runs it."""
+class Rules:
+    """One property shape as read from the shapes graph: plain data, kept on disk between
+    runs (``_read_plan``)."""
 
     shape: str
     path: URIRef
     severity: str
     classes: tuple[str, ...]
     counts: tuple[tuple[str, int], ...]  # (component, bound): MinCount, MaxCount
-    tests: tuple[ValueTest, ...]
+    constraints: tuple[Constraint, ...]
 
 
-def _check(graph: Graph, shape: Node) -> Check:
+@dataclass(frozen=True)
+class Check(Rules):
+    """One property shape, as this engine runs it: its rules, and their value tests."""
+
+    tests: tuple[ValueTest, ...] = ()
+
+
+def _rules(graph: Graph, shape: Node) -> Rules:
     path = graph.value(shape, SH.path)
     if not isinstance(path, URIRef):
         raise Unsupported(f"{shape}: path {path}")
@@ -452,10 +496,10 @@ def _check(graph: Graph, shape: Node) -> Check:
         for value in graph.objects(shape, predicate)
         if isinstance(value, Literal)
     )
-    tests = _value_tests(graph, shape, DESCRIPTIVE | set(COUNTS))
+    constraints = _constraints(graph, shape, DESCRIPTIVE | set(COUNTS))
     severity = SEVERITIES.get(str(graph.value(shape, SH.severity)), "error")
     classes = tuple(str(c) for c in graph.objects(shape, SH.targetClass))
-    return Check(str(shape), path, severity, classes, counts, tuple(tests))
+    return Rules(str(shape), path, severity, classes, counts, constraints)
 
 
 #: in ``plan``'s target classes: a shape left to pyshacl has a target other than a class
@@ -477,15 +521,25 @@ def plan() -> tuple[tuple[Check, ...], str, tuple[str, ...]]:
 @cache
 def _plan() -> tuple[tuple[Check, ...], frozenset[Node], tuple[str, ...]]:
     """``plan`` but for the shapes left to pyshacl, which only pyshacl reads: the checks, the
-    shapes whose targets the checks cover, and the target classes of the shapes left."""
+    shapes whose targets the checks cover, and the target classes of the shapes left. What it
+    reads from the shapes is kept on disk between runs (``_read_plan``): reading it from the
+    compiled shapes was a third of a cold ``coworkmed validate`` of 15 rows."""
+    rules, done, classes = remembered(
+        "engine-plan", fingerprint(readings_key(), Path(__file__)), _read_plan
+    )
+    checks = tuple(Check(**vars(r), tests=_value_tests(r.constraints)) for r in rules)
+    return checks, done, classes
+
+
+def _read_plan() -> tuple[tuple[Rules, ...], frozenset[Node], tuple[str, ...]]:
     graph = compiled_graph()
-    checks: list[Check] = []
+    rules: list[Rules] = []
     left: set[str] = set()
     done: set[Node] = set()
     for shape in set(graph.subjects(SH.targetClass, None)):
         try:
             if (shape, SH.path, None) in graph:
-                checks.append(_check(graph, shape))
+                rules.append(_rules(graph, shape))
             elif set(graph.predicates(shape)) - DESCRIPTIVE:
                 raise Unsupported(f"{shape}: a node shape with constraints")
             done.add(shape)
@@ -495,7 +549,7 @@ def _plan() -> tuple[tuple[Check, ...], frozenset[Node], tuple[str, ...]]:
         (None, t, None) in graph for t in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
     ):
         left.add(ANY_TARGET)
-    return tuple(checks), frozenset(done), tuple(sorted(left))
+    return tuple(sorted(rules, key=lambda r: r.shape)), frozenset(done), tuple(sorted(left))
 
 
 def leftover_shapes() -> str:

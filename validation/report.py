@@ -15,13 +15,13 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from json.encoder import encode_basestring
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from core.collection import paused_collection
@@ -30,6 +30,9 @@ from core.namespaces import CWM, RDF_TYPE, SH, XSD
 from core.rdf_bytes import to_bytes
 from validation.findings import Finding, Report
 from validation.messages import catalogue, counted, ui, ui_words
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 FORMATS = {
     "html": "text/html; charset=utf-8",
@@ -246,10 +249,17 @@ def _turtle_terms(report: Report) -> list[ox.Triple]:
 
 
 _TEMPLATES = Path(__file__).parent / "templates"
-_ENVIRONMENT = Environment(
-    loader=FileSystemLoader(_TEMPLATES),
-    autoescape=select_autoescape(["html"]),
-)
+
+
+@cache
+def _environment() -> Environment:
+    """The HTML report's templates (jinja2 is imported for the HTML report only: a command
+    line writing another format, or none, does without it)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    return Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
+
+
 #: the HTML report's style sheet, inline so that the report is one file a partner can keep
 STYLE = (_TEMPLATES / "report.css").read_text(encoding="utf-8")
 #: its CSP hash: a page served with a Content-Security-Policy may allow this style and no other
@@ -352,7 +362,7 @@ def as_html(report: Report, most: int = HTML_DETAILS_MOST, links: Links | None =
     """The report as one HTML page: its style inline (allowed by ``STYLE_HASH``), no script,
     the other formats carried as downloads; ``links``: where a report served by the server
     leads."""
-    template = _ENVIRONMENT.get_template("report.html")
+    template = _environment().get_template("report.html")
     ordered = report.ordered()
     given, left_out = downloads(report)
     errors, warnings = report.counts()

@@ -79,7 +79,7 @@ def _shapes() -> Graph:
 
 
 @cache
-def _key() -> bytes:
+def readings_key() -> bytes:
     """What the readings below are made from: the shapes files, and the code that reads them."""
     return fingerprint(
         *shape_files(), Path(__file__), Path(rdflib_terms.__file__), rdflib.__version__
@@ -90,7 +90,7 @@ def _key() -> bytes:
 def shape_texts() -> dict[str, ShapeText]:
     """Every shape with a name or message: its words in the six languages (kept on disk
     between runs, ``core.diskcache.remembered``: a cold command need not read the shapes)."""
-    return remembered("shape-texts", _key(), _shape_texts)
+    return remembered("shape-texts", readings_key(), _shape_texts)
 
 
 def _shape_texts() -> dict[str, ShapeText]:
@@ -145,7 +145,7 @@ def compiled_graph() -> Graph:
     triples are kept on disk between runs (reading the shapes' Turtle and compiling them was
     a third of a cold ``coworkmed validate`` of 15 rows)."""
     graph = Graph()
-    for triple in remembered("compiled-shapes", _key(), _compiled_triples):
+    for triple in remembered("compiled-shapes", readings_key(), _compiled_triples):
         graph.add(triple)
     return graph
 
@@ -168,7 +168,7 @@ def _compiled_triples() -> list[tuple[Node, Node, Node]]:
 def sparql_checks() -> tuple[SparqlCheck, ...]:
     """The SPARQL-based constraints, each as one query over a whole submission (kept on disk
     between runs, as ``shape_texts``)."""
-    return remembered("sparql-checks", _key(), _sparql_checks)
+    return remembered("sparql-checks", readings_key(), _sparql_checks)
 
 
 def _sparql_checks() -> tuple[SparqlCheck, ...]:

@@ -177,7 +177,43 @@ def test_a_shape_the_engine_cannot_run_is_left_to_pyshacl() -> None:
     )
     for shape in ("S", "T", "U"):
         with pytest.raises(engine.Unsupported):
-            engine._check(graph, graph.namespace_manager.expand_curie(f"ex:{shape}"))
+            engine._rules(graph, graph.namespace_manager.expand_curie(f"ex:{shape}"))
+
+
+def test_the_plan_kept_on_disk_is_the_plan_read_from_the_shapes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold command reads what the engine checks from the disk cache (``_read_plan``): the
+    checks made from it test values as those made from the shapes do."""
+    import pickle
+
+    from validation import engine
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    read = engine._read_plan()
+    engine._plan.cache_clear()
+    try:
+        built = engine._plan()  # builds the entry
+        (entry,) = (tmp_path / "coworkmed").glob("engine-plan-*.pickle")
+        assert pickle.loads(entry.read_bytes()) == read
+        engine._plan.cache_clear()
+        kept = engine._plan()  # reads it back
+    finally:
+        engine._plan.cache_clear()
+    assert [c.shape for c in kept[0]] == [c.shape for c in built[0]] == [r.shape for r in read[0]]
+    assert kept[1:] == built[1:] == read[1:]
+    data = vocabulary_graph()
+    for example in EXAMPLES:
+        data += Graph().parse(example, format="turtle")
+    store = ox.Store()
+    store.bulk_load(data.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    with monkeypatch.context() as patched:
+        patched.setattr(engine, "_plan", lambda: kept)
+        from_disk = engine.run(store)
+    with monkeypatch.context() as patched:
+        patched.setattr(engine, "_plan", lambda: built)
+        from_shapes = engine.run(store)
+    assert from_disk == from_shapes and from_disk
 
 
 def test_a_submission_without_leftover_shapes_needs_no_pyshacl() -> None:

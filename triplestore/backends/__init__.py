@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 import pyoxigraph as ox
 
@@ -72,6 +72,7 @@ class TripleStore(Protocol):
 Store = TypeVar("Store", bound=TripleStore)
 
 
+@runtime_checkable
 class StoreLocation(Protocol[Store]):
     """Where a store lives: its generation (the published version number, which changes exactly
     when published data changes), a reader of what is published, a writer, and ``snapshot``,
@@ -108,13 +109,14 @@ def locate(
     """The store that the ``store`` setting names: an Oxigraph directory, or an external SPARQL
     1.1 store's query URL (its other endpoints and credentials come from ``options``, the
     resolved settings ``store_*``). A location given is returned as it is."""
-    from triplestore.backends.oxigraph import OxigraphLocation
-    from triplestore.backends.sparql import SparqlLocation
-
-    if isinstance(store, OxigraphLocation | SparqlLocation):
-        return store
     if not isinstance(store, str | Path):
+        if isinstance(store, StoreLocation):
+            return store
         raise TypeError(f"not a store location: {store!r}")
-    if is_remote(store):
+    if is_remote(store):  # the external store's client is imported only for one
+        from triplestore.backends.sparql import SparqlLocation
+
         return SparqlLocation.from_settings(str(store), options or {})
+    from triplestore.backends.oxigraph import OxigraphLocation
+
     return OxigraphLocation(Path(store))
