@@ -47,8 +47,8 @@ class Row:
 def written(cell: Any) -> str:
     """A cell as the partner wrote it, for reports: a spreadsheet gives every number as a float
     and a date as a datetime, so 2031 came back as "2031.0", 0.00005 as "5e-05" and a date as
-    "2017-09-01 00:00:00". (A number format such as 0% or 00000 is not known to the reader:
-    such a cell shows its number.)"""
+    "2017-09-01 00:00:00". (A number format such as 00000 is not known to the reader: such a
+    cell shows its number; a percentage is read as shown, ``loaders.workbook``.)"""
     if isinstance(cell, bool):
         return "true" if cell else "false"
     if isinstance(cell, float):
