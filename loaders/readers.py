@@ -207,11 +207,12 @@ def _mixed(
 
 
 #: the characters a partner's UTF-8 line holds besides ASCII, by block, with the script of its
-#: letters (None: no letter, or a mark that takes its letter's): the Latin letters of the
-#: network's languages, Greek, punctuation, currency and other signs, emoji. A legacy line
-#: whose bytes happen to form UTF-8 gives characters elsewhere (cp1252 "CAFÉ…" is "CAFɅ",
-#: "PIÙ’" an Arabic mark, cp1250 "ČŠ" is "Ȋ") or a word of two scripts ("ESPAÑA”" is
-#: "ESPAє")
+#: letters and marks (None: no letter, or a mark that takes its letter's): the Latin letters of
+#: the network's languages, Greek, the other scripts of the Mediterranean (Cyrillic, Hebrew,
+#: Arabic), punctuation, currency and other signs, emoji. A legacy line whose bytes happen to
+#: form UTF-8 gives characters elsewhere (cp1252 "CAFÉ…" is "CAFɅ", cp1250 "ČŠ" is "Ȋ"), a word
+#: of two scripts ("PIÙ’" is "PI" and an Arabic mark), or a word of one letter of another
+#: script (cp1250 "ĐŽ" is "Ў", cp1253 "ΠΆ" is "Т")
 UTF8_TRUSTED_BLOCKS: tuple[tuple[int, int, str | None], ...] = (
     (0x00A0, 0x00BF, None),  # no-break space, «», °, ©, ²...
     (0x00C0, 0x017F, "Latin"),  # Latin-1 letters, Latin Extended-A (č ć đ š ž ő)
@@ -219,6 +220,10 @@ UTF8_TRUSTED_BLOCKS: tuple[tuple[int, int, str | None], ...] = (
     (0x0218, 0x021B, "Latin"),  # Romanian ș ț
     (0x0300, 0x036F, None),  # combining accents
     (0x0370, 0x03FF, "Greek"),
+    (0x0400, 0x04FF, "Cyrillic"),
+    (0x05D0, 0x05EA, "Hebrew"),  # its letters (no points)
+    (0x0620, 0x065F, "Arabic"),  # its letters and vowel marks
+    (0x0660, 0x0669, None),  # Arabic-Indic digits
     (0x1F00, 0x1FFF, "Greek"),  # polytonic Greek
     (0x2000, 0x206F, None),  # ’ “ ” – — … and spaces
     (0x20A0, 0x20CF, None),  # € and other currencies
@@ -229,29 +234,38 @@ UTF8_TRUSTED_BLOCKS: tuple[tuple[int, int, str | None], ...] = (
     (0x1F300, 0x1FAFF, None),  # emoji
 )
 _TRUSTED_STARTS = [start for start, _end, _script in UTF8_TRUSTED_BLOCKS]
+#: the scripts of the network's languages; a word in another has at least
+#: ``SHORTEST_FOREIGN_WORD`` letters (one such letter is what two legacy bytes make by chance)
+NETWORK_SCRIPTS = frozenset({"Latin", "Greek"})
+SHORTEST_FOREIGN_WORD = 2
 
 
 def _trusted_utf8(text: str) -> bool:
     """Whether a line read as UTF-8 reads as a partner writes (``UTF8_TRUSTED_BLOCKS``): every
-    character besides ASCII in a block of the table, and the letters of each word of one
-    script."""
+    character besides ASCII in a block of the table, the letters and marks of each word of one
+    script, and a word in a script of no language of the network of two letters or more."""
     script: str | None = None  # of the word being read
-    for character in text:
+    letters = 0  # of the word being read
+    for character in f"{text} ":
         code = ord(character)
         if code < 0x80:
-            letter = "Latin" if character.isalpha() else None
+            own = "Latin" if character.isalpha() else None
         else:
             index = bisect.bisect_right(_TRUSTED_STARTS, code) - 1
             if index < 0 or code > UTF8_TRUSTED_BLOCKS[index][1]:
                 return False
-            letter = UTF8_TRUSTED_BLOCKS[index][2] if character.isalpha() else None
-        if letter is None:
-            if not unicodedata.combining(character):
-                script = None  # a word ends
-        elif script is None:
-            script = letter
-        elif letter != script:
+            own = UTF8_TRUSTED_BLOCKS[index][2]
+        mark = unicodedata.combining(character) != 0
+        if own is None or not (character.isalpha() or mark):
+            if mark:
+                continue  # a combining accent: of its letter's word
+            if script not in NETWORK_SCRIPTS and 0 < letters < SHORTEST_FOREIGN_WORD:
+                return False
+            script, letters = None, 0  # a word ends
+            continue
+        if script is not None and own != script:
             return False
+        script, letters = own, letters + character.isalpha()
     return True
 
 
