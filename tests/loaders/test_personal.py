@@ -20,6 +20,7 @@ from loaders.mapping import load_mapping
 from publishing.build import load_source
 from tests.real import REAL_MAPPINGS
 from triplestore.versions import open_store, union_ntriples
+from validation.messages import problem_message
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
@@ -288,3 +289,49 @@ def test_no_contact_name_of_the_real_file_reaches_the_store_through_a_naive_mapp
     assert published & set(contacts)  # the check has something to look at
     for name in published & set(contacts):  # an organisation's, every part of it
         assert all(personal.names_an_organisation(p) for p in personal.name_parts(name) if p)
+
+
+VALUE_CASES = yaml.safe_load((HERE / "value-cases.yaml").read_text(encoding="utf-8"))
+#: e-mail cells holding a name beside the address, or several addresses (value-cases.yaml)
+EMAIL_CELLS = [
+    c
+    for c in VALUE_CASES
+    if c["field"] == "email" and c.get("problem") in ("email-with-text", "several-emails")
+]
+
+
+@pytest.mark.parametrize("unreadable", ["hold-back", "leave-out"])
+def test_an_email_cell_with_a_name_or_several_addresses_is_never_published(
+    tmp_path: Path, unreadable: str
+) -> None:
+    """Issue 18 (lane fixh): "Marie DURAND <marie.durand@lieu2.fr>" or "contact@x.fr;
+    jean.dupont@x.fr" were only "not an e-mail address"; they say what to do, in the partner's
+    language, and nothing of the cell (a person's name and address) reaches the graph."""
+    (tmp_path / "mapping.yaml").write_text(
+        MAPPING.format(
+            contact="{personal: true}",
+            email=f"{{field: email, unreadable: {unreadable}}}",
+            phone="phone",
+        ),
+        encoding="utf-8",
+    )
+    with open(tmp_path / "spaces.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [ROWS[0]]
+            + [[str(n), f"Lieu {n}", "", "", c["raw"], ""] for n, c in enumerate(EMAIL_CELLS)]
+        )
+    mapping = load_mapping(tmp_path / "mapping.yaml")
+    ntriples, report = transform(mapping, mapping.file_path(), BASE, lambda: CLOCK)
+    text = ntriples.decode("utf-8")
+    told = {p.row: (p.code, p.params) for p in report.problems if p.column == "Courriel"}
+    for row, case in enumerate(EMAIL_CELLS, start=2):
+        code = told[row][0] if unreadable == "hold-back" else dict(told[row][1] or ())["because"]
+        assert code == case["problem"], case["raw"]
+        for address in case["raw"].replace("<", " ").replace(">", " ").split():
+            if "@" in address:
+                assert address.strip(';,()"') not in text, case["raw"]
+    assert "mailto:" not in text and "@" not in text.replace("@fr", "")
+    for lang in ("en", "fr", "it", "es", "el", "hr"):
+        for code in ("email-with-text", "several-emails"):
+            message = problem_message(code, lang, value="x")
+            assert message and "x" in message, (code, lang)
