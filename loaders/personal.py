@@ -60,6 +60,7 @@ class Rules:
     person_roles: tuple[tuple[str, ...], ...]
     person_fields: frozenset[str]
     given_names: frozenset[str]
+    saint_words: frozenset[str]
 
 
 @cache
@@ -95,6 +96,7 @@ def rules() -> Rules:
         ),
         person_fields=frozenset(raw["person_fields"]),
         given_names=_names(tuple(raw["name_locales"]), "given_names", raw["name_min_length"]),
+        saint_words=frozenset(raw["saint_words"]),
     )
 
 
@@ -194,6 +196,32 @@ def names_a_role(words: list[str]) -> bool:
     )
 
 
+#: a word of a local part left when a role is taken out, this long or longer, may be an initial
+#: and a surname (jdupont)
+INITIAL_SURNAME_MIN = 5
+
+
+def names_beside_a_role(words: list[str]) -> bool:
+    """Whether a local part that names a role also names a person: a word, or what is left of a
+    solid word without its role, that is a first name or an initial and a surname
+    (jean.cyberbase@, mediathequemarie@, accueil.jdupont@; not cyberbasesalviac@)."""
+    found = rules()
+    for before, word in zip(["", *words], words, strict=False):
+        if word in found.role_words or before in found.saint_words:
+            continue
+        rests = [word] + [
+            word.replace(role, "")
+            for role in found.role_words
+            if len(role) >= found.role_substring_min and role in word
+        ]
+        for rest in rests:
+            if rest in found.first_names or (
+                len(rest) >= INITIAL_SURNAME_MIN and rest[1:] in found.last_names
+            ):
+                return True
+    return False
+
+
 def email_reason(
     address: str,
     contact_names: tuple[str, ...] = (),
@@ -210,6 +238,8 @@ def email_reason(
         return None
     local = local.split("+", 1)[0]  # plus-addressing: jane.doe+coworking@ is jane.doe@
     words = _words(local)
+    if names_a_role(words) and names_beside_a_role(words):
+        return EMAIL  # jean.cyberbase@, mediathequemarie@, accueil.jdupont@: a person's mailbox
     if is_free_mail(domain):
         # one account of a public provider: an organisation's when it names a role with more
         # (fablabpernes@, mediatheque.saignon@); a bare contact@ or a name is a person's
