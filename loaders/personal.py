@@ -61,6 +61,8 @@ class Rules:
     person_fields: frozenset[str]
     given_names: frozenset[str]
     saint_words: frozenset[str]
+    text_titles: frozenset[str]
+    function_words: frozenset[str]
 
 
 @cache
@@ -97,6 +99,8 @@ def rules() -> Rules:
         person_fields=frozenset(raw["person_fields"]),
         given_names=_names(tuple(raw["name_locales"]), "given_names", raw["name_min_length"]),
         saint_words=frozenset(raw["saint_words"]),
+        text_titles=frozenset(_folded_word(w) for w in raw["text_titles"]),
+        function_words=frozenset(_folded_word(w) for w in raw["function_words"]),
     )
 
 
@@ -435,6 +439,8 @@ def text_reason(text: str, region: str | None, contact_names: tuple[str, ...] = 
         capitalised = [w for w in found.group(1).split() if w[0].isupper()]
         if len(capitalised) >= 2 and name_reason(" ".join(capitalised)):
             return NAME
+    if titled_name(text):  # "Accueil par Mme Durand", "chiedere al dott. Rossi"
+        return NAME
     if sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS:
         return None
     # a number glued to the words around it ("Mornant06 75 65 02 06hello@...") is still found
@@ -443,6 +449,24 @@ def text_reason(text: str, region: str | None, contact_names: tuple[str, ...] = 
         if phonenumbers.number_type(match.number) in rules().phone_types:
             return PHONE
     return None
+
+
+def titled_name(text: str) -> bool:
+    """Whether a free text names a person by a title (``text_titles``) followed by a
+    capitalised word that is neither a function word nor an organisation's: "Mme Durand",
+    "dott. Rossi", "κ. Παπαδόπουλος", "gđa Horvat"; not "rue du Docteur Roux", "Labo M. Le lieu"."""
+    found = rules()
+    for part in name_parts(text):
+        for title, word in zip(part, part[1:], strict=False):
+            if (
+                title.title
+                and title.folded in found.text_titles
+                and _capitalised(word)
+                and word.folded not in found.function_words
+                and not names_an_organisation([word])
+            ):
+                return True
+    return False
 
 
 #: what separates the parts of a web address (and the names and values of its query): an e-mail
