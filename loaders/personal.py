@@ -55,6 +55,14 @@ class Rules:
     reasons: dict[str, str]
     first_names: frozenset[str]
     last_names: frozenset[str]
+    name_separators: re.Pattern[str]
+    titles: frozenset[str]
+    person_roles: tuple[tuple[str, ...], ...]
+    person_fields: frozenset[str]
+    given_names: frozenset[str]
+    saint_words: frozenset[str]
+    text_titles: frozenset[str]
+    function_words: frozenset[str]
 
 
 @cache
@@ -83,6 +91,16 @@ def rules() -> Rules:
         reasons=dict(raw["reasons"]),
         first_names=_names(tuple(raw["name_locales"]), "first_names", raw["name_min_length"]),
         last_names=_names(tuple(raw["name_locales"]), "last_names", raw["name_min_length"]),
+        name_separators=re.compile(raw["name_separators"], re.IGNORECASE),
+        titles=frozenset(_folded_word(w) for w in raw["person_titles"]),
+        person_roles=tuple(
+            sorted({tuple(tables.fold(w).split()) for w in raw["person_role_words"]}, key=len)[::-1]
+        ),
+        person_fields=frozenset(raw["person_fields"]),
+        given_names=_names(tuple(raw["name_locales"]), "given_names", raw["name_min_length"]),
+        saint_words=frozenset(raw["saint_words"]),
+        text_titles=frozenset(_folded_word(w) for w in raw["text_titles"]),
+        function_words=frozenset(_folded_word(w) for w in raw["function_words"]),
     )
 
 
@@ -97,6 +115,8 @@ def _names(locales: tuple[str, ...], kind: str, shortest: int) -> frozenset[str]
 
 NAMES_SCHEMA = "CREATE TABLE names (kind TEXT, name TEXT);"
 NAME_KINDS_OF_FAKER = ("first_names", "last_names")
+#: shorter first names are not taken for a person's in a text (Ana, Ivo, Eva are; Al, Jo not)
+GIVEN_NAME_MIN = 3
 
 
 @cache
@@ -132,6 +152,13 @@ def _faker_names(locales: tuple[str, ...], shortest: int) -> list[tuple[str, str
                 if len(folded) >= shortest and folded.isascii() and folded.isalpha():
                     found.add(folded)
         rows += [(kind, name) for name in sorted(found - roles)]
+    # first names in any script (Γιώργος, Ivana, María), folded as a word of a text is: a
+    # person's name written in a cell, beside capitalised words
+    given: set[str] = set()
+    for locale in locales:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        given.update(_folded_word(str(name)) for name in provider.first_names)
+    rows += [("given_names", name) for name in sorted(given) if len(name) >= GIVEN_NAME_MIN]
     return rows
 
 
@@ -173,6 +200,32 @@ def names_a_role(words: list[str]) -> bool:
     )
 
 
+#: a word of a local part left when a role is taken out, this long or longer, may be an initial
+#: and a surname (jdupont)
+INITIAL_SURNAME_MIN = 5
+
+
+def names_beside_a_role(words: list[str]) -> bool:
+    """Whether a local part that names a role also names a person: a word, or what is left of a
+    solid word without its role, that is a first name or an initial and a surname
+    (jean.cyberbase@, mediathequemarie@, accueil.jdupont@; not cyberbasesalviac@)."""
+    found = rules()
+    for before, word in zip(["", *words], words, strict=False):
+        if word in found.role_words or before in found.saint_words:
+            continue
+        rests = [word] + [
+            word.replace(role, "")
+            for role in found.role_words
+            if len(role) >= found.role_substring_min and role in word
+        ]
+        for rest in rests:
+            if rest in found.first_names or (
+                len(rest) >= INITIAL_SURNAME_MIN and rest[1:] in found.last_names
+            ):
+                return True
+    return False
+
+
 def email_reason(
     address: str,
     contact_names: tuple[str, ...] = (),
@@ -189,6 +242,8 @@ def email_reason(
         return None
     local = local.split("+", 1)[0]  # plus-addressing: jane.doe+coworking@ is jane.doe@
     words = _words(local)
+    if names_a_role(words) and names_beside_a_role(words):
+        return EMAIL  # jean.cyberbase@, mediathequemarie@, accueil.jdupont@: a person's mailbox
     if is_free_mail(domain):
         # one account of a public provider: an organisation's when it names a role with more
         # (fablabpernes@, mediatheque.saignon@); a bare contact@ or a name is a person's
@@ -233,12 +288,122 @@ def is_contact_column(header: str) -> bool:
     )
 
 
-def name_reason(text: str) -> str | None:
-    """Why the text of a contact-like column looks like a person's name."""
-    text = " ".join(text.split())
-    if any(word in rules().organisation_words for word in _words(text)):
-        return None
-    return NAME if rules().person_name.match(text) else None
+def name_reason(text: str, contact: bool = True) -> str | None:
+    """Why the text of a column that may name a person holds a person's name, in any of its
+    parts (``name_parts``: "Laurine FOUILLAC (service civique)", "Association Les Amis (Marie
+    Durand)"). ``contact``: the column's header says it holds a contact, and a part of letters
+    that names no organisation is a name ("MARINA", "Anne Finot") unless another part of the
+    cell names an organisation; elsewhere (an operator's name), and beside an organisation, a
+    part is a name only when it reads as one (``reads_as_a_name``)."""
+    parts = [tokens for tokens in name_parts(text) if tokens]
+    organisation = [names_an_organisation(tokens) for tokens in parts]
+    lenient = contact and not any(organisation)
+    for tokens, is_organisation in zip(parts, organisation, strict=True):
+        if is_organisation:
+            continue
+        if reads_as_a_name(tokens, contact) or (lenient and _all_letters(tokens)):
+            return NAME
+    return None
+
+
+def _folded_word(word: str) -> str:
+    return tables.fold(word).strip(".'’")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of a cell as written, folded, and whether it is a title (M., dott., κ., gđa)."""
+
+    written: str
+    folded: str
+    title: bool
+
+
+#: a word of a cell: letters with the apostrophes, dots and hyphens of names, or anything else
+#: without a space (a number, a symbol)
+_TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*[^\W\d_])?\.?|\S+")
+
+
+def name_parts(text: str) -> list[list[Token]]:
+    """The parts of a cell (split at brackets, slashes, commas, dashes, "et", "chez", ...), each
+    as its words with the words of a role or of a way to reach someone ("service civique",
+    "présidente", "tél.") and the numbers taken out."""
+    found = rules()
+    parts = []
+    for part in found.name_separators.split(" ".join(text.split())):
+        words = [w for w in _TOKEN.findall(part) if w[0].isalpha()]
+        tokens = [
+            Token(w, folded, folded in found.titles and (len(folded) > 1 or w.endswith(".")))
+            for w in words
+            if (folded := _folded_word(w))
+        ]
+        parts.append(_without_roles(tokens, found.person_roles))
+    return parts
+
+
+def _without_roles(tokens: list[Token], roles: tuple[tuple[str, ...], ...]) -> list[Token]:
+    kept: list[Token] = []
+    at = 0
+    while at < len(tokens):
+        for role in roles:  # the longest first: "service civique" before "service"
+            if tuple(t.folded for t in tokens[at : at + len(role)]) == role:
+                at += len(role)
+                break
+        else:
+            kept.append(tokens[at])
+            at += 1
+    return kept
+
+
+def names_an_organisation(tokens: list[Token]) -> bool:
+    words = rules().organisation_words
+    return any(
+        word in words or word.removesuffix("s") in words  # Spaces, Services
+        for t in tokens
+        for word in (t.folded.replace(" ", ""), *_ELISION.split(t.folded))  # l'association
+    )
+
+
+_ELISION = re.compile(r"['’ ]")
+
+
+def _all_letters(tokens: list[Token]) -> bool:
+    text = " ".join(t.written for t in tokens)
+    return rules().person_name.match(text) is not None
+
+
+def _capitalised(token: Token) -> bool:
+    return token.written[0].isupper() and not token.title
+
+
+def _surname_in_capitals(words: list[Token]) -> bool:
+    """A first name and a surname in capitals, either way round ("Laurine FOUILLAC", "DURAND
+    Marie"), the way French, Italian and Spanish forms write a person."""
+    capitals = [t for t in words if len(t.written) > 1 and t.written.isupper()]
+    lower = [t for t in words if len(t.written) > 2 and t.written[1:].islower()]
+    return bool(capitals) and bool(lower) and len(capitals) + len(lower) == len(words)
+
+
+def reads_as_a_name(tokens: list[Token], contact: bool = False) -> bool:
+    """Whether the words of a part (no organisation's among them) read as a person's name
+    wherever they are written: a title and a capitalised word ("M. Dupont", "dott. Rossi",
+    "κ. Παπαδόπουλος", "gđa Horvat"), an initial with its dot and a capitalised surname ("J.
+    Dupont", "DUPONT J."), or two to four capitalised words of which one is a known first name
+    ("Marie DURAND", "Kovačić Ana", "Γιώργος Παπαδόπουλος"). In a contact column (``contact``)
+    an initial needs no dot and a surname in capitals beside a capitalised word ("Laurine
+    FOUILLAC") is enough: elsewhere "Villa J" and "Deskeo LYON" would be names."""
+    if any(t.title for t in tokens) and any(_capitalised(t) for t in tokens):
+        return True
+    words = [t for t in tokens if not t.title]
+    if not 2 <= len(words) <= 4 or not all(_capitalised(t) for t in words):
+        return False
+    initials = [t for t in words if len(t.folded) == 1 and (contact or t.written.endswith("."))]
+    if initials and len(initials) < len(words):
+        return True
+    if contact and len(words) <= 3 and _surname_in_capitals(words):
+        return True
+    given = rules().given_names
+    return any(t.folded in given or t.folded.split(" ")[0] in given for t in words)
 
 
 #: an e-mail address written inside a text; its domain may be an IDN (пример.рф) or punycode
@@ -274,6 +439,8 @@ def text_reason(text: str, region: str | None, contact_names: tuple[str, ...] = 
         capitalised = [w for w in found.group(1).split() if w[0].isupper()]
         if len(capitalised) >= 2 and name_reason(" ".join(capitalised)):
             return NAME
+    if titled_name(text):  # "Accueil par Mme Durand", "chiedere al dott. Rossi"
+        return NAME
     if sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS:
         return None
     # a number glued to the words around it ("Mornant06 75 65 02 06hello@...") is still found
@@ -282,6 +449,24 @@ def text_reason(text: str, region: str | None, contact_names: tuple[str, ...] = 
         if phonenumbers.number_type(match.number) in rules().phone_types:
             return PHONE
     return None
+
+
+def titled_name(text: str) -> bool:
+    """Whether a free text names a person by a title (``text_titles``) followed by a
+    capitalised word that is neither a function word nor an organisation's: "Mme Durand",
+    "dott. Rossi", "κ. Παπαδόπουλος", "gđa Horvat"; not "rue du Docteur Roux", "Labo M. Le lieu"."""
+    found = rules()
+    for part in name_parts(text):
+        for title, word in zip(part, part[1:], strict=False):
+            if (
+                title.title
+                and title.folded in found.text_titles
+                and _capitalised(word)
+                and word.folded not in found.function_words
+                and not names_an_organisation([word])
+            ):
+                return True
+    return False
 
 
 #: what separates the parts of a web address (and the names and values of its query): an e-mail

@@ -644,6 +644,10 @@ class RecordBuilder:
             return personal.url_reason(text, contacts)
         if names and personal.is_contact_column(column):
             return personal.name_reason(text) or personal.text_reason(text, country, contacts)
+        if names and spec.field in personal.rules().person_fields:  # an operator may be a person
+            return personal.name_reason(text, contact=False) or personal.text_reason(
+                text, country, contacts
+            )
         return personal.text_reason(text, country, contacts)
 
     def _hold_back(self, row: Any, column: str, value: Any, field_name: str, code: str) -> None:

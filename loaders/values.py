@@ -914,9 +914,35 @@ def parse_email(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     text = str(raw).strip()
     text = re.sub(r"^mailto:", "", text, flags=re.IGNORECASE).strip()
     if not _EMAIL.match(text):
-        raise ValueProblem("not-an-email", "not an e-mail address (name@domain.tld)")
+        raise _email_problem(text)
     local, domain = text.rsplit("@", 1)
     return [Lit(f"{local}@{domain.lower()}")]
+
+
+#: an e-mail address inside a cell's text ("Marie DURAND <marie.durand@lieu.fr>")
+_EMAIL_INSIDE = re.compile(r"[^@\s:<>\"(),;]+@[^@\s<>\"(),;]+\.[^\W\d_]{2,}")
+#: what a cell tells beside its e-mail address and what is not: brackets, quotes, separators
+_AROUND_AN_EMAIL = re.compile(r"[\s<>\"'()\[\],;:.]+")
+
+
+def _email_problem(text: str) -> ValueProblem:
+    """What is wrong with a cell of an e-mail column that is not one address: several addresses
+    (one per cell, or the mapping's ``split``), an address with a name or other words beside it
+    (the address alone: a name beside it is a person's, never published), or no address."""
+    found = _EMAIL_INSIDE.findall(text)
+    if len(found) > 1:
+        return ValueProblem(
+            "several-emails",
+            f"{len(found)} e-mail addresses in one cell: write one address per cell (or split the "
+            "column in the mapping: split)",
+        )
+    if found and _AROUND_AN_EMAIL.sub("", text.replace(found[0], "")):
+        return ValueProblem(
+            "email-with-text",
+            "an e-mail address with a name or other words beside it: write the address alone "
+            "(name@domain.tld), without the name",
+        )
+    return ValueProblem("not-an-email", "not an e-mail address (name@domain.tld)")
 
 
 def parse_phone(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:

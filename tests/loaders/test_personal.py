@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 import yaml
 
+from core.namespaces import CWM, SCHEMA
 from loaders import personal, tables
 from loaders.load import transform
 from loaders.mapping import load_mapping
 from publishing.build import load_source
 from tests.real import REAL_MAPPINGS
 from triplestore.versions import open_store, union_ntriples
+from validation.messages import problem_message
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
@@ -52,6 +54,7 @@ RULES: dict[str, Callable[[dict[str, Any]], object]] = {
     "phone": lambda c: personal.phone_reason(c["value"], c.get("region")),
     "url": lambda c: personal.url_reason(c["value"], tuple(c.get("contacts", ()))),
     "name": lambda c: personal.name_reason(c["value"]),
+    "operator": lambda c: personal.name_reason(c["value"], contact=False),
     "column": lambda c: personal.is_contact_column(c["value"]),
     "text": lambda c: personal.text_reason(c["value"], c.get("region")),
     "field": lambda c: personal.may_name_a_person(tables.fields()[c["value"]]),
@@ -214,3 +217,121 @@ def test_the_store_holds_no_personal_data_from_the_real_files(tmp_path: Path) ->
         assert f'"{value}"' in dump, value
     # regression: OSM's contact:street / contact:city are the place's address, not a person
     assert '"33 Rue Censier"' in dump  # and its contact:housenumber, as France writes it
+
+
+OPERATOR_MAPPING = """
+source:
+  id: test-operator
+  title: Test
+  partner: {{id: test, name: Test partner}}
+  licence: https://creativecommons.org/licenses/by/4.0/
+file: {{path: spaces.csv}}
+locale: {{language: fr, country: FR}}
+columns:
+  ID: id
+  Nom: name
+  {header}: operator_name
+"""
+#: the header of the column mapped to the operator's name, by rule of personal-cases.yaml
+OPERATOR_HEADERS = {"name": "Contact", "operator": "Structure"}
+
+
+@pytest.mark.parametrize("rule", sorted(OPERATOR_HEADERS))
+def test_a_persons_name_in_an_operators_column_is_held_back(tmp_path: Path, rule: str) -> None:
+    """Issue 18 (lane fixh): a contact column mapped to operator_name published a person's name
+    written beside a role or an organisation ("Laurine FOUILLAC (service civique)"); the
+    cases of personal-cases.yaml, through the loader, with a contact and a plain header."""
+    cases = [c for c in CASES if c["rule"] == rule]
+    header = OPERATOR_HEADERS[rule]
+    (tmp_path / "mapping.yaml").write_text(OPERATOR_MAPPING.format(header=header), encoding="utf-8")
+    with open(tmp_path / "spaces.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [["ID", "Nom", header]]
+            + [[str(n), f"Lieu {n}", c["value"]] for n, c in enumerate(cases)]
+        )
+    mapping = load_mapping(tmp_path / "mapping.yaml")
+    ntriples, report = transform(mapping, mapping.file_path(), BASE, lambda: CLOCK)
+    text = ntriples.decode("utf-8")
+    held = {p.row for p in report.problems if p.code == "personal-name" and p.column == header}
+    for row, case in enumerate(cases, start=2):
+        assert (row in held) == bool(case["expect"]), case["value"]
+        assert (f'"{case["value"]}"' in text) == (not case["expect"]), case["value"]
+
+
+CGET_NAIVE = HERE / "real" / "cget-naive.yaml"
+
+
+@pytest.mark.shared("datasets/real")
+def test_no_contact_name_of_the_real_file_reaches_the_store_through_a_naive_mapping(
+    tmp_path: Path,
+) -> None:
+    """Issue 18 (lane fixh): CGET's CONTACT column mapped to the operator's name (not declared
+    personal) published 2 of its 52 contact cells, one a person's name beside a role. Every
+    cell that names a person is held back; no word of one is any operator's name in the store;
+    what is published of the column names an organisation in every part."""
+    store = open_store(tmp_path / "store")
+    load_source(CGET_NAIVE, store, BASE, now=lambda: CLOCK)
+    every_graph = "SELECT ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+    whole = "\n".join(str(solution["o"]) for solution in store.query(every_graph))
+    operators = f"SELECT ?n WHERE {{ GRAPH ?g {{ ?o a <{CWM}Operator> ; <{SCHEMA}name> ?n }} }}"
+    published = {solution["n"].value for solution in store.query(operators)}
+    with open(CGET, encoding="utf-8") as handle:
+        cells = [" ".join(r["CONTACT"].split()) for r in csv.DictReader(handle)]
+    contacts = [cell for cell in cells if cell]
+    assert len(contacts) == 52  # the file's contact cells: the test has them all
+    people = [cell for cell in contacts if personal.name_reason(cell)]
+    assert len(people) >= 51
+    for cell in people:
+        assert f'"{cell}"' not in whole, cell
+        for part in personal.name_parts(cell):
+            for token in part:
+                assert not any(token.written in name.split() for name in published), cell
+    assert published & set(contacts)  # the check has something to look at
+    for name in published & set(contacts):  # an organisation's, every part of it
+        assert all(personal.names_an_organisation(p) for p in personal.name_parts(name) if p)
+
+
+VALUE_CASES = yaml.safe_load((HERE / "value-cases.yaml").read_text(encoding="utf-8"))
+#: e-mail cells holding a name beside the address, or several addresses (value-cases.yaml)
+EMAIL_CELLS = [
+    c
+    for c in VALUE_CASES
+    if c["field"] == "email" and c.get("problem") in ("email-with-text", "several-emails")
+]
+
+
+@pytest.mark.parametrize("unreadable", ["hold-back", "leave-out"])
+def test_an_email_cell_with_a_name_or_several_addresses_is_never_published(
+    tmp_path: Path, unreadable: str
+) -> None:
+    """Issue 18 (lane fixh): "Marie DURAND <marie.durand@lieu2.fr>" or "contact@x.fr;
+    jean.dupont@x.fr" were only "not an e-mail address"; they say what to do, in the partner's
+    language, and nothing of the cell (a person's name and address) reaches the graph."""
+    (tmp_path / "mapping.yaml").write_text(
+        MAPPING.format(
+            contact="{personal: true}",
+            email=f"{{field: email, unreadable: {unreadable}}}",
+            phone="phone",
+        ),
+        encoding="utf-8",
+    )
+    with open(tmp_path / "spaces.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [ROWS[0]]
+            + [[str(n), f"Lieu {n}", "", "", c["raw"], ""] for n, c in enumerate(EMAIL_CELLS)]
+        )
+    mapping = load_mapping(tmp_path / "mapping.yaml")
+    ntriples, report = transform(mapping, mapping.file_path(), BASE, lambda: CLOCK)
+    text = ntriples.decode("utf-8")
+    told = {p.row: (p.code, p.params) for p in report.problems if p.column == "Courriel"}
+    for row, case in enumerate(EMAIL_CELLS, start=2):
+        code = told[row][0] if unreadable == "hold-back" else dict(told[row][1] or ())["because"]
+        assert code == case["problem"], case["raw"]
+        for address in case["raw"].replace("<", " ").replace(">", " ").split():
+            if "@" in address:
+                assert address.strip(';,()"') not in text, case["raw"]
+    assert "mailto:" not in text and "@" not in text.replace("@fr", "")
+    for lang in ("en", "fr", "it", "es", "el", "hr"):
+        for code in ("email-with-text", "several-emails"):
+            message = problem_message(code, lang, value="x")
+            assert message and "x" in message, (code, lang)
