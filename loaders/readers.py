@@ -423,16 +423,24 @@ def read_tsv(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
 
 
 def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
-    """XLSX or ODS: the sheet named (or numbered from 1) in the mapping, first sheet by default."""
+    """XLSX or ODS: the sheet named (or numbered from 1) in the mapping; by default the first
+    visible worksheet that holds a cell (a hidden, very hidden, empty or chart sheet before it
+    is passed over, with a warning naming the sheet read). A sheet read that gives no record is
+    told naming it and the sheets that have rows (``records-in-other-sheet``, ``empty-sheet``);
+    a damaged archive is ``damaged-workbook``."""
     from python_calamine import CalamineWorkbook
 
     try:
         check_archive(path, UNPACKED_LIMIT.get() or setting("max_unpacked"))
         check_workbook(path)
     except DamagedFile as error:
-        raise LoadError(f"{path}: not a readable workbook ({error})") from None
+        raise _damaged(path, error) from None
     except UnsafeFile as error:
         raise LoadError(f"{path}: {error}", "unsafe-file") from None
+    except LoadError as error:  # an XML part that is not well-formed: damaged too
+        if error.code != "unreadable-file":
+            raise
+        raise _damaged(path, error) from None
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except STOPS:
@@ -440,11 +448,76 @@ def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
     # calamine raises its own error types for corrupt files, and a Rust panic comes out as
     # pyo3's PanicException, which is no Exception
     except BaseException as error:
-        raise LoadError(
-            f"{path}: not a readable workbook ({type(error).__name__}: {error})"
-        ) from None
-    wanted = spec.get("sheet", 1)
+        raise _damaged(path, f"{type(error).__name__}: {error}") from None
+    sheet, grid, skipped = _chosen_sheet(workbook, spec, path)
+    unread = _unread_cells(path, sheet, grid)
+    if not _has_cells(grid) and spec.get("header", True):  # not even a header: say which sheet
+        raise _no_record(workbook, sheet, spec, path)
+    first = True
+    for row in _table_rows(iter(grid), spec, path, sheet, unread):
+        if unread:
+            _tell_unread(row, unread)
+        if first and skipped:
+            row.problems.append(_sheet_chosen(sheet, skipped))
+        first = False
+        yield row
+    if first:
+        raise _no_record(workbook, sheet, spec, path)
+
+
+def _told(message: str, code: str, **values: str) -> LoadError:
+    """A LoadError whose translated message says all (``values`` fill it): its finding gives
+    no English detail beside it."""
+    error = LoadError(message, code)
+    error.values = values  # type: ignore[attr-defined]
+    error.told = True  # type: ignore[attr-defined]
+    return error
+
+
+def _damaged(path: Path, reason: object) -> LoadError:
+    return LoadError(
+        f"{path.name}: the workbook is damaged and cannot be opened ({reason})", "damaged-workbook"
+    )
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f"«{name}»" for name in names)
+
+
+def _sheet_grid(workbook: Any, sheet: str, path: Path) -> list[list[Any]]:
+    try:
+        grid: list[list[Any]] = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except STOPS:
+        raise
+    except BaseException as error:  # as above: calamine's errors and Rust panics
+        raise _damaged(path, f"sheet {sheet!r}: {error}") from None
+    return grid
+
+
+def _has_cells(grid: list[list[Any]]) -> bool:
+    return any(str(cell).strip() for cells in grid for cell in cells if cell is not None)
+
+
+def _chosen_sheet(
+    workbook: Any, spec: dict[str, Any], path: Path
+) -> tuple[str, list[list[Any]], list[str]]:
+    """The sheet to read, its grid and the sheets passed over before it (none when the mapping
+    names the sheet, or the first sheet is read)."""
     names = workbook.sheet_names
+    if not names:  # a workbook has a sheet at least: its list is lost
+        raise _damaged(path, "no sheet listed")
+    wanted = spec.get("sheet")
+    if wanted is None:
+        from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+        skipped: list[str] = []
+        for meta in workbook.sheets_metadata:
+            if meta.typ == SheetTypeEnum.WorkSheet and meta.visible == SheetVisibleEnum.Visible:
+                grid = _sheet_grid(workbook, meta.name, path)
+                if _has_cells(grid):
+                    return meta.name, grid, skipped
+            skipped.append(meta.name)
+        wanted = 1
     if isinstance(wanted, int):
         if not 1 <= wanted <= len(names):
             raise LoadError(
@@ -457,17 +530,49 @@ def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
         raise LoadError(
             f"{path}: no sheet named {wanted!r}; the sheets are {names}", "missing-sheet"
         )
-    try:
-        grid = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    except STOPS:
-        raise
-    except BaseException as error:  # as above: calamine's errors and Rust panics
-        raise LoadError(f"{path}: sheet {sheet!r} cannot be read ({error})") from None
-    unread = _unread_cells(path, sheet, grid)
-    for row in _table_rows(iter(grid), spec, path, sheet, unread):
-        if unread:
-            _tell_unread(row, unread)
-        yield row
+    return sheet, _sheet_grid(workbook, sheet, path), []
+
+
+def _sheet_chosen(sheet: str, skipped: list[str]) -> Problem:
+    return Problem(
+        "sheet-chosen",
+        f"read the sheet {sheet!r}; the sheets before it are hidden, empty or charts: {skipped}",
+        sheet=sheet,
+        value=sheet,
+        severity="warning",
+        params=(("sheet", f"«{sheet}»"), ("skipped", _quoted(skipped))),
+    )
+
+
+def _no_record(workbook: Any, sheet: str, spec: dict[str, Any], path: Path) -> LoadError:
+    """What says that ``sheet`` gave no record: the other sheets with a row under their
+    header row, if any, named."""
+    header_row = spec.get("header_row", 1) if spec.get("header", True) else 0
+    others = []
+    for name in workbook.sheet_names:
+        if name == sheet:
+            continue
+        try:
+            grid = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except STOPS:
+            raise
+        except BaseException:  # a chart sheet has no grid: it holds no record either
+            continue
+        if _has_cells(grid[header_row:]):
+            others.append(name)
+    if not others:
+        return _told(
+            f"{path.name}: no record in the sheet {sheet!r} (nor in another sheet)",
+            "empty-sheet",
+            sheet=f"«{sheet}»",
+        )
+    return _told(
+        f"{path.name}: no record in the sheet {sheet!r}; rows in the sheets {others}",
+        "records-in-other-sheet",
+        sheet=f"«{sheet}»",
+        others=_quoted(others),
+        first=others[0],
+    )
 
 
 #: what an unread cell's problem says (the report says it in the partner's language)
