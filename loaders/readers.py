@@ -286,10 +286,21 @@ def repeat_of(headers: tuple[str, ...], position: int) -> str | None:
     return name if name in headers[: position - 1] else None
 
 
+#: the name of a column whose header cell is blank (by its position from 1); a report says it in
+#: its own language (``is_blank_header``)
+BLANK_HEADER = "column {position}"
+
+
+def is_blank_header(name: str, position: int) -> bool:
+    """Whether ``name``, the column at ``position`` (from 1), is the name given to a column
+    whose header cell is blank (``BLANK_HEADER``)."""
+    return name == BLANK_HEADER.format(position=position)
+
+
 def _names(header: list[str]) -> list[str]:
     names, seen = [], set()
     for position, cell in enumerate(header, start=1):
-        name = cell.strip() or f"column {position}"
+        name = cell.strip() or BLANK_HEADER.format(position=position)
         while name in seen:
             name += f" ({position})"
         seen.add(name)
@@ -309,11 +320,14 @@ def _table_rows(
     header_row = spec.get("header_row", 1)
     number = 0
     names = spec.get("column_names")
+    notices: list[Problem] = []
     if not names and spec.get("header", True):
-        for number, cells in enumerate(cells_by_row, start=1):
-            if number == header_row:
-                names = _names([written(c) for c in cells])
-                break
+        found = (
+            _header_found(cells_by_row, header_row, sheet)
+            if "header_row" in spec
+            else _header_sought(cells_by_row, sheet)
+        )
+        number, names, notices, cells_by_row = found
         if not names:
             raise LoadError(
                 f"{path}: no header row {header_row} (the file has {number} rows)", "no-header"
@@ -329,6 +343,8 @@ def _table_rows(
         if not any(str(c).strip() for c in cells if c is not None) and number not in kept:
             continue
         row = Row(number, dict(zip(names, cells, strict=False)), sheet)
+        row.problems.extend(notices)
+        notices = []
         if len(cells) > len(names) and any(str(c).strip() for c in cells[len(names) :]):
             row.problems.append(
                 Problem(
@@ -341,6 +357,74 @@ def _table_rows(
                 )
             )
         yield row
+
+
+def _filled(cells: list[Any]) -> int:
+    """How many cells of a row hold something."""
+    return sum(1 for cell in cells if cell is not None and str(cell).strip())
+
+
+HeaderFound = tuple[int, list[str] | None, list[Problem], Iterator[list[Any]]]
+
+
+def _header_found(cells_by_row: Iterator[list[Any]], header_row: int, sheet: Any) -> HeaderFound:
+    """The header at the row the mapping names (``header_row``)."""
+    number = 0
+    for number, cells in enumerate(cells_by_row, start=1):
+        if number == header_row:
+            return number, _names([written(c) for c in cells]), [], cells_by_row
+    return number, None, [], cells_by_row
+
+
+def _header_sought(cells_by_row: Iterator[list[Any]], sheet: Any) -> HeaderFound:
+    """The header of a file whose mapping gives no ``header_row``: the first row that holds a
+    cell, the empty rows above it told (``header-row-found``); a lone cell above a wider row
+    (a title) is told, suggesting ``header_row`` (``title-row``)."""
+    number, notices = 0, []
+    cells: list[Any] = []
+    for cells in cells_by_row:
+        number += 1
+        if _filled(cells):
+            break
+    else:
+        return number, None, [], cells_by_row
+    if number > 1:
+        notices.append(
+            Problem(
+                "header-row-found",
+                f"the column names were read from row {number}: the rows above are empty",
+                row=number,
+                sheet=sheet,
+                value=str(number),
+                severity="warning",
+            )
+        )
+    following = []  # the rows down to the next one that holds a cell, looked at and kept
+    for cells_after in cells_by_row:
+        following.append(cells_after)
+        if _filled(cells_after):
+            break
+    if _filled(cells) == 1 and following and _filled(following[-1]) > 2:
+        title = written(next(c for c in cells if c is not None and str(c).strip()))
+        below = number + len(following)
+        notices.append(
+            Problem(
+                "title-row",
+                f"row {number} holds only {title!r} (a title?); the column names seem to be on "
+                f"row {below}: delete the rows above them, or write header_row: {below}",
+                row=number,
+                sheet=sheet,
+                value=title[:200],
+                severity="warning",
+                params=(("header_row", str(below)),),
+            )
+        )
+    return (
+        number,
+        _names([written(c) for c in cells]),
+        notices,
+        itertools.chain(following, cells_by_row),
+    )
 
 
 def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = None) -> Iterator[Row]:

@@ -201,6 +201,19 @@ def damaged_workbook(case: dict[str, Any]) -> tuple[str, bytes]:
     return kind, _stored(members)
 
 
+HEADER_CASES: list[dict[str, Any]] = yaml.safe_load((HERE / "header-cases.yaml").read_text("utf-8"))
+
+
+def header_file(case: dict[str, Any]) -> tuple[str, bytes]:
+    """The format and bytes of a header case: the rows ``above`` and the inventory, as a
+    workbook of one sheet or a CSV file."""
+    rows = [[str(cell) for cell in row] for row in case["above"]] + INVENTORY
+    kind = case.get("format", "xlsx")
+    if kind == "csv":
+        return kind, "".join(",".join(row) + "\r\n" for row in rows).encode("utf-8")
+    return sheet_workbook({"format": kind, "sheets": [{"name": "Spaces", "rows": rows}]})
+
+
 if __name__ == "__main__":
     folder = Path(sys.argv[1])
     folder.mkdir(parents=True, exist_ok=True)
@@ -209,4 +222,7 @@ if __name__ == "__main__":
         (folder / f"{case['id']}.{kind}").write_bytes(data)
     for case in DAMAGED_CASES:
         kind, data = damaged_workbook(case)
+        (folder / f"{case['id']}.{kind}").write_bytes(data)
+    for case in HEADER_CASES:
+        kind, data = header_file(case)
         (folder / f"{case['id']}.{kind}").write_bytes(data)

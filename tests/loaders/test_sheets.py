@@ -12,8 +12,16 @@ import pytest
 from core.problems import LoadError
 from core.vocabulary import LANGUAGES
 from loaders.readers import read_rows
-from tests.loaders.sheet_files import DAMAGED_CASES, SHEET_CASES, damaged_workbook, sheet_workbook
+from tests.loaders.sheet_files import (
+    DAMAGED_CASES,
+    HEADER_CASES,
+    SHEET_CASES,
+    damaged_workbook,
+    header_file,
+    sheet_workbook,
+)
 from validation.files import file_finding
+from validation.messages import ui
 from validation.submission import validate_submission
 
 
@@ -85,3 +93,33 @@ def test_the_partner_reads_it_in_the_report_language(tmp_path: Path, lang: str) 
         (finding,) = report.findings
         assert report.status == "unreadable" and finding.code == code
         assert words[lang] in finding.message
+
+
+@pytest.mark.parametrize("case", HEADER_CASES, ids=[case["id"] for case in HEADER_CASES])
+def test_empty_rows_do_not_hide_the_header(tmp_path: Path, case: dict[str, Any]) -> None:
+    kind, data = header_file(case)
+    path = tmp_path / f"spaces.{kind}"
+    path.write_bytes(data)
+    row = _read(path, kind, case.get("file", {}))[0]  # the first row read bears the notices
+    if case["header"] == len(case["above"]) + 1:  # the inventory's header: the record read
+        assert (row.number, row.values["Name"]) == (case["header"] + 1, "Kvart Lab")
+    else:  # a title taken for the header: the inventory's header is the first row read
+        assert list(row.values.values())[0] == "Identifier"
+    assert [problem.code for problem in row.problems] == case["told"]
+    for problem in row.problems:
+        params = dict(problem.params or ())
+        if problem.code == "header-row-found":
+            assert problem.value == str(case["header"])
+        elif problem.code == "title-row":
+            assert params["header_row"] == str(case["title_header_row"])
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_column_without_header_is_named_in_the_report_language(tmp_path: Path, lang: str) -> None:
+    """A column whose header cell is blank was "column 2" in English in every report."""
+    path = tmp_path / "spaces.csv"
+    path.write_text("Identifier,,Name,Town\nS-1,x,Kvart Lab,Split\n", encoding="utf-8")
+    report = validate_submission(path, lang=lang)
+    (finding,) = [f for f in report.findings if f.code == "unknown-column"]
+    assert ui("blank-header", lang).format(position=2) in finding.message
+    assert lang == "en" or "column 2" not in finding.message
