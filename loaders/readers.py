@@ -549,13 +549,15 @@ def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
         raise _no_record(workbook, sheet, spec, path)
 
 
-def _told(message: str, code: str, **values: str) -> LoadError:
+class Told(LoadError):
     """A LoadError whose translated message says all (``values`` fill it): its finding gives
     no English detail beside it."""
-    error = LoadError(message, code)
-    error.values = values  # type: ignore[attr-defined]
-    error.told = True  # type: ignore[attr-defined]
-    return error
+
+    told = True
+
+    def __init__(self, message: str, code: str, **values: str) -> None:
+        super().__init__(message, code)
+        self.values = values
 
 
 def _damaged(path: Path, reason: object) -> LoadError:
@@ -604,15 +606,21 @@ def _chosen_sheet(
         wanted = 1
     if isinstance(wanted, int):
         if not 1 <= wanted <= len(names):
-            raise LoadError(
-                f"{path}: no sheet number {wanted}; the sheets are {names}", "missing-sheet"
+            raise Told(
+                f"{path}: no sheet number {wanted}; the sheets are {names}",
+                "missing-sheet",
+                value=str(wanted),
+                sheets=_quoted(names),
             )
         sheet = names[wanted - 1]
     elif wanted in names:
         sheet = wanted
     else:
-        raise LoadError(
-            f"{path}: no sheet named {wanted!r}; the sheets are {names}", "missing-sheet"
+        raise Told(
+            f"{path}: no sheet named {wanted!r}; the sheets are {names}",
+            "missing-sheet",
+            value=str(wanted),
+            sheets=_quoted(names),
         )
     return sheet, _sheet_grid(workbook, sheet, path), []
 
@@ -645,12 +653,12 @@ def _no_record(workbook: Any, sheet: str, spec: dict[str, Any], path: Path) -> L
         if _has_cells(grid[header_row:]):
             others.append(name)
     if not others:
-        return _told(
+        return Told(
             f"{path.name}: no record in the sheet {sheet!r} (nor in another sheet)",
             "empty-sheet",
             sheet=f"«{sheet}»",
         )
-    return _told(
+    return Told(
         f"{path.name}: no record in the sheet {sheet!r}; rows in the sheets {others}",
         "records-in-other-sheet",
         sheet=f"«{sheet}»",

@@ -20,7 +20,7 @@ def file_finding(error: LoadError, lang: str) -> Finding:
         "unreadable-file", lang
     )
     # an error whose translated message says all (``told``) has no English detail beside it
-    detail = "" if getattr(error, "told", False) else str(error)
+    detail = "" if error.told else str(error)
     return Finding("file", error.code, "error", message or str(error), detail=detail)
 
 
