@@ -397,6 +397,7 @@ def _header_sought(cells_by_row: Iterator[list[Any]], sheet: Any) -> HeaderFound
                 sheet=sheet,
                 value=str(number),
                 severity="warning",
+                params=(("row", str(number)),),
             )
         )
     following = []  # the rows down to the next one that holds a cell, looked at and kept

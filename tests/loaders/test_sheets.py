@@ -109,7 +109,7 @@ def test_empty_rows_do_not_hide_the_header(tmp_path: Path, case: dict[str, Any])
     for problem in row.problems:
         params = dict(problem.params or ())
         if problem.code == "header-row-found":
-            assert problem.value == str(case["header"])
+            assert problem.value == params["row"] == str(case["header"])
         elif problem.code == "title-row":
             assert params["header_row"] == str(case["title_header_row"])
 
