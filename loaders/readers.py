@@ -17,6 +17,7 @@ import itertools
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -46,8 +47,8 @@ class Row:
 def written(cell: Any) -> str:
     """A cell as the partner wrote it, for reports: a spreadsheet gives every number as a float
     and a date as a datetime, so 2031 came back as "2031.0", 0.00005 as "5e-05" and a date as
-    "2017-09-01 00:00:00". (A number format such as 0% or 00000 is not known to the reader:
-    such a cell shows its number.)"""
+    "2017-09-01 00:00:00". (A number format such as 00000 is not known to the reader: such a
+    cell shows its number; a percentage is read as shown, ``loaders.workbook``.)"""
     if isinstance(cell, bool):
         return "true" if cell else "false"
     if isinstance(cell, float):
@@ -153,25 +154,44 @@ def read_text(data: bytes, encoding: str, path: Path, language: str | None = Non
 
 
 def by_line(data: bytes, language: str | None = None) -> Text | None:
-    """``data`` read line by line when it is UTF-8 but for some lines that hold no UTF-8
-    character at all (a row pasted from a file in a legacy encoding) and are no more than its
-    lines with one; those lines are read in the language's legacy encoding
-    (``LEGACY_BY_LANGUAGE``), else in the encoding guessed from them. None for a file that is
-    not so: legacy as a whole, or UTF-8 damaged inside a line (``broken-utf8``)."""
-    lines = data.splitlines(keepends=True)  # as the csv module counts them
-    odd: dict[int, bytes] = {}
-    utf8 = 0
+    """``data``, which is not UTF-8 as a whole, read line by line when some of its lines are
+    UTF-8 and others are not (rows pasted from a file in another encoding): the lines UTF-8
+    refuses in the language's legacy encoding (``LEGACY_BY_LANGUAGE``, else the one guessed from
+    them), the others as UTF-8. The minority kind is named line by line, for a notice: the
+    legacy lines of a mostly UTF-8 file, or the UTF-8 lines of a mostly legacy one (then
+    ``legacy`` names the file's encoding). In a mostly legacy file a line is taken for UTF-8
+    only when its text is trustworthy (``_trusted_utf8``: a legacy line's bytes may happen to
+    form UTF-8). None for a file that is not so: legacy as a whole, or UTF-8 damaged inside a
+    line (``broken-utf8``)."""
+    lines = data.removeprefix(codecs.BOM_UTF8).splitlines(keepends=True)  # as csv counts them
+    odd: dict[int, bytes] = {}  # the lines UTF-8 refuses
+    utf8: dict[int, str] = {}  # the others holding a character UTF-8 writes in several bytes
+    damaged = False  # a refused line holding UTF-8 characters too
     for number, line in enumerate(lines, start=1):
         try:
-            line.decode("utf-8")
+            text = line.decode("utf-8")
         except UnicodeDecodeError:
-            if _UTF8_SEQUENCE.search(line):  # UTF-8 and a stray byte in one line: damaged
-                return None
+            damaged = damaged or bool(_UTF8_SEQUENCE.search(line))
             odd[number] = line
         else:
-            utf8 += not line.isascii()
-    if not odd or utf8 < len(odd):
+            if not line.isascii():
+                utf8[number] = text
+    trusted = {number for number, text in utf8.items() if _trusted_utf8(text)}
+    if not odd or not trusted:
         return None
+    if len(trusted) >= len(odd) + len(utf8) - len(trusted):  # mostly UTF-8: legacy lines told
+        if damaged:
+            return None
+        return _mixed(lines, odd, language, None)
+    legacy = {number: lines[number - 1] for number in [*odd, *utf8] if number not in trusted}
+    return _mixed(lines, legacy, language, trusted)
+
+
+def _mixed(
+    lines: list[bytes], odd: dict[int, bytes], language: str | None, trusted: set[int] | None
+) -> Text | None:
+    """``lines`` read, those of ``odd`` in their legacy encoding, the others as UTF-8; told: the
+    ``odd`` lines (``trusted`` None) or the ``trusted`` UTF-8 lines of a mostly legacy file."""
     legacy = _read_legacy(b"".join(odd.values()), language)
     if legacy is None:
         return None
@@ -180,7 +200,73 @@ def by_line(data: bytes, language: str | None = None) -> Text | None:
         line.decode(encoding) if number in odd else line.decode("utf-8")
         for number, line in enumerate(lines, start=1)
     ]
-    return Text("".join(texts).removeprefix("\ufeff"), None, dict.fromkeys(odd, encoding))
+    text = "".join(texts)
+    if trusted is None:
+        return Text(text, None, dict.fromkeys(odd, encoding))
+    return Text(text, encoding, dict.fromkeys(sorted(trusted), "utf-8"))
+
+
+#: the characters a partner's UTF-8 line holds besides ASCII, by block, with the script of its
+#: letters and marks (None: no letter, or a mark that takes its letter's): the Latin letters of
+#: the network's languages, Greek, the other scripts of the Mediterranean (Cyrillic, Hebrew,
+#: Arabic), punctuation, currency and other signs, emoji. A legacy line whose bytes happen to
+#: form UTF-8 gives characters elsewhere (cp1252 "CAFÉ…" is "CAFɅ", cp1250 "ČŠ" is "Ȋ"), a word
+#: of two scripts ("PIÙ’" is "PI" and an Arabic mark), or a word of one letter of another
+#: script (cp1250 "ĐŽ" is "Ў", cp1253 "ΠΆ" is "Т")
+UTF8_TRUSTED_BLOCKS: tuple[tuple[int, int, str | None], ...] = (
+    (0x00A0, 0x00BF, None),  # no-break space, «», °, ©, ²...
+    (0x00C0, 0x017F, "Latin"),  # Latin-1 letters, Latin Extended-A (č ć đ š ž ő)
+    (0x01C4, 0x01CC, "Latin"),  # the Croatian digraphs Ǆ ǅ ǆ Ǉ ǈ ǉ Ǌ ǋ ǌ
+    (0x0218, 0x021B, "Latin"),  # Romanian ș ț
+    (0x0300, 0x036F, None),  # combining accents
+    (0x0370, 0x03FF, "Greek"),
+    (0x0400, 0x04FF, "Cyrillic"),
+    (0x05D0, 0x05EA, "Hebrew"),  # its letters (no points)
+    (0x0620, 0x065F, "Arabic"),  # its letters and vowel marks
+    (0x0660, 0x0669, None),  # Arabic-Indic digits
+    (0x1F00, 0x1FFF, "Greek"),  # polytonic Greek
+    (0x2000, 0x206F, None),  # ’ “ ” – — … and spaces
+    (0x20A0, 0x20CF, None),  # € and other currencies
+    (0x2100, 0x214F, None),  # № ™ ℃
+    (0x2190, 0x21FF, None),  # arrows
+    (0x2600, 0x27BF, None),  # signs and dingbats
+    (0xFE00, 0xFE0F, None),  # variation selectors (of an emoji)
+    (0x1F300, 0x1FAFF, None),  # emoji
+)
+_TRUSTED_STARTS = [start for start, _end, _script in UTF8_TRUSTED_BLOCKS]
+#: the scripts of the network's languages; a word in another has at least
+#: ``SHORTEST_FOREIGN_WORD`` letters (one such letter is what two legacy bytes make by chance)
+NETWORK_SCRIPTS = frozenset({"Latin", "Greek"})
+SHORTEST_FOREIGN_WORD = 2
+
+
+def _trusted_utf8(text: str) -> bool:
+    """Whether a line read as UTF-8 reads as a partner writes (``UTF8_TRUSTED_BLOCKS``): every
+    character besides ASCII in a block of the table, the letters and marks of each word of one
+    script, and a word in a script of no language of the network of two letters or more."""
+    script: str | None = None  # of the word being read
+    letters = 0  # of the word being read
+    for character in f"{text} ":
+        code = ord(character)
+        if code < 0x80:
+            own = "Latin" if character.isalpha() else None
+        else:
+            index = bisect.bisect_right(_TRUSTED_STARTS, code) - 1
+            if index < 0 or code > UTF8_TRUSTED_BLOCKS[index][1]:
+                return False
+            own = UTF8_TRUSTED_BLOCKS[index][2]
+        mark = unicodedata.combining(character) != 0
+        if own is None or not (character.isalpha() or mark):
+            if mark:
+                continue  # a combining accent: of its letter's word
+            if script not in NETWORK_SCRIPTS and 0 < letters < SHORTEST_FOREIGN_WORD:
+                return False
+            script, letters = None, 0  # a word ends
+            continue
+        if script is not None and own != script:
+            return False
+        script, letters = own, letters + character.isalpha()
+    return True
 
 
 def _decoded(data: bytes, encoding: str) -> str | None:
@@ -252,9 +338,13 @@ _UTF8_SEQUENCE = re.compile(
 
 def _mostly_utf8(data: bytes) -> bool:
     """Whether ``data``, which is not UTF-8, is UTF-8 but for a few bytes: it holds at least
-    three characters UTF-8 writes in several bytes, and more of them than bytes UTF-8 refuses
-    (a legacy encoding's accented letters are mostly refused; they seldom make such runs)."""
-    written = len(_UTF8_SEQUENCE.findall(data))
+    three characters UTF-8 writes in several bytes, of those a partner writes
+    (``UTF8_TRUSTED_BLOCKS``: a legacy encoding's letters seldom make such runs, and then mostly
+    characters of other blocks), and more of them than bytes UTF-8 refuses."""
+    written = sum(
+        _trusted_utf8(sequence.decode("utf-8", "replace"))
+        for sequence in _UTF8_SEQUENCE.findall(data)
+    )
     refused = data.decode("utf-8", "replace").count("\ufffd") - data.count(b"\xef\xbf\xbd")
     return written >= 3 and written > refused
 
@@ -458,7 +548,7 @@ def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = Non
         told = 0  # the last line told of
         for row in itertools.chain([first], rows):
             if text.lines:
-                told = _tell_legacy_lines(row, text.lines, ends, told)
+                told = _tell_legacy_lines(row, text.lines, ends, told, text.legacy)
             yield row
     except csv.Error as error:
         raise LoadError(f"{path}: line {reader.line_num}: {error}") from None
@@ -471,24 +561,42 @@ def _ending(reader: Any, ends: list[int]) -> Iterator[list[str]]:
         yield cells
 
 
-def _tell_legacy_lines(row: Row, lines: dict[int, str], ends: list[int], told: int) -> int:
-    """A warning on ``row`` for each record read in a legacy encoding (``by_line``) up to the
-    row's last line, naming the encoding: the row's own, and the header's on the first row (by
-    the header's row number); the last line told of."""
+#: what a row read in another encoding than the rest of its file is told (``by_line``): a
+#: legacy row of a UTF-8 file, or a UTF-8 row of a legacy file (the report says it in the
+#: partner's language)
+ROW_ENCODING_REASONS = {
+    "legacy-encoding-row": (
+        "this row is not UTF-8 as the rest of the file: read as {encoding}; check its accented "
+        "letters, or save the file as UTF-8"
+    ),
+    "utf8-encoding-row": (
+        "this row is UTF-8, unlike the rest of the file (read as {legacy}): read as UTF-8; check "
+        "its accented letters, or save the file as UTF-8"
+    ),
+}
+
+
+def _tell_legacy_lines(
+    row: Row, lines: dict[int, str], ends: list[int], told: int, legacy: str | None = None
+) -> int:
+    """A warning on ``row`` for each record read in another encoding than the rest of the file
+    (``by_line``) up to the row's last line, naming the encoding: the row's own, and the
+    header's on the first row (by the header's row number); the last line told of.
+    ``legacy``: the file's encoding, when the lines told are UTF-8 in a legacy file."""
     last = ends[row.number - 1] if row.number <= len(ends) else ends[-1]
     records = {
         (bisect.bisect_left(ends, number) + 1, encoding): None
         for number, encoding in lines.items()
         if told < number <= last
     }
+    code = "legacy-encoding-row" if legacy is None else "utf8-encoding-row"
     for record, encoding in records:
         row.problems.append(
             Problem(
-                "legacy-encoding-row",
-                f"this row is not UTF-8 as the rest of the file: read as {encoding}; check its "
-                "accented letters, or save the file as UTF-8",
+                code,
+                ROW_ENCODING_REASONS[code].format(encoding=encoding, legacy=legacy),
                 row=record,
-                value=encoding,
+                value=legacy or encoding,  # the other encoding: the row's, or the file's
                 sheet=row.sheet,
                 severity="warning",
             )
@@ -688,7 +796,7 @@ def _unread_cells(path: Path, sheet: str, grid: list[list[Any]]) -> dict[int, li
     try:
         found = unread_cells(path, sheet)
     except ValueError as error:
-        raise LoadError(f"{path}: sheet {sheet!r} cannot be read ({error})") from None
+        raise _damaged(path, f"sheet {sheet!r}: {error}") from None
     told: dict[int, list[Any]] = {}
     for (row, column), cell in sorted(found.items()):
         if row < len(grid) and column < len(grid[row]):

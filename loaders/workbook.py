@@ -1,8 +1,10 @@
 """What a workbook's grid (python-calamine) does not give as written, read from the sheet's
 XML itself: an error cell (``#N/A``, ``#DIV/0!``...; LibreOffice's ``Err:502``: calamine gives
 an empty cell), a formula whose result was never computed (a file written by a program that does
-not compute, such as openpyxl: empty too), and, in XLSX, a date before 1900 (a negative serial
-number: calamine gives the time 00:00:00). The archive has been checked by
+not compute, such as openpyxl: empty too), in XLSX a date before 1900 (a negative serial
+number: calamine gives the time 00:00:00), a percentage (calamine gives 0.5 for a cell showing
+50%: it is read as shown), and in ODS a line break or a tab inside a text (calamine drops
+them). The archive has been checked by
 ``loaders.guards.check_archive`` and ``loaders.caps.check_workbook`` (no DTD) before.
 """
 
@@ -12,7 +14,9 @@ import datetime
 import posixpath
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -28,6 +32,15 @@ DATE_FORMAT_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *ra
 #: what a format code holds besides its date and time letters: quoted text, escaped
 #: characters, [colours] and [conditions]
 _NOT_DATE_LETTERS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
+#: the built-in number formats that show a percentage, and the decimals each shows (0%, 0.00%)
+PERCENT_FORMAT_IDS = {9: 0, 10: 2}
+#: a number format's percent sign, outside quoted text, escapes and brackets (``0.0%``; not
+#: ``0" %"``)
+_PERCENT_SIGN = re.compile(r"%")
+#: the decimals of a number format's first section (``0.00%`` shows two)
+_DECIMALS = re.compile(r"\.([0#?]+)")
+#: no style shows a percentage
+NO_PERCENTS: Mapping[int, int] = {}
 #: the serial number 0 of each date system
 EPOCHS = {False: datetime.datetime(1899, 12, 30), True: datetime.datetime(1904, 1, 1)}
 
@@ -58,7 +71,7 @@ def _unread_cells(path: Path, sheet: str) -> dict[tuple[int, int], Unread]:
         names = set(archive.namelist())
         if "content.xml" in names and "xl/workbook.xml" not in names:  # OpenDocument
             content = archive.read("content.xml")
-            if b"formula" not in content:  # no formula, hence no error: nothing to scan
+            if not _ODS_MARKS.search(content):  # no formula, percentage, line break or tab
                 return {}
             return _ods_unread(content, sheet)
         member = _sheet_member(archive, names, sheet)
@@ -66,9 +79,10 @@ def _unread_cells(path: Path, sheet: str) -> dict[tuple[int, int], Unread]:
             return {}
         data = archive.read(member)
         dates = _date_styles(archive, names)
-        if not _may_hold_unread(data, bool(dates)):  # most sheets: not scanned cell by cell
+        percents = _percent_styles(archive, names)
+        if not _may_hold_unread(data, bool(dates), percents):  # most sheets: not scanned
             return {}
-        return _unread(data, dates, EPOCHS[_date1904(archive, names)])
+        return _unread(data, dates, EPOCHS[_date1904(archive, names)], percents)
 
 
 #: what a sheet holding a cell to scan holds somewhere: an error cell, a formula, a negative
@@ -78,10 +92,19 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _NEGATIVE = re.compile(rb"<(?:\w+:)?v>\s*-")
 
 
-def _may_hold_unread(data: bytes, dates: bool) -> bool:
+def _may_hold_unread(data: bytes, dates: bool, percents: Mapping[int, int] = NO_PERCENTS) -> bool:
     return bool(
-        _ERROR_CELL.search(data) or _FORMULA.search(data) or (dates and _NEGATIVE.search(data))
+        _ERROR_CELL.search(data)
+        or _FORMULA.search(data)
+        or (dates and _NEGATIVE.search(data))
+        or (percents and _styled(percents).search(data))
     )
+
+
+def _styled(styles: Mapping[int, int]) -> re.Pattern[bytes]:
+    """The mark of a cell of one of ``styles`` (its ``s`` attribute)."""
+    numbers = "|".join(str(style) for style in sorted(styles)).encode()
+    return re.compile(rb"""\ss=["'](?:""" + numbers + rb""")["']""")
 
 
 def _xml(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
@@ -119,10 +142,11 @@ def is_date_format(code: str) -> bool:
     return bool(re.search(r"[ymdhs]", _NOT_DATE_LETTERS.sub("", code), re.IGNORECASE))
 
 
-def _date_styles(archive: zipfile.ZipFile, names: set[str]) -> frozenset[int]:
-    """The style indexes (``s`` of a cell) whose number format shows a date or a time."""
+def _number_formats(archive: zipfile.ZipFile, names: set[str]) -> list[tuple[int, str | None]]:
+    """The number format of each style (``s`` of a cell) by index: its id and, for a custom
+    one, its code."""
     if "xl/styles.xml" not in names:
-        return frozenset()
+        return []
     styles = _xml(archive, "xl/styles.xml")
     codes = {
         int(element.get("numFmtId", "-1")): element.get("formatCode", "")
@@ -130,13 +154,49 @@ def _date_styles(archive: zipfile.ZipFile, names: set[str]) -> frozenset[int]:
     }
     cell_formats = styles.find(f"{MAIN}cellXfs")
     if cell_formats is None:
-        return frozenset()
-    found = set()
-    for index, style in enumerate(cell_formats.iter(f"{MAIN}xf")):
-        number = int(style.get("numFmtId", "0"))
-        if number in DATE_FORMAT_IDS or (number in codes and is_date_format(codes[number])):
-            found.add(index)
-    return frozenset(found)
+        return []
+    numbers = [int(style.get("numFmtId", "0")) for style in cell_formats.iter(f"{MAIN}xf")]
+    return [(number, codes.get(number)) for number in numbers]
+
+
+def _date_styles(archive: zipfile.ZipFile, names: set[str]) -> frozenset[int]:
+    """The style indexes (``s`` of a cell) whose number format shows a date or a time."""
+    return frozenset(
+        index
+        for index, (number, code) in enumerate(_number_formats(archive, names))
+        if number in DATE_FORMAT_IDS or (code is not None and is_date_format(code))
+    )
+
+
+def percent_decimals(code: str) -> int | None:
+    """The decimals a number format code shows a percentage with (``0.0%``: 1), or None for a
+    code that shows none (its % quoted, escaped or in brackets, or none)."""
+    section = code.split(";", 1)[0]
+    if not _PERCENT_SIGN.search(_NOT_DATE_LETTERS.sub("", section)):
+        return None
+    decimals = _DECIMALS.search(_NOT_DATE_LETTERS.sub("", section))
+    return 0 if decimals is None else len(decimals.group(1))
+
+
+def _percent_styles(archive: zipfile.ZipFile, names: set[str]) -> dict[int, int]:
+    """The style indexes whose number format shows a percentage, with its decimals."""
+    found = {}
+    for index, (number, code) in enumerate(_number_formats(archive, names)):
+        decimals = PERCENT_FORMAT_IDS.get(number)
+        if decimals is None and code is not None:
+            decimals = percent_decimals(code)
+        if decimals is not None:
+            found[index] = decimals
+    return found
+
+
+def shown_percentage(value: str, decimals: int) -> str | None:
+    """A number cell's value as a percent format shows it (``0.5``, 0 decimals: ``50%``)."""
+    try:
+        number = Decimal(value) * 100
+        return f"{number.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)}%"
+    except (InvalidOperation, ValueError):
+        return None
 
 
 def _date1904(archive: zipfile.ZipFile, names: set[str]) -> bool:
@@ -164,8 +224,13 @@ class _Scan:
     """The cells of a sheet's XML as expat reads it (no document type, hence no entity, is
     allowed: a workbook has none): each ``<c>`` with its type, style, ``<f>`` and ``<v>``."""
 
-    def __init__(self, dates: frozenset[int], epoch: datetime.datetime) -> None:
-        self.dates, self.epoch = dates, epoch
+    def __init__(
+        self,
+        dates: frozenset[int],
+        epoch: datetime.datetime,
+        percents: Mapping[int, int] = NO_PERCENTS,
+    ) -> None:
+        self.dates, self.epoch, self.percents = dates, epoch, percents
         self.found: dict[tuple[int, int], Unread] = {}
         self.row, self.column = -1, -1
         self.cell: dict[str, str] = {}
@@ -194,7 +259,7 @@ class _Scan:
             self.parts[name] = "".join(self.text)
             self.text = None
         elif name == "c":
-            unread = _cell(self.cell, self.parts, self.dates, self.epoch)
+            unread = _cell(self.cell, self.parts, self.dates, self.epoch, self.percents)
             if unread is not None:
                 self.found[(self.row, self.column)] = unread
 
@@ -214,25 +279,35 @@ def _parser(scan: _Scan | None = None) -> Any:
     return parser
 
 
-def _unread(data: bytes, dates: frozenset[int], epoch: datetime.datetime) -> dict[Any, Unread]:
+def _unread(
+    data: bytes,
+    dates: frozenset[int],
+    epoch: datetime.datetime,
+    percents: Mapping[int, int] = NO_PERCENTS,
+) -> dict[Any, Unread]:
     """The unread cells of a sheet: found by their marks (an error type, a formula, a negative
-    value) when every cell begins with its reference and has no prefix, as Excel, LibreOffice
-    and openpyxl write them (a scan of every element costs seconds for 10,000 rows), else by
-    the scan."""
+    value, a percent style) when every cell begins with its reference and has no prefix, as
+    Excel, LibreOffice and openpyxl write them (a scan of every element costs seconds for
+    10,000 rows), else by the scan."""
     if data.count(b"<c ") != data.count(b'<c r="') or _PREFIXED_CELL.search(data):
-        scan = _Scan(dates, epoch)
+        scan = _Scan(dates, epoch, percents)
         _parser(scan).Parse(data, True)
         return scan.found
     found: dict[tuple[int, int], Unread] = {}
     starts: set[int] = set()
-    marks = [_ERROR_CELL, _FORMULA, *([_NEGATIVE] if dates else [])]
+    marks = [
+        _ERROR_CELL,
+        _FORMULA,
+        *([_NEGATIVE] if dates else []),
+        *([_styled(percents)] if percents else []),
+    ]
     for mark in marks:
         for match in mark.finditer(data):
             start = data.rfind(b"<c ", 0, match.start())
             if start < 0 or start in starts:
                 continue
             starts.add(start)
-            unread = _marked_cell(_cell_bytes(data, start), dates, epoch)
+            unread = _marked_cell(_cell_bytes(data, start), dates, epoch, percents)
             if unread is not None:
                 found[unread[0]] = unread[1]
     return found
@@ -247,7 +322,10 @@ def _cell_bytes(data: bytes, start: int) -> bytes:
 
 
 def _marked_cell(
-    cell: bytes, dates: frozenset[int], epoch: datetime.datetime
+    cell: bytes,
+    dates: frozenset[int],
+    epoch: datetime.datetime,
+    percents: Mapping[int, int] = NO_PERCENTS,
 ) -> tuple[tuple[int, int], Unread] | None:
     """The position and ``Unread`` of one cell element, or None."""
     element = ElementTree.fromstring(cell.replace(b"<c ", _WITH_NAMESPACE, 1))
@@ -257,7 +335,7 @@ def _marked_cell(
         if (child := element.find(MAIN + name)) is not None
     }
     attributes = dict(element.attrib)
-    unread = _cell(attributes, parts, dates, epoch)
+    unread = _cell(attributes, parts, dates, epoch, percents)
     if unread is None:
         return None
     return _position(attributes.get("r"), -1, -1), unread
@@ -269,7 +347,11 @@ _PREFIXED_CELL = re.compile(rb"<\w+:c[\s>/]")
 
 
 def _cell(
-    attributes: dict[str, str], parts: dict[str, str], dates: frozenset[int], epoch: Any
+    attributes: dict[str, str],
+    parts: dict[str, str],
+    dates: frozenset[int],
+    epoch: Any,
+    percents: Mapping[int, int] = NO_PERCENTS,
 ) -> Unread | None:
     """The ``Unread`` of one ``<c>`` element, or None for a cell the grid gives as written."""
     value = parts.get("v", "").strip()
@@ -280,6 +362,9 @@ def _cell(
     if "f" in parts and not value and not ("v" in parts and kind == "str"):
         return Unread("formula-not-computed", "=" + (parts["f"] or "…"), None)
     style = attributes.get("s", "0")
+    if kind == "n" and value and style.isdigit() and int(style) in percents:
+        shown = shown_percentage(value, percents[int(style)])
+        return None if shown is None else Unread(None, shown, shown)
     if kind == "n" and value and style.isdigit() and int(style) in dates:
         try:
             serial = float(value)
@@ -314,9 +399,20 @@ _ODS_ERROR = re.compile(r"#[A-Z0-9/]+[!?]?|Err:\d+")
 REPEATS_TOLD = 1000
 
 
+TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 "
+ANNOTATION = OFFICE + "annotation"
+#: what an ODS content.xml holds when a cell needs the scan: a formula (an error, or never
+#: computed), a percentage, a line break or a tab inside a text (calamine drops those two)
+_ODS_MARKS = re.compile(rb"formula|percentage|:line-break\b|:tab\b")
+#: what a text element inside a paragraph stands for (``text:s`` repeats its space ``text:c``
+#: times)
+ODS_TEXT_ELEMENTS = {TEXT + "line-break": "\n", TEXT + "tab": "\t", TEXT + "s": " "}
+
+
 class _OdsScan:
-    """The formula cells of the table ``sheet`` of an ODS ``content.xml``: an error (its shown
-    text) or a formula never computed (no value type)."""
+    """The cells of the table ``sheet`` of an ODS ``content.xml`` calamine does not give as
+    written: a formula's error (its shown text) or a formula never computed (no value type), a
+    percentage (as shown: ``50 %``), a text with a line break or a tab (calamine drops them)."""
 
     def __init__(self, sheet: str) -> None:
         self.sheet = sheet
@@ -324,7 +420,10 @@ class _OdsScan:
         self.row, self.column = 0, 0
         self.rows_repeated = 1
         self.cell: dict[str, str] | None = None
-        self.text: list[str] = []
+        self.paragraphs: list[str] = []
+        self.paragraph: list[str] | None = None  # the text of the paragraph being read
+        self.annotations = 0  # the depth of comments (whose paragraphs are no cell text)
+        self.breaks = False  # whether the cell's text has a line break or a tab
         self.found: dict[tuple[int, int], Unread] = {}
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
@@ -337,11 +436,24 @@ class _OdsScan:
             self.column = 0
             self.rows_repeated = _count(attributes.get(TABLE + "number-rows-repeated"))
         elif tag in (TABLE + "table-cell", TABLE + "covered-table-cell"):
-            self.cell, self.text = attributes, []
+            self.cell, self.paragraphs, self.paragraph = attributes, [], None
+            self.annotations, self.breaks = 0, False
+        elif self.cell is None:
+            return
+        elif tag == ANNOTATION:
+            self.annotations += 1
+        elif self.annotations:
+            return
+        elif tag == TEXT_P:
+            self.paragraph = []
+        elif tag in ODS_TEXT_ELEMENTS and self.paragraph is not None:
+            times = _count(attributes.get(TEXT + "c")) if tag == TEXT + "s" else 1
+            self.paragraph.append(ODS_TEXT_ELEMENTS[tag] * times)
+            self.breaks = self.breaks or tag != TEXT + "s"
 
     def data(self, text: str) -> None:
-        if self.cell is not None:
-            self.text.append(text)
+        if self.paragraph is not None and not self.annotations:
+            self.paragraph.append(text)
 
     def end(self, tag: str) -> None:
         if not self.inside:
@@ -352,34 +464,44 @@ class _OdsScan:
             self.row += self.rows_repeated
         elif tag in (TABLE + "table-cell", TABLE + "covered-table-cell") and self.cell is not None:
             repeated = _count(self.cell.get(TABLE + "number-columns-repeated"))
-            unread = _ods_cell(self.cell, "".join(self.text).strip())
+            unread = _ods_cell(self.cell, "\n".join(self.paragraphs), self.breaks)
             if unread is not None:
                 for offset in range(min(repeated, REPEATS_TOLD)):
                     self.found[(self.row, self.column + offset)] = unread
             self.column += repeated
             self.cell = None
-        elif tag == TEXT_P and self.cell is not None:
-            self.text.append("\n")
+        elif tag == ANNOTATION and self.annotations:
+            self.annotations -= 1
+        elif tag == TEXT_P and self.paragraph is not None and not self.annotations:
+            self.paragraphs.append("".join(self.paragraph))
+            self.paragraph = None
 
 
 def _count(value: str | None) -> int:
     return int(value) if value and value.isdigit() else 1
 
 
-def _ods_cell(attributes: dict[str, str], shown: str) -> Unread | None:
-    formula = attributes.get(TABLE + "formula")
-    if formula is None:
-        return None
-    written = "=" + formula.split(":", 1)[1].lstrip("=") if ":" in formula else formula
+def _ods_cell(attributes: dict[str, str], text: str, breaks: bool = False) -> Unread | None:
+    """The ``Unread`` of one ODS cell (``text``: its paragraphs as shown, ``breaks``: with a
+    line break or a tab), or None for a cell calamine gives as written."""
     kind = attributes.get(OFFICE + "value-type")
-    if kind is None:
-        return Unread("formula-not-computed", written, None)
-    error = any(
-        name.endswith(" value-type") and value == "error" for name, value in attributes.items()
-    )
-    blank = attributes.get(OFFICE + "string-value") == ""  # LibreOffice's error cells
-    if error or (kind == "string" and blank and _ODS_ERROR.fullmatch(shown)):
-        return Unread("cell-error", shown or "#N/A", None)
+    formula = attributes.get(TABLE + "formula")
+    if formula is not None:
+        written = "=" + formula.split(":", 1)[1].lstrip("=") if ":" in formula else formula
+        if kind is None:
+            return Unread("formula-not-computed", written, None)
+        shown = text.strip()
+        error = any(
+            name.endswith(" value-type") and value == "error" for name, value in attributes.items()
+        )
+        blank = attributes.get(OFFICE + "string-value") == ""  # LibreOffice's error cells
+        if error or (kind == "string" and blank and _ODS_ERROR.fullmatch(shown)):
+            return Unread("cell-error", shown or "#N/A", None)
+    if kind == "percentage":
+        percentage = text.strip() or shown_percentage(attributes.get(OFFICE + "value", ""), 0)
+        return None if not percentage else Unread(None, percentage, percentage)
+    if breaks and kind in (None, "string"):
+        return Unread(None, text, text)
     return None
 
 

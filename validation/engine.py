@@ -538,6 +538,8 @@ def _read_plan() -> tuple[tuple[Rules, ...], frozenset[Node], tuple[str, ...]]:
     done: set[Node] = set()
     for shape in set(graph.subjects(SH.targetClass, None)):
         try:
+            if isinstance(shape, BNode):  # its name is not kept: ``plan`` could not find it
+                raise Unsupported(f"{shape}: a blank node")
             if (shape, SH.path, None) in graph:
                 rules.append(_rules(graph, shape))
             elif set(graph.predicates(shape)) - DESCRIPTIVE:

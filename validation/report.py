@@ -78,32 +78,53 @@ JSON_OPTIONS: dict[str, Any] = {"ensure_ascii": False, "separators": (",", ":")}
 
 def json_text(report: Report) -> str:
     """``json.dumps(as_json(report), **JSON_OPTIONS)``, the same text, written faster: a
-    finding's object is put together from the JSON of runs of its fields, each distinct run
-    written once (a 10,000-row report has 52,000 findings saying a few dozen things, each in
-    its own row and node: ``json.dumps`` encoded every message and detail again)."""
+    finding's object is its row, value and node (its own) set in the JSON of its other fields,
+    which is written once for each distinct run of them (a 10,000-row report has 52,000 findings
+    saying a few dozen things, each in its own row and node: ``json.dumps`` encoded every
+    message and detail again)."""
     head = json.dumps({**_json_head(report), "findings": []}, **JSON_OPTIONS)
     assert head.endswith("[]}"), "the findings are the last member"
-    runs: list[tuple[attrgetter[Any], tuple[str, ...], dict[Any, str] | None]] = [
-        (attrgetter(*names), names, {} if kept else None) for names, kept in _JSON_RUNS
-    ]
+    shared: dict[tuple[Any, ...], tuple[str, str, str, str]] = {}
     objects = []
-    for finding in report.ordered():
-        members = []
-        for get, names, written in runs:
-            values = get(finding)
-            if written is None:  # one field of the finding's own
-                if values is not None and values != "":
-                    members.append(f"{_JSON_NAMES[names[0]]}:{_json_value(values)}")
-                continue
-            text = written.get(values)
-            if text is None:
-                text = written[values] = _json_members(
-                    names, values if len(names) > 1 else (values,)
-                )
-            if text:
-                members.append(text)
-        objects.append("{" + ",".join(members) + "}")
+    for values in map(_ALL_FIELDS, report.ordered()):
+        key = values[:6] + values[7:8] + values[9:11] + values[12:]
+        runs = shared.get(key)
+        if runs is None:
+            runs = shared[key] = _json_runs(key)
+        first, column, named, shape = runs
+        row, value, focus = values[6], values[8], values[11]
+        text = first
+        if row is not None:
+            text += f',"row":{_json_value(row)}'
+        text += column
+        if value is not None and value != "":
+            text += f',"value":{_json_value(value)}'
+        text += named
+        if focus is not None and focus != "":
+            text += f',"focus":{_json_value(focus)}'
+        text += shape
+        objects.append("{" + text.removeprefix(",") + "}")
     return f"{head[:-3]}[{','.join(objects)}]}}"
+
+
+#: a finding's fields in their order (``Finding.as_dict``), read in one call
+_ALL_FIELDS = attrgetter(*(f.name for f in dataclasses.fields(Finding)))
+
+
+def _json_runs(key: tuple[Any, ...]) -> tuple[str, str, str, str]:
+    """The JSON members of the fields a finding shares with others (``json_text``'s key: all
+    but its row, value and node) in four runs, each led by a comma when it writes something:
+    the fields before the row, the column, the field and name, the shape and path."""
+    return (
+        _led(_json_members(("layer", "code", "severity", "message", "detail", "sheet"), key[:6])),
+        _led(_json_members(("column",), key[6:7])),
+        _led(_json_members(("field", "name"), key[7:9])),
+        _led(_json_members(("shape", "path"), key[9:11])),
+    )
+
+
+def _led(members: str) -> str:
+    return f",{members}" if members else ""
 
 
 def _json_value(value: Any) -> str:
@@ -114,23 +135,6 @@ def _json_value(value: Any) -> str:
     if type(value) is int:
         return int.__repr__(value)
     return json.dumps(value, **JSON_OPTIONS)
-
-
-#: a finding's fields in runs, in their order (``Finding.as_dict``), and whether a run's JSON
-#: is kept to be used again (not for a finding's own row, value and node)
-_JSON_RUNS = (
-    (("layer", "code", "severity", "message", "detail", "sheet"), True),
-    (("row",), False),
-    (("column",), True),
-    (("value",), False),
-    (("field", "name"), True),
-    (("focus",), False),
-    (("shape", "path"), True),
-)
-
-
-#: each field of a finding, as a JSON member's name
-_JSON_NAMES = {f.name: encode_basestring(f.name) for f in dataclasses.fields(Finding)}
 
 
 def _json_members(names: tuple[str, ...], values: tuple[Any, ...]) -> str:

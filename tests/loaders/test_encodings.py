@@ -72,3 +72,30 @@ def test_binary_stays_refused(tmp_path: Path, case: dict[str, Any]) -> None:
     with pytest.raises(LoadError) as refused:
         list(read_rows(path, "csv", {}))
     assert refused.value.code == "binary-file"
+
+
+MESSAGES = yaml.safe_load((Path(__file__).parents[2] / "validation" / "messages.yaml").read_bytes())
+
+
+@pytest.mark.parametrize(
+    "case", CASES["whole"], ids=[f"{c['language']}-{c['encoding']}" for c in CASES["whole"]]
+)
+def test_a_legacy_file_of_many_rows_is_read_whole_without_a_word_per_row(
+    tmp_path: Path, case: dict[str, Any]
+) -> None:
+    """No line of many, in the language's legacy encoding, is taken for a UTF-8 line."""
+    sentences = [
+        texts[case["language"]] for part in ("problems", "ui") for texts in MESSAGES[part].values()
+    ]
+    names = [
+        name.replace("\t", " ")
+        for sentence in sentences
+        for name in (sentence, sentence.upper())
+        if name.encode(case["encoding"], "ignore").decode(case["encoding"]) == name
+    ]
+    rows = [[f"S-{number}", name, case["encoding"]] for number, name in enumerate(names, start=1)]
+    read = _read(tmp_path, {"language": case["language"], "rows": rows})
+    assert len(names) > 300
+    assert [row.values["Name"] for row in read] == names
+    told = [(p.code, p.value) for row in read for p in row.problems]
+    assert told == [("legacy-encoding", case["encoding"])]

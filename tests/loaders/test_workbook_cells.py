@@ -18,7 +18,7 @@ from loaders.load import transform
 from loaders.mapping import load_mapping
 from loaders.readers import read_rows, written
 from loaders.records import UNREAD_CELLS
-from loaders.workbook import EPOCHS, _date_styles, _parser, _Scan, _unread
+from loaders.workbook import EPOCHS, _date_styles, _parser, _percent_styles, _Scan, _unread
 from tests.loaders.workbook_files import CASES, workbook_of
 
 BASE = "https://example.org/id/"
@@ -48,11 +48,12 @@ def test_the_marks_find_what_the_scan_of_every_cell_finds(case: dict[str, Any]) 
     with zipfile.ZipFile(io.BytesIO(workbook_of(case)[1])) as archive:
         data = archive.read("xl/worksheets/sheet1.xml")
         dates = _date_styles(archive, set(archive.namelist()))
-    scan = _Scan(dates, EPOCHS[False])
+        percents = _percent_styles(archive, set(archive.namelist()))
+    scan = _Scan(dates, EPOCHS[False], percents)
     _parser(scan).Parse(data, True)
     unreferenced = re.sub(rb' r="[A-Z]+\d+"', b"", data)
-    assert _unread(data, dates, EPOCHS[False]) == scan.found
-    assert _unread(unreferenced, dates, EPOCHS[False]) == scan.found
+    assert _unread(data, dates, EPOCHS[False], percents) == scan.found
+    assert _unread(unreferenced, dates, EPOCHS[False], percents) == scan.found
 
 
 @pytest.mark.parametrize(
@@ -88,3 +89,49 @@ def test_an_unread_cell_holds_its_record_back_only_where_the_mapping_reads_it(
     )
     told = [(p.column, p.severity) for p in report.problems if p.code in UNREAD_CELLS]
     assert told == [("Workstations", severity)]
+
+
+PERCENT_CELLS = [
+    ("xlsx", '<c s="5"><v>0.25</v></c>', "25%"),
+    ("xlsx", '<c s="7"><v>0.125</v></c>', "12.5%"),
+    (
+        "ods",
+        '<table:table-cell office:value-type="percentage" office:value="0.25">'
+        "<text:p>25 %</text:p></table:table-cell>",
+        "25 %",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "code"),
+    [("workstations", "not-a-count"), ("floor_area", "number-wrong-unit")],
+)
+@pytest.mark.parametrize(("kind", "cell", "shown"), PERCENT_CELLS, ids=["9", "custom", "ods"])
+def test_a_percentage_in_a_number_column_is_refused_as_shown(
+    tmp_path: Path, kind: str, cell: str, shown: str, field: str, code: str
+) -> None:
+    """A percentage cell was read as its fraction (25% as 0.25: "0.25 is not a whole number",
+    or a floor area of 0.25 published): a number column now refuses it as the partner sees it,
+    naming the % (issue 18, lane fixg)."""
+    _, data = workbook_of({"id": "x", "format": kind, "column": "Workstations", "cell": cell})
+    (tmp_path / f"spaces.{kind}").write_bytes(data)
+    mapping = {
+        "source": {
+            "id": "test-source",
+            "title": "Test",
+            "partner": {"id": "test", "name": "Test partner"},
+            "licence": "https://creativecommons.org/licenses/by/4.0/",
+        },
+        "locale": {"language": "en", "country": "FR"},
+        "columns": {"Identifier": "id", "Name": "name", "Workstations": field},
+    }
+    (tmp_path / "mapping.yaml").write_text(yaml.safe_dump(mapping), encoding="utf-8")
+    _triples, report = transform(
+        load_mapping(tmp_path / "mapping.yaml"),
+        tmp_path / f"spaces.{kind}",
+        BASE,
+        lambda: dt.datetime.now(dt.UTC),
+    )
+    told = [(p.code, p.column, p.value, p.severity) for p in report.problems]
+    assert told == [(code, "Workstations", shown, "error")]

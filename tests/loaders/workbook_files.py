@@ -26,13 +26,21 @@ COLUMNS = {
     "Workstations": "8",
 }
 #: the styles a case's cell may take (s="N"): general, built-in date 14, a custom date, the
-#: built-in time 20, and a custom format whose d and y are quoted text (not a date)
+#: built-in time 20, a custom format whose d and y are quoted text (not a date); the built-in
+#: percentages 9 (0%) and 10 (0.00%), custom ones 0.0% and [Blue]#,##0.000%, and custom formats
+#: whose % is quoted or escaped (a unit written, not a percentage)
 STYLES = (
     f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{MAIN}">'
-    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
-    '<numFmt numFmtId="165" formatCode="&quot;Day &quot;0"/></numFmts>'
-    '<cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/>'
-    '<xf numFmtId="20"/><xf numFmtId="165"/></cellXfs></styleSheet>'
+    '<numFmts count="6"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+    '<numFmt numFmtId="165" formatCode="&quot;Day &quot;0"/>'
+    '<numFmt numFmtId="166" formatCode="0.0%"/>'
+    '<numFmt numFmtId="167" formatCode="[Blue]#,##0.000%;[Red]-#,##0.000%"/>'
+    '<numFmt numFmtId="168" formatCode="0&quot; %&quot;"/>'
+    '<numFmt numFmtId="169" formatCode="0\\%"/></numFmts>'
+    '<cellXfs count="11"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/>'
+    '<xf numFmtId="20"/><xf numFmtId="165"/><xf numFmtId="9"/><xf numFmtId="10"/>'
+    '<xf numFmtId="166"/><xf numFmtId="167"/><xf numFmtId="168"/><xf numFmtId="169"/>'
+    "</cellXfs></styleSheet>"
 )
 
 

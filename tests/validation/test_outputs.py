@@ -43,6 +43,8 @@ ODD_FINDINGS = [
     Finding("table", "x", "error", 'a "quoted" \\ back\\slash\nnew line\t\x01', row=0),
     Finding("graph", "y", "warning", "Ελληνικά · Hrvatski čćž", value="", column="", sheet="Φ"),
     Finding("table", "z", "error", "m", value="x" * 5000, detail="\u2028\u2029 \x7f", row=12),
+    Finding("graph", "w", "warning", "", focus="", shape="s", path="", field="f", name=""),
+    Finding("records", "v", "error", "m", detail="", focus="https://x.test/1", name="N"),
 ]
 
 
