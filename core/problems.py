@@ -32,6 +32,9 @@ class LoadError(Exception):
     """The load as a whole cannot go on (unreadable file, bad mapping): nothing is written.
     ``code`` is stable (to translate: validation/messages.yaml), the message is in English."""
 
+    #: whether the translated message says all there is (a report gives no English detail)
+    told = False
+
     def __init__(self, message: str, code: str = "unreadable-file") -> None:
         super().__init__(message)
         self.code = code

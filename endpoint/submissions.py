@@ -25,6 +25,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from core.problems import LoadError
 from core.settings import PUBLISH_MODES
+from core.translations import language_code
 from core.vocabulary import LANGUAGES
 from endpoint import site
 from endpoint.auth import bearer_token, rate_refusal
@@ -103,6 +104,23 @@ def uploaded_file() -> Iterator[Path]:
         upload.save(path)
         with unpacked_limit(_settings()["max_unpacked"]):
             yield path
+
+
+def api_language() -> str:
+    """The language of an API answer: ``lang`` when given, which must name one of the six (as
+    the API's description promises: ``UploadError`` 400, told in the reader's other language,
+    else English), else the cookie's or Accept-Language's."""
+    given = request.values.get("lang")
+    lang = reader_language()
+    if given and language_code(given) is None:
+        raise UploadError(
+            400,
+            "unknown-language",
+            f"lang: one of {', '.join(LANGUAGES)}, not {given[:20]!r}",
+            value=given[:20],
+            languages=", ".join(LANGUAGES),
+        )
+    return lang
 
 
 def _problem(error: UploadError, lang: str) -> dict[str, Any]:
@@ -258,10 +276,13 @@ def _json(body: Any, status: int = 200) -> Response:
 
 @blueprint.post("/api/validate")
 def api_validate() -> Response:
-    lang = reader_language()
     limited = _validation_refusal()
     if limited is not None:
         return limited
+    try:
+        lang = api_language()
+    except UploadError as error:
+        return _json(_problem(error, reader_language()), error.status)
     try:
         report = _validate_upload(lang)
     except UploadError as error:
@@ -271,10 +292,13 @@ def api_validate() -> Response:
 
 @blueprint.post("/api/submissions")
 def api_publish() -> Response:
-    lang = reader_language()
     limited = rate_refusal()
     if limited is not None:
         return limited
+    try:
+        lang = api_language()
+    except UploadError as error:
+        return _json(_problem(error, reader_language()), error.status)
     partner = partner_for_token(Path(_settings()["partners_file"]), bearer_token())
     if partner is None:
         response = _json({"error": "a partner's token is needed (Authorization: Bearer)"}, 401)

@@ -376,10 +376,21 @@ def repeat_of(headers: tuple[str, ...], position: int) -> str | None:
     return name if name in headers[: position - 1] else None
 
 
+#: the name of a column whose header cell is blank (by its position from 1); a report says it in
+#: its own language (``is_blank_header``)
+BLANK_HEADER = "column {position}"
+
+
+def is_blank_header(name: str, position: int) -> bool:
+    """Whether ``name``, the column at ``position`` (from 1), is the name given to a column
+    whose header cell is blank (``BLANK_HEADER``)."""
+    return name == BLANK_HEADER.format(position=position)
+
+
 def _names(header: list[str]) -> list[str]:
     names, seen = [], set()
     for position, cell in enumerate(header, start=1):
-        name = cell.strip() or f"column {position}"
+        name = cell.strip() or BLANK_HEADER.format(position=position)
         while name in seen:
             name += f" ({position})"
         seen.add(name)
@@ -399,11 +410,14 @@ def _table_rows(
     header_row = spec.get("header_row", 1)
     number = 0
     names = spec.get("column_names")
+    notices: list[Problem] = []
     if not names and spec.get("header", True):
-        for number, cells in enumerate(cells_by_row, start=1):
-            if number == header_row:
-                names = _names([written(c) for c in cells])
-                break
+        found = (
+            _header_found(cells_by_row, header_row, sheet)
+            if "header_row" in spec
+            else _header_sought(cells_by_row, sheet)
+        )
+        number, names, notices, cells_by_row = found
         if not names:
             raise LoadError(
                 f"{path}: no header row {header_row} (the file has {number} rows)", "no-header"
@@ -419,6 +433,8 @@ def _table_rows(
         if not any(str(c).strip() for c in cells if c is not None) and number not in kept:
             continue
         row = Row(number, dict(zip(names, cells, strict=False)), sheet)
+        row.problems.extend(notices)
+        notices = []
         if len(cells) > len(names) and any(str(c).strip() for c in cells[len(names) :]):
             row.problems.append(
                 Problem(
@@ -431,6 +447,75 @@ def _table_rows(
                 )
             )
         yield row
+
+
+def _filled(cells: list[Any]) -> int:
+    """How many cells of a row hold something."""
+    return sum(1 for cell in cells if cell is not None and str(cell).strip())
+
+
+HeaderFound = tuple[int, list[str] | None, list[Problem], Iterator[list[Any]]]
+
+
+def _header_found(cells_by_row: Iterator[list[Any]], header_row: int, sheet: Any) -> HeaderFound:
+    """The header at the row the mapping names (``header_row``)."""
+    number = 0
+    for number, cells in enumerate(cells_by_row, start=1):
+        if number == header_row:
+            return number, _names([written(c) for c in cells]), [], cells_by_row
+    return number, None, [], cells_by_row
+
+
+def _header_sought(cells_by_row: Iterator[list[Any]], sheet: Any) -> HeaderFound:
+    """The header of a file whose mapping gives no ``header_row``: the first row that holds a
+    cell, the empty rows above it told (``header-row-found``); a lone cell above a wider row
+    (a title) is told, suggesting ``header_row`` (``title-row``)."""
+    number, notices = 0, []
+    cells: list[Any] = []
+    for cells in cells_by_row:
+        number += 1
+        if _filled(cells):
+            break
+    else:
+        return number, None, [], cells_by_row
+    if number > 1:
+        notices.append(
+            Problem(
+                "header-row-found",
+                f"the column names were read from row {number}: the rows above are empty",
+                row=number,
+                sheet=sheet,
+                value=str(number),
+                severity="warning",
+                params=(("row", str(number)),),
+            )
+        )
+    following = []  # the rows down to the next one that holds a cell, looked at and kept
+    for cells_after in cells_by_row:
+        following.append(cells_after)
+        if _filled(cells_after):
+            break
+    if _filled(cells) == 1 and following and _filled(following[-1]) > 2:
+        title = written(next(c for c in cells if c is not None and str(c).strip()))
+        below = number + len(following)
+        notices.append(
+            Problem(
+                "title-row",
+                f"row {number} holds only {title!r} (a title?); the column names seem to be on "
+                f"row {below}: delete the rows above them, or write header_row: {below}",
+                row=number,
+                sheet=sheet,
+                value=title[:200],
+                severity="warning",
+                params=(("header_row", str(below)),),
+            )
+        )
+    return (
+        number,
+        _names([written(c) for c in cells]),
+        notices,
+        itertools.chain(following, cells_by_row),
+    )
 
 
 def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = None) -> Iterator[Row]:
@@ -531,16 +616,24 @@ def read_tsv(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
 
 
 def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
-    """XLSX or ODS: the sheet named (or numbered from 1) in the mapping, first sheet by default."""
+    """XLSX or ODS: the sheet named (or numbered from 1) in the mapping; by default the first
+    visible worksheet that holds a cell (a hidden, very hidden, empty or chart sheet before it
+    is passed over, with a warning naming the sheet read). A sheet read that gives no record is
+    told naming it and the sheets that have rows (``records-in-other-sheet``, ``empty-sheet``);
+    a damaged archive is ``damaged-workbook``."""
     from python_calamine import CalamineWorkbook
 
     try:
         check_archive(path, UNPACKED_LIMIT.get() or setting("max_unpacked"))
         check_workbook(path)
     except DamagedFile as error:
-        raise LoadError(f"{path}: not a readable workbook ({error})") from None
+        raise _damaged(path, error) from None
     except UnsafeFile as error:
         raise LoadError(f"{path}: {error}", "unsafe-file") from None
+    except LoadError as error:  # an XML part that is not well-formed: damaged too
+        if error.code != "unreadable-file":
+            raise
+        raise _damaged(path, error) from None
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except STOPS:
@@ -548,34 +641,139 @@ def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
     # calamine raises its own error types for corrupt files, and a Rust panic comes out as
     # pyo3's PanicException, which is no Exception
     except BaseException as error:
-        raise LoadError(
-            f"{path}: not a readable workbook ({type(error).__name__}: {error})"
-        ) from None
-    wanted = spec.get("sheet", 1)
+        raise _damaged(path, f"{type(error).__name__}: {error}") from None
+    sheet, grid, skipped = _chosen_sheet(workbook, spec, path)
+    unread = _unread_cells(path, sheet, grid)
+    if not _has_cells(grid) and spec.get("header", True):  # not even a header: say which sheet
+        raise _no_record(workbook, sheet, spec, path)
+    first = True
+    for row in _table_rows(iter(grid), spec, path, sheet, unread):
+        if unread:
+            _tell_unread(row, unread)
+        if first and skipped:
+            row.problems.append(_sheet_chosen(sheet, skipped))
+        first = False
+        yield row
+    if first:
+        raise _no_record(workbook, sheet, spec, path)
+
+
+class Told(LoadError):
+    """A LoadError whose translated message says all (``values`` fill it): its finding gives
+    no English detail beside it."""
+
+    told = True
+
+    def __init__(self, message: str, code: str, **values: str) -> None:
+        super().__init__(message, code)
+        self.values = values
+
+
+def _damaged(path: Path, reason: object) -> LoadError:
+    return LoadError(
+        f"{path.name}: the workbook is damaged and cannot be opened ({reason})", "damaged-workbook"
+    )
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f"«{name}»" for name in names)
+
+
+def _sheet_grid(workbook: Any, sheet: str, path: Path) -> list[list[Any]]:
+    try:
+        grid: list[list[Any]] = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except STOPS:
+        raise
+    except BaseException as error:  # as above: calamine's errors and Rust panics
+        raise _damaged(path, f"sheet {sheet!r}: {error}") from None
+    return grid
+
+
+def _has_cells(grid: list[list[Any]]) -> bool:
+    return any(str(cell).strip() for cells in grid for cell in cells if cell is not None)
+
+
+def _chosen_sheet(
+    workbook: Any, spec: dict[str, Any], path: Path
+) -> tuple[str, list[list[Any]], list[str]]:
+    """The sheet to read, its grid and the sheets passed over before it (none when the mapping
+    names the sheet, or the first sheet is read)."""
     names = workbook.sheet_names
+    if not names:  # a workbook has a sheet at least: its list is lost
+        raise _damaged(path, "no sheet listed")
+    wanted = spec.get("sheet")
+    if wanted is None:
+        from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+        skipped: list[str] = []
+        for meta in workbook.sheets_metadata:
+            if meta.typ == SheetTypeEnum.WorkSheet and meta.visible == SheetVisibleEnum.Visible:
+                grid = _sheet_grid(workbook, meta.name, path)
+                if _has_cells(grid):
+                    return meta.name, grid, skipped
+            skipped.append(meta.name)
+        wanted = 1
     if isinstance(wanted, int):
         if not 1 <= wanted <= len(names):
-            raise LoadError(
-                f"{path}: no sheet number {wanted}; the sheets are {names}", "missing-sheet"
+            raise Told(
+                f"{path}: no sheet number {wanted}; the sheets are {names}",
+                "missing-sheet",
+                value=str(wanted),
+                sheets=_quoted(names),
             )
         sheet = names[wanted - 1]
     elif wanted in names:
         sheet = wanted
     else:
-        raise LoadError(
-            f"{path}: no sheet named {wanted!r}; the sheets are {names}", "missing-sheet"
+        raise Told(
+            f"{path}: no sheet named {wanted!r}; the sheets are {names}",
+            "missing-sheet",
+            value=str(wanted),
+            sheets=_quoted(names),
         )
-    try:
-        grid = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    except STOPS:
-        raise
-    except BaseException as error:  # as above: calamine's errors and Rust panics
-        raise LoadError(f"{path}: sheet {sheet!r} cannot be read ({error})") from None
-    unread = _unread_cells(path, sheet, grid)
-    for row in _table_rows(iter(grid), spec, path, sheet, unread):
-        if unread:
-            _tell_unread(row, unread)
-        yield row
+    return sheet, _sheet_grid(workbook, sheet, path), []
+
+
+def _sheet_chosen(sheet: str, skipped: list[str]) -> Problem:
+    return Problem(
+        "sheet-chosen",
+        f"read the sheet {sheet!r}; the sheets before it are hidden, empty or charts: {skipped}",
+        sheet=sheet,
+        value=sheet,
+        severity="warning",
+        params=(("sheet", f"«{sheet}»"), ("skipped", _quoted(skipped))),
+    )
+
+
+def _no_record(workbook: Any, sheet: str, spec: dict[str, Any], path: Path) -> LoadError:
+    """What says that ``sheet`` gave no record: the other sheets with a row under their
+    header row, if any, named."""
+    header_row = spec.get("header_row", 1) if spec.get("header", True) else 0
+    others = []
+    for name in workbook.sheet_names:
+        if name == sheet:
+            continue
+        try:
+            grid = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except STOPS:
+            raise
+        except BaseException:  # a chart sheet has no grid: it holds no record either
+            continue
+        if _has_cells(grid[header_row:]):
+            others.append(name)
+    if not others:
+        return Told(
+            f"{path.name}: no record in the sheet {sheet!r} (nor in another sheet)",
+            "empty-sheet",
+            sheet=f"«{sheet}»",
+        )
+    return Told(
+        f"{path.name}: no record in the sheet {sheet!r}; rows in the sheets {others}",
+        "records-in-other-sheet",
+        sheet=f"«{sheet}»",
+        others=_quoted(others),
+        first=others[0],
+    )
 
 
 #: what an unread cell's problem says (the report says it in the partner's language)
@@ -598,7 +796,7 @@ def _unread_cells(path: Path, sheet: str, grid: list[list[Any]]) -> dict[int, li
     try:
         found = unread_cells(path, sheet)
     except ValueError as error:
-        raise LoadError(f"{path}: sheet {sheet!r} cannot be read ({error})") from None
+        raise _damaged(path, f"sheet {sheet!r}: {error}") from None
     told: dict[int, list[Any]] = {}
     for (row, column), cell in sorted(found.items()):
         if row < len(grid) and column < len(grid[row]):

@@ -21,10 +21,10 @@ from loaders import mapping as mapping_module
 from loaders.load import LoadReport
 from loaders.mapping import Mapping, load_mapping
 from loaders.mapping import required_fields as mapping_required_fields
-from loaders.readers import repeat_of
+from loaders.readers import is_blank_header, repeat_of
 from loaders.values import cldr_locale
 from validation.findings import Finding
-from validation.messages import problem_message
+from validation.messages import problem_message, ui
 
 TEMPLATE_MAPPING = (Path(__file__).parent / "template" / "mapping.yaml").resolve()
 
@@ -134,11 +134,12 @@ def check_columns(
         close = difflib.get_close_matches(header, expected + sorted(known), n=1, cutoff=0.75)
         count = (counts or {}).get(header, total)
         code = "misspelt-column" if close else "unused-key" if count < total else "unknown-column"
+        shown = ui("blank-header", lang).format(position=position)
         message = (
             problem_message(
                 code,
                 lang,
-                value=header,
+                value=shown if is_blank_header(header, position) else header,
                 column=close[0] if close else None,
                 count=count,
                 total=total,
@@ -163,6 +164,11 @@ def cell_message(problem: Any, lang: str) -> str | None:
     return problem_message(problem.code, lang, **params, value=problem.value, column=problem.column)
 
 
+#: problems whose translated message says all there is (the sheet read, the row of the
+#: headers): the report gives no English detail beside it
+TOLD_IN_FULL = frozenset({"sheet-chosen", "header-row-found", "title-row"})
+
+
 def cell_findings(report: LoadReport, lang: str) -> list[Finding]:
     findings = []
     for problem in report.problems:
@@ -173,7 +179,7 @@ def cell_findings(report: LoadReport, lang: str) -> list[Finding]:
                 problem.code,
                 "warning" if problem.severity == "warning" else "error",
                 message or problem.reason,
-                detail=problem.reason,
+                detail="" if message and problem.code in TOLD_IN_FULL else problem.reason,
                 sheet=problem.sheet,
                 row=problem.row,
                 column=problem.column,

@@ -19,7 +19,9 @@ def file_finding(error: LoadError, lang: str) -> Finding:
     message = problem_message(error.code, lang, **values) or problem_message(
         "unreadable-file", lang
     )
-    return Finding("file", error.code, "error", message or str(error), detail=str(error))
+    # an error whose translated message says all (``told``) has no English detail beside it
+    detail = "" if error.told else str(error)
+    return Finding("file", error.code, "error", message or str(error), detail=detail)
 
 
 def _size(count: int) -> str:

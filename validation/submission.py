@@ -120,6 +120,7 @@ def _read(
     if not rows:
         pipeline.cancel()
         empty = LoadError(f"{path}: no record in the file", "empty-file")
+        empty.told = True  # "the file is empty" says it all
         report.findings.append(file_finding(empty, report.language))
         report.readable = False
         return None

@@ -174,3 +174,28 @@ def test_openapi_describes_every_api_route(app: Flask, client: FlaskClient) -> N
     }
     assert set(document["paths"]) == routes
     assert document["openapi"].startswith("3.1")
+
+
+@pytest.mark.parametrize(
+    ("lang", "status"),
+    [("xx", 400), ("english", 400), ("zz-ZZ", 400), ("FR", 200), ("el-GR", 200), ("", 200)],
+)
+@pytest.mark.parametrize("route", ["/api/validate", "/api/submissions"])
+def test_an_unknown_language_is_refused(
+    client: FlaskClient, tokens: dict[str, str], route: str, lang: str, status: int
+) -> None:
+    """The API's description lists the six languages: another is a 400 that names them, told in
+    the reader's language (Accept-Language), where it was a 200 in English without a word
+    (issue 18, lane fixi); a language as a browser writes it (FR, el-GR) is read."""
+    headers = {"Accept-Language": "fr", "Authorization": f"Bearer {tokens['fr-aura']}"}
+    data = _upload(SUBMISSIONS / "cells.csv", lang=lang)
+    response = client.post(route, data=data, headers=headers)
+    if status == 400:
+        body = response.get_json()
+        assert response.status_code == 400 and body["error"] == "unknown-language"
+        assert (
+            body["message"].startswith(f"La langue «{lang}» n'est pas")
+            and "el, hr" in body["message"]
+        )
+    else:
+        assert response.status_code != 400

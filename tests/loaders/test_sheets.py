@@ -1,0 +1,125 @@
+"""Which sheet of a workbook is read, what a sheet without records says, and a damaged workbook
+(issue 18, lane fixi). The cases are in sheet-cases.yaml and damaged-cases.yaml, their
+workbooks written by sheet_files.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.problems import LoadError
+from core.vocabulary import LANGUAGES
+from loaders.readers import read_rows
+from tests.loaders.sheet_files import (
+    DAMAGED_CASES,
+    HEADER_CASES,
+    SHEET_CASES,
+    damaged_workbook,
+    header_file,
+    sheet_workbook,
+)
+from validation.files import file_finding
+from validation.messages import ui
+from validation.submission import validate_submission
+
+
+def _read(path: Path, kind: str, spec: dict[str, Any]) -> list[Any]:
+    return [row for row in read_rows(path, kind, spec) if row is not None]
+
+
+READ = [case for case in SHEET_CASES if "read" in case]
+REFUSED = [case for case in SHEET_CASES if "error" in case]
+
+
+@pytest.mark.parametrize("case", READ, ids=[case["id"] for case in READ])
+def test_the_sheet_with_the_data_is_read_and_named(tmp_path: Path, case: dict[str, Any]) -> None:
+    kind, data = sheet_workbook(case)
+    path = tmp_path / f"spaces.{kind}"
+    path.write_bytes(data)
+    rows = _read(path, kind, case.get("file", {}))
+    assert [(row.sheet, row.number, row.values["Name"]) for row in rows] == [
+        (case["read"], 2, "Kvart Lab")
+    ]
+    assert [problem.code for problem in rows[0].problems] == case["told"]
+    for problem in rows[0].problems:
+        assert dict(problem.params or ())["sheet"] == f"«{case['read']}»"
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[case["id"] for case in REFUSED])
+def test_a_sheet_without_record_names_the_sheets(tmp_path: Path, case: dict[str, Any]) -> None:
+    kind, data = sheet_workbook(case)
+    path = tmp_path / f"spaces.{kind}"
+    path.write_bytes(data)
+    with pytest.raises(LoadError) as raised:
+        _read(path, kind, case.get("file", {}))
+    assert raised.value.code == case["error"]
+    assert raised.value.values == case["values"]  # type: ignore[attr-defined]
+    for lang in LANGUAGES:  # said in each language, the sheets named, no English beside it
+        finding = file_finding(raised.value, lang)
+        assert all(str(value) in finding.message for value in case["values"].values())
+        assert finding.detail == ""
+
+
+@pytest.mark.parametrize("case", DAMAGED_CASES, ids=[case["id"] for case in DAMAGED_CASES])
+def test_a_damaged_workbook_is_said_damaged(tmp_path: Path, case: dict[str, Any]) -> None:
+    kind, data = damaged_workbook(case)
+    path = tmp_path / f"spaces.{kind}"
+    path.write_bytes(data)
+    with pytest.raises(LoadError) as raised:
+        _read(path, kind, {})
+    assert raised.value.code == "damaged-workbook"
+
+
+@pytest.mark.parametrize("lang", ["fr", "el"])
+def test_the_partner_reads_it_in_the_report_language(tmp_path: Path, lang: str) -> None:
+    """The stranger's files: a workbook whose first sheet has only notes (was "the file is
+    empty" with "no record in the file" in English), a truncated one (was "empty" too)."""
+    notes = next(case for case in SHEET_CASES if case["id"] == "ods-notes-first")
+    damaged = next(case for case in DAMAGED_CASES if case["id"] == "ods-cut-before-the-end")
+    expected = {
+        "notes": ("records-in-other-sheet", {"fr": "La feuille «Notes»", "el": "Το φύλλο «Notes»"}),
+        "cut": ("damaged-workbook", {"fr": "endommagé", "el": "κατεστραμμένο"}),
+    }
+    for name, (_kind, data) in {
+        "notes": sheet_workbook(notes),
+        "cut": damaged_workbook(damaged),
+    }.items():
+        path = tmp_path / f"{name}.ods"
+        path.write_bytes(data)
+        report = validate_submission(path, lang=lang)
+        code, words = expected[name]
+        (finding,) = report.findings
+        assert report.status == "unreadable" and finding.code == code
+        assert words[lang] in finding.message
+
+
+@pytest.mark.parametrize("case", HEADER_CASES, ids=[case["id"] for case in HEADER_CASES])
+def test_empty_rows_do_not_hide_the_header(tmp_path: Path, case: dict[str, Any]) -> None:
+    kind, data = header_file(case)
+    path = tmp_path / f"spaces.{kind}"
+    path.write_bytes(data)
+    row = _read(path, kind, case.get("file", {}))[0]  # the first row read bears the notices
+    if case["header"] == len(case["above"]) + 1:  # the inventory's header: the record read
+        assert (row.number, row.values["Name"]) == (case["header"] + 1, "Kvart Lab")
+    else:  # a title taken for the header: the inventory's header is the first row read
+        assert list(row.values.values())[0] == "Identifier"
+    assert [problem.code for problem in row.problems] == case["told"]
+    for problem in row.problems:
+        params = dict(problem.params or ())
+        if problem.code == "header-row-found":
+            assert problem.value == params["row"] == str(case["header"])
+        elif problem.code == "title-row":
+            assert params["header_row"] == str(case["title_header_row"])
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_column_without_header_is_named_in_the_report_language(tmp_path: Path, lang: str) -> None:
+    """A column whose header cell is blank was "column 2" in English in every report."""
+    path = tmp_path / "spaces.csv"
+    path.write_text("Identifier,,Name,Town\nS-1,x,Kvart Lab,Split\n", encoding="utf-8")
+    report = validate_submission(path, lang=lang)
+    (finding,) = [f for f in report.findings if f.code == "unknown-column"]
+    assert ui("blank-header", lang).format(position=2) in finding.message
+    assert lang == "en" or "column 2" not in finding.message
