@@ -57,7 +57,9 @@ class Rules:
     last_names: frozenset[str]
     name_separators: re.Pattern[str]
     titles: frozenset[str]
-    person_roles: tuple[tuple[str, ...], ...]
+    #: the words of a role, by their first word, the longest first ("service civique" before
+    #: "service")
+    person_roles: dict[str, tuple[tuple[str, ...], ...]]
     person_fields: frozenset[str]
     given_names: frozenset[str]
     saint_words: frozenset[str]
@@ -93,8 +95,8 @@ def rules() -> Rules:
         last_names=_names(tuple(raw["name_locales"]), "last_names", raw["name_min_length"]),
         name_separators=re.compile(raw["name_separators"], re.IGNORECASE),
         titles=frozenset(_folded_word(w) for w in raw["person_titles"]),
-        person_roles=tuple(
-            sorted({tuple(tables.fold(w).split()) for w in raw["person_role_words"]}, key=len)[::-1]
+        person_roles=_by_first_word(
+            {tuple(tables.fold(w).split()) for w in raw["person_role_words"]}
         ),
         person_fields=frozenset(raw["person_fields"]),
         given_names=_names(tuple(raw["name_locales"]), "given_names", raw["name_min_length"]),
@@ -341,11 +343,25 @@ def name_parts(text: str) -> list[list[Token]]:
     return parts
 
 
-def _without_roles(tokens: list[Token], roles: tuple[tuple[str, ...], ...]) -> list[Token]:
+def _by_first_word(
+    phrases: set[tuple[str, ...]],
+) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Phrases (each a tuple of words) by their first word, the longest first."""
+    found: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in sorted(phrases, key=lambda words: (-len(words), words)):
+        found.setdefault(phrase[0], []).append(phrase)
+    return {first: tuple(phrases) for first, phrases in found.items()}
+
+
+def _without_roles(
+    tokens: list[Token], roles: dict[str, tuple[tuple[str, ...], ...]]
+) -> list[Token]:
     kept: list[Token] = []
     at = 0
     while at < len(tokens):
-        for role in roles:  # the longest first: "service civique" before "service"
+        # the roles that start with this word, the longest first: "service civique" before
+        # "service"
+        for role in roles.get(tokens[at].folded, ()):
             if tuple(t.folded for t in tokens[at : at + len(role)]) == role:
                 at += len(role)
                 break
