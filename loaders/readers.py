@@ -224,12 +224,14 @@ UTF8_TRUSTED_BLOCKS: tuple[tuple[int, int, str | None], ...] = (
     (0x05D0, 0x05EA, "Hebrew"),  # its letters (no points)
     (0x0620, 0x065F, "Arabic"),  # its letters and vowel marks
     (0x0660, 0x0669, None),  # Arabic-Indic digits
+    (0x1E00, 0x1EFF, "Latin"),  # Latin Extended Additional (ễ ạ ẞ: names from abroad)
     (0x1F00, 0x1FFF, "Greek"),  # polytonic Greek
-    (0x2000, 0x206F, None),  # ’ “ ” – — … and spaces
+    (0x2000, 0x209F, None),  # ’ “ ” – — … spaces, superscripts and subscripts
     (0x20A0, 0x20CF, None),  # € and other currencies
-    (0x2100, 0x214F, None),  # № ™ ℃
-    (0x2190, 0x21FF, None),  # arrows
+    (0x2100, 0x21FF, None),  # № ™ ℃, fractions (⅓), arrows
+    (0x2200, 0x22FF, None),  # mathematical operators (≥ − ×)
     (0x2600, 0x27BF, None),  # signs and dingbats
+    (0xFB00, 0xFB06, "Latin"),  # the ligatures ﬁ ﬂ ﬀ that text copied from a PDF holds
     (0xFE00, 0xFE0F, None),  # variation selectors (of an emoji)
     (0x1F300, 0x1FAFF, None),  # emoji
 )
