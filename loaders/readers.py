@@ -692,7 +692,7 @@ def _sheet_grid(workbook: Any, sheet: str, path: Path) -> list[list[Any]]:
 
 
 def _has_cells(grid: list[list[Any]]) -> bool:
-    return any(str(cell).strip() for cells in grid for cell in cells if cell is not None)
+    return any(_filled(cells) for cells in grid)
 
 
 def _chosen_sheet(
@@ -756,10 +756,8 @@ def _no_record(workbook: Any, sheet: str, spec: dict[str, Any], path: Path) -> L
         if name == sheet:
             continue
         try:
-            grid = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except STOPS:
-            raise
-        except BaseException:  # a chart sheet has no grid: it holds no record either
+            grid = _sheet_grid(workbook, name, path)
+        except LoadError:  # a chart sheet has no grid: it holds no record either
             continue
         if _has_cells(grid[header_row:]):
             others.append(name)

@@ -34,9 +34,6 @@ DATE_FORMAT_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *ra
 _NOT_DATE_LETTERS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 #: the built-in number formats that show a percentage, and the decimals each shows (0%, 0.00%)
 PERCENT_FORMAT_IDS = {9: 0, 10: 2}
-#: a number format's percent sign, outside quoted text, escapes and brackets (``0.0%``; not
-#: ``0" %"``)
-_PERCENT_SIGN = re.compile(r"%")
 #: the decimals of a number format's first section (``0.00%`` shows two)
 _DECIMALS = re.compile(r"\.([0#?]+)")
 #: no style shows a percentage
@@ -78,8 +75,8 @@ def _unread_cells(path: Path, sheet: str) -> dict[tuple[int, int], Unread]:
         if member is None:
             return {}
         data = archive.read(member)
-        dates = _date_styles(archive, names)
-        percents = _percent_styles(archive, names)
+        formats = _number_formats(archive, names)  # styles.xml, read once for both
+        dates, percents = _date_styles(formats), _percent_styles(formats)
         if not _may_hold_unread(data, bool(dates), percents):  # most sheets: not scanned
             return {}
         return _unread(data, dates, EPOCHS[_date1904(archive, names)], percents)
@@ -142,7 +139,11 @@ def is_date_format(code: str) -> bool:
     return bool(re.search(r"[ymdhs]", _NOT_DATE_LETTERS.sub("", code), re.IGNORECASE))
 
 
-def _number_formats(archive: zipfile.ZipFile, names: set[str]) -> list[tuple[int, str | None]]:
+#: the number format of each style by index (``_number_formats``)
+NumberFormats = list[tuple[int, str | None]]
+
+
+def _number_formats(archive: zipfile.ZipFile, names: set[str]) -> NumberFormats:
     """The number format of each style (``s`` of a cell) by index: its id and, for a custom
     one, its code."""
     if "xl/styles.xml" not in names:
@@ -159,11 +160,11 @@ def _number_formats(archive: zipfile.ZipFile, names: set[str]) -> list[tuple[int
     return [(number, codes.get(number)) for number in numbers]
 
 
-def _date_styles(archive: zipfile.ZipFile, names: set[str]) -> frozenset[int]:
+def _date_styles(formats: NumberFormats) -> frozenset[int]:
     """The style indexes (``s`` of a cell) whose number format shows a date or a time."""
     return frozenset(
         index
-        for index, (number, code) in enumerate(_number_formats(archive, names))
+        for index, (number, code) in enumerate(formats)
         if number in DATE_FORMAT_IDS or (code is not None and is_date_format(code))
     )
 
@@ -171,17 +172,18 @@ def _date_styles(archive: zipfile.ZipFile, names: set[str]) -> frozenset[int]:
 def percent_decimals(code: str) -> int | None:
     """The decimals a number format code shows a percentage with (``0.0%``: 1), or None for a
     code that shows none (its % quoted, escaped or in brackets, or none)."""
-    section = code.split(";", 1)[0]
-    if not _PERCENT_SIGN.search(_NOT_DATE_LETTERS.sub("", section)):
+    # the % and the decimals outside quoted text, escapes and brackets (``0" %"`` shows none)
+    shown = _NOT_DATE_LETTERS.sub("", code.split(";", 1)[0])
+    if "%" not in shown:
         return None
-    decimals = _DECIMALS.search(_NOT_DATE_LETTERS.sub("", section))
+    decimals = _DECIMALS.search(shown)
     return 0 if decimals is None else len(decimals.group(1))
 
 
-def _percent_styles(archive: zipfile.ZipFile, names: set[str]) -> dict[int, int]:
+def _percent_styles(formats: NumberFormats) -> dict[int, int]:
     """The style indexes whose number format shows a percentage, with its decimals."""
     found = {}
-    for index, (number, code) in enumerate(_number_formats(archive, names)):
+    for index, (number, code) in enumerate(formats):
         decimals = PERCENT_FORMAT_IDS.get(number)
         if decimals is None and code is not None:
             decimals = percent_decimals(code)

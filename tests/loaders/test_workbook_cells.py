@@ -12,14 +12,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from loaders.load import transform
 from loaders.mapping import load_mapping
 from loaders.readers import read_rows, written
 from loaders.records import UNREAD_CELLS
-from loaders.workbook import EPOCHS, _date_styles, _parser, _percent_styles, _Scan, _unread
+from loaders.workbook import (
+    EPOCHS,
+    _date_styles,
+    _number_formats,
+    _parser,
+    _percent_styles,
+    _Scan,
+    _unread,
+)
 from tests.loaders.workbook_files import CASES, workbook_of
+from tests.mappings import write_mapping
 
 BASE = "https://example.org/id/"
 
@@ -47,8 +55,8 @@ def test_the_marks_find_what_the_scan_of_every_cell_finds(case: dict[str, Any]) 
     every element (``loaders.workbook._unread``): both find the same cells."""
     with zipfile.ZipFile(io.BytesIO(workbook_of(case)[1])) as archive:
         data = archive.read("xl/worksheets/sheet1.xml")
-        dates = _date_styles(archive, set(archive.namelist()))
-        percents = _percent_styles(archive, set(archive.namelist()))
+        formats = _number_formats(archive, set(archive.namelist()))
+        dates, percents = _date_styles(formats), _percent_styles(formats)
     scan = _Scan(dates, EPOCHS[False], percents)
     _parser(scan).Parse(data, True)
     unreferenced = re.sub(rb' r="[A-Z]+\d+"', b"", data)
@@ -72,17 +80,7 @@ def test_an_unread_cell_holds_its_record_back_only_where_the_mapping_reads_it(
     warning: its value would not be published anyway (as an error, it held the record back)."""
     kind, data = workbook_of({"id": "x", "column": "Workstations", "cell": cell})
     (tmp_path / f"spaces.{kind}").write_bytes(data)
-    mapping = {
-        "source": {
-            "id": "test-source",
-            "title": "Test",
-            "partner": {"id": "test", "name": "Test partner"},
-            "licence": "https://creativecommons.org/licenses/by/4.0/",
-        },
-        "locale": {"language": "en", "country": "FR"},
-        "columns": mapped,
-    }
-    (tmp_path / "mapping.yaml").write_text(yaml.safe_dump(mapping), encoding="utf-8")
+    write_mapping(tmp_path, mapped, {"language": "en", "country": "FR"})
     loaded = load_mapping(tmp_path / "mapping.yaml")
     _triples, report = transform(
         loaded, tmp_path / f"spaces.{kind}", BASE, lambda: dt.datetime.now(dt.UTC)
@@ -116,17 +114,11 @@ def test_a_percentage_in_a_number_column_is_refused_as_shown(
     naming the % (issue 18, lane fixg)."""
     _, data = workbook_of({"id": "x", "format": kind, "column": "Workstations", "cell": cell})
     (tmp_path / f"spaces.{kind}").write_bytes(data)
-    mapping = {
-        "source": {
-            "id": "test-source",
-            "title": "Test",
-            "partner": {"id": "test", "name": "Test partner"},
-            "licence": "https://creativecommons.org/licenses/by/4.0/",
-        },
-        "locale": {"language": "en", "country": "FR"},
-        "columns": {"Identifier": "id", "Name": "name", "Workstations": field},
-    }
-    (tmp_path / "mapping.yaml").write_text(yaml.safe_dump(mapping), encoding="utf-8")
+    write_mapping(
+        tmp_path,
+        {"Identifier": "id", "Name": "name", "Workstations": field},
+        {"language": "en", "country": "FR"},
+    )
     _triples, report = transform(
         load_mapping(tmp_path / "mapping.yaml"),
         tmp_path / f"spaces.{kind}",
