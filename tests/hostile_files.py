@@ -13,9 +13,9 @@ HEADER = "Identifier,Name,Country,Town"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
-def _zip(members: dict[str, bytes | str]) -> bytes:
+def _zip(members: dict[str, bytes | str], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
         for name, data in members.items():
             archive.writestr(name, data)
     return buffer.getvalue()
@@ -152,6 +152,11 @@ def ods(rows: str) -> bytes:
         f'<office:spreadsheet><table:table table:name="Sheet1">{rows}</table:table>'
         "</office:spreadsheet></office:body></office:document-content>"
     )
+    return ods_package(content)
+
+
+def ods_package(content: str) -> bytes:
+    """An ODS file of ``content.xml`` ``content``: its mimetype first, stored, and a manifest."""
     manifest = (
         '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:'
         'names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry '

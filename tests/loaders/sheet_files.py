@@ -5,7 +5,6 @@ to write them into a folder: ``python -m tests.loaders.sheet_files DIR``."""
 
 from __future__ import annotations
 
-import io
 import sys
 import zipfile
 from pathlib import Path
@@ -14,7 +13,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import yaml
 
-from tests.hostile_files import MAIN, OFFICE, TABLE, TEXT, _zip
+from tests.hostile_files import MAIN, OFFICE, TABLE, TEXT, _zip, ods_package
+from tests.loaders.workbook_files import _members
 
 HERE = Path(__file__).parent
 SHEET_CASES: list[dict[str, Any]] = yaml.safe_load((HERE / "sheet-cases.yaml").read_text("utf-8"))
@@ -144,19 +144,7 @@ def ods_workbook(sheets: list[dict[str, Any]]) -> bytes:
         f"<office:spreadsheet>{''.join(tables)}</office:spreadsheet></office:body>"
         "</office:document-content>"
     )
-    manifest = (
-        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:'
-        'names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry '
-        'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
-        'spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" '
-        'manifest:media-type="text/xml"/></manifest:manifest>'
-    )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
-        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
+    return ods_package(content)
 
 
 def sheet_workbook(case: dict[str, Any]) -> tuple[str, bytes]:
@@ -166,17 +154,8 @@ def sheet_workbook(case: dict[str, Any]) -> tuple[str, bytes]:
     return kind, build(case["sheets"])
 
 
-def _members(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
-def _stored(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
+def _stored(members: dict[str, bytes | str]) -> bytes:
+    return _zip(members, zipfile.ZIP_STORED)
 
 
 def damaged_workbook(case: dict[str, Any]) -> tuple[str, bytes]:

@@ -20,6 +20,7 @@ from loaders.load import transform
 from loaders.mapping import fill, load_mapping, normalised, option_kinds, required_fields
 from loaders.readers import Row, _kept
 from loaders.values import ColumnSpec, Context, Iri, Locale, parser_for
+from tests.mappings import write_mapping
 from validation.columns import cell_message
 from validation.messages import problem_message
 
@@ -75,17 +76,8 @@ def _loaded(
     [header, value] pairs when a header is written twice) whose column C (or the first of
     ``cells``) is mapped as ``column``; ``locale``: the mapping's (French by default)."""
     pairs = list(cells.items()) if isinstance(cells, dict) else [tuple(c) for c in cells]
-    mapping = {
-        "source": {
-            "id": "test-source",
-            "title": "Test",
-            "partner": {"id": "test", "name": "Test partner"},
-            "licence": "https://creativecommons.org/licenses/by/4.0/",
-        },
-        "locale": locale or {"language": "fr", "country": "FR"},
-        "columns": {"ID": "id", "Nom": "name", "C": column},
-    }
-    (tmp_path / "mapping.yaml").write_text(yaml.safe_dump(mapping), encoding="utf-8")
+    columns = {"ID": "id", "Nom": "name", "C": column}
+    write_mapping(tmp_path, columns, locale or {"language": "fr", "country": "FR"})
     with (tmp_path / "data.csv").open("w", encoding="utf-8", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["ID", "Nom", *(header for header, _value in pairs)])

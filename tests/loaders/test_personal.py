@@ -18,6 +18,7 @@ from loaders import personal, tables
 from loaders.load import transform
 from loaders.mapping import load_mapping
 from publishing.build import load_source
+from tests.mappings import write_mapping
 from tests.real import REAL_MAPPINGS
 from triplestore.versions import open_store, union_ntriples
 from validation.messages import problem_message
@@ -219,19 +220,6 @@ def test_the_store_holds_no_personal_data_from_the_real_files(tmp_path: Path) ->
     assert '"33 Rue Censier"' in dump  # and its contact:housenumber, as France writes it
 
 
-OPERATOR_MAPPING = """
-source:
-  id: test-operator
-  title: Test
-  partner: {{id: test, name: Test partner}}
-  licence: https://creativecommons.org/licenses/by/4.0/
-file: {{path: spaces.csv}}
-locale: {{language: fr, country: FR}}
-columns:
-  ID: id
-  Nom: name
-  {header}: operator_name
-"""
 #: the header of the column mapped to the operator's name, by rule of personal-cases.yaml
 OPERATOR_HEADERS = {"name": "Contact", "operator": "Structure"}
 
@@ -243,7 +231,9 @@ def test_a_persons_name_in_an_operators_column_is_held_back(tmp_path: Path, rule
     cases of personal-cases.yaml, through the loader, with a contact and a plain header."""
     cases = [c for c in CASES if c["rule"] == rule]
     header = OPERATOR_HEADERS[rule]
-    (tmp_path / "mapping.yaml").write_text(OPERATOR_MAPPING.format(header=header), encoding="utf-8")
+    columns = {"ID": "id", "Nom": "name", header: "operator_name"}
+    french = {"language": "fr", "country": "FR"}
+    write_mapping(tmp_path, columns, french, source_id="test-operator", file={"path": "spaces.csv"})
     with open(tmp_path / "spaces.csv", "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(
             [["ID", "Nom", header]]

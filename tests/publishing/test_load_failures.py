@@ -18,6 +18,7 @@ import yaml
 from core.problems import LoadError
 from publishing.build import load_source
 from tests.backends import Published
+from tests.mappings import write_mapping
 from triplestore.versions import (
     TripleStore,
     open_store,
@@ -39,27 +40,22 @@ GOOD_ROWS = (
 
 
 def _mapping(folder: Path, file: str, options: dict[str, Any]) -> Path:
-    mapping = {
-        "source": {
-            "id": "failing-source",
-            "title": "A source that fails",
-            "partner": {"id": "test", "name": "Test partner"},
-            "licence": "https://creativecommons.org/licenses/by/4.0/",
-        },
-        "file": {"path": file, **options},
-        "columns": {
-            "id": "id",
-            "nom": "name",
-            "type": "kinds",
-            "rue": "street",
-            "code": "postcode",
-            "ville": "city",
-            "pays": "country",
-        },
+    columns = {
+        "id": "id",
+        "nom": "name",
+        "type": "kinds",
+        "rue": "street",
+        "code": "postcode",
+        "ville": "city",
+        "pays": "country",
     }
-    path = folder / "mapping.yaml"
-    path.write_text(yaml.safe_dump(mapping, allow_unicode=True), encoding="utf-8")
-    return path
+    return write_mapping(
+        folder,
+        columns,
+        source_id="failing-source",
+        title="A source that fails",
+        file={"path": file, **options},
+    )
 
 
 def _published(store: TripleStore) -> tuple[bytes, set[str]]:
