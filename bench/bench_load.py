@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import random
 import sys
 import tempfile
@@ -131,6 +132,11 @@ columns:
 
 
 def generate(folder: Path, rows: int, seed: int = 2026) -> Path:
+    """The seeded inventory of ``rows`` spaces in one file, and its mapping. A file that long is
+    beyond what one partner submission may hold (``upload_rows``, ``upload_cells``): the caps
+    are raised to fit it in this process and the workers it starts."""
+    os.environ["COWORKMED_UPLOAD_ROWS"] = str(max(rows, 10_000))
+    os.environ["COWORKMED_UPLOAD_CELLS"] = str(max((rows + 1) * len(HEADER), 500_000))
     rng = random.Random(seed)
     with open(folder / "inventaire.csv", "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")

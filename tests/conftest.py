@@ -93,7 +93,9 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[virtuoso.Virtuoso]:
+def virtuoso_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[virtuoso.Virtuoso]:
     """A Virtuoso server of the tests' own on loopback (skipped where Virtuoso is not installed,
     unless COWORKMED_REQUIRE_VIRTUOSO is set, as in CI). Its time limit is generous: a write the
     store stops at its limit on a loaded machine fails the test that made it (the tests of the
@@ -102,6 +104,14 @@ def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[virtuo
         if os.environ.get("COWORKMED_REQUIRE_VIRTUOSO"):
             pytest.fail("Virtuoso is required here: apt-get install virtuoso-opensource")
         pytest.skip("Virtuoso is not installed (Debian package virtuoso-opensource)")
+    item = request._pyfuncitem  # the test that asked for the server first
+    if "PYTEST_XDIST_WORKER" in os.environ and not any(
+        mark.args == ("virtuoso",) for mark in item.iter_markers("xdist_group")
+    ):
+        pytest.fail(
+            f"{item.nodeid} starts a Virtuoso server but is not in the virtuoso xdist group: "
+            "mark it so that one worker alone runs a server (pytest_collection_modifyitems)"
+        )
     folder = tmp_path_factory.mktemp("virtuoso")
     with virtuoso.running_virtuoso(folder, memory_mb=512, max_query_seconds=60) as server:
         yield server
