@@ -5,6 +5,7 @@ code of the rule that matched, or None.
     personal-email   a free-mail address, a firstname.lastname address, or one that holds the
                      name of the row's contact person
     personal-email-in-url  a web address holding such an e-mail address (?mail=..., %40, a path)
+    personal-name-in-url   a profile or page whose path names a person (fb.com/marie.durand)
     personal-phone   a mobile (or personal) number
     personal-name    a person's name in a contact-like column
 """
@@ -15,6 +16,7 @@ import html
 import importlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
@@ -29,6 +31,7 @@ from loaders import enrich, tables
 
 EMAIL = "personal-email"
 EMAIL_IN_URL = "personal-email-in-url"
+NAME_IN_URL = "personal-name-in-url"
 PHONE = "personal-phone"
 NAME = "personal-name"
 #: the field kinds of free text, where a name or an address written inside is looked for
@@ -56,6 +59,7 @@ class Rules:
     first_names: frozenset[str]
     last_names: frozenset[str]
     name_separators: re.Pattern[str]
+    name_separators_kept: re.Pattern[str]
     titles: frozenset[str]
     #: the words of a role, by their first word, the longest first ("service civique" before
     #: "service")
@@ -65,12 +69,25 @@ class Rules:
     saint_words: frozenset[str]
     text_titles: frozenset[str]
     function_words: frozenset[str]
+    #: the path prefixes of a profile's name, by host (``profile_hosts``)
+    profile_hosts: dict[str, tuple[str, ...]]
+    personal_page_marks: tuple[str, ...]
+    page_mark: re.Pattern[str]
+    #: first names, of an e-mail's letters (first_names) or of any script (given_names)
+    forenames: frozenset[str]
+    profile_suffix: re.Pattern[str]
+    profile_initial_surname_min: int
+    name_conjunctions: frozenset[str]
+    #: a folded text's Greek letters in Latin letters (``greek_latin``)
+    latin: Callable[[str], str]
 
 
 @cache
 def rules() -> Rules:
     raw = tables.table("personal")
     domains = [d.lower() for d in raw["free_mail_domains"]]
+    first_names = _names(tuple(raw["name_locales"]), "first_names", raw["name_min_length"])
+    given_names = _names(tuple(raw["name_locales"]), "given_names", raw["name_min_length"])
     return Rules(
         free_exact=frozenset(d for d in domains if not d.endswith(".*")),
         free_prefixes=tuple(d[:-1] for d in domains if d.endswith(".*")),
@@ -91,18 +108,31 @@ def rules() -> Rules:
         person_name=re.compile(raw["person_name"]),
         organisation_words=frozenset(tables.fold(w) for w in raw["organisation_words"]),
         reasons=dict(raw["reasons"]),
-        first_names=_names(tuple(raw["name_locales"]), "first_names", raw["name_min_length"]),
+        first_names=first_names,
         last_names=_names(tuple(raw["name_locales"]), "last_names", raw["name_min_length"]),
         name_separators=re.compile(raw["name_separators"], re.IGNORECASE),
+        # captured, so that a part's separator is known (``name_conjunctions``)
+        name_separators_kept=re.compile(f"({raw['name_separators']})", re.IGNORECASE),
         titles=frozenset(_folded_word(w) for w in raw["person_titles"]),
         person_roles=_by_first_word(
             {tuple(tables.fold(w).split()) for w in raw["person_role_words"]}
         ),
         person_fields=frozenset(raw["person_fields"]),
-        given_names=_names(tuple(raw["name_locales"]), "given_names", raw["name_min_length"]),
+        given_names=given_names,
         saint_words=frozenset(raw["saint_words"]),
         text_titles=frozenset(_folded_word(w) for w in raw["text_titles"]),
         function_words=frozenset(_folded_word(w) for w in raw["function_words"]),
+        profile_hosts={
+            host.lower(): tuple(p.lower() for p in prefixes)
+            for host, prefixes in raw["profile_hosts"].items()
+        },
+        personal_page_marks=tuple(raw["personal_page_marks"]),
+        page_mark=re.compile("|".join(map(re.escape, raw["personal_page_marks"]))),
+        forenames=first_names | given_names,
+        profile_suffix=re.compile(raw["profile_suffix"], re.IGNORECASE),
+        profile_initial_surname_min=raw["profile_initial_surname_min"],
+        name_conjunctions=frozenset(_folded_word(w) for w in raw["name_conjunctions"]),
+        latin=_transliteration(raw["greek_latin"]),
     )
 
 
@@ -143,14 +173,17 @@ def names_table(locales: tuple[str, ...], shortest: int) -> RememberedTable:
 
 
 def _faker_names(locales: tuple[str, ...], shortest: int) -> list[tuple[str, str]]:
-    roles = {tables.fold(w) for w in tables.table("personal")["role_words"]}
+    raw = tables.table("personal")
+    roles = {tables.fold(w) for w in raw["role_words"]}
+    latin = _transliteration(raw["greek_latin"])
     rows = []
     for kind in NAME_KINDS_OF_FAKER:
         found: set[str] = set()
         for locale in locales:
             provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
             for name in getattr(provider, kind):
-                folded = "".join(_words(str(name)))
+                # Greek names as Latin letters write them (Γιώργος: giorgos)
+                folded = "".join(_words(latin(tables.fold(str(name)))))
                 if len(folded) >= shortest and folded.isascii() and folded.isalpha():
                     found.add(folded)
         rows += [(kind, name) for name in sorted(found - roles)]
@@ -162,6 +195,13 @@ def _faker_names(locales: tuple[str, ...], shortest: int) -> list[tuple[str, str
         given.update(_folded_word(str(name)) for name in provider.first_names)
     rows += [("given_names", name) for name in sorted(given) if len(name) >= GIVEN_NAME_MIN]
     return rows
+
+
+def _transliteration(table: dict[str, str]) -> Callable[[str], str]:
+    """A function writing a folded text's letters of ``table`` (Greek) in Latin letters, the
+    pairs of letters first."""
+    letters = re.compile("|".join(sorted(map(re.escape, table), key=len, reverse=True)))
+    return lambda text: letters.sub(lambda found: table[found.group()], text)
 
 
 def is_solid_name(local: str) -> bool:
@@ -297,7 +337,7 @@ def name_reason(text: str, contact: bool = True) -> str | None:
     that names no organisation is a name ("MARINA", "Anne Finot") unless another part of the
     cell names an organisation; elsewhere (an operator's name), and beside an organisation, a
     part is a name only when it reads as one (``reads_as_a_name``)."""
-    parts = [tokens for tokens in name_parts(text) if tokens]
+    parts = [tokens for tokens in name_parts(text, organisation_names=not contact) if tokens]
     organisation = [names_an_organisation(tokens) for tokens in parts]
     lenient = contact and not any(organisation)
     for tokens, is_organisation in zip(parts, organisation, strict=True):
@@ -326,21 +366,52 @@ class Token:
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*[^\W\d_])?\.?|\S+")
 
 
-def name_parts(text: str) -> list[list[Token]]:
+def name_parts(text: str, *, organisation_names: bool = False) -> list[list[Token]]:
     """The parts of a cell (split at brackets, slashes, commas, dashes, "et", "chez", ...), each
     as its words with the words of a role or of a way to reach someone ("service civique",
-    "présidente", "tél.") and the numbers taken out."""
+    "présidente", "tél.") and the numbers taken out. ``organisation_names`` (an operator's
+    name): a part cut off at a conjunction after an organisation's name that ends in a lone
+    given name is that name's (``continues_a_name``: "SCIC Pierre et Marie Curie" is one)."""
     found = rules()
-    parts = []
-    for part in found.name_separators.split(" ".join(text.split())):
-        words = [w for w in _TOKEN.findall(part) if w[0].isalpha()]
-        tokens = [
-            Token(w, folded, folded in found.titles and (len(folded) > 1 or w.endswith(".")))
-            for w in words
-            if (folded := _folded_word(w))
-        ]
-        parts.append(_without_roles(tokens, found.person_roles))
+    text = " ".join(text.split())
+    if not organisation_names:
+        return [_part_tokens(part, found) for part in found.name_separators.split(text)]
+    pieces = found.name_separators_kept.split(text)
+    parts: list[list[Token]] = []
+    # the separators are captured: part, separator, part, ...
+    for separator, part in zip(["", *pieces[1::2]], pieces[0::2], strict=True):
+        tokens = _part_tokens(part, found)
+        if parts and continues_a_name(separator, parts[-1]):
+            parts[-1] = [*parts[-1], *tokens]
+        else:
+            parts.append(tokens)
     return parts
+
+
+def _part_tokens(part: str, found: Rules) -> list[Token]:
+    """The words of a part of a cell, without those of a role (``name_parts``)."""
+    words = [w for w in _TOKEN.findall(part) if w[0].isalpha()]
+    tokens = [
+        Token(w, folded, folded in found.titles and (len(folded) > 1 or w.endswith(".")))
+        for w in words
+        if (folded := _folded_word(w))
+    ]
+    return _without_roles(tokens, found.person_roles)
+
+
+def continues_a_name(separator: str, before: list[Token]) -> bool:
+    """Whether the part after ``separator`` belongs to the organisation's name ``before`` it:
+    the separator is a conjunction ("et", "e", "y", "i", "και", "and") and the name ends in a
+    lone capitalised given name ("SCIC Pierre" et "Marie Curie", "Associazione Giovanni" e
+    "Paolo"); not after a surname or a place ("Association Les Amis" et "Marie Durand")."""
+    found = rules()
+    return (
+        len(before) >= 2
+        and before[-1].folded in found.given_names
+        and _capitalised(before[-1])
+        and _folded_word(separator) in found.name_conjunctions
+        and names_an_organisation(before)
+    )
 
 
 def _by_first_word(
@@ -496,20 +567,124 @@ def url_reason(url: str, contact_names: tuple[str, ...] = ()) -> str | None:
     """Why a web address holds personal data: an e-mail address that looks like a person's
     written in its path, query or fragment, plainly or percent-encoded (once or more: ``%40``,
     ``%2540``), after ``mailto:`` or not, however the at sign is written (``＠``, ``%EF%BC%A0``,
-    ``&#64;``, `` @ ``), in angle brackets or with a final dot, at an IDN or punycode domain."""
+    ``&#64;``, `` @ ``), in angle brackets or with a final dot, at an IDN or punycode domain
+    (``personal-email-in-url``); or a person's profile or page, its name a person's
+    (``profile_names``, ``names_a_person_in_a_profile``: ``personal-name-in-url``)."""
     text = url
     for _ in range(URL_DECODINGS):
         decoded = normalised_email(unquote(text))
         if decoded == text:
             break
         text = decoded
-    if "@" not in text:
-        return None
-    for part in _URL_PARTS.split(text):
-        part = part.rstrip(".")
-        if "@" in part and _EMBEDDED_EMAIL.fullmatch(part) and email_reason(part, contact_names):
-            return EMAIL_IN_URL
+    if "@" in text:
+        for part in _URL_PARTS.split(text):
+            part = part.rstrip(".")
+            if (
+                "@" in part
+                and _EMBEDDED_EMAIL.fullmatch(part)
+                and email_reason(part, contact_names)
+            ):
+                return EMAIL_IN_URL
+    for name in profile_names(text):
+        if names_a_person_in_a_profile(name):
+            return NAME_IN_URL
     return None
+
+
+def profile_names(url: str) -> list[str]:
+    """The segments of a web address's path that name a profile: after a path prefix of a
+    social network's host (``profile_hosts``: facebook.com/NAME, linkedin.com/in/NAME,
+    tiktok.com/@NAME; a subdomain too, fr.linkedin.com) or, on any host, a personal page's
+    (``personal_page_marks``: /~NAME). A web address may be written without its scheme
+    (instagram.com/NAME)."""
+    found = rules()
+    head = _URL_HEAD.match(url)
+    if head is None:  # every part of the expression may be empty: never
+        return []
+    host, path = head.group(1).rstrip(".").lower(), head.group(2).lstrip("/")
+    prefixes = _profile_host(host)
+    names = []
+    if found.page_mark.search(path):
+        names = [
+            segment[len(mark) :]
+            for segment in path.split("/")
+            for mark in found.personal_page_marks
+            if segment.startswith(mark)
+        ]
+    for prefix in prefixes:
+        if path.lower().startswith(prefix):
+            names.append(path[len(prefix) :].split("/", 1)[0])
+    return names
+
+
+#: the host and path of a web address, with or without its scheme (instagram.com/NAME), a
+#: user's name or a port
+_URL_HEAD = re.compile(
+    r"\s*(?:[a-z][a-z0-9+.-]*:(?=//))?(?://)?(?:[^/?#@\s]*@)?([^/?#:\\\s]*)(?::[0-9]*)?([^?#]*)",
+    re.IGNORECASE,
+)
+
+
+def _profile_host(host: str) -> tuple[str, ...]:
+    """The path prefixes of a profile's name on ``host`` or the domain it is a subdomain of
+    (``profile_hosts``: fr.linkedin.com is linkedin.com); none elsewhere."""
+    table = rules().profile_hosts
+    while "." in host:
+        if host in table:
+            return table[host]
+        host = host.partition(".")[2]
+    return ()
+
+
+#: where a name written in capitals without spaces is cut (MarieDurand, LaCordeeLyon)
+_CAPITAL_AFTER_LOWER = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def names_a_person_in_a_profile(name: str) -> bool:
+    """Whether a profile's name (``profile_names``) names a person: a first name and a surname
+    (either order) joined by . - _, written in capitals (MarieDurand) or glued (mariedurand),
+    or an initial and a surname (j.dupont, jdupont), a profile identifier or digits after
+    (jean-dupont-4a5b6c, marie.durand.1985); not when a word names a role, an organisation or
+    a saint's place (mediatheque.salviac, fablab_pernes, Espace-Marie-Curie)."""
+    found = rules()
+    name = found.profile_suffix.sub("", name.strip().lstrip("@"))
+    spaced = _CAPITAL_AFTER_LOWER.sub(" ", name)
+    if not spaced.isascii():  # Greek letters as Latin ones (facebook.com/Γιώργος.Παπαδόπουλος)
+        spaced = found.latin(tables.fold(spaced))
+    words = _words(spaced)
+    if not 1 <= len(words) <= 4 or not all(w.isalpha() for w in words):
+        return False
+    for word in words:
+        if (
+            word in found.role_words
+            or word in found.organisation_words
+            or word.removesuffix("s") in found.organisation_words
+            or word in found.saint_words
+        ):
+            return False
+    first, last, surnames = words[0], words[-1], found.last_names
+    if len(words) == 1:
+        return _glued_name(first, found.forenames, surnames, found.profile_initial_surname_min)
+    if len(words) == 2 and len(first) == 1:  # j.dupont
+        return len(last) >= found.profile_initial_surname_min and last in surnames
+    return all(w in found.forenames or w in surnames for w in words[1:-1]) and (
+        (first in found.forenames and last in surnames)
+        or (first in surnames and last in found.forenames)
+    )
+
+
+def _glued_name(
+    word: str, forenames: frozenset[str], surnames: frozenset[str], initial_surname_min: int
+) -> bool:
+    """Whether a word is a first name and a surname glued, either order (mariedurand,
+    durandmarie), or an initial and a surname (jdupont)."""
+    if len(word) > initial_surname_min and word[1:] in surnames:
+        return True
+    for at in range(GIVEN_NAME_MIN, len(word) - GIVEN_NAME_MIN + 1):
+        head, tail = word[:at], word[at:]
+        if (head in forenames and tail in surnames) or (head in surnames and tail in forenames):
+            return True
+    return False
 
 
 #: the boundary between a letter and a digit, either way round

@@ -187,6 +187,11 @@ def test_the_store_holds_no_personal_data_from_the_real_files(tmp_path: Path) ->
     phones = [line.split('"')[1] for line in dump.splitlines() if "schema.org/telephone>" in line]
     assert emails and phones  # the check has something to look at
     assert [value for value in emails + phones if _flagged(value)] == []
+    # web addresses: no e-mail nor name of a person in one (the real files' dozens of social
+    # networks' pages are organisations', and stay published)
+    urls = [line.split()[2].strip("<>") for line in dump.splitlines() if "schema.org/url>" in line]
+    assert sum("facebook.com/" in url or "twitter.com/" in url for url in urls) >= 30
+    assert [url for url in urls if personal.url_reason(url)] == []
     with open(CGET, encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     personal_emails = {
@@ -325,3 +330,47 @@ def test_an_email_cell_with_a_name_or_several_addresses_is_never_published(
         for code in ("email-with-text", "several-emails"):
             message = problem_message(code, lang, value="x")
             assert message and "x" in message, (code, lang)
+
+
+#: the web-address cases of personal-cases.yaml, through the loader
+URL_CASES = [c for c in CASES if c["rule"] == "url"]
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_a_web_address_naming_a_person_is_held_back_naming_row_and_column(
+    tmp_path: Path, public: bool
+) -> None:
+    """Issue 18 (lane fixl): a person's profile (facebook.com/marie.durand) was published
+    through the website column. Every web address of personal-cases.yaml in a website column:
+    a person's is held back with the warning of its case, naming row and column; an
+    organisation's is published; a column the mapping marks ``public`` publishes them all."""
+    website = {"field": "website", "public": True} if public else "website"
+    columns = {"ID": "id", "Nom": "name", "Site": website}
+    french = {"language": "fr", "country": "FR"}
+    write_mapping(tmp_path, columns, french, source_id="test-url", file={"path": "spaces.csv"})
+    with open(tmp_path / "spaces.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [["ID", "Nom", "Site"]]
+            + [[str(n), f"Lieu {n}", c["value"]] for n, c in enumerate(URL_CASES)]
+        )
+    mapping = load_mapping(tmp_path / "mapping.yaml")
+    ntriples, report = transform(mapping, mapping.file_path(), BASE, lambda: CLOCK)
+    text = ntriples.decode("utf-8")
+    held = {p.row: p.code for p in report.problems if p.code.startswith("personal-")}
+    assert {p.column for p in report.problems if p.code.startswith("personal-")} <= {"Site"}
+    expected = {row: c["expect"] for row, c in enumerate(URL_CASES, start=2) if c["expect"]}
+    assert held == ({} if public else expected)
+    published = {line.split()[0] for line in text.splitlines() if "schema.org/url>" in line}
+    for row, case in enumerate(URL_CASES, start=2):
+        space = f"<{BASE}space/test-url/{row - 2}>"
+        assert (space in published) == (public or not case["expect"]), case["value"]
+    assert any("facebook.com/LaCordeeLyon" in line for line in text.splitlines())
+    assert ("facebook.com/marie.durand" in text) == public
+    assert ("giorgos.papadopoulos" in text) == public
+
+
+def test_every_personal_data_warning_speaks_the_six_languages() -> None:
+    for code in personal.rules().reasons:
+        for lang in ("en", "fr", "it", "es", "el", "hr"):
+            message = problem_message(code, lang)
+            assert message and (lang == "en" or message != problem_message(code, "en")), code
