@@ -13,6 +13,7 @@ of the Accept-Language header.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -94,3 +95,62 @@ def missing_languages(catalogue: Any) -> dict[str, list[str]]:
         for place, texts in translated_texts(catalogue)
     }
     return {place: missing for place, missing in found.items() if missing}
+
+
+# ---------------------------------------------------------------- one voice per language (#18)
+
+_PLACEHOLDER = re.compile(r"\{\{?[^{}]*\}?\}")
+
+
+def prose(text: str) -> str:
+    """A text without its ``{placeholders}``, which are names for the code, never words."""
+    return _PLACEHOLDER.sub(" ", text)
+
+
+def term_breaches(text: str, lang: str, concepts: Mapping[str, Any]) -> list[str]:
+    """The variants a glossary's ``concepts`` mark as not chosen in ``lang`` that ``text`` uses:
+    each is the start of a word, in any case (``preslikavanj`` finds ``Preslikavanjem``)."""
+    folded = prose(text).casefold()
+    return [
+        variant
+        for concept in concepts.values()
+        for variant in concept.get(lang, {}).get("not", [])
+        if re.search(rf"(?<!\w){re.escape(variant.casefold())}", folded)
+    ]
+
+
+def _sentence_start(before: str) -> bool:
+    return not before.strip() or before.rstrip()[-1] in ".!?"
+
+
+def address_breaches(text: str, lang: str, address: Mapping[str, Any]) -> list[str]:
+    """The words of another form of address than the one the glossary's ``address`` chose for
+    ``lang`` that ``text`` uses: ``not`` anywhere, ``not_at_clause_start`` where a clause starts
+    (after punctuation or a ``clause_openers`` word, a pronoun of ``clitics`` allowed before),
+    ``not_capitalised`` as written inside a
+    sentence; every word whole."""
+    rules = address.get(lang, {})
+    shown = prose(text)
+    openers = "|".join(re.escape(word) for word in rules.get("clause_openers", []))
+    clause = r"(?:^\s*|[.:;!?(]\s*" + (rf"|(?<!\w)(?:{openers})\s+)" if openers else ")")
+    clitics = "|".join(re.escape(word) for word in rules.get("clitics", []))
+    clause += rf"(?:(?:{clitics})\s+)?" if clitics else ""
+    found = [
+        word
+        for word in rules.get("not", [])
+        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", shown, re.IGNORECASE)
+    ]
+    found += [
+        word
+        for word in rules.get("not_at_clause_start", [])
+        if re.search(rf"{clause}{re.escape(word)}(?!\w)", shown, re.IGNORECASE)
+    ]
+    found += [
+        word
+        for word in rules.get("not_capitalised", [])
+        if any(
+            not _sentence_start(shown[: match.start()])
+            for match in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", shown)
+        )
+    ]
+    return found

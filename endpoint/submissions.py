@@ -106,21 +106,27 @@ def uploaded_file() -> Iterator[Path]:
             yield path
 
 
+def unknown_language() -> str | None:
+    """The ``lang`` the request gives when it names none of the six languages (its first 20
+    characters), else None (no ``lang``, or one of the six as a reader may write it)."""
+    given = request.values.get("lang")
+    return given[:20] if given and language_code(given) is None else None
+
+
 def api_language() -> str:
     """The language of an API answer: ``lang`` when given, which must name one of the six (as
     the API's description promises: ``UploadError`` 400, told in the reader's other language,
     else English), else the cookie's or Accept-Language's."""
-    given = request.values.get("lang")
-    lang = reader_language()
-    if given and language_code(given) is None:
+    given = unknown_language()
+    if given is not None:
         raise UploadError(
             400,
             "unknown-language",
-            f"lang: one of {', '.join(LANGUAGES)}, not {given[:20]!r}",
-            value=given[:20],
+            f"lang: one of {', '.join(LANGUAGES)}, not {given!r}",
+            value=given,
             languages=", ".join(LANGUAGES),
         )
-    return lang
+    return reader_language()
 
 
 def _problem(error: UploadError, lang: str) -> dict[str, Any]:
@@ -189,7 +195,21 @@ def _report_name(report: Report) -> str:
 # ------------------------------------------------------------------------------ the page
 
 
-def _form(lang: str, error: str | None = None) -> str:
+def language_notice(lang: str, key: str = "unknown-language-page") -> str | None:
+    """What the page says (the ``ui`` text ``key``) when its ``lang`` names none of the six
+    languages: that code, the six, and ``lang``, the language it is shown in instead (the
+    cookie's, Accept-Language's or English); None when the ``lang`` asked for is one of them."""
+    given = unknown_language()
+    if given is None:
+        return None
+    return ui(key, lang).format(
+        value=f"«{given}»",
+        languages=", ".join(LANGUAGES),
+        language=site.table()["language_names"][lang],
+    )
+
+
+def _form(lang: str, error: str | None = None, notice: str | None = None) -> str:
     return render_template(
         "validate.html",
         lang=lang,
@@ -198,6 +218,8 @@ def _form(lang: str, error: str | None = None) -> str:
         mappings=available_mappings(),
         limit_mb=_settings()["max_upload"] // 1_048_576,
         error=error,
+        notice=notice,
+        language_links=report_links(lang).languages if notice else (),
     )
 
 
@@ -221,7 +243,10 @@ def report_links(lang: str) -> Links:
 
 @blueprint.get("/validate")
 def validate_page() -> str:
-    return _form(reader_language())
+    """The form, in the reader's language; a ``lang`` that names none of the six is said on
+    the form (the languages offered, the one shown instead), where it was passed over."""
+    lang = reader_language()
+    return _form(lang, notice=language_notice(lang))
 
 
 def _validation_refusal() -> Response | None:
@@ -235,6 +260,9 @@ def validate_upload() -> Response:
     limited = _validation_refusal()
     if limited is not None:
         return limited
+    notice = language_notice(lang, "unknown-language-upload")
+    if notice is not None:  # refused as the API refuses it (400 unknown-language), but said
+        return Response(_form(lang, notice=notice), 400, mimetype="text/html")
     try:
         report = _validate_upload(lang)
     except UploadError as error:

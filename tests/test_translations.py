@@ -4,22 +4,28 @@ is picked from the ``lang`` parameter, then Accept-Language, then English."""
 from __future__ import annotations
 
 import string
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from rdflib import Graph, Literal
 
 from core.translations import (
+    address_breaches,
     in_language,
     language,
     load_catalogue,
     missing_languages,
+    term_breaches,
     translated_texts,
     words,
 )
 from core.vocabulary import LANGUAGES
-from endpoint import pages, resource_page, search, site
+from endpoint import codelist_page, pages, resource_page, search, site
 from observatory import figures
-from validation import messages
+from validation import messages, template
 
 CATALOGUES = [
     messages.CATALOGUE_FILE,
@@ -96,3 +102,79 @@ def test_a_text_falls_back_to_english() -> None:
     shown = [in_language(texts, lang) for lang in ("fr", "it", "hr")]
     assert shown == ["Espaces", "Spaces", "Spaces"]
     assert words({"title": texts}, "fr") == {"title": "Espaces"}
+
+
+# ---------------------------------------------------------------- one voice per language (#18)
+
+ROOT = Path(__file__).parents[1]
+GLOSSARY = yaml.safe_load((ROOT / "docs" / "glossary.yaml").read_text(encoding="utf-8"))
+CASES = yaml.safe_load((Path(__file__).with_name("translation-cases.yaml")).read_text("utf-8"))
+#: every catalogue a partner or a reader sees, and the vocabulary whose words the pages and the
+#: reports show (the shapes' messages and names, the ontology's and code lists' labels)
+SHOWN = [*CATALOGUES, codelist_page.TABLE, template.DEFINITIONS_FILE]
+VOCABULARY = sorted((ROOT / "shapes").glob("*.ttl")) + sorted((ROOT / "ontology").rglob("*.ttl"))
+
+
+@cache
+def _vocabulary_texts() -> tuple[tuple[str, str, str], ...]:
+    """(where, language, text) of every language-tagged literal of the vocabulary."""
+    found = []
+    for path in VOCABULARY:
+        for subject, _, text in Graph().parse(path).triples((None, None, None)):
+            if isinstance(text, Literal) and text.language in LANGUAGES:
+                found.append((f"{path.relative_to(ROOT)} {subject}", text.language, str(text)))
+    return tuple(found)
+
+
+def shown_texts(lang: str) -> list[tuple[str, str]]:
+    """(where, text) of every text in ``lang`` a partner or a reader may see."""
+    texts = [
+        (f"{path.name}:{place}", translated[lang])
+        for path in SHOWN
+        for place, translated in translated_texts(load_catalogue(path))
+        if translated.get(lang)
+    ]
+    return texts + [(where, text) for where, code, text in _vocabulary_texts() if code == lang]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_text_uses_the_glossary_term_of_each_concept(lang: str) -> None:
+    texts = shown_texts(lang)
+    assert len(texts) > 1000, "the texts of the catalogues and of the vocabulary are read"
+    breaches = {
+        where: found
+        for where, text in texts
+        if (found := term_breaches(text, lang, GLOSSARY["concepts"]))
+    }
+    assert breaches == {}, "a term docs/glossary.yaml marks as not chosen"
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if "not" in GLOSSARY["address"][lang]])
+def test_every_text_addresses_the_reader_in_one_form(lang: str) -> None:
+    """Italian: "tu" everywhere (it mixed "voi", "tu" and "Lei": docs/translations.md)."""
+    breaches = {
+        where: found
+        for where, text in shown_texts(lang)
+        if (found := address_breaches(text, lang, GLOSSARY["address"]))
+    }
+    assert breaches == {}, f"not the form of address {GLOSSARY['address'][lang]['form']!r}"
+
+
+def test_the_glossary_names_a_term_in_each_language_that_its_own_variants_miss() -> None:
+    for name, concept in GLOSSARY["concepts"].items():
+        assert set(LANGUAGES) <= set(concept), name
+        for lang in LANGUAGES:
+            assert term_breaches(concept[lang]["term"], lang, GLOSSARY["concepts"]) == [], name
+    assert set(GLOSSARY["address"]) == set(LANGUAGES)
+
+
+@pytest.mark.parametrize("case", CASES["terms"], ids=lambda case: case["text"][:40])
+def test_a_variant_of_a_term_is_found(case: dict[str, Any]) -> None:
+    found = term_breaches(case["text"], case["lang"], GLOSSARY["concepts"])
+    assert sorted(found) == sorted(case["found"])
+
+
+@pytest.mark.parametrize("case", CASES["address"], ids=lambda case: case["text"][:40])
+def test_another_form_of_address_is_found(case: dict[str, Any]) -> None:
+    found = address_breaches(case["text"], case["lang"], GLOSSARY["address"])
+    assert sorted(found) == sorted(case["found"])

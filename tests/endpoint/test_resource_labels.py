@@ -52,7 +52,7 @@ def test_a_version_is_named_by_its_dataset_and_date_and_its_file_by_its_size(app
     page = client.get(f"/doc{version}.html?lang=hr").get_data(as_text=True)
     title = re.search(r"<title>([^<]*)</title>", page)
     assert title and title[1].startswith(
-        "Verzija skupa „Register of coworking spaces of the Valencian Community”, "
+        "Inačica skupa „Register of coworking spaces of the Valencian Community”, "
     ), title
     assert re.search(r"<span>\d+(,\d)? kB</span>", page), "no size in kB"
     assert ">veličina<" in page and ">byte size<" not in page

@@ -30,6 +30,7 @@ from validation.report import STYLE_HASH
 ROOT = Path(__file__).parents[2]
 SUBMISSIONS = ROOT / "tests" / "validation" / "submissions"
 CASES = yaml.safe_load((Path(__file__).parent / "report-link-cases.yaml").read_text("utf-8"))
+NOTICES = yaml.safe_load((Path(__file__).parent / "language-notice-cases.yaml").read_text("utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,45 @@ def test_the_report_says_what_to_do_next_and_leads_back(
     assert '<a class="skip" href="#report">' in page and '<main id="report"' in page
     for code in ("en", "fr", "it", "es", "el", "hr"):
         assert f'href="/validate?lang={code}" lang="{code}" hreflang="{code}"' in page
+
+
+def _case_id(case: dict[str, Any]) -> str:
+    return f"{case['method']}-{case.get('query') or case.get('form')}-{case['status']}"
+
+
+@pytest.mark.parametrize("case", NOTICES, ids=_case_id)
+def test_an_unknown_language_is_said_on_the_page(client: FlaskClient, case: dict[str, Any]) -> None:
+    """A ``lang`` that names none of the six was passed over without a word (issue #18, lane
+    fixk): the page, in the reader's other language, names it and the six languages, with a
+    link to the form in each; an upload is refused (400) as the API refuses it."""
+    headers = {"Accept-Language": case["accept"]} if case.get("accept") else {}
+    if case.get("cookie"):
+        client.set_cookie("lang", case["cookie"])
+    query = {"lang": case["query"]} if case.get("query") else {}
+    form = {"lang": case["form"]} if case.get("form") else {}
+    if case["method"] == "GET":
+        response = client.get("/validate", query_string=query, headers=headers)
+    else:
+        data = _upload("cells.csv", **form)
+        response = client.post("/validate", query_string=query, data=data, headers=headers)
+    client.delete_cookie("lang")
+    raw = response.get_data(as_text=True)
+    page = html.unescape(raw)
+    assert response.status_code == case["status"]
+    assert f'<html lang="{case["shown"]}">' in page
+    given = case.get("query") or case.get("form")
+    if case["notice"] is None:
+        assert 'id="unknown-language"' not in page
+        return
+    names = yaml.safe_load((ROOT / "endpoint" / "site.yaml").read_text("utf-8"))["language_names"]
+    said = ui(case["notice"], case["shown"]).format(
+        value=f"«{given[:20]}»", languages="en, fr, it, es, el, hr", language=names[case["shown"]]
+    )
+    assert said in page and 'role="alert"' in page
+    for code in ("en", "fr", "it", "es", "el", "hr"):
+        assert f'href="/validate?lang={code}" lang="{code}" hreflang="{code}"' in page
+    assert "<script>alert" not in raw and '"><b>' not in raw  # the code as text, escaped
+    assert 'class="status' not in page  # no report: nothing was checked
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "ttl"])
