@@ -91,9 +91,10 @@ class Publication:
         """Each record of the submission, by row: published or held back (with its errors,
         and whether its last published version stays)."""
         held = {h.identifier: h for h in self.held_back if h.identifier is not None}
+        current = self.published or self.unchanged  # its records are the current version's
         rows = record_rows(self.report.ntriples)
         answer = [
-            {"row": row, "identifier": key, "published": self.published and key not in held}
+            {"row": row, "identifier": key, "published": current and key not in held}
             | ({"sheet": sheet} if sheet else {})
             | (
                 {"errors": held[key].errors, "old_version_kept": held[key].kept}

@@ -221,6 +221,22 @@ def test_the_api_answers_published_or_held_back_per_record(api: tuple[Flask, str
         "old_version_kept": True,
     }
     assert records[2]["published"] and "errors" not in records[2]
+    # stranger 37: the same file again (200, unchanged), in other bytes (CRLF), or refused all
+    # or nothing (422): each held-back record's old version is still what the store holds
+    for again, fields, status in [
+        ("partner-15.csv", {}, 200),
+        ("partner-15-crlf.csv", {}, 200),
+        ("partner-15.csv", {"mode": "all-or-nothing"}, 422),
+    ]:
+        answer = publish(again, **fields)
+        assert answer.status_code == status, answer.get_json()
+        assert answer.get_json()["unchanged"] is (status == 200)
+        held = [r for r in answer.get_json()["records"] if "errors" in r]
+        assert sum(r["published"] for r in answer.get_json()["records"]) == 11 * (status == 200)
+        assert [(r["row"], r["old_version_kept"]) for r in held] == [
+            (row, True) for row in (5, 8, 11, 14)
+        ]
+        assert all(h["kept"] for h in answer.get_json()["held_back"])
     strict = publish("partner-15.csv", mode="all-or-nothing")
     assert strict.status_code == 422 and not strict.get_json()["published"]
     assert not any(r["published"] for r in strict.get_json()["records"])
