@@ -109,10 +109,15 @@ def _show_checked(checked: Checked, limit: int, lang: str | None = None) -> None
     from validation.report import console_lines, summary_line
 
     load, report = checked.load, checked.report
-    if report is None:  # unchanged: nothing was read
+    if report is None or load.unchanged:  # the same file (nothing read) or the same records
+        words = lang or (report.language if report else None)
         click.echo(
-            f"{load.source}: {ui('unchanged', lang)} ({load.graph})" if lang else load.summary()
+            f"{load.source}: {ui('unchanged', words)} ({load.graph})" if words else load.summary()
         )
+        if report is not None:
+            for line in console_lines(report, most=limit)[1:]:
+                click.echo(line)
+            _show_held(load.held_back, report.language)
         return
     lang = report.language
     click.echo(

@@ -75,8 +75,8 @@ class LoadReport:
     def summary(self) -> str:
         if self.unchanged:
             return (
-                f"{self.source}: unchanged (the same file, read with the same mapping, is the "
-                f"current version {self.graph}): nothing published"
+                f"{self.source}: unchanged (its records are those of the current version "
+                f"{self.graph}): nothing published"
             )
         held = len(self.held_back)
         return (

@@ -24,7 +24,15 @@ from loaders import nuts, provenance
 from loaders.load import LoadReport, mapping_digest, start_report
 from loaders.mapping import Mapping, load_mapping
 from publishing import catalogue
-from publishing.publish import compose, holds, publish, unchanged_version
+from publishing.held_back import held_in_version
+from publishing.publish import (
+    compose,
+    holds,
+    publish,
+    same_content,
+    unchanged_version,
+    with_kept,
+)
 from triplestore.versions import (
     StoreLocation,
     TripleStore,
@@ -81,9 +89,10 @@ def load_checked(
     LoadError. With the store's ``location`` (a store directory or ``StoreLocation``), it is
     published at once as a new generation. When the dataset's current version was loaded from
     the same file with the same mapping, nothing is read or written (``load.unchanged``),
-    unless ``force`` (the loader's code changed, say). The report is in ``lang`` (default: the
-    mapping's language); ``progress``: told how far the checks have gone
-    (``validation.submission.Progress``)."""
+    nor when the graph it would publish has the records of the current version (other bytes:
+    ``publishing.publish.same_content``), unless ``force`` (the loader's code changed, say).
+    The report is in ``lang`` (default: the mapping's language); ``progress``: told how far
+    the checks have gone (``validation.submission.Progress``)."""
     clock = time.perf_counter()
     now = now or (lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     mapping = load_mapping(mapping_path)
@@ -94,6 +103,8 @@ def load_checked(
     same = None if force else unchanged_version(store, base, dataset, started.file_sha256, plan)
     if same is not None:
         started.graph, started.unchanged, started.published = same, True, False
+        before = held_in_version(store, ox.NamedNode(same))
+        started.held_back = with_kept(store, base, dataset, before)
         if location is not None and locate(location).pending():  # a load killed before its
             take_snapshot(store, location, base)  # snapshot made it current: publish it now
         started.seconds = time.perf_counter() - clock
@@ -106,9 +117,15 @@ def load_checked(
     load = report.load
     load.errors = report.errors
     held, publishable = holds(report, mode)
-    load.held_back, load.published = held.held, publishable
+    load.held_back = with_kept(store, base, dataset, held.held)
+    load.published = publishable
     if publishable:
         graph, load.held_back = compose(store, base, dataset, report, held)
+        same = None if force else same_content(store, base, dataset, graph, load.graph)
+        if same is not None:  # other bytes, the same records: nothing to publish
+            load.graph, load.unchanged, load.published = same, True, False
+            load.seconds = time.perf_counter() - clock
+            return Checked(load, report)
         load.triples = publish(store, base, dataset, load.graph, [graph])
         if location is not None:
             take_snapshot(store, location, base)

@@ -14,6 +14,7 @@ from core.namespaces import CWM, RDF_TYPE, XSD
 from core.rdf_bytes import to_bytes
 from loaders.load import HeldBack
 from publishing.per_record import RECORD_IRI
+from triplestore.versions import TripleStore
 from validation.findings import Finding, Report
 
 
@@ -96,6 +97,34 @@ def description(report: Report, held: list[HeldBack], version: str, base: str) -
             reason = ox.Literal(text, language=report.language)
             triples.append(ox.Triple(node, ox.NamedNode(CWM + "heldBackReason"), reason))
     return triples
+
+
+#: the records a version's load held back (``description``), with their numbers of reasons
+HELD_IN_VERSION = """
+SELECT ?row ?sheet ?identifier (COUNT(DISTINCT ?reason) AS ?reasons) WHERE { GRAPH $version {
+  ?load <$cwmheldBack> ?record .
+  OPTIONAL { ?record <$cwmrowNumber> ?row }
+  OPTIONAL { ?record <$cwmsheetName> ?sheet }
+  OPTIONAL { ?record <$cwmsourceIdentifier> ?identifier }
+  OPTIONAL { ?record <$cwmheldBackReason> ?reason } } }
+GROUP BY ?record ?row ?sheet ?identifier ORDER BY ?row"""
+
+
+def held_in_version(store: TripleStore, version: ox.NamedNode | None) -> list[HeldBack]:
+    """The records the load of ``version`` held back, as its provenance names them (``errors``:
+    the number of its reasons): what a file loaded again unchanged holds back, unread."""
+    if version is None:
+        return []
+    sparql = HELD_IN_VERSION.replace("$version", f"<{version.value}>").replace("$cwm", CWM)
+    return [
+        HeldBack(
+            int(s["row"].value) if s["row"] is not None else None,
+            s["sheet"].value if s["sheet"] is not None else None,
+            s["identifier"].value if s["identifier"] is not None else None,
+            int(s["reasons"].value),
+        )
+        for s in store.query(sparql)
+    ]
 
 
 def held_back_ntriples(report: Report, held: list[HeldBack], version: str, base: str) -> bytes:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections import defaultdict
@@ -38,8 +39,9 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+import yaml
 
-from core.namespaces import DCAT, PROV, SPDX
+from core.namespaces import CWM, DCAT, PROV, SPDX
 from core.problems import LoadError
 from core.rdf_bytes import to_bytes
 from core.rdf_templates import fill, ntriples
@@ -47,7 +49,7 @@ from core.settings import setting
 from loaders import provenance
 from loaders.load import HeldBack, mapping_digest, sha256
 from loaders.mapping import Mapping, load_mapping
-from publishing.held_back import held_back_ntriples
+from publishing.held_back import activity_of, held_back_ntriples
 from publishing.partners import Partner
 from publishing.per_record import Holding, holding, previous_records, record_rows, without
 from publishing.published_places import read_published_places
@@ -89,9 +91,10 @@ class Publication:
         """Each record of the submission, by row: published or held back (with its errors,
         and whether its last published version stays)."""
         held = {h.identifier: h for h in self.held_back if h.identifier is not None}
+        current = self.published or self.unchanged  # its records are the current version's
         rows = record_rows(self.report.ntriples)
         answer = [
-            {"row": row, "identifier": key, "published": self.published and key not in held}
+            {"row": row, "identifier": key, "published": current and key not in held}
             | ({"sheet": sheet} if sheet else {})
             | (
                 {"errors": held[key].errors, "old_version_kept": held[key].kept}
@@ -236,6 +239,102 @@ def published_digests(store: TripleStore, version: ox.NamedNode | None) -> dict[
     return record_digests(to_bytes(triples, ox.RdfFormat.N_TRIPLES).splitlines())
 
 
+#: what of a version graph says how and when it was made (``tables/version-provenance.yaml``)
+PROVENANCE_TABLE = Path(__file__).parent / "tables" / "version-provenance.yaml"
+
+
+@functools.cache
+def _provenance_lines() -> list[re.Pattern[bytes]]:
+    patterns: list[str] = yaml.safe_load(PROVENANCE_TABLE.read_text(encoding="utf-8"))
+    return [re.compile(pattern.encode("utf-8")) for pattern in patterns]
+
+
+def content_lines(ntriples: bytes, version: str) -> set[bytes]:
+    """What the graph of the version ``version`` publishes: its lines, the version's own name
+    replaced by ``VERSION``, without those that say how and when it was made
+    (``PROVENANCE_TABLE``)."""
+    name = version.rstrip("/").rsplit("/", 1)[-1].encode("utf-8")
+    lines = (line.strip().replace(name, b"VERSION") for line in ntriples.splitlines())
+    return {
+        line
+        for line in lines
+        if line and not any(pattern.search(line) for pattern in _provenance_lines())
+    }
+
+
+def as_stored(ntriples: bytes) -> bytes:
+    """``ntriples`` as an Oxigraph store gives it back (canonical numbers, dates...): a graph
+    about to be published, compared with one the store holds."""
+    memory = ox.Store()
+    memory.bulk_load(ntriples, ox.RdfFormat.N_TRIPLES)
+    triples = [quad.triple for quad in memory.quads_for_pattern(None, None, None, None)]
+    return to_bytes(triples, ox.RdfFormat.N_TRIPLES)
+
+
+def version_ntriples(store: TripleStore, version: ox.NamedNode) -> bytes:
+    """The graph of a version, as N-Triples."""
+    triples = store.query(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{version.value}> {{ ?s ?p ?o }} }}"
+    )
+    return to_bytes(triples, ox.RdfFormat.N_TRIPLES)
+
+
+def content_digest(graph: bytes, version: str) -> str:
+    """The digest of what ``graph`` (the version ``version``'s) publishes (``content_lines``),
+    as an Oxigraph store gives it back: its load activity keeps it (``cwm:contentDigest``),
+    since a store may rewrite values on the way in (Virtuoso: WKT geometries in single
+    precision), so that the next submission compares with it, not with the store's values."""
+    lines = sorted(content_lines(as_stored(graph), version))
+    return hashlib.sha256(b"\n".join(lines)).hexdigest()
+
+
+def digest_line(base: str, version: str, digest: str) -> bytes:
+    """The triple that gives a version's content digest, on its load activity."""
+    activity = activity_of(base, version)
+    return f'<{activity}> <{CWM}contentDigest> "{digest}" .\n'.encode()
+
+
+#: the content digest of a version, as its load activity gives it
+DIGEST_LINE = re.compile(rb"<" + re.escape(CWM.encode()) + rb'contentDigest> "([0-9a-f]{64})" \.')
+CONTENT_DIGEST = (
+    "SELECT ?digest WHERE { GRAPH <$version> { <$activity> <$cwmcontentDigest> ?digest } }"
+)
+
+
+def same_content(
+    store: TripleStore, base: str, dataset: str, graph: bytes, version: str
+) -> str | None:
+    """The current version of ``dataset`` when ``graph`` (the graph the version ``version``
+    would be) publishes what it does already, whatever the bytes of the file it was read from
+    (``content_digest``, or for a version published without one, ``content_lines`` of its
+    graph as the store gives it back); None otherwise (or when the dataset was never
+    published)."""
+    current = current_version(store, base, dataset)
+    if current is None:
+        return None
+    sparql = (
+        CONTENT_DIGEST.replace("$version", current.value)
+        .replace("$activity", activity_of(base, current.value))
+        .replace("$cwm", CWM)
+    )
+    kept = [solution["digest"].value for solution in store.query(sparql)]
+    if kept:
+        given = DIGEST_LINE.search(graph)  # compose's
+        digest = given.group(1).decode("ascii") if given else content_digest(graph, version)
+        return current.value if digest in kept else None
+    before = content_lines(version_ntriples(store, current), current.value)
+    return current.value if content_lines(as_stored(graph), version) == before else None
+
+
+def with_kept(store: TripleStore, base: str, dataset: str, held: list[HeldBack]) -> list[HeldBack]:
+    """The held-back records ``held``, each saying whether the dataset's current version (what
+    the store holds) has its last published version (``kept``): in every answer, published,
+    unchanged or refused."""
+    keys = {h.identifier for h in held if h.identifier is not None}
+    _old, found = previous_records(store, current_version(store, base, dataset), keys)
+    return [dataclasses.replace(h, kept=h.identifier in found) for h in held]
+
+
 # ------------------------------------------------------------------------------ 3. publish
 
 
@@ -276,13 +375,17 @@ def compose(
 ) -> tuple[bytes, list[HeldBack]]:
     """The graph to publish: the submission's without its held-back records, plus their last
     published version (from the dataset's current version), plus what the load held back on
-    its provenance (``publishing.held_back``); the held-back records, each saying whether its
-    old version stays."""
+    its provenance (``publishing.held_back``) and the digest of its content (``digest_line``);
+    the held-back records, each saying whether its old version stays."""
     current = current_version(store, base, dataset)
     old, found = previous_records(store, current, held.keys)
     kept = [dataclasses.replace(h, kept=h.identifier in found) for h in held.held]
     said = held_back_ntriples(report, kept, report.load.graph, base) if report.load else b""
-    return without(report.ntriples, held.keys) + b"\n" + old + b"\n" + said, kept
+    graph = without(report.ntriples, held.keys) + b"\n" + old + b"\n" + said
+    if report.load is None:
+        return graph, kept
+    version = report.load.graph
+    return graph + digest_line(base, version, content_digest(graph, version)), kept
 
 
 # ------------------------------------------------------------------------------ 4. record
@@ -325,6 +428,22 @@ def record(report: Report, partner: Partner, base: str, version: str | None, mom
 # ------------------------------------------------------------------------------ the step
 
 
+def _unchanged(
+    store: TripleStore, base: str, dataset: str, report: Report, held: Holding, mapping: Mapping
+) -> str | None:
+    """The current version of ``dataset`` when ``report``'s submission would publish it again:
+    the same file read with the same mapping (its provenance says so), or a graph with the same
+    content (``same_content``: another file's bytes, the same records)."""
+    if report.load is None:
+        return None
+    plan = provenance.plan_iri(base, mapping.source_id, mapping_digest(mapping))
+    same = unchanged_version(store, base, dataset, report.load.file_sha256, plan)
+    if same is not None:
+        return same
+    graph, _kept = compose(store, base, dataset, report, held)
+    return same_content(store, base, dataset, graph, report.load.graph)
+
+
 def publish_submission(
     path: Path,
     partner: Partner,
@@ -353,6 +472,10 @@ def publish_submission(
     dataset = provenance.dataset_iri(base, partner.id)
     moment = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
     held, publishable = holds(report, mode)
+    published_before = bool(locate(store_path).generation())
+    if published_before:  # what the store holds of each held-back record, in every answer
+        generation, store = locate(store_path).reader()
+        held.held = with_kept(store, base, dataset, held.held)
     if not publishable:
         if Path(report.file).is_file():
             rejected = record(report, partner, base, None, moment)
@@ -361,10 +484,8 @@ def publish_submission(
     version = report.load.graph if report.load else None
     if version is None or report.load is None:
         raise LoadError("the submission produced no graph; nothing published")
-    if not force and locate(store_path).generation():  # nothing published yet: nothing the same
-        plan = provenance.plan_iri(base, mapping.source_id, mapping_digest(mapping))
-        generation, store = locate(store_path).reader()
-        same = unchanged_version(store, base, dataset, report.load.file_sha256, plan)
+    if not force and published_before:  # nothing published yet: nothing the same
+        same = _unchanged(store, base, dataset, report, held, mapping)
         if same is not None:
             return Publication(
                 report, False, dataset, same, generation, unchanged=True, held_back=held.held

@@ -30,6 +30,8 @@ from validation.pipeline import close_pools
 
 HERE = Path(__file__).parent / "per-record"
 MAPPING = HERE / "mapping.yaml"
+#: a case's file is read with the mapping of its kind
+MAPPINGS = {".csv": MAPPING, ".xlsx": HERE / "mapping-xlsx.yaml"}
 CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
 BASE = "https://w3id.org/coworkmed/id/"
 DATASET = f"{BASE}dataset/per-record"
@@ -61,15 +63,17 @@ def _spaces(graph: bytes) -> int:
     return sum(space in line for line in graph.splitlines())
 
 
-def _by_load(store: Published, file: str, mode: str) -> tuple[bool, list[Any]]:
+def _by_load(store: Published, file: str, mode: str) -> tuple[bool, list[Any], bool]:
+    mapping = MAPPINGS[Path(file).suffix]
     with store.location.writer() as target:
-        checked = load_checked(MAPPING, target, BASE, store.location, HERE / file, mode=mode)
-    return checked.load.published, checked.load.held_back
+        checked = load_checked(mapping, target, BASE, store.location, HERE / file, mode=mode)
+    return checked.load.published, checked.load.held_back, checked.load.unchanged
 
 
-def _by_submission(store: Published, file: str, mode: str) -> tuple[bool, list[Any]]:
-    outcome = publish_submission(HERE / file, PARTNER, store.location, BASE, MAPPING, mode=mode)
-    return outcome.published, outcome.held_back
+def _by_submission(store: Published, file: str, mode: str) -> tuple[bool, list[Any], bool]:
+    mapping = MAPPINGS[Path(file).suffix]
+    outcome = publish_submission(HERE / file, PARTNER, store.location, BASE, mapping, mode=mode)
+    return outcome.published, outcome.held_back, outcome.unchanged
 
 
 @pytest.mark.parametrize("path", [_by_load, _by_submission], ids=["load", "publish"])
@@ -77,11 +81,12 @@ def _by_submission(store: Published, file: str, mode: str) -> tuple[bool, list[A
 def test_per_record_publishing(empty: Published, case: dict[str, Any], path: Any) -> None:
     mode = case.get("mode", "per-record")
     for file in case["files"][:-1]:
-        published, held = path(empty, file, mode)
-        assert published and not held, f"{file} publishes whole"
+        published, held, _unchanged = path(empty, file, mode)
+        assert published, f"{file} publishes"
     before = _current(empty)
-    published, held = path(empty, case["files"][-1], mode)
+    published, held, unchanged = path(empty, case["files"][-1], mode)
     assert published is case["published"]
+    assert unchanged is case.get("unchanged", False)
     assert [h.row for h in held] == case["held"]
     assert [h.row for h in held if h.kept] == case["kept"]
     graph = _current(empty)
@@ -216,6 +221,22 @@ def test_the_api_answers_published_or_held_back_per_record(api: tuple[Flask, str
         "old_version_kept": True,
     }
     assert records[2]["published"] and "errors" not in records[2]
+    # stranger 37: the same file again (200, unchanged), in other bytes (CRLF), or refused all
+    # or nothing (422): each held-back record's old version is still what the store holds
+    for again, fields, status in [
+        ("partner-15.csv", {}, 200),
+        ("partner-15-crlf.csv", {}, 200),
+        ("partner-15.csv", {"mode": "all-or-nothing"}, 422),
+    ]:
+        answer = publish(again, **fields)
+        assert answer.status_code == status, answer.get_json()
+        assert answer.get_json()["unchanged"] is (status == 200)
+        held = [r for r in answer.get_json()["records"] if "errors" in r]
+        assert sum(r["published"] for r in answer.get_json()["records"]) == 11 * (status == 200)
+        assert [(r["row"], r["old_version_kept"]) for r in held] == [
+            (row, True) for row in (5, 8, 11, 14)
+        ]
+        assert all(h["kept"] for h in answer.get_json()["held_back"])
     strict = publish("partner-15.csv", mode="all-or-nothing")
     assert strict.status_code == 422 and not strict.get_json()["published"]
     assert not any(r["published"] for r in strict.get_json()["records"])

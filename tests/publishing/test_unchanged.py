@@ -1,7 +1,9 @@
 """A file loaded again unchanged publishes nothing and says so: the same file (its sha256) read
 with the same mapping as the dataset's current version is neither loaded nor published, through
-``coworkmed load``, ``build`` and ``publish``; one byte more, another mapping or ``--force``
-make a new version."""
+``coworkmed load``, ``build`` and ``publish``; nor is a file whose records are those of the
+current version in other bytes (a blank line more, a comment in the mapping: issue #18, more
+variants in per-record/cases.yaml); a changed cell, a mapping that reads another value or
+``--force`` make a new version."""
 
 from __future__ import annotations
 
@@ -54,24 +56,39 @@ def test_loading_the_same_file_again_publishes_nothing(source: Path, tmp_path: P
     assert len(versions) == 1
 
 
-@pytest.mark.parametrize("change", ["file", "mapping", "force"])
-def test_a_changed_byte_or_force_makes_a_new_version(
+#: an edit of the sample source: the file, the text replaced ("": at the end), its replacement,
+#: and whether it changes what is published
+EDITS = {
+    "blank-line-at-the-end": ("tiers-lieux.tsv", "", "\n", False),
+    "crlf": ("tiers-lieux.tsv", "\n", "\r\n", False),
+    "mapping-comment": ("mapping.yaml", "\nfile:", "\n# a comment\nfile:", False),
+    "cell": ("tiers-lieux.tsv", "La Ruche des Pentes", "La Ruche des Pentes (Lyon 1er)", True),
+    "mapping-title": ("mapping.yaml", "Third places of Auvergne", "Third spaces of Auvergne", True),
+    "force": ("mapping.yaml", "", "", True),
+}
+
+
+@pytest.mark.parametrize("change", sorted(EDITS))
+def test_a_changed_record_or_force_makes_a_new_version(
     change: str, source: Path, tmp_path: Path
 ) -> None:
     store, mapping = tmp_path / "store", source / "mapping.yaml"
     _load(store, mapping)
     generation = current_generation(store)
     more = ["--force"] if change == "force" else []
-    if change != "file":  # a version is named by its second and its file: the next second
-        time.sleep(1.0)
-    if (
-        change != "force"
-    ):  # one byte more: a blank line at the end of the file, a comment in the mapping
-        edited = mapping if change == "mapping" else source / "tiers-lieux.tsv"
-        edited.write_bytes(edited.read_bytes() + (b"#" if change == "mapping" else b"\n"))
+    time.sleep(1.0)  # a version is named by its second and its file: the next second
+    name, old, new, changes = EDITS[change]
+    edited = source / name
+    text = edited.read_bytes().decode("utf-8")
+    assert old in text
+    edited.write_bytes((text.replace(old, new) if old else text + new).encode("utf-8"))
     output = _load(store, mapping, *more)
-    assert "8 records published" in output and "Unchanged" not in output, output
-    assert len(_versions(store)) == 2 and current_generation(store) == generation + 1
+    if changes:
+        assert "8 records published" in output and "Unchanged" not in output, output
+        assert len(_versions(store)) == 2 and current_generation(store) == generation + 1
+    else:
+        assert "Unchanged" in output and "nothing was published" in output, output
+        assert len(_versions(store)) == 1 and current_generation(store) == generation
 
 
 def test_a_build_again_loads_nothing(store_path: Path, tmp_path: Path) -> None:
@@ -100,6 +117,7 @@ def test_publishing_the_same_file_again_publishes_nothing(store_path: Path, tmp_
     assert current_generation(store) == generation
     listed = cli.invoke(main, ["submissions", "--store", str(store), "--partner", "acme"])
     assert len(listed.output.splitlines()) == 1  # nothing written, not even a record
-    # the template read in another language gives other triples (language tags): published
+    # the template read in another language (another mapping): the same records, unchanged
     other = cli.invoke(main, ["publish", str(submission), *common, "--lang", "fr"])
-    assert other.exit_code == 0 and "Publié" in other.output, other.output
+    assert other.exit_code == 0 and "Inchangé" in other.output, other.output
+    assert current_generation(store) == generation
