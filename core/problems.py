@@ -34,10 +34,17 @@ class LoadError(Exception):
 
     #: whether the translated message says all there is (a report gives no English detail)
     told = False
+    #: what the library that failed to read the file said (a zip archive's "Bad CRC-32..."):
+    #: a report gives it only after a sentence in its own language
+    technical = ""
+    #: the language of the message: English, but a load's that failed says its report's
+    language = "en"
 
-    def __init__(self, message: str, code: str = "unreadable-file") -> None:
+    def __init__(self, message: str, code: str = "unreadable-file", technical: str = "") -> None:
         super().__init__(message)
         self.code = code
+        if technical:
+            self.technical = technical
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled with its attributes, whatever its subclass's ``__init__`` takes: an error

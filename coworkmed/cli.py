@@ -223,6 +223,7 @@ def load_command(
     1 if nothing was published for its errors, 2 if the source cannot be loaded at all."""
     from coworkmed.progress import progress_line, written_line
     from publishing.build import load_checked
+    from validation.messages import ui
     from validation.pipeline import close_pools
 
     location, mode = _location(store), _mode(all_or_nothing)
@@ -233,6 +234,11 @@ def load_command(
                 mapping, target, setting("base", base), location, file, force=force, mode=mode,
                 lang=lang, progress=progress,
             )  # fmt: skip
+    except LoadError as error:  # said in its report's language, when the file was read
+        if progress is not None:
+            progress.done()
+        click.echo(f"{ui('error', error.language).capitalize()}: {error}", err=True)
+        raise SystemExit(1) from None
     finally:
         close_pools()
         if progress is not None:

@@ -7,7 +7,8 @@ code of the rule that matched, or None.
     personal-email-in-url  a web address holding such an e-mail address (?mail=..., %40, a path)
     personal-name-in-url   a profile or page whose path names a person (fb.com/marie.durand)
     personal-phone   a mobile (or personal) number
-    personal-name    a person's name in a contact-like column
+    personal-name    a person's name in a contact-like column (``personal-name-operator`` in an
+                     operator's name, ``personal-name-in-text`` in another text: ``said_where``)
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class Rules:
     person_name: re.Pattern[str]
     organisation_words: frozenset[str]
     reasons: dict[str, str]
+    #: the code of a person's name by where it was found (``said_where``)
+    name_codes: dict[str, str]
     first_names: frozenset[str]
     last_names: frozenset[str]
     name_separators: re.Pattern[str]
@@ -108,6 +111,7 @@ def rules() -> Rules:
         person_name=re.compile(raw["person_name"]),
         organisation_words=frozenset(tables.fold(w) for w in raw["organisation_words"]),
         reasons=dict(raw["reasons"]),
+        name_codes=dict(raw["name_codes"]),
         first_names=first_names,
         last_names=_names(tuple(raw["name_locales"]), "last_names", raw["name_min_length"]),
         name_separators=re.compile(raw["name_separators"], re.IGNORECASE),
@@ -213,6 +217,13 @@ def is_solid_name(local: str) -> bool:
         or local[:-1] in found.first_names
         or local[1:] in found.last_names
     )
+
+
+def said_where(code: str | None, where: str) -> str | None:
+    """A rule's code as the partner is told it: a person's name (``NAME``) found in an
+    operator's name or in another text is not "in a contact column" (``name_codes``: contact,
+    operator, text)."""
+    return rules().name_codes[where] if code == NAME else code
 
 
 def explain(code: str) -> str:

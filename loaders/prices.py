@@ -16,7 +16,16 @@ from typing import Any
 
 from core.problems import ValueProblem
 from loaders import tables
-from loaders.values import ColumnSpec, Context, Price, Term, _decimal_lexical, as_text, to_decimal
+from loaders.values import (
+    Amount,
+    ColumnSpec,
+    Context,
+    Price,
+    Term,
+    _decimal_lexical,
+    as_text,
+    to_decimal,
+)
 
 #: the number of a price, taken out before its words are read (to_decimal reads the number)
 _AMOUNT = re.compile(r"[0-9][0-9 .,'\u00a0\u202f]*")
@@ -39,6 +48,22 @@ def _words(section: str) -> dict[str, str]:
 @cache
 def _fillers() -> frozenset[str]:
     return frozenset(tables.fold(str(word)) for word in tables.table("prices")["fillers"])
+
+
+def currency_named(word: str) -> str | None:
+    """The ISO 4217 code of the currency a word or sign names ("£", "kn", "CHF"), or None."""
+    return _words("currencies").get(tables.fold(word))
+
+
+def is_unit_in_formats(word: str) -> bool:
+    """Whether a currency's word is also a unit a number format may show (``km``): there it
+    names the currency only in capitals (``loaders.workbook.format_currency``)."""
+    return tables.fold(word) in _units_alike()
+
+
+@cache
+def _units_alike() -> frozenset[str]:
+    return frozenset(tables.fold(str(word)) for word in tables.table("prices")["units_alike"])
 
 
 def obsolete(currency: str) -> dict[str, str] | None:
@@ -89,14 +114,18 @@ def _one(found: set[str], what: str) -> str | None:
 
 
 def parse_price(raw: Any, spec: ColumnSpec, ctx: Context, field_unit: str | None) -> list[Term]:
-    """A price with its currency and period; see the module's docstring for what fills a gap."""
+    """A price with its currency and period; see the module's docstring for what fills a gap. A
+    spreadsheet cell formatted as a sum of money (``Amount``) has its own number and currency."""
     text = as_text(raw) if isinstance(raw, str) else ""
-    if text and tables.fold(text).strip(" .!") in _free_words():
+    if isinstance(raw, Amount):
+        amount, text = raw.number, raw.currency
+    elif text and tables.fold(text).strip(" .!") in _free_words():
         currency = spec.currency or tables.table("prices")["free_currency"]
         period = _default_period(spec, ctx, field_unit)
         ctx.notices.append(ValueProblem("price-free", "free: read as a price of 0", result="0"))
         return [Price("0.0", currency, period)]
-    amount = to_decimal(raw, ctx.locale)
+    else:
+        amount = to_decimal(raw, ctx.locale)
     if amount < 0:
         raise ValueProblem("out-of-range", "a price cannot be negative")
     currencies, periods = read_words(text) if text else (set(), set())

@@ -72,11 +72,6 @@ STOPS = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
 # --------------------------------------------------------------------------- text (CSV, TSV)
 
 
-def decode(data: bytes, encoding: str, path: Path, language: str | None = None) -> str:
-    """Bytes to text (``read_text`` without saying which legacy encoding it took)."""
-    return read_text(data, encoding, path, language).text
-
-
 #: the legacy (Windows) encoding a spreadsheet saves text in, by the language of its mapping
 #: (not English: its letters tell nothing of the encoding):
 #: tried first, before a guess, when a file is not UTF-8 (a short Croatian file in cp1250 was
@@ -91,11 +86,18 @@ LEGACY_BY_LANGUAGE = {
 class Text:
     """A file's text; ``legacy``: the legacy encoding the whole of it was read in, or None;
     ``lines``: in a UTF-8 file with a few lines in a legacy encoding, those lines (numbered
-    from 1) and the encoding each was read in."""
+    from 1) and the encoding each was read in; ``wide``: UTF-16 or UTF-32, when the whole of it
+    was read so (a CSV may be: Excel's "Unicode text"; a JSON file may not, RFC 8259)."""
 
     text: str
     legacy: str | None = None
     lines: dict[int, str] = field(default_factory=dict)
+    wide: str | None = None
+
+    def not_utf8(self) -> str | None:
+        """The encoding a file that is not UTF-8 was read in, for a notice: its legacy one, or
+        that of its legacy lines, or UTF-16 or UTF-32; None for UTF-8 (with or without BOM)."""
+        return self.legacy or next(iter(self.lines.values()), None) or self.wide
 
 
 def read_text(data: bytes, encoding: str, path: Path, language: str | None = None) -> Text:
@@ -109,7 +111,7 @@ def read_text(data: bytes, encoding: str, path: Path, language: str | None = Non
     utf16 = encoding in ("", "auto") and _utf16(data)
     if utf16:
         try:
-            return Text(data.decode(utf16).removeprefix("\ufeff"))
+            return Text(data.decode(utf16).removeprefix("\ufeff"), wide=utf16)
         except UnicodeDecodeError as error:
             raise LoadError(
                 f"{path}: {utf16.upper()} text (its byte order mark or zero bytes say so), but "
@@ -146,11 +148,34 @@ def read_text(data: bytes, encoding: str, path: Path, language: str | None = Non
             ) from None
     legacy = _read_legacy(data, language)
     if legacy is None:
-        raise LoadError(
-            f"{path}: cannot tell the encoding of this file; declare file.encoding",
-            "unknown-encoding",
+        line = unreadable_line(data, language)
+        raise Told(
+            f"{path}: cannot tell the encoding of this file (line {line} is the first that "
+            "cannot be read); declare file.encoding",
+            "unknown-encoding-line",
+            line=str(line),
         )
     return Text(*legacy)
+
+
+def unreadable_line(data: bytes, language: str | None = None) -> int:
+    """The first line (from 1) of a file whose encoding cannot be told that reads neither as
+    trustworthy UTF-8 (``_trusted_utf8``) nor in the language's legacy encoding
+    (``LEGACY_BY_LANGUAGE``); else the first that is not UTF-8."""
+    lines = data.removeprefix(codecs.BOM_UTF8).splitlines(keepends=True)  # as csv counts them
+    usual = LEGACY_BY_LANGUAGE.get(language or "")
+    not_utf8 = None
+    for number, line in enumerate(lines, start=1):
+        if line.isascii():
+            continue
+        text = _decoded(line, "utf-8")
+        if text is None and not_utf8 is None:
+            not_utf8 = number
+        if text is not None and _trusted_utf8(text):
+            continue
+        if usual is None or _decoded(line, usual) is None:
+            return number
+    return not_utf8 or 1
 
 
 def by_line(data: bytes, language: str | None = None) -> Text | None:
@@ -216,8 +241,15 @@ def _mixed(
 UTF8_TRUSTED_BLOCKS: tuple[tuple[int, int, str | None], ...] = (
     (0x00A0, 0x00BF, None),  # no-break space, «», °, ©, ²...
     (0x00C0, 0x017F, "Latin"),  # Latin-1 letters, Latin Extended-A (č ć đ š ž ő)
-    (0x01C4, 0x01CC, "Latin"),  # the Croatian digraphs Ǆ ǅ ǆ Ǉ ǈ ǉ Ǌ ǋ ǌ
-    (0x0218, 0x021B, "Latin"),  # Romanian ș ț
+    # Latin Extended-B: the letters of living languages' spelling (the others are phonetic or
+    # dialectology letters, which a legacy line's bytes make: cp1250 "ČŠ" is "Ȋ", "IVANIĆ…"
+    # "IVANIƅ", cp1252 "CAFÉ…" "CAFɅ")
+    (0x01A0, 0x01A1, "Latin"),  # Vietnamese Ơ ơ
+    (0x01AF, 0x01B0, "Latin"),  # Vietnamese Ư ư
+    (0x01C4, 0x01DC, "Latin"),  # the Croatian digraphs Ǆ ǉ Ǌ..., Pinyin ǎ ǐ ǒ ǔ ǖ ǘ ǚ ǜ
+    (0x01DE, 0x01F5, "Latin"),  # Sami, Romani, Berber ǧ ǩ ǯ ǰ, Livonian ǟ ǭ, digraphs ǲ ǳ
+    (0x01F8, 0x01FF, "Latin"),  # ǹ, Danish and Norwegian ǻ ǽ ǿ
+    (0x0218, 0x021B, "Latin"),  # Romanian ș ț (with the comma below)
     (0x0300, 0x036F, None),  # combining accents
     (0x0370, 0x03FF, "Greek"),
     (0x0400, 0x04FF, "Cyrillic"),
@@ -541,12 +573,7 @@ def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = Non
         if first is None:
             return
         if text.legacy is not None:
-            reason = (
-                f"not UTF-8: read as {text.legacy}; check its accented letters, or save it as UTF-8"
-            )
-            first.problems.append(
-                Problem("legacy-encoding", reason, severity="warning", value=text.legacy)
-            )
+            first.problems.append(_legacy_notice(text.legacy))
         told = 0  # the last line told of
         for row in itertools.chain([first], rows):
             if text.lines:
@@ -554,6 +581,12 @@ def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = Non
             yield row
     except csv.Error as error:
         raise LoadError(f"{path}: line {reader.line_num}: {error}") from None
+
+
+def _legacy_notice(encoding: str) -> Problem:
+    """The warning on a file's first row that the file is not UTF-8, naming the encoding read."""
+    reason = f"not UTF-8: read as {encoding}; check its accented letters, or save it as UTF-8"
+    return Problem("legacy-encoding", reason, severity="warning", value=encoding)
 
 
 def _ending(reader: Any, ends: list[int]) -> Iterator[list[str]]:
@@ -666,14 +699,20 @@ class Told(LoadError):
 
     told = True
 
-    def __init__(self, message: str, code: str, **values: str) -> None:
-        super().__init__(message, code)
+    def __init__(self, message: str, code: str, technical: str = "", **values: str) -> None:
+        super().__init__(message, code, technical)
         self.values = values
 
 
 def _damaged(path: Path, reason: object) -> LoadError:
-    return LoadError(
-        f"{path.name}: the workbook is damaged and cannot be opened ({reason})", "damaged-workbook"
+    """A damaged workbook: the report says so in its language, and what the library said only
+    after it, as a technical detail (``validation.files.file_finding``)."""
+    technical = str(reason).removeprefix(f"{path.name}: ")
+    return Told(
+        f"{path.name}: the workbook is damaged and cannot be opened ({technical})",
+        "damaged-workbook",
+        technical,
+        file=path.name,
     )
 
 
@@ -837,12 +876,15 @@ def flatten(value: Any, prefix: str = "", into: dict[str, Any] | None = None) ->
     return into
 
 
-def _load_json(path: Path) -> Any:
+def _load_json(path: Path, spec: dict[str, Any]) -> tuple[Any, str | None]:
+    """A JSON file's data, and the encoding it was read in when that is not UTF-8 (RFC 8259:
+    JSON is UTF-8), for the notice a CSV file gets (``legacy-encoding``)."""
     data = path.read_bytes()
     if not data.strip():
         raise LoadError(f"{path}: the file is empty", "empty-file")
+    text = read_text(data, "auto", path, spec.get("language"))
     try:
-        return json.loads(decode(data, "auto", path))
+        return json.loads(text.text), text.not_utf8()
     except json.JSONDecodeError as error:
         raise LoadError(
             f"{path}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
@@ -863,7 +905,11 @@ def _at(data: Any, dotted: str, path: Path) -> list[Any]:
     return data
 
 
-def _json_rows(records: list[Any], spec: dict[str, Any], data: Any, path: Path) -> Iterator[Row]:
+def _json_rows(
+    records: list[Any], spec: dict[str, Any], data: Any, path: Path, legacy: str | None = None
+) -> Iterator[Row]:
+    """The rows of a JSON file's ``records``; the first bears the notice of its encoding when it
+    is not UTF-8 (``legacy``), as a CSV file's does."""
     joins = {}
     for prefix, join in spec.get("joins", {}).items():
         others = _at(data, join["records"], path)
@@ -878,6 +924,8 @@ def _json_rows(records: list[Any], spec: dict[str, Any], data: Any, path: Path) 
         values = flatten(record) if isinstance(record, dict) else {"value": record}
         counter.add(len(values))
         row = Row(number, values)
+        if number == 1 and legacy is not None:
+            row.problems.append(_legacy_notice(legacy))
         for prefix, (on, index) in joins.items():
             ref = values.get(on)
             if ref is None:
@@ -898,13 +946,13 @@ def _json_rows(records: list[Any], spec: dict[str, Any], data: Any, path: Path) 
 
 
 def read_json(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
-    data = _load_json(path)
-    return _json_rows(_at(data, spec.get("records", ""), path), spec, data, path)
+    data, legacy = _load_json(path, spec)
+    return _json_rows(_at(data, spec.get("records", ""), path), spec, data, path, legacy)
 
 
 def read_geojson(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
-    data = _load_json(path)
-    return _json_rows(_at(data, spec.get("records", "features"), path), spec, data, path)
+    data, legacy = _load_json(path, spec)
+    return _json_rows(_at(data, spec.get("records", "features"), path), spec, data, path, legacy)
 
 
 def read_overpass(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
@@ -912,8 +960,9 @@ def read_overpass(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
 
     Each row also has the column ``element``, ``{type}/{id}``, for the field ``osm``.
     """
-    data = _load_json(path)
-    for row in _json_rows(_at(data, spec.get("records", "elements"), path), spec, data, path):
+    data, legacy = _load_json(path, spec)
+    records = _at(data, spec.get("records", "elements"), path)
+    for row in _json_rows(records, spec, data, path, legacy):
         kind, number = row.values.get("type"), row.values.get("id")
         if kind and number is not None:
             row.values["element"] = f"{kind}/{number}"

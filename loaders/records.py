@@ -645,10 +645,11 @@ class RecordBuilder:
         if names and personal.is_contact_column(column):
             return personal.name_reason(text) or personal.text_reason(text, country, contacts)
         if names and spec.field in personal.rules().person_fields:  # an operator may be a person
-            return personal.name_reason(text, contact=False) or personal.text_reason(
+            found = personal.name_reason(text, contact=False) or personal.text_reason(
                 text, country, contacts
             )
-        return personal.text_reason(text, country, contacts)
+            return personal.said_where(found, "operator")
+        return personal.said_where(personal.text_reason(text, country, contacts), "text")
 
     def _hold_back(self, row: Any, column: str, value: Any, field_name: str, code: str) -> None:
         """A warning for a value held back as personal data (the partner's report shows it;

@@ -57,6 +57,27 @@ class Price(NamedTuple):
 Term = Iri | Lit | Price
 
 
+class Amount(str):
+    """A spreadsheet cell whose number format shows a sum of money, as it shows it ("175.00
+    GBP"; ``loaders.workbook``): a price reads its ``number`` and ``currency`` as the cell holds
+    them (``loaders.prices``), any other column its text, which names the currency (a number
+    column refuses it, saying so: its number was never the partner's whole value)."""
+
+    number: Decimal
+    #: the currency's ISO 4217 code, or the sign the cell's format shows when it names none
+    #: the loader knows
+    currency: str
+
+    def __new__(cls, number: Decimal, currency: str) -> Amount:
+        amount = super().__new__(cls, f"{number} {currency}")
+        amount.number, amount.currency = number, currency
+        return amount
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its number and currency (a validation's workers receive rows)."""
+        return (Amount, (self.number, self.currency))
+
+
 @dataclass(frozen=True)
 class Locale:
     """How a source writes its values."""

@@ -3,8 +3,9 @@ XML itself: an error cell (``#N/A``, ``#DIV/0!``...; LibreOffice's ``Err:502``: 
 an empty cell), a formula whose result was never computed (a file written by a program that does
 not compute, such as openpyxl: empty too), in XLSX a date before 1900 (a negative serial
 number: calamine gives the time 00:00:00), a percentage (calamine gives 0.5 for a cell showing
-50%: it is read as shown), and in ODS a line break or a tab inside a text (calamine drops
-them). The archive has been checked by
+50%: it is read as shown), a sum of money (calamine gives 175 for a cell showing £175.00: it
+is read as shown, with its currency: ``loaders.values.Amount``), and in ODS a line break or a
+tab inside a text (calamine drops them). The archive has been checked by
 ``loaders.guards.check_archive`` and ``loaders.caps.check_workbook`` (no DTD) before.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime
 import posixpath
 import re
+import unicodedata
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +23,9 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 from xml.parsers import expat
+
+from loaders.prices import currency_named, is_unit_in_formats
+from loaders.values import Amount
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -36,8 +41,28 @@ _NOT_DATE_LETTERS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 PERCENT_FORMAT_IDS = {9: 0, 10: 2}
 #: the decimals of a number format's first section (``0.00%`` shows two)
 _DECIMALS = re.compile(r"\.([0#?]+)")
-#: no style shows a percentage
-NO_PERCENTS: Mapping[int, int] = {}
+#: a number format's currency tag, its sign before the locale: [$£-809], [$CHF], [$€-40C] (one
+#: without a sign, [$-409], names a locale: the date formats have them)
+_CURRENCY_TAG = re.compile(r"\[\$([^\]\-]+)(?:-[^\]]*)?\]")
+#: what a number format code writes as it is: quoted text, an escaped character, or a character
+#: outside brackets (a space or fill width, _) or *-, is skipped)
+_WRITTEN = re.compile(r'"([^"]*)"|\\(.)|\[[^\]]*\]|[_*].|(.)')
+#: a word or a sign of what a format writes
+_WORD = re.compile(r"[^\W\d_]+|[^\w\s]")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How a number style shows its number: as a percentage (``currency`` None), or as a sum of
+    money in ``currency`` (ISO 4217, or the sign its format writes when it names no currency
+    the loader knows), with ``decimals``."""
+
+    decimals: int
+    currency: str | None = None
+
+
+#: no style shows a percentage or a sum of money
+NOT_SHOWN: Mapping[int, Shown] = {}
 #: the serial number 0 of each date system
 EPOCHS = {False: datetime.datetime(1899, 12, 30), True: datetime.datetime(1904, 1, 1)}
 
@@ -76,10 +101,10 @@ def _unread_cells(path: Path, sheet: str) -> dict[tuple[int, int], Unread]:
             return {}
         data = archive.read(member)
         formats = _number_formats(archive, names)  # styles.xml, read once for both
-        dates, percents = _date_styles(formats), _percent_styles(formats)
-        if not _may_hold_unread(data, bool(dates), percents):  # most sheets: not scanned
+        dates, shown = _date_styles(formats), _shown_styles(formats)
+        if not _may_hold_unread(data, bool(dates), shown):  # most sheets: not scanned
             return {}
-        return _unread(data, dates, EPOCHS[_date1904(archive, names)], percents)
+        return _unread(data, dates, EPOCHS[_date1904(archive, names)], shown)
 
 
 #: what a sheet holding a cell to scan holds somewhere: an error cell, a formula, a negative
@@ -89,16 +114,16 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _NEGATIVE = re.compile(rb"<(?:\w+:)?v>\s*-")
 
 
-def _may_hold_unread(data: bytes, dates: bool, percents: Mapping[int, int] = NO_PERCENTS) -> bool:
+def _may_hold_unread(data: bytes, dates: bool, shown: Mapping[int, Shown] = NOT_SHOWN) -> bool:
     return bool(
         _ERROR_CELL.search(data)
         or _FORMULA.search(data)
         or (dates and _NEGATIVE.search(data))
-        or (percents and _styled(percents).search(data))
+        or (shown and _styled(shown).search(data))
     )
 
 
-def _styled(styles: Mapping[int, int]) -> re.Pattern[bytes]:
+def _styled(styles: Mapping[int, Any]) -> re.Pattern[bytes]:
     """The mark of a cell of one of ``styles`` (its ``s`` attribute)."""
     numbers = "|".join(str(style) for style in sorted(styles)).encode()
     return re.compile(rb"""\ss=["'](?:""" + numbers + rb""")["']""")
@@ -180,16 +205,64 @@ def percent_decimals(code: str) -> int | None:
     return 0 if decimals is None else len(decimals.group(1))
 
 
-def _percent_styles(formats: NumberFormats) -> dict[int, int]:
-    """The style indexes whose number format shows a percentage, with its decimals."""
+def format_currency(code: str) -> str | None:
+    """The currency a number format code shows a number with: the ISO 4217 code of its
+    currency tag (``[$£-809]``, ``[$CHF]``), of a quoted or escaped word or sign (``"€"#,##0``,
+    ``#,##0 "kn"``, ``\\€``) or of a currency sign written as it is (``$#,##0``), or the sign
+    of a tag that names a currency the loader does not know (``[$zł-415]``: then the price says
+    so); None for a code that shows none (``0" m²"``, a date's locale tag ``[$-409]``). A word
+    that is also a unit (``km``) names its currency only in capitals (``KM``)."""
+    section = code.split(";", 1)[0]
+    tag = _CURRENCY_TAG.search(section)
+    if tag is not None:
+        sign = tag.group(1).strip()
+        return currency_named(sign) or sign
+    if is_date_format(section):
+        return None
+    for match in _WRITTEN.finditer(section):
+        quoted, escaped, character = match.groups()
+        if character is not None and unicodedata.category(character) != "Sc":
+            continue  # a digit placeholder, a separator, a space: only a currency sign counts
+        text = next(part for part in (quoted, escaped, character, "") if part is not None)
+        for word in _WORD.findall(text):
+            found = currency_named(word)
+            if found and not (is_unit_in_formats(word) and not word.isupper()):
+                return found
+    return None
+
+
+def _decimals(code: str) -> int:
+    """The decimals a number format code's first section shows (``#,##0.00``: 2)."""
+    decimals = _DECIMALS.search(_NOT_DATE_LETTERS.sub("", code.split(";", 1)[0]))
+    return 0 if decimals is None else len(decimals.group(1))
+
+
+def _shown_styles(formats: NumberFormats) -> dict[int, Shown]:
+    """The style indexes whose number format shows a percentage or a sum of money, and how.
+    (The built-in currency formats, 5 to 8, show the currency of the computer that opens the
+    file: they name none, and their cells are read as numbers.)"""
     found = {}
     for index, (number, code) in enumerate(formats):
         decimals = PERCENT_FORMAT_IDS.get(number)
         if decimals is None and code is not None:
             decimals = percent_decimals(code)
         if decimals is not None:
-            found[index] = decimals
+            found[index] = Shown(decimals)
+            continue
+        currency = None if code is None else format_currency(code)
+        if code is not None and currency is not None:
+            found[index] = Shown(_decimals(code), currency)
     return found
+
+
+def shown_amount(value: str, shown: Shown) -> Amount | None:
+    """A number cell's value as a currency format shows it (``175``, 2 decimals, GBP:
+    ``175.00 GBP``)."""
+    try:
+        number = Decimal(value).quantize(Decimal(1).scaleb(-shown.decimals), ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return None
+    return Amount(number, shown.currency or "")
 
 
 def shown_percentage(value: str, decimals: int) -> str | None:
@@ -230,9 +303,9 @@ class _Scan:
         self,
         dates: frozenset[int],
         epoch: datetime.datetime,
-        percents: Mapping[int, int] = NO_PERCENTS,
+        shown: Mapping[int, Shown] = NOT_SHOWN,
     ) -> None:
-        self.dates, self.epoch, self.percents = dates, epoch, percents
+        self.dates, self.epoch, self.shown = dates, epoch, shown
         self.found: dict[tuple[int, int], Unread] = {}
         self.row, self.column = -1, -1
         self.cell: dict[str, str] = {}
@@ -261,7 +334,7 @@ class _Scan:
             self.parts[name] = "".join(self.text)
             self.text = None
         elif name == "c":
-            unread = _cell(self.cell, self.parts, self.dates, self.epoch, self.percents)
+            unread = _cell(self.cell, self.parts, self.dates, self.epoch, self.shown)
             if unread is not None:
                 self.found[(self.row, self.column)] = unread
 
@@ -285,14 +358,14 @@ def _unread(
     data: bytes,
     dates: frozenset[int],
     epoch: datetime.datetime,
-    percents: Mapping[int, int] = NO_PERCENTS,
+    shown: Mapping[int, Shown] = NOT_SHOWN,
 ) -> dict[Any, Unread]:
     """The unread cells of a sheet: found by their marks (an error type, a formula, a negative
-    value, a percent style) when every cell begins with its reference and has no prefix, as
-    Excel, LibreOffice and openpyxl write them (a scan of every element costs seconds for
-    10,000 rows), else by the scan."""
+    value, a percent or currency style) when every cell begins with its reference and has no
+    prefix, as Excel, LibreOffice and openpyxl write them (a scan of every element costs
+    seconds for 10,000 rows), else by the scan."""
     if data.count(b"<c ") != data.count(b'<c r="') or _PREFIXED_CELL.search(data):
-        scan = _Scan(dates, epoch, percents)
+        scan = _Scan(dates, epoch, shown)
         _parser(scan).Parse(data, True)
         return scan.found
     found: dict[tuple[int, int], Unread] = {}
@@ -301,7 +374,7 @@ def _unread(
         _ERROR_CELL,
         _FORMULA,
         *([_NEGATIVE] if dates else []),
-        *([_styled(percents)] if percents else []),
+        *([_styled(shown)] if shown else []),
     ]
     for mark in marks:
         for match in mark.finditer(data):
@@ -309,7 +382,7 @@ def _unread(
             if start < 0 or start in starts:
                 continue
             starts.add(start)
-            unread = _marked_cell(_cell_bytes(data, start), dates, epoch, percents)
+            unread = _marked_cell(_cell_bytes(data, start), dates, epoch, shown)
             if unread is not None:
                 found[unread[0]] = unread[1]
     return found
@@ -327,7 +400,7 @@ def _marked_cell(
     cell: bytes,
     dates: frozenset[int],
     epoch: datetime.datetime,
-    percents: Mapping[int, int] = NO_PERCENTS,
+    shown: Mapping[int, Shown] = NOT_SHOWN,
 ) -> tuple[tuple[int, int], Unread] | None:
     """The position and ``Unread`` of one cell element, or None."""
     element = ElementTree.fromstring(cell.replace(b"<c ", _WITH_NAMESPACE, 1))
@@ -337,7 +410,7 @@ def _marked_cell(
         if (child := element.find(MAIN + name)) is not None
     }
     attributes = dict(element.attrib)
-    unread = _cell(attributes, parts, dates, epoch, percents)
+    unread = _cell(attributes, parts, dates, epoch, shown)
     if unread is None:
         return None
     return _position(attributes.get("r"), -1, -1), unread
@@ -353,7 +426,7 @@ def _cell(
     parts: dict[str, str],
     dates: frozenset[int],
     epoch: Any,
-    percents: Mapping[int, int] = NO_PERCENTS,
+    shown: Mapping[int, Shown] = NOT_SHOWN,
 ) -> Unread | None:
     """The ``Unread`` of one ``<c>`` element, or None for a cell the grid gives as written."""
     value = parts.get("v", "").strip()
@@ -364,9 +437,14 @@ def _cell(
     if "f" in parts and not value and not ("v" in parts and kind == "str"):
         return Unread("formula-not-computed", "=" + (parts["f"] or "…"), None)
     style = attributes.get("s", "0")
-    if kind == "n" and value and style.isdigit() and int(style) in percents:
-        shown = shown_percentage(value, percents[int(style)])
-        return None if shown is None else Unread(None, shown, shown)
+    if kind == "n" and value and style.isdigit() and int(style) in shown:
+        how = shown[int(style)]
+        text: str | None = (
+            shown_percentage(value, how.decimals)
+            if how.currency is None
+            else shown_amount(value, how)
+        )
+        return None if text is None else Unread(None, str(text), text)
     if kind == "n" and value and style.isdigit() and int(style) in dates:
         try:
             serial = float(value)
@@ -404,8 +482,9 @@ REPEATS_TOLD = 1000
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 "
 ANNOTATION = OFFICE + "annotation"
 #: what an ODS content.xml holds when a cell needs the scan: a formula (an error, or never
-#: computed), a percentage, a line break or a tab inside a text (calamine drops those two)
-_ODS_MARKS = re.compile(rb"formula|percentage|:line-break\b|:tab\b")
+#: computed), a percentage, a sum of money, a line break or a tab inside a text (calamine drops
+#: those two)
+_ODS_MARKS = re.compile(rb"formula|percentage|currency|:line-break\b|:tab\b")
 #: what a text element inside a paragraph stands for (``text:s`` repeats its space ``text:c``
 #: times)
 ODS_TEXT_ELEMENTS = {TEXT + "line-break": "\n", TEXT + "tab": "\t", TEXT + "s": " "}
@@ -502,9 +581,27 @@ def _ods_cell(attributes: dict[str, str], text: str, breaks: bool = False) -> Un
     if kind == "percentage":
         percentage = text.strip() or shown_percentage(attributes.get(OFFICE + "value", ""), 0)
         return None if not percentage else Unread(None, percentage, percentage)
+    if kind == "currency":
+        return _ods_amount(attributes, text)
     if breaks and kind in (None, "string"):
         return Unread(None, text, text)
     return None
+
+
+def _ods_amount(attributes: dict[str, str], text: str) -> Unread | None:
+    """A currency cell (``office:value-type="currency"``) as a sum of money in its own currency
+    (``office:currency``: GBP), its number as the cell holds it; one that names no currency, as
+    the text it shows."""
+    currency = attributes.get(OFFICE + "currency", "").strip()
+    try:
+        number = Decimal(attributes.get(OFFICE + "value", "").strip())
+    except InvalidOperation:
+        number = None
+    if currency and number is not None and number.is_finite():
+        amount = Amount(number, currency_named(currency) or currency)
+        return Unread(None, str(amount), amount)
+    shown = text.strip()
+    return Unread(None, shown, shown) if shown else None
 
 
 def _ods_unread(content: bytes, sheet: str) -> dict[tuple[int, int], Unread]:

@@ -112,8 +112,13 @@ def load_checked(
     report = _check(mapping, path, store, base, now, lang or mapping.locale.language, progress)
     if not report.readable or report.load is None:
         trouble = next((f for f in report.findings if f.severity == "error"), None)
-        reason = (trouble.detail or trouble.message) if trouble else f"{path}: cannot be read"
-        raise LoadError(reason, trouble.code if trouble else "unreadable-file")
+        if trouble is None:
+            raise LoadError(f"{path}: cannot be read")
+        # in the report's language: its sentence, then its detail (a library's words last)
+        reason = "\n".join(part for part in (trouble.message, trouble.detail) if part)
+        failed = LoadError(reason, trouble.code)
+        failed.language = report.language
+        raise failed
     load = report.load
     load.errors = report.errors
     held, publishable = holds(report, mode)

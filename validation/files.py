@@ -8,7 +8,7 @@ from pathlib import Path
 
 from core.problems import LoadError
 from validation.findings import Finding
-from validation.messages import problem_message
+from validation.messages import problem_message, ui
 
 #: the largest file a partner may submit, in bytes
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -19,8 +19,13 @@ def file_finding(error: LoadError, lang: str) -> Finding:
     message = problem_message(error.code, lang, **values) or problem_message(
         "unreadable-file", lang
     )
-    # an error whose translated message says all (``told``) has no English detail beside it
+    # an error whose translated message says all (``told``) has no English detail beside it;
+    # what a library said is a technical detail after a sentence in the report's language
     detail = "" if error.told else str(error)
+    if error.technical:
+        detail = ui("technical-detail", lang).format(
+            file=values.get("file", ""), technical=error.technical
+        )
     return Finding("file", error.code, "error", message or str(error), detail=detail)
 
 

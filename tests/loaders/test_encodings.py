@@ -4,6 +4,7 @@ are in encoding-cases.yaml."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,8 @@ def test_a_utf8_file_with_legacy_rows_is_read_line_by_line(
         with pytest.raises(LoadError) as refused:
             _read(tmp_path, case)
         assert refused.value.code == case["error"]
+        if "line" in case:  # the first line that cannot be read, named in the report's language
+            assert refused.value.values == {"line": str(case["line"])}  # type: ignore[attr-defined]
         return
     rows = _read(tmp_path, case)
     assert [row.values[list(row.values)[1]] for row in rows] == case["names"]
@@ -99,3 +102,17 @@ def test_a_legacy_file_of_many_rows_is_read_whole_without_a_word_per_row(
     assert [row.values["Name"] for row in read] == names
     told = [(p.code, p.value) for row in read for p in row.problems]
     assert told == [("legacy-encoding", case["encoding"])]
+
+
+@pytest.mark.parametrize("case", CASES["json"], ids=[c["id"] for c in CASES["json"]])
+def test_a_json_file_not_in_utf8_is_told_as_a_csv_file_is(
+    tmp_path: Path, case: dict[str, Any]
+) -> None:
+    """A JSON file in a legacy encoding, or UTF-16, got no notice (a CSV file did)."""
+    records = [{"Identifier": f"S-{n}", "Name": name} for n, name in enumerate(case["names"], 1)]
+    path = tmp_path / "spaces.json"
+    path.write_bytes(json.dumps(records, ensure_ascii=False).encode(case["file"]))
+    rows = [r for r in read_rows(path, "json", {}, language=case.get("language")) if r]
+    assert [row.values["Name"] for row in rows] == case["names"]
+    told = [(p.row, p.code, p.value) for row in rows for p in row.problems]
+    assert told == ([(None, "legacy-encoding", case["notice"])] if "notice" in case else [])

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from core.problems import LoadError
 from core.vocabulary import LANGUAGES
+from coworkmed.cli import main
 from loaders.readers import read_rows
 from tests.loaders.sheet_files import (
     DAMAGED_CASES,
@@ -20,8 +22,9 @@ from tests.loaders.sheet_files import (
     header_file,
     sheet_workbook,
 )
+from tests.mappings import write_mapping
 from validation.files import file_finding
-from validation.messages import ui
+from validation.messages import problem_message, ui
 from validation.submission import validate_submission
 
 
@@ -70,6 +73,36 @@ def test_a_damaged_workbook_is_said_damaged(tmp_path: Path, case: dict[str, Any]
     with pytest.raises(LoadError) as raised:
         _read(path, kind, {})
     assert raised.value.code == "damaged-workbook"
+
+
+BY_CLI = [case for case in DAMAGED_CASES if case.get("cli")]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("case", BY_CLI, ids=[case["id"] for case in BY_CLI])
+def test_a_damaged_workbook_is_said_damaged_in_the_language_of_load_and_validate(
+    tmp_path: Path, case: dict[str, Any], lang: str
+) -> None:
+    """``coworkmed load --lang it`` said a damaged workbook in English, and ``validate``'s
+    finding had an English detail under its translated message: both now say it in the
+    report's language, the library's own words last, as a technical detail."""
+    kind, data = damaged_workbook(case)
+    path = tmp_path / f"spaces.{kind}"
+    path.write_bytes(data)
+    sentence = problem_message("damaged-workbook", lang) or ""
+    detail = ui("technical-detail", lang).format(file=path.name, technical="")
+    validated = CliRunner().invoke(main, ["validate", str(path), "--lang", lang, "-q"])
+    columns = {"Identifier": "id", "Name": "name"}
+    mapping = write_mapping(tmp_path, columns, {"language": "hr"}, file={"path": path.name})
+    store = ["--store", str(tmp_path / "store")]
+    loaded = CliRunner().invoke(main, ["load", str(mapping), *store, "--lang", lang, "-q"])
+    assert (validated.exit_code, loaded.exit_code) == (2, 1)
+    for output in (validated.output, loaded.output):
+        assert sentence in output and detail in output
+        said = output.split(detail, 1)[0]  # all but the library's words, which come last
+        assert case["technical"] not in said and case["technical"] in output
+        assert lang == "en" or "damaged" not in output
+    assert loaded.output.startswith(ui("error", lang).capitalize() + ": ")
 
 
 @pytest.mark.parametrize("lang", ["fr", "el"])

@@ -22,8 +22,8 @@ from loaders.workbook import (
     _date_styles,
     _number_formats,
     _parser,
-    _percent_styles,
     _Scan,
+    _shown_styles,
     _unread,
 )
 from tests.loaders.workbook_files import CASES, workbook_of
@@ -56,12 +56,12 @@ def test_the_marks_find_what_the_scan_of_every_cell_finds(case: dict[str, Any]) 
     with zipfile.ZipFile(io.BytesIO(workbook_of(case)[1])) as archive:
         data = archive.read("xl/worksheets/sheet1.xml")
         formats = _number_formats(archive, set(archive.namelist()))
-        dates, percents = _date_styles(formats), _percent_styles(formats)
-    scan = _Scan(dates, EPOCHS[False], percents)
+        dates, shown = _date_styles(formats), _shown_styles(formats)
+    scan = _Scan(dates, EPOCHS[False], shown)
     _parser(scan).Parse(data, True)
     unreferenced = re.sub(rb' r="[A-Z]+\d+"', b"", data)
-    assert _unread(data, dates, EPOCHS[False], percents) == scan.found
-    assert _unread(unreferenced, dates, EPOCHS[False], percents) == scan.found
+    assert _unread(data, dates, EPOCHS[False], shown) == scan.found
+    assert _unread(unreferenced, dates, EPOCHS[False], shown) == scan.found
 
 
 @pytest.mark.parametrize(
@@ -127,3 +127,51 @@ def test_a_percentage_in_a_number_column_is_refused_as_shown(
     )
     told = [(p.code, p.column, p.value, p.severity) for p in report.problems]
     assert told == [(code, "Workstations", shown, "error")]
+
+
+def _transform_case(tmp_path: Path, case: dict[str, Any], field: Any) -> tuple[str, Any]:
+    """The case's workbook read with its cell's column mapped to ``field``."""
+    kind, data = workbook_of(case)
+    (tmp_path / f"spaces.{kind}").write_bytes(data)
+    write_mapping(
+        tmp_path,
+        {"Identifier": "id", "Name": "name", case["column"]: field},
+        {"language": "fr", "country": "FR"},
+    )
+    triples, report = transform(
+        load_mapping(tmp_path / "mapping.yaml"),
+        tmp_path / f"spaces.{kind}",
+        BASE,
+        lambda: dt.datetime.now(dt.UTC),
+    )
+    return triples.decode("utf-8"), report
+
+
+PRICED = [case for case in CASES if "price" in case]
+
+
+@pytest.mark.parametrize("case", PRICED, ids=[case["id"] for case in PRICED])
+def test_a_sum_of_money_is_a_price_in_its_own_currency(
+    tmp_path: Path, case: dict[str, Any]
+) -> None:
+    """A cell formatted as a sum of money was read as its bare number, and the mapping's EUR
+    applied: the partner's £175 was published as €175 (issue 18, lane fixj)."""
+    amount, currency, told = case["price"]
+    triples, report = _transform_case(tmp_path, case, {"field": "month_price", "currency": "EUR"})
+    assert [p.code for p in report.problems] == told
+    prices = re.findall(r'schema.org/price> "([^"]+)"', triples)
+    currencies = re.findall(r'schema.org/priceCurrency> "([^"]+)"', triples)
+    assert (prices, currencies) == (([amount], [currency]) if amount else ([], []))
+
+
+AS_NUMBER = [case for case in CASES if "as_number" in case]
+
+
+@pytest.mark.parametrize("case", AS_NUMBER, ids=[case["id"] for case in AS_NUMBER])
+def test_a_sum_of_money_in_a_number_column_is_refused_naming_its_currency(
+    tmp_path: Path, case: dict[str, Any]
+) -> None:
+    """A number column given a currency cell says so (its currency was dropped silently)."""
+    _triples, report = _transform_case(tmp_path, case, "workstations")
+    told = [(p.code, p.column, p.value) for p in report.problems]
+    assert told == [(case["as_number"], case["column"], case["read"])]

@@ -11,6 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 import yaml
 
@@ -25,22 +26,45 @@ COLUMNS = {
     "Opening date": "2019-03-01",
     "Workstations": "8",
 }
+#: the custom number formats of the styles 11 and up (s="11"...): sums of money as Excel and
+#: LibreOffice write them, in several locales, and formats whose text names no currency
+CURRENCY_FORMATS = (
+    "[$£-809]#,##0.00",  # 11: en-GB pounds, tagged
+    '"€"#,##0',  # 12: euros, quoted
+    "#,##0.00\\ [$€-40C]",  # 13: fr-FR euros after the number, tagged
+    "$#,##0",  # 14: dollars, the sign written as it is
+    "[$CHF] #,##0",  # 15: Swiss francs, a code in the tag
+    '#,##0 "kn"',  # 16: kuna, quoted after the number
+    "[$zł-415] #,##0.00",  # 17: złoty: a currency the loader does not know
+    '#,##0.0" km"',  # 18: kilometres, no currency
+    '#,##0.00 "KM";[Red]-#,##0.00 "KM"',  # 19: Bosnian marks, in capitals, two sections
+    "\\€ #,##0.00",  # 20: euros, escaped
+    "#,##0.00\\ [$€-410];[Red]-#,##0.00\\ [$€-410]",  # 21: it-IT euros, two sections
+    '#,##0.00 "€"',  # 22: es-ES euros, quoted after the number
+    "[$-409]d-mmm-yy",  # 23: a date whose tag names a locale, no currency
+)
 #: the styles a case's cell may take (s="N"): general, built-in date 14, a custom date, the
 #: built-in time 20, a custom format whose d and y are quoted text (not a date); the built-in
 #: percentages 9 (0%) and 10 (0.00%), custom ones 0.0% and [Blue]#,##0.000%, and custom formats
-#: whose % is quoted or escaped (a unit written, not a percentage)
+#: whose % is quoted or escaped (a unit written, not a percentage); the currency formats from 11
 STYLES = (
     f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{MAIN}">'
-    '<numFmts count="6"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+    '<numFmts><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
     '<numFmt numFmtId="165" formatCode="&quot;Day &quot;0"/>'
     '<numFmt numFmtId="166" formatCode="0.0%"/>'
     '<numFmt numFmtId="167" formatCode="[Blue]#,##0.000%;[Red]-#,##0.000%"/>'
     '<numFmt numFmtId="168" formatCode="0&quot; %&quot;"/>'
-    '<numFmt numFmtId="169" formatCode="0\\%"/></numFmts>'
-    '<cellXfs count="11"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/>'
+    '<numFmt numFmtId="169" formatCode="0\\%"/>'
+    + "".join(
+        f'<numFmt numFmtId="{170 + i}" formatCode={quoteattr(code)}/>'
+        for i, code in enumerate(CURRENCY_FORMATS)
+    )
+    + "</numFmts>"
+    '<cellXfs><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/>'
     '<xf numFmtId="20"/><xf numFmtId="165"/><xf numFmtId="9"/><xf numFmtId="10"/>'
     '<xf numFmtId="166"/><xf numFmtId="167"/><xf numFmtId="168"/><xf numFmtId="169"/>'
-    "</cellXfs></styleSheet>"
+    + "".join(f'<xf numFmtId="{170 + i}"/>' for i in range(len(CURRENCY_FORMATS)))
+    + "</cellXfs></styleSheet>"
 )
 
 
