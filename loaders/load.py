@@ -167,6 +167,8 @@ def stream(
             mapping.file,
             mapping.locale.null,
             mapping.locale.language,
+            mapping.number_columns,
+            mapping.used_columns,
         )
     for row in rows:
         report.rows_read += 1

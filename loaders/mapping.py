@@ -61,6 +61,13 @@ class MappingError(LoadError):
         super().__init__("the mapping has mistakes:\n" + "\n".join(lines), "bad-mapping")
 
 
+#: the kinds of field (fields.yaml) whose values are numbers, and whether with decimals
+NUMBER_KINDS = {
+    "integer": False, "decimal": True, "price": True,
+    "latitude": True, "longitude": True, "coordinates": True,
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Mapping:
     """A checked mapping file."""
@@ -82,6 +89,18 @@ class Mapping:
     def has_aliases(self) -> bool:
         """Whether a column's headers are spellings of one column (``aliases: true``)."""
         return any(spec.aliases for spec in self.columns)
+
+    @cached_property
+    def number_columns(self) -> dict[str, bool]:
+        """The source columns of the fields that read a number (``NUMBER_KINDS``), each with
+        whether it reads one with decimals (where a partner writes a decimal comma)."""
+        fields = tables.fields()
+        return {
+            source: NUMBER_KINDS[kind]
+            for spec in self.columns
+            if (kind := fields.get(spec.field, {}).get("kind")) in NUMBER_KINDS
+            for source in spec.sources
+        }
 
     @property
     def source_id(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import collections
 import csv
 import datetime
 import io
@@ -18,6 +19,7 @@ import json
 import math
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -385,17 +387,26 @@ def _mostly_utf8(data: bytes) -> bool:
 
 def sniff_delimiter(text: str) -> str:
     """The delimiter that cuts the first lines into the same number of fields, the most fields
-    winning: decimal commas inside ';'-separated data do not fool it."""
+    winning: decimal commas inside ';'-separated data do not fool it. When none does (a row
+    cut by a separator inside an unquoted value), the one whose most frequent number of fields
+    the most lines share, then the most fields (a row too long is told: ``Widths``)."""
     lines = text.splitlines()[:50]
     best, best_fields = ",", 1
+    usual: list[tuple[int, int, str]] = []  # (lines sharing the usual count, the count, delimiter)
     for candidate in (",", ";", "\t", "|"):
         try:
-            counts = {len(cells) for cells in csv.reader(lines, delimiter=candidate) if cells}
+            counts = [len(cells) for cells in csv.reader(lines, delimiter=candidate) if cells]
         except csv.Error:  # a field past the csv module's limit: the reader will say so
             continue
-        if len(counts) == 1 and (fields := counts.pop()) > best_fields:
-            best, best_fields = candidate, fields
-    return best
+        if len(set(counts)) == 1 and counts[0] > best_fields:
+            best, best_fields = candidate, counts[0]
+        elif counts:
+            fields, sharing = collections.Counter(counts).most_common(1)[0]
+            if fields > 1:
+                usual.append((sharing, fields, candidate))
+    if best_fields > 1 or not usual:
+        return best
+    return max(usual)[2]
 
 
 def repeat_of(headers: tuple[str, ...], position: int) -> str | None:
@@ -432,15 +443,103 @@ def _names(header: list[str]) -> list[str]:
     return names
 
 
+#: a number's whole part as a partner writes it (1250, 1.250, 1 250) and a decimal part (with a
+#: unit or currency after it): the two cells a decimal comma cuts a number into in a
+#: comma-separated file ("12,50" read as «12» and «50»)
+_WHOLE_PART = re.compile(r"[+-]?(?:[0-9]{1,3}(?:[. \u00a0\u202f][0-9]{3})+|[0-9]+)")
+_DECIMAL_PART = re.compile(r"[0-9]+(?:\s*(?:€|EUR|%|m²|m2))?", re.IGNORECASE)
+#: a number with decimals as written in one cell (12.50, -15.417): a decimal column's value
+_NUMBER = re.compile(r"[+-]?[0-9][0-9 .\u00a0\u202f]*(?:[.,][0-9]+)?(?:\s*(?:€|EUR|%))?")
+
+
+@dataclass(frozen=True)
+class Widths:
+    """The records of a delimited file, each as (its cells, the empty cells at its end), to
+    tell the rows longer than the header: a value holding the separator unquoted (a decimal
+    comma in a comma-separated file) shifts every later value one column to the right, and is
+    never read shifted. ``numbers``: the columns that read a number, True for those with
+    decimals (where a decimal comma is written)."""
+
+    shapes: list[tuple[int, int]]
+    delimiter: str
+    numbers: dict[str, bool] = field(default_factory=dict)
+
+    def trailing(self, columns: int, first: int) -> int:
+        """The empty cells every data row (from record ``first``) has past the header's
+        ``columns``: a separator at the end of every line but the header's; 0 unless every
+        data row that holds a cell has the same number of cells past them, all empty."""
+        extra = {
+            length - columns if empty >= length - columns else -1
+            for length, empty in self.shapes[first - 1 :]
+            if length > empty
+        }
+        return max(extra.pop(), 0) if len(extra) == 1 else 0
+
+    def problem(self, number: int, cells: list[str], names: list[str]) -> Problem:
+        """The error of a row with more cells than the header has columns: where a number
+        column's cell, joined with the next, reads as a number with a decimal comma, the
+        place and the number it likely was (``row-too-long-decimal``), else the counts."""
+        counts = (("cells", str(len(cells))), ("columns", str(len(names))))
+        reason = (
+            f"{len(cells)} cells but {len(names)} columns: every value after a separator "
+            "written inside an unquoted value is shifted one column to the right; the row is "
+            "held back"
+        )
+        cut = self.decimal_cut(cells, names)
+        if cut is None:
+            return Problem("row-too-long", reason, row=number, params=counts)
+        joined = f"{cells[cut].strip()},{cells[cut + 1].strip()}"
+        return Problem(
+            "row-too-long-decimal",
+            f"{reason}; «{cells[cut]}» «{cells[cut + 1]}»: was it {joined}?",
+            row=number,
+            column=names[cut],
+            value=cells[cut],
+            params=(*counts, ("next", cells[cut + 1]), ("joined", joined)),
+        )
+
+    def decimal_cut(self, cells: list[str], names: list[str]) -> int | None:
+        """The first cell of a comma-separated row, in a column of a number with decimals
+        (``numbers``; any column when none is known), that reads with the next as one number
+        with a decimal comma ("12" and "50": 12,50); None when there is none, or when a number
+        column before it holds no number (the row was shifted before it: a text cut in two)."""
+        if self.delimiter != ",":
+            return None
+        for position in range(min(len(names), len(cells) - 1)):
+            cell, decimals = cells[position].strip(), self.numbers.get(names[position])
+            whole = _WHOLE_PART.fullmatch(cell) is not None
+            if decimals is False and cell and not whole:
+                return None  # an integer column holding something else: shifted before
+            if (decimals or not self.numbers) and whole:
+                if _DECIMAL_PART.fullmatch(cells[position + 1].strip()):
+                    return position
+            elif decimals and cell and _NUMBER.fullmatch(cell) is None:
+                return None  # a decimal column holding no number: shifted before
+        return None
+
+
+def _shape(cells: list[str]) -> tuple[int, int]:
+    """A record's number of cells and of empty cells at its end."""
+    empty = 0
+    for cell in reversed(cells):
+        if cell.strip():
+            break
+        empty += 1
+    return len(cells), empty
+
+
 def _table_rows(
     cells_by_row: Iterator[list[Any]],
     spec: dict[str, Any],
     path: Path,
     sheet: str | None = None,
     kept: Any = frozenset(),
+    widths: Widths | None = None,
 ) -> Iterator[Row]:
     """Rows of a grid (CSV or sheet): header where the mapping says, then one Row per line
-    (an empty one left out, unless its number is in ``kept``: its cells were unread)."""
+    (an empty one left out, unless its number is in ``kept``: its cells were unread).
+    ``widths``: a delimited file's records, whose rows longer than the header are errors
+    (``Widths.problem``); a sheet's cells right of its header are only told (``extra-cells``)."""
     header_row = spec.get("header_row", 1)
     number = 0
     names = spec.get("column_names")
@@ -462,6 +561,7 @@ def _table_rows(
         )
     first_data_row = number + 1
     counter = Counter(path.name)
+    trailing = widths.trailing(len(names), first_data_row) if widths is not None else 0
     for number, cells in enumerate(cells_by_row, start=first_data_row):
         counter.add(len(cells))
         if not any(str(c).strip() for c in cells if c is not None) and number not in kept:
@@ -469,12 +569,17 @@ def _table_rows(
         row = Row(number, dict(zip(names, cells, strict=False)), sheet)
         row.problems.extend(notices)
         notices = []
-        if len(cells) > len(names) and any(str(c).strip() for c in cells[len(names) :]):
+        if len(cells) <= len(names):
+            pass
+        elif widths is not None:
+            if len(cells) != len(names) + trailing or _filled(cells[len(names) :]):
+                row.problems.append(widths.problem(number, cells, names))
+        elif any(str(c).strip() for c in cells[len(names) :] if c is not None):
             row.problems.append(
                 Problem(
                     "extra-cells",
-                    f"{len(cells)} cells but {len(names)} columns; the extra cells are ignored "
-                    "(a delimiter inside an unquoted value?)",
+                    f"{len(cells)} cells but {len(names)} columns; the cells right of the last "
+                    "column with a header are not read",
                     row=number,
                     sheet=sheet,
                     severity="warning",
@@ -553,6 +658,12 @@ def _header_sought(cells_by_row: Iterator[list[Any]], sheet: Any) -> HeaderFound
 
 
 def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = None) -> Iterator[Row]:
+    """CSV or TSV (``delimiter``: the format's own; else the mapping's, else sniffed). A
+    workbook given a text file's name is read as the workbook it is, told (``misnamed-file``)."""
+    kind = workbook_kind(path)
+    if kind is not None:
+        yield from _as_named(read_workbook(path, spec), path, *kind)
+        return
     data = path.read_bytes()
     if not data.strip():
         raise LoadError(f"{path}: the file is empty", "empty-file")
@@ -562,13 +673,20 @@ def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = Non
     reader = csv.reader(io.StringIO(text.text, newline=""), **options)
     try:
         # counted first (a fraction of the cost of mapping them): a file past the caps is
-        # refused before any row of it is mapped
+        # refused before any row of it is mapped; each record's shape kept (``Widths``)
         counter = Counter(path.name, header=spec.get("header_row", 1))
+        shapes: list[tuple[int, int]] = []
+        start = end = 0  # the first and last lines of the last record
         for cells in reader:
             counter.add(len(cells))
+            shapes.append(_shape(cells))
+            start, end = end + 1, reader.line_num
+        if shapes:
+            _check_quotes(text.text, options, start, path)
+        widths = Widths(shapes, delimiter, spec.get("number_columns", {}))
         reader = csv.reader(io.StringIO(text.text, newline=""), **options)
         ends: list[int] = []  # the last line of each record, for the lines of a row
-        rows = _table_rows(_ending(reader, ends), spec, path)
+        rows = _table_rows(_ending(reader, ends), spec, path, widths=widths)
         first = next(rows, None)
         if first is None:
             return
@@ -587,6 +705,33 @@ def _legacy_notice(encoding: str) -> Problem:
     """The warning on a file's first row that the file is not UTF-8, naming the encoding read."""
     reason = f"not UTF-8: read as {encoding}; check its accented letters, or save it as UTF-8"
     return Problem("legacy-encoding", reason, severity="warning", value=encoding)
+
+
+#: the most characters of a line a report quotes
+QUOTED_LINE = 60
+
+
+def _check_quotes(text: str, options: dict[str, Any], start: int, path: Path) -> None:
+    """``unclosed-quote`` when the file's last record, from line ``start``, ends inside a
+    quoted value: a quotation mark opens a value that never closes, and the csv reader took
+    every later line, separators and line breaks, for that one value (a line's rows lost, or
+    the header's columns, were told as missing columns)."""
+    lines = io.StringIO(text, newline="").readlines()[start - 1 :]
+    try:
+        for _cells in csv.reader(lines, strict=True, **options):
+            pass
+    except csv.Error as error:
+        if "unexpected end of data" not in str(error):
+            return  # another fault of strict quoting ('"a"b'), which the reader reads as is
+        opening = lines[0].rstrip("\r\n") if lines else ""
+        shown = opening if len(opening) <= QUOTED_LINE else opening[:QUOTED_LINE] + "…"
+        raise Told(
+            f"{path}: line {start}: a quotation mark opens a value that is never closed; "
+            "every line after it was read as part of that value",
+            "unclosed-quote",
+            line=str(start),
+            value=shown,
+        ) from None
 
 
 def _ending(reader: Any, ends: list[int]) -> Iterator[list[str]]:
@@ -658,6 +803,9 @@ def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
     a damaged archive is ``damaged-workbook``."""
     from python_calamine import CalamineWorkbook
 
+    if is_delimited_text(path):
+        yield from _as_named(read_delimited(path, spec), path, "CSV", ".csv")
+        return
     try:
         check_archive(path, UNPACKED_LIMIT.get() or setting("max_unpacked"))
         check_workbook(path)
@@ -691,6 +839,61 @@ def read_workbook(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
         yield row
     if first:
         raise _no_record(workbook, sheet, spec, path)
+
+
+#: the first bytes of a ZIP archive, as XLSX and ODS workbooks are
+ZIP_SIGNATURE = b"PK\x03\x04"
+#: the member of an archive that tells a kind of workbook: the kind and its extension
+WORKBOOK_MEMBERS = {"xl/workbook.xml": ("XLSX", ".xlsx"), "content.xml": ("ODS", ".ods")}
+#: the bytes looked at to tell delimited text from another kind of file
+SNIFFED_BYTES = 8192
+
+
+def workbook_kind(path: Path) -> tuple[str, str] | None:
+    """The kind and extension of the workbook ``path`` is (an XLSX or ODS archive, by its
+    members), whatever its name; None for any other file."""
+    with path.open("rb") as stream:
+        if stream.read(len(ZIP_SIGNATURE)) != ZIP_SIGNATURE:
+            return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return None
+    return next((kind for member, kind in WORKBOOK_MEMBERS.items() if member in names), None)
+
+
+def is_delimited_text(path: Path) -> bool:
+    """Whether ``path`` is delimited text (CSV or TSV) whatever its name: no ZIP archive, no
+    zero byte, not markup, and its first line cut by a delimiter into two cells or more."""
+    with path.open("rb") as stream:
+        head = stream.read(SNIFFED_BYTES)
+    if head.startswith(ZIP_SIGNATURE) or b"\x00" in head:
+        return False
+    text = head.decode("utf-8-sig", "replace").lstrip()
+    first = text.split("\n", 1)[0]
+    if not first or first.startswith("<"):
+        return False
+    delimiter = sniff_delimiter(text)
+    return len(next(csv.reader([first], delimiter=delimiter), [])) >= 2
+
+
+def _as_named(rows: Iterator[Row], path: Path, kind: str, extension: str) -> Iterator[Row]:
+    """The rows of a file read as the ``kind`` it is, not as its name says: the first row
+    tells it (``misnamed-file``), with the extension its name should have."""
+    for number, row in enumerate(rows):
+        if number == 0:
+            row.problems.append(
+                Problem(
+                    "misnamed-file",
+                    f"the file is named {path.suffix} but is {kind}: read as {kind}; rename it "
+                    f"{extension}",
+                    value=kind,
+                    severity="warning",
+                    params=(("extension", path.suffix or "…"), ("right", extension)),
+                )
+            )
+        yield row
 
 
 class Told(LoadError):
@@ -901,8 +1104,46 @@ def _at(data: Any, dotted: str, path: Path) -> list[Any]:
             raise LoadError(f"{path}: no {dotted!r} in this JSON file (stopped at {step!r})")
         data = data[step]
     if not isinstance(data, list):
-        raise LoadError(f"{path}: {dotted or 'the top level'!r} is not a list of records")
+        raise _not_a_list(data, dotted, path)
+    if data and not any(isinstance(record, dict) for record in data):
+        raise Told(
+            f"{path}: {dotted or 'the top level'!r} is a list of values, not of records",
+            "not-a-record-list",
+        )
     return data
+
+
+#: how deep in a JSON object the lists of records are looked for, to be named
+RECORD_LIST_DEPTH = 3
+
+
+def record_lists(data: Any, prefix: str = "", depth: int = RECORD_LIST_DEPTH) -> list[str]:
+    """The dotted keys of a JSON object that hold a list of objects (records), the shallower
+    first: what a mapping's ``records`` may name."""
+    if not isinstance(data, dict) or depth == 0:
+        return []
+    found, deeper = [], []
+    for key, value in data.items():
+        if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+            found.append(f"{prefix}{key}")
+        else:
+            deeper += record_lists(value, f"{prefix}{key}.", depth - 1)
+    return found + deeper
+
+
+def _not_a_list(data: Any, dotted: str, path: Path) -> LoadError:
+    """What says that a JSON file holds no list of records where the mapping reads them: the
+    keys that hold one, if any, and the mapping's option that reads it (``records``)."""
+    where = dotted or "the top level"
+    keys = record_lists(data)
+    if not keys:
+        return Told(f"{path}: {where!r} is not a list of records", "not-a-record-list")
+    return Told(
+        f"{path}: {where!r} is not a list of records; lists of records are under {keys}",
+        "records-under-key",
+        keys=_quoted(keys),
+        first=keys[0],
+    )
 
 
 def _json_rows(
@@ -1031,18 +1272,105 @@ def read_rows(
     spec: dict[str, Any],
     missing: frozenset[str] = frozenset(),
     language: str | None = None,
+    numbers: dict[str, bool] | None = None,
+    known: frozenset[str] = frozenset(),
 ) -> Iterator[Row | None]:
     """The rows of a file; ``None`` stands for a row left out by the mapping's include filter
     (``missing``: the source's own "no value" tokens, folded, besides the usual ones;
     ``language``: the mapping's, whose legacy encoding a file that is not UTF-8 is read in
-    first, ``read_text``)."""
+    first, ``read_text``; ``numbers``: the columns read as numbers (True: with decimals), where
+    a row too long for its header is looked at for a decimal comma, ``Widths``; ``known``: the
+    columns the mapping reads, which a header written otherwise is read as, ``Headers``)."""
     if not path.is_file():
         raise LoadError(f"{path}: no such file", "no-such-file")
     conditions = spec.get("include")
-    given = spec if language is None else {**spec, "language": language}
+    given = {**spec, "number_columns": numbers or {}}
+    if language is not None:
+        given["language"] = language
+    headers = Headers(known)
     for row in READERS[file_format](path, given):
         mend_characters(row)
+        headers.rename(row)
         yield row if not conditions or _kept(row, conditions, missing) else None
+
+
+#: what a legacy encoding writes for a character it cannot hold (Excel's "?")
+UNWRITABLE = "?"
+
+
+def header_key(header: str) -> str:
+    """A header as compared with the mapping's columns: NFKC (a superscript ² as 2, a
+    ligature ﬁ as fi, a no-break space as a space), case and spacing aside."""
+    return " ".join(unicodedata.normalize("NFKC", header).casefold().split())
+
+
+def header_matches(written: str, column: str) -> bool:
+    """Whether the header ``written`` is the mapping's ``column`` written otherwise: the same
+    but for ``header_key``, or for a ``?`` standing for each character the file's encoding
+    could not hold ("Površina (m?)" for "Površina (m²)")."""
+    if header_key(written) == header_key(column):
+        return True
+    if UNWRITABLE not in written:
+        return False
+    pattern = ".".join(re.escape(part) for part in written.split(UNWRITABLE))
+    return any(
+        re.fullmatch(pattern, form, re.IGNORECASE | re.DOTALL) is not None
+        for form in (column, unicodedata.normalize("NFKC", column))
+    )
+
+
+@dataclass
+class Headers:
+    """The headers of a file read as the mapping's columns (``known``) they stand for: one
+    that is no column of the mapping but matches exactly one of them (``header_matches``) is
+    renamed, and told once (``header-read-as``)."""
+
+    known: frozenset[str]
+    renames: dict[tuple[str, ...], dict[str, str]] = field(default_factory=dict)
+    columns: dict[str, str | None] = field(default_factory=dict)
+    told: set[str] = field(default_factory=set)
+
+    def rename(self, row: Row) -> None:
+        if not self.known:
+            return
+        names = tuple(row.values)
+        renames = self.renames.get(names)
+        if renames is None:
+            renames = self.renames[names] = self._renames(names)
+        if not renames:
+            return
+        row.values = {renames.get(name, name): cell for name, cell in row.values.items()}
+        for written_as, column in renames.items():
+            if written_as not in self.told:
+                self.told.add(written_as)
+                row.problems.append(
+                    Problem(
+                        "header-read-as",
+                        f"the column {written_as!r} is read as {column!r}",
+                        column=column,
+                        value=written_as,
+                        sheet=row.sheet,
+                        severity="warning",
+                    )
+                )
+
+    def _renames(self, names: tuple[str, ...]) -> dict[str, str]:
+        present = set(names)
+        renames = {}
+        for name in names:
+            if name not in self.known:
+                column = self._column(name)
+                if column is not None and column not in present:
+                    renames[name] = column
+        return renames
+
+    def _column(self, name: str) -> str | None:
+        """The one column of the mapping the header ``name`` matches, else None (decided once
+        per header: a JSON file's records give many sets of keys)."""
+        if name not in self.columns:
+            matches = [column for column in self.known if header_matches(name, column)]
+            self.columns[name] = matches[0] if len(matches) == 1 else None
+        return self.columns[name]
 
 
 #: a UTF-16 surrogate alone: a JSON string may hold one (``"\ud800"``) and a workbook's escaped

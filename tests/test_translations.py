@@ -3,6 +3,7 @@ is picked from the ``lang`` parameter, then Accept-Language, then English."""
 
 from __future__ import annotations
 
+import ast
 import string
 from functools import cache
 from pathlib import Path
@@ -178,3 +179,49 @@ def test_a_variant_of_a_term_is_found(case: dict[str, Any]) -> None:
 def test_another_form_of_address_is_found(case: dict[str, Any]) -> None:
     found = address_breaches(case["text"], case["lang"], GLOSSARY["address"])
     assert sorted(found) == sorted(case["found"])
+
+
+#: the project's packages whose code gives problems a report shows
+PACKAGES = ("core", "loaders", "validation", "publishing", "endpoint", "linking", "triplestore")
+#: the calls that give a problem code: as their first argument, or as their second
+CODE_FIRST = frozenset({"Problem", "ValueProblem", "AmbiguousValue"})
+CODE_SECOND = frozenset({"LoadError", "Told", "StoreBusy"})
+
+
+def problem_codes() -> dict[str, str]:
+    """Every problem code written as a literal in a call that gives one, with where."""
+    root = Path(__file__).parents[1]
+    found: dict[str, str] = {}
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+                position = 0 if name in CODE_FIRST else 1 if name in CODE_SECOND else None
+                if position is None:
+                    continue
+                given = [kw.value for kw in node.keywords if kw.arg == "code"]
+                arguments = node.args[position : position + 1] + given
+                for argument in arguments:
+                    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                        found.setdefault(argument.value, f"{path.name}:{node.lineno}")
+    return found
+
+
+def test_every_problem_code_the_code_gives_has_its_six_sentences() -> None:
+    """Regression (issue 18, lane fixm): a row's ``extra-cells`` warning was English in a
+    Greek report: the catalogue's texts were all in six languages, but the code had none, and
+    the report fell back on the English reason."""
+    codes = problem_codes()
+    assert {"extra-cells", "empty-file", "row-too-long"} <= set(codes), "the codes are found"
+    problems = load_catalogue(messages.CATALOGUE_FILE)["problems"]
+    assert {code: place for code, place in codes.items() if code not in problems} == {}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_problem_sentence_can_be_filled(lang: str) -> None:
+    """A literal brace (``[{…}]``) must be written doubled: else filling the sentence fails."""
+    for code in load_catalogue(messages.CATALOGUE_FILE)["problems"]:
+        assert messages.problem_message(code, lang, value="v", column="c")

@@ -77,7 +77,13 @@ def _rows(
     read: list[Row | None] = []
     rows: dict[int, Row] = {}
     for row in read_rows(
-        path, mapping.file_format(path), mapping.file, mapping.locale.null, mapping.locale.language
+        path,
+        mapping.file_format(path),
+        mapping.file,
+        mapping.locale.null,
+        mapping.locale.language,
+        mapping.number_columns,
+        mapping.used_columns,
     ):
         read.append(row)
         if row is not None:
@@ -119,12 +125,25 @@ def _read(
     report.rows, report.records, report.triples = load.rows_read, load.records_written, load.triples
     if not rows:
         pipeline.cancel()
-        empty = LoadError(f"{path}: no record in the file", "empty-file")
-        empty.told = True  # "the file is empty" says it all
-        report.findings.append(file_finding(empty, report.language))
+        report.findings.append(file_finding(_no_record(path, mapping, read), report.language))
         report.readable = False
         return None
     return rows, load, InOneProcess(pipeline, base)
+
+
+#: the formats whose first row is a header: read without a row, the file has its header only
+HEADED_FORMATS = frozenset({"csv", "tsv", "xlsx", "ods"})
+
+
+def _no_record(path: Path, mapping: Mapping, read: list[Row | None]) -> LoadError:
+    """What says that a file that was read gave no record: a table with its header and no
+    row under it (``header-only``), or a list of records that is empty, or whose rows the
+    mapping's include filter all leaves out (``no-records``)."""
+    headed = not read and mapping.file_format(path) in HEADED_FORMATS
+    code = "header-only" if headed else "no-records"
+    empty = LoadError(f"{path}: no record in the file ({code})", code)
+    empty.told = True  # the message says it all
+    return empty
 
 
 def _read_in_parts(

@@ -105,10 +105,11 @@ def test_the_template_documents_every_column(tmp_path: Path, lang: str) -> None:
     assert "fab-lab = " in kinds.allowed
 
 
-def test_a_blank_template_is_refused_as_empty(tmp_path: Path) -> None:
+def test_a_blank_template_is_refused_as_a_header_without_records(tmp_path: Path) -> None:
+    """It said "the file is empty" (issue 18, lane fixm): it has its header."""
     (blank, _doc) = write_template(tmp_path / "blank.csv", "es", "csv")
     report = validate_submission(blank, lang="es")
-    assert report.status == "unreadable" and report.findings[0].code == "empty-file"
+    assert report.status == "unreadable" and report.findings[0].code == "header-only"
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "ttl"])
