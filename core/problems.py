@@ -35,9 +35,12 @@ class LoadError(Exception):
     #: whether the translated message says all there is (a report gives no English detail)
     told = False
 
-    def __init__(self, message: str, code: str = "unreadable-file") -> None:
+    def __init__(self, message: str, code: str = "unreadable-file", **values: Any) -> None:
+        """``values`` fill the partner's message of ``code`` (where in the file, a limit...):
+        a report in the partner's language has no English detail (``validation.report``)."""
         super().__init__(message)
         self.code = code
+        self.values = values
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled with its attributes, whatever its subclass's ``__init__`` takes: an error

@@ -115,6 +115,8 @@ def read_text(data: bytes, encoding: str, path: Path, language: str | None = Non
                 f"{path}: {utf16.upper()} text (its byte order mark or zero bytes say so), but "
                 f"byte {error.start} cannot be read; save the file as CSV UTF-8",
                 "broken-utf16",
+                line=data[: error.start].decode(utf16, "replace").count("\n") + 1,
+                byte=error.start,
             ) from None
     declared_wide = encoding not in ("", "auto") and codecs.lookup(encoding).name.startswith(
         ("utf-16", "utf-32")
@@ -143,6 +145,8 @@ def read_text(data: bytes, encoding: str, path: Path, language: str | None = Non
                 f"{path}: UTF-8 text, but byte {error.start} (line {line}) is "
                 f"0x{data[error.start]:02x}, which UTF-8 does not allow",
                 "broken-utf8",
+                line=line,
+                byte=error.start,
             ) from None
     legacy = _read_legacy(data, language)
     if legacy is None:
