@@ -98,6 +98,11 @@ class Text:
     lines: dict[int, str] = field(default_factory=dict)
 
 
+#: what the csv module says of a file it cannot read -> the problem's code (messages.yaml), whose
+#: message says it in the partner's language (the English is a report's detail, for developers)
+CSV_ERRORS = {"field larger than field limit": "cell-too-long"}
+
+
 def read_text(data: bytes, encoding: str, path: Path, language: str | None = None) -> Text:
     """Bytes to text: the declared encoding, or UTF-16 (by its BOM, else by the pattern of its
     zero bytes: Excel's "Unicode text" is UTF-16), or UTF-8 (with or without BOM), or a legacy
@@ -557,7 +562,14 @@ def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = Non
                 told = _tell_legacy_lines(row, text.lines, ends, told, text.legacy)
             yield row
     except csv.Error as error:
-        raise LoadError(f"{path}: line {reader.line_num}: {error}") from None
+        said = str(error)
+        code = next((code for words, code in CSV_ERRORS.items() if words in said), None)
+        raise LoadError(
+            f"{path}: line {reader.line_num}: {error}",
+            code or "unreadable-file",
+            line=reader.line_num,
+            limit=csv.field_size_limit(),
+        ) from None
 
 
 def _ending(reader: Any, ends: list[int]) -> Iterator[list[str]]:
