@@ -40,9 +40,15 @@ class LoadError(Exception):
     #: the language of the message: English, but a load's that failed says its report's
     language = "en"
 
-    def __init__(self, message: str, code: str = "unreadable-file", technical: str = "") -> None:
+    def __init__(
+        self, message: str, code: str = "unreadable-file", technical: str = "", **values: Any
+    ) -> None:
+        """``values`` fill the partner's message of ``code`` (where in the file, a limit...):
+        a report in the partner's language has no English detail (``validation.report``);
+        ``technical``: what the library that failed said."""
         super().__init__(message)
         self.code = code
+        self.values = values
         if technical:
             self.technical = technical
 

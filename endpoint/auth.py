@@ -78,21 +78,31 @@ class WriteLimiter:
             del self._buckets[client]
 
 
-def rate_refusal(limiter_name: str = "coworkmed.writes", what: str = "write") -> Response | None:
-    """429 when this client has made too many requests of this kind lately (writes, by
-    default; ``limiter_name``: the app extension that counts them), else None (and the
-    request counts)."""
+def rate_wait(limiter_name: str = "coworkmed.writes") -> tuple[int, int] | None:
+    """The whole seconds this client must wait before one more request of this kind (and the
+    requests a minute the limiter allows), when it has made too many lately; None when it
+    may go on (then the request counts). ``limiter_name``: the app extension that counts them."""
     limiter: WriteLimiter = current_app.extensions[limiter_name]
     wait = limiter.wait(request.remote_addr or "unknown")
-    if not wait:
+    return (math.ceil(wait), limiter.per_minute) if wait else None
+
+
+def rate_refusal(limiter_name: str = "coworkmed.writes", what: str = "write") -> Response | None:
+    """429 (plain text, for the SPARQL and Graph Store protocols' clients) when this client has
+    made too many requests of this kind lately (``rate_wait``), else None (and the request
+    counts). The API and the validation page answer their own 429, in the reader's language
+    (``endpoint.submissions``)."""
+    waited = rate_wait(limiter_name)
+    if waited is None:
         return None
+    seconds, per_minute = waited
     response = Response(
-        f"too many {what} requests from this address: at most {limiter.per_minute} a minute; "
-        f"try again in {math.ceil(wait)} s\n",
+        f"too many {what} requests from this address: at most {per_minute} a minute; "
+        f"try again in {seconds} s\n",
         429,
         mimetype="text/plain",
     )
-    response.headers["Retry-After"] = str(math.ceil(wait))
+    response.headers["Retry-After"] = str(seconds)
     return response
 
 

@@ -28,7 +28,7 @@ from core.settings import PUBLISH_MODES
 from core.translations import language_code
 from core.vocabulary import LANGUAGES
 from endpoint import site
-from endpoint.auth import bearer_token, rate_refusal
+from endpoint.auth import bearer_token, rate_wait
 from endpoint.execution import QueryError, QueryRequest
 from endpoint.published import run, store_location
 from endpoint.responses import attachment, reader_language
@@ -130,8 +130,21 @@ def api_language() -> str:
 
 
 def _problem(error: UploadError, lang: str) -> dict[str, Any]:
-    message = problem_message(error.code, lang, **error.values) or error.detail
-    return {"status": "unreadable", "error": error.code, "message": message, "detail": error.detail}
+    return problem_body(error.code, lang, error.detail, "unreadable", **error.values)
+
+
+def problem_body(code: str, lang: str, detail: str, kind: str = "refused", **values: Any) -> dict:
+    """The JSON problem details of an API error (``Problem`` in the API's description): the
+    stable ``code`` as ``error``, what it means in ``lang`` (messages.yaml), the English
+    ``detail`` for developers, and ``kind`` as ``status``: ``unreadable`` for a file that could
+    not be read, ``refused`` for a request refused (token, partner, mode, rate, store)."""
+    message = problem_message(code, lang, **values) or detail
+    return {"status": kind, "error": code, "message": message, "detail": detail, "language": lang}
+
+
+def api_problem(status: int, code: str, lang: str, detail: str, **values: Any) -> Response:
+    """An error answer of the API, ``status`` with its ``problem_body`` in ``lang``."""
+    return _json(problem_body(code, lang, detail, **values), status)
 
 
 def _sent_name() -> str:
@@ -249,15 +262,47 @@ def validate_page() -> str:
     return _form(lang, notice=language_notice(lang))
 
 
-def _validation_refusal() -> Response | None:
-    """429 when this client has asked for too many anonymous validations lately."""
-    return rate_refusal("coworkmed.validations", "validation")
+def _too_many(limiter_name: str, page: bool = False) -> Response | None:
+    """429 when this client has made too many requests of this kind lately (``rate_wait``),
+    told in the reader's language: the problem details of the API, or the form with the
+    message (``page``); with Retry-After. None when it may go on."""
+    waited = rate_wait(limiter_name)
+    if waited is None:
+        return None
+    seconds, per_minute = waited
+    lang = reader_language()
+    detail = f"at most {per_minute} requests a minute from this address; try again in {seconds} s"
+    body = problem_body("too-many-requests", lang, detail, limit=per_minute, seconds=seconds)
+    if page:
+        response = Response(_form(lang, body["message"]), 429, mimetype="text/html")
+    else:
+        response = _json(body, 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+#: a publication without a partner's token -> its code, English detail and challenge (RFC 6750),
+#: by whether a token was given
+UNAUTHORISED = {
+    False: (
+        "token-needed",
+        "a partner's token is needed (Authorization: Bearer)",
+        'Bearer realm="coworkmed-partners"',
+    ),
+    True: (
+        "token-invalid",
+        "the bearer token is no partner's token",
+        'Bearer realm="coworkmed-partners", error="invalid_token"',
+    ),
+}
+#: the rate limiters of anonymous validations and of publications (``endpoint.auth``)
+VALIDATIONS, WRITES = "coworkmed.validations", "coworkmed.writes"
 
 
 @blueprint.post("/validate")
 def validate_upload() -> Response:
     lang = reader_language()
-    limited = _validation_refusal()
+    limited = _too_many(VALIDATIONS, page=True)
     if limited is not None:
         return limited
     notice = language_notice(lang, "unknown-language-upload")
@@ -304,7 +349,7 @@ def _json(body: Any, status: int = 200) -> Response:
 
 @blueprint.post("/api/validate")
 def api_validate() -> Response:
-    limited = _validation_refusal()
+    limited = _too_many(VALIDATIONS)
     if limited is not None:
         return limited
     try:
@@ -320,24 +365,29 @@ def api_validate() -> Response:
 
 @blueprint.post("/api/submissions")
 def api_publish() -> Response:
-    limited = rate_refusal()
+    limited = _too_many(WRITES)
     if limited is not None:
         return limited
     try:
         lang = api_language()
     except UploadError as error:
         return _json(_problem(error, reader_language()), error.status)
-    partner = partner_for_token(Path(_settings()["partners_file"]), bearer_token())
+    given = bearer_token()
+    partner = partner_for_token(Path(_settings()["partners_file"]), given)
     if partner is None:
-        response = _json({"error": "a partner's token is needed (Authorization: Bearer)"}, 401)
-        response.headers["WWW-Authenticate"] = 'Bearer realm="coworkmed-partners"'
+        code, detail, challenge = UNAUTHORISED[given is not None]
+        response = api_problem(401, code, lang, detail)
+        response.headers["WWW-Authenticate"] = challenge
         return response
     wanted = request.values.get("partner")
     if wanted and wanted != partner.id:
-        return _json({"error": f"this token publishes for {partner.id}, not {wanted}"}, 403)
+        detail = f"this token publishes for {partner.id}, not {wanted}"
+        return api_problem(403, "other-partner", lang, detail, partner=partner.id, value=wanted)
     mode = request.values.get("mode") or _settings()["publish_mode"]
     if mode not in PUBLISH_MODES:
-        return _json({"error": f"mode: {' or '.join(PUBLISH_MODES)}, not {mode!r}"}, 400)
+        modes = ", ".join(PUBLISH_MODES)
+        detail = f"mode: {' or '.join(PUBLISH_MODES)}, not {mode!r}"
+        return api_problem(400, "unknown-mode", lang, detail, value=mode[:40], modes=modes)
     try:
         with uploaded_file() as path:
             outcome = publish_submission(
@@ -356,13 +406,14 @@ def api_publish() -> Response:
     except UploadError as error:
         return _json(_problem(error, lang), error.status)
     except StoreBusy as error:
-        response = _json({"error": str(error)}, 503)
+        code = "store-error" if error.code == "store-unavailable" else "store-busy"
+        response = api_problem(503, code, lang, str(error))
         response.headers["Retry-After"] = "5"
         return response
     except RemoteStoreError as error:
-        return _json({"error": str(error)}, error.status)
+        return api_problem(error.status, "store-error", lang, str(error))
     except LoadError as error:
-        return _json({"error": str(error)}, 500)
+        return api_problem(500, "not-published", lang, str(error))
     body = {**outcome.as_dict(), "report": as_json(outcome.report)}
     if outcome.unchanged:
         return _json({**body, "message": ui("unchanged", outcome.report.language)}, 200)
@@ -371,12 +422,13 @@ def api_publish() -> Response:
 
 @blueprint.get("/api/submissions")
 def api_submissions() -> Response:
+    lang = reader_language()
     base = _settings()["base"]
     query = QueryRequest(SUBMISSIONS.format(base=base), {"solutions": "json"}, max_rows=100_000)
     try:
         result = run(query)
     except QueryError as error:
-        return _json({"error": error.message}, error.status)
+        return api_problem(error.status, "store-error", lang, error.message)
     bindings = json.loads(result.body)["results"]["bindings"]
     values = ({name: b[name]["value"] for name in b} for b in bindings)
     rows = submission_rows(values, request.args.get("partner"))

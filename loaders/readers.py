@@ -102,6 +102,11 @@ class Text:
         return self.legacy or next(iter(self.lines.values()), None) or self.wide
 
 
+#: what the csv module says of a file it cannot read -> the problem's code (messages.yaml), whose
+#: message says it in the partner's language (the English is a report's detail, for developers)
+CSV_ERRORS = {"field larger than field limit": "cell-too-long"}
+
+
 def read_text(data: bytes, encoding: str, path: Path, language: str | None = None) -> Text:
     """Bytes to text: the declared encoding, or UTF-16 (by its BOM, else by the pattern of its
     zero bytes: Excel's "Unicode text" is UTF-16), or UTF-8 (with or without BOM), or a legacy
@@ -119,6 +124,8 @@ def read_text(data: bytes, encoding: str, path: Path, language: str | None = Non
                 f"{path}: {utf16.upper()} text (its byte order mark or zero bytes say so), but "
                 f"byte {error.start} cannot be read; save the file as CSV UTF-8",
                 "broken-utf16",
+                line=data[: error.start].decode(utf16, "replace").count("\n") + 1,
+                byte=error.start,
             ) from None
     declared_wide = encoding not in ("", "auto") and codecs.lookup(encoding).name.startswith(
         ("utf-16", "utf-32")
@@ -147,6 +154,8 @@ def read_text(data: bytes, encoding: str, path: Path, language: str | None = Non
                 f"{path}: UTF-8 text, but byte {error.start} (line {line}) is "
                 f"0x{data[error.start]:02x}, which UTF-8 does not allow",
                 "broken-utf8",
+                line=line,
+                byte=error.start,
             ) from None
     legacy = _read_legacy(data, language)
     if legacy is None:
@@ -698,7 +707,14 @@ def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = Non
                 told = _tell_legacy_lines(row, text.lines, ends, told, text.legacy)
             yield row
     except csv.Error as error:
-        raise LoadError(f"{path}: line {reader.line_num}: {error}") from None
+        said = str(error)
+        code = next((code for words, code in CSV_ERRORS.items() if words in said), None)
+        raise LoadError(
+            f"{path}: line {reader.line_num}: {error}",
+            code or "unreadable-file",
+            line=reader.line_num,
+            limit=csv.field_size_limit(),
+        ) from None
 
 
 def _legacy_notice(encoding: str) -> Problem:

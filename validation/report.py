@@ -1,6 +1,13 @@
 """A validation report in four formats: HTML for people (printable), JSON for programs, CSV to
 open beside the submission in a spreadsheet, and Turtle (a SHACL ``sh:ValidationReport``).
 
+A report for people (HTML, CSV, the command's summary) is in its language end to end: each
+finding's message, the headers, the checks' names. A finding's ``detail`` is the engine's own
+words, in English, for developers: it is in the JSON report (and in Turtle, tagged ``@en``)
+and nowhere else, but for the problems whose detail is the only way to fix them
+(``DEVELOPER_DETAIL``: a mapping file's mistakes), shown under a heading in the report's
+language that says it is for developers and in English (issue #18).
+
 CSV cells that a spreadsheet would run as a formula (starting with = + - @) are written with a
 leading apostrophe.
 """
@@ -40,7 +47,27 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "ttl": "text/turtle; charset=utf-8",
 }
-CSV_COLUMNS = ("severity", "sheet", "row", "column", "value", "message", "detail", "code", "layer")
+#: the CSV report's columns -> their header's words in ``ui`` (no English detail: see above)
+CSV_COLUMNS = {
+    "severity": "severity",
+    "sheet": "sheet",
+    "row": "row",
+    "column": "column",
+    "value": "value",
+    "message": "message",
+    "code": "code-column",
+    "layer": "layer-column",
+}
+#: a finding's layer -> its words in ``ui`` (the CSV report's last column)
+LAYERS = {
+    "file": "layer-file",
+    "table": "layer-table",
+    "graph": "layer-graph",
+    "records": "layer-records",
+}
+#: problems whose English detail is what a reader needs to fix them (a mapping file's mistakes,
+#: each with its line): shown in every report, under ``ui``'s ``for-developers``
+DEVELOPER_DETAIL = frozenset({"bad-mapping"})
 
 
 def as_json(report: Report) -> dict[str, Any]:
@@ -149,17 +176,13 @@ def _json_members(names: tuple[str, ...], values: tuple[Any, ...]) -> str:
 def as_csv(report: Report) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            ui(c, report.language)
-            if c in ("severity", "sheet", "row", "column", "value", "message", "detail")
-            else c
-            for c in CSV_COLUMNS
-        ]
-    )
+    lang = report.language
+    writer.writerow([ui(words, lang) for words in CSV_COLUMNS.values()])
+    layers = {layer: ui(words, lang) for layer, words in LAYERS.items()}
     for finding in report.ordered():
         row = finding.as_dict()
-        row["severity"] = ui(finding.severity, report.language)
+        row["severity"] = ui(finding.severity, lang)
+        row["layer"] = layers.get(finding.layer, finding.layer)
         writer.writerow([safe_cell(row.get(column)) for column in CSV_COLUMNS])
     return buffer.getvalue()
 
@@ -341,7 +364,7 @@ LEAST_PER_FINDING = {"csv": 10, "json": 2, "ttl": 40}
 #: the words of a finding each format writes whole (escaping, quoting and a spreadsheet's
 #: apostrophe only add to them)
 LEAST_WORDS = {
-    "csv": ("message", "value", "code", "layer"),
+    "csv": ("message", "value", "code"),
     "json": ("message", "value", "code", "layer"),
     "ttl": ("message", "value"),
 }
@@ -389,6 +412,7 @@ def as_html(report: Report, most: int = HTML_DETAILS_MOST, links: Links | None =
         rows_text=compact_rows,
         counted=counted,
         sheets=any(finding.sheet for finding in report.findings),
+        developer_detail=DEVELOPER_DETAIL,
     )
 
 
@@ -460,7 +484,8 @@ def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> 
             where = _where(example, lang)
             line += f" ({where})" if where else ""
         lines.append(line)
-        if example.layer == "file" and example.detail:  # a mapping's mistakes, said in full
+        if example.code in DEVELOPER_DETAIL and example.detail:  # a mapping's mistakes, in full
+            lines.append(f"    {ui('for-developers', lang)}")
             lines += [f"    {detail}" for detail in example.detail.splitlines()]
     if len(summary) > most:
         lines.append("  " + summary_line("more-kinds", lang, count=len(summary) - most))
