@@ -541,11 +541,11 @@ def publish_command(
         raise click.ClickException(
             summary_line("mapping-other-partner", lang, partner=partner, owner=owner)
         )
-    progress = progress_line(lang, quiet)
+    progress, mode = progress_line(lang, quiet), _mode(all_or_nothing)
     try:
         outcome = publish_submission(
             file, known[partner], _location(store), setting("base", base), mapping, lang,
-            force=force, mode=_mode(all_or_nothing), progress=progress,
+            force=force, mode=mode, progress=progress,
         )  # fmt: skip
     finally:
         close_pools()
@@ -553,7 +553,7 @@ def publish_command(
             progress.done()
     result = outcome.report
     if report is not None:
-        report.write_bytes(render(result, report.suffix.lstrip(".") or "html"))
+        report.write_bytes(render(result, report.suffix.lstrip(".") or "html", mode=mode))
     lang = result.language
     if outcome.unchanged:
         click.echo(f"{ui('unchanged', lang)} ({outcome.version})")

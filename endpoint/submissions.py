@@ -317,7 +317,7 @@ def validate_upload() -> Response:
     if fmt not in REPORT_FORMATS:
         fmt = "html"
     status = refusal_status(report, 200)
-    body = render(report, fmt, report_links(lang))
+    body = render(report, fmt, report_links(lang), _settings()["publish_mode"])
     response = Response(body, status, content_type=REPORT_FORMATS[fmt])
     if fmt != "html":
         attachment(response, f"{_report_name(report)}.{fmt}")

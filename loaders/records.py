@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from core.namespaces import GEO, NUTS_CODE, XSD
 from core.problems import Problem, ValueProblem
-from loaders import enrich, hours, personal, tables, territory
+from loaders import enrich, hours, personal, reinterpretations, tables, territory
 from loaders.addresses import split_address, street_line
 from loaders.mapping import Mapping, fill
 from loaders.rdf import Triples, iri, literal, p, segment
@@ -160,6 +160,7 @@ class RecordBuilder:
     doubled_reported: set[tuple[int, tuple[str, ...]]] = field(default_factory=set)
 
     def add_row(self, row: Any) -> None:
+        start = len(self.problems)
         self.problems.extend(self._as_used(row.problems))
         values, raw_address = self._parse(row)
         if not any(values.values()) and raw_address is None:
@@ -170,7 +171,7 @@ class RecordBuilder:
             self._check_territory(row, values)
         key = self._key(row, values)
         self._shared_name(row, values)
-        self._write(row, key, values, raw_address)
+        self._write(row, key, values, raw_address, start)
         self.records += 1
 
     def _as_used(self, problems: list[Problem]) -> list[Problem]:
@@ -758,7 +759,12 @@ class RecordBuilder:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _write(self, row: Any, key: str, values: dict[str, list[Term]], raw_address: Any) -> None:
+    def _write(
+        self, row: Any, key: str, values: dict[str, list[Term]], raw_address: Any, start: int
+    ) -> None:
+        """The record's triples; its place is checked first (``_region``), so that a value the
+        checks contradict is left out (``_withhold_contradicted``; ``start``: where the row's
+        problems begin)."""
         add, fields = self.triples.add, tables.fields()
         space_iri = self.minting.of("space", key)
         space = iri(space_iri)
@@ -777,6 +783,10 @@ class RecordBuilder:
             )
         if values.get("opening_hours") and not values.get("weekend"):
             values["weekend"] = hours.weekend_terms(_lexical(values["opening_hours"][0]))
+        region = None
+        if country and not values.get("nuts"):
+            region = self._region(row, values, country)
+        self._withhold_contradicted(values, start)
         nodes = {"space": space, "record": record}
         for name, terms in values.items():
             definition = fields[name]
@@ -789,7 +799,15 @@ class RecordBuilder:
         self._write_operator(key, space, values)
         self._write_networks(space, values)
         self._write_offers(space_iri, values)
-        self._enrich(row, space, values, country)
+        self._enrich(row, space, values, country, region)
+
+    def _withhold_contradicted(self, values: dict[str, list[Term]], start: int) -> None:
+        """Leave out each value the loader reinterpreted that a check of the record contradicts
+        (``loaders/tables/reinterpretations.yaml``), with a warning naming the value as written,
+        as read and the contradiction; ``start``: where the record's problems begin."""
+        for contradiction in reinterpretations.contradictions(self.problems[start:]):
+            values.pop(contradiction.reading.field, None)
+            self.problems.append(reinterpretations.withheld(contradiction))
 
     def _write_address(
         self, space_iri: str, values: dict[str, list[Term]], raw: Any, country: str | None
@@ -866,16 +884,21 @@ class RecordBuilder:
             add(offer, p("schema:unitCode"), literal(price.unit))
 
     def _enrich(
-        self, row: Any, space: str, values: dict[str, list[Term]], country: str | None
+        self,
+        row: Any,
+        space: str,
+        values: dict[str, list[Term]],
+        country: str | None,
+        region: str | None,
     ) -> None:
+        """The space's region (``region``: as ``_region`` found it, when the record gives none)
+        and municipality."""
         if not country:
             return
         if values.get("nuts"):
             self._given_region_agrees(row, values, country)
-        else:
-            code = self._region(row, values, country)
-            if code:
-                self.triples.add(space, p("cwm:nutsRegion"), iri(NUTS_CODE + code))
+        elif region:
+            self.triples.add(space, p("cwm:nutsRegion"), iri(NUTS_CODE + region))
         if values.get("city"):
             municipality = enrich.municipality(country, _lexical(values["city"][0]))
             if municipality:

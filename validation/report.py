@@ -35,6 +35,7 @@ from core.collection import paused_collection
 from core.formulas import safe_cell
 from core.namespaces import CWM, RDF_TYPE, SH, XSD
 from core.rdf_bytes import to_bytes
+from core.settings import setting
 from validation.findings import Finding, Report
 from validation.messages import catalogue, counted, ui, ui_words
 
@@ -304,13 +305,23 @@ HTML_DETAILS_MOST = 2_000
 EMBEDDED_MOST = 1_500_000
 #: the formats the HTML report offers as downloads, in order: format -> its words in ``ui``
 DOWNLOADS = {"csv": "format-csv", "json": "format-json", "ttl": "format-ttl"}
-#: the report's status -> the words that say what to do next
-NEXT_STEPS = {
-    "rejected": "next-rejected",
-    "accepted-with-warnings": "next-accepted-with-warnings",
-    "accepted": "next-accepted",
-    "unreadable": "next-unreadable",
+#: the report's status and the publish mode (``core.settings.PUBLISH_MODES``; None: any) -> the
+#: words that say what to do next: a file with errors is published per record (its records
+#: without errors) or not at all (all or nothing)
+NEXT_STEPS: dict[tuple[str, str | None], str] = {
+    ("rejected", "per-record"): "next-rejected-per-record",
+    ("rejected", "all-or-nothing"): "next-rejected-all-or-nothing",
+    ("accepted-with-warnings", None): "next-accepted-with-warnings",
+    ("accepted", None): "next-accepted",
+    ("unreadable", None): "next-unreadable",
 }
+
+
+def next_step(status: str, mode: str | None = None) -> str:
+    """The words that say what to do next with a report of ``status``, when publishing it would
+    use ``mode`` (None: the ``publish_mode`` setting)."""
+    mode = setting("publish_mode", mode)
+    return NEXT_STEPS.get((status, mode)) or NEXT_STEPS[(status, None)]
 
 
 @dataclass(frozen=True)
@@ -385,10 +396,15 @@ def least_size(report: Report, fmt: str, known: dict[str, int] | None = None) ->
     return LEAST_PER_FINDING[fmt] * len(report.findings) + words
 
 
-def as_html(report: Report, most: int = HTML_DETAILS_MOST, links: Links | None = None) -> str:
+def as_html(
+    report: Report,
+    most: int = HTML_DETAILS_MOST,
+    links: Links | None = None,
+    mode: str | None = None,
+) -> str:
     """The report as one HTML page: its style inline (allowed by ``STYLE_HASH``), no script,
     the other formats carried as downloads; ``links``: where a report served by the server
-    leads."""
+    leads; ``mode``: how the file would be published (``next_step``)."""
     template = _environment().get_template("report.html")
     ordered = report.ordered()
     given, left_out = downloads(report)
@@ -403,7 +419,7 @@ def as_html(report: Report, most: int = HTML_DETAILS_MOST, links: Links | None =
         links=links,
         downloads=given,
         left_out=left_out,
-        next_step=NEXT_STEPS.get(status, "next-rejected"),
+        next_step=next_step(status, mode),
         words=ui_words(report.language),
         summary=report.summary(),
         findings=ordered[:most],
@@ -493,9 +509,10 @@ def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> 
 
 
 @paused_collection()
-def render(report: Report, fmt: str, links: Links | None = None) -> bytes:
+def render(report: Report, fmt: str, links: Links | None = None, mode: str | None = None) -> bytes:
     """The report in ``fmt`` (html, json, csv, ttl); ``links``: where the HTML report leads
-    when the server gives it."""
+    when the server gives it; ``mode``: how the file would be published (None: the
+    ``publish_mode`` setting), which the HTML report's next step says."""
     if fmt == "json":
         return json_text(report).encode("utf-8")
     if fmt == "csv":
@@ -503,7 +520,7 @@ def render(report: Report, fmt: str, links: Links | None = None) -> bytes:
     if fmt == "ttl":
         return as_turtle(report)
     if fmt == "html":
-        return as_html(report, links=links).encode("utf-8")
+        return as_html(report, links=links, mode=mode).encode("utf-8")
     raise ValueError(f"format {fmt!r}: give one of {', '.join(FORMATS)}")
 
 

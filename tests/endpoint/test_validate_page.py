@@ -49,15 +49,26 @@ def _downloads(page: str) -> dict[str, bytes]:
     return {name: base64.b64decode(data) for data, name in links}
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda case: case["file"])
-@pytest.mark.parametrize("lang", ["en", "el"])
+@pytest.mark.parametrize(
+    "case", CASES, ids=lambda case: f"{case['file']}-{case.get('mode', 'default')}"
+)
+@pytest.mark.parametrize("lang", ["en", "fr", "it", "es", "el", "hr"])
 def test_the_report_says_what_to_do_next_and_leads_back(
-    client: FlaskClient, case: dict[str, Any], lang: str
+    app: Flask,
+    client: FlaskClient,
+    case: dict[str, Any],
+    lang: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # six languages of each case: more uploads than one client's minute allows (validate_rate)
+    monkeypatch.setattr(app.extensions["coworkmed.validations"], "per_minute", 0)
+    if "mode" in case:
+        monkeypatch.setitem(app.config["COWORKMED"], "publish_mode", case["mode"])
     response = client.post("/validate", data=_upload(case["file"], lang=lang))
     page = html.unescape(response.get_data(as_text=True))
     assert f'class="status {case["status"]}"' in page
     assert ui(case["next"], lang) in page
+    assert "not" not in case or ui(case["not"], lang) not in page
     assert f'href="/validate?lang={lang}"' in page and f'href="/?lang={lang}"' in page
     assert (ui("publish-how", lang) in page) == case["publish"]
     assert f"/template?lang={lang}&format=xlsx" in page

@@ -30,9 +30,10 @@ SHARED_EXPECTATIONS = {
     # 2 contact persons named in descriptions, 2 postcodes of another region than their town
     "neonomade.yaml": (668, 940),
     # 6 postcodes whose region does not hold the coordinates (02100 Aisne at Dijon...), 7 not in
-    # Eurostat's table, 1 padded: reported since issue 18
+    # Eurostat's table, 1 padded: reported since issue 18; the padded one (7600) is also where
+    # its coordinates are not, so it is left out, with one more warning (lane fixp)
     # (and one record whose name and town an earlier one has)
-    "okw-fablabs.yaml": (548, 21),
+    "okw-fablabs.yaml": (548, 22),
     "hackerspaces.yaml": (34, 10),
     # 12 mobiles and 5 personal e-mails held back; postcodes whose region misses the point;
     # 28 records whose name and town an earlier one has (WeWork, Regus, Wojo... in Paris);

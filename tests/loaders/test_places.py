@@ -4,7 +4,9 @@ place-cases.yaml; and CGET's real records (../shared/datasets)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +14,15 @@ import pytest
 import yaml
 from rdflib import Graph, URIRef
 
-from core.namespaces import CODE, CWM, NUTS_CODE
+from core.namespaces import CODE, CWM, LOCN, NUTS_CODE
 from loaders.load import transform
 from loaders.mapping import load_mapping
+from validation.messages import problem_message
 
 HERE = Path(__file__).parent
 CASES = yaml.safe_load((HERE / "place-cases.yaml").read_text(encoding="utf-8"))
 BASE = "https://example.org/id/"
+LANGUAGES = ("en", "fr", "it", "es", "el", "hr")
 CLOCK = dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC)
 COLUMNS = ("id", "country", "postcode", "city", "lat", "lon", "code", "nuts")
 MAPPING = """\
@@ -48,8 +52,11 @@ constants:
 
 def _load(tmp_path: Path, case: dict[str, Any]) -> tuple[Graph, list[Any]]:
     (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
-    row = ",".join(str(case.get(column, "")) for column in COLUMNS)
-    (tmp_path / "spaces.csv").write_text(",".join(COLUMNS) + "\n" + row + "\n", encoding="utf-8")
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(
+        [COLUMNS, [str(case.get(column, "")) for column in COLUMNS]]
+    )
+    (tmp_path / "spaces.csv").write_text(text.getvalue(), encoding="utf-8")
     mapping = load_mapping(tmp_path / "mapping.yaml")
     data, report = transform(mapping, mapping.file_path(), BASE, lambda: CLOCK)
     return Graph().parse(data=data, format="nt"), report.problems
@@ -64,6 +71,19 @@ def test_place(tmp_path: Path, case: dict[str, Any]) -> None:
     expected = {f"{CODE}degree-of-urbanisation/{case['degree']}"} if "degree" in case else set()
     assert degrees == expected
     assert [p.code for p in problems] == case.get("problems", []), problems
+    if "postcode_published" in case:
+        postcodes = {str(o) for o in graph.objects(None, URIRef(LOCN + "postCode"))}
+        published = case["postcode_published"]
+        assert postcodes == ({published} if published else set()), problems
+    if "withheld" in case:
+        warning = problems[-1]
+        assert warning.severity == "warning"
+        params = dict(warning.params or ())
+        for lang in LANGUAGES:
+            text = problem_message(warning.code, lang, value=warning.value, **params)
+            assert text is not None
+            for name in case["withheld"]:
+                assert name in text, (lang, text)
     for name in case.get("names", []):
         assert name in problems[0].reason
         assert name in dict(problems[0].params or ()).values()

@@ -6,6 +6,7 @@ nothing on demand. The cases are data (per-record/cases.yaml), run through the l
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from publishing.partners import Partner, add_partner
 from publishing.publish import current_version, publish_submission
 from tests.backends import Published
 from triplestore.versions import open_snapshot
+from validation.messages import ui
 from validation.pipeline import close_pools
 
 HERE = Path(__file__).parent / "per-record"
@@ -160,16 +162,26 @@ def test_the_publish_command_says_which_rows_were_held_back(tmp_path: Path) -> N
     common += ["--partners-file", str(partners), "--lang", "fr"]
     good = CliRunner().invoke(main, ["publish", str(HERE / "partner-15-good.csv"), *common])
     assert good.exit_code == 0, good.output
-    run = CliRunner().invoke(main, ["publish", str(HERE / "partner-15.csv"), *common])
+    page = tmp_path / "report.html"
+    run = CliRunner().invoke(
+        main, ["publish", str(HERE / "partner-15.csv"), *common, "--report", str(page)]
+    )
     assert run.exit_code == 0, run.output
+    # the report's next step says what the mode does: per record, the records without errors
+    assert ui("next-rejected-per-record", "fr") in html.unescape(page.read_text("utf-8"))
     assert "Retenus (erreurs à corriger), par ligne :" in run.output
     assert "(P-04): erreur ×1; sa dernière version publiée reste en ligne" in run.output
     assert "Publié : 11 enregistrements ; retenus : 4." in run.output
     strict = CliRunner().invoke(
-        main, ["publish", str(HERE / "partner-15.csv"), *common, "--all-or-nothing"]
+        main,
+        ["publish", str(HERE / "partner-15.csv"), *common, "--all-or-nothing"]
+        + ["--report", str(page)],
     )
     assert strict.exit_code == 1, strict.output
     assert "Rien n'a été publié : 4 erreurs" in strict.output
+    strict_page = html.unescape(page.read_text("utf-8"))
+    assert ui("next-rejected-all-or-nothing", "fr") in strict_page
+    assert ui("next-rejected-per-record", "fr") not in strict_page
 
 
 def test_a_bad_publish_mode_setting_is_an_error_message(
