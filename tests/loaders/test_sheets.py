@@ -85,7 +85,7 @@ def test_a_damaged_workbook_is_said_damaged_in_the_language_of_load_and_validate
 ) -> None:
     """``coworkmed load --lang it`` said a damaged workbook in English, and ``validate``'s
     finding had an English detail under its translated message: both now say it in the
-    report's language, the library's own words last, as a technical detail."""
+    report's language (``load``: the library's own words last, as a technical detail)."""
     kind, data = damaged_workbook(case)
     path = tmp_path / f"spaces.{kind}"
     path.write_bytes(data)
@@ -97,10 +97,14 @@ def test_a_damaged_workbook_is_said_damaged_in_the_language_of_load_and_validate
     store = ["--store", str(tmp_path / "store")]
     loaded = CliRunner().invoke(main, ["load", str(mapping), *store, "--lang", lang, "-q"])
     assert (validated.exit_code, loaded.exit_code) == (2, 1)
+    # validate's summary is the partner's report: its sentence alone, the library's words only
+    # in the JSON report's detail (validation.report)
+    assert sentence in validated.output and case["technical"] not in validated.output
+    output = loaded.output  # load's error: the sentence, then the library's words, told as such
+    assert sentence in output and detail in output
+    said = output.split(detail, 1)[0]  # all but the library's words, which come last
+    assert case["technical"] not in said and case["technical"] in output
     for output in (validated.output, loaded.output):
-        assert sentence in output and detail in output
-        said = output.split(detail, 1)[0]  # all but the library's words, which come last
-        assert case["technical"] not in said and case["technical"] in output
         assert lang == "en" or "damaged" not in output
     assert loaded.output.startswith(ui("error", lang).capitalize() + ": ")
 
