@@ -164,22 +164,13 @@ def _write_sums(folder: Path, sums: dict[str, str]) -> None:
 def prune(folder: Path, keep: int) -> list[str]:
     """Remove the dumps of all but the newest ``keep`` generations (at least one is kept) and
     their checksums; the names removed."""
-    generations = sorted({dump_generation(d.name) for d in list_dumps(folder)}, reverse=True)
-    kept = set(generations[: max(keep, 1)])
+    kept = set(_generations(list_dumps(folder))[: max(keep, 1)])
     gone = [d.name for d in list_dumps(folder) if dump_generation(d.name) not in kept]
     for name in gone:
         (folder / name).unlink(missing_ok=True)
     if gone:
         _write_sums(folder, {d.name: d.sha256 for d in list_dumps(folder)})
     return gone
-
-
-def newest_dumps(folder: Path) -> dict[str, Dump]:
-    """The newest dump of each kind in ``folder``."""
-    newest: dict[str, Dump] = {}
-    for dump_ in list_dumps(folder):  # newest first
-        newest.setdefault(dump_.kind, dump_)
-    return newest
 
 
 #: a dump's name: its day and the generation it was made from
@@ -198,9 +189,15 @@ def dump_day(name: str) -> str:
     return named.group(1) if named else ""
 
 
-def _age(path: Path) -> tuple[int, str, str]:
-    """Order dumps by generation (g10 after g9), then day, then name."""
-    return (dump_generation(path.name), dump_day(path.name), path.name)
+def _age(path: Path) -> tuple[str, int, str]:
+    """Order dumps by day, then generation (g10 after g9), then name (a rebuilt store starts
+    its generations again: its dumps are still the newest)."""
+    return (dump_day(path.name), dump_generation(path.name), path.name)
+
+
+def _generations(dumps: list[Dump]) -> list[int]:
+    """The generations of ``dumps`` (newest first), each once, in that order."""
+    return list(dict.fromkeys(dump_generation(d.name) for d in dumps))
 
 
 def list_dumps(folder: Path) -> list[Dump]:
@@ -242,7 +239,7 @@ def served_dumps(folder: Path, generation: int) -> Served:
     for dump_ in list_dumps(folder):  # newest first: the newest day of a generation wins
         sets.setdefault(dump_generation(dump_.name), {}).setdefault(dump_.kind, dump_)
     complete = [of for of, kinds in sets.items() if set(kinds) == set(KINDS) and of]
-    of = generation if generation in complete else max(complete, default=0)
+    of = generation if generation in complete else next(iter(complete), 0)  # newest first
     if not of:
         return Served([], 0, "", generation)
     dumps = [sets[of][kind] for kind in KINDS]
