@@ -300,7 +300,26 @@ SETTINGS: dict[str, Setting] = {
             "dumps",
             "COWORKMED_DUMPS",
             "dumps",
-            "Folder of the dated dumps (coworkmed export writes them; the server lists them).",
+            "Folder of the dumps (the server writes those of each new store generation; "
+            "coworkmed export writes them by hand; the server lists and serves them).",
+        ),
+        Setting(
+            "dumps_refresh",
+            "COWORKMED_DUMPS_REFRESH",
+            "30",
+            "Seconds between the server's looks at the store generation: when it has no dumps "
+            "yet, they are written in the background (at once after a publish through the "
+            "server; a newer generation stops an older one's export). 0: the server writes no "
+            "dumps (coworkmed export does).",
+            float,
+        ),
+        Setting(
+            "dumps_keep",
+            "COWORKMED_DUMPS_KEEP",
+            "3",
+            "How many store generations' dumps stay in the dumps folder (the newest; at least "
+            "1): older ones are removed after each export.",
+            int,
         ),
         Setting(
             "docs",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -621,18 +622,31 @@ def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
 @STORE_OPTION
 @BASE_OPTION
 @click.option("--output", default=None, help=_help("dumps"))
-def export_command(store: str | None, base: str | None, output: str | None) -> None:
-    """Write today's dumps of the published graph (gzipped N-Quads and Turtle) with their
-    SHA-256 checksums, unless the newest dumps hold the same graph already; the server lists
-    and serves them at /dumps/."""
+@click.option("--keep", default=None, type=int, help=_help("dumps_keep"))
+def export_command(
+    store: str | None, base: str | None, output: str | None, keep: int | None
+) -> None:
+    """Write today's dumps of the published graph (gzipped N-Quads and Turtle, named with the
+    store generation) with their SHA-256 checksums, unless this generation's dumps hold the same
+    graph already; keep only the newest generations' dumps. The server does this itself after
+    each change (the dumps_refresh setting); it lists and serves them at /dumps/."""
     from endpoint.dumps import export
 
-    exported = export(_location(store), setting("base", base), Path(setting("dumps", output)))
+    started = time.monotonic()
+    exported = export(
+        _location(store),
+        setting("base", base),
+        Path(setting("dumps", output)),
+        keep=setting("dumps_keep", keep),
+    )
     for dump in exported.dumps:
         if exported.unchanged:
             click.echo(f"unchanged: {dump.name} holds the published graph already, nothing written")
         else:
             click.echo(f"wrote {dump.name} ({dump.size} bytes, sha256 {dump.sha256})")
+    for name in exported.pruned:
+        click.echo(f"removed {name} (an older generation's)")
+    click.echo(f"export took {time.monotonic() - started:.1f} s")
 
 
 @main.command("link")

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, jsonify, request
+from flask import Flask, Response, abort, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from core.problems import LoadError
@@ -19,6 +19,7 @@ from endpoint.auth import WriteLimiter
 from endpoint.execution import NO_LIMITS, worker_limits
 from endpoint.pool import QueryPool, RemotePool, make_pool
 from endpoint.protocol import cors_answer, language_vary, no_body_type, preflight
+from endpoint.published import EXPORTER
 from endpoint.responses import error, wants_html
 from endpoint.security import secure
 from endpoint.site import install as install_site
@@ -102,9 +103,23 @@ class Metrics:
         }
 
 
+#: methods of the requests that may publish (a submission, an update, a Graph Store write)
+WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+
+
+def wake_exporter(response: Response) -> Response:
+    """After a write that succeeded, the exporter looks at the store at once: a new generation
+    gets its dumps without waiting for the next look."""
+    exporter = current_app.extensions.get(EXPORTER)
+    if exporter is not None and request.method in WRITE_METHODS and response.status_code < 300:
+        exporter.wake()
+    return response
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """A new application; ``config`` overrides settings by name (see core.settings)."""
     from endpoint.dumps import blueprint as dumps
+    from endpoint.exporter import DumpExporter
     from endpoint.graphstore import blueprint as graphstore
     from endpoint.linkeddata import blueprint as linkeddata
     from endpoint.observatory import blueprint as observatory
@@ -138,6 +153,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["coworkmed.metrics"] = Metrics()
     app.extensions["coworkmed.writes"] = WriteLimiter(resolved["write_rate"])
     app.extensions["coworkmed.validations"] = WriteLimiter(resolved["validate_rate"])
+    if resolved["dumps_refresh"] > 0:  # the dumps follow what is published (endpoint.exporter)
+        exporter = DumpExporter(
+            location,
+            resolved["base"],
+            Path(resolved["dumps"]),
+            resolved["dumps_keep"],
+            resolved["dumps_refresh"],
+        )
+        app.extensions[EXPORTER] = exporter
+        atexit.register(exporter.close)
     app.register_blueprint(sparql)
     app.register_blueprint(graphstore)
     app.register_blueprint(pages)
@@ -163,6 +188,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.after_request(cors_answer)
     app.after_request(no_body_type)
     app.after_request(language_vary)
+    app.after_request(wake_exporter)
 
     @app.get("/health")
     def health() -> tuple[Response, int]:

@@ -10,11 +10,14 @@ dataset whose distributions are the dumps, and the SPARQL endpoint as a data ser
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import gzip
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -44,7 +47,7 @@ from core.namespaces import (
 from core.rdf_bytes import to_bytes
 from core.rdf_templates import fill
 from endpoint.execution import QueryError, QueryRequest
-from endpoint.published import run
+from endpoint.published import EXPORTER, generation, run
 from endpoint.responses import error, rdf_answer, read_headers, reader_language
 from endpoint.site import data_links
 from endpoint.urls import external_url
@@ -68,7 +71,7 @@ class Dump:
     sha256: str
 
 
-def _write_gzip(path: Path, packed: bytes) -> None:
+def _write_whole(path: Path, packed: bytes) -> None:
     temporary = path.with_name(path.name + ".part")
     temporary.write_bytes(packed)
     os.replace(temporary, path)  # a half-written dump never shows under its name
@@ -77,18 +80,41 @@ def _write_gzip(path: Path, packed: bytes) -> None:
 @dataclass(frozen=True)
 class Exported:
     """What ``export`` leaves: the dumps of what readers see now, and whether they were there
-    already (``unchanged``: the newest dumps hold the same graph, nothing was written)."""
+    already (``unchanged``: the dumps of this generation hold the same graph, nothing was
+    written), and the dumps of older generations it removed (``pruned``)."""
 
     dumps: list[Dump]
     unchanged: bool
+    pruned: list[str] = field(default_factory=list)
+
+
+#: the lock file of a dumps folder: one export at a time writes there (the server's, a command's)
+LOCK = ".export.lock"
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold the folder's export lock (released by the system if the exporter is killed)."""
+    with open(folder / LOCK, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def export(
-    store: StoreLocation | Path | str, base: str, folder: Path, today: dt.date | None = None
+    store: StoreLocation | Path | str,
+    base: str,
+    folder: Path,
+    today: dt.date | None = None,
+    keep: int | None = None,
 ) -> Exported:
-    """Write today's dumps of what readers see now into ``folder``, unless the newest dumps
-    there hold the same graph already (the dumps are reproducible: gzip without a time or a
-    name in its header, so the same graph gives the same bytes and checksum)."""
+    """Write today's dumps of what readers see now (named with the store generation) into
+    ``folder``, unless dumps of this generation there hold the same graph already (the dumps
+    are reproducible: gzip without a time or a name in its header, so the same graph gives the
+    same bytes and checksum). With ``keep``, only the dumps of the newest ``keep`` generations
+    stay (``prune``). Files an export killed half-way left (``*.part``) are removed."""
     generation, snapshot = open_snapshot(store)
     graphs = published_graphs(snapshot, base)
     folder.mkdir(parents=True, exist_ok=True)
@@ -109,36 +135,69 @@ def export(
         for kind, data in (("nquads", nquads), ("turtle", turtle))
     }
     digests = {kind: hashlib.sha256(data).hexdigest() for kind, data in packed.items()}
-    newest = newest_dumps(folder)
-    if all(kind in newest and newest[kind].sha256 == digests[kind] for kind in packed):
-        return Exported([newest[kind] for kind in packed], unchanged=True)
-    for kind, data in packed.items():
-        _write_gzip(folder / f"{stem}{KINDS[kind][0]}", data)
-    sums = {dump.name: dump.sha256 for dump in list_dumps(folder)}
-    sums.update({f"{stem}{KINDS[kind][0]}": digest for kind, digest in digests.items()})
+    with _folder_lock(folder):
+        for left in folder.glob("coworkmed-*.part"):
+            left.unlink()
+        same = {
+            dump_.kind: dump_
+            for dump_ in list_dumps(folder)
+            if dump_generation(dump_.name) == generation and dump_.sha256 == digests[dump_.kind]
+        }
+        if set(same) == set(packed):
+            pruned = prune(folder, keep) if keep is not None else []
+            return Exported([same[kind] for kind in packed], unchanged=True, pruned=pruned)
+        for kind, data in packed.items():
+            _write_whole(folder / f"{stem}{KINDS[kind][0]}", data)
+        sums = {dump.name: dump.sha256 for dump in list_dumps(folder)}
+        sums.update({f"{stem}{KINDS[kind][0]}": digest for kind, digest in digests.items()})
+        _write_sums(folder, sums)
+        pruned = prune(folder, keep) if keep is not None else []
+        written = [dump for dump in list_dumps(folder) if dump.name.startswith(stem)]
+    return Exported(written, unchanged=False, pruned=pruned)
+
+
+def _write_sums(folder: Path, sums: dict[str, str]) -> None:
     lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
-    (folder / CHECKSUMS).write_text(lines, encoding="ascii")
-    return Exported(
-        [dump for dump in list_dumps(folder) if dump.name.startswith(stem)], unchanged=False
-    )
+    _write_whole(folder / CHECKSUMS, lines.encode("ascii"))  # replaced whole, never half-written
 
 
-def newest_dumps(folder: Path) -> dict[str, Dump]:
-    """The newest dump of each kind in ``folder``."""
-    newest: dict[str, Dump] = {}
-    for dump_ in list_dumps(folder):  # newest first
-        newest.setdefault(dump_.kind, dump_)
-    return newest
+def prune(folder: Path, keep: int) -> list[str]:
+    """Remove the dumps of all but the newest ``keep`` generations (at least one is kept) and
+    their checksums; the names removed."""
+    kept = set(_generations(list_dumps(folder))[: max(keep, 1)])
+    gone = [d.name for d in list_dumps(folder) if dump_generation(d.name) not in kept]
+    for name in gone:
+        (folder / name).unlink(missing_ok=True)
+    if gone:
+        _write_sums(folder, {d.name: d.sha256 for d in list_dumps(folder)})
+    return gone
 
 
 #: a dump's name: its day and the generation it was made from
 DUMP_NAME = re.compile(r"^coworkmed-(\d{4}-\d{2}-\d{2})-g(\d+)\.")
 
 
+def dump_generation(name: str) -> int:
+    """The store generation a dump was made from (0 for a name without one)."""
+    named = DUMP_NAME.match(name)
+    return int(named.group(2)) if named else 0
+
+
+def dump_day(name: str) -> str:
+    """The day a dump was written (ISO 8601), or "" for a name without one."""
+    named = DUMP_NAME.match(name)
+    return named.group(1) if named else ""
+
+
 def _age(path: Path) -> tuple[str, int, str]:
-    """Order dumps by day, then generation (g10 after g9), then name."""
-    named = DUMP_NAME.match(path.name)
-    return (named.group(1), int(named.group(2)), path.name) if named else ("", 0, path.name)
+    """Order dumps by day, then generation (g10 after g9), then name (a rebuilt store starts
+    its generations again: its dumps are still the newest)."""
+    return (dump_day(path.name), dump_generation(path.name), path.name)
+
+
+def _generations(dumps: list[Dump]) -> list[int]:
+    """The generations of ``dumps`` (newest first), each once, in that order."""
+    return list(dict.fromkeys(dump_generation(d.name) for d in dumps))
 
 
 def list_dumps(folder: Path) -> list[Dump]:
@@ -151,13 +210,66 @@ def list_dumps(folder: Path) -> list[Dump]:
     dumps = []
     for path in sorted(folder.glob("coworkmed-*.gz"), key=_age, reverse=True):
         kind = next((k for k, (suffix, _m) in KINDS.items() if path.name.endswith(suffix)), None)
-        if kind and path.name in sums:
+        if kind and path.name in sums and path.is_file():
             dumps.append(Dump(path.name, kind, path.stat().st_size, sums[path.name]))
     return dumps
 
 
+@dataclass(frozen=True)
+class Served:
+    """The one set of dumps the server lists and describes: those of the store's current
+    ``generation`` when they are written (``current``), else, while they are being written,
+    the newest complete set (``dumps``, of generation ``of``, written on ``day``)."""
+
+    dumps: list[Dump]
+    of: int
+    day: str
+    generation: int
+
+    @property
+    def current(self) -> bool:
+        return bool(self.dumps) and self.of == self.generation
+
+
+def served_dumps(folder: Path, generation: int) -> Served:
+    """The dumps to list for a store at ``generation``: that generation's complete set (one
+    dump of each kind) if there is one, else the newest complete set (an older generation's,
+    while the current one's are being written); none if there is no complete set."""
+    sets: dict[int, dict[str, Dump]] = {}
+    for dump_ in list_dumps(folder):  # newest first: the newest day of a generation wins
+        sets.setdefault(dump_generation(dump_.name), {}).setdefault(dump_.kind, dump_)
+    complete = [of for of, kinds in sets.items() if set(kinds) == set(KINDS) and of]
+    of = generation if generation in complete else next(iter(complete), 0)  # newest first
+    if not of:
+        return Served([], 0, "", generation)
+    dumps = [sets[of][kind] for kind in KINDS]
+    return Served(dumps, of, max(dump_day(d.name) for d in dumps), generation)
+
+
 def _folder() -> Path:
     return Path(current_app.config["COWORKMED"]["dumps"])
+
+
+def served() -> Served:
+    """The dumps the app lists and describes now (``served_dumps`` at the store's generation);
+    when they are not the current generation's, the app's exporter is woken (if it has one)."""
+    listed = served_dumps(_folder(), generation())
+    exporter = current_app.extensions.get(EXPORTER)
+    if not listed.current and exporter is not None:
+        exporter.wake()
+    return listed
+
+
+def dumps_state(listed: Served, lang: str) -> str:
+    """What the page says of the dumps listed: their generation and day, and, while the
+    current generation's are being written, that these are the previous ones."""
+    if not listed.dumps:
+        return ""
+    words = view_words(lang)
+    said = words["dumps_generation"].format(of=listed.of, day=local_date(listed.day, lang))
+    if listed.current:
+        return said
+    return f"{said} {words['dumps_behind'].format(generation=listed.generation)}"
 
 
 #: dump kind -> the format's name for readers
@@ -193,6 +305,7 @@ def rights(described: list[ox.Triple]) -> tuple[str, list[str]]:
 def dumps_index() -> Response:
     lang = reader_language()
     try:
+        listed = served()
         licence, attributions = rights(source_descriptions())
     except QueryError as problem:
         return error(problem.status, problem.message)
@@ -200,7 +313,8 @@ def dumps_index() -> Response:
         "dumps.html",
         lang=lang,
         words=view_words(lang),
-        rows=dump_rows(list_dumps(_folder()), lang),
+        rows=dump_rows(listed.dumps, lang),
+        state=dumps_state(listed, lang),
         checksums=url_for("dumps.dump", name=CHECKSUMS),
         licence=licence,
         attributions=attributions,
@@ -290,11 +404,12 @@ def whole_rights(node: ox.NamedNode, described: list[ox.Triple]) -> list[ox.Trip
     return made
 
 
-def catalogue(base: str, endpoint: str, dumps: list[Dump], dump_url: str) -> list[ox.Triple]:
+def catalogue(base: str, endpoint: str, exported: Served, dump_url: str) -> list[ox.Triple]:
     """The DCAT catalogue (DCAT-AP 3, checked against shapes/dcat-ap.ttl, written in
     ``templates/catalog*.ttl``): one dataset per partner source (from the store) and the whole
     graph, each with a distribution through the SPARQL endpoint; the dumps as distributions of
-    the whole graph; the endpoint as a data service."""
+    the whole graph, each with the day it was written (``dcterms:modified``) and the store
+    generation it holds (``owl:versionInfo``); the endpoint as a data service."""
     triples = source_descriptions()
     terms = {
         "catalog": ox.NamedNode(f"{base}catalog"),
@@ -322,7 +437,7 @@ def catalogue(base: str, endpoint: str, dumps: list[Dump], dump_url: str) -> lis
         if dataset not in described and dataset != terms["whole"]:
             made += fill(TEMPLATES / "catalog-description.ttl", dataset=dataset)
     made += whole_rights(terms["whole"], triples)
-    for dump_ in dumps:
+    for dump_ in exported.dumps:
         made += whole_rights(ox.NamedNode(f"{base}dump/{dump_.name}"), triples)
         made += fill(
             TEMPLATES / "catalog-dump.ttl",
@@ -332,6 +447,13 @@ def catalogue(base: str, endpoint: str, dumps: list[Dump], dump_url: str) -> lis
             mediaType=ox.NamedNode(IANA_MEDIA_TYPES + KINDS[dump_.kind][1]),
             byteSize=ox.Literal(str(dump_.size), datatype=ox.NamedNode(XSD + "nonNegativeInteger")),
             sha256=ox.Literal(dump_.sha256, datatype=ox.NamedNode(XSD + "hexBinary")),
+            modified=ox.Literal(exported.day, datatype=ox.NamedNode(XSD + "date")),
+            version=ox.Literal(f"g{exported.of}"),
+            note=ox.Literal(
+                f"The published graph at store generation {exported.of}, "
+                f"exported on {exported.day}.",
+                language="en",
+            ),
         )
     return triples + made
 
@@ -352,7 +474,7 @@ def _catalogue_triples() -> list[ox.Triple]:
     return catalogue(
         current_app.config["COWORKMED"]["base"],
         external_url("sparql.sparql"),
-        list_dumps(_folder()),
+        served(),
         external_url("dumps.dumps_index"),
     )
 
@@ -364,6 +486,7 @@ def catalog() -> Response:
         return rdf_answer("the catalogue", _catalogue_triples, DESCRIPTION_PREFIXES)
     lang = reader_language()
     try:
+        listed = served()
         datasets = catalogue_view(_catalogue_triples(), lang)
         licence, attributions = rights(source_descriptions())
     except QueryError as problem:
@@ -373,7 +496,8 @@ def catalog() -> Response:
         lang=lang,
         words=view_words(lang),
         datasets=datasets,
-        dumps=dump_rows(list_dumps(_folder()), lang),
+        dumps=dump_rows(listed.dumps, lang),
+        dumps_state=dumps_state(listed, lang),
         data_links=data_links(lang),
         licence=licence,
         attributions=attributions,

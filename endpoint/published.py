@@ -15,6 +15,9 @@ from core.problems import LoadError
 from endpoint.execution import GraphRequest, QueryError, QueryRequest, QueryResult
 from triplestore.backends import StoreLocation
 
+#: the app extension of its dumps exporter (``endpoint.exporter.DumpExporter``), if it has one
+EXPORTER = "coworkmed.exporter"
+
 
 def store_location() -> StoreLocation:
     """The store the app publishes (``triplestore.backends.locate`` of its settings)."""

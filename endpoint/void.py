@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, render_template
 
 from core.namespaces import GEONAMES, NUTS, OSM, WIKIDATA
 from core.rdf_templates import fill
-from endpoint.dumps import DESCRIPTION_PREFIXES, list_dumps, source_descriptions, whole_rights
+from endpoint.dumps import DESCRIPTION_PREFIXES, served, source_descriptions, whole_rights
 from endpoint.execution import QueryError
 from endpoint.published import Kept, generation, select
 from endpoint.responses import error, rdf_answer, read_headers, reader_language
@@ -126,11 +126,13 @@ def void() -> Response:
 
 
 def _with_dumps() -> list[ox.Triple]:
-    """The VoID description of this generation, with today's dumps and the catalogue."""
+    """The VoID description of this generation, with its dumps (``endpoint.dumps.served``: the
+    current generation's, or the previous complete set while those are being written) and the
+    catalogue."""
     dataset = f"{current_app.config['COWORKMED']['base']}void"
     triples = list(description(dataset, external_url("sparql.sparql")))
     node = ox.NamedNode(dataset)
-    dumps = list_dumps(Path(current_app.config["COWORKMED"]["dumps"]))
+    dumps = served().dumps
     if dumps:
         urls = [ox.NamedNode(external_url("dumps.dump", name=dump.name)) for dump in dumps]
         triples += fill(TEMPLATES / "void-dumps.ttl", dataset=node, dumps=urls)

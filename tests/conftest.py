@@ -31,6 +31,8 @@ from triplestore.versions import open_store
 
 # the suites write far more often than a client may (write_rate); the rate tests set their own
 os.environ.setdefault("COWORKMED_WRITE_RATE", "0")
+# the suites' apps write no dumps in the background (dumps_refresh); the dumps tests set their own
+os.environ.setdefault("COWORKMED_DUMPS_REFRESH", "0")
 
 ROOT = Path(__file__).parents[1]
 BASE = "https://w3id.org/coworkmed/id/"

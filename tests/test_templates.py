@@ -17,7 +17,7 @@ from rdflib.compare import isomorphic
 import endpoint.dumps
 from core.rdf_templates import fill
 from endpoint import service
-from endpoint.dumps import Dump, catalogue
+from endpoint.dumps import Dump, Served, catalogue
 from loaders import provenance
 from loaders.mapping import Mapping
 from loaders.rdf import Triples
@@ -215,7 +215,8 @@ DUMPS = [
 
 def _catalogue(monkeypatch: pytest.MonkeyPatch, sources: bytes, dumps: list[Dump]) -> Graph:
     monkeypatch.setattr(endpoint.dumps, "run", lambda _request: SimpleNamespace(body=sources))
-    made = catalogue(BASE, "http://localhost/sparql", dumps, "http://localhost/dumps/")
+    listed = Served(dumps, 3, "2026-11-22", 3)
+    made = catalogue(BASE, "http://localhost/sparql", listed, "http://localhost/dumps/")
     return _graph(ox.serialize(made, format=ox.RdfFormat.N_TRIPLES))
 
 

@@ -1,0 +1,221 @@
+"""The dumps follow what is published (issue 18, lane fixq): after a publish the server writes
+the new generation's dumps in the background, and /dumps/, VoID and DCAT describe only them
+(the previous complete set, labelled, while they are being written); older generations' dumps
+are pruned. Cases: dumps-cases.yaml. Everything runs on loopback or in the test client."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from flask import Flask
+from rdflib import Graph, Namespace, URIRef
+
+from coworkmed.cli import main
+from endpoint.app import create_app
+from endpoint.dumps import CHECKSUMS, KINDS, dump_generation, export, list_dumps, served_dumps
+from publishing.partners import add_partner
+from tests.backends import Published
+
+ROOT = Path(__file__).parents[2]
+BASE = "https://w3id.org/coworkmed/id/"
+SAMPLE = ROOT / "examples" / "partners" / "fr-aura" / "tiers-lieux.tsv"
+FIRST_NAME = "La Ruche des Pentes"
+CASES = yaml.safe_load((Path(__file__).parent / "dumps-cases.yaml").read_text("utf-8"))
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+OWL = Namespace("http://www.w3.org/2002/07/owl#")
+VOID_DUMP = URIRef("http://rdfs.org/ns/void#dataDump")
+PUBLIC = "http://localhost"
+#: seconds a test waits for the dumps of a generation
+PATIENCE = 120
+
+
+def _ids(cases: list[dict[str, Any]]) -> list[str]:
+    return [case["name"] for case in cases]
+
+
+# ------------------------------------------------------------- a folder's dumps, as written
+
+
+def _write_files(folder: Path, files: dict[str, list[str]]) -> None:
+    """Dumps named ``stem`` + each kind's suffix (``-unlisted``: not in SHA256SUMS; ``part``: a
+    half-written N-Quads file a killed export left)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sums = []
+    for stem, kinds in files.items():
+        for kind in kinds:
+            if kind == "part":
+                (folder / f"{stem}.nq.gz.part").write_bytes(b"half")
+                continue
+            name = f"{stem}{KINDS[kind.removesuffix('-unlisted')][0]}"
+            (folder / name).write_bytes(name.encode())
+            if not kind.endswith("-unlisted"):
+                sums.append(f"{'0' * 64}  {name}\n")
+    (folder / CHECKSUMS).write_text("".join(sums), encoding="ascii")
+
+
+@pytest.mark.parametrize("case", CASES["served"], ids=_ids(CASES["served"]))
+def test_the_served_set_is_the_current_generations_else_the_previous_complete_one(
+    case: dict[str, Any], tmp_path: Path
+) -> None:
+    _write_files(tmp_path, case["files"])
+    listed = served_dumps(tmp_path, case["generation"])
+    assert listed.of == case["of"]
+    assert listed.current == (case["of"] == case["generation"])
+    assert {dump_generation(d.name) for d in listed.dumps} == (
+        {case["of"]} if case["of"] else set()
+    )
+    assert sorted(d.kind for d in listed.dumps) == (sorted(KINDS) if case["of"] else [])
+    if "day" in case:
+        assert listed.day == case["day"] and all(case["day"] in d.name for d in listed.dumps)
+
+
+@pytest.mark.parametrize("case", CASES["export"], ids=_ids(CASES["export"]))
+def test_an_export_keeps_the_newest_generations(
+    case: dict[str, Any], published: Published, tmp_path: Path
+) -> None:
+    _write_files(tmp_path, case["files"])
+    exported = export(published.location, BASE, tmp_path, keep=case["keep"])
+    now = dump_generation(exported.dumps[0].name)
+    remain = {now if g == "now" else g for g in case["remain"]}
+    assert {dump_generation(d.name) for d in list_dumps(tmp_path)} == remain
+    on_disk = {p.name for p in tmp_path.glob("coworkmed-*")}
+    assert on_disk == {d.name for d in list_dumps(tmp_path)}  # no .part, nothing pruned left
+    named = (tmp_path / CHECKSUMS).read_text(encoding="ascii")
+    assert {line.split("  ")[1] for line in named.splitlines()} == on_disk
+
+
+# ------------------------------------------------- publishing to a served store, dumps follow
+
+
+@pytest.fixture
+def partners(tmp_path: Path) -> tuple[Path, str]:
+    file = tmp_path / "partners.toml"
+    return file, add_partner(file, "fr-aura", "AURA")
+
+
+@pytest.fixture
+def served_app(
+    request: pytest.FixtureRequest, writable: Published, partners: tuple[Path, str], tmp_path: Path
+) -> Iterator[Flask]:
+    """An app over a copy of the samples that writes dumps itself (dumps_refresh), whose folder
+    holds the dumps of the store's first generation (written before it started)."""
+    folder = tmp_path / "dumps"
+    export(writable.location, BASE, folder)
+    app = create_app(
+        writable.config(
+            query_workers=1,
+            partners_file=str(partners[0]),
+            mappings=str(ROOT / "examples" / "partners"),
+            dumps=str(folder),
+            dumps_refresh=0.3,
+            dumps_keep=request.param,
+            public_url=PUBLIC,
+        )
+    )
+    yield app
+    app.extensions["coworkmed.exporter"].close()
+    app.extensions["coworkmed.pool"].close()
+
+
+def _renamed(name: str, folder: Path) -> Path:
+    """fr-aura's sample with its first space renamed ``name`` (``same``: the sample itself)."""
+    if name == "same":
+        return SAMPLE
+    path = folder / f"{name.replace(' ', '-')}.tsv"
+    path.write_bytes(SAMPLE.read_bytes().replace(FIRST_NAME.encode(), name.encode(), 1))
+    return path
+
+
+def _publish(app: Flask, door: str, file: Path, token: str, store: Published) -> None:
+    if door == "api":
+        data = {"file": (io.BytesIO(file.read_bytes()), file.name), "mapping": "fr-aura"}
+        answer = app.test_client().post(
+            "/api/submissions", data=data, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert answer.status_code in (200, 201), answer.get_json()
+        return
+    settings = app.config["COWORKMED"]
+    mapping = ROOT / "examples" / "partners" / "fr-aura" / "mapping.yaml"
+    ran = CliRunner().invoke(
+        main,
+        ["publish", str(file), "--partner", "fr-aura", "--mapping", str(mapping), "--quiet"],
+        env={**store.environment(), "COWORKMED_PARTNERS_FILE": settings["partners_file"]},
+    )
+    assert ran.exit_code == 0, ran.output
+
+
+def _wait_current(app: Flask) -> int:
+    """The store's generation, once its dumps are written (fails after PATIENCE seconds)."""
+    folder = Path(app.config["COWORKMED"]["dumps"])
+    location = app.extensions["coworkmed.store"]
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        generation = location.generation()
+        if served_dumps(folder, generation).current:
+            return generation
+        time.sleep(0.2)
+    raise AssertionError(f"no dumps of generation {location.generation()} in {PATIENCE} s")
+
+
+def _publish_cases() -> list[Any]:
+    return [pytest.param(case, case["keep"], id=case["name"]) for case in CASES["publishes"]]
+
+
+@pytest.mark.parametrize(("case", "served_app"), _publish_cases(), indirect=["served_app"])
+def test_dumps_void_and_dcat_follow_what_is_published(
+    case: dict[str, Any],
+    served_app: Flask,
+    writable: Published,
+    partners: tuple[Path, str],
+    tmp_path: Path,
+) -> None:
+    before = _wait_current(served_app)
+    names = []
+    for step in case["steps"]:
+        _publish(served_app, step["door"], _renamed(step["name"], tmp_path), partners[1], writable)
+        names.append(step["name"])
+        if step.get("wait"):
+            _wait_current(served_app)
+    generation = _wait_current(served_app)
+    assert (generation > before) == any(name != "same" for name in names)
+    folder = Path(served_app.config["COWORKMED"]["dumps"])
+    current = {d.name for d in list_dumps(folder) if dump_generation(d.name) == generation}
+    assert len(current) == len(KINDS)
+    kept = {dump_generation(d.name) for d in list_dumps(folder)}
+    fewest, most = case["generations"]
+    assert fewest <= len(kept) <= most, kept
+    (nquads,) = (name for name in current if name.endswith(".nq.gz"))
+    content = gzip.decompress((folder / nquads).read_bytes()).decode()
+    last = names[-1] if names[-1] != "same" else FIRST_NAME
+    assert last in content
+    assert not [name for name in names[:-1] if name != "same" and name in content]
+    _check_descriptions(served_app, current, generation)
+
+
+def _check_descriptions(app: Flask, current: set[str], generation: int) -> None:
+    """/dumps/, VoID and DCAT list exactly ``current``, labelled with ``generation``."""
+    client = app.test_client()
+    urls = {f"{PUBLIC}/dumps/{name}" for name in current}
+    page = client.get("/dumps/?lang=en").get_data(as_text=True)
+    listed = {name for name in list_dumps(Path(app.config["COWORKMED"]["dumps"]))}
+    assert {d.name for d in listed if d.name in page} == current
+    assert f"generation {generation}," in page
+    void = Graph().parse(data=client.get("/.well-known/void").data, format="turtle")
+    assert {str(o) for o in void.objects(None, VOID_DUMP)} == urls
+    catalog = Graph().parse(
+        data=client.get("/catalog", headers={"Accept": "text/turtle"}).data, format="turtle"
+    )
+    files = {d: str(url) for d, url in catalog.subject_objects(DCAT.downloadURL)}
+    assert set(files.values()) == urls
+    for distribution in files:
+        assert str(catalog.value(distribution, OWL.versionInfo)) == f"g{generation}"
+        assert catalog.value(distribution, DCTERMS.modified) is not None
