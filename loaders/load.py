@@ -146,6 +146,20 @@ def load_facts(
     )
 
 
+def mapped_rows(path: Path, mapping: Mapping) -> Iterator[Row | None]:
+    """The rows of ``path`` as ``mapping`` reads them: its format, file options, "no value"
+    tokens, language, number columns and columns (None: a row its include filter leaves out)."""
+    return read_rows(
+        path,
+        mapping.file_format(path),
+        mapping.file,
+        mapping.locale.null,
+        mapping.locale.language,
+        mapping.number_columns,
+        mapping.used_columns,
+    )
+
+
 def stream(
     mapping: Mapping,
     path: Path,
@@ -161,15 +175,7 @@ def stream(
     caller has read them already. Touches no store."""
     builder = record_builder(mapping, base)
     if rows is None:
-        rows = read_rows(
-            path,
-            mapping.file_format(path),
-            mapping.file,
-            mapping.locale.null,
-            mapping.locale.language,
-            mapping.number_columns,
-            mapping.used_columns,
-        )
+        rows = mapped_rows(path, mapping)
     for row in rows:
         report.rows_read += 1
         if row is None:

@@ -36,10 +36,10 @@ from core.settings import settings
 from core.translations import language
 from linking.places import Place
 from loaders import provenance
-from loaders.load import LoadReport, load_facts, start_report, stream
+from loaders.load import LoadReport, load_facts, mapped_rows, start_report, stream
 from loaders.mapping import Mapping, MappingError, load_mapping
 from loaders.rdf import Triples
-from loaders.readers import Row, read_rows
+from loaders.readers import Row
 from validation.columns import (
     cell_findings,
     check_columns,
@@ -76,15 +76,7 @@ def _rows(
     """The file's rows as read (None: a row the filter leaves out), and the rows by number."""
     read: list[Row | None] = []
     rows: dict[int, Row] = {}
-    for row in read_rows(
-        path,
-        mapping.file_format(path),
-        mapping.file,
-        mapping.locale.null,
-        mapping.locale.language,
-        mapping.number_columns,
-        mapping.used_columns,
-    ):
+    for row in mapped_rows(path, mapping):
         read.append(row)
         if row is not None:
             rows[row.number] = row

@@ -112,31 +112,23 @@ def test_a_percentage_in_a_number_column_is_refused_as_shown(
     """A percentage cell was read as its fraction (25% as 0.25: "0.25 is not a whole number",
     or a floor area of 0.25 published): a number column now refuses it as the partner sees it,
     naming the % (issue 18, lane fixg)."""
-    _, data = workbook_of({"id": "x", "format": kind, "column": "Workstations", "cell": cell})
-    (tmp_path / f"spaces.{kind}").write_bytes(data)
-    write_mapping(
-        tmp_path,
-        {"Identifier": "id", "Name": "name", "Workstations": field},
-        {"language": "en", "country": "FR"},
-    )
-    _triples, report = transform(
-        load_mapping(tmp_path / "mapping.yaml"),
-        tmp_path / f"spaces.{kind}",
-        BASE,
-        lambda: dt.datetime.now(dt.UTC),
-    )
+    case = {"id": "x", "format": kind, "column": "Workstations", "cell": cell}
+    _triples, report = _transform_case(tmp_path, case, field, "en")
     told = [(p.code, p.column, p.value, p.severity) for p in report.problems]
     assert told == [(code, "Workstations", shown, "error")]
 
 
-def _transform_case(tmp_path: Path, case: dict[str, Any], field: Any) -> tuple[str, Any]:
-    """The case's workbook read with its cell's column mapped to ``field``."""
+def _transform_case(
+    tmp_path: Path, case: dict[str, Any], field: Any, language: str = "fr"
+) -> tuple[str, Any]:
+    """The case's workbook read with its cell's column mapped to ``field``, by a mapping in
+    ``language``."""
     kind, data = workbook_of(case)
     (tmp_path / f"spaces.{kind}").write_bytes(data)
     write_mapping(
         tmp_path,
         {"Identifier": "id", "Name": "name", case["column"]: field},
-        {"language": "fr", "country": "FR"},
+        {"language": language, "country": "FR"},
     )
     triples, report = transform(
         load_mapping(tmp_path / "mapping.yaml"),
