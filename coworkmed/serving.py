@@ -39,6 +39,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+#: what a server started to be measured or tested does not do unless ``env`` asks: write the
+#: store's dumps in the background (an export competes with what is timed, and writes into
+#: the working directory's dumps/)
+QUIET = {"COWORKMED_DUMPS_REFRESH": "0"}
+
+
 @contextmanager
 def serve_process(
     store: Path | str, env: Mapping[str, str] | None = None, start_timeout: float = 60
@@ -51,7 +57,7 @@ def serve_process(
     command += ["--store", str(store), "--port", str(port)]
     server = subprocess.Popen(
         command,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **QUIET, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
