@@ -122,9 +122,10 @@ def load_checked(
     load = report.load
     load.errors = report.errors
     held, publishable = holds(report, mode)
-    load.held_back = with_kept(store, base, dataset, held.held)
     load.published = publishable
-    if publishable:
+    if not publishable:  # nothing published: what the store holds of each held-back record
+        load.held_back = with_kept(store, base, dataset, held.held)
+    else:  # compose says which held-back records keep their last published version
         graph, load.held_back = compose(store, base, dataset, report, held)
         same = None if force else same_content(store, base, dataset, graph, load.graph)
         if same is not None:  # other bytes, the same records: nothing to publish

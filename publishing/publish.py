@@ -332,6 +332,12 @@ def with_kept(store: TripleStore, base: str, dataset: str, held: list[HeldBack])
     unchanged or refused."""
     keys = {h.identifier for h in held if h.identifier is not None}
     _old, found = previous_records(store, current_version(store, base, dataset), keys)
+    return _marked(held, found)
+
+
+def _marked(held: list[HeldBack], found: set[str]) -> list[HeldBack]:
+    """The held-back records, each saying whether its last published version is among
+    ``found`` (the identifiers the current version holds)."""
     return [dataclasses.replace(h, kept=h.identifier in found) for h in held]
 
 
@@ -379,7 +385,7 @@ def compose(
     the held-back records, each saying whether its old version stays."""
     current = current_version(store, base, dataset)
     old, found = previous_records(store, current, held.keys)
-    kept = [dataclasses.replace(h, kept=h.identifier in found) for h in held.held]
+    kept = _marked(held.held, found)
     said = held_back_ntriples(report, kept, report.load.graph, base) if report.load else b""
     graph = without(report.ntriples, held.keys) + b"\n" + old + b"\n" + said
     if report.load is None:
