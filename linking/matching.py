@@ -291,20 +291,41 @@ def candidates(found: list[Place], within_sources: bool = False) -> list[Match]:
     seen: set[tuple[str, str]] = set()
     matches = []
     for members in blocks(found):
-        for i, a in enumerate(members):
-            for b in members[i + 1 :]:
-                first, second = (a, b) if a.iri < b.iri else (b, a)
-                if first.source == second.source and not (
-                    within_sources and one_name(first, second)
-                ):
-                    continue  # within a source, only records of one name may be one place
-                if (first.iri, second.iri) in seen:
-                    continue
-                seen.add((first.iri, second.iri))
-                found_match = _match(first, second)
-                if found_match is not None:
-                    matches.append(found_match)
+        for a, b in _pairs(members, within_sources):
+            first, second = (a, b) if a.iri < b.iri else (b, a)
+            if first.source == second.source and not one_name(first, second):
+                continue  # within a source, only records of one name may be one place
+            if (first.iri, second.iri) in seen:
+                continue
+            seen.add((first.iri, second.iri))
+            found_match = _match(first, second)
+            if found_match is not None:
+                matches.append(found_match)
     return sorted(matches, key=lambda m: (-m.confidence, m.a.iri, m.b.iri))
+
+
+def _pairs(members: list[Place], within_sources: bool) -> Iterator[tuple[Place, Place]]:
+    """The pairs of a block worth comparing: every pair of records of two sources, and with
+    ``within_sources`` the pairs of one source that ``one_name`` may accept, found through what
+    it requires (the same distinctive words, or the same house number), not by trying every
+    pair: a block of the grid in a dense town holds thousands of one source's records."""
+    by_source: dict[str, list[Place]] = defaultdict(list)
+    for here in members:
+        by_source[here.source].append(here)
+    sources = list(by_source.values())
+    for i, ours in enumerate(sources):
+        for theirs in sources[i + 1 :]:
+            yield from ((a, b) for a in ours for b in theirs)
+    if not within_sources:
+        return
+    for ours in sources:
+        alike: dict[tuple[str, str], list[Place]] = defaultdict(list)
+        for here in ours:
+            alike[("words", words(here.name))].append(here)
+            if here.number:
+                alike[("number", here.number)].append(here)
+        for group in alike.values():
+            yield from ((a, b) for i, a in enumerate(group) for b in group[i + 1 :])
 
 
 def naive_candidates(found: list[Place]) -> list[Match]:
