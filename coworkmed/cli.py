@@ -137,19 +137,6 @@ def _show_checked(checked: Checked, limit: int, lang: str | None = None) -> None
     _show_held(load.held_back, lang)
 
 
-def _mapping_owner(mapping: Path | None) -> str | None:
-    """The partner a mapping file names as its source's (None: no mapping, or none named)."""
-    from loaders.mapping import load_mapping
-
-    if mapping is None:
-        return None
-    try:
-        owner = load_mapping(mapping).source.get("partner", {}).get("id")
-    except LoadError as error:
-        raise click.ClickException(str(error)) from None
-    return str(owner) if owner else None
-
-
 def _show_held(held_back: list[HeldBack], lang: str) -> None:
     """The records held back for their errors, by row (and identifier)."""
     from validation.messages import ui
@@ -526,7 +513,7 @@ def publish_command(
     published, 1 when nothing was published for its errors, 2 when the file cannot be read."""
     from coworkmed.progress import progress_line
     from publishing.partners import PartnerError, read_partners
-    from publishing.publish import publish_submission
+    from publishing.publish import OtherPartnersMapping, publish_submission
     from validation.messages import ui
     from validation.pipeline import close_pools
     from validation.report import console_lines, render, summary_line
@@ -537,17 +524,16 @@ def publish_command(
         raise click.ClickException(str(error)) from None
     if partner not in known:
         raise click.ClickException(summary_line("unknown-partner", lang, partner=partner))
-    owner = _mapping_owner(mapping)
-    if owner not in (None, partner):  # a wrong mapping would replace this partner's records
-        raise click.ClickException(
-            summary_line("mapping-other-partner", lang, partner=partner, owner=owner)
-        )
     progress, mode = progress_line(lang, quiet), _mode(all_or_nothing)
     try:
         outcome = publish_submission(
             file, known[partner], _location(store), setting("base", base), mapping, lang,
             force=force, mode=mode, progress=progress,
         )  # fmt: skip
+    except OtherPartnersMapping as error:  # it would replace this partner's records
+        raise click.ClickException(
+            summary_line("mapping-other-partner", lang, **error.values)
+        ) from None
     finally:
         close_pools()
         if progress is not None:

@@ -35,7 +35,7 @@ from endpoint.responses import attachment, reader_language
 from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping
 from publishing.partners import partner_for_token
-from publishing.publish import publish_submission
+from publishing.publish import OtherPartnersMapping, publish_submission
 from publishing.published_places import read_published_places
 from publishing.submissions import SUBMISSIONS, submission_rows
 from triplestore.backends.sparql import RemoteStoreError
@@ -412,6 +412,8 @@ def api_publish() -> Response:
         return response
     except RemoteStoreError as error:
         return api_problem(error.status, "store-error", lang, str(error))
+    except OtherPartnersMapping as error:
+        return api_problem(403, error.code, lang, str(error), **error.values)
     except LoadError as error:
         return api_problem(500, "not-published", lang, str(error))
     body = {**outcome.as_dict(), "report": as_json(outcome.report)}

@@ -127,9 +127,36 @@ class Publication:
 # ------------------------------------------------------------------------------ 1. validate
 
 
+class OtherPartnersMapping(LoadError):
+    """A mapping whose source names another partner: publishing with it would file what it
+    reads as this partner's dataset and remove this partner's records (nothing is written)."""
+
+    def __init__(self, owner: str, partner: str) -> None:
+        super().__init__(
+            f"the mapping is partner {owner}'s, not {partner}'s",
+            "mapping-other-partner",
+            owner=owner,
+            partner=partner,
+        )
+
+
+def mapping_owner(mapping: Mapping) -> str | None:
+    """The partner a mapping names as its source's (``source.partner.id``; None: none named)."""
+    owner = mapping.source.get("partner", {}).get("id")
+    return str(owner) if owner else None
+
+
 def partner_mapping(mapping_path: Path | None, partner: Partner, lang: str) -> Mapping:
-    """The mapping the partner's submission is read with, its source being the partner's."""
-    mapping = load_mapping(mapping_path) if mapping_path else template_mapping(lang)
+    """The mapping the partner's submission is read with, its source being the partner's;
+    ``OtherPartnersMapping`` for a mapping that names another partner, whichever door the
+    submission came through (the command line, the API)."""
+    if mapping_path is None:  # the template's mapping is every partner's
+        mapping = template_mapping(lang)
+    else:
+        mapping = load_mapping(mapping_path)
+        owner = mapping_owner(mapping)
+        if owner not in (None, partner.id):
+            raise OtherPartnersMapping(owner, partner.id)
     source = {
         **mapping.source,
         "id": partner.id,
