@@ -166,7 +166,7 @@ class RecordBuilder:
         if not any(values.values()) and raw_address is None:
             return
         if self.context.country is None and values.get("latitude") and values.get("longitude"):
-            self._country_from_coordinates(row, values)
+            self._country_from_coordinates(row, values, start)
         else:
             self._check_territory(row, values)
         key = self._key(row, values)
@@ -194,8 +194,7 @@ class RecordBuilder:
         if country is None:
             return
         problem = territory.country_problem(country, self.network)
-        value = country
-        column = None
+        column, value = self._country_written(row, country) if problem else (None, country)
         if problem is None and values.get("latitude") and values.get("longitude"):
             lat, lon = _lexical(values["latitude"][0]), _lexical(values["longitude"][0])
             problem = territory.place_problem(float(lat), float(lon), country)
@@ -242,6 +241,15 @@ class RecordBuilder:
         warning.severity = "warning"
         return warning
 
+    def _country_written(self, row: Any, country: str) -> tuple[str | None, str]:
+        """The column of a record's country and the country as the file writes it ("Portugal",
+        "PRT"), else (a constant, the locale's) its code."""
+        for spec in self.country_columns or ():
+            column, value = self._cell(row, spec)
+            if value is not None:
+                return column, written(value)
+        return None, country
+
     def _coordinates_written(self, row: Any, read: str) -> tuple[str | None, str]:
         """The column of a record's latitude (or of its coordinate pair) and the coordinates as
         the file writes them ("48,1351, 11,5820"), else as read."""
@@ -256,9 +264,14 @@ class RecordBuilder:
             return None, read
         return given[0][0], ", ".join(text for _, text in given[:2])
 
-    def _country_from_coordinates(self, row: Any, values: dict[str, list[Term]]) -> None:
-        """The country of a record that gives none: the network's NUTS-3 region that holds its
-        coordinates, else (a point off a generalised coast) the country of the nearest town."""
+    def _country_from_coordinates(
+        self, row: Any, values: dict[str, list[Term]], start: int
+    ) -> None:
+        """The country of a record that gives none it knows: the network's NUTS-3 region that
+        holds its coordinates, else (a point off a generalised coast) the country of the nearest
+        town. Outside the network, one error: the country cell's own when the row has one (a
+        country the network does not have, the coordinates saying so too), else the
+        coordinates' (``start``: where the row's problems begin)."""
         lat, lon = float(_lexical(values["latitude"][0])), float(_lexical(values["longitude"][0]))
         region = enrich.region_near(lat, lon, self.network)
         country = enrich.country_of_region(region) if region else enrich.country_at(lat, lon)
@@ -266,9 +279,19 @@ class RecordBuilder:
             self.context.country = country
             return
         where = f"in {country}" if country else "far from any town"
+        network = ", ".join(self.network)
+        for index, problem in enumerate(self.problems[start:], start):
+            if problem.code == "unknown-country":
+                reason = f"{problem.reason}, and the coordinates place this record {where}"
+                told = replace(problem, code="country-not-in-network", reason=reason)
+                self.problems[index] = told
+                return
         reason = f"the coordinates place this record {where}, outside the countries of the network"
         column, value = self._coordinates_written(row, f"{lat}, {lon}")
-        self._note(row, "outside-network", reason, value=value, column=column)
+        params = (("network", network),)
+        # the record's country, which the graph then lacks: its shapes say no more of it
+        where_written = {"value": value, "column": column, "field": "country"}
+        self._note(row, "outside-network", reason, params=params, **where_written)
 
     # -- parsing ------------------------------------------------------------------------------
 
@@ -804,10 +827,13 @@ class RecordBuilder:
     def _withhold_contradicted(self, values: dict[str, list[Term]], start: int) -> None:
         """Leave out each value the loader reinterpreted that a check of the record contradicts
         (``loaders/tables/reinterpretations.yaml``), with a warning naming the value as written,
-        as read and the contradiction; ``start``: where the record's problems begin."""
-        for contradiction in reinterpretations.contradictions(self.problems[start:]):
+        as read and the contradiction, which replaces the notice and the checks (one fact, one
+        message); ``start``: where the record's problems begin."""
+        found = reinterpretations.contradictions(self.problems[start:])
+        for contradiction in found:
             values.pop(contradiction.reading.field, None)
-            self.problems.append(reinterpretations.withheld(contradiction))
+        if found:
+            self.problems[start:] = reinterpretations.told_once(self.problems[start:], found)
 
     def _write_address(
         self, space_iri: str, values: dict[str, list[Term]], raw: Any, country: str | None

@@ -68,6 +68,26 @@ def contradictions(problems: list[Problem]) -> list[Contradiction]:
     return found
 
 
+def told_once(problems: list[Problem], found: list[Contradiction]) -> list[Problem]:
+    """One record's ``problems`` with each contradicted reading told once (issue #18: a withheld
+    postcode gave three warnings, the notice, the check and the withholding): the notice and
+    every check of its row and field that contradicts it make way for the one warning that the
+    value is left out (``withheld``), in the notice's place."""
+    replaced: dict[int, Problem | None] = {}
+    for contradiction in found:
+        notice, reading = contradiction.notice, contradiction.reading
+        for problem in problems:
+            if (
+                problem.code in reading.contradicted_by
+                and problem.field == reading.field
+                and (problem.sheet, problem.row) == (notice.sheet, notice.row)
+            ):
+                replaced.setdefault(id(problem), None)
+        replaced[id(notice)] = withheld(contradiction)
+    kept = [replaced.get(id(problem), problem) for problem in problems]
+    return [problem for problem in kept if problem is not None]
+
+
 def withheld(contradiction: Contradiction) -> Problem:
     """The warning that a value is left out, on the cell of the notice: the value as written,
     as read, and the check's own values (the region each implies)."""

@@ -31,7 +31,7 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 from core.namespaces import EU_COUNTRY, OSM, WIKIDATA, XSD
 from core.namespaces import NUTS_CODE as NUTS
 from core.problems import AmbiguousValue, ValueProblem
-from loaders import enrich, identifiers, tables
+from loaders import enrich, identifiers, tables, territory
 from loaders.concepts import ConceptIndex
 
 
@@ -1101,10 +1101,15 @@ def known_country(raw: Any) -> str | None:
 
 
 def country_code(raw: Any) -> str:
+    """The ISO code of a country as written (its code, ISO-3 code or name in a language of the
+    network); a text naming none is refused, naming the network's countries (the setting)."""
     try:
         return tables.country_names()[tables.fold(as_text(raw))]
     except KeyError:
-        raise ValueProblem("unknown-country", "not a country of the network") from None
+        network = ", ".join(territory.network_countries())
+        raise ValueProblem(
+            "unknown-country", f"not a country of the network ({network})", network=network
+        ) from None
 
 
 def parse_country(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:

@@ -21,6 +21,10 @@ from validation.trace import Trace
 
 #: the rule of ``linking.places.RULES`` that says two records are the same space
 DUPLICATE = "duplicate"
+#: a finding across records -> the earlier finding of the same row that it says more fully (one
+#: fact, one message: a row that repeats another's name in its town and is the same space as
+#: it was told both, issue #18)
+SUPERSEDES = {"duplicate-record": frozenset({"shared-name"})}
 
 
 def record_finding(code: str, place: Place, message: str, column: str | None) -> Finding:
@@ -64,6 +68,20 @@ def across_records(
     return findings
 
 
+def superseded(earlier: list[Finding], found: list[Finding]) -> list[Finding]:
+    """``earlier`` without the findings that one of ``found`` says more fully on the same row
+    (``SUPERSEDES``)."""
+    gone = {
+        (finding.sheet, finding.row, code)
+        for finding in found
+        for code in SUPERSEDES.get(finding.code, ())
+        if finding.row is not None
+    }
+    if not gone:
+        return earlier
+    return [f for f in earlier if (f.sheet, f.row, f.code) not in gone]
+
+
 def submission_places(
     store: ox.Store, records: dict[str, tuple[int, str | None]], base: str
 ) -> list[Place]:
@@ -87,5 +105,6 @@ def record_findings(mine: list[Place], trace: Trace, published: list[Place]) -> 
         row = trace.rows.get(finding.row or -1)
         cell = row.values.get(finding.column) if row and finding.column else None
         shown = finding if cell is None else dataclasses.replace(finding, value=written(cell))
-        findings.append(shown)
+        sheet = trace.records.get((finding.focus or "").rsplit("/", 1)[-1], (None, None))[1]
+        findings.append(dataclasses.replace(shown, sheet=sheet) if sheet else shown)
     return findings

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from loaders.load import LoadReport
+from validation.messages import problem_message
 
 #: field of a finding -> the most characters of it a report shows
 SHOWN = {"value": 200, "message": 600, "detail": 600, "column": 200}
@@ -130,28 +131,21 @@ class Report:
         return "accepted-with-warnings" if warnings else "accepted"
 
     def summary(self) -> list[dict[str, Any]]:
-        """Each problem: severity, name, how many, the rows it is in, and the first one as an
-        example; errors first, then the most frequent. A problem is its code, its column and
-        what it says: two wrong values of a column (each quoted in its message) are two lines,
-        not one line showing the first (issue #21: «otvoreno» ×2 hid «svemirska luka»)."""
-        groups: dict[tuple[str, str, str, str], list[Finding]] = defaultdict(list)
+        """Each problem: severity, code, name, column, what it says, how many, the rows it is
+        in, a few of its values as written and the first finding as an example; errors first,
+        then the most frequent. A problem is its code and its column, whatever the value: the
+        same problem in 612 rows is one line, not one line per value (issue #18: CGET's file
+        gave 21 lines of unknown postcodes). When its rows say different things (each quoting
+        its value), the line says the problem's own sentence and lists the values, so that
+        none is hidden behind the first (issue #21: «otvoreno» ×4 hid «svemirska luka»)."""
+        groups: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
         for key, found in _grouped(self.findings).items():
             # no column and an empty one are one: the first finding of the two groups
             # comes first, and the rows are sorted
-            severity, code, column, message = key
-            groups[(severity, code, column or "", message)] += found
+            severity, code, column = key
+            groups[(severity, code, column or "")] += found
         ordered = sorted(groups.items(), key=lambda item: (item[0][0] != "error", -len(item[1])))
-        return [
-            {
-                "severity": severity,
-                "code": code,
-                "name": found[0].name or found[0].message,
-                "count": len(found),
-                "rows": sorted({f.row for f in found if f.row is not None}),
-                "example": found[0],
-            }
-            for (severity, code, _, _), found in ordered
-        ]
+        return [_summary_item(key, found, self.language) for key, found in ordered]
 
     def ordered(self) -> list[Finding]:
         """The findings, errors first (in the order found), then warnings."""
@@ -161,8 +155,54 @@ class Report:
         ]
 
 
-#: what a summary line is made of: a finding's severity, code, column and message
-_SUMMARY_KEY = attrgetter("severity", "code", "column", "message")
+#: what a summary line is made of: a finding's severity, code and column (not its value)
+_SUMMARY_KEY = attrgetter("severity", "code", "column")
+#: the most distinct values a summary line shows as examples
+VALUES_SHOWN = 3
+
+
+def _summary_item(key: tuple[str, str, str], found: list[Finding], lang: str) -> dict[str, Any]:
+    """One line of ``Report.summary``: the findings of one code in one column."""
+    severity, code, column = key
+    message = _group_message(code, found, lang)
+    values = _value_counts(found)
+    return {
+        "severity": severity,
+        "code": code,
+        "name": found[0].name or message,
+        "column": column or None,
+        "message": message,
+        "count": len(found),
+        "rows": sorted({f.row for f in found if f.row is not None}),
+        "values": _written_values(values),
+        "distinct_values": len(values),
+        "example": found[0],
+    }
+
+
+def _group_message(code: str, found: list[Finding], lang: str) -> str:
+    """What a summary line says: its findings' message when they all say the same, else the
+    problem's sentence with its per-row places left as "…" (a SHACL shape's name, or the
+    first message, for a code without a sentence)."""
+    messages = set(map(attrgetter("message"), found))
+    if len(messages) == 1:
+        return found[0].message
+    return problem_message(code, lang) or found[0].name or found[0].message
+
+
+def _value_counts(found: list[Finding]) -> dict[str, int]:
+    """A group's distinct values as written, in the order found, each with how many findings
+    have it (a missing value is no example)."""
+    counts: dict[str, int] = {}
+    for finding in found:
+        if finding.value is not None and finding.value != "":
+            counts[finding.value] = counts.get(finding.value, 0) + 1
+    return counts
+
+
+def _written_values(counts: dict[str, int], most: int = VALUES_SHOWN) -> list[dict[str, Any]]:
+    """The first ``most`` of ``_value_counts``, as the summary gives them."""
+    return [{"value": value, "count": count} for value, count in list(counts.items())[:most]]
 
 
 def _grouped(findings: list[Finding]) -> dict[tuple[Any, ...], list[Finding]]:

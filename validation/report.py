@@ -426,6 +426,7 @@ def as_html(
         cut=len(ordered) > most,
         shown=most,
         rows_text=compact_rows,
+        values_text=values_text,
         counted=counted,
         sheets=any(finding.sheet for finding in report.findings),
         developer_detail=DEVELOPER_DETAIL,
@@ -460,6 +461,19 @@ def summary_line(key: str, lang: str, **values: object) -> str:
     return ui(key, lang).format(**said)
 
 
+def values_text(item: dict[str, Any]) -> str:
+    """A summary line's values as written, each in «», with how many rows have it when more
+    than one, then "…" when it has more ("«otvoreno» ×4, «svemirska luka»")."""
+    if item["distinct_values"] == 1 and f"«{item['values'][0]['value']}»" in item["message"]:
+        return ""  # the one value, quoted by the message already
+    shown = [
+        f"«{value['value']}»" + (f" ×{value['count']}" if value["count"] > 1 else "")
+        for value in item["values"]
+    ]
+    more = ["…"] if item["distinct_values"] > len(shown) else []
+    return ", ".join(shown + more)
+
+
 def _where(finding: Finding, lang: str) -> str:
     """Row, column and value of a finding (the value when its message does not quote it)."""
     value = finding.value if finding.value and finding.value not in finding.message else ""
@@ -489,13 +503,15 @@ def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> 
     for item in summary[:most]:
         example: Finding = item["example"]
         what = item["name"]
-        if example.message and example.message != what:
-            what = f"{what} — {example.message}"
+        if item["message"] and item["message"] != what:
+            what = f"{what} — {item['message']}"
         line = f"  {ui(item['severity'], lang)} ×{item['count']}: {what}"
         if len(item["rows"]) > 1:
             count, rows = len(item["rows"]), compact_rows(item["rows"])
             in_rows = counted("in-rows", lang, count, rows=rows)
-            line += f" ({example.column}, {in_rows})" if example.column else f" ({in_rows})"
+            where = ", ".join(filter(None, (item["column"], in_rows)))
+            values = values_text(item)
+            line += f" ({where}; {values})" if values else f" ({where})"
         else:
             where = _where(example, lang)
             line += f" ({where})" if where else ""

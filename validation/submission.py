@@ -47,7 +47,7 @@ from validation.columns import (
     mapping_name,
     template_mapping,
 )
-from validation.duplicates import record_findings, submission_places
+from validation.duplicates import record_findings, submission_places, superseded
 from validation.files import MAX_FILE_BYTES, check_file, file_finding
 from validation.findings import Finding, Report, hide_paths
 from validation.messages import problem_message
@@ -295,7 +295,8 @@ def _validate(
         checked.results, trace, report.findings, missing, checked.traced
     )
     progress("comparing", len(rows))
-    report.findings += record_findings(checked.places, trace, published)
+    across = record_findings(checked.places, trace, published)
+    report.findings = superseded(report.findings, across) + across
     report.findings.sort(key=lambda f: (f.row or 0, f.column or "", f.code))
     report.seconds = time.perf_counter() - clock
     return report

@@ -239,6 +239,9 @@ def graph_findings(
         (f.row, FEEDS.get(f.field, f.field)) for f in earlier if f.field and f.severity == "error"
     }
     findings = []
+    #: each value found missing, by row, field and severity: told once (issue #18: a record
+    #: without a country was told so by the address's shape and by the space's)
+    told: set[tuple[int | None, str | None, str]] = set()
     for finding, no_value in [*(found or []), *traced(results, trace)]:
         place = (finding.row, finding.field)
         if no_value and (
@@ -247,7 +250,10 @@ def graph_findings(
             # a recommended value that is there but wrong is not also missing (issue #21: a
             # latitude of 145.3 was told to add coordinates)
             or (finding.severity == "warning" and place in said)
+            or (*place, finding.severity) in told
         ):
             continue
+        if no_value and finding.row is not None and finding.field is not None:
+            told.add((*place, finding.severity))
         findings.append(finding)
     return findings

@@ -89,6 +89,27 @@ def test_place(tmp_path: Path, case: dict[str, Any]) -> None:
         assert name in dict(problems[0].params or ()).values()
 
 
+COUNTRY_CASES = yaml.safe_load((HERE / "country-cases.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", COUNTRY_CASES, ids=lambda c: c["id"])
+def test_a_record_outside_the_network_is_told_once(
+    tmp_path: Path, case: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One error, naming the country as written (or the coordinates) and the network's
+    countries, in each language (issue #18)."""
+    monkeypatch.setenv("COWORKMED_NETWORK_COUNTRIES", case["network"])
+    _graph, problems = _load(tmp_path, case)
+    errors = [p for p in problems if p.severity == "error"]
+    assert [[p.code, p.column, p.value] for p in errors] == case["errors"], problems
+    network = ", ".join(case["network"].split())
+    for error in errors:
+        params = dict(error.params or ())
+        for lang in LANGUAGES:
+            text = problem_message(error.code, lang, value=error.value, **params) or ""
+            assert f"«{error.value}»" in text and network in text, (lang, text)
+
+
 CGET_MAPPING = HERE / "real" / "cget-territory.yaml"
 #: CGET's own records (ID) and where they are: NUTS-3 region, its urban-rural type, the commune's
 #: degree of urbanisation

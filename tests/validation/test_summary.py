@@ -4,6 +4,7 @@ field), and groups a problem repeated in many rows into one line listing the row
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from html import unescape
@@ -17,8 +18,14 @@ from click.testing import CliRunner
 from coworkmed.cli import main
 from publishing.partners import add_partner
 from validation.findings import Finding, Report
-from validation.messages import ui
-from validation.report import compact_rows, console_lines, render, summary_line
+from validation.messages import problem_message, ui
+from validation.report import (
+    compact_rows,
+    console_lines,
+    render,
+    summary_line,
+    values_text,
+)
 from validation.submission import validate_submission
 
 HERE = Path(__file__).parent
@@ -117,3 +124,68 @@ def test_the_template_mapping_is_named_in_the_report_language(lang: str) -> None
     html = render(report, "html").decode()
     assert f"<dd>{ui('template-mapping', lang)}</dd>".replace("'", "&#39;") in html
     assert "<dd>template</dd>" not in html
+
+
+GROUPING = yaml.safe_load((HERE / "grouping-cases.yaml").read_text(encoding="utf-8"))
+
+
+def _grouping_report(case: dict[str, Any]) -> Report:
+    """The case's findings, each message the problem's sentence quoting the row's value."""
+    lang = case["lang"]
+    findings = [
+        Finding(
+            "table",
+            group["code"],
+            group.get("severity", "warning"),
+            group.get("message") or problem_message(group["code"], lang, value=value) or "",
+            row=row,
+            column=group["column"],
+            value=value,
+        )
+        for group in case["findings"]
+        for row, value in zip(group["rows"], group["values"], strict=True)
+    ]
+    return Report("f.csv", "m.yaml", lang, rows=10, findings=findings)
+
+
+@pytest.mark.parametrize("case", GROUPING, ids=lambda c: c["id"])
+def test_a_problem_in_many_rows_is_one_line_whatever_its_values(case: dict[str, Any]) -> None:
+    """Grouped by code and column, not by value (issue #18), in the command's summary, the
+    HTML report and the JSON report's summary; the JSON keeps every finding."""
+    report = _grouping_report(case)
+    summary = report.summary()
+    assert len(summary) == case["lines"]
+    first = summary[0]
+    assert first["count"] == case["count"]
+    if "message" in case:
+        assert first["message"] == case["message"]
+    shown = values_text(first)
+    assert shown == ", ".join(case["shown"])
+    lines = console_lines(report)
+    assert len(lines) == 2 + case["lines"]
+    assert f"×{case['count']}: " in lines[2] and first["message"] in lines[2]
+    assert shown in lines[2]
+    html = unescape(render(report, "html").decode())
+    assert first["message"] in html and shown in html
+    data = json.loads(render(report, "json"))
+    assert len(data["summary"]) == case["lines"]
+    assert len(data["findings"]) == len(report.findings)
+    assert data["summary"][0]["values"] == first["values"]
+
+
+CGET = HERE.parents[1].parent / "shared" / "datasets" / "real" / "fr_cget_tiers_lieux_2019.csv"
+CGET_MAPPINGS = ["data/fr-cget-tiers-lieux/mapping.yaml", "tests/loaders/real/cget-territory.yaml"]
+
+
+@pytest.mark.shared("datasets/real")
+@pytest.mark.parametrize("mapping", CGET_MAPPINGS)
+def test_the_real_cget_file_has_one_summary_line_per_problem_and_column(mapping: str) -> None:
+    """CGET's 2019 census gave 70 (73) summary lines, 21 of them one unknown postcode each: a
+    line per problem and column, at most 40."""
+    report = validate_submission(CGET, HERE.parents[1] / mapping, "fr")
+    summary = report.summary()
+    places = [(item["severity"], item["code"], item["column"]) for item in summary]
+    assert len(places) == len(set(places))
+    assert len(summary) <= 40, len(summary)
+    unknown = [item for item in summary if item["code"] == "unknown-postcode"]
+    assert len(unknown) == 1 and unknown[0]["count"] == 21
