@@ -347,7 +347,10 @@ def name_reason(text: str, contact: bool = True) -> str | None:
     Durand)"). ``contact``: the column's header says it holds a contact, and a part of letters
     that names no organisation is a name ("MARINA", "Anne Finot") unless another part of the
     cell names an organisation; elsewhere (an operator's name), and beside an organisation, a
-    part is a name only when it reads as one (``reads_as_a_name``)."""
+    part is a name only when it reads as one (``reads_as_a_name``). The e-mail and web
+    addresses a cell holds are not parts of a name ("info@cowork3.es" is no person called
+    "info"): ``email_reason`` and ``url_reason`` judge those."""
+    text = _WEB_ADDRESS.sub(" ", _EMBEDDED_EMAIL.sub(" ", text))
     parts = [tokens for tokens in name_parts(text, organisation_names=not contact) if tokens]
     organisation = [names_an_organisation(tokens) for tokens in parts]
     lenient = contact and not any(organisation)
@@ -699,4 +702,6 @@ def _glued_name(
 
 
 #: the boundary between a letter and a digit, either way round
+#: a web address written in a text (with its scheme, or starting www.)
+_WEB_ADDRESS = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
