@@ -125,7 +125,7 @@ def parse_price(raw: Any, spec: ColumnSpec, ctx: Context, field_unit: str | None
         ctx.notices.append(ValueProblem("price-free", "free: read as a price of 0", result="0"))
         return [Price("0.0", currency, period)]
     else:
-        amount = to_decimal(raw, ctx.locale)
+        amount = to_decimal(raw, ctx.locale, ctx.notices)
     if amount < 0:
         raise ValueProblem("out-of-range", "a price cannot be negative")
     currencies, periods = read_words(text) if text else (set(), set())
