@@ -432,9 +432,17 @@ def _typed(value: object, datatype: str) -> ox.Literal:
     return ox.Literal(str(value), datatype=ox.NamedNode(XSD + datatype))
 
 
-def record(report: Report, partner: Partner, base: str, version: str | None, moment: str) -> str:
+def record(
+    report: Report,
+    partner: Partner,
+    base: str,
+    version: str | None,
+    moment: str,
+    shown: str | None = None,
+) -> str:
     """The SPARQL update that records a submission in the ``{base}submissions`` graph
-    (``templates/submission-record.ttl``, filled with RDF terms)."""
+    (``templates/submission-record.ttl``, filled with RDF terms); ``shown``: the file's name
+    as the partner sent it (an upload is read from a copy of our own naming)."""
     load = report.load
     digest = load.file_sha256 if load else _sha256(Path(report.file))
     activity = (
@@ -447,7 +455,7 @@ def record(report: Report, partner: Partner, base: str, version: str | None, mom
         activity=ox.NamedNode(activity),
         agency=ox.NamedNode(f"{base}agency/{partner.id}"),
         time=_typed(moment, "dateTime"),
-        file=ox.Literal(Path(report.file).name),
+        file=ox.Literal(shown or Path(report.file).name),
         checksum=_typed(digest, "hexBinary"),
         generated=generated,
         report=validation,
@@ -511,7 +519,7 @@ def publish_submission(
         held.held = with_kept(store, base, dataset, held.held)
     if not publishable:
         if Path(report.file).is_file():
-            rejected = record(report, partner, base, None, moment)
+            rejected = record(report, partner, base, None, moment, shown)
             write(store_path, lambda store: store.apply(rejected, [submissions_graph(base)]), base)
         return Publication(report, False, dataset, held_back=held.held)
     version = report.load.graph if report.load else None
@@ -528,7 +536,7 @@ def publish_submission(
     def change(store: TripleStore) -> dict[str, list[str]]:
         before = published_digests(store, current_version(store, base, dataset))
         graph, kept[:] = compose(store, base, dataset, report, held)
-        recorded = record(report, partner, base, version, moment)
+        recorded = record(report, partner, base, version, moment, shown)
         publish(store, base, dataset, version, [graph], recorded)
         # both sides as the store gives them back: stores rewrite some values on the way in
         # (Oxigraph: canonical numbers; Virtuoso 7: WKT geometries), so compare like with like

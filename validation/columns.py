@@ -126,8 +126,11 @@ def check_columns(
             missing.add(spec.field)
     expected = [column_header(spec, lang, mapping) for spec in mapping.columns]
     written = tuple(headers)
+    # a JSON key holding mapped keys, null in some records ("geocoding": null beside
+    # "geocoding.latitude"): used (its records are told the values they lack)
+    parents = {key.rsplit(".", depth)[0] for key in known for depth in range(1, key.count(".") + 1)}
     for position, header in enumerate(written, start=1):
-        if header in known or not header.strip():
+        if header in known or header in parents or not header.strip():
             continue
         if repeat_of(written, position) in known:  # "Name,Name": told as duplicate-column
             continue

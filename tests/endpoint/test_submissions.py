@@ -146,6 +146,12 @@ def test_publishing_needs_the_partners_own_token(
     listed = client.get("/api/submissions?partner=fr-aura").get_json()["submissions"]
     assert [s["conforms"] for s in listed] == [False, True]
     assert listed[1]["version"] == body["version"]
+    # regression (stranger 39): each was recorded as "submission.csv", our copy's name
+    assert [s["file"] for s in listed] == ["cells.csv", SAMPLE.name]
+    # and another partner's mapping, with no partner named, is refused: nothing recorded
+    other = publish(tokens["it-toscana"])
+    assert other.status_code == 403 and other.get_json()["error"] == "mapping-other-partner"
+    assert len(client.get("/api/submissions").get_json()["submissions"]) == len(listed)
 
 
 def _header_row(fmt: str, data: bytes) -> list[str]:
