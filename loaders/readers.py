@@ -485,6 +485,8 @@ class Widths:
     shapes: list[tuple[int, int]]
     delimiter: str
     numbers: dict[str, bool] = field(default_factory=dict)
+    #: the kind of each column (``kind``) by the file's headers, found once
+    kinds: dict[tuple[str, ...], list[bool | None]] = field(default_factory=dict, compare=False)
 
     def trailing(self, columns: int, first: int) -> int:
         """The empty cells every data row (from record ``first``) has past the header's
@@ -575,7 +577,9 @@ class Widths:
         gives a row whose every number column holds a number (or nothing)."""
         if self.delimiter != "," or len(cells) != len(names) + 1:
             return []
-        kinds = [self.kind(name) for name in names]
+        kinds = self.kinds.get(tuple(names))
+        if kinds is None:
+            kinds = self.kinds[tuple(names)] = [self.kind(name) for name in names]
         cuts = []
         for position, decimals in enumerate(kinds):
             cell, following = cells[position].strip(), cells[position + 1].strip()
@@ -816,12 +820,13 @@ QUOTED_LINE = 60
 
 def _opens_quote(text: str, options: dict[str, Any], after: int, last: int) -> bool:
     """Whether a cell of the record on the lines after line ``after`` down to ``last`` opens
-    with a quotation mark (a value the csv reader reads up to the closing one): a cell too long
-    is blamed on an unclosed quote only when there is one."""
-    lines = io.StringIO(text, newline="").readlines()[after:last]
+    with a quotation mark (a value the csv reader reads up to the closing one) that does not
+    close (an odd number of them: a quote doubled inside a value is two): a cell too long is
+    blamed on an unclosed quote only when there is one."""
+    record = "".join(io.StringIO(text, newline="").readlines()[after:last])
     quote, delimiter = re.escape(options["quotechar"]), re.escape(options["delimiter"])
     opening = re.compile(f"(?:^|{delimiter}){quote}", re.MULTILINE)
-    return opening.search("".join(lines)) is not None
+    return opening.search(record) is not None and record.count(options["quotechar"]) % 2 == 1
 
 
 def _check_quotes(text: str, options: dict[str, Any], start: int, path: Path) -> None:
