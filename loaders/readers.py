@@ -20,7 +20,7 @@ import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -480,7 +480,7 @@ class Widths:
     comma in a comma-separated file) shifts every later value one column to the right, and is
     never read shifted. ``numbers``: the columns that read a number, True for those with
     decimals (where a decimal comma is written); a header written otherwise (an accent lost)
-    is looked up as ``Headers`` reads it (``header_matches``)."""
+    is looked up as ``Headers`` reads it (``matching_columns``)."""
 
     shapes: list[tuple[int, int]]
     delimiter: str
@@ -596,7 +596,7 @@ class Widths:
         (False), or no number (None), its header written as the mapping's or otherwise."""
         if name in self.numbers:
             return self.numbers[name]
-        matches = [column for column in self.numbers if header_matches(name, column)]
+        matches = matching_columns(name, self.numbers)
         return self.numbers[matches[0]] if len(matches) == 1 else None
 
 
@@ -1424,13 +1424,9 @@ def header_key(header: str) -> str:
 
 def header_matches(written: str, column: str) -> bool:
     """Whether the header ``written`` is the mapping's ``column`` written otherwise: the same
-    but for ``header_key``, or for its letters' accents and diacritics ("Prix journee" for
-    "Prix journée", "Povrsina" for "Površina", "Εμβαδον" for "Εμβαδόν"; ``tables.fold``), or
-    for a ``?`` standing for each character the file's encoding could not hold ("Površina
-    (m?)" for "Površina (m²)")."""
+    but for ``header_key``, or for a ``?`` standing for each character the file's encoding
+    could not hold ("Površina (m?)" for "Površina (m²)")."""
     if header_key(written) == header_key(column):
-        return True
-    if tables.fold(header_key(written)) == tables.fold(header_key(column)):
         return True
     if UNWRITABLE not in written:
         return False
@@ -1441,10 +1437,33 @@ def header_matches(written: str, column: str) -> bool:
     )
 
 
+def header_matches_plainly(written: str, column: str) -> bool:
+    """Whether the header ``written`` is the mapping's ``column`` but for its letters' accents
+    and diacritics ("Prix journee" for "Prix journée", "Povrsina" for "Površina", "Εμβαδον"
+    for "Εμβαδόν"; ``tables.fold``)."""
+    return tables.fold(header_key(written)) == tables.fold(header_key(column))
+
+
+#: how a header is matched with the mapping's columns, the closest first: accents are only
+#: looked past when nothing matches with them ("TELEPHONE" is "Telephone", not "Téléphone")
+HEADER_MATCHES = (header_matches, header_matches_plainly)
+
+
+def matching_columns(written: str, columns: Iterable[str]) -> list[str]:
+    """The columns the header ``written`` matches in the closest way any does
+    (``HEADER_MATCHES``)."""
+    columns = list(columns)
+    for matches in HEADER_MATCHES:
+        found = [column for column in columns if matches(written, column)]
+        if found:
+            return found
+    return []
+
+
 @dataclass
 class Headers:
     """The headers of a file read as the mapping's columns (``known``) they stand for: one
-    that is no column of the mapping but matches exactly one of them (``header_matches``) is
+    that is no column of the mapping but matches exactly one of them (``matching_columns``) is
     renamed, and told once (``header-read-as``)."""
 
     known: frozenset[str]
@@ -1490,7 +1509,7 @@ class Headers:
         """The one column of the mapping the header ``name`` matches, else None (decided once
         per header: a JSON file's records give many sets of keys)."""
         if name not in self.columns:
-            matches = [column for column in self.known if header_matches(name, column)]
+            matches = matching_columns(name, self.known)
             self.columns[name] = matches[0] if len(matches) == 1 else None
         return self.columns[name]
 
