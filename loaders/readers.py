@@ -20,7 +20,7 @@ import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -459,6 +459,18 @@ _WHOLE_PART = re.compile(r"[+-]?(?:[0-9]{1,3}(?:[. \u00a0\u202f][0-9]{3})+|[0-9]
 _DECIMAL_PART = re.compile(r"[0-9]+(?:\s*(?:€|EUR|%|m²|m2))?", re.IGNORECASE)
 #: a number with decimals as written in one cell (12.50, -15.417): a decimal column's value
 _NUMBER = re.compile(r"[+-]?[0-9][0-9 .\u00a0\u202f]*(?:[.,][0-9]+)?(?:\s*(?:€|EUR|%))?")
+#: the digits a decimal part begins with
+_DIGITS = re.compile(r"[0-9]+")
+
+
+#: the errors of a row held back for its shape (more cells than the header: its values shifted),
+#: whose cells are not checked: one error for the row, not one for each value it moved
+SHIFTED_ROW = frozenset({"row-too-long", "row-too-long-decimal", "row-too-long-trailing"})
+
+
+def is_shifted(problems: list[Problem]) -> bool:
+    """Whether a row's problems hold it back for its shape (``SHIFTED_ROW``)."""
+    return any(problem.code in SHIFTED_ROW for problem in problems)
 
 
 @dataclass(frozen=True)
@@ -467,11 +479,14 @@ class Widths:
     tell the rows longer than the header: a value holding the separator unquoted (a decimal
     comma in a comma-separated file) shifts every later value one column to the right, and is
     never read shifted. ``numbers``: the columns that read a number, True for those with
-    decimals (where a decimal comma is written)."""
+    decimals (where a decimal comma is written); a header written otherwise (an accent lost)
+    is looked up as ``Headers`` reads it (``matching_columns``)."""
 
     shapes: list[tuple[int, int]]
     delimiter: str
     numbers: dict[str, bool] = field(default_factory=dict)
+    #: the kind of each column (``kind``) by the file's headers, found once
+    kinds: dict[tuple[str, ...], list[bool | None]] = field(default_factory=dict, compare=False)
 
     def trailing(self, columns: int, first: int) -> int:
         """The empty cells every data row (from record ``first``) has past the header's
@@ -484,10 +499,46 @@ class Widths:
         }
         return max(extra.pop(), 0) if len(extra) == 1 else 0
 
+    def told(
+        self, number: int, cells: list[str], names: list[str], trailing: int
+    ) -> Problem | None:
+        """What a row with more cells than the header has columns is told: nothing when every
+        data row has the same empty cells past the header (``trailing``); when its only extra
+        cells are empty, a separator at the line's end (``trailing-separator``, the row read),
+        unless a value of it reads as a number cut in two by a decimal comma (one or two
+        decimals, ``decimal_cut``), the last columns empty: then which it is cannot be told,
+        and the row is held back
+        (``row-too-long-trailing``); else the error of a shifted row (``problem``)."""
+        columns = len(names)
+        if len(cells) <= columns or (
+            len(cells) == columns + trailing and not _filled(cells[columns:])
+        ):
+            return None
+        counts = (("cells", str(len(cells))), ("columns", str(columns)))
+        if _filled(cells[columns:]):
+            return self.problem(number, cells, names)
+        if any(_decimals(cells[cut + 1]) <= 2 for cut in self._cuts(cells[: columns + 1], names)):
+            return Problem(
+                "row-too-long-trailing",
+                f"{len(cells)} cells but {columns} columns, those past the header empty: a "
+                "separator at the line's end, or a value cut in two by a decimal comma and the "
+                "last columns empty; the row is held back",
+                row=number,
+                params=counts,
+            )
+        return Problem(
+            "trailing-separator",
+            f"{len(cells)} cells but {columns} columns, those past the header empty: a "
+            "separator at the line's end; the row is read without them",
+            row=number,
+            severity="warning",
+            params=counts,
+        )
+
     def problem(self, number: int, cells: list[str], names: list[str]) -> Problem:
-        """The error of a row with more cells than the header has columns: where a number
-        column's cell, joined with the next, reads as a number with a decimal comma, the
-        place and the number it likely was (``row-too-long-decimal``), else the counts."""
+        """The error of a row with more cells than the header has columns: where one value of
+        it, and one only, reads as a number cut in two by a decimal comma (``decimal_cut``),
+        the place and the number it likely was (``row-too-long-decimal``), else the counts."""
         counts = (("cells", str(len(cells))), ("columns", str(len(names))))
         reason = (
             f"{len(cells)} cells but {len(names)} columns: every value after a separator "
@@ -508,23 +559,60 @@ class Widths:
         )
 
     def decimal_cut(self, cells: list[str], names: list[str]) -> int | None:
-        """The first cell of a comma-separated row, in a column of a number with decimals
-        (``numbers``; any column when none is known), that reads with the next as one number
-        with a decimal comma ("12" and "50": 12,50); None when there is none, or when a number
-        column before it holds no number (the row was shifted before it: a text cut in two)."""
-        if self.delimiter != ",":
-            return None
-        for position in range(min(len(names), len(cells) - 1)):
-            cell, decimals = cells[position].strip(), self.numbers.get(names[position])
-            whole = _WHOLE_PART.fullmatch(cell) is not None
-            if decimals is False and cell and not whole:
-                return None  # an integer column holding something else: shifted before
-            if (decimals or not self.numbers) and whole:
-                if _DECIMAL_PART.fullmatch(cells[position + 1].strip()):
-                    return position
-            elif decimals and cell and _NUMBER.fullmatch(cell) is None:
-                return None  # a decimal column holding no number: shifted before
-        return None
+        """The cell of a comma-separated row one cell too long (its empty cells at the end
+        aside) that reads with the next as a number with a decimal comma ("12" and "50":
+        12,50), in a column of a number with decimals (any column when none is known), the
+        row then holding a number in each number column (``_cuts``). When several such cuts
+        fit, the one whose decimals are one or two digits, if it is the only one (three
+        digits read as well as a thousands group: "12,180"); None when it cannot be told."""
+        cells = cells[: max(len(names) + 1, len(cells) - _shape(cells)[1])]
+        cuts = self._cuts(cells, names)
+        short = [cut for cut in cuts if _decimals(cells[cut + 1]) <= 2]
+        if len(short) == 1:
+            return short[0]
+        return cuts[0] if len(cuts) == 1 and not short else None
+
+    def _cuts(self, cells: list[str], names: list[str]) -> list[int]:
+        """Each cell of a row one cell too long that, joined with the next by a decimal comma,
+        gives a row whose every number column holds a number (or nothing)."""
+        if self.delimiter != "," or len(cells) != len(names) + 1:
+            return []
+        kinds = self.kinds.get(tuple(names))
+        if kinds is None:
+            kinds = self.kinds[tuple(names)] = [self.kind(name) for name in names]
+        cuts = []
+        for position, decimals in enumerate(kinds):
+            cell, following = cells[position].strip(), cells[position + 1].strip()
+            if (decimals or (decimals is None and not self.numbers)) and (
+                _WHOLE_PART.fullmatch(cell) and _DECIMAL_PART.fullmatch(following)
+            ):
+                read = [*cells[:position], f"{cell},{following}", *cells[position + 2 :]]
+                if all(_holds(kind, value) for kind, value in zip(kinds, read, strict=True)):
+                    cuts.append(position)
+        return cuts
+
+    def kind(self, name: str) -> bool | None:
+        """Whether the column ``name`` reads a number with decimals (True), a whole number
+        (False), or no number (None), its header written as the mapping's or otherwise."""
+        if name in self.numbers:
+            return self.numbers[name]
+        matches = matching_columns(name, self.numbers)
+        return self.numbers[matches[0]] if len(matches) == 1 else None
+
+
+def _decimals(part: str) -> int:
+    """How many digits the decimal part of a number cut in two begins with."""
+    digits = _DIGITS.match(part.strip())
+    return len(digits.group()) if digits else 0
+
+
+def _holds(decimals: bool | None, value: str) -> bool:
+    """Whether a cell fits its column: a number in a number column (``decimals``: whether it
+    may have decimals; None: no number column), or nothing."""
+    value = value.strip()
+    if decimals is None or not value:
+        return True
+    return (_NUMBER if decimals else _WHOLE_PART).fullmatch(value) is not None
 
 
 def _shape(cells: list[str]) -> tuple[int, int]:
@@ -581,8 +669,9 @@ def _table_rows(
         if len(cells) <= len(names):
             pass
         elif widths is not None:
-            if len(cells) != len(names) + trailing or _filled(cells[len(names) :]):
-                row.problems.append(widths.problem(number, cells, names))
+            told = widths.told(number, cells, names, trailing)
+            if told is not None:
+                row.problems.append(told)
         elif any(str(c).strip() for c in cells[len(names) :] if c is not None):
             row.problems.append(
                 Problem(
@@ -709,6 +798,8 @@ def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = Non
     except csv.Error as error:
         said = str(error)
         code = next((code for words, code in CSV_ERRORS.items() if words in said), None)
+        if code == "cell-too-long" and not _opens_quote(text.text, options, end, reader.line_num):
+            code = "cell-too-long-unquoted"
         raise LoadError(
             f"{path}: line {reader.line_num}: {error}",
             code or "unreadable-file",
@@ -725,6 +816,17 @@ def _legacy_notice(encoding: str) -> Problem:
 
 #: the most characters of a line a report quotes
 QUOTED_LINE = 60
+
+
+def _opens_quote(text: str, options: dict[str, Any], after: int, last: int) -> bool:
+    """Whether a cell of the record on the lines after line ``after`` down to ``last`` opens
+    with a quotation mark (a value the csv reader reads up to the closing one) that does not
+    close (an odd number of them: a quote doubled inside a value is two): a cell too long is
+    blamed on an unclosed quote only when there is one."""
+    record = "".join(io.StringIO(text, newline="").readlines()[after:last])
+    quote, delimiter = re.escape(options["quotechar"]), re.escape(options["delimiter"])
+    opening = re.compile(f"(?:^|{delimiter}){quote}", re.MULTILINE)
+    return opening.search(record) is not None and record.count(options["quotechar"]) % 2 == 1
 
 
 def _check_quotes(text: str, options: dict[str, Any], start: int, path: Path) -> None:
@@ -1335,10 +1437,33 @@ def header_matches(written: str, column: str) -> bool:
     )
 
 
+def header_matches_plainly(written: str, column: str) -> bool:
+    """Whether the header ``written`` is the mapping's ``column`` but for its letters' accents
+    and diacritics ("Prix journee" for "Prix journée", "Povrsina" for "Površina", "Εμβαδον"
+    for "Εμβαδόν"; ``tables.fold``)."""
+    return tables.fold(header_key(written)) == tables.fold(header_key(column))
+
+
+#: how a header is matched with the mapping's columns, the closest first: accents are only
+#: looked past when nothing matches with them ("TELEPHONE" is "Telephone", not "Téléphone")
+HEADER_MATCHES = (header_matches, header_matches_plainly)
+
+
+def matching_columns(written: str, columns: Iterable[str]) -> list[str]:
+    """The columns the header ``written`` matches in the closest way any does
+    (``HEADER_MATCHES``)."""
+    columns = list(columns)
+    for matches in HEADER_MATCHES:
+        found = [column for column in columns if matches(written, column)]
+        if found:
+            return found
+    return []
+
+
 @dataclass
 class Headers:
     """The headers of a file read as the mapping's columns (``known``) they stand for: one
-    that is no column of the mapping but matches exactly one of them (``header_matches``) is
+    that is no column of the mapping but matches exactly one of them (``matching_columns``) is
     renamed, and told once (``header-read-as``)."""
 
     known: frozenset[str]
@@ -1384,7 +1509,7 @@ class Headers:
         """The one column of the mapping the header ``name`` matches, else None (decided once
         per header: a JSON file's records give many sets of keys)."""
         if name not in self.columns:
-            matches = [column for column in self.known if header_matches(name, column)]
+            matches = matching_columns(name, self.known)
             self.columns[name] = matches[0] if len(matches) == 1 else None
         return self.columns[name]
 

@@ -30,7 +30,7 @@ from loaders import enrich, hours, personal, reinterpretations, tables, territor
 from loaders.addresses import split_address, street_line
 from loaders.mapping import Mapping, fill
 from loaders.rdf import Triples, iri, literal, p, segment
-from loaders.readers import UNREAD_REASONS, repeat_of, written
+from loaders.readers import UNREAD_REASONS, is_shifted, repeat_of, written
 from loaders.values import (
     LEAVE_OUT,
     ColumnSpec,
@@ -160,8 +160,17 @@ class RecordBuilder:
     doubled_reported: set[tuple[int, tuple[str, ...]]] = field(default_factory=set)
 
     def add_row(self, row: Any) -> None:
+        """The record of ``row``, with the problems of its cells; a row held back for its shape
+        (``readers.is_shifted``) is written (its key holds back its last published version)
+        with its own error only: its cells, shifted, are not checked."""
         start = len(self.problems)
         self.problems.extend(self._as_used(row.problems))
+        told = len(self.problems)
+        self._add(row, start)
+        if is_shifted(row.problems):
+            del self.problems[told:]
+
+    def _add(self, row: Any, start: int) -> None:
         values, raw_address = self._parse(row)
         if not any(values.values()) and raw_address is None:
             return

@@ -39,7 +39,7 @@ from loaders import provenance
 from loaders.load import LoadReport, load_facts, mapped_rows, start_report, stream
 from loaders.mapping import Mapping, MappingError, load_mapping
 from loaders.rdf import Triples
-from loaders.readers import Row
+from loaders.readers import SHIFTED_ROW, Row
 from validation.columns import (
     cell_findings,
     check_columns,
@@ -121,6 +121,12 @@ def _read(
         report.readable = False
         return None
     return rows, load, InOneProcess(pipeline, base)
+
+
+def _unshifted(findings: list[Finding], shifted: set[int | None]) -> list[Finding]:
+    """The findings of the graph or across records, but those of a row held back for its shape
+    (``loaders.readers.SHIFTED_ROW``): its values are shifted, its own error says it all."""
+    return [finding for finding in findings if finding.row is None or finding.row not in shifted]
 
 
 #: the formats whose first row is a header: read without a row, the file has its header only
@@ -291,11 +297,12 @@ def _validate(
     checked = checks.check(store)
     trace = Trace(mapping, headers, rows, checked.records, lang)
     progress("tracing", len(rows))
-    report.findings += graph_findings(
-        checked.results, trace, report.findings, missing, checked.traced
+    shifted = {f.row for f in report.findings if f.code in SHIFTED_ROW}
+    report.findings += _unshifted(
+        graph_findings(checked.results, trace, report.findings, missing, checked.traced), shifted
     )
     progress("comparing", len(rows))
-    across = record_findings(checked.places, trace, published)
+    across = _unshifted(record_findings(checked.places, trace, published), shifted)
     report.findings = superseded(report.findings, across) + across
     report.findings.sort(key=lambda f: (f.row or 0, f.column or "", f.code))
     report.seconds = time.perf_counter() - clock

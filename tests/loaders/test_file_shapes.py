@@ -32,10 +32,12 @@ RECORDS = {
     "{R3}": "S-3,Lab Trois,coworking,Nice,FR,8,40,1,9,120",
 }
 WORKBOOKS = {"xlsx": xlsx_workbook, "ods": ods_workbook}
+#: a cell past the csv module's field limit (128 KiB), for the lines of a case
+LONG = "a" * 140_000
 
 
 def _line(line: str) -> str:
-    for name, record in {"{F}": HEADER, **RECORDS}.items():
+    for name, record in {"{F}": HEADER, "{LONG}": LONG, **RECORDS}.items():
         line = line.replace(name, record)
     return line
 
@@ -71,6 +73,9 @@ def test_the_shape_of_a_file_is_told(case: dict[str, Any], tmp_path: Path) -> No
         assert any(_matches(f, expected) for f in report.findings), (expected, found)
     for unwanted in case.get("absent", []):
         assert not any(_matches(f, unwanted) for f in report.findings), (unwanted, found)
+    for row in case.get("alone", []):
+        expected = {e["code"] for e in case.get("findings", []) if e.get("row") == row}
+        assert {f.code for f in report.findings if f.row == row} == expected, (row, found)
     for finding in report.findings:
         assert finding.message, finding
         assert (
