@@ -503,21 +503,27 @@ class Widths:
         self, number: int, cells: list[str], names: list[str], trailing: int
     ) -> Problem | None:
         """What a row with more cells than the header has columns is told: nothing when every
-        data row has the same empty cells past the header (``trailing``); when its only extra
-        cells are empty, a separator at the line's end (``trailing-separator``, the row read),
-        unless a value of it reads as a number cut in two by a decimal comma (one or two
-        decimals, ``decimal_cut``), the last columns empty: then which it is cannot be told,
-        and the row is held back
-        (``row-too-long-trailing``); else the error of a shifted row (``problem``)."""
+        data row has the same empty cells past the header (``trailing``). When its only extra
+        cells are empty, the row read without them must show it is not shifted: a value that
+        does not fit its number column ("España" as the latitude: a separator written inside
+        an earlier value, the last column empty) makes it a shifted row (``problem``); with no
+        number column filled to tell, or a value that reads as a number cut in two by a decimal
+        comma (one or two decimals, ``decimal_cut``), which it is cannot be told and the row is
+        held back (``row-too-long-trailing``); else it is a separator at the line's end
+        (``trailing-separator``, the row read). Extra cells not empty: ``problem``."""
         columns = len(names)
         if len(cells) <= columns or (
             len(cells) == columns + trailing and not _filled(cells[columns:])
         ):
             return None
         counts = (("cells", str(len(cells))), ("columns", str(columns)))
-        if _filled(cells[columns:]):
+        kinds = self._kinds(names)
+        read = list(zip(kinds, cells[:columns], strict=True))
+        if _filled(cells[columns:]) or not all(_holds(kind, value) for kind, value in read):
             return self.problem(number, cells, names)
-        if any(_decimals(cells[cut + 1]) <= 2 for cut in self._cuts(cells[: columns + 1], names)):
+        told = any(kind is not None and value.strip() for kind, value in read)
+        cuts = self._cuts(cells[: columns + 1], names)
+        if not told or any(_decimals(cells[cut + 1]) <= 2 for cut in cuts):
             return Problem(
                 "row-too-long-trailing",
                 f"{len(cells)} cells but {columns} columns, those past the header empty: a "
@@ -577,9 +583,7 @@ class Widths:
         gives a row whose every number column holds a number (or nothing)."""
         if self.delimiter != "," or len(cells) != len(names) + 1:
             return []
-        kinds = self.kinds.get(tuple(names))
-        if kinds is None:
-            kinds = self.kinds[tuple(names)] = [self.kind(name) for name in names]
+        kinds = self._kinds(names)
         cuts = []
         for position, decimals in enumerate(kinds):
             cell, following = cells[position].strip(), cells[position + 1].strip()
@@ -590,6 +594,13 @@ class Widths:
                 if all(_holds(kind, value) for kind, value in zip(kinds, read, strict=True)):
                     cuts.append(position)
         return cuts
+
+    def _kinds(self, names: list[str]) -> list[bool | None]:
+        """The kind of each column of the header ``names`` (``kind``), found once per header."""
+        kinds = self.kinds.get(tuple(names))
+        if kinds is None:
+            kinds = self.kinds[tuple(names)] = [self.kind(name) for name in names]
+        return kinds
 
     def kind(self, name: str) -> bool | None:
         """Whether the column ``name`` reads a number with decimals (True), a whole number
