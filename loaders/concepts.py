@@ -8,6 +8,7 @@ matches nothing, or several concepts at once, is a problem, never dropped in sil
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 from collections import defaultdict
 from collections.abc import Mapping
@@ -36,9 +37,15 @@ class ConceptIndex:
         self._labels: dict[str, dict[str, dict[str, set[str]]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(set))
         )
+        #: each concept's preferred label by language, by code list
+        self._preferred: dict[str, dict[str, dict[str, str]]] = defaultdict(dict)
         for concept in graph.subjects(RDF.type, SKOS.Concept):
             for scheme in graph.objects(concept, SKOS.inScheme):
                 codelist = str(scheme).removeprefix(CODE)
+                self._preferred[codelist][str(concept)] = {
+                    getattr(label, "language", None) or "": str(label)
+                    for label in graph.objects(concept, SKOS.prefLabel)
+                }
                 for code in graph.objects(concept, SKOS.notation):
                     self._codes[codelist][str(code)] = str(concept)
                     self._labels[codelist][fold(str(code))][""].add(str(concept))
@@ -53,10 +60,11 @@ class ConceptIndex:
             codelist: {label: dict(by_language) for label, by_language in found.items()}
             for codelist, found in self._labels.items()
         }
-        return {"codes": dict(self._codes), "labels": labels}
+        return {"codes": dict(self._codes), "labels": labels, "preferred": dict(self._preferred)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._codes = defaultdict(dict, state["codes"])
+        self._preferred = defaultdict(dict, state["preferred"])
         self._labels = defaultdict(lambda: defaultdict(lambda: defaultdict(set)))
         for codelist, found in state["labels"].items():
             for label, by_language in found.items():
@@ -102,11 +110,40 @@ class ConceptIndex:
         for pattern, codes in (synonyms or {}).items():
             if pattern == key or ("*" in pattern and fnmatch.fnmatchcase(key, pattern)):
                 return [self.concept(codelist, code) for code in codes]
+        close = self.closest(codelist, key)
         raise ValueProblem(
             "unknown-term",
             f"{term!r} is not a label of the {codelist} list; add it to the column's synonyms "
             f"(or map it to 'ignore')",
+            codelist=codelist,
+            **({"close": close} if close else {}),
         )
+
+    def closest(self, codelist: str, key: str) -> str | None:
+        """The one concept a folded term that matches none likely means: the concept whose
+        label's words the term holds all of, the longest such label ("telecentro rural":
+        "telecentro"), else whose label is spelt nearly alike ("co-workin": "coworking");
+        None when no concept, or several equally, fit."""
+        labels = self._labels.get(codelist, {})
+        words = set(key.split())
+        held = [label for label in labels if label and set(label.split()) <= words]
+        if held:
+            longest = max(len(label) for label in held)
+            chosen = [label for label in held if len(label) == longest]
+        else:
+            chosen = difflib.get_close_matches(key, list(labels), n=1, cutoff=0.8)
+        concepts = {iri for label in chosen for iris in labels[label].values() for iri in iris}
+        return concepts.pop() if len(concepts) == 1 else None
+
+    def label(self, codelist: str, concept: str, language: str) -> str:
+        """A concept's preferred label in ``language`` (else English, else any)."""
+        labels = self._preferred.get(codelist, {}).get(concept, {})
+        return labels.get(language) or labels.get("en") or next(iter(labels.values()), concept)
+
+    def labels(self, codelist: str, language: str) -> list[str]:
+        """The preferred label of each concept of the code list in ``language``, sorted."""
+        concepts = self._preferred.get(codelist, {})
+        return sorted((self.label(codelist, c, language) for c in concepts), key=fold)
 
 
 @cache

@@ -18,6 +18,7 @@ from core.diskcache import fingerprint, remembered
 from core.namespaces import PREFIXES
 from core.vocabulary import LANGUAGES
 from loaders import mapping as mapping_module
+from loaders.concepts import default_index
 from loaders.load import LoadReport
 from loaders.mapping import Mapping, load_mapping
 from loaders.mapping import required_fields as mapping_required_fields
@@ -158,13 +159,37 @@ def cell_message(problem: Any, lang: str) -> str | None:
     (``because``: an unreadable cell left out) says that one's sentence as its ``why``."""
     params = dict(problem.params or ())
     because = params.pop("because", None)
+    codelist, close = params.pop("codelist", None), params.pop("close", None)
     if because is not None:
         why = (
             problem_message(because, lang, **params, value=problem.value, column=problem.column)
             or problem.reason
         )
         params["why"] = why
-    return problem_message(problem.code, lang, **params, value=problem.value, column=problem.column)
+    message = problem_message(
+        problem.code, lang, **params, value=problem.value, column=problem.column
+    )
+    if message is None or codelist is None:
+        return message
+    return " ".join([message, *term_hints(codelist, close, lang)])
+
+
+#: a code list this short is listed whole beside a term it does not hold
+LISTED_CODES = 20
+
+
+def term_hints(codelist: str, close: str | None, lang: str) -> list[str]:
+    """What to write instead of a term no concept of ``codelist`` has, in ``lang``: the concept
+    it likely means (``close``, ``ConceptIndex.closest``) and the list's labels when it is short
+    (``LISTED_CODES``)."""
+    index = default_index()
+    hints = []
+    if close is not None:
+        hints.append(ui("term-close", lang).format(label=f"«{index.label(codelist, close, lang)}»"))
+    labels = index.labels(codelist, lang)
+    if len(labels) <= LISTED_CODES:
+        hints.append(ui("term-allowed", lang).format(labels=", ".join(labels)))
+    return hints
 
 
 #: problems whose translated message says all there is (the sheet read, the row of the

@@ -13,6 +13,10 @@ from click.testing import CliRunner
 
 from coworkmed.cli import main
 from loaders import tables
+from loaders.concepts import default_index
+from loaders.tables import fold
+from validation.columns import term_hints
+from validation.messages import ui
 from validation.submission import validate_submission
 
 HERE = Path(__file__).parent
@@ -65,3 +69,27 @@ def test_a_file_over_the_size_cap_is_refused_unread() -> None:
     (finding,) = report.findings
     assert finding.code == "too-large"
     assert finding.message == "Το αρχείο υπερβαίνει το όριο των 100 B."
+
+
+TERM_HINTS = yaml.safe_load((HERE / "term-hint-cases.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", TERM_HINTS, ids=lambda c: f"{c['lang']}:{c['term']}")
+def test_an_unknown_term_is_told_what_to_write(case: dict[str, Any]) -> None:
+    index = default_index()
+    close = index.closest(case["codelist"], fold(case["term"]))
+    hints = term_hints(case["codelist"], close, case["lang"])
+    said = " ".join(hints)
+    if case["close"] is None:
+        assert close is None, index.label(case["codelist"], close or "", case["lang"])
+    else:
+        assert hints[0] == ui("term-close", case["lang"]).format(label=f"«{case['close']}»")
+    labels = index.labels(case["codelist"], case["lang"])
+    assert (", ".join(labels) in said) is case["listed"]
+
+
+def test_the_report_tells_an_unknown_terms_allowed_values() -> None:
+    report = validate_submission(HERE / "submissions" / "cells.csv", lang="fr")
+    [finding] = [f for f in report.findings if f.code == "unknown-term"]
+    assert finding.message.startswith("«spaceship» ne fait pas partie des valeurs admises")
+    assert "Les valeurs admises : " in finding.message and "laboratoire vivant" in finding.message
