@@ -1053,7 +1053,9 @@ def parse_postcode(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
             )
         return [Lit(written)]
     tried = f" (nor is {padded}, with zeros in front)" if padded else ""
-    raise ValueProblem("not-a-postcode", f"not a postcode of {country}{tried}")
+    digits = tables.countries()[country].get("digits")
+    form = {"hint": "postcode-digits", "country": country, "digits": str(digits)} if digits else {}
+    raise ValueProblem("not-a-postcode", f"not a postcode of {country}{tried}", **form)
 
 
 def parse_nuts(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:

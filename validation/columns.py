@@ -160,6 +160,7 @@ def cell_message(problem: Any, lang: str) -> str | None:
     params = dict(problem.params or ())
     because = params.pop("because", None)
     codelist, close = params.pop("codelist", None), params.pop("close", None)
+    hint = params.pop("hint", None)  # a sentence of the ui (validation/messages.yaml) to add
     if because is not None:
         why = (
             problem_message(because, lang, **params, value=problem.value, column=problem.column)
@@ -169,9 +170,12 @@ def cell_message(problem: Any, lang: str) -> str | None:
     message = problem_message(
         problem.code, lang, **params, value=problem.value, column=problem.column
     )
-    if message is None or codelist is None:
-        return message
-    return " ".join([message, *term_hints(codelist, close, lang)])
+    if message is None:
+        return None
+    hints = term_hints(codelist, close, lang) if codelist is not None else []
+    if hint is not None:
+        hints.append(ui(hint, lang).format_map(params))
+    return " ".join([message, *hints])
 
 
 #: a code list this short is listed whole beside a term it does not hold

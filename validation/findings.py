@@ -9,6 +9,8 @@ in the partner's language, with the engine's technical message kept as a detail.
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -187,7 +189,26 @@ def _group_message(code: str, found: list[Finding], lang: str) -> str:
     messages = set(map(attrgetter("message"), found))
     if len(messages) == 1:
         return found[0].message
-    return problem_message(code, lang) or found[0].name or found[0].message
+    sentence = problem_message(code, lang) or found[0].name or found[0].message
+    tail = shared_sentences(messages)
+    return f"{sentence} {tail}" if tail and tail not in sentence else sentence
+
+
+#: what ends a sentence (the Greek question mark is ";")
+_SENTENCE_END = re.compile(r"[.?!;] ")
+
+
+def shared_sentences(messages: set[str]) -> str:
+    """The whole sentences every message ends with ("A postcode of ES has 5 digits.", the
+    allowed values), after the sentence where they differ (the value): said once by the line
+    that groups them; empty when they share none."""
+    reversed_tail = os.path.commonprefix([message[::-1] for message in messages])
+    tail = reversed_tail[::-1]
+    # where the tail begins at a sentence's end, the messages' own last sentence ends it
+    ends = {message[: len(message) - len(tail)][-1:] for message in messages}
+    start = f".{tail}" if ends and all(e and e in ".?!;" for e in ends) else tail
+    end = _SENTENCE_END.search(start)
+    return start[end.end() :] if end else ""
 
 
 def _value_counts(found: list[Finding]) -> dict[str, int]:

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from coworkmed.cli import main
 from publishing.partners import add_partner
-from validation.findings import Finding, Report
+from validation.findings import Finding, Report, shared_sentences
 from validation.messages import problem_message, ui
 from validation.report import (
     compact_rows,
@@ -189,3 +189,11 @@ def test_the_real_cget_file_has_one_summary_line_per_problem_and_column(mapping:
     assert len(summary) <= 40, len(summary)
     unknown = [item for item in summary if item["code"] == "unknown-postcode"]
     assert len(unknown) == 1 and unknown[0]["count"] == 21
+
+
+SHARED_SENTENCES = yaml.safe_load((HERE / "shared-sentence-cases.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", SHARED_SENTENCES, ids=lambda c: c["messages"][0][:30])
+def test_a_summary_line_keeps_the_sentences_its_rows_share(case: dict[str, Any]) -> None:
+    assert shared_sentences(set(case["messages"])) == case["shared"]
