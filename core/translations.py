@@ -154,3 +154,41 @@ def address_breaches(text: str, lang: str, address: Mapping[str, Any]) -> list[s
         )
     ]
     return found
+
+
+# ---------------------------------------------------------------- punctuation (issue #18)
+
+TYPOGRAPHY_FILE = Path(__file__).parent / "tables" / "typography.yaml"
+#: the spaces that may stand before a mark (every one of ``typography.yaml``'s)
+_NO_BREAK = "\u00a0\u202f"
+
+
+@cache
+def _typography() -> dict[str, Any]:
+    return yaml.safe_load(TYPOGRAPHY_FILE.read_text(encoding="utf-8"))
+
+
+def punctuated(mark: str, lang: str) -> str:
+    """A punctuation mark as ``lang`` writes it after a word: "\u00a0:" in French, ":" in
+    English (``tables/typography.yaml``)."""
+    return _typography()["before"].get(lang, {}).get(mark, "") + mark
+
+
+def typography_breaches(text: str, lang: str) -> list[str]:
+    """The marks of ``text`` not spaced as ``lang`` writes them: after an ordinary space, or
+    glued to a word that is no word of code (``code_words``), or after another space than the
+    language's; each as the few characters around it. Marks inside a word or a number
+    ("https://", "09:00") are no punctuation of the sentence."""
+    rules = _typography()["before"].get(lang, {})
+    if not rules:
+        return []
+    code = "|".join(re.escape(word) for word in _typography()["code_words"])
+    found = []
+    for match in re.finditer(r"(\w*)([ " + _NO_BREAK + r"]?)([:;?!])(?=\s|$|[»)])", text):
+        word, space, mark = match.groups()
+        if mark not in rules or space == rules[mark]:
+            continue
+        if not space and (not word or re.fullmatch(rf"(?:{code})", word) or not word[-1].isalpha()):
+            continue  # code ("sheet:"), a placeholder's end "}:", a time "18:00;", a quote
+        found.append(text[max(0, match.start(3) - 12) : match.end(3) + 4])
+    return found

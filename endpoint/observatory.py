@@ -20,7 +20,7 @@ from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.published import Kept, generation, select
 from endpoint.resource_page import labels
-from endpoint.responses import attachment, error, reader_language
+from endpoint.responses import api_problem, attachment, error, problem_body, reader_language
 from observatory.cube import cube_dataset, regions_dataset
 from observatory.figures import (
     ALL_ROWS,
@@ -197,11 +197,18 @@ def licence_links(shown: tuple[Credit, ...]) -> list[tuple[str, str]]:
 
 
 def _read_filters() -> dict[str, str]:
-    """The request's filters, checked (QueryError 400 if one is not allowed)."""
-    try:
-        return read_filters(request.args)
-    except BadFilter as problem:
-        raise QueryError(400, str(problem)) from None
+    """The request's filters, checked (BadFilter if one is not allowed)."""
+    return read_filters(request.args)
+
+
+def _refused(problem: BadFilter, page: bool = False) -> Response:
+    """A filter refused, in the reader's language (issue #18: English whatever the reader's):
+    the API's problem details, or the site's error page (``page``)."""
+    lang = reader_language()
+    body = problem_body(problem.code, lang, str(problem), **problem.values)
+    if page:
+        return error(400, body["message"])
+    return api_problem(400, problem.code, lang, str(problem), **problem.values)
 
 
 def _query_link(sparql: str) -> str:
@@ -275,6 +282,8 @@ def dashboard() -> Response:
         options = with_chosen(filter_choices(lang), filters, lang)
         shown = sources_shown(filters)
         glance = headline_texts(filters, lang)
+    except BadFilter as refused:
+        return _refused(refused, page=True)
     except QueryError as problem:
         return error(problem.status, problem.message)
     date = data_date(shown)
@@ -322,6 +331,8 @@ def figures_api() -> Response:
         filters = _read_filters()
         found = figures(filters, reader_language())
         glance = headline_texts(filters, reader_language())
+    except BadFilter as refused:
+        return _refused(refused)
     except QueryError as problem:
         return error(problem.status, problem.message)
     body = [{**asdict(each), "query_page": _query_link(each.query)} for each in found]
@@ -334,6 +345,8 @@ def points_api() -> Response:
         filters = _read_filters()
         found = points(filters)
         shown = sources_shown(filters)
+    except BadFilter as refused:
+        return _refused(refused)
     except QueryError as problem:
         return error(problem.status, problem.message)
     answer = jsonify({"points": found, "sources": [asdict(c) for c in shown]})
@@ -351,6 +364,8 @@ def figure_csv(figure_id: str) -> Response:
         filters = _read_filters()
         found = next(f for f in figures(filters, lang) if f.id == figure_id)
         shown = sources_shown(filters)
+    except BadFilter as refused:
+        return _refused(refused)
     except QueryError as problem:
         return error(problem.status, problem.message)
     missing = in_language(table()["words"]["no_source"], lang)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -16,6 +17,7 @@ from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.formats import FORMATS
 from endpoint.negotiation import format_values, negotiate, prefers_html
+from validation.messages import problem_message
 
 #: a response: the app's, or werkzeug's base class (what flask's ``redirect`` is typed to give)
 AnyResponse = TypeVar("AnyResponse", bound=BaseResponse)
@@ -43,6 +45,27 @@ def error(status: int, message: str) -> Response:
 
         return read_headers(error_page(status, message, reader_language()))
     return read_headers(Response(message + "\n", status=status, mimetype="text/plain"))
+
+
+def problem_body(code: str, lang: str, detail: str, kind: str = "refused", **values: Any) -> dict:
+    """The JSON problem details of an API error (``Problem`` in the API's description): the
+    stable ``code`` as ``error``, what it means in ``lang`` (messages.yaml), the English
+    ``detail`` for developers, and ``kind`` as ``status``: ``unreadable`` for a file that could
+    not be read, ``refused`` for a request refused (token, partner, mode, rate, store, filter)."""
+    message = problem_message(code, lang, **values) or detail
+    return {"status": kind, "error": code, "message": message, "detail": detail, "language": lang}
+
+
+def json_answer(body: Any, status: int = 200) -> Response:
+    """``body`` as a JSON answer, written as read (no ASCII escapes)."""
+    return Response(
+        json.dumps(body, ensure_ascii=False, indent=2), status, mimetype="application/json"
+    )
+
+
+def api_problem(status: int, code: str, lang: str, detail: str, **values: Any) -> Response:
+    """An error answer of the API, ``status`` with its ``problem_body`` in ``lang``."""
+    return json_answer(problem_body(code, lang, detail, **values), status)
 
 
 def reader_language() -> str:

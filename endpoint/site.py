@@ -16,10 +16,11 @@ from babel.numbers import format_decimal
 from flask import Flask, Response, g, render_template, request, url_for
 
 from core.namespaces import CWM, DCAT
-from core.translations import in_language, language_code, load_catalogue, words
+from core.translations import in_language, language_code, load_catalogue, punctuated, words
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.published import Kept, generation, select
+from validation.messages import counted
 
 TABLE = Path(__file__).with_name("site.yaml")
 #: the cookie that keeps the reader's language, and how long (seconds)
@@ -100,7 +101,12 @@ def install(app: Flask) -> None:
 
     @app.context_processor
     def site_frame() -> dict[str, Any]:
-        return {"site_frame": frame, "reader_lang": _page_language}
+        return {
+            "site_frame": frame,
+            "reader_lang": _page_language,
+            "mark": punctuated,
+            "counted": counted,
+        }
 
     app.after_request(remember_language)
 

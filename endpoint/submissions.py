@@ -31,7 +31,7 @@ from endpoint import site
 from endpoint.auth import bearer_token, rate_wait
 from endpoint.execution import QueryError, QueryRequest
 from endpoint.published import run, store_location
-from endpoint.responses import attachment, reader_language
+from endpoint.responses import api_problem, attachment, json_answer, problem_body, reader_language
 from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping
 from publishing.partners import partner_for_token
@@ -42,8 +42,9 @@ from triplestore.backends.sparql import RemoteStoreError
 from triplestore.versions import StoreBusy
 from validation.columns import template_mapping
 from validation.confined import Confinement, Job, validate_confined
+from validation.files import size_text
 from validation.findings import Report
-from validation.messages import problem_message, ui, ui_words
+from validation.messages import ui, ui_words
 from validation.report import FORMATS as REPORT_FORMATS
 from validation.report import Links, as_json, render
 from validation.template import write_template
@@ -133,20 +134,6 @@ def _problem(error: UploadError, lang: str) -> dict[str, Any]:
     return problem_body(error.code, lang, error.detail, "unreadable", **error.values)
 
 
-def problem_body(code: str, lang: str, detail: str, kind: str = "refused", **values: Any) -> dict:
-    """The JSON problem details of an API error (``Problem`` in the API's description): the
-    stable ``code`` as ``error``, what it means in ``lang`` (messages.yaml), the English
-    ``detail`` for developers, and ``kind`` as ``status``: ``unreadable`` for a file that could
-    not be read, ``refused`` for a request refused (token, partner, mode, rate, store)."""
-    message = problem_message(code, lang, **values) or detail
-    return {"status": kind, "error": code, "message": message, "detail": detail, "language": lang}
-
-
-def api_problem(status: int, code: str, lang: str, detail: str, **values: Any) -> Response:
-    """An error answer of the API, ``status`` with its ``problem_body`` in ``lang``."""
-    return _json(problem_body(code, lang, detail, **values), status)
-
-
 def _sent_name() -> str:
     """The name of the uploaded file as the partner sent it: its last part only, never a path
     of the client's (empty when none was given)."""
@@ -229,7 +216,7 @@ def _form(lang: str, error: str | None = None, notice: str | None = None) -> str
         languages=LANGUAGES,
         words=ui_words(lang),
         mappings=available_mappings(),
-        limit_mb=_settings()["max_upload"] // 1_048_576,
+        limit=size_text(_settings()["max_upload"], lang),
         error=error,
         notice=notice,
         language_links=report_links(lang).languages if notice else (),
@@ -276,7 +263,7 @@ def _too_many(limiter_name: str, page: bool = False) -> Response | None:
     if page:
         response = Response(_form(lang, body["message"]), 429, mimetype="text/html")
     else:
-        response = _json(body, 429)
+        response = json_answer(body, 429)
     response.headers["Retry-After"] = str(seconds)
     return response
 
@@ -326,10 +313,21 @@ def validate_upload() -> Response:
 
 @blueprint.get("/template")
 def template_download() -> Response:
-    lang = reader_language()
-    fmt = request.args.get("format", "xlsx")
+    """The template in ``lang`` and ``format``; a language or a format it does not have is a
+    400 with the API's problem details in the reader's language (it was given in English, or
+    passed over: a template in another language than the one asked for)."""
+    try:
+        lang = api_language()
+    except UploadError as error:
+        body = problem_body(error.code, reader_language(), error.detail, **error.values)
+        return json_answer(body, error.status)
+    fmt = request.args.get("format") or "xlsx"
     if fmt not in TEMPLATES:
-        return Response(f"format: one of {', '.join(TEMPLATES)}\n", 400, mimetype="text/plain")
+        formats = ", ".join(TEMPLATES)
+        detail = f"format: one of {formats}, not {fmt[:40]!r}"
+        return api_problem(
+            400, "unknown-template-format", lang, detail, value=fmt[:40], formats=formats
+        )
     name, media_type, written_as, given = TEMPLATES[fmt]
     with tempfile.TemporaryDirectory() as folder:
         written = write_template(Path(folder) / f"template.{written_as}", lang, written_as)
@@ -341,12 +339,6 @@ def template_download() -> Response:
 # ------------------------------------------------------------------------------ the API
 
 
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(
-        json.dumps(body, ensure_ascii=False, indent=2), status, mimetype="application/json"
-    )
-
-
 @blueprint.post("/api/validate")
 def api_validate() -> Response:
     limited = _too_many(VALIDATIONS)
@@ -355,12 +347,12 @@ def api_validate() -> Response:
     try:
         lang = api_language()
     except UploadError as error:
-        return _json(_problem(error, reader_language()), error.status)
+        return json_answer(_problem(error, reader_language()), error.status)
     try:
         report = _validate_upload(lang)
     except UploadError as error:
-        return _json(_problem(error, lang), error.status)
-    return _json(as_json(report), refusal_status(report, 200))
+        return json_answer(_problem(error, lang), error.status)
+    return json_answer(as_json(report), refusal_status(report, 200))
 
 
 @blueprint.post("/api/submissions")
@@ -371,7 +363,7 @@ def api_publish() -> Response:
     try:
         lang = api_language()
     except UploadError as error:
-        return _json(_problem(error, reader_language()), error.status)
+        return json_answer(_problem(error, reader_language()), error.status)
     given = bearer_token()
     partner = partner_for_token(Path(_settings()["partners_file"]), given)
     if partner is None:
@@ -404,7 +396,7 @@ def api_publish() -> Response:
             )
             _named_as_sent(outcome.report)
     except UploadError as error:
-        return _json(_problem(error, lang), error.status)
+        return json_answer(_problem(error, lang), error.status)
     except StoreBusy as error:
         code = "store-error" if error.code == "store-unavailable" else "store-busy"
         response = api_problem(503, code, lang, str(error))
@@ -418,8 +410,8 @@ def api_publish() -> Response:
         return api_problem(500, "not-published", lang, str(error))
     body = {**outcome.as_dict(), "report": as_json(outcome.report)}
     if outcome.unchanged:
-        return _json({**body, "message": ui("unchanged", outcome.report.language)}, 200)
-    return _json(body, 201 if outcome.published else refusal_status(outcome.report, 422))
+        return json_answer({**body, "message": ui("unchanged", outcome.report.language)}, 200)
+    return json_answer(body, 201 if outcome.published else refusal_status(outcome.report, 422))
 
 
 @blueprint.get("/api/submissions")
@@ -434,7 +426,7 @@ def api_submissions() -> Response:
     bindings = json.loads(result.body)["results"]["bindings"]
     values = ({name: b[name]["value"] for name in b} for b in bindings)
     rows = submission_rows(values, request.args.get("partner"))
-    return _json({"submissions": rows})
+    return json_answer({"submissions": rows})
 
 
 @blueprint.get("/api/openapi.json")

@@ -26,6 +26,7 @@ from endpoint.negotiation import prefers_html
 from endpoint.published import Kept, generation, select
 from endpoint.site import table
 from loaders.nuts import labelled
+from validation.messages import ui
 
 #: a subject's facts: predicate IRI -> its objects, in the order given
 Facts = dict[str, list[Any]]
@@ -88,11 +89,13 @@ def number(value: float, lang: str) -> str:
 
 
 def human_size(size: int, lang: str) -> str:
-    """A byte count as kB or MB (decimal units), in the number format of ``lang``."""
+    """A byte count as kB or MB (decimal units), in the number format and units of ``lang``
+    (Mo, ko in French), the unit kept on the number's line."""
     for unit, scale in (("MB", 1_000_000), ("kB", 1_000)):
         if size >= scale:
-            return f"{format_decimal(round(size / scale, 1), locale=lang)} {unit}"
-    return f"{format_decimal(size, locale=lang)} B"
+            number = format_decimal(round(size / scale, 1), locale=lang)
+            return f"{number}\u00a0{ui(f'unit-{unit}', lang)}"
+    return f"{format_decimal(size, locale=lang)}\u00a0{ui('unit-B', lang)}"
 
 
 def version_counts() -> dict[str, int]:
@@ -137,7 +140,7 @@ def _dataset(
         records = sum(counts.values())
     originals = [
         {
-            "title": first(facts.get(term.value, {}), DCTERMS + "title"),
+            "title": in_language(facts.get(term.value, {}).get(DCTERMS + "title", []), lang),
             "url": first(facts.get(term.value, {}), DCAT + "accessURL"),
         }
         for term in found.get(DCAT + "distribution", [])

@@ -57,7 +57,13 @@ Solutions = list[dict[str, Any]]
 
 
 class BadFilter(ValueError):
-    """A filter value that is not one of its allowed codes (the message says which are)."""
+    """A filter value that is not one of its allowed codes (the message says which are, in
+    English for developers); ``code`` and ``values`` name it for a reader's message
+    (``problems`` in validation/messages.yaml)."""
+
+    def __init__(self, detail: str, code: str, **values: str) -> None:
+        super().__init__(detail)
+        self.code, self.values = code, values
 
 
 @cache
@@ -91,12 +97,23 @@ def read_filters(args: Mapping[str, str]) -> dict[str, str]:
             continue
         if value not in allowed:
             known = ", ".join(sorted(allowed))
-            raise BadFilter(f"{name}={value!r} is not one of: {known}")
+            raise BadFilter(
+                f"{name}={value!r} is not one of: {known}",
+                "unknown-filter-value",
+                name=name,
+                value=value[:40],
+                known=known,
+            )
         chosen[name] = value
     for name in source_filters():
         value = args.get(name, "")
         if value and not SOURCE_ID.fullmatch(value):
-            raise BadFilter(f"{name}={value!r} is not one of: the id of a source (a-z, 0-9, -)")
+            raise BadFilter(
+                f"{name}={value!r} is not one of: the id of a source (a-z, 0-9, -)",
+                "bad-source-filter",
+                name=name,
+                value=value[:40],
+            )
         if value:
             chosen[name] = value
     return chosen

@@ -21,6 +21,7 @@ from core.translations import (
     missing_languages,
     term_breaches,
     translated_texts,
+    typography_breaches,
     words,
 )
 from core.vocabulary import LANGUAGES
@@ -179,6 +180,23 @@ def test_a_variant_of_a_term_is_found(case: dict[str, Any]) -> None:
 def test_another_form_of_address_is_found(case: dict[str, Any]) -> None:
     found = address_breaches(case["text"], case["lang"], GLOSSARY["address"])
     assert sorted(found) == sorted(case["found"])
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_text_spaces_its_punctuation_as_the_language_does(lang: str) -> None:
+    """French: a no-break space before ":", a narrow one before ";", "?" and "!" (issue #18:
+    an ordinary space, where a line may break, in 230 texts)."""
+    breaches = {
+        where: found
+        for where, text in shown_texts(lang)
+        if (found := typography_breaches(text, lang))
+    }
+    assert breaches == {}
+
+
+@pytest.mark.parametrize("case", CASES["typography"], ids=lambda case: case["text"][:40])
+def test_a_badly_spaced_mark_is_found(case: dict[str, Any]) -> None:
+    assert len(typography_breaches(case["text"], case["lang"])) == case["found"]
 
 
 #: the project's packages whose code gives problems a report shows

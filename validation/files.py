@@ -29,12 +29,13 @@ def file_finding(error: LoadError, lang: str) -> Finding:
     return Finding("file", error.code, "error", message or str(error), detail=detail)
 
 
-def _size(count: int) -> str:
-    """A number of bytes as people read it: 20 MB, 500 kB, 100 B."""
+def size_text(count: int, lang: str) -> str:
+    """A number of bytes as people of ``lang`` read it: 20 MB, 500 kB, 100 B (20 Mo in
+    French), the unit kept on the number's line (a no-break space)."""
     for unit, size in (("MB", 1_048_576), ("kB", 1024)):
         if count >= size:
-            return f"{count / size:.0f} {unit}"
-    return f"{count} B"
+            return f"{count / size:.0f}\u00a0{ui(f'unit-{unit}', lang)}"
+    return f"{count}\u00a0{ui('unit-B', lang)}"
 
 
 def check_file(path: Path, lang: str, max_bytes: int) -> Finding | None:
@@ -44,7 +45,7 @@ def check_file(path: Path, lang: str, max_bytes: int) -> Finding | None:
     if size == 0:
         return file_finding(LoadError(f"{path}: the file is empty", "empty-file"), lang)
     if size > max_bytes:
-        limit = _size(max_bytes)
+        limit = size_text(max_bytes, lang)
         message = problem_message("too-large", lang, limit=limit) or ""
         return Finding("file", "too-large", "error", message, detail=f"{size} bytes")
     return None

@@ -36,6 +36,7 @@ from core.formulas import safe_cell
 from core.namespaces import CWM, RDF_TYPE, SH, XSD
 from core.rdf_bytes import to_bytes
 from core.settings import setting
+from core.translations import punctuated
 from validation.findings import Finding, Report
 from validation.messages import catalogue, counted, ui, ui_words
 
@@ -285,7 +286,11 @@ def _environment() -> Environment:
     line writing another format, or none, does without it)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    return Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
+    environment = Environment(
+        loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"])
+    )
+    environment.globals["mark"] = punctuated  # "\u00a0:" in French (issue #18)
+    return environment
 
 
 #: the HTML report's style sheet, inline so that the report is one file a partner can keep

@@ -8,12 +8,14 @@ A template filled in with the examples validates with the template mapping (a te
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
+from babel.numbers import get_decimal_symbol
 from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 from rdflib.term import Node
@@ -23,6 +25,7 @@ from core.namespaces import CODE
 from core.translations import in_language, language
 from core.vocabulary import vocabulary_graph
 from loaders import tables, territory
+from loaders.values import cldr_locale
 from validation.columns import (
     TEMPLATE_MAPPING,
     column_header,
@@ -81,15 +84,18 @@ def _meaning(field_name: str, lang: str) -> str:
     return ""
 
 
+def _concepts(codelist: str) -> list[Node]:
+    """The concepts of a code list, in the order of their IRIs."""
+    return sorted(_vocabulary().subjects(SKOS.inScheme, URIRef(CODE + codelist)), key=str)
+
+
 def choices(field_name: str, lang: str) -> list[str]:
-    """What a coded column takes, as a partner types it: a code list's codes, the language's
-    words for yes and no, the network's country codes; none for a free column."""
+    """What a coded column offers, in ``lang``: a code list's labels (the template mapping reads
+    them back to their codes), the language's words for yes and no, the network's country
+    codes; none for a free column."""
     definition = tables.fields()[field_name]
     if definition.get("codelist"):
-        graph = _vocabulary()
-        scheme = URIRef(CODE + definition["codelist"])
-        concepts = sorted(graph.subjects(SKOS.inScheme, scheme), key=str)
-        return [str(graph.value(c, SKOS.notation)) for c in concepts]
+        return [_label(c, lang) for c in _concepts(definition["codelist"])]
     if definition["kind"] == "boolean":
         return [ui("yes", lang), ui("no", lang)]
     if definition["kind"] == "country":
@@ -97,16 +103,26 @@ def choices(field_name: str, lang: str) -> list[str]:
     return []
 
 
+def _label(concept: Node, lang: str) -> str:
+    """A concept's preferred label in ``lang`` (English when it has none there)."""
+    return _in(_vocabulary(), concept, SKOS.prefLabel, lang) or ""
+
+
+def _code_label(codelist: str, code: str, lang: str) -> str:
+    """The label in ``lang`` of the concept whose code is ``code``."""
+    graph = _vocabulary()
+    (concept,) = (c for c in _concepts(codelist) if str(graph.value(c, SKOS.notation)) == code)
+    return _label(concept, lang)
+
+
 def _allowed(field_name: str, lang: str) -> str:
     definition = tables.fields()[field_name]
     several = f" ({ui('several', lang)})" if definition.get("multi") else ""
     if definition.get("codelist"):
         graph = _vocabulary()
-        scheme = URIRef(CODE + definition["codelist"])
-        concepts = sorted(graph.subjects(SKOS.inScheme, scheme), key=str)
         labels = [
-            f"{graph.value(c, SKOS.notation)} = {_in(graph, c, SKOS.prefLabel, lang)}"
-            for c in concepts
+            f"{graph.value(c, SKOS.notation)} = {_label(c, lang)}"
+            for c in _concepts(definition["codelist"])
         ]
         return "; ".join(labels) + several
     if definition["kind"] == "boolean":
@@ -137,9 +153,32 @@ def _example_table() -> dict[str, dict]:
 
 
 def examples(lang: str = "en") -> dict[str, str]:
-    """The example row of the template in ``lang``: a space of a country where it is spoken."""
+    """The example row of the template in ``lang``: a space of a country where it is spoken,
+    written as the template's mapping reads ``lang``: numbers with its decimal mark, days in
+    its order, coded values as its labels (issue #18: the same in every language before)."""
+    lang = language(lang)
     table = _example_table()
-    return {**table["common"], **table["local"].get(language(lang), table["local"]["en"])}
+    row = {**table["common"], **table["local"].get(lang, table["local"]["en"])}
+    return {name: _written(name, value, lang) for name, value in row.items()}
+
+
+def _written(field_name: str, value: str, lang: str) -> str:
+    """An example value (written as ``examples.yaml`` has it: ISO 8601 days, decimal points,
+    codes) as a partner writing ``lang`` writes it."""
+    if not value:
+        return value
+    definition = tables.fields()[field_name]
+    kind, formats = definition["kind"], _example_table()["written"]
+    if definition.get("codelist"):
+        split = "|" if definition.get("multi") else None
+        codes = value.split(split) if split else [value]
+        return "|".join(_code_label(definition["codelist"], code, lang) for code in codes)
+    if kind in formats["dates"]:
+        day = dt.date.fromisoformat(value)
+        return day.strftime(formats["day_formats"][lang])
+    if kind in formats["numbers"]:
+        return value.replace(".", get_decimal_symbol(cldr_locale(lang, None) or "en_001"))
+    return value
 
 
 def template_columns(lang: str) -> list[TemplateColumn]:

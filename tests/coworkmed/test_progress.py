@@ -57,8 +57,8 @@ def test_the_line_is_told_once_a_second_and_at_each_stage(case: dict[str, Any]) 
 @pytest.mark.parametrize(
     ("lang", "stage", "rows", "said"),
     [
-        ("fr", "reading", 1, "Lecture du fichier : 1 ligne jusqu'ici (0 s)"),
-        ("fr", "reading", 2, "Lecture du fichier : 2 lignes jusqu'ici (0 s)"),
+        ("fr", "reading", 1, "Lecture du fichier : 1 ligne jusqu'ici (0 s)"),
+        ("fr", "reading", 2, "Lecture du fichier : 2 lignes jusqu'ici (0 s)"),
         ("en", "reading", 1, "Reading the file: 1 row so far (0 s)"),
         ("hr", "reading", 3, "Čitanje datoteke: dosad 3 retka (0 s)"),
         ("hr", "reading", 21, "Čitanje datoteke: dosad 21 redak (0 s)"),

@@ -178,8 +178,8 @@ def test_a_long_pointing_here_list_is_paged_the_own_values_are_not(
     put_turtle(client, "https://example.org/pointed", own + " " + pointing, TOKEN)
     first = client.get("/doc/id/network/pointed.html?lang=fr").get_data(as_text=True)
     second = client.get("/doc/id/network/pointed.html?lang=fr&page=2").get_data(as_text=True)
-    assert "Page 1 sur 2 · Renvoient ici : 1 à 200 sur 250" in first
-    assert "Page 2 sur 2 · Renvoient ici : 201 à 250 sur 250" in second
+    assert "Page 1 sur 2 · Renvoient ici : 1 à 200 sur 250" in first
+    assert "Page 2 sur 2 · Renvoient ici : 201 à 250 sur 250" in second
     assert ">Puntata<" in first and "Valeurs" not in first
     named = re.findall(r"/id/space/pointing/(\d{4})", first + second)
     assert sorted(set(named)) == [f"{n:04d}" for n in range(250)]

@@ -24,6 +24,7 @@ from tests.endpoint.accessibility import axe_violations, describe, overflow
 from tests.endpoint.browser import ARTIFACTS, browser_page, needs_browser
 from tests.endpoint.support import put_turtle
 from triplestore.versions import published_graphs, write
+from validation.messages import catalogue
 
 TOKEN = "observatory-tests"
 BASE = "https://w3id.org/coworkmed/id/"
@@ -99,6 +100,14 @@ def test_a_filter_applies_to_every_figure_and_to_the_map(
     assert all(path.startswith("/id/space/") for _lat, _lon, path, _name in points)
 
 
+#: the observatory's answers for programs, each refusing a filter it does not have
+API_PATHS = (
+    "/api/observatory/figures",
+    "/api/observatory/points",
+    "/api/observatory/figures/01-country.csv",
+)
+
+
 @pytest.mark.parametrize(
     "filters",
     [
@@ -109,10 +118,28 @@ def test_a_filter_applies_to_every_figure_and_to_the_map(
         {"source": "Fr Aura"},
     ],
 )
-def test_unknown_filter_values_are_refused(client: FlaskClient, filters: dict[str, str]) -> None:
-    for path in ("/api/observatory/figures", "/api/observatory/points", "/observatory"):
-        response = client.get(path, query_string=filters)
-        assert response.status_code == 400 and b"is not one of" in response.data
+@pytest.mark.parametrize("lang", ["en", "fr", "el", "hr"])
+def test_unknown_filter_values_are_refused(
+    client: FlaskClient, filters: dict[str, str], lang: str
+) -> None:
+    """In the reader's language (issue #18: the API's 400 was English whatever the reader's):
+    the API's problem details, the dashboard's error page; by lang= and by Accept-Language."""
+    code = "bad-source-filter" if "source" in filters else "unknown-filter-value"
+    sentence = catalogue()["problems"][code][lang]
+    opening = sentence.split("{")[0]
+    by_lang = ({**filters, "lang": lang}, {})
+    by_header = (filters, {"Accept-Language": lang})
+    for query, headers in (by_lang, by_header):
+        for path in API_PATHS:
+            response = client.get(path, query_string=query, headers=headers)
+            body = response.get_json()
+            assert response.status_code == 400 and response.mimetype == "application/json"
+            assert body["error"] == code and body["language"] == lang, body
+            assert body["message"].startswith(opening) and "is not one of" in body["detail"]
+        page = client.get(
+            "/observatory", query_string=query, headers={**headers, "Accept": "text/html"}
+        )
+        assert page.status_code == 400 and opening in page.get_data(as_text=True)
 
 
 def test_a_figure_downloads_as_csv_without_formulas(client: FlaskClient) -> None:

@@ -169,16 +169,16 @@ def test_the_publish_command_says_which_rows_were_held_back(tmp_path: Path) -> N
     assert run.exit_code == 0, run.output
     # the report's next step says what the mode does: per record, the records without errors
     assert ui("next-rejected-per-record", "fr") in html.unescape(page.read_text("utf-8"))
-    assert "Retenus (erreurs à corriger), par ligne :" in run.output
+    assert "Retenus (erreurs à corriger), par ligne :" in run.output
     assert "(P-04): erreur ×1; sa dernière version publiée reste en ligne" in run.output
-    assert "Publié : 11 enregistrements ; retenus : 4." in run.output
+    assert "Publié : 11 enregistrements ; retenus : 4." in run.output
     strict = CliRunner().invoke(
         main,
         ["publish", str(HERE / "partner-15.csv"), *common, "--all-or-nothing"]
         + ["--report", str(page)],
     )
     assert strict.exit_code == 1, strict.output
-    assert "Rien n'a été publié : 4 erreurs" in strict.output
+    assert "Rien n'a été publié : 4 erreurs" in strict.output
     strict_page = html.unescape(page.read_text("utf-8"))
     assert ui("next-rejected-all-or-nothing", "fr") in strict_page
     assert ui("next-rejected-per-record", "fr") not in strict_page

@@ -29,8 +29,8 @@ HERE = Path(__file__).parent
         ("en", 2, "in 2 rows: 7"),
         ("el", 1, "σε 1 γραμμή: 7"),
         ("el", 4, "σε 4 γραμμές: 7"),
-        ("fr", 1, "dans 1 ligne : 7"),
-        ("fr", 2, "dans 2 lignes : 7"),
+        ("fr", 1, "dans 1 ligne : 7"),
+        ("fr", 2, "dans 2 lignes : 7"),
         ("it", 2, "in 2 righe: 7"),
         ("es", 1, "en 1 fila: 7"),
         ("de", 3, "in 3 rows: 7"),  # a language not of the six: English

@@ -5,17 +5,21 @@ lists on its coded columns."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.vocabulary import LANGUAGES
 from loaders import tables
+from loaders.concepts import default_index
+from validation.columns import template_mapping
 from validation.shapes import shape_texts
+from validation.submission import validate_submission
 from validation.template import LISTS_SHEET, choices, template_columns, write_template
 
 HERE = Path(__file__).parent
@@ -37,6 +41,8 @@ def test_the_example_row_is_of_the_language(lang: str) -> None:
     columns = {c.field: c for c in template_columns(lang)}
     assert columns["country"].example == case["country"]
     assert columns["city"].example == case["town"]
+    for field in ("opened", "floor_area", "status"):
+        assert columns[field].example == case[field], field
     yes = case["yes_no"].split(" / ")[0]
     for field, definition in tables.fields().items():
         if definition["kind"] == "boolean" and field in columns:
@@ -78,3 +84,62 @@ def test_the_workbook_has_lists_notes_and_a_frozen_header(tmp_path: Path, lang: 
     assert booleans and all(
         choices(c.field, lang) == CASES[lang]["yes_no"].split(" / ") for c in booleans
     )
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> None:
+    """``rows`` as a CSV file or as a workbook of text cells, by ``path``'s extension."""
+    if path.suffix == ".csv":
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+        return
+    workbook = Workbook()
+    sheet = workbook.active
+    assert isinstance(sheet, Worksheet)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+
+
+def _coded_fields() -> list[str]:
+    return [f for f, d in tables.fields().items() if d.get("codelist")]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_drop_downs_offer_labels_the_loader_reads_back_to_their_codes(lang: str) -> None:
+    """Issue #18: the XLSX lists offered codes ("fab-lab") in every language; they offer the
+    labels of the template's language, and the template's mapping reads each back to its code
+    (no label of one concept is another concept's, in its language or in any other)."""
+    index, mapping = default_index(), template_mapping(lang)
+    for field in _coded_fields():
+        codelist = tables.fields()[field]["codelist"]
+        codes = index.codes(codelist)
+        offered = choices(field, lang)
+        assert len(offered) == len(codes) and set(offered) != set(codes), (field, offered)
+        read = [index.match(codelist, label, mapping.locale.language) for label in offered]
+        assert sorted(iri for (iri,) in read) == sorted(codes.values()), field
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_label_offered_validates_in_a_filled_template(
+    tmp_path: Path, lang: str, fmt: str
+) -> None:
+    """The same through the whole validation: one row per label of the longest list, every
+    coded column taking its labels in turn; zero errors, nothing reinterpreted."""
+    columns = template_columns(lang)
+    longest = max(len(choices(f, lang)) for f in _coded_fields())
+    rows = []
+    for number in range(longest):
+        row = {c.field: c.example for c in columns}
+        row["id"], row["name"] = f"S-{number}", f"{row['name']} {number}"
+        row["latitude"] = row["latitude"][:-1] + str(number % 10)
+        for field in _coded_fields():
+            if field in row:
+                offered = choices(field, lang)
+                row[field] = offered[number % len(offered)]
+        rows.append([row[c.field] for c in columns])
+    path = tmp_path / f"labels.{fmt}"
+    write_rows(path, [[c.header for c in columns], *rows])
+    report = validate_submission(path, lang=lang)
+    assert report.errors == 0, [f.as_dict() for f in report.findings if f.severity == "error"]
+    assert not [f for f in report.findings if f.code in ("unknown-term", "ambiguous-term")]

@@ -68,7 +68,7 @@ def test_a_file_over_the_size_cap_is_refused_unread() -> None:
     assert report.status == "unreadable"
     (finding,) = report.findings
     assert finding.code == "too-large"
-    assert finding.message == "Το αρχείο υπερβαίνει το όριο των 100 B."
+    assert finding.message == "Το αρχείο υπερβαίνει το όριο των 100\u00a0B."
 
 
 TERM_HINTS = yaml.safe_load((HERE / "term-hint-cases.yaml").read_text(encoding="utf-8"))
