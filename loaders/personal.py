@@ -103,7 +103,8 @@ def rules() -> Rules:
         role_words=frozenset(tables.fold(w) for w in raw["role_words"]),
         role_substring_min=raw["role_substring_min"],
         long_roles=_long_roles(raw),
-        long_role=re.compile("|".join(map(re.escape, _long_roles(raw)))),
+        # no long role: a pattern that never matches (an empty one would match every word)
+        long_role=re.compile("|".join(map(re.escape, _long_roles(raw))) or "(?!)"),
         text_contact=re.compile(
             r"(?:^|[^\w])(?:"
             + "|".join(re.escape(word) for word in raw["text_contact_words"])
