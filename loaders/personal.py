@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,10 @@ class Rules:
     free_prefixes: tuple[str, ...]
     role_words: frozenset[str]
     role_substring_min: int
+    #: the role words of ``role_substring_min`` letters or more, any of them found inside a
+    #: word by one search (``names_a_role``)
+    long_roles: tuple[str, ...]
+    long_role: re.Pattern[str]
     text_contact: re.Pattern[str]
     person_local_part: re.Pattern[str]
     phone_types: frozenset[int]
@@ -71,6 +75,8 @@ class Rules:
     given_names: frozenset[str]
     saint_words: frozenset[str]
     text_titles: frozenset[str]
+    #: the letters each of ``text_titles`` begins with (``_may_hold_a_title``)
+    title_heads: frozenset[str]
     function_words: frozenset[str]
     #: the path prefixes of a profile's name, by host (``profile_hosts``)
     profile_hosts: dict[str, tuple[str, ...]]
@@ -96,6 +102,9 @@ def rules() -> Rules:
         free_prefixes=tuple(d[:-1] for d in domains if d.endswith(".*")),
         role_words=frozenset(tables.fold(w) for w in raw["role_words"]),
         role_substring_min=raw["role_substring_min"],
+        long_roles=_long_roles(raw),
+        # no long role: a pattern that never matches (an empty one would match every word)
+        long_role=re.compile("|".join(map(re.escape, _long_roles(raw))) or "(?!)"),
         text_contact=re.compile(
             r"(?:^|[^\w])(?:"
             + "|".join(re.escape(word) for word in raw["text_contact_words"])
@@ -125,6 +134,7 @@ def rules() -> Rules:
         given_names=given_names,
         saint_words=frozenset(raw["saint_words"]),
         text_titles=frozenset(_folded_word(w) for w in raw["text_titles"]),
+        title_heads=frozenset(_head(_folded_word(w)) for w in raw["text_titles"]),
         function_words=frozenset(_folded_word(w) for w in raw["function_words"]),
         profile_hosts={
             host.lower(): tuple(p.lower() for p in prefixes)
@@ -138,6 +148,13 @@ def rules() -> Rules:
         name_conjunctions=frozenset(_folded_word(w) for w in raw["name_conjunctions"]),
         latin=_transliteration(raw["greek_latin"]),
     )
+
+
+def _long_roles(raw: dict[str, Any]) -> tuple[str, ...]:
+    """The role words found inside a solid word (``role_substring_min`` letters or more), folded,
+    in one order."""
+    folded = {tables.fold(w) for w in raw["role_words"]}
+    return tuple(sorted(w for w in folded if len(w) >= raw["role_substring_min"]))
 
 
 def _names(locales: tuple[str, ...], kind: str, shortest: int) -> frozenset[str]:
@@ -246,11 +263,8 @@ def _words(text: str) -> list[str]:
 def names_a_role(words: list[str]) -> bool:
     """Whether the words of an e-mail's local part name a role, a service or a kind of place
     (a word of the table, or a long one written inside a solid word)."""
-    table, shortest = rules().role_words, rules().role_substring_min
-    return any(
-        word in table or any(len(role) >= shortest and role in word for role in table)
-        for word in words
-    )
+    found = rules()
+    return any(word in found.role_words or found.long_role.search(word) for word in words)
 
 
 #: a word of a local part left when a role is taken out, this long or longer, may be an initial
@@ -266,11 +280,9 @@ def names_beside_a_role(words: list[str]) -> bool:
     for before, word in zip(["", *words], words, strict=False):
         if word in found.role_words or before in found.saint_words:
             continue
-        rests = [word] + [
-            word.replace(role, "")
-            for role in found.role_words
-            if len(role) >= found.role_substring_min and role in word
-        ]
+        rests = [word]
+        if found.long_role.search(word):  # most words hold no role: not every role tried
+            rests += [word.replace(role, "") for role in found.long_roles if role in word]
         for rest in rests:
             if rest in found.first_names or (
                 len(rest) >= INITIAL_SURNAME_MIN and rest[1:] in found.last_names
@@ -556,6 +568,11 @@ def titled_name(text: str) -> bool:
     """Whether a free text names a person by a title (``text_titles``) followed by a
     capitalised word that is neither a function word nor an organisation's: "Mme Durand",
     "dott. Rossi", "κ. Παπαδόπουλος", "gđa Horvat"; not "rue du Docteur Roux", "Labo M. Le lieu"."""
+    return _may_hold_a_title(text, rules().title_heads) and titled_in_parts(text)
+
+
+def titled_in_parts(text: str) -> bool:
+    """``titled_name`` read word by word in every part of the text, without its precheck."""
     found = rules()
     for part in name_parts(text):
         for title, word in zip(part, part[1:], strict=False):
@@ -568,6 +585,33 @@ def titled_name(text: str) -> bool:
             ):
                 return True
     return False
+
+
+#: a run of letters, as ``_TOKEN`` knows them: a word of a cell begins one
+_LETTERS = re.compile(r"[^\W\d_]+")
+#: what a folded word begins with: its letters up to the first other character
+_LEADING_LETTERS = re.compile(r"[^\W\d_]*")
+
+
+def _head(folded: str) -> str:
+    """The letters a folded word begins with ("dott" of "dott.ssa"), its dots and apostrophes
+    before them aside (as ``_folded_word``)."""
+    found = _LEADING_LETTERS.match(folded.lstrip(".'’"))
+    return found.group() if found else ""
+
+
+@lru_cache(maxsize=65_536)
+def _letters_head(letters: str) -> str:
+    """``_head`` of a run of letters once folded, once per distinct run (words recur)."""
+    return _head(tables.fold(letters))
+
+
+def _may_hold_a_title(text: str, heads: frozenset[str]) -> bool:
+    """Whether a text may hold a word that is a title (``titled_name``), cheaply: a word of the
+    text (``name_parts``) begins a run of letters and, folded, begins with that run's letters;
+    so a text none of whose runs begins, folded, with a title's letters (``title_heads``) holds
+    none, and is not cut into parts and words."""
+    return any(_letters_head(run) in heads for run in _LETTERS.findall(text))
 
 
 #: what separates the parts of a web address (and the names and values of its query): an e-mail

@@ -470,7 +470,12 @@ def record(
 
 
 def _unchanged(
-    store: TripleStore, base: str, dataset: str, report: Report, held: Holding, mapping: Mapping
+    store: TripleStore,
+    base: str,
+    dataset: str,
+    report: Report,
+    composed: Composed,
+    mapping: Mapping,
 ) -> str | None:
     """The current version of ``dataset`` when ``report``'s submission would publish it again:
     the same file read with the same mapping (its provenance says so), or a graph with the same
@@ -481,8 +486,30 @@ def _unchanged(
     same = unchanged_version(store, base, dataset, report.load.file_sha256, plan)
     if same is not None:
         return same
-    graph, _kept = compose(store, base, dataset, report, held)
+    graph, _kept = composed.graph(store)
     return same_content(store, base, dataset, graph, report.load.graph)
+
+
+@dataclass
+class Composed:
+    """``compose`` of one submission, made once for each current version of its dataset: a
+    version graph is never written again, so the graph the check before the write composed
+    (``_unchanged``) is the one the write would compose (its digest, a bulk load of the whole
+    graph, made once); a publish that moved the current version meanwhile has it made again."""
+
+    base: str
+    dataset: str
+    report: Report
+    held: Holding
+    made: dict[str | None, tuple[bytes, list[HeldBack]]] = field(default_factory=dict)
+
+    def graph(self, store: TripleStore) -> tuple[bytes, list[HeldBack]]:
+        current = current_version(store, self.base, self.dataset)
+        key = None if current is None else current.value
+        if key not in self.made:
+            self.made[key] = compose(store, self.base, self.dataset, self.report, self.held)
+        graph, kept = self.made[key]
+        return graph, list(kept)
 
 
 def publish_submission(
@@ -525,8 +552,9 @@ def publish_submission(
     version = report.load.graph if report.load else None
     if version is None or report.load is None:
         raise LoadError("the submission produced no graph; nothing published")
+    composed = Composed(base, dataset, report, held)
     if not force and published_before:  # nothing published yet: nothing the same
-        same = _unchanged(store, base, dataset, report, held, mapping)
+        same = _unchanged(store, base, dataset, report, composed, mapping)
         if same is not None:
             return Publication(
                 report, False, dataset, same, generation, unchanged=True, held_back=held.held
@@ -535,7 +563,7 @@ def publish_submission(
 
     def change(store: TripleStore) -> dict[str, list[str]]:
         before = published_digests(store, current_version(store, base, dataset))
-        graph, kept[:] = compose(store, base, dataset, report, held)
+        graph, kept[:] = composed.graph(store)
         recorded = record(report, partner, base, version, moment, shown)
         publish(store, base, dataset, version, [graph], recorded)
         # both sides as the store gives them back: stores rewrite some values on the way in

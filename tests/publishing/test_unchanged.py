@@ -15,12 +15,18 @@ import pytest
 from click.testing import CliRunner
 
 from coworkmed.cli import main
+from publishing import publish
 from publishing.partners import add_partner
-from triplestore.versions import current_generation, open_store
+from publishing.per_record import holding
+from triplestore.versions import current_generation, locate, open_store
+from validation.submission import validate_submission
 
 ROOT = Path(__file__).parents[2]
 BASE = "https://w3id.org/coworkmed/id/"
 SOURCE = ROOT / "examples" / "partners" / "fr-aura"
+DUPLICATES = ROOT / "tests" / "validation" / "submissions" / "duplicates.csv"
+#: the module's compose, before a test counts its calls
+COMPOSE = publish.compose
 
 
 def _versions(store: Path) -> set[str]:
@@ -121,3 +127,61 @@ def test_publishing_the_same_file_again_publishes_nothing(store_path: Path, tmp_
     other = cli.invoke(main, ["publish", str(submission), *common, "--lang", "fr"])
     assert other.exit_code == 0 and "Inchangé" in other.output, other.output
     assert current_generation(store) == generation
+
+
+#: a second submission after a first was published: the edit to its file, and whether it is
+#: published (a changed cell) or found unchanged (the same records in other bytes)
+SECOND_SUBMISSIONS = {
+    "a-changed-cell": (("Drugi Hub", "Drugi Hub Split"), True),
+    "a-blank-line-more": (("", "\n"), False),
+    "crlf-line-ends": (("\n", "\r\n"), False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SECOND_SUBMISSIONS))
+def test_a_publish_composes_its_graph_once(
+    case: str, store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #18 (speed): the check that a submission publishes nothing new and the write
+    composed the graph (and its content digest, a bulk load of the whole graph) twice; the
+    write now takes the graph the check composed against the same current version."""
+    store, partners = tmp_path / "store", tmp_path / "partners.toml"
+    shutil.copytree(store_path, store)
+    add_partner(partners, "acme", "Acme")
+    common = ["--partner", "acme", "--partners-file", str(partners), "--store", str(store)]
+    first = CliRunner().invoke(main, ["publish", str(DUPLICATES), *common, "--lang", "hr"])
+    assert first.exit_code == 0, first.output
+    (old, new), published = SECOND_SUBMISSIONS[case]
+    edited = tmp_path / "duplicates.csv"
+    text = DUPLICATES.read_text(encoding="utf-8")
+    edited.write_bytes((text.replace(old, new) if old else text + new).encode("utf-8"))
+    made = []
+    monkeypatch.setattr(publish, "compose", lambda *a: made.append(a) or COMPOSE(*a))
+    time.sleep(1.0)  # a version is named by its second and its file: the next second
+    second = CliRunner().invoke(main, ["publish", str(edited), *common, "--lang", "hr"])
+    assert second.exit_code == 0, second.output
+    assert ("Nepromijenjeno" not in second.output) == published, second.output
+    assert len(made) == 1
+
+
+def test_a_graph_is_composed_again_when_the_current_version_moved(
+    store_path: Path, tmp_path: Path
+) -> None:
+    """What the check composed is not taken by the write when another publish made a new
+    current version between them (``publishing.publish.Composed``, keyed by the version)."""
+    store, partners = tmp_path / "store", tmp_path / "partners.toml"
+    shutil.copytree(store_path, store)
+    add_partner(partners, "acme", "Acme")
+    common = ["--partner", "acme", "--partners-file", str(partners), "--store", str(store)]
+    report = validate_submission(DUPLICATES, lang="hr")
+    dataset = f"{BASE}dataset/acme"
+    composed = publish.Composed(BASE, dataset, report, holding(report, "per-record"))
+    for moved in range(2):
+        if moved:
+            time.sleep(1.0)
+        published = CliRunner().invoke(main, ["publish", str(DUPLICATES), *common, "--force"])
+        assert published.exit_code == 0, published.output
+        _generation, reader = locate(store).reader()
+        graph, _kept = composed.graph(reader)
+        assert len(composed.made) == moved + 1
+        assert graph == COMPOSE(reader, BASE, dataset, report, holding(report, "per-record"))[0]
