@@ -309,8 +309,9 @@ SETTINGS: dict[str, Setting] = {
             "30",
             "Seconds between the server's looks at the store generation: when it has no dumps "
             "yet, they are written in the background (at once after a publish through the "
-            "server; a newer generation stops an older one's export). 0: the server writes no "
-            "dumps (coworkmed export does).",
+            "server, within a second of one beside it on the same store directory; a newer "
+            "generation stops an older one's export). 0: the server writes no dumps "
+            "(coworkmed export does).",
             float,
         ),
         Setting(

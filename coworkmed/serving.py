@@ -33,10 +33,25 @@ def server_options(settings: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+#: the environment variable that confines the ports of the servers tests and benches start
+#: (``18540-18549``: machines where several runs share loopback); unset, any free port
+PORTS_VARIABLE = "COWORKMED_TEST_PORTS"
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A loopback port free now: the first free one of ``COWORKMED_TEST_PORTS`` (``LOW-HIGH``)
+    when it is set, else one the system gives."""
+    low, _, high = os.environ.get(PORTS_VARIABLE, "").strip().partition("-")
+    high = high or low
+    ports = range(int(low), int(high) + 1) if low.isdigit() and high.isdigit() else range(1)
+    for port in ports:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise RuntimeError(f"no free port in {PORTS_VARIABLE}={os.environ[PORTS_VARIABLE]}")
 
 
 #: what a server started to be measured or tested does not do unless ``env`` asks: write the

@@ -150,10 +150,22 @@ def export(
             _write_whole(folder / f"{stem}{KINDS[kind][0]}", data)
         sums = {dump.name: dump.sha256 for dump in list_dumps(folder)}
         sums.update({f"{stem}{KINDS[kind][0]}": digest for kind, digest in digests.items()})
-        _write_sums(folder, sums)
-        pruned = prune(folder, keep) if keep is not None else []
+        # the older generations go before the new one is listed: a reader never sees the new
+        # set beside more than ``keep`` generations (it saw them until the prune that followed)
+        pruned = _older_than_kept(sums, keep) if keep is not None else []
+        for name in pruned:
+            (folder / name).unlink(missing_ok=True)
+        _write_sums(folder, {name: sums[name] for name in sums if name not in pruned})
         written = [dump for dump in list_dumps(folder) if dump.name.startswith(stem)]
     return Exported(written, unchanged=False, pruned=pruned)
+
+
+def _older_than_kept(sums: dict[str, str], keep: int) -> list[str]:
+    """The dumps named in ``sums`` of all but the newest ``keep`` generations (by day and
+    generation, as ``prune`` orders them; at least one is kept)."""
+    ages = sorted({(dump_day(name), dump_generation(name)) for name in sums}, reverse=True)
+    kept = set(list(dict.fromkeys(generation for _day, generation in ages))[: max(keep, 1)])
+    return [name for name in sums if dump_generation(name) not in kept]
 
 
 def _write_sums(folder: Path, sums: dict[str, str]) -> None:

@@ -3,8 +3,13 @@ generation are written in the background.
 
 A ``DumpExporter`` is one thread per app. It wakes when the app publishes (``wake``: a
 submission through the API), when a page that lists the dumps finds them behind, and every
-``dumps_refresh`` seconds (a ``coworkmed publish``, ``load`` or ``build`` run beside the server,
-a write through another server). When the store's generation has no dumps yet, it runs
+``dumps_refresh`` seconds (a write through another server to an external store). A ``coworkmed
+publish``, ``load`` or ``build`` run beside the server (another process, the same store
+directory) replaces the store's ``current`` pointer: the exporter looks at that file's identity
+(``os.stat``: inode, size and modification time) every ``WATCH`` seconds, and wakes when it
+changed, so that the dumps follow within about a second, not after ``dumps_refresh``.
+
+When the store's generation has no dumps yet, it runs
 ``endpoint.dumps.export`` in a worker process, never in a request; one export at a time. A
 newer generation supersedes a running older one: the old export is stopped (a killed export
 leaves only ``*.part`` files, which the next one removes) and the new one starts. After each
@@ -17,6 +22,7 @@ with its generation and day (``endpoint.dumps.served_dumps``).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -30,6 +36,8 @@ from triplestore.backends import StoreLocation
 LOG = logging.getLogger(__name__)
 #: seconds between two looks at the store while an export runs (is it superseded?)
 POLL = 0.2
+#: seconds between two looks at the store's marker file (a publish by another process)
+WATCH = 0.5
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,8 @@ class DumpExporter:
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._writing = 0
+        self._marker = location.marker()
+        self._seen = _identity(self._marker)
         self.runs: list[ExportRun] = []
         self._woken.set()  # a first look as it starts: dumps a publish left behind are written
         self._thread = threading.Thread(target=self._loop, name="dumps-exporter", daemon=True)
@@ -97,10 +107,32 @@ class DumpExporter:
             return 0
         return generation
 
+    def _wait(self) -> None:
+        """Until woken, the marker file changes (a publish by another process), or ``every``
+        seconds have passed (for ever when it is 0)."""
+        deadline = time.monotonic() + self._every if self._every > 0 else None
+        while not self._woken.is_set():
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return
+            step = left if self._marker is None else min(WATCH, left or WATCH)
+            if self._woken.wait(step):
+                return
+            if self._marker is not None and _identity(self._marker) != self._seen:
+                return
+
+    def _nudged(self) -> bool:
+        """Whether something may have been published since the last look: woken, or the marker
+        file changed."""
+        return self._woken.is_set() or (
+            self._marker is not None and _identity(self._marker) != self._seen
+        )
+
     def _loop(self) -> None:
         while not self._stopped.is_set():
-            self._woken.wait(self._every if self._every > 0 else None)
+            self._wait()
             self._woken.clear()
+            self._seen = _identity(self._marker)
             while not self._stopped.is_set() and (generation := self._behind()):
                 if not self._export(generation):
                     break  # failed: tried again at the next wake or look
@@ -119,7 +151,7 @@ class DumpExporter:
             process.join(POLL)
             if self._stopped.is_set():
                 outcome = "stopped"
-            elif self._woken.is_set() and self._generation() > generation:
+            elif self._nudged() and self._generation() > generation:
                 outcome = "superseded"  # a newer generation: its export replaces this one
         if outcome:
             process.kill()
@@ -133,3 +165,15 @@ class DumpExporter:
         log = LOG.warning if outcome == "failed" else LOG.info
         log("dumps of generation %d: %s after %.1f s", generation, outcome, seconds)
         return outcome != "failed"
+
+
+def _identity(marker: Path | None) -> tuple[int, ...]:
+    """What tells a file replaced or rewritten apart (inode, size, modification time in ns);
+    () when there is none or it cannot be read (the store is not published yet)."""
+    if marker is None:
+        return ()
+    try:
+        found = os.stat(marker)
+    except OSError:
+        return ()
+    return (found.st_ino, found.st_size, found.st_mtime_ns)

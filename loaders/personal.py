@@ -86,6 +86,12 @@ class Rules:
     forenames: frozenset[str]
     profile_suffix: re.Pattern[str]
     profile_initial_surname_min: int
+    #: the labels of a second-level public suffix (com in com.hr, gouv in gouv.fr)
+    domain_second_levels: frozenset[str]
+    #: the domains under which a subdomain is one person's or one place's site (wixsite.com)
+    personal_site_hosts: frozenset[str]
+    #: the path prefixes after which a first name alone is a person's profile ("", "@", in/)
+    lone_name_prefixes: frozenset[str]
     name_conjunctions: frozenset[str]
     #: a folded text's Greek letters in Latin letters (``greek_latin``)
     latin: Callable[[str], str]
@@ -145,6 +151,9 @@ def rules() -> Rules:
         forenames=first_names | given_names,
         profile_suffix=re.compile(raw["profile_suffix"], re.IGNORECASE),
         profile_initial_surname_min=raw["profile_initial_surname_min"],
+        domain_second_levels=frozenset(str(label) for label in raw["domain_second_levels"]),
+        personal_site_hosts=frozenset(str(host).lower() for host in raw["personal_site_hosts"]),
+        lone_name_prefixes=frozenset(str(prefix) for prefix in raw["lone_name_prefixes"]),
         name_conjunctions=frozenset(_folded_word(w) for w in raw["name_conjunctions"]),
         latin=_transliteration(raw["greek_latin"]),
     )
@@ -646,15 +655,59 @@ def url_reason(url: str, contact_names: tuple[str, ...] = ()) -> str | None:
     for name in profile_names(text):
         if names_a_person_in_a_profile(name):
             return NAME_IN_URL
+    for name in profile_names(text, rules().lone_name_prefixes):
+        if names_a_person_in_a_profile(name, lone_first_name=True):
+            return NAME_IN_URL
+    if any(names_a_person_in_a_domain(label) for label in domain_labels(text)):
+        return NAME_IN_URL
     return None
 
 
-def profile_names(url: str) -> list[str]:
+def domain_labels(url: str) -> list[str]:
+    """The labels a web address's domain was chosen as: the one before its public suffix
+    (``www.marie-durand.fr``: marie-durand; ``marie-durand.com.hr``: marie-durand, as
+    ``domain_second_levels`` says) and, on a host of personal sites (``personal_site_hosts``:
+    marie-durand.wixsite.com), the one before that; an IDN's in its letters (``xn--``
+    decoded); none for an address without a domain."""
+    head = _URL_HEAD.match(url)
+    host = "" if head is None else head.group(1).rstrip(".").lower()
+    labels = [_unicode_label(label) for label in host.split(".")]
+    if len(labels) < 2:
+        return []
+    found = rules()
+    suffix = 2 if len(labels) > 2 and labels[-2] in found.domain_second_levels else 1
+    names = [labels[-suffix - 1]]
+    if ".".join(labels[-suffix - 1 :]) in found.personal_site_hosts and len(labels) > suffix + 1:
+        names.append(labels[-suffix - 2])
+    return names
+
+
+def _unicode_label(label: str) -> str:
+    """A domain's label in its own letters (``xn--`` punycode decoded), else as it is."""
+    if not label.startswith("xn--"):
+        return label
+    try:
+        return label.encode("ascii").decode("idna")
+    except UnicodeError:
+        return label
+
+
+def names_a_person_in_a_domain(label: str) -> bool:
+    """Whether a domain's label (``domain_labels``) is a person's full name: a first name and a
+    surname (either order) joined by a hyphen or glued (marie-durand.fr, mariedurand.fr); not
+    an initial and a surname, nor a lone name (a place's or a shop's name as often as not),
+    nor a label holding a role, an organisation or a saint's word (fablab-marie-curie.fr)."""
+    if not label or label.isdigit():
+        return False
+    return names_a_person_in_a_profile(label, initials=False, suffix=False)
+
+
+def profile_names(url: str, only: frozenset[str] | None = None) -> list[str]:
     """The segments of a web address's path that name a profile: after a path prefix of a
     social network's host (``profile_hosts``: facebook.com/NAME, linkedin.com/in/NAME,
-    tiktok.com/@NAME; a subdomain too, fr.linkedin.com) or, on any host, a personal page's
-    (``personal_page_marks``: /~NAME). A web address may be written without its scheme
-    (instagram.com/NAME)."""
+    tiktok.com/@NAME; a subdomain too, fr.linkedin.com; ``only``: those prefixes alone) or,
+    on any host, a personal page's (``personal_page_marks``: /~NAME). A web address may be
+    written without its scheme (instagram.com/NAME)."""
     found = rules()
     head = _URL_HEAD.match(url)
     if head is None:  # every part of the expression may be empty: never
@@ -670,6 +723,8 @@ def profile_names(url: str) -> list[str]:
             if segment.startswith(mark)
         ]
     for prefix in prefixes:
+        if only is not None and prefix not in only:
+            continue
         if path.lower().startswith(prefix):
             names.append(path[len(prefix) :].split("/", 1)[0])
     return names
@@ -698,14 +753,20 @@ def _profile_host(host: str) -> tuple[str, ...]:
 _CAPITAL_AFTER_LOWER = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
-def names_a_person_in_a_profile(name: str) -> bool:
+def names_a_person_in_a_profile(
+    name: str, *, initials: bool = True, suffix: bool = True, lone_first_name: bool = False
+) -> bool:
     """Whether a profile's name (``profile_names``) names a person: a first name and a surname
     (either order) joined by . - _, written in capitals (MarieDurand) or glued (mariedurand),
-    or an initial and a surname (j.dupont, jdupont), a profile identifier or digits after
-    (jean-dupont-4a5b6c, marie.durand.1985); not when a word names a role, an organisation or
-    a saint's place (mediatheque.salviac, fablab_pernes, Espace-Marie-Curie)."""
+    or an initial and a surname (j.dupont, jdupont; ``initials``), a profile identifier or
+    digits after (jean-dupont-4a5b6c, marie.durand.1985; ``suffix``), or with
+    ``lone_first_name`` a first name alone (facebook.com/marie: a social network's profile);
+    not when a word names a role, an organisation or a saint's place (mediatheque.salviac,
+    fablab_pernes, Espace-Marie-Curie)."""
     found = rules()
-    name = found.profile_suffix.sub("", name.strip().lstrip("@"))
+    name = name.strip().lstrip("@")
+    if suffix:
+        name = found.profile_suffix.sub("", name)
     spaced = _CAPITAL_AFTER_LOWER.sub(" ", name)
     if not spaced.isascii():  # Greek letters as Latin ones (facebook.com/Γιώργος.Παπαδόπουλος)
         spaced = found.latin(tables.fold(spaced))
@@ -721,10 +782,13 @@ def names_a_person_in_a_profile(name: str) -> bool:
         ):
             return False
     first, last, surnames = words[0], words[-1], found.last_names
+    if len(words) == 1 and lone_first_name and first in found.first_names:
+        return True
     if len(words) == 1:
-        return _glued_name(first, found.forenames, surnames, found.profile_initial_surname_min)
+        shortest = found.profile_initial_surname_min if initials else len(first)
+        return _glued_name(first, found.forenames, surnames, shortest)
     if len(words) == 2 and len(first) == 1:  # j.dupont
-        return len(last) >= found.profile_initial_surname_min and last in surnames
+        return initials and len(last) >= found.profile_initial_surname_min and last in surnames
     return all(w in found.forenames or w in surnames for w in words[1:-1]) and (
         (first in found.forenames and last in surnames)
         or (first in surnames and last in found.forenames)

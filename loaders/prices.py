@@ -17,6 +17,7 @@ from typing import Any
 from core.problems import ValueProblem
 from loaders import tables
 from loaders.values import (
+    UNTOLD_CURRENCY,
     Amount,
     ColumnSpec,
     Context,
@@ -59,6 +60,32 @@ def is_unit_in_formats(word: str) -> bool:
     """Whether a currency's word is also a unit a number format may show (``km``): there it
     names the currency only in capitals (``loaders.workbook.format_currency``)."""
     return tables.fold(word) in _units_alike()
+
+
+def locale_currency(sign: str, locale_id: str) -> str | None:
+    """The ISO 4217 code of the currency a number format's tag ``[$sign-LCID]`` names: the
+    sign's own when it names one currency alone (€, £, CHF), else the locale's when the sign is
+    one of its (``$`` in en-AU, C09: AUD; ``locale_currencies``); None otherwise (a sign the
+    loader does not know, or one several currencies share in a locale the table does not know:
+    ``is_shared_sign``)."""
+    named = currency_named(sign)
+    if named is not None and not is_shared_sign(sign):
+        return named
+    found = tables.table("prices")["locale_currencies"].get(locale_id.upper().lstrip("0"))
+    if found is not None and tables.fold(sign) in {tables.fold(str(s)) for s in found["signs"]}:
+        currency: str = found["currency"]
+        return currency
+    return None
+
+
+def is_shared_sign(sign: str) -> bool:
+    """Whether several currencies write ``sign`` ($: USD, AUD, CAD...; ``shared_signs``)."""
+    return tables.fold(sign) in _shared_signs()
+
+
+@cache
+def _shared_signs() -> frozenset[str]:
+    return frozenset(tables.fold(str(sign)) for sign in tables.table("prices")["shared_signs"])
 
 
 @cache
@@ -117,6 +144,8 @@ def parse_price(raw: Any, spec: ColumnSpec, ctx: Context, field_unit: str | None
     """A price with its currency and period; see the module's docstring for what fills a gap. A
     spreadsheet cell formatted as a sum of money (``Amount``) has its own number and currency."""
     text = as_text(raw) if isinstance(raw, str) else ""
+    if isinstance(raw, Amount) and raw.currency == UNTOLD_CURRENCY:
+        return [_untold_currency(raw, spec, ctx, field_unit)]
     if isinstance(raw, Amount):
         amount, text = raw.number, raw.currency
     elif text and tables.fold(text).strip(" .!") in _free_words():
@@ -171,6 +200,32 @@ def parse_price(raw: Any, spec: ColumnSpec, ctx: Context, field_unit: str | None
             )
         )
     return [Price(_decimal_lexical(amount), currency, unit)]
+
+
+def _untold_currency(raw: Amount, spec: ColumnSpec, ctx: Context, field_unit: str | None) -> Price:
+    """A cell whose number format shows a sum of money without telling which currency (Excel's
+    built-in currency formats show the currency of the computer that opens the file): its
+    number, in the mapping's currency said so, else a problem; never a currency guessed."""
+    if raw.number < 0:
+        raise ValueProblem("out-of-range", "a price cannot be negative")
+    if spec.currency is None:
+        raise ValueProblem(
+            "price-currency-untold",
+            f"the cell's number format ({raw.number_format}) shows a sum of money but not its "
+            "currency, and the mapping gives none (currency: EUR)",
+            format=raw.number_format,
+        )
+    ctx.notices.append(
+        ValueProblem(
+            "price-currency-format-default",
+            f"the cell's number format ({raw.number_format}) does not tell the currency: read as "
+            f"{spec.currency}, the mapping's",
+            result=spec.currency,
+            format=raw.number_format,
+        )
+    )
+    unit = _default_period(spec, ctx, field_unit)
+    return Price(_decimal_lexical(raw.number), spec.currency, unit)
 
 
 @cache

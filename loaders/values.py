@@ -65,17 +65,25 @@ class Amount(str):
 
     number: Decimal
     #: the currency's ISO 4217 code, or the sign the cell's format shows when it names none
-    #: the loader knows
+    #: the loader knows, or ``UNTOLD_CURRENCY`` when the format cannot tell which currency
     currency: str
+    #: the number format that shows a sum of money without telling its currency (Excel's
+    #: built-in ``numFmtId 7``, ``[$$-1409]``), else ""
+    number_format: str
 
-    def __new__(cls, number: Decimal, currency: str) -> Amount:
+    def __new__(cls, number: Decimal, currency: str, number_format: str = "") -> Amount:
         amount = super().__new__(cls, f"{number} {currency}")
-        amount.number, amount.currency = number, currency
+        amount.number, amount.currency, amount.number_format = number, currency, number_format
         return amount
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled with its number and currency (a validation's workers receive rows)."""
-        return (Amount, (self.number, self.currency))
+        """Pickled with its number, currency and format (a validation's workers receive rows)."""
+        return (Amount, (self.number, self.currency, self.number_format))
+
+
+#: the currency of a sum of money whose number format does not tell which (the generic
+#: currency sign: a number column refuses it, a text column shows it, a price reports it)
+UNTOLD_CURRENCY = "¤"
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from typing import Any
 from xml.etree import ElementTree
 from xml.parsers import expat
 
-from loaders.prices import currency_named, is_unit_in_formats
-from loaders.values import Amount
+from loaders.prices import currency_named, is_shared_sign, is_unit_in_formats, locale_currency
+from loaders.values import UNTOLD_CURRENCY, Amount
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -39,11 +39,15 @@ DATE_FORMAT_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *ra
 _NOT_DATE_LETTERS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 #: the built-in number formats that show a percentage, and the decimals each shows (0%, 0.00%)
 PERCENT_FORMAT_IDS = {9: 0, 10: 2}
+#: the built-in number formats that show a sum of money, and the decimals each shows: they
+#: carry no format code in the file and show the currency of the computer that opens it, so
+#: the file does not tell which (ECMA-376 18.8.30: 5-8 currency, 42 and 44 accounting)
+CURRENCY_FORMAT_IDS = {5: 0, 6: 0, 7: 2, 8: 2, 42: 0, 44: 2}
 #: the decimals of a number format's first section (``0.00%`` shows two)
 _DECIMALS = re.compile(r"\.([0#?]+)")
 #: a number format's currency tag, its sign before the locale: [$£-809], [$CHF], [$€-40C] (one
 #: without a sign, [$-409], names a locale: the date formats have them)
-_CURRENCY_TAG = re.compile(r"\[\$([^\]\-]+)(?:-[^\]]*)?\]")
+_CURRENCY_TAG = re.compile(r"\[\$([^\]\-]+)(?:-([^\]]*))?\]")
 #: what a number format code writes as it is: quoted text, an escaped character, or a character
 #: outside brackets (a space or fill width, _) or *-, is skipped)
 _WRITTEN = re.compile(r'"([^"]*)"|\\(.)|\[[^\]]*\]|[_*].|(.)')
@@ -59,6 +63,8 @@ class Shown:
 
     decimals: int
     currency: str | None = None
+    #: the format of a sum of money whose currency it does not tell (``numFmtId 7``), else ""
+    format: str = ""
 
 
 #: no style shows a percentage or a sum of money
@@ -210,13 +216,21 @@ def format_currency(code: str) -> str | None:
     currency tag (``[$£-809]``, ``[$CHF]``), of a quoted or escaped word or sign (``"€"#,##0``,
     ``#,##0 "kn"``, ``\\€``) or of a currency sign written as it is (``$#,##0``), or the sign
     of a tag that names a currency the loader does not know (``[$zł-415]``: then the price says
-    so); None for a code that shows none (``0" m²"``, a date's locale tag ``[$-409]``). A word
-    that is also a unit (``km``) names its currency only in capitals (``KM``)."""
+    so). A tag's locale decides a sign several currencies share (``[$$-C09]``: AUD,
+    ``loaders.prices.locale_currency``); in a locale the loader does not know, the currency is
+    ``UNTOLD_CURRENCY`` (``[$$-1409]``). None for a code that shows none (``0" m²"``, a date's
+    locale tag ``[$-409]``). A word that is also a unit (``km``) names its currency only in
+    capitals (``KM``)."""
     section = code.split(";", 1)[0]
     tag = _CURRENCY_TAG.search(section)
     if tag is not None:
-        sign = tag.group(1).strip()
-        return currency_named(sign) or sign
+        sign, locale_id = tag.group(1).strip(), (tag.group(2) or "").strip()
+        if not locale_id:
+            return currency_named(sign) or sign
+        found = locale_currency(sign, locale_id)
+        if found is None and is_shared_sign(sign):
+            return UNTOLD_CURRENCY  # $ in a locale the table does not know: not told
+        return found or sign
     if is_date_format(section):
         return None
     for match in _WRITTEN.finditer(section):
@@ -239,8 +253,8 @@ def _decimals(code: str) -> int:
 
 def _shown_styles(formats: NumberFormats) -> dict[int, Shown]:
     """The style indexes whose number format shows a percentage or a sum of money, and how.
-    (The built-in currency formats, 5 to 8, show the currency of the computer that opens the
-    file: they name none, and their cells are read as numbers.)"""
+    (The built-in currency formats, ``CURRENCY_FORMAT_IDS``, show the currency of the computer
+    that opens the file: theirs is ``UNTOLD_CURRENCY``, which a price reports.)"""
     found = {}
     for index, (number, code) in enumerate(formats):
         decimals = PERCENT_FORMAT_IDS.get(number)
@@ -249,9 +263,13 @@ def _shown_styles(formats: NumberFormats) -> dict[int, Shown]:
         if decimals is not None:
             found[index] = Shown(decimals)
             continue
+        if code is None and number in CURRENCY_FORMAT_IDS:
+            found[index] = Shown(CURRENCY_FORMAT_IDS[number], UNTOLD_CURRENCY, f"numFmtId {number}")
+            continue
         currency = None if code is None else format_currency(code)
         if code is not None and currency is not None:
-            found[index] = Shown(_decimals(code), currency)
+            told = code if currency == UNTOLD_CURRENCY else ""
+            found[index] = Shown(_decimals(code), currency, told)
     return found
 
 
@@ -262,7 +280,7 @@ def shown_amount(value: str, shown: Shown) -> Amount | None:
         number = Decimal(value).quantize(Decimal(1).scaleb(-shown.decimals), ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
         return None
-    return Amount(number, shown.currency or "")
+    return Amount(number, shown.currency or "", shown.format)
 
 
 def shown_percentage(value: str, decimals: int) -> str | None:

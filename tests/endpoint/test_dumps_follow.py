@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +20,12 @@ from flask import Flask
 from rdflib import Graph, Namespace, URIRef
 
 from coworkmed.cli import main
+from coworkmed.serving import serve_process
 from endpoint.app import create_app
 from endpoint.dumps import CHECKSUMS, KINDS, dump_generation, export, list_dumps, served_dumps
 from publishing.partners import add_partner
 from tests.backends import Published
+from triplestore.backends.oxigraph import OxigraphLocation
 
 ROOT = Path(__file__).parents[2]
 BASE = "https://w3id.org/coworkmed/id/"
@@ -219,3 +222,49 @@ def _check_descriptions(app: Flask, current: set[str], generation: int) -> None:
     for distribution in files:
         assert str(catalog.value(distribution, OWL.versionInfo)) == f"g{generation}"
         assert catalog.value(distribution, DCTERMS.modified) is not None
+
+
+# ------------------------------------- a publish by another process wakes the server's exporter
+
+#: seconds within which a publish by another process starts the export of its generation (the
+#: server looks at the store's marker every WATCH seconds; its refresh below is ten minutes)
+WOKEN_WITHIN = 2.0
+
+
+@pytest.mark.slow  # a server process, two exports
+def test_a_publish_from_the_command_line_wakes_the_servers_exporter(
+    store_path: Path, partners: tuple[Path, str], tmp_path: Path
+) -> None:
+    """``coworkmed publish`` run beside a server did not wake its exporter: the dumps stayed
+    behind for ``dumps_refresh`` seconds (30 by default; issue 18, lane fixu). The server now
+    watches the store's ``current`` pointer."""
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store)
+    folder = tmp_path / "dumps"
+    env = {"COWORKMED_DUMPS": str(folder), "COWORKMED_DUMPS_REFRESH": "600"}
+    location = OxigraphLocation(store)
+    with serve_process(store, env):
+        _wait_for_dumps(folder, location.generation(), PATIENCE)  # its first look, at start
+        mapping = ROOT / "examples" / "partners" / "fr-aura" / "mapping.yaml"
+        renamed = _renamed("Ruche Epsilon Un", tmp_path)
+        ran = CliRunner().invoke(
+            main,
+            ["publish", str(renamed), "--partner", "fr-aura", "--mapping", str(mapping)]
+            + ["--store", str(store), "--quiet"],
+            env={"COWORKMED_PARTNERS_FILE": str(partners[0])},
+        )
+        assert ran.exit_code == 0, ran.output
+        generation = location.generation()
+        started = time.monotonic()
+        # the export's first file (a .part, or a whole dump) appears soon after the publish
+        while not any(f"-g{generation}" in path.name for path in folder.iterdir()):
+            assert time.monotonic() - started < WOKEN_WITHIN, "the exporter was not woken"
+            time.sleep(0.05)
+        _wait_for_dumps(folder, generation, PATIENCE)
+
+
+def _wait_for_dumps(folder: Path, generation: int, patience: float) -> None:
+    deadline = time.monotonic() + patience
+    while not (folder.is_dir() and served_dumps(folder, generation).current):
+        assert time.monotonic() < deadline, f"no dumps of generation {generation}"
+        time.sleep(0.1)

@@ -56,7 +56,7 @@ def _upload(path: Path, **fields: str) -> dict:
 
 def test_the_page_speaks_the_partners_language(client: FlaskClient) -> None:
     page = client.get("/validate?lang=hr").get_data(as_text=True)
-    assert 'lang="hr"' in page and "Provjeri predaju" in page
+    assert 'lang="hr"' in page and "Provjerite predaju" in page
     assert '<option value="fr-aura">' in page  # the partner mappings of the server
     # the reader who chose Croatian keeps it (a cookie); a new reader gets the browser's language
     newcomer = client.application.test_client()

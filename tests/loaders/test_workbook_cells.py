@@ -167,3 +167,21 @@ def test_a_sum_of_money_in_a_number_column_is_refused_naming_its_currency(
     _triples, report = _transform_case(tmp_path, case, "workstations")
     told = [(p.code, p.column, p.value) for p in report.problems]
     assert told == [(case["as_number"], case["column"], case["read"])]
+
+
+UNTOLD = [case for case in CASES if "¤" in case["read"] and "price" in case]
+
+
+@pytest.mark.parametrize("case", UNTOLD, ids=[case["id"] for case in UNTOLD])
+def test_a_sum_of_money_whose_format_tells_no_currency_is_never_given_one(
+    tmp_path: Path, case: dict[str, Any]
+) -> None:
+    """Excel's built-in currency formats (and a $ in a locale the loader does not know) show
+    the currency of the computer that opens the file: without the mapping's currency the price
+    is held back, naming the cell's format; no currency is invented (issue 18, lane fixu)."""
+    triples, report = _transform_case(tmp_path, case, "month_price", "en")
+    told = [(p.code, p.row, p.column, p.value, dict(p.params or ())) for p in report.problems]
+    format = dict(told[0][4]).get("format", "")
+    assert told == [("price-currency-untold", 2, "Workstations", case["read"], {"format": format})]
+    assert format.startswith("numFmtId ") or format.startswith("[$")
+    assert "priceCurrency" not in triples

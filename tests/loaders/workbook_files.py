@@ -42,11 +42,22 @@ CURRENCY_FORMATS = (
     "#,##0.00\\ [$€-410];[Red]-#,##0.00\\ [$€-410]",  # 21: it-IT euros, two sections
     '#,##0.00 "€"',  # 22: es-ES euros, quoted after the number
     "[$-409]d-mmm-yy",  # 23: a date whose tag names a locale, no currency
+    "[$$-C09]#,##0.00",  # 24: en-AU dollars: the locale decides (AUD)
+    "[$$-1009]#,##0.00",  # 25: en-CA dollars (CAD)
+    "[$$-409]#,##0.00",  # 26: en-US dollars (USD)
+    "[$$-1409]#,##0.00",  # 27: en-NZ dollars, a locale the loader does not know: not told
+    "[$€-C09]#,##0.00",  # 28: euros in an en-AU tag: the sign alone names its currency
+    "[$¥-411]#,##0",  # 29: ja-JP yen
+    "#,##0.00 [$fr.-100C]",  # 30: fr-CH francs
+    "[$kn-41A] #,##0.00",  # 31: hr-HR kuna, by its sign
 )
+#: Excel's built-in currency formats, styles after the custom ones (s="32"...): no format code
+BUILT_IN_CURRENCY_IDS = (5, 6, 7, 8, 42, 44)
 #: the styles a case's cell may take (s="N"): general, built-in date 14, a custom date, the
 #: built-in time 20, a custom format whose d and y are quoted text (not a date); the built-in
 #: percentages 9 (0%) and 10 (0.00%), custom ones 0.0% and [Blue]#,##0.000%, and custom formats
-#: whose % is quoted or escaped (a unit written, not a percentage); the currency formats from 11
+#: whose % is quoted or escaped (a unit written, not a percentage); the currency formats from 11,
+#: then the built-in currency formats
 STYLES = (
     f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{MAIN}">'
     '<numFmts><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
@@ -64,6 +75,7 @@ STYLES = (
     '<xf numFmtId="20"/><xf numFmtId="165"/><xf numFmtId="9"/><xf numFmtId="10"/>'
     '<xf numFmtId="166"/><xf numFmtId="167"/><xf numFmtId="168"/><xf numFmtId="169"/>'
     + "".join(f'<xf numFmtId="{170 + i}"/>' for i in range(len(CURRENCY_FORMATS)))
+    + "".join(f'<xf numFmtId="{number}"/>' for number in BUILT_IN_CURRENCY_IDS)
     + "</cellXfs></styleSheet>"
 )
 

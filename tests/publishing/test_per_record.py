@@ -171,7 +171,7 @@ def test_the_publish_command_says_which_rows_were_held_back(tmp_path: Path) -> N
     assert ui("next-rejected-per-record", "fr") in html.unescape(page.read_text("utf-8"))
     assert "Retenus (erreurs à corriger), par ligne :" in run.output
     assert "(P-04): erreur ×1; sa dernière version publiée reste en ligne" in run.output
-    assert "Publié : 11 enregistrements ; retenus : 4." in run.output
+    assert "Publié : 11 fiches ; retenues : 4." in run.output
     strict = CliRunner().invoke(
         main,
         ["publish", str(HERE / "partner-15.csv"), *common, "--all-or-nothing"]

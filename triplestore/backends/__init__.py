@@ -95,6 +95,11 @@ class StoreLocation(Protocol[Store]):
 
     def published(self, generation: int) -> None: ...
 
+    def marker(self) -> Path | None:
+        """A local file that every publish replaces (its inode or modification time changes),
+        which a process beside the writer may watch cheaply (``endpoint.exporter``); None where
+        there is none."""
+
     def describe(self) -> str: ...
 
 

@@ -199,6 +199,10 @@ class OxigraphLocation:
     def published(self, generation: int) -> None:
         """Nothing to do: every process reads the current generation from the directory."""
 
+    def marker(self) -> Path:
+        """The ``current`` pointer, which each snapshot replaces (``os.replace``)."""
+        return self.path / "current"
+
     def pending(self) -> bool:
         """Whether the primary database may hold a change no snapshot published (a writer was
         killed between its commit and its snapshot, or is writing now)."""

@@ -256,6 +256,10 @@ class SparqlLocation:
         the generation on, so that readers drop what they kept)."""
         return False
 
+    def marker(self) -> None:
+        """None: an external store's generation lives in the store, not in a local file."""
+        return None
+
     def published(self, generation: int) -> None:
         """``generation`` was published by another process for this one (a confined writer):
         this process knows it at once, as it knows its own publishes."""
