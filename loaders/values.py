@@ -31,7 +31,7 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 from core.namespaces import EU_COUNTRY, OSM, WIKIDATA, XSD
 from core.namespaces import NUTS_CODE as NUTS
 from core.problems import AmbiguousValue, ValueProblem
-from loaders import enrich, identifiers, tables, territory
+from loaders import enrich, identifiers, personal, tables, territory
 from loaders.concepts import ConceptIndex
 
 
@@ -943,7 +943,11 @@ def parse_email(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     text = str(raw).strip()
     text = re.sub(r"^mailto:", "", text, flags=re.IGNORECASE).strip()
     if not _EMAIL.match(text):
-        raise _email_problem(text)
+        read = personal.normalised_email(text)  # "ana＠x.hr", "ana @ x.hr", "&#64;", "<ana@x.hr>"
+        if read == text or not _EMAIL.match(read):
+            raise _email_problem(text)
+        ctx.notices.append(ValueProblem("email-read", f"read as {read}", result=read))
+        text = read
     local, domain = text.rsplit("@", 1)
     return [Lit(f"{local}@{domain.lower()}")]
 
