@@ -197,3 +197,11 @@ SHARED_SENTENCES = yaml.safe_load((HERE / "shared-sentence-cases.yaml").read_tex
 @pytest.mark.parametrize("case", SHARED_SENTENCES, ids=lambda c: c["messages"][0][:30])
 def test_a_summary_line_keeps_the_sentences_its_rows_share(case: dict[str, Any]) -> None:
     assert shared_sentences(set(case["messages"])) == case["shared"]
+
+
+@pytest.mark.parametrize("case", GROUPING, ids=lambda c: c["id"])
+def test_a_summary_cell_ends_with_what_it_shows(case: dict[str, Any]) -> None:
+    """Regression (stranger 40): a line whose one value its message quotes ended its example
+    cell with a separator and nothing after it ("Riga 6 · Paese · ")."""
+    html = render(_grouping_report(case), "html").decode("utf-8")
+    assert not re.search(r"·\s*</td>", html)
