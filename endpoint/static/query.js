@@ -107,6 +107,19 @@
     yasgui.addTab(true, { name: config.words.query, yasqe: { value: handed } }).show();
   }
 
+  // YASGUI focuses its editor when it draws a tab: on a phone the page opened scrolled down to
+  // the editor, the heading and the examples out of view. Unless the address names a place in
+  // the page, it opens at its top with nothing focused; a reader's own click on an example
+  // still takes them to the editor.
+  function openAtTop() {
+    if (window.location.hash) return;
+    const active = document.activeElement;
+    if (active && document.getElementById("yasgui").contains(active)) active.blur();
+    window.scrollTo(0, 0);
+  }
+  openAtTop();
+  window.setTimeout(openAtTop, 0);
+
   document.querySelectorAll("button[data-example]").forEach((button) => {
     button.addEventListener("click", () => {
       const example = config.examples[Number(button.dataset.example)];

@@ -139,6 +139,13 @@ def test_results_link_to_this_server_and_numbers_read_as_numbers(
         page = visit.page
         page.goto(f"{live}/query?lang={lang}")
         page.wait_for_selector(".yasqe .CodeMirror", timeout=30_000)
+        page.wait_for_timeout(300)
+        # regression (stranger 40): YASGUI focused its editor, so on a phone the page opened
+        # scrolled down to it, the heading and the examples out of view
+        assert page.evaluate("window.scrollY") == 0
+        assert not page.evaluate(
+            "document.getElementById('yasgui').contains(document.activeElement)"
+        )
         page.click("#example-spaces-in-a-box")
         page.click(".tabPanel.active .yasqe_queryButton")
         rows = page.locator(".tabPanel.active .yasr table tbody tr")
