@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from fnmatch import fnmatchcase
+from pathlib import Path
 
 import pyoxigraph as ox
+import yaml
 
 from linking import places
 from linking.places import PLACES, Place, same_place
@@ -21,10 +24,14 @@ from validation.trace import Trace
 
 #: the rule of ``linking.places.RULES`` that says two records are the same space
 DUPLICATE = "duplicate"
-#: a finding across records -> the earlier finding of the same row that it says more fully (one
-#: fact, one message: a row that repeats another's name in its town and is the same space as
-#: it was told both, issue #18)
-SUPERSEDES = {"duplicate-record": frozenset({"shared-name"})}
+#: a finding -> the patterns of the codes of its row's findings that it says more fully or
+#: makes moot (one fact, one message, issue #18): ``superseded.yaml``
+SUPERSEDES: dict[str, tuple[str, ...]] = {
+    code: tuple(patterns)
+    for code, patterns in yaml.safe_load(
+        (Path(__file__).with_name("superseded.yaml")).read_text(encoding="utf-8")
+    ).items()
+}
 
 
 def record_finding(code: str, place: Place, message: str, column: str | None) -> Finding:
@@ -68,18 +75,25 @@ def across_records(
     return findings
 
 
-def superseded(earlier: list[Finding], found: list[Finding]) -> list[Finding]:
-    """``earlier`` without the findings that one of ``found`` says more fully on the same row
-    (``SUPERSEDES``)."""
-    gone = {
-        (finding.sheet, finding.row, code)
-        for finding in found
-        for code in SUPERSEDES.get(finding.code, ())
-        if finding.row is not None
-    }
+def superseded(findings: list[Finding]) -> list[Finding]:
+    """``findings`` without those that another finding of the same row says more fully or makes
+    moot (``SUPERSEDES``); a superseding finding is always kept."""
+    gone = [
+        ((finding.sheet, finding.row), SUPERSEDES[finding.code])
+        for finding in findings
+        if finding.code in SUPERSEDES and finding.row is not None
+    ]
     if not gone:
-        return earlier
-    return [f for f in earlier if (f.sheet, f.row, f.code) not in gone]
+        return findings
+    patterns: dict[tuple[str | None, int | None], list[str]] = defaultdict(list)
+    for place, codes in gone:
+        patterns[place].extend(codes)
+
+    def moot(finding: Finding) -> bool:
+        codes = patterns.get((finding.sheet, finding.row), ())
+        return finding.code not in SUPERSEDES and any(fnmatchcase(finding.code, c) for c in codes)
+
+    return [finding for finding in findings if not moot(finding)]
 
 
 def submission_places(

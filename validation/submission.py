@@ -303,7 +303,7 @@ def _validate(
     )
     progress("comparing", len(rows))
     across = _unshifted(record_findings(checked.places, trace, published), shifted)
-    report.findings = superseded(report.findings, across) + across
+    report.findings = superseded(report.findings + across)
     report.findings.sort(key=lambda f: (f.row or 0, f.column or "", f.code))
     report.seconds = time.perf_counter() - clock
     return report
