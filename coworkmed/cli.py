@@ -146,7 +146,7 @@ def _show_held(held_back: list[HeldBack], lang: str) -> None:
     click.echo(ui("held-back", lang))
     for held in held_back:
         where = f"{ui('row', lang)} {held.row}" if held.row is not None else "-"
-        name = f" ({held.identifier})" if held.identifier else ""
+        name = f" ({held.source_identifier})" if held.identifier else ""
         kept = f"; {ui('old-version-kept', lang)}" if held.kept else ""
         click.echo(f"  {where}{name}: {ui('error', lang)} ×{held.errors}{kept}")
 

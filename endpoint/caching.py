@@ -45,6 +45,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from endpoint.execution import QueryError
 from endpoint.published import generation
+from endpoint.urls import request_path
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,7 @@ def _request_parts(policy: Policy) -> Iterable[bytes]:
     """What, besides the generation, decides the answer's bytes."""
     yield current_app.extensions[APP_TOKEN]
     yield request.host_url.encode("utf-8")
-    yield request.path.encode("utf-8")
+    yield request_path().encode("utf-8")
     yield request.query_string
     for header in ("Accept", "Accept-Language"):
         yield request.headers.get(header, "").encode("utf-8")

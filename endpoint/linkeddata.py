@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pyoxigraph as ox
 from flask import (
@@ -41,12 +42,14 @@ from endpoint.codelist_page import codelist_page, codelist_path
 from endpoint.codelist_page import table as codelist_table
 from endpoint.execution import GraphRequest, QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept, prefers_html
-from endpoint.parameters import MAX_PAGE, local_location, whole_number
+from endpoint.parameters import MAX_PAGE, encoded_location, local_location, whole_number
 from endpoint.published import run
 from endpoint.resource_page import resource_page, table
 from endpoint.responses import error, read_headers, reader_language
 from endpoint.site import table as site_table
+from endpoint.urls import IRI_PATH_SAFE, raw_route_tail
 from endpoint.views import code_lists
+from loaders.rdf import segment
 
 blueprint = Blueprint("linkeddata", __name__)
 
@@ -127,15 +130,53 @@ def _page(iri: str, document: str) -> str:
     )
 
 
-def _document(space: str, path: str) -> tuple[str, str]:
-    iri = iri_of(space, path)
-    if iri is None:
+def iri_path(path: str, fixed: int) -> str:
+    """The part of a minted IRI a request's ``path`` (after the route's ``fixed`` segments)
+    names, encoded as the IRI is: as the client sent it (``S-001%2Faddress``, which Werkzeug
+    decodes to ``S-001/address``, another IRI), else, on a server that keeps no raw request
+    line, as it was decoded."""
+    return raw_route_tail(fixed, path) or quote(path, safe=IRI_PATH_SAFE)
+
+
+def _candidates(space: str, path: str) -> list[str]:
+    """The paths under ``space`` a request's path may name, the one as written first; then,
+    each segment minted anew from its decoded text (``a:b`` or ``%3c`` typed by hand name
+    ``a%3Ab``, ``%3C``). QueryError 404 when none can be part of an IRI of this server."""
+    base = iri_spaces().get(space)
+    if base is None:
         raise QueryError(404, f"/{space}/ is not an IRI space of this server")
+    parts = path.split("/")
+    if any(part in (".", "..") for part in parts):  # never minted (``%2E%2E`` is): no way out
+        raise QueryError(404, "this path cannot be part of an IRI of this server")
+    minted = "/".join(segment(unquote(part)) if part else part for part in parts)
+    valid = [found for found in dict.fromkeys((path, minted)) if _is_iri(base + found)]
+    if not valid:
+        raise QueryError(404, "this path cannot be part of an IRI of this server")
+    return valid
+
+
+def _is_iri(text: str) -> bool:
     try:
-        ox.NamedNode(iri)
+        ox.NamedNode(text)
     except ValueError:
-        raise QueryError(404, "this path cannot be part of an IRI of this server") from None
-    return iri, f"/doc/{space}/{path}"
+        return False
+    return True
+
+
+def _document(space: str, path: str) -> tuple[str, str]:
+    """The IRI ``path`` (encoded as the IRI is: ``iri_path``) names in ``space`` and the path of
+    its document; QueryError 404 when it cannot be an IRI (whether the store knows it is
+    asked by the caller)."""
+    candidates = _candidates(space, path)
+    chosen = candidates[-1]
+    for candidate in candidates[:-1]:
+        try:
+            known(f"{iri_spaces()[space]}{candidate}")
+        except QueryError:
+            continue
+        chosen = candidate
+        break
+    return f"{iri_spaces()[space]}{chosen}", f"/doc/{space}/{chosen}"
 
 
 def _vocabulary_document(space: str, path: str) -> tuple[str, str] | None:
@@ -292,14 +333,14 @@ def resource(space: str, path: str) -> BaseResponse:
     if extension is None:
         return error(406, "descriptions are HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
     try:
-        iri, _document_path = _document(space, path)
+        iri, document_path = _document(space, iri_path(path, 1))
         known(iri)
     except QueryError as problem:
         described = _described_by(space, path) if problem.status == 404 else None
         if described is not None:  # generated, not stored: its document negotiates formats
             return read_headers(redirect(_keeping_language(local_location(described)), 303))
         return error(problem.status, problem.message)
-    document = local_location(f"/doc/{space}/{path}.{extension}")
+    document = encoded_location(f"{document_path}.{extension}")
     response = redirect(_keeping_language(document), 303)
     return read_headers(response)
 
@@ -307,9 +348,10 @@ def resource(space: str, path: str) -> BaseResponse:
 @blueprint.get("/doc/<any(id, def, code):space>/<path:path>")
 def document(space: str, path: str) -> Response:
     """A document describing one resource: by its extension, or negotiated."""
-    stem, _, extension = path.rpartition(".")
+    written = iri_path(path, 2)
+    stem, _, extension = written.rpartition(".")
     if extension not in EXTENSIONS or not stem:
-        stem, extension = path, ""
+        stem, extension = written, ""
     try:
         iri, document_path = _document(space, stem)
         fmt = EXTENSIONS[extension or _wanted_extension() or "html"]

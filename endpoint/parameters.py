@@ -45,3 +45,10 @@ def local_location(path: str) -> str:
     ``/`` (``//host`` would send the client to another host)."""
     encoded = quote(path, safe=_PATH_SAFE)
     return "/" + encoded.lstrip("/")
+
+
+def encoded_location(path: str) -> str:
+    """``local_location`` of a path already percent-encoded once (an IRI's own ``%2F``, ``%3C``):
+    its ``%XX`` are kept, not encoded a second time."""
+    encoded = quote(path, safe=_PATH_SAFE + "%")
+    return "/" + encoded.lstrip("/")

@@ -4,9 +4,10 @@ named by their URL), built from the ``public_url`` setting, never from the reque
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from flask import current_app, request, url_for
 
@@ -66,4 +67,56 @@ def external_url(endpoint: str, **values: Any) -> str:
 def request_url() -> str:
     """The URL of the request being served (without its query) under the public URL: what
     ``request.base_url`` would be, whatever Host the client sent."""
-    return public_root() + request.path
+    return public_root() + request_path()
+
+
+def request_path() -> str:
+    """The path of the request being served, percent-encoded once as the client wrote it: an
+    IRI's ``%2F`` stays ``%2F`` (``request.path`` has it decoded to ``/``, naming another
+    resource), whatever else is encoded once."""
+    raw = raw_route_tail(0, request.path.removeprefix("/"))
+    return "/" + (
+        raw if raw is not None else quote(request.path.removeprefix("/"), safe=IRI_PATH_SAFE)
+    )
+
+
+#: a percent-encoded octet, and the characters a path of this server keeps as they are (the
+#: IRI's own ``%XX`` are kept, never encoded a second time)
+_OCTET = re.compile(r"%[0-9A-Fa-f]{2}")
+IRI_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def _encoded_once(raw: str) -> str:
+    """``raw`` (a path as it came, its octets as latin-1 characters) with every ``%XX`` kept
+    (in upper case) and every other character that cannot stand in an IRI encoded: a lone
+    ``%``, spaces, ``<``, ``>``, bytes beyond ASCII (a client that sent UTF-8 unencoded)."""
+    pieces: list[str] = []
+    position = 0
+    for octet in _OCTET.finditer(raw):
+        pieces.append(quote(raw[position : octet.start()].encode("latin-1"), safe=IRI_PATH_SAFE))
+        pieces.append(octet.group().upper())
+        position = octet.end()
+    pieces.append(quote(raw[position:].encode("latin-1"), safe=IRI_PATH_SAFE))
+    return "".join(pieces)
+
+
+def raw_route_tail(fixed: int, decoded: str) -> str | None:
+    """The last part of the request's path, after the route's ``fixed`` first segments, as the
+    client wrote it (``%2F`` stays ``%2F``: Werkzeug decodes it to ``/`` before routing), from
+    the raw request-target the server keeps (``REQUEST_URI``: waitress, mod_wsgi; ``RAW_URI``:
+    gunicorn). None when the server keeps none, or it does not decode to ``decoded`` (the path
+    the route received)."""
+    target = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI")
+    if not isinstance(target, str) or not target:
+        return None
+    raw = urlsplit(target).path if "://" in target.split("?", 1)[0] else target.split("?", 1)[0]
+    skipped = fixed + len([part for part in request.script_root.split("/") if part])
+    parts = raw.split("/")
+    if len(parts) < skipped + 2 or parts[0] != "":
+        return None
+    tail = "/".join(parts[skipped + 1 :])
+    try:
+        decoded_tail = unquote_to_bytes(tail).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return _encoded_once(tail) if decoded_tail == decoded else None

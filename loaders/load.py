@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from core.problems import LoadError, Problem
 from loaders import provenance
@@ -34,6 +35,12 @@ class HeldBack:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    @property
+    def source_identifier(self) -> str | None:
+        """The identifier as the partner wrote it (``MI/2021/004``), not as its IRIs encode
+        it (``MI%2F2021%2F004``)."""
+        return None if self.identifier is None else unquote(self.identifier)
 
 
 @dataclass

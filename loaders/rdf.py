@@ -48,8 +48,12 @@ def term(value: Term) -> str:
 
 
 def segment(text: str) -> str:
-    """A piece of a minted IRI: the source's own identifier, percent-encoded where needed."""
-    return quote(text.strip(), safe="-._~")
+    """A piece of a minted IRI: the source's own identifier, percent-encoded where needed (a
+    ``/`` too, so that ``../other/1`` stays one segment of its own source's IRIs); an
+    identifier of dots only (``.``, ``..``) has them encoded, as every client would otherwise
+    resolve it away (``.../hr-split/..`` is ``.../``)."""
+    encoded = quote(text.strip(), safe="-._~")
+    return encoded.replace(".", "%2E") if encoded and not encoded.strip(".") else encoded
 
 
 class Triples:

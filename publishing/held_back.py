@@ -90,8 +90,8 @@ def description(report: Report, held: list[HeldBack], version: str, base: str) -
             triples.append(
                 ox.Triple(node, ox.NamedNode(CWM + "sheetName"), ox.Literal(record.sheet))
             )
-        if record.identifier:
-            identifier = ox.Literal(record.identifier)
+        if record.source_identifier:
+            identifier = ox.Literal(record.source_identifier)
             triples.append(ox.Triple(node, ox.NamedNode(CWM + "sourceIdentifier"), identifier))
         for text in reasons(report, record):
             reason = ox.Literal(text, language=report.language)
