@@ -35,6 +35,8 @@ EMAIL_IN_URL = "personal-email-in-url"
 NAME_IN_URL = "personal-name-in-url"
 PHONE = "personal-phone"
 NAME = "personal-name"
+NAME_IN_ADDRESS = "personal-name-in-address"
+NAME_IN_NETWORK = "personal-name-in-network"
 #: the field kinds of free text, where a name or an address written inside is looked for
 NAME_KINDS = ("text", "text_lang")
 #: a word of a contact's name this long or longer, found in an address's local part, names them
@@ -95,6 +97,15 @@ class Rules:
     name_conjunctions: frozenset[str]
     #: a folded text's Greek letters in Latin letters (``greek_latin``)
     latin: Callable[[str], str]
+    #: the codes whose report advises what to do instead (validation.columns.personal_advice)
+    public_advice: frozenset[str]
+    #: the required fields whose value held back is told once (validation.trace)
+    required_names: frozenset[str]
+    #: a care-of marker and the text after it to the next comma, line or digit
+    care_of: re.Pattern[str]
+    care_of_fields: frozenset[str]
+    iri_name_fields: frozenset[str]
+    iri_name_joiners: frozenset[str]
 
 
 @cache
@@ -156,6 +167,17 @@ def rules() -> Rules:
         lone_name_prefixes=frozenset(str(prefix) for prefix in raw["lone_name_prefixes"]),
         name_conjunctions=frozenset(_folded_word(w) for w in raw["name_conjunctions"]),
         latin=_transliteration(raw["greek_latin"]),
+        public_advice=frozenset(raw["public_advice"]),
+        required_names=frozenset(raw["required_names"]),
+        care_of=re.compile(
+            r"(?:^|(?<=[\s,;(]))(?:"
+            + "|".join(map(re.escape, sorted(raw["care_of_markers"], key=len, reverse=True)))
+            + r")(?=[\s:]|$)[\s:]*([^,;\n\d]*)",
+            re.IGNORECASE,
+        ),
+        care_of_fields=frozenset(raw["care_of_fields"]),
+        iri_name_fields=frozenset(raw["iri_name_fields"]),
+        iri_name_joiners=frozenset(_folded_word(w) for w in raw["iri_name_joiners"]),
     )
 
 
@@ -813,3 +835,42 @@ def _glued_name(
 #: a web address written in a text (with its scheme, or starting www.)
 _WEB_ADDRESS = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
+def care_of_reason(text: str) -> str | None:
+    """Why an address's text names a person: a care-of marker ("c/o", "chez", "a/a", "attn",
+    "z.Hd.", "υπόψη": ``care_of_markers``) followed by a person's name, read as an operator's
+    name is ("c/o Mario Rossi, Via dei Volsci 12"); an organisation after the marker ("c/o
+    Impact Hub", "presso Comune di Roma") is not a person's."""
+    for found in rules().care_of.finditer(text):
+        words = found.group(1).split()
+        # the name may run into the street without a comma ("C/O MARIO ROSSI VIA DEI VOLSCI"):
+        # the whole, then its first two to four words
+        heads = [words, *(words[:n] for n in range(2, min(len(words), CARE_OF_WORDS + 1)))]
+        if any(name_reason(" ".join(head), contact=False) for head in heads if head):
+            return NAME_IN_ADDRESS
+    return None
+
+
+#: the most words of a name after a care-of marker that runs into the street (``care_of_reason``)
+CARE_OF_WORDS = 4
+
+
+def iri_name_reason(text: str) -> str | None:
+    """Why a name that becomes a node's web address (a network's) is a person's: its words
+    without the organisation's and the joining words ("Rete di Mario Rossi": "Mario Rossi")
+    read as a person's name; a saint's name ("Rete San Francesco") does not."""
+    found = rules()
+    tokens = _part_tokens(" ".join(text.split()), found)
+    if any(t.folded in found.saint_words for t in tokens):
+        return None
+    rest = [
+        t
+        for t in tokens
+        if t.folded not in found.organisation_words
+        and t.folded not in found.iri_name_joiners
+        and t.folded not in found.function_words
+    ]
+    if rest and len(rest) < len(tokens) and reads_as_a_name(rest):
+        return NAME_IN_NETWORK
+    return name_reason(text, contact=False) and NAME_IN_NETWORK

@@ -419,8 +419,12 @@ class RecordBuilder:
                         latitude, longitude = coordinate_pair(piece, spec, self.context)
                         values["latitude"], values["longitude"] = [latitude], [longitude]
                     elif spec.field == "full_address":
-                        raw_address = piece
-                        self._address_parts(piece, values)
+                        held = None if spec.public else personal.care_of_reason(str(piece))
+                        if held is None:
+                            raw_address = piece
+                            self._address_parts(piece, values)
+                        else:  # "c/o Mario Rossi, Via dei Volsci 12": not one part published
+                            self._hold_back(row, column, piece, spec.field, held)
                     else:
                         terms = self._parsed(spec, piece)
                         held = self._personal(column, spec, terms, contacts)
@@ -675,6 +679,15 @@ class RecordBuilder:
             return personal.phone_reason(text)
         if kind == "url":  # an e-mail address inside a web address (?mail=, %40, a path)
             return personal.url_reason(text, contacts)
+        rules = personal.rules()
+        if spec.field in rules.care_of_fields:  # "c/o Mario Rossi" in a street's cell
+            found = personal.care_of_reason(text)
+            if found:
+                return found
+        if spec.field in rules.iri_name_fields:  # "Rete di Mario Rossi" would name an IRI
+            found = personal.iri_name_reason(text)
+            if found:
+                return found
         if names and personal.is_contact_column(column):
             return personal.name_reason(text) or personal.text_reason(text, country, contacts)
         if names and spec.field in personal.rules().person_fields:  # an operator may be a person

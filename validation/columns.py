@@ -18,6 +18,7 @@ from core.diskcache import fingerprint, remembered
 from core.namespaces import PREFIXES
 from core.vocabulary import LANGUAGES
 from loaders import mapping as mapping_module
+from loaders import personal
 from loaders.concepts import default_index
 from loaders.load import LoadReport
 from loaders.mapping import Mapping, load_mapping
@@ -201,17 +202,46 @@ def term_hints(codelist: str, close: str | None, lang: str) -> list[str]:
 TOLD_IN_FULL = frozenset({"sheet-chosen", "header-row-found", "title-row"})
 
 
-def cell_findings(report: LoadReport, lang: str) -> list[Finding]:
+def personal_advice(code: str, lang: str, template: bool) -> str | None:
+    """What a partner can do about a value held back as personal data (``code``), by how the
+    file is read: the template has no mapping to mark a column public (issue #18); None for a
+    code without advice."""
+    if code not in personal.rules().public_advice:
+        return None
+    return problem_message(
+        "personal-advice-template" if template else "personal-advice-mapping", lang
+    )
+
+
+def is_template(mapping: Mapping) -> bool:
+    return mapping.path == TEMPLATE_MAPPING
+
+
+def _told_in_full(code: str) -> bool:
+    return code in TOLD_IN_FULL or code in personal.rules().reasons
+
+
+def cell_findings(report: LoadReport, lang: str, template: bool = False) -> list[Finding]:
+    """The loader's problems as findings in ``lang``; ``template``: the file is read with the
+    template (``personal_advice``)."""
     findings = []
     for problem in report.problems:
         message = cell_message(problem, lang)
+        advice = personal_advice(problem.code, lang, template)
+        if message and advice:
+            message = f"{message} {advice}"
         findings.append(
             Finding(
                 "table",
                 problem.code,
                 "warning" if problem.severity == "warning" else "error",
                 message or problem.reason,
-                detail="" if message and problem.code in TOLD_IN_FULL else problem.reason,
+                # the English reason of a value held back speaks of the mapping: the message
+                # says all, with the advice for the partner's way of reading the file
+                detail=""
+                if message
+                and (problem.code in TOLD_IN_FULL or problem.code in personal.rules().reasons)
+                else problem.reason,
                 sheet=problem.sheet,
                 row=problem.row,
                 column=problem.column,

@@ -43,6 +43,7 @@ from loaders.readers import SHIFTED_ROW, Row
 from validation.columns import (
     cell_findings,
     check_columns,
+    is_template,
     key_counts,
     mapping_name,
     template_mapping,
@@ -53,7 +54,7 @@ from validation.findings import Finding, Report, hide_paths
 from validation.messages import problem_message
 from validation.pipeline import CHUNK_TRIPLES, Pipeline
 from validation.split import Checked, check_in_parts
-from validation.trace import Trace, graph_findings, record_rows
+from validation.trace import Trace, graph_findings, record_rows, without_told_hold_backs
 
 #: told how far a validation has gone: the stage (``STAGES``) and the rows read so far
 Progress = Callable[[str, int], None]
@@ -286,7 +287,7 @@ def _validate(
     keys = key_counts(rows.values())
     headers = list(keys)
     column_findings, missing = check_columns(headers, mapping, lang, keys, len(rows))
-    report.findings += column_findings + cell_findings(load, lang)
+    report.findings += column_findings + cell_findings(load, lang, is_template(mapping))
     progress("checking", len(rows))
 
     def store() -> ox.Store:
@@ -301,6 +302,7 @@ def _validate(
     report.findings += _unshifted(
         graph_findings(checked.results, trace, report.findings, missing, checked.traced), shifted
     )
+    report.findings = without_told_hold_backs(report.findings)
     progress("comparing", len(rows))
     across = _unshifted(record_findings(checked.places, trace, published), shifted)
     report.findings = superseded(report.findings + across)

@@ -5,6 +5,7 @@ and column it came from, with the original cell, in the partner's language (the 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -12,11 +13,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from loaders import tables
+from loaders import personal, tables
 from loaders.mapping import Mapping
 from loaders.readers import Row, written
-from validation.columns import column_header, expand
+from validation.columns import column_header, expand, is_template, personal_advice
 from validation.findings import SHORT, Finding, packed
+from validation.messages import problem_message
 from validation.shapes import Result, shape_texts
 
 FOCUS = re.compile(
@@ -223,6 +225,40 @@ def traced(results: list[Result], trace: Trace) -> list[Traced]:
     return [(shape_finding(result, trace, trace.lang), result.value is None) for result in results]
 
 
+def held_back_required(finding: Finding, warning: Finding, trace: Trace) -> Finding:
+    """The shape's error of a required name left empty because its value was held back as a
+    person's (``warning``), said as that: one message per fact (``without_told_hold_backs``)."""
+    message = problem_message(REQUIRED_HELD_BACK, trace.lang) or finding.message
+    advice = personal_advice(warning.code, trace.lang, is_template(trace.mapping))
+    return dataclasses.replace(
+        finding,
+        code=REQUIRED_HELD_BACK,
+        message=f"{message} {advice}" if advice else message,
+        detail=finding.detail,
+        column=warning.column,
+        value=warning.value,
+    )
+
+
+def without_told_hold_backs(findings: list[Finding]) -> list[Finding]:
+    """``findings`` without the hold-back warnings of a required name that a
+    ``personal-name-required`` error already says (``held_back_required``)."""
+    told = {(f.row, f.field) for f in findings if f.code == REQUIRED_HELD_BACK}
+    return [
+        f
+        for f in findings
+        if not (
+            f.severity == "warning"
+            and f.code in personal.rules().reasons
+            and (f.row, f.field) in told
+        )
+    ]
+
+
+#: the code of a required name held back as a person's (validation/messages.yaml)
+REQUIRED_HELD_BACK = "personal-name-required"
+
+
 def graph_findings(
     results: list[Result],
     trace: Trace,
@@ -237,6 +273,15 @@ def graph_findings(
     said = {(f.row, FEEDS.get(f.field, f.field)) for f in earlier if f.field}
     said_errors = {
         (f.row, FEEDS.get(f.field, f.field)) for f in earlier if f.field and f.severity == "error"
+    }
+    #: a required name held back as a person's, by row and field: its shape's "no name" is said
+    #: as the hold-back (``personal-name-required``), once (issue #18)
+    held = {
+        (f.row, f.field): f
+        for f in earlier
+        if f.severity == "warning"
+        and f.field in personal.rules().required_names
+        and f.code in personal.rules().reasons
     }
     findings = []
     #: each value found missing, by row, field and severity: told once (issue #18: a record
@@ -255,5 +300,7 @@ def graph_findings(
             continue
         if no_value and finding.row is not None and finding.field is not None:
             told.add((*place, finding.severity))
+        if no_value and finding.severity == "error" and place in held:
+            finding = held_back_required(finding, held[place], trace)
         findings.append(finding)
     return findings
