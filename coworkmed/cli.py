@@ -137,6 +137,22 @@ def _show_checked(checked: Checked, limit: int, lang: str | None = None) -> None
     _show_held(load.held_back, lang)
 
 
+def _mapping_language(mapping: Path) -> str:
+    """The language of a mapping's locale, what ``load`` prints in when no --lang is given;
+    English for a mapping that names none or cannot be read (the load then says why)."""
+    import yaml
+
+    from core.translations import language_code
+
+    try:
+        read = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return "en"
+    locale = read.get("locale") if isinstance(read, dict) else None
+    given = locale.get("language") if isinstance(locale, dict) else None
+    return language_code(given if isinstance(given, str) else None) or "en"
+
+
 def _show_held(held_back: list[HeldBack], lang: str) -> None:
     """The records held back for their errors, by row (and identifier)."""
     from validation.messages import ui
@@ -215,7 +231,7 @@ def load_command(
     from validation.pipeline import close_pools
 
     location, mode = _location(store), _mode(all_or_nothing)
-    progress = progress_line(lang or "en", quiet)
+    progress = progress_line(lang or _mapping_language(mapping), quiet)
     try:
         with location.writer() as target:
             checked = load_checked(
