@@ -20,7 +20,7 @@ from endpoint.execution import NO_LIMITS, worker_limits
 from endpoint.pool import QueryPool, RemotePool, make_pool
 from endpoint.protocol import cors_answer, language_vary, no_body_type, preflight
 from endpoint.published import EXPORTER
-from endpoint.responses import error, wants_html
+from endpoint.responses import api_http_problem, api_problem, error, reader_language, wants_html
 from endpoint.security import secure
 from endpoint.site import install as install_site
 from endpoint.urls import PublicHost, root_of
@@ -221,6 +221,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(413)
     def too_large(_error: Exception) -> Response:
+        if request.path.startswith("/api/"):
+            limit = f"{request.max_content_length} bytes"
+            detail = f"the request body is larger than {limit}"
+            lang = reader_language(query_only=True)
+            return api_problem(413, "too-large", lang, detail, limit=limit)
         return error(413, f"the request body is larger than {request.max_content_length} bytes")
 
     @app.errorhandler(HTTPException)
@@ -229,7 +234,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         text for any other client."""
         if problem.code is None or problem.code < 400:
             return problem
-        answer = error(problem.code, "" if wants_html() else str(problem.description or ""))
+        detail = str(problem.description or "")
+        if request.path.startswith("/api/"):
+            allowed = sorted(getattr(problem, "valid_methods", None) or [])
+            answer = api_http_problem(problem.code, allowed, detail)
+        else:
+            answer = error(problem.code, "" if wants_html() else detail)
         for name, value in problem.get_headers():
             if name in ("Allow", "Retry-After"):
                 answer.headers[name] = value

@@ -36,7 +36,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.namespaces import CODE, CWM
-from core.translations import language_code, words
+from core.translations import words
 from core.vocabulary import LANGUAGES
 from endpoint.codelist_page import codelist_page, codelist_path
 from endpoint.codelist_page import table as codelist_table
@@ -45,7 +45,7 @@ from endpoint.negotiation import choose, parse_accept, prefers_html
 from endpoint.parameters import MAX_PAGE, encoded_location, local_location, whole_number
 from endpoint.published import run
 from endpoint.resource_page import resource_page, table
-from endpoint.responses import error, read_headers, reader_language
+from endpoint.responses import error, keeping_language, read_headers, reader_language
 from endpoint.site import table as site_table
 from endpoint.urls import IRI_PATH_SAFE, raw_route_tail
 from endpoint.views import code_lists
@@ -188,20 +188,12 @@ def _vocabulary_document(space: str, path: str) -> tuple[str, str] | None:
     return None
 
 
-def _keeping_language(location: str) -> str:
-    """``location`` with the request's ``lang`` parameter, so that a redirect keeps it."""
-    asked = language_code(request.args.get("lang"))
-    if asked is None:
-        return location
-    return f"{location}{'&' if '?' in location else '?'}lang={asked}"
-
-
 def _whole_graph(graph: str, page: str) -> BaseResponse:
     """The ontology or a code list: its documentation for a browser, the graph for a client."""
     accept = request.headers.get("Accept")
     if prefers_html(accept):
         target = url_for("linkeddata.vocabulary_file", name=page)
-        return read_headers(redirect(_keeping_language(target), 303))
+        return read_headers(redirect(keeping_language(target), 303))
     chosen = choose(parse_accept(accept), "graph")
     if chosen is None:
         return error(406, "the vocabulary is HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
@@ -338,10 +330,10 @@ def resource(space: str, path: str) -> BaseResponse:
     except QueryError as problem:
         described = _described_by(space, path) if problem.status == 404 else None
         if described is not None:  # generated, not stored: its document negotiates formats
-            return read_headers(redirect(_keeping_language(local_location(described)), 303))
+            return read_headers(redirect(keeping_language(local_location(described)), 303))
         return error(problem.status, problem.message)
     document = encoded_location(f"{document_path}.{extension}")
-    response = redirect(_keeping_language(document), 303)
+    response = redirect(keeping_language(document), 303)
     return read_headers(response)
 
 

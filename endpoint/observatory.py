@@ -20,7 +20,14 @@ from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.published import Kept, generation, select
 from endpoint.resource_page import labels
-from endpoint.responses import api_problem, attachment, error, problem_body, reader_language
+from endpoint.responses import (
+    api_problem,
+    attachment,
+    error,
+    language_refused,
+    problem_body,
+    reader_language,
+)
 from observatory.cube import cube_dataset, regions_dataset
 from observatory.figures import (
     ALL_ROWS,
@@ -327,6 +334,9 @@ def dashboard() -> Response:
 
 @blueprint.get("/api/observatory/figures")
 def figures_api() -> Response:
+    unknown = language_refused()
+    if unknown is not None:
+        return unknown
     try:
         filters = _read_filters()
         found = figures(filters, reader_language())
@@ -341,6 +351,9 @@ def figures_api() -> Response:
 
 @blueprint.get("/api/observatory/points")
 def points_api() -> Response:
+    unknown = language_refused()
+    if unknown is not None:
+        return unknown
     try:
         filters = _read_filters()
         found = points(filters)
@@ -357,8 +370,12 @@ def points_api() -> Response:
 @blueprint.get("/api/observatory/figures/<figure_id>.csv")
 def figure_csv(figure_id: str) -> Response:
     """One figure as CSV: its columns, and a label column for each IRI column."""
+    unknown = language_refused()
+    if unknown is not None:
+        return unknown
     if figure_id not in table()["figures"]:
-        return error(404, f"no figure {figure_id!r}")
+        detail = f"no figure {figure_id[:60]!r}"
+        return api_problem(404, "unknown-figure", reader_language(), detail, value=figure_id[:60])
     try:
         lang = reader_language()
         filters = _read_filters()

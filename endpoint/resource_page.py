@@ -46,6 +46,8 @@ from endpoint.published import select
 from loaders import enrich, nuts, tables
 from loaders.rdf import literal
 from publishing.catalogue import redistributable
+from validation.messages import catalogue
+from validation.shapes import shape_texts
 
 TABLE = Path(__file__).with_name("resource-page.yaml")
 PAGE_SIZE = 200
@@ -291,9 +293,34 @@ WHERE {{
     ]
 
 
-def load_counts(iri: str, max_rows: int) -> LoadCounts | None:
+#: what a reason of a load published before began with: a problem's or a shape's raw code
+#: ("country-not-in-network — ", "Space-name — "), or a shape's name in the report's language
+LEADING_WORDS = re.compile(r"\A([A-Za-z0-9_-]+) — ")
+
+
+@cache
+def raw_codes() -> frozenset[str]:
+    """The codes a reason may have begun with: the problems' and the shapes' local names."""
+    shapes = {shape.rsplit("/", 1)[-1] for shape in shape_texts()}
+    return frozenset(catalogue()["problems"]) | shapes
+
+
+def _without_code(reason: str) -> str:
+    found = LEADING_WORDS.match(reason)
+    return reason[found.end() :] if found and found.group(1) in raw_codes() else reason
+
+
+def reasons_in(told: list[Any], lang: str) -> list[str]:
+    """A held-back record's reasons in ``lang`` (each is published in the six languages), else
+    in the one language they are in (a load published before), without their raw codes."""
+    chosen = [r for r in told if r.language == lang] or told
+    return list(dict.fromkeys(_without_code(r.value) for r in chosen))
+
+
+def load_counts(iri: str, max_rows: int, lang: str = "en") -> LoadCounts | None:
     """The counts of the load behind ``iri`` (a dataset: its current version's; a version; a
-    load activity) and the records it held back, by row; None when ``iri`` is none of those."""
+    load activity) and the records it held back, by row, their reasons in ``lang``; None when
+    ``iri`` is none of those."""
     node = _iri(iri)
     rows, _generation = select(
         f"""{SOURCES_PREFIXES}SELECT ?activity ?rows ?published ?held WHERE {{
@@ -317,6 +344,7 @@ def load_counts(iri: str, max_rows: int) -> LoadCounts | None:
         max_rows,
     )
     records: dict[str, HeldBackRow] = {}
+    told: dict[str, list[Any]] = {}
     for row in held:
         key = row["record"].value
         found = records.setdefault(
@@ -328,8 +356,10 @@ def load_counts(iri: str, max_rows: int) -> LoadCounts | None:
                 [],
             ),
         )
-        if row["reason"] is not None and row["reason"].value not in found.reasons:
-            found.reasons.append(row["reason"].value)
+        if row["reason"] is not None:
+            told.setdefault(key, []).append(row["reason"])
+    for key, found in records.items():
+        found.reasons.extend(reasons_in(told.get(key, []), lang))
     ordered = sorted(records.values(), key=lambda r: (int(r.row) if r.row else 0, r.iri))
     return LoadCounts(
         activity,
@@ -691,6 +721,6 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
         pages=pages,
         fact_count=fact_count,
         referrer_count=referrer_count,
-        load=load_counts(iri, max_rows),
+        load=load_counts(iri, max_rows, lang),
         paging=paging(fact_count, referrer_count, page, lang),
     )

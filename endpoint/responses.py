@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.translations import language, language_code
@@ -68,11 +69,57 @@ def api_problem(status: int, code: str, lang: str, detail: str, **values: Any) -
     return json_answer(problem_body(code, lang, detail, **values), status)
 
 
-def reader_language() -> str:
-    """The reader's language: ``lang`` in the query or form, else the ``lang`` cookie a page
-    asked for with ``?lang=`` set, else Accept-Language, else English (then the answer varies
-    by Accept-Language and Cookie: ``endpoint.protocol.language_vary``)."""
-    chosen = language_code(request.values.get("lang"))
+def keeping_language(location: str) -> str:
+    """``location`` with the request's ``lang`` parameter, so that a redirect keeps it."""
+    asked = language_code(request.args.get("lang"))
+    if asked is None:
+        return location
+    return f"{location}{'&' if '?' in location else '?'}lang={asked}"
+
+
+def unknown_language() -> str | None:
+    """The ``lang`` the request gives when it names none of the six languages (its first 20
+    characters), else None (no ``lang``, or one of the six as a reader may write it)."""
+    given = request.values.get("lang")
+    return given[:20] if given and language_code(given) is None else None
+
+
+def language_refused() -> Response | None:
+    """The API's 400 ``unknown-language`` when ``lang`` names none of the six languages (told
+    in the reader's other language: cookie, Accept-Language, else English), else None."""
+    given = unknown_language()
+    if given is None:
+        return None
+    detail = f"lang: one of {', '.join(LANGUAGES)}, not {given!r}"
+    languages = ", ".join(LANGUAGES)
+    lang = reader_language()
+    return api_problem(400, "unknown-language", lang, detail, value=given, languages=languages)
+
+
+#: the problem code of an HTTP error the API's routing gives (an unknown path, a method the
+#: path does not take); any other is ``api-request-refused``
+API_HTTP_ERRORS = {404: "api-not-found", 405: "api-method-not-allowed"}
+
+
+def api_http_problem(status: int, allowed: list[str], detail: str) -> Response:
+    """An HTTP error raised under ``/api/`` (``abort``, routing) as the API's problem details in
+    the reader's language, as every other error of the API (issue #18: plain English text)."""
+    code = API_HTTP_ERRORS.get(status, "api-request-refused")
+    path = request.path[:200]
+    values = {"value": path, "method": request.method[:20], "http": status}
+    try:
+        lang = reader_language()
+    except HTTPException:  # a form that cannot be read (too large): lang= of the query alone
+        lang = reader_language(query_only=True)
+    return api_problem(status, code, lang, detail, allowed=", ".join(allowed), **values)
+
+
+def reader_language(query_only: bool = False) -> str:
+    """The reader's language: ``lang`` in the query or form (``query_only``: in the query, the
+    body left unread, as an error handler must), else the ``lang`` cookie a page asked for with
+    ``?lang=`` set, else Accept-Language, else English (then the answer varies by
+    Accept-Language and Cookie: ``endpoint.protocol.language_vary``)."""
+    chosen = language_code((request.args if query_only else request.values).get("lang"))
     if not chosen:
         g.language_from_header = True
         kept = request.cookies.get("lang")

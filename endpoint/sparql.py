@@ -38,7 +38,7 @@ from endpoint.execution import QueryError, QueryRequest, QueryResult, worker_lim
 from endpoint.negotiation import format_values, negotiate, prefers_html
 from endpoint.published import Kept, select, store_location
 from endpoint.published import generation as store_generation
-from endpoint.responses import error, rdf_answer, read_headers
+from endpoint.responses import error, keeping_language, rdf_answer, read_headers
 from endpoint.service import description
 from endpoint.streaming import opened
 from endpoint.truncation import noted
@@ -229,7 +229,7 @@ def sparql() -> BaseResponse:
         if request.method == "POST":
             return error(400, "no query: give it as the query parameter or as the body")
         if prefers_html(request.headers.get("Accept")):
-            return read_headers(redirect(url_for("pages.query_page"), 303))
+            return read_headers(redirect(keeping_language(url_for("pages.query_page")), 303))
         updates = bool(current_app.config["COWORKMED"]["update_token"])
         return rdf_answer(
             "the service description",

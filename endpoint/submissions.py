@@ -25,13 +25,20 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from core.problems import LoadError
 from core.settings import PUBLISH_MODES
-from core.translations import language_code
 from core.vocabulary import LANGUAGES
 from endpoint import site
 from endpoint.auth import bearer_token, rate_wait
 from endpoint.execution import QueryError, QueryRequest
 from endpoint.published import run, store_location
-from endpoint.responses import api_problem, attachment, json_answer, problem_body, reader_language
+from endpoint.responses import (
+    api_problem,
+    attachment,
+    json_answer,
+    language_refused,
+    problem_body,
+    reader_language,
+    unknown_language,
+)
 from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping
 from publishing.partners import partner_for_token
@@ -105,13 +112,6 @@ def uploaded_file() -> Iterator[Path]:
         upload.save(path)
         with unpacked_limit(_settings()["max_unpacked"]):
             yield path
-
-
-def unknown_language() -> str | None:
-    """The ``lang`` the request gives when it names none of the six languages (its first 20
-    characters), else None (no ``lang``, or one of the six as a reader may write it)."""
-    given = request.values.get("lang")
-    return given[:20] if given and language_code(given) is None else None
 
 
 def api_language() -> str:
@@ -416,6 +416,9 @@ def api_publish() -> Response:
 
 @blueprint.get("/api/submissions")
 def api_submissions() -> Response:
+    unknown = language_refused()
+    if unknown is not None:
+        return unknown
     lang = reader_language()
     base = _settings()["base"]
     query = QueryRequest(SUBMISSIONS.format(base=base), {"solutions": "json"}, max_rows=100_000)

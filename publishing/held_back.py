@@ -12,10 +12,13 @@ import pyoxigraph as ox
 
 from core.namespaces import CWM, RDF_TYPE, XSD
 from core.rdf_bytes import to_bytes
+from core.vocabulary import LANGUAGES
 from loaders.load import HeldBack
 from publishing.per_record import RECORD_IRI
 from triplestore.versions import TripleStore
 from validation.findings import Finding, Report
+from validation.messages import problem_message
+from validation.shapes import shape_texts
 
 
 def activity_of(base: str, version: str) -> str:
@@ -54,15 +57,30 @@ def without_values(text: str, value: str | None = None) -> str:
     return _EMAIL.sub("…", _QUOTED.sub("«…»", text))
 
 
-def reasons(report: Report, held: HeldBack) -> list[str]:
-    """The errors that hold a record back, each once, as the report words them, without the
-    values they quote (``without_values``)."""
+def sentence(finding: Finding, lang: str, report_language: str) -> str | None:
+    """What an error says in ``lang``: the report's own sentence in its language, else the
+    sentence of its code (a problem's, or its shape's message) told again in ``lang``; None
+    when the code has none in ``lang``. Never the raw code (issue #18, stranger 40: the dataset
+    page showed "country-not-in-network — «…» non è tra..." on its Greek page)."""
+    shape = shape_texts().get(finding.shape or "")
+    name = shape.names.get(lang) if shape is not None else None
+    if lang == report_language:
+        told: str | None = finding.message
+    else:
+        told = problem_message(finding.code, lang, value=finding.value, column=finding.column)
+        if told is None and shape is not None:
+            told = shape.messages.get(lang)
+    return f"{name} — {told}" if told and name else told
+
+
+def reasons(report: Report, held: HeldBack, lang: str | None = None) -> list[str]:
+    """The errors that hold a record back, each once, in ``lang`` (default: the report's),
+    without the values they quote (``without_values``)."""
+    lang = lang or report.language
     texts = (
-        without_values(
-            f"{f.name or f.code} — {f.message}" + (f" ({f.column})" if f.column else ""), f.value
-        )
+        without_values(told + (f" ({f.column})" if f.column else ""), f.value)
         for f in report.findings
-        if _belongs(f, held)
+        if _belongs(f, held) and (told := sentence(f, lang, report.language)) is not None
     )
     return list(dict.fromkeys(texts))
 
@@ -93,20 +111,25 @@ def description(report: Report, held: list[HeldBack], version: str, base: str) -
         if record.source_identifier:
             identifier = ox.Literal(record.source_identifier)
             triples.append(ox.Triple(node, ox.NamedNode(CWM + "sourceIdentifier"), identifier))
-        for text in reasons(report, record):
-            reason = ox.Literal(text, language=report.language)
-            triples.append(ox.Triple(node, ox.NamedNode(CWM + "heldBackReason"), reason))
+        for lang in LANGUAGES:  # each reason in the six languages, for the page's reader
+            for text in reasons(report, record, lang):
+                reason = ox.Literal(text, language=lang)
+                triples.append(ox.Triple(node, ox.NamedNode(CWM + "heldBackReason"), reason))
     return triples
 
 
 #: the records a version's load held back (``description``), with their numbers of reasons
+#: (in one language: each reason is told in the six)
 HELD_IN_VERSION = """
-SELECT ?row ?sheet ?identifier (COUNT(DISTINCT ?reason) AS ?reasons) WHERE { GRAPH $version {
-  ?load <$cwmheldBack> ?record .
-  OPTIONAL { ?record <$cwmrowNumber> ?row }
-  OPTIONAL { ?record <$cwmsheetName> ?sheet }
-  OPTIONAL { ?record <$cwmsourceIdentifier> ?identifier }
-  OPTIONAL { ?record <$cwmheldBackReason> ?reason } } }
+SELECT ?row ?sheet ?identifier (MAX(?told) AS ?reasons) WHERE {
+  { SELECT ?record ?row ?sheet ?identifier (COUNT(DISTINCT ?reason) AS ?told) WHERE {
+      GRAPH $version {
+        ?load <$cwmheldBack> ?record .
+        OPTIONAL { ?record <$cwmrowNumber> ?row }
+        OPTIONAL { ?record <$cwmsheetName> ?sheet }
+        OPTIONAL { ?record <$cwmsourceIdentifier> ?identifier }
+        OPTIONAL { ?record <$cwmheldBackReason> ?reason } } }
+    GROUP BY ?record ?row ?sheet ?identifier (LANG(?reason)) } }
 GROUP BY ?record ?row ?sheet ?identifier ORDER BY ?row"""
 
 

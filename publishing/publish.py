@@ -146,12 +146,25 @@ def mapping_owner(mapping: Mapping) -> str | None:
     return str(owner) if owner else None
 
 
+#: the title of a dataset published from the template (``tables/template-dataset.yaml``)
+TEMPLATE_DATASET_TABLE = Path(__file__).parent / "tables" / "template-dataset.yaml"
+
+
+def template_dataset_title(partner_name: str) -> dict[str, str]:
+    """The title, in the six languages, of a partner's dataset published from the template:
+    it names the partner (they were all "Submission on the CoworkMed template")."""
+    table = yaml.safe_load(TEMPLATE_DATASET_TABLE.read_text(encoding="utf-8"))
+    return {lang: text.replace("{partner}", partner_name) for lang, text in table["title"].items()}
+
+
 def partner_mapping(mapping_path: Path | None, partner: Partner, lang: str) -> Mapping:
     """The mapping the partner's submission is read with, its source being the partner's;
     ``OtherPartnersMapping`` for a mapping that names another partner, whichever door the
     submission came through (the command line, the API)."""
     if mapping_path is None:  # the template's mapping is every partner's
         mapping = template_mapping(lang)
+        titled = {**mapping.source, "title": template_dataset_title(partner.name)}
+        mapping = dataclasses.replace(mapping, source=titled)
     else:
         mapping = load_mapping(mapping_path)
         owner = mapping_owner(mapping)

@@ -18,6 +18,11 @@ DOCUMENT = Path(__file__).parents[1] / "endpoint" / "openapi.json"
 URI = "urn:coworkmed:openapi"
 
 
+#: the answers of a path or method openapi.json has not (it describes operations only): their
+#: Problem, as its description says (an unknown path 404, a method a path does not take 405)
+UNROUTED = frozenset({404, 405})
+
+
 class Undescribed(AssertionError):
     """A JSON answer of the API that openapi.json does not describe, or not as it is."""
 
@@ -45,6 +50,9 @@ def check(method: str, path: str, status: int, media_type: str, body: bytes) -> 
     document, registry, paths = _document()
     template = next((name for pattern, name in paths if pattern.match(path)), None)
     operation = document["paths"].get(template or "", {}).get(method.lower())
+    if operation is None and status in UNROUTED:
+        _fits({"$ref": f"{URI}#/components/schemas/Problem"}, registry, body, f"{method} {path}")
+        return
     if operation is None:
         raise Undescribed(f"{method} {path} answers JSON; openapi.json has no such operation")
     response = operation["responses"].get(str(status))
@@ -53,8 +61,12 @@ def check(method: str, path: str, status: int, media_type: str, body: bytes) -> 
         raise Undescribed(f"{method} {template} {status}: openapi.json gives this answer no JSON")
     pointer = _pointer("paths", template, method.lower(), "responses", str(status))
     root = {"$ref": f"{URI}#/{pointer}/content/application~1json/schema"}
+    _fits(root, registry, body, f"{method} {template} {status}")
+
+
+def _fits(root: dict[str, str], registry: Registry, body: bytes, what: str) -> None:
     validator = Draft202012Validator(root, registry=registry)
     errors = sorted(validator.iter_errors(json.loads(body)), key=lambda e: list(e.path))
     if errors:
         said = "; ".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
-        raise Undescribed(f"{method} {template} {status} does not fit openapi.json: {said}")
+        raise Undescribed(f"{what} does not fit openapi.json: {said}")

@@ -237,6 +237,35 @@ TEXT_KINDS = frozenset(
 )  # fmt: skip
 
 
+#: the rows of the data sheet whose coded columns offer the drop-down list
+TEMPLATE_ROWS = 10_000
+#: the rows whose text cells are written as text one by one (beyond them, the column's style
+#: alone: each cell costs the download time and size, 10,000 rows made it 20 times larger)
+TEXT_ROWS = 2_000
+#: Excel's limits on a drop-down's texts: its error and prompt, and their titles
+TEXT_LIMIT, TITLE_LIMIT = 255, 32
+
+
+def fitted(text: str, limit: int) -> str:
+    """``text`` as a drop-down's text of at most ``limit`` characters: whole, or cut at the end
+    of a word with an ellipsis (issue #18: cut mid-word, "terzo luogo del")."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ;,:") + "…"
+
+
+def refusal_text(allowed: str, lang: str) -> str:
+    """The error of a drop-down: its allowed values when Excel can show them all, else a
+    sentence sending the reader to the list and to the documentation sheet."""
+    if len(allowed) <= TEXT_LIMIT:
+        return allowed
+    sheet = f"«{ui('documentation', lang)}»"
+    return fitted(ui("see-the-list", lang).format(sheet=sheet), TEXT_LIMIT)
+
+
 def _write_workbook(
     output: Path, columns: list[TemplateColumn], data: list[list[str]], doc: list[list[str]],
     lang: str,
@@ -275,9 +304,11 @@ def _write_workbook(
             header.comment = Comment(column.meaning, "CoworkMed", width=300, height=120)
         sheet.column_dimensions[letter].width = max(12, min(40, len(column.header) + 4))
         if tables.fields()[column.field]["kind"] in TEXT_KINDS:
+            # the column's style, and each row's cell: a spreadsheet that reads no column style
+            # (Google Sheets, openpyxl) would otherwise take a typed 00185 for the number 185
             sheet.column_dimensions[letter].number_format = "@"
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=number, max_col=number):
-                cell.number_format = "@"
+            for line in range(2, TEXT_ROWS + 1):
+                sheet.cell(row=line, column=number).number_format = "@"
         offered = choices(column.field, lang)
         if not offered:
             continue
@@ -290,12 +321,12 @@ def _write_workbook(
             formula1=source,
             allow_blank=True,
             showErrorMessage=not several,
-            errorTitle=column.header,
-            error=column.allowed[:255],
-            promptTitle=column.header[:32],
-            prompt=column.meaning[:255],
+            errorTitle=fitted(column.header, TITLE_LIMIT),
+            error=refusal_text(column.allowed, lang),
+            promptTitle=fitted(column.header, TITLE_LIMIT),
+            prompt=fitted(column.meaning, TEXT_LIMIT),
         )
-        validation.add(f"{letter}2:{letter}10000")
+        validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
         sheet.add_data_validation(validation)
     workbook.save(output)
 

@@ -77,12 +77,15 @@ def _ask(
     if "file" in case:
         content = (SUBMISSIONS / case["file"]).read_bytes()
         data["file"] = (io.BytesIO(content), case.get("name", case["file"]))
-    headers = {"Accept-Language": f"{lang}, en;q=0.1"} if by_header else {}
-    if not by_header:
-        data["lang"] = lang
+    headers = {"Accept-Language": f"{lang}, en;q=0.1"} if by_header or "lang" in case else {}
+    if not by_header or "lang" in case:
+        data["lang"] = case.get("lang", lang)
     if "token" in case:
         headers["Authorization"] = f"Bearer {tokens[case['token']]}"
-    return client.post(case["route"], data=data, headers=headers)
+    method = case.get("method", "POST")
+    if method == "POST":
+        return client.post(case["route"], data=data, headers=headers)
+    return client.open(case["route"], method=method, query_string=data, headers=headers)
 
 
 #: each case asked in the six languages by lang=, and in two by Accept-Language alone

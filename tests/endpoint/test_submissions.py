@@ -110,7 +110,14 @@ def test_api_validate_refusals(
 
 def test_a_file_over_the_cap_is_413(client: FlaskClient) -> None:
     big = {"file": (io.BytesIO(b"Name\n" + b"x" * 300_000), "big.csv")}
-    assert client.post("/api/validate", data=big).status_code == 413
+    answer = client.post("/api/validate", data=big, query_string={"lang": "hr"})
+    assert answer.status_code == 413
+    # issue #18, stranger 40: one line of English text; the API's problem details in hr now
+    assert answer.get_json()["error"] == "too-large" and answer.get_json()["language"] == "hr"
+    assert answer.get_json()["message"].startswith("Datoteka je veća")
+    big = {"file": (io.BytesIO(b"Name\n" + b"x" * 300_000), "big.csv"), "lang": "el"}
+    answer = client.post("/api/submissions", data=big, headers={"Accept-Language": "fr"})
+    assert answer.status_code == 413 and answer.get_json()["language"] == "fr"
 
 
 def test_publishing_needs_the_partners_own_token(

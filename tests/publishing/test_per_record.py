@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from flask import Flask
 from core.rdf_bytes import to_bytes
 from coworkmed.cli import main
 from endpoint.app import create_app
+from endpoint.resource_page import reasons_in
 from publishing.build import load_checked
 from publishing.partners import Partner, add_partner
 from publishing.publish import current_version, publish_submission
@@ -255,3 +257,49 @@ def test_the_api_answers_published_or_held_back_per_record(api: tuple[Flask, str
     assert publish("partner-15.csv", mode="some").status_code == 400
     everything_bad = publish("all-bad.csv")
     assert everything_bad.status_code == 422, everything_bad.get_json()
+
+
+LANGUAGE_CASES = yaml.safe_load(
+    (HERE.parent / "held-back-language-cases.yaml").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("case", LANGUAGE_CASES, ids=lambda case: case["file"])
+def test_the_held_back_reasons_are_in_the_pages_language(
+    empty: Published, case: dict[str, Any]
+) -> None:
+    outcome = publish_submission(
+        HERE / case["file"], PARTNER, empty.location, BASE, MAPPING, case["report"]
+    )
+    assert outcome.published and outcome.held_back
+    app = create_app(empty.config(query_workers=1))
+    try:
+        client = app.test_client()
+        for lang, rows in case["pages"].items():
+            answer = client.get(
+                "/doc/id/dataset/per-record.html",
+                query_string={"lang": lang},
+                headers={"Accept": "text/html"},
+            )
+            assert answer.status_code == 200
+            page = html.unescape(answer.get_data(as_text=True))
+            for row, texts in rows.items():
+                cells = re.search(rf">{row}</a></td>.*?</tr>", page, re.S)
+                assert cells is not None, (lang, row)
+                for text in texts:
+                    assert text in cells.group(0), (lang, row, cells.group(0))
+            for text in case["nowhere"]:
+                assert text not in page, (lang, text)
+    finally:
+        app.extensions["coworkmed.pool"].close()
+
+
+LEGACY_CASES = yaml.safe_load(
+    (HERE.parent / "legacy-reason-cases.yaml").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("case", LEGACY_CASES, ids=lambda case: case["reasons"][0][0][:30])
+def test_a_reason_is_shown_without_its_raw_code(case: dict[str, Any]) -> None:
+    told = [ox.Literal(text, language=lang) for text, lang in case["reasons"]]
+    assert reasons_in(told, case["lang"]) == case["shown"]

@@ -20,7 +20,15 @@ from loaders.concepts import default_index
 from validation.columns import template_mapping
 from validation.shapes import shape_texts
 from validation.submission import validate_submission
-from validation.template import LISTS_SHEET, choices, template_columns, write_template
+from validation.template import (
+    LISTS_SHEET,
+    TEXT_LIMIT,
+    choices,
+    fitted,
+    refusal_text,
+    template_columns,
+    write_template,
+)
 
 HERE = Path(__file__).parent
 CASES = yaml.safe_load((HERE / "template-cases.yaml").read_text(encoding="utf-8"))
@@ -143,3 +151,36 @@ def test_every_label_offered_validates_in_a_filled_template(
     report = validate_submission(path, lang=lang)
     assert report.errors == 0, [f.as_dict() for f in report.findings if f.severity == "error"]
     assert not [f for f in report.findings if f.code in ("unknown-term", "ambiguous-term")]
+
+
+FITTED = yaml.safe_load((HERE / "drop-down-text-cases.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", FITTED, ids=[str(case["fitted"]) for case in FITTED])
+def test_a_drop_down_text_is_cut_at_a_word(case: dict[str, Any]) -> None:
+    assert fitted(case["text"], case["limit"]) == case["fitted"]
+    assert len(case["fitted"]) <= case["limit"]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_drop_downs_texts_fit_and_the_text_cells_are_text(tmp_path: Path, lang: str) -> None:
+    """Issue #18, stranger 40: errors over Excel's 255 characters were cut mid-word ("...terzo
+    luogo del"), and a typed 00185 in the postcode column became 185 where a spreadsheet reads
+    no column style: each error is whole (its allowed values) or sends to the list, each text
+    column's cells of the rows a partner fills are text."""
+    (path,) = write_template(tmp_path / "t.xlsx", lang, "xlsx")
+    sheet = load_workbook(path).worksheets[0]
+    assert isinstance(sheet, Worksheet)
+    columns = {c.header: c for c in template_columns(lang)}
+    validations = sheet.data_validations.dataValidation
+    assert validations
+    for validation in validations:
+        column = columns[validation.errorTitle]
+        assert len(validation.error) <= TEXT_LIMIT and len(validation.prompt) <= TEXT_LIMIT
+        assert validation.error in (column.allowed, refusal_text(column.allowed, lang))
+        assert validation.error == column.allowed or "…" not in validation.error
+        assert validation.prompt == column.meaning or validation.prompt.endswith("…")
+    for number, column in enumerate(template_columns(lang), start=1):
+        if tables.fields()[column.field]["kind"] in {"postcode", "phone", "identifier"}:
+            for row in (2, 185, 2000):
+                assert sheet.cell(row=row, column=number).number_format == "@", column.field
