@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from flask import Flask
 
@@ -341,3 +342,28 @@ def test_a_load_the_store_fails_says_why_even_when_its_cleanup_fails_too(
     _publish(virtuoso_store.location, "after", "after")
     graphs = {g.value for g in virtuoso_store.location.client().named_graphs()}
     assert f"{dataset}/failed" not in graphs and f"{dataset}/after" in graphs
+
+
+def test_one_update_may_write_what_a_large_merge_writes(virtuoso_server: Virtuoso) -> None:
+    """Regression (issue #20, bench_backends at 100,000 spaces): the merge of the published
+    graphs is one SPARQL update (``triplestore.merge``), and Virtuoso's default limit on what one
+    transaction writes to its roll-forward log (50 MB) aborted it with SR325; the servers this
+    project starts allow about the memory they are given (``coworkmed.virtuoso``)."""
+    location = virtuoso_server.location(timeout=600)
+    source, copy = "urn:coworkmed:test:large", "urn:coworkmed:test:large-copy"
+    literal = "a value of about the length of a space's description in a partner's file"
+    lines = (f'<urn:s:{i // 10}> <urn:p:{i % 10}> "{literal} {i}" .\n' for i in range(2_000_000))
+    try:
+        with location.writer() as store:
+            store.replace_graph(ox.NamedNode(source), "".join(lines).encode())
+        with location.writer() as store:
+            into, where = f"GRAPH <{copy}> {{ ?s ?p ?o }}", f"GRAPH <{source}> {{ ?s ?p ?o }}"
+            store.apply(f"INSERT {{ {into} }} WHERE {{ {where} }}", [copy])
+        count = f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{copy}> {{ ?s ?p ?o }} }}"
+        with location.writer() as store:
+            assert int(next(iter(store.query(count)))[0].value) == 2_000_000
+    finally:
+        with location.writer() as store:
+            store.apply(
+                f"DROP SILENT GRAPH <{source}> ; DROP SILENT GRAPH <{copy}>", [source, copy]
+            )
