@@ -218,6 +218,8 @@ def is_template(mapping: Mapping) -> bool:
 
 
 def _told_in_full(code: str) -> bool:
+    """Whether a problem's translated message says all there is (``TOLD_IN_FULL``, and a value
+    held back as personal data, whose English reason speaks of the mapping)."""
     return code in TOLD_IN_FULL or code in personal.rules().reasons
 
 
@@ -238,10 +240,7 @@ def cell_findings(report: LoadReport, lang: str, template: bool = False) -> list
                 message or problem.reason,
                 # the English reason of a value held back speaks of the mapping: the message
                 # says all, with the advice for the partner's way of reading the file
-                detail=""
-                if message
-                and (problem.code in TOLD_IN_FULL or problem.code in personal.rules().reasons)
-                else problem.reason,
+                detail="" if message and _told_in_full(problem.code) else problem.reason,
                 sheet=problem.sheet,
                 row=problem.row,
                 column=problem.column,
