@@ -29,6 +29,7 @@ could apply twice).
 
 from __future__ import annotations
 
+import atexit
 import functools
 import http.client
 import io
@@ -824,8 +825,9 @@ class KeptConnections:
         raise AssertionError("unreachable")
 
 
-#: the kept connections of this process
+#: the kept connections of this process, closed when it ends
 KEPT = KeptConnections()
+atexit.register(KEPT.close)
 
 
 def _timed_out(error: BaseException) -> bool:
