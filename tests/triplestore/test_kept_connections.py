@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import threading
+import time
 import urllib.error
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -30,6 +31,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
+        if body == b"slow":  # a read that lasts: others made meanwhile need a connection each
+            time.sleep(0.3)
         status = 500 if body == b"fail" else 200
         answer = b"echo:" + body
         self.send_response(status)
@@ -89,16 +92,44 @@ def test_an_error_status_is_urllibs_error_with_its_body(
     assert kept.send(_read(server, b"after"))[2] == b"echo:after"  # the next read goes on
 
 
-def test_each_thread_has_its_own_connection(server: Counting, kept: KeptConnections) -> None:
-    threads = [
-        threading.Thread(target=lambda: [kept.send(_read(server, b"q")) for _ in range(3)])
-        for _ in range(3)
-    ]
+def _at_once(count: int, call: Callable[[], object]) -> None:
+    threads = [threading.Thread(target=call) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def test_reads_of_threads_in_turn_share_one_connection(
+    server: Counting, kept: KeptConnections
+) -> None:
+    """Regression (issue #20): a connection per thread, and the server's 32 threads taking
+    turns, opened a connection at most reads of our /sparql on Virtuoso (which keeps 10)."""
+    for _ in range(5):
+        _at_once(1, lambda: kept.send(_read(server, b"q")))
+    assert server.connections == 1 and kept.idle() == 1
+
+
+def test_reads_at_the_same_time_have_a_connection_each(
+    server: Counting, kept: KeptConnections
+) -> None:
+    answers: list[bytes] = []
+    _at_once(3, lambda: answers.append(kept.send(_read(server, b"slow"))[2]))
+    assert answers == [b"echo:slow"] * 3
+    assert server.connections == 3 and kept.idle() == 3
+    for _ in range(3):  # then one after another: on the connections kept
+        kept.send(_read(server, b"q"))
     assert server.connections == 3
+
+
+def test_idle_connections_beyond_the_most_kept_are_closed(server: Counting) -> None:
+    kept = KeptConnections(most_idle=2)
+    try:
+        _at_once(4, lambda: kept.send(_read(server, b"slow")))
+        assert server.connections == 4 and kept.idle() == 2
+    finally:
+        kept.close()
+    assert kept.idle() == 0
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ could apply twice).
 
 from __future__ import annotations
 
+import atexit
 import functools
 import http.client
 import io
@@ -723,25 +724,28 @@ def _dataset_form(default: tuple[str, ...], named: tuple[str, ...]) -> bytes:
     return b"&" + _form(fields) if fields else b""
 
 
-class _Open(dict[str, http.client.HTTPConnection]):
-    """One thread's kept connections by host, closed when the thread ends (its locals go)."""
-
-    def __del__(self) -> None:
-        for connection in self.values():
-            connection.close()
+#: the most idle connections kept per store host: as many as reads ran at once lately, up to
+#: the store's own limit (Virtuoso closes kept-alive connections beyond its MaxKeepAlives, 10)
+MOST_IDLE = 8
 
 
 class KeptConnections:
-    """HTTP connections to the store kept open between reads, one per thread and host: a
-    query then costs no new TCP connection, nor a new urllib opener (measured on a loaded
-    machine: 20-40 ms of a 50 ms query of our /sparql on Virtuoso). Only for reads (queries,
-    Graph Store reads are sent the other way), sent again once on a fresh connection when the
-    store closed the kept one; not through a proxy (urllib's way is kept for those)."""
+    """HTTP connections to the store kept open between reads and shared by the server's
+    threads: a read takes the connection the last read gave back (or opens one when every kept
+    one is in use) and gives it back when its answer is read, so that reads one after another
+    go on one connection, whatever thread makes them, and reads at the same time on as many
+    as run at once. A query then costs no new TCP connection, nor a new urllib opener
+    (measured on a loaded machine: 20-40 ms of a 50 ms query of our /sparql on Virtuoso).
+    One connection per thread (as before) opened and closed a connection at most reads: the
+    server's 32 threads take turns, and Virtuoso keeps 10 connections alive. Only for reads
+    (queries; Graph Store reads are sent the other way), sent again once on a fresh
+    connection when the store closed the kept one; not through a proxy (urllib's way is kept
+    for those)."""
 
-    def __init__(self) -> None:
-        self._local = threading.local()
+    def __init__(self, most_idle: int = MOST_IDLE) -> None:
+        self.most_idle = most_idle
         self._lock = threading.Lock()
-        self._every: list[http.client.HTTPConnection] = []  # of every thread, for ``close``
+        self._idle: dict[str, list[http.client.HTTPConnection]] = {}  # by host, last in first
 
     @staticmethod
     @functools.lru_cache(maxsize=16)
@@ -753,39 +757,46 @@ class KeptConnections:
         )
         return parts.scheme in ("http", "https") and not proxied
 
-    def _connection(self, url: str, fresh: bool) -> http.client.HTTPConnection:
-        parts = urllib.parse.urlsplit(url)
-        kept: _Open = self._local.__dict__.setdefault("open", _Open())
-        connection = kept.get(parts.netloc)
-        if connection is None or fresh:
-            if connection is not None:
-                connection.close()
-            kind = (
-                http.client.HTTPSConnection
-                if parts.scheme == "https"
-                else http.client.HTTPConnection
-            )
-            connection = kind(parts.hostname or "", parts.port)
-            kept[parts.netloc] = connection
+    def idle(self) -> int:
+        """How many connections are kept open, unused, now."""
+        with self._lock:
+            return sum(len(kept) for kept in self._idle.values())
+
+    def _take(self, parts: urllib.parse.SplitResult, fresh: bool) -> http.client.HTTPConnection:
+        """The connection given back last to ``parts``' host, or a new one (``fresh``: new)."""
+        if not fresh:
             with self._lock:
-                self._every = [c for c in self._every if c.sock is not None] + [connection]
-        return connection
+                kept = self._idle.get(parts.netloc)
+                if kept:
+                    return kept.pop()
+        secure = parts.scheme == "https"
+        kind = http.client.HTTPSConnection if secure else http.client.HTTPConnection
+        return kind(parts.hostname or "", parts.port)
+
+    def _give_back(self, netloc: str, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            kept = self._idle.setdefault(netloc, [])
+            if len(kept) < self.most_idle:
+                kept.append(connection)
+                return
+        connection.close()
 
     def close(self) -> None:
-        """Close every kept connection (of every thread); the next read opens one again."""
+        """Close every kept connection; the next read opens one again."""
         with self._lock:
-            every, self._every = self._every, []
+            every = [connection for kept in self._idle.values() for connection in kept]
+            self._idle = {}
         for connection in every:
             connection.close()
 
     def send(self, request: Request) -> tuple[int, Message, bytes]:
-        """``request`` on this thread's kept connection: status, headers and body; an error
-        status raises urllib's HTTPError, as urllib's way does."""
+        """``request`` on a kept connection: status, headers and body; an error status raises
+        urllib's HTTPError, as urllib's way does."""
         parts = urllib.parse.urlsplit(request.url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         headers = {"User-Agent": AGENT, **request.headers}
         for fresh in (False, True):
-            connection = self._connection(request.url, fresh)
+            connection = self._take(parts, fresh)
             reused = connection.sock is not None
             connection.timeout = request.timeout
             if connection.sock is not None:
@@ -804,6 +815,8 @@ class KeptConnections:
                 raise
             if response.will_close:
                 connection.close()
+            else:
+                self._give_back(parts.netloc, connection)
             if response.status >= 400:
                 raise urllib.error.HTTPError(
                     request.url, response.status, response.reason, response.msg, io.BytesIO(body)
@@ -812,8 +825,9 @@ class KeptConnections:
         raise AssertionError("unreachable")
 
 
-#: the kept connections of this process
+#: the kept connections of this process, closed when it ends
 KEPT = KeptConnections()
+atexit.register(KEPT.close)
 
 
 def _timed_out(error: BaseException) -> bool:
