@@ -344,25 +344,33 @@ def test_a_load_the_store_fails_says_why_even_when_its_cleanup_fails_too(
     assert f"{dataset}/failed" not in graphs and f"{dataset}/after" in graphs
 
 
-def test_one_update_may_write_what_a_large_merge_writes(virtuoso_server: Virtuoso) -> None:
+def test_one_update_may_write_what_a_large_merge_writes(
+    virtuoso_server: Virtuoso, tmp_path: Path
+) -> None:
     """Regression (issue #20, bench_backends at 100,000 spaces): the merge of the published
     graphs is one SPARQL update (``triplestore.merge``), and Virtuoso's default limit on what one
     transaction writes to its roll-forward log (50 MB) aborted it with SR325; the servers this
-    project starts allow about the memory they are given (``coworkmed.virtuoso``)."""
-    location = virtuoso_server.location(timeout=600)
+    project starts allow about the memory they are given (``coworkmed.virtuoso``). On a server
+    of its own (``virtuoso_server`` puts it on the worker that runs the Virtuoso tests): the
+    session server's 60 s limit stopped this update on a loaded machine (SR171), and its graphs
+    stay off the session server's list."""
+    del virtuoso_server
+    with running_virtuoso(tmp_path / "virtuoso", memory_mb=512, max_query_seconds=900) as server:
+        _copy_two_million_triples(server)
+
+
+def _copy_two_million_triples(server: Virtuoso) -> None:
+    """One update copying 2 M triples from one graph into another (the 50 MB default limit
+    refused it; checked), and their count."""
+    location = server.location(timeout=900)
     source, copy = "urn:coworkmed:test:large", "urn:coworkmed:test:large-copy"
     literal = "a value of about the length of a space's description in a partner's file"
     lines = (f'<urn:s:{i // 10}> <urn:p:{i % 10}> "{literal} {i}" .\n' for i in range(2_000_000))
-    try:
-        with location.writer() as store:
-            store.replace_graph(ox.NamedNode(source), "".join(lines).encode())
-        with location.writer() as store:
-            into, where = f"GRAPH <{copy}> {{ ?s ?p ?o }}", f"GRAPH <{source}> {{ ?s ?p ?o }}"
-            store.apply(f"INSERT {{ {into} }} WHERE {{ {where} }}", [copy])
-        count = f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{copy}> {{ ?s ?p ?o }} }}"
-        with location.writer() as store:
-            assert int(next(iter(store.query(count)))[0].value) == 2_000_000
-    finally:
-        with location.writer() as store:  # no longer managed: other tests list the graphs
-            for graph in (source, copy):
-                store.remove_graph(ox.NamedNode(graph))
+    with location.writer() as store:
+        store.replace_graph(ox.NamedNode(source), "".join(lines).encode())
+    with location.writer() as store:
+        into, where = f"GRAPH <{copy}> {{ ?s ?p ?o }}", f"GRAPH <{source}> {{ ?s ?p ?o }}"
+        store.apply(f"INSERT {{ {into} }} WHERE {{ {where} }}", [copy])
+    count = f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{copy}> {{ ?s ?p ?o }} }}"
+    with location.writer() as store:
+        assert int(next(iter(store.query(count)))[0].value) == 2_000_000
