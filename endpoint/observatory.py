@@ -72,7 +72,7 @@ ANSWERS = Kept()
 REGIONS_CUBE = """PREFIX qb: <http://purl.org/linked-data/cube#>
 PREFIX cwm: <https://w3id.org/coworkmed/def/>
 SELECT ?region ?places ?per_100k WHERE {
-  ?observation qb:dataSet <{dataset}> ; cwm:nutsRegion ?region ;
+  ?observation qb:dataSet <{dataset}> ; cwm:refRegion ?region ;
     cwm:placeCount ?places ; cwm:placesPer100k ?per_100k .
 } ORDER BY DESC(?per_100k) LIMIT 100"""
 

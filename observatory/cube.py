@@ -68,7 +68,7 @@ def regions_sparql(base: str, figure_id: str) -> str:
 #: the properties of a regions cube observation, its measures last
 _A, _DATA_SET = ox.NamedNode(f"{RDF}type"), ox.NamedNode(f"{QB}dataSet")
 _OBSERVATION = ox.NamedNode(f"{QB}Observation")
-_REGION, _PLACES = ox.NamedNode(f"{CWM}nutsRegion"), ox.NamedNode(f"{CWM}placeCount")
+_REGION, _PLACES = ox.NamedNode(f"{CWM}refRegion"), ox.NamedNode(f"{CWM}placeCount")
 _PER_100K = ox.NamedNode(f"{CWM}placesPer100k")
 
 
@@ -110,9 +110,9 @@ PREFIX xsd: <{XSD}>
 CONSTRUCT {{
   ?observation a qb:Observation ;
     qb:dataSet <{dataset}> ;
-    cwm:nutsRegion ?nuts ;
-    cwm:spaceKind ?kind ;
-    cwm:territoryType ?territory ;
+    cwm:refRegion ?nuts ;
+    cwm:refSpaceKind ?kind ;
+    cwm:refTerritoryType ?territory ;
     cwm:openingYear ?year ;
     cwm:spaceCount ?spaces ;
     cwm:workstationTotal ?workstations ;

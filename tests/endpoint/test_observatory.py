@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import yaml
 from flask import Flask
@@ -69,6 +70,38 @@ def test_every_figure_answers_on_the_samples(client: FlaskClient) -> None:
     by_country = {row[0]: row[1] for row in figures["01-country"]["rows"]}
     assert sum(by_country.values()) == _count(client, "")
     assert figures["01-country"]["labels"][observatory.EU_COUNTRY + "HRV"] == "Croatia"
+
+
+def _differing_at_sparql(client: FlaskClient, **filters: str) -> dict[str, object]:
+    """The figures whose query, as the dashboard shows it and links to the query page, gives
+    other rows at /sparql than the figure has: /sparql reads every published graph (the cube
+    and the vocabulary too), the dashboard the data graphs alone."""
+    differing: dict[str, object] = {}
+    for name, figure in _figures(client, **filters).items():
+        answer = client.post(
+            "/sparql",
+            data={"query": figure["query"]},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        assert answer.status_code == 200, (name, answer.data[:300])
+        solutions = ox.parse_query_results(answer.data, format=ox.QueryResultsFormat.JSON)
+        assert isinstance(solutions, ox.QuerySolutions)
+        rows = [
+            [observatory.value(row[column]) for column in figure["columns"]] for row in solutions
+        ]
+        if sorted(map(repr, rows)) != sorted(map(repr, figure["rows"])):
+            differing[name] = {"sparql": rows[:3], "dashboard": figure["rows"][:3]}
+    return differing
+
+
+@pytest.mark.parametrize("filters", [{}, {"kind": "coworking"}, {"territory": "rural"}], ids=repr)
+def test_each_figures_query_gives_its_rows_at_sparql(
+    client: FlaskClient, filters: dict[str, str]
+) -> None:
+    """Regression: the cube's observations had the spaces' own properties (cwm:nutsRegion,
+    cwm:spaceKind, cwm:territoryType), so at /sparql the figures counted them as spaces (NUTS-2
+    FRL0: 769 places there, 763 on the dashboard, on the real build)."""
+    assert _differing_at_sparql(client, **filters) == {}
 
 
 @pytest.mark.parametrize(
@@ -327,7 +360,7 @@ def test_the_territorial_indicators_on_each_store(empty: Published) -> None:
         )
         cube = (
             "SELECT ?places ?rate WHERE { GRAPH <" + BASE + "cube> { ?o "
-            "<https://w3id.org/coworkmed/def/nutsRegion> <http://data.europa.eu/nuts/code/FRK13> ; "
+            "<https://w3id.org/coworkmed/def/refRegion> <http://data.europa.eu/nuts/code/FRK13> ; "
             "<https://w3id.org/coworkmed/def/placeCount> ?places ; "
             "<https://w3id.org/coworkmed/def/placesPer100k> ?rate } }"
         )
@@ -337,6 +370,8 @@ def test_the_territorial_indicators_on_each_store(empty: Published) -> None:
             for row in json.loads(answer.data)["results"]["bindings"]
         ]
         assert found == [(2, 2.0)]
+        # with the regions cube published, each figure's query still gives its rows at /sparql
+        assert _differing_at_sparql(client) == {}
     finally:
         app.extensions["coworkmed.pool"].close()
 

@@ -133,7 +133,7 @@ def _regions_cube(store: ox.Store) -> ox.Store:
 def test_the_regions_cube_holds_the_figures_numbers(store: ox.Store) -> None:
     cube = _regions_cube(store)
     observations = cube.query(
-        f"SELECT ?area ?places ?rate WHERE {{ ?o <{CWM}nutsRegion> ?area ; "
+        f"SELECT ?area ?places ?rate WHERE {{ ?o <{CWM}refRegion> ?area ; "
         f"<{CWM}placeCount> ?places ; <{CWM}placesPer100k> ?rate }}"
     )
     found = {
