@@ -14,7 +14,7 @@ from typing import Any
 from babel.dates import format_date
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from core.namespaces import EU_COUNTRY
+from core.namespaces import EU_COUNTRY, NUTS_CODE
 from core.translations import in_language
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
@@ -28,6 +28,7 @@ from endpoint.responses import (
     problem_body,
     reader_language,
 )
+from endpoint.views import region_label
 from observatory.cube import cube_dataset, regions_dataset
 from observatory.figures import (
     ALL_ROWS,
@@ -78,8 +79,13 @@ SELECT ?region ?places ?per_100k WHERE {
 
 
 def named(found: set[str], lang: str) -> dict[str, str]:
-    """Labels of ``found`` in ``lang`` from the store, and the countries' names."""
-    return {**country_labels(lang), **labels(found, lang, ALL_ROWS)} if found else {}
+    """Labels of ``found`` in ``lang`` from the store, and the countries' names; a NUTS region
+    the store does not name (levels 1 and 2: the reference names level 3 only) by its code, as
+    its pages do (``endpoint.views.region_label``), not by its IRI."""
+    if not found:
+        return {}
+    regions = {iri: region_label(iri, lang) for iri in found if iri.startswith(NUTS_CODE)}
+    return {**regions, **country_labels(lang), **labels(found, lang, ALL_ROWS)}
 
 
 def _select(sparql: str) -> Solutions:

@@ -94,6 +94,36 @@ def _differing_at_sparql(client: FlaskClient, **filters: str) -> dict[str, objec
     return differing
 
 
+def _named_by_iri(figures: dict[str, dict], within: str = "://") -> dict[str, list[str]]:
+    """The IRIs (holding ``within``) each figure shows with no name but the IRI itself."""
+    found = {
+        name: sorted(
+            {
+                cell
+                for row in figure["rows"]
+                for cell in row
+                if isinstance(cell, str)
+                and within in cell
+                and "://" in figure["labels"].get(cell, cell)
+            }
+        )
+        for name, figure in figures.items()
+    }
+    return {name: iris for name, iris in found.items() if iris}
+
+
+@pytest.mark.parametrize("lang", ["en", "el", "hr"])
+def test_no_figure_names_a_row_by_its_iri(client: FlaskClient, lang: str) -> None:
+    """Regression: the NUTS-2 regions (figures 02 and 14), which the reference does not name,
+    were shown and downloaded by their IRI; a region without a name is shown by its code."""
+    figures = _figures(client, lang=lang)
+    assert _named_by_iri(figures) == {}
+    assert figures["02-nuts2"]["rows"] and all(
+        figures["02-nuts2"]["labels"][row[0]] == row[0].rsplit("/", 1)[1]
+        for row in figures["02-nuts2"]["rows"]
+    )
+
+
 @pytest.mark.parametrize("filters", [{}, {"kind": "coworking"}, {"territory": "rural"}], ids=repr)
 def test_each_figures_query_gives_its_rows_at_sparql(
     client: FlaskClient, filters: dict[str, str]
@@ -372,6 +402,8 @@ def test_the_territorial_indicators_on_each_store(empty: Published) -> None:
         assert found == [(2, 2.0)]
         # with the regions cube published, each figure's query still gives its rows at /sparql
         assert _differing_at_sparql(client) == {}
+        # the fixture has no vocabulary (no names of code list terms), only regions
+        assert _named_by_iri(_figures(client), within="/nuts/") == {}
     finally:
         app.extensions["coworkmed.pool"].close()
 
