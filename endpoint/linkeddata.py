@@ -315,6 +315,23 @@ def _described_by(space: str, path: str) -> str | None:
     return None
 
 
+def _graph_document(iri: str, extension: str) -> str | None:
+    """Where a published named graph that is nothing else (``{base}links``, ``{base}cube``,
+    ``{base}territory``...) is read: its triples through the Graph Store Protocol for an RDF
+    client, the query page listing them for a browser; None when ``iri`` names no published
+    graph (the query's named graphs are the published ones)."""
+    try:
+        asked = run(QueryRequest(f"ASK {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}", {"boolean": "json"}))
+    except QueryError:
+        return None
+    if json.loads(asked.body)["boolean"] is not True:
+        return None
+    if extension == "html":
+        listing = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} LIMIT 100"
+        return url_for("pages.query_page", query=listing)
+    return url_for("graphstore.indirect", graph=iri)
+
+
 @blueprint.get("/<any(id, def, code):space>/<path:path>")
 def resource(space: str, path: str) -> BaseResponse:
     """The IRI of a thing: 303 to the document that describes it, in the format asked for."""
@@ -331,6 +348,11 @@ def resource(space: str, path: str) -> BaseResponse:
         described = _described_by(space, path) if problem.status == 404 else None
         if described is not None:  # generated, not stored: its document negotiates formats
             return read_headers(redirect(keeping_language(local_location(described)), 303))
+        graph = None
+        if problem.status == 404:
+            graph = _graph_document(f"{iri_spaces()[space]}{iri_path(path, 1)}", extension)
+        if graph is not None:  # made by url_for: a path of this server, encoded
+            return read_headers(redirect(keeping_language(graph), 303))
         return error(problem.status, problem.message)
     document = encoded_location(f"{document_path}.{extension}")
     response = redirect(keeping_language(document), 303)

@@ -8,7 +8,9 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
+import pyoxigraph as ox
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -93,6 +95,30 @@ def test_unknown_iris_are_404(client: FlaskClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
     assert b"nothing is known" in response.data or b"cannot be part of an IRI" in response.data
+
+
+@pytest.mark.parametrize("graph", ["links", "cube"])
+def test_a_published_graphs_iri_dereferences_to_its_triples(
+    client: FlaskClient, graph: str
+) -> None:
+    """Regression (stranger 41): the IRIs of the named graphs /sparql and the dumps name
+    (``{base}links``, ``{base}cube``...) were a 404: an RDF client is sent to the graph through
+    the Graph Store Protocol, a browser to the query page listing it."""
+    iri = f"https://w3id.org/coworkmed/id/{graph}"
+    for accept in ("text/turtle", "application/n-triples"):
+        seen = client.get(f"/id/{graph}", headers={"Accept": accept})
+        assert seen.status_code == 303, seen.data[:200]
+        answer = client.get(seen.headers["Location"], headers={"Accept": accept})
+        assert answer.status_code == 200 and answer.mimetype == accept
+        triples = list(ox.parse(answer.data, format=ox.RdfFormat.from_media_type(accept)))
+        assert triples
+    page = client.get(f"/id/{graph}?lang=el", headers={"Accept": "text/html"})
+    assert page.status_code == 303
+    assert f"GRAPH <{iri}>" in unquote(page.headers["Location"].replace("+", " "))
+    assert client.get(page.headers["Location"]).status_code == 200
+    # a graph that is not published (or none at all) is still a 404 at once
+    for path in ("/id/links-nowhere", "/id/cube/nothing", "/id/catalog-x"):
+        assert client.get(path, headers={"Accept": "text/turtle"}).status_code == 404
 
 
 def test_vocabulary_terms_dereference(client: FlaskClient) -> None:
