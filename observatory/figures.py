@@ -207,6 +207,10 @@ class Figure:
     empty: str | None = None
     #: the places of the view that give the field the figure counts by, and all of them
     coverage: dict[str, int] | None = None
+    #: the word (of the table's words) that says it: ``coverage`` (the others are not counted),
+    #: or the one the figure names (``coverage`` in its spec: a figure that counts the others in
+    #: a row of their own, or one whose field is Eurostat's, not the partner's)
+    coverage_note: str = "coverage"
 
 
 @cache
@@ -276,6 +280,7 @@ def figure(
         units=units,
         series=spec.get("series")
         or [c for c, unit in zip(columns[1:], units[1:], strict=True) if unit != "key"],
+        coverage_note=spec.get("coverage", "coverage"),
     )
 
 
@@ -360,6 +365,19 @@ def headline(rows: Solutions) -> dict[str, int]:
     """The headline figures from the ``HEADLINE`` solutions (its one row), as numbers."""
     row = rows[0] if rows else {}
     return {name: int(value(term) or 0) for name, term in row.items()}
+
+
+def share_text(word: str, part: int, given: int, lang: str) -> str | None:
+    """A headline share in ``lang`` (``word`` of the table's words: "{share} % of the places
+    that give … ({given})"): ``part`` of the ``given`` places, None when no place gives it."""
+    if not given:
+        return None
+    share = round(100 * part / given)
+    return (
+        in_language(table()["words"][word], lang)
+        .replace("{share}", format_number(share, lang))
+        .replace("{given}", counted("places", given, lang))
+    )
 
 
 def coverage_sparql() -> str:

@@ -140,7 +140,7 @@
     const found = [];
     const coverage = figure.coverage;
     if (coverage && !figure.empty && coverage.reporting < coverage.places) {
-      found.push(fill(config.words.coverage, {
+      found.push(fill(config.words[figure.coverage_note] || config.words.coverage, {
         reporting: numberFormat.format(coverage.reporting),
         places: numberFormat.format(coverage.places),
         share: numberFormat.format(Math.round((100 * coverage.reporting) / coverage.places)),
@@ -247,7 +247,9 @@
         } else {
           item.appendChild(document.createTextNode(config.words.no_licence));
         }
-        if (source.modified) item.appendChild(document.createTextNode(" (" + source.modified + ")"));
+        if (source.modified) {
+          item.appendChild(document.createTextNode(" (" + fill(config.words.credit_date, { date: source.modified }) + ")"));
+        }
         return item;
       }),
     );

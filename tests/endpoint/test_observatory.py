@@ -59,11 +59,12 @@ def test_every_figure_answers_on_the_samples(client: FlaskClient) -> None:
     assert set(figures) == set(observatory.table()["figures"])
     empty = [name for name, figure in figures.items() if not figure["rows"]]
     # no sample says how its operator is governed; the samples' store has no territory graph
-    # (lane F) for the region figures; no sample has CGET's metropole flag
+    # (lane F) for the region figures; no sample has CGET's metropole flag, nor a municipality
+    # code (Eurostat's degree of urbanisation, figure 24, beside the partners' territory type)
     territorial = [
         n for n in observatory.table()["figures"] if "13" <= n[:2] <= "19" or n[:2] == "22"
     ]
-    assert empty == ["10-governance", *territorial, "23-metropoles"]
+    assert empty == ["24-degree-of-urbanisation", "10-governance", *territorial, "23-metropoles"]
     by_source = figures["20-sources"]["rows"]
     assert sum(row[2] for row in by_source) == _count(client, "")
     assert sum(row[1] for row in figures["21-clusters"]["rows"]) == _count(client, "")
@@ -124,7 +125,9 @@ def test_no_figure_names_a_row_by_its_iri(client: FlaskClient, lang: str) -> Non
     )
 
 
-@pytest.mark.parametrize("filters", [{}, {"kind": "coworking"}, {"territory": "rural"}], ids=repr)
+@pytest.mark.parametrize(
+    "filters", [{}, {"kind": "coworking"}, {"territory": "rural"}, {"degurba": "3"}], ids=repr
+)
 def test_each_figures_query_gives_its_rows_at_sparql(
     client: FlaskClient, filters: dict[str, str]
 ) -> None:
