@@ -155,6 +155,9 @@
   function showHeadline(glance) {
     const list = document.querySelector("#headline ul");
     list.replaceChildren(...glance.texts.map((text) => element("li", text)));
+    // the shares of rural places follow the filters too (the partners' and Eurostat's, apart)
+    const shares = [config.words.places_note, glance.rural_text, glance.degurba_text].filter(Boolean);
+    document.getElementById("shares").textContent = shares.join(" · ");
   }
 
   async function showFigures() {
