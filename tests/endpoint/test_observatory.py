@@ -59,12 +59,18 @@ def test_every_figure_answers_on_the_samples(client: FlaskClient) -> None:
     assert set(figures) == set(observatory.table()["figures"])
     empty = [name for name, figure in figures.items() if not figure["rows"]]
     # no sample says how its operator is governed; the samples' store has no territory graph
-    # (lane F) for the region figures; no sample has CGET's metropole flag, nor a municipality
-    # code (Eurostat's degree of urbanisation, figure 24, beside the partners' territory type)
+    # (lane F) for the region figures; no sample has CGET's metropole flag
     territorial = [
         n for n in observatory.table()["figures"] if "13" <= n[:2] <= "19" or n[:2] == "22"
     ]
-    assert empty == ["24-degree-of-urbanisation", "10-governance", *territorial, "23-metropoles"]
+    assert empty == ["10-governance", *territorial, "23-metropoles"]
+    # Tuscany's sample gives its municipalities' ISTAT codes: Eurostat's class of each, beside
+    # what the partner reports (Massa Marittima: "rurale" for the partner, towns and suburbs
+    # for Eurostat; Poppi: rural areas for both)
+    by_class = {
+        row[0].rsplit("/", 1)[1]: row[1] for row in figures["24-degree-of-urbanisation"]["rows"]
+    }
+    assert by_class == {"cities": 4, "towns-and-suburbs": 3, "rural-areas": 1}
     by_source = figures["20-sources"]["rows"]
     assert sum(row[2] for row in by_source) == _count(client, "")
     assert sum(row[1] for row in figures["21-clusters"]["rows"]) == _count(client, "")
