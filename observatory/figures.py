@@ -447,8 +447,11 @@ class Credit:
     source: str
     licence: str | None
     attribution: str | None
-    #: the date of the source's data (its dcterms:modified in the catalogue), if given
+    #: the date the catalogue gives its dataset (dcterms:modified: when it was loaded into this
+    #: version), if given
     modified: str | None = None
+    #: the date the source gives its data (dcterms:issued: the mapping's ``source.issued``)
+    issued: str | None = None
 
 
 def credits(rows: Solutions) -> list[Credit]:
@@ -459,13 +462,15 @@ def credits(rows: Solutions) -> list[Credit]:
             row["licence"].value if row["licence"] is not None else None,
             row["attribution"].value if row["attribution"] is not None else None,
             row["modified"].value[:10] if row.get("modified") is not None else None,
+            row["issued"].value[:10] if row.get("issued") is not None else None,
         )
         for row in rows
     ]
 
 
 def data_date(shown: tuple[Credit, ...] | list[Credit]) -> str | None:
-    """The date of the data a view shows: the latest of its sources' dates (ISO), if any."""
+    """The date of this version of the data a view shows: the latest date the catalogue gives
+    its sources' datasets (ISO), if any; not the date of the sources' own data (``issued``)."""
     dates = [credit.modified for credit in shown if credit.modified]
     return max(dates) if dates else None
 

@@ -250,9 +250,12 @@
         } else {
           item.appendChild(document.createTextNode(config.words.no_licence));
         }
-        if (source.modified) {
-          item.appendChild(document.createTextNode(" (" + fill(config.words.credit_date, { date: source.modified }) + ")"));
-        }
+        // the source's own date (issued), then since when it is in this version (modified)
+        const dates = [
+          source.issued ? fill(config.words.credit_issued, { date: source.issued }) : null,
+          source.modified ? fill(config.words.credit_date, { date: source.modified }) : null,
+        ].filter(Boolean);
+        if (dates.length) item.appendChild(document.createTextNode(" (" + dates.join(", ") + ")"));
         return item;
       }),
     );
