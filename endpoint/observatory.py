@@ -52,13 +52,13 @@ from observatory.figures import (
     empty_reason,
     figure,
     filter_options,
-    format_number,
     headline,
     iris,
     option_iris,
     plural_forms,
     point_rows,
     read_filters,
+    share_text,
     source_filters,
     source_options,
     table,
@@ -168,21 +168,15 @@ def headline_texts(filters: dict[str, str], lang: str) -> dict[str, Any]:
 
 def _headline_texts(filters: dict[str, str], lang: str) -> dict[str, Any]:
     found = view_headline(filters)
-    given = found["territory_given"]
-    share = round(100 * found["rural"] / given) if given else None
-    words = table()["words"]
     return {
         **found,
         "texts": [
             counted(name, found[name], lang)
             for name in ("places", "records", "sources", "countries")
         ],
-        "rural_text": (
-            in_language(words["rural"], lang)
-            .replace("{share}", format_number(share, lang))
-            .replace("{given}", counted("places", given, lang))
-            if share is not None
-            else None
+        "rural_text": share_text("rural", found["rural"], found["territory_given"], lang),
+        "degurba_text": share_text(
+            "rural_degurba", found["degurba_rural"], found["degurba_given"], lang
         ),
         "closed_undated": coverage(filters).get(CLOSED_UNDATED, 0),
     }

@@ -207,6 +207,10 @@ class Figure:
     empty: str | None = None
     #: the places of the view that give the field the figure counts by, and all of them
     coverage: dict[str, int] | None = None
+    #: the word (of the table's words) that says it: ``coverage`` (the others are not counted),
+    #: or the one the figure names (``coverage`` in its spec: a figure that counts the others in
+    #: a row of their own, or one whose field is Eurostat's, not the partner's)
+    coverage_note: str = "coverage"
 
 
 @cache
@@ -276,6 +280,7 @@ def figure(
         units=units,
         series=spec.get("series")
         or [c for c, unit in zip(columns[1:], units[1:], strict=True) if unit != "key"],
+        coverage_note=spec.get("coverage", "coverage"),
     )
 
 
@@ -362,6 +367,19 @@ def headline(rows: Solutions) -> dict[str, int]:
     return {name: int(value(term) or 0) for name, term in row.items()}
 
 
+def share_text(word: str, part: int, given: int, lang: str) -> str | None:
+    """A headline share in ``lang`` (``word`` of the table's words: "{share} % of the places
+    that give … ({given})"): ``part`` of the ``given`` places, None when no place gives it."""
+    if not given:
+        return None
+    share = round(100 * part / given)
+    return (
+        in_language(table()["words"][word], lang)
+        .replace("{share}", format_number(share, lang))
+        .replace("{given}", counted("places", given, lang))
+    )
+
+
 def coverage_sparql() -> str:
     """The ``COVERAGE`` query: one branch per figure with a ``reports`` path."""
     branches = " UNION ".join(
@@ -429,8 +447,11 @@ class Credit:
     source: str
     licence: str | None
     attribution: str | None
-    #: the date of the source's data (its dcterms:modified in the catalogue), if given
+    #: the date the catalogue gives its dataset (dcterms:modified: when it was loaded into this
+    #: version), if given
     modified: str | None = None
+    #: the date the source gives its data (dcterms:issued: the mapping's ``source.issued``)
+    issued: str | None = None
 
 
 def credits(rows: Solutions) -> list[Credit]:
@@ -441,13 +462,15 @@ def credits(rows: Solutions) -> list[Credit]:
             row["licence"].value if row["licence"] is not None else None,
             row["attribution"].value if row["attribution"] is not None else None,
             row["modified"].value[:10] if row.get("modified") is not None else None,
+            row["issued"].value[:10] if row.get("issued") is not None else None,
         )
         for row in rows
     ]
 
 
 def data_date(shown: tuple[Credit, ...] | list[Credit]) -> str | None:
-    """The date of the data a view shows: the latest of its sources' dates (ISO), if any."""
+    """The date of this version of the data a view shows: the latest date the catalogue gives
+    its sources' datasets (ISO), if any; not the date of the sources' own data (``issued``)."""
     dates = [credit.modified for credit in shown if credit.modified]
     return max(dates) if dates else None
 

@@ -140,7 +140,7 @@
     const found = [];
     const coverage = figure.coverage;
     if (coverage && !figure.empty && coverage.reporting < coverage.places) {
-      found.push(fill(config.words.coverage, {
+      found.push(fill(config.words[figure.coverage_note] || config.words.coverage, {
         reporting: numberFormat.format(coverage.reporting),
         places: numberFormat.format(coverage.places),
         share: numberFormat.format(Math.round((100 * coverage.reporting) / coverage.places)),
@@ -155,6 +155,9 @@
   function showHeadline(glance) {
     const list = document.querySelector("#headline ul");
     list.replaceChildren(...glance.texts.map((text) => element("li", text)));
+    // the shares of rural places follow the filters too (the partners' and Eurostat's, apart)
+    const shares = [config.words.places_note, glance.rural_text, glance.degurba_text].filter(Boolean);
+    document.getElementById("shares").textContent = shares.join(" · ");
   }
 
   async function showFigures() {
@@ -247,7 +250,12 @@
         } else {
           item.appendChild(document.createTextNode(config.words.no_licence));
         }
-        if (source.modified) item.appendChild(document.createTextNode(" (" + source.modified + ")"));
+        // the source's own date (issued), then since when it is in this version (modified)
+        const dates = [
+          source.issued ? fill(config.words.credit_issued, { date: source.issued }) : null,
+          source.modified ? fill(config.words.credit_date, { date: source.modified }) : null,
+        ].filter(Boolean);
+        if (dates.length) item.appendChild(document.createTextNode(" (" + dates.join(", ") + ")"));
         return item;
       }),
     );

@@ -64,6 +64,13 @@ def test_every_figure_answers_on_the_samples(client: FlaskClient) -> None:
         n for n in observatory.table()["figures"] if "13" <= n[:2] <= "19" or n[:2] == "22"
     ]
     assert empty == ["10-governance", *territorial, "23-metropoles"]
+    # Tuscany's sample gives its municipalities' ISTAT codes: Eurostat's class of each, beside
+    # what the partner reports (Massa Marittima: "rurale" for the partner, towns and suburbs
+    # for Eurostat; Poppi: rural areas for both)
+    by_class = {
+        row[0].rsplit("/", 1)[1]: row[1] for row in figures["24-degree-of-urbanisation"]["rows"]
+    }
+    assert by_class == {"cities": 4, "towns-and-suburbs": 3, "rural-areas": 1}
     by_source = figures["20-sources"]["rows"]
     assert sum(row[2] for row in by_source) == _count(client, "")
     assert sum(row[1] for row in figures["21-clusters"]["rows"]) == _count(client, "")
@@ -124,7 +131,9 @@ def test_no_figure_names_a_row_by_its_iri(client: FlaskClient, lang: str) -> Non
     )
 
 
-@pytest.mark.parametrize("filters", [{}, {"kind": "coworking"}, {"territory": "rural"}], ids=repr)
+@pytest.mark.parametrize(
+    "filters", [{}, {"kind": "coworking"}, {"territory": "rural"}, {"degurba": "3"}], ids=repr
+)
 def test_each_figures_query_gives_its_rows_at_sparql(
     client: FlaskClient, filters: dict[str, str]
 ) -> None:

@@ -78,7 +78,9 @@ def _short(cell: Any) -> Any:
 
 
 @pytest.mark.parametrize(
-    "case", CASES, ids=lambda c: f"{c['figure']}-{'-'.join(c.get('filters', {}).values())}"
+    "case",
+    CASES,
+    ids=lambda c: "-".join([c["figure"], *c.get("filters", {}).values(), c.get("lang", "")]),
 )
 def test_each_indicator_gives_the_figures_worked_out_by_hand(
     store: ox.Store, case: dict[str, Any]
@@ -86,8 +88,24 @@ def test_each_indicator_gives_the_figures_worked_out_by_hand(
     filters = observatory.read_filters(case.get("filters", {}))
     sparql = observatory.with_filters(observatory.figure_sparql(case["figure"]), filters, BASE)
     rows = _select(store)(sparql)
-    found = observatory.figure(case["figure"], sparql, rows, "t", {})
+    found = observatory.figure(case["figure"], sparql, rows, "t", {}, case.get("lang", "en"))
     assert [[_short(cell) for cell in row] for row in found.rows] == case["rows"]
+    if "headers" in case:  # the columns as the table, the legend and the CSV name them
+        assert found.headers == case["headers"]
+
+
+HEADLINES = yaml.safe_load((HERE / "headline.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", HEADLINES, ids=lambda c: "-".join(c["filters"].values()) or "all")
+def test_each_headline_gives_the_figures_worked_out_by_hand(
+    store: ox.Store, case: dict[str, Any]
+) -> None:
+    filters = observatory.read_filters(case["filters"])
+    sparql = observatory.with_filters(
+        observatory.HEADLINE.read_text(encoding="utf-8"), filters, BASE
+    )
+    assert observatory.headline(_select(store)(sparql)) == case["headline"]
 
 
 def test_every_new_figure_has_a_case() -> None:
