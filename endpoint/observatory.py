@@ -385,6 +385,9 @@ def points_api() -> Response:
     return answer
 
 
+#: the header rows a CSV offers (``header``): in the reader's language (the default) or the
+#: query's names; "" is the default
+HEADER_CHOICES = ("", "names", "codes")
 #: the media type of a CSVW metadata document (W3C Model for Tabular Data, section C)
 CSVW_MEDIA_TYPE = "application/csvm+json"
 
@@ -399,6 +402,12 @@ def _one_figure(figure_id: str) -> tuple[Figure, tuple[Credit, ...], str, str] |
     if figure_id not in table()["figures"]:
         detail = f"no figure {figure_id[:60]!r}"
         return api_problem(404, "unknown-figure", reader_language(), detail, value=figure_id[:60])
+    header = request.args.get("header", "")
+    if header not in HEADER_CHOICES:
+        detail = f"header: one of {', '.join(HEADER_CHOICES[1:])}, not {header[:40]!r}"
+        return api_problem(
+            400, "unknown-header-choice", reader_language(), detail, value=header[:40]
+        )
     try:
         lang = reader_language()
         filters = _read_filters()
