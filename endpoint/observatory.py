@@ -215,7 +215,10 @@ def licence_links(shown: tuple[Credit, ...]) -> list[tuple[str, str]]:
 def _read_filters() -> dict[str, str]:
     """The request's filters, checked (BadFilter if one is not allowed, names a source with no
     record in the store, or is given twice with different values)."""
-    return read_filters(request.args.to_dict(flat=False), source_ids())
+    given = request.args.to_dict(flat=False)
+    # the sources' ids only when a source is asked for (a query, once per store generation)
+    asked = any(value for name in source_filters() for value in given.get(name, []))
+    return read_filters(given, source_ids() if asked else None)
 
 
 def source_ids() -> list[str]:
