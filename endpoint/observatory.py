@@ -7,9 +7,11 @@ choice and language, so a warm dashboard costs no query.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, replace
 from datetime import date as date_type
 from typing import Any
+from urllib.parse import urlencode
 
 from babel.dates import format_date
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
@@ -47,6 +49,7 @@ from observatory.figures import (
     coverage_counts,
     coverage_sparql,
     credits,
+    csv_metadata,
     csv_text,
     data_date,
     empty_reason,
@@ -204,8 +207,20 @@ def licence_links(shown: tuple[Credit, ...]) -> list[tuple[str, str]]:
 
 
 def _read_filters() -> dict[str, str]:
-    """The request's filters, checked (BadFilter if one is not allowed)."""
-    return read_filters(request.args)
+    """The request's filters, checked (BadFilter if one is not allowed, names a source with no
+    record in the store, or is given twice with different values)."""
+    given = request.args.to_dict(flat=False)
+    # the sources' ids only when a source is asked for (a query, once per store generation)
+    asked = any(value for name in source_filters() for value in given.get(name, []))
+    return read_filters(given, source_ids() if asked else None)
+
+
+def source_ids() -> list[str]:
+    """The ids of the sources with records in the store (the source filter's values)."""
+    key = ("source-ids", generation())
+    return ANSWERS.get(
+        key, lambda: source_options(_select(SOURCES.read_text(encoding="utf-8")), _base())
+    )
 
 
 def _refused(problem: BadFilter, page: bool = False) -> Response:
@@ -262,7 +277,7 @@ def _choices(lang: str) -> dict[str, list[tuple[str, str]]]:
 def _sources(lang: str) -> dict[str, list[tuple[str, str]]]:
     """The choices of the source filters: the sources with records in the graph, by title."""
     base = _base()
-    ids = source_options(_select(SOURCES.read_text(encoding="utf-8")), base)
+    ids = source_ids()
     titles = named({f"{base}dataset/{i}" for i in ids}, lang)
     choices = sorted(((i, titles.get(f"{base}dataset/{i}", i)) for i in ids), key=lambda c: c[1])
     return {name: choices for name in source_filters()}
@@ -367,15 +382,29 @@ def points_api() -> Response:
     return answer
 
 
-@blueprint.get("/api/observatory/figures/<figure_id>.csv")
-def figure_csv(figure_id: str) -> Response:
-    """One figure as CSV: its columns, and a label column for each IRI column."""
+#: the header rows a CSV offers (``header``): in the reader's language (the default) or the
+#: query's names; "" is the default
+HEADER_CHOICES = ("", "names", "codes")
+#: the media type of a CSVW metadata document (W3C Model for Tabular Data, section C)
+CSVW_MEDIA_TYPE = "application/csvm+json"
+
+
+def _one_figure(figure_id: str) -> tuple[Figure, tuple[Credit, ...], str, str] | Response:
+    """The figure ``figure_id`` for the request's filters, its sources, the reader's language
+    and the query string naming the same view (the filters, lang and header checked and
+    encoded); else the problem to answer (a language, figure or filter refused)."""
     unknown = language_refused()
     if unknown is not None:
         return unknown
     if figure_id not in table()["figures"]:
         detail = f"no figure {figure_id[:60]!r}"
         return api_problem(404, "unknown-figure", reader_language(), detail, value=figure_id[:60])
+    header = request.args.get("header", "")
+    if header not in HEADER_CHOICES:
+        detail = f"header: one of {', '.join(HEADER_CHOICES[1:])}, not {header[:40]!r}"
+        return api_problem(
+            400, "unknown-header-choice", reader_language(), detail, value=header[:40]
+        )
     try:
         lang = reader_language()
         filters = _read_filters()
@@ -385,10 +414,45 @@ def figure_csv(figure_id: str) -> Response:
         return _refused(refused)
     except QueryError as problem:
         return error(problem.status, problem.message)
-    missing = in_language(table()["words"]["no_source"], lang)
-    text = csv_text(found, shown, missing, lang, codes=request.args.get("header") == "codes")
-    answer = Response(text, mimetype="text/csv", headers=licence_links(shown))
+    kept = {name: request.args[name] for name in ("lang", "header") if name in request.args}
+    return found, shown, lang, urlencode({**filters, **kept})
+
+
+@blueprint.get("/api/observatory/figures/<figure_id>.csv")
+def figure_csv(figure_id: str) -> Response:
+    """One figure as CSV: a header row and the rows, a label column before each IRI column; its
+    sources and licences in its CSVW metadata, linked by a ``rel="describedby"`` header."""
+    answered = _one_figure(figure_id)
+    if isinstance(answered, Response):
+        return answered
+    found, shown, lang, query = answered
+    text = csv_text(found, _missing(lang), lang, codes=request.args.get("header") == "codes")
+    metadata = url_for("observatory.figure_metadata", figure_id=figure_id)
+    metadata += f"?{query}" if query else ""
+    described = f'<{metadata}>; rel="describedby"; type="{CSVW_MEDIA_TYPE}"'
+    links = [*licence_links(shown), ("Link", described)]
+    answer = Response(text, mimetype="text/csv", headers=links)
     return attachment(answer, f"{figure_id}.csv")
+
+
+@blueprint.get("/api/observatory/figures/<figure_id>.csv-metadata.json")
+def figure_metadata(figure_id: str) -> Response:
+    """The CSVW metadata of one figure's CSV (the same filters, language and header): its
+    title, sources with their attribution and licence, and columns."""
+    answered = _one_figure(figure_id)
+    if isinstance(answered, Response):
+        return answered
+    found, shown, lang, query = answered
+    # relative: resolved against the metadata's own URL, as CSVW says (a proxy keeps it right)
+    table_url = f"{figure_id}.csv" + (f"?{query}" if query else "")
+    body = csv_metadata(found, table_url, shown, lang, _missing(lang))
+    text = json.dumps(body, ensure_ascii=False, indent=2)
+    return Response(text, mimetype=CSVW_MEDIA_TYPE, headers=licence_links(shown))
+
+
+def _missing(lang: str) -> str:
+    """What the note column says of a region no source covers, in ``lang``."""
+    return in_language(table()["words"]["no_source"], lang)
 
 
 @blueprint.get("/api/observatory/regions.geojson")

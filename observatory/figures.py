@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -88,35 +88,61 @@ def source_filters() -> list[str]:
     return [name for name, spec in table()["filters"].items() if spec["values"] == "source"]
 
 
-def read_filters(args: Mapping[str, str]) -> dict[str, str]:
-    """The filters of a request (``country=FRA&territory=rural``), checked; BadFilter if not."""
+#: a request's query arguments: each name with its value, or its values when repeated
+Arguments = Mapping[str, str | Sequence[str]]
+
+
+def read_filters(args: Arguments, sources: Collection[str] | None = None) -> dict[str, str]:
+    """The filters of a request (``country=FRA&territory=rural``), checked; BadFilter if not:
+    a value not in its list (a source not among ``sources``, the ids of the sources with records,
+    when given), or a filter given twice with different values (one filter, one value)."""
     chosen = {}
-    for name, allowed in allowed_values().items():
-        value = args.get(name, "")
-        if not value:
-            continue
-        if value not in allowed:
-            known = ", ".join(sorted(allowed))
-            raise BadFilter(
-                f"{name}={value!r} is not one of: {known}",
-                "unknown-filter-value",
-                name=name,
-                value=value[:40],
-                known=known,
-            )
-        chosen[name] = value
-    for name in source_filters():
-        value = args.get(name, "")
-        if value and not SOURCE_ID.fullmatch(value):
-            raise BadFilter(
-                f"{name}={value!r} is not one of: the id of a source (a-z, 0-9, -)",
-                "bad-source-filter",
-                name=name,
-                value=value[:40],
-            )
+    for name in table()["filters"]:
+        value = _one_value(args, name)
         if value:
+            check_filter(name, value, sources)
             chosen[name] = value
     return chosen
+
+
+def _one_value(args: Arguments, name: str) -> str:
+    """The one value ``args`` give filter ``name`` ("" when none); BadFilter when they give it
+    several different values (``country=FRA&country=PRT``: neither is dropped silently)."""
+    given = args.get(name, "")
+    values = list(dict.fromkeys([given] if isinstance(given, str) else given))
+    if len(values) > 1:
+        listed = ", ".join(repr(v[:40]) for v in values[:5])
+        raise BadFilter(
+            f"{name} is given {len(values)} values ({listed}): a filter takes one",
+            "repeated-filter",
+            name=name,
+            values=", ".join(f"«{v[:40]}»" for v in values[:5]),
+        )
+    return values[0] if values else ""
+
+
+def check_filter(name: str, value: str, sources: Collection[str] | None = None) -> None:
+    """BadFilter unless ``value`` is one of filter ``name``'s values: a code of its list, or for
+    a source filter a source's id (one of ``sources`` when given)."""
+    allowed = allowed_values().get(name)
+    if allowed is None and not SOURCE_ID.fullmatch(value):
+        raise BadFilter(
+            f"{name}={value!r} is not one of: the id of a source (a-z, 0-9, -)",
+            "bad-source-filter",
+            name=name,
+            value=value[:40],
+        )
+    if allowed is None and sources is not None:
+        allowed = {source: source for source in sources}
+    if allowed is not None and value not in allowed:
+        known = ", ".join(sorted(allowed))
+        raise BadFilter(
+            f"{name}={value!r} is not one of: {known}",
+            "unknown-filter-value",
+            name=name,
+            value=value[:40],
+            known=known,
+        )
 
 
 def filter_iri(name: str, value: str, base: str) -> str:
@@ -475,41 +501,112 @@ def data_date(shown: tuple[Credit, ...] | list[Credit]) -> str | None:
     return max(dates) if dates else None
 
 
-def credit_line(credit: Credit, no_licence: str = "no licence stated") -> str:
-    """One source's credit as text: its attribution (else its dataset) and its licence."""
-    return f"{credit.attribution or credit.source} — {credit.licence or no_licence}"
+@dataclass(frozen=True)
+class CsvColumn:
+    """A column of a figure's CSV: its name (the query's, ``?header=codes``), its title in the
+    reader's language, its CSVW datatype and what it holds: cell ``cell`` of each row, the label
+    of that cell's IRI (``label``), or the note (``cell`` None)."""
+
+    name: str
+    title: str
+    datatype: str
+    cell: int | None
+    label: bool = False
 
 
-def csv_text(
-    found: Figure,
-    sources: tuple[Credit, ...] = (),
-    missing: str = "",
-    lang: str = "en",
-    codes: bool = False,
-) -> str:
-    """One figure as CSV: its columns after a label column; formulas neutralised; an empty cell
-    of a number column (a region no source covers) says ``missing``. The header row names the
-    columns in ``lang`` (with ``codes``, by the names of the query: ``label``, ``places``…).
-    After the rows, a blank line and one line per source shown, "Source: attribution —
-    licence" in the first cell (a spreadsheet reads it as a last row; a comment line first
-    would break the header)."""
-    words = table()["words"]
+#: the CSVW datatype of a column by its unit (``columns`` in the table); a key is text
+DATATYPES = {"key": "string", "count": "integer"}
+
+
+def csv_columns(found: Figure, lang: str = "en") -> list[CsvColumn]:
+    """The columns of ``found``'s CSV, the same whatever its rows (an empty figure's too): a
+    column holding IRIs (``iri`` in the table's ``columns``) as a label column then the IRI
+    column; a number column numbers or nothing; figures over covered regions (``#COVERED``) a
+    last column, ``note``, saying where a region has no rate because no source covers it."""
+    named = table()["columns"]
+    headers = column_headers(found.columns, lang)
+    columns: list[CsvColumn] = []
+    for cell, (name, header) in enumerate(zip(found.columns, headers, strict=True)):
+        spec = named.get(name, {})
+        if spec.get("iri"):
+            label = "label" if not any(c.label for c in columns) else f"{name}_label"
+            columns.append(CsvColumn(label, header, "string", cell, label=True))
+            columns.append(CsvColumn(name, f"{header} (IRI)", "anyURI", cell))
+        else:
+            datatype = DATATYPES.get(str(spec.get("unit", "count")), "decimal")
+            columns.append(CsvColumn(name, header, datatype, cell))
+    if "#COVERED" in figure_sparql(found.id):
+        title = in_language(table()["words"]["note"], lang)
+        columns.append(CsvColumn("note", title, "string", None))
+    return columns
+
+
+def csv_text(found: Figure, missing: str = "", lang: str = "en", codes: bool = False) -> str:
+    """One figure as CSV: a header row (the columns named in ``lang``, or with ``codes`` by the
+    names of the query: ``label``, ``places``…) and the rows, nothing after them (the sources
+    and licences are in its CSVW metadata, ``csv_metadata``); formulas neutralised; an empty
+    cell of a number column is a value no source gives, said in the note column when the
+    figure has one (``missing``: "no source yet")."""
+    columns = csv_columns(found, lang)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    if codes:
-        writer.writerow(["label", *found.columns])
-    else:
-        headers = found.headers or column_headers(found.columns, lang)
-        linked = any(str(row[0]).startswith(("http://", "https://")) for row in found.rows)
-        key = [headers[0], f"{headers[0]} (IRI)" if linked else headers[0]] if headers else [""]
-        writer.writerow([*key, *headers[1:]])
+    writer.writerow([c.name if codes else c.title for c in columns])
     for row in found.rows:
-        cells = [missing if cell is None else cell for cell in row]
-        writer.writerow([safe_cell(found.labels.get(row[0], row[0])), *map(safe_cell, cells)])
-    if sources:
-        writer.writerow([])
-    source = in_language(words["source"], lang)
-    no_licence = in_language(words["no_licence"], lang)
-    for credit in sources:
-        writer.writerow([safe_cell(f"{source}: {credit_line(credit, no_licence)}")])
+        writer.writerow([safe_cell(_csv_cell(found, row, c, missing)) for c in columns])
     return buffer.getvalue()
+
+
+def _csv_cell(found: Figure, row: list[Any], column: CsvColumn, missing: str) -> Any:
+    if column.cell is None:
+        return missing if any(cell is None for cell in row[1:]) else ""
+    cell = row[column.cell]
+    if column.label:
+        return found.labels.get(cell, cell)
+    return "" if cell is None else cell
+
+
+def csv_metadata(
+    found: Figure,
+    table_url: str,
+    sources: tuple[Credit, ...] | list[Credit] = (),
+    lang: str = "en",
+    missing: str = "",
+) -> dict[str, Any]:
+    """The CSVW metadata of a figure's CSV (W3C Metadata Vocabulary for Tabular Data): its
+    title, the sources of the records it counts (``dc:source``: dataset, attribution and
+    licence each, as their licences ask) and its licences (``dc:license``), and its columns
+    (names, titles in ``lang``, datatypes; an empty number cell is null)."""
+    notes = {"note": missing} if missing else {}
+    return {
+        "@context": ["http://www.w3.org/ns/csvw", {"@language": lang}],
+        "url": table_url,
+        "dc:title": found.title,
+        "dc:source": [_source(credit) for credit in sources],
+        "dc:license": [{"@id": i} for i in sorted({c.licence for c in sources if c.licence})],
+        "dialect": {"header": True, "encoding": "utf-8"},
+        "tableSchema": {
+            "columns": [
+                {
+                    "name": c.name,
+                    "titles": c.title,
+                    "datatype": c.datatype,
+                    "null": "",
+                    **({"dc:description": notes[c.name]} if c.name in notes else {}),
+                }
+                for c in csv_columns(found, lang)
+            ]
+        },
+    }
+
+
+def _source(credit: Credit) -> dict[str, Any]:
+    """One source of a CSV in its metadata: its dataset, the attribution and licence it asks
+    for, and the date of its data."""
+    found: dict[str, Any] = {"@id": credit.source}
+    if credit.attribution:
+        found["cc:attributionName"] = credit.attribution
+    if credit.licence:
+        found["dc:license"] = {"@id": credit.licence}
+    if credit.modified:
+        found["dc:modified"] = {"@value": credit.modified, "@type": "xsd:date"}
+    return found

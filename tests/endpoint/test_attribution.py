@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from flask import Flask
+from flask.testing import FlaskClient
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from coworkmed.cli import main
@@ -29,6 +31,7 @@ from publishing.catalogue import TERRITORY_ATTRIBUTION, read_table
 ROOT = Path(__file__).parents[2]
 BASE = "https://w3id.org/coworkmed/id/"
 CASES = yaml.safe_load((Path(__file__).parent / "attribution-cases.yaml").read_text("utf-8"))
+CSV_CASES = yaml.safe_load((Path(__file__).parent / "csv-cases.yaml").read_text("utf-8"))
 LICENCES = {
     "ODBL": "https://opendatacommons.org/licenses/odbl/1-0/",
     "ETALAB": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
@@ -76,15 +79,58 @@ def test_each_door_credits_the_sources_it_shows(app: Flask, case: dict[str, Any]
         assert text not in body, text
 
 
-def test_a_csv_still_reads_as_its_table(app: Flask) -> None:
-    """The credits come after a blank line: a reader stops at it, the header stays first."""
-    answer = app.test_client().get("/api/observatory/figures/04-kind.csv?header=codes")
-    text = answer.get_data(as_text=True)
-    table, _blank, credits = text.partition("\r\n\r\n")
-    rows = list(csv.reader(io.StringIO(table)))
-    assert rows[0] == ["label", "kind", "places"] and len(rows) > 2
-    lines = list(csv.reader(io.StringIO(credits)))
-    assert lines and all(len(line) == 1 and line[0].startswith("Source: ") for line in lines)
+def _attributions_of(sources: list[str]) -> set[str]:
+    return {row.attribution for row in read_table(ROOT / "data") if row.source in sources}
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _header(client: FlaskClient, path: str) -> list[str]:
+    answer = client.get(path)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return next(csv.reader(io.StringIO(answer.get_data(as_text=True))))
+
+
+@pytest.mark.parametrize("case", CSV_CASES, ids=lambda case: case["name"])
+def test_a_csv_is_its_table_and_its_metadata_credits_the_sources(
+    app: Flask, case: dict[str, Any]
+) -> None:
+    """Regression: after the rows came a blank line and "Source: ..." lines, which pandas and R
+    read as rows; an empty figure's header named its key twice (``Country,Country,Places``); a
+    rate no source gives was the text "no source yet" in its number columns."""
+    client = app.test_client()
+    answer = client.get(case["path"])
+    assert answer.status_code == 200 and answer.mimetype == "text/csv", answer.data[:300]
+    header, *rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
+    assert header == case["header"] and len(set(header)) == len(header)
+    assert all(len(row) == len(header) for row in rows), rows
+    if "unfiltered" in case:
+        assert not rows and _header(client, case["unfiltered"]) == header
+    (described,) = [link for link in answer.headers.getlist("Link") if "describedby" in link]
+    metadata_path = described.split(">", 1)[0].lstrip("<")
+    metadata = client.get(metadata_path)
+    assert metadata.status_code == 200 and metadata.mimetype == "application/csvm+json"
+    document = json.loads(metadata.data)
+    columns = document["tableSchema"]["columns"]
+    names = "header=codes" in case["path"]
+    assert [c["name" if names else "titles"] for c in columns] == header
+    assert document["url"] == case["path"].rsplit("/", 1)[1]
+    for column, cells in zip(columns, zip(*rows, strict=True) if rows else [], strict=False):
+        if column["datatype"] in ("integer", "decimal"):
+            assert all(cell == "" or _is_number(cell) for cell in cells), column
+    if "note" in case:
+        assert columns[-1]["name"] == "note"
+        assert {row[-1] for row in rows} == {"", case["note"]}
+    credited = {source["cc:attributionName"] for source in document["dc:source"]}
+    assert credited == _attributions_of(case["sources"])
+    licences = {link for link in answer.headers.getlist("Link") if 'rel="license"' in link}
+    assert {f'<{c["@id"]}>; rel="license"' for c in document["dc:license"]} == licences
 
 
 def _catalogue(app: Flask, path: str) -> Graph:

@@ -177,7 +177,9 @@ API_PATHS = (
     "/api/observatory/figures",
     "/api/observatory/points",
     "/api/observatory/figures/01-country.csv",
+    "/api/observatory/figures/15-country-per-100k.csv-metadata.json",
 )
+FILTER_CASES = yaml.safe_load((Path(__file__).parent / "filter-cases.yaml").read_text("utf-8"))
 
 
 @pytest.mark.parametrize(
@@ -212,6 +214,36 @@ def test_unknown_filter_values_are_refused(
             "/observatory", query_string=query, headers={**headers, "Accept": "text/html"}
         )
         assert page.status_code == 400 and opening in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("case", FILTER_CASES, ids=lambda case: case["name"])
+def test_every_door_refuses_a_filter_alike(client: FlaskClient, case: dict) -> None:
+    """Regression: an unknown source gave 200 and "0 places" where an unknown country gave 400;
+    a filter given twice kept its first value and dropped the others silently; a CSV's header
+    choice other than names or codes gave the names silently. Every door (the API, the CSV and
+    its metadata, the page) refuses them, in the reader's language."""
+    code, lang = case["error"], case["lang"]
+    opening = catalogue()["problems"][code][lang].split("{")[0]
+    pairs = [(name, value) for name, value in case["query"]]
+    for path in case.get("paths", API_PATHS):
+        response = client.get(path, query_string=[*pairs, ("lang", lang)])
+        body = response.get_json()
+        assert response.status_code == 400 and response.mimetype == "application/json", path
+        assert body["error"] == code and body["language"] == lang, (path, body)
+        assert body["message"].startswith(opening), body
+    if "paths" in case:  # a parameter of the CSVs only
+        return
+    page = client.get(
+        "/observatory", query_string=pairs, headers={"Accept-Language": lang, "Accept": "text/html"}
+    )
+    assert page.status_code == 400 and opening in page.get_data(as_text=True)
+
+
+def test_a_filter_given_twice_with_one_value_is_that_filter(client: FlaskClient) -> None:
+    """Supported on purpose (a form and a link naming the same country): one value, once."""
+    twice = _figures(client, country="FRA")
+    same = client.get("/api/observatory/figures?country=FRA&country=FRA").get_json()
+    assert same["filters"] == {"country": "FRA"} and same["figures"][0] == twice["01-country"]
 
 
 def test_a_figure_downloads_as_csv_without_formulas(client: FlaskClient) -> None:
