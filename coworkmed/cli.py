@@ -106,7 +106,7 @@ def vocab_docs(output: Path) -> None:
 def _show_checked(checked: Checked, limit: int, lang: str | None = None) -> None:
     """A source's load, all in its report's language: what was read and published, each kind
     of problem (errors first, grouped by rows), what was held back."""
-    from validation.messages import ui
+    from validation.messages import counted, ui
     from validation.report import console_lines, summary_line
 
     load, report = checked.load, checked.report
@@ -132,6 +132,8 @@ def _show_checked(checked: Checked, limit: int, lang: str | None = None) -> None
             triples=load.triples,
         )
     )
+    if load.rows_skipped:  # rows read but not records: say why, or the counts do not add up
+        click.echo(f"  {counted('rows-left-out', lang, load.rows_skipped)}.")
     for line in console_lines(report, most=limit)[1:]:  # the status is the line above
         click.echo(line)
     _show_held(load.held_back, lang)
@@ -311,16 +313,16 @@ def build_command(
     triples = sum(r.triples for r in reports if r.published)
     unchanged = sum(r.unchanged for r in reports)
     refused = sum(not r.published and not r.unchanged for r in reports)
-    same = f", {unchanged} unchanged" if unchanged else ""
+    same = f", {unchanged:,} unchanged" if unchanged else ""
     held = sum(len(r.held_back) for r in reports)
-    held_text = f", {held} records held back" if held else ""
-    not_published = f", {refused} not published for their errors" if refused else ""
+    held_text = f", {held:,} records held back" if held else ""
+    not_published = f", {refused:,} not published for their errors" if refused else ""
     click.echo(
-        f"{len(reports) - unchanged - refused} sources loaded{same}{not_published}, "
-        f"{len(failures)} failed: ",
+        f"{len(reports) - unchanged - refused:,} sources loaded{same}{not_published}, "
+        f"{len(failures):,} failed: ",
         nl=False,
     )
-    click.echo(f"{records} records{held_text}, {triples} triples")
+    click.echo(f"{records:,} records{held_text}, {triples:,} triples")
     if failures:
         raise SystemExit(2)
     if refused:

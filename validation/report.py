@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
+from babel.numbers import format_decimal
 from markupsafe import Markup
 
 from core.collection import paused_collection
@@ -510,7 +511,8 @@ def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> 
         what = item["name"]
         if item["message"] and item["message"] != what:
             what = f"{what} — {item['message']}"
-        line = f"  {ui(item['severity'], lang)} ×{item['count']}: {what}"
+        times = format_decimal(item["count"], locale=lang)
+        line = f"  {ui(item['severity'], lang)} ×{times}: {what}"
         if len(item["rows"]) > 1:
             count, rows = len(item["rows"]), compact_rows(item["rows"])
             in_rows = counted("in-rows", lang, count, rows=rows)
