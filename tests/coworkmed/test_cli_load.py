@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from coworkmed.cli import main
@@ -145,3 +148,36 @@ def test_build_reports_a_failing_source_and_loads_the_others(tmp_path: Path) -> 
     )
     assert result.exit_code == 2
     assert "FAILED" in result.output and "1 sources loaded, 1 failed" in result.output
+
+
+LEFT_OUT = yaml.safe_load((Path(__file__).with_name("left-out-cases.yaml")).read_text("utf-8"))
+
+
+@pytest.mark.slow  # measured ~4 s a case
+@pytest.mark.parametrize("case", LEFT_OUT, ids=lambda c: c["id"])
+def test_load_says_the_rows_its_include_filter_left_out(
+    tmp_path: Path, case: dict[str, Any]
+) -> None:
+    source = ROOT / case["mapping"]
+    mapping = source
+    if "include" in case:
+        shutil.copytree(source.parent, tmp_path / "sample")
+        mapping = tmp_path / "sample" / "mapping.yaml"
+        read = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+        read["file"]["include"] = case["include"]
+        mapping.write_text(yaml.safe_dump(read, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["load", str(mapping), "--store", str(tmp_path / "s"), "--lang", case["lang"]]
+    )
+    assert result.exit_code in (0, 1), result.output
+    lines = result.output.splitlines()
+    (at,) = [n for n, line in enumerate(lines) if line.startswith(f"{read_id(mapping)}")]
+    if case["said"] is None:
+        assert "include" not in result.output, result.output
+    else:
+        assert lines[at + 1] == case["said"], lines[at : at + 2]
+
+
+def read_id(mapping: Path) -> str:
+    """The source id a mapping names (the load's summary line starts with it)."""
+    return str(yaml.safe_load(mapping.read_text(encoding="utf-8"))["source"]["id"])
