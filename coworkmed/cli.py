@@ -106,7 +106,7 @@ def vocab_docs(output: Path) -> None:
 def _show_checked(checked: Checked, limit: int, lang: str | None = None) -> None:
     """A source's load, all in its report's language: what was read and published, each kind
     of problem (errors first, grouped by rows), what was held back."""
-    from validation.messages import counted, ui
+    from validation.messages import ui
     from validation.report import console_lines, summary_line
 
     load, report = checked.load, checked.report
@@ -132,11 +132,19 @@ def _show_checked(checked: Checked, limit: int, lang: str | None = None) -> None
             triples=load.triples,
         )
     )
-    if load.rows_skipped:  # rows read but not records: say why, or the counts do not add up
-        click.echo(f"  {counted('rows-left-out', lang, load.rows_skipped)}.")
+    _show_left_out(load.rows_skipped, lang)
     for line in console_lines(report, most=limit)[1:]:  # the status is the line above
         click.echo(line)
     _show_held(load.held_back, lang)
+
+
+def _show_left_out(rows: int, lang: str) -> None:
+    """The rows read that the mapping's include filter left out, when there are: rows read but
+    neither published nor held back, or the counts do not add up."""
+    from validation.messages import counted
+
+    if rows:
+        click.echo(f"  {counted('rows-left-out', lang, rows)}.")
 
 
 def _mapping_language(mapping: Path) -> str:
@@ -567,6 +575,7 @@ def publish_command(
         click.echo(ui(result.status, lang))  # what was published says itself how it went
     for line in console_lines(result, errors_only=True):
         click.echo(line)
+    _show_left_out(result.load.rows_skipped if result.load else 0, lang)
     _show_held(outcome.held_back, lang)
     if outcome.published:
         changes = {"added": 0, "removed": 0, "modified": 0}

@@ -456,11 +456,16 @@ def summary_line(key: str, lang: str, **values: object) -> str:
     """A line of a command's summary (``key`` of the ``ui`` words: nothing-published, counts, ...),
     in ``lang``, filled with ``values``: what a command prints after a report is in the
     report's language. A number with words of its own (``key/field`` in ``counted``) is said
-    with them in the plural form it takes in ``lang`` ("1 erreur", "3 pogreške")."""
+    with them in the plural form it takes in ``lang`` ("1 erreur", "3 pogreške"); every number
+    is written as ``lang`` writes numbers ("1,512", "1 512")."""
     numbers = catalogue()["counted"]
     said = {
-        name: counted(f"{key}/{name}", lang, value)
-        if isinstance(value, int) and f"{key}/{name}" in numbers
+        name: (
+            counted(f"{key}/{name}", lang, value)
+            if f"{key}/{name}" in numbers
+            else format_decimal(value, locale=lang)
+        )
+        if isinstance(value, int) and not isinstance(value, bool)
         else value
         for name, value in values.items()
     }

@@ -12,6 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from coworkmed.cli import main
+from publishing.partners import add_partner
 from tests.backends import Published
 from triplestore.versions import open_snapshot, published_graphs
 
@@ -166,15 +167,25 @@ def test_load_says_the_rows_its_include_filter_left_out(
         read = yaml.safe_load(mapping.read_text(encoding="utf-8"))
         read["file"]["include"] = case["include"]
         mapping.write_text(yaml.safe_dump(read, allow_unicode=True), encoding="utf-8")
-    result = CliRunner().invoke(
-        main, ["load", str(mapping), "--store", str(tmp_path / "s"), "--lang", case["lang"]]
-    )
+    store, lang = str(tmp_path / "s"), ["--lang", case["lang"]]
+    if case.get("command") == "publish":
+        read = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+        partners = tmp_path / "partners.toml"
+        add_partner(partners, read["source"]["partner"]["id"], "Partner")
+        arguments = ["publish", str(mapping.parent / read["file"]["path"]), "--mapping"]
+        arguments += [str(mapping), "--partner", read["source"]["partner"]["id"], "--store"]
+        arguments += [store, "--partners-file", str(partners), *lang]
+    else:
+        arguments = ["load", str(mapping), "--store", store, *lang]
+    result = CliRunner().invoke(main, arguments)
     assert result.exit_code in (0, 1), result.output
-    lines = result.output.splitlines()
-    (at,) = [n for n, line in enumerate(lines) if line.startswith(f"{read_id(mapping)}")]
     if case["said"] is None:
         assert "include" not in result.output, result.output
+    elif case.get("command") == "publish":
+        assert case["said"] in result.output.splitlines(), result.output
     else:
+        lines = result.output.splitlines()
+        (at,) = [n for n, line in enumerate(lines) if line.startswith(f"{read_id(mapping)}")]
         assert lines[at + 1] == case["said"], lines[at : at + 2]
 
 
