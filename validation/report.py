@@ -434,6 +434,8 @@ def as_html(
         rows_text=compact_rows,
         values_text=values_text,
         counted=counted,
+        number=lambda value: format_decimal(value, locale=report.language),
+        rows_left_out=report.load.rows_skipped if report.load else 0,
         sheets=any(finding.sheet for finding in report.findings),
         developer_detail=DEVELOPER_DETAIL,
     )

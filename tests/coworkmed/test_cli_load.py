@@ -175,11 +175,17 @@ def test_load_says_the_rows_its_include_filter_left_out(
         arguments = ["publish", str(mapping.parent / read["file"]["path"]), "--mapping"]
         arguments += [str(mapping), "--partner", read["source"]["partner"]["id"], "--store"]
         arguments += [store, "--partners-file", str(partners), *lang]
+    elif case.get("command") == "validate":
+        read = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+        arguments = ["validate", str(mapping.parent / read["file"]["path"]), "--mapping"]
+        arguments += [str(mapping), "--store", store, "--output", str(tmp_path / "r.html"), *lang]
     else:
         arguments = ["load", str(mapping), "--store", store, *lang]
     result = CliRunner().invoke(main, arguments)
     assert result.exit_code in (0, 1), result.output
-    if case["said"] is None:
+    if case.get("command") == "validate":
+        assert case["said"] in (tmp_path / "r.html").read_text(encoding="utf-8")
+    elif case["said"] is None:
         assert "include" not in result.output, result.output
     elif case.get("command") == "publish":
         assert case["said"] in result.output.splitlines(), result.output
