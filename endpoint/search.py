@@ -355,6 +355,7 @@ def search_page() -> BaseResponse | str:
         filters=filters,
         results=results,
         count=len(found),
+        number=lambda value: format_decimal(value, locale=lang),
         count_text=count_text(places(found), lang, len(found)),
         first=page * PAGE + 1,
         last=min(len(found), (page + 1) * PAGE),

@@ -6,12 +6,14 @@ files hold (CGET's contact names and personal e-mails, OSM's private phone numbe
 from __future__ import annotations
 
 import csv
+import html as html_text
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import phonenumbers
 import pytest
+from babel.numbers import format_decimal
 from flask import Flask
 from rdflib import Graph, Literal, Namespace, URIRef
 
@@ -106,7 +108,7 @@ def test_a_dataset_page_says_the_rows_its_filter_left_out(app: Flask, lang: str,
     client = app.test_client()
     html = {"Accept": "text/html"}
     page = client.get(f"/id/dataset/osm-lisbon?lang={lang}", headers=html, follow_redirects=True)
-    assert page.status_code == 200 and said in page.get_data(as_text=True)
+    assert page.status_code == 200 and said in html_text.unescape(page.get_data(as_text=True))
     other = client.get(f"/id/dataset/paca-mednum?lang={lang}", headers=html, follow_redirects=True)
     assert other.status_code == 200 and "rows-left-out" not in other.get_data(as_text=True)
 
@@ -239,10 +241,9 @@ SELECT ?dataset ?rows ?published ?held (COUNT(DISTINCT ?record) AS ?described)
         assert int(row["rows"]) == rows and int(row["held"]) == held, source
         assert int(row["published"]) == PUBLISHED[source], source
         assert int(row["described"]) == held and int(row["withReason"]) == held, source
-        assert (
-            f"{source}: {rows} rows read, {PUBLISHED[source]} records published, {held} held back"
-            in built[1]
-        )
+        published = PUBLISHED[source]
+        said = f"{source}: {rows:,} rows read, {published:,} records published, {held} held back"
+        assert said in built[1]
 
 
 @pytest.mark.parametrize(
@@ -250,7 +251,7 @@ SELECT ?dataset ?rows ?published ?held (COUNT(DISTINCT ?record) AS ?described)
     [
         ("osm-lisbon", "8", "municipality"),
         ("osm-lisbon", "17", "node-11892515134"),
-        ("fr-cget-tiers-lieux", "", "1512 rows read"),
+        ("fr-cget-tiers-lieux", "", "1,512 rows read"),
         ("paca-mednum", "", "0 records held back"),
     ],
 )
@@ -262,14 +263,15 @@ def test_the_dataset_page_shows_what_was_held_back_and_why(
     assert answer.status_code == 200
     page = answer.get_data(as_text=True)
     rows, held = HELD[source]
-    assert f'<span class="rows-read">{rows} rows read</span>' in page
-    assert f'<span class="records-published">{PUBLISHED[source]} records published</span>' in page
+    assert f'<span class="rows-read">{rows:,} rows read</span>' in page  # as English writes it
+    published = PUBLISHED[source]
+    assert f'<span class="records-published">{published:,} records published</span>' in page
     assert f'<span class="records-held-back">{held} records held back' in page
     section = page.split('<section id="load">', 1)[1].split("</section>", 1)[0]
     assert words in section and (not row or f">{row}</a>" in section)
     french = app.test_client().get(f"/doc/id/dataset/{source}?lang=fr", headers=html)
     french = french.get_data(as_text=True)
-    assert f"{rows} lignes lues" in french
+    assert f"{format_decimal(rows, locale='fr')} lignes lues" in french  # 1 512
 
 
 @pytest.mark.parametrize("source", ["osm-lisbon", "osm-spotwork"])
