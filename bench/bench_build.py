@@ -38,7 +38,7 @@ FOLDERS = {
 }
 #: the per-source line of the build's output
 SOURCE_LINE = re.compile(
-    r"^(?P<source>[\w-]+): (?P<rows>\d+) rows read, (?P<records>\d+) records published"
+    r"^(?P<source>[\w-]+): (?P<rows>[\d,]+) rows read, (?P<records>[\d,]+) records published"
 )
 TOTAL_LINE = re.compile(r"^\d+ sources loaded.*$", re.MULTILINE)
 

@@ -132,9 +132,19 @@ def _show_checked(checked: Checked, limit: int, lang: str | None = None) -> None
             triples=load.triples,
         )
     )
+    _show_left_out(load.rows_skipped, lang)
     for line in console_lines(report, most=limit)[1:]:  # the status is the line above
         click.echo(line)
     _show_held(load.held_back, lang)
+
+
+def _show_left_out(rows: int, lang: str) -> None:
+    """The rows read that the mapping's include filter left out, when there are: rows read but
+    neither published nor held back, or the counts do not add up."""
+    from validation.messages import counted
+
+    if rows:
+        click.echo(f"  {counted('rows-left-out', lang, rows)}.")
 
 
 def _mapping_language(mapping: Path) -> str:
@@ -311,16 +321,16 @@ def build_command(
     triples = sum(r.triples for r in reports if r.published)
     unchanged = sum(r.unchanged for r in reports)
     refused = sum(not r.published and not r.unchanged for r in reports)
-    same = f", {unchanged} unchanged" if unchanged else ""
+    same = f", {unchanged:,} unchanged" if unchanged else ""
     held = sum(len(r.held_back) for r in reports)
-    held_text = f", {held} records held back" if held else ""
-    not_published = f", {refused} not published for their errors" if refused else ""
+    held_text = f", {held:,} records held back" if held else ""
+    not_published = f", {refused:,} not published for their errors" if refused else ""
     click.echo(
-        f"{len(reports) - unchanged - refused} sources loaded{same}{not_published}, "
-        f"{len(failures)} failed: ",
+        f"{len(reports) - unchanged - refused:,} sources loaded{same}{not_published}, "
+        f"{len(failures):,} failed: ",
         nl=False,
     )
-    click.echo(f"{records} records{held_text}, {triples} triples")
+    click.echo(f"{records:,} records{held_text}, {triples:,} triples")
     if failures:
         raise SystemExit(2)
     if refused:
@@ -565,6 +575,7 @@ def publish_command(
         click.echo(ui(result.status, lang))  # what was published says itself how it went
     for line in console_lines(result, errors_only=True):
         click.echo(line)
+    _show_left_out(result.load.rows_skipped if result.load else 0, lang)
     _show_held(outcome.held_back, lang)
     if outcome.published:
         changes = {"added": 0, "removed": 0, "modified": 0}

@@ -190,6 +190,8 @@ class LoadCounts:
     published: int
     held: int
     held_back: list[HeldBackRow]
+    #: rows its mapping's include filter left out (cwm:rowsLeftOut; 0 for a load before it)
+    left_out: int = 0
 
 
 @dataclass
@@ -323,11 +325,12 @@ def load_counts(iri: str, max_rows: int, lang: str = "en") -> LoadCounts | None:
     ``iri`` is none of those."""
     node = _iri(iri)
     rows, _generation = select(
-        f"""{SOURCES_PREFIXES}SELECT ?activity ?rows ?published ?held WHERE {{
+        f"""{SOURCES_PREFIXES}SELECT ?activity ?rows ?published ?held ?leftOut WHERE {{
   {{ BIND({node} AS ?activity) }} UNION {{ {node} prov:wasGeneratedBy ?activity }}
   UNION {{ {node} dcat:hasCurrentVersion/prov:wasGeneratedBy ?activity }}
   ?activity <{CWM}rowsRead> ?rows ; <{CWM}recordsPublished> ?published ;
             <{CWM}recordsHeldBack> ?held .
+  OPTIONAL {{ ?activity <{CWM}rowsLeftOut> ?leftOut }}
 }} LIMIT 1""",
         max_rows,
     )
@@ -367,6 +370,7 @@ def load_counts(iri: str, max_rows: int, lang: str = "en") -> LoadCounts | None:
         int(rows[0]["published"].value),
         int(rows[0]["held"].value),
         ordered,
+        int(rows[0]["leftOut"].value) if rows[0].get("leftOut") is not None else 0,
     )
 
 

@@ -2,12 +2,14 @@
 facets by kind of space, country and NUTS-3 region.
 
 SPARQL cannot fold accents, so the page reads every space once per store generation (``index``:
-its IRI, names, town, country, kinds and region, kept while the store is unchanged) and matches
-in Python on a folded key (``folded``: case, accents, Greek tonos and final sigma, œ, đ, ł...
-all one form), both sides folded the same way. Each facet counts the spaces the other filters
-and the text leave. What the reader types never reaches a query; a kind, country or region must
-look like a code or it is ignored. Results link to the spaces' own pages; the page links the
-SPARQL query that lists what it searched.
+its IRI, names, town, country, kinds, region and canonical place, kept while the store is
+unchanged) and matches in Python on a folded key (``folded``: case, accents, Greek tonos and final
+sigma, œ, đ, ł... all one form), both sides folded the same way. The results are records; the
+count says the places they are (a record counts as its canonical place, cwm:canonicalPlace, or
+as itself before it is clustered, as the observatory counts) and, when they differ, the records.
+Each facet counts the places the other filters and the text leave. What the reader types never
+reaches a query; a kind, country or region must look like a code or it is ignored. Results link
+to the spaces' own pages; the page links the SPARQL query that lists what it searched.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
+from babel.numbers import format_decimal
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -57,8 +60,9 @@ MOST_SPACES = 1_000_000
 #: the suggestions an empty result offers, at most
 SUGGESTIONS = 3
 
-INDEX_QUERY = f"""{PREFIXES}SELECT ?space ?name ?town ?country ?kind ?region WHERE {{
+INDEX_QUERY = f"""{PREFIXES}SELECT ?space ?name ?town ?country ?kind ?region ?canonical WHERE {{
   ?space a cwm:Space ; schema:name ?name .
+  OPTIONAL {{ ?space cwm:canonicalPlace ?canonical }}
   OPTIONAL {{ ?space locn:address/locn:postName ?town }}
   OPTIONAL {{ ?space cwm:country ?country }}
   OPTIONAL {{ ?space cwm:spaceKind ?kind }}
@@ -92,6 +96,12 @@ class Entry:
     region: str | None  # NUTS-3 code
     name_key: str
     town_key: str
+    place: str = ""  # its canonical place's IRI, or its own before it is clustered
+
+    @property
+    def place_key(self) -> str:
+        """What the counts count: the place the record describes."""
+        return self.place or self.iri
 
     def name(self, lang: str) -> str:
         """Its name in ``lang`` if it has one, else its untagged name, else the first."""
@@ -104,7 +114,15 @@ def _entries(rows: Iterable[dict[str, Any]]) -> list[Entry]:
     for row in rows:
         space = row["space"].value
         entry = found.setdefault(
-            space, {"names": set(), "town": "", "country": None, "kinds": set(), "region": None}
+            space,
+            {
+                "names": set(),
+                "town": "",
+                "country": None,
+                "kinds": set(),
+                "region": None,
+                "place": "",
+            },
         )
         entry["names"].add((getattr(row["name"], "language", None) or "", row["name"].value))
         if row["town"] is not None and not entry["town"]:
@@ -115,6 +133,8 @@ def _entries(rows: Iterable[dict[str, Any]]) -> list[Entry]:
             entry["kinds"].add(row["kind"].value[len(KIND_BASE) :])
         if row["region"] is not None and row["region"].value.startswith(NUTS_CODE):
             entry["region"] = row["region"].value[len(NUTS_CODE) :]
+        if row.get("canonical") is not None:
+            entry["place"] = min(filter(None, (entry["place"], row["canonical"].value)))
     return sorted(
         (
             Entry(
@@ -126,6 +146,7 @@ def _entries(rows: Iterable[dict[str, Any]]) -> list[Entry]:
                 e["region"],
                 folded(" | ".join(name for _tag, name in sorted(e["names"]))),
                 folded(e["town"]),
+                e["place"],
             )
             for space, e in found.items()
         ),
@@ -195,16 +216,26 @@ class Filters:
 
 
 def facet_counts(entries: list[Entry], filters: Filters) -> dict[str, Counter[str]]:
-    """For each facet, the number of spaces of each value among those the other filters keep."""
-    counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    """For each facet, the number of places of each value among the records the other filters
+    keep (a place whose records several sources give counts once)."""
+    places: dict[str, dict[str, set[str]]] = {name: {} for name in FACETS}
     for entry in entries:
         if not filters.matches_text(entry):
             continue
         missed = filters.misses(entry)
         for name, values in FACETS.items():
             if not missed - {name}:
-                counts[name].update(values(entry))
-    return counts
+                for value in values(entry):
+                    places[name].setdefault(value, set()).add(entry.place_key)
+    return {
+        name: Counter({value: len(keys) for value, keys in found.items()})
+        for name, found in places.items()
+    }
+
+
+def places(entries: Iterable[Entry]) -> int:
+    """The number of places ``entries`` (records) describe."""
+    return len({entry.place_key for entry in entries})
 
 
 def kind_labels(lang: str) -> dict[str, str]:
@@ -242,11 +273,20 @@ def catalogue() -> dict[str, Any]:
     return data
 
 
-def count_text(count: int, lang: str) -> str:
-    """ "23 places" in ``lang``, by the language's plural rules (CLDR, through babel)."""
-    forms = catalogue()["count"]
+def _counted(forms: dict[str, Any], count: int, lang: str) -> str:
     form = Locale.parse(lang).plural_form(count)
-    return in_language(forms.get(form, forms["other"]), lang).format(count=count)
+    text: str = in_language(forms.get(form, forms["other"]), lang)
+    return text.format(count=format_decimal(count, locale=lang))
+
+
+def count_text(count: int, lang: str, records: int | None = None) -> str:
+    """ "23 places" in ``lang``, by the language's plural rules (CLDR, through babel), and the
+    records they come from when there are more ("9 places (11 records)")."""
+    text = _counted(catalogue()["count"], count, lang)
+    if records is None or records == count:
+        return text
+    both: str = in_language(catalogue()["both"], lang)
+    return both.format(places=text, records=_counted(catalogue()["records"], records, lang))
 
 
 def _options(
@@ -315,7 +355,8 @@ def search_page() -> BaseResponse | str:
         filters=filters,
         results=results,
         count=len(found),
-        count_text=count_text(len(found), lang),
+        number=lambda value: format_decimal(value, locale=lang),
+        count_text=count_text(places(found), lang, len(found)),
         first=page * PAGE + 1,
         last=min(len(found), (page + 1) * PAGE),
         page=page,

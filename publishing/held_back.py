@@ -93,6 +93,11 @@ def description(report: Report, held: list[HeldBack], version: str, base: str) -
     published = max(report.records - sum(h.identifier is not None for h in held), 0) + kept
     triples = [
         ox.Triple(activity, ox.NamedNode(CWM + "rowsRead"), _integer(rows)),
+        ox.Triple(
+            activity,
+            ox.NamedNode(CWM + "rowsLeftOut"),
+            _integer(report.load.rows_skipped if report.load else 0),
+        ),
         ox.Triple(activity, ox.NamedNode(CWM + "recordsPublished"), _integer(published)),
         ox.Triple(activity, ox.NamedNode(CWM + "recordsHeldBack"), _integer(len(held))),
     ]

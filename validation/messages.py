@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
+from babel.numbers import format_decimal
 
 from core.translations import in_language, load_catalogue, words
 
@@ -52,8 +53,12 @@ def plural_forms(lang: str) -> set[str]:
 
 def counted(key: str, lang: str, count: int, **values: object) -> str:
     """Words said with a number (``counted`` in messages.yaml) in the plural form CLDR gives
-    ``count`` in ``lang`` (Croatian: u 1 retku, u 3 retka, u 5 redaka), filled with ``values``."""
+    ``count`` in ``lang`` (Croatian: u 1 retku, u 3 retka, u 5 redaka), filled with ``values``;
+    the number written as ``lang`` writes it ("1,512", "1 512", "1.512")."""
     forms: dict[str, dict[str, str]] = load_catalogue(CATALOGUE_FILE)["counted"][key]
     texts = forms.get(lang) or forms["en"]
-    form = Locale.parse(lang if lang in forms else "en").plural_form(count)
-    return str(texts.get(form) or texts["other"]).format(count=count, **values)
+    locale = Locale.parse(lang if lang in forms else "en")
+    written = format_decimal(count, locale=locale)
+    return str(texts.get(locale.plural_form(count)) or texts["other"]).format(
+        count=written, **values
+    )

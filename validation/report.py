@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
+from babel.numbers import format_decimal
 from markupsafe import Markup
 
 from core.collection import paused_collection
@@ -433,6 +434,8 @@ def as_html(
         rows_text=compact_rows,
         values_text=values_text,
         counted=counted,
+        number=lambda value: format_decimal(value, locale=report.language),
+        rows_left_out=report.load.rows_skipped if report.load else 0,
         sheets=any(finding.sheet for finding in report.findings),
         developer_detail=DEVELOPER_DETAIL,
     )
@@ -455,11 +458,16 @@ def summary_line(key: str, lang: str, **values: object) -> str:
     """A line of a command's summary (``key`` of the ``ui`` words: nothing-published, counts, ...),
     in ``lang``, filled with ``values``: what a command prints after a report is in the
     report's language. A number with words of its own (``key/field`` in ``counted``) is said
-    with them in the plural form it takes in ``lang`` ("1 erreur", "3 pogreške")."""
+    with them in the plural form it takes in ``lang`` ("1 erreur", "3 pogreške"); every number
+    is written as ``lang`` writes numbers ("1,512", "1 512")."""
     numbers = catalogue()["counted"]
     said = {
-        name: counted(f"{key}/{name}", lang, value)
-        if isinstance(value, int) and f"{key}/{name}" in numbers
+        name: (
+            counted(f"{key}/{name}", lang, value)
+            if f"{key}/{name}" in numbers
+            else format_decimal(value, locale=lang)
+        )
+        if isinstance(value, int) and not isinstance(value, bool)
         else value
         for name, value in values.items()
     }
@@ -510,7 +518,8 @@ def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> 
         what = item["name"]
         if item["message"] and item["message"] != what:
             what = f"{what} — {item['message']}"
-        line = f"  {ui(item['severity'], lang)} ×{item['count']}: {what}"
+        times = format_decimal(item["count"], locale=lang)
+        line = f"  {ui(item['severity'], lang)} ×{times}: {what}"
         if len(item["rows"]) > 1:
             count, rows = len(item["rows"]), compact_rows(item["rows"])
             in_rows = counted("in-rows", lang, count, rows=rows)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from coworkmed.cli import main
+from publishing.partners import add_partner
 from tests.backends import Published
 from triplestore.versions import open_snapshot, published_graphs
 
@@ -145,3 +149,52 @@ def test_build_reports_a_failing_source_and_loads_the_others(tmp_path: Path) -> 
     )
     assert result.exit_code == 2
     assert "FAILED" in result.output and "1 sources loaded, 1 failed" in result.output
+
+
+LEFT_OUT = yaml.safe_load((Path(__file__).with_name("left-out-cases.yaml")).read_text("utf-8"))
+
+
+@pytest.mark.slow  # measured ~4 s a case
+@pytest.mark.parametrize("case", LEFT_OUT, ids=lambda c: c["id"])
+def test_load_says_the_rows_its_include_filter_left_out(
+    tmp_path: Path, case: dict[str, Any]
+) -> None:
+    source = ROOT / case["mapping"]
+    mapping = source
+    if "include" in case:
+        shutil.copytree(source.parent, tmp_path / "sample")
+        mapping = tmp_path / "sample" / "mapping.yaml"
+        read = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+        read["file"]["include"] = case["include"]
+        mapping.write_text(yaml.safe_dump(read, allow_unicode=True), encoding="utf-8")
+    store, lang = str(tmp_path / "s"), ["--lang", case["lang"]]
+    if case.get("command") == "publish":
+        read = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+        partners = tmp_path / "partners.toml"
+        add_partner(partners, read["source"]["partner"]["id"], "Partner")
+        arguments = ["publish", str(mapping.parent / read["file"]["path"]), "--mapping"]
+        arguments += [str(mapping), "--partner", read["source"]["partner"]["id"], "--store"]
+        arguments += [store, "--partners-file", str(partners), *lang]
+    elif case.get("command") == "validate":
+        read = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+        arguments = ["validate", str(mapping.parent / read["file"]["path"]), "--mapping"]
+        arguments += [str(mapping), "--store", store, "--output", str(tmp_path / "r.html"), *lang]
+    else:
+        arguments = ["load", str(mapping), "--store", store, *lang]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code in (0, 1), result.output
+    if case.get("command") == "validate":
+        assert case["said"] in (tmp_path / "r.html").read_text(encoding="utf-8")
+    elif case["said"] is None:
+        assert "include" not in result.output, result.output
+    elif case.get("command") == "publish":
+        assert case["said"] in result.output.splitlines(), result.output
+    else:
+        lines = result.output.splitlines()
+        (at,) = [n for n, line in enumerate(lines) if line.startswith(f"{read_id(mapping)}")]
+        assert lines[at + 1] == case["said"], lines[at : at + 2]
+
+
+def read_id(mapping: Path) -> str:
+    """The source id a mapping names (the load's summary line starts with it)."""
+    return str(yaml.safe_load(mapping.read_text(encoding="utf-8"))["source"]["id"])

@@ -214,3 +214,25 @@ def test_the_catalogue_with_the_territory_and_the_licences_meets_dcat_ap(app: Fl
     shapes = Graph().parse(ROOT / "shapes" / "dcat-ap.ttl")
     conforms, _report, text = pyshacl.validate(catalogue, shacl_graph=shapes)
     assert conforms, text
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "These dumps hold the published data of generation"),
+        ("fr", "Ces dumps contiennent les données publiées de la génération"),
+        ("el", "Αυτά τα αρχεία εξαγωγής περιέχουν τα δημοσιευμένα δεδομένα της γενιάς"),
+    ],
+)
+def test_the_catalogue_page_says_the_dumps_generation_once_where_the_dumps_are(
+    app: Flask, lang: str, said: str
+) -> None:
+    """The sources' attribution and file have no dumps: the dumps' generation is said once, under
+    the downloads of the whole graph (stranger 41: it followed every attribution and file)."""
+    page = app.test_client().get(
+        "/catalog", query_string={"lang": lang}, headers={"Accept": "text/html"}
+    )
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and text.count(said) == 1, text.count(said)
+    downloads = text.split('href="/dumps/coworkmed-', 1)[1].split("</dd>", 1)[0]
+    assert said in downloads

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 import yaml
 from flask import Flask
@@ -76,12 +77,14 @@ def test_search(client: FlaskClient, case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("facet", list(FACET_PATTERNS))
 def test_facet_counts_are_the_stores(client: FlaskClient, facet: str) -> None:
-    """Each count a facet shows (no other filter given) is what a COUNT query on the store says."""
+    """Each count a facet shows (no other filter given) is what a COUNT of places (a record counts
+    as its canonical place) on the store says."""
     pattern, base = FACET_PATTERNS[facet]
     query = (
         "PREFIX cwm: <https://w3id.org/coworkmed/def/> "
-        f"SELECT ?value (COUNT(DISTINCT ?space) AS ?n) WHERE {{ ?space a cwm:Space . {pattern} }} "
-        "GROUP BY ?value"
+        "SELECT ?value (COUNT(DISTINCT ?place) AS ?n) WHERE { ?space a cwm:Space . "
+        f"{pattern} OPTIONAL {{ ?space cwm:canonicalPlace ?canonical }} "
+        "BIND (COALESCE(?canonical, ?space) AS ?place) } GROUP BY ?value"
     )
     answer = client.get(
         "/sparql",
@@ -225,3 +228,50 @@ def test_the_search_page_in_chromium(app: Flask, lang: str, size: tuple[int, int
         violations = axe_violations(visit.page)
         assert violations == [], describe(violations)
     visit.check()
+
+
+PLACES = yaml.safe_load((HERE / "search-places.yaml").read_text(encoding="utf-8"))
+SPACE = "https://example.org/id/space/"
+
+
+def _node(base: str, code: str | None) -> ox.NamedNode | None:
+    return None if code is None else ox.NamedNode(base + code)
+
+
+def _index_rows(records: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The rows INDEX_QUERY gives for ``records`` (an unbound variable is None)."""
+    return [
+        {
+            "space": ox.NamedNode(SPACE + record["iri"]),
+            "name": ox.Literal(record["name"]),
+            "town": None,
+            "country": _node(EU_COUNTRY, record.get("country")),
+            "kind": None,
+            "region": _node(NUTS_CODE, record.get("region")),
+            "canonical": _node(SPACE, record.get("canonical")),
+        }
+        for record in records
+    ]
+
+
+@pytest.mark.parametrize("case", PLACES, ids=lambda c: c["id"])
+def test_the_count_says_places_and_records(case: dict[str, Any]) -> None:
+    entries = search._entries(_index_rows(case["records"]))
+    filters = search.Filters(**case["filters"])
+    found = [entry for entry in entries if filters.keeps(entry)]
+    assert search.count_text(search.places(found), case["lang"], len(found)) == case["text"]
+    assert dict(search.facet_counts(entries, filters)["region"]) == case["regions"]
+
+
+@pytest.mark.parametrize(
+    ("places", "records", "lang", "text"),
+    [
+        (1512, None, "en", "1,512 places"),
+        (1512, 1512, "fr", "1\u202f512 lieux"),
+        (2285, 2370, "hr", "2.285 mjesta (2.370 zapisa"),
+    ],
+)
+def test_the_count_is_written_as_the_language_writes_numbers(
+    places: int, records: int | None, lang: str, text: str
+) -> None:
+    assert search.count_text(places, lang, records).startswith(text)

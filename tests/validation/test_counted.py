@@ -63,3 +63,17 @@ def test_each_number_of_a_summary_line_is_a_field_of_its_line_in_every_language(
         assert "{" + field + "}" in ui(line, lang), (key, lang)
         for said in catalogue()["counted"][key][lang].values():
             assert "{count}" in said or lang == "it", (key, lang, said)  # "un altro tipo"
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "said"),
+    [
+        ("en", 1, "1 row left out by the mapping's include filter"),
+        ("en", 1512, "1,512 rows left out by the mapping's include filter"),
+        ("fr", 2, "2 lignes écartées par le filtre include de la correspondance"),
+        ("hr", 3, "3 retka izostavljena filtrom include mapiranja"),
+        ("el", 1, "1 γραμμή εξαιρέθηκε από το φίλτρο include της αντιστοίχισης"),
+    ],
+)
+def test_the_rows_an_include_filter_left_out_are_counted(lang: str, count: int, said: str) -> None:
+    assert counted("rows-left-out", lang, count) == said
