@@ -44,6 +44,7 @@ from observatory.figures import (
     Figure,
     Solutions,
     answers,
+    check_parameters,
     counted,
     country_labels,
     coverage_counts,
@@ -72,6 +73,14 @@ from observatory.regions import regions_geojson
 blueprint = Blueprint("observatory", __name__)
 
 ANSWERS = Kept()
+#: the parameters each door of the API takes besides the filters (openapi.json lists the same);
+#: any other name is refused there (the page, which shows its filters, ignores the others)
+DOOR_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "observatory.figures_api": ("lang",),
+    "observatory.points_api": ("lang",),
+    "observatory.figure_csv": ("lang", "header"),
+    "observatory.figure_metadata": ("lang", "header"),
+}
 #: the regions cube's observations, for the dashboard's link to it
 REGIONS_CUBE = """PREFIX qb: <http://purl.org/linked-data/cube#>
 PREFIX cwm: <https://w3id.org/coworkmed/def/>
@@ -204,6 +213,20 @@ def licence_links(shown: tuple[Credit, ...]) -> list[tuple[str, str]]:
     """HTTP Link headers naming the licence of each source shown (rel=license, RFC 8288)."""
     licences = sorted({c.licence for c in shown if c.licence})
     return [("Link", f'<{licence}>; rel="license"') for licence in licences]
+
+
+@blueprint.before_request
+def refuse_unknown_parameters() -> Response | None:
+    """The API's 400 for a parameter its door does not take, or ``lang``/``header`` given
+    several values; None to go on."""
+    others = DOOR_PARAMETERS.get(request.endpoint or "")
+    if others is None:
+        return None
+    try:
+        check_parameters(request.args.to_dict(flat=False), others)
+    except BadFilter as refused:
+        return _refused(refused)
+    return None
 
 
 def _read_filters() -> dict[str, str]:

@@ -105,20 +105,38 @@ def read_filters(args: Arguments, sources: Collection[str] | None = None) -> dic
     return chosen
 
 
-def _one_value(args: Arguments, name: str) -> str:
-    """The one value ``args`` give filter ``name`` ("" when none); BadFilter when they give it
-    several different values (``country=FRA&country=PRT``: neither is dropped silently)."""
+def _one_value(args: Arguments, name: str, code: str = "repeated-filter") -> str:
+    """The one value ``args`` give filter ``name`` ("" when none); BadFilter ``code`` when they
+    give it several different values (``country=FRA&country=PRT``: neither is dropped silently)."""
     given = args.get(name, "")
     values = list(dict.fromkeys([given] if isinstance(given, str) else given))
     if len(values) > 1:
         listed = ", ".join(repr(v[:40]) for v in values[:5])
         raise BadFilter(
-            f"{name} is given {len(values)} values ({listed}): a filter takes one",
-            "repeated-filter",
+            f"{name} is given {len(values)} values ({listed}): it takes one",
+            code,
             name=name,
             values=", ".join(f"«{v[:40]}»" for v in values[:5]),
         )
     return values[0] if values else ""
+
+
+def check_parameters(args: Arguments, others: Sequence[str]) -> None:
+    """BadFilter unless ``args`` name only the filters and ``others`` (a door's own parameters,
+    ``lang``, ``header``), each with one value: a misspelt filter (``contry=FRA``) would
+    otherwise answer for every country, silently."""
+    known = [*table()["filters"], *others]
+    unknown = [name for name in args if name not in known]
+    if unknown:
+        name = unknown[0][:40]
+        raise BadFilter(
+            f"no parameter {name!r} here; the parameters are: {', '.join(known)}",
+            "unknown-parameter",
+            name=name,
+            known=", ".join(known),
+        )
+    for other in others:
+        _one_value(args, other, "repeated-parameter")
 
 
 def check_filter(name: str, value: str, sources: Collection[str] | None = None) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 
+from endpoint import observatory as observatory_routes
 from endpoint.app import create_app
 from observatory import figures as observatory
 from observatory.cube import refresh_cube
@@ -30,6 +32,7 @@ from validation.messages import catalogue
 TOKEN = "observatory-tests"
 BASE = "https://w3id.org/coworkmed/id/"
 INDICATORS = Path(__file__).parents[1] / "observatory" / "indicators"
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -225,18 +228,34 @@ def test_every_door_refuses_a_filter_alike(client: FlaskClient, case: dict) -> N
     code, lang = case["error"], case["lang"]
     opening = catalogue()["problems"][code][lang].split("{")[0]
     pairs = [(name, value) for name, value in case["query"]]
+    chosen = [] if any(name == "lang" for name, _ in pairs) else [("lang", lang)]
     for path in case.get("paths", API_PATHS):
-        response = client.get(path, query_string=[*pairs, ("lang", lang)])
+        response = client.get(path, query_string=[*pairs, *chosen])
         body = response.get_json()
         assert response.status_code == 400 and response.mimetype == "application/json", path
         assert body["error"] == code and body["language"] == lang, (path, body)
         assert body["message"].startswith(opening), body
+    headers = {"Accept-Language": lang, "Accept": "text/html"}
+    if case.get("page") == "ignores":  # the page shows the filters it applies
+        page = client.get("/observatory", query_string=pairs, headers=headers)
+        assert page.status_code == 200 and opening not in page.get_data(as_text=True)
+        return
     if "paths" in case:  # a parameter of the CSVs only
         return
-    page = client.get(
-        "/observatory", query_string=pairs, headers={"Accept-Language": lang, "Accept": "text/html"}
-    )
+    page = client.get("/observatory", query_string=pairs, headers=headers)
     assert page.status_code == 400 and opening in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("door", sorted(observatory_routes.DOOR_PARAMETERS))
+def test_openapi_lists_the_parameters_each_door_takes(app: Flask, door: str) -> None:
+    """Regression: the CSVW metadata's parameters in openapi.json lacked degurba and the points'
+    lacked lang, which both take; each door's are the filters and its own, no more."""
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == door)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+    described = json.loads((ROOT / "endpoint" / "openapi.json").read_text("utf-8"))
+    parameters = described["paths"][path]["get"]["parameters"]
+    named = {p["name"] for p in parameters if p.get("in") == "query"}
+    assert named == {*observatory.table()["filters"], *observatory_routes.DOOR_PARAMETERS[door]}
 
 
 def test_a_filter_given_twice_with_one_value_is_that_filter(client: FlaskClient) -> None:
