@@ -43,6 +43,7 @@ from observatory.figures import (
     Credit,
     Figure,
     Solutions,
+    allowed_values,
     answers,
     check_parameters,
     counted,
@@ -250,10 +251,26 @@ def _refused(problem: BadFilter, page: bool = False) -> Response:
     """A filter refused, in the reader's language (issue #18: English whatever the reader's):
     the API's problem details, or the site's error page (``page``)."""
     lang = reader_language()
-    body = problem_body(problem.code, lang, str(problem), **problem.values)
+    values = {**problem.values, **_known_labelled(problem, lang)}
+    body = problem_body(problem.code, lang, str(problem), **values)
     if page:
         return error(400, body["message"])
-    return api_problem(400, problem.code, lang, str(problem), **problem.values)
+    return api_problem(400, problem.code, lang, str(problem), **values)
+
+
+def _known_labelled(problem: BadFilter, lang: str) -> dict[str, str]:
+    """For a code-list filter's unknown value, the codes it takes each with its label in
+    ``lang`` (``1 (cities), 2 (towns and suburbs), 3 (rural areas)``: the codes alone do not say
+    what they stand for); nothing for another problem."""
+    name = problem.values.get("name", "")
+    if problem.code != "unknown-filter-value" or name not in allowed_values():
+        return {}
+    key = ("filter-labels", generation(), lang)
+    options = ANSWERS.get(key, lambda: filter_options(named(option_iris(), lang)))
+    coded = sorted(options[name])
+    return {
+        "known": ", ".join(code if label == code else f"{code} ({label})" for code, label in coded)
+    }
 
 
 def _query_link(sparql: str) -> str:

@@ -235,6 +235,7 @@ def test_every_door_refuses_a_filter_alike(client: FlaskClient, case: dict) -> N
         assert response.status_code == 400 and response.mimetype == "application/json", path
         assert body["error"] == code and body["language"] == lang, (path, body)
         assert body["message"].startswith(opening), body
+        assert all(said in body["message"] for said in case.get("says", [])), body["message"]
     headers = {"Accept-Language": lang, "Accept": "text/html"}
     if case.get("page") == "ignores":  # the page shows the filters it applies
         page = client.get("/observatory", query_string=pairs, headers=headers)
