@@ -57,7 +57,10 @@
         const named = typeof value === "string" && figure.labels[value];
         const shown = value === null ? config.words.no_source // no source covers it: not 0
           : typeof value === "number" ? numberFormat.format(value) : value;
-        line.appendChild(element("td", named || (index === 0 ? label(figure, value) : shown)));
+        // a number is kept on one line: the grid's narrow columns split "141.039" into three
+        const numeric = typeof value === "number" || value === null;
+        line.appendChild(element("td", named || (index === 0 ? label(figure, value) : shown),
+          numeric && !named ? { class: "number" } : undefined));
       });
     }
     wrapper.appendChild(grid);
@@ -216,12 +219,26 @@
   const map = await window.coworkmedBaseMap(mapElement, [41.5, 12.0], 4);
   let cluster = null;
 
+  // the plugin's own icon, its count written as the reader's language writes numbers (2.390)
+  function clusterIcon(group) {
+    const count = group.getChildCount();
+    const size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+    const wide = count >= 1000; // "2.390" is wider than the plugin's 30 px disc
+    const icon = element("div");
+    icon.appendChild(element("span", numberFormat.format(count)));
+    return L.divIcon({ html: icon,
+      className: "marker-cluster marker-cluster-" + size + (wide ? " marker-cluster-wide" : ""),
+      iconSize: wide ? L.point(50, 50) : L.point(40, 40) });
+  }
+
   async function showPoints() {
     const response = await fetch(config.points + "?" + chosen());
     if (!response.ok) throw new Error("map: HTTP " + response.status);
     const answer = await response.json();
     if (cluster) map.removeLayer(cluster);
-    cluster = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
+    cluster = L.markerClusterGroup({
+      chunkedLoading: true, showCoverageOnHover: false, iconCreateFunction: clusterIcon,
+    });
     const markers = answer.points.map(([lat, lon, path, name]) => {
       const marker = L.circleMarker([lat, lon], { radius: 6, color: "#0b4f6c", fillOpacity: 0.8 });
       const link = element("a", name || path, { href: path });
@@ -299,7 +316,8 @@
       onEachFeature: (feature, layer) => {
         const value = values.get(feature.id);
         const text = feature.properties.name + " (" + feature.properties.code + "): " +
-          (value === undefined ? config.words.no_data : value === null ? config.words.no_source : value);
+          (value === undefined ? config.words.no_data
+            : value === null ? config.words.no_source : numberFormat.format(value));
         layer.bindTooltip(element("span", text));
       },
     }).addTo(choropleth);
@@ -313,7 +331,7 @@
     legend = L.control({ position: "bottomright" });
     legend.onAdd = () => {
       const box = element("div", null, { class: "legend" });
-      const names = ["0", "> 0", ...limits.map((limit) => "≥ " + limit)];
+      const names = ["0", "> 0", ...limits.map((limit) => "≥ " + numberFormat.format(limit))];
       const colours = [...ramp.slice(0, names.length), "#cccccc"];
       [...names, config.words.no_source].forEach((name, index) => {
         const line = element("div");
@@ -330,11 +348,15 @@
   }
 
   async function refresh() {
+    // the figures shown are the last choice's until the new ones come: dimmed, busy, said so
     document.body.dataset.loading = "true";
+    container.setAttribute("aria-busy", "true");
+    total.textContent = config.words.loading;
     const [answer] = await Promise.all([showFigures(), showPoints()]);
     showChoropleth(answer);
     const params = chosen();
     window.history.replaceState(null, "", "?" + params);
+    container.setAttribute("aria-busy", "false");
     document.body.dataset.loading = "false";
   }
 
