@@ -601,7 +601,7 @@ def test_csv_headers_in_the_readers_language(
 
 
 #: the table cells of the figures whose number is cut across lines, or that may break a word
-CUT_CELLS = """() => [...document.querySelectorAll('#figures table.facts th, #figures table.facts td')]
+CUT_CELLS = """() => [...document.querySelectorAll('#figures table.facts :is(th, td)')]
   .filter((cell) => {
     if (['anywhere', 'break-word'].includes(getComputedStyle(cell).overflowWrap)) return true;
     if (!cell.classList.contains('number') || !cell.textContent.trim()) return false;
