@@ -95,6 +95,9 @@
   const yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: config.endpoint, method: "POST" },
     copyEndpointOnNewTab: false,
+    // the address's ?query= is handed to a tab of its own below; YASGUI reading it too sent it
+    // at once from another tab, mangled (stranger 43: a figure's link gave a 400 on arrival)
+    populateFromUrl: false,
     endpointCatalogueOptions: { getData: () => [{ endpoint: config.endpoint }] },
     persistenceId: "coworkmed-query",
     tabName: first ? first.title : config.words.query,

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -183,4 +184,38 @@ def test_results_link_to_this_server_and_numbers_read_as_numbers(
         assert violations == [], describe(violations)
         here = page.goto(live + link.get_attribute("href"))
         assert here is not None and here.ok  # this server has a page for it
+    visit.check()
+
+
+@needs_browser
+@pytest.mark.slow
+@pytest.mark.parametrize("figure", ["13-nuts3-per-100k", "01-country"])
+def test_a_query_handed_in_the_address_is_shown_not_sent_mangled(live: str, figure: str) -> None:
+    """Regression (stranger 43): a figure's link to this page (``/query?query=...``) also made
+    YASGUI read the address itself (its populateFromUrl) and send the query at once from another
+    tab, which /sparql refused (400, 'syntax error'); the handed query is shown in its own tab,
+    sent only when the reader runs it, and then answers."""
+    from observatory.figures import figure_sparql
+
+    sent: list[tuple[int, str]] = []
+    with browser_page(live, SIZES["phone"], locale="el") as visit:
+        page = visit.page
+        page.on(
+            "response",
+            lambda answer: sent.append((answer.status, answer.url))
+            if "/sparql" in answer.url
+            else None,
+        )
+        query = figure_sparql(figure)
+        page.goto(f"{live}/query?lang=el&query={quote(query)}")
+        page.wait_for_selector(".tabPanel.active .yasqe .CodeMirror", timeout=30_000)
+        page.wait_for_timeout(1_000)
+        assert sent == []
+        shown = page.evaluate(
+            "document.querySelector('.tabPanel.active .CodeMirror').CodeMirror.getValue()"
+        )
+        assert shown == query
+        page.click(".tabPanel.active .yasqe_queryButton")
+        page.locator(".tabPanel.active .yasr_response_chip").wait_for(timeout=30_000)
+        assert sent and all(status == 200 for status, _ in sent), sent
     visit.check()
