@@ -63,6 +63,11 @@ DATASET_PARAMETERS = {
     "update": ("using-graph-uri", "using-named-graph-uri"),
 }
 
+#: the names a form POST carries in its body only (the operations and their datasets)
+FORM_FIELDS = frozenset(
+    ["query", "update", *(name for names in DATASET_PARAMETERS.values() for name in names)]
+)
+
 
 @dataclass(frozen=True)
 class Operation:
@@ -98,6 +103,19 @@ def check_encoded(raw: bytes, where: str) -> None:
             ) from None
 
 
+def _nothing_of_the_form_in_the_url() -> None:
+    """A form POST carries its operation and dataset in its body (SPARQL 1.1 Protocol 2.1.2,
+    2.2.1): the same names in the URL were dropped silently and the query answered over
+    another dataset (stranger 42: default-graph-uri in the URL gave the whole graph); a 400."""
+    given = sorted({name for name in request.args if name in FORM_FIELDS})
+    if given:
+        raise QueryError(
+            400,
+            f"a form POST carries {', '.join(given)} in its body, not in the URL: move "
+            f"{'it' if len(given) == 1 else 'them'} into the form",
+        )
+
+
 def read_operation() -> Operation:
     """The query or update of the request, with its dataset, from whichever form was used."""
     if request.method not in ("GET", "HEAD") and request.content_encoding not in (None, "identity"):
@@ -115,6 +133,7 @@ def read_operation() -> Operation:
     elif (body_kind := BODY_TYPES[request.mimetype]) is None:
         check_encoded(request.get_data(cache=True), "form")
         fields, body = request.form, None
+        _nothing_of_the_form_in_the_url()
         named = [k for k in ("query", "update") if k in fields]
         if len(named) > 1:
             raise QueryError(400, "a form with both a query and an update: send one")

@@ -202,9 +202,9 @@ def test_a_query_handed_in_the_address_is_shown_not_sent_mangled(live: str, figu
         page = visit.page
         page.on(
             "response",
-            lambda answer: sent.append((answer.status, answer.url))
-            if "/sparql" in answer.url
-            else None,
+            lambda answer: (
+                sent.append((answer.status, answer.url)) if "/sparql" in answer.url else None
+            ),
         )
         query = figure_sparql(figure)
         page.goto(f"{live}/query?lang=el&query={quote(query)}")
