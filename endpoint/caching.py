@@ -204,6 +204,8 @@ def _kept(found: Validators) -> Response | None:
     answers: KeptAnswers | None = current_app.extensions.get(APP_ANSWERS)
     if answers is None or _fresh_asked():
         return None
+    if "Range" in request.headers:  # the view answers a part (206); a kept answer is whole
+        return None
     kept = answers.get(found.etag)
     if kept is None:
         return None

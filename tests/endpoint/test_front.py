@@ -159,6 +159,18 @@ def test_the_dumps_page_reads_and_downloads_resume(app: Flask, client: FlaskClie
     assert len(sizes) == len(dumps)
     with client.get(f"/dumps/{dumps[0].name}", headers={"Range": "bytes=0-9"}) as part:
         assert part.status_code == 206 and len(part.data) == 10
+    # regression (stranger 42): once a dump was downloaded whole and its answer kept, a Range
+    # got the kept 200 and its whole body, and a resumed download failed; every order of
+    # ranges and whole downloads, a part from the start, the middle and the end
+    whole = client.get(f"/dumps/{dumps[0].name}").data
+    for ranged, expected in (
+        ("bytes=0-9", whole[:10]),
+        ("bytes=5-", whole[5:]),
+        ("bytes=-7", whole[-7:]),
+    ):
+        client.get(f"/dumps/{dumps[0].name}")  # kept whole, again
+        with client.get(f"/dumps/{dumps[0].name}", headers={"Range": ranged}) as part:
+            assert part.status_code == 206 and part.data == expected, ranged
 
 
 @pytest.mark.slow
