@@ -454,7 +454,9 @@ def _one_figure(figure_id: str) -> tuple[Figure, tuple[Credit, ...], str, str] |
         return _refused(refused)
     except QueryError as problem:
         return error(problem.status, problem.message)
-    kept = {name: request.args[name] for name in ("lang", "header") if name in request.args}
+    # the language always: a CSV whose language came from Accept-Language linked metadata a
+    # CSVW processor (which sends none) read in English (stranger 42)
+    kept = {"lang": lang, **({"header": header} if header else {})}
     return found, shown, lang, urlencode({**filters, **kept})
 
 
@@ -485,7 +487,8 @@ def figure_metadata(figure_id: str) -> Response:
     found, shown, lang, query = answered
     # relative: resolved against the metadata's own URL, as CSVW says (a proxy keeps it right)
     table_url = f"{figure_id}.csv" + (f"?{query}" if query else "")
-    body = csv_metadata(found, table_url, shown, lang, _missing(lang))
+    codes = request.args.get("header") == "codes"
+    body = csv_metadata(found, table_url, shown, lang, _missing(lang), codes)
     text = json.dumps(body, ensure_ascii=False, indent=2)
     return Response(text, mimetype=CSVW_MEDIA_TYPE, headers=licence_links(shown))
 

@@ -589,11 +589,14 @@ def csv_metadata(
     sources: tuple[Credit, ...] | list[Credit] = (),
     lang: str = "en",
     missing: str = "",
+    codes: bool = False,
 ) -> dict[str, Any]:
     """The CSVW metadata of a figure's CSV (W3C Metadata Vocabulary for Tabular Data): its
     title, the sources of the records it counts (``dc:source``: dataset, attribution and
     licence each, as their licences ask) and its licences (``dc:license``), and its columns
-    (names, titles in ``lang``, datatypes; an empty number cell is null)."""
+    (names, titles in ``lang``, datatypes; an empty number cell is null). With ``codes`` (the
+    CSV's header row gives the query's names) each column's titles begin with its name, so that
+    the header row matches them (CSVW's compatibility of the embedded metadata)."""
     notes = {"note": missing} if missing else {}
     return {
         "@context": ["http://www.w3.org/ns/csvw", {"@language": lang}],
@@ -606,7 +609,7 @@ def csv_metadata(
             "columns": [
                 {
                     "name": c.name,
-                    "titles": c.title,
+                    "titles": [c.name, c.title] if codes else c.title,
                     "datatype": c.datatype,
                     "null": "",
                     **({"dc:description": notes[c.name]} if c.name in notes else {}),
