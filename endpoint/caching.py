@@ -70,6 +70,8 @@ READS: dict[str, Policy] = {
     "observatory.figures_api": Policy(),
     "observatory.points_api": Policy(),
     "observatory.figure_csv": Policy(),
+    "observatory.figure_metadata": Policy(),
+    "observatory.regions_api": Policy(),
     "search.search_page": Policy(),
     "graphstore.indirect": Policy(),  # Graph Store Protocol reads (its writes: no-store)
     "graphstore.direct": Policy(),
@@ -311,10 +313,16 @@ def not_modified(found: Validators) -> Response:
     headers the answer is chosen by; the language only when no ``lang`` parameter chose it)."""
     response = Response(status=304)
     _read_headers(response, found)
-    response.vary.add("Accept")
-    if "lang" not in request.args:
-        response.vary.add("Accept-Language")
-        response.vary.add("Cookie")
+    answers: KeptAnswers | None = current_app.extensions.get(APP_ANSWERS)
+    kept = None if answers is None else answers.get(found.etag)
+    said = None if kept is None else Headers(kept.headers).get("Vary")
+    if said is not None:  # exactly what the 200 said (RFC 9110 15.4.5; stranger 42)
+        response.headers["Vary"] = said
+    else:  # no 200 of it kept here: what the answer may have been chosen by
+        response.vary.add("Accept")
+        if "lang" not in request.args:
+            response.vary.add("Accept-Language")
+            response.vary.add("Cookie")
     del response.headers["Content-Type"]
     return response
 

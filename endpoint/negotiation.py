@@ -30,7 +30,9 @@ MEDIA_TYPES: dict[str, dict[str, str]] = {
     "application/ld+json": {"graph": "jsonld"},
     "application/x-json+ld": {"graph": "jsonld"},
     "application/n-quads": {"graph": "nquads"},
+    "text/x-nquads": {"graph": "nquads"},  # the names before their registration (stranger 42)
     "application/trig": {"graph": "trig"},
+    "application/x-trig": {"graph": "trig"},
     "text/n3": {"graph": "n3"},
     "text/rdf+n3": {"graph": "n3"},
     "application/n3": {"graph": "n3"},
