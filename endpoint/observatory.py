@@ -63,6 +63,8 @@ from observatory.figures import (
     plural_forms,
     point_rows,
     read_filters,
+    recorded_codes,
+    recorded_sparql,
     share_text,
     source_filters,
     source_options,
@@ -265,9 +267,7 @@ def _known_labelled(problem: BadFilter, lang: str) -> dict[str, str]:
     name = problem.values.get("name", "")
     if problem.code != "unknown-filter-value" or name not in allowed_values():
         return {}
-    key = ("filter-labels", generation(), lang)
-    options = ANSWERS.get(key, lambda: filter_options(named(option_iris(), lang)))
-    coded = sorted(options[name])
+    coded = sorted(_labelled_options(lang)[name])
     return {
         "known": ", ".join(code if label == code else f"{code} ({label})" for code, label in coded)
     }
@@ -283,35 +283,29 @@ def filter_choices(lang: str) -> dict[str, list[tuple[str, str]]]:
     return ANSWERS.get(key, lambda: _choices(lang))
 
 
-#: the countries some record is in (the country filter offers only those)
-RECORDED_COUNTRIES = (
-    "SELECT DISTINCT ?country WHERE { "
-    "?space a <https://w3id.org/coworkmed/def/Space> ; "
-    "<https://w3id.org/coworkmed/def/country> ?country }"
-)
+def recorded_values() -> dict[str, set[str]]:
+    """For each code-list filter, the codes some record has (one light query per store
+    generation; the page once ran every figure's query to learn the countries)."""
+    key = ("recorded-values", generation())
+    return ANSWERS.get(key, lambda: recorded_codes(_select(recorded_sparql())))
 
 
-def recorded_countries() -> set[str]:
-    """The codes of the countries some record is in (one light query per store generation; the
-    page once ran every figure's query to learn it, a minute of a cold page)."""
-    key = ("recorded-countries", generation())
-    return ANSWERS.get(
-        key,
-        lambda: {
-            row["country"].value.rsplit("/", 1)[-1]
-            for row in _select(RECORDED_COUNTRIES)
-            if row["country"] is not None
-        },
-    )
+def _labelled_options(lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Every code of each code-list filter with its label in ``lang`` (kept)."""
+    key = ("filter-labels", generation(), lang)
+    return ANSWERS.get(key, lambda: filter_options(named(option_iris(), lang)))
 
 
 def _choices(lang: str) -> dict[str, list[tuple[str, str]]]:
-    """The filters' choices; a country only when some record is in it (a country no source
-    covers yet would give a page of empty figures)."""
-    choices = {**filter_options(named(option_iris(), lang)), **_sources(lang)}
-    recorded = recorded_countries()
-    choices["country"] = [(code, name) for code, name in choices["country"] if code in recorded]
-    return choices
+    """The filters' choices: a code only when some record has it (stranger 43: 12 of the 17
+    kinds and every territory type gave an empty page), and the sources with records; a filter
+    with no choice is not offered."""
+    recorded = recorded_values()
+    choices = {
+        name: [(code, label) for code, label in options if code in recorded.get(name, set())]
+        for name, options in _labelled_options(lang).items()
+    }
+    return {**choices, **_sources(lang)}
 
 
 def _sources(lang: str) -> dict[str, list[tuple[str, str]]]:
@@ -326,13 +320,20 @@ def _sources(lang: str) -> dict[str, list[tuple[str, str]]]:
 def with_chosen(
     options: dict[str, list[tuple[str, str]]], filters: dict[str, str], lang: str
 ) -> dict[str, list[tuple[str, str]]]:
-    """The choices, with the chosen country kept even when no record is in it (a link may name
-    one): the page then says once that no source covers it."""
-    chosen = filters.get("country")
-    if not chosen or any(code == chosen for code, _name in options["country"]):
-        return options
-    name = country_labels(lang).get(EU_COUNTRY + chosen, chosen)
-    return {**options, "country": [*options["country"], (chosen, name)]}
+    """The choices, with a chosen value kept even when no record has it (a link may name one:
+    the page then says once that nothing is shown), and without the filters that offer none."""
+    everything = _labelled_options(lang)
+    kept = {}
+    for name, choices in options.items():
+        chosen = filters.get(name)
+        if chosen and all(code != chosen for code, _label in choices):
+            label = dict(everything.get(name, [])).get(chosen, chosen)
+            if name == "country":
+                label = country_labels(lang).get(EU_COUNTRY + chosen, label)
+            choices = [*choices, (chosen, label)]
+        if choices:
+            kept[name] = choices
+    return kept
 
 
 @blueprint.get("/observatory")

@@ -471,6 +471,37 @@ def filter_options(names: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def recorded_sparql() -> str:
+    """The query of the codes the records give each code-list filter's property."""
+    properties = " ".join(f"<{p}>" for p in _filter_properties())
+    return (
+        "SELECT DISTINCT ?property ?value WHERE { "
+        f"VALUES ?property {{ {properties} }} "
+        "?space a <https://w3id.org/coworkmed/def/Space> ; ?property ?value }"
+    )
+
+
+def _filter_properties() -> dict[str, str]:
+    """Each code-list filter's property -> the filter's name."""
+    filters = table()["filters"]
+    return {filters[name]["property"]: name for name in allowed_values()}
+
+
+def recorded_codes(rows: Solutions) -> dict[str, set[str]]:
+    """For each code-list filter, the codes of the values in ``rows`` (``recorded_sparql``)."""
+    names = _filter_properties()
+    codes = {
+        name: {iri: code for code, iri in allowed_values()[name].items()} for name in names.values()
+    }
+    found: dict[str, set[str]] = {name: set() for name in names.values()}
+    for row in rows:
+        name = names.get(row["property"].value)
+        code = codes[name].get(row["value"].value) if name else None
+        if name and code:
+            found[name].add(code)
+    return found
+
+
 def source_options(rows: Solutions, base: str) -> list[str]:
     """The ids of the sources in ``rows`` (``SOURCES`` solutions): their datasets under ``base``."""
     prefix = f"{base}dataset/"
