@@ -183,6 +183,14 @@
         section.dataset.empty = figure.empty;
       } else {
         section.appendChild(figure.chart === "table" ? table(figure) : chart(figure));
+        if (figure.chart !== "table") {
+          // a chart's numbers as a table too: what a screen reader reads (WCAG 1.1.1), and the
+          // exact figures a reader may want without the CSV (stranger 43)
+          const numbers = element("details", null, { class: "chart-table" });
+          numbers.appendChild(element("summary", config.words.chart_table));
+          numbers.appendChild(table(figure));
+          section.appendChild(numbers);
+        }
       }
       for (const text of notes(figure, answer)) section.appendChild(element("p", text, { class: "note" }));
       const links = element("p", null, { class: "links" });

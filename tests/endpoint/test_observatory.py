@@ -659,6 +659,12 @@ def test_the_dashboard_at_desktop_and_phone_sizes(
         assert page.locator("#figures table.facts td.number").count() > 0
         assert page.evaluate(CUT_CELLS) == []
         assert page.get_attribute("#figures", "aria-busy") == "false"
+        # each chart's numbers as a table too (stranger 43: a screen reader had only its title)
+        charts = page.locator("#figures section.figure:has(canvas)")
+        assert charts.count() > 0
+        assert page.locator("#figures section.figure:has(canvas) details table").count() == (
+            charts.count()
+        )
         violations = axe_violations(page)
         assert not violations, describe(violations)
         assert page.locator("#headline li").count() == 4
