@@ -34,9 +34,11 @@ from core.namespaces import (
     LOCN,
     NUTS_CODE,
     PREFIXES,
+    QB,
     RDFS,
     SCHEMA,
     SKOS,
+    VANN,
     VOID,
     XSD,
     sparql_prefixes,
@@ -51,7 +53,15 @@ from validation.shapes import shape_texts
 
 TABLE = Path(__file__).with_name("resource-page.yaml")
 PAGE_SIZE = 200
-PREFIXES_USED = {**PREFIXES, "rdfs": RDFS, "skos": SKOS, "cc": CC, "void": VOID}
+PREFIXES_USED = {
+    **PREFIXES,
+    "rdfs": RDFS,
+    "skos": SKOS,
+    "cc": CC,
+    "void": VOID,
+    "qb": QB,
+    "vann": VANN,
+}
 #: predicates whose values name a resource, best first
 LABELS = (SKOS + "prefLabel", RDFS + "label", SCHEMA + "name", DCTERMS + "title")
 LATITUDE, LONGITUDE = SCHEMA + "latitude", SCHEMA + "longitude"

@@ -13,7 +13,9 @@ import pytest
 import yaml
 from flask import Flask
 
+from endpoint import resource_page
 from endpoint.app import create_app
+from endpoint.published import select
 from tests.backends import Published
 from tests.endpoint.accessibility import axe_violations, describe, overflow
 from tests.endpoint.browser import browser_page, needs_browser
@@ -102,3 +104,23 @@ def test_the_space_page_fits_and_names_its_place(
         main = visit.page.locator("div.resource").bounding_box()
         assert value.bounding_box()["width"] > main["width"] / 3  # type: ignore[index]
     visit.check()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "it", "es", "el", "hr"])
+def test_every_predicate_and_class_published_has_a_label_in_the_language(
+    app: Flask, lang: str
+) -> None:
+    """Regression (stranger 43): a code's page in Greek said "close match", "hidden label", "top
+    concept of" (its predicates' local names in words); the vocabulary's and the cube's pages
+    more. Every predicate and class of the published graphs is labelled in ``lang``, by the
+    store (the project's vocabulary) or by resource-page.yaml's table of reused terms."""
+    with app.app_context():
+        used = select("SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s a ?t } }", 100_000)[0]
+        labelled = select(
+            "SELECT DISTINCT ?t WHERE { ?t <http://www.w3.org/2004/02/skos/core#prefLabel>"
+            f"|<http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER (LANG(?l) = '{lang}') }}",
+            100_000,
+        )[0]
+    terms = {row["t"].value for row in used}
+    named = {row["t"].value for row in labelled} | set(resource_page.table()["terms"])
+    assert sorted(terms - named) == []
