@@ -17,6 +17,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from html import escape
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from rdflib.term import Node
 
 from core import vocabulary
 from core.namespaces import CWM
-from core.translations import in_language
+from core.translations import in_language, load_catalogue
 from endpoint.site import table as site_table
 
 STYLE = """
@@ -78,6 +79,32 @@ PYLODE_OVERRIDES = """
   #pylode { display: none; }
 }
 """
+
+
+#: pyLODE's English words (headings, field names) in the six languages
+ONTOLOGY_PAGE = Path(__file__).with_name("ontology-page.yaml")
+#: what a phone needs to lay the page out at its width
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+
+
+@cache
+def page_words() -> dict[str, dict[str, str]]:
+    """``ONTOLOGY_PAGE``'s words, read once: pyLODE's English text -> its text per language."""
+    words: dict[str, dict[str, str]] = load_catalogue(ONTOLOGY_PAGE)["words"]
+    return words
+
+
+def in_page_language(html: str, language: str) -> str:
+    """``html`` (pyLODE's page of the ontology) with pyLODE's own English words (a text node
+    that is exactly one of ``page_words``) in ``language``, a viewport for phones and its content
+    as the page's main landmark (stranger 43: the Greek page was half English, 980 px wide on a
+    phone, without a main landmark)."""
+    words = {english: in_language(texts, language) for english, texts in page_words().items()}
+    names = "|".join(re.escape(english) for english in sorted(words, key=len, reverse=True))
+    html = re.sub(f">({names})<", lambda m: f">{escape(words[m[1]], quote=False)}<", html)
+    if 'name="viewport"' not in html:
+        html = re.sub(r"(<head[^>]*>)", lambda m: m[1] + "\n" + VIEWPORT, html, count=1, flags=re.I)
+    return html.replace('<div id="content">', '<div id="content" role="main">', 1)
 
 
 def with_language(html: str, language: str) -> str:
@@ -288,7 +315,7 @@ def build_docs(output: Path) -> list[Path]:
     for language in vocabulary.LANGUAGES:
         page = output / ontology_page_name(language)
         html, sheet = without_inline_style(ontology_html(language), PYLODE_STYLE_FILE)
-        html = with_site_links(with_language(html, language), language)
+        html = with_site_links(in_page_language(with_language(html, language), language), language)
         page.write_text(html, encoding="utf-8")
         # the same for every language
         written[2].write_text(sheet + PYLODE_OVERRIDES, encoding="utf-8")

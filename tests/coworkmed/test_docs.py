@@ -122,3 +122,20 @@ def test_an_ontology_page_leads_back_to_the_site_and_its_other_languages(languag
     others = re.findall(r'href="(ontology[^"]*\.html)" hreflang="(\w+)"', nav[1])
     assert {code for _page, code in others} == set(vocabulary.LANGUAGES) - {language}
     assert all(page_ == docs.ontology_page_name(code) for page_, code in others)
+
+
+@pytest.mark.slow  # pyLODE's pages, built once for the module
+@pytest.mark.parametrize("language", [code for code in vocabulary.LANGUAGES if code != "en"])
+def test_an_ontology_page_speaks_its_language_and_fits_a_phone(site: Path, language: str) -> None:
+    """Regression (stranger 43): the Greek ontology page said "Metadata", "Classes", "Domain",
+    "Sub Class Of"... in English, was laid out 980 px wide on a phone and had no main landmark.
+    No text node of the page is one of pyLODE's English words (but where the language writes it
+    alike: "Description", "Classes" in French); a viewport; one main landmark."""
+    html = (site / docs.ontology_page_name(language)).read_text(encoding="utf-8")
+    texts = set(re.findall(r">([^<>]+)<", html))
+    english = {
+        word for word, said in docs.page_words().items() if said[language] != said["en"]
+    }
+    assert texts & english == set()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert html.count('role="main"') == 1
