@@ -133,9 +133,7 @@ def test_an_ontology_page_speaks_its_language_and_fits_a_phone(site: Path, langu
     alike: "Description", "Classes" in French); a viewport; one main landmark."""
     html = (site / docs.ontology_page_name(language)).read_text(encoding="utf-8")
     texts = set(re.findall(r">([^<>]+)<", html))
-    english = {
-        word for word, said in docs.page_words().items() if said[language] != said["en"]
-    }
+    english = {word for word, said in docs.page_words().items() if said[language] != said["en"]}
     assert texts & english == set()
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert html.count('role="main"') == 1
