@@ -10,7 +10,7 @@ says it happened.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -248,17 +248,12 @@ def merged_dataset(
 def read_graph(
     store: TripleStore, seen: Published, request: GraphRequest, generation: int
 ) -> QueryResult:
-    """One published graph, serialised whole (404 when it is not published, or is no IRI); the
-    default graph is the one a query at /sparql reads (``seen.default``: the merge of the
-    published graphs, ``sd:UnionDefaultGraph``), not the store's own default graph alone."""
+    """One published graph, serialised whole (404 when it is not published, or is no IRI)."""
     published_names = {graph.value for graph in seen.graphs}
     if request.graph is not None and request.graph not in published_names:
         raise QueryError(404, f"no graph <{request.graph}> is published here")
-    if request.graph is None:
-        found = _distinct(store.triples(_stored(g)) for g in seen.default)
-    else:
-        found = store.triples(ox.NamedNode(request.graph))
-    triples = list(itertools.islice(found, request.max_triples + 1))
+    name = None if request.graph is None else ox.NamedNode(request.graph)
+    triples = list(itertools.islice(store.triples(name), request.max_triples + 1))
     if len(triples) > request.max_triples:
         raise QueryError(
             403,
@@ -268,21 +263,6 @@ def read_graph(
     fmt, media_type = FORMATS["graph"][request.format]
     body = to_bytes(triples, fmt)
     return QueryResult("graph", media_type, body, len(triples), False, generation)
-
-
-def _stored(graph: ox.NamedNode | ox.DefaultGraph) -> ox.NamedNode | None:
-    """``graph`` as ``TripleStore.triples`` names it (None: the store's default graph)."""
-    return graph if isinstance(graph, ox.NamedNode) else None
-
-
-def _distinct(parts: Iterable[Iterator[ox.Triple]]) -> Iterator[ox.Triple]:
-    """The triples of ``parts``, each once (a triple several graphs hold is one of the union)."""
-    seen: set[ox.Triple] = set()
-    for part in parts:
-        for triple in part:
-            if triple not in seen:
-                seen.add(triple)
-                yield triple
 
 
 #: what a worker does with each kind of request
