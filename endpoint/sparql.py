@@ -140,9 +140,9 @@ def read_operation() -> Operation:
     default_key, named_key = DATASET_PARAMETERS[kind]
     # a form's dataset: its body's and its URL's (the W3C protocol tests send it in the URL;
     # it was dropped, the query answered over the whole graph: stranger 42)
-    given = [fields] if fields is request.args else [fields, request.args]
-    defaults = list(dict.fromkeys(i for where in given for i in where.getlist(default_key)))
-    named = list(dict.fromkeys(i for where in given for i in where.getlist(named_key)))
+    places = [fields] if fields is request.args else [fields, request.args]
+    defaults = list(dict.fromkeys(i for where in places for i in where.getlist(default_key)))
+    named = list(dict.fromkeys(i for where in places for i in where.getlist(named_key)))
     return Operation(kind, texts[0] if texts else None, defaults, named)
 
 
