@@ -193,7 +193,7 @@ def test_every_published_iri_dereferences(app: Flask) -> None:
                 failed.append((path, accept, answer.status_code))
                 continue
             if answer.status_code != 200:
-                failed.append((path, accept, answer.status_code))
+                failed.append((path, accept, answer.status_code, answer.data[:200]))
             elif accept != BROWSER and iri not in graphs and not _holds(answer.data, accept, iri):
                 failed.append((path, accept, "not mentioned"))
     assert not failed, f"{len(failed)} of {len(iris)} IRIs: {failed[:20]}"
