@@ -482,7 +482,8 @@ DESCRIPTION_PREFIXES = {
 }
 
 
-def _catalogue_triples() -> list[ox.Triple]:
+def catalogue_triples() -> list[ox.Triple]:
+    """The catalogue this app serves at ``/catalog``."""
     return catalogue(
         current_app.config["COWORKMED"]["base"],
         external_url("sparql.sparql"),
@@ -495,11 +496,11 @@ def _catalogue_triples() -> list[ox.Triple]:
 def catalog() -> Response:
     """The DCAT catalogue: RDF for RDF clients, a page for browsers (``?format=html``)."""
     if not wants_page():
-        return rdf_answer("the catalogue", _catalogue_triples, DESCRIPTION_PREFIXES)
+        return rdf_answer("the catalogue", catalogue_triples, DESCRIPTION_PREFIXES)
     lang = reader_language()
     try:
         listed = served()
-        datasets = catalogue_view(_catalogue_triples(), lang)
+        datasets = catalogue_view(catalogue_triples(), lang)
         licence, attributions = rights(source_descriptions())
     except QueryError as problem:
         return error(problem.status, problem.message)

@@ -12,14 +12,17 @@ namespace and ``/code/...`` onto the code lists'. A resource IRI is not a docume
 
 A description is what the store says about the resource and about its parts (the IRIs under
 it: a space's address, geometry and offers), found by a CONSTRUCT query through the query pool.
-An IRI the store says nothing about is a 404.
+Where each other IRI the service publishes is described (the ontology's version IRI, graph
+names, VoID's and the catalogue's IRIs, a replaced dataset version) is ``endpoint.dereference``'s;
+an IRI the service never published is a 404 at once, for every client, naming the IRI as asked.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote_to_bytes
 
 import pyoxigraph as ox
 from flask import (
@@ -40,9 +43,17 @@ from core.translations import words
 from core.vocabulary import LANGUAGES
 from endpoint.codelist_page import codelist_page, codelist_path
 from endpoint.codelist_page import table as codelist_table
+from endpoint.dereference import (
+    description_query,
+    generated_document,
+    mentioned,
+    pointed_to,
+    stored,
+    versioned_document,
+)
 from endpoint.execution import GraphRequest, QueryError, QueryRequest
 from endpoint.negotiation import choose, parse_accept, prefers_html
-from endpoint.parameters import MAX_PAGE, encoded_location, local_location, whole_number
+from endpoint.parameters import MAX_PAGE, encoded_location, whole_number
 from endpoint.published import run
 from endpoint.resource_page import resource_page, table
 from endpoint.responses import error, keeping_language, read_headers, reader_language
@@ -84,31 +95,13 @@ def local_path(iri: str) -> str | None:
     return None
 
 
-def _description_query(iri: str) -> str:
-    return f"""CONSTRUCT {{ <{iri}> ?p ?o . ?part ?q ?v . }}
-WHERE {{
-  {{ <{iri}> ?p ?o }}
-  UNION
-  {{ <{iri}> ?link ?part . ?part ?q ?v .
-     FILTER (isIRI(?part) && STRSTARTS(STR(?part), "{iri}/")) }}
-}}"""
-
-
 def describe(iri: str, fmt: str) -> tuple[bytes, str, bool]:
     """The description of ``iri`` in ``fmt``: body, media type, and whether it was cut."""
     max_rows = current_app.config["COWORKMED"]["max_rows"]
-    result = run(QueryRequest(_description_query(iri), {"graph": fmt}, max_rows=max_rows))
+    result = run(QueryRequest(description_query(iri), {"graph": fmt}, max_rows=max_rows))
     if result.rows == 0:
         raise QueryError(404, f"nothing is known here about <{iri}>")
     return result.body, result.media_type, result.truncated
-
-
-def known(iri: str) -> None:
-    """QueryError 404 when the store says nothing about ``iri`` (so that an unknown IRI is a
-    404 at once, not a 303 to a document that is one)."""
-    result = run(QueryRequest(f"ASK {{ <{iri}> ?p ?o }}", {"boolean": "json"}, max_rows=1))
-    if json.loads(result.body)["boolean"] is not True:
-        raise QueryError(404, f"nothing is known here about <{iri}>")
 
 
 def _page(iri: str, document: str) -> str:
@@ -126,7 +119,7 @@ def _page(iri: str, document: str) -> str:
         document=document,
         formats=[ext for ext in EXTENSIONS if ext != "html"],
         link=lambda value: local_path(value) or value,
-        query_url=url_for("sparql.sparql", query=_description_query(iri), format="turtle"),
+        query_url=url_for("sparql.sparql", query=description_query(iri), format="turtle"),
     )
 
 
@@ -148,11 +141,30 @@ def _candidates(space: str, path: str) -> list[str]:
     parts = path.split("/")
     if any(part in (".", "..") for part in parts):  # never minted (``%2E%2E`` is): no way out
         raise QueryError(404, "this path cannot be part of an IRI of this server")
-    minted = "/".join(segment(unquote(part)) if part else part for part in parts)
-    valid = [found for found in dict.fromkeys((path, minted)) if _is_iri(base + found)]
+    minted = _minted(parts)
+    found = (path,) if minted is None else (path, minted)
+    valid = [found for found in dict.fromkeys(found) if _is_iri(base + found)]
     if not valid:
         raise QueryError(404, "this path cannot be part of an IRI of this server")
     return valid
+
+
+def _minted(parts: list[str]) -> str | None:
+    """The path minted from the text of each segment of ``parts`` (``a:b`` -> ``a%3Ab``), when
+    it names that very text: None when a segment is no UTF-8 (``%FF`` is not U+FFFD) or minting
+    changes its text (an identifier is minted without the spaces around it: ``2%20`` is not
+    ``2``, another IRI)."""
+    minted = []
+    for part in parts:
+        try:
+            text = unquote_to_bytes(part).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        made = segment(text) if part else part
+        if unquote_to_bytes(made).decode("utf-8") != text:
+            return None
+        minted.append(made)
+    return "/".join(minted)
 
 
 def _is_iri(text: str) -> bool:
@@ -165,25 +177,23 @@ def _is_iri(text: str) -> bool:
 
 def _document(space: str, path: str) -> tuple[str, str]:
     """The IRI ``path`` (encoded as the IRI is: ``iri_path``) names in ``space`` and the path of
-    its document; QueryError 404 when it cannot be an IRI (whether the store knows it is
-    asked by the caller)."""
+    its document: the first candidate (``_candidates``) the published graph holds triples about
+    or points to, else the first; QueryError 404 when it cannot be an IRI."""
     candidates = _candidates(space, path)
-    chosen = candidates[-1]
-    for candidate in candidates[:-1]:
-        try:
-            known(f"{iri_spaces()[space]}{candidate}")
-        except QueryError:
-            continue
-        chosen = candidate
-        break
-    return f"{iri_spaces()[space]}{chosen}", f"/doc/{space}/{chosen}"
+    base = iri_spaces()[space]
+    chosen = next(
+        (found for found in candidates if mentioned(base + found)),
+        candidates[0],
+    )
+    return f"{base}{chosen}", f"/doc/{space}/{chosen}"
 
 
 def _vocabulary_document(space: str, path: str) -> tuple[str, str] | None:
-    """The ontology and the code lists are documents, not things: (graph, documentation page)."""
+    """The ontology and the code lists are documents, not things: (graph, documentation page);
+    None for any other path (a code list that does not exist is no document)."""
     if space == "def" and path == "":
         return CWM, _ontology_page()
-    if space == "code" and path and "/" not in path:
+    if space == "code" and path and "/" not in path and codelist_path(path) is not None:
         return CODE + path, f"codelists/{path}.html"
     return None
 
@@ -293,28 +303,6 @@ def _wanted_extension() -> str | None:
     return None if chosen is None else next(e for e, n in EXTENSIONS.items() if n == chosen[0])
 
 
-#: the catalogue's own things under /id/ that the store does not hold (the whole graph, its
-#: dumps, the catalogue, the services, the project as publisher) and the document that
-#: describes each; a path ending in "/" names every IRI under it
-DESCRIBED_BY = {
-    "dataset": "/catalog",
-    "catalog": "/catalog",
-    "dump/": "/catalog",
-    "agency/coworkmed": "/catalog",
-    "void": "/.well-known/void",
-    "service/sparql": "/sparql",
-}
-
-
-def _described_by(space: str, path: str) -> str | None:
-    if space != "id":
-        return None
-    for name, document in DESCRIBED_BY.items():
-        if path == name or (name.endswith("/") and path.startswith(name) and path != name):
-            return document
-    return None
-
-
 def _graph_document(iri: str, extension: str) -> str | None:
     """Where a published named graph that is nothing else (``{base}links``, ``{base}cube``,
     ``{base}territory``...) is read: its triples through the Graph Store Protocol for an RDF
@@ -332,6 +320,29 @@ def _graph_document(iri: str, extension: str) -> str | None:
     return url_for("graphstore.indirect", graph=iri)
 
 
+def _described_at(space: str, path: str, extension: str) -> str:
+    """Where the IRI ``path`` (encoded as the IRI is) names in ``space`` is described, for a
+    client wanting ``extension`` (``endpoint.dereference``: its own document, the document
+    served whole it is a version of, the generated document that holds it, its graph's
+    triples, or its own document giving what points to it); QueryError 404 when the service never
+    published it, naming the IRI as asked."""
+    iri, document = _document(space, path)
+    own = encoded_location(f"{document}.{extension}")
+    if stored(iri):
+        return own
+    ways: tuple[Callable[[], str | None], ...] = (
+        lambda: versioned_document(iri),
+        lambda: generated_document(iri_spaces()["id"], iri),
+        lambda: _graph_document(iri, extension),
+        lambda: own if pointed_to(iri) else None,
+    )
+    for way in ways:
+        found = way()
+        if found is not None:
+            return found
+    raise QueryError(404, f"nothing is known here about <{iri}>")
+
+
 @blueprint.get("/<any(id, def, code):space>/<path:path>")
 def resource(space: str, path: str) -> BaseResponse:
     """The IRI of a thing: 303 to the document that describes it, in the format asked for."""
@@ -342,21 +353,10 @@ def resource(space: str, path: str) -> BaseResponse:
     if extension is None:
         return error(406, "descriptions are HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
     try:
-        iri, document_path = _document(space, iri_path(path, 1))
-        known(iri)
+        location = _described_at(space, iri_path(path, 1), extension)
     except QueryError as problem:
-        described = _described_by(space, path) if problem.status == 404 else None
-        if described is not None:  # generated, not stored: its document negotiates formats
-            return read_headers(redirect(keeping_language(local_location(described)), 303))
-        graph = None
-        if problem.status == 404:
-            graph = _graph_document(f"{iri_spaces()[space]}{iri_path(path, 1)}", extension)
-        if graph is not None:  # made by url_for: a path of this server, encoded
-            return read_headers(redirect(keeping_language(graph), 303))
         return error(problem.status, problem.message)
-    document = encoded_location(f"{document_path}.{extension}")
-    response = redirect(keeping_language(document), 303)
-    return read_headers(response)
+    return read_headers(redirect(keeping_language(location), 303))
 
 
 @blueprint.get("/doc/<any(id, def, code):space>/<path:path>")

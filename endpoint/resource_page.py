@@ -617,11 +617,13 @@ def paging(fact_count: int, referrer_count: int, page: int, lang: str) -> list[s
 
 
 def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage | None:
-    """The page ``page`` (from 1) of ``iri``'s description, or None if nothing is known of it."""
+    """The page ``page`` (from 1) of ``iri``'s description, or None if nothing is known of it
+    (no triple about it, none pointing to it: a replaced dataset version is shown by what
+    points to it, the catalogue's)."""
     fact_count = _count(facts_pattern(iri), "?s ?p ?o", max_rows)
-    if fact_count == 0:
-        return None
     referrer_count = _count(referrers_pattern(iri), "?s ?p", max_rows)
+    if fact_count == 0 and referrer_count == 0:
+        return None
     pages = max(1, math.ceil(max(fact_count, referrer_count) / PAGE_SIZE))
     page = min(max(page, 1), pages)
     offset = (page - 1) * PAGE_SIZE

@@ -105,7 +105,8 @@ def raw_route_tail(fixed: int, decoded: str) -> str | None:
     client wrote it (``%2F`` stays ``%2F``: Werkzeug decodes it to ``/`` before routing), from
     the raw request-target the server keeps (``REQUEST_URI``: waitress, mod_wsgi; ``RAW_URI``:
     gunicorn). None when the server keeps none, or it does not decode to ``decoded`` (the path
-    the route received)."""
+    the route received). Octets that are no UTF-8 stay as they were sent (``%FF``, never the
+    ``%EF%BF%BD`` of the U+FFFD Werkzeug decoded them to)."""
     target = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI")
     if not isinstance(target, str) or not target:
         return None
@@ -115,8 +116,6 @@ def raw_route_tail(fixed: int, decoded: str) -> str | None:
     if len(parts) < skipped + 2 or parts[0] != "":
         return None
     tail = "/".join(parts[skipped + 1 :])
-    try:
-        decoded_tail = unquote_to_bytes(tail).decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    # Werkzeug decodes octets that are no UTF-8 to U+FFFD: ``%FF`` is compared so, and kept
+    decoded_tail = unquote_to_bytes(tail).decode("utf-8", "replace")
     return _encoded_once(tail) if decoded_tail == decoded else None

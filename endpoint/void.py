@@ -114,18 +114,18 @@ def _slug(iri: str) -> str:
 def void() -> Response:
     """The VoID description: RDF for RDF clients, a page for browsers (``?format=html``)."""
     if not wants_page():
-        return rdf_answer("the VoID description", _with_dumps, DESCRIPTION_PREFIXES)
+        return rdf_answer("the VoID description", void_triples, DESCRIPTION_PREFIXES)
     lang = reader_language()
     dataset = f"{current_app.config['COWORKMED']['base']}void"
     try:
-        view = void_view(_with_dumps(), dataset, lang)
+        view = void_view(void_triples(), dataset, lang)
     except QueryError as problem:
         return error(problem.status, problem.message)
     body = render_template("void.html", lang=lang, words=view_words(lang), view=view)
     return read_headers(Response(body, mimetype="text/html"))
 
 
-def _with_dumps() -> list[ox.Triple]:
+def void_triples() -> list[ox.Triple]:
     """The VoID description of this generation, with its dumps (``endpoint.dumps.served``: the
     current generation's, or the previous complete set while those are being written) and the
     catalogue."""
