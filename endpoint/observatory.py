@@ -226,7 +226,7 @@ def refuse_unknown_parameters() -> Response | None:
     try:
         check_parameters(request.args.to_dict(flat=False), others)
     except BadFilter as refused:
-        return _refused(refused)
+        return filter_refused(refused)
     return None
 
 
@@ -247,14 +247,14 @@ def source_ids() -> list[str]:
     )
 
 
-def _refused(problem: BadFilter, page: bool = False) -> Response:
+def filter_refused(problem: BadFilter, page: bool = False) -> Response:
     """A filter refused, in the reader's language (issue #18: English whatever the reader's):
     the API's problem details, or the site's error page (``page``)."""
     lang = reader_language()
     values = {**problem.values, **_known_labelled(problem, lang)}
     body = problem_body(problem.code, lang, str(problem), **values)
     if page:
-        return error(400, body["message"])
+        return error(400, body["message"], said_in=lang)
     return api_problem(400, problem.code, lang, str(problem), **values)
 
 
@@ -345,7 +345,7 @@ def dashboard() -> Response:
         shown = sources_shown(filters)
         glance = headline_texts(filters, lang)
     except BadFilter as refused:
-        return _refused(refused, page=True)
+        return filter_refused(refused, page=True)
     except QueryError as problem:
         return error(problem.status, problem.message)
     date = data_date(shown)
@@ -397,7 +397,7 @@ def figures_api() -> Response:
         found = figures(filters, reader_language())
         glance = headline_texts(filters, reader_language())
     except BadFilter as refused:
-        return _refused(refused)
+        return filter_refused(refused)
     except QueryError as problem:
         return error(problem.status, problem.message)
     body = [{**asdict(each), "query_page": _query_link(each.query)} for each in found]
@@ -414,7 +414,7 @@ def points_api() -> Response:
         found = points(filters)
         shown = sources_shown(filters)
     except BadFilter as refused:
-        return _refused(refused)
+        return filter_refused(refused)
     except QueryError as problem:
         return error(problem.status, problem.message)
     answer = jsonify({"points": found, "sources": [asdict(c) for c in shown]})
@@ -451,7 +451,7 @@ def _one_figure(figure_id: str) -> tuple[Figure, tuple[Credit, ...], str, str] |
         found = next(f for f in figures(filters, lang) if f.id == figure_id)
         shown = sources_shown(filters)
     except BadFilter as refused:
-        return _refused(refused)
+        return filter_refused(refused)
     except QueryError as problem:
         return error(problem.status, problem.message)
     # the language always: a CSV whose language came from Accept-Language linked metadata a

@@ -98,14 +98,14 @@ def read_filters(args: Arguments, sources: Collection[str] | None = None) -> dic
     when given), or a filter given twice with different values (one filter, one value)."""
     chosen = {}
     for name in table()["filters"]:
-        value = _one_value(args, name)
+        value = one_value(args, name)
         if value:
             check_filter(name, value, sources)
             chosen[name] = value
     return chosen
 
 
-def _one_value(args: Arguments, name: str, code: str = "repeated-filter") -> str:
+def one_value(args: Arguments, name: str, code: str = "repeated-filter") -> str:
     """The one value ``args`` give filter ``name`` ("" when none); BadFilter ``code`` when they
     give it several different values (``country=FRA&country=PRT``: neither is dropped silently)."""
     given = args.get(name, "")
@@ -136,7 +136,7 @@ def check_parameters(args: Arguments, others: Sequence[str]) -> None:
             known=", ".join(known),
         )
     for other in others:
-        _one_value(args, other, "repeated-parameter")
+        one_value(args, other, "repeated-parameter")
 
 
 def check_filter(name: str, value: str, sources: Collection[str] | None = None) -> None:
