@@ -210,6 +210,27 @@ def sources_shown(filters: dict[str, str]) -> tuple[Credit, ...]:
     return ANSWERS.get(key, lambda: tuple(credits(_select(sparql))))
 
 
+def long_date(iso: str | None, lang: str) -> str | None:
+    """An ISO date as ``lang`` writes it in full ("3 Δεκεμβρίου 2026", babel's long format, as
+    the page's date of the data); a year or a month alone ("2025", "2025-06") as it is."""
+    if not iso:
+        return None
+    try:
+        return format_date(date_type.fromisoformat(iso), "long", locale=lang)
+    except ValueError:
+        return iso
+
+
+def credit_answer(credit: Credit, lang: str) -> dict[str, Any]:
+    """A source shown, with its dates as ``lang`` writes them (``issued_text``,
+    ``modified_text``; the ISO dates stay in ``issued`` and ``modified``)."""
+    return {
+        **asdict(credit),
+        "issued_text": long_date(credit.issued, lang),
+        "modified_text": long_date(credit.modified, lang),
+    }
+
+
 def licence_links(shown: tuple[Credit, ...]) -> list[tuple[str, str]]:
     """HTTP Link headers naming the licence of each source shown (rel=license, RFC 8288)."""
     licences = sorted({c.licence for c in shown if c.licence})
@@ -378,9 +399,9 @@ def dashboard() -> Response:
                 if spec["unit"] != "key"
             },
         },
-        credits=shown,
+        credits=[credit_answer(credit, lang) for credit in shown],
         glance=glance,
-        date=format_date(date_type.fromisoformat(date), "long", locale=lang) if date else None,
+        date=long_date(date, lang),
         cube_link=_query_link(cube_query),
         regions_cube_link=_query_link(REGIONS_CUBE.replace("{dataset}", regions_dataset(_base()))),
     )
@@ -417,7 +438,8 @@ def points_api() -> Response:
         return filter_refused(refused)
     except QueryError as problem:
         return error(problem.status, problem.message)
-    answer = jsonify({"points": found, "sources": [asdict(c) for c in shown]})
+    lang = reader_language()
+    answer = jsonify({"points": found, "sources": [credit_answer(c, lang) for c in shown]})
     answer.headers.extend(licence_links(shown))
     return answer
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from babel.core import Locale
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from core.formulas import safe_cell
 from core.namespaces import DEFAULT_DATA_BASE, EU_COUNTRY
@@ -384,6 +384,12 @@ def format_number(number: float, lang: str) -> str:
     return format_decimal(number, locale=lang)
 
 
+def percent(share: int, lang: str) -> str:
+    """A share (a whole percentage) as ``lang`` writes it (CLDR's percent format, as the
+    browser's Intl.NumberFormat with style "percent"): "14%" in Greek, "14 %" in French."""
+    return format_percent(share / 100, locale=lang)
+
+
 #: why a figure is empty: no source gives its field, or the filters leave nothing
 EMPTY = ("no_data", "filtered")
 
@@ -419,7 +425,7 @@ def share_text(word: str, part: int, given: int, lang: str) -> str | None:
     share = round(100 * part / given)
     return (
         in_language(table()["words"][word], lang)
-        .replace("{share}", format_number(share, lang))
+        .replace("{share}", percent(share, lang))
         .replace("{given}", counted("places", given, lang))
     )
 
