@@ -212,6 +212,27 @@ def sources_shown(filters: dict[str, str]) -> tuple[Credit, ...]:
     return ANSWERS.get(key, lambda: tuple(credits(_select(sparql))))
 
 
+def long_date(iso: str | None, lang: str) -> str | None:
+    """An ISO date as ``lang`` writes it in full ("3 Δεκεμβρίου 2026", babel's long format, as
+    the page's date of the data); a year or a month alone ("2025", "2025-06") as it is."""
+    if not iso:
+        return None
+    try:
+        return format_date(date_type.fromisoformat(iso), "long", locale=lang)
+    except ValueError:
+        return iso
+
+
+def credit_answer(credit: Credit, lang: str) -> dict[str, Any]:
+    """A source shown, with its dates as ``lang`` writes them (``issued_text``,
+    ``modified_text``; the ISO dates stay in ``issued`` and ``modified``)."""
+    return {
+        **asdict(credit),
+        "issued_text": long_date(credit.issued, lang),
+        "modified_text": long_date(credit.modified, lang),
+    }
+
+
 def licence_links(shown: tuple[Credit, ...]) -> list[tuple[str, str]]:
     """HTTP Link headers naming the licence of each source shown (rel=license, RFC 8288)."""
     licences = sorted({c.licence for c in shown if c.licence})
@@ -228,7 +249,7 @@ def refuse_unknown_parameters() -> Response | None:
     try:
         check_parameters(request.args.to_dict(flat=False), others)
     except BadFilter as refused:
-        return _refused(refused)
+        return filter_refused(refused)
     return None
 
 
@@ -249,14 +270,14 @@ def source_ids() -> list[str]:
     )
 
 
-def _refused(problem: BadFilter, page: bool = False) -> Response:
+def filter_refused(problem: BadFilter, page: bool = False) -> Response:
     """A filter refused, in the reader's language (issue #18: English whatever the reader's):
     the API's problem details, or the site's error page (``page``)."""
     lang = reader_language()
     values = {**problem.values, **_known_labelled(problem, lang)}
     body = problem_body(problem.code, lang, str(problem), **values)
     if page:
-        return error(400, body["message"])
+        return error(400, body["message"], said_in=lang)
     return api_problem(400, problem.code, lang, str(problem), **values)
 
 
@@ -346,7 +367,7 @@ def dashboard() -> Response:
         shown = sources_shown(filters)
         glance = headline_texts(filters, lang)
     except BadFilter as refused:
-        return _refused(refused, page=True)
+        return filter_refused(refused, page=True)
     except QueryError as problem:
         return error(problem.status, problem.message)
     date = data_date(shown)
@@ -379,9 +400,9 @@ def dashboard() -> Response:
                 if spec["unit"] != "key"
             },
         },
-        credits=shown,
+        credits=[credit_answer(credit, lang) for credit in shown],
         glance=glance,
-        date=format_date(date_type.fromisoformat(date), "long", locale=lang) if date else None,
+        date=long_date(date, lang),
         cube_link=_query_link(cube_query),
         regions_cube_link=_query_link(REGIONS_CUBE.replace("{dataset}", regions_dataset(_base()))),
     )
@@ -398,7 +419,7 @@ def figures_api() -> Response:
         found = figures(filters, reader_language())
         glance = headline_texts(filters, reader_language())
     except BadFilter as refused:
-        return _refused(refused)
+        return filter_refused(refused)
     except QueryError as problem:
         return error(problem.status, problem.message)
     body = [{**asdict(each), "query_page": _query_link(each.query)} for each in found]
@@ -415,10 +436,11 @@ def points_api() -> Response:
         found = points(filters)
         shown = sources_shown(filters)
     except BadFilter as refused:
-        return _refused(refused)
+        return filter_refused(refused)
     except QueryError as problem:
         return error(problem.status, problem.message)
-    answer = jsonify({"points": found, "sources": [asdict(c) for c in shown]})
+    lang = reader_language()
+    answer = jsonify({"points": found, "sources": [credit_answer(c, lang) for c in shown]})
     answer.headers.extend(licence_links(shown))
     return answer
 
@@ -452,7 +474,7 @@ def _one_figure(figure_id: str) -> tuple[Figure, tuple[Credit, ...], str, str] |
         found = next(f for f in figures(filters, lang) if f.id == figure_id)
         shown = sources_shown(filters)
     except BadFilter as refused:
-        return _refused(refused)
+        return filter_refused(refused)
     except QueryError as problem:
         return error(problem.status, problem.message)
     # the language always: a CSV whose language came from Accept-Language linked metadata a

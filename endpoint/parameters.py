@@ -19,22 +19,38 @@ _WHOLE = re.compile(r"[0-9]{1,9}")
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
+class BadNumber(QueryError):
+    """A number parameter refused (400): the English message for developers, and ``code`` and
+    ``values`` naming it for a reader's message in their language (``problems`` in
+    validation/messages.yaml: ``bad-whole-number``, ``repeated-parameter``)."""
+
+    def __init__(self, message: str, code: str, **values: str) -> None:
+        super().__init__(400, message)
+        self.code, self.values = code, values
+
+
 def whole_number(
     args: MultiDict[str, str], name: str, default: int, lowest: int, highest: int
 ) -> int:
     """The parameter ``name`` of ``args`` as a whole number from ``lowest`` to ``highest``
     (``default`` when it is absent or empty, as a form leaves it); QueryError 400 with a
-    message for anything else."""
+    message for anything else (``BadNumber``, which a page may say in the reader's language)."""
     values = [value for value in args.getlist(name) if value != ""]
     if not values:
         return default
     text = values[-1] if len(values) == 1 else None
     if text is None:
-        raise QueryError(400, f"give {name} once")
+        shown = ", ".join(f"«{value[:20]}»" for value in values[:5])
+        raise BadNumber(f"give {name} once", "repeated-parameter", name=name, values=shown)
     if not _WHOLE.fullmatch(text) or not lowest <= int(text) <= highest:
         shown = text if len(text) <= 20 else f"{text[:20]}... ({len(text)} characters)"
-        raise QueryError(
-            400, f"{name} must be a whole number from {lowest} to {highest}, not {shown!r}"
+        raise BadNumber(
+            f"{name} must be a whole number from {lowest} to {highest}, not {shown!r}",
+            "bad-whole-number",
+            name=name,
+            value=shown,
+            lowest=str(lowest),
+            highest=str(highest),
         )
     return int(text)
 

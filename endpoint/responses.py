@@ -38,13 +38,14 @@ def wants_html() -> bool:
     return prefers_html(request.headers.get("Accept"))
 
 
-def error(status: int, message: str) -> Response:
+def error(status: int, message: str, said_in: str = "en") -> Response:
     """A client or server error: for a browser, an HTML page in the reader's language with the
-    site header (``endpoint.site.error_page``); for any other client, one line of plain text."""
+    site header (``endpoint.site.error_page``); for any other client, one line of plain text.
+    ``said_in``: the language of ``message`` (a server's detail is English)."""
     if wants_html():
         from endpoint.site import error_page
 
-        return read_headers(error_page(status, message, reader_language()))
+        return read_headers(error_page(status, message, reader_language(), said_in))
     return read_headers(Response(message + "\n", status=status, mimetype="text/plain"))
 
 

@@ -8,14 +8,18 @@ sigma, œ, đ, ł... all one form), both sides folded the same way. The results 
 count says the places they are (a record counts as its canonical place, cwm:canonicalPlace, or
 as itself before it is clustered, as the observatory counts) and, when they differ, the records.
 Each facet counts the places the other filters and the text leave. What the reader types never
-reaches a query; a kind, country or region must look like a code or it is ignored. Results link
-to the spaces' own pages; the page links the SPARQL query that lists what it searched.
+reaches a query as it is typed. A kind or country must be one of the observatory's values for it,
+a region a NUTS-3 code (of the reference or of a record), each filter given once, and ``page`` a
+whole number from 1: anything else is refused (400) in the reader's language, the allowed values
+listed, as the observatory refuses its filters (``observatory.figures.read_filters``). Other
+parameter names are ignored, as on the observatory's page. Results link to the spaces' own pages;
+the page links the query page with the SPARQL query that gives the same records
+(``search_sparql``: the folding written as SPARQL replacements).
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -34,20 +38,23 @@ from core.translations import in_language, load_catalogue, words
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.linkeddata import local_path
-from endpoint.parameters import MAX_PAGE, whole_number
+from endpoint.observatory import filter_refused
+from endpoint.parameters import MAX_PAGE, BadNumber, whole_number
 from endpoint.published import Kept, generation, select
 from endpoint.resource_page import country_label
 from endpoint.responses import error, reader_language
 from loaders import enrich
 from loaders.rdf import literal
+from observatory.figures import Arguments, BadFilter, check_filter, one_value
+from validation.messages import problem_message
 
 blueprint = Blueprint("search", __name__)
 
 CATALOGUE = Path(__file__).with_name("search.yaml")
 PAGE = 50
-KIND = re.compile(r"^[a-z0-9-]{2,64}$")
-COUNTRY = re.compile(r"^[A-Z]{3}$")
-REGION = re.compile(r"^[A-Z]{2}[A-Z0-9]{1,3}$")
+#: the text fields, each read once (the longest text kept)
+TEXTS = ("q", "town")
+LONGEST_TEXT = 200
 PREFIXES = sparql_prefixes("cwm", "schema", "locn", "skos")
 KIND_BASE = f"{CODE}space-kind/"
 #: letters that Unicode does not decompose into a base letter and an accent, as the base letters
@@ -77,6 +84,14 @@ def folded(text: str) -> str:
     bare = unicodedata.normalize("NFKD", text.casefold())
     bare = "".join(c for c in bare if not unicodedata.combining(c)).translate(LETTERS)
     return " ".join("".join(c if c.isalnum() else " " for c in bare).split())
+
+
+def char_fold(char: str) -> str:
+    """What ``folded`` makes of one character, punctuation left as a space (not stripped): "é"
+    gives "e", "œ" "oe", "ς" "σ", a combining accent ""."""
+    bare = unicodedata.normalize("NFKD", char.casefold())
+    bare = "".join(c for c in bare if not unicodedata.combining(c)).translate(LETTERS)
+    return "".join(c if c.isalnum() else " " for c in bare)
 
 
 def matches(key: str, typed: str) -> bool:
@@ -310,31 +325,154 @@ def suggestions(entries: list[Entry], typed: str, lang: str) -> list[str]:
     return [by_key[k] for k in close]
 
 
-def _checked(value: str, pattern: re.Pattern[str]) -> str | None:
-    return value if pattern.match(value) else None
+def read_filters(args: Arguments, entries: list[Entry]) -> Filters:
+    """The search a request asks for, checked (BadFilter, as the observatory's filters): each
+    field given once (``repeated-filter``), a kind or country one of the observatory's values
+    for it (or of a record), a region a NUTS-3 code of the reference or of a record
+    (``unknown-filter-value``, the values listed). Other names are not read."""
+    texts = {name: one_value(args, name).strip()[:LONGEST_TEXT] for name in TEXTS}
+    codes: dict[str, str | None] = {}
+    for name, values in FACETS.items():
+        value = one_value(args, name)
+        if value and not any(value in values(entry) for entry in entries):
+            _check_code(name, value, entries)
+        codes[name] = value or None
+    return Filters(
+        q=texts["q"],
+        town=texts["town"],
+        kind=codes["kind"],
+        country=codes["country"],
+        region=codes["region"],
+    )
+
+
+def _check_code(name: str, value: str, entries: list[Entry]) -> None:
+    """BadFilter unless ``value`` (no record has it) is one of facet ``name``'s values."""
+    if name != "region":
+        check_filter(name, value)  # the observatory's list: its 400 lists and labels the codes
+        return
+    if enrich.has_polygons(value):
+        return
+    recorded = sorted({entry.region for entry in entries if entry.region})
+    known = ", ".join(region_label(code) for code in recorded)
+    raise BadFilter(
+        f"region={value[:40]!r} is not a NUTS-3 code; the regions of the records: {known}",
+        "unknown-filter-value",
+        name=name,
+        value=value[:40],
+        known=known,
+    )
+
+
+def number_refused(problem: BadNumber, lang: str) -> str:
+    """A number parameter refused, said in ``lang`` (its bounds as the language writes them)."""
+    values = dict(problem.values)
+    for bound in ("lowest", "highest"):
+        if bound in values:
+            values[bound] = format_decimal(int(values[bound]), locale=lang)
+    return problem_message(problem.code, lang, **values) or problem.message
+
+
+#: the text fields as SPARQL reads them: the property path to the text, the variable
+TEXT_PATHS = {"q": ("schema:name", "?anyName"), "town": ("locn:address/locn:postName", "?anyTown")}
+#: the facets as SPARQL reads them: the property, the IRI before the code
+FACET_PATHS = {
+    "kind": ("cwm:spaceKind", KIND_BASE),
+    "country": ("cwm:country", EU_COUNTRY),
+    "region": ("cwm:nutsRegion", NUTS_CODE),
+}
+
+
+def fold_table(texts: Iterable[str]) -> dict[str, str]:
+    """The characters of ``texts`` (as they are and as SPARQL's LCASE writes them) that
+    ``folded`` changes into letters or removes, each with what it becomes: "á" -> "a", "ς" ->
+    "σ", "œ" -> "oe". ASCII and capitals are left to LCASE, punctuation as it is (a typed word
+    has none)."""
+    found: set[str] = set()
+    for text in texts:
+        found.update(text, text.lower())
+    table = {}
+    for char in found:
+        if char.isascii() or char.lower() != char:  # LCASE lowers it (then it is found lowered)
+            continue
+        becomes = char_fold(char)
+        if becomes != char and (becomes == "" or not becomes.isspace()):
+            table[char] = becomes
+    return table
+
+
+def fold_sparql(variable: str, table: dict[str, str], letters: set[str]) -> str:
+    """The SPARQL expression of ``variable`` folded as ``folded`` folds it, as far as a word of
+    ``letters`` can tell: lower case, then each character of ``table`` whose fold has one of
+    those letters (or is nothing, a combining accent) replaced by its fold, one REPLACE a
+    character (Virtuoso reads a class or alternatives of letters beyond ASCII byte by byte:
+    "[àá]" or "à|á" replaced nothing there)."""
+    expression = f"LCASE(STR({variable}))"
+    for char, becomes in sorted(table.items(), key=lambda item: (item[1], item[0])):
+        if becomes == "" or set(becomes) & letters:
+            # a combining accent alone is written as its code (\u0301), the others as they are
+            shown = f"\\u{ord(char):04X}" if unicodedata.combining(char) else char
+            expression = f'REPLACE({expression}, "{shown}", {literal(becomes)})'
+    return expression
+
+
+def search_sparql(filters: Filters, table: dict[str, str]) -> str:
+    """A SPARQL query giving the records a search lists (``table``: ``fold_table`` of the
+    names and towns searched): each typed word in one of the space's names (the municipality),
+    whatever the accents and the case, and each facet chosen."""
+    lines = [
+        "SELECT DISTINCT ?space ?name ?town WHERE {",
+        "  ?space a cwm:Space ; schema:name ?name .",
+        "  OPTIONAL { ?space locn:address/locn:postName ?town }",
+    ]
+    for field, (path, variable) in TEXT_PATHS.items():
+        typed = folded(getattr(filters, field)).split()
+        if typed:  # folded: letters and digits only, nothing that could end the comment
+            lines.append(
+                f"  # the {field} field: each of {' '.join(typed)}, accents and case folded"
+            )
+        for word in typed:
+            key = fold_sparql(variable, table, set(word))
+            lines.append(
+                f"  FILTER EXISTS {{ ?space {path} {variable} "
+                f"FILTER (CONTAINS({key}, {literal(word)})) }}"
+            )
+    for name, (path, base) in FACET_PATHS.items():
+        chosen = getattr(filters, name)
+        if chosen:
+            lines.append(f"  ?space {path} <{base}{chosen}> .")
+    return PREFIXES + "\n".join([*lines, "}", "ORDER BY ?name ?space"]) + "\n"
+
+
+def _fold_table(entries: list[Entry]) -> dict[str, str]:
+    """``fold_table`` of the index's names and towns (once per store generation)."""
+
+    def read() -> dict[str, str]:
+        texts = [name for entry in entries for _tag, name in entry.names]
+        return fold_table([*texts, *(entry.town for entry in entries)])
+
+    return _kept.get(("fold-table", generation()), read)
 
 
 @blueprint.get("/search")
 def search_page() -> BaseResponse | str:
     lang = reader_language()
-    filters = Filters(
-        q=request.args.get("q", "").strip()[:200],
-        town=request.args.get("town", "").strip()[:200],
-        kind=_checked(request.args.get("kind", ""), KIND),
-        country=_checked(request.args.get("country", ""), COUNTRY),
-        region=_checked(request.args.get("region", ""), REGION),
-    )
     try:
-        page = whole_number(request.args, "page", 0, 0, MAX_PAGE)
         entries = index()
+        filters = read_filters(request.args.to_dict(flat=False), entries)
+        page = whole_number(request.args, "page", 1, 1, MAX_PAGE)
         kinds = kind_labels(lang)
+    except BadFilter as problem:
+        return filter_refused(problem, page=True)
+    except BadNumber as problem:
+        return error(400, number_refused(problem, lang), said_in=lang)
     except QueryError as problem:
         return error(problem.status, problem.message)
     found = [entry for entry in entries if filters.keeps(entry)]
     counts = facet_counts(entries, filters)
     pages = max(1, -(-len(found) // PAGE))
-    if page >= pages:  # past the end (an old link, a shorter result): the last page
-        return redirect(filters.link(lang, page=pages - 1 if pages > 1 else None))
+    if page > pages:  # past the end (an old link, a shorter result): the last page
+        return redirect(filters.link(lang, page=pages if pages > 1 else None))
     results = [
         {
             "name": entry.name(lang),
@@ -344,7 +482,7 @@ def search_page() -> BaseResponse | str:
             "country": country_label(entry.country, lang) if entry.country else "",
             "region": region_label(entry.region) if entry.region else "",
         }
-        for entry in found[page * PAGE : (page + 1) * PAGE]
+        for entry in found[(page - 1) * PAGE : page * PAGE]
     ]
     text = words(catalogue()["words"], lang)
     return render_template(
@@ -357,12 +495,12 @@ def search_page() -> BaseResponse | str:
         count=len(found),
         number=lambda value: format_decimal(value, locale=lang),
         count_text=count_text(places(found), lang, len(found)),
-        first=page * PAGE + 1,
-        last=min(len(found), (page + 1) * PAGE),
+        first=(page - 1) * PAGE + 1,
+        last=min(len(found), page * PAGE),
         page=page,
         pages=pages,
-        previous=filters.link(lang, page=page - 1 if page > 1 else None) if page > 0 else None,
-        next=filters.link(lang, page=page + 1) if page + 1 < pages else None,
+        previous=filters.link(lang, page=page - 1 if page > 2 else None) if page > 1 else None,
+        next=filters.link(lang, page=page + 1) if page < pages else None,
         kinds=_options(counts["kind"], filters.kind, lambda code: kinds.get(code, code)),
         countries=_options(
             counts["country"], filters.country, lambda code: country_label(code, lang)
@@ -370,7 +508,7 @@ def search_page() -> BaseResponse | str:
         regions=_options(counts["region"], filters.region, region_label),
         suggestions=[] if found else suggestions(entries, filters.q, lang),
         drop_links=[] if found else _drops(filters, lang, text),
-        query_url=url_for("sparql.sparql", query=INDEX_QUERY),
+        query_url=url_for("pages.query_page", query=search_sparql(filters, _fold_table(entries))),
     )
 
 

@@ -148,8 +148,9 @@ def number(value: float, lang: str) -> str:
     return format_decimal(value, locale=lang)
 
 
-def error_page(status: int, message: str, lang: str) -> Response:
-    """An error as an HTML page in ``lang``, with the site header."""
+def error_page(status: int, message: str, lang: str, said_in: str = "en") -> Response:
+    """An error as an HTML page in ``lang``, with the site header; ``message`` is in
+    ``said_in`` (a server's detail is English; a refusal said in the reader's language is not)."""
     texts = table()["errors"]
     chosen = texts.get(str(status), texts["other"])
     body = render_template(
@@ -161,6 +162,7 @@ def error_page(status: int, message: str, lang: str) -> Response:
         details=in_language(texts["details"], lang),
         home=in_language(texts["home"], lang),
         message=message,
+        said_in=said_in,
     )
     g.error_page = True
     return Response(body, status=status, mimetype="text/html")

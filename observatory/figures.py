@@ -20,7 +20,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from babel.core import Locale
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from core.formulas import safe_cell
 from core.namespaces import DEFAULT_DATA_BASE, EU_COUNTRY
@@ -98,14 +98,14 @@ def read_filters(args: Arguments, sources: Collection[str] | None = None) -> dic
     when given), or a filter given twice with different values (one filter, one value)."""
     chosen = {}
     for name in table()["filters"]:
-        value = _one_value(args, name)
+        value = one_value(args, name)
         if value:
             check_filter(name, value, sources)
             chosen[name] = value
     return chosen
 
 
-def _one_value(args: Arguments, name: str, code: str = "repeated-filter") -> str:
+def one_value(args: Arguments, name: str, code: str = "repeated-filter") -> str:
     """The one value ``args`` give filter ``name`` ("" when none); BadFilter ``code`` when they
     give it several different values (``country=FRA&country=PRT``: neither is dropped silently)."""
     given = args.get(name, "")
@@ -136,7 +136,7 @@ def check_parameters(args: Arguments, others: Sequence[str]) -> None:
             known=", ".join(known),
         )
     for other in others:
-        _one_value(args, other, "repeated-parameter")
+        one_value(args, other, "repeated-parameter")
 
 
 def check_filter(name: str, value: str, sources: Collection[str] | None = None) -> None:
@@ -384,6 +384,12 @@ def format_number(number: float, lang: str) -> str:
     return format_decimal(number, locale=lang)
 
 
+def percent(share: int, lang: str) -> str:
+    """A share (a whole percentage) as ``lang`` writes it (CLDR's percent format, as the
+    browser's Intl.NumberFormat with style "percent"): "14%" in Greek, "14 %" in French."""
+    return format_percent(share / 100, locale=lang)
+
+
 #: why a figure is empty: no source gives its field, or the filters leave nothing
 EMPTY = ("no_data", "filtered")
 
@@ -419,7 +425,7 @@ def share_text(word: str, part: int, given: int, lang: str) -> str | None:
     share = round(100 * part / given)
     return (
         in_language(table()["words"][word], lang)
-        .replace("{share}", format_number(share, lang))
+        .replace("{share}", percent(share, lang))
         .replace("{given}", counted("places", given, lang))
     )
 

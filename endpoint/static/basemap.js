@@ -3,7 +3,13 @@
 "use strict";
 
 window.coworkmedBaseMap = async function (element, center, zoom) {
-  const map = L.map(element, { center: center, zoom: zoom, minZoom: 2, maxZoom: 16 });
+  const map = L.map(element, { center: center, zoom: zoom, minZoom: 2, maxZoom: 16, zoomControl: false });
+  // the zoom buttons' title and aria-label in the page's language when the page gives them
+  // (data-zoom-in, data-zoom-out): Leaflet said "Zoom in", "Zoom out" on every language's page
+  L.control.zoom({
+    zoomInTitle: element.dataset.zoomIn || "Zoom in",
+    zoomOutTitle: element.dataset.zoomOut || "Zoom out",
+  }).addTo(map);
   map.attributionControl.setPrefix(false);
   // the credit in the page's language when the page gives it (data-credit)
   map.attributionControl.addAttribution(element.dataset.credit || "Borders: Natural Earth");

@@ -34,6 +34,8 @@
   // browser's own CLDR rules
   const pluralRules = new Intl.PluralRules(config.lang);
   const numberFormat = new Intl.NumberFormat(config.lang);
+  // a share as the language writes it ("14%" in Greek, "14 %" in French: CLDR, as the server)
+  const percentFormat = new Intl.NumberFormat(config.lang, { style: "percent" });
   function counted(word, n) {
     const forms = config.plurals[word];
     const form = forms[pluralRules.select(n)] || forms.other;
@@ -146,7 +148,7 @@
       found.push(fill(config.words[figure.coverage_note] || config.words.coverage, {
         reporting: numberFormat.format(coverage.reporting),
         places: numberFormat.format(coverage.places),
-        share: numberFormat.format(Math.round((100 * coverage.reporting) / coverage.places)),
+        share: percentFormat.format(Math.round((100 * coverage.reporting) / coverage.places) / 100),
       }));
     }
     if (figure.id === "06-years" && answer.headline.closed_undated > 0) {
@@ -275,10 +277,11 @@
         } else {
           item.appendChild(document.createTextNode(config.words.no_licence));
         }
-        // the source's own date (issued), then since when it is in this version (modified)
+        // the source's own date (issued), then since when it is in this version (modified), as
+        // the language writes dates (the server's, babel: the ISO dates beside "3 Δεκεμβρίου 2026")
         const dates = [
-          source.issued ? fill(config.words.credit_issued, { date: source.issued }) : null,
-          source.modified ? fill(config.words.credit_date, { date: source.modified }) : null,
+          source.issued ? fill(config.words.credit_issued, { date: source.issued_text || source.issued }) : null,
+          source.modified ? fill(config.words.credit_date, { date: source.modified_text || source.modified }) : null,
         ].filter(Boolean);
         if (dates.length) item.appendChild(document.createTextNode(" (" + dates.join(", ") + ")"));
         return item;

@@ -4,6 +4,9 @@
 (function () {
   "use strict";
 
+  // the share sent as the page's language writes it ("14%", "14 %": CLDR's percent format)
+  const percentFormat = new Intl.NumberFormat(document.documentElement.lang || undefined, { style: "percent" });
+
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
   }
@@ -77,7 +80,7 @@
         if (!progress.lengthComputable) return;
         const percent = Math.round((100 * progress.loaded) / progress.total);
         bar.value = percent;
-        say(fill(form.dataset.uploading, { percent: percent }), percent === 0);
+        say(fill(form.dataset.uploading, { percent: percentFormat.format(percent / 100) }), percent === 0);
       });
       xhr.upload.addEventListener("load", checking);
       xhr.addEventListener("load", () => {
@@ -102,7 +105,7 @@
       button.disabled = true;
       box.hidden = false;
       bar.value = 0;
-      say(fill(form.dataset.uploading, { percent: 0 }), true);
+      say(fill(form.dataset.uploading, { percent: percentFormat.format(0) }), true);
       xhr.send(new FormData(form));
     });
   }

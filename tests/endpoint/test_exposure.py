@@ -240,7 +240,9 @@ ODD_NUMBERS = [
 def test_an_odd_page_number_is_a_400(client: FlaskClient, path: str, value: str) -> None:
     response = client.get(path, query_string={"page": value}, headers={"Accept": "text/html"})
     assert response.status_code == 400, response.status_code
-    assert "page must be a whole number" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    # the search says it in the reader's language (here English), the resource pages as a detail
+    assert "page takes a whole number" in text or "page must be a whole number" in text
 
 
 @pytest.mark.parametrize("value", ["", "1", "2", "198"])
@@ -490,7 +492,8 @@ def test_a_location_is_percent_encoded(path: str, location: str) -> None:
 
 def test_a_number_given_twice_is_a_400(client: FlaskClient) -> None:
     response = client.get("/search?page=1&page=2")
-    assert response.status_code == 400 and "page once" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "page is given several values" in text
 
 
 @pytest.mark.parametrize("value", ["10001", "999999"])
@@ -498,4 +501,4 @@ def test_a_search_page_past_the_bound_is_a_400(client: FlaskClient, value: str) 
     """Search pages through its own index (no store sorts it): the bound is MAX_PAGE."""
     response = client.get("/search", query_string={"page": value, "q": "Ruche"})
     assert response.status_code == 400
-    assert "page must be a whole number from 0 to 10000" in response.get_data(as_text=True)
+    assert "page takes a whole number from 1 to 10,000" in response.get_data(as_text=True)

@@ -185,7 +185,7 @@ def test_paging_says_where_it_is(client: FlaskClient, monkeypatch: pytest.Monkey
     total = int(re.search(r"<strong>(\d+) places</strong>", first)[1])  # type: ignore[index]
     pages = -(-total // 5)
     assert f"Page 1 of {pages}" in first and "1–5 of" in first and 'rel="prev"' not in first
-    last = client.get(f"/search?lang=en&page={pages - 1}", headers=afresh).get_data(as_text=True)
+    last = client.get(f"/search?lang=en&page={pages}", headers=afresh).get_data(as_text=True)
     assert f"Page {pages} of {pages}" in last and 'rel="next"' not in last
     results = last.split('class="results"', 1)[1].split("</ol>", 1)[0]  # not the site's menus
     assert results.count("<li>") == total - 5 * (pages - 1)
@@ -194,9 +194,9 @@ def test_paging_says_where_it_is(client: FlaskClient, monkeypatch: pytest.Monkey
 @pytest.mark.parametrize(
     ("asked", "landing"),
     [
-        ("page=48&lang=el", "/search?lang=el&page=LAST"),  # a stranger's "2401–2400 of 2400"
+        ("page=49&lang=el", "/search?lang=el&page=LAST"),  # a stranger's "2401–2400 of 2400"
         ("page=9999&q=fab&lang=fr", "/search?q=fab&lang=fr&page=LAST"),
-        ("page=1&q=zzzqqq", "/search?q=zzzqqq&lang=en"),  # nothing found: the first page
+        ("page=2&q=zzzqqq", "/search?q=zzzqqq&lang=en"),  # nothing found: the first page
     ],
 )
 def test_a_page_past_the_end_leads_to_the_last(
@@ -208,8 +208,8 @@ def test_a_page_past_the_end_leads_to_the_last(
     total = re.search(  # type: ignore[union-attr]
         r"<strong>(\d+) ", client.get(answer.headers["Location"]).get_data(as_text=True)
     )
-    last = max(0, -(-int(total[1]) // 5) - 1) if total else 0
-    assert answer.headers["Location"] == landing.replace("&page=LAST", f"&page={last}" * (last > 0))
+    last = max(1, -(-int(total[1]) // 5)) if total else 1
+    assert answer.headers["Location"] == landing.replace("&page=LAST", f"&page={last}" * (last > 1))
     assert client.get("/search?page=10001").status_code == 400
 
 
@@ -275,3 +275,139 @@ def test_the_count_is_written_as_the_language_writes_numbers(
     places: int, records: int | None, lang: str, text: str
 ) -> None:
     assert search.count_text(places, lang, records).startswith(text)
+
+
+REFUSALS = yaml.safe_load((HERE / "search-refusals.yaml").read_text(encoding="utf-8"))
+SPARQL_CASES = yaml.safe_load((HERE / "search-sparql-cases.yaml").read_text(encoding="utf-8"))
+PAGE_CASES = yaml.safe_load((HERE / "search-pages.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", REFUSALS, ids=lambda case: case["name"])
+def test_the_search_refuses_what_the_observatory_refuses(
+    client: FlaskClient, case: dict[str, Any]
+) -> None:
+    """Regression (stranger 43): an unknown kind, country or region gave 200 and "0 places", a
+    field given twice kept its first value, and ``page=abc`` showed the English detail on every
+    language's page. Refused (400) in the reader's language, by ``lang=`` and by
+    Accept-Language, on the error page and in plain text, the allowed values listed."""
+    from validation.messages import catalogue
+
+    lang, pairs = case["lang"], [(name, value) for name, value in case["query"]]
+    for query, chosen in (([*pairs, ("lang", lang)], {}), (pairs, {"Accept-Language": lang})):
+        for accept in ("text/html", "*/*"):
+            response = client.get(
+                "/search", query_string=query, headers={**chosen, "Accept": accept}
+            )
+            text = html.unescape(response.get_data(as_text=True))
+            if case.get("ignores"):
+                assert response.status_code == 200, text[:300]
+                continue
+            opening = catalogue()["problems"][case["error"]][lang].split("{")[0]
+            assert response.status_code == 400, text[:300]
+            assert opening in text, text[:2000]
+            if accept == "text/html":  # the message marked as in the reader's language
+                assert f'<code class="detail" lang="{lang}">' in text
+            assert all(said in text for said in case.get("says", [])), text[:3000]
+            if lang != "en":
+                assert "must be a whole number" not in text and "is not one of" not in text
+
+
+@pytest.mark.parametrize("case", SPARQL_CASES, ids=lambda case: case["name"])
+def test_the_searchs_query_gives_the_records_it_lists(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, case: dict[str, Any]
+) -> None:
+    """Regression (stranger 43): the link opened /sparql (raw XML for a browser) with a query of
+    every space, whatever was searched. It opens the query page with a query that, run at
+    /sparql, gives the records the search lists: the words (accents, case, tonos and final
+    sigma folded as the search folds them), the municipality and each facet."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from endpoint.linkeddata import local_path
+
+    monkeypatch.setattr(search, "PAGE", 10_000)
+    page = client.get(
+        "/search",
+        query_string={"lang": "en", **case["query"]},
+        headers={"Cache-Control": "no-cache"},
+    ).get_data(as_text=True)
+    listed = set(re.findall(r'<li><a href="([^"]+)">', _results(page)))
+    assert bool(listed) is case["some"], listed
+    link = html.unescape(re.search(r'<p class="sparql"><a href="([^"]+)"', page)[1])  # type: ignore[index]
+    assert urlsplit(link).path == "/query", link
+    query = parse_qs(urlsplit(link).query)["query"][0]
+    answer = client.get(
+        "/sparql",
+        query_string={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    with app.test_request_context():
+        found = {
+            local_path(row["space"]["value"]) or row["space"]["value"]
+            for row in answer.get_json()["results"]["bindings"]
+        }
+    assert found == listed, query
+
+
+@pytest.mark.parametrize("case", PAGE_CASES, ids=lambda case: case["name"])
+def test_page_numbers_count_from_one(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, case: dict[str, Any]
+) -> None:
+    """Regression (stranger 43): ``page=0`` was the page that says "Page 1 of 48"."""
+    monkeypatch.setattr(search, "PAGE", 5)
+    query = {"lang": case["lang"], **({"page": case["page"]} if case["page"] is not None else {})}
+    answer = client.get("/search", query_string=query, headers={"Cache-Control": "no-cache"})
+    text = html.unescape(answer.get_data(as_text=True))
+    assert answer.status_code == 200, text[:500]
+    said = search.catalogue()["words"]["page_of"][case["lang"]].split("{")[0]
+    assert re.search(re.escape(said) + str(case["shown"]) + r"\D", text), text[-3000:]
+    assert f'<ol start="{5 * (case["shown"] - 1) + 1}"' in text
+    for rel in ("previous", "next"):
+        link = re.search(rf'rel="{rel[:4]}" href="([^"]*)"', text)
+        if case[rel] == "absent":
+            assert link is None
+            continue
+        assert link is not None
+        number = re.search(r"[?&]page=(\d+)", link[1])
+        assert (number[1] if number else "none") == str(case[rel]), link[1]
+
+
+@needs_browser
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("lang", "size"), [("el", (390, 844)), ("fr", (1366, 900))], ids=["el-phone", "fr-laptop"]
+)
+def test_the_searchs_query_link_and_refusal_in_chromium(
+    app: Flask, lang: str, size: tuple[int, int]
+) -> None:
+    """Regression (stranger 43): the link opened /sparql (raw XML); it opens the query page with
+    the search's own query in its tab, which answers the records listed when run. An unknown
+    country is a 400 page in the reader's language, the allowed countries named."""
+    from coworkmed.serving import serve_in_thread
+
+    with serve_in_thread(app) as live, browser_page(live, size, locale=lang) as visit:
+        page = visit.page
+        page.goto(f"{live}/search?lang={lang}&q=λιμανι")
+        listed = page.locator("ol.results li").count()
+        assert listed >= 1
+        visit.screenshot(f"search-link-{lang}-{size[0]}.png")
+        page.click("p.sparql a")
+        page.wait_for_selector(".tabPanel.active .yasqe .CodeMirror", timeout=30_000)
+        assert page.url.startswith(f"{live}/query?")
+        shown = page.evaluate(
+            "document.querySelector('.tabPanel.active .CodeMirror').CodeMirror.getValue()"
+        )
+        assert '"λιμανι"' in shown and "FILTER EXISTS" in shown, shown
+        page.click(".tabPanel.active .yasqe_queryButton")
+        page.locator(".tabPanel.active .yasr_response_chip").wait_for(timeout=30_000)
+        visit.screenshot(f"search-query-{lang}-{size[0]}.png")
+        answer = page.goto(f"{live}/search?lang={lang}&country=XXX")
+        assert answer is not None and answer.status == 400
+        said = page.inner_text("main")
+        assert "«XXX»" in said and "ESP (" in said, said
+        assert overflow(page) == 0
+        violations = axe_violations(page)
+        assert violations == [], describe(violations)
+        visit.screenshot(f"search-refused-{lang}-{size[0]}.png")
+    visit.problems = [p for p in visit.problems if "400" not in p]  # the refusal asked for
+    visit.check()
