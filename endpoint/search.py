@@ -45,7 +45,7 @@ from endpoint.resource_page import country_label
 from endpoint.responses import error, reader_language
 from loaders import enrich
 from loaders.rdf import literal
-from observatory.figures import Arguments, BadFilter, check_filter, one_value
+from observatory.figures import Arguments, BadFilter, check_filter, one_value, unknown_value
 from validation.messages import problem_message
 
 blueprint = Blueprint("search", __name__)
@@ -355,13 +355,8 @@ def _check_code(name: str, value: str, entries: list[Entry]) -> None:
         return
     recorded = sorted({entry.region for entry in entries if entry.region})
     known = ", ".join(region_label(code) for code in recorded)
-    raise BadFilter(
-        f"region={value[:40]!r} is not a NUTS-3 code; the regions of the records: {known}",
-        "unknown-filter-value",
-        name=name,
-        value=value[:40],
-        known=known,
-    )
+    detail = f"region={value[:40]!r} is not a NUTS-3 code; the regions of the records: {known}"
+    raise unknown_value(name, value, known, detail)
 
 
 def number_refused(problem: BadNumber, lang: str) -> str:

@@ -154,13 +154,13 @@ def check_filter(name: str, value: str, sources: Collection[str] | None = None) 
         allowed = {source: source for source in sources}
     if allowed is not None and value not in allowed:
         known = ", ".join(sorted(allowed))
-        raise BadFilter(
-            f"{name}={value!r} is not one of: {known}",
-            "unknown-filter-value",
-            name=name,
-            value=value[:40],
-            known=known,
-        )
+        raise unknown_value(name, value, known, f"{name}={value!r} is not one of: {known}")
+
+
+def unknown_value(name: str, value: str, known: str, detail: str) -> BadFilter:
+    """The refusal of filter ``name``'s unknown ``value`` (``unknown-filter-value``; ``known``:
+    the values it takes, as the message lists them; ``detail``: the developers' English)."""
+    return BadFilter(detail, "unknown-filter-value", name=name, value=value[:40], known=known)
 
 
 def filter_iri(name: str, value: str, base: str) -> str:
