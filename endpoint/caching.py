@@ -290,7 +290,7 @@ def validators(policy: Policy, number: int) -> Validators:
         digest.update(part)
     compressed = policy.compress and accepts_gzip()
     tag = f"g{number}-{digest.hexdigest()}" + ("-gzip" if compressed else "")
-    modified = SEEN.time(current_app.extensions["coworkmed.store"].describe(), number)
+    modified = SEEN.time(current_app.extensions["coworkmed.store"].identity(), number)
     return Validators(tag, modified, compressed, number)
 
 

@@ -66,8 +66,9 @@ class Kept:
 
     def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
         """The answer kept for ``key`` (of the app's store: two apps in one process, each on
-        its own store, may be at the same generation), or the one ``make`` gives, then kept."""
-        key = (store_location().describe(), *key)
+        its own store, may be at the same generation: ``StoreLocation.identity``), or the one
+        ``make`` gives, then kept."""
+        key = (store_location().identity(), *key)
         with self._lock:
             if key in self._kept:
                 self._kept.move_to_end(key)

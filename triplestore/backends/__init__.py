@@ -102,6 +102,10 @@ class StoreLocation(Protocol[Store]):
 
     def describe(self) -> str: ...
 
+    def identity(self) -> str:
+        """What tells this store apart from every other one a process may serve: what it
+        keeps per store generation keys on it (two stores may be at the same generation)."""
+
 
 def is_remote(store: str | Path) -> bool:
     """Whether the ``store`` setting names an external store (an http or https URL)."""

@@ -163,6 +163,10 @@ class OxigraphLocation:
     def describe(self) -> str:
         return str(self.path)
 
+    def identity(self) -> str:
+        """Its folder, resolved (two spellings of one path are one store)."""
+        return str(self.path.resolve())
+
     def generation(self) -> int:
         """The generation of the current snapshot (0 when nothing was ever published)."""
         try:

@@ -224,6 +224,12 @@ class SparqlLocation:
     def describe(self) -> str:
         return self.query_url
 
+    def identity(self) -> str:
+        """Its query endpoint and the namespace of the service's state there: two services on
+        one server, each with its own namespace, publish their own generations (each counts
+        from 1)."""
+        return f"{self.query_url} {self.namespace}"
+
     def client(self, timeout: float | None = None) -> SparqlStore:
         return SparqlStore(self, self.timeout if timeout is None else timeout)
 
