@@ -21,7 +21,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple, ParamSpec, TypeVar, cast
+from typing import NamedTuple, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -76,13 +76,39 @@ class Block:
     end: int  # just after the closing brace
 
 
+#: how many texts the readings below remember, and the longest text remembered: a query asked
+#: again (a dashboard, a notebook run again, a benchmark cycling its queries) is checked and
+#: rewritten without reading its text again (a 2 KB text was about 1 ms of the server's
+#: processor time per request; the observatory's figures are two dozen texts, each read by
+#: several checks and rewrites before the store gets it). Longer texts are read each time: what
+#: is remembered stays under about 60 MB whatever clients send (a text of n characters makes
+#: at most n tokens; tests/core/test_remembered_texts.py measures it).
+REMEMBERED_TEXTS = 64
+REMEMBERED_CHARS = 4_096
+
+
+def _remembered(function: Callable[P, R], texts: int = REMEMBERED_TEXTS) -> Callable[P, R]:
+    """``function`` (of a text, then other hashable arguments) with its answers for the last
+    ``texts`` texts of at most ``REMEMBERED_CHARS`` characters remembered."""
+    kept: Callable[..., R] = functools.lru_cache(maxsize=texts)(function)
+
+    @functools.wraps(function)
+    def read(*args: P.args, **kwargs: P.kwargs) -> R:
+        text = args[0]
+        if isinstance(text, str) and len(text) <= REMEMBERED_CHARS:
+            return kept(*args, **kwargs)
+        return function(*args, **kwargs)
+
+    return read
+
+
 def tokens(text: str, start: int = 0) -> list[Token]:
     """The tokens of ``text`` from ``start``, comments left out, with their brace depth (the
     last few texts are remembered: each check of a request reads the same text)."""
     return list(_tokens(text, start))
 
 
-@functools.lru_cache(maxsize=8)
+@_remembered
 def _tokens(text: str, start: int) -> tuple[Token, ...]:
     found, depth = [], 0
     for match in _TOKEN.finditer(text, start):
@@ -95,14 +121,6 @@ def _tokens(text: str, start: int) -> tuple[Token, ...]:
         if kind == "open":
             depth += 1
     return tuple(found)
-
-
-def _remembered(function: Callable[P, R]) -> Callable[P, R]:
-    """``function`` (of the text and other hashable arguments) with its last few answers
-    remembered, as ``_tokens``'s are: a query asked again (a dashboard, a notebook run again,
-    a benchmark) is checked and rewritten without reading its text again; with a text of
-    2 KB this was about 1 ms of the server's processor time per request."""
-    return cast("Callable[P, R]", functools.lru_cache(maxsize=8)(function))
 
 
 #: a prefix that reads as a keyword (``SERVICE:p`` is SERVICE and ``:p``)
@@ -127,7 +145,7 @@ def keywords(text: str) -> list[Keyword]:
     return list(_keywords(text))
 
 
-@functools.lru_cache(maxsize=8)
+@_remembered
 def _keywords(text: str) -> tuple[Keyword, ...]:
     return tuple(k for k in map(_as_keyword, _tokens(text, 0)) if k is not None)
 
@@ -232,8 +250,7 @@ def prologues(text: str, base: str | None = None) -> list[Prologue]:
     return list(_prologues(text, base))
 
 
-@functools.lru_cache(maxsize=8)
-def _prologues(text: str, base: str | None) -> tuple[Prologue, ...]:
+def _prologues_of(text: str, base: str | None) -> tuple[Prologue, ...]:
     states = [Prologue(0, base, {})]
     found = _tokens(text, 0)
     for index, token in enumerate(found[:-1]):
@@ -255,6 +272,11 @@ def _prologues(text: str, base: str | None) -> tuple[Prologue, ...]:
             prefixes = {**current.prefixes, token.text[len("PREFIX") : -1]: value}
             states.append(Prologue(after.end, current.base, prefixes))
     return tuple(states)
+
+
+#: each state holds every prefix declared before it (a text's states grow with the square of
+#: its declarations): fewer texts are remembered
+_prologues = _remembered(_prologues_of, texts=8)
 
 
 def _glued_prefix(token: Token) -> bool:
@@ -321,6 +343,7 @@ def dataset_clauses(text: str, base: str | None = None) -> DatasetClauses | None
     return DatasetClauses(tuple(clauses[False]), tuple(clauses[True]))
 
 
+@_remembered
 def without_dataset_clauses(text: str) -> str:
     """``text`` with its FROM and FROM NAMED clauses taken out (read as ``dataset_clauses``
     reads them), for a store given the dataset by the protocol's parameters instead: Virtuoso
@@ -422,16 +445,17 @@ def _found(word: str, keyword: Keyword) -> list[Keyword]:
     ]
 
 
-@functools.lru_cache(maxsize=16)
+@_remembered
 def words_inside(text: str, words: tuple[str, ...]) -> tuple[Keyword, ...]:
     """Every place one of ``words`` appears in the bare words of ``text``, even inside a longer
     word (``inside``), in the order of the text (the last few answers are remembered: each
     check of a request reads the same text)."""
+    upper = text.upper()
+    if not any(word in upper for word in words):  # in no word of the text either: no reading
+        return ()
     found: list[Keyword] = []
-    for token in _tokens(text, 0):
-        keyword = _as_keyword(token)
-        if keyword is not None:
-            found += [k for word in words if word in keyword.word for k in _found(word, keyword)]
+    for keyword in _keywords(text):
+        found += [k for word in words if word in keyword.word for k in _found(word, keyword)]
     return tuple(sorted(found, key=lambda k: k.start))
 
 

@@ -805,8 +805,8 @@ class KeptConnections:
             connection = self._take(parts, fresh)
             reused = connection.sock is not None
             connection.timeout = request.timeout
-            if connection.sock is not None:
-                connection.sock.settimeout(request.timeout)
+            if connection.sock is not None and connection.sock.gettimeout() != request.timeout:
+                connection.sock.settimeout(request.timeout)  # a system call: only when it changes
             try:
                 connection.request(request.method, target, request.body, headers)
                 response = connection.getresponse()
