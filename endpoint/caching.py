@@ -45,6 +45,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from endpoint.execution import QueryError
 from endpoint.published import generation
+from endpoint.responses import error
 from endpoint.urls import request_path
 
 
@@ -327,6 +328,30 @@ def not_modified(found: Validators) -> Response:
     return response
 
 
+def _precondition_fails(found: Validators) -> bool:
+    """RFC 9110 13.2.2, steps 1 and 2, for a GET or HEAD (a query sent by POST is answered as
+    if it set no condition, as for ``If-None-Match``): ``If-Match`` is compared strongly, which
+    a weak tag never passes (every tag here is weak: the same answer may be written with other
+    bytes, gzip or not), so only ``*`` passes it; without ``If-Match``, ``If-Unmodified-Since``
+    fails when the answer changed after the date given (a date that cannot be read is ignored).
+    Before this, both were ignored and the answer given (stranger 42, L4 and L5)."""
+    if "If-Match" in request.headers:
+        return not request.if_match.star_tag
+    since = request.if_unmodified_since
+    return since is not None and found.modified > since.timestamp()
+
+
+def precondition_failed() -> Response:
+    """A 412: the condition the client set on its read is false (no body of the answer)."""
+    response = error(
+        412,
+        "the precondition is false: If-Match names no current answer (this service's tags are "
+        "weak: only If-Match: * passes), or the answer changed after If-Unmodified-Since",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _tag_matches(found: Validators) -> bool:
     """Whether ``If-None-Match`` names this answer (weak comparison, as GET and HEAD use)."""
     given = request.if_none_match
@@ -361,6 +386,8 @@ def answer_from_cache() -> Response | None:
         return None
     found = validators(policy, number)
     g.coworkmed_validators = found
+    if request.method != "POST" and _precondition_fails(found):
+        return precondition_failed()
     if request.method != "POST" and request.if_none_match and _tag_matches(found):
         return not_modified(found)
     kept = _kept(found)

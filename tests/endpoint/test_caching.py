@@ -99,6 +99,22 @@ def _path(case: dict[str, Any], dumps: Path) -> str:
     return case["path"].format(space=SPACE, dump=list_dumps(dumps)[0].name)
 
 
+EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
+#: (preconditions, the status they give): {etag} and {modified} are the answer's validators
+PRECONDITIONS: list[tuple[dict[str, str], int]] = [
+    ({"If-Match": "{etag}"}, 412),  # weak: never equal under the strong comparison
+    ({"If-Match": '"g0-strong-other", {etag}'}, 412),
+    ({"If-Match": "*"}, 200),
+    ({"If-Match": "no tag at all"}, 412),
+    ({"If-Match": "{etag}", "If-None-Match": "{etag}"}, 412),  # If-Match first (step 1)
+    ({"If-Unmodified-Since": "{modified}"}, 200),
+    ({"If-Unmodified-Since": "{later}"}, 200),
+    ({"If-Unmodified-Since": "{earlier}"}, 412),
+    ({"If-Unmodified-Since": "yesterday"}, 200),  # not a date: ignored
+    ({"If-Match": "*", "If-Unmodified-Since": "{earlier}"}, 200),  # ignored after If-Match
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
 def test_every_read_is_cached_and_revalidated(live: str, dumps: Path, case: dict[str, Any]) -> None:
     path, headers = _path(case, dumps), dict(case["headers"])
@@ -126,6 +142,19 @@ def test_every_read_is_cached_and_revalidated(live: str, dumps: Path, case: dict
     earlier = format_datetime(parsedate_to_datetime(modified).replace(year=2000), usegmt=True)
     for condition in ({"If-None-Match": 'W/"g0-other"'}, {"If-Modified-Since": earlier}):
         assert fetch(live, path, {**headers, **condition}).status == 200
+    # preconditions (RFC 9110 13.2.2): If-Match compares strongly, which no weak tag passes;
+    # If-Unmodified-Since fails once the answer changed after it (both were ignored)
+    later = format_datetime(parsedate_to_datetime(modified).replace(year=2100), usegmt=True)
+    for condition, status in PRECONDITIONS:
+        given = {k: v.format(etag=etag, modified=modified, earlier=earlier, later=later)
+                 for k, v in condition.items()}  # fmt: skip
+        for method in ("GET", "HEAD"):
+            answer = fetch(live, path, {**headers, **given}, method)
+            assert answer.status == status, (given, method, answer.body[:200])
+            if status == 412:
+                assert (
+                    answer.headers["Cache-Control"] == "no-store" and "ETag" not in answer.headers
+                )
     # gzip when accepted, a tag of its own, the same bytes once decoded
     packed = fetch(live, path, {**headers, "Accept-Encoding": "gzip, deflate"})
     assert packed.status == 200
@@ -196,10 +225,10 @@ def test_a_query_by_post_has_validators_but_no_304(live: str) -> None:
     headers = {"Content-Type": "application/sparql-query"}
     first = fetch(live, "/sparql", headers, "POST", body)
     assert first.status == 200 and ETAG.match(first.headers["ETag"])
-    again = fetch(
-        live, "/sparql", {**headers, "If-None-Match": first.headers["ETag"]}, "POST", body
-    )
-    assert again.status == 200 and again.body == first.body
+    tag = first.headers["ETag"]
+    for condition in ({"If-None-Match": tag}, {"If-Match": tag}, {"If-Unmodified-Since": EPOCH}):
+        again = fetch(live, "/sparql", {**headers, **condition}, "POST", body)
+        assert again.status == 200 and again.body == first.body, condition
 
 
 def test_curl_gets_gzip_and_304(live: str) -> None:
