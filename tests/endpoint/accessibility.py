@@ -1,5 +1,6 @@
 """Accessibility checks of a page open in Chromium (``tests.endpoint.browser``): axe-core's
-WCAG 2.1 A and AA rules, and the width test of a phone (nothing wider than the screen).
+WCAG 2.2 A and AA rules (2.1's and 2.2's own: target size), and the width test of a phone
+(nothing wider than the screen).
 
 axe-core comes from npm (``endpoint/web/package.json``, a development dependency: the server never
 serves it) and is read from ``node_modules``. It is evaluated through the browser's debugging
@@ -14,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 AXE = Path(__file__).parents[2] / "endpoint" / "web" / "node_modules" / "axe-core" / "axe.min.js"
-#: the rule sets of WCAG 2.1 level AA (the Web Accessibility Directive's standard, EN 301 549)
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: the rule sets of WCAG 2.2 level AA: 2.1 AA (the Web Accessibility Directive's standard,
+#: EN 301 549) and what 2.2 adds (2.5.8, a target at least 24 px, or spaced as much)
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 #: name -> (width, height): the sizes every page type is audited at
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 
@@ -28,7 +30,7 @@ def _axe_source() -> str:
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """The WCAG 2.1 AA violations axe-core finds in ``page`` (a Playwright page, loaded)."""
+    """The WCAG 2.2 AA violations axe-core finds in ``page`` (a Playwright page, loaded)."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(_axe_source())
     violations: list[dict[str, Any]] = page.evaluate(
@@ -39,7 +41,7 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
                 nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))
             }));
         }""",
-        WCAG_21_AA,
+        WCAG_22_AA,
     )
     return violations
 

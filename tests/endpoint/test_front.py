@@ -215,7 +215,7 @@ SHOWN = [
 @pytest.mark.parametrize("size", SIZES, ids=str)
 @pytest.mark.parametrize("lang", ["en", "el"])
 def test_the_pages_are_accessible_and_fit_a_phone(live: str, lang: str, size: str) -> None:
-    """axe-core finds no WCAG 2.1 AA violation, nothing is wider than the window, and the
+    """axe-core finds no WCAG 2.2 AA violation, nothing is wider than the window, and the
     screenshots land in test-artifacts/."""
     width, height = SIZES[size]
     with browser_page(live, (width, height), locale=lang) as visit:

@@ -646,7 +646,7 @@ CUT_CELLS = """() => [...document.querySelectorAll('#figures table.facts :is(th,
 def test_the_dashboard_at_desktop_and_phone_sizes(
     live: str, client: FlaskClient, lang: str, width: int, height: int
 ) -> None:
-    """WCAG 2.1 AA by axe-core, no horizontal scroll, the headline first, every figure a chart,
+    """WCAG 2.2 AA by axe-core, no horizontal scroll, the headline first, every figure a chart,
     a table or a reason, the map's list alternative reachable by keyboard; screenshots into
     test-artifacts/."""
     with browser_page(live, size=(width, height)) as visit:

@@ -1,6 +1,6 @@
 """Every kind of page a visitor meets (``page-types.yaml``), on the graph ``make run`` builds from
 the real files of ``data/``, in Chromium, in English and in Greek, at desktop and phone sizes:
-no WCAG 2.1 AA violation that axe-core finds, no horizontal scroll, nothing fetched beyond this
+no WCAG 2.2 AA violation that axe-core finds, no horizontal scroll, nothing fetched beyond this
 server, no script error, the page in the language asked for; a screenshot of each into
 ``test-artifacts/`` (pages-<type>-<lang>-<size>.png) for a person to look at."""
 

@@ -141,7 +141,7 @@ def test_the_reports_style_is_the_one_the_policy_allows(client: FlaskClient) -> 
 
 
 def _accessible(page: Any) -> None:
-    """No WCAG 2.1 AA violation that axe-core finds, and no horizontal scroll."""
+    """No WCAG 2.2 AA violation that axe-core finds, and no horizontal scroll."""
     violations = axe_violations(page)
     assert violations == [], describe(violations)
     assert overflow(page) == 0, f"the page is {overflow(page)} px wider than the window"
