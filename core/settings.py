@@ -103,7 +103,9 @@ SETTINGS: dict[str, Setting] = {
             "COWORKMED_STORE_NAMESPACE",
             "urn:x-coworkmed:store:",
             "External store: IRI prefix of the two graphs the service keeps there, its state "
-            "and the stand-in for the default graph.",
+            "and the stand-in for the default graph. It separates the service's state, not its "
+            "data: services sharing a store need different `base` IRIs too (the published "
+            "graphs are named under `base`).",
         ),
         Setting(
             "base",

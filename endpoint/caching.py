@@ -276,7 +276,10 @@ def _request_parts(policy: Policy) -> Iterable[bytes]:
         yield request.headers.get(header, "").encode("utf-8")
     yield request.cookies.get("lang", "").encode("utf-8")  # the reader's kept language
     if request.method == "POST":  # a query answered 200: the view has read its body
-        yield request.mimetype.encode("utf-8")
+        # the whole media type (a ``version`` or ``charset`` the view refuses) and the body's
+        # encoding: a kept answer was given to a request the view would refuse (stranger 44)
+        for header in ("Content-Type", "Content-Encoding"):
+            yield request.headers.get(header, "").encode("utf-8")
         yield request.get_data(cache=True)
         yield repr(sorted(request.form.items(multi=True))).encode("utf-8")
     if policy.dumps:
@@ -292,7 +295,20 @@ def validators(policy: Policy, number: int) -> Validators:
     compressed = policy.compress and accepts_gzip()
     tag = f"g{number}-{digest.hexdigest()}" + ("-gzip" if compressed else "")
     modified = SEEN.time(current_app.extensions["coworkmed.store"].identity(), number)
+    if policy.dumps:  # the dumps of a generation are written after it is published
+        modified = max(modified, _dumps_modified())
     return Validators(tag, modified, compressed, number)
+
+
+def _dumps_modified() -> int:
+    """The last time (whole seconds, rounded up) a file of the dumps folder changed, or 0: an
+    answer that lists the dumps changes when they are written, within one generation
+    (stranger 44: ``If-Modified-Since`` got 304 for the listing before the dumps)."""
+    folder = Path(current_app.config["COWORKMED"]["dumps"])
+    if not folder.is_dir():
+        return 0
+    times = [p.stat().st_mtime for p in folder.iterdir()]
+    return math.ceil(max(times, default=0))
 
 
 def http_date(seconds: int) -> str:
@@ -423,6 +439,12 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
     expose(response)
     if response.status_code != 200:
         response.headers.setdefault("Cache-Control", "no-cache")
+        return response
+    if g.get("coworkmed_volatile"):  # another answer at each run: no validator can name it
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Accept-Encoding")
+        if policy.compress and accepts_gzip():
+            compress(response)
         return response
     found: Validators | None = g.get("coworkmed_validators")
     number = _answer_generation(response)

@@ -117,9 +117,14 @@ def cors_answer(response: Response) -> Response:
     listed = origins(settings, "cors_write_origins" if is_write() else "cors_origins")
     if "*" in listed and not is_write():
         response.headers["Access-Control-Allow-Origin"] = "*"
-    elif origin and allowed(origin, listed):
-        response.headers["Access-Control-Allow-Origin"] = origin
+        return response
+    # the answer depends on the origin asking, whether it is listed or not (or not given): a
+    # shared cache must keep one copy per origin (stranger 44: the copy made for a request
+    # without Origin, with no Allow-Origin, was fit to serve a listed origin)
+    if listed:
         response.vary.add("Origin")
+    if origin and allowed(origin, listed):
+        response.headers["Access-Control-Allow-Origin"] = origin
     else:
         response.headers.pop("Access-Control-Allow-Origin", None)
     return response

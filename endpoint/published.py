@@ -68,7 +68,8 @@ class Kept:
         """The answer kept for ``key`` (of the app's store: two apps in one process, each on
         its own store, may be at the same generation: ``StoreLocation.identity``), or the one
         ``make`` gives, then kept."""
-        key = (store_location().identity(), *key)
+        # the app's base too: two apps on one store may publish it under two bases
+        key = (store_location().identity(), current_app.config["COWORKMED"]["base"], *key)
         with self._lock:
             if key in self._kept:
                 self._kept.move_to_end(key)

@@ -235,8 +235,11 @@ def sparql() -> BaseResponse:
     except QueryError as problem:
         return error(problem.status, problem.message)
     g.sparql_operation = operation.kind  # a write or not, for endpoint.protocol
-    # an answer that changes at each run (NOW(), RAND()...) is never kept (endpoint.caching)
-    g.coworkmed_volatile = operation.text is not None and volatile(operation.text)
+    # an answer that changes at each run (NOW(), RAND()...), or with a peer's data (SERVICE),
+    # not with this store's generation, is never kept nor validated (endpoint.caching)
+    g.coworkmed_volatile = operation.text is not None and (
+        volatile(operation.text) or remote_access(operation.text) == "SERVICE"
+    )
     if operation.kind == "update":
         return update(operation)
     if operation.text is None:

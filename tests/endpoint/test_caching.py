@@ -8,6 +8,7 @@ import gzip
 import http.client
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -31,7 +32,7 @@ from SPARQLWrapper import JSON, XML, SPARQLWrapper
 from coworkmed.serving import serve_in_thread
 from endpoint.app import create_app
 from endpoint.caching import NO_STORE, READS
-from endpoint.dumps import export, list_dumps
+from endpoint.dumps import CHECKSUMS, export, list_dumps
 from tests.backends import Published
 
 BASE = "https://w3id.org/coworkmed/id/"
@@ -560,3 +561,18 @@ def test_apps_with_other_settings_give_other_validators(published: Published) ->
     finally:
         for app in apps:
             app.extensions["coworkmed.pool"].close()
+
+
+@pytest.mark.parametrize("path", ["/dumps/", "/catalog", "/.well-known/void"])
+def test_a_listing_of_the_dumps_is_dated_by_them(live: str, dumps: Path, path: str) -> None:
+    """The dumps of a generation are written after it is published: a listing of them changes
+    within the generation, and its Last-Modified with it (stranger 44, M2: If-Modified-Since
+    with the date of the listing before the dumps got 304)."""
+    first = fetch(live, path, {"Accept-Encoding": "identity"})
+    modified = first.headers["Last-Modified"]
+    later = parsedate_to_datetime(modified).timestamp() + 5
+    os.utime(dumps / CHECKSUMS, (later, later))  # the exporter writes the folder again
+    again = fetch(live, path, {"Accept-Encoding": "identity", "If-Modified-Since": modified})
+    assert again.status == 200
+    assert parsedate_to_datetime(again.headers["Last-Modified"]).timestamp() >= later
+    assert fetch(live, path, {"If-Modified-Since": again.headers["Last-Modified"]}).status == 304

@@ -16,8 +16,10 @@ from endpoint.app import create_app
 from endpoint.caching import KeptAnswer, KeptAnswers
 from tests.backends import Published
 from tests.endpoint.test_caching import Answer, fetch
+from triplestore.backends.sparql import SparqlLocation
 
 TOKEN = "correct horse battery staple"
+TRIPLE_TERM = "SELECT (TRIPLE(<urn:a>, <urn:b>, <urn:c>) AS ?t) WHERE {}"
 QUERY = "SELECT ?s WHERE { ?s a <https://w3id.org/coworkmed/def/Space> } ORDER BY ?s"
 POSTED = {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"}
 #: headers that differ between two answers of the same request whatever is kept
@@ -162,3 +164,90 @@ def test_no_answer_is_kept_when_the_memory_is_zero(writable: Published) -> None:
             assert metrics["queries"] == queries + 1 and metrics["kept_answers"] is None
     finally:
         app.extensions["coworkmed.pool"].close()
+
+
+#: a kept answer's request (SPARQL 1.2), then the same body under media types or encodings the
+#: view refuses (stranger 44, M1: they were answered the kept 200 once one was kept)
+REFUSED_VARIANTS: list[tuple[str, dict[str, str], int]] = [
+    # a triple term (Virtuoso reads no SPARQL 1.2: this one is Oxigraph's), then as 1.1
+    (TRIPLE_TERM, {"Content-Type": "application/sparql-query; version=1.1"}, 400),
+    (QUERY, {"Content-Type": "application/sparql-query; version=9.9"}, 400),
+    (QUERY, {"Content-Type": "application/sparql-query; charset=iso-8859-1"}, 415),
+    (QUERY, {"Content-Type": "application/sparql-query", "Content-Encoding": "gzip"}, 415),
+]
+
+
+@pytest.mark.parametrize(("query", "headers", "status"), REFUSED_VARIANTS)
+def test_a_kept_answer_is_given_only_to_a_request_the_view_would_answer(
+    live_writable: tuple[str, Flask], query: str, headers: dict[str, str], status: int
+) -> None:
+    base, app = live_writable
+    if query == TRIPLE_TERM and isinstance(app.extensions["coworkmed.store"], SparqlLocation):
+        pytest.skip("Virtuoso reads no SPARQL 1.2")
+    kept = {**POSTED, "Content-Type": "application/sparql-query; version=1.2"}
+    assert fetch(base, "/sparql", kept, "POST", query.encode()).status == 200
+    assert fetch(base, "/sparql", kept, "POST", query.encode()).status == 200  # kept now
+    answer = fetch(base, "/sparql", {**POSTED, **headers}, "POST", query.encode())
+    assert answer.status == status, answer.body[:200]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT (NOW() AS ?t) WHERE {}",
+        "SELECT ?r WHERE { BIND(RAND() AS ?r) }",
+        "SELECT * WHERE { ?s ?p ?o FILTER(STRUUID() != '') } LIMIT 1",
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_answer_that_changes_at_each_run_has_no_validators(
+    live_writable: tuple[str, Flask], query: str, method: str
+) -> None:
+    """Its bytes change at each run: an ETag or Last-Modified would name two answers (they got
+    the generation's, a public max-age and 304s: stranger 44, L1)."""
+    base, _app = live_writable
+    if method == "GET":
+        answer = fetch(base, "/sparql?" + urllib.parse.urlencode({"query": query}), {})
+    else:
+        answer = fetch(base, "/sparql", POSTED, "POST", query.encode())
+    assert answer.status == 200
+    assert "ETag" not in answer.headers and "Last-Modified" not in answer.headers
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+@pytest.fixture(scope="module")
+def peered(published: Published) -> Iterator[tuple[str, str]]:
+    """A server whose ``service_peers`` names another one on loopback: (its base, the peer's
+    SPARQL endpoint)."""
+    if published.backend != "oxigraph":
+        pytest.skip("the peer is asked by the service's own engine (Virtuoso's SERVICE is its own)")
+    peer_app = create_app(published.config(query_workers=1))
+    with serve_in_thread(peer_app) as peer:
+        endpoint = f"{peer}/sparql"
+        app = create_app(published.config(query_workers=1, service_peers=endpoint))
+        with serve_in_thread(app) as base:
+            yield base, endpoint
+        app.extensions["coworkmed.pool"].close()
+    peer_app.extensions["coworkmed.pool"].close()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_answer_with_a_peers_data_is_never_kept_nor_validated(
+    peered: tuple[str, str], method: str
+) -> None:
+    """A SERVICE answer changes with the peer's data, not with this store's generation: it was
+    kept and given 304s until this store changed (stranger 44, M4)."""
+    base, peer = peered
+    query = (
+        f"SELECT ?s WHERE {{ SERVICE <{peer}> {{ ?s a <https://w3id.org/coworkmed/def/Space> }} }}"
+    )
+    for _ in range(2):
+        queries, hits = _counts(base)
+        if method == "GET":
+            answer = fetch(base, "/sparql?" + urllib.parse.urlencode({"query": query}), {})
+        else:
+            answer = fetch(base, "/sparql", POSTED, "POST", query.encode())
+        assert answer.status == 200, answer.body[:300]
+        assert b"/id/space/" in answer.body
+        assert "ETag" not in answer.headers and answer.headers["Cache-Control"] == "no-store"
+        assert _counts(base) == (queries + 1, hits)  # asked afresh, not from memory

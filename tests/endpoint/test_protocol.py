@@ -214,3 +214,26 @@ def test_no_query_process_starts_for_requests_that_need_none(app: Flask) -> None
     client.options("/sparql", headers={"Origin": "https://a.example", **PREFLIGHT_READ})
     client.head("/sparql", headers={"Accept": "text/html"})
     assert app.extensions["coworkmed.pool"]._pool is None
+
+
+#: reads asked from no origin, a listed one and another one, of a server whose ``cors_origins``
+#: lists origins: every answer names Origin in Vary (only the listed one's was, so a shared
+#: cache could give a listed page the copy made without Allow-Origin: stranger 44, L4)
+ORIGINS = [None, "https://a.example", "https://b.example"]
+
+
+@pytest.mark.parametrize("origin", ORIGINS)
+@pytest.mark.parametrize(
+    "path", ["/sparql?query=ASK%20%7B%7D", "/catalog", "/api/observatory/figures", "/"]
+)
+def test_an_answer_chosen_by_origin_says_so(published: Published, path: str, origin: str) -> None:
+    app = create_app(published.config(query_workers=1, cors_origins="https://a.example"))
+    try:
+        headers = {"Origin": origin} if origin else {}
+        answer = app.test_client().get(path, headers=headers)
+        assert answer.status_code == 200
+        assert "origin" in {v.strip().lower() for v in answer.headers.get("Vary", "").split(",")}
+        allowed = answer.headers.get("Access-Control-Allow-Origin")
+        assert allowed == (origin if origin == "https://a.example" else None)
+    finally:
+        app.extensions["coworkmed.pool"].close()

@@ -226,8 +226,8 @@ class SparqlLocation:
 
     def identity(self) -> str:
         """Its query endpoint and the namespace of the service's state there: two services on
-        one server, each with its own namespace, publish their own generations (each counts
-        from 1)."""
+        one server, each with its own namespace (and base: the data graphs are named under it,
+        docs/serving.md), publish their own generations (each counts from 1)."""
         return f"{self.query_url} {self.namespace}"
 
     def client(self, timeout: float | None = None) -> SparqlStore:
