@@ -102,21 +102,27 @@ APP_TOKEN = "coworkmed.cache_token"
 
 
 class FirstSeen:
-    """When this process first saw each generation of each store: a Last-Modified that is never
-    earlier than the publication, and strictly later (by whole seconds) than the generation's
-    predecessors, so that If-Modified-Since at one-second resolution tells them apart."""
+    """When this process first saw each published state of each store: a Last-Modified that is
+    never earlier than the publication, and strictly later (by whole seconds) than every state
+    of the same store seen before it, so that If-Modified-Since at one-second resolution tells
+    them apart (by the order they were seen, not by their numbers: a store built again in its
+    place counts from 1 again)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._seen: dict[tuple[str, int], int] = {}
+        self._seen: dict[tuple[str, str], int] = {}
+        self._last: dict[str, int] = {}
 
-    def time(self, store: str, number: int) -> int:
-        """The Last-Modified of generation ``number`` of ``store``, in seconds since the epoch."""
+    def time(self, place: str, state: str) -> int:
+        """The Last-Modified of ``state`` (a store's identity and generation) of the store at
+        ``place``, in seconds since the epoch."""
         with self._lock:
-            key = (store, number)
+            key = (place, state)
             if key not in self._seen:
-                before = [t for (s, n), t in self._seen.items() if s == store and n < number]
-                self._seen[key] = max([math.floor(time.time()), *[t + 1 for t in before]])
+                after = self._last.get(place)
+                now = math.floor(time.time())
+                self._seen[key] = now if after is None else max(now, after + 1)
+                self._last[place] = self._seen[key]
             return self._seen[key]
 
 
@@ -269,6 +275,8 @@ def _dumps_state() -> bytes:
 def _request_parts(policy: Policy) -> Iterable[bytes]:
     """What, besides the generation, decides the answer's bytes."""
     yield current_app.extensions[APP_TOKEN]
+    # the store itself: one built again in its place counts its generations from 1 again
+    yield current_app.extensions["coworkmed.store"].identity().encode("utf-8")
     yield request.host_url.encode("utf-8")
     yield request_path().encode("utf-8")
     yield request.query_string
@@ -294,7 +302,8 @@ def validators(policy: Policy, number: int) -> Validators:
         digest.update(part)
     compressed = policy.compress and accepts_gzip()
     tag = f"g{number}-{digest.hexdigest()}" + ("-gzip" if compressed else "")
-    modified = SEEN.time(current_app.extensions["coworkmed.store"].identity(), number)
+    store = current_app.extensions["coworkmed.store"]
+    modified = SEEN.time(store.place(), f"{store.identity()} {number}")
     if policy.dumps:  # the dumps of a generation are written after it is published
         modified = max(modified, _dumps_modified())
     return Validators(tag, modified, compressed, number)

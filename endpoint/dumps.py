@@ -47,12 +47,13 @@ from core.namespaces import (
 from core.rdf_bytes import to_bytes
 from core.rdf_templates import fill
 from endpoint.execution import QueryError, QueryRequest
-from endpoint.published import EXPORTER, generation, run
+from endpoint.published import EXPORTER, generation, run, store_location
 from endpoint.responses import error, rdf_answer, read_headers, reader_language
 from endpoint.site import data_links
 from endpoint.urls import external_url
 from endpoint.views import catalogue_view, human_size, local_date, view_words, wants_page
 from publishing.catalogue import combined_licence
+from triplestore.backends import locate
 from triplestore.merge import reading_default
 from triplestore.versions import StoreLocation, open_snapshot, published_graphs
 
@@ -115,7 +116,11 @@ def export(
     are reproducible: gzip without a time or a name in its header, so the same graph gives the
     same bytes and checksum). With ``keep``, only the dumps of the newest ``keep`` generations
     stay (``prune``). Files an export killed half-way left (``*.part``) are removed."""
-    generation, snapshot = open_snapshot(store)
+    location = locate(store)
+    generation, snapshot = open_snapshot(location)
+    # the snapshot read, by its token (a publish in between: none, and the dumps are made
+    # again when the exporter next looks)
+    identity = location.identity() if location.generation() == generation else ""
     graphs = published_graphs(snapshot, base)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"coworkmed-{(today or dt.date.today()).isoformat()}-g{generation}"
@@ -145,6 +150,7 @@ def export(
         }
         if set(same) == set(packed):
             pruned = prune(folder, keep) if keep is not None else []
+            _write_sources(folder, generation, identity)
             return Exported([same[kind] for kind in packed], unchanged=True, pruned=pruned)
         for kind, data in packed.items():
             _write_whole(folder / f"{stem}{KINDS[kind][0]}", data)
@@ -156,6 +162,7 @@ def export(
         for name in pruned:
             (folder / name).unlink(missing_ok=True)
         _write_sums(folder, {name: sums[name] for name in sums if name not in pruned})
+        _write_sources(folder, generation, identity)
         written = [dump for dump in list_dumps(folder) if dump.name.startswith(stem)]
     return Exported(written, unchanged=False, pruned=pruned)
 
@@ -183,6 +190,39 @@ def prune(folder: Path, keep: int) -> list[str]:
     if gone:
         _write_sums(folder, {d.name: d.sha256 for d in list_dumps(folder)})
     return gone
+
+
+#: the file of a dumps folder that names, for each generation it holds dumps of, the snapshot
+#: they were made from: a line "generation token", the token a digest of the store's
+#: ``identity`` then (which holds its path: the folder may be served as it is by another web
+#: server). A store built again in its place counts its generations from 1 again: the dumps
+#: of the old g6 are not the new g6's (stranger 44). A folder written before has none.
+SOURCE = "SOURCE"
+
+
+def source_token(identity: str) -> str:
+    """What ``SOURCE`` says of the snapshot of ``identity``."""
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()
+
+
+def _sources(folder: Path) -> dict[int, str]:
+    """``SOURCE``'s tokens by generation (none for a folder without the file)."""
+    try:
+        lines = (folder / SOURCE).read_text(encoding="ascii").splitlines()
+    except FileNotFoundError:
+        return {}
+    pairs = (line.split(" ", 1) for line in lines if " " in line)
+    return {int(number): token.strip() for number, token in pairs if number.isdigit()}
+
+
+def _write_sources(folder: Path, generation: int, identity: str) -> None:
+    """``SOURCE`` with ``generation`` made from the snapshot of ``identity``, and only the
+    generations whose dumps are still in the folder."""
+    held = {dump_generation(d.name) for d in list_dumps(folder)}
+    sources = {n: t for n, t in _sources(folder).items() if n in held}
+    sources[generation] = source_token(identity) if identity else ""
+    lines = "".join(f"{n} {t}\n" for n, t in sorted(sources.items()))
+    _write_whole(folder / SOURCE, lines.encode("ascii"))
 
 
 #: a dump's name: its day and the generation it was made from
@@ -243,14 +283,19 @@ class Served:
         return bool(self.dumps) and self.of == self.generation
 
 
-def served_dumps(folder: Path, generation: int) -> Served:
+def served_dumps(folder: Path, generation: int, store: str | None = None) -> Served:
     """The dumps to list for a store at ``generation``: that generation's complete set (one
     dump of each kind) if there is one, else the newest complete set (an older generation's,
-    while the current one's are being written); none if there is no complete set."""
+    while the current one's are being written); none if there is no complete set. ``store``:
+    the served store's ``identity``: the dumps of its generation made from another snapshot
+    are not its (``SOURCE``: they were listed as its own and never written again)."""
     sets: dict[int, dict[str, Dump]] = {}
     for dump_ in list_dumps(folder):  # newest first: the newest day of a generation wins
         sets.setdefault(dump_generation(dump_.name), {}).setdefault(dump_.kind, dump_)
     complete = [of for of, kinds in sets.items() if set(kinds) == set(KINDS) and of]
+    made_from = _sources(folder).get(generation)
+    if store is not None and made_from is not None and made_from != source_token(store):
+        complete = [of for of in complete if of != generation]  # another store's generation
     of = generation if generation in complete else next(iter(complete), 0)  # newest first
     if not of:
         return Served([], 0, "", generation)
@@ -265,7 +310,7 @@ def _folder() -> Path:
 def served() -> Served:
     """The dumps the app lists and describes now (``served_dumps`` at the store's generation);
     when they are not the current generation's, the app's exporter is woken (if it has one)."""
-    listed = served_dumps(_folder(), generation())
+    listed = served_dumps(_folder(), generation(), store_location().identity())
     exporter = current_app.extensions.get(EXPORTER)
     if not listed.current and exporter is not None:
         exporter.wake()

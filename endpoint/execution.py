@@ -284,14 +284,18 @@ def serve(
 def _answer_queries(location: OxigraphLocation, base: str, connection: Connection) -> None:
     generation, store = location.reader()
     current = Published.of(store, base)
+    opened = (location.identity(), generation)
     while True:
         try:
             request = connection.recv()
         except EOFError:  # the server is gone (stopped or killed): so is this worker
             return
-        if location.generation() != generation:
+        # another generation, or another store at the same one (built again in its place, or a
+        # link moved to another store: stranger 44)
+        if (location.identity(), location.generation()) != opened:
             generation, store = location.reader()
             current = Published.of(store, base)
+            opened = (location.identity(), generation)
         try:
             answer = HANDLERS[type(request)](store, current, request, generation)
             if isinstance(request, QueryRequest):

@@ -103,7 +103,9 @@ class DumpExporter:
     def _behind(self) -> int:
         """The store's generation when its dumps are not written yet, else 0."""
         generation = self._generation()
-        if not generation or served_dumps(self._folder, generation).current:
+        if not generation:
+            return 0
+        if served_dumps(self._folder, generation, self._location.identity()).current:
             return 0
         return generation
 

@@ -49,8 +49,8 @@ def test_answers_kept_at_one_generation_are_the_stores_own(
         got = kept.get(("choices", 2), lambda: "second's")
     assert got == ("first's" if case["same"] else "second's")
     # Last-Modified, the clock held still: a store's generation 2 is dated after its own
-    # generation 1 (whole seconds apart), not after another store's
+    # generation 1 (whole seconds apart), not after another place's
     monkeypatch.setattr("endpoint.caching.time.time", lambda: 1_800_000_000.5)
-    earlier = seen.time(first.identity(), 1)
-    later = seen.time(second.identity(), 2)
+    earlier = seen.time(first.place(), f"{first.identity()} 1")
+    later = seen.time(second.place(), f"{second.identity()} 2")
     assert later - earlier == (1 if case.get("same_store", case["same"]) else 0)

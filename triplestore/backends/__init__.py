@@ -102,9 +102,14 @@ class StoreLocation(Protocol[Store]):
 
     def describe(self) -> str: ...
 
+    def place(self) -> str:
+        """Where the store is (its folder, its endpoint and namespace): one place may hold
+        another store at another time (built again, put back from a copy)."""
+
     def identity(self) -> str:
-        """What tells this store apart from every other one a process may serve: what it
-        keeps per store generation keys on it (two stores may be at the same generation)."""
+        """What tells the data readers see now apart from any other a process may serve, with
+        the generation: what it keeps per store generation keys on it (two stores, or one
+        store built again in its place, may be at the same generation with other data)."""
 
 
 def is_remote(store: str | Path) -> bool:

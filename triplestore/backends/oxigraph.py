@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,11 @@ KEEP_SNAPSHOTS = 3
 #: published it since: a process killed between a commit and its snapshot leaves it, and the
 #: next process that opens the store for serving publishes what was committed (``recover``)
 PENDING = "pending"
+#: the file naming the current snapshot: its generation, then a token drawn when it was taken
+#: (``identity``: a store removed and built again at the same place counts its generations from
+#: 1 again, and a store put back from a copy may repeat numbers, each with other data; a token
+#: names one snapshot's data wherever its number reappears: stranger 44)
+CURRENT = "current"
 
 
 class OxigraphStore:
@@ -163,16 +169,28 @@ class OxigraphLocation:
     def describe(self) -> str:
         return str(self.path)
 
+    def place(self) -> str:
+        """Its folder as named (a link moved to another store is still the same place)."""
+        return str(self.path)
+
     def identity(self) -> str:
-        """Its folder, resolved (two spellings of one path are one store)."""
-        return str(self.path.resolve())
+        """Its folder, resolved (two spellings of one path are one store; a link moved to
+        another store names that store), and the token of its current snapshot (``CURRENT``;
+        none for a snapshot taken before there were tokens): what is kept per generation keys
+        on it, as the generation's number alone may name other data at another time."""
+        return f"{self.path.resolve()}#{self._current()[1]}"
+
+    def _current(self) -> tuple[int, str]:
+        """The current snapshot's generation (0 when nothing was ever published) and token."""
+        try:
+            number, _, token = (self.path / CURRENT).read_text(encoding="ascii").partition(" ")
+        except (FileNotFoundError, NotADirectoryError):
+            return 0, ""
+        return int(number), token.strip()
 
     def generation(self) -> int:
         """The generation of the current snapshot (0 when nothing was ever published)."""
-        try:
-            return int((self.path / "current").read_text(encoding="ascii"))
-        except FileNotFoundError:
-            return 0
+        return self._current()[0]
 
     def reader(self) -> tuple[int, OxigraphStore]:
         """The current snapshot, read-only, and its generation."""
@@ -205,7 +223,7 @@ class OxigraphLocation:
 
     def marker(self) -> Path:
         """The ``current`` pointer, which each snapshot replaces (``os.replace``)."""
-        return self.path / "current"
+        return self.path / CURRENT
 
     def pending(self) -> bool:
         """Whether the primary database may hold a change no snapshot published (a writer was
@@ -236,9 +254,9 @@ class OxigraphLocation:
         store.raw.backup(str(target))
         if unpublished:
             _remove_graphs(target, unpublished)
-        pointer = self.path / "current.tmp"
-        pointer.write_text(str(generation), encoding="ascii")
-        os.replace(pointer, self.path / "current")
+        pointer = self.path / f"{CURRENT}.tmp"
+        pointer.write_text(f"{generation} {uuid.uuid4().hex}", encoding="ascii")
+        os.replace(pointer, self.path / CURRENT)
         (self.path / PENDING).unlink(missing_ok=True)
         for old in snapshots.iterdir():
             if old.name.isdigit() and int(old.name) <= generation - KEEP_SNAPSHOTS:

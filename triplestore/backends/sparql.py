@@ -224,10 +224,15 @@ class SparqlLocation:
     def describe(self) -> str:
         return self.query_url
 
+    def place(self) -> str:
+        return self.identity()
+
     def identity(self) -> str:
         """Its query endpoint and the namespace of the service's state there: two services on
         one server, each with its own namespace (and base: the data graphs are named under it,
-        docs/serving.md), publish their own generations (each counts from 1)."""
+        docs/serving.md), publish their own generations (each counts from 1). Not yet: a
+        token of the published state, as the embedded store has (its generations start again
+        at 1 when the service's state graph is dropped and the store built again)."""
         return f"{self.query_url} {self.namespace}"
 
     def client(self, timeout: float | None = None) -> SparqlStore:
