@@ -33,7 +33,7 @@ import time
 import uuid
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -364,6 +364,34 @@ def _precondition_fails(found: Validators) -> bool:
         return not request.if_match.star_tag
     since = request.if_unmodified_since
     return since is not None and found.modified > since.timestamp()
+
+
+def write_precondition_fails(exists: Callable[[], bool]) -> bool:
+    """RFC 9110 13.2.2 for a write (a Graph Store PUT, POST or DELETE, a SPARQL Update): whether
+    a condition the client set is false, so that the write must not be made (412). ``exists``:
+    whether the target has data now (asked only for ``*``). ``If-Match``: ``*`` holds when the
+    target exists; a tag never does (this service's tags are weak: the strong comparison fails
+    them). ``If-Unmodified-Since`` (without ``If-Match``): the store's current generation was
+    first seen after the date (per store, not per graph: a write may be refused when another
+    graph changed). ``If-None-Match``: ``*`` fails when the target exists; a tag fails when it
+    was given for the store's current generation (the client's copy is the current one).
+    Before this, writes ignored them (stranger 44, M3: a stale If-Match overwrote a graph)."""
+    if "If-Match" in request.headers:
+        return not (request.if_match.star_tag and exists())
+    since = request.if_unmodified_since
+    if since is not None:
+        store = current_app.extensions["coworkmed.store"]
+        number = generation()
+        seen = SEEN.time(store.place(), f"{store.identity()} {number}") if number else 0
+        if seen > since.timestamp():
+            return True
+    given = request.if_none_match
+    if given.star_tag:
+        return exists()
+    if given:
+        current = f"g{generation()}-"
+        return any(tag.startswith(current) for tag in given.as_set(include_weak=True))
+    return False
 
 
 def precondition_failed() -> Response:

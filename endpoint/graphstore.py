@@ -26,10 +26,11 @@ from flask import Blueprint, Response, current_app, request
 from core.rdf_bytes import to_bytes
 from core.workers import Limits, WorkerCrashed, WorkerTimedOut, run_confined
 from endpoint.auth import may_write, write_refusal
+from endpoint.caching import precondition_failed, write_precondition_fails
 from endpoint.execution import GraphRequest, QueryError
 from endpoint.formats import FORMATS
 from endpoint.negotiation import format_values, formats_for
-from endpoint.published import run, store_location
+from endpoint.published import run, select, store_location
 from endpoint.responses import error, read_headers
 from endpoint.urls import request_url
 from loaders.guards import UnsafeFile, check_xml
@@ -206,7 +207,10 @@ def handle(path: str | None) -> Response:
             if refusal is not None:
                 metrics.record(time.perf_counter() - start, refusal.status_code, "graph_store")
                 return refusal
-            response = _write(found)
+            if write_precondition_fails(lambda: _exists(found)):
+                response = precondition_failed()
+            else:
+                response = _write(found)
     except QueryError as problem:
         response = error(problem.status, problem.message)
     except StoreBusy as problem:
@@ -216,6 +220,17 @@ def handle(path: str | None) -> Response:
         response = error(problem.status, str(problem))
     metrics.record(time.perf_counter() - start, response.status_code, "graph_store")
     return response
+
+
+def _exists(found: Target) -> bool:
+    """Whether the graph a write names has data now (the default graph always exists; a POST
+    to the store itself names a graph yet to be made)."""
+    if not found.given:
+        return False
+    if found.graph is None:
+        return True
+    rows, _generation = select(f"SELECT ?s WHERE {{ GRAPH <{found.graph}> {{ ?s ?p ?o }} }}", 1)
+    return bool(rows)
 
 
 def _base() -> str:

@@ -34,6 +34,7 @@ from core.sparql_text import (
 )
 from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut
 from endpoint.auth import write_refusal
+from endpoint.caching import precondition_failed, write_precondition_fails
 from endpoint.execution import QueryError, QueryRequest, QueryResult, worker_limits
 from endpoint.negotiation import format_values, negotiate, prefers_html
 from endpoint.published import Kept, select, store_location
@@ -390,6 +391,8 @@ def update(operation: Operation) -> Response:
         return error(problem.status, problem.message)
     except DatasetConflict as problem:
         return error(400, str(problem))
+    if write_precondition_fails(lambda: True):  # the dataset the update changes exists
+        return precondition_failed()
     location = store_location()
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()

@@ -351,3 +351,62 @@ def test_service_description_lists_update_only_when_it_works(
     languages = set(graph.objects(None, URIRef(sd + "supportedLanguage")))
     assert (URIRef(sd + "SPARQL11Update") in languages) is listed
     assert URIRef(sd + "SPARQL11Query") in languages
+
+
+#: conditions on a write, with G existing (written first) and the status the write then gets
+#: (stranger 44, M3: every one was ignored and the write made); {tag}: a tag of the current
+#: generation, {old}: one of an earlier generation, {epoch}/{future}: dates
+WRITE_CONDITIONS: list[tuple[str, dict[str, str], int]] = [
+    ("store-put", {"If-Match": "{tag}"}, 412),  # weak: the strong comparison fails it
+    ("store-put", {"If-Match": '"nope"'}, 412),
+    ("store-put", {"If-Match": "*"}, 204),  # G exists
+    ("store-put", {"If-None-Match": "*"}, 412),  # create-only, G exists
+    ("store-put", {"If-None-Match": "{tag}"}, 412),  # the client's copy is current
+    ("store-put", {"If-None-Match": "{old}"}, 204),
+    ("store-put", {"If-Unmodified-Since": "{epoch}"}, 412),
+    ("store-put", {"If-Unmodified-Since": "{future}"}, 204),
+    ("store-put", {"If-Unmodified-Since": "not a date"}, 204),  # ignored
+    ("store-delete-g", {"If-Match": '"nope"'}, 412),
+    ("store-delete-g", {"If-Match": "*"}, 204),
+    ("store-post", {"If-Match": "{tag}"}, 412),
+    ("store-post-other", {"If-None-Match": "*"}, 204),  # a graph not there yet
+    ("store-post-other", {"If-Match": "*"}, 412),
+    ("update-direct", {"If-Match": '"nope"'}, 412),
+    ("update-direct", {"If-Unmodified-Since": "{epoch}"}, 412),
+    ("update-direct", {"If-Match": "*"}, 204),
+]
+CONDITIONED = {
+    **WRITES,
+    "store-delete-g": ("delete", f"/store?graph={G}", {}),
+    "store-post-other": (
+        "post",
+        "/store?graph=http://example.org/graphs/other",
+        {"data": PERSON, "content_type": TURTLE},
+    ),
+}
+
+
+@pytest.mark.parametrize(("write", "condition", "status"), WRITE_CONDITIONS)
+def test_a_write_is_made_only_when_its_conditions_hold(
+    app: Flask, write: str, condition: dict[str, str], status: int
+) -> None:
+    client = app.test_client()
+    put = client.put(f"/store?graph={G}", data=PERSON, content_type=TURTLE, headers=AUTH)
+    assert put.status_code in (201, 204), put.data
+    read = client.get(f"/store?graph={G}", headers={"Accept": TURTLE})
+    tag = read.headers["ETag"]
+    number = int(read.headers["Store-Generation"])
+    values = {
+        "tag": tag,
+        "old": tag.replace(f'"g{number}-', f'"g{number - 1}-'),
+        "epoch": "Thu, 01 Jan 1970 00:00:00 GMT",
+        "future": "Fri, 01 Jan 2100 00:00:00 GMT",
+    }
+    headers = {name: value.format(**values) for name, value in condition.items()}
+    method, path, arguments = CONDITIONED[write]
+    answer = getattr(client, method)(path, headers={**AUTH, **headers}, **arguments)
+    expected = 201 if status == 204 and write == "store-post-other" else status
+    assert answer.status_code == expected, answer.data
+    after = client.get(f"/store?graph={G}", headers={"Accept": TURTLE})
+    if status == 412:  # nothing written
+        assert after.headers["Store-Generation"] == str(number)
