@@ -262,14 +262,25 @@ def accepts_gzip() -> bool:
     return request.accept_encodings.quality("gzip") > 0
 
 
-def _dumps_state() -> bytes:
-    """The dumps folder's names, sizes and modification times."""
+def _dumps_files() -> list[tuple[str, int, int]]:
+    """The dumps folder's files: name, size, modification time (ns); none without the folder.
+    A file the exporter removes while it is read is left out (it is gone)."""
     folder = Path(current_app.config["COWORKMED"]["dumps"])
     if not folder.is_dir():
-        return b""
-    return repr(
-        sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir())
-    ).encode("utf-8")
+        return []
+    files = []
+    for path in folder.iterdir():
+        try:
+            found = path.stat()
+        except FileNotFoundError:
+            continue
+        files.append((path.name, found.st_size, found.st_mtime_ns))
+    return sorted(files)
+
+
+def _dumps_state() -> bytes:
+    """The dumps folder's names, sizes and modification times."""
+    return repr(_dumps_files()).encode("utf-8")
 
 
 def _request_parts(policy: Policy) -> Iterable[bytes]:
@@ -313,11 +324,7 @@ def _dumps_modified() -> int:
     """The last time (whole seconds, rounded up) a file of the dumps folder changed, or 0: an
     answer that lists the dumps changes when they are written, within one generation
     (stranger 44: ``If-Modified-Since`` got 304 for the listing before the dumps)."""
-    folder = Path(current_app.config["COWORKMED"]["dumps"])
-    if not folder.is_dir():
-        return 0
-    times = [p.stat().st_mtime for p in folder.iterdir()]
-    return math.ceil(max(times, default=0))
+    return math.ceil(max((ns for _n, _s, ns in _dumps_files()), default=0) / 1e9)
 
 
 def http_date(seconds: int) -> str:
@@ -395,11 +402,11 @@ def write_precondition_fails(exists: Callable[[], bool]) -> bool:
 
 
 def precondition_failed() -> Response:
-    """A 412: the condition the client set on its read is false (no body of the answer)."""
+    """A 412: a condition the client set on its request is false; nothing was done."""
     response = error(
         412,
-        "the precondition is false: If-Match names no current answer (this service's tags are "
-        "weak: only If-Match: * passes), or the answer changed after If-Unmodified-Since",
+        "a condition of the request is false (If-Match: this service's tags are weak, only * "
+        "passes; If-None-Match; If-Unmodified-Since): nothing was done",
     )
     response.headers["Cache-Control"] = "no-store"
     return response
