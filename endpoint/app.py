@@ -16,7 +16,7 @@ from core.settings import settings
 from core.workers import Limits
 from endpoint import caching
 from endpoint.auth import WriteLimiter
-from endpoint.execution import NO_LIMITS, worker_limits
+from endpoint.execution import NO_LIMITS, QueryError, worker_limits
 from endpoint.pool import QueryPool, RemotePool, make_pool
 from endpoint.protocol import cors_answer, language_vary, no_body_type, preflight
 from endpoint.published import EXPORTER
@@ -46,9 +46,14 @@ class LazyPool:
         self._lock = threading.Lock()
 
     def get(self) -> QueryPool | RemotePool:
+        """The pool, started at the first query (QueryError 503 when the store has nothing to
+        read then: its folder removed while it is built again; it was a 500)."""
         with self._lock:
             if self._pool is None:
-                self._pool = make_pool(*self._arguments)
+                try:
+                    self._pool = make_pool(*self._arguments)
+                except LoadError as problem:
+                    raise QueryError(503, str(problem)) from None
                 atexit.register(self.close)
             return self._pool
 

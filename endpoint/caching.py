@@ -383,16 +383,16 @@ def write_precondition_fails(exists: Callable[[], bool]) -> bool:
     graph changed). ``If-None-Match``: ``*`` fails when the target exists; a tag fails when it
     was given for the store's current generation (the client's copy is the current one).
     Before this, writes ignored them (stranger 44, M3: a stale If-Match overwrote a graph)."""
-    if "If-Match" in request.headers:
-        return not (request.if_match.star_tag and exists())
-    since = request.if_unmodified_since
-    if since is not None:
+    if "If-Match" in request.headers:  # step 1; when it holds, on to step 3
+        if not (request.if_match.star_tag and exists()):
+            return True
+    elif request.if_unmodified_since is not None:  # step 2, only without If-Match
         store = current_app.extensions["coworkmed.store"]
         number = generation()
         seen = SEEN.time(store.place(), f"{store.identity()} {number}") if number else 0
-        if seen > since.timestamp():
+        if seen > request.if_unmodified_since.timestamp():
             return True
-    given = request.if_none_match
+    given = request.if_none_match  # step 3
     if given.star_tag:
         return exists()
     if given:
@@ -446,11 +446,15 @@ def answer_from_cache() -> Response | None:
         return None
     found = validators(policy, number)
     g.coworkmed_validators = found
-    if request.method != "POST" and _precondition_fails(found):
-        return precondition_failed()
     if request.method != "POST" and request.if_none_match and _tag_matches(found):
-        return not_modified(found)
+        # the tag was given with a 200 to this request: If-Match and If-Unmodified-Since come
+        # first (RFC 9110 13.2.2)
+        return precondition_failed() if _precondition_fails(found) else not_modified(found)
     kept = _kept(found)
+    # a kept answer is the view's 200 to this very request: its conditions count (the view's
+    # own answers have theirs weighed after it: ``cache_headers``)
+    if kept is not None and request.method != "POST" and _precondition_fails(found):
+        return precondition_failed()
     if kept is not None and request.method != "POST" and _modified_since(found):
         return not_modified(found)
     return kept
@@ -496,6 +500,11 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
         found = validators(policy, number)
     if found is None:
         return response
+    # preconditions once the view answered 200: a request the view refuses or does not find
+    # (400, 404, 303...) gets that answer, whatever its conditions (RFC 9110 13.2.1; they
+    # were evaluated before: stranger 45)
+    if request.method in ("GET", "HEAD") and _precondition_fails(found):
+        return precondition_failed()
     if request.method in ("GET", "HEAD") and _modified_since(found):
         return not_modified(found)
     _read_headers(response, found)

@@ -9,6 +9,7 @@ says it happened.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -272,6 +273,14 @@ HANDLERS: dict[type, Callable[[TripleStore, Published, Any, int], QueryResult]] 
 }
 
 
+def _open(location: OxigraphLocation, base: str) -> tuple[str, int, TripleStore, Published]:
+    """The current snapshot: its store's identity, its generation, the snapshot and what it
+    publishes (LoadError when there is none: the store's folder removed, nothing published)."""
+    identity = location.identity()
+    generation, store = location.reader()
+    return identity, generation, store, Published.of(store, base)
+
+
 def serve(
     location: OxigraphLocation, base: str, connection: Connection, limits: Limits = NO_LIMITS
 ) -> None:
@@ -282,9 +291,9 @@ def serve(
 
 
 def _answer_queries(location: OxigraphLocation, base: str, connection: Connection) -> None:
-    generation, store = location.reader()
-    current = Published.of(store, base)
-    opened = (location.identity(), generation)
+    reading: tuple[str, int, TripleStore, Published] | None = None
+    with contextlib.suppress(LoadError):  # opened now if it can be; else at the first query
+        reading = _open(location, base)
     while True:
         try:
             request = connection.recv()
@@ -292,10 +301,14 @@ def _answer_queries(location: OxigraphLocation, base: str, connection: Connectio
             return
         # another generation, or another store at the same one (built again in its place, or a
         # link moved to another store: stranger 44)
-        if (location.identity(), location.generation()) != opened:
-            generation, store = location.reader()
-            current = Published.of(store, base)
-            opened = (location.identity(), generation)
+        if reading is None or (location.identity(), location.generation()) != reading[:2]:
+            try:
+                reading = _open(location, base)
+            except LoadError as problem:  # the store is gone or not published: say so, go on
+                reading = None
+                connection.send(("error", 503, str(problem)))
+                continue
+        _identity, generation, store, current = reading
         try:
             answer = HANDLERS[type(request)](store, current, request, generation)
             if isinstance(request, QueryRequest):

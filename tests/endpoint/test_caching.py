@@ -576,3 +576,25 @@ def test_a_listing_of_the_dumps_is_dated_by_them(live: str, dumps: Path, path: s
     assert again.status == 200
     assert parsedate_to_datetime(again.headers["Last-Modified"]).timestamp() >= later
     assert fetch(live, path, {"If-Modified-Since": again.headers["Last-Modified"]}).status == 304
+
+
+#: reads the view answers otherwise than 200, with conditions that would fail: the view's answer,
+#: not a 412 (RFC 9110 13.2.1: conditions are ignored when the answer without them is not 2xx;
+#: stranger 45)
+REFUSED_READS = [
+    ("/doc/id/space/no-such-place/zzz", 404),
+    ("/api/observatory/figures/99-nope.csv", 404),
+    ("/sparql?query=SELECT%20%7B", 400),
+]
+
+
+@pytest.mark.parametrize(("path", "status"), REFUSED_READS)
+@pytest.mark.parametrize(
+    "condition",
+    [{"If-Match": '"x"'}, {"If-Unmodified-Since": EPOCH}],
+    ids=["if-match", "if-unmodified-since"],
+)
+def test_conditions_do_not_hide_the_views_own_answer(
+    live: str, path: str, status: int, condition: dict[str, str]
+) -> None:
+    assert fetch(live, path, {"Accept": "text/plain", **condition}).status == status

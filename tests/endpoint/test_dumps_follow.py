@@ -22,7 +22,16 @@ from rdflib import Graph, Namespace, URIRef
 from coworkmed.cli import main
 from coworkmed.serving import serve_process
 from endpoint.app import create_app
-from endpoint.dumps import CHECKSUMS, KINDS, dump_generation, export, list_dumps, served_dumps
+from endpoint.dumps import (
+    CHECKSUMS,
+    KINDS,
+    SOURCE,
+    dump_generation,
+    export,
+    list_dumps,
+    served_dumps,
+    source_token,
+)
 from publishing.partners import add_partner
 from tests.backends import Published
 from triplestore.backends.oxigraph import OxigraphLocation
@@ -70,7 +79,10 @@ def test_the_served_set_is_the_current_generations_else_the_previous_complete_on
     case: dict[str, Any], tmp_path: Path
 ) -> None:
     _write_files(tmp_path, case["files"])
-    listed = served_dumps(tmp_path, case["generation"])
+    if "sources" in case:  # which snapshot (store identity) each generation's dumps came from
+        lines = [f"{n} {source_token(i)}\n" for n, i in case["sources"].items()]
+        (tmp_path / SOURCE).write_text("".join(lines), encoding="ascii")
+    listed = served_dumps(tmp_path, case["generation"], case.get("store"))
     assert listed.of == case["of"]
     assert listed.current == (case["of"] == case["generation"])
     assert {dump_generation(d.name) for d in listed.dumps} == (

@@ -374,6 +374,10 @@ WRITE_CONDITIONS: list[tuple[str, dict[str, str], int]] = [
     ("update-direct", {"If-Match": '"nope"'}, 412),
     ("update-direct", {"If-Unmodified-Since": "{epoch}"}, 412),
     ("update-direct", {"If-Match": "*"}, 204),
+    # If-Match passing leads on to If-None-Match (RFC 9110 13.2.2 step 3: stranger 45)
+    ("store-put", {"If-Match": "*", "If-None-Match": "*"}, 412),
+    ("store-delete-g", {"If-Match": "*", "If-None-Match": "{tag}"}, 412),
+    ("update-direct", {"If-Match": "*", "If-None-Match": "*"}, 412),
 ]
 CONDITIONED = {
     **WRITES,
