@@ -229,7 +229,11 @@ def _exists(found: Target) -> bool:
         return False
     if found.graph is None:
         return True
-    rows, _generation = select(f"SELECT ?s WHERE {{ GRAPH <{found.graph}> {{ ?s ?p ?o }} }}", 1)
+    try:
+        graph = ox.NamedNode(found.graph)  # written into the query as an IRI, never as text
+    except ValueError:
+        return False
+    rows, _generation = select(f"SELECT ?s WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}", 1)
     return bool(rows)
 
 
