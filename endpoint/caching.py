@@ -43,6 +43,7 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response as BaseResponse
 
+from core.sparql_text import remote_access, volatile
 from endpoint.execution import QueryError
 from endpoint.published import generation
 from endpoint.responses import error
@@ -429,6 +430,17 @@ def _looked_up() -> bool:
     )
 
 
+def _changes_each_run() -> bool:
+    """Whether this is a query sent by GET whose answer changes at each run (NOW(), RAND()...,
+    or a peer's data by SERVICE: ``endpoint.sparql`` says so of every query once it reads it).
+    Its answer carries no validator, so no condition can name it: ``If-None-Match: *`` got a
+    304 with the generation's tag before the view could say so (stranger 45)."""
+    if request.endpoint != "sparql.sparql" or request.method not in ("GET", "HEAD"):
+        return False
+    text = request.args.get("query")
+    return text is not None and (volatile(text) or remote_access(text) == "SERVICE")
+
+
 def answer_from_cache() -> Response | None:
     """Before the view: a 304 when ``If-None-Match`` names the answer's current tag; the kept
     answer when there is one (GET, and a small POST to /sparql)."""
@@ -437,6 +449,8 @@ def answer_from_cache() -> Response | None:
     if policy is None or request.method not in ("GET", "HEAD", "POST"):
         return None
     if request.method == "POST" and not posted:
+        return None
+    if _changes_each_run():  # no validator names its answer: the view answers, afresh
         return None
     try:
         number = generation()
@@ -489,6 +503,9 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
         response.headers.setdefault("Cache-Control", "no-cache")
         return response
     if g.get("coworkmed_volatile"):  # another answer at each run: no validator can name it
+        if request.method in ("GET", "HEAD") and "If-Match" in request.headers:
+            if not request.if_match.star_tag:  # no tag names it
+                return precondition_failed()
         response.headers["Cache-Control"] = "no-store"
         response.vary.add("Accept-Encoding")
         if policy.compress and accepts_gzip():
