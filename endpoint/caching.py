@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.datastructures import Headers
@@ -48,6 +49,7 @@ from endpoint.execution import QueryError
 from endpoint.published import generation
 from endpoint.responses import error
 from endpoint.urls import request_path
+from triplestore.backends import StoreLocation
 
 
 @dataclass(frozen=True)
@@ -279,16 +281,14 @@ def _dumps_files() -> list[tuple[str, int, int]]:
     return sorted(files)
 
 
-def _dumps_state() -> bytes:
-    """The dumps folder's names, sizes and modification times."""
-    return repr(_dumps_files()).encode("utf-8")
-
-
-def _request_parts(policy: Policy) -> Iterable[bytes]:
-    """What, besides the generation, decides the answer's bytes."""
+def _request_parts(
+    policy: Policy, identity: str, dumps: list[tuple[str, int, int]]
+) -> Iterable[bytes]:
+    """What, besides the generation, decides the answer's bytes (``identity``: the store's;
+    ``dumps``: the dumps folder's files, for an answer that lists them)."""
     yield current_app.extensions[APP_TOKEN]
     # the store itself: one built again in its place counts its generations from 1 again
-    yield current_app.extensions["coworkmed.store"].identity().encode("utf-8")
+    yield identity.encode("utf-8")
     yield request.host_url.encode("utf-8")
     yield request_path().encode("utf-8")
     yield request.query_string
@@ -303,29 +303,30 @@ def _request_parts(policy: Policy) -> Iterable[bytes]:
         yield request.get_data(cache=True)
         yield repr(sorted(request.form.items(multi=True))).encode("utf-8")
     if policy.dumps:
-        yield _dumps_state()
+        yield repr(dumps).encode("utf-8")
 
 
 def validators(policy: Policy, number: int) -> Validators:
     """The validators of this request's answer at generation ``number``."""
     digest = hashlib.blake2b(digest_size=12)
-    for part in _request_parts(policy):
+    store = current_app.extensions["coworkmed.store"]
+    identity = store.identity()
+    dumps = _dumps_files() if policy.dumps else []
+    for part in _request_parts(policy, identity, dumps):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     compressed = policy.compress and accepts_gzip()
     tag = f"g{number}-{digest.hexdigest()}" + ("-gzip" if compressed else "")
-    store = current_app.extensions["coworkmed.store"]
-    modified = SEEN.time(store.place(), f"{store.identity()} {number}")
-    if policy.dumps:  # the dumps of a generation are written after it is published
-        modified = max(modified, _dumps_modified())
+    modified = _first_seen(store, identity, number)
+    if dumps:  # written after the generation is published: the listing changes with them
+        # (stranger 44: If-Modified-Since got 304 for the listing before the dumps)
+        modified = max(modified, math.ceil(max(ns for _n, _s, ns in dumps) / 1e9))
     return Validators(tag, modified, compressed, number)
 
 
-def _dumps_modified() -> int:
-    """The last time (whole seconds, rounded up) a file of the dumps folder changed, or 0: an
-    answer that lists the dumps changes when they are written, within one generation
-    (stranger 44: ``If-Modified-Since`` got 304 for the listing before the dumps)."""
-    return math.ceil(max((ns for _n, _s, ns in _dumps_files()), default=0) / 1e9)
+def _first_seen(store: StoreLocation[Any], identity: str, number: int) -> int:
+    """The Last-Modified of generation ``number`` of ``store`` (``identity``: its identity)."""
+    return SEEN.time(store.place(), f"{identity} {number}")
 
 
 def http_date(seconds: int) -> str:
@@ -390,7 +391,7 @@ def write_precondition_fails(exists: Callable[[], bool]) -> bool:
     elif request.if_unmodified_since is not None:  # step 2, only without If-Match
         store = current_app.extensions["coworkmed.store"]
         number = generation()
-        seen = SEEN.time(store.place(), f"{store.identity()} {number}") if number else 0
+        seen = _first_seen(store, store.identity(), number) if number else 0
         if seen > request.if_unmodified_since.timestamp():
             return True
     given = request.if_none_match  # step 3
@@ -430,15 +431,21 @@ def _looked_up() -> bool:
     )
 
 
+def changes_each_run(query: str) -> bool:
+    """Whether the answer of ``query`` changes at each run (NOW(), RAND()...), or with a peer's
+    data (SERVICE), not with this store's generation: it is never kept nor validated."""
+    return volatile(query) or remote_access(query) == "SERVICE"
+
+
 def _changes_each_run() -> bool:
-    """Whether this is a query sent by GET whose answer changes at each run (NOW(), RAND()...,
-    or a peer's data by SERVICE: ``endpoint.sparql`` says so of every query once it reads it).
-    Its answer carries no validator, so no condition can name it: ``If-None-Match: *`` got a
-    304 with the generation's tag before the view could say so (stranger 45)."""
+    """Whether this is a query sent by GET whose answer ``changes_each_run`` (``endpoint.sparql``
+    says so of every query once it reads it): its answer carries no validator, so no condition
+    can name it (``If-None-Match: *`` got a 304 with the generation's tag before the view could
+    say so: stranger 45)."""
     if request.endpoint != "sparql.sparql" or request.method not in ("GET", "HEAD"):
         return False
     text = request.args.get("query")
-    return text is not None and (volatile(text) or remote_access(text) == "SERVICE")
+    return text is not None and changes_each_run(text)
 
 
 def answer_from_cache() -> Response | None:

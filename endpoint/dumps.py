@@ -293,12 +293,12 @@ def served_dumps(folder: Path, generation: int, store: str | None = None) -> Ser
     for dump_ in list_dumps(folder):  # newest first: the newest day of a generation wins
         sets.setdefault(dump_generation(dump_.name), {}).setdefault(dump_.kind, dump_)
     complete = [of for of, kinds in sets.items() if set(kinds) == set(KINDS) and of]
-    made_from = _sources(folder).get(generation)
     if store is not None:
         # none of a generation the store has not reached (another store's, at a place now
         # holding a store with fewer publishes: stranger 45), nor of its own number made from
         # another snapshot
         complete = [of for of in complete if of <= generation]
+        made_from = _sources(folder).get(generation)
         if made_from is not None and made_from != source_token(store):
             complete = [of for of in complete if of != generation]
     of = generation if generation in complete else next(iter(complete), 0)  # newest first

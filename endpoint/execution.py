@@ -301,7 +301,7 @@ def _answer_queries(location: OxigraphLocation, base: str, connection: Connectio
             return
         # another generation, or another store at the same one (built again in its place, or a
         # link moved to another store: stranger 44)
-        if reading is None or (location.identity(), location.generation()) != reading[:2]:
+        if reading is None or location.state() != reading[:2]:
             try:
                 reading = _open(location, base)
             except LoadError as problem:  # the store is gone or not published: say so, go on

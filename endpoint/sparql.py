@@ -29,12 +29,11 @@ from core.sparql_text import (
     service_targets,
     sparql_12_feature,
     vendor_call,
-    volatile,
     with_using,
 )
 from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut
 from endpoint.auth import write_refusal
-from endpoint.caching import precondition_failed, write_precondition_fails
+from endpoint.caching import changes_each_run, precondition_failed, write_precondition_fails
 from endpoint.execution import QueryError, QueryRequest, QueryResult, worker_limits
 from endpoint.negotiation import format_values, negotiate, prefers_html
 from endpoint.published import Kept, select, store_location
@@ -238,9 +237,7 @@ def sparql() -> BaseResponse:
     g.sparql_operation = operation.kind  # a write or not, for endpoint.protocol
     # an answer that changes at each run (NOW(), RAND()...), or with a peer's data (SERVICE),
     # not with this store's generation, is never kept nor validated (endpoint.caching)
-    g.coworkmed_volatile = operation.text is not None and (
-        volatile(operation.text) or remote_access(operation.text) == "SERVICE"
-    )
+    g.coworkmed_volatile = operation.text is not None and changes_each_run(operation.text)
     if operation.kind == "update":
         return update(operation)
     if operation.text is None:

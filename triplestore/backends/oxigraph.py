@@ -178,7 +178,13 @@ class OxigraphLocation:
         another store names that store), and the token of its current snapshot (``CURRENT``;
         none for a snapshot taken before there were tokens): what is kept per generation keys
         on it, as the generation's number alone may name other data at another time."""
-        return f"{self.path.resolve()}#{self._current()[1]}"
+        return self.state()[0]
+
+    def state(self) -> tuple[str, int]:
+        """``identity`` and ``generation``, from one read of ``CURRENT`` (a reader asks both at
+        each query)."""
+        number, token = self._current()
+        return f"{self.path.resolve()}#{token}", number
 
     def _current(self) -> tuple[int, str]:
         """The current snapshot's generation (0 when nothing was ever published) and token."""
