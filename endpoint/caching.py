@@ -300,8 +300,7 @@ def _request_parts(
         # encoding: a kept answer was given to a request the view would refuse (stranger 44)
         for header in ("Content-Type", "Content-Encoding"):
             yield request.headers.get(header, "").encode("utf-8")
-        yield request.get_data(cache=True)
-        yield repr(sorted(request.form.items(multi=True))).encode("utf-8")
+        yield request.get_data(cache=True)  # with the Content-Type: the form's fields too
     if policy.dumps:
         yield repr(dumps).encode("utf-8")
 
@@ -329,7 +328,10 @@ def _first_seen(store: StoreLocation[Any], identity: str, number: int) -> int:
     return SEEN.time(store.place(), f"{identity} {number}")
 
 
+@functools.lru_cache(maxsize=64)
 def http_date(seconds: int) -> str:
+    """``seconds`` since the epoch as an HTTP date (the same few generations' dates, again and
+    again: remembered)."""
     return format_datetime(datetime.fromtimestamp(seconds, UTC), usegmt=True)
 
 

@@ -42,6 +42,7 @@ from triplestore.versions import (
     post_graph,
     put_graph,
     write,
+    writes_held,
 )
 
 blueprint = Blueprint("graphstore", __name__)
@@ -207,10 +208,11 @@ def handle(path: str | None) -> Response:
             if refusal is not None:
                 metrics.record(time.perf_counter() - start, refusal.status_code, "graph_store")
                 return refusal
-            if write_precondition_fails(lambda: _exists(found)):
-                response = precondition_failed()
-            else:
-                response = _write(found)
+            with writes_held():  # no other write between the conditions and this one
+                if write_precondition_fails(lambda: _exists(found)):
+                    response = precondition_failed()
+                else:
+                    response = _write(found)
     except QueryError as problem:
         response = error(problem.status, problem.message)
     except StoreBusy as problem:
@@ -247,6 +249,9 @@ def _write(found: Target) -> Response:
         if not found.given:
             raise QueryError(400, "name the graph to delete: ?graph=IRI or ?default")
         _refuse_managed(found.graph)
+        # a graph that is not there: 404, and no new generation (one was published for nothing)
+        if found.graph is not None and not _exists(found):
+            raise QueryError(404, f"no graph <{found.graph}> to delete")
         existed, generation = write(store, lambda it: delete_graph(it, found.graph), _base())
         if not existed:
             raise QueryError(404, f"no graph <{found.graph}> to delete")

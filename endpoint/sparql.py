@@ -14,7 +14,6 @@ Client mistakes are 4xx with a message, never a 500.
 from __future__ import annotations
 
 import time
-import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -35,6 +34,7 @@ from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut
 from endpoint.auth import write_refusal
 from endpoint.caching import changes_each_run, precondition_failed, write_precondition_fails
 from endpoint.execution import QueryError, QueryRequest, QueryResult, worker_limits
+from endpoint.forms import percent_decoded
 from endpoint.negotiation import format_values, negotiate, prefers_html
 from endpoint.published import Kept, select, store_location
 from endpoint.published import generation as store_generation
@@ -47,7 +47,7 @@ from triplestore.backends import StoreLocation, TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.backends.sparql import RemoteStoreError
 from triplestore.protected import ProtectedGraphs, guard_update, protected_update
-from triplestore.versions import StoreBusy, published_graphs, write_confined
+from triplestore.versions import StoreBusy, published_graphs, write_confined, writes_held
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -89,7 +89,7 @@ def check_encoded(raw: bytes, where: str) -> None:
     would put U+FFFD in place of a bad byte, and the query would run on text nobody sent)."""
     for field in raw.split(b"&"):
         try:
-            urllib.parse.unquote_to_bytes(field.replace(b"+", b" ")).decode("utf-8")
+            percent_decoded(field.replace(b"+", b" ")).decode("utf-8")
         except UnicodeDecodeError as problem:
             raise QueryError(
                 400,
@@ -388,9 +388,15 @@ def update(operation: Operation) -> Response:
         return error(problem.status, problem.message)
     except DatasetConflict as problem:
         return error(400, str(problem))
+    with writes_held():  # no other write between the conditions and this one
+        return _conditioned_update(text, base_iri)
+
+
+def _conditioned_update(text: str, base_iri: str) -> Response:
+    """Apply the update ``text`` unless a condition of the request is false (412)."""
     if write_precondition_fails(lambda: True):  # the dataset the update changes exists
         return precondition_failed()
-    location = store_location()
+    settings, location = current_app.config["COWORKMED"], store_location()
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()
     try:

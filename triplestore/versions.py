@@ -37,8 +37,9 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -200,7 +201,23 @@ def query(store: TripleStore, base: str, sparql: str) -> Any:
     )
 
 
-_WRITING = threading.Lock()
+#: one write at a time in this process; re-entrant, so that a caller holding it (``writes_held``)
+#: may write inside
+_WRITING = threading.RLock()
+
+
+@contextmanager
+def writes_held() -> Iterator[None]:
+    """No other write of this process while inside: what a writer checks there (the conditions
+    of a conditional request: If-Match, If-None-Match, If-Unmodified-Since) still holds when it
+    writes there (``write``, ``write_confined``). Checked before the lock instead, two
+    ``If-None-Match: *`` PUTs of one graph at once both found it absent and both wrote it.
+    Between processes (two servers writing one store), the store's own lock only keeps their
+    writes apart, not their checks."""
+    with _WRITING:
+        yield
+
+
 T = TypeVar("T")
 #: seconds a confined write's publication (after-change hooks, the merge, the snapshot) may
 #: take once its change is committed: it is not cut off at the change's own time limit

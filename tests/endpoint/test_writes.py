@@ -8,8 +8,10 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import threading
 import urllib.parse
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -414,3 +416,38 @@ def test_a_write_is_made_only_when_its_conditions_hold(
     after = client.get(f"/store?graph={G}", headers={"Accept": TURTLE})
     if status == 412:  # nothing written
         assert after.headers["Store-Generation"] == str(number)
+
+
+def _generation(client: FlaskClient) -> int:
+    read = client.get("/sparql", query_string={"query": "ASK {}"}, headers=AUTH)
+    return int(read.headers["Store-Generation"])
+
+
+def test_create_only_puts_at_once_make_the_graph_once(app: Flask) -> None:
+    """Six ``If-None-Match: *`` PUTs of one new graph at the same moment: one creates it, the
+    others find it there (412). The conditions were checked before the write lock: each found
+    the graph absent, and each wrote it."""
+    graph = "http://example.org/graphs/created-once"
+    start = threading.Barrier(6)
+
+    def put(number: int) -> int:
+        client = app.test_client()
+        body = f'<http://example.org/p{number}> <http://xmlns.com/foaf/0.1/name> "{number}" .'
+        start.wait()
+        headers = {**AUTH, "If-None-Match": "*"}
+        answer = client.put(
+            f"/store?graph={graph}", data=body, content_type=TURTLE, headers=headers
+        )
+        return answer.status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = sorted(pool.map(put, range(6)))
+    assert statuses == [201, 412, 412, 412, 412, 412]
+
+
+def test_deleting_a_graph_that_is_not_there_publishes_nothing(app: Flask) -> None:
+    client = app.test_client()
+    before = _generation(client)
+    missing = client.delete("/store?graph=http://example.org/graphs/never-made", headers=AUTH)
+    assert missing.status_code == 404, missing.data
+    assert _generation(client) == before
