@@ -803,7 +803,7 @@ def sparql_12_feature(text: str) -> str | None:
     """The first SPARQL 1.2 construct of ``text`` outside its strings, IRIs and comments (a
     request that names version 1.1 may not use one), or None."""
     found = tokens(text)
-    for token, after in zip(found, [*found[1:], None], strict=True):
+    for token, after in zip(found, [*found[1:], None] if found else [], strict=True):
         if token.kind == "word" and token.text.upper() in SPARQL_12_WORDS:
             return SPARQL_12_WORDS[token.text.upper()]
         glued = after is not None and after.start == token.end and after.kind != "iri"

@@ -23,6 +23,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.utils import cached_property
 
+from endpoint.execution import QueryError
+
 #: what werkzeug does with bytes that are not UTF-8 once percent-decoded: it writes them
 #: percent-encoded again (``%FF``), rather than U+FFFD
 KEEP_ENCODED = "werkzeug.url_quote"
@@ -60,6 +62,21 @@ def pairs(text: str) -> list[tuple[str, str]]:
             name, _equals, value = field.partition("=")
             found.append((unquoted(name), unquoted(value)))
     return found
+
+
+def check_encoded(raw: bytes, where: str) -> None:
+    """400 unless each field of the URL-encoded ``raw`` is UTF-8 once percent-decoded (werkzeug
+    keeps such a byte percent-encoded: a query would run on text nobody sent, ``%FF`` would
+    name what ``%25FF`` names)."""
+    for field in raw.split(b"&"):
+        try:
+            percent_decoded(field.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError as problem:
+            raise QueryError(
+                400,
+                f"the {where} is not UTF-8 once percent-decoded (byte {problem.start} of "
+                f"{field[:60]!r})",
+            ) from None
 
 
 class FastFormDataParser(FormDataParser):

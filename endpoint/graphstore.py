@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
@@ -26,26 +28,30 @@ from flask import Blueprint, Response, current_app, request
 from core.rdf_bytes import to_bytes
 from core.workers import Limits, WorkerCrashed, WorkerTimedOut, run_confined
 from endpoint.auth import may_write, write_refusal
-from endpoint.caching import precondition_failed, write_precondition_fails
+from endpoint.caching import precondition_failed, write_never_passes, write_precondition_fails
 from endpoint.execution import GraphRequest, QueryError
 from endpoint.formats import FORMATS
+from endpoint.forms import check_encoded
 from endpoint.negotiation import format_values, formats_for
-from endpoint.published import run, select, store_location
+from endpoint.published import run, store_location
 from endpoint.responses import error, read_headers
 from endpoint.urls import request_url
 from loaders.guards import UnsafeFile, check_xml
+from triplestore.backends import TripleStore
 from triplestore.backends.sparql import RemoteStoreError
 from triplestore.protected import protected_graph
 from triplestore.versions import (
     StoreBusy,
+    Unchanged,
     delete_graph,
+    graph_exists,
     post_graph,
     put_graph,
     write,
-    writes_held,
 )
 
 blueprint = Blueprint("graphstore", __name__)
+T = TypeVar("T")
 
 #: the graph formats a client may send: a dataset format (N-Quads, TriG) too, whose triples
 #: are in its default graph or in the target graph itself (``read_graph_upload``)
@@ -62,7 +68,10 @@ class Target:
 
 
 def target(path: str | None) -> Target:
-    """The graph the request names, directly (``path``) or by ``graph``/``default`` (or a 400)."""
+    """The graph the request names, directly (``path``) or by ``graph``/``default`` (or a 400,
+    for a parameter that is not UTF-8 once decoded: werkzeug kept ``%FF`` encoded, and
+    ``graph=…%FF`` named the graph of ``graph=…%25FF``: stranger 46)."""
+    check_encoded(request.query_string, "query string")
     indirect = [name for name in ("graph", "default") if name in request.args]
     if path is not None:
         if indirect:
@@ -208,13 +217,15 @@ def handle(path: str | None) -> Response:
             if refusal is not None:
                 metrics.record(time.perf_counter() - start, refusal.status_code, "graph_store")
                 return refusal
-            with writes_held():  # no other write between the conditions and this one
-                if write_precondition_fails(lambda: _exists(found)):
-                    response = precondition_failed()
-                else:
-                    response = _write(found)
+            response = precondition_failed() if write_never_passes() else _write(found)
     except QueryError as problem:
         response = error(problem.status, problem.message)
+    except ConditionFalse:
+        response = precondition_failed()
+    except NothingThere as problem:
+        response = error(404, str(problem))
+    except AlreadyEmpty:
+        response = _written(False, None, store_location().generation())
     except StoreBusy as problem:
         response = error(503, str(problem))
         response.headers["Retry-After"] = "5"
@@ -224,19 +235,47 @@ def handle(path: str | None) -> Response:
     return response
 
 
-def _exists(found: Target) -> bool:
-    """Whether the graph a write names has data now (the default graph always exists; a POST
-    to the store itself names a graph yet to be made)."""
-    if not found.given:
-        return False
-    if found.graph is None:
-        return True
-    try:
-        graph = ox.NamedNode(found.graph)  # written into the query as an IRI, never as text
-    except ValueError:
-        return False
-    rows, _generation = select(f"SELECT ?s WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}", 1)
-    return bool(rows)
+class ConditionFalse(Unchanged):
+    """A condition of the write's request is false (412): nothing is written."""
+
+
+class NothingThere(Unchanged):
+    """The graph to delete is not there (404)."""
+
+
+class AlreadyEmpty(Unchanged):
+    """The default graph to empty is empty (204, as before, but no new generation)."""
+
+
+def _conditioned(
+    found: Target, graph: str | None, change: Callable[[TripleStore], T]
+) -> Callable[[TripleStore], T]:
+    """``change``, made once the request's conditions are weighed against the primary database,
+    inside the write (holding its lock: checked before it, six ``If-None-Match: *`` PUTs of one
+    new graph at once all found it absent and all wrote it). ``found``: the graph the request
+    named; ``graph``: the one written. A graph exists when the store holds it, empty or not,
+    as GET serves it (a check through the query workers waited behind slow public reads with
+    the lock held, and missed empty graphs: stranger 46)."""
+
+    def conditioned(store: TripleStore) -> T:
+        if write_precondition_fails(lambda: found.given and graph_exists(store, graph)):
+            raise ConditionFalse
+        return change(store)
+
+    return conditioned
+
+
+def _deleted(store: TripleStore, graph: str | None) -> bool:
+    """``graph`` removed, the default graph emptied; NothingThere or AlreadyEmpty when there is
+    nothing to remove (no new generation is published for it: stranger 46)."""
+    one = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
+    if graph is None and not list(
+        store.query(one, default_graph=[ox.DefaultGraph()], named_graphs=[])
+    ):
+        raise AlreadyEmpty
+    if not delete_graph(store, graph):
+        raise NothingThere(f"no graph <{graph}> to delete")
+    return True
 
 
 def _base() -> str:
@@ -249,12 +288,8 @@ def _write(found: Target) -> Response:
         if not found.given:
             raise QueryError(400, "name the graph to delete: ?graph=IRI or ?default")
         _refuse_managed(found.graph)
-        # a graph that is not there: 404, and no new generation (one was published for nothing)
-        if found.graph is not None and not _exists(found):
-            raise QueryError(404, f"no graph <{found.graph}> to delete")
-        existed, generation = write(store, lambda it: delete_graph(it, found.graph), _base())
-        if not existed:
-            raise QueryError(404, f"no graph <{found.graph}> to delete")
+        delete = _conditioned(found, found.graph, lambda it: _deleted(it, found.graph))
+        _existed, generation = write(store, delete, _base())
         return _written(False, found.graph, generation)
     graph = found.graph
     if not found.given:
@@ -265,7 +300,8 @@ def _write(found: Target) -> Response:
     _refuse_managed(graph)
     triples = uploaded_triples(graph or request_url())
     operation = put_graph if request.method == "PUT" else post_graph
-    created, generation = write(store, lambda it: operation(it, graph, triples), _base())
+    change = _conditioned(found, graph, lambda it: operation(it, graph, triples))
+    created, generation = write(store, change, _base())
     return _written(created, graph, generation, minted=not found.given)
 
 

@@ -32,9 +32,14 @@ from core.sparql_text import (
 )
 from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut
 from endpoint.auth import write_refusal
-from endpoint.caching import changes_each_run, precondition_failed, write_precondition_fails
+from endpoint.caching import (
+    changes_each_run,
+    precondition_failed,
+    write_never_passes,
+    write_precondition_fails,
+)
 from endpoint.execution import QueryError, QueryRequest, QueryResult, worker_limits
-from endpoint.forms import percent_decoded
+from endpoint.forms import check_encoded
 from endpoint.negotiation import format_values, negotiate, prefers_html
 from endpoint.published import Kept, select, store_location
 from endpoint.published import generation as store_generation
@@ -82,20 +87,6 @@ def body_text() -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as problem:
         raise QueryError(400, f"the body is not valid UTF-8 (byte {problem.start})") from None
-
-
-def check_encoded(raw: bytes, where: str) -> None:
-    """400 unless each field of the URL-encoded ``raw`` is UTF-8 once percent-decoded (werkzeug
-    would put U+FFFD in place of a bad byte, and the query would run on text nobody sent)."""
-    for field in raw.split(b"&"):
-        try:
-            percent_decoded(field.replace(b"+", b" ")).decode("utf-8")
-        except UnicodeDecodeError as problem:
-            raise QueryError(
-                400,
-                f"the {where} is not UTF-8 once percent-decoded (byte {problem.start} of "
-                f"{field[:60]!r})",
-            ) from None
 
 
 def _operation_not_in_the_url() -> None:
@@ -388,6 +379,8 @@ def update(operation: Operation) -> Response:
         return error(problem.status, problem.message)
     except DatasetConflict as problem:
         return error(400, str(problem))
+    if write_never_passes():
+        return precondition_failed()
     with writes_held():  # no other write between the conditions and this one
         return _conditioned_update(text, base_iri)
 

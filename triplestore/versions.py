@@ -206,6 +206,13 @@ def query(store: TripleStore, base: str, sparql: str) -> Any:
 _WRITING = threading.RLock()
 
 
+class Unchanged(Exception):  # noqa: N818  (what happened, not a failure)
+    """Raised by a change that changes nothing (a condition of its request is false, nothing is
+    there to delete): ``write`` publishes no new generation, and raises it again for its
+    caller to answer. Readers keep their kept answers (a new generation for nothing dropped
+    them)."""
+
+
 @contextmanager
 def writes_held() -> Iterator[None]:
     """No other write of this process while inside: what a writer checks there (the conditions

@@ -172,3 +172,21 @@ def test_bodies_and_urls_are_taken_only_as_sent(
         "/sparql", method=method, query_string=query_string, data=body, headers=headers
     )
     assert answer.status_code == status, answer.get_data(as_text=True)[:300]
+
+
+@pytest.mark.parametrize(
+    ("query_string", "status"),
+    [
+        # not UTF-8 once decoded: werkzeug kept %FF encoded, and it named the graph of %25FF
+        # (stranger 46); a graph named by its UTF-8 bytes, or by %25FF, is one not there
+        ("graph=http%3A%2F%2Fexample.org%2Fg%FF", 400),
+        ("graph=http%3A%2F%2Fexample.org%2Fg%C3", 400),
+        ("graph=http%3A%2F%2Fexample.org%2Fg%25FF", 404),
+        ("graph=http%3A%2F%2Fexample.org%2Fg%C3%A9", 404),
+    ],
+)
+def test_graph_store_names_are_taken_only_as_sent(
+    client: FlaskClient, query_string: str, status: int
+) -> None:
+    answer = client.get("/store", query_string=query_string, headers={"Accept": "text/turtle"})
+    assert answer.status_code == status, answer.get_data(as_text=True)[:300]
