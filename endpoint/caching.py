@@ -364,6 +364,14 @@ def not_modified(found: Validators) -> Response:
     return response
 
 
+def if_match_never_holds() -> bool:
+    """Whether the request's ``If-Match`` names tags only: it fails whatever the store holds
+    (this service's tags are weak, and ``If-Match`` compares strongly), for reads and writes
+    alike (a write answers 412 at once, not after the writes before it: stranger 46, 28 s
+    behind a long update)."""
+    return "If-Match" in request.headers and not request.if_match.star_tag
+
+
 def _precondition_fails(found: Validators) -> bool:
     """RFC 9110 13.2.2, steps 1 and 2, for a GET or HEAD (a query sent by POST is answered as
     if it set no condition, as for ``If-None-Match``): ``If-Match`` is compared strongly, which
@@ -372,16 +380,9 @@ def _precondition_fails(found: Validators) -> bool:
     fails when the answer changed after the date given (a date that cannot be read is ignored).
     Before this, both were ignored and the answer given (stranger 42, L4 and L5)."""
     if "If-Match" in request.headers:
-        return not request.if_match.star_tag
+        return if_match_never_holds()
     since = request.if_unmodified_since
     return since is not None and found.modified > since.timestamp()
-
-
-def write_never_passes() -> bool:
-    """Whether a write's conditions fail whatever the store holds: ``If-Match`` naming tags
-    only (this service's tags are weak, and the strong comparison fails them). Answered 412 at
-    once, not after the writes before it (stranger 46: 28 s behind a long update)."""
-    return "If-Match" in request.headers and not request.if_match.star_tag
 
 
 def write_precondition_fails(exists: Callable[[], bool]) -> bool:
@@ -395,7 +396,7 @@ def write_precondition_fails(exists: Callable[[], bool]) -> bool:
     was given for the store's current generation (the client's copy is the current one).
     Before this, writes ignored them (stranger 44, M3: a stale If-Match overwrote a graph)."""
     if "If-Match" in request.headers:  # step 1; when it holds, on to step 3
-        if not (request.if_match.star_tag and exists()):
+        if if_match_never_holds() or not exists():
             return True
     elif request.if_unmodified_since is not None:  # step 2, only without If-Match
         store = current_app.extensions["coworkmed.store"]
@@ -519,9 +520,8 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
         response.headers.setdefault("Cache-Control", "no-cache")
         return response
     if g.get("coworkmed_volatile"):  # another answer at each run: no validator can name it
-        if request.method in ("GET", "HEAD") and "If-Match" in request.headers:
-            if not request.if_match.star_tag:  # no tag names it
-                return precondition_failed()
+        if request.method in ("GET", "HEAD") and if_match_never_holds():  # no tag names it
+            return precondition_failed()
         response.headers["Cache-Control"] = "no-store"
         response.vary.add("Accept-Encoding")
         if policy.compress and accepts_gzip():

@@ -43,13 +43,13 @@ def percent_decoded(raw: bytes) -> bytes:
         return urllib.parse.unquote_to_bytes(raw)
 
 
-def unquoted(text: str, errors: str = KEEP_ENCODED) -> str:
+def unquoted(text: str) -> str:
     """One name or value of a URL-encoded text, decoded (``+`` is a space) as
-    ``urllib.parse.unquote`` decodes it with ``errors``."""
+    ``urllib.parse.unquote`` decodes it with werkzeug's error handler (``KEEP_ENCODED``)."""
     text = text.replace("+", " ")
     if "%" not in text:
         return text
-    return percent_decoded(text.encode("utf-8")).decode("utf-8", errors)
+    return percent_decoded(text.encode("utf-8")).decode("utf-8", KEEP_ENCODED)
 
 
 def pairs(text: str) -> list[tuple[str, str]]:

@@ -28,7 +28,7 @@ from flask import Blueprint, Response, current_app, request
 from core.rdf_bytes import to_bytes
 from core.workers import Limits, WorkerCrashed, WorkerTimedOut, run_confined
 from endpoint.auth import may_write, write_refusal
-from endpoint.caching import precondition_failed, write_never_passes, write_precondition_fails
+from endpoint.caching import if_match_never_holds, precondition_failed, write_precondition_fails
 from endpoint.execution import GraphRequest, QueryError
 from endpoint.formats import FORMATS
 from endpoint.forms import check_encoded
@@ -217,7 +217,7 @@ def handle(path: str | None) -> Response:
             if refusal is not None:
                 metrics.record(time.perf_counter() - start, refusal.status_code, "graph_store")
                 return refusal
-            response = precondition_failed() if write_never_passes() else _write(found)
+            response = precondition_failed() if if_match_never_holds() else _write(found)
     except QueryError as problem:
         response = error(problem.status, problem.message)
     except ConditionFalse:
@@ -265,7 +265,7 @@ def _conditioned(
     return conditioned
 
 
-def _deleted(store: TripleStore, graph: str | None) -> bool:
+def _deleted(store: TripleStore, graph: str | None) -> None:
     """``graph`` removed, the default graph emptied; NothingThere or AlreadyEmpty when there is
     nothing to remove (no new generation is published for it: stranger 46)."""
     one = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
@@ -275,7 +275,6 @@ def _deleted(store: TripleStore, graph: str | None) -> bool:
         raise AlreadyEmpty
     if not delete_graph(store, graph):
         raise NothingThere(f"no graph <{graph}> to delete")
-    return True
 
 
 def _base() -> str:
@@ -289,7 +288,7 @@ def _write(found: Target) -> Response:
             raise QueryError(400, "name the graph to delete: ?graph=IRI or ?default")
         _refuse_managed(found.graph)
         delete = _conditioned(found, found.graph, lambda it: _deleted(it, found.graph))
-        _existed, generation = write(store, delete, _base())
+        _nothing, generation = write(store, delete, _base())
         return _written(False, found.graph, generation)
     graph = found.graph
     if not found.given:

@@ -207,7 +207,7 @@ def negotiate(
     values = _parameter_values(format_values)
     chosen: dict[str, tuple[str, str] | None] = {}
     if not values:
-        if accept is not None and len(accept) <= MOST_REMEMBERED:
+        if len(accept or "") <= MOST_REMEMBERED:  # no Accept too: the same choice each time
             return dict(_by_accept(accept))
         return _by_accept.__wrapped__(accept)
     for kind in DEFAULTS:

@@ -34,8 +34,8 @@ from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut
 from endpoint.auth import write_refusal
 from endpoint.caching import (
     changes_each_run,
+    if_match_never_holds,
     precondition_failed,
-    write_never_passes,
     write_precondition_fails,
 )
 from endpoint.execution import QueryError, QueryRequest, QueryResult, worker_limits
@@ -379,7 +379,7 @@ def update(operation: Operation) -> Response:
         return error(problem.status, problem.message)
     except DatasetConflict as problem:
         return error(400, str(problem))
-    if write_never_passes():
+    if if_match_never_holds():
         return precondition_failed()
     with writes_held():  # no other write between the conditions and this one
         return _conditioned_update(text, base_iri)
