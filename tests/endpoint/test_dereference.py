@@ -10,6 +10,7 @@ the VoID description, the catalogue and the service description hold."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import re
@@ -53,10 +54,16 @@ def app(writable_module: Published, tmp_path_factory: pytest.TempPathFactory) ->
     """The samples with fr-aura published a second time (its first version replaced), and
     their dumps."""
     location = writable_module.location
+
+    def later() -> dt.datetime:
+        # a version is named by the second its load started (and the file's digest): loaded
+        # in the second the samples were, it was the samples' own version, none was replaced,
+        # and every test of the module failed at setup (seen under pytest -n 2)
+        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+
     with location.writer() as store:
-        load_source(
-            ROOT / "examples/partners/fr-aura/mapping.yaml", store, BASE, location, force=True
-        )
+        mapping = ROOT / "examples/partners/fr-aura/mapping.yaml"
+        load_source(mapping, store, BASE, location, now=later, force=True)
     dumps = tmp_path_factory.mktemp("dereference-dumps")
     export(location, BASE, dumps)
     app = create_app(
