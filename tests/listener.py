@@ -15,15 +15,21 @@ SPARQL_JSON = "application/sparql-results+json"
 
 class Listener:
     """An HTTP server on 127.0.0.1 (a free port); ``url`` is its root, without a final ``/``;
-    ``heard`` the path (with its query) of each request, in order."""
+    ``heard`` the path (with its query) of each request, in order, and ``bodies`` the body
+    and the ``Accept`` of each."""
 
     def __init__(self, body: bytes = ONE_SOLUTION, media_type: str = SPARQL_JSON) -> None:
         heard: list[str] = []
-        self.heard = heard
+        bodies: list[tuple[bytes, str]] = []
+        self.heard, self.bodies = heard, bodies
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # a client may keep the connection
+
             def _answer(self) -> None:
                 heard.append(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                bodies.append((self.rfile.read(length), self.headers.get("Accept", "")))
                 self.send_response(200)
                 self.send_header("Content-Type", media_type)
                 self.send_header("Content-Length", str(len(body)))
