@@ -16,6 +16,7 @@ from core.settings import settings
 from core.workers import Limits
 from endpoint import caching
 from endpoint.auth import WriteLimiter
+from endpoint.conditional import ExactConditions
 from endpoint.execution import NO_LIMITS, QueryError, worker_limits
 from endpoint.pool import QueryPool, RemotePool, make_pool
 from endpoint.protocol import cors_answer, language_vary, no_body_type, preflight
@@ -144,7 +145,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if location is not None:  # a StoreLocation given as it is (tests, embedding)
         given["store"] = location.describe()
     resolved = settings(given)
-    app.wsgi_app = PublicHost(app.wsgi_app, root_of(resolved))  # type: ignore[method-assign]
+    # conditional and range headers read as RFC 9110 says, for every route (endpoint.conditional)
+    exact = ExactConditions(app.wsgi_app)
+    app.wsgi_app = PublicHost(exact, root_of(resolved))  # type: ignore[method-assign]
     app.config["COWORKMED"] = resolved
     app.config["MAX_CONTENT_LENGTH"] = max(resolved["max_body"], resolved["max_upload"])
     location = location or locate(resolved["store"], resolved)

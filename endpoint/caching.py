@@ -35,8 +35,6 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +43,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.sparql_text import remote_access, volatile
+from endpoint.conditional import http_date
 from endpoint.execution import QueryError
 from endpoint.published import generation
 from endpoint.responses import error
@@ -328,13 +327,6 @@ def _first_seen(store: StoreLocation[Any], identity: str, number: int) -> int:
     return SEEN.time(store.place(), f"{identity} {number}")
 
 
-@functools.lru_cache(maxsize=64)
-def http_date(seconds: int) -> str:
-    """``seconds`` since the epoch as an HTTP date (the same few generations' dates, again and
-    again: remembered)."""
-    return format_datetime(datetime.fromtimestamp(seconds, UTC), usegmt=True)
-
-
 def _read_headers(response: BaseResponse, found: Validators) -> None:
     """The validators, the public caching policy and ``Vary`` of a read answer."""
     response.headers["ETag"] = f'W/"{found.etag}"'
@@ -381,7 +373,7 @@ def _precondition_fails(found: Validators) -> bool:
     Before this, both were ignored and the answer given (stranger 42, L4 and L5)."""
     if "If-Match" in request.headers:
         return if_match_never_holds()
-    since = request.if_unmodified_since
+    since = request.if_unmodified_since  # one HTTP-date or none (``endpoint.conditional``)
     return since is not None and found.modified > since.timestamp()
 
 
@@ -516,7 +508,7 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
             response.headers["Cache-Control"] = "no-store"
         return response
     expose(response)
-    if response.status_code != 200:
+    if response.status_code not in (200, 206):  # 206: a part of a dump (``endpoint.dumps``)
         response.headers.setdefault("Cache-Control", "no-cache")
         return response
     if g.get("coworkmed_volatile"):  # another answer at each run: no validator can name it
@@ -527,7 +519,7 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
         if policy.compress and accepts_gzip():
             compress(response)
         return response
-    found: Validators | None = g.get("coworkmed_validators")
+    found = request_validators()
     number = _answer_generation(response)
     if number is not None and (found is None or found.generation != number):
         found = validators(policy, number)
@@ -541,10 +533,19 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
     if request.method in ("GET", "HEAD") and _modified_since(found):
         return not_modified(found)
     _read_headers(response, found)
+    if response.status_code == 206:  # a part: the headers its 200 carries (RFC 9110 15.3.7),
+        return response  # as it is (the part of those very bytes), never kept
     if found.gzip:
         compress(response)
     _keep(response, found)
     return response
+
+
+def request_validators() -> Validators | None:
+    """The validators of this request's answer, worked out before its view
+    (``answer_from_cache``), if they were."""
+    found: Validators | None = g.get("coworkmed_validators")
+    return found
 
 
 def expose(response: BaseResponse) -> None:

@@ -46,6 +46,7 @@ from core.namespaces import (
 )
 from core.rdf_bytes import to_bytes
 from core.rdf_templates import fill
+from endpoint.caching import request_validators
 from endpoint.execution import QueryError, QueryRequest
 from endpoint.published import EXPORTER, generation, run, store_location
 from endpoint.responses import error, rdf_answer, read_headers, reader_language
@@ -392,10 +393,24 @@ def dump(name: str) -> Response:
         abort(404)
     media = "text/plain" if name == CHECKSUMS else "application/gzip"
     path = (_folder() / name).resolve()
-    if request.range is None:  # validators and 304s are endpoint.caching's, as for any read
+    # validators, 304s and the caching policy are endpoint.caching's, as for any read; a Range
+    # to ignore is gone already (several ranges, an If-Range that cannot match: the whole file,
+    # endpoint.conditional)
+    if request.range is None:
         return Response(path.read_bytes(), mimetype=media)
-    # a Range (a broken download resuming): 206 with that part
-    return send_file(path, mimetype=media, conditional=True, etag=False, max_age=3600)
+    # one range (a broken download resuming): 206 with that part, or the whole file when
+    # If-Range names another version than this one (by the date the 200 gave; its tag is weak
+    # and no tag matches here)
+    found = request_validators()
+    part = send_file(
+        path,
+        mimetype=media,
+        conditional=True,
+        etag=False,
+        last_modified=None if found is None else found.modified,
+    )
+    del part.headers["Content-Disposition"]  # the 200 names no file: neither does its part
+    return part
 
 
 # ------------------------------------------------------------------------------ DCAT

@@ -16,6 +16,7 @@ import tempfile
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -112,8 +113,25 @@ PRECONDITIONS: list[tuple[dict[str, str], int]] = [
     ({"If-Unmodified-Since": "{later}"}, 200),
     ({"If-Unmodified-Since": "{earlier}"}, 412),
     ({"If-Unmodified-Since": "yesterday"}, 200),  # not a date: ignored
+    # one HTTP-date or nothing (RFC 9110 13.1.4): werkzeug read a list as its first date
+    ({"If-Unmodified-Since": "{earlier}, {later}"}, 200),
+    ({"If-Unmodified-Since": "{later}, {earlier}"}, 200),
+    ({"If-Unmodified-Since": "{earlier} (a comment)"}, 200),
+    ({"If-Unmodified-Since": "{earlier_zone}"}, 200),
+    ({"If-Unmodified-Since": "{earlier_rfc850}"}, 412),  # the obsolete forms are dates
+    ({"If-Unmodified-Since": "{earlier_asctime}"}, 412),
     ({"If-Match": "*", "If-Unmodified-Since": "{earlier}"}, 200),  # ignored after If-Match
 ]
+
+
+def other_forms(when: datetime) -> dict[str, str]:
+    """``when`` written as the obsolete HTTP-dates (RFC 850, asctime), and with a numeric zone,
+    which no HTTP-date has."""
+    return {
+        "rfc850": f"{when:%A, %d-%b-%y %H:%M:%S} GMT",
+        "asctime": f"{when:%a %b} {when.day:>2} {when:%H:%M:%S %Y}",
+        "zone": f"{when:%a, %d %b %Y %H:%M:%S} +0000",
+    }
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
@@ -139,15 +157,26 @@ def test_every_read_is_cached_and_revalidated(live: str, dumps: Path, case: dict
         assert again.headers["ETag"] == etag  # (Last-Modified: not on a 304, RFC 9110 15.4.5)
         assert again.headers["Cache-Control"] == "public, max-age=60"
         assert plain.vary() == again.vary()  # a 304 varies as its 200 does (RFC 9110 15.4.5)
-    # validators that do not match: the answer itself
+    # validators that do not match: the answer itself; nor does what is not one HTTP-date
+    # (RFC 9110 13.1.3; werkzeug read "date, date" as its first date: a 304); the obsolete
+    # forms of the answer's own date do
     earlier = format_datetime(parsedate_to_datetime(modified).replace(year=2000), usegmt=True)
-    for condition in ({"If-None-Match": 'W/"g0-other"'}, {"If-Modified-Since": earlier}):
-        assert fetch(live, path, {**headers, **condition}).status == 200
+    own = other_forms(parsedate_to_datetime(modified))
+    for condition in (
+        {"If-None-Match": 'W/"g0-other"'},
+        {"If-Modified-Since": earlier},
+        {"If-Modified-Since": f"{modified}, {earlier}"},
+        {"If-Modified-Since": own["zone"]},
+    ):
+        assert fetch(live, path, {**headers, **condition}).status == 200, condition
+    for form in ("rfc850", "asctime"):
+        assert fetch(live, path, {**headers, "If-Modified-Since": own[form]}).status == 304, form
     # preconditions (RFC 9110 13.2.2): If-Match compares strongly, which no weak tag passes;
     # If-Unmodified-Since fails once the answer changed after it (both were ignored)
     later = format_datetime(parsedate_to_datetime(modified).replace(year=2100), usegmt=True)
+    forms = {f"earlier_{k}": v for k, v in other_forms(parsedate_to_datetime(earlier)).items()}
     for condition, status in PRECONDITIONS:
-        given = {k: v.format(etag=etag, modified=modified, earlier=earlier, later=later)
+        given = {k: v.format(etag=etag, modified=modified, earlier=earlier, later=later, **forms)
                  for k, v in condition.items()}  # fmt: skip
         for method in ("GET", "HEAD"):
             answer = fetch(live, path, {**headers, **given}, method)

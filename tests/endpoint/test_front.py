@@ -6,6 +6,7 @@ and phone sizes with no horizontal scroll and the vocabulary styled (cases: fron
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph
 from rdflib.namespace import DCAT, DCTERMS, RDF
+from werkzeug.http import http_date, parse_date
 
 from core.translations import in_language, load_catalogue
 from core.vocabulary import LANGUAGES
@@ -171,6 +173,38 @@ def test_the_dumps_page_reads_and_downloads_resume(app: Flask, client: FlaskClie
         client.get(f"/dumps/{dumps[0].name}")  # kept whole, again
         with client.get(f"/dumps/{dumps[0].name}", headers={"Range": ranged}) as part:
             assert part.status_code == 206 and part.data == expected, ranged
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("ranged", "status"),
+    [("bytes=0-9", 206), ("bytes=5-", 206), ("bytes=-7", 206), ("bytes=0-0,-1", 200)],
+)
+def test_a_part_of_a_dump_carries_what_its_whole_answer_does(
+    app: Flask, client: FlaskClient, ranged: str, status: int
+) -> None:
+    """Regression (issue #20): a 206 carried neither the ETag, the Last-Modified, the caching
+    policy nor the Vary of the 200 (RFC 9110 15.3.7: a 206 sends each that a 200 would), and
+    If-Range with the 200's own date gave the whole file again. Several ranges at once, which
+    werkzeug answered 416 though they can be satisfied, get the whole file."""
+    url = f"/dumps/{list_dumps(Path(app.config['COWORKMED']['dumps']))[0].name}"
+    whole = client.get(url)
+    with client.get(url, headers={"Range": ranged}) as part:
+        assert part.status_code == status
+        assert status == 206 or part.data == whole.data
+        for header in ("ETag", "Last-Modified", "Cache-Control", "Vary"):
+            assert part.headers.get(header) == whole.headers.get(header), header
+    # If-Range (a download resumed by a client that checks the file did not change): the
+    # part with the 200's date; the whole file with an earlier one, or with the 200's weak tag,
+    # which never matches (RFC 9110 13.1.5)
+    said = whole.headers["Last-Modified"]
+    earlier = http_date(parse_date(said) - dt.timedelta(days=1))  # type: ignore[operator]
+    for condition, status in ((said, 206), (earlier, 200), (whole.headers["ETag"], 200)):
+        headers = {"Range": "bytes=0-9", "If-Range": condition}
+        with client.get(url, headers=headers) as answer:
+            assert answer.status_code == status, condition
+            assert answer.data == (whole.data[:10] if status == 206 else whole.data)
+            assert answer.headers.get("ETag") == whole.headers.get("ETag"), condition
 
 
 @pytest.mark.slow

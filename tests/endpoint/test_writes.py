@@ -372,6 +372,12 @@ WRITE_CONDITIONS: list[tuple[str, dict[str, str], int]] = [
     ("store-put", {"If-Unmodified-Since": "{epoch}"}, 412),
     ("store-put", {"If-Unmodified-Since": "{future}"}, 204),
     ("store-put", {"If-Unmodified-Since": "not a date"}, 204),  # ignored
+    # one HTTP-date or nothing (RFC 9110 13.1.4): werkzeug read a list as its first date
+    ("store-put", {"If-Unmodified-Since": "{epoch}, {future}"}, 204),
+    ("update-direct", {"If-Unmodified-Since": "{epoch}, {epoch}"}, 204),
+    ("store-delete-g", {"If-Unmodified-Since": "Thu, 01 Jan 1970 00:00:00 +0000"}, 204),
+    ("store-put", {"If-Unmodified-Since": "Thursday, 01-Jan-70 00:00:00 GMT"}, 204),  # 2070
+    ("store-put", {"If-Unmodified-Since": "Thu Jan  1 00:00:00 1970"}, 412),  # asctime
     ("store-delete-g", {"If-Match": '"nope"'}, 412),
     ("store-delete-g", {"If-Match": "*"}, 204),
     ("store-post", {"If-Match": "{tag}"}, 412),
