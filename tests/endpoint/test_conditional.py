@@ -63,6 +63,8 @@ ASSET_CONDITIONS: list[tuple[dict[str, str], int]] = [
     ({"If-Modified-Since": "{date}"}, 304),
     ({"If-Modified-Since": "{date}, Sat, 01 Jan 2000 00:00:00 GMT"}, 200),
     ({"If-Modified-Since": "{zoned}"}, 200),
+    ({"If-Modified-Since": "Mon, 01 Jan 0001 00:00:00 GMT"}, 200),
+    ({"If-Modified-Since": "Fri, 31 Dec 9999 23:59:59 GMT"}, 304),
     ({"If-None-Match": "{tag}"}, 304),
     ({"Range": "bytes=0-9"}, 206),
     ({"Range": "bytes=0-0,-1"}, 200),
