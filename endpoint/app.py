@@ -18,6 +18,7 @@ from endpoint import caching
 from endpoint.auth import WriteLimiter
 from endpoint.conditional import ExactConditions
 from endpoint.execution import NO_LIMITS, QueryError, worker_limits
+from endpoint.files import static_file
 from endpoint.pool import QueryPool, RemotePool, make_pool
 from endpoint.protocol import cors_answer, language_vary, no_body_type, preflight
 from endpoint.published import EXPORTER
@@ -139,6 +140,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__)
     app.request_class = FastRequest  # parameters and forms decoded faster (endpoint.forms)
+    app.view_functions["static"] = static_file  # its conditions weighed as RFC 9110 orders them
     given = dict(config or {})
     store = given.get("store")
     location = None if store is None or isinstance(store, str | Path) else store
@@ -251,7 +253,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         else:
             answer = error(problem.code, "" if wants_html() else detail)
         for name, value in problem.get_headers():
-            if name in ("Allow", "Retry-After"):
+            # Content-Range: a 416's "bytes */length", what a resuming client reads (stranger 47)
+            if name in ("Allow", "Retry-After", "Content-Range"):
                 answer.headers[name] = value
         return answer
 

@@ -172,6 +172,11 @@ class KeptAnswers:
         self._newest = 0
         self.hits = 0
 
+    def __contains__(self, tag: object) -> bool:
+        """Whether an answer is kept under ``tag`` (not counted as a hit)."""
+        with self._lock:
+            return tag in self._kept
+
     def get(self, tag: str) -> KeptAnswer | None:
         with self._lock:
             found = self._kept.get(tag)
@@ -222,6 +227,12 @@ def _kept(found: Validators) -> Response | None:
         return None
     g.coworkmed_kept = True
     return Response(kept.body, headers=Headers(kept.headers))
+
+
+def _known(found: Validators) -> bool:
+    """Whether an answer is kept for ``found``'s tag (a 200 was given to this request)."""
+    answers: KeptAnswers | None = current_app.extensions.get(APP_ANSWERS)
+    return answers is not None and found.etag in answers
 
 
 def _keep(response: BaseResponse, found: Validators) -> None:
@@ -416,10 +427,13 @@ def precondition_failed() -> Response:
     return response
 
 
-def _tag_matches(found: Validators) -> bool:
-    """Whether ``If-None-Match`` names this answer (weak comparison, as GET and HEAD use)."""
-    given = request.if_none_match
-    return given.star_tag or given.contains_weak(found.etag)
+def _tag_matches(found: Validators, exists: bool) -> bool:
+    """Whether ``If-None-Match`` names this answer (weak comparison, as GET and HEAD use);
+    ``*`` names it when the answer ``exists`` (a 200 to this request is known): before the view,
+    a kept answer; after it, its 200. ``*`` answered 304 before the view for a request the view
+    answers 404, 400 or 406, with the generation's tag (stranger 47)."""
+    given = request.if_none_match  # (werkzeug's contains_weak holds for "*" too)
+    return found.etag in given.as_set(include_weak=True) or (given.star_tag and exists)
 
 
 def _looked_up() -> bool:
@@ -469,7 +483,8 @@ def answer_from_cache() -> Response | None:
         return None
     found = validators(policy, number)
     g.coworkmed_validators = found
-    if request.method != "POST" and request.if_none_match and _tag_matches(found):
+    known = _known(found)
+    if request.method != "POST" and request.if_none_match and _tag_matches(found, known):
         # the tag was given with a 200 to this request: If-Match and If-Unmodified-Since come
         # first (RFC 9110 13.2.2)
         return precondition_failed() if _precondition_fails(found) else not_modified(found)
@@ -530,6 +545,8 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
     # were evaluated before: stranger 45)
     if request.method in ("GET", "HEAD") and _precondition_fails(found):
         return precondition_failed()
+    if request.method in ("GET", "HEAD") and request.if_none_match and _tag_matches(found, True):
+        return not_modified(found)  # the view answered: "*" holds (a tag would have before)
     if request.method in ("GET", "HEAD") and _modified_since(found):
         return not_modified(found)
     _read_headers(response, found)

@@ -10,9 +10,11 @@ ask. RFC 9110 says what each must be, and what to do when it is not:
   first date, a date followed by anything, one with a numeric zone or none: a 304 or a 412 for
   a condition that should have been ignored. A valid one is passed on rewritten as an
   IMF-fixdate, the one form every reader reads alike (two-digit years included).
+- ``If-None-Match`` (13.1.2): ``*`` or a list of quoted entity tags, else no condition
+  (werkzeug took a bare word for a tag, and answered 304 to a tag written without quotes).
 - ``Range`` (14.2): one range of bytes is served as a part; a range unit other than bytes, a
-  ranges-specifier that cannot be read, or several ranges (``bytes=0-0,-1``: werkzeug answered
-  this satisfiable request 416) are ignored, and the whole representation is sent.
+  ranges-specifier that cannot be read (``bytes = 0-4``), or several ranges (``bytes=0-0,-1``:
+  werkzeug answered this satisfiable request 416) are ignored: the whole representation.
 - ``If-Range`` (13.1.5): a strong entity tag or one HTTP-date, else it does not match and the
   Range is ignored: werkzeug took ``W/"tag"`` for the strong ``"tag"``, and anything else for a
   tag. Without a Range it is ignored.
@@ -26,7 +28,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
@@ -44,36 +46,45 @@ FORMS = (
     re.compile(rf"{_LONG_DAY}, (?P<day>\d{{2}})-{_MONTH}-(?P<year>\d{{2}}) {_TIME} GMT", re.ASCII),
     re.compile(rf"{_DAY} {_MONTH} (?P<day> \d|\d{{2}}) {_TIME} (?P<year>\d{{4}})", re.ASCII),
 )
-#: a two-digit year further ahead than this is a past one (RFC 9110 5.6.7)
-AHEAD_YEARS = 50
-
-
-def full_year(digits: str, now: datetime) -> int:
-    """The year a date's ``digits`` name: four as they are; two (RFC 850) in this century, or
-    the last one when that is more than ``AHEAD_YEARS`` ahead of ``now``."""
-    year = int(digits)
-    if len(digits) != 2:
-        return year
-    year += now.year - now.year % 100
-    return year - 100 if year > now.year + AHEAD_YEARS else year
+#: a date with a two-digit year further ahead than this is in the century before (RFC 9110
+#: 5.6.7: "more than 50 years in the future"), compared date to date, not year to year
+AHEAD = timedelta(days=365.2425 * 50)
 
 
 def read_http_date(text: str | None, now: datetime | None = None) -> float | None:
     """The seconds since the epoch that ``text`` names when it is one HTTP-date, else None (no
-    header, a list, a date in another form, a day the month does not have)."""
+    header, a list, a date in another form, a day the month does not have). A two-digit year
+    (RFC 850) is in ``now``'s century, or the one before when that is more than 50 years ahead
+    of ``now`` (the current time when not given)."""
     if text is None:
         return None
-    value = text.strip(" \t")
-    found = next((m for form in FORMS if (m := form.fullmatch(value))), None)
+    found = next((m for form in FORMS if (m := form.fullmatch(text.strip(" \t")))), None)
     if found is None:
         return None
-    year = full_year(found["year"], now or datetime.now(UTC))
-    parts = (MONTHS.index(found["month"]) + 1, int(found["day"]))
-    clock = (int(found["hour"]), int(found["minute"]), int(found["second"]))
-    try:
-        return datetime(year, *parts, *clock, tzinfo=UTC).timestamp()
-    except ValueError:  # 31 February, 25 o'clock, a leap second
+    year = int(found["year"])
+    if len(found["year"]) != 2:
+        named = _instant(year, found)
+    else:
+        now = now or datetime.now(UTC)
+        named = _instant(year + now.year - now.year % 100, found)
+        if named is not None and named > now + AHEAD:
+            named = _instant(year + now.year - now.year % 100 - 100, found)
+    return None if named is None else named.timestamp()
+
+
+def _instant(year: int, found: re.Match[str]) -> datetime | None:
+    """The instant a date ``found`` names in ``year``; None for no such day or time. A leap
+    second (``23:59:60``, which the grammar allows) is the second after ``23:59:59``."""
+    second = int(found["second"])
+    if second > 60:
         return None
+    try:
+        month = MONTHS.index(found["month"]) + 1
+        clock = (int(found["hour"]), int(found["minute"]), min(second, 59))
+        start = datetime(year, month, int(found["day"]), *clock, tzinfo=UTC)
+    except ValueError:  # 31 February, 25 o'clock, year 0
+        return None
+    return start + timedelta(seconds=second - clock[2])
 
 
 @functools.lru_cache(maxsize=64)
@@ -85,8 +96,13 @@ def http_date(seconds: int) -> str:
 
 #: the conditions that hold one HTTP-date, as WSGI names them
 DATE_CONDITIONS = ("HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE")
+_STRONG = r'"[\x21\x23-\x7e\x80-\xff]*"'
 #: a strong entity tag (RFC 9110 8.8.3): a weak one never matches If-Range
-STRONG_TAG = re.compile(r'"[\x21\x23-\x7e\x80-\xff]*"')
+STRONG_TAG = re.compile(_STRONG)
+#: what If-None-Match may hold: "*" or entity tags, quoted (werkzeug took a bare word for one)
+TAG_LIST = re.compile(rf"\*|(?:W/)?{_STRONG}(?:[ \t]*,[ \t]*(?:W/)?{_STRONG})*")
+#: one range of bytes (RFC 9110 14.1.1): the unit in any case, no space about "=", ASCII digits
+ONE_RANGE = re.compile(r"(?i:bytes)=(?:\d+-\d*|-\d+)", re.ASCII)
 
 
 def exact_date(text: str) -> str | None:
@@ -97,9 +113,10 @@ def exact_date(text: str) -> str | None:
 
 
 def one_byte_range(text: str) -> bool:
-    """Whether ``text`` (a Range) asks for one range of bytes that can be read."""
-    asked = parse_range_header(text)
-    return asked is not None and asked.units.lower() == "bytes" and len(asked.ranges) == 1
+    """Whether ``text`` (a Range) asks for one range of bytes that can be read (its last byte
+    not before its first)."""
+    value = text.strip(" \t")
+    return ONE_RANGE.fullmatch(value) is not None and parse_range_header(value) is not None
 
 
 def if_range_usable(text: str) -> bool:
@@ -117,6 +134,9 @@ def exact_conditions(environ: dict[str, Any]) -> None:
             environ[key] = date
         else:
             environ.pop(key, None)
+    tags = environ.get("HTTP_IF_NONE_MATCH")
+    if tags is not None and TAG_LIST.fullmatch(tags.strip(" \t")) is None:
+        del environ["HTTP_IF_NONE_MATCH"]  # no list of tags: no condition
     condition = environ.get("HTTP_IF_RANGE")
     if "HTTP_RANGE" in environ and not (
         one_byte_range(environ["HTTP_RANGE"]) and (condition is None or if_range_usable(condition))

@@ -28,7 +28,6 @@ from flask import (
     current_app,
     render_template,
     request,
-    send_file,
     url_for,
 )
 
@@ -48,6 +47,7 @@ from core.rdf_bytes import to_bytes
 from core.rdf_templates import fill
 from endpoint.caching import request_validators
 from endpoint.execution import QueryError, QueryRequest
+from endpoint.files import file_answer
 from endpoint.published import EXPORTER, generation, run, store_location
 from endpoint.responses import error, rdf_answer, read_headers, reader_language
 from endpoint.site import data_links
@@ -402,15 +402,8 @@ def dump(name: str) -> Response:
     # If-Range names another version than this one (by the date the 200 gave; its tag is weak
     # and no tag matches here)
     found = request_validators()
-    part = send_file(
-        path,
-        mimetype=media,
-        conditional=True,
-        etag=False,
-        last_modified=None if found is None else found.modified,
-    )
-    del part.headers["Content-Disposition"]  # the 200 names no file: neither does its part
-    return part
+    modified = None if found is None else found.modified
+    return file_answer(path, media, modified=modified, weighed=True)
 
 
 # ------------------------------------------------------------------------------ DCAT

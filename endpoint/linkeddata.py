@@ -32,8 +32,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
-    send_from_directory,
     url_for,
 )
 from werkzeug.wrappers import Response as BaseResponse
@@ -52,6 +50,7 @@ from endpoint.dereference import (
     versioned_document,
 )
 from endpoint.execution import GraphRequest, QueryError, QueryRequest
+from endpoint.files import file_answer, file_in
 from endpoint.negotiation import choose, parse_accept, prefers_html
 from endpoint.parameters import MAX_PAGE, encoded_location, whole_number
 from endpoint.published import run
@@ -286,11 +285,11 @@ def vocabulary_file(name: str) -> Response:
     if where == "codelists" and extension == "html" and (page := _codelist(stem)):
         return page
     if where == "codelists" and extension == "ttl" and (path := codelist_path(stem)):
-        return read_headers(send_file(path, mimetype="text/turtle", max_age=3600))
+        return read_headers(file_answer(path, mimetype="text/turtle", max_age=3600))
     folder = _docs_folder()
     if folder is None:
         return _no_docs()
-    return send_from_directory(folder.resolve(), name, max_age=3600)
+    return file_in(folder, name, max_age=3600)
 
 
 def _wanted_extension() -> str | None:

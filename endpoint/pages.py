@@ -13,10 +13,11 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from core.translations import in_language, load_catalogue, words
 from core.vocabulary import LANGUAGES
+from endpoint.files import file_answer
 from endpoint.linkeddata import iri_spaces
 from endpoint.responses import reader_language
 from endpoint.site import data_links, headline_counts, number
@@ -162,4 +163,4 @@ def asset(name: str) -> Response:
     path = WEB_DIR / ASSETS[name]
     if not path.is_file():
         abort(503)
-    return send_file(path, max_age=86400)
+    return file_answer(path, max_age=86400)

@@ -124,6 +124,36 @@ PRECONDITIONS: list[tuple[dict[str, str], int]] = [
 ]
 
 
+#: reads the view refuses or does not find (stranger 47: with ``If-None-Match: *``, each was a
+#: 304 with the generation's tag and a public policy, before the view could say so)
+REFUSED_READS = [
+    "/dumps/no-such-dump.nq.gz",
+    "/doc/id/space/fr-aura/NO-SUCH-SPACE.ttl",
+    "/sparql?query=SELECT%20WHERE%20%7B",
+    "/search?page=0",
+    "/api/observatory/figures/nope.csv",
+    "/catalog?format=bogus",
+    "/store?graph=https%3A//example.org/none",
+]
+
+
+@pytest.mark.parametrize("path", REFUSED_READS)
+def test_if_none_match_star_leaves_a_refusal_as_it_is(live: str, path: str) -> None:
+    """RFC 9110 13.1.2 and 13.2.1: ``*`` is false without a current representation, and no
+    precondition is weighed when the answer would not be 2xx; for an answer there, ``*`` is a
+    304, whether it was kept (the second time) or not (the first)."""
+    plain = fetch(live, path, {})
+    assert plain.status >= 400, plain.status
+    for method in ("GET", "HEAD"):
+        starred = fetch(live, path, {"If-None-Match": "*"}, method)
+        assert starred.status == plain.status, (method, starred.status)
+        assert "ETag" not in starred.headers
+    for _ in range(2):
+        found = fetch(live, "/catalog", {"If-None-Match": "*", "Cache-Control": "no-cache"})
+        assert found.status == 304 and found.body == b""
+        assert fetch(live, "/catalog", {"If-None-Match": "*"}).status == 304
+
+
 def other_forms(when: datetime) -> dict[str, str]:
     """``when`` written as the obsolete HTTP-dates (RFC 850, asctime), and with a numeric zone,
     which no HTTP-date has."""

@@ -192,6 +192,13 @@ def test_a_part_of_a_dump_carries_what_its_whole_answer_does(
     with client.get(url, headers={"Range": ranged}) as part:
         assert part.status_code == status
         assert status == 206 or part.data == whole.data
+    # a suffix longer than the file is the whole file, as a part (stranger 47: 416), and a 416
+    # says the length (RFC 9110 14.4)
+    with client.get(url, headers={"Range": f"bytes=-{len(whole.data) + 1}"}) as part:
+        assert part.status_code == 206 and part.data == whole.data
+    with client.get(url, headers={"Range": f"bytes={len(whole.data)}-"}) as beyond:
+        assert beyond.status_code == 416
+        assert beyond.headers["Content-Range"] == f"bytes */{len(whole.data)}"
         for header in ("ETag", "Last-Modified", "Cache-Control", "Vary"):
             assert part.headers.get(header) == whole.headers.get(header), header
     # If-Range (a download resumed by a client that checks the file did not change): the
@@ -199,7 +206,9 @@ def test_a_part_of_a_dump_carries_what_its_whole_answer_does(
     # which never matches (RFC 9110 13.1.5)
     said = whole.headers["Last-Modified"]
     earlier = http_date(parse_date(said) - dt.timedelta(days=1))  # type: ignore[operator]
-    for condition, status in ((said, 206), (earlier, 200), (whole.headers["ETag"], 200)):
+    later = http_date(parse_date(said) + dt.timedelta(seconds=1))  # type: ignore[operator]
+    cases = ((said, 206), (earlier, 200), (later, 200), (whole.headers["ETag"], 200))
+    for condition, status in cases:  # a later date is not the 200's (stranger 47: 206)
         headers = {"Range": "bytes=0-9", "If-Range": condition}
         with client.get(url, headers=headers) as answer:
             assert answer.status_code == status, condition

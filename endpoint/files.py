@@ -1,0 +1,130 @@
+"""Files as answers (assets, static files, vocabulary files, dumps), their conditions weighed in
+the order RFC 9110 13.2.2 gives, then one range of bytes.
+
+werkzeug's ``send_file`` weighs them itself, and got five things wrong (stranger 47):
+``If-Match: *`` failed (412, with the whole file as body and a public caching policy);
+``If-Unmodified-Since`` was never weighed; a Range was served before the other conditions (206
+where 412 or 304 was due); an If-Range date later than the file's was taken for its date; a
+suffix range longer than the file (``bytes=-99999``) was a 416, where the RFC serves the whole
+file as the part (14.1.2). Here ``send_file`` only opens and slices the file.
+
+A Range reaching a view is one range of bytes, with an If-Range that is a strong tag or one
+HTTP-date if any (``endpoint.conditional`` dropped the others: the whole file is sent).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, abort, current_app, request, send_file
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.security import safe_join
+
+from endpoint.caching import precondition_failed
+from endpoint.conditional import http_date, read_http_date
+
+
+def file_tag(path: Path) -> str:
+    """The strong tag of a file (without quotes): its modification time and size."""
+    found = path.stat()
+    return f"{found.st_mtime_ns:x}-{found.st_size:x}"
+
+
+def file_condition(tag: str, modified: int, max_age: int | None) -> Response | None:
+    """The 412 or 304 that a GET or HEAD of a file with ``tag`` and ``modified`` (seconds)
+    gets from its conditions (RFC 9110 13.2.2, steps 1 to 4), else None."""
+    if "If-Match" in request.headers:  # step 1: "*" holds (the file is there), tags strongly
+        given = request.if_match
+        if not (given.star_tag or given.is_strong(tag)):
+            return precondition_failed()
+    elif (since := request.if_unmodified_since) is not None and modified > since.timestamp():
+        return precondition_failed()  # step 2
+    wanted = request.if_none_match
+    if wanted:  # step 3, a weak comparison
+        holds = wanted.star_tag or tag in wanted.as_set(include_weak=True)
+        return _not_modified(tag, modified, max_age) if holds else None
+    if (since := request.if_modified_since) is not None and modified <= since.timestamp():
+        return _not_modified(tag, modified, max_age)  # step 4
+    return None
+
+
+def _not_modified(tag: str, modified: int, max_age: int | None) -> Response:
+    """A 304 with what the file's 200 carries but its body (RFC 9110 15.4.5)."""
+    response = Response(status=304)
+    response.headers["ETag"] = f'"{tag}"'
+    response.headers["Last-Modified"] = http_date(modified)
+    if max_age is not None:
+        response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    del response.headers["Content-Type"]
+    return response
+
+
+def _range_holds(tag: str | None, modified: int) -> bool:
+    """Whether the request's If-Range (if any) names this very file: its strong tag, or exactly
+    its date (RFC 9110 13.1.5: a later date is not the file's)."""
+    given = request.headers.get("If-Range")
+    if given is None:
+        return True
+    if given.startswith('"'):
+        return tag is not None and given == f'"{tag}"'
+    return read_http_date(given) == modified
+
+
+def file_answer(
+    path: Path,
+    mimetype: str | None = None,
+    max_age: int | None = None,
+    *,
+    modified: int | None = None,
+    weighed: bool = False,
+) -> Response:
+    """``path`` as the answer to this GET or HEAD. ``modified``: its Last-Modified when it is
+    not the file's own (a dump's: its generation's); ``weighed``: its conditions and validators
+    are ``endpoint.caching``'s (a dump: weak tags of the store generation), and only the Range
+    is served here. A 416 says the file's length (``Content-Range: bytes */length``)."""
+    found = path.stat()
+    date = int(found.st_mtime) if modified is None else modified
+    tag = None if weighed else file_tag(path)
+    if tag is not None and (failed := file_condition(tag, date, max_age)) is not None:
+        return failed
+    response = send_file(
+        path,
+        mimetype=mimetype,
+        etag=tag or False,
+        last_modified=date,
+        max_age=max_age,
+        conditional=False,
+    )
+    response.headers.pop("Content-Disposition", None)  # the URL names the file
+    response.headers["Accept-Ranges"] = "bytes"
+    asked = request.range
+    if asked is None or not _range_holds(tag, date):
+        return response
+    start, stop = asked.ranges[0]
+    size = found.st_size
+    # a suffix longer than the file is the whole file (RFC 9110 14.1.2)
+    start, stop = (max(0, size + start), size) if start < 0 else (start, min(stop or size, size))
+    if start >= size:
+        response.close()
+        raise RequestedRangeNotSatisfiable(length=size)
+    # werkzeug slices the file, asked for exactly that part with no condition left to weigh
+    environ = {k: v for k, v in request.environ.items() if not k.startswith("HTTP_IF_")}
+    environ["HTTP_RANGE"] = f"bytes={start}-{stop - 1}"
+    response.make_conditional(environ, accept_ranges=True, complete_length=size)
+    return response
+
+
+def file_in(folder: Path, name: str, max_age: int | None = None) -> Response:
+    """The file ``name`` of ``folder`` (404 when there is none, or the name leaves it)."""
+    found = safe_join(str(folder.resolve()), name)
+    if found is None or not Path(found).is_file():
+        abort(404)
+    return file_answer(Path(found), max_age=max_age)
+
+
+def static_file(filename: str) -> Response:
+    """Flask's ``static`` route, its conditions weighed here (``file_answer``)."""
+    folder = current_app.static_folder
+    if folder is None:
+        abort(404)
+    return file_in(Path(folder), filename, current_app.get_send_file_max_age(filename))
