@@ -396,8 +396,8 @@ def dump(name: str) -> Response:
     # validators, 304s and the caching policy are endpoint.caching's, as for any read; a Range
     # to ignore is gone already (several ranges, an If-Range that cannot match: the whole file,
     # endpoint.conditional)
-    if request.range is None:
-        return Response(path.read_bytes(), mimetype=media)
+    if request.range is None:  # says that a download may be resumed (stranger 47)
+        return Response(path.read_bytes(), mimetype=media, headers={"Accept-Ranges": "bytes"})
     # one range (a broken download resuming): 206 with that part, or the whole file when
     # If-Range names another version than this one (by the date the 200 gave; its tag is weak
     # and no tag matches here)
