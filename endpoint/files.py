@@ -21,7 +21,7 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.security import safe_join
 
 from endpoint.caching import precondition_failed
-from endpoint.conditional import http_date, read_http_date
+from endpoint.conditional import read_http_date
 
 
 def file_tag(path: Path) -> str:
@@ -30,31 +30,35 @@ def file_tag(path: Path) -> str:
     return f"{found.st_mtime_ns:x}-{found.st_size:x}"
 
 
-def file_condition(tag: str, modified: int, max_age: int | None) -> Response | None:
+def file_condition(tag: str, modified: int) -> int | None:
     """The 412 or 304 that a GET or HEAD of a file with ``tag`` and ``modified`` (seconds)
     gets from its conditions (RFC 9110 13.2.2, steps 1 to 4), else None."""
     if "If-Match" in request.headers:  # step 1: "*" holds (the file is there), tags strongly
         given = request.if_match
         if not (given.star_tag or given.is_strong(tag)):
-            return precondition_failed()
+            return 412
     elif (since := request.if_unmodified_since) is not None and modified > since.timestamp():
-        return precondition_failed()  # step 2
+        return 412  # step 2
     wanted = request.if_none_match
     if wanted:  # step 3, a weak comparison
         holds = wanted.star_tag or tag in wanted.as_set(include_weak=True)
-        return _not_modified(tag, modified, max_age) if holds else None
+        return 304 if holds else None
     if (since := request.if_modified_since) is not None and modified <= since.timestamp():
-        return _not_modified(tag, modified, max_age)  # step 4
+        return 304  # step 4
     return None
 
 
-def _not_modified(tag: str, modified: int, max_age: int | None) -> Response:
-    """A 304 with what the file's 200 carries but its body (RFC 9110 15.4.5)."""
+#: what a 304 carries of its 200 (RFC 9110 15.4.5)
+NOT_MODIFIED_KEEPS = ("ETag", "Last-Modified", "Cache-Control", "Expires", "Vary")
+
+
+def _not_modified(whole: Response) -> Response:
+    """The 304 of the 200 ``whole`` (closed): its headers of ``NOT_MODIFIED_KEEPS``, no body."""
+    whole.close()
     response = Response(status=304)
-    response.headers["ETag"] = f'"{tag}"'
-    response.headers["Last-Modified"] = http_date(modified)
-    if max_age is not None:
-        response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    for name in NOT_MODIFIED_KEEPS:
+        if name in whole.headers:
+            response.headers[name] = whole.headers[name]
     del response.headers["Content-Type"]
     return response
 
@@ -85,8 +89,6 @@ def file_answer(
     found = path.stat()
     date = int(found.st_mtime) if modified is None else modified
     tag = None if weighed else file_tag(path)
-    if tag is not None and (failed := file_condition(tag, date, max_age)) is not None:
-        return failed
     response = send_file(
         path,
         mimetype=mimetype,
@@ -97,6 +99,12 @@ def file_answer(
     )
     response.headers.pop("Content-Disposition", None)  # the URL names the file
     response.headers["Accept-Ranges"] = "bytes"
+    status = None if tag is None else file_condition(tag, date)
+    if status == 412:
+        response.close()
+        return precondition_failed()
+    if status == 304:
+        return _not_modified(response)
     asked = request.range
     if asked is None or not _range_holds(tag, date):
         return response

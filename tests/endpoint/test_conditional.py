@@ -116,6 +116,7 @@ def test_a_file_answers_conditions_in_the_order_rfc_9110_gives(
     path = path.format(asset=sorted(ASSETS)[0])
     with client.get(path) as whole:  # a file sent as it is read: closed after
         data, date, tag = whole.data, whole.headers["Last-Modified"], whole.headers["ETag"]
+        cached = dict(whole.headers)
     values = {
         "date": date,
         "tag": tag,
@@ -133,6 +134,9 @@ def test_a_file_answers_conditions_in_the_order_rfc_9110_gives(
             expected = {"nothing": b"", "part": data[:10], "whole": data}[body]
             assert answer.data == expected
             assert answer.headers["ETag"] == tag
+            # a 304 carries the 200's caching policy and Expires (RFC 9110 15.4.5)
+            assert answer.headers.get("Cache-Control") == cached["Cache-Control"]
+            assert ("Expires" in answer.headers) == ("Expires" in cached)
         if status == 206:
             end = len(expected) - 1
             assert answer.headers["Content-Range"] == f"bytes 0-{end}/{len(data)}"
