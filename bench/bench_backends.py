@@ -36,7 +36,7 @@ Printed: p50 and p95 per query and stack (REPS times each, SLOW_REPS for the slo
 ratios the targets are about, throughput with 1 and 8 concurrent clients (requests in a fixed
 time; our /sparql both afresh and with the answers it keeps, "kept"), load times, and the peak
 memory (VmHWM) of the endpoint serving the graph on Oxigraph (its process and query workers).
-Two bounds are printed beside the targets they bound: the most figures per second the engine
+Two bounds are printed beside the targets they bound: the most queries per second the engine
 alone could answer, in process on every core with no HTTP at all, against half of (d)'s 8-client
 rate; and (e)/(d), the part of the 1.2 allowed to (c)/(d) that the hop alone takes.
 A request answered with an error is printed and left out.
@@ -463,14 +463,19 @@ def report(
             rates[name, clients] = (rate, errors)
             print(f"{name:<34}{clients:>8}{rate:>9.1f}{done:>7}{errors:>8}{median * 1000:>9.1f}")
     (ours, errors), (virtuoso, _) = (rates[n, 8] for n in ("b /sparql on Oxigraph", HOP[1]))
-    cores = os.cpu_count() or 1
-    # every core answering figures in process, one after the other, no HTTP, no server: about
-    # the most any server on this engine can do with these queries
-    bound = cores * len(answered) / totals["a in process"]
     print(f"  8 clients: (b) /sparql on Oxigraph (afresh) / (d) Virtuoso's /sparql req/s "
           f"{ours / virtuoso:.2f} (target >= 0.5), errors {errors} (target 0)")  # fmt: skip
+    engine_bound(len(answered), totals["a in process"], virtuoso)
+
+
+def engine_bound(queries: int, summed: float, virtuoso: float) -> None:
+    """Print about the most queries per second any server on pyoxigraph can answer: every core
+    answering them in process, one after the other, no HTTP, no server (``queries``: how many,
+    ``summed``: the sum of their p50s in process), against (d)'s 8-client rate ``virtuoso``."""
+    cores = os.cpu_count() or 1
+    bound = cores * queries / summed
     print(f"  bound: the engine alone, in process on all {cores} cores with no HTTP, answers "
-          f"about {bound:.1f} figures/s ({cores} x {len(answered)} figures / summed p50 of (a)): "
+          f"about {bound:.1f} queries/s ({cores} x {queries} queries / summed p50 of (a)): "
           f"{bound / virtuoso:.2f} of (d)'s rate")  # fmt: skip
 
 
@@ -568,6 +573,7 @@ def researchers(
         rate, errors = rates[name]
         print(f"  8 clients: (b) /sparql on Oxigraph ({what}) / (d) Virtuoso's /sparql req/s "
               f"{rate / virtuoso:.2f} (target >= 0.5), errors {errors} (target 0)")  # fmt: skip
+    engine_bound(len(answered), totals["a in process"], virtuoso)
 
 
 if __name__ == "__main__":
