@@ -483,8 +483,8 @@ def answer_from_cache() -> Response | None:
         return None
     found = validators(policy, number)
     g.coworkmed_validators = found
-    known = _known(found)
-    if request.method != "POST" and request.if_none_match and _tag_matches(found, known):
+    # whether a 200 is kept for it is asked only of a request with If-None-Match
+    if request.method != "POST" and request.if_none_match and _tag_matches(found, _known(found)):
         # the tag was given with a 200 to this request: If-Match and If-Unmodified-Since come
         # first (RFC 9110 13.2.2)
         return precondition_failed() if _precondition_fails(found) else not_modified(found)

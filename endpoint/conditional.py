@@ -119,13 +119,6 @@ def one_byte_range(text: str) -> bool:
     return ONE_RANGE.fullmatch(value) is not None and parse_range_header(value) is not None
 
 
-def if_range_usable(text: str) -> bool:
-    """Whether ``text`` (an If-Range) is something the answer's validators can match: a strong
-    tag or one HTTP-date."""
-    value = text.strip(" \t")
-    return STRONG_TAG.fullmatch(value) is not None or read_http_date(value) is not None
-
-
 def exact_conditions(environ: dict[str, Any]) -> None:
     """Rewrite ``environ``'s conditional and range headers in place as RFC 9110 says they are
     read (the module's text): drop those to ignore, write valid dates as IMF-fixdates."""
@@ -137,15 +130,24 @@ def exact_conditions(environ: dict[str, Any]) -> None:
     tags = environ.get("HTTP_IF_NONE_MATCH")
     if tags is not None and TAG_LIST.fullmatch(tags.strip(" \t")) is None:
         del environ["HTTP_IF_NONE_MATCH"]  # no list of tags: no condition
-    condition = environ.get("HTTP_IF_RANGE")
     if "HTTP_RANGE" in environ and not (
-        one_byte_range(environ["HTTP_RANGE"]) and (condition is None or if_range_usable(condition))
+        one_byte_range(environ["HTTP_RANGE"]) and _exact_if_range(environ)
     ):
         del environ["HTTP_RANGE"]  # the whole representation
     if "HTTP_RANGE" not in environ:
         environ.pop("HTTP_IF_RANGE", None)
-    elif condition is not None and (date := exact_date(condition)) is not None:
+
+
+def _exact_if_range(environ: dict[str, Any]) -> bool:
+    """Whether ``environ``'s If-Range, if any, is something the answer's validators can match:
+    a strong tag (kept as it is) or one HTTP-date (written as an IMF-fixdate)."""
+    condition = environ.get("HTTP_IF_RANGE")
+    if condition is None or STRONG_TAG.fullmatch(condition.strip(" \t")) is not None:
+        return True
+    date = exact_date(condition)
+    if date is not None:
         environ["HTTP_IF_RANGE"] = date
+    return date is not None
 
 
 class ExactConditions:

@@ -14,6 +14,7 @@ HTTP-date if any (``endpoint.conditional`` dropped the others: the whole file is
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Response, abort, current_app, request, send_file
@@ -24,9 +25,8 @@ from endpoint.caching import precondition_failed
 from endpoint.conditional import read_http_date
 
 
-def file_tag(path: Path) -> str:
-    """The strong tag of a file (without quotes): its modification time and size."""
-    found = path.stat()
+def file_tag(found: os.stat_result) -> str:
+    """The strong tag of a file (without quotes) from its ``stat``: modification time, size."""
     return f"{found.st_mtime_ns:x}-{found.st_size:x}"
 
 
@@ -88,7 +88,7 @@ def file_answer(
     is served here. A 416 says the file's length (``Content-Range: bytes */length``)."""
     found = path.stat()
     date = int(found.st_mtime) if modified is None else modified
-    tag = None if weighed else file_tag(path)
+    tag = None if weighed else file_tag(found)
     response = send_file(
         path,
         mimetype=mimetype,
