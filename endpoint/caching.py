@@ -43,7 +43,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.sparql_text import remote_access, volatile
-from endpoint.conditional import http_date
+from endpoint.conditional import FAILED, NOT_MODIFIED, http_date, weigh
 from endpoint.execution import QueryError
 from endpoint.published import generation
 from endpoint.responses import error
@@ -375,19 +375,6 @@ def if_match_never_holds() -> bool:
     return "If-Match" in request.headers and not request.if_match.star_tag
 
 
-def _precondition_fails(found: Validators) -> bool:
-    """RFC 9110 13.2.2, steps 1 and 2, for a GET or HEAD (a query sent by POST is answered as
-    if it set no condition, as for ``If-None-Match``): ``If-Match`` is compared strongly, which
-    a weak tag never passes (every tag here is weak: the same answer may be written with other
-    bytes, gzip or not), so only ``*`` passes it; without ``If-Match``, ``If-Unmodified-Since``
-    fails when the answer changed after the date given (a date that cannot be read is ignored).
-    Before this, both were ignored and the answer given (stranger 42, L4 and L5)."""
-    if "If-Match" in request.headers:
-        return if_match_never_holds()
-    since = request.if_unmodified_since  # one HTTP-date or none (``endpoint.conditional``)
-    return since is not None and found.modified > since.timestamp()
-
-
 def write_precondition_fails(exists: Callable[[], bool]) -> bool:
     """RFC 9110 13.2.2 for a write (a Graph Store PUT, POST or DELETE, a SPARQL Update): whether
     a condition the client set is false, so that the write must not be made (412). ``exists``:
@@ -427,13 +414,24 @@ def precondition_failed() -> Response:
     return response
 
 
-def _tag_matches(found: Validators, exists: bool) -> bool:
-    """Whether ``If-None-Match`` names this answer (weak comparison, as GET and HEAD use);
-    ``*`` names it when the answer ``exists`` (a 200 to this request is known): before the view,
-    a kept answer; after it, its 200. ``*`` answered 304 before the view for a request the view
-    answers 404, 400 or 406, with the generation's tag (stranger 47)."""
+def _named(found: Validators) -> bool:
+    """Whether ``If-None-Match`` names this answer before the view (weak comparison, as GET and
+    HEAD use): one of its tags, given with a 200 to this very request, or ``*`` when a 200 of
+    it is kept. ``*`` answered 304 before the view for a request the view answers 404, 400 or
+    406, with the generation's tag (stranger 47)."""
     given = request.if_none_match  # (werkzeug's contains_weak holds for "*" too)
-    return found.etag in given.as_set(include_weak=True) or (given.star_tag and exists)
+    if not given:
+        return False
+    return found.etag in given.as_set(include_weak=True) or (given.star_tag and _known(found))
+
+
+def _conditioned(found: Validators) -> Response | None:
+    """The 412 or 304 the conditions of this GET or HEAD call for, its answer being there with
+    ``found``'s validators (``endpoint.conditional.weigh``), else None."""
+    status = weigh(request, found.etag, found.modified, strong=False)
+    if status == FAILED:
+        return precondition_failed()
+    return not_modified(found) if status == NOT_MODIFIED else None
 
 
 def _looked_up() -> bool:
@@ -465,8 +463,9 @@ def _changes_each_run() -> bool:
 
 
 def answer_from_cache() -> Response | None:
-    """Before the view: a 304 when ``If-None-Match`` names the answer's current tag; the kept
-    answer when there is one (GET, and a small POST to /sparql)."""
+    """Before the view: the kept answer when there is one (GET, and a small POST to /sparql);
+    for a GET or HEAD whose answer is there (kept, or named by ``If-None-Match``), the 412 or
+    304 its conditions call for."""
     posted = _looked_up()
     policy = _cached_read(200 if posted else None)
     if policy is None or request.method not in ("GET", "HEAD", "POST"):
@@ -483,33 +482,20 @@ def answer_from_cache() -> Response | None:
         return None
     found = validators(policy, number)
     g.coworkmed_validators = found
-    # whether a 200 is kept for it is asked only of a request with If-None-Match
-    if request.method != "POST" and request.if_none_match and _tag_matches(found, _known(found)):
-        # the tag was given with a 200 to this request: If-Match and If-Unmodified-Since come
-        # first (RFC 9110 13.2.2)
-        return precondition_failed() if _precondition_fails(found) else not_modified(found)
+    if request.method == "POST":  # a query sent by POST weighs no condition
+        return _kept(found)
+    # the answer is there when a tag names it, or when it is kept: its conditions count (the
+    # view's own answers have theirs weighed after it: ``cache_headers``)
+    if _named(found):
+        return _conditioned(found)
     kept = _kept(found)
-    # a kept answer is the view's 200 to this very request: its conditions count (the view's
-    # own answers have theirs weighed after it: ``cache_headers``)
-    if kept is not None and request.method != "POST" and _precondition_fails(found):
-        return precondition_failed()
-    if kept is not None and request.method != "POST" and _modified_since(found):
-        return not_modified(found)
-    return kept
+    return kept if kept is None else _conditioned(found) or kept
 
 
 def _answer_generation(response: BaseResponse) -> int | None:
     """The generation the answer was computed from, when the view said so."""
     given = response.headers.get("Store-Generation", "")
     return int(given) if given.isdigit() else None
-
-
-def _modified_since(found: Validators) -> bool:
-    """Whether ``If-Modified-Since`` (without ``If-None-Match``) is at or after the answer."""
-    since = request.if_modified_since
-    if since is None or request.if_none_match:
-        return False
-    return found.modified <= since.timestamp()
 
 
 def cache_headers(response: BaseResponse) -> BaseResponse:
@@ -543,12 +529,8 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
     # preconditions once the view answered 200: a request the view refuses or does not find
     # (400, 404, 303...) gets that answer, whatever its conditions (RFC 9110 13.2.1; they
     # were evaluated before: stranger 45)
-    if request.method in ("GET", "HEAD") and _precondition_fails(found):
-        return precondition_failed()
-    if request.method in ("GET", "HEAD") and request.if_none_match and _tag_matches(found, True):
-        return not_modified(found)  # the view answered: "*" holds (a tag would have before)
-    if request.method in ("GET", "HEAD") and _modified_since(found):
-        return not_modified(found)
+    if request.method in ("GET", "HEAD") and (conditioned := _conditioned(found)) is not None:
+        return conditioned  # the view answered 200: "*" names it (a tag would have before)
     _read_headers(response, found)
     if response.status_code == 206:  # a part: the headers its 200 carries (RFC 9110 15.3.7),
         return response  # as it is (the part of those very bytes), never kept

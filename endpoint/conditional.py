@@ -33,6 +33,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from werkzeug.http import parse_range_header
+from werkzeug.sansio.request import Request
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
@@ -148,6 +149,42 @@ def _exact_if_range(environ: dict[str, Any]) -> bool:
     if date is not None:
         environ["HTTP_IF_RANGE"] = date
     return date is not None
+
+
+#: what the conditions of a GET or HEAD call for (``weigh``): the answer, 304 or 412
+NOT_MODIFIED, FAILED = 304, 412
+
+
+def weigh(
+    request: Request, tag: str, modified: float, *, strong: bool, exists: bool = True
+) -> int | None:
+    """The 412 or 304 that the conditions of ``request`` (a GET or HEAD, its headers made exact
+    by ``exact_conditions``) call for, in the order of RFC 9110 13.2.2 (steps 1 to 4), else
+    None: the answer. ``tag`` (without quotes) and ``modified`` (seconds) are the answer's
+    validators; ``strong``: whether ``tag`` is a strong one (a file's bytes) or a weak one (an
+    answer that may be written with other bytes: gzip or not); ``exists``: whether the answer is
+    there (``*`` names only an answer that is).
+
+    1. ``If-Match`` compares strongly: ``*``, or ``tag`` when it is strong, holds; else 412.
+    2. Without it, ``If-Unmodified-Since`` fails (412) when the answer changed after the date.
+    3. ``If-None-Match`` compares weakly: ``*`` or ``tag`` holds, and is a 304.
+    4. Without it, ``If-Modified-Since`` is a 304 when the answer did not change after the date.
+
+    One evaluator for the store's answers (``endpoint.caching``) and for files
+    (``endpoint.files``): each had its own, and they drifted (stranger 47)."""
+    if "If-Match" in request.headers:
+        given = request.if_match
+        if not ((given.star_tag and exists) or (strong and given.is_strong(tag))):
+            return FAILED
+    elif (since := request.if_unmodified_since) is not None and modified > since.timestamp():
+        return FAILED
+    wanted = request.if_none_match
+    if wanted:
+        named = (wanted.star_tag and exists) or tag in wanted.as_set(include_weak=True)
+        return NOT_MODIFIED if named else None
+    if (since := request.if_modified_since) is not None and modified <= since.timestamp():
+        return NOT_MODIFIED
+    return None
 
 
 class ExactConditions:

@@ -22,30 +22,12 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.security import safe_join
 
 from endpoint.caching import precondition_failed
-from endpoint.conditional import read_http_date
+from endpoint.conditional import FAILED, NOT_MODIFIED, read_http_date, weigh
 
 
 def file_tag(found: os.stat_result) -> str:
     """The strong tag of a file (without quotes) from its ``stat``: modification time, size."""
     return f"{found.st_mtime_ns:x}-{found.st_size:x}"
-
-
-def file_condition(tag: str, modified: int) -> int | None:
-    """The 412 or 304 that a GET or HEAD of a file with ``tag`` and ``modified`` (seconds)
-    gets from its conditions (RFC 9110 13.2.2, steps 1 to 4), else None."""
-    if "If-Match" in request.headers:  # step 1: "*" holds (the file is there), tags strongly
-        given = request.if_match
-        if not (given.star_tag or given.is_strong(tag)):
-            return 412
-    elif (since := request.if_unmodified_since) is not None and modified > since.timestamp():
-        return 412  # step 2
-    wanted = request.if_none_match
-    if wanted:  # step 3, a weak comparison
-        holds = wanted.star_tag or tag in wanted.as_set(include_weak=True)
-        return 304 if holds else None
-    if (since := request.if_modified_since) is not None and modified <= since.timestamp():
-        return 304  # step 4
-    return None
 
 
 #: what a 304 carries of its 200 (RFC 9110 15.4.5)
@@ -99,11 +81,11 @@ def file_answer(
     )
     response.headers.pop("Content-Disposition", None)  # the URL names the file
     response.headers["Accept-Ranges"] = "bytes"
-    status = None if tag is None else file_condition(tag, date)
-    if status == 412:
+    status = None if tag is None else weigh(request, tag, date, strong=True)
+    if status == FAILED:
         response.close()
         return precondition_failed()
-    if status == 304:
+    if status == NOT_MODIFIED:
         return _not_modified(response)
     asked = request.range
     if asked is None or not _range_holds(tag, date):

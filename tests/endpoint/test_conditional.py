@@ -1,5 +1,6 @@
 """Conditional and range headers read as RFC 9110 says (``endpoint.conditional``): HTTP dates
-(``http-dates.yaml``), the headers every route sees (``exact-conditions.yaml``), and the doors
+(``http-dates.yaml``), the headers every route sees (``exact-conditions.yaml``), what they call
+for (``weighed-conditions.yaml``: the one evaluator of both doors), and the doors
 that read them: a static asset (werkzeug's ``send_file``) and the kept answers
 (``endpoint.caching``, also tested in ``test_caching.py``)."""
 
@@ -13,15 +14,19 @@ from typing import Any
 import pytest
 import yaml
 from flask import Flask
+from werkzeug.test import EnvironBuilder
 
 from endpoint.app import create_app
-from endpoint.conditional import exact_conditions, read_http_date
+from endpoint.conditional import exact_conditions, read_http_date, weigh
 from endpoint.pages import ASSETS
 from tests.backends import oxigraph_published
 
 HERE = Path(__file__).parent
 DATES: list[dict[str, Any]] = yaml.safe_load((HERE / "http-dates.yaml").read_text("utf-8"))
 HEADERS: list[dict[str, Any]] = yaml.safe_load((HERE / "exact-conditions.yaml").read_text("utf-8"))
+WEIGHED: list[dict[str, Any]] = yaml.safe_load(
+    (HERE / "weighed-conditions.yaml").read_text("utf-8")
+)
 #: the day the cases' two-digit years are read on
 TODAY = datetime(2026, 12, 3, tzinfo=UTC)
 
@@ -49,6 +54,18 @@ def test_conditions_reach_every_route_as_they_are_read(case: dict[str, Any]) -> 
     environ: dict[str, Any] = {"REQUEST_METHOD": "GET", **_wsgi(case["given"])}
     exact_conditions(environ)
     assert environ == {"REQUEST_METHOD": "GET", **_wsgi(case["after"])}
+
+
+#: the Last-Modified of the answer the cases of ``weighed-conditions.yaml`` weigh
+WEIGHED_DATE = datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC).timestamp()
+
+
+@pytest.mark.parametrize("case", WEIGHED, ids=[case["name"] for case in WEIGHED])
+def test_conditions_call_for_what_rfc_9110_says_in_its_order(case: dict[str, Any]) -> None:
+    request = EnvironBuilder(headers=case["headers"]).get_request()
+    exact_conditions(request.environ)
+    strong, exists = case.get("strong", False), case.get("exists", True)
+    assert weigh(request, "t", WEIGHED_DATE, strong=strong, exists=exists) == case["answer"]
 
 
 @pytest.fixture(scope="module")
