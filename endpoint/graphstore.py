@@ -259,13 +259,16 @@ class SameTriples(Unchanged):
         self.graph = graph
 
 
-def changes(store: TripleStore, graph: str | None, ntriples: bytes, replace: bool) -> bool:
-    """Whether writing ``ntriples`` into ``graph`` (``replace``: a PUT, else a POST) changes the
-    store. A blank node always does (it is a new node each time: any ``_:`` counts, in a
-    literal too), a graph not there yet too (even empty: a PUT makes it); else the lines sent
-    are compared with those of the triples held, both written by pyoxigraph (the upload by the
-    confined worker that read it, ``read_graph_upload``: nothing is parsed here)."""
-    if b"_:" in ntriples or not graph_exists(store, graph):
+def changes(
+    store: TripleStore, graph: str | None, ntriples: bytes, replace: bool, existed: bool
+) -> bool:
+    """Whether writing ``ntriples`` into ``graph`` (``replace``: a PUT, else a POST; ``existed``:
+    whether the graph is there) changes the store. A blank node always does (it is a new node
+    each time: any ``_:`` counts, in a literal too), a graph not there yet too (even empty: a
+    PUT makes it); else the lines sent are compared with those of the triples held, both
+    written by pyoxigraph (the upload by the confined worker that read it,
+    ``read_graph_upload``: nothing is parsed here)."""
+    if b"_:" in ntriples or not existed:
         return True
     held = store.triples(None if graph is None else ox.NamedNode(graph))
     lines = set(to_bytes(held, ox.RdfFormat.N_TRIPLES).splitlines())
@@ -275,10 +278,12 @@ def changes(store: TripleStore, graph: str | None, ntriples: bytes, replace: boo
 
 def _stored(store: TripleStore, graph: str | None, ntriples: bytes, replace: bool) -> bool:
     """``ntriples`` written into ``graph`` (``replace``: PUT, else POST); True if the graph is
-    new. SameTriples when that would change nothing."""
-    if not changes(store, graph, ntriples, replace):
+    new. SameTriples when that would change nothing. Whether the graph is there is asked once
+    (on an external store, a query of the graphs it manages)."""
+    existed = graph_exists(store, graph)
+    if not changes(store, graph, ntriples, replace, existed):
         raise SameTriples(graph)
-    return (put_graph if replace else post_graph)(store, graph, ntriples)
+    return (put_graph if replace else post_graph)(store, graph, ntriples, existed=existed)
 
 
 def _conditioned(

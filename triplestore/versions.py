@@ -429,18 +429,30 @@ def _ntriples(triples: list[ox.Triple] | bytes) -> bytes:
     return to_bytes(triples, ox.RdfFormat.N_TRIPLES)
 
 
-def put_graph(store: TripleStore, graph: str | None, triples: list[ox.Triple] | bytes) -> bool:
+def put_graph(
+    store: TripleStore,
+    graph: str | None,
+    triples: list[ox.Triple] | bytes,
+    *,
+    existed: bool | None = None,
+) -> bool:
     """Replace the content of ``graph`` by ``triples`` (or N-Triples) in one transaction; True
-    if it is new."""
-    created = not graph_exists(store, graph)
+    if it is new (``existed``: whether it is there, when the caller asked already)."""
+    created = not (graph_exists(store, graph) if existed is None else existed)
     store.replace_graph(_name(graph), _ntriples(triples))
     return created
 
 
-def post_graph(store: TripleStore, graph: str | None, triples: list[ox.Triple] | bytes) -> bool:
+def post_graph(
+    store: TripleStore,
+    graph: str | None,
+    triples: list[ox.Triple] | bytes,
+    *,
+    existed: bool | None = None,
+) -> bool:
     """Add ``triples`` (or N-Triples) to ``graph`` in one transaction (creating it); True if it
-    is new."""
-    created = not graph_exists(store, graph)
+    is new (``existed``: whether it is there, when the caller asked already)."""
+    created = not (graph_exists(store, graph) if existed is None else existed)
     store.add_triples(_name(graph), _ntriples(triples))
     return created
 
