@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import pyoxigraph as ox
 
 from core.problems import LoadError, StoreBusy
+from core.sparql_text import total_order
 from triplestore.backends import GraphName
 
 #: how many snapshots are kept (readers move to the newest one at their next query)
@@ -82,17 +83,23 @@ class OxigraphStore:
         every = (
             self._every_graph() if default_graph is not None or named_graphs is not None else None
         )
+        dataset: dict[str, Any] = {
+            # new lists: pyoxigraph types its lists with blank nodes too (and lists are invariant)
+            "default_graph": None if default_graph is None else [*default_graph],
+            "named_graphs": None if named_graphs is None else [*named_graphs],
+        }
         if every is not None and default_graph is not None and set(default_graph) == every:
-            everything = named_graphs is None or set(named_graphs) == every - {ox.DefaultGraph()}
-            if everything:
-                return self.raw.query(sparql, base_iri=base_iri, use_default_graph_as_union=True)
-        # new lists: pyoxigraph types its lists with blank nodes too (and lists are invariant)
-        return self.raw.query(
-            sparql,
-            base_iri=base_iri,
-            default_graph=None if default_graph is None else [*default_graph],
-            named_graphs=None if named_graphs is None else [*named_graphs],
-        )
+            if named_graphs is None or set(named_graphs) == every - {ox.DefaultGraph()}:
+                dataset = {"use_default_graph_as_union": True}
+        # ORDER BY in a total order (``core.sparql_text.total_order``); a query that cannot be
+        # read is read again as it was written, so that its error points into the client's text
+        ordered = total_order(sparql)
+        try:
+            return self.raw.query(ordered, base_iri=base_iri, **dataset)
+        except SyntaxError:
+            if ordered == sparql:
+                raise
+        return self.raw.query(sparql, base_iri=base_iri, **dataset)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         self._changing()
