@@ -179,6 +179,14 @@ def execute(
         default = readable(store, published, own.default)
         named = readable(store, published, own.named)
     default = list(dict.fromkeys(default))  # a graph named twice is one graph
+    if (given or own is not None) and not isinstance(store, OxigraphStore):
+        # a graph an external store holds apart from what it publishes is read in the default
+        # graph as the empty graph the protocol reads for it: Virtuoso answered FROM
+        # <urn:x-coworkmed:store:state> with the service's state, and FROM its own virtrdf#
+        # graph with its quad maps (stranger 49; an embedded store's snapshot holds no such
+        # graph). Named graphs are left: GRAPH ?g {} names each of them, held or not.
+        visible = set(published)
+        default = [g for g in default if not isinstance(g, ox.NamedNode) or g in visible]
     if (own is not None or request.default_graphs is not None) and len(default) > 1:
         store, default, named = merged_dataset(store, default, named, request.sparql)
     results = store.query(

@@ -74,7 +74,9 @@ REFUSED = [case for case in CASES if "refused_by_virtuoso" in case]
 @pytest.mark.parametrize("case", SAME, ids=[case["name"] for case in SAME])
 def test_both_stores_give_the_same_answer(apps: tuple[Flask, Flask], case: dict[str, Any]) -> None:
     embedded, external = apps
-    assert _answer(external, case) == _answer(embedded, case)
+    found = _answer(embedded, case)
+    assert _answer(external, case) == found
+    assert isinstance(found, bool) or len(found) >= case.get("at_least", 0)  # not vacuous
 
 
 @pytest.mark.parametrize("case", REFUSED, ids=[case["name"] for case in REFUSED])

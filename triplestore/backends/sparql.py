@@ -75,9 +75,11 @@ ACCEPT = {
     "CONSTRUCT": "application/n-triples, text/turtle;q=0.8, application/rdf+xml;q=0.5",
     "DESCRIBE": "application/n-triples, text/turtle;q=0.8, application/rdf+xml;q=0.5",
 }
-#: XML first: SPARQLWrapper asked for it (its format=xml parameter), and Virtuoso's JSON writes
-#: an xsd:boolean as 1, not true
-ACCEPT_SOLUTIONS = "application/sparql-results+xml, application/sparql-results+json;q=0.5"
+#: JSON first: pyoxigraph's reader of XML results trims a literal's text, and every literal
+#: that began or ended with a space, a tab or a line break lost it (stranger 49: " padded " was
+#: "padded", "a\n" was "a", the empty string stood for a space in a GROUP BY). Virtuoso's JSON
+#: writes a stored xsd:boolean as 1 or 0 (``_boolean_words``)
+ACCEPT_SOLUTIONS = "application/sparql-results+json, application/sparql-results+xml;q=0.5"
 #: the words that open a query's form
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 #: the body of the protocol's requests (queries and updates)
@@ -467,7 +469,7 @@ class SparqlStore:
         default, named = default or [self._nothing], [*named, self._nothing]
         text = graphs_outside_dataset(text, set(named), self._nothing)
         body, media = self._query(text, default, named if reads_named_graphs(text) else [])
-        body = _blank_labels(body)
+        body = _boolean_words(_blank_labels(body)) if media == JSON_RESULTS else _blank_labels(body)
         if media not in RESULT_FORMATS:
             raise StoreUnavailable(
                 f"the triple store at {self.location.describe()} answered {media or 'nothing'}, "
@@ -712,6 +714,24 @@ def _blank_labels(body: bytes) -> bytes:
         return found.group(1) + (given if _LABEL.fullmatch(given) else b"x" + given.hex().encode())
 
     return _BLANK.sub(label, body)
+
+
+JSON_RESULTS = "application/sparql-results+json"
+#: a literal typed xsd:boolean in SPARQL JSON results, its value 1 or 0 (Virtuoso's way)
+_BOOLEAN = re.compile(
+    rb'("datatype"\s*:\s*"http://www\.w3\.org/2001/XMLSchema#boolean"\s*,\s*"value"\s*:\s*")'
+    rb'([01])"'
+)
+_BOOLEAN_WORDS = {b"1": b"true", b"0": b"false"}
+
+
+def _boolean_words(body: bytes) -> bytes:
+    """SPARQL JSON results with each xsd:boolean Virtuoso wrote 1 or 0 written true or false,
+    as the data holds it and its XML results write it (1 and 0 are of the same value, but
+    another literal)."""
+    if b"XMLSchema#boolean" not in body:
+        return body
+    return _BOOLEAN.sub(lambda found: found.group(1) + _BOOLEAN_WORDS[found.group(2)] + b'"', body)
 
 
 def reads_named_graphs(sparql: str) -> bool:
