@@ -23,13 +23,17 @@ def server_options(settings: Mapping[str, Any]) -> dict[str, Any]:
     """The waitress options of a server with ``settings`` (resolved ``core.settings``): its
     threads, and connections that idle ones cannot exhaust (issue #20: 99 kept-alive idle
     connections froze the server, waitress's default limit being 100 and its idle timeout
-    120 s). Connections are watched with poll, not select, which cannot go past 1024."""
+    120 s). Connections are watched with poll, not select, which cannot go past 1024. A
+    connection is read on while its request is answered (one request ahead), so that a client
+    that closes it is seen (``waitress.client_disconnected``: its query is stopped,
+    ``endpoint.pool``)."""
     return {
         "threads": settings["server_threads"],
         "connection_limit": settings["server_connections"],
         "channel_timeout": settings["server_idle"],
         "cleanup_interval": min(IDLE_CHECK, settings["server_idle"]),
         "asyncore_use_poll": True,
+        "channel_request_lookahead": 1,
     }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from core.problems import LoadError
 from core.settings import settings
@@ -22,7 +22,14 @@ from endpoint.files import static_file
 from endpoint.pool import QueryPool, RemotePool, make_pool
 from endpoint.protocol import cors_answer, language_vary, no_body_type, preflight
 from endpoint.published import EXPORTER
-from endpoint.responses import api_http_problem, api_problem, error, reader_language, wants_html
+from endpoint.responses import (
+    allowed_methods,
+    api_http_problem,
+    api_problem,
+    error,
+    reader_language,
+    wants_html,
+)
 from endpoint.security import secure
 from endpoint.site import install as install_site
 from endpoint.urls import PublicHost, root_of
@@ -254,8 +261,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             answer = error(problem.code, "" if wants_html() else detail)
         for name, value in problem.get_headers():
             # Content-Range: a 416's "bytes */length", what a resuming client reads (stranger 47)
-            if name in ("Allow", "Retry-After", "Content-Range"):
+            if name in ("Retry-After", "Content-Range"):
                 answer.headers[name] = value
+        if isinstance(problem, MethodNotAllowed) and problem.valid_methods:
+            answer.headers["Allow"] = allowed_methods(problem.valid_methods)
         return answer
 
     return app

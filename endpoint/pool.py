@@ -18,6 +18,7 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,32 @@ SET_ASIDE = 10
 LOWEST = 19
 #: how often a light query waiting for a worker looks at the other lane, in seconds
 LANE_POLL = 0.005
+
+
+#: what a query whose client left is answered (no one reads it: for the log and the metrics)
+GONE = "the client closed its connection before the answer: the query was stopped"
+#: how often a query's wait for its worker looks whether its client is still there, in seconds
+GONE_POLL = 0.25
+
+
+class ClientGone(Exception):
+    """The client of a query closed its connection before the answer."""
+
+
+def _poll(worker: _Worker, seconds: float, gone: Callable[[], bool] | None) -> bool:
+    """Whether ``worker`` answers within ``seconds``; ClientGone as soon as ``gone`` (the
+    client's connection is closed, looked at every ``GONE_POLL`` seconds) says so first."""
+    if gone is None:
+        return worker.connection.poll(seconds)
+    deadline = time.monotonic() + seconds
+    while True:
+        left = deadline - time.monotonic()
+        if worker.connection.poll(max(0.0, min(GONE_POLL, left))):
+            return True
+        if gone():
+            raise ClientGone
+        if left <= GONE_POLL:
+            return False
 
 
 class _QueryClock:
@@ -185,19 +212,22 @@ class QueryPool:
         threading.Thread(target=self._add, args=(worker.lane,), daemon=True).start()
         return True
 
-    def _answered(self, worker: _Worker, timeout: float) -> bool:
+    def _answered(
+        self, worker: _Worker, timeout: float, gone: Callable[[], bool] | None = None
+    ) -> bool:
         """Whether ``worker`` answers within ``timeout`` seconds; set aside once its query has
         used ``long_after`` seconds of processor time (tried again every ``long_after`` while
         the aside set is full). Processor time, not time waited: with more queries than
         processors, every query waits its turn, and setting each aside then only started
-        processes (8 clients on two cores: about a third fewer answers a second)."""
+        processes (8 clients on two cores: about a third fewer answers a second). ClientGone
+        when ``gone`` says the client closed its connection first (``_poll``)."""
         deadline = time.monotonic() + timeout
         if 0 < self._long_after < timeout:
             used = _QueryClock(worker.process.pid)
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    return worker.connection.poll(0)
+                    return _poll(worker, 0, gone)
                 spent = used()
                 if spent < self._long_after:
                     wait = self._long_after - spent
@@ -205,16 +235,23 @@ class QueryPool:
                     break
                 else:  # the aside set is full: look again after ``long_after``
                     wait = self._long_after
-                if worker.connection.poll(min(wait, left)):
+                if _poll(worker, min(wait, left), gone):
                     return True
-        return worker.connection.poll(max(0.0, deadline - time.monotonic()))
+        return _poll(worker, max(0.0, deadline - time.monotonic()), gone)
 
     def run(
-        self, request: QueryRequest | GraphRequest, timeout: float, patient: bool = False
+        self,
+        request: QueryRequest | GraphRequest,
+        timeout: float,
+        patient: bool = False,
+        gone: Callable[[], bool] | None = None,
     ) -> QueryResult:
         """Answer ``request`` in a worker within ``timeout`` seconds. ``patient``: the server's
         own query (pages, figures); no query is stopped before ``timeout`` now, so it only
-        names the caller."""
+        names the caller. ``gone``: whether the client closed its connection (waitress's
+        ``waitress.client_disconnected``): its query is stopped then and its worker replaced,
+        not left to run to the time limit for no one (stranger 48: four abandoned heavy
+        queries held every worker, and a light one waited 28.9 s)."""
         light = isinstance(request, QueryRequest) and looks_light(request.sparql)
         worker = self._take(light, timeout)
         while not worker.process.is_alive():  # killed while idle (the system ran out of memory)
@@ -222,10 +259,13 @@ class QueryPool:
             worker = self._take(light, timeout)
         try:
             worker.connection.send(request)
-            if not self._answered(worker, timeout):
+            if not self._answered(worker, timeout, gone):
                 self._replace(worker)
                 raise QueryError(504, f"the query was stopped after {timeout:g} s (the time limit)")
             answer = worker.connection.recv()
+        except ClientGone:
+            self._replace(worker)
+            raise QueryError(400, GONE) from None
         except (EOFError, OSError, BrokenPipeError):
             self._replace(worker)
             reason, _signal = describe_end(worker.process.exitcode)
@@ -297,8 +337,14 @@ class RemotePool:
         return generation, store, published
 
     def run(
-        self, request: QueryRequest | GraphRequest, timeout: float, patient: bool = False
+        self,
+        request: QueryRequest | GraphRequest,
+        timeout: float,
+        patient: bool = False,
+        gone: Callable[[], bool] | None = None,
     ) -> QueryResult:
+        """``gone`` is not used: the external store runs the query to its own time limit (an
+        HTTP client cannot take back a request it sent)."""
         if not self._slots.acquire(timeout=timeout):
             raise QueryError(503, f"every query slot stayed busy for {timeout:g} s; try again")
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -31,6 +31,17 @@ def read_headers(response: AnyResponse) -> AnyResponse:
     if origins:
         response.headers["Access-Control-Allow-Origin"] = origins
     return response
+
+
+#: the order in which an ``Allow`` header lists methods (the routing's own order is a set's)
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(methods: Iterable[str]) -> str:
+    """An ``Allow`` header's value: ``methods`` in ``METHOD_ORDER``, others after them."""
+    given = {method.upper() for method in methods}
+    known = [method for method in METHOD_ORDER if method in given]
+    return ", ".join(known + sorted(given - set(METHOD_ORDER)))
 
 
 def wants_html() -> bool:

@@ -77,16 +77,28 @@ class Operation:
     named_graphs: list[str]
 
 
+#: the charsets a body may be labelled with: UTF-8, as the protocol requires, and US-ASCII (its
+#: IANA names), which is UTF-8 when its bytes are ASCII (a client's HTTP stack labelled a query
+#: so, and it was refused: stranger 48)
+CHARSETS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    **dict.fromkeys(("us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us", "us", "csascii"), "ascii"),
+}
+
+
 def body_text() -> str:
-    """The request body as text: UTF-8, as the protocol requires (415 for another charset)."""
-    charset = request.mimetype_params.get("charset", "utf-8").lower()
-    if charset not in ("utf-8", "utf8"):
+    """The request body as text: UTF-8, as the protocol requires, or ASCII labelled so (415 for
+    another charset; 400 for bytes its label does not allow)."""
+    charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
+    if charset not in CHARSETS:
         raise QueryError(415, f"the body must be encoded in UTF-8, not {charset}")
     data = request.get_data()
     try:
-        return data.decode("utf-8")
+        return data.decode(CHARSETS[charset])
     except UnicodeDecodeError as problem:
-        raise QueryError(400, f"the body is not valid UTF-8 (byte {problem.start})") from None
+        said = "UTF-8" if CHARSETS[charset] == "utf-8" else f"{charset} (ASCII)"
+        raise QueryError(400, f"the body is not valid {said} (byte {problem.start})") from None
 
 
 def _operation_not_in_the_url() -> None:
@@ -266,7 +278,11 @@ def sparql() -> BaseResponse:
         result = (
             current_app.extensions["coworkmed.pool"]
             .get()
-            .run(query_request, settings["query_timeout"])
+            .run(
+                query_request,
+                settings["query_timeout"],
+                gone=request.environ.get("waitress.client_disconnected"),
+            )
         )
     except QueryError as problem:
         metrics.record(time.perf_counter() - start, problem.status)
@@ -425,15 +441,10 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
     return response
 
 
-#: the methods /sparql answers (Flask's own OPTIONS listed those of ``wrong_method`` too)
+#: the methods /sparql answers; any other is a 405 from the routing, which lists these (a route
+#: of its own for PUT, DELETE and PATCH put those in the Allow of every other method's 405:
+#: stranger 48)
 SPARQL_METHODS = "GET, HEAD, POST, OPTIONS"
-
-
-@blueprint.route("/sparql", methods=["PUT", "DELETE", "PATCH"], provide_automatic_options=False)
-def wrong_method() -> Response:
-    response = error(405, "the SPARQL protocol uses GET and POST")
-    response.headers["Allow"] = SPARQL_METHODS
-    return response
 
 
 def sparql_options() -> Response:
