@@ -11,6 +11,7 @@ import pyoxigraph as ox
 import pytest
 import yaml
 
+from core.sparql_text import total_order
 from triplestore.backends.oxigraph import OxigraphStore
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
@@ -54,3 +55,26 @@ def test_a_sort_of_mixed_literals_is_answered_whole(values: str, direction: str)
 def test_a_query_that_cannot_be_read_is_refused_in_the_clients_words() -> None:
     with pytest.raises(SyntaxError, match="1:28"):
         _rows("SELECT * WHERE { ?s foo:bar ?o } ORDER BY ?o")
+
+
+#: queries ``total_order`` leaves as they are: each key costs the sort
+UNKEYED = {
+    "a variable computed by AS": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o } ORDER BY DESC(?n)",
+    "a variable bound by BIND": 'SELECT ?d WHERE { BIND("a" AS ?d) } ORDER BY ?d',
+    "an expression": "SELECT ?o WHERE { ?s ?p ?o } ORDER BY STR(?o)",
+    "ORDER BY in a string and a comment": 'SELECT * { ?s ?p "ORDER BY ?o" } # ORDER BY ?o',
+    "an unbracketed EXISTS ends the clause": "SELECT * { ?s ?p ?o } ORDER BY EXISTS { ?s ?p 1 } ?o",
+}
+
+
+@pytest.mark.parametrize("query", UNKEYED.values(), ids=list(UNKEYED))
+def test_what_needs_no_key_is_left_as_written(query: str) -> None:
+    assert total_order(query) == query
+
+
+def test_a_key_in_the_conditions_direction_before_each_variable() -> None:
+    query = "SELECT * { { SELECT ?s { ?s ?p ?o } ORDER BY ?o LIMIT 2 } } ORDER BY desc( ?s ) $p"
+    assert total_order(query) == (
+        "SELECT * { { SELECT ?s { ?s ?p ?o } ORDER BY ASC(isNumeric(?o)) ?o LIMIT 2 } } "
+        "ORDER BY DESC(isNumeric(?s)) desc( ?s ) ASC(isNumeric(?p)) $p"
+    )
