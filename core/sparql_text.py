@@ -799,6 +799,11 @@ SPARQL_12_MARKS = {
 }
 
 
+#: a language tag with a base direction after a string (``"a"@en--ltr``): SPARQL 1.2's alone,
+#: no SPARQL 1.1 LANGTAG (version=1.1 let it through: stranger 48)
+DIRECTIONAL_TAG = re.compile(r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*--[a-zA-Z]+")
+
+
 def sparql_12_feature(text: str) -> str | None:
     """The first SPARQL 1.2 construct of ``text`` outside its strings, IRIs and comments (a
     request that names version 1.1 may not use one), or None."""
@@ -806,6 +811,8 @@ def sparql_12_feature(text: str) -> str | None:
     for token, after in zip(found, [*found[1:], None] if found else [], strict=True):
         if token.kind == "word" and token.text.upper() in SPARQL_12_WORDS:
             return SPARQL_12_WORDS[token.text.upper()]
+        if token.kind == "string" and DIRECTIONAL_TAG.match(text, token.end):
+            return "a language tag with a base direction (@lang--dir)"
         glued = after is not None and after.start == token.end and after.kind != "iri"
         pair = token.text + (after.text[:1] if glued and after is not None else "")
         for mark, what in SPARQL_12_MARKS.items():
@@ -896,3 +903,14 @@ def total_order(query: str) -> str:
     for position, text in reversed(inserts):
         query = query[:position] + text + query[position:]
     return query
+
+
+def declared_versions(text: str) -> list[str]:
+    """The versions ``text`` declares (SPARQL 1.2's ``VERSION "1.2"``, outside its strings and
+    comments), as written between the quotes."""
+    found = tokens(text)
+    return [
+        following.text.strip("\"'")
+        for token, following in zip(found, found[1:], strict=False)
+        if token.kind == "word" and token.text.upper() == "VERSION" and following.kind == "string"
+    ]

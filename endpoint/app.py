@@ -130,6 +130,10 @@ def wake_exporter(response: Response) -> Response:
     return response
 
 
+#: what a 405 says on a route whose methods a protocol fixes (elsewhere, werkzeug's words)
+NOT_ALLOWED = {"/sparql": "the SPARQL protocol uses GET and POST"}
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """A new application; ``config`` overrides settings by name (see core.settings)."""
     from endpoint.dumps import blueprint as dumps
@@ -254,6 +258,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if problem.code is None or problem.code < 400:
             return problem
         detail = str(problem.description or "")
+        if isinstance(problem, MethodNotAllowed):
+            detail = NOT_ALLOWED.get(request.path, detail)
         if request.path.startswith("/api/"):
             allowed = sorted(getattr(problem, "valid_methods", None) or [])
             answer = api_http_problem(problem.code, allowed, detail)

@@ -96,8 +96,9 @@ NO_STORE: frozenset[str] = frozenset(
 TOKEN_PARAMETERS = ("token", "access_token")
 #: headers a cached read answer varies on (besides those a route adds)
 VARY = ("Accept-Encoding",)
-#: headers a browser page on another origin may read from an answer
-EXPOSED = ("ETag", "Result-Truncated", "Store-Generation")
+#: headers a browser page on another origin may read from an answer (Content-Range: which part
+#: of a dump a 206 holds)
+EXPOSED = ("ETag", "Result-Truncated", "Store-Generation", "Content-Range", "Accept-Ranges")
 #: where each app keeps its own token: its code, templates and settings (max_rows, store...)
 #: are part of every answer it writes, and change only when it is made again
 APP_TOKEN = "coworkmed.cache_token"
@@ -271,8 +272,18 @@ def _cached_read(status: int | None = None) -> Policy | None:
 
 
 def accepts_gzip() -> bool:
-    """Whether the client takes gzip (``Accept-Encoding``, ``q=0`` refusing it)."""
-    return request.accept_encodings.quality("gzip") > 0
+    """Whether to answer in gzip (RFC 9110 12.5.3): the client weighs it above 0 (``x-gzip`` is
+    gzip, ``*`` stands for a coding it does not name) and no less than no coding at all, when
+    it weighs that (``identity``, or ``*``; not named, no coding is taken but not preferred).
+    ``gzip;q=0.5, identity`` got gzip, and ``x-gzip`` none (stranger 48)."""
+    weights: dict[str, float] = {}
+    for coding, weight in request.accept_encodings:
+        weights[coding.lower()] = max(weight, weights.get(coding.lower(), 0))
+    star = weights.get("*")
+    named = [weights[name] for name in ("gzip", "x-gzip") if name in weights]
+    gzip_weight = max(named) if named else (star or 0)
+    identity = weights.get("identity", star or 0)
+    return gzip_weight > 0 and gzip_weight >= identity
 
 
 def _dumps_files() -> list[tuple[str, int, int]]:

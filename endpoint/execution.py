@@ -207,10 +207,23 @@ def execute(
     fmt, media_type = _format(request, "graph")
     kept = list(itertools.islice(results, request.max_rows + 1))
     truncated = len(kept) > request.max_rows
-    body = to_bytes(kept[: request.max_rows], fmt)
+    body = _graph_bytes(kept[: request.max_rows], fmt, media_type)
     return QueryResult(
         "graph", media_type, body, min(len(kept), request.max_rows), truncated, generation
     )
+
+
+def _graph_bytes(triples: list[ox.Triple], fmt: Any, media_type: str) -> bytes:
+    """``triples`` written in ``fmt``; 406 when that format cannot write them (JSON-LD and
+    RDF 1.2's triple terms: a 400 said the query could not be evaluated, though the query was
+    right and another format would do: stranger 48), naming the formats there are."""
+    try:
+        return to_bytes(triples, fmt)
+    except OSError as problem:
+        others = ", ".join(media for f, media in FORMATS["graph"].values() if f != fmt)
+        raise QueryError(
+            406, f"this graph cannot be written as {media_type} ({problem}); ask for: {others}"
+        ) from None
 
 
 #: the most triples a query's own default graph of several graphs may hold (they are copied)
@@ -270,7 +283,7 @@ def read_graph(
             "with CONSTRUCT ... LIMIT/OFFSET at /sparql, or ask with the update token",
         )
     fmt, media_type = FORMATS["graph"][request.format]
-    body = to_bytes(triples, fmt)
+    body = _graph_bytes(triples, fmt, media_type)
     return QueryResult("graph", media_type, body, len(triples), False, generation)
 
 

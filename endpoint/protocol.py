@@ -26,17 +26,26 @@ READ_METHODS: dict[str, frozenset[str]] = {
     "HEAD": frozenset({"*"}),
     "POST": frozenset({"sparql.sparql"}),
 }
-#: request headers a cross-origin read may send (lower case): negotiation, the body's type, the
-#: validators of a conditional GET
+#: request headers a cross-origin read may send (lower case): negotiation, the body's type, every
+#: condition and range a read weighs (RFC 9110 13 and 14: a page resuming a dump sends Range and
+#: If-Range), Cache-Control and Pragma (``no-cache`` asks for an answer made afresh), and the
+#: X-Requested-With that libraries add (ignored). A preflight naming Range, Pragma or
+#: X-Requested-With was refused (stranger 48)
 READ_HEADERS = frozenset(
     {
         "accept",
         "accept-language",
         "content-language",
         "content-type",
+        "if-match",
         "if-none-match",
         "if-modified-since",
+        "if-unmodified-since",
+        "if-range",
+        "range",
         "cache-control",
+        "pragma",
+        "x-requested-with",
     }
 )
 #: what a write origin may send besides: the bearer token

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from core.sparql_text import (
     DatasetConflict,
+    declared_versions,
     measure,
     remote_access,
     service_targets,
@@ -195,20 +196,24 @@ def check_text(text: str, base_iri: str | None = None) -> None:
 
 
 #: the SPARQL versions an operation may say it is written in (SPARQL 1.2 Protocol's ``version``
-#: parameter, or the ``version`` of its media type): this engine reads both
-VERSIONS = ("1.1", "1.2")
+#: parameter, the ``version`` of its media type, its own VERSION declaration): this engine reads
+#: each (1.2-basic: SPARQL 1.2 without triple terms)
+VERSIONS = ("1.1", "1.2", "1.2-basic")
 
 
 def check_version(kind: str, text: str = "") -> None:
-    """QueryError 400 when the request names two different SPARQL versions (as parameters or in
-    the body's media type, SPARQL 1.2 Protocol), a version this service does not know, or
-    version 1.1 for a ``text`` that uses SPARQL 1.2 (``core.sparql_text.sparql_12_feature``)."""
+    """QueryError 400 when the request names two different SPARQL versions (as parameters, in
+    the body's media type, SPARQL 1.2 Protocol, or in the text's VERSION declarations), a
+    version this service does not know, or version 1.1 for a ``text`` that uses SPARQL 1.2
+    (``core.sparql_text.sparql_12_feature``). A VERSION in the text was not weighed:
+    ``VERSION "9.9"`` was run, and ``version=1.2`` with ``VERSION "1.1"`` (stranger 48)."""
     named = [value.strip() for value in request.values.getlist("version")]
     if request.mimetype in ("application/sparql-query", "application/sparql-update"):
         named += (
             [request.mimetype_params["version"]] if "version" in request.mimetype_params else []
         )
-    given = sorted(set(named))
+    asked = sorted(set(named))  # by the request; with the text's own, all it names
+    given = sorted(set(named + declared_versions(text)))
     if len(given) > 1:
         raise QueryError(
             400, f"the {kind} names several SPARQL versions ({', '.join(given)}): give one"
@@ -217,7 +222,7 @@ def check_version(kind: str, text: str = "") -> None:
         raise QueryError(
             400, f"SPARQL version {given[0]!r} is not known here; known: {', '.join(VERSIONS)}"
         )
-    feature = sparql_12_feature(text) if given == ["1.1"] else None
+    feature = sparql_12_feature(text) if asked == ["1.1"] else None
     if feature is not None:
         raise QueryError(400, f"the {kind} names SPARQL version 1.1 but uses 1.2's {feature}")
 

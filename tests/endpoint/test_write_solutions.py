@@ -1,13 +1,14 @@
 """Solutions under a row cap (``endpoint.formats.write_solutions``): below the cap the body is
 what pyoxigraph writes for the whole result, in every format, whatever the values hold; at the
-cap the result is cut after ``max_rows`` solutions and says so."""
+cap the result is cut after ``max_rows`` solutions and says so. In CSV, a row of one empty field
+is quoted (``empty_rows_quoted``)."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
 
-from endpoint.formats import FORMATS, write_solutions
+from endpoint.formats import FORMATS, empty_rows_quoted, write_solutions
 
 DATA = """
 @prefix ex: <http://example.org/> .
@@ -51,3 +52,22 @@ def test_at_the_cap_the_result_is_cut_and_says_so(store: ox.Store, cap: int) -> 
     whole = store.query(query).serialize(format=ox.QueryResultsFormat.TSV)
     assert whole is not None
     assert body.splitlines() == whole.splitlines()[: cap + 1]
+
+
+#: CSV as pyoxigraph writes it -> as it is answered: a row of one empty field is quoted
+CSV_ROWS = {
+    "empty and unbound rows": (b"x\r\n\r\n\r\na\r\n", b'x\r\n""\r\n""\r\na\r\n'),
+    "a line end inside a quoted value is its text": (
+        b'x\r\n"a\r\n\r\nb"\r\n\r\n',
+        b'x\r\n"a\r\n\r\nb"\r\n""\r\n',
+    ),
+    "an escaped quote, then an empty row": (b'x\r\n""""\r\n\r\n', b'x\r\n""""\r\n""\r\n'),
+    "two variables: commas on every row": (b"x,y\r\n,\r\n", b"x,y\r\n,\r\n"),
+    "no variable: no field to quote": (b"\r\n\r\n", b"\r\n\r\n"),
+    "no empty row": (b"x\r\na\r\n", b"x\r\na\r\n"),
+}
+
+
+@pytest.mark.parametrize(("written", "answered"), CSV_ROWS.values(), ids=list(CSV_ROWS))
+def test_a_csv_row_of_one_empty_field_is_quoted(written: bytes, answered: bytes) -> None:
+    assert empty_rows_quoted(written) == answered
