@@ -914,3 +914,22 @@ def declared_versions(text: str) -> list[str]:
         for token, following in zip(found, found[1:], strict=False)
         if token.kind == "word" and token.text.upper() == "VERSION" and following.kind == "string"
     ]
+
+
+def undeclared_prefix(text: str) -> str | None:
+    """The first prefix ``text`` uses in a prefixed name (``foo:bar``) without declaring it,
+    or None (a blank node's ``_:b`` is no prefixed name). For the message of a query the engine
+    refused ("Prefix not found"): a guess, never a reason to refuse one."""
+    states = prologues(text)
+    found = tokens(text)
+    for index, token in enumerate(found):
+        if token.kind != "pname":
+            continue
+        if index and found[index - 1].text == "_" and found[index - 1].end == token.start:
+            continue  # a blank node label
+        prefix = token.text.partition(":")[0]
+        declared = [state for state in states if state.position <= token.start][-1].prefixes
+        after_prefix = index and found[index - 1].text.upper() == "PREFIX"
+        if prefix not in declared and not after_prefix:
+            return prefix
+    return None

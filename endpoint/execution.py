@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from core.namespaces import DCAT
 from core.problems import LoadError
 from core.rdf_bytes import to_bytes
-from core.sparql_text import dataset_clauses, inside, tokens
+from core.sparql_text import dataset_clauses, inside, tokens, undeclared_prefix
 from core.workers import Limits, confined_thread, preload
 from endpoint.formats import FORMATS, write_boolean, write_solutions
 from endpoint.streaming import spooled
@@ -179,14 +179,16 @@ def execute(
         default = readable(store, published, own.default)
         named = readable(store, published, own.named)
     default = list(dict.fromkeys(default))  # a graph named twice is one graph
+    apart: list[ox.NamedNode] = []
     if (given or own is not None) and not isinstance(store, OxigraphStore):
-        # a graph an external store holds apart from what it publishes is read in the default
-        # graph as the empty graph the protocol reads for it: Virtuoso answered FROM
-        # <urn:x-coworkmed:store:state> with the service's state, and FROM its own virtrdf#
-        # graph with its quad maps (stranger 49; an embedded store's snapshot holds no such
-        # graph). Named graphs are left: GRAPH ?g {} names each of them, held or not.
+        # a graph an external store holds apart from what it publishes is read as the empty
+        # graph the protocol reads for it: Virtuoso answered FROM <urn:x-coworkmed:store:state>
+        # with the service's state, and FROM (or FROM NAMED) its own virtrdf# graph with its
+        # quad maps (stranger 49; an embedded store's snapshot holds no such graph). Left out
+        # of the default graph; named, it is named (GRAPH ?g { } lists it) and read as empty.
         visible = set(published)
         default = [g for g in default if not isinstance(g, ox.NamedNode) or g in visible]
+        apart = [g for g in named if g not in visible]
     if (own is not None or request.default_graphs is not None) and len(default) > 1:
         store, default, named = merged_dataset(store, default, named, request.sparql)
     results = store.query(
@@ -194,6 +196,7 @@ def execute(
         base_iri=request.base_iri,
         default_graph=list(default),
         named_graphs=named,
+        empty=apart,
     )
     if isinstance(results, ox.QueryBoolean):
         fmt, media_type = _format(request, "boolean")
@@ -287,6 +290,20 @@ def read_graph(
     return QueryResult("graph", media_type, body, len(triples), False, generation)
 
 
+def syntax_message(text: str, error: SyntaxError) -> str:
+    """What a query the engine cannot read is told: the engine's words, led by what they mean
+    when they list the characters it expected (stranger 48: "expected one of Prefix not found,
+    ['%'], ['-' | '0' ..= '9' ..." for an undeclared prefix)."""
+    said = f"query syntax error: {error}"
+    prefix = undeclared_prefix(text) if "Prefix not found" in str(error) else None
+    if prefix is not None:
+        return (
+            f"the prefix {prefix}: is not declared: add PREFIX {prefix}: <...> before the "
+            f"query ({said})"
+        )
+    return said
+
+
 #: what a worker does with each kind of request
 HANDLERS: dict[type, Callable[[TripleStore, Published, Any, int], QueryResult]] = {
     QueryRequest: execute,
@@ -338,7 +355,10 @@ def _answer_queries(location: OxigraphLocation, base: str, connection: Connectio
         except QueryError as error:
             connection.send(("error", error.status, error.message))
         except SyntaxError as error:
-            connection.send(("error", 400, f"query syntax error: {error}"))
+            said = syntax_message(
+                request.sparql if isinstance(request, QueryRequest) else "", error
+            )
+            connection.send(("error", 400, said))
         except (ValueError, OSError, LoadError, RuntimeError) as error:
             # RuntimeError: what Oxigraph raises for a query it cannot evaluate (a function it
             # does not know); the worker goes on

@@ -152,7 +152,9 @@ def rdf_answer(
     values = named if named is not None else format_values(request.args)
     chosen = negotiate(request.headers.get("Accept"), values)["graph"]
     if chosen is None:
-        return error(406, f"{what} is RDF: Turtle, N-Triples, RDF/XML or JSON-LD")
+        # the formats there are, from the table (four were named, seven served: stranger 48)
+        offered = ", ".join(media for _fmt, media in FORMATS["graph"].values())
+        return error(406, f"{what} is RDF, which can be had as: {offered}")
     name, media_type = chosen
     try:
         triples = make()

@@ -157,11 +157,19 @@ LIMITS = {"depth": 64, "operators": 2_000, "chained": 2_000}
 
 
 def check_text(text: str, base_iri: str | None = None) -> None:
-    """Refuse, before any parser sees it, an operation that is too large or too deep for this
-    service, that would fetch a URL (LOAD; SERVICE to an endpoint outside ``service_peers``),
-    or that calls a store's own functions (Virtuoso's ``bif:`` reads files). ``base_iri``: what
-    the operation's relative IRIs resolve against (the request's URL)."""
+    """Refuse, before any parser sees it, an operation that begins with a byte order mark, that
+    is too large or too deep for this service, that would fetch a URL (LOAD; SERVICE to an
+    endpoint outside ``service_peers``), or that calls a store's own functions (Virtuoso's
+    ``bif:`` reads files). ``base_iri``: what the operation's relative IRIs resolve against
+    (the request's URL)."""
     settings = current_app.config["COWORKMED"]
+    if text.startswith("\ufeff"):  # invisible: the engines said they expected PREFIX or
+        # SELECT, or that a character was bad (stranger 48)
+        raise QueryError(
+            400,
+            "the operation begins with a byte order mark (U+FEFF), which SPARQL does not "
+            "allow: save the text without it",
+        )
     size = len(text.encode("utf-8"))
     if size > settings["max_body"]:
         raise QueryError(413, f"the operation is {size} bytes; at most {settings['max_body']}")

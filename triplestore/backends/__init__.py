@@ -34,7 +34,10 @@ class TripleStore(Protocol):
         base_iri: str | None = None,
         default_graph: list[GraphName] | None = None,
         named_graphs: list[ox.NamedNode] | None = None,
-    ) -> Any: ...
+        empty: list[ox.NamedNode] | None = None,
+    ) -> Any:
+        """``empty``: named graphs of the dataset read as empty graphs, whatever the store holds
+        under their names (an external store's graphs held apart from what is published)."""
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """An update as a client sends it (graphs it names or creates are the store's)."""

@@ -74,12 +74,15 @@ class OxigraphStore:
         base_iri: str | None = None,
         default_graph: list[GraphName] | None = None,
         named_graphs: list[ox.NamedNode] | None = None,
+        empty: list[ox.NamedNode] | None = None,
     ) -> Any:
-        """pyoxigraph's ``Store.query``. A default graph that is the union of every graph of the
-        store is asked as Oxigraph's union default graph: one index lookup per triple pattern
-        instead of one per graph (several times faster on joins); the same solutions. (Readers
-        of a snapshot query the merge ``triplestore.merge`` keeps, faster still and right:
-        the union gives a SELECT row per graph holding a triple.)"""
+        """pyoxigraph's ``Store.query`` (``empty`` is not read: a snapshot holds no graph apart
+        from what it publishes, and a graph it does not hold is empty). A default graph that
+        is the union of every graph of the store is asked as Oxigraph's union default graph:
+        one index lookup per triple pattern instead of one per graph (several times faster on
+        joins); the same solutions. (Readers of a snapshot query the merge
+        ``triplestore.merge`` keeps, faster still and right: the union gives a SELECT row per
+        graph holding a triple.)"""
         every = (
             self._every_graph() if default_graph is not None or named_graphs is not None else None
         )

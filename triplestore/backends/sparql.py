@@ -57,6 +57,8 @@ from core.sparql_text import (
     graph_operations_for,
     graphs_outside_dataset,
     keywords,
+    prologues,
+    resolve_reference,
     without_dataset_clauses,
 )
 from triplestore.backends import GraphName
@@ -450,9 +452,13 @@ class SparqlStore:
         base_iri: str | None = None,
         default_graph: list[GraphName] | None = None,
         named_graphs: list[ox.NamedNode] | None = None,
+        empty: list[ox.NamedNode] | None = None,
     ) -> Any:
         """Like pyoxigraph's ``Store.query``: no ``default_graph`` is the store's default graph,
-        no ``named_graphs`` every graph the service manages."""
+        no ``named_graphs`` every graph the service manages. ``empty``: named graphs read as
+        empty graphs: ``GRAPH ?g { }`` names them, nothing is read from them (the store is not
+        sent them: Virtuoso read its own virtrdf# graph and the service's state through
+        ``FROM NAMED``, stranger 49)."""
         given = [ox.DefaultGraph()] if default_graph is None else default_graph
         default = [self._stand_in(g) for g in given]
         named = [g.value for g in (self.named_graphs() if named_graphs is None else named_graphs)]
@@ -463,13 +469,17 @@ class SparqlStore:
             text = without_dataset_clauses(text)
         # no BASE of ours before the query's own (Virtuoso refused a second BASE)
         text = empty_graph_patterns(absolute_iris(text, base_iri), named)
+        apart = {graph.value for graph in empty or []}
+        named = [name for name in named if name not in apart]
         # an empty list is no graph (a request without one would mean every graph); the empty
         # graph ``nothing`` stands in for the graphs outside the dataset
         # (``core.sparql_text.graphs_outside_dataset``)
         default, named = default or [self._nothing], [*named, self._nothing]
         text = graphs_outside_dataset(text, set(named), self._nothing)
         body, media = self._query(text, default, named if reads_named_graphs(text) else [])
-        body = _boolean_words(_blank_labels(body)) if media == JSON_RESULTS else _blank_labels(body)
+        body = _blank_labels(body)
+        if media == JSON_RESULTS:
+            body = _resolved_iris(_boolean_words(body), sparql, base_iri)
         if media not in RESULT_FORMATS:
             raise StoreUnavailable(
                 f"the triple store at {self.location.describe()} answered {media or 'nothing'}, "
@@ -732,6 +742,32 @@ def _boolean_words(body: bytes) -> bytes:
     if b"XMLSchema#boolean" not in body:
         return body
     return _BOOLEAN.sub(lambda found: found.group(1) + _BOOLEAN_WORDS[found.group(2)] + b'"', body)
+
+
+#: an IRI in SPARQL JSON results: what precedes its value, and its value
+_IRI_VALUE = re.compile(rb'("type"\s*:\s*"uri"\s*,\s*"value"\s*:\s*")([^"]*)"')
+_SCHEME = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _resolved_iris(body: bytes, sparql: str, base_iri: str | None) -> bytes:
+    """SPARQL JSON results of ``sparql`` with each relative IRI resolved against the query's
+    base (its last BASE, else ``base_iri``), as SPARQL 1.1 17.4.2.8 says ``IRI()`` does: Virtuoso
+    gave ``IRI("rel")`` back relative, which no results format allows, and our reading of its
+    answer failed (a 502; stranger 49). Only for a query that calls IRI or URI."""
+    if not any(k.word in ("IRI", "URI") for k in keywords(sparql)):
+        return body
+    base = prologues(sparql, base_iri)[-1].base
+    if base is None:
+        return body
+
+    def resolved(found: re.Match[bytes]) -> bytes:
+        value = found.group(2)
+        if _SCHEME.match(value):
+            return found.group()
+        joined = resolve_reference(base, value.decode("utf-8")).encode("utf-8")
+        return found.group(1) + joined + b'"'
+
+    return _IRI_VALUE.sub(resolved, body)
 
 
 def reads_named_graphs(sparql: str) -> bool:
