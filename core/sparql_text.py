@@ -933,3 +933,26 @@ def undeclared_prefix(text: str) -> str | None:
         if prefix not in declared and not after_prefix:
             return prefix
     return None
+
+
+#: what SPARQL 1.1 18.5.1.7 says GROUP_CONCAT joins with when no SEPARATOR is given
+DEFAULT_SEPARATOR = '; SEPARATOR=" "'
+
+
+def explicit_separators(query: str) -> str:
+    """``query`` with each ``GROUP_CONCAT(...)`` that gives no SEPARATOR given the default one,
+    a single space: Virtuoso refused GROUP_CONCAT without one (a 400 for a standard query,
+    stranger 49)."""
+    found = tokens(query)
+    inserts = []
+    for index, token in enumerate(found[:-1]):
+        if token.kind != "word" or token.text.upper() != "GROUP_CONCAT":
+            continue
+        if found[index + 1].text != "(" or (end := _closing(found, index + 1)) is None:
+            continue
+        inside = found[index + 2 : end]
+        if not any(t.kind == "word" and t.text.upper() == "SEPARATOR" for t in inside):
+            inserts.append(found[end].start)
+    for position in reversed(inserts):
+        query = query[:position] + DEFAULT_SEPARATOR + query[position:]
+    return query

@@ -54,6 +54,7 @@ from core.sparql_text import (
     absolute_iris,
     declares_dataset,
     empty_graph_patterns,
+    explicit_separators,
     graph_operations_for,
     graphs_outside_dataset,
     keywords,
@@ -468,7 +469,7 @@ class SparqlStore:
         if default_graph is not None or named_graphs is not None:
             text = without_dataset_clauses(text)
         # no BASE of ours before the query's own (Virtuoso refused a second BASE)
-        text = empty_graph_patterns(absolute_iris(text, base_iri), named)
+        text = empty_graph_patterns(absolute_iris(explicit_separators(text), base_iri), named)
         apart = {graph.value for graph in empty or []}
         named = [name for name in named if name not in apart]
         # an empty list is no graph (a request without one would mean every graph); the empty
