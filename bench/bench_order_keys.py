@@ -1,8 +1,9 @@
 """What the ORDER BY key costs on the embedded store (``core.sparql_text.total_order``, stranger
 48): the figure queries and the held-back researchers' queries, every one of which sorts, asked
 in process of pyoxigraph over the seeded inventory twice in turn: as written (the peer) and as
-``OxigraphStore.query`` sends them, with ``isNumeric(?v)`` before each order condition that
-sorts by a variable the query does not compute.
+``OxigraphStore.query`` sends them, with ``isNumeric(...)`` before each order condition that
+may hold numbers beside other terms (every one but those of one kind by their form:
+``core.sparql_text.total_order``).
 
     .venv/bin/python bench/bench_order_keys.py [SPACES]        (default: 10000)
     BENCH_REPS=7 ...                                            (repetitions; default 5)

@@ -858,39 +858,151 @@ def _closing(found: list[Token], at: int) -> int | None:
     return None
 
 
-def _order_condition(found: list[Token], at: int) -> tuple[int, str, str | None] | None:
+def _closing_brace(found: list[Token], at: int) -> int | None:
+    """The index of the "}" that closes the "{" at ``at``, or None."""
+    depth = 0
+    for index in range(at, len(found)):
+        depth += (found[index].kind == "open") - (found[index].kind == "close")
+        if depth == 0:
+            return index
+    return None
+
+
+def _order_condition(found: list[Token], at: int) -> tuple[int, str, int, int] | None:
     """The order condition starting at token ``at``: the index after it, its direction, and
-    the variable it sorts by when it is one (``?v``, ``DESC(?v)``), else None; None when no
-    condition starts there."""
+    the tokens of the expression it sorts by (``found[start:end]``: ``?v`` of ``?v`` or
+    ``DESC(?v)``, ``(?v)`` of ``ASC((?v))``); None when no condition starts there."""
     token = found[at]
     after = found[at + 1] if at + 1 < len(found) else None
     opens = after is not None and after.text == "("
     word = token.text.upper() if token.kind == "word" else ""
     if token.kind == "var":
-        return at + 1, "ASC", token.text[1:]
+        return at + 1, "ASC", at, at + 1
     if word in ("ASC", "DESC") and opens:
         end = _closing(found, at + 1)
-        inside = found[at + 2 : end] if end is not None else []
-        alone = inside[0].text[1:] if len(inside) == 1 and inside[0].kind == "var" else None
-        return None if end is None else (end + 1, word, alone)
+        return None if end is None else (end + 1, word, at + 2, end)
+    exists = at + (word == "NOT")  # EXISTS { } and NOT EXISTS { }: calls without brackets
+    if word in ("EXISTS", "NOT") and exists + 1 < len(found):
+        if found[exists].text.upper() == "EXISTS" and found[exists + 1].text == "{":
+            end = _closing_brace(found, exists + 1)
+            return None if end is None else (end + 1, "ASC", at, end + 1)
     if token.text == "(" or (
         opens and token.kind in ("word", "pname", "iri") and word not in _AFTER_ORDER
     ):
         end = _closing(found, at if token.text == "(" else at + 1)
-        return None if end is None else (end + 1, "ASC", None)
+        return None if end is None else (end + 1, "ASC", at, end + 1)
+    return None
+
+
+#: functions whose value is a number on every row, or on none (or an error, which sorts first
+#: as an unbound value does): ``isNumeric`` of them is the same on every row, a key on it would
+#: only cost the sort. COALESCE, IF, MIN, MAX, SAMPLE and STRDT are not among them: they give
+#: back whatever their arguments hold (``ORDER BY COALESCE(?o, "")`` aborted the engine)
+ONE_KIND = frozenset(
+    {
+        # numbers
+        "ABS", "AVG", "CEIL", "COUNT", "DAY", "FLOOR", "HOURS", "MINUTES", "MONTH", "RAND",
+        "ROUND", "SECONDS", "STRLEN", "SUM", "YEAR",
+        # strings, IRIs, blank nodes, booleans, dates and durations: never a number
+        "BNODE", "BOUND", "CONCAT", "CONTAINS", "DATATYPE", "ENCODE_FOR_URI", "GROUP_CONCAT",
+        "IRI", "ISBLANK", "ISIRI", "ISLITERAL", "ISNUMERIC", "ISURI", "LANG", "LANGMATCHES",
+        "LCASE", "MD5", "NOW", "REGEX", "REPLACE", "SAMETERM", "SHA1", "SHA256", "SHA384",
+        "SHA512", "STR", "STRAFTER", "STRBEFORE", "STRENDS", "STRLANG", "STRSTARTS", "STRUUID",
+        "SUBSTR", "TIMEZONE", "TZ", "UCASE", "URI", "UUID",
+    }
+)  # fmt: skip
+#: literal words that stand for one value
+_CONSTANT_WORDS = {"TRUE", "FALSE"}
+
+
+def _one_kind(
+    found: list[Token], start: int, end: int, selected: dict[str, list[tuple[int, int]]]
+) -> bool:
+    """Whether the expression ``found[start:end]`` is a number on every row or on none, by its
+    form alone: a constant; an operator outside brackets (arithmetic gives numbers, comparisons,
+    ``&&``, ``||``, ``!`` and ``IN`` booleans); a call of a function of ``ONE_KIND``; a
+    variable its query's projection computes (``selected``: ``(COUNT(*) AS ?n)``) from such an
+    expression. Any other variable is not: a pattern or VALUES may hold any term, and one
+    computed elsewhere holds what its expression gives (``BIND(?o AS ?v)``), or a pattern of
+    another branch binds it too."""
+    while end - start > 1 and found[start].text == "(" and _closing(found, start) == end - 1:
+        start, end = start + 1, end - 1  # (expression): the expression
+    if end - start == 1:
+        token = found[start]
+        if token.kind == "var":
+            spans = selected.get(token.text[1:], [])
+            return bool(spans) and all(_one_kind(found, s, e, {}) for s, e in spans)
+        return token.kind in ("number", "string", "iri", "pname") or (
+            token.kind == "word" and token.text.upper() in _CONSTANT_WORDS
+        )
+    depth = 0
+    for token in found[start:end]:
+        depth += (token.text == "(") - (token.text == ")")
+        if depth == 0 and (
+            token.kind == "operator" or (token.kind == "word" and token.text.upper() == "IN")
+        ):
+            return True
+    head = found[start]
+    if head.kind == "word" and head.text.upper() in ("EXISTS", "NOT"):
+        return True  # EXISTS { } and NOT EXISTS { }: a boolean
+    return (
+        head.kind == "word"
+        and head.text.upper() in ONE_KIND
+        and found[start + 1].text == "("
+        and _closing(found, start + 1) == end - 1
+    )
+
+
+def _projected(found: list[Token], order: int) -> dict[str, list[tuple[int, int]]]:
+    """The variables the projection of the query whose ``ORDER BY`` stands at token ``order``
+    computes (its SELECT, at the same brace depth, before it), each with the tokens of its
+    expressions (``(COUNT(*) AS ?n)``: ``COUNT(*)``). SPARQL lets no such variable be bound in
+    the query's pattern too (a group's ``?o`` is no longer there after GROUP BY; otherwise
+    Oxigraph refuses the query): its ORDER BY sees only what the expression gives."""
+    depth = found[order].depth
+    select = next(
+        (
+            at
+            for at in range(order - 1, -1, -1)
+            if found[at].depth == depth and found[at].text.upper() == "SELECT"
+        ),
+        None,
+    )
+    selected: dict[str, list[tuple[int, int]]] = {}
+    if select is None:  # CONSTRUCT, DESCRIBE: no projection
+        return selected
+    at = select + 1
+    while at + 1 < len(found) and found[at].kind != "open":
+        if found[at].text.upper() in ("WHERE", "FROM"):
+            break
+        if found[at].text.upper() == "AS" and found[at + 1].kind == "var":
+            opened = _opening(found, at)
+            if opened is not None:
+                selected.setdefault(found[at + 1].text[1:], []).append((opened + 1, at))
+        at += 1
+    return selected
+
+
+def _opening(found: list[Token], at: int) -> int | None:
+    """The index of the "(" that the bracket around token ``at`` opens with, or None."""
+    depth = 0
+    for index in range(at - 1, -1, -1):
+        depth += (found[index].text == ")") - (found[index].text == "(")
+        if depth < 0:
+            return index
     return None
 
 
 def total_order(query: str) -> str:
-    """``query`` with ``ORDER_KEYS`` set before each of its order conditions that sorts by a
-    variable the query does not compute (one a triple pattern or VALUES binds: it may hold any
-    term), in the condition's direction, sub-queries' too. A variable computed (``AS ?v``: an
-    aggregate, a BIND, an expression selected) or an expression holds what it computes, mixed
-    only when written so: not keyed, since each key costs the sort (a held-back query, sorting
-    by two computed variables, took 1.5x as long). A condition this reading does not know
-    (``EXISTS { }`` unbracketed) ends the rewriting of its clause."""
+    """``query`` with ``ORDER_KEYS`` set before each of its order conditions, in the
+    condition's direction, sub-queries' too, unless the condition is one kind by its form
+    (``_one_kind``: ``STR(?o)``, ``DESC(?n)`` of ``(COUNT(*) AS ?n)``). Keyed: a variable a
+    pattern or VALUES binds, one computed from what may be anything (``BIND(?o AS ?v)``,
+    ``(SAMPLE(?o) AS ?m)`` held what ``?o`` held and aborted the engine as ``?o`` did), and an
+    expression that may give back numbers beside other terms (``(?o)``, ``COALESCE(?o, "")``,
+    ``IF(...)``). ``EXISTS { }`` without brackets is a condition too
+    (it ended the rewriting of its clause: ``ORDER BY EXISTS { } ?o`` left ``?o`` unkeyed)."""
     found = tokens(query)
-    computed = {var.text[1:] for var in _after_word(found, "AS", "var")}
     inserts: list[tuple[int, str]] = []
     index = 0
     while index + 1 < len(found):
@@ -898,11 +1010,12 @@ def total_order(query: str) -> str:
         if not (here.text.upper() == "ORDER" and after.text.upper() == "BY"):
             index += 1
             continue
+        selected = _projected(found, index)
         index += 2
         while index < len(found) and (condition := _order_condition(found, index)) is not None:
-            end, direction, variable = condition
-            if variable is not None and variable not in computed:
-                sorted_by = "?" + variable
+            end, direction, first, last = condition
+            if last > first and not _one_kind(found, first, last, selected):
+                sorted_by = query[found[first].start : found[last - 1].end]
                 keys = [f"{direction}({key.format(e=sorted_by)}) " for key in ORDER_KEYS]
                 inserts.append((found[index].start, "".join(keys)))
             index = end
