@@ -66,6 +66,23 @@ def test_the_column_through_another_door_is_answered_whole(case: dict[str, Any])
     assert numbers == sorted(numbers, reverse=case.get("descending", False))
 
 
+@pytest.mark.parametrize("apply", [False, True], ids=["update", "the service's own write"])
+def test_an_updates_sub_query_sorts_in_the_same_order(apply: bool) -> None:
+    """An update's sub-query sorting the mixed column: the engine aborted this process
+    (updates were sent as written); keyed, the largest number comes first in DESC."""
+    store = OxigraphStore(ox.Store())
+    values = MIXED["integers and strings"]
+    update = (
+        "INSERT { <urn:a> <urn:p> ?o } WHERE { { SELECT ?o WHERE { VALUES ?o { "
+        f"{values} }} }} ORDER BY DESC(?o) LIMIT 1 }} }}"
+    )
+    if apply:
+        store.apply(update, [])
+    else:
+        store.update(update)
+    assert [str(quad.object) for quad in store.raw] == [f'"199"^^{INTEGER}']
+
+
 def test_a_query_that_cannot_be_read_is_refused_in_the_clients_words() -> None:
     with pytest.raises(SyntaxError, match="1:28"):
         _rows("SELECT * WHERE { ?s foo:bar ?o } ORDER BY ?o")

@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import pyoxigraph as ox
 
@@ -35,6 +35,23 @@ PENDING = "pending"
 #: 1 again, and a store put back from a copy may repeat numbers, each with other data; a token
 #: names one snapshot's data wherever its number reappears: stranger 44)
 CURRENT = "current"
+
+
+T = TypeVar("T")
+
+
+def _in_total_order(run: Callable[[str], T], sparql: str) -> T:
+    """``run`` of ``sparql`` with its ORDER BY in a total order (``core.sparql_text.total_order``:
+    an update's sub-queries sort too, and a sort of numbers beside strings in one aborted its
+    worker as a query's did); an operation that cannot be read is read again as it was written,
+    so that its error points into the client's text."""
+    ordered = total_order(sparql)
+    try:
+        return run(ordered)
+    except SyntaxError:
+        if ordered == sparql:
+            raise
+    return run(sparql)
 
 
 class OxigraphStore:
@@ -94,23 +111,17 @@ class OxigraphStore:
         if every is not None and default_graph is not None and set(default_graph) == every:
             if named_graphs is None or set(named_graphs) == every - {ox.DefaultGraph()}:
                 dataset = {"use_default_graph_as_union": True}
-        # ORDER BY in a total order (``core.sparql_text.total_order``); a query that cannot be
-        # read is read again as it was written, so that its error points into the client's text
-        ordered = total_order(sparql)
-        try:
-            return self.raw.query(ordered, base_iri=base_iri, **dataset)
-        except SyntaxError:
-            if ordered == sparql:
-                raise
-        return self.raw.query(sparql, base_iri=base_iri, **dataset)
+        return _in_total_order(
+            lambda text: self.raw.query(text, base_iri=base_iri, **dataset), sparql
+        )
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         self._changing()
-        self.raw.update(sparql, base_iri=base_iri)
+        _in_total_order(lambda text: self.raw.update(text, base_iri=base_iri), sparql)
 
     def apply(self, sparql: str, graphs: list[str]) -> None:
         self._changing()
-        self.raw.update(sparql)
+        _in_total_order(self.raw.update, sparql)
 
     def bulk_load(self, ntriples: bytes, graph: ox.NamedNode) -> None:
         self._changing()
