@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple, ParamSpec, TypeVar
 
@@ -343,15 +343,27 @@ def dataset_clauses(text: str, base: str | None = None) -> DatasetClauses | None
     return DatasetClauses(tuple(clauses[False]), tuple(clauses[True]))
 
 
+def edited(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
+    """``text`` with each ``(start, end, replacement)`` of ``edits`` made (ranges of the text as
+    given, none overlapping another; taken in the text's order), joined once: a copy of the
+    whole text per edit was quadratic (50,000 relative IRIs in a 195 KB query took 15.7 s to
+    make absolute, in the server's own process, before any time limit counted)."""
+    pieces: list[str] = []
+    done = 0
+    for start, end, replacement in sorted(edits, key=lambda edit: edit[0]):
+        pieces += [text[done:start], replacement]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
 @_remembered
 def without_dataset_clauses(text: str) -> str:
     """``text`` with its FROM and FROM NAMED clauses taken out (read as ``dataset_clauses``
     reads them), for a store given the dataset by the protocol's parameters instead: Virtuoso
     merged a query's FROM with the protocol's default-graph-uri, which replaces it."""
     _clauses, spans = _dataset_scan(text, None)
-    for start, end in reversed(spans):
-        text = text[:start] + " " + text[end:]
-    return text
+    return edited(text, [(start, end, " ") for start, end in spans])
 
 
 def _dataset_scan(
@@ -616,9 +628,7 @@ def with_using(update: str, default: list[str], named: list[str]) -> str:
             edits.append((previous.start, block.end, f"DELETE {pattern} {using} WHERE {pattern}"))
         else:
             edits.append((keyword.start, keyword.start, f"{using} "))
-    for start, end, replacement in reversed(edits):
-        update = update[:start] + replacement + update[end:]
-    return update
+    return edited(update, edits)
 
 
 def graph_operations_for(update: str, managed: list[str], default: str, none: str) -> str:
@@ -689,9 +699,7 @@ def absolute_iris(text: str, base: str | None) -> str:
             if absolute is not None and _ABSOLUTE.match(absolute):
                 escaped = _NOT_IN_IRIREF.sub(lambda m: f"\\u{ord(m.group()):04X}", absolute)
                 edits.append((token.start, token.end, f"<{escaped}>"))
-    for start, end, replacement in reversed(edits):
-        text = text[:start] + replacement + text[end:]
-    return text
+    return edited(text, edits)
 
 
 def empty_graph_patterns(query: str, named: list[str]) -> str:
@@ -719,9 +727,7 @@ def empty_graph_patterns(query: str, named: list[str]) -> str:
         else:
             meaning = "{ }" if term.text[1:-1] in named else "{ FILTER(false) }"
         edits.append((keyword.start, closed.end, meaning))
-    for start, end, replacement in reversed(edits):
-        query = query[:start] + replacement + query[end:]
-    return query
+    return edited(query, edits)
 
 
 def graphs_outside_dataset(query: str, named: set[str], nothing: str) -> str:
@@ -736,10 +742,8 @@ def graphs_outside_dataset(query: str, named: set[str], nothing: str) -> str:
             continue
         found = term_after(query, keyword.end)
         if found and found.kind == "iri" and ":" in found.text and found.text[1:-1] not in named:
-            edits.append((found.start + 1, found.end - 1))
-    for start, end in reversed(edits):
-        query = query[:start] + nothing + query[end:]
-    return query
+            edits.append((found.start + 1, found.end - 1, nothing))
+    return edited(query, edits)
 
 
 #: words of a query that need every solution before the first can be given (or reach out)
@@ -1003,7 +1007,7 @@ def total_order(query: str) -> str:
     ``IF(...)``). ``EXISTS { }`` without brackets is a condition too
     (it ended the rewriting of its clause: ``ORDER BY EXISTS { } ?o`` left ``?o`` unkeyed)."""
     found = tokens(query)
-    inserts: list[tuple[int, str]] = []
+    inserts: list[tuple[int, int, str]] = []
     index = 0
     while index + 1 < len(found):
         here, after = found[index], found[index + 1]
@@ -1017,13 +1021,9 @@ def total_order(query: str) -> str:
             if last > first and not _one_kind(found, first, last, selected):
                 sorted_by = query[found[first].start : found[last - 1].end]
                 keys = [f"{direction}({key.format(e=sorted_by)}) " for key in ORDER_KEYS]
-                inserts.append((found[index].start, "".join(keys)))
+                inserts.append((found[index].start, found[index].start, "".join(keys)))
             index = end
-    pieces, done = [], 0  # joined once: a copy per key took 3.1 s (20,000 keys, 150 KB)
-    for position, text in inserts:  # in the text's order
-        pieces += [query[done:position], text]
-        done = position
-    return "".join([*pieces, query[done:]])
+    return edited(query, inserts)
 
 
 def declared_versions(text: str) -> list[str]:
@@ -1070,6 +1070,4 @@ def explicit_separators(query: str) -> str:
         inside = found[index + 2 : end]
         if not any(t.kind == "word" and t.text.upper() == "SEPARATOR" for t in inside):
             inserts.append(found[end].start)
-    for position in reversed(inserts):
-        query = query[:position] + DEFAULT_SEPARATOR + query[position:]
-    return query
+    return edited(query, [(position, position, DEFAULT_SEPARATOR) for position in inserts])

@@ -220,9 +220,7 @@ def limit_wide_operations(update: str, graphs: list[str]) -> str:
             if rest[0].word == "ALL":
                 steps.append("CLEAR DEFAULT")
             edits.append((keyword.start, rest[0].end, " ;\n".join(steps)))
-    for start, end, replacement in reversed(edits):
-        update = update[:start] + replacement + update[end:]
-    return update
+    return sparql_text.edited(update, edits)
 
 
 def guard_update(update: str, base: str, base_iri: str | None, graphs: list[str]) -> str:

@@ -8,7 +8,13 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from core.sparql_text import absolute_iris, empty_graph_patterns, without_dataset_clauses
+from core.sparql_text import (
+    absolute_iris,
+    edited,
+    empty_graph_patterns,
+    explicit_separators,
+    without_dataset_clauses,
+)
 
 BASE = "https://example.org/a/b/"
 EX = "https://example.org"
@@ -99,3 +105,37 @@ def test_empty_graph_patterns_written_out_keep_the_answer(store: ox.Store, query
     rewritten = empty_graph_patterns(query, NAMED)
     assert (rewritten != query) == ("?o }" not in query)  # each empty one is written out
     assert _answer(store, rewritten, **dataset) == _answer(store, query, **dataset)
+
+
+#: rewrites whose edits were made one by one from the end of the text (each a copy of the whole
+#: text: quadratic), now joined once (``core.sparql_text.edited``): text -> rewritten
+EDITS_OUT_OF_ORDER = {
+    # the outer call's edit comes first in the list, after the inner's in the text: the
+    # separator was written inside the inner call twice ("?b; ; SEPARATOR=...")
+    "GROUP_CONCAT inside another": (
+        "SELECT (GROUP_CONCAT(STR(GROUP_CONCAT(?b))) AS ?y) {}",
+        'SELECT (GROUP_CONCAT(STR(GROUP_CONCAT(?b; SEPARATOR=" ")); SEPARATOR=" ") AS ?y) {}',
+    ),
+    "two calls side by side": (
+        "SELECT (GROUP_CONCAT(?a) AS ?x) (GROUP_CONCAT(?b) AS ?y) {}",
+        'SELECT (GROUP_CONCAT(?a; SEPARATOR=" ") AS ?x) (GROUP_CONCAT(?b; SEPARATOR=" ") AS ?y) {}',
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "rewritten"), EDITS_OUT_OF_ORDER.values(), ids=list(EDITS_OUT_OF_ORDER)
+)
+def test_edits_are_made_where_they_stand_whatever_their_order(text: str, rewritten: str) -> None:
+    assert explicit_separators(text) == rewritten
+
+
+def test_edits_are_taken_in_the_texts_order_and_inserts_keep_theirs() -> None:
+    edits = [(6, 7, "X"), (0, 0, "a"), (0, 0, "b"), (3, 5, ""), (7, 7, "!")]
+    assert edited("0123456789", edits) == "ab0125X!789"
+
+
+def test_many_relative_iris_are_each_made_absolute() -> None:
+    """20,000 edits in one text (a copy of the whole text per edit made 50,000 take 15.7 s)."""
+    text = "SELECT * WHERE { VALUES ?x { " + "<s> " * 20_000 + "} }"
+    assert absolute_iris(text, BASE) == text.replace("<s>", f"<{BASE}s>")
