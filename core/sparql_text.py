@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-#: one token each; every other non-blank character is ``punct``
+#: one token each; every other non-blank character is ``punct``. Names take what SPARQL's
+#: PN_CHARS take beyond ``\w``: U+00B7, the combining marks U+0300-U+036F, U+203F and U+2040
+#: (``?o·x`` was read as ``?o`` and a ``·``: a key went on another variable, stranger 50)
 _TOKEN = re.compile(
     r"""
       (?P<comment> \#[^\r\n]*)
@@ -36,8 +38,9 @@ _TOKEN = re.compile(
               | '(?:[^'\\\n\r]|\\[tbnrf\\"']|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*'
       )
     | (?P<iri> <(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
-    | (?P<var> [?$]\w+)
-    | (?P<pname> (?:[^\W\d_][\w.-]*)?:(?:[\w.:%-]|\\.)*)
+    | (?P<var> [?$][\w\u00B7\u0300-\u036F\u203F\u2040]+)
+    | (?P<pname> (?:[^\W\d_][\w.\u00B7\u0300-\u036F\u203F\u2040-]*)?
+                 :(?:[\w.:%\u00B7\u0300-\u036F\u203F\u2040-]|\\.)*)
     | (?P<word> [A-Za-z_]\w*)
     | (?P<open> \{)
     | (?P<close> \})
@@ -997,6 +1000,72 @@ def _opening(found: list[Token], at: int) -> int | None:
     return None
 
 
+def _spaced_order_by(query: str) -> str:
+    """``query`` with ORDER and BY written apart, and BY apart from its first condition:
+    pyoxigraph reads ``ORDERBY ?o`` and ``ORDER BYASC(?o)`` as the clause, where a reading of
+    words saw none (no key: stranger 50). A prefixed name ``orderby:x`` is left as it is (a
+    pattern may use it; it could only start a call of an IRI's function there)."""
+    found = tokens(query)
+    edits: list[tuple[int, int, str]] = []
+    for index, token in enumerate(found):
+        upper = token.text.upper()
+        if token.kind == "word" and upper.startswith("ORDERBY"):
+            edits.append((token.start + 5, token.start + 5, " "))
+            if len(upper) > 7:
+                edits.append((token.start + 7, token.start + 7, " "))
+        elif token.kind == "word" and upper == "ORDER" and index + 1 < len(found):
+            after = found[index + 1]
+            glued = after.kind == "word" and len(after.text) > 2
+            if after.text[:2].upper() == "BY" and (glued or after.text[2:3] == ":"):
+                edits.append((after.start + 2, after.start + 2, " "))
+    return edited(query, edits) if edits else query
+
+
+def _order_clauses(
+    query: str,
+) -> Iterator[tuple[list[Token], int, list[tuple[int, str, int, int]]]]:
+    """Each ORDER BY clause of ``query`` (written apart: ``_spaced_order_by``): the tokens,
+    the index of its ORDER, and its conditions (``_order_condition``: index after, direction,
+    the expression's tokens) with the index each starts at."""
+    found = tokens(query)
+    index = 0
+    while index + 1 < len(found):
+        here, after = found[index], found[index + 1]
+        if not (here.text.upper() == "ORDER" and after.text.upper() == "BY"):
+            index += 1
+            continue
+        order, conditions = index, []
+        index += 2
+        while index < len(found) and (condition := _order_condition(found, index)) is not None:
+            end, direction, first, last = condition
+            conditions.append((index, direction, first, last))
+            index = end
+        yield found, order, conditions
+
+
+def order_conditions(query: str) -> int:
+    """How many order conditions ``query``'s ORDER BY clauses hold, sub-queries' too: the
+    engine's stack overflowed on about 3,000 (``ORDER BY STR(?o0) STR(?o1) ...``)."""
+    return sum(len(conditions) for _f, _o, conditions in _order_clauses(_spaced_order_by(query)))
+
+
+def _blank_labels_renamed(found: list[Token], first: int, last: int, text: str, key: int) -> str:
+    """``text``, the expression ``found[first:last]`` as written, with each blank node label
+    ``_:b`` written ``_:k{key}_b``: the copy a key makes of it would use the label in a second
+    pattern, which SPARQL forbids (the keyed text was refused, and the query ran unkeyed:
+    stranger 50)."""
+    base = found[first].start
+    edits = [
+        (label.start + 1 - base, label.start + 1 - base, f"k{key}_")
+        for under, label in zip(found[first : last - 1], found[first + 1 : last], strict=True)
+        if under.text == "_"
+        and label.kind == "pname"
+        and label.text.startswith(":")
+        and label.start == under.end
+    ]
+    return edited(text, edits)
+
+
 def total_order(query: str) -> str:
     """``query`` with ``ORDER_KEYS`` set before each of its order conditions, in the
     condition's direction, sub-queries' too, unless the condition is one kind by its form
@@ -1005,24 +1074,19 @@ def total_order(query: str) -> str:
     ``(SAMPLE(?o) AS ?m)`` held what ``?o`` held and aborted the engine as ``?o`` did), and an
     expression that may give back numbers beside other terms (``(?o)``, ``COALESCE(?o, "")``,
     ``IF(...)``). ``EXISTS { }`` without brackets is a condition too
-    (it ended the rewriting of its clause: ``ORDER BY EXISTS { } ?o`` left ``?o`` unkeyed)."""
-    found = tokens(query)
+    (it ended the rewriting of its clause: ``ORDER BY EXISTS { } ?o`` left ``?o`` unkeyed).
+    ORDER and BY written glued are read apart (``_spaced_order_by``); a key's copy of a blank
+    node label is another label (``_blank_labels_renamed``)."""
+    query = _spaced_order_by(query)
     inserts: list[tuple[int, int, str]] = []
-    index = 0
-    while index + 1 < len(found):
-        here, after = found[index], found[index + 1]
-        if not (here.text.upper() == "ORDER" and after.text.upper() == "BY"):
-            index += 1
-            continue
-        selected = _projected(found, index)
-        index += 2
-        while index < len(found) and (condition := _order_condition(found, index)) is not None:
-            end, direction, first, last = condition
+    for found, order, conditions in _order_clauses(query):
+        selected = _projected(found, order)
+        for at, direction, first, last in conditions:
             if last > first and not _one_kind(found, first, last, selected):
-                sorted_by = query[found[first].start : found[last - 1].end]
+                written = query[found[first].start : found[last - 1].end]
+                sorted_by = _blank_labels_renamed(found, first, last, written, len(inserts))
                 keys = [f"{direction}({key.format(e=sorted_by)}) " for key in ORDER_KEYS]
-                inserts.append((found[index].start, found[index].start, "".join(keys)))
-            index = end
+                inserts.append((found[at].start, found[at].start, "".join(keys)))
     return edited(query, inserts)
 
 

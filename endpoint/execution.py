@@ -22,7 +22,7 @@ from core.namespaces import DCAT
 from core.problems import LoadError
 from core.rdf_bytes import to_bytes
 from core.sparql_text import dataset_clauses, inside, tokens, undeclared_prefix
-from core.workers import Limits, confined_thread, preload
+from core.workers import Limits, confined_thread, errors_to, preload
 from endpoint.formats import FORMATS, write_boolean, write_solutions
 from endpoint.streaming import spooled
 from observatory.cube import data_graphs
@@ -320,11 +320,18 @@ def _open(location: OxigraphLocation, base: str) -> tuple[str, int, TripleStore,
 
 
 def serve(
-    location: OxigraphLocation, base: str, connection: Connection, limits: Limits = NO_LIMITS
+    location: OxigraphLocation,
+    base: str,
+    connection: Connection,
+    limits: Limits = NO_LIMITS,
+    errors: str | None = None,
 ) -> None:
     """The worker's loop: confine itself (memory cap; no network unless SERVICE peers are
     set), open the current snapshot, answer queries, follow new snapshots (in a thread of its
-    own: ``core.workers.confined_thread``, or UUID() would repeat from worker to worker)."""
+    own: ``core.workers.confined_thread``, or UUID() would repeat from worker to worker).
+    ``errors``: the file its standard error goes to (``core.workers.errors_to``)."""
+    if errors is not None:
+        errors_to(errors)
     confined_thread(limits, _answer_queries, location, base, connection)
 
 

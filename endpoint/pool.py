@@ -16,15 +16,19 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from core.problems import LoadError
 from core.sparql_text import looks_light
-from core.workers import Limits, describe_end, processor_seconds, worker_context
+from core.workers import Limits, describe_end, engine_fault, processor_seconds, worker_context
 from endpoint.execution import (
     EXHAUSTED,
     HANDLERS,
@@ -44,19 +48,51 @@ from triplestore.backends.sparql import RemoteStoreError, SparqlLocation, StoreU
 class _Worker:
     def __init__(self, context: Any, location: OxigraphLocation, base: str, limits: Limits) -> None:
         self.connection, child = context.Pipe()
+        # what the worker says on standard error: the engine's words when it aborts
+        handle, self.errors = tempfile.mkstemp(prefix="coworkmed-worker-", suffix=".log")
+        os.close(handle)
         self.process = context.Process(
-            target=serve, args=(location, base, child, limits), daemon=True
+            target=serve, args=(location, base, child, limits, self.errors), daemon=True
         )
         self.process.start()
         child.close()
         self.set_aside = False  # its query ran long: another worker took its place
         self.lane = "any"  # "any" query, or only "light" ones
 
+    def ended(self) -> str:
+        """Why the worker ended before its answer, in words for the client (its error output
+        is also written to the server's, on one line)."""
+        reason, _signal = describe_end(self.process.exitcode)
+        fault = engine_fault(self.errors)
+        print(
+            f"coworkmed: a query worker ended: {reason}: {fault or 'no message'}", file=sys.stderr
+        )
+        if fault is None:
+            return f"{EXHAUSTED}{reason}; it has been replaced. Simplify the query"
+        hint = next((said for words, said in ENGINE_HINTS.items() if words in fault), "")
+        return (
+            f"the SPARQL engine (pyoxigraph {ox.__version__}) failed on this query and its worker "
+            f"stopped: {fault}. This is a fault of the engine, not of the query; the worker has "
+            f"been replaced.{hint}"
+        )
+
     def stop(self) -> None:
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=5)
         self.connection.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.errors)
+
+
+#: what a client may do about an engine fault, by words of its message
+ENGINE_HINTS = {
+    "total order": (
+        " Its sort cannot order these values one way (dates and times with and without a time "
+        "zone, numbers of several datatypes near 2^53, triple terms holding numbers and "
+        "strings): sort by STR(...) of them, or by values of one kind."
+    ),
+}
 
 
 #: how much nicer than the server a worker whose query ran longer than ``long_after`` seconds is
@@ -267,11 +303,10 @@ class QueryPool:
             self._replace(worker)
             raise QueryError(400, GONE) from None
         except (EOFError, OSError, BrokenPipeError):
+            worker.process.join(timeout=5)  # its exit code and last words, before it goes
+            said = worker.ended()
             self._replace(worker)
-            reason, _signal = describe_end(worker.process.exitcode)
-            raise QueryError(
-                400, f"{EXHAUSTED}{reason}; it has been replaced. Simplify the query"
-            ) from None
+            raise QueryError(400, said) from None
         if worker.set_aside:
             self._retire(worker)
         else:

@@ -25,6 +25,7 @@ from core.sparql_text import (
     DatasetConflict,
     declared_versions,
     measure,
+    order_conditions,
     remote_access,
     service_targets,
     sparql_12_feature,
@@ -154,6 +155,10 @@ def read_operation() -> Operation:
 #: recurses, and ~3,000 nested braces, ~10,000 chained operators or a chain of UNION, MINUS...
 #: worth ``CHAIN_UNIT`` (``core.sparql_text.CHAINED``) overflow its stack; a fifth of that
 LIMITS = {"depth": 64, "operators": 2_000, "chained": 2_000}
+#: the most order conditions an operation's ORDER BY clauses may hold: the engine's stack
+#: overflowed on about 3,000 calls (``STR(?o)``) or 2,700 variables once keyed
+#: (``core.sparql_text.total_order`` sets a call before each); none was counted (stranger 50)
+MOST_ORDER_CONDITIONS = 1_000
 
 
 def check_text(text: str, base_iri: str | None = None) -> None:
@@ -181,6 +186,13 @@ def check_text(text: str, base_iri: str | None = None) -> None:
                 f"the operation is too complex for this service: {name} "
                 f"{getattr(measured, name)}, at most {limit}",
             )
+    conditions = order_conditions(text)
+    if conditions > MOST_ORDER_CONDITIONS:
+        raise QueryError(
+            400,
+            f"the operation is too complex for this service: {conditions} order conditions, "
+            f"at most {MOST_ORDER_CONDITIONS}",
+        )
     keyword = remote_access(text)
     if keyword == "LOAD":
         raise QueryError(400, "LOAD is not enabled on this service: it never fetches URLs")

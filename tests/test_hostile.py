@@ -131,6 +131,17 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
     ),
     "triple_chain": lambda: "SELECT * { " + " . ".join(["?s ?p ?o"] * 10_000) + " }",
     "not_chain": lambda: "ASK { FILTER(" + "!" * 20_000 + "true) }",
+    "order_by_calls": lambda: (
+        "SELECT * {} ORDER BY " + " ".join(f"STR(?o{n})" for n in range(3_000))
+    ),
+    "order_by_variables": lambda: (
+        "SELECT * {} ORDER BY " + " ".join(f"?o{n}" for n in range(2_700))
+    ),
+    "glued_order_by_in_an_update": lambda: (
+        "INSERT { <urn:a> <urn:b> ?o0 } WHERE { { SELECT * { } ORDERBY "
+        + " ".join(f"?o{n}" for n in range(2_700))
+        + " } }"
+    ),
     "doubling_query": lambda: (
         'SELECT (STRLEN(?v28) AS ?n) { BIND("aaaaaaaaaa" AS ?v0) '
         + " ".join(f"BIND(CONCAT(?v{n}, ?v{n}) AS ?v{n + 1})" for n in range(28))
