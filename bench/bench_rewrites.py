@@ -23,13 +23,14 @@ largest here are beyond them: the rewrites are timed on their own.)
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_results import median  # noqa: E402
 
 from core.sparql_text import (  # noqa: E402
     absolute_iris,
@@ -74,22 +75,13 @@ def texts(edits: int) -> dict[str, tuple[str, Callable[[str], str], Callable[[st
     }
 
 
-def median_seconds(call: Callable[[], object], runs: int = 3) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def run(edits: int) -> None:
     print(f"\n## {edits} places to rewrite")
     print(f"{'rewrite':<26}{'KB':>8}{'ours s':>10}{'peer s':>10}{'ratio':>8}")
     for name, (text, rewrite, peer) in texts(edits).items():
         # texts this long are read each time (``core.sparql_text.REMEMBERED_CHARS``)
-        ours = median_seconds(lambda: rewrite(text))  # noqa: B023 (called at once)
-        least = median_seconds(lambda: peer(text))  # noqa: B023
+        ours = median(lambda: rewrite(text), 3)  # noqa: B023 (called at once)
+        least = median(lambda: peer(text), 3)  # noqa: B023
         print(f"{name:<26}{len(text) / 1024:>8.0f}{ours:>10.3f}{least:>10.4f}{ours / least:>8.0f}")
 
 
