@@ -920,18 +920,20 @@ ONE_KIND = frozenset(
 )  # fmt: skip
 #: literal words that stand for one value
 _CONSTANT_WORDS = {"TRUE", "FALSE"}
+#: the operators whose value is a boolean (``!=``, ``<=`` and ``>=`` are read as two of them)
+_BOOLEAN_OPERATORS = {"&&", "||", "!", "=", "<", ">"}
 
 
 def _one_kind(
     found: list[Token], start: int, end: int, selected: dict[str, list[tuple[int, int]]]
 ) -> bool:
     """Whether the expression ``found[start:end]`` is a number on every row or on none, by its
-    form alone: a constant; an operator outside brackets (arithmetic gives numbers, comparisons,
-    ``&&``, ``||``, ``!`` and ``IN`` booleans); a call of a function of ``ONE_KIND``; a
-    variable its query's projection computes (``selected``: ``(COUNT(*) AS ?n)``) from such an
-    expression. Any other variable is not: a pattern or VALUES may hold any term, and one
-    computed elsewhere holds what its expression gives (``BIND(?o AS ?v)``), or a pattern of
-    another branch binds it too."""
+    form alone: a constant; a comparison, ``&&``, ``||``, ``!`` or ``IN`` outside brackets (a
+    boolean); a call of a function of ``ONE_KIND``; a variable its query's projection computes
+    (``selected``: ``(COUNT(*) AS ?n)``) from such an expression. Arithmetic is not (a date
+    plus a duration is a date, a duration times a number a duration), nor any other variable:
+    a pattern or VALUES may hold any term, and one computed elsewhere holds what its expression
+    gives (``BIND(?o AS ?v)``), or a pattern of another branch binds it too."""
     while end - start > 1 and found[start].text == "(" and _closing(found, start) == end - 1:
         start, end = start + 1, end - 1  # (expression): the expression
     if end - start == 1:
@@ -945,9 +947,7 @@ def _one_kind(
     depth = 0
     for token in found[start:end]:
         depth += (token.text == "(") - (token.text == ")")
-        if depth == 0 and (
-            token.kind == "operator" or (token.kind == "word" and token.text.upper() == "IN")
-        ):
+        if depth == 0 and (token.text in _BOOLEAN_OPERATORS or token.text.upper() == "IN"):
             return True
     head = found[start]
     if head.kind == "word" and head.text.upper() in ("EXISTS", "NOT"):

@@ -94,7 +94,7 @@ UNKEYED = {
     "a function that never gives a number": "SELECT ?o WHERE { ?s ?p ?o } ORDER BY STR(?o)",
     "one that always does, in brackets": "SELECT ?o WHERE { ?s ?p ?o } ORDER BY (STRLEN(?o))",
     "an aggregate that counts": "SELECT ?s WHERE { ?s ?p ?o } GROUP BY ?s ORDER BY DESC(COUNT(*))",
-    "arithmetic": "SELECT ?o WHERE { ?s ?p ?o } ORDER BY DESC(?o * 2 + 1)",
+    "a boolean of arithmetic": "SELECT ?o WHERE { ?s ?p ?o } ORDER BY DESC(?o * 2 + 1 > 3)",
     "a comparison": "SELECT ?o WHERE { ?s ?p ?o } ORDER BY (?o < 3) ASC(?o IN (1, 2))",
     "a constant": 'SELECT ?o WHERE { ?s ?p ?o } ORDER BY ("a")',
     "a variable the projection counts": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o } ORDER BY DESC(?n)",
@@ -139,6 +139,10 @@ KEYED = {
     "a variable in brackets": (
         "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ( ?o )",
         "ASC(isNumeric(( ?o ))) ",
+    ),
+    "arithmetic (a date plus a duration is a date)": (
+        "SELECT ?o WHERE { ?s ?p ?o } ORDER BY (?o + ?d)",
+        "ASC(isNumeric((?o + ?d))) ",
     ),
     "a call of a function of the data": (
         "SELECT ?o WHERE { ?s ?p ?o } ORDER BY <urn:f>(?o)",
