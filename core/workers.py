@@ -21,12 +21,15 @@ worker ended when it did not answer (``WorkerCrashed``, ``WorkerTimedOut``).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
 import re
 import resource
 import signal
+import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -146,9 +149,10 @@ class WorkerFailed(Exception):
 class WorkerCrashed(WorkerFailed):
     """The worker died (a crash, an abort, or the memory cap): ``signal`` that ended it, if any."""
 
-    def __init__(self, message: str, signal_number: int | None) -> None:
+    def __init__(self, message: str, signal_number: int | None, fault: str | None = None) -> None:
         super().__init__(message)
         self.signal = signal_number
+        self.fault = fault  # the engine's own words, when it panicked (``engine_fault``)
 
 
 class WorkerTimedOut(WorkerFailed):
@@ -204,10 +208,16 @@ def confined_thread(limits: Limits, function: Callable[..., T], *args: Any) -> T
 
 
 def _confined_main(
-    function: Callable[..., Any], args: tuple[Any, ...], limits: Limits, answer: Connection
+    function: Callable[..., Any],
+    args: tuple[Any, ...],
+    limits: Limits,
+    answer: Connection,
+    errors: str | None = None,
 ) -> None:
     global _TOLD
     _TOLD = answer
+    if errors is not None:
+        errors_to(errors)
     try:
         result = confined_thread(limits, function, *args)
     except MemoryError:
@@ -259,6 +269,19 @@ def errors_to(path: str) -> None:
     os.close(target)
 
 
+def _forward(path: str) -> None:
+    """Write what a worker said on its standard error (``errors_to``: its last
+    ``ERRORS_TAIL`` bytes) to this process's, and remove the file."""
+    with contextlib.suppress(OSError):
+        with open(path, "rb") as said:
+            said.seek(max(0, os.path.getsize(path) - ERRORS_TAIL))
+            text = said.read().decode("utf-8", "replace")
+        if text:
+            sys.stderr.write(text if text.endswith("\n") else text + "\n")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
 def engine_fault(path: str) -> str | None:
     """The message of the engine's panic in the error output a worker wrote to ``path``
     (``errors_to``), if it ended with one (an allocation past the memory cap is no panic)."""
@@ -300,8 +323,10 @@ def run_confined(
     ``passed`` says whether the function had said ``passed`` by then."""
     context = worker_context()
     receiver, sender = context.Pipe(duplex=False)
+    handle, errors = tempfile.mkstemp(prefix="coworkmed-worker-", suffix=".log")
+    os.close(handle)
     process = context.Process(
-        target=_confined_main, args=(function, args, limits, sender), daemon=True
+        target=_confined_main, args=(function, args, limits, sender, errors), daemon=True
     )
     process.start()
     sender.close()
@@ -319,7 +344,7 @@ def run_confined(
             except (EOFError, OSError):
                 process.join(timeout=5)
                 reason, number = describe_end(process.exitcode)
-                crashed = WorkerCrashed(reason, number)
+                crashed = WorkerCrashed(reason, number, engine_fault(errors))
                 crashed.passed = said_passed
                 raise crashed from None
             if outcome != PASSED:
@@ -331,6 +356,7 @@ def run_confined(
         if process.is_alive():
             process.kill()
             process.join(timeout=5)
+        _forward(errors)
     if outcome[0] == "crash":
         crashed = WorkerCrashed(outcome[1], None)
         crashed.passed = said_passed

@@ -376,3 +376,23 @@ def _answer_queries(location: OxigraphLocation, base: str, connection: Connectio
 
 #: how a query that killed its worker is answered (a 4xx: the query is at fault, not the server)
 EXHAUSTED = "the query exhausted the query worker: "
+#: what a client may do about an engine fault, by words of its message
+ENGINE_HINTS = {
+    "total order": (
+        " Its sort cannot order these values one way (dates and times with and without a time "
+        "zone, numbers of several datatypes near 2^53, triple terms holding numbers and "
+        "strings): sort by STR(...) of them, or by values of one kind."
+    ),
+}
+
+
+def engine_failed(fault: str, what: str = "query") -> str:
+    """What a client is told of the engine's ``fault`` (its panic, ``core.workers.engine_fault``)
+    on its ``what`` (query or update): the engine's words, whose fault it is, what may avoid it.
+    It was told "most often an allocation past its memory cap ... Simplify the query" (stranger
+    50)."""
+    hint = next((said for words, said in ENGINE_HINTS.items() if words in fault), "")
+    return (
+        f"the SPARQL engine (pyoxigraph {ox.__version__}) failed on this {what} and its worker "
+        f"stopped: {fault}. This is a fault of the engine, not of the {what}.{hint}"
+    )

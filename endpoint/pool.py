@@ -24,8 +24,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
 from core.problems import LoadError
 from core.sparql_text import looks_light
 from core.workers import Limits, describe_end, engine_fault, processor_seconds, worker_context
@@ -38,6 +36,7 @@ from endpoint.execution import (
     QueryError,
     QueryRequest,
     QueryResult,
+    engine_failed,
     serve,
 )
 from triplestore.backends import StoreLocation, TripleStore
@@ -69,12 +68,7 @@ class _Worker:
         )
         if fault is None:
             return f"{EXHAUSTED}{reason}; it has been replaced. Simplify the query"
-        hint = next((said for words, said in ENGINE_HINTS.items() if words in fault), "")
-        return (
-            f"the SPARQL engine (pyoxigraph {ox.__version__}) failed on this query and its worker "
-            f"stopped: {fault}. This is a fault of the engine, not of the query; the worker has "
-            f"been replaced.{hint}"
-        )
+        return f"{engine_failed(fault)} The worker has been replaced."
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -83,16 +77,6 @@ class _Worker:
         self.connection.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.errors)
-
-
-#: what a client may do about an engine fault, by words of its message
-ENGINE_HINTS = {
-    "total order": (
-        " Its sort cannot order these values one way (dates and times with and without a time "
-        "zone, numbers of several datatypes near 2^53, triple terms holding numbers and "
-        "strings): sort by STR(...) of them, or by values of one kind."
-    ),
-}
 
 
 #: how much nicer than the server a worker whose query ran longer than ``long_after`` seconds is

@@ -40,7 +40,13 @@ from endpoint.caching import (
     precondition_failed,
     write_precondition_fails,
 )
-from endpoint.execution import QueryError, QueryRequest, QueryResult, worker_limits
+from endpoint.execution import (
+    QueryError,
+    QueryRequest,
+    QueryResult,
+    engine_failed,
+    worker_limits,
+)
 from endpoint.forms import check_encoded
 from endpoint.negotiation import format_values, negotiate, prefers_html
 from endpoint.published import Kept, select, store_location
@@ -390,6 +396,8 @@ def _update_failure(problem: WorkerFailed, timeout: float) -> tuple[int, str]:
             504,
             f"the update was stopped after {timeout:g} s (query_timeout); nothing was changed",
         )
+    if isinstance(problem, WorkerCrashed) and problem.fault is not None:
+        return 400, f"{engine_failed(problem.fault, 'update')} Nothing was changed."
     return 400, f"the update exhausted its worker: {problem}; nothing was changed"
 
 

@@ -27,6 +27,7 @@ from endpoint.app import create_app
 from endpoint.security import SECURITY_HEADERS
 from publishing.partners import add_partner
 from tests.backends import Published, oxigraph_published, writable_copy
+from tests.engine_faults import MIXED_ZONES
 from tests.hostile_files import MAKERS as UPLOAD_MAKERS
 from tests.runs import sample_rows, write_sample
 
@@ -131,6 +132,12 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
     ),
     "triple_chain": lambda: "SELECT * { " + " . ".join(["?s ?p ?o"] * 10_000) + " }",
     "not_chain": lambda: "ASK { FILTER(" + "!" * 20_000 + "true) }",
+    "mixed_zones": lambda: MIXED_ZONES,
+    "mixed_zones_update": lambda: (
+        "INSERT { <urn:a> <urn:b> ?o } WHERE { { "
+        + MIXED_ZONES.removesuffix("ORDER BY ?o")
+        + "ORDER BY ?o LIMIT 1 } }"
+    ),
     "order_by_calls": lambda: (
         "SELECT * {} ORDER BY " + " ".join(f"STR(?o{n})" for n in range(3_000))
     ),

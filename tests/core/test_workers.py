@@ -23,6 +23,7 @@ from core.workers import (
     network_reachable,
     run_confined,
 )
+from tests.engine_faults import MIXED_ZONES
 from tests.listener import Listener, listening
 
 ROOT = Path(__file__).parents[2]
@@ -70,6 +71,12 @@ def fail() -> None:
     raise ValueError("a value problem")
 
 
+def sort_mixed_zones() -> None:
+    import pyoxigraph as ox
+
+    list(ox.Store().query(MIXED_ZONES))
+
+
 @pytest.mark.slow  # measured ~10 s a client
 @pytest.mark.parametrize("reach", [fetch, service_query], ids=["urllib", "pyoxigraph-service"])
 def test_a_confined_worker_reaches_no_host(listener: Listener, reach: object) -> None:
@@ -100,6 +107,20 @@ def test_a_crash_is_told_with_its_signal(function: object, signal_number: int) -
     with pytest.raises(WorkerCrashed) as crashed:
         run_confined(function, (), Limits(), 30)
     assert crashed.value.signal == signal_number
+
+
+def test_an_engine_panic_is_told_in_the_engines_words() -> None:
+    """A worker the engine aborted was told as an allocation past the memory cap (stranger
+    50): its panic's message comes back; a plain abort has none."""
+    with pytest.raises(WorkerCrashed) as crashed:
+        run_confined(sort_mixed_zones, (), Limits(), 30)
+    assert crashed.value.signal == signal.SIGABRT
+    assert crashed.value.fault == (
+        "user-provided comparison function does not correctly implement a total order"
+    )
+    with pytest.raises(WorkerCrashed) as aborted:
+        run_confined(kill_self, (), Limits(), 30)
+    assert aborted.value.fault is None
 
 
 def test_a_worker_past_its_time_is_stopped() -> None:
