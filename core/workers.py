@@ -269,17 +269,25 @@ def errors_to(path: str) -> None:
     os.close(target)
 
 
-def _forward(path: str) -> None:
+def _forward(path: str, fault: str | None = None) -> None:
     """Write what a worker said on its standard error (``errors_to``: its last
-    ``ERRORS_TAIL`` bytes) to this process's, and remove the file."""
+    ``ERRORS_TAIL`` bytes) to this process's, one line for the engine's ``fault`` when it
+    panicked; remove the file."""
     with contextlib.suppress(OSError):
         with open(path, "rb") as said:
             said.seek(max(0, os.path.getsize(path) - ERRORS_TAIL))
             text = said.read().decode("utf-8", "replace")
+        if fault is not None:
+            text = f"coworkmed: a worker ended: {panicked(fault)}\n"
         if text:
             sys.stderr.write(text if text.endswith("\n") else text + "\n")
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
+
+
+def panicked(fault: str) -> str:
+    """The server log's words for a worker the engine's panic ended."""
+    return f"the engine (pyoxigraph) panicked: {fault}"
 
 
 def engine_fault(path: str) -> str | None:
@@ -331,6 +339,7 @@ def run_confined(
     process.start()
     sender.close()
     said_passed = False
+    fault: str | None = None
     try:
         while True:
             if not receiver.poll(then if said_passed and then is not None else timeout):
@@ -344,7 +353,8 @@ def run_confined(
             except (EOFError, OSError):
                 process.join(timeout=5)
                 reason, number = describe_end(process.exitcode)
-                crashed = WorkerCrashed(reason, number, engine_fault(errors))
+                fault = engine_fault(errors)
+                crashed = WorkerCrashed(reason, number, fault)
                 crashed.passed = said_passed
                 raise crashed from None
             if outcome != PASSED:
@@ -356,7 +366,7 @@ def run_confined(
         if process.is_alive():
             process.kill()
             process.join(timeout=5)
-        _forward(errors)
+        _forward(errors, fault)
     if outcome[0] == "crash":
         crashed = WorkerCrashed(outcome[1], None)
         crashed.passed = said_passed

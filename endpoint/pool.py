@@ -26,7 +26,14 @@ from typing import Any
 
 from core.problems import LoadError
 from core.sparql_text import looks_light
-from core.workers import Limits, describe_end, engine_fault, processor_seconds, worker_context
+from core.workers import (
+    Limits,
+    describe_end,
+    engine_fault,
+    panicked,
+    processor_seconds,
+    worker_context,
+)
 from endpoint.execution import (
     EXHAUSTED,
     HANDLERS,
@@ -63,9 +70,8 @@ class _Worker:
         is also written to the server's, on one line)."""
         reason, _signal = describe_end(self.process.exitcode)
         fault = engine_fault(self.errors)
-        print(
-            f"coworkmed: a query worker ended: {reason}: {fault or 'no message'}", file=sys.stderr
-        )
+        said = reason if fault is None else panicked(fault)
+        print(f"coworkmed: a query worker ended: {said}", file=sys.stderr)
         if fault is None:
             return f"{EXHAUSTED}{reason}; it has been replaced. Simplify the query"
         return f"{engine_failed(fault)} The worker has been replaced."

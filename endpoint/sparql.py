@@ -24,8 +24,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from core.sparql_text import (
     DatasetConflict,
     declared_versions,
+    lists,
     measure,
-    order_conditions,
     remote_access,
     service_targets,
     sparql_12_feature,
@@ -161,10 +161,12 @@ def read_operation() -> Operation:
 #: recurses, and ~3,000 nested braces, ~10,000 chained operators or a chain of UNION, MINUS...
 #: worth ``CHAIN_UNIT`` (``core.sparql_text.CHAINED``) overflow its stack; a fifth of that
 LIMITS = {"depth": 64, "operators": 2_000, "chained": 2_000}
-#: the most order conditions an operation's ORDER BY clauses may hold: the engine's stack
-#: overflowed on about 3,000 calls (``STR(?o)``) or 2,700 variables once keyed
-#: (``core.sparql_text.total_order`` sets a call before each); none was counted (stranger 50)
-MOST_ORDER_CONDITIONS = 1_000
+#: the most an operation's lists may hold (``core.sparql_text.lists``: order and group
+#: conditions, expressions named by AS, graphs named by FROM), and the graphs its request names
+#: (the protocol's dataset): the engine's stack overflowed on about 3,000 order conditions,
+#: 2,700 variables once keyed (``core.sparql_text.total_order`` sets calls before each), 3,000
+#: group conditions and 2,750 projected expressions; none was counted (strangers 50 and 51)
+MOST_IN_A_LIST = 1_000
 
 
 def check_text(text: str, base_iri: str | None = None) -> None:
@@ -192,13 +194,13 @@ def check_text(text: str, base_iri: str | None = None) -> None:
                 f"the operation is too complex for this service: {name} "
                 f"{getattr(measured, name)}, at most {limit}",
             )
-    conditions = order_conditions(text)
-    if conditions > MOST_ORDER_CONDITIONS:
-        raise QueryError(
-            400,
-            f"the operation is too complex for this service: {conditions} order conditions, "
-            f"at most {MOST_ORDER_CONDITIONS}",
-        )
+    for name, length in lists(text).items():
+        if length > MOST_IN_A_LIST:
+            raise QueryError(
+                400,
+                f"the operation is too complex for this service: {length} {name}, "
+                f"at most {MOST_IN_A_LIST}",
+            )
     keyword = remote_access(text)
     if keyword == "LOAD":
         raise QueryError(400, "LOAD is not enabled on this service: it never fetches URLs")
@@ -219,6 +221,19 @@ def check_text(text: str, base_iri: str | None = None) -> None:
     vendor = vendor_call(text, base_iri)
     if vendor:
         raise QueryError(400, f"{vendor} is not standard SPARQL and is not allowed here")
+
+
+def check_dataset(operation: Operation) -> None:
+    """Refuse a request that names more graphs by the protocol's parameters (default-graph-uri,
+    named-graph-uri, their using- forms) than an operation may name by FROM (``MOST_IN_A_LIST``):
+    each is checked and looked up in the worker."""
+    named = len(operation.default_graphs) + len(operation.named_graphs)
+    if named > MOST_IN_A_LIST:
+        raise QueryError(
+            400,
+            f"the request names {named} graphs (the protocol's dataset parameters), "
+            f"at most {MOST_IN_A_LIST}",
+        )
 
 
 #: the SPARQL versions an operation may say it is written in (SPARQL 1.2 Protocol's ``version``
@@ -288,6 +303,7 @@ def sparql() -> BaseResponse:
     try:
         check_version(operation.kind, operation.text)
         check_text(operation.text, request_url())
+        check_dataset(operation)
     except QueryError as problem:
         return error(problem.status, problem.message)
     chosen = negotiate(request.headers.get("Accept"), format_values(request.values))
@@ -419,6 +435,7 @@ def update(operation: Operation) -> Response:
     try:
         check_version(operation.kind, operation.text)
         check_text(operation.text, base_iri)
+        check_dataset(operation)
         # the protocol's using-(named-)graph-uri are USING clauses: checked as written ones
         text = with_using(operation.text, operation.default_graphs, operation.named_graphs)
         refusal_reason = protected_update(text, settings["base"], base_iri)

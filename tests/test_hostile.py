@@ -138,6 +138,18 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
         + MIXED_ZONES.removesuffix("ORDER BY ?o")
         + "ORDER BY ?o LIMIT 1 } }"
     ),
+    "projected_expressions": lambda: (
+        "SELECT " + " ".join(f"(1 AS ?v{n})" for n in range(2_750)) + " { }"
+    ),
+    "group_conditions": lambda: (
+        "SELECT * { } GROUP BY " + " ".join(f"(?o{n})" for n in range(3_000))
+    ),
+    "from_named_clauses": lambda: (
+        "SELECT * " + " ".join(f"FROM NAMED <urn:g{n}>" for n in range(2_000)) + " { }"
+    ),
+    "named_graph_parameters": lambda: (
+        "query=ASK%20%7B%7D&" + "&".join(f"named-graph-uri=urn%3Ag{n}" for n in range(1_001))
+    ),
     "order_by_calls": lambda: (
         "SELECT * {} ORDER BY " + " ".join(f"STR(?o{n})" for n in range(3_000))
     ),
