@@ -379,10 +379,10 @@ EXHAUSTED = "the query exhausted the query worker: "
 #: what a client may do about an engine fault, by words of its message
 ENGINE_HINTS = {
     "total order": (
-        " Its sort cannot order these values one way (known to happen with dates and times "
-        "with and without a time zone, dates of several types, numbers of several datatypes "
-        "near 2^53, triple terms holding numbers and strings): sort by STR(...) of them, or by "
-        "values of one kind."
+        " Its sort cannot order these values one way (known to happen with dates, times or "
+        "durations beside strings or beside each other with and without a time zone, numbers "
+        "of several datatypes near 2^53, triple terms holding numbers and strings): sort by "
+        "STR(...) of them, or by values of one kind."
     ),
 }
 

