@@ -269,18 +269,23 @@ def errors_to(path: str) -> None:
     os.close(target)
 
 
-def _forward(path: str, fault: str | None = None) -> None:
-    """Write what a worker said on its standard error (``errors_to``: its last
-    ``ERRORS_TAIL`` bytes) to this process's, one line for the engine's ``fault`` when it
-    panicked; remove the file."""
-    with contextlib.suppress(OSError):
+def _tail(path: str) -> str:
+    """The last ``ERRORS_TAIL`` bytes a worker wrote to ``path`` (``errors_to``); none when it
+    is gone."""
+    try:
         with open(path, "rb") as said:
             said.seek(max(0, os.path.getsize(path) - ERRORS_TAIL))
-            text = said.read().decode("utf-8", "replace")
-        if fault is not None:
-            text = f"coworkmed: a worker ended: {panicked(fault)}\n"
-        if text:
-            sys.stderr.write(text if text.endswith("\n") else text + "\n")
+            return said.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _forward(path: str, fault: str | None = None) -> None:
+    """Write what a worker said on its standard error (``_tail``) to this process's, one line
+    for the engine's ``fault`` when it panicked; remove the file."""
+    text = _tail(path) if fault is None else f"coworkmed: a worker ended: {panicked(fault)}"
+    if text:
+        sys.stderr.write(text if text.endswith("\n") else text + "\n")
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
 
@@ -293,13 +298,7 @@ def panicked(fault: str) -> str:
 def engine_fault(path: str) -> str | None:
     """The message of the engine's panic in the error output a worker wrote to ``path``
     (``errors_to``), if it ended with one (an allocation past the memory cap is no panic)."""
-    try:
-        with open(path, "rb") as said:
-            said.seek(max(0, os.path.getsize(path) - ERRORS_TAIL))
-            text = said.read().decode("utf-8", "replace")
-    except OSError:
-        return None
-    found = list(_PANIC.finditer(text))
+    found = list(_PANIC.finditer(_tail(path)))
     if not found:
         return None
     message = found[-1].group("message") or found[-1].group("quoted") or ""
