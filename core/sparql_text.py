@@ -856,22 +856,18 @@ def _after_word(found: list[Token], word: str, kind: str) -> list[Token]:
     ]
 
 
+#: what closes each bracket a token may open
+_CLOSES = {"(": ")", "{": "}"}
+
+
 def _closing(found: list[Token], at: int) -> int | None:
-    """The index of the ")" that closes the "(" at ``at``, or None."""
+    """The index of the ")" or "}" that closes the "(" or "{" at ``at``, or None."""
+    opening = found[at].text
+    closing = _CLOSES[opening]
     depth = 0
     for index in range(at, len(found)):
         text = found[index].text
-        depth += (text == "(") - (text == ")")
-        if depth == 0:
-            return index
-    return None
-
-
-def _closing_brace(found: list[Token], at: int) -> int | None:
-    """The index of the "}" that closes the "{" at ``at``, or None."""
-    depth = 0
-    for index in range(at, len(found)):
-        depth += (found[index].kind == "open") - (found[index].kind == "close")
+        depth += (text == opening) - (text == closing)
         if depth == 0:
             return index
     return None
@@ -893,7 +889,7 @@ def _order_condition(found: list[Token], at: int) -> tuple[int, str, int, int] |
     exists = at + (word == "NOT")  # EXISTS { } and NOT EXISTS { }: calls without brackets
     if word in ("EXISTS", "NOT") and exists + 1 < len(found):
         if found[exists].text.upper() == "EXISTS" and found[exists + 1].text == "{":
-            end = _closing_brace(found, exists + 1)
+            end = _closing(found, exists + 1)
             return None if end is None else (end + 1, "ASC", at, end + 1)
     if token.text == "(" or (
         opens and token.kind in ("word", "pname", "iri") and word not in _AFTER_ORDER

@@ -280,19 +280,16 @@ def _tail(path: str) -> str:
         return ""
 
 
-def _forward(path: str, fault: str | None = None) -> None:
-    """Write what a worker said on its standard error (``_tail``) to this process's, one line
-    for the engine's ``fault`` when it panicked; remove the file."""
-    text = _tail(path) if fault is None else f"coworkmed: a worker ended: {panicked(fault)}"
+def forward_errors(path: str, who: str = "a worker") -> None:
+    """Write what ``who`` said on its standard error (``_tail`` of ``path``) to this process's,
+    one line when the engine panicked (``engine_fault``), and remove the file: where a
+    worker's error output ends once the worker is done."""
+    fault = engine_fault(path)
+    text = _tail(path) if fault is None else f"coworkmed: {who} ended: the engine panicked: {fault}"
     if text:
         sys.stderr.write(text if text.endswith("\n") else text + "\n")
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-
-
-def panicked(fault: str) -> str:
-    """The server log's words for a worker the engine's panic ended."""
-    return f"the engine (pyoxigraph) panicked: {fault}"
 
 
 def engine_fault(path: str) -> str | None:
@@ -338,7 +335,6 @@ def run_confined(
     process.start()
     sender.close()
     said_passed = False
-    fault: str | None = None
     try:
         while True:
             if not receiver.poll(then if said_passed and then is not None else timeout):
@@ -352,8 +348,7 @@ def run_confined(
             except (EOFError, OSError):
                 process.join(timeout=5)
                 reason, number = describe_end(process.exitcode)
-                fault = engine_fault(errors)
-                crashed = WorkerCrashed(reason, number, fault)
+                crashed = WorkerCrashed(reason, number, engine_fault(errors))
                 crashed.passed = said_passed
                 raise crashed from None
             if outcome != PASSED:
@@ -365,7 +360,7 @@ def run_confined(
         if process.is_alive():
             process.kill()
             process.join(timeout=5)
-        _forward(errors, fault)
+        forward_errors(errors)
     if outcome[0] == "crash":
         crashed = WorkerCrashed(outcome[1], None)
         crashed.passed = said_passed

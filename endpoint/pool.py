@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
-import sys
 import tempfile
 import threading
 import time
@@ -30,7 +29,7 @@ from core.workers import (
     Limits,
     describe_end,
     engine_fault,
-    panicked,
+    forward_errors,
     processor_seconds,
     worker_context,
 )
@@ -67,11 +66,9 @@ class _Worker:
 
     def ended(self) -> str:
         """Why the worker ended before its answer, in words for the client (its error output
-        is also written to the server's, on one line)."""
+        goes to the server's when it is stopped: ``stop``)."""
         reason, _signal = describe_end(self.process.exitcode)
         fault = engine_fault(self.errors)
-        said = reason if fault is None else panicked(fault)
-        print(f"coworkmed: a query worker ended: {said}", file=sys.stderr)
         if fault is None:
             return f"{EXHAUSTED}{reason}; it has been replaced. Simplify the query"
         return f"{engine_failed(fault)} The worker has been replaced."
@@ -81,8 +78,7 @@ class _Worker:
             self.process.kill()
         self.process.join(timeout=5)
         self.connection.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.errors)
+        forward_errors(self.errors, "a query worker")
 
 
 #: how much nicer than the server a worker whose query ran longer than ``long_after`` seconds is
