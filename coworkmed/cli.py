@@ -723,10 +723,11 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
     """Serve the published graph (SPARQL 1.1 protocol at /sparql) with the waitress server."""
     import waitress
 
-    from coworkmed.serving import server_options
+    from coworkmed.serving import server_options, stop_on_signals
     from endpoint.app import create_app
     from endpoint.warm import warm_up
 
+    stop_on_signals()  # asked to stop, the server stops its workers and removes their files
     config = {"store": store, "base": base, "host": host, "port": port}
     app = create_app({k: v for k, v in config.items() if v is not None})
     resolved = app.config["COWORKMED"]

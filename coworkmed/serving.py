@@ -1,9 +1,11 @@
 """Real servers on loopback that leave nothing running: `coworkmed serve` as a child process
-(benchmarks, scripts), or an application served by waitress in a thread (tests)."""
+(benchmarks, scripts), or an application served by waitress in a thread (tests); and how
+`coworkmed serve` stops when it is asked to (``stop_on_signals``)."""
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 #: seconds between two looks for idle connections to close (waitress cleanup_interval)
@@ -64,13 +67,32 @@ def free_port() -> int:
 QUIET = {"COWORKMED_DUMPS_REFRESH": "0"}
 
 
-@contextmanager
-def serve_process(
+#: the signals that stop `coworkmed serve` the way Ctrl-C does (``stop_on_signals``)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _stop(signal_number: int, _frame: FrameType | None) -> None:
+    signal.signal(signal_number, signal.SIG_DFL)  # asked twice: stopped at once
+    raise SystemExit(0)
+
+
+def stop_on_signals() -> None:
+    """Make SIGTERM (what ``kill``, systemd and container runtimes send) and SIGHUP stop this
+    server as Ctrl-C does: waitress leaves its loop, and what the program registered to do at
+    its exit is done (query workers stopped, their files and the fork server's folder removed,
+    connections to an external store closed). Killed at once, as before, each left a file per
+    query worker and a folder in the temporary folder (hundreds in a day of tests). A second
+    such signal stops it at once."""
+    for number in STOP_SIGNALS:
+        signal.signal(number, _stop)
+
+
+def start_serving(
     store: Path | str, env: Mapping[str, str] | None = None, start_timeout: float = 60
-) -> Iterator[str]:
+) -> tuple[subprocess.Popen[bytes], str]:
     """Start `coworkmed serve` over ``store`` (a directory or an external store's URL, whose
-    other settings ``env`` gives), wait until /health answers, yield the base URL
-    (``http://127.0.0.1:PORT``), and stop the server on exit."""
+    other settings ``env`` gives), wait until /health answers; the process (its standard error
+    a pipe) and its base URL (``http://127.0.0.1:PORT``)."""
     port = free_port()
     command = [sys.executable, "-m", "coworkmed.cli", "serve"]
     command += ["--store", str(store), "--port", str(port)]
@@ -82,23 +104,49 @@ def serve_process(
     )
     assert server.stderr is not None  # stderr=subprocess.PIPE
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + start_timeout
+    while True:
+        if server.poll() is not None:
+            said = server.stderr.read().decode()
+            server.stderr.close()
+            raise RuntimeError(f"coworkmed serve exited: {said}")
+        try:
+            with urllib.request.urlopen(f"{base}/health", timeout=2):
+                return server, base
+        except OSError:
+            if time.monotonic() > deadline:
+                stop_serving(server, signal.SIGKILL)
+                raise RuntimeError("coworkmed serve did not answer /health in time") from None
+            time.sleep(0.2)
+
+
+#: how long a server asked to stop has before it is killed, in seconds
+STOP_TIMEOUT = 30
+
+
+def stop_serving(server: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> tuple[int, str]:
+    """Stop ``server`` (``start_serving``'s) with the signal ``how``, kill it if it has not ended
+    within ``STOP_TIMEOUT`` seconds; its exit status and what it wrote on standard error (read
+    while it stops: a full pipe would hold it)."""
+    server.send_signal(how)
     try:
-        deadline = time.monotonic() + start_timeout
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"coworkmed serve exited: {server.stderr.read().decode()}")
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("coworkmed serve did not answer /health in time") from None
-                time.sleep(0.2)
+        _out, said = server.communicate(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        _out, said = server.communicate()
+    return server.returncode, (said or b"").decode("utf-8", "replace")
+
+
+@contextmanager
+def serve_process(
+    store: Path | str, env: Mapping[str, str] | None = None, start_timeout: float = 60
+) -> Iterator[str]:
+    """``start_serving``, yield the base URL, and stop the server on exit (``stop_serving``)."""
+    server, base = start_serving(store, env, start_timeout)
+    try:
         yield base
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-        server.stderr.close()
+        stop_serving(server)
 
 
 @contextmanager

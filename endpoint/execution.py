@@ -388,7 +388,7 @@ ENGINE_HINTS = {
 
 
 def engine_failed(fault: str, what: str = "query") -> str:
-    """What a client is told of the engine's ``fault`` (its panic, ``core.workers.engine_fault``)
+    """What a client is told of the engine's ``fault`` (its panic: ``core.workers.ErrorOutput``)
     on its ``what`` (query or update): the engine's words, whose fault it is, what may avoid it.
     It was told "most often an allocation past its memory cap ... Simplify the query" (stranger
     50)."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -26,10 +25,9 @@ from typing import Any
 from core.problems import LoadError
 from core.sparql_text import looks_light
 from core.workers import (
+    ErrorOutput,
     Limits,
     describe_end,
-    engine_fault,
-    forward_errors,
     processor_seconds,
     worker_context,
 )
@@ -54,10 +52,9 @@ class _Worker:
     def __init__(self, context: Any, location: OxigraphLocation, base: str, limits: Limits) -> None:
         self.connection, child = context.Pipe()
         # what the worker says on standard error: the engine's words when it aborts
-        handle, self.errors = tempfile.mkstemp(prefix="coworkmed-worker-", suffix=".log")
-        os.close(handle)
+        self.errors = ErrorOutput()
         self.process = context.Process(
-            target=serve, args=(location, base, child, limits, self.errors), daemon=True
+            target=serve, args=(location, base, child, limits, self.errors.path), daemon=True
         )
         self.process.start()
         child.close()
@@ -68,7 +65,7 @@ class _Worker:
         """Why the worker ended before its answer, in words for the client (its error output
         goes to the server's when it is stopped: ``stop``)."""
         reason, _signal = describe_end(self.process.exitcode)
-        fault = engine_fault(self.errors)
+        fault = self.errors.fault()
         if fault is None:
             return f"{EXHAUSTED}{reason}; it has been replaced. Simplify the query"
         return f"{engine_failed(fault)} The worker has been replaced."
@@ -78,7 +75,7 @@ class _Worker:
             self.process.kill()
         self.process.join(timeout=5)
         self.connection.close()
-        forward_errors(self.errors, "a query worker")
+        self.errors.forward("a query worker")
 
 
 #: how much nicer than the server a worker whose query ran longer than ``long_after`` seconds is

@@ -1,8 +1,9 @@
-"""What the fault and hostile tests use: what readers of a store see of fr-aura, and
-variants of fr-aura's sample file."""
+"""What the fault and hostile tests use: what readers of a store see of fr-aura, variants of
+fr-aura's sample file, and the processes a program started."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from dataclasses import dataclass
@@ -71,3 +72,14 @@ def bigger(folder: Path, rows: int) -> Path:
         row[0], row[1] = f"AURA-K{number:05d}", f"{row[1]} {number}"
         grown.append(row)
     return write_sample(folder / f"tiers-lieux-{rows}.tsv", grown)
+
+
+def processes_marked(marker: str) -> list[int]:
+    """The processes whose environment holds ``marker``: a program started with it in its
+    environment, and every process it started (a fork server, its workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):  # a process that ended while being read
+            if entry.name.isdigit() and marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+    return found

@@ -3,7 +3,6 @@ nothing, a memory cap that must hold, crashes and time limits that must be told 
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import os
 import signal
@@ -25,6 +24,7 @@ from core.workers import (
 )
 from tests.engine_faults import MIXED_ZONES
 from tests.listener import Listener, listening
+from tests.runs import processes_marked
 
 ROOT = Path(__file__).parents[2]
 
@@ -142,35 +142,28 @@ run_confined(time.sleep, (120,), Limits(memory=512 * 2**20), timeout=300)
 """
 
 
-def _with_marker(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        with contextlib.suppress(OSError):  # a process that ended while being read
-            if entry.name.isdigit() and marker.encode() in (entry / "environ").read_bytes():
-                found.append(int(entry.name))
-    return found
-
-
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM])
-def test_a_worker_ends_when_its_program_is_killed(stop: int) -> None:
+def test_a_worker_ends_when_its_program_is_killed(stop: int, tmp_path: Path) -> None:
     """Regression: the worker of a program killed in the middle of a long task ran on until
-    the task's end (the fork server ended, its busy child did not)."""
+    the task's end (the fork server ended, its busy child did not). (The killed program
+    leaves its fork server's folder: in the test's own temporary folder.)"""
     marker = f"coworkmed-worker-test-{uuid.uuid4()}"
-    env = {**os.environ, "WORKER_TEST_MARKER": marker}
+    env = {**os.environ, "WORKER_TEST_MARKER": marker, "TMPDIR": str(tmp_path)}
     code = PROGRAM.format(root=str(ROOT))
     program = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE)
     assert program.stdout is not None and program.stdout.readline() == b"started\n"
     deadline = time.monotonic() + 30
-    while len(_with_marker(marker)) < 3 and time.monotonic() < deadline:  # program, server, worker
+    # the program, its fork server and the worker
+    while len(processes_marked(marker)) < 3 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert len(_with_marker(marker)) >= 3
+    assert len(processes_marked(marker)) >= 3
     program.send_signal(stop)
     program.wait()
     program.stdout.close()
     deadline = time.monotonic() + 10
-    while _with_marker(marker) and time.monotonic() < deadline:
+    while processes_marked(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert _with_marker(marker) == []
+    assert processes_marked(marker) == []
 
 
 #: what the query engine draws at random: each must differ from run to run
