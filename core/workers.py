@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
+from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
 #: modules the fork server loads before forking any worker (``preload`` adds to them)
@@ -137,6 +138,48 @@ def die_with_parent() -> bool:
     if hasattr(libc, "prctl"):
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     return os.getppid() == parent
+
+
+class NoWorkers(RuntimeError):
+    """No worker process can be started: the fork server they all come from cannot start (the
+    server answers 503 saying why: ``why_no_workers``)."""
+
+
+#: the most bytes an AF_UNIX socket's path may have on Linux (``sun_path``, less its end)
+SOCKET_PATH_MOST = 107
+
+
+def why_no_workers(error: OSError) -> str:
+    """What stops workers from starting, said by the fork server's ``error``, and what to do."""
+    said = f"the worker processes cannot be started ({error})"
+    if "too long" in str(error):
+        folder = tempfile.gettempdir()
+        said += (
+            f": the fork server's socket is made in the temporary folder {folder} "
+            f"({len(folder.encode())} bytes), and a socket's path may be at most "
+            f"{SOCKET_PATH_MOST} bytes with the names under it: set TMPDIR to a shorter folder"
+        )
+    return said
+
+
+def start_fork_server() -> None:
+    """Start the fork server every worker comes from (``worker_context``) now, not at the
+    first query or upload: ``NoWorkers`` saying why when it cannot. A temporary folder with a
+    long path (its socket's path is limited) let `coworkmed serve` start and answer every
+    query 500 and /health 503."""
+    worker_context()
+    try:
+        forkserver.ensure_running()
+    except OSError as error:
+        raise NoWorkers(why_no_workers(error)) from None
+
+
+def start_worker(process: BaseProcess) -> None:
+    """``process.start()``; ``NoWorkers`` saying why when it cannot start."""
+    try:
+        process.start()
+    except OSError as error:
+        raise NoWorkers(why_no_workers(error)) from None
 
 
 class WorkerFailed(Exception):
@@ -346,7 +389,13 @@ def run_confined(
     process = context.Process(
         target=_confined_main, args=(function, args, limits, sender, errors.path), daemon=True
     )
-    process.start()
+    try:
+        start_worker(process)
+    except NoWorkers:
+        receiver.close()
+        sender.close()
+        errors.forward()
+        raise
     sender.close()
     said_passed = False
     try:

@@ -723,6 +723,7 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
     """Serve the published graph (SPARQL 1.1 protocol at /sparql) with the waitress server."""
     import waitress
 
+    from core.workers import NoWorkers, start_fork_server
     from coworkmed.serving import server_options, stop_on_signals
     from endpoint.app import create_app
     from endpoint.warm import warm_up
@@ -735,6 +736,10 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
         raise click.ClickException(
             f"{resolved['store']}: nothing published yet; run coworkmed build"
         )
+    try:
+        start_fork_server()  # query and validation workers come from it: fail now, saying why
+    except NoWorkers as problem:
+        raise click.ClickException(str(problem)) from None
     url = f"http://{resolved['host']}:{resolved['port']}"
     click.echo(f"serving {resolved['store']} at {url}/")
     for name, path in SERVED_PAGES.items():

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, ServiceUnavailable
 
 from core.problems import LoadError
 from core.settings import settings
-from core.workers import Limits
+from core.workers import Limits, NoWorkers
 from endpoint import caching
 from endpoint.auth import WriteLimiter
 from endpoint.conditional import ExactConditions
@@ -61,7 +61,7 @@ class LazyPool:
             if self._pool is None:
                 try:
                     self._pool = make_pool(*self._arguments)
-                except LoadError as problem:
+                except (LoadError, NoWorkers) as problem:
                     raise QueryError(503, str(problem)) from None
                 atexit.register(self.close)
             return self._pool
@@ -272,5 +272,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if isinstance(problem, MethodNotAllowed) and problem.valid_methods:
             answer.headers["Allow"] = allowed_methods(problem.valid_methods)
         return answer
+
+    @app.errorhandler(NoWorkers)
+    def no_workers(problem: NoWorkers) -> Response | HTTPException:
+        """Workers cannot be started (a validation, a Graph Store upload): 503 saying why, not
+        a 500."""
+        return http_error(ServiceUnavailable(str(problem)))
 
     return app

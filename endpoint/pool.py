@@ -27,8 +27,10 @@ from core.sparql_text import looks_light
 from core.workers import (
     ErrorOutput,
     Limits,
+    NoWorkers,
     describe_end,
     processor_seconds,
+    start_worker,
     worker_context,
 )
 from endpoint.execution import (
@@ -56,7 +58,13 @@ class _Worker:
         self.process = context.Process(
             target=serve, args=(location, base, child, limits, self.errors.path), daemon=True
         )
-        self.process.start()
+        try:
+            start_worker(self.process)
+        except NoWorkers:
+            self.connection.close()
+            child.close()
+            self.errors.forward()
+            raise
         child.close()
         self.set_aside = False  # its query ran long: another worker took its place
         self.lane = "any"  # "any" query, or only "light" ones

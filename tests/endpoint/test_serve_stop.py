@@ -11,13 +11,16 @@ after a day of tests)."""
 from __future__ import annotations
 
 import http.client
+import shutil
 import signal
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -65,6 +68,15 @@ def _busy(base: str) -> threading.Thread:
     return long
 
 
+@pytest.fixture
+def temporary() -> Iterator[Path]:
+    """A temporary folder of the server's own, with a short path (the fork server's socket is
+    made in it: ``tmp_path`` under pytest-xdist is too long for one)."""
+    folder = Path(tempfile.mkdtemp(prefix="cw-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def _ended(marker: str) -> list[int]:
     deadline = time.monotonic() + ENDED_WITHIN
     while processes_marked(marker) and time.monotonic() < deadline:
@@ -74,11 +86,9 @@ def _ended(marker: str) -> list[int]:
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=str)
 def test_a_server_asked_to_stop_stops_its_workers_and_leaves_nothing(
-    store_path: Path, tmp_path: Path, how: int
+    store_path: Path, temporary: Path, how: int
 ) -> None:
     marker = f"coworkmed-serve-stop-{uuid.uuid4()}"
-    temporary = tmp_path / "tmp"
-    temporary.mkdir()
     server, base = start_serving(store_path, {"TMPDIR": str(temporary), "STOP_MARK": marker})
     long = _busy(base)
     assert len(processes_marked(marker)) >= 3  # the server, its fork server, workers
@@ -90,11 +100,9 @@ def test_a_server_asked_to_stop_stops_its_workers_and_leaves_nothing(
 
 
 def test_a_killed_servers_workers_end_and_leave_no_error_file(
-    store_path: Path, tmp_path: Path
+    store_path: Path, temporary: Path
 ) -> None:
     marker = f"coworkmed-serve-kill-{uuid.uuid4()}"
-    temporary = tmp_path / "tmp"
-    temporary.mkdir()
     server, base = start_serving(store_path, {"TMPDIR": str(temporary), "STOP_MARK": marker})
     _busy(base)
     assert stop_serving(server, signal.SIGKILL)[0] == -signal.SIGKILL
