@@ -325,39 +325,53 @@ class ErrorOutput:
 
     def __init__(self) -> None:
         self._handle, self.path = tempfile.mkstemp(prefix="coworkmed-worker-", suffix=".log")
+        # a request's thread reads what a dead worker said while the pool may be closing it
+        # from another: a descriptor closed between the two (or, worse, its number given to
+        # another file) must not be read
+        self._lock = threading.Lock()
 
-    def tail(self) -> str:
-        """The last ``ERRORS_TAIL`` bytes the worker wrote; none once ``forward`` is done."""
+    def _read(self) -> str:
         if self._handle < 0:
             return ""
         size = os.fstat(self._handle).st_size
         start = max(0, size - ERRORS_TAIL)
         return os.pread(self._handle, size - start, start).decode("utf-8", "replace")
 
+    def tail(self) -> str:
+        """The last ``ERRORS_TAIL`` bytes the worker wrote; none once ``forward`` is done."""
+        with self._lock:
+            return self._read()
+
     def fault(self) -> str | None:
         """The message of the engine's panic the worker wrote, if it ended with one (an
         allocation past the memory cap is no panic)."""
-        found = list(_PANIC.finditer(self.tail()))
-        if not found:
-            return None
-        message = found[-1].group("message") or found[-1].group("quoted") or ""
-        return message.strip() or None
+        return _panic(self.tail())
 
     def forward(self, who: str = "a worker") -> None:
         """Once the worker is done: write what ``who`` said to this process's standard error,
         one line when the engine panicked (``fault``), and let the file go (its name, if the
         worker never started, and the descriptor)."""
-        if self._handle < 0:
-            return
-        fault = self.fault()
-        text = self.tail() if fault is None else f"coworkmed: {who} ended: the engine panicked: "
-        text += "" if fault is None else fault
-        if text:
-            sys.stderr.write(text if text.endswith("\n") else text + "\n")
-        os.close(self._handle)
-        self._handle = -1
+        with self._lock:
+            if self._handle < 0:
+                return
+            said = self._read()
+            os.close(self._handle)
+            self._handle = -1
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
+        fault = _panic(said)
+        text = said if fault is None else f"coworkmed: {who} ended: the engine panicked: {fault}"
+        if text:
+            sys.stderr.write(text if text.endswith("\n") else text + "\n")
+
+
+def _panic(said: str) -> str | None:
+    """The message of the last Rust panic in a worker's error output ``said``, if any."""
+    found = list(_PANIC.finditer(said))
+    if not found:
+        return None
+    message = found[-1].group("message") or found[-1].group("quoted") or ""
+    return message.strip() or None
 
 
 def describe_end(exitcode: int | None) -> tuple[str, int | None]:

@@ -94,6 +94,8 @@ LOWEST = 19
 LANE_POLL = 0.005
 
 
+#: what a query is answered when the server stops while it runs or waits for a worker
+STOPPING = "the server is stopping; try again in a moment"
 #: what a query whose client left is answered (no one reads it: for the log and the metrics)
 GONE = "the client closed its connection before the answer: the query was stopped"
 #: how often a query's wait for its worker looks whether its client is still there, in seconds
@@ -196,6 +198,8 @@ class QueryPool:
         deadline = time.monotonic() + timeout
         lanes = [self._idle["light"], self._idle["any"]] if light else [self._idle["any"]]
         while True:
+            if self._closed:
+                raise QueryError(503, STOPPING)
             for lane in lanes:
                 with contextlib.suppress(queue.Empty):
                     return lane.get_nowait()
@@ -294,6 +298,8 @@ class QueryPool:
             self._replace(worker)
             raise QueryError(400, GONE) from None
         except (EOFError, OSError, BrokenPipeError):
+            if self._closed:  # the server stops: it stopped the worker
+                raise QueryError(503, STOPPING) from None
             worker.process.join(timeout=5)  # its exit code and last words, before it goes
             said = worker.ended()
             self._replace(worker)

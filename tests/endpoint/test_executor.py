@@ -18,7 +18,7 @@ from rdflib import Graph
 from core.workers import Limits
 from endpoint.app import create_app
 from endpoint.execution import QueryError, QueryRequest
-from endpoint.pool import LOWEST, SET_ASIDE, QueryPool
+from endpoint.pool import LOWEST, SET_ASIDE, STOPPING, QueryPool
 from loaders.load import mapping_files
 from publishing.build import load_source
 from tests.engine_faults import MIXED_ZONES
@@ -344,6 +344,33 @@ def test_an_engine_fault_is_said_as_one_not_as_memory(capped: QueryPool) -> None
     assert "a fault of the engine, not of the query" in said
     assert "memory" not in said
     assert _run(capped, SPACES).rows == 33  # replaced
+
+
+def test_a_query_running_when_the_pool_closes_is_told_the_server_stops(
+    store_path: Path,
+) -> None:
+    """Regression: a server stopping (``stop_on_signals``) closes its pool while queries run;
+    their threads got the worker's closed pipe (EOFError, or EBADF reading the error file the
+    close had let go) instead of an answer. They are told the server stops, and so is a query
+    that comes after."""
+    pool = QueryPool(store_path, BASE, workers=1)
+    said: list[tuple[int, str]] = []
+
+    def heavy() -> None:
+        try:
+            _run(pool, SLOW, timeout=60)
+        except QueryError as error:
+            said.append((error.status, error.message))
+
+    running = threading.Thread(target=heavy)
+    running.start()
+    time.sleep(1.5)
+    pool.close()
+    running.join(timeout=30)
+    assert said == [(503, STOPPING)]
+    with pytest.raises(QueryError) as after:
+        _run(pool, SPACES)
+    assert (after.value.status, after.value.message) == (503, STOPPING)
 
 
 def test_a_workers_error_file_leaves_no_name_behind(store_path: Path) -> None:
