@@ -27,10 +27,12 @@ import multiprocessing
 import os
 import re
 import resource
+import select
 import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import forkserver
@@ -140,6 +142,76 @@ def die_with_parent() -> bool:
     return os.getppid() == parent
 
 
+#: how often a worker looks whether the program that asked for it is still there, where the
+#: system cannot tell it at once (no ``os.pidfd_open``), in seconds
+OWNER_POLL = 1.0
+
+
+def owner_pid() -> int | None:
+    """The program that asked for this worker (multiprocessing's parent: the server, not the
+    fork server the worker is a fork of); None outside a worker."""
+    parent = multiprocessing.parent_process()
+    return None if parent is None else parent.pid
+
+
+def _wait_for_end(pid: int) -> None:
+    """Return once process ``pid`` has ended (at once if it has already)."""
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    except (AttributeError, OSError):  # no pidfd here (an older system): look now and then
+        while alive(pid):
+            time.sleep(OWNER_POLL)
+        return
+    try:
+        waiting = select.poll()
+        waiting.register(handle, select.POLLIN)
+        while not waiting.poll():  # readable once the process has ended
+            continue
+    finally:
+        os.close(handle)
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` is running (a zombie, ended but not yet collected, is not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # there, and not ours to signal
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):  # no /proc here: it answered the signal
+        return True
+    return state != b"Z"
+
+
+def watch_owner() -> int | None:
+    """End this worker as soon as the program that asked for it ends, however it ends: the
+    pid of that program, or None outside a worker (nothing to watch).
+
+    ``die_with_parent`` follows the worker's parent, the fork server, and the fork server ends
+    only once no process holds its "alive" pipe: a dump export, which had kept its copy, kept
+    the fork server, and so a long SPARQL Update, running 85-100 s after its server was killed
+    (stranger 52); the orphaned update committed, unseen, while a new server had started on
+    the store. A thread of the worker waits for the program itself to end (a pidfd: at once)
+    and then kills the worker as the system would have. Start it after ``cut_network``: a
+    process with two threads cannot enter a user namespace."""
+    owner = owner_pid()
+    if owner is None:
+        return None
+
+    def watch() -> None:
+        _wait_for_end(owner)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+    return owner
+
+
 class NoWorkers(RuntimeError):
     """No worker process can be started: the fork server they all come from cannot start (the
     server answers 503 saying why: ``why_no_workers``)."""
@@ -180,6 +252,24 @@ def start_worker(process: BaseProcess) -> None:
         process.start()
     except OSError as error:
         raise NoWorkers(why_no_workers(error)) from None
+
+
+def _owned_main(function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    if not die_with_parent():
+        os._exit(0)  # orphaned before it started
+    watch_owner()
+    function(*args)
+
+
+def owned_process(function: Callable[..., Any], args: tuple[Any, ...], name: str) -> BaseProcess:
+    """A worker process (not started) that runs ``function(*args)`` unconfined (the program's
+    own work, as a dump export: no untrusted input) and ends with the program that started it,
+    however that ends (``die_with_parent``, ``watch_owner``). Every worker of the program is
+    made here, by ``run_confined``, or by a pool whose workers start with ``confined_thread``
+    or ``die_with_parent`` and ``watch_owner``: a test holds every other module to it."""
+    return worker_context().Process(
+        target=_owned_main, args=(function, args), name=name, daemon=True
+    )
 
 
 class WorkerFailed(Exception):
@@ -229,6 +319,7 @@ def confined_thread(limits: Limits, function: Callable[..., T], *args: Any) -> T
         os._exit(0)  # orphaned before it started: nobody will read its answer
     if not limits.network:
         cut_network()
+    watch_owner()
     outcome: list[tuple[bool, Any]] = []
     go = threading.Event()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -721,14 +722,15 @@ SERVED_PAGES = {
 @click.option("--port", default=None, type=int, help=_help("port"))
 def serve_command(store: str | None, base: str | None, host: str | None, port: int | None) -> None:
     """Serve the published graph (SPARQL 1.1 protocol at /sparql) with the waitress server."""
-    import waitress
+    from waitress.server import create_server
 
     from core.workers import NoWorkers, start_fork_server
     from coworkmed.serving import server_options, stop_on_signals
     from endpoint.app import create_app
+    from endpoint.spool import remove_uploads, sweep_uploads
     from endpoint.warm import warm_up
 
-    stop_on_signals()  # asked to stop, the server stops its workers and removes their files
+    stop_on_signals(remove_uploads)  # asked to stop: workers stopped, their files removed
     config = {"store": store, "base": base, "host": host, "port": port}
     app = create_app({k: v for k, v in config.items() if v is not None})
     resolved = app.config["COWORKMED"]
@@ -740,19 +742,28 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
         start_fork_server()  # query and validation workers come from it: fail now, saying why
     except NoWorkers as problem:
         raise click.ClickException(str(problem)) from None
-    url = f"http://{resolved['host']}:{resolved['port']}"
+    for folder in sweep_uploads():
+        click.echo(f"removed {folder}: the uploads of a server that was killed", err=True)
+    host = str(resolved["host"])
+    url = f"http://{f'[{host}]' if ':' in host else host}:{resolved['port']}"  # IPv6 bracketed
+    logging.basicConfig()  # waitress's own warnings (a full queue of requests) reach the log
+    try:  # listen before saying where: a port in use is one line, not a traceback
+        server = create_server(
+            app,
+            host=resolved["host"],
+            port=resolved["port"],
+            **server_options(resolved),
+            # waitress spools a body to disk before the app sees it: never more than the app takes
+            max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + MULTIPART_SLACK,
+        )
+    except OSError as problem:
+        said = problem.strerror or str(problem)
+        raise click.ClickException(f"cannot listen at {url}: {said}") from None
     click.echo(f"serving {resolved['store']} at {url}/")
     for name, path in SERVED_PAGES.items():
         click.echo(f"  {name:<22} {url}{path}")
     warm_up(app)  # the first pages' answers, worked out while the server starts listening
-    waitress.serve(
-        app,
-        host=resolved["host"],
-        port=resolved["port"],
-        **server_options(resolved),
-        # waitress spools a body to disk before the app sees it: never more than the app takes
-        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + MULTIPART_SLACK,
-    )
+    server.run()
 
 
 if __name__ == "__main__":

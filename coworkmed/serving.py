@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -71,18 +71,31 @@ QUIET = {"COWORKMED_DUMPS_REFRESH": "0"}
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
+#: what to do before a server asked twice to stop ends at once (``stop_on_signals``)
+FORCED_STOP: list[Callable[[], None]] = []
+_ASKED: list[int] = []  # the stop signals received so far
+
+
 def _stop(signal_number: int, _frame: FrameType | None) -> None:
-    signal.signal(signal_number, signal.SIG_DFL)  # asked twice: stopped at once
-    raise SystemExit(0)
+    if not _ASKED:
+        _ASKED.append(signal_number)
+        raise SystemExit(0)
+    for step in FORCED_STOP:  # asked twice: stopped at once, leaving no partner's file
+        step()
+    signal.signal(signal_number, signal.SIG_DFL)
+    os.kill(os.getpid(), signal_number)
 
 
-def stop_on_signals() -> None:
+def stop_on_signals(*forced: Callable[[], None]) -> None:
     """Make SIGTERM (what ``kill``, systemd and container runtimes send) and SIGHUP stop this
     server as Ctrl-C does: waitress leaves its loop, and what the program registered to do at
     its exit is done (query workers stopped, their files and the fork server's folder removed,
     connections to an external store closed). Killed at once, as before, each left a file per
     query worker and a folder in the temporary folder (hundreds in a day of tests). A second
-    such signal stops it at once."""
+    such signal stops it at once, after the ``forced`` steps (removing uploads: a partner's
+    file was left in the temporary folder, stranger 52)."""
+    FORCED_STOP[:] = forced
+    _ASKED.clear()
     for number in STOP_SIGNALS:
         signal.signal(number, _stop)
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.problems import LoadError
-from core.workers import worker_context
+from core.workers import owned_process
 from endpoint.dumps import Exported, export, served_dumps
 from triplestore.backends import StoreLocation
 
@@ -142,9 +142,7 @@ class DumpExporter:
     def _export(self, generation: int) -> bool:
         """Export ``generation`` in a worker process; False when it failed."""
         started = time.monotonic()
-        process = worker_context().Process(
-            target=_export_job, args=self._arguments, name=f"export-g{generation}", daemon=True
-        )
+        process = owned_process(_export_job, self._arguments, f"export-g{generation}")
         with self._lock:
             self._writing = generation
         process.start()

@@ -39,6 +39,7 @@ from endpoint.responses import (
     reader_language,
     unknown_language,
 )
+from endpoint.spool import spooled
 from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping
 from publishing.partners import partner_for_token
@@ -107,8 +108,7 @@ def uploaded_file() -> Iterator[Path]:
         raise UploadError(
             415, "unknown-format", f"files ending {suffix or '(nothing)'} are not read"
         )
-    with tempfile.TemporaryDirectory(prefix="coworkmed-upload-") as folder:
-        path = Path(folder) / f"submission{suffix}"
+    with spooled(suffix) as path:
         upload.save(path)
         with unpacked_limit(_settings()["max_unpacked"]):
             yield path

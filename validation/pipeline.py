@@ -21,13 +21,12 @@ import concurrent.futures
 import os
 import re
 import threading
-import time
 import zlib
 from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from core.workers import die_with_parent, preload, worker_context
+from core.workers import die_with_parent, preload, watch_owner, worker_context
 from validation import engine
 from validation.pyshacl_run import shapes_for_worker, validate_part
 from validation.shapes import Result, run_sparql_checks
@@ -71,22 +70,13 @@ def pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
 WORKER_NICENESS = 5
 
 
-def _start_worker(owner: int) -> None:
+def _start_worker() -> None:
     """A worker's start: end it when the process that started the pool is gone (a process
     killed with SIGKILL shuts nothing down, and a worker's parent is the fork server, which
-    outlives it), then load the shapes."""
-
-    def watch() -> None:
-        while True:
-            time.sleep(1)
-            try:
-                os.kill(owner, 0)
-            except ProcessLookupError:
-                os._exit(0)
-
-    if not die_with_parent():  # the kernel's guard; the watch stays for systems without it
+    may outlive it), then load the shapes."""
+    if not die_with_parent():
         os._exit(0)
-    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+    watch_owner()
     os.nice(WORKER_NICENESS)
     shapes_for_worker()
 
@@ -98,7 +88,6 @@ def _start_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
             max_workers=workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(os.getpid(),),
         )
         atexit.register(close_pools)
     return _POOLS[workers]

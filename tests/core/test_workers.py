@@ -3,8 +3,10 @@ nothing, a memory cap that must hold, crashes and time limits that must be told 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -164,6 +166,103 @@ def test_a_worker_ends_when_its_program_is_killed(stop: int, tmp_path: Path) -> 
     while processes_marked(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert processes_marked(marker) == []
+
+
+def note_pid_and_sleep(path: str, seconds: float) -> None:
+    """In a worker: write its pid to ``path``, then sleep."""
+    Path(path).write_text(str(os.getpid()))
+    time.sleep(seconds)
+
+
+#: a program that starts a worker of one kind (``{kind}``) while another worker, made the way
+#: the dump exporter made its own, keeps the fork server running; killed, its worker must end
+HELD_PROGRAM = """
+import sys, time
+sys.path.insert(0, {root!r})
+from core.workers import Limits, owned_process, run_confined, worker_context
+from tests.core.test_workers import note_pid_and_sleep
+from validation.pipeline import pool
+
+holder = worker_context().Process(target=time.sleep, args=(120,), daemon=True)
+holder.start()
+print(holder.pid, flush=True)
+work = ({pid_file!r}, 120)
+if {kind!r} == "confined":
+    run_confined(note_pid_and_sleep, work, Limits(memory=512 * 2**20), timeout=300)
+elif {kind!r} == "owned":
+    process = owned_process(note_pid_and_sleep, work, "owned")
+    process.start()
+    process.join()
+else:
+    pool(1).submit(note_pid_and_sleep, *work).result()
+"""
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` is there and not a zombie (an orphan's end, which this machine's
+    first process does not always collect)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != b"Z"
+
+
+@pytest.mark.parametrize("kind", ["confined", "owned", "validation pool"])
+def test_a_worker_ends_with_its_program_while_another_keeps_the_fork_server(
+    kind: str, tmp_path: Path
+) -> None:
+    """Regression (stranger 52): a worker followed its parent, the fork server, and a dump
+    export kept the fork server running: a server killed during a long SPARQL Update left the
+    update running 85-100 s, and it committed unseen. Each kind of worker ends with the
+    program that asked for it, whatever else holds the fork server."""
+    pid_file = tmp_path / "worker.pid"
+    code = HELD_PROGRAM.format(root=str(ROOT), pid_file=str(pid_file), kind=kind)
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    program = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE)
+    assert program.stdout is not None
+    holder = int(program.stdout.readline())
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker = int(pid_file.read_text())
+        program.kill()
+        program.wait()
+        deadline = time.monotonic() + 10
+        while running(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not running(worker), f"the {kind} worker outlived its program"
+    finally:
+        program.kill()
+        program.wait()
+        program.stdout.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(holder, signal.SIGKILL)
+
+
+#: modules of the program that may make a process themselves, and what makes it end with the
+#: program: every other one asks ``core.workers`` (``owned_process``, ``run_confined``)
+PROCESS_MAKERS = {
+    "core/workers.py": "owned_process and run_confined",
+    "endpoint/pool.py": "its workers start in confined_thread (endpoint.execution.serve)",
+    "validation/pipeline.py": "its workers start in _start_worker",
+}
+PROCESS_CALL = re.compile(r"\.Process\(|ProcessPoolExecutor\(|\bfork\(")
+
+
+def test_no_module_makes_a_worker_that_could_outlive_the_program() -> None:
+    """The exporter had made its worker itself, and that worker kept the fork server, and with
+    it every other worker, alive after its server was killed (stranger 52)."""
+    packages = [path for path in ROOT.iterdir() if (path / "__init__.py").exists()]
+    making = sorted(
+        str(source.relative_to(ROOT))
+        for package in packages
+        if package.name not in {"tests", "bench"}
+        for source in package.rglob("*.py")
+        if PROCESS_CALL.search(source.read_text(encoding="utf-8"))
+    )
+    assert making == sorted(PROCESS_MAKERS)
 
 
 #: what the query engine draws at random: each must differ from run to run

@@ -28,8 +28,9 @@ import pytest
 from coworkmed.serving import start_serving, stop_serving
 from tests.clients import multipart
 from tests.hostile_files import MAKERS
-from tests.runs import processes_marked
+from tests.runs import bigger, processes_marked
 
+ROOT = Path(__file__).parents[2]
 #: a query that keeps a query worker busy far longer than the test (three-way cross product)
 LONG = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 #: how long a stopped server's processes have to end, in seconds
@@ -108,3 +109,68 @@ def test_a_killed_servers_workers_end_and_leave_no_error_file(
     assert stop_serving(server, signal.SIGKILL)[0] == -signal.SIGKILL
     assert _ended(marker) == []
     assert [path.name for path in temporary.glob("coworkmed-worker-*")] == []
+
+
+def _uploads_to(temporary: Path) -> dict[str, str]:
+    """A server's settings: ``temporary`` its temporary folder, the example partners' mappings."""
+    return {"TMPDIR": str(temporary), "COWORKMED_MAPPINGS": str(ROOT / "examples" / "partners")}
+
+
+def _uploading(base: str, temporary: Path, folder: Path) -> Path:
+    """A partner's file of 5,000 rows (some 5 s of validation) sent in a thread: the copy the
+    server keeps while a worker validates it, once it is there."""
+    data = bigger(folder, 5_000).read_bytes()
+    body, content_type = multipart("tiers-lieux.tsv", data, {"mapping": "fr-aura"})
+    threading.Thread(
+        target=_ask, args=(base, "/api/validate", body, {"Content-Type": content_type}), daemon=True
+    ).start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = list(temporary.glob("coworkmed-upload*/**/submission.tsv"))
+        if found:
+            return found[0]
+        time.sleep(0.02)
+    raise AssertionError("the upload never reached the server's folder")
+
+
+#: how a server is stopped while it validates an upload: the signals, in order
+STOPS = {
+    "TERM": [signal.SIGTERM],
+    "TERM, TERM": [signal.SIGTERM, signal.SIGTERM],
+    "HUP, TERM": [signal.SIGHUP, signal.SIGTERM],
+    "INT, HUP": [signal.SIGINT, signal.SIGHUP],
+}
+
+
+@pytest.mark.parametrize("signals", list(STOPS.values()), ids=list(STOPS))
+def test_a_server_stopped_during_an_upload_leaves_no_partners_file(
+    store_path: Path, temporary: Path, tmp_path: Path, signals: list[int]
+) -> None:
+    """Regression (stranger 52): a server asked twice to stop (stopped at once) left the
+    partner's file, personal data and all, in the temporary folder, 17 times of 17."""
+    server, base = start_serving(store_path, _uploads_to(temporary))
+    try:
+        _uploading(base, temporary, tmp_path)
+        for first in signals[:-1]:
+            server.send_signal(first)
+            time.sleep(0.3)
+    finally:
+        stop_serving(server, signals[-1])
+    assert list(temporary.glob("coworkmed-upload*")) == []
+
+
+def test_a_killed_servers_uploads_are_removed_by_the_next_one(
+    store_path: Path, temporary: Path, tmp_path: Path
+) -> None:
+    """A server killed outright removes nothing: the next server to start on the machine
+    removes the uploads it left, and says so."""
+    server, base = start_serving(store_path, _uploads_to(temporary))
+    try:
+        left = _uploading(base, temporary, tmp_path)
+    finally:
+        stop_serving(server, signal.SIGKILL)
+    assert left.exists()
+    after, _base = start_serving(store_path, _uploads_to(temporary))
+    _status, said = stop_serving(after)
+    assert list(temporary.glob("coworkmed-upload*")) == []
+    assert f"removed {left.parents[1]}: the uploads of a server that was killed" in said
