@@ -142,6 +142,16 @@ SETTINGS: dict[str, Setting] = {
             int,
         ),
         Setting(
+            "stop_wait",
+            "COWORKMED_STOP_WAIT",
+            "60",
+            "Seconds a server asked to stop (SIGTERM, SIGHUP, Ctrl-C) waits for the writes, "
+            "uploads and other requests it is running to finish and be answered; it stops "
+            "listening at once and stops the queries running (503). A second signal stops it "
+            "at once.",
+            float,
+        ),
+        Setting(
             "server_idle",
             "COWORKMED_SERVER_IDLE",
             "15",

@@ -725,8 +725,15 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
     from waitress.server import create_server
 
     from core.workers import NoWorkers, start_fork_server
-    from coworkmed.serving import server_options, stop_on_signals
-    from endpoint.app import create_app
+    from coworkmed.serving import (
+        Drain,
+        drain_with,
+        server_idle,
+        server_options,
+        stop_listening,
+        stop_on_signals,
+    )
+    from endpoint.app import begin_stop, create_app
     from endpoint.spool import remove_uploads, sweep_uploads
     from endpoint.warm import warm_up
 
@@ -763,6 +770,13 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
     for name, path in SERVED_PAGES.items():
         click.echo(f"  {name:<22} {url}{path}")
     warm_up(app)  # the first pages' answers, worked out while the server starts listening
+
+    def begin() -> None:
+        stop_listening(server)
+        begin_stop(app)
+
+    # asked to stop, it finishes the writes and uploads it is running, and answers them
+    drain_with(Drain(begin, lambda: server_idle(server), resolved["stop_wait"]))
     server.run()
 
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import _thread
 import os
 import signal
 import socket
@@ -14,9 +15,13 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
+
+from waitress import wasyncore
+from waitress.server import BaseWSGIServer
 
 #: seconds between two looks for idle connections to close (waitress cleanup_interval)
 IDLE_CHECK = 2
@@ -67,37 +72,112 @@ def free_port() -> int:
 QUIET = {"COWORKMED_DUMPS_REFRESH": "0"}
 
 
-#: the signals that stop `coworkmed serve` the way Ctrl-C does (``stop_on_signals``)
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+#: the signals that stop `coworkmed serve` as Ctrl-C does (``stop_on_signals``)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
-#: what to do before a server asked twice to stop ends at once (``stop_on_signals``)
-FORCED_STOP: list[Callable[[], None]] = []
-_ASKED: list[int] = []  # the stop signals received so far
+@dataclass(frozen=True)
+class Drain:
+    """How a server asked to stop lets what it is doing finish first: ``begin`` stops it
+    taking work (it stops listening; requests still coming on open connections are told it
+    stops, 503; queries running are stopped), ``idle`` says when no request is left running or
+    unanswered, and ``seconds`` is the longest it waits for that."""
+
+    begin: Callable[[], None]
+    idle: Callable[[], bool]
+    seconds: float
+
+
+#: how often a draining server looks whether it is idle, in seconds
+DRAIN_POLL = 0.05
+
+
+class _Stopping:
+    """What ``stop_on_signals`` knows: the steps of a forced stop, the drain, what happened."""
+
+    def __init__(self) -> None:
+        self.reset(())
+
+    def reset(self, forced: tuple[Callable[[], None], ...]) -> None:
+        self.forced = forced
+        self.drain: Drain | None = None
+        self.asked = False  # a stop signal came
+        self.drained = False  # the drain is over: the next signal (our own) ends the loop
+
+
+_STOPPING = _Stopping()
 
 
 def _stop(signal_number: int, _frame: FrameType | None) -> None:
-    if not _ASKED:
-        _ASKED.append(signal_number)
+    if _STOPPING.drained:
         raise SystemExit(0)
-    for step in FORCED_STOP:  # asked twice: stopped at once, leaving no partner's file
+    if not _STOPPING.asked:
+        _STOPPING.asked = True
+        drain = _STOPPING.drain
+        if drain is None:
+            raise SystemExit(0)
+        drain.begin()
+        threading.Thread(target=_drain, args=(drain,), name="drain", daemon=True).start()
+        return
+    for step in _STOPPING.forced:  # asked twice: stopped at once, leaving no partner's file
         step()
     signal.signal(signal_number, signal.SIG_DFL)
     os.kill(os.getpid(), signal_number)
 
 
+def _drain(drain: Drain) -> None:
+    """Wait until ``drain`` is idle (or its time is up), then end the server's loop: a stop
+    signal of our own, to the main thread, which raises SystemExit there."""
+    deadline = time.monotonic() + drain.seconds
+    while not drain.idle() and time.monotonic() < deadline:
+        time.sleep(DRAIN_POLL)
+    _STOPPING.drained = True
+    _thread.interrupt_main(signal.SIGTERM)
+
+
 def stop_on_signals(*forced: Callable[[], None]) -> None:
-    """Make SIGTERM (what ``kill``, systemd and container runtimes send) and SIGHUP stop this
-    server as Ctrl-C does: waitress leaves its loop, and what the program registered to do at
-    its exit is done (query workers stopped, their files and the fork server's folder removed,
+    """Make SIGTERM (what ``kill``, systemd and container runtimes send), SIGHUP and Ctrl-C
+    stop this server: waitress leaves its loop, and what the program registered to do at its
+    exit is done (query workers stopped, their files and the fork server's folder removed,
     connections to an external store closed). Killed at once, as before, each left a file per
-    query worker and a folder in the temporary folder (hundreds in a day of tests). A second
+    query worker and a folder in the temporary folder (hundreds in a day of tests). Once
+    ``drain_with`` is called, the server first finishes what it is doing (``Drain``). A second
     such signal stops it at once, after the ``forced`` steps (removing uploads: a partner's
     file was left in the temporary folder, stranger 52)."""
-    FORCED_STOP[:] = forced
-    _ASKED.clear()
+    _STOPPING.reset(forced)
     for number in STOP_SIGNALS:
         signal.signal(number, _stop)
+
+
+def drain_with(drain: Drain) -> None:
+    """From now on, a stop signal lets the server finish what it is doing first (``Drain``):
+    a write or an upload running when it was asked to stop was cut off, its client got no
+    answer, and a committed write was published only by the next server (stranger 52)."""
+    _STOPPING.drain = drain
+
+
+def stop_listening(server: Any) -> None:
+    """Close the sockets waitress's ``server`` listens at (connections open stay open)."""
+    for channel in list(_channels(server)):
+        if isinstance(channel, BaseWSGIServer):
+            # the listening socket only: the server's own close() closes its trigger too, which
+            # wakes the loop to send what requests still running write
+            wasyncore.dispatcher.close(channel)
+
+
+def server_idle(server: Any) -> bool:
+    """Whether waitress's ``server`` has no request running or waiting, and nothing left to
+    send on any connection."""
+    tasks = server.task_dispatcher
+    with tasks.lock:
+        if tasks.active_count or tasks.queue:
+            return False
+    return not any(getattr(channel, "total_outbufs_len", 0) for channel in _channels(server))
+
+
+def _channels(server: Any) -> list[Any]:
+    """The channels of waitress's ``server`` (one or several listening sockets)."""
+    return list((getattr(server, "map", None) or server._map).values())
 
 
 def start_serving(

@@ -19,7 +19,7 @@ from endpoint.auth import WriteLimiter
 from endpoint.conditional import ExactConditions
 from endpoint.execution import NO_LIMITS, QueryError, worker_limits
 from endpoint.files import static_file
-from endpoint.pool import QueryPool, RemotePool, make_pool
+from endpoint.pool import STOPPING, QueryPool, RemotePool, make_pool
 from endpoint.protocol import cors_answer, language_vary, no_body_type, preflight
 from endpoint.published import EXPORTER
 from endpoint.responses import (
@@ -53,11 +53,14 @@ class LazyPool:
         self._arguments = (location, base, workers, long_after, limits)
         self._pool: QueryPool | RemotePool | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     def get(self) -> QueryPool | RemotePool:
         """The pool, started at the first query (QueryError 503 when the store has nothing to
         read then: its folder removed while it is built again; it was a 500)."""
         with self._lock:
+            if self._closed:  # the server stops: no pool is started again
+                raise QueryError(503, STOPPING)
             if self._pool is None:
                 try:
                     self._pool = make_pool(*self._arguments)
@@ -73,10 +76,26 @@ class LazyPool:
         return None if pool is None else pool.problem()
 
     def close(self) -> None:
+        """Stop the pool's workers (a query running is told the server stops, 503), for good."""
         with self._lock:
+            self._closed = True
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
+
+
+#: the app's extension that says the server stops (``begin_stop``)
+STOPPING_KEY = "coworkmed.stopping"
+#: seconds a client told the server stops is asked to wait before it tries again
+STOPPING_RETRY = 5
+
+
+def begin_stop(app: Flask) -> None:
+    """The server stops: every request from now on is answered 503 (try again, and the
+    connection is closed), and queries running are stopped (503); writes, uploads and other
+    requests already past this point finish and are answered (``coworkmed.serving.Drain``)."""
+    app.extensions[STOPPING_KEY].set()
+    app.extensions["coworkmed.pool"].close()
 
 
 class Metrics:
@@ -195,6 +214,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dumps)
     app.register_blueprint(search)
     app.register_blueprint(observatory)
+
+    app.extensions[STOPPING_KEY] = stopping = threading.Event()
+
+    @app.before_request
+    def refused_when_stopping() -> None:
+        if stopping.is_set():
+            raise ServiceUnavailable(STOPPING, retry_after=STOPPING_RETRY)
 
     @app.before_request
     def body_limit() -> None:

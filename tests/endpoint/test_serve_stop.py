@@ -13,6 +13,7 @@ from __future__ import annotations
 import http.client
 import shutil
 import signal
+import socket
 import tempfile
 import threading
 import time
@@ -26,9 +27,12 @@ from pathlib import Path
 import pytest
 
 from coworkmed.serving import start_serving, stop_serving
+from tests.backends import oxigraph_published, writable_copy
 from tests.clients import multipart
 from tests.hostile_files import MAKERS
 from tests.runs import bigger, processes_marked
+from triplestore.backends.oxigraph import OxigraphLocation
+from triplestore.versions import open_snapshot
 
 ROOT = Path(__file__).parents[2]
 #: a query that keeps a query worker busy far longer than the test (three-way cross product)
@@ -116,13 +120,15 @@ def _uploads_to(temporary: Path) -> dict[str, str]:
     return {"TMPDIR": str(temporary), "COWORKMED_MAPPINGS": str(ROOT / "examples" / "partners")}
 
 
-def _uploading(base: str, temporary: Path, folder: Path) -> Path:
+def _uploading(base: str, temporary: Path, folder: Path, answers: list[int] | None = None) -> Path:
     """A partner's file of 5,000 rows (some 5 s of validation) sent in a thread: the copy the
     server keeps while a worker validates it, once it is there."""
     data = bigger(folder, 5_000).read_bytes()
     body, content_type = multipart("tiers-lieux.tsv", data, {"mapping": "fr-aura"})
+    headers = {"Content-Type": content_type}
+    said = [] if answers is None else answers
     threading.Thread(
-        target=_ask, args=(base, "/api/validate", body, {"Content-Type": content_type}), daemon=True
+        target=lambda: said.append(_ask(base, "/api/validate", body, headers)), daemon=True
     ).start()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -149,14 +155,20 @@ def test_a_server_stopped_during_an_upload_leaves_no_partners_file(
     """Regression (stranger 52): a server asked twice to stop (stopped at once) left the
     partner's file, personal data and all, in the temporary folder, 17 times of 17."""
     server, base = start_serving(store_path, _uploads_to(temporary))
+    answers: list[int] = []
     try:
-        _uploading(base, temporary, tmp_path)
+        _uploading(base, temporary, tmp_path, answers)
         for first in signals[:-1]:
             server.send_signal(first)
             time.sleep(0.3)
     finally:
         stop_serving(server, signals[-1])
     assert list(temporary.glob("coworkmed-upload*")) == []
+    if len(signals) == 1:  # asked once: the upload is validated and answered before the stop
+        deadline = time.monotonic() + 10
+        while not answers and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert answers == [200]
 
 
 def test_a_killed_servers_uploads_are_removed_by_the_next_one(
@@ -174,3 +186,62 @@ def test_a_killed_servers_uploads_are_removed_by_the_next_one(
     _status, said = stop_serving(after)
     assert list(temporary.glob("coworkmed-upload*")) == []
     assert f"removed {left.parents[1]}: the uploads of a server that was killed" in said
+
+
+TOKEN = "drain-token"
+#: an update that takes the engine some seconds (25 million rows counted), then writes one triple
+VALUES = " ".join(str(number) for number in range(5_000))
+SLOW_UPDATE = (
+    "INSERT { GRAPH <urn:drain:g> { <urn:drain:s> <urn:drain:p> ?n } } WHERE { SELECT "
+    f"(COUNT(*) AS ?n) {{ VALUES ?x {{ {VALUES} }} VALUES ?y {{ {VALUES} }} "
+    "FILTER(?x + ?y > 0) } }"
+)
+WRITTEN = "ASK { GRAPH ?g { <urn:drain:s> <urn:drain:p> 24999999 } }"
+
+
+def _refused(base: str) -> bool:
+    """Whether a new connection to the server is refused (it no longer listens)."""
+    port = int(base.rsplit(":", 1)[1])
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            return False
+    except ConnectionRefusedError:
+        return True
+
+
+def test_a_server_asked_to_stop_finishes_the_write_it_runs_and_answers_it(
+    store_path: Path, temporary: Path, tmp_path: Path
+) -> None:
+    """Regression (stranger 52): a server asked to stop during a long write gave the writer no
+    answer, and the write, when committed, was published only by the next server. It stops
+    listening at once, finishes the write, publishes and answers it, then stops."""
+    with writable_copy(oxigraph_published(store_path), tmp_path, None) as copy:
+        path = copy.location.path  # type: ignore[attr-defined]
+        env = {"TMPDIR": str(temporary), "COWORKMED_UPDATE_TOKEN": TOKEN}
+        server, base = start_serving(path, env)
+        answers: list[int] = []
+        headers = {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"}
+        writer = threading.Thread(
+            target=lambda: answers.append(_ask(base, "/sparql", SLOW_UPDATE.encode(), headers)),
+            daemon=True,
+        )
+        try:
+            writer.start()
+            time.sleep(1)  # the update runs in its worker
+            server.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while not _refused(base) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert _refused(base) and answers == []  # no longer listening; the write runs on
+            _out, errors = server.communicate(timeout=120)
+            status, said = server.returncode, errors.decode()
+        finally:
+            if server.poll() is None:
+                stop_serving(server, signal.SIGKILL)
+        writer.join(timeout=30)
+        assert status == 0, said
+        assert answers == [204]
+        location = OxigraphLocation(path)
+        assert not location.pending()
+        _generation, snapshot = open_snapshot(path)
+        assert bool(snapshot.query(WRITTEN))
