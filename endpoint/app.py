@@ -91,8 +91,8 @@ STOPPING_RETRY = 5
 
 
 def begin_stop(app: Flask) -> None:
-    """The server stops: every request from now on is answered 503 (try again, and the
-    connection is closed), and queries running are stopped (503); writes, uploads and other
+    """The server stops: every request from now on is answered 503 (try again, with
+    ``Retry-After``), and queries running are stopped (503); writes, uploads and other
     requests already past this point finish and are answered (``coworkmed.serving.Drain``)."""
     app.extensions[STOPPING_KEY].set()
     app.extensions["coworkmed.pool"].close()
