@@ -38,6 +38,18 @@ def publish_mode(text: object) -> str:
     return str(text)
 
 
+#: the ports a TCP server may listen at (0: one the system chooses)
+PORTS = range(0, 65_536)
+
+
+def port(text: object) -> int:
+    """A TCP port (``PORTS``), else ValueError."""
+    number = int(str(text))
+    if number not in PORTS:
+        raise ValueError(text)
+    return number
+
+
 SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in (
@@ -114,7 +126,7 @@ SETTINGS: dict[str, Setting] = {
             "Base IRI under which the project mints data IRIs (spaces, operators, datasets).",
         ),
         Setting("host", "COWORKMED_HOST", "127.0.0.1", "Address the server listens on."),
-        Setting("port", "COWORKMED_PORT", "8000", "Port the server listens on.", int),
+        Setting("port", "COWORKMED_PORT", "8000", "Port the server listens on (0-65535).", port),
         Setting(
             "public_url",
             "COWORKMED_PUBLIC_URL",
@@ -420,6 +432,7 @@ KINDS: dict[Callable[[Any], Any], str] = {
     float: "a number",
     str: "text",
     publish_mode: " or ".join(PUBLISH_MODES),
+    port: "a port number, 0 to 65535",
 }
 #: environment variable naming a TOML settings file
 CONFIG_ENV = "COWORKMED_CONFIG"

@@ -715,29 +715,31 @@ SERVED_PAGES = {
 }
 
 
+def _http_url(host: str, port: int) -> str:
+    """The URL of a server at ``host`` (an IPv6 address bracketed) and ``port``."""
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
 @main.command("serve")
 @STORE_OPTION
 @BASE_OPTION
 @click.option("--host", default=None, help=_help("host"))
-@click.option("--port", default=None, type=int, help=_help("port"))
+@click.option("--port", default=None, type=click.IntRange(0, 65_535), help=_help("port"))
 def serve_command(store: str | None, base: str | None, host: str | None, port: int | None) -> None:
     """Serve the published graph (SPARQL 1.1 protocol at /sparql) with the waitress server."""
+    from coworkmed.serving import stop_on_signals
+    from endpoint.spool import remove_spool, sweep_spools
+
+    # first, before the slow imports: asked to stop, it stops with status 0, leaving nothing
+    stop_on_signals(remove_spool)
+
     from waitress.server import create_server
 
     from core.workers import NoWorkers, start_fork_server
-    from coworkmed.serving import (
-        Drain,
-        drain_with,
-        server_idle,
-        server_options,
-        stop_listening,
-        stop_on_signals,
-    )
+    from coworkmed.serving import Drain, drain_with, server_idle, server_options, stop_listening
     from endpoint.app import begin_stop, create_app
-    from endpoint.spool import remove_uploads, sweep_uploads
     from endpoint.warm import warm_up
 
-    stop_on_signals(remove_uploads)  # asked to stop: workers stopped, their files removed
     config = {"store": store, "base": base, "host": host, "port": port}
     app = create_app({k: v for k, v in config.items() if v is not None})
     resolved = app.config["COWORKMED"]
@@ -749,10 +751,10 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
         start_fork_server()  # query and validation workers come from it: fail now, saying why
     except NoWorkers as problem:
         raise click.ClickException(str(problem)) from None
-    for folder in sweep_uploads():
-        click.echo(f"removed {folder}: the uploads of a server that was killed", err=True)
+    for folder in sweep_spools():
+        click.echo(f"removed {folder}: left by a server that was killed", err=True)
     host = str(resolved["host"])
-    url = f"http://{f'[{host}]' if ':' in host else host}:{resolved['port']}"  # IPv6 bracketed
+    url = _http_url(host, resolved["port"])
     logging.basicConfig()  # waitress's own warnings (a full queue of requests) reach the log
     try:  # listen before saying where: a port in use is one line, not a traceback
         server = create_server(
@@ -763,9 +765,12 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
             # waitress spools a body to disk before the app sees it: never more than the app takes
             max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + MULTIPART_SLACK,
         )
-    except OSError as problem:
-        said = problem.strerror or str(problem)
+    except (OSError, ValueError, OverflowError) as problem:
+        # OSError: the port is in use, or the address is no interface's; ValueError: a name
+        # that does not resolve; OverflowError: a port past 65535
+        said = (problem.strerror if isinstance(problem, OSError) else None) or str(problem)
         raise click.ClickException(f"cannot listen at {url}: {said}") from None
+    url = _http_url(host, getattr(server, "effective_port", resolved["port"]))  # port 0: chosen
     click.echo(f"serving {resolved['store']} at {url}/")
     for name, path in SERVED_PAGES.items():
         click.echo(f"  {name:<22} {url}{path}")

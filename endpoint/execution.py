@@ -68,6 +68,8 @@ class QueryRequest:
     #: bytes above which the answer comes in a temporary file (``endpoint.streaming``);
     #: 0: never (the server's own queries read their answers whole)
     stream_above: int = 0
+    #: where such an answer is written (``endpoint.spool.answer_file``)
+    spool_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -357,7 +359,7 @@ def _answer_queries(location: OxigraphLocation, base: str, connection: Connectio
         try:
             answer = HANDLERS[type(request)](store, current, request, generation)
             if isinstance(request, QueryRequest):
-                answer = spooled(answer, request.stream_above)
+                answer = spooled(answer, request.stream_above, request.spool_to)
             connection.send(("ok", answer))
         except QueryError as error:
             connection.send(("error", error.status, error.message))

@@ -53,6 +53,7 @@ from endpoint.published import Kept, select, store_location
 from endpoint.published import generation as store_generation
 from endpoint.responses import error, keeping_language, rdf_answer, read_headers
 from endpoint.service import description
+from endpoint.spool import answer_file
 from endpoint.streaming import opened
 from endpoint.truncation import noted
 from endpoint.urls import request_url
@@ -310,27 +311,29 @@ def sparql() -> BaseResponse:
     formats = {kind: c[0] if c else None for kind, c in chosen.items()}
     settings = current_app.config["COWORKMED"]
     given = bool(operation.default_graphs or operation.named_graphs)
-    query_request = QueryRequest(
-        operation.text,
-        formats,
-        tuple(operation.default_graphs) if given else None,
-        tuple(operation.named_graphs) if given else None,
-        settings["max_rows"],
-        request_url(),
-        stream_above=settings["stream_above"],
-    )
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()
     try:
-        result = (
-            current_app.extensions["coworkmed.pool"]
-            .get()
-            .run(
-                query_request,
-                settings["query_timeout"],
-                gone=request.environ.get("waitress.client_disconnected"),
+        with answer_file(settings["stream_above"] > 0) as spool_to:
+            query_request = QueryRequest(
+                operation.text,
+                formats,
+                tuple(operation.default_graphs) if given else None,
+                tuple(operation.named_graphs) if given else None,
+                settings["max_rows"],
+                request_url(),
+                stream_above=settings["stream_above"],
+                spool_to=spool_to,
             )
-        )
+            result = (
+                current_app.extensions["coworkmed.pool"]
+                .get()
+                .run(
+                    query_request,
+                    settings["query_timeout"],
+                    gone=request.environ.get("waitress.client_disconnected"),
+                )
+            )
     except QueryError as problem:
         metrics.record(time.perf_counter() - start, problem.status)
         return refused(problem)

@@ -1,89 +1,132 @@
-"""Where the server keeps an uploaded file while a worker validates or publishes it.
+"""Where the server keeps files it must write for a request: an uploaded file while a worker
+validates or publishes it, a large SPARQL answer while it is sent (``endpoint.streaming``).
 
-A partner's file may hold personal data (names, e-mail addresses, telephone numbers): it is
-kept no longer than its request. Each server keeps its uploads in a private folder of its own,
-named after its process (``coworkmed-uploads-<pid>-…``), removed when it stops, even when it
-is asked twice to stop at once (``remove_uploads``). A server killed outright (SIGKILL, the
-machine's memory killer) removes nothing: the next server to start removes the folders of
-servers that are no longer running (``sweep_uploads``). Before, each upload had a folder of
-its own in the temporary folder, and a killed server left the partner's file there (17 of 17
-kills: stranger 52)."""
+A partner's file may hold personal data (names, e-mail addresses, telephone numbers), and an
+answer may be large: each is kept no longer than its request. Each server keeps them in a
+private folder of its own (``coworkmed-server-<pid>-…``), which it holds locked while it runs
+and removes when it stops, even when it is asked twice to stop at once (``remove_spool``). A
+server killed outright (SIGKILL, the machine's memory killer) removes nothing: the next server
+to start removes the folders no running server holds (``sweep_spools``). The lock, not the pid
+in the name, tells a running server: a pid means nothing in another pid namespace (a server
+that is process 1 of its container; stranger 53 saw a live server's upload removed by a server
+outside its namespace, and a container's server never sweep its predecessor's). Before, each
+upload had a folder of its own in the temporary folder and a killed server left the partner's
+file there (17 of 17 kills: stranger 52), and a query worker killed while writing a large
+answer (its client hung up) left the answer there for good (5 of 5: stranger 53)."""
 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
 import os
 import shutil
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from core.workers import alive
-
-#: how the folder of a server's uploads is named: the prefix, the server's pid, a dash
-PREFIX = "coworkmed-uploads-"
-#: how earlier versions named the folder of one upload (no server's pid to tell)
-EARLIER = "coworkmed-upload-"
-#: how long an earlier version's upload folder is left alone, in seconds: the longest an
-#: upload's request may take
+#: how the folder of a server's files is named: the prefix, the server's pid (for people), a dash
+PREFIX = "coworkmed-server-"
+#: how earlier versions named such folders (one per upload, or one per server by pid)
+EARLIER = ("coworkmed-upload-", "coworkmed-uploads-")
+#: how long an earlier version's folder is left alone, in seconds: the longest an upload's
+#: request may take
 EARLIER_KEPT = 3_600
 
 _LOCK = threading.Lock()
-_FOLDER: list[Path] = []  # this process's folder, once made
+_HELD: list[tuple[Path, int]] = []  # this process's folder, once made, and its locked descriptor
 
 
-def uploads_folder() -> Path:
-    """This process's private folder of uploads (made at the first upload; removed at exit)."""
+def _locked(folder: Path) -> int:
+    """A descriptor of ``folder`` holding its exclusive lock (BlockingIOError: another holds
+    it). The system lets the lock go when every process holding it has ended, however."""
+    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(handle)
+        raise
+    return handle
+
+
+def spool_folder() -> Path:
+    """This process's private folder (made at the first use, locked while the process runs,
+    removed at exit)."""
     with _LOCK:
-        if not _FOLDER or not _FOLDER[0].is_dir():
-            if not _FOLDER:
-                atexit.register(remove_uploads)
-            _FOLDER[:] = [Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))]
-        return _FOLDER[0]
+        if not _HELD or not _HELD[0][0].is_dir():
+            if not _HELD:
+                atexit.register(remove_spool)
+            for _old, handle in _HELD:
+                os.close(handle)
+            folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
+            _HELD[:] = [(folder, _locked(folder))]
+        return _HELD[0][0]
 
 
 @contextmanager
 def spooled(suffix: str) -> Iterator[Path]:
-    """A new file name, ending ``suffix``, in this process's uploads folder; the file and its
+    """A new file name, ending ``suffix``, in this process's folder; the file and its own
     folder are removed when done."""
-    with tempfile.TemporaryDirectory(prefix="upload-", dir=uploads_folder()) as folder:
+    with tempfile.TemporaryDirectory(prefix="upload-", dir=spool_folder()) as folder:
         yield Path(folder) / f"submission{suffix}"
 
 
-def remove_uploads() -> None:
-    """Remove this process's uploads folder and what is in it (at exit, or at a forced stop:
-    a request still reading its file gets an error, not the partner's data left behind)."""
+@contextmanager
+def answer_file(wanted: bool) -> Iterator[str | None]:
+    """Where a query worker may write a large answer (None when not ``wanted``): a name in
+    this process's folder, removed when the request fails (the worker was stopped while it
+    wrote: its client hung up, its time was up, the server stops). An answer given is
+    removed by the server as soon as it opens it (``endpoint.streaming.opened``)."""
+    if not wanted:
+        yield None
+        return
+    path = str(spool_folder() / f"answer-{uuid.uuid4().hex}")
+    try:
+        yield path
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        raise
+
+
+def remove_spool() -> None:
+    """Remove this process's folder and what is in it (at exit, or at a forced stop: a request
+    still reading its file gets an error, not the partner's data left behind)."""
     with _LOCK:
-        for folder in _FOLDER:
+        for folder, handle in _HELD:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _server_of(folder: Path) -> int | None:
-    """The pid of the server that made ``folder`` (``PREFIX``), None when the name has none."""
-    number = folder.name.removeprefix(PREFIX).split("-", 1)[0]
-    return int(number) if number.isdigit() else None
+            os.close(handle)
+        _HELD.clear()
 
 
 def _left_behind(folder: Path, now: float) -> bool:
-    """Whether ``folder`` holds the uploads of a server that is no longer running."""
+    """Whether ``folder`` is one no running server holds (an earlier version's: left an hour)."""
     if not folder.is_dir() or folder.is_symlink() or folder.stat().st_uid != os.getuid():
         return False
-    if folder.name.startswith(PREFIX):
-        server = _server_of(folder)
-        return server is not None and server != os.getpid() and not alive(server)
-    return now - folder.stat().st_mtime > EARLIER_KEPT
+    if not folder.name.startswith(PREFIX):
+        return now - folder.stat().st_mtime > EARLIER_KEPT
+    try:
+        handle = _locked(folder)
+    except OSError:
+        return False  # held: its server runs (or it cannot be opened: not ours to remove)
+    os.close(handle)
+    return True
 
 
-def sweep_uploads(temporary: Path | None = None) -> list[Path]:
-    """Remove the uploads folders, in ``temporary`` (the temporary folder), of servers that
-    are no longer running (and of earlier versions, left an hour): those removed."""
+def sweep_spools(temporary: Path | None = None) -> list[Path]:
+    """Remove the folders, in ``temporary`` (the temporary folder), that servers no longer
+    running left (and earlier versions' upload folders, left an hour): those removed."""
     place = temporary or Path(tempfile.gettempdir())
     now = time.time()
+    found = [*place.glob(f"{PREFIX}*")]
+    for earlier in EARLIER:
+        found += place.glob(f"{earlier}*")
     removed = []
-    for folder in sorted([*place.glob(f"{PREFIX}*"), *place.glob(f"{EARLIER}*")]):
+    for folder in sorted(found):
         if _left_behind(folder, now):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)

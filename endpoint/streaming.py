@@ -1,9 +1,10 @@
 """Large SPARQL answers streamed, not held whole in the server's memory.
 
 A query worker (``endpoint.execution.serve``) writes an answer larger than ``stream_above``
-bytes to a temporary file instead of sending its bytes through the pipe; the server opens it,
-removes its name at once (the open file keeps the data; nothing is left behind whatever
-happens next) and sends it in chunks. Only ``/sparql`` asks for it
+bytes to a file the server named in its own folder (``endpoint.spool.answer_file``) instead
+of sending its bytes through the pipe; the server opens it, removes its name at once (the open
+file keeps the data) and sends it in chunks; when the worker is stopped while it writes, the
+server removes what it wrote. Only ``/sparql`` asks for it
 (``QueryRequest.stream_above``): the server's own queries read their answers whole. An external
 store's answers are in the server's memory already and are sent as they are.
 """
@@ -11,7 +12,6 @@ store's answers are in the server's memory already and are sent as they are.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import IO, TYPE_CHECKING
@@ -26,14 +26,16 @@ CHUNK = 256 * 1024
 HEAD = 1024 * 1024
 
 
-def spooled(answer: QueryResult, above: int) -> QueryResult:
-    """``answer`` with its body in a temporary file when it is larger than ``above`` bytes
-    (``above`` 0: never)."""
-    if above <= 0 or len(answer.body) <= above:
+def spooled(answer: QueryResult, above: int, path: str | None) -> QueryResult:
+    """``answer`` with its body in the new file ``path`` (which the server named in its own
+    folder, and removes if the worker is stopped while it writes: ``endpoint.spool``) when it
+    is larger than ``above`` bytes (``above`` 0 or no ``path``: never)."""
+    if above <= 0 or path is None or len(answer.body) <= above:
         return answer
-    with tempfile.NamedTemporaryFile(prefix="coworkmed-answer-", delete=False) as handle:
-        handle.write(answer.body)
-    return replace(answer, body=b"", spool=handle.name)
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with open(handle, "wb") as written:
+        written.write(answer.body)
+    return replace(answer, body=b"", spool=path)
 
 
 def _chunks(handle: IO[bytes], first: Callable[[bytes], bytes]) -> Iterator[bytes]:

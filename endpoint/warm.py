@@ -16,6 +16,7 @@ from flask import Flask
 
 from core.vocabulary import LANGUAGES
 from endpoint import observatory, search, site
+from endpoint.app import STOPPING_KEY
 from endpoint.execution import QueryError
 
 #: what is worked out at start, in this order: the pages a visitor opens first
@@ -37,6 +38,8 @@ def warm_up(app: Flask) -> threading.Thread:
     def run() -> None:
         with app.app_context():
             for name, step in STEPS.items():
+                if app.extensions[STOPPING_KEY].is_set():
+                    return  # the server stops: what is left would start a pool as it ends
                 try:
                     step()
                 except QueryError as problem:

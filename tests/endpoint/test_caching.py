@@ -507,7 +507,7 @@ def streaming(published: Published) -> Iterator[str]:
 
 
 def _spooled() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("coworkmed-answer-*")}
+    return {p.name for p in Path(tempfile.gettempdir()).glob("coworkmed-server-*/answer-*")}
 
 
 #: (query, Accept) answered above 1,000 bytes: streamed; the twin of each is read whole

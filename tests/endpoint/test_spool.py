@@ -1,30 +1,18 @@
-"""Where uploads wait (``endpoint.spool``): the folders of servers no longer running are
-removed, and only those (a running server's upload, another user's folder, a link, a name that
+"""The server's own folder (``endpoint.spool``): the folders no running server holds are
+removed, and only those (a running server's, whatever pid its name says; a link; a name that
 is not a server's are left alone)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
-import subprocess
-import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from endpoint.spool import PREFIX, remove_uploads, spooled, sweep_uploads, uploads_folder
-
-
-def _ended_pid() -> int:
-    """The pid of a process that has ended (and been collected)."""
-    ended = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return int(ended.stdout)
+from endpoint.spool import PREFIX, answer_file, remove_spool, spool_folder, spooled, sweep_spools
 
 
 def _folder(place: Path, name: str, age: float = 0) -> Path:
@@ -37,27 +25,24 @@ def _folder(place: Path, name: str, age: float = 0) -> Path:
     return folder
 
 
-#: a name in the temporary folder -> how it is made there, and whether the sweep removes it
-CASES: dict[str, tuple[Callable[[Path], Path], bool]] = {
-    "a killed server's uploads": (lambda p: _folder(p, f"{PREFIX}{_ended_pid()}-ab12"), True),
-    "this server's own": (lambda p: _folder(p, f"{PREFIX}{os.getpid()}-ab12"), False),
-    "a running server's": (lambda p: _folder(p, f"{PREFIX}{os.getppid()}-ab12"), False),
-    "no pid in the name": (lambda p: _folder(p, f"{PREFIX}cafe-ab12"), False),
-    "an earlier version's, two hours old": (
-        lambda p: _folder(p, "coworkmed-upload-x1y2", age=7_200),
-        True,
-    ),
-    "an earlier version's, a minute old": (
-        lambda p: _folder(p, "coworkmed-upload-x1y2", age=60),
-        False,
-    ),
-    "a link to another folder": (
-        lambda p: _link(p / f"{PREFIX}{_ended_pid()}-ab12", _folder(p, "elsewhere")),
-        False,
-    ),
-    "a file, not a folder": (lambda p: _file(p / f"{PREFIX}{_ended_pid()}-ab12"), False),
-    "another program's folder": (lambda p: _folder(p, f"pymp-{_ended_pid()}"), False),
-}
+def _held(place: Path, name: str) -> Path:
+    """A folder locked as a running server locks its own (another open of it: the lock is
+    the open file's, as another process's would be)."""
+    folder = _folder(place, name)
+    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    HELD.append(handle)
+    return folder
+
+
+HELD: list[int] = []
+
+
+@pytest.fixture(autouse=True)
+def _let_go() -> Iterator[None]:
+    yield
+    while HELD:
+        os.close(HELD.pop())
 
 
 def _link(link: Path, target: Path) -> Path:
@@ -70,29 +55,75 @@ def _file(path: Path) -> Path:
     return path
 
 
+#: a name in the temporary folder -> how it is made there, and whether the sweep removes it
+CASES: dict[str, tuple[Callable[[Path], Path], bool]] = {
+    "a killed server's": (lambda p: _folder(p, f"{PREFIX}4242-ab12"), True),
+    "a killed server that was process 1 of its container": (
+        lambda p: _folder(p, f"{PREFIX}1-ab12"),
+        True,
+    ),
+    "a running server's": (lambda p: _held(p, f"{PREFIX}4242-ab12"), False),
+    "a running server's, of a pid that is not one here (another namespace)": (
+        lambda p: _held(p, f"{PREFIX}99999999-ab12"),
+        False,
+    ),
+    "a running server's, with this process's pid": (
+        lambda p: _held(p, f"{PREFIX}{os.getpid()}-ab12"),
+        False,
+    ),
+    "an earlier version's upload, two hours old": (
+        lambda p: _folder(p, "coworkmed-upload-x1y2", age=7_200),
+        True,
+    ),
+    "an earlier version's uploads, two hours old": (
+        lambda p: _folder(p, "coworkmed-uploads-4242-x1y2", age=7_200),
+        True,
+    ),
+    "an earlier version's upload, a minute old": (
+        lambda p: _folder(p, "coworkmed-upload-x1y2", age=60),
+        False,
+    ),
+    "a link to another folder": (
+        lambda p: _link(p / f"{PREFIX}4242-ab12", _folder(p, "elsewhere")),
+        False,
+    ),
+    "a file, not a folder": (lambda p: _file(p / f"{PREFIX}4242-ab12"), False),
+    "another program's folder": (lambda p: _folder(p, "pymp-4242"), False),
+}
+
+
 @pytest.mark.parametrize("case", list(CASES))
-def test_the_sweep_removes_only_uploads_of_servers_no_longer_running(
-    case: str, tmp_path: Path
-) -> None:
+def test_the_sweep_removes_only_what_no_running_server_holds(case: str, tmp_path: Path) -> None:
     make, removed = CASES[case]
     made = make(tmp_path)
-    assert sweep_uploads(tmp_path) == ([made] if removed else [])
+    assert sweep_spools(tmp_path) == ([made] if removed else [])
     assert made.exists() is not removed
     if made.is_symlink():
         assert (made.resolve() / "submission.csv").exists()  # nothing followed through it
 
 
-def test_an_upload_waits_in_the_servers_own_private_folder() -> None:
+def test_files_wait_in_the_servers_own_private_locked_folder() -> None:
     with spooled(".csv") as path:
         path.write_text("name\nA\n")
-        folder = uploads_folder()
+        folder = spool_folder()
         assert path.parents[1] == folder
         assert folder.name.startswith(f"{PREFIX}{os.getpid()}-")
         assert folder.stat().st_mode & 0o777 == 0o700
     assert not path.parent.exists()
-    remove_uploads()
+    remove_spool()
     assert not folder.exists()
     with spooled(".tsv") as again:  # a folder removed under the server is made again
         again.write_text("x")
         assert again.exists()
-    remove_uploads()
+    remove_spool()
+
+
+def test_an_answer_file_is_removed_when_its_request_fails() -> None:
+    with pytest.raises(TimeoutError), answer_file(True) as path:
+        assert path is not None
+        Path(path).write_bytes(b"half an answer")  # what a worker stopped mid-write leaves
+        raise TimeoutError
+    assert not Path(path).exists()
+    with answer_file(False) as nothing:
+        assert nothing is None
+    remove_spool()

@@ -169,7 +169,7 @@ def test_odd_values_get_a_report_not_a_500(server: Server, door: str) -> None:
         status, body = upload(server, door, name, MAKERS[maker]())
         assert status in (200, 201, 422), f"{maker} at {door}: {status} {body[:300]}"
         assert "Traceback" not in body
-        for place in ("/tmp/", "coworkmed-upload", "submission.", str(ROOT)):
+        for place in ("/tmp/", "coworkmed-server", "submission.", str(ROOT)):
             assert place not in body, f"{place} shown in the report of {maker}"
 
 
@@ -180,7 +180,7 @@ def test_no_server_path_in_any_report_format(server: Server, fmt: str) -> None:
         _status, body = upload(
             server, "/validate", name, MAKERS[maker](), format=fmt, mapping="fr-aura"
         )
-        for place in ("/tmp/", "coworkmed-upload", "submission.", str(ROOT), "mapping.yaml"):
+        for place in ("/tmp/", "coworkmed-server", "submission.", str(ROOT), "mapping.yaml"):
             assert place not in body, f"{place} in the {fmt} report of {maker}"
 
 
