@@ -33,10 +33,13 @@ def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     [
         ("port = ", "not valid TOML"),
         ("colour = 'blue'", "unknown setting(s) colour"),
-        ("port = 'eighty'", "'eighty' is not a whole number"),
+        ("query_workers = 'eighty'", "'eighty' is not a whole number"),
+        ("port = 'eighty'", "'eighty' is not a port number, 0 to 65535"),
+        ("port = 70000", "70000 is not a port number, 0 to 65535"),
+        ("port = -1", "-1 is not a port number, 0 to 65535"),
         (b"\xff\xfe", "cannot be read"),
     ],
-    ids=["syntax", "unknown", "type", "encoding"],
+    ids=["syntax", "unknown", "type", "port-type", "port-above", "port-below", "encoding"],
 )
 def test_a_bad_settings_file_is_named(tmp_path: Path, content: str | bytes, says: str) -> None:
     file = tmp_path / "bad.toml"
@@ -44,7 +47,7 @@ def test_a_bad_settings_file_is_named(tmp_path: Path, content: str | bytes, says
         file.write_bytes(content)
     else:
         file.write_text(content, encoding="utf-8")
-    with pytest.raises(SettingsError, match="bad.toml|port") as raised:
+    with pytest.raises(SettingsError, match="bad.toml|port|query_workers") as raised:
         settings(file=str(file))
     assert says in str(raised.value)
 
@@ -58,4 +61,4 @@ def test_the_command_line_names_a_bad_setting(tmp_path: Path) -> None:
         main, ["serve", "--store", str(tmp_path)], env={"COWORKMED_PORT": "http"}
     )
     assert result.exit_code == 1
-    assert "setting port (COWORKMED_PORT): 'http' is not a whole number" in result.output
+    assert "setting port (COWORKMED_PORT): 'http' is not a port number, 0 to 65535" in result.output
