@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing import forkserver
+from multiprocessing import forkserver, resource_tracker
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
@@ -120,8 +120,37 @@ def network_reachable() -> bool:
 PR_SET_PDEATHSIG = 1
 
 
+#: what a terminal's Ctrl-C, a shell's ``kill -TERM -PGID`` or a session's end send to a whole
+#: process group; the program asked to stop finishes its work first (``coworkmed.serving``)
+GROUP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+def leave_the_group() -> None:
+    """Put this worker in a process group of its own, so that a stop signal sent to the
+    program's whole group (Ctrl-C at a terminal, ``kill -TERM -PGID``) reaches the program,
+    which finishes the work its workers do before it stops, and not the workers themselves.
+    Sent to the group, SIGINT and SIGTERM ended the workers at once: a SPARQL Update running
+    answered 400 ("exhausted its worker"), an export failed, and the workers printed
+    KeyboardInterrupt tracebacks (stranger 54). Only a program that finishes its workers' work
+    when asked to stop does so, and says it by starting its fork server with
+    ``start_fork_server``, which leaves the workers these signals blocked: a command's workers
+    (``coworkmed validate``) stay in its group, and Ctrl-C ends them with it at once. Such a
+    signal sent before this call (it waits, blocked) is dropped; afterwards SIGTERM and SIGHUP
+    end the worker as usual (a pool's ``terminate``), and SIGINT, which only a terminal sends,
+    is ignored. Call it from the worker's main thread."""
+    if not GROUP_SIGNALS <= signal.pthread_sigmask(signal.SIG_BLOCK, ()):
+        return  # the fork server of a command, which ends with its workers
+    for number in GROUP_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)  # drops one waiting, blocked
+    os.setpgid(0, 0)
+    for number in GROUP_SIGNALS - {signal.SIGINT}:
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, GROUP_SIGNALS)
+
+
 def die_with_parent() -> bool:
-    """Have this worker end when the program that asked for it ends, even by SIGKILL.
+    """Have this worker end when the program that asked for it ends, even by SIGKILL, and
+    not when a stop signal is sent to the program's process group (``leave_the_group``).
 
     Two steps. The fork server ends when no process holds its "alive" pipe any more, but
     multiprocessing hands that pipe to every worker it forks (so that a worker may fork in
@@ -129,6 +158,7 @@ def die_with_parent() -> bool:
     killed. A worker here forks nothing, so it closes its copy. Then the kernel is asked
     (``prctl``, where there is one) to kill the worker when its parent, the server, ends.
     Whether the parent was still there once this was set (False: the caller should end)."""
+    leave_the_group()
     parent = os.getppid()
     server: Any = forkserver._forkserver  # CPython keeps the inherited pipe on this object
     # a process that started a fork server itself (a program calling this in-process) holds
@@ -238,12 +268,22 @@ def start_fork_server() -> None:
     """Start the fork server every worker comes from (``worker_context``) now, not at the
     first query or upload: ``NoWorkers`` saying why when it cannot. A temporary folder with a
     long path (its socket's path is limited) let `coworkmed serve` start and answer every
-    query 500 and /health 503."""
+    query 500 and /health 503. Its workers leave the program's process group
+    (``leave_the_group``): for a program that finishes their work when it is asked to stop."""
     worker_context()
+    # started with the group's stop signals blocked, it keeps them blocked (a mask outlives
+    # exec): a Ctrl-C or a SIGTERM sent to the program's group does not end it, and so the
+    # workers it forked, while the program finishes their work (``leave_the_group``); it ends
+    # with the program all the same (its "alive" pipe). The resource tracker is started first:
+    # starting it unblocks SIGINT and SIGTERM in the calling thread
+    resource_tracker.ensure_running()
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, GROUP_SIGNALS)
     try:
         forkserver.ensure_running()
     except OSError as error:
         raise NoWorkers(why_no_workers(error)) from None
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def start_worker(process: BaseProcess) -> None:

@@ -739,6 +739,7 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
     from coworkmed.serving import Drain, drain_with, server_idle, server_options, stop_listening
     from endpoint.app import begin_stop, create_app
     from endpoint.warm import warm_up
+    from triplestore.versions import writing
 
     config = {"store": store, "base": base, "host": host, "port": port}
     app = create_app({k: v for k, v in config.items() if v is not None})
@@ -781,7 +782,7 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
         begin_stop(app)
 
     # asked to stop, it finishes the writes and uploads it is running, and answers them
-    drain_with(Drain(begin, lambda: server_idle(server), resolved["stop_wait"]))
+    drain_with(Drain(begin, lambda: server_idle(server), resolved["stop_wait"], writing))
     server.run()
 
 

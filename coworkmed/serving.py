@@ -23,6 +23,8 @@ from typing import Any
 from waitress import wasyncore
 from waitress.server import BaseWSGIServer
 
+from core.workers import GROUP_SIGNALS
+
 #: seconds between two looks for idle connections to close (waitress cleanup_interval)
 IDLE_CHECK = 2
 
@@ -72,24 +74,33 @@ def free_port() -> int:
 QUIET = {"COWORKMED_DUMPS_REFRESH": "0"}
 
 
-#: the signals that stop `coworkmed serve` as Ctrl-C does (``stop_on_signals``)
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+#: the signals that stop `coworkmed serve` as Ctrl-C does (``stop_on_signals``): those sent to a
+#: whole process group too, which its workers leave (``core.workers.leave_the_group``)
+STOP_SIGNALS = tuple(sorted(GROUP_SIGNALS))
 
 
 @dataclass(frozen=True)
 class Drain:
     """How a server asked to stop lets what it is doing finish first: ``begin`` stops it
     taking work (it stops listening; requests still coming on open connections are told it
-    stops, 503; queries running are stopped), ``idle`` says when no request is left running or
-    unanswered, and ``seconds`` is the longest it waits for that."""
+    stops, 503; queries running are stopped), ``idle`` says when no request is left running,
+    arriving or unanswered, and ``seconds`` is the longest it waits for that, but for a write:
+    while ``writing`` says one runs, it waits on, and then up to ``ANSWER_TIME`` for its answer
+    to be sent. A write cut off by the wait had often been committed: its client got no answer,
+    and the next server published it all the same (stranger 54). A write's own time limits
+    bound it (``update_timeout``; its publication, ``triplestore.versions.PUBLISHING_TIME``)."""
 
     begin: Callable[[], None]
     idle: Callable[[], bool]
     seconds: float
+    writing: Callable[[], bool] = bool  # bool(): False, no write to wait for
 
 
 #: how often a draining server looks whether it is idle, in seconds
 DRAIN_POLL = 0.05
+#: how long a draining server past its ``stop_wait`` waits for a write's answer to be sent once
+#: the write is done, in seconds
+ANSWER_TIME = 5.0
 
 
 class _Stopping:
@@ -126,10 +137,14 @@ def _stop(signal_number: int, _frame: FrameType | None) -> None:
 
 
 def _drain(drain: Drain) -> None:
-    """Wait until ``drain`` is idle (or its time is up), then end the server's loop: a stop
-    signal of our own, to the main thread, which raises SystemExit there."""
+    """Wait until ``drain`` is idle (or its time is up, and no write runs), then end the
+    server's loop: a stop signal of our own, to the main thread, which raises SystemExit there."""
     deadline = time.monotonic() + drain.seconds
-    while not drain.idle() and time.monotonic() < deadline:
+    while not drain.idle():
+        if drain.writing():
+            deadline = max(deadline, time.monotonic() + ANSWER_TIME)
+        elif time.monotonic() >= deadline:
+            break
         time.sleep(DRAIN_POLL)
     _STOPPING.drained = True
     _thread.interrupt_main(signal.SIGTERM)
@@ -166,13 +181,21 @@ def stop_listening(server: Any) -> None:
 
 
 def server_idle(server: Any) -> bool:
-    """Whether waitress's ``server`` has no request running or waiting, and nothing left to
-    send on any connection."""
+    """Whether waitress's ``server`` has no request running, waiting or arriving, and nothing
+    left to send on any connection. A request still arriving (an upload's body) is answered,
+    503 if it came after the stop: it was reset, and its client could not tell whether it was
+    carried out (stranger 54)."""
     tasks = server.task_dispatcher
     with tasks.lock:
         if tasks.active_count or tasks.queue:
             return False
-    return not any(getattr(channel, "total_outbufs_len", 0) for channel in _channels(server))
+    return not any(_busy(channel) for channel in _channels(server))
+
+
+def _busy(channel: Any) -> bool:
+    """Whether a waitress ``channel`` has a request arriving, or an answer left to send."""
+    arriving = getattr(channel, "request", None) is not None
+    return arriving or bool(getattr(channel, "total_outbufs_len", 0))
 
 
 def _channels(server: Any) -> list[Any]:
@@ -181,11 +204,15 @@ def _channels(server: Any) -> list[Any]:
 
 
 def start_serving(
-    store: Path | str, env: Mapping[str, str] | None = None, start_timeout: float = 60
+    store: Path | str,
+    env: Mapping[str, str] | None = None,
+    start_timeout: float = 60,
+    own_group: bool = False,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Start `coworkmed serve` over ``store`` (a directory or an external store's URL, whose
     other settings ``env`` gives), wait until /health answers; the process (its standard error
-    a pipe) and its base URL (``http://127.0.0.1:PORT``)."""
+    a pipe) and its base URL (``http://127.0.0.1:PORT``). ``own_group``: in a process group of
+    its own, as a shell starts a command (a signal may then be sent to the group)."""
     port = free_port()
     command = [sys.executable, "-m", "coworkmed.cli", "serve"]
     command += ["--store", str(store), "--port", str(port)]
@@ -194,6 +221,7 @@ def start_serving(
         env={**os.environ, **QUIET, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        process_group=0 if own_group else None,
     )
     assert server.stderr is not None  # stderr=subprocess.PIPE
     base = f"http://127.0.0.1:{port}"

@@ -206,6 +206,14 @@ def query(store: TripleStore, base: str, sparql: str) -> Any:
 _WRITING = threading.RLock()
 
 
+def writing() -> bool:
+    """Whether a write of this process runs now (a server asked to stop waits for it)."""
+    if _WRITING.acquire(blocking=False):
+        _WRITING.release()
+        return False
+    return True
+
+
 class Unchanged(Exception):  # noqa: N818  (what happened, not a failure)
     """Raised by a change that changes nothing (a condition of its request is false, nothing is
     there to delete): ``write`` publishes no new generation, and raises it again for its

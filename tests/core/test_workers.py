@@ -241,6 +241,65 @@ def test_a_worker_ends_with_its_program_while_another_keeps_the_fork_server(
             os.kill(holder, signal.SIGKILL)
 
 
+#: a program that hears the stop signals (as the server does) and runs a long confined worker,
+#: its fork server started by ``start_fork_server`` (the server) or at the first worker (a
+#: command)
+GROUP_PROGRAM = """
+import signal, sys
+sys.path.insert(0, {root!r})
+from core.workers import Limits, WorkerFailed, run_confined, start_fork_server
+from tests.core.test_workers import note_pid_and_sleep
+
+for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(number, lambda *_: None)
+if {server!r}:
+    start_fork_server()
+try:
+    run_confined(note_pid_and_sleep, ({pid_file!r}, 120), Limits(memory=512 * 2**20), timeout=300)
+except WorkerFailed:
+    print("the worker ended", flush=True)
+"""
+
+
+@pytest.mark.parametrize(
+    "number", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda n: signal.Signals(n).name
+)
+@pytest.mark.parametrize("server", [True, False], ids=["server", "command"])
+def test_a_stop_signal_to_the_group_reaches_a_servers_workers_through_it_only(
+    server: bool, number: int, tmp_path: Path
+) -> None:
+    """Regression (stranger 54): Ctrl-C at a terminal, or SIGTERM or SIGHUP to the process
+    group, ended the server's workers with the server's own signal: a running update answered
+    400. A server's workers (and the fork server) are not reached; a command's are, as before:
+    Ctrl-C on `coworkmed validate` ends its work at once."""
+    pid_file = tmp_path / "worker.pid"
+    code = GROUP_PROGRAM.format(root=str(ROOT), pid_file=str(pid_file), server=server)
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    program = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, process_group=0
+    )
+    assert program.stdout is not None
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker = int(pid_file.read_text())
+        os.killpg(program.pid, number)
+        deadline = time.monotonic() + (2 if server else 10)
+        while running(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert running(worker) is server
+        assert program.poll() is None or not server
+    finally:
+        program.kill()
+        program.wait()
+        program.stdout.close()
+    deadline = time.monotonic() + 10
+    while running(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not running(worker)  # and it ends with its program
+
+
 #: modules of the program that may make a process themselves, and what makes it end with the
 #: program: every other one asks ``core.workers`` (``owned_process``, ``run_confined``)
 PROCESS_MAKERS = {

@@ -11,6 +11,7 @@ after a day of tests)."""
 from __future__ import annotations
 
 import http.client
+import os
 import shutil
 import signal
 import socket
@@ -192,14 +193,28 @@ def test_a_killed_servers_uploads_are_removed_by_the_next_one(
 
 
 TOKEN = "drain-token"
-#: an update that takes the engine some seconds (25 million rows counted), then writes one triple
-VALUES = " ".join(str(number) for number in range(5_000))
-SLOW_UPDATE = (
-    "INSERT { GRAPH <urn:drain:g> { <urn:drain:s> <urn:drain:p> ?n } } WHERE { SELECT "
-    f"(COUNT(*) AS ?n) {{ VALUES ?x {{ {VALUES} }} VALUES ?y {{ {VALUES} }} "
-    "FILTER(?x + ?y > 0) } }"
-)
-WRITTEN = "ASK { GRAPH ?g { <urn:drain:s> <urn:drain:p> 24999999 } }"
+
+
+def counting_update(values: int) -> str:
+    """An update that takes the engine some seconds (``values`` squared rows counted, less
+    one), then writes one triple: their count (``written``)."""
+    listed = " ".join(str(number) for number in range(values))
+    return (
+        "INSERT { GRAPH <urn:drain:g> { <urn:drain:s> <urn:drain:p> ?n } } WHERE { SELECT "
+        f"(COUNT(*) AS ?n) {{ VALUES ?x {{ {listed} }} VALUES ?y {{ {listed} }} "
+        "FILTER(?x + ?y > 0) } }"
+    )
+
+
+def written(values: int) -> str:
+    """The question whether ``counting_update(values)`` was written."""
+    return f"ASK {{ GRAPH ?g {{ <urn:drain:s> <urn:drain:p> {values * values - 1} }} }}"
+
+
+#: some 3 s on a quiet machine
+SLOW = 5_000
+#: some 9 s: longer than the waitress's own 5 s grace after a stop_wait of 0
+SLOWER = 9_000
 
 
 def _refused(base: str) -> bool:
@@ -212,26 +227,53 @@ def _refused(base: str) -> bool:
         return True
 
 
+#: how a server is asked to stop during a write: the signal, sent to the server alone or to
+#: its whole process group (as a terminal's Ctrl-C and ``kill -TERM -PGID`` do), settings, and
+#: the update's size
+WRITE_STOPS = {
+    "SIGTERM to the server": (signal.SIGTERM, False, {}, SLOW),
+    "Ctrl-C to its process group": (signal.SIGINT, True, {}, SLOW),
+    "SIGTERM to its process group": (signal.SIGTERM, True, {}, SLOW),
+    "SIGHUP to its process group": (signal.SIGHUP, True, {}, SLOW),
+    "a stop_wait shorter than the write": (
+        signal.SIGTERM,
+        False,
+        {"COWORKMED_STOP_WAIT": "0"},
+        SLOWER,
+    ),
+}
+
+
+@pytest.mark.parametrize("how", WRITE_STOPS)
 def test_a_server_asked_to_stop_finishes_the_write_it_runs_and_answers_it(
-    store_path: Path, temporary: Path, tmp_path: Path
+    store_path: Path, temporary: Path, tmp_path: Path, how: str
 ) -> None:
     """Regression (stranger 52): a server asked to stop during a long write gave the writer no
     answer, and the write, when committed, was published only by the next server. It stops
-    listening at once, finishes the write, publishes and answers it, then stops."""
+    listening at once, finishes the write, publishes and answers it, then stops.
+
+    Regressions (stranger 54): sent to the server's process group, SIGINT and SIGTERM ended
+    its workers too (the update answered 400 "exhausted its worker", KeyboardInterrupt
+    tracebacks); a write still running at ``stop_wait`` was cut off unanswered, and the next
+    server published it."""
+    number, group, settings, values = WRITE_STOPS[how]
     with writable_copy(oxigraph_published(store_path), tmp_path, None) as copy:
         path = copy.location.path  # type: ignore[attr-defined]
-        env = {"TMPDIR": str(temporary), "COWORKMED_UPDATE_TOKEN": TOKEN}
-        server, base = start_serving(path, env)
+        env = {"TMPDIR": str(temporary), "COWORKMED_UPDATE_TOKEN": TOKEN, **settings}
+        server, base = start_serving(path, env, own_group=group)
         answers: list[int] = []
         headers = {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"}
+        update = counting_update(values).encode()
         writer = threading.Thread(
-            target=lambda: answers.append(_ask(base, "/sparql", SLOW_UPDATE.encode(), headers)),
-            daemon=True,
+            target=lambda: answers.append(_ask(base, "/sparql", update, headers)), daemon=True
         )
         try:
             writer.start()
             time.sleep(1)  # the update runs in its worker
-            server.send_signal(signal.SIGTERM)
+            if group:
+                os.killpg(server.pid, number)
+            else:
+                server.send_signal(number)
             deadline = time.monotonic() + 10
             while not _refused(base) and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -244,10 +286,79 @@ def test_a_server_asked_to_stop_finishes_the_write_it_runs_and_answers_it(
         writer.join(timeout=30)
         assert status == 0, said
         assert answers == [204]
+        assert "Traceback" not in said
         location = OxigraphLocation(path)
         assert not location.pending()
         _generation, snapshot = open_snapshot(path)
-        assert bool(snapshot.query(WRITTEN))
+        assert bool(snapshot.query(written(values)))
+
+
+#: a request a client is still sending when its server is asked to stop: what it sent before
+#: the stop signal, and what after
+QUERY_FORM = urllib.parse.urlencode({"query": "ASK {}"}).encode()
+POST = (
+    b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    b"Content-Type: application/x-www-form-urlencoded\r\n"
+    b"Content-Length: " + str(len(QUERY_FORM)).encode() + b"\r\nConnection: close\r\n\r\n"
+)
+ARRIVING = {
+    "half its body": (POST + QUERY_FORM[:5], QUERY_FORM[5:]),
+    "half its headers": (POST[:30], POST[30:] + QUERY_FORM),
+    "its first byte": (POST[:1], POST[1:] + QUERY_FORM),
+}
+
+
+@pytest.mark.parametrize("parts", list(ARRIVING.values()), ids=list(ARRIVING))
+def test_a_request_arriving_when_the_server_is_asked_to_stop_is_answered(
+    store_path: Path, parts: tuple[bytes, bytes]
+) -> None:
+    """Regression (stranger 54): a request whose body was still arriving when the server was
+    asked to stop was reset (the server ended at once), and its client could not tell whether
+    it had been carried out. It is answered: 503, try again later (``Retry-After``)."""
+    server, base = start_serving(store_path)
+    port = int(base.rsplit(":", 1)[1])
+    before, after = parts
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
+            client.sendall(before)
+            time.sleep(0.3)  # read by the server
+            server.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            client.sendall(after)
+            answer = b""
+            while chunk := client.recv(65536):
+                answer += chunk
+        _out, errors = server.communicate(timeout=30)
+        status, said = server.returncode, errors.decode()
+    finally:
+        if server.poll() is None:
+            stop_serving(server, signal.SIGKILL)
+    assert status == 0, said
+    assert answer.startswith(b"HTTP/1.1 503 "), answer[:200]
+    assert b"\r\nRetry-After: " in answer
+
+
+def test_a_request_that_never_arrives_holds_a_stop_no_longer_than_stop_wait(
+    store_path: Path,
+) -> None:
+    """The other side of the regression above: a client that never finishes its request holds
+    the stop for ``stop_wait`` at most, and is then cut off."""
+    server, base = start_serving(store_path, {"COWORKMED_STOP_WAIT": "2"})
+    port = int(base.rsplit(":", 1)[1])
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as client:
+            client.sendall(POST[:30])
+            time.sleep(0.3)
+            asked = time.monotonic()
+            server.send_signal(signal.SIGTERM)
+            server.communicate(timeout=60)
+            status, took = server.returncode, time.monotonic() - asked
+            assert client.recv(65536) == b""  # cut off, no answer
+    finally:
+        if server.poll() is None:
+            stop_serving(server, signal.SIGKILL)
+    assert status == 0
+    assert 2 <= took < 2 + 10, took
 
 
 #: each row some 8 KB: 10,000 rows make an answer of about 80 MB, written to a file
