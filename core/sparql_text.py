@@ -85,12 +85,12 @@ class Block:
 #: processor time per request; the observatory's figures are two dozen texts, each read by
 #: several checks and rewrites before the store gets it). Longer texts are read each time: what
 #: is remembered stays under about 60 MB whatever clients send (a text of n characters makes
-#: at most n tokens; tests/core/test_remembered_texts.py measures it).
+#: at most n tokens; tests/core/testremembered_texts.py measures it).
 REMEMBERED_TEXTS = 64
 REMEMBERED_CHARS = 4_096
 
 
-def _remembered(function: Callable[P, R], texts: int = REMEMBERED_TEXTS) -> Callable[P, R]:
+def remembered(function: Callable[P, R], texts: int = REMEMBERED_TEXTS) -> Callable[P, R]:
     """``function`` (of a text, then other hashable arguments) with its answers for the last
     ``texts`` texts of at most ``REMEMBERED_CHARS`` characters remembered."""
     kept: Callable[..., R] = functools.lru_cache(maxsize=texts)(function)
@@ -111,7 +111,7 @@ def tokens(text: str, start: int = 0) -> list[Token]:
     return list(_tokens(text, start))
 
 
-@_remembered
+@remembered
 def _tokens(text: str, start: int) -> tuple[Token, ...]:
     found, depth = [], 0
     for match in _TOKEN.finditer(text, start):
@@ -148,7 +148,7 @@ def keywords(text: str) -> list[Keyword]:
     return list(_keywords(text))
 
 
-@_remembered
+@remembered
 def _keywords(text: str) -> tuple[Keyword, ...]:
     return tuple(k for k in map(_as_keyword, _tokens(text, 0)) if k is not None)
 
@@ -279,7 +279,7 @@ def _prologues_of(text: str, base: str | None) -> tuple[Prologue, ...]:
 
 #: each state holds every prefix declared before it (a text's states grow with the square of
 #: its declarations): fewer texts are remembered
-_prologues = _remembered(_prologues_of, texts=8)
+_prologues = remembered(_prologues_of, texts=8)
 
 
 def _glued_prefix(token: Token) -> bool:
@@ -333,6 +333,7 @@ class DatasetClauses:
     named: tuple[str, ...]
 
 
+@remembered
 def dataset_clauses(text: str, base: str | None = None) -> DatasetClauses | None:
     """The FROM and FROM NAMED clauses of the query ``text`` (None: it has none), their IRIs
     resolved by its declarations. Only the keyword FROM counts, outside braces: a prefix named
@@ -360,7 +361,7 @@ def edited(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
     return "".join(pieces)
 
 
-@_remembered
+@remembered
 def without_dataset_clauses(text: str) -> str:
     """``text`` with its FROM and FROM NAMED clauses taken out (read as ``dataset_clauses``
     reads them), for a store given the dataset by the protocol's parameters instead: Virtuoso
@@ -460,7 +461,7 @@ def _found(word: str, keyword: Keyword) -> list[Keyword]:
     ]
 
 
-@_remembered
+@remembered
 def words_inside(text: str, words: tuple[str, ...]) -> tuple[Keyword, ...]:
     """Every place one of ``words`` appears in the bare words of ``text``, even inside a longer
     word (``inside``), in the order of the text (the last few answers are remembered: each
@@ -515,7 +516,7 @@ VENDOR_FUNCTIONS = (
 )
 
 
-@_remembered
+@remembered
 def vendor_call(text: str, base: str | None = None) -> str | None:
     """The first name of ``text`` (outside strings and comments) in a store's own function
     namespace, which standard SPARQL does not have and this service does not allow: as
@@ -562,7 +563,7 @@ class Size:
     chained: int = 0  # the weights of the chaining keywords (even glued) and signs
 
 
-@_remembered
+@remembered
 def measure(text: str) -> Size:
     """The ``Size`` of ``text`` (strings, IRIs and comments do not count). A sign of
     ``CHAINING_SIGNS`` counts between patterns only, not between a function's arguments."""
@@ -681,7 +682,7 @@ def graph_operations_for(update: str, managed: list[str], default: str, none: st
 _NOT_IN_IRIREF = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 
 
-@_remembered
+@remembered
 def absolute_iris(text: str, base: str | None) -> str:
     """``text`` with every relative IRI written as the absolute IRI it names (by the BASE and
     PREFIX declarations in force where it stands, and ``base`` before any BASE) and without
@@ -1049,14 +1050,19 @@ def lists(text: str) -> dict[str, int]:
     and FROM NAMED. The engine's stack overflowed on about 3,000 order or group conditions and
     2,750 projected expressions, and 54,800 FROM NAMED took a worker 23 s to refuse (stranger
     51)."""
+    return dict(_lists(text))
+
+
+@remembered
+def _lists(text: str) -> tuple[tuple[str, int], ...]:
     spaced = _spaced_order_by(text)
     scanned = _dataset_scan(text, None)[0]
-    return {
-        "order conditions": sum(len(c) for _f, _o, c in _order_clauses(spaced, "ORDER")),
-        "group conditions": sum(len(c) for _f, _o, c in _order_clauses(spaced, "GROUP")),
-        "expressions named by AS": len(_after_word(tokens(text), "AS", "var")),
-        "graphs named by FROM": len(scanned[False]) + len(scanned[True]),
-    }
+    return (
+        ("order conditions", sum(len(c) for _f, _o, c in _order_clauses(spaced, "ORDER"))),
+        ("group conditions", sum(len(c) for _f, _o, c in _order_clauses(spaced, "GROUP"))),
+        ("expressions named by AS", len(_after_word(tokens(text), "AS", "var"))),
+        ("graphs named by FROM", len(scanned[False]) + len(scanned[True])),
+    )
 
 
 def _blank_labels_renamed(found: list[Token], first: int, last: int, text: str, key: str) -> str:
@@ -1076,6 +1082,7 @@ def _blank_labels_renamed(found: list[Token], first: int, last: int, text: str, 
     return edited(text, edits)
 
 
+@remembered
 def total_order(query: str) -> str:
     """``query`` with ``ORDER_KEYS`` set before each of its order conditions, in the
     condition's direction, sub-queries' too, unless the condition is one kind by its form
@@ -1109,7 +1116,13 @@ def total_order(query: str) -> str:
 def declared_versions(text: str) -> list[str]:
     """The versions ``text`` declares (SPARQL 1.2's ``VERSION "1.2"``, outside its strings and
     comments), as written between the quotes."""
-    return [string.text.strip("\"'") for string in _after_word(tokens(text), "VERSION", "string")]
+    return list(_declared_versions(text))
+
+
+@remembered
+def _declared_versions(text: str) -> tuple[str, ...]:
+    found = _after_word(tokens(text), "VERSION", "string")
+    return tuple(string.text.strip("\"'") for string in found)
 
 
 def undeclared_prefix(text: str) -> str | None:

@@ -14,12 +14,17 @@ import pytest
 from core.sparql_text import (
     REMEMBERED_CHARS,
     REMEMBERED_TEXTS,
+    dataset_clauses,
+    declared_versions,
+    lists,
     measure,
     remote_access,
+    total_order,
     vendor_call,
     volatile,
     without_dataset_clauses,
 )
+from triplestore.backends.sparql import _query_field
 
 #: texts built to make the most tokens per character (each a distinct text: ``{n}`` numbers it)
 HEAVY: dict[str, Callable[[int, int], str]] = {
@@ -38,6 +43,11 @@ def _read(text: str) -> None:
     vendor_call(text, "http://127.0.0.1/sparql")
     volatile(text)
     without_dataset_clauses(text)
+    lists(text)
+    dataset_clauses(text, "http://127.0.0.1/sparql")
+    declared_versions(text)
+    total_order(text)
+    _query_field(text)
 
 
 def _grown_by(texts: list[str]) -> float:
@@ -78,12 +88,28 @@ def test_what_is_remembered_stays_bounded(kind: str) -> None:
         "SELECT * { ?s <urn:straße> ?o BIND(rand() AS ?r) }",  # "ß".upper() is "SS"
         "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
         "SELECT * { ?s ?p ?o } LIMIT 1",
+        "SELECT ?o FROM <urn:g> FROM NAMED <urn:n> { ?s ?p ?o } ORDER BY ?o",
+        'VERSION "1.2" SELECT (COUNT(*) AS ?n) { ?s ?p ?o } GROUP BY ?s ORDER BY DESC(?n)',
     ],
 )
 def test_a_remembered_reading_is_the_reading(text: str) -> None:
-    first = (measure(text), remote_access(text), volatile(text), without_dataset_clauses(text))
-    again = (measure(text), remote_access(text), volatile(text), without_dataset_clauses(text))
+    """Read twice, a text reads the same; the same query written another way is read afresh
+    and reads the same too; a reading handed out and changed does not change what is kept."""
+
+    def read(text: str) -> tuple[object, ...]:
+        return (
+            measure(text),
+            remote_access(text),
+            volatile(text),
+            lists(text),
+            dataset_clauses(text),
+            declared_versions(text),
+        )
+
+    first = (*read(text), without_dataset_clauses(text), total_order(text), _query_field(text))
+    lists(text).clear()  # what a caller does with its copy
+    declared_versions(text).append("9.9")
+    again = (*read(text), without_dataset_clauses(text), total_order(text), _query_field(text))
     fresh = text + " "  # the same query, another text: read afresh
-    afresh = (measure(fresh), remote_access(fresh), volatile(fresh))
     assert first == again
-    assert first[:3] == afresh
+    assert read(text) == read(fresh)

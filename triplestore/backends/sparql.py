@@ -59,6 +59,7 @@ from core.sparql_text import (
     graphs_outside_dataset,
     keywords,
     prologues,
+    remembered,
     resolve_reference,
     without_dataset_clauses,
 )
@@ -370,7 +371,7 @@ class SparqlStore:
     ) -> tuple[bytes, str]:
         """A query, sent as the protocol's form to the public query endpoint (no account:
         queries need none); the answer and its media type."""
-        body = _form([("query", sparql)]) + _dataset_form(tuple(default or ()), tuple(named or ()))
+        body = _query_field(sparql) + _dataset_form(tuple(default or ()), tuple(named or ()))
         headers = {**FORM, "Accept": ACCEPT.get(query_form(sparql) or "", ACCEPT_SOLUTIONS)}
         # whole seconds, at least one, as the store's own time limit is counted
         timeout = max(1, math.ceil(self.timeout))
@@ -781,6 +782,13 @@ def reads_named_graphs(sparql: str) -> bool:
 
 def _form(fields: list[tuple[str, str]]) -> bytes:
     return urllib.parse.urlencode(fields).encode("utf-8")
+
+
+@remembered
+def _query_field(sparql: str) -> bytes:
+    """The form's query field: a query asked again is not encoded again (the encoding of a
+    2 KB text, some 60 microseconds, was a tenth of our own work on a small query)."""
+    return _form([("query", sparql)])
 
 
 @functools.lru_cache(maxsize=32)
