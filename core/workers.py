@@ -125,27 +125,56 @@ PR_SET_PDEATHSIG = 1
 GROUP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 
+#: the stop signals a server's worker takes only from the server, its fork server or itself
+#: (``obey_the_owner``); SIGINT, which only a terminal sends, it never takes
+OWNER_SIGNALS = frozenset({signal.SIGTERM, signal.SIGHUP})
+
+
+def serving_worker() -> bool:
+    """Whether this worker comes from the fork server of a program that finishes its workers'
+    work when asked to stop (a server): one started by ``start_fork_server``, which leaves its
+    workers the group's stop signals blocked. A command's workers (``coworkmed validate``)
+    end with a Ctrl-C, as its own process does."""
+    return GROUP_SIGNALS <= signal.pthread_sigmask(signal.SIG_BLOCK, ())
+
+
 def leave_the_group() -> None:
-    """Put this worker in a process group of its own, so that a stop signal sent to the
-    program's whole group (Ctrl-C at a terminal, ``kill -TERM -PGID``) reaches the program,
+    """A server's worker: put it in a process group of its own, so that a stop signal sent to
+    the server's whole group (Ctrl-C at a terminal, ``kill -TERM -PGID``) reaches the server,
     which finishes the work its workers do before it stops, and not the workers themselves.
     Sent to the group, SIGINT and SIGTERM ended the workers at once: a SPARQL Update running
     answered 400 ("exhausted its worker"), an export failed, and the workers printed
-    KeyboardInterrupt tracebacks (stranger 54). Only a program that finishes its workers' work
-    when asked to stop does so, and says it by starting its fork server with
-    ``start_fork_server``, which leaves the workers these signals blocked: a command's workers
-    (``coworkmed validate``) stay in its group, and Ctrl-C ends them with it at once. Such a
-    signal sent before this call (it waits, blocked) is dropped; afterwards SIGTERM and SIGHUP
-    end the worker as usual (a pool's ``terminate``), and SIGINT, which only a terminal sends,
-    is ignored. Call it from the worker's main thread."""
-    if not GROUP_SIGNALS <= signal.pthread_sigmask(signal.SIG_BLOCK, ()):
+    KeyboardInterrupt tracebacks (stranger 54). A stop signal sent before this call (it waits,
+    blocked) is dropped; the signals stay blocked, and SIGTERM and SIGHUP are taken from the
+    server alone (``obey_the_owner``). Nothing for a command's worker (``serving_worker``).
+    Call it from the worker's main thread."""
+    if not serving_worker():
         return  # the fork server of a command, which ends with its workers
     for number in GROUP_SIGNALS:
         signal.signal(number, signal.SIG_IGN)  # drops one waiting, blocked
     os.setpgid(0, 0)
-    for number in GROUP_SIGNALS - {signal.SIGINT}:
-        signal.signal(number, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, GROUP_SIGNALS)
+    for number in OWNER_SIGNALS:  # blocked, they wait for ``obey_the_owner`` (ignored, they
+        signal.signal(number, signal.SIG_DFL)  # would not even wait)
+
+
+def _obey(senders: set[int]) -> None:
+    while True:
+        heard = signal.sigwaitinfo(OWNER_SIGNALS)
+        if heard.si_pid in senders:  # ended by it, as if it had not been blocked
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {heard.si_signo})
+            signal.pthread_kill(threading.get_ident(), heard.si_signo)
+
+
+def obey_the_owner(owner: int) -> None:
+    """A server's worker (``serving_worker``): end it on SIGTERM or SIGHUP sent by the server
+    ``owner`` (a pool's ``terminate``), its fork server or itself, and by no one else. systemd's
+    default stop (``KillMode=control-group``) sends SIGTERM to every process of the service at
+    once: a SPARQL Update running answered 400 and a partner's upload 422 "make it smaller"
+    while the server, which had heard it too, was waiting to answer them (stranger 55). Start
+    it after ``cut_network`` (a thread)."""
+    if serving_worker():
+        senders = {owner, os.getppid(), os.getpid()}
+        threading.Thread(target=_obey, args=(senders,), name="owner-signals", daemon=True).start()
 
 
 def die_with_parent() -> bool:
@@ -228,7 +257,8 @@ def watch_owner() -> int | None:
     the fork server, and so a long SPARQL Update, running 85-100 s after its server was killed
     (stranger 52); the orphaned update committed, unseen, while a new server had started on
     the store. A thread of the worker waits for the program itself to end (a pidfd: at once)
-    and then kills the worker as the system would have. Start it after ``cut_network``: a
+    and then kills the worker as the system would have. A server's worker takes SIGTERM and
+    SIGHUP from the server alone (``obey_the_owner``). Start it after ``cut_network``: a
     process with two threads cannot enter a user namespace."""
     owner = owner_pid()
     if owner is None:
@@ -239,6 +269,7 @@ def watch_owner() -> int | None:
         os.kill(os.getpid(), signal.SIGKILL)
 
     threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+    obey_the_owner(owner)
     return owner
 
 

@@ -741,17 +741,22 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
     from endpoint.warm import warm_up
     from triplestore.versions import writing
 
-    config = {"store": store, "base": base, "host": host, "port": port}
-    app = create_app({k: v for k, v in config.items() if v is not None})
+    given = {"store": store, "base": base, "host": host, "port": port}
+    config = {name: value for name, value in given.items() if value is not None}
+    settings(config)  # a setting that cannot be read: said before anything starts
+    # the workers come from it: fail now, saying why; and before the app, whose dump exporter
+    # would start it otherwise, not shielded from the stop signals sent to the server's whole
+    # group, and its workers with it (stranger 55)
+    try:
+        start_fork_server()
+    except NoWorkers as problem:
+        raise click.ClickException(str(problem)) from None
+    app = create_app(config)
     resolved = app.config["COWORKMED"]
     if not app.extensions["coworkmed.store"].generation():
         raise click.ClickException(
             f"{resolved['store']}: nothing published yet; run coworkmed build"
         )
-    try:
-        start_fork_server()  # query and validation workers come from it: fail now, saying why
-    except NoWorkers as problem:
-        raise click.ClickException(str(problem)) from None
     for folder in sweep_spools():
         click.echo(f"removed {folder}: left by a server that was killed", err=True)
     host = str(resolved["host"])

@@ -83,3 +83,19 @@ def processes_marked(marker: str) -> list[int]:
             if entry.name.isdigit() and marker.encode() in (entry / "environ").read_bytes():
                 found.append(int(entry.name))
     return found
+
+
+def family(pid: int) -> list[int]:
+    """Process ``pid`` and every process under it (its children, theirs...), as systemd's
+    default stop finds them (every process of the service)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError, IndexError, ValueError):  # one that ended meanwhile
+            if entry.name.isdigit():
+                stat = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()
+                parents[int(entry.name)] = int(stat[1])
+    found, last = [pid], [pid]
+    while last:
+        last = [child for child, parent in parents.items() if parent in last]
+        found += last
+    return found

@@ -26,7 +26,7 @@ from core.workers import (
 )
 from tests.engine_faults import MIXED_ZONES
 from tests.listener import Listener, listening
-from tests.runs import processes_marked
+from tests.runs import family, processes_marked
 
 ROOT = Path(__file__).parents[2]
 
@@ -261,17 +261,35 @@ except WorkerFailed:
 """
 
 
+def _to_the_group(program: int, number: int) -> None:
+    """A terminal's Ctrl-C, ``kill -TERM -PGID``."""
+    os.killpg(program, number)
+
+
+def _to_every_process(program: int, number: int) -> None:
+    """systemd's default stop (``KillMode=control-group``): every process of the service."""
+    for pid in family(program):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, number)
+
+
+#: how a stop signal is sent to a program and the processes it started
+SENT = {"to the group": _to_the_group, "to every process": _to_every_process}
+
+
 @pytest.mark.parametrize(
     "number", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda n: signal.Signals(n).name
 )
+@pytest.mark.parametrize("sent", SENT)
 @pytest.mark.parametrize("server", [True, False], ids=["server", "command"])
 def test_a_stop_signal_to_the_group_reaches_a_servers_workers_through_it_only(
-    server: bool, number: int, tmp_path: Path
+    server: bool, sent: str, number: int, tmp_path: Path
 ) -> None:
     """Regression (stranger 54): Ctrl-C at a terminal, or SIGTERM or SIGHUP to the process
     group, ended the server's workers with the server's own signal: a running update answered
-    400. A server's workers (and the fork server) are not reached; a command's are, as before:
-    Ctrl-C on `coworkmed validate` ends its work at once."""
+    400. Regression (stranger 55): so did systemd's default stop, SIGTERM to every process of
+    the service. A server's workers (and the fork server) are not reached; a command's are, as
+    before: Ctrl-C on `coworkmed validate` ends its work at once."""
     pid_file = tmp_path / "worker.pid"
     code = GROUP_PROGRAM.format(root=str(ROOT), pid_file=str(pid_file), server=server)
     env = {**os.environ, "TMPDIR": str(tmp_path)}
@@ -284,7 +302,7 @@ def test_a_stop_signal_to_the_group_reaches_a_servers_workers_through_it_only(
         while not pid_file.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         worker = int(pid_file.read_text())
-        os.killpg(program.pid, number)
+        SENT[sent](program.pid, number)
         deadline = time.monotonic() + (2 if server else 10)
         while running(worker) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -298,6 +316,50 @@ def test_a_stop_signal_to_the_group_reaches_a_servers_workers_through_it_only(
     while running(worker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not running(worker)  # and it ends with its program
+
+
+#: a server's program whose validation worker sleeps; SIGUSR1 makes the program itself send its
+#: worker SIGTERM (as a pool's ``terminate`` does)
+TERMINATING_PROGRAM = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+from core.workers import start_fork_server
+from tests.core.test_workers import note_pid_and_sleep
+from validation.pipeline import pool
+
+start_fork_server()
+pid_file = {pid_file!r}
+signal.signal(signal.SIGUSR1, lambda *_: os.kill(int(open(pid_file).read()), signal.SIGTERM))
+try:
+    pool(1).submit(note_pid_and_sleep, pid_file, 120).result()
+except Exception as error:
+    print(type(error).__name__, flush=True)
+"""
+
+
+def test_a_servers_worker_takes_sigterm_from_its_server_alone(tmp_path: Path) -> None:
+    """A server's worker ignores SIGTERM from anyone but its server (systemd's default stop,
+    stranger 55), and still ends on its server's own (a process pool's ``terminate``)."""
+    pid_file = tmp_path / "worker.pid"
+    code = TERMINATING_PROGRAM.format(root=str(ROOT), pid_file=str(pid_file))
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    program = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE)
+    assert program.stdout is not None
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker = int(pid_file.read_text())
+        os.kill(worker, signal.SIGTERM)  # from another process
+        time.sleep(1)
+        assert running(worker)
+        program.send_signal(signal.SIGUSR1)  # from its server
+        said = program.communicate(timeout=30)[0]
+        assert said == b"BrokenProcessPool\n"
+        assert not running(worker)
+    finally:
+        program.kill()
+        program.wait()
 
 
 #: modules of the program that may make a process themselves, and what makes it end with the

@@ -10,11 +10,13 @@ after a day of tests)."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import shutil
 import signal
 import socket
+import subprocess
 import tempfile
 import threading
 import time
@@ -34,7 +36,7 @@ from endpoint.pool import STOPPING
 from tests.backends import oxigraph_published, writable_copy
 from tests.clients import multipart
 from tests.hostile_files import MAKERS
-from tests.runs import bigger, processes_marked
+from tests.runs import bigger, family, processes_marked
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.versions import open_snapshot
 
@@ -213,6 +215,8 @@ def written(values: int) -> str:
 
 #: some 3 s on a quiet machine
 SLOW = 5_000
+#: a server that writes its dumps in the background, into an empty folder: at once
+DUMPING = {"COWORKMED_DUMPS_REFRESH": "30", "COWORKMED_DUMPS": "{tmp}/dumps"}
 #: some 9 s: longer than the waitress's own 5 s grace after a stop_wait of 0
 SLOWER = 9_000
 
@@ -231,17 +235,34 @@ def _refused(base: str) -> bool:
 #: its whole process group (as a terminal's Ctrl-C and ``kill -TERM -PGID`` do), settings, and
 #: the update's size
 WRITE_STOPS = {
-    "SIGTERM to the server": (signal.SIGTERM, False, {}, SLOW),
-    "Ctrl-C to its process group": (signal.SIGINT, True, {}, SLOW),
-    "SIGTERM to its process group": (signal.SIGTERM, True, {}, SLOW),
-    "SIGHUP to its process group": (signal.SIGHUP, True, {}, SLOW),
+    "SIGTERM to the server": (signal.SIGTERM, "server", {}, SLOW),
+    "Ctrl-C to its process group": (signal.SIGINT, "group", {}, SLOW),
+    "SIGTERM to its process group": (signal.SIGTERM, "group", {}, SLOW),
+    "SIGHUP to its process group": (signal.SIGHUP, "group", {}, SLOW),
+    "SIGTERM to every process of it (systemd)": (signal.SIGTERM, "every", {}, SLOW),
+    # its dump exporter at work from the start (the dumps folder is empty): it had started
+    # the fork server before the server shielded it (stranger 55)
+    "Ctrl-C to its process group, its dumps behind": (signal.SIGINT, "group", DUMPING, SLOW),
     "a stop_wait shorter than the write": (
         signal.SIGTERM,
-        False,
+        "server",
         {"COWORKMED_STOP_WAIT": "0"},
         SLOWER,
     ),
 }
+
+
+def _send(server: subprocess.Popen[bytes], number: int, to: str) -> None:
+    """Signal ``number`` to the ``server`` alone, to its process group (a terminal's Ctrl-C,
+    ``kill -TERM -PGID``), or to every process of it (systemd's default stop)."""
+    if to == "server":
+        server.send_signal(number)
+    elif to == "group":
+        os.killpg(server.pid, number)
+    else:
+        for pid in family(server.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, number)
 
 
 @pytest.mark.parametrize("how", WRITE_STOPS)
@@ -256,11 +277,12 @@ def test_a_server_asked_to_stop_finishes_the_write_it_runs_and_answers_it(
     its workers too (the update answered 400 "exhausted its worker", KeyboardInterrupt
     tracebacks); a write still running at ``stop_wait`` was cut off unanswered, and the next
     server published it."""
-    number, group, settings, values = WRITE_STOPS[how]
+    number, to, settings, values = WRITE_STOPS[how]
     with writable_copy(oxigraph_published(store_path), tmp_path, None) as copy:
         path = copy.location.path  # type: ignore[attr-defined]
         env = {"TMPDIR": str(temporary), "COWORKMED_UPDATE_TOKEN": TOKEN, **settings}
-        server, base = start_serving(path, env, own_group=group)
+        env = {name: value.format(tmp=tmp_path) for name, value in env.items()}
+        server, base = start_serving(path, env, own_group=to != "server")
         answers: list[int] = []
         headers = {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"}
         update = counting_update(values).encode()
@@ -270,10 +292,7 @@ def test_a_server_asked_to_stop_finishes_the_write_it_runs_and_answers_it(
         try:
             writer.start()
             time.sleep(1)  # the update runs in its worker
-            if group:
-                os.killpg(server.pid, number)
-            else:
-                server.send_signal(number)
+            _send(server, number, to)
             deadline = time.monotonic() + 10
             while not _refused(base) and time.monotonic() < deadline:
                 time.sleep(0.05)
