@@ -261,6 +261,22 @@ except WorkerFailed:
 """
 
 
+def _started(code: str, pid_file: Path, group: bool = False) -> tuple[subprocess.Popen[bytes], int]:
+    """Program ``code`` started (``group``: in a process group of its own), its temporary
+    folder beside ``pid_file``, once its worker has written its pid there: it and the pid."""
+    env = {**os.environ, "TMPDIR": str(pid_file.parent)}
+    program = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=env,
+        stdout=subprocess.PIPE,
+        process_group=0 if group else None,
+    )
+    deadline = time.monotonic() + 60
+    while not pid_file.exists() and time.monotonic() < deadline and program.poll() is None:
+        time.sleep(0.05)
+    return program, int(pid_file.read_text())
+
+
 def _to_the_group(program: int, number: int) -> None:
     """A terminal's Ctrl-C, ``kill -TERM -PGID``."""
     os.killpg(program, number)
@@ -292,16 +308,9 @@ def test_a_stop_signal_to_the_group_reaches_a_servers_workers_through_it_only(
     before: Ctrl-C on `coworkmed validate` ends its work at once."""
     pid_file = tmp_path / "worker.pid"
     code = GROUP_PROGRAM.format(root=str(ROOT), pid_file=str(pid_file), server=server)
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
-    program = subprocess.Popen(
-        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, process_group=0
-    )
+    program, worker = _started(code, pid_file, group=True)
     assert program.stdout is not None
     try:
-        deadline = time.monotonic() + 60
-        while not pid_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        worker = int(pid_file.read_text())
         SENT[sent](program.pid, number)
         deadline = time.monotonic() + (2 if server else 10)
         while running(worker) and time.monotonic() < deadline:
@@ -342,14 +351,8 @@ def test_a_servers_worker_takes_sigterm_from_its_server_alone(tmp_path: Path) ->
     stranger 55), and still ends on its server's own (a process pool's ``terminate``)."""
     pid_file = tmp_path / "worker.pid"
     code = TERMINATING_PROGRAM.format(root=str(ROOT), pid_file=str(pid_file))
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
-    program = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE)
-    assert program.stdout is not None
+    program, worker = _started(code, pid_file)
     try:
-        deadline = time.monotonic() + 60
-        while not pid_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        worker = int(pid_file.read_text())
         os.kill(worker, signal.SIGTERM)  # from another process
         time.sleep(1)
         assert running(worker)
@@ -359,7 +362,7 @@ def test_a_servers_worker_takes_sigterm_from_its_server_alone(tmp_path: Path) ->
         assert not running(worker)
     finally:
         program.kill()
-        program.wait()
+        program.communicate()
 
 
 #: modules of the program that may make a process themselves, and what makes it end with the
