@@ -160,8 +160,9 @@ SETTINGS: dict[str, Setting] = {
             "Seconds a server asked to stop (SIGTERM, SIGHUP, Ctrl-C) waits for the uploads "
             "and other requests it is running or receiving to finish and be answered; it stops "
             "listening at once and stops the queries running (503). A write running (SPARQL "
-            "Update, Graph Store, publication) is waited for to its end, however long this is "
-            "(its own time limits bound it). A second signal stops it at once.",
+            "Update, Graph Store, a partner's upload from its validation to its publication) is "
+            "waited for to its end, however long this is (its own time limits bound it). A "
+            "second signal stops it at once.",
             float,
         ),
         Setting(

@@ -305,11 +305,14 @@ def start_fork_server() -> None:
     # started with the group's stop signals blocked, it keeps them blocked (a mask outlives
     # exec): a Ctrl-C or a SIGTERM sent to the program's group does not end it, and so the
     # workers it forked, while the program finishes their work (``leave_the_group``); it ends
-    # with the program all the same (its "alive" pipe). The resource tracker is started first:
-    # starting it unblocks SIGINT and SIGTERM in the calling thread
-    resource_tracker.ensure_running()
+    # with the program all the same (its "alive" pipe). The resource tracker is started first,
+    # SIGHUP blocked too (it ignores SIGINT and SIGTERM itself; a SIGHUP to the group ended it,
+    # and the server warned that resources might leak: stranger 56); starting it unblocks
+    # SIGINT and SIGTERM in the calling thread, blocked again before the fork server starts
     before = signal.pthread_sigmask(signal.SIG_BLOCK, GROUP_SIGNALS)
     try:
+        resource_tracker.ensure_running()
+        signal.pthread_sigmask(signal.SIG_BLOCK, GROUP_SIGNALS)
         forkserver.ensure_running()
     except OSError as error:
         raise NoWorkers(why_no_workers(error)) from None

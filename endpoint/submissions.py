@@ -47,7 +47,7 @@ from publishing.publish import OtherPartnersMapping, publish_submission
 from publishing.published_places import read_published_places
 from publishing.submissions import SUBMISSIONS, submission_rows
 from triplestore.backends.sparql import RemoteStoreError
-from triplestore.versions import StoreBusy
+from triplestore.versions import StoreBusy, announced
 from validation.columns import template_mapping
 from validation.confined import Confinement, Job, validate_confined
 from validation.files import size_text
@@ -381,7 +381,7 @@ def api_publish() -> Response:
         detail = f"mode: {' or '.join(PUBLISH_MODES)}, not {mode!r}"
         return api_problem(400, "unknown-mode", lang, detail, value=mode[:40], modes=modes)
     try:
-        with uploaded_file() as path:
+        with announced(), uploaded_file() as path:  # a stopping server waits for it to the end
             outcome = publish_submission(
                 path,
                 partner,

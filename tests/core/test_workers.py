@@ -311,11 +311,14 @@ def test_a_stop_signal_to_the_group_reaches_a_servers_workers_through_it_only(
     program, worker = _started(code, pid_file, group=True)
     assert program.stdout is not None
     try:
+        every = family(program.pid)  # it, its resource tracker, fork server and worker
         SENT[sent](program.pid, number)
         deadline = time.monotonic() + (2 if server else 10)
         while running(worker) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert running(worker) is server
+        # a SIGHUP to the group ended the resource tracker (stranger 56)
+        assert not server or [pid for pid in every if not running(pid)] == []
         assert program.poll() is None or not server
     finally:
         program.kill()

@@ -33,6 +33,7 @@ from coworkmed.serving import start_serving, stop_serving
 from endpoint.app import create_app
 from endpoint.execution import QueryError
 from endpoint.pool import STOPPING
+from publishing.partners import add_partner
 from tests.backends import oxigraph_published, writable_copy
 from tests.clients import multipart
 from tests.hostile_files import MAKERS
@@ -175,6 +176,48 @@ def test_a_server_stopped_during_an_upload_leaves_no_partners_file(
         while not answers and time.monotonic() < deadline:
             time.sleep(0.05)
         assert answers == [200]
+
+
+def test_a_partners_upload_validating_when_asked_to_stop_is_published_and_answered(
+    store_path: Path, temporary: Path, tmp_path: Path
+) -> None:
+    """Regression (stranger 56, 6 of 6): a partner's upload still validating when the server's
+    ``stop_wait`` ran out was cut off: its client got no answer, and its publication, begun
+    as the server ended, was committed and published by the next server. An upload that will
+    publish is a write the stopping server waits for to the end, and answers."""
+    with writable_copy(oxigraph_published(store_path), tmp_path, None) as copy:
+        path = copy.location.path  # type: ignore[attr-defined]
+        token = add_partner(tmp_path / "partners.toml", "fr-aura", "AURA")
+        env = {
+            **_uploads_to(temporary),
+            "COWORKMED_PARTNERS_FILE": str(tmp_path / "partners.toml"),
+            "COWORKMED_STOP_WAIT": "0",
+            "COWORKMED_WRITE_RATE": "0",
+        }
+        server, base = start_serving(path, env)
+        data = bigger(tmp_path, 2_000).read_bytes()
+        body, content_type = multipart("tiers-lieux.tsv", data, {"mapping": "fr-aura"})
+        headers = {"Content-Type": content_type, "Authorization": f"Bearer {token}"}
+        answers: list[int] = []
+        sender = threading.Thread(
+            target=lambda: answers.append(_ask(base, "/api/submissions", body, headers)),
+            daemon=True,
+        )
+        try:
+            sender.start()
+            deadline = time.monotonic() + 60
+            while not list(temporary.glob("coworkmed-*/**/submission.tsv")):
+                assert time.monotonic() < deadline, "the upload never reached the server"
+                time.sleep(0.02)
+            server.send_signal(signal.SIGTERM)  # while its worker validates it
+            _out, errors = server.communicate(timeout=300)
+        finally:
+            if server.poll() is None:
+                stop_serving(server, signal.SIGKILL)
+        sender.join(timeout=30)
+        assert server.returncode == 0, errors.decode()
+        assert answers == [201]
+        assert not OxigraphLocation(path).pending()
 
 
 def test_a_killed_servers_uploads_are_removed_by_the_next_one(
