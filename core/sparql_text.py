@@ -85,7 +85,7 @@ class Block:
 #: processor time per request; the observatory's figures are two dozen texts, each read by
 #: several checks and rewrites before the store gets it). Longer texts are read each time: what
 #: is remembered stays under about 60 MB whatever clients send (a text of n characters makes
-#: at most n tokens; tests/core/testremembered_texts.py measures it).
+#: at most n tokens; tests/core/test_remembered_texts.py measures it).
 REMEMBERED_TEXTS = 64
 REMEMBERED_CHARS = 4_096
 

@@ -88,7 +88,7 @@ class Drain:
     while ``writing`` says one runs, it waits on, and then up to ``ANSWER_TIME`` for its answer
     to be sent. A write cut off by the wait had often been committed: its client got no answer,
     and the next server published it all the same (stranger 54). A write's own time limits
-    bound it (``update_timeout``; its publication, ``triplestore.versions.PUBLISHING_TIME``)."""
+    bound it (``query_timeout``; its publication, ``triplestore.versions.PUBLISHING_TIME``)."""
 
     begin: Callable[[], None]
     idle: Callable[[], bool]
