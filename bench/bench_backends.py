@@ -72,7 +72,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pyoxigraph as ox  # noqa: E402
 from bench_load import BASE, generate  # noqa: E402
 
-from coworkmed.serving import free_port, serve_process  # noqa: E402
+from coworkmed.serving import free_port, process_family, serve_process  # noqa: E402
 from coworkmed.virtuoso import Virtuoso, running_virtuoso  # noqa: E402
 from observatory.figures import figure_sparql, table, with_filters  # noqa: E402
 from publishing.build import load_source, publish_vocabulary  # noqa: E402
@@ -288,16 +288,7 @@ def server_family(port: int) -> list[str]:
         and b"serve" in (cmd := command(pid))
         and f"\0{port}\0".encode() in cmd + b"\0"
     )
-    parents = {
-        pid.name: status(pid.name).get("PPid", "").strip()
-        for pid in Path("/proc").iterdir()
-        if pid.name.isdigit()
-    }
-    family, found = [server], [server]
-    while found:
-        found = [pid for pid, parent in parents.items() if parent in found]
-        family += found
-    return family
+    return [str(pid) for pid in process_family(int(server))]
 
 
 def peak_memory_mb(port: int) -> tuple[float, float, float]:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import _thread
+import contextlib
 import os
 import signal
 import socket
@@ -256,6 +257,23 @@ def stop_serving(server: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> 
         server.kill()
         _out, said = server.communicate()
     return server.returncode, (said or b"").decode("utf-8", "replace")
+
+
+def process_family(pid: int) -> list[int]:
+    """Process ``pid`` and every process under it (its children, theirs...): a server, its fork
+    server and workers, as systemd's default stop finds them and as their memory is counted.
+    A process that ends while /proc is read is left out."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if entry.name.isdigit():
+                stat = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()
+                parents[int(entry.name)] = int(stat[1])
+    found, last = [pid], [pid]
+    while last:
+        last = [child for child, parent in parents.items() if parent in last]
+        found += last
+    return found
 
 
 @contextmanager

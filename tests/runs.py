@@ -6,9 +6,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from coworkmed.serving import process_family
 from triplestore.backends.oxigraph import OxigraphLocation
 
 ROOT = Path(__file__).parents[1]
@@ -85,17 +87,9 @@ def processes_marked(marker: str) -> list[int]:
     return found
 
 
-def family(pid: int) -> list[int]:
-    """Process ``pid`` and every process under it (its children, theirs...), as systemd's
-    default stop finds them (every process of the service)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        with contextlib.suppress(OSError, IndexError, ValueError):  # one that ended meanwhile
-            if entry.name.isdigit():
-                stat = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()
-                parents[int(entry.name)] = int(stat[1])
-    found, last = [pid], [pid]
-    while last:
-        last = [child for child, parent in parents.items() if parent in last]
-        found += last
-    return found
+def signal_every(pid: int, number: int) -> None:
+    """Signal ``number`` to process ``pid`` and every process under it at once: systemd's
+    default stop (``KillMode=control-group``), every process of the service."""
+    for member in process_family(pid):
+        with contextlib.suppress(ProcessLookupError):  # one that ended meanwhile
+            os.kill(member, number)

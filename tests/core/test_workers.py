@@ -24,9 +24,10 @@ from core.workers import (
     network_reachable,
     run_confined,
 )
+from coworkmed.serving import process_family
 from tests.engine_faults import MIXED_ZONES
 from tests.listener import Listener, listening
-from tests.runs import family, processes_marked
+from tests.runs import processes_marked, signal_every
 
 ROOT = Path(__file__).parents[2]
 
@@ -282,15 +283,8 @@ def _to_the_group(program: int, number: int) -> None:
     os.killpg(program, number)
 
 
-def _to_every_process(program: int, number: int) -> None:
-    """systemd's default stop (``KillMode=control-group``): every process of the service."""
-    for pid in family(program):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, number)
-
-
 #: how a stop signal is sent to a program and the processes it started
-SENT = {"to the group": _to_the_group, "to every process": _to_every_process}
+SENT = {"to the group": _to_the_group, "to every process": signal_every}
 
 
 @pytest.mark.parametrize(
@@ -311,7 +305,7 @@ def test_a_stop_signal_to_the_group_reaches_a_servers_workers_through_it_only(
     program, worker = _started(code, pid_file, group=True)
     assert program.stdout is not None
     try:
-        every = family(program.pid)  # it, its resource tracker, fork server and worker
+        every = process_family(program.pid)  # it, its resource tracker, fork server and worker
         SENT[sent](program.pid, number)
         deadline = time.monotonic() + (2 if server else 10)
         while running(worker) and time.monotonic() < deadline:

@@ -10,7 +10,6 @@ after a day of tests)."""
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import os
 import shutil
@@ -37,7 +36,7 @@ from publishing.partners import add_partner
 from tests.backends import oxigraph_published, writable_copy
 from tests.clients import multipart
 from tests.hostile_files import MAKERS
-from tests.runs import bigger, family, processes_marked
+from tests.runs import bigger, processes_marked, signal_every
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.versions import open_snapshot
 
@@ -305,9 +304,7 @@ def _send(server: subprocess.Popen[bytes], number: int, to: str) -> None:
     elif to == "group":
         os.killpg(server.pid, number)
     else:
-        for pid in family(server.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, number)
+        signal_every(server.pid, number)
 
 
 @pytest.mark.parametrize("how", WRITE_STOPS)
