@@ -20,7 +20,7 @@ from endpoint.conditional import ExactConditions
 from endpoint.execution import NO_LIMITS, QueryError, worker_limits
 from endpoint.files import static_file
 from endpoint.pool import STOPPING, QueryPool, RemotePool, make_pool
-from endpoint.protocol import cors_answer, language_vary, no_body_type, preflight
+from endpoint.protocol import cors_answer, is_write, language_vary, no_body_type, preflight
 from endpoint.published import EXPORTER
 from endpoint.responses import (
     allowed_methods,
@@ -136,15 +136,13 @@ class Metrics:
         }
 
 
-#: methods of the requests that may publish (a submission, an update, a Graph Store write)
-WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
-
-
 def wake_exporter(response: Response) -> Response:
     """After a write that succeeded, the exporter looks at the store at once: a new generation
-    gets its dumps without waiting for the next look."""
+    gets its dumps without waiting for the next look. Only after a write
+    (``endpoint.protocol.is_write``): each query sent by POST woke it, and its look at the store
+    and the dumps folder competed with the next queries for the processors (issue 20)."""
     exporter = current_app.extensions.get(EXPORTER)
-    if exporter is not None and request.method in WRITE_METHODS and response.status_code < 300:
+    if exporter is not None and response.status_code < 300 and is_write():
         exporter.wake()
     return response
 

@@ -280,3 +280,37 @@ def _wait_for_dumps(folder: Path, generation: int, patience: float) -> None:
     while not (folder.is_dir() and served_dumps(folder, generation).current):
         assert time.monotonic() < deadline, f"no dumps of generation {generation}"
         time.sleep(0.1)
+
+
+# ----------------------------------------- only a write wakes the exporter, never a query
+
+TOKEN = "correct horse battery staple"
+
+
+@pytest.mark.parametrize("case", CASES["wakes"], ids=_ids(CASES["wakes"]))
+def test_only_a_write_that_succeeded_wakes_the_exporter(
+    case: dict[str, Any], writable: Published, tmp_path: Path
+) -> None:
+    app = create_app(
+        writable.config(
+            query_workers=1, update_token=TOKEN, dumps=str(tmp_path / "dumps"), dumps_refresh=600
+        )
+    )
+    exporter = app.extensions["coworkmed.exporter"]
+    woken: list[bool] = []
+    exporter.wake = lambda: woken.append(True)  # counted, not looked at
+    try:
+        headers = {"Authorization": f"Bearer {TOKEN}"} if case.get("token") else {}
+        if "type" in case:
+            headers["Content-Type"] = case["type"]
+        answer = app.test_client().open(
+            case["path"],
+            method=case["method"],
+            headers=headers,
+            data=case.get("form", case.get("body", "").encode()),
+        )
+        assert answer.status_code == case["status"], answer.get_data(as_text=True)
+        assert bool(woken) == case["wakes"]
+    finally:
+        exporter.close()
+        app.extensions["coworkmed.pool"].close()
