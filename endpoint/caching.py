@@ -47,7 +47,7 @@ from endpoint.conditional import FAILED, NOT_MODIFIED, http_date, weigh
 from endpoint.execution import QueryError
 from endpoint.published import generation
 from endpoint.responses import error
-from endpoint.urls import request_path
+from endpoint.urls import public_root, request_path
 from triplestore.backends import StoreLocation
 
 
@@ -99,6 +99,7 @@ VARY = ("Accept-Encoding",)
 #: headers a browser page on another origin may read from an answer (Content-Range: which part
 #: of a dump a 206 holds)
 EXPOSED = ("ETag", "Result-Truncated", "Store-Generation", "Content-Range", "Accept-Ranges")
+_EXPOSED_HEADERS = ", ".join(EXPOSED)
 #: where each app keeps its own token: its code, templates and settings (max_rows, store...)
 #: are part of every answer it writes, and change only when it is made again
 APP_TOKEN = "coworkmed.cache_token"
@@ -310,7 +311,9 @@ def _request_parts(
     yield current_app.extensions[APP_TOKEN]
     # the store itself: one built again in its place counts its generations from 1 again
     yield identity.encode("utf-8")
-    yield request.host_url.encode("utf-8")
+    # the service's public URL: the host every request is seen as addressed to
+    # (``endpoint.urls.PublicHost``), worked out once, not from the request at each one
+    yield public_root().encode("utf-8")
     yield request_path().encode("utf-8")
     yield request.query_string
     for header in ("Accept", "Accept-Language"):
@@ -328,13 +331,14 @@ def _request_parts(
 
 def validators(policy: Policy, number: int) -> Validators:
     """The validators of this request's answer at generation ``number``."""
-    digest = hashlib.blake2b(digest_size=12)
     store = current_app.extensions["coworkmed.store"]
     identity = store.identity()
     dumps = _dumps_files() if policy.dumps else []
-    for part in _request_parts(policy, identity, dumps):
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
+    # each part led by its length, hashed in one call
+    hashed = b"".join(
+        len(part).to_bytes(8, "big") + part for part in _request_parts(policy, identity, dumps)
+    )
+    digest = hashlib.blake2b(hashed, digest_size=12)
     compressed = policy.compress and accepts_gzip()
     tag = f"g{number}-{digest.hexdigest()}" + ("-gzip" if compressed else "")
     modified = _first_seen(store, identity, number)
@@ -560,7 +564,10 @@ def request_validators() -> Validators | None:
 
 def expose(response: BaseResponse) -> None:
     """Let a page on another origin read the headers of a read answer (``EXPOSED``)."""
-    given = response.headers.get("Access-Control-Expose-Headers", "")
+    given = response.headers.get("Access-Control-Expose-Headers")
+    if given is None:  # the route exposes none of its own (all but a dump's part)
+        response.headers["Access-Control-Expose-Headers"] = _EXPOSED_HEADERS
+        return
     names = [name.strip() for name in given.split(",") if name.strip()]
     known = {name.lower() for name in names}
     names += [name for name in EXPOSED if name.lower() not in known]

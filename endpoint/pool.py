@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from core.problems import LoadError
 from core.sparql_text import looks_light
@@ -153,6 +153,9 @@ class QueryPool:
     (its priority cannot be raised again). And one more worker, the light lane, takes only
     queries that look light (``core.sparql_text.looks_light``: ASK, DESCRIBE, a small LIMIT
     without grouping or sorting), so that these never wait behind heavy ones."""
+
+    #: a worker may write a large answer to a file the server names (``endpoint.streaming``)
+    spools: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -337,6 +340,9 @@ class QueryPool:
 class RemotePool:
     """Queries answered by an external store, at most ``workers`` at once, each given at most
     ``timeout`` seconds (the same ``run`` as ``QueryPool``)."""
+
+    #: its answers are in the server's memory as they come: none is written to a file
+    spools: ClassVar[bool] = False
 
     def __init__(
         self,

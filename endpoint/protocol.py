@@ -14,6 +14,7 @@ A 204 or 304 answer has no body, so no ``Content-Type`` (Flask would add ``text/
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,12 +59,18 @@ PREFLIGHT_MAX_AGE = "600"
 UPDATE_TYPES = frozenset({"application/sparql-update"})
 
 
-def origins(settings: Mapping[str, Any], name: str) -> set[str]:
+def origins(settings: Mapping[str, Any], name: str) -> frozenset[str]:
     """The origins a setting (``cors_origins``, ``cors_write_origins``) lists; ``*``: any."""
-    return set(str(settings[name]).split())
+    return _listed(str(settings[name]))
 
 
-def allowed(origin: str, listed: set[str]) -> bool:
+@functools.lru_cache(maxsize=16)
+def _listed(value: str) -> frozenset[str]:
+    """The origins ``value`` lists, read once per value (it is asked at every request)."""
+    return frozenset(value.split())
+
+
+def allowed(origin: str, listed: frozenset[str]) -> bool:
     return "*" in listed or origin in listed
 
 
@@ -123,8 +130,9 @@ def cors_answer(response: Response) -> Response:
         return response
     settings = current_app.config["COWORKMED"]
     origin = request.headers.get("Origin", "")
-    listed = origins(settings, "cors_write_origins" if is_write() else "cors_origins")
-    if "*" in listed and not is_write():
+    write = is_write()
+    listed = origins(settings, "cors_write_origins" if write else "cors_origins")
+    if "*" in listed and not write:
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response
     # the answer depends on the origin asking, whether it is listed or not (or not given): a

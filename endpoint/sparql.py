@@ -314,7 +314,8 @@ def sparql() -> BaseResponse:
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()
     try:
-        with answer_file(settings["stream_above"] > 0) as spool_to:
+        pool = current_app.extensions["coworkmed.pool"].get()
+        with answer_file(settings["stream_above"] > 0 and pool.spools) as spool_to:
             query_request = QueryRequest(
                 operation.text,
                 formats,
@@ -325,14 +326,10 @@ def sparql() -> BaseResponse:
                 stream_above=settings["stream_above"],
                 spool_to=spool_to,
             )
-            result = (
-                current_app.extensions["coworkmed.pool"]
-                .get()
-                .run(
-                    query_request,
-                    settings["query_timeout"],
-                    gone=request.environ.get("waitress.client_disconnected"),
-                )
+            result = pool.run(
+                query_request,
+                settings["query_timeout"],
+                gone=request.environ.get("waitress.client_disconnected"),
             )
     except QueryError as problem:
         metrics.record(time.perf_counter() - start, problem.status)

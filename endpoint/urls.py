@@ -4,6 +4,7 @@ named by their URL), built from the ``public_url`` setting, never from the reque
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -20,16 +21,23 @@ _ANY_ADDRESS = {"", "0.0.0.0", "::"}
 def root_of(settings: dict[str, Any]) -> str:
     """The public URL of a service with ``settings``, without its final ``/``: ``public_url``,
     else ``http://host:port`` (localhost for an any-address host)."""
-    given = str(settings.get("public_url") or "").rstrip("/")
+    return _root(
+        str(settings.get("public_url") or ""), str(settings.get("host") or ""), settings["port"]
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _root(public_url: str, host: str, port: Any) -> str:
+    """``root_of``, worked out once per setting (it is asked at every request)."""
+    given = public_url.rstrip("/")
     if given:
         parts = urlsplit(given)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
             raise SettingsError(f"public_url {given!r} is not an http(s) URL without a query")
         return given
-    host = str(settings.get("host") or "")
     host = "localhost" if host in _ANY_ADDRESS else host
     host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{settings['port']}"
+    return f"http://{host}:{port}"
 
 
 class PublicHost:
@@ -70,10 +78,22 @@ def request_url() -> str:
     return public_root() + request_path()
 
 
+#: where a request keeps its ``request_path`` once worked out (in its WSGI environ)
+_PATH_KEY = "coworkmed.request_path"
+
+
 def request_path() -> str:
     """The path of the request being served, percent-encoded once as the client wrote it: an
     IRI's ``%2F`` stays ``%2F`` (``request.path`` has it decoded to ``/``, naming another
-    resource), whatever else is encoded once."""
+    resource), whatever else is encoded once. Worked out once per request (it is asked for
+    its URL, its validators and its answer)."""
+    found: str | None = request.environ.get(_PATH_KEY)
+    if found is None:
+        found = request.environ[_PATH_KEY] = _request_path()
+    return found
+
+
+def _request_path() -> str:
     raw = raw_route_tail(0, request.path.removeprefix("/"))
     return "/" + (
         raw if raw is not None else quote(request.path.removeprefix("/"), safe=IRI_PATH_SAFE)
