@@ -141,13 +141,13 @@ class Service(Flask):
     coroutine (``ensure_sync``, the extension point Flask documents for it), not at each of its
     calls: Flask asked it of the 15 a query passes through, at every query (issue 20)."""
 
-    def __init__(self, import_name: str) -> None:
-        super().__init__(import_name)
-        self._synced: dict[Callable[..., Any], Callable[..., Any]] = {}
-
     #: the most functions remembered: the app's views and hooks are far fewer; a function made
     #: per request (``after_this_request``) is asked each time once they are remembered
     MOST_SYNCED = 512
+
+    def __init__(self, import_name: str) -> None:
+        super().__init__(import_name)
+        self._synced: dict[Callable[..., Any], Callable[..., Any]] = {}
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         found = self._synced.get(func)
