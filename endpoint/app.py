@@ -17,6 +17,7 @@ from core.workers import Limits, NoWorkers
 from endpoint import caching
 from endpoint.auth import WriteLimiter
 from endpoint.conditional import ExactConditions
+from endpoint.context import current_request
 from endpoint.execution import NO_LIMITS, QueryError, worker_limits
 from endpoint.files import static_file
 from endpoint.pool import STOPPING, QueryPool, RemotePool, make_pool
@@ -245,6 +246,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     @app.before_request
     def body_limit() -> None:
         """Submissions may be larger than queries and updates."""
+        request = current_request()
         uploads = request.path in UPLOAD_PATHS
         request.max_content_length = resolved["max_upload" if uploads else "max_body"]
         if (request.content_length or 0) > request.max_content_length:

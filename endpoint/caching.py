@@ -44,6 +44,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from core.sparql_text import remote_access, volatile
 from endpoint.conditional import FAILED, NOT_MODIFIED, http_date, weigh
+from endpoint.context import current_request
 from endpoint.execution import QueryError
 from endpoint.published import generation
 from endpoint.responses import error
@@ -240,6 +241,7 @@ def _known(found: Validators) -> bool:
 def _keep(response: BaseResponse, found: Validators) -> None:
     """Keep ``response`` (a 200 read, its headers set) under ``found``'s tag, when it is whole
     in memory (not streamed) and was read by GET or POST (a HEAD answer may hold no body)."""
+    request = current_request()
     answers: KeptAnswers | None = current_app.extensions.get(APP_ANSWERS)
     if answers is None or g.get("coworkmed_kept") or request.method not in ("GET", "POST"):
         return
@@ -253,6 +255,7 @@ def _keep(response: BaseResponse, found: Validators) -> None:
 
 def _private() -> bool:
     """Whether the request carries a token (its answer is that token holder's own)."""
+    request = current_request()
     return "Authorization" in request.headers or any(
         name in request.args for name in TOKEN_PARAMETERS
     )
@@ -262,6 +265,7 @@ def _cached_read(status: int | None = None) -> Policy | None:
     """The policy of this request when it is a public read of a listed route, else None: a GET
     or HEAD, or (once answered: ``status``) a SPARQL query sent by POST, which /sparql answers
     200 (an update answers 204). The request's body is never read here: it may be refused."""
+    request = current_request()
     policy = READS.get(request.endpoint or "")
     if policy is None or _private():
         return None
@@ -308,6 +312,7 @@ def _request_parts(
 ) -> Iterable[bytes]:
     """What, besides the generation, decides the answer's bytes (``identity``: the store's;
     ``dumps``: the dumps folder's files, for an answer that lists them)."""
+    request = current_request()
     yield current_app.extensions[APP_TOKEN]
     # the store itself: one built again in its place counts its generations from 1 again
     yield identity.encode("utf-8")
@@ -452,6 +457,7 @@ def _conditioned(found: Validators) -> Response | None:
 def _looked_up() -> bool:
     """Whether this POST may be looked up among the kept answers before the view: a query to
     /sparql whose body is small and whose length is known (the body is read for its tag)."""
+    request = current_request()
     return (
         request.method == "POST"
         and request.endpoint == "sparql.sparql"
@@ -481,6 +487,7 @@ def answer_from_cache() -> Response | None:
     """Before the view: the kept answer when there is one (GET, and a small POST to /sparql);
     for a GET or HEAD whose answer is there (kept, or named by ``If-None-Match``), the 412 or
     304 its conditions call for."""
+    request = current_request()
     posted = _looked_up()
     policy = _cached_read(200 if posted else None)
     if policy is None or request.method not in ("GET", "HEAD", "POST"):
@@ -516,6 +523,7 @@ def _answer_generation(response: BaseResponse) -> int | None:
 def cache_headers(response: BaseResponse) -> BaseResponse:
     """After the view: no-store for writes and private answers; validators, the public policy,
     a 304 for ``If-Modified-Since``, and gzip for reads answered 200."""
+    request = current_request()
     if response.status_code == 304 or g.get("coworkmed_kept"):
         return response
     policy = _cached_read(response.status_code)

@@ -20,6 +20,8 @@ from typing import Any
 
 from flask import Response, current_app, g, request
 
+from endpoint.context import current_request
+
 #: request method -> whether it reads, by Flask endpoint (``*``: any route); a POST to /sparql
 #: may be a query: its preflight is a read's (the update itself is told by its body, below)
 READ_METHODS: dict[str, frozenset[str]] = {
@@ -77,6 +79,7 @@ def allowed(origin: str, listed: frozenset[str]) -> bool:
 def is_write() -> bool:
     """Whether the request changes something (or tries to): anything but a read method of
     ``READ_METHODS``, or a SPARQL Update sent by POST."""
+    request = current_request()
     endpoints = READ_METHODS.get(request.method, frozenset())
     if "*" not in endpoints and request.endpoint not in endpoints:
         return True
@@ -93,6 +96,7 @@ def _requested_headers() -> set[str]:
 def preflight() -> Response | None:
     """The answer to a CORS preflight (``OPTIONS`` with ``Origin`` and
     ``Access-Control-Request-Method``) on a route of this server; None for any other request."""
+    request = current_request()
     origin = request.headers.get("Origin")
     method = request.headers.get("Access-Control-Request-Method", "").strip().upper()
     if request.method != "OPTIONS" or not origin or not method or request.url_rule is None:
@@ -126,6 +130,7 @@ def cors_answer(response: Response) -> Response:
     """``Access-Control-Allow-Origin`` on every answer (a preflight has its own): a read's for
     the origins of ``cors_origins`` (``*``, or the request's origin when it is listed), a
     write's only for an origin of ``cors_write_origins``."""
+    request = current_request()
     if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
         return response
     settings = current_app.config["COWORKMED"]

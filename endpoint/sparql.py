@@ -40,6 +40,7 @@ from endpoint.caching import (
     precondition_failed,
     write_precondition_fails,
 )
+from endpoint.context import current_request
 from endpoint.execution import (
     QueryError,
     QueryRequest,
@@ -113,6 +114,7 @@ def body_text() -> str:
 def _operation_not_in_the_url() -> None:
     """A form POST carries its query or update in its body: the same in the URL is refused (it
     would be a second operation, or one the body does not hold)."""
+    request = current_request()
     given = sorted(name for name in ("query", "update") if name in request.args)
     if given:
         raise QueryError(
@@ -122,6 +124,7 @@ def _operation_not_in_the_url() -> None:
 
 def read_operation() -> Operation:
     """The query or update of the request, with its dataset, from whichever form was used."""
+    request = current_request()
     if request.method not in ("GET", "HEAD") and request.content_encoding not in (None, "identity"):
         raise QueryError(
             415, f"a body encoded as {request.content_encoding} is not taken: send it as it is"
@@ -249,6 +252,7 @@ def check_version(kind: str, text: str = "") -> None:
     version this service does not know, or version 1.1 for a ``text`` that uses SPARQL 1.2
     (``core.sparql_text.sparql_12_feature``). A VERSION in the text was not weighed:
     ``VERSION "9.9"`` was run, and ``version=1.2`` with ``VERSION "1.1"`` (stranger 48)."""
+    request = current_request()
     named = [value.strip() for value in request.values.getlist("version")]
     if request.mimetype in ("application/sparql-query", "application/sparql-update"):
         named += (
@@ -278,6 +282,7 @@ def answered_type(chosen: dict[str, tuple[str, str] | None], kind: str, written:
 
 @blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"], provide_automatic_options=False)
 def sparql() -> BaseResponse:
+    request = current_request()
     if request.method == "OPTIONS":  # a CORS preflight was answered before (endpoint.protocol)
         return sparql_options()
     try:

@@ -13,6 +13,7 @@ from urllib.parse import quote, unquote_to_bytes, urlsplit
 from flask import current_app, request, url_for
 
 from core.settings import SettingsError
+from endpoint.context import current_request
 
 #: listening addresses that name no host a client could reach
 _ANY_ADDRESS = {"", "0.0.0.0", "::"}
@@ -94,6 +95,7 @@ def request_path() -> str:
 
 
 def _request_path() -> str:
+    request = current_request()
     raw = raw_route_tail(0, request.path.removeprefix("/"))
     return "/" + (
         raw if raw is not None else quote(request.path.removeprefix("/"), safe=IRI_PATH_SAFE)
@@ -127,6 +129,7 @@ def raw_route_tail(fixed: int, decoded: str) -> str | None:
     gunicorn). None when the server keeps none, or it does not decode to ``decoded`` (the path
     the route received). Octets that are no UTF-8 stay as they were sent (``%FF``, never the
     ``%EF%BF%BD`` of the U+FFFD Werkzeug decoded them to)."""
+    request = current_request()
     target = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI")
     if not isinstance(target, str) or not target:
         return None
