@@ -119,11 +119,18 @@ def api_http_problem(status: int, allowed: list[str], detail: str) -> Response:
     code = API_HTTP_ERRORS.get(status, "api-request-refused")
     path = request.path[:200]
     values = {"value": path, "method": request.method[:20], "http": status}
-    try:
-        lang = reader_language()
-    except HTTPException:  # a form that cannot be read (too large): lang= of the query alone
-        lang = reader_language(query_only=True)
+    lang = reader_language()  # a form that cannot be read: lang= of the query alone
     return api_problem(status, code, lang, detail, allowed=", ".join(allowed), **values)
+
+
+def _lang_given() -> str | None:
+    """``lang`` in the query or the form; in the query alone when the body cannot be read (too
+    large, cut off): the error page of a body beyond ``max_body`` read it for its language,
+    failed again, and its client got a 500 (stranger 57)."""
+    try:
+        return request.values.get("lang")
+    except HTTPException:
+        return request.args.get("lang")
 
 
 def reader_language(query_only: bool = False) -> str:
@@ -131,7 +138,7 @@ def reader_language(query_only: bool = False) -> str:
     body left unread, as an error handler must), else the ``lang`` cookie a page asked for with
     ``?lang=`` set, else Accept-Language, else English (then the answer varies by
     Accept-Language and Cookie: ``endpoint.protocol.language_vary``)."""
-    chosen = language_code((request.args if query_only else request.values).get("lang"))
+    chosen = language_code(request.args.get("lang") if query_only else _lang_given())
     if not chosen:
         g.language_from_header = True
         kept = request.cookies.get("lang")
