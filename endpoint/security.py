@@ -46,7 +46,7 @@ def policy(directives: dict[str, str]) -> str:
     return "; ".join(f"{directive} {sources}" for directive, sources in directives.items())
 
 
-#: header -> value, on every page (and every answer whose media type is not said: a 304, a 204)
+#: header -> value, on every page (and every answer whose media type is not said: a 204)
 SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": policy(CONTENT_SECURITY_POLICY),
     "X-Content-Type-Options": "nosniff",
@@ -82,13 +82,24 @@ _RELAXED_POLICIES = {
 }
 
 
-def security_headers(media_type: str | None) -> dict[str, str]:
-    """The security headers of an answer of ``media_type`` (None: not said)."""
+#: statuses whose answers stand for an answer a client keeps, and update its headers (RFC 9111
+#: 4.3.4): they carry no security header, so that the kept answer keeps its own (RFC 9110
+#: 15.4.5 lists what a 304 sends). A 304 for a data answer carried the page's, and Chromium
+#: then gave the kept SPARQL answer the page policy (stranger 57)
+KEPT_ANSWER_STATUSES = frozenset({304})
+
+
+def security_headers(media_type: str | None, status: int = 200) -> dict[str, str]:
+    """The security headers of an answer of ``media_type`` (None: not said) and ``status``."""
+    if status in KEPT_ANSWER_STATUSES:
+        return {}
     return DATA_HEADERS if media_type and media_type not in PAGE_TYPES else SECURITY_HEADERS
 
 
 def secure(response: Response) -> Response:
     """``response`` with the security headers (a route's own value is kept)."""
+    if response.status_code in KEPT_ANSWER_STATUSES:
+        return response
     for name, value in security_headers(response.mimetype).items():
         response.headers.setdefault(name, value)
     if request.endpoint in _RELAXED_POLICIES:

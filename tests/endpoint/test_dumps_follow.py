@@ -293,7 +293,11 @@ def test_only_a_write_that_succeeded_wakes_the_exporter(
 ) -> None:
     app = create_app(
         writable.config(
-            query_workers=1, update_token=TOKEN, dumps=str(tmp_path / "dumps"), dumps_refresh=600
+            query_workers=1,
+            update_token=TOKEN,
+            dumps=str(tmp_path / "dumps"),
+            dumps_refresh=600,
+            mappings=str(ROOT / "examples" / "partners"),
         )
     )
     exporter = app.extensions["coworkmed.exporter"]
@@ -303,11 +307,14 @@ def test_only_a_write_that_succeeded_wakes_the_exporter(
         headers = {"Authorization": f"Bearer {TOKEN}"} if case.get("token") else {}
         if "type" in case:
             headers["Content-Type"] = case["type"]
+        data: Any = case.get("form", case.get("body", "").encode())
+        if "upload" in case:  # the partner's sample, with its mapping
+            data = {
+                "file": (io.BytesIO(SAMPLE.read_bytes()), SAMPLE.name),
+                "mapping": case["upload"],
+            }
         answer = app.test_client().open(
-            case["path"],
-            method=case["method"],
-            headers=headers,
-            data=case.get("form", case.get("body", "").encode()),
+            case["path"], method=case["method"], headers=headers, data=data
         )
         assert answer.status_code == case["status"], answer.get_data(as_text=True)
         assert bool(woken) == case["wakes"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -233,6 +235,32 @@ def test_an_answer_chosen_by_origin_says_so(published: Published, path: str, ori
         answer = app.test_client().get(path, headers=headers)
         assert answer.status_code == 200
         assert "origin" in {v.strip().lower() for v in answer.headers.get("Vary", "").split(",")}
+        allowed = answer.headers.get("Access-Control-Allow-Origin")
+        assert allowed == (origin if origin == "https://a.example" else None)
+    finally:
+        app.extensions["coworkmed.pool"].close()
+
+
+#: a partner's sample and its mapping, for a validation
+PARTNERS = Path(__file__).parents[2] / "examples" / "partners"
+SAMPLE = PARTNERS / "fr-aura" / "tiers-lieux.tsv"
+
+
+@pytest.mark.parametrize("origin", ORIGINS)
+@pytest.mark.parametrize("path", ["/api/validate", "/validate"])
+def test_a_validation_is_a_read_a_listed_origin_may_make(
+    published: Published, path: str, origin: str
+) -> None:
+    """A validation publishes nothing: a page of an origin of ``cors_origins`` reads its answer
+    (it counted as a write, refused to every origin but ``cors_write_origins``: stranger 57)."""
+    app = create_app(
+        published.config(query_workers=1, cors_origins="https://a.example", mappings=str(PARTNERS))
+    )
+    try:
+        headers = {"Origin": origin} if origin else {}
+        data = {"file": (io.BytesIO(SAMPLE.read_bytes()), SAMPLE.name), "mapping": "fr-aura"}
+        answer = app.test_client().post(path, data=data, headers=headers)
+        assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
         allowed = answer.headers.get("Access-Control-Allow-Origin")
         assert allowed == (origin if origin == "https://a.example" else None)
     finally:

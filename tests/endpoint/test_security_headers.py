@@ -17,7 +17,12 @@ from tests.backends import Published
 
 CASES = yaml.safe_load((Path(__file__).parent / "security-headers.yaml").read_text("utf-8"))
 #: kind of answer -> the headers it carries
-KINDS = {"page": SECURITY_HEADERS, "data": DATA_HEADERS, "unsaid": SECURITY_HEADERS}
+KINDS: dict[str, dict[str, str]] = {
+    "page": SECURITY_HEADERS,
+    "data": DATA_HEADERS,
+    "unsaid": SECURITY_HEADERS,
+    "none": {},
+}
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +38,14 @@ def test_each_kind_of_answer_carries_its_security_headers(app: Flask, case: dict
         **case.get("headers", {}),
         **({"Accept": case["accept"]} if "accept" in case else {}),
     }
-    response = app.test_client().open(
-        case["path"], method=case.get("method", "GET"), headers=headers
-    )
+    client = app.test_client()
+    response = client.open(case["path"], method=case.get("method", "GET"), headers=headers)
     response.close()  # a file's answer holds it open
+    if case.get("revalidated"):
+        headers["If-None-Match"] = response.headers["ETag"]
+        response = client.open(case["path"], headers=headers)
+        response.close()
+        assert response.status_code == 304
     assert response.status_code < 500
     kind = KINDS[case["kind"]]
     carried = {name: response.headers.get(name) for name in kind}
@@ -45,5 +54,5 @@ def test_each_kind_of_answer_carries_its_security_headers(app: Flask, case: dict
         assert "'unsafe-inline'" in carried.pop("Content-Security-Policy", "")
         del expected["Content-Security-Policy"]
     assert carried == expected, response.headers
-    for name in set(SECURITY_HEADERS) - set(kind):
+    for name in (set(SECURITY_HEADERS) | set(DATA_HEADERS)) - set(kind):
         assert name not in response.headers, name
