@@ -20,6 +20,17 @@ class Counting(ThreadingHTTPServer):
     close_after_each = False  # close without saying so (as a store's idle timeout does)
 
 
+#: request body -> the bytes the server answers with, as they are
+RAW = {
+    b"chunked": b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"5\r\necho:\r\n7\r\nchunked\r\n0\r\n\r\n",
+    b"until-closed": b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
+    b"echo:until-closed",
+    b"no-http": b"SPARQL says hello\r\n\r\n",
+    b"cut-short": b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\necho:",
+}
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: Counting
@@ -33,6 +44,10 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         if body == b"slow":  # a read that lasts: others made meanwhile need a connection each
             time.sleep(0.3)
+        if body in RAW:  # an answer written by hand: chunked, ended by closing, no HTTP
+            self.wfile.write(RAW[body])
+            self.close_connection = body != b"chunked"
+            return
         status = 500 if body == b"fail" else 200
         answer = b"echo:" + body
         self.send_response(status)
@@ -158,3 +173,24 @@ def test_a_proxied_store_is_read_urllibs_way(
         assert KeptConnections.usable(url) is usable
     finally:
         KeptConnections.usable.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("body", "answer"), [(b"chunked", b"echo:chunked"), (b"until-closed", b"echo:until-closed")]
+)
+def test_answers_in_every_framing_are_read_whole(
+    server: Counting, kept: KeptConnections, body: bytes, answer: bytes
+) -> None:
+    assert kept.send(_read(server, body))[2] == answer
+    assert kept.send(_read(server, b"after"))[2] == b"echo:after"
+
+
+@pytest.mark.parametrize("body", [b"no-http", b"cut-short"])
+def test_an_answer_that_is_no_http_or_cut_short_is_a_connection_error(
+    server: Counting, kept: KeptConnections, body: bytes
+) -> None:
+    """An OSError, which the store's client reports as the store unavailable (503), never an
+    error of another kind that would reach the server as a 500."""
+    with pytest.raises(OSError):
+        kept.send(_read(server, body))
+    assert kept.send(_read(server, b"after"))[2] == b"echo:after"
