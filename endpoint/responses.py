@@ -92,7 +92,7 @@ def keeping_language(location: str) -> str:
 def unknown_language() -> str | None:
     """The ``lang`` the request gives when it names none of the six languages (its first 20
     characters), else None (no ``lang``, or one of the six as a reader may write it)."""
-    given = request.values.get("lang")
+    given = _lang_given()
     return given[:20] if given and language_code(given) is None else None
 
 

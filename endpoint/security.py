@@ -98,9 +98,10 @@ def security_headers(media_type: str | None, status: int = 200) -> dict[str, str
 
 def secure(response: Response) -> Response:
     """``response`` with the security headers (a route's own value is kept)."""
-    if response.status_code in KEPT_ANSWER_STATUSES:
+    headers = security_headers(response.mimetype, response.status_code)
+    if not headers:  # a 304: the kept answer keeps its own, the relaxed policy too
         return response
-    for name, value in security_headers(response.mimetype).items():
+    for name, value in headers.items():
         response.headers.setdefault(name, value)
     if request.endpoint in _RELAXED_POLICIES:
         response.headers["Content-Security-Policy"] = _RELAXED_POLICIES[request.endpoint]
