@@ -51,13 +51,14 @@ from endpoint.dereference import (
 )
 from endpoint.execution import GraphRequest, QueryError, QueryRequest
 from endpoint.files import file_answer, file_in
+from endpoint.formats import FORMATS
 from endpoint.negotiation import choose, parse_accept, prefers_html
 from endpoint.parameters import MAX_PAGE, encoded_location, whole_number
 from endpoint.published import run
 from endpoint.resource_page import resource_page, table
 from endpoint.responses import error, keeping_language, read_headers, reader_language
 from endpoint.site import table as site_table
-from endpoint.urls import IRI_PATH_SAFE, raw_route_tail
+from endpoint.urls import IRI_PATH_SAFE, raw_route_tail, rooted
 from endpoint.views import code_lists
 from loaders.rdf import segment
 
@@ -87,10 +88,11 @@ def iri_of(space: str, path: str) -> str | None:
 
 
 def local_path(iri: str) -> str | None:
-    """The server path of an IRI the project mints (None for anyone else's IRI)."""
+    """The server path of an IRI the project mints, as clients reach it (under the public
+    URL's own path); None for anyone else's IRI."""
     for space, base in iri_spaces().items():
         if iri.startswith(base):
-            return f"/{space}/{iri[len(base) :]}"
+            return rooted(f"/{space}/{iri[len(base) :]}")
     return None
 
 
@@ -115,8 +117,8 @@ def _page(iri: str, document: str) -> str:
         lang=lang,
         languages=LANGUAGES,
         words=words(table()["words"], lang),
-        document=document,
-        formats=[ext for ext in EXTENSIONS if ext != "html"],
+        document=rooted(document),
+        formats=[(ext, FORMATS["graph"][fmt][1]) for ext, fmt in EXTENSIONS.items() if fmt],
         link=lambda value: local_path(value) or value,
         query_url=url_for("sparql.sparql", query=description_query(iri), format="turtle"),
     )
@@ -319,6 +321,11 @@ def _graph_document(iri: str, extension: str) -> str | None:
     return url_for("graphstore.indirect", graph=iri)
 
 
+def _local(path: str | None) -> str | None:
+    """``path`` (from the application's root) as clients reach it, or None."""
+    return None if path is None else rooted(path)
+
+
 def _described_at(space: str, path: str, extension: str) -> str:
     """Where the IRI ``path`` (encoded as the IRI is) names in ``space`` is described, for a
     client wanting ``extension`` (``endpoint.dereference``: its own document, the document
@@ -326,12 +333,12 @@ def _described_at(space: str, path: str, extension: str) -> str:
     triples, or its own document giving what points to it); QueryError 404 when the service never
     published it, naming the IRI as asked."""
     iri, document = _document(space, path)
-    own = encoded_location(f"{document}.{extension}")
+    own = rooted(encoded_location(f"{document}.{extension}"))
     if stored(iri):
         return own
     ways: tuple[Callable[[], str | None], ...] = (
-        lambda: versioned_document(iri),
-        lambda: generated_document(iri_spaces()["id"], iri),
+        lambda: _local(versioned_document(iri)),
+        lambda: _local(generated_document(iri_spaces()["id"], iri)),
         lambda: _graph_document(iri, extension),
         lambda: own if pointed_to(iri) else None,
     )

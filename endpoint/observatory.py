@@ -30,6 +30,7 @@ from endpoint.responses import (
     problem_body,
     reader_language,
 )
+from endpoint.urls import rooted
 from endpoint.views import region_label
 from observatory.cube import cube_dataset, regions_dataset
 from observatory.figures import (
@@ -200,8 +201,11 @@ def _headline_texts(filters: dict[str, str], lang: str) -> dict[str, Any]:
 def points(filters: dict[str, str]) -> list[list[Any]]:
     """The spaces to draw: latitude, longitude, the path of their page, name."""
     base = _base()
-    key = ("points", generation(), tuple(sorted(filters.items())))
-    return ANSWERS.get(key, lambda: point_rows(_select(with_filters(POINTS, filters, base)), base))
+    pages = rooted("/id/")
+    key = ("points", generation(), pages, tuple(sorted(filters.items())))
+    return ANSWERS.get(
+        key, lambda: point_rows(_select(with_filters(POINTS, filters, base)), base, pages)
+    )
 
 
 def sources_shown(filters: dict[str, str]) -> tuple[Credit, ...]:

@@ -20,7 +20,7 @@ from core.translations import in_language, language_code, load_catalogue, punctu
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.published import Kept, generation, select
-from endpoint.urls import request_path
+from endpoint.urls import request_path, rooted
 from validation.messages import counted
 
 TABLE = Path(__file__).with_name("site.yaml")
@@ -57,7 +57,7 @@ def cookie_language() -> str | None:
 def switch_url(code: str) -> str:
     """This page in language ``code``: the same path and query string, ``lang`` replaced."""
     kept = [(name, value) for name, value in request.args.items(multi=True) if name != "lang"]
-    return f"{request_path()}?{urlencode([*kept, ('lang', code)])}"
+    return f"{rooted(request_path())}?{urlencode([*kept, ('lang', code)])}"
 
 
 def frame(lang: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import quote, unquote_to_bytes, urlsplit
+from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 
 from flask import current_app, request, url_for
 
@@ -35,7 +35,11 @@ def _root(public_url: str, host: str, port: Any) -> str:
         parts = urlsplit(given)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
             raise SettingsError(f"public_url {given!r} is not an http(s) URL without a query")
-        return given
+        if parts.fragment or not parts.netloc.isascii():
+            raise SettingsError(f"public_url {given!r} has a fragment or a host not in ASCII")
+        # its path as a URL carries it (``/données`` is ``/donn%C3%A9es``; ``%XX`` kept)
+        path = quote(parts.path, safe=IRI_PATH_SAFE + "%")
+        return f"{parts.scheme}://{parts.netloc}{path}"
     host = "localhost" if host in _ANY_ADDRESS else host
     host = f"[{host}]" if ":" in host else host
     return f"http://{host}:{port}"
@@ -45,22 +49,37 @@ class PublicHost:
     """WSGI middleware: every request is seen as addressed to the public URL's host and
     scheme, whatever ``Host`` (or absolute request-target) the client sent, so that nothing
     Flask or Werkzeug builds (a slash redirect, ``url_for(..., _external=True)``) names
-    another host."""
+    another host. A public URL with a path (``https://host/cwm``: the service behind a proxy
+    that serves it under ``/cwm``) is the application's root (``SCRIPT_NAME``), so that every
+    link and ``Location`` the service writes starts with it, whether the proxy passes the
+    path on with its prefix or without it."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]], root: str) -> None:
         self.app = app
         parts = urlsplit(root)
         port = parts.port or (443 if parts.scheme == "https" else 80)
+        self.prefix = unquote(parts.path.rstrip("/"), "latin-1")
         self.environ = {
             "HTTP_HOST": parts.netloc,
             "SERVER_NAME": parts.hostname or "localhost",
             "SERVER_PORT": str(port),
+            "SCRIPT_NAME": self.prefix,
             "wsgi.url_scheme": parts.scheme,
         }
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         environ.update(self.environ)
+        if self.prefix:
+            environ["PATH_INFO"] = without_prefix(environ.get("PATH_INFO", ""), self.prefix)
         return self.app(environ, start_response)
+
+
+def without_prefix(path: str, prefix: str) -> str:
+    """``path`` without the application's root ``prefix`` it starts with (a proxy that passes
+    the whole public path on), else ``path`` as it is (a proxy that took the prefix off)."""
+    if path == prefix or path.startswith(prefix + "/"):
+        return path[len(prefix) :] or "/"
+    return path
 
 
 def public_root() -> str:
@@ -69,8 +88,24 @@ def public_root() -> str:
 
 
 def external_url(endpoint: str, **values: Any) -> str:
-    """``url_for(endpoint, ...)`` as an absolute URL under the public URL."""
-    return public_root() + url_for(endpoint, **values)
+    """``url_for(endpoint, ...)`` as an absolute URL under the public URL. ``url_for`` starts
+    its path with the application's root as WSGI decoded it (``/données``): the public URL's
+    own path is written encoded once (``/donn%C3%A9es``), as every other URL the service
+    publishes, so that one resource has one IRI."""
+    path = url_for(endpoint, **values)
+    return public_root() + path.removeprefix(current_request().script_root)
+
+
+def public_path() -> str:
+    """The public URL's own path, as written in ``public_url`` and without its final ``/``
+    (``/cwm``; empty for a service at the root of its host)."""
+    return urlsplit(public_root()).path
+
+
+def rooted(path: str) -> str:
+    """A path of this service (``/doc/...``, written by hand, not by ``url_for``) as clients
+    reach it: under the public URL's own path, when it has one (``/cwm/doc/...``)."""
+    return public_path() + path
 
 
 def request_url() -> str:
@@ -134,11 +169,12 @@ def raw_route_tail(fixed: int, decoded: str) -> str | None:
     if not isinstance(target, str) or not target:
         return None
     raw = urlsplit(target).path if "://" in target.split("?", 1)[0] else target.split("?", 1)[0]
-    skipped = fixed + len([part for part in request.script_root.split("/") if part])
+    root = public_path()
+    raw = without_prefix(raw, root) if root else raw
     parts = raw.split("/")
-    if len(parts) < skipped + 2 or parts[0] != "":
+    if len(parts) < fixed + 2 or parts[0] != "":
         return None
-    tail = "/".join(parts[skipped + 1 :])
+    tail = "/".join(parts[fixed + 1 :])
     # Werkzeug decodes octets that are no UTF-8 to U+FFFD: ``%FF`` is compared so, and kept
     decoded_tail = unquote_to_bytes(tail).decode("utf-8", "replace")
     return _encoded_once(tail) if decoded_tail == decoded else None

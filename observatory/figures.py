@@ -451,14 +451,14 @@ def coverage_counts(rows: Solutions) -> dict[str, int]:
     return {row["field"].value: int(row["places"].value) for row in rows}
 
 
-def point_rows(rows: Solutions, base: str) -> list[list[Any]]:
+def point_rows(rows: Solutions, base: str, pages: str = "/id/") -> list[list[Any]]:
     """The spaces to draw from the ``POINTS`` solutions: latitude, longitude, the path of their
-    page (data IRIs under ``base`` only), name."""
+    page (data IRIs under ``base`` only, their path under ``pages``), name."""
     return [
         [
             float(row["lat"].value),
             float(row["lon"].value),
-            "/id/" + row["space"].value.removeprefix(base),
+            pages + row["space"].value.removeprefix(base),
             row["name"].value if row["name"] is not None else "",
         ]
         for row in rows

@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from coworkmed.docs import build_docs
 from coworkmed.serving import serve_in_thread
 from endpoint.app import create_app
 from tests.backends import Published
@@ -35,6 +36,14 @@ def partner_app(published: Published) -> Iterator[Flask]:
     )
     yield app
     app.extensions["coworkmed.pool"].close()
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The vocabulary's HTML documentation, as ``coworkmed vocab docs`` writes it."""
+    folder = tmp_path_factory.mktemp("vocabulary")
+    build_docs(folder)
+    return folder
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,6 @@ from werkzeug.http import http_date, parse_date
 from core.translations import in_language, load_catalogue
 from core.vocabulary import LANGUAGES
 from coworkmed.cli import SERVED_PAGES
-from coworkmed.docs import build_docs
 from endpoint.app import create_app
 from endpoint.dumps import export, list_dumps
 from endpoint.site import TABLE
@@ -35,13 +34,6 @@ CASES = yaml.safe_load((Path(__file__).with_name("front-cases.yaml")).read_text(
 BASE = "https://w3id.org/coworkmed/id/"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 SITE = load_catalogue(TABLE)
-
-
-@pytest.fixture(scope="module")
-def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("vocabulary")
-    build_docs(folder)
-    return folder
 
 
 @pytest.fixture(scope="module")
