@@ -39,6 +39,7 @@ from multiprocessing import forkserver, resource_tracker
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any, TypeVar
 
 #: modules the fork server loads before forking any worker (``preload`` adds to them)
@@ -295,12 +296,20 @@ def why_no_workers(error: OSError) -> str:
     return said
 
 
-def start_fork_server() -> None:
+def start_fork_server(folder: Path | None = None) -> None:
     """Start the fork server every worker comes from (``worker_context``) now, not at the
     first query or upload: ``NoWorkers`` saying why when it cannot. A temporary folder with a
     long path (its socket's path is limited) let `coworkmed serve` start and answer every
     query 500 and /health 503. Its workers leave the program's process group
-    (``leave_the_group``): for a program that finishes their work when it is asked to stop."""
+    (``leave_the_group``): for a program that finishes their work when it is asked to stop.
+    Its socket is made in ``folder`` when given (a folder the program removes even after it
+    was killed outright), else in one multiprocessing makes (``pymp-…``, removed at a normal
+    exit only); unless multiprocessing made one for this process already."""
+    if folder is not None:
+        # multiprocessing reads its temporary folder from the process's configuration, which
+        # it has no public setter for (``multiprocessing.util.get_temp_dir``)
+        process: Any = multiprocessing.current_process()
+        process._config.setdefault("tempdir", str(folder))
     worker_context()
     # started with the group's stop signals blocked, it keeps them blocked (a mask outlives
     # exec): a Ctrl-C or a SIGTERM sent to the program's group does not end it, and so the

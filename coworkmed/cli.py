@@ -728,7 +728,7 @@ def _http_url(host: str, port: int) -> str:
 def serve_command(store: str | None, base: str | None, host: str | None, port: int | None) -> None:
     """Serve the published graph (SPARQL 1.1 protocol at /sparql) with the waitress server."""
     from coworkmed.serving import stop_on_signals
-    from endpoint.spool import remove_spool, sweep_spools
+    from endpoint.spool import remove_spool, sweep_spools, workers_folder
 
     # first, before the slow imports: asked to stop, it stops with status 0, leaving nothing
     stop_on_signals(remove_spool)
@@ -748,7 +748,7 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
     # would start it otherwise, not shielded from the stop signals sent to the server's whole
     # group, and its workers with it (stranger 55)
     try:
-        start_fork_server()
+        start_fork_server(workers_folder())
     except NoWorkers as problem:
         raise click.ClickException(str(problem)) from None
     app = create_app(config)

@@ -31,6 +31,9 @@ from pathlib import Path
 
 #: how the folder of a server's files is named: the prefix, the server's pid (for people), a dash
 PREFIX = "coworkmed-server-"
+#: how the folder of a server's fork server socket is named (``workers_folder``): as short as
+#: multiprocessing's own ``pymp-`` folder, as a socket's path is short (``core.workers``)
+WORKERS = "cwmw-"
 #: how earlier versions named such folders (one per upload, or one per server by pid)
 EARLIER = ("coworkmed-upload-", "coworkmed-uploads-")
 #: how long an earlier version's folder is left alone, in seconds: the longest an upload's
@@ -39,6 +42,7 @@ EARLIER_KEPT = 3_600
 
 _LOCK = threading.Lock()
 _HELD: list[tuple[Path, int]] = []  # this process's folder, once made, and its locked descriptor
+_SOCKETS: list[tuple[Path, int]] = []  # its fork server's folder, once made, the same way
 
 
 def _locked(folder: Path) -> int:
@@ -65,6 +69,20 @@ def spool_folder() -> Path:
             folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
             _HELD[:] = [(folder, _locked(folder))]
         return _HELD[0][0]
+
+
+def workers_folder() -> Path:
+    """A private folder for this process's fork server (its socket: ``core.workers``), locked
+    while the process runs, removed at exit, and swept by the next server when the process was
+    killed outright. multiprocessing's own (``pymp-…``) stayed in the temporary folder for good
+    after every server killed so: 65 on this machine after a day of tests."""
+    with _LOCK:
+        if not _SOCKETS:
+            if not _HELD:
+                atexit.register(remove_spool)
+            folder = Path(tempfile.mkdtemp(prefix=WORKERS))
+            _SOCKETS.append((folder, _locked(folder)))
+        return _SOCKETS[0][0]
 
 
 @contextmanager
@@ -97,17 +115,18 @@ def remove_spool() -> None:
     """Remove this process's folder and what is in it (at exit, or at a forced stop: a request
     still reading its file gets an error, not the partner's data left behind)."""
     with _LOCK:
-        for folder, handle in _HELD:
-            shutil.rmtree(folder, ignore_errors=True)
-            os.close(handle)
-        _HELD.clear()
+        for held in (_HELD, _SOCKETS):
+            for folder, handle in held:
+                shutil.rmtree(folder, ignore_errors=True)
+                os.close(handle)
+            held.clear()
 
 
 def _left_behind(folder: Path, now: float) -> bool:
     """Whether ``folder`` is one no running server holds (an earlier version's: left an hour)."""
     if not folder.is_dir() or folder.is_symlink() or folder.stat().st_uid != os.getuid():
         return False
-    if not folder.name.startswith(PREFIX):
+    if not folder.name.startswith((PREFIX, WORKERS)):
         return now - folder.stat().st_mtime > EARLIER_KEPT
     try:
         handle = _locked(folder)
@@ -119,10 +138,11 @@ def _left_behind(folder: Path, now: float) -> bool:
 
 def sweep_spools(temporary: Path | None = None) -> list[Path]:
     """Remove the folders, in ``temporary`` (the temporary folder), that servers no longer
-    running left (and earlier versions' upload folders, left an hour): those removed."""
+    running left, their files' and their fork servers' (and earlier versions' upload folders,
+    left an hour): those removed."""
     place = temporary or Path(tempfile.gettempdir())
     now = time.time()
-    found = [*place.glob(f"{PREFIX}*")]
+    found = [*place.glob(f"{PREFIX}*"), *place.glob(f"{WORKERS}*")]
     for earlier in EARLIER:
         found += place.glob(f"{earlier}*")
     removed = []

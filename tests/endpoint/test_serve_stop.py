@@ -32,6 +32,7 @@ from coworkmed.serving import start_serving, stop_serving
 from endpoint.app import create_app
 from endpoint.execution import QueryError
 from endpoint.pool import STOPPING
+from endpoint.spool import PREFIX, WORKERS, sweep_spools
 from publishing.partners import add_partner
 from tests.backends import oxigraph_published, writable_copy
 from tests.clients import multipart
@@ -119,6 +120,12 @@ def test_a_killed_servers_workers_end_and_leave_no_error_file(
     assert stop_serving(server, signal.SIGKILL)[0] == -signal.SIGKILL
     assert _ended(marker) == []
     assert [path.name for path in temporary.glob("coworkmed-worker-*")] == []
+    # what it leaves is its own folders, which the next server removes as it starts: its fork
+    # server's socket folder too (multiprocessing's pymp-… stayed for good: 65 in /tmp)
+    left = sorted(path.name for path in temporary.iterdir())
+    assert left and all(name.startswith((PREFIX, WORKERS)) for name in left), left
+    assert sorted(path.name for path in sweep_spools(temporary)) == left
+    assert list(temporary.iterdir()) == []
 
 
 def _uploads_to(temporary: Path) -> dict[str, str]:

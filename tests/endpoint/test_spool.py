@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from endpoint.spool import PREFIX, answer_file, remove_spool, spool_folder, spooled, sweep_spools
+from endpoint.spool import (
+    PREFIX,
+    WORKERS,
+    answer_file,
+    remove_spool,
+    spool_folder,
+    spooled,
+    sweep_spools,
+    workers_folder,
+)
 
 
 def _folder(place: Path, name: str, age: float = 0) -> Path:
@@ -29,10 +38,19 @@ def _held(place: Path, name: str) -> Path:
     """A folder locked as a running server locks its own (another open of it: the lock is
     the open file's, as another process's would be)."""
     folder = _folder(place, name)
-    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    HELD.append(handle)
+    _lock(folder)
     return folder
+
+
+def _lock(folder: Path) -> None:
+    """Lock ``folder`` as a server does (BlockingIOError: another holds it)."""
+    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(handle)
+        raise
+    HELD.append(handle)
 
 
 HELD: list[int] = []
@@ -89,6 +107,12 @@ CASES: dict[str, tuple[Callable[[Path], Path], bool]] = {
     ),
     "a file, not a folder": (lambda p: _file(p / f"{PREFIX}4242-ab12"), False),
     "another program's folder": (lambda p: _folder(p, "pymp-4242"), False),
+    "a killed server's fork server's folder": (lambda p: _folder(p, f"{WORKERS}ab12cd34"), True),
+    "a running server's fork server's folder": (lambda p: _held(p, f"{WORKERS}ab12cd34"), False),
+    "a link named as a fork server's folder": (
+        lambda p: _link(p / f"{WORKERS}ab12cd34", _folder(p, "elsewhere")),
+        False,
+    ),
 }
 
 
@@ -127,3 +151,13 @@ def test_an_answer_file_is_removed_when_its_request_fails() -> None:
     with answer_file(False) as nothing:
         assert nothing is None
     remove_spool()
+
+
+def test_the_fork_servers_folder_is_private_locked_and_removed_with_the_servers() -> None:
+    folder = workers_folder()
+    assert workers_folder() == folder and folder.name.startswith(WORKERS)
+    assert folder.stat().st_mode & 0o777 == 0o700
+    with pytest.raises(BlockingIOError):  # held: no sweep removes it while this process runs
+        _lock(folder)
+    remove_spool()
+    assert not folder.exists()
