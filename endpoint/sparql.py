@@ -298,13 +298,14 @@ def sparql() -> BaseResponse:
     if operation.text is None:
         if request.method == "POST":
             return error(400, "no query: give it as the query parameter or as the body")
-        if prefers_html(request.headers.get("Accept")):
+        named = format_values(request.values)
+        if not named and prefers_html(request.headers.get("Accept")):  # a browser, no format
             return read_headers(redirect(keeping_language(url_for("pages.query_page")), 303))
         updates = bool(current_app.config["COWORKMED"]["update_token"])
         return rdf_answer(
             "the service description",
             lambda: description(request_url(), updates, published_names()),
-            named=format_values(request.values),
+            named=named,
         )
     try:
         check_version(operation.kind, operation.text)
