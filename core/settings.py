@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.namespaces import DEFAULT_DATA_BASE
+from core.public_url import normal_public_url
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,11 @@ SETTINGS: dict[str, Setting] = {
             "",
             "The service's public URL (scheme, host, port, path prefix), which every absolute "
             "URL it publishes starts with (service description, catalogue, VoID, pages, graphs "
-            "named by their URL); the request's Host is never used (empty: http://host:port).",
+            "named by their URL); the request's Host is never used (empty: http://host:port). "
+            "Written one way (lower-case scheme and host, no default port, its path encoded "
+            "once); refused with a query, a fragment, a user name or password, a . or .. "
+            "segment or an encoded /.",
+            normal_public_url,
         ),
         Setting(
             "server_threads",
@@ -435,7 +440,10 @@ KINDS: dict[Callable[[Any], Any], str] = {
     str: "text",
     publish_mode: " or ".join(PUBLISH_MODES),
     port: "a port number, 0 to 65535",
+    normal_public_url: "an http(s) URL",
 }
+#: the types whose ValueError says what is wrong with the value
+SAYS_WHY: frozenset[Callable[[Any], Any]] = frozenset({normal_public_url})
 #: environment variable naming a TOML settings file
 CONFIG_ENV = "COWORKMED_CONFIG"
 
@@ -476,7 +484,13 @@ def setting(name: str, given: object = None, file: dict[str, Any] | None = None)
         raw = (settings_file() if file is None else file).get(name, definition.default)
     try:
         return definition.type(raw)
-    except (TypeError, ValueError):
+    except ValueError as problem:
+        if definition.type in SAYS_WHY:  # its own words say what is wrong with the value
+            raise SettingsError(f"setting {name} ({definition.env}): {problem}") from None
+        raise SettingsError(
+            f"setting {name} ({definition.env}): {raw!r} is not {KINDS[definition.type]}"
+        ) from None
+    except TypeError:
         raise SettingsError(
             f"setting {name} ({definition.env}): {raw!r} is not {KINDS[definition.type]}"
         ) from None

@@ -20,7 +20,7 @@ from core.translations import in_language, language_code, load_catalogue, punctu
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.published import Kept, generation, select
-from endpoint.urls import request_path, rooted
+from endpoint.urls import public_path, request_path, rooted
 from validation.messages import counted
 
 TABLE = Path(__file__).with_name("site.yaml")
@@ -93,6 +93,7 @@ def remember_language(response: Response) -> Response:
                 samesite="Lax",
                 httponly=True,
                 secure=request.is_secure,
+                path=public_path() + "/",  # this service's only, under a public URL with a path
             )
     return response
 

@@ -40,6 +40,7 @@ from endpoint.responses import (
     unknown_language,
 )
 from endpoint.spool import spooled
+from endpoint.urls import public_root
 from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping
 from publishing.partners import partner_for_token
@@ -434,5 +435,9 @@ def api_submissions() -> Response:
 
 @blueprint.get("/api/openapi.json")
 def openapi() -> Response:
-    document = (Path(__file__).parent / "openapi.json").read_bytes()
-    return Response(document, mimetype="application/json")
+    """The API's OpenAPI description, its server the service's public URL: without one, a
+    client resolves the paths against the host's root, outside a public URL with a path
+    (stranger 58: ``https://host/api/validate`` for a service at ``https://host/cwm``)."""
+    document = json.loads((Path(__file__).parent / "openapi.json").read_bytes())
+    document["servers"] = [{"url": public_root()}]
+    return Response(json.dumps(document, ensure_ascii=False), mimetype="application/json")

@@ -5,14 +5,13 @@ named by their URL), built from the ``public_url`` setting, never from the reque
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 
 from flask import current_app, request, url_for
 
-from core.settings import SettingsError
+from core.public_url import IRI_PATH_SAFE, OCTET, normal_public_url
 from endpoint.context import current_request
 
 #: listening addresses that name no host a client could reach
@@ -30,16 +29,9 @@ def root_of(settings: dict[str, Any]) -> str:
 @functools.lru_cache(maxsize=16)
 def _root(public_url: str, host: str, port: Any) -> str:
     """``root_of``, worked out once per setting (it is asked at every request)."""
-    given = public_url.rstrip("/")
+    given = normal_public_url(public_url)
     if given:
-        parts = urlsplit(given)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
-            raise SettingsError(f"public_url {given!r} is not an http(s) URL without a query")
-        if parts.fragment or not parts.netloc.isascii():
-            raise SettingsError(f"public_url {given!r} has a fragment or a host not in ASCII")
-        # its path as a URL carries it (``/données`` is ``/donn%C3%A9es``; ``%XX`` kept)
-        path = quote(parts.path, safe=IRI_PATH_SAFE + "%")
-        return f"{parts.scheme}://{parts.netloc}{path}"
+        return given
     host = "localhost" if host in _ANY_ADDRESS else host
     host = f"[{host}]" if ":" in host else host
     return f"http://{host}:{port}"
@@ -137,19 +129,13 @@ def _request_path() -> str:
     )
 
 
-#: a percent-encoded octet, and the characters a path of this server keeps as they are (the
-#: IRI's own ``%XX`` are kept, never encoded a second time)
-_OCTET = re.compile(r"%[0-9A-Fa-f]{2}")
-IRI_PATH_SAFE = "/:@!$&'()*+,;=-._~"
-
-
 def _encoded_once(raw: str) -> str:
     """``raw`` (a path as it came, its octets as latin-1 characters) with every ``%XX`` kept
     (in upper case) and every other character that cannot stand in an IRI encoded: a lone
     ``%``, spaces, ``<``, ``>``, bytes beyond ASCII (a client that sent UTF-8 unencoded)."""
     pieces: list[str] = []
     position = 0
-    for octet in _OCTET.finditer(raw):
+    for octet in OCTET.finditer(raw):
         pieces.append(quote(raw[position : octet.start()].encode("latin-1"), safe=IRI_PATH_SAFE))
         pieces.append(octet.group().upper())
         position = octet.end()

@@ -20,7 +20,7 @@ import yaml
 from flask import Flask
 from werkzeug.urls import iri_to_uri
 
-from core.settings import SettingsError
+from core.settings import SettingsError, settings
 from coworkmed.serving import serve_in_thread
 from endpoint.app import create_app
 from endpoint.dumps import export
@@ -165,12 +165,12 @@ def test_the_published_urls_carry_the_public_path_once(app: Flask, public: Publi
 def test_a_public_url_is_written_with_its_path_encoded_once_or_refused(
     case: dict[str, str],
 ) -> None:
-    settings = {"public_url": case["given"], "host": "127.0.0.1", "port": 8000}
+    given = {"public_url": case["given"], "host": "127.0.0.1", "port": 8000}
     if "error" in case:
         with pytest.raises(SettingsError, match=re.escape(case["error"])):
-            root_of(settings)
+            settings(given)
     else:
-        assert root_of(settings) == case["root"]
+        assert root_of(settings(given)) == case["root"]
 
 
 @pytest.mark.parametrize("case", CASES["proxied"], ids=lambda c: f"{c['public']} {c['sent']}")
@@ -186,3 +186,18 @@ def test_the_app_sees_the_path_within_its_root_however_the_proxy_sends_it(
     host = PublicHost(app, root_of({"public_url": case["public"], "port": 80}))
     host({"PATH_INFO": case["sent"], "SCRIPT_NAME": ""}, lambda *_: None)
     assert (seen["SCRIPT_NAME"], seen["PATH_INFO"]) == (case["root"], case["path"])
+
+
+def test_the_api_description_names_the_public_url_as_its_server(app: Flask, public: Public) -> None:
+    """Regression (stranger 58): with no ``servers``, an OpenAPI client resolved the API's
+    paths against the host's root, outside a public URL with a path."""
+    described = app.test_client().get("/api/openapi.json").get_json()
+    assert described["servers"] == [{"url": public.root}]
+
+
+def test_the_language_cookie_is_this_services_only(served: str, public: Public) -> None:
+    """Regression (stranger 58): the ``lang`` cookie was set for the whole host (``Path=/``):
+    another application under it read it, and set one this service then obeyed."""
+    answer = ask(served, public.sent("kept", "/?lang=fr"), "text/html")
+    cookie = answer.getheader("Set-Cookie") or ""
+    assert cookie.startswith("lang=fr;") and f"Path={public.prefix}/" in cookie, cookie
