@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, url_for
 
 from core.translations import in_language, load_catalogue, words
 from core.vocabulary import LANGUAGES
@@ -22,7 +22,7 @@ from endpoint.linkeddata import iri_spaces
 from endpoint.responses import reader_language
 from endpoint.site import data_links, headline_counts, number
 from endpoint.site import table as site_table
-from endpoint.urls import external_url
+from endpoint.urls import external_url, rooted
 
 HERE = Path(__file__).parent
 QUERIES_DIR = HERE / "queries"
@@ -128,7 +128,7 @@ def localised_examples(lang: str) -> list[dict[str, str]]:
 def local_pages() -> list[tuple[str, str]]:
     """IRI space -> the path of this server's pages for it, for the page's script to link the
     results' IRIs here rather than to their IRI space's host."""
-    return [(base, f"{request.script_root}/{space}/") for space, base in iri_spaces().items()]
+    return [(base, rooted(f"/{space}/")) for space, base in iri_spaces().items()]
 
 
 @blueprint.get("/query")
