@@ -291,27 +291,32 @@ def server_family(port: int) -> list[str]:
     return [str(pid) for pid in process_family(int(server))]
 
 
-def peak_memory_mb(port: int) -> tuple[float, float, float]:
+def peak_memory_mb(port: int) -> tuple[float, float, float, float]:
     """Memory (MB) of the `coworkmed serve` on ``port`` and every process under it, from
     /proc: the sum of their peaks (VmHWM: an upper bound, as pages a fork shares count in each),
     the sum of their resident memory now (VmRSS) and of their proportional share of it now
-    (Pss: shared pages divided among the processes sharing them). The query workers are
+    (Pss: shared pages divided among the processes sharing them), and the part of that share
+    that is the files they map (Pss_File: the store's files RocksDB reads, which the kernel keeps
+    as its page cache and may drop, against Pss_Anon, the processes' own). The query workers are
     started by a fork server, the server's child: they are its grandchildren (this counted the
     server's children alone before, and missed them)."""
 
-    def proportional_kb(pid: str) -> int:
+    def proportional_kb(pid: str, field: str) -> int:
         try:
             lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
         except (FileNotFoundError, PermissionError):
             return 0
-        return sum(int(line.split()[1]) for line in lines if line.startswith("Pss:"))
+        return sum(int(line.split()[1]) for line in lines if line.startswith(f"{field}:"))
 
     family = server_family(port)
 
     def total(field: str) -> float:
         return sum(int(status(pid).get(field, "0").split()[0]) for pid in family) / 1024
 
-    return total("VmHWM"), total("VmRSS"), sum(map(proportional_kb, family)) / 1024
+    def share(field: str) -> float:
+        return sum(proportional_kb(pid, field) for pid in family) / 1024
+
+    return total("VmHWM"), total("VmRSS"), share("Pss"), share("Pss_File")
 
 
 def run(spaces: int) -> None:
@@ -380,11 +385,13 @@ def run(spaces: int) -> None:
                 report(figures, queries, direct, ours_ox, ours_vt, vt, (least, least_flask))
                 researchers(held_back(), direct, ours_ox, ours_vt, vt)
                 port = int(ours_ox.rsplit(":", 1)[1])
-                peak, now, share = peak_memory_mb(port)
+                peak, now, share, mapped = peak_memory_mb(port)
                 print(
                     "endpoint on Oxigraph, memory of the server and every process under it "
                     f"(query workers, fork server): peaks summed {peak:.0f} MB, resident now "
-                    f"{now:.0f} MB, proportional share now {share:.0f} MB (target < 500 MB)"
+                    f"{now:.0f} MB, proportional share now {share:.0f} MB (target < 500 MB), "
+                    f"of which the store's files mapped {mapped:.0f} MB and the processes' own "
+                    f"{share - mapped:.0f} MB"
                 )
 
 
