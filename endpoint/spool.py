@@ -43,6 +43,7 @@ EARLIER_KEPT = 3_600
 _LOCK = threading.Lock()
 _HELD: list[tuple[Path, int]] = []  # this process's folder, once made, and its locked descriptor
 _SOCKETS: list[tuple[Path, int]] = []  # its fork server's folder, once made, the same way
+_REGISTERED: list[bool] = []  # whether remove_spool runs at exit (registered once)
 
 
 def _locked(folder: Path) -> int:
@@ -57,17 +58,24 @@ def _locked(folder: Path) -> int:
     return handle
 
 
+def _made(prefix: str) -> tuple[Path, int]:
+    """A new private folder named ``prefix…``, locked, and removed at exit (``remove_spool``,
+    registered once however many folders are made: called with ``_LOCK`` held)."""
+    if not _REGISTERED:
+        atexit.register(remove_spool)
+        _REGISTERED.append(True)
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    return folder, _locked(folder)
+
+
 def spool_folder() -> Path:
     """This process's private folder (made at the first use, locked while the process runs,
     removed at exit)."""
     with _LOCK:
         if not _HELD or not _HELD[0][0].is_dir():
-            if not _HELD:
-                atexit.register(remove_spool)
             for _old, handle in _HELD:
                 os.close(handle)
-            folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
-            _HELD[:] = [(folder, _locked(folder))]
+            _HELD[:] = [_made(f"{PREFIX}{os.getpid()}-")]
         return _HELD[0][0]
 
 
@@ -78,10 +86,7 @@ def workers_folder() -> Path:
     after every server killed so: 65 on this machine after a day of tests."""
     with _LOCK:
         if not _SOCKETS:
-            if not _HELD:
-                atexit.register(remove_spool)
-            folder = Path(tempfile.mkdtemp(prefix=WORKERS))
-            _SOCKETS.append((folder, _locked(folder)))
+            _SOCKETS.append(_made(WORKERS))
         return _SOCKETS[0][0]
 
 

@@ -4,6 +4,7 @@ is not a server's are left alone)."""
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import os
 import time
@@ -161,3 +162,14 @@ def test_the_fork_servers_folder_is_private_locked_and_removed_with_the_servers(
         _lock(folder)
     remove_spool()
     assert not folder.exists()
+
+
+def test_the_folders_are_removed_at_exit_by_one_registration() -> None:
+    """Regression: the fork server's folder and the files' folder each registered the removal
+    at exit when made first (twice for a server, and again after each ``remove_spool``)."""
+    before = atexit._ncallbacks()  # type: ignore[attr-defined]
+    for _ in range(2):
+        workers_folder()
+        spool_folder()
+        remove_spool()
+    assert atexit._ncallbacks() - before <= 1  # type: ignore[attr-defined]
