@@ -440,7 +440,6 @@ KINDS: dict[Callable[[Any], Any], str] = {
     str: "text",
     publish_mode: " or ".join(PUBLISH_MODES),
     port: "a port number, 0 to 65535",
-    normal_public_url: "an http(s) URL",
 }
 #: the types whose ValueError says what is wrong with the value
 SAYS_WHY: frozenset[Callable[[Any], Any]] = frozenset({normal_public_url})

@@ -13,6 +13,7 @@ answers.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import tempfile
@@ -438,6 +439,12 @@ def openapi() -> Response:
     """The API's OpenAPI description, its server the service's public URL: without one, a
     client resolves the paths against the host's root, outside a public URL with a path
     (stranger 58: ``https://host/api/validate`` for a service at ``https://host/cwm``)."""
+    return Response(_openapi_document(public_root()), mimetype="application/json")
+
+
+@functools.lru_cache(maxsize=4)
+def _openapi_document(root: str) -> str:
+    """openapi.json with ``root`` as its server, read and written once per public URL."""
     document = json.loads((Path(__file__).parent / "openapi.json").read_bytes())
-    document["servers"] = [{"url": public_root()}]
-    return Response(json.dumps(document, ensure_ascii=False), mimetype="application/json")
+    document["servers"] = [{"url": root}]
+    return json.dumps(document, ensure_ascii=False)
