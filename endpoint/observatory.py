@@ -21,7 +21,7 @@ from core.translations import in_language
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.published import Kept, generation, select
-from endpoint.resource_page import labels
+from endpoint.resource_page import label_rows, labels_in
 from endpoint.responses import (
     api_problem,
     attachment,
@@ -101,7 +101,9 @@ def named(found: set[str], lang: str) -> dict[str, str]:
     if not found:
         return {}
     regions = {iri: region_label(iri, lang) for iri in found if iri.startswith(NUTS_CODE)}
-    return {**regions, **country_labels(lang), **labels(found, lang, ALL_ROWS)}
+    terms = frozenset(found)  # their labels in every language, read once for the six
+    rows = ANSWERS.get(("labels", generation(), terms), lambda: label_rows(terms, ALL_ROWS))
+    return {**regions, **country_labels(lang), **labels_in(rows, lang)}
 
 
 def _select(sparql: str) -> Solutions:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
@@ -35,12 +36,22 @@ def select(sparql: str, max_rows: int, data_only: bool = False) -> tuple[list[di
     """The solutions of a SELECT, each a variable -> term (or None) mapping, and the store
     generation they come from. ``data_only``: over the data graphs alone (faster for queries
     about spaces; see ``observatory.cube.data_graphs``)."""
+    solutions, number = each_solution(sparql, max_rows, data_only)
+    return list(solutions), number
+
+
+def each_solution(
+    sparql: str, max_rows: int, data_only: bool = False
+) -> tuple[Iterator[dict[str, Any]], int]:
+    """``select``'s solutions one at a time, read from the answer as they are asked for: a
+    caller that keeps less than every row (an index of 100,000 spaces) never holds them all
+    as Python objects at once."""
     base = current_app.config["COWORKMED"]["base"] if data_only else None
     result = run(QueryRequest(sparql, {"solutions": "tsv"}, max_rows=max_rows, data_of=base))
     solutions = ox.parse_query_results(result.body, format=ox.QueryResultsFormat.TSV)
     assert isinstance(solutions, ox.QuerySolutions)  # a SELECT's results are solutions
     names = [variable.value for variable in solutions.variables]
-    return [{name: solution[name] for name in names} for solution in solutions], result.generation
+    return ({name: solution[name] for name in names} for solution in solutions), result.generation
 
 
 def generation() -> int:
@@ -57,26 +68,45 @@ T = TypeVar("T")
 class Kept:
     """Answers kept by key, at most ``size`` of them, the least recently used dropped first.
     Keys hold the store generation, so an answer is used again only while the data it was
-    computed from is what readers see (the store changes only on load, publish or write)."""
+    computed from is what readers see (the store changes only on load, publish or write).
+    One answer is worked out once: readers who ask for it while it is being worked out (the
+    warm-up and the first visitors, a burst after a publish) wait for that one, rather than
+    each reading the whole graph again and holding a copy of it in memory at the same time."""
 
     def __init__(self, size: int = 256) -> None:
         self._size = size
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._coming: dict[tuple[Any, ...], Future[Any]] = {}
 
     def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
         """The answer kept for ``key`` (of the app's store: two apps in one process, each on
         its own store, may be at the same generation: ``StoreLocation.identity``), or the one
-        ``make`` gives, then kept."""
+        ``make`` gives, then kept; while ``make`` runs, another reader of ``key`` waits for its
+        answer (or its error) rather than calling ``make`` too."""
         # the app's base too: two apps on one store may publish it under two bases
         key = (store_location().identity(), current_app.config["COWORKMED"]["base"], *key)
         with self._lock:
             if key in self._kept:
                 self._kept.move_to_end(key)
                 return self._kept[key]
-        value = make()
+            coming = self._coming.get(key)
+            mine = coming is None
+            if coming is None:
+                coming = self._coming[key] = Future()
+        if not mine:
+            return coming.result()
+        try:
+            value = make()
+        except BaseException as problem:
+            with self._lock:
+                del self._coming[key]
+            coming.set_exception(problem)
+            raise
         with self._lock:
+            del self._coming[key]
             self._kept[key] = value
             while len(self._kept) > self._size:
                 self._kept.popitem(last=False)
+        coming.set_result(value)
         return value

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
@@ -252,8 +253,18 @@ def _count(pattern: str, variables: str, max_rows: int) -> int:
 
 def labels(terms: set[str], lang: str, max_rows: int) -> dict[str, str]:
     """Labels of IRIs in ``lang`` (else English, else any), from the published graphs."""
+    return labels_in(label_rows(terms, max_rows), lang)
+
+
+#: a label as the store gives it: the IRI, the labelling property, the language tag, the text
+LabelRow = tuple[str, str, str, str]
+
+
+def label_rows(terms: set[str] | frozenset[str], max_rows: int) -> tuple[LabelRow, ...]:
+    """Every label of the IRIs ``terms`` in the published graphs, in every language (what
+    ``labels_in`` picks from: one query serves all six languages)."""
     if not terms:
-        return {}
+        return ()
     values = " ".join(_iri(t) for t in sorted(terms))
     predicates = " ".join(f"<{p}>" for p in LABELS)
     query = (
@@ -261,14 +272,25 @@ def labels(terms: set[str], lang: str, max_rows: int) -> dict[str, str]:
         "?x ?p ?label }"
     )
     solutions, _generation = select(query, max_rows)
+    return tuple(
+        (
+            solution["x"].value,
+            solution["p"].value,
+            getattr(solution["label"], "language", None) or "",
+            solution["label"].value,
+        )
+        for solution in solutions
+    )
+
+
+def labels_in(rows: Iterable[LabelRow], lang: str) -> dict[str, str]:
+    """Each IRI's label in ``lang``, else in English, else in any language (the labelling
+    properties ranked as ``LABELS`` orders them)."""
     ranked: dict[str, tuple[int, int, str]] = {}
-    for solution in solutions:
-        label = solution["label"]
-        tag = getattr(label, "language", None) or ""
-        rank = (0 if tag == lang else 1 if tag == "en" else 2, LABELS.index(solution["p"].value))
-        key = solution["x"].value
+    for key, predicate, tag, text in rows:
+        rank = (0 if tag == lang else 1 if tag == "en" else 2, LABELS.index(predicate))
         if key not in ranked or rank < ranked[key][:2]:
-            ranked[key] = (*rank, label.value)
+            ranked[key] = (*rank, text)
     return {key: text for key, (_lang, _kind, text) in ranked.items()}
 
 

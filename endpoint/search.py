@@ -23,9 +23,10 @@ import difflib
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 from babel import Locale
@@ -40,7 +41,7 @@ from endpoint.execution import QueryError
 from endpoint.linkeddata import local_path
 from endpoint.observatory import filter_refused
 from endpoint.parameters import MAX_PAGE, BadNumber, whole_number
-from endpoint.published import Kept, generation, select
+from endpoint.published import Kept, each_solution, generation, select
 from endpoint.resource_page import country_label
 from endpoint.responses import error, reader_language
 from loaders import enrich
@@ -99,7 +100,7 @@ def matches(key: str, typed: str) -> bool:
     return all(word in key for word in folded(typed).split())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One space as the search sees it."""
 
@@ -124,49 +125,61 @@ class Entry:
         return ranked[0][1]
 
 
+@dataclass(slots=True)
+class _Gathered:
+    """What the rows of one space said so far (``_entries``)."""
+
+    names: set[tuple[str, str]] = field(default_factory=set)
+    town: str = ""
+    country: str | None = None
+    kinds: set[str] = field(default_factory=set)
+    region: str | None = None
+    place: str = ""
+
+
+def _code(term: Any, base: str) -> str | None:
+    """The code an IRI of ``base`` ends with, one string for every space that has it."""
+    value = None if term is None else term.value
+    return intern(value[len(base) :]) if value is not None and value.startswith(base) else None
+
+
 def _entries(rows: Iterable[dict[str, Any]]) -> list[Entry]:
-    found: dict[str, dict[str, Any]] = {}
+    """The index of the rows of ``INDEX_QUERY`` (read once each, as they come): strings that
+    many spaces share (a town, a code, a canonical place) are kept once."""
+    found: dict[str, _Gathered] = {}
     for row in rows:
         space = row["space"].value
-        entry = found.setdefault(
-            space,
-            {
-                "names": set(),
-                "town": "",
-                "country": None,
-                "kinds": set(),
-                "region": None,
-                "place": "",
-            },
-        )
-        entry["names"].add((getattr(row["name"], "language", None) or "", row["name"].value))
-        if row["town"] is not None and not entry["town"]:
-            entry["town"] = row["town"].value
-        if row["country"] is not None and row["country"].value.startswith(EU_COUNTRY):
-            entry["country"] = row["country"].value[len(EU_COUNTRY) :]
-        if row["kind"] is not None and row["kind"].value.startswith(KIND_BASE):
-            entry["kinds"].add(row["kind"].value[len(KIND_BASE) :])
-        if row["region"] is not None and row["region"].value.startswith(NUTS_CODE):
-            entry["region"] = row["region"].value[len(NUTS_CODE) :]
+        entry = found.get(space)
+        if entry is None:
+            entry = found[space] = _Gathered()
+        entry.names.add((getattr(row["name"], "language", None) or "", row["name"].value))
+        if row["town"] is not None and not entry.town:
+            entry.town = intern(row["town"].value)
+        if (country := _code(row["country"], EU_COUNTRY)) is not None:
+            entry.country = country
+        if (kind := _code(row["kind"], KIND_BASE)) is not None:
+            entry.kinds.add(kind)
+        if (region := _code(row["region"], NUTS_CODE)) is not None:
+            entry.region = region
         if row.get("canonical") is not None:
-            entry["place"] = min(filter(None, (entry["place"], row["canonical"].value)))
-    return sorted(
-        (
-            Entry(
-                space,
-                tuple(sorted(e["names"])),
-                e["town"],
-                e["country"],
-                tuple(sorted(e["kinds"])),
-                e["region"],
-                folded(" | ".join(name for _tag, name in sorted(e["names"]))),
-                folded(e["town"]),
-                e["place"],
-            )
-            for space, e in found.items()
-        ),
-        key=lambda e: (e.name_key, e.iri),
-    )
+            entry.place = intern(min(filter(None, (entry.place, row["canonical"].value))))
+    entries = [
+        Entry(
+            space,
+            tuple(sorted(e.names)),
+            e.town,
+            e.country,
+            tuple(sorted(e.kinds)),
+            e.region,
+            folded(" | ".join(name for _tag, name in sorted(e.names))),
+            intern(folded(e.town)),
+            e.place,
+        )
+        for space, e in found.items()
+    ]
+    found.clear()
+    entries.sort(key=lambda e: (e.name_key, e.iri))
+    return entries
 
 
 _kept = Kept(size=16)
@@ -176,7 +189,7 @@ def index() -> list[Entry]:
     """Every space of the published graph, read once per store generation."""
 
     def read() -> list[Entry]:
-        rows, _generation = select(INDEX_QUERY, MOST_SPACES, data_only=True)
+        rows, _generation = each_solution(INDEX_QUERY, MOST_SPACES, data_only=True)
         return _entries(rows)
 
     return _kept.get(("search-index", generation()), read)
@@ -420,11 +433,11 @@ def search_sparql(filters: Filters, table: dict[str, str]) -> str:
         "  ?space a cwm:Space ; schema:name ?name .",
         "  OPTIONAL { ?space locn:address/locn:postName ?town }",
     ]
-    for field, (path, variable) in TEXT_PATHS.items():
-        typed = folded(getattr(filters, field)).split()
+    for text_field, (path, variable) in TEXT_PATHS.items():
+        typed = folded(getattr(filters, text_field)).split()
         if typed:  # folded: letters and digits only, nothing that could end the comment
             lines.append(
-                f"  # the {field} field: each of {' '.join(typed)}, accents and case folded"
+                f"  # the {text_field} field: each of {' '.join(typed)}, accents and case folded"
             )
         for word in typed:
             key = fold_sparql(variable, table, set(word))

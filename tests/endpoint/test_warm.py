@@ -4,6 +4,9 @@ its warm-up has run, the home page, the observatory page and a search ask the st
 from __future__ import annotations
 
 import shutil
+import threading
+import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -36,5 +39,46 @@ def test_after_the_warm_up_the_first_pages_ask_the_store_nothing(
             answer = client.get(path)
             assert answer.status_code == 200, (path, asked)
         assert asked == []
+    finally:
+        app.extensions["coworkmed.pool"].close()
+
+
+def test_pages_asked_while_the_warm_up_runs_wait_for_its_answers(
+    store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Visitors who come during the warm-up (several at once, as after a restart behind a busy
+    proxy) wait for the answers it is working out: no query is run twice. Before, each of
+    them read the whole graph again, and the server held every copy at once."""
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store)
+    app = create_app(oxigraph_published(store).config(query_workers=2))
+    asked: Counter[str] = Counter()
+    lock = threading.Lock()
+    run = published_module.run
+
+    def counted(request: object, *args: object, **kwargs: object) -> object:
+        with lock:
+            asked[str(getattr(request, "sparql", request))] += 1
+        time.sleep(0.05)  # every query a little slower: the visitors come while it runs
+        return run(request, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(published_module, "run", counted)
+    statuses: list[int] = []
+
+    def visit(path: str) -> None:
+        statuses.append(app.test_client().get(path).status_code)
+
+    try:
+        warming = warm_up(app)
+        visitors = [
+            threading.Thread(target=visit, args=(path,))
+            for path in ("/observatory?lang=fr", "/search?q=fab", "/search?lang=el", "/") * 2
+        ]
+        for visitor in visitors:
+            visitor.start()
+        for thread in (*visitors, warming):
+            thread.join(timeout=300)
+        assert statuses == [200] * len(visitors)
+        assert {query[:200]: n for query, n in asked.items() if n > 1} == {}
     finally:
         app.extensions["coworkmed.pool"].close()

@@ -1,0 +1,95 @@
+"""An answer kept per store generation is worked out once, however many readers ask for it at
+the same time (kept-once.yaml): they wait for the one being worked out. Before, each reader that
+came while it was being worked out read the whole graph again (the warm-up and the first
+visitors to /search each built the index of 100,000 spaces, holding copies at once: the server
+took 588 MB at 100,000 spaces, 185 MB since)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask import Flask
+
+from endpoint.execution import QueryError
+from endpoint.published import Kept
+from triplestore.backends.oxigraph import OxigraphLocation
+
+CASES = yaml.safe_load((Path(__file__).parent / "kept-once.yaml").read_text("utf-8"))
+#: how long a maker takes: long enough for every reader to come while it runs
+MAKING = 0.3
+
+
+def _app(folder: Path) -> Flask:
+    app = Flask(__name__)
+    app.extensions["coworkmed.store"] = OxigraphLocation(folder)
+    app.config["COWORKMED"] = {"base": "https://w3id.org/coworkmed/id/"}
+    return app
+
+
+def _read_all(
+    app: Flask, kept: Kept, keys: list[str], fails: set[str]
+) -> tuple[Counter[str], list[Any], list[tuple[float, float]]]:
+    """Each key of ``keys`` asked by its own thread, all at once: the makers' calls by key, what
+    each reader got (its answer or its error's message) and when each maker ran."""
+    made: Counter[str] = Counter()
+    spans: list[tuple[float, float]] = []
+    lock = threading.Lock()
+    got: list[Any] = [None] * len(keys)
+    start = threading.Barrier(len(keys))
+
+    def maker(key: str) -> Any:
+        def make() -> Any:
+            began = time.monotonic()
+            with lock:
+                made[key] += 1
+            time.sleep(MAKING)
+            with lock:
+                spans.append((began, time.monotonic()))
+            if key in fails:
+                raise QueryError(503, f"{key} cannot be answered now")
+            return {"answer": key}
+
+        return make
+
+    def reader(index: int, key: str) -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                got[index] = kept.get(("figure", key), maker(key))
+            except QueryError as problem:
+                got[index] = problem.message
+
+    threads = [threading.Thread(target=reader, args=(n, key)) for n, key in enumerate(keys)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return made, got, spans
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_an_answer_is_worked_out_once_for_the_readers_who_wait_for_it(
+    case: dict[str, Any], tmp_path: Path
+) -> None:
+    app, kept = _app(tmp_path), Kept()
+    fails = set(case.get("fails", []))
+    made, got, spans = _read_all(app, kept, case["readers"], fails)
+    assert dict(made) == case["makes"]
+    for key, answer in zip(case["readers"], got, strict=True):
+        expected = f"{key} cannot be answered now" if key in fails else {"answer": key}
+        assert answer == expected
+    for key in set(case["readers"]) - fails:  # one object for a key's readers, not copies
+        answers = [a for k, a in zip(case["readers"], got, strict=True) if k == key]
+        assert all(answer is answers[0] for answer in answers)
+    if case.get("side_by_side"):  # one key's maker does not wait for another's
+        (first_start, first_end), (second_start, second_end) = sorted(spans)
+        assert second_start < first_end
+    if "then" in case:
+        again, _got, _spans = _read_all(app, kept, sorted(case["then"]), fails)
+        assert {key: again[key] for key in case["then"]} == case["then"]
