@@ -20,7 +20,7 @@ from core.namespaces import EU_COUNTRY, NUTS_CODE
 from core.translations import in_language
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
-from endpoint.published import Kept, generation, select
+from endpoint.published import Kept, each_solution, generation, select
 from endpoint.resource_page import label_rows, labels_in
 from endpoint.responses import (
     api_problem,
@@ -77,6 +77,10 @@ from observatory.regions import regions_geojson
 blueprint = Blueprint("observatory", __name__)
 
 ANSWERS = Kept()
+#: the most points the map's views keep together: a view's points grow with the data (100,000
+#: spaces: 100,000 points, about 27 MB), and each filter gives a view of its own
+MOST_POINTS = 250_000
+POINTS_KEPT = Kept(size=64, weigh=len, most=MOST_POINTS)
 #: the parameters each door of the API takes besides the filters (openapi.json lists the same);
 #: any other name is refused there (the page, which shows its filters, ignores the others)
 DOOR_PARAMETERS: dict[str, tuple[str, ...]] = {
@@ -201,13 +205,17 @@ def _headline_texts(filters: dict[str, str], lang: str) -> dict[str, Any]:
 
 
 def points(filters: dict[str, str]) -> list[list[Any]]:
-    """The spaces to draw: latitude, longitude, the path of their page, name."""
+    """The spaces to draw: latitude, longitude, the path of their page, name (read row by
+    row, kept while they are at most ``MOST_POINTS`` with the other views' points)."""
     base = _base()
     pages = rooted("/id/")
     key = ("points", generation(), pages, tuple(sorted(filters.items())))
-    return ANSWERS.get(
-        key, lambda: point_rows(_select(with_filters(POINTS, filters, base)), base, pages)
-    )
+
+    def read() -> list[list[Any]]:
+        rows, _generation = each_solution(with_filters(POINTS, filters, base), ALL_ROWS, True)
+        return point_rows(rows, base, pages)
+
+    return POINTS_KEPT.get(key, read)
 
 
 def sources_shown(filters: dict[str, str]) -> tuple[Credit, ...]:

@@ -73,10 +73,17 @@ class Kept:
     warm-up and the first visitors, a burst after a publish) wait for that one, rather than
     each reading the whole graph again and holding a copy of it in memory at the same time."""
 
-    def __init__(self, size: int = 256) -> None:
-        self._size = size
+    def __init__(
+        self, size: int = 256, weigh: Callable[[Any], int] | None = None, most: int = 0
+    ) -> None:
+        """At most ``size`` answers; with ``weigh``, also at most ``most`` of their weights
+        summed (an answer whose size grows with the data, as the map's points: their number),
+        one heavier than ``most`` alone given to its readers but not kept."""
+        self._size, self._weigh, self._most = size, weigh, most
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._weights: dict[tuple[Any, ...], int] = {}
+        self._weighed = 0
         self._coming: dict[tuple[Any, ...], Future[Any]] = {}
 
     def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
@@ -105,8 +112,23 @@ class Kept:
             raise
         with self._lock:
             del self._coming[key]
-            self._kept[key] = value
-            while len(self._kept) > self._size:
-                self._kept.popitem(last=False)
+            self._keep(key, value)
         coming.set_result(value)
         return value
+
+    def _keep(self, key: tuple[Any, ...], value: Any) -> None:
+        """Keep ``value``, then drop the least recently used while there are too many or they
+        weigh too much (the lock held)."""
+        weight = 0 if self._weigh is None else self._weigh(value)
+        if weight > self._most and self._weigh is not None:
+            return
+        self._weighed += weight - self._weights.get(key, 0)
+        self._kept[key], self._weights[key] = value, weight
+        while len(self._kept) > self._size or self._weighed > self._most:
+            dropped, _value = self._kept.popitem(last=False)
+            self._weighed -= self._weights.pop(dropped)
+
+    def weight(self) -> int:
+        """What the answers kept weigh together (0 when they are not weighed)."""
+        with self._lock:
+            return self._weighed

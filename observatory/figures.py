@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -451,7 +451,7 @@ def coverage_counts(rows: Solutions) -> dict[str, int]:
     return {row["field"].value: int(row["places"].value) for row in rows}
 
 
-def point_rows(rows: Solutions, base: str, pages: str = "/id/") -> list[list[Any]]:
+def point_rows(rows: Iterable[dict[str, Any]], base: str, pages: str = "/id/") -> list[list[Any]]:
     """The spaces to draw from the ``POINTS`` solutions: latitude, longitude, the path of their
     page (data IRIs under ``base`` only, their path under ``pages``), name."""
     return [

@@ -93,3 +93,34 @@ def test_an_answer_is_worked_out_once_for_the_readers_who_wait_for_it(
     if "then" in case:
         again, _got, _spans = _read_all(app, kept, sorted(case["then"]), fails)
         assert {key: again[key] for key in case["then"]} == case["then"]
+
+
+WEIGHT_CASES = yaml.safe_load((Path(__file__).parent / "kept-weight.yaml").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("case", WEIGHT_CASES, ids=[case["name"] for case in WEIGHT_CASES])
+def test_answers_kept_weigh_at_most_what_is_allowed(case: dict[str, Any], tmp_path: Path) -> None:
+    kept = Kept(size=case["size"], weigh=len, most=case["most"])
+    made: list[str] = []
+
+    def ask(key: str, weight: int) -> list[int]:
+        def make() -> list[int]:
+            made.append(key)
+            return [0] * weight
+
+        answer = kept.get(("points", key), make)
+        assert len(answer) == weight  # its reader gets it, kept or not
+        return answer
+
+    with _app(tmp_path).app_context():
+        for key, weight in case["asks"]:
+            ask(key, weight)
+        assert kept.weight() == case["weight"]
+        made.clear()
+        weights = dict(case["asks"])
+        for key in case["kept"]:
+            ask(key, weights[key])
+        assert made == []
+        for key in sorted(set(weights) - set(case["kept"])):
+            ask(key, weights[key])
+            assert made[-1] == key
