@@ -24,7 +24,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from sys import intern
 from typing import Any
@@ -182,7 +182,7 @@ def _entries(rows: Iterable[dict[str, Any]]) -> list[Entry]:
     return entries
 
 
-_kept = Kept(size=16)
+_kept = Kept(size=32)
 
 
 def index() -> list[Entry]:
@@ -213,21 +213,45 @@ class Filters:
     country: str | None = None
     region: str | None = None
 
+    @cached_property
+    def typed(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The words typed for the name and for the town, folded (each folded once, not once
+        per space searched)."""
+        return tuple(folded(self.q).split()), tuple(folded(self.town).split())
+
+    @cached_property
+    def chosen(self) -> dict[str, str]:
+        """The facets chosen, name -> code."""
+        return {name: code for name in FACETS if (code := getattr(self, name)) is not None}
+
     def matches_text(self, entry: Entry) -> bool:
         """Whether ``entry``'s name and town have the words typed."""
-        return matches(entry.name_key, self.q) and matches(entry.town_key, self.town)
+        names, towns = self.typed
+        return all(word in entry.name_key for word in names) and all(
+            word in entry.town_key for word in towns
+        )
 
     def misses(self, entry: Entry) -> set[str]:
         """The facets whose filter ``entry`` does not pass."""
-        return {
-            name
-            for name, values in FACETS.items()
-            if (chosen := getattr(self, name)) is not None and chosen not in values(entry)
-        }
+        return {name for name, code in self.chosen.items() if code not in FACETS[name](entry)}
 
     def keeps(self, entry: Entry) -> bool:
         """Whether ``entry`` passes every filter."""
         return self.matches_text(entry) and not self.misses(entry)
+
+    def texted(self, entries: list[Entry]) -> frozenset[int] | None:
+        """The positions in ``entries`` of the records whose name and town have the words
+        typed, one word at a time over what the words before it kept (None: no word typed,
+        every record)."""
+        names, towns = self.typed
+        if not names and not towns:
+            return None
+        kept: Iterable[int] = range(len(entries))
+        for word in names:
+            kept = [n for n in kept if word in entries[n].name_key]
+        for word in towns:
+            kept = [n for n in kept if word in entries[n].town_key]
+        return frozenset(kept)
 
     def link(self, lang: str, **changes: Any) -> str:
         """The search page with these filters and ``changes`` (a value None drops a filter)."""
@@ -243,22 +267,85 @@ class Filters:
         return url_for("search.search_page", **{k: v for k, v in given.items() if v})
 
 
-def facet_counts(entries: list[Entry], filters: Filters) -> dict[str, Counter[str]]:
-    """For each facet, the number of places of each value among the records the other filters
-    keep (a place whose records several sources give counts once)."""
-    places: dict[str, dict[str, set[str]]] = {name: {} for name in FACETS}
-    for entry in entries:
-        if not filters.matches_text(entry):
-            continue
-        missed = filters.misses(entry)
+@dataclass(frozen=True)
+class Postings:
+    """The index by facet value: for each facet and value, the positions (in the index) of the
+    records that have it; and each record's place as a number, when some records share a
+    place (None: each record is a place of its own). A search then counts its facets by set
+    intersections rather than by reading every record in Python."""
+
+    having: dict[str, dict[str, frozenset[int]]]
+    places: tuple[int, ...] | None
+
+    def count(self, positions: frozenset[int]) -> int:
+        """The number of places the records at ``positions`` describe."""
+        if self.places is None:
+            return len(positions)
+        places = self.places
+        return len({places[n] for n in positions})
+
+    def recorded(self) -> dict[str, frozenset[str]]:
+        """Each facet's values that some record has."""
+        return {name: frozenset(values) for name, values in self.having.items()}
+
+
+def postings(entries: list[Entry]) -> Postings:
+    """The ``Postings`` of the index ``entries``."""
+    having: dict[str, dict[str, set[int]]] = {name: {} for name in FACETS}
+    numbers: dict[str, int] = {}
+    places = []
+    for position, entry in enumerate(entries):
         for name, values in FACETS.items():
-            if not missed - {name}:
-                for value in values(entry):
-                    places[name].setdefault(value, set()).add(entry.place_key)
-    return {
-        name: Counter({value: len(keys) for value, keys in found.items()})
-        for name, found in places.items()
-    }
+            for value in values(entry):
+                having[name].setdefault(value, set()).add(position)
+        places.append(numbers.setdefault(entry.place_key, len(numbers)))
+    return Postings(
+        {name: {v: frozenset(p) for v, p in found.items()} for name, found in having.items()},
+        tuple(places) if len(numbers) < len(entries) else None,
+    )
+
+
+def _within(found: frozenset[int] | None, having: frozenset[int]) -> frozenset[int]:
+    return having if found is None else found & having
+
+
+def faceted(
+    book: Postings, texted: frozenset[int] | None, chosen: dict[str, str]
+) -> frozenset[int] | None:
+    """Of the records ``texted`` keeps, those with every facet ``chosen`` (None: every record)."""
+    for name, code in chosen.items():
+        texted = _within(texted, book.having[name].get(code, frozenset()))
+    return texted
+
+
+def facet_counts(
+    book: Postings, texted: frozenset[int] | None, filters: Filters
+) -> dict[str, Counter[str]]:
+    """For each facet, the number of places of each value among the records the other filters
+    keep (a place whose records several sources give counts once); ``texted``: the records
+    with the words typed (``Filters.texted``)."""
+    counts = {}
+    for name in FACETS:
+        others = {other: code for other, code in filters.chosen.items() if other != name}
+        kept = faceted(book, texted, others)
+        found = Counter(
+            {
+                value: book.count(_within(kept, having))
+                for value, having in book.having[name].items()
+            }
+        )
+        counts[name] = +found  # the values no record kept has are not offered
+    return counts
+
+
+def searched(
+    entries: list[Entry], book: Postings, filters: Filters
+) -> tuple[list[Entry], dict[str, Counter[str]]]:
+    """The records a search lists (in the index's order) and its facets' counts."""
+    texted = filters.texted(entries)
+    found = faceted(book, texted, filters.chosen)
+    listed = entries if found is None else [entries[n] for n in sorted(found)]
+    return listed, facet_counts(book, texted, filters)
 
 
 def places(entries: Iterable[Entry]) -> int:
@@ -328,27 +415,53 @@ def _options(
     return sorted(options, key=lambda o: folded(o["label"]))
 
 
-def suggestions(entries: list[Entry], typed: str, lang: str) -> list[str]:
-    """Names close to what was typed, for a search that found nothing."""
-    key = folded(typed)
-    if not key:
-        return []
-    by_key = {folded(entry.name(lang)): entry.name(lang) for entry in entries}
-    close = difflib.get_close_matches(key, list(by_key), n=SUGGESTIONS, cutoff=0.6)
-    return [by_key[k] for k in close]
+def name_words(entries: list[Entry]) -> frozenset[str]:
+    """Every word of the names (folded) with a letter and no digit: what a word typed is
+    corrected to ("Espace 1234": numbers are no spelling to correct, and 100,000 of them made
+    each correction take seconds)."""
+    return frozenset(
+        word
+        for entry in entries
+        for word in entry.name_key.split()
+        if not any(c.isdigit() for c in word)
+    )
 
 
-def read_filters(args: Arguments, entries: list[Entry]) -> Filters:
+def suggestions(entries: list[Entry], typed: str, lang: str, words: frozenset[str]) -> list[str]:
+    """Names close to what was typed, for a search that found nothing: each word typed that no
+    name has (``words``: ``name_words``) replaced by the closest word the names have
+    (difflib), then the first names with every word. Words are compared, not whole names: a
+    name has a few words, the network's names a vocabulary far smaller than their number."""
+    corrected = []
+    for word in folded(typed).split():
+        if word in words or word.isdigit() or any(word in known for known in words):
+            corrected.append(word)
+            continue
+        close = difflib.get_close_matches(word, words, n=1, cutoff=0.6)
+        if not close:
+            return []
+        corrected.append(close[0])
+    names: list[str] = []
+    for entry in entries:
+        if all(word in entry.name_key for word in corrected) and entry.name(lang) not in names:
+            names.append(entry.name(lang))
+            if len(names) == SUGGESTIONS:
+                break
+    return names if corrected else []
+
+
+def read_filters(args: Arguments, recorded: dict[str, frozenset[str]]) -> Filters:
     """The search a request asks for, checked (BadFilter, as the observatory's filters): each
     field given once (``repeated-filter``), a kind or country one of the observatory's values
-    for it (or of a record), a region a NUTS-3 code of the reference or of a record
-    (``unknown-filter-value``, the values listed). Other names are not read."""
+    for it (or of a record: ``recorded``, ``Postings.recorded``), a region a NUTS-3 code of the
+    reference or of a record (``unknown-filter-value``, the values listed). Other names are not
+    read."""
     texts = {name: one_value(args, name).strip()[:LONGEST_TEXT] for name in TEXTS}
     codes: dict[str, str | None] = {}
-    for name, values in FACETS.items():
+    for name in FACETS:
         value = one_value(args, name)
-        if value and not any(value in values(entry) for entry in entries):
-            _check_code(name, value, entries)
+        if value and value not in recorded[name]:
+            _check_code(name, value, recorded[name])
         codes[name] = value or None
     return Filters(
         q=texts["q"],
@@ -359,15 +472,14 @@ def read_filters(args: Arguments, entries: list[Entry]) -> Filters:
     )
 
 
-def _check_code(name: str, value: str, entries: list[Entry]) -> None:
+def _check_code(name: str, value: str, recorded: frozenset[str]) -> None:
     """BadFilter unless ``value`` (no record has it) is one of facet ``name``'s values."""
     if name != "region":
         check_filter(name, value)  # the observatory's list: its 400 lists and labels the codes
         return
     if enrich.has_polygons(value):
         return
-    recorded = sorted({entry.region for entry in entries if entry.region})
-    known = ", ".join(region_label(code) for code in recorded)
+    known = ", ".join(region_label(code) for code in sorted(recorded))
     detail = f"region={value[:40]!r} is not a NUTS-3 code; the regions of the records: {known}"
     raise unknown_value(name, value, known, detail)
 
@@ -462,12 +574,33 @@ def _fold_table(entries: list[Entry]) -> dict[str, str]:
     return _kept.get(("fold-table", generation()), read)
 
 
+def _name_words(entries: list[Entry]) -> frozenset[str]:
+    return _kept.get(("name-words", generation()), lambda: name_words(entries))
+
+
+def _postings(entries: list[Entry]) -> Postings:
+    return _kept.get(("postings", generation()), lambda: postings(entries))
+
+
+def _recorded(entries: list[Entry]) -> dict[str, frozenset[str]]:
+    return _kept.get(("recorded", generation()), lambda: _postings(entries).recorded())
+
+
+def prepared() -> None:
+    """Work out what every search reads beside the index, once per store generation (the
+    warm-up asks it: ``endpoint.warm``)."""
+    entries = index()
+    _fold_table(entries)
+    _name_words(entries)
+    _recorded(entries)
+
+
 @blueprint.get("/search")
 def search_page() -> BaseResponse | str:
     lang = reader_language()
     try:
         entries = index()
-        filters = read_filters(request.args.to_dict(flat=False), entries)
+        filters = read_filters(request.args.to_dict(flat=False), _recorded(entries))
         page = whole_number(request.args, "page", 1, 1, MAX_PAGE)
         kinds = kind_labels(lang)
     except BadFilter as problem:
@@ -476,8 +609,7 @@ def search_page() -> BaseResponse | str:
         return error(400, number_refused(problem, lang), said_in=lang)
     except QueryError as problem:
         return error(problem.status, problem.message)
-    found = [entry for entry in entries if filters.keeps(entry)]
-    counts = facet_counts(entries, filters)
+    found, counts = searched(entries, _postings(entries), filters)
     pages = max(1, -(-len(found) // PAGE))
     if page > pages:  # past the end (an old link, a shorter result): the last page
         return redirect(filters.link(lang, page=pages if pages > 1 else None))
@@ -514,7 +646,7 @@ def search_page() -> BaseResponse | str:
             counts["country"], filters.country, lambda code: country_label(code, lang)
         ),
         regions=_options(counts["region"], filters.region, region_label),
-        suggestions=[] if found else suggestions(entries, filters.q, lang),
+        suggestions=[] if found else suggestions(entries, filters.q, lang, _name_words(entries)),
         drop_links=[] if found else _drops(filters, lang, text),
         query_url=url_for("pages.query_page", query=search_sparql(filters, _fold_table(entries))),
     )

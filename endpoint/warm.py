@@ -27,6 +27,7 @@ STEPS: dict[str, Callable[[], object]] = {
     "observatory sources": lambda: observatory.sources_shown({}),
     "observatory coverage": lambda: observatory.coverage({}),
     "search index": search.index,
+    "search words and facets": search.prepared,
     "search kinds": lambda: [search.kind_labels(lang) for lang in LANGUAGES],
 }
 
