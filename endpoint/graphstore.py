@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
@@ -36,6 +36,7 @@ from endpoint.negotiation import format_values, formats_for
 from endpoint.published import run, store_location
 from endpoint.responses import error, read_headers
 from endpoint.urls import request_url
+from endpoint.writes import write_failure, write_limits
 from loaders.guards import UnsafeFile, check_xml
 from triplestore.backends import TripleStore
 from triplestore.backends.sparql import RemoteStoreError
@@ -47,7 +48,8 @@ from triplestore.versions import (
     graph_exists,
     post_graph,
     put_graph,
-    write,
+    write_confined,
+    writes_held,
 )
 
 blueprint = Blueprint("graphstore", __name__)
@@ -286,22 +288,45 @@ def _stored(store: TripleStore, graph: str | None, ntriples: bytes, replace: boo
     return (put_graph if replace else post_graph)(store, graph, ntriples, existed=existed)
 
 
-def _conditioned(
-    found: Target, graph: str | None, change: Callable[[TripleStore], T]
-) -> Callable[[TripleStore], T]:
-    """``change``, made once the request's conditions are weighed against the primary database,
-    inside the write (holding its lock: checked before it, six ``If-None-Match: *`` PUTs of one
-    new graph at once all found it absent and all wrote it). ``found``: the graph the request
-    named; ``graph``: the one written. A graph exists when the store holds it, empty or not,
-    as GET serves it (a check through the query workers waited behind slow public reads with
-    the lock held, and missed empty graphs: stranger 46)."""
+#: whether a write's request conditions fail when its graph is there, and when it is not
+Refused = tuple[bool, bool]
 
-    def conditioned(store: TripleStore) -> T:
-        if write_precondition_fails(lambda: found.given and graph_exists(store, graph)):
-            raise ConditionFalse
-        return change(store)
 
-    return conditioned
+def refused_when(given: bool) -> Refused:
+    """Whether the request's conditions (If-Match, If-None-Match, If-Unmodified-Since) fail
+    when the graph written is there, and when it is not; ``given``: whether the request named
+    the graph (one this server names is never there). Worked out here, from the request, and
+    weighed in the write's worker against the primary database (``_check``), holding the
+    write lock: checked before it, six ``If-None-Match: *`` PUTs of one new graph at once all
+    found it absent and all wrote it."""
+    absent = write_precondition_fails(lambda: False)
+    there = write_precondition_fails(lambda: True) if given else absent
+    return there, absent
+
+
+def _check(store: TripleStore, graph: str | None, refused: Refused) -> None:
+    """ConditionFalse when the conditions fail for ``graph`` as the store has it: a graph
+    exists when the store holds it, empty or not, as GET serves it (a check through the query
+    workers waited behind slow public reads with the lock held, and missed empty graphs:
+    stranger 46)."""
+    there, absent = refused
+    fails = there if there == absent else there if graph_exists(store, graph) else absent
+    if fails:
+        raise ConditionFalse
+
+
+def store_checked(
+    store: TripleStore, graph: str | None, ntriples: bytes, replace: bool, refused: Refused
+) -> bool:
+    """In the write's worker: ``_stored``, unless the request's conditions fail."""
+    _check(store, graph, refused)
+    return _stored(store, graph, ntriples, replace)
+
+
+def delete_checked(store: TripleStore, graph: str | None, refused: Refused) -> None:
+    """In the write's worker: ``_deleted``, unless the request's conditions fail."""
+    _check(store, graph, refused)
+    _deleted(store, graph)
 
 
 def _deleted(store: TripleStore, graph: str | None) -> None:
@@ -320,14 +345,32 @@ def _base() -> str:
     return current_app.config["COWORKMED"]["base"]
 
 
+def _confined(change: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, int]:
+    """``change(store, *args)`` and its publication in a worker of its own
+    (``endpoint.writes``); its failures said as an update's are (QueryError)."""
+    settings, location = current_app.config["COWORKMED"], store_location()
+    try:
+        return write_confined(
+            location,
+            change,
+            args,
+            settings["base"],
+            write_limits(location, settings),
+            settings["query_timeout"],
+        )
+    except (WorkerCrashed, WorkerTimedOut) as problem:
+        raise QueryError(*write_failure(problem, settings["query_timeout"], "write")) from None
+
+
 def _write(found: Target) -> Response:
-    store = store_location()
     if request.method == "DELETE":
         if not found.given:
             raise QueryError(400, "name the graph to delete: ?graph=IRI or ?default")
         _refuse_managed(found.graph)
-        delete = _conditioned(found, found.graph, lambda it: _deleted(it, found.graph))
-        _nothing, generation = write(store, delete, _base())
+        with writes_held():  # no other write between the conditions and this one
+            _nothing, generation = _confined(
+                delete_checked, (found.graph, refused_when(found.given))
+            )
         return _written(False, found.graph, generation)
     graph = found.graph
     if not found.given:
@@ -338,8 +381,10 @@ def _write(found: Target) -> Response:
     _refuse_managed(graph)
     triples = uploaded_triples(graph or request_url())
     replace = request.method == "PUT"
-    change = _conditioned(found, graph, lambda it: _stored(it, graph, triples, replace))
-    created, generation = write(store, change, _base())
+    with writes_held():
+        created, generation = _confined(
+            store_checked, (graph, triples, replace, refused_when(found.given))
+        )
     return _written(created, graph, generation, minted=not found.given)
 
 

@@ -14,9 +14,7 @@ Client mistakes are 4xx with a message, never a 500.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -32,7 +30,7 @@ from core.sparql_text import (
     vendor_call,
     with_using,
 )
-from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut
+from core.workers import WorkerCrashed, WorkerTimedOut
 from endpoint.auth import write_refusal
 from endpoint.caching import (
     changes_each_run,
@@ -45,8 +43,6 @@ from endpoint.execution import (
     QueryError,
     QueryRequest,
     QueryResult,
-    engine_failed,
-    worker_limits,
 )
 from endpoint.forms import check_encoded
 from endpoint.negotiation import format_values, negotiate, prefers_html
@@ -58,8 +54,8 @@ from endpoint.spool import answer_file
 from endpoint.streaming import opened
 from endpoint.truncation import noted
 from endpoint.urls import request_url
-from triplestore.backends import StoreLocation, TripleStore
-from triplestore.backends.oxigraph import OxigraphLocation
+from endpoint.writes import write_failure, write_limits
+from triplestore.backends import TripleStore
 from triplestore.backends.sparql import RemoteStoreError
 from triplestore.protected import ProtectedGraphs, guard_update, protected_update
 from triplestore.versions import StoreBusy, published_graphs, write_confined, writes_held
@@ -403,33 +399,6 @@ def apply_update(store: TripleStore, text: str, base_iri: str, base: str) -> Non
     store.update(guard_update(text, base, base_iri, graphs), base_iri=base_iri)
 
 
-def _update_failure(problem: WorkerFailed, timeout: float) -> tuple[int, str]:
-    """The status and message of an update whose worker failed: before its change was
-    committed nothing changed (400 for a worker it exhausted, 504 for one stopped at its
-    time limit); after, the change is in the store but not published yet (503: the next
-    write, or the server's next start, publishes it)."""
-    if problem.passed:
-        return 503, (
-            f"the update was applied, but publishing it failed ({problem}): it will be "
-            "published with the next write or when the server starts again"
-        )
-    if isinstance(problem, WorkerTimedOut):
-        return (
-            504,
-            f"the update was stopped after {timeout:g} s (query_timeout); nothing was changed",
-        )
-    if isinstance(problem, WorkerCrashed) and problem.fault is not None:
-        return 400, f"{engine_failed(problem.fault, 'update')} Nothing was changed."
-    return 400, f"the update exhausted its worker: {problem}; nothing was changed"
-
-
-def update_limits(location: StoreLocation, settings: Mapping[str, Any]) -> Limits:
-    """The update worker's limits: the query workers' memory cap; the network only when an
-    external store must be reached, or SERVICE peers are set."""
-    limits = worker_limits(settings)
-    return replace(limits, network=limits.network or not isinstance(location, OxigraphLocation))
-
-
 def update(operation: Operation) -> Response:
     """Apply a SPARQL 1.1 Update to the primary database and publish it (token required)."""
     refusal = write_refusal()
@@ -470,13 +439,13 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
             apply_update,
             (text, base_iri, settings["base"]),
             settings["base"],
-            update_limits(location, settings),
+            write_limits(location, settings),
             settings["query_timeout"],
         )
     except ProtectedGraphs as problem:
         status, message = 403, str(problem)
     except (WorkerCrashed, WorkerTimedOut) as problem:
-        status, message = _update_failure(problem, settings["query_timeout"])
+        status, message = write_failure(problem, settings["query_timeout"], "update")
     except SyntaxError as problem:
         status, message = 400, f"update syntax error: {problem}"
     except (RuntimeError, ValueError, OSError) as problem:
