@@ -21,8 +21,15 @@ from endpoint.context import current_request
 from endpoint.execution import NO_LIMITS, QueryError, worker_limits
 from endpoint.files import static_file
 from endpoint.pool import STOPPING, QueryPool, RemotePool, make_pool
-from endpoint.protocol import cors_answer, is_write, language_vary, no_body_type, preflight
-from endpoint.published import EXPORTER
+from endpoint.protocol import (
+    cors_answer,
+    is_write,
+    language_vary,
+    no_body_type,
+    preflight,
+    retry_later,
+)
+from endpoint.published import EXPORTER, WAITING, waiting_room
 from endpoint.responses import (
     allowed_methods,
     api_http_problem,
@@ -214,6 +221,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         worker_limits(resolved),
     )
     app.extensions["coworkmed.metrics"] = Metrics()
+    app.extensions[WAITING] = waiting_room(resolved["server_threads"])
     app.extensions["coworkmed.writes"] = WriteLimiter(resolved["write_rate"])
     app.extensions["coworkmed.validations"] = WriteLimiter(resolved["validate_rate"])
     if resolved["dumps_refresh"] > 0:  # the dumps follow what is published (endpoint.exporter)
@@ -258,6 +266,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(preflight)
     app.after_request(cors_answer)
     app.after_request(no_body_type)
+    app.after_request(retry_later)
     app.after_request(language_vary)
     app.after_request(wake_exporter)
 

@@ -165,6 +165,19 @@ def no_body_type(response: Response) -> Response:
     return response
 
 
+#: seconds a client told to try again (503) is asked to wait, unless its answer says otherwise
+RETRY_AFTER = "5"
+
+
+def retry_later(response: Response) -> Response:
+    """``Retry-After`` on every 503 that has none: a busy pool, an answer being worked out, a
+    store that cannot be reached, on a page, an API or /sparql alike (stranger 59: the pages'
+    503s had none, as docs/serving.md promises)."""
+    if response.status_code == 503 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
 def language_vary(response: Response) -> Response:
     """``Vary: Accept-Language, Cookie`` on an answer whose language followed that header or the
     language cookie (the routes read it through ``endpoint.responses.reader_language``, which

@@ -18,6 +18,20 @@ from triplestore.backends import StoreLocation
 
 #: the app extension of its dumps exporter (``endpoint.exporter.DumpExporter``), if it has one
 EXPORTER = "coworkmed.exporter"
+#: the app extension bounding the readers who wait for an answer being worked out (``Kept``)
+WAITING = "coworkmed.waiting"
+#: what a reader is told who came while an answer was being worked out and could not wait
+BEING_WORKED_OUT = (
+    "this page's data is being worked out for the current version of the graph (after a start "
+    "or a change); try again in a few seconds"
+)
+
+
+def waiting_room(server_threads: int) -> threading.BoundedSemaphore:
+    """How many readers may wait at once for answers being worked out: a quarter of the
+    server's threads (at least one), so that a burst on one page that is not ready leaves
+    the others (a health check, a file, a light query) threads to be answered by."""
+    return threading.BoundedSemaphore(max(1, server_threads // 4))
 
 
 def store_location() -> StoreLocation:
@@ -65,13 +79,31 @@ def generation() -> int:
 T = TypeVar("T")
 
 
+def _waited(coming: Future[T]) -> T:
+    """The answer another reader is working out, waited for at most the query timeout, while
+    the app's waiting room (``WAITING``) has a place: else QueryError 503 (try again), never a
+    reader holding a server thread for as long as the answer takes (stranger 59: 48 readers
+    of one page right after a start held every thread, and /health waited 51 s)."""
+    room = current_app.extensions.get(WAITING)
+    if room is not None and not room.acquire(blocking=False):
+        raise QueryError(503, BEING_WORKED_OUT)
+    try:
+        return coming.result(timeout=current_app.config["COWORKMED"].get("query_timeout"))
+    except TimeoutError:
+        raise QueryError(503, BEING_WORKED_OUT) from None
+    finally:
+        if room is not None:
+            room.release()
+
+
 class Kept:
     """Answers kept by key, at most ``size`` of them, the least recently used dropped first.
     Keys hold the store generation, so an answer is used again only while the data it was
     computed from is what readers see (the store changes only on load, publish or write).
     One answer is worked out once: readers who ask for it while it is being worked out (the
     warm-up and the first visitors, a burst after a publish) wait for that one, rather than
-    each reading the whole graph again and holding a copy of it in memory at the same time."""
+    each reading the whole graph again and holding a copy of it in memory at the same time;
+    a few at most, each for at most the query timeout (``_waited``)."""
 
     def __init__(
         self, size: int = 256, weigh: Callable[[Any], int] | None = None, most: int = 0
@@ -102,7 +134,7 @@ class Kept:
             if coming is None:
                 coming = self._coming[key] = Future()
         if not mine:
-            return coming.result()
+            return _waited(coming)
         try:
             value = make()
         except BaseException as problem:

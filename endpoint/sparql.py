@@ -342,17 +342,10 @@ def sparql() -> BaseResponse:
     return read_headers(response)
 
 
-#: seconds a client is asked to wait before trying again when every query worker is busy
-RETRY_AFTER = "5"
-
-
 def refused(problem: QueryError) -> Response:
-    """The error answer of ``problem``; a 503 (every worker busy, the store down) says when
-    to try again (``Retry-After``)."""
-    response = error(problem.status, problem.message)
-    if problem.status == 503:
-        response.headers["Retry-After"] = RETRY_AFTER
-    return response
+    """The error answer of ``problem`` (a 503 says when to try again: ``Retry-After``, set
+    for every route by ``endpoint.protocol.retry_later``)."""
+    return error(problem.status, problem.message)
 
 
 def _cut_said(result: QueryResult, media_type: str) -> Response:
@@ -460,10 +453,7 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
         response.headers["Store-Generation"] = str(generation)
         return response
     metrics.record(time.perf_counter() - start, status, "update")
-    response = error(status, message)
-    if status == 503:
-        response.headers["Retry-After"] = RETRY_AFTER
-    return response
+    return error(status, message)
 
 
 #: the methods /sparql answers; any other is a 405 from the routing, which lists these (a route

@@ -17,7 +17,7 @@ import yaml
 from flask import Flask
 
 from endpoint.execution import QueryError
-from endpoint.published import Kept
+from endpoint.published import BEING_WORKED_OUT, WAITING, Kept
 from triplestore.backends.oxigraph import OxigraphLocation
 
 CASES = yaml.safe_load((Path(__file__).parent / "kept-once.yaml").read_text("utf-8"))
@@ -25,10 +25,12 @@ CASES = yaml.safe_load((Path(__file__).parent / "kept-once.yaml").read_text("utf
 MAKING = 0.3
 
 
-def _app(folder: Path) -> Flask:
+def _app(folder: Path, room: int | None = None, timeout: float | None = None) -> Flask:
     app = Flask(__name__)
     app.extensions["coworkmed.store"] = OxigraphLocation(folder)
-    app.config["COWORKMED"] = {"base": "https://w3id.org/coworkmed/id/"}
+    app.config["COWORKMED"] = {"base": "https://w3id.org/coworkmed/id/", "query_timeout": timeout}
+    if room is not None:
+        app.extensions[WAITING] = threading.BoundedSemaphore(room)
     return app
 
 
@@ -77,15 +79,21 @@ def _read_all(
 def test_an_answer_is_worked_out_once_for_the_readers_who_wait_for_it(
     case: dict[str, Any], tmp_path: Path
 ) -> None:
-    app, kept = _app(tmp_path), Kept()
+    app, kept = _app(tmp_path, case.get("room"), case.get("timeout")), Kept()
     fails = set(case.get("fails", []))
     made, got, spans = _read_all(app, kept, case["readers"], fails)
     assert dict(made) == case["makes"]
+    later = [answer for answer in got if answer == BEING_WORKED_OUT]
+    assert len(later) == case.get("later", 0)
     for key, answer in zip(case["readers"], got, strict=True):
         expected = f"{key} cannot be answered now" if key in fails else {"answer": key}
-        assert answer == expected
+        assert answer in (expected, BEING_WORKED_OUT)
     for key in set(case["readers"]) - fails:  # one object for a key's readers, not copies
-        answers = [a for k, a in zip(case["readers"], got, strict=True) if k == key]
+        answers = [
+            a
+            for k, a in zip(case["readers"], got, strict=True)
+            if k == key and a != BEING_WORKED_OUT
+        ]
         assert all(answer is answers[0] for answer in answers)
     if case.get("side_by_side"):  # one key's maker does not wait for another's
         (first_start, first_end), (second_start, second_end) = sorted(spans)
