@@ -95,11 +95,6 @@ def char_fold(char: str) -> str:
     return "".join(c if c.isalnum() else " " for c in bare)
 
 
-def matches(key: str, typed: str) -> bool:
-    """Whether every word of ``typed`` (folded) is found in ``key`` (a folded text)."""
-    return all(word in key for word in folded(typed).split())
-
-
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One space as the search sees it."""
