@@ -208,6 +208,16 @@ SETTINGS: dict[str, Setting] = {
             float,
         ),
         Setting(
+            "write_memory",
+            "COWORKMED_WRITE_MEMORY",
+            "0",
+            "Address space, in MB, a write's worker may use once its change is committed, to "
+            "publish it: the merge of the published graphs, the indicators cube and the links, "
+            "which grow with the store (a one-triple write peaked at 959 MB of address space at "
+            "20,000 spaces). Its change is capped at query_memory. 0: no cap.",
+            int,
+        ),
+        Setting(
             "query_memory",
             "COWORKMED_QUERY_MEMORY",
             "768",

@@ -73,10 +73,13 @@ def worker_context() -> ForkServerContext:
 @dataclass(frozen=True)
 class Limits:
     """What a confined worker may use: ``memory`` bytes of address space (0: no cap), and the
-    network or not."""
+    network or not; ``then_memory``: its cap once it tells ``passed`` (0: none), for work that
+    is the caller's own and grows with the data (a write's publication), after the part that
+    reads untrusted text (the change)."""
 
     memory: int = 0
     network: bool = False
+    then_memory: int = 0
 
 
 #: mallopt(3) parameter: how many malloc arenas glibc may create
@@ -84,6 +87,14 @@ M_ARENA_MAX = -8
 #: arenas a capped worker may use: each reserves 64 MB of address space (one per thread by
 #: default), which RLIMIT_AS counts although little of it is ever used
 CAPPED_ARENAS = 2
+
+
+def lift_memory_cap(limit: int) -> None:
+    """Set this process's address space cap to ``limit`` bytes, or lift it (0): the soft
+    limit, which a process may raise up to its hard one."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    wanted = hard if limit <= 0 or hard != resource.RLIM_INFINITY and limit > hard else limit
+    resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
 
 
 def cap_memory(limit: int) -> None:
@@ -377,6 +388,8 @@ class WorkerTimedOut(WorkerFailed):
 
 #: in a confined worker: where ``passed`` tells the caller (None elsewhere)
 _TOLD: Connection | None = None
+#: in a worker of ``run_confined``: its limits (``passed`` sets its cap to ``then_memory``)
+_LIMITS: Limits | None = None
 PASSED = ("passed",)
 
 
@@ -386,6 +399,8 @@ def passed() -> None:
     outside such a worker."""
     if _TOLD is not None:
         _TOLD.send(PASSED)
+        if _LIMITS is not None and _LIMITS.memory > 0:
+            lift_memory_cap(_LIMITS.then_memory)
 
 
 def confined_thread(limits: Limits, function: Callable[..., T], *args: Any) -> T:
@@ -431,8 +446,8 @@ def _confined_main(
     answer: Connection,
     errors: str | None = None,
 ) -> None:
-    global _TOLD
-    _TOLD = answer
+    global _TOLD, _LIMITS
+    _TOLD, _LIMITS = answer, limits
     if errors is not None:
         errors_to(errors)
     try:

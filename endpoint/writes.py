@@ -18,10 +18,17 @@ from triplestore.backends.oxigraph import OxigraphLocation
 
 
 def write_limits(location: StoreLocation, settings: Mapping[str, Any]) -> Limits:
-    """The write worker's limits: the query workers' memory cap; the network only when an
+    """The write worker's limits: the query workers' memory cap while it reads and applies the
+    change (an update's text is untrusted), ``write_memory`` once the change is committed, to
+    publish it (the merge, the cube, the links: they grow with the store; under the query cap
+    no write could be published at 20,000 spaces, stranger 60); the network only when an
     external store must be reached, or SERVICE peers are set."""
     limits = worker_limits(settings)
-    return replace(limits, network=limits.network or not isinstance(location, OxigraphLocation))
+    return replace(
+        limits,
+        network=limits.network or not isinstance(location, OxigraphLocation),
+        then_memory=settings["write_memory"] * 2**20,
+    )
 
 
 def write_failure(problem: WorkerFailed, timeout: float, what: str) -> tuple[int, str]:

@@ -324,7 +324,13 @@ def _write_here(
     or the server's for a confined worker (told when the change is committed: its publication
     is then bound by ``PUBLISHING_TIME``, not by the change's own time limit)."""
     with location.writer() as store:
-        result = change(store, *args)
+        try:
+            result = change(store, *args)
+        except Unchanged:
+            if location.pending():  # an earlier change, committed but never published: now
+                passed()
+                commit(location, store, base, hooks)
+            raise
         passed()
         generation = commit(location, store, base, hooks)
     return result, generation

@@ -20,8 +20,10 @@ import pytest
 from core.workers import (
     Limits,
     WorkerCrashed,
+    WorkerFailed,
     WorkerTimedOut,
     network_reachable,
+    passed,
     run_confined,
 )
 from coworkmed.serving import process_family
@@ -54,6 +56,12 @@ def service_query(url: str) -> str:
 
 def allocate(megabytes: int) -> int:
     return len(bytearray(megabytes * 1_048_576))
+
+
+def allocate_after_passing(megabytes: int) -> int:
+    """As a write's worker: its bounded part done (``passed``), then the allocation."""
+    passed()
+    return allocate(megabytes)
 
 
 def sleep_for(seconds: float) -> None:
@@ -99,6 +107,28 @@ def test_the_memory_cap_holds_and_only_the_worker_pays() -> None:
     assert run_confined(allocate, (16,), limits, 30) == 16 * 1_048_576
     with pytest.raises(WorkerCrashed, match="memory"):
         run_confined(allocate, (2_048,), limits, 30)
+
+
+@pytest.mark.parametrize(
+    ("then_memory", "allowed"),
+    [(0, True), (4_096 * 1_048_576, True), (512 * 1_048_576, False)],
+    ids=["no cap once passed", "a larger cap once passed", "the same cap once passed"],
+)
+def test_once_passed_a_worker_has_the_memory_its_caller_gives(
+    then_memory: int, allowed: bool
+) -> None:
+    """A write's change is capped at the query workers' memory; its publication, which grows
+    with the store, has ``then_memory`` (stranger 60: under the query cap no write could be
+    published at 20,000 spaces)."""
+    limits = Limits(memory=512 * 1_048_576, then_memory=then_memory)
+    work = (allocate_after_passing, (1_024,), limits, 30, 30)
+    if allowed:
+        assert run_confined(*work) == 1_024 * 1_048_576
+    else:
+        with pytest.raises(WorkerFailed, match="memory"):
+            run_confined(*work)
+    with pytest.raises(WorkerCrashed, match="memory"):  # before it passed, the cap holds
+        run_confined(allocate, (1_024,), limits, 30)
 
 
 @pytest.mark.parametrize(
