@@ -4,13 +4,14 @@ are bounded by the query timeout and read the current snapshot, like any query).
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
-from flask import current_app
+from flask import current_app, g
 
 from core.problems import LoadError
 from endpoint.execution import GraphRequest, QueryError, QueryRequest, QueryResult
@@ -80,15 +81,21 @@ T = TypeVar("T")
 
 
 def _waited(coming: Future[T]) -> T:
-    """The answer another reader is working out, waited for at most the query timeout, while
-    the app's waiting room (``WAITING``) has a place: else QueryError 503 (try again), never a
-    reader holding a server thread for as long as the answer takes (stranger 59: 48 readers
-    of one page right after a start held every thread, and /health waited 51 s)."""
+    """The answer another reader is working out, waited for while the app's waiting room
+    (``WAITING``) has a place, and for at most the query timeout over the whole request (a
+    page reads several answers in turn: each wait takes what the ones before it left): else
+    QueryError 503 (try again), never a reader holding a server thread for as long as the
+    answers take (stranger 59: 48 readers of one page right after a start held every thread,
+    and /health waited 51 s; stranger 60: a page's 503 came after up to 104 s)."""
+    timeout = current_app.config["COWORKMED"].get("query_timeout")
+    if timeout is not None:  # the deadline of this request's waits, set by its first
+        deadline = g.setdefault("coworkmed_waits_until", time.monotonic() + timeout)
+        timeout = max(0.0, deadline - time.monotonic())
     room = current_app.extensions.get(WAITING)
     if room is not None and not room.acquire(blocking=False):
         raise QueryError(503, BEING_WORKED_OUT)
     try:
-        return coming.result(timeout=current_app.config["COWORKMED"].get("query_timeout"))
+        return coming.result(timeout=timeout)
     except TimeoutError:
         raise QueryError(503, BEING_WORKED_OUT) from None
     finally:
@@ -115,16 +122,21 @@ class Kept:
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._weights: dict[tuple[Any, ...], int] = {}
+        self._born: dict[tuple[Any, ...], tuple[str, int]] = {}  # its store's place, generation
         self._weighed = 0
         self._coming: dict[tuple[Any, ...], Future[Any]] = {}
 
     def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
-        """The answer kept for ``key`` (of the app's store: two apps in one process, each on
-        its own store, may be at the same generation: ``StoreLocation.identity``), or the one
-        ``make`` gives, then kept; while ``make`` runs, another reader of ``key`` waits for its
-        answer (or its error) rather than calling ``make`` too."""
+        """The answer kept for ``key`` (``(what, generation, ...)``, of the app's store: two apps
+        in one process, each on its own store, may be at the same generation:
+        ``StoreLocation.identity``), or the one ``make`` gives, then kept; while ``make`` runs,
+        another reader of ``key`` waits for its answer (or its error) rather than calling
+        ``make`` too. Keeping an answer drops the store's answers of older generations (they
+        would never be read again: the server grew by each generation's search index and
+        answers, stranger 60)."""
+        location = store_location()
         # the app's base too: two apps on one store may publish it under two bases
-        key = (store_location().identity(), current_app.config["COWORKMED"]["base"], *key)
+        key = (location.identity(), current_app.config["COWORKMED"]["base"], *key)
         with self._lock:
             if key in self._kept:
                 self._kept.move_to_end(key)
@@ -144,21 +156,28 @@ class Kept:
             raise
         with self._lock:
             del self._coming[key]
-            self._keep(key, value)
+            self._keep(key, value, location.place())
         coming.set_result(value)
         return value
 
-    def _keep(self, key: tuple[Any, ...], value: Any) -> None:
-        """Keep ``value``, then drop the least recently used while there are too many or they
-        weigh too much (the lock held)."""
+    def _keep(self, key: tuple[Any, ...], value: Any, place: str) -> None:
+        """Keep ``value``, drop the answers of ``place``'s older generations, then the least
+        recently used while there are too many or they weigh too much (the lock held)."""
+        number = key[3]
+        older = [k for k, (at, made) in self._born.items() if at == place and made < number]
+        for old in older:
+            self._drop(old)
         weight = 0 if self._weigh is None else self._weigh(value)
         if weight > self._most and self._weigh is not None:
             return
         self._weighed += weight - self._weights.get(key, 0)
-        self._kept[key], self._weights[key] = value, weight
+        self._kept[key], self._weights[key], self._born[key] = value, weight, (place, key[3])
         while len(self._kept) > self._size or self._weighed > self._most:
-            dropped, _value = self._kept.popitem(last=False)
-            self._weighed -= self._weights.pop(dropped)
+            self._drop(next(iter(self._kept)))
+
+    def _drop(self, key: tuple[Any, ...]) -> None:
+        del self._kept[key], self._born[key]
+        self._weighed -= self._weights.pop(key)
 
     def weight(self) -> int:
         """What the answers kept weigh together (0 when they are not weighed)."""

@@ -182,7 +182,7 @@ def term_labels(lang: str) -> dict[str, str]:
             for term, texts in found.items()
         }
 
-    return _KEPT.get(("labels", lang, generation()), labels)
+    return _KEPT.get(("labels", generation(), lang), labels)
 
 
 #: the prefixes the VoID page writes names with: the data's, and the vocabularies it reuses

@@ -65,7 +65,9 @@ def _integer(value: int) -> ox.Literal:
 
 def description(dataset: str, endpoint: str) -> list[ox.Triple]:
     """The VoID triples of the published graph (computed once per generation)."""
-    return _KEPT.get((dataset, endpoint, generation()), lambda: _counted(dataset, endpoint))
+    return _KEPT.get(
+        ("counts", generation(), dataset, endpoint), lambda: _counted(dataset, endpoint)
+    )
 
 
 def _count(sparql: str) -> ox.Literal:
