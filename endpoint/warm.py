@@ -1,4 +1,5 @@
-"""Answers the first visitors would otherwise wait for, worked out when the server starts.
+"""Answers the first visitors would otherwise wait for, worked out when the server starts and
+again after each of its writes.
 
 The home page, the observatory page and search each keep what they read per store generation
 (``endpoint.published.Kept``); after a build the first reader of each would wait for queries
@@ -12,12 +13,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from flask import Flask
+from flask import Flask, Response, current_app
 
 from core.vocabulary import LANGUAGES
 from endpoint import observatory, search, site
 from endpoint.app import STOPPING_KEY
 from endpoint.execution import QueryError
+from endpoint.protocol import is_write
 
 #: what is worked out at start, in this order: the pages a visitor opens first
 STEPS: dict[str, Callable[[], object]] = {
@@ -32,11 +34,49 @@ STEPS: dict[str, Callable[[], object]] = {
 }
 
 
-def warm_up(app: Flask) -> threading.Thread:
-    """Work out ``STEPS`` for ``app``'s store in a background thread (started, returned); a
-    step the store cannot answer now is logged and left for the first reader."""
+#: the app extension of its warmer (``Warmer``), once ``warm_up`` started it
+WARMER = "coworkmed.warmer"
 
-    def run() -> None:
+
+class Warmer:
+    """Works out ``STEPS`` for an app's store in a background thread, at start and again after
+    each write of this server that succeeded: a write makes a new generation, whose answers the
+    next reader would otherwise wait for (stranger 60: 33-73 s for the observatory after each
+    PUT). Asked again while it runs, it runs once more when it is done."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+        self._again = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> threading.Thread:
+        """Work ``STEPS`` out (now, or again once the run under way is done); the thread."""
+        with self._lock:
+            self._again = True
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="warm-up", daemon=True)
+                self._thread.start()
+            return self._thread
+
+    def wait(self, timeout: float) -> None:
+        """Wait until no run is under way (or ``timeout`` seconds)."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._again:
+                    self._thread = None
+                    return
+                self._again = False
+            self._steps()
+
+    def _steps(self) -> None:
+        app = self._app
         with app.app_context():
             for name, step in STEPS.items():
                 if app.extensions[STOPPING_KEY].is_set():
@@ -46,6 +86,21 @@ def warm_up(app: Flask) -> threading.Thread:
                 except QueryError as problem:
                     app.logger.warning("warm-up: %s not ready: %s", name, problem.message)
 
-    thread = threading.Thread(target=run, name="warm-up", daemon=True)
-    thread.start()
-    return thread
+
+def warm_up(app: Flask) -> threading.Thread:
+    """Work out ``STEPS`` for ``app``'s store in a background thread (started, returned), and
+    again after each of its writes that succeeds (``after_write``); a step the store cannot
+    answer now is logged and left for the first reader. Called before the app serves."""
+    warmer = app.extensions.get(WARMER)
+    if warmer is None:
+        warmer = app.extensions[WARMER] = Warmer(app)
+        app.after_request(after_write)
+    return warmer.start()
+
+
+def after_write(response: Response) -> Response:
+    """After a write that succeeded, the warm-up runs again for the new generation."""
+    warmer = current_app.extensions.get(WARMER)
+    if warmer is not None and response.status_code < 300 and is_write():
+        warmer.start()
+    return response
