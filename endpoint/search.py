@@ -351,7 +351,7 @@ def places(entries: Iterable[Entry]) -> int:
 def kind_labels(lang: str) -> dict[str, str]:
     """The kinds of space, code -> label in ``lang`` (else English), from the published list
     (read once per store generation)."""
-    return _kept.get(("kind-labels", lang, generation()), lambda: _kind_labels(lang))
+    return _kept.get(("kind-labels", generation(), lang), lambda: _kind_labels(lang))
 
 
 def _kind_labels(lang: str) -> dict[str, str]:
@@ -590,6 +590,23 @@ def prepared() -> None:
     _recorded(entries)
 
 
+def _suggested(entries: list[Entry], filters: Filters, lang: str) -> list[tuple[str, str]]:
+    """``suggestions`` as (name, link): among the records with the facets chosen, the link
+    keeping them; else among every record, the link without them (a name outside the facets
+    found nothing again when its link kept them: stranger 60)."""
+    words = _name_words(entries)
+    within = faceted(_postings(entries), None, filters.chosen)
+    if within is not None:
+        records = [entries[n] for n in sorted(within)]
+        names = suggestions(records, filters.q, lang, words)
+        if names:
+            return [(name, filters.link(lang, q=name)) for name in names]
+    bare = Filters(q=filters.q, town=filters.town)
+    return [
+        (name, bare.link(lang, q=name)) for name in suggestions(entries, filters.q, lang, words)
+    ]
+
+
 @blueprint.get("/search")
 def search_page() -> BaseResponse | str:
     lang = reader_language()
@@ -641,7 +658,7 @@ def search_page() -> BaseResponse | str:
             counts["country"], filters.country, lambda code: country_label(code, lang)
         ),
         regions=_options(counts["region"], filters.region, region_label),
-        suggestions=[] if found else suggestions(entries, filters.q, lang, _name_words(entries)),
+        suggestions=[] if found else _suggested(entries, filters, lang),
         drop_links=[] if found else _drops(filters, lang, text),
         query_url=url_for("pages.query_page", query=search_sparql(filters, _fold_table(entries))),
     )

@@ -163,6 +163,12 @@ def test_an_empty_search_says_so_and_offers_ways_out(client: FlaskClient, lang: 
     ).get_data(as_text=True)
     assert empty in page and 'class="results"' not in page
     assert "La Ruche des Pentes" in page  # suggested, a near name
+    # its link finds it: the country it is not in is dropped (stranger 60: a suggestion's link
+    # kept the facets, found nothing, and suggested again)
+    link = re.search(r'<a href="([^"]*)">La Ruche des Pentes</a>', page)
+    assert link is not None and "country=ITA" not in link[1]
+    followed = client.get(html.unescape(link[1])).get_data(as_text=True)
+    assert 'class="results"' in followed and "La Ruche des Pentes" in followed
     assert (
         "country=ITA"
         not in re.search(
