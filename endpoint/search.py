@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
@@ -279,10 +279,6 @@ class Postings:
         places = self.places
         return len({places[n] for n in positions})
 
-    def recorded(self) -> dict[str, frozenset[str]]:
-        """Each facet's values that some record has."""
-        return {name: frozenset(values) for name, values in self.having.items()}
-
 
 def postings(entries: list[Entry]) -> Postings:
     """The ``Postings`` of the index ``entries``."""
@@ -445,10 +441,10 @@ def suggestions(entries: list[Entry], typed: str, lang: str, words: frozenset[st
     return names if corrected else []
 
 
-def read_filters(args: Arguments, recorded: dict[str, frozenset[str]]) -> Filters:
+def read_filters(args: Arguments, recorded: Mapping[str, Collection[str]]) -> Filters:
     """The search a request asks for, checked (BadFilter, as the observatory's filters): each
     field given once (``repeated-filter``), a kind or country one of the observatory's values
-    for it (or of a record: ``recorded``, ``Postings.recorded``), a region a NUTS-3 code of the
+    for it (or of a record: ``recorded``, ``Postings.having``), a region a NUTS-3 code of the
     reference or of a record (``unknown-filter-value``, the values listed). Other names are not
     read."""
     texts = {name: one_value(args, name).strip()[:LONGEST_TEXT] for name in TEXTS}
@@ -467,7 +463,7 @@ def read_filters(args: Arguments, recorded: dict[str, frozenset[str]]) -> Filter
     )
 
 
-def _check_code(name: str, value: str, recorded: frozenset[str]) -> None:
+def _check_code(name: str, value: str, recorded: Collection[str]) -> None:
     """BadFilter unless ``value`` (no record has it) is one of facet ``name``'s values."""
     if name != "region":
         check_filter(name, value)  # the observatory's list: its 400 lists and labels the codes
@@ -577,17 +573,13 @@ def _postings(entries: list[Entry]) -> Postings:
     return _kept.get(("postings", generation()), lambda: postings(entries))
 
 
-def _recorded(entries: list[Entry]) -> dict[str, frozenset[str]]:
-    return _kept.get(("recorded", generation()), lambda: _postings(entries).recorded())
-
-
 def prepared() -> None:
     """Work out what every search reads beside the index, once per store generation (the
     warm-up asks it: ``endpoint.warm``)."""
     entries = index()
     _fold_table(entries)
     _name_words(entries)
-    _recorded(entries)
+    _postings(entries)
 
 
 def _suggested(entries: list[Entry], filters: Filters, lang: str) -> list[tuple[str, str]]:
@@ -612,7 +604,7 @@ def search_page() -> BaseResponse | str:
     lang = reader_language()
     try:
         entries = index()
-        filters = read_filters(request.args.to_dict(flat=False), _recorded(entries))
+        filters = read_filters(request.args.to_dict(flat=False), _postings(entries).having)
         page = whole_number(request.args, "page", 1, 1, MAX_PAGE)
         kinds = kind_labels(lang)
     except BadFilter as problem:
