@@ -36,7 +36,7 @@ from endpoint.negotiation import format_values, formats_for
 from endpoint.published import run, store_location
 from endpoint.responses import error, read_headers
 from endpoint.urls import request_url
-from endpoint.writes import write_failure, write_limits
+from endpoint.writes import write_failure, write_in_worker
 from loaders.guards import UnsafeFile, check_xml
 from triplestore.backends import TripleStore
 from triplestore.backends.sparql import RemoteStoreError
@@ -48,7 +48,6 @@ from triplestore.versions import (
     graph_exists,
     post_graph,
     put_graph,
-    write_confined,
     writes_held,
 )
 
@@ -310,7 +309,10 @@ def _check(store: TripleStore, graph: str | None, refused: Refused) -> None:
     workers waited behind slow public reads with the lock held, and missed empty graphs:
     stranger 46)."""
     there, absent = refused
-    fails = there if there == absent else there if graph_exists(store, graph) else absent
+    if there == absent:  # the same either way: no need to look
+        fails = there
+    else:
+        fails = there if graph_exists(store, graph) else absent
     if fails:
         raise ConditionFalse
 
@@ -348,18 +350,11 @@ def _base() -> str:
 def _confined(change: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, int]:
     """``change(store, *args)`` and its publication in a worker of its own
     (``endpoint.writes``); its failures said as an update's are (QueryError)."""
-    settings, location = current_app.config["COWORKMED"], store_location()
     try:
-        return write_confined(
-            location,
-            change,
-            args,
-            settings["base"],
-            write_limits(location, settings),
-            settings["query_timeout"],
-        )
+        return write_in_worker(change, args)
     except (WorkerCrashed, WorkerTimedOut) as problem:
-        raise QueryError(*write_failure(problem, settings["query_timeout"], "write")) from None
+        timeout = current_app.config["COWORKMED"]["query_timeout"]
+        raise QueryError(*write_failure(problem, timeout, "write")) from None
 
 
 def _write(found: Target) -> Response:

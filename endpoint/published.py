@@ -163,7 +163,7 @@ class Kept:
     def _keep(self, key: tuple[Any, ...], value: Any, place: str) -> None:
         """Keep ``value``, drop the answers of ``place``'s older generations, then the least
         recently used while there are too many or they weigh too much (the lock held)."""
-        number = key[3]
+        number = key[3]  # (identity, base, what, generation, ...)
         older = [k for k, (at, made) in self._born.items() if at == place and made < number]
         for old in older:
             self._drop(old)
@@ -171,7 +171,7 @@ class Kept:
         if weight > self._most and self._weigh is not None:
             return
         self._weighed += weight - self._weights.get(key, 0)
-        self._kept[key], self._weights[key], self._born[key] = value, weight, (place, key[3])
+        self._kept[key], self._weights[key], self._born[key] = value, weight, (place, number)
         while len(self._kept) > self._size or self._weighed > self._most:
             self._drop(next(iter(self._kept)))
 

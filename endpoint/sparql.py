@@ -46,7 +46,7 @@ from endpoint.execution import (
 )
 from endpoint.forms import check_encoded
 from endpoint.negotiation import format_values, negotiate, prefers_html
-from endpoint.published import Kept, select, store_location
+from endpoint.published import Kept, select
 from endpoint.published import generation as store_generation
 from endpoint.responses import error, keeping_language, rdf_answer, read_headers
 from endpoint.service import description
@@ -54,11 +54,11 @@ from endpoint.spool import answer_file
 from endpoint.streaming import opened
 from endpoint.truncation import noted
 from endpoint.urls import request_url
-from endpoint.writes import write_failure, write_limits
+from endpoint.writes import write_failure, write_in_worker
 from triplestore.backends import TripleStore
 from triplestore.backends.sparql import RemoteStoreError
 from triplestore.protected import ProtectedGraphs, guard_update, protected_update
-from triplestore.versions import StoreBusy, published_graphs, write_confined, writes_held
+from triplestore.versions import StoreBusy, published_graphs, writes_held
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -423,18 +423,11 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
     """Apply the update ``text`` unless a condition of the request is false (412)."""
     if write_precondition_fails(lambda: True):  # the dataset the update changes exists
         return precondition_failed()
-    settings, location = current_app.config["COWORKMED"], store_location()
+    settings = current_app.config["COWORKMED"]
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()
     try:
-        _nothing, generation = write_confined(
-            location,
-            apply_update,
-            (text, base_iri, settings["base"]),
-            settings["base"],
-            write_limits(location, settings),
-            settings["query_timeout"],
-        )
+        _nothing, generation = write_in_worker(apply_update, (text, base_iri, settings["base"]))
     except ProtectedGraphs as problem:
         status, message = 403, str(problem)
     except (WorkerCrashed, WorkerTimedOut) as problem:

@@ -7,14 +7,20 @@ Here: the worker's limits, and what its failure tells the client."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
+
+from flask import current_app
 
 from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut
 from endpoint.execution import engine_failed, worker_limits
+from endpoint.published import store_location
 from triplestore.backends import StoreLocation
 from triplestore.backends.oxigraph import OxigraphLocation
+from triplestore.versions import write_confined
+
+T = TypeVar("T")
 
 
 def write_limits(location: StoreLocation, settings: Mapping[str, Any]) -> Limits:
@@ -49,3 +55,18 @@ def write_failure(problem: WorkerFailed, timeout: float, what: str) -> tuple[int
     if isinstance(problem, WorkerCrashed) and problem.fault is not None:
         return 400, f"{engine_failed(problem.fault, what)} Nothing was changed."
     return 400, f"the {what} exhausted its worker: {problem}; nothing was changed"
+
+
+def write_in_worker(change: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, int]:
+    """``change(store, *args)`` on the app's store and its publication, in a write worker of
+    its own (``write_limits``, bound by ``query_timeout`` until the change is committed); what
+    it returned and the new generation. Raises what ``write_confined`` raises."""
+    settings, location = current_app.config["COWORKMED"], store_location()
+    return write_confined(
+        location,
+        change,
+        args,
+        settings["base"],
+        write_limits(location, settings),
+        settings["query_timeout"],
+    )
