@@ -330,6 +330,16 @@ SETTINGS: dict[str, Setting] = {
             float,
         ),
         Setting(
+            "validation_workers",
+            "COWORKMED_VALIDATION_WORKERS",
+            "2",
+            "Uploads validated at once (/validate, /api/validate), each in its own worker; one "
+            "more is refused at once (503 with Retry-After, said in the reader's language), "
+            "never queued, so that a burst of uploads holds neither every server thread nor "
+            "the machine's memory (each worker may take validation_memory).",
+            int,
+        ),
+        Setting(
             "validate_rate",
             "COWORKMED_VALIDATE_RATE",
             "30",

@@ -38,6 +38,7 @@ from endpoint.responses import (
     reader_language,
     wants_html,
 )
+from endpoint.rooms import VALIDATING, Room, query_room, validation_room
 from endpoint.security import secure
 from endpoint.site import install as install_site
 from endpoint.urls import PublicHost, root_of
@@ -57,8 +58,9 @@ class LazyPool:
         workers: int,
         long_after: float,
         limits: Limits = NO_LIMITS,
+        room: Room | None = None,
     ) -> None:
-        self._arguments = (location, base, workers, long_after, limits)
+        self._arguments = (location, base, workers, long_after, limits, room)
         self._pool: QueryPool | RemotePool | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -219,9 +221,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         resolved["query_workers"],
         resolved["query_long"],
         worker_limits(resolved),
+        query_room(resolved["server_threads"]),
     )
     app.extensions["coworkmed.metrics"] = Metrics()
     app.extensions[WAITING] = waiting_room(resolved["server_threads"])
+    app.extensions[VALIDATING] = validation_room(resolved["validation_workers"])
     app.extensions["coworkmed.writes"] = WriteLimiter(resolved["write_rate"])
     app.extensions["coworkmed.validations"] = WriteLimiter(resolved["validate_rate"])
     if resolved["dumps_refresh"] > 0:  # the dumps follow what is published (endpoint.exporter)

@@ -45,6 +45,7 @@ from endpoint.execution import (
     engine_failed,
     serve,
 )
+from endpoint.rooms import Room, entered
 from triplestore.backends import StoreLocation, TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
@@ -164,11 +165,14 @@ class QueryPool:
         workers: int = 2,
         long_after: float = 0,
         limits: Limits = NO_LIMITS,
+        room: Room | None = None,
     ) -> None:
         """``limits``: each worker's memory cap, and whether it may use the network (only
-        when SERVICE peers are set)."""
+        when SERVICE peers are set). ``room``: how many queries may wait for or hold a
+        worker at once (``endpoint.rooms.query_room``); one more is refused at once, 503."""
         location = OxigraphLocation(location) if isinstance(location, Path) else location
         self._limits = limits
+        self._room = room
         location.reader()  # fail now, clearly, if nothing was published
         self._context = worker_context()
         self._location, self._base = location, base
@@ -286,6 +290,12 @@ class QueryPool:
         ``waitress.client_disconnected``): its query is stopped then and its worker replaced,
         not left to run to the time limit for no one (stranger 48: four abandoned heavy
         queries held every worker, and a light one waited 28.9 s)."""
+        with entered(self._room):
+            return self._run(request, timeout, gone)
+
+    def _run(
+        self, request: QueryRequest | GraphRequest, timeout: float, gone: Callable[[], bool] | None
+    ) -> QueryResult:
         light = isinstance(request, QueryRequest) and looks_light(request.sparql)
         worker = self._take(light, timeout)
         while not worker.process.is_alive():  # killed while idle (the system ran out of memory)
@@ -351,10 +361,12 @@ class RemotePool:
         workers: int = 2,
         long_after: float = 0,
         limits: Limits = NO_LIMITS,
+        room: Room | None = None,
     ) -> None:
         """``long_after`` and ``limits`` are not used: the external store schedules and bounds
-        its own queries."""
+        its own queries. ``room``: as ``QueryPool``'s."""
         self._location, self._base = location, base
+        self._room = room
         self._slots = threading.BoundedSemaphore(max(1, workers))
         self._lock = threading.Lock()
         self._published: tuple[int, Published] = (0, Published([], []))
@@ -383,6 +395,10 @@ class RemotePool:
     ) -> QueryResult:
         """``gone`` is not used: the external store runs the query to its own time limit (an
         HTTP client cannot take back a request it sent)."""
+        with entered(self._room):
+            return self._run(request, timeout)
+
+    def _run(self, request: QueryRequest | GraphRequest, timeout: float) -> QueryResult:
         if not self._slots.acquire(timeout=timeout):
             raise QueryError(503, f"every query slot stayed busy for {timeout:g} s; try again")
         try:
@@ -417,7 +433,8 @@ def make_pool(
     workers: int,
     long_after: float = 0,
     limits: Limits = NO_LIMITS,
+    room: Room | None = None,
 ) -> QueryPool | RemotePool:
-    """The query pool for the store at ``location`` (``long_after``, ``limits``: see
+    """The query pool for the store at ``location`` (``long_after``, ``limits``, ``room``: see
     ``QueryPool``)."""
-    return POOLS[type(location)](location, base, workers, long_after, limits)
+    return POOLS[type(location)](location, base, workers, long_after, limits, room)

@@ -15,6 +15,7 @@ from flask import current_app, g
 
 from core.problems import LoadError
 from endpoint.execution import GraphRequest, QueryError, QueryRequest, QueryResult
+from endpoint.rooms import WAITING_SHARE, Room, entered
 from triplestore.backends import StoreLocation
 
 #: the app extension of its dumps exporter (``endpoint.exporter.DumpExporter``), if it has one
@@ -28,11 +29,11 @@ BEING_WORKED_OUT = (
 )
 
 
-def waiting_room(server_threads: int) -> threading.BoundedSemaphore:
+def waiting_room(server_threads: int) -> Room:
     """How many readers may wait at once for answers being worked out: a quarter of the
     server's threads (at least one), so that a burst on one page that is not ready leaves
     the others (a health check, a file, a light query) threads to be answered by."""
-    return threading.BoundedSemaphore(max(1, server_threads // 4))
+    return Room(int(server_threads * WAITING_SHARE), BEING_WORKED_OUT)
 
 
 def store_location() -> StoreLocation:
@@ -91,16 +92,12 @@ def _waited(coming: Future[T]) -> T:
     if timeout is not None:  # the deadline of this request's waits, set by its first
         deadline = g.setdefault("coworkmed_waits_until", time.monotonic() + timeout)
         timeout = max(0.0, deadline - time.monotonic())
-    room = current_app.extensions.get(WAITING)
-    if room is not None and not room.acquire(blocking=False):
-        raise QueryError(503, BEING_WORKED_OUT)
-    try:
-        return coming.result(timeout=timeout)
-    except TimeoutError:
-        raise QueryError(503, BEING_WORKED_OUT) from None
-    finally:
-        if room is not None:
-            room.release()
+    room: Room | None = current_app.extensions.get(WAITING)
+    with entered(room):
+        try:
+            return coming.result(timeout=timeout)
+        except TimeoutError:
+            raise QueryError(503, BEING_WORKED_OUT) from None
 
 
 class Kept:

@@ -20,6 +20,7 @@ the page links the query page with the SPARQL query that gives the same records
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from sys import intern
-from typing import Any
+from typing import Any, NamedTuple
 
 from babel import Locale
 from babel.numbers import format_decimal
@@ -418,27 +419,57 @@ def name_words(entries: list[Entry]) -> frozenset[str]:
     )
 
 
-def suggestions(entries: list[Entry], typed: str, lang: str, words: frozenset[str]) -> list[str]:
+#: a word of a name as written: letters and digits, apostrophes and other punctuation apart
+WORD = re.compile(r"[^\W_]+")
+
+
+class Suggested(NamedTuple):
+    """What a search that found nothing is offered: the text typed with its misspelt words
+    corrected (None when no word was), and names close to it."""
+
+    corrected: str | None
+    names: list[str]
+
+
+def shown_word(word: str, names: list[str]) -> str:
+    """A folded word as the names write it ("pentes" as "Pentes", "mediterranee" as
+    "Méditerranée"): its first spelling in ``names``, else the folded word."""
+    for name in names:
+        for written in WORD.findall(name):
+            if folded(written) == word:
+                return written
+    return word
+
+
+def suggestions(entries: list[Entry], typed: str, lang: str, words: frozenset[str]) -> Suggested:
     """Names close to what was typed, for a search that found nothing: each word typed that no
     name has (``words``: ``name_words``) replaced by the closest word the names have
-    (difflib), then the first names with every word. Words are compared, not whole names: a
+    (difflib), then the first names with every word; and the corrected text, written as those
+    names write its words, when a word was corrected. Words are compared, not whole names: a
     name has a few words, the network's names a vocabulary far smaller than their number."""
-    corrected = []
+    nothing = Suggested(None, [])
+    corrected, changed = [], False
     for word in folded(typed).split():
         if word in words or word.isdigit() or any(word in known for known in words):
             corrected.append(word)
             continue
         close = difflib.get_close_matches(word, words, n=1, cutoff=0.6)
         if not close:
-            return []
+            return nothing
         corrected.append(close[0])
+        changed = True
+    if not corrected:
+        return nothing
     names: list[str] = []
     for entry in entries:
         if all(word in entry.name_key for word in corrected) and entry.name(lang) not in names:
             names.append(entry.name(lang))
             if len(names) == SUGGESTIONS:
                 break
-    return names if corrected else []
+    if not names:
+        return nothing
+    text = " ".join(shown_word(word, names) for word in corrected) if changed else None
+    return Suggested(text, names)
 
 
 def read_filters(args: Arguments, recorded: Mapping[str, Collection[str]]) -> Filters:
@@ -582,21 +613,23 @@ def prepared() -> None:
     _postings(entries)
 
 
-def _suggested(entries: list[Entry], filters: Filters, lang: str) -> list[tuple[str, str]]:
-    """``suggestions`` as (name, link): among the records with the facets chosen, the link
-    keeping them; else among every record, the link without them (a name outside the facets
-    found nothing again when its link kept them: stranger 60)."""
+def _suggested(entries: list[Entry], filters: Filters, lang: str) -> list[tuple[str, str, bool]]:
+    """``suggestions`` as (text, link, whether it is the corrected text rather than a name):
+    among the records with the facets chosen, the links keeping them; else among every
+    record, the links without them (a name outside the facets found nothing again when its
+    link kept them: stranger 60). The corrected text comes first (stranger 60: only names
+    were offered, never the word meant)."""
     words = _name_words(entries)
     within = faceted(_postings(entries), None, filters.chosen)
+    offered, kept = Suggested(None, []), filters
     if within is not None:
-        records = [entries[n] for n in sorted(within)]
-        names = suggestions(records, filters.q, lang, words)
-        if names:
-            return [(name, filters.link(lang, q=name)) for name in names]
-    bare = Filters(q=filters.q, town=filters.town)
-    return [
-        (name, bare.link(lang, q=name)) for name in suggestions(entries, filters.q, lang, words)
-    ]
+        offered = suggestions([entries[n] for n in sorted(within)], filters.q, lang, words)
+    if not offered.names:
+        kept = Filters(q=filters.q, town=filters.town)
+        offered = suggestions(entries, filters.q, lang, words)
+    texts = [(offered.corrected, True)] if offered.corrected else []
+    texts += [(name, False) for name in offered.names]
+    return [(text, kept.link(lang, q=text), corrected) for text, corrected in texts]
 
 
 @blueprint.get("/search")

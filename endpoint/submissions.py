@@ -40,6 +40,7 @@ from endpoint.responses import (
     reader_language,
     unknown_language,
 )
+from endpoint.rooms import VALIDATING, Room
 from endpoint.spool import spooled
 from endpoint.urls import public_root
 from loaders.guards import unpacked_limit
@@ -186,7 +187,9 @@ def _validate_upload(lang: str) -> Report:
         job = Job(
             path, lang, settings["base"], settings["max_upload"], mapping, published, _sent_name()
         )
-        report = validate_confined(job, confinement())
+        room: Room = current_app.extensions[VALIDATING]
+        with room.entered(UploadError(503, "validations-busy", room.full, places=room.places)):
+            report = validate_confined(job, confinement())
     return _named_as_sent(report)
 
 

@@ -3,9 +3,11 @@ problem details with a stable code (api-error-cases.yaml), 429 included (issue #
 
 from __future__ import annotations
 
+import html
 import io
 import string
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from core.vocabulary import LANGUAGES
 from endpoint import submissions
 from endpoint.app import create_app
 from endpoint.auth import WriteLimiter
+from endpoint.rooms import VALIDATING, validation_room
 from publishing.partners import add_partner
 from tests.backends import oxigraph_published
 from triplestore.backends.sparql import RemoteStoreError, StoreUnavailable
@@ -118,7 +121,10 @@ def test_an_api_error_is_in_the_readers_language(
         monkeypatch.setitem(app.extensions, limiter, WriteLimiter(case["rate"]))
         for _ in range(case["rate"]):
             _ask(client, case, tokens, lang, by_header)
-    response = _ask(client, case, tokens, lang, by_header)
+    room = validation_room(1)
+    monkeypatch.setitem(app.extensions, VALIDATING, room)
+    with room.entered() if case.get("full") else nullcontext():
+        response = _ask(client, case, tokens, lang, by_header)
     assert response.status_code == case["status"], response.get_data(as_text=True)
     assert response.mimetype == "application/json", response.get_data(as_text=True)
     body = response.get_json()
@@ -126,25 +132,36 @@ def test_an_api_error_is_in_the_readers_language(
     sentence = catalogue()["problems"][case["code"]][lang]
     assert body["message"].startswith(_opening(sentence)), body
     assert body["status"] in ("refused", "unreadable")
-    if case["status"] == 429:
+    if case["status"] in (429, 503):
         assert int(response.headers["Retry-After"]) >= 1
+    if case["status"] == 429:
         assert str(case["rate"]) in body["message"]
     if case["status"] == 401:
         assert response.headers["WWW-Authenticate"].startswith("Bearer ")
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_the_pages_429_is_the_form_in_the_readers_language(
-    app: Flask, monkeypatch: pytest.MonkeyPatch, lang: str
+@pytest.mark.parametrize(
+    ("limit", "status"), [("too-many-requests", 429), ("validations-busy", 503)]
+)
+def test_the_pages_refusal_is_the_form_in_the_readers_language(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, lang: str, limit: str, status: int
 ) -> None:
-    """The validation page past its rate: the form saying so in the reader's language, where it
-    was one line of English plain text."""
+    """The validation page past its rate, or while every validation place is taken: the form
+    saying so in the reader's language, where it was one line of English plain text."""
     monkeypatch.setitem(app.extensions, LIMITERS["/api/validate"], WriteLimiter(1))
+    room = validation_room(1)
+    monkeypatch.setitem(app.extensions, VALIDATING, room)
     client = app.test_client()
     data = {"lang": lang}
-    client.post("/validate", data=data)
-    response = client.post("/validate", data=data)
-    assert response.status_code == 429 and response.mimetype == "text/html"
-    sentence = catalogue()["problems"]["too-many-requests"][lang]
-    assert _opening(sentence) in response.get_data(as_text=True)
+    if limit == "too-many-requests":
+        client.post("/validate", data=data)
+        response = client.post("/validate", data=data)
+    else:
+        data["file"] = (io.BytesIO((SUBMISSIONS / "cells.csv").read_bytes()), "cells.csv")
+        with room.entered():
+            response = client.post("/validate", data=data)
+    assert response.status_code == status and response.mimetype == "text/html"
+    sentence = catalogue()["problems"][limit][lang]
+    assert _opening(sentence) in html.unescape(response.get_data(as_text=True))
     assert int(response.headers["Retry-After"]) >= 1

@@ -18,6 +18,7 @@ from flask import Flask
 
 from endpoint.execution import QueryError
 from endpoint.published import BEING_WORKED_OUT, WAITING, Kept
+from endpoint.rooms import Room
 from triplestore.backends.oxigraph import OxigraphLocation
 
 CASES = yaml.safe_load((Path(__file__).parent / "kept-once.yaml").read_text("utf-8"))
@@ -30,7 +31,7 @@ def _app(folder: Path, room: int | None = None, timeout: float | None = None) ->
     app.extensions["coworkmed.store"] = OxigraphLocation(folder)
     app.config["COWORKMED"] = {"base": "https://w3id.org/coworkmed/id/", "query_timeout": timeout}
     if room is not None:
-        app.extensions[WAITING] = threading.BoundedSemaphore(room)
+        app.extensions[WAITING] = Room(room, BEING_WORKED_OUT)
     return app
 
 

@@ -65,6 +65,19 @@ def test_folding(case: dict[str, Any]) -> None:
     assert search.Filters(q=case["typed"]).matches_text(entry) is case["found"]
 
 
+SUGGESTED = yaml.safe_load((HERE / "suggestions.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", SUGGESTED["cases"], ids=lambda c: c["id"])
+def test_a_misspelt_search_is_offered_the_words_meant(case: dict[str, Any]) -> None:
+    entries = [
+        search.Entry(f"urn:x:{n}", (("", name),), "", None, (), None, search.folded(name), "")
+        for n, name in enumerate(SUGGESTED["names"])
+    ]
+    offered = search.suggestions(entries, case["typed"], "en", search.name_words(entries))
+    assert offered == (case["corrected"], case["names"])
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["id"])
 def test_search(client: FlaskClient, case: dict[str, Any]) -> None:
     response = client.get("/search", query_string={"lang": "fr", **case["query"]})
@@ -163,6 +176,12 @@ def test_an_empty_search_says_so_and_offers_ways_out(client: FlaskClient, lang: 
     ).get_data(as_text=True)
     assert empty in page and 'class="results"' not in page
     assert "La Ruche des Pentes" in page  # suggested, a near name
+    # the text meant is offered first, and finds it (stranger 60: names alone were offered)
+    meant = re.search(r'<a href="([^"]*)"><em>Ruche Pentes</em></a>', page)
+    assert meant is not None and "country=ITA" not in meant[1]
+    assert "La Ruche des Pentes" in _results(
+        client.get(html.unescape(meant[1])).get_data(as_text=True)
+    )
     # its link finds it: the country it is not in is dropped (stranger 60: a suggestion's link
     # kept the facets, found nothing, and suggested again)
     link = re.search(r'<a href="([^"]*)">La Ruche des Pentes</a>', page)
