@@ -408,14 +408,12 @@ def _options(
 
 
 def name_words(entries: list[Entry]) -> frozenset[str]:
-    """Every word of the names (folded) with a letter and no digit: what a word typed is
-    corrected to ("Espace 1234": numbers are no spelling to correct, and 100,000 of them made
-    each correction take seconds)."""
+    """Every word of the names (folded) but numbers: what a word typed is corrected to ("Espace
+    1234": numbers are no spelling to correct, and 100,000 of them made each correction take
+    seconds). A word with letters and digits is one ("1kubator": "kubatr" was corrected to
+    "quatre" when such words were left out)."""
     return frozenset(
-        word
-        for entry in entries
-        for word in entry.name_key.split()
-        if not any(c.isdigit() for c in word)
+        word for entry in entries for word in entry.name_key.split() if not word.isdigit()
     )
 
 
@@ -469,6 +467,8 @@ def suggestions(entries: list[Entry], typed: str, lang: str, words: frozenset[st
     if not names:
         return nothing
     text = " ".join(shown_word(word, names) for word in corrected) if changed else None
+    if text is not None and any(folded(name) == folded(text) for name in names):
+        text = None  # a name offered already says it
     return Suggested(text, names)
 
 
