@@ -168,14 +168,21 @@ class Service(Flask):
         return found
 
 
-def wake_exporter(response: Response) -> Response:
-    """After a write that succeeded, the exporter looks at the store at once: a new generation
-    gets its dumps without waiting for the next look. Only after a write
-    (``endpoint.protocol.is_write``): each query sent by POST woke it, and its look at the store
-    and the dumps folder competed with the next queries for the processors (issue 20)."""
-    exporter = current_app.extensions.get(EXPORTER)
-    if exporter is not None and response.status_code < 300 and is_write():
-        exporter.wake()
+#: the app extension listing what follows each write that succeeded (``after_a_write``): the
+#: dump exporter's look at the store, the warm-up's new run (``endpoint.warm``)
+AFTER_WRITE = "coworkmed.after_write"
+
+
+def after_a_write(response: Response) -> Response:
+    """After a write that succeeded, what follows one (``AFTER_WRITE``) starts: the exporter
+    looks at the store at once (a new generation gets its dumps without waiting for its next
+    look), the warm-up runs again for the new generation. Only after a write
+    (``endpoint.protocol.is_write``): each query sent by POST woke the exporter, and its look
+    at the store and the dumps folder competed with the next queries for the processors
+    (issue 20)."""
+    if response.status_code < 300 and is_write():
+        for follow in current_app.extensions[AFTER_WRITE]:
+            follow()
     return response
 
 
@@ -228,6 +235,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[VALIDATING] = validation_room(resolved["validation_workers"])
     app.extensions["coworkmed.writes"] = WriteLimiter(resolved["write_rate"])
     app.extensions["coworkmed.validations"] = WriteLimiter(resolved["validate_rate"])
+    app.extensions[AFTER_WRITE] = []
     if resolved["dumps_refresh"] > 0:  # the dumps follow what is published (endpoint.exporter)
         exporter = DumpExporter(
             location,
@@ -237,6 +245,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             resolved["dumps_refresh"],
         )
         app.extensions[EXPORTER] = exporter
+        app.extensions[AFTER_WRITE].append(exporter.wake)
         atexit.register(exporter.close)
     app.register_blueprint(sparql)
     app.register_blueprint(graphstore)
@@ -272,7 +281,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.after_request(no_body_type)
     app.after_request(retry_later)
     app.after_request(language_vary)
-    app.after_request(wake_exporter)
+    app.after_request(after_a_write)
 
     @app.get("/health")
     def health() -> tuple[Response, int]:

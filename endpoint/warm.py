@@ -13,13 +13,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app
+from flask import Flask
 
 from core.vocabulary import LANGUAGES
 from endpoint import observatory, search, site
-from endpoint.app import STOPPING_KEY
+from endpoint.app import AFTER_WRITE, STOPPING_KEY
 from endpoint.execution import QueryError
-from endpoint.protocol import is_write
 
 #: what is worked out at start, in this order: the pages a visitor opens first
 STEPS: dict[str, Callable[[], object]] = {
@@ -89,18 +88,11 @@ class Warmer:
 
 def warm_up(app: Flask) -> threading.Thread:
     """Work out ``STEPS`` for ``app``'s store in a background thread (started, returned), and
-    again after each of its writes that succeeds (``after_write``); a step the store cannot
-    answer now is logged and left for the first reader. Called before the app serves."""
+    again after each of its writes that succeeds (``endpoint.app.AFTER_WRITE``); a step the
+    store cannot answer now is logged and left for the first reader. Called before the app
+    serves."""
     warmer = app.extensions.get(WARMER)
     if warmer is None:
         warmer = app.extensions[WARMER] = Warmer(app)
-        app.after_request(after_write)
+        app.extensions[AFTER_WRITE].append(warmer.start)
     return warmer.start()
-
-
-def after_write(response: Response) -> Response:
-    """After a write that succeeded, the warm-up runs again for the new generation."""
-    warmer = current_app.extensions.get(WARMER)
-    if warmer is not None and response.status_code < 300 and is_write():
-        warmer.start()
-    return response
