@@ -21,6 +21,7 @@ from typing import Any, ClassVar, TypeVar
 import pyoxigraph as ox
 
 from core.problems import LoadError, StoreBusy
+from core.rdf_bytes import to_bytes
 from core.sparql_text import total_order
 from triplestore.backends import GraphName
 
@@ -128,7 +129,33 @@ class OxigraphStore:
         self.raw.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
 
     def replace_graph(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
-        self._insert(graph, ntriples, replace=True)
+        """One transaction that leaves ``graph`` holding the triples of ``ntriples``: only
+        the triples that differ are removed and added (none when the graph holds them
+        already: no change at all). Replaced whole, the links of a one-triple write at 20,000
+        spaces, 80,000 triples dropped and inserted again as one update's text, took 9 of
+        its 18 s and most of its worker's 540 MB. Replaced whole also when blank nodes are
+        in either (a blank node of the text is a new one: no triple holding one is the
+        same), or the graph is not there yet."""
+        name = ox.DefaultGraph() if graph is None else graph
+        if graph is not None and not self.raw.contains_named_graph(graph):
+            self._insert(graph, ntriples, replace=True)
+            return
+        new = {quad.triple for quad in ox.parse(ntriples, ox.RdfFormat.N_TRIPLES)}
+        old = {quad.triple for quad in self.raw.quads_for_pattern(None, None, None, name)}
+        if any(_blank(triple) for triple in new | old):
+            self._insert(graph, ntriples, replace=True)
+            return
+        gone, added = old - new, new - old
+        if not gone and not added:
+            return
+        self._changing()
+        self.raw.update(
+            " ; ".join(
+                f"{verb} DATA {{ {_in_graph(graph, triples)} }}"
+                for verb, triples in (("DELETE", gone), ("INSERT", added))
+                if triples
+            )
+        )
 
     def add_triples(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
         self._insert(graph, ntriples, replace=False)
@@ -167,6 +194,16 @@ class OxigraphStore:
     def triples(self, graph: ox.NamedNode | None) -> Iterator[ox.Triple]:
         name = ox.DefaultGraph() if graph is None else graph
         return (quad.triple for quad in self.raw.quads_for_pattern(None, None, None, name))
+
+
+def _in_graph(graph: ox.NamedNode | None, triples: set[ox.Triple]) -> str:
+    """``triples`` as the inside of an INSERT DATA or DELETE DATA, in ``graph``."""
+    data = to_bytes(triples, ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return data if graph is None else f"GRAPH <{graph.value}> {{ {data} }}"
+
+
+def _blank(triple: ox.Triple) -> bool:
+    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
 
 
 def _remove_graphs(database: Path, graphs: Sequence[ox.NamedNode]) -> None:
