@@ -51,6 +51,23 @@ def port(text: object) -> int:
     return number
 
 
+def at_least_one(text: object) -> int:
+    """A whole number, 1 or more (a count of threads, workers, connections), else ValueError:
+    0 threads gave a server that said it served and never answered (stranger 61)."""
+    number = int(str(text))
+    if number < 1:
+        raise ValueError(text)
+    return number
+
+
+def seconds(text: object) -> float:
+    """A number of seconds above 0 (a time limit), else ValueError."""
+    number = float(str(text))
+    if not number > 0:  # nor NaN
+        raise ValueError(text)
+    return number
+
+
 SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in (
@@ -144,10 +161,11 @@ SETTINGS: dict[str, Setting] = {
             "server_threads",
             "COWORKMED_SERVER_THREADS",
             "32",
-            "Requests the server handles at once (waitress threads); most of them wait on a "
-            "query worker or an upload's validation, so a few slow requests do not hold up "
-            "the others.",
-            int,
+            "Requests the server handles at once (waitress threads; 1 or more). At most half "
+            "of them wait for or hold a query worker, and a quarter for an answer another "
+            "request works out; one more is answered 503 at once, so that a burst leaves "
+            "threads for health checks, files and kept answers.",
+            at_least_one,
         ),
         Setting(
             "server_connections",
@@ -156,7 +174,7 @@ SETTINGS: dict[str, Setting] = {
             "Connections the server keeps open at once (waitress connection_limit); beyond it "
             "it accepts no new one until one closes, so idle kept-alive connections must not "
             "fill it (see server_idle).",
-            int,
+            at_least_one,
         ),
         Setting(
             "stop_wait",
@@ -185,14 +203,14 @@ SETTINGS: dict[str, Setting] = {
             "30",
             "Seconds a query may run before its worker process is killed (answer 504); with an "
             "external store, the time the store is given to answer.",
-            float,
+            seconds,
         ),
         Setting(
             "query_workers",
             "COWORKMED_QUERY_WORKERS",
             "2",
             "Worker processes answering queries; a slow query holds only one of them.",
-            int,
+            at_least_one,
         ),
         Setting(
             "query_long",
@@ -327,17 +345,18 @@ SETTINGS: dict[str, Setting] = {
             "COWORKMED_VALIDATION_TIMEOUT",
             "120",
             "Seconds the worker validating one upload may take before it is stopped (422).",
-            float,
+            seconds,
         ),
         Setting(
             "validation_workers",
             "COWORKMED_VALIDATION_WORKERS",
             "2",
-            "Uploads validated at once (/validate, /api/validate), each in its own worker; one "
+            "Uploads validated at once (/validate, /api/validate; 1 or more), each in its own "
+            "worker; one "
             "more is refused at once (503 with Retry-After, said in the reader's language), "
             "never queued, so that a burst of uploads holds neither every server thread nor "
             "the machine's memory (each worker may take validation_memory).",
-            int,
+            at_least_one,
         ),
         Setting(
             "validate_rate",
@@ -460,6 +479,8 @@ KINDS: dict[Callable[[Any], Any], str] = {
     str: "text",
     publish_mode: " or ".join(PUBLISH_MODES),
     port: "a port number, 0 to 65535",
+    at_least_one: "a whole number, 1 or more",
+    seconds: "a number of seconds above 0",
 }
 #: the types whose ValueError says what is wrong with the value
 SAYS_WHY: frozenset[Callable[[Any], Any]] = frozenset({normal_public_url})

@@ -14,6 +14,7 @@ of the Accept-Language header.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -27,11 +28,26 @@ from core.vocabulary import LANGUAGES
 Texts = Mapping[str, str]
 
 
-@cache
+#: the catalogues read so far, by path, and the lock their first reading holds
+_CATALOGUES: dict[Path, Any] = {}
+_READING = threading.Lock()
+
+
 def load_catalogue(path: Path) -> Any:
-    """A catalogue as read from its YAML file, read once (callers must not change it)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, when PyYAML has it
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    """A catalogue as read from its YAML file, read once, by one thread: the others wait for
+    it (stranger 61: 20 uploads at once to a server just started each read the reports'
+    catalogue, 18 MB of Python objects each, and the server kept the 400 MB it grew by);
+    callers must not change it."""
+    found = _CATALOGUES.get(path)
+    if found is None:
+        with _READING:
+            found = _CATALOGUES.get(path)
+            if found is None:
+                loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, if there
+                found = _CATALOGUES[path] = yaml.load(
+                    path.read_text(encoding="utf-8"), Loader=loader
+                )
+    return found
 
 
 def language_code(text: str | None) -> str | None:

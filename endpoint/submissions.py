@@ -30,7 +30,7 @@ from core.vocabulary import LANGUAGES
 from endpoint import site
 from endpoint.auth import bearer_token, rate_wait
 from endpoint.execution import QueryError, QueryRequest
-from endpoint.published import run, store_location
+from endpoint.published import Kept, run, store_location
 from endpoint.responses import (
     api_problem,
     attachment,
@@ -43,6 +43,7 @@ from endpoint.responses import (
 from endpoint.rooms import VALIDATING, Room
 from endpoint.spool import spooled
 from endpoint.urls import public_root
+from linking.places import Place
 from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping
 from publishing.partners import partner_for_token
@@ -50,7 +51,7 @@ from publishing.publish import OtherPartnersMapping, publish_submission
 from publishing.published_places import read_published_places
 from publishing.submissions import SUBMISSIONS, submission_rows
 from triplestore.backends.sparql import RemoteStoreError
-from triplestore.versions import StoreBusy, announced
+from triplestore.versions import StoreBusy, StoreLocation, announced
 from validation.columns import template_mapping
 from validation.confined import Confinement, Job, validate_confined
 from validation.files import size_text
@@ -76,9 +77,16 @@ UPLOAD_PATHS = ("/validate", "/api/validate", "/api/submissions")
 
 
 class UploadError(Exception):
-    def __init__(self, status: int, code: str, detail: str, **values: Any) -> None:
+    """An upload not validated: its status, problem code and English detail; ``kind``: the
+    problem's ``status`` (``unreadable``: the file could not be read; ``refused``: the
+    request was, whatever its file)."""
+
+    def __init__(
+        self, status: int, code: str, detail: str, kind: str = "unreadable", **values: Any
+    ) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail, self.values = status, code, detail, values
+        self.kind = kind
 
 
 def _settings() -> dict[str, Any]:
@@ -134,7 +142,7 @@ def api_language() -> str:
 
 
 def _problem(error: UploadError, lang: str) -> dict[str, Any]:
-    return problem_body(error.code, lang, error.detail, "unreadable", **error.values)
+    return problem_body(error.code, lang, error.detail, error.kind, **error.values)
 
 
 def _sent_name() -> str:
@@ -183,14 +191,40 @@ def _validate_upload(lang: str) -> Report:
     with uploaded_file() as path:
         base = settings["base"]
         source = mapping.source_id
-        published = read_published_places(store, base, source) if store.generation() else []
+        published = _published_places(store, base, source)
         job = Job(
             path, lang, settings["base"], settings["max_upload"], mapping, published, _sent_name()
         )
-        room: Room = current_app.extensions[VALIDATING]
-        with room.entered(UploadError(503, "validations-busy", room.full, places=room.places)):
-            report = validate_confined(job, confinement())
+        report = validate_confined(job, confinement())
     return _named_as_sent(report)
+
+
+#: the places other sources published, per store generation and source: read once per
+#: generation, not at each upload (stranger 61: every upload read them in the server, 5 MB of
+#: Python objects each at 2,400 spaces, 40 uploads at once)
+_PUBLISHED = Kept(size=8)
+
+
+def _published_places(store: StoreLocation, base: str, source: str) -> list[Place]:
+    """``read_published_places``, kept per generation (callers must not change the list)."""
+    number = store.generation()
+    if not number:
+        return []
+    key = ("published places", number, source)
+    return _PUBLISHED.get(key, lambda: read_published_places(store, base, source))
+
+
+@contextmanager
+def _validation_place() -> Iterator[None]:
+    """A place in the validation room (``validation_workers``) for the block: at most that
+    many uploads are read, checked against what is published and validated at once. None
+    free: UploadError 503 ``validations-busy`` at once, before the body is read (stranger 61:
+    40 uploads of 15 MB were each parsed, 3 to 9 s, before the refusal); the refusal is then
+    said in the language of the URL's ``lang``, the cookie or Accept-Language."""
+    room: Room = current_app.extensions[VALIDATING]
+    busy = UploadError(503, "validations-busy", room.full, kind="refused", places=room.places)
+    with room.entered(busy):
+        yield
 
 
 def _report_name(report: Report) -> str:
@@ -293,10 +327,22 @@ VALIDATIONS, WRITES = "coworkmed.validations", "coworkmed.writes"
 
 @blueprint.post("/validate")
 def validate_upload() -> Response:
-    lang = reader_language()
     limited = _too_many(VALIDATIONS, page=True)
     if limited is not None:
         return limited
+    try:
+        with _validation_place():
+            return _validated_page()
+    except UploadError as busy:  # refused before the body was read
+        lang = reader_language(query_only=True)
+        form = _form(lang, _problem(busy, lang)["message"])
+        return Response(form, busy.status, mimetype="text/html")
+
+
+def _validated_page() -> Response:
+    """The validation page's answer to an upload (its report, or the form saying what is
+    wrong)."""
+    lang = reader_language()
     notice = language_notice(lang, "unknown-language-upload")
     if notice is not None:  # refused as the API refuses it (400 unknown-language), but said
         return Response(_form(lang, notice=notice), 400, mimetype="text/html")
@@ -349,6 +395,15 @@ def api_validate() -> Response:
     limited = _too_many(VALIDATIONS)
     if limited is not None:
         return limited
+    try:
+        with _validation_place():
+            return _validated_api()
+    except UploadError as busy:  # refused before the body was read
+        return json_answer(_problem(busy, reader_language(query_only=True)), busy.status)
+
+
+def _validated_api() -> Response:
+    """The API's answer to an upload: its report, or the problem."""
     try:
         lang = api_language()
     except UploadError as error:

@@ -38,8 +38,29 @@ def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ("port = 70000", "70000 is not a port number, 0 to 65535"),
         ("port = -1", "-1 is not a port number, 0 to 65535"),
         (b"\xff\xfe", "cannot be read"),
+        # stranger 61: 0 threads gave a server that said it served and never answered
+        ("server_threads = 0", "0 is not a whole number, 1 or more"),
+        ("server_connections = -5", "-5 is not a whole number, 1 or more"),
+        ("query_workers = 0", "0 is not a whole number, 1 or more"),
+        ("validation_workers = 0", "0 is not a whole number, 1 or more"),
+        ("query_timeout = 0", "0 is not a number of seconds above 0"),
+        ("validation_timeout = 'nan'", "'nan' is not a number of seconds above 0"),
     ],
-    ids=["syntax", "unknown", "type", "port-type", "port-above", "port-below", "encoding"],
+    ids=[
+        "syntax",
+        "unknown",
+        "type",
+        "port-type",
+        "port-above",
+        "port-below",
+        "encoding",
+        "no-threads",
+        "negative-connections",
+        "no-query-workers",
+        "no-validation-workers",
+        "no-query-time",
+        "nan-validation-time",
+    ],
 )
 def test_a_bad_settings_file_is_named(tmp_path: Path, content: str | bytes, says: str) -> None:
     file = tmp_path / "bad.toml"
@@ -47,7 +68,9 @@ def test_a_bad_settings_file_is_named(tmp_path: Path, content: str | bytes, says
         file.write_bytes(content)
     else:
         file.write_text(content, encoding="utf-8")
-    with pytest.raises(SettingsError, match="bad.toml|port|query_workers") as raised:
+    with pytest.raises(
+        SettingsError, match="bad.toml|port|workers|threads|connections|timeout"
+    ) as raised:
         settings(file=str(file))
     assert says in str(raised.value)
 
