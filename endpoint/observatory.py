@@ -423,6 +423,15 @@ def dashboard() -> Response:
     return Response(page, mimetype="text/html", headers=licence_links(shown))
 
 
+def engine_problem(problem: QueryError) -> Response:
+    """The API's answer when the store could not answer: problem details in the reader's
+    language, ``service-busy`` for a 503 (busy, or the data being worked out: try again,
+    ``Retry-After``), ``store-error`` otherwise (stranger 61: one line of English plain text,
+    whatever the reader's language)."""
+    code = "service-busy" if problem.status == 503 else "store-error"
+    return api_problem(problem.status, code, reader_language(), problem.message)
+
+
 @blueprint.get("/api/observatory/figures")
 def figures_api() -> Response:
     unknown = language_refused()
@@ -435,7 +444,7 @@ def figures_api() -> Response:
     except BadFilter as refused:
         return filter_refused(refused)
     except QueryError as problem:
-        return error(problem.status, problem.message)
+        return engine_problem(problem)
     body = [{**asdict(each), "query_page": _query_link(each.query)} for each in found]
     return jsonify({"filters": filters, "headline": glance, "figures": body})
 
@@ -452,7 +461,7 @@ def points_api() -> Response:
     except BadFilter as refused:
         return filter_refused(refused)
     except QueryError as problem:
-        return error(problem.status, problem.message)
+        return engine_problem(problem)
     lang = reader_language()
     answer = jsonify({"points": found, "sources": [credit_answer(c, lang) for c in shown]})
     answer.headers.extend(licence_links(shown))
@@ -490,7 +499,7 @@ def _one_figure(figure_id: str) -> tuple[Figure, tuple[Credit, ...], str, str] |
     except BadFilter as refused:
         return filter_refused(refused)
     except QueryError as problem:
-        return error(problem.status, problem.message)
+        return engine_problem(problem)
     # the language always: a CSV whose language came from Accept-Language linked metadata a
     # CSVW processor (which sends none) read in English (stranger 42)
     kept = {"lang": lang, **({"header": header} if header else {})}

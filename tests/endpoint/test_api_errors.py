@@ -4,6 +4,7 @@ problem details with a stable code (api-error-cases.yaml), 429 included (issue #
 from __future__ import annotations
 
 import html
+import importlib
 import io
 import string
 from collections.abc import Callable, Iterator
@@ -18,9 +19,9 @@ from flask.testing import FlaskClient
 
 from core.problems import LoadError, StoreBusy
 from core.vocabulary import LANGUAGES
-from endpoint import submissions
 from endpoint.app import create_app
 from endpoint.auth import WriteLimiter
+from endpoint.execution import QueryError
 from endpoint.rooms import VALIDATING, validation_room
 from publishing.partners import add_partner
 from tests.backends import oxigraph_published
@@ -31,11 +32,13 @@ HERE = Path(__file__).parent
 SUBMISSIONS = HERE.parent / "validation" / "submissions"
 CASES = yaml.safe_load((HERE / "api-error-cases.yaml").read_text(encoding="utf-8"))
 #: what publishing raises in a case's ``raises``
-RAISED: dict[str, Callable[[], LoadError]] = {
+RAISED: dict[str, Callable[[], Exception]] = {
     "busy": lambda: StoreBusy("the store is locked by another process"),
     "down": lambda: StoreUnavailable("http://127.0.0.1:1/sparql: connection refused"),
     "refused": lambda: RemoteStoreError(502, "the store answered 500"),
     "failed": lambda: LoadError("a graph could not be written"),
+    "busy-query": lambda: QueryError(503, "the service is answering as many queries as it can"),
+    "slow-query": lambda: QueryError(504, "the query was stopped after 30 s (the time limit)"),
 }
 #: a case's route's limiter (``endpoint.submissions``)
 LIMITERS = {"/api/validate": "coworkmed.validations", "/api/submissions": "coworkmed.writes"}
@@ -113,7 +116,8 @@ def test_an_api_error_is_in_the_readers_language(
         def publish(*_args: Any, **_kwargs: Any) -> None:
             raise RAISED[case["raises"]]()
 
-        monkeypatch.setattr(submissions, "publish_submission", publish)
+        module, name = case.get("patch", "endpoint.submissions:publish_submission").split(":")
+        monkeypatch.setattr(importlib.import_module(module), name, publish)
     client = app.test_client()
     for limiter in LIMITERS.values():  # the module's app serves 200 requests: none limited...
         monkeypatch.setitem(app.extensions, limiter, WriteLimiter(0))
