@@ -459,9 +459,12 @@ def suggestions(entries: list[Entry], typed: str, lang: str, words: frozenset[st
     if not corrected:
         return nothing
     names: list[str] = []
+    seen: set[str] = set()  # names that differ only in case or accents are one (stranger 61)
     for entry in entries:
-        if all(word in entry.name_key for word in corrected) and entry.name(lang) not in names:
-            names.append(entry.name(lang))
+        name = entry.name(lang)
+        if all(word in entry.name_key for word in corrected) and folded(name) not in seen:
+            names.append(name)
+            seen.add(folded(name))
             if len(names) == SUGGESTIONS:
                 break
     if not names:
@@ -600,6 +603,10 @@ def _name_words(entries: list[Entry]) -> frozenset[str]:
     return _kept.get(("name-words", generation()), lambda: name_words(entries))
 
 
+def _towns(entries: list[Entry]) -> dict[str, str]:
+    return _kept.get(("towns", generation()), lambda: town_names(entries))
+
+
 def _postings(entries: list[Entry]) -> Postings:
     return _kept.get(("postings", generation()), lambda: postings(entries))
 
@@ -610,7 +617,27 @@ def prepared() -> None:
     entries = index()
     _fold_table(entries)
     _name_words(entries)
+    _towns(entries)
     _postings(entries)
+
+
+def town_names(entries: list[Entry]) -> dict[str, str]:
+    """Each municipality of the records, folded, and as its first record writes it."""
+    towns: dict[str, str] = {}
+    for entry in entries:
+        if entry.town_key and entry.town_key not in towns:
+            towns[entry.town_key] = entry.town
+    return towns
+
+
+def close_towns(typed: str, towns: dict[str, str]) -> list[str]:
+    """The municipalities (``town_names``) closest to one typed that no record's municipality
+    holds ("Marsielle": Marseille); none when one holds it (stranger 61: a misspelt
+    municipality was offered nothing)."""
+    key = folded(typed)
+    if not key or any(all(word in known for word in key.split()) for known in towns):
+        return []  # a municipality holds it, word by word, as the search reads it
+    return [towns[town] for town in difflib.get_close_matches(key, towns, SUGGESTIONS, 0.75)]
 
 
 def _suggested(entries: list[Entry], filters: Filters, lang: str) -> list[tuple[str, str, bool]]:
@@ -618,7 +645,10 @@ def _suggested(entries: list[Entry], filters: Filters, lang: str) -> list[tuple[
     among the records with the facets chosen, the links keeping them; else among every
     record, the links without them (a name outside the facets found nothing again when its
     link kept them: stranger 60). The corrected text comes first (stranger 60: only names
-    were offered, never the word meant)."""
+    were offered, never the word meant). A municipality no record has is corrected first,
+    the links keeping the rest of the search."""
+    if filters.town and (towns := close_towns(filters.town, _towns(entries))):
+        return [(town, filters.link(lang, town=town), True) for town in towns]
     words = _name_words(entries)
     within = faceted(_postings(entries), None, filters.chosen)
     offered, kept = Suggested(None, []), filters

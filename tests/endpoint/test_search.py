@@ -78,6 +78,17 @@ def test_a_misspelt_search_is_offered_the_words_meant(case: dict[str, Any]) -> N
     assert offered == (case["corrected"], case["names"])
 
 
+@pytest.mark.parametrize("case", SUGGESTED["town_cases"], ids=lambda c: c["id"])
+def test_a_misspelt_municipality_is_offered_the_ones_meant(case: dict[str, Any]) -> None:
+    entries = [
+        search.Entry(
+            f"urn:x:{n}", (("", "Espace"),), town, None, (), None, "espace", search.folded(town)
+        )
+        for n, town in enumerate(SUGGESTED["towns"])
+    ]
+    assert search.close_towns(case["typed"], search.town_names(entries)) == case["offered"]
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["id"])
 def test_search(client: FlaskClient, case: dict[str, Any]) -> None:
     response = client.get("/search", query_string={"lang": "fr", **case["query"]})
@@ -195,6 +206,18 @@ def test_an_empty_search_says_so_and_offers_ways_out(client: FlaskClient, lang: 
             page,
         )[1]
     )  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("Valensia", "València"), ("Πιραιας", "Πειραιάς")])
+def test_a_misspelt_municipality_is_offered_on_the_page(
+    client: FlaskClient, typed: str, meant: str
+) -> None:
+    """Stranger 61: a misspelt municipality was offered nothing but the search without it."""
+    page = client.get("/search", query_string={"lang": "fr", "town": typed}).get_data(as_text=True)
+    link = re.search(r'<a href="([^"]*)"><em>([^<]*)</em></a>', html.unescape(page))
+    assert link is not None and search.folded(link[2]) == search.folded(meant), page
+    followed = client.get(link[1]).get_data(as_text=True)
+    assert 'class="results"' in followed
 
 
 def test_every_field_has_a_visible_label(client: FlaskClient) -> None:
