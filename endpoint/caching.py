@@ -535,7 +535,9 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
     if response.status_code not in (200, 206):  # 206: a part of a dump (``endpoint.dumps``)
         response.headers.setdefault("Cache-Control", "no-cache")
         return response
-    if g.get("coworkmed_volatile"):  # another answer at each run: no validator can name it
+    # another answer at each run, or made of answers of the generation before while the
+    # new one's are worked out (``published.Kept``): no validator can name it
+    if g.get("coworkmed_volatile") or g.get("coworkmed_stale"):
         if request.method in ("GET", "HEAD") and if_match_never_holds():  # no tag names it
             return precondition_failed()
         response.headers["Cache-Control"] = "no-store"

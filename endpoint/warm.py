@@ -13,12 +13,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from flask import Flask
+from flask import Flask, g
 
 from core.vocabulary import LANGUAGES
 from endpoint import observatory, search, site
 from endpoint.app import AFTER_WRITE, STOPPING_KEY
 from endpoint.execution import QueryError
+from endpoint.published import SETTLES, WARMING, Kept
 
 #: what is worked out at start, in this order: the pages a visitor opens first
 STEPS: dict[str, Callable[[], object]] = {
@@ -73,10 +74,13 @@ class Warmer:
                     return
                 self._again = False
             self._steps()
+            # the new generation's answers are worked out: those of the one before may go
+            Kept.settle(self._app.extensions["coworkmed.store"].place())
 
     def _steps(self) -> None:
         app = self._app
         with app.app_context():
+            setattr(g, WARMING, True)  # it works each answer out, never takes the one before
             for name, step in STEPS.items():
                 if app.extensions[STOPPING_KEY].is_set():
                     return  # the server stops: what is left would start a pool as it ends
@@ -94,5 +98,6 @@ def warm_up(app: Flask) -> threading.Thread:
     warmer = app.extensions.get(WARMER)
     if warmer is None:
         warmer = app.extensions[WARMER] = Warmer(app)
+        app.extensions[SETTLES] = True
         app.extensions[AFTER_WRITE].append(warmer.start)
     return warmer.start()

@@ -17,7 +17,7 @@ import yaml
 from flask import Flask
 
 from endpoint.execution import QueryError
-from endpoint.published import BEING_WORKED_OUT, WAITING, Kept
+from endpoint.published import BEING_WORKED_OUT, SETTLES, WAITING, WARMING, Kept
 from endpoint.rooms import Room
 from triplestore.backends.oxigraph import OxigraphLocation
 
@@ -189,3 +189,63 @@ def test_the_waits_of_one_request_share_its_deadline(tmp_path: Path) -> None:
         assert kept.get(("figure", 1, "b"), lambda: "made again") == "b"
     for maker in makers:
         maker.join()
+
+
+#: stranger 61: after a write at 20,000 spaces, readers of the observatory waited 37 to 43 s for
+#: the new generation's answers the warm-up was working out. (generation the reader asks, whether
+#: another is working it out, whether the store has settled: what the reader gets)
+STALE = [
+    pytest.param(2, True, False, "", "gen 1", id="being-worked-out-the-one-before-at-once"),
+    pytest.param(2, False, False, "", "gen 2", id="no-one-working-it-out-the-reader-makes-it"),
+    pytest.param(2, True, True, "", "gen 2", id="settled-the-reader-waits-for-the-new-one"),
+    # the answer aside goes once an answer of a newer generation than the one kept is kept
+    pytest.param(3, True, False, "", "gen 1", id="two-generations-on-the-newest-aside"),
+    # an app whose warm-up works the new answers out, then settles: the one before until then
+    pytest.param(2, False, False, "settles", "gen 1", id="a-warm-up-to-come-the-one-before"),
+    pytest.param(2, False, False, "warming", "gen 2", id="the-warm-up-itself-makes-it"),
+]
+
+
+@pytest.mark.parametrize(("asked", "worked_out", "settled", "warm_up", "got"), STALE)
+def test_a_reader_gets_the_generation_before_while_the_new_one_is_worked_out(
+    tmp_path: Path, asked: int, worked_out: bool, settled: bool, warm_up: str, got: str
+) -> None:
+    from flask import g
+
+    app, kept = _app(tmp_path, timeout=5.0), Kept()
+    app.extensions[SETTLES] = bool(warm_up)
+    place = app.extensions["coworkmed.store"].place()
+    release = threading.Event()
+    with app.app_context():
+        kept.get(("figure", 1, "fr"), lambda: "gen 1")
+        kept.get(("other", 2, "fr"), lambda: "other 2")  # the new generation: gen 1 set aside
+    if settled:
+        Kept.settle(place)
+
+    def slow() -> str:
+        release.wait(5)
+        return f"gen {asked}"
+
+    def maker() -> None:
+        with app.app_context():
+            kept.get(("figure", asked, "fr"), slow)
+
+    working = threading.Thread(target=maker)
+    if worked_out:
+        working.start()
+        time.sleep(0.1)
+    else:
+        release.set()
+    with app.app_context():
+        setattr(g, WARMING, warm_up == "warming")
+        if worked_out:
+            threading.Timer(0.3, release.set).start()  # the maker ends while a reader waits
+        assert kept.get(("figure", asked, "fr"), lambda: f"gen {asked}") == got
+        assert bool(g.get("coworkmed_stale")) is (got == "gen 1")
+    release.set()
+    if worked_out:
+        working.join()
+    with app.app_context():  # once made (and settled), the new one is kept and served
+        Kept.settle(place)
+        assert kept.get(("figure", asked, "fr"), lambda: f"gen {asked}") == f"gen {asked}"
+        assert not g.get("coworkmed_stale")
