@@ -101,8 +101,8 @@ def _waited(coming: Future[T]) -> T:
             raise QueryError(503, BEING_WORKED_OUT) from None
 
 
-#: the app extension that says a warm-up works out each new generation's answers, then
-#: settles what is aside (``endpoint.warm``): until then a reader gets the answer before
+#: the app extension that starts its warm-up (``endpoint.warm``), which works out each new
+#: generation's answers, then settles what is aside: until then a reader gets the answer before
 SETTLES = "coworkmed.settles"
 #: what ``flask.g`` holds in the warm-up's own thread: it works the new answers out
 WARMING = "coworkmed_warming"
@@ -190,13 +190,19 @@ class Kept:
             raise
         with self._lock:
             del self._coming[key]
-            self._keep(key, value, location.place())
+            moved_on = self._keep(key, value, location.place())
         coming.set_result(value)
+        warm_up = current_app.extensions.get(SETTLES)
+        if moved_on and warm_up is not None and not g.get(WARMING):
+            # a generation this server did not write (a publish beside it): the warm-up works
+            # its answers out, then settles, as after its own writes
+            warm_up()
         return value
 
-    def _keep(self, key: tuple[Any, ...], value: Any, place: str) -> None:
-        """Keep ``value``, drop the answers of ``place``'s older generations, then the least
-        recently used while there are too many or they weigh too much (the lock held)."""
+    def _keep(self, key: tuple[Any, ...], value: Any, place: str) -> bool:
+        """Keep ``value``, set the answers of ``place``'s older generations aside, then drop
+        the least recently used while there are too many or they weigh too much (the lock
+        held); whether older answers were set aside (a newer generation is read)."""
         number = key[3]  # (identity, base, what, generation, ...)
         older = [k for k, (at, made) in self._born.items() if at == place and made < number]
         if older:  # the generation before, aside until ``settle``; any older one goes
@@ -206,11 +212,12 @@ class Kept:
             self._drop(old)
         weight = 0 if self._weigh is None else self._weigh(value)
         if weight > self._most and self._weigh is not None:
-            return
+            return bool(older)
         self._weighed += weight - self._weights.get(key, 0)
         self._kept[key], self._weights[key], self._born[key] = value, weight, (place, number)
         while len(self._kept) > self._size or self._weighed > self._most:
             self._drop(next(iter(self._kept)))
+        return bool(older)
 
     def _drop(self, key: tuple[Any, ...]) -> None:
         del self._kept[key], self._born[key]

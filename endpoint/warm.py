@@ -98,6 +98,6 @@ def warm_up(app: Flask) -> threading.Thread:
     warmer = app.extensions.get(WARMER)
     if warmer is None:
         warmer = app.extensions[WARMER] = Warmer(app)
-        app.extensions[SETTLES] = True
+        app.extensions[SETTLES] = warmer.start
         app.extensions[AFTER_WRITE].append(warmer.start)
     return warmer.start()

@@ -213,7 +213,8 @@ def test_a_reader_gets_the_generation_before_while_the_new_one_is_worked_out(
     from flask import g
 
     app, kept = _app(tmp_path, timeout=5.0), Kept()
-    app.extensions[SETTLES] = bool(warm_up)
+    if warm_up:
+        app.extensions[SETTLES] = lambda: None  # a warm-up to come
     place = app.extensions["coworkmed.store"].place()
     release = threading.Event()
     with app.app_context():
@@ -249,3 +250,29 @@ def test_a_reader_gets_the_generation_before_while_the_new_one_is_worked_out(
         Kept.settle(place)
         assert kept.get(("figure", asked, "fr"), lambda: f"gen {asked}") == f"gen {asked}"
         assert not g.get("coworkmed_stale")
+
+
+@pytest.mark.parametrize(
+    ("keeper", "started"),
+    [("a reader", 1), ("the warm-up", 0)],
+    ids=["a-reader-starts-the-warm-up", "the-warm-up-starts-no-other"],
+)
+def test_a_newer_generation_read_starts_the_warm_up(
+    tmp_path: Path, keeper: str, started: int
+) -> None:
+    """A generation this server did not write (a publish beside it, on the same store) is seen
+    by the first answer kept of it: the warm-up runs for it then, and settles what is aside
+    (else the answers before were given for good to every reader but the warm-up)."""
+    from flask import g
+
+    app, kept, starts = _app(tmp_path), Kept(), []
+    app.extensions[SETTLES] = lambda: starts.append(1)
+    with app.app_context():
+        kept.get(("figure", 1), lambda: "gen 1")
+        kept.get(("labels", 1), lambda: "labels 1")
+    assert starts == []  # the first generation: nothing before it
+    with app.app_context():
+        setattr(g, WARMING, keeper == "the warm-up")
+        kept.get(("figure", 2), lambda: "gen 2")
+        kept.get(("figure", 2), lambda: "made again")  # kept: nothing newer seen
+    assert len(starts) == started
