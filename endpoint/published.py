@@ -93,7 +93,8 @@ def _waited(coming: Future[T]) -> T:
     if timeout is not None:  # the deadline of this request's waits, set by its first
         deadline = g.setdefault("coworkmed_waits_until", time.monotonic() + timeout)
         timeout = max(0.0, deadline - time.monotonic())
-    room: Room | None = current_app.extensions.get(WAITING)
+    # the warm-up is no request: it holds no server thread, and waits outside the room
+    room: Room | None = None if g.get(WARMING) else current_app.extensions.get(WAITING)
     with entered(room):
         try:
             return coming.result(timeout=timeout)

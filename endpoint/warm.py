@@ -34,6 +34,10 @@ STEPS: dict[str, Callable[[], object]] = {
 }
 
 
+#: how many times in all a warm-up run works out a step refused for now, and the seconds
+#: between two rounds
+ROUNDS, AGAIN_AFTER = 3, 5.0
+
 #: the app extension of its warmer (``Warmer``), once ``warm_up`` started it
 WARMER = "coworkmed.warmer"
 
@@ -78,16 +82,29 @@ class Warmer:
             Kept.settle(self._app.extensions["coworkmed.store"].place())
 
     def _steps(self) -> None:
-        app = self._app
-        with app.app_context():
-            setattr(g, WARMING, True)  # it works each answer out, never takes the one before
-            for name, step in STEPS.items():
-                if app.extensions[STOPPING_KEY].is_set():
-                    return  # the server stops: what is left would start a pool as it ends
-                try:
-                    step()
-                except QueryError as problem:
-                    app.logger.warning("warm-up: %s not ready: %s", name, problem.message)
+        """Each step once; a step refused for now (503: the query room full, a burst of
+        readers) again after ``AGAIN_AFTER`` seconds, at most ``ROUNDS`` times in all
+        (stranger 61: on a cold start under a burst the warm-up was refused and left its
+        steps to the readers)."""
+        app, left = self._app, list(STEPS)
+        for round_ in range(ROUNDS):
+            if round_:
+                app.extensions[STOPPING_KEY].wait(AGAIN_AFTER)
+            refused = []
+            with app.app_context():
+                setattr(g, WARMING, True)  # it works each answer out, never the one before
+                for name in left:
+                    if app.extensions[STOPPING_KEY].is_set():
+                        return  # the server stops: what is left would start a pool as it ends
+                    try:
+                        STEPS[name]()
+                    except QueryError as problem:
+                        app.logger.warning("warm-up: %s not ready: %s", name, problem.message)
+                        if problem.status == 503:
+                            refused.append(name)
+            if not refused:
+                return
+            left = refused
 
 
 def warm_up(app: Flask) -> threading.Thread:

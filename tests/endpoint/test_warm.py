@@ -117,3 +117,36 @@ def test_after_a_write_the_new_generations_pages_ask_the_store_nothing(
         assert asked == []
     finally:
         app.extensions["coworkmed.pool"].close()
+
+
+@pytest.mark.parametrize(
+    ("refusals", "status", "runs"),
+    [(1, 503, 2), (2, 503, 3), (5, 503, 3), (1, 504, 1), (0, 503, 1)],
+    ids=["busy-once", "busy-twice", "busy-always-three-rounds", "too-slow-not-again", "fine"],
+)
+def test_a_step_refused_for_now_is_worked_out_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, refusals: int, status: int, runs: int
+) -> None:
+    """Stranger 61: on a cold start under a burst, the warm-up's steps were refused (the query
+    room full) and left to the readers; a step refused for now (503) is tried again."""
+    from flask import Flask
+
+    from endpoint import warm
+    from endpoint.app import STOPPING_KEY
+    from endpoint.execution import QueryError
+    from triplestore.backends.oxigraph import OxigraphLocation
+
+    app = Flask(__name__)
+    app.extensions[STOPPING_KEY] = threading.Event()
+    app.extensions["coworkmed.store"] = OxigraphLocation(tmp_path)
+    calls: list[int] = []
+
+    def step() -> None:
+        calls.append(1)
+        if len(calls) <= refusals:
+            raise QueryError(status, "not now")
+
+    monkeypatch.setattr(warm, "STEPS", {"a step": step, "another": lambda: None})
+    monkeypatch.setattr(warm, "AGAIN_AFTER", 0.01)
+    warm.Warmer(app)._steps()
+    assert len(calls) == runs
