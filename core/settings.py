@@ -8,6 +8,7 @@ settings file named by ``COWORKMED_CONFIG`` (TOML, keys are the setting names), 
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Callable
@@ -61,9 +62,10 @@ def at_least_one(text: object) -> int:
 
 
 def seconds(text: object) -> float:
-    """A number of seconds above 0 (a time limit), else ValueError."""
+    """A number of seconds above 0, finite (a time limit), else ValueError: ``inf`` gave
+    queries that never time out (stranger 62)."""
     number = float(str(text))
-    if not number > 0:  # nor NaN
+    if not 0 < number < math.inf:  # nor NaN
         raise ValueError(text)
     return number
 
@@ -480,7 +482,7 @@ KINDS: dict[Callable[[Any], Any], str] = {
     publish_mode: " or ".join(PUBLISH_MODES),
     port: "a port number, 0 to 65535",
     at_least_one: "a whole number, 1 or more",
-    seconds: "a number of seconds above 0",
+    seconds: "a finite number of seconds above 0",
 }
 #: the types whose ValueError says what is wrong with the value
 SAYS_WHY: frozenset[Callable[[Any], Any]] = frozenset({normal_public_url})

@@ -46,7 +46,7 @@ from core.sparql_text import remote_access, volatile
 from endpoint.conditional import FAILED, NOT_MODIFIED, http_date, weigh
 from endpoint.context import current_request
 from endpoint.execution import QueryError
-from endpoint.published import generation
+from endpoint.published import STALE, generation
 from endpoint.responses import error
 from endpoint.urls import public_root, request_path
 from triplestore.backends import StoreLocation
@@ -293,12 +293,16 @@ def accepts_gzip() -> bool:
 
 def _dumps_files() -> list[tuple[str, int, int]]:
     """The dumps folder's files: name, size, modification time (ns); none without the folder.
-    A file the exporter removes while it is read is left out (it is gone)."""
+    A file the exporter removes while it is read is left out (it is gone), and so are the
+    files an export is writing (``*.part``, never listed: the listing's ETag changed at each
+    request while an export ran, stranger 62) and the export's lock."""
     folder = Path(current_app.config["COWORKMED"]["dumps"])
     if not folder.is_dir():
         return []
     files = []
     for path in folder.iterdir():
+        if path.name.endswith(".part") or path.name.startswith("."):
+            continue
         try:
             found = path.stat()
         except FileNotFoundError:
@@ -537,7 +541,7 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
         return response
     # another answer at each run, or made of answers of the generation before while the
     # new one's are worked out (``published.Kept``): no validator can name it
-    if g.get("coworkmed_volatile") or g.get("coworkmed_stale"):
+    if g.get("coworkmed_volatile") or g.get(STALE):
         if request.method in ("GET", "HEAD") and if_match_never_holds():  # no tag names it
             return precondition_failed()
         response.headers["Cache-Control"] = "no-store"

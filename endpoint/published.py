@@ -105,6 +105,9 @@ def _waited(coming: Future[T]) -> T:
 #: the app extension that starts its warm-up (``endpoint.warm``), which works out each new
 #: generation's answers, then settles what is aside: until then a reader gets the answer before
 SETTLES = "coworkmed.settles"
+#: what ``flask.g`` holds when the request's answer holds any of the generation before (it is
+#: neither kept nor validated: ``endpoint.caching``)
+STALE = "coworkmed_stale"
 #: what ``flask.g`` holds in the warm-up's own thread: it works the new answers out
 WARMING = "coworkmed_warming"
 #: no answer aside (an answer may be None)
@@ -175,24 +178,34 @@ class Kept:
             # reader but the warm-up itself (``WARMING``)
             settles = coming is not None or current_app.extensions.get(SETTLES)
             if before is not _NONE and settles and not g.get(WARMING):
-                g.coworkmed_stale = True
+                setattr(g, STALE, True)
                 return before
             mine = coming is None
             if coming is None:
                 coming = self._coming[key] = Future()
         if not mine:
-            return _waited(coming)
+            value, stale = _waited(coming)
+            setattr(g, STALE, g.get(STALE) or stale)
+            return value
+        outer = g.get(STALE, False)
+        setattr(g, STALE, False)  # whether ``make`` is given any answer of the one before
         try:
             value = make()
         except BaseException as problem:
+            setattr(g, STALE, outer)
             with self._lock:
                 del self._coming[key]
             coming.set_exception(problem)
             raise
+        # an answer made of answers of the generation before is given, never kept (stranger
+        # 62: a view's headline made of them was kept as the new generation's, until the next
+        # write, validated and 304'd)
+        stale = bool(g.get(STALE))
+        setattr(g, STALE, outer or stale)
         with self._lock:
             del self._coming[key]
-            moved_on = self._keep(key, value, location.place())
-        coming.set_result(value)
+            moved_on = not stale and self._keep(key, value, location.place())
+        coming.set_result((value, stale))
         warm_up = current_app.extensions.get(SETTLES)
         if moved_on and warm_up is not None and not g.get(WARMING):
             # a generation this server did not write (a publish beside it): the warm-up works

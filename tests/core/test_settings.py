@@ -43,8 +43,10 @@ def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ("server_connections = -5", "-5 is not a whole number, 1 or more"),
         ("query_workers = 0", "0 is not a whole number, 1 or more"),
         ("validation_workers = 0", "0 is not a whole number, 1 or more"),
-        ("query_timeout = 0", "0 is not a number of seconds above 0"),
-        ("validation_timeout = 'nan'", "'nan' is not a number of seconds above 0"),
+        ("query_timeout = 0", "0 is not a finite number of seconds above 0"),
+        ("validation_timeout = 'nan'", "'nan' is not a finite number of seconds above 0"),
+        # stranger 62: inf gave queries that never time out
+        ("query_timeout = 'inf'", "'inf' is not a finite number of seconds above 0"),
     ],
     ids=[
         "syntax",
@@ -60,6 +62,7 @@ def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "no-validation-workers",
         "no-query-time",
         "nan-validation-time",
+        "endless-query-time",
     ],
 )
 def test_a_bad_settings_file_is_named(tmp_path: Path, content: str | bytes, says: str) -> None:

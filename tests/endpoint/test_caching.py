@@ -637,6 +637,22 @@ def test_a_listing_of_the_dumps_is_dated_by_them(live: str, dumps: Path, path: s
     assert fetch(live, path, {"If-Modified-Since": again.headers["Last-Modified"]}).status == 304
 
 
+@pytest.mark.parametrize("path", ["/dumps/", "/catalog", "/.well-known/void"])
+def test_a_dump_being_written_does_not_change_the_listing(
+    live: str, dumps: Path, path: str
+) -> None:
+    """An export writes ``*.part`` files, never listed: the listing's ETag changed at each
+    request while one ran, the same listing each time (stranger 62)."""
+    tag = fetch(live, path, {"Accept-Encoding": "identity"}).headers["ETag"]
+    part = dumps / "coworkmed-2099-01-01-g99.nq.gz.part"
+    try:
+        for size in (1, 1000):  # the export writes on
+            part.write_bytes(b"x" * size)
+            assert fetch(live, path, {"Accept-Encoding": "identity"}).headers["ETag"] == tag
+    finally:
+        part.unlink(missing_ok=True)
+
+
 #: reads the view answers otherwise than 200, with conditions that would fail: the view's answer,
 #: not a 412 (RFC 9110 13.2.1: conditions are ignored when the answer without them is not 2xx;
 #: stranger 45)

@@ -17,7 +17,7 @@ import yaml
 from flask import Flask
 
 from endpoint.execution import QueryError
-from endpoint.published import BEING_WORKED_OUT, SETTLES, WAITING, WARMING, Kept
+from endpoint.published import BEING_WORKED_OUT, SETTLES, STALE, WAITING, WARMING, Kept
 from endpoint.rooms import Room
 from triplestore.backends.oxigraph import OxigraphLocation
 
@@ -194,7 +194,7 @@ def test_the_waits_of_one_request_share_its_deadline(tmp_path: Path) -> None:
 #: stranger 61: after a write at 20,000 spaces, readers of the observatory waited 37 to 43 s for
 #: the new generation's answers the warm-up was working out. (generation the reader asks, whether
 #: another is working it out, whether the store has settled: what the reader gets)
-STALE = [
+AFTER_A_CHANGE = [
     pytest.param(2, True, False, "", "gen 1", id="being-worked-out-the-one-before-at-once"),
     pytest.param(2, False, False, "", "gen 2", id="no-one-working-it-out-the-reader-makes-it"),
     pytest.param(2, True, True, "", "gen 2", id="settled-the-reader-waits-for-the-new-one"),
@@ -206,7 +206,7 @@ STALE = [
 ]
 
 
-@pytest.mark.parametrize(("asked", "worked_out", "settled", "warm_up", "got"), STALE)
+@pytest.mark.parametrize(("asked", "worked_out", "settled", "warm_up", "got"), AFTER_A_CHANGE)
 def test_a_reader_gets_the_generation_before_while_the_new_one_is_worked_out(
     tmp_path: Path, asked: int, worked_out: bool, settled: bool, warm_up: str, got: str
 ) -> None:
@@ -276,3 +276,40 @@ def test_a_newer_generation_read_starts_the_warm_up(
         kept.get(("figure", 2), lambda: "gen 2")
         kept.get(("figure", 2), lambda: "made again")  # kept: nothing newer seen
     assert len(starts) == started
+
+
+@pytest.mark.parametrize("inner_state", ["aside", "being-worked-out"])
+def test_an_answer_made_of_answers_before_is_given_not_kept(
+    tmp_path: Path, inner_state: str
+) -> None:
+    """Stranger 62: after a write, a view's headline nobody had asked for before was made of the
+    inner answers of the generation before, then kept as the new generation's, served with its
+    validators (and 304) until the next write."""
+    from flask import g
+
+    app, inner, outer = _app(tmp_path, timeout=5.0), Kept(), Kept()
+    if inner_state == "aside":
+        app.extensions[SETTLES] = lambda: None  # a warm-up to come
+    with app.app_context():
+        inner.get(("counts", 1), lambda: 21)
+        inner.get(("labels", 2), lambda: "new")  # generation 2: counts 1 set aside
+    release = threading.Event()
+
+    def inner_maker() -> None:
+        with app.app_context():
+            inner.get(("counts", 2), lambda: release.wait(5) and 22)
+
+    working = threading.Thread(target=inner_maker)
+    if inner_state == "being-worked-out":
+        working.start()
+        time.sleep(0.1)
+    with app.app_context():
+        made = outer.get(("headline", 2), lambda: f"{inner.get(('counts', 2), lambda: 22)} places")
+        assert made == "21 places" and g.get(STALE)
+    release.set()
+    if working.is_alive():
+        working.join()
+    Kept.settle(app.extensions["coworkmed.store"].place())
+    with app.app_context():  # not kept: made again, of the new answers
+        made = outer.get(("headline", 2), lambda: f"{inner.get(('counts', 2), lambda: 22)} places")
+        assert made == "22 places" and not g.get(STALE)
