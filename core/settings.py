@@ -353,11 +353,11 @@ SETTINGS: dict[str, Setting] = {
             "validation_workers",
             "COWORKMED_VALIDATION_WORKERS",
             "2",
-            "Uploads validated at once (/validate, /api/validate; 1 or more), each in its own "
-            "worker; one "
-            "more is refused at once (503 with Retry-After, said in the reader's language), "
-            "never queued, so that a burst of uploads holds neither every server thread nor "
-            "the machine's memory (each worker may take validation_memory).",
+            "Uploads validated at once (/validate, /api/validate, /api/submissions; 1 or "
+            "more), each in its own worker; one more is refused at once (503 with "
+            "Retry-After, said in the reader's language), never queued, so that a burst of "
+            "uploads holds neither every server thread nor the machine's memory (each worker "
+            "may take validation_memory).",
             at_least_one,
         ),
         Setting(

@@ -441,7 +441,9 @@ def api_publish() -> Response:
         detail = f"mode: {' or '.join(PUBLISH_MODES)}, not {mode!r}"
         return api_problem(400, "unknown-mode", lang, detail, value=mode[:40], modes=modes)
     try:
-        with announced(), uploaded_file() as path:  # a stopping server waits for it to the end
+        # a place among the uploads validated at once, as /api/validate's (a partner's file is
+        # validated in a worker too); a stopping server waits for the publication to the end
+        with _validation_place(), announced(), uploaded_file() as path:
             outcome = publish_submission(
                 path,
                 partner,

@@ -77,9 +77,14 @@ class Warmer:
                     self._thread = None
                     return
                 self._again = False
-            self._steps()
-            # the new generation's answers are worked out: those of the one before may go
-            Kept.settle(self._app.extensions["coworkmed.store"].place())
+            try:
+                self._steps()
+            except Exception:  # a step that failed otherwise: the next run still comes
+                self._app.logger.exception("warm-up: a step failed; readers will work it out")
+            finally:
+                # the new generation's answers are worked out, or left to the readers: those
+                # of the one before go (else a failed step left them given for good)
+                Kept.settle(self._app.extensions["coworkmed.store"].place())
 
     def _steps(self) -> None:
         """Each step once; a step refused for now (503: the query room full, a burst of

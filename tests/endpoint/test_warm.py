@@ -150,3 +150,35 @@ def test_a_step_refused_for_now_is_worked_out_again(
     monkeypatch.setattr(warm, "AGAIN_AFTER", 0.01)
     warm.Warmer(app)._steps()
     assert len(calls) == runs
+
+
+def test_a_step_that_fails_otherwise_still_settles_and_the_next_run_comes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Review of stop 46: a step raising anything but QueryError (a store that vanished, a
+    bug) ended the warm-up's thread before it settled, so the answers of the generation
+    before were given for good, and no later write ran the warm-up again."""
+    from flask import Flask
+
+    from endpoint import warm
+    from endpoint.app import STOPPING_KEY
+    from triplestore.backends.oxigraph import OxigraphLocation
+
+    app = Flask(__name__)
+    app.extensions[STOPPING_KEY] = threading.Event()
+    app.extensions["coworkmed.store"] = OxigraphLocation(tmp_path)
+    settled: list[str] = []
+    monkeypatch.setattr(warm.Kept, "settle", classmethod(lambda cls, place: settled.append(place)))
+    calls: list[int] = []
+
+    def step() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("the store's folder went away")
+
+    monkeypatch.setattr(warm, "STEPS", {"a step": step})
+    warmer = warm.Warmer(app)
+    warmer.start().join(timeout=30)
+    assert settled == [str(tmp_path)]
+    warmer.start().join(timeout=30)
+    assert len(calls) == 2 and len(settled) == 2
