@@ -135,9 +135,12 @@ class DumpExporter:
             self._wait()
             self._woken.clear()
             self._seen = _identity(self._marker)
-            while not self._stopped.is_set() and (generation := self._behind()):
-                if not self._export(generation):
-                    break  # failed: tried again at the next wake or look
+            try:
+                while not self._stopped.is_set() and (generation := self._behind()):
+                    if not self._export(generation):
+                        break  # failed: tried again at the next wake or look
+            except Exception:  # the dumps folder unreadable, no process to be had: not the end
+                LOG.exception("dumps: the look at the store failed; tried again at the next")
 
     def _export(self, generation: int) -> bool:
         """Export ``generation`` in a worker process; False when it failed."""

@@ -14,10 +14,12 @@ once; the published graphs are asked again only when the generation moves.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -49,6 +51,8 @@ from endpoint.rooms import Room, entered
 from triplestore.backends import StoreLocation, TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
+
+LOG = logging.getLogger(__name__)
 
 
 class _Worker:
@@ -182,18 +186,49 @@ class QueryPool:
         self._aside: list[_Worker] = []  # set aside, oldest first
         self._lock = threading.Lock()
         self._closed = False
+        #: workers of each lane that could not be started in place of one that went
+        self._missing: Counter[str] = Counter()
         for _ in range(workers):
             self._add("any")
         self._add("light")
 
     def _add(self, lane: str) -> None:
+        """Start a worker for ``lane``; NoWorkers when none can be started, the place then
+        counted as missing (``_heal``)."""
         if self._closed:  # a query that ends after close replaces its worker with none
             return
-        worker = _Worker(self._context, self._location, self._base, self._limits)
+        try:
+            worker = _Worker(self._context, self._location, self._base, self._limits)
+        except NoWorkers:
+            with self._lock:
+                self._missing[lane] += 1
+            raise
         worker.lane = lane
         with self._lock:
             self._all.add(worker)
         self._idle[lane].put(worker)
+
+    def _heal(self) -> None:
+        """Start the workers that could not be started in place of others (no process to be
+        had for a moment: the memory full): else each such failure left the pool a worker
+        short for good, and with none left every query waited its time limit for a 503.
+        NoWorkers again when one still cannot be started."""
+        while True:
+            with self._lock:
+                lane = next((name for name, count in self._missing.items() if count), None)
+                if lane is None:
+                    return
+                self._missing[lane] -= 1
+            self._add(lane)
+
+    def _refill(self, lane: str) -> None:
+        """``_add`` for a worker that went (stopped, crashed, set aside): a failure is logged,
+        not the outcome of the query that ended it, and the place is started again by the next
+        query (``_heal``)."""
+        try:
+            self._add(lane)
+        except NoWorkers as problem:
+            LOG.warning("query pool: no worker started in place of one: %s", problem)
 
     def idle(self, lane: str = "any") -> int:
         """How many workers of ``lane`` ("any" or "light") wait for a query now."""
@@ -207,6 +242,10 @@ class QueryPool:
         while True:
             if self._closed:
                 raise QueryError(503, STOPPING)
+            try:
+                self._heal()
+            except NoWorkers as problem:  # said as every refusal of a query is: 503
+                raise QueryError(503, str(problem)) from None
             for lane in lanes:
                 with contextlib.suppress(queue.Empty):
                     return lane.get_nowait()
@@ -232,7 +271,7 @@ class QueryPool:
     def _replace(self, worker: _Worker) -> None:
         self._retire(worker)
         if not worker.set_aside:  # a set-aside worker was replaced when it was set aside
-            self._add(worker.lane)
+            self._refill(worker.lane)
 
     def _set_aside(self, worker: _Worker) -> bool:
         """Set ``worker``'s long query aside, at a lower priority, with a fresh worker in its
@@ -247,7 +286,7 @@ class QueryPool:
         lower = min(LOWEST, os.getpriority(os.PRIO_PROCESS, 0) + SET_ASIDE)  # below the server's
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.setpriority(os.PRIO_PROCESS, worker.process.pid, lower)
-        threading.Thread(target=self._add, args=(worker.lane,), daemon=True).start()
+        threading.Thread(target=self._refill, args=(worker.lane,), daemon=True).start()
         return True
 
     def _answered(

@@ -322,3 +322,34 @@ def test_only_a_write_that_succeeded_wakes_the_exporter(
     finally:
         exporter.close()
         app.extensions["coworkmed.pool"].close()
+
+
+def test_a_look_that_fails_leaves_the_exporter_looking(
+    store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review of stop 46: an error of the exporter's own look (the dumps folder unreadable, no
+    process to be had) ended its thread, and no dumps were written again until a restart."""
+    from endpoint import exporter as exporter_module
+
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store)
+    location = OxigraphLocation(store)
+    looks: list[int] = []
+
+    def failing_once(*args: Any, **kwargs: Any) -> Any:
+        looks.append(1)
+        if len(looks) == 1:
+            raise PermissionError("the dumps folder cannot be read")
+        return served_dumps(*args, **kwargs)
+
+    monkeypatch.setattr(exporter_module, "served_dumps", failing_once)
+    exporter = exporter_module.DumpExporter(location, BASE, tmp_path / "dumps", 2, 0)
+    try:
+        deadline = time.monotonic() + 10
+        while not looks and time.monotonic() < deadline:
+            time.sleep(0.05)
+        exporter.wake()
+        _wait_for_dumps(tmp_path / "dumps", location.generation(), PATIENCE)
+        assert [run.outcome for run in exporter.runs] == ["written"]
+    finally:
+        exporter.close()

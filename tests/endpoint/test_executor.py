@@ -11,11 +11,12 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import Graph
 
-from core.workers import Limits
+from core.workers import Limits, NoWorkers
 from endpoint.app import create_app
 from endpoint.execution import QueryError, QueryRequest
 from endpoint.pool import LOWEST, SET_ASIDE, STOPPING, QueryPool
@@ -119,6 +120,37 @@ def test_timeout_stops_the_query_and_the_pool_recovers(pool: QueryPool) -> None:
         _run(pool, SLOW, timeout=1.0)
     assert caught.value.status == 504 and time.perf_counter() - start < 5
     assert _run(pool, SPACES).rows == 33
+
+
+def test_a_worker_that_could_not_be_started_is_started_by_a_later_query(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review of stop 46: a worker that could not be started in place of one stopped (no
+    process to be had for a moment) left the pool a worker short for good; with none left,
+    every query waited its time limit for a 503. And the query whose worker went got that
+    failure rather than its own outcome (504)."""
+    from endpoint import pool as pool_module
+
+    pool = QueryPool(store_path, BASE, workers=1)
+    try:
+        start = pool_module.start_worker
+        failed: list[bool] = []
+
+        def no_process_once(process: Any) -> None:
+            if not failed:
+                failed.append(True)
+                raise NoWorkers("no process to be had (test)")
+            start(process)
+
+        monkeypatch.setattr(pool_module, "start_worker", no_process_once)
+        with pytest.raises(QueryError) as caught:
+            _run(pool, SLOW, timeout=1.0)
+        assert caught.value.status == 504 and failed == [True]
+        begun = time.perf_counter()
+        assert _run(pool, SPACES, timeout=10).rows == 33  # not light: the lane's one worker
+        assert time.perf_counter() - begun < 8
+    finally:
+        pool.close()
 
 
 def test_a_slow_query_does_not_block_a_fast_one(pool: QueryPool) -> None:
