@@ -9,7 +9,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import pyoxigraph as ox
 from flask import current_app, g
@@ -102,9 +102,23 @@ def _waited(coming: Future[T]) -> T:
             raise QueryError(503, BEING_WORKED_OUT) from None
 
 
-#: the app extension that starts its warm-up (``endpoint.warm``), which works out each new
-#: generation's answers, then settles what is aside: until then a reader gets the answer before
+#: the app extension of its warm-up (``WarmUp``, ``endpoint.warm``), which works out each new
+#: generation's answers, then settles what is aside: while it runs a reader gets the answer before
 SETTLES = "coworkmed.settles"
+
+
+class WarmUp(Protocol):
+    """An app's warm-up as ``Kept`` sees it (``endpoint.warm.Warmer``)."""
+
+    def start(self) -> object:
+        """Work the current generation's answers out (now, or once the run under way ends)."""
+        ...
+
+    def running(self) -> bool:
+        """Whether a run is under way or asked for (it settles when it ends)."""
+        ...
+
+
 #: what ``flask.g`` holds when the request's answer holds any of the generation before (it is
 #: neither kept nor validated: ``endpoint.caching``)
 STALE = "coworkmed_stale"
@@ -130,11 +144,14 @@ class Kept:
     each reading the whole graph again and holding a copy of it in memory at the same time;
     a few at most, each for at most the query timeout (``_waited``).
 
-    After a change, the answers of the generation before stay aside until the warm-up has
+    After a change, the answers of the generation before are given until the warm-up has
     worked out the new generation's (``settle``): a reader who asks for an answer being worked
-    out then gets the one before at once (``g.coworkmed_stale``: it is not kept nor validated,
-    ``endpoint.caching``) rather than waiting (stranger 61: 37 to 43 s for the observatory
-    after each write at 20,000 spaces)."""
+    out, or who comes while the warm-up runs, gets the one before at once
+    (``g.coworkmed_stale``: it is not kept nor validated, ``endpoint.caching``) rather than
+    waiting (stranger 61: 37 to 43 s for the observatory after each write at 20,000 spaces).
+    The one before is the answer set aside once a newer generation's was kept, or, until then,
+    the one still kept (stranger 63: the readers who came before the first newer answer was
+    kept waited 45 to 80 s, one for a 504)."""
 
     #: every instance, for ``settle``
     _every: ClassVar[weakref.WeakSet[Kept]] = weakref.WeakSet()
@@ -154,6 +171,8 @@ class Kept:
         self._coming: dict[tuple[Any, ...], Future[Any]] = {}
         #: the answers of the generation before, by place, base, what and the rest of the key
         self._before: dict[tuple[Any, ...], Any] = {}
+        #: the key of the answer kept for each place, base, what and the rest of the key
+        self._newest: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         Kept._every.add(self)
 
     def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
@@ -167,17 +186,18 @@ class Kept:
         location = store_location()
         # the app's base too: two apps on one store may publish it under two bases
         key = (location.identity(), current_app.config["COWORKMED"]["base"], *key)
+        warm_up: WarmUp | None = current_app.extensions.get(SETTLES)
+        warming = warm_up is not None and warm_up.running()
         with self._lock:
             if key in self._kept:
                 self._kept.move_to_end(key)
                 return self._kept[key]
             coming = self._coming.get(key)
-            before = self._before.get(_aside(key, location.place()), _NONE)
-            # the one before, while another works the new one out, or while the warm-up does
-            # (an app with one settles what is aside once it is done: ``SETTLES``), to any
-            # reader but the warm-up itself (``WARMING``)
-            settles = coming is not None or current_app.extensions.get(SETTLES)
-            if before is not _NONE and settles and not g.get(WARMING):
+            before = self._before_of(key, location.place())
+            # the one before, while another works the new one out, or while the warm-up runs
+            # (it settles what is aside when it ends: ``SETTLES``), to any reader but the
+            # warm-up itself (``WARMING``)
+            if before is not _NONE and (coming or warming) and not g.get(WARMING):
                 setattr(g, STALE, True)
                 return before
             mine = coming is None
@@ -206,12 +226,22 @@ class Kept:
             del self._coming[key]
             moved_on = not stale and self._keep(key, value, location.place())
         coming.set_result((value, stale))
-        warm_up = current_app.extensions.get(SETTLES)
         if moved_on and warm_up is not None and not g.get(WARMING):
             # a generation this server did not write (a publish beside it): the warm-up works
             # its answers out, then settles, as after its own writes
-            warm_up()
+            warm_up.start()
         return value
+
+    def _before_of(self, key: tuple[Any, ...], place: str) -> Any:
+        """The answer of a generation before ``key``'s for the same question: the one set
+        aside, else the one still kept (no answer of a newer generation kept yet); ``_NONE``
+        when there is none (the lock held)."""
+        aside = _aside(key, place)
+        before = self._before.get(aside, _NONE)
+        older = self._newest.get(aside)
+        if before is _NONE and older is not None and older[3] < key[3]:
+            before = self._kept[older]
+        return before
 
     def _keep(self, key: tuple[Any, ...], value: Any, place: str) -> bool:
         """Keep ``value``, set the answers of ``place``'s older generations aside, then drop
@@ -229,11 +259,15 @@ class Kept:
             return bool(older)
         self._weighed += weight - self._weights.get(key, 0)
         self._kept[key], self._weights[key], self._born[key] = value, weight, (place, number)
+        self._newest[_aside(key, place)] = key
         while len(self._kept) > self._size or self._weighed > self._most:
             self._drop(next(iter(self._kept)))
         return bool(older)
 
     def _drop(self, key: tuple[Any, ...]) -> None:
+        aside = _aside(key, self._born[key][0])
+        if self._newest.get(aside) == key:
+            del self._newest[aside]
         del self._kept[key], self._born[key]
         self._weighed -= self._weights.pop(key)
 
