@@ -157,12 +157,19 @@ class Kept:
     _every: ClassVar[weakref.WeakSet[Kept]] = weakref.WeakSet()
 
     def __init__(
-        self, size: int = 256, weigh: Callable[[Any], int] | None = None, most: int = 0
+        self,
+        size: int = 256,
+        weigh: Callable[[Any], int] | None = None,
+        most: int = 0,
+        gives_before: bool = True,
     ) -> None:
         """At most ``size`` answers; with ``weigh``, also at most ``most`` of their weights
         summed (an answer whose size grows with the data, as the map's points: their number),
-        one heavier than ``most`` alone given to its readers but not kept."""
+        one heavier than ``most`` alone given to its readers but not kept. ``gives_before``:
+        whether a reader may get the answer of the generation before after a change (not for
+        what a write or a check must read as it is now)."""
         self._size, self._weigh, self._most = size, weigh, most
+        self._gives_before = gives_before
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._weights: dict[tuple[Any, ...], int] = {}
@@ -236,6 +243,8 @@ class Kept:
         """The answer of a generation before ``key``'s for the same question: the one set
         aside, else the one still kept (no answer of a newer generation kept yet); ``_NONE``
         when there is none (the lock held)."""
+        if not self._gives_before:
+            return _NONE
         aside = _aside(key, place)
         before = self._before.get(aside, _NONE)
         older = self._newest.get(aside)

@@ -27,10 +27,11 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from core.problems import LoadError
 from core.settings import PUBLISH_MODES
 from core.vocabulary import LANGUAGES
+from core.workers import WorkerFailed, WorkerTimedOut
 from endpoint import site
 from endpoint.auth import bearer_token, rate_wait
 from endpoint.execution import QueryError, QueryRequest
-from endpoint.published import Kept, run, store_location
+from endpoint.published import Kept, each_solution, run, store_location
 from endpoint.responses import (
     api_problem,
     attachment,
@@ -43,12 +44,13 @@ from endpoint.responses import (
 from endpoint.rooms import VALIDATING, Room
 from endpoint.spool import spooled
 from endpoint.urls import public_root
-from linking.places import Place
+from endpoint.writes import publication_in_worker, write_failure
+from linking.places import PLACES, Place, published_places
 from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping
+from observatory.figures import ALL_ROWS
 from publishing.partners import partner_for_token
 from publishing.publish import OtherPartnersMapping, publish_submission
-from publishing.published_places import read_published_places
 from publishing.submissions import SUBMISSIONS, submission_rows
 from triplestore.backends.sparql import RemoteStoreError
 from triplestore.versions import StoreBusy, StoreLocation, announced
@@ -201,17 +203,22 @@ def _validate_upload(lang: str) -> Report:
 
 #: the places other sources published, per store generation and source: read once per
 #: generation, not at each upload (stranger 61: every upload read them in the server, 5 MB of
-#: Python objects each at 2,400 spaces, 40 uploads at once)
-_PUBLISHED = Kept(size=8)
+#: Python objects each at 2,400 spaces, 40 uploads at once); never those of the generation
+#: before (a submission is checked against what is published now)
+_PUBLISHED = Kept(size=8, gives_before=False)
 
 
 def _published_places(store: StoreLocation, base: str, source: str) -> list[Place]:
-    """``read_published_places``, kept per generation (callers must not change the list)."""
+    """The places other sources than ``source`` published, asked of the query workers (the
+    server opens no snapshot of the store: each one opened left memory in the server, stranger
+    63), kept per generation (callers must not change the list)."""
     number = store.generation()
     if not number:
         return []
     key = ("published places", number, source)
-    return _PUBLISHED.get(key, lambda: read_published_places(store, base, source))
+    return _PUBLISHED.get(
+        key, lambda: published_places(each_solution(PLACES, ALL_ROWS)[0], base, source)
+    )
 
 
 @contextmanager
@@ -455,6 +462,10 @@ def api_publish() -> Response:
                 confinement(),
                 _sent_name() or None,
                 mode=mode,
+                writer=publication_in_worker,  # never in the server's threads (stranger 63)
+                published_places=lambda source: _published_places(
+                    store_location(), _settings()["base"], source
+                ),
             )
             _named_as_sent(outcome.report)
     except UploadError as error:
@@ -470,10 +481,24 @@ def api_publish() -> Response:
         return api_problem(403, error.code, lang, str(error), **error.values)
     except LoadError as error:
         return api_problem(500, "not-published", lang, str(error))
+    except WorkerFailed as failed:
+        return publication_failed(failed, lang)
     body = {**outcome.as_dict(), "report": as_json(outcome.report)}
     if outcome.unchanged:
         return json_answer({**body, "message": ui("unchanged", outcome.report.language)}, 200)
     return json_answer(body, 201 if outcome.published else refusal_status(outcome.report, 422))
+
+
+def publication_failed(failed: WorkerFailed, lang: str) -> Response:
+    """The answer when the publication's worker failed: once its change was committed, 503
+    ``published-later`` (it is published with the next write, or a new try: the same file is
+    then the current version); before, nothing changed: 504 at its time limit, else 500,
+    ``not-published``."""
+    status, detail = write_failure(failed, _settings()["validation_timeout"], "publication")
+    if failed.passed:
+        return api_problem(503, "published-later", lang, detail)
+    timed_out = isinstance(failed, WorkerTimedOut)
+    return api_problem(504 if timed_out else 500, "not-published", lang, detail)
 
 
 @blueprint.get("/api/submissions")

@@ -33,7 +33,7 @@ import functools
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from core.problems import LoadError
 from core.rdf_bytes import to_bytes
 from core.rdf_templates import fill, ntriples
 from core.settings import setting
+from linking.places import Place
 from loaders import provenance
 from loaders.load import HeldBack, mapping_digest, sha256
 from loaders.mapping import Mapping, load_mapping
@@ -57,6 +58,7 @@ from publishing.submissions import submissions_graph
 from triplestore.versions import (
     StoreLocation,
     TripleStore,
+    Unchanged,
     current_versions,
     locate,
     publish_version,
@@ -188,12 +190,15 @@ def validate(
     confinement: Confinement | None = None,
     shown: str | None = None,
     progress: Progress | None = None,
+    published: list[Place] | None = None,
 ) -> Report:
     """The report of ``path`` read with ``mapping``. With a ``confinement``, the file is read
     and validated in a confined worker (``validation.confined``), which returns the graph to
     publish; ``shown``: the file's name in the report's messages (default: its own);
-    ``progress``: told the stages of a validation in this process."""
-    published = read_published_places(store_path, base, mapping.source_id)
+    ``progress``: told the stages of a validation in this process; ``published``: the places
+    other sources published, read by the caller (default: read from the store here)."""
+    if published is None:
+        published = read_published_places(store_path, base, mapping.source_id)
     if confinement is None:
         return validate_submission(
             path,
@@ -525,6 +530,78 @@ class Composed:
         return graph, list(kept)
 
 
+#: how a publication's change is written: ``(change, args)`` to ``change(store, *args)``
+#: applied and published, giving what it returned and the new generation (``write`` in this
+#: process by default; a server gives ``endpoint.writes.write_in_worker``)
+Writer = Callable[[Callable[..., Any], tuple[Any, ...]], tuple[Any, int]]
+
+
+@dataclass
+class Submitted:
+    """A validated submission, as the write that publishes (or records) it reads it."""
+
+    report: Report
+    partner: Partner
+    base: str
+    dataset: str
+    moment: str
+    shown: str | None
+    held: Holding
+    publishable: bool
+    mapping: Mapping
+    force: bool
+
+
+class SameVersion(Unchanged):
+    """The submission is the current version of its dataset already: nothing is written."""
+
+    def __init__(self, version: str, held_back: list[HeldBack]) -> None:
+        super().__init__(version, held_back)  # as given: an exception is pickled by its args
+        self.version, self.held_back = version, held_back
+
+
+class NothingToRecord(Unchanged):
+    """Nothing publishable, and no file to record: nothing is written."""
+
+    def __init__(self, held_back: list[HeldBack]) -> None:
+        super().__init__(held_back)
+        self.held_back = held_back
+
+
+def apply_submission(
+    store: TripleStore, submitted: Submitted
+) -> tuple[bool, dict[str, list[str]], list[HeldBack]]:
+    """Publish ``submitted`` on ``store`` opened for writing, under the write lock (in a worker
+    of its own for a server: ``Writer``), or record it refused: whether it was published, the
+    records changed, the records held back. Its checks read the store under the same lock as
+    its write: two identical submissions at once were both checked against the version before
+    either was written, and both published (stranger 63). Raises ``SameVersion`` or
+    ``NothingToRecord`` (``Unchanged``: no new generation)."""
+    base, dataset, report = submitted.base, submitted.dataset, submitted.report
+    held = submitted.held
+    held.held = with_kept(store, base, dataset, held.held)  # in every answer
+    if not submitted.publishable:
+        if not Path(report.file).is_file():
+            raise NothingToRecord(held.held)
+        rejected = record(report, submitted.partner, base, None, submitted.moment, submitted.shown)
+        store.apply(rejected, [submissions_graph(base)])
+        return False, {}, held.held
+    assert report.load is not None  # publishable: checked by the caller
+    version = report.load.graph
+    composed = Composed(base, dataset, report, held)
+    if not submitted.force and current_version(store, base, dataset) is not None:
+        same = _unchanged(store, base, dataset, report, composed, submitted.mapping)
+        if same is not None:
+            raise SameVersion(same, held.held)
+    before = published_digests(store, current_version(store, base, dataset))
+    graph, kept = composed.graph(store)
+    recorded = record(report, submitted.partner, base, version, submitted.moment, submitted.shown)
+    publish(store, base, dataset, version, [graph], recorded)
+    # both sides as the store gives them back: stores rewrite some values on the way in
+    # (Oxigraph: canonical numbers; Virtuoso 7: WKT geometries), so compare like with like
+    return True, diff(before, published_digests(store, ox.NamedNode(version))), kept
+
+
 def publish_submission(
     path: Path,
     partner: Partner,
@@ -538,6 +615,8 @@ def publish_submission(
     force: bool = False,
     mode: str | None = None,
     progress: Progress | None = None,
+    writer: Writer | None = None,
+    published_places: Callable[[str], list[Place]] | None = None,
 ) -> Publication:
     """Validate ``path`` as ``partner``'s submission; publish its conforming records (per
     record) or the whole file if it has no error (``mode``: all or nothing; default: the
@@ -545,43 +624,47 @@ def publish_submission(
     for ``confinement`` and ``shown``). A file that is the current version already (the same
     file, read with the same mapping) is neither published nor recorded: nothing is written
     (``unchanged``), unless ``force``. ``progress``: told how far the checks have gone (not
-    from a confined worker)."""
+    from a confined worker). ``writer``: how the write is made (``Writer``; by default in this
+    process); ``published_places``: the places other sources than the one named published, as
+    the caller reads them (default: read from the store in this process)."""
     mapping = partner_mapping(mapping_path, partner, lang)
+    others = published_places(mapping.source_id) if published_places is not None else None
     report = validate(
-        path, mapping, store_path, base, lang, max_bytes, confinement, shown, progress
+        path, mapping, store_path, base, lang, max_bytes, confinement, shown, progress, others
     )
     dataset = provenance.dataset_iri(base, partner.id)
     moment = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
     held, publishable = holds(report, mode)
-    published_before = bool(locate(store_path).generation())
-    if published_before:  # what the store holds of each held-back record, in every answer
-        generation, store = locate(store_path).reader()
-        held.held = with_kept(store, base, dataset, held.held)
-    if not publishable:
-        if Path(report.file).is_file():
-            rejected = record(report, partner, base, None, moment, shown)
-            write(store_path, lambda store: store.apply(rejected, [submissions_graph(base)]), base)
-        return Publication(report, False, dataset, held_back=held.held)
-    version = report.load.graph if report.load else None
-    if version is None or report.load is None:
+    if publishable and report.load is None:
         raise LoadError("the submission produced no graph; nothing published")
-    composed = Composed(base, dataset, report, held)
-    if not force and published_before:  # nothing published yet: nothing the same
-        same = _unchanged(store, base, dataset, report, composed, mapping)
-        if same is not None:
-            return Publication(
-                report, False, dataset, same, generation, unchanged=True, held_back=held.held
-            )
-    kept: list[HeldBack] = []
-
-    def change(store: TripleStore) -> dict[str, list[str]]:
-        before = published_digests(store, current_version(store, base, dataset))
-        graph, kept[:] = composed.graph(store)
-        recorded = record(report, partner, base, version, moment, shown)
-        publish(store, base, dataset, version, [graph], recorded)
-        # both sides as the store gives them back: stores rewrite some values on the way in
-        # (Oxigraph: canonical numbers; Virtuoso 7: WKT geometries), so compare like with like
-        return diff(before, published_digests(store, ox.NamedNode(version)))
-
-    changes, generation = write(store_path, change, base)
+    submitted = Submitted(
+        report, partner, base, dataset, moment, shown, held, publishable, mapping, force
+    )
+    location = locate(store_path)
+    if writer is None:
+        writer = functools.partial(_write_here_in_process, location, base)
+    try:
+        (published, changes, kept), generation = writer(apply_submission, (submitted,))
+    except SameVersion as same:
+        return Publication(
+            report,
+            False,
+            dataset,
+            same.version,
+            location.generation(),
+            unchanged=True,
+            held_back=same.held_back,
+        )
+    except NothingToRecord as nothing:
+        return Publication(report, False, dataset, held_back=nothing.held_back)
+    if not published:
+        return Publication(report, False, dataset, held_back=kept)
+    version = report.load.graph if report.load else None
     return Publication(report, True, dataset, version, generation, changes, held_back=kept)
+
+
+def _write_here_in_process(
+    location: StoreLocation, base: str, change: Callable[..., Any], args: tuple[Any, ...]
+) -> tuple[Any, int]:
+    """The default ``Writer``: ``write`` in this process."""
+    return write(location, lambda store: change(store, *args), base)

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from core.problems import LoadError, StoreBusy
 from core.vocabulary import LANGUAGES
+from core.workers import WorkerCrashed, WorkerFailed, WorkerTimedOut
 from endpoint.app import create_app
 from endpoint.auth import WriteLimiter
 from endpoint.execution import QueryError
@@ -39,7 +40,18 @@ RAISED: dict[str, Callable[[], Exception]] = {
     "failed": lambda: LoadError("a graph could not be written"),
     "busy-query": lambda: QueryError(503, "the service is answering as many queries as it can"),
     "slow-query": lambda: QueryError(504, "the query was stopped after 30 s (the time limit)"),
+    "publication-unpublished": lambda: _passed(WorkerCrashed("out of memory", 9)),
+    "publication-too-slow": lambda: WorkerTimedOut("the worker was stopped after 120 s"),
+    "publication-crashed": lambda: WorkerCrashed("the worker ended with signal 11", 11),
 }
+
+
+def _passed(failed: WorkerFailed) -> WorkerFailed:
+    """``failed`` after its change was committed."""
+    failed.passed = True
+    return failed
+
+
 #: a case's route's limiter (``endpoint.submissions``)
 LIMITERS = {"/api/validate": "coworkmed.validations", "/api/submissions": "coworkmed.writes"}
 

@@ -18,7 +18,7 @@ from publishing.partners import (
     read_partners,
     token_matches,
 )
-from publishing.publish import publish_submission
+from publishing.publish import Publication, publish_submission
 from publishing.published_places import read_published_places
 from publishing.submissions import list_submissions
 from tests.backends import Published
@@ -170,3 +170,41 @@ def test_a_space_another_partner_published_nearby_is_pointed_out(
     found = [f for f in report.findings if f.code == "already-published"]
     assert [(f.row, f.column, f.value) for f in found] == [(2, "Name", "Kvart Lab")]
     assert "hr-split/S-01" in found[0].message
+
+
+def test_the_same_file_sent_twice_at_once_is_published_once(
+    store: Published, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stranger 63: the same file sent twice at the same moment was published twice (two
+    generations, two records naming one version): each was checked against the version before
+    either was written. The check reads the store under the write's own lock."""
+    import threading
+
+    from publishing import publish as publish_module
+
+    partner = Partner("hr-split", "Split", "unused")
+    lines = (SPLIT / "coworking-prostori.csv").read_text(encoding="cp1250").splitlines()
+    edited = tmp_path / "edited.csv"  # a record less: a new version, not the one loaded
+    edited.write_text("\n".join([lines[0], *lines[2:]]) + "\n", encoding="cp1250")
+    validate = publish_module.validate
+    both_validated = threading.Barrier(2, timeout=60)
+
+    def validated_together(*args: object, **kwargs: object) -> object:
+        report = validate(*args, **kwargs)  # type: ignore[arg-type]
+        both_validated.wait()  # then both check and write at once
+        return report
+
+    monkeypatch.setattr(publish_module, "validate", validated_together)
+    outcomes: list[Publication] = []
+
+    def send() -> None:
+        outcomes.append(
+            publish_submission(edited, partner, store.location, BASE, SPLIT / "mapping.yaml", "hr")
+        )
+
+    senders = [threading.Thread(target=send) for _ in range(2)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(timeout=120)
+    assert sorted((o.published, o.unchanged) for o in outcomes) == [(False, True), (True, False)]
