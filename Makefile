@@ -38,7 +38,8 @@ run: setup
 ## Benchmarks: the loader (10,000 and 100,000 generated rows into an on-disk store), the
 ## endpoint (the observatory workload in process and over HTTP, 8 concurrent clients) and the
 ## validation of a 10,000-row submission (against plain pyshacl), the observatory dashboard
-## cold and warm on the 100,000-space graph, and the load test (16 clients, 60 s, mixed workload).
+## cold and warm on the 100,000-space graph, the load test (16 clients, 60 s, mixed workload),
+## the external store against Virtuoso's own, and what partners' publications leave in the server.
 bench: setup
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_endpoint.py
@@ -46,6 +47,7 @@ bench: setup
 	$(BIN)/python bench/bench_observatory.py
 	$(BIN)/python bench/bench_traffic.py
 	$(BIN)/python bench/bench_backends.py
+	$(BIN)/python bench/bench_publications.py
 
 # pytest-xdist workers: one per core; the Virtuoso tests share one worker (--dist loadgroup)
 WORKERS ?= auto

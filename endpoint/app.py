@@ -169,14 +169,15 @@ class Service(Flask):
 
 
 #: the app extension listing what follows each write that succeeded (``after_a_write``): the
-#: dump exporter's look at the store, the warm-up's new run (``endpoint.warm``)
+#: dump exporter's look at the store (the warm-up starts earlier, as the write ends:
+#: ``endpoint.warm.Warmer.writing``)
 AFTER_WRITE = "coworkmed.after_write"
 
 
 def after_a_write(response: Response) -> Response:
     """After a write that succeeded, what follows one (``AFTER_WRITE``) starts: the exporter
     looks at the store at once (a new generation gets its dumps without waiting for its next
-    look), the warm-up runs again for the new generation. Only after a write
+    look). Only after a write
     (``endpoint.protocol.is_write``): each query sent by POST woke the exporter, and its look
     at the store and the dumps folder competed with the next queries for the processors
     (issue 20)."""

@@ -9,6 +9,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import pyoxigraph as ox
@@ -115,7 +116,13 @@ class WarmUp(Protocol):
         ...
 
     def running(self) -> bool:
-        """Whether a run is under way or asked for (it settles when it ends)."""
+        """Whether a run is under way or asked for (it settles when it ends), or a write of
+        the server is under way (``writing``)."""
+        ...
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Around a write of the server: ``running`` meanwhile; a run starts as it ends when
+        the store's generation changed."""
         ...
 
 
@@ -257,7 +264,8 @@ class Kept:
         the least recently used while there are too many or they weigh too much (the lock
         held); whether older answers were set aside (a newer generation is read)."""
         number = key[3]  # (identity, base, what, generation, ...)
-        older = [k for k, (at, made) in self._born.items() if at == place and made < number]
+        # least recently used first, as kept: ``asked`` gives them in that order
+        older = [k for k in self._kept if self._born[k][0] == place and self._born[k][1] < number]
         if older:  # the generation before, aside until ``settle``; any older one goes
             self._before = {k: v for k, v in self._before.items() if k[0] != place}
         for old in older:
@@ -279,6 +287,19 @@ class Kept:
             del self._newest[aside]
         del self._kept[key], self._born[key]
         self._weighed -= self._weights.pop(key)
+
+    def asked(self, what: str) -> list[tuple[Any, ...]]:
+        """What readers asked about ``what`` of the app's store and base, kept or aside (the
+        generation before, until ``settle``): the rest of each key after its generation,
+        least recently used first, each once (``endpoint.warm`` works the last ones out again
+        after a change)."""
+        place, base = store_location().place(), current_app.config["COWORKMED"]["base"]
+        with self._lock:
+            aside = [k[3:] for k in self._before if k[:3] == (place, base, what)]
+            kept = [
+                k[4:] for k in self._kept if k[1:3] == (base, what) and self._born[k][0] == place
+            ]
+        return list(dict.fromkeys([*aside, *kept]))
 
     @classmethod
     def settle(cls, place: str) -> None:

@@ -31,6 +31,7 @@ from core.workers import WorkerFailed, WorkerTimedOut
 from endpoint import site
 from endpoint.auth import bearer_token, rate_wait
 from endpoint.execution import QueryError, QueryRequest
+from endpoint.pool import STOPPING
 from endpoint.published import Kept, each_solution, run, store_location
 from endpoint.responses import (
     api_problem,
@@ -51,6 +52,7 @@ from loaders.mapping import MappingError, load_mapping
 from observatory.figures import ALL_ROWS
 from publishing.partners import partner_for_token
 from publishing.publish import OtherPartnersMapping, publish_submission
+from publishing.published_places import read_published_places
 from publishing.submissions import SUBMISSIONS, submission_rows
 from triplestore.backends.sparql import RemoteStoreError
 from triplestore.versions import StoreBusy, StoreLocation, announced
@@ -216,9 +218,15 @@ def _published_places(store: StoreLocation, base: str, source: str) -> list[Plac
     if not number:
         return []
     key = ("published places", number, source)
-    return _PUBLISHED.get(
-        key, lambda: published_places(each_solution(PLACES, ALL_ROWS)[0], base, source)
-    )
+    try:
+        return _PUBLISHED.get(
+            key, lambda: published_places(each_solution(PLACES, ALL_ROWS)[0], base, source)
+        )
+    except QueryError as problem:
+        if problem.message == STOPPING:  # a publication the stopping server finishes
+            return read_published_places(store, base, source)
+        code = "service-busy" if problem.status == 503 else "store-error"
+        raise UploadError(problem.status, code, problem.message, kind="refused") from None
 
 
 @contextmanager

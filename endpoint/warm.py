@@ -11,13 +11,14 @@ server starts; a reader who comes earlier waits for the same answers, no longer.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from flask import Flask, g
 
 from core.vocabulary import LANGUAGES
 from endpoint import observatory, search, site
-from endpoint.app import AFTER_WRITE, STOPPING_KEY
+from endpoint.app import STOPPING_KEY
 from endpoint.execution import QueryError
 from endpoint.published import SETTLES, WARMING, Kept
 
@@ -31,6 +32,8 @@ STEPS: dict[str, Callable[[], object]] = {
     # the dashboard's figures, read by its page from the API: once, then labelled in each
     # language (stranger 63: the first reader after a write's warm-up waited 10 to 80 s)
     "observatory figures": lambda: [observatory.figures({}, lang) for lang in LANGUAGES],
+    # after a change, the filtered views readers asked for last (none at start)
+    "observatory views asked before": observatory.views_again,
     "search index": search.index,
     "search words and facets": search.prepared,
     "search kinds": lambda: [search.kind_labels(lang) for lang in LANGUAGES],
@@ -46,8 +49,8 @@ WARMER = "coworkmed.warmer"
 
 
 class Warmer:
-    """Works out ``STEPS`` for an app's store in a background thread, at start and again after
-    each write of this server that succeeded: a write makes a new generation, whose answers the
+    """Works out ``STEPS`` for an app's store in a background thread, at start and again as
+    each write of this server makes a new generation (``writing``): its answers the
     next reader would otherwise wait for (stranger 60: 33-73 s for the observatory after each
     PUT). Asked again while it runs, it runs once more when it is done."""
 
@@ -56,6 +59,7 @@ class Warmer:
         self._lock = threading.Lock()
         self._again = False
         self._thread: threading.Thread | None = None
+        self._writes = 0  # the server's writes under way
 
     def start(self) -> threading.Thread:
         """Work ``STEPS`` out (now, or again once the run under way is done); the thread."""
@@ -67,9 +71,27 @@ class Warmer:
             return self._thread
 
     def running(self) -> bool:
-        """Whether a run is under way or asked for (``Kept`` gives the answers before then)."""
+        """Whether a run is under way or asked for, or a write of the server is under way
+        (``Kept`` gives the answers before then)."""
         with self._lock:
-            return self._thread is not None
+            return self._thread is not None or self._writes > 0
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Around a write of the server (``endpoint.writes``): ``running`` meanwhile, and a run
+        started as it ends, before it answers, when it made a new generation (or published
+        one an earlier write left), whether it succeeded or not."""
+        location = self._app.extensions["coworkmed.store"]
+        before = location.generation()
+        with self._lock:
+            self._writes += 1
+        try:
+            yield
+        finally:
+            if location.generation() != before:
+                self.start()  # before the write counts no more: no moment without a run
+            with self._lock:
+                self._writes -= 1
 
     def wait(self, timeout: float) -> None:
         """Wait until no run is under way (or ``timeout`` seconds)."""
@@ -122,12 +144,11 @@ class Warmer:
 
 def warm_up(app: Flask) -> threading.Thread:
     """Work out ``STEPS`` for ``app``'s store in a background thread (started, returned), and
-    again after each of its writes that succeeds (``endpoint.app.AFTER_WRITE``); a step the
-    store cannot answer now is logged and left for the first reader. Called before the app
-    serves."""
+    again as each of its writes makes a new generation (``Warmer.writing``, around the
+    writes of ``endpoint.writes``); a step the store cannot answer now is logged and left for
+    the first reader. Called before the app serves."""
     warmer = app.extensions.get(WARMER)
     if warmer is None:
         warmer = app.extensions[WARMER] = Warmer(app)
-        app.extensions[SETTLES] = warmer
-        app.extensions[AFTER_WRITE].append(warmer.start)
+        app.extensions[SETTLES] = warmer  # which starts it after each write of the server
     return warmer.start()

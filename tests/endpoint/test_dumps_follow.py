@@ -350,6 +350,9 @@ def test_a_look_that_fails_leaves_the_exporter_looking(
             time.sleep(0.05)
         exporter.wake()
         _wait_for_dumps(tmp_path / "dumps", location.generation(), PATIENCE)
+        deadline = time.monotonic() + PATIENCE  # the run is told once its worker has ended
+        while not exporter.runs and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert [run.outcome for run in exporter.runs] == ["written"]
     finally:
         exporter.close()

@@ -1,0 +1,118 @@
+"""Partners' publications through the server (``POST /api/submissions``): what the server
+process keeps of each, against a peer measured side by side in the same run on the same
+server: as many Graph Store PUTs of a graph of about the same size (each written in a worker
+of its own since stranger 59: what a write through the server costs the server at least).
+
+    .venv/bin/python bench/bench_publications.py [COUNT]     (default: 16)
+
+Builds the graph of data/ into a temporary store, starts ``coworkmed serve`` on it (loopback,
+a free port), then sends COUNT publications by fr-aura of its example file with its first
+record renamed in turn (each a new version: 201), then COUNT PUTs. Printed: the server
+process's resident memory (VmRSS) before and after each series, its growth per write, and the
+ratio of the two. Stranger 63: each publication left about 40 MB in the server (82 -> 803 MB
+over 16 publications), the PUTs nothing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from coworkmed.serving import start_serving, stop_serving  # noqa: E402
+from publishing.partners import add_partner  # noqa: E402
+from tests.clients import multipart  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "examples" / "partners" / "fr-aura" / "tiers-lieux.tsv"
+TOKEN = "bench publications update token"
+
+
+def resident_mb(pid: int) -> float:
+    """The resident memory of process ``pid``, in MB."""
+    status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+def renamed(number: int) -> bytes:
+    """The example file with its first record's name ending in ``number``: a new version."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split("\t")
+    cells[1] = f"{cells[1]} {number}"
+    return ("\n".join([lines[0], "\t".join(cells), *lines[2:]]) + "\n").encode()
+
+
+def sent(request: urllib.request.Request) -> int:
+    """The status of ``request``'s answer."""
+    try:
+        with urllib.request.urlopen(request, timeout=600) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as refused:
+        return int(refused.code)
+
+
+def publication(base: str, token: str, number: int) -> int:
+    body, kind = multipart(SAMPLE.name, renamed(number), {"mapping": "fr-aura"})
+    headers = {"Content-Type": kind, "Authorization": f"Bearer {token}"}
+    return sent(urllib.request.Request(f"{base}/api/submissions", body, headers, method="POST"))
+
+
+def put(base: str, number: int) -> int:
+    triples = "".join(
+        f'<https://example.org/bench/s{i}> <https://example.org/bench/p> "v{number}" .\n'
+        for i in range(400)
+    )
+    headers = {"Content-Type": "application/n-triples", "Authorization": f"Bearer {TOKEN}"}
+    url = f"{base}/store?graph=https://example.org/bench/g"
+    return sent(urllib.request.Request(url, triples.encode(), headers, method="PUT"))
+
+
+def series(name: str, pid: int, count: int, write: object) -> float:
+    """Send ``count`` writes (``write(number)``), print the server's memory; its growth per
+    write in MB."""
+    assert callable(write)
+    before = resident_mb(pid)
+    statuses = [write(number) for number in range(count)]
+    after = resident_mb(pid)
+    each = (after - before) / count
+    print(f"{name:14} {before:7.1f} -> {after:7.1f} MB   {each:+6.2f} MB each   {statuses}")
+    return each
+
+
+def main(arguments: list[str]) -> None:
+    count = int(arguments[0]) if arguments else 16
+    with tempfile.TemporaryDirectory(prefix="bench-publications-") as folder:
+        store = Path(folder) / "store"
+        build = [sys.executable, "-m", "coworkmed.cli", "build", "--data", str(ROOT / "data")]
+        subprocess.run([*build, "--store", str(store)], check=True, capture_output=True)
+        token = add_partner(Path(folder) / "partners.toml", "fr-aura", "AURA")
+        env = {
+            "COWORKMED_PARTNERS_FILE": str(Path(folder) / "partners.toml"),
+            "COWORKMED_MAPPINGS": str(ROOT / "examples" / "partners"),
+            "COWORKMED_UPDATE_TOKEN": TOKEN,
+            "COWORKMED_WRITE_RATE": "0",
+            "COWORKMED_DUMPS_REFRESH": "0",
+        }
+        server, base = start_serving(store, env, start_timeout=120)
+        try:
+            put(base, -1)  # the first write of each kind starts what every later one shares
+            publication(base, token, -1)
+            print(f"{count} writes of each kind, the server process's resident memory:")
+            published = series(
+                "publications", server.pid, count, lambda n: publication(base, token, n)
+            )
+            putting = series("PUTs (peer)", server.pid, count, lambda n: put(base, n))
+        finally:
+            stop_serving(server)
+        ratio = published / putting if putting > 0.05 else float("nan")
+        print(f"growth per publication / per PUT: {ratio:.2f} (n/a when the PUTs grew nothing)")
+        print(f"growth per publication - per PUT: {published - putting:+.2f} MB")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
