@@ -502,7 +502,7 @@ def publication_failed(failed: WorkerFailed, lang: str) -> Response:
     ``published-later`` (it is published with the next write, or a new try: the same file is
     then the current version); before, nothing changed: 504 at its time limit, else 500,
     ``not-published``."""
-    status, detail = write_failure(failed, _settings()["validation_timeout"], "publication")
+    _status, detail = write_failure(failed, _settings()["validation_timeout"], "publication")
     if failed.passed:
         return api_problem(503, "published-later", lang, detail)
     timed_out = isinstance(failed, WorkerTimedOut)

@@ -88,10 +88,12 @@ class Warmer:
         try:
             yield
         finally:
-            if location.generation() != before:
-                self.start()  # before the write counts no more: no moment without a run
-            with self._lock:
-                self._writes -= 1
+            try:  # a store that cannot tell its generation now must not leave the write counted
+                if location.generation() != before:
+                    self.start()  # before the write counts no more: no moment without a run
+            finally:
+                with self._lock:
+                    self._writes -= 1
 
     def wait(self, timeout: float) -> None:
         """Wait until no run is under way (or ``timeout`` seconds)."""

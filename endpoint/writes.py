@@ -58,20 +58,20 @@ def write_failure(problem: WorkerFailed, timeout: float, what: str) -> tuple[int
     return 400, f"the {what} exhausted its worker: {problem}; nothing was changed"
 
 
-def write_in_worker(change: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, int]:
+def write_in_worker(
+    change: Callable[..., T], args: tuple[Any, ...], publication: bool = False
+) -> tuple[T, int]:
     """``change(store, *args)`` on the app's store and its publication, in a write worker of
     its own (``write_limits``, bound by ``query_timeout`` until the change is committed); what
-    it returned and the new generation. Raises what ``write_confined`` raises."""
+    it returned and the new generation. ``publication``: a partner's (``publication_in_worker``).
+    Raises what ``write_confined`` raises."""
     settings, location = current_app.config["COWORKMED"], store_location()
+    limits, timeout = write_limits(location, settings), settings["query_timeout"]
+    if publication:  # its change reads no untrusted text
+        limits = replace(limits, memory=limits.then_memory)
+        timeout = settings["validation_timeout"]
     with readers_told():
-        return write_confined(
-            location,
-            change,
-            args,
-            settings["base"],
-            write_limits(location, settings),
-            settings["query_timeout"],
-        )
+        return write_confined(location, change, args, settings["base"], limits, timeout)
 
 
 def publication_in_worker(change: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, int]:
@@ -81,17 +81,7 @@ def publication_in_worker(change: Callable[..., T], args: tuple[Any, ...]) -> tu
     ``validation_timeout`` seconds, as the validation had. Run in the server's threads, each
     publication left about 40 MB in the server process, never given back (stranger 63: 471 to
     830 MB over 16 publications of 8 records)."""
-    settings, location = current_app.config["COWORKMED"], store_location()
-    limits = write_limits(location, settings)
-    with readers_told():
-        return write_confined(
-            location,
-            change,
-            args,
-            settings["base"],
-            replace(limits, memory=limits.then_memory),
-            settings["validation_timeout"],
-        )
+    return write_in_worker(change, args, publication=True)
 
 
 def readers_told() -> AbstractContextManager[None]:

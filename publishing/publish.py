@@ -532,7 +532,7 @@ class Composed:
 
 #: how a publication's change is written: ``(change, args)`` to ``change(store, *args)``
 #: applied and published, giving what it returned and the new generation (``write`` in this
-#: process by default; a server gives ``endpoint.writes.write_in_worker``)
+#: process by default; a server gives ``endpoint.writes.publication_in_worker``)
 Writer = Callable[[Callable[..., Any], tuple[Any, ...]], tuple[Any, int]]
 
 

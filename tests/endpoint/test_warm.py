@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from core.problems import LoadError
 from endpoint import published as published_module
 from endpoint.app import create_app
 from endpoint.execution import QueryError
@@ -203,11 +204,21 @@ def test_a_step_that_fails_otherwise_still_settles_and_the_next_run_comes(
 
 @pytest.mark.parametrize(
     ("changes", "fails", "started"),
-    [(True, False, 1), (False, False, 0), (True, True, 1), (False, True, 0)],
-    ids=["a-new-generation", "nothing-changed", "failed-after-publishing", "failed-before"],
+    [(True, False, 1), (False, False, 0), (True, True, 1), (False, True, 0), (None, False, 0)],
+    ids=[
+        "a-new-generation",
+        "nothing-changed",
+        "failed-after-publishing",
+        "failed-before",
+        "generation-unreadable-after",
+    ],
 )
 def test_a_write_counts_as_a_run_and_starts_one_as_it_ends(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, changes: bool, fails: bool, started: int
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    changes: bool | None,
+    fails: bool,
+    started: int,
 ) -> None:
     """Stranger 63: the warm-up started only once a write had answered; meanwhile the new
     generation showed, and its readers each worked its answers out (60 to 72 s at 15,000
@@ -220,9 +231,11 @@ def test_a_write_counts_as_a_run_and_starts_one_as_it_ends(
 
     class Location:
         def __init__(self) -> None:
-            self.number = 3
+            self.number: int | None = 3
 
         def generation(self) -> int:
+            if self.number is None:
+                raise LoadError("the store cannot be read")
             return self.number
 
         def place(self) -> str:
@@ -236,11 +249,14 @@ def test_a_write_counts_as_a_run_and_starts_one_as_it_ends(
     starts: list[int] = []
     monkeypatch.setattr(warmer, "start", lambda: starts.append(1))
     assert not warmer.running()
-    with pytest.raises(RuntimeError) if fails else contextlib.nullcontext():
+    expected = RuntimeError if fails else LoadError if changes is None else None
+    with pytest.raises(expected) if expected else contextlib.nullcontext():
         with warmer.writing():
             assert warmer.running() and not starts
-            if changes:
-                location.number += 1
+            if changes is None:  # the store unreadable once the write ends
+                location.number = None
+            elif changes:
+                location.number = 4
             if fails:
                 raise RuntimeError("the write failed")
     assert len(starts) == started and not warmer.running()
