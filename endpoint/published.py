@@ -247,17 +247,18 @@ class Kept:
         return value
 
     def _before_of(self, key: tuple[Any, ...], place: str) -> Any:
-        """The answer of a generation before ``key``'s for the same question: the one set
-        aside, else the one still kept (no answer of a newer generation kept yet); ``_NONE``
-        when there is none (the lock held)."""
+        """The newest answer of a generation before ``key``'s for the same question: the one
+        still kept, else the one set aside; ``_NONE`` when there is none (the lock held).
+        The kept one first: under writes one after the other, the one set aside was given
+        while newer ones were kept (stranger 64: a search index ten generations old, for
+        minutes)."""
         if not self._gives_before:
             return _NONE
         aside = _aside(key, place)
-        before = self._before.get(aside, _NONE)
         older = self._newest.get(aside)
-        if before is _NONE and older is not None and older[3] < key[3]:
-            before = self._kept[older]
-        return before
+        if older is not None and older[3] < key[3]:
+            return self._kept[older]
+        return self._before.get(aside, _NONE)
 
     def _keep(self, key: tuple[Any, ...], value: Any, place: str) -> bool:
         """Keep ``value``, set the answers of ``place``'s older generations aside, then drop

@@ -51,7 +51,7 @@ from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping
 from observatory.figures import ALL_ROWS
 from publishing.partners import partner_for_token
-from publishing.publish import OtherPartnersMapping, publish_submission
+from publishing.publish import OtherPartnersMapping, SentAgainTooSoon, publish_submission
 from publishing.published_places import read_published_places
 from publishing.submissions import SUBMISSIONS, submission_rows
 from triplestore.backends.sparql import RemoteStoreError
@@ -487,6 +487,10 @@ def api_publish() -> Response:
         return api_problem(error.status, "store-error", lang, str(error))
     except OtherPartnersMapping as error:
         return api_problem(403, error.code, lang, str(error), **error.values)
+    except SentAgainTooSoon as error:
+        response = api_problem(409, "publish-again", lang, str(error))
+        response.headers["Retry-After"] = "1"
+        return response
     except LoadError as error:
         return api_problem(500, "not-published", lang, str(error))
     except WorkerFailed as failed:

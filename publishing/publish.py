@@ -560,6 +560,23 @@ class SameVersion(Unchanged):
         self.version, self.held_back = version, held_back
 
 
+class SentAgainTooSoon(Unchanged, LoadError):
+    """The version a publication would write is an earlier version of its dataset: the same
+    file published in the same second, another published in between (a version is named by
+    the second and the file's checksum). Nothing is written; sent again, it is named anew
+    (stranger 64: both were written into one version graph, each naming the other as the one
+    before it)."""
+
+    def __init__(self, version: str) -> None:
+        LoadError.__init__(
+            self,
+            f"the version {version} was published a moment ago, and another since: this same "
+            "file would be published under its name; send it again in a second",
+            "publish-again",
+        )
+        self.version = version
+
+
 class NothingToRecord(Unchanged):
     """Nothing publishable, and no file to record: nothing is written."""
 
@@ -593,7 +610,10 @@ def apply_submission(
         same = _unchanged(store, base, dataset, report, composed, submitted.mapping)
         if same is not None:
             raise SameVersion(same, held.held)
-    before = published_digests(store, current_version(store, base, dataset))
+    current = current_version(store, base, dataset)
+    if ox.NamedNode(version) != current and ox.NamedNode(version) in set(store.named_graphs()):
+        raise SentAgainTooSoon(version)
+    before = published_digests(store, current)
     graph, kept = composed.graph(store)
     recorded = record(report, submitted.partner, base, version, submitted.moment, submitted.shown)
     publish(store, base, dataset, version, [graph], recorded)

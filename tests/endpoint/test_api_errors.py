@@ -25,6 +25,7 @@ from endpoint.auth import WriteLimiter
 from endpoint.execution import QueryError
 from endpoint.rooms import VALIDATING, validation_room
 from publishing.partners import add_partner
+from publishing.publish import SentAgainTooSoon
 from tests.backends import oxigraph_published
 from triplestore.backends.sparql import RemoteStoreError, StoreUnavailable
 from validation.messages import catalogue
@@ -43,6 +44,7 @@ RAISED: dict[str, Callable[[], Exception]] = {
     "publication-unpublished": lambda: _passed(WorkerCrashed("out of memory", 9)),
     "publication-too-slow": lambda: WorkerTimedOut("the worker was stopped after 120 s"),
     "publication-crashed": lambda: WorkerCrashed("the worker ended with signal 11", 11),
+    "sent-again-too-soon": lambda: SentAgainTooSoon("https://w3id.org/coworkmed/id/dataset/x/v"),
 }
 
 
@@ -149,7 +151,7 @@ def test_an_api_error_is_in_the_readers_language(
     sentence = catalogue()["problems"][case["code"]][lang]
     assert body["message"].startswith(_opening(sentence)), body
     assert body["status"] == case.get("kind", body["status"]) in ("refused", "unreadable")
-    if case["status"] in (429, 503):
+    if case["status"] in (409, 429, 503):
         assert int(response.headers["Retry-After"]) >= 1
     if case["status"] == 429:
         assert str(case["rate"]) in body["message"]

@@ -355,3 +355,19 @@ def test_an_answer_made_of_answers_before_is_given_not_kept(
     with app.app_context():  # not kept: made again, of the new answers
         made = outer.get(("headline", 2), lambda: f"{inner.get(('counts', 2), lambda: 22)} places")
         assert made == "22 places" and not g.get(STALE)
+
+
+def test_the_newest_answer_before_is_given_not_an_older_one_aside(tmp_path: Path) -> None:
+    """Stranger 64: under writes one after the other, the answer set aside at one change was
+    given while newer ones were kept since (a search index ten generations old, for minutes)."""
+    from flask import g
+
+    app, kept = _app(tmp_path), Kept()
+    app.extensions[SETTLES] = _WarmUp(running=True)  # writes one after the other: it runs
+    with app.app_context():
+        kept.get(("index", 1), lambda: "gen 1")
+        kept.get(("other", 2), lambda: "other 2")  # gen 1's index aside
+        setattr(g, WARMING, True)  # the warm-up works gen 2's out (not settled yet)
+        kept.get(("index", 2), lambda: "gen 2")
+    with app.app_context():
+        assert kept.get(("index", 3), lambda: "gen 3") == "gen 2" and g.get(STALE)

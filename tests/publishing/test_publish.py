@@ -208,3 +208,35 @@ def test_the_same_file_sent_twice_at_once_is_published_once(
     for sender in senders:
         sender.join(timeout=120)
     assert sorted((o.published, o.unchanged) for o in outcomes) == [(False, True), (True, False)]
+
+
+def test_a_file_sent_again_in_the_same_second_after_another_is_refused(
+    store: Published, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stranger 64: file A, then file B, then A again within the same second: A's second
+    publication took the name of its first (a version is named by the second and the file's
+    checksum), both were written into one version graph, each naming the other as the one
+    before it. Nothing is written now, and it is said: send it again."""
+    from loaders import provenance
+    from publishing.publish import SentAgainTooSoon
+
+    monkeypatch.setattr(provenance, "version_id", lambda _started, sha: f"same-second-{sha[:8]}")
+    partner = Partner("hr-split", "Split", "unused")
+    lines = (SPLIT / "coworking-prostori.csv").read_text(encoding="cp1250").splitlines()
+    files = {}
+    for name, left_out in (("a", 1), ("b", 2)):
+        files[name] = tmp_path / f"{name}.csv"
+        kept = [line for number, line in enumerate(lines) if number != left_out]
+        files[name].write_text("\n".join(kept) + "\n", encoding="cp1250")
+
+    def sent(name: str) -> Publication:
+        return publish_submission(
+            files[name], partner, store.location, BASE, SPLIT / "mapping.yaml", "hr"
+        )
+
+    assert sent("a").published and sent("b").published
+    before = store.location.generation()
+    with pytest.raises(SentAgainTooSoon) as refused:
+        sent("a")
+    assert refused.value.code == "publish-again"
+    assert store.location.generation() == before
