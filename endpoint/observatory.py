@@ -29,6 +29,7 @@ from endpoint.responses import (
     language_refused,
     problem_body,
     reader_language,
+    store_problem_code,
 )
 from endpoint.urls import rooted
 from endpoint.views import region_label
@@ -449,7 +450,7 @@ def engine_problem(problem: QueryError) -> Response:
     language, ``service-busy`` for a 503 (busy, or the data being worked out: try again,
     ``Retry-After``), ``store-error`` otherwise (stranger 61: one line of English plain text,
     whatever the reader's language)."""
-    code = "service-busy" if problem.status == 503 else "store-error"
+    code = store_problem_code(problem.status)
     return api_problem(problem.status, code, reader_language(), problem.message)
 
 

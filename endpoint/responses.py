@@ -76,6 +76,12 @@ def json_answer(body: Any, status: int = 200) -> Response:
     )
 
 
+def store_problem_code(status: int) -> str:
+    """The problem code of a store that could not answer with ``status``: ``service-busy`` for
+    a 503 (busy, or its data being worked out: try again), ``store-error`` otherwise."""
+    return "service-busy" if status == 503 else "store-error"
+
+
 def api_problem(status: int, code: str, lang: str, detail: str, **values: Any) -> Response:
     """An error answer of the API, ``status`` with its ``problem_body`` in ``lang``."""
     return json_answer(problem_body(code, lang, detail, **values), status)

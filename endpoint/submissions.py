@@ -40,6 +40,7 @@ from endpoint.responses import (
     language_refused,
     problem_body,
     reader_language,
+    store_problem_code,
     unknown_language,
 )
 from endpoint.rooms import VALIDATING, Room
@@ -225,7 +226,7 @@ def _published_places(store: StoreLocation, base: str, source: str) -> list[Plac
     except QueryError as problem:
         if problem.message == STOPPING:  # a publication the stopping server finishes
             return read_published_places(store, base, source)
-        code = "service-busy" if problem.status == 503 else "store-error"
+        code = store_problem_code(problem.status)
         raise UploadError(problem.status, code, problem.message, kind="refused") from None
 
 

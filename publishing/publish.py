@@ -606,11 +606,11 @@ def apply_submission(
     assert report.load is not None  # publishable: checked by the caller
     version = report.load.graph
     composed = Composed(base, dataset, report, held)
-    if not submitted.force and current_version(store, base, dataset) is not None:
+    current = current_version(store, base, dataset)  # the write changes nothing before it
+    if not submitted.force and current is not None:
         same = _unchanged(store, base, dataset, report, composed, submitted.mapping)
         if same is not None:
             raise SameVersion(same, held.held)
-    current = current_version(store, base, dataset)
     if ox.NamedNode(version) != current and ox.NamedNode(version) in set(store.named_graphs()):
         raise SentAgainTooSoon(version)
     before = published_digests(store, current)
