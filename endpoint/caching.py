@@ -46,7 +46,7 @@ from core.sparql_text import remote_access, volatile
 from endpoint.conditional import FAILED, NOT_MODIFIED, http_date, weigh
 from endpoint.context import current_request
 from endpoint.execution import QueryError
-from endpoint.published import STALE, generation
+from endpoint.published import STALE, generation, read_from
 from endpoint.responses import error
 from endpoint.urls import public_root, request_path
 from triplestore.backends import StoreLocation
@@ -539,9 +539,17 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
     if response.status_code not in (200, 206):  # 206: a part of a dump (``endpoint.dumps``)
         response.headers.setdefault("Cache-Control", "no-cache")
         return response
-    # another answer at each run, or made of answers of the generation before while the
-    # new one's are worked out (``published.Kept``): no validator can name it
-    if g.get("coworkmed_volatile") or g.get(STALE):
+    found, read = request_validators(), read_from()
+    number = _answer_generation(response)
+    if number is None and len(read) == 1:  # every answer the view read is of one generation
+        (number,) = read
+    if number is not None and (found is None or found.generation != number):
+        found = validators(policy, number)
+    # another answer at each run, made of answers of the generation before while the new
+    # one's are worked out (``published.Kept``), or read from more than one generation (a
+    # change published while it was answered): no validator can name it
+    mixed = found is not None and bool(read - {found.generation})
+    if g.get("coworkmed_volatile") or g.get(STALE) or mixed:
         if request.method in ("GET", "HEAD") and if_match_never_holds():  # no tag names it
             return precondition_failed()
         response.headers["Cache-Control"] = "no-store"
@@ -549,10 +557,6 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
         if policy.compress and accepts_gzip():
             compress(response)
         return response
-    found = request_validators()
-    number = _answer_generation(response)
-    if number is not None and (found is None or found.generation != number):
-        found = validators(policy, number)
     if found is None:
         return response
     # preconditions once the view answered 200: a request the view refuses or does not find

@@ -47,7 +47,9 @@ def run(request: QueryRequest | GraphRequest) -> QueryResult:
     """Answer the server's own ``request`` in a worker (QueryError for a timeout, a busy pool,
     a bad query); being the server's, it is never stopped early for running long."""
     timeout = current_app.config["COWORKMED"]["query_timeout"]
-    return current_app.extensions["coworkmed.pool"].get().run(request, timeout, patient=True)
+    result = current_app.extensions["coworkmed.pool"].get().run(request, timeout, patient=True)
+    read_at(result.generation)
+    return result
 
 
 def select(sparql: str, max_rows: int, data_only: bool = False) -> tuple[list[dict[str, Any]], int]:
@@ -131,6 +133,8 @@ class WarmUp(Protocol):
 STALE = "coworkmed_stale"
 #: what ``flask.g`` holds in the warm-up's own thread: it works the new answers out
 WARMING = "coworkmed_warming"
+#: what ``flask.g`` holds: the generations the request's answers were read from (``read_at``)
+READ = "coworkmed_read"
 #: no answer aside (an answer may be None)
 _NONE = object()
 
@@ -140,6 +144,22 @@ def _aside(key: tuple[Any, ...], place: str) -> tuple[Any, ...]:
     store's place, base, what and the rest, the generation left out (the identity names the
     generation's snapshot)."""
     return (place, key[1], key[2], *key[4:])
+
+
+def read_at(number: int) -> None:
+    """Note that an answer of this request was read from store generation ``number`` (a query's
+    snapshot, an answer kept for that generation)."""
+    seen: set[int] | None = g.get(READ)
+    if seen is None:
+        seen = set()
+        setattr(g, READ, seen)
+    seen.add(number)
+
+
+def read_from() -> frozenset[int]:
+    """The generations this request's answers were read from so far: more than one when a
+    change was published while it was answered (``endpoint.caching`` validates none of it)."""
+    return frozenset(g.get(READ, ()))
 
 
 class Kept:
@@ -205,6 +225,7 @@ class Kept:
         with self._lock:
             if key in self._kept:
                 self._kept.move_to_end(key)
+                read_at(key[3])
                 return self._kept[key]
             coming = self._coming.get(key)
             before = self._before_of(key, location.place())
@@ -220,22 +241,29 @@ class Kept:
         if not mine:
             value, stale = _waited(coming)
             setattr(g, STALE, g.get(STALE) or stale)
+            read_at(key[3])
             return value
-        outer = g.get(STALE, False)
+        outer, outer_read = g.get(STALE, False), g.get(READ)
         setattr(g, STALE, False)  # whether ``make`` is given any answer of the one before
+        setattr(g, READ, set())  # the generations ``make`` reads from
         try:
             value = make()
         except BaseException as problem:
             setattr(g, STALE, outer)
+            setattr(g, READ, outer_read)
             with self._lock:
                 del self._coming[key]
             coming.set_exception(problem)
             raise
         # an answer made of answers of the generation before is given, never kept (stranger
         # 62: a view's headline made of them was kept as the new generation's, until the next
-        # write, validated and 304'd)
-        stale = bool(g.get(STALE))
+        # write, validated and 304'd); nor one read from another generation than its key's, a
+        # change published while it was made (stranger 64: the figures of one generation kept
+        # with a headline count of the next, and validated)
+        read = g.get(READ) or set()
+        stale = bool(g.get(STALE)) or bool(read - {key[3]})
         setattr(g, STALE, outer or stale)
+        setattr(g, READ, (outer_read or set()) | read | {key[3]})
         with self._lock:
             del self._coming[key]
             moved_on = not stale and self._keep(key, value, location.place())

@@ -371,3 +371,47 @@ def test_the_newest_answer_before_is_given_not_an_older_one_aside(tmp_path: Path
         kept.get(("index", 2), lambda: "gen 2")
     with app.app_context():
         assert kept.get(("index", 3), lambda: "gen 3") == "gen 2" and g.get(STALE)
+
+
+@pytest.mark.parametrize(
+    ("reads", "kept"),
+    [
+        (["query at 1"], True),
+        (["query at 2"], False),
+        (["query at 1", "query at 2"], False),
+        (["inner kept at 1"], True),
+        (["inner kept at 2"], False),
+    ],
+    ids=lambda case: "+".join(case) if isinstance(case, list) else f"kept={case}",
+)
+def test_an_answer_read_from_another_generation_than_its_key_is_given_not_kept(
+    tmp_path: Path, reads: list[str], kept: bool
+) -> None:
+    """Stranger 64: a composite answer (the figures) keyed by the generation its request read
+    first, then made of queries run on the newest snapshot, was kept and validated with one
+    generation's key while it held a count of the next write's. Made of reads of another
+    generation than its key's (a query's snapshot, an answer kept for another generation), it
+    is given, not kept, and the request's answer is validated by no one (``STALE``)."""
+    from flask import g
+
+    from endpoint.published import read_at, read_from
+
+    app, outer, inner = _app(tmp_path), Kept(), Kept()
+
+    def make() -> str:
+        for read in reads:
+            number = int(read[-1])
+            if read.startswith("query"):
+                read_at(number)  # what ``published.run`` notes of a query's snapshot
+            else:
+                inner.get(("counts", number), lambda: "counts")
+        return "made"
+
+    with app.app_context():
+        assert outer.get(("figures", 1), make) == "made"
+        assert bool(g.get(STALE)) is not kept
+        assert read_from() == {1} | {int(read[-1]) for read in reads}
+    with app.app_context():
+        again = outer.get(("figures", 1), lambda: "made again")
+        assert again == ("made" if kept else "made again")
+        assert not g.get(STALE) and read_from() == {1}
