@@ -190,7 +190,7 @@ VIEWS_AGAIN = 4
 def views_again() -> None:
     """Work out again, for the new generation, the filtered views readers asked for last (the
     figures of ``VIEWS_AGAIN`` of them, the headline of as many): a step of the warm-up after
-    a change, so that their next readers do not wait for them once it has settled (stranger
+    a change, so that their next readers do not wait for them once its run ends (stranger
     63: 23 to 28 s for ``?country=FRA`` at 15,000 spaces after the warm-up)."""
     for what, work_out in (("figures", figures), ("headline-texts", _page_parts)):
         views = [(dict(f), lang) for f, lang in ANSWERS.asked(what) if f]

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import pyoxigraph as ox
 from flask import current_app, g
@@ -106,8 +105,8 @@ def _waited(coming: Future[T]) -> T:
 
 
 #: the app extension of its warm-up (``WarmUp``, ``endpoint.warm``), which works out each new
-#: generation's answers, then settles what is aside: while it runs a reader gets the answer before
-SETTLES = "coworkmed.settles"
+#: generation's answers: while it runs a reader gets the answer before
+WARM_UP = "coworkmed.warm-up"
 
 
 class WarmUp(Protocol):
@@ -118,8 +117,8 @@ class WarmUp(Protocol):
         ...
 
     def running(self) -> bool:
-        """Whether a run is under way or asked for (it settles when it ends), or a write of
-        the server is under way (``writing``)."""
+        """Whether a run is under way or asked for, or a write of the server is under way
+        (``writing``)."""
         ...
 
     def writing(self) -> AbstractContextManager[None]:
@@ -171,17 +170,16 @@ class Kept:
     each reading the whole graph again and holding a copy of it in memory at the same time;
     a few at most, each for at most the query timeout (``_waited``).
 
-    After a change, the answers of the generation before are given until the warm-up has
-    worked out the new generation's (``settle``): a reader who asks for an answer being worked
-    out, or who comes while the warm-up runs, gets the one before at once
-    (``g.coworkmed_stale``: it is not kept nor validated, ``endpoint.caching``) rather than
-    waiting (stranger 61: 37 to 43 s for the observatory after each write at 20,000 spaces).
-    The one before is the answer set aside once a newer generation's was kept, or, until then,
-    the one still kept (stranger 63: the readers who came before the first newer answer was
-    kept waited 45 to 80 s, one for a 504)."""
-
-    #: every instance, for ``settle``
-    _every: ClassVar[weakref.WeakSet[Kept]] = weakref.WeakSet()
+    After a change, a reader who asks for an answer being worked out, or who comes while the
+    warm-up runs, gets the one of the generation before at once (``g.coworkmed_stale``: it is
+    not kept nor validated, ``endpoint.caching``) rather than waiting (stranger 61: 37 to 43 s
+    for the observatory after each write at 20,000 spaces). The one before is the answer set
+    aside once a newer generation's was kept, or, until then, the one still kept (stranger 63:
+    the readers who came before the first newer answer was kept waited 45 to 80 s, one for a
+    504). An answer aside goes when its question's new answer is kept, or at the next change:
+    a question the warm-up does not work out again (a filtered view no one asked for lately)
+    keeps it after the warm-up's run, for the readers who come while its first reader works
+    the new one out (stranger 64: they waited for it, up to ``query_timeout``)."""
 
     def __init__(
         self,
@@ -207,7 +205,6 @@ class Kept:
         self._before: dict[tuple[Any, ...], Any] = {}
         #: the key of the answer kept for each place, base, what and the rest of the key
         self._newest: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        Kept._every.add(self)
 
     def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
         """The answer kept for ``key`` (``(what, generation, ...)``, of the app's store: two apps
@@ -220,7 +217,7 @@ class Kept:
         location = store_location()
         # the app's base too: two apps on one store may publish it under two bases
         key = (location.identity(), current_app.config["COWORKMED"]["base"], *key)
-        warm_up: WarmUp | None = current_app.extensions.get(SETTLES)
+        warm_up: WarmUp | None = current_app.extensions.get(WARM_UP)
         warming = warm_up is not None and warm_up.running()
         with self._lock:
             if key in self._kept:
@@ -230,8 +227,7 @@ class Kept:
             coming = self._coming.get(key)
             before = self._before_of(key, location.place())
             # the one before, while another works the new one out, or while the warm-up runs
-            # (it settles what is aside when it ends: ``SETTLES``), to any reader but the
-            # warm-up itself (``WARMING``)
+            # (``WARM_UP``), to any reader but the warm-up itself (``WARMING``)
             if before is not _NONE and (coming or warming) and not g.get(WARMING):
                 setattr(g, STALE, True)
                 return before
@@ -270,7 +266,7 @@ class Kept:
         coming.set_result((value, stale))
         if moved_on and warm_up is not None and not g.get(WARMING):
             # a generation this server did not write (a publish beside it): the warm-up works
-            # its answers out, then settles, as after its own writes
+            # its answers out, as after its own writes
             warm_up.start()
         return value
 
@@ -295,7 +291,7 @@ class Kept:
         number = key[3]  # (identity, base, what, generation, ...)
         # least recently used first, as kept: ``asked`` gives them in that order
         older = [k for k in self._kept if self._born[k][0] == place and self._born[k][1] < number]
-        if older:  # the generation before, aside until ``settle``; any older one goes
+        if older:  # the generation before, aside until the next change; any older one goes
             self._before = {k: v for k, v in self._before.items() if k[0] != place}
         for old in older:
             self._before[_aside(old, place)] = self._kept[old]
@@ -306,6 +302,7 @@ class Kept:
         self._weighed += weight - self._weights.get(key, 0)
         self._kept[key], self._weights[key], self._born[key] = value, weight, (place, number)
         self._newest[_aside(key, place)] = key
+        self._before.pop(_aside(key, place), None)  # its question is answered anew
         while len(self._kept) > self._size or self._weighed > self._most:
             self._drop(next(iter(self._kept)))
         return bool(older)
@@ -319,7 +316,7 @@ class Kept:
 
     def asked(self, what: str) -> list[tuple[Any, ...]]:
         """What readers asked about ``what`` of the app's store and base, kept or aside (the
-        generation before, until ``settle``): the rest of each key after its generation,
+        generation before, until the next change): the rest of each key after its generation,
         least recently used first, each once (``endpoint.warm`` works the last ones out again
         after a change)."""
         place, base = store_location().place(), current_app.config["COWORKMED"]["base"]
@@ -329,14 +326,6 @@ class Kept:
                 k[4:] for k in self._kept if k[1:3] == (base, what) and self._born[k][0] == place
             ]
         return list(dict.fromkeys([*aside, *kept]))
-
-    @classmethod
-    def settle(cls, place: str) -> None:
-        """The answers of ``place``'s generation before go, in every ``Kept``: the new one's
-        are worked out (the warm-up calls it when its run ends)."""
-        for kept in list(cls._every):
-            with kept._lock:
-                kept._before = {k: v for k, v in kept._before.items() if k[0] != place}
 
     def weight(self) -> int:
         """What the answers kept weigh together (0 when they are not weighed)."""

@@ -20,7 +20,7 @@ from core.vocabulary import LANGUAGES
 from endpoint import observatory, search, site
 from endpoint.app import STOPPING_KEY
 from endpoint.execution import QueryError
-from endpoint.published import SETTLES, WARMING, Kept
+from endpoint.published import WARM_UP, WARMING
 
 #: what is worked out at start, in this order: the pages a visitor opens first
 STEPS: dict[str, Callable[[], object]] = {
@@ -111,12 +111,8 @@ class Warmer:
                 self._again = False
             try:
                 self._steps()
-            except Exception:  # a step that failed otherwise: the next run still comes
+            except Exception:  # a step that failed otherwise: the run ends, the next still comes
                 self._app.logger.exception("warm-up: a step failed; readers will work it out")
-            finally:
-                # the new generation's answers are worked out, or left to the readers: those
-                # of the one before go (else a failed step left them given for good)
-                Kept.settle(self._app.extensions["coworkmed.store"].place())
 
     def _steps(self) -> None:
         """Each step once; a step refused for now (503: the query room full, a burst of
@@ -152,5 +148,5 @@ def warm_up(app: Flask) -> threading.Thread:
     warmer = app.extensions.get(WARMER)
     if warmer is None:
         warmer = app.extensions[WARMER] = Warmer(app)
-        app.extensions[SETTLES] = warmer  # which starts it after each write of the server
+        app.extensions[WARM_UP] = warmer  # which starts it after each write of the server
     return warmer.start()

@@ -16,7 +16,7 @@ from flask import current_app
 
 from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut
 from endpoint.execution import engine_failed, worker_limits
-from endpoint.published import SETTLES, WarmUp, store_location
+from endpoint.published import WARM_UP, WarmUp, store_location
 from triplestore.backends import StoreLocation
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.versions import write_confined
@@ -90,5 +90,5 @@ def readers_told() -> AbstractContextManager[None]:
     runs as soon as it has made one (``WarmUp.writing``). Started once the write had
     answered, the warm-up left a moment when the readers of the new generation each worked
     its answers out (stranger 63's readers, at 15,000 spaces: 60 to 72 s)."""
-    warm_up: WarmUp | None = current_app.extensions.get(SETTLES)
+    warm_up: WarmUp | None = current_app.extensions.get(WARM_UP)
     return nullcontext() if warm_up is None else warm_up.writing()

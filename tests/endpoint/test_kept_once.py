@@ -17,7 +17,7 @@ import yaml
 from flask import Flask
 
 from endpoint.execution import QueryError
-from endpoint.published import BEING_WORKED_OUT, SETTLES, STALE, WAITING, WARMING, Kept
+from endpoint.published import BEING_WORKED_OUT, STALE, WAITING, WARM_UP, WARMING, Kept
 from endpoint.rooms import Room
 from triplestore.backends.oxigraph import OxigraphLocation
 
@@ -208,42 +208,36 @@ class _WarmUp:
 #: stranger 61: after a write at 20,000 spaces, readers of the observatory waited 37 to 43 s for
 #: the new generation's answers the warm-up was working out. Stranger 63: the readers who came
 #: before any answer of the new generation was kept waited too (45 to 80 s, one for a 504).
-#: (generation the reader asks, whether another is working it out, whether the store has
-#: settled, the warm-up, whether an answer of a newer generation was kept: what the reader gets)
+#: Stranger 64: once the warm-up's run had ended, the readers of a view it had not worked out
+#: again waited for the one reader working it out (up to ``query_timeout``).
+#: (generation the reader asks, whether another is working it out, the warm-up, whether an
+#: answer of a newer generation was kept: what the reader gets)
 AFTER_A_CHANGE = [
-    pytest.param(2, True, False, "", True, "gen 1", id="being-worked-out-the-one-before-at-once"),
-    pytest.param(
-        2, False, False, "", True, "gen 2", id="no-one-working-it-out-the-reader-makes-it"
-    ),
-    pytest.param(2, True, True, "", True, "gen 2", id="settled-the-reader-waits-for-the-new-one"),
+    pytest.param(2, True, "", True, "gen 1", id="being-worked-out-the-one-before-at-once"),
+    pytest.param(2, False, "", True, "gen 2", id="no-one-working-it-out-the-reader-makes-it"),
+    # stranger 64: the warm-up's run is over (the view was not in it): the one before at once
+    pytest.param(2, True, "idle", True, "gen 1", id="run-over-being-worked-out-the-one-before"),
     # the answer aside goes once an answer of a newer generation than the one kept is kept
-    pytest.param(3, True, False, "", True, "gen 1", id="two-generations-on-the-newest-aside"),
-    # an app whose warm-up works the new answers out, then settles: the one before meanwhile
-    pytest.param(2, False, False, "running", True, "gen 1", id="the-warm-up-runs-the-one-before"),
-    pytest.param(2, False, False, "idle", True, "gen 2", id="no-warm-up-runs-the-reader-makes-it"),
-    pytest.param(2, False, False, "warming", True, "gen 2", id="the-warm-up-itself-makes-it"),
+    pytest.param(3, True, "", True, "gen 1", id="two-generations-on-the-newest-aside"),
+    # an app whose warm-up works the new answers out: the one before meanwhile
+    pytest.param(2, False, "running", True, "gen 1", id="the-warm-up-runs-the-one-before"),
+    pytest.param(2, False, "idle", True, "gen 2", id="no-warm-up-runs-the-reader-makes-it"),
+    pytest.param(2, False, "warming", True, "gen 2", id="the-warm-up-itself-makes-it"),
     # stranger 63: no answer of the new generation kept yet, the one before still kept
-    pytest.param(2, False, False, "running", False, "gen 1", id="none-newer-kept-warm-up-runs"),
-    pytest.param(2, True, False, "", False, "gen 1", id="none-newer-kept-being-worked-out"),
-    pytest.param(3, True, False, "", False, "gen 1", id="none-newer-kept-two-generations-on"),
-    pytest.param(
-        2, False, False, "", False, "gen 2", id="none-newer-kept-no-one-the-reader-makes-it"
-    ),
-    pytest.param(2, False, False, "idle", False, "gen 2", id="none-newer-kept-no-warm-up-runs"),
-    pytest.param(
-        2, False, False, "warming", False, "gen 2", id="none-newer-kept-the-warm-up-itself"
-    ),
+    pytest.param(2, False, "running", False, "gen 1", id="none-newer-kept-warm-up-runs"),
+    pytest.param(2, True, "", False, "gen 1", id="none-newer-kept-being-worked-out"),
+    pytest.param(3, True, "", False, "gen 1", id="none-newer-kept-two-generations-on"),
+    pytest.param(2, False, "", False, "gen 2", id="none-newer-kept-no-one-the-reader-makes-it"),
+    pytest.param(2, False, "idle", False, "gen 2", id="none-newer-kept-no-warm-up-runs"),
+    pytest.param(2, False, "warming", False, "gen 2", id="none-newer-kept-the-warm-up-itself"),
 ]
 
 
-@pytest.mark.parametrize(
-    ("asked", "worked_out", "settled", "warm_up", "newer_kept", "got"), AFTER_A_CHANGE
-)
+@pytest.mark.parametrize(("asked", "worked_out", "warm_up", "newer_kept", "got"), AFTER_A_CHANGE)
 def test_a_reader_gets_the_generation_before_while_the_new_one_is_worked_out(
     tmp_path: Path,
     asked: int,
     worked_out: bool,
-    settled: bool,
     warm_up: str,
     newer_kept: bool,
     got: str,
@@ -253,15 +247,12 @@ def test_a_reader_gets_the_generation_before_while_the_new_one_is_worked_out(
     app, kept = _app(tmp_path, timeout=5.0), Kept()
     warmer = _WarmUp(running=warm_up in ("running", "warming"))
     if warm_up:
-        app.extensions[SETTLES] = warmer
-    place = app.extensions["coworkmed.store"].place()
+        app.extensions[WARM_UP] = warmer
     release = threading.Event()
     with app.app_context():
         kept.get(("figure", 1, "fr"), lambda: "gen 1")
         if newer_kept:
             kept.get(("other", 2, "fr"), lambda: "other 2")  # the new generation: gen 1 aside
-    if settled:
-        Kept.settle(place)
 
     def slow() -> str:
         release.wait(5)
@@ -286,11 +277,12 @@ def test_a_reader_gets_the_generation_before_while_the_new_one_is_worked_out(
     release.set()
     if worked_out:
         working.join()
-    warmer.is_running = False  # the warm-up's run ends, and settles
-    with app.app_context():  # once made (and settled), the new one is kept and served
-        Kept.settle(place)
+    warmer.is_running = False  # the warm-up's run ends
+    with app.app_context():  # once made, the new one is kept and served, and none aside
         assert kept.get(("figure", asked, "fr"), lambda: f"gen {asked}") == f"gen {asked}"
         assert not g.get("coworkmed_stale")
+    # its question answered anew, its answer aside went (its memory)
+    assert [aside for aside in kept._before if aside[2] == "figure"] == []
 
 
 @pytest.mark.parametrize(
@@ -302,12 +294,12 @@ def test_a_newer_generation_read_starts_the_warm_up(
     tmp_path: Path, keeper: str, started: int
 ) -> None:
     """A generation this server did not write (a publish beside it, on the same store) is seen
-    by the first answer kept of it: the warm-up runs for it then, and settles what is aside
-    (else the answers before were given for good to every reader but the warm-up)."""
+    by the first answer kept of it: the warm-up runs for it then (else its readers worked
+    each of its answers out)."""
     from flask import g
 
     app, kept, warmer = _app(tmp_path), Kept(), _WarmUp(running=False)
-    app.extensions[SETTLES] = warmer
+    app.extensions[WARM_UP] = warmer
     with app.app_context():
         kept.get(("figure", 1), lambda: "gen 1")
         kept.get(("labels", 1), lambda: "labels 1")
@@ -330,7 +322,7 @@ def test_an_answer_made_of_answers_before_is_given_not_kept(
 
     app, inner, outer = _app(tmp_path, timeout=5.0), Kept(), Kept()
     warmer = _WarmUp(running=inner_state == "aside")
-    app.extensions[SETTLES] = warmer
+    app.extensions[WARM_UP] = warmer
     with app.app_context():
         inner.get(("counts", 1), lambda: 21)
         inner.get(("labels", 2), lambda: "new")  # generation 2: counts 1 set aside
@@ -351,7 +343,6 @@ def test_an_answer_made_of_answers_before_is_given_not_kept(
     if working.is_alive():
         working.join()
     warmer.is_running = False
-    Kept.settle(app.extensions["coworkmed.store"].place())
     with app.app_context():  # not kept: made again, of the new answers
         made = outer.get(("headline", 2), lambda: f"{inner.get(('counts', 2), lambda: 22)} places")
         assert made == "22 places" and not g.get(STALE)
@@ -363,11 +354,11 @@ def test_the_newest_answer_before_is_given_not_an_older_one_aside(tmp_path: Path
     from flask import g
 
     app, kept = _app(tmp_path), Kept()
-    app.extensions[SETTLES] = _WarmUp(running=True)  # writes one after the other: it runs
+    app.extensions[WARM_UP] = _WarmUp(running=True)  # writes one after the other: it runs
     with app.app_context():
         kept.get(("index", 1), lambda: "gen 1")
         kept.get(("other", 2), lambda: "other 2")  # gen 1's index aside
-        setattr(g, WARMING, True)  # the warm-up works gen 2's out (not settled yet)
+        setattr(g, WARMING, True)  # the warm-up works gen 2's out (its run not over)
         kept.get(("index", 2), lambda: "gen 2")
     with app.app_context():
         assert kept.get(("index", 3), lambda: "gen 3") == "gen 2" and g.get(STALE)
