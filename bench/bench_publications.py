@@ -9,15 +9,19 @@ Builds the graph of data/ into a temporary store, starts ``coworkmed serve`` on 
 a free port), then sends COUNT publications by fr-aura of its example file with its first
 record renamed in turn (each a new version: 201), then COUNT PUTs. Printed: the server
 process's resident memory (VmRSS) before and after each series, its growth per write, and the
-ratio of the two. Stranger 63: each publication left about 40 MB in the server (82 -> 803 MB
+ratio of the two; and each series' times, the median of its first quarter and of its last, and
+their ratio (whether writes slow down as they accumulate: stranger 64 saw publications go from
+4 s to 6-22 s). Stranger 63: each publication left about 40 MB in the server (82 -> 803 MB
 over 16 publications), the PUTs nothing.
 """
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
@@ -72,16 +76,27 @@ def put(base: str, number: int) -> int:
     return sent(urllib.request.Request(url, triples.encode(), headers, method="PUT"))
 
 
-def series(name: str, pid: int, count: int, write: object) -> float:
-    """Send ``count`` writes (``write(number)``), print the server's memory; its growth per
-    write in MB."""
+def series(name: str, pid: int, count: int, write: object) -> tuple[float, float]:
+    """Send ``count`` writes (``write(number)``), print the server's memory and the writes'
+    times; its growth per write in MB, and the ratio of the last quarter's median time to the
+    first's."""
     assert callable(write)
     before = resident_mb(pid)
-    statuses = [write(number) for number in range(count)]
+    statuses, seconds = [], []
+    for number in range(count):
+        began = time.monotonic()
+        statuses.append(write(number))
+        seconds.append(time.monotonic() - began)
     after = resident_mb(pid)
     each = (after - before) / count
     print(f"{name:14} {before:7.1f} -> {after:7.1f} MB   {each:+6.2f} MB each   {statuses}")
-    return each
+    quarter = max(1, count // 4)
+    first, last = statistics.median(seconds[:quarter]), statistics.median(seconds[-quarter:])
+    print(
+        f"{'':14} {first:6.2f} s first quarter (median), {last:6.2f} s last, "
+        f"x{last / first:.2f}   each: {' '.join(f'{t:.1f}' for t in seconds)}"
+    )
+    return each, last / first
 
 
 def main(arguments: list[str]) -> None:
@@ -103,15 +118,16 @@ def main(arguments: list[str]) -> None:
             put(base, -1)  # the first write of each kind starts what every later one shares
             publication(base, token, -1)
             print(f"{count} writes of each kind, the server process's resident memory:")
-            published = series(
+            published, slower = series(
                 "publications", server.pid, count, lambda n: publication(base, token, n)
             )
-            putting = series("PUTs (peer)", server.pid, count, lambda n: put(base, n))
+            putting, put_slower = series("PUTs (peer)", server.pid, count, lambda n: put(base, n))
         finally:
             stop_serving(server)
         ratio = published / putting if putting > 0.05 else float("nan")
         print(f"growth per publication / per PUT: {ratio:.2f} (n/a when the PUTs grew nothing)")
         print(f"growth per publication - per PUT: {published - putting:+.2f} MB")
+        print(f"last/first quarter's time: publications x{slower:.2f}, PUTs x{put_slower:.2f}")
 
 
 if __name__ == "__main__":

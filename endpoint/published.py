@@ -121,6 +121,11 @@ class WarmUp(Protocol):
         (``writing``)."""
         ...
 
+    def behind(self, generation: int) -> bool:
+        """Whether the store's generation ``generation`` is newer than the one its last run
+        started on (a generation published beside the server: ``Kept`` starts it)."""
+        ...
+
     def writing(self) -> AbstractContextManager[None]:
         """Around a write of the server: ``running`` meanwhile; a run starts as it ends when
         the store's generation changed."""
@@ -201,8 +206,10 @@ class Kept:
         self._born: dict[tuple[Any, ...], tuple[str, int]] = {}  # its store's place, generation
         self._weighed = 0
         self._coming: dict[tuple[Any, ...], Future[Any]] = {}
-        #: the answers of the generation before, by place, base, what and the rest of the key
-        self._before: dict[tuple[Any, ...], Any] = {}
+        #: the newest answer given before of each question (by place, base, what and the rest
+        #: of the key) whose answer of the current generation is not kept: its generation and
+        #: the answer, oldest first, at most ``size`` of them (and ``most`` of their weight)
+        self._before: OrderedDict[tuple[Any, ...], tuple[int, Any]] = OrderedDict()
         #: the key of the answer kept for each place, base, what and the rest of the key
         self._newest: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
@@ -226,6 +233,18 @@ class Kept:
                 return self._kept[key]
             coming = self._coming.get(key)
             before = self._before_of(key, location.place())
+            if (
+                before is not _NONE
+                and not (coming or warming)
+                and warm_up is not None
+                and not g.get(WARMING)
+                and warm_up.behind(key[3])
+            ):
+                # a generation published beside the server, seen first by this reader: the
+                # warm-up works it out, and this reader gets the one before (stranger 65: the
+                # first reader of the figures after a publish beside waited 5 s for them)
+                warm_up.start()
+                warming = True
             # the one before, while another works the new one out, or while the warm-up runs
             # (``WARM_UP``), to any reader but the warm-up itself (``WARMING``)
             if before is not _NONE and (coming or warming) and not g.get(WARMING):
@@ -263,8 +282,10 @@ class Kept:
         with self._lock:
             del self._coming[key]
             moved_on = not stale and self._keep(key, value, location.place())
+            if stale:  # given, not kept: the one before for the readers of later generations
+                self._set_aside(_aside(key, location.place()), key[3], value)
         coming.set_result((value, stale))
-        if moved_on and warm_up is not None and not g.get(WARMING):
+        if moved_on and warm_up is not None and warm_up.behind(key[3]) and not g.get(WARMING):
             # a generation this server did not write (a publish beside it): the warm-up works
             # its answers out, as after its own writes
             warm_up.start()
@@ -279,10 +300,34 @@ class Kept:
         if not self._gives_before:
             return _NONE
         aside = _aside(key, place)
+        found: list[tuple[int, Any]] = []
         older = self._newest.get(aside)
         if older is not None and older[3] < key[3]:
-            return self._kept[older]
-        return self._before.get(aside, _NONE)
+            found.append((older[3], self._kept[older]))
+        given = self._before.get(aside)
+        if given is not None and given[0] < key[3]:
+            found.append(given)
+        return max(found, key=lambda answer: answer[0])[1] if found else _NONE
+
+    def _set_aside(self, aside: tuple[Any, ...], number: int, value: Any) -> None:
+        """Set ``value`` (of generation ``number``) aside as its question's answer before,
+        unless a newer one is; then drop the oldest set aside while there are more than
+        ``size`` or they weigh more than ``most`` (the lock held): under writes one after the
+        other, an answer read across a change is never kept, and was never given again, so
+        that readers of a view it had answered waited for its next one (stranger 65: 12 to
+        61 s, and 503s)."""
+        if not self._gives_before:
+            return
+        given = self._before.get(aside)
+        if given is not None and given[0] > number:
+            return
+        self._before[aside] = (number, value)
+        self._before.move_to_end(aside)
+        weigh = self._weigh
+        while len(self._before) > self._size or (
+            weigh is not None and sum(weigh(v) for _n, v in self._before.values()) > self._most
+        ):
+            self._before.popitem(last=False)
 
     def _keep(self, key: tuple[Any, ...], value: Any, place: str) -> bool:
         """Keep ``value``, set the answers of ``place``'s older generations aside, then drop
@@ -291,10 +336,8 @@ class Kept:
         number = key[3]  # (identity, base, what, generation, ...)
         # least recently used first, as kept: ``asked`` gives them in that order
         older = [k for k in self._kept if self._born[k][0] == place and self._born[k][1] < number]
-        if older:  # the generation before, aside until the next change; any older one goes
-            self._before = {k: v for k, v in self._before.items() if k[0] != place}
-        for old in older:
-            self._before[_aside(old, place)] = self._kept[old]
+        for old in older:  # aside until their questions are answered anew
+            self._set_aside(_aside(old, place), self._born[old][1], self._kept[old])
             self._drop(old)
         weight = 0 if self._weigh is None else self._weigh(value)
         if weight > self._most and self._weigh is not None:
@@ -302,7 +345,9 @@ class Kept:
         self._weighed += weight - self._weights.get(key, 0)
         self._kept[key], self._weights[key], self._born[key] = value, weight, (place, number)
         self._newest[_aside(key, place)] = key
-        self._before.pop(_aside(key, place), None)  # its question is answered anew
+        given = self._before.get(_aside(key, place))
+        if given is not None and given[0] <= number:  # its question is answered anew
+            del self._before[_aside(key, place)]
         while len(self._kept) > self._size or self._weighed > self._most:
             self._drop(next(iter(self._kept)))
         return bool(older)
@@ -315,8 +360,8 @@ class Kept:
         self._weighed -= self._weights.pop(key)
 
     def asked(self, what: str) -> list[tuple[Any, ...]]:
-        """What readers asked about ``what`` of the app's store and base, kept or aside (the
-        generation before, until the next change): the rest of each key after its generation,
+        """What readers asked about ``what`` of the app's store and base, kept or aside (an
+        answer before): the rest of each key after its generation,
         least recently used first, each once (``endpoint.warm`` works the last ones out again
         after a change)."""
         place, base = store_location().place(), current_app.config["COWORKMED"]["base"]

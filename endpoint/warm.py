@@ -60,6 +60,7 @@ class Warmer:
         self._again = False
         self._thread: threading.Thread | None = None
         self._writes = 0  # the server's writes under way
+        self._started_on = 0  # the store generation its last run started on
 
     def start(self) -> threading.Thread:
         """Work ``STEPS`` out (now, or again once the run under way is done); the thread."""
@@ -75,6 +76,11 @@ class Warmer:
         (``Kept`` gives the answers before then)."""
         with self._lock:
             return self._thread is not None or self._writes > 0
+
+    def behind(self, generation: int) -> bool:
+        """Whether ``generation`` is newer than the one its last run started on."""
+        with self._lock:
+            return generation > self._started_on
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -110,6 +116,9 @@ class Warmer:
                     return
                 self._again = False
             try:
+                started_on = self._app.extensions["coworkmed.store"].generation()
+                with self._lock:
+                    self._started_on = max(self._started_on, started_on)
                 self._steps()
             except Exception:  # a step that failed otherwise: the run ends, the next still comes
                 self._app.logger.exception("warm-up: a step failed; readers will work it out")

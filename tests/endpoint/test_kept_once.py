@@ -194,15 +194,19 @@ def test_the_waits_of_one_request_share_its_deadline(tmp_path: Path) -> None:
 class _WarmUp:
     """An app's warm-up as ``Kept`` sees it: whether it runs, how many times it was started."""
 
-    def __init__(self, running: bool) -> None:
-        self.is_running, self.starts = running, 0
+    def __init__(self, running: bool, behind: bool = False) -> None:
+        self.is_running, self.starts, self.is_behind = running, 0, behind
 
     def start(self) -> object:
         self.starts += 1
+        self.is_running = True
         return None
 
     def running(self) -> bool:
         return self.is_running
+
+    def behind(self, generation: int) -> bool:
+        return self.is_behind  # False: a run for every generation (the server's writes)
 
 
 #: stranger 61: after a write at 20,000 spaces, readers of the observatory waited 37 to 43 s for
@@ -294,11 +298,11 @@ def test_a_newer_generation_read_starts_the_warm_up(
     tmp_path: Path, keeper: str, started: int
 ) -> None:
     """A generation this server did not write (a publish beside it, on the same store) is seen
-    by the first answer kept of it: the warm-up runs for it then (else its readers worked
-    each of its answers out)."""
+    by its first reader: the warm-up runs for it then (else its readers worked each of its
+    answers out); never started by the warm-up itself."""
     from flask import g
 
-    app, kept, warmer = _app(tmp_path), Kept(), _WarmUp(running=False)
+    app, kept, warmer = _app(tmp_path), Kept(), _WarmUp(running=False, behind=True)
     app.extensions[WARM_UP] = warmer
     with app.app_context():
         kept.get(("figure", 1), lambda: "gen 1")
@@ -406,3 +410,87 @@ def test_an_answer_read_from_another_generation_than_its_key_is_given_not_kept(
         again = outer.get(("figures", 1), lambda: "made again")
         assert again == ("made" if kept else "made again")
         assert not g.get(STALE) and read_from() == {1}
+
+
+def _asked_while_made(app: Flask, kept: Kept, key: tuple[Any, ...]) -> tuple[Any, bool]:
+    """What a reader of ``key`` gets while another reader works it out: its answer, and
+    whether it was the one before (``STALE``)."""
+    from flask import g
+
+    release, working = threading.Event(), threading.Event()
+
+    def first_reader() -> None:
+        with app.app_context():
+            kept.get(key, lambda: working.set() or release.wait(5) and "made")
+
+    thread = threading.Thread(target=first_reader)
+    thread.start()
+    assert working.wait(5)
+    try:
+        with app.app_context():
+            return kept.get(key, lambda: "made twice"), bool(g.get(STALE))
+    finally:
+        release.set()
+        thread.join(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("history", "got"),
+    [
+        # stranger 65: under steady writes an answer read across a change was never kept, so
+        # never given again: the readers of its view waited for the next one (12 to 61 s)
+        (["view 1 read across a change"], "view 1 read across a change"),
+        # a change dropped every answer aside but those of the generation just before
+        (["view 1", "other 2", "other 3"], "view 1"),
+        (
+            ["view 1", "other 2", "view 2 read across a change", "other 3"],
+            "view 2 read across a change",
+        ),
+        # the newest answer before, kept or given
+        (["view 1", "view 2"], "view 2"),
+        (["view 2 read across a change", "view 1"], "view 2 read across a change"),
+    ],
+    ids=["given-not-kept", "two-changes-on", "given-after-kept", "kept-newest", "given-newest"],
+)
+def test_the_newest_answer_given_before_is_given_while_another_works_it_out(
+    tmp_path: Path, history: list[str], got: str
+) -> None:
+    """``history``: answers of the view, or of another question, each made at its generation;
+    "read across a change" ones are made reading a newer generation too (``read_at``), so
+    given, never kept. A reader of the view at generation 4, while another works it out, gets
+    the newest answer of it before, at once."""
+    from endpoint.published import read_at
+
+    app, kept = _app(tmp_path, timeout=5.0), Kept()
+    for answer in history:
+        what, number = answer.split(" ")[0], int(answer.split(" ")[1])
+
+        def make(answer: str = answer, number: int = number) -> str:
+            if answer.endswith("read across a change"):
+                read_at(number + 1)
+            return answer
+
+        with app.app_context():
+            kept.get((what, number), make)
+    assert _asked_while_made(app, kept, ("view", 4)) == (got, True)
+
+
+@pytest.mark.parametrize(("behind", "got"), [(True, ("view 1", True)), (False, ("made", False))])
+def test_the_first_reader_of_a_generation_published_beside_starts_the_warm_up(
+    tmp_path: Path, behind: bool, got: tuple[str, bool]
+) -> None:
+    """Stranger 65: the first reader of the figures after a ``coworkmed publish`` beside the
+    server worked them out (5 s) while the warm-up did not run; it now starts the warm-up and
+    gets the one before at once. When the warm-up has run for that generation (it is not
+    behind), the reader works out a question it did not."""
+    from flask import g
+
+    app, kept = _app(tmp_path, timeout=5.0), Kept()
+    warmer = _WarmUp(running=False, behind=behind)
+    app.extensions[WARM_UP] = warmer
+    with app.app_context():
+        kept.get(("view", 1), lambda: "view 1")
+    with app.app_context():
+        answer = kept.get(("view", 2), lambda: "made")
+        assert (answer, bool(g.get(STALE))) == got
+    assert warmer.starts == (1 if behind else 0)

@@ -279,6 +279,7 @@ def test_after_its_run_a_view_it_did_not_work_out_gives_the_one_before_while_mad
     app.extensions[STOPPING_KEY] = threading.Event()
     app.extensions["coworkmed.store"] = OxigraphLocation(tmp_path)
     app.config["COWORKMED"] = {"base": "https://w3id.org/coworkmed/id/", "query_timeout": 5.0}
+    monkeypatch.setattr(OxigraphLocation, "generation", lambda self: 2)  # the store's now
     kept = Kept()
     monkeypatch.setattr(warm, "STEPS", {"the whole network": lambda: kept.get(("all", 2), str)})
     warmer = app.extensions[WARM_UP] = warm.Warmer(app)

@@ -1,0 +1,153 @@
+"""Readers of views asked before, while the data changes: how long they wait, against the same
+readers on the same server with no writes, measured in the same run.
+
+    .venv/bin/python bench/bench_reads_under_writes.py [WRITES]     (default: 12)
+
+Builds the graph of data/ into a temporary store, starts ``coworkmed serve`` on it (loopback, a
+free port), asks every view once (the dashboard's figures whole and filtered, in two languages;
+the observatory page whole and filtered; a search), then runs 6 readers looping over them: for
+20 s with no write (the peer), then while WRITES Graph Store PUTs replace a graph of a few
+spaces, one every 0.5 to 6 s, and for 10 s after. Printed for each phase: the reads, their
+median, 95th percentile and longest time, those over 2 s, the 503s; then the ratios. Stranger
+65: after a write, readers of views they had asked before waited 12 to 61 s, some for a 503.
+"""
+
+from __future__ import annotations
+
+import http.client
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from coworkmed.serving import start_serving, stop_serving  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "bench reads under writes update token"
+GRAPH = "https://example.org/bench/changing"
+CWM = "https://w3id.org/coworkmed/def/"
+VIEWS = [
+    *(
+        f"/api/observatory/figures?{filters}lang={lang}"
+        for filters in ("", "country=FRA&", "kind=coworking&", "country=FRA&kind=coworking&")
+        for lang in ("en", "fr")
+    ),
+    "/observatory?lang=en",
+    "/observatory?country=FRA&lang=en",
+    "/search?q=lab&lang=en",
+]
+READERS = 6
+
+
+def asked(base: str, method: str, path: str, body: bytes = b"", **headers: str) -> int:
+    """The status of one request (its body read whole)."""
+    parsed = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(parsed.hostname or "", parsed.port, timeout=300)
+    try:
+        connection.request(method, path, body=body or None, headers=headers)
+        answer = connection.getresponse()
+        answer.read()
+        return answer.status
+    finally:
+        connection.close()
+
+
+def spaces(count: int) -> bytes:
+    """A graph of ``count`` spaces in France (every figure of the whole network changes)."""
+    return "".join(
+        f"<https://example.org/bench/s{i}> a <{CWM}Space> ; "
+        f"<{CWM}country> <http://publications.europa.eu/resource/authority/country/FRA> .\n"
+        for i in range(count)
+    ).encode()
+
+
+def read_loop(base: str, until: threading.Event, times: list[float], refused: list[int]) -> None:
+    """Ask the views in random order until ``until`` is set."""
+    while not until.is_set():
+        began = time.monotonic()
+        status = asked(base, "GET", random.choice(VIEWS))
+        times.append(time.monotonic() - began)
+        if status == 503:
+            refused.append(status)
+
+
+def phase(base: str, writes: int) -> tuple[list[float], int]:
+    """The readers' times and 503s while ``writes`` PUTs are made (none: 20 s of reads)."""
+    times: list[float] = []
+    refused: list[int] = []
+    until = threading.Event()
+    readers = [
+        threading.Thread(target=read_loop, args=(base, until, times, refused))
+        for _ in range(READERS)
+    ]
+    for reader in readers:
+        reader.start()
+    if writes == 0:
+        time.sleep(20)
+    for number in range(writes):
+        url = f"/store?graph={urllib.parse.quote(GRAPH, safe='')}"
+        status = asked(
+            base,
+            "PUT",
+            url,
+            spaces(3 * number + 4),
+            **{"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"},
+        )
+        assert status in (201, 204), status
+        time.sleep(random.choice([0.5, 2, 6]))
+    if writes:
+        time.sleep(10)
+    until.set()
+    for reader in readers:
+        reader.join()
+    return times, len(refused)
+
+
+def summary(name: str, times: list[float], refused: int) -> float:
+    """Print a phase's figures; its 95th percentile."""
+    ordered = sorted(times)
+    p95 = ordered[int(len(ordered) * 0.95)]
+    slow = sum(t > 2 for t in ordered)
+    print(
+        f"{name:16} {len(ordered):6d} reads   p50 {statistics.median(ordered):6.3f} s   "
+        f"p95 {p95:6.3f} s   max {ordered[-1]:6.2f} s   over 2 s: {slow:4d}   503: {refused}"
+    )
+    return p95
+
+
+def main(arguments: list[str]) -> None:
+    writes = int(arguments[0]) if arguments else 12
+    random.seed(20)
+    with tempfile.TemporaryDirectory(prefix="bench-reads-") as folder:
+        store = Path(folder) / "store"
+        build = [sys.executable, "-m", "coworkmed.cli", "build", "--data", str(ROOT / "data")]
+        subprocess.run([*build, "--store", str(store)], check=True, capture_output=True)
+        env = {
+            "COWORKMED_UPDATE_TOKEN": TOKEN,
+            "COWORKMED_WRITE_RATE": "0",
+            "COWORKMED_DUMPS_REFRESH": "0",
+        }
+        server, base = start_serving(store, env, start_timeout=120)
+        try:
+            for view in VIEWS:  # each asked before (and worked out once)
+                assert asked(base, "GET", view) == 200, view
+            quiet, quiet_refused = phase(base, 0)
+            changing, changing_refused = phase(base, writes)
+        finally:
+            stop_serving(server)
+    print(f"{READERS} readers over {len(VIEWS)} views asked before; {writes} PUTs in the second")
+    quiet_p95 = summary("no writes (peer)", quiet, quiet_refused)
+    changing_p95 = summary("under writes", changing, changing_refused)
+    print(f"p95 under writes / no writes: {changing_p95 / quiet_p95:.1f}")
+    print(f"longest under writes / no writes: {max(changing) / max(quiet):.1f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
