@@ -181,10 +181,11 @@ class Kept:
     for the observatory after each write at 20,000 spaces). The one before is the answer set
     aside once a newer generation's was kept, or, until then, the one still kept (stranger 63:
     the readers who came before the first newer answer was kept waited 45 to 80 s, one for a
-    504). An answer aside goes when its question's new answer is kept, or at the next change:
-    a question the warm-up does not work out again (a filtered view no one asked for lately)
-    keeps it after the warm-up's run, for the readers who come while its first reader works
-    the new one out (stranger 64: they waited for it, up to ``query_timeout``)."""
+    504), or the newest given since without being kept (``_set_aside``). An answer aside goes
+    when its question's new answer is kept (or when more than ``size`` are aside): a question
+    the warm-up does not work out again (a filtered view no one asked for lately) keeps it
+    after the warm-up's run, for the readers who come while its first reader works the new one
+    out (stranger 64: they waited for it, up to ``query_timeout``)."""
 
     def __init__(
         self,
@@ -361,9 +362,8 @@ class Kept:
 
     def asked(self, what: str) -> list[tuple[Any, ...]]:
         """What readers asked about ``what`` of the app's store and base, kept or aside (an
-        answer before): the rest of each key after its generation,
-        least recently used first, each once (``endpoint.warm`` works the last ones out again
-        after a change)."""
+        answer before): the rest of each key after its generation, least recently used first,
+        each once (``endpoint.warm`` works the last ones out again after a change)."""
         place, base = store_location().place(), current_app.config["COWORKMED"]["base"]
         with self._lock:
             aside = [k[3:] for k in self._before if k[:3] == (place, base, what)]
