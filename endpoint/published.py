@@ -139,8 +139,11 @@ STALE = "coworkmed_stale"
 WARMING = "coworkmed_warming"
 #: what ``flask.g`` holds: the generations the request's answers were read from (``read_at``)
 READ = "coworkmed_read"
-#: no answer aside (an answer may be None)
-_NONE = object()
+#: the questions a ``Kept`` remembers the warm-up working out, at most
+WARMED_MOST = 1024
+#: how long an answer before of a question the warm-up does not work out is given while it
+#: runs, in seconds, when the app sets no ``query_timeout``
+BEFORE_FRESH = 30.0
 
 
 def _aside(key: tuple[Any, ...], place: str) -> tuple[Any, ...]:
@@ -210,9 +213,11 @@ class Kept:
         #: the newest answer given before of each question (by place, base, what and the rest
         #: of the key) whose answer of the current generation is not kept: its generation and
         #: the answer, oldest first, at most ``size`` of them (and ``most`` of their weight)
-        self._before: OrderedDict[tuple[Any, ...], tuple[int, Any]] = OrderedDict()
+        self._before: OrderedDict[tuple[Any, ...], tuple[int, Any, float]] = OrderedDict()
         #: the key of the answer kept for each place, base, what and the rest of the key
         self._newest: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        #: the questions the warm-up works out (by place, base, what and the rest of the key)
+        self._warmed: set[tuple[Any, ...]] = set()
 
     def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
         """The answer kept for ``key`` (``(what, generation, ...)``, of the app's store: two apps
@@ -235,7 +240,7 @@ class Kept:
             coming = self._coming.get(key)
             before = self._before_of(key, location.place())
             if (
-                before is not _NONE
+                before is not None
                 and not (coming or warming)
                 and warm_up is not None
                 and not g.get(WARMING)
@@ -247,10 +252,21 @@ class Kept:
                 warm_up.start()
                 warming = True
             # the one before, while another works the new one out, or while the warm-up runs
-            # (``WARM_UP``), to any reader but the warm-up itself (``WARMING``)
-            if before is not _NONE and (coming or warming) and not g.get(WARMING):
+            # (``WARM_UP``) when it works this question out or the one before is recent, to
+            # any reader but the warm-up itself (``WARMING``); an answer before older than
+            # ``query_timeout`` of a question it does not work out is worked out by its reader
+            # (stranger 66: under steady writes the warm-up ran for good, and the readers of
+            # such a question got one answer, minutes old, for as long)
+            warmed = _aside(key, location.place()) in self._warmed
+            fresh_for = current_app.config["COWORKMED"].get("query_timeout") or BEFORE_FRESH
+            recent = before is not None and time.monotonic() - before[1] < fresh_for
+            if (
+                before is not None
+                and (coming or (warming and (warmed or recent)))
+                and not g.get(WARMING)
+            ):
                 setattr(g, STALE, True)
-                return before
+                return before[0]
             mine = coming is None
             if coming is None:
                 coming = self._coming[key] = Future()
@@ -282,6 +298,10 @@ class Kept:
         setattr(g, READ, (outer_read or set()) | read | {key[3]})
         with self._lock:
             del self._coming[key]
+            if g.get(WARMING):  # a question the warm-up works out (at most a few hundred)
+                if len(self._warmed) >= WARMED_MOST:
+                    self._warmed.clear()  # its next run names them again
+                self._warmed.add(_aside(key, location.place()))
             moved_on = not stale and self._keep(key, value, location.place())
             if stale:  # given, not kept: the one before for the readers of later generations
                 self._set_aside(_aside(key, location.place()), key[3], value)
@@ -292,23 +312,27 @@ class Kept:
             warm_up.start()
         return value
 
-    def _before_of(self, key: tuple[Any, ...], place: str) -> Any:
-        """The newest answer of a generation before ``key``'s for the same question: the one
-        still kept, else the one set aside; ``_NONE`` when there is none (the lock held).
-        The kept one first: under writes one after the other, the one set aside was given
-        while newer ones were kept (stranger 64: a search index ten generations old, for
+    def _before_of(self, key: tuple[Any, ...], place: str) -> tuple[Any, float] | None:
+        """The newest answer of a generation before ``key``'s for the same question, still
+        kept or set aside, and since when it is the one before (``time.monotonic``: now for
+        one still kept); None when there is none (the lock held). Not an older one set aside
+        while a newer one is kept (stranger 64: a search index ten generations old, for
         minutes)."""
         if not self._gives_before:
-            return _NONE
-        aside = _aside(key, place)
-        found: list[tuple[int, Any]] = []
+            return None
+        aside, now = _aside(key, place), time.monotonic()
+        found: list[tuple[int, Any, float]] = []
         older = self._newest.get(aside)
         if older is not None and older[3] < key[3]:
-            found.append((older[3], self._kept[older]))
+            found.append((older[3], self._kept[older], now))
         given = self._before.get(aside)
         if given is not None and given[0] < key[3]:
             found.append(given)
-        return max(found, key=lambda answer: answer[0])[1] if found else _NONE
+            self._before.move_to_end(aside)  # asked: the last aside to go (stranger 66)
+        if not found:
+            return None
+        _number, value, since = max(found, key=lambda answer: answer[0])
+        return value, since
 
     def _set_aside(self, aside: tuple[Any, ...], number: int, value: Any) -> None:
         """Set ``value`` (of generation ``number``) aside as its question's answer before,
@@ -322,11 +346,11 @@ class Kept:
         given = self._before.get(aside)
         if given is not None and given[0] > number:
             return
-        self._before[aside] = (number, value)
+        self._before[aside] = (number, value, time.monotonic())
         self._before.move_to_end(aside)
         weigh = self._weigh
         while len(self._before) > self._size or (
-            weigh is not None and sum(weigh(v) for _n, v in self._before.values()) > self._most
+            weigh is not None and sum(weigh(v) for _n, v, _t in self._before.values()) > self._most
         ):
             self._before.popitem(last=False)
 
