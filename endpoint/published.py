@@ -230,6 +230,8 @@ class Kept:
         location = store_location()
         # the app's base too: two apps on one store may publish it under two bases
         key = (location.identity(), current_app.config["COWORKMED"]["base"], *key)
+        place = location.place()
+        aside = _aside(key, place)  # the question, whatever the generation
         warm_up: WarmUp | None = current_app.extensions.get(WARM_UP)
         warming = warm_up is not None and warm_up.running()
         with self._lock:
@@ -238,7 +240,7 @@ class Kept:
                 read_at(key[3])
                 return self._kept[key]
             coming = self._coming.get(key)
-            before = self._before_of(key, location.place())
+            before = self._before_of(key, aside)
             if (
                 before is not None
                 and not (coming or warming)
@@ -257,7 +259,7 @@ class Kept:
             # ``query_timeout`` of a question it does not work out is worked out by its reader
             # (stranger 66: under steady writes the warm-up ran for good, and the readers of
             # such a question got one answer, minutes old, for as long)
-            warmed = _aside(key, location.place()) in self._warmed
+            warmed = aside in self._warmed
             fresh_for = current_app.config["COWORKMED"].get("query_timeout") or BEFORE_FRESH
             recent = before is not None and time.monotonic() - before[1] < fresh_for
             if (
@@ -301,10 +303,10 @@ class Kept:
             if g.get(WARMING):  # a question the warm-up works out (at most a few hundred)
                 if len(self._warmed) >= WARMED_MOST:
                     self._warmed.clear()  # its next run names them again
-                self._warmed.add(_aside(key, location.place()))
-            moved_on = not stale and self._keep(key, value, location.place())
+                self._warmed.add(aside)
+            moved_on = not stale and self._keep(key, value, place)
             if stale:  # given, not kept: the one before for the readers of later generations
-                self._set_aside(_aside(key, location.place()), key[3], value)
+                self._set_aside(aside, key[3], value)
         coming.set_result((value, stale))
         if moved_on and warm_up is not None and warm_up.behind(key[3]) and not g.get(WARMING):
             # a generation this server did not write (a publish beside it): the warm-up works
@@ -312,15 +314,15 @@ class Kept:
             warm_up.start()
         return value
 
-    def _before_of(self, key: tuple[Any, ...], place: str) -> tuple[Any, float] | None:
-        """The newest answer of a generation before ``key``'s for the same question, still
+    def _before_of(self, key: tuple[Any, ...], aside: tuple[Any, ...]) -> tuple[Any, float] | None:
+        """The newest answer of a generation before ``key``'s for its question (``aside``), still
         kept or set aside, and since when it is the one before (``time.monotonic``: now for
         one still kept); None when there is none (the lock held). Not an older one set aside
         while a newer one is kept (stranger 64: a search index ten generations old, for
         minutes)."""
         if not self._gives_before:
             return None
-        aside, now = _aside(key, place), time.monotonic()
+        now = time.monotonic()
         found: list[tuple[int, Any, float]] = []
         older = self._newest.get(aside)
         if older is not None and older[3] < key[3]:
@@ -369,10 +371,11 @@ class Kept:
             return bool(older)
         self._weighed += weight - self._weights.get(key, 0)
         self._kept[key], self._weights[key], self._born[key] = value, weight, (place, number)
-        self._newest[_aside(key, place)] = key
-        given = self._before.get(_aside(key, place))
+        aside = _aside(key, place)
+        self._newest[aside] = key
+        given = self._before.get(aside)
         if given is not None and given[0] <= number:  # its question is answered anew
-            del self._before[_aside(key, place)]
+            del self._before[aside]
         while len(self._kept) > self._size or self._weighed > self._most:
             self._drop(next(iter(self._kept)))
         return bool(older)
