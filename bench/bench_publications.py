@@ -18,7 +18,6 @@ over 16 publications), the PUTs nothing.
 from __future__ import annotations
 
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +25,8 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_build import build  # noqa: E402
 
 from coworkmed.serving import start_serving, stop_serving  # noqa: E402
 from publishing.partners import add_partner  # noqa: E402
@@ -103,8 +104,7 @@ def main(arguments: list[str]) -> None:
     count = int(arguments[0]) if arguments else 16
     with tempfile.TemporaryDirectory(prefix="bench-publications-") as folder:
         store = Path(folder) / "store"
-        build = [sys.executable, "-m", "coworkmed.cli", "build", "--data", str(ROOT / "data")]
-        subprocess.run([*build, "--store", str(store)], check=True, capture_output=True)
+        build(ROOT / "data", store)
         token = add_partner(Path(folder) / "partners.toml", "fr-aura", "AURA")
         env = {
             "COWORKMED_PARTNERS_FILE": str(Path(folder) / "partners.toml"),

@@ -17,7 +17,6 @@ from __future__ import annotations
 import http.client
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,6 +25,8 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_build import build  # noqa: E402
 
 from coworkmed.serving import start_serving, stop_serving  # noqa: E402
 
@@ -127,8 +128,7 @@ def main(arguments: list[str]) -> None:
     random.seed(20)
     with tempfile.TemporaryDirectory(prefix="bench-reads-") as folder:
         store = Path(folder) / "store"
-        build = [sys.executable, "-m", "coworkmed.cli", "build", "--data", str(ROOT / "data")]
-        subprocess.run([*build, "--store", str(store)], check=True, capture_output=True)
+        build(ROOT / "data", store)
         env = {
             "COWORKMED_UPDATE_TOKEN": TOKEN,
             "COWORKMED_WRITE_RATE": "0",

@@ -415,23 +415,28 @@ def test_an_answer_read_from_another_generation_than_its_key_is_given_not_kept(
         assert not g.get(STALE) and read_from() == {1}
 
 
-def _asked_while_made(app: Flask, kept: Kept, key: tuple[Any, ...]) -> tuple[Any, bool]:
-    """What a reader of ``key`` gets while another reader works it out: its answer, and
-    whether it was the one before (``STALE``)."""
+def asked_while_made(
+    app: Flask, kept: Kept, key: tuple[Any, ...], made: str = "made"
+) -> tuple[Any, bool, float]:
+    """What a reader of ``key`` gets while another reader works it out (its answer ``made``,
+    once the first reader is let go): its answer, whether it was the one before (``STALE``),
+    and the seconds it took."""
     from flask import g
 
     release, working = threading.Event(), threading.Event()
 
     def first_reader() -> None:
         with app.app_context():
-            kept.get(key, lambda: working.set() or release.wait(5) and "made")
+            kept.get(key, lambda: working.set() or release.wait(5) and made)
 
     thread = threading.Thread(target=first_reader)
     thread.start()
     assert working.wait(5)
     try:
         with app.app_context():
-            return kept.get(key, lambda: "made twice"), bool(g.get(STALE))
+            began = time.monotonic()
+            answer = kept.get(key, lambda: "made twice")
+            return answer, bool(g.get(STALE)), time.monotonic() - began
     finally:
         release.set()
         thread.join(timeout=10)
@@ -475,7 +480,7 @@ def test_the_newest_answer_given_before_is_given_while_another_works_it_out(
 
         with app.app_context():
             kept.get((what, number), make)
-    assert _asked_while_made(app, kept, ("view", 4)) == (got, True)
+    assert asked_while_made(app, kept, ("view", 4))[:2] == (got, True)
 
 
 @pytest.mark.parametrize(("behind", "got"), [(True, ("view 1", True)), (False, ("made", False))])

@@ -273,6 +273,7 @@ def test_after_its_run_a_view_it_did_not_work_out_gives_the_one_before_while_mad
     from endpoint import warm
     from endpoint.app import STOPPING_KEY
     from endpoint.published import STALE, WARM_UP, Kept
+    from tests.endpoint.test_kept_once import asked_while_made
     from triplestore.backends.oxigraph import OxigraphLocation
 
     app = Flask(__name__)
@@ -288,23 +289,9 @@ def test_after_its_run_a_view_it_did_not_work_out_gives_the_one_before_while_mad
         kept.get(("all", 1), lambda: "all at 1")
     warmer.start().join(timeout=30)  # generation 2's run: it works out the whole network only
     assert not warmer.running()
-    release, working = threading.Event(), threading.Event()
-
-    def first_reader() -> None:
-        with app.app_context():
-            kept.get(("view", 2, "FRA"), lambda: working.set() or release.wait(5) and "FRA at 2")
-
-    thread = threading.Thread(target=first_reader)
-    thread.start()
-    assert working.wait(5)
-    try:
-        with app.app_context():
-            began = time.monotonic()
-            assert kept.get(("view", 2, "FRA"), lambda: "made twice") == "FRA at 1"
-            assert g.get(STALE) and time.monotonic() - began < 1
-    finally:
-        release.set()
-        thread.join(timeout=10)
+    answer, stale, seconds = asked_while_made(app, kept, ("view", 2, "FRA"), made="FRA at 2")
+    assert answer == "FRA at 1"
+    assert stale and seconds < 1
     with app.app_context():
         assert kept.get(("view", 2, "FRA"), lambda: "made twice") == "FRA at 2"
         assert not g.get(STALE)
