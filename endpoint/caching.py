@@ -539,17 +539,19 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
     if response.status_code not in (200, 206):  # 206: a part of a dump (``endpoint.dumps``)
         response.headers.setdefault("Cache-Control", "no-cache")
         return response
-    found, read = request_validators(), read_from()
-    number = _answer_generation(response)
-    if number is None and len(read) == 1:  # every answer the view read is of one generation
-        (number,) = read
-    if number is not None and (found is None or found.generation != number):
-        found = validators(policy, number)
     # another answer at each run, made of answers of the generation before while the new
     # one's are worked out (``published.Kept``), or read from more than one generation (a
     # change published while it was answered): no validator can name it
-    mixed = found is not None and bool(read - {found.generation})
-    if g.get("coworkmed_volatile") or g.get(STALE) or mixed:
+    unnamed, found = bool(g.get("coworkmed_volatile") or g.get(STALE)), None
+    if not unnamed:
+        found, read = request_validators(), read_from()
+        number = _answer_generation(response)
+        if number is None and len(read) == 1:  # every answer the view read is of one generation
+            (number,) = read
+        if number is not None and (found is None or found.generation != number):
+            found = validators(policy, number)
+        unnamed = found is not None and bool(read - {found.generation})
+    if unnamed:
         if request.method in ("GET", "HEAD") and if_match_never_holds():  # no tag names it
             return precondition_failed()
         response.headers["Cache-Control"] = "no-store"
