@@ -358,8 +358,8 @@ def test_one_update_may_write_about_the_memory_given(
     2 MB and written by one given 32 MB, so the setting is the server's. The first form of this
     test copied 2 M triples past the 50 MB default: 25 s of copy on an idle machine, but now and
     then (one copy in four, just after a load, measured) Virtuoso takes twenty times as long,
-    busy, with no disk writes, and it passed its 900 s limit twice in CI (stops 36 and 46). A
-    tenth of the size keeps that case under two minutes. On a server of its own
+    busy, with no disk writes, and it passed its 900 s limit twice (stop 37's full run, stop
+    46's CI). A tenth of the size keeps that case under two minutes. On a server of its own
     (``virtuoso_server`` puts it on the worker that runs the Virtuoso tests)."""
     del virtuoso_server
     with running_virtuoso(
