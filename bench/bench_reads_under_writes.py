@@ -7,9 +7,12 @@ Builds the graph of data/ into a temporary store, starts ``coworkmed serve`` on 
 free port), asks every view once (the dashboard's figures whole and filtered, in two languages;
 the observatory page whole and filtered; a search), then runs 6 readers looping over them: for
 20 s with no write (the peer), then while WRITES Graph Store PUTs replace a graph of a few
-spaces, one every 0.5 to 6 s, and for 10 s after. Printed for each phase: the reads, their
-median, 95th percentile and longest time, those over 2 s, the 503s; then the ratios. Stranger
-65: after a write, readers of views they had asked before waited 12 to 61 s, some for a 503.
+spaces, one every 0.5 to 6 s, and after them until no answer before (``no-store``: of a
+generation before the store's) came for 5 s. Printed for each phase: the reads, their median,
+95th percentile and longest time, those over 2 s, the 503s; under writes, how many answers
+were answers before, and how long after the last write the last came; then the ratios.
+Stranger 65: after a write, readers of views they had asked before waited 12 to 61 s, some for
+a 503; stop 47: readers of a question the warm-up did not work out waited up to 27 s.
 """
 
 from __future__ import annotations
@@ -49,13 +52,21 @@ READERS = 6
 
 def asked(base: str, method: str, path: str, body: bytes = b"", **headers: str) -> int:
     """The status of one request (its body read whole)."""
+    return answered(base, method, path, body, **headers)[0]
+
+
+def answered(
+    base: str, method: str, path: str, body: bytes = b"", **headers: str
+) -> tuple[int, bool]:
+    """The status of one request (its body read whole), and whether it is an answer before
+    (``no-store``: not of the store's generation now)."""
     parsed = urllib.parse.urlsplit(base)
     connection = http.client.HTTPConnection(parsed.hostname or "", parsed.port, timeout=300)
     try:
         connection.request(method, path, body=body or None, headers=headers)
         answer = connection.getresponse()
         answer.read()
-        return answer.status
+        return answer.status, "no-store" in (answer.getheader("Cache-Control") or "")
     finally:
         connection.close()
 
@@ -69,23 +80,41 @@ def spaces(count: int) -> bytes:
     ).encode()
 
 
-def read_loop(base: str, until: threading.Event, times: list[float], refused: list[int]) -> None:
-    """Ask the views in random order until ``until`` is set."""
+def read_loop(
+    base: str,
+    until: threading.Event,
+    times: list[float],
+    refused: list[int],
+    before: list[float],
+    slow: list[tuple[float, str]],
+) -> None:
+    """Ask the views in random order until ``until`` is set; when each answer before came, and
+    each read over 2 s with its view."""
     while not until.is_set():
         began = time.monotonic()
-        status = asked(base, "GET", random.choice(VIEWS))
+        view = random.choice(VIEWS)
+        status, stale = answered(base, "GET", view)
         times.append(time.monotonic() - began)
+        if times[-1] > 2:
+            slow.append((times[-1], view))
         if status == 503:
             refused.append(status)
+        if stale:
+            before.append(time.monotonic())
 
 
 def phase(base: str, writes: int) -> tuple[list[float], int]:
-    """The readers' times and 503s while ``writes`` PUTs are made (none: 20 s of reads)."""
+    """The readers' times and 503s while ``writes`` PUTs are made (none: 20 s of reads), then
+    until no answer before came for 5 s; with writes, prints how many answers were answers
+    before, and the last one's time after the last write (how long the readers were given
+    answers of before it)."""
     times: list[float] = []
     refused: list[int] = []
+    before: list[float] = []
+    slow: list[tuple[float, str]] = []
     until = threading.Event()
     readers = [
-        threading.Thread(target=read_loop, args=(base, until, times, refused))
+        threading.Thread(target=read_loop, args=(base, until, times, refused, before, slow))
         for _ in range(READERS)
     ]
     for reader in readers:
@@ -102,12 +131,21 @@ def phase(base: str, writes: int) -> tuple[list[float], int]:
             **{"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"},
         )
         assert status in (201, 204), status
-        time.sleep(random.choice([0.5, 2, 6]))
-    if writes:
-        time.sleep(10)
+        written = time.monotonic()
+        if number < writes - 1:
+            time.sleep(random.choice([0.5, 2, 6]))
+    if writes:  # until no answer before came for 5 s (at most 300 s): fresh again
+        time.sleep(5)
+        while time.monotonic() - max(before, default=0.0) < 5 and time.monotonic() - written < 300:
+            time.sleep(0.5)
     until.set()
     for reader in readers:
         reader.join()
+    if writes:
+        last = f"{max(before) - written:.1f} s after the last write" if before else "none"
+        print(f"answers before (no-store): {len(before)} of {len(times)}; the last {last}")
+    for seconds, view in sorted(slow, reverse=True)[:5]:
+        print(f"  over 2 s: {seconds:6.2f} s  {view}")
     return times, len(refused)
 
 

@@ -21,7 +21,7 @@ from core.translations import in_language
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.published import Kept, each_solution, generation, select
-from endpoint.resource_page import label_rows, labels_in
+from endpoint.resource_page import LabelRow, label_rows, labels_in
 from endpoint.responses import (
     api_problem,
     attachment,
@@ -77,11 +77,32 @@ from observatory.regions import regions_geojson
 
 blueprint = Blueprint("observatory", __name__)
 
-ANSWERS = Kept()
+#: how the warm-up asks each kind of question again after a change (``Kept``'s ``again``),
+#: given the rest of its key after the generation: the filters as sorted pairs, a language
+ANSWERS = Kept(
+    again={
+        "labels": lambda terms: term_label_rows(terms),
+        "answers": lambda filters: _answers(dict(filters), generation()),
+        "figures": lambda filters, lang: figures(dict(filters), lang),
+        "headline": lambda filters: view_headline(dict(filters)),
+        "coverage": lambda filters: coverage(dict(filters)),
+        "headline-texts": lambda filters, lang: headline_texts(dict(filters), lang),
+        "credits": lambda filters: sources_shown(dict(filters)),
+        "source-ids": lambda: source_ids(),
+        "options": lambda lang: filter_choices(lang),
+        "recorded-values": lambda: recorded_values(),
+        "filter-labels": lambda lang: _labelled_options(lang),
+    }
+)
 #: the most points the map's views keep together: a view's points grow with the data (100,000
 #: spaces: 100,000 points, about 27 MB), and each filter gives a view of its own
 MOST_POINTS = 250_000
-POINTS_KEPT = Kept(size=64, weigh=len, most=MOST_POINTS)
+POINTS_KEPT = Kept(
+    size=64,
+    weigh=len,
+    most=MOST_POINTS,
+    again={"points": lambda _pages, filters: points(dict(filters))},
+)
 #: the parameters each door of the API takes besides the filters (openapi.json lists the same);
 #: any other name is refused there (the page, which shows its filters, ignores the others)
 DOOR_PARAMETERS: dict[str, tuple[str, ...]] = {
@@ -106,9 +127,13 @@ def named(found: set[str], lang: str) -> dict[str, str]:
     if not found:
         return {}
     regions = {iri: region_label(iri, lang) for iri in found if iri.startswith(NUTS_CODE)}
-    terms = frozenset(found)  # their labels in every language, read once for the six
-    rows = ANSWERS.get(("labels", generation(), terms), lambda: label_rows(terms, ALL_ROWS))
+    rows = term_label_rows(frozenset(found))  # in every language, read once for the six
     return {**regions, **country_labels(lang), **labels_in(rows, lang)}
+
+
+def term_label_rows(terms: frozenset[str]) -> tuple[LabelRow, ...]:
+    """The labels of ``terms`` in every language, as the store gives them (kept)."""
+    return ANSWERS.get(("labels", generation(), terms), lambda: label_rows(terms, ALL_ROWS))
 
 
 def _select(sparql: str) -> Solutions:

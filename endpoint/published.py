@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar
@@ -144,6 +145,15 @@ WARMED_MOST = 1024
 #: how long an answer before of a question the warm-up does not work out is given while it
 #: runs, in seconds, when the app sets no ``query_timeout``
 BEFORE_FRESH = 30.0
+#: the questions a ``Kept`` holds for the warm-up to ask again (``Kept.ask_again``), at most:
+#: the ones readers were given an answer before of last
+WANTED_MOST = 32
+#: how many times ``BEFORE_FRESH`` (or ``query_timeout``) an answer before of a question held
+#: for the warm-up to ask again is given while it runs, at most: past that, its reader works
+#: it out (a warm-up too busy to come to it)
+WANTED_FRESH = 4
+#: the ``Kept`` that can ask their questions again (``ask_again``)
+_ASKING: weakref.WeakSet[Kept] = weakref.WeakSet()
 
 
 def _aside(key: tuple[Any, ...], place: str) -> tuple[Any, ...]:
@@ -196,14 +206,25 @@ class Kept:
         weigh: Callable[[Any], int] | None = None,
         most: int = 0,
         gives_before: bool = True,
+        again: Mapping[str, Callable[..., object]] | None = None,
     ) -> None:
         """At most ``size`` answers; with ``weigh``, also at most ``most`` of their weights
         summed (an answer whose size grows with the data, as the map's points: their number),
         one heavier than ``most`` alone given to its readers but not kept. ``gives_before``:
         whether a reader may get the answer of the generation before after a change (not for
-        what a write or a check must read as it is now)."""
+        what a write or a check must read as it is now). ``again``: for a kind of question
+        (``what``, the key's first item), how to ask it again, given the rest of its key after
+        the generation (the public function that asks it): while the warm-up runs, a reader of
+        such a question is given the answer before, and the warm-up asks it again
+        (``ask_again``)."""
         self._size, self._weigh, self._most = size, weigh, most
         self._gives_before = gives_before
+        self._again = dict(again or {})
+        #: the questions readers were given an answer before of while the warm-up ran, for it
+        #: to ask again (by place, base, what and the rest of the key), oldest first
+        self._wanted: OrderedDict[tuple[Any, ...], None] = OrderedDict()
+        if self._again:
+            _ASKING.add(self)
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._weights: dict[tuple[Any, ...], int] = {}
@@ -258,15 +279,23 @@ class Kept:
             # any reader but the warm-up itself (``WARMING``); an answer before older than
             # ``query_timeout`` of a question it does not work out is worked out by its reader
             # (stranger 66: under steady writes the warm-up ran for good, and the readers of
-            # such a question got one answer, minutes old, for as long)
+            # such a question got one answer, minutes old, for as long), unless the warm-up
+            # can ask it again (``again``): it is held for it (``_want``), the one before given
+            # for ``WANTED_FRESH`` times as long (stop 47: readers of such questions waited
+            # up to 27 s under steady writes, behind the warm-up's queries)
             warmed = aside in self._warmed
             fresh_for = current_app.config["COWORKMED"].get("query_timeout") or BEFORE_FRESH
-            recent = before is not None and time.monotonic() - before[1] < fresh_for
+            age = time.monotonic() - before[1] if before is not None else 0.0
+            recent = age < fresh_for
+            asked_again = warm_up is not None and key[2] in self._again
+            wanted = asked_again and age < fresh_for * WANTED_FRESH
             if (
                 before is not None
-                and (coming or (warming and (warmed or recent)))
+                and (coming or (warming and (warmed or recent or wanted)))
                 and not g.get(WARMING)
             ):
+                if wanted and coming is None and warm_up is not None:
+                    self._want(aside, warm_up)
                 setattr(g, STALE, True)
                 return before[0]
             mine = coming is None
@@ -313,6 +342,39 @@ class Kept:
             # its answers out, as after its own writes
             warm_up.start()
         return value
+
+    def _want(self, aside: tuple[Any, ...], warm_up: WarmUp) -> None:
+        """Hold question ``aside`` for the warm-up to ask again, at most ``WANTED_MOST`` (the
+        ones given last), and have it run once more (the lock held)."""
+        if aside in self._wanted:
+            self._wanted.move_to_end(aside)
+            return
+        self._wanted[aside] = None
+        while len(self._wanted) > WANTED_MOST:
+            self._wanted.popitem(last=False)
+        warm_up.start()  # once the run under way is done: it asks the questions held then
+
+    def ask_again(self) -> int:
+        """Ask again, for the store's generation now, the questions of the app's store and base
+        its readers were given an answer before of while the warm-up ran (``again``): those
+        held when called, one at a time, the last given first; how many were asked. Run by the
+        warm-up (``endpoint.warm``); a question the store cannot answer now is logged, and
+        left to its next reader."""
+        place, base = store_location().place(), current_app.config["COWORKMED"]["base"]
+        with self._lock:
+            held = [q for q in self._wanted if q[:2] == (place, base)]
+        for question in reversed(held):
+            with self._lock:
+                if question not in self._wanted:
+                    continue  # pushed out by newer ones meanwhile
+                del self._wanted[question]
+            try:
+                self._again[question[2]](*question[3:])
+            except QueryError as problem:
+                current_app.logger.warning(
+                    "warm-up: %s asked again not ready: %s", question[2], problem.message
+                )
+        return len(held)
 
     def _before_of(self, key: tuple[Any, ...], aside: tuple[Any, ...]) -> tuple[Any, float] | None:
         """The newest answer of a generation before ``key``'s for its question (``aside``), still
@@ -403,3 +465,9 @@ class Kept:
         """What the answers kept weigh together (0 when they are not weighed)."""
         with self._lock:
             return self._weighed
+
+
+def ask_again() -> int:
+    """Ask again the questions the app's readers were given an answer before of while the
+    warm-up ran, in every ``Kept`` that can (``Kept.ask_again``): how many were asked."""
+    return sum(kept.ask_again() for kept in list(_ASKING))

@@ -40,7 +40,7 @@ HEADLINES: dict[str, tuple[str, bool]] = {
     "countries": (f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?s <{CWM}country> ?c }}", True),
 }
 
-_KEPT = Kept(size=16)
+_KEPT = Kept(size=16, again={"headlines": lambda: headline_counts()})
 
 
 def table() -> Any:

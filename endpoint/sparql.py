@@ -368,7 +368,7 @@ def _cut_said(result: QueryResult, media_type: str) -> Response:
 
 
 #: the named graphs a query sees, per store generation (the service description lists them)
-_GRAPHS = Kept(16)
+_GRAPHS = Kept(16, again={"named graphs": lambda: published_names()})
 #: how they are found, on every backend (Virtuoso finds no graph for ``GRAPH ?g {}``)
 GRAPHS_QUERY = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 

@@ -31,7 +31,10 @@ from validation.messages import ui
 #: a subject's facts: predicate IRI -> its objects, in the order given
 Facts = dict[str, list[Any]]
 
-_KEPT = Kept(size=32)
+_KEPT = Kept(
+    size=32,
+    again={"versions": lambda: version_counts(), "labels": lambda lang: term_labels(lang)},
+)
 
 
 def wants_page() -> bool:

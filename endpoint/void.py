@@ -49,7 +49,7 @@ LINKS = (
     'FILTER (isIRI(?o) && STRSTARTS(STR(?o), "{prefix}")) }} GROUP BY ?key'
 )
 
-_KEPT = Kept()
+_KEPT = Kept(again={"counts": lambda dataset, endpoint: description(dataset, endpoint)})
 
 
 def _rows(sparql: str) -> tuple[list[dict[str, Any]], int]:

@@ -565,3 +565,104 @@ def test_an_answer_aside_that_readers_ask_for_is_the_last_to_go(tmp_path: Path) 
         assert kept.get(("A", 3), lambda: "A 3") == "A 1" and g.get(STALE)
     with app.app_context():
         assert kept.get(("B", 3), lambda: "B 3") == "B 3" and not g.get(STALE)
+
+
+#: (how long ago the answer before was set aside, in ``query_timeout``s; whether its kind of
+#: question can be asked again: what its reader gets, and whether the question is held)
+ASKED_AGAIN = [
+    pytest.param(1.2, True, ("gen 1", True), True, id="past-the-timeout-given-and-held"),
+    pytest.param(0.0, True, ("gen 1", True), True, id="recent-given-and-held"),
+    pytest.param(1.2, False, ("gen 2", False), False, id="no-way-to-ask-again-its-reader-makes-it"),
+    pytest.param(2.4, True, ("gen 2", False), False, id="past-wanted-fresh-its-reader-makes-it"),
+]
+
+
+@pytest.mark.parametrize(("aged", "can", "got", "held"), ASKED_AGAIN)
+def test_a_question_given_its_answer_before_while_the_warm_up_runs_is_asked_again(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    aged: float,
+    can: bool,
+    got: tuple[str, bool],
+    held: bool,
+) -> None:
+    """Stop 47: readers of a question the warm-up does not work out waited up to 27 s under
+    steady writes (each ``query_timeout``, one reader worked it out behind its queries). A
+    question the warm-up can ask again (``again``) is given its answer before while it runs,
+    for up to ``WANTED_FRESH`` timeouts, and held for it: it asks it again
+    (``Kept.ask_again``), and its next reader gets the new answer, kept."""
+    from flask import g
+
+    from endpoint import published
+
+    monkeypatch.setattr(published, "WANTED_FRESH", 2)
+    now = {"generation": 1}
+    kept: Kept = Kept(again={"headline": lambda lang: ask(lang)} if can else None)
+
+    def ask(lang: str) -> str:
+        return kept.get(("headline", now["generation"], lang), lambda: f"gen {now['generation']}")
+
+    app, warmer = _app(tmp_path, timeout=0.5), _WarmUp(running=True)
+    app.extensions[WARM_UP] = warmer
+    with app.app_context():
+        setattr(g, WARMING, False)  # a reader's question, not the warm-up's
+        ask("en")
+        now["generation"] = 2
+        setattr(g, WARMING, True)
+        kept.get(("other", 2), lambda: "other 2")  # the new generation: gen 1 aside
+    time.sleep(aged * 0.5)
+    with app.app_context():
+        answer = ask("en")
+        assert (answer, bool(g.get(STALE))) == got
+    assert warmer.starts == (1 if held else 0)
+    with app.app_context():
+        setattr(g, WARMING, True)
+        assert kept.ask_again() == (1 if held else 0)
+        assert kept.ask_again() == 0  # asked once
+    with app.app_context():  # kept: no one makes it again
+        assert kept.get(("headline", 2, "en"), lambda: "made twice") == "gen 2"
+        assert not g.get(STALE)
+
+
+def test_the_questions_held_for_the_warm_up_are_the_last_given_each_asked_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At most ``WANTED_MOST`` questions are held, the last given (a crawler of filtered views
+    does not make the warm-up ask hundreds again); those of another app's store are its own
+    warm-up's; one the store cannot answer now is logged, the others still asked."""
+    from flask import g
+
+    from endpoint import published
+
+    monkeypatch.setattr(published, "WANTED_MOST", 4)  # for both apps
+    asked: list[str] = []
+
+    def ask(view: str) -> str:
+        asked.append(view)
+        if view == "D":
+            raise QueryError(503, "D cannot be answered now")
+        return view
+
+    kept = Kept(again={"view": ask})
+    app, other = _app(tmp_path / "one"), _app(tmp_path / "two")
+    for each in (app, other):
+        each.extensions[WARM_UP] = _WarmUp(running=True)
+        with each.app_context():
+            setattr(g, WARMING, True)
+            for view in "ABCDE":
+                kept.get(("view", 1, view), lambda view=view: f"{view} at 1")
+            kept.get(("other", 2), lambda: "other 2")  # the new generation: all aside
+    with app.app_context():
+        for view in "ABCDE":  # given the one before: held, A pushed out
+            assert kept.get(("view", 2, view), lambda: "made") == f"{view} at 1"
+    with other.app_context():  # held too: B pushed out
+        assert kept.get(("view", 2, "A"), lambda: "made") == "A at 1"
+    with app.app_context(), caplog.at_level("WARNING"):
+        setattr(g, WARMING, True)
+        assert kept.ask_again() == 3
+    assert asked == ["E", "D", "C"]  # the last given first
+    assert "D cannot be answered now" in caplog.text
+    with other.app_context():
+        setattr(g, WARMING, True)
+        assert kept.ask_again() == 1
+    assert asked[3:] == ["A"]
