@@ -358,8 +358,8 @@ class Kept:
         """Ask again, for the store's generation now, the questions of the app's store and base
         its readers were given an answer before of while the warm-up ran (``again``): those
         held when called, one at a time, the last given first; how many were asked. Run by the
-        warm-up (``endpoint.warm``); a question the store cannot answer now is logged, and
-        left to its next reader."""
+        warm-up (``endpoint.warm``); a question the store cannot answer now, or whose asking
+        fails otherwise, is logged and left to its next reader, the others still asked."""
         place, base = store_location().place(), current_app.config["COWORKMED"]["base"]
         with self._lock:
             held = [q for q in self._wanted if q[:2] == (place, base)]
@@ -374,6 +374,8 @@ class Kept:
                 current_app.logger.warning(
                     "warm-up: %s asked again not ready: %s", question[2], problem.message
                 )
+            except Exception:  # a bug of one kind of question: the others are still asked
+                current_app.logger.exception("warm-up: %s asked again failed", question[2])
         return len(held)
 
     def _before_of(self, key: tuple[Any, ...], aside: tuple[Any, ...]) -> tuple[Any, float] | None:

@@ -629,7 +629,8 @@ def test_the_questions_held_for_the_warm_up_are_the_last_given_each_asked_once(
 ) -> None:
     """At most ``WANTED_MOST`` questions are held, the last given (a crawler of filtered views
     does not make the warm-up ask hundreds again); those of another app's store are its own
-    warm-up's; one the store cannot answer now is logged, the others still asked."""
+    warm-up's; one the store cannot answer now, or whose asking fails otherwise, is logged,
+    the others still asked."""
     from flask import g
 
     from endpoint import published
@@ -641,6 +642,8 @@ def test_the_questions_held_for_the_warm_up_are_the_last_given_each_asked_once(
         asked.append(view)
         if view == "D":
             raise QueryError(503, "D cannot be answered now")
+        if view == "C":
+            raise KeyError("a bug in asking C")
         return view
 
     kept = Kept(again={"view": ask})
@@ -662,6 +665,7 @@ def test_the_questions_held_for_the_warm_up_are_the_last_given_each_asked_once(
         assert kept.ask_again() == 3
     assert asked == ["E", "D", "C"]  # the last given first
     assert "D cannot be answered now" in caplog.text
+    assert "view asked again failed" in caplog.text and "a bug in asking C" in caplog.text
     with other.app_context():
         setattr(g, WARMING, True)
         assert kept.ask_again() == 1
