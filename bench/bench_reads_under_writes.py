@@ -71,6 +71,20 @@ def answered(
         connection.close()
 
 
+def read_body(base: str, path: str) -> str:
+    """The body of a GET of ``path`` (200 expected), as text."""
+    parsed = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(parsed.hostname or "", parsed.port, timeout=300)
+    try:
+        connection.request("GET", path)
+        answer = connection.getresponse()
+        body = answer.read()
+        assert answer.status == 200, (answer.status, path)
+        return body.decode("utf-8")
+    finally:
+        connection.close()
+
+
 def spaces(count: int) -> bytes:
     """A graph of ``count`` spaces in France (every figure of the whole network changes)."""
     return "".join(
