@@ -200,8 +200,11 @@ def test_a_worker_ends_when_its_program_is_killed(stop: int, tmp_path: Path) -> 
 
 
 def note_pid_and_sleep(path: str, seconds: float) -> None:
-    """In a worker: write its pid to ``path``, then sleep."""
-    Path(path).write_text(str(os.getpid()))
+    """In a worker: write its pid to ``path`` (whole, once there: a reader that saw the file
+    as it was made read it empty, CI of stop 48), then sleep."""
+    part = Path(f"{path}.part")
+    part.write_text(str(os.getpid()))
+    part.replace(path)
     time.sleep(seconds)
 
 
@@ -305,6 +308,10 @@ def _started(code: str, pid_file: Path, group: bool = False) -> tuple[subprocess
     deadline = time.monotonic() + 60
     while not pid_file.exists() and time.monotonic() < deadline and program.poll() is None:
         time.sleep(0.05)
+    if not pid_file.exists():  # no worker: the program ended, or is stuck (not left running)
+        program.kill()
+        output, _ = program.communicate()
+        pytest.fail(f"no worker wrote its pid (the program said {output!r})")
     return program, int(pid_file.read_text())
 
 
