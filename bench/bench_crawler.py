@@ -93,8 +93,7 @@ def phase(base: str, seconds: float, views: list[str], pause: float) -> tuple[li
     asked: list[str] = []
     until = threading.Event()
     threads = [
-        threading.Thread(target=read_loop, args=(base, until, times, pause))
-        for _ in range(READERS)
+        threading.Thread(target=read_loop, args=(base, until, times, pause)) for _ in range(READERS)
     ]
     if views:
         threads.append(threading.Thread(target=crawl, args=(base, views, until, asked)))

@@ -181,14 +181,31 @@ def _entries(rows: Iterable[dict[str, Any]]) -> list[Entry]:
 _kept = Kept(size=32)
 
 
-def index() -> list[Entry]:
-    """Every space of the published graph, read once per store generation."""
+@dataclass(frozen=True)
+class Searchable:
+    """The index and its postings, made together and kept as one answer: a search reads both
+    of one generation (the postings give positions in the index: an index of the generation
+    before with the postings of the new one, read in turn while the warm-up kept them, gave a
+    search wrong records, or an IndexError, stop 48)."""
 
-    def read() -> list[Entry]:
+    entries: list[Entry]
+    book: Postings
+
+
+def searchable() -> Searchable:
+    """Every space of the published graph and their postings, read once per store generation."""
+
+    def read() -> Searchable:
         rows, _generation = each_solution(INDEX_QUERY, MOST_SPACES, data_only=True)
-        return _entries(rows)
+        entries = _entries(rows)
+        return Searchable(entries, postings(entries))
 
     return _kept.get(("search-index", generation()), read)
+
+
+def index() -> list[Entry]:
+    """Every space of the published graph, read once per store generation."""
+    return searchable().entries
 
 
 #: each facet: its name and how it reads an entry's values
@@ -589,36 +606,36 @@ def search_sparql(filters: Filters, table: dict[str, str]) -> str:
     return PREFIXES + "\n".join([*lines, "}", "ORDER BY ?name ?space"]) + "\n"
 
 
-def _fold_table(entries: list[Entry]) -> dict[str, str]:
+# What is made of the index reads it in its maker (``index()``), never an index read before:
+# that one could be an answer of the generation before, and what was made of it was kept as
+# the new generation's (stranger 67, the same mistake as the figures' coverage).
+
+
+def _fold_table() -> dict[str, str]:
     """``fold_table`` of the index's names and towns (once per store generation)."""
 
     def read() -> dict[str, str]:
+        entries = index()
         texts = [name for entry in entries for _tag, name in entry.names]
         return fold_table([*texts, *(entry.town for entry in entries)])
 
     return _kept.get(("fold-table", generation()), read)
 
 
-def _name_words(entries: list[Entry]) -> frozenset[str]:
-    return _kept.get(("name-words", generation()), lambda: name_words(entries))
+def _name_words() -> frozenset[str]:
+    return _kept.get(("name-words", generation()), lambda: name_words(index()))
 
 
-def _towns(entries: list[Entry]) -> dict[str, str]:
-    return _kept.get(("towns", generation()), lambda: town_names(entries))
-
-
-def _postings(entries: list[Entry]) -> Postings:
-    return _kept.get(("postings", generation()), lambda: postings(entries))
+def _towns() -> dict[str, str]:
+    return _kept.get(("towns", generation()), lambda: town_names(index()))
 
 
 def prepared() -> None:
     """Work out what every search reads beside the index, once per store generation (the
     warm-up asks it: ``endpoint.warm``)."""
-    entries = index()
-    _fold_table(entries)
-    _name_words(entries)
-    _towns(entries)
-    _postings(entries)
+    _fold_table()
+    _name_words()
+    _towns()
 
 
 def town_names(entries: list[Entry]) -> dict[str, str]:
@@ -640,17 +657,17 @@ def close_towns(typed: str, towns: dict[str, str]) -> list[str]:
     return [towns[town] for town in difflib.get_close_matches(key, towns, SUGGESTIONS, 0.75)]
 
 
-def _suggested(entries: list[Entry], filters: Filters, lang: str) -> list[tuple[str, str, bool]]:
+def _suggested(found_in: Searchable, filters: Filters, lang: str) -> list[tuple[str, str, bool]]:
     """``suggestions`` as (text, link, whether it is the corrected text rather than a name):
     among the records with the facets chosen, the links keeping them; else among every
     record, the links without them (a name outside the facets found nothing again when its
     link kept them: stranger 60). The corrected text comes first (stranger 60: only names
     were offered, never the word meant). A municipality no record has is corrected first,
     the links keeping the rest of the search."""
-    if filters.town and (towns := close_towns(filters.town, _towns(entries))):
+    if filters.town and (towns := close_towns(filters.town, _towns())):
         return [(town, filters.link(lang, town=town), True) for town in towns]
-    words = _name_words(entries)
-    within = faceted(_postings(entries), None, filters.chosen)
+    words, entries = _name_words(), found_in.entries
+    within = faceted(found_in.book, None, filters.chosen)
     offered, kept = Suggested(None, []), filters
     if within is not None:
         offered = suggestions([entries[n] for n in sorted(within)], filters.q, lang, words)
@@ -666,8 +683,8 @@ def _suggested(entries: list[Entry], filters: Filters, lang: str) -> list[tuple[
 def search_page() -> BaseResponse | str:
     lang = reader_language()
     try:
-        entries = index()
-        filters = read_filters(request.args.to_dict(flat=False), _postings(entries).having)
+        found_in = searchable()  # the index and its postings, of one generation
+        filters = read_filters(request.args.to_dict(flat=False), found_in.book.having)
         page = whole_number(request.args, "page", 1, 1, MAX_PAGE)
         kinds = kind_labels(lang)
     except BadFilter as problem:
@@ -676,7 +693,7 @@ def search_page() -> BaseResponse | str:
         return error(400, number_refused(problem, lang), said_in=lang)
     except QueryError as problem:
         return error(problem.status, problem.message)
-    found, counts = searched(entries, _postings(entries), filters)
+    found, counts = searched(found_in.entries, found_in.book, filters)
     pages = max(1, -(-len(found) // PAGE))
     if page > pages:  # past the end (an old link, a shorter result): the last page
         return redirect(filters.link(lang, page=pages if pages > 1 else None))
@@ -713,9 +730,9 @@ def search_page() -> BaseResponse | str:
             counts["country"], filters.country, lambda code: country_label(code, lang)
         ),
         regions=_options(counts["region"], filters.region, region_label),
-        suggestions=[] if found else _suggested(entries, filters, lang),
+        suggestions=[] if found else _suggested(found_in, filters, lang),
         drop_links=[] if found else _drops(filters, lang, text),
-        query_url=url_for("pages.query_page", query=search_sparql(filters, _fold_table(entries))),
+        query_url=url_for("pages.query_page", query=search_sparql(filters, _fold_table())),
     )
 
 

@@ -354,3 +354,82 @@ def test_questions_given_an_answer_before_while_it_runs_are_asked_again(
     finally:
         holding.set()
         app.extensions["coworkmed.pool"].close()
+
+
+class _Running:
+    """A warm-up that is running for as long as ``is_running`` says (readers get answers
+    before), and starts nothing."""
+
+    def __init__(self) -> None:
+        self.is_running = True
+
+    def start(self) -> object:
+        return None
+
+    def running(self) -> bool:
+        return self.is_running
+
+    def behind(self, generation: int) -> bool:
+        return False
+
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+
+def test_an_answer_made_of_answers_before_read_outside_it_is_not_kept(
+    store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stranger 67 (F2): the figures of a view were kept, tagged with the new generation and
+    304'd, with the coverage counts of a generation 16 writes older. ``figures`` read the
+    view's coverage and headline before its kept answer's maker, which used them: given
+    answers before there, it made and kept an answer of them as the new generation's. A maker
+    now reads what it uses itself: once no answer before is given, the view is of its
+    generation, whole."""
+    from endpoint import observatory
+    from endpoint.published import WARM_UP
+
+    view = "/api/observatory/figures?country=FRA&lang=hr"
+
+    # the figures' labels read of the store in the maker would be answers before too (then
+    # nothing is kept): as when another view had them kept for the new generation already
+    monkeypatch.setattr(observatory, "named", lambda found, lang: {})
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store)
+    token = "warm token"
+    app = create_app(oxigraph_published(store).config(query_workers=1, update_token=token))
+    try:
+        client = app.test_client()
+        first = view.replace("lang=hr", "lang=en")
+        assert client.get(first).status_code == 200  # its parts kept: answers before later
+        written = client.put(
+            "/store?graph=http://example.org/g",
+            data=(
+                "<https://w3id.org/coworkmed/id/space/test/lab-x> a "
+                "<https://w3id.org/coworkmed/def/Space> ; "
+                "<https://w3id.org/coworkmed/def/country> "
+                "<http://publications.europa.eu/resource/authority/country/FRA> ; "
+                '<http://www.w3.org/2000/01/rdf-schema#label> "Lab X" .'
+            ),
+            content_type="text/turtle",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert written.status_code == 201, written.data
+        warm = app.extensions[WARM_UP] = _Running()
+        given = client.get(view)  # while the warm-up runs: made of answers before
+        assert given.status_code == 200
+        assert "no-store" in given.headers["Cache-Control"]
+        warm.is_running = False
+        again = client.get(view)
+        copy = tmp_path / "copy"  # its answers kept apart: another store
+        shutil.copytree(store, copy)
+        fresh = create_app(oxigraph_published(copy).config(query_workers=1))
+        try:
+            truth = fresh.test_client().get(view)
+        finally:
+            fresh.extensions["coworkmed.pool"].close()
+        if "etag" in again.headers:  # kept and tagged: then of its generation, whole
+            assert again.data == truth.data
+        else:
+            assert "no-store" in again.headers["Cache-Control"]
+    finally:
+        app.extensions["coworkmed.pool"].close()
