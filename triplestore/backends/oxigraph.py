@@ -21,7 +21,7 @@ from typing import Any, ClassVar, TypeVar
 import pyoxigraph as ox
 
 from core.problems import LoadError, StoreBusy
-from core.rdf_bytes import to_bytes
+from core.rdf_bytes import as_stored, to_bytes
 from core.sparql_text import total_order
 from triplestore.backends import GraphName
 
@@ -140,7 +140,7 @@ class OxigraphStore:
         if graph is not None and not self.raw.contains_named_graph(graph):
             self._insert(graph, ntriples, replace=True)
             return
-        new = {quad.triple for quad in ox.parse(ntriples, ox.RdfFormat.N_TRIPLES)}
+        new = as_stored(q.triple for q in ox.parse(ntriples, ox.RdfFormat.N_TRIPLES))
         old = {quad.triple for quad in self.raw.quads_for_pattern(None, None, None, name)}
         if any(_blank(triple) for triple in new | old):
             self._insert(graph, ntriples, replace=True)
@@ -158,6 +158,16 @@ class OxigraphStore:
         )
 
     def add_triples(self, graph: ox.NamedNode | None, ntriples: bytes) -> None:
+        """Add the triples of ``ntriples`` to ``graph`` (created): no change at all when it
+        holds each of them already, however its values are written (``as_stored``; a triple
+        with a blank node is always a new one)."""
+        name = ox.DefaultGraph() if graph is None else graph
+        if graph is None or self.raw.contains_named_graph(graph):
+            new = as_stored(q.triple for q in ox.parse(ntriples, ox.RdfFormat.N_TRIPLES))
+            if not any(_blank(t) for t in new) and all(
+                ox.Quad(t.subject, t.predicate, t.object, name) in self.raw for t in new
+            ):
+                return
         self._insert(graph, ntriples, replace=False)
 
     def _insert(self, graph: ox.NamedNode | None, ntriples: bytes, replace: bool) -> None:
