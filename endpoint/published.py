@@ -136,6 +136,9 @@ class WarmUp(Protocol):
 #: what ``flask.g`` holds when the request's answer holds any of the generation before (it is
 #: neither kept nor validated: ``endpoint.caching``)
 STALE = "coworkmed_stale"
+#: what ``flask.g`` holds when the request's answer holds any of the generation before: since
+#: when the oldest of them is (``time.monotonic``; ``Kept``: an answer made of them is as old)
+STALE_SINCE = "coworkmed_stale_since"
 #: what ``flask.g`` holds in the warm-up's own thread: it works the new answers out
 WARMING = "coworkmed_warming"
 #: what ``flask.g`` holds: the generations the request's answers were read from (``read_at``)
@@ -297,6 +300,7 @@ class Kept:
                 if wanted and coming is None and warm_up is not None:
                     self._want(aside, warm_up)
                 setattr(g, STALE, True)
+                setattr(g, STALE_SINCE, min(g.get(STALE_SINCE) or before[1], before[1]))
                 return before[0]
             mine = coming is None
             if coming is None:
@@ -306,14 +310,16 @@ class Kept:
             setattr(g, STALE, g.get(STALE) or stale)
             read_at(key[3])
             return value
-        outer, outer_read = g.get(STALE, False), g.get(READ)
+        outer, outer_read, outer_since = g.get(STALE, False), g.get(READ), g.get(STALE_SINCE)
         setattr(g, STALE, False)  # whether ``make`` is given any answer of the one before
         setattr(g, READ, set())  # the generations ``make`` reads from
+        setattr(g, STALE_SINCE, None)  # since when the oldest answer before it is given is
         try:
             value = make()
         except BaseException as problem:
             setattr(g, STALE, outer)
             setattr(g, READ, outer_read)
+            setattr(g, STALE_SINCE, outer_since)
             with self._lock:
                 del self._coming[key]
             coming.set_exception(problem)
@@ -325,8 +331,10 @@ class Kept:
         # with a headline count of the next, and validated)
         read = g.get(READ) or set()
         stale = bool(g.get(STALE)) or bool(read - {key[3]})
+        made_since: float | None = g.get(STALE_SINCE)
         setattr(g, STALE, outer or stale)
         setattr(g, READ, (outer_read or set()) | read | {key[3]})
+        setattr(g, STALE_SINCE, min((t for t in (outer_since, made_since) if t), default=None))
         with self._lock:
             del self._coming[key]
             if g.get(WARMING):  # a question the warm-up works out (at most a few hundred)
@@ -334,8 +342,11 @@ class Kept:
                     self._warmed.clear()  # its next run names them again
                 self._warmed.add(aside)
             moved_on = not stale and self._keep(key, value, place)
-            if stale:  # given, not kept: the one before for the readers of later generations
-                self._set_aside(aside, key[3], value)
+            if stale:  # given, not kept: the one before for the readers of later generations,
+                # as old as the oldest answer before it is made of (stranger 67: made again and
+                # again of answers minutes old under writes, it counted as new each time, and
+                # answers 311 s old were given where ``WANTED_FRESH`` allows 120)
+                self._set_aside(aside, key[3], value, made_since)
         coming.set_result((value, stale))
         if moved_on and warm_up is not None and warm_up.behind(key[3]) and not g.get(WARMING):
             # a generation this server did not write (a publish beside it): the warm-up works
@@ -400,8 +411,11 @@ class Kept:
         _number, value, since = max(found, key=lambda answer: answer[0])
         return value, since
 
-    def _set_aside(self, aside: tuple[Any, ...], number: int, value: Any) -> None:
-        """Set ``value`` (of generation ``number``) aside as its question's answer before,
+    def _set_aside(
+        self, aside: tuple[Any, ...], number: int, value: Any, since: float | None = None
+    ) -> None:
+        """Set ``value`` (of generation ``number``, the one before since ``since``: now when
+        not said) aside as its question's answer before,
         unless a newer one is; then drop the oldest set aside while there are more than
         ``size`` or they weigh more than ``most`` (the lock held): under writes one after the
         other, an answer read across a change is never kept, and was never given again, so
@@ -412,7 +426,7 @@ class Kept:
         given = self._before.get(aside)
         if given is not None and given[0] > number:
             return
-        self._before[aside] = (number, value, time.monotonic())
+        self._before[aside] = (number, value, time.monotonic() if since is None else since)
         self._before.move_to_end(aside)
         weigh = self._weigh
         while len(self._before) > self._size or (

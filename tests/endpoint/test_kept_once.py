@@ -670,3 +670,28 @@ def test_the_questions_held_for_the_warm_up_are_the_last_given_each_asked_once(
         setattr(g, WARMING, True)
         assert kept.ask_again() == 1
     assert asked[3:] == ["A"]
+
+
+def test_an_answer_made_of_old_answers_before_is_as_old_as_they_are(tmp_path: Path) -> None:
+    """Stranger 67 (F1): under writes one after the other, answers made again and again of
+    answers before minutes old counted as new each time they were set aside, and readers were
+    given answers 311 s old where the rule allows 120. An answer made of answers before is set
+    aside as old as the oldest of them: past ``query_timeout``, its next reader works it out."""
+    from flask import g
+
+    app, kept = _app(tmp_path, timeout=0.5), Kept()
+    app.extensions[WARM_UP] = _WarmUp(running=True)
+    with app.app_context():
+        setattr(g, WARMING, True)  # the warm-up works "part" out: given before, however old
+        kept.get(("part", 1), lambda: "part 1")
+        kept.get(("other", 2), lambda: "other 2")  # the new generation: part 1 aside
+    time.sleep(0.6)  # older than query_timeout
+    with app.app_context():  # a reader's "whole", made of the old part (given before)
+        whole = kept.get(("whole", 2), lambda: "whole of " + kept.get(("part", 2), str))
+        assert (whole, bool(g.get(STALE))) == ("whole of part 1", True)
+    with app.app_context():
+        setattr(g, WARMING, True)
+        kept.get(("other", 3), lambda: "other 3")
+    with app.app_context():  # set aside as old as its part: its reader works it out
+        assert kept.get(("whole", 3), lambda: "whole 3") == "whole 3"
+        assert not g.get(STALE)
