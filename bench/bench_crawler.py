@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import statistics
 import sys
 import tempfile
 import threading
@@ -29,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_build import build  # noqa: E402
-from bench_reads_under_writes import answered, read_body  # noqa: E402
+from bench_reads_under_writes import answered, read_body, summary  # noqa: E402
 
 from core.vocabulary import LANGUAGES  # noqa: E402
 from coworkmed.serving import start_serving, stop_serving  # noqa: E402
@@ -104,18 +103,6 @@ def phase(base: str, seconds: float, views: list[str], pause: float) -> tuple[li
     for thread in threads:
         thread.join()
     return times, len(asked)
-
-
-def summary(name: str, times: list[float]) -> tuple[float, float]:
-    """Print a phase's figures; its 95th percentile and longest time."""
-    ordered = sorted(times)
-    p95 = ordered[int(len(ordered) * 0.95)]
-    slow = sum(t > 2 for t in ordered)
-    print(
-        f"{name:16} {len(ordered):6d} reads   p50 {statistics.median(ordered):6.3f} s   "
-        f"p95 {p95:6.3f} s   max {ordered[-1]:6.2f} s   over 2 s: {slow:4d}"
-    )
-    return p95, ordered[-1]
 
 
 def main(arguments: list[str]) -> None:

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from core.problems import LoadError
 from endpoint import published as published_module
@@ -94,6 +95,17 @@ def test_pages_asked_while_the_warm_up_runs_wait_for_its_answers(
         app.extensions["coworkmed.pool"].close()
 
 
+def _write(client: FlaskClient, token: str) -> None:
+    """A Graph Store PUT of a graph of one triple (a new generation)."""
+    written = client.put(
+        "/store?graph=http://example.org/g",
+        data='<http://example.org/s> <http://example.org/p> "o" .',
+        content_type="application/n-triples",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert written.status_code == 201, written.data
+
+
 def test_after_a_write_the_new_generations_pages_ask_the_store_nothing(
     store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -112,13 +124,7 @@ def test_after_a_write_the_new_generations_pages_ask_the_store_nothing(
         views = ("/api/observatory/figures?country=FRA&lang=fr", "/observatory?country=ITA&lang=it")
         for view in views:
             assert client.get(view).status_code == 200, view
-        written = client.put(
-            "/store?graph=http://example.org/g",
-            data='<http://example.org/s> <http://example.org/p> "o" .',
-            content_type="application/n-triples",
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert written.status_code == 201, written.data
+        _write(client, token)
         app.extensions[WARMER].wait(300)  # the run the write started
         asked: list[str] = []
 
@@ -326,13 +332,7 @@ def test_questions_given_an_answer_before_while_it_runs_are_asked_again(
         for view in views:  # asked once: each has an answer before after the write
             assert client.get(view).status_code == 200, view
         monkeypatch.setattr(warm, "STEPS", steps)  # the write's run waits for the readers
-        written = client.put(
-            "/store?graph=http://example.org/g",
-            data='<http://example.org/s> <http://example.org/p> "o" .',
-            content_type="application/n-triples",
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert written.status_code == 201, written.data
+        _write(client, token)
         for view in views:  # while it runs: the answer before, at once
             answer = client.get(view)
             assert answer.status_code == 200, view
