@@ -156,8 +156,8 @@ class KeptAnswer:
 #: where each app keeps its whole answers
 APP_ANSWERS = "coworkmed.kept_answers"
 #: headers a kept answer does not keep: the hooks after the view set them again for the request
-#: that reads it (the language cookie), or the server does (its Date)
-NOT_KEPT = frozenset({"set-cookie", "date"})
+#: that reads it (the language cookie)
+NOT_KEPT = frozenset({"set-cookie"})
 #: the most a POST body may weigh to be looked up before the view (larger: answered afresh)
 MOST_LOOKED_UP = 256 * 1024
 
@@ -365,12 +365,7 @@ def _first_seen(store: StoreLocation[Any], identity: str, number: int) -> int:
 def _read_headers(response: BaseResponse, found: Validators) -> None:
     """The validators, the public caching policy and ``Vary`` of a read answer."""
     response.headers["ETag"] = f'W/"{found.etag}"'
-    # never later than the answer's Date (RFC 9110 8.8.2.1): generations published faster
-    # than one a second are told apart a second each, ahead of the clock (``FirstSeen``;
-    # stranger 67: a Last-Modified 6 s later than its Date); the conditions read the true one
-    now = math.floor(time.time())
-    response.headers["Date"] = http_date(now)
-    response.headers["Last-Modified"] = http_date(min(found.modified, now))
+    response.headers["Last-Modified"] = http_date(found.modified)
     max_age = current_app.config["COWORKMED"]["cache_max_age"]
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     for header in VARY:

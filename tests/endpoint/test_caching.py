@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -390,12 +389,8 @@ def test_a_publish_fails_the_old_validators(writable: Published) -> None:
                     after = fetch(base, p, condition)
                     assert after.status == 200, (p, condition)
                     assert after.headers["ETag"] != old.headers["ETag"]
-                    # later, or the same second when it would be later than its Date (RFC
-                    # 9110 8.8.2.1: a generation published in the second of the one before);
-                    # the condition told them apart all the same (200)
                     new = parsedate_to_datetime(after.headers["Last-Modified"])
-                    assert new >= parsedate_to_datetime(old.headers["Last-Modified"])
-                    assert new <= parsedate_to_datetime(after.headers["Date"])
+                    assert new > parsedate_to_datetime(old.headers["Last-Modified"])
             # the written graph, read with the Graph Store Protocol: validated like any read
             graph = "/store?graph=" + urllib.parse.quote("http://example.org/g", safe="")
             read = fetch(base, graph, {"Accept": "text/turtle"})
@@ -634,8 +629,7 @@ def test_a_listing_of_the_dumps_is_dated_by_them(live: str, dumps: Path, path: s
     with the date of the listing before the dumps got 304)."""
     first = fetch(live, path, {"Accept-Encoding": "identity"})
     modified = first.headers["Last-Modified"]
-    later = parsedate_to_datetime(modified).timestamp() + 2
-    time.sleep(max(0.0, later - time.time()))  # a Last-Modified is never later than now
+    later = parsedate_to_datetime(modified).timestamp() + 5
     os.utime(dumps / CHECKSUMS, (later, later))  # the exporter writes the folder again
     again = fetch(live, path, {"Accept-Encoding": "identity", "If-Modified-Since": modified})
     assert again.status == 200
