@@ -600,4 +600,3 @@ def test_a_graph_store_write_that_changes_nothing_publishes_nothing(app: Flask) 
         number = said
     read = client.get(f"/store?graph={G}", headers={"Accept": "application/n-triples"})
     assert read.data.count(b"\n") == 1  # the last PUT's triple
-
