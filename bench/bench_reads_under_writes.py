@@ -55,34 +55,34 @@ def asked(base: str, method: str, path: str, body: bytes = b"", **headers: str) 
     return answered(base, method, path, body, **headers)[0]
 
 
-def answered(
-    base: str, method: str, path: str, body: bytes = b"", **headers: str
-) -> tuple[int, bool]:
-    """The status of one request (its body read whole), and whether it is an answer before
-    (``no-store``: not of the store's generation now)."""
+def _exchange(
+    base: str, method: str, path: str, body: bytes, headers: dict[str, str]
+) -> tuple[int, str, bytes]:
+    """One request on a connection of its own: the status, Cache-Control and body."""
     parsed = urllib.parse.urlsplit(base)
     connection = http.client.HTTPConnection(parsed.hostname or "", parsed.port, timeout=300)
     try:
         connection.request(method, path, body=body or None, headers=headers)
         answer = connection.getresponse()
-        answer.read()
-        return answer.status, "no-store" in (answer.getheader("Cache-Control") or "")
+        return answer.status, answer.getheader("Cache-Control") or "", answer.read()
     finally:
         connection.close()
+
+
+def answered(
+    base: str, method: str, path: str, body: bytes = b"", **headers: str
+) -> tuple[int, bool]:
+    """The status of one request (its body read whole), and whether it is an answer before
+    (``no-store``: not of the store's generation now)."""
+    status, control, _body = _exchange(base, method, path, body, headers)
+    return status, "no-store" in control
 
 
 def read_body(base: str, path: str) -> str:
     """The body of a GET of ``path`` (200 expected), as text."""
-    parsed = urllib.parse.urlsplit(base)
-    connection = http.client.HTTPConnection(parsed.hostname or "", parsed.port, timeout=300)
-    try:
-        connection.request("GET", path)
-        answer = connection.getresponse()
-        body = answer.read()
-        assert answer.status == 200, (answer.status, path)
-        return body.decode("utf-8")
-    finally:
-        connection.close()
+    status, _control, body = _exchange(base, "GET", path, b"", {})
+    assert status == 200, (status, path)
+    return body.decode("utf-8")
 
 
 def spaces(count: int) -> bytes:

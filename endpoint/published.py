@@ -339,7 +339,8 @@ class Kept:
         made_since: float | None = g.get(STALE_SINCE)
         setattr(g, STALE, outer or stale)
         setattr(g, READ, (outer_read or set()) | read | {key[3]})
-        setattr(g, STALE_SINCE, min((t for t in (outer_since, made_since) if t), default=None))
+        since = [t for t in (outer_since, made_since) if t is not None]
+        setattr(g, STALE_SINCE, min(since, default=None))
         with self._lock:
             del self._coming[key]
             if g.get(WARMING):  # a question the warm-up works out (at most a few hundred)
@@ -379,11 +380,13 @@ class Kept:
         place, base = store_location().place(), current_app.config["COWORKMED"]["base"]
         with self._lock:
             held = [q for q in self._wanted if q[:2] == (place, base)]
+        asked = 0
         for question in reversed(held):
             with self._lock:
                 if question not in self._wanted:
                     continue  # pushed out by newer ones meanwhile
                 del self._wanted[question]
+            asked += 1
             try:
                 self._again[question[2]](*question[3:])
             except QueryError as problem:
@@ -392,7 +395,7 @@ class Kept:
                 )
             except Exception:  # a bug of one kind of question: the others are still asked
                 current_app.logger.exception("warm-up: %s asked again failed", question[2])
-        return len(held)
+        return asked
 
     def _before_of(self, key: tuple[Any, ...], aside: tuple[Any, ...]) -> tuple[Any, float] | None:
         """The newest answer of a generation before ``key``'s for its question (``aside``), still
