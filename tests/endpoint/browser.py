@@ -32,6 +32,10 @@ CHROMIUM_FLAGS = [
     "--disable-default-apps",
 ]
 
+#: Chromium's transient refusal to take a screenshot, and how many times one is asked for
+UNCAPTURED = "Unable to capture screenshot"
+SCREENSHOT_TRIES = 3
+
 T = TypeVar("T")
 _without_chromium = pytest.mark.skipif(
     CHROMIUM is None and not REQUIRE_BROWSER,
@@ -51,9 +55,28 @@ class Visit:
     outside: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
-    def screenshot(self, name: str) -> None:
+    def screenshot(
+        self, name: str, *, full_page: bool = True, of: Any = None, tries: int = SCREENSHOT_TRIES
+    ) -> None:
+        """Save a screenshot as ``name`` in test-artifacts/: of the whole page, of the window
+        (``full_page=False``) or of one element (``of``, a locator). Chromium now and then
+        answers "Unable to capture screenshot" on a loaded machine (its compositor had no frame
+        ready); that one error is tried again, after a pause, up to ``tries`` times in all."""
         ARTIFACTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+        from playwright.sync_api import Error
+
+        path = str(ARTIFACTS / name)
+        for attempt in range(1, tries + 1):
+            try:
+                if of is None:
+                    self.page.screenshot(path=path, full_page=full_page)
+                else:
+                    of.screenshot(path=path)
+                return
+            except Error as error:
+                if UNCAPTURED not in str(error) or attempt == tries:
+                    raise
+                self.page.wait_for_timeout(500 * attempt)
 
     def check(self) -> None:
         """Nothing left the machine and the page had no error."""

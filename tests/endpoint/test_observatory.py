@@ -24,7 +24,7 @@ from observatory import figures as observatory
 from observatory.cube import refresh_cube
 from tests.backends import Published
 from tests.endpoint.accessibility import axe_violations, describe, overflow
-from tests.endpoint.browser import ARTIFACTS, browser_page, needs_browser
+from tests.endpoint.browser import browser_page, needs_browser
 from tests.endpoint.support import put_turtle
 from triplestore.versions import published_graphs, write
 from validation.messages import catalogue
@@ -684,9 +684,9 @@ def test_the_dashboard_at_desktop_and_phone_sizes(
         visit.screenshot(f"observatory-{lang}-{width}x{height}.png")
         page.locator("#map-list summary").press("Enter")  # closed again, for the views below
         page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(ARTIFACTS / f"observatory-{lang}-{width}x{height}-top.png"))
+        visit.screenshot(f"observatory-{lang}-{width}x{height}-top.png", full_page=False)
         for figure in ("07-capacity", "04-kind", "06-years"):
-            page.locator(f"#figure-{figure}").screenshot(
-                path=str(ARTIFACTS / f"observatory-{lang}-{width}-{figure}.png")
+            visit.screenshot(
+                f"observatory-{lang}-{width}-{figure}.png", of=page.locator(f"#figure-{figure}")
             )
     visit.check()

@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 from endpoint.app import create_app
 from observatory.figures import share_text
 from tests.backends import Published
-from tests.endpoint.browser import ARTIFACTS, browser_page, needs_browser
+from tests.endpoint.browser import browser_page, needs_browser
 
 HERE = Path(__file__).parent
 ZOOM = yaml.safe_load((HERE / "map-zoom-cases.yaml").read_text(encoding="utf-8"))
@@ -146,5 +146,5 @@ def test_the_zoom_buttons_dates_and_shares_in_chromium(live: str, case: dict[str
                 assert share == written, (share, written)
         name = re.sub(r"\W+", "-", case["name"]).strip("-")
         visit.screenshot(f"zoom-{name}-{width}x{height}.png")
-        page.screenshot(path=str(ARTIFACTS / f"zoom-{name}-{width}x{height}-top.png"))
+        visit.screenshot(f"zoom-{name}-{width}x{height}-top.png", full_page=False)
     visit.check()

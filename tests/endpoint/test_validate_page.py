@@ -23,7 +23,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from tests.endpoint.accessibility import SIZES, axe_violations, describe, overflow
-from tests.endpoint.browser import ARTIFACTS, browser_page, needs_browser
+from tests.endpoint.browser import browser_page, needs_browser
 from validation.messages import ui
 from validation.report import STYLE_HASH
 
@@ -174,7 +174,7 @@ def test_the_form_tells_its_progress_and_shows_the_report(live: str, lang: str, 
         assert page.locator(".next h2").inner_text() == ui("next-steps", lang)
         _accessible(page)
         visit.screenshot(f"validate-report-{lang}-{size}.png")
-        page.screenshot(path=str(ARTIFACTS / f"validate-report-{lang}-{size}-top.png"))
+        visit.screenshot(f"validate-report-{lang}-{size}-top.png", full_page=False)
         page.click(f'.next a[href="/validate?lang={lang}"]')
         page.wait_for_selector("#validate-form")
         assert page.url.endswith(f"/validate?lang={lang}")
