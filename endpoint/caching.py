@@ -43,7 +43,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.sparql_text import remote_access, volatile
-from endpoint.conditional import FAILED, NOT_MODIFIED, http_date, weigh
+from endpoint.conditional import FAILED, NOT_MODIFIED, changed_after, http_date, weigh
 from endpoint.context import current_request
 from endpoint.execution import QueryError
 from endpoint.published import STALE, generation, read_from
@@ -106,28 +106,44 @@ _EXPOSED_HEADERS = ", ".join(EXPOSED)
 APP_TOKEN = "coworkmed.cache_token"
 
 
+@dataclass(frozen=True)
+class Dated:
+    """When a published state was first seen (``seconds`` since the epoch, whole) and whether
+    that date names it alone (``exact``): no other state of its store was seen first earlier in
+    the same second. A date that is not exact is a weak validator (RFC 9110 8.8.2.2): it may
+    stand for the state before too, so ``If-Modified-Since`` with it is no 304,
+    ``If-Unmodified-Since`` with it fails and ``If-Range`` with it does not hold."""
+
+    seconds: int
+    exact: bool
+
+
 class FirstSeen:
-    """When this process first saw each published state of each store: a Last-Modified that is
-    never earlier than the publication, and strictly later (by whole seconds) than every state
-    of the same store seen before it, so that If-Modified-Since at one-second resolution tells
-    them apart (by the order they were seen, not by their numbers: a store built again in its
-    place counts from 1 again)."""
+    """When this process first saw each published state of each store: a Last-Modified never
+    earlier than the publication and never later than the clock (so never later than the
+    answer's Date, RFC 9110 8.8.2.1). States seen in one second share its date; the first of
+    them has it exactly, the others weakly (``Dated``), so that If-Modified-Since at one-second
+    resolution never hides a newer state. Before, each state was dated a second after the one
+    before, ahead of the clock when states came faster than one a second (stranger 67, F7: a
+    Last-Modified 6 s later than its Date)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._seen: dict[tuple[str, str], int] = {}
+        self._seen: dict[tuple[str, str], Dated] = {}
         self._last: dict[str, int] = {}
 
-    def time(self, place: str, state: str) -> int:
-        """The Last-Modified of ``state`` (a store's identity and generation) of the store at
-        ``place``, in seconds since the epoch."""
+    def time(self, place: str, state: str) -> Dated:
+        """The Last-Modified of ``state`` (a store's identity and generation, or anything else
+        that changes the answers) of the store at ``place``."""
         with self._lock:
             key = (place, state)
             if key not in self._seen:
-                after = self._last.get(place)
                 now = math.floor(time.time())
-                self._seen[key] = now if after is None else max(now, after + 1)
-                self._last[place] = self._seen[key]
+                after = self._last.get(place)
+                # the clock may step back: never dated before a state seen before it
+                seconds = now if after is None else max(now, after)
+                self._seen[key] = Dated(seconds, exact=after is None or seconds > after)
+                self._last[place] = seconds
             return self._seen[key]
 
 
@@ -138,6 +154,7 @@ SEEN = FirstSeen()
 class Validators:
     etag: str  # the opaque tag, without W/ and quotes
     modified: int  # seconds since the epoch
+    exact: bool  # the date names this answer's state alone (``Dated``)
     gzip: bool  # the answer is sent gzip-encoded
     generation: int  # the store generation the tag is for
 
@@ -350,16 +367,25 @@ def validators(policy: Policy, number: int) -> Validators:
     digest = hashlib.blake2b(hashed, digest_size=12)
     compressed = policy.compress and accepts_gzip()
     tag = f"g{number}-{digest.hexdigest()}" + ("-gzip" if compressed else "")
-    modified = _first_seen(store, identity, number)
-    if dumps:  # written after the generation is published: the listing changes with them
-        # (stranger 44: If-Modified-Since got 304 for the listing before the dumps)
-        modified = max(modified, math.ceil(max(ns for _n, _s, ns in dumps) / 1e9))
-    return Validators(tag, modified, compressed, number)
+    dated = _first_seen(store, identity, number, dumps if policy.dumps else None)
+    return Validators(tag, dated.seconds, dated.exact, compressed, number)
 
 
-def _first_seen(store: StoreLocation[Any], identity: str, number: int) -> int:
-    """The Last-Modified of generation ``number`` of ``store`` (``identity``: its identity)."""
-    return SEEN.time(store.place(), f"{identity} {number}")
+def _first_seen(
+    store: StoreLocation[Any],
+    identity: str,
+    number: int,
+    dumps: list[tuple[str, int, int]] | None = None,
+) -> Dated:
+    """The Last-Modified of generation ``number`` of ``store`` (``identity``: its identity).
+    An answer that lists the dumps (``dumps``: the files) changes with them too: they are
+    written after the generation is published (stranger 44: If-Modified-Since got 304 for the
+    listing before the dumps), so its states (a generation and its dumps) are dated in a
+    sequence of their own, which the other answers' dates do not wait for."""
+    if dumps is None:
+        return SEEN.time(store.place(), f"{identity} {number}")
+    listed = hashlib.blake2b(repr(dumps).encode("utf-8"), digest_size=8).hexdigest()
+    return SEEN.time(f"{store.place()} listing", f"{identity} {number} {listed}")
 
 
 def _read_headers(response: BaseResponse, found: Validators) -> None:
@@ -415,8 +441,9 @@ def write_precondition_fails(exists: Callable[[], bool]) -> bool:
     elif request.if_unmodified_since is not None:  # step 2, only without If-Match
         store = current_app.extensions["coworkmed.store"]
         number = generation()
-        seen = _first_seen(store, store.identity(), number) if number else 0
-        if seen > request.if_unmodified_since.timestamp():
+        since = request.if_unmodified_since.timestamp()
+        dated = _first_seen(store, store.identity(), number) if number else Dated(0, True)
+        if changed_after(dated.seconds, since, exact=dated.exact):
             return True
     given = request.if_none_match  # step 3
     if given.star_tag:
@@ -452,7 +479,7 @@ def _named(found: Validators) -> bool:
 def _conditioned(found: Validators) -> Response | None:
     """The 412 or 304 the conditions of this GET or HEAD call for, its answer being there with
     ``found``'s validators (``endpoint.conditional.weigh``), else None."""
-    status = weigh(request, found.etag, found.modified, strong=False)
+    status = weigh(request, found.etag, found.modified, strong=False, exact=found.exact)
     if status == FAILED:
         return precondition_failed()
     return not_modified(found) if status == NOT_MODIFIED else None

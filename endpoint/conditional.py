@@ -155,15 +155,29 @@ def _exact_if_range(environ: dict[str, Any]) -> bool:
 NOT_MODIFIED, FAILED = 304, 412
 
 
+def changed_after(modified: float, since: float, *, exact: bool = True) -> bool:
+    """Whether an answer dated ``modified`` may have changed after the date ``since`` (both in
+    seconds): it was dated later, or the same second when that date does not name it alone
+    (``exact`` false: another state was dated that second before it)."""
+    return modified > since or (modified == since and not exact)
+
+
 def weigh(
-    request: Request, tag: str, modified: float, *, strong: bool, exists: bool = True
+    request: Request,
+    tag: str,
+    modified: float,
+    *,
+    strong: bool,
+    exists: bool = True,
+    exact: bool = True,
 ) -> int | None:
     """The 412 or 304 that the conditions of ``request`` (a GET or HEAD, its headers made exact
     by ``exact_conditions``) call for, in the order of RFC 9110 13.2.2 (steps 1 to 4), else
     None: the answer. ``tag`` (without quotes) and ``modified`` (seconds) are the answer's
     validators; ``strong``: whether ``tag`` is a strong one (a file's bytes) or a weak one (an
     answer that may be written with other bytes: gzip or not); ``exists``: whether the answer is
-    there (``*`` names only an answer that is).
+    there (``*`` names only an answer that is); ``exact``: whether ``modified`` names this answer
+    alone (``changed_after``).
 
     1. ``If-Match`` compares strongly: ``*``, or ``tag`` when it is strong, holds; else 412.
     2. Without it, ``If-Unmodified-Since`` fails (412) when the answer changed after the date.
@@ -176,13 +190,17 @@ def weigh(
         given = request.if_match
         if not ((given.star_tag and exists) or (strong and given.is_strong(tag))):
             return FAILED
-    elif (since := request.if_unmodified_since) is not None and modified > since.timestamp():
+    elif (since := request.if_unmodified_since) is not None and changed_after(
+        modified, since.timestamp(), exact=exact
+    ):
         return FAILED
     wanted = request.if_none_match
     if wanted:
         named = (wanted.star_tag and exists) or tag in wanted.as_set(include_weak=True)
         return NOT_MODIFIED if named else None
-    if (since := request.if_modified_since) is not None and modified <= since.timestamp():
+    if (since := request.if_modified_since) is not None and not changed_after(
+        modified, since.timestamp(), exact=exact
+    ):
         return NOT_MODIFIED
     return None
 

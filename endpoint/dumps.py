@@ -438,8 +438,9 @@ def dump(name: str) -> Response:
     # If-Range names another version than this one (by the date the 200 gave; its tag is weak
     # and no tag matches here)
     found = request_validators()
-    modified = None if found is None else found.modified
-    return file_answer(path, media, modified=modified, weighed=True)
+    if found is None:
+        return file_answer(path, media, weighed=True)
+    return file_answer(path, media, modified=found.modified, exact=found.exact, weighed=True)
 
 
 # ------------------------------------------------------------------------------ DCAT

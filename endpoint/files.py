@@ -45,15 +45,16 @@ def _not_modified(whole: Response) -> Response:
     return response
 
 
-def _range_holds(tag: str | None, modified: int) -> bool:
+def _range_holds(tag: str | None, modified: int, exact: bool) -> bool:
     """Whether the request's If-Range (if any) names this very file: its strong tag, or exactly
-    its date (RFC 9110 13.1.5: a later date is not the file's)."""
+    its date (RFC 9110 13.1.5: a later date is not the file's), when that date names it alone
+    (``exact``: a date shared with the version before is weak and never holds)."""
     given = request.headers.get("If-Range")
     if given is None:
         return True
     if given.startswith('"'):
         return tag is not None and given == f'"{tag}"'
-    return read_http_date(given) == modified
+    return exact and read_http_date(given) == modified
 
 
 def file_answer(
@@ -62,10 +63,12 @@ def file_answer(
     max_age: int | None = None,
     *,
     modified: int | None = None,
+    exact: bool = True,
     weighed: bool = False,
 ) -> Response:
     """``path`` as the answer to this GET or HEAD. ``modified``: its Last-Modified when it is
-    not the file's own (a dump's: its generation's); ``weighed``: its conditions and validators
+    not the file's own (a dump's: its generation's), ``exact`` whether that date names the file
+    alone (``endpoint.conditional.changed_after``); ``weighed``: its conditions and validators
     are ``endpoint.caching``'s (a dump: weak tags of the store generation), and only the Range
     is served here. A 416 says the file's length (``Content-Range: bytes */length``)."""
     found = path.stat()
@@ -88,7 +91,7 @@ def file_answer(
     if status == NOT_MODIFIED:
         return _not_modified(response)
     asked = request.range
-    if asked is None or not _range_holds(tag, date):
+    if asked is None or not _range_holds(tag, date, exact):
         return response
     start, stop = asked.ranges[0]
     size = found.st_size

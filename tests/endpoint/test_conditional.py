@@ -64,8 +64,11 @@ WEIGHED_DATE = datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC).timestamp()
 def test_conditions_call_for_what_rfc_9110_says_in_its_order(case: dict[str, Any]) -> None:
     request = EnvironBuilder(headers=case["headers"]).get_request()
     exact_conditions(request.environ)
-    strong, exists = case.get("strong", False), case.get("exists", True)
-    assert weigh(request, "t", WEIGHED_DATE, strong=strong, exists=exists) == case["answer"]
+    strong, exists, exact = (
+        case.get(k, d) for k, d in (("strong", False), ("exists", True), ("exact", True))
+    )
+    found = weigh(request, "t", WEIGHED_DATE, strong=strong, exists=exists, exact=exact)
+    assert found == case["answer"]
 
 
 @pytest.fixture(scope="module")
