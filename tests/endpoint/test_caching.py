@@ -433,8 +433,9 @@ def test_generations_faster_than_one_a_second_are_never_dated_ahead(
                 assert fetch(base, page, {"If-Modified-Since": old}).status == 200
                 assert fetch(base, page, {"If-Unmodified-Since": old}).status == 412
                 # a write conditioned on the date before is refused too (nothing written)
-                refused = fetch(base, "/sparql", {**write, "If-Unmodified-Since": old}, "POST",
-                                b"INSERT DATA { GRAPH <urn:f7> { <urn:a> <urn:b> -1 } }")  # fmt: skip
+                conditioned = {**write, "If-Unmodified-Since": old}
+                body = b"INSERT DATA { GRAPH <urn:f7> { <urn:a> <urn:b> -1 } }"
+                refused = fetch(base, "/sparql", conditioned, "POST", body)
                 assert refused.status == 412
                 before = after
             # the newest date names the newest generation when no other was dated its second
