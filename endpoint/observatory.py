@@ -84,6 +84,9 @@ ANSWERS = Kept(
         "labels": lambda terms: term_label_rows(terms),
         "answers": lambda filters: _answers(dict(filters), generation()),
         "figures": lambda filters, lang: figures(dict(filters), lang),
+        "figures-document": lambda filters, lang: figures_document(dict(filters), lang),
+        "page-parts": lambda filters, lang: page_parts(dict(filters), lang),
+        "figures-sources": lambda filters, lang: figures_sources(dict(filters), lang),
         "headline": lambda filters: view_headline(dict(filters)),
         "coverage": lambda filters: coverage(dict(filters)),
         "headline-texts": lambda filters, lang: headline_texts(dict(filters), lang),
@@ -177,6 +180,33 @@ def figures(filters: dict[str, str], lang: str) -> list[Figure]:
     (``empty``), one counting by a field says how many places give it (``coverage``)."""
     key = ("figures", generation(), tuple(sorted(filters.items())), lang)
     return ANSWERS.get(key, lambda: _figures(filters, lang))
+
+
+def figures_document(filters: dict[str, str], lang: str) -> tuple[list[Figure], dict[str, Any]]:
+    """The figures of a view and its headline as the API gives them: one answer, so that its
+    parts are of one generation, or it is the one before, whole (``Kept``; stranger 67, F4: a
+    document with the headline of the new generation and the rows of the old)."""
+    key = ("figures-document", generation(), tuple(sorted(filters.items())), lang)
+    return ANSWERS.get(key, lambda: (figures(filters, lang), headline_texts(filters, lang)))
+
+
+def figures_sources(filters: dict[str, str], lang: str) -> tuple[list[Figure], tuple[Credit, ...]]:
+    """The figures of a view and the sources they count, as one answer (as
+    ``figures_document``): what a figure's CSV and its metadata are made of."""
+    key = ("figures-sources", generation(), tuple(sorted(filters.items())), lang)
+    return ANSWERS.get(key, lambda: (figures(filters, lang), sources_shown(filters)))
+
+
+def page_parts(
+    filters: dict[str, str], lang: str
+) -> tuple[dict[str, list[tuple[str, str]]], tuple[Credit, ...], dict[str, Any]]:
+    """What the dashboard's page of a view reads of the store, as one answer (as
+    ``figures_document``): the filters' choices, the sources shown and the headline."""
+    key = ("page-parts", generation(), tuple(sorted(filters.items())), lang)
+    return ANSWERS.get(
+        key,
+        lambda: (filter_choices(lang), sources_shown(filters), headline_texts(filters, lang)),
+    )
 
 
 def _figures(filters: dict[str, str], lang: str) -> list[Figure]:
@@ -428,9 +458,8 @@ def dashboard() -> Response:
     words = {key: in_language(texts, lang) for key, texts in table()["words"].items()}
     try:
         filters = _read_filters()
-        options = with_chosen(filter_choices(lang), filters, lang)
-        shown = sources_shown(filters)
-        glance = headline_texts(filters, lang)
+        choices, shown, glance = page_parts(filters, lang)
+        options = with_chosen(choices, filters, lang)
     except BadFilter as refused:
         return filter_refused(refused, page=True)
     except QueryError as problem:
@@ -490,8 +519,7 @@ def figures_api() -> Response:
         return unknown
     try:
         filters = _read_filters()
-        found = figures(filters, reader_language())
-        glance = headline_texts(filters, reader_language())
+        found, glance = figures_document(filters, reader_language())
     except BadFilter as refused:
         return filter_refused(refused)
     except QueryError as problem:
@@ -545,8 +573,8 @@ def _one_figure(figure_id: str) -> tuple[Figure, tuple[Credit, ...], str, str] |
     try:
         lang = reader_language()
         filters = _read_filters()
-        found = next(f for f in figures(filters, lang) if f.id == figure_id)
-        shown = sources_shown(filters)
+        every, shown = figures_sources(filters, lang)
+        found = next(f for f in every if f.id == figure_id)
     except BadFilter as refused:
         return filter_refused(refused)
     except QueryError as problem:

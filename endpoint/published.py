@@ -7,9 +7,10 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import pyoxigraph as ox
@@ -176,6 +177,31 @@ def read_at(number: int) -> None:
     seen.add(number)
 
 
+def _read_all(numbers: Iterable[int]) -> None:
+    """Note that an answer of this request was read from each of the generations ``numbers``
+    (an answer before, or one made of answers of several generations)."""
+    for number in numbers:
+        read_at(number)
+
+
+@dataclass(frozen=True)
+class Before:
+    """An answer of a generation before the one readers see: ``number``, the generation it
+    was asked at; ``since``, when it became the one before (``time.monotonic``); ``reads``,
+    the generations it was read from: one for an answer of one generation (``whole``), more
+    for one made while a change was published, or of answers before of other generations."""
+
+    number: int
+    value: Any
+    since: float
+    reads: frozenset[int]
+
+    @property
+    def whole(self) -> bool:
+        """Whether it was read from one generation: every part of it agrees."""
+        return len(self.reads) <= 1
+
+
 def read_from() -> frozenset[int]:
     """The generations this request's answers were read from so far: more than one when a
     change was published while it was answered (``endpoint.caching`` validates none of it)."""
@@ -242,7 +268,7 @@ class Kept:
         #: the newest answer given before of each question (by place, base, what and the rest
         #: of the key) whose answer of the current generation is not kept: its generation and
         #: the answer, oldest first, at most ``size`` of them (and ``most`` of their weight)
-        self._before: OrderedDict[tuple[Any, ...], tuple[int, Any, float]] = OrderedDict()
+        self._before: OrderedDict[tuple[Any, ...], Before] = OrderedDict()
         #: the key of the answer kept for each place, base, what and the rest of the key
         self._newest: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         #: the questions the warm-up works out (by place, base, what and the rest of the key)
@@ -293,7 +319,7 @@ class Kept:
             # up to 27 s under steady writes, behind the warm-up's queries)
             warmed = aside in self._warmed
             fresh_for = current_app.config["COWORKMED"].get("query_timeout") or BEFORE_FRESH
-            age = time.monotonic() - before[1] if before is not None else 0.0
+            age = time.monotonic() - before.since if before is not None else 0.0
             recent = age < fresh_for
             asked_again = warm_up is not None and key[2] in self._again
             wanted = asked_again and age < fresh_for * WANTED_FRESH
@@ -305,15 +331,18 @@ class Kept:
                 if wanted and coming is None and warm_up is not None:
                     self._want(aside, warm_up)
                 setattr(g, STALE, True)
-                setattr(g, STALE_SINCE, min(g.get(STALE_SINCE) or before[1], before[1]))
-                return before[0]
+                setattr(g, STALE_SINCE, min(g.get(STALE_SINCE) or before.since, before.since))
+                _read_all(before.reads)
+                return before.value
             mine = coming is None
             if coming is None:
                 coming = self._coming[key] = Future()
         if not mine:
-            value, stale = _waited(coming)
+            value, stale, reads, oldest = _waited(coming)
             setattr(g, STALE, g.get(STALE) or stale)
-            read_at(key[3])
+            if oldest is not None:
+                setattr(g, STALE_SINCE, min(g.get(STALE_SINCE) or oldest, oldest))
+            _read_all(reads)
             return value
         outer, outer_read, outer_since = g.get(STALE, False), g.get(READ), g.get(STALE_SINCE)
         setattr(g, STALE, False)  # whether ``make`` is given any answer of the one before
@@ -334,26 +363,34 @@ class Kept:
         # write, validated and 304'd); nor one read from another generation than its key's, a
         # change published while it was made (stranger 64: the figures of one generation kept
         # with a headline count of the next, and validated)
-        read = g.get(READ) or set()
+        read = frozenset(g.get(READ) or ())
         stale = bool(g.get(STALE)) or bool(read - {key[3]})
         made_since: float | None = g.get(STALE_SINCE)
-        setattr(g, STALE, outer or stale)
-        setattr(g, READ, (outer_read or set()) | read | {key[3]})
-        since = [t for t in (outer_since, made_since) if t is not None]
-        setattr(g, STALE_SINCE, min(since, default=None))
+        reads = read or frozenset({key[3]})
         with self._lock:
             del self._coming[key]
             if g.get(WARMING):  # a question the warm-up works out (at most a few hundred)
                 if len(self._warmed) >= WARMED_MOST:
                     self._warmed.clear()  # its next run names them again
                 self._warmed.add(aside)
+            whole = None if len(reads) <= 1 else self._whole_before(key, aside)
+            if whole is not None:  # made of parts of several generations: the whole one
+                # before, of one generation, rather than one document whose parts disagree
+                # (stranger 67, F4: the figures' headline of the new generation, rows of the
+                # old), while it is no older than an answer before may be given
+                value, reads, made_since = whole.value, whole.reads, whole.since
             moved_on = not stale and self._keep(key, value, place)
-            if stale:  # given, not kept: the one before for the readers of later generations,
-                # as old as the oldest answer before it is made of (stranger 67: made again and
-                # again of answers minutes old under writes, it counted as new each time, and
-                # answers 311 s old were given where ``WANTED_FRESH`` allows 120)
-                self._set_aside(aside, key[3], value, made_since)
-        coming.set_result((value, stale))
+            if stale and whole is None:  # given, not kept: the one before for the readers of
+                # later generations, as old as the oldest answer before it is made of
+                # (stranger 67: made again and again of answers minutes old under writes, it
+                # counted as new each time, and answers 311 s old were given where
+                # ``WANTED_FRESH`` allows 120)
+                self._set_aside(aside, key[3], value, made_since, reads)
+        setattr(g, STALE, outer or stale)
+        setattr(g, READ, set(outer_read or ()) | reads)
+        since = [t for t in (outer_since, made_since) if t is not None]
+        setattr(g, STALE_SINCE, min(since, default=None))
+        coming.set_result((value, stale, reads, made_since))
         if moved_on and warm_up is not None and warm_up.behind(key[3]) and not g.get(WARMING):
             # a generation this server did not write (a publish beside it): the warm-up works
             # its answers out, as after its own writes
@@ -397,48 +434,69 @@ class Kept:
                 current_app.logger.exception("warm-up: %s asked again failed", question[2])
         return asked
 
-    def _before_of(self, key: tuple[Any, ...], aside: tuple[Any, ...]) -> tuple[Any, float] | None:
+    def _before_of(self, key: tuple[Any, ...], aside: tuple[Any, ...]) -> Before | None:
         """The newest answer of a generation before ``key``'s for its question (``aside``), still
-        kept or set aside, and since when it is the one before (``time.monotonic``: now for
-        one still kept); None when there is none (the lock held). Not an older one set aside
-        while a newer one is kept (stranger 64: a search index ten generations old, for
-        minutes)."""
+        kept or set aside (its ``since``: now for one still kept); None when there is none (the
+        lock held). Not an older one set aside while a newer one is kept (stranger 64: a search
+        index ten generations old, for minutes)."""
         if not self._gives_before:
             return None
-        now = time.monotonic()
-        found: list[tuple[int, Any, float]] = []
+        found: list[Before] = []
         older = self._newest.get(aside)
         if older is not None and older[3] < key[3]:
-            found.append((older[3], self._kept[older], now))
+            found.append(
+                Before(older[3], self._kept[older], time.monotonic(), frozenset({older[3]}))
+            )
         given = self._before.get(aside)
-        if given is not None and given[0] < key[3]:
+        if given is not None and given.number < key[3]:
             found.append(given)
             self._before.move_to_end(aside)  # asked: the last aside to go (stranger 66)
-        if not found:
+        return max(found, key=lambda answer: answer.number, default=None)
+
+    def _whole_before(self, key: tuple[Any, ...], aside: tuple[Any, ...]) -> Before | None:
+        """The answer before of ``key``'s question when it is of one generation (``whole``)
+        and recent enough to be given (``WANTED_FRESH`` times ``query_timeout``), else None
+        (the lock held)."""
+        before = self._before_of(key, aside)
+        if before is None or not before.whole:
             return None
-        _number, value, since = max(found, key=lambda answer: answer[0])
-        return value, since
+        fresh_for = current_app.config["COWORKMED"].get("query_timeout") or BEFORE_FRESH
+        return before if time.monotonic() - before.since < fresh_for * WANTED_FRESH else None
 
     def _set_aside(
-        self, aside: tuple[Any, ...], number: int, value: Any, since: float | None = None
+        self,
+        aside: tuple[Any, ...],
+        number: int,
+        value: Any,
+        since: float | None = None,
+        reads: frozenset[int] | None = None,
     ) -> None:
         """Set ``value`` (of generation ``number``, the one before since ``since``: now when
-        not said) aside as its question's answer before,
-        unless a newer one is; then drop the oldest set aside while there are more than
+        not said; read from ``reads``: ``number`` alone when not said) aside as its question's
+        answer before, unless a newer one is, or one of the same generation read from one
+        generation when it is not; then drop the oldest set aside while there are more than
         ``size`` or they weigh more than ``most`` (the lock held): under writes one after the
         other, an answer read across a change is never kept, and was never given again, so
         that readers of a view it had answered waited for its next one (stranger 65: 12 to
         61 s, and 503s)."""
         if not self._gives_before:
             return
+        made = Before(
+            number,
+            value,
+            time.monotonic() if since is None else since,
+            frozenset({number}) if reads is None else reads,
+        )
         given = self._before.get(aside)
-        if given is not None and given[0] > number:
+        if given is not None and (
+            given.number > number or (given.number == number and given.whole > made.whole)
+        ):
             return
-        self._before[aside] = (number, value, time.monotonic() if since is None else since)
+        self._before[aside] = made
         self._before.move_to_end(aside)
         weigh = self._weigh
         while len(self._before) > self._size or (
-            weigh is not None and sum(weigh(v) for _n, v, _t in self._before.values()) > self._most
+            weigh is not None and sum(weigh(b.value) for b in self._before.values()) > self._most
         ):
             self._before.popitem(last=False)
 
@@ -460,7 +518,7 @@ class Kept:
         aside = _aside(key, place)
         self._newest[aside] = key
         given = self._before.get(aside)
-        if given is not None and given[0] <= number:  # its question is answered anew
+        if given is not None and given.number <= number:  # its question is answered anew
             del self._before[aside]
         while len(self._kept) > self._size or self._weighed > self._most:
             self._drop(next(iter(self._kept)))

@@ -9,6 +9,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -374,6 +375,69 @@ class _Running:
 
     def writing(self) -> contextlib.AbstractContextManager[None]:
         return contextlib.nullcontext()
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        "/api/observatory/figures?country=FRA&lang=hr",
+        "/api/observatory/figures?lang=el",
+        "/api/observatory/figures?country=FRA&kind=coworking&lang=en",
+    ],
+)
+def test_a_document_is_of_one_generation_while_the_new_one_is_worked_out(
+    store_path: Path, tmp_path: Path, view: str
+) -> None:
+    """Stranger 67 (F4): right after a write, the API's document of a view held the headline
+    of the new generation (kept already by the warm-up) and the figures of the one before
+    (their answer before): two generations in one answer, every time. The document is one
+    answer (``observatory.figures_document``), its parts of one generation: the figures'
+    coverage counts the headline's places."""
+    from flask import g
+
+    from endpoint import observatory
+    from endpoint.published import WARM_UP, WARMING
+
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store)
+    token = "warm token"
+    app = create_app(oxigraph_published(store).config(query_workers=1, update_token=token))
+    filters = {k: v for k, v in (p.split("=") for p in view.split("?")[1].split("&"))}
+    lang = filters.pop("lang")
+
+    def places(answer: dict[str, Any]) -> set[int]:
+        counted = {f["coverage"]["places"] for f in answer["figures"] if f["coverage"]}
+        return {answer["headline"]["places"], *counted}
+
+    try:
+        client = app.test_client()
+        before = client.get(view)
+        assert before.status_code == 200 and len(places(before.json)) == 1
+        written = client.put(
+            "/store?graph=http://example.org/g",
+            data=(
+                "<https://w3id.org/coworkmed/id/space/test/lab-x> a "
+                "<https://w3id.org/coworkmed/def/Space> ; "
+                "<https://w3id.org/coworkmed/def/country> "
+                "<http://publications.europa.eu/resource/authority/country/FRA> ; "
+                "<https://w3id.org/coworkmed/def/spaceKind> "
+                "<https://w3id.org/coworkmed/code/space-kind/coworking> ; "
+                '<http://www.w3.org/2000/01/rdf-schema#label> "Lab X" .'
+            ),
+            content_type="text/turtle",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert written.status_code == 201, written.data
+        app.extensions[WARM_UP] = _Running()
+        with app.test_request_context():  # the warm-up has the new headline kept already
+            setattr(g, WARMING, True)
+            observatory.headline_texts(filters, lang)
+        given = client.get(view)  # while it runs: the figures' answer before
+        assert given.status_code == 200
+        assert "no-store" in given.headers["Cache-Control"]
+        assert len(places(given.json)) == 1, places(given.json)
+    finally:
+        app.extensions["coworkmed.pool"].close()
 
 
 def test_an_answer_made_of_answers_before_read_outside_it_is_not_kept(
