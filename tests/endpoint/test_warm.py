@@ -96,12 +96,28 @@ def test_pages_asked_while_the_warm_up_runs_wait_for_its_answers(
         app.extensions["coworkmed.pool"].close()
 
 
-def _write(client: FlaskClient, token: str) -> None:
-    """A Graph Store PUT of a graph of one triple (a new generation)."""
+#: a coworking space in France, as Turtle: a write that changes the French views' counts
+LAB_X = (
+    "<https://w3id.org/coworkmed/id/space/test/lab-x> a <https://w3id.org/coworkmed/def/Space> ; "
+    "<https://w3id.org/coworkmed/def/country> "
+    "<http://publications.europa.eu/resource/authority/country/FRA> ; "
+    "<https://w3id.org/coworkmed/def/spaceKind> "
+    "<https://w3id.org/coworkmed/code/space-kind/coworking> ; "
+    '<http://www.w3.org/2000/01/rdf-schema#label> "Lab X" .'
+)
+
+
+def _write(
+    client: FlaskClient,
+    token: str,
+    data: str = '<http://example.org/s> <http://example.org/p> "o" .',
+) -> None:
+    """A Graph Store PUT of a graph (of one triple unless ``data``, Turtle, says otherwise): a
+    new generation."""
     written = client.put(
         "/store?graph=http://example.org/g",
-        data='<http://example.org/s> <http://example.org/p> "o" .',
-        content_type="application/n-triples",
+        data=data,
+        content_type="text/turtle",
         headers={"Authorization": f"Bearer {token}"},
     )
     assert written.status_code == 201, written.data
@@ -413,21 +429,7 @@ def test_a_document_is_of_one_generation_while_the_new_one_is_worked_out(
         client = app.test_client()
         before = client.get(view)
         assert before.status_code == 200 and len(places(before.json)) == 1
-        written = client.put(
-            "/store?graph=http://example.org/g",
-            data=(
-                "<https://w3id.org/coworkmed/id/space/test/lab-x> a "
-                "<https://w3id.org/coworkmed/def/Space> ; "
-                "<https://w3id.org/coworkmed/def/country> "
-                "<http://publications.europa.eu/resource/authority/country/FRA> ; "
-                "<https://w3id.org/coworkmed/def/spaceKind> "
-                "<https://w3id.org/coworkmed/code/space-kind/coworking> ; "
-                '<http://www.w3.org/2000/01/rdf-schema#label> "Lab X" .'
-            ),
-            content_type="text/turtle",
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert written.status_code == 201, written.data
+        _write(client, token, LAB_X)
         app.extensions[WARM_UP] = _Running()
         with app.test_request_context():  # the warm-up has the new headline kept already
             setattr(g, WARMING, True)
@@ -465,19 +467,7 @@ def test_an_answer_made_of_answers_before_read_outside_it_is_not_kept(
         client = app.test_client()
         first = view.replace("lang=hr", "lang=en")
         assert client.get(first).status_code == 200  # its parts kept: answers before later
-        written = client.put(
-            "/store?graph=http://example.org/g",
-            data=(
-                "<https://w3id.org/coworkmed/id/space/test/lab-x> a "
-                "<https://w3id.org/coworkmed/def/Space> ; "
-                "<https://w3id.org/coworkmed/def/country> "
-                "<http://publications.europa.eu/resource/authority/country/FRA> ; "
-                '<http://www.w3.org/2000/01/rdf-schema#label> "Lab X" .'
-            ),
-            content_type="text/turtle",
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert written.status_code == 201, written.data
+        _write(client, token, LAB_X)
         warm = app.extensions[WARM_UP] = _Running()
         given = client.get(view)  # while the warm-up runs: made of answers before
         assert given.status_code == 200
