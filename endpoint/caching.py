@@ -108,43 +108,60 @@ APP_TOKEN = "coworkmed.cache_token"
 
 @dataclass(frozen=True)
 class Dated:
-    """When a published state was first seen (``seconds`` since the epoch, whole) and whether
-    that date names it alone (``exact``): no other state of its store was seen first earlier in
-    the same second. A date that is not exact is a weak validator (RFC 9110 8.8.2.2): it may
-    stand for the state before too, so ``If-Modified-Since`` with it is no 304,
+    """When a published state was first seen (``seconds`` since the epoch, whole), whether that
+    date names it alone (``exact``), and the second it was asked for now (``now``: the answer's
+    ``Date``). A date is exact for the newest state of its store when no other state was
+    served in that second or after: else it is a weak validator (RFC 9110 8.8.2.2), which may
+    stand for a state before too, so ``If-Modified-Since`` with it is no 304,
     ``If-Unmodified-Since`` with it fails and ``If-Range`` with it does not hold."""
 
     seconds: int
     exact: bool
+    now: int
 
 
 class FirstSeen:
     """When this process first saw each published state of each store: a Last-Modified never
     earlier than the publication and never later than the clock (so never later than the
-    answer's Date, RFC 9110 8.8.2.1). States seen in one second share its date; the first of
-    them has it exactly, the others weakly (``Dated``), so that If-Modified-Since at one-second
-    resolution never hides a newer state. Before, each state was dated a second after the one
-    before, ahead of the clock when states came faster than one a second (stranger 67, F7: a
-    Last-Modified 6 s later than its Date)."""
+    answer's Date, RFC 9110 8.8.2.1). States seen in one second share its date, and a state
+    before may still be served in the second the newest was first seen, or after it (a
+    request under way): its ``Date`` then names that second too. The newest state's date is
+    exact only when no other state was served in its second or after (``Dated``), so that
+    neither its Last-Modified nor an earlier answer's Date, given as If-Modified-Since at
+    one-second resolution, hides a newer state (stranger 68: a 304 for the Date of the last
+    answer before a write). Before, each state was dated a second after the one before, ahead
+    of the clock when states came faster than one a second (stranger 67, F7: a Last-Modified
+    6 s later than its Date)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._seen: dict[tuple[str, str], Dated] = {}
-        self._last: dict[str, int] = {}
+        self._seen: dict[tuple[str, str], int] = {}
+        self._used: dict[tuple[str, str], int] = {}  # the last second each state was served
+        self._newest: dict[str, str] = {}  # each place's newest state
+        self._others: dict[str, int] = {}  # the last second another state than it was served
 
     def time(self, place: str, state: str) -> Dated:
         """The Last-Modified of ``state`` (a store's identity and generation, or anything else
-        that changes the answers) of the store at ``place``."""
+        that changes the answers) of the store at ``place``, served now."""
         with self._lock:
+            now = math.floor(time.time())
             key = (place, state)
+            newest = self._newest.get(place)
             if key not in self._seen:
-                now = math.floor(time.time())
-                after = self._last.get(place)
+                last = -1 if newest is None else self._seen[(place, newest)]
+                if newest is not None:  # it is a state before from now on
+                    self._others[place] = max(
+                        self._others.get(place, -1), self._used[(place, newest)]
+                    )
                 # the clock may step back: never dated before a state seen before it
-                seconds = now if after is None else max(now, after)
-                self._seen[key] = Dated(seconds, exact=after is None or seconds > after)
-                self._last[place] = seconds
-            return self._seen[key]
+                self._seen[key] = max(now, last)
+                self._newest[place] = newest = state
+            elif state != newest:  # a state before, served still (a request under way)
+                self._others[place] = max(self._others.get(place, -1), now)
+            self._used[key] = now
+            seconds = self._seen[key]
+            exact = state == newest and self._others.get(place, -1) < seconds
+            return Dated(seconds, exact, now)
 
 
 SEEN = FirstSeen()
@@ -155,6 +172,7 @@ class Validators:
     etag: str  # the opaque tag, without W/ and quotes
     modified: int  # seconds since the epoch
     exact: bool  # the date names this answer's state alone (``Dated``)
+    now: int  # the second they were worked out: the answer's Date
     gzip: bool  # the answer is sent gzip-encoded
     generation: int  # the store generation the tag is for
 
@@ -173,8 +191,8 @@ class KeptAnswer:
 #: where each app keeps its whole answers
 APP_ANSWERS = "coworkmed.kept_answers"
 #: headers a kept answer does not keep: the hooks after the view set them again for the request
-#: that reads it (the language cookie)
-NOT_KEPT = frozenset({"set-cookie"})
+#: that reads it (the language cookie), or the server does (its Date)
+NOT_KEPT = frozenset({"set-cookie", "date"})
 #: the most a POST body may weigh to be looked up before the view (larger: answered afresh)
 MOST_LOOKED_UP = 256 * 1024
 
@@ -368,7 +386,7 @@ def validators(policy: Policy, number: int) -> Validators:
     compressed = policy.compress and accepts_gzip()
     tag = f"g{number}-{digest.hexdigest()}" + ("-gzip" if compressed else "")
     dated = _first_seen(store, identity, number, dumps if policy.dumps else None)
-    return Validators(tag, dated.seconds, dated.exact, compressed, number)
+    return Validators(tag, dated.seconds, dated.exact, dated.now, compressed, number)
 
 
 def _first_seen(
@@ -392,6 +410,10 @@ def _read_headers(response: BaseResponse, found: Validators) -> None:
     """The validators, the public caching policy and ``Vary`` of a read answer."""
     response.headers["ETag"] = f'W/"{found.etag}"'
     response.headers["Last-Modified"] = http_date(found.modified)
+    # the second the validators were worked out, which ``FirstSeen`` counts as this state's
+    # serving: the server's own Date would be the request's start, maybe a second before the
+    # state was first seen (stranger 68: a Last-Modified a second later than the Date)
+    response.headers["Date"] = http_date(found.now)
     max_age = current_app.config["COWORKMED"]["cache_max_age"]
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     for header in VARY:
@@ -442,7 +464,7 @@ def write_precondition_fails(exists: Callable[[], bool]) -> bool:
         store = current_app.extensions["coworkmed.store"]
         number = generation()
         since = request.if_unmodified_since.timestamp()
-        dated = _first_seen(store, store.identity(), number) if number else Dated(0, True)
+        dated = _first_seen(store, store.identity(), number) if number else Dated(0, True, 0)
         if changed_after(dated.seconds, since, exact=dated.exact):
             return True
     given = request.if_none_match  # step 3

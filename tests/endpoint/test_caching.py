@@ -415,7 +415,7 @@ def test_generations_faster_than_one_a_second_are_never_dated_ahead(
     second after the one before, ahead of the clock (a Last-Modified 6 s later than its Date).
     Now a Last-Modified is never later than its Date (RFC 9110 8.8.2.1); one shared by two
     generations is weak: If-Modified-Since or If-Range with it never names the newer, and
-    If-Unmodified-Since with it fails."""
+    If-Unmodified-Since with it fails; so does the Date of an answer before (stranger 68)."""
     app = create_app(writable.config(query_workers=1, update_token=TOKEN))
     page = f"/doc/id/{SPACE}.ttl"
     write = {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"}
@@ -429,11 +429,13 @@ def test_generations_faster_than_one_a_second_are_never_dated_ahead(
                 dated = parsedate_to_datetime(after.headers["Last-Modified"])
                 assert dated <= parsedate_to_datetime(after.headers["Date"])
                 assert dated >= parsedate_to_datetime(before.headers["Last-Modified"])
-                old = before.headers["Last-Modified"]
-                assert fetch(base, page, {"If-Modified-Since": old}).status == 200
-                assert fetch(base, page, {"If-Unmodified-Since": old}).status == 412
+                # the date before, as its Last-Modified or as its Date (stranger 68: a 304 for
+                # the Date of the last answer before a write, which named that second too)
+                for old in (before.headers["Last-Modified"], before.headers["Date"]):
+                    assert fetch(base, page, {"If-Modified-Since": old}).status == 200, old
+                    assert fetch(base, page, {"If-Unmodified-Since": old}).status == 412, old
                 # a write conditioned on the date before is refused too (nothing written)
-                conditioned = {**write, "If-Unmodified-Since": old}
+                conditioned = {**write, "If-Unmodified-Since": before.headers["Date"]}
                 body = b"INSERT DATA { GRAPH <urn:f7> { <urn:a> <urn:b> -1 } }"
                 refused = fetch(base, "/sparql", conditioned, "POST", body)
                 assert refused.status == 412
