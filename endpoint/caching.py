@@ -131,7 +131,8 @@ class FirstSeen:
     one-second resolution, hides a newer state (stranger 68: a 304 for the Date of the last
     answer before a write). Before, each state was dated a second after the one before, ahead
     of the clock when states came faster than one a second (stranger 67, F7: a Last-Modified
-    6 s later than its Date)."""
+    6 s later than its Date). A newest state dated weakly is dated again, exactly, the second
+    after the last one another state was served, once that second has come."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -159,9 +160,13 @@ class FirstSeen:
             elif state != newest:  # a state before, served still (a request under way)
                 self._others[place] = max(self._others.get(place, -1), now)
             self._used[key] = now
-            seconds = self._seen[key]
-            exact = state == newest and self._others.get(place, -1) < seconds
-            return Dated(seconds, exact, now)
+            seconds, others = self._seen[key], self._others.get(place, -1)
+            if state == newest and seconds <= others < now:  # its date is weak, and no other
+                # state was served since the second after the last: dated then, exactly (not
+                # weak for good after a write amid reads, which If-Modified-Since alone could
+                # then never confirm), never later than now
+                seconds = self._seen[key] = others + 1
+            return Dated(seconds, state == newest and others < seconds, now)
 
 
 SEEN = FirstSeen()
