@@ -137,8 +137,8 @@ class FirstSeen:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._seen: dict[tuple[str, str], int] = {}
-        self._used: dict[tuple[str, str], int] = {}  # the last second each state was served
         self._newest: dict[str, str] = {}  # each place's newest state
+        self._served: dict[str, int] = {}  # the last second it was served
         self._others: dict[str, int] = {}  # the last second another state than it was served
 
     def time(self, place: str, state: str) -> Dated:
@@ -151,15 +151,14 @@ class FirstSeen:
             if key not in self._seen:
                 last = -1 if newest is None else self._seen[(place, newest)]
                 if newest is not None:  # it is a state before from now on
-                    self._others[place] = max(
-                        self._others.get(place, -1), self._used[(place, newest)]
-                    )
+                    self._others[place] = max(self._others.get(place, -1), self._served[place])
                 # the clock may step back: never dated before a state seen before it
                 self._seen[key] = max(now, last)
                 self._newest[place] = newest = state
-            elif state != newest:  # a state before, served still (a request under way)
+            if state == newest:
+                self._served[place] = now
+            else:  # a state before, served still (a request under way)
                 self._others[place] = max(self._others.get(place, -1), now)
-            self._used[key] = now
             seconds, others = self._seen[key], self._others.get(place, -1)
             if state == newest and seconds <= others < now:  # its date is weak, and no other
                 # state was served since the second after the last: dated then, exactly (not

@@ -177,6 +177,13 @@ def read_at(number: int) -> None:
     seen.add(number)
 
 
+def _fresh_for() -> float:
+    """How long an answer before may be given for a question the warm-up works out or one
+    just set aside, in seconds: the app's ``query_timeout``, else ``BEFORE_FRESH``."""
+    timeout: float | None = current_app.config["COWORKMED"].get("query_timeout")
+    return timeout or BEFORE_FRESH
+
+
 def _read_all(numbers: Iterable[int]) -> None:
     """Note that an answer of this request was read from each of the generations ``numbers``
     (an answer before, or one made of answers of several generations)."""
@@ -318,11 +325,10 @@ class Kept:
             # for ``WANTED_FRESH`` times as long (stop 47: readers of such questions waited
             # up to 27 s under steady writes, behind the warm-up's queries)
             warmed = aside in self._warmed
-            fresh_for = current_app.config["COWORKMED"].get("query_timeout") or BEFORE_FRESH
             age = time.monotonic() - before.since if before is not None else 0.0
-            recent = age < fresh_for
+            recent = age < _fresh_for()
             asked_again = warm_up is not None and key[2] in self._again
-            wanted = asked_again and age < fresh_for * WANTED_FRESH
+            wanted = asked_again and age < _fresh_for() * WANTED_FRESH
             if (
                 before is not None
                 and (coming or (warming and (warmed or recent or wanted)))
@@ -460,8 +466,7 @@ class Kept:
         before = self._before_of(key, aside)
         if before is None or not before.whole:
             return None
-        fresh_for = current_app.config["COWORKMED"].get("query_timeout") or BEFORE_FRESH
-        return before if time.monotonic() - before.since < fresh_for * WANTED_FRESH else None
+        return before if time.monotonic() - before.since < _fresh_for() * WANTED_FRESH else None
 
     def _set_aside(
         self,
