@@ -1,7 +1,7 @@
 """Readers of views asked before, while the data changes: how long they wait, against the same
 readers on the same server with no writes, measured in the same run.
 
-    .venv/bin/python bench/bench_reads_under_writes.py [WRITES]     (default: 12)
+    .venv/bin/python bench/bench_reads_under_writes.py [WRITES] [burst]     (default: 12)
 
 Builds the graph of data/ into a temporary store, starts ``coworkmed serve`` on it (loopback, a
 free port), asks every view once (the dashboard's figures whole and filtered, in two languages;
@@ -11,6 +11,12 @@ spaces, one every 0.5 to 6 s, and after them until no answer before (``no-store`
 generation before the store's) came for 5 s. Printed for each phase: the reads, their median,
 95th percentile and longest time, those over 2 s, the 503s; under writes, how many answers
 were answers before, and how long after the last write the last came; then the ratios.
+``burst``: the PUTs one after the other, 0.05 to 0.2 s apart (stranger 68's bursts).
+
+Each of the dashboard's figures documents read is also checked whole: its headline and every
+figure's coverage count the same places (stranger 68, F1: under bursts, 260 of 390 mixed two
+states); and how far behind it is: how long before it was read the state it counts had been
+replaced by a write already answered (F2: 200 to 270 s).
 Stranger 65: after a write, readers of views they had asked before waited 12 to 61 s, some for
 a 503; stop 47: readers of a question the warm-up did not work out waited up to 27 s.
 """
@@ -18,6 +24,7 @@ a 503; stop 47: readers of a question the warm-up did not work out waited up to 
 from __future__ import annotations
 
 import http.client
+import json
 import random
 import statistics
 import sys
@@ -25,6 +32,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -74,8 +82,44 @@ def answered(
 ) -> tuple[int, bool]:
     """The status of one request (its body read whole), and whether it is an answer before
     (``no-store``: not of the store's generation now)."""
-    status, control, _body = _exchange(base, method, path, body, headers)
-    return status, "no-store" in control
+    status, stale, _places = counted(base, method, path, body, **headers)
+    return status, stale
+
+
+def counted(
+    base: str, method: str, path: str, body: bytes = b"", **headers: str
+) -> tuple[int, bool, set[int]]:
+    """``answered``, and the places a figures document of the dashboard counts: its headline's
+    and each figure's coverage (one number when it is whole; none for another answer)."""
+    status, control, answer = _exchange(base, method, path, body, headers)
+    places: set[int] = set()
+    if status == 200 and path.startswith("/api/observatory/figures?"):
+        document = json.loads(answer)
+        places = {document["headline"]["places"]}
+        places |= {f["coverage"]["places"] for f in document["figures"] if f["coverage"]}
+    return status, "no-store" in control, places
+
+
+@dataclass
+class Documents:
+    """What the figures documents read under writes counted: each read's time and places, and
+    when each state (the places a write left) was replaced (by the next write's answer)."""
+
+    read: list[tuple[float, set[int]]] = field(default_factory=list)
+    replaced: dict[int, float] = field(default_factory=dict)
+
+    def mixed(self) -> int:
+        """How many counted two states or more."""
+        return sum(len(places) > 1 for _when, places in self.read)
+
+    def behind(self) -> list[float]:
+        """For each, how long before it was read its oldest state had been replaced (0: the
+        state of the last write answered then)."""
+        return [
+            max(0.0, when - self.replaced.get(min(places), when))
+            for when, places in self.read
+            if places
+        ]
 
 
 def read_body(base: str, path: str) -> str:
@@ -101,14 +145,17 @@ def read_loop(
     refused: list[int],
     before: list[float],
     slow: list[tuple[float, str]],
+    documents: Documents,
 ) -> None:
-    """Ask the views in random order until ``until`` is set; when each answer before came, and
-    each read over 2 s with its view."""
+    """Ask the views in random order until ``until`` is set; when each answer before came, each
+    read over 2 s with its view, and each figures document's places."""
     while not until.is_set():
         began = time.monotonic()
         view = random.choice(VIEWS)
-        status, stale = answered(base, "GET", view)
+        status, stale, places = counted(base, "GET", view)
         times.append(time.monotonic() - began)
+        if places:
+            documents.read.append((time.monotonic(), places))
         if times[-1] > 2:
             slow.append((times[-1], view))
         if status == 503:
@@ -117,20 +164,21 @@ def read_loop(
             before.append(time.monotonic())
 
 
-def phase(base: str, writes: int) -> tuple[list[float], int]:
-    """The readers' times and 503s while ``writes`` PUTs are made (none: 20 s of reads), then
-    until no answer before came for 5 s; with writes, prints how many answers were answers
-    before, and the last one's time after the last write (how long the readers were given
-    answers of before it)."""
+def phase(base: str, writes: int, pauses: list[float]) -> tuple[list[float], int]:
+    """The readers' times and 503s while ``writes`` PUTs are made, each a pause of ``pauses``
+    after the one before (none: 20 s of reads), then until no answer before came for 5 s; with
+    writes, prints how many answers were answers before, and the last one's time after the last
+    write (how long the readers were given answers of before it), and how whole and how far
+    behind the figures documents were."""
     times: list[float] = []
     refused: list[int] = []
     before: list[float] = []
     slow: list[tuple[float, str]] = []
+    documents = Documents()
     until = threading.Event()
-    readers = [
-        threading.Thread(target=read_loop, args=(base, until, times, refused, before, slow))
-        for _ in range(READERS)
-    ]
+    everything = (base, until, times, refused, before, slow, documents)
+    readers = [threading.Thread(target=read_loop, args=everything) for _ in range(READERS)]
+    base_places = places_now = min(counted(base, "GET", VIEWS[0])[2])
     for reader in readers:
         reader.start()
     if writes == 0:
@@ -146,8 +194,10 @@ def phase(base: str, writes: int) -> tuple[list[float], int]:
         )
         assert status in (201, 204), status
         written = time.monotonic()
+        documents.replaced[places_now] = written
+        places_now = base_places + 3 * number + 4
         if number < writes - 1:
-            time.sleep(random.choice([0.5, 2, 6]))
+            time.sleep(random.choice(pauses))
     if writes:  # until no answer before came for 5 s (at most 300 s): fresh again
         time.sleep(5)
         while time.monotonic() - max(before, default=0.0) < 5 and time.monotonic() - written < 300:
@@ -155,9 +205,18 @@ def phase(base: str, writes: int) -> tuple[list[float], int]:
     until.set()
     for reader in readers:
         reader.join()
+    last_places = counted(base, "GET", VIEWS[0])[2]
+    assert not writes or last_places == {places_now}, (last_places, places_now)
     if writes:
         last = f"{max(before) - written:.1f} s after the last write" if before else "none"
         print(f"answers before (no-store): {len(before)} of {len(times)}; the last {last}")
+        behind = sorted(documents.behind())
+        print(
+            f"figures documents: {len(documents.read)}, of two states or more: "
+            f"{documents.mixed()}; behind (read after their state was replaced): "
+            f"p50 {statistics.median(behind):.1f} s, p95 {behind[int(len(behind) * 0.95)]:.1f} s, "
+            f"most {behind[-1]:.1f} s"
+        )
     for seconds, view in sorted(slow, reverse=True)[:5]:
         print(f"  over 2 s: {seconds:6.2f} s  {view}")
     return times, len(refused)
@@ -178,6 +237,8 @@ def summary(name: str, times: list[float], refused: int | None = None) -> tuple[
 
 def main(arguments: list[str]) -> None:
     writes = int(arguments[0]) if arguments else 12
+    burst = "burst" in arguments[1:]
+    pauses = [0.05, 0.1, 0.2] if burst else [0.5, 2, 6]
     random.seed(20)
     with tempfile.TemporaryDirectory(prefix="bench-reads-") as folder:
         store = Path(folder) / "store"
@@ -191,11 +252,14 @@ def main(arguments: list[str]) -> None:
         try:
             for view in VIEWS:  # each asked before (and worked out once)
                 assert asked(base, "GET", view) == 200, view
-            quiet, quiet_refused = phase(base, 0)
-            changing, changing_refused = phase(base, writes)
+            quiet, quiet_refused = phase(base, 0, pauses)
+            changing, changing_refused = phase(base, writes, pauses)
         finally:
             stop_serving(server)
-    print(f"{READERS} readers over {len(VIEWS)} views asked before; {writes} PUTs in the second")
+    print(
+        f"{READERS} readers over {len(VIEWS)} views asked before; {writes} PUTs in the second, "
+        f"{pauses} s apart"
+    )
     quiet_p95, quiet_max = summary("no writes (peer)", quiet, quiet_refused)
     changing_p95, changing_max = summary("under writes", changing, changing_refused)
     print(f"p95 under writes / no writes: {changing_p95 / quiet_p95:.1f}")

@@ -70,6 +70,9 @@ class QueryRequest:
     stream_above: int = 0
     #: where such an answer is written (``endpoint.spool.answer_file``)
     spool_to: str | None = None
+    #: the store generation to read (a warm-up run reads one: ``endpoint.published.run``);
+    #: None, or one no longer kept: the current one
+    at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class GraphRequest:
     graph: str | None
     format: str
     max_triples: int = 10_000
+    at: int | None = None  # as ``QueryRequest.at``
 
 
 @dataclass(frozen=True)
@@ -313,12 +317,28 @@ HANDLERS: dict[type, Callable[[TripleStore, Published, Any, int], QueryResult]] 
 }
 
 
-def _open(location: OxigraphLocation, base: str) -> tuple[str, int, TripleStore, Published]:
+Reading = tuple[str, int, TripleStore, Published]
+
+
+def _open(location: OxigraphLocation, base: str) -> Reading:
     """The current snapshot: its store's identity, its generation, the snapshot and what it
     publishes (LoadError when there is none: the store's folder removed, nothing published)."""
     identity = location.identity()
     generation, store = location.reader()
     return identity, generation, store, Published.of(store, base)
+
+
+def _at(location: OxigraphLocation, base: str, number: int, held: Reading | None) -> Reading | None:
+    """The snapshot of generation ``number`` a request asks for (``QueryRequest.at``), ``held``
+    when it is that one already; None when it is no longer kept (the request then reads the
+    current one, and its answer says which it read)."""
+    if held is not None and held[1] == number:
+        return held
+    try:
+        store = location.reader_at(number)
+        return "", number, store, Published.of(store, base)
+    except LoadError:
+        return None
 
 
 def serve(
@@ -338,7 +358,8 @@ def serve(
 
 
 def _answer_queries(location: OxigraphLocation, base: str, connection: Connection) -> None:
-    reading: tuple[str, int, TripleStore, Published] | None = None
+    reading: Reading | None = None
+    held: Reading | None = None  # the last generation asked for by number (``QueryRequest.at``)
     with contextlib.suppress(LoadError):  # opened now if it can be; else at the first query
         reading = _open(location, base)
     while True:
@@ -355,7 +376,14 @@ def _answer_queries(location: OxigraphLocation, base: str, connection: Connectio
                 reading = None
                 connection.send(("error", 503, str(problem)))
                 continue
-        _identity, generation, store, current = reading
+        at: int | None = request.at
+        used = reading
+        if at is None or at == reading[1]:
+            held = _kept(location, held)
+        else:
+            held = _at(location, base, at, held)
+            used = reading if held is None else held
+        _identity, generation, store, current = used
         try:
             answer = HANDLERS[type(request)](store, current, request, generation)
             if isinstance(request, QueryRequest):
@@ -374,6 +402,14 @@ def _answer_queries(location: OxigraphLocation, base: str, connection: Connectio
             connection.send(("error", 400, f"the query cannot be evaluated: {error}"))
         except MemoryError:
             connection.send(("error", 400, EXHAUSTED + "it ran out of memory (query_memory)"))
+
+
+def _kept(location: OxigraphLocation, held: Reading | None) -> Reading | None:
+    """``held`` while its snapshot is kept; None (closed) once it was pruned: its files, removed,
+    would otherwise stay on the disk for as long as it is open."""
+    if held is None or (location.path / "snapshots" / str(held[1])).is_dir():
+        return held
+    return None
 
 
 #: how a query that killed its worker is answered (a 4xx: the query is at fault, not the server)

@@ -3,13 +3,14 @@ are bounded by the query timeout and read the current snapshot, like any query).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -46,8 +47,12 @@ def store_location() -> StoreLocation:
 
 def run(request: QueryRequest | GraphRequest) -> QueryResult:
     """Answer the server's own ``request`` in a worker (QueryError for a timeout, a busy pool,
-    a bad query); being the server's, it is never stopped early for running long."""
+    a bad query); being the server's, it is never stopped early for running long. In a run
+    that reads one generation (``AT``), of that generation while its store keeps it."""
     timeout = current_app.config["COWORKMED"]["query_timeout"]
+    held: tuple[str, int] | None = g.get(AT)
+    if held is not None:
+        request = dataclasses.replace(request, at=held[1])
     result = current_app.extensions["coworkmed.pool"].get().run(request, timeout, patient=True)
     read_at(result.generation)
     return result
@@ -75,8 +80,38 @@ def each_solution(
     return ({name: solution[name] for name in names} for solution in solutions), result.generation
 
 
+#: what ``flask.g`` holds in a run that reads one store generation throughout, whatever is
+#: published meanwhile (the warm-up's: ``endpoint.warm``): its identity and number
+#: (``StoreLocation.held``), which ``generation``, ``run`` and ``Kept`` then read
+AT = "coworkmed_at"
+
+
+@contextmanager
+def reading_one(identity: str, number: int) -> Iterator[None]:
+    """Within the block, this context's queries (``run``), answers kept (``Kept``) and
+    ``generation`` are of store generation ``number`` (of store ``identity``), its snapshot
+    held whatever is published meanwhile (``StoreLocation.hold``), when its store can hold it
+    and no outer block reads one already; else of the current one at each query."""
+    if g.get(AT) is not None:
+        yield
+        return
+    with store_location().hold(number) as kept:
+        if not kept:
+            yield
+            return
+        setattr(g, AT, (identity, number))
+        try:
+            yield
+        finally:
+            setattr(g, AT, None)
+
+
 def generation() -> int:
-    """The store generation readers see now (what the answers kept per generation key on)."""
+    """The store generation readers see now (what the answers kept per generation key on), or
+    the one this run reads (``AT``)."""
+    held: tuple[str, int] | None = g.get(AT)
+    if held is not None:
+        return held[1]
     try:
         return store_location().generation()
     except LoadError as error:
@@ -290,8 +325,10 @@ class Kept:
         would never be read again: the server grew by each generation's search index and
         answers, stranger 60)."""
         location = store_location()
+        held: tuple[str, int] | None = g.get(AT)
+        identity = location.identity() if held is None else held[0]
         # the app's base too: two apps on one store may publish it under two bases
-        key = (location.identity(), current_app.config["COWORKMED"]["base"], *key)
+        key = (identity, current_app.config["COWORKMED"]["base"], *key)
         place = location.place()
         aside = _aside(key, place)  # the question, whatever the generation
         warm_up: WarmUp | None = current_app.extensions.get(WARM_UP)
@@ -355,7 +392,11 @@ class Kept:
         setattr(g, READ, set())  # the generations ``make`` reads from
         setattr(g, STALE_SINCE, None)  # since when the oldest answer before it is given is
         try:
-            value = make()
+            # its queries of the key's generation, whatever is published while it runs
+            # (stranger 68: under writes a document's parts were of several generations, and a
+            # view made across a write was given, never kept, so its next reader made it again)
+            with reading_one(key[0], key[3]):
+                value = make()
         except BaseException as problem:
             setattr(g, STALE, outer)
             setattr(g, READ, outer_read)
@@ -510,6 +551,12 @@ class Kept:
         the least recently used while there are too many or they weigh too much (the lock
         held); whether older answers were set aside (a newer generation is read)."""
         number = key[3]  # (identity, base, what, generation, ...)
+        aside = _aside(key, place)
+        newest = self._newest.get(aside)
+        if newest is not None and newest[3] > number:
+            # a run reading an older generation (``AT``) than an answer a reader kept since:
+            # given to it, not kept in the newer one's place
+            return False
         # least recently used first, as kept: ``asked`` gives them in that order
         older = [k for k in self._kept if self._born[k][0] == place and self._born[k][1] < number]
         for old in older:  # aside until their questions are answered anew
@@ -520,7 +567,6 @@ class Kept:
             return bool(older)
         self._weighed += weight - self._weights.get(key, 0)
         self._kept[key], self._weights[key], self._born[key] = value, weight, (place, number)
-        aside = _aside(key, place)
         self._newest[aside] = key
         given = self._before.get(aside)
         if given is not None and given.number <= number:  # its question is answered anew

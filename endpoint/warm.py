@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from flask import Flask, g
 
@@ -20,7 +20,7 @@ from core.vocabulary import LANGUAGES
 from endpoint import observatory, search, site
 from endpoint.app import STOPPING_KEY
 from endpoint.execution import QueryError
-from endpoint.published import WARM_UP, WARMING, ask_again
+from endpoint.published import WARM_UP, WARMING, ask_again, reading_one
 
 #: what is worked out at start, in this order: the pages a visitor opens first
 STEPS: dict[str, Callable[[], object]] = {
@@ -120,24 +120,28 @@ class Warmer:
                     return
                 self._again = False
             try:
-                started_on = self._app.extensions["coworkmed.store"].generation()
+                # one generation throughout, whatever is published meanwhile (stranger 68, F1:
+                # under writes a run's answers were each of another generation, so that a
+                # document read of them mixed several, and no run left a whole generation)
+                identity, started_on = self._app.extensions["coworkmed.store"].state()
                 with self._lock:
                     self._started_on = max(self._started_on, started_on)
-                self._steps()
+                self._steps((identity, started_on))
             except Exception:  # a step that failed otherwise: the run ends, the next still comes
                 self._app.logger.exception("warm-up: a step failed; readers will work it out")
 
-    def _steps(self) -> None:
-        """Each step once; a step refused for now (503: the query room full, a burst of
-        readers) again after ``AGAIN_AFTER`` seconds, at most ``ROUNDS`` times in all
-        (stranger 61: on a cold start under a burst the warm-up was refused and left its
-        steps to the readers)."""
+    def _steps(self, state: tuple[str, int] | None = None) -> None:
+        """Each step once, reading store generation ``state`` (identity, number) throughout
+        (``published.reading_one``; None: the current one at each query); a step refused for
+        now (503: the query room full, a burst of readers) again after ``AGAIN_AFTER`` seconds,
+        at most ``ROUNDS`` times in all (stranger 61: on a cold start under a burst the warm-up
+        was refused and left its steps to the readers)."""
         app, left = self._app, list(STEPS)
         for round_ in range(ROUNDS):
             if round_:
                 app.extensions[STOPPING_KEY].wait(AGAIN_AFTER)
             refused = []
-            with app.app_context():
+            with app.app_context(), reading(state):
                 setattr(g, WARMING, True)  # it works each answer out, never the one before
                 for name in left:
                     if app.extensions[STOPPING_KEY].is_set():
@@ -151,6 +155,11 @@ class Warmer:
             if not refused:
                 return
             left = refused
+
+
+def reading(state: tuple[str, int] | None) -> AbstractContextManager[None]:
+    """``published.reading_one`` of ``state``, or nothing when there is none."""
+    return nullcontext() if state is None else reading_one(*state)
 
 
 def warm_up(app: Flask) -> threading.Thread:

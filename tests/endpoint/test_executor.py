@@ -527,3 +527,46 @@ def test_health_reports_a_query_pool_that_cannot_serve(store_path: Path) -> None
         assert answer.get_json()["status"] == "query pool cannot serve"
     finally:
         app.extensions["coworkmed.pool"].close()
+
+
+@pytest.mark.parametrize(
+    ("asked", "read"),
+    [
+        ([None], [4]),
+        ([3], [3]),
+        ([3, 4], [3, 4]),
+        ([3, None, 3], [3, 4, 3]),
+        ([3, 2, 3], [3, 2, 3]),
+        ([1, 2], [4, 2]),
+    ],
+    ids=[
+        "none-asked-the-current",
+        "one-kept",
+        "the-current-after-one-held",
+        "none-asked-between",
+        "two-held-in-turn",
+        "one-pruned-the-current",
+    ],
+)
+def test_a_query_reads_the_generation_it_asks_for_while_it_is_kept(
+    tmp_path: Path, asked: list[int | None], read: list[int]
+) -> None:
+    """A warm-up run or a kept answer's maker reads one generation throughout
+    (``QueryRequest.at``, ``endpoint.published.reading_one``): a worker reads the snapshot
+    asked for while it is kept, else the current one, and its answer says which it read (its
+    first version read the one asked last for the current one too)."""
+    from triplestore.versions import publish_version, take_snapshot
+
+    dataset = BASE + "dataset/s"
+    store = open_store(tmp_path)
+    for n in range(1, 5):  # generations 2 to 4 kept (KEEP_SNAPSHOTS), 1 pruned
+        lines = [f"<urn:a> <urn:b> <urn:v{n}> .\n".encode()]
+        publish_version(store, BASE, dataset, f"{dataset}/v{n}", lines)
+        take_snapshot(store, tmp_path, None)
+    pool = QueryPool(tmp_path, BASE, workers=1)
+    try:
+        for at, number in zip(asked, read, strict=True):
+            result = _run(pool, "SELECT ?o WHERE { <urn:a> <urn:b> ?o }", at=at)
+            assert result.generation == number and f"urn:v{number}".encode() in result.body
+    finally:
+        pool.close()

@@ -8,6 +8,7 @@ import shutil
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -303,7 +304,7 @@ def test_after_its_run_a_view_it_did_not_work_out_gives_the_one_before_while_mad
     app.extensions[STOPPING_KEY] = threading.Event()
     app.extensions["coworkmed.store"] = OxigraphLocation(tmp_path)
     app.config["COWORKMED"] = {"base": "https://w3id.org/coworkmed/id/", "query_timeout": 5.0}
-    monkeypatch.setattr(OxigraphLocation, "generation", lambda self: 2)  # the store's now
+    monkeypatch.setattr(OxigraphLocation, "_current", lambda self: (2, "t"))  # the store's now
     kept = Kept()
     monkeypatch.setattr(warm, "STEPS", {"the whole network": lambda: kept.get(("all", 2), str)})
     warmer = app.extensions[WARM_UP] = warm.Warmer(app)
@@ -438,6 +439,76 @@ def test_a_document_is_of_one_generation_while_the_new_one_is_worked_out(
         assert given.status_code == 200
         assert "no-store" in given.headers["Cache-Control"]
         assert len(places(given.json)) == 1, places(given.json)
+    finally:
+        app.extensions["coworkmed.pool"].close()
+
+
+def _places(answer: dict[str, Any]) -> set[int]:
+    """The places a figures document counts: its headline's and each figure's coverage (one
+    number when all are of one generation)."""
+    counted = {f["coverage"]["places"] for f in answer["figures"] if f["coverage"]}
+    return {answer["headline"]["places"], *counted}
+
+
+@pytest.mark.parametrize("lang", ["hr", "el"])
+@pytest.mark.parametrize("write_at", ["between two steps", "amid a step's queries"])
+def test_a_warm_up_run_reads_one_generation_while_writes_publish_others(
+    store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_at: str, lang: str
+) -> None:
+    """Stranger 68 (F1): under writes one after the other, a warm-up run's answers were each
+    of the generation current as it asked, so a document read of them mixed several (260 of
+    390 of the API's figures) and no run ever left a whole generation. A run reads the one it
+    started on throughout (``published.AT``), its snapshot held: a document read of its
+    answers is of that generation, then of the next once that one is worked out."""
+    from flask import g
+
+    from endpoint import observatory, warm
+    from endpoint.published import WARM_UP, WARMING
+
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store)
+    token = "warm token"
+    app = create_app(oxigraph_published(store).config(query_workers=1, update_token=token))
+    view, filters = f"/api/observatory/figures?country=FRA&lang={lang}", {"country": "FRA"}
+    client = app.test_client()
+    written: list[int] = []
+
+    def write() -> None:  # a write of another client: a thread of its own
+        writer = threading.Thread(target=_write, args=(client, token, LAB_X))
+        writer.start()
+        writer.join(120)
+        written.append(1)
+
+    steps: dict[str, Callable[[], object]] = {
+        "observatory headline": lambda: observatory.headline_texts(filters, lang),
+        "observatory figures": lambda: observatory.figures(filters, lang),
+    }
+    if write_at == "between two steps":
+        steps = {"observatory headline": steps["observatory headline"], "a write": write, **steps}
+    else:  # after the figures' third query
+        asked, run = [], published_module.run
+
+        def run_then_write(request: Any) -> Any:
+            if g.get(WARMING) and not written:
+                asked.append(1)
+                if len(asked) == 3:
+                    write()
+            return run(request)
+
+        monkeypatch.setattr(published_module, "run", run_then_write)
+        steps = dict(reversed(steps.items()))  # the figures first: the write amid them
+    try:
+        monkeypatch.setattr(warm, "STEPS", steps)
+        warm.Warmer(app).start().join(300)
+        assert written == [1]
+        app.extensions[WARM_UP] = running = _Running()  # readers get what the run kept
+        given = client.get(view)
+        assert given.status_code == 200
+        assert len(_places(given.json)) == 1, _places(given.json)
+        running.is_running = False
+        after = client.get(view)  # the new generation's, worked out by its reader
+        assert after.status_code == 200
+        assert _places(after.json) == {n + 1 for n in _places(given.json)}, "the run's, whole"
     finally:
         app.extensions["coworkmed.pool"].close()
 

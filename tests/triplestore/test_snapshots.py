@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,3 +57,86 @@ def test_old_snapshots_are_pruned(tmp_path: Path) -> None:
         _publish(store, tmp_path, n)
     kept = sorted(int(p.name) for p in (tmp_path / "snapshots").iterdir())
     assert kept == list(range(6 - KEEP_SNAPSHOTS, 6))
+
+
+def _hold_of(path: Path, who: str, generation: int) -> object:
+    """A hold on snapshot ``generation`` by ``who``: this process (``held``), another that runs,
+    one that is gone, or a file that names no process."""
+    import subprocess
+
+    from triplestore.backends.oxigraph import HOLDS, OxigraphLocation
+
+    if who == "this process":
+        return OxigraphLocation(path).hold(generation)
+    (path / HOLDS).mkdir(exist_ok=True)
+    if who == "a file naming no process":
+        (path / HOLDS / f"{generation}.someone.x").touch()
+        return contextlib.nullcontext()
+    child = subprocess.Popen(["sleep", "60"])
+    if who == "a process gone":
+        child.kill()
+        child.wait()
+    (path / HOLDS / f"{generation}.{child.pid}.x").touch()
+    return contextlib.closing(_Killed(child))
+
+
+class _Killed:
+    def __init__(self, child: Any) -> None:
+        self.child = child
+
+    def close(self) -> None:
+        self.child.kill()
+        self.child.wait()
+
+
+@pytest.mark.parametrize(
+    ("who", "kept"),
+    [
+        ("this process", True),
+        ("another process that runs", True),
+        ("a process gone", False),
+        ("a file naming no process", False),
+    ],
+)
+def test_a_held_snapshot_is_kept_while_newer_ones_are_published(
+    tmp_path: Path, who: str, kept: bool
+) -> None:
+    """Stranger 68 (F1): a warm-up run reads one generation through all its queries, under
+    writes that publish several meanwhile (``OxigraphLocation.held``): its snapshot is kept
+    while a live process holds it, and pruned once it holds it no more; a hold whose process
+    is gone (killed in a run) does not keep it for good."""
+    from triplestore.backends.oxigraph import HOLDS, OxigraphLocation
+
+    store = open_store(tmp_path)
+    _publish(store, tmp_path, 1)
+    with _hold_of(tmp_path, who, 1) as held:
+        if who == "this process":
+            assert held is True
+        for n in range(2, 3 + KEEP_SNAPSHOTS):
+            _publish(store, tmp_path, n)
+        assert (tmp_path / "snapshots" / "1").is_dir() is kept
+        if kept:
+            assert _objects(OxigraphLocation(tmp_path).reader_at(1)) == {"urn:v1"}
+        else:
+            with pytest.raises(LoadError, match="no longer kept"):
+                OxigraphLocation(tmp_path).reader_at(1)
+            assert list((tmp_path / HOLDS).iterdir()) == []  # the stale hold removed
+    last = _publish(store, tmp_path, 9)  # held no more: pruned as any other
+    kept_now = sorted(int(p.name) for p in (tmp_path / "snapshots").iterdir())
+    assert kept_now == list(range(last + 1 - KEEP_SNAPSHOTS, last + 1))
+
+
+def test_a_snapshot_not_kept_is_not_held(tmp_path: Path) -> None:
+    """A hold on a generation pruned already, never taken, or of a store not built says so
+    (its reader then reads the current one), and leaves no hold behind."""
+    from triplestore.backends.oxigraph import HOLDS, OxigraphLocation
+
+    with OxigraphLocation(tmp_path / "none").hold(1) as held:
+        assert held is False
+    store = open_store(tmp_path)
+    for n in range(1, 3 + KEEP_SNAPSHOTS):
+        _publish(store, tmp_path, n)
+    for generation in (0, 1, 99):
+        with OxigraphLocation(tmp_path).hold(generation) as held:
+            assert held is False
+    assert not (tmp_path / HOLDS).exists() or list((tmp_path / HOLDS).iterdir()) == []

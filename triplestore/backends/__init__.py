@@ -96,6 +96,14 @@ class StoreLocation(Protocol[Store]):
 
     def pending(self) -> bool: ...
 
+    def state(self) -> tuple[str, int]:
+        """``identity`` and ``generation``, read together."""
+
+    def hold(self, generation: int) -> AbstractContextManager[bool]:
+        """Keep ``generation`` readable until the block ends, whatever is published meanwhile
+        (``QueryRequest.at``): whether it is (never where a store keeps no generation but the
+        current one)."""
+
     def published(self, generation: int) -> None: ...
 
     def marker(self) -> Path | None:

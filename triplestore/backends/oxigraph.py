@@ -9,6 +9,7 @@ a checkpoint is never written, so readers and the writer never share a database.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import uuid
@@ -31,6 +32,12 @@ KEEP_SNAPSHOTS = 3
 #: published it since: a process killed between a commit and its snapshot leaves it, and the
 #: next process that opens the store for serving publishes what was committed (``recover``)
 PENDING = "pending"
+#: the folder of the holds on snapshots (``OxigraphLocation.held``): one empty file per hold,
+#: ``<generation>.<pid>.<token>``; a snapshot a live process holds is not pruned
+HOLDS = "holds"
+#: the lock file pruning and holding take in turn: a snapshot is never pruned between a
+#: hold's look at it and its file
+HOLDS_LOCK = "holds.lock"
 #: the file naming the current snapshot: its generation, then a token drawn when it was taken
 #: (``identity``: a store removed and built again at the same place counts its generations from
 #: 1 again, and a store put back from a copy may repeat numbers, each with other data; a token
@@ -273,11 +280,38 @@ class OxigraphLocation:
             raise LoadError(
                 f"{self.path}: nothing has been published in this store yet (run coworkmed build)"
             )
+        return generation, self.reader_at(generation)
+
+    def reader_at(self, generation: int) -> OxigraphStore:
+        """Snapshot ``generation``, read-only (LoadError when it was pruned or never taken)."""
         snapshot = self.path / "snapshots" / str(generation)
+        if not snapshot.is_dir():
+            raise LoadError(f"{self.path}: snapshot {generation} is no longer kept")
         try:
-            return generation, OxigraphStore(ox.Store.read_only(str(snapshot)))
+            return OxigraphStore(ox.Store.read_only(str(snapshot)))
         except OSError as error:
             raise LoadError(f"{self.path}: cannot open snapshot {generation} ({error})") from None
+
+    @contextmanager
+    def hold(self, generation: int) -> Iterator[bool]:
+        """Keep snapshot ``generation`` from being pruned until the block ends, whatever is
+        published meanwhile (a reader that asks several queries of it reads one generation
+        throughout: ``endpoint.published.AT``); whether it is kept (False: pruned already, or
+        never taken)."""
+        snapshot = self.path / "snapshots" / str(generation)
+        if not snapshot.is_dir():
+            yield False
+            return
+        hold = self.path / HOLDS / f"{generation}.{os.getpid()}.{uuid.uuid4().hex}"
+        with _pruning(self.path):
+            kept = snapshot.is_dir()  # not pruned since the look above
+            if kept:
+                hold.parent.mkdir(exist_ok=True)
+                hold.touch()
+        try:
+            yield kept
+        finally:
+            hold.unlink(missing_ok=True)
 
     def open(self) -> OxigraphStore:
         """The primary database, read-write, open until the store is closed or dropped (one
@@ -332,7 +366,45 @@ class OxigraphLocation:
         pointer.write_text(f"{generation} {uuid.uuid4().hex}", encoding="ascii")
         os.replace(pointer, self.path / CURRENT)
         (self.path / PENDING).unlink(missing_ok=True)
-        for old in snapshots.iterdir():
-            if old.name.isdigit() and int(old.name) <= generation - KEEP_SNAPSHOTS:
-                shutil.rmtree(old)
+        with _pruning(self.path):
+            held = _held(self.path / HOLDS)
+            for old in snapshots.iterdir():
+                number = int(old.name) if old.name.isdigit() else generation
+                if number <= generation - KEEP_SNAPSHOTS and number not in held:
+                    shutil.rmtree(old)
         return generation
+
+
+@contextmanager
+def _pruning(path: Path) -> Iterator[None]:
+    """The store's lock between pruning snapshots and holding one (``HOLDS_LOCK``)."""
+    with (path / HOLDS_LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _held(holds: Path) -> set[int]:
+    """The generations a live process holds (``OxigraphLocation.held``); the holds of a process
+    that is gone (killed in a run) are removed."""
+    found: set[int] = set()
+    for hold in holds.glob("*.*.*") if holds.is_dir() else ():
+        generation, pid, _token = hold.name.split(".", 2)
+        if generation.isdigit() and pid.isdigit() and _alive(int(pid)):
+            found.add(int(generation))
+        else:
+            hold.unlink(missing_ok=True)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (one of another user's counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

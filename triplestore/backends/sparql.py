@@ -251,6 +251,16 @@ class SparqlLocation:
         ``state_seconds`` ago."""
         return self.client().generation(self.state_seconds)
 
+    @contextmanager
+    def hold(self, generation: int) -> Iterator[bool]:
+        """False: the store keeps no generation but the current one, so readers always read
+        what is current (a run of queries may span a change)."""
+        yield False
+
+    def state(self) -> tuple[str, int]:
+        """``identity`` and ``generation``."""
+        return self.identity(), self.generation()
+
     def reader(self) -> tuple[int, SparqlStore]:
         store = self.client()
         generation = store.generation(self.state_seconds)
