@@ -120,6 +120,10 @@ class Dated:
     now: int
 
 
+#: how many published states ``FirstSeen`` remembers the dates of, at most
+SEEN_MOST = 4096
+
+
 class FirstSeen:
     """When this process first saw each published state of each store: a Last-Modified never
     earlier than the publication and never later than the clock (so never later than the
@@ -136,7 +140,9 @@ class FirstSeen:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._seen: dict[tuple[str, str], int] = {}
+        #: each state's date, the first seen first: at most ``SEEN_MOST`` (it grew by one per
+        #: state for the process's life)
+        self._seen: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._newest: dict[str, str] = {}  # each place's newest state
         self._served: dict[str, int] = {}  # the last second it was served
         self._others: dict[str, int] = {}  # the last second another state than it was served
@@ -155,6 +161,7 @@ class FirstSeen:
                 # the clock may step back: never dated before a state seen before it
                 self._seen[key] = max(now, last)
                 self._newest[place] = newest = state
+                self._forget()
             if state == newest:
                 self._served[place] = now
             else:  # a state before, served still (a request under way)
@@ -166,6 +173,15 @@ class FirstSeen:
                 # then never confirm), never later than now
                 seconds = self._seen[key] = others + 1
             return Dated(seconds, state == newest and others < seconds, now)
+
+    def _forget(self) -> None:
+        """Drop the states first seen first while more than ``SEEN_MOST`` are remembered, never
+        a place's newest (the lock held). One served again later (a request under way for
+        thousands of states) is dated as first seen then: weakly, or it is the newest."""
+        newest = {(place, state) for place, state in self._newest.items()}
+        for key in list(self._seen)[: max(0, len(self._seen) - SEEN_MOST)]:
+            if key not in newest:
+                del self._seen[key]
 
 
 SEEN = FirstSeen()

@@ -27,3 +27,25 @@ def test_a_state_is_dated_when_first_seen_and_exact_when_it_alone_was_served(
         assert (dated.seconds, dated.exact, dated.now) == (step["date"], step["exact"], step["at"])
     # another store's states are dated on their own
     assert seen.time("/other", "g1").exact
+
+
+@pytest.mark.parametrize("most", [1, 2, 5])
+def test_it_remembers_a_bounded_number_of_states_never_forgetting_the_newest(
+    most: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It remembered every state it ever saw, for the process's life (one per generation and
+    per dumps listing): now the ``SEEN_MOST`` first seen last, each place's newest always."""
+    seen, clock = FirstSeen(), [100.5]
+    monkeypatch.setattr("endpoint.caching.SEEN_MOST", most)
+    monkeypatch.setattr("endpoint.caching.time.time", lambda: clock[0])
+    for number in range(1, 9):
+        clock[0] += 2
+        seen.time("/store", f"g{number}")
+        seen.time("/other", f"o{number}")
+    assert len(seen._seen) == max(most, 2)  # two places' newest
+    clock[0] += 2
+    newest, other = seen.time("/store", "g8"), seen.time("/other", "o8")
+    assert (newest.seconds, newest.exact) == (116, True) and (other.seconds, other.exact) == (
+        116,
+        True,
+    )
