@@ -366,11 +366,15 @@ def _dumps_files() -> list[tuple[str, int, int]]:
     return sorted(files)
 
 
-def _request_parts(
-    policy: Policy, identity: str, dumps: list[tuple[str, int, int]]
-) -> Iterable[bytes]:
+def _listed(files: list[tuple[str, int, int]]) -> bytes:
+    """The dumps folder's files (``_dumps_files``) as the validators read them: once a request
+    (they were written out twice, for the tag and for the date)."""
+    return repr(files).encode("utf-8")
+
+
+def _request_parts(policy: Policy, identity: str, dumps: bytes) -> Iterable[bytes]:
     """What, besides the generation, decides the answer's bytes (``identity``: the store's;
-    ``dumps``: the dumps folder's files, for an answer that lists them)."""
+    ``dumps``: the dumps folder's files, for an answer that lists them: ``_listed``)."""
     request = current_request()
     yield current_app.extensions[APP_TOKEN]
     # the store itself: one built again in its place counts its generations from 1 again
@@ -390,14 +394,14 @@ def _request_parts(
             yield request.headers.get(header, "").encode("utf-8")
         yield request.get_data(cache=True)  # with the Content-Type: the form's fields too
     if policy.dumps:
-        yield repr(dumps).encode("utf-8")
+        yield dumps
 
 
 def validators(policy: Policy, number: int) -> Validators:
     """The validators of this request's answer at generation ``number``."""
     store = current_app.extensions["coworkmed.store"]
     identity = store.identity()
-    dumps = _dumps_files() if policy.dumps else []
+    dumps = _listed(_dumps_files()) if policy.dumps else b""
     # each part led by its length, hashed in one call
     hashed = b"".join(
         len(part).to_bytes(8, "big") + part for part in _request_parts(policy, identity, dumps)
@@ -413,16 +417,16 @@ def _first_seen(
     store: StoreLocation[Any],
     identity: str,
     number: int,
-    dumps: list[tuple[str, int, int]] | None = None,
+    dumps: bytes | None = None,
 ) -> Dated:
     """The Last-Modified of generation ``number`` of ``store`` (``identity``: its identity).
-    An answer that lists the dumps (``dumps``: the files) changes with them too: they are
-    written after the generation is published (stranger 44: If-Modified-Since got 304 for the
-    listing before the dumps), so its states (a generation and its dumps) are dated in a
+    An answer that lists the dumps (``dumps``: the files, ``_listed``) changes with them too:
+    they are written after the generation is published (stranger 44: If-Modified-Since got 304
+    for the listing before the dumps), so its states (a generation and its dumps) are dated in a
     sequence of their own, which the other answers' dates do not wait for."""
     if dumps is None:
         return SEEN.time(store.place(), f"{identity} {number}")
-    listed = hashlib.blake2b(repr(dumps).encode("utf-8"), digest_size=8).hexdigest()
+    listed = hashlib.blake2b(dumps, digest_size=8).hexdigest()
     return SEEN.time(f"{store.place()} listing", f"{identity} {number} {listed}")
 
 
