@@ -323,6 +323,39 @@ def test_answers_are_kept_until_the_store_changes(client: FlaskClient) -> None:
     assert after["01-country"]["rows"][0][1] == before["01-country"]["rows"][0][1] + 1
 
 
+@pytest.mark.parametrize(
+    "view", ["/api/observatory/figures?lang=el", "/api/observatory/figures?country=HRV&lang=fr"]
+)
+def test_the_json_of_a_document_is_written_once_for_its_readers(
+    app: Flask, writable_module: Published, view: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each reader of the figures had their JSON written again (5 ms of the server's time for
+    the whole network), while answers before are given too (no whole answer kept then): it is
+    written once per answer and app (its public path: the figures' query links)."""
+    written: list[str] = []
+    link = observatory_routes._query_link
+
+    def counted(sparql: str) -> str:
+        written.append(sparql)
+        return link(sparql)
+
+    monkeypatch.setattr(observatory_routes, "_query_link", counted)
+    client = app.test_client()
+    afresh = {"Cache-Control": "no-cache"}  # past the whole answers kept
+    first = client.get(view, headers=afresh)
+    once = len(written)
+    assert once > 0
+    again = client.get(view, headers=afresh)
+    assert len(written) == once and again.data == first.data
+    assert b'"/obs/query?' not in first.data
+    other = create_app(writable_module.config(query_workers=1, public_url="http://127.0.0.1:9/obs"))
+    try:
+        under = other.test_client().get(view, headers=afresh)
+    finally:
+        other.extensions["coworkmed.pool"].close()
+    assert len(written) == 2 * once and b'"/obs/query?' in under.data
+
+
 def test_the_source_filter_lists_the_sources_and_applies(client: FlaskClient) -> None:
     page = client.get("/observatory?lang=en").get_data(as_text=True)
     assert 'id="filter-source"' in page and '<option value="fr-aura"' in page
