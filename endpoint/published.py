@@ -80,9 +80,9 @@ def each_solution(
     return ({name: solution[name] for name in names} for solution in solutions), result.generation
 
 
-#: what ``flask.g`` holds in a run that reads one store generation throughout, whatever is
-#: published meanwhile (the warm-up's: ``endpoint.warm``): its identity and number
-#: (``StoreLocation.held``), which ``generation``, ``run`` and ``Kept`` then read
+#: what ``flask.g`` holds in a block that reads one store generation throughout, whatever is
+#: published meanwhile (a warm-up run, a kept answer's maker: ``reading_one``): its identity
+#: and number, which ``generation``, ``run`` and ``Kept`` then read
 AT = "coworkmed_at"
 
 

@@ -140,3 +140,23 @@ def test_a_snapshot_not_kept_is_not_held(tmp_path: Path) -> None:
         with OxigraphLocation(tmp_path).hold(generation) as held:
             assert held is False
     assert not (tmp_path / HOLDS).exists() or list((tmp_path / HOLDS).iterdir()) == []
+
+
+def test_a_store_whose_folder_cannot_be_written_is_read_as_without_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store served from a folder this process cannot write (a read-only mount): a hold
+    cannot be written, and its readers read the current generation at each query, as before
+    holds, rather than failing."""
+    from triplestore.backends import oxigraph
+    from triplestore.backends.oxigraph import OxigraphLocation
+
+    store = open_store(tmp_path)
+    _publish(store, tmp_path, 1)
+
+    def read_only(path: Path) -> object:
+        raise PermissionError(13, "Read-only file system", str(path / oxigraph.HOLDS_LOCK))
+
+    monkeypatch.setattr(oxigraph, "_pruning", read_only)
+    with OxigraphLocation(tmp_path).hold(1) as held:
+        assert held is False

@@ -32,7 +32,7 @@ KEEP_SNAPSHOTS = 3
 #: published it since: a process killed between a commit and its snapshot leaves it, and the
 #: next process that opens the store for serving publishes what was committed (``recover``)
 PENDING = "pending"
-#: the folder of the holds on snapshots (``OxigraphLocation.held``): one empty file per hold,
+#: the folder of the holds on snapshots (``OxigraphLocation.hold``): one empty file per hold,
 #: ``<generation>.<pid>.<token>``; a snapshot a live process holds is not pruned
 HOLDS = "holds"
 #: the lock file pruning and holding take in turn: a snapshot is never pruned between a
@@ -296,22 +296,27 @@ class OxigraphLocation:
     def hold(self, generation: int) -> Iterator[bool]:
         """Keep snapshot ``generation`` from being pruned until the block ends, whatever is
         published meanwhile (a reader that asks several queries of it reads one generation
-        throughout: ``endpoint.published.AT``); whether it is kept (False: pruned already, or
-        never taken)."""
+        throughout: ``endpoint.published.AT``); whether it is kept (False: pruned already,
+        never taken, or a store this process cannot write its hold in, read from a read-only
+        folder)."""
         snapshot = self.path / "snapshots" / str(generation)
         if not snapshot.is_dir():
             yield False
             return
         hold = self.path / HOLDS / f"{generation}.{os.getpid()}.{uuid.uuid4().hex}"
-        with _pruning(self.path):
-            kept = snapshot.is_dir()  # not pruned since the look above
-            if kept:
-                hold.parent.mkdir(exist_ok=True)
-                hold.touch()
+        try:
+            with _pruning(self.path):
+                kept = snapshot.is_dir()  # not pruned since the look above
+                if kept:
+                    hold.parent.mkdir(exist_ok=True)
+                    hold.touch()
+        except OSError:  # its readers read the current one at each query, as without holds
+            kept = False
         try:
             yield kept
         finally:
-            hold.unlink(missing_ok=True)
+            if kept:
+                hold.unlink(missing_ok=True)
 
     def open(self) -> OxigraphStore:
         """The primary database, read-write, open until the store is closed or dropped (one
@@ -387,7 +392,7 @@ def _pruning(path: Path) -> Iterator[None]:
 
 
 def _held(holds: Path) -> set[int]:
-    """The generations a live process holds (``OxigraphLocation.held``); the holds of a process
+    """The generations a live process holds (``OxigraphLocation.hold``); the holds of a process
     that is gone (killed in a run) are removed."""
     found: set[int] = set()
     for hold in holds.glob("*.*.*") if holds.is_dir() else ():
