@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from core.problems import LoadError
+from core.problems import LoadError, StoreBusy
 from core.settings import SETTINGS, SettingsError, setting, settings
 from coworkmed import __version__
 
@@ -47,13 +47,28 @@ QUIET_OPTION = click.option(
 )
 
 
+#: the exit status of a command that found the store busy (another process loading or
+#: publishing: try again), as sysexits.h's EX_TEMPFAIL; it was 1, which ``publish`` also says
+#: for a file whose errors kept it from being published (stranger 69)
+BUSY_EXIT = 75
+
+
+class StoreBusyError(click.ClickException):
+    """A store another process is writing: nothing was done; try again (``BUSY_EXIT``)."""
+
+    exit_code = BUSY_EXIT
+
+
 class _Commands(click.Group):
-    """The command group; a bad setting, or a store or file that cannot be used (LoadError,
-    StoreBusy among them), is reported as an error message, not a traceback."""
+    """The command group; a bad setting, or a store or file that cannot be used (LoadError),
+    is reported as an error message, not a traceback; a store busy (StoreBusy) exits
+    ``BUSY_EXIT``."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except StoreBusy as error:
+            raise StoreBusyError(str(error)) from None
         except (SettingsError, LoadError) as error:
             raise click.ClickException(str(error)) from None
 
@@ -61,7 +76,10 @@ class _Commands(click.Group):
 @click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="coworkmed")
 def main() -> None:
-    """CoworkMed: the linked open data graph of Mediterranean coworking spaces and third places."""
+    """CoworkMed: the linked open data graph of Mediterranean coworking spaces and third places.
+
+    A command that writes the store exits 75 when another process is writing it (a load, a
+    publication, the server's write): nothing was done; try again."""
 
 
 @main.group()
@@ -235,7 +253,8 @@ def load_command(
     """Check one source (MAPPING, and FILE if it is not the mapping's own) as validate does and
     load it into its named graph, replacing what the graph held; records with errors are held
     back (their last published version stays), or with --all-or-nothing the whole source. Exit
-    1 if nothing was published for its errors, 2 if the source cannot be loaded at all."""
+    1 if nothing was published for its errors, 2 if the source cannot be loaded at all, 75 if
+    the store is busy (another process writing it)."""
     from coworkmed.progress import progress_line, written_line
     from publishing.build import load_checked
     from validation.messages import ui
@@ -249,6 +268,8 @@ def load_command(
                 mapping, target, setting("base", base), location, file, force=force, mode=mode,
                 lang=lang, progress=progress,
             )  # fmt: skip
+    except StoreBusy:
+        raise  # the command group's: exit BUSY_EXIT
     except LoadError as error:  # said in its report's language, when the file was read
         if progress is not None:
             progress.done()
@@ -295,7 +316,8 @@ def build_command(
 ) -> None:
     """Publish the vocabulary, then check and load every source under the data folder, each
     into its own named graph (records with errors held back, as load does). Exit 1 if a source
-    was not published for its errors, 2 if one cannot be loaded at all."""
+    was not published for its errors, 2 if one cannot be loaded at all, 75 if the store is
+    busy (another process writing it)."""
     from loaders.load import mapping_files
     from publishing.catalogue import check
     from validation.pipeline import close_pools
@@ -537,7 +559,8 @@ def publish_command(
     """Validate FILE as PARTNER's submission and publish it as the new version of the
     partner's dataset: its records with errors are held back (their last published version
     stays), or with --all-or-nothing nothing is published if it has an error. Exit 0 when
-    published, 1 when nothing was published for its errors, 2 when the file cannot be read."""
+    published, 1 when nothing was published for its errors, 2 when the file cannot be read,
+    75 when the store is busy (another process writing it: nothing was done, try again)."""
     from coworkmed.progress import progress_line
     from publishing.partners import PartnerError, read_partners
     from publishing.publish import OtherPartnersMapping, publish_submission

@@ -240,3 +240,30 @@ def test_a_file_sent_again_in_the_same_second_after_another_is_refused(
         sent("a")
     assert refused.value.code == "publish-again"
     assert store.location.generation() == before
+
+
+@pytest.mark.parametrize("command", ["publish", "load", "build"])
+def test_a_store_another_process_writes_exits_75(tmp_path: Path, command: str) -> None:
+    """Stranger 69 (F5): ``coworkmed publish`` while the server wrote the store exited 1, which
+    it also says of a file whose errors kept it from being published; a script could not tell
+    a busy store from a bad file. A busy store now exits 75 (EX_TEMPFAIL: try again), whatever
+    the command that writes."""
+    from triplestore.versions import open_store
+
+    partners = tmp_path / "partners.toml"
+    add_partner(partners, "fr-aura", "AURA")
+    sample = ROOT / "examples" / "partners" / "fr-aura"
+    holder = open_store(tmp_path / "store")  # the primary database held, as by a writer
+    common = ["--store", str(tmp_path / "store")]
+    arguments = {
+        "publish": ["publish", str(sample / "tiers-lieux.tsv"), "--partner", "fr-aura",
+                    "--partners-file", str(partners), *common],
+        "load": ["load", str(sample / "mapping.yaml"), *common],
+        "build": ["build", "--data", str(sample.parent), *common],
+    }  # fmt: skip
+    try:
+        result = CliRunner().invoke(main, arguments[command])
+    finally:
+        holder.close()
+    assert result.exit_code == 75, result.output
+    assert "busy" in result.output and "try again" in result.output
