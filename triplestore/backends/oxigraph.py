@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from core.problems import LoadError, StoreBusy
 from core.rdf_bytes import as_stored, to_bytes
 from core.sparql_text import total_order
+from core.workers import alive
 from triplestore.backends import GraphName
 
 #: how many snapshots are kept (readers move to the newest one at their next query)
@@ -397,19 +398,8 @@ def _held(holds: Path) -> set[int]:
     found: set[int] = set()
     for hold in holds.glob("*.*.*") if holds.is_dir() else ():
         generation, pid, _token = hold.name.split(".", 2)
-        if generation.isdigit() and pid.isdigit() and _alive(int(pid)):
+        if generation.isdigit() and pid.isdigit() and alive(int(pid)):
             found.add(int(generation))
         else:
             hold.unlink(missing_ok=True)
     return found
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs (one of another user's counts as running)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
