@@ -191,6 +191,11 @@ WANTED_MOST = 32
 #: for the warm-up to ask again is given while it runs, at most: past that, its reader works
 #: it out (a warm-up too busy to come to it)
 WANTED_FRESH = 4
+#: what ``flask.g`` holds while the warm-up asks a question again (``Kept.ask_again``): its
+#: answers are not of the questions it works out at each run (``Kept._warmed``)
+ASKING_AGAIN = "coworkmed_asking_again"
+#: the generations per store place whose first asking ``Kept`` remembers (``_replaced_at``)
+SEEN_GENERATIONS = 512
 #: the ``Kept`` that can ask their questions again (``ask_again``)
 _ASKING: weakref.WeakSet[Kept] = weakref.WeakSet()
 
@@ -315,6 +320,10 @@ class Kept:
         self._newest: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         #: the questions the warm-up works out (by place, base, what and the rest of the key)
         self._warmed: set[tuple[Any, ...]] = set()
+        #: when each generation of each place was first asked for (``time.monotonic``): a
+        #: generation's answers are as old as the time the next one was first asked for
+        #: (``_replaced_at``), at most ``SEEN_GENERATIONS`` per place
+        self._asked_at: dict[str, OrderedDict[int, float]] = {}
 
     def get(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
         """The answer kept for ``key`` (``(what, generation, ...)``, of the app's store: two apps
@@ -334,6 +343,7 @@ class Kept:
         warm_up: WarmUp | None = current_app.extensions.get(WARM_UP)
         warming = warm_up is not None and warm_up.running()
         with self._lock:
+            self._asked(place, key[3])
             if key in self._kept:
                 self._kept.move_to_end(key)
                 read_at(key[3])
@@ -365,10 +375,11 @@ class Kept:
             age = time.monotonic() - before.since if before is not None else 0.0
             recent = age < _fresh_for()
             asked_again = warm_up is not None and key[2] in self._again
-            wanted = asked_again and age < _fresh_for() * WANTED_FRESH
+            bounded = age < _fresh_for() * WANTED_FRESH
+            wanted = asked_again and bounded
             if (
                 before is not None
-                and (coming or (warming and (warmed or recent or wanted)))
+                and ((coming and bounded) or (warming and (warmed or recent or wanted)))
                 and not g.get(WARMING)
             ):
                 # held for the warm-up to ask again, one it worked out before too: it works
@@ -420,7 +431,9 @@ class Kept:
         reads = read or frozenset({key[3]})
         with self._lock:
             del self._coming[key]
-            if g.get(WARMING):  # a question the warm-up works out (at most a few hundred)
+            if g.get(WARMING) and not g.get(ASKING_AGAIN):  # one of the warm-up's steps
+                # (at most a few hundred), not one it asks again once: its answer before is
+                # given for as long as writes come (stranger 69, 70: 138 to 417 s old)
                 if len(self._warmed) >= WARMED_MOST:
                     self._warmed.clear()  # its next run names them again
                 self._warmed.add(aside)
@@ -475,6 +488,7 @@ class Kept:
                     continue  # pushed out by newer ones meanwhile
                 del self._wanted[question]
             asked += 1
+            setattr(g, ASKING_AGAIN, True)
             try:
                 self._again[question[2]](*question[3:])
             except QueryError as problem:
@@ -483,7 +497,25 @@ class Kept:
                 )
             except Exception:  # a bug of one kind of question: the others are still asked
                 current_app.logger.exception("warm-up: %s asked again failed", question[2])
+            finally:
+                setattr(g, ASKING_AGAIN, False)
         return asked
+
+    def _asked(self, place: str, number: int) -> None:
+        """Note when generation ``number`` of ``place`` was first asked for (the lock held)."""
+        seen = self._asked_at.setdefault(place, OrderedDict())
+        if number not in seen:
+            seen[number] = time.monotonic()
+            while len(seen) > SEEN_GENERATIONS:
+                seen.popitem(last=False)
+
+    def _replaced_at(self, place: str, numbers: Iterable[int]) -> float | None:
+        """When the oldest of generations ``numbers`` of ``place`` was replaced: the first time a
+        newer one was asked for; None when none was (the lock held)."""
+        oldest = min(numbers, default=None)
+        seen: Mapping[int, float] = self._asked_at.get(place, {})
+        later = [at for number, at in seen.items() if oldest is not None and number > oldest]
+        return min(later, default=None)
 
     def _before_of(self, key: tuple[Any, ...], aside: tuple[Any, ...]) -> Before | None:
         """The newest answer of a generation before ``key``'s for its question (``aside``), still
@@ -502,7 +534,17 @@ class Kept:
         if given is not None and given.number < key[3]:
             found.append(given)
             self._before.move_to_end(aside)  # asked: the last aside to go (stranger 66)
-        return max(found, key=lambda answer: answer.number, default=None)
+        newest = max(found, key=lambda answer: answer.number, default=None)
+        if newest is None:
+            return None
+        # as old as the state it shows: since its oldest generation was replaced, not since it
+        # was set aside (stranger 70: an answer kept for a generation no one asked for again,
+        # set aside only when a later one's answers were kept, was given 138 to 192 s after
+        # its state was replaced, where the bound is 120 s)
+        replaced = self._replaced_at(aside[0], newest.reads or {newest.number})
+        if replaced is not None and replaced < newest.since:
+            return dataclasses.replace(newest, since=replaced)
+        return newest
 
     def _whole_before(self, key: tuple[Any, ...], aside: tuple[Any, ...]) -> Before | None:
         """The answer before of ``key``'s question when it is of one generation (``whole``)
