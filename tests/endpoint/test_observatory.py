@@ -340,6 +340,7 @@ def test_the_json_of_a_document_is_written_once_for_its_readers(
         return link(sparql)
 
     monkeypatch.setattr(observatory_routes, "_query_link", counted)
+    monkeypatch.setattr(observatory_routes, "_BODIES", type(observatory_routes._BODIES)())
     client = app.test_client()
     afresh = {"Cache-Control": "no-cache"}  # past the whole answers kept
     first = client.get(view, headers=afresh)
