@@ -519,7 +519,8 @@ class Kept:
 
     def _before_of(self, key: tuple[Any, ...], aside: tuple[Any, ...]) -> Before | None:
         """The newest answer of a generation before ``key``'s for its question (``aside``), still
-        kept or set aside (its ``since``: now for one still kept); None when there is none (the
+        kept or set aside (its ``since``: when its state was replaced, else when it was set
+        aside, or now for one still kept); None when there is none (the
         lock held). Not an older one set aside while a newer one is kept (stranger 64: a search
         index ten generations old, for minutes)."""
         if not self._gives_before:
