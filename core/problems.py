@@ -69,6 +69,11 @@ class StoreBusy(LoadError):
     """The store cannot be written now: another process holds it, or it does not answer."""
 
 
+class StoreLocked(StoreBusy):
+    """Another process is writing the store (a load, a publication, a server's write): trying
+    again later may succeed (the CLI exits 75 for it)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem of a load, located as precisely as the source allows."""

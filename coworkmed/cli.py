@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from core.problems import LoadError, StoreBusy
+from core.problems import LoadError, StoreLocked
 from core.settings import SETTINGS, SettingsError, setting, settings
 from coworkmed import __version__
 
@@ -53,7 +53,7 @@ QUIET_OPTION = click.option(
 BUSY_EXIT = 75
 
 
-class StoreBusyError(click.ClickException):
+class StoreLockedError(click.ClickException):
     """A store another process is writing: nothing was done; try again (``BUSY_EXIT``)."""
 
     exit_code = BUSY_EXIT
@@ -61,14 +61,14 @@ class StoreBusyError(click.ClickException):
 
 class _Commands(click.Group):
     """The command group; a bad setting, or a store or file that cannot be used (LoadError),
-    is reported as an error message, not a traceback; a store busy (StoreBusy) exits
-    ``BUSY_EXIT``."""
+    is reported as an error message, not a traceback; a store another process is writing
+    (StoreLocked) exits ``BUSY_EXIT``."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except StoreBusy as error:
-            raise StoreBusyError(str(error)) from None
+        except StoreLocked as error:
+            raise StoreLockedError(str(error)) from None
         except (SettingsError, LoadError) as error:
             raise click.ClickException(str(error)) from None
 
@@ -268,7 +268,7 @@ def load_command(
                 mapping, target, setting("base", base), location, file, force=force, mode=mode,
                 lang=lang, progress=progress,
             )  # fmt: skip
-    except StoreBusy:
+    except StoreLocked:
         raise  # the command group's: exit BUSY_EXIT
     except LoadError as error:  # said in its report's language, when the file was read
         if progress is not None:

@@ -21,7 +21,7 @@ from typing import Any, ClassVar, TypeVar
 
 import pyoxigraph as ox
 
-from core.problems import LoadError, StoreBusy
+from core.problems import LoadError, StoreBusy, StoreLocked
 from core.rdf_bytes import as_stored, to_bytes
 from core.sparql_text import total_order
 from core.workers import alive
@@ -33,6 +33,8 @@ KEEP_SNAPSHOTS = 3
 #: published it since: a process killed between a commit and its snapshot leaves it, and the
 #: next process that opens the store for serving publishes what was committed (``recover``)
 PENDING = "pending"
+#: what the engine says when another process (or this one) holds the primary database's lock
+LOCKED = ("While lock file:", "lock hold by current process")
 #: the folder of the holds on snapshots (``OxigraphLocation.hold``): one empty file per hold,
 #: ``<generation>.<pid>.<token>``; a snapshot a live process holds is not pruned
 HOLDS = "holds"
@@ -326,7 +328,9 @@ class OxigraphLocation:
             (self.path / "snapshots").mkdir(parents=True, exist_ok=True)
             raw = ox.Store(str(self.path / "primary"))
         except OSError as error:
-            raise StoreBusy(
+            said = str(error)
+            busy = StoreLocked if any(words in said for words in LOCKED) else StoreBusy
+            raise busy(
                 f"{self.path}: cannot open the store for writing, it is busy or out of reach "
                 f"({error}); if another process is loading or publishing, try again when it is done"
             ) from None
