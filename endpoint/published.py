@@ -50,7 +50,7 @@ def run(request: QueryRequest | GraphRequest) -> QueryResult:
     a bad query); being the server's, it is never stopped early for running long. In a run
     that reads one generation (``AT``), of that generation while its store keeps it."""
     timeout = current_app.config["COWORKMED"]["query_timeout"]
-    held: tuple[str, int] | None = g.get(AT)
+    held = _held()
     if held is not None:
         request = dataclasses.replace(request, at=held[1])
     result = current_app.extensions["coworkmed.pool"].get().run(request, timeout, patient=True)
@@ -86,13 +86,19 @@ def each_solution(
 AT = "coworkmed_at"
 
 
+def _held() -> tuple[str, int] | None:
+    """The store identity and generation this block reads throughout (``AT``), if it does."""
+    held: tuple[str, int] | None = g.get(AT)
+    return held
+
+
 @contextmanager
 def reading_one(identity: str, number: int) -> Iterator[None]:
     """Within the block, this context's queries (``run``), answers kept (``Kept``) and
     ``generation`` are of store generation ``number`` (of store ``identity``), its snapshot
     held whatever is published meanwhile (``StoreLocation.hold``), when its store can hold it
     and no outer block reads one already; else of the current one at each query."""
-    if g.get(AT) is not None:
+    if _held() is not None:
         yield
         return
     with store_location().hold(number) as kept:
@@ -109,7 +115,7 @@ def reading_one(identity: str, number: int) -> Iterator[None]:
 def generation() -> int:
     """The store generation readers see now (what the answers kept per generation key on), or
     the one this run reads (``AT``)."""
-    held: tuple[str, int] | None = g.get(AT)
+    held = _held()
     if held is not None:
         return held[1]
     try:
@@ -334,7 +340,7 @@ class Kept:
         would never be read again: the server grew by each generation's search index and
         answers, stranger 60)."""
         location = store_location()
-        held: tuple[str, int] | None = g.get(AT)
+        held = _held()
         identity = location.identity() if held is None else held[0]
         # the app's base too: two apps on one store may publish it under two bases
         key = (identity, current_app.config["COWORKMED"]["base"], *key)
@@ -373,9 +379,10 @@ class Kept:
             # up to 27 s under steady writes, behind the warm-up's queries)
             warmed = aside in self._warmed
             age = time.monotonic() - before.since if before is not None else 0.0
-            recent = age < _fresh_for()
+            fresh_for = _fresh_for()
+            recent = age < fresh_for
             asked_again = warm_up is not None and key[2] in self._again
-            bounded = age < _fresh_for() * WANTED_FRESH
+            bounded = age < fresh_for * WANTED_FRESH
             wanted = asked_again and bounded
             if (
                 before is not None
@@ -511,11 +518,13 @@ class Kept:
 
     def _replaced_at(self, place: str, numbers: Iterable[int]) -> float | None:
         """When the oldest of generations ``numbers`` of ``place`` was replaced: the first time a
-        newer one was asked for; None when none was (the lock held)."""
+        newer one was asked for; None when none was (the lock held). The generations are noted
+        in the order first asked, so the first newer one noted is the earliest."""
         oldest = min(numbers, default=None)
         seen: Mapping[int, float] = self._asked_at.get(place, {})
-        later = [at for number, at in seen.items() if oldest is not None and number > oldest]
-        return min(later, default=None)
+        if oldest is None:
+            return None
+        return next((at for number, at in seen.items() if number > oldest), None)
 
     def _before_of(self, key: tuple[Any, ...], aside: tuple[Any, ...]) -> Before | None:
         """The newest answer of a generation before ``key``'s for its question (``aside``), still

@@ -379,8 +379,9 @@ class OxigraphLocation:
         with _pruning(self.path):
             held = _held(self.path / HOLDS)
             for old in snapshots.iterdir():
-                number = int(old.name) if old.name.isdigit() else generation
-                if number <= generation - KEEP_SNAPSHOTS and number not in held:
+                if not old.name.isdigit():
+                    continue
+                if int(old.name) <= generation - KEEP_SNAPSHOTS and int(old.name) not in held:
                     shutil.rmtree(old)
         return generation
 
