@@ -46,7 +46,7 @@ from core.sparql_text import remote_access, volatile
 from endpoint.conditional import FAILED, NOT_MODIFIED, changed_after, http_date, weigh
 from endpoint.context import current_request
 from endpoint.execution import QueryError
-from endpoint.published import STALE, generation, read_from
+from endpoint.published import STALE, asks_afresh, generation, read_from
 from endpoint.responses import error
 from endpoint.urls import public_root, request_path
 from triplestore.backends import StoreLocation
@@ -264,19 +264,10 @@ class KeptAnswers:
             return {"answers": len(self._kept), "bytes": self._size, "hits": self.hits}
 
 
-def _fresh_asked() -> bool:
-    """Whether the client asks for an answer made afresh (``Cache-Control: no-cache`` or
-    ``no-store``, ``Pragma: no-cache``)."""
-    control = request.cache_control
-    return bool(control.no_cache or control.no_store) or "no-cache" in request.headers.get(
-        "Pragma", ""
-    )
-
-
 def _kept(found: Validators) -> Response | None:
     """The answer kept for ``found``'s tag, as a response, if any."""
     answers: KeptAnswers | None = current_app.extensions.get(APP_ANSWERS)
-    if answers is None or _fresh_asked():
+    if answers is None or asks_afresh():
         return None
     if "Range" in request.headers:  # the view answers a part (206); a kept answer is whole
         return None

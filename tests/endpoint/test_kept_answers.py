@@ -101,6 +101,10 @@ def test_the_same_read_is_answered_from_memory_until_the_data_changes(
         pragma = fetch(base, path, {**POSTED, "Pragma": "no-cache"}, method, body)
         _same_answer(first, pragma)
         assert _counts(base)[0] == queries + 2
+        # directive names compared without case (RFC 9111, 5.2), among others
+        upper = fetch(base, path, {**POSTED, "Cache-Control": "max-stale, NO-CACHE"}, method, body)
+        _same_answer(first, upper)
+        assert _counts(base)[0] == queries + 3
     # another format is another answer (the tag covers Accept)
     xml = fetch(base, "/sparql", {**POSTED, "Accept": "application/sparql-results+xml"}, "POST",
                 QUERY.encode())  # fmt: skip
