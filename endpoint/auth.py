@@ -17,6 +17,8 @@ import time
 
 from flask import Response, current_app, request
 
+from endpoint.responses import error
+
 REALM = "coworkmed"
 
 
@@ -88,7 +90,8 @@ def rate_wait(limiter_name: str = "coworkmed.writes") -> tuple[int, int] | None:
 
 
 def rate_refusal(limiter_name: str = "coworkmed.writes", what: str = "write") -> Response | None:
-    """429 (plain text, for the SPARQL and Graph Store protocols' clients) when this client has
+    """429 (``endpoint.responses.error``: plain text for the SPARQL and Graph Store protocols'
+    clients, problem details for those that name them) when this client has
     made too many requests of this kind lately (``rate_wait``), else None (and the request
     counts). The API and the validation page answer their own 429, in the reader's language
     (``endpoint.submissions``)."""
@@ -96,11 +99,10 @@ def rate_refusal(limiter_name: str = "coworkmed.writes", what: str = "write") ->
     if waited is None:
         return None
     seconds, per_minute = waited
-    response = Response(
-        f"too many {what} requests from this address: at most {per_minute} a minute; "
-        f"try again in {seconds} s\n",
+    response = error(
         429,
-        mimetype="text/plain",
+        f"too many {what} requests from this address: at most {per_minute} a minute; "
+        f"try again in {seconds} s",
     )
     response.headers["Retry-After"] = str(seconds)
     return response
@@ -113,18 +115,12 @@ def write_refusal() -> Response | None:
     if limited is not None:
         return limited
     if not current_app.config["COWORKMED"]["update_token"]:
-        return Response(
-            "writes (SPARQL Update, Graph Store) are not enabled on this service\n",
-            403,
-            mimetype="text/plain",
-        )
+        return error(403, "writes (SPARQL Update, Graph Store) are not enabled on this service")
     if may_write():
         return None
     given = bearer_token() is not None
-    response = Response(
-        ("the bearer token is not valid" if given else "writing needs a bearer token") + "\n",
-        401,
-        mimetype="text/plain",
+    response = error(
+        401, "the bearer token is not valid" if given else "writing needs a bearer token"
     )
     challenge = f'Bearer realm="{REALM}"' + (', error="invalid_token"' if given else "")
     response.headers["WWW-Authenticate"] = challenge

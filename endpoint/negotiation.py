@@ -230,6 +230,22 @@ def format_values(args: MultiDict[str, str]) -> list[str]:
     return [value for name in FORMAT_PARAMETERS for value in args.getlist(name)]
 
 
+#: RFC 9457's problem details, which an error is written as for a client that names them
+PROBLEM_JSON = "application/problem+json"
+
+
+def prefers_problem(accept: str | None) -> bool:
+    """Whether the client names ``application/problem+json`` itself (no wildcard takes it) and
+    weighs it above plain text, the errors' other form (RFC 9457, 3)."""
+    ranges = parse_accept(accept)
+    named = max((q for media_type, q in ranges if media_type == PROBLEM_JSON), default=0.0)
+    text = max(
+        (q for media_type, q in ranges if media_type in ("text/plain", "text/*", "*/*")),
+        default=0.0,
+    )
+    return named > 0 and named >= text
+
+
 def prefers_html(accept: str | None) -> bool:
     """Whether the client names HTML explicitly and likes it better than any RDF format (a
     browser: it is sent to the query page rather than the Turtle service description)."""

@@ -1,4 +1,5 @@
-"""What every response of the endpoint shares: plain-text errors, the headers of reads."""
+"""What every response of the endpoint shares: its errors (a page, problem details or plain
+text), the headers of reads."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from core.translations import language, language_code
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.formats import FORMATS
-from endpoint.negotiation import format_values, negotiate, prefers_html
+from endpoint.negotiation import format_values, negotiate, prefers_html, prefers_problem
 from validation.messages import problem_message
 
 #: a response: the app's, or werkzeug's base class (what flask's ``redirect`` is typed to give)
@@ -50,10 +51,17 @@ def wants_html() -> bool:
 
 
 def error(status: int, message: str, said_in: str = "en") -> Response:
-    """A client or server error: for a browser, an HTML page in the reader's language with the
-    site header (``endpoint.site.error_page``); for any other client, one line of plain text.
+    """A client or server error: for a client that names ``application/problem+json``, RFC
+    9457's problem details, titled in the reader's language (``endpoint.site.error_problem``);
+    for a browser, an HTML page in the reader's language with the site header
+    (``endpoint.site.error_page``); for any other client, one line of plain text.
     ``said_in``: the language of ``message`` (a server's detail is English)."""
-    if wants_html():
+    accept = request.headers.get("Accept")
+    if prefers_problem(accept):
+        from endpoint.site import error_problem
+
+        return read_headers(error_problem(status, message, reader_language(), said_in))
+    if prefers_html(accept):
         from endpoint.site import error_page
 
         return read_headers(error_page(status, message, reader_language(), said_in))

@@ -8,6 +8,7 @@ for with ``?lang=``), else Accept-Language (``endpoint.responses.reader_language
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +20,7 @@ from core.namespaces import CWM, DCAT
 from core.translations import in_language, language_code, load_catalogue, punctuated, words
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
+from endpoint.negotiation import PROBLEM_JSON
 from endpoint.published import Kept, generation, select
 from endpoint.urls import public_path, request_path, rooted
 from validation.messages import counted
@@ -147,6 +149,27 @@ def _count_headlines() -> dict[str, int]:
 def number(value: float, lang: str) -> str:
     """A number written the way readers of ``lang`` write it."""
     return format_decimal(value, locale=lang)
+
+
+def error_problem(status: int, message: str, lang: str, said_in: str = "en") -> Response:
+    """An error as RFC 9457 problem details: its ``title`` and ``text`` (what to do) in
+    ``lang``, as the error page says them, ``detail`` the server's ``message`` (in
+    ``said_in``, named by ``detail_language``); ``Content-Language`` is ``lang``."""
+    texts = table()["errors"]
+    chosen = texts.get(str(status), texts["other"])
+    body = {
+        "type": "about:blank",
+        "title": in_language(chosen["title"], lang),
+        "status": status,
+        "detail": message,
+        "text": in_language(chosen["text"], lang),
+        "language": lang,
+        "detail_language": said_in,
+    }
+    text = json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+    response = Response(text, status=status, mimetype=PROBLEM_JSON)
+    response.headers["Content-Language"] = lang
+    return response
 
 
 def error_page(status: int, message: str, lang: str, said_in: str = "en") -> Response:
