@@ -8,8 +8,9 @@ of its own since stranger 59: what a write through the server costs the server a
 Builds the graph of data/ into a temporary store, starts ``coworkmed serve`` on it (loopback,
 a free port), then sends COUNT publications by fr-aura of its example file with its first
 record renamed in turn (each a new version: 201), then COUNT PUTs. Printed: the server
-process's resident memory (VmRSS) before and after each series, its growth per write, and the
-ratio of the two; and each series' times, the median of its first quarter and of its last, and
+process's resident memory (VmRSS) before and after each series, its growth per write (over
+the whole series, its first quarter and its last: whether it levels off), and the ratio of the
+two; and each series' times, the median of its first quarter and of its last, and
 their ratio (whether writes slow down as they accumulate: stranger 64 saw publications go from
 4 s to 6-22 s). Stranger 63: each publication left about 40 MB in the server (82 -> 803 MB
 over 16 publications), the PUTs nothing.
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -79,19 +81,30 @@ def put(base: str, number: int) -> int:
 
 def series(name: str, pid: int, count: int, write: object) -> tuple[float, float]:
     """Send ``count`` writes (``write(number)``), print the server's memory and the writes'
-    times; its growth per write in MB, and the ratio of the last quarter's median time to the
+    times, and its growth per write over the first quarter and the last (whether it levels
+    off: stranger 69 saw +40 MB over 112 PUTs and did not run long enough to tell); its growth
+    per write in MB, and the ratio of the last quarter's median time to the
     first's."""
     assert callable(write)
     before = resident_mb(pid)
-    statuses, seconds = [], []
+    statuses, seconds, resident = [], [], [before]
     for number in range(count):
         began = time.monotonic()
         statuses.append(write(number))
         seconds.append(time.monotonic() - began)
-    after = resident_mb(pid)
+        resident.append(resident_mb(pid))
+    after = resident[-1]
     each = (after - before) / count
-    print(f"{name:14} {before:7.1f} -> {after:7.1f} MB   {each:+6.2f} MB each   {statuses}")
+    shown = " ".join(f"{status}x{n}" for status, n in sorted(Counter(statuses).items()))
+    print(f"{name:14} {before:7.1f} -> {after:7.1f} MB   {each:+6.2f} MB each   {shown}")
     quarter = max(1, count // 4)
+    # whether it levels off: the growth per write over the first quarter and over the last
+    grew_first = (resident[quarter] - resident[0]) / quarter
+    grew_last = (resident[-1] - resident[-1 - quarter]) / quarter
+    print(
+        f"{'':14} {grew_first:+6.2f} MB each over the first quarter, {grew_last:+6.2f} over the "
+        f"last; most {max(resident):7.1f} MB"
+    )
     first, last = statistics.median(seconds[:quarter]), statistics.median(seconds[-quarter:])
     print(
         f"{'':14} {first:6.2f} s first quarter (median), {last:6.2f} s last, "

@@ -70,6 +70,15 @@ def seconds(text: object) -> float:
     return number
 
 
+def waiting_seconds(text: object) -> float:
+    """A number of seconds, 0 or more, finite (how long to wait: 0, not at all), else
+    ValueError."""
+    number = float(str(text))
+    if not 0 <= number < math.inf:  # nor NaN
+        raise ValueError(text)
+    return number
+
+
 SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in (
@@ -80,6 +89,15 @@ SETTINGS: dict[str, Setting] = {
             "Where the graph is kept: the directory of the embedded Oxigraph store (created if "
             "missing), or the http(s) URL of an external SPARQL 1.1 store's query endpoint "
             "(then set the store_* settings).",
+        ),
+        Setting(
+            "store_lock_wait",
+            "COWORKMED_STORE_LOCK_WAIT",
+            "10",
+            "Embedded store: seconds a write (the server's, or a command's: load, publish, "
+            "build) waits for another process that holds the store for writing before it is "
+            "refused (the server's 503, a command's exit 75); 0: refused at once.",
+            waiting_seconds,
         ),
         Setting(
             "store_update_url",
@@ -483,6 +501,7 @@ KINDS: dict[Callable[[Any], Any], str] = {
     port: "a port number, 0 to 65535",
     at_least_one: "a whole number, 1 or more",
     seconds: "a finite number of seconds above 0",
+    waiting_seconds: "a finite number of seconds, 0 or more",
 }
 #: the types whose ValueError says what is wrong with the value
 SAYS_WHY: frozenset[Callable[[Any], Any]] = frozenset({normal_public_url})

@@ -254,7 +254,7 @@ def load_command(
     load it into its named graph, replacing what the graph held; records with errors are held
     back (their last published version stays), or with --all-or-nothing the whole source. Exit
     1 if nothing was published for its errors, 2 if the source cannot be loaded at all, 75 if
-    the store is busy (another process writing it)."""
+    the store stays busy (another process writing it) for store_lock_wait seconds."""
     from coworkmed.progress import progress_line, written_line
     from publishing.build import load_checked
     from validation.messages import ui
@@ -316,8 +316,8 @@ def build_command(
 ) -> None:
     """Publish the vocabulary, then check and load every source under the data folder, each
     into its own named graph (records with errors held back, as load does). Exit 1 if a source
-    was not published for its errors, 2 if one cannot be loaded at all, 75 if the store is
-    busy (another process writing it)."""
+    was not published for its errors, 2 if one cannot be loaded at all, 75 if the store stays
+    busy (another process writing it) for store_lock_wait seconds."""
     from loaders.load import mapping_files
     from publishing.catalogue import check
     from validation.pipeline import close_pools
@@ -560,7 +560,8 @@ def publish_command(
     partner's dataset: its records with errors are held back (their last published version
     stays), or with --all-or-nothing nothing is published if it has an error. Exit 0 when
     published, 1 when nothing was published for its errors, 2 when the file cannot be read,
-    75 when the store is busy (another process writing it: nothing was done, try again)."""
+    75 when the store stays busy (another process writing it) for store_lock_wait seconds:
+    nothing was done, try again."""
     from coworkmed.progress import progress_line
     from publishing.partners import PartnerError, read_partners
     from publishing.publish import OtherPartnersMapping, publish_submission

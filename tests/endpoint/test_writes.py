@@ -13,6 +13,7 @@ import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -34,7 +35,7 @@ ANA = '<http://example.org/p> <http://xmlns.com/foaf/0.1/name> "Ana" .'
 PERSON = '@prefix foaf: <http://xmlns.com/foaf/0.1/> . <http://example.org/p> foaf:name "Ana" .'
 
 
-def _make_app(store: Published, token: str) -> Flask:
+def _make_app(store: Published, token: str, **more: Any) -> Flask:
     return create_app(
         store.config(
             query_workers=1,
@@ -42,6 +43,7 @@ def _make_app(store: Published, token: str) -> Flask:
             max_rows=50,
             update_token=token,
             public_url="http://localhost",  # graphs named by their URL, relative IRIs: under it
+            **more,
         )
     )
 
@@ -222,7 +224,8 @@ def test_a_running_load_makes_writes_wait_not_fail_silently(
     care of concurrent writers)."""
     copy = tmp_path / "store"
     shutil.copytree(store_path, copy)
-    client = _make_app(oxigraph_published(copy), TOKEN).test_client()
+    # it waits for the holder first, as long as store_lock_wait says (test_lock_wait.py)
+    client = _make_app(oxigraph_published(copy), TOKEN, store_lock_wait=0.5).test_client()
     held = ox.Store(str(copy / "primary"))  # as coworkmed load would hold it
     response = client.post("/sparql", data={"update": "CLEAR DEFAULT"}, headers=AUTH)
     del held

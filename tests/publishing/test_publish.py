@@ -3,6 +3,7 @@ submission recorded, the changes since the previous version, through the command
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,8 @@ ROOT = Path(__file__).parents[2]
 BASE = "https://w3id.org/coworkmed/id/"
 SPLIT = ROOT / "examples" / "partners" / "hr-split"
 CELLS = ROOT / "tests" / "validation" / "submissions" / "cells.csv"
+#: how long a command waits for a store another process writes (``store_lock_wait``)
+WAIT = "COWORKMED_STORE_LOCK_WAIT"
 
 
 @pytest.fixture
@@ -262,8 +265,12 @@ def test_a_store_another_process_writes_exits_75(tmp_path: Path, command: str) -
         "build": ["build", "--data", str(sample.parent), *common],
     }  # fmt: skip
     try:
-        result = CliRunner().invoke(main, arguments[command])
+        began = time.monotonic()
+        # it waits its store_lock_wait for the holder first (test_lock_wait.py)
+        result = CliRunner().invoke(main, arguments[command], env={WAIT: "0.5"})
+        took = time.monotonic() - began
     finally:
         holder.close()
     assert result.exit_code == 75, result.output
+    assert took >= 0.5
     assert "busy" in result.output and "try again" in result.output

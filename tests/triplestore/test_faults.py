@@ -109,6 +109,7 @@ def test_a_fault_gives_a_clear_error_and_publishes_nothing(
             text=True,
             timeout=300,
             check=False,
+            env={**os.environ, "COWORKMED_STORE_LOCK_WAIT": "1"},  # locked: 75 after 1 s
         )
         assert run.returncode == status, run.stdout + run.stderr
         assert says in run.stderr and "Traceback" not in run.stderr, run.stderr

@@ -133,7 +133,8 @@ def locate(
 ) -> StoreLocation:
     """The store that the ``store`` setting names: an Oxigraph directory, or an external SPARQL
     1.1 store's query URL (its other endpoints and credentials come from ``options``, the
-    resolved settings ``store_*``). A location given is returned as it is."""
+    resolved settings ``store_*``; for a directory, ``store_lock_wait``). A location given is
+    returned as it is."""
     if not isinstance(store, str | Path):
         if isinstance(store, StoreLocation):
             return store
@@ -144,4 +145,5 @@ def locate(
         return SparqlLocation.from_settings(str(store), options or {})
     from triplestore.backends.oxigraph import OxigraphLocation
 
-    return OxigraphLocation(Path(store))
+    wait = (options or {}).get("store_lock_wait") or 0.0
+    return OxigraphLocation(Path(store), lock_wait=float(wait))

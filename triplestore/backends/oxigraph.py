@@ -12,10 +12,11 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -35,6 +36,8 @@ KEEP_SNAPSHOTS = 3
 PENDING = "pending"
 #: what the engine says when another process (or this one) holds the primary database's lock
 LOCKED = ("While lock file:", "lock hold by current process")
+#: how often a writer asks again for a store another process holds for writing (``writer``)
+LOCK_POLL = 0.2
 #: the folder of the holds on snapshots (``OxigraphLocation.hold``): one empty file per hold,
 #: ``<generation>.<pid>.<token>``; a snapshot a live process holds is not pruned
 HOLDS = "holds"
@@ -238,9 +241,11 @@ def _remove_graphs(database: Path, graphs: Sequence[ox.NamedNode]) -> None:
 
 @dataclass(frozen=True)
 class OxigraphLocation:
-    """The store directory ``path`` (created when first written)."""
+    """The store directory ``path`` (created when first written); ``lock_wait``: the seconds
+    ``writer`` waits for another process that holds it for writing (``store_lock_wait``)."""
 
     path: Path
+    lock_wait: float = field(default=0.0, compare=False)  # one store, however long one waits
     #: each commit keeps the published default graph as one graph (``triplestore.merge``)
     keeps_merge: ClassVar[bool] = True
 
@@ -336,6 +341,19 @@ class OxigraphLocation:
             ) from None
         return OxigraphStore(raw, self.path / PENDING)
 
+    def _opened_within(self, wait: float) -> OxigraphStore:
+        """``open``, asked again while another process holds the store for writing, for at
+        most ``wait`` seconds (every ``LOCK_POLL``)."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                return self.open()
+            except StoreLocked:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise
+                time.sleep(min(LOCK_POLL, left))
+
     def published(self, generation: int) -> None:
         """Nothing to do: every process reads the current generation from the directory."""
 
@@ -350,8 +368,11 @@ class OxigraphLocation:
 
     @contextmanager
     def writer(self) -> Iterator[OxigraphStore]:
-        """The primary database, open for the duration of the block."""
-        store = self.open()
+        """The primary database, open for the duration of the block; while another process
+        holds it for writing (StoreLocked: a load, a publish), asked again for ``lock_wait``
+        seconds before StoreLocked (stranger 70: a Graph Store PUT refused at once, 503, while
+        a command published for 2.5 s)."""
+        store = self._opened_within(self.lock_wait)
         try:
             yield store
         finally:
