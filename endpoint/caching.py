@@ -604,7 +604,15 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
         return response
     policy = _cached_read(response.status_code)
     if policy is None:
-        if request.method not in ("GET", "HEAD") or _private() or request.endpoint in NO_STORE:
+        # an answer before, of a state since replaced, on a page without validators (the
+        # home page's counts): no cache may keep it (stranger 71: the home page gave one
+        # 130 s old with no Cache-Control at all, where every other answer before is no-store)
+        if (
+            request.method not in ("GET", "HEAD")
+            or _private()
+            or request.endpoint in NO_STORE
+            or g.get(STALE)
+        ):
             response.headers["Cache-Control"] = "no-store"
         return response
     expose(response)

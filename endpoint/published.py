@@ -417,6 +417,12 @@ class Kept:
             # past that, it waits for the current one or works it out (stranger 70: with
             # ``no-cache``, 504 of 657 answers under writes were up to 37 s behind)
             accepted = accepted_age()
+            if _held() is not None:
+                # a maker of an answer kept for one generation, that generation held (an inner
+                # part of a document: its readers get the whole document before meanwhile); the
+                # parts given to it were answers before of other generations (stranger 71: the
+                # figures' headline of one state and a figure of a state 302 s older)
+                accepted = 0.0
             if accepted is not None and age >= accepted:
                 before = None
             fresh_for = _fresh_for()
@@ -557,14 +563,24 @@ class Kept:
                 seen.popitem(last=False)
 
     def _replaced_at(self, place: str, numbers: Iterable[int]) -> float | None:
-        """When the oldest of generations ``numbers`` of ``place`` was replaced: the first time a
-        newer one was asked for; None when none was (the lock held). The generations are noted
-        in the order first asked, so the first newer one noted is the earliest."""
+        """When the oldest of generations ``numbers`` of ``place`` was replaced
+        (``time.monotonic``): when a newer one was published, as its store says
+        (``StoreLocation.replaced_at``), or, earlier, when a newer one was first asked for of
+        this ``Kept``; None when neither is known (the lock held). The generations are noted in
+        the order first asked, so the first newer one noted is the earliest. Stranger 71: by
+        the asking alone, an answer of a ``Kept`` whose questions no one asked for minutes
+        counted as replaced when they were asked again, and was given up to 302 s after its
+        state was, where the bound is 120 s (and ``max-age=30`` got one 78 s old)."""
         oldest = min(numbers, default=None)
-        seen: Mapping[int, float] = self._asked_at.get(place, {})
         if oldest is None:
             return None
-        return next((at for number, at in seen.items() if number > oldest), None)
+        seen: Mapping[int, float] = self._asked_at.get(place, {})
+        asked = next((at for number, at in seen.items() if number > oldest), None)
+        published = store_location().replaced_at(oldest)
+        if published is None:
+            return asked
+        since = time.monotonic() - max(0.0, time.time() - published)
+        return since if asked is None else min(asked, since)
 
     def _before_of(self, key: tuple[Any, ...], aside: tuple[Any, ...]) -> Before | None:
         """The newest answer of a generation before ``key``'s for its question (``aside``), still

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from core.problems import LoadError
-from triplestore.backends.oxigraph import KEEP_SNAPSHOTS
+from triplestore.backends.oxigraph import KEEP_SNAPSHOTS, OxigraphLocation
 from triplestore.versions import (
     current_generation,
     open_snapshot,
@@ -160,3 +162,41 @@ def test_a_store_whose_folder_cannot_be_written_is_read_as_without_holds(
     monkeypatch.setattr(oxigraph, "_pruning", read_only)
     with OxigraphLocation(tmp_path).hold(1) as held:
         assert held is False
+
+
+def test_the_store_says_when_each_generation_was_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stranger 71: how old an answer of a generation is was counted from when a reader first
+    asked for a newer one; the store now logs each publication (``PUBLISHED_LOG``), so any
+    process tells when a generation was replaced (``replaced_at``), whoever published it."""
+    from triplestore.backends import oxigraph
+
+    monkeypatch.setattr(oxigraph, "PUBLISHED_KEPT", 3)
+    location = OxigraphLocation(tmp_path / "store")
+    times = []
+    for _ in range(4):
+        with location.writer() as store:
+            location.snapshot(store)
+        times.append(time.time())
+        time.sleep(0.05)
+    assert location.replaced_at(4) is None  # current
+    for generation in (1, 2, 3):  # replaced by the next one's publication
+        replaced = location.replaced_at(generation)
+        assert replaced is not None
+        assert times[generation - 1] <= replaced <= times[generation]
+    assert location.replaced_at(0) is not None
+    other = OxigraphLocation(tmp_path / "store")  # another process's view: the same file
+    assert other.replaced_at(2) == location.replaced_at(2)
+    for _ in range(4):  # past twice PUBLISHED_KEPT lines (at 7): the last PUBLISHED_KEPT kept
+        with location.writer() as store:
+            location.snapshot(store)
+    log = (tmp_path / "store" / oxigraph.PUBLISHED_LOG).read_text("ascii").split()
+    assert [int(n) for n in log[::2]] == [5, 6, 7, 8]
+    assert location.replaced_at(1) == location.replaced_at(4)  # older than the log: its first
+    shutil.rmtree(tmp_path / "store" / "snapshots")  # built again in its folder: from 1 again
+    (tmp_path / "store" / oxigraph.CURRENT).unlink()
+    with location.writer() as store:
+        location.snapshot(store)
+    assert location.replaced_at(1) is None
+    assert (tmp_path / "store" / oxigraph.PUBLISHED_LOG).read_text("ascii").startswith("1 ")

@@ -104,6 +104,10 @@ class StoreLocation(Protocol[Store]):
         (``QueryRequest.at``): whether it is (never where a store keeps no generation but the
         current one)."""
 
+    def replaced_at(self, generation: int) -> float | None:
+        """When ``generation`` was replaced by a later one (``time.time``), when the store keeps
+        the times of its publications; else None."""
+
     def published(self, generation: int) -> None: ...
 
     def marker(self) -> Path | None:

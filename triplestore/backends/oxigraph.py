@@ -9,6 +9,7 @@ a checkpoint is never written, so readers and the writer never share a database.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -36,6 +37,12 @@ KEEP_SNAPSHOTS = 3
 PENDING = "pending"
 #: what the engine says when another process (or this one) holds the primary database's lock
 LOCKED = ("While lock file:", "lock hold by current process")
+#: the store's log of publications: one line per generation, its number and when it was
+#: published (``time.time``), so that any process can tell since when a generation has been
+#: replaced (``OxigraphLocation.replaced_at``: how old an answer of it given now is)
+PUBLISHED_LOG = "published.log"
+#: the lines the log keeps (``_note_published``)
+PUBLISHED_KEPT = 1024
 #: how often a writer asks again for a store another process holds for writing (``writer``)
 LOCK_POLL = 0.2
 #: the folder of the holds on snapshots (``OxigraphLocation.hold``): one empty file per hold,
@@ -354,6 +361,15 @@ class OxigraphLocation:
                     raise
                 time.sleep(min(LOCK_POLL, left))
 
+    def replaced_at(self, generation: int) -> float | None:
+        """When ``generation`` was replaced (``time.time``): the publication of the first later
+        one, as the store's log has it (``PUBLISHED_LOG``, written by every process that
+        publishes here); None when it is current, or older than the log."""
+        later = (
+            when for number, when in _publications(self.path / PUBLISHED_LOG) if number > generation
+        )
+        return next(later, None)
+
     def published(self, generation: int) -> None:
         """Nothing to do: every process reads the current generation from the directory."""
 
@@ -396,8 +412,10 @@ class OxigraphLocation:
         pointer = self.path / f"{CURRENT}.tmp"
         pointer.write_text(f"{generation} {uuid.uuid4().hex}", encoding="ascii")
         os.replace(pointer, self.path / CURRENT)
+        published = time.time()
         (self.path / PENDING).unlink(missing_ok=True)
         with _pruning(self.path):
+            _note_published(self.path / PUBLISHED_LOG, generation, published)
             held = _held(self.path / HOLDS)
             for old in snapshots.iterdir():
                 if not old.name.isdigit():
@@ -405,6 +423,55 @@ class OxigraphLocation:
                 if int(old.name) <= generation - KEEP_SNAPSHOTS and int(old.name) not in held:
                     shutil.rmtree(old)
         return generation
+
+
+def _note_published(log: Path, generation: int, when: float) -> None:
+    """Add ``generation``, published at ``when`` (``time.time``), to the store's log of
+    publications (``PUBLISHED_LOG``; under ``_pruning``'s lock): a first generation (a store
+    built again in its folder) starts it afresh, and it keeps its last ``PUBLISHED_KEPT`` lines
+    once it has twice as many."""
+    line = f"{generation} {when:.3f}\n"
+    if generation <= 1 or not log.exists():
+        lines = [line]
+    else:
+        with log.open("a", encoding="ascii") as handle:
+            handle.write(line)
+        lines = log.read_text(encoding="ascii").splitlines(keepends=True)
+        if len(lines) <= 2 * PUBLISHED_KEPT:
+            return
+        lines = lines[-PUBLISHED_KEPT:]
+    partial = log.with_name(f"{log.name}.tmp")
+    partial.write_text("".join(lines), encoding="ascii")
+    os.replace(partial, log)
+
+
+#: the stores whose logs are remembered at most (``_publications``)
+PUBLICATIONS_READ = 64
+#: the publications last read of each store's log: its path -> (its size and time, the times)
+_PUBLICATIONS: dict[Path, tuple[tuple[int, int], list[tuple[int, float]]]] = {}
+
+
+def _publications(log: Path) -> list[tuple[int, float]]:
+    """The store's publications as its log (``PUBLISHED_LOG``) has them, oldest first: read
+    again only when the file changed."""
+    try:
+        found = log.stat()
+    except FileNotFoundError:
+        return []
+    stamp = (found.st_size, found.st_mtime_ns)
+    read = _PUBLICATIONS.get(log)
+    if read is not None and read[0] == stamp:
+        return read[1]
+    times = []
+    for line in log.read_text(encoding="ascii", errors="replace").splitlines():
+        number, _, when = line.partition(" ")
+        if number.isdigit():
+            with contextlib.suppress(ValueError):
+                times.append((int(number), float(when)))
+    if len(_PUBLICATIONS) >= PUBLICATIONS_READ:
+        _PUBLICATIONS.clear()  # stores read once (tests): read again when asked again
+    _PUBLICATIONS[log] = (stamp, times)
+    return times
 
 
 @contextmanager

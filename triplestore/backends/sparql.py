@@ -261,6 +261,11 @@ class SparqlLocation:
         """``identity`` and ``generation``."""
         return self.identity(), self.generation()
 
+    def replaced_at(self, generation: int) -> float | None:
+        """None: the store keeps no times of its publications (its readers tell them as they
+        see them)."""
+        return None
+
     def reader(self) -> tuple[int, SparqlStore]:
         store = self.client()
         generation = store.generation(self.state_seconds)
