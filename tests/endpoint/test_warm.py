@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from core.problems import LoadError
@@ -124,16 +125,26 @@ def _write(
     assert written.status_code == 201, written.data
 
 
+#: the update token of the apps ``_writable`` makes
+WARM_TOKEN = "warm token"
+
+
+def _writable(store_path: Path, tmp_path: Path) -> tuple[Path, Flask]:
+    """A copy of the samples' store, and an app on it that takes writes (``WARM_TOKEN``)."""
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store)
+    config = oxigraph_published(store).config(query_workers=1, update_token=WARM_TOKEN)
+    return store, create_app(config)
+
+
 def test_after_a_write_the_new_generations_pages_ask_the_store_nothing(
     store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The warm-up runs again after each write of the server that succeeded: the first readers
     of the new generation do not wait for its answers (stranger 60: 33-73 s for the
     observatory after each PUT)."""
-    store = tmp_path / "store"
-    shutil.copytree(store_path, store)
-    token = "warm token"
-    app = create_app(oxigraph_published(store).config(query_workers=1, update_token=token))
+    store, app = _writable(store_path, tmp_path)
+    token = WARM_TOKEN
     try:
         warm_up(app).join(timeout=300)
         client = app.test_client()
@@ -332,10 +343,8 @@ def test_questions_given_an_answer_before_while_it_runs_are_asked_again(
     run is over, the readers of each ask the store nothing."""
     from endpoint import warm
 
-    store = tmp_path / "store"
-    shutil.copytree(store_path, store)
-    token = "warm token"
-    app = create_app(oxigraph_published(store).config(query_workers=1, update_token=token))
+    store, app = _writable(store_path, tmp_path)
+    token = WARM_TOKEN
     holding = threading.Event()
     steps = {"held while readers come": lambda: holding.wait(60), **warm.STEPS}
     try:
@@ -415,10 +424,8 @@ def test_a_document_is_of_one_generation_while_the_new_one_is_worked_out(
     from endpoint import observatory
     from endpoint.published import WARM_UP, WARMING
 
-    store = tmp_path / "store"
-    shutil.copytree(store_path, store)
-    token = "warm token"
-    app = create_app(oxigraph_published(store).config(query_workers=1, update_token=token))
+    store, app = _writable(store_path, tmp_path)
+    token = WARM_TOKEN
     filters = {k: v for k, v in (p.split("=") for p in view.split("?")[1].split("&"))}
     lang = filters.pop("lang")
 
@@ -465,10 +472,8 @@ def test_a_warm_up_run_reads_one_generation_while_writes_publish_others(
     from endpoint import observatory, warm
     from endpoint.published import WARM_UP, WARMING
 
-    store = tmp_path / "store"
-    shutil.copytree(store_path, store)
-    token = "warm token"
-    app = create_app(oxigraph_published(store).config(query_workers=1, update_token=token))
+    store, app = _writable(store_path, tmp_path)
+    token = WARM_TOKEN
     view, filters = f"/api/observatory/figures?country=FRA&lang={lang}", {"country": "FRA"}
     client = app.test_client()
     written: list[int] = []
@@ -535,10 +540,8 @@ def test_an_answer_made_of_answers_before_read_outside_it_is_not_kept(
     # the figures' labels read of the store in the maker would be answers before too (then
     # nothing is kept): as when another view had them kept for the new generation already
     monkeypatch.setattr(observatory, "named", lambda found, lang: {})
-    store = tmp_path / "store"
-    shutil.copytree(store_path, store)
-    token = "warm token"
-    app = create_app(oxigraph_published(store).config(query_workers=1, update_token=token))
+    store, app = _writable(store_path, tmp_path)
+    token = WARM_TOKEN
     try:
         client = app.test_client()
         first = view.replace("lang=hr", "lang=en")
@@ -585,10 +588,8 @@ def test_if_unmodified_since_weighs_the_current_state_when_the_answer_is_one_bef
 
     from endpoint.published import WARM_UP
 
-    store = tmp_path / "store"
-    shutil.copytree(store_path, store)
-    token = "warm token"
-    app = create_app(oxigraph_published(store).config(query_workers=1, update_token=token))
+    store, app = _writable(store_path, tmp_path)
+    token = WARM_TOKEN
     view = "/api/observatory/figures?country=FRA&lang=hr"
     try:
         client = app.test_client()
@@ -617,10 +618,8 @@ def test_the_home_page_given_its_counts_before_is_no_store(
     (it has no validators: no cached read)."""
     from endpoint.published import WARM_UP
 
-    store = tmp_path / "store"
-    shutil.copytree(store_path, store)
-    token = "home token"
-    app = create_app(oxigraph_published(store).config(query_workers=1, update_token=token))
+    _store, app = _writable(store_path, tmp_path)
+    token = WARM_TOKEN
     try:
         client = app.test_client()
         first = client.get("/?lang=en")
