@@ -236,7 +236,7 @@ PROBLEM_JSON = "application/problem+json"
 
 def prefers_problem(accept: str | None) -> bool:
     """Whether the client names ``application/problem+json`` itself (no wildcard takes it) and
-    weighs it above plain text, the errors' other form (RFC 9457, 3)."""
+    weighs it no lower than plain text, the errors' other form (RFC 9457, 3)."""
     ranges = parse_accept(accept)
     named = max((q for media_type, q in ranges if media_type == PROBLEM_JSON), default=0.0)
     text = max(

@@ -200,3 +200,32 @@ def test_the_store_says_when_each_generation_was_replaced(
         location.snapshot(store)
     assert location.replaced_at(1) is None
     assert (tmp_path / "store" / oxigraph.PUBLISHED_LOG).read_text("ascii").startswith("1 ")
+
+
+#: what the log of publications may be found as, and whether, once
+#: two more generations were published past the fault: replaced_at(2) known (a time) or not
+LOG_FAULTS = {
+    "deleted": (lambda log: log.unlink(), True),
+    "garbage": (lambda log: log.write_bytes(b"\xff\xfe not a line\n7 soon\n\x00\n"), True),
+    "not ascii": (lambda log: log.write_text("1 1.0\n2 ☃\n", encoding="utf-8"), True),
+    "a directory": (lambda log: (log.unlink(), log.mkdir()), False),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(LOG_FAULTS))
+def test_a_log_of_publications_that_is_wrong_publishes_anyway(tmp_path: Path, fault: str) -> None:
+    """The log is written after a generation is published: whatever it is found as, the
+    publication stands, and no reader fails for it (``replaced_at`` knows less)."""
+    from triplestore.backends import oxigraph
+
+    location = OxigraphLocation(tmp_path / "store")
+    with location.writer() as store:
+        location.snapshot(store)
+    spoil, known = LOG_FAULTS[fault]
+    spoil(tmp_path / "store" / oxigraph.PUBLISHED_LOG)
+    for _ in range(2):
+        with location.writer() as store:
+            location.snapshot(store)
+    assert location.generation() == 3
+    assert (location.replaced_at(2) is not None) is known
+    assert location.replaced_at(3) is None

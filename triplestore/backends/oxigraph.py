@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import shutil
 import time
@@ -37,6 +38,7 @@ KEEP_SNAPSHOTS = 3
 PENDING = "pending"
 #: what the engine says when another process (or this one) holds the primary database's lock
 LOCKED = ("While lock file:", "lock hold by current process")
+LOG = logging.getLogger(__name__)
 #: the store's log of publications: one line per generation, its number and when it was
 #: published (``time.time``), so that any process can tell since when a generation has been
 #: replaced (``OxigraphLocation.replaced_at``: how old an answer of it given now is)
@@ -429,20 +431,27 @@ def _note_published(log: Path, generation: int, when: float) -> None:
     """Add ``generation``, published at ``when`` (``time.time``), to the store's log of
     publications (``PUBLISHED_LOG``; under ``_pruning``'s lock): a first generation (a store
     built again in its folder) starts it afresh, and it keeps its last ``PUBLISHED_KEPT`` lines
-    once it has twice as many."""
+    once it has twice as many. The generation is published already: a log that cannot be
+    written (not a file, a full disk) is said in the server's log, not the publication's
+    failure (its answers then count as replaced when first asked for again)."""
     line = f"{generation} {when:.3f}\n"
-    if generation <= 1 or not log.exists():
-        lines = [line]
-    else:
-        with log.open("a", encoding="ascii") as handle:
-            handle.write(line)
-        lines = log.read_text(encoding="ascii").splitlines(keepends=True)
-        if len(lines) <= 2 * PUBLISHED_KEPT:
-            return
-        lines = lines[-PUBLISHED_KEPT:]
-    partial = log.with_name(f"{log.name}.tmp")
-    partial.write_text("".join(lines), encoding="ascii")
-    os.replace(partial, log)
+    try:
+        if generation <= 1 or not log.is_file():
+            lines = [line]
+        else:
+            with log.open("a", encoding="ascii") as handle:
+                handle.write(line)
+            lines = log.read_text(encoding="ascii", errors="replace").splitlines(keepends=True)
+            if len(lines) <= 2 * PUBLISHED_KEPT:
+                return
+            lines = lines[-PUBLISHED_KEPT:]
+        partial = log.with_name(f"{log.name}.tmp")
+        partial.write_text("".join(lines), encoding="ascii", errors="replace")
+        os.replace(partial, log)
+    except OSError as error:
+        LOG.warning(
+            "%s: generation %d not noted in the log of publications: %s", log, generation, error
+        )
 
 
 #: the stores whose logs are remembered at most (``_publications``)
@@ -456,14 +465,15 @@ def _publications(log: Path) -> list[tuple[int, float]]:
     again only when the file changed."""
     try:
         found = log.stat()
-    except FileNotFoundError:
+        stamp = (found.st_size, found.st_mtime_ns)
+        read = _PUBLICATIONS.get(log)
+        if read is not None and read[0] == stamp:
+            return read[1]
+        text = log.read_text(encoding="ascii", errors="replace")
+    except OSError:  # none, or not a file that can be read: no times known
         return []
-    stamp = (found.st_size, found.st_mtime_ns)
-    read = _PUBLICATIONS.get(log)
-    if read is not None and read[0] == stamp:
-        return read[1]
     times = []
-    for line in log.read_text(encoding="ascii", errors="replace").splitlines():
+    for line in text.splitlines():
         number, _, when = line.partition(" ")
         if number.isdigit():
             with contextlib.suppress(ValueError):
