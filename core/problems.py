@@ -66,7 +66,16 @@ def _restore(kind: type[LoadError], args: tuple[Any, ...], state: dict[str, Any]
 
 
 class StoreBusy(LoadError):
-    """The store cannot be written now: another process holds it, or it does not answer."""
+    """The store cannot be written now: another process holds it, or it does not answer. Its
+    message names the store (a folder, a URL) and what the engine said, for the command line
+    and the server's log; a web client is told ``public`` (stranger 72: 503s showed the
+    store's path and the engine's IO error)."""
+
+    #: what a web client is told
+    public = (
+        "the store is busy: another process is writing it, or it does not answer; nothing "
+        "was changed, try again in a few seconds"
+    )
 
 
 class StoreLocked(StoreBusy):

@@ -93,10 +93,11 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "store_lock_wait",
             "COWORKMED_STORE_LOCK_WAIT",
-            "10",
+            "20",
             "Embedded store: seconds a write (the server's, or a command's: load, publish, "
             "build) waits for another process that holds the store for writing before it is "
-            "refused (the server's 503, a command's exit 75); 0: refused at once.",
+            "refused (the server's 503, a command's exit 75); 0: refused at once. Keep it "
+            "below query_timeout, which bounds a server's write as a whole.",
             waiting_seconds,
         ),
         Setting(

@@ -232,7 +232,8 @@ def handle(path: str | None) -> Response:
     except SameTriples as same:
         response = _written(False, same.graph, store_location().generation())
     except StoreBusy as problem:
-        response = error(503, str(problem))
+        current_app.logger.warning("Graph Store write refused, the store busy: %s", problem)
+        response = error(503, problem.public)
         response.headers["Retry-After"] = "5"
     except RemoteStoreError as problem:
         response = error(problem.status, str(problem))

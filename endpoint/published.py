@@ -410,7 +410,10 @@ class Kept:
             # such a question got one answer, minutes old, for as long), unless the warm-up
             # can ask it again (``again``): it is held for it (``_want``), the one before given
             # for ``WANTED_FRESH`` times as long (stop 47: readers of such questions waited
-            # up to 27 s under steady writes, behind the warm-up's queries)
+            # up to 27 s under steady writes, behind the warm-up's queries); and one of a
+            # question it works out for no longer either (stranger 72: under writes the
+            # warm-up came to the search and the home page's counts late, and they were given
+            # 160 to 257 s old)
             warmed = aside in self._warmed
             age = time.monotonic() - before.since if before is not None else 0.0
             # no older than its reader accepts (``Cache-Control: no-cache`` or ``max-age``):
@@ -432,7 +435,9 @@ class Kept:
             wanted = asked_again and bounded
             if (
                 before is not None
-                and ((coming and bounded) or (warming and (warmed or recent or wanted)))
+                and (
+                    (coming and bounded) or (warming and ((warmed and bounded) or recent or wanted))
+                )
                 and not g.get(WARMING)
             ):
                 # held for the warm-up to ask again, one it worked out before too: it works

@@ -437,7 +437,8 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
     except (RuntimeError, ValueError, OSError) as problem:
         status, message = 400, f"the update cannot be applied: {problem}; nothing was changed"
     except StoreBusy as problem:
-        status, message = 503, str(problem)
+        current_app.logger.warning("update refused, the store busy: %s", problem)
+        status, message = 503, problem.public
     except RemoteStoreError as problem:
         status, message = problem.status, f"{problem}; nothing was changed"
     else:

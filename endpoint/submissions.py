@@ -481,7 +481,8 @@ def api_publish() -> Response:
         return json_answer(_problem(error, lang), error.status)
     except StoreBusy as error:
         code = "store-error" if error.code == "store-unavailable" else "store-busy"
-        response = api_problem(503, code, lang, str(error))
+        current_app.logger.warning("publication refused, the store busy: %s", error)
+        response = api_problem(503, code, lang, error.public)
         response.headers["Retry-After"] = "5"
         return response
     except RemoteStoreError as error:

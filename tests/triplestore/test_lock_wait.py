@@ -79,9 +79,9 @@ def test_a_writer_waits_for_another_process_that_holds_the_store(
 
 
 def test_the_setting_reaches_the_store_the_server_and_the_commands_write() -> None:
-    """``store_lock_wait`` (10 s unless set) is the wait of the store the settings name."""
+    """``store_lock_wait`` (20 s unless set) is the wait of the store the settings name."""
     default = locate("/tmp/a-store", settings())
-    assert isinstance(default, OxigraphLocation) and default.lock_wait == 10
+    assert isinstance(default, OxigraphLocation) and default.lock_wait == 20
     given = locate("/tmp/a-store", settings({"store_lock_wait": "0"}))
     assert isinstance(given, OxigraphLocation) and given.lock_wait == 0
     for wrong in ("-1", "inf", "nan", "soon"):
@@ -114,3 +114,6 @@ def test_a_graph_store_put_waits_for_a_command_that_holds_the_store(
     assert answer.status_code == status, answer.get_data()
     if status == 503:
         assert answer.headers.get("Retry-After")
+        # said without the store's folder or the engine's words (stranger 72)
+        told = answer.get_data(as_text=True)
+        assert "busy" in told and str(path) not in told and "lock" not in told.lower()

@@ -14,6 +14,7 @@ import fcntl
 import logging
 import os
 import shutil
+import stat
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -45,6 +46,9 @@ LOG = logging.getLogger(__name__)
 PUBLISHED_LOG = "published.log"
 #: the lines the log keeps (``_note_published``)
 PUBLISHED_KEPT = 1024
+#: the bytes of the log read at most, its end (its lines are about 20 bytes: twice
+#: ``PUBLISHED_KEPT`` of them fit; a log grown otherwise is not read whole, stranger 72)
+PUBLISHED_READ = 128 * 1024
 #: how often a writer asks again for a store another process holds for writing (``writer``)
 LOCK_POLL = 0.2
 #: the folder of the holds on snapshots (``OxigraphLocation.hold``): one empty file per hold,
@@ -436,12 +440,17 @@ def _note_published(log: Path, generation: int, when: float) -> None:
     failure (its answers then count as replaced when first asked for again)."""
     line = f"{generation} {when:.3f}\n"
     try:
-        if generation <= 1 or not log.is_file():
+        # a link, a device or a folder in its place is replaced by the log (a link to
+        # /dev/zero was read for ever, stranger 72)
+        regular = not log.is_symlink() and log.is_file()
+        if generation <= 1 or not regular:
             lines = [line]
         else:
-            with log.open("a", encoding="ascii") as handle:
-                handle.write(line)
-            lines = log.read_text(encoding="ascii", errors="replace").splitlines(keepends=True)
+            with log.open("ab") as handle:
+                ended = handle.tell() == 0 or _tail(log, 1) == b"\n"
+                # a line cut short (a full disk, an edit) is ended first, not merged with this
+                handle.write((line if ended else f"\n{line}").encode("ascii"))
+            lines = _tail(log, PUBLISHED_READ).decode("ascii", "replace").splitlines(True)
             if len(lines) <= 2 * PUBLISHED_KEPT:
                 return
             lines = lines[-PUBLISHED_KEPT:]
@@ -454,6 +463,14 @@ def _note_published(log: Path, generation: int, when: float) -> None:
         )
 
 
+def _tail(path: Path, most: int) -> bytes:
+    """The last ``most`` bytes of the file at ``path`` (all of it when shorter)."""
+    with path.open("rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - most))
+        return handle.read(most)
+
+
 #: the stores whose logs are remembered at most (``_publications``)
 PUBLICATIONS_READ = 64
 #: the publications last read of each store's log: its path -> (its size and time, the times)
@@ -464,13 +481,15 @@ def _publications(log: Path) -> list[tuple[int, float]]:
     """The store's publications as its log (``PUBLISHED_LOG``) has them, oldest first: read
     again only when the file changed."""
     try:
-        found = log.stat()
+        found = log.lstat()
+        if not stat.S_ISREG(found.st_mode):  # a link, a device, a folder: no log of ours
+            return []
         stamp = (found.st_size, found.st_mtime_ns)
         read = _PUBLICATIONS.get(log)
         if read is not None and read[0] == stamp:
             return read[1]
-        text = log.read_text(encoding="ascii", errors="replace")
-    except OSError:  # none, or not a file that can be read: no times known
+        text = _tail(log, PUBLISHED_READ).decode("ascii", "replace")
+    except OSError:  # none, or a file that cannot be read: no times known
         return []
     times = []
     for line in text.splitlines():
