@@ -70,8 +70,16 @@ def language(requested: str | None, accept_language: str | None = None) -> str:
     from werkzeug.datastructures import LanguageAccept
     from werkzeug.http import parse_accept_header
 
-    chosen = parse_accept_header(accept_language, LanguageAccept).best_match(LANGUAGES)
-    return chosen if chosen in LANGUAGES else "en"
+    # each range by its primary subtag (RFC 4647 lookup: fr-CA takes fr), the best weighed
+    # first: werkzeug's best_match takes a prefix only when nothing matched whole, so
+    # "fr-CA, el;q=0.5" gave Greek (stranger 72)
+    weighed = [
+        (quality, tag.lower().replace("_", "-").split("-")[0])
+        for tag, quality in parse_accept_header(accept_language, LanguageAccept)
+    ]
+    ours = [(quality, primary) for quality, primary in weighed if primary in LANGUAGES]
+    best = max((quality for quality, _primary in ours), default=0.0)
+    return next((primary for quality, primary in ours if quality == best > 0), "en")
 
 
 def in_language(texts: Texts, lang: str) -> str:

@@ -91,6 +91,12 @@ def test_a_text_lacking_a_language_is_found() -> None:
         (None, "de, ja", "en"),
         (None, None, "en"),
         (None, "", "en"),
+        # stranger 72: a region's tag weighs as its language (RFC 4647 lookup)
+        (None, "fr-CA, el;q=0.5", "fr"),
+        (None, "el;q=0.5, fr-CA", "fr"),
+        (None, "hr_HR;q=0.9, it-CH;q=0.8", "hr"),
+        (None, "FR-ca;q=0, es;q=0.4", "es"),  # refused (q=0) is no choice
+        (None, "pt-BR, *;q=0.1", "en"),
     ],
 )
 def test_the_reader_language(
