@@ -73,14 +73,19 @@ class StoreBusy(LoadError):
 
     #: what a web client is told
     public = (
-        "the store is busy: another process is writing it, or it does not answer; nothing "
-        "was changed, try again in a few seconds"
+        "the store cannot be written just now (busy, or out of reach); nothing was changed, "
+        "try again in a few seconds"
     )
 
 
 class StoreLocked(StoreBusy):
     """Another process is writing the store (a load, a publication, a server's write): trying
     again later may succeed (the CLI exits 75 for it)."""
+
+    public = (
+        "the store is busy: another process is writing it; nothing was changed, try again in "
+        "a few seconds"
+    )
 
 
 @dataclass(frozen=True)

@@ -166,9 +166,14 @@ class RemoteStoreError(LoadError):
 
 class StoreUnavailable(StoreBusy):
     """The external store is down, unreachable or failing (this service answers 503).
-    ``transient``: worth trying a read again (refused connection, 502/503/504)."""
+    ``transient``: worth trying a read again (refused connection, 502/503/504). A web client
+    is told ``public``, not the store's address (the server's log has it)."""
 
     status = 503
+    public = (
+        "the triple store cannot be reached, or refuses this service, just now; nothing was "
+        "changed, try again in a few seconds"
+    )
 
     def __init__(self, message: str, transient: bool = False) -> None:
         super().__init__(message, code="store-unavailable")
