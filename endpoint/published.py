@@ -140,8 +140,11 @@ def asks_afresh() -> bool:
     """Whether the request being answered asks for an answer made afresh (``Cache-Control:
     no-cache`` or ``no-store``, ``Pragma: no-cache``); never outside a request (the warm-up)."""
     control = _asked_control()
-    if control is None:
-        return False
+    return control is not None and _afresh(control)
+
+
+def _afresh(control: RequestCacheControl) -> bool:
+    """``asks_afresh`` of the request's directives ``control`` (``_asked_control``)."""
     pragma = ", ".join(request.headers.getlist("Pragma")).lower()
     return bool(control.no_cache or control.no_store) or "no-cache" in pragma
 
@@ -151,11 +154,12 @@ def accepted_age() -> float | None:
     accepts, in seconds: none (0) when it asks for one made afresh (``asks_afresh``), its
     ``Cache-Control: max-age`` when it gives one, else None: any the server gives
     (``Kept``), as RFC 9111 (5.2.1) lets a client bound what a cache gives it."""
-    if asks_afresh():
-        return 0.0
     control = _asked_control()
-    most = None if control is None else control.max_age
-    return None if most is None else float(max(most, 0))
+    if control is None:
+        return None
+    if _afresh(control):
+        return 0.0
+    return None if control.max_age is None else float(max(control.max_age, 0))
 
 
 T = TypeVar("T")
@@ -418,16 +422,17 @@ class Kept:
             age = time.monotonic() - before.since if before is not None else 0.0
             # no older than its reader accepts (``Cache-Control: no-cache`` or ``max-age``):
             # past that, it waits for the current one or works it out (stranger 70: with
-            # ``no-cache``, 504 of 657 answers under writes were up to 37 s behind)
-            accepted = accepted_age()
-            if _held() is not None:
-                # a maker of an answer kept for one generation, that generation held (an inner
-                # part of a document: its readers get the whole document before meanwhile); the
-                # parts given to it were answers before of other generations (stranger 71: the
-                # figures' headline of one state and a figure of a state 302 s older)
-                accepted = 0.0
-            if accepted is not None and age >= accepted:
-                before = None
+            # ``no-cache``, 504 of 657 answers under writes were up to 37 s behind). A maker
+            # of an answer kept for one generation, that generation held (an inner part of a
+            # document: its readers get the whole document before meanwhile), accepts none:
+            # the parts given to it were answers before of other generations (stranger 71:
+            # the figures' headline of one state and a figure of a state 302 s older). The
+            # request's headers are read only when there is an answer before, not at each
+            # answer of each request.
+            if before is not None:
+                accepted = 0.0 if _held() is not None else accepted_age()
+                if accepted is not None and age >= accepted:
+                    before = None
             fresh_for = _fresh_for()
             recent = age < fresh_for
             asked_again = warm_up is not None and key[2] in self._again

@@ -151,23 +151,30 @@ def number(value: float, lang: str) -> str:
     return format_decimal(value, locale=lang)
 
 
+def _error_texts(status: int, lang: str) -> tuple[str, str]:
+    """The title of an error of ``status`` and what to do, in ``lang`` (site.yaml's
+    ``errors``: the status's own, else the ``other`` ones)."""
+    texts = table()["errors"]
+    chosen = texts.get(str(status), texts["other"])
+    return in_language(chosen["title"], lang), in_language(chosen["text"], lang)
+
+
 def error_problem(status: int, message: str, lang: str, said_in: str = "en") -> Response:
     """An error as RFC 9457 problem details: its ``title`` and ``text`` (what to do) in
     ``lang``, as the error page says them, ``detail`` the server's ``message`` (in
     ``said_in``, named by ``detail_language``); ``Content-Language`` is ``lang``."""
-    texts = table()["errors"]
-    chosen = texts.get(str(status), texts["other"])
+    title, text = _error_texts(status, lang)
     body = {
         "type": "about:blank",
-        "title": in_language(chosen["title"], lang),
+        "title": title,
         "status": status,
         "detail": message,
-        "text": in_language(chosen["text"], lang),
+        "text": text,
         "language": lang,
         "detail_language": said_in,
     }
-    text = json.dumps(body, ensure_ascii=False, indent=2) + "\n"
-    response = Response(text, status=status, mimetype=PROBLEM_JSON)
+    written = json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+    response = Response(written, status=status, mimetype=PROBLEM_JSON)
     response.headers["Content-Language"] = lang
     return response
 
@@ -176,13 +183,13 @@ def error_page(status: int, message: str, lang: str, said_in: str = "en") -> Res
     """An error as an HTML page in ``lang``, with the site header; ``message`` is in
     ``said_in`` (a server's detail is English; a refusal said in the reader's language is not)."""
     texts = table()["errors"]
-    chosen = texts.get(str(status), texts["other"])
+    title, text = _error_texts(status, lang)
     body = render_template(
         "error.html",
         lang=lang,
         status=status,
-        title=in_language(chosen["title"], lang),
-        text=in_language(chosen["text"], lang),
+        title=title,
+        text=text,
         details=in_language(texts["details"], lang),
         home=in_language(texts["home"], lang),
         message=message,
