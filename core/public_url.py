@@ -74,3 +74,28 @@ def normal_public_url(text: object) -> str:
 def _octet(found: re.Match[str]) -> str:
     character = chr(int(found.group()[1:], 16))
     return character if character in _UNRESERVED else found.group().upper()
+
+
+#: characters an IRI may not hold (RFC 3987's ``iunreserved`` and the rest leave them out):
+#: minted into an IRI they make it one no RDF syntax can write
+_NOT_IN_IRI = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f-\x9f]")
+#: what the base IRI of minted data may not be -> why it is refused
+REFUSED_BASES: tuple[tuple[Callable[[str], bool], str], ...] = (
+    (lambda b: _NOT_IN_IRI.search(b) is not None, "holds a space or a character no IRI may hold"),
+    (lambda b: urlsplit(b).scheme.lower() not in DEFAULT_PORTS, "is not an http(s) IRI"),
+    (lambda b: not urlsplit(b).netloc or "@" in urlsplit(b).netloc, "names no host, or a user"),
+    (lambda b: bool(urlsplit(b).query), "has a query"),
+    (lambda b: not b.endswith(("/", "#")), "does not end with / or # (the names follow it)"),
+    (lambda b: b.count("#") > 1 or "#" in b[:-1], "has a fragment"),
+)
+
+
+def base_iri(text: object) -> str:
+    """The ``base`` setting, under which the data's IRIs are minted (the name follows it):
+    ValueError saying why for one that would mint no IRI, or IRIs no client can dereference
+    (stranger 73: ``not a url`` was taken, and minted ``not a urlspace/...``)."""
+    given = str(text).strip()
+    for refused, why in REFUSED_BASES:
+        if refused(given):
+            raise ValueError(f"{given!r} {why}")
+    return given

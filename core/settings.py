@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core.namespaces import DEFAULT_DATA_BASE
-from core.public_url import normal_public_url
+from core.public_url import base_iri, normal_public_url
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,9 @@ SETTINGS: dict[str, Setting] = {
             "base",
             "COWORKMED_BASE",
             DEFAULT_DATA_BASE,
-            "Base IRI under which the project mints data IRIs (spaces, operators, datasets).",
+            "Base IRI under which the project mints data IRIs (spaces, operators, datasets): "
+            "http(s), ending with / or #.",
+            base_iri,
         ),
         Setting("host", "COWORKMED_HOST", "127.0.0.1", "Address the server listens on."),
         Setting("port", "COWORKMED_PORT", "8000", "Port the server listens on (0-65535).", port),
@@ -503,9 +505,10 @@ KINDS: dict[Callable[[Any], Any], str] = {
     at_least_one: "a whole number, 1 or more",
     seconds: "a finite number of seconds above 0",
     waiting_seconds: "a finite number of seconds, 0 or more",
+    base_iri: "an http(s) IRI ending with / or #",
 }
 #: the types whose ValueError says what is wrong with the value
-SAYS_WHY: frozenset[Callable[[Any], Any]] = frozenset({normal_public_url})
+SAYS_WHY: frozenset[Callable[[Any], Any]] = frozenset({normal_public_url, base_iri})
 #: environment variable naming a TOML settings file
 CONFIG_ENV = "COWORKMED_CONFIG"
 

@@ -51,26 +51,42 @@ QUIET_OPTION = click.option(
 #: publishing: try again), as sysexits.h's EX_TEMPFAIL; it was 1, which ``publish`` also says
 #: for a file whose errors kept it from being published (stranger 69)
 BUSY_EXIT = 75
+#: the exit status of a command refused for a bad setting (an environment variable or the
+#: settings file), as sysexits.h's EX_CONFIG; it was 1, which ``publish`` says for a file whose
+#: errors kept it from being published (stranger 72)
+SETTINGS_EXIT = 78
+#: the exit status of a command whose source, mapping or store cannot be used at all
+UNUSABLE_EXIT = 2
+
+#: what each failure a command does not handle itself exits with; the first class the error is
+#: an instance of decides
+EXITS: tuple[tuple[type[Exception], int], ...] = (
+    (StoreLocked, BUSY_EXIT),
+    (SettingsError, SETTINGS_EXIT),
+    (LoadError, UNUSABLE_EXIT),
+)
 
 
-class StoreLockedError(click.ClickException):
-    """A store another process is writing: nothing was done; try again (``BUSY_EXIT``)."""
-
-    exit_code = BUSY_EXIT
+def exit_status(error: Exception) -> int | None:
+    """The exit status ``EXITS`` gives ``error``, or None when it names none of its kind."""
+    return next((status for kind, status in EXITS if isinstance(error, kind)), None)
 
 
 class _Commands(click.Group):
-    """The command group; a bad setting, or a store or file that cannot be used (LoadError),
-    is reported as an error message, not a traceback; a store another process is writing
-    (StoreLocked) exits ``BUSY_EXIT``."""
+    """The command group: it reads every setting before any command runs (but one asked for
+    its help), so that a bad one is said before anything is done, whatever the command needs; a
+    bad setting, a store or file that cannot be used (LoadError) or a store another process is
+    writing (StoreLocked) is reported as an error message, not a traceback, and exits with its
+    status in ``EXITS``."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
+            if not set(ctx.args) & set(ctx.help_option_names):
+                settings()  # every setting of the environment and the file, before anything
             return super().invoke(ctx)
-        except StoreLocked as error:
-            raise StoreLockedError(str(error)) from None
-        except (SettingsError, LoadError) as error:
-            raise click.ClickException(str(error)) from None
+        except (StoreLocked, SettingsError, LoadError) as error:
+            click.ClickException(str(error)).show()  # "Error: ...", as click says its own
+            ctx.exit(exit_status(error) or 1)
 
 
 @click.group(cls=_Commands)
@@ -79,7 +95,8 @@ def main() -> None:
     """CoworkMed: the linked open data graph of Mediterranean coworking spaces and third places.
 
     A command that writes the store exits 75 when another process is writing it (a load, a
-    publication, the server's write): nothing was done; try again."""
+    publication, the server's write): nothing was done; try again. Any command exits 78 for a
+    bad setting (an environment variable or the settings file), before doing anything."""
 
 
 @main.group()
@@ -274,7 +291,7 @@ def load_command(
         if progress is not None:
             progress.done()
         click.echo(f"{ui('error', error.language).capitalize()}: {error}", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(UNUSABLE_EXIT) from None
     finally:
         close_pools()
         if progress is not None:

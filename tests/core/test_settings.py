@@ -47,6 +47,16 @@ def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ("validation_timeout = 'nan'", "'nan' is not a finite number of seconds above 0"),
         # stranger 62: inf gave queries that never time out
         ("query_timeout = 'inf'", "'inf' is not a finite number of seconds above 0"),
+        # stranger 73: any text was a base, and minted IRIs no RDF syntax can write
+        ("base = 'not a url'", "'not a url' holds a space or a character no IRI may hold"),
+        ("base = 'https://example.org/data'", "does not end with / or #"),
+        ("base = 'urn:coworkmed:'", "'urn:coworkmed:' is not an http(s) IRI"),
+        ("base = 'https:///id/'", "names no host, or a user"),
+        ("base = 'https://u:p@example.org/id/'", "names no host, or a user"),
+        ("base = 'https://example.org/id/?a=b/'", "has a query"),
+        ("base = 'https://example.org/id#a#'", "has a fragment"),
+        ("base = 'https://example.org/<id>/'", "a character no IRI may hold"),
+        ("base = 'https://example.org/\u0085id/'", "a character no IRI may hold"),
     ],
     ids=[
         "syntax",
@@ -63,6 +73,15 @@ def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "no-query-time",
         "nan-validation-time",
         "endless-query-time",
+        "base-text",
+        "base-no-end",
+        "base-urn",
+        "base-no-host",
+        "base-user",
+        "base-query",
+        "base-fragment",
+        "base-angle",
+        "base-control",
     ],
 )
 def test_a_bad_settings_file_is_named(tmp_path: Path, content: str | bytes, says: str) -> None:
@@ -72,19 +91,21 @@ def test_a_bad_settings_file_is_named(tmp_path: Path, content: str | bytes, says
     else:
         file.write_text(content, encoding="utf-8")
     with pytest.raises(
-        SettingsError, match="bad.toml|port|workers|threads|connections|timeout"
+        SettingsError, match="bad.toml|port|workers|threads|connections|timeout|base"
     ) as raised:
         settings(file=str(file))
     assert says in str(raised.value)
 
 
-def test_the_command_line_names_a_bad_setting(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from coworkmed.cli import main
-
-    result = CliRunner().invoke(
-        main, ["serve", "--store", str(tmp_path)], env={"COWORKMED_PORT": "http"}
-    )
-    assert result.exit_code == 1
-    assert "setting port (COWORKMED_PORT): 'http' is not a port number, 0 to 65535" in result.output
+@pytest.mark.parametrize(
+    ("given", "taken"),
+    [
+        ("https://w3id.org/coworkmed/id/", "https://w3id.org/coworkmed/id/"),
+        ("  http://example.org/données/  ", "http://example.org/données/"),  # an IRI, not a URI
+        ("https://example.org/vocab#", "https://example.org/vocab#"),
+        ("HTTPS://Example.org:8443/id/", "HTTPS://Example.org:8443/id/"),  # as written: it mints
+    ],
+    ids=["default", "unicode-path", "hash", "port"],
+)
+def test_a_base_that_mints_iris_is_taken(given: str, taken: str) -> None:
+    assert settings({"base": given})["base"] == taken

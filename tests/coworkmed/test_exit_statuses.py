@@ -1,0 +1,62 @@
+"""The exit status of each command for a failure it does not handle itself, run as a process
+as a script sees it (``exit-cases.yaml``; coworkmed.cli.EXITS)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from core.problems import LoadError, StoreLocked
+from core.settings import SettingsError
+from coworkmed.cli import EXITS, SETTINGS_EXIT, exit_status
+
+ROOT = Path(__file__).parents[2]
+CASES: list[dict[str, Any]] = yaml.safe_load(
+    Path(__file__).with_name("exit-cases.yaml").read_text(encoding="utf-8")
+)
+COMMAND = "from coworkmed.cli import main; main()"
+
+
+def _filled(text: str, places: dict[str, str]) -> str:
+    for name, value in places.items():
+        text = text.replace("{" + name + "}", value)
+    return text
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_a_command_exits_with_the_status_of_its_failure(
+    case: dict[str, Any], tmp_path: Path
+) -> None:
+    bad_toml = tmp_path / "settings.toml"
+    bad_toml.write_text("port = [\n", encoding="utf-8")
+    unknown_toml = tmp_path / "unknown.toml"
+    unknown_toml.write_text("prot = 80\n", encoding="utf-8")
+    bad_mapping = tmp_path / "mapping.yaml"
+    bad_mapping.write_text("source: {id: x}\ncolumns: {a: nom}\n", encoding="utf-8")
+    places = {"store": str(tmp_path / "store"), "bad_toml": str(bad_toml),
+              "unknown_toml": str(unknown_toml), "bad_mapping": str(bad_mapping)}  # fmt: skip
+    env = {name: value for name, value in os.environ.items() if not name.startswith("COWORKMED_")}
+    env |= {name: _filled(str(value), places) for name, value in case["env"].items()}
+    finished = subprocess.run(
+        [sys.executable, "-c", COMMAND, *(_filled(str(arg), places) for arg in case["args"])],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert finished.returncode == case["status"], finished.stderr
+    assert _filled(case["says"], places) in finished.stderr
+    assert "Traceback" not in finished.stderr
+    if case["status"] == SETTINGS_EXIT:  # refused before it did anything
+        assert not (tmp_path / "store").exists()
+
+
+def test_every_failure_the_commands_leave_has_its_own_status() -> None:
+    statuses = [status for _, status in EXITS]
+    assert len(set(statuses)) == len(statuses) and 1 not in statuses
+    assert [exit_status(error) for error in
+            (StoreLocked("x"), SettingsError("x"), LoadError("x"), ValueError("x"))] == [
+        75, 78, 2, None]  # fmt: skip
