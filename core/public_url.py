@@ -93,7 +93,7 @@ REFUSED_BASES: tuple[tuple[Callable[[str], bool], str], ...] = (
 def base_iri(text: object) -> str:
     """The ``base`` setting, under which the data's IRIs are minted (the name follows it):
     ValueError saying why for one that would mint no IRI, or IRIs no client can dereference
-    (stranger 73: ``not a url`` was taken, and minted ``not a urlspace/...``)."""
+    (``not a url`` was taken, and minted ``not a urlspace/...``)."""
     given = str(text).strip()
     for refused, why in REFUSED_BASES:
         if refused(given):

@@ -47,7 +47,7 @@ def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ("validation_timeout = 'nan'", "'nan' is not a finite number of seconds above 0"),
         # stranger 62: inf gave queries that never time out
         ("query_timeout = 'inf'", "'inf' is not a finite number of seconds above 0"),
-        # stranger 73: any text was a base, and minted IRIs no RDF syntax can write
+        # any text was a base, and minted IRIs no RDF syntax can write
         ("base = 'not a url'", "'not a url' holds a space or a character no IRI may hold"),
         ("base = 'https://example.org/data'", "does not end with / or #"),
         ("base = 'urn:coworkmed:'", "'urn:coworkmed:' is not an http(s) IRI"),
