@@ -64,6 +64,16 @@ def stored(iri: str) -> bool:
     return _ask(f"ASK {{ <{iri}> ?p ?o }}")
 
 
+def published_graph(iri: str) -> bool:
+    """Whether ``iri`` names a published graph that holds a triple (a text that is no IRI
+    names none)."""
+    try:
+        name = ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return _ask(f"ASK {{ GRAPH {name} {{ ?s ?p ?o }} }}")
+
+
 def pointed_to(iri: str) -> bool:
     """Whether the published graph holds a triple pointing to ``iri``."""
     return _ask(f"ASK {{ ?s ?p <{iri}> }}")

@@ -276,13 +276,18 @@ def merged_dataset(
     return OxigraphStore(merged), [ox.DefaultGraph()], named
 
 
+def unpublished(graph: str) -> str:
+    """What a reader of a graph that is not published is told."""
+    return f"no graph <{graph}> is published here"
+
+
 def read_graph(
     store: TripleStore, seen: Published, request: GraphRequest, generation: int
 ) -> QueryResult:
     """One published graph, serialised whole (404 when it is not published, or is no IRI)."""
     published_names = {graph.value for graph in seen.graphs}
     if request.graph is not None and request.graph not in published_names:
-        raise QueryError(404, f"no graph <{request.graph}> is published here")
+        raise QueryError(404, unpublished(request.graph))
     name = None if request.graph is None else ox.NamedNode(request.graph)
     triples = list(itertools.islice(store.triples(name), request.max_triples + 1))
     if len(triples) > request.max_triples:

@@ -29,7 +29,8 @@ from core.rdf_bytes import as_stored, to_bytes
 from core.workers import Limits, WorkerCrashed, WorkerTimedOut, run_confined
 from endpoint.auth import may_write, write_refusal
 from endpoint.caching import if_match_never_holds, precondition_failed, write_precondition_fails
-from endpoint.execution import GraphRequest, QueryError
+from endpoint.dereference import published_graph
+from endpoint.execution import GraphRequest, QueryError, unpublished
 from endpoint.formats import FORMATS
 from endpoint.forms import check_encoded
 from endpoint.negotiation import format_values, formats_for
@@ -197,6 +198,8 @@ def _read(found: Target) -> Response:
     settings = current_app.config["COWORKMED"]
     name = formats_for(request.headers.get("Accept"), format_values(request.args))["graph"]
     if name is None:
+        if found.graph is not None and not published_graph(found.graph):
+            raise QueryError(404, unpublished(found.graph))  # whatever the format (stranger 72)
         raise QueryError(406, f"a graph can be had as: {UPLOAD_FORMATS}")
     limit = 2**62 if may_write() else settings["max_rows"]
     result = run(GraphRequest(found.graph, name, limit))

@@ -19,7 +19,6 @@ an IRI the service never published is a 404 at once, for every client, naming th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes
@@ -46,6 +45,7 @@ from endpoint.dereference import (
     generated_document,
     mentioned,
     pointed_to,
+    published_graph,
     stored,
     versioned_document,
 )
@@ -309,11 +309,7 @@ def _graph_document(iri: str, extension: str) -> str | None:
     ``{base}territory``...) is read: its triples through the Graph Store Protocol for an RDF
     client, the query page listing them for a browser; None when ``iri`` names no published
     graph (the query's named graphs are the published ones)."""
-    try:
-        asked = run(QueryRequest(f"ASK {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}", {"boolean": "json"}))
-    except QueryError:
-        return None
-    if json.loads(asked.body)["boolean"] is not True:
+    if not published_graph(iri):
         return None
     if extension == "html":
         listing = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} LIMIT 100"
@@ -356,12 +352,12 @@ def resource(space: str, path: str) -> BaseResponse:
     if whole is not None:
         return _whole_graph(*whole)
     extension = _wanted_extension()
-    if extension is None:
-        return error(406, "descriptions are HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
-    try:
-        location = _described_at(space, iri_path(path, 1), extension)
+    try:  # an IRI that names nothing is a 404 whatever the format asked (stranger 72)
+        location = _described_at(space, iri_path(path, 1), extension or "ttl")
     except QueryError as problem:
         return error(problem.status, problem.message)
+    if extension is None:
+        return error(406, "descriptions are HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
     return read_headers(redirect(keeping_language(location), 303))
 
 
