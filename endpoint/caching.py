@@ -424,7 +424,9 @@ def _first_seen(
 def _read_headers(response: BaseResponse, found: Validators) -> None:
     """The validators, the public caching policy and ``Vary`` of a read answer."""
     response.headers["ETag"] = f'W/"{found.etag}"'
-    response.headers["Last-Modified"] = http_date(found.modified)
+    # never later than the Date: a state is never dated before the one before it, so after the
+    # clock stepped back its date may be ahead of it (RFC 9110 8.8.2.1: send the Date then)
+    response.headers["Last-Modified"] = http_date(min(found.modified, found.now))
     # the second the validators were worked out, which ``FirstSeen`` counts as this state's
     # serving: the server's own Date would be the request's start, maybe a second before the
     # state was first seen (stranger 68: a Last-Modified a second later than the Date)

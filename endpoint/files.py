@@ -14,7 +14,9 @@ HTTP-date if any (``endpoint.conditional`` dropped the others: the whole file is
 
 from __future__ import annotations
 
+import math
 import os
+import time
 from pathlib import Path
 
 from flask import Response, abort, current_app, request, send_file
@@ -72,7 +74,9 @@ def file_answer(
     are ``endpoint.caching``'s (a dump: weak tags of the store generation), and only the Range
     is served here. A 416 says the file's length (``Content-Range: bytes */length``)."""
     found = path.stat()
-    date = int(found.st_mtime) if modified is None else modified
+    # never later than now (RFC 9110 8.8.2.1): a file's time or its generation's may be ahead
+    # of a clock stepped back
+    date = min(int(found.st_mtime) if modified is None else modified, math.floor(time.time()))
     tag = None if weighed else file_tag(found)
     response = send_file(
         path,

@@ -452,6 +452,35 @@ def test_generations_faster_than_one_a_second_are_never_dated_ahead(
         app.extensions["coworkmed.pool"].close()
 
 
+def test_a_clock_stepped_back_never_dates_an_answer_after_its_date(
+    writable: Published, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newer state is never dated before the one before (``FirstSeen``), so after the clock
+    stepped back its date was later than the answer's Date, which RFC 9110 8.8.2.1 forbids: a
+    Last-Modified is now never later than its Date, and If-Modified-Since with the date
+    before still names the newer state (200)."""
+    app = create_app(writable.config(query_workers=1, update_token=TOKEN))
+    page = f"/doc/id/{SPACE}.ttl"
+    write = {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"}
+    real, behind = time.time, [0.0]
+    monkeypatch.setattr("endpoint.caching.time.time", lambda: real() - behind[0])
+    try:
+        with serve_in_thread(app) as base:
+            before = fetch(base, page, {})
+            behind[0] = 90.0  # the clock steps back a minute and a half
+            body = b"INSERT DATA { GRAPH <urn:back> { <urn:a> <urn:b> 1 } }"
+            assert fetch(base, "/sparql", write, "POST", body).status == 204
+            for _ in range(2):  # its first answer, and one kept
+                after = fetch(base, page, {})
+                assert after.headers["ETag"] != before.headers["ETag"]
+                dated = parsedate_to_datetime(after.headers["Last-Modified"])
+                assert dated <= parsedate_to_datetime(after.headers["Date"])
+                old = {"If-Modified-Since": before.headers["Last-Modified"]}
+                assert fetch(base, page, old).status == 200
+    finally:
+        app.extensions["coworkmed.pool"].close()
+
+
 # ------------------------------------------------------------------------ cut results
 
 

@@ -6,6 +6,8 @@ that read them: a static asset (werkzeug's ``send_file``) and the kept answers
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from werkzeug.test import EnvironBuilder
 
 from endpoint.app import create_app
 from endpoint.conditional import exact_conditions, read_http_date, weigh
+from endpoint.files import file_answer
 from endpoint.pages import ASSETS
 from tests.backends import oxigraph_published
 
@@ -162,3 +165,19 @@ def test_a_file_answers_conditions_in_the_order_rfc_9110_gives(
             assert answer.headers["Content-Range"] == f"bytes 0-{end}/{len(data)}"
         if status == 416:
             assert answer.headers["Content-Range"] == f"bytes */{len(data)}"
+
+
+@pytest.mark.parametrize("dated", ["file", "given"])
+def test_a_file_dated_ahead_of_the_clock_is_dated_now(tmp_path: Path, dated: str) -> None:
+    """A file's time, or the date given for it (a dump's generation), ahead of the clock (a
+    clock stepped back, a file copied from a machine ahead) was its Last-Modified, later than
+    the answer's Date (RFC 9110 8.8.2.1: the Date is sent instead)."""
+    file = tmp_path / "dump.nq"
+    file.write_bytes(b"<urn:a> <urn:b> <urn:c> .\n")
+    ahead = time.time() + 3600
+    os.utime(file, (ahead, ahead) if dated == "file" else None)
+    with Flask(__name__).test_request_context("/dump.nq"):
+        answer = file_answer(file, modified=int(ahead) if dated == "given" else None)
+        sent = read_http_date(answer.headers["Last-Modified"])
+        answer.close()
+    assert sent is not None and sent <= time.time()
