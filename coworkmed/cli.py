@@ -774,10 +774,15 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
     # first, before the slow imports: asked to stop, it stops with status 0, leaving nothing
     stop_on_signals(remove_spool)
 
-    from waitress.server import create_server
-
     from core.workers import NoWorkers, start_fork_server
-    from coworkmed.serving import Drain, drain_with, server_idle, server_options, stop_listening
+    from coworkmed.serving import (
+        Drain,
+        drain_with,
+        make_server,
+        server_idle,
+        server_options,
+        stop_listening,
+    )
     from endpoint.app import begin_stop, create_app
     from endpoint.warm import warm_up
     from triplestore.versions import writing
@@ -804,7 +809,7 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: i
     url = _http_url(host, resolved["port"])
     logging.basicConfig()  # waitress's own warnings (a full queue of requests) reach the log
     try:  # listen before saying where: a port in use is one line, not a traceback
-        server = create_server(
+        server = make_server(
             app,
             host=resolved["host"],
             port=resolved["port"],

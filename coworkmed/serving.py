@@ -22,7 +22,9 @@ from types import FrameType
 from typing import Any
 
 from waitress import wasyncore
-from waitress.server import BaseWSGIServer
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
+from waitress.task import WSGITask
 
 from core.workers import GROUP_SIGNALS
 
@@ -173,6 +175,48 @@ def drain_with(drain: Drain) -> None:
     _STOPPING.drain = drain
 
 
+class KeepAliveTask(WSGITask):
+    """waitress's answer to one request, but one that has no body (1xx, 204, 304) keeps its
+    HTTP/1.1 connection: waitress closed it, for want of a Content-Length, which such an
+    answer never has (RFC 9112 6.3: it ends with its header), so every revalidation (304), CORS
+    preflight and write (204) cost its client a new connection. The connection is still closed
+    when the client asks for it, for HTTP/1.0 and for every other reason waitress has."""
+
+    _heading = False  # between the start and the end of build_response_header
+
+    def build_response_header(self) -> bytes:
+        self._heading = True
+        try:
+            return bytes(super().build_response_header())
+        finally:
+            self._heading = False
+
+    def set_close_on_finish(self) -> None:
+        if not (self._heading and self._bodiless_kept()):
+            super().set_close_on_finish()
+
+    def _bodiless_kept(self) -> bool:
+        """Whether this answer has no body and its connection is one the client keeps."""
+        asked = str(getattr(self.request, "headers", {}).get("CONNECTION", "")).lower()
+        return not self.has_body and self.version == "1.1" and "close" not in asked
+
+
+class KeepAliveChannel(HTTPChannel):
+    """waitress's connection, answering with ``KeepAliveTask``."""
+
+    task_class = KeepAliveTask
+
+
+def make_server(app: Any, **options: Any) -> Any:
+    """waitress's server of ``app`` (``options``: create_server's), whose connections are
+    ``KeepAliveChannel``s."""
+    server = create_server(app, **options)
+    for channel in _channels(server):
+        if isinstance(channel, BaseWSGIServer):
+            channel.channel_class = KeepAliveChannel
+    return server
+
+
 def stop_listening(server: Any) -> None:
     """Close the sockets waitress's ``server`` listens at (connections open stay open)."""
     for channel in list(_channels(server)):
@@ -295,11 +339,8 @@ def serve_in_thread(app: Any, threads: int = 4) -> Iterator[str]:
     (``http://127.0.0.1:PORT``). On exit every connection is closed from inside the server's
     own loop (closing the listener alone would leave kept-alive connections and the loop
     running), then its worker threads are stopped."""
-    from waitress import wasyncore
-    from waitress.server import create_server
-
     # Any: types-waitress lacks effective_port and _map, and types trigger as an int
-    server: Any = create_server(app, host="127.0.0.1", port=0, threads=threads)
+    server: Any = make_server(app, host="127.0.0.1", port=0, threads=threads)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     try:
