@@ -65,7 +65,13 @@ def _restore(kind: type[LoadError], args: tuple[Any, ...], state: dict[str, Any]
     return error
 
 
-class StoreBusy(LoadError):
+class StoreFault(LoadError):
+    """The store cannot take a write: its disk is full or read-only, it cannot be opened, or
+    the external store does not answer. Nothing was written, and the source is not to blame:
+    the operator's to mend (the CLI exits 74, not the 2 of a source that cannot be loaded)."""
+
+
+class StoreBusy(StoreFault):
     """The store cannot be written now: another process holds it, or it does not answer. Its
     message names the store (a folder, a URL) and what the engine said, for the command line
     and the server's log; a web client is told ``public`` (stranger 72: 503s showed the

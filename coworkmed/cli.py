@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from core.problems import LoadError, StoreLocked
+from core.problems import LoadError, StoreFault, StoreLocked
 from core.settings import SETTINGS, SettingsError, setting, settings
 from coworkmed import __version__
 
@@ -55,21 +55,25 @@ BUSY_EXIT = 75
 #: settings file), as sysexits.h's EX_CONFIG; it was 1, which ``publish`` says for a file whose
 #: errors kept it from being published (stranger 72)
 SETTINGS_EXIT = 78
-#: the exit status of a command whose source, mapping or store cannot be used at all
+#: the exit status of a command whose source or mapping cannot be used at all
 UNUSABLE_EXIT = 2
+#: the exit status of a command whose store cannot take its write (a disk full or read-only, an
+#: external store down), as sysexits.h's EX_IOERR: the source is not to blame (it was 1, then 2)
+STORE_FAULT_EXIT = 74
 
 #: what each failure a command does not handle itself exits with; the first class the error is
 #: an instance of decides
 EXITS: tuple[tuple[type[Exception], int], ...] = (
     (StoreLocked, BUSY_EXIT),
+    (StoreFault, STORE_FAULT_EXIT),
     (SettingsError, SETTINGS_EXIT),
     (LoadError, UNUSABLE_EXIT),
 )
 
 
-def exit_status(error: Exception) -> int | None:
-    """The exit status ``EXITS`` gives ``error``, or None when it names none of its kind."""
-    return next((status for kind, status in EXITS if isinstance(error, kind)), None)
+def exit_status(error: Exception) -> int:
+    """The exit status ``EXITS`` gives ``error`` (1 when it names none of its kind)."""
+    return next((status for kind, status in EXITS if isinstance(error, kind)), 1)
 
 
 class _Commands(click.Group):
@@ -86,7 +90,7 @@ class _Commands(click.Group):
             return super().invoke(ctx)
         except (StoreLocked, SettingsError, LoadError) as error:
             click.ClickException(str(error)).show()  # "Error: ...", as click says its own
-            ctx.exit(exit_status(error) or 1)
+            ctx.exit(exit_status(error))
 
 
 @click.group(cls=_Commands)
@@ -95,8 +99,9 @@ def main() -> None:
     """CoworkMed: the linked open data graph of Mediterranean coworking spaces and third places.
 
     A command that writes the store exits 75 when another process is writing it (a load, a
-    publication, the server's write): nothing was done; try again. Any command exits 78 for a
-    bad setting (an environment variable or the settings file), before doing anything."""
+    publication, the server's write): nothing was done; try again; 74 when the store cannot take
+    the write (its disk full or read-only, the external store down). Any command exits 78 for
+    a bad setting (an environment variable or the settings file), before doing anything."""
 
 
 @main.group()
@@ -271,7 +276,8 @@ def load_command(
     load it into its named graph, replacing what the graph held; records with errors are held
     back (their last published version stays), or with --all-or-nothing the whole source. Exit
     1 if nothing was published for its errors, 2 if the source cannot be loaded at all, 75 if
-    the store stays busy (another process writing it) for store_lock_wait seconds."""
+    the store stays busy (another process writing it) for store_lock_wait seconds, 74 if it
+    cannot take the write (its disk full or read-only, the external store down)."""
     from coworkmed.progress import progress_line, written_line
     from publishing.build import load_checked
     from validation.messages import ui
@@ -291,7 +297,7 @@ def load_command(
         if progress is not None:
             progress.done()
         click.echo(f"{ui('error', error.language).capitalize()}: {error}", err=True)
-        raise SystemExit(UNUSABLE_EXIT) from None
+        raise SystemExit(exit_status(error)) from None
     finally:
         close_pools()
         if progress is not None:
@@ -334,7 +340,8 @@ def build_command(
     """Publish the vocabulary, then check and load every source under the data folder, each
     into its own named graph (records with errors held back, as load does). Exit 1 if a source
     was not published for its errors, 2 if one cannot be loaded at all, 75 if the store stays
-    busy (another process writing it) for store_lock_wait seconds."""
+    busy (another process writing it) for store_lock_wait seconds, 74 if it cannot take the
+    write (its disk full or read-only, the external store down): the build stops there."""
     from loaders.load import mapping_files
     from publishing.catalogue import check
     from validation.pipeline import close_pools
@@ -412,6 +419,8 @@ def _build(
                 reports.append(
                     load_checked(mapping, target, base, location, force=force, mode=mode, lang="en")
                 )
+            except StoreFault:
+                raise  # no source can be written: the command group's (exit STORE_FAULT_EXIT)
             except LoadError as error:
                 failures.append(f"{mapping}: {error}")
     if not any(checked.load.published for checked in reports):  # none published the vocabulary
@@ -578,7 +587,8 @@ def publish_command(
     stays), or with --all-or-nothing nothing is published if it has an error. Exit 0 when
     published, 1 when nothing was published for its errors, 2 when the file cannot be read,
     75 when the store stays busy (another process writing it) for store_lock_wait seconds:
-    nothing was done, try again."""
+    nothing was done, try again; 74 when the store cannot take the write (its disk full or
+    read-only, the external store down)."""
     from coworkmed.progress import progress_line
     from publishing.partners import PartnerError, read_partners
     from publishing.publish import OtherPartnersMapping, publish_submission

@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from core.namespaces import DCAT
-from core.problems import LoadError, StoreBusy
+from core.problems import LoadError, StoreBusy, StoreFault
 from core.rdf_bytes import to_bytes
 from core.rdf_templates import update
 from core.workers import Limits, passed, run_confined
@@ -405,7 +405,9 @@ def publish_version(
     except BaseException as error:
         _remove_unpublished(store, graph, error)
         if isinstance(error, SyntaxError | OSError):
-            raise LoadError(f"the load could not be written ({error}); nothing published") from None
+            raise StoreFault(
+                f"the load could not be written ({error}); nothing published"
+            ) from None
         raise
     store.apply(
         switch_update(store, base, dataset, version) + (f" ;\n{also}" if also else ""),

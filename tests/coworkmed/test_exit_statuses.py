@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from core.problems import LoadError, StoreLocked
+from core.problems import LoadError, StoreBusy, StoreFault, StoreLocked
 from core.settings import SettingsError
 from coworkmed.cli import EXITS, SETTINGS_EXIT, exit_status
+from triplestore.backends.sparql import StoreUnavailable
 
 ROOT = Path(__file__).parents[2]
 CASES: list[dict[str, Any]] = yaml.safe_load(
@@ -57,6 +58,6 @@ def test_a_command_exits_with_the_status_of_its_failure(
 def test_every_failure_the_commands_leave_has_its_own_status() -> None:
     statuses = [status for _, status in EXITS]
     assert len(set(statuses)) == len(statuses) and 1 not in statuses
-    assert [exit_status(error) for error in
-            (StoreLocked("x"), SettingsError("x"), LoadError("x"), ValueError("x"))] == [
-        75, 78, 2, None]  # fmt: skip
+    errors = (StoreLocked("x"), StoreBusy("x"), StoreFault("x"), StoreUnavailable("x"),
+              SettingsError("x"), LoadError("x"), ValueError("x"))  # fmt: skip
+    assert [exit_status(error) for error in errors] == [75, 74, 74, 74, 78, 2, 1]

@@ -124,7 +124,7 @@ def test_export_command(store_path: Path, tmp_path: Path) -> None:
     assert again.exit_code == 0 and again.output.count("unchanged: coworkmed-") == 2, again.output
     assert sorted(path.name for path in (tmp_path / "d").iterdir()) == files
     nothing = CliRunner().invoke(main, ["export", "--store", str(tmp_path / "empty")])
-    assert nothing.exit_code == 1 and "nothing has been published" in nothing.output
+    assert nothing.exit_code == 2 and "nothing has been published" in nothing.output
 
 
 def test_void_and_the_service_description_point_at_the_dumps_and_the_catalogue(

@@ -57,10 +57,10 @@ BAD_PORTS = {
     "COWORKMED_PORT past 65535": (
         {"COWORKMED_PORT": "70000"},
         [],
-        1,
+        78,  # a bad setting (EX_CONFIG): it was 1 (stranger 72, F8)
         "setting port (COWORKMED_PORT): '70000' is not a port number, 0 to 65535",
     ),
-    "COWORKMED_PORT a name": ({"COWORKMED_PORT": "http"}, [], 1, "is not a port number"),
+    "COWORKMED_PORT a name": ({"COWORKMED_PORT": "http"}, [], 78, "is not a port number"),
     "--port past 65535": ({}, ["--port", "70000"], 2, "Invalid value for '--port'"),
     "--port below 0": ({}, ["--port", "-1"], 2, "Invalid value for '--port'"),
 }

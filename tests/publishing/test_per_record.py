@@ -193,7 +193,7 @@ def test_a_bad_publish_mode_setting_is_an_error_message(
     run = CliRunner().invoke(
         main, ["load", str(MAPPING), str(HERE / "partner-15.csv"), "--store", str(tmp_path)]
     )
-    assert run.exit_code == 1 and "per-record or all-or-nothing" in run.output, run.output
+    assert run.exit_code == 78 and "per-record or all-or-nothing" in run.output, run.output
 
 
 @pytest.fixture

@@ -85,12 +85,14 @@ def remote_down(samples: Path, folder: Path) -> Iterator[str]:
 
 
 #: fault -> (how to make it, what the error says, the exit status: 75 for a store another
-#: process is writing, which trying again may get past; stranger 69, F5)
+#: process is writing, which trying again may get past (stranger 69, F5); 74 for a store that
+#: cannot take the write, which the source is not to blame for (it was 1, which publish says
+#: for a file with errors))
 FAULTS: dict[str, tuple[Callable[[Path, Path], AbstractContextManager[str]], str, int]] = {
-    "disk-full": (disk_full, "No space left on device", 1),
-    "read-only-directory": (read_only, "Read-only file system", 1),
+    "disk-full": (disk_full, "No space left on device", 74),
+    "read-only-directory": (read_only, "Read-only file system", 74),
     "locked-by-another-process": (locked, "cannot open the store for writing", 75),
-    "remote-store-down": (remote_down, "cannot be reached", 1),
+    "remote-store-down": (remote_down, "cannot be reached", 74),
 }
 
 
