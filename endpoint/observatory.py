@@ -22,7 +22,7 @@ from core.namespaces import EU_COUNTRY, NUTS_CODE
 from core.translations import in_language
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
-from endpoint.published import Kept, each_solution, generation, select
+from endpoint.published import Kept, each_solution, generation, select, select_all
 from endpoint.resource_page import LabelRow, label_rows, labels_in
 from endpoint.responses import (
     api_problem,
@@ -145,11 +145,15 @@ def _select(sparql: str) -> Solutions:
     return select(sparql, ALL_ROWS, data_only=True)[0]
 
 
+def _select_all(sparqls: list[str]) -> list[Solutions]:
+    return select_all(sparqls, ALL_ROWS, data_only=True)
+
+
 def _answers(filters: dict[str, str], number: int) -> dict[str, tuple[str, Solutions]]:
     """Each figure's query and solutions for ``filters`` at store generation ``number`` (the
     same for every language)."""
     key = ("answers", number, tuple(sorted(filters.items())))
-    return ANSWERS.get(key, lambda: answers(filters, _select, _base()))
+    return ANSWERS.get(key, lambda: answers(filters, _select_all, _base()))
 
 
 def _base() -> str:

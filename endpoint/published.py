@@ -9,7 +9,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -60,6 +60,49 @@ def run(request: QueryRequest | GraphRequest) -> QueryResult:
     return result
 
 
+def run_all(requests: list[QueryRequest]) -> list[QueryResult]:
+    """``run`` of each of ``requests``, side by side on as many query workers as the server has
+    (``query_workers``), the answers in their order: the figures of a view are a dozen
+    queries, which one after another used one worker while the others idled (stop 52: on two
+    cores the warm-up's filtered views took 29 to 49 s under writes). The first error raised
+    is the caller's, once every request has ended."""
+    config = current_app.config["COWORKMED"]
+    held = _held()
+    if held is not None:
+        requests = [dataclasses.replace(each, at=held[1]) for each in requests]
+    pool = current_app.extensions["coworkmed.pool"].get()
+
+    def answer(each: QueryRequest) -> QueryResult:
+        return pool.run(each, config["query_timeout"], patient=True)
+
+    side_by_side = max(1, min(len(requests), config.get("query_workers", 1)))
+    with ThreadPoolExecutor(side_by_side, thread_name_prefix="queries") as threads:
+        results = list(threads.map(answer, requests))
+    for result in results:
+        read_at(result.generation)
+    return results
+
+
+def select_all(
+    sparqls: list[str], max_rows: int, data_only: bool = False
+) -> list[list[dict[str, Any]]]:
+    """``select``'s solutions of each of ``sparqls``, asked side by side (``run_all``)."""
+    base = current_app.config["COWORKMED"]["base"] if data_only else None
+    asked = [
+        QueryRequest(s, {"solutions": "tsv"}, max_rows=max_rows, data_of=base) for s in sparqls
+    ]
+    return [list(_solutions(result)) for result in run_all(asked)]
+
+
+def _solutions(result: QueryResult) -> Iterator[dict[str, Any]]:
+    """The solutions of a SELECT's TSV answer, each a variable -> term (or None) mapping, read
+    as they are asked for."""
+    solutions = ox.parse_query_results(result.body, format=ox.QueryResultsFormat.TSV)
+    assert isinstance(solutions, ox.QuerySolutions)  # a SELECT's results are solutions
+    names = [variable.value for variable in solutions.variables]
+    return ({name: solution[name] for name in names} for solution in solutions)
+
+
 def select(sparql: str, max_rows: int, data_only: bool = False) -> tuple[list[dict[str, Any]], int]:
     """The solutions of a SELECT, each a variable -> term (or None) mapping, and the store
     generation they come from. ``data_only``: over the data graphs alone (faster for queries
@@ -76,10 +119,7 @@ def each_solution(
     as Python objects at once."""
     base = current_app.config["COWORKMED"]["base"] if data_only else None
     result = run(QueryRequest(sparql, {"solutions": "tsv"}, max_rows=max_rows, data_of=base))
-    solutions = ox.parse_query_results(result.body, format=ox.QueryResultsFormat.TSV)
-    assert isinstance(solutions, ox.QuerySolutions)  # a SELECT's results are solutions
-    names = [variable.value for variable in solutions.variables]
-    return ({name: solution[name] for name in names} for solution in solutions), result.generation
+    return _solutions(result), result.generation
 
 
 #: what ``flask.g`` holds in a block that reads one store generation throughout, whatever is

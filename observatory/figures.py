@@ -282,15 +282,14 @@ def value(term: Any) -> Any:
 
 def answers(
     filters: dict[str, str],
-    select: Callable[[str], Solutions],
+    select_all: Callable[[list[str]], list[Solutions]],
     base: str = DEFAULT_DATA_BASE,
 ) -> dict[str, tuple[str, Solutions]]:
-    """Each figure's query for ``filters`` and its solutions, as ``select`` gives them."""
-    found = {}
-    for figure_id in table()["figures"]:
-        sparql = with_filters(figure_sparql(figure_id), filters, base)
-        found[figure_id] = (sparql, select(sparql))
-    return found
+    """Each figure's query for ``filters`` and its solutions, as ``select_all`` gives them
+    (asked all at once, so that they may be answered side by side)."""
+    queries = {f: with_filters(figure_sparql(f), filters, base) for f in table()["figures"]}
+    solutions = select_all(list(queries.values()))
+    return dict(zip(queries, zip(queries.values(), solutions, strict=True), strict=True))
 
 
 def iris(rows: Solutions) -> set[str]:
