@@ -58,7 +58,7 @@ SETTINGS_EXIT = 78
 #: the exit status of a command whose source or mapping cannot be used at all
 UNUSABLE_EXIT = 2
 #: the exit status of a command whose store cannot take its write (a disk full or read-only, an
-#: external store down), as sysexits.h's EX_IOERR: the source is not to blame (it was 1, then 2)
+#: external store down), as sysexits.h's EX_IOERR: the source is not to blame (it was 1)
 STORE_FAULT_EXIT = 74
 
 #: what each failure a command does not handle itself exits with; the first class the error is
