@@ -176,11 +176,16 @@ def drain_with(drain: Drain) -> None:
 
 
 class KeepAliveTask(WSGITask):
-    """waitress's answer to one request, but one that has no body (1xx, 204, 304) keeps its
-    HTTP/1.1 connection: waitress closed it, for want of a Content-Length, which such an
-    answer never has (RFC 9112 6.3: it ends with its header), so every revalidation (304), CORS
-    preflight and write (204) cost its client a new connection. The connection is still closed
-    when the client asks for it, for HTTP/1.0 and for every other reason waitress has."""
+    """waitress's answer to one request, but one that has no body (1xx, 204, 304) or is sent in
+    chunks (a streamed SPARQL answer) keeps its HTTP/1.1 connection: waitress closed it, for
+    want of a Content-Length, which such an answer never needs (RFC 9112 6.3: it ends with its
+    header, or with its last chunk), so every revalidation (304), CORS preflight and write
+    (204) cost its client a new connection, and the requests a client had sent behind a
+    streamed answer were lost unanswered (stranger 73, M5). The connection is still closed
+    when the client asks for it, for HTTP/1.0 and for every other reason waitress has (an
+    error once the answer has begun). And the answer to a HEAD ends with its header: waitress
+    sent the last chunk of a body it did not send (stranger 73, M4: 5 stray bytes, which on a
+    kept connection would begin the next answer)."""
 
     _heading = False  # between the start and the end of build_response_header
 
@@ -190,15 +195,19 @@ class KeepAliveTask(WSGITask):
             return bytes(super().build_response_header())
         finally:
             self._heading = False
+            if getattr(self.request, "command", None) == "HEAD":
+                self.chunked_response = False  # no body, so no last chunk either
 
     def set_close_on_finish(self) -> None:
-        if not (self._heading and self._bodiless_kept()):
+        if not (self._heading and self._ends_by_itself()):
             super().set_close_on_finish()
 
-    def _bodiless_kept(self) -> bool:
-        """Whether this answer has no body and its connection is one the client keeps."""
+    def _ends_by_itself(self) -> bool:
+        """Whether this answer ends by itself (no body, or the last of its chunks) and its
+        connection is one the client keeps."""
         asked = str(getattr(self.request, "headers", {}).get("CONNECTION", "")).lower()
-        return not self.has_body and self.version == "1.1" and "close" not in asked
+        ends = not self.has_body or self.chunked_response
+        return ends and self.version == "1.1" and "close" not in asked
 
 
 class KeepAliveChannel(HTTPChannel):

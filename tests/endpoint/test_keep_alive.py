@@ -25,36 +25,58 @@ AFTER = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
 
 @pytest.fixture(scope="module")
 def app(store_path: Path) -> Iterator[Flask]:
-    app = create_app(oxigraph_published(store_path).config(query_workers=1))
+    # an answer over 2,000 bytes is streamed, in chunks
+    app = create_app(oxigraph_published(store_path).config(query_workers=1, stream_above=2000))
     yield app
     app.extensions["coworkmed.pool"].close()
 
 
-def _answer(connection: socket.socket, head: bool) -> tuple[int, dict[str, str]]:
-    """The status and headers of one answer read off ``connection``, its body read past."""
-    data = b""
-    while b"\r\n\r\n" not in data:
+def _read_until(connection: socket.socket, data: bytes, end: bytes) -> bytes:
+    while end not in data:
         chunk = connection.recv(65536)
-        assert chunk, f"closed before the answer ended: {data!r}"
+        assert chunk, f"closed before the answer ended: {data[-200:]!r}"
         data += chunk
-    header, _, body = data.partition(b"\r\n\r\n")
+    return data
+
+
+def _answer(
+    connection: socket.socket, head: bool, data: bytes = b""
+) -> tuple[int, dict[str, str], bytes]:
+    """The status and headers of one answer read off ``connection`` (``data``: bytes read off
+    it already), its body read past (by its length, or to its last chunk), and the bytes read
+    past its end."""
+    header, _, rest = _read_until(connection, data, b"\r\n\r\n").partition(b"\r\n\r\n")
     lines = header.decode("latin-1").split("\r\n")
-    fields = dict(line.split(": ", 1) for line in lines[1:])
-    length = 0 if head else int(fields.get("Content-Length", "0"))
-    while len(body) < length:
+    fields = {name.lower(): value for name, value in (f.split(": ", 1) for f in lines[1:])}
+    status = int(lines[0].split()[1])
+    if head or status in (204, 304):
+        return status, fields, rest
+    if fields.get("transfer-encoding") == "chunked":
+        while True:  # each chunk: its size in hex, its bytes
+            size_line, _, rest = _read_until(connection, rest, b"\r\n").partition(b"\r\n")
+            size = int(size_line.split(b";")[0], 16)
+            rest = _read_until(connection, rest, b"\r\n") if size == 0 else rest
+            while len(rest) < size + 2:
+                rest += connection.recv(65536)
+            rest = rest[size + 2 :]
+            if size == 0:
+                return status, fields, rest
+    length = int(fields.get("content-length", "0"))
+    while len(rest) < length:
         chunk = connection.recv(65536)
         assert chunk, "closed before the body ended"
-        body += chunk
-    return int(lines[0].split()[1]), fields
+        rest += chunk
+    return status, fields, rest[length:]
 
 
-def _closed(connection: socket.socket) -> bool:
-    """Whether the server closed ``connection`` (its end read) within a second."""
+def _then(connection: socket.socket) -> str:
+    """What the server does next on ``connection`` within a second: ``closed`` it, stayed
+    ``quiet``, or sent ``bytes`` no request asked for."""
     connection.settimeout(1)
     try:
-        return connection.recv(1) == b""
+        return "closed" if connection.recv(1) == b"" else "bytes"
     except TimeoutError:
-        return False
+        return "quiet"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
@@ -63,11 +85,17 @@ def test_a_connection_is_kept_unless_something_says_otherwise(
 ) -> None:
     address = urlsplit(live)
     with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
-        connection.sendall(case["request"].encode("latin-1"))
-        status, fields = _answer(connection, case["request"].startswith("HEAD"))
+        requests = [each.encode("latin-1") for each in case.get("then", [])]
+        connection.sendall(case["request"].encode("latin-1") + b"".join(requests))
+        status, fields, rest = _answer(connection, case["request"].startswith("HEAD"))
         assert status == case["status"]
-        assert _closed(connection) is not case["kept"], fields
-        assert ("close" in fields.get("Connection", "").lower()) is not case["kept"]
+        for request, expected in zip(requests, case.get("then_status", []), strict=True):
+            # sent behind it, on the same connection: answered whole, in order
+            followed, _fields, rest = _answer(connection, request.startswith(b"HEAD"), rest)
+            assert followed == expected
+        assert rest == b""  # no byte past the last answer
+        assert _then(connection) == ("quiet" if case["kept"] else "closed"), fields
+        assert ("close" in fields.get("connection", "").lower()) is not case["kept"]
         if case["kept"]:
             connection.settimeout(30)
             connection.sendall(AFTER)
