@@ -11,7 +11,9 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,9 +46,33 @@ def publish_mode(text: object) -> str:
 PORTS = range(0, 65_536)
 
 
+def _whole(text: object) -> int:
+    """The whole number ``text`` writes (``12``, ``"12"``), else ValueError: a settings file's
+    ``true`` or ``1.9`` was taken as 1 (stranger 73)."""
+    if isinstance(text, bool | float):
+        raise ValueError(text)
+    return int(str(text).strip())
+
+
+def _number(text: object) -> float:
+    """The number ``text`` writes, else ValueError (a settings file's ``true`` is none)."""
+    if isinstance(text, bool):
+        raise ValueError(text)
+    return float(str(text))
+
+
+def whole_number(text: object) -> int:
+    """A whole number, 0 or more (a count, a size, a rate; 0 as the setting says), else
+    ValueError: a negative ``max_rows`` or ``write_rate`` was taken (stranger 73)."""
+    number = _whole(text)
+    if number < 0:
+        raise ValueError(text)
+    return number
+
+
 def port(text: object) -> int:
     """A TCP port (``PORTS``), else ValueError."""
-    number = int(str(text))
+    number = _whole(text)
     if number not in PORTS:
         raise ValueError(text)
     return number
@@ -54,17 +80,55 @@ def port(text: object) -> int:
 
 def at_least_one(text: object) -> int:
     """A whole number, 1 or more (a count of threads, workers, connections), else ValueError:
-    0 threads gave a server that said it served and never answered (stranger 61)."""
-    number = int(str(text))
+    0 threads gave a server that said it served and never answered (stranger 61); a
+    ``server_idle`` of 0 one that reset every connection (stranger 73)."""
+    number = _whole(text)
     if number < 1:
         raise ValueError(text)
     return number
 
 
+#: how the account of an external store may be sent (the ``store_auth`` setting)
+STORE_AUTHS = ("digest", "basic")
+
+
+def store_auth(text: object) -> str:
+    """A way to send an external store's account (``STORE_AUTHS``), else ValueError."""
+    if str(text) not in STORE_AUTHS:
+        raise ValueError(text)
+    return str(text)
+
+
+#: the schemes of a store named by a URL: an external store's SPARQL endpoint
+STORE_SCHEMES = ("http", "https")
+
+
+def store_place(text: object) -> str:
+    """The ``store`` setting: a folder, or an external store's http(s) SPARQL endpoint, else
+    ValueError saying why: an empty one made a store in the folder the command ran in, and
+    ``ftp://...`` a folder of that name (stranger 73)."""
+    given = str(text).strip()
+    if not given:
+        raise ValueError("is empty: name a folder, or an external store's http(s) endpoint")
+    scheme, found, _rest = given.partition("://")
+    if found and scheme.isascii() and scheme.isalnum() and scheme.lower() not in STORE_SCHEMES:
+        raise ValueError(f"{given!r} is a {scheme} URL: a store is a folder or an http(s) URL")
+    return given
+
+
+def place(text: object) -> str:
+    """A file or folder's path, else ValueError: an empty one named the folder the command ran
+    in (stranger 73: ``COWORKMED_PARTNERS_FILE=`` gave a traceback)."""
+    given = str(text).strip()
+    if not given:
+        raise ValueError("is empty: name a file or a folder")
+    return given
+
+
 def seconds(text: object) -> float:
     """A number of seconds above 0, finite (a time limit), else ValueError: ``inf`` gave
     queries that never time out (stranger 62)."""
-    number = float(str(text))
+    number = _number(text)
     if not 0 < number < math.inf:  # nor NaN
         raise ValueError(text)
     return number
@@ -72,8 +136,8 @@ def seconds(text: object) -> float:
 
 def waiting_seconds(text: object) -> float:
     """A number of seconds, 0 or more, finite (how long to wait: 0, not at all), else
-    ValueError."""
-    number = float(str(text))
+    ValueError: a ``stop_wait`` of ``nan`` was taken (stranger 73)."""
+    number = _number(text)
     if not 0 <= number < math.inf:  # nor NaN
         raise ValueError(text)
     return number
@@ -89,6 +153,7 @@ SETTINGS: dict[str, Setting] = {
             "Where the graph is kept: the directory of the embedded Oxigraph store (created if "
             "missing), or the http(s) URL of an external SPARQL 1.1 store's query endpoint "
             "(then set the store_* settings).",
+            store_place,
         ),
         Setting(
             "store_lock_wait",
@@ -131,6 +196,7 @@ SETTINGS: dict[str, Setting] = {
             "COWORKMED_STORE_AUTH",
             "digest",
             "External store: how the account is sent, digest (Virtuoso) or basic.",
+            store_auth,
         ),
         Setting(
             "store_retries",
@@ -138,7 +204,7 @@ SETTINGS: dict[str, Setting] = {
             "2",
             "External store: times a read is tried again when the store refuses the connection "
             "or answers 502/503/504 (writes are never tried twice).",
-            int,
+            whole_number,
         ),
         Setting(
             "store_state_seconds",
@@ -147,7 +213,7 @@ SETTINGS: dict[str, Setting] = {
             "External store: seconds a server process trusts the generation it last read (a "
             "publish by another process shows within this time; its own at once; 0: ask at "
             "every request).",
-            float,
+            waiting_seconds,
         ),
         Setting(
             "store_namespace",
@@ -209,7 +275,7 @@ SETTINGS: dict[str, Setting] = {
             "Update, Graph Store, a partner's upload from its validation to its publication) is "
             "waited for to its end, however long this is (its own time limits bound it). A "
             "second signal stops it at once.",
-            float,
+            waiting_seconds,
         ),
         Setting(
             "server_idle",
@@ -218,7 +284,7 @@ SETTINGS: dict[str, Setting] = {
             "Seconds a connection with no request in progress stays open (waitress "
             "channel_timeout); idle kept-alive connections are closed after it, checked every "
             "few seconds. A running query or a streamed answer is never cut by it.",
-            int,
+            at_least_one,
         ),
         Setting(
             "query_timeout",
@@ -246,7 +312,7 @@ SETTINGS: dict[str, Setting] = {
             "while they do another long one keeps its worker and later queries wait for one "
             "(503 with Retry-After after query_timeout); none is stopped before query_timeout. "
             "0: never.",
-            float,
+            waiting_seconds,
         ),
         Setting(
             "write_memory",
@@ -256,7 +322,7 @@ SETTINGS: dict[str, Setting] = {
             "publish it: the merge of the published graphs, the indicators cube and the links, "
             "which grow with the store (a one-triple write peaked at 959 MB of address space at "
             "20,000 spaces). Its change is capped at query_memory. 0: no cap.",
-            int,
+            whole_number,
         ),
         Setting(
             "query_memory",
@@ -265,21 +331,21 @@ SETTINGS: dict[str, Setting] = {
             "Address space, in MB, each query or update worker may use (RLIMIT_AS); a query "
             "that needs more is stopped (answer 400). A worker of the embedded store needs about "
             "300 at rest (384 measured to work). 0: no cap.",
-            int,
+            whole_number,
         ),
         Setting(
             "max_rows",
             "COWORKMED_MAX_ROWS",
             "10000",
             "Most solutions (or triples) a query returns; a cut answer says so in a header.",
-            int,
+            at_least_one,
         ),
         Setting(
             "max_body",
             "COWORKMED_MAX_BODY",
             "1048576",
             "Largest request body accepted, in bytes (answer 413 beyond).",
-            int,
+            at_least_one,
         ),
         Setting(
             "service_peers",
@@ -299,19 +365,21 @@ SETTINGS: dict[str, Setting] = {
             "COWORKMED_PARTNERS_FILE",
             "partners.toml",
             "File of the partners and their hashed tokens (coworkmed partner add writes it).",
+            place,
         ),
         Setting(
             "mappings",
             "COWORKMED_MAPPINGS",
             "data",
             "Folder of the partners' mappings (<folder>/<source>/mapping.yaml), for uploads.",
+            place,
         ),
         Setting(
             "max_upload",
             "COWORKMED_MAX_UPLOAD",
             "20971520",
             "Largest submission accepted for validation or publishing, in bytes (413 beyond).",
-            int,
+            at_least_one,
         ),
         Setting(
             "max_unpacked",
@@ -319,7 +387,7 @@ SETTINGS: dict[str, Setting] = {
             "268435456",
             "Largest size, in bytes, a workbook (XLSX, ODS: ZIP archives) may unpack to; a "
             "larger one is refused as a possible zip bomb.",
-            int,
+            at_least_one,
         ),
         Setting(
             "upload_rows",
@@ -327,7 +395,7 @@ SETTINGS: dict[str, Setting] = {
             "10000",
             "Most data rows (or JSON records) a submission may have, counted while it is read "
             "(a workbook's grid is measured before it is read); beyond it 413.",
-            int,
+            at_least_one,
         ),
         Setting(
             "upload_cells",
@@ -335,7 +403,7 @@ SETTINGS: dict[str, Setting] = {
             "500000",
             "Most cells a submission may have (a workbook: rows x columns of the grid its "
             "addresses span, empty cells included); beyond it 413.",
-            int,
+            at_least_one,
         ),
         Setting(
             "upload_repeated",
@@ -343,7 +411,7 @@ SETTINGS: dict[str, Setting] = {
             "100",
             "Most times one non-empty row or cell of an ODS workbook may be repeated "
             "(table:number-rows-repeated, number-columns-repeated); beyond it 413.",
-            int,
+            at_least_one,
         ),
         Setting(
             "validation_memory",
@@ -352,7 +420,7 @@ SETTINGS: dict[str, Setting] = {
             "Memory, in MB of address space, of the worker process that reads, maps and "
             "validates one upload (and of each process it validates parts in); past it the "
             "upload is refused (422), the server is not touched.",
-            int,
+            whole_number,
         ),
         Setting(
             "validation_split_rows",
@@ -361,7 +429,7 @@ SETTINGS: dict[str, Setting] = {
             "Rows from which a submission validated on the command line (or with workers) is "
             "cut into one run of rows per worker process, each transformed and checked in its "
             "own process (the report is the same); 0: never.",
-            int,
+            whole_number,
         ),
         Setting(
             "validation_timeout",
@@ -387,7 +455,7 @@ SETTINGS: dict[str, Setting] = {
             "30",
             "Anonymous validations (/validate, /api/validate) one client address may ask per "
             "minute; beyond it 429 with Retry-After. 0: no limit.",
-            int,
+            whole_number,
         ),
         Setting(
             "dumps",
@@ -395,6 +463,7 @@ SETTINGS: dict[str, Setting] = {
             "dumps",
             "Folder of the dumps (the server writes those of each new store generation; "
             "coworkmed export writes them by hand; the server lists and serves them).",
+            place,
         ),
         Setting(
             "dumps_refresh",
@@ -405,7 +474,7 @@ SETTINGS: dict[str, Setting] = {
             "server, within a second of one beside it on the same store directory; a newer "
             "generation stops an older one's export). 0: the server writes no dumps "
             "(coworkmed export does).",
-            float,
+            waiting_seconds,
         ),
         Setting(
             "dumps_keep",
@@ -413,13 +482,14 @@ SETTINGS: dict[str, Setting] = {
             "3",
             "How many store generations' dumps stay in the dumps folder (the newest; at least "
             "1): older ones are removed after each export.",
-            int,
+            at_least_one,
         ),
         Setting(
             "docs",
             "COWORKMED_DOCS",
             "site/vocabulary",
             "Folder of the vocabulary's HTML documentation (coworkmed vocab docs writes it).",
+            place,
         ),
         Setting(
             "write_rate",
@@ -427,7 +497,7 @@ SETTINGS: dict[str, Setting] = {
             "60",
             "Write requests (updates, Graph Store writes, submissions) one client address may "
             "make per minute, refused ones included; beyond it 429. 0: no limit.",
-            int,
+            whole_number,
         ),
         Setting(
             "update_token",
@@ -463,7 +533,7 @@ SETTINGS: dict[str, Setting] = {
             "unchanged (keyed by the store generation and everything that decides the bytes, as "
             "the ETag is; the least recently used go first). A request with "
             "'Cache-Control: no-cache' is always answered afresh. 0: keep none.",
-            int,
+            whole_number,
         ),
         Setting(
             "cache_max_age",
@@ -473,7 +543,7 @@ SETTINGS: dict[str, Setting] = {
             "dumps, catalogue, VoID, observatory) without asking again; after that it asks with "
             "the answer's ETag or Last-Modified and gets 304 while the data is unchanged. "
             "0: always ask.",
-            int,
+            whole_number,
         ),
         Setting(
             "stream_above",
@@ -482,7 +552,7 @@ SETTINGS: dict[str, Setting] = {
             "Bytes above which a SPARQL answer of the embedded store goes from its query worker "
             "to the server through a temporary file and is streamed in chunks, never held whole "
             "in the server's memory; 0: never.",
-            int,
+            whole_number,
         ),
         Setting(
             "cors_write_origins",
@@ -506,9 +576,15 @@ KINDS: dict[Callable[[Any], Any], str] = {
     seconds: "a finite number of seconds above 0",
     waiting_seconds: "a finite number of seconds, 0 or more",
     base_iri: "an http(s) IRI ending with / or #",
+    whole_number: "a whole number, 0 or more",
+    store_auth: " or ".join(STORE_AUTHS),
+    store_place: "a folder or an http(s) URL",
+    place: "a file or a folder",
 }
 #: the types whose ValueError says what is wrong with the value
-SAYS_WHY: frozenset[Callable[[Any], Any]] = frozenset({normal_public_url, base_iri})
+SAYS_WHY: frozenset[Callable[[Any], Any]] = frozenset(
+    {normal_public_url, base_iri, store_place, place}
+)
 #: environment variable naming a TOML settings file
 CONFIG_ENV = "COWORKMED_CONFIG"
 
@@ -537,27 +613,54 @@ def settings_file(path: str | None = None) -> dict[str, Any]:
     return values
 
 
-def setting(name: str, given: object = None, file: dict[str, Any] | None = None) -> Any:
+#: the settings given for the whole of a command (its options named as settings): ``setting``
+#: takes them where it is given none itself (``given_settings``)
+_GIVEN: ContextVar[Mapping[str, Any] | None] = ContextVar("coworkmed_given", default=None)
+
+
+@contextmanager
+def given_settings(values: Mapping[str, Any]) -> Iterator[None]:
+    """Within the block, ``values`` are the settings given (a command's options): they take the
+    place of the environment and the settings file wherever a setting is read (stranger 73:
+    ``--base`` given, a bad ``COWORKMED_BASE`` was still refused where the store was opened)."""
+    token = _GIVEN.set(values)
+    try:
+        yield
+    finally:
+        _GIVEN.reset(token)
+
+
+def setting(
+    name: str, given: object = None, file: dict[str, Any] | None = None, file_name: str = ""
+) -> Any:
     """The value of a setting, typed: the one given (command-line option or application
-    config), else the environment, else the settings file, else the default."""
+    config; an empty one too: stranger 73, an empty ``--store`` was taken as none given, an
+    empty ``COWORKMED_STORE`` as the folder the command ran in), else the environment, else the
+    settings file (``file``, named ``file_name``), else the default. SettingsError names where a
+    value that cannot be used came from (stranger 73: a settings file's value was said to be
+    its environment variable's)."""
     definition = SETTINGS[name]
-    if given not in (None, ""):
-        raw = given
+    given = (_GIVEN.get() or {}).get(name) if given is None else given
+    if given is not None:
+        raw, where = given, "as given"
     elif definition.env in os.environ:
-        raw = os.environ[definition.env]
+        raw, where = os.environ[definition.env], definition.env
     else:
-        raw = (settings_file() if file is None else file).get(name, definition.default)
+        values = settings_file() if file is None else file
+        raw = values.get(name, definition.default)
+        named = file_name or os.environ.get(CONFIG_ENV, "")
+        where = f"settings file {named}" if name in values else "its default"
     try:
         return definition.type(raw)
     except ValueError as problem:
         if definition.type in SAYS_WHY:  # its own words say what is wrong with the value
-            raise SettingsError(f"setting {name} ({definition.env}): {problem}") from None
+            raise SettingsError(f"setting {name} ({where}): {problem}") from None
         raise SettingsError(
-            f"setting {name} ({definition.env}): {raw!r} is not {KINDS[definition.type]}"
+            f"setting {name} ({where}): {raw!r} is not {KINDS[definition.type]}"
         ) from None
     except TypeError:
         raise SettingsError(
-            f"setting {name} ({definition.env}): {raw!r} is not {KINDS[definition.type]}"
+            f"setting {name} ({where}): {raw!r} is not {KINDS[definition.type]}"
         ) from None
 
 
@@ -565,4 +668,5 @@ def settings(overrides: dict[str, Any] | None = None, file: str | None = None) -
     """Every setting, resolved (``file``: a TOML settings file instead of $COWORKMED_CONFIG)."""
     overrides = overrides or {}
     values = settings_file(file)
-    return {name: setting(name, overrides.get(name), values) for name in SETTINGS}
+    named = file or os.environ.get(CONFIG_ENV, "")
+    return {name: setting(name, overrides.get(name), values, named) for name in SETTINGS}

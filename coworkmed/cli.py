@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from core.problems import LoadError, StoreFault, StoreLocked
-from core.settings import SETTINGS, SettingsError, setting, settings
+from core.settings import SETTINGS, SettingsError, given_settings, setting, settings
 from coworkmed import __version__
 
 if TYPE_CHECKING:
@@ -61,6 +62,19 @@ UNUSABLE_EXIT = 2
 #: external store down), as sysexits.h's EX_IOERR: the source is not to blame (it was 1)
 STORE_FAULT_EXIT = 74
 
+#: the exit status of a command asked to write a file or folder it cannot (its folder missing or
+#: not writable, a folder in its place, a format it has none of), as sysexits.h's EX_CANTCREAT:
+#: refused before anything is done (stranger 73: publish, load and link published, then failed
+#: on their report with a traceback and exit 1, "nothing was published")
+OUTPUT_EXIT = 73
+#: the formats a report file is written in, by its extension (``validation.report.FORMATS``,
+#: not imported here: the command line starts without the validation layer)
+REPORT_FORMATS = ("html", "json", "csv", "ttl")
+#: the exit status of a command given an option it cannot take, or none it needs (click's usage
+#: errors), as sysexits.h's EX_USAGE: click's own 2 is what validate, load and publish say for a
+#: file that cannot be read (stranger 73); a file argument that is none stays 2
+USAGE_EXIT = 64
+
 #: what each failure a command does not handle itself exits with; the first class the error is
 #: an instance of decides
 EXITS: tuple[tuple[type[Exception], int], ...] = (
@@ -76,21 +90,96 @@ def exit_status(error: Exception) -> int:
     return next((status for kind, status in EXITS if isinstance(error, kind)), 1)
 
 
+class OutputRefused(click.BadParameter):
+    """An output path a command could not write (``OUTPUT_EXIT``)."""
+
+
+class OutputPath(click.Path):
+    """A file (``folder``: a folder) a command writes: refused before the command does anything
+    when it cannot be written (``OutputRefused``): its folder missing or not writable, a folder
+    in a file's place or a file in a folder's, an extension not among ``suffixes``."""
+
+    def __init__(self, folder: bool = False, suffixes: tuple[str, ...] = ()) -> None:
+        super().__init__(file_okay=not folder, dir_okay=folder, path_type=Path)
+        self.folder, self.suffixes = folder, suffixes
+
+    def convert(
+        self,
+        value: str | os.PathLike[str],
+        param: click.Parameter | None,
+        ctx: click.Context | None,
+    ) -> Path:
+        # looked at before click's own checks, whose failures say the path cannot be read
+        written = os.fsdecode(value)
+        why = output_problem(Path(written), self.folder, self.suffixes)
+        if why is not None:
+            raise OutputRefused(f"{written}: {why}", ctx=ctx, param=param)
+        return Path(os.fsdecode(super().convert(value, param, ctx)))
+
+
+def output_problem(path: Path, folder: bool = False, suffixes: tuple[str, ...] = ()) -> str | None:
+    """Why ``path`` cannot be written as a file (``folder``: a folder, made with its parents),
+    or None: a folder or a file in its place, no folder to write it in, one not writable, an
+    extension not among ``suffixes``."""
+    if path.exists() and path.is_dir() != folder:
+        return "a file is in its place" if folder else "a folder is in its place"
+    if suffixes and path.suffix.lower().lstrip(".") not in suffixes:
+        return f"its extension says no format written here ({', '.join(suffixes)})"
+    holder = path.absolute().parent
+    while folder and not holder.exists() and holder != holder.parent:
+        holder = holder.parent  # a folder is made with its parents: the first one there
+    if not holder.is_dir():
+        return f"there is no folder {holder} to write it in"
+    if not os.access(path if path.exists() else holder, os.W_OK):
+        return "it cannot be written here (no permission, or a read-only file system)"
+    return None
+
+
+def usage_status(error: click.UsageError) -> int:
+    """The exit status of a usage error: ``OUTPUT_EXIT`` for an output that cannot be written,
+    ``UNUSABLE_EXIT`` for a file argument that is none (a missing file, a folder), else
+    ``USAGE_EXIT``."""
+    if isinstance(error, OutputRefused):
+        return OUTPUT_EXIT
+    parameter = getattr(error, "param", None)
+    is_file = parameter is not None and isinstance(parameter.type, click.Path)
+    return UNUSABLE_EXIT if isinstance(error, click.BadParameter) and is_file else USAGE_EXIT
+
+
+class _Command(click.Command):
+    """A command that reads every setting before it runs, its options named as settings
+    (``--store``, ``--base``, ``--port``...) in their place: a bad one is said before anything
+    is done, whatever the command needs, and a good option is not refused for a bad value its
+    setting has elsewhere (stranger 73)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        given = {k: v for k, v in ctx.params.items() if k in SETTINGS and v is not None}
+        with given_settings(given):
+            settings()
+            return super().invoke(ctx)
+
+
 class _Commands(click.Group):
-    """The command group: it reads every setting before any command runs (but one asked for
-    its help), so that a bad one is said before anything is done, whatever the command needs; a
-    bad setting, a store or file that cannot be used (LoadError) or a store another process is
-    writing (StoreLocked) is reported as an error message, not a traceback, and exits with its
-    status in ``EXITS``."""
+    """The command group, and its groups: a bad setting, a store or file that cannot be used
+    (LoadError) or a store another process is writing (StoreLocked) is reported as an error
+    message, not a traceback, and exits with its status in ``EXITS``; a usage error with
+    ``usage_status``."""
+
+    command_class = _Command
+    group_class = type  # its groups are of this class too
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            if not set(ctx.args) & set(ctx.help_option_names):
-                settings()  # every setting of the environment and the file, before anything
             return super().invoke(ctx)
         except (StoreLocked, SettingsError, LoadError) as error:
             click.ClickException(str(error)).show()  # "Error: ...", as click says its own
             ctx.exit(exit_status(error))
+        except click.UsageError as error:
+            error.show()
+            ctx.exit(usage_status(error))
+        except OSError as error:  # a file or folder it reads or writes: one line, no traceback
+            click.ClickException(str(error)).show()
+            ctx.exit(STORE_FAULT_EXIT)
 
 
 @click.group(cls=_Commands)
@@ -101,7 +190,9 @@ def main() -> None:
     A command that writes the store exits 75 when another process is writing it (a load, a
     publication, the server's write): nothing was done; try again; 74 when the store cannot take
     the write (its disk full or read-only, the external store down). Any command exits 78 for
-    a bad setting (an environment variable or the settings file), before doing anything."""
+    a bad setting (an option, an environment variable or the settings file), before doing
+    anything, 73 for a file or folder it is asked to write and cannot (before anything, too),
+    and 64 for an option it cannot take or one it needs missing."""
 
 
 @main.group()
@@ -131,7 +222,7 @@ def vocab_check() -> None:
 @vocab.command("docs")
 @click.option(
     "--output",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=OutputPath(folder=True),
     default=Path("site/vocabulary"),
     show_default=True,
     help="Folder to write the HTML documentation into.",
@@ -248,7 +339,7 @@ def _mode(all_or_nothing: bool) -> str:
 @BASE_OPTION
 @click.option(
     "--report",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(),
     help="Write the full load report (JSON) here.",
 )
 @click.option("--show", default=20, show_default=True, help="How many problems to print.")
@@ -466,7 +557,7 @@ LANGUAGE_OPTION = click.option(
 )
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(),
     help="Write the report here (format from --format, else from the extension).",
 )
 @STORE_OPTION
@@ -541,7 +632,7 @@ def _published_places(
 )
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(),
     help="Where to write it (default: coworkmed-template-LANG.csv|xlsx here).",
 )
 def template_command(lang: str, fmt: str, output: Path | None) -> None:
@@ -560,7 +651,7 @@ def template_command(lang: str, fmt: str, output: Path | None) -> None:
 @LANGUAGE_OPTION
 @click.option(
     "--report",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(suffixes=tuple(REPORT_FORMATS)),
     help="Write the validation report here (format from the extension: html, json, csv, ttl).",
 )
 @STORE_OPTION
@@ -687,9 +778,9 @@ def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
 @STORE_OPTION
 @BASE_OPTION
 @click.option("--output", default=None, help=_help("dumps"))
-@click.option("--keep", default=None, type=int, help=_help("dumps_keep"))
+@click.option("--keep", default=None, help=_help("dumps_keep"))
 def export_command(
-    store: str | None, base: str | None, output: str | None, keep: int | None
+    store: str | None, base: str | None, output: str | None, keep: str | None
 ) -> None:
     """Write today's dumps of the published graph (gzipped N-Quads and Turtle, named with the
     store generation) with their SHA-256 checksums, unless this generation's dumps hold the same
@@ -719,7 +810,7 @@ def export_command(
 @BASE_OPTION
 @click.option(
     "--review",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(),
     help="Write every candidate pair worth a look here (CSV), with its confidence.",
 )
 def link_command(store: str | None, base: str | None, review: Path | None) -> None:
@@ -775,8 +866,8 @@ def _http_url(host: str, port: int) -> str:
 @STORE_OPTION
 @BASE_OPTION
 @click.option("--host", default=None, help=_help("host"))
-@click.option("--port", default=None, type=click.IntRange(0, 65_535), help=_help("port"))
-def serve_command(store: str | None, base: str | None, host: str | None, port: int | None) -> None:
+@click.option("--port", default=None, help=_help("port"))
+def serve_command(store: str | None, base: str | None, host: str | None, port: str | None) -> None:
     """Serve the published graph (SPARQL 1.1 protocol at /sparql) with the waitress server."""
     from coworkmed.serving import stop_on_signals
     from endpoint.spool import remove_spool, sweep_spools, workers_folder

@@ -14,7 +14,8 @@ import yaml
 
 from core.problems import LoadError, StoreBusy, StoreFault, StoreLocked
 from core.settings import SettingsError
-from coworkmed.cli import EXITS, SETTINGS_EXIT, exit_status
+from coworkmed.cli import EXITS, OUTPUT_EXIT, SETTINGS_EXIT, exit_status
+from publishing.partners import add_partner
 from triplestore.backends.sparql import StoreUnavailable
 
 ROOT = Path(__file__).parents[2]
@@ -38,10 +39,16 @@ def test_a_command_exits_with_the_status_of_its_failure(
     bad_toml.write_text("port = [\n", encoding="utf-8")
     unknown_toml = tmp_path / "unknown.toml"
     unknown_toml.write_text("prot = 80\n", encoding="utf-8")
+    true_toml = tmp_path / "true.toml"
+    true_toml.write_text("max_rows = true\n", encoding="utf-8")
+    partners = tmp_path / "partners.toml"
+    add_partner(partners, "fr-aura", "Auvergne-Rhône-Alpes")
     bad_mapping = tmp_path / "mapping.yaml"
     bad_mapping.write_text("source: {id: x}\ncolumns: {a: nom}\n", encoding="utf-8")
     places = {"store": str(tmp_path / "store"), "bad_toml": str(bad_toml),
-              "unknown_toml": str(unknown_toml), "bad_mapping": str(bad_mapping)}  # fmt: skip
+              "unknown_toml": str(unknown_toml), "bad_mapping": str(bad_mapping),
+              "true_toml": str(true_toml), "partners": str(partners),
+              "tmp": str(tmp_path)}  # fmt: skip
     env = {name: value for name, value in os.environ.items() if not name.startswith("COWORKMED_")}
     env |= {name: _filled(str(value), places) for name, value in case["env"].items()}
     finished = subprocess.run(
@@ -49,9 +56,9 @@ def test_a_command_exits_with_the_status_of_its_failure(
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert finished.returncode == case["status"], finished.stderr
-    assert _filled(case["says"], places) in finished.stderr
+    assert _filled(case["says"], places) in finished.stderr + finished.stdout
     assert "Traceback" not in finished.stderr
-    if case["status"] == SETTINGS_EXIT:  # refused before it did anything
+    if case["status"] in (SETTINGS_EXIT, OUTPUT_EXIT):  # refused before it did anything
         assert not (tmp_path / "store").exists()
 
 

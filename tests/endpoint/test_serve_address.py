@@ -61,8 +61,9 @@ BAD_PORTS = {
         "setting port (COWORKMED_PORT): '70000' is not a port number, 0 to 65535",
     ),
     "COWORKMED_PORT a name": ({"COWORKMED_PORT": "http"}, [], 78, "is not a port number"),
-    "--port past 65535": ({}, ["--port", "70000"], 2, "Invalid value for '--port'"),
-    "--port below 0": ({}, ["--port", "-1"], 2, "Invalid value for '--port'"),
+    # a bad setting as given: 78, as from the environment (stranger 73: click's usage error, 2)
+    "--port past 65535": ({}, ["--port", "70000"], 78, "setting port (as given): '70000'"),
+    "--port below 0": ({}, ["--port", "-1"], 78, "setting port (as given): '-1'"),
 }
 
 

@@ -52,6 +52,7 @@ import httptools
 import pyoxigraph as ox
 
 from core.problems import LoadError, StoreBusy
+from core.settings import STORE_AUTHS, SettingsError
 from core.sparql_text import (
     absolute_iris,
     declares_dataset,
@@ -205,14 +206,14 @@ class SparqlLocation:
         """The store whose query endpoint is ``query_url``, the rest from the ``store_*``
         settings (``core.settings``)."""
         graph_store = options.get("store_graph_store_url") or ""
-        if not graph_store:
-            raise LoadError(
+        if not graph_store:  # a setting missing, not a store that fails (stranger 73: exit 2)
+            raise SettingsError(
                 f"{query_url}: an external store also needs its Graph Store Protocol endpoint "
                 "(setting store_graph_store_url, e.g. Virtuoso's .../sparql-graph-crud-auth)"
             )
         auth = options.get("store_auth") or "digest"
-        if auth not in ("digest", "basic"):
-            raise LoadError(f"store_auth: {auth!r} is not digest or basic")
+        if auth not in STORE_AUTHS:
+            raise SettingsError(f"store_auth: {auth!r} is not {' or '.join(STORE_AUTHS)}")
         return cls(
             query_url=query_url,
             update_url=options.get("store_update_url") or query_url,
