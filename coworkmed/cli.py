@@ -886,7 +886,7 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: s
     )
     from endpoint.app import begin_stop, create_app
     from endpoint.warm import warm_up
-    from triplestore.versions import writing
+    from triplestore.versions import foreign_base, writing
 
     given = {"store": store, "base": base, "host": host, "port": port}
     config = {name: value for name, value in given.items() if value is not None}
@@ -904,6 +904,9 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: s
         raise click.ClickException(
             f"{resolved['store']}: nothing published yet; run coworkmed build"
         )
+    foreign = foreign_base(app.extensions["coworkmed.store"].reader()[1], resolved["base"])
+    if foreign is not None:
+        raise SettingsError(f"{resolved['store']}: {foreign}")
     for folder in sweep_spools():
         click.echo(f"removed {folder}: left by a server that was killed", err=True)
     host = str(resolved["host"])

@@ -60,6 +60,22 @@ def catalog_graph(base: str) -> str:
     return f"{base}catalog"
 
 
+def foreign_base(store: TripleStore, base: str) -> str | None:
+    """Why ``store``'s published graph is not one published under ``base``, or None: it holds
+    named graphs, but no catalogue of ``base`` (it was built under another base, and its data,
+    catalogue and dumps would be looked for where there are none: stranger 73, a server given
+    another base than its store's answered its catalogue and dumps 504 after 30 s)."""
+    names = {graph.value for graph in store.named_graphs()}
+    if not names or catalog_graph(base) in names:
+        return None
+    built = sorted(name[: -len("catalog")] for name in names if name.endswith("/catalog"))
+    under = f" (it was published under {', '.join(built)})" if built else ""
+    return (
+        f"the store holds no graph published under the base {base}{under}: set base to the "
+        "one it was built with, or build it again under this one"
+    )
+
+
 def current_generation(where: StoreLocation | Path | str) -> int:
     """The generation readers see (0 when nothing was ever published)."""
     return locate(where).generation()

@@ -33,7 +33,7 @@ def _filled(text: str, places: dict[str, str]) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
 def test_a_command_exits_with_the_status_of_its_failure(
-    case: dict[str, Any], tmp_path: Path
+    case: dict[str, Any], tmp_path: Path, store_path: Path
 ) -> None:
     bad_toml = tmp_path / "settings.toml"
     bad_toml.write_text("port = [\n", encoding="utf-8")
@@ -48,7 +48,7 @@ def test_a_command_exits_with_the_status_of_its_failure(
     places = {"store": str(tmp_path / "store"), "bad_toml": str(bad_toml),
               "unknown_toml": str(unknown_toml), "bad_mapping": str(bad_mapping),
               "true_toml": str(true_toml), "partners": str(partners),
-              "tmp": str(tmp_path)}  # fmt: skip
+              "tmp": str(tmp_path), "built": str(store_path)}  # fmt: skip
     env = {name: value for name, value in os.environ.items() if not name.startswith("COWORKMED_")}
     env |= {name: _filled(str(value), places) for name, value in case["env"].items()}
     finished = subprocess.run(
