@@ -59,8 +59,9 @@ SETTINGS_EXIT = 78
 #: the exit status of a command whose source or mapping cannot be used at all
 UNUSABLE_EXIT = 2
 #: the exit status of a command whose store cannot take its write (a disk full or read-only, an
-#: external store down), as sysexits.h's EX_IOERR: the source is not to blame (it was 1)
-STORE_FAULT_EXIT = 74
+#: external store down), or that cannot read or write a file otherwise, as sysexits.h's
+#: EX_IOERR: the source is not to blame (it was 1, or a traceback)
+IO_EXIT = 74
 
 #: the exit status of a command asked to write a file or folder it cannot (its folder missing or
 #: not writable, a folder in its place, a format it has none of), as sysexits.h's EX_CANTCREAT:
@@ -79,7 +80,7 @@ USAGE_EXIT = 64
 #: an instance of decides
 EXITS: tuple[tuple[type[Exception], int], ...] = (
     (StoreLocked, BUSY_EXIT),
-    (StoreFault, STORE_FAULT_EXIT),
+    (StoreFault, IO_EXIT),
     (SettingsError, SETTINGS_EXIT),
     (LoadError, UNUSABLE_EXIT),
 )
@@ -179,7 +180,7 @@ class _Commands(click.Group):
             ctx.exit(usage_status(error))
         except OSError as error:  # a file or folder it reads or writes: one line, no traceback
             click.ClickException(str(error)).show()
-            ctx.exit(STORE_FAULT_EXIT)
+            ctx.exit(IO_EXIT)
 
 
 @click.group(cls=_Commands)
@@ -511,7 +512,7 @@ def _build(
                     load_checked(mapping, target, base, location, force=force, mode=mode, lang="en")
                 )
             except StoreFault:
-                raise  # no source can be written: the command group's (exit STORE_FAULT_EXIT)
+                raise  # no source can be written: the command group's (exit IO_EXIT)
             except LoadError as error:
                 failures.append(f"{mapping}: {error}")
     if not any(checked.load.published for checked in reports):  # none published the vocabulary

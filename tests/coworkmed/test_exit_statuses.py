@@ -14,7 +14,7 @@ import yaml
 
 from core.problems import LoadError, StoreBusy, StoreFault, StoreLocked
 from core.settings import SettingsError
-from coworkmed.cli import EXITS, OUTPUT_EXIT, SETTINGS_EXIT, exit_status
+from coworkmed.cli import EXITS, OUTPUT_EXIT, REPORT_FORMATS, SETTINGS_EXIT, exit_status
 from publishing.partners import add_partner
 from triplestore.backends.sparql import StoreUnavailable
 
@@ -68,3 +68,9 @@ def test_every_failure_the_commands_leave_has_its_own_status() -> None:
     errors = (StoreLocked("x"), StoreBusy("x"), StoreFault("x"), StoreUnavailable("x"),
               SettingsError("x"), LoadError("x"), ValueError("x"))  # fmt: skip
     assert [exit_status(error) for error in errors] == [75, 74, 74, 74, 78, 2, 1]
+
+
+def test_the_report_formats_the_command_line_takes_are_the_reports() -> None:
+    from validation.report import FORMATS
+
+    assert REPORT_FORMATS == tuple(FORMATS)
