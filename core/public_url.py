@@ -87,7 +87,18 @@ REFUSED_BASES: tuple[tuple[Callable[[str], bool], str], ...] = (
     (lambda b: bool(urlsplit(b).query), "has a query"),
     (lambda b: not b.endswith(("/", "#")), "does not end with / or # (the names follow it)"),
     (lambda b: b.count("#") > 1 or "#" in b[:-1], "has a fragment"),
+    (lambda b: _BADOCTET.search(b) is not None, "has a % that is no %XX"),
+    (lambda b: bool({".", ".."} & _segments(urlsplit(b).path)), "has a . or .. segment"),
+    (lambda b: not _port_named(urlsplit(b)), "has a port that is none (1-65535)"),
 )
+
+
+def _port_named(parts: SplitResult) -> bool:
+    """Whether the port a URL names, if any, is one (1-65535)."""
+    try:
+        return parts.port != 0
+    except ValueError:  # out of range, or not a number
+        return False
 
 
 def base_iri(text: object) -> str:

@@ -57,6 +57,10 @@ def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ("base = 'https://example.org/id#a#'", "has a fragment"),
         ("base = 'https://example.org/<id>/'", "a character no IRI may hold"),
         ("base = 'https://example.org/\u0085id/'", "a character no IRI may hold"),
+        # stranger 73 (L3): taken, and minted IRIs no client could dereference
+        ("base = 'https://example.org:99999/id/'", "has a port that is none"),
+        ("base = 'https://example.org/%zz/'", "has a % that is no %XX"),
+        ("base = 'https://example.org/a/../id/'", "has a . or .. segment"),
     ],
     ids=[
         "syntax",
@@ -82,6 +86,9 @@ def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "base-fragment",
         "base-angle",
         "base-control",
+        "base-port",
+        "base-octet",
+        "base-dot-segment",
     ],
 )
 def test_a_bad_settings_file_is_named(tmp_path: Path, content: str | bytes, says: str) -> None:
