@@ -106,7 +106,10 @@ STORE_SCHEMES = ("http", "https")
 def store_place(text: object) -> str:
     """The ``store`` setting: a folder, or an external store's http(s) SPARQL endpoint, else
     ValueError saying why: an empty one made a store in the folder the command ran in, and
-    ``ftp://...`` a folder of that name (stranger 73)."""
+    ``ftp://...`` a folder of that name (stranger 73), and a settings file's ``5`` a folder
+    ``5`` (stranger 74)."""
+    if not isinstance(text, str | os.PathLike):
+        raise ValueError(f"{text!r} is not text: write it in quotes")
     given = str(text).strip()
     if not given:
         raise ValueError("is empty: name a folder, or an external store's http(s) endpoint")
@@ -118,7 +121,10 @@ def store_place(text: object) -> str:
 
 def place(text: object) -> str:
     """A file or folder's path, else ValueError: an empty one named the folder the command ran
-    in (stranger 73: ``COWORKMED_PARTNERS_FILE=`` gave a traceback)."""
+    in (stranger 73: ``COWORKMED_PARTNERS_FILE=`` gave a traceback); a settings file's number
+    is none either (stranger 74: ``dumps = 3`` made a folder ``3``)."""
+    if not isinstance(text, str | os.PathLike):
+        raise ValueError(f"{text!r} is not text: write it in quotes")
     given = str(text).strip()
     if not given:
         raise ValueError("is empty: name a file or a folder")

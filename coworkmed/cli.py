@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,11 +37,20 @@ def _help(name: str) -> str:
 STORE_OPTION = click.option("--store", default=None, help=_help("store"))
 
 
-def _location(store: str | None) -> StoreLocation:
-    """The store named by ``--store`` or the settings (a directory or an external store)."""
+def _location(store: str | None, base: str | None = None, checked: bool = False) -> StoreLocation:
+    """The store named by ``--store`` or the settings (a directory or an external store);
+    ``checked``: SettingsError when it holds a published graph built under another base than
+    ``base`` (``--base``) or the setting's (stranger 74: ``link`` and ``export`` there wrote, and
+    published, graphs under the wrong base; ``serve`` refused it already)."""
     from triplestore.backends import locate
+    from triplestore.versions import foreign_base
 
-    return locate(setting("store", store), settings())
+    location = locate(setting("store", store), settings())
+    if checked and location.generation():
+        foreign = foreign_base(location.reader()[1], setting("base", base))
+        if foreign is not None:
+            raise SettingsError(f"{setting('store', store)}: {foreign}")
+    return location
 
 
 BASE_OPTION = click.option("--base", default=None, help=_help("base"))
@@ -131,9 +142,47 @@ def output_problem(path: Path, folder: bool = False, suffixes: tuple[str, ...] =
         holder = holder.parent  # a folder is made with its parents: the first one there
     if not holder.is_dir():
         return f"there is no folder {holder} to write it in"
-    if not os.access(path if path.exists() else holder, os.W_OK):
-        return "it cannot be written here (no permission, or a read-only file system)"
+    try:  # written for real (stranger 74: /proc passed a look at its permissions)
+        _try_writing(path, holder, folder)
+    except OSError as error:
+        return f"it cannot be written here ({error.strerror or error})"
     return None
+
+
+def _try_writing(path: Path, holder: Path, folder: bool) -> None:
+    """Write ``path`` (a folder: one in ``holder``) and take it back, or OSError; a file there
+    already is opened for appending, never cut."""
+    if folder:
+        os.rmdir(tempfile.mkdtemp(prefix=".coworkmed-", dir=path if path.is_dir() else holder))
+    elif path.exists():
+        with open(path, "ab"):
+            pass
+    else:
+        with open(path, "xb"):
+            pass
+        path.unlink()
+
+
+def not_an_input(output: Path | None, *inputs: Path | None) -> None:
+    """OutputRefused when ``output`` is one of the files a command reads (stranger 74: a report
+    written over the partner's data file)."""
+    if output is None:
+        return
+    written = output.resolve()
+    if any(each is not None and each.resolve() == written for each in inputs):
+        raise OutputRefused(f"{output}: it is a file this command reads", param_hint="the output")
+
+
+def write_output(path: Path, data: bytes, done: str) -> None:
+    """Write ``data`` to ``path``; if it cannot be written once the work is done (``done``:
+    what was done), say so after what was done and exit ``OUTPUT_EXIT``, never as if nothing
+    was (stranger 74: a report that passed its check but failed to open gave exit 74, "the
+    store cannot take the write", after a publication)."""
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        click.echo(f"Error: {done}, but {path} could not be written ({error})", err=True)
+        raise SystemExit(OUTPUT_EXIT) from None
 
 
 def usage_status(error: click.UsageError) -> int:
@@ -375,7 +424,7 @@ def load_command(
     from validation.messages import ui
     from validation.pipeline import close_pools
 
-    location, mode = _location(store), _mode(all_or_nothing)
+    location, mode = _location(store, base, checked=True), _mode(all_or_nothing)
     progress = progress_line(lang or _mapping_language(mapping), quiet)
     try:
         with location.writer() as target:
@@ -397,9 +446,8 @@ def load_command(
     _show_checked(checked, show, lang)
     result = checked.load
     if report:
-        report.write_text(
-            json.dumps(result.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
-        )
+        said = json.dumps(result.as_dict(), ensure_ascii=False, indent=2).encode("utf-8")
+        write_output(report, said, "the load is done" if result.published else "nothing loaded")
         said_in = checked.report.language if checked.report else (lang or "en")
         click.echo(written_line(str(report.resolve()), "json", said_in), err=True)
     if not result.published and not result.unchanged:
@@ -581,8 +629,9 @@ def validate_command(
     from validation.report import FORMATS, console_lines, render
     from validation.submission import validate_submission
 
+    not_an_input(output, file, mapping)
     base_iri = setting("base", base)
-    published = _published_places(_location(store), base_iri, mapping, lang)
+    published = _published_places(_location(store, base, checked=True), base_iri, mapping, lang)
     progress = progress_line(lang, quiet)
     try:
         result = validate_submission(
@@ -596,7 +645,7 @@ def validate_command(
         fmt = fmt or output.suffix.lstrip(".").replace("turtle", "ttl") or "html"
         if fmt not in FORMATS:
             fmt = "html"
-        output.write_bytes(render(result, fmt))
+        write_output(output, render(result, fmt), "the file was validated")
     elif fmt is not None:
         click.echo(render(result, fmt).decode("utf-8-sig"), nl=False)
     err = output is None and fmt is not None
@@ -688,16 +737,24 @@ def publish_command(
     from validation.pipeline import close_pools
     from validation.report import console_lines, render, summary_line
 
+    not_an_input(report, file, mapping)
+    partners = Path(setting("partners_file", partners_file))
+    if not partners.is_file():  # stranger 74: said "Unknown partner", exit 1
+        raise SettingsError(
+            f"setting partners_file: {partners} is no file of partners "
+            "(coworkmed partner add makes it)"
+        )
     try:
-        known = read_partners(Path(setting("partners_file", partners_file)))
-    except PartnerError as error:
-        raise click.ClickException(str(error)) from None
+        known = read_partners(partners)
+    except PartnerError as error:  # a settings file of its own: 78, not 1
+        raise SettingsError(str(error)) from None
     if partner not in known:
         raise click.ClickException(summary_line("unknown-partner", lang, partner=partner))
     progress, mode = progress_line(lang, quiet), _mode(all_or_nothing)
+    location = _location(store, base, checked=True)
     try:
         outcome = publish_submission(
-            file, known[partner], _location(store), setting("base", base), mapping, lang,
+            file, known[partner], location, setting("base", base), mapping, lang,
             force=force, mode=mode, progress=progress,
         )  # fmt: skip
     except OtherPartnersMapping as error:  # it would replace this partner's records
@@ -710,7 +767,9 @@ def publish_command(
             progress.done()
     result = outcome.report
     if report is not None:
-        report.write_bytes(render(result, report.suffix.lstrip(".") or "html", mode=mode))
+        rendered = render(result, report.suffix.lstrip(".") or "html", mode=mode)
+        done = f"published {outcome.version}" if outcome.published else "nothing was published"
+        write_output(report, rendered, done)
     lang = result.language
     if outcome.unchanged:
         click.echo(f"{ui('unchanged', lang)} ({outcome.version})")
@@ -746,7 +805,7 @@ def submissions_command(partner: str | None, store: str | None, base: str | None
     from publishing.submissions import list_submissions
     from triplestore.versions import open_snapshot
 
-    _generation, snapshot = open_snapshot(_location(store))
+    _generation, snapshot = open_snapshot(_location(store, base, checked=True))
     for row in list_submissions(snapshot, setting("base", base), partner):
         outcome = "published" if row["version"] else "rejected"
         click.echo(
@@ -768,8 +827,12 @@ def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
     """Add PARTNER_ID (or give it a new token) and print its token, which is stored hashed only."""
     from publishing.partners import PartnerError, add_partner
 
+    partners = Path(setting("partners_file", partners_file))
+    refused = output_problem(partners)  # stranger 74: an internal file named, exit 74
+    if refused is not None:
+        raise OutputRefused(f"{partners}: {refused}", param_hint="'--partners-file'")
     try:
-        token = add_partner(Path(setting("partners_file", partners_file)), partner_id, name)
+        token = add_partner(partners, partner_id, name)
     except PartnerError as error:
         raise click.ClickException(str(error)) from None
     click.echo(token)
@@ -790,10 +853,14 @@ def export_command(
     from endpoint.dumps import export
 
     started = time.monotonic()
+    folder = Path(setting("dumps", output))
+    refused = output_problem(folder, folder=True)
+    if refused is not None:
+        raise OutputRefused(f"{folder}: {refused}", param_hint="'--output'")
     exported = export(
-        _location(store),
+        _location(store, base, checked=True),
         setting("base", base),
-        Path(setting("dumps", output)),
+        folder,
         keep=setting("dumps_keep", keep),
     )
     for dump in exported.dumps:
@@ -826,16 +893,17 @@ def link_command(store: str | None, base: str | None, review: Path | None) -> No
     from publishing.links import published_spaces
     from triplestore.versions import commit, published_graphs
 
-    location, base_iri = _location(store), setting("base", base)
+    location, base_iri = _location(store, base, checked=True), setting("base", base)
     with location.writer() as target:
         found = candidates(published_spaces(target, base_iri, published_graphs(target, base_iri)))
         commit(location, target, base_iri)  # the links' refresh runs with the commit
     rows = review_rows(found)
     if review is not None:
-        with open(review, "w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle).writerows(
-                [["'" + c if c[:1] in "=+-@" else c for c in row] for row in rows]
-            )
+        written = io.StringIO(newline="")
+        csv.writer(written).writerows(
+            [["'" + c if c[:1] in "=+-@" else c for c in row] for row in rows]
+        )
+        write_output(review, written.getvalue().encode("utf-8"), "the links are published")
     sure = sum(m.confidence >= SAME for m in found)
     click.echo(f"{len(found)} candidate pairs: {sure} linked, {len(rows) - 1 - sure} for review")
 

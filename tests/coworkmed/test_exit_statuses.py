@@ -17,8 +17,10 @@ from core.settings import SettingsError
 from coworkmed.cli import EXITS, OUTPUT_EXIT, REPORT_FORMATS, SETTINGS_EXIT, exit_status
 from publishing.partners import add_partner
 from triplestore.backends.sparql import StoreUnavailable
+from triplestore.versions import current_generation
 
 ROOT = Path(__file__).parents[2]
+SAMPLE = ROOT / "examples/partners/fr-aura/tiers-lieux.tsv"
 CASES: list[dict[str, Any]] = yaml.safe_load(
     Path(__file__).with_name("exit-cases.yaml").read_text(encoding="utf-8")
 )
@@ -35,12 +37,18 @@ def _filled(text: str, places: dict[str, str]) -> str:
 def test_a_command_exits_with_the_status_of_its_failure(
     case: dict[str, Any], tmp_path: Path, store_path: Path
 ) -> None:
+    built_at = current_generation(store_path)
     bad_toml = tmp_path / "settings.toml"
     bad_toml.write_text("port = [\n", encoding="utf-8")
     unknown_toml = tmp_path / "unknown.toml"
     unknown_toml.write_text("prot = 80\n", encoding="utf-8")
     true_toml = tmp_path / "true.toml"
     true_toml.write_text("max_rows = true\n", encoding="utf-8")
+    number_toml = tmp_path / "number.toml"
+    number_toml.write_text("dumps = 3\n", encoding="utf-8")
+    data, data_csv = tmp_path / "data.tsv", tmp_path / "data.csv"  # a report may end in .csv
+    for copy in (data, data_csv):
+        copy.write_bytes(SAMPLE.read_bytes())
     partners = tmp_path / "partners.toml"
     add_partner(partners, "fr-aura", "Auvergne-Rhône-Alpes")
     bad_mapping = tmp_path / "mapping.yaml"
@@ -48,7 +56,9 @@ def test_a_command_exits_with_the_status_of_its_failure(
     places = {"store": str(tmp_path / "store"), "bad_toml": str(bad_toml),
               "unknown_toml": str(unknown_toml), "bad_mapping": str(bad_mapping),
               "true_toml": str(true_toml), "partners": str(partners),
-              "tmp": str(tmp_path), "built": str(store_path)}  # fmt: skip
+              "tmp": str(tmp_path), "built": str(store_path), "data": str(data),
+              "data_csv": str(data_csv),
+              "number_toml": str(number_toml)}  # fmt: skip
     env = {name: value for name, value in os.environ.items() if not name.startswith("COWORKMED_")}
     env |= {name: _filled(str(value), places) for name, value in case["env"].items()}
     finished = subprocess.run(
@@ -60,6 +70,10 @@ def test_a_command_exits_with_the_status_of_its_failure(
     assert "Traceback" not in finished.stderr
     if case["status"] in (SETTINGS_EXIT, OUTPUT_EXIT):  # refused before it did anything
         assert not (tmp_path / "store").exists()
+        assert (
+            data.read_bytes() == (ROOT / "examples/partners/fr-aura/tiers-lieux.tsv").read_bytes()
+        )
+        assert current_generation(store_path) == built_at
 
 
 def test_every_failure_the_commands_leave_has_its_own_status() -> None:
