@@ -163,14 +163,38 @@ def _try_writing(path: Path, holder: Path, folder: bool) -> None:
         path.unlink()
 
 
-def not_an_input(output: Path | None, *inputs: Path | None) -> None:
-    """OutputRefused when ``output`` is one of the files a command reads (stranger 74: a report
-    written over the partner's data file)."""
-    if output is None:
+def overwritten(output: Path, inputs: list[Path], store: str) -> str | None:
+    """What ``output`` would overwrite, or None: a file in the store's folder (``store``, when
+    it is one), or one of ``inputs`` (under any name: a link, hard or symbolic)."""
+    if "://" not in store and output.absolute().resolve().is_relative_to(Path(store).resolve()):
+        return "it is in the store's folder"
+    if any(_same_file(output, each) for each in inputs):
+        return "it is a file this command reads"
+    return None
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # one of them is not there (an output to make)
+        return False
+
+
+def _outputs_checked(ctx: click.Context) -> None:
+    """OutputRefused for an output of the command (``OutputPath``) that would overwrite the
+    store's files or a file it reads (its file arguments and options, the partners file):
+    stranger 75, ``link --review STORE/current`` lost the store, and a hard link to the
+    partner's file passed a look at its path (stranger 74: a report written over it)."""
+    given = [(p, ctx.params.get(p.name or "")) for p in ctx.command.params]
+    outputs = [(p, v) for p, v in given if isinstance(p.type, OutputPath) and v is not None]
+    if not outputs:
         return
-    written = output.resolve()
-    if any(each is not None and each.resolve() == written for each in inputs):
-        raise OutputRefused(f"{output}: it is a file this command reads", param_hint="the output")
+    read = [v for p, v in given if isinstance(p.type, click.Path) and p not in dict(outputs)]
+    inputs = [Path(v) for v in read if v is not None] + [Path(setting("partners_file"))]
+    for parameter, value in outputs:
+        why = overwritten(Path(value), inputs, setting("store"))
+        if why is not None:
+            raise OutputRefused(f"{value}: {why}", ctx=ctx, param=parameter)
 
 
 def write_output(path: Path, data: bytes, done: str) -> None:
@@ -206,6 +230,7 @@ class _Command(click.Command):
         given = {k: v for k, v in ctx.params.items() if k in SETTINGS and v is not None}
         with given_settings(given):
             settings()
+            _outputs_checked(ctx)
             return super().invoke(ctx)
 
 
@@ -629,7 +654,6 @@ def validate_command(
     from validation.report import FORMATS, console_lines, render
     from validation.submission import validate_submission
 
-    not_an_input(output, file, mapping)
     base_iri = setting("base", base)
     published = _published_places(_location(store, base, checked=True), base_iri, mapping, lang)
     progress = progress_line(lang, quiet)
@@ -737,7 +761,6 @@ def publish_command(
     from validation.pipeline import close_pools
     from validation.report import console_lines, render, summary_line
 
-    not_an_input(report, file, mapping)
     partners = Path(setting("partners_file", partners_file))
     if not partners.is_file():  # stranger 74: said "Unknown partner", exit 1
         raise SettingsError(

@@ -10,13 +10,12 @@ dataset whose distributions are the dumps, and the SPARQL endpoint as a data ser
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import gzip
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
@@ -32,6 +31,7 @@ from flask import (
     url_for,
 )
 
+from core.locks import held
 from core.namespaces import (
     CC,
     DCAT,
@@ -94,15 +94,9 @@ class Exported:
 LOCK = ".export.lock"
 
 
-@contextmanager
-def _folder_lock(folder: Path) -> Iterator[None]:
+def _folder_lock(folder: Path) -> AbstractContextManager[None]:
     """Hold the folder's export lock (released by the system if the exporter is killed)."""
-    with open(folder / LOCK, "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return held(folder / LOCK)
 
 
 def export(

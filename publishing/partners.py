@@ -13,6 +13,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.locks import held
+
 ITERATIONS = 200_000
 PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -70,10 +72,21 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+#: what the lock file of a partners file is named: its name and this
+LOCK = ".lock"
+
+
 def add_partner(path: Path, partner_id: str, name: str) -> str:
-    """Add (or give a new token to) a partner; return the token, which is not kept anywhere."""
+    """Add (or give a new token to) a partner; return the token, which is not kept anywhere.
+    One process at a time reads, changes and writes the file (``LOCK``; stranger 75: six adds
+    at once each printed a token, and the file kept 4 of them)."""
     if not PARTNER_ID.match(partner_id):
         raise PartnerError(f"{partner_id!r}: a partner id is lower-case letters, digits and '-'")
+    with held(path.with_name(path.name + LOCK)):
+        return _added(path, partner_id, name)
+
+
+def _added(path: Path, partner_id: str, name: str) -> str:
     partners = read_partners(path)
     token = secrets.token_urlsafe(32)
     partners[partner_id] = Partner(partner_id, name, hash_token(token))

@@ -49,6 +49,8 @@ def test_a_command_exits_with_the_status_of_its_failure(
     data, data_csv = tmp_path / "data.tsv", tmp_path / "data.csv"  # a report may end in .csv
     for copy in (data, data_csv):
         copy.write_bytes(SAMPLE.read_bytes())
+    hard_link = tmp_path / "link.csv"
+    os.link(data_csv, hard_link)
     partners = tmp_path / "partners.toml"
     add_partner(partners, "fr-aura", "Auvergne-Rhône-Alpes")
     bad_mapping = tmp_path / "mapping.yaml"
@@ -57,7 +59,7 @@ def test_a_command_exits_with_the_status_of_its_failure(
               "unknown_toml": str(unknown_toml), "bad_mapping": str(bad_mapping),
               "true_toml": str(true_toml), "partners": str(partners),
               "tmp": str(tmp_path), "built": str(store_path), "data": str(data),
-              "data_csv": str(data_csv),
+              "data_csv": str(data_csv), "hard_link": str(hard_link),
               "number_toml": str(number_toml)}  # fmt: skip
     env = {name: value for name, value in os.environ.items() if not name.startswith("COWORKMED_")}
     env |= {name: _filled(str(value), places) for name, value in case["env"].items()}

@@ -10,7 +10,6 @@ a checkpoint is never written, so readers and the writer never share a database.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
@@ -18,13 +17,14 @@ import stat
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import pyoxigraph as ox
 
+from core.locks import held
 from core.problems import LoadError, StoreBusy, StoreLocked
 from core.rdf_bytes import as_stored, to_bytes
 from core.sparql_text import total_order
@@ -503,15 +503,9 @@ def _publications(log: Path) -> list[tuple[int, float]]:
     return times
 
 
-@contextmanager
-def _pruning(path: Path) -> Iterator[None]:
+def _pruning(path: Path) -> AbstractContextManager[None]:
     """The store's lock between pruning snapshots and holding one (``HOLDS_LOCK``)."""
-    with (path / HOLDS_LOCK).open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return held(path / HOLDS_LOCK)
 
 
 def _held(holds: Path) -> set[int]:
