@@ -43,14 +43,22 @@ def _location(store: str | None, base: str | None = None, checked: bool = False)
     ``base`` (``--base``) or the setting's (stranger 74: ``link`` and ``export`` there wrote, and
     published, graphs under the wrong base; ``serve`` refused it already)."""
     from triplestore.backends import locate
-    from triplestore.versions import foreign_base
 
     location = locate(setting("store", store), settings())
-    if checked and location.generation():
-        foreign = foreign_base(location.reader()[1], setting("base", base))
-        if foreign is not None:
-            raise SettingsError(f"{setting('store', store)}: {foreign}")
+    if checked:
+        _built_under(location, setting("store", store), setting("base", base))
     return location
+
+
+def _built_under(location: StoreLocation, named: str, base_iri: str) -> None:
+    """SettingsError when the store at ``location`` (``named`` so) holds a published graph
+    built under another base than ``base_iri`` (``triplestore.versions.foreign_base``)."""
+    from triplestore.versions import foreign_base
+
+    if location.generation():
+        foreign = foreign_base(location.reader()[1], base_iri)
+        if foreign is not None:
+            raise SettingsError(f"{named}: {foreign}")
 
 
 BASE_OPTION = click.option("--base", default=None, help=_help("base"))
@@ -122,11 +130,23 @@ class OutputPath(click.Path):
         ctx: click.Context | None,
     ) -> Path:
         # looked at before click's own checks, whose failures say the path cannot be read
-        written = os.fsdecode(value)
-        why = output_problem(Path(written), self.folder, self.suffixes)
-        if why is not None:
-            raise OutputRefused(f"{written}: {why}", ctx=ctx, param=param)
+        refuse_output(Path(os.fsdecode(value)), self.folder, self.suffixes, ctx=ctx, param=param)
         return Path(os.fsdecode(super().convert(value, param, ctx)))
+
+
+def refuse_output(
+    path: Path,
+    folder: bool = False,
+    suffixes: tuple[str, ...] = (),
+    hint: str | None = None,
+    ctx: click.Context | None = None,
+    param: click.Parameter | None = None,
+) -> None:
+    """OutputRefused, naming ``path`` and why (``output_problem``), when it cannot be written;
+    ``hint``, or ``param``, the option that gave it."""
+    why = output_problem(path, folder, suffixes)
+    if why is not None:
+        raise OutputRefused(f"{path}: {why}", ctx=ctx, param=param, param_hint=hint)
 
 
 def output_problem(path: Path, folder: bool = False, suffixes: tuple[str, ...] = ()) -> str | None:
@@ -851,9 +871,7 @@ def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
     from publishing.partners import PartnerError, add_partner
 
     partners = Path(setting("partners_file", partners_file))
-    refused = output_problem(partners)  # stranger 74: an internal file named, exit 74
-    if refused is not None:
-        raise OutputRefused(f"{partners}: {refused}", param_hint="'--partners-file'")
+    refuse_output(partners, hint="'--partners-file'")  # stranger 74: 74, an internal file named
     try:
         token = add_partner(partners, partner_id, name)
     except PartnerError as error:
@@ -877,9 +895,7 @@ def export_command(
 
     started = time.monotonic()
     folder = Path(setting("dumps", output))
-    refused = output_problem(folder, folder=True)
-    if refused is not None:
-        raise OutputRefused(f"{folder}: {refused}", param_hint="'--output'")
+    refuse_output(folder, folder=True, hint="'--output'")
     exported = export(
         _location(store, base, checked=True),
         setting("base", base),
@@ -978,7 +994,7 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: s
     )
     from endpoint.app import begin_stop, create_app
     from endpoint.warm import warm_up
-    from triplestore.versions import foreign_base, writing
+    from triplestore.versions import writing
 
     given = {"store": store, "base": base, "host": host, "port": port}
     config = {name: value for name, value in given.items() if value is not None}
@@ -996,9 +1012,7 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: s
         raise click.ClickException(
             f"{resolved['store']}: nothing published yet; run coworkmed build"
         )
-    foreign = foreign_base(app.extensions["coworkmed.store"].reader()[1], resolved["base"])
-    if foreign is not None:
-        raise SettingsError(f"{resolved['store']}: {foreign}")
+    _built_under(app.extensions["coworkmed.store"], resolved["store"], resolved["base"])
     for folder in sweep_spools():
         click.echo(f"removed {folder}: left by a server that was killed", err=True)
     host = str(resolved["host"])
