@@ -19,18 +19,22 @@ OCTET = re.compile(r"%[0-9A-Fa-f]{2}")
 #: the default port of each scheme a public URL may have (written, it is dropped)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _BADOCTET = re.compile(r"%(?![0-9A-Fa-f]{2})")
-#: what a public URL may not hold -> why it is refused (the service names its resources under
-#: it: each must be one IRI, written one way, that a client reaches)
-REFUSED_PARTS: tuple[tuple[Callable[[SplitResult], bool], str], ...] = (
+#: what neither a public URL nor the base IRI of minted data may hold -> why it is refused
+_URL_RULES: tuple[tuple[Callable[[SplitResult], bool], str], ...] = (
     (lambda u: u.scheme.lower() not in DEFAULT_PORTS, "is not an http(s) URL"),
     (lambda u: not u.hostname, "names no host"),
     (lambda u: "@" in u.netloc, "holds a user name or password, which it would publish"),
-    (lambda u: not u.netloc.isascii(), "has a host not in ASCII (write it in punycode)"),
     (lambda u: bool(u.query), "has a query"),
-    (lambda u: bool(u.fragment), "has a fragment"),
-    (lambda u: _BADOCTET.search(u.path) is not None, "has a % that is no %XX in its path"),
-    (lambda u: "%2F" in u.path.upper(), "has an encoded / (%2F) in its path"),
+    (lambda u: _BADOCTET.search(u.netloc + u.path) is not None, "has a % that is no %XX"),
     (lambda u: bool({".", ".."} & _segments(u.path)), "has a . or .. segment in its path"),
+)
+#: what a public URL may not hold -> why it is refused (the service names its resources under
+#: it: each must be one IRI, written one way, that a client reaches)
+REFUSED_PARTS: tuple[tuple[Callable[[SplitResult], bool], str], ...] = (
+    *_URL_RULES,
+    (lambda u: not u.netloc.isascii(), "has a host not in ASCII (write it in punycode)"),
+    (lambda u: bool(u.fragment), "has a fragment"),
+    (lambda u: "%2F" in u.path.upper(), "has an encoded / (%2F) in its path"),
 )
 #: the characters RFC 3986 calls unreserved: written as themselves, never %XX (section 6.2.2.2)
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -79,17 +83,11 @@ def _octet(found: re.Match[str]) -> str:
 #: characters an IRI may not hold (RFC 3987's ``iunreserved`` and the rest leave them out):
 #: minted into an IRI they make it one no RDF syntax can write
 _NOT_IN_IRI = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f-\x9f]")
-#: what the base IRI of minted data may not be -> why it is refused
-REFUSED_BASES: tuple[tuple[Callable[[str], bool], str], ...] = (
-    (lambda b: _NOT_IN_IRI.search(b) is not None, "holds a space or a character no IRI may hold"),
-    (lambda b: urlsplit(b).scheme.lower() not in DEFAULT_PORTS, "is not an http(s) IRI"),
-    (lambda b: not urlsplit(b).netloc or "@" in urlsplit(b).netloc, "names no host, or a user"),
-    (lambda b: bool(urlsplit(b).query), "has a query"),
-    (lambda b: not b.endswith(("/", "#")), "does not end with / or # (the names follow it)"),
-    (lambda b: b.count("#") > 1 or "#" in b[:-1], "has a fragment"),
-    (lambda b: _BADOCTET.search(b) is not None, "has a % that is no %XX"),
-    (lambda b: bool({".", ".."} & _segments(urlsplit(b).path)), "has a . or .. segment"),
-    (lambda b: not _port_named(urlsplit(b)), "has a port that is none (1-65535)"),
+#: what the base IRI of minted data may not be, beyond ``_URL_RULES`` -> why it is refused
+REFUSED_BASES: tuple[tuple[Callable[[SplitResult], bool], str], ...] = (
+    *_URL_RULES,
+    (lambda u: bool(u.fragment), "has a fragment (it may end with #)"),
+    (lambda u: not _port_named(u), "has a port that is none (1-65535)"),
 )
 
 
@@ -106,7 +104,12 @@ def base_iri(text: object) -> str:
     ValueError saying why for one that would mint no IRI, or IRIs no client can dereference
     (``not a url`` was taken, and minted ``not a urlspace/...``)."""
     given = str(text).strip()
+    if _NOT_IN_IRI.search(given) is not None:
+        raise ValueError(f"{given!r} holds a space or a character no IRI may hold")
+    parts = urlsplit(given)
     for refused, why in REFUSED_BASES:
-        if refused(given):
+        if refused(parts):
             raise ValueError(f"{given!r} {why}")
+    if not given.endswith(("/", "#")):
+        raise ValueError(f"{given!r} does not end with / or # (the names follow it)")
     return given

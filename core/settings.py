@@ -8,6 +8,7 @@ settings file named by ``COWORKMED_CONFIG`` (TOML, keys are the setting names), 
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import tomllib
@@ -599,13 +600,20 @@ class SettingsError(ValueError):
     """A settings file or value that cannot be used; the message names it."""
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed(text: str) -> Mapping[str, Any]:
+    """A TOML settings file's ``text``, parsed once (every setting asked read the file again,
+    and parsed it)."""
+    return tomllib.loads(text)
+
+
 def settings_file(path: str | None = None) -> dict[str, Any]:
     """The settings of a TOML file (``path``, else ``$COWORKMED_CONFIG``; none: empty)."""
     name = path or os.environ.get(CONFIG_ENV)
     if not name:
         return {}
     try:
-        values = tomllib.loads(Path(name).read_text(encoding="utf-8"))
+        values = dict(_parsed(Path(name).read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError) as error:
         raise SettingsError(f"settings file {name}: cannot be read ({error})") from None
     except tomllib.TOMLDecodeError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import logging
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from linking.places import Place
     from loaders.load import HeldBack
     from publishing.build import Checked
+    from publishing.publish import Publication
     from triplestore.backends import StoreLocation, TripleStore
 
 
@@ -42,9 +44,16 @@ def _location(store: str | None, base: str | None = None, checked: bool = False)
     ``checked``: SettingsError when it holds a published graph built under another base than
     ``base`` (``--base``) or the setting's (stranger 74: ``link`` and ``export`` there wrote, and
     published, graphs under the wrong base; ``serve`` refused it already)."""
-    from triplestore.backends import locate
+    from triplestore.backends import is_remote, locate
 
-    location = locate(setting("store", store), settings())
+    named = setting("store", store)
+    if not is_remote(named):
+        from triplestore.backends.oxigraph import not_a_store
+
+        why = not_a_store(Path(named))
+        if why is not None:
+            raise SettingsError(f"setting store: {named} {why}")
+    location = locate(named, settings())
     if checked:
         _built_under(location, setting("store", store), setting("base", base))
     return location
@@ -95,6 +104,29 @@ REPORT_FORMATS = ("html", "json", "csv", "ttl")
 #: file that cannot be read (stranger 73); a file argument that is none stays 2
 USAGE_EXIT = 64
 
+#: the exit status of a command whose output's reader went away (``coworkmed submissions |
+#: head``), as a shell gives a command that SIGPIPE ended: quietly (stranger 75: a traceback,
+#: "Broken pipe")
+PIPE_EXIT = 128 + 13
+#: every exit status a command gives, and what it means to a script (docs/cli.md shows it)
+STATUSES: tuple[tuple[int, str], ...] = (
+    (0, "Done: published, loaded, linked or written; or nothing to do, and said so (the same "
+        "file and mapping are the current version; the links are unchanged)."),
+    (1, "A file with errors: nothing was published for them (validate: it does not conform)."),
+    (UNUSABLE_EXIT, "A source or mapping that cannot be read at all."),
+    (USAGE_EXIT, "A bad option or argument (an unknown partner, a partner name that is no "
+                 "name, a missing --partner)."),
+    (OUTPUT_EXIT, "An output that cannot be written, refused before anything is done (or, "
+                  "after the work, said after what was done)."),
+    (IO_EXIT, "The store cannot take the write (its disk full or read-only, the external "
+              "store down), or a file cannot be read or written otherwise."),
+    (BUSY_EXIT, "The store stayed busy (another process writing it) for store_lock_wait "
+                "seconds: nothing was done, try again."),
+    (SETTINGS_EXIT, "A bad setting (an option, an environment variable, the settings file, "
+                    "the store's folder, the partners file): nothing was done."),
+    (PIPE_EXIT, "Its standard output was closed (| head): it ended quietly, as a shell tool "
+                "ended by SIGPIPE does."),
+)  # fmt: skip
 #: what each failure a command does not handle itself exits with; the first class the error is
 #: an instance of decides
 EXITS: tuple[tuple[type[Exception], int], ...] = (
@@ -114,14 +146,26 @@ class OutputRefused(click.BadParameter):
     """An output path a command could not write (``OUTPUT_EXIT``)."""
 
 
+#: the output ``-``: standard output, where the command's own messages are then not written
+#: (they go to standard error); it wrote a file named ``-`` (stranger 75)
+STDOUT = Path("-")
+#: where ``_Command`` keeps the standard output a command writes ``STDOUT`` to (``ctx.meta``)
+_STDOUT_KEY = "coworkmed.stdout"
+
+
 class OutputPath(click.Path):
     """A file (``folder``: a folder) a command writes: refused before the command does anything
     when it cannot be written (``OutputRefused``): its folder missing or not writable, a folder
-    in a file's place or a file in a folder's, an extension not among ``suffixes``."""
+    in a file's place or a file in a folder's, an extension not among ``suffixes``. ``-`` is
+    standard output (``STDOUT``), refused where a command writes more than one file
+    (``to_stdout`` false)."""
 
-    def __init__(self, folder: bool = False, suffixes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, folder: bool = False, suffixes: tuple[str, ...] = (), to_stdout: bool = True
+    ) -> None:
         super().__init__(file_okay=not folder, dir_okay=folder, path_type=Path)
         self.folder, self.suffixes = folder, suffixes
+        self.to_stdout = to_stdout and not folder
 
     def convert(
         self,
@@ -129,6 +173,10 @@ class OutputPath(click.Path):
         param: click.Parameter | None,
         ctx: click.Context | None,
     ) -> Path:
+        if os.fsdecode(value) == str(STDOUT):
+            if self.to_stdout:
+                return STDOUT
+            raise OutputRefused("-: this command writes files, not standard output", ctx, param)
         # looked at before click's own checks, whose failures say the path cannot be read
         refuse_output(Path(os.fsdecode(value)), self.folder, self.suffixes, ctx=ctx, param=param)
         return Path(os.fsdecode(super().convert(value, param, ctx)))
@@ -171,16 +219,29 @@ def output_problem(path: Path, folder: bool = False, suffixes: tuple[str, ...] =
 
 def _try_writing(path: Path, holder: Path, folder: bool) -> None:
     """Write ``path`` (a folder: one in ``holder``) and take it back, or OSError; a file there
-    already is opened for appending, never cut."""
+    already is opened for appending, never cut; a pipe no one reads is refused at once (it
+    blocked the command)."""
     if folder:
         os.rmdir(tempfile.mkdtemp(prefix=".coworkmed-", dir=path if path.is_dir() else holder))
     elif path.exists():
-        with open(path, "ab"):
-            pass
+        os.close(_opened(path, os.O_APPEND))
     else:
         with open(path, "xb"):
             pass
         path.unlink()
+
+
+def _opened(path: Path, flags: int) -> int:
+    """``path`` opened for writing with ``flags``, never waiting for a pipe's reader (OSError
+    "no such device or address" when there is none)."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_NONBLOCK | flags, 0o666)
+    except OSError as error:
+        if error.errno == errno.ENXIO:  # a named pipe no process reads
+            error.strerror = "it is a pipe no process reads"
+        raise
+    os.set_blocking(descriptor, True)
+    return descriptor
 
 
 def overwritten(output: Path, inputs: list[Path], store: str) -> str | None:
@@ -206,7 +267,9 @@ def _outputs_checked(ctx: click.Context) -> None:
     stranger 75, ``link --review STORE/current`` lost the store, and a hard link to the
     partner's file passed a look at its path (stranger 74: a report written over it)."""
     given = [(p, ctx.params.get(p.name or "")) for p in ctx.command.params]
-    outputs = [(p, v) for p, v in given if isinstance(p.type, OutputPath) and v is not None]
+    outputs = [
+        (p, v) for p, v in given if isinstance(p.type, OutputPath) and v not in (None, STDOUT)
+    ]
     if not outputs:
         return
     read = [v for p, v in given if isinstance(p.type, click.Path) and p not in dict(outputs)]
@@ -223,7 +286,15 @@ def write_output(path: Path, data: bytes, done: str) -> None:
     was (stranger 74: a report that passed its check but failed to open gave exit 74, "the
     store cannot take the write", after a publication)."""
     try:
-        path.write_bytes(data)
+        if path == STDOUT:
+            stream = click.get_current_context().meta[_STDOUT_KEY]
+            stream.write(data)
+            stream.flush()
+        else:
+            with os.fdopen(_opened(path, os.O_CREAT | os.O_TRUNC), "wb") as written:
+                written.write(data)
+    except BrokenPipeError:
+        raise  # the reader went away: ``_Commands``
     except OSError as error:
         click.echo(f"Error: {done}, but {path} could not be written ({error})", err=True)
         raise SystemExit(OUTPUT_EXIT) from None
@@ -251,7 +322,11 @@ class _Command(click.Command):
         with given_settings(given):
             settings()
             _outputs_checked(ctx)
-            return super().invoke(ctx)
+            if STDOUT not in ctx.params.values():
+                return super().invoke(ctx)
+            ctx.meta[_STDOUT_KEY] = sys.stdout.buffer
+            with contextlib.redirect_stdout(sys.stderr):  # what it says, apart from its output
+                return super().invoke(ctx)
 
 
 class _Commands(click.Group):
@@ -272,6 +347,9 @@ class _Commands(click.Group):
         except click.UsageError as error:
             error.show()
             ctx.exit(usage_status(error))
+        except BrokenPipeError:  # its reader went away (| head): quietly, as a shell tool does
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(PIPE_EXIT)
         except OSError as error:  # a file or folder it reads or writes: one line, no traceback
             click.ClickException(str(error)).show()
             ctx.exit(IO_EXIT)
@@ -435,7 +513,7 @@ def _mode(all_or_nothing: bool) -> str:
 @click.option(
     "--report",
     type=OutputPath(),
-    help="Write the full load report (JSON) here.",
+    help="Write the full load report (JSON) here (-: standard output).",
 )
 @click.option("--show", default=20, show_default=True, help="How many problems to print.")
 @FORCE_OPTION
@@ -494,7 +572,8 @@ def load_command(
         said = json.dumps(result.as_dict(), ensure_ascii=False, indent=2).encode("utf-8")
         write_output(report, said, "the load is done" if result.published else "nothing loaded")
         said_in = checked.report.language if checked.report else (lang or "en")
-        click.echo(written_line(str(report.resolve()), "json", said_in), err=True)
+        if report != STDOUT:
+            click.echo(written_line(str(report.resolve()), "json", said_in), err=True)
     if not result.published and not result.unchanged:
         raise SystemExit(1)
 
@@ -652,7 +731,8 @@ LANGUAGE_OPTION = click.option(
 @click.option(
     "--output",
     type=OutputPath(),
-    help="Write the report here (format from --format, else from the extension).",
+    help="Write the report here (format from --format, else from the extension; -: standard "
+    "output, JSON unless --format says).",
 )
 @STORE_OPTION
 @BASE_OPTION
@@ -686,7 +766,7 @@ def validate_command(
         if progress is not None:
             progress.done()
     if output is not None:
-        fmt = fmt or output.suffix.lstrip(".").replace("turtle", "ttl") or "html"
+        fmt = fmt or _report_format(output)
         if fmt not in FORMATS:
             fmt = "html"
         write_output(output, render(result, fmt), "the file was validated")
@@ -695,7 +775,7 @@ def validate_command(
     err = output is None and fmt is not None
     for line in console_lines(result):
         click.echo(line, err=err)
-    if output is not None:
+    if output not in (None, STDOUT):
         click.echo(written_line(str(output.resolve()), fmt or "html", result.language))
     raise SystemExit(0 if result.conforms else (2 if not result.readable else 1))
 
@@ -726,7 +806,7 @@ def _published_places(
 )
 @click.option(
     "--output",
-    type=OutputPath(),
+    type=OutputPath(to_stdout=False),
     help="Where to write it (default: coworkmed-template-LANG.csv|xlsx here).",
 )
 def template_command(lang: str, fmt: str, output: Path | None) -> None:
@@ -746,7 +826,8 @@ def template_command(lang: str, fmt: str, output: Path | None) -> None:
 @click.option(
     "--report",
     type=OutputPath(suffixes=tuple(REPORT_FORMATS)),
-    help="Write the validation report here (format from the extension: html, json, csv, ttl).",
+    help="Write the validation report and what was published here (format from the extension: "
+    "html, json, csv, ttl; -: JSON on standard output).",
 )
 @STORE_OPTION
 @BASE_OPTION
@@ -770,7 +851,9 @@ def publish_command(
     """Validate FILE as PARTNER's submission and publish it as the new version of the
     partner's dataset: its records with errors are held back (their last published version
     stays), or with --all-or-nothing nothing is published if it has an error. Exit 0 when
-    published, 1 when nothing was published for its errors, 2 when the file cannot be read,
+    published or when the same file and mapping are the current version already (it says
+    "unchanged"), 1 when nothing was published for its errors, 2 when the file cannot be read,
+    64 for a partner the partners file does not name,
     75 when the store stays busy (another process writing it) for store_lock_wait seconds:
     nothing was done, try again; 74 when the store cannot take the write (its disk full or
     read-only, the external store down)."""
@@ -779,7 +862,7 @@ def publish_command(
     from publishing.publish import OtherPartnersMapping, publish_submission
     from validation.messages import ui
     from validation.pipeline import close_pools
-    from validation.report import console_lines, render, summary_line
+    from validation.report import Published, console_lines, render, summary_line
 
     partners = Path(setting("partners_file", partners_file))
     if not partners.is_file():  # stranger 74: said "Unknown partner", exit 1
@@ -791,8 +874,8 @@ def publish_command(
         known = read_partners(partners)
     except PartnerError as error:  # a settings file of its own: 78, not 1
         raise SettingsError(str(error)) from None
-    if partner not in known:
-        raise click.ClickException(summary_line("unknown-partner", lang, partner=partner))
+    if partner not in known:  # a bad option: 64, not 1, "nothing published for its errors"
+        raise click.UsageError(summary_line("unknown-partner", lang, partner=partner))
     progress, mode = progress_line(lang, quiet), _mode(all_or_nothing)
     location = _location(store, base, checked=True)
     try:
@@ -809,34 +892,55 @@ def publish_command(
         if progress is not None:
             progress.done()
     result = outcome.report
+    said = publication_lines(outcome)
     if report is not None:
-        rendered = render(result, report.suffix.lstrip(".") or "html", mode=mode)
+        published = Published(outcome.as_dict(), tuple(said))
+        rendered = render(result, _report_format(report), mode=mode, published=published)
         done = f"published {outcome.version}" if outcome.published else "nothing was published"
         write_output(report, rendered, done)
     lang = result.language
-    if outcome.unchanged:
-        click.echo(f"{ui('unchanged', lang)} ({outcome.version})")
-        raise SystemExit(0)
-    if not outcome.published:
-        click.echo(ui(result.status, lang))  # what was published says itself how it went
-    for line in console_lines(result, errors_only=True):
+    if not outcome.unchanged:
+        if not outcome.published:
+            click.echo(ui(result.status, lang))  # what was published says itself how it went
+        for line in console_lines(result, errors_only=True):
+            click.echo(line)
+        _show_left_out(result.load.rows_skipped if result.load else 0, lang)
+        _show_held(outcome.held_back, lang)
+    for line in said:
         click.echo(line)
-    _show_left_out(result.load.rows_skipped if result.load else 0, lang)
-    _show_held(outcome.held_back, lang)
-    if outcome.published:
-        changes = {"added": 0, "removed": 0, "modified": 0}
-        changes |= {kind: len(records) for kind, records in outcome.changes.items()}
-        click.echo(summary_line("published-version", lang, version=outcome.version, **changes))
-        if outcome.held_back:
-            published = result.records - len([h for h in outcome.held_back if h.identifier])
-            click.echo(
-                summary_line(
-                    "published-records", lang, published=published, held=len(outcome.held_back)
-                )
-            )
+    if outcome.published or outcome.unchanged:
         raise SystemExit(0)
-    click.echo(summary_line("nothing-published", lang, errors=result.errors))
     raise SystemExit(2 if not result.readable else 1)
+
+
+def publication_lines(outcome: Publication) -> list[str]:
+    """What a publication did, in its report's language: the same file and mapping as the
+    current version; the version published, with its records held back; or nothing."""
+    from validation.messages import ui
+    from validation.report import summary_line
+
+    result = outcome.report
+    lang = result.language
+    if outcome.unchanged:
+        return [f"{ui('unchanged', lang)} ({outcome.version})"]
+    if not outcome.published:
+        return [summary_line("nothing-published", lang, errors=result.errors)]
+    changes = {"added": 0, "removed": 0, "modified": 0}
+    changes |= {kind: len(records) for kind, records in outcome.changes.items()}
+    lines = [summary_line("published-version", lang, version=outcome.version, **changes)]
+    if outcome.held_back:
+        published = result.records - len([h for h in outcome.held_back if h.identifier])
+        held = len(outcome.held_back)
+        lines.append(summary_line("published-records", lang, published=published, held=held))
+    return lines
+
+
+def _report_format(path: Path) -> str:
+    """The format of a report written to ``path``: its extension's (``-``, standard output:
+    JSON, what a script reads)."""
+    if path == STDOUT:
+        return "json"
+    return path.suffix.lstrip(".").lower().replace("turtle", "ttl") or "html"
 
 
 @main.command("submissions")
@@ -868,14 +972,16 @@ def partner_group() -> None:
 @click.option("--partners-file", default=None, help=_help("partners_file"))
 def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
     """Add PARTNER_ID (or give it a new token) and print its token, which is stored hashed only."""
-    from publishing.partners import PartnerError, add_partner
+    from publishing.partners import BadPartner, PartnerError, add_partner
 
     partners = Path(setting("partners_file", partners_file))
     refuse_output(partners, hint="'--partners-file'")  # stranger 74: 74, an internal file named
     try:
         token = add_partner(partners, partner_id, name)
-    except PartnerError as error:
-        raise click.ClickException(str(error)) from None
+    except BadPartner as error:  # a bad argument: 64
+        raise click.UsageError(str(error)) from None
+    except PartnerError as error:  # the partners file cannot be read: a bad setting, 78
+        raise SettingsError(str(error)) from None
     click.echo(token)
 
 
@@ -918,7 +1024,8 @@ def export_command(
 @click.option(
     "--review",
     type=OutputPath(),
-    help="Write every candidate pair worth a look here (CSV), with its confidence.",
+    help="Write every candidate pair worth a look here (CSV), with its confidence (-: standard "
+    "output).",
 )
 def link_command(store: str | None, base: str | None, review: Path | None) -> None:
     """Cluster the records that different sources give of one real place (name, distance,
@@ -929,13 +1036,17 @@ def link_command(store: str | None, base: str | None, review: Path | None) -> No
 
     import publishing  # noqa: F401  (registers the links' and the cube's refresh on commit)
     from linking.matching import SAME, candidates, review_rows
-    from publishing.links import published_spaces
+    from publishing.links import links_current, published_spaces
     from triplestore.versions import commit, published_graphs
 
     location, base_iri = _location(store, base, checked=True), setting("base", base)
     with location.writer() as target:
-        found = candidates(published_spaces(target, base_iri, published_graphs(target, base_iri)))
-        commit(location, target, base_iri)  # the links' refresh runs with the commit
+        graphs = published_graphs(target, base_iri)
+        found = candidates(published_spaces(target, base_iri, graphs))
+        # stranger 75: a new generation when nothing changed (every cache and dump renewed)
+        unchanged = not location.pending() and links_current(target, base_iri, graphs)
+        if not unchanged:
+            commit(location, target, base_iri)  # the links' refresh runs with the commit
     rows = review_rows(found)
     if review is not None:
         written = io.StringIO(newline="")
@@ -945,6 +1056,8 @@ def link_command(store: str | None, base: str | None, review: Path | None) -> No
         write_output(review, written.getvalue().encode("utf-8"), "the links are published")
     sure = sum(m.confidence >= SAME for m in found)
     click.echo(f"{len(found)} candidate pairs: {sure} linked, {len(rows) - 1 - sure} for review")
+    if unchanged:
+        click.echo(f"the links are unchanged: generation {location.generation()} stays current")
 
 
 #: bytes a multipart upload may carry beyond the file itself (boundaries, fields)
@@ -1006,6 +1119,7 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: s
         start_fork_server(workers_folder())
     except NoWorkers as problem:
         raise click.ClickException(str(problem)) from None
+    _location(store)  # a file or a folder of other files: said so, not "nothing published"
     app = create_app(config)
     resolved = app.config["COWORKMED"]
     if not app.extensions["coworkmed.store"].generation():

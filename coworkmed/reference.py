@@ -137,6 +137,15 @@ def cli_reference() -> str:
     return "\n".join(lines + [command_section(path, command) for path, command in found]).strip()
 
 
+def exit_statuses() -> str:
+    """The table of the commands' exit statuses (``coworkmed.cli.STATUSES``)."""
+    from coworkmed.cli import STATUSES
+
+    lines = ["| status | what it means |", "|---|---|"]
+    lines += [f"| {status} | {_cell(meaning)} |" for status, meaning in STATUSES]
+    return "\n".join(lines)
+
+
 #: a module's job longer than this is cut at its first colon (what follows it is detail)
 SHORT = 120
 
@@ -181,6 +190,7 @@ class Block:
 
 BLOCKS = [
     Block(DOCS / "settings.md", "settings", settings_table),
+    Block(DOCS / "cli.md", "exits", exit_statuses),
     Block(DOCS / "cli.md", "cli", cli_reference),
     Block(DOCS / "architecture.md", "modules", modules_list),
 ]

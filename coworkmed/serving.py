@@ -211,18 +211,36 @@ class KeepAliveTask(WSGITask):
 
 
 class KeepAliveChannel(HTTPChannel):
-    """waitress's connection, answering with ``KeepAliveTask``."""
+    """waitress's connection, answering with ``KeepAliveTask``; a request whose client waits
+    for ``100 Continue`` before it sends a body larger than ``largest_body`` is answered at
+    once without it (the app's 413, the connection then closed): waitress asked for any body,
+    and its client sent it whole only to be refused (stranger 74)."""
 
     task_class = KeepAliveTask
+    #: the largest body any route of the app takes (None: any)
+    largest_body: int | None = None
+
+    def send_continue(self) -> None:
+        request = self.request
+        if self.largest_body is not None and request.content_length > self.largest_body:
+            request.expect_continue = False
+            request.headers["CONNECTION"] = "close"  # the body may follow, unasked
+            request.completed = True  # the app refuses it by its length, before reading it
+            return
+        super().send_continue()
 
 
-def make_server(app: Any, **options: Any) -> Any:
+def make_server(app: Any, largest_body: int | None = None, **options: Any) -> Any:
     """waitress's server of ``app`` (``options``: create_server's), whose connections are
-    ``KeepAliveChannel``s."""
+    ``KeepAliveChannel``s; ``largest_body``: the largest request body the app takes (default:
+    a Flask app's ``MAX_CONTENT_LENGTH``)."""
     server = create_server(app, **options)
+    if largest_body is None:
+        largest_body = getattr(app, "config", {}).get("MAX_CONTENT_LENGTH")
+    channel_class = type("Channel", (KeepAliveChannel,), {"largest_body": largest_body})
     for channel in _channels(server):
         if isinstance(channel, BaseWSGIServer):
-            channel.channel_class = KeepAliveChannel
+            channel.channel_class = channel_class
     return server
 
 

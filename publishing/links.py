@@ -39,9 +39,22 @@ def published_spaces(store: TripleStore, base: str, published: list[ox.NamedNode
 def refresh_links(store: TripleStore, base: str, published: list[ox.NamedNode]) -> None:
     """Recompute the clusters of the published spaces and replace the graph ``{base}links``
     with their canonical places and owl:sameAs links (one transaction)."""
+    data = to_bytes(links_triples(store, base, published), ox.RdfFormat.N_TRIPLES)
+    store.replace_graph(ox.NamedNode(links_graph(base)), data)
+
+
+def links_triples(store: TripleStore, base: str, published: list[ox.NamedNode]) -> list[ox.Triple]:
+    """What ``refresh_links`` writes in the graph ``{base}links``: the canonical places and
+    owl:sameAs links of the clusters of the spaces ``published``."""
     from linking.matching import candidates, clusters, link_graph
 
     found = published_spaces(store, base, published)
-    groups = clusters(found, candidates(found, within_sources=True))
-    data = to_bytes(link_graph(groups, base), ox.RdfFormat.N_TRIPLES)
-    store.replace_graph(ox.NamedNode(links_graph(base)), data)
+    return link_graph(clusters(found, candidates(found, within_sources=True)), base)
+
+
+def links_current(store: TripleStore, base: str, published: list[ox.NamedNode]) -> bool:
+    """Whether the graph ``{base}links`` holds what ``refresh_links`` would write now (stranger
+    75: ``link`` published a new generation when nothing had changed)."""
+    graph = ox.NamedNode(links_graph(base))
+    held = set(store.triples(graph))
+    return held == set(links_triples(store, base, published))

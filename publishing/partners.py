@@ -23,6 +23,10 @@ class PartnerError(Exception):
     """An unknown partner, a bad token or a bad partners file."""
 
 
+class BadPartner(PartnerError):
+    """A partner id or name that cannot be added (the file is not to blame)."""
+
+
 @dataclass(frozen=True)
 class Partner:
     id: str
@@ -81,7 +85,9 @@ def add_partner(path: Path, partner_id: str, name: str) -> str:
     One process at a time reads, changes and writes the file (``LOCK``; stranger 75: six adds
     at once each printed a token, and the file kept 4 of them)."""
     if not PARTNER_ID.match(partner_id):
-        raise PartnerError(f"{partner_id!r}: a partner id is lower-case letters, digits and '-'")
+        raise BadPartner(f"{partner_id!r}: a partner id is lower-case letters, digits and '-'")
+    if not name.strip() or not name.isprintable():  # stranger 75: an empty name was taken
+        raise BadPartner(f"{name!r}: a partner's name is text, on one line")
     with held(path.with_name(path.name + LOCK)):
         return _added(path, partner_id, name)
 

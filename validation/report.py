@@ -402,15 +402,27 @@ def least_size(report: Report, fmt: str, known: dict[str, int] | None = None) ->
     return LEAST_PER_FINDING[fmt] * len(report.findings) + words
 
 
+@dataclass(frozen=True)
+class Published:
+    """What a submission's publication did, for its report (``render``): ``outcome``, as the
+    API answers it (``publishing.publish.Publication.as_dict``); ``said``, in the report's
+    language, the lines the command prints of it."""
+
+    outcome: dict[str, Any]
+    said: tuple[str, ...]
+
+
 def as_html(
     report: Report,
     most: int = HTML_DETAILS_MOST,
     links: Links | None = None,
     mode: str | None = None,
+    said: Iterable[str] = (),
 ) -> str:
     """The report as one HTML page: its style inline (allowed by ``STYLE_HASH``), no script,
     the other formats carried as downloads; ``links``: where a report served by the server
-    leads; ``mode``: how the file would be published (``next_step``)."""
+    leads; ``mode``: how the file would be published (``next_step``); ``said``: what its
+    publication did, under its status."""
     template = _environment().get_template("report.html")
     ordered = report.ordered()
     given, left_out = downloads(report)
@@ -426,6 +438,7 @@ def as_html(
         downloads=given,
         left_out=left_out,
         next_step=next_step(status, mode),
+        said=list(said),
         words=ui_words(report.language),
         summary=report.summary(),
         findings=ordered[:most],
@@ -539,18 +552,32 @@ def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> 
 
 
 @paused_collection()
-def render(report: Report, fmt: str, links: Links | None = None, mode: str | None = None) -> bytes:
+def render(
+    report: Report,
+    fmt: str,
+    links: Links | None = None,
+    mode: str | None = None,
+    published: Published | None = None,
+) -> bytes:
     """The report in ``fmt`` (html, json, csv, ttl); ``links``: where the HTML report leads
     when the server gives it; ``mode``: how the file would be published (None: the
-    ``publish_mode`` setting), which the HTML report's next step says."""
+    ``publish_mode`` setting), which the HTML report's next step says; ``published``: what its
+    publication did, which the JSON gives around the report (as the API answers a publication)
+    and the HTML says under its status (stranger 75: a submission published with records held
+    back was said "rejected", its validation's status, and nothing more)."""
     if fmt == "json":
-        return json_text(report).encode("utf-8")
+        text = json_text(report)
+        if published is not None:
+            around = json.dumps(published.outcome, **JSON_OPTIONS)
+            text = f'{around[:-1]},"report":{text}}}' if published.outcome else text
+        return text.encode("utf-8")
     if fmt == "csv":
         return as_csv(report).encode("utf-8-sig")
     if fmt == "ttl":
         return as_turtle(report)
     if fmt == "html":
-        return as_html(report, links=links, mode=mode).encode("utf-8")
+        said = published.said if published is not None else ()
+        return as_html(report, links=links, mode=mode, said=said).encode("utf-8")
     raise ValueError(f"format {fmt!r}: give one of {', '.join(FORMATS)}")
 
 
@@ -559,6 +586,7 @@ __all__ = [
     "STYLE_HASH",
     "Links",
     "Finding",
+    "Published",
     "compact_rows",
     "console_lines",
     "render",

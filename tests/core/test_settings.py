@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from core.settings import SETTINGS, SettingsError, settings
+from core.settings import SETTINGS, SettingsError, _parsed, settings
 
 
 @pytest.fixture(autouse=True)
@@ -50,9 +51,9 @@ def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         # any text was a base, and minted IRIs no RDF syntax can write
         ("base = 'not a url'", "'not a url' holds a space or a character no IRI may hold"),
         ("base = 'https://example.org/data'", "does not end with / or #"),
-        ("base = 'urn:coworkmed:'", "'urn:coworkmed:' is not an http(s) IRI"),
-        ("base = 'https:///id/'", "names no host, or a user"),
-        ("base = 'https://u:p@example.org/id/'", "names no host, or a user"),
+        ("base = 'urn:coworkmed:'", "'urn:coworkmed:' is not an http(s) URL"),
+        ("base = 'https:///id/'", "names no host"),
+        ("base = 'https://u:p@example.org/id/'", "holds a user name or password"),
         ("base = 'https://example.org/id/?a=b/'", "has a query"),
         ("base = 'https://example.org/id#a#'", "has a fragment"),
         ("base = 'https://example.org/<id>/'", "a character no IRI may hold"),
@@ -61,6 +62,10 @@ def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ("base = 'https://example.org:99999/id/'", "has a port that is none"),
         ("base = 'https://example.org/%zz/'", "has a % that is no %XX"),
         ("base = 'https://example.org/a/../id/'", "has a . or .. segment"),
+        # the same rules as the public URL's (one table for both)
+        ("base = 'https://%zz.example.org/id/'", "has a % that is no %XX"),
+        ("base = 'https://example.org/#id/'", "has a fragment (it may end with #)"),
+        ("base = 'https://example.org/%2E%2E/id/'", "has a . or .. segment"),
     ],
     ids=[
         "syntax",
@@ -89,6 +94,9 @@ def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "base-port",
         "base-octet",
         "base-dot-segment",
+        "base-host-octet",
+        "base-fragment-before-the-end",
+        "base-encoded-dot-segment",
     ],
 )
 def test_a_bad_settings_file_is_named(tmp_path: Path, content: str | bytes, says: str) -> None:
@@ -116,3 +124,20 @@ def test_a_bad_settings_file_is_named(tmp_path: Path, content: str | bytes, says
 )
 def test_a_base_that_mints_iris_is_taken(given: str, taken: str) -> None:
     assert settings({"base": given})["base"] == taken
+
+
+def test_a_settings_file_is_parsed_again_once_changed(tmp_path: Path) -> None:
+    """It is parsed once while unchanged (every setting asked parsed it again), and again when
+    rewritten, however soon after."""
+    file = tmp_path / "settings.toml"
+    file.write_text("port = 8001\n", encoding="utf-8")
+    assert settings(file=str(file))["port"] == 8001
+    parsed = _parsed.cache_info().misses
+    assert settings(file=str(file))["port"] == 8001
+    assert _parsed.cache_info().misses == parsed
+    file.write_text("port = 8002\n", encoding="utf-8")  # the same size, at once
+    assert settings(file=str(file))["port"] == 8002
+    replaced = tmp_path / "other.toml"
+    replaced.write_text("port = 8003\n", encoding="utf-8")
+    os.replace(replaced, file)
+    assert settings(file=str(file))["port"] == 8003

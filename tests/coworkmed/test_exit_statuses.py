@@ -14,7 +14,14 @@ import yaml
 
 from core.problems import LoadError, StoreBusy, StoreFault, StoreLocked
 from core.settings import SettingsError
-from coworkmed.cli import EXITS, OUTPUT_EXIT, REPORT_FORMATS, SETTINGS_EXIT, exit_status
+from coworkmed.cli import (
+    EXITS,
+    OUTPUT_EXIT,
+    REPORT_FORMATS,
+    SETTINGS_EXIT,
+    STATUSES,
+    exit_status,
+)
 from publishing.partners import add_partner
 from triplestore.backends.sparql import StoreUnavailable
 from triplestore.versions import current_generation
@@ -51,6 +58,8 @@ def test_a_command_exits_with_the_status_of_its_failure(
         copy.write_bytes(SAMPLE.read_bytes())
     hard_link = tmp_path / "link.csv"
     os.link(data_csv, hard_link)
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
     partners = tmp_path / "partners.toml"
     add_partner(partners, "fr-aura", "Auvergne-Rhône-Alpes")
     bad_mapping = tmp_path / "mapping.yaml"
@@ -60,7 +69,7 @@ def test_a_command_exits_with_the_status_of_its_failure(
               "true_toml": str(true_toml), "partners": str(partners),
               "tmp": str(tmp_path), "built": str(store_path), "data": str(data),
               "data_csv": str(data_csv), "hard_link": str(hard_link),
-              "number_toml": str(number_toml)}  # fmt: skip
+              "number_toml": str(number_toml), "fifo": str(fifo)}  # fmt: skip
     env = {name: value for name, value in os.environ.items() if not name.startswith("COWORKMED_")}
     env |= {name: _filled(str(value), places) for name, value in case["env"].items()}
     finished = subprocess.run(
@@ -90,3 +99,10 @@ def test_the_report_formats_the_command_line_takes_are_the_reports() -> None:
     from validation.report import FORMATS
 
     assert REPORT_FORMATS == tuple(FORMATS)
+
+
+def test_every_status_a_command_gives_is_documented() -> None:
+    """docs/cli.md's table (``STATUSES``) names every status of ``EXITS`` and of the cases."""
+    documented = [status for status, _ in STATUSES]
+    assert len(set(documented)) == len(documented) == len(STATUSES)
+    assert {status for _, status in EXITS} | {case["status"] for case in CASES} <= set(documented)

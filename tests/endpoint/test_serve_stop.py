@@ -38,7 +38,7 @@ from tests.backends import oxigraph_published, writable_copy
 from tests.clients import multipart
 from tests.hostile_files import MAKERS
 from tests.runs import bigger, processes_marked, signal_every
-from triplestore.backends.oxigraph import OxigraphLocation
+from triplestore.backends.oxigraph import PENDING, OxigraphLocation
 from triplestore.versions import open_snapshot
 
 ROOT = Path(__file__).parents[2]
@@ -340,7 +340,9 @@ def test_a_server_asked_to_stop_finishes_the_write_it_runs_and_answers_it(
         )
         try:
             writer.start()
-            time.sleep(1)  # the update runs in its worker
+            started = time.monotonic() + 60  # the update runs in its worker: it marks the store
+            while not (path / PENDING).exists() and time.monotonic() < started:
+                time.sleep(0.05)  # (a second's sleep was too short on a loaded machine)
             _send(server, number, to)
             deadline = time.monotonic() + 10
             while not _refused(base) and time.monotonic() < deadline:

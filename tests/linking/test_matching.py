@@ -25,7 +25,7 @@ from linking.matching import (
 from linking.places import Place, confidence, house_number, metres, street_words, town_name
 from publishing.build import load_source
 from tests.real import REAL_MAPPINGS
-from triplestore.versions import open_snapshot, open_store, query
+from triplestore.versions import current_generation, open_snapshot, open_store, query
 
 ROOT = Path(__file__).parents[2]
 HERE = Path(__file__).parent
@@ -204,6 +204,15 @@ def test_link_command_writes_the_links_graph_and_the_review_list(tmp_path: Path)
     assert same == {(f"{BASE}space/left/L-1", f"{BASE}space/right/R-1")}
     rows = list(csv.reader(review.read_text(encoding="utf-8").splitlines()))
     assert [row[1] for row in rows[1:]] == ["same", "review"]
+    # asked again with nothing changed: the same review, and no new generation (stranger 75:
+    # every cache and dump was renewed for nothing)
+    linked_at = current_generation(store_path)
+    review.unlink()
+    again = CliRunner().invoke(main, ["link", "--store", str(store_path), "--review", str(review)])
+    assert again.exit_code == 0, again.output
+    assert f"the links are unchanged: generation {linked_at} stays current" in again.output
+    assert current_generation(store_path) == linked_at
+    assert list(csv.reader(review.read_text(encoding="utf-8").splitlines())) == rows
 
 
 @pytest.fixture(scope="module")

@@ -174,6 +174,8 @@ def test_the_publish_command_says_which_rows_were_held_back(tmp_path: Path) -> N
     assert "Retenus (erreurs à corriger), par ligne :" in run.output
     assert "(P-04): erreur ×1; sa dernière version publiée reste en ligne" in run.output
     assert "Publié : 11 fiches ; retenues : 4." in run.output
+    # the report says what was published too, not only its validation's "rejected" (stranger 75)
+    assert "Publié : 11 fiches ; retenues : 4." in html.unescape(page.read_text("utf-8"))
     strict = CliRunner().invoke(
         main,
         ["publish", str(HERE / "partner-15.csv"), *common, "--all-or-nothing"]
@@ -182,6 +184,7 @@ def test_the_publish_command_says_which_rows_were_held_back(tmp_path: Path) -> N
     assert strict.exit_code == 1, strict.output
     assert "Rien n'a été publié : 4 erreurs" in strict.output
     strict_page = html.unescape(page.read_text("utf-8"))
+    assert "Rien n'a été publié : 4 erreurs" in strict_page
     assert ui("next-rejected-all-or-nothing", "fr") in strict_page
     assert ui("next-rejected-per-record", "fr") not in strict_page
 

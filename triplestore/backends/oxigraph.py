@@ -64,6 +64,27 @@ HOLDS_LOCK = "holds.lock"
 CURRENT = "current"
 
 
+#: what a store's folder holds (a folder holding other things and none of these is no store)
+STORE_ENTRIES = frozenset(
+    {CURRENT, PENDING, PUBLISHED_LOG, HOLDS, HOLDS_LOCK, "primary", "snapshots"}
+)
+
+
+def not_a_store(path: Path) -> str | None:
+    """Why the folder ``path`` cannot be a store, or None (a store, or nothing there yet, or an
+    empty folder): a file, or a folder of other files (stranger 74: a file named as the store
+    was said to have "nothing published yet", and a store would be made among the files of a
+    folder named by mistake)."""
+    if not path.exists():
+        return None
+    if not path.is_dir():
+        return "is not a folder: a store is a folder"
+    entries = {entry.name for entry in path.iterdir()}
+    if entries and not entries & STORE_ENTRIES:
+        return "holds other files and no store: name a store's folder, or a new or empty one"
+    return None
+
+
 T = TypeVar("T")
 
 

@@ -1,0 +1,112 @@
+"""An output named ``-`` is standard output, and a command whose reader goes away ends quietly
+(``stdout-cases.yaml``; stranger 75: ``--output -`` wrote a file named ``-``, and
+``coworkmed submissions | head`` ended with "Broken pipe"). Each runs as a process, as a script
+sees it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from coworkmed.cli import PIPE_EXIT
+from publishing.partners import add_partner
+
+ROOT = Path(__file__).parents[2]
+SAMPLE = ROOT / "examples/partners/fr-aura/tiers-lieux.tsv"
+CASES: list[dict[str, Any]] = yaml.safe_load(
+    Path(__file__).with_name("stdout-cases.yaml").read_text(encoding="utf-8")
+)
+COMMAND = "from coworkmed.cli import main; main()"
+
+
+def _run(args: list[str], places: dict[str, str], cwd: Path, **kwargs: Any) -> Any:
+    filled = [arg.format(**places) for arg in args]
+    env = {name: value for name, value in os.environ.items() if not name.startswith("COWORKMED_")}
+    return subprocess.run(
+        [sys.executable, "-c", COMMAND, *filled],
+        cwd=cwd, env=env | {"PYTHONPATH": str(ROOT)}, timeout=300, check=False, **kwargs,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_an_output_named_dash_is_written_to_standard_output(
+    case: dict[str, Any], tmp_path: Path
+) -> None:
+    data, partners, here = tmp_path / "data.tsv", tmp_path / "partners.toml", tmp_path / "here"
+    data.write_bytes(SAMPLE.read_bytes())
+    add_partner(partners, "fr-aura", "Auvergne-Rhône-Alpes")
+    here.mkdir()
+    places = {"root": str(ROOT), "data": str(data), "partners": str(partners),
+              "store": str(tmp_path / "store")}  # fmt: skip
+    if "before" in case:
+        assert _run(case["before"], places, here, capture_output=True).returncode == 0
+    finished = _run(case["args"], places, here, capture_output=True)
+    assert finished.returncode == case["status"], finished.stderr
+    assert b"Traceback" not in finished.stderr
+    assert list(here.iterdir()) == []  # no file named -
+    text = finished.stdout.decode("utf-8-sig")
+    if case["format"] == "json":
+        assert case["holds"] in json.loads(text)  # the output alone: what is said is on stderr
+    else:
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows and all(len(row) == len(rows[0]) for row in rows)
+        assert "holds" not in case or case["holds"] in rows[0]
+    assert finished.stderr.strip()  # what it says is not lost
+
+
+def test_the_json_report_of_a_publication_says_what_was_published(tmp_path: Path) -> None:
+    """``publish --report -``: the publication's outcome around its report, as the API
+    answers one (stranger 75: "rejected", its validation's status, for a published file)."""
+    data, partners = tmp_path / "data.tsv", tmp_path / "partners.toml"
+    data.write_bytes(SAMPLE.read_bytes())
+    add_partner(partners, "fr-aura", "Auvergne-Rhône-Alpes")
+    places = {"data": str(data), "partners": str(partners), "store": str(tmp_path / "store"),
+              "root": str(ROOT)}  # fmt: skip
+    case = BY_ID["publish-report"]
+    first = json.loads(_run(case["args"], places, tmp_path, capture_output=True).stdout)
+    assert first["published"] is True and first["version"]
+    assert first["report"]["file"].endswith("data.tsv")
+    again = json.loads(_run(case["args"], places, tmp_path, capture_output=True).stdout)
+    assert again["unchanged"] is True and again["published"] is False
+    assert again["version"] == first["version"]
+
+
+BY_ID = {case["id"]: case for case in CASES}
+#: commands that write to standard output, each after the commands it needs
+PIPED = {
+    "submissions": ([BY_ID["publish-report"]["args"][:-2]], ["submissions", "--store", "{store}"]),
+    "validate-json": ([], ["validate", "{data}", "--format", "json"]),
+    "link-review": ([BY_ID["link-review"]["before"]], BY_ID["link-review"]["args"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PIPED))
+def test_a_command_whose_reader_went_away_ends_quietly(name: str, tmp_path: Path) -> None:
+    """Its standard output a pipe closed before it writes (``| head`` done reading): the exit
+    status a shell gives a command SIGPIPE ended, and nothing said."""
+    data, partners = tmp_path / "data.tsv", tmp_path / "partners.toml"
+    data.write_bytes(SAMPLE.read_bytes())
+    add_partner(partners, "fr-aura", "Auvergne-Rhône-Alpes")
+    places = {"data": str(data), "partners": str(partners), "store": str(tmp_path / "store"),
+              "root": str(ROOT)}  # fmt: skip
+    before, args = PIPED[name]
+    for each in before:
+        assert _run(each, places, tmp_path, capture_output=True).returncode == 0
+    reading, writing = os.pipe()
+    os.close(reading)
+    try:
+        finished = _run(args, places, tmp_path, stdout=writing, stderr=subprocess.PIPE)
+    finally:
+        os.close(writing)
+    assert finished.returncode == PIPE_EXIT, finished.stderr
+    said = finished.stderr.decode("utf-8")
+    assert "Broken pipe" not in said and "Error" not in said and "Traceback" not in said, said
