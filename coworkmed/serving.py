@@ -221,7 +221,7 @@ class KeepAliveChannel(HTTPChannel):
     largest_body: int | None = None
 
     def send_continue(self) -> None:
-        request = self.request
+        request: Any = self.request  # (types-waitress: headers read-only, a request or None)
         if self.largest_body is not None and request.content_length > self.largest_body:
             request.expect_continue = False
             request.headers["CONNECTION"] = "close"  # the body may follow, unasked
