@@ -894,7 +894,8 @@ def publish_command(
     result = outcome.report
     said = publication_lines(outcome)
     if report is not None:
-        published = Published(outcome.as_dict(), tuple(said))
+        in_part = "published-in-part" if outcome.published and outcome.held_back else None
+        published = Published(outcome.as_dict(), tuple(said), in_part)
         rendered = render(result, _report_format(report), mode=mode, published=published)
         done = f"published {outcome.version}" if outcome.published else "nothing was published"
         write_output(report, rendered, done)

@@ -410,6 +410,9 @@ class Published:
 
     outcome: dict[str, Any]
     said: tuple[str, ...]
+    #: the status the HTML report shows in its validation's place, if any (its records with
+    #: errors held back, it was published: "rejected" in red above "Published" said otherwise)
+    status: str | None = None
 
 
 def as_html(
@@ -418,11 +421,12 @@ def as_html(
     links: Links | None = None,
     mode: str | None = None,
     said: Iterable[str] = (),
+    shown: str | None = None,
 ) -> str:
     """The report as one HTML page: its style inline (allowed by ``STYLE_HASH``), no script,
     the other formats carried as downloads; ``links``: where a report served by the server
     leads; ``mode``: how the file would be published (``next_step``); ``said``: what its
-    publication did, under its status."""
+    publication did, under its status; ``shown``: the status shown, if not its own."""
     template = _environment().get_template("report.html")
     ordered = report.ordered()
     given, left_out = downloads(report)
@@ -433,6 +437,7 @@ def as_html(
         errors=errors,
         warnings=warnings,
         status=status,
+        status_shown=shown or status,
         style=Markup(STYLE),
         links=links,
         downloads=given,
@@ -577,7 +582,8 @@ def render(
         return as_turtle(report)
     if fmt == "html":
         said = published.said if published is not None else ()
-        return as_html(report, links=links, mode=mode, said=said).encode("utf-8")
+        shown = published.status if published is not None else None
+        return as_html(report, links=links, mode=mode, said=said, shown=shown).encode("utf-8")
     raise ValueError(f"format {fmt!r}: give one of {', '.join(FORMATS)}")
 
 

@@ -175,6 +175,8 @@ def test_the_publish_command_says_which_rows_were_held_back(tmp_path: Path) -> N
     assert "(P-04): erreur ×1; sa dernière version publiée reste en ligne" in run.output
     assert "Publié : 11 fiches ; retenues : 4." in run.output
     # the report says what was published too, not only its validation's "rejected" (stranger 75)
+    assert ui("published-in-part", "fr") in html.unescape(page.read_text("utf-8"))
+    assert ui("rejected", "fr") not in html.unescape(page.read_text("utf-8"))
     assert "Publié : 11 fiches ; retenues : 4." in html.unescape(page.read_text("utf-8"))
     strict = CliRunner().invoke(
         main,
@@ -186,6 +188,7 @@ def test_the_publish_command_says_which_rows_were_held_back(tmp_path: Path) -> N
     strict_page = html.unescape(page.read_text("utf-8"))
     assert "Rien n'a été publié : 4 erreurs" in strict_page
     assert ui("next-rejected-all-or-nothing", "fr") in strict_page
+    assert ui("rejected", "fr") in strict_page
     assert ui("next-rejected-per-record", "fr") not in strict_page
 
 
