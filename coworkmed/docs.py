@@ -10,8 +10,8 @@ files beside the pages (``vocabulary.css``, and ``pylode.css`` taken out of pyLO
 
 from __future__ import annotations
 
-import fcntl
 import logging
+import os
 import pickle
 import re
 import tempfile
@@ -26,6 +26,7 @@ from rdflib.namespace import DCTERMS, RDF, SKOS
 from rdflib.term import Node
 
 from core import vocabulary
+from core.locks import held
 from core.namespaces import CWM
 from core.translations import in_language, load_catalogue
 from endpoint.site import table as site_table
@@ -240,7 +241,9 @@ def codelist_html(path: Path) -> tuple[Node, str]:
 #: place and without a lock: two processes writing at once (two test workers, two builds) leave a
 #: corrupt file that breaks every later run. One process at a time uses pyLODE (this lock), and
 #: a cache that cannot be read is removed first, so that pyLODE rebuilds it.
-PYLODE_LOCK = Path(tempfile.gettempdir()) / "coworkmed-pylode.lock"
+#: The lock is named for the user (another user's file of the same name in a shared temporary
+#: folder could not be opened).
+PYLODE_LOCK = Path(tempfile.gettempdir()) / f"coworkmed-pylode-{os.getuid()}.lock"
 PYLODE_CACHES = ("refs.pickle", "refs_titles.pickle")
 
 
@@ -260,8 +263,7 @@ def drop_if_unreadable(cache: Path) -> bool:
 @contextmanager
 def _pylode() -> Iterator[type]:
     """pyLODE's ``OntPub``, for this process alone while the block runs, with sound caches."""
-    with open(PYLODE_LOCK, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with held(PYLODE_LOCK):
         ontpub = _import_ontpub()
         from pylode import utils
 
