@@ -385,7 +385,8 @@ SETTINGS: dict[str, Setting] = {
             "max_upload",
             "COWORKMED_MAX_UPLOAD",
             "20971520",
-            "Largest submission accepted for validation or publishing, in bytes (413 beyond).",
+            "Largest submission the server accepts for validation or publishing, in bytes (413 "
+            "beyond, refused before its client sends it); the command line reads any file.",
             at_least_one,
         ),
         Setting(
@@ -612,6 +613,8 @@ def settings_file(path: str | None = None) -> dict[str, Any]:
     name = path or os.environ.get(CONFIG_ENV)
     if not name:
         return {}
+    if Path(name).exists() and not Path(name).is_file():  # a pipe waited for a writer for ever
+        raise SettingsError(f"settings file {name}: cannot be read (a folder, a pipe or a device)")
     try:
         values = dict(_parsed(Path(name).read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError) as error:

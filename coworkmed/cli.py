@@ -113,9 +113,10 @@ STATUSES: tuple[tuple[int, str], ...] = (
     (0, "Done: published, loaded, linked or written; or nothing to do, and said so (the same "
         "file and mapping are the current version; the links are unchanged)."),
     (1, "A file with errors: nothing was published for them (validate: it does not conform)."),
-    (UNUSABLE_EXIT, "A source or mapping that cannot be read at all."),
-    (USAGE_EXIT, "A bad option or argument (an unknown partner, a partner name that is no "
-                 "name, a missing --partner)."),
+    (UNUSABLE_EXIT, "A source, mapping or data folder that cannot be read at all, or a store "
+                    "where nothing is published yet (serve, link, export, submissions)."),
+    (USAGE_EXIT, "A bad option or argument (an unknown partner, a partner id or name that "
+                 "cannot be one, another partner's mapping, a missing --partner)."),
     (OUTPUT_EXIT, "An output that cannot be written, refused before anything is done (or, "
                   "after the work, said after what was done)."),
     (IO_EXIT, "The store cannot take the write (its disk full or read-only, the external "
@@ -123,7 +124,8 @@ STATUSES: tuple[tuple[int, str], ...] = (
     (BUSY_EXIT, "The store stayed busy (another process writing it) for store_lock_wait "
                 "seconds: nothing was done, try again."),
     (SETTINGS_EXIT, "A bad setting (an option, an environment variable, the settings file, "
-                    "the store's folder, the partners file): nothing was done."),
+                    "the store's folder, the partners file, a host and port the server cannot "
+                    "listen at): nothing was done."),
     (PIPE_EXIT, "Its standard output was closed (| head): it ended quietly, as a shell tool "
                 "ended by SIGPIPE does."),
 )  # fmt: skip
@@ -201,6 +203,8 @@ def output_problem(path: Path, folder: bool = False, suffixes: tuple[str, ...] =
     """Why ``path`` cannot be written as a file (``folder``: a folder, made with its parents),
     or None: a folder or a file in its place, no folder to write it in, one not writable, an
     extension not among ``suffixes``."""
+    if folder and path == STDOUT:  # (stranger 76: export made a folder named -)
+        return "a folder is written here, not standard output"
     if path.exists() and path.is_dir() != folder:
         return "a file is in its place" if folder else "a folder is in its place"
     if suffixes and path.suffix.lower().lstrip(".") not in suffixes:
@@ -223,12 +227,19 @@ def _try_writing(path: Path, holder: Path, folder: bool) -> None:
     blocked the command)."""
     if folder:
         os.rmdir(tempfile.mkdtemp(prefix=".coworkmed-", dir=path if path.is_dir() else holder))
+    elif path.is_fifo():  # kept open for the write: closed, it ended a reader reading once
+        _HELD_OPEN.setdefault(path.absolute(), _opened(path, os.O_APPEND))
     elif path.exists():
         os.close(_opened(path, os.O_APPEND))
     else:
         with open(path, "xb"):
             pass
         path.unlink()
+
+
+#: the named pipes the check of the outputs opened, by path, for their write (stranger 76: the
+#: check's open and close gave their reader its end, and the write then found none)
+_HELD_OPEN: dict[Path, int] = {}
 
 
 def _opened(path: Path, flags: int) -> int:
@@ -291,7 +302,9 @@ def write_output(path: Path, data: bytes, done: str) -> None:
             stream.write(data)
             stream.flush()
         else:
-            with os.fdopen(_opened(path, os.O_CREAT | os.O_TRUNC), "wb") as written:
+            held = _HELD_OPEN.pop(path.absolute(), None)
+            opened = _opened(path, os.O_CREAT | os.O_TRUNC) if held is None else held
+            with os.fdopen(opened, "wb") as written:
                 written.write(data)
     except BrokenPipeError:
         raise  # the reader went away: ``_Commands``
@@ -581,7 +594,7 @@ def load_command(
 @main.command("build")
 @click.option(
     "--data",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=Path("data"),
     show_default=True,
     help="Folder whose sub-folders each hold a source and its mapping.yaml.",
@@ -754,6 +767,12 @@ def validate_command(
     from validation.report import FORMATS, console_lines, render
     from validation.submission import validate_submission
 
+    if output is not None and fmt is None and _report_format(output) not in FORMATS:
+        raise OutputRefused(  # (stranger 76: x.pdf was written HTML)
+            f"{output}: its extension says no format written here ({', '.join(FORMATS)}); "
+            "give --format",
+            param_hint="'--output'",
+        )
     base_iri = setting("base", base)
     published = _published_places(_location(store, base, checked=True), base_iri, mapping, lang)
     progress = progress_line(lang, quiet)
@@ -767,8 +786,6 @@ def validate_command(
             progress.done()
     if output is not None:
         fmt = fmt or _report_format(output)
-        if fmt not in FORMATS:
-            fmt = "html"
         write_output(output, render(result, fmt), "the file was validated")
     elif fmt is not None:
         click.echo(render(result, fmt).decode("utf-8-sig"), nl=False)
@@ -802,17 +819,22 @@ def _published_places(
 @main.command("template")
 @LANGUAGE_OPTION
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx"]),
+    help="Its format (default: the extension of --output, else csv).",
 )
 @click.option(
     "--output",
     type=OutputPath(to_stdout=False),
     help="Where to write it (default: coworkmed-template-LANG.csv|xlsx here).",
 )
-def template_command(lang: str, fmt: str, output: Path | None) -> None:
+def template_command(lang: str, fmt: str | None, output: Path | None) -> None:
     """Write a blank submission template with its column documentation, in one language."""
     from validation.template import write_template
 
+    # stranger 76: --output t.xlsx wrote CSV into it
+    fmt = fmt or ("xlsx" if output is not None and output.suffix.lower() == ".xlsx" else "csv")
     output = output or Path(f"coworkmed-template-{lang}.{fmt}")
     for path in write_template(output, lang, fmt):
         click.echo(f"wrote {path}")
@@ -883,8 +905,8 @@ def publish_command(
             file, known[partner], location, setting("base", base), mapping, lang,
             force=force, mode=mode, progress=progress,
         )  # fmt: skip
-    except OtherPartnersMapping as error:  # it would replace this partner's records
-        raise click.ClickException(
+    except OtherPartnersMapping as error:  # it would replace this partner's records: a bad
+        raise click.UsageError(  # option, 64 (stranger 76: 1, as for a file's errors)
             summary_line("mapping-other-partner", lang, **error.values)
         ) from None
     finally:
@@ -950,15 +972,23 @@ def _report_format(path: Path) -> str:
 @BASE_OPTION
 def submissions_command(partner: str | None, store: str | None, base: str | None) -> None:
     """List the submissions recorded in the published store, newest first."""
+    from core.names import shown_name
+    from publishing.partners import BadPartner, check_partner_id
     from publishing.submissions import list_submissions
     from triplestore.versions import open_snapshot
 
+    try:  # an id no partner can have: 64 (stranger 76: nothing listed, 0)
+        if partner is not None:
+            check_partner_id(partner)
+    except BadPartner as error:
+        raise click.UsageError(str(error)) from None
     _generation, snapshot = open_snapshot(_location(store, base, checked=True))
     for row in list_submissions(snapshot, setting("base", base), partner):
         outcome = "published" if row["version"] else "rejected"
-        click.echo(
+        click.echo(  # one line each, whatever a name holds (stranger 76: a forged line)
             f"{row['time']}  {row['partner']:<14} {outcome:<9} {row['errors']:>5} errors "
-            f"{row['warnings']:>6} warnings  {row['file']}  {row['version'] or ''}".rstrip()
+            f"{row['warnings']:>6} warnings  {shown_name(row['file'])}  "
+            f"{row['version'] or ''}".rstrip()
         )
 
 
@@ -1002,7 +1032,7 @@ def export_command(
 
     started = time.monotonic()
     folder = Path(setting("dumps", output))
-    refuse_output(folder, folder=True, hint="'--output'")
+    refuse_output(folder, folder=True, hint="'--output' (or the dumps setting)")
     exported = export(
         _location(store, base, checked=True),
         setting("base", base),
@@ -1038,15 +1068,23 @@ def link_command(store: str | None, base: str | None, review: Path | None) -> No
     import publishing  # noqa: F401  (registers the links' and the cube's refresh on commit)
     from linking.matching import SAME, candidates, review_rows
     from publishing.links import links_current, published_spaces
-    from triplestore.versions import commit, published_graphs
+    from triplestore.versions import commit, open_snapshot, published_graphs
 
     location, base_iri = _location(store, base, checked=True), setting("base", base)
-    with location.writer() as target:
-        graphs = published_graphs(target, base_iri)
-        found = candidates(published_spaces(target, base_iri, graphs))
-        # stranger 75: a new generation when nothing changed (every cache and dump renewed)
-        unchanged = not location.pending() and links_current(target, base_iri, graphs)
-        if not unchanged:
+    unchanged = False
+    if not location.pending():  # all the store holds is published: read, not written
+        # nothing published: 2, as submissions and export say (stranger 76: a mistyped store
+        # was made, and linked, exit 0)
+        _generation, snapshot = open_snapshot(location)
+        graphs = published_graphs(snapshot, base_iri)
+        # stranger 75: a new generation when nothing changed (every cache and dump renewed);
+        # stranger 76: the store opened for writing to find it out (74 on a read-only one)
+        unchanged = links_current(snapshot, base_iri, graphs)
+        found = candidates(published_spaces(snapshot, base_iri, graphs))
+    if not unchanged:
+        with location.writer() as target:
+            graphs = published_graphs(target, base_iri)
+            found = candidates(published_spaces(target, base_iri, graphs))
             commit(location, target, base_iri)  # the links' refresh runs with the commit
     rows = review_rows(found)
     if review is not None:
@@ -1123,10 +1161,8 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: s
     _location(store)  # a file or a folder of other files: said so, not "nothing published"
     app = create_app(config)
     resolved = app.config["COWORKMED"]
-    if not app.extensions["coworkmed.store"].generation():
-        raise click.ClickException(
-            f"{resolved['store']}: nothing published yet; run coworkmed build"
-        )
+    if not app.extensions["coworkmed.store"].generation():  # 2, as submissions and export say
+        raise LoadError(f"{resolved['store']}: nothing published yet; run coworkmed build")
     _built_under(app.extensions["coworkmed.store"], resolved["store"], resolved["base"])
     for folder in sweep_spools():
         click.echo(f"removed {folder}: left by a server that was killed", err=True)
@@ -1146,7 +1182,8 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: s
         # OSError: the port is in use, or the address is no interface's; ValueError: a name
         # that does not resolve; OverflowError: a port past 65535
         said = (problem.strerror if isinstance(problem, OSError) else None) or str(problem)
-        raise click.ClickException(f"cannot listen at {url}: {said}") from None
+        # the host or port settings to change: 78 (stranger 76: 1, a file's errors)
+        raise SettingsError(f"setting host or port: cannot listen at {url}: {said}") from None
     url = _http_url(host, getattr(server, "effective_port", resolved["port"]))  # port 0: chosen
     click.echo(f"serving {resolved['store']} at {url}/")
     for name, path in SERVED_PAGES.items():

@@ -212,17 +212,18 @@ class KeepAliveTask(WSGITask):
 
 class KeepAliveChannel(HTTPChannel):
     """waitress's connection, answering with ``KeepAliveTask``; a request whose client waits
-    for ``100 Continue`` before it sends a body larger than ``largest_body`` is answered at
-    once without it (the app's 413, the connection then closed): waitress asked for any body,
-    and its client sent it whole only to be refused (stranger 74)."""
+    for ``100 Continue`` before it sends a body larger than its path takes (``body_limit``) is
+    answered at once without it (the app's 413, the connection then closed): waitress asked
+    for any body, and its client sent it whole only to be refused (strangers 74 and 76)."""
 
     task_class = KeepAliveTask
-    #: the largest body any route of the app takes (None: any)
-    largest_body: int | None = None
+    #: the largest body a request to a path may carry (None: any)
+    body_limit: Callable[[str], int] | None = None
 
     def send_continue(self) -> None:
         request: Any = self.request  # (types-waitress: headers read-only, a request or None)
-        if self.largest_body is not None and request.content_length > self.largest_body:
+        limit = self.body_limit
+        if limit is not None and request.content_length > limit(request.path):
             request.expect_continue = False
             request.headers["CONNECTION"] = "close"  # the body may follow, unasked
             request.completed = True  # the app refuses it by its length, before reading it
@@ -230,14 +231,15 @@ class KeepAliveChannel(HTTPChannel):
         super().send_continue()
 
 
-def make_server(app: Any, largest_body: int | None = None, **options: Any) -> Any:
+def make_server(app: Any, **options: Any) -> Any:
     """waitress's server of ``app`` (``options``: create_server's), whose connections are
-    ``KeepAliveChannel``s; ``largest_body``: the largest request body the app takes (default:
-    a Flask app's ``MAX_CONTENT_LENGTH``)."""
+    ``KeepAliveChannel``s, refusing the bodies the app's ``BODY_LIMIT`` does not take."""
+    from endpoint.app import BODY_LIMIT  # here: the server's module starts without the app
+
     server = create_server(app, **options)
-    if largest_body is None:
-        largest_body = getattr(app, "config", {}).get("MAX_CONTENT_LENGTH")
-    channel_class = type("Channel", (KeepAliveChannel,), {"largest_body": largest_body})
+    limit = getattr(app, "extensions", {}).get(BODY_LIMIT)
+    attributes = {"body_limit": None if limit is None else staticmethod(limit)}
+    channel_class = type("Channel", (KeepAliveChannel,), attributes)
     for channel in _channels(server):
         if isinstance(channel, BaseWSGIServer):
             channel.channel_class = channel_class

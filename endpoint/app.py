@@ -191,6 +191,11 @@ def after_a_write(response: Response) -> Response:
 NOT_ALLOWED = {"/sparql": "the SPARQL protocol uses GET and POST"}
 
 
+#: the app extension saying the largest body a request to a path may carry, which the server
+#: refuses before its client sends it (``coworkmed.serving.KeepAliveChannel``)
+BODY_LIMIT = "coworkmed.body_limit"
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """A new application; ``config`` overrides settings by name (see core.settings)."""
     from endpoint.dumps import blueprint as dumps
@@ -265,12 +270,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if stopping.is_set():
             raise ServiceUnavailable(STOPPING, retry_after=STOPPING_RETRY)
 
+    def body_limit_at(path: str) -> int:
+        """The largest body a request to ``path`` may carry: submissions may be larger than
+        queries and updates. A path the server has not routed yet (a proxy's prefix before
+        it) counts as an upload's when it ends as one does."""
+        uploads = path in UPLOAD_PATHS or path.endswith(tuple(UPLOAD_PATHS))
+        return int(resolved["max_upload" if uploads else "max_body"])
+
+    # the server refuses a body larger than this before its client sends it (100 Continue)
+    app.extensions[BODY_LIMIT] = body_limit_at
+
     @app.before_request
     def body_limit() -> None:
-        """Submissions may be larger than queries and updates."""
         request = current_request()
-        uploads = request.path in UPLOAD_PATHS
-        request.max_content_length = resolved["max_upload" if uploads else "max_body"]
+        request.max_content_length = body_limit_at(request.path)
         if (request.content_length or 0) > request.max_content_length:
             abort(413)  # before any parsing: a refused upload leaves no temporary file
 

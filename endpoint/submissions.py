@@ -24,6 +24,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from core.names import shown_name
 from core.problems import LoadError
 from core.settings import PUBLISH_MODES
 from core.vocabulary import LANGUAGES
@@ -152,8 +153,8 @@ def _problem(error: UploadError, lang: str) -> dict[str, Any]:
 
 def _sent_name() -> str:
     """The name of the uploaded file as the partner sent it: its last part only, never a path
-    of the client's (empty when none was given)."""
-    return re.split(r"[/\\]", request.files["file"].filename or "")[-1]
+    of the client's, on one line (``core.names.shown_name``; empty when none was given)."""
+    return shown_name(re.split(r"[/\\]", request.files["file"].filename or "")[-1])
 
 
 def _named_as_sent(report: Report) -> Report:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from core.names import shown_name
 from core.namespaces import IANA_MEDIA_TYPES, XSD
 from core.rdf_templates import Value, fill
 from loaders.mapping import Mapping, place
@@ -116,11 +117,11 @@ def description(mapping: Mapping, base: str, facts: LoadFacts) -> list[ox.Triple
         ended=_typed(facts.ended.isoformat(), "dateTime"),
         started=_typed(facts.started.isoformat(), "dateTime"),
         partnerName=ox.Literal(source["partner"]["name"]),
-        fileName=ox.Literal(facts.file.name),
+        fileName=ox.Literal(shown_name(facts.file.name)),
         mediaType=ox.NamedNode(IANA_MEDIA_TYPES + MEDIA_TYPES[facts.file_format]),
         byteSize=_typed(str(facts.file_size), "nonNegativeInteger"),
         sha256=_typed(facts.file_sha256, "hexBinary"),
-        mappingName=ox.Literal(mapping.path.name),
+        mappingName=ox.Literal(shown_name(mapping.path.name)),
     )
     for template, (name, value_of) in OPTIONAL.items():
         value = value_of(source)

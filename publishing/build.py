@@ -29,6 +29,7 @@ from publishing.publish import (
     compose,
     holds,
     publish,
+    publish_mode,
     same_content,
     unchanged_version,
     with_kept,
@@ -101,9 +102,11 @@ def load_checked(
     dataset = provenance.dataset_iri(base, mapping.source_id)
     plan = provenance.plan_iri(base, mapping.source_id, mapping_digest(mapping))
     same = None if force else unchanged_version(store, base, dataset, started.file_sha256, plan)
-    if same is not None:
+    before = held_in_version(store, ox.NamedNode(same)) if same is not None else []
+    if before and publish_mode(mode) == "all-or-nothing":
+        same = None  # a file with errors, published per record before: checked, and refused
+    if same is not None:  # (stranger 76: said unchanged, 0 errors, exit 0, all or nothing)
         started.graph, started.unchanged, started.published = same, True, False
-        before = held_in_version(store, ox.NamedNode(same))
         started.held_back = with_kept(store, base, dataset, before)
         if location is not None and locate(location).pending():  # a load killed before its
             take_snapshot(store, location, base)  # snapshot made it current: publish it now

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
 import secrets
 import tomllib
@@ -17,6 +18,8 @@ from core.locks import held
 
 ITERATIONS = 200_000
 PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+#: the most characters a partner's name has (it is printed and published with each version)
+NAME_LENGTH = 200
 
 
 class PartnerError(Exception):
@@ -80,14 +83,28 @@ def _quote(text: str) -> str:
 LOCK = ".lock"
 
 
+def check_partner_id(partner_id: str) -> None:
+    """BadPartner when ``partner_id`` cannot be a partner's id (``PARTNER_ID``)."""
+    if not PARTNER_ID.match(partner_id):
+        raise BadPartner(
+            f"{partner_id!r}: a partner id is 2 to 63 lower-case letters, digits and '-', "
+            "the first a letter or a digit"
+        )
+
+
 def add_partner(path: Path, partner_id: str, name: str) -> str:
     """Add (or give a new token to) a partner; return the token, which is not kept anywhere.
     One process at a time reads, changes and writes the file (``LOCK``; stranger 75: six adds
     at once each printed a token, and the file kept 4 of them)."""
-    if not PARTNER_ID.match(partner_id):
-        raise BadPartner(f"{partner_id!r}: a partner id is lower-case letters, digits and '-'")
-    if not name.strip() or not name.isprintable():  # stranger 75: an empty name was taken
-        raise BadPartner(f"{name!r}: a partner's name is text, on one line")
+    check_partner_id(partner_id)
+    if not name.strip() or not name.isprintable() or len(name) > NAME_LENGTH:
+        raise BadPartner(  # stranger 75: an empty name was taken; 76: one of 100,000 characters
+            f"{name[:80]!r}: a partner's name is text, on one line, of {NAME_LENGTH} characters "
+            "at most"
+        )
+    path = path.resolve()  # a link is followed: its file changes, it stays a link (stranger 76)
+    if path.exists() and not path.is_file():  # /dev/null was made a file of partners
+        raise PartnerError(f"{path}: is not a file of partners (a device, a pipe or a folder)")
     with held(path.with_name(path.name + LOCK)):
         return _added(path, partner_id, name)
 
@@ -106,6 +123,8 @@ def _added(path: Path, partner_id: str, name: str) -> str:
         ]
     temporary = path.with_suffix(".tmp")
     temporary.write_text("\n".join(lines), encoding="utf-8")
+    if path.exists():  # its permissions are kept (a read-only file became 644)
+        os.chmod(temporary, path.stat().st_mode & 0o7777)
     temporary.replace(path)
     return token
 

@@ -41,6 +41,7 @@ from typing import Any
 import pyoxigraph as ox
 import yaml
 
+from core.names import shown_name
 from core.namespaces import CWM, DCAT, PROV, SPDX
 from core.problems import LoadError
 from core.rdf_bytes import to_bytes
@@ -473,7 +474,7 @@ def record(
         activity=ox.NamedNode(activity),
         agency=ox.NamedNode(f"{base}agency/{partner.id}"),
         time=_typed(moment, "dateTime"),
-        file=ox.Literal(shown or Path(report.file).name),
+        file=ox.Literal(shown_name(shown or Path(report.file).name)),
         checksum=_typed(digest, "hexBinary"),
         generated=generated,
         report=validation,

@@ -17,6 +17,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from core.names import shown_name
 from loaders.load import LoadReport
 from validation.messages import problem_message
 
@@ -101,6 +102,12 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     ntriples: bytes = b""  # the submission's graph, for publishing
     load: LoadReport | None = None
+
+    @property
+    def shown_file(self) -> str:
+        """The file's name as shown and recorded (``core.names.shown_name``): ``file`` is the
+        path the file is read at, which may not be text."""
+        return shown_name(self.file)
 
     @property
     def errors(self) -> int:

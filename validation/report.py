@@ -81,7 +81,7 @@ def _json_head(report: Report) -> dict[str, Any]:
     """``as_json`` but for the findings."""
     errors, warnings = report.counts()
     return {
-        "file": report.file,
+        "file": report.shown_file,
         "mapping": report.mapping,
         "language": report.language,
         "status": report.status_of(errors, warnings),
@@ -357,7 +357,7 @@ class Download:
 def downloads(report: Report, most: int = EMBEDDED_MOST) -> tuple[list[Download], bool]:
     """The report in the other formats as ``data:`` links, and whether one was too large to
     carry (``most`` bytes) and was left out."""
-    stem = Path(report.file.rsplit("/", 1)[-1]).stem or "submission"
+    stem = Path(report.shown_file.rsplit("/", 1)[-1]).stem or "submission"
     given, left_out = [], False
     known: dict[str, int] = {}
     for fmt, words in DOWNLOADS.items():

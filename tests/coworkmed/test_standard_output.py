@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +111,57 @@ def test_a_command_whose_reader_went_away_ends_quietly(name: str, tmp_path: Path
     assert finished.returncode == PIPE_EXIT, finished.stderr
     said = finished.stderr.decode("utf-8")
     assert "Broken pipe" not in said and "Error" not in said and "Traceback" not in said, said
+
+
+#: names of partners' files a script meets: bytes no encoding decodes, a newline that forged a
+#: line of ``submissions`` (stranger 76: a traceback and exit 1; a publication of another
+#: partner dated 2099)
+ODD_NAMES = {
+    "not-utf8": b"bad\xffname.tsv",
+    "latin-1": "Espaços.tsv".encode("latin-1"),
+    "newline": b"new\n2099-01-01T00:00:00Z  it-toscana  published  0 errors.tsv",
+    "escape": b"\x1b[31mred.tsv",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ODD_NAMES))
+def test_a_file_of_any_name_is_published_and_listed_on_one_line(name: str, tmp_path: Path) -> None:
+    odd = os.path.join(os.fsencode(tmp_path), ODD_NAMES[name])
+    Path(os.fsdecode(odd)).write_bytes(SAMPLE.read_bytes())
+    partners = tmp_path / "partners.toml"
+    add_partner(partners, "fr-aura", "Auvergne-Rhône-Alpes")
+    places = {"data": os.fsdecode(odd), "partners": str(partners),
+              "store": str(tmp_path / "store"), "root": str(ROOT)}  # fmt: skip
+    for args in (BY_ID["validate-output"]["args"], BY_ID["publish-report"]["args"]):
+        finished = _run(args, places, tmp_path, capture_output=True)
+        assert finished.returncode == 0 and b"Traceback" not in finished.stderr, finished.stderr
+        assert json.loads(finished.stdout)  # the JSON whole
+    listed = _run(["submissions", "--store", "{store}"], places, tmp_path, capture_output=True)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.decode("utf-8").splitlines()
+    assert len(lines) == 1 and " fr-aura " in lines[0] and "\ufffd" in lines[0]
+
+
+@pytest.mark.parametrize("case_id", ["validate-output", "publish-report", "link-review"])
+def test_a_pipe_read_once_gets_the_whole_output(case_id: str, tmp_path: Path) -> None:
+    """A reader that opens a named pipe and reads it to its end once (``cat pipe > file``):
+    the check of the output opened and closed the pipe, which ended the reader, and the write
+    found none (stranger 76: exit 73 after publishing, and nothing read)."""
+    data, partners, pipe = tmp_path / "data.tsv", tmp_path / "partners.toml", tmp_path / "o.json"
+    data.write_bytes(SAMPLE.read_bytes())
+    add_partner(partners, "fr-aura", "Auvergne-Rhône-Alpes")
+    os.mkfifo(pipe)
+    places = {"root": str(ROOT), "data": str(data), "partners": str(partners),
+              "store": str(tmp_path / "store")}  # fmt: skip
+    case = BY_ID[case_id]
+    if "before" in case:
+        assert _run(case["before"], places, tmp_path, capture_output=True).returncode == 0
+    read: list[bytes] = []
+    reader = threading.Thread(target=lambda: read.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    args = [str(pipe) if arg == "-" else arg for arg in case["args"]]
+    finished = _run(args, places, tmp_path, capture_output=True)
+    reader.join(timeout=60)
+    assert finished.returncode == case["status"], finished.stderr
+    text = read[0].decode("utf-8-sig")
+    assert json.loads(text) if case["format"] == "json" else list(csv.reader(io.StringIO(text)))

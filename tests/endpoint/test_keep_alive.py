@@ -100,3 +100,21 @@ def test_a_connection_is_kept_unless_something_says_otherwise(
             connection.settimeout(30)
             connection.sendall(AFTER)
             assert _answer(connection, head=False)[0] == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/validate", "/validate", "/api/submissions", "/cwm/api/validate"]
+)
+def test_an_upload_its_path_takes_is_asked_for(live: str, path: str) -> None:
+    """2 MB, over a query's limit and under an upload's: ``100 Continue``, then its answer
+    once the body is sent (a path with a proxy's prefix in front counts as an upload's)."""
+    address = urlsplit(live)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
+        connection.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n"
+            "Content-Type: application/octet-stream\r\nExpect: 100-continue\r\n\r\n".encode()
+        )
+        assert connection.recv(64).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+        connection.sendall(b"x" * 2_000_000)
+        status, _fields, _rest = _answer(connection, head=False)
+        assert 400 <= status < 500 and status != 413

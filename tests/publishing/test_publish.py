@@ -134,7 +134,7 @@ def test_publish_command(store: Published, tmp_path: Path) -> None:
         ["publish", str(sample / "tiers-lieux.tsv"), "--partner", "fr-aura",
          "--mapping", str(tuscany / "mapping.yaml"), *common],
     )  # fmt: skip
-    assert other.exit_code == 1 and "partenaire it-toscana, pas de fr-aura" in other.output
+    assert other.exit_code == 64 and "partenaire it-toscana, pas de fr-aura" in other.output
     published = cli.invoke(
         main,
         ["publish", str(sample / "tiers-lieux.tsv"), "--partner", "fr-aura",

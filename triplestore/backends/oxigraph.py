@@ -75,6 +75,8 @@ def not_a_store(path: Path) -> str | None:
     empty folder): a file, or a folder of other files (stranger 74: a file named as the store
     was said to have "nothing published yet", and a store would be made among the files of a
     folder named by mistake)."""
+    if path.is_symlink() and not path.exists():  # it led to a lock said busy (stranger 76)
+        return "is a link that leads nowhere, or to itself"
     if not path.exists():
         return None
     if not path.is_dir():
