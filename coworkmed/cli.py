@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from core.names import printed, shown_name
 from core.problems import LoadError, StoreFault, StoreLocked
 from core.settings import SETTINGS, SettingsError, given_settings, setting, settings
 from coworkmed import __version__
@@ -196,7 +197,9 @@ def refuse_output(
     ``hint``, or ``param``, the option that gave it."""
     why = output_problem(path, folder, suffixes)
     if why is not None:
-        raise OutputRefused(f"{path}: {why}", ctx=ctx, param=param, param_hint=hint)
+        raise OutputRefused(
+            f"{shown_name(str(path))}: {why}", ctx=ctx, param=param, param_hint=hint
+        )
 
 
 def output_problem(path: Path, folder: bool = False, suffixes: tuple[str, ...] = ()) -> str | None:
@@ -205,6 +208,11 @@ def output_problem(path: Path, folder: bool = False, suffixes: tuple[str, ...] =
     extension not among ``suffixes``."""
     if folder and path == STDOUT:  # (stranger 76: export made a folder named -)
         return "a folder is written here, not standard output"
+    if path.is_symlink():  # what it leads to is written (stranger 77: "File exists")
+        try:
+            path = path.resolve(strict=False)
+        except (OSError, RuntimeError):  # a loop
+            return "it is a link that leads to itself"
     if path.exists() and path.is_dir() != folder:
         return "a file is in its place" if folder else "a folder is in its place"
     if suffixes and path.suffix.lower().lstrip(".") not in suffixes:
@@ -288,7 +296,7 @@ def _outputs_checked(ctx: click.Context) -> None:
     for parameter, value in outputs:
         why = overwritten(Path(value), inputs, setting("store"))
         if why is not None:
-            raise OutputRefused(f"{value}: {why}", ctx=ctx, param=parameter)
+            raise OutputRefused(f"{shown_name(str(value))}: {why}", ctx=ctx, param=parameter)
 
 
 def write_output(path: Path, data: bytes, done: str) -> None:
@@ -309,7 +317,8 @@ def write_output(path: Path, data: bytes, done: str) -> None:
     except BrokenPipeError:
         raise  # the reader went away: ``_Commands``
     except OSError as error:
-        click.echo(f"Error: {done}, but {path} could not be written ({error})", err=True)
+        said = printed(f"{done}, but {shown_name(str(path))} could not be written ({error})")
+        click.echo(f"Error: {said}", err=True)
         raise SystemExit(OUTPUT_EXIT) from None
 
 
@@ -355,16 +364,17 @@ class _Commands(click.Group):
         try:
             return super().invoke(ctx)
         except (StoreLocked, SettingsError, LoadError) as error:
-            click.ClickException(str(error)).show()  # "Error: ...", as click says its own
+            click.ClickException(printed(str(error))).show()  # "Error: ...", as click says
             ctx.exit(exit_status(error))
         except click.UsageError as error:
-            error.show()
+            # a name's ESC never reaches the terminal (stranger 77)
+            click.UsageError(printed(error.format_message()), error.ctx).show()
             ctx.exit(usage_status(error))
         except BrokenPipeError:  # its reader went away (| head): quietly, as a shell tool does
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(PIPE_EXIT)
         except OSError as error:  # a file or folder it reads or writes: one line, no traceback
-            click.ClickException(str(error)).show()
+            click.ClickException(printed(str(error))).show()
             ctx.exit(IO_EXIT)
 
 
@@ -573,7 +583,7 @@ def load_command(
     except LoadError as error:  # said in its report's language, when the file was read
         if progress is not None:
             progress.done()
-        click.echo(f"{ui('error', error.language).capitalize()}: {error}", err=True)
+        click.echo(printed(f"{ui('error', error.language).capitalize()}: {error}"), err=True)
         raise SystemExit(exit_status(error)) from None
     finally:
         close_pools()
@@ -639,7 +649,7 @@ def build_command(
     for checked in checks:
         _show_checked(checked, show)
     for failure in failures:
-        click.echo(click.style(f"FAILED {failure}", fg="red"))
+        click.echo(click.style(printed(f"FAILED {failure}"), fg="red"))
     reports = [checked.load for checked in checks]
     records = sum(r.records_written - len(r.held_back) for r in reports if r.published)
     triples = sum(r.triples for r in reports if r.published)
@@ -826,15 +836,19 @@ def _published_places(
 )
 @click.option(
     "--output",
-    type=OutputPath(to_stdout=False),
-    help="Where to write it (default: coworkmed-template-LANG.csv|xlsx here).",
+    type=OutputPath(suffixes=("csv", "xlsx"), to_stdout=False),
+    help="Where to write it, a .csv or .xlsx file (default: coworkmed-template-LANG.csv|xlsx "
+    "here).",
 )
 def template_command(lang: str, fmt: str | None, output: Path | None) -> None:
     """Write a blank submission template with its column documentation, in one language."""
     from validation.template import write_template
 
-    # stranger 76: --output t.xlsx wrote CSV into it
-    fmt = fmt or ("xlsx" if output is not None and output.suffix.lower() == ".xlsx" else "csv")
+    # stranger 76: --output t.xlsx wrote CSV into it; 77: --format csv too
+    named = output.suffix.lower().lstrip(".") if output is not None else None
+    if fmt is not None and named is not None and fmt != named:
+        raise click.UsageError(f"--format {fmt} and an --output ending .{named} disagree")
+    fmt = fmt or named or "csv"
     output = output or Path(f"coworkmed-template-{lang}.{fmt}")
     for path in write_template(output, lang, fmt):
         click.echo(f"wrote {path}")
@@ -983,7 +997,10 @@ def submissions_command(partner: str | None, store: str | None, base: str | None
     except BadPartner as error:
         raise click.UsageError(str(error)) from None
     _generation, snapshot = open_snapshot(_location(store, base, checked=True))
-    for row in list_submissions(snapshot, setting("base", base), partner):
+    rows = list_submissions(snapshot, setting("base", base), partner)
+    if not rows:  # said, on standard error (stranger 77: nothing at all)
+        click.echo("no submissions recorded" + (f" of {partner}" if partner else ""), err=True)
+    for row in rows:
         outcome = "published" if row["version"] else "rejected"
         click.echo(  # one line each, whatever a name holds (stranger 76: a forged line)
             f"{row['time']}  {row['partner']:<14} {outcome:<9} {row['errors']:>5} errors "
@@ -1006,6 +1023,11 @@ def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
     from publishing.partners import BadPartner, PartnerError, add_partner
 
     partners = Path(setting("partners_file", partners_file))
+    if partners.exists() and not partners.is_file():  # a bad setting, whatever reads a pipe
+        raise SettingsError(  # (stranger 77: 73 or 78, as a process read the pipe or not)
+            f"setting partners_file: {shown_name(str(partners))} is not a file of partners "
+            "(a device, a pipe or a folder)"
+        )
     refuse_output(partners, hint="'--partners-file'")  # stranger 74: 74, an internal file named
     try:
         token = add_partner(partners, partner_id, name)

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from core.names import shown_name
 from validation.messages import catalogue, counted, ui
 
 #: seconds between two lines about the same stage (a new stage is always told at once)
@@ -82,5 +83,6 @@ OPEN_WITH = {
 
 
 def written_line(path: str, fmt: str, lang: str) -> str:
-    """Where a report was written (its absolute path) and what to open it with."""
-    return ui("report-written", lang).format(path=path, how=ui(OPEN_WITH[fmt], lang))
+    """Where a report was written (its absolute path, on one line) and what to open it with."""
+    shown = shown_name(path)
+    return ui("report-written", lang).format(path=shown, how=ui(OPEN_WITH[fmt], lang))

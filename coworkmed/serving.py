@@ -222,6 +222,9 @@ class KeepAliveChannel(HTTPChannel):
 
     def send_continue(self) -> None:
         request: Any = self.request  # (types-waitress: headers read-only, a request or None)
+        if request.error is not None:  # answered at once, its body never asked for: waitress
+            request.expect_continue = False  # asked, then read the body as a new request
+            return  # and failed on it unanswered (stranger 77: an invalid Content-Length)
         limit = self.body_limit
         if limit is not None and request.content_length > limit(request.path):
             request.expect_continue = False

@@ -41,7 +41,7 @@ from endpoint.responses import (
 from endpoint.rooms import VALIDATING, Room, query_room, validation_room
 from endpoint.security import secure
 from endpoint.site import install as install_site
-from endpoint.urls import PublicHost, root_of
+from endpoint.urls import PublicHost, root_of, without_prefix
 from triplestore.backends import StoreLocation, locate
 from triplestore.versions import recover
 from validation.confined import validation_ready
@@ -222,7 +222,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     resolved = settings(given)
     # conditional and range headers read as RFC 9110 says, for every route (endpoint.conditional)
     exact = ExactConditions(app.wsgi_app)
-    app.wsgi_app = PublicHost(exact, root_of(resolved))  # type: ignore[method-assign]
+    public = PublicHost(exact, root_of(resolved))
+    app.wsgi_app = public  # type: ignore[method-assign]
     app.config["COWORKMED"] = resolved
     app.config["MAX_CONTENT_LENGTH"] = max(resolved["max_body"], resolved["max_upload"])
     location = location or locate(resolved["store"], resolved)
@@ -270,11 +271,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if stopping.is_set():
             raise ServiceUnavailable(STOPPING, retry_after=STOPPING_RETRY)
 
+    prefix = public.prefix  # the public URL's path (a proxy may pass it on)
+
     def body_limit_at(path: str) -> int:
         """The largest body a request to ``path`` may carry: submissions may be larger than
-        queries and updates. A path the server has not routed yet (a proxy's prefix before
-        it) counts as an upload's when it ends as one does."""
-        uploads = path in UPLOAD_PATHS or path.endswith(tuple(UPLOAD_PATHS))
+        queries and updates. A path as the server receives it, before the app, may start with
+        the public URL's path (stranger 77: any path ending as an upload's took 20 MB)."""
+        uploads = without_prefix(path, prefix) in UPLOAD_PATHS
         return int(resolved["max_upload" if uploads else "max_body"])
 
     # the server refuses a body larger than this before its client sends it (100 Continue)

@@ -119,7 +119,12 @@ def uploaded_file() -> Iterator[Path]:
     """The uploaded ``file``, saved under a name of our own with its extension kept."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise UploadError(400, "no-such-file", "send the submission as the multipart field 'file'")
+        raise UploadError(  # a part whose headers are not UTF-8 is not read (werkzeug): say so
+            400,
+            "no-such-file",
+            "send the submission as the multipart field 'file' (a file whose name is not in "
+            "UTF-8 is not read: rename it, or send its name as filename*=UTF-8''...)",
+        )
     suffix = Path(upload.filename).suffix.lower()
     if suffix not in EXTENSIONS:
         raise UploadError(

@@ -82,6 +82,7 @@ def test_a_command_exits_with_the_status_of_its_failure(
     assert finished.returncode == case["status"], finished.stderr
     assert _filled(case["says"], places) in finished.stderr + finished.stdout
     assert "Traceback" not in finished.stderr
+    assert "\x1b" not in finished.stderr + finished.stdout  # no name's ESC reaches a terminal
     if case["status"] in (SETTINGS_EXIT, OUTPUT_EXIT) or case.get("nothing_made"):
         # refused before it did anything (stranger 76: link made a store where none was)
         assert not (tmp_path / "store").exists() and not (tmp_path / "new-store").exists()

@@ -102,12 +102,10 @@ def test_a_connection_is_kept_unless_something_says_otherwise(
             assert _answer(connection, head=False)[0] == 200
 
 
-@pytest.mark.parametrize(
-    "path", ["/api/validate", "/validate", "/api/submissions", "/cwm/api/validate"]
-)
+@pytest.mark.parametrize("path", ["/api/validate", "/validate", "/api/submissions"])
 def test_an_upload_its_path_takes_is_asked_for(live: str, path: str) -> None:
     """2 MB, over a query's limit and under an upload's: ``100 Continue``, then its answer
-    once the body is sent (a path with a proxy's prefix in front counts as an upload's)."""
+    once the body is sent."""
     address = urlsplit(live)
     with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
         connection.sendall(

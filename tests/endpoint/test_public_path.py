@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import socket
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -201,3 +202,20 @@ def test_the_language_cookie_is_this_services_only(served: str, public: Public) 
     answer = ask(served, public.sent("kept", "/?lang=fr"), "text/html")
     cookie = answer.getheader("Set-Cookie") or ""
     assert cookie.startswith("lang=fr;") and f"Path={public.prefix}/" in cookie, cookie
+
+
+@pytest.mark.parametrize("proxy", PROXIES)
+@pytest.mark.parametrize(("path", "asked"), [("/api/validate", True), ("/sparql", False)])
+def test_an_upload_through_either_proxy_is_asked_for_and_a_query_as_large_is_not(
+    served: str, public: Public, proxy: str, path: str, asked: bool
+) -> None:
+    """2 MB with ``Expect: 100-continue``: an upload's path, with the public path before it
+    or not, is asked for its body; a query of that size is refused (413) at once."""
+    address = urlsplit(served)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
+        connection.sendall(
+            f"POST {iri_to_uri(public.sent(proxy, path))} HTTP/1.1\r\nHost: x\r\n"
+            "Content-Length: 2000000\r\nExpect: 100-continue\r\n\r\n".encode()
+        )
+        first = connection.recv(64)
+    assert first.startswith(b"HTTP/1.1 100 Continue" if asked else b"HTTP/1.1 413 ")
