@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.locks import held
+from core.names import shown_name
 
 ITERATIONS = 200_000
 PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -97,7 +98,7 @@ def add_partner(path: Path, partner_id: str, name: str) -> str:
     One process at a time reads, changes and writes the file (``LOCK``; stranger 75: six adds
     at once each printed a token, and the file kept 4 of them)."""
     check_partner_id(partner_id)
-    if not name.strip() or not name.isprintable() or len(name) > NAME_LENGTH:
+    if not name.strip() or shown_name(name) != name or len(name) > NAME_LENGTH:
         raise BadPartner(  # stranger 75: an empty name was taken; 76: one of 100,000 characters
             f"{name[:80]!r}: a partner's name is text, on one line, of {NAME_LENGTH} characters "
             "at most"

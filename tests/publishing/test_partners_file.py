@@ -57,3 +57,13 @@ def test_a_name_longer_than_a_name_is_refused(tmp_path: Path, length: int) -> No
     with pytest.raises(BadPartner, match=f"of {NAME_LENGTH} characters at most"):
         add_partner(tmp_path / "partners.toml", "fr-aura", "x" * length)
     add_partner(tmp_path / "partners.toml", "fr-aura", "x" * NAME_LENGTH)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Région Sud\u00a0PACA", "Περιφέρεια Κρήτης", "Grad Split 🏙", '"quoted" and \\'],
+    ids=["no-break-space", "greek", "emoji", "quotes"],
+)
+def test_a_name_on_one_line_is_taken_as_it_is(tmp_path: Path, name: str) -> None:
+    add_partner(tmp_path / "partners.toml", "fr-aura", name)
+    assert read_partners(tmp_path / "partners.toml")["fr-aura"].name == name
