@@ -23,6 +23,7 @@ from coworkmed import __version__
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from contextlib import AbstractContextManager
 
     from linking.places import Place
     from loaders.load import HeldBack
@@ -56,7 +57,7 @@ def _location(store: str | None, base: str | None = None, checked: bool = False)
             raise SettingsError(f"setting store: {named} {why}")
     location = locate(named, settings())
     if checked:
-        _built_under(location, setting("store", store), setting("base", base))
+        _built_under(location, named, setting("base", base))
     return location
 
 
@@ -149,6 +150,8 @@ class OutputRefused(click.BadParameter):
     """An output path a command could not write (``OUTPUT_EXIT``)."""
 
 
+#: why an output is refused whose extension is none of the formats (given) a command writes
+NO_FORMAT = "its extension says no format written here ({})"
 #: the output ``-``: standard output, where the command's own messages are then not written
 #: (they go to standard error); it wrote a file named ``-`` (stranger 75)
 STDOUT = Path("-")
@@ -216,7 +219,7 @@ def output_problem(path: Path, folder: bool = False, suffixes: tuple[str, ...] =
     if path.exists() and path.is_dir() != folder:
         return "a file is in its place" if folder else "a folder is in its place"
     if suffixes and path.suffix.lower().lstrip(".") not in suffixes:
-        return f"its extension says no format written here ({', '.join(suffixes)})"
+        return NO_FORMAT.format(", ".join(suffixes))
     holder = path.absolute().parent
     while folder and not holder.exists() and holder != holder.parent:
         holder = holder.parent  # a folder is made with its parents: the first one there
@@ -236,7 +239,8 @@ def _try_writing(path: Path, holder: Path, folder: bool) -> None:
     if folder:
         os.rmdir(tempfile.mkdtemp(prefix=".coworkmed-", dir=path if path.is_dir() else holder))
     elif path.is_fifo():  # kept open for the write: closed, it ended a reader reading once
-        _HELD_OPEN.setdefault(path.absolute(), _opened(path, os.O_APPEND))
+        if path.absolute() not in _HELD_OPEN:  # (checked again, it is not opened again)
+            _HELD_OPEN[path.absolute()] = _opened(path, os.O_APPEND)
     elif path.exists():
         os.close(_opened(path, os.O_APPEND))
     else:
@@ -344,10 +348,11 @@ class _Command(click.Command):
         with given_settings(given):
             settings()
             _outputs_checked(ctx)
-            if STDOUT not in ctx.params.values():
-                return super().invoke(ctx)
-            ctx.meta[_STDOUT_KEY] = sys.stdout.buffer
-            with contextlib.redirect_stdout(sys.stderr):  # what it says, apart from its output
+            said_apart: AbstractContextManager[object] = contextlib.nullcontext()
+            if STDOUT in ctx.params.values():  # what it says goes apart from its output
+                ctx.meta[_STDOUT_KEY] = sys.stdout.buffer
+                said_apart = contextlib.redirect_stdout(sys.stderr)
+            with said_apart:
                 return super().invoke(ctx)
 
 
@@ -778,10 +783,9 @@ def validate_command(
     from validation.submission import validate_submission
 
     if output is not None and fmt is None and _report_format(output) not in FORMATS:
-        raise OutputRefused(  # (stranger 76: x.pdf was written HTML)
-            f"{output}: its extension says no format written here ({', '.join(FORMATS)}); "
-            "give --format",
-            param_hint="'--output'",
+        why = NO_FORMAT.format(", ".join(FORMATS))  # (stranger 76: x.pdf was written HTML)
+        raise OutputRefused(
+            f"{shown_name(str(output))}: {why}; give --format", param_hint="'--output'"
         )
     base_iri = setting("base", base)
     published = _published_places(_location(store, base, checked=True), base_iri, mapping, lang)
@@ -930,8 +934,7 @@ def publish_command(
     result = outcome.report
     said = publication_lines(outcome)
     if report is not None:
-        in_part = "published-in-part" if outcome.published and outcome.held_back else None
-        published = Published(outcome.as_dict(), tuple(said), in_part)
+        published = Published(outcome.as_dict(), tuple(said))
         rendered = render(result, _report_format(report), mode=mode, published=published)
         done = f"published {outcome.version}" if outcome.published else "nothing was published"
         write_output(report, rendered, done)
@@ -1020,14 +1023,12 @@ def partner_group() -> None:
 @click.option("--partners-file", default=None, help=_help("partners_file"))
 def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
     """Add PARTNER_ID (or give it a new token) and print its token, which is stored hashed only."""
-    from publishing.partners import BadPartner, PartnerError, add_partner
+    from publishing.partners import BadPartner, PartnerError, add_partner, not_partners
 
     partners = Path(setting("partners_file", partners_file))
-    if partners.exists() and not partners.is_file():  # a bad setting, whatever reads a pipe
-        raise SettingsError(  # (stranger 77: 73 or 78, as a process read the pipe or not)
-            f"setting partners_file: {shown_name(str(partners))} is not a file of partners "
-            "(a device, a pipe or a folder)"
-        )
+    why = not_partners(partners)  # before the output's check, which opens a pipe: 78 whatever
+    if why is not None:  # reads it (stranger 77: 73 or 78, as a process read the pipe or not)
+        raise SettingsError(f"setting partners_file: {shown_name(str(partners))} {why}")
     refuse_output(partners, hint="'--partners-file'")  # stranger 74: 74, an internal file named
     try:
         token = add_partner(partners, partner_id, name)
@@ -1098,16 +1099,15 @@ def link_command(store: str | None, base: str | None, review: Path | None) -> No
         # nothing published: 2, as submissions and export say (stranger 76: a mistyped store
         # was made, and linked, exit 0)
         _generation, snapshot = open_snapshot(location)
-        graphs = published_graphs(snapshot, base_iri)
+        places = published_spaces(snapshot, base_iri, published_graphs(snapshot, base_iri))
         # stranger 75: a new generation when nothing changed (every cache and dump renewed);
         # stranger 76: the store opened for writing to find it out (74 on a read-only one)
-        unchanged = links_current(snapshot, base_iri, graphs)
-        found = candidates(published_spaces(snapshot, base_iri, graphs))
+        unchanged = links_current(snapshot, base_iri, places)
     if not unchanged:
         with location.writer() as target:
-            graphs = published_graphs(target, base_iri)
-            found = candidates(published_spaces(target, base_iri, graphs))
+            places = published_spaces(target, base_iri, published_graphs(target, base_iri))
             commit(location, target, base_iri)  # the links' refresh runs with the commit
+    found = candidates(places)
     rows = review_rows(found)
     if review is not None:
         written = io.StringIO(newline="")

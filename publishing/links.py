@@ -39,22 +39,21 @@ def published_spaces(store: TripleStore, base: str, published: list[ox.NamedNode
 def refresh_links(store: TripleStore, base: str, published: list[ox.NamedNode]) -> None:
     """Recompute the clusters of the published spaces and replace the graph ``{base}links``
     with their canonical places and owl:sameAs links (one transaction)."""
-    data = to_bytes(links_triples(store, base, published), ox.RdfFormat.N_TRIPLES)
-    store.replace_graph(ox.NamedNode(links_graph(base)), data)
+    triples = links_triples(published_spaces(store, base, published), base)
+    store.replace_graph(ox.NamedNode(links_graph(base)), to_bytes(triples, ox.RdfFormat.N_TRIPLES))
 
 
-def links_triples(store: TripleStore, base: str, published: list[ox.NamedNode]) -> list[ox.Triple]:
-    """What ``refresh_links`` writes in the graph ``{base}links``: the canonical places and
-    owl:sameAs links of the clusters of the spaces ``published``."""
+def links_triples(places: list[Place], base: str) -> list[ox.Triple]:
+    """What ``refresh_links`` writes in the graph ``{base}links`` for the published
+    ``places``: the canonical places and owl:sameAs links of their clusters."""
     from linking.matching import candidates, clusters, link_graph
 
-    found = published_spaces(store, base, published)
-    return link_graph(clusters(found, candidates(found, within_sources=True)), base)
+    return link_graph(clusters(places, candidates(places, within_sources=True)), base)
 
 
-def links_current(store: TripleStore, base: str, published: list[ox.NamedNode]) -> bool:
-    """Whether the graph ``{base}links`` holds what ``refresh_links`` would write now (stranger
-    75: ``link`` published a new generation when nothing had changed)."""
-    graph = ox.NamedNode(links_graph(base))
-    held = set(store.triples(graph))
-    return held == set(links_triples(store, base, published))
+def links_current(store: TripleStore, base: str, places: list[Place]) -> bool:
+    """Whether the graph ``{base}links`` of ``store`` holds what ``refresh_links`` would write
+    now for its published ``places`` (stranger 75: ``link`` published a new generation when
+    nothing had changed)."""
+    held = set(store.triples(ox.NamedNode(links_graph(base))))
+    return held == set(links_triples(places, base))

@@ -84,6 +84,13 @@ def _quote(text: str) -> str:
 LOCK = ".lock"
 
 
+def not_partners(path: Path) -> str | None:
+    """Why ``path`` cannot be a file of partners, or None (a file, or nothing yet)."""
+    if path.exists() and not path.is_file():
+        return "is not a file of partners (a device, a pipe or a folder)"
+    return None
+
+
 def check_partner_id(partner_id: str) -> None:
     """BadPartner when ``partner_id`` cannot be a partner's id (``PARTNER_ID``)."""
     if not PARTNER_ID.match(partner_id):
@@ -104,8 +111,9 @@ def add_partner(path: Path, partner_id: str, name: str) -> str:
             "at most"
         )
     path = path.resolve()  # a link is followed: its file changes, it stays a link (stranger 76)
-    if path.exists() and not path.is_file():  # /dev/null was made a file of partners
-        raise PartnerError(f"{path}: is not a file of partners (a device, a pipe or a folder)")
+    why = not_partners(path)  # /dev/null was made a file of partners
+    if why is not None:
+        raise PartnerError(f"{path}: {why}")
     with held(path.with_name(path.name + LOCK)):
         return _added(path, partner_id, name)
 

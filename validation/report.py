@@ -410,9 +410,13 @@ class Published:
 
     outcome: dict[str, Any]
     said: tuple[str, ...]
-    #: the status the HTML report shows in its validation's place, if any (its records with
-    #: errors held back, it was published: "rejected" in red above "Published" said otherwise)
-    status: str | None = None
+
+    @property
+    def status(self) -> str | None:
+        """The status the HTML report shows in its validation's place, if any: published with
+        records held back ("rejected" in red above "Published" said otherwise)."""
+        outcome = self.outcome
+        return "published-in-part" if outcome["published"] and outcome["held_back"] else None
 
 
 def as_html(
