@@ -321,7 +321,8 @@ def write_output(path: Path, data: bytes, done: str) -> None:
     except BrokenPipeError:
         raise  # the reader went away: ``_Commands``
     except OSError as error:
-        said = printed(f"{done}, but {shown_name(str(path))} could not be written ({error})")
+        named = "its standard output" if path == STDOUT else shown_name(str(path))
+        said = printed(f"{done}, but {named} could not be written ({error.strerror or error})")
         click.echo(f"Error: {said}", err=True)
         raise SystemExit(OUTPUT_EXIT) from None
 
@@ -375,12 +376,49 @@ class _Commands(click.Group):
             # a name's ESC never reaches the terminal (stranger 77)
             click.UsageError(printed(error.format_message()), error.ctx).show()
             ctx.exit(usage_status(error))
-        except BrokenPipeError:  # its reader went away (| head): quietly, as a shell tool does
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            ctx.exit(PIPE_EXIT)
         except OSError as error:  # a file or folder it reads or writes: one line, no traceback
-            click.ClickException(printed(str(error))).show()
-            ctx.exit(IO_EXIT)
+            ctx.exit(failed_writing(error))
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: object,
+    ) -> click.Context:
+        try:  # --help and --version write their text while the arguments are read
+            return super().make_context(info_name, args, parent, **extra)
+        except OSError as error:  # (a traceback, or click's exit 1 for a closed pipe)
+            raise SystemExit(failed_writing(error)) from None
+
+
+def failed_writing(error: OSError) -> int:
+    """The exit status of a command that failed on ``error``, said in one line, no traceback:
+    ``PIPE_EXIT``, quietly, when its output's reader went away (``| head``), as a shell tool
+    ends; ``OUTPUT_EXIT`` when its standard output cannot take what it says (a full disk: it
+    was 74, "a file cannot be read or written otherwise"); else ``IO_EXIT``."""
+    if isinstance(error, BrokenPipeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return PIPE_EXIT
+    if said_to_stdout(error):
+        said = f"its standard output cannot be written ({error.strerror or error})"
+        click.ClickException(said).show()
+        return OUTPUT_EXIT
+    click.ClickException(printed(str(error))).show()
+    return IO_EXIT
+
+
+def said_to_stdout(error: OSError) -> bool:
+    """Whether ``error`` was raised writing what a command says to its standard output
+    (``click.echo`` with no ``err``): an output that cannot be written, as ``write_output``'s
+    are, not a file read or written otherwise."""
+    trace = error.__traceback__
+    while trace is not None:
+        frame = trace.tb_frame
+        if frame.f_code is click.utils.echo.__code__:  # (the commands echo to no other file)
+            return not frame.f_locals.get("err")
+        trace = trace.tb_next
+    return False
 
 
 @click.group(cls=_Commands)
@@ -589,6 +627,9 @@ def load_command(
         if progress is not None:
             progress.done()
         click.echo(printed(f"{ui('error', error.language).capitalize()}: {error}"), err=True)
+        if report:  # (it wrote nothing: a script reading it found no report)
+            failed = {"mapping": str(mapping), "published": False, "unchanged": False}
+            write_output(report, _json_bytes(failed | {"error": str(error)}), "nothing loaded")
         raise SystemExit(exit_status(error)) from None
     finally:
         close_pools()
@@ -597,13 +638,32 @@ def load_command(
     _show_checked(checked, show, lang)
     result = checked.load
     if report:
-        said = json.dumps(result.as_dict(), ensure_ascii=False, indent=2).encode("utf-8")
-        write_output(report, said, "the load is done" if result.published else "nothing loaded")
+        write_output(
+            report,
+            load_report(checked),
+            "the load is done" if result.published else "nothing loaded",
+        )
         said_in = checked.report.language if checked.report else (lang or "en")
         if report != STDOUT:
             click.echo(written_line(str(report.resolve()), "json", said_in), err=True)
     if not result.published and not result.unchanged:
         raise SystemExit(1)
+
+
+def load_report(checked: Checked) -> bytes:
+    """A load's JSON report: what it read, published and held back, with its checks' report
+    under ``report``, as ``validate --format json`` writes it, when the file was read (as
+    ``publish --report`` writes a publication's; it held only the loaders' problems, ``[]``
+    while the checks' warnings were printed)."""
+    from validation.report import Published, render
+
+    if checked.report is None:  # unchanged: nothing was read
+        return _json_bytes(checked.load.as_dict())
+    return render(checked.report, "json", published=Published(checked.load.as_dict(), ()))
+
+
+def _json_bytes(data: dict[str, object]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 @main.command("build")
@@ -976,11 +1036,12 @@ def publication_lines(outcome: Publication) -> list[str]:
 
 
 def _report_format(path: Path) -> str:
-    """The format of a report written to ``path``: its extension's (``-``, standard output:
-    JSON, what a script reads)."""
+    """The format of a report written to ``path``: its extension's, none when it has none
+    (``r``, ``.json``: they were written HTML); ``-``, standard output: JSON, what a script
+    reads."""
     if path == STDOUT:
         return "json"
-    return path.suffix.lstrip(".").lower().replace("turtle", "ttl") or "html"
+    return path.suffix.lstrip(".").lower().replace("turtle", "ttl")
 
 
 @main.command("submissions")

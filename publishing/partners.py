@@ -82,6 +82,18 @@ def _quote(text: str) -> str:
 
 #: what the lock file of a partners file is named: its name and this
 LOCK = ".lock"
+#: the most bytes a file's name has on the usual file systems (NAME_MAX)
+NAME_BYTES = 255
+
+
+def beside(path: Path, ending: str) -> Path:
+    """A file in ``path``'s folder named for it: its name and ``ending``, or, when that name
+    would be too long for the file system, a digest of its name and ``ending`` (a partners
+    file named with 251 bytes or more gave exit 74 for its lock's name)."""
+    name = path.name + ending
+    if len(os.fsencode(name)) > NAME_BYTES:
+        name = "." + hashlib.sha256(os.fsencode(path.name)).hexdigest()[:32] + ending
+    return path.with_name(name)
 
 
 def not_partners(path: Path) -> str | None:
@@ -114,7 +126,7 @@ def add_partner(path: Path, partner_id: str, name: str) -> str:
     why = not_partners(path)  # /dev/null was made a file of partners
     if why is not None:
         raise PartnerError(f"{path}: {why}")
-    with held(path.with_name(path.name + LOCK)):
+    with held(beside(path, LOCK)):
         return _added(path, partner_id, name)
 
 
@@ -130,7 +142,7 @@ def _added(path: Path, partner_id: str, name: str) -> str:
             f"token_hash = {_quote(partner.token_hash)}",
             "",
         ]
-    temporary = path.with_suffix(".tmp")
+    temporary = beside(path, ".tmp")
     temporary.write_text("\n".join(lines), encoding="utf-8")
     if path.exists():  # its permissions are kept (a read-only file became 644)
         os.chmod(temporary, path.stat().st_mode & 0o7777)

@@ -198,3 +198,49 @@ def test_load_says_the_rows_its_include_filter_left_out(
 def read_id(mapping: Path) -> str:
     """The source id a mapping names (the load's summary line starts with it)."""
     return str(yaml.safe_load(mapping.read_text(encoding="utf-8"))["source"]["id"])
+
+
+@pytest.mark.parametrize("partner", ["it-toscana", "el-attiki", "es-valencia"])
+def test_the_load_report_holds_the_warnings_it_printed(partner: str, tmp_path: Path) -> None:
+    """Stop 54: the JSON report of a load held the loaders' problems only, ``[]`` while the
+    checks' warnings were printed; it now holds the checks' report, as publish --report does."""
+    report = tmp_path / "report.json"
+    mapping = ROOT / f"examples/partners/{partner}/mapping.yaml"
+    result = CliRunner().invoke(
+        main, ["load", str(mapping), "--store", str(tmp_path / "s"), "--report", str(report), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(report.read_text(encoding="utf-8"))
+    checks = body["report"]
+    assert body["published"] and checks["warnings"] > 0 and checks["errors"] == 0
+    assert len(checks["findings"]) == checks["warnings"]
+    printed = result.output.splitlines()[1]  # "0 errors, N warnings, M rows read"
+    assert str(checks["warnings"]) in printed and str(checks["rows"]) in printed
+
+
+@pytest.mark.parametrize(
+    ("mapping", "says"),
+    [
+        ("source: {id: x}\n", "the mapping has mistakes"),
+        ("columns: [\n", "mapping"),
+        (None, "no such mapping file"),
+    ],
+    ids=["not-a-mapping", "not-yaml", "missing"],
+)
+def test_a_load_that_cannot_start_still_writes_its_report(
+    mapping: str | None, says: str, tmp_path: Path
+) -> None:
+    """Stop 54: ``load --report -`` wrote nothing when its mapping could not be read; a script
+    reading the report found none. It gets the failure, with exit 2."""
+    path = tmp_path / "mapping.yaml"
+    if mapping is not None:
+        path.write_text(mapping, encoding="utf-8")
+    for output in ("-", str(tmp_path / "report.json")):
+        result = CliRunner().invoke(
+            main, ["load", str(path), "--store", str(tmp_path / "s"), "--report", output]
+        )
+        assert result.exit_code == 2, result.output
+        written = result.stdout if output == "-" else Path(output).read_text(encoding="utf-8")
+        body = json.loads(written)
+        assert body["published"] is False and says in body["error"]
+        assert body["mapping"] == str(path)

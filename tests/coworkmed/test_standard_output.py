@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from coworkmed.cli import PIPE_EXIT
+from coworkmed.cli import OUTPUT_EXIT, PIPE_EXIT
 from publishing.partners import add_partner
 
 ROOT = Path(__file__).parents[2]
@@ -87,6 +87,11 @@ PIPED = {
     "submissions": ([BY_ID["publish-report"]["args"][:-2]], ["submissions", "--store", "{store}"]),
     "validate-json": ([], ["validate", "{data}", "--format", "json"]),
     "link-review": ([BY_ID["link-review"]["before"]], BY_ID["link-review"]["args"]),
+    # (stop 54: written while the arguments are read, click's exit 1 or a traceback)
+    "help": ([], ["--help"]),
+    "version": ([], ["--version"]),
+    "command-help": ([], ["validate", "--help"]),
+    "template": ([], ["template"]),
 }
 
 
@@ -111,6 +116,29 @@ def test_a_command_whose_reader_went_away_ends_quietly(name: str, tmp_path: Path
     assert finished.returncode == PIPE_EXIT, finished.stderr
     said = finished.stderr.decode("utf-8")
     assert "Broken pipe" not in said and "Error" not in said and "Traceback" not in said, said
+
+
+@pytest.mark.parametrize("name", sorted(PIPED))
+def test_a_command_whose_standard_output_is_full_says_it(name: str, tmp_path: Path) -> None:
+    """Its standard output a full disk (``/dev/full``): the status of an output that cannot be
+    written, and why, in one line (stop 54: 74, "a file cannot be read or written otherwise",
+    and a traceback for --help)."""
+    data, partners = tmp_path / "data.tsv", tmp_path / "partners.toml"
+    data.write_bytes(SAMPLE.read_bytes())
+    add_partner(partners, "fr-aura", "Auvergne-Rhône-Alpes")
+    places = {"data": str(data), "partners": str(partners), "store": str(tmp_path / "store"),
+              "root": str(ROOT)}  # fmt: skip
+    before, args = PIPED[name]
+    for each in before:
+        assert _run(each, places, tmp_path, capture_output=True).returncode == 0
+    with open("/dev/full", "wb") as full:
+        finished = _run(args, places, tmp_path, stdout=full, stderr=subprocess.PIPE)
+    said = finished.stderr.decode("utf-8")
+    assert finished.returncode == OUTPUT_EXIT, said
+    error = said.splitlines()[-1]  # after the progress lines, one line
+    assert error.startswith("Error: ") and said.count("Error") == 1, said
+    assert "standard output c" in error and "be written (No space left on device)" in error
+    assert "Traceback" not in said
 
 
 #: names of partners' files a script meets: bytes no encoding decodes, a newline that forged a

@@ -67,3 +67,21 @@ def test_a_name_longer_than_a_name_is_refused(tmp_path: Path, length: int) -> No
 def test_a_name_on_one_line_is_taken_as_it_is(tmp_path: Path, name: str) -> None:
     add_partner(tmp_path / "partners.toml", "fr-aura", name)
     assert read_partners(tmp_path / "partners.toml")["fr-aura"].name == name
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["p" * 250 + ".toml", "π" * 127, "q" * 255, "partners"],
+    ids=["255-bytes", "254-bytes-of-greek", "255-bytes-no-suffix", "no-suffix"],
+)
+def test_a_partners_file_of_any_name_the_system_takes_gets_its_partners(
+    tmp_path: Path, name: str
+) -> None:
+    """Stop 54: a name of 251 bytes or more left no room for its lock's (``.lock``) or its
+    temporary file's: exit 74. Each now gets a name the file system takes."""
+    partners = tmp_path / name
+    add_partner(partners, "fr-aura", "AURA")
+    add_partner(partners, "it-toscana", "Toscana")
+    assert set(read_partners(partners)) == {"fr-aura", "it-toscana"}
+    left = {each.name for each in tmp_path.iterdir()} - {name}
+    assert all(each.endswith(".lock") for each in left), left  # no temporary file stays
