@@ -131,6 +131,8 @@ class RecordBuilder:
     #: the column the row's postcode came from, and whether it may give a region
     postcode_column: str | None = None
     postcode_placed: bool = True
+    #: the column the row's town came from
+    city_column: str | None = None
     #: the network's countries (setting ``network_countries``)
     network: tuple[str, ...] = field(default_factory=territory.network_countries)
     #: the first row of each name and town (folded), to warn of records that share both
@@ -385,7 +387,7 @@ class RecordBuilder:
     def _parse(self, row: Any) -> tuple[dict[str, list[Term]], Any]:
         self.context.country = self._row_country(row)
         self.context.notices.clear()
-        self.postcode_column, self.postcode_placed = None, True
+        self.postcode_column, self.postcode_placed, self.city_column = None, True, None
         values: dict[str, list[Term]] = defaultdict(list)
         raw_address = None
         columns, otherwise = self._columns_for(row)
@@ -415,6 +417,8 @@ class RecordBuilder:
                 try:
                     if spec.field in ("postcode", "full_address"):
                         self.postcode_column = self.postcode_column or column
+                    if spec.field in ("city", "full_address"):
+                        self.city_column = self.city_column or column
                     if spec.field == "coordinates":
                         latitude, longitude = coordinate_pair(piece, spec, self.context)
                         values["latitude"], values["longitude"] = [latitude], [longitude]
@@ -940,17 +944,50 @@ class RecordBuilder:
         region: str | None,
     ) -> None:
         """The space's region (``region``: as ``_region`` found it, when the record gives none)
-        and municipality."""
+        and municipality: the one town of the country its town is named, unless that town is
+        not in the space's region (``_town_in_region``)."""
         if not country:
             return
         if values.get("nuts"):
             self._given_region_agrees(row, values, country)
+            region = _region_code(values["nuts"][0])
         elif region:
             self.triples.add(space, p("cwm:nutsRegion"), iri(NUTS_CODE + region))
         if values.get("city"):
-            municipality = enrich.municipality(country, _lexical(values["city"][0]))
-            if municipality:
+            city = _lexical(values["city"][0])
+            municipality = enrich.municipality(country, city)
+            if municipality and self._town_in_region(row, city, region, country):
                 self.triples.add(space, p("cwm:municipality"), iri(municipality))
+
+    def _town_in_region(self, row: Any, city: str, region: str | None, country: str) -> bool:
+        """Whether the town ``city`` names is in the space's ``region`` (or within the
+        polygons' tolerance of it), or cannot be told; when not, a warning names both, and the
+        town is not linked (stranger 79: a place in Milan by its postcode and coordinates, its
+        town written "Roma", was linked to Rome, and nothing was said)."""
+        town = enrich.town_position(country, city)
+        if town is None or region is None or not enrich.has_polygons(region):
+            return True
+        if enrich.near_region(town[0], town[1], region):
+            return True
+        found = enrich.region_near(town[0], town[1], (country,))
+        if found is None:  # a town off the outlines (an island): it cannot be told
+            return True
+        town_region = region_text(found)
+        self.problems.append(
+            Problem(
+                "town-not-in-region",
+                f"the town {city} is in {town_region}, but the record is placed in "
+                f"{region_text(region)}",
+                row=row.number,
+                column=self.city_column,
+                value=city,
+                field="city",
+                sheet=row.sheet,
+                severity="warning",
+                params=(("region", region_text(region)), ("other_region", town_region)),
+            )
+        )
+        return False
 
     def _region(self, row: Any, values: dict[str, list[Term]], country: str) -> str | None:
         """The space's NUTS-3 region: the region of its country whose polygon holds its
@@ -992,8 +1029,7 @@ class RecordBuilder:
     def _given_region_agrees(self, row: Any, values: dict[str, list[Term]], country: str) -> None:
         """A NUTS-3 code the record gives is kept; when the coordinates lie in another region of
         the country (beyond the polygons' tolerance), both are reported."""
-        term = values["nuts"][0]
-        given = (term.value if isinstance(term, Iri) else _lexical(term)).removeprefix(NUTS_CODE)
+        given = _region_code(values["nuts"][0])
         if not (values.get("latitude") and values.get("longitude")) or not enrich.has_polygons(
             given
         ):
@@ -1063,6 +1099,11 @@ class RecordBuilder:
                 params=(("region", region), ("other", other), ("other_region", other_region)),
             )
         )
+
+
+def _region_code(term: Term) -> str:
+    """The NUTS code of a region a record gives (its IRI, or its code)."""
+    return (term.value if isinstance(term, Iri) else _lexical(term)).removeprefix(NUTS_CODE)
 
 
 @cache

@@ -75,6 +75,10 @@ def test_place(tmp_path: Path, case: dict[str, Any]) -> None:
         postcodes = {str(o) for o in graph.objects(None, URIRef(LOCN + "postCode"))}
         published = case["postcode_published"]
         assert postcodes == ({published} if published else set()), problems
+    if "municipality" in case:
+        linked = {str(o) for o in graph.objects(None, URIRef(CWM + "municipality"))}
+        town = case["municipality"]
+        assert linked == ({f"https://sws.geonames.org/{town}/"} if town else set()), problems
     if "withheld" in case:
         warning = problems[-1]
         assert warning.severity == "warning"
