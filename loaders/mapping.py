@@ -107,6 +107,11 @@ class Mapping:
         return self.source["id"]
 
     @property
+    def coverage(self) -> tuple[str, ...]:
+        """The NUTS codes of the territory the source covers (``source.coverage``), if given."""
+        return coverage_codes(self.source.get("coverage", ()))
+
+    @property
     def used_columns(self) -> frozenset[str]:
         """Every source column the mapping reads: mapped, personal, in the key (a list of
         columns or a ``{column}`` template) or in the file's include filters."""
@@ -200,11 +205,35 @@ def _is_personal(spec: dict[str, Any]) -> bool:
     return bool(spec.get("personal"))
 
 
+def coverage_codes(given: str | Iterable[str]) -> tuple[str, ...]:
+    """The NUTS codes a coverage gives: a list of them, or a text of them separated by spaces."""
+    items = [given] if isinstance(given, str) else list(given)
+    return tuple(code for item in items for code in item.split())
+
+
+def _coverage_mistakes(data: dict[str, Any], node: yaml.Node) -> list[tuple[int, str]]:
+    """Each code of ``source.coverage`` that is not a NUTS code of the territory reference."""
+    from loaders import nuts  # here: its reference is read only for a mapping that names one
+
+    where = ["source", "coverage"]
+    return [
+        (
+            _line_of(node, where),
+            f"source.coverage: {code!r} is not a NUTS code of the territory reference; give "
+            "the codes of the territory the source covers: a country (IT), a region (ITI4) or "
+            "a province (ITI43), for example: coverage: [ITI4]",
+        )
+        for code in coverage_codes(data["source"].get("coverage", ()))
+        if code not in nuts.known_regions()
+    ]
+
+
 def _semantic_mistakes(
     data: dict[str, Any], node: yaml.Node, concepts: ConceptIndex
 ) -> list[tuple[int, str]]:
-    """What the schema cannot say: codes must exist, a record must have a key."""
-    mistakes = []
+    """What the schema cannot say: codes must exist, a record must have a key, a coverage must
+    name regions of the reference."""
+    mistakes = _coverage_mistakes(data, node)
     for label, value in data["columns"].items():
         for position, spec in enumerate(_column_specs(label, value)):
             if _is_personal(spec):

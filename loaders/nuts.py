@@ -44,6 +44,13 @@ TYPOLOGIES: dict[str, tuple[str, str]] = {
 LEVEL_LENGTHS = (2, 3, 4, 5)
 
 
+@cache
+def known_regions() -> frozenset[str]:
+    """Every NUTS code of the territory reference, levels 0 to 3: what a source's coverage may
+    name (the catalogue's ``coverage``, a mapping's ``source.coverage``)."""
+    return frozenset(code[:n] for code in enrich.figures() for n in LEVEL_LENGTHS)
+
+
 def level(code: str) -> int:
     """The NUTS level of a code ("FR" 0, "FRK" 1, "FRK2" 2, "FRK26" 3)."""
     return LEVEL_LENGTHS.index(len(code))

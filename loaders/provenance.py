@@ -12,9 +12,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from core.names import shown_name
-from core.namespaces import IANA_MEDIA_TYPES, XSD
+from core.namespaces import IANA_MEDIA_TYPES, NUTS_CODE, XSD
 from core.rdf_templates import Value, fill
-from loaders.mapping import Mapping, place
+from loaders.mapping import Mapping, coverage_codes, place
 from loaders.rdf import Triples
 from loaders.values import LEAVE_OUT
 
@@ -82,6 +82,14 @@ OPTIONAL: dict[str, tuple[str, Callable[[dict[str, Any]], Value | None]]] = {
     "load-issued.ttl": (
         "issued",
         lambda source: _typed(source["issued"], "date") if "issued" in source else None,
+    ),
+    "load-coverage.ttl": (
+        "coverage",
+        lambda source: (
+            [ox.NamedNode(NUTS_CODE + code) for code in coverage_codes(source["coverage"])]
+            if "coverage" in source
+            else None
+        ),
     ),
     "load-homepage.ttl": (
         "homepage",

@@ -18,7 +18,7 @@ import yaml
 
 from core.namespaces import DCTERMS, NUTS_CODE, XSD
 from core.rdf_templates import fill
-from loaders import enrich, nuts, provenance
+from loaders import nuts, provenance
 from loaders.mapping import load_mapping
 
 #: the table's name inside a data folder
@@ -101,12 +101,6 @@ def read_table(data: Path) -> list[Row]:
         return [Row(**row) for row in reader]
 
 
-@cache
-def known_regions() -> frozenset[str]:
-    """Every NUTS code of the territory reference, levels 0 to 3 (what ``coverage`` may name)."""
-    return frozenset(code[:n] for code in enrich.figures() for n in nuts.LEVEL_LENGTHS)
-
-
 def coverage_iris(row: Row) -> list[ox.NamedNode]:
     """The regions a row's source covers, as NUTS IRIs."""
     return [ox.NamedNode(NUTS_CODE + code) for code in row.coverage.split()]
@@ -137,7 +131,7 @@ def problems(data: Path, row: Row) -> list[str]:
     found += [
         f"{copy}: coverage {code!r} is not a NUTS code of the territory reference"
         for code in row.coverage.split() or [""]
-        if code not in known_regions()
+        if code not in nuts.known_regions()
     ]
     if (digest := sha256(copy)) != row.sha256:
         found.append(f"{copy}: SHA-256 {digest}, the catalogue says {row.sha256}")
