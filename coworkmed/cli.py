@@ -906,6 +906,7 @@ def _published_places(
 )
 def template_command(lang: str, fmt: str | None, output: Path | None) -> None:
     """Write a blank submission template with its column documentation, in one language."""
+    from validation.messages import ui
     from validation.template import write_template
 
     # stranger 76: --output t.xlsx wrote CSV into it; 77: --format csv too
@@ -914,8 +915,8 @@ def template_command(lang: str, fmt: str | None, output: Path | None) -> None:
         raise click.UsageError(f"--format {fmt} and an --output ending .{named} disagree")
     fmt = fmt or named or "csv"
     output = output or Path(f"coworkmed-template-{lang}.{fmt}")
-    for path in write_template(output, lang, fmt):
-        click.echo(f"wrote {path}")
+    for path in write_template(output, lang, fmt):  # (stranger 79: "wrote" in English)
+        click.echo(ui("file-written", lang).format(path=shown_name(str(path))))
 
 
 @main.command("publish")

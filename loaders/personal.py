@@ -17,7 +17,7 @@ import html
 import importlib
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import metadata
@@ -356,7 +356,7 @@ def email_reason(
         return EMAIL
     folded = "".join(words)
     for name in contact_names:
-        if any(len(w) >= NAME_WORD_MIN and w in folded for w in _words(name)):
+        if any(len(w) >= NAME_WORD_MIN and w in folded for w in person_words(name)):
             return EMAIL
     return None
 
@@ -393,6 +393,22 @@ def name_reason(text: str, contact: bool = True) -> str | None:
     part is a name only when it reads as one (``reads_as_a_name``). The e-mail and web
     addresses a cell holds are not parts of a name ("info@cowork3.es" is no person called
     "info"): ``email_reason`` and ``url_reason`` judge those."""
+    return NAME if any(_names_in(text, contact)) else None
+
+
+def person_words(text: str) -> list[str]:
+    """The words of the parts of a contact cell that name a person, as ``name_reason`` reads
+    them: "Ufficio Cultura" names none (stranger 79: its word "cultura" made the office's
+    address cultura@comune.rieti.it a person's), "Dott. Mario Rossi" names mario and rossi."""
+    return [
+        word
+        for tokens in _names_in(text, contact=True)
+        for word in _words(" ".join(t.written for t in tokens if not t.title))
+    ]
+
+
+def _names_in(text: str, contact: bool) -> Iterator[list[Token]]:
+    """The parts of ``text`` that name a person (``name_reason``)."""
     text = _WEB_ADDRESS.sub(" ", _EMBEDDED_EMAIL.sub(" ", text))
     parts = [tokens for tokens in name_parts(text, organisation_names=not contact) if tokens]
     organisation = [names_an_organisation(tokens) for tokens in parts]
@@ -401,8 +417,7 @@ def name_reason(text: str, contact: bool = True) -> str | None:
         if is_organisation:
             continue
         if reads_as_a_name(tokens, contact) or (lenient and _all_letters(tokens)):
-            return NAME
-    return None
+            yield tokens
 
 
 def _folded_word(word: str) -> str:

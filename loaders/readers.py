@@ -714,6 +714,21 @@ def _header_found(cells_by_row: Iterator[list[Any]], header_row: int, sheet: Any
     return number, None, [], cells_by_row
 
 
+#: how many rows below a lone cell are looked at for the column names (``_header_below``)
+LOOKED_AHEAD = 10
+#: the share of the widest row's cells a row of column names holds at least
+HEADER_WIDTH = 0.8
+
+
+def _header_below(rows: list[list[Any]]) -> int:
+    """The index in ``rows`` (the rows below a title) of the one that seems to hold the column
+    names: the first that holds nearly as many cells as the widest (``HEADER_WIDTH``). A row of
+    a few merged group headings between the title and the names ("Anagrafica", "Localizzazione"
+    over 20 columns) is passed over (stranger 79: the hint said header_row 2, that row)."""
+    widest = max(map(_filled, rows))
+    return next(i for i, row in enumerate(rows) if _filled(row) >= HEADER_WIDTH * widest)
+
+
 def _header_sought(cells_by_row: Iterator[list[Any]], sheet: Any) -> HeaderFound:
     """The header of a file whose mapping gives no ``header_row``: the first row that holds a
     cell, the empty rows above it told (``header-row-found``); a lone cell above a wider row
@@ -738,14 +753,11 @@ def _header_sought(cells_by_row: Iterator[list[Any]], sheet: Any) -> HeaderFound
                 params=(("row", str(number)),),
             )
         )
-    following = []  # the rows down to the next one that holds a cell, looked at and kept
-    for cells_after in cells_by_row:
-        following.append(cells_after)
-        if _filled(cells_after):
-            break
-    if _filled(cells) == 1 and following and _filled(following[-1]) > 2:
+    # the rows below a lone cell, looked at and kept: a title, when one of them is wider
+    following = list(itertools.islice(cells_by_row, LOOKED_AHEAD)) if _filled(cells) == 1 else []
+    if following and max(map(_filled, following)) > 2:
         title = written(next(c for c in cells if c is not None and str(c).strip()))
-        below = number + len(following)
+        below = number + 1 + _header_below(following)
         notices.append(
             Problem(
                 "title-row",

@@ -25,7 +25,7 @@ from loaders.mapping import Mapping, load_mapping
 from loaders.mapping import required_fields as mapping_required_fields
 from loaders.readers import is_blank_header, repeat_of
 from loaders.values import cldr_locale
-from validation.findings import Finding
+from validation.findings import HOW_READ, Finding
 from validation.messages import problem_message, ui
 
 TEMPLATE_MAPPING = (Path(__file__).parent / "template" / "mapping.yaml").resolve()
@@ -139,19 +139,22 @@ def check_columns(
         close = difflib.get_close_matches(header, expected + sorted(known), n=1, cutoff=0.75)
         count = (counts or {}).get(header, total)
         code = "misspelt-column" if close else "unused-key" if count < total else "unknown-column"
-        shown = ui("blank-header", lang).format(position=position)
+        # a blank header is named in the reader's language, in the message and in the report's
+        # column and value cells too (stranger 79: "column 10" in an Italian report)
+        blank = is_blank_header(header, position)
+        shown = ui("blank-header", lang).format(position=position) if blank else header
         message = (
             problem_message(
                 code,
                 lang,
-                value=shown if is_blank_header(header, position) else header,
+                value=shown,
                 column=close[0] if close else None,
                 count=count,
                 total=total,
             )
             or ""
         )
-        findings.append(Finding("table", code, "warning", message, column=header, value=header))
+        findings.append(Finding("table", code, "warning", message, column=shown, value=shown))
     return findings, missing
 
 
@@ -199,7 +202,7 @@ def term_hints(codelist: str, close: str | None, lang: str) -> list[str]:
 
 #: problems whose translated message says all there is (the sheet read, the row of the
 #: headers): the report gives no English detail beside it
-TOLD_IN_FULL = frozenset({"sheet-chosen", "header-row-found", "title-row"})
+TOLD_IN_FULL = HOW_READ
 
 
 def personal_advice(code: str, lang: str, template: bool) -> str | None:

@@ -141,19 +141,23 @@ class Report:
 
     def summary(self) -> list[dict[str, Any]]:
         """Each problem: severity, code, name, column, what it says, how many, the rows it is
-        in, a few of its values as written and the first finding as an example; errors first,
-        then the most frequent. A problem is its code and its column, whatever the value: the
-        same problem in 612 rows is one line, not one line per value (issue #18: CGET's file
-        gave 21 lines of unknown postcodes). When its rows say different things (each quoting
-        its value), the line says the problem's own sentence and lists the values, so that
-        none is hidden behind the first (issue #21: «otvoreno» ×4 hid «svemirska luka»)."""
+        in, a few of its values as written and the first finding as an example; how the file
+        was read first (``HOW_READ``), then errors, then the most frequent. A problem is its
+        code and its column, whatever the value: the same problem in 612 rows is one line, not
+        one line per value (issue #18: CGET's file gave 21 lines of unknown postcodes). When
+        its rows say different things (each quoting its value), the line says the problem's
+        own sentence and lists the values, so that none is hidden behind the first (issue #21:
+        «otvoreno» ×4 hid «svemirska luka»)."""
         groups: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
         for key, found in _grouped(self.findings).items():
             # no column and an empty one are one: the first finding of the two groups
             # comes first, and the rows are sorted
             severity, code, column = key
             groups[(severity, code, column or "")] += found
-        ordered = sorted(groups.items(), key=lambda item: (item[0][0] != "error", -len(item[1])))
+        ordered = sorted(
+            groups.items(),
+            key=lambda item: (item[0][1] not in HOW_READ, item[0][0] != "error", -len(item[1])),
+        )
         return [_summary_item(key, found, self.language) for key, found in ordered]
 
     def ordered(self) -> list[Finding]:
@@ -164,6 +168,10 @@ class Report:
         ]
 
 
+#: the notices of how the file was read (the sheet, the row of the column names), which come
+#: first in a summary: they explain the rest (stranger 79: a title row's hint came after 20
+#: lines of columns without a header, which it explained, and was cut off)
+HOW_READ = frozenset({"sheet-chosen", "header-row-found", "title-row"})
 #: what a summary line is made of: a finding's severity, code and column (not its value)
 _SUMMARY_KEY = attrgetter("severity", "code", "column")
 #: the most distinct values a summary line shows as examples

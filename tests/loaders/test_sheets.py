@@ -25,6 +25,7 @@ from tests.loaders.sheet_files import (
 from tests.mappings import write_mapping
 from validation.files import file_finding
 from validation.messages import problem_message, ui
+from validation.report import console_lines, render
 from validation.submission import validate_submission
 
 
@@ -140,8 +141,8 @@ def test_empty_rows_do_not_hide_the_header(tmp_path: Path, case: dict[str, Any])
     row = _read(path, kind, case.get("file", {}))[0]  # the first row read bears the notices
     if case["header"] == len(case["above"]) + 1:  # the inventory's header: the record read
         assert (row.number, row.values["Name"]) == (case["header"] + 1, "Kvart Lab")
-    else:  # a title taken for the header: the inventory's header is the first row read
-        assert list(row.values.values())[0] == "Identifier"
+    else:  # a title taken for the header: the row below it is the first row read
+        assert case.get("first_read", "Identifier") in list(row.values.values())
     assert [problem.code for problem in row.problems] == case["told"]
     for problem in row.problems:
         params = dict(problem.params or ())
@@ -158,5 +159,32 @@ def test_a_column_without_header_is_named_in_the_report_language(tmp_path: Path,
     path.write_text("Identifier,,Name,Town\nS-1,x,Kvart Lab,Split\n", encoding="utf-8")
     report = validate_submission(path, lang=lang)
     (finding,) = [f for f in report.findings if f.code == "unknown-column"]
-    assert ui("blank-header", lang).format(position=2) in finding.message
+    shown = ui("blank-header", lang).format(position=2)
+    assert shown in finding.message
     assert lang == "en" or "column 2" not in finding.message
+    # and in the report's column and value cells, in each format (stranger 79: "column 10" in
+    # an Italian CSV and JSON report)
+    assert finding.column == finding.value == shown
+    for fmt in ("csv", "json"):
+        text = render(report, fmt).decode("utf-8-sig")
+        assert shown in text and (lang == "en" or "column 2" not in text), (fmt, text)
+
+
+@pytest.mark.parametrize("lang", ["it", "el"])
+def test_the_row_of_the_names_is_told_first(tmp_path: Path, lang: str) -> None:
+    """Stranger 79: a title row and a row of group headings above 12 column names; the hint
+    (``title-row``) named the group row and came after the missing columns and one line per
+    column without a header, cut off. It names the row of names, and comes first."""
+    names = ["Identifier", "Name", "Town", "Postcode", "Address", "Kind", "Website", "E-mail",
+             "Phone", "Opened", "Workstations", "Area"]  # fmt: skip
+    groups = ["Who", "", "", "Where", "", "", "What", "", "", "", "", ""]
+    record = ["S-1", "Kvart Lab", "Split", "21000", "Ulica 1", "coworking", "", "", "", "",
+              "12", "80"]  # fmt: skip
+    path = tmp_path / "spaces.csv"
+    rows = [["Inventory of spaces 2026"], groups, names, record]
+    path.write_text("".join(",".join(row) + "\n" for row in rows), encoding="utf-8")
+    report = validate_submission(path, lang=lang)
+    first = report.summary()[0]
+    assert first["code"] == "title-row", [item["code"] for item in report.summary()]
+    assert "header_row: 3" in first["message"]
+    assert first["message"] in console_lines(report)[2]  # after the status and the counts
