@@ -18,8 +18,10 @@ MEDIA_TYPES: dict[str, dict[str, str]] = {
     "application/sparql-results+json": {"solutions": "json"},
     "application/json": {"solutions": "json", "graph": "jsonld"},
     "application/sparql-results+xml": {"solutions": "xml"},
-    "application/xml": {"solutions": "xml"},
-    "text/xml": {"solutions": "xml"},
+    # XML asked of a graph is RDF/XML (stranger 78: a CONSTRUCT asked as application/xml was
+    # written Turtle, as for a client that asks results types of every query)
+    "application/xml": {"solutions": "xml", "graph": "rdfxml"},
+    "text/xml": {"solutions": "xml", "graph": "rdfxml"},
     "text/csv": {"solutions": "csv"},
     "text/tab-separated-values": {"solutions": "tsv"},
     "text/turtle": {"graph": "turtle"},
