@@ -30,7 +30,7 @@ from loaders import enrich, hours, personal, reinterpretations, tables, territor
 from loaders.addresses import split_address, street_line
 from loaders.mapping import Mapping, fill
 from loaders.rdf import Triples, iri, literal, p, segment
-from loaders.readers import UNREAD_REASONS, is_shifted, repeat_of, written
+from loaders.readers import SHIFTED_ROW, UNREAD_REASONS, is_shifted, repeat_of, written
 from loaders.values import (
     LEAVE_OUT,
     ColumnSpec,
@@ -167,10 +167,33 @@ class RecordBuilder:
         with its own error only: its cells, shifted, are not checked."""
         start = len(self.problems)
         self.problems.extend(self._as_used(row.problems))
+        totals = self._totals_row(row)
+        if totals is not None:
+            self.problems.append(totals)
         told = len(self.problems)
         self._add(row, start)
-        if is_shifted(row.problems):
+        if is_shifted(row.problems) or totals is not None:
             del self.problems[told:]
+
+    def _totals_row(self, row: Any) -> Problem | None:
+        """The error of a row of totals ("Totale", "Σύνολο" in its name or identifier cell:
+        ``tables.total_words``), held back with that error alone, else None."""
+        for spec in self.mapping.columns:
+            if spec.field not in ("name", "id"):
+                continue
+            for source in spec.sources:
+                value = row.values.get(source)
+                if isinstance(value, str) and _says_total(value):
+                    return Problem(
+                        TOTALS_ROW,
+                        f"{value!r}: a row of totals, not a space",
+                        row=row.number,
+                        column=source,
+                        value=value,
+                        field=spec.field,
+                        sheet=row.sheet,
+                    )
+        return None
 
     def _add(self, row: Any, start: int) -> None:
         values, raw_address = self._parse(row)
@@ -1099,6 +1122,23 @@ class RecordBuilder:
                 params=(("region", region), ("other", other), ("other_region", other_region)),
             )
         )
+
+
+#: the error of a row of totals (``RecordBuilder._totals_row``)
+TOTALS_ROW = "totals-row"
+#: the errors of a row that say all there is of it: a row held back for its shape (its values
+#: shifted) or as a row of totals; the checks of its record are not told
+WHOLE_ROW = SHIFTED_ROW | {TOTALS_ROW}
+#: what is not part of a total's word: parentheses and what they hold, then digits and
+#: punctuation
+_IN_PARENTHESES = re.compile(r"\([^)]*\)")
+_NOT_WORDS = re.compile(r"[\d\W_]+")
+
+
+def _says_total(text: str) -> bool:
+    """Whether a cell says "total" and nothing else of note ("TOTALE (6 spazi):")."""
+    words = _NOT_WORDS.sub(" ", _IN_PARENTHESES.sub(" ", text))
+    return tables.fold(words) in tables.total_words()
 
 
 def _region_code(term: Term) -> str:

@@ -42,6 +42,12 @@ def booleans() -> dict[str, bool]:
 
 
 @cache
+def total_words() -> frozenset[str]:
+    """What the name or identifier cell of a row of totals says, folded (``totals.yaml``)."""
+    return frozenset(fold(word) for words in table("totals").values() for word in words)
+
+
+@cache
 def null_tokens() -> frozenset[str]:
     return frozenset(fold(str(token)) for token in table("null-tokens"))
 

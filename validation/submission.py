@@ -39,7 +39,8 @@ from loaders import provenance
 from loaders.load import LoadReport, load_facts, mapped_rows, start_report, stream
 from loaders.mapping import Mapping, MappingError, load_mapping
 from loaders.rdf import Triples
-from loaders.readers import SHIFTED_ROW, Row
+from loaders.readers import Row
+from loaders.records import WHOLE_ROW
 from validation.columns import (
     cell_findings,
     check_columns,
@@ -126,7 +127,7 @@ def _read(
 
 def _unshifted(findings: list[Finding], shifted: set[int | None]) -> list[Finding]:
     """The findings of the graph or across records, but those of a row held back for its shape
-    (``loaders.readers.SHIFTED_ROW``): its values are shifted, its own error says it all."""
+    or as a row of totals (``loaders.records.WHOLE_ROW``): its own error says it all."""
     return [finding for finding in findings if finding.row is None or finding.row not in shifted]
 
 
@@ -298,7 +299,7 @@ def _validate(
     checked = checks.check(store)
     trace = Trace(mapping, headers, rows, checked.records, lang)
     progress("tracing", len(rows))
-    shifted = {f.row for f in report.findings if f.code in SHIFTED_ROW}
+    shifted = {f.row for f in report.findings if f.code in WHOLE_ROW}
     report.findings += _unshifted(
         graph_findings(checked.results, trace, report.findings, missing, checked.traced), shifted
     )
