@@ -370,6 +370,24 @@ class RecordBuilder:
             )
         )
 
+    def _street_reads_as_text(self, terms: list[Term]) -> None:
+        """A notice for a street of more words than a street's name has (``STREET_WORDS``),
+        with no number and no comma (a long address has its house number, building or
+        postcode, or lists its places: "Quinta do Fabfarm, Aguilhadas, ..., Lagos"): a
+        sentence, published as a street (stranger 79: "Our Fablab is located in the industrial
+        area of the city of Bitonto" was a street, and nothing was said)."""
+        for term in terms:
+            text = _lexical(term)
+            words = len(text.split())
+            if words > STREET_WORDS and not any(c.isdigit() or c in ",;|" for c in text):
+                self.context.notices.append(
+                    ValueProblem(
+                        "street-reads-as-text",
+                        f"{words} words: a sentence rather than a street; published as written",
+                        words=str(words),
+                    )
+                )
+
     def _notices(self, row: Any, column: str, value: Any, field_name: str) -> None:
         """What the parsers reinterpreted in a cell, as warnings with the value as written."""
         for notice in self.context.notices:
@@ -454,6 +472,8 @@ class RecordBuilder:
                             self._hold_back(row, column, piece, spec.field, held)
                     else:
                         terms = self._parsed(spec, piece)
+                        if spec.field == "street":
+                            self._street_reads_as_text(terms)
                         held = self._personal(column, spec, terms, contacts)
                         if held is None:
                             values[spec.field] += terms
@@ -1124,6 +1144,9 @@ class RecordBuilder:
         )
 
 
+#: the most words a street's name has ("Calle de la Virgen de los Peligros" has 7); more, with
+#: no number, and the value is told as a sentence
+STREET_WORDS = 8
 #: the error of a row of totals (``RecordBuilder._totals_row``)
 TOTALS_ROW = "totals-row"
 #: the errors of a row that say all there is of it: a row held back for its shape (its values
