@@ -22,7 +22,7 @@ from typing import Any
 import pyoxigraph as ox
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
 
 from core.namespaces import (
@@ -69,7 +69,7 @@ LATITUDE, LONGITUDE = SCHEMA + "latitude", SCHEMA + "longitude"
 ADDRESS, GEOMETRY = LOCN + "address", GEO + "hasGeometry"
 #: the parts of the address, in the order of its lines (post code and town share one)
 ADDRESS_LINES = ((LOCN + "thoroughfare",), (LOCN + "postCode", LOCN + "postName"))
-BOOLEAN, UNIT_CODE = XSD + "boolean", SCHEMA + "unitCode"
+BOOLEAN, UNIT_CODE, OFFER = XSD + "boolean", SCHEMA + "unitCode", SCHEMA + "makesOffer"
 MUNICIPALITY, COUNTRY = CWM + "municipality", CWM + "country"
 BYTE_SIZE = DCAT + "byteSize"
 #: the units of a file size, smallest first (babel's unit names)
@@ -587,6 +587,49 @@ def _readable_place(
     return kept
 
 
+def _readable_offers(
+    collected: list[tuple[str, Fact]], iri: str, lang: str
+) -> list[tuple[str, Fact]]:
+    """Each offer of the resource (its part ``/offer/...``) as one line, "15,00 € al giorno
+    (giornaliero)", in place of its price's, currency's, unit's, kind's and type's facts
+    (stranger 79: seven rows "offerta | prezzo | 15", "offerta | valuta | EUR"...)."""
+    offers: dict[str, dict[str, Fact]] = {}
+    for _group, fact in collected:
+        if fact.subject.startswith(iri + "/offer/"):
+            offers.setdefault(fact.subject, {})[fact.predicate] = fact
+    shown: dict[str, str] = {}
+    for offer, facts in offers.items():
+        price, currency = facts.get(SCHEMA + "price"), facts.get(SCHEMA + "priceCurrency")
+        if price is None or currency is None:
+            continue  # an offer the loader did not write: shown fact by fact
+        text = _price_text(price.value, currency.value, lang)
+        unit = facts.get(UNIT_CODE)
+        if unit is not None:
+            text += f" {unit.display or unit.value}"
+        kind = facts.get(CWM + "accessType")
+        if kind is not None:
+            text += f" ({kind.value_label or _short(kind.value)})"
+        shown[offer] = text
+    if not shown:
+        return collected
+    kept: list[tuple[str, Fact]] = []
+    for group_id, fact in collected:
+        if fact.subject in shown:
+            continue
+        if fact.subject == iri and fact.predicate == OFFER and fact.value in shown:
+            fact = replace(fact, display=shown[fact.value], is_iri=False, value_label=None)
+        kept.append((group_id, fact))
+    return kept
+
+
+def _price_text(amount: str, currency: str, lang: str) -> str:
+    """A price in the page's language ("15,00 €"), its amount as written when it cannot be."""
+    try:
+        return format_currency(Decimal(amount), currency, locale=lang)
+    except (ArithmeticError, ValueError):
+        return f"{amount} {currency}"
+
+
 def _without_repeats(collected: list[tuple[str, Fact]], iri: str) -> list[tuple[str, Fact]]:
     """The facts of parts without those the resource itself states (a dataset's current version
     has the dataset's licence and publisher: shown once, on the dataset)."""
@@ -717,7 +760,7 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
                 ),
             )
         )
-    collected = _without_repeats(collected, iri)
+    collected = _readable_offers(_without_repeats(collected, iri), iri, lang)
     for group_id, fact in _with_language_names(_readable_place(collected, iri, lang), lang):
         groups[group_id].facts.append(fact)
     referrers = [
