@@ -118,9 +118,11 @@ STATUSES: tuple[tuple[int, str], ...] = (
     (UNUSABLE_EXIT, "A source, mapping or data folder that cannot be read at all, or a store "
                     "where nothing is published yet (serve, link, export, submissions)."),
     (USAGE_EXIT, "A bad option or argument (an unknown partner, a partner id or name that "
-                 "cannot be one, another partner's mapping, a missing --partner)."),
+                 "cannot be one, another partner's mapping, a missing --partner or argument), "
+                 "or no command (its help is shown)."),
     (OUTPUT_EXIT, "An output that cannot be written, refused before anything is done (or, "
-                  "after the work, said after what was done)."),
+                  "after the work, said after what was done); or a standard output that could "
+                  "not take what the command said: what it did is done."),
     (IO_EXIT, "The store cannot take the write (its disk full or read-only, the external "
               "store down), or a file cannot be read or written otherwise."),
     (BUSY_EXIT, "The store stayed busy (another process writing it) for store_lock_wait "
@@ -330,12 +332,27 @@ def write_output(path: Path, data: bytes, done: str) -> None:
 def usage_status(error: click.UsageError) -> int:
     """The exit status of a usage error: ``OUTPUT_EXIT`` for an output that cannot be written,
     ``UNUSABLE_EXIT`` for a file argument that is none (a missing file, a folder), else
-    ``USAGE_EXIT``."""
+    ``USAGE_EXIT`` (a file argument not given too: stranger 81, 2 for validate and load, 64
+    for partner add)."""
     if isinstance(error, OutputRefused):
         return OUTPUT_EXIT
     parameter = getattr(error, "param", None)
     is_file = parameter is not None and isinstance(parameter.type, click.Path)
-    return UNUSABLE_EXIT if isinstance(error, click.BadParameter) and is_file else USAGE_EXIT
+    given = not isinstance(error, click.MissingParameter)
+    return (
+        UNUSABLE_EXIT
+        if isinstance(error, click.BadParameter) and is_file and given
+        else (USAGE_EXIT)
+    )
+
+
+def no_command(error: click.exceptions.NoArgsIsHelpError) -> int:
+    """A group named without a command: its help, as ``--help`` shows it (on standard error),
+    and ``USAGE_EXIT`` (stranger 81: ``coworkmed`` exited 2, ``coworkmed vocab`` 64 with its
+    help said as an "Error")."""
+    if error.ctx is not None:
+        click.echo(error.ctx.get_help(), err=True)
+    return USAGE_EXIT
 
 
 class _Command(click.Command):
@@ -372,6 +389,8 @@ class _Commands(click.Group):
         except (StoreLocked, SettingsError, LoadError) as error:
             click.ClickException(printed(str(error))).show()  # "Error: ...", as click says
             ctx.exit(exit_status(error))
+        except click.exceptions.NoArgsIsHelpError as error:
+            ctx.exit(no_command(error))
         except click.UsageError as error:
             # a name's ESC never reaches the terminal (stranger 77)
             click.UsageError(printed(error.format_message()), error.ctx).show()
@@ -390,6 +409,8 @@ class _Commands(click.Group):
             return super().make_context(info_name, args, parent, **extra)
         except OSError as error:  # (a traceback, or click's exit 1 for a closed pipe)
             raise SystemExit(failed_writing(error)) from None
+        except click.exceptions.NoArgsIsHelpError as error:
+            raise SystemExit(no_command(error)) from None
 
 
 def failed_writing(error: OSError) -> int:
@@ -401,7 +422,10 @@ def failed_writing(error: OSError) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return PIPE_EXIT
     if said_to_stdout(error):
-        said = f"its standard output cannot be written ({error.strerror or error})"
+        said = (  # (stranger 81: load, publish and link did their work, and did not say so)
+            f"its standard output cannot be written ({error.strerror or error}): what the "
+            "command did is done, what it said is lost"
+        )
         click.ClickException(said).show()
         return OUTPUT_EXIT
     click.ClickException(printed(str(error))).show()
@@ -635,8 +659,8 @@ def load_command(
         close_pools()
         if progress is not None:
             progress.done()
-    _show_checked(checked, show, lang)
-    result = checked.load
+    _show_checked(checked, show, lang or _mapping_language(mapping))  # (an unchanged load
+    result = checked.load  # spoke English: stranger 81)
     if report:
         write_output(
             report,
@@ -1085,7 +1109,14 @@ def partner_group() -> None:
 @click.option("--partners-file", default=None, help=_help("partners_file"))
 def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
     """Add PARTNER_ID (or give it a new token) and print its token, which is stored hashed only."""
-    from publishing.partners import BadPartner, PartnerError, add_partner, not_partners
+    from publishing.partners import (
+        BadPartner,
+        PartnerError,
+        add_partner,
+        check_partner,
+        new_token,
+        not_partners,
+    )
 
     partners = Path(setting("partners_file", partners_file))
     why = not_partners(partners)  # before the output's check, which opens a pipe: 78 whatever
@@ -1093,12 +1124,17 @@ def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
         raise SettingsError(f"setting partners_file: {shown_name(str(partners))} {why}")
     refuse_output(partners, hint="'--partners-file'")  # stranger 74: 74, an internal file named
     try:
-        token = add_partner(partners, partner_id, name)
+        check_partner(partner_id, name)
     except BadPartner as error:  # a bad argument: 64
         raise click.UsageError(str(error)) from None
-    except PartnerError as error:  # the partners file cannot be read: a bad setting, 78
-        raise SettingsError(str(error)) from None
+    # the token is shown before it replaces the partner's: an output that cannot take it leaves
+    # the old one working (stranger 81: it was replaced, then the new one was never seen)
+    token = new_token()
     click.echo(token)
+    try:
+        add_partner(partners, partner_id, name, token)
+    except PartnerError as error:  # the partners file cannot be read: a bad setting, 78
+        raise SettingsError(f"{error}; the token above was not given") from None
 
 
 @main.command("export")

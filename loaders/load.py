@@ -73,8 +73,13 @@ class LoadReport:
             for k, v in self.__dict__.items()
             if k not in ("problems", "started", "file_sha256")
         }
+        held = len([h for h in self.held_back if h.identifier])
         return {
             **summary,
+            # what was published, as the command says it (stranger 81: an all-or-nothing load
+            # refused named a version that is not, and records_written 8 where 7 were published)
+            "graph": self.graph if self.published or self.unchanged else None,
+            "records_published": self.records_written - held if self.published else 0,
             "held_back": [held.as_dict() for held in self.held_back],
             "problems": [problem.as_dict() for problem in self.problems],
         }

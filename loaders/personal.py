@@ -400,10 +400,11 @@ def person_words(text: str) -> list[str]:
     """The words of the parts of a contact cell that name a person, as ``name_reason`` reads
     them: "Ufficio Cultura" names none (stranger 79: its word "cultura" made the office's
     address cultura@comune.rieti.it a person's), "Dott. Mario Rossi" names mario and rossi."""
-    return [
+    latin = rules().latin  # Greek names as Latin letters write them (stranger 80: Γιώργος
+    return [  # Παπαδόπουλος beside papadopoulos@ was published)
         word
         for tokens in _names_in(text, contact=True)
-        for word in _words(" ".join(t.written for t in tokens if not t.title))
+        for word in _words(latin(tables.fold(" ".join(t.written for t in tokens if not t.title))))
     ]
 
 

@@ -435,6 +435,16 @@ def repeat_of(headers: tuple[str, ...], position: int) -> str | None:
 BLANK_HEADER = "column {position}"
 
 
+def blank_header_position(name: str) -> int | None:
+    """The position of the column ``name`` names as one whose header cell is blank
+    (``BLANK_HEADER``), else None."""
+    prefix, _, number = name.rpartition(" ")
+    if prefix != BLANK_HEADER.split(" ")[0] or not number.isdigit():
+        return None
+    position = int(number)
+    return position if is_blank_header(name, position) else None
+
+
 def is_blank_header(name: str, position: int) -> bool:
     """Whether ``name``, the column at ``position`` (from 1), is the name given to a column
     whose header cell is blank (``BLANK_HEADER``)."""

@@ -133,6 +133,9 @@ class RecordBuilder:
     postcode_placed: bool = True
     #: the column the row's town came from
     city_column: str | None = None
+    #: whether the row's postcode said its town is in another region (``_postcode_in_town``):
+    #: neither gives a region, and the town is not linked
+    town_contradicted: bool = False
     #: the network's countries (setting ``network_countries``)
     network: tuple[str, ...] = field(default_factory=territory.network_countries)
     #: the first row of each name and town (folded), to warn of records that share both
@@ -176,10 +179,20 @@ class RecordBuilder:
             del self.problems[told:]
 
     def _totals_row(self, row: Any) -> Problem | None:
-        """The error of a row of totals ("Totale", "Σύνολο" in its name or identifier cell:
-        ``tables.total_words``), held back with that error alone, else None."""
+        """The error of a row of totals, held back with that error alone, else None: a row
+        that says where no place is (no street, postcode, town, address or coordinates: stranger
+        80's space named "Total", with its address, was taken for one), and whose name,
+        identifier or town cell says "Totale", "Σύνολο: 5 χώροι" (``_says_total``)."""
+        located = any(
+            _filled(value) and not (isinstance(value, str) and _says_total(value))
+            for spec in self.mapping.columns
+            if spec.field in LOCATING_FIELDS
+            for value in (row.values.get(source) for source in spec.sources)
+        )
+        if located:
+            return None
         for spec in self.mapping.columns:
-            if spec.field not in ("name", "id"):
+            if spec.field not in ("name", "id", "city"):
                 continue
             for source in spec.sources:
                 value = row.values.get(source)
@@ -429,6 +442,7 @@ class RecordBuilder:
         self.context.country = self._row_country(row)
         self.context.notices.clear()
         self.postcode_column, self.postcode_placed, self.city_column = None, True, None
+        self.town_contradicted = False
         values: dict[str, list[Term]] = defaultdict(list)
         raw_address = None
         columns, otherwise = self._columns_for(row)
@@ -999,14 +1013,28 @@ class RecordBuilder:
         if values.get("city"):
             city = _lexical(values["city"][0])
             municipality = enrich.municipality(country, city)
-            if municipality and self._town_in_region(row, city, region, country):
+            point = _point(values)
+            if (
+                municipality
+                # (a padded postcode the town contradicts is the one withheld: the town stays)
+                and not (self.town_contradicted and values.get("postcode"))
+                and self._town_in_region(row, city, region, country, point)
+            ):
                 self.triples.add(space, p("cwm:municipality"), iri(municipality))
 
-    def _town_in_region(self, row: Any, city: str, region: str | None, country: str) -> bool:
+    def _town_in_region(
+        self,
+        row: Any,
+        city: str,
+        region: str | None,
+        country: str,
+        point: tuple[float, float] | None,
+    ) -> bool:
         """Whether the town ``city`` names is in the space's ``region`` (or within the
-        polygons' tolerance of it), or cannot be told; when not, a warning names both, and the
-        town is not linked (stranger 79: a place in Milan by its postcode and coordinates, its
-        town written "Roma", was linked to Rome, and nothing was said)."""
+        polygons' tolerance of it, or the space's ``point`` within their tolerance of the
+        town's region), or it cannot be told; when not, a warning names both, and the town is
+        not linked (stranger 79: a place in Milan by its postcode and coordinates, its town
+        written "Roma", was linked to Rome, and nothing was said)."""
         town = enrich.town_position(country, city)
         if town is None or region is None or not enrich.has_polygons(region):
             return True
@@ -1015,6 +1043,8 @@ class RecordBuilder:
         found = enrich.region_near(town[0], town[1], (country,))
         if found is None:  # a town off the outlines (an island): it cannot be told
             return True
+        if point is not None and enrich.near_region(point[0], point[1], found):
+            return True  # on the border of the town's region, as the outlines draw it
         town_region = region_text(found)
         self.problems.append(
             Problem(
@@ -1050,8 +1080,12 @@ class RecordBuilder:
                     and from_postcode
                     and from_postcode != at_point
                     and enrich.has_polygons(from_postcode)
-                    and not enrich.near_region(float(lat), float(lon), from_postcode)
                 ):
+                    if enrich.near_region(float(lat), float(lon), from_postcode):
+                        # within the outlines' tolerance of the postcode's region too: the
+                        # postcode says which (stop 54: 11 places of Paris's 15th and 16th, on
+                        # its border, were set in Hauts-de-Seine)
+                        return from_postcode
                     self._disagrees(
                         row,
                         "postcode-not-at-coordinates",
@@ -1121,6 +1155,7 @@ class RecordBuilder:
         if found is None or found == code or enrich.near_region(*position, code):
             return True
         self._disagrees(row, "postcode-not-in-town", postcode, code, town, found)
+        self.town_contradicted = True  # (stranger 80: "10410 Zagreb" was linked to Zagreb)
         return False
 
     def _disagrees(
@@ -1147,6 +1182,13 @@ class RecordBuilder:
 #: the most words a street's name has ("Calle de la Virgen de los Peligros" has 7); more, with
 #: no number, and the value is told as a sentence
 STREET_WORDS = 8
+#: the fields that say where a place is: a row with none of them may be a row of totals
+LOCATING_FIELDS = frozenset(
+    {"street", "house_number", "postcode", "city", "full_address", "coordinates", "latitude",
+     "longitude"}
+)  # fmt: skip
+#: the most words a total's cell has when "total" comes first ("Σύνολο Περιφέρειας Αττικής")
+TOTAL_WITH_WORDS = 4
 #: the error of a row of totals (``RecordBuilder._totals_row``)
 TOTALS_ROW = "totals-row"
 #: the errors of a row that say all there is of it: a row held back for its shape (its values
@@ -1159,9 +1201,25 @@ _NOT_WORDS = re.compile(r"[\d\W_]+")
 
 
 def _says_total(text: str) -> bool:
-    """Whether a cell says "total" and nothing else of note ("TOTALE (6 spazi):")."""
-    words = _NOT_WORDS.sub(" ", _IN_PARENTHESES.sub(" ", text))
-    return tables.fold(words) in tables.total_words()
+    """Whether a cell says "total": that word and nothing else of note ("TOTALE (6 spazi):"),
+    or that word first and a count ("Σύνολο: 5 χώροι") or a place after it ("Ukupno Zagreb",
+    "Σύνολο Αττικής")."""
+    words = tables.fold(_NOT_WORDS.sub(" ", _IN_PARENTHESES.sub(" ", text))).split()
+    totals = tables.total_words()
+    if " ".join(words) in totals:
+        return True
+    return bool(words) and words[0] in totals and len(words) <= TOTAL_WITH_WORDS
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def _point(values: dict[str, list[Term]]) -> tuple[float, float] | None:
+    """A record's coordinates (latitude, longitude), if it gives them."""
+    if not (values.get("latitude") and values.get("longitude")):
+        return None
+    return float(_lexical(values["latitude"][0])), float(_lexical(values["longitude"][0]))
 
 
 def _region_code(term: Term) -> str:

@@ -1070,12 +1070,36 @@ def parse_postcode(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     raise ValueProblem("not-a-postcode", f"not a postcode of {country}{tried}", **form)
 
 
+class UnknownRegion(ValueProblem):
+    """A NUTS-3 code of the right form that names no region of the reference (NUTS 2021), or
+    one of another country than the record's: left out with a warning, the region then found
+    from the coordinates or the postcode (stranger 80: EL300, HR041, NUTS 2016 codes, and
+    HR035 on a Greek record, were published as the place's region)."""
+
+    severity = "warning"
+
+
 def parse_nuts(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     code = as_text(raw).upper().removeprefix(NUTS.upper())
     if code.startswith("GR"):
         raise ValueProblem("not-a-nuts-code", "Greece is EL in NUTS codes, not GR")
     if not re.fullmatch(r"[A-Z]{2}[0-9A-Z]{3}", code):
         raise ValueProblem("not-a-nuts-code", "not a NUTS level 3 code (two letters, three signs)")
+    country = ctx.country
+    prefix = tables.countries()[country]["nuts"] if country in tables.countries() else None
+    if country is not None and prefix is not None and not code.startswith(prefix):
+        raise UnknownRegion(
+            "nuts-other-country",
+            f"a region of another country than {country}; left out",
+            country=country,
+            prefix=prefix,
+        )
+    if code not in enrich.figures():
+        raise UnknownRegion(
+            "unknown-nuts-code",
+            "no NUTS-3 region of the reference (NUTS 2021) has this code: an older or mistyped "
+            "code; left out",
+        )
     return [Iri(NUTS + code)]
 
 

@@ -112,27 +112,36 @@ def check_partner_id(partner_id: str) -> None:
         )
 
 
-def add_partner(path: Path, partner_id: str, name: str) -> str:
-    """Add (or give a new token to) a partner; return the token, which is not kept anywhere.
-    One process at a time reads, changes and writes the file (``LOCK``; stranger 75: six adds
-    at once each printed a token, and the file kept 4 of them)."""
+def check_partner(partner_id: str, name: str) -> None:
+    """BadPartner when ``partner_id`` cannot be a partner's id or ``name`` its name."""
     check_partner_id(partner_id)
     if not name.strip() or shown_name(name) != name or len(name) > NAME_LENGTH:
         raise BadPartner(  # stranger 75: an empty name was taken; 76: one of 100,000 characters
             f"{name[:80]!r}: a partner's name is text, on one line, of {NAME_LENGTH} characters "
             "at most"
         )
+
+
+def new_token() -> str:
+    """A partner's new token (shown once; only its hash is kept)."""
+    return secrets.token_urlsafe(32)
+
+
+def add_partner(path: Path, partner_id: str, name: str, token: str | None = None) -> str:
+    """Add (or give a new token to) a partner; return the token (``token``, else a new one),
+    which is not kept anywhere. One process at a time reads, changes and writes the file
+    (``LOCK``; stranger 75: six adds at once each printed a token, and the file kept 4)."""
+    check_partner(partner_id, name)
     path = path.resolve()  # a link is followed: its file changes, it stays a link (stranger 76)
     why = not_partners(path)  # /dev/null was made a file of partners
     if why is not None:
         raise PartnerError(f"{path}: {why}")
     with held(beside(path, LOCK)):
-        return _added(path, partner_id, name)
+        return _added(path, partner_id, name, token or new_token())
 
 
-def _added(path: Path, partner_id: str, name: str) -> str:
+def _added(path: Path, partner_id: str, name: str, token: str) -> str:
     partners = read_partners(path)
-    token = secrets.token_urlsafe(32)
     partners[partner_id] = Partner(partner_id, name, hash_token(token))
     lines = ["# CoworkMed partners: ids, names and hashed tokens (coworkmed partner add).", ""]
     for partner in sorted(partners.values(), key=lambda p: p.id):

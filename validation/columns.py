@@ -23,7 +23,7 @@ from loaders.concepts import default_index
 from loaders.load import LoadReport
 from loaders.mapping import Mapping, load_mapping
 from loaders.mapping import required_fields as mapping_required_fields
-from loaders.readers import is_blank_header, repeat_of
+from loaders.readers import blank_header_position, is_blank_header, repeat_of
 from loaders.values import cldr_locale
 from validation.findings import HOW_READ, Finding
 from validation.messages import problem_message, ui
@@ -246,9 +246,17 @@ def cell_findings(report: LoadReport, lang: str, template: bool = False) -> list
                 detail="" if message and _told_in_full(problem.code) else problem.reason,
                 sheet=problem.sheet,
                 row=problem.row,
-                column=problem.column,
+                column=shown_column(problem.column, lang),
                 value=problem.value,
                 field=problem.field,
             )
         )
     return findings
+
+
+def shown_column(column: str | None, lang: str) -> str | None:
+    """A column as the report names it: one whose header cell is blank, "column 4" as the
+    reader named it, in ``lang`` (stranger 80: a cell's warning in such a column said "column
+    4" in a Greek report)."""
+    position = blank_header_position(column) if column else None
+    return column if position is None else ui("blank-header", lang).format(position=position)

@@ -244,3 +244,50 @@ def test_a_load_that_cannot_start_still_writes_its_report(
         body = json.loads(written)
         assert body["published"] is False and says in body["error"]
         assert body["mapping"] == str(path)
+
+
+ERRORS_MAPPING = """\
+source:
+  id: it-prova
+  title: {it: "Prova"}
+  partner: {id: it-prova, name: "Prova"}
+  licence: https://creativecommons.org/licenses/by/4.0/
+file:
+  path: spazi.csv
+locale:
+  language: it
+  country: IT
+columns:
+  ID: id
+  Nome: name
+  Comune: city
+  Postazioni: workstations
+constants:
+  kinds: coworking
+"""
+
+
+@pytest.mark.parametrize("mode", ["per-record", "all-or-nothing"])
+def test_the_load_report_counts_what_was_published(tmp_path: Path, mode: str) -> None:
+    """Stranger 81: an all-or-nothing load refused named a version that is not, and a load
+    that held a record back said records_written 8 where it printed 7 published; an unchanged
+    load spoke English whatever its mapping's language."""
+    (tmp_path / "mapping.yaml").write_text(ERRORS_MAPPING, encoding="utf-8")
+    (tmp_path / "spazi.csv").write_text(
+        "ID,Nome,Comune,Postazioni\nP1,Uno,Roma,10\nP2,Due,Latina,dodici\n", encoding="utf-8"
+    )
+    args = ["load", str(tmp_path / "mapping.yaml"), "--store", str(tmp_path / "s"), "-q"]
+    args += ["--all-or-nothing"] if mode == "all-or-nothing" else []
+    report = tmp_path / "report.json"
+    result = CliRunner().invoke(main, [*args, "--report", str(report)])
+    body = json.loads(report.read_text(encoding="utf-8"))
+    if mode == "all-or-nothing":
+        assert result.exit_code == 1, result.output
+        assert body["published"] is False and body["graph"] is None
+        assert body["records_published"] == 0
+    else:
+        assert result.exit_code == 0, result.output
+        assert body["published"] is True and body["records_published"] == 1
+        assert body["records_written"] == 2 and len(body["held_back"]) == 1
+        again = CliRunner().invoke(main, args)
+        assert again.exit_code == 0 and "invariato" in again.output.lower(), again.output

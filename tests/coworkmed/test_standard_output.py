@@ -193,3 +193,32 @@ def test_a_pipe_read_once_gets_the_whole_output(case_id: str, tmp_path: Path) ->
     assert finished.returncode == case["status"], finished.stderr
     text = read[0].decode("utf-8-sig")
     assert json.loads(text) if case["format"] == "json" else list(csv.reader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize("output", ["full", "closed"])
+def test_a_token_no_one_can_see_is_not_given(output: str, tmp_path: Path) -> None:
+    """Stranger 81: ``partner add`` with an output that cannot take the token replaced the
+    partner's token, then exited 73 (141): the old token stopped working and no one saw the
+    new one. The token is shown first: the partners file is left as it was."""
+    from publishing.partners import partner_for_token
+
+    partners = tmp_path / "partners.toml"
+    token = add_partner(partners, "fr-aura", "Auvergne-Rhône-Alpes")
+    before = partners.read_bytes()
+    args = ["partner", "add", "fr-aura", "Auvergne-Rhône-Alpes", "--partners-file", "{partners}"]
+    places = {"partners": str(partners)}
+    if output == "full":
+        with open("/dev/full", "wb") as full:
+            finished = _run(args, places, tmp_path, stdout=full, stderr=subprocess.PIPE)
+        assert finished.returncode == OUTPUT_EXIT, finished.stderr
+    else:
+        reading, writing = os.pipe()
+        os.close(reading)
+        try:
+            finished = _run(args, places, tmp_path, stdout=writing, stderr=subprocess.PIPE)
+        finally:
+            os.close(writing)
+        assert finished.returncode == PIPE_EXIT, finished.stderr
+    assert partners.read_bytes() == before
+    found = partner_for_token(partners, token)
+    assert found is not None and found.id == "fr-aura"

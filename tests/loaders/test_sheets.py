@@ -188,3 +188,26 @@ def test_the_row_of_the_names_is_told_first(tmp_path: Path, lang: str) -> None:
     assert first["code"] == "title-row", [item["code"] for item in report.summary()]
     assert "header_row: 3" in first["message"]
     assert first["message"] in console_lines(report)[2]  # after the status and the counts
+
+
+@pytest.mark.parametrize("lang", ["el", "hr", "it"])
+def test_a_cell_of_a_column_without_header_is_named_in_the_report_language(
+    tmp_path: Path, lang: str
+) -> None:
+    """Stranger 80: a cell's warning (a formula never computed) in a column whose header cell is
+    blank said "column 4" in a Greek report, in every format."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Identifier", None, "Name", "Town"])
+    sheet.append(["S-1", "=C2&D2", "Kvart Lab", "Split"])  # written, never computed
+    path = tmp_path / "spaces.xlsx"
+    book.save(path)
+    report = validate_submission(path, lang=lang)
+    shown = ui("blank-header", lang).format(position=2)
+    in_column = [f.code for f in report.findings if f.row == 2 and f.column == shown]
+    assert in_column == ["formula-not-computed"], [(f.code, f.column) for f in report.findings]
+    for fmt in ("csv", "json", "html", "ttl"):
+        text = render(report, fmt).decode("utf-8-sig")
+        assert "column 2" not in text, fmt

@@ -181,12 +181,13 @@ CGET_MAPPINGS = ["data/fr-cget-tiers-lieux/mapping.yaml", "tests/loaders/real/cg
 @pytest.mark.parametrize("mapping", CGET_MAPPINGS)
 def test_the_real_cget_file_has_one_summary_line_per_problem_and_column(mapping: str) -> None:
     """CGET's 2019 census gave 70 (73) summary lines, 21 of them one unknown postcode each: a
-    line per problem and column, at most 40."""
+    line per problem and column, at most 42 (40, and since stop 54 the towns not in their
+    record's region and the streets that read as sentences)."""
     report = validate_submission(CGET, HERE.parents[1] / mapping, "fr")
     summary = report.summary()
     places = [(item["severity"], item["code"], item["column"]) for item in summary]
     assert len(places) == len(set(places))
-    assert len(summary) <= 40, len(summary)
+    assert len(summary) <= 42, len(summary)
     unknown = [item for item in summary if item["code"] == "unknown-postcode"]
     assert len(unknown) == 1 and unknown[0]["count"] == 21
 
