@@ -1045,21 +1045,12 @@ class RecordBuilder:
             return True
         if point is not None and enrich.near_region(point[0], point[1], found):
             return True  # on the border of the town's region, as the outlines draw it
-        town_region = region_text(found)
-        self.problems.append(
-            Problem(
-                "town-not-in-region",
-                f"the town {city} is in {town_region}, but the record is placed in "
-                f"{region_text(region)}",
-                row=row.number,
-                column=self.city_column,
-                value=city,
-                field="city",
-                sheet=row.sheet,
-                severity="warning",
-                params=(("region", region_text(region)), ("other_region", town_region)),
-            )
-        )
+        placed, town_region = region_text(region), region_text(found)
+        self._warned(
+            row, "town-not-in-region", "city", city, self.city_column,
+            f"the town {city} is in {town_region}, but the record is placed in {placed}",
+            {"region": placed, "other_region": town_region},
+        )  # fmt: skip
         return False
 
     def _region(self, row: Any, values: dict[str, list[Term]], country: str) -> str | None:
@@ -1164,17 +1155,36 @@ class RecordBuilder:
         """Report a postcode whose region (``code``) is not the region (``found``) of ``other``
         (the coordinates or the town), naming both."""
         region, other_region = region_text(code), region_text(found)
+        self._warned(
+            row, problem_code, "postcode", postcode, self.postcode_column,
+            f"the postcode is in {region}, but {other} is in {other_region}",
+            {"region": region, "other": other, "other_region": other_region},
+        )  # fmt: skip
+
+    def _warned(
+        self,
+        row: Any,
+        code: str,
+        field_name: str,
+        value: str,
+        column: str | None,
+        reason: str,
+        params: dict[str, str],
+    ) -> None:
+        """A warning of the checks of a record's territory: ``value`` (of ``field_name``, in
+        ``column``) disagrees with another fact of the record, which ``reason`` names (its
+        message's ``params``: the regions of both)."""
         self.problems.append(
             Problem(
-                problem_code,
-                f"the postcode is in {region}, but {other} is in {other_region}",
+                code,
+                reason,
                 row=row.number,
-                column=self.postcode_column,
-                value=postcode,
-                field="postcode",
+                column=column,
+                value=value,
+                field=field_name,
                 sheet=row.sheet,
                 severity="warning",
-                params=(("region", region), ("other", other), ("other_region", other_region)),
+                params=tuple(params.items()),
             )
         )
 

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from coworkmed.cli import main
 from publishing.partners import add_partner
 from tests.backends import Published
+from tests.loaders.mapping_files import mapping_text, written_source
 from triplestore.versions import open_snapshot, published_graphs
 
 ROOT = Path(__file__).parents[2]
@@ -246,25 +247,13 @@ def test_a_load_that_cannot_start_still_writes_its_report(
         assert body["mapping"] == str(path)
 
 
-ERRORS_MAPPING = """\
-source:
-  id: it-prova
-  title: {it: "Prova"}
-  partner: {id: it-prova, name: "Prova"}
-  licence: https://creativecommons.org/licenses/by/4.0/
-file:
-  path: spazi.csv
-locale:
-  language: it
-  country: IT
-columns:
-  ID: id
-  Nome: name
-  Comune: city
-  Postazioni: workstations
-constants:
-  kinds: coworking
-"""
+ERRORS_MAPPING = mapping_text(
+    {"ID": "id", "Nome": "name", "Comune": "city", "Postazioni": "workstations"},
+    "it",
+    "IT",
+    source="it-prova",
+    file="spazi.csv",
+)
 
 
 @pytest.mark.parametrize("mode", ["per-record", "all-or-nothing"])
@@ -272,10 +261,8 @@ def test_the_load_report_counts_what_was_published(tmp_path: Path, mode: str) ->
     """Stranger 81: an all-or-nothing load refused named a version that is not, and a load
     that held a record back said records_written 8 where it printed 7 published; an unchanged
     load spoke English whatever its mapping's language."""
-    (tmp_path / "mapping.yaml").write_text(ERRORS_MAPPING, encoding="utf-8")
-    (tmp_path / "spazi.csv").write_text(
-        "ID,Nome,Comune,Postazioni\nP1,Uno,Roma,10\nP2,Due,Latina,dodici\n", encoding="utf-8"
-    )
+    rows = [["ID", "Nome", "Comune", "Postazioni"], ["P1", "Uno", "Roma", "10"]]
+    written_source(tmp_path, ERRORS_MAPPING, [*rows, ["P2", "Due", "Latina", "dodici"]])
     args = ["load", str(tmp_path / "mapping.yaml"), "--store", str(tmp_path / "s"), "-q"]
     args += ["--all-or-nothing"] if mode == "all-or-nothing" else []
     report = tmp_path / "report.json"

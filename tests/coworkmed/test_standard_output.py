@@ -95,10 +95,19 @@ PIPED = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(PIPED))
-def test_a_command_whose_reader_went_away_ends_quietly(name: str, tmp_path: Path) -> None:
-    """Its standard output a pipe closed before it writes (``| head`` done reading): the exit
-    status a shell gives a command SIGPIPE ended, and nothing said."""
+def _run_to_closed_pipe(args: list[str], places: dict[str, str], cwd: Path) -> Any:
+    """``_run`` with its standard output a pipe whose reader is gone (``| head`` done)."""
+    reading, writing = os.pipe()
+    os.close(reading)
+    try:
+        return _run(args, places, cwd, stdout=writing, stderr=subprocess.PIPE)
+    finally:
+        os.close(writing)
+
+
+def _ready(name: str, tmp_path: Path) -> tuple[list[str], dict[str, str]]:
+    """The arguments of the command ``PIPED`` names, and the places they name, once the
+    commands it needs have run."""
     data, partners = tmp_path / "data.tsv", tmp_path / "partners.toml"
     data.write_bytes(SAMPLE.read_bytes())
     add_partner(partners, "fr-aura", "Auvergne-Rhône-Alpes")
@@ -107,12 +116,15 @@ def test_a_command_whose_reader_went_away_ends_quietly(name: str, tmp_path: Path
     before, args = PIPED[name]
     for each in before:
         assert _run(each, places, tmp_path, capture_output=True).returncode == 0
-    reading, writing = os.pipe()
-    os.close(reading)
-    try:
-        finished = _run(args, places, tmp_path, stdout=writing, stderr=subprocess.PIPE)
-    finally:
-        os.close(writing)
+    return args, places
+
+
+@pytest.mark.parametrize("name", sorted(PIPED))
+def test_a_command_whose_reader_went_away_ends_quietly(name: str, tmp_path: Path) -> None:
+    """Its standard output a pipe closed before it writes (``| head`` done reading): the exit
+    status a shell gives a command SIGPIPE ended, and nothing said."""
+    args, places = _ready(name, tmp_path)
+    finished = _run_to_closed_pipe(args, places, tmp_path)
     assert finished.returncode == PIPE_EXIT, finished.stderr
     said = finished.stderr.decode("utf-8")
     assert "Broken pipe" not in said and "Error" not in said and "Traceback" not in said, said
@@ -123,14 +135,7 @@ def test_a_command_whose_standard_output_is_full_says_it(name: str, tmp_path: Pa
     """Its standard output a full disk (``/dev/full``): the status of an output that cannot be
     written, and why, in one line (stop 54: 74, "a file cannot be read or written otherwise",
     and a traceback for --help)."""
-    data, partners = tmp_path / "data.tsv", tmp_path / "partners.toml"
-    data.write_bytes(SAMPLE.read_bytes())
-    add_partner(partners, "fr-aura", "Auvergne-Rhône-Alpes")
-    places = {"data": str(data), "partners": str(partners), "store": str(tmp_path / "store"),
-              "root": str(ROOT)}  # fmt: skip
-    before, args = PIPED[name]
-    for each in before:
-        assert _run(each, places, tmp_path, capture_output=True).returncode == 0
+    args, places = _ready(name, tmp_path)
     with open("/dev/full", "wb") as full:
         finished = _run(args, places, tmp_path, stdout=full, stderr=subprocess.PIPE)
     said = finished.stderr.decode("utf-8")
@@ -212,12 +217,7 @@ def test_a_token_no_one_can_see_is_not_given(output: str, tmp_path: Path) -> Non
             finished = _run(args, places, tmp_path, stdout=full, stderr=subprocess.PIPE)
         assert finished.returncode == OUTPUT_EXIT, finished.stderr
     else:
-        reading, writing = os.pipe()
-        os.close(reading)
-        try:
-            finished = _run(args, places, tmp_path, stdout=writing, stderr=subprocess.PIPE)
-        finally:
-            os.close(writing)
+        finished = _run_to_closed_pipe(args, places, tmp_path)
         assert finished.returncode == PIPE_EXIT, finished.stderr
     assert partners.read_bytes() == before
     found = partner_for_token(partners, token)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ from core.problems import ValueProblem
 from loaders.addresses import split_address, street_line
 from loaders.load import transform
 from loaders.mapping import load_mapping
+from tests.loaders.mapping_files import mapping_text, written_source
 
 CASES = yaml.safe_load((Path(__file__).parent / "address-cases.yaml").read_text(encoding="utf-8"))
 
@@ -50,35 +49,13 @@ def test_street_line(case: dict[str, Any]) -> None:
 STREET_TEXT_CASES = yaml.safe_load(
     (Path(__file__).with_name("street-text-cases.yaml")).read_text(encoding="utf-8")
 )
-STREET_MAPPING = """\
-source:
-  id: streets
-  title: {en: "Streets"}
-  partner: {id: test, name: "Test partner"}
-  licence: https://creativecommons.org/licenses/by/4.0/
-file:
-  path: spaces.csv
-locale:
-  language: en
-  country: IT
-columns:
-  id: id
-  name: name
-  street: street
-constants:
-  kinds: coworking
-"""
+STREET_MAPPING = mapping_text({"id": "id", "name": "name", "street": "street"}, country="IT")
 
 
 @pytest.mark.parametrize("case", STREET_TEXT_CASES, ids=lambda case: case["street"][:30])
 def test_a_street_that_reads_as_a_sentence_is_told(tmp_path: Path, case: dict[str, Any]) -> None:
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows(
-        [["id", "name", "street"], ["S-1", "A place", case["street"]]]
-    )
-    (tmp_path / "spaces.csv").write_text(text.getvalue(), encoding="utf-8")
-    (tmp_path / "mapping.yaml").write_text(STREET_MAPPING, encoding="utf-8")
-    mapping = load_mapping(tmp_path / "mapping.yaml")
+    rows = [["id", "name", "street"], ["S-1", "A place", case["street"]]]
+    mapping = load_mapping(written_source(tmp_path, STREET_MAPPING, rows))
     clock = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     data, report = transform(mapping, mapping.file_path(), "https://example.org/", lambda: clock)
     told = [p for p in report.problems if p.code == "street-reads-as-text"]

@@ -3,8 +3,6 @@ words: ``loaders/tables/totals.yaml``), the rows above published."""
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +10,7 @@ import pytest
 import yaml
 
 from core.vocabulary import LANGUAGES
+from tests.loaders.mapping_files import mapping_text, written_source
 from validation.messages import problem_message
 from validation.submission import validate_submission
 
@@ -19,25 +18,9 @@ HERE = Path(__file__).parent
 CASES: list[dict[str, Any]] = yaml.safe_load(
     (HERE / "totals-cases.yaml").read_text(encoding="utf-8")
 )
-MAPPING = """\
-source:
-  id: totals
-  title: {en: "Totals"}
-  partner: {id: test, name: "Test partner"}
-  licence: https://creativecommons.org/licenses/by/4.0/
-file:
-  path: spaces.csv
-locale:
-  language: it
-  country: IT
-columns:
-  ID: id
-  Nome: name
-  Comune: city
-  Postazioni: workstations
-constants:
-  kinds: coworking
-"""
+MAPPING = mapping_text(
+    {"ID": "id", "Nome": "name", "Comune": "city", "Postazioni": "workstations"}, "it", "IT"
+)
 
 
 def _id(case: dict[str, Any]) -> str:
@@ -53,11 +36,8 @@ def test_a_row_of_totals_is_told_and_held_back(tmp_path: Path, case: dict[str, A
         ["LZ2", "Spazio Due", "Latina", "12"],
         cells,
     ]
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows(rows)
-    (tmp_path / "spaces.csv").write_text(text.getvalue(), encoding="utf-8")
-    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
-    report = validate_submission(tmp_path / "spaces.csv", tmp_path / "mapping.yaml", "it")
+    mapping = written_source(tmp_path, MAPPING, rows)
+    report = validate_submission(tmp_path / "spaces.csv", mapping, "it")
     last = [f for f in report.findings if f.row == 4]
     if case["total"]:
         column = "Nome" if case.get("name") else "Comune"
