@@ -152,6 +152,12 @@ class OutputRefused(click.BadParameter):
     """An output path a command could not write (``OUTPUT_EXIT``)."""
 
 
+class OutputFailed(click.ClickException):
+    """A command's standard output that cannot take what it must show: nothing was done."""
+
+    exit_code = OUTPUT_EXIT
+
+
 #: why an output is refused whose extension is none of the formats (given) a command writes
 NO_FORMAT = "its extension says no format written here ({})"
 #: the output ``-``: standard output, where the command's own messages are then not written
@@ -1128,9 +1134,20 @@ def partner_add(partner_id: str, name: str, partners_file: str | None) -> None:
     except BadPartner as error:  # a bad argument: 64
         raise click.UsageError(str(error)) from None
     # the token is shown before it replaces the partner's: an output that cannot take it leaves
-    # the old one working (stranger 81: it was replaced, then the new one was never seen)
+    # the old one working (stranger 81: it was replaced, then the new one was never seen; 82:
+    # a closed standard output, which Python writes nothing to, exited 0)
+    if sys.stdout is None:
+        raise OutputFailed("standard output is closed: the token could not be shown")
     token = new_token()
-    click.echo(token)
+    try:
+        click.echo(token)
+    except BrokenPipeError:
+        raise  # its reader went away: PIPE_EXIT, quietly, as a shell tool ends
+    except OSError as error:
+        raise OutputFailed(
+            f"the token could not be shown on standard output ({error.strerror or error}): "
+            "the partner's token is unchanged"
+        ) from None
     try:
         add_partner(partners, partner_id, name, token)
     except PartnerError as error:  # the partners file cannot be read: a bad setting, 78

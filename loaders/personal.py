@@ -41,6 +41,9 @@ NAME_IN_NETWORK = "personal-name-in-network"
 NAME_KINDS = ("text", "text_lang")
 #: a word of a contact's name this long or longer, found in an address's local part, names them
 NAME_WORD_MIN = 3
+#: the shortest surname read in a local part beside initials or another surname (mjgarcia@,
+#: garcialopez@)
+SURNAME_MIN = 4
 #: a text with fewer digits holds no telephone number (and is not searched for one)
 MIN_PHONE_DIGITS = 8
 
@@ -258,12 +261,18 @@ def _transliteration(table: dict[str, str]) -> Callable[[str], str]:
 
 def is_solid_name(local: str) -> bool:
     """Whether a local part written solid is a person's name: a first name (emilie), a first
-    name and an initial (joaquimf), or an initial and a surname (sguerlava)."""
+    name and an initial (joaquimf), one or two initials and a surname (sguerlava, mjgarcia), or
+    two surnames (garcialopez: Spanish and Portuguese double surnames; stranger 82)."""
     found = rules()
     return (
         local in found.first_names
         or local[:-1] in found.first_names
         or local[1:] in found.last_names
+        or (len(local) - 2 >= SURNAME_MIN and local[2:] in found.last_names)
+        or any(
+            local[:cut] in found.last_names and local[cut:] in found.last_names
+            for cut in range(SURNAME_MIN, len(local) - SURNAME_MIN + 1)
+        )
     )
 
 

@@ -180,13 +180,16 @@ class RecordBuilder:
 
     def _totals_row(self, row: Any) -> Problem | None:
         """The error of a row of totals, held back with that error alone, else None: a row
-        that says where no place is (no street, postcode, town, address or coordinates: stranger
-        80's space named "Total", with its address, was taken for one), and whose name,
-        identifier or town cell says "Totale", "Σύνολο: 5 χώροι" (``_says_total``)."""
+        that says where no place is (no street, postcode, address or coordinates: stranger
+        80's space named "Total", with its address, was taken for one) and has no identifier,
+        and whose name, identifier or town cell says "Totale" (``_says_total``); or, when more
+        follows the word ("Σύνολο Αττικής", "Σύνολο: 5 χώροι"), whose other cells are numbers
+        but its town's (a space named "Totale Lab", with a website, is a space)."""
+        # a place where one is, or a record with an identifier (not one saying "total")
         located = any(
-            _filled(value) and not (isinstance(value, str) and _says_total(value))
+            _filled(value) and not (isinstance(value, str) and _says_total(value) is not None)
             for spec in self.mapping.columns
-            if spec.field in LOCATING_FIELDS
+            if spec.field in LOCATING_FIELDS or spec.field == "id"
             for value in (row.values.get(source) for source in spec.sources)
         )
         if located:
@@ -196,7 +199,8 @@ class RecordBuilder:
                 continue
             for source in spec.sources:
                 value = row.values.get(source)
-                if isinstance(value, str) and _says_total(value):
+                said = _says_total(value) if isinstance(value, str) else None
+                if said == TOTAL_ALONE or (said and self._numbers_beside(row, source)):
                     return Problem(
                         TOTALS_ROW,
                         f"{value!r}: a row of totals, not a space",
@@ -207,6 +211,16 @@ class RecordBuilder:
                         sheet=row.sheet,
                     )
         return None
+
+    def _numbers_beside(self, row: Any, told: str) -> bool:
+        """Whether every filled cell of ``row`` but ``told`` and its town's is a number."""
+        towns = {source for spec in self.mapping.columns if spec.field == "city"
+                 for source in spec.sources}  # fmt: skip
+        return all(
+            _NUMBER_CELL.fullmatch(str(value).strip()) is not None
+            for header, value in row.values.items()
+            if header != told and header not in towns and _filled(value)
+        )
 
     def _add(self, row: Any, start: int) -> None:
         values, raw_address = self._parse(row)
@@ -890,6 +904,8 @@ class RecordBuilder:
         if values.get("opening_hours") and not values.get("weekend"):
             values["weekend"] = hours.weekend_terms(_lexical(values["opening_hours"][0]))
         region = None
+        if country and values.get("nuts") and self._given_region_contradicted(row, values, country):
+            del values["nuts"]
         if country and not values.get("nuts"):
             region = self._region(row, values, country)
         self._withhold_contradicted(values, start)
@@ -1010,6 +1026,7 @@ class RecordBuilder:
             region = _region_code(values["nuts"][0])
         elif region:
             self.triples.add(space, p("cwm:nutsRegion"), iri(NUTS_CODE + region))
+        self._covered(row, region)
         if values.get("city"):
             city = _lexical(values["city"][0])
             municipality = enrich.municipality(country, city)
@@ -1021,6 +1038,27 @@ class RecordBuilder:
                 and self._town_in_region(row, city, region, country, point)
             ):
                 self.triples.add(space, p("cwm:municipality"), iri(municipality))
+
+    def _covered(self, row: Any, region: str | None) -> None:
+        """A warning for a record whose region is outside the territory its mapping says the
+        source covers (``source.coverage``): the per-100,000 figures count it nowhere, and the
+        regions covered show fewer places than the source has (stranger 82: a Spanish source
+        covering FR101 made Paris 0 per 100,000, and its 13 places counted nowhere)."""
+        coverage = self.mapping.coverage
+        if not coverage or region is None or region.startswith(coverage):
+            return
+        self.problems.append(
+            Problem(
+                "outside-coverage",
+                f"the record is in {region_text(region)}, outside the source's coverage",
+                row=row.number,
+                value=region,
+                field="nuts",
+                sheet=row.sheet,
+                severity="warning",
+                params=(("region", region_text(region)), ("coverage", " ".join(coverage))),
+            )
+        )
 
     def _town_in_region(
         self,
@@ -1093,6 +1131,32 @@ class RecordBuilder:
         ):
             return from_postcode
         return None
+
+    def _given_region_contradicted(
+        self, row: Any, values: dict[str, list[Term]], country: str
+    ) -> bool:
+        """Whether the NUTS code a record without coordinates gives is contradicted by its
+        postcode and its town, which agree on another region: it is then told and left out
+        (stranger 82: ES511, Barcelona, was published for a place in Benidorm, 03501)."""
+        if _point(values) is not None or not (values.get("postcode") and values.get("city")):
+            return False
+        given = _region_code(values["nuts"][0])
+        from_postcode = enrich.nuts3(country, _lexical(values["postcode"][0]))
+        town = enrich.town_position(country, _lexical(values["city"][0]))
+        if from_postcode is None or town is None or from_postcode == given:
+            return False
+        if not (enrich.has_polygons(given) and enrich.has_polygons(from_postcode)):
+            return False
+        town_region = enrich.region_near(town[0], town[1], (country,))
+        if town_region != from_postcode or enrich.near_region(*town, given):
+            return False
+        given_text, found = region_text(given), region_text(from_postcode)
+        self._warned(
+            row, "nuts-not-at-postcode-and-town", "nuts", given, None,
+            f"the code is {given_text}, but the postcode and the town are in {found}",
+            {"region": given_text, "other_region": found},
+        )  # fmt: skip
+        return True
 
     def _given_region_agrees(self, row: Any, values: dict[str, list[Term]], country: str) -> None:
         """A NUTS-3 code the record gives is kept; when the coordinates lie in another region of
@@ -1192,13 +1256,17 @@ class RecordBuilder:
 #: the most words a street's name has ("Calle de la Virgen de los Peligros" has 7); more, with
 #: no number, and the value is told as a sentence
 STREET_WORDS = 8
-#: the fields that say where a place is: a row with none of them may be a row of totals
+#: the fields that say where a place is: a row with none of them may be a row of totals (a
+#: town may be there: "Total; Málaga", stranger 82)
 LOCATING_FIELDS = frozenset(
-    {"street", "house_number", "postcode", "city", "full_address", "coordinates", "latitude",
+    {"street", "house_number", "postcode", "full_address", "coordinates", "latitude",
      "longitude"}
 )  # fmt: skip
-#: the most words a total's cell has when "total" comes first ("Σύνολο Περιφέρειας Αττικής")
-TOTAL_WITH_WORDS = 4
+#: the most words a total's cell has when "total" comes first or second ("Σύνολο Περιφέρειας
+#: Αττικής", "Nº total de espacios")
+TOTAL_WITH_WORDS = 5
+#: what may come before "total" in a total's cell ("Nº", "N.", "Número total"), folded
+NUMBER_MARKS = frozenset({"no", "n", "nr", "num", "numero", "nombre", "broj", "αριθμος"})
 #: the error of a row of totals (``RecordBuilder._totals_row``)
 TOTALS_ROW = "totals-row"
 #: the errors of a row that say all there is of it: a row held back for its shape (its values
@@ -1210,15 +1278,25 @@ _IN_PARENTHESES = re.compile(r"\([^)]*\)")
 _NOT_WORDS = re.compile(r"[\d\W_]+")
 
 
-def _says_total(text: str) -> bool:
-    """Whether a cell says "total": that word and nothing else of note ("TOTALE (6 spazi):"),
-    or that word first and a count ("Σύνολο: 5 χώροι") or a place after it ("Ukupno Zagreb",
-    "Σύνολο Αττικής")."""
+def _says_total(text: str) -> str | None:
+    """What a cell says of a total: ``TOTAL_ALONE``, that word and nothing else of note
+    ("TOTALE (6 spazi):", "Sous-total"); ``TOTAL_FIRST``, that word first, after a mark of
+    number if any, and a few words after it ("Σύνολο: 5 χώροι", "Ukupno Zagreb", "Nº total de
+    espacios"); else None."""
     words = tables.fold(_NOT_WORDS.sub(" ", _IN_PARENTHESES.sub(" ", text))).split()
     totals = tables.total_words()
     if " ".join(words) in totals:
-        return True
-    return bool(words) and words[0] in totals and len(words) <= TOTAL_WITH_WORDS
+        return TOTAL_ALONE
+    if words and words[0] in NUMBER_MARKS:
+        words = words[1:]
+    first = next((n for n in (2, 1) if " ".join(words[:n]) in totals), 0)
+    return TOTAL_FIRST if first and len(words) <= TOTAL_WITH_WORDS else None
+
+
+#: what ``_says_total`` says of a cell
+TOTAL_ALONE, TOTAL_FIRST = "alone", "first"
+#: a cell that holds a number, as a row of totals has them ("32", "1.600,5", "12 %")
+_NUMBER_CELL = re.compile(r"[\d\s.,'%€+-]+")
 
 
 def _filled(value: Any) -> bool:

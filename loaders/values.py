@@ -1081,10 +1081,14 @@ class UnknownRegion(ValueProblem):
 
 def parse_nuts(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     code = as_text(raw).upper().removeprefix(NUTS.upper())
+    # a code of another form is left out too, not the record (stranger 82: "ES 300", "ES30"
+    # held back a record whose postcode gives its region)
     if code.startswith("GR"):
-        raise ValueProblem("not-a-nuts-code", "Greece is EL in NUTS codes, not GR")
+        raise UnknownRegion("not-a-nuts-code", "Greece is EL in NUTS codes, not GR; left out")
     if not re.fullmatch(r"[A-Z]{2}[0-9A-Z]{3}", code):
-        raise ValueProblem("not-a-nuts-code", "not a NUTS level 3 code (two letters, three signs)")
+        raise UnknownRegion(
+            "not-a-nuts-code", "not a NUTS level 3 code (two letters, three signs); left out"
+        )
     country = ctx.country
     prefix = tables.countries()[country]["nuts"] if country in tables.countries() else None
     if country is not None and prefix is not None and not code.startswith(prefix):

@@ -200,7 +200,7 @@ def test_a_pipe_read_once_gets_the_whole_output(case_id: str, tmp_path: Path) ->
     assert json.loads(text) if case["format"] == "json" else list(csv.reader(io.StringIO(text)))
 
 
-@pytest.mark.parametrize("output", ["full", "closed"])
+@pytest.mark.parametrize("output", ["full", "closed", "no-descriptor"])
 def test_a_token_no_one_can_see_is_not_given(output: str, tmp_path: Path) -> None:
     """Stranger 81: ``partner add`` with an output that cannot take the token replaced the
     partner's token, then exited 73 (141): the old token stopped working and no one saw the
@@ -216,9 +216,15 @@ def test_a_token_no_one_can_see_is_not_given(output: str, tmp_path: Path) -> Non
         with open("/dev/full", "wb") as full:
             finished = _run(args, places, tmp_path, stdout=full, stderr=subprocess.PIPE)
         assert finished.returncode == OUTPUT_EXIT, finished.stderr
-    else:
+    elif output == "closed":
         finished = _run_to_closed_pipe(args, places, tmp_path)
         assert finished.returncode == PIPE_EXIT, finished.stderr
+    else:  # ``>&-`` (stranger 82: Python writes nothing to it, and it exited 0)
+        finished = _run(
+            args, places, tmp_path, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1)
+        )
+        assert finished.returncode == OUTPUT_EXIT, finished.stderr
+        assert b"standard output is closed" in finished.stderr
     assert partners.read_bytes() == before
     found = partner_for_token(partners, token)
     assert found is not None and found.id == "fr-aura"

@@ -17,6 +17,7 @@ from rdflib import Graph, URIRef
 from core.namespaces import CODE, CWM, LOCN, NUTS_CODE
 from loaders.load import transform
 from loaders.mapping import load_mapping
+from tests.loaders.mapping_files import mapping_text, written_source
 from validation.messages import problem_message
 
 HERE = Path(__file__).parent
@@ -154,3 +155,30 @@ def test_cget_records_are_set_in_their_territory() -> None:
     assert with_degree / len(found) > 0.99, with_degree
     disagreements = [p for p in report.problems if p.code == "postcode-not-at-coordinates"]
     assert all(", FR" in p.reason for p in disagreements)
+
+
+@pytest.mark.parametrize(
+    ("coverage", "told"),
+    [(["ES61"], []), (["ES6"], []), (["FR101", "ES7"], ["ES617", "ES611"]), ("ES", [])],
+    ids=["its-region", "above", "elsewhere", "country"],
+)
+def test_a_place_outside_the_coverage_is_told(
+    tmp_path: Path, coverage: Any, told: list[str]
+) -> None:
+    """Stranger 82: a Spanish source covering FR101 and ES7 made Paris 0 per 100,000, and its
+    places in Andalusia counted nowhere, and nothing was said: each such place is told."""
+    mapping = yaml.safe_load(
+        mapping_text({"id": "id", "name": "name", "lat": "latitude", "lon": "longitude"},
+                     country="ES", source="es-prova")
+    )  # fmt: skip
+    mapping["source"]["coverage"] = coverage
+    rows = [["id", "name", "lat", "lon"], ["A", "Málaga", "36.7202", "-4.4203"],
+            ["B", "Almería", "36.8381", "-2.4597"]]  # fmt: skip
+    path = written_source(tmp_path, yaml.safe_dump(mapping, allow_unicode=True), rows)
+    loaded = load_mapping(path)
+    _data, report = transform(loaded, loaded.file_path(), BASE, lambda: CLOCK)
+    outside = [p for p in report.problems if p.code == "outside-coverage"]
+    assert [p.value for p in outside] == told, report.problems
+    for problem in outside:
+        assert problem.severity == "warning"
+        assert problem_message(problem.code, "es", **dict(problem.params or ()))
