@@ -72,6 +72,8 @@ def test_place(tmp_path: Path, case: dict[str, Any]) -> None:
     expected = {f"{CODE}degree-of-urbanisation/{case['degree']}"} if "degree" in case else set()
     assert degrees == expected
     assert [p.code for p in problems] == case.get("problems", []), problems
+    if case.get("warnings_only"):
+        assert {p.severity for p in problems} == {"warning"}, problems
     if "postcode_published" in case:
         postcodes = {str(o) for o in graph.objects(None, URIRef(LOCN + "postCode"))}
         published = case["postcode_published"]
