@@ -1112,7 +1112,7 @@ class RecordBuilder:
                 ):
                     if enrich.near_region(float(lat), float(lon), from_postcode):
                         # within the outlines' tolerance of the postcode's region too: the
-                        # postcode says which (stop 54: 11 places of Paris's 15th and 16th, on
+                        # postcode says which (stop 54: 11 places of Paris's 14th to 16th, on
                         # its border, were set in Hauts-de-Seine)
                         return from_postcode
                     self._disagrees(
