@@ -639,6 +639,7 @@ def load_command(
     the store stays busy (another process writing it) for store_lock_wait seconds, 74 if it
     cannot take the write (its disk full or read-only, the external store down)."""
     from coworkmed.progress import progress_line, written_line
+    from loaders.mapping import load_mapping
     from publishing.build import load_checked
     from validation.messages import ui
     from validation.pipeline import close_pools
@@ -646,7 +647,8 @@ def load_command(
     location, mode = _location(store, base, checked=True), _mode(all_or_nothing)
     progress = progress_line(lang or _mapping_language(mapping), quiet)
     try:
-        with location.writer() as target:
+        load_mapping(mapping)  # a mapping that cannot be used opens no store (stranger 81: it
+        with location.writer() as target:  # made an empty store's folder)
             checked = load_checked(
                 mapping, target, setting("base", base), location, file, force=force, mode=mode,
                 lang=lang, progress=progress,
@@ -988,7 +990,7 @@ def publish_command(
     75 when the store stays busy (another process writing it) for store_lock_wait seconds:
     nothing was done, try again; 74 when the store cannot take the write (its disk full or
     read-only, the external store down)."""
-    from coworkmed.progress import progress_line
+    from coworkmed.progress import progress_line, written_line
     from publishing.partners import PartnerError, read_partners
     from publishing.publish import OtherPartnersMapping, publish_submission
     from validation.messages import ui
@@ -1024,11 +1026,14 @@ def publish_command(
             progress.done()
     result = outcome.report
     said = publication_lines(outcome)
+    written: str | None = None
     if report is not None:
         published = Published(outcome.as_dict(), tuple(said))
         rendered = render(result, _report_format(report), mode=mode, published=published)
         done = f"published {outcome.version}" if outcome.published else "nothing was published"
         write_output(report, rendered, done)
+        if report != STDOUT:  # (stranger 81: load and validate said it, publish did not)
+            written = written_line(str(report.resolve()), _report_format(report), result.language)
     lang = result.language
     if not outcome.unchanged:
         if not outcome.published:
@@ -1039,6 +1044,8 @@ def publish_command(
         _show_held(outcome.held_back, lang)
     for line in said:
         click.echo(line)
+    if written is not None:
+        click.echo(written)
     if outcome.published or outcome.unchanged:
         raise SystemExit(0)
     raise SystemExit(2 if not result.readable else 1)

@@ -1047,18 +1047,12 @@ class RecordBuilder:
         coverage = self.mapping.coverage
         if not coverage or region is None or region.startswith(coverage):
             return
-        self.problems.append(
-            Problem(
-                "outside-coverage",
-                f"the record is in {region_text(region)}, outside the source's coverage",
-                row=row.number,
-                value=region,
-                field="nuts",
-                sheet=row.sheet,
-                severity="warning",
-                params=(("region", region_text(region)), ("coverage", " ".join(coverage))),
-            )
-        )
+        placed = region_text(region)
+        self._warned(
+            row, "outside-coverage", "nuts", region, None,
+            f"the record is in {placed}, outside the source's coverage",
+            {"region": placed, "coverage": " ".join(coverage)},
+        )  # fmt: skip
 
     def _town_in_region(
         self,
