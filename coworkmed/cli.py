@@ -344,12 +344,10 @@ def usage_status(error: click.UsageError) -> int:
         return OUTPUT_EXIT
     parameter = getattr(error, "param", None)
     is_file = parameter is not None and isinstance(parameter.type, click.Path)
-    given = not isinstance(error, click.MissingParameter)
-    return (
-        UNUSABLE_EXIT
-        if isinstance(error, click.BadParameter) and is_file and given
-        else (USAGE_EXIT)
-    )
+    if is_file and isinstance(error, click.BadParameter):
+        given = not isinstance(error, click.MissingParameter)
+        return UNUSABLE_EXIT if given else USAGE_EXIT
+    return USAGE_EXIT
 
 
 def no_command(error: click.exceptions.NoArgsIsHelpError) -> int:
