@@ -175,12 +175,19 @@ def filter_path(name: str) -> str:
     return property_path(table()["filters"][name]["property"])
 
 
+def filter_pattern(name: str, value: str, base: str = DEFAULT_DATA_BASE) -> str:
+    """The triple pattern that keeps the spaces of filter ``name``'s checked ``value``."""
+    return f"?space {filter_path(name)} <{filter_iri(name, value, base)}> ."
+
+
 def with_filters(sparql: str, filters: dict[str, str], base: str = DEFAULT_DATA_BASE) -> str:
     """``sparql`` with its ``#FILTERS`` line replaced by the patterns of ``filters``, its
     ``#NETWORK`` line by the regions of the network (of the chosen country only) and each
-    ``#COVERED(?region)`` by whether a source (the chosen one only) covers that region."""
+    ``#COVERED(?region)`` by whether a source (the chosen one only) covers that region. Each
+    filter is a sub-select of the spaces it keeps, which Oxigraph joins by hashing: as a pattern,
+    each space was looked up in turn (two filters: 1.6 times slower, ``bench/bench_figures.py``)."""
     patterns = " ".join(
-        f"?space {filter_path(name)} <{filter_iri(name, value, base)}> ."
+        f"{{ SELECT ?space WHERE {{ {filter_pattern(name, value, base)} }} }}"
         for name, value in sorted(filters.items())
     )
     country = filters.get("country")
@@ -431,12 +438,17 @@ def share_text(word: str, part: int, given: int, lang: str) -> str | None:
 
 def coverage_sparql() -> str:
     """The ``COVERAGE`` query: one branch per figure with a ``reports`` path."""
-    branches = " UNION ".join(
+    return COVERAGE.read_text(encoding="utf-8").replace("#FIELDS", coverage_branches())
+
+
+def coverage_branches() -> str:
+    """The ``#FIELDS`` of the ``COVERAGE`` query: a UNION of one branch per figure with a
+    ``reports`` path, binding ?field to the figure's id."""
+    return " UNION ".join(
         f'{{ ?space {property_path(spec["reports"])} ?given BIND ("{figure_id}" AS ?field) }}'
         for figure_id, spec in table()["figures"].items()
         if "reports" in spec
     )
-    return COVERAGE.read_text(encoding="utf-8").replace("#FIELDS", branches)
 
 
 def property_path(spec: str | list[str]) -> str:
