@@ -1117,6 +1117,8 @@ class RecordBuilder:
                         f"{lat}, {lon}",
                         at_point,
                     )
+                if from_postcode is None:
+                    return _town_region_beside(values, country, float(lat), float(lon), at_point)
                 return at_point
         if (
             postcode
@@ -1295,6 +1297,29 @@ _NUMBER_CELL = re.compile(r"[\d\s.,'%€+-]+")
 
 def _filled(value: Any) -> bool:
     return value is not None and str(value).strip() != ""
+
+
+def _town_region_beside(
+    values: dict[str, list[Term]], country: str, lat: float, lon: float, at_point: str
+) -> str:
+    """The region of a record's point, ``at_point`` as the generalised outlines place it, or the
+    region of its town when the point lies within the outlines' tolerance of the town's region,
+    and the town's own point lies farther inside its region than the record's point lies outside
+    it: a NUTS-3 region is made of whole municipalities, so a place in a town is in the town's
+    region (stranger 83: 17 places of Paris's 10th, 13th, 15th, 19th and 20th, given no
+    postcode, were set in Seine-Saint-Denis, Val-de-Marne or Hauts-de-Seine; the outlines draw
+    Paris so small that its centre is 2.7 km from Seine-Saint-Denis). A town of several
+    namesakes has no point, and the point's region stays."""
+    city = _lexical(values["city"][0]) if values.get("city") else None
+    town = enrich.town_position(country, city) if city else None
+    town_region = enrich.region_at(town[0], town[1], country) if town else None
+    if town is None or town_region is None or town_region == at_point:
+        return at_point
+    outside = enrich.metres_from_region(lat, lon, town_region)
+    inside = enrich.metres_from_region(town[0], town[1], at_point)
+    if outside is None or inside is None or outside > enrich.BORDER_TOLERANCE_METRES:
+        return at_point
+    return town_region if inside > outside else at_point
 
 
 def _point(values: dict[str, list[Term]]) -> tuple[float, float] | None:
