@@ -7,8 +7,8 @@ writes them, against the same queries as another checkout (the peer) writes them
 spaces with this checkout's loader into an Oxigraph store, then asks pyoxigraph, in this
 process, over the data as /sparql reads it (the merge of the published graphs as default graph,
 as ``bench_backends.py``'s stack (a)), each query of both checkouts REPS times, taking turns, for
-three choices of filters: none, one (kind), two (kind and public). Both checkouts' texts get their
-filters from this checkout's ``observatory.figures.with_filters``. Printed per query and summed:
+three choices of filters: none, one (kind), two (kind and public). Each checkout's texts get their
+filters from its own ``observatory/figures.py`` (``with_filters``). Printed per query and summed:
 the median of each in milliseconds, and whether both gave the same solutions (in order); then the
 ratio of the sums. A query whose solutions differ is printed as such and the run exits 1.
 
@@ -17,10 +17,12 @@ The machine may be shared: compare the ratio, measured side by side in one run.
 
 from __future__ import annotations
 
+import importlib.util
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,17 +59,36 @@ def queries(checkout: Path) -> dict[str, str]:
     return found
 
 
+def filtering(checkout: Path) -> Callable[[str, dict[str, str], str], str]:
+    """``with_filters`` as ``checkout`` writes it (its ``observatory/figures.py``, loaded under
+    a name of its own; the modules it imports are this checkout's)."""
+    spec = importlib.util.spec_from_file_location(
+        f"figures_of_{abs(hash(checkout))}", checkout / "observatory" / "figures.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    found: Callable[[str, dict[str, str], str], str] = module.with_filters
+    return found
+
+
 def timed(
-    store: ox.Store, default: list[ox.NamedNode], named: list[ox.NamedNode], sparql: str
+    store: ox.Store,
+    default: Sequence[ox.NamedNode | ox.DefaultGraph],
+    named: Sequence[ox.NamedNode],
+    sparql: str,
 ) -> tuple[float, list[str]]:
     """Seconds ``sparql`` takes over the store, and its solutions as text."""
     began = time.perf_counter()
-    solutions = [str(row) for row in store.query(sparql, default_graph=default, named_graphs=named)]
-    return time.perf_counter() - began, solutions
+    solutions = store.query(sparql, default_graph=[*default], named_graphs=[*named])
+    assert isinstance(solutions, ox.QuerySolutions)
+    rows = [str(row) for row in solutions]
+    return time.perf_counter() - began, rows
 
 
 def main(peer: Path, spaces: int, reps: int) -> int:
     ours, theirs = queries(ROOT), queries(peer)
+    filtered = (filtering(peer), with_filters)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         mapping = generate(folder, spaces)
@@ -89,9 +110,8 @@ def main(peer: Path, spaces: int, reps: int) -> int:
                 answers: list[list[str]] = [[], []]
                 for _ in range(reps):
                     for side, texts in enumerate((theirs, ours)):
-                        seconds, answers[side] = timed(
-                            snapshot.raw, default, named, with_filters(texts[name], filters, BASE)
-                        )
+                        sparql = filtered[side](texts[name], filters, BASE)
+                        seconds, answers[side] = timed(snapshot.raw, default, named, sparql)
                         times[side].append(seconds)
                 medians = [statistics.median(t) * 1000 for t in times]
                 same = answers[0] == answers[1]
