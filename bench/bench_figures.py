@@ -67,6 +67,7 @@ def filtering(checkout: Path) -> Callable[[str, dict[str, str], str], str]:
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     found: Callable[[str, dict[str, str], str], str] = module.with_filters
     return found

@@ -1306,7 +1306,7 @@ def _town_region_beside(
     region of its town when the point lies within the outlines' tolerance of the town's region,
     and the town's own point lies farther inside its region than the record's point lies outside
     it: a NUTS-3 region is made of whole municipalities, so a place in a town is in the town's
-    region (stranger 83: 17 places of Paris's 10th, 13th, 15th, 19th and 20th, given no
+    region (stranger 83: 15 places of Paris's 10th, 13th, 15th, 19th and 20th, given no
     postcode, were set in Seine-Saint-Denis, Val-de-Marne or Hauts-de-Seine; the outlines draw
     Paris so small that its centre is 2.7 km from Seine-Saint-Denis). A town of several
     namesakes has no point, and the point's region stays."""

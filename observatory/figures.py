@@ -184,8 +184,8 @@ def with_filters(sparql: str, filters: dict[str, str], base: str = DEFAULT_DATA_
     """``sparql`` with its ``#FILTERS`` line replaced by the patterns of ``filters``, its
     ``#NETWORK`` line by the regions of the network (of the chosen country only) and each
     ``#COVERED(?region)`` by whether a source (the chosen one only) covers that region. Each
-    filter is a sub-select of the spaces it keeps, which Oxigraph joins by hashing: as a pattern,
-    each space was looked up in turn (two filters: 1.6 times slower, ``bench/bench_figures.py``)."""
+    filter is a sub-select of the spaces it keeps, which Oxigraph joins by hashing (as a pattern,
+    it looked each space up in turn, slower when a view has two filters or more)."""
     patterns = " ".join(
         f"{{ SELECT ?space WHERE {{ {filter_pattern(name, value, base)} }} }}"
         for name, value in sorted(filters.items())
