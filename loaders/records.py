@@ -1196,15 +1196,17 @@ class RecordBuilder:
         """Whether the postcode's region holds the town (for a space without coordinates in its
         country, where GeoNames knows one town of the name); a disagreement is reported with both
         values and the region each implies, and the postcode then gives no region."""
-        if not enrich.has_polygons(code) or not values.get("city"):
+        if not enrich.has_polygons(code):
+            return True
+        position, found = _town_and_region(values, country)
+        if (
+            position is None
+            or found is None
+            or found == code
+            or enrich.near_region(*position, code)
+        ):
             return True
         town = _lexical(values["city"][0])
-        position = enrich.town_position(country, town)
-        if position is None:
-            return True
-        found = enrich.region_at(*position, country)
-        if found is None or found == code or enrich.near_region(*position, code):
-            return True
         self._disagrees(row, "postcode-not-in-town", postcode, code, town, found)
         self.town_contradicted = True  # (stranger 80: "10410 Zagreb" was linked to Zagreb)
         return False
@@ -1299,6 +1301,16 @@ def _filled(value: Any) -> bool:
     return value is not None and str(value).strip() != ""
 
 
+def _town_and_region(
+    values: dict[str, list[Term]], country: str
+) -> tuple[tuple[float, float] | None, str | None]:
+    """A record's town's point (when one town of the country has the name its city gives) and
+    the NUTS-3 region whose outlines hold that point; None for what is not known."""
+    city = _lexical(values["city"][0]) if values.get("city") else None
+    town = enrich.town_position(country, city) if city else None
+    return town, enrich.region_at(town[0], town[1], country) if town else None
+
+
 def _town_region_beside(
     values: dict[str, list[Term]], country: str, lat: float, lon: float, at_point: str
 ) -> str:
@@ -1310,9 +1322,7 @@ def _town_region_beside(
     postcode, were set in Seine-Saint-Denis, Val-de-Marne or Hauts-de-Seine; the outlines draw
     Paris so small that its centre is 2.7 km from Seine-Saint-Denis). A town of several
     namesakes has no point, and the point's region stays."""
-    city = _lexical(values["city"][0]) if values.get("city") else None
-    town = enrich.town_position(country, city) if city else None
-    town_region = enrich.region_at(town[0], town[1], country) if town else None
+    town, town_region = _town_and_region(values, country)
     if town is None or town_region is None or town_region == at_point:
         return at_point
     outside = enrich.metres_from_region(lat, lon, town_region)
