@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from observatory import figures as observatory
+from tests.observatory.test_indicators import _short
 
 CASES = yaml.safe_load((Path(__file__).parent / "figure-cases.yaml").read_text(encoding="utf-8"))
 PREFIXES = """@prefix cwm: <https://w3id.org/coworkmed/def/> .
@@ -18,10 +19,6 @@ PREFIXES = """@prefix cwm: <https://w3id.org/coworkmed/def/> .
 @prefix kind: <https://w3id.org/coworkmed/code/space-kind/> .
 @prefix ex: <https://w3id.org/coworkmed/id/example/> .
 """
-
-
-def _short(cell: Any) -> Any:
-    return cell.rsplit("/", 1)[-1] if isinstance(cell, str) and "://" in cell else cell
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
