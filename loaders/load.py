@@ -209,11 +209,13 @@ def start_report(
     mapping: Mapping, path: Path, base: str, now: Callable[[], dt.datetime]
 ) -> LoadReport:
     """The report of a load about to start: its version graph, named from the time and the
-    file's checksum."""
+    checksums of the file and its mapping (``provenance.version_id``)."""
     if not path.is_file():
         raise LoadError(f"{path}: no such file", "no-such-file")
     started, file_sha256 = now(), sha256(path)
-    graph = provenance.version_iri(base, mapping.source_id, started, file_sha256)
+    graph = provenance.version_iri(
+        base, mapping.source_id, started, file_sha256, mapping_digest(mapping)
+    )
     return LoadReport(mapping.source_id, str(path), graph, file_sha256=file_sha256, started=started)
 
 

@@ -4,6 +4,7 @@ checksum), its publisher (the partner agency) and the load activity (PROV) with 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,14 +48,22 @@ def dataset_iri(base: str, source: str) -> str:
     return f"{base}dataset/{source}"
 
 
-def version_id(started: dt.datetime, file_sha256: str) -> str:
-    """When and what was loaded: ``20261101T093000Z-721fca1b``."""
-    return f"{started.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{file_sha256[:8]}"
+def version_id(started: dt.datetime, file_sha256: str, mapping_sha256: str) -> str:
+    """When and which load: ``20261101T093000Z-721fca1b``, the second it started and a digest
+    of the file, its mapping (their sha256) and the moment it started, to the microsecond.
+    Not of the file and the second alone: the same file read with another mapping, or again
+    with ``--force``, within the second took the name of the version before, which the store
+    held already, and was not written; said published all the same (CI of stop 55)."""
+    moment = started.astimezone(dt.UTC)
+    loaded = f"{file_sha256.lower()} {mapping_sha256.lower()} {moment.isoformat()}"
+    return f"{moment:%Y%m%dT%H%M%SZ}-{hashlib.sha256(loaded.encode()).hexdigest()[:8]}"
 
 
-def version_iri(base: str, source: str, started: dt.datetime, file_sha256: str) -> str:
+def version_iri(
+    base: str, source: str, started: dt.datetime, file_sha256: str, mapping_sha256: str
+) -> str:
     """The dataset version a load makes; its triples live in the named graph of that name."""
-    return f"{dataset_iri(base, source)}/{version_id(started, file_sha256)}"
+    return f"{dataset_iri(base, source)}/{version_id(started, file_sha256, mapping_sha256)}"
 
 
 def plan_iri(base: str, source: str, mapping_sha256: str) -> str:
@@ -104,8 +113,11 @@ def description(mapping: Mapping, base: str, facts: LoadFacts) -> list[ox.Triple
     """The DCAT and PROV description of a load (``templates/load*.ttl``): the dataset, this
     version of it, the file it came from (with its checksum), the partner and the load
     activity."""
-    source, loaded = mapping.source, version_id(facts.started, facts.file_sha256)
-    version = version_iri(base, mapping.source_id, facts.started, facts.file_sha256)
+    source = mapping.source
+    loaded = version_id(facts.started, facts.file_sha256, facts.mapping_sha256)
+    version = version_iri(
+        base, mapping.source_id, facts.started, facts.file_sha256, facts.mapping_sha256
+    )
     terms: dict[str, Value] = {
         "dataset": ox.NamedNode(dataset_iri(base, mapping.source_id)),
         "version": ox.NamedNode(version),

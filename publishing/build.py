@@ -95,7 +95,7 @@ def load_checked(
     The report is in ``lang`` (default: the mapping's language); ``progress``: told how far
     the checks have gone (``validation.submission.Progress``)."""
     clock = time.perf_counter()
-    now = now or (lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
+    now = now or (lambda: dt.datetime.now(dt.UTC))  # to the microsecond: it names the version
     mapping = load_mapping(mapping_path)
     path = mapping.file_path(file)
     started = start_report(mapping, path, base, now)

@@ -401,7 +401,19 @@ def publish(
     """Write ``chunks`` (N-Triples) as the graph ``version`` and make it the current version of
     ``dataset``, with the submission ``record`` (an update, see ``record``) in the same
     transaction; return the version's number of triples. The store write of every publication:
-    a submission's and each source of a build (``publishing.build``)."""
+    a submission's and each source of a build (``publishing.build``). A version graph is never
+    written twice: when the store holds one of that name already (the same file read with the
+    same mapping in the same second, ``loaders.provenance.version_id``), it is written only if
+    it is the current version with the same content (nothing to write, the record still
+    made); else ``SentAgainTooSoon`` is raised and nothing is written (it was skipped as "the
+    same load", and said published, or the two written into one graph)."""
+    if store.contains_named_graph(ox.NamedNode(version)):
+        chunks = list(chunks)
+        current = current_version(store, base, dataset)
+        if current != ox.NamedNode(version) or (
+            same_content(store, base, dataset, b"".join(chunks), version) is None
+        ):
+            raise SentAgainTooSoon(version)
     also_graphs = [submissions_graph(base)] if record else []
     return publish_version(
         store, base, dataset, version, chunks, also=record, also_graphs=also_graphs
@@ -562,17 +574,19 @@ class SameVersion(Unchanged):
 
 
 class SentAgainTooSoon(Unchanged, LoadError):
-    """The version a publication would write is an earlier version of its dataset: the same
-    file published in the same second, another published in between (a version is named by
-    the second and the file's checksum). Nothing is written; sent again, it is named anew
+    """The version a publication would write has the name of one its store holds, with other
+    content: the same file read with the same mapping in the same second (a version is named
+    by the second and their checksums), another version published in between, or other
+    records held back, or ``force``. Nothing is written; sent again, it is named anew
     (stranger 64: both were written into one version graph, each naming the other as the one
     before it)."""
 
     def __init__(self, version: str) -> None:
         LoadError.__init__(
             self,
-            f"the version {version} was published a moment ago, and another since: this same "
-            "file would be published under its name; send it again in a second",
+            f"the version {version} was published a moment ago from this same file and "
+            "mapping, with other content or another version since: this one would be "
+            "published under its name; send it again in a second",
             "publish-again",
         )
         self.version = version
@@ -612,8 +626,6 @@ def apply_submission(
         same = _unchanged(store, base, dataset, report, composed, submitted.mapping)
         if same is not None:
             raise SameVersion(same, held.held)
-    if ox.NamedNode(version) != current and ox.NamedNode(version) in set(store.named_graphs()):
-        raise SentAgainTooSoon(version)
     before = published_digests(store, current)
     graph, kept = composed.graph(store)
     recorded = record(report, submitted.partner, base, version, submitted.moment, submitted.shown)

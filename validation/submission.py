@@ -69,7 +69,8 @@ def _quiet(_stage: str, _rows: int) -> None:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    """Now, to the microsecond: it names the version a load makes (``provenance.version_id``)."""
+    return dt.datetime.now(dt.UTC)
 
 
 def _rows(

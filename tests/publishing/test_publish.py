@@ -3,14 +3,17 @@ submission recorded, the changes since the previous version, through the command
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from core.namespaces import DEFAULT_DATA_BASE
 from coworkmed.cli import main
+from publishing.build import load_checked
 from publishing.partners import (
     Partner,
     add_partner,
@@ -223,7 +226,9 @@ def test_a_file_sent_again_in_the_same_second_after_another_is_refused(
     from loaders import provenance
     from publishing.publish import SentAgainTooSoon
 
-    monkeypatch.setattr(provenance, "version_id", lambda _started, sha: f"same-second-{sha[:8]}")
+    monkeypatch.setattr(
+        provenance, "version_id", lambda _started, sha, _mapping: f"same-second-{sha[:8]}"
+    )
     partner = Partner("hr-split", "Split", "unused")
     lines = (SPLIT / "coworking-prostori.csv").read_text(encoding="cp1250").splitlines()
     files = {}
@@ -243,6 +248,92 @@ def test_a_file_sent_again_in_the_same_second_after_another_is_refused(
         sent("a")
     assert refused.value.code == "publish-again"
     assert store.location.generation() == before
+
+
+def _sent_by(door: str, store: Published, file: Path, mapping: Path) -> str | None:
+    """Publish ``file`` read with ``mapping`` as hr-split's through ``door`` (a partner's
+    submission, or a source of a build forced): the version it published (None: none)."""
+    if door == "submission":
+        partner = Partner("hr-split", "Split", "unused")
+        sent = publish_submission(file, partner, store.location, BASE, mapping, "hr", force=True)
+        return sent.version if sent.published else None
+    with store.location.writer() as writer:
+        load = load_checked(mapping, writer, BASE, store.location, file, force=True).load
+    return load.graph if load.published else None
+
+
+def _covered(store: Published) -> set[str]:
+    """The NUTS codes the current version of hr-split says it covers (``dcterms:spatial``)."""
+    _generation, snapshot = open_snapshot(store.location)
+    (version,) = (v for v in current_versions(snapshot, BASE) if "/hr-split/" in v.value)
+    found = snapshot.query(
+        f"SELECT ?area WHERE {{ GRAPH <{version.value}> {{ "
+        f"<{BASE}dataset/hr-split> <http://purl.org/dc/terms/spatial> ?area }} }}"
+    )
+    return {row["area"].value.rsplit("/", 1)[-1] for row in found}
+
+
+def _mapping_covering(folder: Path, coverage: str) -> Path:
+    """hr-split's mapping, saying its source covers ``coverage``, written in ``folder``."""
+    mapping = yaml.safe_load((SPLIT / "mapping.yaml").read_text(encoding="utf-8"))
+    mapping["source"]["coverage"] = coverage
+    mapping["file"]["path"] = str(SPLIT / mapping["file"]["path"])
+    written = folder / f"mapping-{coverage}.yaml"
+    written.write_text(yaml.safe_dump(mapping, allow_unicode=True), encoding="utf-8")
+    return written
+
+
+@pytest.mark.parametrize("door", ["submission", "build"])
+def test_the_same_file_with_another_mapping_in_the_same_second_is_published(
+    store: Published, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, door: str
+) -> None:
+    """CI of stop 55 (``test_partner_coverage``, now and then): a partner's coverage
+    corrected and the same file sent again within the same second took the name of the version
+    before (the second and the file's checksum), which the store held: nothing was written,
+    and it was said published. A version is named by the file and its mapping; the clock is
+    held at one second here."""
+    from loaders import provenance
+
+    named = provenance.version_id
+    one_second = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(
+        provenance, "version_id", lambda _started, sha, mapping: named(one_second, sha, mapping)
+    )
+    file = SPLIT / "coworking-prostori.csv"
+    first = _sent_by(door, store, file, _mapping_covering(tmp_path, "HR035"))
+    assert first is not None and _covered(store) == {"HR035"}
+    before = store.location.generation()
+    second = _sent_by(door, store, file, _mapping_covering(tmp_path, "HR"))
+    assert second is not None and second != first
+    assert _covered(store) == {"HR"}
+    assert store.location.generation() == before + 1
+
+
+@pytest.mark.parametrize("door", ["submission", "build"])
+@pytest.mark.parametrize("current", [True, False], ids=["the-current-one", "an-earlier-one"])
+def test_a_version_name_held_with_other_content_is_never_written_again(
+    store: Published, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, door: str, current: bool
+) -> None:
+    """A version graph is written once: a publication whose version's name the store holds
+    (the same file and mapping in the same second: every name is one here) with other content
+    is refused (``publish-again``), by whichever door, whether that version is current (it was
+    skipped as "the same load", and said published) or earlier (stranger 64: the two written
+    into one graph); nothing is written."""
+    from loaders import provenance
+    from publishing.publish import SentAgainTooSoon
+
+    monkeypatch.setattr(provenance, "version_id", lambda _started, _sha, _mapping: "one-name")
+    file = SPLIT / "coworking-prostori.csv"
+    assert _sent_by(door, store, file, _mapping_covering(tmp_path, "HR035")) is not None
+    if not current:  # another version in between, named otherwise
+        monkeypatch.setattr(provenance, "version_id", lambda _started, _sha, _mapping: "other")
+        assert _sent_by(door, store, file, _mapping_covering(tmp_path, "HR03")) is not None
+        monkeypatch.setattr(provenance, "version_id", lambda _started, _sha, _mapping: "one-name")
+    before, covered = store.location.generation(), _covered(store)
+    with pytest.raises(SentAgainTooSoon) as refused:
+        _sent_by(door, store, file, _mapping_covering(tmp_path, "HR"))
+    assert refused.value.code == "publish-again"
+    assert store.location.generation() == before and _covered(store) == covered
 
 
 @pytest.mark.parametrize("command", ["publish", "load", "build"])
