@@ -60,6 +60,7 @@ from observatory.figures import (
     data_date,
     empty_reason,
     figure,
+    figure_credits,
     filter_options,
     headline,
     iris,
@@ -73,9 +74,11 @@ from observatory.figures import (
     source_filters,
     source_options,
     table,
+    territory_credit_sparql,
     with_filters,
 )
 from observatory.regions import regions_geojson
+from publishing.catalogue import territory_dataset
 
 blueprint = Blueprint("observatory", __name__)
 
@@ -311,6 +314,13 @@ def sources_shown(filters: dict[str, str]) -> tuple[Credit, ...]:
     key = ("credits", generation(), tuple(sorted(filters.items())))
     sparql = with_filters(ATTRIBUTION.read_text(encoding="utf-8"), filters, base)
     return ANSWERS.get(key, lambda: tuple(credits(_select(sparql))))
+
+
+def territory_credit() -> tuple[Credit, ...]:
+    """The territory reference's credit (its licence and attribution, as the build describes
+    its dataset): none when the store holds no such dataset."""
+    sparql = territory_credit_sparql(territory_dataset(_base()))
+    return ANSWERS.get(("territory-credit", generation()), lambda: tuple(credits(_select(sparql))))
 
 
 def long_date(iso: str | None, lang: str) -> str | None:
@@ -610,6 +620,7 @@ def _one_figure(figure_id: str) -> tuple[Figure, tuple[Credit, ...], str, str] |
         filters = _read_filters()
         every, shown = figures_sources(filters, lang)
         found = next(f for f in every if f.id == figure_id)
+        shown = figure_credits(figure_id, shown, territory_credit())
     except BadFilter as refused:
         return filter_refused(refused)
     except QueryError as problem:

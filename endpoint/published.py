@@ -336,7 +336,7 @@ class Before:
 def read_from() -> frozenset[int]:
     """The generations this request's answers were read from so far: more than one when a
     change was published while it was answered (``endpoint.caching`` validates none of it)."""
-    return frozenset(g.get(READ, ()))
+    return frozenset(g.get(READ) or ())  # None: a maker's reads set back after it failed
 
 
 class Kept:

@@ -51,6 +51,8 @@ SOURCES = HERE / "sources.rq"
 
 #: the sources of the records a view shows, with their licence and attribution
 ATTRIBUTION = HERE / "attribution.rq"
+#: the territory reference as a source a figure credits (``territory_credit_sparql``)
+TERRITORY_CREDIT = HERE / "territory-credit.rq"
 
 #: solutions of a SELECT: one mapping of variable name to term (or None) per row
 Solutions = list[dict[str, Any]]
@@ -558,6 +560,24 @@ def credits(rows: Solutions) -> list[Credit]:
         )
         for row in rows
     ]
+
+
+def territory_credit_sparql(dataset: str) -> str:
+    """The query of the territory reference's credit, its dataset being ``dataset``."""
+    return TERRITORY_CREDIT.read_text(encoding="utf-8").replace("$dataset", f"<{dataset}>")
+
+
+def figure_credits(
+    figure_id: str, shown: tuple[Credit, ...], territory: tuple[Credit, ...]
+) -> tuple[Credit, ...]:
+    """What figure ``figure_id`` credits: the sources of its records (``shown``), and the
+    territory reference (``territory``: its credit, none when the store has no such dataset)
+    when its numbers or categories are that reference's (``territory: true`` in the table).
+    Stranger 83: the rate CSVs' metadata named the partners' sources only, not Eurostat, whose
+    population they divide by."""
+    if not table()["figures"][figure_id].get("territory"):
+        return shown
+    return (*shown, *(c for c in territory if c not in shown))
 
 
 def data_date(shown: tuple[Credit, ...] | list[Credit]) -> str | None:

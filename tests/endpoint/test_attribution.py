@@ -36,6 +36,8 @@ CSV_CASES = yaml.safe_load((Path(__file__).parent / "csv-cases.yaml").read_text(
 LICENCES = {
     "ODBL": "https://opendatacommons.org/licenses/odbl/1-0/",
     "ETALAB": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+    # the territory reference's (population, typologies): figures with territory: true credit it
+    "EUROSTAT": "https://ec.europa.eu/eurostat/about-us/policies/copyright",
 }
 SOURCES = ("osm-lisbon", "paca-mednum")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
@@ -81,7 +83,10 @@ def test_each_door_credits_the_sources_it_shows(app: Flask, case: dict[str, Any]
 
 
 def _attributions_of(sources: list[str]) -> set[str]:
-    return {row.attribution for row in read_table(ROOT / "data") if row.source in sources}
+    """The attributions of ``sources``: rows of the catalogue table, and ``territory``, the
+    territory reference's (a figure whose numbers are Eurostat's credits it)."""
+    said = {row.attribution for row in read_table(ROOT / "data") if row.source in sources}
+    return said | ({TERRITORY_ATTRIBUTION} if "territory" in sources else set())
 
 
 def _is_number(cell: str) -> bool:

@@ -636,3 +636,32 @@ def test_the_home_page_given_its_counts_before_is_no_store(
         assert "no-store" not in after.headers.get("Cache-Control", "")
     finally:
         app.extensions["coworkmed.pool"].close()
+
+
+@pytest.mark.parametrize("path", ["/api/observatory/figures?lang=en", "/?lang=en"])
+def test_an_answer_before_says_the_generation_it_shows(
+    store_path: Path, tmp_path: Path, path: str
+) -> None:
+    """Stranger 83: after a publish, the dashboard's API gave the figures of the state before
+    for about 1.5 s (while the warm-up worked out the new ones), and nothing said so but
+    ``no-store``. Every answer read from the store names the generation it was read from."""
+    from endpoint.published import WARM_UP
+
+    _store, app = _writable(store_path, tmp_path)
+    try:
+        client = app.test_client()
+        first = client.get(path)
+        before = first.headers.get("Store-Generation")
+        assert first.status_code == 200 and before is not None and before.isdigit()
+        _write(client, WARM_TOKEN, LAB_X)
+        now = str(app.extensions["coworkmed.store"].generation())
+        assert now != before
+        warm = app.extensions[WARM_UP] = _Running()
+        given = client.get(path)  # the answer before, while the warm-up runs
+        assert given.data == first.data and given.headers.get("Cache-Control") == "no-store"
+        assert given.headers.get("Store-Generation") == before
+        warm.is_running = False
+        after = client.get(path)
+        assert after.headers.get("Store-Generation") == now and after.data != first.data
+    finally:
+        app.extensions["coworkmed.pool"].close()
