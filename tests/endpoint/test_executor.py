@@ -570,3 +570,36 @@ def test_a_query_reads_the_generation_it_asks_for_while_it_is_kept(
             assert result.generation == number and f"urn:v{number}".encode() in result.body
     finally:
         pool.close()
+
+
+@pytest.mark.parametrize(
+    ("after", "given_back"), [(0.0, 1), (1e9, 0)], ids=["a-heavy-query", "a-light-query"]
+)
+def test_a_worker_gives_back_the_memory_of_a_heavy_query(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch, after: float, given_back: int
+) -> None:
+    """bench_backends at 100,000 spaces: each query worker kept the peak of its largest query
+    (320 MB, idle), the endpoint 548 MB where the target is 500. After a query of more than
+    ``GIVE_BACK_AFTER`` processor seconds, its answer sent, the worker hands what it freed back
+    to the system; not after a light one (the worker's loop, run here over a pipe)."""
+    from multiprocessing import Pipe
+
+    from core.workers import give_back_memory
+    from endpoint import execution
+    from triplestore.backends.oxigraph import OxigraphLocation
+
+    assert give_back_memory()  # glibc: the call is there
+    calls: list[bool] = []
+    monkeypatch.setattr(execution, "GIVE_BACK_AFTER", after)
+    monkeypatch.setattr(execution, "give_back_memory", lambda: calls.append(True) or True)
+    ours, worker = Pipe()
+    loop = threading.Thread(
+        target=execution._answer_queries, args=(OxigraphLocation(store_path), BASE, worker)
+    )
+    loop.start()
+    ours.send(QueryRequest(SPACES, FORMATS))
+    status, answer = ours.recv()
+    assert status == "ok" and answer.rows == 33
+    ours.close()  # the worker's end reads EOF: its loop ends
+    loop.join(timeout=30)
+    assert not loop.is_alive() and len(calls) == given_back
