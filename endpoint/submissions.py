@@ -105,6 +105,16 @@ def available_mappings() -> list[str]:
     return sorted(p.parent.name for p in folder.glob("*/mapping.yaml"))
 
 
+def server_mapping_problem(error: LoadError) -> str:
+    """What a client is told of a mapping of the server's that cannot be used: its mistakes,
+    its file named from the mappings' folder, never the server's own folders (stranger 84: the
+    absolute path of the server's mappings, in a 500 to any partner)."""
+    said = str(error)
+    for folder in {Path(_settings()["mappings"]).resolve(), Path(_settings()["mappings"])}:
+        said = said.replace(f"{folder}/", "")
+    return f"the server's mapping: {said}"
+
+
 def _mapping_path() -> Path | None:
     name = (request.values.get("mapping") or "template").strip()
     if name == "template":
@@ -197,7 +207,7 @@ def _validate_upload(lang: str) -> Report:
     try:
         mapping = load_mapping(mapping_path) if mapping_path else template_mapping(lang)
     except (MappingError, LoadError) as error:
-        raise UploadError(500, "bad-mapping", f"the server's mapping: {error}") from None
+        raise UploadError(500, "bad-mapping", server_mapping_problem(error)) from None
     settings = _settings()
     with uploaded_file() as path:
         base = settings["base"]
@@ -499,6 +509,8 @@ def api_publish() -> Response:
         response = api_problem(409, "publish-again", lang, str(error))
         response.headers["Retry-After"] = "1"
         return response
+    except MappingError as error:  # the server's own: the partner's is checked as data
+        return api_problem(500, "bad-mapping", lang, server_mapping_problem(error))
     except LoadError as error:
         return api_problem(500, "not-published", lang, str(error))
     except WorkerFailed as failed:

@@ -112,7 +112,7 @@ def mapping_digest(mapping: Mapping) -> str:
     """What names the mapping a load used: its file's sha256, and the language it reads free text
     in when that is not the file's own (the template, read in a partner's language), since the
     same file then gives other triples."""
-    digest = sha256(mapping.path)
+    digest = mapping.sha256 or sha256(mapping.path)  # as read, not as the file is now
     language = mapping.file_language or load_mapping(mapping.path).locale.language
     if mapping.locale.language == language:
         return digest

@@ -7,6 +7,7 @@ without reading code. See docs/mapping.md for the format.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -84,6 +85,11 @@ class Mapping:
     personal: tuple[str, ...] = ()
     #: the language its file reads free text in (a caller may read it in another: the template)
     file_language: str | None = None
+    #: the sha256 of the bytes it was read from ("": not read from a file): what names it in a
+    #: load's provenance (``loaders.load.mapping_digest``), never the file read again (stranger
+    #: 84: edited while a publication ran, a version's records were of one text, its name and
+    #: provenance of another, and the next publication of the new one was said unchanged)
+    sha256: str = ""
 
     @cached_property
     def has_aliases(self) -> bool:
@@ -175,11 +181,15 @@ def _line_of(node: yaml.Node, path: Iterable[Any]) -> int:
     return line + 1
 
 
-def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None, str]:
+    """The mapping file's data, its YAML node tree (for lines) and the sha256 of the bytes they
+    were read from (``Mapping.sha256``)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        read = path.read_bytes()
     except FileNotFoundError:
         raise LoadError(f"{path}: no such mapping file", "unknown-mapping") from None
+    try:
+        text = read.decode("utf-8")
     except UnicodeDecodeError as error:
         raise MappingError(
             path, [(None, f"not UTF-8 text ({error.reason} at byte {error.start})")]
@@ -193,7 +203,7 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise MappingError(
             path, [(line, f"not valid YAML: {getattr(error, 'problem', error)}")]
         ) from None
-    return data, node
+    return data, node, hashlib.sha256(read).hexdigest()
 
 
 def _column_specs(label: str, value: Any) -> list[dict[str, Any]]:
@@ -315,7 +325,7 @@ def _synonyms(raw: dict[str, Any] | None) -> dict[str, tuple[str, ...]]:
 def load_mapping(path: Path, concepts: ConceptIndex | None = None) -> Mapping:
     """Read and check a mapping file; raise ``MappingError`` listing every mistake with its line."""
     path = Path(path)
-    data, node = _read_yaml(path)
+    data, node, digest = _read_yaml(path)
     if node is None or not isinstance(data, dict):
         raise MappingError(
             path, [(1, "the mapping is empty or not a YAML mapping of keys to values")]
@@ -384,6 +394,7 @@ def load_mapping(path: Path, concepts: ConceptIndex | None = None) -> Mapping:
         key=tuple(key) if isinstance(key, list) else key,
         personal=personal,
         file_language=_locale(data).language,
+        sha256=digest,
     )
 
 

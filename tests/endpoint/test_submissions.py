@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -251,3 +252,30 @@ def test_a_publication_opens_the_store_in_a_worker_never_in_the_server(
             headers={"Authorization": f"Bearer {tokens['fr-aura']}"},
         )
     assert response.status_code == status[outcome], response.get_json()
+
+
+@pytest.mark.parametrize("route", ["/api/validate", "/api/submissions"])
+def test_a_broken_mapping_of_the_server_is_said_without_its_folders(
+    writable: Published, tokens: dict[str, str], tmp_path: Path, route: str
+) -> None:
+    """Stranger 84: a mapping of the server's that cannot be read answered a partner's
+    submission with the absolute path of the server's mappings folder (and "could not
+    publish", not what was wrong). It is ``bad-mapping``, its mistake named in the mapping's
+    own folder."""
+    mappings = tmp_path / "server-mappings"
+    shutil.copytree(ROOT / "examples" / "partners" / "fr-aura", mappings / "fr-aura")
+    written = mappings / "fr-aura" / "mapping.yaml"
+    written.write_text(written.read_text(encoding="utf-8") + "\nkey: [\n", encoding="utf-8")
+    config = writable.config(query_workers=1, partners_file=tokens["file"], mappings=str(mappings))
+    app = create_app(config)
+    try:
+        answer = app.test_client().post(
+            route,
+            data=_upload(SAMPLE, mapping="fr-aura", lang="fr"),
+            headers={"Authorization": f"Bearer {tokens['fr-aura']}"},
+        )
+    finally:
+        app.extensions["coworkmed.pool"].close()
+    said = answer.get_data(as_text=True)
+    assert answer.status_code == 500 and answer.get_json()["error"] == "bad-mapping", said
+    assert "fr-aura/mapping.yaml" in said and str(tmp_path) not in said

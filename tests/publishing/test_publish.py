@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -307,6 +308,59 @@ def test_the_same_file_with_another_mapping_in_the_same_second_is_published(
     assert second is not None and second != first
     assert _covered(store) == {"HR"}
     assert store.location.generation() == before + 1
+
+
+def _said_of(store: Published, version: str) -> tuple[str, str]:
+    """What version ``version`` says of itself: its ``dcat:version`` and its load's plan."""
+    _generation, snapshot = open_snapshot(store.location)
+    (row,) = snapshot.query(
+        f"SELECT ?id ?plan WHERE {{ GRAPH <{version}> {{ <{version}> "
+        "<http://www.w3.org/ns/dcat#version> ?id . ?plan a <http://www.w3.org/ns/prov#Plan> } }"
+    )
+    return row["id"].value, row["plan"].value
+
+
+@pytest.mark.parametrize("door", ["submission", "build"])
+def test_a_mapping_edited_while_it_is_published_is_named_as_it_was_read(
+    store: Published, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, door: str
+) -> None:
+    """Stranger 84: a mapping edited while a publication ran (its file was read once, then
+    hashed again at each step) gave a version whose records were of the text read, its name
+    of another text, its plan of a third; and the next publication of the edited text was said
+    unchanged. A mapping is named by the bytes it was read from."""
+    import hashlib
+
+    from loaders import provenance
+    from loaders.mapping import load_mapping
+
+    file = SPLIT / "coworking-prostori.csv"
+    mapping = _mapping_covering(tmp_path, "HR035")
+    read = mapping.read_bytes()
+    edited = _mapping_covering(tmp_path, "HR").read_bytes()
+
+    def read_then_edited(path: Path) -> Any:
+        found = load_mapping(path)
+        if Path(path) == mapping:
+            mapping.write_bytes(edited)  # the partner saves its edit as the load goes on
+        return found
+
+    where = "publishing.publish" if door == "submission" else "publishing.build"
+    monkeypatch.setattr(f"{where}.load_mapping", read_then_edited)
+    version = _sent_by(door, store, file, mapping)
+    monkeypatch.undo()
+    assert version is not None and _covered(store) == {"HR035"}
+    said_id, plan = _said_of(store, version)
+    assert version.endswith(f"/{said_id}")
+    assert plan == provenance.plan_iri(BASE, "hr-split", hashlib.sha256(read).hexdigest())
+    if door == "submission":  # the edited text, sent again: not "unchanged"
+        partner = Partner("hr-split", "Split", "unused")
+        again = publish_submission(file, partner, store.location, BASE, mapping, "hr")
+        assert again.published and not again.unchanged
+    else:
+        with store.location.writer() as writer:
+            load = load_checked(mapping, writer, BASE, store.location, file).load
+        assert load.published and not load.unchanged
+    assert _covered(store) == {"HR"}
 
 
 @pytest.mark.parametrize("door", ["submission", "build"])
