@@ -143,6 +143,19 @@ EXITS: tuple[tuple[type[Exception], int], ...] = (
 )
 
 
+def told_in(error: LoadError, lang: str) -> str:
+    """``error`` as a reader of ``lang`` is told it: the sentence of its code in ``lang``, then
+    its English detail; as it is when it is in that language already (a report's), or when its
+    code has no sentence (stranger 84: a mapping's mistakes were English only at ``publish``
+    and ``load --lang hr``, where ``validate`` said them in Croatian)."""
+    from validation.messages import problem_message
+
+    if error.language == lang or lang == "en":
+        return str(error)
+    sentence = problem_message(error.code, lang, **error.values)
+    return str(error) if sentence is None else f"{sentence}\n{error}"
+
+
 def exit_status(error: Exception) -> int:
     """The exit status ``EXITS`` gives ``error`` (1 when it names none of its kind)."""
     return next((status for kind, status in EXITS if isinstance(error, kind)), 1)
@@ -656,7 +669,8 @@ def load_command(
     except LoadError as error:  # said in its report's language, when the file was read
         if progress is not None:
             progress.done()
-        click.echo(printed(f"{ui('error', error.language).capitalize()}: {error}"), err=True)
+        shown = lang or error.language
+        click.echo(printed(f"{ui('error', shown).capitalize()}: {told_in(error, shown)}"), err=True)
         if report:  # (it wrote nothing: a script reading it found no report)
             failed = {"mapping": str(mapping), "published": False, "unchanged": False}
             write_output(report, _json_bytes(failed | {"error": str(error)}), "nothing loaded")
@@ -983,12 +997,13 @@ def publish_command(
     partner's dataset: its records with errors are held back (their last published version
     stays), or with --all-or-nothing nothing is published if it has an error. Exit 0 when
     published or when the same file and mapping are the current version already (it says
-    "unchanged"), 1 when nothing was published for its errors, 2 when the file cannot be read,
-    64 for a partner the partners file does not name,
-    75 when the store stays busy (another process writing it) for store_lock_wait seconds:
+    "unchanged"), 1 when nothing was published for its errors, 2 when the file or the mapping
+    cannot be read, 64 for a partner the partners file does not name or a mapping of another
+    partner, 75 when the store stays busy (another process writing it) for store_lock_wait seconds:
     nothing was done, try again; 74 when the store cannot take the write (its disk full or
     read-only, the external store down)."""
     from coworkmed.progress import progress_line, written_line
+    from loaders.mapping import MappingError
     from publishing.partners import PartnerError, read_partners
     from publishing.publish import OtherPartnersMapping, publish_submission
     from validation.messages import ui
@@ -1006,6 +1021,13 @@ def publish_command(
     except PartnerError as error:  # a settings file of its own: 78, not 1
         raise SettingsError(str(error)) from None
     if partner not in known:  # a bad option: 64, not 1, "nothing published for its errors"
+        # one written otherwise (ids are lower-case): named, never "add it", which is refused
+        # (stranger 84: --partner HR-Split was told to run partner add HR-Split)
+        meant = next((k for k in known if k.casefold() == partner.casefold()), None)
+        if meant is not None:
+            raise click.UsageError(
+                summary_line("partner-id-case", lang, partner=partner, known=meant)
+            )
         raise click.UsageError(summary_line("unknown-partner", lang, partner=partner))
     progress, mode = progress_line(lang, quiet), _mode(all_or_nothing)
     location = _location(store, base, checked=True)
@@ -1018,6 +1040,9 @@ def publish_command(
         raise click.UsageError(  # option, 64 (stranger 76: 1, as for a file's errors)
             summary_line("mapping-other-partner", lang, **error.values)
         ) from None
+    except MappingError as error:  # in the partner's language, as validate says it
+        click.echo(printed(f"{ui('error', lang).capitalize()}: {told_in(error, lang)}"), err=True)
+        raise SystemExit(exit_status(error)) from None
     finally:
         close_pools()
         if progress is not None:
