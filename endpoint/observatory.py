@@ -312,15 +312,21 @@ def sources_shown(filters: dict[str, str]) -> tuple[Credit, ...]:
     """The sources of the records a view shows, with their licence and attribution."""
     base = _base()
     key = ("credits", generation(), tuple(sorted(filters.items())))
-    sparql = with_filters(ATTRIBUTION.read_text(encoding="utf-8"), filters, base)
-    return ANSWERS.get(key, lambda: tuple(credits(_select(sparql))))
+    return ANSWERS.get(
+        key,
+        lambda: tuple(
+            credits(_select(with_filters(ATTRIBUTION.read_text(encoding="utf-8"), filters, base)))
+        ),
+    )
 
 
 def territory_credit() -> tuple[Credit, ...]:
     """The territory reference's credit (its licence and attribution, as the build describes
     its dataset): none when the store holds no such dataset."""
-    sparql = territory_credit_sparql(territory_dataset(_base()))
-    return ANSWERS.get(("territory-credit", generation()), lambda: tuple(credits(_select(sparql))))
+    return ANSWERS.get(
+        ("territory-credit", generation()),
+        lambda: tuple(credits(_select(territory_credit_sparql(territory_dataset(_base()))))),
+    )
 
 
 def long_date(iso: str | None, lang: str) -> str | None:
