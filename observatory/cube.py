@@ -116,12 +116,15 @@ CONSTRUCT {{
     cwm:openingYear ?year ;
     cwm:spaceCount ?spaces ;
     cwm:workstationTotal ?workstations ;
-    cwm:floorAreaTotal ?area .
+    cwm:floorAreaTotal ?area ;
+    cwm:spacesGivingWorkstations ?givingWorkstations ;
+    cwm:spacesGivingFloorArea ?givingArea .
 }}
 WHERE {{
   {{
     SELECT ?nuts ?kind ?territory ?year (COUNT(?space) AS ?spaces)
            (SUM(?w) AS ?workstations) (SUM(?a) AS ?area)
+           (COUNT(?ws) AS ?givingWorkstations) (COUNT(?fa) AS ?givingArea)
     WHERE {{
       ?space cwm:nutsRegion ?nuts ; cwm:spaceKind ?kind ; cwm:openingDate ?opened .
       OPTIONAL {{ ?space cwm:territoryType ?reported }}
