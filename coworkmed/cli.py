@@ -518,6 +518,7 @@ def vocab_docs(output: Path) -> None:
 def _show_checked(checked: Checked, limit: int, lang: str | None = None) -> None:
     """A source's load, all in its report's language: what was read and published, each kind
     of problem (errors first, grouped by rows), what was held back."""
+    from core.translations import punctuated
     from validation.messages import ui
     from validation.report import console_lines, summary_line
 
@@ -525,7 +526,9 @@ def _show_checked(checked: Checked, limit: int, lang: str | None = None) -> None
     if report is None or load.unchanged:  # the same file (nothing read) or the same records
         words = lang or (report.language if report else None)
         click.echo(
-            f"{load.source}: {ui('unchanged', words)} ({load.graph})" if words else load.summary()
+            f"{load.source}{punctuated(':', words)} {ui('unchanged', words)} ({load.graph})"
+            if words
+            else load.summary()
         )
         if report is not None:
             for line in console_lines(report, most=limit)[1:]:
@@ -577,6 +580,7 @@ def _mapping_language(mapping: Path) -> str:
 
 def _show_held(held_back: list[HeldBack], lang: str) -> None:
     """The records held back for their errors, by row (and identifier)."""
+    from core.translations import punctuated
     from validation.messages import ui
 
     if not held_back:
@@ -585,8 +589,10 @@ def _show_held(held_back: list[HeldBack], lang: str) -> None:
     for held in held_back:
         where = f"{ui('row', lang)} {held.row}" if held.row is not None else "-"
         name = f" ({held.source_identifier})" if held.identifier else ""
-        kept = f"; {ui('old-version-kept', lang)}" if held.kept else ""
-        click.echo(f"  {where}{name}: {ui('error', lang)} ×{held.errors}{kept}")
+        kept = f"{punctuated(';', lang)} {ui('old-version-kept', lang)}" if held.kept else ""
+        click.echo(
+            f"  {where}{name}{punctuated(':', lang)} {ui('error', lang)} ×{held.errors}{kept}"
+        )
 
 
 FORCE_OPTION = click.option(
@@ -649,6 +655,7 @@ def load_command(
     1 if nothing was published for its errors, 2 if the source cannot be loaded at all, 75 if
     the store stays busy (another process writing it) for store_lock_wait seconds, 74 if it
     cannot take the write (its disk full or read-only, the external store down)."""
+    from core.translations import punctuated
     from coworkmed.progress import progress_line, written_line
     from loaders.mapping import load_mapping
     from publishing.build import load_checked
@@ -670,7 +677,12 @@ def load_command(
         if progress is not None:
             progress.done()
         shown = lang or error.language
-        click.echo(printed(f"{ui('error', shown).capitalize()}: {told_in(error, shown)}"), err=True)
+        click.echo(
+            printed(
+                f"{ui('error', shown).capitalize()}{punctuated(':', shown)} {told_in(error, shown)}"
+            ),
+            err=True,
+        )
         if report:  # (it wrote nothing: a script reading it found no report)
             failed = {"mapping": str(mapping), "published": False, "unchanged": False}
             write_output(report, _json_bytes(failed | {"error": str(error)}), "nothing loaded")
@@ -1002,6 +1014,7 @@ def publish_command(
     partner, 75 when the store stays busy (another process writing it) for store_lock_wait seconds:
     nothing was done, try again; 74 when the store cannot take the write (its disk full or
     read-only, the external store down)."""
+    from core.translations import punctuated
     from coworkmed.progress import progress_line, written_line
     from loaders.mapping import MappingError
     from publishing.partners import PartnerError, read_partners
@@ -1041,7 +1054,12 @@ def publish_command(
             summary_line("mapping-other-partner", lang, **error.values)
         ) from None
     except MappingError as error:  # in the partner's language, as validate says it
-        click.echo(printed(f"{ui('error', lang).capitalize()}: {told_in(error, lang)}"), err=True)
+        click.echo(
+            printed(
+                f"{ui('error', lang).capitalize()}{punctuated(':', lang)} {told_in(error, lang)}"
+            ),
+            err=True,
+        )
         raise SystemExit(exit_status(error)) from None
     finally:
         close_pools()

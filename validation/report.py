@@ -541,7 +541,7 @@ def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> 
         if item["message"] and item["message"] != what:
             what = f"{what} — {item['message']}"
         times = format_decimal(item["count"], locale=lang)
-        line = f"  {ui(item['severity'], lang)} ×{times}: {what}"
+        line = f"  {ui(item['severity'], lang)} ×{times}{punctuated(':', lang)} {what}"
         if len(item["rows"]) > 1:
             count, rows = len(item["rows"]), compact_rows(item["rows"])
             in_rows = counted("in-rows", lang, count, rows=rows)

@@ -724,3 +724,16 @@ def test_the_dashboard_at_desktop_and_phone_sizes(
                 f"observatory-{lang}-{width}-{figure}.png", of=page.locator(f"#figure-{figure}")
             )
     visit.check()
+
+
+def test_a_partner_source_is_credited_to_its_publisher(client: FlaskClient) -> None:
+    """A partner's source that the catalogue table does not describe is credited, in a CSV's
+    metadata, to the publisher its mapping names (stranger 84: no attribution at all)."""
+    named = {}
+    for mapping in sorted((ROOT / "examples" / "partners").glob("*/mapping.yaml")):
+        source = yaml.safe_load(mapping.read_text(encoding="utf-8"))["source"]
+        named[f"{BASE}dataset/{source['id']}"] = source["partner"]["name"]
+    answer = client.get("/api/observatory/figures/04-kind.csv-metadata.json")
+    credited = {s["@id"]: s.get("cc:attributionName") for s in answer.get_json()["dc:source"]}
+    shown = {source: credited[source] for source in named if source in credited}
+    assert len(shown) >= 3 and shown == {source: named[source] for source in shown}

@@ -1,0 +1,53 @@
+"""The CLI's own lines in French space their punctuation as the messages they hold do
+(``typography-cases.yaml``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from core.translations import typography_breaches
+from coworkmed.cli import main
+from publishing.partners import add_partner
+
+ROOT = Path(__file__).parents[2]
+PARTNER = ROOT / "examples" / "partners" / "fr-aura"
+CASES = yaml.safe_load((Path(__file__).parent / "typography-cases.yaml").read_text("utf-8"))
+
+
+def _places(tmp_path: Path) -> dict[str, str]:
+    mapping = PARTNER / "mapping.yaml"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(mapping.read_text(encoding="utf-8") + "surplus: 1\n", encoding="utf-8")
+    lines = (PARTNER / "tiers-lieux.tsv").read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split("\t")
+    cells[lines[0].split("\t").index("Latitude")] = "145,7712"
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("\n".join([lines[0], "\t".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
+    partners = tmp_path / "partners.toml"
+    add_partner(partners, "fr-aura", "Auvergne-Rhône-Alpes")
+    return {
+        "partners": str(partners),
+        "mapping": str(mapping),
+        "data": str(PARTNER / "tiers-lieux.tsv"),
+        "store": str(tmp_path / "store"),
+        "broken": str(broken),
+        "bad": str(bad),
+    }
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case["id"])
+def test_the_cli_spaces_its_punctuation_as_french_does(case: dict, tmp_path: Path) -> None:
+    places = _places(tmp_path)
+    runner = CliRunner()
+    if "before" in case:
+        before = runner.invoke(main, [arg.format(**places) for arg in case["before"]])
+        assert before.exit_code == 0, before.output
+    result = runner.invoke(main, [arg.format(**places) for arg in case["args"]])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    said = [line for line in result.output.splitlines() if line.strip()][: case.get("lines")]
+    assert said
+    assert {line: typography_breaches(line, "fr") for line in said} == {line: [] for line in said}
