@@ -464,7 +464,10 @@ SOURCES = f"""CONSTRUCT {{
              BIND (COALESCE(?schemaName, ?foafName) AS ?publisherName) }}
   OPTIONAL {{ ?d <{DCTERMS}license> ?licence }}
   OPTIONAL {{ ?d <{DCTERMS}rightsHolder> ?holder . ?holder <{FOAF}name> ?holderName }}
-  OPTIONAL {{ ?d <{CC}attributionName> ?attribution }}
+  OPTIONAL {{ ?d <{CC}attributionName> ?stated }}
+  # a source the catalogue table does not describe (a partner's) is credited to its publisher,
+  # as the observatory credits it (observatory/attribution.rq): stranger 85
+  BIND (COALESCE(?stated, ?publisherName) AS ?attribution)
   OPTIONAL {{ ?d <{DCTERMS}spatial> ?area }}
   OPTIONAL {{
     ?d <{DCTERMS}source> ?origin ; <{DCAT}distribution> ?original .

@@ -101,6 +101,10 @@ def region_observations(
     return triples
 
 
+#: the activity status of a space that has not opened yet (its opening date is a plan)
+PLANNED = "https://w3id.org/coworkmed/code/activity-status/planned"
+
+
 def observations_query(base: str) -> str:
     """The CONSTRUCT of the cube's observations from the published data (its default graph)."""
     dataset = cube_dataset(base)
@@ -127,6 +131,8 @@ WHERE {{
            (COUNT(?ws) AS ?givingWorkstations) (COUNT(?fa) AS ?givingArea)
     WHERE {{
       ?space cwm:nutsRegion ?nuts ; cwm:spaceKind ?kind ; cwm:openingDate ?opened .
+      # a planned space's opening date is when it is to open: it has not opened (stranger 85)
+      FILTER NOT EXISTS {{ ?space cwm:activityStatus <{PLANNED}> }}
       OPTIONAL {{ ?space cwm:territoryType ?reported }}
       BIND (COALESCE(?reported, cwm:territoryNotReported) AS ?territory)
       OPTIONAL {{ ?space cwm:workstations ?ws }}

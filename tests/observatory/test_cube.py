@@ -26,6 +26,7 @@ PREFIXES = "".join(
 )
 QB = "http://purl.org/linked-data/cube#"
 CWM = "https://w3id.org/coworkmed/def/"
+PLANNED = "https://w3id.org/coworkmed/code/activity-status/planned"
 
 
 def _ask(store: ox.Store, path: Path) -> bool:
@@ -75,9 +76,11 @@ def test_the_cube_counts_every_published_space_and_follows_each_load(writable: P
     )
     graph = cube_graph(BASE)
     counted = f"SELECT (SUM(?c) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?o <{CWM}spaceCount> ?c }} }}"
-    kinds = (  # a space counts under each of its kinds, when region and year are known
+    kinds = (  # a space counts under each of its kinds, when region and year are known, once
+        # it has opened (a planned space's date is when it is to open)
         f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s a <{CWM}Space> ; <{CWM}spaceKind> ?k ; "
-        f"<{CWM}nutsRegion> ?r ; <{CWM}openingDate> ?d }}"
+        f"<{CWM}nutsRegion> ?r ; <{CWM}openingDate> ?d "
+        f"FILTER NOT EXISTS {{ ?s <{CWM}activityStatus> <{PLANNED}> }} }}"
     )
 
     def number(store: TripleStore, sparql: str) -> int:
@@ -123,14 +126,17 @@ def test_each_total_says_how_many_spaces_give_it(snapshot: TripleStore) -> None:
     """A cell's workstation and floor area totals come with how many of its spaces give them,
     recounted here from the spaces: a total over none of them is unknown, and the samples have
     such cells (stranger 83: every Attiki cell said 0 m², read as "no floor area")."""
-    spaces = f"""SELECT ?nuts ?kind ?territory ?opened ?ws ?fa WHERE {{
+    spaces = f"""SELECT ?nuts ?kind ?territory ?opened ?ws ?fa ?status WHERE {{
       ?s a <{CWM}Space> ; <{CWM}nutsRegion> ?nuts ; <{CWM}spaceKind> ?kind ;
          <{CWM}openingDate> ?opened .
+      OPTIONAL {{ ?s <{CWM}activityStatus> ?status }}
       OPTIONAL {{ ?s <{CWM}territoryType> ?territory }}
       OPTIONAL {{ ?s <{CWM}workstations> ?ws }}
       OPTIONAL {{ ?s <{CWM}floorArea> ?fa }} }}"""
     recount: dict[tuple[str, ...], list[int]] = {}
     for row in query(snapshot, BASE, spaces):
+        if row["status"] is not None and row["status"].value == PLANNED:  # not opened yet
+            continue
         territory = row["territory"].value if row["territory"] else f"{CWM}territoryNotReported"
         cell = (row["nuts"].value, row["kind"].value, territory, row["opened"].value[:4])
         counts = recount.setdefault(cell, [0, 0])
