@@ -19,7 +19,7 @@ from typing import Any
 
 from core.names import shown_name
 from loaders.load import LoadReport
-from validation.messages import problem_message
+from validation.messages import problem_message, problem_template, shared_values
 
 #: field of a finding -> the most characters of it a report shows
 SHOWN = {"value": 200, "message": 600, "detail": 600, "column": 200}
@@ -85,6 +85,8 @@ def unpacked(values: tuple[Any, ...]) -> Finding:
 
 #: a finding's severity (``Report.errors``, ``Report.warnings``: counted in C, not in a loop)
 SEVERITY = attrgetter("severity")
+#: the problem of a mapping that cannot be used: the file is then not read at all
+MAPPING = "bad-mapping"
 
 
 @dataclass
@@ -138,6 +140,13 @@ class Report:
         if errors:
             return "rejected"
         return "accepted-with-warnings" if warnings else "accepted"
+
+    def headline_of(self, status: str) -> str:
+        """The words a reader is shown for ``status`` (a key of the messages' ``ui``): a file
+        refused for its mapping's mistakes alone says so, not that the file could not be read,
+        whose next step was to save the file again (stranger 85)."""
+        refused = {f.code for f in self.findings if f.severity == "error"}
+        return "unreadable-mapping" if status == "unreadable" and refused == {MAPPING} else status
 
     def summary(self) -> list[dict[str, Any]]:
         """Each problem: severity, code, name, column, what it says, how many, the rows it is
@@ -204,7 +213,9 @@ def _group_message(code: str, found: list[Finding], lang: str) -> str:
     messages = set(map(attrgetter("message"), found))
     if len(messages) == 1:
         return found[0].message
-    sentence = problem_message(code, lang) or found[0].name or found[0].message
+    template = problem_template(code, lang)
+    shared = shared_values(template, messages) if template is not None else {}
+    sentence = problem_message(code, lang, **shared) or found[0].name or found[0].message
     tail = shared_sentences(messages)
     return f"{sentence} {tail}" if tail and tail not in sentence else sentence
 

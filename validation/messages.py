@@ -3,6 +3,7 @@ fallback for anything a language lacks; loaded and looked up through ``core.tran
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +31,40 @@ def problem_message(code: str, lang: str, **values: Any) -> str | None:
     texts = catalogue()["problems"].get(code)
     if texts is None:
         return None
-    shown = {
-        k: f"«{v}»" if k in ("value", "column") else v for k, v in values.items() if v is not None
-    }
+    shown = {k: f"«{v}»" if k in QUOTED else v for k, v in values.items() if v is not None}
     return in_language(texts, lang).format_map(_Blank(shown))
+
+
+def problem_template(code: str, lang: str) -> str | None:
+    """The sentence of a problem code with its placeholders ("{value}"); None for an unknown
+    code."""
+    texts = catalogue()["problems"].get(code)
+    return None if texts is None else in_language(texts, lang)
+
+
+#: the placeholders a sentence quotes (``problem_message``): «value»
+QUOTED = ("value", "column")
+
+
+def shared_values(template: str, messages: set[str]) -> dict[str, str]:
+    """The placeholders of ``template`` that every one of ``messages`` (each ``template``
+    filled) fills alike, with their values: what a line grouping them can still say ("read in
+    EUR") where the values differ (stranger 85: "il a été lu en …"). None when a message is not
+    the template filled, or a placeholder comes twice."""
+    parts = re.split(r"\{(\w+)\}", template)
+    names = parts[1::2]
+    if not names or len(set(names)) < len(names):
+        return {}
+    pattern = "".join(re.escape(part) if i % 2 == 0 else "(.*?)" for i, part in enumerate(parts))
+    matched = [re.fullmatch(pattern, message, re.S) for message in messages]
+    shared: dict[str, str] = {}
+    for i, name in enumerate(names, start=1):
+        found = {match.group(i) for match in matched if match is not None}
+        if len(found) == 1 and all(matched):
+            value = found.pop()
+            quoted = name in QUOTED and value.startswith("«") and value.endswith("»")
+            shared[name] = value[1:-1] if quoted else value
+    return shared
 
 
 def ui(key: str, lang: str) -> str:

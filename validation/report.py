@@ -38,7 +38,7 @@ from core.namespaces import CWM, RDF_TYPE, SH, XSD
 from core.rdf_bytes import to_bytes
 from core.settings import setting
 from core.translations import punctuated
-from validation.findings import Finding, Report
+from validation.findings import MAPPING, Finding, Report
 from validation.messages import catalogue, counted, ui, ui_words
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ LAYERS = {
 }
 #: problems whose English detail is what a reader needs to fix them (a mapping file's mistakes,
 #: each with its line): shown in every report, under ``ui``'s ``for-developers``
-DEVELOPER_DETAIL = frozenset({"bad-mapping"})
+DEVELOPER_DETAIL = frozenset({MAPPING})
 
 
 def as_json(report: Report) -> dict[str, Any]:
@@ -320,6 +320,7 @@ NEXT_STEPS: dict[tuple[str, str | None], str] = {
     ("accepted-with-warnings", None): "next-accepted-with-warnings",
     ("accepted", None): "next-accepted",
     ("unreadable", None): "next-unreadable",
+    ("unreadable-mapping", None): "next-unreadable-mapping",
 }
 
 
@@ -442,11 +443,12 @@ def as_html(
         warnings=warnings,
         status=status,
         status_shown=shown or status,
+        headline=shown or report.headline_of(status),
         style=Markup(STYLE),
         links=links,
         downloads=given,
         left_out=left_out,
-        next_step=next_step(status, mode),
+        next_step=next_step(report.headline_of(status), mode),
         said=list(said),
         words=ui_words(report.language),
         summary=report.summary(),
@@ -527,7 +529,7 @@ def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> 
     says itself what was published)."""
     lang = report.language
     lines = [
-        ui(report.status, lang),
+        ui(report.headline_of(report.status), lang),
         summary_line(
             "counts", lang, errors=report.errors, warnings=report.warnings, rows=report.rows
         ),
@@ -547,7 +549,7 @@ def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> 
             in_rows = counted("in-rows", lang, count, rows=rows)
             where = ", ".join(filter(None, (item["column"], in_rows)))
             values = values_text(item)
-            line += f" ({where}; {values})" if values else f" ({where})"
+            line += f" ({where}{punctuated(';', lang)} {values})" if values else f" ({where})"
         else:
             where = _where(example, lang)
             line += f" ({where})" if where else ""

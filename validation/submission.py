@@ -51,7 +51,7 @@ from validation.columns import (
 )
 from validation.duplicates import record_findings, submission_places, superseded
 from validation.files import MAX_FILE_BYTES, check_file, file_finding
-from validation.findings import Finding, Report, hide_paths
+from validation.findings import MAPPING, Finding, Report, hide_paths
 from validation.messages import problem_message
 from validation.pipeline import CHUNK_TRIPLES, Pipeline
 from validation.split import Checked, check_in_parts
@@ -265,7 +265,7 @@ def _validate(
         details = [f"line {line}: {message}" for line, message in error.mistakes]
         details = [d.replace(str(mapping_path), Path(str(mapping_path)).name) for d in details]
         report.findings += [
-            Finding("file", "bad-mapping", "error", problem_message("bad-mapping", lang) or "", d)
+            Finding("file", MAPPING, "error", problem_message(MAPPING, lang) or "", d)
             for d in details
         ]
         report.readable = False

@@ -3,6 +3,7 @@ must be refused with that line and that text in the message."""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -29,3 +30,27 @@ def test_a_good_mapping_loads() -> None:
     mapping = load_mapping(GOOD)
     assert mapping.source_id == "fr-aura"
     assert {"name", "kinds", "full_address"} <= mapping.fields()
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_a_file_checked_with_a_broken_mapping_is_not_said_unreadable(
+    path: Path, tmp_path: Path
+) -> None:
+    """``validate`` with a mapping it cannot use says so, and what to do, in the partner's
+    language, at the console and in the report: it said the file could not be read, and to
+    save the file again (stranger 85), though the file was never read."""
+    from click.testing import CliRunner
+
+    from coworkmed.cli import main
+    from validation.messages import ui
+
+    data = GOOD.parent / "tiers-lieux.tsv"
+    report = tmp_path / "report.html"
+    args = ["validate", str(data), "--mapping", str(path), "--lang", "fr", "--output", str(report)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output  # refused unread, as an unreadable file is
+    assert result.output.splitlines()[0] == ui("unreadable-mapping", "fr")
+    page = report.read_text(encoding="utf-8")
+    said = html.unescape(page)
+    assert ui("unreadable-mapping", "fr") in said and ui("next-unreadable-mapping", "fr") in said
+    assert ui("unreadable", "fr") not in said and ui("next-unreadable", "fr") not in said

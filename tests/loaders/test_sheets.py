@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from core.problems import LoadError
+from core.translations import punctuated
 from core.vocabulary import LANGUAGES
 from coworkmed.cli import main
 from loaders.readers import read_rows
@@ -107,7 +108,7 @@ def test_a_damaged_workbook_is_said_damaged_in_the_language_of_load_and_validate
     assert case["technical"] not in said and case["technical"] in output
     for output in (validated.output, loaded.output):
         assert lang == "en" or "damaged" not in output
-    assert loaded.output.startswith(ui("error", lang).capitalize() + ": ")
+    assert loaded.output.startswith(ui("error", lang).capitalize() + punctuated(":", lang) + " ")
 
 
 @pytest.mark.parametrize("lang", ["fr", "el"])

@@ -175,7 +175,7 @@ def test_the_publish_command_says_which_rows_were_held_back(tmp_path: Path) -> N
     # the report's next step says what the mode does: per record, the records without errors
     assert ui("next-rejected-per-record", "fr") in html.unescape(page.read_text("utf-8"))
     assert "Retenus (erreurs à corriger), par ligne :" in run.output
-    assert "(P-04): erreur ×1; sa dernière version publiée reste en ligne" in run.output
+    assert "(P-04)\u00a0: erreur ×1\u202f; sa dernière version publiée reste en ligne" in run.output
     assert "Publié : 11 fiches ; retenues : 4." in run.output
     # the report says what was published too, not only its validation's "rejected" (stranger 75)
     assert ui("published-in-part", "fr") in html.unescape(page.read_text("utf-8"))

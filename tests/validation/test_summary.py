@@ -15,6 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from core.translations import punctuated
 from coworkmed.cli import main
 from publishing.partners import add_partner
 from validation.findings import Finding, Report, shared_sentences
@@ -137,7 +138,9 @@ def _grouping_report(case: dict[str, Any]) -> Report:
             "table",
             group["code"],
             group.get("severity", "warning"),
-            group.get("message") or problem_message(group["code"], lang, value=value) or "",
+            group.get("message")
+            or problem_message(group["code"], lang, value=value, **group.get("also", {}))
+            or "",
             row=row,
             column=group["column"],
             value=value,
@@ -163,7 +166,10 @@ def test_a_problem_in_many_rows_is_one_line_whatever_its_values(case: dict[str, 
     assert shown == ", ".join(case["shown"])
     lines = console_lines(report)
     assert len(lines) == 2 + case["lines"]
-    assert f"×{case['count']}: " in lines[2] and first["message"] in lines[2]
+    assert (
+        f"×{case['count']}{punctuated(':', report.language)} " in lines[2]
+        and first["message"] in lines[2]
+    )
     assert shown in lines[2]
     html = unescape(render(report, "html").decode())
     assert first["message"] in html and shown in html
