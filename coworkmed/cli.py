@@ -161,6 +161,16 @@ def exit_status(error: Exception) -> int:
     return next((status for kind, status in EXITS if isinstance(error, kind)), 1)
 
 
+class ToldUsage(click.UsageError):
+    """A bad option or argument said in the reader's language ``lang``: "Erreur : ..." alone,
+    not click's English usage lines around it (stranger 85: "Usage: ... Error: La
+    correspondance est celle du partenaire ..."); English keeps click's form. Exit 64."""
+
+    def __init__(self, message: str, lang: str) -> None:
+        super().__init__(message)
+        self.lang = lang
+
+
 class OutputRefused(click.BadParameter):
     """An output path a command could not write (``OUTPUT_EXIT``)."""
 
@@ -408,6 +418,16 @@ class _Commands(click.Group):
             ctx.exit(exit_status(error))
         except click.exceptions.NoArgsIsHelpError as error:
             ctx.exit(no_command(error))
+        except ToldUsage as error:
+            if error.lang == "en":
+                click.UsageError(printed(error.format_message()), error.ctx).show()
+            else:
+                from core.translations import punctuated
+                from validation.messages import ui
+
+                said = f"{ui('error', error.lang).capitalize()}{punctuated(':', error.lang)} "
+                click.echo(printed(said + error.format_message()), err=True)
+            ctx.exit(usage_status(error))
         except click.UsageError as error:
             # a name's ESC never reaches the terminal (stranger 77)
             click.UsageError(printed(error.format_message()), error.ctx).show()
@@ -1038,10 +1058,10 @@ def publish_command(
         # (stranger 84: --partner HR-Split was told to run partner add HR-Split)
         meant = next((k for k in known if k.casefold() == partner.casefold()), None)
         if meant is not None:
-            raise click.UsageError(
-                summary_line("partner-id-case", lang, partner=partner, known=meant)
+            raise ToldUsage(
+                summary_line("partner-id-case", lang, partner=partner, known=meant), lang
             )
-        raise click.UsageError(summary_line("unknown-partner", lang, partner=partner))
+        raise ToldUsage(summary_line("unknown-partner", lang, partner=partner), lang)
     progress, mode = progress_line(lang, quiet), _mode(all_or_nothing)
     location = _location(store, base, checked=True)
     try:
@@ -1050,8 +1070,8 @@ def publish_command(
             force=force, mode=mode, progress=progress,
         )  # fmt: skip
     except OtherPartnersMapping as error:  # it would replace this partner's records: a bad
-        raise click.UsageError(  # option, 64 (stranger 76: 1, as for a file's errors)
-            summary_line("mapping-other-partner", lang, **error.values)
+        raise ToldUsage(  # option, 64 (stranger 76: 1, as for a file's errors)
+            summary_line("mapping-other-partner", lang, **error.values), lang
         ) from None
     except MappingError as error:  # in the partner's language, as validate says it
         click.echo(

@@ -40,6 +40,7 @@ def _places(tmp_path: Path) -> dict[str, str]:
     add_partner(partners, "fr-aura", "Auvergne-Rhône-Alpes")
     return {
         "partners": str(partners),
+        "other": str(PARTNER.parent / "it-toscana" / "mapping.yaml"),
         "mapping": str(mapping),
         "data": str(PARTNER / "tiers-lieux.tsv"),
         "store": str(tmp_path / "store"),
@@ -58,7 +59,10 @@ def test_the_cli_spaces_its_punctuation_as_french_does(case: dict, tmp_path: Pat
         assert before.exit_code == 0, before.output
     result = runner.invoke(main, [arg.format(**places) for arg in case["args"]])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    if "status" in case:
+        assert result.exit_code == case["status"], result.output
     said = [line for line in result.output.splitlines() if line.strip()][: case.get("lines")]
+    assert not any(line.startswith(("Usage:", "Error:", "Try ")) for line in said), said
     assert said
     # besides the words' breaches, a mark of the sentence glued to a number or a bracket ("2–4;",
     # "(P-04):"), which ``typography_breaches`` leaves to code and times ("09:00")
