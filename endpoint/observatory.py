@@ -210,12 +210,17 @@ def page_parts(
     filters: dict[str, str], lang: str
 ) -> tuple[dict[str, list[tuple[str, str]]], tuple[Credit, ...], dict[str, Any]]:
     """What the dashboard's page of a view reads of the store, as one answer (as
-    ``figures_document``): the filters' choices, the sources shown and the headline."""
+    ``figures_document``): the filters' choices, the sources shown and the headline. The page
+    shows the territory reference's regions, populations and typologies (figures 02-03, 13-19,
+    22, 24, the choropleth): it credits that dataset too (stranger 85: only the choropleth's
+    caption named Eurostat)."""
     key = ("page-parts", generation(), tuple(sorted(filters.items())), lang)
-    return ANSWERS.get(
-        key,
-        lambda: (filter_choices(lang), sources_shown(filters), headline_texts(filters, lang)),
-    )
+
+    def read() -> tuple[dict[str, list[tuple[str, str]]], tuple[Credit, ...], dict[str, Any]]:
+        shown = sources_shown(filters) + territory_credit()
+        return filter_choices(lang), shown, headline_texts(filters, lang)
+
+    return ANSWERS.get(key, read)
 
 
 def _figures(filters: dict[str, str], lang: str) -> list[Figure]:

@@ -305,7 +305,7 @@ def _readable(iri: str) -> str:
 
 def _sources(iri: str, max_rows: int) -> list[tuple[dict[str, Any], set[str]]]:
     query = f"""{SOURCES_PREFIXES}SELECT ?dataset ?partner ?version ?issued ?submission ?licence
-  (SAMPLE(?attributed) AS ?attribution)
+  (SAMPLE(COALESCE(?attributed, ?publisherName)) AS ?attribution)
 WHERE {{
   # a space's source record; a canonical place's, through each of its spaces
   {{ {_iri(iri)} prov:wasDerivedFrom ?record }}
@@ -314,6 +314,9 @@ WHERE {{
   OPTIONAL {{ ?dataset dcterms:publisher ?partner }}
   OPTIONAL {{ ?dataset dcterms:license ?licence }}
   OPTIONAL {{ ?dataset <{CC}attributionName> ?attributed }}
+  # a partner's source the catalogue table does not describe: credited to its publisher, as
+  # every other door credits it (stranger 85)
+  OPTIONAL {{ ?partner <https://schema.org/name> ?publisherName }}
   OPTIONAL {{
     ?dataset dcat:hasCurrentVersion ?version .
     OPTIONAL {{ ?version dcterms:issued ?issued }}
