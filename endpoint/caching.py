@@ -6,8 +6,10 @@ cheap validators. A read's ETag is weak (``W/"g{generation}-{digest}"``): equal 
 the same data, not always the same bytes (blank node labels; an external store may order
 unordered solutions differently). The digest covers everything else that changes the answer:
 the request's path, query string and body, ``Accept``, ``Accept-Language``, the public host, the
-dumps folder for the answers that list dumps, and the app (its code, templates and settings: a
-token made with it); a gzip-encoded answer has its own tag (``-gzip``). ``Last-Modified`` is
+dumps folder for the answers that list dumps, and the app (``app_token``: a digest of its code,
+templates, words and settings, so that every server of the same release and settings gives the
+same tags, behind a load balancer or after a restart); a gzip-encoded answer has its own tag
+(``-gzip``). ``Last-Modified`` is
 when this process first saw the generation (never earlier than its publication; each generation
 strictly later than the one before), so ``If-Modified-Since`` never hides a newer generation.
 
@@ -30,10 +32,9 @@ import hashlib
 import math
 import threading
 import time
-import uuid
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -719,9 +720,45 @@ def compress(response: BaseResponse) -> None:
     response.headers["Content-Encoding"] = "gzip"
 
 
+#: the folders of the project whose files make an answer's bytes: code, templates, words,
+#: queries, vocabulary and shapes
+ANSWER_SOURCES = (
+    "core", "coworkmed", "endpoint", "linking", "loaders", "observatory", "ontology",
+    "publishing", "shapes", "triplestore", "validation",
+)  # fmt: skip
+#: the files of those folders that do not (installed front-end packages, caches)
+NOT_SOURCES = {"node_modules", "__pycache__"}
+#: the settings left out of the token: secrets, whose digest every ETag would carry
+SECRETS = frozenset({"store_user", "store_password", "update_token"})
+
+
+@functools.cache
+def _sources_digest(root: Path) -> bytes:
+    """A digest of every file of ``ANSWER_SOURCES`` under ``root``, by path and content."""
+    digest = hashlib.blake2b(digest_size=16)
+    for folder in ANSWER_SOURCES:
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file() and not NOT_SOURCES & set(path.relative_to(root).parts):
+                digest.update(str(path.relative_to(root)).encode("utf-8") + b"\0")
+                digest.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
+    return digest.digest()
+
+
+def app_token(resolved: Mapping[str, Any]) -> bytes:
+    """What the validators of an app's answers take from the app itself: its release's code and
+    files and its settings (``resolved``, secrets left out). The same for every process serving
+    the same release with the same settings: a tag one gave is a tag another answers 304 to
+    (stranger 86: each process drew a random token, so two servers behind one load balancer,
+    or one server restarted, never answered another's If-None-Match)."""
+    shown = sorted((k, repr(v)) for k, v in resolved.items() if k not in SECRETS)
+    digest = hashlib.blake2b(repr(shown).encode("utf-8"), digest_size=16)
+    digest.update(_sources_digest(Path(__file__).resolve().parents[1]))
+    return digest.hexdigest().encode("ascii")
+
+
 def install(app: Flask) -> None:
     """Answer conditional reads before the views, and set the caching headers after them."""
-    app.extensions[APP_TOKEN] = uuid.uuid4().hex.encode("ascii")
+    app.extensions[APP_TOKEN] = app_token(app.config["COWORKMED"])
     limit = app.config["COWORKMED"]["answer_memory"] * 2**20
     if limit > 0:
         app.extensions[APP_ANSWERS] = KeptAnswers(limit)

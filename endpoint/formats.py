@@ -11,6 +11,7 @@ the requested format.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from typing import IO, Any, cast
@@ -101,10 +102,41 @@ def write_solutions(results: ox.QuerySolutions, max_rows: int, fmt: Any) -> tupl
     kept = lines[: max_rows + 1]
     tsv = b"".join(line + b"\n" for line in kept)
     reparsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    body = results_bytes(reparsed, fmt)
+    if fmt == ox.QueryResultsFormat.CSV and _IRI_WITH_COMMA.search(tsv):
+        body = csv_fields_quoted(cast(ox.QuerySolutions, reparsed))
+    else:
+        body = results_bytes(reparsed, fmt)
     if fmt == ox.QueryResultsFormat.CSV:
         body = empty_rows_quoted(body)
     return body, len(kept) - 1, truncated
+
+
+#: an IRI of SPARQL TSV results that holds a comma (a literal's text is quoted there)
+_IRI_WITH_COMMA = re.compile(rb"<[^<>\t\n]*,[^<>\t\n]*>")
+
+
+def _csv_text(term: Any) -> str:
+    """A term as SPARQL CSV writes it: an IRI and a literal's lexical form bare, a blank node
+    ``_:label``, a triple term as pyoxigraph writes it."""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return term.value
+    return str(term)
+
+
+def csv_fields_quoted(solutions: ox.QuerySolutions) -> bytes:
+    """SPARQL CSV written field by field by Python's ``csv``, each field quoted where RFC 4180
+    asks (a comma, a quote, a line end): pyoxigraph's writer leaves an IRI holding a comma
+    bare (stranger 86: ``http://e.example/a,b`` made a row one column longer than its header).
+    Used only for results holding such an IRI."""
+    names = [variable.value for variable in solutions.variables]
+    written = io.StringIO()
+    table = csv.writer(written, lineterminator="\r\n")
+    table.writerow(names)
+    for solution in solutions:
+        table.writerow(["" if solution[n] is None else _csv_text(solution[n]) for n in names])
+    return written.getvalue().encode("utf-8")
 
 
 #: in CSV, a quoted field (kept whole: a line end inside it is its text) or a line end

@@ -28,6 +28,7 @@ STEPS: dict[str, Callable[[], object]] = {
     "observatory filters": lambda: [observatory.filter_choices(lang) for lang in LANGUAGES],
     "observatory headline": lambda: observatory.view_headline({}),
     "observatory sources": lambda: observatory.sources_shown({}),
+    "territory credit": observatory.territory_credit,  # the page credits it too
     "observatory coverage": lambda: observatory.coverage({}),
     # the dashboard's figures, read by its page from the API: once, then labelled in each
     # language (stranger 63: the first reader after a write's warm-up waited 10 to 80 s)

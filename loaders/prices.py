@@ -156,7 +156,7 @@ def parse_price(raw: Any, spec: ColumnSpec, ctx: Context, field_unit: str | None
     else:
         amount = to_decimal(raw, ctx.locale, ctx.notices)
     if amount < 0:
-        raise ValueProblem("out-of-range", "a price cannot be negative")
+        raise ValueProblem("negative-price", "a price cannot be negative")
     currencies, periods = read_words(text) if text else (set(), set())
     currency = _one(currencies, "currencies")
     if currency is None:
@@ -207,7 +207,7 @@ def _untold_currency(raw: Amount, spec: ColumnSpec, ctx: Context, field_unit: st
     built-in currency formats show the currency of the computer that opens the file): its
     number, in the mapping's currency said so, else a problem; never a currency guessed."""
     if raw.number < 0:
-        raise ValueProblem("out-of-range", "a price cannot be negative")
+        raise ValueProblem("negative-price", "a price cannot be negative")
     if spec.currency is None:
         raise ValueProblem(
             "price-currency-untold",

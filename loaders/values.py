@@ -1161,7 +1161,12 @@ def parse_country(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
 def _coordinate(raw: Any, ctx: Context, low: float, high: float, name: str) -> Decimal:
     value = to_decimal(raw, ctx.locale, ctx.notices, grouped=False, units=column_units(name))
     if not low <= value <= high:
-        raise ValueProblem("out-of-range", f"a {name} lies between {low} and {high}")
+        raise ValueProblem(
+            "out-of-range",
+            f"a {name} lies between {low} and {high}",
+            low=f"{low:g}",
+            high=f"{high:g}",
+        )
     return value
 
 

@@ -768,3 +768,27 @@ def test_conditions_do_not_hide_the_views_own_answer(
     live: str, path: str, status: int, condition: dict[str, str]
 ) -> None:
     assert fetch(live, path, {"Accept": "text/plain", **condition}).status == status
+
+
+@pytest.mark.parametrize(
+    "path", ["/sparql?query=ASK%7B%7D", f"/doc/id/{SPACE}", "/observatory", "/catalog"]
+)
+def test_two_servers_of_one_release_and_settings_give_the_same_tags(
+    published: Published, dumps: Path, path: str
+) -> None:
+    """A tag one server gave is answered 304 by another of the same release and settings on
+    the same store (behind a load balancer; after a restart), and not by one whose settings
+    differ (stranger 86: each process drew a random token into its tags)."""
+    config = published.config(query_workers=1, dumps=str(dumps))
+    apps = [create_app(config), create_app(config), create_app({**config, "cache_max_age": 7})]
+    try:
+        first = apps[0].test_client().get(path)
+        assert first.status_code == 200, first.data[:200]
+        tag = first.headers["ETag"]
+        again = apps[1].test_client().get(path, headers={"If-None-Match": tag})
+        assert again.status_code == 304 and again.headers["ETag"] == tag
+        other = apps[2].test_client().get(path, headers={"If-None-Match": tag})
+        assert other.status_code == 200 and other.headers["ETag"] != tag
+    finally:
+        for app in apps:
+            app.extensions["coworkmed.pool"].close()

@@ -5,6 +5,9 @@ is quoted (``empty_rows_quoted``)."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pyoxigraph as ox
 import pytest
 
@@ -71,3 +74,38 @@ CSV_ROWS = {
 @pytest.mark.parametrize(("written", "answered"), CSV_ROWS.values(), ids=list(CSV_ROWS))
 def test_a_csv_row_of_one_empty_field_is_quoted(written: bytes, answered: bytes) -> None:
     assert empty_rows_quoted(written) == answered
+
+
+#: values a CSV field must quote, beside an IRI holding a comma (stranger 86)
+COMMAS = """
+@prefix ex: <http://example.org/> .
+<http://example.org/a,b> ex:says "x,y", "a \\"quote\\"", "line\\nend", <http://example.org/c,d> .
+ex:plain ex:says "" .
+"""
+#: query -> what Python's csv reads of its CSV answer
+COMMA_CASES = {
+    "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s STR(?o)": [
+        ["s", "o"],
+        ["http://example.org/a,b", 'a "quote"'],
+        ["http://example.org/a,b", "http://example.org/c,d"],
+        ["http://example.org/a,b", "line\nend"],
+        ["http://example.org/a,b", "x,y"],
+        ["http://example.org/plain", ""],
+    ],
+    "SELECT ?o WHERE { ?s ?p ?o FILTER(isIRI(?o)) }": [["o"], ["http://example.org/c,d"]],
+    "SELECT ?s (SAMPLE(?none) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ORDER BY ?s": [
+        ["s", "n"],
+        ["http://example.org/a,b", ""],
+        ["http://example.org/plain", ""],
+    ],
+}
+
+
+@pytest.mark.parametrize("query", COMMA_CASES)
+def test_a_csv_field_holding_a_comma_is_quoted(query: str) -> None:
+    store = ox.Store()
+    store.load(COMMAS.encode(), format=ox.RdfFormat.TURTLE)
+    body, rows, _truncated = write_solutions(store.query(query), 1000, ox.QueryResultsFormat.CSV)
+    read = list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
+    assert read == COMMA_CASES[query]
+    assert rows == len(read) - 1
