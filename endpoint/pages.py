@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, url_for
+from babel.numbers import format_decimal
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
 
 from core.translations import in_language, load_catalogue, words
 from core.vocabulary import LANGUAGES
@@ -141,11 +142,15 @@ def query_page() -> Response | str:
             mimetype="text/plain",
         )
     lang = reader_language()
+    said = words(load_catalogue(QUERY_PAGE)["words"], lang)
+    rows = format_decimal(current_app.config["COWORKMED"]["max_rows"], locale=lang)
     return render_template(
         "query.html",
         lang=lang,
         languages=LANGUAGES,
-        words=words(load_catalogue(QUERY_PAGE)["words"], lang),
+        words=said,
+        # where a result cut at max_rows links (``endpoint.truncation``: /sparql#max_rows)
+        row_limit=said["row-limit"].format(rows=rows),
         results_counted=load_catalogue(QUERY_PAGE)["counted"]["results"][lang],
         # shown: the public URL; used by the page: the path, which the browser resolves
         # against the page it loaded (a test server's port, a proxy's prefix)

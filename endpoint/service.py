@@ -10,9 +10,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from core.namespaces import FORMATS as FORMATS_NS
-from core.namespaces import SD
+from core.namespaces import SD, XSD
 from core.rdf_templates import fill
 from endpoint.formats import FORMATS
+from endpoint.truncation import FRAGMENT
 
 FORMAT_IRIS = {
     "json": FORMATS_NS + "SPARQL_Results_JSON",
@@ -49,10 +50,11 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 def description(
-    endpoint_url: str, updates: bool = False, graphs: list[str] | None = None
+    endpoint_url: str, updates: bool = False, graphs: list[str] | None = None, *, max_rows: int
 ) -> list[ox.Triple]:
     """The service description of the endpoint at ``endpoint_url`` (``templates/service.ttl``),
-    with the published named ``graphs`` of its default dataset and the Graph Store endpoint."""
+    with the published named ``graphs`` of its default dataset, the Graph Store endpoint and
+    the row limit a cut result links to (``endpoint.truncation``: ``#max_rows``)."""
     root = endpoint_url.rsplit("/sparql", 1)[0]
     languages = ["SPARQL11Query", *(["SPARQL11Update"] if updates else [])]
     names = sorted({name for kind in FORMATS.values() for name in kind})
@@ -64,6 +66,8 @@ def description(
         catalog=ox.NamedNode(f"{root}/catalog"),
         formats=[ox.NamedNode(FORMAT_IRIS[name]) for name in names],
         graphStore=ox.NamedNode(f"{root}/store"),
+        rowLimit=ox.NamedNode(f"{endpoint_url}#{FRAGMENT}"),
+        maxRows=ox.Literal(str(max_rows), datatype=ox.NamedNode(XSD + "integer")),
     )
     dataset = next(
         t.subject

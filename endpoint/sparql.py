@@ -300,7 +300,12 @@ def sparql() -> BaseResponse:
         updates = bool(current_app.config["COWORKMED"]["update_token"])
         return rdf_answer(
             "the service description",
-            lambda: description(request_url(), updates, published_names()),
+            lambda: description(
+                request_url(),
+                updates,
+                published_names(),
+                max_rows=current_app.config["COWORKMED"]["max_rows"],
+            ),
             named=named,
         )
     try:

@@ -248,8 +248,10 @@ SPDX = "http://spdx.org/rdf/terms#"
 #: the service description and the cube's data set, as the code wrote them before their
 #: templates (endpoint/templates/service.ttl, observatory/templates/cube-dataset.ttl)
 FIXED = {
-    "service.nt": lambda: service.description("http://127.0.0.1:8000/sparql"),
-    "service-with-updates.nt": lambda: service.description("http://127.0.0.1:8000/sparql", True),
+    "service.nt": lambda: service.description("http://127.0.0.1:8000/sparql", max_rows=10_000),
+    "service-with-updates.nt": lambda: service.description(
+        "http://127.0.0.1:8000/sparql", True, max_rows=10_000
+    ),
     "cube-dataset.nt": lambda: cube.cube_description("https://example.org/id/"),
 }
 

@@ -518,6 +518,29 @@ def test_a_cut_select_says_so_to_browsers_and_in_its_head(cut: str) -> None:
     assert len(csv.body.decode().strip().splitlines()) == 4  # no place for it: header only
 
 
+@pytest.mark.parametrize("lang", ["en", "fr", "el"])
+def test_the_link_of_a_cut_result_says_what_the_row_limit_is(cut: str, lang: str) -> None:
+    """The link a cut result gives leads somewhere that says what was cut and why: the
+    service description describes it with its number, and a browser (sent on to the query
+    page) finds the fragment there, in its language (stranger 86: it led nowhere)."""
+    path = "/sparql?" + urllib.parse.urlencode({"query": SPACES})
+    answer = fetch(cut, path, {"Accept": "application/sparql-results+json"})
+    [link] = json.loads(answer.body)["head"]["link"]
+    page, _, fragment = link.partition("#")
+    described = fetch(cut, urllib.parse.urlsplit(page).path, {"Accept": "application/n-triples"})
+    assert described.status == 200
+    value = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#value")
+    said = [
+        q.object.value
+        for q in ox.parse(described.body, format=ox.RdfFormat.N_TRIPLES)
+        if q.subject == ox.NamedNode(link) and q.predicate == value
+    ]
+    assert said == ["3"]
+    html = fetch(cut, f"/query?lang={lang}", {"Accept": "text/html"}).body.decode()
+    shown = re.search(rf'<p id="{fragment}" class="note">([^<]*3[^<]*)</p>', html)
+    assert shown is not None and "LIMIT" in shown.group(1)
+
+
 @pytest.mark.parametrize("fmt", [JSON, XML])
 def test_sparqlwrapper_reads_a_cut_select(cut: str, fmt: str) -> None:
     client = SPARQLWrapper(f"{cut}/sparql")

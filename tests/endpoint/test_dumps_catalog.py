@@ -137,11 +137,13 @@ def test_void_and_the_service_description_point_at_the_dumps_and_the_catalogue(
     answer = client.get("/sparql", headers={"Accept": "text/turtle"})
     description = Graph().parse(data=answer.data, format="turtle")
     see_also = {str(o) for o in description.objects(None, RDFS.seeAlso)}
-    # and the Graph Store endpoint (issue 20: the service description names it)
+    # and the Graph Store endpoint (issue 20: the service description names it), and the row
+    # limit a cut result links to (stranger 86)
     assert see_also == {
         "http://localhost/.well-known/void",
         "http://localhost/catalog",
         "http://localhost/store",
+        "http://localhost/sparql#max_rows",
     }
 
 
