@@ -242,6 +242,22 @@ def check_dataset(operation: Operation) -> None:
 VERSIONS = ("1.1", "1.2", "1.2-basic")
 
 
+#: the media types of a query or update sent as the body, whose ``version`` parameter counts
+DIRECT_TYPES = ("application/sparql-query", "application/sparql-update")
+
+
+def media_type_versions(header: str) -> list[str]:
+    """Every ``version`` parameter of a Content-Type ``header``: werkzeug's parameters keep the
+    last of two, and ``version=1.1; version=1.2`` was run (stranger 86)."""
+    _media_type, _, parameters = header.partition(";")
+    found = []
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "version":
+            found.append(value.strip().strip('"').strip())
+    return found
+
+
 def check_version(kind: str, text: str = "") -> None:
     """QueryError 400 when the request names two different SPARQL versions (as parameters, in
     the body's media type, SPARQL 1.2 Protocol, or in the text's VERSION declarations), a
@@ -250,10 +266,8 @@ def check_version(kind: str, text: str = "") -> None:
     ``VERSION "9.9"`` was run, and ``version=1.2`` with ``VERSION "1.1"`` (stranger 48)."""
     request = current_request()
     named = [value.strip() for value in request.values.getlist("version")]
-    if request.mimetype in ("application/sparql-query", "application/sparql-update"):
-        named += (
-            [request.mimetype_params["version"]] if "version" in request.mimetype_params else []
-        )
+    if request.method == "POST" and request.mimetype in DIRECT_TYPES:  # a GET has no body
+        named += media_type_versions(request.headers.get("Content-Type", ""))
     asked = sorted(set(named))  # by the request; with the text's own, all it names
     given = sorted(set(named + declared_versions(text)))
     if len(given) > 1:
