@@ -156,6 +156,14 @@ def told_in(error: LoadError, lang: str) -> str:
     return str(error) if sentence is None else f"{sentence}\n{error}"
 
 
+def error_said(message: str, lang: str) -> str:
+    """``message`` after "Error: " in ``lang``, spaced as it writes a colon ("Erreur : ")."""
+    from core.translations import punctuated
+    from validation.messages import ui
+
+    return f"{ui('error', lang).capitalize()}{punctuated(':', lang)} {message}"
+
+
 def exit_status(error: Exception) -> int:
     """The exit status ``EXITS`` gives ``error`` (1 when it names none of its kind)."""
     return next((status for kind, status in EXITS if isinstance(error, kind)), 1)
@@ -422,11 +430,8 @@ class _Commands(click.Group):
             if error.lang == "en":
                 click.UsageError(printed(error.format_message()), error.ctx).show()
             else:
-                from core.translations import punctuated
-                from validation.messages import ui
-
-                said = f"{ui('error', error.lang).capitalize()}{punctuated(':', error.lang)} "
-                click.echo(printed(said + error.format_message()), err=True)
+                said = error_said(error.format_message(), error.lang)
+                click.echo(printed(said), err=True)
             ctx.exit(usage_status(error))
         except click.UsageError as error:
             # a name's ESC never reaches the terminal (stranger 77)
@@ -675,11 +680,9 @@ def load_command(
     1 if nothing was published for its errors, 2 if the source cannot be loaded at all, 75 if
     the store stays busy (another process writing it) for store_lock_wait seconds, 74 if it
     cannot take the write (its disk full or read-only, the external store down)."""
-    from core.translations import punctuated
     from coworkmed.progress import progress_line, written_line
     from loaders.mapping import load_mapping
     from publishing.build import load_checked
-    from validation.messages import ui
     from validation.pipeline import close_pools
 
     location, mode = _location(store, base, checked=True), _mode(all_or_nothing)
@@ -698,9 +701,7 @@ def load_command(
             progress.done()
         shown = lang or error.language
         click.echo(
-            printed(
-                f"{ui('error', shown).capitalize()}{punctuated(':', shown)} {told_in(error, shown)}"
-            ),
+            printed(error_said(told_in(error, shown), shown)),
             err=True,
         )
         if report:  # (it wrote nothing: a script reading it found no report)
@@ -1034,7 +1035,6 @@ def publish_command(
     partner, 75 when the store stays busy (another process writing it) for store_lock_wait seconds:
     nothing was done, try again; 74 when the store cannot take the write (its disk full or
     read-only, the external store down)."""
-    from core.translations import punctuated
     from coworkmed.progress import progress_line, written_line
     from loaders.mapping import MappingError
     from publishing.partners import PartnerError, read_partners
@@ -1075,9 +1075,7 @@ def publish_command(
         ) from None
     except MappingError as error:  # in the partner's language, as validate says it
         click.echo(
-            printed(
-                f"{ui('error', lang).capitalize()}{punctuated(':', lang)} {told_in(error, lang)}"
-            ),
+            printed(error_said(told_in(error, lang), lang)),
             err=True,
         )
         raise SystemExit(exit_status(error)) from None

@@ -28,11 +28,11 @@ def catalogue() -> dict[str, dict[str, dict[str, str]]]:
 
 def problem_message(code: str, lang: str, **values: Any) -> str | None:
     """The sentence for a problem code, filled with ``values``; None for an unknown code."""
-    texts = catalogue()["problems"].get(code)
-    if texts is None:
+    template = problem_template(code, lang)
+    if template is None:
         return None
     shown = {k: f"«{v}»" if k in QUOTED else v for k, v in values.items() if v is not None}
-    return in_language(texts, lang).format_map(_Blank(shown))
+    return template.format_map(_Blank(shown))
 
 
 def problem_template(code: str, lang: str) -> str | None:
@@ -49,18 +49,20 @@ QUOTED = ("value", "column")
 def shared_values(template: str, messages: set[str]) -> dict[str, str]:
     """The placeholders of ``template`` that every one of ``messages`` (each ``template``
     filled) fills alike, with their values: what a line grouping them can still say ("read in
-    EUR") where the values differ (stranger 85: "il a été lu en …"). None when a message is not
-    the template filled, or a placeholder comes twice."""
+    EUR") where the values differ (stranger 85: "il a été lu en …"). Empty when a message is
+    not the template filled, or a placeholder comes twice."""
     parts = re.split(r"\{(\w+)\}", template)
     names = parts[1::2]
     if not names or len(set(names)) < len(names):
         return {}
     pattern = "".join(re.escape(part) if i % 2 == 0 else "(.*?)" for i, part in enumerate(parts))
     matched = [re.fullmatch(pattern, message, re.S) for message in messages]
+    if not all(matched):
+        return {}
     shared: dict[str, str] = {}
     for i, name in enumerate(names, start=1):
         found = {match.group(i) for match in matched if match is not None}
-        if len(found) == 1 and all(matched):
+        if len(found) == 1:
             value = found.pop()
             quoted = name in QUOTED and value.startswith("«") and value.endswith("»")
             shared[name] = value[1:-1] if quoted else value
