@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, ServiceUnavaila
 
 from core.problems import LoadError
 from core.settings import settings
+from core.sparql_text import one_text
 from core.workers import Limits, NoWorkers
 from endpoint import caching
 from endpoint.auth import WriteLimiter
@@ -158,6 +159,12 @@ class Service(Flask):
     def __init__(self, import_name: str) -> None:
         super().__init__(import_name)
         self._synced: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Each request, with the readings of its long operation text held while it is
+        answered (``core.sparql_text.one_text``: the checks read it once, not once each)."""
+        with one_text():
+            return super().wsgi_app(environ, start_response)
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         found = self._synced.get(func)

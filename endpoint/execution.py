@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from core.namespaces import DCAT
 from core.problems import LoadError
 from core.rdf_bytes import to_bytes
-from core.sparql_text import dataset_clauses, inside, tokens, undeclared_prefix
+from core.sparql_text import dataset_clauses, inside, one_text, tokens, undeclared_prefix
 from core.workers import Limits, confined_thread, errors_to, give_back_memory, preload
 from endpoint.formats import FORMATS, write_boolean, write_solutions
 from endpoint.streaming import spooled
@@ -392,7 +392,8 @@ def _answer_queries(location: OxigraphLocation, base: str, connection: Connectio
         _identity, generation, store, current = used
         worked = time.thread_time()
         try:
-            answer = HANDLERS[type(request)](store, current, request, generation)
+            with one_text():  # its text's checks and rewrites read it once
+                answer = HANDLERS[type(request)](store, current, request, generation)
             if isinstance(request, QueryRequest):
                 answer = spooled(answer, request.stream_above, request.spool_to)
             connection.send(("ok", answer))

@@ -64,17 +64,19 @@ def pairs(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def check_encoded(raw: bytes, where: str) -> None:
-    """400 unless each field of the URL-encoded ``raw`` is UTF-8 once percent-decoded (werkzeug
-    keeps such a byte percent-encoded: a query would run on text nobody sent, ``%FF`` would
-    name what ``%25FF`` names)."""
+def check_encoded(raw: bytes, where: str, codec: str = "utf-8") -> None:
+    """400 unless each field of the URL-encoded ``raw`` is UTF-8 (or ``codec``, which it
+    includes: a form labelled ASCII) once percent-decoded (werkzeug keeps such a byte
+    percent-encoded: a query would run on text nobody sent, ``%FF`` would name what ``%25FF``
+    names)."""
     for field in raw.split(b"&"):
         try:
-            percent_decoded(field.replace(b"+", b" ")).decode("utf-8")
+            percent_decoded(field.replace(b"+", b" ")).decode(codec)
         except UnicodeDecodeError as problem:
+            said = "UTF-8" if codec == "utf-8" else codec.upper()
             raise QueryError(
                 400,
-                f"the {where} is not UTF-8 once percent-decoded (byte {problem.start} of "
+                f"the {where} is not {said} once percent-decoded (byte {problem.start} of "
                 f"{field[:60]!r})",
             ) from None
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from core.problems import LoadError
-from core.sparql_text import looks_light
+from core.sparql_text import forget_text, looks_light
 from core.workers import (
     ErrorOutput,
     Limits,
@@ -336,6 +336,7 @@ class QueryPool:
         self, request: QueryRequest | GraphRequest, timeout: float, gone: Callable[[], bool] | None
     ) -> QueryResult:
         light = isinstance(request, QueryRequest) and looks_light(request.sparql)
+        forget_text()  # read: its readings are not held while the engine runs
         worker = self._take(light, timeout)
         while not worker.process.is_alive():  # killed while idle (the system ran out of memory)
             self._replace(worker)

@@ -13,6 +13,7 @@ Client mistakes are 4xx with a message, never a 500.
 
 from __future__ import annotations
 
+import difflib
 import time
 from dataclasses import dataclass
 
@@ -22,8 +23,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from core.sparql_text import (
     DatasetConflict,
     declared_versions,
+    forget_text,
     lists,
     measure,
+    one_text,
     remote_access,
     service_targets,
     sparql_12_feature,
@@ -93,12 +96,20 @@ CHARSETS = {
 }
 
 
+def declared_charset() -> str:
+    """The charset the request's body is labelled with (a name ``CHARSETS`` knows; UTF-8 when
+    none is given); 415 for another. A form labelled ``charset=iso-8859-1`` was read as UTF-8,
+    its query not the one sent (stranger 86): a form is refused as a body is."""
+    charset = current_request().mimetype_params.get("charset", "utf-8").strip().lower()
+    if charset not in CHARSETS:
+        raise QueryError(415, f"the body must be encoded in UTF-8, not {charset}")
+    return charset
+
+
 def body_text() -> str:
     """The request body as text: UTF-8, as the protocol requires, or ASCII labelled so (415 for
     another charset; 400 for bytes its label does not allow)."""
-    charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
-    if charset not in CHARSETS:
-        raise QueryError(415, f"the body must be encoded in UTF-8, not {charset}")
+    charset = declared_charset()
     data = request.get_data()
     try:
         return data.decode(CHARSETS[charset])
@@ -134,7 +145,7 @@ def read_operation() -> Operation:
         given = request.mimetype or "no content type"
         raise QueryError(415, f"POST a query or update as {' or '.join(BODY_TYPES)}, not {given}")
     elif (body_kind := BODY_TYPES[request.mimetype]) is None:
-        check_encoded(request.get_data(cache=True), "form")
+        check_encoded(request.get_data(cache=True), "form", CHARSETS[declared_charset()])
         fields, body = request.form, None
         _operation_not_in_the_url()
         named = [k for k in ("query", "update") if k in fields]
@@ -268,6 +279,8 @@ def check_version(kind: str, text: str = "") -> None:
     named = [value.strip() for value in request.values.getlist("version")]
     if request.method == "POST" and request.mimetype in DIRECT_TYPES:  # a GET has no body
         named += media_type_versions(request.headers.get("Content-Type", ""))
+    if "" in named:  # ``version=`` (it was said not to be a known version, named '')
+        raise QueryError(400, f"the version parameter is empty: give one of {', '.join(VERSIONS)}")
     asked = sorted(set(named))  # by the request; with the text's own, all it names
     given = sorted(set(named + declared_versions(text)))
     if len(given) > 1:
@@ -281,6 +294,21 @@ def check_version(kind: str, text: str = "") -> None:
     feature = sparql_12_feature(text) if asked == ["1.1"] else None
     if feature is not None:
         raise QueryError(400, f"the {kind} names SPARQL version 1.1 but uses 1.2's {feature}")
+
+
+def query_missed(names: list[str]) -> str | None:
+    """Why a GET without a query, whose parameters are ``names``, is refused: a name that looks
+    like ``query`` or ``update`` misspelt, or a dataset given for no operation. None: it asks
+    for the service description. A client that misspelt ``query`` got the description, 200,
+    and read RDF where it expected its answer (stranger 86)."""
+    datasets = {name for pair in DATASET_PARAMETERS.values() for name in pair}
+    for name in dict.fromkeys(names):
+        close = difflib.get_close_matches(name.lower(), list(DATASET_PARAMETERS), 1, 0.6)
+        if close:
+            return f"no query: the parameter {name!r} is not one; did you mean {close[0]!r}?"
+        if name in datasets:
+            return f"no query: {name} names the dataset of a query; give the query too"
+    return None
 
 
 def answered_type(chosen: dict[str, tuple[str, str] | None], kind: str, written: str) -> str:
@@ -308,6 +336,9 @@ def sparql() -> BaseResponse:
     if operation.text is None:
         if request.method == "POST":
             return error(400, "no query: give it as the query parameter or as the body")
+        missed = query_missed(list(request.args))
+        if missed is not None:
+            return error(400, missed)
         named = format_values(request.values)
         if not named and prefers_html(request.headers.get("Accept")):  # a browser, no format
             return read_headers(redirect(keeping_language(url_for("pages.query_page")), 303))
@@ -408,7 +439,8 @@ def apply_update(store: TripleStore, text: str, base_iri: str, base: str) -> Non
     where a parser crash costs that worker only. Wide CLEAR/DROP are limited to the graphs an
     update may write (``triplestore.protected.guard_update``)."""
     graphs = [graph.value for graph in published_graphs(store, base)]
-    store.update(guard_update(text, base, base_iri, graphs), base_iri=base_iri)
+    with one_text():  # its checks and rewrites read a long text once
+        store.update(guard_update(text, base, base_iri, graphs), base_iri=base_iri)
 
 
 def update(operation: Operation) -> Response:
@@ -432,6 +464,7 @@ def update(operation: Operation) -> Response:
         return error(problem.status, problem.message)
     except DatasetConflict as problem:
         return error(400, str(problem))
+    forget_text()  # checked: its readings are not held while the update runs
     if if_match_never_holds():
         return precondition_failed()
     with writes_held():  # no other write between the conditions and this one
