@@ -198,6 +198,43 @@ def punctuated(mark: str, lang: str) -> str:
     return _typography()["before"].get(lang, {}).get(mark, "") + mark
 
 
+def quoted(value: str, lang: str) -> str:
+    """``value`` between guillemets as ``lang`` spaces them: « value » in French with no-break
+    spaces, «value» elsewhere (``tables/typography.yaml``, ``inside``)."""
+    space = _typography()["inside"].get(lang, "")
+    return f"«{space}{value}{space}»"
+
+
+def spaced_guillemets(text: str, lang: str) -> str:
+    """``text`` with its guillemets spaced inside as ``lang`` spaces them: a value quoted where
+    the language was not known yet (a loader's «sheet») reads « sheet » in French."""
+    space = _typography()["inside"].get(lang)
+    if not space or "«" not in text:
+        return text
+    text = re.sub(rf"«[ {_NO_BREAK}]?", "«" + space, text)
+    return re.sub(rf"[ {_NO_BREAK}]?»", space + "»", text)
+
+
+#: a value ``quoted`` in any language
+_QUOTED = re.compile(rf"«[{_NO_BREAK}]?(.*?)[{_NO_BREAK}]?»", re.S)
+
+
+def unquoted(text: str) -> str | None:
+    """The value ``text`` quotes whole (``quoted``, in any language); None when it is not one
+    quoted value."""
+    found = _QUOTED.fullmatch(text)
+    return None if found is None else found.group(1)
+
+
+def _guillemet_breaches(text: str, lang: str) -> list[str]:
+    """The guillemets of ``text`` without the space ``lang`` puts inside them."""
+    space = _typography()["inside"].get(lang)
+    if not space:
+        return []
+    wrong = rf"«(?!{space})|(?<!{space})»"
+    return [text[max(0, m.start() - 12) : m.end() + 12] for m in re.finditer(wrong, text)]
+
+
 def typography_breaches(text: str, lang: str) -> list[str]:
     """The marks of ``text`` not spaced as ``lang`` writes them: after an ordinary space, or
     glued to a word that is no word of code (``code_words``), or after another space than the
@@ -205,7 +242,7 @@ def typography_breaches(text: str, lang: str) -> list[str]:
     ("https://", "09:00") are no punctuation of the sentence."""
     rules = _typography()["before"].get(lang, {})
     if not rules:
-        return []
+        return _guillemet_breaches(text, lang)
     code = "|".join(re.escape(word) for word in _typography()["code_words"])
     found = []
     for match in re.finditer(r"(\w*)([ " + _NO_BREAK + r"]?)([:;?!])(?=\s|$|[»)])", text):
@@ -215,4 +252,4 @@ def typography_breaches(text: str, lang: str) -> list[str]:
         if not space and (not word or re.fullmatch(rf"(?:{code})", word) or not word[-1].isalpha()):
             continue  # code ("sheet:"), a placeholder's end "}:", a time "18:00;", a quote
         found.append(text[max(0, match.start(3) - 12) : match.end(3) + 4])
-    return found
+    return found + _guillemet_breaches(text, lang)

@@ -1118,14 +1118,17 @@ def publication_lines(outcome: Publication) -> list[str]:
 
     result = outcome.report
     lang = result.language
-    if outcome.unchanged:
-        return [f"{ui('unchanged', lang)} ({outcome.version})"]
-    if not outcome.published:
+    if outcome.unchanged:  # with what its version still holds back (stranger 85: unsaid)
+        lines = [f"{ui('unchanged', lang)} ({outcome.version})"]
+    elif not outcome.published:
         return [summary_line("nothing-published", lang, errors=result.errors)]
-    changes = {"added": 0, "removed": 0, "modified": 0}
-    changes |= {kind: len(records) for kind, records in outcome.changes.items()}
-    lines = [summary_line("published-version", lang, version=outcome.version, **changes)]
-    if outcome.held_back:
+    else:
+        changes = {"added": 0, "removed": 0, "modified": 0}
+        changes |= {kind: len(records) for kind, records in outcome.changes.items()}
+        lines = [summary_line("published-version", lang, version=outcome.version, **changes)]
+    if outcome.held_back and outcome.unchanged:
+        lines.append(summary_line("still-held-back", lang, held=len(outcome.held_back)))
+    elif outcome.held_back:
         published = result.records - len([h for h in outcome.held_back if h.identifier])
         held = len(outcome.held_back)
         lines.append(summary_line("published-records", lang, published=published, held=held))

@@ -61,6 +61,7 @@ from endpoint.site import table as site_table
 from endpoint.urls import IRI_PATH_SAFE, raw_route_tail, rooted
 from endpoint.views import code_lists
 from loaders.rdf import segment
+from publishing.catalogue import territory_dataset
 
 blueprint = Blueprint("linkeddata", __name__)
 
@@ -108,7 +109,9 @@ def describe(iri: str, fmt: str) -> tuple[bytes, str, bool]:
 def _page(iri: str, document: str) -> str:
     lang = reader_language()
     number = whole_number(request.args, "page", 1, 1, MAX_PAGE)
-    content = resource_page(iri, lang, number, current_app.config["COWORKMED"]["max_rows"])
+    settings = current_app.config["COWORKMED"]
+    territory = territory_dataset(settings["base"])
+    content = resource_page(iri, lang, number, settings["max_rows"], territory=territory)
     if content is None:
         raise QueryError(404, f"nothing is known here about <{iri}>")
     return render_template(

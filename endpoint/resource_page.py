@@ -48,6 +48,7 @@ from core.translations import in_language, load_catalogue, words
 from endpoint.published import select
 from loaders import enrich, nuts, tables
 from loaders.rdf import literal
+from observatory.figures import territory_credit_sparql
 from publishing.catalogue import redistributable
 from validation.messages import catalogue
 from validation.shapes import shape_texts
@@ -326,6 +327,22 @@ WHERE {{
     rows, _generation = select(query, max_rows)
     return [
         (row, {row[k].value for k in ("dataset", "partner", "licence") if row[k] is not None})
+        for row in rows
+    ]
+
+
+def _territory_source(dataset: str, max_rows: int) -> list[tuple[dict[str, Any], set[str]]]:
+    """The territory reference ``dataset`` as a source of a page that names its regions, with
+    the licence and attribution the build gives it (none when the store has no such dataset):
+    a space's page showed Eurostat's NUTS names without crediting Eurostat (stranger 85)."""
+    rows, _generation = select(territory_credit_sparql(dataset), max_rows)
+    empty = dict.fromkeys(("partner", "version", "issued", "submission"))
+    return [
+        (
+            {**empty, "dataset": row["source"], "licence": row["licence"]}
+            | {"attribution": row["attribution"]},
+            {row["source"].value, row["licence"].value},
+        )
         for row in rows
     ]
 
@@ -684,7 +701,9 @@ def paging(fact_count: int, referrer_count: int, page: int, lang: str) -> list[s
     return texts
 
 
-def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage | None:
+def resource_page(
+    iri: str, lang: str, page: int, max_rows: int, territory: str | None = None
+) -> ResourcePage | None:
     """The page ``page`` (from 1) of ``iri``'s description, or None if nothing is known of it
     (no triple about it, none pointing to it: a replaced dataset version is shown by what
     points to it, the catalogue's)."""
@@ -708,6 +727,9 @@ def resource_page(iri: str, lang: str, page: int, max_rows: int) -> ResourcePage
         max_rows,
     )
     sources = _sources(iri, max_rows)
+    named = {row["o"].value for row in rows if isinstance(row["o"], ox.NamedNode)}
+    if territory is not None and any(term.startswith(NUTS_CODE) for term in named):
+        sources += _territory_source(territory, max_rows)
     terms = (
         {iri} | {row["p"].value for row in rows + incoming} | {row["s"].value for row in incoming}
     )

@@ -16,6 +16,7 @@ from typing import Any
 from core import vocabulary
 from core.diskcache import fingerprint, remembered
 from core.namespaces import PREFIXES
+from core.translations import quoted
 from core.vocabulary import LANGUAGES
 from loaders import mapping as mapping_module
 from loaders import personal
@@ -193,7 +194,9 @@ def term_hints(codelist: str, close: str | None, lang: str) -> list[str]:
     index = default_index()
     hints = []
     if close is not None:
-        hints.append(ui("term-close", lang).format(label=f"«{index.label(codelist, close, lang)}»"))
+        hints.append(
+            ui("term-close", lang).format(label=quoted(index.label(codelist, close, lang), lang))
+        )
     labels = index.labels(codelist, lang)
     if len(labels) <= LISTED_CODES:
         hints.append(ui("term-allowed", lang).format(labels=", ".join(labels)))

@@ -10,7 +10,14 @@ from typing import Any
 from babel import Locale
 from babel.numbers import format_decimal
 
-from core.translations import in_language, load_catalogue, words
+from core.translations import (
+    in_language,
+    load_catalogue,
+    quoted,
+    spaced_guillemets,
+    unquoted,
+    words,
+)
 
 CATALOGUE_FILE = Path(__file__).parent / "messages.yaml"
 
@@ -31,8 +38,10 @@ def problem_message(code: str, lang: str, **values: Any) -> str | None:
     template = problem_template(code, lang)
     if template is None:
         return None
-    shown = {k: f"«{v}»" if k in QUOTED else v for k, v in values.items() if v is not None}
-    return template.format_map(_Blank(shown))
+    shown = {
+        k: quoted(f"{v}", lang) if k in QUOTED else v for k, v in values.items() if v is not None
+    }
+    return spaced_guillemets(template.format_map(_Blank(shown)), lang)
 
 
 def problem_template(code: str, lang: str) -> str | None:
@@ -42,7 +51,7 @@ def problem_template(code: str, lang: str) -> str | None:
     return None if texts is None else in_language(texts, lang)
 
 
-#: the placeholders a sentence quotes (``problem_message``): «value»
+#: the placeholders a sentence quotes (``problem_message``): «value», « value » in French
 QUOTED = ("value", "column")
 
 
@@ -64,8 +73,8 @@ def shared_values(template: str, messages: set[str]) -> dict[str, str]:
         found = {match.group(i) for match in matched if match is not None}
         if len(found) == 1:
             value = found.pop()
-            quoted = name in QUOTED and value.startswith("«") and value.endswith("»")
-            shared[name] = value[1:-1] if quoted else value
+            inner = unquoted(value) if name in QUOTED else None
+            shared[name] = value if inner is None else inner
     return shared
 
 

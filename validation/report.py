@@ -37,7 +37,7 @@ from core.formulas import safe_cell
 from core.namespaces import CWM, RDF_TYPE, SH, XSD
 from core.rdf_bytes import to_bytes
 from core.settings import setting
-from core.translations import punctuated
+from core.translations import punctuated, quoted
 from validation.findings import MAPPING, Finding, Report
 from validation.messages import catalogue, counted, ui, ui_words
 
@@ -498,13 +498,14 @@ def summary_line(key: str, lang: str, **values: object) -> str:
     return ui(key, lang).format(**said)
 
 
-def values_text(item: dict[str, Any]) -> str:
-    """A summary line's values as written, each in «», with how many rows have it when more
-    than one, then "…" when it has more ("«otvoreno» ×4, «svemirska luka»")."""
-    if item["distinct_values"] == 1 and f"«{item['values'][0]['value']}»" in item["message"]:
+def values_text(item: dict[str, Any], lang: str = "en") -> str:
+    """A summary line's values as written, each in «» (as ``lang`` spaces them), with how many
+    rows have it when more than one, then "…" when it has more ("«otvoreno» ×4, «svemirska
+    luka»")."""
+    if item["distinct_values"] == 1 and quoted(item["values"][0]["value"], lang) in item["message"]:
         return ""  # the one value, quoted by the message already
     shown = [
-        f"«{value['value']}»" + (f" ×{value['count']}" if value["count"] > 1 else "")
+        quoted(value["value"], lang) + (f" ×{value['count']}" if value["count"] > 1 else "")
         for value in item["values"]
     ]
     more = ["…"] if item["distinct_values"] > len(shown) else []
@@ -517,7 +518,7 @@ def _where(finding: Finding, lang: str) -> str:
     parts = (
         f"{ui('row', lang)} {finding.row}" if finding.row is not None else "",
         finding.column or "",
-        f"«{value}»" if value else "",
+        quoted(value, lang) if value else "",
     )
     return ", ".join(part for part in parts if part)
 
@@ -548,7 +549,7 @@ def console_lines(report: Report, most: int = 20, errors_only: bool = False) -> 
             count, rows = len(item["rows"]), compact_rows(item["rows"])
             in_rows = counted("in-rows", lang, count, rows=rows)
             where = ", ".join(filter(None, (item["column"], in_rows)))
-            values = values_text(item)
+            values = values_text(item, lang)
             line += f" ({where}{punctuated(';', lang)} {values})" if values else f" ({where})"
         else:
             where = _where(example, lang)

@@ -22,7 +22,7 @@ from rdflib.term import Node
 
 from core.formulas import safe_cell
 from core.namespaces import CODE
-from core.translations import in_language, language
+from core.translations import in_language, language, quoted
 from core.vocabulary import vocabulary_graph
 from loaders import tables, territory
 from loaders.values import cldr_locale
@@ -262,7 +262,7 @@ def refusal_text(allowed: str, lang: str) -> str:
     sentence sending the reader to the list and to the documentation sheet."""
     if len(allowed) <= TEXT_LIMIT:
         return allowed
-    sheet = f"«{ui('documentation', lang)}»"
+    sheet = quoted(ui("documentation", lang), lang)
     return fitted(ui("see-the-list", lang).format(sheet=sheet), TEXT_LIMIT)
 
 

@@ -8,6 +8,7 @@ figures count the covered regions' inhabitants only."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import shutil
@@ -250,3 +251,30 @@ def test_the_catalogue_page_says_the_dumps_generation_once_where_the_dumps_are(
     assert page.status_code == 200 and text.count(said) == 1, text.count(said)
     downloads = text.split('href="/dumps/coworkmed-', 1)[1].split("</dd>", 1)[0]
     assert said in downloads
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_a_space_page_that_names_its_regions_credits_eurostat(app: Flask, source: str) -> None:
+    """A space's page shows the names of its NUTS regions, which are Eurostat's: it credits the
+    territory reference beside the space's own source (stranger 85: only the source was)."""
+    query = (
+        "PREFIX cwm: <https://w3id.org/coworkmed/def/> SELECT ?s { ?s a cwm:Space ; "
+        f"cwm:inDataset|(<http://www.w3.org/ns/prov#wasDerivedFrom>/cwm:inDataset) <{BASE}"
+        f"dataset/{source}> ; ?p ?region FILTER(STRSTARTS(STR(?region), "
+        '"http://data.europa.eu/nuts/code/")) } ORDER BY ?s LIMIT 1'
+    )
+    client = app.test_client()
+    answer = client.post("/sparql", data={"query": query}, headers={"Accept": "application/json"})
+    (row,) = answer.get_json()["results"]["bindings"]
+    space = row["s"]["value"]
+    page = client.get("/doc/id/" + space.removeprefix(BASE) + ".html", query_string={"lang": "fr"})
+    assert page.status_code == 200
+    body = html.unescape(page.get_data(as_text=True))
+    assert TERRITORY_ATTRIBUTION in body
+    assert (
+        next(row.attribution for row in read_table(ROOT / "data") if row.source == source) in body
+    )
+    # a page that names no region does not credit it (the space's point)
+    point = client.get("/doc/id/" + space.removeprefix(BASE) + "/geometry.html")
+    assert point.status_code == 200
+    assert TERRITORY_ATTRIBUTION not in html.unescape(point.get_data(as_text=True))

@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
+from core.translations import quoted
 from endpoint.app import create_app
 from publishing.partners import add_partner
 from tests.backends import Published
@@ -208,7 +209,7 @@ def test_an_unknown_language_is_refused(
         body = response.get_json()
         assert response.status_code == 400 and body["error"] == "unknown-language"
         assert (
-            body["message"].startswith(f"La langue «{lang}» n'est pas")
+            body["message"].startswith(f"La langue {quoted(lang, 'fr')} n'est pas")
             and "el, hr" in body["message"]
         )
     else:

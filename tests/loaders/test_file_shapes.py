@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from core.translations import spaced_guillemets
 from loaders import tables
 from tests.loaders.sheet_files import ods_workbook, xlsx_workbook
 from validation.findings import Finding
@@ -54,8 +55,10 @@ def file_bytes(case: dict[str, Any]) -> bytes:
     return text.encode(case.get("encoding", "utf-8"))
 
 
-def _matches(finding: Finding, expected: dict[str, Any]) -> bool:
-    said = all(words in finding.message for words in expected.get("says", ()))
+def _matches(finding: Finding, expected: dict[str, Any], lang: str) -> bool:
+    said = all(
+        spaced_guillemets(words, lang) in finding.message for words in expected.get("says", ())
+    )
     return said and all(
         getattr(finding, key) == value for key, value in expected.items() if key != "says"
     )
@@ -70,9 +73,15 @@ def test_the_shape_of_a_file_is_told(case: dict[str, Any], tmp_path: Path) -> No
     if "status" in case:
         assert report.status == case["status"], found
     for expected in case.get("findings", []):
-        assert any(_matches(f, expected) for f in report.findings), (expected, found)
+        assert any(_matches(f, expected, report.language) for f in report.findings), (
+            expected,
+            found,
+        )
     for unwanted in case.get("absent", []):
-        assert not any(_matches(f, unwanted) for f in report.findings), (unwanted, found)
+        assert not any(_matches(f, unwanted, report.language) for f in report.findings), (
+            unwanted,
+            found,
+        )
     for row in case.get("alone", []):
         expected = {e["code"] for e in case.get("findings", []) if e.get("row") == row}
         assert {f.code for f in report.findings if f.row == row} == expected, (row, found)

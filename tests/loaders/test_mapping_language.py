@@ -13,6 +13,7 @@ import yaml
 from rdflib import DCTERMS, Graph, URIRef
 
 from core.namespaces import PREFIXES
+from core.translations import quoted
 from core.vocabulary import LANGUAGES
 from loaders import tables
 from loaders.concepts import default_index
@@ -143,7 +144,7 @@ def test_a_value_left_out_says_why_in_each_language(tmp_path: Path, lang: str) -
     because = problem_message("not-a-url", lang, value=problem.value, column="C")
     message = cell_message(problem, lang)
     assert message is not None and because is not None
-    assert because in message and "«C»" in message and "…" not in message
+    assert because in message and quoted("C", lang) in message and "…" not in message
 
 
 def test_the_mapping_reader_knows_the_required_fields_as_the_checks_do() -> None:

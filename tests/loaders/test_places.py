@@ -15,6 +15,7 @@ import yaml
 from rdflib import Graph, URIRef
 
 from core.namespaces import CODE, CWM, LOCN, NUTS_CODE
+from core.translations import quoted
 from loaders.load import transform
 from loaders.mapping import load_mapping
 from tests.loaders.mapping_files import mapping_text, written_source
@@ -114,7 +115,7 @@ def test_a_record_outside_the_network_is_told_once(
         params = dict(error.params or ())
         for lang in LANGUAGES:
             text = problem_message(error.code, lang, value=error.value, **params) or ""
-            assert f"«{error.value}»" in text and network in text, (lang, text)
+            assert quoted(error.value, lang) in text and network in text, (lang, text)
 
 
 CGET_MAPPING = HERE / "real" / "cget-territory.yaml"

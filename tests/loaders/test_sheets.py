@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from core.problems import LoadError
-from core.translations import punctuated
+from core.translations import punctuated, spaced_guillemets
 from core.vocabulary import LANGUAGES
 from coworkmed.cli import main
 from loaders.readers import read_rows
@@ -63,7 +63,8 @@ def test_a_sheet_without_record_names_the_sheets(tmp_path: Path, case: dict[str,
     assert raised.value.values == case["values"]  # type: ignore[attr-defined]
     for lang in LANGUAGES:  # said in each language, the sheets named, no English beside it
         finding = file_finding(raised.value, lang)
-        assert all(str(value) in finding.message for value in case["values"].values())
+        said = [spaced_guillemets(str(value), lang) for value in case["values"].values()]
+        assert all(value in finding.message for value in said)
         assert finding.detail == ""
 
 
@@ -118,7 +119,10 @@ def test_the_partner_reads_it_in_the_report_language(tmp_path: Path, lang: str) 
     notes = next(case for case in SHEET_CASES if case["id"] == "ods-notes-first")
     damaged = next(case for case in DAMAGED_CASES if case["id"] == "ods-cut-before-the-end")
     expected = {
-        "notes": ("records-in-other-sheet", {"fr": "La feuille «Notes»", "el": "Το φύλλο «Notes»"}),
+        "notes": (
+            "records-in-other-sheet",
+            {"fr": "La feuille «\u00a0Notes\u00a0»", "el": "Το φύλλο «Notes»"},
+        ),
         "cut": ("damaged-workbook", {"fr": "endommagé", "el": "κατεστραμμένο"}),
     }
     for name, (_kind, data) in {

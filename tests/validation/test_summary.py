@@ -162,7 +162,7 @@ def test_a_problem_in_many_rows_is_one_line_whatever_its_values(case: dict[str, 
     assert first["count"] == case["count"]
     if "message" in case:
         assert first["message"] == case["message"]
-    shown = values_text(first)
+    shown = values_text(first, case["lang"])
     assert shown == ", ".join(case["shown"])
     lines = console_lines(report)
     assert len(lines) == 2 + case["lines"]

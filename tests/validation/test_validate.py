@@ -11,6 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from core.translations import quoted
 from coworkmed.cli import main
 from loaders import tables
 from loaders.concepts import default_index
@@ -83,7 +84,9 @@ def test_an_unknown_term_is_told_what_to_write(case: dict[str, Any]) -> None:
     if case["close"] is None:
         assert close is None, index.label(case["codelist"], close or "", case["lang"])
     else:
-        assert hints[0] == ui("term-close", case["lang"]).format(label=f"«{case['close']}»")
+        assert hints[0] == ui("term-close", case["lang"]).format(
+            label=quoted(case["close"], case["lang"])
+        )
     labels = index.labels(case["codelist"], case["lang"])
     assert (", ".join(labels) in said) is case["listed"]
 
@@ -91,6 +94,8 @@ def test_an_unknown_term_is_told_what_to_write(case: dict[str, Any]) -> None:
 def test_the_report_tells_an_unknown_terms_allowed_values() -> None:
     report = validate_submission(HERE / "submissions" / "cells.csv", lang="fr")
     [finding] = [f for f in report.findings if f.code == "unknown-term"]
-    assert finding.message.startswith("«spaceship» ne fait pas partie des valeurs admises")
+    assert finding.message.startswith(
+        "«\u00a0spaceship\u00a0» ne fait pas partie des valeurs admises"
+    )
     assert "Les valeurs admises\u00a0: " in finding.message
     assert "laboratoire vivant" in finding.message
