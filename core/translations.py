@@ -227,11 +227,13 @@ def unquoted(text: str) -> str | None:
 
 
 def _guillemet_breaches(text: str, lang: str) -> list[str]:
-    """The guillemets of ``text`` without the space ``lang`` puts inside them."""
+    """The guillemets of ``text`` without the space ``lang`` puts inside them, and the
+    thousands of a number set apart by an ordinary space, where a line may break ("100" at a
+    line's end, "000 habitants" on the next: stranger 88)."""
     space = _typography()["inside"].get(lang)
     if not space:
         return []
-    wrong = rf"«(?!{space})|(?<!{space})»"
+    wrong = rf"«(?!{space})|(?<!{space})»|\d \d{{3}}(?!\d)"
     return [text[max(0, m.start() - 12) : m.end() + 12] for m in re.finditer(wrong, text)]
 
 

@@ -1100,7 +1100,7 @@ def publish_command(
         for line in console_lines(result, errors_only=True):
             click.echo(line)
         _show_left_out(result.load.rows_skipped if result.load else 0, lang)
-        _show_held(outcome.held_back, lang)
+    _show_held(outcome.held_back, lang)  # unchanged too: which rows are still to fix (stranger 88)
     for line in said:
         click.echo(line)
     if written is not None:

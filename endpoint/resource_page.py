@@ -44,7 +44,7 @@ from core.namespaces import (
     XSD,
     sparql_prefixes,
 )
-from core.translations import in_language, load_catalogue, words
+from core.translations import in_language, load_catalogue, punctuated, words
 from endpoint.published import select
 from loaders import enrich, nuts, tables
 from loaders.rdf import literal
@@ -594,7 +594,8 @@ def _readable_place(
         )
     if len(position) == 2:
         hidden |= {(geometry, None), (iri, GEOMETRY), (iri, LATITUDE), (iri, LONGITUDE)}
-        text = f"{_number(position[LATITUDE], lang)}; {_number(position[LONGITUDE], lang)}"
+        between = punctuated(";", lang)  # "45,7712 ; 4,8321" in French (stranger 88)
+        text = f"{_number(position[LATITUDE], lang)}{between} {_number(position[LONGITUDE], lang)}"
         kept.append(
             ("place", Fact(iri, None, LATITUDE, said["coordinates"], text, False, None, None))
         )

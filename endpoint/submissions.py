@@ -27,6 +27,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from core.names import shown_name
 from core.problems import LoadError
 from core.settings import PUBLISH_MODES
+from core.translations import quoted
 from core.vocabulary import LANGUAGES
 from core.workers import WorkerFailed, WorkerTimedOut
 from endpoint import site
@@ -274,7 +275,7 @@ def language_notice(lang: str, key: str = "unknown-language-page") -> str | None
     if given is None:
         return None
     return ui(key, lang).format(
-        value=f"«{given}»",
+        value=quoted(given, lang),
         languages=", ".join(LANGUAGES),
         language=site.table()["language_names"][lang],
     )

@@ -799,7 +799,10 @@ def read_delimited(path: Path, spec: dict[str, Any], delimiter: str | None = Non
     if not data.strip():
         raise LoadError(f"{path}: the file is empty", "empty-file")
     text = read_text(data, spec.get("encoding", "auto"), path, spec.get("language"))
-    delimiter = spec.get("delimiter") or delimiter or sniff_delimiter(text.text)
+    declared = spec.get("delimiter") or delimiter
+    if declared:
+        check_delimiter(text.text, declared, spec.get("header_row", 1), path)
+    delimiter = declared or sniff_delimiter(text.text)
     options = {"delimiter": delimiter, "quotechar": spec.get("quote", '"')}
     reader = csv.reader(io.StringIO(text.text, newline=""), **options)
     try:
@@ -937,6 +940,27 @@ def _tell_legacy_lines(
 
 def read_csv(path: Path, spec: dict[str, Any]) -> Iterator[Row]:
     return read_delimited(path, spec)
+
+
+def check_delimiter(text: str, declared: str, header_row: int, path: Path) -> None:
+    """Told (``wrong-delimiter``) when the header line is one cell cut by the ``declared``
+    delimiter (the mapping's, or its format's) but several cut by the one the file's lines
+    share: a file saved by Excel as "CSV (semicolon)" read with a mapping that says TSV was told
+    "the column Name is missing" and "ID;Nom;Type;… is not used", not why (stranger 88)."""
+    lines = text.splitlines()
+    if len(lines) < header_row or declared in lines[header_row - 1]:
+        return
+    header = lines[header_row - 1]
+    found = sniff_delimiter("\n".join(lines[header_row - 1 : header_row + 20]))
+    if found == declared or len(next(csv.reader([header], delimiter=found), [])) < 2:
+        return
+    raise Told(
+        f"{path.name}: the header is one cell cut by {declared!r} (the mapping's delimiter), "
+        f"but the file's lines are cut by {found!r}",
+        "wrong-delimiter",
+        found=found,
+        expected=declared,
+    )
 
 
 def read_tsv(path: Path, spec: dict[str, Any]) -> Iterator[Row]:

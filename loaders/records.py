@@ -848,11 +848,25 @@ class RecordBuilder:
             reason = f"row {first} has the same identifier {key!r}; give each record its own"
             self._note(
                 row, "duplicate-key", reason, severity="error", value=key,
-                params=(("first", str(first)),),
+                column=self._id_column(row), params=(("first", str(first)),),
             )  # fmt: skip
             key = f"{key}-{row.number}"  # a key of its own, so that its triples stay apart
         self.keys.setdefault(key, row.number)
         return key
+
+    def _id_column(self, row: Any) -> str | None:
+        """The column that gives ``row`` its identifier, if one does (a duplicate identifier
+        was told without its column: "Ligne 6", stranger 88)."""
+        return next(
+            (
+                source
+                for spec in self.mapping.columns
+                if spec.field == "id"
+                for source in spec.sources
+                if _filled(row.values.get(source))
+            ),
+            None,
+        )
 
     def _shared_name(self, row: Any, values: dict[str, list[Term]]) -> None:
         """A warning for a record whose name and town an earlier record of the file has: the

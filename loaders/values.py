@@ -419,7 +419,9 @@ def to_decimal(
             "wrong-decimal-mark",
             f"'{reading.decimal}' as decimal mark, but this source declares '{locale.decimal}'",
             mark=locale.decimal,
-            result=reading.text,
+            # written as the file writes numbers: "45.4397" in a file of decimal commas was
+            # told "write 45.4397", what it held (stranger 88)
+            result=reading.text.replace(".", locale.decimal),
         )
     try:
         value = Decimal(sign + reading.text)

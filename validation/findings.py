@@ -57,7 +57,7 @@ class Finding:
         for name, most in SHOWN.items():
             text = getattr(self, name)
             if text is not None and len(text) > most:
-                cut = f"{text[:most]}… ({len(text):,} characters)"
+                cut = f"{text[:most]}…"  # (it said "(206 characters)" in every language)
                 object.__setattr__(self, name, cut)
 
     def as_dict(self) -> dict[str, Any]:

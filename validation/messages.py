@@ -38,10 +38,24 @@ def problem_message(code: str, lang: str, **values: Any) -> str | None:
     template = problem_template(code, lang)
     if template is None:
         return None
+    values = {**values, **worded(code, lang, values)}
     shown = {
         k: quoted(f"{v}", lang) if k in QUOTED else v for k, v in values.items() if v is not None
     }
     return spaced_guillemets(template.format_map(_Blank(shown)), lang)
+
+
+def worded(code: str, lang: str, values: dict[str, Any]) -> dict[str, str]:
+    """The placeholders of problem ``code`` whose ``values`` are codes a reader is told in
+    words (``value_words`` in messages.yaml: a price's period MON is "mois" in French, where
+    a French sentence said "il est publié par MON", stranger 88)."""
+    table: dict[str, Any] = load_catalogue(CATALOGUE_FILE)["value_words"]
+    said = {}
+    for name, kind in table["placeholders"].get(code, {}).items():
+        texts = table["words"][kind].get(f"{values.get(name)}")
+        if texts is not None:
+            said[name] = in_language(texts, lang)
+    return said
 
 
 def problem_template(code: str, lang: str) -> str | None:

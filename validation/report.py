@@ -415,9 +415,12 @@ class Published:
     @property
     def status(self) -> str | None:
         """The status the HTML report shows in its validation's place, if any: published with
-        records held back ("rejected" in red above "Published" said otherwise)."""
+        records held back ("rejected" in red above "Published" said otherwise), or the same
+        records as the current version, which holds them back (the same file published again
+        said "published in part", then "rejected": stranger 88)."""
         outcome = self.outcome
-        return "published-in-part" if outcome["published"] and outcome["held_back"] else None
+        current = outcome["published"] or outcome["unchanged"]
+        return "published-in-part" if current and outcome["held_back"] else None
 
 
 def as_html(

@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
+from core.translations import quoted
 from tests.endpoint.accessibility import SIZES, axe_violations, describe, overflow
 from tests.endpoint.browser import browser_page, needs_browser
 from validation.messages import ui
@@ -108,7 +109,9 @@ def test_an_unknown_language_is_said_on_the_page(client: FlaskClient, case: dict
         return
     names = yaml.safe_load((ROOT / "endpoint" / "site.yaml").read_text("utf-8"))["language_names"]
     said = ui(case["notice"], case["shown"]).format(
-        value=f"«{given[:20]}»", languages="en, fr, it, es, el, hr", language=names[case["shown"]]
+        value=quoted(given[:20], case["shown"]),
+        languages="en, fr, it, es, el, hr",
+        language=names[case["shown"]],
     )
     assert said in page and 'role="alert"' in page
     for code in ("en", "fr", "it", "es", "el", "hr"):

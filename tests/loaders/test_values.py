@@ -48,6 +48,7 @@ def test_value(case: dict[str, Any]) -> None:
             _parse(case)
         assert caught.value.code == case["problem"]
         assert caught.value.reason, "a problem must say what is wrong"
+        assert case.get("params", {}).items() <= caught.value.params.items()
     else:
         notices: list[str] = []
         assert _parse(case, notices) == [_term(e) for e in case["expect"]]

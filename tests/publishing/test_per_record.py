@@ -181,9 +181,17 @@ def test_the_publish_command_says_which_rows_were_held_back(tmp_path: Path) -> N
     assert ui("published-in-part", "fr") in html.unescape(page.read_text("utf-8"))
     assert ui("rejected", "fr") not in html.unescape(page.read_text("utf-8"))
     assert "Publié : 11 fiches ; retenues : 4." in html.unescape(page.read_text("utf-8"))
-    again = CliRunner().invoke(main, ["publish", str(HERE / "partner-15.csv"), *common])
+    again = CliRunner().invoke(
+        main, ["publish", str(HERE / "partner-15.csv"), *common, "--report", str(page)]
+    )
     assert again.exit_code == 0, again.output  # the same file: unchanged, and still held back
     assert "Inchangé" in again.output and "Publié" not in again.output
+    assert (
+        "(P-04)\u00a0: erreur ×1\u202f; sa dernière version publiée reste en ligne" in again.output
+    )
+    # its report says what the current version is, as the first did, not "rejected"
+    assert ui("published-in-part", "fr") in html.unescape(page.read_text("utf-8"))
+    assert ui("rejected", "fr") not in html.unescape(page.read_text("utf-8"))
     assert "Toujours à corriger\u00a0: 4 fiches, avec les mêmes erreurs qu'avant." in again.output
     strict = CliRunner().invoke(
         main,
