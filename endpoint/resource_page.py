@@ -559,14 +559,11 @@ def _readable_place(
         (f.value_label for _g, f in collected if f.subject == iri and f.predicate == COUNTRY),
         None,
     )
-    lines = tuple(
-        line
-        for line in (
-            *(" ".join(parts[p] for p in names if p in parts) for names in ADDRESS_LINES),
-            country or "",
-        )
-        if line
-    )
+    split = [" ".join(parts[p] for p in names if p in parts) for names in ADDRESS_LINES]
+    # an address the loader could not cut into street, postcode and town is kept whole: shown
+    # whole (stranger 88: the page said "address: France" of "12 montée …, 6901 Lyon")
+    whole = [] if any(split) else [parts.get(LOCN + "fullAddress", "")]
+    lines = tuple(line for line in (*split, *whole, country or "") if line)
     position = {
         f.predicate: f.value
         for _g, f in collected
