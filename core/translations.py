@@ -13,6 +13,7 @@ of the Accept-Language header.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from collections.abc import Iterator, Mapping
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel.dates import format_date
 
 from core.vocabulary import LANGUAGES
 
@@ -196,6 +198,16 @@ def punctuated(mark: str, lang: str) -> str:
     """A punctuation mark as ``lang`` writes it after a word: "\u00a0:" in French, ":" in
     English (``tables/typography.yaml``)."""
     return _typography()["before"].get(lang, {}).get(mark, "") + mark
+
+
+def long_date(day: dt.date, lang: str) -> str:
+    """``day`` written in full as ``lang`` writes it ("6 décembre 2026", babel's long format),
+    its first day as the language names it ("1er octobre 2026": ``first_day``)."""
+    text = format_date(day, "long", locale=lang)
+    first = _typography()["first_day"].get(lang)
+    if first and day.day == 1 and text.startswith("1 "):
+        return first + text[1:]
+    return text
 
 
 def quoted(value: str, lang: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import errno
 import io
 import json
@@ -1057,6 +1058,11 @@ def publish_command(
         # one written otherwise (ids are lower-case): named, never "add it", which is refused
         # (stranger 84: --partner HR-Split was told to run partner add HR-Split)
         meant = next((k for k in known if k.casefold() == partner.casefold()), None)
+        close = difflib.get_close_matches(partner.casefold(), list(known), 1, 0.8)
+        if meant is None and close:  # a typo (stranger 88: fr-arua was told to add fr-arua)
+            raise ToldUsage(
+                summary_line("partner-id-close", lang, partner=partner, known=close[0]), lang
+            )
         if meant is not None:
             raise ToldUsage(
                 summary_line("partner-id-case", lang, partner=partner, known=meant), lang

@@ -15,11 +15,11 @@ from datetime import date as date_type
 from typing import Any
 from urllib.parse import urlencode
 
-from babel.dates import format_date
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from core.namespaces import EU_COUNTRY, NUTS_CODE
 from core.translations import in_language
+from core.translations import long_date as translated_long_date
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.published import Kept, each_solution, generation, select, select_all
@@ -340,7 +340,7 @@ def long_date(iso: str | None, lang: str) -> str | None:
     if not iso:
         return None
     try:
-        return format_date(date_type.fromisoformat(iso), "long", locale=lang)
+        return translated_long_date(date_type.fromisoformat(iso), lang)
     except ValueError:
         return iso
 

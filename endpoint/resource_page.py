@@ -21,7 +21,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
 
@@ -44,7 +44,7 @@ from core.namespaces import (
     XSD,
     sparql_prefixes,
 )
-from core.translations import in_language, load_catalogue, punctuated, words
+from core.translations import in_language, load_catalogue, long_date, punctuated, words
 from endpoint.published import select
 from loaders import enrich, nuts, tables
 from loaders.rdf import literal
@@ -504,7 +504,7 @@ def time_text(text: str, datatype: str, lang: str) -> str | None:
     not one that can be read."""
     try:
         if datatype == XSD + "date":
-            return format_date(dt.date.fromisoformat(text[:10]), format="long", locale=lang)
+            return long_date(dt.date.fromisoformat(text[:10]), lang)
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         return None

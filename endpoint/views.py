@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import request
 
 from core.namespaces import CC, DCAT, DCTERMS, FOAF, PREFIXES, QB, RDF_TYPE, RDFS, SKOS, VOID
-from core.translations import words
+from core.translations import long_date, words
 from core.vocabulary import codelist_files
 from endpoint.negotiation import prefers_html
 from endpoint.published import Kept, generation, select
@@ -82,7 +81,7 @@ def region_label(iri: str, lang: str) -> str:
 def local_date(text: str, lang: str) -> str:
     """An ISO date as readers of ``lang`` write it (the text itself if it is no date)."""
     try:
-        return format_date(dt.date.fromisoformat(text[:10]), format="long", locale=lang)
+        return long_date(dt.date.fromisoformat(text[:10]), lang)
     except ValueError:
         return text
 

@@ -4,6 +4,7 @@ is picked from the ``lang`` parameter, then Accept-Language, then English."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import string
 from functools import cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from core.translations import (
     in_language,
     language,
     load_catalogue,
+    long_date,
     missing_languages,
     term_breaches,
     translated_texts,
@@ -249,3 +251,10 @@ def test_every_problem_sentence_can_be_filled(lang: str) -> None:
     """A literal brace (``[{…}]``) must be written doubled: else filling the sentence fails."""
     for code in load_catalogue(messages.CATALOGUE_FILE)["problems"]:
         assert messages.problem_message(code, lang, value="v", column="c")
+
+
+@pytest.mark.parametrize(
+    "case", CASES["long_dates"], ids=lambda case: f"{case['lang']}:{case['date']}"
+)
+def test_a_date_is_written_in_full_as_the_language_writes_it(case: dict[str, Any]) -> None:
+    assert long_date(dt.date.fromisoformat(case["date"]), case["lang"]) == case["said"]
