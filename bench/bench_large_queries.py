@@ -14,7 +14,10 @@ below is within the service's limits (``max_body`` 1 MB, ``MOST_IN_A_LIST``...):
 - ``in-strings``: FILTER IN over 20,000 names, joined to the spaces' names;
 - ``values-iris``: VALUES over 15,000 space IRIs, each joined to its kind;
 - ``long-string``: one 600 KB string literal (one token);
-- ``commented``: a short query under 20,000 comment lines.
+- ``commented``: a short query under 20,000 comment lines;
+- ``letter-run``, ``unclosed-order``: syntax errors whose reading was quadratic in the server
+  (stranger 87: 108 s and 52 s); timed to their refusal, in process as through /sparql;
+- ``dotted-iri``: a valid 1 MB relative IRI of "./" segments (13 s before).
 
 Printed for each: its size, the p50 of REPS runs in process and through /sparql (every answer
 made afresh: ``Cache-Control: no-cache``), and their ratio. The machine may be shared: compare
@@ -28,6 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -64,6 +68,11 @@ def texts(names: list[tuple[str, str]]) -> dict[str, str]:
         "commented": "".join(f"# a note of line {i}\n" for i in range(20_000))
         + PREFIXES
         + "SELECT (COUNT(*) AS ?n) { ?s a cwm:Space }",
+        # stranger 87's: texts whose reading was quadratic (the first two are syntax errors:
+        # their time is the time to the refusal, in process as through /sparql)
+        "letter-run": "SELECT * WHERE { } " + "é" * 128_000,
+        "unclosed-order": "SELECT * WHERE { } " + "ORDER BY(]" * 25_000,
+        "dotted-iri": "SELECT * WHERE { ?s ?p <" + "./" * 499_000 + "a> } LIMIT 1",
     }
 
 
@@ -79,8 +88,14 @@ def fetch_query(endpoint: str, body: bytes) -> float:
         headers={"Content-Type": "application/sparql-query", "Accept": JSON, **AFRESH},
     )
     start = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=300) as response:
-        response.read()
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            response.read()
+    except urllib.error.HTTPError as refused:  # a syntax error: refused, as in process
+        with refused:
+            if refused.code != 400:
+                raise
+            refused.read()
     return time.perf_counter() - start
 
 
@@ -105,11 +120,14 @@ def main() -> None:
         merged = reading_default(snapshot, BASE, published)
 
         def direct(query: str) -> Callable[[], object]:
-            return lambda: list(
-                snapshot.raw.query(query, default_graph=merged, named_graphs=published)
-                if not query.startswith("ASK")
-                else [snapshot.raw.query(query, default_graph=merged, named_graphs=published)]
-            )
+            def call() -> object:
+                try:
+                    answer = snapshot.raw.query(query, default_graph=merged, named_graphs=published)
+                except SyntaxError as refused:  # refused, as /sparql refuses it
+                    return refused
+                return [answer] if query.startswith("ASK") else list(answer)
+
+            return call
 
         names = [
             (str(row[0].value), str(row[1].value))

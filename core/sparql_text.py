@@ -17,7 +17,9 @@ update workers have no network when no SERVICE peer is set (``core.workers.confi
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -32,7 +34,11 @@ R = TypeVar("R")
 #: PN_CHARS take beyond ``\w``: U+00B7, the combining marks U+0300-U+036F, U+203F and U+2040
 #: (``?o·x`` was read as ``?o`` and a ``·``: a key went on another variable, stranger 50).
 #: Strings and IRIs are read as runs of plain characters between escapes (the same language as
-#: one character or escape at a time, which took 57 ms for a 600 KB string literal)
+#: one character or escape at a time, which took 57 ms for a 600 KB string literal). A run of
+#: name characters that no ":" follows is one token (``run``, read as a word): a prefixed name
+#: was looked for from each of its letters to its end, quadratic on "ééé…" or "a.a.a…" (256 KB
+#: took 108 s of the server's processor, stranger 87); a word inside it is still found
+#: (``inside``), and a name that a ":" follows is a prefixed name, as before
 _TOKEN = re.compile(
     r"""
       (?P<comment> \#[^\r\n]*)
@@ -44,6 +50,7 @@ _TOKEN = re.compile(
     | (?P<iri> <[^<>"{}|^`\\\x00-\x20]*
                (?:\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})[^<>"{}|^`\\\x00-\x20]*)*>)
     | (?P<var> [?$][\w\u00B7\u0300-\u036F\u203F\u2040]+)
+    | (?P<run> [^\W\d][\w.\u00B7\u0300-\u036F\u203F\u2040-]*+(?!:))
     | (?P<pname> (?:[^\W\d_][\w.\u00B7\u0300-\u036F\u203F\u2040-]*)?
                  :(?:[\w.:%\u00B7\u0300-\u036F\u203F\u2040-]|\\.)*)
     | (?P<word> [A-Za-z_]\w*)
@@ -57,6 +64,9 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+#: the kind of a token by its group in ``_TOKEN``, where they differ: a run of name
+#: characters is read as a word
+_KIND = {"run": "word"}
 #: tokens that keyword checks pass over (``skip`` was the old name for all of them)
 _OPAQUE = ("string", "iri", "var", "pname")
 
@@ -119,6 +129,7 @@ def one_text() -> Iterator[None]:
         yield
     finally:
         _held.text, _held.readings = before
+        _paired.__dict__.clear()  # nor the pairs of its last token list
 
 
 def forget_text() -> None:
@@ -127,6 +138,7 @@ def forget_text() -> None:
     pathological text's tokens (150 MB for 1 MB of ``1,1,1…``) were held for nothing."""
     if _held.readings is not None:
         _held.text, _held.readings = None, {}
+    _paired.__dict__.clear()
 
 
 def _held_reading(
@@ -184,7 +196,7 @@ def tokens(text: str, start: int = 0) -> list[Token]:
 def _tokens(text: str, start: int) -> tuple[Token, ...]:
     found, depth = [], 0
     for match in _TOKEN.finditer(text, start):
-        kind = match.lastgroup or "punct"
+        kind = _KIND.get(match.lastgroup or "punct", match.lastgroup or "punct")
         if kind == "comment":
             continue
         if kind == "close":
@@ -226,7 +238,7 @@ def term_after(text: str, position: int) -> Token | None:
     """The first token of ``text`` at or after ``position``, comments skipped (after a keyword
     written as the prefix of a prefixed name, ``SERVICE:p``, it is the ``:p`` part)."""
     for match in _TOKEN.finditer(text, position):
-        kind = match.lastgroup or "punct"
+        kind = _KIND.get(match.lastgroup or "punct", match.lastgroup or "punct")
         if kind != "comment":
             return Token(kind, match.group(), match.start(), match.end(), 0)
     return None
@@ -284,25 +296,37 @@ def resolve_reference(base: str, reference: str) -> str:
 
 
 def _remove_dots(path: str) -> str:
-    """RFC 3986 section 5.2.4: "." and ".." segments removed."""
+    """RFC 3986 section 5.2.4: "." and ".." segments removed. The input is read by a position,
+    not cut at each step (each cut copied the rest: a 1 MB IRI of "./" took 13 s and a chain
+    of BASE declarations 39 s, in the server's process, stranger 87)."""
     output: list[str] = []
-    while path:
-        if path.startswith(("../", "./")):
-            path = path[path.index("/") + 1 :]
-        elif path.startswith("/./") or path == "/.":
-            path = "/" + path[3:]
-        elif path.startswith("/../") or path == "/..":
-            path = "/" + path[4:]
+    at, end = 0, len(path)
+    while at < end:
+        if path.startswith("../", at):
+            at += 3
+        elif path.startswith("./", at):
+            at += 2
+        elif path.startswith("/./", at):
+            at += 2  # the input now starts with that "/"
+        elif path.startswith("/../", at):
+            at += 3
             if output:
                 output.pop()
-        elif path in (".", ".."):
-            path = ""
+        elif at + 2 == end and path.startswith("/.", at):
+            output.append("/")
+            at = end
+        elif at + 3 == end and path.startswith("/..", at):
+            if output:
+                output.pop()
+            output.append("/")
+            at = end
+        elif end - at <= 2 and path[at:] in (".", ".."):
+            at = end
         else:
-            start = 1 if path.startswith("/") else 0
-            end = path.find("/", start)
-            end = len(path) if end < 0 else end
-            output.append(path[:end])
-            path = path[end:]
+            cut = path.find("/", at + 1 if path[at] == "/" else at)
+            cut = end if cut < 0 else cut
+            output.append(path[at:cut])
+            at = cut
     return "".join(output)
 
 
@@ -351,6 +375,21 @@ def _prologues_of(text: str, base: str | None) -> tuple[Prologue, ...]:
 #: each state holds every prefix declared before it (a text's states grow with the square of
 #: its declarations): fewer texts are remembered
 _prologues = remembered(_prologues_of, texts=8)
+
+
+def declarations(text: str) -> int:
+    """How many BASE and PREFIX declarations ``text`` makes, as ``prologues`` reads them (each
+    state of its declarations holds every prefix before it: their memory grows with the square
+    of their number, and a chain of BASE makes each longer to resolve; 8,600 declarations took
+    1 GB of the server's memory, stranger 87)."""
+    if not _may_hold(text, "BASE", "PREFIX"):
+        return 0
+    return sum(
+        1
+        for token in _tokens(text, 0)
+        if (token.kind == "word" and token.text.upper() in ("BASE", "PREFIX"))
+        or _glued_prefix(token)
+    )
 
 
 def _glued_prefix(token: Token) -> bool:
@@ -501,9 +540,13 @@ def _source(token: Token, states: list[Prologue], named: bool) -> tuple[bool, st
 
 
 def block_at(text: str, start: int) -> Block | None:
-    """The brace block opening at or after ``start`` (skipping strings and IRIs), if closed."""
+    """The brace block opening at or after ``start`` (skipping strings and IRIs), if closed.
+    Read from the text's one reading (a reading from each ``start`` was a whole new one: an
+    update of 3,000 WHERE blocks was read 3,000 times, stranger 87)."""
+    found = _tokens(text, 0)
     depth, opened = 0, None
-    for token in tokens(text, start):
+    first = bisect.bisect_left(found, start, key=lambda token: token.start)
+    for token in itertools.islice(found, first, None):
         if token.kind == "open":
             opened = token.start if opened is None else opened
             depth += 1
@@ -936,15 +979,53 @@ _CLOSES = {"(": ")", "{": "}"}
 
 def _closing(found: list[Token], at: int) -> int | None:
     """The index of the ")" or "}" that closes the "(" or "{" at ``at``, or None."""
-    opening = found[at].text
-    closing = _CLOSES[opening]
-    depth = 0
-    for index in range(at, len(found)):
-        text = found[index].text
-        depth += (text == opening) - (text == closing)
-        if depth == 0:
-            return index
-    return None
+    return _pairs(found).get(at)
+
+
+class _Paired(threading.local):
+    """The bracket pairs and the SELECTs of the last token list a thread looked at
+    (``_pairs``, ``_selects``)."""
+
+    found: list[Token] | None = None
+    pairs: dict[int, int] | None = None
+    selects_of: list[Token] | None = None
+    selects: dict[int, list[int]] | None = None
+
+
+_paired = _Paired()
+
+
+def _selects(found: list[Token]) -> dict[int, list[int]]:
+    """The indices of the SELECTs of ``found`` by brace depth, in order, in one pass (the last
+    list's are kept): each ORDER BY looked back for its SELECT through the whole text, and a
+    text of 12,800 "ORDER BY(" was quadratic (stranger 87)."""
+    if _paired.selects_of is found and _paired.selects is not None:
+        return _paired.selects
+    selects: dict[int, list[int]] = {}
+    for index, token in enumerate(found):
+        if token.text.upper() == "SELECT":
+            selects.setdefault(token.depth, []).append(index)
+    _paired.selects_of, _paired.selects = found, selects
+    return selects
+
+
+def _pairs(found: list[Token]) -> dict[int, int]:
+    """Each "(" and "{" of ``found`` (by index) with the index of what closes it, each kind of
+    bracket counted apart, in one pass over the list (the last list's pairs are kept): each
+    unclosed "ORDER BY (" was looked for to the text's end, quadratic in the server and again
+    in the worker until its time limit (stranger 87)."""
+    if _paired.found is found and _paired.pairs is not None:
+        return _paired.pairs
+    opened: dict[str, list[int]] = {opening: [] for opening in _CLOSES}
+    closes = {closing: opening for opening, closing in _CLOSES.items()}
+    pairs: dict[int, int] = {}
+    for index, token in enumerate(found):
+        if token.text in opened:
+            opened[token.text].append(index)
+        elif token.text in closes and opened[closes[token.text]]:
+            pairs[opened[closes[token.text]].pop()] = index
+    _paired.found, _paired.pairs = found, pairs
+    return pairs
 
 
 def _order_condition(found: list[Token], at: int) -> tuple[int, str, int, int] | None:
@@ -1038,15 +1119,9 @@ def _projected(found: list[Token], order: int) -> dict[str, list[tuple[int, int]
     expressions (``(COUNT(*) AS ?n)``: ``COUNT(*)``). SPARQL lets no such variable be bound in
     the query's pattern too (a group's ``?o`` is no longer there after GROUP BY; otherwise
     Oxigraph refuses the query): its ORDER BY sees only what the expression gives."""
-    depth = found[order].depth
-    select = next(
-        (
-            at
-            for at in range(order - 1, -1, -1)
-            if found[at].depth == depth and found[at].text.upper() == "SELECT"
-        ),
-        None,
-    )
+    at_depth = _selects(found).get(found[order].depth, [])
+    before = bisect.bisect_left(at_depth, order)
+    select = at_depth[before - 1] if before else None
     selected: dict[str, list[tuple[int, int]]] = {}
     if select is None:  # CONSTRUCT, DESCRIBE: no projection
         return selected

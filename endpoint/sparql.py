@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from core.sparql_text import (
     DatasetConflict,
+    declarations,
     declared_versions,
     forget_text,
     lists,
@@ -180,6 +181,13 @@ LIMITS = {"depth": 64, "operators": 2_000, "chained": 2_000}
 MOST_IN_A_LIST = 1_000
 
 
+#: the most BASE and PREFIX declarations an operation may make (``core.sparql_text.declarations``):
+#: the states of its declarations grow with the square of their number (8,600 took 1 GB of the
+#: server's memory, a chain of 8,000 BASE 39 s to resolve: stranger 87); a query rarely
+#: declares more than a few dozen prefixes
+MOST_DECLARATIONS = 256
+
+
 def check_text(text: str, base_iri: str | None = None) -> None:
     """Refuse, before any parser sees it, an operation that begins with a byte order mark, that
     is too large or too deep for this service, that would fetch a URL (LOAD; SERVICE to an
@@ -197,6 +205,13 @@ def check_text(text: str, base_iri: str | None = None) -> None:
     size = len(text.encode("utf-8"))
     if size > settings["max_body"]:
         raise QueryError(413, f"the operation is {size} bytes; at most {settings['max_body']}")
+    declared = declarations(text)  # before any reading of them (``core.sparql_text.prologues``)
+    if declared > MOST_DECLARATIONS:
+        raise QueryError(
+            400,
+            f"the operation is too complex for this service: {declared} BASE and PREFIX "
+            f"declarations, at most {MOST_DECLARATIONS}",
+        )
     measured = measure(text)
     for name, limit in LIMITS.items():
         if getattr(measured, name) > limit:
@@ -296,6 +311,11 @@ def check_version(kind: str, text: str = "") -> None:
         raise QueryError(400, f"the {kind} names SPARQL version 1.1 but uses 1.2's {feature}")
 
 
+#: the names other services give their query parameter, which this one does not take
+#: (stranger 87: ``?q=`` and ``?sparql=`` got the service description)
+QUERY_ALIASES = {"q": "query", "sparql": "query", "qry": "query", "sparql-query": "query"}
+
+
 def query_missed(names: list[str]) -> str | None:
     """Why a GET without a query, whose parameters are ``names``, is refused: a name that looks
     like ``query`` or ``update`` misspelt, or a dataset given for no operation. None: it asks
@@ -303,7 +323,8 @@ def query_missed(names: list[str]) -> str | None:
     and read RDF where it expected its answer (stranger 86)."""
     datasets = {name for pair in DATASET_PARAMETERS.values() for name in pair}
     for name in dict.fromkeys(names):
-        close = difflib.get_close_matches(name.lower(), list(DATASET_PARAMETERS), 1, 0.6)
+        close = [QUERY_ALIASES[name]] if name in QUERY_ALIASES else []
+        close = close or difflib.get_close_matches(name.lower(), list(DATASET_PARAMETERS), 1, 0.6)
         if close:
             return f"no query: the parameter {name!r} is not one; did you mean {close[0]!r}?"
         if name in datasets:
@@ -334,11 +355,11 @@ def sparql() -> BaseResponse:
     if operation.kind == "update":
         return update(operation)
     if operation.text is None:
-        if request.method == "POST":
-            return error(400, "no query: give it as the query parameter or as the body")
-        missed = query_missed(list(request.args))
+        missed = query_missed(list(request.form if request.method == "POST" else request.args))
         if missed is not None:
             return error(400, missed)
+        if request.method == "POST":
+            return error(400, "no query: give it as the query parameter or as the body")
         named = format_values(request.values)
         if not named and prefers_html(request.headers.get("Accept")):  # a browser, no format
             return read_headers(redirect(keeping_language(url_for("pages.query_page")), 303))
@@ -457,6 +478,8 @@ def update(operation: Operation) -> Response:
         check_dataset(operation)
         # the protocol's using-(named-)graph-uri are USING clauses: checked as written ones
         text = with_using(operation.text, operation.default_graphs, operation.named_graphs)
+        if text is not operation.text:  # rewritten: what is read from now on is the new text
+            forget_text()  # (it was read six times more, stranger 87)
         refusal_reason = protected_update(text, settings["base"], base_iri)
         if refusal_reason is not None:
             raise QueryError(403, refusal_reason)

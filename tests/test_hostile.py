@@ -118,6 +118,16 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
     "long_path": lambda: "ASK { ?s <http://e/p>" + "/<http://e/p>" * 20_000 + " ?o }",
     "deep_update": lambda: "INSERT { ?s ?p ?o } WHERE " + "{" * 5_000 + "}" * 5_000,
     "huge_query": lambda: "ASK {}" + " " * 2_000_000,
+    # --- stranger 87: texts whose reading in the server's process was quadratic or worse (each
+    # took from 27 s to hours of the server's processor, or gigabytes, before the engine saw it)
+    "letter_run": lambda: "SELECT * WHERE { } " + "é" * 128_000,
+    "dotted_run": lambda: "SELECT * WHERE { } " + "a." * 128_000,
+    "unclosed_order": lambda: "SELECT * WHERE { } " + "ORDER BY(]" * 25_000,
+    "unclosed_group": lambda: "SELECT * WHERE { } " + "GROUP BY(]" * 25_000,
+    "base_chain": lambda: "BASE<a/>" * 8_000 + "SELECT * WHERE { } LIMIT 1",
+    "prefix_flood": lambda: "".join(f"PREFIX p{i}:<>" for i in range(16_000)) + "ASK {}",
+    "dotted_iri": lambda: "SELECT * WHERE { ?s ?p <" + "./" * 499_000 + "a> } LIMIT 1",
+    "where_blocks": lambda: "INSERT { <urn:a> <urn:b> <urn:c> } " + "WHERE{}" * 3_000,
     "huge_query_parameter": lambda: "ASK {}" + "#" * 2_000_000,
     "huge_csv": lambda: "Name\n" + "x" * 5_000_000,
     # -- SPARQL queries and updates (issue #16, items 3, 4, 7, 8: tests/hostile/sparql.yaml)

@@ -170,3 +170,28 @@ def test_a_forgotten_text_is_held_no_more(counted: _Counting) -> None:
     assert counted.whole.count(len(text)) == 2
     sparql_text.forget_text()  # outside any hold: nothing to drop, nothing held after
     assert sparql_text._held.readings is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("é" * 5_000, [("word", "é" * 5_000)]),
+        ("a." * 5_000, [("word", "a." * 5_000)]),
+        ("ex:a.b", [("pname", "ex:a.b")]),
+        ("éé:z", [("pname", "éé:z")]),
+        ("a.b ex:y", [("word", "a.b"), ("pname", "ex:y")]),
+        ("SERVICE.x", [("word", "SERVICE.x")]),
+        ("_:b", [("word", "_"), ("pname", ":b")]),  # as before: a blank node label
+    ],
+    ids=["letters", "dotted", "pname", "accented-pname", "run-then-pname", "glued", "blank"],
+)
+def test_a_run_of_name_characters_is_one_token(text: str, expected: list[tuple[str, str]]) -> None:
+    """A run of name characters that no ":" follows is one token, read as a word: it was looked
+    at as a prefixed name from each of its characters to its end, quadratic (stranger 87)."""
+    assert [(token.kind, token.text) for token in sparql_text.tokens(text)] == expected
+
+
+def test_a_word_inside_a_run_is_still_found() -> None:
+    """A fetching keyword inside a run is found as inside any word (the scanner errs towards
+    seeing one): ``SERVICE.x`` is one token, and SERVICE is in it."""
+    assert remote_access("SELECT * { SERVICE.x }") == "SERVICE"

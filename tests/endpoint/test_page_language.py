@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 import yaml
-from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
 
+from core.translations import long_date
 from endpoint.app import create_app
 from observatory.figures import share_text
 from tests.backends import Published
@@ -66,7 +66,8 @@ def test_the_maps_zoom_buttons_are_named_in_the_pages_language(
 
 
 def _long(iso: str, lang: str) -> str:
-    return format_date(date.fromisoformat(iso), "long", locale=lang)
+    """As the language writes a date in full (babel's long form; "1er" in French)."""
+    return long_date(date.fromisoformat(iso), lang)
 
 
 @pytest.mark.parametrize("case", FORMATS["credits"], ids=lambda case: case["name"])
