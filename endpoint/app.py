@@ -18,7 +18,7 @@ from core.workers import Limits, NoWorkers
 from endpoint import caching
 from endpoint.auth import WriteLimiter
 from endpoint.conditional import ExactConditions
-from endpoint.context import current_request
+from endpoint.context import current_request, end_turn, take_turn
 from endpoint.execution import NO_LIMITS, QueryError, worker_limits
 from endpoint.files import static_file
 from endpoint.pool import STOPPING, QueryPool, RemotePool, make_pool
@@ -145,6 +145,17 @@ class Metrics:
             "timeouts": self.timeouts,
             "latency_seconds": {"p50": pick(0.5), "p95": pick(0.95), "max": pick(1.0)},
         }
+
+
+#: the app extension holding the turns of long operations (``large_texts_in_turn``)
+LARGE_TEXTS = "coworkmed.large_texts"
+#: a body longer than this (bytes) is a long operation; how many are read at once; how long
+#: one waits for its turn, in seconds; and when to try again after none came
+LARGE_TEXT = 65_536
+LARGE_AT_ONCE = 2
+LARGE_WAIT = 10.0
+LARGE_RETRY = 5
+LARGE_BUSY = "the service is reading other long operations: send this one again in a few seconds"
 
 
 class Service(Flask):
@@ -296,6 +307,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         request.max_content_length = body_limit_at(request.path)
         if (request.content_length or 0) > request.max_content_length:
             abort(413)  # before any parsing: a refused upload leaves no temporary file
+
+    large = app.extensions[LARGE_TEXTS] = threading.BoundedSemaphore(LARGE_AT_ONCE)
+
+    @app.before_request
+    def large_texts_in_turn() -> None:
+        """An operation sent as a body longer than ``LARGE_TEXT`` waits for one of the
+        ``LARGE_AT_ONCE`` turns, at most ``LARGE_WAIT`` seconds, then is a 503: the server
+        reads an operation's text in its own process, and a long text holds its tokens while it
+        is checked (1 MB of "{}": 168 MB; 16 at once took it to 2.2 GB, stranger 87)."""
+        request = current_request()
+        if request.path != "/sparql" or (request.content_length or 0) <= LARGE_TEXT:
+            return
+        if not large.acquire(timeout=LARGE_WAIT):
+            raise ServiceUnavailable(LARGE_BUSY, retry_after=LARGE_RETRY)
+        take_turn(large.release)  # given back once its text is checked (``end_turn``)
+
+    @app.teardown_request
+    def large_text_answered(_error: BaseException | None) -> None:
+        end_turn()
 
     install_site(app)
     app.after_request(secure)

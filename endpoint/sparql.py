@@ -42,7 +42,7 @@ from endpoint.caching import (
     precondition_failed,
     write_precondition_fails,
 )
-from endpoint.context import current_request
+from endpoint.context import current_request, end_turn
 from endpoint.execution import (
     QueryError,
     QueryRequest,
@@ -387,6 +387,7 @@ def sparql() -> BaseResponse:
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()
     try:
+        end_turn()  # checked: the engine's run needs no turn among long operations
         pool = current_app.extensions["coworkmed.pool"].get()
         with answer_file(settings["stream_above"] > 0 and pool.spools) as spool_to:
             query_request = QueryRequest(
@@ -488,6 +489,7 @@ def update(operation: Operation) -> Response:
     except DatasetConflict as problem:
         return error(400, str(problem))
     forget_text()  # checked: its readings are not held while the update runs
+    end_turn()
     if if_match_never_holds():
         return precondition_failed()
     with writes_held():  # no other write between the conditions and this one
