@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_backends import AFRESH, JSON  # noqa: E402
 from bench_load import BASE, build_store  # noqa: E402
+from bench_results import median  # noqa: E402
 
 from core.namespaces import CWM, SCHEMA  # noqa: E402
 from coworkmed.serving import QUIET, serve_process  # noqa: E402
@@ -99,15 +100,6 @@ def fetch_query(endpoint: str, body: bytes) -> float:
     return time.perf_counter() - start
 
 
-def p50(call: Callable[[], object]) -> float:
-    times = []
-    for _ in range(REPS):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     spaces = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,7 +136,7 @@ def main() -> None:
             for name, query in texts(names).items():
                 ours = posted(f"{base}/sparql", query)
                 ours()  # the workers have the snapshot open
-                alone, through = p50(direct(query)), p50(ours)
+                alone, through = median(direct(query), REPS), median(ours, REPS)
                 ratios.append(through / alone)
                 size = len(query.encode()) / 1000
                 print(
