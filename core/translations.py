@@ -238,10 +238,11 @@ def unquoted(text: str) -> str | None:
     return None if found is None else found.group(1)
 
 
-def _guillemet_breaches(text: str, lang: str) -> list[str]:
-    """The guillemets of ``text`` without the space ``lang`` puts inside them, and the
-    thousands of a number set apart by an ordinary space, where a line may break ("100" at a
-    line's end, "000 habitants" on the next: stranger 88)."""
+def _inside_breaches(text: str, lang: str) -> list[str]:
+    """What ``text`` spaces otherwise than ``lang`` inside a mark or a number: guillemets
+    without the space the language puts inside them, and the thousands of a number set apart
+    by an ordinary space, where a line may break ("100" at a line's end, "000 habitants" on
+    the next: stranger 88)."""
     space = _typography()["inside"].get(lang)
     if not space:
         return []
@@ -256,7 +257,7 @@ def typography_breaches(text: str, lang: str) -> list[str]:
     ("https://", "09:00") are no punctuation of the sentence."""
     rules = _typography()["before"].get(lang, {})
     if not rules:
-        return _guillemet_breaches(text, lang)
+        return _inside_breaches(text, lang)
     code = "|".join(re.escape(word) for word in _typography()["code_words"])
     found = []
     for match in re.finditer(r"(\w*)([ " + _NO_BREAK + r"]?)([:;?!])(?=\s|$|[»)])", text):
@@ -266,4 +267,4 @@ def typography_breaches(text: str, lang: str) -> list[str]:
         if not space and (not word or re.fullmatch(rf"(?:{code})", word) or not word[-1].isalpha()):
             continue  # code ("sheet:"), a placeholder's end "}:", a time "18:00;", a quote
         found.append(text[max(0, match.start(3) - 12) : match.end(3) + 4])
-    return found + _guillemet_breaches(text, lang)
+    return found + _inside_breaches(text, lang)

@@ -731,7 +731,7 @@ def resource_page(
     terms = (
         {iri} | {row["p"].value for row in rows + incoming} | {row["s"].value for row in incoming}
     )
-    terms |= {row["o"].value for row in rows if isinstance(row["o"], ox.NamedNode)}
+    terms |= named
     for _row, source_terms in sources:
         terms |= source_terms
     names = labels(terms, lang, max_rows)

@@ -394,12 +394,24 @@ def _mostly_utf8(data: bytes) -> bool:
     return written >= 3 and written > refused
 
 
+def first_lines(text: str, count: int) -> list[str]:
+    """The first ``count`` lines of ``text``, as ``str.splitlines`` cuts them, without cutting
+    the rest of a file of millions of lines into lines: a part of the text is cut, a larger one
+    while it holds fewer lines."""
+    size = 65_536
+    while True:
+        lines = text[:size].splitlines()
+        if len(lines) > count or size >= len(text):
+            return lines[:count]
+        size *= 4
+
+
 def sniff_delimiter(text: str) -> str:
     """The delimiter that cuts the first lines into the same number of fields, the most fields
     winning: decimal commas inside ';'-separated data do not fool it. When none does (a row
     cut by a separator inside an unquoted value), the one whose most frequent number of fields
     the most lines share, then the most fields (a row too long is told: ``Widths``)."""
-    lines = text.splitlines()[:50]
+    lines = first_lines(text, 50)
     best, best_fields = ",", 1
     usual: list[tuple[int, int, str]] = []  # (lines sharing the usual count, the count, delimiter)
     for candidate in (",", ";", "\t", "|"):
@@ -947,11 +959,11 @@ def check_delimiter(text: str, declared: str, header_row: int, path: Path) -> No
     delimiter (the mapping's, or its format's) but several cut by the one the file's lines
     share: a file saved by Excel as "CSV (semicolon)" read with a mapping that says TSV was told
     "the column Name is missing" and "ID;Nom;Type;… is not used", not why (stranger 88)."""
-    lines = text.splitlines()
+    lines = first_lines(text, header_row + 20)
     if len(lines) < header_row or declared in lines[header_row - 1]:
         return
     header = lines[header_row - 1]
-    found = sniff_delimiter("\n".join(lines[header_row - 1 : header_row + 20]))
+    found = sniff_delimiter("\n".join(lines[header_row - 1 :]))
     if found == declared or len(next(csv.reader([header], delimiter=found), [])) < 2:
         return
     raise Told(
