@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, jsonify, request
+from flask import Flask, Request, Response, abort, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, ServiceUnavailable
 
 from core.problems import LoadError
@@ -147,9 +147,21 @@ class Metrics:
         }
 
 
+def operation_size(sent: Request) -> int:
+    """How long, in bytes, the operation a request to /sparql carries may be: its query string
+    for a GET or HEAD, else its body (read, at most the body limit, when it was sent in chunks
+    with no length). The query string of a POST is not counted: it may name a dataset, and a
+    query or update there is refused unread (``endpoint.sparql``)."""
+    if sent.method in ("GET", "HEAD"):
+        return len(sent.query_string)
+    if sent.content_length is not None:
+        return sent.content_length
+    return len(sent.get_data(cache=True))
+
+
 #: the app extension holding the turns of long operations (``large_texts_in_turn``)
 LARGE_TEXTS = "coworkmed.large_texts"
-#: a body longer than this (bytes) is a long operation; how many are read at once; how long
+#: an operation longer than this (bytes) is a long one; how many are read at once; how long
 #: one waits for its turn, in seconds; and when to try again after none came
 LARGE_TEXT = 65_536
 LARGE_AT_ONCE = 2
@@ -312,12 +324,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def large_texts_in_turn() -> None:
-        """An operation sent as a body longer than ``LARGE_TEXT`` waits for one of the
-        ``LARGE_AT_ONCE`` turns, at most ``LARGE_WAIT`` seconds, then is a 503: the server
-        reads an operation's text in its own process, and a long text holds its tokens while it
-        is checked (1 MB of "{}": 168 MB; 16 at once took it to 2.2 GB, stranger 87)."""
+        """An operation longer than ``LARGE_TEXT`` (``operation_size``: in a query string, a
+        form or a body) waits for one of the ``LARGE_AT_ONCE`` turns, at most ``LARGE_WAIT``
+        seconds, then is a 503: the server reads an operation's text in its own process, and a
+        long text holds its tokens while it is checked (1 MB of "{}": 168 MB; 16 at once took it
+        to 2.2 GB, stranger 87). Bodies alone took turns at first: 256 KB query strings and
+        chunked bodies, which say no length, did not."""
         request = current_request()
-        if request.path != "/sparql" or (request.content_length or 0) <= LARGE_TEXT:
+        if request.path != "/sparql" or operation_size(request) <= LARGE_TEXT:
             return
         if not large.acquire(timeout=LARGE_WAIT):
             raise ServiceUnavailable(LARGE_BUSY, retry_after=LARGE_RETRY)

@@ -3,6 +3,7 @@ makes (issue #20, stranger 86: eleven readings of a 350 KB query in the server's
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
@@ -118,3 +119,54 @@ def test_long_operations_are_read_a_few_at_a_time(
     assert answered.status_code == 200
     if seen:  # the embedded store's pool (an external store is asked through another)
         assert seen == [True]
+
+
+def _send(client: FlaskClient, door: str, text: str) -> int:
+    """The status of ``text`` sent to /sparql through ``door``."""
+    headers = {"Accept": "application/sparql-results+json", "Cache-Control": "no-cache"}
+    kind = "update" if door.startswith("update") else "query"
+    if door == "get":
+        return client.get("/sparql", query_string={"query": text}, headers=headers).status_code
+    if door == "head":
+        return client.head("/sparql", query_string={"query": text}, headers=headers).status_code
+    if door.endswith("form"):
+        return client.post("/sparql", data={kind: text}, headers=headers).status_code
+    headers["Content-Type"] = f"application/sparql-{kind}"
+    if door == "chunked body":  # no Content-Length: waitress reads it in chunks, and says so
+        return client.post(
+            "/sparql",
+            input_stream=io.BytesIO(text.encode()),
+            headers={**headers, "Transfer-Encoding": "chunked"},
+            environ_overrides={"wsgi.input_terminated": True},
+        ).status_code
+    return client.post("/sparql", data=text.encode(), headers=headers).status_code
+
+
+DOORS = ["body", "chunked body", "form", "get", "head", "update body", "update form"]
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_a_long_operation_takes_a_turn_through_every_door(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, door: str
+) -> None:
+    """A long operation waits for a turn however it is sent: by a body, a body sent in chunks
+    (no Content-Length), a form, a query string (GET, HEAD), an update. At first only bodies
+    that said their length took turns; a 256 KB GET or a chunked 1 MB body was read beside
+    any number of others."""
+    from endpoint import app as module
+
+    monkeypatch.setattr(module, "LARGE_WAIT", 0.05)
+    turns = app.extensions[module.LARGE_TEXTS]
+    kind = "update" if door.startswith("update") else "query"
+    filler = "#" + "x" * module.LARGE_TEXT + "\n"  # a comment: the same operation, long
+    long = filler + ("INSERT DATA {}" if kind == "update" else "ASK {}")
+    for _ in range(module.LARGE_AT_ONCE):
+        assert turns.acquire(timeout=1)
+    try:
+        assert _send(client, door, long) == 503
+        short = _send(client, door, "INSERT DATA {}" if kind == "update" else "ASK {}")
+        assert short != 503
+    finally:
+        for _ in range(module.LARGE_AT_ONCE):
+            turns.release()
+    assert _send(client, door, long) != 503  # the turns free: read and answered
