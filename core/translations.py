@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 
 from core.vocabulary import LANGUAGES
 
@@ -208,6 +208,13 @@ def long_date(day: dt.date, lang: str) -> str:
     if first and day.day == 1 and text.startswith("1 "):
         return first + text[1:]
     return text
+
+
+def long_month(year: int, month: int, lang: str) -> str:
+    """A month of a year written in full as ``lang`` writes it alone ("septembre 2017",
+    "septiembre de 2017", "Σεπτέμβριος 2017", "rujan 2017."; CLDR's yMMMM skeleton): a page
+    showed an opening month as "2017-09" beside days written in words (stranger 88)."""
+    return format_skeleton("yMMMM", dt.date(year, month, 1), locale=lang)
 
 
 def quoted(value: str, lang: str) -> str:

@@ -44,7 +44,14 @@ from core.namespaces import (
     XSD,
     sparql_prefixes,
 )
-from core.translations import in_language, load_catalogue, long_date, punctuated, words
+from core.translations import (
+    in_language,
+    load_catalogue,
+    long_date,
+    long_month,
+    punctuated,
+    words,
+)
 from endpoint.published import select
 from loaders import enrich, nuts, tables
 from loaders.rdf import literal
@@ -543,7 +550,13 @@ def _display(
         return None
     if datatype in (XSD + "date", XSD + "dateTime"):
         return time_text(value.value, datatype, lang)
+    if datatype == XSD + "gYearMonth" and (month := _YEAR_MONTH.fullmatch(value.value)):
+        return long_month(int(month.group(1)), int(month.group(2)), lang)
     return None
+
+
+#: a gYearMonth's lexical form without a time zone (a month of the data: an opening)
+_YEAR_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
 
 def _readable_place(

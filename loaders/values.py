@@ -24,13 +24,14 @@ import phonenumbers
 import pyoxigraph as ox
 from babel import Locale as CldrLocale
 from babel import UnknownLocaleError
-from babel.dates import get_date_format
+from babel.dates import get_date_format, get_month_names
 from babel.languages import get_official_languages
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from core.namespaces import EU_COUNTRY, OSM, WIKIDATA, XSD
 from core.namespaces import NUTS_CODE as NUTS
 from core.problems import AmbiguousValue, ValueProblem
+from core.vocabulary import LANGUAGES
 from loaders import enrich, identifiers, personal, tables, territory
 from loaders.concepts import ConceptIndex
 
@@ -678,6 +679,9 @@ def parse_date(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
             return [Lit(dt.datetime.strptime(text, fmt).strftime("%Y-%m"), XSD + "gYearMonth")]
         except ValueError:
             continue
+    worded = worded_date(text)
+    if worded is not None:
+        return [Lit(worded[0], XSD + worded[1])]
     formats = ", ".join(("YYYY-MM-DD", "YYYY-MM", "YYYY", *spec.dates, *ctx.locale.dates))
     raise ValueProblem("not-a-date", f"not a date in a known format ({formats})")
 
@@ -755,7 +759,7 @@ def _local_date(text: str, ctx: Context) -> str | None:
         year, _mark, month, day = match.groups()
         result = _real_date(int(year), int(month), int(day))
         if result is None:
-            raise ValueProblem("not-a-date", f"{text} is not a real date")
+            raise _no_such_day(text, [(int(month), int(day))])
         return result  # year, month, day: the one order there is
     match = _DAY_MONTH_YEAR.match(text)
     if match is None:
@@ -767,7 +771,7 @@ def _local_date(text: str, ctx: Context) -> str | None:
     }
     real = {first_is_day: day for first_is_day, day in readings.items() if day}
     if not real:
-        raise ValueProblem("not-a-date", f"{text} is not a real date")
+        raise _no_such_day(text, [(int(second), int(first)), (int(first), int(second))])
     if order is not None and order in real:
         return real[order]
     if len(set(real.values())) > 1:
@@ -783,9 +787,80 @@ def _local_date(text: str, ctx: Context) -> str | None:
     return result
 
 
+def _name_key(word: str) -> str:
+    """A word as month names are compared: without case, accents or a final dot ("Févr." and
+    "fevr" alike; Greek "ΜΑΡΤΙΟΥ" as "Μαρτίου")."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).rstrip(".")
+
+
+@cache
+def month_names() -> dict[str, int]:
+    """Every month name of the six languages, wide and abbreviated, as written in a date and
+    alone (CLDR's, through Babel: Greek and Croatian write "1 Μαρτίου", "1. ožujka" but
+    "Μάρτιος", "ožujak"), and the few more of ``tables/month-names.yaml``, keyed by
+    ``_name_key``: no key names two months in these languages."""
+    names: dict[str, int] = {}
+    for language in LANGUAGES:
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for number, name in get_month_names(width, context, language).items():
+                    names[_name_key(name)] = number
+    for name, number in tables.table("month-names").items():
+        names[_name_key(name)] = number
+    return names
+
+
+#: the words a date in words may hold between its parts ("el 1 de marzo de 2018", "le 1er mars")
+_DATE_LINKS = frozenset({"de", "del", "el", "il", "le", "of", "the"})
+#: a day before or after a month's name, with the ordinal marks of the six languages after
+#: ``_name_key`` ("1er", "1ᵉʳ", "1º" as 1o, "1.º", "1°", "1st", Croatian "1.")
+_WORDED_DAY = re.compile(r"([0-9]{1,2})\.?(?:er|re|o|a|°|st|nd|rd|th|η|ης)?")
+_WORDED_YEAR = re.compile(r"[0-9]{4}")
+
+
+def worded_date(text: str) -> tuple[str, str] | None:
+    """A date written with its month's name, as (lexical form, XSD datatype): "1er mars 2018",
+    "1 de marzo de 2018", "1° marzo 2018", "1. ožujka 2018.", "1 Μαρτίου 2018", "March 1, 2018"
+    are the day 2018-03-01; "septembre 2014", "sept. 2019", "Μάρτιος 2018" the month
+    (gYearMonth). None for another text; ``no-such-day`` for "31 février 2019". The month's
+    name says which number is the day, so nothing is guessed (stranger 88: "1er mars 2018"
+    and "septembre 2014" were refused as no date)."""
+    if len(text) > 40 or not any(char.isalpha() for char in text):
+        return None
+    keys = [_name_key(word) for word in re.split(r"[\s,]+", text) if word]
+    keys = [key for key in keys if key not in _DATE_LINKS]
+    names = month_names()
+    at = [i for i, key in enumerate(keys) if key in names]
+    if len(at) != 1 or at[0] == len(keys) - 1 or not _WORDED_YEAR.fullmatch(keys[-1]):
+        return None
+    month, year = names[keys[at[0]]], int(keys[-1])
+    days = keys[: at[0]] + keys[at[0] + 1 : -1]
+    if not days:
+        return f"{year:04d}-{month:02d}", "gYearMonth"
+    day = _WORDED_DAY.fullmatch(days[0]) if len(days) == 1 else None
+    if day is None:
+        return None
+    result = _real_date(year, month, int(day.group(1)))
+    if result is None:
+        raise _no_such_day(text, [(month, int(day.group(1)))])
+    return result, "date"
+
+
 def _checked_date(lexical: str, fmt: str, text: str) -> None:
     if _formatted_date(lexical, fmt) is None:
-        raise ValueProblem("not-a-date", f"{text} is not a real date")
+        _year, month, day = lexical.split("-")
+        raise _no_such_day(text, [(int(month), int(day))])
+
+
+def _no_such_day(text: str, readings: list[tuple[int, int]]) -> ValueProblem:
+    """The problem of a date that is no day: ``no-such-day`` when one of its ``readings``
+    (month, day) names a month and a day a month may have (31/02/2019: February has no 31st),
+    so the partner is told to check them; else ``not-a-date`` (32/01/2019, 13/13/2019). A
+    French partner told only that 31/02/2018 "is not a date" did not see why (stranger 88)."""
+    if any(1 <= month <= 12 and 1 <= day <= 31 for month, day in readings):
+        return ValueProblem("no-such-day", f"{text} is not a day of the calendar")
+    return ValueProblem("not-a-date", f"{text} is not a real date")
 
 
 #: what ``strptime`` reads for each directive of a day's format (CPython's own patterns:
