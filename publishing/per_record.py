@@ -35,6 +35,8 @@ ROW_LINE = re.compile(
 )
 #: the network a line names (its object), which a kept record may need
 NETWORK_OBJECT = re.compile(rb"<([^>]*/network/[^/>]+)> \.\s*$")
+#: the network a line is about (its subject)
+NETWORK_SUBJECT = re.compile(rb"^<([^>]*/network/[^/>]+)> ")
 RECORD_IRI = re.compile(r"/(?:space|operator|record)/[^/]+/([^/]+)")
 
 
@@ -103,7 +105,9 @@ def holding(report: Report, mode: str = "per-record") -> Holding:
 
 
 def without(ntriples: bytes, keys: set[str]) -> bytes:
-    """The graph without the triples of the records ``keys``."""
+    """The graph without the triples of the records ``keys``, nor those of the networks only
+    they named (a network is shared by name, not a record's own: one named by a held-back row
+    alone was published, with its name and no member, stranger 89)."""
     if not keys:
         return ntriples
     wanted = {key.encode("utf-8") for key in keys}
@@ -112,7 +116,12 @@ def without(ntriples: bytes, keys: set[str]) -> bytes:
         match = RECORD_LINE.match(line)
         if match is None or match.group(1) not in wanted:
             kept.append(line)
-    return b"".join(kept)
+    named = {found.group(1) for line in kept if (found := NETWORK_OBJECT.search(line))}
+    return b"".join(
+        line
+        for line in kept
+        if (network := NETWORK_SUBJECT.match(line)) is None or network.group(1) in named
+    )
 
 
 def previous_records(

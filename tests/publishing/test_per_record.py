@@ -36,6 +36,8 @@ HERE = Path(__file__).parent / "per-record"
 MAPPING = HERE / "mapping.yaml"
 #: a case's file is read with the mapping of its kind
 MAPPINGS = {".csv": MAPPING, ".xlsx": HERE / "mapping-xlsx.yaml"}
+#: the files read by a mapping of their own (by name)
+OWN_MAPPINGS = {name: HERE / "mapping-networks.yaml" for name in ("networks.csv", "networks-good.csv")}
 CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
 BASE = "https://w3id.org/coworkmed/id/"
 DATASET = f"{BASE}dataset/per-record"
@@ -68,14 +70,14 @@ def _spaces(graph: bytes) -> int:
 
 
 def _by_load(store: Published, file: str, mode: str) -> tuple[bool, list[Any], bool]:
-    mapping = MAPPINGS[Path(file).suffix]
+    mapping = OWN_MAPPINGS.get(file, MAPPINGS[Path(file).suffix])
     with store.location.writer() as target:
         checked = load_checked(mapping, target, BASE, store.location, HERE / file, mode=mode)
     return checked.load.published, checked.load.held_back, checked.load.unchanged
 
 
 def _by_submission(store: Published, file: str, mode: str) -> tuple[bool, list[Any], bool]:
-    mapping = MAPPINGS[Path(file).suffix]
+    mapping = OWN_MAPPINGS.get(file, MAPPINGS[Path(file).suffix])
     outcome = publish_submission(HERE / file, PARTNER, store.location, BASE, mapping, mode=mode)
     return outcome.published, outcome.held_back, outcome.unchanged
 
