@@ -17,11 +17,12 @@ import html
 import importlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote
 
@@ -100,8 +101,9 @@ class Rules:
     name_conjunctions: frozenset[str]
     #: a folded text's Greek letters in Latin letters (``greek_latin``)
     latin: Callable[[str], str]
-    #: the codes whose report advises what to do instead (validation.columns.personal_advice)
-    public_advice: frozenset[str]
+    #: the codes whose report advises what to do instead, with the advice given with the
+    #: template (None: the code's message says it; validation.columns.personal_advice)
+    public_advice: Mapping[str, str | None]
     #: the required fields whose value held back is told once (validation.trace)
     required_names: frozenset[str]
     #: a care-of marker and the text after it to the next comma, line or digit
@@ -170,7 +172,7 @@ def rules() -> Rules:
         lone_name_prefixes=frozenset(str(prefix) for prefix in raw["lone_name_prefixes"]),
         name_conjunctions=frozenset(_folded_word(w) for w in raw["name_conjunctions"]),
         latin=_transliteration(raw["greek_latin"]),
-        public_advice=frozenset(raw["public_advice"]),
+        public_advice=MappingProxyType(dict(raw["public_advice"])),
         required_names=frozenset(raw["required_names"]),
         care_of=re.compile(
             r"(?:^|(?<=[\s,;(]))(?:"

@@ -16,6 +16,7 @@ from core.vocabulary import LANGUAGES
 from loaders.load import HeldBack
 from publishing.per_record import RECORD_IRI
 from triplestore.versions import TripleStore
+from validation.columns import advice_texts
 from validation.findings import Finding, Report
 from validation.messages import problem_message
 from validation.shapes import shape_texts
@@ -44,8 +45,19 @@ def _belongs(finding: Finding, held: HeldBack) -> bool:
 
 #: a partner's cell quoted in a report's sentence (``validation.messages``: «value»)
 _QUOTED = re.compile(r"«[^»]*»")
-#: an e-mail address anywhere else in it (full-width ＠ too)
-_EMAIL = re.compile(r"[^\s«»()<>\"']+[@＠][^\s«»()<>\"']+")
+#: an e-mail address anywhere else in it (full-width ＠ too): a domain with a dot after the @,
+#: so that the advice's "info@ or office@," keeps its words (stranger 89: "como info@ u … se
+#: publica")
+_EMAIL = re.compile(r"[^\s«»()<>\"']+[@＠][^\s«»()<>\"',;]*[.．][^\s«»()<>\"']*[^\s«»()<>\"'.,;]")
+
+
+def without_advice(text: str, lang: str) -> str:
+    """A report's sentence without what it advises the partner to do (``advice_texts``): the
+    dataset page tells the public why a record is held back, not what to write in the
+    template."""
+    for advice in advice_texts(lang):
+        text = text.replace(f" {advice}", "")
+    return text
 
 
 def without_values(text: str, value: str | None = None) -> str:
@@ -78,7 +90,7 @@ def reasons(report: Report, held: HeldBack, lang: str | None = None) -> list[str
     without the values they quote (``without_values``)."""
     lang = lang or report.language
     texts = (
-        without_values(told + (f" ({f.column})" if f.column else ""), f.value)
+        without_values(without_advice(told, lang) + (f" ({f.column})" if f.column else ""), f.value)
         for f in report.findings
         if _belongs(f, held) and (told := sentence(f, lang, report.language)) is not None
     )

@@ -210,13 +210,22 @@ TOLD_IN_FULL = HOW_READ
 
 def personal_advice(code: str, lang: str, template: bool) -> str | None:
     """What a partner can do about a value held back as personal data (``code``), by how the
-    file is read: the template has no mapping to mark a column public (issue #18); None for a
-    code without advice."""
-    if code not in personal.rules().public_advice:
+    file is read: a mapping can mark its column public; the template has none, and its advice
+    is the code's own (``public_advice`` in ``loaders/tables/personal.yaml``: a mobile number is
+    told to give the organisation's number, a name its name); None for a code without advice."""
+    advice = personal.rules().public_advice
+    if code not in advice:
         return None
-    return problem_message(
-        "personal-advice-template" if template else "personal-advice-mapping", lang
-    )
+    told = "personal-advice-mapping" if not template else advice[code]
+    return None if told is None else problem_message(told, lang)
+
+
+def advice_texts(lang: str) -> list[str]:
+    """Every advice ``personal_advice`` may add to a message in ``lang``: what the partner is
+    told to do, which the public does not need (``publishing.held_back``)."""
+    codes = {"personal-advice-mapping", *personal.rules().public_advice.values()}
+    texts = (problem_message(code, lang) for code in sorted(c for c in codes if c))
+    return [text for text in texts if text]
 
 
 def is_template(mapping: Mapping) -> bool:

@@ -229,7 +229,7 @@ def held_back_required(finding: Finding, warning: Finding, trace: Trace) -> Find
     """The shape's error of a required name left empty because its value was held back as a
     person's (``warning``), said as that: one message per fact (``without_told_hold_backs``)."""
     message = problem_message(REQUIRED_HELD_BACK, trace.lang) or finding.message
-    advice = personal_advice(warning.code, trace.lang, is_template(trace.mapping))
+    advice = personal_advice(REQUIRED_HELD_BACK, trace.lang, is_template(trace.mapping))
     return dataclasses.replace(
         finding,
         code=REQUIRED_HELD_BACK,

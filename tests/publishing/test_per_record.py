@@ -37,7 +37,9 @@ MAPPING = HERE / "mapping.yaml"
 #: a case's file is read with the mapping of its kind
 MAPPINGS = {".csv": MAPPING, ".xlsx": HERE / "mapping-xlsx.yaml"}
 #: the files read by a mapping of their own (by name)
-OWN_MAPPINGS = {name: HERE / "mapping-networks.yaml" for name in ("networks.csv", "networks-good.csv")}
+OWN_MAPPINGS = {
+    name: HERE / "mapping-networks.yaml" for name in ("networks.csv", "networks-good.csv")
+}
 CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
 BASE = "https://w3id.org/coworkmed/id/"
 DATASET = f"{BASE}dataset/per-record"
