@@ -365,6 +365,7 @@ def load_mapping(path: Path, concepts: ConceptIndex | None = None) -> Mapping:
             period=spec.get("period"),
             otherwise=spec.get("otherwise"),
             unreadable=spec.get("unreadable", "hold-back"),
+            scheme=spec.get("scheme"),
         )
         for label, value in data["columns"].items()
         for spec in _column_specs(label, value)
@@ -481,6 +482,7 @@ def _fallback_mistakes(
             dates=tuple(spec.get("dates", ())),
             currency=spec.get("currency"),
             period=spec.get("period"),
+            scheme=spec.get("scheme"),
         )
         at = [*where, "otherwise"]
         for piece in _pieces(spec["otherwise"], spec):

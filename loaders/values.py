@@ -137,6 +137,9 @@ class ColumnSpec:
     #: what an unreadable cell does: "hold-back" (an error: the record waits for a fix) or
     #: "leave-out" (for an optional field: the value is left out with a warning)
     unreadable: str = "hold-back"
+    #: for web addresses: the protocol of one written without it ("www.example.org"); None:
+    #: https, and the value is reported (the mapping did not say it)
+    scheme: str | None = None
 
 
 #: ``ColumnSpec.unreadable``: the cell is left out with a warning, the record is published
@@ -980,9 +983,10 @@ def _host_problem(host: str) -> ValueProblem | None:
 
 def parse_url(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     text = str(raw).strip()
+    added = False  # a protocol neither the cell nor the mapping wrote: reported
     if not re.match(r"^https?://", text, re.IGNORECASE):
         if re.match(r"^[\w.-]+\.[a-z]{2,}(/.*)?$", text, re.IGNORECASE):
-            text = "https://" + text
+            text, added = f"{spec.scheme or 'https'}://{text}", spec.scheme is None
         else:
             raise ValueProblem("not-a-url", "not a web address (https://...)")
     try:
@@ -1002,6 +1006,10 @@ def parse_url(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     if host and (problem := _host_problem(host.group(1))):  # no encoding mends a host
         raise problem
     iri = _encoded_iri(text)
+    if added:  # stranger 89: "gandia-espaijove.example.org" was published with https://, unsaid
+        ctx.notices.append(
+            ValueProblem("url-scheme-added", f"published as {iri} (https:// added)", result=iri)
+        )
     if iri != text:  # a reinterpretation: reported with what is published
         ctx.notices.append(
             ValueProblem("url-encoded", f"published as {iri} (percent-encoded)", result=iri)

@@ -33,6 +33,7 @@ def _parse(case: dict[str, Any], notices: list[str] | None = None) -> list[Term]
         sources=tuple(case.get("columns", ["column"])),
         currency=case.get("currency"),
         period=case.get("period"),
+        scheme=case.get("scheme"),
     )
     context = Context(locale, default_index(), locale.country)
     terms = parser_for(case["field"])(case["raw"], spec, context)
