@@ -53,7 +53,7 @@ from endpoint.responses import error, rdf_answer, read_headers, reader_language
 from endpoint.site import data_links
 from endpoint.urls import external_url
 from endpoint.views import catalogue_view, human_size, local_date, view_words, wants_page
-from publishing.catalogue import combined_licence
+from publishing.catalogue import combined_licence, is_share_alike
 from triplestore.backends import TripleStore, locate
 from triplestore.merge import reading_default
 from triplestore.versions import StoreLocation, open_snapshot, published_graphs
@@ -410,6 +410,7 @@ def dumps_index() -> Response:
         state=dumps_state(listed, lang),
         checksums=url_for("dumps.dump", name=CHECKSUMS),
         licence=licence,
+        share_alike=is_share_alike(licence),
         attributions=attributions,
     )
     return read_headers(Response(body, mimetype="text/html"))

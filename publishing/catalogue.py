@@ -43,15 +43,22 @@ def redistributable() -> dict[str, str]:
 
 
 @cache
-def _combined_order() -> list[str]:
-    order: list[str] = yaml.safe_load(COMBINED.read_text(encoding="utf-8"))
-    return order
+def _combined() -> dict[str, list[str]]:
+    table: dict[str, list[str]] = yaml.safe_load(COMBINED.read_text(encoding="utf-8"))
+    return table
 
 
 def combined_licence(licences: set[str]) -> str | None:
     """The licence of a database combining sources under ``licences``: the first of
     ``COMBINED`` they hold (ODbL's share-alike governs the whole), None when none is known."""
-    return next((licence for licence in _combined_order() if licence in licences), None)
+    return next((licence for licence in _combined()["order"] if licence in licences), None)
+
+
+def is_share_alike(licence: str | None) -> bool:
+    """Whether ``licence`` asks that what is made from the data be shared under it (the ODbL):
+    the dumps page says so of the whole only then (stranger 89: it said "one source is under
+    the ODbL" of a whole under CC BY 4.0)."""
+    return licence in _combined()["share_alike"]
 
 
 def territory_dataset(base: str) -> str:

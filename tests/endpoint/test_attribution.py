@@ -22,11 +22,14 @@ import yaml
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from rdflib import Graph, Literal, Namespace, URIRef
 
+from core.translations import in_language, load_catalogue
 from coworkmed.cli import main
 from endpoint.app import create_app
 from endpoint.dumps import export
+from endpoint.site import TABLE
 from loaders import enrich
 from publishing.catalogue import TERRITORY_ATTRIBUTION, read_table
 
@@ -278,3 +281,11 @@ def test_a_space_page_that_names_its_regions_credits_eurostat(app: Flask, source
     point = client.get("/doc/id/" + space.removeprefix(BASE) + "/geometry.html")
     assert point.status_code == 200
     assert TERRITORY_ATTRIBUTION not in html.unescape(point.get_data(as_text=True))
+
+
+def test_the_dumps_page_of_an_odbl_whole_says_it_is_share_alike(app: Flask) -> None:
+    """OpenStreetMap's extracts make the whole ODbL: the page says what that asks of a reuser."""
+    said = load_catalogue(TABLE)["views"]
+    page = app.test_client().get("/dumps/?lang=fr").get_data(as_text=True)
+    assert str(escape(in_language(said["dumps_share_alike"], "fr"))) in page
+    assert f'rel="license" href="{LICENCES["ODBL"]}"' in page
