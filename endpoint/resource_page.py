@@ -465,9 +465,14 @@ def version_titles(terms: set[str], lang: str, max_rows: int) -> dict[str, str]:
 MEDIA_TYPES = "http://www.iana.org/assignments/media-types/"
 
 
-def licence_names() -> dict[str, str]:
-    """Licence IRI -> its name: those a source may be under, and the others of the data."""
-    return {**redistributable(), **table()["licences"]}
+def licence_names(lang: str) -> dict[str, str]:
+    """Licence IRI -> its name in ``lang``: those a source may be under, and the others of the
+    data (Eurostat's copyright is told in words, in the page's language: stranger 89)."""
+    named: dict[str, Any] = {**redistributable(), **table()["licences"]}
+    return {
+        iri: name if isinstance(name, str) else in_language(name, lang)
+        for iri, name in named.items()
+    }
 
 
 @cache
@@ -752,7 +757,7 @@ def resource_page(
     for term, texts in table()["terms"].items():
         if term in terms:
             names[term] = in_language(texts, lang)
-    for term, licence in licence_names().items():
+    for term, licence in licence_names(lang).items():
         if term in terms:
             names.setdefault(term, licence)
     for term, title in version_titles(terms, lang, max_rows).items():

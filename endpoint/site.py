@@ -110,9 +110,19 @@ def install(app: Flask) -> None:
             "reader_lang": _page_language,
             "mark": punctuated,
             "counted": counted,
+            "credited": told_attribution,
         }
 
     app.after_request(remember_language)
+
+
+def told_attribution(text: str, lang: str) -> str:
+    """A credit as ``lang`` writes it: the project's own (``site.yaml`` ``attributions``, whose
+    ``en`` is the text in the data) in that language; a source's as its publisher wrote it."""
+    for entry in load_catalogue(TABLE)["attributions"]:
+        if entry["en"] == text:
+            return in_language(entry, lang)
+    return text
 
 
 def _page_language() -> str:

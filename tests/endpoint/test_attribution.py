@@ -26,10 +26,11 @@ from markupsafe import escape
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from core.translations import in_language, load_catalogue
+from core.vocabulary import LANGUAGES
 from coworkmed.cli import main
 from endpoint.app import create_app
 from endpoint.dumps import export
-from endpoint.site import TABLE
+from endpoint.site import TABLE, told_attribution
 from loaders import enrich
 from publishing.catalogue import TERRITORY_ATTRIBUTION, read_table
 
@@ -273,14 +274,44 @@ def test_a_space_page_that_names_its_regions_credits_eurostat(app: Flask, source
     page = client.get("/doc/id/" + space.removeprefix(BASE) + ".html", query_string={"lang": "fr"})
     assert page.status_code == 200
     body = html.unescape(page.get_data(as_text=True))
-    assert TERRITORY_ATTRIBUTION in body
+    assert told_attribution(TERRITORY_ATTRIBUTION, "fr") in body
+    assert TERRITORY_ATTRIBUTION not in body  # in French (stranger 89)
+    assert "droit d'auteur d'Eurostat (réutilisation avec attribution)" in body
+    assert "Régions NUTS 2021 des pays du réseau" in body
     assert (
         next(row.attribution for row in read_table(ROOT / "data") if row.source == source) in body
     )
     # a page that names no region does not credit it (the space's point)
     point = client.get("/doc/id/" + space.removeprefix(BASE) + "/geometry.html")
     assert point.status_code == 200
-    assert TERRITORY_ATTRIBUTION not in html.unescape(point.get_data(as_text=True))
+    unescaped = html.unescape(point.get_data(as_text=True))
+    assert TERRITORY_ATTRIBUTION not in unescaped
+    assert told_attribution(TERRITORY_ATTRIBUTION, "en") not in unescaped
+
+
+#: the pages that credit the territory reference in words, with what they are asked for
+CREDITING = {
+    "dumps": ("/dumps/", {}),
+    "catalogue": ("/catalog", {"Accept": "text/html"}),
+    "void": ("/.well-known/void", {"Accept": "text/html"}),
+    "observatory": ("/observatory", {}),
+}
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
+@pytest.mark.parametrize("door", CREDITING)
+def test_the_projects_own_credit_is_in_the_pages_language(app: Flask, door: str, lang: str) -> None:
+    """The territory reference's credit, title and licence are the project's own words: each
+    page says them in its language (stranger 89: English on every Spanish and Croatian page)."""
+    path, headers = CREDITING[door]
+    page = app.test_client().get(path, query_string={"lang": lang}, headers=headers)
+    assert page.status_code == 200
+    body = html.unescape(page.get_data(as_text=True))
+    assert told_attribution(TERRITORY_ATTRIBUTION, lang) in body
+    assert TERRITORY_ATTRIBUTION not in body
+    if door == "catalogue":
+        assert "NUTS 2021 regions of the network's countries" not in body
+        assert "The territory reference of the observatory" not in body
 
 
 def test_the_dumps_page_of_an_odbl_whole_says_it_is_share_alike(app: Flask) -> None:

@@ -297,3 +297,13 @@ def test_the_dumps_page_says_share_alike_only_of_a_share_alike_licence(
         assert escape(in_language(said[key], lang)) in page, key
     assert escape(in_language(said["dumps_share_alike"], lang)) not in page
     assert "ODbL" not in page
+
+
+def test_the_projects_own_credits_are_its_data_in_english() -> None:
+    """Each credit of ``site.yaml`` ``attributions`` is shown for the text the data holds (its
+    ``en``): a change to the data's text would leave the pages saying it in English only."""
+    from publishing.catalogue import TERRITORY_ATTRIBUTION
+
+    entries = load_catalogue(TABLE)["attributions"]
+    assert [entry["en"] for entry in entries] == [TERRITORY_ATTRIBUTION]
+    assert all(set(entry) == set(LANGUAGES) for entry in entries)
