@@ -137,11 +137,7 @@ def read_text(data: bytes, encoding: str, path: Path, language: str | None = Non
         try:
             return Text(data.decode(name))
         except UnicodeDecodeError as error:
-            raise LoadError(
-                f"{path}: not {encoding} text (byte {error.start} is 0x{data[error.start]:02x}); "
-                "check file.encoding in the mapping",
-                "unknown-encoding",
-            ) from None
+            raise _not_declared(path, data, encoding, error.start, language) from None
     try:
         return Text(data.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
@@ -320,6 +316,27 @@ def _decoded(data: bytes, encoding: str) -> str | None:
         return data.decode(encoding)
     except UnicodeDecodeError:
         return None
+
+
+def _not_declared(
+    path: Path | str, data: bytes, encoding: str, start: int, language: str | None
+) -> LoadError:
+    """The error of a file its mapping's ``file.encoding`` cannot read: which line breaks, and
+    the encoding that reads it when one of the usual ones does. The partner was told only
+    that the encoding "cannot be recognised; save it as UTF-8", though the mapping named one
+    (stranger 89)."""
+    line = data[:start].count(b"\n") + 1
+    reason = (
+        f"{path}: not {encoding} text (byte {start} is 0x{data[start]:02x}, line {line}); "
+        "check file.encoding in the mapping"
+    )
+    found = "utf-8" if _decoded(data, "utf-8-sig") is not None else None
+    if found is None and not _mostly_utf8(data):  # broken UTF-8 reads in no legacy encoding
+        legacy = _read_legacy(data, language)
+        found = legacy[1] if legacy is not None else None
+    if found is None or codecs.lookup(found).name == codecs.lookup(encoding).name:
+        return LoadError(reason, "declared-encoding-wrong", encoding=encoding, line=line)
+    return LoadError(reason, "declared-encoding-other", encoding=encoding, line=line, found=found)
 
 
 def _read_legacy(data: bytes, language: str | None) -> tuple[str, str] | None:

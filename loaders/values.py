@@ -1068,7 +1068,14 @@ def parse_phone(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
     region = ctx.country or ctx.locale.country
     try:
         number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
+    except phonenumbers.NumberParseException as problem:
+        if region is None and problem.error_type == problem.INVALID_COUNTRY_CODE:
+            # stranger 89: six valid Croatian numbers of a file with no country column were
+            # each told they were "not a telephone number of the country"
+            raise ValueProblem(
+                "phone-without-country",
+                "no country code (+...) and no country for the record to read it in",
+            ) from None
         raise ValueProblem("not-a-phone-number", "not a telephone number") from None
     if not phonenumbers.is_valid_number(number):
         where = f" in {region}" if region else ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from core.namespaces import PREFIXES
 from core.translations import quoted
 from core.vocabulary import LANGUAGES
 from loaders import mapping as mapping_module
-from loaders import personal
+from loaders import personal, tables
 from loaders.concepts import default_index
 from loaders.load import LoadReport
 from loaders.mapping import Mapping, load_mapping
@@ -127,7 +127,10 @@ def check_columns(
                 )
             )
             missing.add(spec.field)
-    expected = [column_header(spec, lang, mapping) for spec in mapping.columns]
+    candidates = suggested_headers(headers, mapping, lang)
+    lacking = {
+        source for spec in mapping.columns if spec.field in missing for source in spec.sources
+    }
     written = tuple(headers)
     # a JSON key holding mapped keys, null in some records ("geocoding": null beside
     # "geocoding.latitude"): used (its records are told the values they lack)
@@ -137,7 +140,7 @@ def check_columns(
             continue
         if repeat_of(written, position) in known:  # "Name,Name": told as duplicate-column
             continue
-        close = difflib.get_close_matches(header, expected + sorted(known), n=1, cutoff=0.75)
+        close = closest_header(header, candidates, lacking)
         count = (counts or {}).get(header, total)
         code = "misspelt-column" if close else "unused-key" if count < total else "unknown-column"
         # a blank header is named in the reader's language, in the message and in the report's
@@ -149,7 +152,7 @@ def check_columns(
                 code,
                 lang,
                 value=shown,
-                column=close[0] if close else None,
+                column=close,
                 count=count,
                 total=total,
             )
@@ -157,6 +160,49 @@ def check_columns(
         )
         findings.append(Finding("table", code, "warning", message, column=shown, value=shown))
     return findings, missing
+
+
+def suggested_headers(headers: list[str], mapping: Mapping, lang: str) -> list[str]:
+    """The headers a column the mapping does not know may be a misspelling of: with the
+    template, those of the language the file's headers are written in (the most of them; the
+    report's on a tie), so that a Croatian file is not told "did you mean «Adresse»?" (stranger
+    89); with a partner's mapping, its own."""
+    if not is_template(mapping):
+        expected = [column_header(spec, lang, mapping) for spec in mapping.columns]
+        return list(dict.fromkeys([*expected, *sorted(mapping.used_columns)]))
+    written = set(headers)
+    by_language = {
+        language: [column_header(spec, language, mapping) for spec in mapping.columns]
+        for language in LANGUAGES
+    }
+    chosen = max(
+        LANGUAGES,
+        key=lambda language: (len(written & set(by_language[language])), language == lang),
+    )
+    return by_language[chosen]
+
+
+def closest_header(
+    header: str, candidates: list[str], lacking: Set[str] = frozenset()
+) -> str | None:
+    """The header ``header`` likely means: the closest of ``candidates`` (difflib, as written,
+    then without accents and case), else the one it begins, word for word, when it begins one
+    alone, or one alone of the required columns the file lacks (``lacking``): "Vrsta" for
+    "Vrsta prostora", which the file lacks, rather than "Vrsta područja"."""
+    close = difflib.get_close_matches(header, candidates, n=1, cutoff=0.75)
+    if close:
+        return close[0]
+    folded = tables.fold(header).strip()
+    if not folded:
+        return None
+    by_folded = {tables.fold(c).strip(): c for c in reversed(candidates)}  # the first kept
+    close = difflib.get_close_matches(folded, list(by_folded), n=1, cutoff=0.75)
+    if close:  # "Telephóne" for "Téléphone": accents and case aside
+        return by_folded[close[0]]
+    begun = [c for c in candidates if tables.fold(c).startswith(f"{folded} ")]
+    if len(begun) > 1:
+        begun = [c for c in begun if c in lacking]
+    return begun[0] if len(begun) == 1 else None
 
 
 def cell_message(problem: Any, lang: str) -> str | None:

@@ -39,9 +39,21 @@ DERIVED = {
 }
 
 
-#: fields whose values the loaders make into another field: a problem with one of them is a
-#: problem with that field (a wrong latitude is a problem with the coordinates)
-FEEDS = {"latitude": "coordinates", "longitude": "coordinates"}
+#: fields whose values the loaders make into others: a problem with one of them is a problem
+#: with those (a wrong latitude is a problem with the coordinates; a postcode that contradicts
+#: the town, or no country, leaves the NUTS region unknown: it was told "give a postcode" on a
+#: row that had one, stranger 89)
+FEEDS: dict[str, tuple[str, ...]] = {
+    "latitude": ("coordinates",),
+    "longitude": ("coordinates",),
+    "postcode": ("postcode", "nuts"),
+    "country": ("country", "nuts"),
+}
+
+
+def fed(field: str) -> tuple[str, ...]:
+    """The fields a problem with ``field`` is a problem with (``FEEDS``; itself otherwise)."""
+    return FEEDS.get(field, (field,))
 
 
 @cache
@@ -270,10 +282,14 @@ def graph_findings(
     what was already said (a missing column, a cell that cannot be read) is not said again. A
     value held back with a warning (personal data, an ambiguous number) is not an error
     already said: a required field it leaves empty is one."""
-    said = {(f.row, FEEDS.get(f.field, f.field)) for f in earlier if f.field}
+    said = {(f.row, field) for f in earlier if f.field for field in fed(f.field)}
     said_errors = {
-        (f.row, FEEDS.get(f.field, f.field)) for f in earlier if f.field and f.severity == "error"
+        (f.row, field)
+        for f in earlier
+        if f.field and f.severity == "error"
+        for field in fed(f.field)
     }
+    missing = {field for column in missing for field in fed(column)}
     #: a required name held back as a person's, by row and field: its shape's "no name" is said
     #: as the hold-back (``personal-name-required``), once (issue #18)
     held = {

@@ -116,3 +116,40 @@ def test_a_json_file_not_in_utf8_is_told_as_a_csv_file_is(
     assert [row.values["Name"] for row in rows] == case["names"]
     told = [(p.row, p.code, p.value) for row in rows for p in row.problems]
     assert told == ([(None, "legacy-encoding", case["notice"])] if "notice" in case else [])
+
+
+#: a file its mapping's encoding cannot read: (its text, written in, declared, language, the
+#: code and values of the refusal)
+DECLARED = [
+    ("Oznaka;Naziv\nS-1;Kuća\n", "cp1250", "utf-8", "hr",
+     "declared-encoding-other", {"encoding": "utf-8", "line": 2, "found": "cp1250"}),
+    ("Id;Nom\nF-1;Café\n", "utf-8", "ascii", "fr",
+     "declared-encoding-other", {"encoding": "ascii", "line": 2, "found": "utf-8"}),
+    ("Id;Όνομα\nG-1;Χώρος\n", "cp1253", "utf-8", "el",
+     "declared-encoding-other", {"encoding": "utf-8", "line": 1, "found": "cp1253"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "written", "declared", "language", "code", "values"), DECLARED)
+def test_a_file_its_declared_encoding_cannot_read_says_where_and_what_reads_it(
+    text: str, written: str, declared: str, language: str, code: str, values: dict[str, Any]
+) -> None:
+    """Stranger 89: a cp1250 file declared UTF-8 was told its encoding "cannot be recognised;
+    save it as UTF-8", not that its mapping named another, nor which line broke."""
+    from core.problems import LoadError
+    from loaders.readers import read_text
+
+    with pytest.raises(LoadError) as refused:
+        read_text(text.encode(written), declared, Path("file.csv"), language)
+    assert refused.value.code == code
+    assert refused.value.values == values  # type: ignore[attr-defined]
+
+
+def test_a_file_no_usual_encoding_reads_is_told_to_declare_its_own() -> None:
+    from core.problems import LoadError
+    from loaders.readers import read_text
+
+    with pytest.raises(LoadError) as refused:
+        read_text(b"Id;Name\nX-1;\xff\xfe\xfd\x81\x8d\x8f\x90\x9d\n", "ascii", Path("f.csv"), None)
+    assert refused.value.code == "declared-encoding-wrong"
+    assert refused.value.values == {"encoding": "ascii", "line": 2}  # type: ignore[attr-defined]
