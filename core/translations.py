@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 from babel.dates import format_date, format_skeleton
+from babel.numbers import get_decimal_symbol
 
 from core.vocabulary import LANGUAGES
 
@@ -215,6 +216,14 @@ def long_month(year: int, month: int, lang: str) -> str:
     "septiembre de 2017", "Σεπτέμβριος 2017", "rujan 2017."; CLDR's yMMMM skeleton): a page
     showed an opening month as "2017-09" beside days written in words (stranger 88)."""
     return format_skeleton("yMMMM", dt.date(year, month, 1), locale=lang)
+
+
+def list_separator(lang: str) -> str:
+    """The separator of a CSV file a spreadsheet opens in ``lang``'s regional settings: ";"
+    where numbers are written with a decimal comma (fr, it, es, el, hr: Excel's list
+    separator there, which reads a comma-separated file as one column; strangers 88 and 89),
+    "," elsewhere (CLDR's decimal symbol, through Babel)."""
+    return ";" if get_decimal_symbol(locale=lang) == "," else ","
 
 
 def quoted(value: str, lang: str) -> str:

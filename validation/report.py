@@ -37,7 +37,7 @@ from core.formulas import safe_cell
 from core.namespaces import CWM, RDF_TYPE, SH, XSD
 from core.rdf_bytes import to_bytes
 from core.settings import setting
-from core.translations import punctuated, quoted
+from core.translations import list_separator, punctuated, quoted
 from validation.findings import MAPPING, Finding, Report
 from validation.messages import catalogue, counted, ui, ui_words
 
@@ -177,9 +177,12 @@ def _json_members(names: tuple[str, ...], values: tuple[Any, ...]) -> str:
 
 
 def as_csv(report: Report) -> str:
+    """The report as a table a spreadsheet opens in the report's language: separated as that
+    language's spreadsheets separate lists (``list_separator``: ";" in French), with a byte
+    order mark (``render``) so that its accents are read as UTF-8."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
     lang = report.language
+    writer = csv.writer(buffer, delimiter=list_separator(lang))
     writer.writerow([ui(words, lang) for words in CSV_COLUMNS.values()])
     layers = {layer: ui(words, lang) for layer, words in LAYERS.items()}
     for finding in report.ordered():

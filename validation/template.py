@@ -22,7 +22,7 @@ from rdflib.term import Node
 
 from core.formulas import safe_cell
 from core.namespaces import CODE
-from core.translations import in_language, language, quoted
+from core.translations import in_language, language, list_separator, quoted
 from core.vocabulary import vocabulary_graph
 from loaders import tables, territory
 from loaders.values import cldr_locale
@@ -216,7 +216,8 @@ def write_template(output: Path, lang: str, fmt: str = "csv", filled: bool = Fal
         documentation = output.with_name(f"{output.stem}-documentation.csv")
         for path, rows in ((output, data), (documentation, doc)):
             buffer = io.StringIO()
-            csv.writer(buffer).writerows([[safe_cell(c) for c in row] for row in rows])
+            writer = csv.writer(buffer, delimiter=list_separator(lang))
+            writer.writerows([[safe_cell(c) for c in row] for row in rows])
             path.write_text(buffer.getvalue(), encoding="utf-8-sig")
         return [output, documentation]
     if fmt == "xlsx":

@@ -166,7 +166,7 @@ def test_publishing_needs_the_partners_own_token(
 def _header_row(fmt: str, data: bytes) -> list[str]:
     """The first row of a downloaded template (CSV as UTF-8 with a BOM, or a workbook)."""
     if fmt == "csv":
-        return next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        return next(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))  # Greek
     return [cell.value for cell in load_workbook(io.BytesIO(data)).active[1]]
 
 

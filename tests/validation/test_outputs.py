@@ -14,9 +14,18 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import SH
 
+from core.translations import list_separator
 from core.vocabulary import LANGUAGES
 from validation.findings import Finding
-from validation.report import _turtle_terms, as_json, downloads, least_size, render
+from validation.messages import ui
+from validation.report import (
+    CSV_COLUMNS,
+    _turtle_terms,
+    as_json,
+    downloads,
+    least_size,
+    render,
+)
 from validation.submission import validate_submission
 from validation.template import template_columns, write_template
 
@@ -57,7 +66,8 @@ def test_json_report_is_what_json_dumps_writes(report, extra: list[Finding]) -> 
 
 
 def test_csv_report_neutralises_formulas(report) -> None:  # noqa: ANN001
-    rows = list(csv.reader(io.StringIO(render(report, "csv").decode("utf-8-sig"))))
+    text = render(report, "csv").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=list_separator(report.language)))
     values = [row[4] for row in rows[1:]]
     assert '\'=HYPERLINK("http://evil.example")' in values
     assert not any(v.startswith(("=", "+", "-", "@")) for row in rows for v in row)
@@ -97,8 +107,13 @@ def test_a_filled_template_validates(tmp_path: Path, lang: str, fmt: str) -> Non
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_template_documents_every_column(tmp_path: Path, lang: str) -> None:
     template, documentation = write_template(tmp_path / "t.csv", lang, "csv")
-    header = next(csv.reader(io.StringIO(template.read_text(encoding="utf-8-sig"))))
-    doc = list(csv.reader(io.StringIO(documentation.read_text(encoding="utf-8-sig"))))
+    separator = list_separator(lang)  # as the language's spreadsheets separate lists
+    header = next(
+        csv.reader(io.StringIO(template.read_text(encoding="utf-8-sig")), delimiter=separator)
+    )
+    doc = list(
+        csv.reader(io.StringIO(documentation.read_text(encoding="utf-8-sig")), delimiter=separator)
+    )
     assert [row[0] for row in doc[1:]] == header
     columns = template_columns(lang)
     assert all(c.meaning for c in columns), [c.header for c in columns if not c.meaning]
@@ -149,3 +164,25 @@ def test_turtle_keeps_a_value_as_written(report, value: str) -> None:  # noqa: A
     graph = Graph().parse(data=render(changed, "ttl"), format="turtle")
     values = {str(v) for v in graph.objects(None, URIRef(CWM + "sourceValue"))}
     assert value in values
+
+
+@pytest.mark.parametrize(
+    ("lang", "separator"),
+    [("en", ","), ("fr", ";"), ("it", ";"), ("es", ";"), ("el", ";"), ("hr", ";")],
+)
+def test_a_csv_for_a_spreadsheet_is_separated_as_its_language_separates_lists(
+    tmp_path: Path, lang: str, separator: str
+) -> None:
+    """Strangers 88 and 89: the CSV report and template were comma-separated, which French,
+    Spanish and Croatian Excel opens as one column. Each is separated as the language's
+    spreadsheets separate lists, and a filled template so written is read back."""
+    template, _documentation = write_template(tmp_path / "t.csv", lang, "csv", filled=True)
+    header = template.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.count(separator) == len(template_columns(lang)) - 1
+    report = validate_submission(template, lang=lang, workers=1)
+    assert report.status in ("accepted", "accepted-with-warnings"), [
+        f.as_dict() for f in report.findings
+    ]
+    text = render(report, "csv").decode("utf-8-sig")
+    head = next(csv.reader(io.StringIO(text), delimiter=separator))
+    assert head == [ui(words, lang) for words in CSV_COLUMNS.values()]

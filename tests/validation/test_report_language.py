@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from core.translations import list_separator
 from core.vocabulary import LANGUAGES
 from validation.findings import Finding, Report
 from validation.messages import catalogue, problem_message, ui
@@ -40,7 +41,8 @@ def _html_text(report: Report) -> str:
 
 
 def _csv_rows(report: Report) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(render(report, "csv").decode("utf-8-sig"))))
+    text = render(report, "csv").decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=list_separator(report.language)))
 
 
 def _english(report: Report) -> set[str]:
