@@ -120,12 +120,16 @@ class Mapping:
     @property
     def used_columns(self) -> frozenset[str]:
         """Every source column the mapping reads: mapped, personal, in the key (a list of
-        columns or a ``{column}`` template) or in the file's include filters."""
+        columns or a ``{column}`` template), in the file's include filters, or a join's keys."""
         key = self.key if isinstance(self.key, tuple) else ()
         template = self.key if isinstance(self.key, str) else ""
         named = set(placeholders(template))
         filters = {condition["column"] for condition in self.file.get("include", ())}
-        filters |= {join["on"] for join in self.file.get("joins", {}).values()}
+        joins = self.file.get("joins", {})
+        filters |= {join["on"] for join in joins.values()}
+        # a joined record's key is the row's ``on`` column again, under the join's name: read
+        # by the join (stranger 89: "entidad.id is not expected; did you mean entidad_id?")
+        filters |= {f"{name}.{join['key']}" for name, join in joins.items()}
         mapped = {source for spec in self.columns for source in spec.sources}
         return frozenset(mapped | set(self.personal) | set(key) | named | filters)
 

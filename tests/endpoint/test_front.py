@@ -307,3 +307,12 @@ def test_the_projects_own_credits_are_its_data_in_english() -> None:
     entries = load_catalogue(TABLE)["attributions"]
     assert [entry["en"] for entry in entries] == [TERRITORY_ATTRIBUTION]
     assert all(set(entry) == set(LANGUAGES) for entry in entries)
+
+
+@pytest.mark.parametrize("path", ["/dumps/", "/catalog", "/observatory", "/"])
+def test_a_croatian_date_that_ends_a_sentence_ends_it_once(client: FlaskClient, path: str) -> None:
+    """A Croatian date ends with a full stop ("6. prosinca 2026."): a sentence ending with one
+    said "2026.." (stranger 89)."""
+    page = client.get(path, query_string={"lang": "hr"}, headers={"Accept": "text/html"})
+    text = re.sub(r"<[^>]+>", " ", page.get_data(as_text=True))
+    assert not re.search(r"[0-9]{4}\.\.(?!\.)", text), re.findall(r".{40}[0-9]{4}\.\..{10}", text)
