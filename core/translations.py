@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+import unicodedata
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -216,6 +217,30 @@ def long_month(year: int, month: int, lang: str) -> str:
     "septiembre de 2017", "Σεπτέμβριος 2017", "rujan 2017."; CLDR's yMMMM skeleton): a page
     showed an opening month as "2017-09" beside days written in words (stranger 88)."""
     return format_skeleton("yMMMM", dt.date(year, month, 1), locale=lang)
+
+
+COLLATION_FILE = Path(__file__).parent / "tables" / "collation.yaml"
+
+
+@cache
+def _letters_after(lang: str) -> dict[str, str]:
+    """The letters ``lang``'s alphabet holds after their base letter, each as its base and a
+    mark that sorts after every letter (``tables/collation.yaml``)."""
+    table: dict[str, dict[str, dict[str, str]]] = yaml.safe_load(
+        COLLATION_FILE.read_text(encoding="utf-8")
+    )
+    letters = table["after"].get(lang, {})
+    return {letter: base[0] + "\U0010ffff" * int(base[1:]) for letter, base in letters.items()}
+
+
+def collation_key(text: str, lang: str) -> tuple[str, str]:
+    """A key that sorts words as readers of ``lang`` look them up: without case or accents
+    ("étudiants" before "seniors"), a language's own letters after their base (Croatian č
+    after c, Spanish ñ after n), then as written (so that "Élan" and "elan" keep one order)."""
+    after = _letters_after(lang)
+    lowered = "".join(after.get(char, char) for char in text.casefold())
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)), text
 
 
 def list_separator(lang: str) -> str:

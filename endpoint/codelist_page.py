@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from babel import Locale
 
 from core.namespaces import DCTERMS, RDF_TYPE, SKOS
-from core.translations import load_catalogue
+from core.translations import collation_key, load_catalogue
 from core.vocabulary import LANGUAGES, codelist_files
 
 TABLE = Path(__file__).with_name("codelist-page.yaml")
@@ -135,7 +135,7 @@ def codelist_page(stem: str, lang: str) -> CodeList | None:
                 ],
             )
         )
-    concepts.sort(key=lambda concept: concept.label.casefold())
+    concepts.sort(key=lambda concept: collation_key(concept.label, lang))
     facts = triples[scheme]
     licence = next((o.value for o in facts.get(DCTERMS + "license", [])), None)
     return CodeList(

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from core.namespaces import EU_COUNTRY, NUTS_CODE
-from core.translations import in_language
+from core.translations import collation_key, in_language
 from core.translations import long_date as translated_long_date
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
@@ -436,7 +436,7 @@ def recorded_values() -> dict[str, set[str]]:
 def _labelled_options(lang: str) -> dict[str, list[tuple[str, str]]]:
     """Every code of each code-list filter with its label in ``lang`` (kept)."""
     key = ("filter-labels", generation(), lang)
-    return ANSWERS.get(key, lambda: filter_options(named(option_iris(), lang)))
+    return ANSWERS.get(key, lambda: filter_options(named(option_iris(), lang), lang))
 
 
 def _choices(lang: str) -> dict[str, list[tuple[str, str]]]:
@@ -456,7 +456,10 @@ def _sources(lang: str) -> dict[str, list[tuple[str, str]]]:
     base = _base()
     ids = source_ids()
     titles = named({f"{base}dataset/{i}" for i in ids}, lang)
-    choices = sorted(((i, titles.get(f"{base}dataset/{i}", i)) for i in ids), key=lambda c: c[1])
+    choices = sorted(
+        ((i, titles.get(f"{base}dataset/{i}", i)) for i in ids),
+        key=lambda c: collation_key(c[1], lang),
+    )
     return {name: choices for name in source_filters()}
 
 

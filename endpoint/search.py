@@ -36,7 +36,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.namespaces import CODE, EU_COUNTRY, NUTS_CODE, sparql_prefixes
-from core.translations import in_language, load_catalogue, words
+from core.translations import collation_key, in_language, load_catalogue, words
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
 from endpoint.linkeddata import local_path
@@ -414,14 +414,14 @@ def count_text(count: int, lang: str, records: int | None = None) -> str:
 
 
 def _options(
-    counts: Counter[str], chosen: str | None, label: Callable[[str], str]
+    counts: Counter[str], chosen: str | None, label: Callable[[str], str], lang: str
 ) -> list[dict[str, Any]]:
     values = set(counts) | ({chosen} if chosen else set())
     options = [
         {"value": v, "label": label(v), "count": counts.get(v, 0), "selected": v == chosen}
         for v in values
     ]
-    return sorted(options, key=lambda o: folded(o["label"]))
+    return sorted(options, key=lambda o: collation_key(o["label"], lang))
 
 
 def name_words(entries: list[Entry]) -> frozenset[str]:
@@ -725,11 +725,11 @@ def search_page() -> BaseResponse | str:
         pages=pages,
         previous=filters.link(lang, page=page - 1 if page > 2 else None) if page > 1 else None,
         next=filters.link(lang, page=page + 1) if page < pages else None,
-        kinds=_options(counts["kind"], filters.kind, lambda code: kinds.get(code, code)),
+        kinds=_options(counts["kind"], filters.kind, lambda code: kinds.get(code, code), lang),
         countries=_options(
-            counts["country"], filters.country, lambda code: country_label(code, lang)
+            counts["country"], filters.country, lambda code: country_label(code, lang), lang
         ),
-        regions=_options(counts["region"], filters.region, region_label),
+        regions=_options(counts["region"], filters.region, region_label, lang),
         suggestions=[] if found else _suggested(found_in, filters, lang),
         drop_links=[] if found else _drops(filters, lang, text),
         query_url=url_for("pages.query_page", query=search_sparql(filters, _fold_table())),

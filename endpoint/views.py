@@ -19,7 +19,7 @@ from babel.numbers import format_decimal
 from flask import request
 
 from core.namespaces import CC, DCAT, DCTERMS, FOAF, PREFIXES, QB, RDF_TYPE, RDFS, SKOS, VOID
-from core.translations import long_date, words
+from core.translations import collation_key, long_date, words
 from core.vocabulary import codelist_files
 from endpoint.negotiation import prefers_html
 from endpoint.published import Kept, generation, select
@@ -279,4 +279,4 @@ def code_lists(lang: str) -> list[dict[str, str]]:
                 "definition": definitions.get(lang) or definitions.get("en", ""),
             }
         )
-    return sorted(found, key=lambda item: item["label"].casefold())
+    return sorted(found, key=lambda item: collation_key(item["label"], lang))

@@ -24,7 +24,7 @@ from babel.numbers import format_decimal, format_percent
 
 from core.formulas import safe_cell
 from core.namespaces import DEFAULT_DATA_BASE, EU_COUNTRY
-from core.translations import in_language, load_catalogue
+from core.translations import collation_key, in_language, load_catalogue
 from loaders import nuts, tables
 from loaders.concepts import default_index
 from loaders.territory import network_countries
@@ -479,12 +479,13 @@ def point_rows(rows: Iterable[dict[str, Any]], base: str, pages: str = "/id/") -
     ]
 
 
-def filter_options(names: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
-    """Each filter's choices (code, label from ``names``, else the code), sorted by label."""
+def filter_options(names: dict[str, str], lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Each filter's choices (code, label from ``names``, else the code), sorted by label as
+    ``lang`` sorts words (``collation_key``: "étudiants" among the e, stranger 88)."""
     return {
         name: sorted(
             ((code, names.get(iri, code)) for code, iri in choices.items()),
-            key=lambda c: c[1],
+            key=lambda c: collation_key(c[1], lang),
         )
         for name, choices in allowed_values().items()
     }

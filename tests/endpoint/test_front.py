@@ -316,3 +316,21 @@ def test_a_croatian_date_that_ends_a_sentence_ends_it_once(client: FlaskClient, 
     page = client.get(path, query_string={"lang": "hr"}, headers={"Accept": "text/html"})
     text = re.sub(r"<[^>]+>", " ", page.get_data(as_text=True))
     assert not re.search(r"[0-9]{4}\.\.(?!\.)", text), re.findall(r".{40}[0-9]{4}\.\..{10}", text)
+
+
+@pytest.mark.parametrize(
+    ("path", "first", "then"),
+    [
+        ("/vocabulary/codelists/space-kind.html", ">télécentre rural<", ">tiers-lieu culturel<"),
+        ("/vocabulary/codelists/public.html", ">étudiants<", ">seniors<"),
+        ("/observatory", ">étudiants<", ">seniors<"),
+    ],
+)
+def test_a_french_list_sorts_accented_words_among_the_others(
+    client: FlaskClient, path: str, first: str, then: str
+) -> None:
+    """Stranger 88: "étudiants" after "seniors", "télécentre rural" after "tiers-lieu": lists
+    were sorted by code point (``core.translations.collation_key``)."""
+    page = client.get(path, query_string={"lang": "fr"}).get_data(as_text=True)
+    assert first in page and then in page, (first, then)
+    assert page.index(first) < page.index(then)
