@@ -216,6 +216,8 @@ def _group_message(code: str, found: list[Finding], lang: str) -> str:
     template = problem_template(code, lang)
     shared = shared_values(template, messages) if template is not None else {}
     sentence = problem_message(code, lang, **shared) or found[0].name or found[0].message
+    # a place left at the sentence's end is its end: "…", not "…." (stranger 89)
+    sentence = re.sub(r"…\.(?=\s|$)", "…", sentence)
     tail = shared_sentences(messages)
     return f"{sentence} {tail}" if tail and tail not in sentence else sentence
 

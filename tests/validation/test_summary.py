@@ -212,3 +212,22 @@ def test_a_summary_cell_ends_with_what_it_shows(case: dict[str, Any]) -> None:
     cell with a separator and nothing after it ("Riga 6 · Paese · ")."""
     html = render(_grouping_report(case), "html").decode("utf-8")
     assert not re.search(r"·\s*</td>", html)
+
+
+@pytest.mark.parametrize("lang", ["en", "hr", "fr"])
+def test_a_place_left_at_a_grouped_sentences_end_is_not_followed_by_a_full_stop(lang: str) -> None:
+    """Stranger 89: "Drugi partner već je objavio prostor ovog imena u blizini: …." — the
+    places differ per row, so the summary line leaves them as "…", which ends it."""
+    findings = [
+        Finding(
+            "graph",
+            "already-published",
+            "warning",
+            problem_message("already-published", lang, other=other) or "",
+            row=row,
+        )
+        for row, other in ((2, "Kvart Lab (hr-split)"), (3, "Hub 21 (hr-split)"))
+    ]
+    report = Report("f.csv", "m.yaml", lang, rows=3, findings=findings)
+    (line,) = report.summary()
+    assert line["message"].endswith("…") and "…." not in line["message"], line["message"]
