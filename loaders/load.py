@@ -32,6 +32,10 @@ class HeldBack:
     identifier: str | None  # the record's key in its IRIs (None: the row made no record)
     errors: int
     kept: bool = False  # its last published version stays in the new version
+    #: the identifier its row gives, where its key is not it: a row repeating another's
+    #: identifier is keyed apart ("AURA-002-6") but was named so to the partner, who never
+    #: wrote it (strangers 88 and 89)
+    written: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -39,8 +43,9 @@ class HeldBack:
     @property
     def source_identifier(self) -> str | None:
         """The identifier as the partner wrote it (``MI/2021/004``), not as its IRIs encode
-        it (``MI%2F2021%2F004``)."""
-        return None if self.identifier is None else unquote(self.identifier)
+        it (``MI%2F2021%2F004``), nor as a repeated one is keyed apart (``written``)."""
+        shown = self.written or self.identifier
+        return None if shown is None else unquote(shown)
 
 
 @dataclass

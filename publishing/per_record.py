@@ -37,6 +37,9 @@ ROW_LINE = re.compile(
 NETWORK_OBJECT = re.compile(rb"<([^>]*/network/[^/>]+)> \.\s*$")
 #: the network a line is about (its subject)
 NETWORK_SUBJECT = re.compile(rb"^<([^>]*/network/[^/>]+)> ")
+#: the error of a row that repeats another's identifier (``loaders.records``): its record is
+#: keyed apart, and named by the identifier as written
+DUPLICATE_KEY = "duplicate-key"
 RECORD_IRI = re.compile(r"/(?:space|operator|record)/[^/]+/([^/]+)")
 
 
@@ -89,6 +92,7 @@ def holding(report: Report, mode: str = "per-record") -> Holding:
     rows = record_rows(report.ntriples)
     by_row = {where: key for key, where in rows.items()}
     counted: dict[tuple[int | None, str | None, str | None], int] = defaultdict(int)
+    written: dict[tuple[int | None, str | None, str | None], str] = {}
     whole = not report.readable or (bool(errors) and mode == "all-or-nothing")
     for finding in errors:
         located, key = _key_of(finding, by_row)
@@ -96,10 +100,13 @@ def holding(report: Report, mode: str = "per-record") -> Holding:
             whole = True
             continue
         row, sheet = rows.get(key, (finding.row, finding.sheet)) if key else (finding.row, None)
-        counted[(row, sheet if key else finding.sheet, key)] += 1
+        place = (row, sheet if key else finding.sheet, key)
+        counted[place] += 1
+        if finding.code == DUPLICATE_KEY and finding.value:  # keyed apart, named as written
+            written[place] = finding.value
     held = [
-        HeldBack(row, sheet, key, count)
-        for (row, sheet, key), count in sorted(counted.items(), key=lambda i: i[0][0] or 0)
+        HeldBack(*place, count, written=written.get(place))
+        for place, count in sorted(counted.items(), key=lambda i: i[0][0] or 0)
     ]
     return Holding(held, whole)
 

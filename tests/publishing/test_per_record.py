@@ -328,3 +328,20 @@ LEGACY_CASES = yaml.safe_load(
 def test_a_reason_is_shown_without_its_raw_code(case: dict[str, Any]) -> None:
     told = [ox.Literal(text, language=lang) for text, lang in case["reasons"]]
     assert reasons_in(told, case["lang"]) == case["shown"]
+
+
+def test_a_row_repeating_an_identifier_is_named_by_it_as_written(tmp_path: Path) -> None:
+    """A row that repeats another's identifier is held back under a key of its own
+    ("P-02-7"), and was named so to the partner, who never wrote it (strangers 88, 89: "Ligne 6
+    (AURA-002-6)"). It is named by the identifier its row gives, with its row."""
+    store, report = tmp_path / "store", tmp_path / "report.json"
+    run = CliRunner().invoke(
+        main,
+        ["load", str(MAPPING), str(HERE / "duplicate-identifier.csv"), "--store", str(store)]
+        + ["--report", str(report)],
+    )
+    assert run.exit_code == 0, run.output
+    assert "Row 7 (P-02): error ×1" in run.output
+    assert "P-02-7" not in run.output
+    (held,) = json.loads(report.read_text(encoding="utf-8"))["held_back"]
+    assert held["row"] == 7 and held["written"] == "P-02"
