@@ -932,7 +932,7 @@ class RecordBuilder:
                     add(nodes[node], p(definition["property"]), _nt(value))
         self._write_address(space_iri, values, raw_address, country)
         self._write_geometry(space_iri, values)
-        self._write_operator(key, space, values)
+        self._write_operator(key, space, values, row)
         self._write_networks(space, values)
         self._write_offers(space_iri, values)
         self._enrich(row, space, values, country, region)
@@ -980,16 +980,39 @@ class RecordBuilder:
         add(geometry, A, p("geo:Geometry"))
         add(geometry, p("geo:asWKT"), literal(f"POINT({lon} {lat})", WKT))
 
-    def _write_operator(self, key: str, space: str, values: dict[str, list[Term]]) -> None:
+    def _write_operator(
+        self, key: str, space: str, values: dict[str, list[Term]], row: Any
+    ) -> None:
         names = [name for name, _definition in _fields_on("operator") if values.get(name)]
         if not names:
             return
+        if "operator_name" not in names and not set(names) & OPERATOR_IDENTIFIERS:
+            held = self._held_operator_name(row)
+            if held is not None:  # a sole trader's: the space is published without its operator
+                self.problems[held] = replace(
+                    self.problems[held],
+                    code=OPERATOR_LEFT_OUT,
+                    reason=personal.explain(OPERATOR_LEFT_OUT),
+                )
+                return
         add, operator = self.triples.add, iri(self.minting.of("operator", key))
         add(space, p("cwm:operatedBy"), operator)
         add(operator, A, p("cwm:Operator"))
         for name in names:
             for value in _unique(values[name]):
                 add(operator, p(tables.fields()[name]["property"]), _nt(value))
+
+    def _held_operator_name(self, row: Any) -> int | None:
+        """Where, among the problems, is the warning of ``row``'s operator name held back as a
+        person's (None: it was not)."""
+        codes = personal.rules().reasons
+        for at in range(len(self.problems) - 1, -1, -1):
+            problem = self.problems[at]
+            if problem.row != row.number or problem.sheet != row.sheet:
+                return None  # a row's problems come together, its own last
+            if problem.field == "operator_name" and problem.code in codes:
+                return at
+        return None
 
     def _write_networks(self, space: str, values: dict[str, list[Term]]) -> None:
         add = self.triples.add
@@ -1281,6 +1304,17 @@ TOTAL_WITH_WORDS = 5
 NUMBER_MARKS = frozenset({"no", "n", "nr", "num", "numero", "nombre", "broj", "αριθμος"})
 #: the error of a row of totals (``RecordBuilder._totals_row``)
 TOTALS_ROW = "totals-row"
+#: the operator's fields that identify it without its name (``shapes/required.ttl``,
+#: ``Operator-name``: a national identifier or its Wikidata item)
+OPERATOR_IDENTIFIERS = frozenset(
+    {"siret", "partita_iva", "nif_cif", "afm", "oib", "operator_wikidata"}
+)
+#: an operator whose name is held back as a person's and that nothing else identifies: left out,
+#: the space published without it (stranger 90: a sole trader's space was held back whole, told
+#: that the optional operator column was "required")
+OPERATOR_LEFT_OUT = "personal-operator-left-out"
+
+
 #: the errors of a row that say all there is of it: a row held back for its shape (its values
 #: shifted) or as a row of totals; the checks of its record are not told
 WHOLE_ROW = SHIFTED_ROW | {TOTALS_ROW}
