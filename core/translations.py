@@ -198,8 +198,10 @@ def _typography() -> dict[str, Any]:
 
 def punctuated(mark: str, lang: str) -> str:
     """A punctuation mark as ``lang`` writes it after a word: "\u00a0:" in French, ":" in
-    English (``tables/typography.yaml``)."""
-    return _typography()["before"].get(lang, {}).get(mark, "") + mark
+    English, "·" for ";" in Greek (``tables/typography.yaml``)."""
+    table = _typography()
+    written = table["marks"].get(lang, {}).get(mark, mark)
+    return table["before"].get(lang, {}).get(mark, "") + written
 
 
 def long_date(day: dt.date, lang: str) -> str:

@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -135,9 +135,13 @@ def read_text(data: bytes, encoding: str, path: Path, language: str | None = Non
     if encoding not in ("", "auto"):
         name = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
         try:
-            return Text(data.decode(name))
+            text = data.decode(name)
         except UnicodeDecodeError as error:
             raise _not_declared(path, data, encoding, error.start, language) from None
+        line = misread_line(text, language)
+        if line is not None:  # every byte read, in the letters of another language
+            raise _not_declared(path, data, encoding, 0, language, line=line)
+        return Text(text)
     try:
         return Text(data.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
@@ -318,17 +322,49 @@ def _decoded(data: bytes, encoding: str) -> str | None:
         return None
 
 
+#: the least letters beyond ASCII a file must hold for ``misread_line`` to judge it
+MISREAD_LETTERS = 3
+
+
+@cache
+def _language_letters() -> dict[str, frozenset[str]]:
+    raw: dict[str, str] = tables.table("language-letters")
+    return {language: frozenset(letters) for language, letters in raw.items()}
+
+
+def misread_line(text: str, language: str | None) -> int | None:
+    """The first line of ``text`` whose letters beyond ASCII are not ``language``'s, when most
+    of the file's are not (``tables/language-letters.yaml``): a file read in a legacy encoding
+    that is not its own ("Societΰ", "Åðùíõìßá"); None when the text reads as the language, or
+    the language is not known."""
+    own = _language_letters().get(language or "")
+    if own is None:
+        return None
+    letters = [c for c in text.casefold() if not c.isascii() and c.isalpha()]
+    if len(letters) < MISREAD_LETTERS or sum(c in own for c in letters) * 2 >= len(letters):
+        return None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if any(not c.isascii() and c.isalpha() and c not in own for c in line.casefold()):
+            return number
+    return None
+
+
 def _not_declared(
-    path: Path | str, data: bytes, encoding: str, start: int, language: str | None
+    path: Path | str,
+    data: bytes,
+    encoding: str,
+    start: int,
+    language: str | None,
+    line: int | None = None,
 ) -> LoadError:
-    """The error of a file its mapping's ``file.encoding`` cannot read: which line breaks, and
-    the encoding that reads it when one of the usual ones does. The partner was told only
-    that the encoding "cannot be recognised; save it as UTF-8", though the mapping named one
-    (stranger 89)."""
-    line = data[:start].count(b"\n") + 1
+    """The error of a file its mapping's ``file.encoding`` cannot read, or reads as letters of
+    another language: which line, and the encoding that reads it when one of the usual ones
+    does. The partner was told only that the encoding "cannot be recognised; save it as UTF-8",
+    though the mapping named one (stranger 89)."""
+    line = line or data[:start].count(b"\n") + 1
     reason = (
-        f"{path}: not {encoding} text (byte {start} is 0x{data[start]:02x}, line {line}); "
-        "check file.encoding in the mapping"
+        f"{path}: not {encoding} text (line {line} does not read as {language or 'text'} in "
+        f"it); check file.encoding in the mapping"
     )
     found = "utf-8" if _decoded(data, "utf-8-sig") is not None else None
     if found is None and not _mostly_utf8(data):  # broken UTF-8 reads in no legacy encoding

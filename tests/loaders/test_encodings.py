@@ -127,7 +127,35 @@ DECLARED = [
      "declared-encoding-other", {"encoding": "ascii", "line": 2, "found": "utf-8"}),
     ("Id;Όνομα\nG-1;Χώρος\n", "cp1253", "utf-8", "el",
      "declared-encoding-other", {"encoding": "utf-8", "line": 1, "found": "cp1253"}),
+    # every byte read, in another language's letters (stranger 90: "Societΰ", "Åðùíõìßá")
+    ("Id;Gestore\nT-1;Società Cooperativa\nT-2;Caffè Università\n", "cp1252", "cp1253", "it",
+     "declared-encoding-other", {"encoding": "cp1253", "line": 2, "found": "cp1252"}),
+    ("Κωδικός;Επωνυμία\nA-1;Χώρος Αθήνα\n", "cp1253", "cp1252", "el",
+     "declared-encoding-other", {"encoding": "cp1252", "line": 1, "found": "cp1253"}),
+    ("Oznaka;Naziv\nS-1;Kuća Čakovec\nS-2;Đakovo ćup čaj\n", "cp1250", "cp1252", "hr",
+     "declared-encoding-other", {"encoding": "cp1252", "line": 2, "found": "cp1250"}),
+    ("Id;Nom\nF-1;Café Noël\nF-2;Crêperie\n", "cp1252", "cp1253", "fr",
+     "declared-encoding-other", {"encoding": "cp1253", "line": 2, "found": "cp1252"}),
 ]  # fmt: skip
+
+
+#: a file read in the encoding its mapping declares, whose few letters of another language are
+#: names, not a misreading: (text, encoding, language)
+READ_AS_DECLARED = [
+    ("Id;Nom\nF-1;Città di Forlì\nF-2;Café des Sports\nF-3;Crêperie Élise\n", "cp1252", "fr"),
+    ("Id;Name\nX-1;Αθήνα Lab\n", "cp1253", "en"),
+    ("Κωδικός;Επωνυμία\nA-1;Lab Αθήνα\nA-2;Χώρος Πειραιά\n", "cp1253", "el"),
+    ("Oznaka;Naziv\nS-1;Kuća\n", "cp1250", "hr"),
+]
+
+
+@pytest.mark.parametrize(("text", "encoding", "language"), READ_AS_DECLARED)
+def test_a_file_in_its_declared_encoding_is_read_so(
+    text: str, encoding: str, language: str
+) -> None:
+    from loaders.readers import read_text
+
+    assert read_text(text.encode(encoding), encoding, Path("f.csv"), language).text == text
 
 
 @pytest.mark.parametrize(("text", "written", "declared", "language", "code", "values"), DECLARED)

@@ -55,3 +55,24 @@ def test_value(case: dict[str, Any]) -> None:
         assert _parse(case, notices) == [_term(e) for e in case["expect"]]
         # a value reinterpreted is reported: each case lists its notices (none by default)
         assert notices == case.get("notices", [])
+
+
+def test_no_month_name_names_two_months() -> None:
+    """The month names the loader reads (CLDR's in six languages and ``month-names.yaml``'s)
+    name one month each, compared as the loader compares them: a name of two months would
+    be read as either."""
+    from babel.dates import get_month_names
+
+    from core.vocabulary import LANGUAGES
+    from loaders import tables
+    from loaders.values import _name_key
+
+    seen: dict[str, set[int]] = {}
+    for language in LANGUAGES:
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for number, name in get_month_names(width, context, language).items():
+                    seen.setdefault(_name_key(name), set()).add(number)
+    for name, number in tables.table("month-names").items():
+        seen.setdefault(_name_key(name), set()).add(number)
+    assert {key: months for key, months in seen.items() if len(months) > 1} == {}
