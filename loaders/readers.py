@@ -361,11 +361,12 @@ def _not_declared(
     another language: which line, and the encoding that reads it when one of the usual ones
     does. The partner was told only that the encoding "cannot be recognised; save it as UTF-8",
     though the mapping named one (stranger 89)."""
-    line = line or data[:start].count(b"\n") + 1
-    reason = (
-        f"{path}: not {encoding} text (line {line} does not read as {language or 'text'} in "
-        f"it); check file.encoding in the mapping"
-    )
+    if line is None:
+        line = data[:start].count(b"\n") + 1
+        where = f"byte {start} is 0x{data[start]:02x}, line {line}"
+    else:
+        where = f"line {line} reads as letters of another language than {language}"
+    reason = f"{path}: not {encoding} text ({where}); check file.encoding in the mapping"
     found = "utf-8" if _decoded(data, "utf-8-sig") is not None else None
     if found is None and not _mostly_utf8(data):  # broken UTF-8 reads in no legacy encoding
         legacy = _read_legacy(data, language)

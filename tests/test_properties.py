@@ -29,6 +29,7 @@ from loaders.values import (
     Iri,
     Lit,
     Locale,
+    Price,
     coordinate_pair,
     parser_for,
 )
@@ -83,7 +84,9 @@ def test_a_value_normaliser_gives_terms_or_a_value_problem(
     except ValueProblem as problem:
         assert problem.code and str(problem)
         return
-    assert all(isinstance(term, Iri | Lit) for term in terms)
+    # a price is a term of its own (amount, currency, period): hypothesis seldom writes one
+    # ("0£" did, and the test failed on a price read right)
+    assert all(isinstance(term, Iri | Lit | Price) for term in terms)
 
 
 # ------------------------------------------------------------------ the mapping reader

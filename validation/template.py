@@ -22,7 +22,7 @@ from rdflib.term import Node
 
 from core.formulas import safe_cell
 from core.namespaces import CODE
-from core.translations import in_language, language, list_separator, quoted
+from core.translations import collation_key, in_language, language, list_separator, quoted
 from core.vocabulary import vocabulary_graph
 from loaders import tables, territory
 from loaders.values import cldr_locale
@@ -94,8 +94,9 @@ def choices(field_name: str, lang: str) -> list[str]:
     them back to their codes), the language's words for yes and no, the network's country
     codes; none for a free column."""
     definition = tables.fields()[field_name]
-    if definition.get("codelist"):
-        return [_label(c, lang) for c in _concepts(definition["codelist"])]
+    if definition.get("codelist"):  # as the reader looks them up (stranger 90: by code)
+        labels = (_label(c, lang) for c in _concepts(definition["codelist"]))
+        return sorted(labels, key=lambda label: collation_key(label, lang))
     if definition["kind"] == "boolean":
         return [ui("yes", lang), ui("no", lang)]
     if definition["kind"] == "country":

@@ -186,3 +186,16 @@ def test_a_csv_for_a_spreadsheet_is_separated_as_its_language_separates_lists(
     text = render(report, "csv").decode("utf-8-sig")
     head = next(csv.reader(io.StringIO(text), delimiter=separator))
     assert head == [ui(words, lang) for words in CSV_COLUMNS.values()]
+
+
+@pytest.mark.parametrize("lang", ["it", "el", "fr", "hr"])
+def test_the_templates_drop_downs_are_in_the_readers_order(lang: str) -> None:
+    """Stranger 90: the XLSX template offered each code list in the order of its English codes
+    ("spazio di coworking, caffè coworking, terzo luogo culturale…")."""
+    from core.translations import collation_key
+    from validation.template import choices
+
+    for field in ("kinds", "services", "publics", "legal_form"):
+        offered = choices(field, lang)
+        assert len(offered) > 2
+        assert offered == sorted(offered, key=lambda label: collation_key(label, lang)), field
