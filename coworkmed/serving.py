@@ -47,6 +47,11 @@ def server_options(settings: Mapping[str, Any]) -> dict[str, Any]:
         "cleanup_interval": min(IDLE_CHECK, settings["server_idle"]),
         "asyncore_use_poll": True,
         "channel_request_lookahead": 1,
+        # what a connection holds in memory before it spools to a file: a request's body
+        # (waitress: 512 KB; 990 connections sending part of one took the server to 1 GB,
+        # stranger 91), and an answer not yet sent (waitress: 1 MB)
+        "inbuf_overflow": 65_536,
+        "outbuf_overflow": 262_144,
     }
 
 
@@ -210,6 +215,32 @@ class KeepAliveTask(WSGITask):
         return ends and self.version == "1.1" and "close" not in asked
 
 
+#: a request that has been arriving for longer than this (seconds) must have come at least
+#: ``ARRIVAL_RATE`` bytes a second, headers and body, or its connection is closed: a client
+#: sending a byte every few seconds held a connection, and 1,000 of them every one, so that no
+#: one else was answered (slowloris: stranger 91)
+ARRIVAL_GRACE = 10.0
+ARRIVAL_RATE = 1024
+#: an answer whose client has read none of it for this long (seconds) closes its connection:
+#: waitress only closes idle connections that run no request, and 33 clients that asked for
+#: long answers and read none held all 32 threads (stranger 91)
+SEND_STALL = 60.0
+
+
+def too_slow(started: float, arrived: int, now: float) -> bool:
+    """Whether a request that began to arrive at ``started`` and has brought ``arrived`` bytes
+    by ``now`` comes too slowly to be waited for (``ARRIVAL_GRACE``, ``ARRIVAL_RATE``)."""
+    elapsed = now - started
+    return elapsed > ARRIVAL_GRACE and arrived < ARRIVAL_RATE * elapsed
+
+
+def stalled(channel: Any, now: float) -> bool:
+    """Whether ``channel`` runs a request whose answer waits to be sent and has sent nothing
+    for ``SEND_STALL`` seconds (its client does not read)."""
+    waiting = bool(channel.requests) and channel.total_outbufs_len > 0
+    return waiting and now - channel.last_activity > SEND_STALL
+
+
 class KeepAliveChannel(HTTPChannel):
     """waitress's connection, answering with ``KeepAliveTask``; a request whose client waits
     for ``100 Continue`` before it sends a body larger than its path takes (``body_limit``) is
@@ -219,6 +250,21 @@ class KeepAliveChannel(HTTPChannel):
     task_class = KeepAliveTask
     #: the largest body a request to a path may carry (None: any)
     body_limit: Callable[[str], int] | None = None
+    #: when the request arriving began to, and the bytes it has brought (``too_slow``)
+    arriving_since = 0.0
+    arrived = 0
+
+    def received(self, data: bytes) -> bool:
+        """Read ``data``, unless the request it belongs to comes too slowly (``too_slow``):
+        then the connection is closed."""
+        now = time.monotonic()
+        if self.request is None:  # these bytes begin a request
+            self.arriving_since, self.arrived = now, 0
+        self.arrived += len(data)
+        if self.request is not None and too_slow(self.arriving_since, self.arrived, now):
+            self.will_close = True
+            return False
+        return bool(super().received(data))
 
     def send_continue(self) -> None:
         request: Any = self.request  # (types-waitress: headers read-only, a request or None)
@@ -246,7 +292,23 @@ def make_server(app: Any, **options: Any) -> Any:
     for channel in _channels(server):
         if isinstance(channel, BaseWSGIServer):
             channel.channel_class = channel_class
+            _close_stalled(channel)
     return server
+
+
+def _close_stalled(listener: Any) -> None:
+    """Have the idle-connection sweep of waitress's ``listener`` close the connections whose
+    answers are ``stalled`` too."""
+    sweep = listener.maintenance
+
+    def maintenance(now: float) -> None:
+        sweep(now)
+        for channel in list(listener.active_channels.values()):
+            if stalled(channel, now):  # closed here: its socket, full, is never writable
+                channel.will_close = True  # again, so waitress would never close it
+                channel.handle_close()
+
+    listener.maintenance = maintenance
 
 
 def stop_listening(server: Any) -> None:

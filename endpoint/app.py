@@ -159,12 +159,18 @@ def operation_size(sent: Request) -> int:
     return len(sent.get_data(cache=True))
 
 
-#: the app extension holding the turns of long operations (``large_texts_in_turn``)
+#: the app extensions holding the turns of long operations (``large_texts_in_turn``) and the
+#: room of those that wait for one
 LARGE_TEXTS = "coworkmed.large_texts"
+LARGE_WAITERS = "coworkmed.large_waiters"
 #: an operation longer than this (bytes) is a long one; how many are read at once; how long
 #: one waits for its turn, in seconds; and when to try again after none came
-LARGE_TEXT = 65_536
+LARGE_TEXT = 16_384
 LARGE_AT_ONCE = 2
+#: the most long operations that wait for a turn at once: each waits in a server thread, and
+#: a flood of 1 MB texts held every thread waiting, /health with them (stranger 91); beyond,
+#: 503 at once
+LARGE_WAITING = 4
 LARGE_WAIT = 10.0
 LARGE_RETRY = 5
 LARGE_BUSY = "the service is reading other long operations: send this one again in a few seconds"
@@ -321,6 +327,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             abort(413)  # before any parsing: a refused upload leaves no temporary file
 
     large = app.extensions[LARGE_TEXTS] = threading.BoundedSemaphore(LARGE_AT_ONCE)
+    waiting = app.extensions[LARGE_WAITERS] = Room(LARGE_WAITING, LARGE_BUSY)
 
     @app.before_request
     def large_texts_in_turn() -> None:
@@ -333,8 +340,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         request = current_request()
         if request.path != "/sparql" or operation_size(request) <= LARGE_TEXT:
             return
-        if not large.acquire(timeout=LARGE_WAIT):
-            raise ServiceUnavailable(LARGE_BUSY, retry_after=LARGE_RETRY)
+        if not large.acquire(blocking=False):
+            busy = ServiceUnavailable(LARGE_BUSY, retry_after=LARGE_RETRY)
+            with waiting.entered(busy):  # a few wait; the others are told to come back
+                if not large.acquire(timeout=LARGE_WAIT):
+                    raise busy
         take_turn(large.release)  # given back once its text is checked (``end_turn``)
 
     @app.teardown_request

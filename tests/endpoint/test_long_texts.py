@@ -170,3 +170,35 @@ def test_a_long_operation_takes_a_turn_through_every_door(
         for _ in range(module.LARGE_AT_ONCE):
             turns.release()
     assert _send(client, door, long) != 503  # the turns free: read and answered
+
+
+def test_only_a_few_long_operations_wait_for_a_turn(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every turn taken and every waiting place taken, one more long operation is a 503
+    at once, not one more server thread waiting (stranger 91: a flood of 1 MB texts held
+    every thread, /health with them, for minutes)."""
+    import contextlib
+    import time
+
+    from endpoint import app as module
+
+    monkeypatch.setattr(module, "LARGE_WAIT", 5.0)
+    turns, room = app.extensions[module.LARGE_TEXTS], app.extensions[module.LARGE_WAITERS]
+    long = "#" + "x" * module.LARGE_TEXT + "\nASK {}"
+    headers = {"Content-Type": "application/sparql-query", "Cache-Control": "no-cache"}
+    for _ in range(module.LARGE_AT_ONCE):
+        assert turns.acquire(timeout=1)
+    try:
+        with contextlib.ExitStack() as seats:
+            for _ in range(module.LARGE_WAITING):
+                seats.enter_context(room.entered())
+            start = time.monotonic()
+            refused = client.post("/sparql", data=long.encode(), headers=headers)
+            assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+            assert time.monotonic() - start < 2  # at once, not after LARGE_WAIT
+        assert client.post("/sparql", data=b"ASK {}", headers=headers).status_code == 200
+    finally:
+        for _ in range(module.LARGE_AT_ONCE):
+            turns.release()
+    assert client.post("/sparql", data=long.encode(), headers=headers).status_code == 200

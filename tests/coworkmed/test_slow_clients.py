@@ -1,0 +1,114 @@
+"""The server closes the connections of clients that hold a thread or a connection without
+using it (stranger 91): a request that arrives a byte every few seconds (slowloris), and an
+answer its client never reads. Tested on a real waitress server on loopback, with a plain WSGI
+application (the defences are the server's, not the app's)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from waitress import wasyncore
+
+from coworkmed import serving
+
+
+def _app(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+    """/big: 64 MB in chunks; anything else: a short answer."""
+    if environ["PATH_INFO"] == "/big":
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return (b"x" * 65_536 for _ in range(1024))
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return iter([b"ok"])
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    monkeypatch.setattr(serving, "ARRIVAL_GRACE", 1.0)
+    monkeypatch.setattr(serving, "SEND_STALL", 1.0)
+    running: Any = serving.make_server(
+        _app, host="127.0.0.1", port=0, threads=1, cleanup_interval=1,
+        outbuf_high_watermark=1_048_576, **{"asyncore_use_poll": True},
+    )  # fmt: skip
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    try:
+        yield int(running.effective_port)
+    finally:
+        running.trigger.pull_trigger(lambda: wasyncore.close_all(running._map))
+        thread.join(timeout=10)
+        running.task_dispatcher.shutdown()
+
+
+def _get(port: int, path: str = "/health", timeout: float = 10) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := sock.recv(65_536):
+            answer += chunk
+        return answer
+
+
+def _closed(sock: socket.socket, within: float) -> bool:
+    """Whether the server closes ``sock`` within ``within`` seconds."""
+    sock.settimeout(within)
+    try:
+        while sock.recv(65_536):
+            continue
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+    return True
+
+
+@pytest.mark.parametrize(
+    "trickle",
+    [b"GET /health HTTP/1.1\r\nHost: x\r\n", b"POST /x HTTP/1.1\r\nContent-Length: 500\r\n\r\n"],
+)
+def test_a_request_that_arrives_a_byte_at_a_time_is_closed(server: int, trickle: bytes) -> None:
+    """Headers, or a body, a byte every 0.3 s: far under 1 KB a second once the grace is
+    over; the connection is closed, and another client is answered meanwhile."""
+    with socket.create_connection(("127.0.0.1", server), timeout=10) as slow:
+        slow.sendall(trickle[:5])
+        started = time.monotonic()
+        closed = False
+        for byte in trickle[5:] + b"x" * 20:
+            try:
+                slow.sendall(bytes([byte]))
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+            if time.monotonic() - started > 6:
+                break
+            time.sleep(0.3)
+        assert closed or _closed(slow, 3)
+        assert time.monotonic() - started < 8
+    assert _get(server).endswith(b"ok")
+
+
+def test_a_request_that_arrives_at_a_fair_pace_is_read(server: int) -> None:
+    """A request sent in pieces, quickly enough, is answered (the rule is a rate, not a
+    deadline: a large upload on a slow line takes its time)."""
+    with socket.create_connection(("127.0.0.1", server), timeout=10) as sock:
+        for piece in (b"GET /health HTTP/1.1\r\n", b"Host: x\r\n", b"Connection: close\r\n\r\n"):
+            sock.sendall(piece)
+            time.sleep(0.2)
+        assert sock.recv(65_536).startswith(b"HTTP/1.1 200")
+
+
+def test_an_answer_its_client_never_reads_frees_its_thread(server: int) -> None:
+    """With one thread, a client that asks for 64 MB and reads none of it held the thread for
+    ever; it is closed once its answer has waited ``SEND_STALL`` seconds, and the next client
+    is answered."""
+    with socket.create_connection(("127.0.0.1", server), timeout=10) as reader:
+        reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        reader.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.5)
+        started = time.monotonic()
+        assert _get(server, timeout=15).endswith(b"ok")
+        assert time.monotonic() - started < 12
