@@ -219,7 +219,7 @@ class KeepAliveTask(WSGITask):
 #: ``ARRIVAL_RATE`` bytes a second, headers and body, or its connection is closed: a client
 #: sending a byte every few seconds held a connection, and 1,000 of them every one, so that no
 #: one else was answered (slowloris: stranger 91)
-ARRIVAL_GRACE = 10.0
+ARRIVAL_GRACE = 5.0
 ARRIVAL_RATE = 1024
 #: an answer whose client has read none of it for this long (seconds) closes its connection:
 #: waitress only closes idle connections that run no request, and 33 clients that asked for
