@@ -49,6 +49,7 @@ from endpoint.caching import request_validators
 from endpoint.execution import QueryError, QueryRequest
 from endpoint.files import file_answer
 from endpoint.published import EXPORTER, generation, run, store_location
+from endpoint.resource_page import licence_names
 from endpoint.responses import error, rdf_answer, read_headers, reader_language
 from endpoint.site import data_links
 from endpoint.urls import external_url
@@ -606,6 +607,7 @@ def catalog() -> Response:
         dumps_state=dumps_state(listed, lang),
         data_links=data_links(lang),
         licence=licence,
+        licence_names=licence_names(lang),  # "CC BY 4.0", not its IRI (stranger 90)
         attributions=attributions,
     )
     return read_headers(Response(body, mimetype="text/html"))

@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 import pyoxigraph as ox
 from babel import Locale
 from babel.dates import format_datetime
@@ -543,6 +544,8 @@ def _display(
     if datatype == BOOLEAN:
         said = words(table()["words"], lang)
         return said["yes"] if value.value in ("true", "1") else said["no"]
+    if predicate == TELEPHONE:
+        return phone_text(value.value)
     units = table()["units"]
     if predicate == UNIT_CODE and value.value in units:
         return in_language(units[value.value], lang)
@@ -558,6 +561,20 @@ def _display(
     if datatype == XSD + "gYearMonth" and (month := _YEAR_MONTH.fullmatch(value.value)):
         return long_month(int(month.group(1)), int(month.group(2)), lang)
     return None
+
+
+#: the property of a space's telephone numbers, written E.164 in the data ("+302103210000")
+TELEPHONE = "https://schema.org/telephone"
+
+
+def phone_text(number: str) -> str | None:
+    """A telephone number of the data as people read it, grouped as its country groups it
+    ("+30 210 321 0000"; stranger 90 read "+302103210000"); None for a text that is none."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 #: a gYearMonth's lexical form without a time zone (a month of the data: an opening)

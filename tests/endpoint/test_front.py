@@ -334,3 +334,13 @@ def test_a_french_list_sorts_accented_words_among_the_others(
     page = client.get(path, query_string={"lang": "fr"}).get_data(as_text=True)
     assert first in page and then in page, (first, then)
     assert page.index(first) < page.index(then)
+
+
+def test_the_catalogue_page_names_each_licence(client: FlaskClient) -> None:
+    """A dataset's licence is named ("CC BY 4.0"), linked to its IRI, as its own page names it
+    (stranger 90: the Greek catalogue showed the bare IRI)."""
+    page = client.get("/catalog", query_string={"lang": "el"}, headers={"Accept": "text/html"})
+    body = page.get_data(as_text=True)
+    cc_by = "https://creativecommons.org/licenses/by/4.0/"
+    assert f'<a rel="license" href="{cc_by}">CC BY 4.0</a>' in body
+    assert f'href="{cc_by}">{cc_by}</a>' not in body
