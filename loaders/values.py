@@ -791,10 +791,10 @@ def _local_date(text: str, ctx: Context) -> str | None:
 
 
 def _name_key(word: str) -> str:
-    """A word as month names are compared: without case, accents or a final dot ("Févr." and
-    "fevr" alike; Greek "ΜΑΡΤΙΟΥ" as "Μαρτίου")."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).rstrip(".")
+    """A word as month names are compared: folded as the loaders fold a term (``tables.fold``:
+    without case or accents), without a final dot ("Févr." and "fevr" alike; Greek "ΜΑΡΤΙΟΥ"
+    as "Μαρτίου")."""
+    return tables.fold(word).rstrip(".")
 
 
 @cache

@@ -192,10 +192,10 @@ def closest_header(
     close = difflib.get_close_matches(header, candidates, n=1, cutoff=0.75)
     if close:
         return close[0]
-    folded = tables.fold(header).strip()
+    folded = tables.fold(header)
     if not folded:
         return None
-    by_folded = {tables.fold(c).strip(): c for c in reversed(candidates)}  # the first kept
+    by_folded = {tables.fold(c): c for c in reversed(candidates)}  # the first kept
     close = difflib.get_close_matches(folded, list(by_folded), n=1, cutoff=0.75)
     if close:  # "Telephóne" for "Téléphone": accents and case aside
         return by_folded[close[0]]
