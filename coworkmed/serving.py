@@ -23,8 +23,11 @@ from typing import Any
 
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.receiver import ChunkedReceiver
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import WSGITask
+from waitress.utilities import BadRequest
 
 from core.workers import GROUP_SIGNALS
 
@@ -234,6 +237,47 @@ def too_slow(started: float, arrived: int, now: float) -> bool:
     return elapsed > ARRIVAL_GRACE and arrived < ARRIVAL_RATE * elapsed
 
 
+#: a chunked body may spend this many bytes on its framing (chunk-size lines, their
+#: extensions, line ends, trailer) beyond ``CHUNK_FRAMING_SHARE`` of its data: waitress copies
+#: what is left of each read at every chunk, and a line it has not finished at every read, so
+#: 20 MB of one-byte chunks or of one endless chunk-size line cost the server 20 s of CPU
+#: (stranger 91); a client that sends chunks of a few hundred bytes or more is far under it
+CHUNK_FRAMING = 16_384
+CHUNK_FRAMING_SHARE = 1 / 32
+
+
+def framing_exceeded(consumed: int, data: int) -> bool:
+    """Whether a chunked body that has brought ``consumed`` bytes, ``data`` of them its data,
+    spends more on its framing than it may (``CHUNK_FRAMING``, ``CHUNK_FRAMING_SHARE``)."""
+    return consumed - data > CHUNK_FRAMING + data * CHUNK_FRAMING_SHARE
+
+
+class BoundedChunks(ChunkedReceiver):
+    """waitress's reader of a chunked body, refusing one whose framing outweighs its data
+    (``framing_exceeded``): the request is answered 400 and its connection closed."""
+
+    consumed = 0
+
+    def received(self, s: bytes) -> int:
+        taken = int(super().received(s))
+        self.consumed += taken
+        if self.error is None and framing_exceeded(self.consumed, len(self.buf)):
+            self.error = BadRequest(
+                "the chunks of this body are too small, or a chunk line too long"
+            )
+            self.all_chunks_received = True
+        return taken
+
+
+class BoundedParser(HTTPRequestParser):
+    """waitress's request parser, reading chunked bodies with ``BoundedChunks``."""
+
+    def parse_header(self, header_plus: bytes) -> None:
+        super().parse_header(header_plus)
+        if isinstance(self.body_rcv, ChunkedReceiver):  # nothing of the body read yet
+            self.body_rcv = BoundedChunks(self.body_rcv.buf)
+
+
 def stalled(channel: Any, now: float) -> bool:
     """Whether ``channel`` runs a request whose answer waits to be sent and has sent nothing
     for ``SEND_STALL`` seconds (its client does not read)."""
@@ -245,9 +289,11 @@ class KeepAliveChannel(HTTPChannel):
     """waitress's connection, answering with ``KeepAliveTask``; a request whose client waits
     for ``100 Continue`` before it sends a body larger than its path takes (``body_limit``) is
     answered at once without it (the app's 413, the connection then closed): waitress asked
-    for any body, and its client sent it whole only to be refused (strangers 74 and 76)."""
+    for any body, and its client sent it whole only to be refused (strangers 74 and 76). Its
+    requests are read by ``BoundedParser``."""
 
     task_class = KeepAliveTask
+    parser_class = BoundedParser
     #: the largest body a request to a path may carry (None: any)
     body_limit: Callable[[str], int] | None = None
     #: when the request arriving began to, and the bytes it has brought (``too_slow``)
