@@ -412,12 +412,20 @@ def template_download() -> Response:
         return api_problem(
             400, "unknown-template-format", lang, detail, value=fmt[:40], formats=formats
         )
-    name, media_type, written_as, given = TEMPLATES[fmt]
+    name, media_type, _, _ = TEMPLATES[fmt]
+    filename = f"coworkmed-{Path(name).stem}-{lang}{Path(name).suffix}"
+    return attachment(Response(template_bytes(lang, fmt), mimetype=media_type), filename)
+
+
+@functools.cache
+def template_bytes(lang: str, fmt: str) -> bytes:
+    """The template file in ``lang`` and ``fmt`` (one of ``TEMPLATES``), written once per
+    process: it depends on the vocabulary and the code alone, and writing a workbook takes
+    0.3 s of CPU, which any client could ask for again and again (stranger 91)."""
+    _, _, written_as, given = TEMPLATES[fmt]
     with tempfile.TemporaryDirectory() as folder:
         written = write_template(Path(folder) / f"template.{written_as}", lang, written_as)
-        data = written[given].read_bytes()
-    filename = f"coworkmed-{Path(name).stem}-{lang}{Path(name).suffix}"
-    return attachment(Response(data, mimetype=media_type), filename)
+        return written[given].read_bytes()
 
 
 # ------------------------------------------------------------------------------ the API

@@ -42,3 +42,24 @@ def test_the_template_route_answers_what_it_has_or_a_problem(
     sentence = catalogue()["problems"][case["code"]][case["language"]]
     assert body["message"].startswith(sentence.split("{")[0]), body
     assert len(body["message"]) < 400, "a value given is cut short"
+
+
+def test_a_template_is_written_once_per_language_and_format(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writing a workbook costs 0.3 s of CPU, and any client may ask for it again and again
+    (stranger 91): the same template asked twice is written at most once, and is the same."""
+    from endpoint import submissions
+
+    written: list[tuple[str, str]] = []
+    original = submissions.write_template
+
+    def counted(output: Path, lang: str, fmt: str = "csv", filled: bool = False) -> list[Path]:
+        written.append((lang, fmt))
+        return original(output, lang, fmt, filled)
+
+    monkeypatch.setattr(submissions, "write_template", counted)
+    submissions.template_bytes.cache_clear()
+    answers = [client.get("/template?lang=hr&format=xlsx").get_data() for _ in range(3)]
+    assert written == [("hr", "xlsx")]
+    assert answers[0] == answers[1] == answers[2] and answers[0].startswith(b"PK")
