@@ -193,11 +193,17 @@ def tokens(text: str, start: int = 0) -> list[Token]:
     return list(_tokens(text, start))
 
 
+def _kind(match: re.Match[str]) -> str:
+    """The kind of the token ``match`` found (the name of its group in ``_TOKEN``)."""
+    group = match.lastgroup or "punct"
+    return _KIND.get(group, group)
+
+
 @remembered
 def _tokens(text: str, start: int) -> tuple[Token, ...]:
     found, depth = [], 0
     for match in _TOKEN.finditer(text, start):
-        kind = _KIND.get(match.lastgroup or "punct", match.lastgroup or "punct")
+        kind = _kind(match)
         if kind == "comment":
             continue
         if kind == "close":
@@ -239,7 +245,7 @@ def term_after(text: str, position: int) -> Token | None:
     """The first token of ``text`` at or after ``position``, comments skipped (after a keyword
     written as the prefix of a prefixed name, ``SERVICE:p``, it is the ``:p`` part)."""
     for match in _TOKEN.finditer(text, position):
-        kind = _KIND.get(match.lastgroup or "punct", match.lastgroup or "punct")
+        kind = _kind(match)
         if kind != "comment":
             return Token(kind, match.group(), match.start(), match.end(), 0)
     return None

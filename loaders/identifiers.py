@@ -47,6 +47,18 @@ CHECKS: dict[str, tuple[tuple[str, ...], Callable[[str], bool]]] = {
 }
 
 
+#: check name -> the number's current form, where an older one is still valid: an AFM of the
+#: old 8 digits is today's with a 0 before it (stdnum)
+CURRENT_FORMS: dict[str, Callable[[str], str]] = {"afm": afm.compact}
+
+
+def current_form(check: str, value: str) -> str:
+    """``value`` (normalised, valid) in the form ``check`` has today (``CURRENT_FORMS``): one
+    operator's number is published one way, whichever form its partner wrote."""
+    form = CURRENT_FORMS.get(check)
+    return value if form is None else form(value)
+
+
 def normalise(check: str, raw: str) -> str:
     """Remove spaces, dots, dashes and the country prefix that partners often write."""
     prefixes, _algorithm = CHECKS[check]
@@ -61,3 +73,19 @@ def normalise(check: str, raw: str) -> str:
 def is_valid(check: str, value: str) -> bool:
     """Whether ``value`` (normalised) passes the check digits of ``check``."""
     return CHECKS[check][1](value)
+
+
+#: the most zeros a spreadsheet is taken to have dropped from the start of a number
+LOST_ZEROS = 3
+
+
+def with_lost_zeros(check: str, value: str) -> str | None:
+    """``value`` (normalised, digits) with the zeros a spreadsheet drops from the start of a
+    number put back, when that passes ``check`` and ``value`` as written does not: a partita
+    IVA "00743110157" saved as the number 743110157 (strangers 89, 90); None otherwise. Only
+    told to the partner, never published in its place."""
+    if not value.isdigit() or is_valid(check, value):
+        return None
+    padded = (f"{'0' * zeros}{value}" for zeros in range(1, LOST_ZEROS + 1))
+    found = next((number for number in padded if is_valid(check, number)), None)
+    return None if found is None else current_form(check, found)

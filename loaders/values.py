@@ -802,16 +802,30 @@ def month_names() -> dict[str, int]:
     """Every month name of the six languages, wide and abbreviated, as written in a date and
     alone (CLDR's, through Babel: Greek and Croatian write "1 Μαρτίου", "1. ožujka" but
     "Μάρτιος", "ožujak"), and the few more of ``tables/month-names.yaml``, keyed by
-    ``_name_key``: no key names two months in these languages."""
-    names: dict[str, int] = {}
+    ``_name_key``. A key that would name two months names none: it is not guessed (none does
+    in these languages today; ``ambiguous_month_names`` lists any that comes)."""
+    found = _month_numbers()
+    return {key: next(iter(numbers)) for key, numbers in found.items() if len(numbers) == 1}
+
+
+def ambiguous_month_names() -> dict[str, set[int]]:
+    """The month names (keyed by ``_name_key``) that mean two months or more in the six
+    languages, left out of ``month_names``."""
+    return {key: numbers for key, numbers in _month_numbers().items() if len(numbers) > 1}
+
+
+@cache
+def _month_numbers() -> dict[str, set[int]]:
+    """Every month name of ``month_names``, with each month number it has."""
+    found: dict[str, set[int]] = {}
     for language in LANGUAGES:
         for width in ("wide", "abbreviated"):
             for context in ("format", "stand-alone"):
                 for number, name in get_month_names(width, context, language).items():
-                    names[_name_key(name)] = number
+                    found.setdefault(_name_key(name), set()).add(number)
     for name, number in tables.table("month-names").items():
-        names[_name_key(name)] = number
-    return names
+        found.setdefault(_name_key(name), set()).add(number)
+    return found
 
 
 #: the words a date in words may hold between its parts ("el 1 de marzo de 2018", "le 1er mars")
@@ -1078,9 +1092,21 @@ def parse_phone(raw: Any, spec: ColumnSpec, ctx: Context) -> list[Term]:
             ) from None
         raise ValueProblem("not-a-phone-number", "not a telephone number") from None
     if not phonenumbers.is_valid_number(number):
+        padded = _phone_with_lost_zero(text, region)
+        if padded is not None:  # an Italian 06 or 055 number saved as a number (stranger 90)
+            raise _lost_zeros(padded)
         where = f" in {region}" if region else ""
         raise ValueProblem("not-a-phone-number", f"not a valid telephone number{where}")
     return [Lit(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))]
+
+
+def _phone_with_lost_zero(text: str, region: str | None) -> str | None:
+    """``text``, all digits and not a valid number of ``region``, with the 0 a spreadsheet
+    drops from the start of a number put back, when that makes it valid; None otherwise."""
+    if region is None or not text.isdigit():
+        return None
+    number = phonenumbers.parse(f"0{text}", region)
+    return f"0{text}" if phonenumbers.is_valid_number(number) else None
 
 
 def parse_concept(raw: Any, spec: ColumnSpec, ctx: Context, codelist: str) -> list[Term]:
@@ -1302,11 +1328,24 @@ def parse_identifier(raw: Any, spec: ColumnSpec, ctx: Context, check: str | None
         text = as_text(raw)
         return [Lit(text)] if text else []
     value = identifiers.normalise(check, as_text(raw))
-    if not identifiers.is_valid(check, value):
-        raise ValueProblem(
-            "bad-identifier", f"not a valid {check.replace('_', ' ').upper()} number"
-        )
-    return [Lit(value)]
+    if identifiers.is_valid(check, value):
+        current = identifiers.current_form(check, value)
+        if current != value:  # an AFM of the old 8 digits
+            ctx.notices.append(
+                ValueProblem("identifier-read", f"read as {current}", result=current)
+            )
+        return [Lit(current)]
+    padded = identifiers.with_lost_zeros(check, value)
+    if padded is not None:
+        raise _lost_zeros(padded)
+    raise ValueProblem("bad-identifier", f"not a valid {check.replace('_', ' ').upper()} number")
+
+
+def _lost_zeros(padded: str) -> ValueProblem:
+    """The problem of a number a spreadsheet stripped of its leading zeros, ``padded`` being
+    the number with them, which is valid: the partner is told, nothing is published."""
+    reason = f"not valid as written, but {padded} is: a spreadsheet drops leading zeros"
+    return ValueProblem("lost-leading-zeros", reason, padded=padded)
 
 
 @cache

@@ -65,8 +65,9 @@ def problem_template(code: str, lang: str) -> str | None:
     return None if texts is None else in_language(texts, lang)
 
 
-#: the placeholders a sentence quotes (``problem_message``): «value», « value » in French
-QUOTED = ("value", "column")
+#: the placeholders a sentence quotes (``problem_message``): «value», « value » in French;
+#: a quoted value is left out of what the public reads (``publishing.held_back``)
+QUOTED = ("value", "column", "padded")
 
 
 def shared_values(template: str, messages: set[str]) -> dict[str, str]:

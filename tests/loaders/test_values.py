@@ -59,20 +59,30 @@ def test_value(case: dict[str, Any]) -> None:
 
 def test_no_month_name_names_two_months() -> None:
     """The month names the loader reads (CLDR's in six languages and ``month-names.yaml``'s)
-    name one month each, compared as the loader compares them: a name of two months would
-    be read as either."""
-    from babel.dates import get_month_names
+    name one month each, compared as the loader compares them."""
+    from loaders.values import ambiguous_month_names
 
-    from core.vocabulary import LANGUAGES
-    from loaders import tables
-    from loaders.values import _name_key
+    assert ambiguous_month_names() == {}
 
-    seen: dict[str, set[int]] = {}
-    for language in LANGUAGES:
-        for width in ("wide", "abbreviated"):
-            for context in ("format", "stand-alone"):
-                for number, name in get_month_names(width, context, language).items():
-                    seen.setdefault(_name_key(name), set()).add(number)
-    for name, number in tables.table("month-names").items():
-        seen.setdefault(_name_key(name), set()).add(number)
-    assert {key: months for key, months in seen.items() if len(months) > 1} == {}
+
+def test_a_month_name_of_two_months_names_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name that would mean two months is not read as either (it kept the last one read)."""
+    from loaders import tables, values
+
+    table = tables.table
+
+    def with_collision(name: str) -> object:
+        found = table(name)
+        return {**found, "marzo": 5} if name == "month-names" else found
+
+    monkeypatch.setattr(tables, "table", with_collision)
+    values._month_numbers.cache_clear()
+    values.month_names.cache_clear()
+    try:
+        assert values.ambiguous_month_names() == {"marzo": {3, 5}}
+        assert "marzo" not in values.month_names() and "mayo" in values.month_names()
+        assert values.worded_date("1 de marzo de 2018") is None
+        assert values.worded_date("1 de mayo de 2018") == ("2018-05-01", "date")
+    finally:
+        values._month_numbers.cache_clear()
+        values.month_names.cache_clear()

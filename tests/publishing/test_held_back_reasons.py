@@ -43,3 +43,14 @@ def test_a_published_reason_leaves_out_the_advice_to_the_partner(lang: str, code
         advice = personal_advice(code, lang, template)
         assert advice is not None
         assert without_advice(f"{message} {advice}", lang) == message
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_number_told_with_its_zeros_is_not_published(lang: str) -> None:
+    """A telephone number a spreadsheet stripped of its 0 is told to the partner with it
+    (``lost-leading-zeros``); the public reason holds neither form (the 0 before it kept the
+    value from being found as a whole word)."""
+    message = problem_message("lost-leading-zeros", lang, value="612345678", padded="0612345678")
+    assert message is not None and "0612345678" in message
+    published = without_values(message, "612345678")
+    assert "612345678" not in published and "«…»" in published
