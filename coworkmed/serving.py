@@ -280,9 +280,12 @@ class BoundedParser(HTTPRequestParser):
 
 def stalled(channel: Any, now: float) -> bool:
     """Whether ``channel`` runs a request whose answer waits to be sent and has sent nothing
-    for ``SEND_STALL`` seconds (its client does not read)."""
+    for ``SEND_STALL`` seconds (its client does not read). Counted from the last byte the
+    connection moved, or the answer's last write if later: a request that waited that long for
+    a thread had its answer closed between its headers and its body (``last_written``)."""
     waiting = bool(channel.requests) and channel.total_outbufs_len > 0
-    return waiting and now - channel.last_activity > SEND_STALL
+    moved = max(channel.last_activity, channel.last_written)
+    return waiting and now - moved > SEND_STALL
 
 
 class KeepAliveChannel(HTTPChannel):
@@ -299,6 +302,8 @@ class KeepAliveChannel(HTTPChannel):
     #: when the request arriving began to, and the bytes it has brought (``too_slow``)
     arriving_since = 0.0
     arrived = 0
+    #: when the last write of an answer began (waitress's clock, ``stalled``)
+    last_written = 0.0
 
     def received(self, data: bytes) -> bool:
         """Read ``data``, unless the request it belongs to comes too slowly (``too_slow``):
@@ -311,6 +316,12 @@ class KeepAliveChannel(HTTPChannel):
             self.will_close = True
             return False
         return bool(super().received(data))
+
+    def write_soon(self, data: Any) -> Any:
+        """waitress's write of part of an answer, noting when it began (``stalled``): the
+        write waits while the client reads none of what is already waiting."""
+        self.last_written = time.time()  # waitress's clock (last_activity)
+        return super().write_soon(data)
 
     def send_continue(self) -> None:
         request: Any = self.request  # (types-waitress: headers read-only, a request or None)

@@ -9,6 +9,7 @@ import contextlib
 import socket
 import threading
 import time
+import types
 from collections.abc import Iterator
 from typing import Any
 
@@ -172,3 +173,29 @@ def test_a_chunked_body_as_clients_send_it_is_read(server: int, body: bytes, len
     answer = _chunked(server, body)
     assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
     assert b"\r\n%d\r\n" % length in answer.partition(b"\r\n\r\n")[2]  # the app read it whole
+
+
+@pytest.mark.parametrize(
+    ("read", "written", "is_stalled"),
+    [
+        (100.0, 90.0, True),  # the client has read nothing for 100 s; the last write waits
+        (100.0, 0.5, False),  # a request that waited 100 s for a thread: its answer just began
+        (0.5, 100.0, False),  # the client read half a second ago
+        (61.0, 61.0, True),  # nothing moved for over SEND_STALL
+    ],
+)
+def test_an_answer_is_stalled_only_when_nothing_moved_for_long(
+    read: float, written: float, is_stalled: bool
+) -> None:
+    """``stalled`` counts from the last byte moved or the answer's last write, whichever is
+    later: a request that had waited longer than ``SEND_STALL`` for a thread (one thread, a
+    slow answer before it) was closed between its headers and its body (found by the fast tier
+    under load)."""
+    now = 1_000_000.0
+    channel = types.SimpleNamespace(
+        requests=[object()],
+        total_outbufs_len=2,
+        last_activity=now - read,
+        last_written=now - written,
+    )
+    assert serving.stalled(channel, now) is is_stalled
