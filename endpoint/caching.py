@@ -30,6 +30,7 @@ import functools
 import gzip
 import hashlib
 import math
+import re
 import threading
 import time
 import zlib
@@ -400,7 +401,7 @@ def validators(policy: Policy, number: int) -> Validators:
     )
     digest = hashlib.blake2b(hashed, digest_size=12)
     compressed = policy.compress and accepts_gzip()
-    tag = f"g{number}-{digest.hexdigest()}" + ("-gzip" if compressed else "")
+    tag = f"g{number}-{digest.hexdigest()}" + ("-gzip" if compressed else "")  # ISSUED_TAG
     dated = _first_seen(store, identity, number, dumps if policy.dumps else None)
     return Validators(tag, dated.seconds, dated.exact, dated.now, compressed, number)
 
@@ -478,6 +479,11 @@ def unmodified_since_fails() -> bool:
     return changed_after(dated.seconds, since, exact=dated.exact)
 
 
+#: the entity tags this service gives (``validators``): the generation, the digest of the
+#: request (12 bytes), whether the answer is gzip-encoded
+ISSUED_TAG = re.compile(r"g(?P<generation>[0-9]+)-[0-9a-f]{24}(?:-gzip)?")
+
+
 def write_precondition_fails(exists: Callable[[], bool]) -> bool:
     """RFC 9110 13.2.2 for a write (a Graph Store PUT, POST or DELETE, a SPARQL Update): whether
     a condition the client set is false, so that the write must not be made (412). ``exists``:
@@ -485,9 +491,12 @@ def write_precondition_fails(exists: Callable[[], bool]) -> bool:
     target exists; a tag never does (this service's tags are weak: the strong comparison fails
     them). ``If-Unmodified-Since`` (without ``If-Match``): the store's current generation was
     first seen after the date (per store, not per graph: a write may be refused when another
-    graph changed). ``If-None-Match``: ``*`` fails when the target exists; a tag fails when it
-    was given for the store's current generation (the client's copy is the current one).
-    Before this, writes ignored them (stranger 44, M3: a stale If-Match overwrote a graph)."""
+    graph changed). ``If-None-Match``: ``*`` fails when the target exists; a tag fails when the
+    target exists and the tag is one this service gives for the store's current generation
+    (the client's copy is the current one): a tag of a graph not there, or a tag this service
+    never gives (``W/"g8-x"``), can name no current representation, and the write is made
+    (stranger 92: a PUT creating a graph was refused 412). Before this, writes ignored them
+    (stranger 44, M3: a stale If-Match overwrote a graph)."""
     if "If-Match" in request.headers:  # step 1; when it holds, on to step 3
         if if_match_never_holds() or not exists():
             return True
@@ -497,8 +506,9 @@ def write_precondition_fails(exists: Callable[[], bool]) -> bool:
     if given.star_tag:
         return exists()
     if given:
-        current = f"g{generation()}-"
-        return any(tag.startswith(current) for tag in given.as_set(include_weak=True))
+        current = str(generation())
+        issued = (ISSUED_TAG.fullmatch(tag) for tag in given.as_set(include_weak=True))
+        return any(m is not None and m["generation"] == current for m in issued) and exists()
     return False
 
 

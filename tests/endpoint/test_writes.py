@@ -439,6 +439,15 @@ WRITE_CONDITIONS: list[tuple[str, dict[str, str], int]] = [
     ("store-put", {"If-Match": "*", "If-None-Match": "*"}, 412),
     ("store-delete-g", {"If-Match": "*", "If-None-Match": "{tag}"}, 412),
     ("update-direct", {"If-Match": "*", "If-None-Match": "*"}, 412),
+    # a tag can name no representation of a graph not there, and one this service never gives
+    # names none at all (stranger 92: any tag that began with the generation was a 412)
+    ("store-post-other", {"If-None-Match": "{tag}"}, 204),
+    ("store-post-other", {"If-None-Match": "{tag}, {made_up}"}, 204),
+    ("store-put", {"If-None-Match": "{made_up}"}, 204),
+    ("store-put", {"If-None-Match": "{made_up_strong}"}, 204),
+    ("update-direct", {"If-None-Match": "{made_up}"}, 204),
+    ("store-put", {"If-None-Match": "{made_up}, {tag}"}, 412),
+    ("update-direct", {"If-None-Match": "{tag}"}, 412),
 ]
 CONDITIONED = {
     **WRITES,
@@ -464,6 +473,8 @@ def test_a_write_is_made_only_when_its_conditions_hold(
     values = {
         "tag": tag,
         "old": tag.replace(f'"g{number}-', f'"g{number - 1}-'),
+        "made_up": f'W/"g{number}-x"',
+        "made_up_strong": f'"g{number}-zzz"',
         "epoch": "Thu, 01 Jan 1970 00:00:00 GMT",
         "future": "Fri, 01 Jan 2100 00:00:00 GMT",
     }
