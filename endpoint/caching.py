@@ -286,19 +286,28 @@ def _known(found: Validators) -> bool:
     return answers is not None and found.etag in answers
 
 
+#: the methods whose answers are kept (``_keep``)
+KEPT_METHODS = ("GET", "HEAD", "POST")
+
+
 def _keep(response: BaseResponse, found: Validators) -> None:
     """Keep ``response`` (a 200 read, its headers set) under ``found``'s tag, when it is whole
-    in memory (not streamed) and was read by GET or POST (a HEAD answer may hold no body)."""
+    in memory (not streamed) and was read by GET, HEAD or POST. A HEAD's answer is made as a
+    GET's, with its body (the server leaves it out as it sends it): link checkers and monitors
+    ask by HEAD, and each asked the engine again (stranger 92: 0.5 s a HEAD, 1 ms a GET)."""
     request = current_request()
     answers: KeptAnswers | None = current_app.extensions.get(APP_ANSWERS)
-    if answers is None or g.get("coworkmed_kept") or request.method not in ("GET", "POST"):
+    if answers is None or g.get("coworkmed_kept") or request.method not in KEPT_METHODS:
         return
     if g.get("coworkmed_volatile"):  # NOW(), RAND()...: another answer each time
         return
     if response.is_streamed or response.direct_passthrough:
         return
+    data = response.get_data()
+    if response.content_length is not None and response.content_length != len(data):
+        return  # not the whole body: never given for it
     headers = [(n, v) for n, v in response.headers.items() if n.lower() not in NOT_KEPT]
-    answers.keep(found.etag, found.generation, KeptAnswer(headers, response.get_data()))
+    answers.keep(found.etag, found.generation, KeptAnswer(headers, data))
 
 
 def _private() -> bool:
