@@ -544,8 +544,9 @@ def _named(found: Validators) -> bool:
 
 
 def _conditioned(found: Validators) -> Response | None:
-    """The 412 or 304 the conditions of this GET or HEAD call for, its answer being there with
-    ``found``'s validators (``endpoint.conditional.weigh``), else None."""
+    """The 412 or 304 the conditions of this read (GET, HEAD, a query sent by POST) call for,
+    its answer being there with ``found``'s validators (``endpoint.conditional.weigh``), else
+    None."""
     status = weigh(request, found.etag, found.modified, strong=False, exact=found.exact)
     if status == FAILED:
         return precondition_failed()
@@ -602,8 +603,9 @@ def answer_from_cache() -> Response | None:
         return None
     found = validators(policy, number)
     g.coworkmed_validators = found
-    if request.method == "POST":  # a query sent by POST weighs no condition
-        return _kept(found)
+    if request.method == "POST":  # a query's kept answer: its conditions count; else the
+        kept = _kept(found)  # view says whether it is a query, and they count after it
+        return kept if kept is None else _conditioned(found) or kept
     # the answer is there when a tag names it, or when it is kept: its conditions count (the
     # view's own answers have theirs weighed after it: ``cache_headers``)
     if _named(found):
@@ -668,9 +670,7 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
         # no tag nor date names it: If-Match never holds, and If-Unmodified-Since is weighed
         # against the store's current state (stranger 70: 200s with a state changed since the
         # date given, where 412 is said)
-        if request.method in ("GET", "HEAD") and (
-            if_match_never_holds() or unmodified_since_fails()
-        ):
+        if if_match_never_holds() or unmodified_since_fails():  # a read: GET, HEAD, a query
             return precondition_failed()
         response.headers["Cache-Control"] = "no-store"
         response.vary.add("Accept-Encoding")
@@ -682,7 +682,7 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
     # preconditions once the view answered 200: a request the view refuses or does not find
     # (400, 404, 303...) gets that answer, whatever its conditions (RFC 9110 13.2.1; they
     # were evaluated before: stranger 45)
-    if request.method in ("GET", "HEAD") and (conditioned := _conditioned(found)) is not None:
+    if (conditioned := _conditioned(found)) is not None:  # GET, HEAD, or a query by POST
         return conditioned  # the view answered 200: "*" names it (a tag would have before)
     _read_headers(response, found)
     if response.status_code == 206:  # a part: the headers its 200 carries (RFC 9110 15.3.7),

@@ -171,7 +171,8 @@ def weigh(
     exists: bool = True,
     exact: bool = True,
 ) -> int | None:
-    """The 412 or 304 that the conditions of ``request`` (a GET or HEAD, its headers made exact
+    """The 412 or 304 that the conditions of ``request`` (a GET, HEAD, or a query sent by POST
+    (stranger 92: a POST weighed none, its answer carrying a tag), its headers made exact
     by ``exact_conditions``) call for, in the order of RFC 9110 13.2.2 (steps 1 to 4), else
     None: the answer. ``tag`` (without quotes) and ``modified`` (seconds) are the answer's
     validators; ``strong``: whether ``tag`` is a strong one (a file's bytes) or a weak one (an
@@ -181,8 +182,10 @@ def weigh(
 
     1. ``If-Match`` compares strongly: ``*``, or ``tag`` when it is strong, holds; else 412.
     2. Without it, ``If-Unmodified-Since`` fails (412) when the answer changed after the date.
-    3. ``If-None-Match`` compares weakly: ``*`` or ``tag`` holds, and is a 304.
-    4. Without it, ``If-Modified-Since`` is a 304 when the answer did not change after the date.
+    3. ``If-None-Match`` compares weakly: ``*`` or ``tag`` holds, and is a 304 (a 412 for a
+       query sent by POST: RFC 9110 13.1.2).
+    4. Without it, ``If-Modified-Since`` is a 304 when the answer did not change after the date
+       (GET and HEAD only: 13.1.3).
 
     One evaluator for the store's answers (``endpoint.caching``) and for files
     (``endpoint.files``): each had its own, and they drifted (stranger 47)."""
@@ -194,12 +197,15 @@ def weigh(
         modified, since.timestamp(), exact=exact
     ):
         return FAILED
+    reading = request.method in ("GET", "HEAD")
     wanted = request.if_none_match
     if wanted:
         named = (wanted.star_tag and exists) or tag in wanted.as_set(include_weak=True)
-        return NOT_MODIFIED if named else None
-    if (since := request.if_modified_since) is not None and not changed_after(
-        modified, since.timestamp(), exact=exact
+        return (NOT_MODIFIED if reading else FAILED) if named else None
+    if (
+        reading
+        and (since := request.if_modified_since) is not None
+        and not changed_after(modified, since.timestamp(), exact=exact)
     ):
         return NOT_MODIFIED
     return None

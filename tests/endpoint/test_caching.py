@@ -33,7 +33,7 @@ from SPARQLWrapper import JSON, XML, SPARQLWrapper
 
 from coworkmed.serving import serve_in_thread
 from endpoint.app import create_app
-from endpoint.caching import NO_STORE, READS
+from endpoint.caching import MOST_LOOKED_UP, NO_STORE, READS
 from endpoint.dumps import CHECKSUMS, export, list_dumps
 from tests.backends import Published
 
@@ -279,15 +279,47 @@ def test_validators_differ_with_what_changes_the_answer(live: str, kind: str) ->
     assert fetch(live, path, {**headers, "If-None-Match": tags[0]}).status == 200
 
 
-def test_a_query_by_post_has_validators_but_no_304(live: str) -> None:
-    """POST is not a conditional read (RFC 9110 13.1.2 says If-None-Match on POST fails with
-    412): a query sent by POST gets its validators, and its answer."""
-    body = SPACES.encode()
-    headers = {"Content-Type": "application/sparql-query"}
+#: a query sent by POST: small (looked up among the kept answers before the view), long (past
+#: ``MOST_LOOKED_UP``: weighed after it), and as a form
+POSTED_QUERIES = {
+    "small": ({"Content-Type": "application/sparql-query"}, SPACES.encode()),
+    "long": (
+        {"Content-Type": "application/sparql-query"},
+        (SPACES + "#" + "x" * (MOST_LOOKED_UP + 10) + "\n").encode(),
+    ),
+    "form": (
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        urllib.parse.urlencode({"query": SPACES}).encode(),
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", POSTED_QUERIES)
+def test_a_query_by_post_weighs_its_conditions(live: str, kind: str) -> None:
+    """A query sent by POST is a read: its conditions are weighed as a GET's, a condition that
+    fails being a 412, not a 304 (RFC 9110 13.1.2, 13.2.2); If-Modified-Since is not weighed
+    (13.1.3). It weighed none, though its answer carried a tag (strangers 86 and 92)."""
+    headers, body = POSTED_QUERIES[kind]
     first = fetch(live, "/sparql", headers, "POST", body)
-    assert first.status == 200 and ETAG.match(first.headers["ETag"])
+    assert first.status == 200 and ETAG.match(first.headers["ETag"]), first.body[:200]
     tag = first.headers["ETag"]
-    for condition in ({"If-None-Match": tag}, {"If-Match": tag}, {"If-Unmodified-Since": EPOCH}):
+    failing = [
+        {"If-None-Match": tag},
+        {"If-None-Match": "*"},
+        {"If-Match": '"nope"'},
+        {"If-Match": tag},  # weak: the strong comparison fails it
+        {"If-Unmodified-Since": EPOCH},
+    ]
+    for condition in failing:
+        again = fetch(live, "/sparql", {**headers, **condition}, "POST", body)
+        assert again.status == 412, (condition, again.body[:200])
+    holding = [
+        {"If-None-Match": 'W/"g1-000000000000000000000000"'},
+        {"If-Match": "*"},
+        {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"},
+        {"If-Unmodified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"},
+    ]
+    for condition in holding:
         again = fetch(live, "/sparql", {**headers, **condition}, "POST", body)
         assert again.status == 200 and again.body == first.body, condition
 

@@ -65,7 +65,9 @@ WEIGHED_DATE = datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC).timestamp()
 
 @pytest.mark.parametrize("case", WEIGHED, ids=[case["name"] for case in WEIGHED])
 def test_conditions_call_for_what_rfc_9110_says_in_its_order(case: dict[str, Any]) -> None:
-    request = EnvironBuilder(headers=case["headers"]).get_request()
+    request = EnvironBuilder(
+        method=case.get("method", "GET"), headers=case["headers"]
+    ).get_request()
     exact_conditions(request.environ)
     strong, exists, exact = (
         case.get(k, d) for k, d in (("strong", False), ("exists", True), ("exact", True))
