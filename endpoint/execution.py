@@ -24,7 +24,13 @@ from core.problems import LoadError
 from core.rdf_bytes import to_bytes
 from core.sparql_text import dataset_clauses, inside, one_text, tokens, undeclared_prefix
 from core.workers import Limits, confined_thread, errors_to, give_back_memory, preload
-from endpoint.formats import FORMATS, write_boolean, write_solutions
+from endpoint.formats import (
+    FORMATS,
+    UnwritableAnswer,
+    checked_xml,
+    write_boolean,
+    write_solutions,
+)
 from endpoint.streaming import spooled
 from observatory.cube import data_graphs
 from triplestore.backends import TripleStore
@@ -213,6 +219,7 @@ def execute(
     if isinstance(results, ox.QuerySolutions):
         fmt, media_type = _format(request, "solutions")
         body, rows, truncated = write_solutions(results, request.max_rows, fmt)
+        body = _checked(body, fmt, media_type, "solutions")
         return QueryResult("solutions", media_type, body, rows, truncated, generation)
     fmt, media_type = _format(request, "graph")
     kept = list(itertools.islice(results, request.max_rows + 1))
@@ -228,12 +235,21 @@ def _graph_bytes(triples: list[ox.Triple], fmt: Any, media_type: str) -> bytes:
     RDF 1.2's triple terms: a 400 said the query could not be evaluated, though the query was
     right and another format would do: stranger 48), naming the formats there are."""
     try:
-        return to_bytes(triples, fmt)
+        body = to_bytes(triples, fmt)
     except OSError as problem:
         others = ", ".join(media for f, media in FORMATS["graph"].values() if f != fmt)
         raise QueryError(
             406, f"this graph cannot be written as {media_type} ({problem}); ask for: {others}"
         ) from None
+    return _checked(body, fmt, media_type, "graph")
+
+
+def _checked(body: bytes, fmt: Any, media_type: str, kind: str) -> bytes:
+    """``body``, unless its XML is not well-formed: 406 (``endpoint.formats.checked_xml``)."""
+    try:
+        return checked_xml(body, fmt, media_type, kind)
+    except UnwritableAnswer as problem:
+        raise QueryError(406, str(problem)) from None
 
 
 #: the most triples a query's own default graph of several graphs may hold (they are copied)

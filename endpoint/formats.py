@@ -41,6 +41,47 @@ FORMATS: dict[str, dict[str, tuple[Any, str]]] = {
 }
 FORMATS["boolean"] = FORMATS["solutions"]
 
+#: the XML formats, whose writers pyoxigraph lets write what XML 1.0 cannot hold (``xml_fault``)
+XML_FORMATS = frozenset({ox.QueryResultsFormat.XML, ox.RdfFormat.RDF_XML})
+#: a character XML 1.0 cannot hold (its production Char), as UTF-8: the C0 controls but tab,
+#: line feed and carriage return, and U+FFFE, U+FFFF
+_NOT_XML_CHAR = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+#: a start tag whose name has a prefix and nothing after it: how pyoxigraph's RDF/XML writer
+#: writes a property whose IRI ends in no XML name ("http://ex.org/", "http://ex.org/1")
+_NAMELESS_TAG = re.compile(rb"<([^\s<>/!?:]+):[\s/>][^>]*?xmlns:\1=\"([^\"]*)\"")
+
+
+def xml_fault(body: bytes) -> str | None:
+    """Why ``body``, written by an XML writer, is no well-formed XML, in words for the client
+    (a value holding a control character, a property RDF/XML cannot name); None when it is.
+    pyoxigraph wrote both, answered 200 (stranger 92: expat and rdflib refused them)."""
+    char = _NOT_XML_CHAR.search(body)
+    if char is not None:
+        code = ord(char.group().decode("utf-8"))
+        return f"a value holds the character U+{code:04X}, which XML 1.0 cannot carry"
+    tag = _NAMELESS_TAG.search(body)
+    if tag is not None:
+        iri = tag.group(2).decode("utf-8", "replace")
+        return f"a property IRI (<{iri}>) does not end in a name RDF/XML can write"
+    return None
+
+
+def checked_xml(body: bytes, fmt: Any, media_type: str, kind: str) -> bytes:
+    """``body`` when it is not written in XML or is well-formed (``xml_fault``); else
+    ``UnwritableAnswer``, naming the formats of the answer's ``kind`` there are."""
+    fault = None if fmt not in XML_FORMATS else xml_fault(body)
+    if fault is None:
+        return body
+    others = ", ".join(media for f, media in FORMATS[kind].values() if f != fmt)
+    raise UnwritableAnswer(
+        f"this answer cannot be written as {media_type}: {fault}; ask for: {others}"
+    )
+
+
+class UnwritableAnswer(Exception):
+    """An answer its format cannot write (406): the words say why, and what to ask for."""
+
+
 #: the tabular formats SPARQL defines no ASK result in -> (header, line end): an ASK answers a
 #: one-column table, as Jena and others write it (``_askResult`` then ``true`` or ``false``)
 ASK_TABLES: dict[Any, tuple[str, str]] = {

@@ -14,10 +14,11 @@ from flask import Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
+from core.rdf_bytes import to_bytes
 from core.translations import language, language_code
 from core.vocabulary import LANGUAGES
 from endpoint.execution import QueryError
-from endpoint.formats import FORMATS
+from endpoint.formats import FORMATS, UnwritableAnswer, checked_xml
 from endpoint.negotiation import format_values, negotiate, prefers_html, prefers_problem
 from validation.messages import problem_message
 
@@ -182,10 +183,11 @@ def rdf_answer(
     except QueryError as problem:
         return error(problem.status, problem.message)
     fmt = FORMATS["graph"][name][0]
-    if prefixes and fmt == ox.RdfFormat.TURTLE:
-        body = ox.serialize(triples, format=fmt, prefixes=prefixes)
-    else:
-        body = ox.serialize(triples, format=fmt)
+    written = to_bytes(triples, fmt, prefixes if prefixes and fmt == ox.RdfFormat.TURTLE else None)
+    try:
+        body = checked_xml(written, fmt, media_type, "graph")
+    except UnwritableAnswer as problem:
+        return error(406, str(problem))
     return read_headers(Response(body, mimetype=media_type))
 
 
