@@ -42,6 +42,7 @@ from endpoint.responses import (
 from endpoint.rooms import VALIDATING, Room, query_room, validation_room
 from endpoint.security import secure
 from endpoint.site import install as install_site
+from endpoint.site import page_language_header
 from endpoint.urls import PublicHost, root_of, without_prefix
 from triplestore.backends import StoreLocation, locate
 from triplestore.versions import recover
@@ -360,6 +361,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.after_request(retry_later)
     app.after_request(language_vary)
     app.after_request(after_a_write)
+    app.after_request(page_language_header)  # registered last, run first: before caching
 
     @app.get("/health")
     def health() -> tuple[Response, int]:

@@ -159,7 +159,11 @@ BODILESS = frozenset({204, 304})
 
 
 def no_body_type(response: Response) -> Response:
-    """No ``Content-Type`` on an answer that has no body."""
+    """No ``Content-Type`` on an answer that has no body; an ``OPTIONS`` Flask answers by
+    itself (an empty 200 typed text/html) is a 204, as /sparql's own (stranger 92)."""
+    automatic = request.method == "OPTIONS" and response.status_code == 200
+    if automatic and not response.is_streamed and not response.get_data():
+        response.status_code = 204
     if response.status_code in BODILESS:
         response.headers.pop("Content-Type", None)
     return response

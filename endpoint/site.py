@@ -9,6 +9,7 @@ for with ``?lang=``), else Accept-Language (``endpoint.responses.reader_language
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -97,6 +98,11 @@ def remember_language(response: Response) -> Response:
                 secure=request.is_secure,
                 path=public_path() + "/",  # this service's only, under a public URL with a path
             )
+            # an answer that sets a cookie is the reader's own: a shared cache would give the
+            # cookie to others (stranger 92: Set-Cookie on a "public" answer)
+            if response.cache_control.public:
+                response.cache_control.public = False
+                response.cache_control.private = True
     return response
 
 
@@ -114,6 +120,24 @@ def install(app: Flask) -> None:
         }
 
     app.after_request(remember_language)
+
+
+#: the language an HTML page says it is in, near its start (``templates/base.html``)
+_HTML_LANG = re.compile(rb'<html lang="([a-z]{2,3})"')
+
+
+def page_language_header(response: Response) -> Response:
+    """``Content-Language`` on an HTML page: the language its ``<html lang>`` says (stranger
+    92: the pages in six languages said none; the problem details did). Run before the
+    answer is kept or compressed (``endpoint.app``)."""
+    if response.mimetype != "text/html" or "Content-Language" in response.headers:
+        return response
+    if response.is_streamed or response.direct_passthrough:
+        return response
+    said = _HTML_LANG.search(response.get_data()[:1024])
+    if said is not None:
+        response.headers["Content-Language"] = said.group(1).decode("ascii")
+    return response
 
 
 def told_attribution(text: str, lang: str) -> str:
