@@ -88,7 +88,8 @@ def remember_language(response: Response) -> Response:
     """Keep a valid ``?lang=`` of an HTML page in the reader's cookie (SameSite=Lax)."""
     asked = language_code(request.args.get("lang"))
     if asked and asked != request.cookies.get(COOKIE):
-        if response.mimetype == "text/html" or 300 <= response.status_code < 400:
+        redirected = 300 <= response.status_code < 400 and response.status_code != 304
+        if response.mimetype == "text/html" or redirected:
             response.set_cookie(
                 COOKIE,
                 asked,
@@ -98,11 +99,11 @@ def remember_language(response: Response) -> Response:
                 secure=request.is_secure,
                 path=public_path() + "/",  # this service's only, under a public URL with a path
             )
-            # an answer that sets a cookie is the reader's own: a shared cache would give the
-            # cookie to others (stranger 92: Set-Cookie on a "public" answer)
+            # a shared cache may keep the page, not give its cookie to others (RFC 9111
+            # 5.2.2.4; stranger 92: Set-Cookie on a "public" answer)
             if response.cache_control.public:
-                response.cache_control.public = False
-                response.cache_control.private = True
+                said = response.headers["Cache-Control"]
+                response.headers["Cache-Control"] = f'{said}, no-cache="Set-Cookie"'
     return response
 
 
