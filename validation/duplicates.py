@@ -18,6 +18,7 @@ from linking import places
 from linking.places import PLACES, Place, same_place
 from loaders import tables
 from loaders.readers import written
+from validation.columns import is_template
 from validation.findings import Finding
 from validation.messages import problem_message
 from validation.trace import Trace
@@ -32,6 +33,23 @@ SUPERSEDES: dict[str, tuple[str, ...]] = {
         (Path(__file__).with_name("superseded.yaml")).read_text(encoding="utf-8")
     ).items()
 }
+
+
+#: (whose the file is known, both places have coordinates) -> the problem a space already
+#: published is: "another partner" only when the file is a partner's (anonymous validation, with
+#: the template, may be that partner's own file), "nearby" only when both have a point
+#: (strangers 89, 90)
+ALREADY_PUBLISHED: dict[tuple[bool, bool], str] = {
+    (True, True): "already-published",
+    (True, False): "already-published-unlocated",
+    (False, True): "already-published-anonymous",
+    (False, False): "already-published-anonymous-unlocated",
+}
+
+
+def located(place: Place) -> bool:
+    """Whether ``place`` has coordinates."""
+    return place.latitude is not None and place.longitude is not None
 
 
 def record_finding(code: str, place: Place, message: str, column: str | None) -> Finding:
@@ -49,10 +67,15 @@ def record_finding(code: str, place: Place, message: str, column: str | None) ->
 
 
 def across_records(
-    mine: list[Place], published: list[Place], lang: str, columns: dict[str, str | None]
+    mine: list[Place],
+    published: list[Place],
+    lang: str,
+    columns: dict[str, str | None],
+    whose_known: bool = True,
 ) -> list[Finding]:
     """Each place of ``mine`` that is the same as an earlier one of ``mine`` or as one of
-    ``published`` (``columns``: the field -> the column that holds it)."""
+    ``published`` (``columns``: the field -> the column that holds it; ``whose_known``: the
+    file is a partner's, read with its mapping, not an anonymous one read with the template)."""
     findings = []
     column = columns.get("name")
     by_name: dict[str, list[Place]] = defaultdict(list)
@@ -70,8 +93,9 @@ def across_records(
         alike = others.get(tables.fold(place.name), [])
         match = next((p for p in alike if same_place(p, place, DUPLICATE)), None)
         if match is not None:
-            message = problem_message("already-published", lang, other=match.iri) or ""
-            findings.append(record_finding("already-published", place, message, column))
+            code = ALREADY_PUBLISHED[whose_known, located(place) and located(match)]
+            message = problem_message(code, lang, other=match.iri) or ""
+            findings.append(record_finding(code, place, message, column))
     return findings
 
 
@@ -115,7 +139,8 @@ def record_findings(mine: list[Place], trace: Trace, published: list[Place]) -> 
     cell as the partner wrote it."""
     columns = {"name": trace.column_of("name")}
     findings = []
-    for finding in across_records(mine, published, trace.lang, columns):
+    whose_known = not is_template(trace.mapping)
+    for finding in across_records(mine, published, trace.lang, columns, whose_known):
         row = trace.rows.get(finding.row or -1)
         cell = row.values.get(finding.column) if row and finding.column else None
         shown = finding if cell is None else dataclasses.replace(finding, value=written(cell))

@@ -174,7 +174,7 @@ def test_a_space_another_partner_published_nearby_is_pointed_out(
     source = template_mapping("en").source_id
     places = read_published_places(published.location, DEFAULT_DATA_BASE, source)
     report = validate_submission(submission, lang="en", published=places)
-    found = [f for f in report.findings if f.code == "already-published"]
+    found = [f for f in report.findings if f.code == "already-published-anonymous"]
     assert [(f.row, f.column, f.value) for f in found] == [(2, "Name", "Kvart Lab")]
     assert "hr-split/S-01" in found[0].message
 
