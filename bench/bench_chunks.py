@@ -9,6 +9,9 @@ processes of their own on loopback: (waitress) ``waitress.create_server``, (ours
 ``coworkmed.serving.make_server``. Each is sent, once, bodies of MEGABYTES on the wire:
 
 - fair: 4 KB chunks, as clients send them (both must read it whole);
+- a line per chunk (28 bytes, as a client streaming a JSON file line by line), 1.5 MB, and
+  200-byte chunks, about the smallest ours reads past 2 MB (both must read them; the second is
+  about the most a body of MEGABYTES can cost ours);
 - one-byte chunks: ``1\\r\\nx\\r\\n`` repeated;
 - an endless chunk-size line: ``000...01``.
 
@@ -52,9 +55,13 @@ def bodies(megabytes: int) -> dict[str, bytes]:
     """The bodies sent, each about ``megabytes`` on the wire."""
     size = megabytes << 20
     fair = b"1000\r\n" + b"x" * 4096 + b"\r\n"
+    small = b"c8\r\n" + b"y" * 200 + b"\r\n"
+    line = b"1c\r\n" + b"z" * 28 + b"\r\n"
     tiny = b"1\r\nx\r\n"
     return {
         "fair: 4 KB chunks": fair * (size // len(fair)) + b"0\r\n\r\n",
+        "a line per chunk, 1.5 MB": line * ((3 << 19) // len(line)) + b"0\r\n\r\n",
+        "200-byte chunks": small * (size // len(small)) + b"0\r\n\r\n",
         "one-byte chunks": tiny * (size // len(tiny)) + b"0\r\n\r\n",
         "an endless chunk-size line": b"0" * size + b"1\r\nx\r\n0\r\n\r\n",
     }

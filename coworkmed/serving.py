@@ -238,11 +238,15 @@ def too_slow(started: float, arrived: int, now: float) -> bool:
 
 
 #: a chunked body may spend this many bytes on its framing (chunk-size lines, their
-#: extensions, line ends, trailer) beyond ``CHUNK_FRAMING_SHARE`` of its data: waitress copies
-#: what is left of each read at every chunk, and a line it has not finished at every read, so
-#: 20 MB of one-byte chunks or of one endless chunk-size line cost the server 20 s of CPU
-#: (stranger 91); a client that sends chunks of a few hundred bytes or more is far under it
-CHUNK_FRAMING = 16_384
+#: extensions, line ends, trailer) beyond ``CHUNK_FRAMING_SHARE`` of its data. waitress reads
+#: chunks in its main loop, which serves every connection, at some 5 microseconds of CPU a
+#: chunk, and copies a line it has not finished at every read: 20 MB of one-byte chunks or of
+#: one endless chunk-size line held it 17 and 26 s (stranger 91). 384 KB is some 64,000
+#: chunks (0.3 s): a client that sends a file a line per chunk (28 to 40 bytes a line in the
+#: real JSON files of data/) is read up to about 2 MB (stranger 93: a flat 16 KB refused a
+#: 414 KB file sent so); beyond, chunks must average some 200 bytes or more
+#: (``bench/bench_chunks.py``)
+CHUNK_FRAMING = 393_216
 CHUNK_FRAMING_SHARE = 1 / 32
 
 

@@ -493,7 +493,7 @@ def unmodified_since_fails() -> bool:
 ISSUED_TAG = re.compile(r"g(?P<generation>[0-9]+)-[0-9a-f]{24}(?:-gzip)?")
 
 
-def write_precondition_fails(exists: Callable[[], bool]) -> bool:
+def write_precondition_fails(exists: Callable[[], bool], represented: bool = True) -> bool:
     """RFC 9110 13.2.2 for a write (a Graph Store PUT, POST or DELETE, a SPARQL Update): whether
     a condition the client set is false, so that the write must not be made (412). ``exists``:
     whether the target has data now (asked only for ``*``). ``If-Match``: ``*`` holds when the
@@ -504,8 +504,10 @@ def write_precondition_fails(exists: Callable[[], bool]) -> bool:
     target exists and the tag is one this service gives for the store's current generation
     (the client's copy is the current one): a tag of a graph not there, or a tag this service
     never gives (``W/"g8-x"``), can name no current representation, and the write is made
-    (stranger 92: a PUT creating a graph was refused 412). Before this, writes ignored them
-    (stranger 44, M3: a stale If-Match overwrote a graph)."""
+    (stranger 92: a PUT creating a graph was refused 412). ``represented``: whether the target
+    has a representation a tag could name (a graph has; a SPARQL Update's dataset has none,
+    so no tag names it: stranger 93). Before this, writes ignored them (stranger 44, M3: a
+    stale If-Match overwrote a graph)."""
     if "If-Match" in request.headers:  # step 1; when it holds, on to step 3
         if if_match_never_holds() or not exists():
             return True
@@ -517,7 +519,8 @@ def write_precondition_fails(exists: Callable[[], bool]) -> bool:
     if given:
         current = str(generation())
         issued = (ISSUED_TAG.fullmatch(tag) for tag in given.as_set(include_weak=True))
-        return any(m is not None and m["generation"] == current for m in issued) and exists()
+        named = represented and any(m is not None and m["generation"] == current for m in issued)
+        return named and exists()
     return False
 
 

@@ -498,7 +498,8 @@ def update(operation: Operation) -> Response:
 
 def _conditioned_update(text: str, base_iri: str) -> Response:
     """Apply the update ``text`` unless a condition of the request is false (412)."""
-    if write_precondition_fails(lambda: True):  # the dataset the update changes exists
+    # the dataset the update changes exists, and has no representation a tag names
+    if write_precondition_fails(lambda: True, represented=False):
         return precondition_failed()
     settings = current_app.config["COWORKMED"]
     metrics = current_app.extensions["coworkmed.metrics"]
