@@ -274,12 +274,17 @@ class BoundedChunks(ChunkedReceiver):
 
 
 class BoundedParser(HTTPRequestParser):
-    """waitress's request parser, reading chunked bodies with ``BoundedChunks``."""
+    """waitress's request parser, reading chunked bodies with ``BoundedChunks``; a request
+    that says both a length and chunks is answered, then its connection closed (RFC 9112
+    6.1: what follows may be another request smuggled in; stranger 93: it was kept open)."""
 
     def parse_header(self, header_plus: bytes) -> None:
         super().parse_header(header_plus)
         if isinstance(self.body_rcv, ChunkedReceiver):  # nothing of the body read yet
             self.body_rcv = BoundedChunks(self.body_rcv.buf)
+            headers: Any = self.headers  # (types-waitress: read-only)
+            if "CONTENT_LENGTH" in headers:
+                headers["CONNECTION"] = "close"
 
 
 def stalled(channel: Any, now: float) -> bool:

@@ -200,3 +200,20 @@ def test_an_answer_is_stalled_only_when_nothing_moved_for_long(
         last_written=now - written,
     )
     assert serving.stalled(channel, now) is is_stalled
+
+
+@pytest.mark.parametrize("length", ["5", "0", "999"])
+def test_a_request_with_a_length_and_chunks_closes_its_connection(server: int, length: str) -> None:
+    """RFC 9112 6.1: a request that says both Content-Length and chunked is read by its chunks,
+    answered, and its connection closed: what the client sends after it is not read as another
+    request (stranger 93: the connection stayed open)."""
+    with socket.create_connection(("127.0.0.1", server), timeout=10) as sock:
+        head = f"POST /length HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n"
+        sock.sendall(head.encode() + b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")  # smuggled after it
+        answer = b""
+        with contextlib.suppress(ConnectionResetError):
+            while piece := sock.recv(65_536):
+                answer += piece
+    assert answer.startswith(b"HTTP/1.1 200") and b"Connection: close" in answer
+    assert answer.count(b"HTTP/1.1 ") == 1, answer
