@@ -7,6 +7,7 @@ from __future__ import annotations
 import _thread
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,7 +24,7 @@ from typing import Any
 
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
-from waitress.parser import HTTPRequestParser
+from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.receiver import ChunkedReceiver
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import WSGITask
@@ -273,12 +274,20 @@ class BoundedChunks(ChunkedReceiver):
         return taken
 
 
+#: the values of the Transfer-Encoding fields of a request's head
+_TRANSFER_ENCODING = re.compile(rb"(?im)^transfer-encoding[ \t]*:[ \t]*([^\r\n]*)")
+
+
 class BoundedParser(HTTPRequestParser):
     """waitress's request parser, reading chunked bodies with ``BoundedChunks``; a request
     that says both a length and chunks is answered, then its connection closed (RFC 9112
-    6.1: what follows may be another request smuggled in; stranger 93: it was kept open)."""
+    6.1: what follows may be another request smuggled in; stranger 93: it was kept open), and
+    one that says chunked twice is a 400 (it was read)."""
 
     def parse_header(self, header_plus: bytes) -> None:
+        codings = b",".join(_TRANSFER_ENCODING.findall(header_plus)).lower().split(b",")
+        if [c.strip(b" \t") for c in codings].count(b"chunked") > 1:  # RFC 9112 6.1
+            raise ParsingError("chunked is applied to a body once (Transfer-Encoding)")
         super().parse_header(header_plus)
         if isinstance(self.body_rcv, ChunkedReceiver):  # nothing of the body read yet
             self.body_rcv = BoundedChunks(self.body_rcv.buf)

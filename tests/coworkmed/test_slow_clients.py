@@ -217,3 +217,20 @@ def test_a_request_with_a_length_and_chunks_closes_its_connection(server: int, l
                 answer += piece
     assert answer.startswith(b"HTTP/1.1 200") and b"Connection: close" in answer
     assert answer.count(b"HTTP/1.1 ") == 1, answer
+
+
+@pytest.mark.parametrize(
+    "coding",
+    [b"chunked, chunked", b"Chunked,chunked", b"chunked\r\nTransfer-Encoding: chunked"],
+)
+def test_a_body_chunked_twice_is_refused(server: int, coding: bytes) -> None:
+    """RFC 9112 6.1: chunked is applied to a body once; a request that says it twice (in one
+    field or two) is a 400 (stranger 93: it was read)."""
+    with socket.create_connection(("127.0.0.1", server), timeout=10) as sock:
+        head = b"POST /length HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: "
+        sock.sendall(head + coding + b"\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+        answer = b""
+        with contextlib.suppress(ConnectionResetError):
+            while piece := sock.recv(65_536):
+                answer += piece
+    assert answer.split(b"\r\n", 1)[0].endswith(b" 400 Bad Request"), answer[:200]
