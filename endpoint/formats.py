@@ -64,12 +64,12 @@ def xml_fault(body: bytes, names_from_data: bool = True) -> str | None:
     if char is not None:
         code = ord(char.group().decode("utf-8"))
         return f"a value holds the character U+{code:04X}, which XML 1.0 cannot carry"
+    if not names_from_data:  # names of its own: none nameless, none for expat to doubt
+        return None
     tag = _NAMELESS_TAG.search(body)
     if tag is not None:
         iri = tag.group(2).decode("utf-8", "replace")
         return f"a property IRI (<{iri}>) does not end in a name RDF/XML can write"
-    if not names_from_data:
-        return None
     try:
         expat.ParserCreate().Parse(body, True)
     except expat.ExpatError as problem:

@@ -7,6 +7,7 @@ which reads its store (``linking.places.PLACES``, ``published_places``).
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import defaultdict
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -45,11 +46,6 @@ ALREADY_PUBLISHED: dict[tuple[bool, bool], str] = {
     (False, True): "already-published-anonymous",
     (False, False): "already-published-anonymous-unlocated",
 }
-
-
-def located(place: Place) -> bool:
-    """Whether ``place`` has coordinates."""
-    return place.latitude is not None and place.longitude is not None
 
 
 def record_finding(code: str, place: Place, message: str, column: str | None) -> Finding:
@@ -93,7 +89,8 @@ def across_records(
         alike = others.get(tables.fold(place.name), [])
         match = next((p for p in alike if same_place(p, place, DUPLICATE)), None)
         if match is not None:
-            code = ALREADY_PUBLISHED[whose_known, located(place) and located(match)]
+            located = places.metres(place, match) < math.inf  # both have a point
+            code = ALREADY_PUBLISHED[whose_known, located]
             message = problem_message(code, lang, other=match.iri) or ""
             findings.append(record_finding(code, place, message, column))
     return findings

@@ -60,6 +60,15 @@ def _get(port: int, path: str = "/health", timeout: float = 10) -> bytes:
         return answer
 
 
+def _read_to_close(sock: socket.socket) -> bytes:
+    """All ``sock`` receives until the server closes it (a reset counts as the close)."""
+    answer = b""
+    with contextlib.suppress(ConnectionResetError):
+        while piece := sock.recv(65_536):
+            answer += piece
+    return answer
+
+
 def _closed(sock: socket.socket, within: float) -> bool:
     """Whether the server closes ``sock`` within ``within`` seconds."""
     sock.settimeout(within)
@@ -129,11 +138,7 @@ def _chunked(port: int, chunks: bytes, timeout: float = 20) -> bytes:
         sock.sendall(head + b"Transfer-Encoding: chunked\r\n\r\n")
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             sock.sendall(chunks)  # the server may close early: its answer is on its way
-        answer = b""
-        with contextlib.suppress(ConnectionResetError):
-            while piece := sock.recv(65_536):
-                answer += piece
-        return answer
+        return _read_to_close(sock)
 
 
 #: chunked bodies that spend far more on their framing than on their data (stranger 91:
@@ -211,10 +216,7 @@ def test_a_request_with_a_length_and_chunks_closes_its_connection(server: int, l
         head = f"POST /length HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n"
         sock.sendall(head.encode() + b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
         sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")  # smuggled after it
-        answer = b""
-        with contextlib.suppress(ConnectionResetError):
-            while piece := sock.recv(65_536):
-                answer += piece
+        answer = _read_to_close(sock)
     assert answer.startswith(b"HTTP/1.1 200") and b"Connection: close" in answer
     assert answer.count(b"HTTP/1.1 ") == 1, answer
 
@@ -229,8 +231,5 @@ def test_a_body_chunked_twice_is_refused(server: int, coding: bytes) -> None:
     with socket.create_connection(("127.0.0.1", server), timeout=10) as sock:
         head = b"POST /length HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: "
         sock.sendall(head + coding + b"\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
-        answer = b""
-        with contextlib.suppress(ConnectionResetError):
-            while piece := sock.recv(65_536):
-                answer += piece
+        answer = _read_to_close(sock)
     assert answer.split(b"\r\n", 1)[0].endswith(b" 400 Bad Request"), answer[:200]
