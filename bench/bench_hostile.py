@@ -17,7 +17,7 @@ fork server, query and validation workers) is sampled every 50 ms. Prints the pe
 server alone and of the whole process tree, the most processes seen at once, the readers'
 p50/p95/p99 in both phases and their ratio, and the attackers' answers by status (-503: a long
 operation turned away while others are read, with Retry-After; counted apart, as a client sends it
-again). Target: no 5xx but the 504 of a stopped query; server RSS < 500 MB; light p95 < 1 s
+again). Target: no 5xx (a stopped query is 422); server RSS < 500 MB; light p95 < 1 s
 during the attack.
 """
 

@@ -297,8 +297,9 @@ SETTINGS: dict[str, Setting] = {
             "query_timeout",
             "COWORKMED_QUERY_TIMEOUT",
             "30",
-            "Seconds a query may run before its worker process is killed (answer 504); with an "
-            "external store, the time the store is given to answer.",
+            "Seconds a query may run before its worker process is killed (answer 422: asked "
+            "again, it would be stopped again); with an external store, the time the store is "
+            "given to answer.",
             seconds,
         ),
         Setting(

@@ -50,6 +50,22 @@ def worker_limits(resolved: Mapping[str, Any]) -> Limits:
     return Limits(resolved["query_memory"] * 2**20, network=bool(resolved["service_peers"].split()))
 
 
+#: how the query pool and an external store say that a query ran out of time
+TIMED_OUT = 504
+#: the status of a client's own query, update or write stopped at a time limit (ours, or an
+#: external store's): the request was understood, and what it asks cannot be done within this
+#: service's limits (RFC 9110 15.5.21); asked again, it would be stopped again. Not 504, a
+#: gateway's status that proxies and clients take for a passing fault and try again (stranger
+#: 92): no input may cause a 5xx. The server's own queries (pages, figures) keep 504.
+TIME_LIMIT = 422
+
+
+def clients_status(status: int) -> int:
+    """The status a client's own request gets for ``status``, the status its query or write
+    was answered with inside the service: a time limit is ``TIME_LIMIT``."""
+    return TIME_LIMIT if status == TIMED_OUT else status
+
+
 class QueryError(Exception):
     """A query that cannot be answered: ``status`` is the HTTP status it calls for."""
 

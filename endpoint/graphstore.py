@@ -30,7 +30,7 @@ from core.workers import Limits, WorkerCrashed, WorkerTimedOut, run_confined
 from endpoint.auth import may_write, write_refusal
 from endpoint.caching import if_match_never_holds, precondition_failed, write_precondition_fails
 from endpoint.dereference import published_graph
-from endpoint.execution import GraphRequest, QueryError, unpublished
+from endpoint.execution import GraphRequest, QueryError, clients_status, unpublished
 from endpoint.formats import FORMATS
 from endpoint.forms import check_encoded
 from endpoint.negotiation import format_values, formats_for
@@ -225,7 +225,7 @@ def handle(path: str | None) -> Response:
                 return refusal
             response = precondition_failed() if if_match_never_holds() else _write(found)
     except QueryError as problem:
-        response = error(problem.status, problem.message)
+        response = error(clients_status(problem.status), problem.message)
     except ConditionFalse:
         response = precondition_failed()
     except NothingThere as problem:
@@ -239,7 +239,7 @@ def handle(path: str | None) -> Response:
         response = error(503, problem.public)
         response.headers["Retry-After"] = "5"
     except RemoteStoreError as problem:
-        response = error(problem.status, str(problem))
+        response = error(clients_status(problem.status), str(problem))
     metrics.record(time.perf_counter() - start, response.status_code, "graph_store")
     return response
 

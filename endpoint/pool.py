@@ -39,6 +39,7 @@ from endpoint.execution import (
     EXHAUSTED,
     HANDLERS,
     NO_LIMITS,
+    TIMED_OUT,
     GraphRequest,
     Published,
     QueryError,
@@ -345,7 +346,9 @@ class QueryPool:
             worker.connection.send(request)
             if not self._answered(worker, timeout, gone):
                 self._replace(worker)
-                raise QueryError(504, f"the query was stopped after {timeout:g} s (the time limit)")
+                raise QueryError(
+                    TIMED_OUT, f"the query was stopped after {timeout:g} s (the time limit)"
+                )
             answer = worker.connection.recv()
         except ClientGone:
             self._replace(worker)

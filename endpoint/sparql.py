@@ -47,6 +47,7 @@ from endpoint.execution import (
     QueryError,
     QueryRequest,
     QueryResult,
+    clients_status,
 )
 from endpoint.forms import check_encoded
 from endpoint.negotiation import format_values, negotiate, prefers_html
@@ -416,8 +417,9 @@ def sparql() -> BaseResponse:
 
 def refused(problem: QueryError) -> Response:
     """The error answer of ``problem`` (a 503 says when to try again: ``Retry-After``, set
-    for every route by ``endpoint.protocol.retry_later``)."""
-    return error(problem.status, problem.message)
+    for every route by ``endpoint.protocol.retry_later``; a query stopped at the time limit is
+    the client's to change, ``clients_status``)."""
+    return error(clients_status(problem.status), problem.message)
 
 
 def _cut_said(result: QueryResult, media_type: str) -> Response:
@@ -518,7 +520,7 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
         current_app.logger.warning("update refused, the store busy: %s", problem)
         status, message = 503, problem.public
     except RemoteStoreError as problem:
-        status, message = problem.status, f"{problem}; nothing was changed"
+        status, message = clients_status(problem.status), f"{problem}; nothing was changed"
     else:
         metrics.record(time.perf_counter() - start, 204, "update")
         response = Response(status=204)

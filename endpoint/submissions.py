@@ -32,7 +32,7 @@ from core.vocabulary import LANGUAGES
 from core.workers import WorkerFailed, WorkerTimedOut
 from endpoint import site
 from endpoint.auth import bearer_token, rate_wait
-from endpoint.execution import QueryError, QueryRequest
+from endpoint.execution import TIME_LIMIT, TIMED_OUT, QueryError, QueryRequest
 from endpoint.pool import STOPPING
 from endpoint.published import Kept, each_solution, run, store_location
 from endpoint.responses import (
@@ -511,6 +511,8 @@ def api_publish() -> Response:
         response.headers["Retry-After"] = "5"
         return response
     except RemoteStoreError as error:
+        if error.status == TIMED_OUT:
+            return too_long(lang, str(error), _settings()["query_timeout"])
         return api_problem(error.status, "store-error", lang, str(error))
     except OtherPartnersMapping as error:
         return api_problem(403, error.code, lang, str(error), **error.values)
@@ -533,13 +535,22 @@ def api_publish() -> Response:
 def publication_failed(failed: WorkerFailed, lang: str) -> Response:
     """The answer when the publication's worker failed: once its change was committed, 503
     ``published-later`` (it is published with the next write, or a new try: the same file is
-    then the current version); before, nothing changed: 504 at its time limit, else 500,
-    ``not-published``."""
-    _status, detail = write_failure(failed, _settings()["validation_timeout"], "publication")
+    then the current version); before, nothing changed: ``too_long`` at its time limit, else
+    500, ``not-published``."""
+    timeout = _settings()["validation_timeout"]
+    _status, detail = write_failure(failed, timeout, "publication", "validation_timeout")
     if failed.passed:
         return api_problem(503, "published-later", lang, detail)
-    timed_out = isinstance(failed, WorkerTimedOut)
-    return api_problem(504 if timed_out else 500, "not-published", lang, detail)
+    if isinstance(failed, WorkerTimedOut):
+        return too_long(lang, detail, timeout)
+    return api_problem(500, "not-published", lang, detail)
+
+
+def too_long(lang: str, detail: str, seconds: float) -> Response:
+    """The answer to a publication stopped at a time limit of ``seconds`` (its worker's, or the
+    external store's): ``TIME_LIMIT``, ``publication-too-long``, which says to send the file in
+    parts (sent again as it is, it would be stopped again; it was a 504, stranger 92)."""
+    return api_problem(TIME_LIMIT, "publication-too-long", lang, detail, seconds=f"{seconds:g}")
 
 
 @blueprint.get("/api/submissions")

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from flask import current_app
 
 from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut
-from endpoint.execution import engine_failed, worker_limits
+from endpoint.execution import TIME_LIMIT, engine_failed, worker_limits
 from endpoint.published import WARM_UP, WarmUp, store_location
 from triplestore.backends import StoreLocation
 from triplestore.backends.oxigraph import OxigraphLocation
@@ -38,11 +38,15 @@ def write_limits(location: StoreLocation, settings: Mapping[str, Any]) -> Limits
     )
 
 
-def write_failure(problem: WorkerFailed, timeout: float, what: str) -> tuple[int, str]:
-    """The status and message of a write (``what``: "update", "write") whose worker failed:
-    before its change was committed nothing changed (400 for a worker it exhausted, 504 for
-    one stopped at its time limit); after, the change is in the store but not published yet
-    (503: the next write, or the server's next start, publishes it)."""
+def write_failure(
+    problem: WorkerFailed, timeout: float, what: str, limit: str = "query_timeout"
+) -> tuple[int, str]:
+    """The status and message of a write (``what``: "update", "write") whose worker failed
+    (``timeout`` seconds: the setting ``limit``):
+    before its change was committed nothing changed (400 for a worker it exhausted,
+    ``TIME_LIMIT`` for one stopped at its time limit: asked again, it would be stopped again);
+    after, the change is in the store but not published yet (503: the next write, or the
+    server's next start, publishes it)."""
     if problem.passed:
         return 503, (
             f"the {what} was applied, but publishing it failed ({problem}): it will be "
@@ -50,8 +54,8 @@ def write_failure(problem: WorkerFailed, timeout: float, what: str) -> tuple[int
         )
     if isinstance(problem, WorkerTimedOut):
         return (
-            504,
-            f"the {what} was stopped after {timeout:g} s (query_timeout); nothing was changed",
+            TIME_LIMIT,
+            f"the {what} was stopped after {timeout:g} s ({limit}); nothing was changed",
         )
     if isinstance(problem, WorkerCrashed) and problem.fault is not None:
         return 400, f"{engine_failed(problem.fault, what)} Nothing was changed."

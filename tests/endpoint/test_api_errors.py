@@ -38,6 +38,7 @@ RAISED: dict[str, Callable[[], Exception]] = {
     "busy": lambda: StoreBusy("the store is locked by another process"),
     "down": lambda: StoreUnavailable("http://127.0.0.1:1/sparql: connection refused"),
     "refused": lambda: RemoteStoreError(502, "the store answered 500"),
+    "store-too-slow": lambda: RemoteStoreError(504, "the store did not answer within 30 s"),
     "failed": lambda: LoadError("a graph could not be written"),
     "busy-query": lambda: QueryError(503, "the service is answering as many queries as it can"),
     "slow-query": lambda: QueryError(504, "the query was stopped after 30 s (the time limit)"),
