@@ -29,6 +29,7 @@ from endpoint.protocol import (
     no_body_type,
     preflight,
     retry_later,
+    server_wide,
 )
 from endpoint.published import EXPORTER, WAITING, waiting_room
 from endpoint.responses import (
@@ -355,6 +356,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     install_site(app)
     app.after_request(secure)
     caching.install(app)
+    app.before_request(server_wide)
     app.before_request(preflight)
     app.after_request(cors_answer)
     app.after_request(no_body_type)

@@ -69,7 +69,6 @@ READS: dict[str, Policy] = {
     "linkeddata.resource": Policy(),
     "linkeddata.document": Policy(),
     "dumps.dumps_index": Policy(dumps=True),
-    "dumps.dump": Policy(dumps=True, compress=False),  # already gzip files
     "dumps.catalog": Policy(dumps=True),
     "void.void": Policy(dumps=True),
     "observatory.dashboard": Policy(),

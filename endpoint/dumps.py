@@ -26,10 +26,11 @@ from flask import (
     Response,
     abort,
     current_app,
+    redirect,
     render_template,
-    request,
     url_for,
 )
+from werkzeug.wrappers import Response as BaseResponse
 
 from core.locks import held
 from core.namespaces import (
@@ -45,7 +46,7 @@ from core.namespaces import (
     XSD,
 )
 from core.rdf_templates import fill
-from endpoint.caching import request_validators
+from endpoint.caching import expose
 from endpoint.execution import QueryError, QueryRequest
 from endpoint.files import file_answer
 from endpoint.published import EXPORTER, generation, run, store_location
@@ -417,26 +418,55 @@ def dumps_index() -> Response:
     return read_headers(Response(body, mimetype="text/html"))
 
 
+#: the stable name of the newest dump of each kind (a redirect to it): ``latest.nq.gz``...
+LATEST = {f"latest{suffix}": kind for kind, (suffix, _media) in KINDS.items()}
+
+
 @blueprint.get("/dumps/<name>")
-def dump(name: str) -> Response:
-    """A dump or the checksums: conditional, with HTTP Range (a broken download resumes)."""
-    known = {d.name for d in list_dumps(_folder())} | {CHECKSUMS}
-    if name not in known or not (_folder() / name).is_file():
+def dump(name: str) -> BaseResponse:
+    """A dump or the checksums: conditional, with HTTP Range (a broken download resumes). A
+    dump's tag is its SHA-256, strong: its bytes never change under its name, so a resume by
+    tag (If-Range) holds, and the tag is the same whatever the request's language or the
+    store's generation since (stranger 92: a weak tag of the generation, which If-Range never
+    matches, and which changed at every write). ``latest.nq.gz`` and ``latest.ttl.gz`` lead to
+    the newest dump of their kind; a dump removed since (``dumps_keep``) is gone (410), and
+    says which one replaced it: harvesters keep the URLs of the catalogue (DCAT, VoID)."""
+    folder = _folder()
+    if name in LATEST:
+        return _newest(LATEST[name], f"the newest {FORMAT_NAMES[LATEST[name]]} dump")
+    listed = {d.name: d for d in list_dumps(folder)}
+    max_age = current_app.config["COWORKMED"]["cache_max_age"]
+    if name == CHECKSUMS and (folder / name).is_file():
+        answer = file_answer((folder / name).resolve(), "text/plain", max_age)
+    elif name in listed:
+        path, sha256 = (folder / name).resolve(), listed[name].sha256
+        answer = file_answer(path, "application/gzip", max_age, tag=sha256)
+    elif DUMP_NAME.match(name) and (kind := _kind_of(name)) is not None:
+        return _newest(kind, f"{name} was removed (dumps_keep); the newest of its kind", 410)
+    else:
         abort(404)
-    media = "text/plain" if name == CHECKSUMS else "application/gzip"
-    path = (_folder() / name).resolve()
-    # validators, 304s and the caching policy are endpoint.caching's, as for any read; a Range
-    # to ignore is gone already (several ranges, an If-Range that cannot match: the whole file,
-    # endpoint.conditional)
-    if request.range is None:  # says that a download may be resumed (stranger 47)
-        return Response(path.read_bytes(), mimetype=media, headers={"Accept-Ranges": "bytes"})
-    # one range (a broken download resuming): 206 with that part, or the whole file when
-    # If-Range names another version than this one (by the date the 200 gave; its tag is weak
-    # and no tag matches here)
-    found = request_validators()
-    if found is None:
-        return file_answer(path, media, weighed=True)
-    return file_answer(path, media, modified=found.modified, exact=found.exact, weighed=True)
+    expose(answer)  # a page on another origin may read its tag and Content-Range
+    return answer
+
+
+def _kind_of(name: str) -> str | None:
+    """The kind of dump ``name`` names by its suffix, if any."""
+    return next((kind for kind, (suffix, _m) in KINDS.items() if name.endswith(suffix)), None)
+
+
+def _newest(kind: str, what: str, status: int = 302) -> BaseResponse:
+    """The way to the newest dump of ``kind`` the server lists: a redirect (302: it changes
+    with the next generation's dumps), or ``status`` (410 for a dump removed) that links to it
+    (``Link: rel="latest-version"``, RFC 5829); 404 while there is none."""
+    newest = next((d for d in served().dumps if d.kind == kind), None)
+    if newest is None:
+        abort(404)
+    url = url_for("dumps.dump", name=newest.name)
+    if status == 302:
+        return redirect(url, 302)
+    answer = error(status, f"{what} is {external_url('dumps.dump', name=newest.name)}")
+    answer.headers["Link"] = f'<{url}>; rel="latest-version"'
+    return answer
 
 
 # ------------------------------------------------------------------------------ DCAT

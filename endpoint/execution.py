@@ -67,12 +67,26 @@ def clients_status(status: int) -> int:
 
 
 class QueryError(Exception):
-    """A query that cannot be answered: ``status`` is the HTTP status it calls for."""
+    """A query that cannot be answered: ``status`` is the HTTP status it calls for, ``headers``
+    what its answer says besides (``unsupported``)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = dict(headers or {})
+
+
+def unsupported(message: str, types: Sequence[str] = (), codings: Sequence[str] = ()) -> QueryError:
+    """A 415 for a body the route does not take, its answer naming what the route takes
+    (stranger 92: the 415s named it in their text alone): the media ``types`` in ``Accept``
+    (RFC 9110 12.5.1, 15.5.16) and ``Accept-Post`` (Linked Data Platform 1.0, 7.1: every route
+    that refuses a body takes POST), or the content ``codings`` in ``Accept-Encoding`` (RFC 9110
+    12.5.3)."""
+    headers = {"Accept": ", ".join(types), "Accept-Post": ", ".join(types)} if types else {}
+    if codings:
+        headers["Accept-Encoding"] = ", ".join(codings)
+    return QueryError(415, message, headers)
 
 
 @dataclass(frozen=True)

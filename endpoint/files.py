@@ -67,17 +67,19 @@ def file_answer(
     modified: int | None = None,
     exact: bool = True,
     weighed: bool = False,
+    tag: str | None = None,
 ) -> Response:
     """``path`` as the answer to this GET or HEAD. ``modified``: its Last-Modified when it is
     not the file's own (a dump's: its generation's), ``exact`` whether that date names the file
     alone (``endpoint.conditional.changed_after``); ``weighed``: its conditions and validators
     are ``endpoint.caching``'s (a dump: weak tags of the store generation), and only the Range
-    is served here. A 416 says the file's length (``Content-Range: bytes */length``)."""
+    is served here; ``tag``: its strong tag when it is not the file's own (a dump's: its
+    SHA-256). A 416 says the file's length (``Content-Range: bytes */length``)."""
     found = path.stat()
     # never later than now (RFC 9110 8.8.2.1): a file's time or its generation's may be ahead
     # of a clock stepped back
     date = min(int(found.st_mtime) if modified is None else modified, math.floor(time.time()))
-    tag = None if weighed else file_tag(found)
+    tag = None if weighed else (tag or file_tag(found))
     response = send_file(
         path,
         mimetype=mimetype,

@@ -30,12 +30,12 @@ from core.workers import Limits, WorkerCrashed, WorkerTimedOut, run_confined
 from endpoint.auth import may_write, write_refusal
 from endpoint.caching import if_match_never_holds, precondition_failed, write_precondition_fails
 from endpoint.dereference import published_graph
-from endpoint.execution import GraphRequest, QueryError, clients_status, unpublished
+from endpoint.execution import GraphRequest, QueryError, clients_status, unpublished, unsupported
 from endpoint.formats import FORMATS
 from endpoint.forms import check_encoded
 from endpoint.negotiation import format_values, formats_for
 from endpoint.published import run, store_location
-from endpoint.responses import error, read_headers
+from endpoint.responses import error, read_headers, refusal
 from endpoint.urls import request_url
 from endpoint.writes import write_failure, write_in_worker
 from loaders.guards import UnsafeFile, check_xml
@@ -58,6 +58,8 @@ T = TypeVar("T")
 #: the graph formats a client may send: a dataset format (N-Quads, TriG) too, whose triples
 #: are in its default graph or in the target graph itself (``read_graph_upload``)
 UPLOAD_FORMATS = ", ".join(media for _fmt, media in FORMATS["graph"].values())
+#: what a graph may be written as, named by the 415s (one graph, or files of a form: GSP 5.5)
+TAKEN = [media for _fmt, media in FORMATS["graph"].values()] + ["multipart/form-data"]
 
 
 @dataclass(frozen=True)
@@ -131,9 +133,9 @@ def _parse(data: bytes, media_type: str, charset: str | None, base_iri: str) -> 
     fmt = ox.RdfFormat.from_media_type(media_type) if media_type else None
     if fmt is None:
         given = media_type or "no content type"
-        raise QueryError(415, f"send one graph as {UPLOAD_FORMATS}, not {given}")
+        raise unsupported(f"send one graph as {UPLOAD_FORMATS}, not {given}", TAKEN)
     if charset and charset.lower() not in ("utf-8", "utf8"):
-        raise QueryError(415, f"RDF must be sent in UTF-8, not {charset}")
+        raise unsupported(f"RDF must be sent in UTF-8, not {charset}", TAKEN)
     timeout = current_app.config["COWORKMED"]["query_timeout"]
     limits = Limits(memory=PARSE_MEMORY, network=False)
     try:
@@ -219,13 +221,13 @@ def handle(path: str | None) -> Response:
                 raise QueryError(400, "name the graph to read: ?graph=IRI or ?default")
             response = _read(found)
         else:
-            refusal = write_refusal()
-            if refusal is not None:
-                metrics.record(time.perf_counter() - start, refusal.status_code, "graph_store")
-                return refusal
+            refused = write_refusal()
+            if refused is not None:
+                metrics.record(time.perf_counter() - start, refused.status_code, "graph_store")
+                return refused
             response = precondition_failed() if if_match_never_holds() else _write(found)
     except QueryError as problem:
-        response = error(clients_status(problem.status), problem.message)
+        response = refusal(problem)
     except ConditionFalse:
         response = precondition_failed()
     except NothingThere as problem:

@@ -95,6 +95,26 @@ def _requested_headers() -> set[str]:
     return {name.strip().lower() for name in listed.split(",") if name.strip()}
 
 
+#: the methods some route of this server takes, said to ``OPTIONS *``
+SERVER_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS"
+
+
+def server_wide() -> Response | None:
+    """The answer to a request for the server as a whole (the asterisk-form, ``OPTIONS *``,
+    RFC 9112 3.2.4), which no route names: 204 with the methods the server takes (RFC 9110
+    9.3.7; stranger 92: 404), and 400 to another method, for which that form is not a target.
+    None for any other request (its target is a path: it starts with "/")."""
+    if request.environ.get("PATH_INFO") != "*":
+        return None
+    if request.method != "OPTIONS":
+        from endpoint.responses import error  # here: responses reads this module's answers
+
+        return error(400, "the target * names the server as a whole, for OPTIONS alone")
+    response = Response(status=204)
+    response.headers["Allow"] = SERVER_METHODS
+    return response
+
+
 def preflight() -> Response | None:
     """The answer to a CORS preflight (``OPTIONS`` with ``Origin`` and
     ``Access-Control-Request-Method``) on a route of this server; None for any other request."""

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from core.rdf_bytes import to_bytes
 from core.translations import language, language_code
 from core.vocabulary import LANGUAGES
-from endpoint.execution import QueryError
+from endpoint.execution import QueryError, clients_status
 from endpoint.formats import FORMATS, UnwritableAnswer, checked_xml
 from endpoint.negotiation import format_values, negotiate, prefers_html, prefers_problem
 from validation.messages import problem_message
@@ -67,6 +67,15 @@ def error(status: int, message: str, said_in: str = "en") -> Response:
 
         return read_headers(error_page(status, message, reader_language(), said_in))
     return read_headers(Response(message + "\n", status=status, mimetype="text/plain"))
+
+
+def refusal(problem: QueryError) -> Response:
+    """The error answer to a client's request that ``problem`` stopped: its status as a client
+    is told it (``clients_status``: a time limit is the client's to change), its message, and
+    the headers it names (a 415's: what the route takes)."""
+    response = error(clients_status(problem.status), problem.message)
+    response.headers.update(problem.headers)
+    return response
 
 
 def problem_body(code: str, lang: str, detail: str, kind: str = "refused", **values: Any) -> dict:

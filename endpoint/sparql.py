@@ -48,12 +48,13 @@ from endpoint.execution import (
     QueryRequest,
     QueryResult,
     clients_status,
+    unsupported,
 )
 from endpoint.forms import check_encoded
 from endpoint.negotiation import format_values, negotiate, prefers_html
 from endpoint.published import Kept, select
 from endpoint.published import generation as store_generation
-from endpoint.responses import error, keeping_language, rdf_answer, read_headers
+from endpoint.responses import error, keeping_language, rdf_answer, read_headers, refusal
 from endpoint.service import description
 from endpoint.spool import answer_file
 from endpoint.streaming import opened
@@ -73,6 +74,8 @@ BODY_TYPES: dict[str, str | None] = {
     "application/sparql-update": "update",
     "application/x-www-form-urlencoded": None,
 }
+#: what a POST to /sparql may be sent as, named by its 415s
+TAKEN = [f"{media}; charset=utf-8" for media in BODY_TYPES]
 #: operation -> its dataset parameters (default graphs, named graphs)
 DATASET_PARAMETERS = {
     "query": ("default-graph-uri", "named-graph-uri"),
@@ -104,7 +107,7 @@ def declared_charset() -> str:
     its query not the one sent (stranger 86): a form is refused as a body is."""
     charset = current_request().mimetype_params.get("charset", "utf-8").strip().lower()
     if charset not in CHARSETS:
-        raise QueryError(415, f"the body must be encoded in UTF-8, not {charset}")
+        raise unsupported(f"the body must be encoded in UTF-8, not {charset}", TAKEN)
     return charset
 
 
@@ -135,8 +138,9 @@ def read_operation() -> Operation:
     """The query or update of the request, with its dataset, from whichever form was used."""
     request = current_request()
     if request.method not in ("GET", "HEAD") and request.content_encoding not in (None, "identity"):
-        raise QueryError(
-            415, f"a body encoded as {request.content_encoding} is not taken: send it as it is"
+        raise unsupported(
+            f"a body encoded as {request.content_encoding} is not taken: send it as it is",
+            codings=["identity"],
         )
     check_encoded(request.query_string, "query string")
     if request.method in ("GET", "HEAD"):  # HEAD: a GET without the body
@@ -145,7 +149,9 @@ def read_operation() -> Operation:
         fields, kind, body = request.args, "query", None
     elif request.mimetype not in BODY_TYPES:
         given = request.mimetype or "no content type"
-        raise QueryError(415, f"POST a query or update as {' or '.join(BODY_TYPES)}, not {given}")
+        raise unsupported(
+            f"POST a query or update as {' or '.join(BODY_TYPES)}, not {given}", TAKEN
+        )
     elif (body_kind := BODY_TYPES[request.mimetype]) is None:
         check_encoded(request.get_data(cache=True), "form", CHARSETS[declared_charset()])
         fields, body = request.form, None
@@ -348,7 +354,7 @@ def sparql() -> BaseResponse:
     try:
         operation = read_operation()
     except QueryError as problem:
-        return error(problem.status, problem.message)
+        return refusal(problem)
     g.sparql_operation = operation.kind  # a write or not, for endpoint.protocol
     # an answer that changes at each run (NOW(), RAND()...), or with a peer's data (SERVICE),
     # not with this store's generation, is never kept nor validated (endpoint.caching)
@@ -380,7 +386,7 @@ def sparql() -> BaseResponse:
         check_text(operation.text, request_url())
         check_dataset(operation)
     except QueryError as problem:
-        return error(problem.status, problem.message)
+        return refusal(problem)
     chosen = negotiate(request.headers.get("Accept"), format_values(request.values))
     formats = {kind: c[0] if c else None for kind, c in chosen.items()}
     settings = current_app.config["COWORKMED"]
@@ -408,18 +414,11 @@ def sparql() -> BaseResponse:
             )
     except QueryError as problem:
         metrics.record(time.perf_counter() - start, problem.status)
-        return refused(problem)
+        return refusal(problem)  # a 503's Retry-After: endpoint.protocol.retry_later
     metrics.record(time.perf_counter() - start, 200)
     response = _cut_said(result, answered_type(chosen, result.kind, result.media_type))
     response.headers["Store-Generation"] = str(result.generation)
     return read_headers(response)
-
-
-def refused(problem: QueryError) -> Response:
-    """The error answer of ``problem`` (a 503 says when to try again: ``Retry-After``, set
-    for every route by ``endpoint.protocol.retry_later``; a query stopped at the time limit is
-    the client's to change, ``clients_status``)."""
-    return error(clients_status(problem.status), problem.message)
 
 
 def _cut_said(result: QueryResult, media_type: str) -> Response:
@@ -469,9 +468,9 @@ def apply_update(store: TripleStore, text: str, base_iri: str, base: str) -> Non
 
 def update(operation: Operation) -> Response:
     """Apply a SPARQL 1.1 Update to the primary database and publish it (token required)."""
-    refusal = write_refusal()
-    if refusal is not None:
-        return refusal
+    refused = write_refusal()
+    if refused is not None:
+        return refused
     if not operation.text:
         return error(400, "no update: give it as the update parameter or as the body")
     settings, base_iri = current_app.config["COWORKMED"], request_url()
@@ -487,7 +486,7 @@ def update(operation: Operation) -> Response:
         if refusal_reason is not None:
             raise QueryError(403, refusal_reason)
     except QueryError as problem:
-        return error(problem.status, problem.message)
+        return refusal(problem)
     except DatasetConflict as problem:
         return error(400, str(problem))
     forget_text()  # checked: its readings are not held while the update runs

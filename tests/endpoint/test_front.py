@@ -145,6 +145,14 @@ def test_the_catalogue_page_lists_every_dataset_with_its_licence(client: FlaskCl
     assert page.count('class="dataset-card"') == len(datasets) > 1
 
 
+def _fetched(client: FlaskClient, url: str) -> Any:
+    """The answer to a GET of ``url``, read whole and closed (a dump's answer holds its file
+    open until it is)."""
+    with client.get(url) as answer:
+        answer.get_data()
+    return answer
+
+
 @pytest.mark.slow
 def test_the_dumps_page_reads_and_downloads_resume(app: Flask, client: FlaskClient) -> None:
     page = client.get("/dumps/?lang=fr").get_data(as_text=True)
@@ -157,13 +165,13 @@ def test_the_dumps_page_reads_and_downloads_resume(app: Flask, client: FlaskClie
     # regression (stranger 42): once a dump was downloaded whole and its answer kept, a Range
     # got the kept 200 and its whole body, and a resumed download failed; every order of
     # ranges and whole downloads, a part from the start, the middle and the end
-    whole = client.get(f"/dumps/{dumps[0].name}").data
+    whole = _fetched(client, f"/dumps/{dumps[0].name}").data
     for ranged, expected in (
         ("bytes=0-9", whole[:10]),
         ("bytes=5-", whole[5:]),
         ("bytes=-7", whole[-7:]),
     ):
-        client.get(f"/dumps/{dumps[0].name}")  # kept whole, again
+        _fetched(client, f"/dumps/{dumps[0].name}")  # kept whole, again
         with client.get(f"/dumps/{dumps[0].name}", headers={"Range": ranged}) as part:
             assert part.status_code == 206 and part.data == expected, ranged
 
@@ -181,7 +189,7 @@ def test_a_part_of_a_dump_carries_what_its_whole_answer_does(
     If-Range with the 200's own date gave the whole file again. Several ranges at once, which
     werkzeug answered 416 though they can be satisfied, get the whole file."""
     url = f"/dumps/{list_dumps(Path(app.config['COWORKMED']['dumps']))[0].name}"
-    whole = client.get(url)
+    whole = _fetched(client, url)
     assert whole.headers["Accept-Ranges"] == "bytes"  # a download may be resumed
     with client.get(url, headers={"Range": ranged}) as part:
         assert part.status_code == status
@@ -196,18 +204,76 @@ def test_a_part_of_a_dump_carries_what_its_whole_answer_does(
         for header in ("ETag", "Last-Modified", "Cache-Control", "Vary"):
             assert part.headers.get(header) == whole.headers.get(header), header
     # If-Range (a download resumed by a client that checks the file did not change): the
-    # part with the 200's date; the whole file with an earlier one, or with the 200's weak tag,
-    # which never matches (RFC 9110 13.1.5)
-    said = whole.headers["Last-Modified"]
+    # part with the 200's date or its tag (strong: stranger 92, it was weak and never held);
+    # the whole file with an earlier date, a later one, the tag made weak or another tag
+    said, tag = whole.headers["Last-Modified"], whole.headers["ETag"]
     earlier = http_date(parse_date(said) - dt.timedelta(days=1))  # type: ignore[operator]
     later = http_date(parse_date(said) + dt.timedelta(seconds=1))  # type: ignore[operator]
-    cases = ((said, 206), (earlier, 200), (later, 200), (whole.headers["ETag"], 200))
+    cases = ((said, 206), (earlier, 200), (later, 200), (tag, 206), (f"W/{tag}", 200))
+    cases += (('"0123"', 200),)
     for condition, status in cases:  # a later date is not the 200's (stranger 47: 206)
         headers = {"Range": "bytes=0-9", "If-Range": condition}
         with client.get(url, headers=headers) as answer:
             assert answer.status_code == status, condition
             assert answer.data == (whole.data[:10] if status == 206 else whole.data)
             assert answer.headers.get("ETag") == whole.headers.get("ETag"), condition
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "el"])
+def test_a_dumps_tag_is_its_checksum_whatever_is_asked(
+    app: Flask, client: FlaskClient, lang: str
+) -> None:
+    """Stranger 92: a dump's tag was weak, of the store's generation and of the reader's
+    language, so it changed at every write and in each language while the bytes stayed the
+    same. Now it is the file's SHA-256 (as SHA256SUMS gives it), strong: a 304 to any client
+    that has the bytes, and the checksums file's own tag is strong too."""
+    dumps = list_dumps(Path(app.config["COWORKMED"]["dumps"]))
+    for listed in dumps:
+        headers = {"Accept-Language": lang, "Cookie": f"lang={lang}"}
+        with client.get(f"/dumps/{listed.name}", headers=headers) as answer:
+            assert answer.status_code == 200
+            assert answer.headers["ETag"] == f'"{listed.sha256}"'
+            assert "Accept-Language" not in answer.headers.get("Vary", "")
+            assert "ETag" in answer.headers["Access-Control-Expose-Headers"]
+        # the conditions of RFC 9110 13.2.2 against a strong tag and the file's date (a dump
+        # is left out of test_caching's reads, whose tags are the store's weak ones)
+        said, earlier = answer.headers["Last-Modified"], "Sun, 06 Nov 1994 08:49:37 GMT"
+        for condition, status in [
+            ({"If-None-Match": f'"{listed.sha256}"'}, 304),
+            ({"If-None-Match": f'W/"{listed.sha256}"'}, 304),  # a weak comparison for GET
+            ({"If-None-Match": '"other"'}, 200),
+            ({"If-Modified-Since": said}, 304),
+            ({"If-Match": f'"{listed.sha256}"'}, 200),  # strong: it holds (weak tags never did)
+            ({"If-Match": '"other"'}, 412),
+            ({"If-Unmodified-Since": earlier}, 412),
+        ]:
+            with client.get(f"/dumps/{listed.name}", headers=condition) as again:
+                assert again.status_code == status, condition
+                if status == 304:
+                    assert again.headers["ETag"] == f'"{listed.sha256}"' and not again.data
+    with client.get("/dumps/SHA256SUMS") as checksums:
+        assert checksums.status_code == 200 and not checksums.headers["ETag"].startswith("W/")
+
+
+@pytest.mark.parametrize("case", CASES["dump_urls"], ids=lambda case: case["path"])
+def test_a_kept_dump_url_leads_to_the_newest_dump(
+    app: Flask, client: FlaskClient, case: dict[str, Any]
+) -> None:
+    answer = _fetched(client, case["path"])
+    assert answer.status_code == case["status"], answer.data
+    if "to" not in case:
+        return
+    newest = next(
+        d for d in list_dumps(Path(app.config["COWORKMED"]["dumps"])) if d.kind == case["to"]
+    )
+    where = f"/dumps/{newest.name}"
+    if case["status"] == 302:
+        assert answer.headers["Location"].endswith(where)
+        with client.get(answer.headers["Location"]) as led:
+            assert led.status_code == 200
+    else:
+        assert answer.headers["Link"] == f'<{where}>; rel="latest-version"'
+        assert newest.name in answer.get_data(as_text=True)
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ socket with real clients."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -190,3 +191,29 @@ def test_graph_store_names_are_taken_only_as_sent(
 ) -> None:
     answer = client.get("/store", query_string=query_string, headers={"Accept": "text/turtle"})
     assert answer.status_code == status, answer.get_data(as_text=True)[:300]
+
+
+@pytest.mark.parametrize(
+    ("request_line", "status"),
+    [
+        ("OPTIONS * HTTP/1.1", 204),
+        ("OPTIONS * HTTP/1.0", 204),
+        ("GET * HTTP/1.1", 400),
+        ("POST * HTTP/1.1", 400),
+        ("DELETE * HTTP/1.1", 400),
+        ("OPTIONS /* HTTP/1.1", 404),  # a path, not the server: no route of that name
+    ],
+)
+def test_the_server_as_a_whole(live: str, request_line: str, status: int) -> None:
+    """``OPTIONS *`` asks what the server takes (RFC 9110 9.3.7): 204 with the methods of its
+    routes (stranger 92: 404); the asterisk is no target for another method (RFC 9112 3.2.4)."""
+    host, port = live.removeprefix("http://").rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(f"{request_line}\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    assert int(head.split(" ", 2)[1]) == status, head
+    allow = "Allow: GET, HEAD, POST, PUT, DELETE, OPTIONS" in head.split("\r\n")
+    assert allow == (status == 204), head
