@@ -409,7 +409,7 @@ def validators(policy: Policy, number: int) -> Validators:
     )
     digest = hashlib.blake2b(hashed, digest_size=12)
     compressed = policy.compress and accepts_gzip()
-    tag = f"g{number}-{digest.hexdigest()}" + ("-gzip" if compressed else "")  # ISSUED_TAG
+    tag = f"g{number}-{target_part()}-{digest.hexdigest()}" + ("-gzip" if compressed else "")
     dated = _first_seen(store, identity, number, dumps if policy.dumps else None)
     return Validators(tag, dated.seconds, dated.exact, dated.now, compressed, number)
 
@@ -487,9 +487,21 @@ def unmodified_since_fails() -> bool:
     return changed_after(dated.seconds, since, exact=dated.exact)
 
 
-#: the entity tags this service gives (``validators``): the generation, the digest of the
-#: request (12 bytes), whether the answer is gzip-encoded
-ISSUED_TAG = re.compile(r"g(?P<generation>[0-9]+)-[0-9a-f]{24}(?:-gzip)?")
+#: the entity tags this service gives (``validators``): the generation, the resource they name
+#: (``target_part``), the digest of the request (12 bytes), whether the answer is gzip-encoded
+ISSUED_TAG = re.compile(r"g(?P<generation>[0-9]+)-(?P<target>[0-9a-f]{8})-[0-9a-f]{24}(?:-gzip)?")
+
+
+def target_part() -> str:
+    """The resource this request's answer represents, whatever form it was asked in (format,
+    language, encoding), as a tag's second part: the request's path and, for the Graph Store,
+    the graph it names (``graph``, or ``default``). A write's If-None-Match weighs the tags of
+    its own target alone (stranger 93, N1: a /sparql answer's tag, or another graph's, refused a
+    PUT); a tag of the target in another format still names its current representation."""
+    request = current_request()
+    graph = request.args.get("graph", "\0default" if "default" in request.args else "")
+    named = f"{public_root()} {request_path()} {graph}".encode()
+    return hashlib.blake2b(named, digest_size=4).hexdigest()
 
 
 def write_precondition_fails(exists: Callable[[], bool], represented: bool = True) -> bool:
@@ -501,12 +513,13 @@ def write_precondition_fails(exists: Callable[[], bool], represented: bool = Tru
     first seen after the date (per store, not per graph: a write may be refused when another
     graph changed). ``If-None-Match``: ``*`` fails when the target exists; a tag fails when the
     target exists and the tag is one this service gives for the store's current generation
-    (the client's copy is the current one): a tag of a graph not there, or a tag this service
-    never gives (``W/"g8-x"``), can name no current representation, and the write is made
-    (stranger 92: a PUT creating a graph was refused 412). ``represented``: whether the target
-    has a representation a tag could name (a graph has; a SPARQL Update's dataset has none,
-    so no tag names it: stranger 93). Before this, writes ignored them (stranger 44, M3: a
-    stale If-Match overwrote a graph)."""
+    and for this target (``target_part``: the client's copy is the current one): a tag of a
+    graph not there, of another resource, or a tag this service never gives (``W/"g8-x"``),
+    can name no current representation, and the write is made (stranger 92: a PUT creating a
+    graph was refused 412; stranger 93: so was a PUT with a /sparql answer's tag).
+    ``represented``: whether the target has a representation a tag could name (a graph has; a
+    SPARQL Update's dataset has none, so no tag names it: stranger 93). Before this, writes
+    ignored them (stranger 44, M3: a stale If-Match overwrote a graph)."""
     if "If-Match" in request.headers:  # step 1; when it holds, on to step 3
         if if_match_never_holds() or not exists():
             return True
@@ -516,9 +529,11 @@ def write_precondition_fails(exists: Callable[[], bool], represented: bool = Tru
     if given.star_tag:
         return exists()
     if given:
-        current = str(generation())
+        current, target = str(generation()), target_part()
         issued = (ISSUED_TAG.fullmatch(tag) for tag in given.as_set(include_weak=True))
-        named = represented and any(m is not None and m["generation"] == current for m in issued)
+        named = represented and any(
+            m is not None and m["generation"] == current and m["target"] == target for m in issued
+        )
         return named and exists()
     return False
 

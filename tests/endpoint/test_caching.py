@@ -41,7 +41,7 @@ BASE = "https://w3id.org/coworkmed/id/"
 SPACE = "space/fr-aura/AURA-001"
 TOKEN = "correct horse battery staple"
 CASES = yaml.safe_load((Path(__file__).parent / "caching-cases.yaml").read_text("utf-8"))
-ETAG = re.compile(r'^W/"g(\d+)-[0-9a-f]{24}(-gzip)?"$')
+ETAG = re.compile(r'^W/"g(\d+)-[0-9a-f]{8}-[0-9a-f]{24}(-gzip)?"$')
 SPACES = "SELECT ?s WHERE { ?s a <https://w3id.org/coworkmed/def/Space> }"
 CONSTRUCT = "CONSTRUCT WHERE { ?s a <https://w3id.org/coworkmed/def/Space> }"
 

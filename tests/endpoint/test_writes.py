@@ -450,6 +450,15 @@ WRITE_CONDITIONS: list[tuple[str, dict[str, str], int]] = [
     # an update's dataset has no representation: no tag names it, the current one neither
     # (stranger 93); "*" does (above)
     ("update-direct", {"If-None-Match": "{tag}"}, 204),
+    # the current tag of another resource names no representation of G (stranger 93, N1: a
+    # 412); G's own tag in another format does
+    ("store-put", {"If-None-Match": "{sparql_tag}"}, 204),
+    ("store-put", {"If-None-Match": "{catalog_tag}"}, 204),
+    ("store-delete-g", {"If-None-Match": "{sparql_tag}"}, 204),
+    ("store-put", {"If-None-Match": "{sparql_tag}, {catalog_tag}"}, 204),
+    ("store-put", {"If-None-Match": "{ntriples_tag}"}, 412),
+    ("store-put", {"If-None-Match": "{sparql_tag}, {ntriples_tag}"}, 412),
+    ("store-delete-g", {"If-None-Match": "{ntriples_tag}"}, 412),
 ]
 CONDITIONED = {
     **WRITES,
@@ -472,8 +481,14 @@ def test_a_write_is_made_only_when_its_conditions_hold(
     read = client.get(f"/store?graph={G}", headers={"Accept": TURTLE})
     tag = read.headers["ETag"]
     number = int(read.headers["Store-Generation"])
+    asked = {"query": "ASK { ?s ?p ?o }"}
     values = {
         "tag": tag,
+        "sparql_tag": client.get("/sparql", query_string=asked).headers["ETag"],
+        "catalog_tag": client.get("/catalog", headers={"Accept": TURTLE}).headers["ETag"],
+        "ntriples_tag": client.get(
+            f"/store?graph={G}", headers={"Accept": "application/n-triples"}
+        ).headers["ETag"],
         "old": tag.replace(f'"g{number}-', f'"g{number - 1}-'),
         "made_up": f'W/"g{number}-x"',
         "made_up_strong": f'"g{number}-zzz"',
