@@ -441,12 +441,29 @@ def dump(name: str) -> BaseResponse:
     elif name in listed:
         path, sha256 = (folder / name).resolve(), listed[name].sha256
         answer = file_answer(path, "application/gzip", max_age, tag=sha256)
-    elif DUMP_NAME.match(name) and (kind := _kind_of(name)) is not None:
+    elif (kind := _kind_of(name)) is not None and _removed(name):
         return _newest(kind, f"{name} was removed (dumps_keep); the newest of its kind", 410)
-    else:
-        abort(404)
+    else:  # maybe not yet: a dump being written is listed once whole (no cache keeps the 404)
+        answer = error(404, f"no dump is named {name}")
+        answer.headers["Cache-Control"] = "no-cache"
+        return answer
     expose(answer)  # a page on another origin may read its tag and Content-Range
     return answer
+
+
+def _removed(name: str) -> bool:
+    """Whether ``name`` may be a dump this server listed and removed since: one of a real day
+    and of a generation older than the dumps listed now (stranger 94: a name of a day that is
+    not, of a generation to come, or of the one being written, was said removed, 410)."""
+    named = DUMP_NAME.match(name)
+    if named is None:
+        return False
+    try:
+        day = dt.date.fromisoformat(named.group(1))
+    except ValueError:
+        return False
+    listed = served()
+    return bool(listed.dumps) and dump_generation(name) < listed.of and day <= dt.date.today()
 
 
 def _kind_of(name: str) -> str | None:

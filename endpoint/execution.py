@@ -77,6 +77,16 @@ class QueryError(Exception):
         self.headers = dict(headers or {})
 
 
+def check_not_encoded(encoding: str | None) -> None:
+    """415 for a body sent with a content coding (``Content-Encoding``, RFC 9110 8.4): none is
+    taken, and one read as it is would be written as sent (stranger 94: a Graph Store PUT
+    labelled gzip or br was stored as if plain)."""
+    if encoding not in (None, "identity"):
+        raise unsupported(
+            f"a body encoded as {encoding} is not taken: send it as it is", codings=["identity"]
+        )
+
+
 def unsupported(message: str, types: Sequence[str] = (), codings: Sequence[str] = ()) -> QueryError:
     """A 415 for a body the route does not take, its answer naming what the route takes
     (stranger 92: the 415s named it in their text alone): the media ``types`` in ``Accept``

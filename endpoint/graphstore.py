@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
@@ -30,14 +30,22 @@ from core.workers import Limits, WorkerCrashed, WorkerTimedOut, run_confined
 from endpoint.auth import may_write, write_refusal
 from endpoint.caching import if_match_never_holds, precondition_failed, write_precondition_fails
 from endpoint.dereference import published_graph
-from endpoint.execution import GraphRequest, QueryError, clients_status, unpublished, unsupported
+from endpoint.execution import (
+    TIME_LIMIT,
+    GraphRequest,
+    QueryError,
+    check_not_encoded,
+    clients_status,
+    unpublished,
+    unsupported,
+)
 from endpoint.formats import FORMATS
 from endpoint.forms import check_encoded
 from endpoint.negotiation import format_values, formats_for
 from endpoint.published import run, store_location
 from endpoint.responses import error, read_headers, refusal
 from endpoint.urls import request_url
-from endpoint.writes import write_failure, write_in_worker
+from endpoint.writes import SettledWrite, settled_answer, write_failure, write_in_worker
 from loaders.guards import UnsafeFile, check_xml
 from triplestore.backends import TripleStore
 from triplestore.backends.sparql import RemoteStoreError
@@ -142,8 +150,10 @@ def _parse(data: bytes, media_type: str, charset: str | None, base_iri: str) -> 
         status, answer = run_confined(
             read_graph_upload, (data, fmt.media_type, base_iri), limits, timeout
         )
-    except WorkerTimedOut:
-        raise QueryError(413, f"the {fmt.name} sent took more than {timeout:g} s to read") from None
+    except WorkerTimedOut:  # asked again, it would be stopped again (stranger 94: a 413)
+        raise QueryError(
+            TIME_LIMIT, f"the {fmt.name} sent took more than {timeout:g} s to read (query_timeout)"
+        ) from None
     except WorkerCrashed as crash:
         raise QueryError(413, f"the {fmt.name} sent could not be read: {crash}") from None
     if status:
@@ -154,7 +164,8 @@ def _parse(data: bytes, media_type: str, charset: str | None, base_iri: str) -> 
 
 def uploaded_triples(base_iri: str) -> bytes:
     """The triples of the request body, or of every file of a multipart/form-data body, as
-    N-Triples."""
+    N-Triples (a body with a content coding: 415)."""
+    check_not_encoded(request.content_encoding)
     if request.mimetype == "multipart/form-data":
         files = [f for name in request.files for f in request.files.getlist(name)]
         if not files:
@@ -355,11 +366,17 @@ def _base() -> str:
     return current_app.config["COWORKMED"]["base"]
 
 
-def _confined(change: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, int]:
-    """``change(store, *args)`` and its publication in a worker of its own
-    (``endpoint.writes``); its failures said as an update's are (QueryError)."""
+def _confined(change: Callable[..., T], args: tuple[Any, ...], graph: str | None) -> tuple[T, int]:
+    """``change(store, *args)`` of ``graph`` and its publication in a worker of its own
+    (``endpoint.writes``); its failures said as an update's are (QueryError). One stopped at
+    its time limit once its change was saved is a write made (``created``: whether it made
+    the graph, what ``store_checked`` returns)."""
     try:
-        return write_in_worker(change, args)
+        return write_in_worker(change, args, graphs=(graph or "",))
+    except SettledWrite as settled:
+        if settled.left.applied:
+            return cast(T, settled.left.created), settled.generation
+        raise QueryError(*settled_answer(settled, "write")) from None
     except (WorkerCrashed, WorkerTimedOut) as problem:
         timeout = current_app.config["COWORKMED"]["query_timeout"]
         raise QueryError(*write_failure(problem, timeout, "write")) from None
@@ -372,7 +389,7 @@ def _write(found: Target) -> Response:
         _refuse_managed(found.graph)
         with writes_held():  # no other write between the conditions and this one
             _nothing, generation = _confined(
-                delete_checked, (found.graph, refused_when(found.given))
+                delete_checked, (found.graph, refused_when(found.given)), found.graph
             )
         return _written(False, found.graph, generation)
     graph = found.graph
@@ -386,7 +403,7 @@ def _write(found: Target) -> Response:
     replace = request.method == "PUT"
     with writes_held():
         created, generation = _confined(
-            store_checked, (graph, triples, replace, refused_when(found.given))
+            store_checked, (graph, triples, replace, refused_when(found.given)), graph
         )
     return _written(created, graph, generation, minted=not found.given)
 

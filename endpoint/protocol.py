@@ -104,8 +104,15 @@ def server_wide() -> Response | None:
     RFC 9112 3.2.4), which no route names: 204 with the methods the server takes (RFC 9110
     9.3.7; stranger 92: 404), and 400 to another method, for which that form is not a target.
     None for any other request (its target is a path: it starts with "/")."""
-    if request.environ.get("PATH_INFO") != "*":
+    environ = request.environ
+    if environ.get("PATH_INFO") != "*":
         return None
+    # the target as sent (waitress's REQUEST_URI): "%2A" or "*?a=1" is no asterisk-form, and
+    # no path either (stranger 94: both were answered as "*")
+    if environ.get("REQUEST_URI", "*") != "*":
+        from endpoint.responses import error
+
+        return error(400, "the request target is neither a path nor *")
     if request.method != "OPTIONS":
         from endpoint.responses import error  # here: responses reads this module's answers
 

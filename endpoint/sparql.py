@@ -47,6 +47,7 @@ from endpoint.execution import (
     QueryError,
     QueryRequest,
     QueryResult,
+    check_not_encoded,
     clients_status,
     unsupported,
 )
@@ -60,7 +61,7 @@ from endpoint.spool import answer_file
 from endpoint.streaming import opened
 from endpoint.truncation import noted
 from endpoint.urls import request_url
-from endpoint.writes import write_failure, write_in_worker
+from endpoint.writes import SettledWrite, settled_answer, write_failure, write_in_worker
 from triplestore.backends import TripleStore
 from triplestore.backends.sparql import RemoteStoreError
 from triplestore.protected import ProtectedGraphs, guard_update, protected_update
@@ -137,11 +138,8 @@ def _operation_not_in_the_url() -> None:
 def read_operation() -> Operation:
     """The query or update of the request, with its dataset, from whichever form was used."""
     request = current_request()
-    if request.method not in ("GET", "HEAD") and request.content_encoding not in (None, "identity"):
-        raise unsupported(
-            f"a body encoded as {request.content_encoding} is not taken: send it as it is",
-            codings=["identity"],
-        )
+    if request.method not in ("GET", "HEAD"):
+        check_not_encoded(request.content_encoding)
     check_encoded(request.query_string, "query string")
     if request.method in ("GET", "HEAD"):  # HEAD: a GET without the body
         if "update" in request.args:
@@ -509,6 +507,9 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
         _nothing, generation = write_in_worker(apply_update, (text, base_iri, settings["base"]))
     except ProtectedGraphs as problem:
         status, message = 403, str(problem)
+    except SettledWrite as settled:  # stopped at its time limit, its change saved or not
+        status, message = settled_answer(settled, "update")
+        generation = settled.generation
     except (WorkerCrashed, WorkerTimedOut) as problem:
         status, message = write_failure(problem, settings["query_timeout"], "update")
     except SyntaxError as problem:
@@ -521,12 +522,14 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
     except RemoteStoreError as problem:
         status, message = clients_status(problem.status), f"{problem}; nothing was changed"
     else:
-        metrics.record(time.perf_counter() - start, 204, "update")
-        response = Response(status=204)
-        response.headers["Store-Generation"] = str(generation)
-        return response
+        status, message = 204, ""
+    status = 204 if status < 300 else status  # a settled one is done as any other
     metrics.record(time.perf_counter() - start, status, "update")
-    return error(status, message)
+    if status >= 300:
+        return error(status, message)
+    response = Response(status=204)  # done (an update creates no resource of its own)
+    response.headers["Store-Generation"] = str(generation)
+    return response
 
 
 #: the methods /sparql answers; any other is a 405 from the routing, which lists these (a route

@@ -48,7 +48,7 @@ from endpoint.responses import (
 from endpoint.rooms import VALIDATING, Room
 from endpoint.spool import spooled
 from endpoint.urls import public_root
-from endpoint.writes import publication_in_worker, write_failure
+from endpoint.writes import SettledWrite, publication_in_worker, settled_answer, write_failure
 from linking.places import PLACES, Place, published_places
 from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping
@@ -127,7 +127,13 @@ def _mapping_path() -> Path | None:
 
 @contextmanager
 def uploaded_file() -> Iterator[Path]:
-    """The uploaded ``file``, saved under a name of our own with its extension kept."""
+    """The uploaded ``file``, saved under a name of our own with its extension kept (a body
+    sent with a content coding: 415, it was read as if plain; stranger 94, on /store)."""
+    coding = request.content_encoding
+    if coding not in (None, "identity"):
+        raise UploadError(
+            415, "encoded-upload", f"a body encoded as {coding} is not read", coding=coding
+        )
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise UploadError(  # a part whose headers are not UTF-8 is not read (werkzeug): say so
@@ -526,6 +532,11 @@ def api_publish() -> Response:
         return api_problem(500, "not-published", lang, str(error))
     except WorkerFailed as failed:
         return publication_failed(failed, lang)
+    except SettledWrite as settled:  # stopped at its time limit, its change saved or not
+        _status, detail = settled_answer(settled, "publication")
+        if settled.left.applied is False:
+            return too_long(lang, detail, _settings()["validation_timeout"])
+        return api_problem(503, "published-past-limit", lang, detail)
     body = {**outcome.as_dict(), "report": as_json(outcome.report)}
     if outcome.unchanged:
         return json_answer({**body, "message": ui("unchanged", outcome.report.language)}, 200)

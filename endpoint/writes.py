@@ -7,7 +7,7 @@ Here: the worker's limits, and what its failure tells the client."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -19,7 +19,7 @@ from endpoint.execution import TIME_LIMIT, engine_failed, worker_limits
 from endpoint.published import WARM_UP, WarmUp, store_location
 from triplestore.backends import StoreLocation
 from triplestore.backends.oxigraph import OxigraphLocation
-from triplestore.versions import write_confined
+from triplestore.versions import Left, left_by, write_confined
 
 T = TypeVar("T")
 
@@ -62,20 +62,73 @@ def write_failure(
     return 400, f"the {what} exhausted its worker: {problem}; nothing was changed"
 
 
+class SettledWrite(Exception):  # noqa: N818  (what happened: ``settled_answer`` says it)
+    """A write stopped at its time limit before it said its change was committed, which may
+    be (``Left``, ``left``), and published since as ``generation`` (``write_in_worker``)."""
+
+    def __init__(self, failed: WorkerFailed, left: Left, generation: int) -> None:
+        super().__init__(str(failed))
+        self.failed, self.left, self.generation = failed, left, generation
+
+
 def write_in_worker(
-    change: Callable[..., T], args: tuple[Any, ...], publication: bool = False
+    change: Callable[..., T],
+    args: tuple[Any, ...],
+    publication: bool = False,
+    graphs: Sequence[str] | None = None,
 ) -> tuple[T, int]:
     """``change(store, *args)`` on the app's store and its publication, in a write worker of
     its own (``write_limits``, bound by ``query_timeout`` until the change is committed); what
     it returned and the new generation. ``publication``: a partner's (``publication_in_worker``).
-    Raises what ``write_confined`` raises."""
+    Raises what ``write_confined`` raises, or SettledWrite for a worker stopped once its change
+    was begun (the embedded store's mark: its commit may be done, its word of it not), whose
+    store was then looked at and published at once (``settle``): it said "nothing was changed",
+    and the change showed at the next write (stranger 94). ``graphs``: those the change writes
+    ("" for the default graph; None: it may write any, as a SPARQL Update)."""
     settings, location = current_app.config["COWORKMED"], store_location()
     limits, timeout = write_limits(location, settings), settings["query_timeout"]
     if publication:  # its change reads no untrusted text
         limits = replace(limits, memory=limits.then_memory)
         timeout = settings["validation_timeout"]
+    # a change committed and not published before this write would be taken for its own
+    before = location.pending()
     with readers_told():
-        return write_confined(location, change, args, settings["base"], limits, timeout)
+        try:
+            return write_confined(location, change, args, settings["base"], limits, timeout)
+        except WorkerFailed as failed:
+            if failed.passed or before or not location.pending():
+                raise
+            left, generation = settle(location, graphs, limits)
+            raise SettledWrite(failed, left, generation) from None
+
+
+def settle(
+    location: StoreLocation, graphs: Sequence[str] | None, limits: Limits
+) -> tuple[Left, int]:
+    """What a stopped write left in the store (``triplestore.versions.left_by``), published at
+    once, in a worker of its own with the memory of a publication."""
+    settings = current_app.config["COWORKMED"]
+    memory = replace(limits, memory=limits.then_memory)
+    return write_confined(location, left_by, (location, graphs), settings["base"], memory, 900)
+
+
+def settled_answer(settled: SettledWrite, what: str) -> tuple[int, str]:
+    """The status and message of a write ``settled``: 200 when its change is in the store (it
+    was committed past the time limit; 201 when it made a graph), else ``TIME_LIMIT``, saying
+    nothing was changed, or that it may have been, and that the store is published as it is."""
+    limit = current_app.config["COWORKMED"]["query_timeout"]
+    left, generation = settled.left, settled.generation
+    if left.applied:
+        return 201 if left.created else 200, (
+            f"the {what} was applied: it was saved as its time limit ({limit:g} s, "
+            f"query_timeout) passed, and it is published (generation {generation})"
+        )
+    if left.applied is None:
+        return TIME_LIMIT, (
+            f"the {what} was stopped after {limit:g} s (query_timeout) as it was being saved: "
+            f"it may have been applied; whatever it saved is published (generation {generation})"
+        )
+    return write_failure(settled.failed, limit, what)
 
 
 def publication_in_worker(change: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, int]:

@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -350,6 +351,39 @@ def _write_here(
         passed()
         generation = commit(location, store, base, hooks)
     return result, generation
+
+
+@dataclass(frozen=True)
+class Left:
+    """What a write stopped at its time limit left in the primary database (``left_by``):
+    ``applied`` True (its change is there), False (it is not), None (it may be); ``created``:
+    a graph it names is there and was not before."""
+
+    applied: bool | None
+    created: bool = False
+
+
+def left_by(store: TripleStore, location: StoreLocation, graphs: Sequence[str] | None) -> Left:
+    """In a writer: whether the primary database ``store`` holds a change that the snapshot
+    readers see does not, the only change it can hold being a write stopped at its time limit
+    (killed between its commit and its word that it was committed: stranger 94, a Graph Store
+    PUT answered "nothing was changed" showed at the next write). ``graphs``: the graphs the
+    write names ("" for the default graph), compared triple by triple (a snapshot keeps the
+    primary's blank nodes); None: any graph, whose sizes are compared (a change that keeps
+    every size may be there: None)."""
+    _generation, snapshot = open_snapshot(location)
+    if graphs is not None:
+        named = [_name(graph or None) for graph in graphs]
+        applied = any(set(store.triples(g)) != set(snapshot.triples(g)) for g in named)
+        before = set(snapshot.named_graphs())
+        created = any(g is not None and g not in before for g in named) and applied
+        return Left(applied, created)
+    sizes = [
+        {graph.value: count(source, graph.value) for graph in source.named_graphs()}
+        | {"": sum(1 for _ in source.triples(None))}
+        for source in (store, snapshot)
+    ]
+    return Left(True if sizes[0] != sizes[1] else None)
 
 
 def _known_versions(store: TripleStore, base: str) -> set[str]:

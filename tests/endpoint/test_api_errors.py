@@ -103,6 +103,7 @@ def _ask(
         data["lang"] = case.get("lang", lang)
     if "token" in case:
         headers["Authorization"] = f"Bearer {tokens[case['token']]}"
+    headers.update(case.get("headers", {}))
     method = case.get("method", "POST")
     if method == "POST":
         url = {"lang": data.pop("lang")} if case.get("url_lang") and "lang" in data else {}

@@ -202,6 +202,10 @@ def test_graph_store_names_are_taken_only_as_sent(
         ("POST * HTTP/1.1", 400),
         ("DELETE * HTTP/1.1", 400),
         ("OPTIONS /* HTTP/1.1", 404),  # a path, not the server: no route of that name
+        # neither a path nor the asterisk-form (stranger 94: each was answered as "*")
+        ("OPTIONS %2A HTTP/1.1", 400),
+        ("OPTIONS *?a=1 HTTP/1.1", 400),
+        ("OPTIONS *#frag HTTP/1.1", 400),
     ],
 )
 def test_the_server_as_a_whole(live: str, request_line: str, status: int) -> None:

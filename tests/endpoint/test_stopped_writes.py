@@ -1,0 +1,143 @@
+"""A write stopped at its time limit says what it left (stranger 94: a Graph Store PUT answered
+422 "nothing was changed" was committed, and showed with the next write). The embedded store's
+mark says a change was begun; the store is then compared with what readers see, and published
+at once: a change saved is a write made (201, 204), one not saved is 422, nothing changed. The
+changes here are the real ones, made to outlast a 1-second limit before or after they commit."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from endpoint import graphstore, sparql
+from endpoint.app import create_app
+from tests.backends import oxigraph_published
+
+pytestmark = pytest.mark.slow  # confined workers that outlast their limits
+
+TOKEN = "token-of-the-stopped-writes-test"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+G = "http://example.org/stopped/g"
+TRIPLES = '<http://example.org/s> <http://example.org/p> _:b .\n_:b <http://example.org/q> "1" .\n'
+UPDATE = f"INSERT DATA {{ GRAPH <{G}> {{ <http://example.org/u> <http://example.org/p> 2 }} }}"
+#: seconds a change outlasts the 1-second limit by
+PAST = 4.0
+
+
+def committed_then_hung(store: Any, *args: Any) -> Any:
+    """The Graph Store's change, then work past the limit (freeing a large transaction)."""
+    done = graphstore.store_checked(store, *args)
+    time.sleep(PAST)
+    return done
+
+
+def deleted_then_hung(store: Any, *args: Any) -> None:
+    graphstore.delete_checked(store, *args)
+    time.sleep(PAST)
+
+
+def marked_then_hung(store: Any, *_args: Any) -> None:
+    """A change begun (the store marked), stopped before its commit."""
+    store._changing()
+    time.sleep(PAST)
+
+
+def updated_then_hung(store: Any, *args: Any) -> None:
+    sparql.apply_update(store, *args)
+    time.sleep(PAST)
+
+
+#: case -> (module patched, its change, what stands for it, request, status, graph after)
+CASES: dict[str, tuple[Any, str, Any, tuple[str, str, dict[str, Any]], int, bool]] = {
+    "put-saved-makes-the-graph": (
+        graphstore, "store_checked", committed_then_hung,
+        ("put", f"/store?graph={G}", {"data": TRIPLES, "content_type": "application/n-triples"}),
+        201, True,
+    ),
+    "post-saved-to-the-graph": (
+        graphstore, "store_checked", committed_then_hung,
+        ("post", f"/store?graph={G}", {"data": TRIPLES, "content_type": "application/n-triples"}),
+        201, True,
+    ),
+    "put-begun-not-saved": (
+        graphstore, "store_checked", marked_then_hung,
+        ("put", f"/store?graph={G}", {"data": TRIPLES, "content_type": "application/n-triples"}),
+        422, False,
+    ),
+    "delete-saved": (
+        graphstore, "delete_checked", deleted_then_hung, ("delete", f"/store?graph={G}", {}),
+        204, False,
+    ),
+    "update-saved": (
+        sparql, "apply_update", updated_then_hung,
+        ("post", "/sparql", {"data": UPDATE, "content_type": "application/sparql-update"}),
+        204, True,
+    ),
+    "update-begun-not-saved": (
+        sparql, "apply_update", marked_then_hung,
+        ("post", "/sparql", {"data": UPDATE, "content_type": "application/sparql-update"}),
+        422, False,
+    ),
+}  # fmt: skip
+
+
+@pytest.fixture
+def app(store_path: Path, tmp_path: Path) -> Iterator[Flask]:
+    copy = tmp_path / "store"
+    shutil.copytree(store_path, copy)
+    app = create_app(
+        oxigraph_published(copy).config(query_workers=1, query_timeout=1, update_token=TOKEN)
+    )
+    yield app
+    app.extensions["coworkmed.pool"].close()
+
+
+def _holds_g(app: Flask) -> bool:
+    asked = app.test_client().get("/sparql", query_string={"query": f"ASK {{ GRAPH <{G}> {{}} }}"})
+    return b"true" in asked.data
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_a_write_stopped_at_its_limit_says_what_it_left(
+    app: Flask, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module, name, standing, (method, path, arguments), status, there = CASES[case]
+    client = app.test_client()
+    if case.startswith("delete"):  # the graph to delete, written first
+        made = client.put(
+            f"/store?graph={G}", data=TRIPLES, content_type="application/n-triples", headers=AUTH
+        )  # noqa: E501
+        assert made.status_code == 201, made.data
+    monkeypatch.setattr(module, name, standing)
+    before = int(
+        client.get("/sparql", query_string={"query": "ASK {}"}).headers["Store-Generation"]
+    )
+    answer = getattr(client, method)(path, headers=AUTH, **arguments)
+    said = answer.get_data(as_text=True)
+    assert answer.status_code == status, said
+    if status == 422:  # an update may write any graph: its sizes alike, it may have been
+        assert (
+            "may have been applied" if case.startswith("update") else "nothing was changed"
+        ) in said
+    # what readers see now is what the store holds: published at once, not at the next write
+    assert _holds_g(app) is there
+    now = int(answer.headers.get("Store-Generation", before + 1)) if status < 300 else before + 1
+    assert (
+        int(client.get("/sparql", query_string={"query": "ASK {}"}).headers["Store-Generation"])
+        == now
+    )
+    monkeypatch.undo()
+    other = client.put(
+        "/store?graph=http://example.org/other",
+        data=TRIPLES,
+        content_type="application/n-triples",
+        headers=AUTH,
+    )  # noqa: E501
+    assert other.status_code == 201, other.data
+    assert _holds_g(app) is there  # the next write changes nothing of it
