@@ -109,7 +109,8 @@ def settle(
     once, in a worker of its own with the memory of a publication."""
     settings = current_app.config["COWORKMED"]
     memory = replace(limits, memory=limits.then_memory)
-    return write_confined(location, left_by, (location, graphs), settings["base"], memory, 900)
+    base = settings["base"]
+    return write_confined(location, left_by, (location, graphs, base), base, memory, 900)
 
 
 def settled_answer(settled: SettledWrite, what: str) -> tuple[int, str]:

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+from flask import Flask
 
 from coworkmed.virtuoso import Virtuoso
+from endpoint.app import create_app
 from loaders.load import mapping_files
 from publishing.build import load_source, publish_vocabulary
 from triplestore.backends import StoreLocation, TripleStore
@@ -53,6 +55,20 @@ class Published:
 
 def oxigraph_published(path: Path) -> Published:
     return Published("oxigraph", OxigraphLocation(path), {"store": str(path)})
+
+
+@contextmanager
+def app_on_a_copy(store: Path, folder: Path, **settings: Any) -> Iterator[Flask]:
+    """An app over a copy, in ``folder``, of the embedded ``store`` (what a test writes, or a
+    write stopped midway leaves, stays out of the session's store), with ``settings``; its
+    query pool closed at the end of the block."""
+    copy = folder / "store"
+    shutil.copytree(store, copy)
+    app = create_app(oxigraph_published(copy).config(**settings))
+    try:
+        yield app
+    finally:
+        app.extensions["coworkmed.pool"].close()
 
 
 def build_samples(location: StoreLocation) -> None:

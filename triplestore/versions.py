@@ -363,14 +363,17 @@ class Left:
     created: bool = False
 
 
-def left_by(store: TripleStore, location: StoreLocation, graphs: Sequence[str] | None) -> Left:
+def left_by(
+    store: TripleStore, location: StoreLocation, graphs: Sequence[str] | None, base: str
+) -> Left:
     """In a writer: whether the primary database ``store`` holds a change that the snapshot
     readers see does not, the only change it can hold being a write stopped at its time limit
     (killed between its commit and its word that it was committed: stranger 94, a Graph Store
     PUT answered "nothing was changed" showed at the next write). ``graphs``: the graphs the
     write names ("" for the default graph), compared triple by triple (a snapshot keeps the
-    primary's blank nodes); None: any graph, whose sizes are compared (a change that keeps
-    every size may be there: None)."""
+    primary's blank nodes); None: any graph a client may write, whose sizes are compared (a
+    change that keeps every size may be there: None), the dataset versions left out (only a
+    load writes them, and a snapshot holds the current ones alone)."""
     _generation, snapshot = open_snapshot(location)
     if graphs is not None:
         named = [_name(graph or None) for graph in graphs]
@@ -378,8 +381,13 @@ def left_by(store: TripleStore, location: StoreLocation, graphs: Sequence[str] |
         before = set(snapshot.named_graphs())
         created = any(g is not None and g not in before for g in named) and applied
         return Left(applied, created)
+    versions = f"{base}dataset/"
     sizes = [
-        {graph.value: count(source, graph.value) for graph in source.named_graphs()}
+        {
+            graph.value: count(source, graph.value)
+            for graph in source.named_graphs()
+            if not graph.value.startswith(versions)
+        }
         | {"": sum(1 for _ in source.triples(None))}
         for source in (store, snapshot)
     ]

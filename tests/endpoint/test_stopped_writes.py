@@ -6,7 +6,6 @@ changes here are the real ones, made to outlast a 1-second limit before or after
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +15,7 @@ import pytest
 from flask import Flask
 
 from endpoint import graphstore, sparql
-from endpoint.app import create_app
-from tests.backends import oxigraph_published
+from tests.backends import app_on_a_copy
 
 pytestmark = pytest.mark.slow  # confined workers that outlast their limits
 
@@ -89,13 +87,10 @@ CASES: dict[str, tuple[Any, str, Any, tuple[str, str, dict[str, Any]], int, bool
 
 @pytest.fixture
 def app(store_path: Path, tmp_path: Path) -> Iterator[Flask]:
-    copy = tmp_path / "store"
-    shutil.copytree(store_path, copy)
-    app = create_app(
-        oxigraph_published(copy).config(query_workers=1, query_timeout=1, update_token=TOKEN)
-    )
-    yield app
-    app.extensions["coworkmed.pool"].close()
+    with app_on_a_copy(
+        store_path, tmp_path, query_workers=1, query_timeout=1, update_token=TOKEN
+    ) as app:
+        yield app
 
 
 def _holds_g(app: Flask) -> bool:

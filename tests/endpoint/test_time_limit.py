@@ -4,7 +4,6 @@ door it came through (``endpoint.execution.TIME_LIMIT``; stranger 92: it was 504
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,8 +13,7 @@ import yaml
 from flask import Flask
 
 from core.workers import WorkerTimedOut
-from endpoint.app import create_app
-from tests.backends import oxigraph_published
+from tests.backends import app_on_a_copy
 from triplestore.backends.sparql import RemoteStoreError
 
 HERE = Path(__file__).parent
@@ -49,13 +47,11 @@ WRITERS = {
 def app(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The samples in a copy of the embedded store (an update that is stopped changes nothing,
     and the copy keeps the session's store safe if one did), a 1-second time limit."""
-    copy = tmp_path_factory.mktemp("time-limit") / "store"
-    shutil.copytree(store_path, copy)
-    app = create_app(
-        oxigraph_published(copy).config(query_workers=1, query_timeout=1, update_token=TOKEN)
-    )
-    yield app
-    app.extensions["coworkmed.pool"].close()
+    folder = tmp_path_factory.mktemp("time-limit")
+    with app_on_a_copy(
+        store_path, folder, query_workers=1, query_timeout=1, update_token=TOKEN
+    ) as app:
+        yield app
 
 
 def _filled(value: Any) -> Any:
@@ -72,7 +68,7 @@ def test_a_clients_request_stopped_at_a_time_limit_is_422(
     method, path, arguments = case["ask"]
     if case["stopped"] in RAISED:
 
-        def stopped(*_args: Any) -> Any:
+        def stopped(*_args: Any, **_keywords: Any) -> Any:
             raise RAISED[case["stopped"]]()
 
         monkeypatch.setattr(WRITERS[path.split("?")[0]], stopped)
