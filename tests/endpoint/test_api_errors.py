@@ -24,10 +24,12 @@ from endpoint.app import create_app
 from endpoint.auth import WriteLimiter
 from endpoint.execution import QueryError
 from endpoint.rooms import VALIDATING, validation_room
+from endpoint.writes import SettledWrite
 from publishing.partners import add_partner
 from publishing.publish import SentAgainTooSoon
 from tests.backends import oxigraph_published
 from triplestore.backends.sparql import RemoteStoreError, StoreUnavailable
+from triplestore.versions import Left
 from validation.messages import catalogue
 
 HERE = Path(__file__).parent
@@ -44,6 +46,9 @@ RAISED: dict[str, Callable[[], Exception]] = {
     "slow-query": lambda: QueryError(504, "the query was stopped after 30 s (the time limit)"),
     "publication-unpublished": lambda: _passed(WorkerCrashed("out of memory", 9)),
     "publication-too-slow": lambda: WorkerTimedOut("the worker was stopped after 120 s"),
+    "publication-settled-saved": lambda: SettledWrite(WorkerTimedOut("stopped"), Left(True), 7),
+    "publication-settled-unsaved": lambda: SettledWrite(WorkerTimedOut("stopped"), Left(False), 7),
+    "publication-settled-unknown": lambda: SettledWrite(WorkerTimedOut("stopped"), Left(None), 7),
     "publication-crashed": lambda: WorkerCrashed("the worker ended with signal 11", 11),
     "sent-again-too-soon": lambda: SentAgainTooSoon("https://w3id.org/coworkmed/id/dataset/x/v"),
 }
