@@ -66,7 +66,7 @@ class SettledWrite(Exception):  # noqa: N818  (what happened: ``settled_answer``
     """A write stopped at its time limit before it said its change was committed, which may
     be (``Left``, ``left``), and published since as ``generation`` (``write_in_worker``)."""
 
-    def __init__(self, failed: WorkerFailed, left: Left, generation: int) -> None:
+    def __init__(self, failed: WorkerTimedOut, left: Left, generation: int) -> None:
         super().__init__(str(failed))
         self.failed, self.left, self.generation = failed, left, generation
 
@@ -80,11 +80,12 @@ def write_in_worker(
     """``change(store, *args)`` on the app's store and its publication, in a write worker of
     its own (``write_limits``, bound by ``query_timeout`` until the change is committed); what
     it returned and the new generation. ``publication``: a partner's (``publication_in_worker``).
-    Raises what ``write_confined`` raises, or SettledWrite for a worker stopped once its change
-    was begun (the embedded store's mark: its commit may be done, its word of it not), whose
-    store was then looked at and published at once (``settle``): it said "nothing was changed",
-    and the change showed at the next write (stranger 94). ``graphs``: those the change writes
-    ("" for the default graph; None: it may write any, as a SPARQL Update)."""
+    Raises what ``write_confined`` raises, or SettledWrite for a worker stopped at its time
+    limit once its change was begun (the embedded store's mark: its commit may be done, its
+    word of it not), whose store was then looked at and published at once (``settle``): it
+    said "nothing was changed", and the change showed at the next write (stranger 94).
+    ``graphs``: those the change writes ("" for the default graph; None: it may write any, as
+    a SPARQL Update)."""
     settings, location = current_app.config["COWORKMED"], store_location()
     limits, timeout = write_limits(location, settings), settings["query_timeout"]
     if publication:  # its change reads no untrusted text
@@ -95,7 +96,8 @@ def write_in_worker(
     with readers_told():
         try:
             return write_confined(location, change, args, settings["base"], limits, timeout)
-        except WorkerFailed as failed:
+        except WorkerTimedOut as failed:  # a kill may land after the commit (a crash does not:
+            # the engine crashes while it works, before it commits, and the transaction is lost)
             if failed.passed or before or not location.pending():
                 raise
             left, generation = settle(location, graphs, limits)
