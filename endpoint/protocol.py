@@ -107,15 +107,13 @@ def server_wide() -> Response | None:
     environ = request.environ
     if environ.get("PATH_INFO") != "*":
         return None
+    from endpoint.responses import error  # here: responses reads this module's answers
+
     # the target as sent (waitress's REQUEST_URI): "%2A" or "*?a=1" is no asterisk-form, and
     # no path either (stranger 94: both were answered as "*")
     if environ.get("REQUEST_URI", "*") != "*":
-        from endpoint.responses import error
-
         return error(400, "the request target is neither a path nor *")
     if request.method != "OPTIONS":
-        from endpoint.responses import error  # here: responses reads this module's answers
-
         return error(400, "the target * names the server as a whole, for OPTIONS alone")
     response = Response(status=204)
     response.headers["Allow"] = SERVER_METHODS

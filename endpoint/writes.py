@@ -19,7 +19,7 @@ from endpoint.execution import TIME_LIMIT, engine_failed, worker_limits
 from endpoint.published import WARM_UP, WarmUp, store_location
 from triplestore.backends import StoreLocation
 from triplestore.backends.oxigraph import OxigraphLocation
-from triplestore.versions import Left, left_by, write_confined
+from triplestore.versions import PUBLISHING_TIME, Left, left_by, write_confined
 
 T = TypeVar("T")
 
@@ -108,11 +108,15 @@ def settle(
     location: StoreLocation, graphs: Sequence[str] | None, limits: Limits
 ) -> tuple[Left, int]:
     """What a stopped write left in the store (``triplestore.versions.left_by``), published at
-    once, in a worker of its own with the memory of a publication."""
-    settings = current_app.config["COWORKMED"]
-    memory = replace(limits, memory=limits.then_memory)
-    base = settings["base"]
-    return write_confined(location, left_by, (location, graphs, base), base, memory, 900)
+    once, in a worker of its own with the memory and the time of a publication (it reads the
+    store, no client's text)."""
+    memory, base = (
+        replace(limits, memory=limits.then_memory),
+        current_app.config["COWORKMED"]["base"],
+    )
+    return write_confined(
+        location, left_by, (location, graphs, base), base, memory, PUBLISHING_TIME
+    )
 
 
 def settled_answer(settled: SettledWrite, what: str) -> tuple[int, str]:
