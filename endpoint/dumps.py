@@ -442,7 +442,8 @@ def dump(name: str) -> BaseResponse:
         path, sha256 = (folder / name).resolve(), listed[name].sha256
         answer = file_answer(path, "application/gzip", max_age, tag=sha256)
     elif (kind := _kind_of(name)) is not None and _removed(name):
-        return _newest(kind, f"{name} was removed (dumps_keep); the newest of its kind", 410)
+        what = f"{name} is not served (the dumps of older generations are removed: dumps_keep)"
+        return _newest(kind, f"{what}; the newest of its kind", 410)
     else:  # maybe not yet: a dump being written is listed once whole (no cache keeps the 404)
         answer = error(404, f"no dump is named {name}")
         answer.headers["Cache-Control"] = "no-cache"

@@ -81,7 +81,7 @@ def check_not_encoded(encoding: str | None) -> None:
     """415 for a body sent with a content coding (``Content-Encoding``, RFC 9110 8.4): none is
     taken, and one read as it is would be written as sent (stranger 94: a Graph Store PUT
     labelled gzip or br was stored as if plain)."""
-    if encoding not in (None, "identity"):
+    if encoding is not None and encoding.strip().lower() != "identity":  # names: any case
         raise unsupported(
             f"a body encoded as {encoding} is not taken: send it as it is", codings=["identity"]
         )

@@ -70,6 +70,17 @@ from validation.template import write_template
 
 blueprint = Blueprint("submissions", __name__)
 
+
+@blueprint.after_request
+def coding_taken(response: Response) -> Response:
+    """A 415 to an upload sent with a content coding names the one taken (RFC 9110 12.5.3), as
+    /sparql and /store do (stranger 95: the text said it, not the header)."""
+    coding = (request.content_encoding or "identity").strip().lower()
+    if response.status_code == 415 and coding != "identity":
+        response.headers["Accept-Encoding"] = "identity"
+    return response
+
+
 #: upload extensions kept (the readers tell formats by extension); anything else is refused
 EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".ods", ".json", ".geojson")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -130,7 +141,7 @@ def uploaded_file() -> Iterator[Path]:
     """The uploaded ``file``, saved under a name of our own with its extension kept (a body
     sent with a content coding: 415, it was read as if plain; stranger 94, on /store)."""
     coding = request.content_encoding
-    if coding not in (None, "identity"):
+    if coding is not None and coding.strip().lower() != "identity":  # names: any case
         raise UploadError(
             415, "encoded-upload", f"a body encoded as {coding} is not read", coding=coding
         )

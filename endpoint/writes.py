@@ -19,7 +19,7 @@ from endpoint.execution import TIME_LIMIT, engine_failed, worker_limits
 from endpoint.published import WARM_UP, WarmUp, store_location
 from triplestore.backends import StoreLocation
 from triplestore.backends.oxigraph import OxigraphLocation
-from triplestore.versions import PUBLISHING_TIME, Left, left_by, write_confined
+from triplestore.versions import PUBLISHING_TIME, Left, Unchanged, left_by, write_confined
 
 T = TypeVar("T")
 
@@ -109,14 +109,14 @@ def settle(
 ) -> tuple[Left, int]:
     """What a stopped write left in the store (``triplestore.versions.left_by``), published at
     once, in a worker of its own with the memory and the time of a publication (it reads the
-    store, no client's text)."""
-    memory, base = (
-        replace(limits, memory=limits.then_memory),
-        current_app.config["COWORKMED"]["base"],
-    )
-    return write_confined(
-        location, left_by, (location, graphs, base), base, memory, PUBLISHING_TIME
-    )
+    store, no client's text); when it left nothing, readers keep their generation."""
+    memory = replace(limits, memory=limits.then_memory)
+    base = current_app.config["COWORKMED"]["base"]
+    work = (location, graphs, base)
+    try:
+        return write_confined(location, left_by, work, base, memory, PUBLISHING_TIME)
+    except Unchanged:
+        return Left(False), location.generation()
 
 
 def settled_answer(settled: SettledWrite, what: str) -> tuple[int, str]:

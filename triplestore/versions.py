@@ -371,16 +371,19 @@ def left_by(
     (killed between its commit and its word that it was committed: stranger 94, a Graph Store
     PUT answered "nothing was changed" showed at the next write). ``graphs``: the graphs the
     write names ("" for the default graph), compared triple by triple (a snapshot keeps the
-    primary's blank nodes); None: any graph a client may write, whose sizes are compared (a
+    primary's blank nodes; when they are alike, the mark is cleared and Unchanged raised: no
+    new generation); None: any graph a client may write, whose sizes are compared (a
     change that keeps every size may be there: None), the dataset versions left out (only a
     load writes them, and a snapshot holds the current ones alone)."""
     _generation, snapshot = open_snapshot(location)
     if graphs is not None:
         named = [_name(graph or None) for graph in graphs]
         applied = any(set(store.triples(g)) != set(snapshot.triples(g)) for g in named)
+        if not applied:  # its graphs as readers see them: nothing to publish (stranger 95:
+            location.unmark()  # each such 422 made a new generation, and readers' tags changed)
+            raise Unchanged
         before = set(snapshot.named_graphs())
-        created = any(g is not None and g not in before for g in named) and applied
-        return Left(applied, created)
+        return Left(True, any(g is not None and g not in before for g in named))
     versions = f"{base}dataset/"
     sizes = [
         {

@@ -158,6 +158,8 @@ def test_an_api_error_is_in_the_readers_language(
     sentence = catalogue()["problems"][case["code"]][lang]
     assert body["message"].startswith(_opening(sentence)), body
     assert body["status"] == case.get("kind", body["status"]) in ("refused", "unreadable")
+    for name, value in case.get("answer_headers", {}).items():
+        assert response.headers.get(name) == value, name
     if case["status"] in (409, 429, 503):
         assert int(response.headers["Retry-After"]) >= 1
     if case["status"] == 429:

@@ -96,6 +96,10 @@ class StoreLocation(Protocol[Store]):
 
     def pending(self) -> bool: ...
 
+    def unmark(self) -> None:
+        """Clear what ``pending`` reads: the primary database holds nothing its snapshot does
+        not (a write stopped before its commit left it so: ``versions.left_by``)."""
+
     def state(self) -> tuple[str, int]:
         """``identity`` and ``generation``, read together."""
 

@@ -412,6 +412,9 @@ class OxigraphLocation:
         killed between its commit and its snapshot, or is writing now)."""
         return (self.path / PENDING).exists()
 
+    def unmark(self) -> None:
+        (self.path / PENDING).unlink(missing_ok=True)
+
     @contextmanager
     def writer(self) -> Iterator[OxigraphStore]:
         """The primary database, open for the duration of the block; while another process

@@ -297,6 +297,9 @@ class SparqlLocation:
         the generation on, so that readers drop what they kept)."""
         return False
 
+    def unmark(self) -> None:
+        """Nothing to clear (``pending``)."""
+
     def marker(self) -> None:
         """None: an external store's generation lives in the store, not in a local file."""
         return None
