@@ -294,7 +294,7 @@ def list_dumps(folder: Path) -> list[Dump]:
             sums[name] = digest
     dumps = []
     for path in sorted(folder.glob("coworkmed-*.gz"), key=_age, reverse=True):
-        kind = next((k for k, (suffix, _m) in KINDS.items() if path.name.endswith(suffix)), None)
+        kind = _kind_of(path.name)
         if kind and path.name in sums and path.is_file():
             dumps.append(Dump(path.name, kind, path.stat().st_size, sums[path.name]))
     return dumps
@@ -433,7 +433,7 @@ def dump(name: str) -> BaseResponse:
     says which one replaced it: harvesters keep the URLs of the catalogue (DCAT, VoID)."""
     folder = _folder()
     if name in LATEST:
-        return _newest(LATEST[name], f"the newest {FORMAT_NAMES[LATEST[name]]} dump")
+        return _newest(served(), LATEST[name], f"the newest {FORMAT_NAMES[LATEST[name]]} dump")
     listed = {d.name: d for d in list_dumps(folder)}
     max_age = current_app.config["COWORKMED"]["cache_max_age"]
     if name == CHECKSUMS and (folder / name).is_file():
@@ -441,21 +441,31 @@ def dump(name: str) -> BaseResponse:
     elif name in listed:
         path, sha256 = (folder / name).resolve(), listed[name].sha256
         answer = file_answer(path, "application/gzip", max_age, tag=sha256)
-    elif (kind := _kind_of(name)) is not None and _removed(name):
-        what = f"{name} is not served (the dumps of older generations are removed: dumps_keep)"
-        return _newest(kind, f"{what}; the newest of its kind", 410)
-    else:  # maybe not yet: a dump being written is listed once whole (no cache keeps the 404)
-        answer = error(404, f"no dump is named {name}")
-        answer.headers["Cache-Control"] = "no-cache"
-        return answer
+    else:
+        return _not_listed(name)
     expose(answer)  # a page on another origin may read its tag and Content-Range
     return answer
 
 
-def _removed(name: str) -> bool:
+def _not_listed(name: str) -> BaseResponse:
+    """The answer for a name no dump listed has: 410 for a dump of an older generation (a
+    harvester's kept URL), leading to the newest of its kind; else 404, which no cache keeps
+    (it may be a dump being written, listed once whole)."""
+    kind = _kind_of(name)
+    if kind is not None:
+        now = served()
+        if _removed(name, now):
+            what = f"{name} is not served (the dumps of older generations are removed: dumps_keep)"
+            return _newest(now, kind, f"{what}; the newest of its kind", 410)
+    answer = error(404, f"no dump is named {name}")
+    answer.headers["Cache-Control"] = "no-cache"
+    return answer
+
+
+def _removed(name: str, listed: Served) -> bool:
     """Whether ``name`` may be a dump this server listed and removed since: one of a real day
-    and of a generation older than the dumps listed now (stranger 94: a name of a day that is
-    not, of a generation to come, or of the one being written, was said removed, 410)."""
+    and of a generation older than the dumps ``listed`` now (stranger 94: a name of a day that
+    is not, of a generation to come, or of the one being written, was said removed, 410)."""
     named = DUMP_NAME.match(name)
     if named is None:
         return False
@@ -463,7 +473,6 @@ def _removed(name: str) -> bool:
         day = dt.date.fromisoformat(named.group(1))
     except ValueError:
         return False
-    listed = served()
     return bool(listed.dumps) and dump_generation(name) < listed.of and day <= dt.date.today()
 
 
@@ -472,11 +481,11 @@ def _kind_of(name: str) -> str | None:
     return next((kind for kind, (suffix, _m) in KINDS.items() if name.endswith(suffix)), None)
 
 
-def _newest(kind: str, what: str, status: int = 302) -> BaseResponse:
-    """The way to the newest dump of ``kind`` the server lists: a redirect (302: it changes
-    with the next generation's dumps), or ``status`` (410 for a dump removed) that links to it
-    (``Link: rel="latest-version"``, RFC 5829); 404 while there is none."""
-    newest = next((d for d in served().dumps if d.kind == kind), None)
+def _newest(listed: Served, kind: str, what: str, status: int = 302) -> BaseResponse:
+    """The way to the newest dump of ``kind`` among those ``listed``: a redirect (302: it
+    changes with the next generation's dumps), or ``status`` (410 for a dump removed) that
+    links to it (``Link: rel="latest-version"``, RFC 5829); 404 while there is none."""
+    newest = next((d for d in listed.dumps if d.kind == kind), None)
     if newest is None:
         abort(404)
     url = url_for("dumps.dump", name=newest.name)

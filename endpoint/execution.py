@@ -77,11 +77,17 @@ class QueryError(Exception):
         self.headers = dict(headers or {})
 
 
+def encoded(coding: str | None) -> bool:
+    """Whether a body's ``Content-Encoding`` names a coding (RFC 9110 8.4): anything but none
+    and ``identity``, a name read in any case (stranger 95: IDENTITY was refused)."""
+    return coding is not None and coding.strip().lower() != "identity"
+
+
 def check_not_encoded(encoding: str | None) -> None:
-    """415 for a body sent with a content coding (``Content-Encoding``, RFC 9110 8.4): none is
-    taken, and one read as it is would be written as sent (stranger 94: a Graph Store PUT
-    labelled gzip or br was stored as if plain)."""
-    if encoding is not None and encoding.strip().lower() != "identity":  # names: any case
+    """415 for a body sent with a content coding (``encoded``): none is taken, and one read as
+    it is would be written as sent (stranger 94: a Graph Store PUT labelled gzip or br was
+    stored as if plain)."""
+    if encoded(encoding):
         raise unsupported(
             f"a body encoded as {encoding} is not taken: send it as it is", codings=["identity"]
         )

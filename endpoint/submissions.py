@@ -32,7 +32,7 @@ from core.vocabulary import LANGUAGES
 from core.workers import WorkerFailed, WorkerTimedOut
 from endpoint import site
 from endpoint.auth import bearer_token, rate_wait
-from endpoint.execution import TIME_LIMIT, TIMED_OUT, QueryError, QueryRequest
+from endpoint.execution import TIME_LIMIT, TIMED_OUT, QueryError, QueryRequest, encoded
 from endpoint.pool import STOPPING
 from endpoint.published import Kept, each_solution, run, store_location
 from endpoint.responses import (
@@ -75,8 +75,7 @@ blueprint = Blueprint("submissions", __name__)
 def coding_taken(response: Response) -> Response:
     """A 415 to an upload sent with a content coding names the one taken (RFC 9110 12.5.3), as
     /sparql and /store do (stranger 95: the text said it, not the header)."""
-    coding = (request.content_encoding or "identity").strip().lower()
-    if response.status_code == 415 and coding != "identity":
+    if response.status_code == 415 and encoded(request.content_encoding):
         response.headers["Accept-Encoding"] = "identity"
     return response
 
@@ -141,7 +140,7 @@ def uploaded_file() -> Iterator[Path]:
     """The uploaded ``file``, saved under a name of our own with its extension kept (a body
     sent with a content coding: 415, it was read as if plain; stranger 94, on /store)."""
     coding = request.content_encoding
-    if coding is not None and coding.strip().lower() != "identity":  # names: any case
+    if encoded(coding):
         raise UploadError(
             415, "encoded-upload", f"a body encoded as {coding} is not read", coding=coding
         )
