@@ -276,7 +276,11 @@ def _kept(found: Validators) -> Response | None:
     if kept is None:
         return None
     g.coworkmed_kept = True
-    return Response(kept.body, headers=Headers(kept.headers))
+    response = Response(kept.body, headers=Headers(kept.headers))
+    # dated as this request's validators say, not as when it was kept: its state may have been
+    # dated again since (``FirstSeen``), and the same tag then carried two dates (CI at f9ce837)
+    _dated(response, found)
+    return response
 
 
 def _known(found: Validators) -> bool:
@@ -431,9 +435,8 @@ def _first_seen(
     return SEEN.time(f"{store.place()} listing", f"{identity} {number} {listed}")
 
 
-def _read_headers(response: BaseResponse, found: Validators) -> None:
-    """The validators, the public caching policy and ``Vary`` of a read answer."""
-    response.headers["ETag"] = f'W/"{found.etag}"'
+def _dated(response: BaseResponse, found: Validators) -> None:
+    """The ``Last-Modified`` and ``Date`` of an answer with the validators ``found``."""
     # never later than the Date: a state is never dated before the one before it, so after the
     # clock stepped back its date may be ahead of it (RFC 9110 8.8.2.1: send the Date then)
     response.headers["Last-Modified"] = http_date(min(found.modified, found.now))
@@ -441,6 +444,12 @@ def _read_headers(response: BaseResponse, found: Validators) -> None:
     # serving: the server's own Date would be the request's start, maybe a second before the
     # state was first seen (stranger 68: a Last-Modified a second later than the Date)
     response.headers["Date"] = http_date(found.now)
+
+
+def _read_headers(response: BaseResponse, found: Validators) -> None:
+    """The validators, the public caching policy and ``Vary`` of a read answer."""
+    response.headers["ETag"] = f'W/"{found.etag}"'
+    _dated(response, found)
     max_age = current_app.config["COWORKMED"]["cache_max_age"]
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     for header in VARY:

@@ -5,6 +5,7 @@ for a token holder, and afresh when the client asks ``Cache-Control: no-cache``.
 from __future__ import annotations
 
 import json
+import time
 import urllib.parse
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
@@ -13,6 +14,7 @@ import pytest
 from flask import Flask
 
 from coworkmed.serving import serve_in_thread
+from endpoint import caching
 from endpoint.app import create_app
 from endpoint.caching import KeptAnswer, KeptAnswers
 from tests.backends import Published
@@ -159,8 +161,31 @@ def test_a_head_is_kept_as_a_get_would_be(live_writable: tuple[str, Flask], path
     get = fetch(base, path, POSTED)
     assert _counts(base) == (queries, hits + 2)  # neither asked the engine
     fresh = fetch(base, path, {**POSTED, "Cache-Control": "no-cache"})
-    _same_answer(fresh, get)
+    _same_answer(get, fresh)  # in the order they were asked: a date moves on, never back
     assert get.headers["Content-Length"] == head.headers["Content-Length"] == str(len(get.body))
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_kept_answer_carries_the_date_its_state_has_now(
+    live_writable: tuple[str, Flask], method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kept answer given after its state was dated again (``caching.FirstSeen``: a newest
+    state's date is made exact once other states are no longer served) carries the new date,
+    as a fresh answer would: it carried the date of when it was kept, so one tag had two dates
+    (CI at f9ce837). Dating again is played here by a ``FirstSeen`` that has not seen the state."""
+    base, _app = live_writable
+    path = "/sparql" if method == "POST" else "/sparql?" + urllib.parse.urlencode({"query": QUERY})
+    body = QUERY.encode() if method == "POST" else None
+    first = fetch(base, path, POSTED, method, body)
+    queries, hits = _counts(base)
+    time.sleep(1.1)  # the state is dated a second later than it was
+    monkeypatch.setattr(caching, "SEEN", caching.FirstSeen())
+    kept = fetch(base, path, POSTED, method, body)
+    assert _counts(base) == (queries, hits + 1)  # given from memory
+    assert kept.headers["ETag"] == first.headers["ETag"]
+    dated = parsedate_to_datetime(kept.headers["Last-Modified"])
+    assert parsedate_to_datetime(first.headers["Last-Modified"]) < dated
+    assert dated == parsedate_to_datetime(kept.headers["Date"])
 
 
 @pytest.mark.parametrize(
