@@ -26,6 +26,7 @@ from endpoint.protocol import (
     cors_answer,
     is_write,
     language_vary,
+    malformed,
     no_body_type,
     preflight,
     retry_later,
@@ -303,6 +304,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(observatory)
 
     app.extensions[STOPPING_KEY] = stopping = threading.Event()
+
+    app.before_request(malformed)  # first: no other hook weighs a request with no target
 
     @app.before_request
     def refused_when_stopping() -> None:

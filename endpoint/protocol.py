@@ -15,12 +15,14 @@ A 204 or 304 answer has no body, so no ``Content-Type`` (Flask would add ``text/
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, current_app, g, request
 
 from endpoint.context import current_request
+from endpoint.urls import SENT_HOST
 
 #: request method -> whether it reads, by Flask endpoint (``*``: any route); a POST to /sparql
 #: may be a query: its preflight is a read's (the update itself is told by its body, below)
@@ -95,6 +97,57 @@ def _requested_headers() -> set[str]:
     return {name.strip().lower() for name in listed.split(",") if name.strip()}
 
 
+#: a Host field's value (RFC 9110 7.2; RFC 3986 3.2.2): an IP literal in brackets or a name
+#: of unreserved characters (a DNS name, an IPv4 address), maybe with a port. Not the
+#: sub-delimiters a reg-name may hold: "," (two Host lines reach the app joined by ", "), "*"
+#: ("http://host*", stranger 95) or ";" name no host
+HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%]+)(:[0-9]*)?")
+#: an absolute-form request target (RFC 9112 3.2.2): its authority, the first group
+ABSOLUTE = re.compile(r"https?://([^/?#]*)", re.IGNORECASE)
+
+
+def target_problem(target: str | None) -> str | None:
+    """What is wrong with a request target as sent (waitress's ``REQUEST_URI``), or None: it
+    is a path (origin-form), an ``http`` URI naming a host (absolute-form) or ``*`` (RFC 9112
+    3.2). None when the server did not say what was sent (Flask's test client)."""
+    if target is None or target == "*" or target.startswith("/"):
+        return None
+    absolute = ABSOLUTE.match(target)
+    if absolute is None:
+        return "the request target is neither a path, an http URI nor *"
+    if HOST.fullmatch(absolute.group(1)) is None:
+        return "the request target's host is not a host name or address"
+    return None
+
+
+def host_problem(host: str | None, protocol: str) -> str | None:
+    """What is wrong with a request's ``Host`` field (``host``: its value, None when there is
+    none), or None: HTTP/1.1 requires it (RFC 9112 3.2: a server answers 400 to a request
+    without it, with two, or with one that is no host)."""
+    if host is None:
+        return (
+            "an HTTP/1.1 request names its host in a Host field" if protocol >= "HTTP/1.1" else None
+        )
+    if HOST.fullmatch(host) is None:
+        return "the Host field names one host, sent once (a name or an address, maybe a port)"
+    return None
+
+
+def malformed() -> Response | None:
+    """A 400 to a request whose target or ``Host`` is not HTTP's (stranger 94 and 95: a
+    missing or doubled Host, and targets such as ``**`` or ``*;a``, were answered as if
+    well-formed, by a 200 or a 404); None for any other request."""
+    environ = request.environ
+    problem = target_problem(environ.get("REQUEST_URI")) or host_problem(
+        environ.get(SENT_HOST, environ.get("HTTP_HOST")), str(environ.get("SERVER_PROTOCOL", ""))
+    )
+    if problem is None:
+        return None
+    from endpoint.responses import error  # here: responses reads this module's answers
+
+    return error(400, problem)
+
+
 #: the methods some route of this server takes, said to ``OPTIONS *``
 SERVER_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS"
 
@@ -109,10 +162,10 @@ def server_wide() -> Response | None:
         return None
     from endpoint.responses import error  # here: responses reads this module's answers
 
-    # the target as sent (waitress's REQUEST_URI): "%2A" or "*?a=1" is no asterisk-form, and
-    # no path either (stranger 94: both were answered as "*")
+    # the target as sent: "%2A" or "*?a=1" is no asterisk-form, and no path either (stranger
+    # 94: both were answered as "*"; ``malformed`` refused them before)
     if environ.get("REQUEST_URI", "*") != "*":
-        return error(400, "the request target is neither a path nor *")
+        return error(400, "the request target is neither a path, an http URI nor *")
     if request.method != "OPTIONS":
         return error(400, "the target * names the server as a whole, for OPTIONS alone")
     response = Response(status=204)

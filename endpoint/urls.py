@@ -37,6 +37,11 @@ def _root(public_url: str, host: str, port: Any) -> str:
     return f"http://{host}:{port}"
 
 
+#: where ``PublicHost`` keeps the Host the client sent (it sets the public URL's in its place):
+#: None when it sent none
+SENT_HOST = "coworkmed.sent_host"
+
+
 class PublicHost:
     """WSGI middleware: every request is seen as addressed to the public URL's host and
     scheme, whatever ``Host`` (or absolute request-target) the client sent, so that nothing
@@ -60,6 +65,8 @@ class PublicHost:
         }
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        # what was sent, weighed by ``protocol.malformed`` (a request without Host is a 400)
+        environ.setdefault(SENT_HOST, environ.get("HTTP_HOST"))
         environ.update(self.environ)
         if self.prefix:
             environ["PATH_INFO"] = without_prefix(environ.get("PATH_INFO", ""), self.prefix)

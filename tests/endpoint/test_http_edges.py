@@ -193,31 +193,27 @@ def test_graph_store_names_are_taken_only_as_sent(
     assert answer.status_code == status, answer.get_data(as_text=True)[:300]
 
 
-@pytest.mark.parametrize(
-    ("request_line", "status"),
-    [
-        ("OPTIONS * HTTP/1.1", 204),
-        ("OPTIONS * HTTP/1.0", 204),
-        ("GET * HTTP/1.1", 400),
-        ("POST * HTTP/1.1", 400),
-        ("DELETE * HTTP/1.1", 400),
-        ("OPTIONS /* HTTP/1.1", 404),  # a path, not the server: no route of that name
-        # neither a path nor the asterisk-form (stranger 94: each was answered as "*")
-        ("OPTIONS %2A HTTP/1.1", 400),
-        ("OPTIONS *?a=1 HTTP/1.1", 400),
-        ("OPTIONS *#frag HTTP/1.1", 400),
-    ],
+RAW_REQUESTS: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "raw-requests.yaml").read_text(encoding="utf-8")
 )
-def test_the_server_as_a_whole(live: str, request_line: str, status: int) -> None:
-    """``OPTIONS *`` asks what the server takes (RFC 9110 9.3.7): 204 with the methods of its
-    routes (stranger 92: 404); the asterisk is no target for another method (RFC 9112 3.2.4)."""
+
+
+@pytest.mark.parametrize(
+    "case", RAW_REQUESTS, ids=[f"{c['line']} {c.get('host', '')}" for c in RAW_REQUESTS]
+)
+def test_raw_requests(live: str, case: dict[str, Any]) -> None:
+    """Requests as sent on the wire, ``raw-requests.yaml``: the asterisk (``OPTIONS *`` asks
+    what the server takes, RFC 9110 9.3.7; stranger 92: 404), targets that are neither a path,
+    an http URI nor ``*``, and the Host field (RFC 9112 3.2)."""
     host, port = live.removeprefix("http://").rstrip("/").split(":")
+    hosts = case.get("host", [host])
+    lines = [case["line"], *(f"Host: {value}" for value in hosts), "Connection: close"]
     with socket.create_connection((host, int(port)), timeout=30) as connection:
-        connection.sendall(f"{request_line}\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         answer = b""
         while chunk := connection.recv(65536):
             answer += chunk
     head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1")
-    assert int(head.split(" ", 2)[1]) == status, head
+    assert int(head.split(" ", 2)[1]) == case["status"], head
     allow = "Allow: GET, HEAD, POST, PUT, DELETE, OPTIONS" in head.split("\r\n")
-    assert allow == (status == 204), head
+    assert allow == (case["status"] == 204), head
