@@ -12,7 +12,8 @@ ask. RFC 9110 says what each must be, and what to do when it is not:
   IMF-fixdate, the one form every reader reads alike (two-digit years included).
 - ``If-None-Match`` (13.1.2): ``*`` or a list of quoted entity tags, else no condition
   (werkzeug took a bare word for a tag, and answered 304 to a tag written without quotes).
-- ``Range`` (14.2): one range of bytes is served as a part; a range unit other than bytes, a
+- ``Range`` (14.2): one range of bytes is served as a part (a suffix of no bytes, ``bytes=-0``,
+  is kept: it is a 416, 14.1.1); a range unit other than bytes, a
   ranges-specifier that cannot be read (``bytes = 0-4``), or several ranges (``bytes=0-0,-1``:
   werkzeug answered this satisfiable request 416) are ignored: the whole representation.
 - ``If-Range`` (13.1.5): a strong entity tag or one HTTP-date, else it does not match and the
@@ -104,6 +105,9 @@ STRONG_TAG = re.compile(_STRONG)
 TAG_LIST = re.compile(rf"\*|(?:W/)?{_STRONG}(?:[ \t]*,[ \t]*(?:W/)?{_STRONG})*")
 #: one range of bytes (RFC 9110 14.1.1): the unit in any case, no space about "=", ASCII digits
 ONE_RANGE = re.compile(r"(?i:bytes)=(?:\d+-\d*|-\d+)", re.ASCII)
+#: a suffix of no bytes: one range, never satisfiable (RFC 9110 14.1.1), which werkzeug cannot
+#: read (stranger 94: ``bytes=-0`` was dropped, and the whole file sent)
+NO_BYTES = re.compile(r"(?i:bytes)=-0+", re.ASCII)
 
 
 def exact_date(text: str) -> str | None:
@@ -115,8 +119,10 @@ def exact_date(text: str) -> str | None:
 
 def one_byte_range(text: str) -> bool:
     """Whether ``text`` (a Range) asks for one range of bytes that can be read (its last byte
-    not before its first)."""
+    not before its first), satisfiable or not (a suffix of no bytes: ``NO_BYTES``)."""
     value = text.strip(" \t")
+    if NO_BYTES.fullmatch(value) is not None:
+        return True
     return ONE_RANGE.fullmatch(value) is not None and parse_range_header(value) is not None
 
 

@@ -96,11 +96,14 @@ def file_answer(
         return precondition_failed()
     if status == NOT_MODIFIED:
         return _not_modified(response)
-    asked = request.range
-    if asked is None or not _range_holds(tag, date, exact):
+    if "Range" not in request.headers or not _range_holds(tag, date, exact):
         return response
-    start, stop = asked.ranges[0]
     size = found.st_size
+    asked = request.range
+    if asked is None:  # the one Range kept that werkzeug cannot read: a suffix of no bytes
+        response.close()  # (``conditional.NO_BYTES``), which no file satisfies
+        raise RequestedRangeNotSatisfiable(length=size)
+    start, stop = asked.ranges[0]
     # a suffix longer than the file is the whole file (RFC 9110 14.1.2)
     start, stop = (max(0, size + start), size) if start < 0 else (start, min(stop or size, size))
     if start >= size:

@@ -110,6 +110,12 @@ FILE_CONDITIONS: list[tuple[dict[str, str], int, str]] = [
     ({"Range": "bytes = 0-9"}, 200, "whole"),  # s47: 206
     ({"Range": "bytes=-99999999"}, 206, "whole"),  # s47: 416
     ({"Range": "bytes={size}-"}, 416, "refusal"),
+    # a suffix of no bytes is never satisfiable (RFC 9110 14.1.1; stranger 94: the whole file)
+    ({"Range": "bytes=-0"}, 416, "refusal"),
+    ({"Range": "BYTES=-000"}, 416, "refusal"),
+    ({"Range": "bytes=-0", "If-Range": "{tag}"}, 416, "refusal"),
+    ({"Range": "bytes=-0", "If-Range": "W/{tag}"}, 200, "whole"),  # If-Range first: no Range
+    ({"Range": "bytes=-0", "If-None-Match": "{tag}"}, 304, "nothing"),
     ({"Range": "bytes=0-9", "If-Match": '"x"'}, 412, "refusal"),  # s47: 206
     (
         {"Range": "bytes=0-9", "If-Unmodified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"},
