@@ -462,6 +462,19 @@ def _not_listed(name: str) -> BaseResponse:
     return answer
 
 
+def replacing(name: str) -> str | None:
+    """The name of the newest dump of ``name``'s kind when ``name`` is a dump of an older
+    generation (``_removed``), else None: its distribution IRI in an older catalogue is gone
+    (410) as its file is (stranger 94, F7: the file was 410, the IRI 404)."""
+    kind = _kind_of(name)
+    if kind is None:
+        return None
+    now = served()
+    if not _removed(name, now):
+        return None
+    return next((d.name for d in now.dumps if d.kind == kind), None)
+
+
 def _removed(name: str, listed: Served) -> bool:
     """Whether ``name`` may be a dump this server listed and removed since: one of a real day
     and of a generation older than the dumps ``listed`` now (stranger 94: a name of a day that

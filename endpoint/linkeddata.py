@@ -49,6 +49,7 @@ from endpoint.dereference import (
     stored,
     versioned_document,
 )
+from endpoint.dumps import replacing
 from endpoint.execution import GraphRequest, QueryError, QueryRequest
 from endpoint.files import file_answer, file_in
 from endpoint.formats import FORMATS
@@ -348,6 +349,22 @@ def _described_at(space: str, path: str, extension: str) -> str:
     raise QueryError(404, f"nothing is known here about <{iri}>")
 
 
+def _gone_dump(space: str, path: str) -> Response | None:
+    """410 for the IRI of a dump of an older generation (an older catalogue's distribution),
+    naming the newest of its kind, also in ``Link: rel="latest-version"`` (RFC 5829), as its
+    file's URL is answered (``endpoint.dumps``); None for any other IRI."""
+    name = path.removeprefix("dump/")
+    newest = replacing(name) if space == "id" and name != path and "/" not in name else None
+    if newest is None:
+        return None
+    iri = f"{iri_spaces()['id']}dump/{newest}"
+    answer = error(
+        410, f"the dumps of older generations are removed; the newest of its kind is <{iri}>"
+    )
+    answer.headers["Link"] = f'<{rooted(f"/id/dump/{quote(newest)}")}>; rel="latest-version"'
+    return answer
+
+
 @blueprint.get("/<any(id, def, code):space>/<path:path>")
 def resource(space: str, path: str) -> BaseResponse:
     """The IRI of a thing: 303 to the document that describes it, in the format asked for."""
@@ -358,7 +375,7 @@ def resource(space: str, path: str) -> BaseResponse:
     try:  # an IRI that names nothing is a 404 whatever the format asked (stranger 72)
         location = _described_at(space, iri_path(path, 1), extension or "ttl")
     except QueryError as problem:
-        return error(problem.status, problem.message)
+        return _gone_dump(space, path) or error(problem.status, problem.message)
     if extension is None:
         return error(406, "descriptions are HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
     return read_headers(redirect(keeping_language(location), 303))
