@@ -52,6 +52,12 @@ def write_failure(
             f"the {what} was applied, but publishing it failed ({problem}): it will be "
             "published with the next write or when the server starts again"
         )
+    if isinstance(problem, StoreMayGoOn):
+        return TIME_LIMIT, (
+            f"the {what} was stopped after {timeout:g} s ({limit}) while the triple store "
+            "worked on it: the store may still apply it, and readers may see what it saves only "
+            "once the next write is published; look before sending it again"
+        )
     if isinstance(problem, WorkerTimedOut):
         return (
             TIME_LIMIT,
@@ -60,6 +66,13 @@ def write_failure(
     if isinstance(problem, WorkerCrashed) and problem.fault is not None:
         return 400, f"{engine_failed(problem.fault, what)} Nothing was changed."
     return 400, f"the {what} exhausted its worker: {problem}; nothing was changed"
+
+
+class StoreMayGoOn(WorkerTimedOut):
+    """A write stopped at its time limit while an external store worked on what it was sent:
+    the store goes on with a request whose sender is gone, so it may still apply it, and
+    readers may see a change it saves only once the next write is published. It was said
+    "nothing was changed" (a Virtuoso update answered past the limit was saved)."""
 
 
 class SettledWrite(Exception):  # noqa: N818  (what happened: ``settled_answer`` says it)
@@ -98,7 +111,11 @@ def write_in_worker(
             return write_confined(location, change, args, settings["base"], limits, timeout)
         except WorkerTimedOut as failed:  # a kill may land after the commit (a crash does not:
             # the engine crashes while it works, before it commits, and the transaction is lost)
-            if failed.passed or before or not location.pending():
+            if failed.passed or before:
+                raise
+            if location.marker() is None:  # an external store: the kill does not stop it
+                raise StoreMayGoOn(str(failed)) from None
+            if not location.pending():
                 raise
             left, generation = settle(location, graphs, limits)
             raise SettledWrite(failed, left, generation) from None

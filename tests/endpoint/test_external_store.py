@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -47,10 +48,19 @@ class FaultyProxy:
     """A loopback HTTP proxy in front of the store that answers ``fault``'s status instead of
     forwarding, when it gives one; ``seen`` lists every (method, path) it was sent."""
 
-    def __init__(self, target: str, fault: Fault, added: dict[str, str] | None = None) -> None:
-        """``added``: headers put on every answer relayed (as a store's own would be)."""
+    def __init__(
+        self,
+        target: str,
+        fault: Fault,
+        added: dict[str, str] | None = None,
+        held: Callable[[bytes], float] | None = None,
+    ) -> None:
+        """``added``: headers put on every answer relayed (as a store's own would be);
+        ``held``: the seconds the store's answer to a request with this body is held before
+        it is relayed (the store has done the work: a slow answer)."""
         self.target, self.fault, self.seen = target, fault, []
         self.added = added or {}
+        self.held = held or (lambda _body: 0.0)
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -74,7 +84,10 @@ class FaultyProxy:
                     answer = error
                 with answer:
                     data = answer.read()
-                    self.send_response(answer.status if hasattr(answer, "status") else answer.code)
+                    code = answer.status if hasattr(answer, "status") else answer.code
+                    if code < 300:  # done (not the challenge of the store's account)
+                        time.sleep(proxy.held(body or b""))
+                    self.send_response(code)
                     for key, value in answer.headers.items():
                         if key.lower() not in ("content-length", "transfer-encoding", "connection"):
                             self.send_header(key, value)
@@ -106,9 +119,12 @@ class FaultyProxy:
 
 @contextmanager
 def faulty_proxy(
-    server: Virtuoso, fault: Fault, added: dict[str, str] | None = None
+    server: Virtuoso,
+    fault: Fault,
+    added: dict[str, str] | None = None,
+    held: Callable[[bytes], float] | None = None,
 ) -> Iterator[FaultyProxy]:
-    proxy = FaultyProxy(server.url, fault, added)
+    proxy = FaultyProxy(server.url, fault, added, held)
     proxy.thread.start()
     try:
         yield proxy
@@ -277,6 +293,56 @@ def test_the_store_stops_a_query_at_its_own_limit_and_that_is_422_too(
     said = response.get_data(as_text=True)
     assert response.status_code == 422, said
     assert "its own time limit" in said or "within 40 s" in said, said
+
+
+LATE = "INSERT DATA { GRAPH <urn:late> { <urn:late> <urn:said> 1 } }"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "arguments"),
+    [
+        ("POST", "/sparql", {"data": {"update": LATE}}),
+        ("POST", "/sparql", {"data": LATE, "content_type": "application/sparql-update"}),
+        (
+            "PUT",
+            "/store?graph=urn:late",
+            {"data": "<urn:late> <urn:said> \"1\" .", "content_type": "application/n-triples"},
+        ),
+    ],
+    ids=["update-form", "update-direct", "graph-store-put"],
+)
+def test_a_write_the_store_answers_after_the_limit_is_never_said_unchanged(
+    virtuoso_server: Virtuoso,
+    virtuoso_store: Published,
+    method: str,
+    path: str,
+    arguments: dict[str, Any],
+) -> None:
+    """The store applies the write and answers past the service's time limit (a proxy holds
+    its answer): the write's worker is stopped, the store is not. It was answered "nothing was
+    changed" while the store held the change; now 422 saying the store may still apply it."""
+
+    sent: list[bytes] = []
+
+    def held(body: bytes) -> float:  # the store's answer to the write itself (not the others)
+        if b"said" not in body or sent:
+            return 0.0
+        sent.append(body)
+        return 6.0
+
+    with faulty_proxy(virtuoso_server, lambda _method, _path: None, held=held) as proxy:
+        location = proxy.location(virtuoso_server, virtuoso_store)
+        client = _app(location, query_timeout=3).test_client()
+        response = client.open(
+            path, method=method, headers={"Authorization": f"Bearer {TOKEN}"}, **arguments
+        )
+        said = response.get_data(as_text=True)
+        assert response.status_code == 422, said
+        assert "nothing was changed" not in said and "may still apply it" in said, said
+        time.sleep(4)  # the answer held is given (to no one)
+    assert sent, "the write reached the store"
+    store = virtuoso_store.location.client()
+    assert any(store.triples(ox.NamedNode("urn:late"))), "the store applied it"
 
 
 def test_an_answer_the_store_cut_at_its_time_limit_is_never_passed_on(
