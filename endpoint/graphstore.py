@@ -35,7 +35,6 @@ from endpoint.execution import (
     GraphRequest,
     QueryError,
     check_not_encoded,
-    clients_status,
     unpublished,
     unsupported,
 )
@@ -45,7 +44,13 @@ from endpoint.negotiation import format_values, formats_for
 from endpoint.published import run, store_location
 from endpoint.responses import error, read_headers, refusal
 from endpoint.urls import request_url
-from endpoint.writes import SettledWrite, settled_answer, write_failure, write_in_worker
+from endpoint.writes import (
+    SettledWrite,
+    remote_failure,
+    settled_answer,
+    write_failure,
+    write_in_worker,
+)
 from loaders.guards import UnsafeFile, check_xml
 from triplestore.backends import TripleStore
 from triplestore.backends.sparql import RemoteStoreError
@@ -252,7 +257,7 @@ def handle(path: str | None) -> Response:
         response = error(503, problem.public)
         response.headers["Retry-After"] = "5"
     except RemoteStoreError as problem:
-        response = error(clients_status(problem.status), str(problem))
+        response = error(*remote_failure(problem, "write"))
     metrics.record(time.perf_counter() - start, response.status_code, "graph_store")
     return response
 

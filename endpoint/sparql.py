@@ -48,7 +48,6 @@ from endpoint.execution import (
     QueryRequest,
     QueryResult,
     check_not_encoded,
-    clients_status,
     unsupported,
 )
 from endpoint.forms import check_encoded
@@ -61,7 +60,13 @@ from endpoint.spool import answer_file
 from endpoint.streaming import opened
 from endpoint.truncation import noted
 from endpoint.urls import request_url
-from endpoint.writes import SettledWrite, settled_answer, write_failure, write_in_worker
+from endpoint.writes import (
+    SettledWrite,
+    remote_failure,
+    settled_answer,
+    write_failure,
+    write_in_worker,
+)
 from triplestore.backends import TripleStore
 from triplestore.backends.sparql import RemoteStoreError
 from triplestore.protected import ProtectedGraphs, guard_update, protected_update
@@ -520,7 +525,7 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
         current_app.logger.warning("update refused, the store busy: %s", problem)
         status, message = 503, problem.public
     except RemoteStoreError as problem:
-        status, message = clients_status(problem.status), f"{problem}; nothing was changed"
+        status, message = remote_failure(problem, "update")
     else:
         status, message = 204, ""
     status = 204 if status < 300 else status  # a settled one is done as any other

@@ -48,7 +48,14 @@ from endpoint.responses import (
 from endpoint.rooms import VALIDATING, Room
 from endpoint.spool import spooled
 from endpoint.urls import public_root
-from endpoint.writes import SettledWrite, publication_in_worker, settled_answer, write_failure
+from endpoint.writes import (
+    SettledWrite,
+    StoreMayGoOn,
+    publication_in_worker,
+    remote_failure,
+    settled_answer,
+    write_failure,
+)
 from linking.places import PLACES, Place, published_places
 from loaders.guards import unpacked_limit
 from loaders.mapping import MappingError, load_mapping
@@ -527,6 +534,9 @@ def api_publish() -> Response:
         response.headers["Retry-After"] = "5"
         return response
     except RemoteStoreError as error:
+        if error.unfinished:
+            _status, detail = remote_failure(error, "publication")
+            return store_goes_on(lang, detail, _settings()["query_timeout"])
         if error.status == TIMED_OUT:
             return too_long(lang, str(error), _settings()["query_timeout"])
         return api_problem(error.status, "store-error", lang, str(error))
@@ -562,9 +572,21 @@ def publication_failed(failed: WorkerFailed, lang: str) -> Response:
     _status, detail = write_failure(failed, timeout, "publication", "validation_timeout")
     if failed.passed:
         return api_problem(503, "published-later", lang, detail)
+    if isinstance(failed, StoreMayGoOn):
+        return store_goes_on(lang, detail, timeout)
     if isinstance(failed, WorkerTimedOut):
         return too_long(lang, detail, timeout)
     return api_problem(500, "not-published", lang, detail)
+
+
+def store_goes_on(lang: str, detail: str, seconds: float) -> Response:
+    """The answer to a publication stopped at a time limit of ``seconds`` while the external
+    store wrote it: ``TIME_LIMIT``, ``publication-store-goes-on``, which says the store may
+    still finish it and to look at the submissions before sending it again (it was said that
+    nothing was changed)."""
+    return api_problem(
+        TIME_LIMIT, "publication-store-goes-on", lang, detail, seconds=f"{seconds:g}"
+    )
 
 
 def too_long(lang: str, detail: str, seconds: float) -> Response:

@@ -15,10 +15,11 @@ from typing import Any, TypeVar
 from flask import current_app
 
 from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut
-from endpoint.execution import TIME_LIMIT, engine_failed, worker_limits
+from endpoint.execution import TIME_LIMIT, clients_status, engine_failed, worker_limits
 from endpoint.published import WARM_UP, WarmUp, store_location
 from triplestore.backends import StoreLocation
 from triplestore.backends.oxigraph import OxigraphLocation
+from triplestore.backends.sparql import RemoteStoreError
 from triplestore.versions import PUBLISHING_TIME, Left, Unchanged, left_by, write_confined
 
 T = TypeVar("T")
@@ -55,8 +56,7 @@ def write_failure(
     if isinstance(problem, StoreMayGoOn):
         return TIME_LIMIT, (
             f"the {what} was stopped after {timeout:g} s ({limit}) while the triple store "
-            "worked on it: the store may still apply it, and readers may see what it saves only "
-            "once the next write is published; look before sending it again"
+            f"worked on it: {MAY_GO_ON}"
         )
     if isinstance(problem, WorkerTimedOut):
         return (
@@ -66,6 +66,23 @@ def write_failure(
     if isinstance(problem, WorkerCrashed) and problem.fault is not None:
         return 400, f"{engine_failed(problem.fault, what)} Nothing was changed."
     return 400, f"the {what} exhausted its worker: {problem}; nothing was changed"
+
+
+#: what a write the external store may still apply is said to be (``StoreMayGoOn``)
+MAY_GO_ON = (
+    "the store may still apply it, and readers may see what it saves only once the next "
+    "write is published; look before sending it again"
+)
+
+
+def remote_failure(problem: RemoteStoreError, what: str) -> tuple[int, str]:
+    """The status and message of a write (``what``) the external store refused or did not
+    answer in time: nothing was changed, unless this service stopped waiting while the store
+    worked on it (``unfinished``)."""
+    status = clients_status(problem.status)
+    if problem.unfinished:
+        return status, f"{problem}: the {what} was sent, and {MAY_GO_ON}"
+    return status, f"{problem}; nothing was changed"
 
 
 class StoreMayGoOn(WorkerTimedOut):

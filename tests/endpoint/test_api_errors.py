@@ -24,7 +24,7 @@ from endpoint.app import create_app
 from endpoint.auth import WriteLimiter
 from endpoint.execution import QueryError
 from endpoint.rooms import VALIDATING, validation_room
-from endpoint.writes import SettledWrite
+from endpoint.writes import SettledWrite, StoreMayGoOn
 from publishing.partners import add_partner
 from publishing.publish import SentAgainTooSoon
 from tests.backends import oxigraph_published
@@ -49,6 +49,10 @@ RAISED: dict[str, Callable[[], Exception]] = {
     "publication-settled-saved": lambda: SettledWrite(WorkerTimedOut("stopped"), Left(True), 7),
     "publication-settled-unsaved": lambda: SettledWrite(WorkerTimedOut("stopped"), Left(False), 7),
     "publication-settled-unknown": lambda: SettledWrite(WorkerTimedOut("stopped"), Left(None), 7),
+    "store-goes-on": lambda: RemoteStoreError(
+        504, "the triple store did not answer the update within 30 s", unfinished=True
+    ),
+    "publication-store-goes-on": lambda: StoreMayGoOn("the worker was stopped after 120 s"),
     "publication-crashed": lambda: WorkerCrashed("the worker ended with signal 11", 11),
     "sent-again-too-soon": lambda: SentAgainTooSoon("https://w3id.org/coworkmed/id/dataset/x/v"),
 }

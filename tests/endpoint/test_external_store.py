@@ -306,7 +306,7 @@ LATE = "INSERT DATA { GRAPH <urn:late> { <urn:late> <urn:said> 1 } }"
         (
             "PUT",
             "/store?graph=urn:late",
-            {"data": "<urn:late> <urn:said> \"1\" .", "content_type": "application/n-triples"},
+            {"data": '<urn:late> <urn:said> "1" .', "content_type": "application/n-triples"},
         ),
     ],
     ids=["update-form", "update-direct", "graph-store-put"],
@@ -343,6 +343,40 @@ def test_a_write_the_store_answers_after_the_limit_is_never_said_unchanged(
     assert sent, "the write reached the store"
     store = virtuoso_store.location.client()
     assert any(store.triples(ox.NamedNode("urn:late"))), "the store applied it"
+
+
+SAID = b'<urn:late> <urn:said> "1" .\n'
+#: what a store client is asked, whether it writes
+ASKED: dict[str, tuple[Callable[[Any], object], bool]] = {
+    "update": (lambda store: store.apply(LATE, ["urn:late"]), True),
+    "graph-store-put": (lambda store: store.replace_graph(ox.NamedNode("urn:late"), SAID), True),
+    "graph-store-post": (lambda store: store.add_triples(ox.NamedNode("urn:late"), SAID), True),
+    "query": (lambda store: store.query("ASK { <urn:late> <urn:said> ?o }"), False),
+}
+
+
+@pytest.mark.parametrize("asked", ASKED)
+def test_a_write_the_store_answers_too_late_for_the_client_is_unfinished(
+    virtuoso_server: Virtuoso, virtuoso_store: Published, asked: str
+) -> None:
+    """The store client's own wait ends before the store answers (a proxy holds the answer):
+    a write is ``unfinished``, which the store may still apply (it was said "nothing was
+    changed" at every door), a read is not."""
+    sent: list[bytes] = []
+
+    def held(body: bytes) -> float:
+        if b"said" not in body or sent:
+            return 0.0
+        sent.append(body)
+        return 4.0
+
+    call, writes = ASKED[asked]
+    with faulty_proxy(virtuoso_server, lambda _method, _path: None, held=held) as proxy:
+        store = proxy.location(virtuoso_server, virtuoso_store).client(timeout=1)
+        with pytest.raises(RemoteStoreError, match="did not answer") as raised:
+            call(store)
+        assert sent and raised.value.unfinished is writes
+        time.sleep(3.5)  # the answer held is given (to no one)
 
 
 def test_an_answer_the_store_cut_at_its_time_limit_is_never_passed_on(

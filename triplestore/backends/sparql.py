@@ -158,11 +158,18 @@ def documents(lines: Sequence[bytes], most: int) -> list[bytes]:
 
 class RemoteStoreError(LoadError):
     """The external store refused or could not answer: ``status`` is the HTTP status this
-    service answers with (400 for a query the store rejects, 504 for a time-out)."""
+    service answers with (400 for a query the store rejects, 504 for a time-out).
+    ``unfinished``: a write this service stopped waiting for, which the store may still apply
+    (it goes on with a request whose sender is gone)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, unfinished: bool = False) -> None:
         super().__init__(message, code="store-error")
         self.status = status
+        self.unfinished = unfinished
+
+
+#: what a request to the store is called (``SparqlStore._http``) when it writes
+WRITES = re.compile(r"update|Graph Store (?:PUT|POST|DELETE)\b")
 
 
 class StoreUnavailable(StoreBusy):
@@ -350,7 +357,9 @@ class SparqlStore:
             _close_answers(error)
         elif _timed_out(error):
             return RemoteStoreError(
-                504, f"the triple store did not answer the {what} within {self.timeout:g} s"
+                504,
+                f"the triple store did not answer the {what} within {self.timeout:g} s",
+                unfinished=WRITES.match(what) is not None,
             )
         else:
             reason = getattr(error, "reason", error)
