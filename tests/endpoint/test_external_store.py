@@ -379,6 +379,26 @@ def test_a_write_the_store_answers_too_late_for_the_client_is_unfinished(
         time.sleep(3.5)  # the answer held is given (to no one)
 
 
+def test_a_query_the_store_cannot_evaluate_says_how_to_write_it(
+    virtuoso_store: Published,
+) -> None:
+    """Virtuoso follows a path with + or * only from a given end (Oxigraph answers it: found by
+    Comunica against both stores); its refusal gave the store's words alone ("transitive start
+    not given"). The 400 now says how to write the query (store-refusals.yaml), and the query so
+    written is answered."""
+    client = _app(virtuoso_store.location).test_client()  # type: ignore[arg-type]
+    path = "?c <http://www.w3.org/2004/02/skos/core#broader>+ ?top"
+    refused = client.get("/sparql", query_string={"query": f"SELECT * WHERE {{ {path} }}"})
+    said = refused.get_data(as_text=True)
+    assert refused.status_code == 400, said
+    assert "transitive start not given" in said and "write one end as an IRI" in said, said
+    kind = "<https://w3id.org/coworkmed/code/space-kind/fablab>"
+    scheme = "?c <http://www.w3.org/2004/02/skos/core#inScheme> ?scheme ."
+    for written in (path.replace("?c", kind), f"{scheme} {path}", f"BIND({kind} AS ?c) {path}"):
+        given = client.get("/sparql", query_string={"query": f"SELECT * WHERE {{ {written} }}"})
+        assert given.status_code == 200, given.get_data(as_text=True)
+
+
 def test_an_answer_the_store_cut_at_its_time_limit_is_never_passed_on(
     virtuoso_server: Virtuoso, virtuoso_store: Published
 ) -> None:

@@ -46,10 +46,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import httptools
 import pyoxigraph as ox
+import yaml
 
 from core.problems import LoadError, StoreBusy
 from core.settings import STORE_AUTHS, SettingsError
@@ -96,6 +98,13 @@ AGENT = "coworkmed"
 RETRY_STATUSES = {502, 503, 504}
 #: how a store says it stopped a request at its own time limit (Virtuoso: SQL state S1T00)
 STORE_TIMEOUTS = ("S1T00", "Transaction timed out")
+#: a store's words in a refusal -> what they mean for the query's author (store-refusals.yaml)
+REFUSALS: dict[str, str] = {
+    case["sign"]: case["advice"]
+    for case in yaml.safe_load(
+        (Path(__file__).with_name("store-refusals.yaml")).read_text(encoding="utf-8")
+    )
+}
 #: seconds a write (a load's part, a publish) may take at least
 WRITE_SECONDS = 600.0
 #: most N-Triples lines sent in one Graph Store request of a load
@@ -385,7 +394,10 @@ class SparqlStore:
                 504, f"the triple store stopped the {what} at its own time limit: {said}"
             )
         done = {"query": "evaluated", "update": "applied"}.get(what, "done")
-        return RemoteStoreError(400, f"the {what} cannot be {done} by the triple store: {said}")
+        advice = "".join(f"; {meant}" for sign, meant in REFUSALS.items() if sign in said)
+        return RemoteStoreError(
+            400, f"the {what} cannot be {done} by the triple store: {said}{advice}"
+        )
 
     def _attempt(self, call: Callable[[], T], what: str, retry: bool) -> T:
         """``call``, its errors turned into ours; reads tried again while the store is down."""
