@@ -278,6 +278,12 @@ class BoundedChunks(ChunkedReceiver):
 _TRANSFER_ENCODING = re.compile(rb"(?im)^transfer-encoding[ \t]*:[ \t]*([^\r\n]*)")
 
 
+def connection_options(field: str) -> set[str]:
+    """The options a ``Connection`` field lists (a comma-separated list of tokens, in any
+    case)."""
+    return {option.strip(" \t").lower() for option in field.split(",")} - {""}
+
+
 class BoundedParser(HTTPRequestParser):
     """waitress's request parser, reading chunked bodies with ``BoundedChunks``; a request
     that says both a length and chunks is answered, then its connection closed (RFC 9112
@@ -289,9 +295,14 @@ class BoundedParser(HTTPRequestParser):
         if [c.strip(b" \t") for c in codings].count(b"chunked") > 1:  # RFC 9112 6.1
             raise ParsingError("chunked is applied to a body once (Transfer-Encoding)")
         super().parse_header(header_plus)
+        headers: Any = self.headers  # (types-waitress: read-only)
+        # "close" among the connection's options, not only as the whole field (RFC 9110 7.6.1,
+        # RFC 9112 9.6; stranger 96: "TE, close", libwww-perl's, kept it open for more requests)
+        if "close" in connection_options(headers.get("CONNECTION", "")):
+            headers["CONNECTION"] = "close"
+            self.connection_close = True
         if isinstance(self.body_rcv, ChunkedReceiver):  # nothing of the body read yet
             self.body_rcv = BoundedChunks(self.body_rcv.buf)
-            headers: Any = self.headers  # (types-waitress: read-only)
             if "CONTENT_LENGTH" in headers:
                 headers["CONNECTION"] = "close"
 
@@ -343,6 +354,12 @@ class KeepAliveChannel(HTTPChannel):
 
     def send_continue(self) -> None:
         request: Any = self.request  # (types-waitress: headers read-only, a request or None)
+        if request.body_rcv is None and request.error is None:  # no body (no length, nor
+            # chunks): nothing to ask for. waitress sent 100 and waited for a body, so the
+            # request was never answered, and the next one on the connection was read as its
+            # body's end, with its header fields, Authorization included (stranger 96, H1)
+            request.expect_continue = False
+            return
         if request.error is not None:  # answered at once, its body never asked for: waitress
             request.expect_continue = False  # asked, then read the body as a new request
             return  # and failed on it unanswered (stranger 77: an invalid Content-Length)

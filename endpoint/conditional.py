@@ -12,7 +12,8 @@ ask. RFC 9110 says what each must be, and what to do when it is not:
   IMF-fixdate, the one form every reader reads alike (two-digit years included).
 - ``If-None-Match`` (13.1.2): ``*`` or a list of quoted entity tags, else no condition
   (werkzeug took a bare word for a tag, and answered 304 to a tag written without quotes).
-- ``Range`` (14.2): one range of bytes is served as a part (a suffix of no bytes, ``bytes=-0``,
+- ``Range`` (14.2): of a GET alone (a HEAD with a Range got a 206 saying 2 bytes: stranger 96);
+  one range of bytes is served as a part (a suffix of no bytes, ``bytes=-0``,
   is kept: it is a 416, 14.1.1); a range unit other than bytes, a
   ranges-specifier that cannot be read (``bytes = 0-4``), or several ranges (``bytes=0-0,-1``:
   werkzeug answered this satisfiable request 416) are ignored: the whole representation.
@@ -138,7 +139,9 @@ def exact_conditions(environ: dict[str, Any]) -> None:
     if tags is not None and TAG_LIST.fullmatch(tags.strip(" \t")) is None:
         del environ["HTTP_IF_NONE_MATCH"]  # no list of tags: no condition
     if "HTTP_RANGE" in environ and not (
-        one_byte_range(environ["HTTP_RANGE"]) and _exact_if_range(environ)
+        environ.get("REQUEST_METHOD") == "GET"  # the one method ranges are defined for
+        and one_byte_range(environ["HTTP_RANGE"])
+        and _exact_if_range(environ)
     ):
         del environ["HTTP_RANGE"]  # the whole representation
     if "HTTP_RANGE" not in environ:

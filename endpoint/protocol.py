@@ -110,6 +110,8 @@ def target_problem(target: str | None) -> str | None:
     """What is wrong with a request target as sent (waitress's ``REQUEST_URI``), or None: it
     is a path (origin-form), an ``http`` URI naming a host (absolute-form) or ``*`` (RFC 9112
     3.2). None when the server did not say what was sent (Flask's test client)."""
+    if target is not None and "#" in target:  # a client keeps the fragment to itself
+        return "a request target has no fragment (#...)"
     if target is None or target == "*" or target.startswith("/"):
         return None
     absolute = ABSOLUTE.match(target)
@@ -136,7 +138,9 @@ def host_problem(host: str | None, protocol: str) -> str | None:
 def malformed() -> Response | None:
     """A 400 to a request whose target or ``Host`` is not HTTP's (stranger 94 and 95: a
     missing or doubled Host, and targets such as ``**`` or ``*;a``, were answered as if
-    well-formed, by a 200 or a 404); None for any other request."""
+    well-formed, by a 200 or a 404; stranger 96: a fragment too); None for any other request.
+    A method no resource here takes is the routes' 405, listing those it takes (RFC 9110
+    would have 501 for one it does not know; no input gets a 5xx from this service)."""
     environ = request.environ
     problem = target_problem(environ.get("REQUEST_URI")) or host_problem(
         environ.get(SENT_HOST, environ.get("HTTP_HOST")), str(environ.get("SERVER_PROTOCOL", ""))

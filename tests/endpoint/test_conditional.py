@@ -54,9 +54,10 @@ def _wsgi(headers: dict[str, str]) -> dict[str, str]:
 
 @pytest.mark.parametrize("case", HEADERS, ids=[case["name"] for case in HEADERS])
 def test_conditions_reach_every_route_as_they_are_read(case: dict[str, Any]) -> None:
-    environ: dict[str, Any] = {"REQUEST_METHOD": "GET", **_wsgi(case["given"])}
+    method = case.get("method", "GET")
+    environ: dict[str, Any] = {"REQUEST_METHOD": method, **_wsgi(case["given"])}
     exact_conditions(environ)
-    assert environ == {"REQUEST_METHOD": "GET", **_wsgi(case["after"])}
+    assert environ == {"REQUEST_METHOD": method, **_wsgi(case["after"])}
 
 
 #: the Last-Modified of the answer the cases of ``weighed-conditions.yaml`` weigh
