@@ -19,6 +19,13 @@ $(WEB)/node_modules/.package-lock.json: $(WEB)/package.json $(WEB)/package-lock.
 	npm ci --prefix $(WEB) --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The SPARQL clients the tests take from npm (Comunica, tests/endpoint/test_comunica.py), for
+# the whole suite only.
+CLIENTS := tests/clients
+$(CLIENTS)/node_modules/.package-lock.json: $(CLIENTS)/package.json $(CLIENTS)/package-lock.json
+	npm ci --prefix $(CLIENTS) --no-audit --no-fund --loglevel=error
+	touch $@
+
 # The project's own modules, byte-compiled: a cold `coworkmed validate` then compiles none of
 # them (an interpreter told not to write bytecode, PYTHONDONTWRITEBYTECODE, still reads it).
 PACKAGES := core loaders linking validation triplestore observatory publishing endpoint coworkmed
@@ -59,8 +66,9 @@ PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadgroup
 test: setup lint
 	$(PYTEST) -m "not slow"
 
-## The same lint, then the whole test suite (what CI runs, .ci/run).
-test-all: setup lint
+## The same lint, then the whole test suite (what CI runs, .ci/run), with the SPARQL clients of
+## tests/clients installed first (the slow tier's Comunica tests; `make run` needs none of them).
+test-all: setup lint $(CLIENTS)/node_modules/.package-lock.json
 	$(PYTEST)
 
 lint: setup
@@ -75,4 +83,4 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(WEB)/node_modules $(VENV) site store dumps .pytest_cache .ruff_cache .mypy_cache .import_linter_cache *.egg-info
+	rm -rf $(WEB)/node_modules $(CLIENTS)/node_modules $(VENV) site store dumps .pytest_cache .ruff_cache .mypy_cache .import_linter_cache *.egg-info
