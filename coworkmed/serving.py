@@ -28,7 +28,7 @@ from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.receiver import ChunkedReceiver
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import WSGITask
-from waitress.utilities import BadRequest
+from waitress.utilities import BadRequest, RequestHeaderFieldsTooLarge, ServerNotImplemented
 
 from core.workers import GROUP_SIGNALS
 
@@ -284,11 +284,35 @@ def connection_options(field: str) -> set[str]:
     return {option.strip(" \t").lower() for option in field.split(",")} - {""}
 
 
+class URITooLong(BadRequest):
+    """waitress's refusal of a request whose target alone is longer than it reads."""
+
+    code = 414
+    reason = "URI Too Long"
+
+
 class BoundedParser(HTTPRequestParser):
     """waitress's request parser, reading chunked bodies with ``BoundedChunks``; a request
     that says both a length and chunks is answered, then its connection closed (RFC 9112
     6.1: what follows may be another request smuggled in; stranger 93: it was kept open), and
-    one that says chunked twice is a 400 (it was read)."""
+    one that says chunked twice is a 400 (it was read). A target longer than the headers may
+    be is a 414 (it was a 431, for headers; stranger 96, L4), and a transfer coding other than
+    chunked a 400 (waitress's 501: no input gets a 5xx here)."""
+
+    #: whether the request line has ended among the bytes received (``received``)
+    line_ended = False
+
+    def received(self, data: bytes) -> int:
+        line_ended = self.line_ended or b"\n" in data.lstrip(b"\r\n")
+        taken = int(super().received(data))
+        self.line_ended = line_ended
+        if isinstance(self.error, RequestHeaderFieldsTooLarge) and not line_ended:
+            self.error = URITooLong(
+                "the request target is longer than this server reads: send a long query by POST"
+            )
+        elif isinstance(self.error, ServerNotImplemented):  # an unknown transfer coding
+            self.error = BadRequest(f"{self.error.body} This server reads chunked alone.")
+        return taken
 
     def parse_header(self, header_plus: bytes) -> None:
         codings = b",".join(_TRANSFER_ENCODING.findall(header_plus)).lower().split(b",")
