@@ -356,8 +356,9 @@ def read_graph(
     if len(triples) > request.max_triples:
         raise QueryError(
             403,
-            f"the graph has more than {request.max_triples} triples (max_rows): page through it "
-            "with CONSTRUCT ... LIMIT/OFFSET at /sparql, or ask with the update token",
+            f"the graph has more than {request.max_triples} triples (max_rows): take it from the "
+            "N-Quads dump of the whole graph store (/dumps/latest.nq.gz, its graph named), page "
+            "through it with CONSTRUCT ... LIMIT/OFFSET at /sparql, or ask with the update token",
         )
     fmt, media_type = FORMATS["graph"][request.format]
     body = _graph_bytes(triples, fmt, media_type)
