@@ -464,6 +464,8 @@ def not_modified(found: Validators) -> Response:
     answers: KeptAnswers | None = current_app.extensions.get(APP_ANSWERS)
     kept = None if answers is None else answers.get(found.etag)
     said = None if kept is None else Headers(kept.headers).get("Vary")
+    if kept is not None:  # the type of the 200 it stands for (``site.remember_language``)
+        g.coworkmed_stands_for = Headers(kept.headers).get("Content-Type", "")
     if said is not None:  # exactly what the 200 said (RFC 9110 15.4.5; stranger 42)
         response.headers["Vary"] = said
     else:  # no 200 of it kept here: what the answer may have been chosen by

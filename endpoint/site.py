@@ -85,11 +85,17 @@ def frame(lang: str) -> dict[str, Any]:
 
 
 def remember_language(response: Response) -> Response:
-    """Keep a valid ``?lang=`` of an HTML page in the reader's cookie (SameSite=Lax)."""
+    """Keep a valid ``?lang=`` of an HTML page in the reader's cookie (SameSite=Lax), on its
+    200 and on a 304 that stands for it (the 200's headers, RFC 9110 15.4.5: stranger 96, L2,
+    its 304 lost the ``no-cache="Set-Cookie"`` the 200 carries)."""
     asked = language_code(request.args.get("lang"))
     if asked and asked != request.cookies.get(COOKIE):
         redirected = 300 <= response.status_code < 400 and response.status_code != 304
-        if response.mimetype == "text/html" or redirected:
+        page = response.mimetype == "text/html" or (
+            response.status_code == 304
+            and str(g.get("coworkmed_stands_for", "")).startswith("text/html")
+        )
+        if page or redirected:
             response.set_cookie(
                 COOKIE,
                 asked,

@@ -847,3 +847,21 @@ def test_two_servers_of_one_release_and_settings_give_the_same_tags(
     finally:
         for app in apps:
             app.extensions["coworkmed.pool"].close()
+
+
+@pytest.mark.parametrize(
+    "path", [f"/doc/id/{SPACE}.html?lang=fr", "/catalog?lang=el", "/dumps/?lang=hr"]
+)
+def test_a_304_for_a_page_that_sets_the_language_says_what_its_200_says(
+    live: str, path: str
+) -> None:
+    """A page asked with ``lang=`` sets the reader's cookie and tells shared caches not to give
+    it to others (``no-cache="Set-Cookie"``); its 304 carries the same Cache-Control and cookie
+    (RFC 9110 15.4.5: a cache takes the 304's headers for the stored 200's; stranger 96, L2:
+    the 304 had ``public, max-age`` alone)."""
+    page = fetch(live, path, {"Accept": "text/html"})
+    assert page.status == 200 and 'no-cache="Set-Cookie"' in page.headers["Cache-Control"]
+    again = fetch(live, path, {"Accept": "text/html", "If-None-Match": page.headers["ETag"]})
+    assert again.status == 304
+    assert again.headers["Cache-Control"] == page.headers["Cache-Control"]
+    assert again.headers["Set-Cookie"] == page.headers["Set-Cookie"]
