@@ -5,7 +5,7 @@ be the same. Comunica is given the endpoint's URL alone; every request it makes 
 server (the script refuses any other origin, the server counts what it was sent) and be one a
 browser page may send to another origin without a CORS preflight.
 
-Without Node.js or ``tests/clients/node_modules`` (``make setup`` installs it) the tests are
+Without Node.js or ``tests/clients/node_modules`` (``make test-all`` installs it) the tests are
 skipped, unless COWORKMED_REQUIRE_BROWSER is set (CI): then they fail."""
 
 from __future__ import annotations
@@ -80,7 +80,8 @@ def _missing() -> str | None:
     if installed != wanted["@comunica/query-sparql"]:
         return (
             f"@comunica/query-sparql {wanted['@comunica/query-sparql']} is not installed in "
-            f"tests/clients/node_modules (found {installed}): make setup"
+            f"tests/clients/node_modules (found {installed}): "
+            "make tests/clients/node_modules/.package-lock.json"
         )
     return None
 
