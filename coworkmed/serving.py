@@ -214,9 +214,10 @@ class KeepAliveTask(WSGITask):
     def _ends_by_itself(self) -> bool:
         """Whether this answer ends by itself (no body, or the last of its chunks) and its
         connection is one the client keeps."""
-        asked = str(getattr(self.request, "headers", {}).get("CONNECTION", "")).lower()
+        asked = str(getattr(self.request, "headers", {}).get("CONNECTION", ""))
         ends = not self.has_body or self.chunked_response
-        return ends and self.version == "1.1" and "close" not in asked
+        # the option close, not any option with those letters (stranger 97: "x-closer")
+        return ends and self.version == "1.1" and "close" not in connection_options(asked)
 
 
 #: a request that has been arriving for longer than this (seconds) must have come at least
@@ -357,6 +358,9 @@ class KeepAliveChannel(HTTPChannel):
     arrived = 0
     #: when the last write of an answer began (waitress's clock, ``stalled``)
     last_written = 0.0
+    #: whether ``received`` is reading: a body is asked for (``send_continue``) from there, or
+    #: from waitress's ``service`` once the requests before it on the connection are answered
+    receiving = False
 
     def received(self, data: bytes) -> bool:
         """Read ``data``, unless the request it belongs to comes too slowly (``too_slow``):
@@ -368,7 +372,11 @@ class KeepAliveChannel(HTTPChannel):
         if self.request is not None and too_slow(self.arriving_since, self.arrived, now):
             self.will_close = True
             return False
-        return bool(super().received(data))
+        self.receiving = True
+        try:
+            return bool(super().received(data))
+        finally:
+            self.receiving = False
 
     def write_soon(self, data: Any) -> Any:
         """waitress's write of part of an answer, noting when it began (``stalled``): the
@@ -392,8 +400,24 @@ class KeepAliveChannel(HTTPChannel):
             request.expect_continue = False
             request.headers["CONNECTION"] = "close"  # the body may follow, unasked
             request.completed = True  # the app refuses it by its length, before reading it
+            if not self.receiving:  # asked for by ``service``: nothing else queues it, and it
+                self._queue(request)  # was never answered (stranger 97, M1)
             return
+        # its body arrives from now on: waiting for the requests before it was not its client's
+        # slowness (``too_slow`` counted it, and closed the connection unanswered: stranger 97)
+        self.arriving_since, self.arrived = time.monotonic(), 0
         super().send_continue()
+
+    def _queue(self, request: Any) -> None:
+        """Have ``request``, read whole, answered in its turn, as waitress's ``received`` does
+        (the requests lock held: ``service`` holds it as it asks for a body)."""
+        self.sent_continue = False
+        waiting: Any = self.requests  # (types-waitress: a read-only sequence)
+        waiting.append(request)
+        if len(waiting) == 1:
+            server: Any = self.server  # (types-waitress: tasks, where waitress gives channels)
+            server.add_task(self)
+        self.request = None
 
 
 def make_server(app: Any, **options: Any) -> Any:

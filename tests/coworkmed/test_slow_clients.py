@@ -17,20 +17,33 @@ import pytest
 from waitress import wasyncore
 
 from coworkmed import serving
+from endpoint.app import BODY_LIMIT
+
+#: the largest body /limited takes (the app's ``BODY_LIMIT``, which the server weighs before
+#: it asks for a body)
+LIMITED = 1000
 
 
 def _app(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
-    """/big: 64 MB in chunks; /length: the length of the body read; anything else: a short
-    answer."""
+    """/big: 64 MB in chunks; /length: the length of the body read; /slow: a short answer
+    after 2.5 s; /limited: 413 for a body over ``LIMITED``; anything else: a short answer."""
+    if environ["PATH_INFO"] == "/limited" and int(environ.get("CONTENT_LENGTH") or 0) > LIMITED:
+        start_response("413 Content Too Large", [("Content-Length", "0")])
+        return iter([])
+    if environ["PATH_INFO"] == "/slow":
+        time.sleep(2.5)
     if environ["PATH_INFO"] == "/big":
         start_response("200 OK", [("Content-Type", "application/octet-stream")])
         return (b"x" * 65_536 for _ in range(1024))
-    if environ["PATH_INFO"] == "/length":
+    if environ["PATH_INFO"] in ("/length", "/limited"):
         length = len(environ["wsgi.input"].read())
         start_response("200 OK", [("Content-Type", "text/plain")])
         return iter([str(length).encode()])
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
     return iter([b"ok"])
+
+
+_app.extensions = {BODY_LIMIT: lambda path: LIMITED if path == "/limited" else 2**40}  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -233,3 +246,58 @@ def test_a_body_chunked_twice_is_refused(server: int, coding: bytes) -> None:
         sock.sendall(head + coding + b"\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
         answer = _read_to_close(sock)
     assert answer.split(b"\r\n", 1)[0].endswith(b" 400 Bad Request"), answer[:200]
+
+
+SLOW = b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def _status_line(sock: socket.socket, data: bytes = b"") -> tuple[bytes, bytes]:
+    """The next status line ``sock`` receives (``data``: bytes received already), and the bytes
+    after it."""
+    while b"\r\n" not in data:
+        chunk = sock.recv(65_536)
+        assert chunk, f"closed unanswered after {data!r}"
+        data += chunk
+    line, _, rest = data.partition(b"\r\n")
+    return line, rest
+
+
+def test_a_body_asked_for_behind_a_slow_request_is_read(server: int) -> None:
+    """A request that expects 100-continue behind a slow one on the same connection: the 100
+    is sent once the slow one is answered, and the body is read from then on (stranger 97, M1:
+    the arrival clock counted the wait for the slow one, and closed the connection as a slow
+    client's, unanswered)."""
+    with socket.create_connection(("127.0.0.1", server), timeout=15) as sock:
+        sock.sendall(
+            SLOW + b"POST /length HTTP/1.1\r\nHost: x\r\nContent-Length: 55\r\n"
+            b"Expect: 100-continue\r\n\r\n"
+        )
+        answer = b""
+        while b"100 Continue\r\n\r\n" not in answer:
+            chunk = sock.recv(65_536)
+            assert chunk, f"closed before the 100: {answer!r}"
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200")
+        sock.sendall(b"x" * 55)
+        line, rest = _status_line(sock, answer.split(b"100 Continue\r\n\r\n", 1)[1])
+        assert line.startswith(b"HTTP/1.1 200"), line
+        while not rest.endswith(b"\r\n0\r\n\r\n"):  # the body, chunked: its length read
+            chunk = sock.recv(65_536)
+            assert chunk, f"closed before the answer ended: {rest!r}"
+            rest += chunk
+        assert b"\r\n\r\n2\r\n55\r\n" in rest, rest
+
+
+def test_a_body_too_large_behind_a_slow_request_is_refused_at_once(server: int) -> None:
+    """A request whose body its path does not take, expecting 100-continue behind a slow one:
+    it is answered (the app's 413) without asking for the body, once the slow one is; it was
+    never answered (stranger 97, M1), the server waiting for a body it had refused."""
+    with socket.create_connection(("127.0.0.1", server), timeout=15) as sock:
+        sock.sendall(
+            SLOW + b"POST /limited HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n"
+            b"Expect: 100-continue\r\n\r\n"
+        )
+        answer = _read_to_close(sock)
+    first, rest = answer.split(b"\r\n", 1)
+    assert first.startswith(b"HTTP/1.1 200"), answer
+    assert b"HTTP/1.1 413" in rest and b"100 Continue" not in rest, answer
