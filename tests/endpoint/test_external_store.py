@@ -345,6 +345,56 @@ def test_a_write_the_store_answers_after_the_limit_is_never_said_unchanged(
     assert any(store.triples(ox.NamedNode("urn:late"))), "the store applied it"
 
 
+#: a replacement of urn:parts in three parts (``REPLACE_LINES`` each): the second is marked
+PARTS = "".join(
+    f'<urn:s{n}> <urn:p> "{"second-part" if n == 2500 else n}" .\n' for n in range(5000)
+)
+
+
+def test_a_replacement_in_parts_stopped_between_them_leaves_the_graph_as_it_was(
+    virtuoso_server: Virtuoso, virtuoso_store: Published
+) -> None:
+    """A Graph Store PUT the store takes in parts (each its own transaction), stopped at the
+    time limit after the first: the graph keeps its triples, before and after the next write
+    publishes (stranger 97: it held the parts sent, 12,000 of 14,000 triples, and the next
+    write published them). The parts go to a graph of their own, moved onto it by one update;
+    the next replacement drops what a stopped one left, and nothing of it is published."""
+    graph = "/store?graph=urn:parts"
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/n-triples"}
+    client = _app(virtuoso_store.location).test_client()  # type: ignore[arg-type]
+    assert client.put(graph, data='<urn:s> <urn:p> "before" .\n', headers=headers).status_code in (
+        201,
+        204,
+    )
+
+    def held(body: bytes) -> float:  # the store's answer to the second part
+        return 6.0 if b"second-part" in body else 0.0
+
+    with faulty_proxy(virtuoso_server, lambda _method, _path: None, held=held) as proxy:
+        stopped = _app(proxy.location(virtuoso_server, virtuoso_store), query_timeout=3)
+        response = stopped.test_client().put(graph, data=PARTS, headers=headers)
+        assert response.status_code == 422, response.get_data(as_text=True)
+        time.sleep(4)  # the answer held is given (to no one)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:parts> { ?s ?p ?o } }"
+    ask = {"Accept": "text/csv", "Cache-Control": "no-cache"}
+    kept = client.get("/sparql", query_string={"query": count}, headers=ask)
+    assert kept.get_data(as_text=True).split() == ["n", "1"], kept.get_data(as_text=True)
+    other = client.put(
+        "/store?graph=urn:other", data="<urn:a> <urn:b> <urn:c> .\n", headers=headers
+    )
+    assert other.status_code in (201, 204)  # a write that publishes
+    after = client.get("/sparql", query_string={"query": count}, headers=ask)
+    assert after.get_data(as_text=True).split() == ["n", "1"], after.get_data(as_text=True)
+    # the next replacement in parts is whole, and leaves no graph of its parts
+    assert client.put(graph, data=PARTS, headers=headers).status_code == 204
+    whole = client.get("/sparql", query_string={"query": count}, headers=ask)
+    assert whole.get_data(as_text=True).split() == ["n", "5000"]
+    store = virtuoso_store.location.client()
+    prefix = virtuoso_store.location.staging_prefix  # type: ignore[attr-defined]
+    assert not [g for g in store.named_graphs() if g.value.startswith(prefix)]
+    assert not [g for g in store._graph_names() if g.startswith(prefix)]  # noqa: SLF001
+
+
 SAID = b'<urn:late> <urn:said> "1" .\n'
 #: what a store client is asked, whether it writes
 ASKED: dict[str, tuple[Callable[[Any], object], bool]] = {
