@@ -162,6 +162,10 @@ def server_wide() -> Response | None:
     9.3.7; stranger 92: 404), and 400 to another method, for which that form is not a target.
     None for any other request (its target is a path: it starts with "/")."""
     environ = request.environ
+    if request.method == "OPTIONS" and ABSOLUTE.fullmatch(environ.get("REQUEST_URI", "")):
+        # an http URI with no path nor query: how "*" is sent in absolute form (RFC 9112
+        # 3.2.4; stranger 97: a 308 to "/")
+        return _whole_server()
     if environ.get("PATH_INFO") != "*":
         return None
     from endpoint.responses import error  # here: responses reads this module's answers
@@ -172,6 +176,11 @@ def server_wide() -> Response | None:
         return error(400, "the request target is neither a path, an http URI nor *")
     if request.method != "OPTIONS":
         return error(400, "the target * names the server as a whole, for OPTIONS alone")
+    return _whole_server()
+
+
+def _whole_server() -> Response:
+    """The answer to ``OPTIONS *``: 204 with the methods some route takes."""
     response = Response(status=204)
     response.headers["Allow"] = SERVER_METHODS
     return response

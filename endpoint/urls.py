@@ -70,6 +70,8 @@ class PublicHost:
         environ.update(self.environ)
         if self.prefix:
             environ["PATH_INFO"] = without_prefix(environ.get("PATH_INFO", ""), self.prefix)
+        if not environ.get("PATH_INFO"):  # an http URI with an empty path names "/" (RFC 9112
+            environ["PATH_INFO"] = "/"  # 3.2.2; stranger 97: a 308 to it)
         return self.app(environ, start_response)
 
 
