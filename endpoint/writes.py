@@ -70,8 +70,8 @@ def write_failure(
 
 #: what a write the external store may still apply is said to be (``StoreMayGoOn``)
 MAY_GO_ON = (
-    "the store may still apply it, and readers may see what it saves only once the next "
-    "write is published; look before sending it again"
+    "the store may still apply it, and readers may see what it saves before the next write "
+    "is published; look before sending it again"
 )
 
 

@@ -395,6 +395,36 @@ def test_a_replacement_in_parts_stopped_between_them_leaves_the_graph_as_it_was(
     assert not [g for g in store._graph_names() if g.startswith(prefix)]  # noqa: SLF001
 
 
+def test_a_new_graph_whose_replacement_was_stopped_is_not_there(
+    virtuoso_server: Virtuoso, virtuoso_store: Published
+) -> None:
+    """A Graph Store PUT of a new graph in parts, stopped after the first: the graph is not
+    there, before and after the next write publishes (stranger 98: it was listed before its
+    triples were written, so it was a 200 with no triples, and a graph of GRAPH ?g {})."""
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/n-triples"}
+
+    def held(body: bytes) -> float:  # the store's answer to the second part
+        return 6.0 if b"second-part" in body else 0.0
+
+    with faulty_proxy(virtuoso_server, lambda _method, _path: None, held=held) as proxy:
+        stopped = _app(proxy.location(virtuoso_server, virtuoso_store), query_timeout=3)
+        response = stopped.test_client().put("/store?graph=urn:new", data=PARTS, headers=headers)
+        assert response.status_code == 422, response.get_data(as_text=True)
+        time.sleep(4)  # the answer held is given (to no one)
+    client = _app(virtuoso_store.location).test_client()  # type: ignore[arg-type]
+    other = client.put(
+        "/store?graph=urn:other", data="<urn:a> <urn:b> <urn:c> .\n", headers=headers
+    )
+    assert other.status_code in (201, 204)  # a write that publishes
+    assert client.get("/store?graph=urn:new", headers={"Accept": "text/turtle"}).status_code == 404
+    graphs = client.get(
+        "/sparql",
+        query_string={"query": "SELECT ?g WHERE { GRAPH ?g {} }"},
+        headers={"Accept": "text/csv", "Cache-Control": "no-cache"},
+    )
+    assert "urn:new" not in graphs.get_data(as_text=True)
+
+
 SAID = b'<urn:late> <urn:said> "1" .\n'
 #: what a store client is asked, whether it writes
 ASKED: dict[str, tuple[Callable[[Any], object], bool]] = {

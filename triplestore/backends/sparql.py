@@ -589,26 +589,31 @@ class SparqlStore:
         others to a graph of their own (``_staging``), then moved onto the graph by one update
         (a store stops one request at its own time limit: Virtuoso's applies to a Graph Store
         load, and 5,000 lines of the NUTS regions passed a 5 s limit)."""
-        if graph is not None:
-            self._register({graph.value})
+        # the graph is listed as a managed one once its triples are there: listed first, a
+        # write stopped before them left a new graph listed, empty (stranger 98: a 200 where
+        # nothing was written; now an unlisted graph, which no reader sees, is left instead)
+        listed = set() if graph is None else {graph.value}
         self._changed = True
         if ntriples.strip():
             target = self._stand_in(graph)
             first, *rest = documents(ntriples.splitlines(keepends=True), REPLACE_LINES)
             if not rest:  # one request: one transaction of the store
                 self._graph_store("PUT", target, first)
+                self._register(listed)
                 return
             # each part is a transaction of the store's: written to a graph of their own, then
-            # moved onto the target by one update, a write stopped between its parts leaves the
-            # target as it was (stranger 97: a graph cut at 12,000 of its 14,000 triples, which
-            # the next write published)
+            # moved onto the target, listed, by one update, a write stopped between its parts
+            # leaves the target as it was (stranger 97: a graph cut at 12,000 of its 14,000
+            # triples, which the next write published)
             staging = self._staging()
             self._graph_store("PUT", staging, first)
             for document in rest:
                 self._graph_store("POST", staging, document)
-            self._update(f"MOVE SILENT <{staging}> TO <{target}>", None, None)
+            moved = f"MOVE SILENT <{staging}> TO <{target}>"
+            self._update(";\n".join([moved, *self._managing("INSERT", listed)]), None, None)
         else:  # an empty graph: it stays a managed one, with no triples in the store
             self._graph_store("DELETE", self._stand_in(graph))
+            self._register(listed)
 
     def _staging(self) -> str:
         """A new graph to write a replacement's parts to, the graphs of stopped replacements
@@ -680,14 +685,17 @@ class SparqlStore:
 
     def _manage(self, operation: str, graphs: set[str]) -> None:
         """Add ``graphs`` to the managed ones (INSERT) or take them off (DELETE)."""
-        if graphs:
-            values = ", ".join(f"<{g}>" for g in sorted(graphs))
-            state = f"<{self._state}>"
-            self._update(
-                f"{operation} DATA {{ GRAPH {state} {{ {state} <{self._vocab}graph> {values} }} }}",
-                None,
-                None,
-            )
+        for update in self._managing(operation, graphs):
+            self._update(update, None, None)
+
+    def _managing(self, operation: str, graphs: set[str]) -> list[str]:
+        """The update (none for no graph) that adds ``graphs`` to the managed ones (INSERT) or
+        takes them off (DELETE)."""
+        if not graphs:
+            return []
+        values = ", ".join(f"<{g}>" for g in sorted(graphs))
+        state = f"<{self._state}>"
+        return [f"{operation} DATA {{ GRAPH {state} {{ {state} <{self._vocab}graph> {values} }} }}"]
 
     def generation(self, max_age: float = 0.0) -> int:
         """The published generation; one this process read less than ``max_age`` seconds ago
