@@ -87,9 +87,9 @@ def remote_failure(problem: RemoteStoreError, what: str) -> tuple[int, str]:
 
 class StoreMayGoOn(WorkerTimedOut):
     """A write stopped at its time limit while an external store worked on what it was sent:
-    the store goes on with a request whose sender is gone, so it may still apply it, and
-    readers may see a change it saves only once the next write is published. It was said
-    "nothing was changed" (a Virtuoso update answered past the limit was saved)."""
+    the store goes on with a request whose sender is gone, so it may still apply it
+    (``MAY_GO_ON``). It was said "nothing was changed" (a Virtuoso update answered past the
+    limit was saved)."""
 
 
 class SettledWrite(Exception):  # noqa: N818  (what happened: ``settled_answer`` says it)
