@@ -48,7 +48,7 @@ from core.sparql_text import remote_access, volatile
 from endpoint.conditional import FAILED, NOT_MODIFIED, changed_after, http_date, weigh
 from endpoint.context import current_request
 from endpoint.execution import QueryError
-from endpoint.published import STALE, asks_afresh, generation, read_from
+from endpoint.published import STALE, asks_afresh, generation, read_from, writes_under_way
 from endpoint.responses import error
 from endpoint.urls import public_root, request_path
 from triplestore.backends import StoreLocation
@@ -615,6 +615,7 @@ def answer_from_cache() -> Response | None:
     for a GET or HEAD whose answer is there (kept, or named by ``If-None-Match``), the 412 or
     304 its conditions call for."""
     request = current_request()
+    g.coworkmed_writes_seen = writes_under_way().state()  # (``read_during_a_write``)
     posted = _looked_up()
     policy = _cached_read(200 if posted else None)
     if policy is None or request.method not in ("GET", "HEAD", "POST"):
@@ -685,7 +686,8 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
     # another answer at each run, made of answers of the generation before while the new
     # one's are worked out (``published.Kept``), or read from more than one generation (a
     # change published while it was answered): no validator can name it
-    unnamed, found = bool(g.get("coworkmed_volatile") or g.get(STALE)), None
+    unnamed = bool(g.get("coworkmed_volatile") or g.get(STALE) or read_during_a_write())
+    found = None
     if not unnamed:
         found, read = request_validators(), read_from()
         number = _answer_generation(response)
@@ -719,6 +721,19 @@ def cache_headers(response: BaseResponse) -> BaseResponse:
         compress(response)
     _keep(response, found)
     return response
+
+
+def read_during_a_write() -> bool:
+    """Whether this answer was read while a write of this app was under way on a store whose
+    readers see a write as it is made (an external store: it has no snapshot, and no marker
+    file), from before the view to now: it may hold part of the write under the generation
+    before, which no tag may name (``published.WritesUnderWay``; stranger 98)."""
+    store: StoreLocation[Any] = current_app.extensions["coworkmed.store"]
+    if store.marker() is not None:
+        return False
+    now = writes_under_way().state()
+    start: tuple[int, int] = g.get("coworkmed_writes_seen") or now
+    return start[0] > 0 or now[0] > 0 or now[1] != start[1]
 
 
 def request_validators() -> Validators | None:

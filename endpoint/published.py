@@ -256,6 +256,46 @@ class WarmUp(Protocol):
 #: what ``flask.g`` holds when the request's answer holds any of the generation before (it is
 #: neither kept nor validated: ``endpoint.caching``)
 STALE = "coworkmed_stale"
+#: where each app keeps its writes under way (``WritesUnderWay``)
+WRITES_UNDER_WAY = "coworkmed.writes-under-way"
+
+
+class WritesUnderWay:
+    """The writes an app has under way, and how many it has begun. An external store has no
+    snapshot: its readers see a write's triples as the store takes them, before the write
+    publishes a generation, so an answer read meanwhile may hold part of it under the
+    generation before (stranger 98: on Virtuoso one tag named two answers for the 20 s of a
+    write). ``endpoint.caching`` gives such an answer no validator."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._under_way = 0
+        self._begun = 0
+
+    @contextmanager
+    def under_way(self) -> Iterator[None]:
+        """Around one write."""
+        with self._lock:
+            self._under_way += 1
+            self._begun += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._under_way -= 1
+
+    def state(self) -> tuple[int, int]:
+        """How many writes are under way, and how many were ever begun."""
+        with self._lock:
+            return self._under_way, self._begun
+
+
+def writes_under_way() -> WritesUnderWay:
+    """The current app's ``WritesUnderWay``."""
+    found: WritesUnderWay = current_app.extensions.setdefault(WRITES_UNDER_WAY, WritesUnderWay())
+    return found
+
+
 #: what ``flask.g`` holds when the request's answer holds any of the generation before: since
 #: when the oldest of them is (``time.monotonic``; ``Kept``: an answer made of them is as old)
 STALE_SINCE = "coworkmed_stale_since"

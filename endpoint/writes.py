@@ -16,7 +16,7 @@ from flask import current_app
 
 from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut
 from endpoint.execution import TIME_LIMIT, clients_status, engine_failed, worker_limits
-from endpoint.published import WARM_UP, WarmUp, store_location
+from endpoint.published import WARM_UP, WarmUp, store_location, writes_under_way
 from triplestore.backends import StoreLocation
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.backends.sparql import RemoteStoreError
@@ -123,7 +123,7 @@ def write_in_worker(
         timeout = settings["validation_timeout"]
     # a change committed and not published before this write would be taken for its own
     before = location.pending()
-    with readers_told():
+    with readers_told(), writes_under_way().under_way():
         try:
             return write_confined(location, change, args, settings["base"], limits, timeout)
         except WorkerTimedOut as failed:  # a kill may land after the commit (a crash does not:
