@@ -48,7 +48,15 @@ from core.sparql_text import remote_access, volatile
 from endpoint.conditional import FAILED, NOT_MODIFIED, changed_after, http_date, weigh
 from endpoint.context import current_request
 from endpoint.execution import QueryError
-from endpoint.published import STALE, asks_afresh, generation, read_from, writes_under_way
+from endpoint.published import (
+    STALE,
+    WRITES_UNDER_WAY,
+    WritesUnderWay,
+    asks_afresh,
+    generation,
+    read_from,
+    writes_under_way,
+)
 from endpoint.responses import error
 from endpoint.urls import public_root, request_path
 from triplestore.backends import StoreLocation
@@ -821,6 +829,7 @@ def app_token(resolved: Mapping[str, Any]) -> bytes:
 def install(app: Flask) -> None:
     """Answer conditional reads before the views, and set the caching headers after them."""
     app.extensions[APP_TOKEN] = app_token(app.config["COWORKMED"])
+    app.extensions[WRITES_UNDER_WAY] = WritesUnderWay()  # (``read_during_a_write``)
     limit = app.config["COWORKMED"]["answer_memory"] * 2**20
     if limit > 0:
         app.extensions[APP_ANSWERS] = KeptAnswers(limit)

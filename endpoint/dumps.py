@@ -451,12 +451,10 @@ def _not_listed(name: str) -> BaseResponse:
     """The answer for a name no dump listed has: 410 for a dump of an older generation (a
     harvester's kept URL), leading to the newest of its kind; else 404, which no cache keeps
     (it may be a dump being written, listed once whole)."""
-    kind = _kind_of(name)
-    if kind is not None:
-        now = served()
-        if _removed(name, now):
-            what = f"{name} is not served (the dumps of older generations are removed: dumps_keep)"
-            return _newest(now, kind, f"{what}; the newest of its kind", 410)
+    newest = replacing(name)
+    if newest is not None:
+        what = f"{name} is not served (the dumps of older generations are removed: dumps_keep)"
+        return _led_to(newest, f"{what}; the newest of its kind", 410)
     answer = error(404, f"no dump is named {name}")
     answer.headers["Cache-Control"] = "no-cache"
     return answer
@@ -470,9 +468,8 @@ def replacing(name: str) -> str | None:
     if kind is None:
         return None
     now = served()
-    if not _removed(name, now):
-        return None
-    return next((d.name for d in now.dumps if d.kind == kind), None)
+    newest = _newest_of(now, kind) if _removed(name, now) else None
+    return None if newest is None else newest.name
 
 
 def _removed(name: str, listed: Served) -> bool:
@@ -498,13 +495,24 @@ def _newest(listed: Served, kind: str, what: str, status: int = 302) -> BaseResp
     """The way to the newest dump of ``kind`` among those ``listed``: a redirect (302: it
     changes with the next generation's dumps), or ``status`` (410 for a dump removed) that
     links to it (``Link: rel="latest-version"``, RFC 5829); 404 while there is none."""
-    newest = next((d for d in listed.dumps if d.kind == kind), None)
+    newest = _newest_of(listed, kind)
     if newest is None:
         abort(404)
-    url = url_for("dumps.dump", name=newest.name)
+    return _led_to(newest.name, what, status)
+
+
+def _newest_of(listed: Served, kind: str) -> Dump | None:
+    """The newest dump of ``kind`` among those ``listed`` (they come newest first)."""
+    return next((d for d in listed.dumps if d.kind == kind), None)
+
+
+def _led_to(newest: str, what: str, status: int) -> BaseResponse:
+    """The way to the dump ``newest``: a redirect (302), or ``status`` (410) that links to it
+    (``Link: rel="latest-version"``)."""
+    url = url_for("dumps.dump", name=newest)
     if status == 302:
         return redirect(url, 302)
-    answer = error(status, f"{what} is {external_url('dumps.dump', name=newest.name)}")
+    answer = error(status, f"{what} is {external_url('dumps.dump', name=newest)}")
     answer.headers["Link"] = f'<{url}>; rel="latest-version"'
     return answer
 

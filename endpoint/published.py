@@ -291,8 +291,8 @@ class WritesUnderWay:
 
 
 def writes_under_way() -> WritesUnderWay:
-    """The current app's ``WritesUnderWay``."""
-    found: WritesUnderWay = current_app.extensions.setdefault(WRITES_UNDER_WAY, WritesUnderWay())
+    """The current app's ``WritesUnderWay`` (made once, with the app: ``endpoint.caching``)."""
+    found: WritesUnderWay = current_app.extensions[WRITES_UNDER_WAY]
     return found
 
 
