@@ -9,7 +9,8 @@ ask. RFC 9110 says what each must be, and what to do when it is not:
   condition is ignored. werkzeug read a list (``date, date``, or the header sent twice) as its
   first date, a date followed by anything, one with a numeric zone or none: a 304 or a 412 for
   a condition that should have been ignored. A valid one is passed on rewritten as an
-  IMF-fixdate, the one form every reader reads alike (two-digit years included).
+  IMF-fixdate, the one form every reader reads alike (two-digit years included). An
+  ``If-Modified-Since`` later than the server's clock is ignored (``AHEAD_IGNORED``).
 - ``If-None-Match`` (13.1.2): ``*`` or a list of quoted entity tags, else no condition
   (werkzeug took a bare word for a tag, and answered 304 to a tag written without quotes).
 - ``Range`` (14.2): of a GET alone (a HEAD with a Range got a 206 saying 2 bytes: stranger 96);
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -99,6 +101,11 @@ def http_date(seconds: int) -> str:
 
 #: the conditions that hold one HTTP-date, as WSGI names them
 DATE_CONDITIONS = ("HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE")
+#: the condition whose date is ignored when the server's clock has not reached it: no
+#: Last-Modified this server gave is later than its Date, and RFC 9110 13.1.3 reads the date by
+#: the origin server's clock (RFC 2616 14.25: "a date which is later than the server's current
+#: time is invalid"; stranger 96, L6: a date a year ahead was a 304, whatever changed before it)
+AHEAD_IGNORED = "HTTP_IF_MODIFIED_SINCE"
 _STRONG = r'"[\x21\x23-\x7e\x80-\xff]*"'
 #: a strong entity tag (RFC 9110 8.8.3): a weak one never matches If-Range
 STRONG_TAG = re.compile(_STRONG)
@@ -131,10 +138,11 @@ def exact_conditions(environ: dict[str, Any]) -> None:
     """Rewrite ``environ``'s conditional and range headers in place as RFC 9110 says they are
     read (the module's text): drop those to ignore, write valid dates as IMF-fixdates."""
     for key in DATE_CONDITIONS:
-        if key in environ and (date := exact_date(environ[key])) is not None:
-            environ[key] = date
-        else:
+        seconds = read_http_date(environ.get(key))
+        if seconds is None or (key == AHEAD_IGNORED and seconds > time.time()):
             environ.pop(key, None)
+        else:
+            environ[key] = http_date(int(seconds))
     tags = environ.get("HTTP_IF_NONE_MATCH")
     if tags is not None and TAG_LIST.fullmatch(tags.strip(" \t")) is None:
         del environ["HTTP_IF_NONE_MATCH"]  # no list of tags: no condition

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -193,21 +194,35 @@ def number(value: float, lang: str) -> str:
 
 
 def _error_texts(status: int, lang: str) -> tuple[str, str]:
-    """The title of an error of ``status`` and what to do, in ``lang`` (site.yaml's
+    """The title of an error page of ``status`` and what to do, in ``lang`` (site.yaml's
     ``errors``: the status's own, else the ``other`` ones)."""
     texts = table()["errors"]
     chosen = texts.get(str(status), texts["other"])
     return in_language(chosen["title"], lang), in_language(chosen["text"], lang)
 
 
+def status_phrase(status: int, lang: str) -> str:
+    """The reason phrase of ``status`` (RFC 9110 section 15) in ``lang``: site.yaml's
+    ``phrase``, else the English one Python knows."""
+    known = table()["errors"].get(str(status))
+    if known is not None:
+        return in_language(known["phrase"], lang)
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:  # a status Python does not name
+        return in_language(table()["errors"]["other"]["title"], lang)
+
+
 def error_problem(status: int, message: str, lang: str, said_in: str = "en") -> Response:
     """An error as RFC 9457 problem details: its ``title`` and ``text`` (what to do) in
     ``lang``, as the error page says them, ``detail`` the server's ``message`` (in
-    ``said_in``, named by ``detail_language``); ``Content-Language`` is ``lang``."""
-    title, text = _error_texts(status, lang)
+    ``said_in``, named by ``detail_language``); ``Content-Language`` is ``lang``. Its type
+    is ``about:blank``, so its ``title`` is the status's phrase (RFC 9457 4.2.1, stranger 94:
+    titles of its own, "Time limit reached", called for a type of their own)."""
+    _title, text = _error_texts(status, lang)
     body = {
         "type": "about:blank",
-        "title": title,
+        "title": status_phrase(status, lang),
         "status": status,
         "detail": message,
         "text": text,

@@ -293,6 +293,21 @@ def test_errors_are_pages_for_browsers_and_text_for_clients(
     assert f"<h1>{title}</h1>" in text and '<header class="site-header">' in text
     plain = client.open(case["path"], method=case["method"])
     assert plain.status_code == status and plain.mimetype == "text/plain"
+    # problem details of type about:blank are titled by the status's phrase (RFC 9457 4.2.1;
+    # stranger 94: "Page not found", "No longer here", "Time limit reached")
+    asked = {"Accept": "application/problem+json", "Accept-Language": lang}
+    problem = client.open(case["path"], method=case["method"], headers=asked).get_json()
+    assert problem["type"] == "about:blank" and problem["status"] == status
+    assert problem["title"] == in_language(SITE["errors"][str(status)]["phrase"], lang)
+
+
+#: RFC 9110 section 15's reason phrases, as the RFC writes them
+PHRASES = yaml.safe_load(Path(__file__).with_name("status-phrases.yaml").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("status", [key for key in SITE["errors"] if key.isdigit()])
+def test_each_error_has_its_rfc_9110_phrase(status: str) -> None:
+    assert SITE["errors"][status]["phrase"]["en"] == PHRASES[int(status)]
 
 
 @pytest.mark.slow
