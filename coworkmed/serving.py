@@ -28,7 +28,12 @@ from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.receiver import ChunkedReceiver
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import WSGITask
-from waitress.utilities import BadRequest, RequestHeaderFieldsTooLarge, ServerNotImplemented
+from waitress.utilities import (
+    BadRequest,
+    RequestEntityTooLarge,
+    RequestHeaderFieldsTooLarge,
+    ServerNotImplemented,
+)
 
 from core.workers import GROUP_SIGNALS
 
@@ -260,14 +265,25 @@ def framing_exceeded(consumed: int, data: int) -> bool:
 
 class BoundedChunks(ChunkedReceiver):
     """waitress's reader of a chunked body, refusing one whose framing outweighs its data
-    (``framing_exceeded``): the request is answered 400 and its connection closed."""
+    (``framing_exceeded``: 400), or one whose chunk-size line says more than ``max_body`` (413,
+    as soon as the line is read: waitress read the chunk's bytes up to the limit first,
+    stranger 96); the request is answered and its connection closed."""
 
     consumed = 0
+
+    def __init__(self, buf: Any, max_body: int) -> None:
+        super().__init__(buf)
+        self.max_body = max_body
 
     def received(self, s: bytes) -> int:
         taken = int(super().received(s))
         self.consumed += taken
-        if self.error is None and framing_exceeded(self.consumed, len(self.buf)):
+        if self.error is not None:
+            return taken
+        if len(self.buf) + self.chunk_remainder >= self.max_body:
+            self.error = RequestEntityTooLarge(f"a chunk says more than max_body ({self.max_body})")
+            self.all_chunks_received = True
+        elif framing_exceeded(self.consumed, len(self.buf)):
             self.error = BadRequest(
                 "the chunks of this body are too small, or a chunk line too long"
             )
@@ -307,15 +323,19 @@ class BoundedParser(HTTPRequestParser):
         line_ended = self.line_ended or b"\n" in data.lstrip(b"\r\n")
         taken = int(super().received(data))
         self.line_ended = line_ended
-        if isinstance(self.error, RequestHeaderFieldsTooLarge) and not line_ended:
-            self.error = URITooLong(
-                "the request target is longer than this server reads: send a long query by POST"
-            )
+        if isinstance(self.error, RequestHeaderFieldsTooLarge):
+            # waitress read no version (it said 1.0): the server's own (RFC 9112 2.3)
+            self.version = "1.1"
+            if not line_ended:
+                self.error = URITooLong(
+                    "the request target is longer than this server reads: send a long query by POST"
+                )
         elif isinstance(self.error, ServerNotImplemented):  # an unknown transfer coding
             self.error = BadRequest(f"{self.error.body} This server reads chunked alone.")
         return taken
 
     def parse_header(self, header_plus: bytes) -> None:
+        header_plus = self._read_version(header_plus)
         codings = b",".join(_TRANSFER_ENCODING.findall(header_plus)).lower().split(b",")
         if [c.strip(b" \t") for c in codings].count(b"chunked") > 1:  # RFC 9112 6.1
             raise ParsingError("chunked is applied to a body once (Transfer-Encoding)")
@@ -327,9 +347,31 @@ class BoundedParser(HTTPRequestParser):
             headers["CONNECTION"] = "close"
             self.connection_close = True
         if isinstance(self.body_rcv, ChunkedReceiver):  # nothing of the body read yet
-            self.body_rcv = BoundedChunks(self.body_rcv.buf)
+            self.body_rcv = BoundedChunks(self.body_rcv.buf, self.adj.max_request_body_size)
             if "CONTENT_LENGTH" in headers:
                 headers["CONNECTION"] = "close"
+
+    def _read_version(self, header_plus: bytes) -> bytes:
+        """``header_plus`` with its request line's HTTP version read first, so that waitress's
+        own refusals of the request (a method in lower case, a field it cannot read) answer in
+        it, not in HTTP/1.0 (stranger 96, L3). A 1.x later than 1.1 is read as 1.1, the
+        highest this server speaks (RFC 9112 2.3: waitress served "HTTP/1.2" as 1.0, and read
+        neither its chunks nor its Connection as 1.1's); another major version (``HTTP/2.0``,
+        an HTTP/2 preface sent in the clear, ``HTTP/0.9``) or none is a 400 (RFC 9112 2.3
+        would allow a 505; no input gets a 5xx here)."""
+        line, ends, rest = header_plus.partition(b"\r\n")
+        found = _REQUEST_VERSION.search(line)
+        self.version = "1.0" if found is not None and found.group() == b" HTTP/1.0" else "1.1"
+        if found is None or found["major"] != b"1":
+            named = found.group()[1:].decode("latin-1") if found else "no HTTP version"
+            raise ParsingError(f"this server speaks HTTP/1.1, and the request line says {named}")
+        if found["minor"] not in (b"0", b"1"):
+            return line[: found.start()] + b" HTTP/1.1" + ends + rest
+        return header_plus
+
+
+#: the HTTP version at the end of a request line
+_REQUEST_VERSION = re.compile(rb" HTTP/(?P<major>[0-9])\.(?P<minor>[0-9])$")
 
 
 def stalled(channel: Any, now: float) -> bool:
