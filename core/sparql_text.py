@@ -453,8 +453,10 @@ class DatasetClauses:
 @remembered
 def dataset_clauses(text: str, base: str | None = None) -> DatasetClauses | None:
     """The FROM and FROM NAMED clauses of the query ``text`` (None: it has none), their IRIs
-    resolved by its declarations. Only the keyword FROM counts, outside braces: a prefix named
-    ``from:`` or a variable ``?from`` is no dataset clause. Read as pyoxigraph reads them: it
+    resolved by its declarations. Only the keyword FROM counts, where a dataset clause stands
+    (before the WHERE clause, outside braces and parentheses, after a DESCRIBE's resources): a
+    prefixed name ``from:name`` in an expression, an ORDER BY or a DESCRIBE's list, or a
+    variable ``?from``, is no dataset clause. Read as pyoxigraph reads them: it
     needs no boundary after a keyword (``FROMNAMED<g>``, ``FROM:g``, ``FROM NAMED:g``), and after
     FROM a prefixed name whose prefix is declared is a name (``FROM named:g``). A clause whose
     IRI cannot be resolved (an undeclared prefix) names the empty string, which no graph is."""
@@ -501,7 +503,22 @@ def _dataset_scan(
     expecting: bool | None = None  # after FROM: whether NAMED was read
     opened = 0  # where the FROM being read starts
     declared = False  # the token is a prefix declared by the PREFIX before it
+    nesting = 0  # parentheses and brackets open around the token
+    describing = False  # the token is in a DESCRIBE's list of resources
+    previous: Token | None = None
     for token in found:
+        before, previous = previous, token
+        if token.kind == "open" and not _names(before, "CONSTRUCT"):
+            break  # the WHERE clause: no dataset clause follows it (ORDER BY from:f(?x))
+        nesting += {"nest": 1, "unnest": -1}.get(token.kind, 0)
+        if nesting > 0:  # an expression's: (STR(from:name) AS ?p)
+            continue
+        if describing:
+            describing = _described(token, states)
+            if describing:
+                describing = token.text != "*"  # DESCRIBE * lists nothing more
+                continue
+        describing = _names(token, "DESCRIBE")
         if expecting is not None:
             named, name = _source(token, states, expecting)
             if name is not None:
@@ -526,6 +543,22 @@ def _dataset_scan(
 
 #: FROM, and NAMED glued to it (``FROMNAMED``), at the start of a word or a prefixed name
 _FROM_GLUED = re.compile(r"(FROM)(NAMED)?(?=$|:)", re.IGNORECASE)
+
+
+def _names(token: Token | None, word: str) -> bool:
+    """Whether ``token`` is the bare word ``word`` (upper case), in any case."""
+    return token is not None and token.kind == "word" and token.text.upper() == word
+
+
+def _described(token: Token, states: list[Prologue]) -> bool:
+    """Whether ``token``, in a DESCRIBE's list of resources, is one more of them: a variable,
+    an IRI, ``*``, or a prefixed name the engine reads as a name. It reads the list as long as
+    it can, so ``from:g`` is a resource there when its prefix is declared, and ``FROM :g`` when
+    not (pyoxigraph 0.5; stranger 99: ``DESCRIBE from:2`` was read as FROM and described
+    nothing)."""
+    if token.kind in ("var", "iri") or token.text == "*":
+        return True
+    return token.kind == "pname" and resolve(token, states) is not None
 
 
 def _source(token: Token, states: list[Prologue], named: bool) -> tuple[bool, str | None]:
@@ -599,8 +632,42 @@ def words_inside(text: str, words: tuple[str, ...]) -> tuple[Keyword, ...]:
 
 
 def fetching_keywords(text: str) -> list[Keyword]:
-    """Each SERVICE and LOAD of ``text``, even inside a longer word (see ``inside``)."""
-    return list(words_inside(text, FETCHING))
+    """Each SERVICE and LOAD of ``text``, even inside a longer word (see ``inside``); in the
+    prefix of a prefixed name, only where the engine reads a keyword there (``_fetches``)."""
+    return list(_fetching_keywords(text))
+
+
+@remembered
+def _fetching_keywords(text: str) -> tuple[Keyword, ...]:
+    if not _may_hold(text, *FETCHING):
+        return ()
+    listed = _tokens(text, 0)
+    found: list[Keyword] = []
+    for index, token in enumerate(listed):
+        keyword = _as_keyword(token)
+        if keyword is None:
+            continue
+        following = listed[index + 1] if index + 1 < len(listed) else None
+        declared = token.kind == "pname" and index > 0 and _names(listed[index - 1], "PREFIX")
+        for word in FETCHING:
+            if word in keyword.word and not declared and _fetches(word, token, following):
+                found += _found(word, keyword)
+    return tuple(sorted(found, key=lambda k: k.start))
+
+
+def _fetches(word: str, token: Token, following: Token | None) -> bool:
+    """Whether ``word`` (SERVICE or LOAD) in ``token`` may be read by the engine as that
+    keyword (a prefix being declared, ``PREFIX load:``, never is). In a bare word, always. In
+    the prefix of a prefixed name (``service:x``), the rest of the name would be what it
+    names, so: SERVICE only when a group (``{``) follows, as a SERVICE's endpoint is followed
+    (else the name is a name: ``?s cwm:service service:childcare``), and LOAD only outside
+    braces, where an update's operations stand (stranger 99: both were refused as calls, in
+    valid queries of this project's own code lists)."""
+    if token.kind != "pname":
+        return True
+    if word == "SERVICE":
+        return following is not None and following.kind == "open"
+    return token.depth == 0
 
 
 def remote_access(text: str) -> str | None:

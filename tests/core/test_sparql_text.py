@@ -107,6 +107,24 @@ FETCHES = [
     ('SELECT * { ?s ?p "SERVICE <http://h/> {}" }', None, []),
     ("SELECT * { ?s ?p '''\rSERVICE <http://h/> {}''' }", None, []),
     ("SELECT * { ?service ?p <http://h/service> }", None, []),
+    # a prefix named service: or load: names things: a call is SERVICE and its endpoint before
+    # a group, a LOAD an update's operation (stranger 99: each was refused as a call)
+    ("PREFIX service: <urn:c/> SELECT * { ?s <urn:p> service:childcare }", None, []),
+    ("PREFIX service: <urn:c/> SELECT * { service:x ?p ?o }", None, []),
+    ("PREFIX service: <urn:c/> SELECT * { ?s ?p ?o FILTER(?o = service:x) }", None, []),
+    ("PREFIX load: <urn:c/> SELECT * { ?c <urn:p> load:service }", None, []),
+    ("PREFIX Load: <urn:c/> SELECT * { ?c <urn:p> [ <urn:q> Load:x ] }", None, []),
+    (
+        "PREFIX service: <urn:c/> PREFIX : <http://h/> SELECT * { service:x {} }",
+        "SERVICE",
+        ["http://h/x"],
+    ),
+    (
+        "PREFIX : <http://h/> SELECT * { SERVICE:x # a group follows\n {} }",
+        "SERVICE",
+        ["http://h/x"],
+    ),
+    ("PREFIX : <http://h/> SELECT * { {} SERVICE:x{} }", "SERVICE", ["http://h/x"]),
 ]
 
 
@@ -379,25 +397,60 @@ DATASETS = [
     "SELECT ?s FROM<urn:e/g>FROM<urn:e/h>{?s ?p ?o}",
     "PREFIX from: <urn:e/> SELECT ?s FROM from:g { ?s ?p ?o }",
     "PREFIX : <urn:e/> SELECT*FROM:h{?s ?p ?o}",
+    # a declared from: where a dataset clause stands is FROM all the same
+    "PREFIX from: <urn:x/> PREFIX : <urn:e/> SELECT (COUNT(*) AS ?n) from:g WHERE { ?s ?p ?o }",
+    "PREFIX : <urn:e/> CONSTRUCT { ?s ?p ?o } from:g WHERE { ?s ?p ?o }",
+    "PREFIX from: <urn:x/> PREFIX : <urn:e/> ASK from:g { ?s ?p ?o }",
+    # a DESCRIBE's list ends at a name that is not one (its prefix undeclared), or after *
+    "PREFIX : <urn:e/> DESCRIBE <urn:s/g> from:g",
+    "PREFIX from: <urn:x/> PREFIX : <urn:e/> DESCRIBE * from:g WHERE { ?s ?p ?o }",
+    "PREFIX from: <urn:x/> PREFIX : <urn:e/> DESCRIBE <urn:s/h> FROM <urn:e/h> from:g",
+]
+#: queries with no dataset clause of their own, whose words look like one: a prefixed name
+#: ``from:`` or ``fromnamed:`` in an expression, after the WHERE clause, or among a DESCRIBE's
+#: resources (stranger 99: each was read as FROM, and answered over another, empty, dataset)
+NO_DATASETS = [
+    "PREFIX from: <urn:e/> PREFIX : <urn:e/> SELECT ?s (STR(from:g) AS ?x) WHERE { ?s ?p ?o }",
+    "PREFIX fromnamed: <urn:e/> PREFIX : <urn:e/> SELECT ?s (fromnamed:g AS ?x) { ?s ?p ?o }",
+    "PREFIX from: <urn:e/> PREFIX : <urn:e/> SELECT ?s { ?s ?p ?o } ORDER BY STR(from:g)",
+    "PREFIX from: <urn:e/> PREFIX : <urn:e/> SELECT ?s { ?s ?p ?o } ORDER BY DESC(from:g)",
+    "PREFIX from: <urn:e/> PREFIX : <urn:e/> SELECT ?s { ?s ?p ?o } GROUP BY ?s HAVING"
+    " (STR(from:g) != '')",
+    "PREFIX from: <urn:e/> PREFIX : <urn:e/> SELECT ?s { ?s ?p ?o } VALUES ?s { from:g }",
+    "PREFIX from: <urn:s/> PREFIX : <urn:e/> DESCRIBE from:d",
+    "PREFIX from: <urn:s/> PREFIX : <urn:e/> DESCRIBE <urn:s/g> from:d",
+    "PREFIX FROM: <urn:s/> PREFIX : <urn:e/> DESCRIBE ?s FROM:d WHERE { ?s ?p ?o }",
+    "PREFIX from: <urn:e/> PREFIX : <urn:e/> CONSTRUCT { ?s from:g ?o } WHERE { ?s ?p ?o }",
+    "PREFIX from: <urn:e/> PREFIX : <urn:e/> SELECT ?s WHERE { ?s ?p ?o FILTER(?s != from:g) }",
 ]
 
 
-@pytest.mark.parametrize("query", DATASETS, ids=range(len(DATASETS)))
-def test_a_querys_own_dataset_is_read_as_the_parser_reads_it(query: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "clauses"),
+    [(query, True) for query in DATASETS] + [(query, False) for query in NO_DATASETS],
+    ids=[f"from-{n}" for n in range(len(DATASETS))]
+    + [f"none-{n}" for n in range(len(NO_DATASETS))],
+)
+def test_a_querys_own_dataset_is_read_as_the_parser_reads_it(query: str, clauses: bool) -> None:
     """Differential: the query over its own FROM / FROM NAMED (pyoxigraph reads them) gives
-    what it gives over the dataset the scanner found, given explicitly."""
+    what it gives over the dataset the scanner found, given explicitly (none found: the
+    store's default graph and every named graph)."""
     store = ox.Store()
     for name in ("g", "h", "i"):
         subject = ox.NamedNode(f"urn:s/{name}")
         store.add(
             ox.Quad(subject, ox.NamedNode("urn:p"), ox.Literal(name), ox.NamedNode(f"urn:e/{name}"))
         )
+    store.add(ox.Quad(ox.NamedNode("urn:s/d"), ox.NamedNode("urn:p"), ox.Literal("d")))
     found = dataset_clauses(query)
-    assert found is not None
+    assert (found is not None) == clauses
     given = store.query(
         query,
-        default_graph=[ox.NamedNode(iri) for iri in found.default],
-        named_graphs=[ox.NamedNode(iri) for iri in found.named],
+        default_graph=[ox.NamedNode(iri) for iri in found.default] if found else None,
+        named_graphs=[ox.NamedNode(iri) for iri in found.named] if found else None,
     )
     own = store.query(query)
-    assert sorted(map(str, own)) == sorted(map(str, given))
+    if isinstance(own, ox.QueryBoolean):
+        assert bool(own) == bool(given)
+    else:
+        assert sorted(map(str, own)) == sorted(map(str, given))
