@@ -648,26 +648,53 @@ def _fetching_keywords(text: str) -> tuple[Keyword, ...]:
         if keyword is None:
             continue
         following = listed[index + 1] if index + 1 < len(listed) else None
-        declared = token.kind == "pname" and index > 0 and _names(listed[index - 1], "PREFIX")
+        previous = listed[index - 1] if index > 0 else None
+        declared = token.kind == "pname" and _names(previous, "PREFIX")
         for word in FETCHING:
-            if word in keyword.word and not declared and _fetches(word, token, following):
+            if word in keyword.word and not declared and _fetches(word, token, previous, following):
                 found += _found(word, keyword)
     return tuple(sorted(found, key=lambda k: k.start))
 
 
-def _fetches(word: str, token: Token, following: Token | None) -> bool:
+@remembered
+def neutral_prefixes(text: str) -> str:
+    """``text`` with each prefix it declares renamed ``ns1``, ``ns2``... (a name the text does
+    not hold), in its declarations and in each prefixed name: the same query, for a store
+    that misreads a prefix named as a keyword (Virtuoso 7.2 answered ``PREFIX select:``,
+    ``ask:`` or ``describe:`` with results it could not write, or wrong ones)."""
+    listed = _tokens(text, 0)
+    declared: dict[str, str] = {}
+    lowered = text.lower()
+    number = 0
+    for before, token in itertools.pairwise(listed):
+        name = token.text[:-1]
+        if _names(before, "PREFIX") and token.kind == "pname" and token.text.endswith(":"):
+            while name and name not in declared:
+                number += 1
+                if f"ns{number}:" not in lowered:
+                    declared[name] = f"ns{number}"
+    edits = [
+        (token.start, token.start + len(prefix), declared[prefix])
+        for token in listed
+        if token.kind == "pname" and (prefix := token.text.partition(":")[0]) in declared
+    ]
+    return edited(text, edits) if edits else text
+
+
+def _fetches(word: str, token: Token, previous: Token | None, following: Token | None) -> bool:
     """Whether ``word`` (SERVICE or LOAD) in ``token`` may be read by the engine as that
     keyword (a prefix being declared, ``PREFIX load:``, never is). In a bare word, always. In
     the prefix of a prefixed name (``service:x``), the rest of the name would be what it
     names, so: SERVICE only when a group (``{``) follows, as a SERVICE's endpoint is followed
-    (else the name is a name: ``?s cwm:service service:childcare``), and LOAD only outside
-    braces, where an update's operations stand (stranger 99: both were refused as calls, in
-    valid queries of this project's own code lists)."""
+    (else the name is a name: ``?s cwm:service service:childcare``), and LOAD only where an
+    update's operation starts: outside braces, first or after ``;`` or the prologue's last IRI
+    (stranger 99: both were refused as calls, in valid queries of this project's own code
+    lists)."""
     if token.kind != "pname":
         return True
     if word == "SERVICE":
         return following is not None and following.kind == "open"
-    return token.depth == 0
+    return token.depth == 0 and (previous is None or previous.text == ";" or previous.kind == "iri")
 
 
 def remote_access(text: str) -> str | None:

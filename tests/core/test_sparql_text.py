@@ -24,6 +24,7 @@ from core.sparql_text import (
     graphs_outside_dataset,
     looks_light,
     measure,
+    neutral_prefixes,
     remote_access,
     resolve_reference,
     service_targets,
@@ -114,6 +115,10 @@ FETCHES = [
     ("PREFIX service: <urn:c/> SELECT * { ?s ?p ?o FILTER(?o = service:x) }", None, []),
     ("PREFIX load: <urn:c/> SELECT * { ?c <urn:p> load:service }", None, []),
     ("PREFIX Load: <urn:c/> SELECT * { ?c <urn:p> [ <urn:q> Load:x ] }", None, []),
+    ("PREFIX load: <urn:c/> SELECT (STR(load:x) AS ?v) {} ORDER BY load:f(?v)", None, []),
+    ("PREFIX load: <urn:c/> DESCRIBE load:x", None, []),
+    ("PREFIX : <http://h/> INSERT DATA { <urn:a> <urn:b> 1 } ; LOAD:p", "LOAD", []),
+    ("PREFIX : <http://h/> INSERT DATA { <urn:a> <urn:b> 1 } ;LOADSILENT:p", "LOAD", []),
     (
         "PREFIX service: <urn:c/> PREFIX : <http://h/> SELECT * { service:x {} }",
         "SERVICE",
@@ -313,6 +318,33 @@ def test_mutated_service_queries_stay_found(
         fetched = listener.rstrip("/") + _hits(listener)[-1]
         assert remote_access(text) == "SERVICE", text
         assert None in targets or fetched in _unfragmented(targets), (text, fetched, targets)
+
+
+#: texts whose prefixes ``neutral_prefixes`` renames: (text, the text it gives)
+NEUTRAL = [
+    (
+        "PREFIX select: <urn:e/> SELECT ?s { ?s select:p select:o }",
+        "PREFIX ns1: <urn:e/> SELECT ?s { ?s ns1:p ns1:o }",
+    ),
+    (  # a name the text holds is not taken; an undeclared prefix (a store's own) is kept
+        "PREFIX ask: <urn:e/> PREFIX ns1: <urn:f/> ASK { ?s ask:p ns1:o ; rdf:type ?t }",
+        "PREFIX ns2: <urn:e/> PREFIX ns3: <urn:f/> ASK { ?s ns2:p ns3:o ; rdf:type ?t }",
+    ),
+    (  # the empty prefix, strings and comments are left as they are
+        'PREFIX : <urn:e/> PREFIX a: <urn:a/> SELECT * { :s a:p "a:p" } # a:p',
+        'PREFIX : <urn:e/> PREFIX ns1: <urn:a/> SELECT * { :s ns1:p "a:p" } # a:p',
+    ),
+    (  # declared twice: one name, as the declarations are one prefix
+        "PREFIX Describe: <urn:e/> PREFIX Describe: <urn:f/> DESCRIBE Describe:x",
+        "PREFIX ns1: <urn:e/> PREFIX ns1: <urn:f/> DESCRIBE ns1:x",
+    ),
+    ("SELECT * { ?s ?p ?o }", "SELECT * { ?s ?p ?o }"),
+]
+
+
+@pytest.mark.parametrize(("text", "neutral"), NEUTRAL, ids=range(len(NEUTRAL)))
+def test_prefixes_are_renamed_where_they_are_declared_and_used(text: str, neutral: str) -> None:
+    assert neutral_prefixes(text) == neutral
 
 
 # ------------------------------------------------------------ chains that deepen the parser

@@ -64,6 +64,7 @@ from core.sparql_text import (
     graph_operations_for,
     graphs_outside_dataset,
     keywords,
+    neutral_prefixes,
     prologues,
     remembered,
     resolve_reference,
@@ -523,6 +524,7 @@ class SparqlStore:
         text = sparql
         if default_graph is not None or named_graphs is not None:
             text = without_dataset_clauses(text)
+        text = neutral_prefixes(text)  # as read by our scanner, not by Virtuoso's keywords
         # no BASE of ours before the query's own (Virtuoso refused a second BASE)
         text = empty_graph_patterns(absolute_iris(explicit_separators(text), base_iri), named)
         apart = {graph.value for graph in empty or []}
@@ -554,7 +556,9 @@ class SparqlStore:
         graphs it creates or empties become (or stop being) managed ones."""
         managed = self.named_graphs()
         names = [g.value for g in managed]
-        text = graph_operations_for(sparql, names, self.location.default_graph, self._nothing)
+        text = graph_operations_for(
+            neutral_prefixes(sparql), names, self.location.default_graph, self._nothing
+        )
         text = text if base_iri is None else f"BASE <{base_iri}>\n{text}"
         before = self._graph_names()
         self._changed = True
