@@ -371,6 +371,11 @@ def _base() -> str:
     return current_app.config["COWORKMED"]["base"]
 
 
+def _lock_wait() -> float:
+    """How long a write waits for the writes before it (``store_lock_wait``)."""
+    return float(current_app.config["COWORKMED"]["store_lock_wait"])
+
+
 def _confined(change: Callable[..., T], args: tuple[Any, ...], graph: str | None) -> tuple[T, int]:
     """``change(store, *args)`` of ``graph`` and its publication in a worker of its own
     (``endpoint.writes``); its failures said as an update's are (QueryError). One stopped at
@@ -392,7 +397,7 @@ def _write(found: Target) -> Response:
         if not found.given:
             raise QueryError(400, "name the graph to delete: ?graph=IRI or ?default")
         _refuse_managed(found.graph)
-        with writes_held():  # no other write between the conditions and this one
+        with writes_held(_lock_wait()):  # no other write between the conditions and this one
             _nothing, generation = _confined(
                 delete_checked, (found.graph, refused_when(found.given)), found.graph
             )
@@ -406,7 +411,7 @@ def _write(found: Target) -> Response:
     _refuse_managed(graph)
     triples = uploaded_triples(graph or request_url())
     replace = request.method == "PUT"
-    with writes_held():
+    with writes_held(_lock_wait()):
         created, generation = _confined(
             store_checked, (graph, triples, replace, refused_when(found.given)), graph
         )

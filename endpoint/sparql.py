@@ -496,8 +496,12 @@ def update(operation: Operation) -> Response:
     end_turn()
     if if_match_never_holds():
         return precondition_failed()
-    with writes_held():  # no other write between the conditions and this one
-        return _conditioned_update(text, base_iri)
+    try:  # no other write between the conditions and this one
+        with writes_held(current_app.config["COWORKMED"]["store_lock_wait"]):
+            return _conditioned_update(text, base_iri)
+    except StoreBusy as problem:  # the writes before it ran past store_lock_wait
+        current_app.logger.warning("update refused, the store busy: %s", problem)
+        return error(503, problem.public)
 
 
 def _conditioned_update(text: str, base_iri: str) -> Response:

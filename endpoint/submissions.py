@@ -554,13 +554,18 @@ def api_publish() -> Response:
         return publication_failed(failed, lang)
     except SettledWrite as settled:  # stopped at its time limit, its change saved or not
         _status, detail = settled_answer(settled, "publication")
-        if settled.left.applied is False:
+        if not settled.left.applied:
             return too_long(lang, detail, _settings()["validation_timeout"])
         return api_problem(503, "published-past-limit", lang, detail)
     body = {**outcome.as_dict(), "report": as_json(outcome.report)}
     if outcome.unchanged:
         return json_answer({**body, "message": ui("unchanged", outcome.report.language)}, 200)
-    return json_answer(body, 201 if outcome.published else refusal_status(outcome.report, 422))
+    status = 201 if outcome.published else refusal_status(outcome.report, 422)
+    answer = json_answer(body, status)
+    if outcome.generation is not None:  # the generation it published, not the one its checks
+        # read (stranger 100: a publication of generation 38 said 37)
+        answer.headers["Store-Generation"] = str(outcome.generation)
+    return answer
 
 
 def publication_failed(failed: WorkerFailed, lang: str) -> Response:

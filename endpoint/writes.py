@@ -20,7 +20,14 @@ from endpoint.published import WARM_UP, WarmUp, store_location, writes_under_way
 from triplestore.backends import StoreLocation
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.backends.sparql import RemoteStoreError
-from triplestore.versions import PUBLISHING_TIME, Left, Unchanged, left_by, write_confined
+from triplestore.versions import (
+    PUBLISHING_TIME,
+    Left,
+    Unchanged,
+    left_by,
+    write_confined,
+    writes_held,
+)
 
 T = TypeVar("T")
 
@@ -123,7 +130,7 @@ def write_in_worker(
         timeout = settings["validation_timeout"]
     # a change committed and not published before this write would be taken for its own
     before = location.pending()
-    with readers_told(), writes_under_way().under_way():
+    with writes_held(settings["store_lock_wait"]), readers_told(), writes_under_way().under_way():
         try:
             return write_confined(location, change, args, settings["base"], limits, timeout)
         except WorkerTimedOut as failed:  # a kill may land after the commit (a crash does not:
@@ -156,18 +163,13 @@ def settle(
 def settled_answer(settled: SettledWrite, what: str) -> tuple[int, str]:
     """The status and message of a write ``settled``: 200 when its change is in the store (it
     was committed past the time limit; 201 when it made a graph), else ``TIME_LIMIT``, saying
-    nothing was changed, or that it may have been, and that the store is published as it is."""
+    nothing was changed."""
     limit = current_app.config["COWORKMED"]["query_timeout"]
     left, generation = settled.left, settled.generation
     if left.applied:
         return 201 if left.created else 200, (
             f"the {what} was applied: it was saved as its time limit ({limit:g} s, "
             f"query_timeout) passed, and it is published (generation {generation})"
-        )
-    if left.applied is None:
-        return TIME_LIMIT, (
-            f"the {what} was stopped after {limit:g} s (query_timeout) as it was being saved: "
-            f"it may have been applied; whatever it saved is published (generation {generation})"
         )
     return write_failure(settled.failed, limit, what)
 

@@ -34,6 +34,7 @@ when it is imported), and ``commit`` runs it, in this process or in the confined
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -271,15 +272,32 @@ class Unchanged(Exception):  # noqa: N818  (what happened, not a failure)
 
 
 @contextmanager
-def writes_held() -> Iterator[None]:
+def writes_held(wait: float) -> Iterator[None]:
     """No other write of this process while inside: what a writer checks there (the conditions
     of a conditional request: If-Match, If-None-Match, If-Unmodified-Since) still holds when it
     writes there (``write``, ``write_confined``). Checked before the lock instead, two
     ``If-None-Match: *`` PUTs of one graph at once both found it absent and both wrote it.
     Between processes (two servers writing one store), the store's own lock only keeps their
-    writes apart, not their checks."""
-    with _WRITING:
+    writes apart, not their checks. Waits ``wait`` seconds at most for the writes before it
+    (``store_lock_wait``), then raises ``WritesAhead``: a server's writes queued one behind the
+    other with no bound (stranger 100: ten PUTs at once, the last answered after 116 s)."""
+    if not _WRITING.acquire(timeout=max(wait, 0.0)):
+        raise WritesAhead(
+            f"the writes before this one still ran after {wait:g} s (store_lock_wait)"
+        )
+    try:
         yield
+    finally:
+        _WRITING.release()
+
+
+class WritesAhead(StoreBusy):
+    """The writes of this process before this one did not end within ``store_lock_wait``."""
+
+    public = (
+        "the server is writing other changes just now; nothing was changed, try again in a "
+        "few seconds"
+    )
 
 
 T = TypeVar("T")
@@ -356,10 +374,10 @@ def _write_here(
 @dataclass(frozen=True)
 class Left:
     """What a write stopped at its time limit left in the primary database (``left_by``):
-    ``applied`` True (its change is there), False (it is not), None (it may be); ``created``:
-    a graph it names is there and was not before."""
+    ``applied`` True (its change is there; when it left nothing, ``left_by`` raises
+    Unchanged); ``created``: a graph it names is there and was not before."""
 
-    applied: bool | None
+    applied: bool
     created: bool = False
 
 
@@ -373,8 +391,9 @@ def left_by(
     write names ("" for the default graph), compared triple by triple (a snapshot keeps the
     primary's blank nodes; when they are alike, the mark is cleared and Unchanged raised: no
     new generation); None: any graph a client may write, whose sizes are compared (a
-    change that keeps every size may be there: None), the dataset versions left out (only a
-    load writes them, and a snapshot holds the current ones alone)."""
+    change that keeps every size is then looked for by a digest of each graph's triples), the
+    dataset versions left out (only a load writes them, and a snapshot holds the current ones
+    alone)."""
     _generation, snapshot = open_snapshot(location)
     if graphs is not None:
         named = [_name(graph or None) for graph in graphs]
@@ -394,7 +413,22 @@ def left_by(
         | {"": sum(1 for _ in source.triples(None))}
         for source in (store, snapshot)
     ]
-    return Left(True if sizes[0] != sizes[1] else None)
+    if sizes[0] != sizes[1]:
+        return Left(True)
+    # the sizes alike: the triples, graph by graph (a digest each, not a set in memory)
+    if any(_digest(store, graph) != _digest(snapshot, graph) for graph in sizes[0]):
+        return Left(True)
+    location.unmark()  # it left nothing (stranger 100: an update stopped in its WHERE clause
+    raise Unchanged  # was said "may have been applied", and made a new generation of the same)
+
+
+def _digest(store: TripleStore, graph: str) -> int:
+    """A digest of the triples of ``graph`` ("" for the default graph) in ``store``, whatever
+    their order: the sum of a hash of each (a snapshot keeps the primary's blank nodes)."""
+    return sum(
+        int.from_bytes(hashlib.blake2b(str(triple).encode(), digest_size=16).digest(), "big")
+        for triple in store.triples(_name(graph or None))
+    )
 
 
 def _known_versions(store: TripleStore, base: str) -> set[str]:

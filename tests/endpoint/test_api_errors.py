@@ -48,7 +48,6 @@ RAISED: dict[str, Callable[[], Exception]] = {
     "publication-too-slow": lambda: WorkerTimedOut("the worker was stopped after 120 s"),
     "publication-settled-saved": lambda: SettledWrite(WorkerTimedOut("stopped"), Left(True), 7),
     "publication-settled-unsaved": lambda: SettledWrite(WorkerTimedOut("stopped"), Left(False), 7),
-    "publication-settled-unknown": lambda: SettledWrite(WorkerTimedOut("stopped"), Left(None), 7),
     "store-goes-on": lambda: RemoteStoreError(
         504, "the triple store did not answer the update within 30 s", unfinished=True
     ),

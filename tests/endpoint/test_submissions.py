@@ -146,6 +146,10 @@ def test_publishing_needs_the_partners_own_token(
     assert body["published"] and not body["unchanged"]
     assert body["dataset"].endswith("/dataset/fr-aura")
     assert body["changes"] == {"added": 0, "removed": 0, "modified": 0}
+    # the generation it published, as readers see it now (stranger 100: the one its checks read,
+    # a generation before)
+    now = client.get("/health").get_json()["generation"]
+    assert response.headers["Store-Generation"] == str(body["generation"]) == str(now)
     rejected = client.post(
         "/api/submissions",
         data=_upload(SUBMISSIONS / "cells.csv"),

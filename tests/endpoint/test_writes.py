@@ -9,6 +9,7 @@ import io
 import json
 import shutil
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -574,7 +575,7 @@ def test_a_write_whose_tag_cannot_pass_does_not_wait_for_other_writes(
     held, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with writes_held():
+        with writes_held(60):
             held.set()
             release.wait(60)
 
@@ -591,6 +592,43 @@ def test_a_write_whose_tag_cannot_pass_does_not_wait_for_other_writes(
     finally:
         release.set()
         holder.join()
+
+
+@pytest.mark.parametrize("write", list(WRITES))
+def test_a_write_waits_for_the_writes_before_it_no_longer_than_store_lock_wait(
+    store: Published, write: str
+) -> None:
+    """A write behind others that run long is refused after ``store_lock_wait`` (503 with
+    Retry-After, nothing changed): writes queued one behind the other with no bound (stranger
+    100: ten PUTs at once, the last answered after 116 s, and a client gone meanwhile had its
+    write made all the same)."""
+    app = _make_app(store, TOKEN, store_lock_wait=1)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with writes_held(60):
+            held.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        client = app.test_client()
+        before = _generation(client)
+        assert held.wait(10)
+        method, path, arguments = WRITES[write]
+        started = time.monotonic()
+        with ThreadPoolExecutor(1) as pool:
+            sent = pool.submit(getattr(client, method), path, headers=AUTH, **arguments)
+            answer = sent.result(timeout=20)
+        assert answer.status_code == 503, answer.data
+        assert answer.headers["Retry-After"] and "nothing was changed" in answer.text
+        assert time.monotonic() - started < 10
+    finally:
+        release.set()
+        holder.join()
+    assert _generation(client) == before
+    app.extensions["coworkmed.pool"].close()
 
 
 #: Graph Store writes in turn to G (or the default graph) and whether each publishes a new
