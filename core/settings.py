@@ -166,10 +166,11 @@ SETTINGS: dict[str, Setting] = {
             "store_lock_wait",
             "COWORKMED_STORE_LOCK_WAIT",
             "20",
-            "Embedded store: seconds a write (the server's, or a command's: load, publish, "
-            "build) waits for another process that holds the store for writing before it is "
-            "refused (the server's 503, a command's exit 75); 0: refused at once. Keep it "
-            "below query_timeout, which bounds a server's write as a whole.",
+            "Seconds a write of the server waits for the server's writes before it, and, on "
+            "the embedded store, a write (the server's, or a command's: load, publish, build) "
+            "waits for another process that holds the store for writing, before it is refused "
+            "(the server's 503, a command's exit 75); 0: refused at once. Keep it below "
+            "query_timeout, which bounds a server's write as a whole.",
             waiting_seconds,
         ),
         Setting(
