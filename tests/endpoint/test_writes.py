@@ -5,6 +5,7 @@ Each test writes to its own copy of the shared store, through a fresh app.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import shutil
@@ -566,12 +567,9 @@ def test_emptying_an_empty_default_graph_publishes_nothing(app: Flask) -> None:
     assert _generation(client) == before
 
 
-@pytest.mark.parametrize("write", ["store-put", "update-direct", "store-delete-g"])
-def test_a_write_whose_tag_cannot_pass_does_not_wait_for_other_writes(
-    app: Flask, write: str
-) -> None:
-    """``If-Match`` with a tag fails whatever the store holds (weak tags): 412 at once, while
-    another write holds the lock (it waited for it: 28 s behind a long update, stranger 46)."""
+@contextlib.contextmanager
+def _another_write() -> Iterator[None]:
+    """Inside: another write of this process holds the write lock (``writes_held``)."""
     held, release = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -583,15 +581,29 @@ def test_a_write_whose_tag_cannot_pass_does_not_wait_for_other_writes(
     holder.start()
     try:
         assert held.wait(10)
-        method, path, arguments = CONDITIONED[write]
-        headers = {**AUTH, "If-Match": 'W/"g1-0123"'}
-        client = app.test_client()
-        with ThreadPoolExecutor(1) as pool:
-            sent = pool.submit(getattr(client, method), path, headers=headers, **arguments)
-            assert sent.result(timeout=20).status_code == 412
+        yield
     finally:
         release.set()
         holder.join()
+
+
+def _sent_aside(client: FlaskClient, write: tuple[str, str, dict[str, Any]], **headers: str) -> Any:
+    """The answer to ``write`` (method, path, arguments), sent from another thread."""
+    method, path, arguments = write
+    with ThreadPoolExecutor(1) as pool:
+        sent = pool.submit(getattr(client, method), path, headers={**AUTH, **headers}, **arguments)
+        return sent.result(timeout=20)
+
+
+@pytest.mark.parametrize("write", ["store-put", "update-direct", "store-delete-g"])
+def test_a_write_whose_tag_cannot_pass_does_not_wait_for_other_writes(
+    app: Flask, write: str
+) -> None:
+    """``If-Match`` with a tag fails whatever the store holds (weak tags): 412 at once, while
+    another write holds the lock (it waited for it: 28 s behind a long update, stranger 46)."""
+    with _another_write():
+        answer = _sent_aside(app.test_client(), CONDITIONED[write], **{"If-Match": 'W/"g1-0123"'})
+    assert answer.status_code == 412
 
 
 @pytest.mark.parametrize("write", list(WRITES))
@@ -603,30 +615,15 @@ def test_a_write_waits_for_the_writes_before_it_no_longer_than_store_lock_wait(
     100: ten PUTs at once, the last answered after 116 s, and a client gone meanwhile had its
     write made all the same)."""
     app = _make_app(store, TOKEN, store_lock_wait=1)
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with writes_held(60):
-            held.set()
-            release.wait(60)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        client = app.test_client()
-        before = _generation(client)
-        assert held.wait(10)
-        method, path, arguments = WRITES[write]
+    client = app.test_client()
+    before = _generation(client)
+    with _another_write():
         started = time.monotonic()
-        with ThreadPoolExecutor(1) as pool:
-            sent = pool.submit(getattr(client, method), path, headers=AUTH, **arguments)
-            answer = sent.result(timeout=20)
-        assert answer.status_code == 503, answer.data
-        assert answer.headers["Retry-After"] and "nothing was changed" in answer.text
-        assert time.monotonic() - started < 10
-    finally:
-        release.set()
-        holder.join()
+        answer = _sent_aside(client, WRITES[write])
+        waited = time.monotonic() - started
+    assert answer.status_code == 503, answer.data
+    assert answer.headers["Retry-After"] and "nothing was changed" in answer.text
+    assert waited < 10
     assert _generation(client) == before
     app.extensions["coworkmed.pool"].close()
 
