@@ -12,7 +12,8 @@ before any time limit counted. For each size, a text with EDITS places for each 
 - ``without_dataset_clauses``: FROM clauses (an external store, a dataset given);
 - ``graphs_outside_dataset``: GRAPH patterns of graphs outside the dataset (external store);
 - ``total_order``: ORDER BY conditions (the embedded store: every query and update);
-- ``explicit_separators``: GROUP_CONCAT calls (an external store).
+- ``explicit_separators``: GROUP_CONCAT calls (an external store);
+- ``neutral_prefixes``: prefixed names of a declared prefix (an external store: every query).
 
 Printed: the median of 3 runs of the rewrite and of the peer, in seconds, and their ratio. Both
 grow with the text (linear): the ratio stays about the same from size to size (it grew with the
@@ -36,6 +37,7 @@ from core.sparql_text import (  # noqa: E402
     absolute_iris,
     explicit_separators,
     graphs_outside_dataset,
+    neutral_prefixes,
     total_order,
     without_dataset_clauses,
 )
@@ -71,6 +73,11 @@ def texts(edits: int) -> dict[str, tuple[str, Callable[[str], str], Callable[[st
             "SELECT " + " ".join(f"(GROUP_CONCAT(?a) AS ?v{n})" for n in range(edits)) + " { }",
             explicit_separators,
             lambda text: text.replace("(?a)", '(?a; SEPARATOR=" ")'),
+        ),
+        "neutral_prefixes": (
+            "PREFIX select: <urn:e/> SELECT * WHERE { VALUES ?x { " + "select:a " * edits + "} }",
+            neutral_prefixes,
+            lambda text: text.replace("select:", "ns1:"),
         ),
     }
 
