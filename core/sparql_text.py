@@ -30,9 +30,20 @@ from typing import NamedTuple, ParamSpec, TypeVar
 P = ParamSpec("P")
 R = TypeVar("R")
 
+#: SPARQL's PN_CHARS_BASE (SPARQL 1.1 Query 19.8), as a character class's contents: names take
+#: these besides ``\w``, which lacks some (U+3001 "、" and the rest of U+3001-U+D7FF that are
+#: not letters: ``c、:catalog`` was read as ``c``, ``、`` and ``:catalog``, and an update named
+#: the catalogue past the protected graphs' check, stranger 101)
+PN_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff"
+    "\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+    "\U00010000-\U000effff"
+)
+
 #: one token each; every other non-blank character is ``punct``. Names take what SPARQL's
-#: PN_CHARS take beyond ``\w``: U+00B7, the combining marks U+0300-U+036F, U+203F and U+2040
-#: (``?o·x`` was read as ``?o`` and a ``·``: a key went on another variable, stranger 50).
+#: PN_CHARS take beyond ``\w``: ``PN_BASE``, U+00B7, the combining marks U+0300-U+036F, U+203F
+#: and U+2040 (``?o·x`` was read as ``?o`` and a ``·``: a key went on another variable,
+#: stranger 50).
 #: Strings and IRIs are read as runs of plain characters between escapes (the same language as
 #: one character or escape at a time, which took 57 ms for a 600 KB string literal). A run of
 #: name characters that no ":" follows is one token (``run``, read as a word): a prefixed name
@@ -49,11 +60,11 @@ _TOKEN = re.compile(
       )
     | (?P<iri> <[^<>"{}|^`\\\x00-\x20]*
                (?:\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})[^<>"{}|^`\\\x00-\x20]*)*>)
-    | (?P<var> [?$][\w\u00B7\u0300-\u036F\u203F\u2040]+)
-    | (?P<run> [^\W\d][\w.\u00B7\u0300-\u036F\u203F\u2040-]*+(?!:))
-    | (?P<pname> (?:[^\W\d_][\w.\u00B7\u0300-\u036F\u203F\u2040-]*)?
-                 :[\w.:%\u00B7\u0300-\u036F\u203F\u2040-]*+
-                  (?:\\.[\w.:%\u00B7\u0300-\u036F\u203F\u2040-]*+)*+)
+    | (?P<var> [?$][\w{B}\u00B7\u0300-\u036F\u203F\u2040]+)
+    | (?P<run> (?:[^\W\d]|[{B}])[\w{B}.\u00B7\u0300-\u036F\u203F\u2040-]*+(?!:))
+    | (?P<pname> (?:(?:[^\W\d_]|[{B}])[\w{B}.\u00B7\u0300-\u036F\u203F\u2040-]*)?
+                 :[\w{B}.:%\u00B7\u0300-\u036F\u203F\u2040-]*+
+                  (?:\\.[\w{B}.:%\u00B7\u0300-\u036F\u203F\u2040-]*+)*+)
     | (?P<word> [A-Za-z_]\w*)
     | (?P<open> \{)
     | (?P<close> \})
@@ -62,7 +73,7 @@ _TOKEN = re.compile(
     | (?P<operator> &&|\|\||[-+*/|^!<>=])
     | (?P<number> \d+(?:\.\d+)?(?:[eE][+-]?\d+)? | \.\d+(?:[eE][+-]?\d+)?)
     | (?P<punct> \S)
-    """,
+    """.replace("{B}", PN_BASE),
     re.VERBOSE | re.DOTALL,
 )
 #: the kind of a token by its group in ``_TOKEN``, where they differ: a run of name
@@ -214,8 +225,9 @@ def _tokens(text: str, start: int) -> tuple[Token, ...]:
     return tuple(found)
 
 
-#: a prefix that reads as a keyword (``SERVICE:p`` is SERVICE and ``:p``)
-_BARE_PREFIX = re.compile(r"[A-Za-z_]\w*")
+#: a prefix that reads as a keyword (``SERVICE:p`` is SERVICE and ``:p``; ``SERVICE、:p`` is
+#: SERVICE and ``、:p``, stranger 101)
+_BARE_PREFIX = re.compile(r"[A-Za-z_][^:]*")
 
 
 def _as_keyword(token: Token) -> Keyword | None:
@@ -531,18 +543,27 @@ def _dataset_scan(
             continue
         declared = token.kind == "word" and token.text.upper() == "PREFIX"
         glued = _FROM_GLUED.match(token.text)
-        if glued is None or (token.kind == "word" and glued.end() != len(token.text)):
+        if glued is None:
             continue
-        expecting, opened = bool(glued.group(2)), token.start
-        if token.kind == "pname":  # FROM:g, FROMNAMED:g
-            clauses[expecting].append(resolve(_after(token, glued.end()), states) or "")
-            spans.append((token.start, token.end))
-            expecting = None
+        expecting, opened = False, token.start + glued.start(1)  # (ASK stays: ASKFROMx:g)
+        if token.kind == "word":  # FROM, FROMNAMED, ASKFROM: the graph's name follows
+            rest = token.text[glued.end() :].upper()
+            expecting = None if rest not in ("", "NAMED") else rest == "NAMED"
+        else:  # FROM:g, FROMx:g, FROMNAMED:g, FROMNAMEDx:g, ASKFROMx:g
+            named, name = _source(_after(token, glued.end()), states, False)
+            if name is not None:
+                clauses[named].append(name)
+                spans.append((opened, token.end))
+                expecting = None
+            else:
+                expecting = named
     return clauses, spans
 
 
-#: FROM, and NAMED glued to it (``FROMNAMED``), at the start of a word or a prefixed name
-_FROM_GLUED = re.compile(r"(FROM)(NAMED)?(?=$|:)", re.IGNORECASE)
+#: FROM at the start of a word or a prefixed name, which needs no boundary after it (the
+#: engine reads ``FROMx:g`` as FROM and ``x:g``, ``FROMNAMEDx:g`` as FROM NAMED and ``x:g``,
+#: stranger 101), and after ASK glued before it (``ASKFROMx:g``)
+_FROM_GLUED = re.compile(r"(?:ASK)?(FROM)", re.IGNORECASE)
 
 
 def _names(token: Token | None, word: str) -> bool:
@@ -574,8 +595,8 @@ def _source(token: Token, states: list[Prologue], named: bool) -> tuple[bool, st
         return False, None
     resolved = resolve(token, states)
     prefix = token.text.partition(":")[0]
-    if resolved is None and not named and prefix.upper() == "NAMED":
-        return True, resolve(_after(token, len(prefix)), states) or ""
+    if resolved is None and not named and prefix.upper().startswith("NAMED"):
+        return True, resolve(_after(token, 5), states) or ""
     return named, resolved or ""
 
 
@@ -629,6 +650,30 @@ def words_inside(text: str, words: tuple[str, ...]) -> tuple[Keyword, ...]:
     for keyword in _keywords(text):
         found += [k for word in words if word in keyword.word for k in _found(word, keyword)]
     return tuple(sorted(found, key=lambda k: k.start))
+
+
+#: the tokens after which, in an expression, ``<`` is "less than": an operand ends there
+_OPERAND_ENDS = ("var", "number", "string", "iri", "pname")
+
+
+@remembered
+def ambiguous_less_than(text: str) -> Token | None:
+    """The first ``<…>`` that the scanner reads as an IRI where the engine reads "less than":
+    in parentheses, right after an operand (``?a<?b``), holding a ``)`` that could end the
+    expression. Read as an IRI, it hid what the engine read after the ``)``
+    (``FILTER(?a<?b)SERVICE:x#>``: the SERVICE call, the ``>`` given by a comment; a FROM
+    clause; stranger 101). An IRI of a collection after a variable, holding ``)``, reads so too
+    (``(?a <http://e/Paris_(city)>)``)."""
+    nesting = 0
+    previous: Token | None = None
+    for token in _tokens(text, 0):
+        if token.text in ("(", ")"):
+            nesting = max(0, nesting + (1 if token.text == "(" else -1))
+        elif token.kind == "iri" and nesting > 0 and ")" in token.text and previous is not None:
+            if previous.kind in _OPERAND_ENDS or previous.text in (")", "]"):
+                return token
+        previous = token
+    return None
 
 
 def fetching_keywords(text: str) -> list[Keyword]:

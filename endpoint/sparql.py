@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from core.sparql_text import (
     DatasetConflict,
+    ambiguous_less_than,
     declarations,
     declared_versions,
     forget_text,
@@ -237,6 +238,13 @@ def check_text(text: str, base_iri: str | None = None) -> None:
                 f"the operation is too complex for this service: {length} {name}, "
                 f"at most {MOST_IN_A_LIST}",
             )
+    ambiguous = ambiguous_less_than(text)
+    if ambiguous is not None:  # read as an IRI, it hid from these checks what the engine reads
+        raise QueryError(
+            400,
+            f"{ambiguous.text[:60]} may be read as an IRI or as a less-than and what follows: "
+            "write a less-than with a space after it (?a < ?b)",
+        )
     keyword = remote_access(text)
     if keyword == "LOAD":
         raise QueryError(400, "LOAD is not enabled on this service: it never fetches URLs")

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from core.sparql_text import (
     CHAINED,
     DatasetConflict,
+    ambiguous_less_than,
     dataset_clauses,
     declares_dataset,
     graph_operations_for,
@@ -130,6 +131,13 @@ FETCHES = [
         ["http://h/x"],
     ),
     ("PREFIX : <http://h/> SELECT * { {} SERVICE:x{} }", "SERVICE", ["http://h/x"]),
+    # names with characters SPARQL's names take and Python's \w does not (stranger 101)
+    (
+        "PREFIX : <http://h/> SELECT * { SERVICE:sparql、 { ?s ?p ?o } }",
+        "SERVICE",
+        ["http://h/sparql、"],
+    ),
+    ("PREFIX 、: <http://h/> SELECT * { SERVICE、:x { ?s ?p ?o } }", "SERVICE", ["http://h/x"]),
 ]
 
 
@@ -203,7 +211,11 @@ def listener() -> Iterator[str]:
 
 def _hits(url: str) -> list[str]:
     """The paths the listener at ``url`` heard, without their query."""
-    return [path.partition("?")[0] for path in LISTENERS[url].heard]
+    # (the listener reads a path's bytes as Latin-1: a name's UTF-8 read as UTF-8 again)
+    return [
+        path.partition("?")[0].encode("latin-1").decode("utf-8", "replace")
+        for path in LISTENERS[url].heard
+    ]
 
 
 SEPARATORS = [" ", "\t", "\n", "\r", "\r\n", "", "# c\r", "# c\n", "#\r\n", " # SERVICE <x> {}\r"]
@@ -318,6 +330,35 @@ def test_mutated_service_queries_stay_found(
         fetched = listener.rstrip("/") + _hits(listener)[-1]
         assert remote_access(text) == "SERVICE", text
         assert None in targets or fetched in _unfragmented(targets), (text, fetched, targets)
+
+
+#: a "<" the scanner reads as an IRI's start where the engine reads "less than" and then what
+#: follows a ")" (stranger 101: it hid a SERVICE call, given its ">" by a comment, and FROM)
+AMBIGUOUS = [
+    "SELECT * WHERE { BIND(1 AS ?a) FILTER(?a<?b)SERVICE:x#>\n{ ?s ?p ?o } }",
+    "SELECT * WHERE { FILTER(?a<(2))SERVICE#>\n<http://h/> { ?s ?p ?o } }",
+    "SELECT(COUNT(*)AS?n)(1<(2)AS?x)FROM:g#>\nWHERE{?s ?p ?o}",
+    'SELECT * { FILTER("a"<?b)BIND(1AS?c)#>\n }',
+    "SELECT * { FILTER((?a)<?b)BIND(1AS?c)#>\n }",
+]
+#: and IRIs the engine reads as IRIs, or a "<" with no ")" to hide behind
+UNAMBIGUOUS = [
+    "SELECT * WHERE { FILTER(?a < ?b) SERVICE <http://h/> {} }",
+    "SELECT * WHERE { FILTER(?a<?b) }",
+    "SELECT * WHERE { FILTER(?a = <http://e/Paris_(city)>) }",
+    "SELECT * WHERE { FILTER(?a IN (<http://e/a_(b)>, <http://e/c>)) }",
+    "SELECT * WHERE { ?s <http://e/p_(q)> ?o }",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "ambiguous"),
+    [(t, True) for t in AMBIGUOUS] + [(t, False) for t in UNAMBIGUOUS],
+    ids=[f"ambiguous-{n}" for n in range(len(AMBIGUOUS))]
+    + [f"plain-{n}" for n in range(len(UNAMBIGUOUS))],
+)
+def test_a_less_than_read_as_an_iri_is_found(text: str, ambiguous: bool) -> None:
+    assert (ambiguous_less_than(text) is not None) == ambiguous
 
 
 #: texts whose prefixes ``neutral_prefixes`` renames: (text, the text it gives)
@@ -437,6 +478,15 @@ DATASETS = [
     "PREFIX : <urn:e/> DESCRIBE <urn:s/g> from:g",
     "PREFIX from: <urn:x/> PREFIX : <urn:e/> DESCRIBE * from:g WHERE { ?s ?p ?o }",
     "PREFIX from: <urn:x/> PREFIX : <urn:e/> DESCRIBE <urn:s/h> FROM <urn:e/h> from:g",
+    # FROM glued to a name of another prefix, or after ASK (stranger 101: each was missed)
+    "PREFIX x: <urn:e/> SELECT ?s FROMx:g WHERE { ?s ?p ?o }",
+    "PREFIX x: <urn:e/> SELECT ?s fromx:g WHERE { ?s ?p ?o }",
+    "PREFIX x: <urn:e/> SELECT ?g ?s FROMNAMEDx:h WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "PREFIX x: <urn:e/> ASKFROMx:g { <urn:s/g> ?p ?o }",
+    "PREFIX x: <urn:e/> DESCRIBE ?s FROMx:g WHERE { ?s ?p ?o }",
+    "PREFIX x、: <urn:e/> SELECT ?s FROM x、:g WHERE { ?s ?p ?o }",
+    "PREFIX named、: <urn:e/> SELECT ?s FROM named、:h WHERE { ?s ?p ?o }",
+    "PREFIX x: <urn:e/> SELECT ?g ?s FROM NAMEDx:h WHERE { GRAPH ?g { ?s ?p ?o } }",
 ]
 #: queries with no dataset clause of their own, whose words look like one: a prefixed name
 #: ``from:`` or ``fromnamed:`` in an expression, after the WHERE clause, or among a DESCRIBE's

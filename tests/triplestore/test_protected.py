@@ -73,6 +73,13 @@ REFUSED = [
     # ... and a declaration glued to PREFIX (pyoxigraph reads PREFIX and c:)
     f"PREFIXc: <{BASE}> INSERT DATA {{ GRAPH c:catalog {T} }}",
     f"prefixc:<{BASE}>INSERT DATA{{GRAPHc:submissions{T}}}",
+    # a prefix holding characters SPARQL's names take and Python's \w does not (stranger 101:
+    # c、:catalog was read as c, 、 and :catalog, and the catalogue emptied)
+    f"PREFIX c、: <{BASE}> CLEAR GRAPH c、:catalog",
+    f"PREFIX c、: <{BASE}> INSERT DATA {{ GRAPH c、:catalog {T} }}",
+    f"PREFIX c、: <{BASE}> WITH c、:catalog INSERT {{ ?s ?p 1 }} WHERE {{ ?s ?p ?o }}",
+    f"PREFIX d。: <{DEF}> INSERT DATA {{ GRAPH d。: {T} }}",
+    f"PREFIX ⁰: <{BASE}> DROP GRAPH ⁰:submissions",
     # reading a replaced version or the merge by name
     f"INSERT {{ GRAPH <urn:a> {{ ?s ?p ?o }} }} USING <{BASE}dataset/fr-aura/1>"
     " WHERE { ?s ?p ?o }",
