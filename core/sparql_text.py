@@ -219,10 +219,27 @@ def _tokens(text: str, start: int) -> tuple[Token, ...]:
             continue
         if kind == "close":
             depth = max(0, depth - 1)
-        found.append(Token(kind, match.group(), match.start(), match.end(), depth))
+        found += _name_and_dots(Token(kind, match.group(), match.start(), match.end(), depth))
         if kind == "open":
             depth += 1
     return tuple(found)
+
+
+def _name_and_dots(token: Token) -> list[Token]:
+    """``token``, and the dots that end it as tokens of their own when it is a name: a name
+    never ends with a dot (SPARQL's PN_LOCAL, PN_PREFIX; an escaped ``\\.`` is its own), so
+    the engine reads ``service:childcare.{`` as the name, a dot and a group, not a SERVICE call
+    (stranger 101)."""
+    if token.kind not in ("pname", "word") or not token.text.endswith("."):
+        return [token]
+    kept = token.text.rstrip(".")
+    if kept.endswith("\\"):  # an escaped dot ends the name
+        kept += "."
+    if not kept or (token.kind == "pname" and ":" not in kept):
+        return [token]
+    end = token.start + len(kept)
+    dots = [Token("punct", ".", at, at + 1, token.depth) for at in range(end, token.end)]
+    return [token._replace(text=kept, end=end), *dots]
 
 
 #: a prefix that reads as a keyword (``SERVICE:p`` is SERVICE and ``:p``; ``SERVICE、:p`` is
@@ -695,8 +712,9 @@ def _fetching_keywords(text: str) -> tuple[Keyword, ...]:
         following = listed[index + 1] if index + 1 < len(listed) else None
         previous = listed[index - 1] if index > 0 else None
         declared = token.kind == "pname" and _names(previous, "PREFIX")
+        first = previous is None or previous.text == ";" or _ends_prologue(listed, index - 1)
         for word in FETCHING:
-            if word in keyword.word and not declared and _fetches(word, token, previous, following):
+            if word in keyword.word and not declared and _fetches(word, token, first, following):
                 found += _found(word, keyword)
     return tuple(sorted(found, key=lambda k: k.start))
 
@@ -726,20 +744,30 @@ def neutral_prefixes(text: str) -> str:
     return edited(text, edits) if edits else text
 
 
-def _fetches(word: str, token: Token, previous: Token | None, following: Token | None) -> bool:
+def _ends_prologue(listed: tuple[Token, ...], index: int) -> bool:
+    """Whether ``listed[index]`` is the IRI that ends a BASE or PREFIX declaration."""
+    if index < 1 or listed[index].kind != "iri":
+        return False
+    before = listed[index - 1]
+    return _names(before, "BASE") or (
+        before.kind == "pname" and _names(listed[index - 2], "PREFIX")
+    )
+
+
+def _fetches(word: str, token: Token, first: bool, following: Token | None) -> bool:
     """Whether ``word`` (SERVICE or LOAD) in ``token`` may be read by the engine as that
     keyword (a prefix being declared, ``PREFIX load:``, never is). In a bare word, always. In
     the prefix of a prefixed name (``service:x``), the rest of the name would be what it
     names, so: SERVICE only when a group (``{``) follows, as a SERVICE's endpoint is followed
     (else the name is a name: ``?s cwm:service service:childcare``), and LOAD only where an
-    update's operation starts: outside braces, first or after ``;`` or the prologue's last IRI
-    (stranger 99: both were refused as calls, in valid queries of this project's own code
-    lists)."""
+    update's operation starts (``first``: first, after ``;`` or after the prologue), outside
+    braces (stranger 99: both were refused as calls, in valid queries of this project's own
+    code lists; stranger 101: ``DESCRIBE <iri> load:2`` too)."""
     if token.kind != "pname":
         return True
     if word == "SERVICE":
         return following is not None and following.kind == "open"
-    return token.depth == 0 and (previous is None or previous.text == ";" or previous.kind == "iri")
+    return token.depth == 0 and first
 
 
 def remote_access(text: str) -> str | None:

@@ -138,6 +138,17 @@ FETCHES = [
         ["http://h/sparql、"],
     ),
     ("PREFIX 、: <http://h/> SELECT * { SERVICE、:x { ?s ?p ?o } }", "SERVICE", ["http://h/x"]),
+    # a name never ends with a dot, and a LOAD stands after the prologue alone (stranger 101)
+    ("PREFIX service: <urn:c/> SELECT * { ?s ?p service:childcare.{ } }", None, []),
+    ("PREFIX service: <urn:c/> SELECT * { ?s ?p service:childcare.. }", None, []),
+    ("PREFIX load: <urn:c/> DESCRIBE <urn:x> load:2", None, []),
+    (
+        "PREFIX load: <urn:c/> SELECT * { ?s ?p ?o } VALUES ?o { <urn:a> } ORDER BY load:f(?o)",
+        None,
+        [],
+    ),
+    ("BASE <http://h/> LOAD:p", "LOAD", []),
+    ("PREFIX : <http://h/> SELECT * { SERVICE:x\\.{} }", "SERVICE", ["http://h/x."]),
 ]
 
 
