@@ -50,6 +50,7 @@ from endpoint.writes import (
     settled_answer,
     write_failure,
     write_in_worker,
+    write_turn,
 )
 from loaders.guards import UnsafeFile, check_xml
 from triplestore.backends import TripleStore
@@ -62,7 +63,6 @@ from triplestore.versions import (
     graph_exists,
     post_graph,
     put_graph,
-    writes_held,
 )
 
 blueprint = Blueprint("graphstore", __name__)
@@ -371,11 +371,6 @@ def _base() -> str:
     return current_app.config["COWORKMED"]["base"]
 
 
-def _lock_wait() -> float:
-    """How long a write waits for the writes before it (``store_lock_wait``)."""
-    return float(current_app.config["COWORKMED"]["store_lock_wait"])
-
-
 def _confined(change: Callable[..., T], args: tuple[Any, ...], graph: str | None) -> tuple[T, int]:
     """``change(store, *args)`` of ``graph`` and its publication in a worker of its own
     (``endpoint.writes``); its failures said as an update's are (QueryError). One stopped at
@@ -397,7 +392,7 @@ def _write(found: Target) -> Response:
         if not found.given:
             raise QueryError(400, "name the graph to delete: ?graph=IRI or ?default")
         _refuse_managed(found.graph)
-        with writes_held(_lock_wait()):  # no other write between the conditions and this one
+        with write_turn():  # no other write between the conditions and this one
             _nothing, generation = _confined(
                 delete_checked, (found.graph, refused_when(found.given)), found.graph
             )
@@ -411,7 +406,7 @@ def _write(found: Target) -> Response:
     _refuse_managed(graph)
     triples = uploaded_triples(graph or request_url())
     replace = request.method == "PUT"
-    with writes_held(_lock_wait()):
+    with write_turn():
         created, generation = _confined(
             store_checked, (graph, triples, replace, refused_when(found.given)), graph
         )

@@ -67,11 +67,12 @@ from endpoint.writes import (
     settled_answer,
     write_failure,
     write_in_worker,
+    write_turn,
 )
 from triplestore.backends import TripleStore
 from triplestore.backends.sparql import RemoteStoreError
 from triplestore.protected import ProtectedGraphs, guard_update, protected_update
-from triplestore.versions import StoreBusy, published_graphs, writes_held
+from triplestore.versions import StoreBusy, published_graphs
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -504,24 +505,22 @@ def update(operation: Operation) -> Response:
     end_turn()
     if if_match_never_holds():
         return precondition_failed()
-    try:  # no other write between the conditions and this one
-        with writes_held(current_app.config["COWORKMED"]["store_lock_wait"]):
-            return _conditioned_update(text, base_iri)
-    except StoreBusy as problem:  # the writes before it ran past store_lock_wait
-        current_app.logger.warning("update refused, the store busy: %s", problem)
-        return error(503, problem.public)
+    return _conditioned_update(text, base_iri)
 
 
 def _conditioned_update(text: str, base_iri: str) -> Response:
-    """Apply the update ``text`` unless a condition of the request is false (412)."""
-    # the dataset the update changes exists, and has no representation a tag names
-    if write_precondition_fails(lambda: True, represented=False):
-        return precondition_failed()
+    """Apply the update ``text`` unless a condition of the request is false (412); no other
+    write between the conditions and this one (``write_turn``: a 503 when the writes before
+    it outlast ``store_lock_wait``)."""
     settings = current_app.config["COWORKMED"]
     metrics = current_app.extensions["coworkmed.metrics"]
     start = time.perf_counter()
     try:
-        _nothing, generation = write_in_worker(apply_update, (text, base_iri, settings["base"]))
+        with write_turn():
+            # the dataset the update changes exists, and has no representation a tag names
+            if write_precondition_fails(lambda: True, represented=False):
+                return precondition_failed()
+            _nothing, generation = write_in_worker(apply_update, (text, base_iri, settings["base"]))
     except ProtectedGraphs as problem:
         status, message = 403, str(problem)
     except SettledWrite as settled:  # stopped at its time limit, its change saved or not

@@ -130,7 +130,7 @@ def write_in_worker(
         timeout = settings["validation_timeout"]
     # a change committed and not published before this write would be taken for its own
     before = location.pending()
-    with writes_held(settings["store_lock_wait"]), readers_told(), writes_under_way().under_way():
+    with write_turn(), readers_told(), writes_under_way().under_way():
         try:
             return write_confined(location, change, args, settings["base"], limits, timeout)
         except WorkerTimedOut as failed:  # a kill may land after the commit (a crash does not:
@@ -143,6 +143,14 @@ def write_in_worker(
                 raise
             left, generation = settle(location, graphs, limits)
             raise SettledWrite(failed, left, generation) from None
+
+
+def write_turn() -> AbstractContextManager[None]:
+    """This app's turn to write: no other write of this process meanwhile, waited for
+    ``store_lock_wait`` seconds at most (``triplestore.versions.writes_held``; WritesAhead, a
+    StoreBusy, after that). Re-entrant: a route that weighs a request's conditions holds it
+    around them and the write (``write_in_worker`` takes it again)."""
+    return writes_held(current_app.config["COWORKMED"]["store_lock_wait"])
 
 
 def settle(
