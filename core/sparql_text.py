@@ -558,7 +558,7 @@ def _dataset_scan(
         if declared or token.kind not in ("word", "pname"):
             declared = False
             continue
-        declared = token.kind == "word" and token.text.upper() == "PREFIX"
+        declared = _names(token, "PREFIX")
         glued = _FROM_GLUED.match(token.text)
         if glued is None:
             continue
@@ -606,7 +606,7 @@ def _source(token: Token, states: list[Prologue], named: bool) -> tuple[bool, st
     ``:g``."""
     if token.kind == "iri":
         return named, resolve(token, states) or ""
-    if token.kind == "word" and token.text.upper() == "NAMED" and not named:
+    if _names(token, "NAMED") and not named:
         return True, None
     if token.kind != "pname":
         return False, None
@@ -982,7 +982,7 @@ def absolute_iris(text: str, base: str | None) -> str:
     edits: list[tuple[int, int, str]] = []
     found = _tokens(text, 0)
     for index, token in enumerate(found):
-        if token.kind == "word" and token.text.upper() == "BASE" and index + 1 < len(found):
+        if _names(token, "BASE") and index + 1 < len(found):
             after = found[index + 1]
             if after.kind == "iri":
                 edits.append((token.start, after.end, " "))

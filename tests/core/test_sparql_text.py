@@ -8,6 +8,7 @@ import sys
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -343,6 +344,14 @@ def test_mutated_service_queries_stay_found(
         assert None in targets or fetched in _unfragmented(targets), (text, fetched, targets)
 
 
+def _both(yes: list[str], no: list[str], names: tuple[str, str]) -> list[Any]:
+    """Test cases: each text of ``yes`` with True, each of ``no`` with False, named by
+    ``names`` and their place in their list."""
+    return [pytest.param(text, True, id=f"{names[0]}-{n}") for n, text in enumerate(yes)] + [
+        pytest.param(text, False, id=f"{names[1]}-{n}") for n, text in enumerate(no)
+    ]
+
+
 #: a "<" the scanner reads as an IRI's start where the engine reads "less than" and then what
 #: follows a ")" (stranger 101: it hid a SERVICE call, given its ">" by a comment, and FROM)
 AMBIGUOUS = [
@@ -363,10 +372,7 @@ UNAMBIGUOUS = [
 
 
 @pytest.mark.parametrize(
-    ("text", "ambiguous"),
-    [(t, True) for t in AMBIGUOUS] + [(t, False) for t in UNAMBIGUOUS],
-    ids=[f"ambiguous-{n}" for n in range(len(AMBIGUOUS))]
-    + [f"plain-{n}" for n in range(len(UNAMBIGUOUS))],
+    ("text", "ambiguous"), _both(AMBIGUOUS, UNAMBIGUOUS, ("ambiguous", "plain"))
 )
 def test_a_less_than_read_as_an_iri_is_found(text: str, ambiguous: bool) -> None:
     assert (ambiguous_less_than(text) is not None) == ambiguous
@@ -518,12 +524,7 @@ NO_DATASETS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("query", "clauses"),
-    [(query, True) for query in DATASETS] + [(query, False) for query in NO_DATASETS],
-    ids=[f"from-{n}" for n in range(len(DATASETS))]
-    + [f"none-{n}" for n in range(len(NO_DATASETS))],
-)
+@pytest.mark.parametrize(("query", "clauses"), _both(DATASETS, NO_DATASETS, ("from", "none")))
 def test_a_querys_own_dataset_is_read_as_the_parser_reads_it(query: str, clauses: bool) -> None:
     """Differential: the query over its own FROM / FROM NAMED (pyoxigraph reads them) gives
     what it gives over the dataset the scanner found, given explicitly (none found: the
