@@ -750,7 +750,7 @@ def _ends_prologue(listed: tuple[Token, ...], index: int) -> bool:
         return False
     before = listed[index - 1]
     return _names(before, "BASE") or (
-        before.kind == "pname" and _names(listed[index - 2], "PREFIX")
+        index >= 2 and before.kind == "pname" and _names(listed[index - 2], "PREFIX")
     )
 
 

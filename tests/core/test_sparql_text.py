@@ -149,6 +149,8 @@ FETCHES = [
         [],
     ),
     ("BASE <http://h/> LOAD:p", "LOAD", []),
+    # the token before the text's second is not its last (a negative index wrapped round)
+    ("a:b <urn:c> load:d PREFIX", None, []),
     ("PREFIX : <http://h/> SELECT * { SERVICE:x\\.{} }", "SERVICE", ["http://h/x."]),
 ]
 
