@@ -968,6 +968,35 @@ def graph_operations_for(update: str, managed: list[str], default: str, none: st
     return update
 
 
+def blank_data_as_template(update: str) -> str:
+    """``update`` with each ``INSERT DATA`` whose data hold a blank node (``_:b``, ``[ ]``, a
+    collection) written as ``INSERT { ... } WHERE {}``, which means the same: new blank nodes,
+    once. Virtuoso 7.2 refused blank nodes in INSERT DATA ("not allowed in a constant clause"),
+    a 400 for a valid update."""
+    top = [k for k in keywords(update) if k.depth == 0]
+    found = _tokens(update, 0)
+    edits: list[tuple[int, int, str]] = []
+    for keyword, data in itertools.pairwise(top):
+        if keyword.word != "INSERT" or data.word != "DATA":
+            continue
+        block = block_at(update, data.end)
+        if block is None:
+            continue
+        first = bisect.bisect_left(found, block.start, key=lambda token: token.start)
+        last = bisect.bisect_left(found, block.end, key=lambda token: token.start)
+        if any(_blank(token, update) for token in found[first:last]):
+            edits += [(data.start, data.end, ""), (block.end, block.end, " WHERE {}")]
+    return edited(update, edits)
+
+
+def _blank(token: Token, text: str) -> bool:
+    """Whether ``token`` (in ``text``) makes a blank node in data: ``_:`` or an opening
+    bracket or parenthesis (a property list, a collection)."""
+    if token.kind == "nest":
+        return True
+    return token.text == "_" and text.startswith(":", token.end)
+
+
 #: characters an IRI written between ``<>`` cannot hold as they are (SPARQL's IRIREF)
 _NOT_IN_IRIREF = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 

@@ -53,7 +53,7 @@ from endpoint.execution import (
 )
 from endpoint.forms import check_encoded
 from endpoint.negotiation import format_values, negotiate, prefers_html
-from endpoint.published import Kept, select
+from endpoint.published import Kept, select, store_location
 from endpoint.published import generation as store_generation
 from endpoint.responses import error, keeping_language, rdf_answer, read_headers, refusal
 from endpoint.service import description
@@ -69,10 +69,16 @@ from endpoint.writes import (
     write_in_worker,
     write_turn,
 )
-from triplestore.backends import TripleStore
+from triplestore.backends import StoreLocation, TripleStore
 from triplestore.backends.sparql import RemoteStoreError
-from triplestore.protected import ProtectedGraphs, guard_update, protected_update
-from triplestore.versions import StoreBusy, published_graphs
+from triplestore.protected import (
+    ProtectedGraphs,
+    graphs_named,
+    guard_update,
+    protected_graph,
+    protected_update,
+)
+from triplestore.versions import StoreBusy, Unchanged, footprint, published_graphs
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -468,14 +474,33 @@ def published_names() -> list[str]:
     return _GRAPHS.get(("named graphs", store_generation()), find)
 
 
-def apply_update(store: TripleStore, text: str, base_iri: str, base: str) -> None:
+class NothingChanged(Unchanged):
+    """An update that changed nothing: a DELETE DATA of triples not there, an INSERT DATA of
+    triples there, a CLEAR SILENT of a graph not there, a DELETE WHERE that matched nothing
+    (204 as before, but no new generation: stranger 101 saw each publish one, and readers'
+    tags and kept answers go with it)."""
+
+
+def apply_update(
+    store: TripleStore, text: str, base_iri: str, base: str, location: StoreLocation
+) -> None:
     """Apply ``text`` to ``store``: run in the update's worker
     (``triplestore.versions.write_confined``),
     where a parser crash costs that worker only. Wide CLEAR/DROP are limited to the graphs an
-    update may write (``triplestore.protected.guard_update``)."""
-    graphs = [graph.value for graph in published_graphs(store, base)]
+    update may write (``triplestore.protected.guard_update``). Raises NothingChanged when the
+    store is as it was (the graphs it names, by a digest each; the size of every graph a
+    client may write; the list of graphs), unless the graphs it names are too large to tell
+    cheaply (``triplestore.versions.footprint``)."""
+    published = [graph.value for graph in published_graphs(store, base)]
+    sized = [graph for graph in published if protected_graph(graph, base) is None]
     with one_text():  # its checks and rewrites read a long text once
-        store.update(guard_update(text, base, base_iri, graphs), base_iri=base_iri)
+        limited = guard_update(text, base, base_iri, published)
+        named = list(graphs_named(limited, base_iri))
+        before = None if location.pending() else footprint(store, sized, named)
+        store.update(limited, base_iri=base_iri)
+    if before is not None and footprint(store, sized, named) == before:
+        location.unmark()  # its transaction changed nothing: no commit to publish
+        raise NothingChanged
 
 
 def update(operation: Operation) -> Response:
@@ -520,7 +545,10 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
             # the dataset the update changes exists, and has no representation a tag names
             if write_precondition_fails(lambda: True, represented=False):
                 return precondition_failed()
-            _nothing, generation = write_in_worker(apply_update, (text, base_iri, settings["base"]))
+            work = (text, base_iri, settings["base"], store_location())
+            _nothing, generation = write_in_worker(apply_update, work)
+    except NothingChanged:
+        status, message, generation = 204, "", store_location().generation()
     except ProtectedGraphs as problem:
         status, message = 403, str(problem)
     except SettledWrite as settled:  # stopped at its time limit, its change saved or not

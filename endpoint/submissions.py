@@ -528,7 +528,7 @@ def api_publish() -> Response:
     except UploadError as error:
         return json_answer(_problem(error, lang), error.status)
     except StoreBusy as error:
-        code = "store-error" if error.code == "store-unavailable" else "store-busy"
+        code = BUSY_CODES.get(error.code, "store-busy")
         current_app.logger.warning("publication refused, the store busy: %s", error)
         response = api_problem(503, code, lang, error.public)
         response.headers["Retry-After"] = "5"
@@ -566,6 +566,11 @@ def api_publish() -> Response:
         # read (stranger 100: a publication of generation 38 said 37)
         answer.headers["Store-Generation"] = str(outcome.generation)
     return answer
+
+
+#: the partner's message for a StoreBusy, by its code (else ``store-busy``, a load holds the
+#: store): it said "a load is running" when the server's own writes held it (stranger 101)
+BUSY_CODES = {"store-unavailable": "store-error", "writes-ahead": "writes-ahead"}
 
 
 def publication_failed(failed: WorkerFailed, lang: str) -> Response:

@@ -23,6 +23,7 @@ worker rewrites them with the store's graphs, ``guard_update``, and checks the r
 from __future__ import annotations
 
 import collections
+from collections.abc import Iterator
 
 from core import sparql_text
 from core.namespaces import CODE, CWM
@@ -178,10 +179,22 @@ PROLOGUE = {"PREFIX": 2, "BASE": 1}
 
 
 def named_protected(update: str, base: str, base_iri: str | None) -> str | None:
-    """The first protected graph ``update`` names as a graph (an IRI or a prefixed name after
-    one of ``GRAPH_WORDS``, glued to it or not, resolved as the parser resolves it), with what
-    it is. The same IRI as a term of a triple names no graph: a user graph may say that a
-    record was derived from a dataset version, or link to the catalogue."""
+    """The first protected graph ``update`` names as a graph (``graphs_named``), with what it
+    is. The same IRI as a term of a triple names no graph: a user graph may say that a record
+    was derived from a dataset version, or link to the catalogue."""
+    for graph in graphs_named(update, base_iri):
+        what = protected_graph(graph, base)
+        if what is not None:
+            return f"<{graph}> is {what}"
+    return None
+
+
+def graphs_named(update: str, base_iri: str | None) -> Iterator[str]:
+    """Each graph ``update`` names as a graph: an IRI or a prefixed name after one of
+    ``GRAPH_WORDS``, glued to it or not, resolved as the parser resolves it (a name that does
+    not resolve is left out: the parser refuses it). With the default graph, these are all
+    the graphs an update this module lets run may write (``GRAPH ?var`` is refused, wide
+    CLEAR/DROP are written out graph by graph first)."""
     states = sparql_text.prologues(update, base_iri)
     previous, declaring = "", 0
     for token in sparql_text.tokens(update):
@@ -201,10 +214,8 @@ def named_protected(update: str, base: str, base_iri: str | None) -> str | None:
             readings.append(token)
         for reading in readings:
             graph = sparql_text.resolve(reading, states)
-            what = protected_graph(graph, base) if graph else None
-            if what is not None:
-                return f"<{graph}> is {what}"
-    return None
+            if graph:
+                yield graph
 
 
 def protected_update(update: str, base: str, base_iri: str | None) -> str | None:

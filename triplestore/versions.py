@@ -283,7 +283,8 @@ def writes_held(wait: float) -> Iterator[None]:
     other with no bound (stranger 100: ten PUTs at once, the last answered after 116 s)."""
     if not _WRITING.acquire(timeout=max(wait, 0.0)):
         raise WritesAhead(
-            f"the writes before this one still ran after {wait:g} s (store_lock_wait)"
+            f"the writes before this one still ran after {wait:g} s (store_lock_wait)",
+            code="writes-ahead",
         )
     try:
         yield
@@ -410,7 +411,7 @@ def left_by(
             for graph in source.named_graphs()
             if not graph.value.startswith(versions)
         }
-        | {"": sum(1 for _ in source.triples(None))}
+        | {"": _size(source, "")}
         for source in (store, snapshot)
     ]
     if sizes[0] != sizes[1]:
@@ -420,6 +421,57 @@ def left_by(
         return Left(True)
     location.unmark()  # it left nothing (stranger 100: an update stopped in its WHERE clause
     raise Unchanged  # was said "may have been applied", and made a new generation of the same)
+
+
+#: triples, in the graphs an update names, up to which its worker tells whether it changed
+#: anything (a digest of each, before and after it: about 10 µs a triple each time, 0.1 s for
+#: the 9,515 links of the 2,400 spaces of data/); an update of larger graphs is published as
+#: a change, as every update was before
+UNCHANGED_CHECK_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What tells whether a write changed a store (``footprint``): its named graphs, the size
+    of each graph ``sized`` and a digest of each graph ``digested`` ("" for the default
+    graph)."""
+
+    graphs: frozenset[str]
+    sizes: tuple[tuple[str, int], ...]
+    digests: tuple[tuple[str, int], ...]
+
+
+def footprint(
+    store: TripleStore, sized: Iterable[str], digested: Iterable[str]
+) -> Footprint | None:
+    """The ``Footprint`` of ``store``: taken before and after a write whose every change lies
+    in the graphs ``digested`` (and the default graph), they are equal exactly when it changed
+    nothing; ``sized``: graphs whose size is compared as well, the cheap check that a graph
+    the write was not thought to change did not. None (it cannot be told cheaply) when the
+    graphs digested hold more than ``UNCHANGED_CHECK_LIMIT`` triples. A name that is no IRI is
+    no graph of the store (the write's parser refuses it): left out."""
+    digest = sorted({"", *(graph for graph in digested if _is_iri(graph))})
+    sizes = {graph: _size(store, graph) for graph in sorted({*sized, *digest})}
+    if sum(sizes[graph] for graph in digest) > UNCHANGED_CHECK_LIMIT:
+        return None
+    return Footprint(
+        frozenset(graph.value for graph in store.named_graphs()),
+        tuple(sizes.items()),
+        tuple((graph, _digest(store, graph)) for graph in digest),
+    )
+
+
+def _is_iri(text: str) -> bool:
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _size(store: TripleStore, graph: str) -> int:
+    """The triples of ``graph`` ("" for the default graph) in ``store``."""
+    return count(store, graph) if graph else sum(1 for _ in store.triples(None))
 
 
 def _digest(store: TripleStore, graph: str) -> int:

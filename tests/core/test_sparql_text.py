@@ -20,6 +20,7 @@ from core.sparql_text import (
     CHAINED,
     DatasetConflict,
     ambiguous_less_than,
+    blank_data_as_template,
     dataset_clauses,
     declares_dataset,
     graph_operations_for,
@@ -400,6 +401,37 @@ NEUTRAL = [
     ),
     ("SELECT * { ?s ?p ?o }", "SELECT * { ?s ?p ?o }"),
 ]
+
+
+#: INSERT DATA with blank nodes, as an external store is sent it (``blank_data_as_template``):
+#: text -> what is sent (Virtuoso refused blank nodes in INSERT DATA)
+BLANK_DATA = [
+    ("INSERT DATA { _:b <urn:p> 1 }", "INSERT  { _:b <urn:p> 1 } WHERE {}"),
+    ("INSERT DATA { [] <urn:p> 1 }", "INSERT  { [] <urn:p> 1 } WHERE {}"),
+    (
+        "insert data{GRAPH <urn:g> { <urn:s> <urn:p> (1 2) }}",
+        "insert {GRAPH <urn:g> { <urn:s> <urn:p> (1 2) }} WHERE {}",
+    ),
+    # no blank node: as it was, whatever strings and IRIs hold
+    ("INSERT DATA { <urn:s> <urn:p> '_:b', \"[]\", <urn:(x)> }", None),
+    ("PREFIX x_: <urn:> INSERT DATA { x_:a x_:b x_:c }", None),
+    ("DELETE DATA { <urn:s> <urn:p> 1 } ; INSERT DATA { <urn:s> <urn:p> 2 }", None),
+    # only the operation that holds one
+    (
+        "INSERT DATA { <urn:s> <urn:p> 1 } ; INSERT DATA { <urn:s> <urn:p> [ <urn:p> 2 ] }",
+        "INSERT DATA { <urn:s> <urn:p> 1 } ; INSERT  { <urn:s> <urn:p> [ <urn:p> 2 ] } WHERE {}",
+    ),
+    ("INSERT { ?s <urn:p> [] } WHERE { ?s ?p ?o }", None),
+]
+
+
+@pytest.mark.parametrize(("text", "sent"), BLANK_DATA, ids=range(len(BLANK_DATA)))
+def test_blank_nodes_in_insert_data_are_sent_as_a_template(text: str, sent: str | None) -> None:
+    assert blank_data_as_template(text) == (text if sent is None else sent)
+    stores = ox.Store(), ox.Store()
+    for store, update in zip(stores, (text, blank_data_as_template(text)), strict=True):
+        store.update(update)
+    assert len(stores[0]) == len(stores[1])  # the same triples, once each
 
 
 @pytest.mark.parametrize(("text", "neutral"), NEUTRAL, ids=range(len(NEUTRAL)))

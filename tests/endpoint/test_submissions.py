@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from core.translations import quoted
 from endpoint.app import create_app
 from publishing.partners import add_partner
 from tests.backends import Published
+from triplestore.versions import writes_held
 from validation.template import template_columns
 
 ROOT = Path(__file__).parents[2]
@@ -165,6 +167,37 @@ def test_publishing_needs_the_partners_own_token(
     other = publish(tokens["it-toscana"])
     assert other.status_code == 403 and other.get_json()["error"] == "mapping-other-partner"
     assert len(client.get("/api/submissions").get_json()["submissions"]) == len(listed)
+
+
+def test_a_publication_behind_the_servers_own_writes_says_so(
+    writable: Published, tokens: dict[str, str]
+) -> None:
+    """A publication that waited ``store_lock_wait`` for the server's own writes is a 503 that
+    says so, in the partner's language (it said "a load is running", stranger 101)."""
+    app = create_app(
+        writable.config(
+            query_workers=1,
+            partners_file=tokens["file"],
+            mappings=str(ROOT / "examples" / "partners"),
+            store_lock_wait=1,
+        )
+    )
+    client = app.test_client()
+    before = client.get("/health").get_json()["generation"]
+    edited = SAMPLE.read_bytes() + b"\n"
+    with writes_held(60):  # the server's own write, in another thread
+        sent = ThreadPoolExecutor(1).submit(
+            client.post,
+            "/api/submissions",
+            data={"file": (io.BytesIO(edited), SAMPLE.name), "mapping": "fr-aura", "lang": "el"},
+            headers={"Authorization": f"Bearer {tokens['fr-aura']}"},
+        )
+        answer = sent.result(timeout=60)
+    body = answer.get_json()
+    assert answer.status_code == 503 and answer.headers["Retry-After"], body
+    assert body["error"] == "writes-ahead" and "άλλες αλλαγές" in body["message"], body
+    assert client.get("/health").get_json()["generation"] == before
+    app.extensions["coworkmed.pool"].close()
 
 
 def _header_row(fmt: str, data: bytes) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
@@ -667,3 +668,28 @@ def test_a_graph_store_write_that_changes_nothing_publishes_nothing(app: Flask) 
         number = said
     read = client.get(f"/store?graph={G}", headers={"Accept": "application/n-triples"})
     assert read.data.count(b"\n") == 1  # the last PUT's triple
+
+
+#: updates sent in turn, and whether each publishes a new generation
+UPDATE_CHANGES = yaml.safe_load((Path(__file__).parent / "update-changes.yaml").read_text("utf-8"))
+
+
+def test_an_update_that_changes_nothing_publishes_nothing(app: Flask) -> None:
+    client = app.test_client()
+    graphs = {"g": G, "h": "http://example.org/graphs/g2", "links": f"{BASE}links"}
+    number = _generation(client)
+    for case in UPDATE_CHANGES:
+        update = case["update"]
+        for name, graph in graphs.items():
+            update = update.replace(f"{{{name}}}", graph)
+        answer = client.post(
+            "/sparql",
+            data=update,
+            content_type="application/sparql-update",
+            headers=AUTH,
+        )
+        assert answer.status_code == 204, (update, answer.data)
+        said = int(answer.headers["Store-Generation"])
+        assert (said > number) is case["publishes"], update
+        assert said >= number and _generation(client) == said
+        number = said

@@ -58,6 +58,7 @@ from core.problems import LoadError, StoreBusy
 from core.settings import STORE_AUTHS, SettingsError
 from core.sparql_text import (
     absolute_iris,
+    blank_data_as_template,
     declares_dataset,
     empty_graph_patterns,
     explicit_separators,
@@ -556,10 +557,11 @@ class SparqlStore:
         graphs it creates or empties become (or stop being) managed ones."""
         managed = self.named_graphs()
         names = [g.value for g in managed]
-        text = graph_operations_for(
-            neutral_prefixes(sparql), names, self.location.default_graph, self._nothing
-        )
-        text = text if base_iri is None else f"BASE <{base_iri}>\n{text}"
+        # its relative IRIs resolved here, as for a query: a BASE of ours before the update's
+        # own was a second one, which Virtuoso refused (a valid update, a 400)
+        plain = absolute_iris(explicit_separators(neutral_prefixes(sparql)), base_iri)
+        plain = blank_data_as_template(plain)
+        text = graph_operations_for(plain, names, self.location.default_graph, self._nothing)
         before = self._graph_names()
         self._changed = True
         if declares_dataset(sparql):  # USING or WITH: the update's own dataset
