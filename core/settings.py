@@ -43,6 +43,17 @@ def publish_mode(text: object) -> str:
     return str(text)
 
 
+#: whether a server's workers must be cut from the network (the ``worker_isolation`` setting)
+WORKER_ISOLATIONS = ("auto", "required")
+
+
+def worker_isolation(text: object) -> str:
+    """A worker isolation (``WORKER_ISOLATIONS``), else ValueError."""
+    if str(text) not in WORKER_ISOLATIONS:
+        raise ValueError(text)
+    return str(text)
+
+
 #: the ports a TCP server may listen at (0: one the system chooses)
 PORTS = range(0, 65_536)
 
@@ -364,6 +375,18 @@ SETTINGS: dict[str, Setting] = {
             "SERVICE; empty: SERVICE is refused. LOAD is always refused.",
         ),
         Setting(
+            "worker_isolation",
+            "COWORKMED_WORKER_ISOLATION",
+            "auto",
+            "Whether the server's query, update and upload workers must run cut from the "
+            "network when no service_peers are set (a network namespace of their own, behind "
+            "the text checks that refuse SERVICE and LOAD): auto, cut where the host allows "
+            "it (Linux user or network namespaces), else served without it, with a warning at "
+            "start; required, the server does not start where it cannot cut them (exit 78). "
+            "Hosts that forbid namespaces: containers under Docker's default seccomp profile.",
+            worker_isolation,
+        ),
+        Setting(
             "cors_origins",
             "COWORKMED_CORS_ORIGINS",
             "*",
@@ -581,6 +604,7 @@ KINDS: dict[Callable[[Any], Any], str] = {
     float: "a number",
     str: "text",
     publish_mode: " or ".join(PUBLISH_MODES),
+    worker_isolation: " or ".join(WORKER_ISOLATIONS),
     port: "a port number, 0 to 65535",
     at_least_one: "a whole number, 1 or more",
     seconds: "a finite number of seconds above 0",

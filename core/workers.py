@@ -140,6 +140,13 @@ def network_reachable() -> bool:
     return True
 
 
+def workers_cut_off(timeout: float = 60.0) -> bool:
+    """Whether a worker confined without the network (``Limits.network`` False) is cut from
+    it on this host: asked of one such worker (``cut_network`` fails where the host forbids
+    user and network namespaces, and a worker then runs with the host's network)."""
+    return not run_confined(network_reachable, (), Limits(), timeout)
+
+
 #: prctl option: the signal the kernel sends this process when its parent ends
 PR_SET_PDEATHSIG = 1
 

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,7 +23,7 @@ from core.settings import SETTINGS, SettingsError, given_settings, setting, sett
 from coworkmed import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from contextlib import AbstractContextManager
 
     from linking.places import Place
@@ -1334,6 +1334,30 @@ def _http_url(host: str, port: int) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
+def _check_isolation(resolved: Mapping[str, Any]) -> None:
+    """Whether the server's workers are cut from the network, as ``worker_isolation`` asks
+    (``core.workers.workers_cut_off``; none is when ``service_peers`` are set): a warning
+    when they cannot be, or, where it is required, a SettingsError (exit 78)."""
+    from core.workers import workers_cut_off
+
+    if resolved["service_peers"].split() or workers_cut_off():
+        return
+    why = (
+        "the query, update and upload workers cannot be cut from the network on this host "
+        "(it allows no user or network namespace)"
+    )
+    if resolved["worker_isolation"] == "required":
+        raise SettingsError(
+            f"setting worker_isolation is required, but {why}: allow namespaces, or set it "
+            "to auto to serve without"
+        )
+    click.echo(
+        f"warning: {why}; SERVICE and LOAD are refused by the checks of a query's text alone "
+        "(worker_isolation = required refuses to serve so)",
+        err=True,
+    )
+
+
 @main.command("serve")
 @STORE_OPTION
 @BASE_OPTION
@@ -1373,6 +1397,7 @@ def serve_command(store: str | None, base: str | None, host: str | None, port: s
     _location(store)  # a file or a folder of other files: said so, not "nothing published"
     app = create_app(config)
     resolved = app.config["COWORKMED"]
+    _check_isolation(resolved)
     if not app.extensions["coworkmed.store"].generation():  # 2, as submissions and export say
         raise LoadError(f"{resolved['store']}: nothing published yet; run coworkmed build")
     _built_under(app.extensions["coworkmed.store"], resolved["store"], resolved["base"])

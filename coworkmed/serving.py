@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -530,13 +530,15 @@ def start_serving(
     env: Mapping[str, str] | None = None,
     start_timeout: float = 60,
     own_group: bool = False,
+    within: Sequence[str] = (),
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Start `coworkmed serve` over ``store`` (a directory or an external store's URL, whose
     other settings ``env`` gives), wait until /health answers; the process (its standard error
     a pipe) and its base URL (``http://127.0.0.1:PORT``). ``own_group``: in a process group of
-    its own, as a shell starts a command (a signal may then be sent to the group)."""
+    its own, as a shell starts a command (a signal may then be sent to the group); ``within``:
+    a command that runs it (its arguments last), in the same process (it execs it)."""
     port = free_port()
-    command = [sys.executable, "-m", "coworkmed.cli", "serve"]
+    command = [*within, sys.executable, "-m", "coworkmed.cli", "serve"]
     command += ["--store", str(store), "--port", str(port)]
     server = subprocess.Popen(
         command,
