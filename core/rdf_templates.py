@@ -24,6 +24,16 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Value = Term | Sequence[Term]
 
 
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI, as pyoxigraph reads one: what may be written
+    between ``<>`` into a SPARQL text as a single term (no ``>``, space or brace in it)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
 @cache
 def _template(path: Path) -> string.Template:
     return string.Template(path.read_text(encoding="utf-8"))

@@ -21,6 +21,7 @@ import bisect
 import functools
 import itertools
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -287,13 +288,20 @@ def term_after(text: str, position: int) -> Token | None:
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
+def _character(escape: re.Match[str]) -> str:
+    """The character a ``\\u``/``\\U`` escape names; U+FFFD for a number no character has
+    (past U+10FFFF: ``chr`` raised, a 500; the engine refuses such a text, stranger 102)."""
+    number = int(escape.group(1) or escape.group(2), 16)
+    return chr(number) if number <= sys.maxunicode else "\ufffd"
+
+
 #: an IRI with a scheme: absolute, not resolved
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def _join(base: str | None, iri: str) -> str:
     """``iri`` (as written between ``<>``) resolved against ``base``."""
-    iri = _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), iri)
+    iri = _UCHAR.sub(_character, iri)
     if _ABSOLUTE.match(iri) or not base:  # as written: resolving would normalise it (resolve
         return iri  # "..") where the parser may not; a peer must match
     return resolve_reference(base, iri)
@@ -306,7 +314,10 @@ _PARTS = re.compile(r"^(?:([^:/?#]+):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:
 def resolve_reference(base: str, reference: str) -> str:
     """``reference`` resolved against ``base`` as RFC 3986 (section 5.2) says, as the query
     engine does: nothing normalised or dropped (urljoin dropped an empty ";" or "?", so the
-    scanner missed "<x;>" and "<x?>")."""
+    scanner missed "<x;>" and "<x?>"). Where the engine (oxiri) reads otherwise, as it reads:
+    a reference with a scheme or an authority keeps its dot segments (``//h/def/../x`` is not
+    ``//h/x``: the scanner checked a graph outside the vocabulary's namespace where the engine
+    wrote one inside it, stranger 102), and see ``_remove_dots`` for an IRI with none."""
     scheme, authority, path, query, fragment = _PARTS.match(reference).groups()  # type: ignore[union-attr]
     b_scheme, b_authority, b_path, b_query, _ = _PARTS.match(base).groups()  # type: ignore[union-attr]
     if scheme is None:
@@ -318,12 +329,8 @@ def resolve_reference(base: str, reference: str) -> str:
                 if not path.startswith("/"):
                     directory = b_path[: b_path.rfind("/") + 1] if "/" in b_path else ""
                     path = ("/" if b_authority is not None and not b_path else directory) + path
-                path = _remove_dots(path)
+                path = _remove_dots(path, b_authority is not None)
             authority = b_authority
-        else:
-            path = _remove_dots(path)
-    else:
-        path = _remove_dots(path)
     text = f"{scheme}:" if scheme is not None else ""
     text += f"//{authority}" if authority is not None else ""
     text += path
@@ -331,10 +338,12 @@ def resolve_reference(base: str, reference: str) -> str:
     return text + (f"#{fragment}" if fragment is not None else "")
 
 
-def _remove_dots(path: str) -> str:
+def _remove_dots(path: str, rooted: bool = True) -> str:
     """RFC 3986 section 5.2.4: "." and ".." segments removed. The input is read by a position,
     not cut at each step (each cut copied the rest: a 1 MB IRI of "./" took 13 s and a chain
-    of BASE declarations 39 s, in the server's process, stranger 87)."""
+    of BASE declarations 39 s, in the server's process, stranger 87). ``rooted`` False: the
+    IRI has no authority, and the engine (oxiri) leaves no "/" for a ".." with nothing before
+    it, or after a segment that began without one (``_keeps_root``)."""
     output: list[str] = []
     at, end = 0, len(path)
     while at < end:
@@ -346,15 +355,14 @@ def _remove_dots(path: str) -> str:
             at += 2  # the input now starts with that "/"
         elif path.startswith("/../", at):
             at += 3
-            if output:
-                output.pop()
+            if not _keeps_root(output, rooted):
+                at += 1  # and the "/" it would leave goes too
         elif at + 2 == end and path.startswith("/.", at):
             output.append("/")
             at = end
         elif at + 3 == end and path.startswith("/..", at):
-            if output:
-                output.pop()
-            output.append("/")
+            if _keeps_root(output, rooted):
+                output.append("/")
             at = end
         elif end - at <= 2 and path[at:] in (".", ".."):
             at = end
@@ -364,6 +372,15 @@ def _remove_dots(path: str) -> str:
             output.append(path[at:cut])
             at = cut
     return "".join(output)
+
+
+def _keeps_root(output: list[str], rooted: bool) -> bool:
+    """For a "/.." segment of ``_remove_dots``: the last segment of ``output`` removed, and
+    whether the "/" that replaces it stays. Always with an authority (RFC 3986); without one,
+    as the engine reads it: only when the segment removed began with "/" (``urn:a`` and
+    ``/../x`` give ``urn:x``, ``urn:/a/../x`` gives ``urn:/x``, ``urn:a/../x`` ``urn:x``)."""
+    removed = output.pop() if output else ""
+    return rooted or removed.startswith("/")
 
 
 @dataclass(frozen=True)
@@ -387,25 +404,67 @@ def _prologues_of(text: str, base: str | None) -> tuple[Prologue, ...]:
     if not _may_hold(text, "BASE", "PREFIX"):
         return tuple(states)
     found = _tokens(text, 0)
-    for index, token in enumerate(found[:-1]):
-        word = token.text.upper() if token.kind == "word" else ""
-        current = states[-1]
-        after = found[index + 1]
-        if word == "BASE" and after.kind == "iri":
-            joined = _join(current.base, after.text[1:-1])
-            states.append(Prologue(after.end, joined, current.prefixes))
-        elif word == "PREFIX" and index + 2 < len(found) and after.kind == "pname":
-            iri = found[index + 2]
-            if iri.kind == "iri" and after.text.endswith(":"):
-                value = _join(current.base, iri.text[1:-1])
-                prefixes = {**current.prefixes, after.text[:-1]: value}
-                states.append(Prologue(iri.end, current.base, prefixes))
-        elif _glued_prefix(token) and after.kind == "iri":
-            # ``PREFIXc: <iri>``: pyoxigraph reads PREFIX and ``c:`` (no boundary is needed)
-            value = _join(current.base, after.text[1:-1])
-            prefixes = {**current.prefixes, token.text[len("PREFIX") : -1]: value}
-            states.append(Prologue(after.end, current.base, prefixes))
+    for declared in _declarations(found):
+        current, iri = states[-1], found[declared.end]
+        value = _join(current.base, iri.text[1:-1])
+        if declared.prefix is None:
+            states.append(Prologue(iri.end, value, current.prefixes))
+        else:
+            prefixes = {**current.prefixes, declared.prefix: value}
+            states.append(Prologue(iri.end, current.base, prefixes))
     return tuple(states)
+
+
+class Declaration(NamedTuple):
+    """A BASE or PREFIX declaration of a text's tokens: the index of the name it declares
+    (``name``; its BASE keyword for a BASE) and of the IRI that ends it (``end``), and the
+    prefix declared (None for BASE)."""
+
+    name: int
+    end: int
+    prefix: str | None
+
+
+def _declarations(found: tuple[Token, ...]) -> list[Declaration]:
+    """Each declaration of ``found`` as the engine reads them: ``BASE <iri>``, ``PREFIX p:
+    <iri>``, and PREFIX glued to the name it declares, where a declaration can stand (first,
+    after another one or a ``VERSION``, after the ``;`` that ends an update's operation):
+    ``PREFIXp:<iri>``,
+    and ``PREFIX:<iri>``, which declares the empty prefix (stranger 102: not read as one,
+    ``:catalog`` named no graph to the scanner, and the catalogue was cleared)."""
+    declared: list[Declaration] = []
+    index, may_stand = 0, True
+    while index < len(found):
+        token = found[index]
+        after = found[index + 1] if index + 1 < len(found) else None
+        later = found[index + 2] if index + 2 < len(found) else None
+        if _names(token, "BASE") and _kind_of(after) == "iri":
+            declared.append(Declaration(index, index + 1, None))
+            index, may_stand = index + 2, True
+        elif _names(token, "PREFIX") and after is not None and _declares(after):
+            if _kind_of(later) == "iri":
+                declared.append(Declaration(index + 1, index + 2, after.text[:-1]))
+                index, may_stand = index + 3, True
+            else:
+                index, may_stand = index + 2, False
+        elif _names(token, "VERSION") and _kind_of(after) == "string":
+            index += 2  # SPARQL 1.2's VERSION "1.2", among the declarations
+        elif may_stand and _glued_prefix(token) and _kind_of(after) == "iri":
+            declared.append(Declaration(index, index + 1, token.text[len("PREFIX") : -1]))
+            index, may_stand = index + 2, True
+        else:
+            may_stand = token.text == ";" and token.depth == 0
+            index += 1
+    return declared
+
+
+def _kind_of(token: Token | None) -> str:
+    return "" if token is None else token.kind
+
+
+def _declares(token: Token) -> bool:
+    """Whether ``token`` is a prefix as a declaration names it (``p:``)."""
+    return token.kind == "pname" and token.text.endswith(":")
 
 
 #: each state holds every prefix declared before it (a text's states grow with the square of
@@ -429,14 +488,14 @@ def declarations(text: str) -> int:
 
 
 def _glued_prefix(token: Token) -> bool:
-    """Whether ``token`` is a prefix declaration glued to its keyword (``PREFIXc:``), outside
-    braces, where only a declaration can stand."""
+    """Whether ``token`` may be a prefix declaration glued to its keyword (``PREFIXc:``, and
+    ``PREFIX:`` for the empty prefix), outside braces; it is one where a declaration can
+    stand (``_declarations``)."""
     return (
         token.kind == "pname"
         and token.depth == 0
         and token.text.endswith(":")
         and token.text[:6].upper() == "PREFIX"
-        and len(token.text) > 7
     )
 
 
@@ -669,28 +728,44 @@ def words_inside(text: str, words: tuple[str, ...]) -> tuple[Keyword, ...]:
     return tuple(sorted(found, key=lambda k: k.start))
 
 
-#: the tokens after which, in an expression, ``<`` is "less than": an operand ends there
-_OPERAND_ENDS = ("var", "number", "string", "iri", "pname")
+#: tokens after which a ``<`` cannot be "less than": an operator, an opening bracket, a
+#: separator, a group's start
+_BEFORE_AN_IRI = frozenset({"(", "[", ",", "{", ".", ";"})
+#: words that end an operand: the boolean literals (a language tag's end is one too)
+_OPERAND_WORDS = frozenset({"TRUE", "FALSE"})
 
 
 @remembered
 def ambiguous_less_than(text: str) -> Token | None:
-    """The first ``<…>`` that the scanner reads as an IRI where the engine reads "less than":
-    in parentheses, right after an operand (``?a<?b``), holding a ``)`` that could end the
-    expression. Read as an IRI, it hid what the engine read after the ``)``
-    (``FILTER(?a<?b)SERVICE:x#>``: the SERVICE call, the ``>`` given by a comment; a FROM
-    clause; stranger 101). An IRI of a collection after a variable, holding ``)``, reads so too
-    (``(?a <http://e/Paris_(city)>)``)."""
+    """The first ``<…>`` that the scanner reads as an IRI where the engine may read "less
+    than": in parentheses, holding a ``)`` that could end the expression, and after a token
+    that may end an operand: anything but an operator, an opening bracket, a separator, or a
+    word other than ``true``, ``false`` and a language tag (``_certain_iri``). Read as an IRI,
+    it hid what the engine read after the ``)`` (``FILTER(?a<?b)SERVICE:x#>``: the SERVICE
+    call, the ``>`` given by a comment; a FROM clause; stranger 101; after ``false``,
+    ``"a"@en`` or ``EXISTS{}``, stranger 102). An IRI of a collection after a variable,
+    holding ``)``, reads so too (``(?a <http://e/Paris_(city)>)``)."""
     nesting = 0
-    previous: Token | None = None
-    for token in _tokens(text, 0):
+    found = _tokens(text, 0)
+    for index, token in enumerate(found):
         if token.text in ("(", ")"):
             nesting = max(0, nesting + (1 if token.text == "(" else -1))
-        elif token.kind == "iri" and nesting > 0 and ")" in token.text and previous is not None:
-            if previous.kind in _OPERAND_ENDS or previous.text in (")", "]"):
+        elif token.kind == "iri" and nesting > 0 and ")" in token.text and index > 0:
+            if not _certain_iri(found, index):
                 return token
-        previous = token
     return None
+
+
+def _certain_iri(found: tuple[Token, ...], index: int) -> bool:
+    """Whether the ``<`` that starts ``found[index]`` can only start an IRI, by the token
+    before it."""
+    previous = found[index - 1]
+    if previous.kind == "operator" or previous.text in _BEFORE_AN_IRI:
+        return True
+    if previous.kind != "word" or previous.text.upper() in _OPERAND_WORDS:
+        return False
+    tag = index > 1 and found[index - 2].text in ("@", "-")  # ``"a"@en``, ``"a"@en-GB``
+    return not tag
 
 
 def fetching_keywords(text: str) -> list[Keyword]:
@@ -704,6 +779,9 @@ def _fetching_keywords(text: str) -> tuple[Keyword, ...]:
     if not _may_hold(text, *FETCHING):
         return ()
     listed = _tokens(text, 0)
+    declarations = _declarations(listed)
+    names = {declared.name for declared in declarations if declared.prefix is not None}
+    ends = {declared.end for declared in declarations}
     found: list[Keyword] = []
     for index, token in enumerate(listed):
         keyword = _as_keyword(token)
@@ -711,8 +789,8 @@ def _fetching_keywords(text: str) -> tuple[Keyword, ...]:
             continue
         following = listed[index + 1] if index + 1 < len(listed) else None
         previous = listed[index - 1] if index > 0 else None
-        declared = token.kind == "pname" and _names(previous, "PREFIX")
-        first = previous is None or previous.text == ";" or _ends_prologue(listed, index - 1)
+        declared = index in names  # a prefix being declared (``PREFIX load:``) calls nothing
+        first = previous is None or previous.text == ";" or index - 1 in ends
         for word in FETCHING:
             if word in keyword.word and not declared and _fetches(word, token, first, following):
                 found += _found(word, keyword)
@@ -742,16 +820,6 @@ def neutral_prefixes(text: str) -> str:
         if token.kind == "pname" and (prefix := token.text.partition(":")[0]) in declared
     ]
     return edited(text, edits) if edits else text
-
-
-def _ends_prologue(listed: tuple[Token, ...], index: int) -> bool:
-    """Whether ``listed[index]`` is the IRI that ends a BASE or PREFIX declaration."""
-    if index < 1 or listed[index].kind != "iri":
-        return False
-    before = listed[index - 1]
-    return _names(before, "BASE") or (
-        index >= 2 and before.kind == "pname" and _names(listed[index - 2], "PREFIX")
-    )
 
 
 def _fetches(word: str, token: Token, first: bool, following: Token | None) -> bool:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from core.rdf_templates import is_iri
 from core.sparql_text import (
     DatasetConflict,
     ambiguous_less_than,
@@ -285,6 +286,13 @@ def check_dataset(operation: Operation) -> None:
             f"the request names {named} graphs (the protocol's dataset parameters), "
             f"at most {MOST_IN_A_LIST}",
         )
+    # each is written into an update's text (USING <...>): an IRI, or text that would run as
+    # more of the update (stranger 102: "urn:a> WHERE {} ; INSERT DATA {...}")
+    wrong = next(
+        (g for g in [*operation.default_graphs, *operation.named_graphs] if not is_iri(g)), None
+    )
+    if wrong is not None:
+        raise QueryError(400, f"a dataset parameter is not an absolute IRI: {wrong[:200]!r}")
 
 
 #: the SPARQL versions an operation may say it is written in (SPARQL 1.2 Protocol's ``version``

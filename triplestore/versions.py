@@ -50,7 +50,7 @@ import pyoxigraph as ox
 from core.namespaces import DCAT
 from core.problems import LoadError, StoreBusy, StoreFault
 from core.rdf_bytes import to_bytes
-from core.rdf_templates import update
+from core.rdf_templates import is_iri, update
 from core.workers import Limits, passed, run_confined
 from triplestore.backends import StoreLocation, TripleStore, locate
 from triplestore.merge import hidden_graphs, keep_merged, own_dataset, reading_default
@@ -450,7 +450,7 @@ def footprint(
     the write was not thought to change did not. None (it cannot be told cheaply) when the
     graphs digested hold more than ``UNCHANGED_CHECK_LIMIT`` triples. A name that is no IRI is
     no graph of the store (the write's parser refuses it): left out."""
-    digest = sorted({"", *(graph for graph in digested if _is_iri(graph))})
+    digest = sorted({"", *(graph for graph in digested if is_iri(graph))})
     sizes = {graph: _size(store, graph) for graph in sorted({*sized, *digest})}
     if sum(sizes[graph] for graph in digest) > UNCHANGED_CHECK_LIMIT:
         return None
@@ -459,14 +459,6 @@ def footprint(
         tuple(sizes.items()),
         tuple((graph, _digest(store, graph)) for graph in digest),
     )
-
-
-def _is_iri(text: str) -> bool:
-    try:
-        ox.NamedNode(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _size(store: TripleStore, graph: str) -> int:

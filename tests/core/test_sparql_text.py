@@ -363,6 +363,13 @@ AMBIGUOUS = [
     "SELECT(COUNT(*)AS?n)(1<(2)AS?x)FROM:g#>\nWHERE{?s ?p ?o}",
     'SELECT * { FILTER("a"<?b)BIND(1AS?c)#>\n }',
     "SELECT * { FILTER((?a)<?b)BIND(1AS?c)#>\n }",
+    # after a boolean, a language tag, EXISTS (stranger 102)
+    "SELECT * WHERE { FILTER(false<true)SERVICE#>\n<http://h/> { ?s ?p ?o } }",
+    "SELECT * WHERE { BIND((TRUE<=?b)AS?z)SERVICE#>\n<http://h/> {} }",
+    'SELECT * WHERE { BIND(("a"@en<(2))AS?z)SERVICE#>\n<http://h/> {} }',
+    'SELECT * WHERE { BIND(("a"@en-GB<(2))AS?z)SERVICE#>\n<http://h/> {} }',
+    "SELECT * WHERE { FILTER(EXISTS{}<true)SERVICE#>\n<http://h/> {} }",
+    "SELECT(COUNT(*)AS?n)(true<(2)AS?x)FROM:territory#>\nWHERE{?s ?p ?o}",
 ]
 #: and IRIs the engine reads as IRIs, or a "<" with no ")" to hide behind
 UNAMBIGUOUS = [
@@ -371,6 +378,9 @@ UNAMBIGUOUS = [
     "SELECT * WHERE { FILTER(?a = <http://e/Paris_(city)>) }",
     "SELECT * WHERE { FILTER(?a IN (<http://e/a_(b)>, <http://e/c>)) }",
     "SELECT * WHERE { ?s <http://e/p_(q)> ?o }",
+    "SELECT (COUNT(DISTINCT <http://e/a_(b)>) AS ?n) { ?s (<http://e/p>|<http://e/q_(r)>) ?o }",
+    "SELECT * WHERE { FILTER(?a != <http://e/a_(b)> && !<http://e/f_(g)>(?a)) }",
+    "SELECT * WHERE { FILTER(EXISTS { ?s a <http://e/C_(d)> }) }",
 ]
 
 

@@ -202,8 +202,32 @@ def test_using_graph_uri_sets_the_update_dataset(client: FlaskClient) -> None:
         ("DROP GRAPH <urn:no-such-graph>", "", "cannot be applied"),
         ("LOAD <http://example.org/data.ttl>", "", "LOAD is not enabled"),
         ("WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "using-graph-uri=urn:x", "WITH"),
+        # a parameter written into the update as USING <...> is an IRI, not more of the update
+        # (stranger 102: an operation of its own was run)
+        (
+            "INSERT { <urn:f> <urn:p> 1 } WHERE {}",
+            "using-graph-uri=urn%3Aa%3E%20WHERE%20%7B%7D%20%3B%20INSERT%20DATA%20%7B%20GRAPH%20%3Curn%3Ainj%3E%20%7B%20%3Curn%3Aa%3E%20%3Curn%3Ab%3E%20%3Curn%3Ac%3E%20%7D%20%7D%20%3B%20INSERT%20%7B%20%3Curn%3Az%3E%20%3Curn%3Az%3E%20%3Curn%3Az%3E%20%7D%20USING%20%3Curn%3Ab",
+            "not an absolute IRI",
+        ),
+        (
+            "INSERT { <urn:f> <urn:p> 1 } WHERE {}",
+            "using-named-graph-uri=urn:a%3E%20WHERE%20%7B%7D",
+            "not an absolute IRI",
+        ),
+        ("INSERT { <urn:f> <urn:p> 1 } WHERE {}", "using-graph-uri=relative", "absolute IRI"),
+        # an escape that names no character (stranger 102: a 500)
+        ("INSERT DATA { GRAPH <urn:\\UFFFFFFFF> { <urn:a> <urn:b> 1 } }", "", ""),
     ],
-    ids=["syntax", "missing-graph", "load", "dataset-conflict"],
+    ids=[
+        "syntax",
+        "missing-graph",
+        "load",
+        "dataset-conflict",
+        "using-injected",
+        "using-named-injected",
+        "using-relative",
+        "escape-past-unicode",
+    ],
 )
 def test_a_bad_update_changes_nothing(
     client: FlaskClient, store: Published, update: str, query_string: str, says: str

@@ -80,6 +80,19 @@ REFUSED = [
     f"PREFIX c、: <{BASE}> WITH c、:catalog INSERT {{ ?s ?p 1 }} WHERE {{ ?s ?p ?o }}",
     f"PREFIX d。: <{DEF}> INSERT DATA {{ GRAPH d。: {T} }}",
     f"PREFIX ⁰: <{BASE}> DROP GRAPH ⁰:submissions",
+    # the empty prefix declared by PREFIX glued to its ":" (stranger 102: not read as a
+    # declaration, :catalog named no graph, and the catalogue was cleared)
+    f"PREFIX:<{BASE}> CLEAR GRAPH :catalog",
+    f"prefix:<{BASE}>INSERT DATA{{GRAPH:catalog{T}}}",
+    f"PREFIX:<{DEF}> INSERT DATA {{ GRAPH : {T} }}",
+    f'VERSION "1.2" PREFIX:<{BASE}> WITH :catalog INSERT {{ ?s ?p 1 }} WHERE {{}}',
+    f"INSERT DATA {T} ;\nPREFIX:<{BASE}dataset/> INSERT DATA {{ GRAPH :x {T} }}",
+    f"PREFIX : <urn:other/> PREFIX:<{BASE}> ADD DEFAULT TO :catalog",
+    # a reference with an authority keeps its dot segments, as the engine reads it (stranger
+    # 102: the scanner removed them, and a graph was made inside the vocabulary's namespace)
+    f"BASE <https://x.example/> INSERT DATA {{ GRAPH <//w3id.org/coworkmed/code/../n5> {T} }}",
+    f"BASE <https://x.example/> PREFIX d: <//w3id.org/coworkmed/def/../>"
+    f" INSERT DATA {{ GRAPH d:e {T} }}",
     # reading a replaced version or the merge by name
     f"INSERT {{ GRAPH <urn:a> {{ ?s ?p ?o }} }} USING <{BASE}dataset/fr-aura/1>"
     " WHERE { ?s ?p ?o }",
@@ -101,6 +114,10 @@ ALLOWED = [
     f"PREFIX : <{BASE}> INSERT DATA {{ <urn:s> <http://purl.org/dc/terms/isPartOf> :catalog }}",
     f"INSERT DATA {{ <urn:s> <urn:p> <{BASE}published> ; <urn:q> <{DEF}> }}",
     f"PREFIX to: <{BASE}> INSERT DATA {{ GRAPH <urn:mine> {{ <urn:s> <urn:p> to:x }} }}",
+    # ":" declared again by PREFIX glued to it: the engine writes <urn:x:catalog>
+    f"PREFIX : <{BASE}> PREFIX:<urn:x:> INSERT DATA {{ GRAPH :catalog {T} }}",
+    # PREFIX: is a name where no declaration can stand (a DESCRIBE's list, an operation)
+    f"PREFIX PREFIX: <urn:x:> PREFIX : <urn:y:> INSERT DATA {{ GRAPH :catalog {T} }}",
 ]
 
 
