@@ -878,14 +878,30 @@ VENDOR_FUNCTIONS = (
 def vendor_call(text: str, base: str | None = None) -> str | None:
     """The first name of ``text`` (outside strings and comments) in a store's own function
     namespace, which standard SPARQL does not have and this service does not allow: as
-    written, or once resolved by BASE and PREFIX (``base``: the request's own base IRI)."""
+    written, or once resolved by BASE and PREFIX (``base``: the request's own base IRI); or a
+    store's pragma (``_pragma``)."""
     states = prologues(text, base)
     for token in tokens(text):
+        if _pragma(token, states):
+            return token.text
         if token.kind in ("iri", "pname"):
             names = (token.text.lower().lstrip("<"), (resolve(token, states) or "").lower())
             if any(name.startswith(VENDOR_FUNCTIONS) for name in names):
                 return token.text
     return None
+
+
+def _pragma(token: Token, states: list[Prologue]) -> bool:
+    """Whether ``token`` may be read by a store as one of its pragmas, ``DEFINE`` (Virtuoso's
+    ``define input:default-graph-uri <g>`` chose the graphs a query read: the service's state,
+    Virtuoso's own, unpublished dataset versions, stranger 103): the bare word, or a name
+    beginning with it whose prefix is not declared (``DEFINEinput:x``)."""
+    if token.kind == "word":
+        return token.text.upper() == "DEFINE"
+    if token.kind != "pname" or not token.text.upper().startswith("DEFINE"):
+        return False
+    prefix = token.text.partition(":")[0]
+    return all(prefix not in state.prefixes for state in states)
 
 
 #: constructs that pyoxigraph's parser (or evaluator) nests one level deeper each time they are

@@ -55,7 +55,7 @@ from endpoint.writes import (
 from loaders.guards import UnsafeFile, check_xml
 from triplestore.backends import TripleStore
 from triplestore.backends.sparql import RemoteStoreError
-from triplestore.protected import protected_graph
+from triplestore.protected import ProtectedGraphs, protected_graph, refuse_foreign
 from triplestore.versions import (
     StoreBusy,
     Unchanged,
@@ -246,6 +246,8 @@ def handle(path: str | None) -> Response:
         response = refusal(problem)
     except ConditionFalse:
         response = precondition_failed()
+    except ProtectedGraphs as problem:  # the store's own, or another application's
+        response = error(403, str(problem))
     except NothingThere as problem:
         response = error(404, str(problem))
     except AlreadyEmpty:
@@ -345,12 +347,14 @@ def store_checked(
     store: TripleStore, graph: str | None, ntriples: bytes, replace: bool, refused: Refused
 ) -> bool:
     """In the write's worker: ``_stored``, unless the request's conditions fail."""
+    refuse_foreign(store, [] if graph is None else [graph])
     _check(store, graph, refused)
     return _stored(store, graph, ntriples, replace)
 
 
 def delete_checked(store: TripleStore, graph: str | None, refused: Refused) -> None:
     """In the write's worker: ``_deleted``, unless the request's conditions fail."""
+    refuse_foreign(store, [] if graph is None else [graph])
     _check(store, graph, refused)
     _deleted(store, graph)
 

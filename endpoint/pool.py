@@ -51,7 +51,13 @@ from endpoint.execution import (
 from endpoint.rooms import Room, entered
 from triplestore.backends import StoreLocation, TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation
-from triplestore.backends.sparql import RemoteStoreError, SparqlLocation, StoreUnavailable
+from triplestore.backends.sparql import (
+    UNREADABLE,
+    RemoteStoreError,
+    SparqlLocation,
+    StoreUnavailable,
+    unreadable_answer,
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -454,7 +460,7 @@ class RemotePool:
         except LoadError as error:
             raise QueryError(400, f"the query cannot be evaluated: {error}") from None
         except SyntaxError as error:  # read as its results are written (``write_solutions``)
-            raise QueryError(502, f"the triple store's answer cannot be read ({error})") from None
+            raise QueryError(UNREADABLE, str(unreadable_answer(error))) from None
         finally:
             self._slots.release()
 

@@ -78,6 +78,7 @@ from triplestore.protected import (
     guard_update,
     protected_graph,
     protected_update,
+    refuse_foreign,
 )
 from triplestore.versions import StoreBusy, Unchanged, footprint, published_graphs
 
@@ -504,6 +505,7 @@ def apply_update(
     with one_text():  # its checks and rewrites read a long text once
         limited = guard_update(text, base, base_iri, published)
         named = list(graphs_named(limited, base_iri))
+        refuse_foreign(store, named)
         before = None if location.pending() else footprint(store, sized, named)
         store.update(limited, base_iri=base_iri)
     if before is not None and footprint(store, sized, named) == before:

@@ -23,11 +23,12 @@ worker rewrites them with the store's graphs, ``guard_update``, and checks the r
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from core import sparql_text
 from core.namespaces import CODE, CWM
 from core.problems import LoadError
+from triplestore.backends import TripleStore
 from triplestore.merge import HIDDEN
 
 #: the graphs only ``coworkmed build``/``load``/``publish`` write (never the Graph Store Protocol
@@ -233,6 +234,18 @@ def protected_update(update: str, base: str, base_iri: str | None) -> str | None
     if named is not None:
         return f"{named}: only the loader writes it; an update may not name it"
     return None
+
+
+def refuse_foreign(store: TripleStore, graphs: Iterable[str]) -> None:
+    """ProtectedGraphs when one of ``graphs`` is not this service's to write
+    (``TripleStore.foreign_graphs``)."""
+    foreign = store.foreign_graphs(graphs)
+    if foreign:
+        raise ProtectedGraphs(
+            f"<{foreign[0]}> is not a graph of this service (the triple store's own, another "
+            "application's, or this service's record of what it publishes): a write may not "
+            "name it"
+        )
 
 
 def limit_wide_operations(update: str, graphs: list[str]) -> str:

@@ -179,8 +179,26 @@ def test_fetches_are_found_as_the_parser_reads_them(
         ),
         ('SELECT * { ?s ?p "bif:x" }', None),
         ("SELECT * { # bif:x\n }", None),
+        # Virtuoso's pragmas chose the graphs a query read (stranger 103)
+        ("define input:default-graph-uri <urn:state> SELECT * { ?s ?p ?o }", "define"),
+        ("DeFiNe input:named-graph-uri <urn:x>\nSELECT * {}", "DeFiNe"),
+        ("DEFINEinput:same-as 'yes' SELECT * {}", "DEFINEinput:same-as"),
+        ("PREFIX define: <urn:d/> SELECT * { ?s define:p ?o }", None),
+        ('SELECT ?define { ?define ?p "define" }', None),
     ],
-    ids=["comment-cr", "upper-case", "relative-by-base", "prefix", "in-a-string", "in-a-comment"],
+    ids=[
+        "comment-cr",
+        "upper-case",
+        "relative-by-base",
+        "prefix",
+        "in-a-string",
+        "in-a-comment",
+        "define",
+        "define-mixed-case",
+        "define-glued",
+        "define-a-declared-prefix",
+        "define-a-variable",
+    ],
 )
 def test_vendor_functions_are_found_as_the_parser_reads_them(text: str, found: str | None) -> None:
     assert vendor_call(text, ME) == found

@@ -68,8 +68,9 @@ def apps(store_path: Path, virtuoso_samples: Any) -> tuple[Flask, Flask]:
     return embedded, external
 
 
-SAME = [case for case in CASES if "refused_by_virtuoso" not in case]
+SAME = [case for case in CASES if "refused_by_virtuoso" not in case and "not_sparql" not in case]
 REFUSED = [case for case in CASES if "refused_by_virtuoso" in case]
+NOT_SPARQL = [case for case in CASES if "not_sparql" in case]
 
 
 @pytest.mark.parametrize("case", SAME, ids=[case["name"] for case in SAME])
@@ -92,3 +93,13 @@ def test_what_virtuoso_would_answer_wrongly_is_refused_with_its_reason(
     assert refused.status_code == 400, refused.get_data(as_text=True)
     assert case["refused_by_virtuoso"] in refused.get_data(as_text=True)
     assert _post(embedded, case).status_code == 200
+
+
+@pytest.mark.parametrize("case", NOT_SPARQL, ids=[case["name"] for case in NOT_SPARQL])
+def test_what_is_not_sparql_is_refused_by_both_stores_never_a_5xx(
+    apps: tuple[Flask, Flask], case: dict[str, Any]
+) -> None:
+    for app in apps:
+        answer = _post(app, case)
+        assert 400 <= answer.status_code < 500, answer.get_data(as_text=True)
+        assert b"results" not in answer.data

@@ -13,7 +13,7 @@ writes and reads) found at a ``StoreLocation`` (its version, a reader, a writer,
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
@@ -69,6 +69,11 @@ class TripleStore(Protocol):
     def remove_graph(self, graph: ox.NamedNode) -> None: ...
 
     def triples(self, graph: ox.NamedNode | None) -> Iterator[ox.Triple]: ...
+
+    def foreign_graphs(self, graphs: Iterable[str]) -> list[str]:
+        """Those of ``graphs`` that are not this service's to write, beyond the protected ones
+        (``triplestore.protected``): the store's own graphs, other applications', the
+        service's bookkeeping on an external store."""
 
 
 #: the kind of store a location holds (``snapshot`` takes the one its ``writer`` gave)

@@ -17,7 +17,7 @@ import shutil
 import stat
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,6 +254,10 @@ class OxigraphStore:
     def triples(self, graph: ox.NamedNode | None) -> Iterator[ox.Triple]:
         name = ox.DefaultGraph() if graph is None else graph
         return (quad.triple for quad in self.raw.quads_for_pattern(None, None, None, name))
+
+    def foreign_graphs(self, graphs: Iterable[str]) -> list[str]:
+        """None: every graph of the store is the service's (its hidden ones are protected)."""
+        return []
 
 
 def _in_graph(graph: ox.NamedNode | None, triples: set[ox.Triple]) -> str:

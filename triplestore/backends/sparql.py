@@ -43,7 +43,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
@@ -182,6 +182,24 @@ class RemoteStoreError(LoadError):
 
 #: what a request to the store is called (``SparqlStore._http``) when it writes
 WRITES = re.compile(r"update|Graph Store (?:PUT|POST|DELETE)\b")
+
+
+#: the status of a query whose answer, in a format of SPARQL results, cannot be read: the
+#: store took a text that is not standard SPARQL (an extension of its own) and wrote what it
+#: gave as no standard answer can be (Virtuoso: ``SELECT COUNT(*)`` gave a variable named
+#: ``callret-0``, ``"a"@abcdefghijk`` a language tag none can be; a 503 and a 502, stranger
+#: 103): the request was understood and cannot be answered; asked again, it would fail again
+UNREADABLE = 422
+
+
+def unreadable_answer(problem: Exception) -> RemoteStoreError:
+    """The error of a query whose answer cannot be read (``UNREADABLE``)."""
+    return RemoteStoreError(
+        UNREADABLE,
+        f"the triple store's answer to this query cannot be read ({problem}): the query may "
+        "use an extension of the store's (an aggregate without AS, a language tag SPARQL does "
+        "not take); write it in standard SPARQL",
+    )
 
 
 class StoreUnavailable(StoreBusy):
@@ -550,7 +568,7 @@ class SparqlStore:
                 return _boolean_or_solutions(ox.parse_query_results(body, format=fmt))
             return [quad.triple for quad in ox.parse(body, format=fmt)]
         except SyntaxError as error:
-            raise StoreUnavailable(f"the triple store's answer cannot be read ({error})") from None
+            raise unreadable_answer(error) from None
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """An update as a client sends it: unnamed graphs are the stand-in default graph, the
@@ -675,6 +693,20 @@ class SparqlStore:
         results = ox.parse_query_results(body, format=RESULT_FORMATS[media][1])
         assert isinstance(results, ox.QuerySolutions)  # a SELECT's results are solutions
         return [row[0] for row in results]
+
+    def foreign_graphs(self, graphs: Iterable[str]) -> list[str]:
+        """Those of ``graphs`` under the service's namespace (its state, the stand-in for the
+        default graph), or held by the store and not managed by the service (Virtuoso's own,
+        as ``virtrdf#``; another application's). A client's write emptied the state graph,
+        and readers saw 8 triples of 78,144 (stranger 103), or dropped Virtuoso's
+        ``virtrdf#``."""
+        wanted = set(graphs)
+        foreign = {graph for graph in wanted if graph.startswith(self.location.namespace)}
+        rest = wanted - foreign
+        if rest:
+            managed = {graph.value for graph in self.named_graphs()}
+            foreign |= (rest & self._graph_names()) - managed
+        return sorted(foreign)
 
     def _graph_names(self) -> set[str]:
         """Every graph holding triples in the store (its own graphs too)."""
