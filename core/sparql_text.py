@@ -405,6 +405,8 @@ def _prologues_of(text: str, base: str | None) -> tuple[Prologue, ...]:
         return tuple(states)
     found = _tokens(text, 0)
     for declared in _declarations(found):
+        if declared.word == "VERSION":
+            continue
         current, iri = states[-1], found[declared.end]
         value = _join(current.base, iri.text[1:-1])
         if declared.prefix is None:
@@ -416,22 +418,24 @@ def _prologues_of(text: str, base: str | None) -> tuple[Prologue, ...]:
 
 
 class Declaration(NamedTuple):
-    """A BASE or PREFIX declaration of a text's tokens: the index of the name it declares
-    (``name``; its BASE keyword for a BASE) and of the IRI that ends it (``end``), and the
-    prefix declared (None for BASE)."""
+    """A declaration of a text's tokens: the index of the name it declares (``name``; its
+    keyword for a BASE or a VERSION) and of the token that ends it (``end``: an IRI, or the
+    string of a VERSION), the prefix declared (None for BASE and VERSION), and which it is
+    (``word``: BASE, PREFIX or VERSION)."""
 
     name: int
     end: int
     prefix: str | None
+    word: str
 
 
 def _declarations(found: tuple[Token, ...]) -> list[Declaration]:
     """Each declaration of ``found`` as the engine reads them: ``BASE <iri>``, ``PREFIX p:
-    <iri>``, and PREFIX glued to the name it declares, where a declaration can stand (first,
-    after another one or a ``VERSION``, after the ``;`` that ends an update's operation):
-    ``PREFIXp:<iri>``,
-    and ``PREFIX:<iri>``, which declares the empty prefix (stranger 102: not read as one,
-    ``:catalog`` named no graph to the scanner, and the catalogue was cleared)."""
+    <iri>``, SPARQL 1.2's ``VERSION "1.2"``, and PREFIX glued to the name it declares where a
+    declaration can stand (first, after another one, after the ``;`` that ends an update's
+    operation): ``PREFIXp:<iri>``, and ``PREFIX:<iri>``, which declares the empty prefix
+    (stranger 102: not read as one, ``:catalog`` named no graph to the scanner, and the
+    catalogue was cleared)."""
     declared: list[Declaration] = []
     index, may_stand = 0, True
     while index < len(found):
@@ -439,18 +443,20 @@ def _declarations(found: tuple[Token, ...]) -> list[Declaration]:
         after = found[index + 1] if index + 1 < len(found) else None
         later = found[index + 2] if index + 2 < len(found) else None
         if _names(token, "BASE") and _kind_of(after) == "iri":
-            declared.append(Declaration(index, index + 1, None))
+            declared.append(Declaration(index, index + 1, None, "BASE"))
             index, may_stand = index + 2, True
         elif _names(token, "PREFIX") and after is not None and _declares(after):
             if _kind_of(later) == "iri":
-                declared.append(Declaration(index + 1, index + 2, after.text[:-1]))
+                declared.append(Declaration(index + 1, index + 2, after.text[:-1], "PREFIX"))
                 index, may_stand = index + 3, True
             else:
                 index, may_stand = index + 2, False
         elif _names(token, "VERSION") and _kind_of(after) == "string":
-            index += 2  # SPARQL 1.2's VERSION "1.2", among the declarations
+            declared.append(Declaration(index, index + 1, None, "VERSION"))
+            index += 2  # among the declarations: one may follow, as after any other
         elif may_stand and _glued_prefix(token) and _kind_of(after) == "iri":
-            declared.append(Declaration(index, index + 1, token.text[len("PREFIX") : -1]))
+            prefix = token.text[len("PREFIX") : -1]
+            declared.append(Declaration(index, index + 1, prefix, "PREFIX"))
             index, may_stand = index + 2, True
         else:
             may_stand = token.text == ";" and token.depth == 0

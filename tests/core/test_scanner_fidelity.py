@@ -87,6 +87,7 @@ PROLOGUES = [
     "PREFIX : <urn:other/> PREFIX:<{u}> ",
     "PREFIX p: <urn:p/> PREFIXq:<urn:q/> PREFIX:<{u}> ",
 ]
+PROLOGUES_THEN_VERSION = [f'{prologue}VERSION "1.2" ' for prologue in PROLOGUES[:3]]
 LOADS = ["LOAD:", "load:x", "LOADSILENT:", "LOAD SILENT :x", "LOAD:x INTO GRAPH <urn:g>"]
 
 
@@ -94,7 +95,7 @@ LOADS = ["LOAD:", "load:x", "LOADSILENT:", "LOAD SILENT :x", "LOAD:x INTO GRAPH 
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    prologue=st.sampled_from(PROLOGUES),
+    prologue=st.sampled_from(PROLOGUES + PROLOGUES_THEN_VERSION),
     before=st.sampled_from(["", "INSERT DATA { <urn:a> <urn:b> 1 } ;\n"]),
     load=st.sampled_from(LOADS),
 )
