@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -40,16 +41,21 @@ def tokens(tmp_path: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def app(writable: Published, tokens: dict[str, str]) -> Iterator[Flask]:
-    app = create_app(
+def _partners_app(writable: Published, tokens: dict[str, str], **more: Any) -> Flask:
+    """An app over ``writable`` with the partners of ``tokens`` and their example mappings."""
+    return create_app(
         writable.config(
             query_workers=1,
             partners_file=tokens["file"],
             mappings=str(ROOT / "examples" / "partners"),
-            max_upload=200_000,
+            **more,
         )
     )
+
+
+@pytest.fixture
+def app(writable: Published, tokens: dict[str, str]) -> Iterator[Flask]:
+    app = _partners_app(writable, tokens, max_upload=200_000)
     yield app
     app.extensions["coworkmed.pool"].close()
 
@@ -174,14 +180,7 @@ def test_a_publication_behind_the_servers_own_writes_says_so(
 ) -> None:
     """A publication that waited ``store_lock_wait`` for the server's own writes is a 503 that
     says so, in the partner's language (it said "a load is running", stranger 101)."""
-    app = create_app(
-        writable.config(
-            query_workers=1,
-            partners_file=tokens["file"],
-            mappings=str(ROOT / "examples" / "partners"),
-            store_lock_wait=1,
-        )
-    )
+    app = _partners_app(writable, tokens, store_lock_wait=1)
     client = app.test_client()
     before = client.get("/health").get_json()["generation"]
     edited = SAMPLE.read_bytes() + b"\n"
