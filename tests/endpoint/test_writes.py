@@ -765,3 +765,16 @@ def test_a_write_may_not_name_a_graph_that_is_not_the_services(
         )
         assert answer.status_code == 403, (graph, answer.data)
         assert _generation(client) == before and _ask(client, spaces)
+
+
+def test_a_long_literal_is_written_or_refused_in_words(app: Flask, store: Published) -> None:
+    """A literal of 70,000 characters: the embedded store writes it; Virtuoso refuses it (its
+    row length), and the refusal is its words, not its HTML error page (stranger 103)."""
+    client = app.test_client()
+    body = f'<http://example.org/p> <http://example.org/q> "{"é" * 70_000}" .'
+    answer = client.put(f"/store?graph={G}", data=body, content_type=TURTLE, headers=AUTH)
+    if isinstance(store.location, SparqlLocation):
+        said = answer.get_data(as_text=True)
+        assert answer.status_code == 400 and "<html" not in said.lower() and "</" not in said, said
+    else:
+        assert answer.status_code == 201, answer.data

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import html
 import http.client
 import io
 import math
@@ -814,10 +815,18 @@ def _close_answers(error: BaseException | None) -> None:
         error = error.__context__
 
 
+#: a tag of an HTML page (Virtuoso answers some errors with one: a Graph Store PUT of a
+#: 70,000-character literal was refused with its page inside the message, stranger 103)
+_TAG = re.compile(r"<[^<>]*>")
+
+
 def _text(said: object) -> str:
-    """An answer of the store, on one line, without the query it echoes (Virtuoso does)."""
+    """An answer of the store, on one line, without the query it echoes (Virtuoso does), and
+    without the tags of an HTML page."""
     text = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
     text = text.split("\nSPARQL query:")[0]
+    if text.lstrip()[:1] == "<" and "<html" in text[:500].lower():
+        text = html.unescape(_TAG.sub(" ", text.split("</head>")[-1]))
     return " ".join(text.split())[:500]
 
 
