@@ -290,9 +290,13 @@ _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 def _character(escape: re.Match[str]) -> str:
     """The character a ``\\u``/``\\U`` escape names; U+FFFD for a number no character has
-    (past U+10FFFF: ``chr`` raised, a 500; the engine refuses such a text, stranger 102)."""
+    (past U+10FFFF: ``chr`` raised, a 500, stranger 102) or a surrogate (``\\uD800``: no text
+    holding it could be written as UTF-8, a 500, stranger 104): the engine refuses such a
+    text."""
     number = int(escape.group(1) or escape.group(2), 16)
-    return chr(number) if number <= sys.maxunicode else "\ufffd"
+    if number > sys.maxunicode or 0xD800 <= number <= 0xDFFF:
+        return "\ufffd"
+    return chr(number)
 
 
 #: an IRI with a scheme: absolute, not resolved
@@ -326,10 +330,13 @@ def resolve_reference(base: str, reference: str) -> str:
             if path == "":
                 path, query = b_path, query if query is not None else b_query
             else:
-                if not path.startswith("/"):
+                rooted = b_authority is not None
+                if path.startswith("/"):
+                    path = _remove_dots(path, rooted)
+                else:
                     directory = b_path[: b_path.rfind("/") + 1] if "/" in b_path else ""
-                    path = ("/" if b_authority is not None and not b_path else directory) + path
-                path = _remove_dots(path, b_authority is not None)
+                    directory = "/" if rooted and not b_path else directory
+                    path = _merged(directory, path, rooted)
             authority = b_authority
     text = f"{scheme}:" if scheme is not None else ""
     text += f"//{authority}" if authority is not None else ""
@@ -338,13 +345,30 @@ def resolve_reference(base: str, reference: str) -> str:
     return text + (f"#{fragment}" if fragment is not None else "")
 
 
-def _remove_dots(path: str, rooted: bool = True) -> str:
+def _merged(directory: str, reference: str, rooted: bool) -> str:
+    """The path of ``reference`` (a relative path) under the base's ``directory`` (up to its
+    last "/"), as the engine (oxiri) merges them: the directory as it is, dot segments and all,
+    and the reference's "." and ".." applied to it (``http://h/a/./b/`` and ``../g`` give
+    ``http://h/a/./g``: the scanner removed the base's dots too, checked another graph than the
+    engine wrote and took a change for none, stranger 104)."""
+    if not directory:
+        return _remove_dots(reference, rooted)
+    seed = [piece for piece in _PIECES.findall(directory[:-1]) if piece]
+    return _remove_dots("/" + reference, rooted, seed)
+
+
+#: a path's segments, each with the "/" before it (the first of a rootless path without one)
+_PIECES = re.compile(r"(?:^|/)[^/]*")
+
+
+def _remove_dots(path: str, rooted: bool = True, seed: list[str] | None = None) -> str:
     """RFC 3986 section 5.2.4: "." and ".." segments removed. The input is read by a position,
     not cut at each step (each cut copied the rest: a 1 MB IRI of "./" took 13 s and a chain
-    of BASE declarations 39 s, in the server's process, stranger 87). ``rooted`` False: the
+    of BASE declarations 39 s, in the server's process, stranger 87). ``seed``: segments
+    already out, each with its "/" (``_merged``). ``rooted`` False: the
     IRI has no authority, and the engine (oxiri) leaves no "/" for a ".." with nothing before
     it, or after a segment that began without one (``_keeps_root``)."""
-    output: list[str] = []
+    output: list[str] = list(seed or [])
     at, end = 0, len(path)
     while at < end:
         if path.startswith("../", at):
@@ -766,6 +790,8 @@ def _certain_iri(found: tuple[Token, ...], index: int) -> bool:
     """Whether the ``<`` that starts ``found[index]`` can only start an IRI, by the token
     before it."""
     previous = found[index - 1]
+    if previous.text == ">" and index > 1 and found[index - 2].text == ">":
+        return False  # the end of a triple term, ``<<( … )>>``: an operand (stranger 104)
     if previous.kind == "operator" or previous.text in _BEFORE_AN_IRI:
         return True
     if previous.kind != "word" or previous.text.upper() in _OPERAND_WORDS:
@@ -884,15 +910,19 @@ VENDOR_FUNCTIONS = (
 def vendor_call(text: str, base: str | None = None) -> str | None:
     """The first name of ``text`` (outside strings and comments) in a store's own function
     namespace, which standard SPARQL does not have and this service does not allow: as
-    written, or once resolved by BASE and PREFIX (``base``: the request's own base IRI); or a
-    store's pragma (``_pragma``)."""
+    written, or once resolved by BASE and PREFIX (``base``: the request's own base IRI), and
+    after a ``::``; a store's pragma (``_pragma``); or a FROM in a subquery, which Virtuoso
+    reads (it read the service's state and its own graphs, stranger 104) and SPARQL has not."""
     states = prologues(text, base)
     for token in tokens(text):
-        if _pragma(token, states):
+        if _pragma(token, states) or (_names(token, "FROM") and token.depth > 0):
             return token.text
         if token.kind in ("iri", "pname"):
             names = (token.text.lower().lstrip("<"), (resolve(token, states) or "").lower())
-            if any(name.startswith(VENDOR_FUNCTIONS) for name in names):
+            # each part after a "::", which Virtuoso reads as a cast of its own
+            # (``<LONG::bif:http_get>`` fetched a URL, stranger 104)
+            parts = [part.lstrip() for name in names for part in name.split("::")]
+            if any(part.startswith(VENDOR_FUNCTIONS) for part in parts):
                 return token.text
     return None
 

@@ -497,16 +497,20 @@ def apply_update(
     (``triplestore.versions.write_confined``),
     where a parser crash costs that worker only. Wide CLEAR/DROP are limited to the graphs an
     update may write (``triplestore.protected.guard_update``). Raises NothingChanged when the
-    store is as it was (the graphs it names, by a digest each; the size of every graph a
-    client may write; the list of graphs), unless the graphs it names are too large to tell
-    cheaply (``triplestore.versions.footprint``)."""
+    embedded store is as it was (the graphs it names, by a digest each; the size of every
+    graph a client may write; the list of graphs), unless the graphs it names are too large to
+    tell cheaply (``triplestore.versions.footprint``)."""
     published = [graph.value for graph in published_graphs(store, base)]
     sized = [graph for graph in published if protected_graph(graph, base) is None]
     with one_text():  # its checks and rewrites read a long text once
         limited = guard_update(text, base, base_iri, published)
         named = list(graphs_named(limited, base_iri))
         refuse_foreign(store, named)
-        before = None if location.pending() else footprint(store, sized, named)
+        # an external store is not compared: it may hold what it is sent otherwise than it
+        # gives it back (Virtuoso: "x" and "x"^^xsd:string, two terms to it, one in its answers;
+        # an update swapping them was taken for none, stranger 104)
+        told = location.pending() or location.marker() is None
+        before = None if told else footprint(store, sized, named)
         store.update(limited, base_iri=base_iri)
     if before is not None and footprint(store, sized, named) == before:
         location.unmark()  # its transaction changed nothing: no commit to publish

@@ -159,7 +159,9 @@ def wide_operation(update: str) -> str | None:
 
 
 #: the words after which an IRI stands as a graph (GRAPH, WITH, INTO, TO, USING [NAMED],
-#: FROM, and the first graph of ADD/MOVE/COPY [SILENT]); glued to another word too
+#: FROM, and the first graph of ADD/MOVE/COPY [SILENT]); glued to another word too. And
+#: Virtuoso's own (an external store is sent the text as it is): ``MODIFY <g>``, ``INSERT IN
+#: <g>``, ``GRAPH IDENTIFIED BY <g>`` wrote the catalogue and the service's state, stranger 104
 GRAPH_WORDS = (
     "GRAPH",
     "WITH",
@@ -172,6 +174,9 @@ GRAPH_WORDS = (
     "MOVE",
     "COPY",
     "SILENT",
+    "MODIFY",
+    "IN",
+    "BY",
 )
 
 

@@ -43,7 +43,7 @@ def _engine_fetches(text: str, listener: Listener, update: bool) -> bool:
 
 #: what may stand before the "<": an operand of each kind the grammar has
 LEFT = ["?a", "1", '"a"', '"a"@en', '"a"@en-GB', "true", "false", "!true", "(2)", "EXISTS{}"]
-LEFT += ["NOW()", "<urn:x>", "xsd:int", '"1"^^xsd:int', "-1", "[]"]
+LEFT += ["NOW()", "<urn:x>", "xsd:int", '"1"^^xsd:int', "-1", "[]", "<<(<urn:a> <urn:b> 1)>>"]
 RIGHT = ["?b", "true", "(2)", "2", '"b"', "<urn:y>"]
 #: an expression, around ``{expr}``; what it hides follows its ")"
 EXPRESSIONS = ["FILTER({expr})", "BIND(({expr})AS?z)", "FILTER(({expr}))"]
@@ -150,6 +150,11 @@ BASES = [
     "https:",
     "https:/x/y",
     "file:///a/b",
+    # dot segments in the base: the engine keeps them (stranger 104)
+    "http://h.example/a/./b/",
+    "http://h/a/../b/",
+    "https://w3id.org/coworkmed/def/../s/",
+    "urn:a/./b/",
 ]
 PIECES = [".", "..", "/", "//", "a", "catalog", "?", "#", ":", "%2e", "@", ";", "w3id.org", "id"]
 
@@ -160,6 +165,7 @@ PIECES = [".", "..", "/", "//", "a", "catalog", "?", "#", ":", "%2e", "@", ";", 
 @example(base="urn:a", pieces=["/", ".."])
 @example(base="urn:a/b/c", pieces=["..", "/", "..", "//", "a"])
 @example(base="https:/x/y", pieces=[".."])
+@example(base="http://h.example/a/./b/", pieces=["..", "/", "a"])
 def test_a_relative_iri_resolves_as_the_engine_resolves_it(base: str, pieces: list[str]) -> None:
     """Stranger 102: a reference with an authority keeps its dot segments for the engine (the
     scanner removed them, and a graph was written inside the vocabulary's namespace), and an

@@ -174,6 +174,10 @@ def test_fetches_are_found_as_the_parser_reads_them(
             "<bif#x>",
         ),
         (
+            "BASE <http://www.openlinksw.com/> SELECT (<schemas/bif#x>(1) AS ?a) {}",
+            "<schemas/bif#x>",
+        ),
+        (
             "PREFIX b: <http://www.openlinksw.com/schemas/bif#> SELECT (b:x(1) AS ?a) {}",
             "<http://www.openlinksw.com/schemas/bif#>",
         ),
@@ -185,11 +189,20 @@ def test_fetches_are_found_as_the_parser_reads_them(
         ("DEFINEinput:same-as 'yes' SELECT * {}", "DEFINEinput:same-as"),
         ("PREFIX define: <urn:d/> SELECT * { ?s define:p ?o }", None),
         ('SELECT ?define { ?define ?p "define" }', None),
+        # Virtuoso's casts, which call its functions (stranger 104: LONG::bif:http_get fetched)
+        ('SELECT (<LONG::bif:http_get>("http://h/") AS ?v) {}', "<LONG::bif:http_get>"),
+        ("SELECT (<SHORT::sql:x>() AS ?v) {}", "<SHORT::sql:x>"),
+        ("PREFIX l: <LONG::bif:> SELECT (l:length('a') AS ?v) {}", "<LONG::bif:>"),
+        # a FROM in a subquery: Virtuoso read the graphs it names (stranger 104)
+        ("SELECT * { { SELECT * FROM <urn:state> WHERE { ?s ?p ?o } } }", "FROM"),
+        ("SELECT * { ?s <urn:from> ?o . ?s ?from ?o }", None),
+        ("PREFIX from: <urn:f/> SELECT * { ?s from:p ?o }", None),
     ],
     ids=[
         "comment-cr",
         "upper-case",
         "relative-by-base",
+        "relative-to-a-base",
         "prefix",
         "in-a-string",
         "in-a-comment",
@@ -198,6 +211,12 @@ def test_fetches_are_found_as_the_parser_reads_them(
         "define-glued",
         "define-a-declared-prefix",
         "define-a-variable",
+        "long-cast",
+        "short-cast",
+        "cast-by-prefix",
+        "from-in-a-subquery",
+        "from-an-iri-and-a-variable",
+        "from-a-declared-prefix",
     ],
 )
 def test_vendor_functions_are_found_as_the_parser_reads_them(text: str, found: str | None) -> None:
@@ -388,6 +407,8 @@ AMBIGUOUS = [
     'SELECT * WHERE { BIND(("a"@en-GB<(2))AS?z)SERVICE#>\n<http://h/> {} }',
     "SELECT * WHERE { FILTER(EXISTS{}<true)SERVICE#>\n<http://h/> {} }",
     "SELECT(COUNT(*)AS?n)(true<(2)AS?x)FROM:territory#>\nWHERE{?s ?p ?o}",
+    # after a triple term (stranger 104)
+    "SELECT * WHERE { FILTER(<<(<urn:a> <urn:b> <urn:c>)>><true)SERVICE#>\n<http://h/> {} }",
 ]
 #: and IRIs the engine reads as IRIs, or a "<" with no ")" to hide behind
 UNAMBIGUOUS = [

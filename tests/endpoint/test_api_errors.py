@@ -112,6 +112,8 @@ def _ask(
     if "token" in case:
         headers["Authorization"] = f"Bearer {tokens[case['token']]}"
     headers.update(case.get("headers", {}))
+    if "patch" in case:  # answered afresh: an answer kept from another test would be served
+        headers["Cache-Control"] = "no-cache"
     method = case.get("method", "POST")
     if method == "POST":
         url = {"lang": data.pop("lang")} if case.get("url_lang") and "lang" in data else {}

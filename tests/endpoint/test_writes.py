@@ -699,7 +699,10 @@ def test_a_graph_store_write_that_changes_nothing_publishes_nothing(app: Flask) 
 UPDATE_CHANGES = yaml.safe_load((Path(__file__).parent / "update-changes.yaml").read_text("utf-8"))
 
 
-def test_an_update_that_changes_nothing_publishes_nothing(app: Flask) -> None:
+def test_an_update_that_changes_nothing_publishes_nothing(app: Flask, store: Published) -> None:
+    """On the embedded store; an external store may hold what it is sent otherwise than it
+    gives it back (Virtuoso: "x" and "x"^^xsd:string), and each update is published there."""
+    external = isinstance(store.location, SparqlLocation)
     client = app.test_client()
     graphs = {"g": G, "h": "http://example.org/graphs/g2", "links": f"{BASE}links"}
     number = _generation(client)
@@ -715,7 +718,7 @@ def test_an_update_that_changes_nothing_publishes_nothing(app: Flask) -> None:
         )
         assert answer.status_code == 204, (update, answer.data)
         said = int(answer.headers["Store-Generation"])
-        assert (said > number) is case["publishes"], update
+        assert (said > number) is (case["publishes"] or external), update
         assert said >= number and _generation(client) == said
         number = said
 
@@ -731,6 +734,18 @@ FOREIGN_WRITES = {
         {"data": "INSERT DATA { GRAPH <{g}> { <urn:a> <urn:b> 1 } }"},
     ),
     "update-copy-to": ("post", "/sparql", {"data": "COPY DEFAULT TO <{g}>"}),
+    # Virtuoso's own syntax, sent to it as written (stranger 104)
+    "update-modify": (
+        "post",
+        "/sparql",
+        {"data": "MODIFY <{g}> DELETE {} INSERT { <urn:a> <urn:b> 1 }"},
+    ),
+    "update-insert-in": ("post", "/sparql", {"data": "INSERT IN <{g}> { <urn:a> <urn:b> 1 }"}),
+    "update-identified-by": (
+        "post",
+        "/sparql",
+        {"data": "INSERT INTO GRAPH IDENTIFIED BY <{g}> { <urn:a> <urn:b> 1 }"},
+    ),
     "store-put": ("put", "/store?graph={g}", {"data": PERSON, "content_type": TURTLE}),
     "store-delete": ("delete", "/store?graph={g}", {}),
 }

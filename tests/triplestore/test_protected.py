@@ -93,6 +93,14 @@ REFUSED = [
     f"BASE <https://x.example/> INSERT DATA {{ GRAPH <//w3id.org/coworkmed/code/../n5> {T} }}",
     f"BASE <https://x.example/> PREFIX d: <//w3id.org/coworkmed/def/../>"
     f" INSERT DATA {{ GRAPH d:e {T} }}",
+    # Virtuoso's own update syntax, sent to it as it is (stranger 104)
+    f"MODIFY <{BASE}catalog> DELETE {{}} INSERT {{ <urn:e> <urn:p> 1 }}",
+    f"INSERT IN <{BASE}catalog> {T}",
+    f"INSERT INTO GRAPH IDENTIFIED BY <{DEF}> {T}",
+    f"PREFIX c: <{BASE}> MODIFY c:catalog DELETE {{}} INSERT {{ <urn:e> <urn:p> 1 }}",
+    f"DELETE FROM <{BASE}catalog> {T}",
+    # a BASE with dot segments: the engine keeps them (stranger 104)
+    f"BASE <https://w3id.org/coworkmed/def/../s/> INSERT DATA {{ GRAPH <evil> {T} }}",
     # reading a replaced version or the merge by name
     f"INSERT {{ GRAPH <urn:a> {{ ?s ?p ?o }} }} USING <{BASE}dataset/fr-aura/1>"
     " WHERE { ?s ?p ?o }",
