@@ -66,6 +66,7 @@ from endpoint.writes import (
     SettledWrite,
     remote_failure,
     settled_answer,
+    standard_update,
     write_failure,
     write_in_worker,
     write_turn,
@@ -542,6 +543,12 @@ def update(operation: Operation) -> Response:
         return error(400, str(problem))
     forget_text()  # checked: its readings are not held while the update runs
     end_turn()
+    try:
+        said = standard_update(text, base_iri)
+    except (WorkerCrashed, WorkerTimedOut) as problem:
+        return error(*write_failure(problem, settings["query_timeout"], "update"))
+    if said is not None:
+        return error(400, f"update syntax error: {said}; nothing was changed")
     if if_match_never_holds():
         return precondition_failed()
     return _conditioned_update(text, base_iri)

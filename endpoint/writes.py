@@ -12,9 +12,10 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import Any, TypeVar
 
+import pyoxigraph as ox
 from flask import current_app
 
-from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut
+from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut, run_confined
 from endpoint.execution import TIME_LIMIT, clients_status, engine_failed, worker_limits
 from endpoint.published import WARM_UP, WarmUp, store_location, writes_under_way
 from triplestore.backends import StoreLocation
@@ -143,6 +144,32 @@ def write_in_worker(
                 raise
             left, generation = settle(location, graphs, limits)
             raise SettledWrite(failed, left, generation) from None
+
+
+def parse_error(text: str, base_iri: str) -> str | None:
+    """In a worker without network: what the engine's parser says of the update ``text``, or
+    None when it reads it (it is then run on an empty store of its own, and whatever fails
+    there is not the parser's to say)."""
+    try:
+        ox.Store().update(text, base_iri=base_iri)
+    except SyntaxError as error:
+        return str(error)
+    except (OSError, RuntimeError, ValueError):
+        return None  # read, then failed on an empty store with no network: the store decides
+    return None
+
+
+def standard_update(text: str, base_iri: str) -> str | None:
+    """For an external store, which is sent the text as it is: why ``text`` is not a SPARQL
+    update the engine reads, or None (Virtuoso took its own ``MODIFY <g>``, ``INSERT IN <g>``
+    and wrote the catalogue and the service's state past every check, stranger 104). Read in
+    a worker of its own, without network; None at once on the embedded store, whose own
+    update worker reads it."""
+    if store_location().marker() is not None:
+        return None
+    settings = current_app.config["COWORKMED"]
+    limits = replace(worker_limits(settings), network=False)
+    return run_confined(parse_error, (text, base_iri), limits, settings["query_timeout"])
 
 
 def write_turn() -> AbstractContextManager[None]:

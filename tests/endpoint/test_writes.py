@@ -218,6 +218,9 @@ def test_using_graph_uri_sets_the_update_dataset(client: FlaskClient) -> None:
         ("INSERT { <urn:f> <urn:p> 1 } WHERE {}", "using-graph-uri=relative", "absolute IRI"),
         # an escape that names no character (stranger 102: a 500)
         ("INSERT DATA { GRAPH <urn:\\UFFFFFFFF> { <urn:a> <urn:b> 1 } }", "", ""),
+        # Virtuoso's own syntax: an external store is sent standard SPARQL only (stranger 104)
+        ("MODIFY <urn:mine> DELETE {} INSERT { <urn:a> <urn:b> 1 }", "", "syntax error"),
+        ("INSERT IN <urn:mine> { <urn:a> <urn:b> 1 }", "", "syntax error"),
     ],
     ids=[
         "syntax",
@@ -228,6 +231,8 @@ def test_using_graph_uri_sets_the_update_dataset(client: FlaskClient) -> None:
         "using-named-injected",
         "using-relative",
         "escape-past-unicode",
+        "virtuoso-modify",
+        "virtuoso-insert-in",
     ],
 )
 def test_a_bad_update_changes_nothing(
@@ -751,6 +756,9 @@ FOREIGN_WRITES = {
 }
 
 
+NOT_STANDARD = ("update-modify", "update-insert-in", "update-identified-by")
+
+
 def _foreign_graphs(store: Published) -> list[str]:
     """Graphs of the store that are not the service's: on Virtuoso its state, the stand-in for
     the default graph and Virtuoso's own ``virtrdf#`` (stranger 103: a CLEAR of the state left
@@ -778,7 +786,9 @@ def test_a_write_may_not_name_a_graph_that_is_not_the_services(
         answer = getattr(client, method)(
             path.replace("{g}", urllib.parse.quote(graph, safe=":/")), headers=AUTH, **given
         )
-        assert answer.status_code == 403, (graph, answer.data)
+        # Virtuoso's own syntax is no SPARQL: refused as such where no check named the graph
+        refused = (403, 400) if write in NOT_STANDARD else (403,)
+        assert answer.status_code in refused, (graph, answer.data)
         assert _generation(client) == before and _ask(client, spaces)
 
 
