@@ -23,7 +23,7 @@ import itertools
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple, ParamSpec, TypeVar
@@ -72,7 +72,7 @@ _TOKEN = re.compile(
     | (?P<nest> [(\[])
     | (?P<unnest> [)\]])
     | (?P<operator> &&|\|\||[-+*/|^!<>=])
-    | (?P<number> \d+(?:\.\d+)?(?:[eE][+-]?\d+)? | \.\d+(?:[eE][+-]?\d+)?)
+    | (?P<number> \d+\.\d*[eE][+-]?\d+ | \d+(?:\.\d+)?(?:[eE][+-]?\d+)? | \.\d+(?:[eE][+-]?\d+)?)
     | (?P<punct> \S)
     """.replace("{B}", PN_BASE),
     re.VERBOSE | re.DOTALL,
@@ -914,8 +914,12 @@ def vendor_call(text: str, base: str | None = None) -> str | None:
     after a ``::``; a store's pragma (``_pragma``); or a FROM in a subquery, which Virtuoso
     reads (it read the service's state and its own graphs, stranger 104) and SPARQL has not."""
     states = prologues(text, base)
-    for token in tokens(text):
-        if _pragma(token, states) or (_names(token, "FROM") and token.depth > 0):
+    found = tokens(text)
+    nesting = 0
+    for index, token in enumerate(found):
+        nesting = max(0, nesting + {"(": 1, ")": -1}.get(token.text, 0))
+        nested_from = _names(token, "FROM") and (token.depth > 0 or nesting > 0)
+        if _pragma(token, states) or nested_from or _other_function(found, index, nesting, states):
             return token.text
         if token.kind in ("iri", "pname"):
             names = (token.text.lower().lstrip("<"), (resolve(token, states) or "").lower())
@@ -925,6 +929,32 @@ def vendor_call(text: str, base: str | None = None) -> str | None:
             if any(part.startswith(VENDOR_FUNCTIONS) for part in parts):
                 return token.text
     return None
+
+
+#: the functions a query may call by IRI: the XSD casts (SPARQL 1.1, 17.5); no other is
+#: standard, and Virtuoso runs any IRI called as one of its procedures (``fn:doc`` took its
+#: process down, stranger 105)
+STANDARD_FUNCTIONS = ("http://www.w3.org/2001/XMLSchema#",)
+#: the words after which a name followed by "(" is called (a Constraint: ``FILTER f(?x)``)
+_CALLING = ("FILTER", "BY", "HAVING")
+
+
+def _other_function(
+    found: Sequence[Token], index: int, nesting: int, states: list[Prologue]
+) -> bool:
+    """Whether ``found[index]`` is an IRI or prefixed name called as a function (followed by
+    "(", in an expression: within brackets or after FILTER, BY, HAVING) that is not one of
+    ``STANDARD_FUNCTIONS``. At the depth of triples, a name before "(" is a predicate before
+    a collection."""
+    token = found[index]
+    if token.kind not in ("iri", "pname") or index + 1 >= len(found):
+        return False
+    if found[index + 1].text != "(":
+        return False
+    previous = found[index - 1] if index > 0 else None
+    called = nesting > 0 or any(_names(previous, word) for word in _CALLING)
+    name = resolve(token, states) or ""
+    return called and not name.startswith(STANDARD_FUNCTIONS)
 
 
 def _pragma(token: Token, states: list[Prologue]) -> bool:

@@ -44,6 +44,7 @@ def _engine_fetches(text: str, listener: Listener, update: bool) -> bool:
 #: what may stand before the "<": an operand of each kind the grammar has
 LEFT = ["?a", "1", '"a"', '"a"@en', '"a"@en-GB', "true", "false", "!true", "(2)", "EXISTS{}"]
 LEFT += ["NOW()", "<urn:x>", "xsd:int", '"1"^^xsd:int', "-1", "[]", "<<(<urn:a> <urn:b> 1)>>"]
+LEFT += ["1.e5", "1.E+5", ".5e1", "1.5"]
 RIGHT = ["?b", "true", "(2)", "2", '"b"', "<urn:y>"]
 #: an expression, around ``{expr}``; what it hides follows its ")"
 EXPRESSIONS = ["FILTER({expr})", "BIND(({expr})AS?z)", "FILTER(({expr}))"]

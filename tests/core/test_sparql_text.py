@@ -197,6 +197,21 @@ def test_fetches_are_found_as_the_parser_reads_them(
         ("SELECT * { { SELECT * FROM <urn:state> WHERE { ?s ?p ?o } } }", "FROM"),
         ("SELECT * { ?s <urn:from> ?o . ?s ?from ?o }", None),
         ("PREFIX from: <urn:f/> SELECT * { ?s from:p ?o }", None),
+        # a FROM in a subquery that is a value (stranger 105: Virtuoso read the state by it)
+        ("SELECT ((SELECT (COUNT(*) AS ?n) FROM <urn:s> WHERE {?s ?p ?o}) AS ?c) {}", "FROM"),
+        # a function called by an IRI that is no XSD cast (stranger 105: fn:doc ended Virtuoso)
+        (
+            "PREFIX fn: <http://www.w3.org/2005/xpath-functions/#> "
+            'SELECT (fn:doc("file:///x") AS ?v) {}',
+            "fn:doc",
+        ),
+        ("SELECT * { ?s ?p ?o FILTER <urn:f>(?o) }", "<urn:f>"),
+        ("SELECT ?s { ?s ?p ?o } ORDER BY <urn:g>(?o)", "<urn:g>"),
+        (
+            "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT (xsd:integer('1') AS ?v) {}",
+            None,
+        ),
+        ("SELECT * { ?s <urn:p> (1 2) . ?s <urn:list> ( <urn:a> ) }", None),
     ],
     ids=[
         "comment-cr",
@@ -217,6 +232,12 @@ def test_fetches_are_found_as_the_parser_reads_them(
         "from-in-a-subquery",
         "from-an-iri-and-a-variable",
         "from-a-declared-prefix",
+        "from-in-a-value-subquery",
+        "xpath-function",
+        "function-after-filter",
+        "function-in-order-by",
+        "xsd-cast",
+        "collections-after-predicates",
     ],
 )
 def test_vendor_functions_are_found_as_the_parser_reads_them(text: str, found: str | None) -> None:
@@ -407,6 +428,9 @@ AMBIGUOUS = [
     'SELECT * WHERE { BIND(("a"@en-GB<(2))AS?z)SERVICE#>\n<http://h/> {} }',
     "SELECT * WHERE { FILTER(EXISTS{}<true)SERVICE#>\n<http://h/> {} }",
     "SELECT(COUNT(*)AS?n)(true<(2)AS?x)FROM:territory#>\nWHERE{?s ?p ?o}",
+    # after a double written "1.e5", a number the scanner read as 1, ".", e5 (stranger 105)
+    "SELECT * WHERE { FILTER(1.e5<true)SERVICE#>\n<http://h/> {} }",
+    "SELECT * WHERE { FILTER(12.E+5<true)SERVICE#>\n<http://h/> {} }",
     # after a triple term (stranger 104)
     "SELECT * WHERE { FILTER(<<(<urn:a> <urn:b> <urn:c>)>><true)SERVICE#>\n<http://h/> {} }",
 ]
