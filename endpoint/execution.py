@@ -365,6 +365,20 @@ def read_graph(
     return QueryResult("graph", media_type, body, len(triples), False, generation)
 
 
+def query_parse_error(text: str, base_iri: str | None) -> str | None:
+    """In a worker without network: what the engine's parser says of the query ``text``, or
+    None when it reads it (an empty store of its own then answers it, or fails to: not the
+    parser's to say). For an external store, sent the text as it is: Virtuoso took its own
+    syntax (a subquery as a value, with a FROM that read the service's state: stranger 105)."""
+    try:
+        ox.Store().query(text, base_iri=base_iri)
+    except SyntaxError as error:
+        return str(error)
+    except (OSError, RuntimeError, ValueError):
+        return None  # read, then failed on an empty store with no network: the store decides
+    return None
+
+
 def syntax_message(text: str, error: SyntaxError) -> str:
     """What a query the engine cannot read is told: the engine's words, led by what they mean
     when they list the characters it expected (stranger 48: "expected one of Prefix not found,

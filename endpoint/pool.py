@@ -14,13 +14,15 @@ once; the published graphs are asked again only when the generation moves.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import queue
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -30,8 +32,11 @@ from core.workers import (
     ErrorOutput,
     Limits,
     NoWorkers,
+    WorkerCrashed,
+    WorkerTimedOut,
     describe_end,
     processor_seconds,
+    run_confined,
     start_worker,
     worker_context,
 )
@@ -39,6 +44,7 @@ from endpoint.execution import (
     EXHAUSTED,
     HANDLERS,
     NO_LIMITS,
+    TIME_LIMIT,
     TIMED_OUT,
     GraphRequest,
     Published,
@@ -46,7 +52,9 @@ from endpoint.execution import (
     QueryRequest,
     QueryResult,
     engine_failed,
+    query_parse_error,
     serve,
+    syntax_message,
 )
 from endpoint.rooms import Room, entered
 from triplestore.backends import StoreLocation, TripleStore
@@ -396,6 +404,10 @@ class QueryPool:
             worker.stop()
 
 
+#: how many query texts an external store's pool remembers the engine read
+READ_KEPT = 4096
+
+
 class RemotePool:
     """Queries answered by an external store, at most ``workers`` at once, each given at most
     ``timeout`` seconds (the same ``run`` as ``QueryPool``)."""
@@ -412,10 +424,14 @@ class RemotePool:
         limits: Limits = NO_LIMITS,
         room: Room | None = None,
     ) -> None:
-        """``long_after`` and ``limits`` are not used: the external store schedules and bounds
-        its own queries. ``room``: as ``QueryPool``'s."""
+        """``long_after`` is not used: the external store schedules and bounds its own
+        queries; ``limits``: those of the worker that reads each new query first
+        (``_standard``). ``room``: as ``QueryPool``'s."""
         self._location, self._base = location, base
         self._room = room
+        self._reading = replace(limits, network=False)
+        #: digests of the texts the engine read (the last ``READ_KEPT``): not read again
+        self._read: OrderedDict[bytes, None] = OrderedDict()
         self._slots = threading.BoundedSemaphore(max(1, workers))
         self._lock = threading.Lock()
         self._published: tuple[int, Published] = (0, Published([], []))
@@ -447,7 +463,33 @@ class RemotePool:
         with entered(self._room):
             return self._run(request, timeout)
 
+    def _standard(self, request: QueryRequest | GraphRequest, timeout: float) -> None:
+        """QueryError (400) unless the engine's parser reads the query: the external store is
+        sent standard SPARQL only, read first in a worker without network
+        (``execution.query_parse_error``; a text read once is not read again)."""
+        if not isinstance(request, QueryRequest):
+            return
+        key = hashlib.sha256(f"{request.base_iri}\0{request.sparql}".encode()).digest()
+        with self._lock:
+            if key in self._read:
+                self._read.move_to_end(key)
+                return
+        work = (request.sparql, request.base_iri)
+        try:
+            said = run_confined(query_parse_error, work, self._reading, timeout)
+        except WorkerTimedOut:
+            raise QueryError(TIME_LIMIT, f"the query was not read within {timeout:g} s") from None
+        except WorkerCrashed as crashed:
+            raise QueryError(400, f"{EXHAUSTED}{crashed}") from None
+        if said is not None:
+            raise QueryError(400, syntax_message(request.sparql, SyntaxError(said)))
+        with self._lock:
+            self._read[key] = None
+            while len(self._read) > READ_KEPT:
+                self._read.popitem(last=False)
+
     def _run(self, request: QueryRequest | GraphRequest, timeout: float) -> QueryResult:
+        self._standard(request, timeout)
         if not self._slots.acquire(timeout=timeout):
             raise QueryError(503, f"every query slot stayed busy for {timeout:g} s; try again")
         try:

@@ -247,9 +247,8 @@ def refuse_foreign(store: TripleStore, graphs: Iterable[str]) -> None:
     foreign = store.foreign_graphs(graphs)
     if foreign:
         raise ProtectedGraphs(
-            f"<{foreign[0]}> is not a graph of this service (the triple store's own, another "
-            "application's, or this service's record of what it publishes): a write may not "
-            "name it"
+            f"<{foreign[0]}> is not a graph of this service (the triple store's own, or this "
+            "service's record of what it publishes): a write may not name it"
         )
 
 

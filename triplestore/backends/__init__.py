@@ -72,8 +72,8 @@ class TripleStore(Protocol):
 
     def foreign_graphs(self, graphs: Iterable[str]) -> list[str]:
         """Those of ``graphs`` that are not this service's to write, beyond the protected ones
-        (``triplestore.protected``): the store's own graphs, other applications', the
-        service's bookkeeping on an external store."""
+        (``triplestore.protected``): an external store's own graphs and the service's
+        bookkeeping there."""
 
 
 #: the kind of store a location holds (``snapshot`` takes the one its ``writer`` gave)

@@ -185,6 +185,16 @@ class RemoteStoreError(LoadError):
 WRITES = re.compile(r"update|Graph Store (?:PUT|POST|DELETE)\b")
 
 
+#: the namespaces of the graphs an external store keeps of its own (a fresh Virtuoso 7.2 holds
+#: ``virtrdf#``, ``ldp#`` and ``http://localuriqaserver/sparql``)
+STORE_OWN = (
+    "http://www.openlinksw.com/",
+    "http://www.w3.org/ns/ldp#",
+    "http://localuriqaserver/",
+    "http://localhost:8890/",
+)
+
+
 #: the status of a query whose answer, in a format of SPARQL results, cannot be read: the
 #: store took a text that is not standard SPARQL (an extension of its own) and wrote what it
 #: gave as no standard answer can be (Virtuoso: ``SELECT COUNT(*)`` gave a variable named
@@ -697,16 +707,17 @@ class SparqlStore:
 
     def foreign_graphs(self, graphs: Iterable[str]) -> list[str]:
         """Those of ``graphs`` under the service's namespace (its state, the stand-in for the
-        default graph), or held by the store and not managed by the service (Virtuoso's own,
-        as ``virtrdf#``; another application's). A client's write emptied the state graph,
-        and readers saw 8 triples of 78,144 (stranger 103), or dropped Virtuoso's
-        ``virtrdf#``."""
+        default graph), or held by the store under its own namespaces (``STORE_OWN``) and not
+        managed by the service. A client's write emptied the state graph, and readers saw 8
+        triples of 78,144 (stranger 103), or dropped Virtuoso's ``virtrdf#``. Another
+        graph the store holds and the service does not manage may be one of the service's
+        own, saved after its time limit (never registered): it is not refused."""
         wanted = set(graphs)
         foreign = {graph for graph in wanted if graph.startswith(self.location.namespace)}
-        rest = wanted - foreign
-        if rest:
+        own = {graph for graph in wanted - foreign if graph.startswith(STORE_OWN)}
+        if own:
             managed = {graph.value for graph in self.named_graphs()}
-            foreign |= (rest & self._graph_names()) - managed
+            foreign |= (own & self._graph_names()) - managed
         return sorted(foreign)
 
     def _graph_names(self) -> set[str]:
