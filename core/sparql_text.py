@@ -915,12 +915,20 @@ def vendor_call(text: str, base: str | None = None) -> str | None:
     reads (it read the service's state and its own graphs, stranger 104) and SPARQL has not."""
     states = prologues(text, base)
     found = tokens(text)
-    nesting = 0
+    brackets: list[str] = []  # the brackets open around each token
     for index, token in enumerate(found):
-        nesting = max(0, nesting + {"(": 1, ")": -1}.get(token.text, 0))
-        nested_from = _names(token, "FROM") and (token.depth > 0 or nesting > 0)
-        if _pragma(token, states) or nested_from or _other_function(found, index, nesting, states):
+        innermost = brackets[-1] if brackets else ""
+        nested_from = _names(token, "FROM") and bool(brackets)
+        if (
+            _pragma(token, states)
+            or nested_from
+            or _other_function(found, index, innermost, states)
+        ):
             return token.text
+        if token.text in "({[":
+            brackets.append(token.text)
+        elif token.text in ")}]" and brackets:
+            brackets.pop()
         if token.kind in ("iri", "pname"):
             names = (token.text.lower().lstrip("<"), (resolve(token, states) or "").lower())
             # each part after a "::", which Virtuoso reads as a cast of its own
@@ -935,24 +943,24 @@ def vendor_call(text: str, base: str | None = None) -> str | None:
 #: standard, and Virtuoso runs any IRI called as one of its procedures (``fn:doc`` took its
 #: process down, stranger 105)
 STANDARD_FUNCTIONS = ("http://www.w3.org/2001/XMLSchema#",)
-#: the words after which a name followed by "(" is called (a Constraint: ``FILTER f(?x)``)
-_CALLING = ("FILTER", "BY", "HAVING")
 
 
 def _other_function(
-    found: Sequence[Token], index: int, nesting: int, states: list[Prologue]
+    found: Sequence[Token], index: int, innermost: str, states: list[Prologue]
 ) -> bool:
     """Whether ``found[index]`` is an IRI or prefixed name called as a function (followed by
-    "(", in an expression: within brackets or after FILTER, BY, HAVING) that is not one of
-    ``STANDARD_FUNCTIONS``. At the depth of triples, a name before "(" is a predicate before
-    a collection."""
+    "(") that is not one of ``STANDARD_FUNCTIONS``. ``innermost``: the bracket it stands in
+    ("" outside all). A name before "(" is called in an expression (in parentheses), outside
+    braces (a condition of ORDER BY, GROUP BY, HAVING: ``ORDER BY ?s fn:doc(…)``, stranger
+    106) and right after FILTER; among triples (in braces, a property list) it is a predicate
+    before a collection (``NOT EXISTS { ?s <p> (1 2) }`` was refused, stranger 106)."""
     token = found[index]
     if token.kind not in ("iri", "pname") or index + 1 >= len(found):
         return False
     if found[index + 1].text != "(":
         return False
     previous = found[index - 1] if index > 0 else None
-    called = nesting > 0 or any(_names(previous, word) for word in _CALLING)
+    called = innermost in ("", "(") or _names(previous, "FILTER")
     name = resolve(token, states) or ""
     return called and not name.startswith(STANDARD_FUNCTIONS)
 
@@ -1116,6 +1124,22 @@ def graph_operations_for(update: str, managed: list[str], default: str, none: st
     for start, end, replacement in sorted(edits, reverse=True):
         update = update[:start] + replacement + update[end:]
     return update
+
+
+def without_comments(text: str) -> str:
+    """``text`` without its comments, each left as its line's end: what a store is sent, so
+    that it cannot read a comment otherwise than the engine and the scanner do (Virtuoso ends
+    one at LF only, where SPARQL ends it at CR too: a lone CR let a text be a long string to
+    the checks and code to Virtuoso, which read the service's state and fetched a URL,
+    stranger 106). A text without "#" is given back as it is."""
+    if "#" not in text:
+        return text
+    edits = [
+        (match.start(), match.end(), "")
+        for match in _TOKEN.finditer(text)
+        if match.lastgroup == "comment"
+    ]
+    return edited(text, edits)
 
 
 def blank_data_as_template(update: str) -> str:

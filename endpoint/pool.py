@@ -489,10 +489,12 @@ class RemotePool:
                 self._read.popitem(last=False)
 
     def _run(self, request: QueryRequest | GraphRequest, timeout: float) -> QueryResult:
-        self._standard(request, timeout)
         if not self._slots.acquire(timeout=timeout):
             raise QueryError(503, f"every query slot stayed busy for {timeout:g} s; try again")
         try:
+            # in its slot: its reading may cost what a query costs (an ASK is answered on the
+            # empty store it is read with), and ran beside the slots (stranger 106: 8 workers)
+            self._standard(request, timeout)
             generation, store, published = self._current(timeout)
             return HANDLERS[type(request)](store, published, request, generation)
         except StoreUnavailable as error:

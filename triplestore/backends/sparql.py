@@ -70,6 +70,7 @@ from core.sparql_text import (
     prologues,
     remembered,
     resolve_reference,
+    without_comments,
     without_dataset_clauses,
 )
 from triplestore.backends import GraphName
@@ -551,7 +552,7 @@ class SparqlStore:
         named = [g.value for g in (self.named_graphs() if named_graphs is None else named_graphs)]
         # the dataset given replaces the query's own FROM / FROM NAMED, as pyoxigraph's does
         # (Virtuoso merged them with the protocol's parameters)
-        text = sparql
+        text = without_comments(sparql)  # the store cannot read one otherwise than we do
         if default_graph is not None or named_graphs is not None:
             text = without_dataset_clauses(text)
         text = neutral_prefixes(text)  # as read by our scanner, not by Virtuoso's keywords
@@ -588,7 +589,8 @@ class SparqlStore:
         names = [g.value for g in managed]
         # its relative IRIs resolved here, as for a query: a BASE of ours before the update's
         # own was a second one, which Virtuoso refused (a valid update, a 400)
-        plain = absolute_iris(explicit_separators(neutral_prefixes(sparql)), base_iri)
+        plain = neutral_prefixes(without_comments(sparql))
+        plain = absolute_iris(explicit_separators(plain), base_iri)
         plain = blank_data_as_template(plain)
         text = graph_operations_for(plain, names, self.location.default_graph, self._nothing)
         before = self._graph_names()
