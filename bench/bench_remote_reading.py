@@ -1,5 +1,5 @@
 """What reading a query first costs on an external store: each new query text is read by the
-engine's parser in a worker of its own, without network (``execution.query_parse_error`` in
+engine's parser in a worker of its own, without network (``execution.parse_error`` in
 ``RemotePool._standard``), before Virtuoso is sent it (stranger 105: Virtuoso's own syntax
 read the service's state and ended its process). Side by side with the peer: the same parse in
 this process, which the server may not do (a parser crash would cost the server).
@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.workers import Limits, run_confined, start_fork_server  # noqa: E402
-from endpoint.execution import query_parse_error  # noqa: E402
+from endpoint.execution import parse_error  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 BASE = "http://127.0.0.1/sparql"
@@ -41,9 +41,9 @@ def main(arguments: list[str]) -> None:
     worker, here = [], []
     for _round in range(rounds):
         for text in texts:
-            assert run_confined(query_parse_error, (text, BASE), limits, 30) is None, text[:80]
-            worker.append(timed(run_confined, query_parse_error, (text, BASE), limits, 30))
-            here.append(timed(query_parse_error, text, BASE))
+            assert run_confined(parse_error, (text, BASE), limits, 30) is None, text[:80]
+            worker.append(timed(run_confined, parse_error, (text, BASE), limits, 30))
+            here.append(timed(parse_error, text, BASE))
     first, peer = statistics.median(worker), statistics.median(here)
     print(f"{len(texts)} held-back queries x {rounds} rounds")
     print(f"read in a worker: median {first * 1000:.1f} ms, longest {max(worker) * 1000:.1f} ms")

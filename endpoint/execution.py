@@ -365,13 +365,18 @@ def read_graph(
     return QueryResult("graph", media_type, body, len(triples), False, generation)
 
 
-def query_parse_error(text: str, base_iri: str | None) -> str | None:
-    """In a worker without network: what the engine's parser says of the query ``text``, or
-    None when it reads it (an empty store of its own then answers it, or fails to: not the
-    parser's to say). For an external store, sent the text as it is: Virtuoso took its own
-    syntax (a subquery as a value, with a FROM that read the service's state: stranger 105)."""
+def parse_error(text: str, base_iri: str | None, update: bool = False) -> str | None:
+    """In a worker without network: what the engine's parser says of the query (``update``:
+    the update) ``text``, or None when it reads it (an empty store of its own then runs it,
+    and whatever fails there is not the parser's to say). For an external store, sent the
+    text as it is: Virtuoso took its own syntax (``MODIFY <g>`` wrote the catalogue, stranger
+    104; a subquery as a value read the service's state by its FROM, stranger 105)."""
+    store = ox.Store()
     try:
-        ox.Store().query(text, base_iri=base_iri)
+        if update:
+            store.update(text, base_iri=base_iri)
+        else:
+            store.query(text, base_iri=base_iri)
     except SyntaxError as error:
         return str(error)
     except (OSError, RuntimeError, ValueError):

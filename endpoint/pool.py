@@ -52,7 +52,7 @@ from endpoint.execution import (
     QueryRequest,
     QueryResult,
     engine_failed,
-    query_parse_error,
+    parse_error,
     serve,
     syntax_message,
 )
@@ -466,7 +466,7 @@ class RemotePool:
     def _standard(self, request: QueryRequest | GraphRequest, timeout: float) -> None:
         """QueryError (400) unless the engine's parser reads the query: the external store is
         sent standard SPARQL only, read first in a worker without network
-        (``execution.query_parse_error``; a text read once is not read again)."""
+        (``execution.parse_error``; a text read once is not read again)."""
         if not isinstance(request, QueryRequest):
             return
         key = hashlib.sha256(f"{request.base_iri}\0{request.sparql}".encode()).digest()
@@ -476,7 +476,7 @@ class RemotePool:
                 return
         work = (request.sparql, request.base_iri)
         try:
-            said = run_confined(query_parse_error, work, self._reading, timeout)
+            said = run_confined(parse_error, work, self._reading, timeout)
         except WorkerTimedOut:
             raise QueryError(TIME_LIMIT, f"the query was not read within {timeout:g} s") from None
         except WorkerCrashed as crashed:

@@ -12,11 +12,16 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import Any, TypeVar
 
-import pyoxigraph as ox
 from flask import current_app
 
 from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut, run_confined
-from endpoint.execution import TIME_LIMIT, clients_status, engine_failed, worker_limits
+from endpoint.execution import (
+    TIME_LIMIT,
+    clients_status,
+    engine_failed,
+    parse_error,
+    worker_limits,
+)
 from endpoint.published import WARM_UP, WarmUp, store_location, writes_under_way
 from triplestore.backends import StoreLocation
 from triplestore.backends.oxigraph import OxigraphLocation
@@ -146,19 +151,6 @@ def write_in_worker(
             raise SettledWrite(failed, left, generation) from None
 
 
-def parse_error(text: str, base_iri: str) -> str | None:
-    """In a worker without network: what the engine's parser says of the update ``text``, or
-    None when it reads it (it is then run on an empty store of its own, and whatever fails
-    there is not the parser's to say)."""
-    try:
-        ox.Store().update(text, base_iri=base_iri)
-    except SyntaxError as error:
-        return str(error)
-    except (OSError, RuntimeError, ValueError):
-        return None  # read, then failed on an empty store with no network: the store decides
-    return None
-
-
 def standard_update(text: str, base_iri: str) -> str | None:
     """For an external store, which is sent the text as it is: why ``text`` is not a SPARQL
     update the engine reads, or None (Virtuoso took its own ``MODIFY <g>``, ``INSERT IN <g>``
@@ -169,7 +161,7 @@ def standard_update(text: str, base_iri: str) -> str | None:
         return None
     settings = current_app.config["COWORKMED"]
     limits = replace(worker_limits(settings), network=False)
-    return run_confined(parse_error, (text, base_iri), limits, settings["query_timeout"])
+    return run_confined(parse_error, (text, base_iri, True), limits, settings["query_timeout"])
 
 
 def write_turn() -> AbstractContextManager[None]:
