@@ -371,7 +371,7 @@ def parse_error(text: str, base_iri: str | None, update: bool = False) -> str | 
     and whatever fails there is not the parser's to say). For an external store, sent the
     text as it is: Virtuoso took its own syntax (``MODIFY <g>`` wrote the catalogue, stranger
     104; a subquery as a value read the service's state by its FROM, stranger 105)."""
-    store = ox.Store()
+    store = OxigraphStore(ox.Store())  # as the engine runs a client's text: sorts in a total order
     try:
         if update:
             store.update(text, base_iri=base_iri)
