@@ -1131,15 +1131,24 @@ def without_comments(text: str) -> str:
     that it cannot read a comment otherwise than the engine and the scanner do (Virtuoso ends
     one at LF only, where SPARQL ends it at CR too: a lone CR let a text be a long string to
     the checks and code to Virtuoso, which read the service's state and fetched a URL,
-    stranger 106). A text without "#" is given back as it is."""
+    stranger 106). The comments are what lies between the text's tokens (its one reading);
+    a text without "#" is given back as it is."""
     if "#" not in text:
         return text
+    found = _tokens(text, 0)
+    ends, starts = [0, *(t.end for t in found)], [*(t.start for t in found), len(text)]
+    gaps = zip(ends, starts, strict=True)
     edits = [
         (match.start(), match.end(), "")
-        for match in _TOKEN.finditer(text)
-        if match.lastgroup == "comment"
+        for start, end in gaps
+        if "#" in text[start:end]
+        for match in _COMMENT.finditer(text, start, end)
     ]
     return edited(text, edits)
+
+
+#: a comment, in the text between two tokens
+_COMMENT = re.compile(r"#[^\r\n]*")
 
 
 def blank_data_as_template(update: str) -> str:
