@@ -23,7 +23,6 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes
 
-import pyoxigraph as ox
 from flask import (
     Blueprint,
     Response,
@@ -36,6 +35,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.namespaces import CODE, CWM
+from core.rdf_templates import is_iri
 from core.translations import words
 from core.vocabulary import LANGUAGES
 from endpoint.codelist_page import codelist_page, codelist_path
@@ -148,7 +148,7 @@ def _candidates(space: str, path: str) -> list[str]:
         raise QueryError(404, "this path cannot be part of an IRI of this server")
     minted = _minted(parts)
     found = (path,) if minted is None else (path, minted)
-    valid = [found for found in dict.fromkeys(found) if _is_iri(base + found)]
+    valid = [found for found in dict.fromkeys(found) if is_iri(base + found)]
     if not valid:
         raise QueryError(404, "this path cannot be part of an IRI of this server")
     return valid
@@ -170,14 +170,6 @@ def _minted(parts: list[str]) -> str | None:
             return None
         minted.append(made)
     return "/".join(minted)
-
-
-def _is_iri(text: str) -> bool:
-    try:
-        ox.NamedNode(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _document(space: str, path: str) -> tuple[str, str]:
