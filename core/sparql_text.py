@@ -836,21 +836,31 @@ def neutral_prefixes(text: str) -> str:
     that misreads a prefix named as a keyword (Virtuoso 7.2 answered ``PREFIX select:``,
     ``ask:`` or ``describe:`` with results it could not write, or wrong ones)."""
     listed = _tokens(text, 0)
+    declarations = _declarations(listed)
     declared: dict[str, str] = {}
     lowered = text.lower()
     number = 0
-    for before, token in itertools.pairwise(listed):
-        name = token.text[:-1]
-        if _names(before, "PREFIX") and token.kind == "pname" and token.text.endswith(":"):
-            while name and name not in declared:
-                number += 1
-                if f"ns{number}:" not in lowered:
-                    declared[name] = f"ns{number}"
-    edits = [
-        (token.start, token.start + len(prefix), declared[prefix])
-        for token in listed
-        if token.kind == "pname" and (prefix := token.text.partition(":")[0]) in declared
-    ]
+    for declaration in declarations:
+        name = declaration.prefix
+        while name and name not in declared:
+            number += 1
+            if f"ns{number}:" not in lowered:
+                declared[name] = f"ns{number}"
+    # a declaration glued to its keyword (``PREFIXselect:<iri>``, read by the engine) is
+    # written apart, as every store reads it
+    glued = {
+        declaration.name: declaration.prefix
+        for declaration in declarations
+        if declaration.prefix is not None
+        and listed[declaration.name].text != f"{declaration.prefix}:"  # not ``PREFIX p:``
+    }
+    edits = []
+    for index, token in enumerate(listed):
+        if index in glued:
+            prefix = glued[index] or ""
+            edits.append((token.start, token.end, f"PREFIX {declared.get(prefix, prefix)}:"))
+        elif token.kind == "pname" and (prefix := token.text.partition(":")[0]) in declared:
+            edits.append((token.start, token.start + len(prefix), declared[prefix]))
     return edited(text, edits) if edits else text
 
 
@@ -907,12 +917,16 @@ VENDOR_FUNCTIONS = (
 
 
 @remembered
-def vendor_call(text: str, base: str | None = None) -> str | None:
-    """The first name of ``text`` (outside strings and comments) in a store's own function
-    namespace, which standard SPARQL does not have and this service does not allow: as
-    written, or once resolved by BASE and PREFIX (``base``: the request's own base IRI), and
-    after a ``::``; a store's pragma (``_pragma``); or a FROM in a subquery, which Virtuoso
-    reads (it read the service's state and its own graphs, stranger 104) and SPARQL has not."""
+def store_own_syntax(text: str, base: str | None = None) -> str | None:
+    """The first token of ``text`` (outside strings and comments) that is a store's own
+    syntax, which standard SPARQL does not have and this service does not allow, or None:
+    - a name in a store's own function namespace (``VENDOR_FUNCTIONS``), as written, or once
+      resolved by BASE and PREFIX (``base``: the request's own base IRI), and after a ``::``;
+    - a function called by an IRI that is not an XSD cast (``_other_function``);
+    - a store's pragma (``_pragma``);
+    - a FROM in brackets, which Virtuoso reads (it read the service's state and its own
+      graphs, strangers 104 and 105) and SPARQL has not.
+    (It was ``vendor_call``: it had come to find more than calls.)"""
     states = prologues(text, base)
     found = tokens(text)
     brackets: list[str] = []  # the brackets open around each token

@@ -16,7 +16,8 @@ A worker is **confined** (``confined_thread``) before it touches anything untrus
   wall behind the text checks of ``core.sparql_text``.
 
 ``run_confined`` runs one function in a fresh confined worker, bounded in time, and says how the
-worker ended when it did not answer (``WorkerCrashed``, ``WorkerTimedOut``).
+worker ended when it did not answer (``WorkerCrashed``, ``WorkerTimedOut``); a ``KeptWorker``
+does the same for many calls in one worker, started again only when a call killed it.
 """
 
 from __future__ import annotations
@@ -589,6 +590,115 @@ def describe_end(exitcode: int | None) -> tuple[str, int | None]:
         reason = ENDINGS.get(number, f"it was ended by signal {number}")
         return reason, number
     return f"it exited with status {exitcode}", None
+
+
+def _serve_calls(function: Callable[..., Any], connection: Connection) -> None:
+    """A kept worker's loop (``KeptWorker``): each ``args`` received is answered with
+    ``function(*args)``, as ``run_confined``'s worker answers its one call; the memory a call
+    freed is handed back before the next."""
+    while True:
+        try:
+            args = connection.recv()
+        except EOFError:  # its owner closed the pipe, or is gone: so is this worker
+            return
+        try:
+            result = function(*args)
+        except MemoryError:
+            connection.send(("crash", "it ran out of memory"))
+            return  # what a failed allocation left half made is not trusted with the next call
+        except Exception as error:  # sent back whole: the caller raises it again as its own
+            connection.send(("raise", error))
+        else:
+            connection.send(("ok", result))
+        give_back_memory()
+
+
+def _kept_main(
+    function: Callable[..., Any], limits: Limits, connection: Connection, errors: str
+) -> None:
+    errors_to(errors)
+    confined_thread(limits, _serve_calls, function, connection)
+
+
+class KeptWorker:
+    """One confined worker kept for many calls of ``function``, each bounded in time as
+    ``run_confined``'s one call is, without a process started for each (about 20 ms each,
+    ``bench/bench_remote_reading.py``). It is started at its first call, and again at the
+    call after one that killed it: a call still running at its time limit (the worker is
+    killed, ``WorkerTimedOut``) or one that crashed it (``WorkerCrashed``). For a function
+    that keeps nothing from one call to the next. One call at a time: a caller holds it for
+    its call (a pool of them, one per slot)."""
+
+    def __init__(self, function: Callable[..., Any], limits: Limits) -> None:
+        self._function, self._limits = function, limits
+        self._process: BaseProcess | None = None
+        self._connection: Connection | None = None
+        self._errors: ErrorOutput | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """Its worker's process id while one runs."""
+        process = self._process
+        return process.pid if process is not None and process.is_alive() else None
+
+    def _start(self) -> Connection:
+        context = worker_context()
+        connection, child = context.Pipe()
+        errors = ErrorOutput()
+        process = context.Process(
+            target=_kept_main, args=(self._function, self._limits, child, errors.path), daemon=True
+        )
+        try:
+            start_worker(process)
+        except NoWorkers:
+            connection.close()
+            child.close()
+            errors.forward()
+            raise
+        child.close()
+        self._process, self._connection, self._errors = process, connection, errors
+        return connection
+
+    def call(self, args: tuple[Any, ...], timeout: float) -> Any:
+        """``function(*args)`` in the worker within ``timeout`` seconds: its result, or the
+        exception it raised; ``WorkerTimedOut`` or ``WorkerCrashed`` as ``run_confined``."""
+        connection = self._connection
+        if connection is None or self._process is None or not self._process.is_alive():
+            self.stop()
+            connection = self._start()
+        try:
+            connection.send(args)
+            if not connection.poll(timeout):
+                self.stop()
+                raise WorkerTimedOut(f"it was still working after {timeout:g} s, and was stopped")
+            outcome = connection.recv()
+        except (EOFError, OSError):
+            process, errors = self._process, self._errors
+            if process is not None:
+                process.join(timeout=5)
+            reason, number = describe_end(None if process is None else process.exitcode)
+            fault = None if errors is None else errors.fault()
+            self.stop()
+            raise WorkerCrashed(reason, number, fault) from None
+        if outcome[0] == "crash":
+            self.stop()
+            raise WorkerCrashed(outcome[1], None)
+        if outcome[0] == "raise":
+            raise outcome[1]
+        return outcome[1]
+
+    def stop(self) -> None:
+        """Stop its worker, if one runs (the next call starts another)."""
+        process, connection, errors = self._process, self._connection, self._errors
+        self._process = self._connection = self._errors = None
+        if process is not None:
+            if process.is_alive():
+                process.kill()
+            process.join(timeout=5)
+        if connection is not None:
+            connection.close()
+        if errors is not None:
+            errors.forward("a kept worker")
 
 
 def run_confined(

@@ -33,7 +33,7 @@ from core.sparql_text import (
     remote_access,
     service_targets,
     sparql_12_feature,
-    vendor_call,
+    store_own_syntax,
     with_using,
 )
 from core.workers import WorkerCrashed, WorkerTimedOut
@@ -272,9 +272,9 @@ def check_text(text: str, base_iri: str | None = None) -> None:
                 raise QueryError(
                     400, f"SERVICE <{target}> is not allowed here; allowed peers: {allowed}"
                 )
-    vendor = vendor_call(text, base_iri)
-    if vendor:
-        raise QueryError(400, f"{vendor} is not standard SPARQL and is not allowed here")
+    own = store_own_syntax(text, base_iri)
+    if own:
+        raise QueryError(400, f"{own} is not standard SPARQL and is not allowed here")
 
 
 def check_dataset(operation: Operation) -> None:

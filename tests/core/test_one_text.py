@@ -24,8 +24,8 @@ from core.sparql_text import (
     prologues,
     remote_access,
     sparql_12_feature,
+    store_own_syntax,
     total_order,
-    vendor_call,
     volatile,
     without_dataset_clauses,
 )
@@ -53,7 +53,7 @@ def _checks(text: str) -> tuple[object, ...]:
         measure(text),
         lists(text),
         remote_access(text),
-        vendor_call(text, "http://127.0.0.1/sparql"),
+        store_own_syntax(text, "http://127.0.0.1/sparql"),
         volatile(text),
         declared_versions(text),
         sparql_12_feature(text),

@@ -19,8 +19,8 @@ from core.sparql_text import (
     lists,
     measure,
     remote_access,
+    store_own_syntax,
     total_order,
-    vendor_call,
     volatile,
     without_dataset_clauses,
 )
@@ -40,7 +40,7 @@ def _read(text: str) -> None:
     external store's rewrites)."""
     measure(text)
     remote_access(text)
-    vendor_call(text, "http://127.0.0.1/sparql")
+    store_own_syntax(text, "http://127.0.0.1/sparql")
     volatile(text)
     without_dataset_clauses(text)
     lists(text)

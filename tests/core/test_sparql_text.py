@@ -31,7 +31,7 @@ from core.sparql_text import (
     remote_access,
     resolve_reference,
     service_targets,
-    vendor_call,
+    store_own_syntax,
     with_using,
     without_comments,
 )
@@ -251,8 +251,8 @@ def test_fetches_are_found_as_the_parser_reads_them(
         "collections-after-predicates",
     ],
 )
-def test_vendor_functions_are_found_as_the_parser_reads_them(text: str, found: str | None) -> None:
-    assert vendor_call(text, ME) == found
+def test_a_stores_own_syntax_is_found_as_the_parser_reads_it(text: str, found: str | None) -> None:
+    assert store_own_syntax(text, ME) == found
 
 
 @pytest.mark.parametrize(
@@ -484,6 +484,25 @@ NEUTRAL = [
         "PREFIX ns1: <urn:e/> PREFIX ns1: <urn:f/> DESCRIBE ns1:x",
     ),
     ("SELECT * { ?s ?p ?o }", "SELECT * { ?s ?p ?o }"),
+    # declarations as the engine reads them (``_declarations``): glued to the keyword, they
+    # are written apart; a prefix named PREFIXp is a prefix like any other
+    (
+        "PREFIXselect:<urn:e/> SELECT ?s { ?s select:p ?o }",
+        "PREFIX ns1:<urn:e/> SELECT ?s { ?s ns1:p ?o }",
+    ),
+    ("PREFIX:<urn:e/> ASK { :a :b :c }", "PREFIX :<urn:e/> ASK { :a :b :c }"),
+    (
+        "PREFIX PREFIXp: <urn:e/> ASK { PREFIXp:a PREFIXp:b 1 }",
+        "PREFIX ns1: <urn:e/> ASK { ns1:a ns1:b 1 }",
+    ),
+    (
+        "INSERT DATA { <urn:s> <urn:p> 1 } ; PREFIXload:<urn:e/> INSERT DATA { load:a load:b 1 }",
+        "INSERT DATA { <urn:s> <urn:p> 1 } ; PREFIX ns1:<urn:e/> INSERT DATA { ns1:a ns1:b 1 }",
+    ),
+    (  # after VERSION, among the declarations
+        'VERSION "1.2" PREFIXdescribe:<urn:e/> DESCRIBE describe:x',
+        'VERSION "1.2" PREFIX ns1:<urn:e/> DESCRIBE ns1:x',
+    ),
 ]
 
 
@@ -521,6 +540,19 @@ def test_blank_nodes_in_insert_data_are_sent_as_a_template(text: str, sent: str 
 @pytest.mark.parametrize(("text", "neutral"), NEUTRAL, ids=range(len(NEUTRAL)))
 def test_prefixes_are_renamed_where_they_are_declared_and_used(text: str, neutral: str) -> None:
     assert neutral_prefixes(text) == neutral
+    # the engine reads both alike: the same triples written, or the same answer
+    stores = ox.Store(), ox.Store()
+    answers = []
+    for store, written in zip(stores, (text, neutral), strict=True):
+        try:
+            if "INSERT" in written:
+                store.update(written)
+                answers.append(sorted(str(quad) for quad in store))
+            else:
+                answers.append(repr(store.query(written)))
+        except SyntaxError:
+            answers.append("refused")
+    assert answers[0] == answers[1]
 
 
 # ------------------------------------------------------------ chains that deepen the parser

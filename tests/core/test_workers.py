@@ -12,12 +12,14 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from core.workers import (
+    KeptWorker,
     Limits,
     WorkerCrashed,
     WorkerFailed,
@@ -75,7 +77,9 @@ def segfault() -> None:
 
 
 def kill_self() -> None:
-    os.kill(os.getpid(), signal.SIGABRT)
+    """As an engine's abort: a signal to the calling thread (one sent to the process may come
+    after the answer: a kept worker's call runs beside its main thread)."""
+    signal.raise_signal(signal.SIGABRT)
 
 
 def fail() -> None:
@@ -88,25 +92,53 @@ def sort_mixed_zones() -> None:
     list(ox.Store().query(MIXED_ZONES))
 
 
+def applied(function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    return function(*args)
+
+
+def run_kept(
+    function: Callable[..., Any], args: tuple[Any, ...], limits: Limits, timeout: float
+) -> Any:
+    """``run_confined``'s call, made in a ``KeptWorker`` at its second call: a kept worker
+    must be as confined, bounded and told at every call as a fresh one is at its only one."""
+    worker = KeptWorker(applied, limits)
+    try:
+        assert worker.call((len, ("warm",)), 30) == 4
+        return worker.call((function, args), timeout)
+    finally:
+        worker.stop()
+
+
+#: the two ways to run a function in a confined worker
+RUNNERS = pytest.mark.parametrize("runner", [run_confined, run_kept], ids=["fresh", "kept"])
+
+
 @pytest.mark.slow  # measured ~10 s a client
 @pytest.mark.parametrize("reach", [fetch, service_query], ids=["urllib", "pyoxigraph-service"])
-def test_a_confined_worker_reaches_no_host(listener: Listener, reach: object) -> None:
+@RUNNERS
+def test_a_confined_worker_reaches_no_host(
+    listener: Listener, reach: object, runner: Callable[..., Any]
+) -> None:
     with pytest.raises(OSError):
-        run_confined(reach, (listener.url,), Limits(network=False), 30)
+        runner(reach, (listener.url,), Limits(network=False), 30)
     assert listener.heard == []
-    assert run_confined(network_reachable, (), Limits(network=False), 30) is False
+    assert runner(network_reachable, (), Limits(network=False), 30) is False
 
 
-def test_a_worker_allowed_the_network_reaches_it(listener: Listener) -> None:
-    assert run_confined(fetch, (listener.url,), Limits(network=True), 30) == "200"
+@RUNNERS
+def test_a_worker_allowed_the_network_reaches_it(
+    listener: Listener, runner: Callable[..., Any]
+) -> None:
+    assert runner(fetch, (listener.url,), Limits(network=True), 30) == "200"
     assert listener.heard == ["/"]
 
 
-def test_the_memory_cap_holds_and_only_the_worker_pays() -> None:
+@RUNNERS
+def test_the_memory_cap_holds_and_only_the_worker_pays(runner: Callable[..., Any]) -> None:
     limits = Limits(memory=512 * 1_048_576)
-    assert run_confined(allocate, (16,), limits, 30) == 16 * 1_048_576
+    assert runner(allocate, (16,), limits, 30) == 16 * 1_048_576
     with pytest.raises(WorkerCrashed, match="memory"):
-        run_confined(allocate, (2_048,), limits, 30)
+        runner(allocate, (2_048,), limits, 30)
 
 
 @pytest.mark.parametrize(
@@ -136,34 +168,75 @@ def test_once_passed_a_worker_has_the_memory_its_caller_gives(
     [(segfault, signal.SIGSEGV), (kill_self, signal.SIGABRT)],
     ids=["segfault", "abort"],
 )
-def test_a_crash_is_told_with_its_signal(function: object, signal_number: int) -> None:
+@RUNNERS
+def test_a_crash_is_told_with_its_signal(
+    function: object, signal_number: int, runner: Callable[..., Any]
+) -> None:
     with pytest.raises(WorkerCrashed) as crashed:
-        run_confined(function, (), Limits(), 30)
+        runner(function, (), Limits(), 30)
     assert crashed.value.signal == signal_number
 
 
-def test_an_engine_panic_is_told_in_the_engines_words() -> None:
+@RUNNERS
+def test_an_engine_panic_is_told_in_the_engines_words(runner: Callable[..., Any]) -> None:
     """A worker the engine aborted was told as an allocation past the memory cap (stranger
     50): its panic's message comes back; a plain abort has none."""
     with pytest.raises(WorkerCrashed) as crashed:
-        run_confined(sort_mixed_zones, (), Limits(), 30)
+        runner(sort_mixed_zones, (), Limits(), 30)
     assert crashed.value.signal == signal.SIGABRT
     assert crashed.value.fault == (
         "user-provided comparison function does not correctly implement a total order"
     )
     with pytest.raises(WorkerCrashed) as aborted:
-        run_confined(kill_self, (), Limits(), 30)
+        runner(kill_self, (), Limits(), 30)
     assert aborted.value.fault is None
 
 
-def test_a_worker_past_its_time_is_stopped() -> None:
+@RUNNERS
+def test_a_worker_past_its_time_is_stopped(runner: Callable[..., Any]) -> None:
     with pytest.raises(WorkerTimedOut, match="0.5 s"):
-        run_confined(sleep_for, (30,), Limits(), 0.5)
+        runner(sleep_for, (30,), Limits(), 0.5)
 
 
-def test_an_exception_comes_back_as_itself() -> None:
+@RUNNERS
+def test_an_exception_comes_back_as_itself(runner: Callable[..., Any]) -> None:
     with pytest.raises(ValueError, match="a value problem"):
-        run_confined(fail, (), Limits(), 30)
+        runner(fail, (), Limits(), 30)
+
+
+#: calls that end a kept worker, and what each is told
+ENDING_CALLS = [
+    pytest.param((segfault, ()), WorkerCrashed, id="segfault"),
+    pytest.param((kill_self, ()), WorkerCrashed, id="abort"),
+    pytest.param((allocate, (2_048,)), WorkerCrashed, id="memory"),
+    pytest.param((sleep_for, (30,)), WorkerTimedOut, id="time limit"),
+]
+
+
+@pytest.mark.parametrize(("ending", "told"), ENDING_CALLS)
+def test_a_kept_worker_is_kept_until_a_call_ends_it(
+    ending: tuple[Any, ...], told: type[WorkerFailed]
+) -> None:
+    """One process answers call after call (an exception is only an answer); a call that
+    ends it is told, and the next call has a fresh worker, as confined."""
+    worker = KeptWorker(applied, Limits(memory=512 * 1_048_576))
+    try:
+        assert worker.call((len, ("a",)), 30) == 1
+        first = worker.pid
+        with pytest.raises(ValueError, match="a value problem"):
+            worker.call((fail, ()), 30)
+        assert worker.call((os.getpid, ()), 30) == first
+        with pytest.raises(told):
+            worker.call(ending, 1)
+        assert worker.pid is None
+        again = worker.call((os.getpid, ()), 30)
+        assert again != first
+        assert worker.call((network_reachable, ()), 30) is False
+        with pytest.raises(WorkerCrashed, match="memory"):
+            worker.call((allocate, (2_048,)), 30)
+    finally:
+        worker.stop()
+    assert worker.pid is None
 
 
 PROGRAM = """
