@@ -54,6 +54,12 @@ def worker_isolation(text: object) -> str:
     return str(text)
 
 
+def isolation_required(resolved: Mapping[str, Any]) -> bool:
+    """Whether resolved settings ask every worker without the network to be cut from it, or
+    not to run (``core.workers.Limits.must_cut``)."""
+    return bool(resolved["worker_isolation"] == "required")
+
+
 #: the ports a TCP server may listen at (0: one the system chooses)
 PORTS = range(0, 65_536)
 
@@ -383,7 +389,10 @@ SETTINGS: dict[str, Setting] = {
             "the text checks that refuse SERVICE and LOAD): auto, cut where the host allows "
             "it (Linux user or network namespaces), else served without it, with a warning at "
             "start; required, the server does not start where it cannot cut them (exit 78). "
-            "Hosts that forbid namespaces: containers under Docker's default seccomp profile.",
+            "Each worker is cut as it starts: one the host refuses later (its namespace limits "
+            "reached) runs with a warning under auto, and does not run under required (the "
+            "request is answered 503). Hosts that forbid namespaces: containers under "
+            "Docker's default seccomp profile.",
             worker_isolation,
         ),
         Setting(

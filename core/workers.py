@@ -76,11 +76,28 @@ class Limits:
     """What a confined worker may use: ``memory`` bytes of address space (0: no cap), and the
     network or not; ``then_memory``: its cap once it tells ``passed`` (0: none), for work that
     is the caller's own and grows with the data (a write's publication), after the part that
-    reads untrusted text (the change)."""
+    reads untrusted text (the change). ``must_cut``: a worker without the network that cannot
+    be cut from it does not run (``worker_isolation = required``: it exits ``NOT_CUT``, and its
+    caller is told ``NoWorkers``); else it runs with the host's network and says so."""
 
     memory: int = 0
     network: bool = False
     then_memory: int = 0
+    must_cut: bool = False
+
+
+#: the exit status of a worker that could not be cut from the network and must be (``Limits``)
+NOT_CUT = 77
+#: what its caller is told (``NoWorkers``: the server answers 503)
+NOT_CUT_SAID = (
+    "a worker could not be cut from the network on this host (it allowed no new user or "
+    "network namespace), and worker_isolation = required: it did not run"
+)
+#: what a worker that runs all the same writes to standard error (``worker_isolation = auto``)
+NOT_CUT_WARNING = (
+    "coworkmed: warning: a worker could not be cut from the network on this host; it runs "
+    "with the host's network (worker_isolation = required would refuse it)\n"
+)
 
 
 #: mallopt(3) parameter: how many malloc arenas glibc may create
@@ -435,8 +452,12 @@ def confined_thread(limits: Limits, function: Callable[..., T], *args: Any) -> T
     inherits it), and memory is capped after (a thread's stack must be mapped under the cap)."""
     if not die_with_parent():
         os._exit(0)  # orphaned before it started: nobody will read its answer
-    if not limits.network:
-        cut_network()
+    if not limits.network and not cut_network():
+        # the start-up check (``workers_cut_off``) passed, or warned: a host may still refuse
+        # one worker later (its namespace limits reached)
+        if limits.must_cut:
+            os._exit(NOT_CUT)
+        sys.stderr.write(NOT_CUT_WARNING)
     watch_owner()
     outcome: list[tuple[bool, Any]] = []
     go = threading.Event()
@@ -583,6 +604,13 @@ def _panic(said: str) -> str | None:
     return message.strip() or None
 
 
+def refused(process: BaseProcess) -> None:
+    """``NoWorkers`` when ``process`` (ended) was a worker that would not run uncut
+    (``Limits.must_cut``)."""
+    if process.exitcode == NOT_CUT:
+        raise NoWorkers(NOT_CUT_SAID)
+
+
 def describe_end(exitcode: int | None) -> tuple[str, int | None]:
     """How a worker that exited with ``exitcode`` ended, in words, and the signal if any."""
     if exitcode is not None and exitcode < 0:
@@ -679,6 +707,8 @@ class KeptWorker:
             reason, number = describe_end(None if process is None else process.exitcode)
             fault = None if errors is None else errors.fault()
             self.stop()
+            if process is not None:
+                refused(process)
             raise WorkerCrashed(reason, number, fault) from None
         if outcome[0] == "crash":
             self.stop()
@@ -742,6 +772,7 @@ def run_confined(
                 outcome = receiver.recv()
             except (EOFError, OSError):
                 process.join(timeout=5)
+                refused(process)
                 reason, number = describe_end(process.exitcode)
                 crashed = WorkerCrashed(reason, number, errors.fault())
                 crashed.passed = said_passed

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from core.namespaces import DCAT
 from core.problems import LoadError
 from core.rdf_bytes import to_bytes
+from core.settings import isolation_required
 from core.sparql_text import dataset_clauses, inside, one_text, tokens, undeclared_prefix
 from core.workers import Limits, confined_thread, errors_to, give_back_memory, preload
 from endpoint.formats import (
@@ -46,8 +47,13 @@ NO_LIMITS = Limits(0, network=True)
 
 def worker_limits(resolved: Mapping[str, Any]) -> Limits:
     """What a query or update worker may use: ``query_memory`` MB, and the network only when
-    SERVICE peers are set (without them no query may reach another host, whatever its text)."""
-    return Limits(resolved["query_memory"] * 2**20, network=bool(resolved["service_peers"].split()))
+    SERVICE peers are set (without them no query may reach another host, whatever its text);
+    cut from it or not run at all, as ``worker_isolation`` asks."""
+    return Limits(
+        resolved["query_memory"] * 2**20,
+        network=bool(resolved["service_peers"].split()),
+        must_cut=isolation_required(resolved),
+    )
 
 
 #: how the query pool and an external store say that a query ran out of time

@@ -26,6 +26,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from core.rdf_bytes import as_stored, to_bytes
+from core.settings import isolation_required
 from core.workers import Limits, WorkerCrashed, WorkerTimedOut, run_confined
 from endpoint.auth import may_write, write_refusal
 from endpoint.caching import if_match_never_holds, precondition_failed, write_precondition_fails
@@ -149,8 +150,9 @@ def _parse(data: bytes, media_type: str, charset: str | None, base_iri: str) -> 
         raise unsupported(f"send one graph as {UPLOAD_FORMATS}, not {given}", TAKEN)
     if charset and charset.lower() not in ("utf-8", "utf8"):
         raise unsupported(f"RDF must be sent in UTF-8, not {charset}", TAKEN)
-    timeout = current_app.config["COWORKMED"]["query_timeout"]
-    limits = Limits(memory=PARSE_MEMORY, network=False)
+    settings = current_app.config["COWORKMED"]
+    timeout = settings["query_timeout"]
+    limits = Limits(memory=PARSE_MEMORY, must_cut=isolation_required(settings))
     try:
         status, answer = run_confined(
             read_graph_upload, (data, fmt.media_type, base_iri), limits, timeout

@@ -29,6 +29,8 @@ from typing import Any, ClassVar
 from core.problems import LoadError
 from core.sparql_text import forget_text, looks_light
 from core.workers import (
+    NOT_CUT,
+    NOT_CUT_SAID,
     ErrorOutput,
     KeptWorker,
     Limits,
@@ -355,6 +357,8 @@ class QueryPool:
         worker = self._take(light, timeout)
         while not worker.process.is_alive():  # killed while idle (the system ran out of memory)
             self._replace(worker)
+            if worker.process.exitcode == NOT_CUT:  # each one in its place would end so too
+                raise QueryError(503, NOT_CUT_SAID)
             worker = self._take(light, timeout)
         try:
             worker.connection.send(request)
@@ -373,6 +377,8 @@ class QueryPool:
             worker.process.join(timeout=5)  # its exit code and last words, before it goes
             said = worker.ended()
             self._replace(worker)
+            if worker.process.exitcode == NOT_CUT:  # not the query's doing
+                raise QueryError(503, NOT_CUT_SAID) from None
             raise QueryError(400, said) from None
         if worker.set_aside:
             self._retire(worker)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.settings import isolation_required
 from core.translations import language
 from core.workers import Limits, WorkerFailed, preload, run_confined
 from linking.places import Place
@@ -55,6 +56,8 @@ class Confinement:
     timeout: float
     caps: TableCaps
     max_unpacked: int
+    #: a worker that cannot be cut from the network does not run (``worker_isolation``)
+    must_cut: bool = False
 
     @classmethod
     def from_settings(cls, values: dict[str, Any]) -> Confinement:
@@ -64,11 +67,12 @@ class Confinement:
             values["validation_timeout"],
             TableCaps.from_settings(values),
             values["max_unpacked"],
+            isolation_required(values),
         )
 
     @property
     def limits(self) -> Limits:
-        return Limits(memory=self.memory_mb * MEGABYTE)
+        return Limits(memory=self.memory_mb * MEGABYTE, must_cut=self.must_cut)
 
 
 @dataclass(frozen=True)

@@ -100,3 +100,55 @@ def test_required_serves_where_workers_are_cut_off(store_path: Path) -> None:
     server, _base = start_serving(store_path, {"COWORKMED_WORKER_ISOLATION": "required"})
     status, said = stop_serving(server)
     assert status == 0 and WARNING not in said, said
+
+
+#: the ways a worker is started, each with the limits a server with ``worker_isolation =
+#: required`` gives (``Limits.must_cut``), run where no namespace can be made: each must say
+#: ``NoWorkers`` (a 503 in the server), never run with the host's network (the start-up check
+#: passed, and a later worker could not be cut: the namespace limits reached, stranger 101)
+REQUIRED_WAYS = {
+    "a fresh worker": "run_confined(network_reachable, (), CUT, 30)",
+    "a kept worker": "KeptWorker(network_reachable, CUT).call((), 30)",
+    "a query worker": (
+        "QueryPool(Path(sys.argv[1]), BASE, 1, limits=CUT)"
+        ".run(QueryRequest('ASK {}', {'boolean': 'json'}), 30)"
+    ),
+}
+WAY_PROGRAM = """
+import sys
+from pathlib import Path
+from core.workers import KeptWorker, Limits, NoWorkers, network_reachable, run_confined
+from endpoint.execution import QueryError, QueryRequest
+from endpoint.pool import QueryPool
+BASE = {base!r}
+CUT = Limits(must_cut=True)
+try:
+    print("ran", {way})
+except NoWorkers as refused:
+    print("NoWorkers", refused)
+except QueryError as refused:
+    print("QueryError", refused.status, refused.message)
+print("auto:", run_confined(network_reachable, (), Limits(), 30))
+"""
+
+
+@pytest.mark.usefixtures("no_namespaces")
+@pytest.mark.parametrize("way", list(REQUIRED_WAYS))
+def test_a_worker_that_must_be_cut_and_cannot_does_not_run(store_path: Path, way: str) -> None:
+    from core.workers import NOT_CUT_SAID
+    from tests.backends import BASE
+
+    code = WAY_PROGRAM.format(base=BASE, way=REQUIRED_WAYS[way])
+    ran = subprocess.run(
+        [*NO_NAMESPACES, sys.executable, "-c", code, str(store_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parents[2],
+    )
+    assert ran.returncode == 0, ran.stderr
+    told, auto = ran.stdout.splitlines()
+    assert NOT_CUT_SAID in told and told.startswith(("NoWorkers", "QueryError 503")), told
+    # without ``must_cut`` (``auto``) it runs, with the host's network, and says so
+    assert auto == "auto: True"
+    assert "a worker could not be cut from the network on this host" in ran.stderr
