@@ -930,18 +930,27 @@ def store_own_syntax(text: str, base: str | None = None) -> str | None:
     states = prologues(text, base)
     found = tokens(text)
     brackets: list[str] = []  # the brackets open around each token
+    # the depths (how many brackets are open) where a solution modifier began: what follows
+    # it there is expressions (a subquery's ``ORDER BY``, ``GROUP BY``, ``HAVING``: stranger
+    # 107, ``fn:doc`` there ended Virtuoso's process)
+    modifying: set[int] = set()
     for index, token in enumerate(found):
         innermost = brackets[-1] if brackets else ""
         nested_from = _names(token, "FROM") and bool(brackets)
+        expression = innermost in ("", "(") or len(brackets) in modifying
         if (
             _pragma(token, states)
             or nested_from
-            or _other_function(found, index, innermost, states)
+            or _other_function(found, index, expression, states)
         ):
             return token.text
+        if _names(token, "BY") or _names(token, "HAVING"):
+            modifying.add(len(brackets))
         if token.text in "({[":
             brackets.append(token.text)
+            modifying.discard(len(brackets))
         elif token.text in ")}]" and brackets:
+            modifying.discard(len(brackets))
             brackets.pop()
         if token.kind in ("iri", "pname"):
             names = (token.text.lower().lstrip("<"), (resolve(token, states) or "").lower())
@@ -960,21 +969,22 @@ STANDARD_FUNCTIONS = ("http://www.w3.org/2001/XMLSchema#",)
 
 
 def _other_function(
-    found: Sequence[Token], index: int, innermost: str, states: list[Prologue]
+    found: Sequence[Token], index: int, expression: bool, states: list[Prologue]
 ) -> bool:
     """Whether ``found[index]`` is an IRI or prefixed name called as a function (followed by
-    "(") that is not one of ``STANDARD_FUNCTIONS``. ``innermost``: the bracket it stands in
-    ("" outside all). A name before "(" is called in an expression (in parentheses), outside
-    braces (a condition of ORDER BY, GROUP BY, HAVING: ``ORDER BY ?s fn:doc(…)``, stranger
-    106) and right after FILTER; among triples (in braces, a property list) it is a predicate
-    before a collection (``NOT EXISTS { ?s <p> (1 2) }`` was refused, stranger 106)."""
+    "(") that is not one of ``STANDARD_FUNCTIONS``. ``expression``: whether it stands where
+    expressions are: in parentheses, outside all brackets (a condition of ORDER BY, GROUP BY,
+    HAVING: ``ORDER BY ?s fn:doc(…)``, stranger 106), or after a subquery's solution
+    modifier (stranger 107). A name before "(" is called there and right after FILTER; among
+    triples (in braces, a property list) it is a predicate before a collection
+    (``NOT EXISTS { ?s <p> (1 2) }`` was refused, stranger 106)."""
     token = found[index]
     if token.kind not in ("iri", "pname") or index + 1 >= len(found):
         return False
     if found[index + 1].text != "(":
         return False
     previous = found[index - 1] if index > 0 else None
-    called = innermost in ("", "(") or _names(previous, "FILTER")
+    called = expression or _names(previous, "FILTER")
     name = resolve(token, states) or ""
     return called and not name.startswith(STANDARD_FUNCTIONS)
 

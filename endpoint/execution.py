@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 
@@ -371,12 +372,37 @@ def read_graph(
     return QueryResult("graph", media_type, body, len(triples), False, generation)
 
 
-def parse_error(text: str, base_iri: str | None, update: bool = False) -> str | None:
-    """In a worker without network: what the engine's parser says of the query (``update``:
-    the update) ``text``, or None when it reads it (an empty store of its own then runs it,
-    and whatever fails there is not the parser's to say). For an external store, sent the
-    text as it is: Virtuoso took its own syntax (``MODIFY <g>`` wrote the catalogue, stranger
-    104; a subquery as a value read the service's state by its FROM, stranger 105)."""
+class Refusal(NamedTuple):
+    """Why the engine will not take a client's text for an external store: its words
+    (``said``), and whether its parser could not read it (``syntax``) or the text calls a
+    function by IRI that it does not have."""
+
+    said: str
+    syntax: bool
+
+    def told(self, text: str, update: bool = False) -> str:
+        """What the client is told of it, for the query (or the update) ``text``."""
+        if not self.syntax:
+            return f"{self.said}; nothing was changed" if update else self.said
+        if update:
+            return f"update syntax error: {self.said}; nothing was changed"
+        return syntax_message(text, SyntaxError(self.said))
+
+
+#: what the engine says of a function called by an IRI it does not have (pyoxigraph 0.5),
+#: when it plans the query, before any data is read
+_NO_FUNCTION = re.compile(r"The custom function <([^>]*)> is not supported")
+
+
+def parse_error(text: str, base_iri: str | None, update: bool = False) -> Refusal | None:
+    """In a worker without network: why the engine will not take the query (``update``: the
+    update) ``text``, or None when it reads it (an empty store of its own then runs it, and
+    whatever fails there is not the parser's to say, but for a function called by an IRI the
+    engine does not have: its planning says so, at any depth). For an external store, sent
+    the text as it is: Virtuoso took its own syntax (``MODIFY <g>`` wrote the catalogue,
+    stranger 104; a subquery as a value read the service's state by its FROM, stranger 105)
+    and ran XPath's ``fn:doc`` from a subquery's ORDER BY, which ended its process (stranger
+    107)."""
     store = OxigraphStore(ox.Store())  # as the engine runs a client's text: sorts in a total order
     try:
         if update:
@@ -384,8 +410,15 @@ def parse_error(text: str, base_iri: str | None, update: bool = False) -> str | 
         else:
             store.query(text, base_iri=base_iri)
     except SyntaxError as error:
-        return str(error)
-    except (OSError, RuntimeError, ValueError):
+        return Refusal(str(error), syntax=True)
+    except (OSError, RuntimeError, ValueError) as error:
+        called = _NO_FUNCTION.search(str(error))
+        if called is not None:
+            return Refusal(
+                f"<{called.group(1)}> is not standard SPARQL and is not allowed here: only the "
+                "XSD casts are called by IRI",
+                syntax=False,
+            )
         return None  # read, then failed on an empty store with no network: the store decides
     return None
 

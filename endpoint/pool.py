@@ -56,7 +56,6 @@ from endpoint.execution import (
     engine_failed,
     parse_error,
     serve,
-    syntax_message,
 )
 from endpoint.rooms import Room, entered
 from triplestore.backends import StoreLocation, TripleStore
@@ -505,7 +504,7 @@ class RemotePool:
             if self._closed:  # closed while it read: ``close`` did not find it to stop it
                 self.close()
         if said is not None:
-            raise QueryError(400, syntax_message(request.sparql, SyntaxError(said)))
+            raise QueryError(400, said.told(request.sparql))
         with self._lock:
             self._read[key] = None
             while len(self._read) > READ_KEPT:

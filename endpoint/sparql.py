@@ -548,7 +548,7 @@ def update(operation: Operation) -> Response:
     except (WorkerCrashed, WorkerTimedOut) as problem:
         return error(*write_failure(problem, settings["query_timeout"], "update"))
     if said is not None:
-        return error(400, f"update syntax error: {said}; nothing was changed")
+        return error(400, said.told(text, update=True))
     if if_match_never_holds():
         return precondition_failed()
     return _conditioned_update(text, base_iri)

@@ -17,6 +17,7 @@ from flask import current_app
 from core.workers import Limits, WorkerCrashed, WorkerFailed, WorkerTimedOut, run_confined
 from endpoint.execution import (
     TIME_LIMIT,
+    Refusal,
     clients_status,
     engine_failed,
     parse_error,
@@ -151,7 +152,7 @@ def write_in_worker(
             raise SettledWrite(failed, left, generation) from None
 
 
-def standard_update(text: str, base_iri: str) -> str | None:
+def standard_update(text: str, base_iri: str) -> Refusal | None:
     """For an external store, which is sent the text as it is: why ``text`` is not a SPARQL
     update the engine reads, or None (Virtuoso took its own ``MODIFY <g>``, ``INSERT IN <g>``
     and wrote the catalogue and the service's state past every check, stranger 104). Read in

@@ -219,6 +219,23 @@ def test_fetches_are_found_as_the_parser_reads_them(
             None,
         ),
         ("SELECT * { ?s <urn:p> (1 2) . ?s <urn:list> ( <urn:a> ) }", None),
+        # a subquery's solution modifiers (stranger 107: fn:doc there ended Virtuoso)
+        ("SELECT ?s { { SELECT ?s { ?s ?p ?o } ORDER BY <urn:f>(?s) LIMIT 1 } }", "<urn:f>"),
+        ("SELECT ?s { { SELECT ?s { ?s ?p ?o } ORDER BY ?s <urn:f>(?s) } }", "<urn:f>"),
+        ("SELECT ?s { { SELECT ?s { ?s ?p ?o } GROUP BY ?s HAVING <urn:f>(?s) } }", "<urn:f>"),
+        ("SELECT ?n { { SELECT (COUNT(*) AS ?n) { ?s ?p ?o } GROUP BY <urn:f>(?s) } }", "<urn:f>"),
+        (
+            "ASK { FILTER(EXISTS { SELECT ?s { ?s ?p ?o } ORDER BY ?s <urn:f>(?s) LIMIT 1 }) }",
+            "<urn:f>",
+        ),
+        (
+            "INSERT { <urn:a> <urn:b> ?s } WHERE { { SELECT ?s { ?s ?p ?o } GROUP BY ?s "
+            "HAVING <urn:f>(?s) } }",
+            "<urn:f>",
+        ),
+        # after a subquery, its group goes on with triples (a collection after a predicate)
+        ("SELECT ?s { { SELECT ?s { ?s ?p ?o } ORDER BY ?s } ?s <urn:p> (1 2) }", None),
+        ("SELECT ?s { { SELECT ?s { ?s ?p ?o } GROUP BY ?s } . ?s <urn:p> (1) }", None),
     ],
     ids=[
         "comment-cr",
@@ -249,6 +266,14 @@ def test_fetches_are_found_as_the_parser_reads_them(
         "collection-in-a-property-list-in-exists",
         "xsd-cast",
         "collections-after-predicates",
+        "subquery-order-by",
+        "subquery-second-in-order-by",
+        "subquery-having",
+        "subquery-group-by",
+        "subquery-in-exists",
+        "subquery-in-an-update",
+        "collection-after-a-subquery-ordered",
+        "collection-after-a-subquery-grouped",
     ],
 )
 def test_a_stores_own_syntax_is_found_as_the_parser_reads_it(text: str, found: str | None) -> None:
