@@ -40,16 +40,18 @@ def main(arguments: list[str]) -> None:
     start_fork_server()
     limits = Limits(memory=768 * 2**20)
     texts = [path.read_text(encoding="utf-8") for path in sorted((HERE / "held-back").glob("*.rq"))]
-    reader = KeptWorker(parse_error, limits)
+    reader = KeptWorker(limits)
     kept: list[float] = []
     fresh: list[float] = []
     here: list[float] = []
     try:
-        assert reader.call(("ASK {}", BASE), 30) is None  # started, as a slot's is after its first
+        assert (
+            reader.call(parse_error, ("ASK {}", BASE), 30) is None
+        )  # started, as a slot's is after its first
         for _round in range(rounds):
             for text in texts:
                 assert run_confined(parse_error, (text, BASE), limits, 30) is None, text[:80]
-                kept.append(timed(reader.call, (text, BASE), 30))
+                kept.append(timed(reader.call, parse_error, (text, BASE), 30))
                 fresh.append(timed(run_confined, parse_error, (text, BASE), limits, 30))
                 here.append(timed(parse_error, text, BASE))
     finally:

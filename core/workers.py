@@ -620,13 +620,13 @@ def describe_end(exitcode: int | None) -> tuple[str, int | None]:
     return f"it exited with status {exitcode}", None
 
 
-def _serve_calls(function: Callable[..., Any], connection: Connection) -> None:
-    """A kept worker's loop (``KeptWorker``): each ``args`` received is answered with
-    ``function(*args)``, as ``run_confined``'s worker answers its one call; the memory a call
-    freed is handed back before the next."""
+def _serve_calls(connection: Connection) -> None:
+    """A kept worker's loop (``KeptWorker``): each ``(function, args)`` received is answered
+    with ``function(*args)``, as ``run_confined``'s worker answers its one call; the memory a
+    call freed is handed back before the next."""
     while True:
         try:
-            args = connection.recv()
+            function, args = connection.recv()
         except EOFError:  # its owner closed the pipe, or is gone: so is this worker
             return
         try:
@@ -641,24 +641,22 @@ def _serve_calls(function: Callable[..., Any], connection: Connection) -> None:
         give_back_memory()
 
 
-def _kept_main(
-    function: Callable[..., Any], limits: Limits, connection: Connection, errors: str
-) -> None:
+def _kept_main(limits: Limits, connection: Connection, errors: str) -> None:
     errors_to(errors)
-    confined_thread(limits, _serve_calls, function, connection)
+    confined_thread(limits, _serve_calls, connection)
 
 
 class KeptWorker:
-    """One confined worker kept for many calls of ``function``, each bounded in time as
-    ``run_confined``'s one call is, without a process started for each (about 20 ms each,
+    """One confined worker kept for many calls, each bounded in time as ``run_confined``'s one
+    call is, without a process started for each (about 20 ms each,
     ``bench/bench_remote_reading.py``). It is started at its first call, and again at the
     call after one that killed it: a call still running at its time limit (the worker is
-    killed, ``WorkerTimedOut``) or one that crashed it (``WorkerCrashed``). For a function
-    that keeps nothing from one call to the next. One call at a time: a caller holds it for
-    its call (a pool of them, one per slot)."""
+    killed, ``WorkerTimedOut``) or one that crashed it (``WorkerCrashed``). For functions that
+    keep nothing from one call to the next (a module's own functions: they are sent by name).
+    One call at a time: a caller holds it for its calls (a pool of them, one per slot)."""
 
-    def __init__(self, function: Callable[..., Any], limits: Limits) -> None:
-        self._function, self._limits = function, limits
+    def __init__(self, limits: Limits) -> None:
+        self._limits = limits
         self._process: BaseProcess | None = None
         self._connection: Connection | None = None
         self._errors: ErrorOutput | None = None
@@ -674,7 +672,7 @@ class KeptWorker:
         connection, child = context.Pipe()
         errors = ErrorOutput()
         process = context.Process(
-            target=_kept_main, args=(self._function, self._limits, child, errors.path), daemon=True
+            target=_kept_main, args=(self._limits, child, errors.path), daemon=True
         )
         try:
             start_worker(process)
@@ -687,7 +685,7 @@ class KeptWorker:
         self._process, self._connection, self._errors = process, connection, errors
         return connection
 
-    def call(self, args: tuple[Any, ...], timeout: float) -> Any:
+    def call(self, function: Callable[..., T], args: tuple[Any, ...], timeout: float) -> T:
         """``function(*args)`` in the worker within ``timeout`` seconds: its result, or the
         exception it raised; ``WorkerTimedOut`` or ``WorkerCrashed`` as ``run_confined``."""
         connection = self._connection
@@ -695,7 +693,7 @@ class KeptWorker:
             self.stop()
             connection = self._start()
         try:
-            connection.send(args)
+            connection.send((function, args))
             if not connection.poll(timeout):
                 self.stop()
                 raise WorkerTimedOut(f"it was still working after {timeout:g} s, and was stopped")
@@ -715,7 +713,8 @@ class KeptWorker:
             raise WorkerCrashed(outcome[1], None)
         if outcome[0] == "raise":
             raise outcome[1]
-        return outcome[1]
+        result: T = outcome[1]
+        return result
 
     def stop(self) -> None:
         """Stop its worker, if one runs (the next call starts another)."""

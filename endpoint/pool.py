@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from core.problems import LoadError
-from core.sparql_text import forget_text, looks_light
+from core.sparql_text import REMEMBERED_CHARS, forget_text, looks_light
 from core.workers import (
     NOT_CUT,
     NOT_CUT_SAID,
@@ -58,12 +58,14 @@ from endpoint.execution import (
     serve,
 )
 from endpoint.rooms import Room, entered
-from triplestore.backends import StoreLocation, TripleStore
+from triplestore.backends import StoreLocation
 from triplestore.backends.oxigraph import OxigraphLocation
 from triplestore.backends.sparql import (
     UNREADABLE,
     RemoteStoreError,
+    Rewriting,
     SparqlLocation,
+    SparqlStore,
     StoreUnavailable,
     unreadable_answer,
 )
@@ -411,6 +413,23 @@ class QueryPool:
 
 #: how many query texts an external store's pool remembers the engine read
 READ_KEPT = 4096
+#: the longest text an external store's pool rewrites in the server's process: the texts the
+#: scanner remembers across requests (a few milliseconds, then remembered); a longer one is
+#: rewritten in the slot's worker, within the query's time limit (stranger 107: the rewrites
+#: of a 1 MB text took 10 to 13 s of the server's processor, past the time limit, in a slot)
+REWRITTEN_HERE = REMEMBERED_CHARS
+
+
+def _rewriting(reader: KeptWorker, deadline: float) -> Rewriting:
+    """How a query's text is rewritten for an external store: in this process when it is
+    short, else in ``reader`` within what is left of the query's time (``deadline``)."""
+
+    def rewrite(function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        if len(args[0]) <= REWRITTEN_HERE:
+            return function(*args)
+        return reader.call(function, args, max(0.0, deadline - time.monotonic()))
+
+    return rewrite
 
 
 class RemotePool:
@@ -438,7 +457,7 @@ class RemotePool:
         #: a worker of its own for each slot, kept from one reading to the next (``_standard``)
         self._readers: queue.SimpleQueue[KeptWorker] = queue.SimpleQueue()
         for _ in range(max(1, workers)):
-            self._readers.put(KeptWorker(parse_error, reading))
+            self._readers.put(KeptWorker(reading))
         #: digests of the texts the engine read (the last ``READ_KEPT``): not read again
         self._read: OrderedDict[bytes, None] = OrderedDict()
         self._slots = threading.BoundedSemaphore(max(1, workers))
@@ -446,7 +465,7 @@ class RemotePool:
         self._closed = False
         self._published: tuple[int, Published] = (0, Published([], []))
 
-    def _current(self, timeout: float) -> tuple[int, TripleStore, Published]:
+    def _current(self, timeout: float) -> tuple[int, SparqlStore, Published]:
         """The store, its generation and its published graphs (asked again when it moves)."""
         store = self._location.client(timeout)
         generation = store.generation(self._location.state_seconds)
@@ -473,12 +492,13 @@ class RemotePool:
         with entered(self._room):
             return self._run(request, timeout)
 
-    def _standard(self, request: QueryRequest | GraphRequest, timeout: float) -> None:
+    def _standard(
+        self, request: QueryRequest | GraphRequest, reader: KeptWorker, timeout: float
+    ) -> None:
         """QueryError (400) unless the engine's parser reads the query: the external store is
-        sent standard SPARQL only, read first in a worker without network
-        (``execution.parse_error``; a text read once is not read again). Each slot keeps its
-        reading worker (``core.workers.KeptWorker``): a new text cost a process start, about
-        20 ms, when each reading had a worker of its own."""
+        sent standard SPARQL only, read first in ``reader``, the worker without network its
+        slot keeps (``execution.parse_error``; a text read once is not read again). A new
+        text cost a process start, about 20 ms, when each reading had a worker of its own."""
         if not isinstance(request, QueryRequest):
             return
         key = hashlib.sha256(f"{request.base_iri}\0{request.sparql}".encode()).digest()
@@ -486,23 +506,7 @@ class RemotePool:
             if key in self._read:
                 self._read.move_to_end(key)
                 return
-        work = (request.sparql, request.base_iri)
-        reader = self._readers.get()  # one per slot, and this request holds a slot
-        try:
-            said = reader.call(work, timeout)
-        except WorkerTimedOut:
-            raise QueryError(TIME_LIMIT, f"the query was not read within {timeout:g} s") from None
-        except WorkerCrashed as crashed:  # the engine's words, when it panicked
-            said = (
-                f"{EXHAUSTED}{crashed}" if crashed.fault is None else engine_failed(crashed.fault)
-            )
-            raise QueryError(400, said) from None
-        except NoWorkers as problem:
-            raise QueryError(503, str(problem)) from None
-        finally:
-            self._readers.put(reader)
-            if self._closed:  # closed while it read: ``close`` did not find it to stop it
-                self.close()
+        said = reader.call(parse_error, (request.sparql, request.base_iri), timeout)
         if said is not None:
             raise QueryError(400, said.told(request.sparql))
         with self._lock:
@@ -513,12 +517,24 @@ class RemotePool:
     def _run(self, request: QueryRequest | GraphRequest, timeout: float) -> QueryResult:
         if not self._slots.acquire(timeout=timeout):
             raise QueryError(503, f"every query slot stayed busy for {timeout:g} s; try again")
+        reader = self._readers.get()  # one per slot, and this request holds a slot
+        deadline = time.monotonic() + timeout
         try:
             # in its slot: its reading may cost what a query costs (an ASK is answered on the
             # empty store it is read with), and ran beside the slots (stranger 106: 8 workers)
-            self._standard(request, timeout)
+            self._standard(request, reader, timeout)
             generation, store, published = self._current(timeout)
+            store.rewriting = _rewriting(reader, deadline)
             return HANDLERS[type(request)](store, published, request, generation)
+        except WorkerTimedOut:  # its reading or its rewriting, in ``reader``
+            raise QueryError(TIME_LIMIT, f"the query was not read within {timeout:g} s") from None
+        except WorkerCrashed as crashed:  # the engine's words, when it panicked
+            said = (
+                f"{EXHAUSTED}{crashed}" if crashed.fault is None else engine_failed(crashed.fault)
+            )
+            raise QueryError(400, said) from None
+        except NoWorkers as problem:
+            raise QueryError(503, str(problem)) from None
         except StoreUnavailable as error:
             raise QueryError(503, str(error)) from None
         except RemoteStoreError as error:
@@ -528,7 +544,10 @@ class RemotePool:
         except SyntaxError as error:  # read as its results are written (``write_solutions``)
             raise QueryError(UNREADABLE, str(unreadable_answer(error))) from None
         finally:
+            self._readers.put(reader)
             self._slots.release()
+            if self._closed:  # closed while it ran: ``close`` did not find its reader to stop
+                self.close()
 
     def problem(self) -> str | None:
         """None: the external store's own state is what /health reports."""

@@ -92,19 +92,15 @@ def sort_mixed_zones() -> None:
     list(ox.Store().query(MIXED_ZONES))
 
 
-def applied(function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    return function(*args)
-
-
 def run_kept(
     function: Callable[..., Any], args: tuple[Any, ...], limits: Limits, timeout: float
 ) -> Any:
     """``run_confined``'s call, made in a ``KeptWorker`` at its second call: a kept worker
     must be as confined, bounded and told at every call as a fresh one is at its only one."""
-    worker = KeptWorker(applied, limits)
+    worker = KeptWorker(limits)
     try:
-        assert worker.call((len, ("warm",)), 30) == 4
-        return worker.call((function, args), timeout)
+        assert worker.call(len, ("warm",), 30) == 4
+        return worker.call(function, args, timeout)
     finally:
         worker.stop()
 
@@ -219,21 +215,21 @@ def test_a_kept_worker_is_kept_until_a_call_ends_it(
 ) -> None:
     """One process answers call after call (an exception is only an answer); a call that
     ends it is told, and the next call has a fresh worker, as confined."""
-    worker = KeptWorker(applied, Limits(memory=512 * 1_048_576))
+    worker = KeptWorker(Limits(memory=512 * 1_048_576))
     try:
-        assert worker.call((len, ("a",)), 30) == 1
+        assert worker.call(len, ("a",), 30) == 1
         first = worker.pid
         with pytest.raises(ValueError, match="a value problem"):
-            worker.call((fail, ()), 30)
-        assert worker.call((os.getpid, ()), 30) == first
+            worker.call(fail, (), 30)
+        assert worker.call(os.getpid, (), 30) == first
         with pytest.raises(told):
-            worker.call(ending, 1)
+            worker.call(*ending, 1)
         assert worker.pid is None
-        again = worker.call((os.getpid, ()), 30)
+        again = worker.call(os.getpid, (), 30)
         assert again != first
-        assert worker.call((network_reachable, ()), 30) is False
+        assert worker.call(network_reachable, (), 30) is False
         with pytest.raises(WorkerCrashed, match="memory"):
-            worker.call((allocate, (2_048,)), 30)
+            worker.call(allocate, (2_048,), 30)
     finally:
         worker.stop()
     assert worker.pid is None

@@ -108,7 +108,7 @@ def test_required_serves_where_workers_are_cut_off(store_path: Path) -> None:
 #: passed, and a later worker could not be cut: the namespace limits reached, stranger 101)
 REQUIRED_WAYS = {
     "a fresh worker": "run_confined(network_reachable, (), CUT, 30)",
-    "a kept worker": "KeptWorker(network_reachable, CUT).call((), 30)",
+    "a kept worker": "KeptWorker(CUT).call(network_reachable, (), 30)",
     "a query worker": (
         "QueryPool(Path(sys.argv[1]), BASE, 1, limits=CUT)"
         ".run(QueryRequest('ASK {}', {'boolean': 'json'}), 30)"
