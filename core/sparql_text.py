@@ -1107,6 +1107,14 @@ def with_using(update: str, default: list[str], named: list[str]) -> str:
     return edited(update, edits)
 
 
+def update_operations(update: str) -> int:
+    """How many operations the update ``update`` holds: one more than the ``;`` between them
+    (outside braces; a last ``;`` ends the update and begins none)."""
+    found = tokens(update)
+    between = [index for index, token in enumerate(found) if token.text == ";" and not token.depth]
+    return len(between) + 1 - (1 if between and between[-1] == len(found) - 1 else 0)
+
+
 def graph_operations_for(update: str, managed: list[str], default: str, none: str) -> str:
     """``update`` as an external store should run it, when the service's graphs are only some of
     the store's (``managed``) and a named graph (``default``) stands in for its default graph:

@@ -34,6 +34,7 @@ from core.sparql_text import (
     service_targets,
     sparql_12_feature,
     store_own_syntax,
+    update_operations,
     with_using,
 )
 from core.workers import WorkerCrashed, WorkerTimedOut
@@ -585,7 +586,7 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
         current_app.logger.warning("update refused, the store busy: %s", problem)
         status, message = 503, problem.public
     except RemoteStoreError as problem:
-        status, message = remote_failure(problem, "update")
+        status, message = remote_failure(problem, "update", update_operations(text))
     else:
         status, message = 204, ""
     status = 204 if status < 300 else status  # a settled one is done as any other

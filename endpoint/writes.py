@@ -89,13 +89,26 @@ MAY_GO_ON = (
 )
 
 
-def remote_failure(problem: RemoteStoreError, what: str) -> tuple[int, str]:
-    """The status and message of a write (``what``) the external store refused or did not
-    answer in time: nothing was changed, unless this service stopped waiting while the store
-    worked on it (``unfinished``)."""
+#: what a client is told of an update of several operations an external store refused one of
+PARTLY_APPLIED = (
+    "the store applies an update's operations one at a time and keeps those it did before "
+    "one it refuses: the operations before the refused one may have been applied. They are "
+    "not published (readers see the data as it was), and a later write may publish them with "
+    "its own: look before sending it again"
+)
+
+
+def remote_failure(problem: RemoteStoreError, what: str, operations: int = 1) -> tuple[int, str]:
+    """The status and message of a write (``what``; an update of ``operations`` operations)
+    the external store refused or did not answer in time: nothing was changed, unless this
+    service stopped waiting while the store worked on it (``unfinished``), or the update had
+    several operations (Virtuoso kept an ``INSERT DATA`` whose update it refused at a later
+    ``DROP GRAPH``, and it was said "nothing was changed", stranger 107)."""
     status = clients_status(problem.status)
     if problem.unfinished:
         return status, f"{problem}: the {what} was sent, and {MAY_GO_ON}"
+    if operations > 1:
+        return status, f"{problem}; {PARTLY_APPLIED}"
     return status, f"{problem}; nothing was changed"
 
 

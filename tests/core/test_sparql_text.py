@@ -32,6 +32,7 @@ from core.sparql_text import (
     resolve_reference,
     service_targets,
     store_own_syntax,
+    update_operations,
     with_using,
     without_comments,
 )
@@ -742,3 +743,19 @@ COMMENTS = [
 @pytest.mark.parametrize(("text", "sent"), COMMENTS, ids=range(len(COMMENTS)))
 def test_a_store_is_sent_no_comment(text: str, sent: str) -> None:
     assert without_comments(text) == sent
+
+
+#: updates and how many operations each holds (``update_operations``)
+OPERATIONS = [
+    ("INSERT DATA { <urn:a> <urn:b> 1 }", 1),
+    ("INSERT DATA { <urn:a> <urn:b> 1 } ;", 1),  # a last ";" begins no operation
+    ("CLEAR GRAPH <urn:a> ; DROP SILENT GRAPH <urn:b> ; CREATE GRAPH <urn:c>", 3),
+    ("INSERT { ?s <urn:p> 1 } WHERE { ?s <urn:p> ?o ; <urn:q> ?x }", 1),  # a property list
+    ("INSERT DATA { <urn:a> <urn:b> ';' } # ; a comment", 1),
+    ("PREFIX p: <urn:> INSERT DATA { p:a p:b (1 2) } ; PREFIX q: <urn:q> CLEAR ALL ;", 2),
+]
+
+
+@pytest.mark.parametrize(("update", "count"), OPERATIONS, ids=range(len(OPERATIONS)))
+def test_an_updates_operations_are_counted(update: str, count: int) -> None:
+    assert update_operations(update) == count

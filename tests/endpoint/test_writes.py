@@ -250,6 +250,32 @@ def test_a_bad_update_changes_nothing(
     assert store.location.generation() == before
 
 
+#: an update whose third operation fails on the embedded store (the graph is gone) and whose
+#: second does on Virtuoso (it drops only a graph made by CREATE), which keeps the first
+SEVERAL = (
+    "INSERT DATA { GRAPH <urn:several> { <urn:a> <urn:b> 1 } } ; "
+    "DROP GRAPH <urn:several> ; DROP GRAPH <urn:several> ;"
+)
+
+
+def test_a_refused_update_of_several_operations_says_what_may_be_left(
+    client: FlaskClient, store: Published
+) -> None:
+    """The embedded store applies an update whole or not at all; Virtuoso keeps the
+    operations before one it refuses, and that was told "nothing was changed" (stranger
+    107)."""
+    before = store.location.generation()
+    response = client.post(
+        "/sparql", data=SEVERAL, content_type="application/sparql-update", headers=AUTH
+    )
+    said = response.get_data(as_text=True)
+    assert response.status_code == 400, said
+    assert store.location.generation() == before
+    whole = store.backend == "oxigraph"
+    assert ("nothing was changed" in said) is whole, said
+    assert ("may have been applied" in said) is not whole, said
+
+
 def test_a_running_load_makes_writes_wait_not_fail_silently(
     store_path: Path, tmp_path: Path
 ) -> None:
