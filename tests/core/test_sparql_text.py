@@ -28,6 +28,7 @@ from core.sparql_text import (
     looks_light,
     measure,
     neutral_prefixes,
+    plain_spelling,
     remote_access,
     resolve_reference,
     service_targets,
@@ -759,3 +760,40 @@ OPERATIONS = [
 @pytest.mark.parametrize(("update", "count"), OPERATIONS, ids=range(len(OPERATIONS)))
 def test_an_updates_operations_are_counted(update: str, count: int) -> None:
     assert update_operations(update) == count
+
+
+#: texts as a store that reads less than SPARQL allows is sent them (``plain_spelling``): text
+#: -> what is sent (None: as it is); pyoxigraph reads both alike
+PLAIN = [
+    ("SELECT * { ?s ?p 1. ?s ?p ?o }", "SELECT * { ?s ?p 1 . ?s ?p ?o }"),
+    ("SELECT * { ?s ?p 1.5. ?s ?p 2 . ?s ?p 3.}", "SELECT * { ?s ?p 1.5. ?s ?p 2 . ?s ?p 3 .}"),
+    (
+        "PREFIX e: <urn:e:> SELECT * { VALUES ?x { e:a\\.b e:a%41 e:a:b e:plain } }",
+        "PREFIX e: <urn:e:> SELECT * { VALUES ?x { <urn:e:a.b> <urn:e:a%41> <urn:e:a:b> "
+        "e:plain } }",
+    ),
+    ('SELECT * { ?s ?p "1." } # e:a:b 1.', None),  # strings and comments are not read
+    (
+        "BASE <http://h/d/> PREFIX e: <x/> ASK { e:a:b ?p ?o }",
+        "BASE <http://h/d/> PREFIX e: <x/> ASK { <http://h/d/x/a:b> ?p ?o }",
+    ),
+    ("INSERT DATA { <urn:s> <urn:p> 7. }", "INSERT DATA { <urn:s> <urn:p> 7 . }"),
+]
+
+
+@pytest.mark.parametrize(("text", "sent"), PLAIN, ids=range(len(PLAIN)))
+def test_a_text_is_spelled_plainly_with_the_same_meaning(text: str, sent: str | None) -> None:
+    plain = plain_spelling(text)
+    assert plain == (text if sent is None else sent)
+    stores = ox.Store(), ox.Store()
+    for store, written in zip(stores, (text, plain), strict=True):
+        if "INSERT" in written:
+            store.update(written)
+    if "INSERT" in text:
+        assert set(stores[0]) == set(stores[1])
+    else:
+        answers = [
+            store.query(written) for store, written in zip(stores, (text, plain), strict=True)
+        ]
+        said = [bool(a) if isinstance(a, ox.QueryBoolean) else list(map(str, a)) for a in answers]
+        assert said[0] == said[1]

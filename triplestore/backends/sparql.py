@@ -67,6 +67,7 @@ from core.sparql_text import (
     graphs_outside_dataset,
     keywords,
     neutral_prefixes,
+    plain_spelling,
     prologues,
     remembered,
     resolve_reference,
@@ -584,7 +585,7 @@ class SparqlStore:
         # own was a second one, which Virtuoso refused (a valid update, a 400)
         plain = neutral_prefixes(without_comments(sparql))
         plain = absolute_iris(explicit_separators(plain), base_iri)
-        plain = blank_data_as_template(plain)
+        plain = blank_data_as_template(plain_spelling(plain, base_iri))
         text = graph_operations_for(plain, names, self.location.default_graph, self._nothing)
         before = self._graph_names()
         self._changed = True
@@ -914,7 +915,8 @@ def query_sent(
         text = without_dataset_clauses(text)
     text = neutral_prefixes(text)  # as read by our scanner, not by Virtuoso's keywords
     # no BASE of ours before the query's own (Virtuoso refused a second BASE)
-    text = empty_graph_patterns(absolute_iris(explicit_separators(text), base_iri), named)
+    text = absolute_iris(explicit_separators(text), base_iri)
+    text = empty_graph_patterns(plain_spelling(text, base_iri), named)
     sent = [*(name for name in named if name not in apart), nothing]
     text = graphs_outside_dataset(text, set(sent), nothing)
     # the named graphs only to a query that may read them (Virtuoso took about 0.45 ms more
