@@ -1105,7 +1105,10 @@ def _phone_with_lost_zero(text: str, region: str | None) -> str | None:
     drops from the start of a number put back, when that makes it valid; None otherwise."""
     if region is None or not text.isdigit():
         return None
-    number = phonenumbers.parse(f"0{text}", region)
+    try:  # "01" in France is "001", France's international prefix and too short after it
+        number = phonenumbers.parse(f"0{text}", region)
+    except phonenumbers.NumberParseException:
+        return None
     return f"0{text}" if phonenumbers.is_valid_number(number) else None
 
 
