@@ -620,6 +620,27 @@ def describe_end(exitcode: int | None) -> tuple[str, int | None]:
     return f"it exited with status {exitcode}", None
 
 
+def _started(
+    target: Callable[..., Any], args: tuple[Any, ...], duplex: bool
+) -> tuple[BaseProcess, Connection, ErrorOutput]:
+    """A worker started on ``target(*args, its end of a pipe, the path of its error output)``:
+    its process, this end of the pipe (the reading end when not ``duplex``) and its error
+    output; ``NoWorkers``, all of it closed, when it cannot be started."""
+    context = worker_context()
+    mine, theirs = context.Pipe(duplex=duplex)
+    errors = ErrorOutput()
+    process = context.Process(target=target, args=(*args, theirs, errors.path), daemon=True)
+    try:
+        start_worker(process)
+    except NoWorkers:
+        mine.close()
+        theirs.close()
+        errors.forward()
+        raise
+    theirs.close()
+    return process, mine, errors
+
+
 def _serve_calls(connection: Connection) -> None:
     """A kept worker's loop (``KeptWorker``): each ``(function, args)`` received is answered
     with ``function(*args)``, as ``run_confined``'s worker answers its one call; the memory a
@@ -668,20 +689,7 @@ class KeptWorker:
         return process.pid if process is not None and process.is_alive() else None
 
     def _start(self) -> Connection:
-        context = worker_context()
-        connection, child = context.Pipe()
-        errors = ErrorOutput()
-        process = context.Process(
-            target=_kept_main, args=(self._limits, child, errors.path), daemon=True
-        )
-        try:
-            start_worker(process)
-        except NoWorkers:
-            connection.close()
-            child.close()
-            errors.forward()
-            raise
-        child.close()
+        process, connection, errors = _started(_kept_main, (self._limits,), duplex=True)
         self._process, self._connection, self._errors = process, connection, errors
         return connection
 
@@ -744,20 +752,7 @@ def run_confined(
     Its result (or the exception it raised) comes back pickled; raises ``WorkerTimedOut`` when
     it is still running at its time limit (it is killed), ``WorkerCrashed`` when it dies; their
     ``passed`` says whether the function had said ``passed`` by then."""
-    context = worker_context()
-    receiver, sender = context.Pipe(duplex=False)
-    errors = ErrorOutput()
-    process = context.Process(
-        target=_confined_main, args=(function, args, limits, sender, errors.path), daemon=True
-    )
-    try:
-        start_worker(process)
-    except NoWorkers:
-        receiver.close()
-        sender.close()
-        errors.forward()
-        raise
-    sender.close()
+    process, receiver, errors = _started(_confined_main, (function, args, limits), duplex=False)
     said_passed = False
     try:
         while True:
