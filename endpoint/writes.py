@@ -93,7 +93,7 @@ MAY_GO_ON = (
 PARTLY_APPLIED = (
     "the store applies an update's operations one at a time and keeps those it did before "
     "one it refuses: the operations before the refused one may have been applied. They are "
-    "not published (readers see the data as it was), and a later write may publish them with "
+    "not published now (readers see the data as it was); the next write publishes them with "
     "its own: look before sending it again"
 )
 

@@ -589,14 +589,27 @@ class SparqlStore:
         text = graph_operations_for(plain, names, self.location.default_graph, self._nothing)
         before = self._graph_names()
         self._changed = True
-        if declares_dataset(sparql):  # USING or WITH: the update's own dataset
-            self._update(text, None, None)
-        else:
-            self._update(text, self.location.default_graph, names)
+        try:
+            if declares_dataset(sparql):  # USING or WITH: the update's own dataset
+                self._update(text, None, None)
+            else:
+                self._update(text, self.location.default_graph, names)
+        except RemoteStoreError as refused:
+            # Virtuoso keeps the operations done before one it refuses: the graphs they made
+            # are the service's too, published with its next write (left out of the managed
+            # ones, a graph so made took every later write to it, 204, and showed none,
+            # stranger 108). Not when the store stopped answering: it cannot be asked.
+            if refused.status < 500:
+                self._follow(before, {g.value for g in managed})
+            raise
+        self._follow(before, {g.value for g in managed})
+
+    def _follow(self, before: set[str], managed: set[str]) -> None:
+        """After an update: the graphs it made (not there ``before``) become managed ones,
+        the ``managed`` ones it dropped stop being."""
         after = self._graph_names()
-        ours = {self._state, self.location.default_graph}
-        self._register(after - before - ours)
-        self._unregister((before - after) & {g.value for g in managed})
+        self._register(after - before - {self._state, self.location.default_graph})
+        self._unregister((before - after) & managed)
 
     def apply(self, sparql: str, graphs: list[str]) -> None:
         """An update of the service's own, naming every graph it touches (``graphs``, which
