@@ -9,6 +9,7 @@ says it happened.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import re
@@ -396,19 +397,25 @@ _NO_FUNCTION = re.compile(r"The custom function <([^>]*)> is not supported")
 
 def parse_error(text: str, base_iri: str | None, update: bool = False) -> Refusal | None:
     """In a worker without network: why the engine will not take the query (``update``: the
-    update) ``text``, or None when it reads it (an empty store of its own then runs it, and
-    whatever fails there is not the parser's to say, but for a function called by an IRI the
-    engine does not have: its planning says so, at any depth). For an external store, sent
-    the text as it is: Virtuoso took its own syntax (``MODIFY <g>`` wrote the catalogue,
-    stranger 104; a subquery as a value read the service's state by its FROM, stranger 105)
-    and ran XPath's ``fn:doc`` from a subquery's ORDER BY, which ended its process (stranger
-    107)."""
+    update) ``text``, or None when it reads it (an empty store of its own then runs it to its
+    last solution, and whatever fails there is not the parser's to say, but for a function
+    called by an IRI the engine does not have: its planning says so, where it plans the call;
+    and what outgrows the worker's memory cap ends the worker, its caller is told). For an
+    external store, sent the text as it is: Virtuoso took its own syntax (``MODIFY <g>`` wrote
+    the catalogue, stranger 104; a subquery as a value read the service's state by its FROM,
+    stranger 105) and ran XPath's ``fn:doc`` from a subquery's ORDER BY, which ended its
+    process (stranger 107)."""
     store = OxigraphStore(ox.Store())  # as the engine runs a client's text: sorts in a total order
     try:
         if update:
             store.update(text, base_iri=base_iri)
         else:
-            store.query(text, base_iri=base_iri)
+            answer = store.query(text, base_iri=base_iri)
+            if not isinstance(answer, ox.QueryBoolean):
+                # every solution made, as the store would: what a query builds from no data
+                # meets the worker's memory cap here (a SELECT of 32 doubling CONCATs was
+                # read unmade, and took Virtuoso past 21 GB, stranger 108)
+                collections.deque(answer, maxlen=0)
     except SyntaxError as error:
         return Refusal(str(error), syntax=True)
     except (OSError, RuntimeError, ValueError) as error:

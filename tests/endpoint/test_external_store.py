@@ -650,3 +650,22 @@ def test_the_log_limit_is_about_the_memory_given_and_at_most_2_gb(
     """The servers the tests (512 MB) and the bench (3 GB) start allow ten times Virtuoso's
     default 50 MB and more; the setting is 32-bit, so it stops at 2 GB."""
     assert after_image_limit(memory_mb) == limit
+
+
+def test_the_virtuoso_this_project_starts_cannot_take_the_hosts_memory(
+    virtuoso_server: Virtuoso,
+) -> None:
+    """A query can make Virtuoso grow without bound (32 doubling CONCATs took it past 21 GB and
+    the host's memory with it, stranger 108): the server ``running_virtuoso`` starts has its
+    address space capped, so that it is the store that fails, not the host."""
+    found = subprocess.run(
+        ["pgrep", "-f", str(virtuoso_server.folder / "virtuoso.ini")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = found.stdout.split()[0]
+    limits = Path(f"/proc/{pid}/limits").read_text(encoding="utf-8").splitlines()
+    line = next(line for line in limits if line.startswith("Max address space"))
+    soft = line.split()[3]
+    assert soft.isdigit() and int(soft) < 64 * 2**30, line

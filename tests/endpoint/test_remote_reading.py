@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from core.workers import Limits
 from endpoint.execution import TIME_LIMIT, QueryError, QueryRequest
 from endpoint.pool import REWRITTEN_HERE, RemotePool
 from tests.backends import BASE, VirtuosoSamples
@@ -23,11 +24,14 @@ CASES: list[dict[str, Any]] = yaml.safe_load(
 )
 #: an address where nothing listens: a reading that passes is then refused by the store (503)
 NOWHERE = "http://127.0.0.1:9/sparql"
+#: what the reading worker may use here, as a server's query workers may (``query_memory``)
+READING_LIMITS = Limits(memory=768 * 2**20)
 
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[RemotePool]:
-    found = RemotePool(SparqlLocation(NOWHERE, NOWHERE, NOWHERE), BASE, workers=1)
+    location = SparqlLocation(NOWHERE, NOWHERE, NOWHERE)
+    found = RemotePool(location, BASE, workers=1, limits=READING_LIMITS)
     try:
         yield found
     finally:
@@ -65,7 +69,7 @@ KINDS = (
 
 @pytest.fixture(scope="module")
 def on_virtuoso(virtuoso_samples: VirtuosoSamples) -> Iterator[RemotePool]:
-    found = RemotePool(virtuoso_samples.published.location, BASE, workers=1)
+    found = RemotePool(virtuoso_samples.published.location, BASE, workers=1, limits=READING_LIMITS)
     try:
         yield found
     finally:
