@@ -523,7 +523,12 @@ class RemotePool:
             # in its slot: its reading may cost what a query costs (an ASK is answered on the
             # empty store it is read with), and ran beside the slots (stranger 106: 8 workers)
             self._standard(request, reader, timeout)
-            generation, store, published = self._current(timeout)
+            # the store has what is left of the query's time (it had the whole time again
+            # after the reading, and a slot was held for twice it, stranger 108)
+            left = round(deadline - time.monotonic(), 1)
+            if left <= 0:
+                raise QueryError(TIME_LIMIT, f"the query was not read within {timeout:g} s")
+            generation, store, published = self._current(left)
             store.rewriting = _rewriting(reader, deadline)
             return HANDLERS[type(request)](store, published, request, generation)
         except WorkerTimedOut:  # its reading or its rewriting, in ``reader``
