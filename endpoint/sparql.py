@@ -194,7 +194,17 @@ def read_operation() -> Operation:
 #: how complex a query or update may be (``core.sparql_text.measure``): pyoxigraph's parser
 #: recurses, and ~3,000 nested braces, ~10,000 chained operators or a chain of UNION, MINUS...
 #: worth ``CHAIN_UNIT`` (``core.sparql_text.CHAINED``) overflow its stack; a fifth of that
-LIMITS = {"depth": 64, "operators": 2_000, "chained": 2_000}
+LIMITS = {"depth": 64, "operators": 2_000, "chained": 2_000, "joined": 100}
+#: what each of ``LIMITS`` counts, in a refusal's words. ``joined``: the patterns one group
+#: joins, whose join the engine plans in a time that grows faster than their number (300
+#: took more than 20 s before any data was read, and held a query slot for its time limit
+#: on either store, stranger 108); 100 take about 0.8 s, and this project's queries join 10
+LIMIT_WORDS = {
+    "depth": "brackets nested",
+    "operators": "operators",
+    "chained": "patterns chained (weighted)",
+    "joined": "patterns joined in one group",
+}
 #: the most an operation's lists may hold (``core.sparql_text.lists``: order and group
 #: conditions, expressions named by AS, graphs named by FROM), and the graphs its request names
 #: (the protocol's dataset): the engine's stack overflowed on about 3,000 order conditions,
@@ -239,8 +249,8 @@ def check_text(text: str, base_iri: str | None = None) -> None:
         if getattr(measured, name) > limit:
             raise QueryError(
                 400,
-                f"the operation is too complex for this service: {name} "
-                f"{getattr(measured, name)}, at most {limit}",
+                f"the operation is too complex for this service: {getattr(measured, name)} "
+                f"{LIMIT_WORDS[name]}, at most {limit}",
             )
     for name, length in lists(text).items():
         if length > MOST_IN_A_LIST:

@@ -141,6 +141,9 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
         "INSERT { <urn:a> <urn:b> 1 } WHERE { " + " UNION ".join(["{?s ?p ?o}"] * 20_000) + " }"
     ),
     "triple_chain": lambda: "SELECT * { " + " . ".join(["?s ?p ?o"] * 10_000) + " }",
+    "unjoined_patterns": lambda: (
+        "SELECT (COUNT(*) AS ?n) { " + " ".join(f"?s{i} ?p{i} 1 ." for i in range(300)) + " }"
+    ),
     "not_chain": lambda: "ASK { FILTER(" + "!" * 20_000 + "true) }",
     "mixed_zones": lambda: MIXED_ZONES,
     "dates_beside_strings": lambda: (

@@ -797,3 +797,31 @@ def test_a_text_is_spelled_plainly_with_the_same_meaning(text: str, sent: str | 
         ]
         said = [bool(a) if isinstance(a, ox.QueryBoolean) else list(map(str, a)) for a in answers]
         assert said[0] == said[1]
+
+
+#: texts and how many patterns their largest group joins (``measure``: the engine plans the
+#: join in a time that grows faster than the number, stranger 108)
+JOINED = [
+    ("SELECT * { ?s ?p ?o }", 1),
+    ("SELECT * { ?s <urn:a> ?a ; <urn:b> ?b , ?c . OPTIONAL { ?s <urn:d> ?d } }", 5),
+    ("SELECT * { " + " ".join(f"?s{i} ?p{i} 1 ." for i in range(300)) + " }", 301),
+    ("SELECT * { " + "GRAPH ?g {} " * 350 + "}", 351),
+    # a UNION's branches are one pattern of the group; each branch is a group of its own
+    ("SELECT * { " + " UNION ".join(["{ ?s ?p ?o }"] * 500) + " }", 2),
+    # data and templates join nothing
+    ("INSERT DATA { " + " ".join(f"<urn:a> <urn:b> {i} ." for i in range(500)) + " }", 0),
+    ("SELECT * { ?s ?p ?o VALUES ?o { " + " ".join(map(str, range(500))) + " } }", 1),
+    (
+        "CONSTRUCT { "
+        + " ".join(f"?s <urn:p{i}> ?o ." for i in range(500))
+        + " } WHERE { ?s ?p ?o }",
+        1,
+    ),
+    ("DELETE { GRAPH <urn:g> { " + "?s ?p ?o . " * 200 + "} } WHERE { ?s ?p ?o }", 1),
+    ("DELETE WHERE { " + "?s ?p ?o . " * 200 + "}", 201),
+]
+
+
+@pytest.mark.parametrize(("text", "joined"), JOINED, ids=range(len(JOINED)))
+def test_the_patterns_a_group_joins_are_counted(text: str, joined: int) -> None:
+    assert measure(text).joined == joined
