@@ -1172,6 +1172,26 @@ def plain_spelling(text: str, base: str | None = None) -> str:
     return edited(text, edits) if edits else text
 
 
+#: the update operations that fail on a graph that is there or not, unless SILENT
+_MAY_FAIL = ("CREATE", "DROP", "CLEAR", "ADD", "MOVE", "COPY")
+
+
+def silent_operations(update: str) -> str:
+    """``update`` with SILENT after each operation of ``_MAY_FAIL`` that has none: each of its
+    operations then runs on an empty store, none stopping the ones after it (the reading of
+    an update for an external store plans them all, stranger 108)."""
+    found = tokens(update)
+    edits = [
+        (token.end, token.end, " SILENT")
+        for index, token in enumerate(found)
+        if token.kind == "word"
+        and not token.depth
+        and token.text.upper() in _MAY_FAIL
+        and not _names(found[index + 1] if index + 1 < len(found) else None, "SILENT")
+    ]
+    return edited(update, edits) if edits else update
+
+
 def update_operations(update: str) -> int:
     """How many operations the update ``update`` holds: one more than the ``;`` between them
     (outside braces; a last ``;`` ends the update and begins none)."""

@@ -25,7 +25,14 @@ from core.namespaces import DCAT
 from core.problems import LoadError
 from core.rdf_bytes import to_bytes
 from core.settings import isolation_required
-from core.sparql_text import dataset_clauses, inside, one_text, tokens, undeclared_prefix
+from core.sparql_text import (
+    dataset_clauses,
+    inside,
+    one_text,
+    silent_operations,
+    tokens,
+    undeclared_prefix,
+)
 from core.workers import Limits, confined_thread, errors_to, give_back_memory, preload
 from endpoint.formats import (
     FORMATS,
@@ -408,7 +415,7 @@ def parse_error(text: str, base_iri: str | None, update: bool = False) -> Refusa
     store = OxigraphStore(ox.Store())  # as the engine runs a client's text: sorts in a total order
     try:
         if update:
-            store.update(text, base_iri=base_iri)
+            _read_update(store, text, base_iri)
         else:
             answer = store.query(text, base_iri=base_iri)
             if not isinstance(answer, ox.QueryBoolean):
@@ -428,6 +435,20 @@ def parse_error(text: str, base_iri: str | None, update: bool = False) -> Refusa
             )
         return None  # read, then failed on an empty store with no network: the store decides
     return None
+
+
+def _read_update(store: OxigraphStore, text: str, base_iri: str | None) -> None:
+    """Run the update ``text`` on ``store`` (empty); when one of its operations fails there
+    (a graph dropped that is not there), again on an empty store with every such operation
+    SILENT, so that the operations after it are planned too (a function call after a failing
+    ``DROP GRAPH`` was never planned, stranger 108)."""
+    try:
+        store.update(text, base_iri=base_iri)
+    except (OSError, RuntimeError, ValueError) as failed:
+        silent = silent_operations(text)
+        if _NO_FUNCTION.search(str(failed)) or silent == text:
+            raise
+        OxigraphStore(ox.Store()).update(silent, base_iri=base_iri)
 
 
 def syntax_message(text: str, error: SyntaxError) -> str:

@@ -32,6 +32,7 @@ from core.sparql_text import (
     remote_access,
     resolve_reference,
     service_targets,
+    silent_operations,
     store_own_syntax,
     update_operations,
     with_using,
@@ -825,3 +826,29 @@ JOINED = [
 @pytest.mark.parametrize(("text", "joined"), JOINED, ids=range(len(JOINED)))
 def test_the_patterns_a_group_joins_are_counted(text: str, joined: int) -> None:
     assert measure(text).joined == joined
+
+
+#: updates as their reading runs them, every operation that may fail SILENT
+#: (``silent_operations``): text -> what is run (None: as it is)
+SILENCED = [
+    (
+        "DROP GRAPH <urn:a> ; CREATE GRAPH <urn:b>",
+        "DROP SILENT GRAPH <urn:a> ; CREATE SILENT GRAPH <urn:b>",
+    ),
+    (
+        "drop silent graph <urn:a> ; clear default",
+        "drop silent graph <urn:a> ; clear SILENT default",
+    ),
+    (
+        "COPY <urn:a> TO <urn:b> ; MOVE DEFAULT TO <urn:c> ; ADD <urn:d> TO <urn:e>",
+        "COPY SILENT <urn:a> TO <urn:b> ; MOVE SILENT DEFAULT TO <urn:c> ; "
+        "ADD SILENT <urn:d> TO <urn:e>",
+    ),
+    ("INSERT DATA { <urn:drop> <urn:create> 'CLEAR' }", None),  # names and strings: no keyword
+]
+
+
+@pytest.mark.parametrize(("update", "run"), SILENCED, ids=range(len(SILENCED)))
+def test_an_updates_failing_operations_are_made_silent(update: str, run: str | None) -> None:
+    assert silent_operations(update) == (update if run is None else run)
+    ox.Store().update(silent_operations(update))  # read and run: none fails on an empty store

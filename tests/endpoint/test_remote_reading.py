@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from core.workers import Limits
-from endpoint.execution import TIME_LIMIT, QueryError, QueryRequest
+from endpoint.execution import TIME_LIMIT, QueryError, QueryRequest, parse_error
 from endpoint.pool import REWRITTEN_HERE, RemotePool
 from tests.backends import BASE, VirtuosoSamples
 from triplestore.backends.sparql import SparqlLocation
@@ -96,3 +96,17 @@ def test_a_long_text_is_rewritten_within_its_time_limit_not_in_the_server(
         on_virtuoso.run(QueryRequest(each, {"solutions": "json"}), 60) for each in (text, short)
     ]
     assert answers[0].body == answers[1].body and b'"value":"0"' not in answers[0].body
+
+
+UPDATES: list[dict[str, Any]] = yaml.safe_load(
+    Path(__file__).with_name("update-readings.yaml").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("case", UPDATES, ids=[case["name"] for case in UPDATES])
+def test_an_update_is_read_to_its_last_operation(case: dict[str, Any]) -> None:
+    said = parse_error(case["text"], BASE, update=True)
+    if "refused" not in case:
+        assert said is None
+    else:
+        assert said is not None and case["refused"] in said.told(case["text"], update=True)
