@@ -1033,65 +1033,100 @@ class Size:
     depth: int  # the deepest nesting of braces, parentheses and brackets
     operators: int  # operator signs (paths, arithmetic, comparisons, logic)
     chained: int = 0  # the weights of the chaining keywords (even glued) and signs
-    joined: int = 0  # the most patterns one group joins (``_Group``)
+    terms: int = 0  # the terms of its graph patterns, and their groups (``_pattern_terms``)
 
 
 #: the words after which a group is data or a template, not a pattern the engine plans: it and
-#: the groups in it join nothing (``INSERT DATA { … }``, ``CONSTRUCT { … }``, a VALUES block)
+#: the groups in it count nothing (``INSERT DATA { … }``, ``CONSTRUCT { … }``, a VALUES block)
 _NOT_PLANNED = {"DATA", "CONSTRUCT", "INSERT", "DELETE"}
-
-
-@dataclass
-class _Group:
-    """A group of a text as ``measure`` reads it: how many patterns it joins (each triple
-    pattern, as the signs between them count them, and each group in it: the engine plans
-    their join, in a time that grows faster than their number: 100 triple patterns about a
-    subject 0.8 s, 150 of them 3.8 s, 300 more than 20 s, measured with pyoxigraph 0.5.13 on
-    an empty store, stranger 108), and whether it is data (``_NOT_PLANNED``)."""
-
-    data: bool
-    joined: int = 1
+#: the kinds of token that are terms of a pattern
+_TERMS = {"var", "iri", "pname", "string", "number"}
+#: the words after which a group's terms are no patterns: a sub-query's projection and its
+#: solution modifiers (and ``ORDER BY``, ``GROUP BY``, glued or not: any word ending in BY)
+_NOT_PATTERNS = {"SELECT", "HAVING", "LIMIT", "OFFSET"}
 
 
 @remembered
 def measure(text: str) -> Size:
     """The ``Size`` of ``text`` (strings, IRIs and comments do not count). A sign of
     ``CHAINING_SIGNS`` counts between patterns only, not between a function's arguments."""
-    deepest = operators = chained = joined = 0
+    deepest = operators = chained = 0
     opened: list[str] = []  # the brackets around the token, innermost last
-    groups: list[_Group] = []  # the braces around the token, innermost last
-    previous, values = "", False
     for token in tokens(text):
         kind = token.kind
         if kind in ("open", "nest"):
             opened.append(token.text)
             deepest = max(deepest, len(opened))
-            if kind == "open":
-                outer = groups[-1] if groups else None
-                data = values or previous in _NOT_PLANNED or (outer is not None and outer.data)
-                # a group in a group is one more pattern to join; a UNION's branches, one
-                if outer is not None and not data and opened[-2:-1] == ["{"]:
-                    outer.joined += previous != "UNION"
-                groups.append(_Group(data))
-                values = False
         elif kind in ("close", "unnest"):
             if opened:
-                if opened.pop() == "{" and groups:
-                    done = groups.pop()
-                    joined = max(joined, 0 if done.data else done.joined)
+                opened.pop()
         elif kind == "operator":
             operators += 1
         elif kind == "punct" and not (opened and opened[-1] == "("):
             chained += CHAINING_SIGNS.get(token.text, 0)
-            if groups and opened[-1:] == ["{"] and token.text in CHAINING_SIGNS:
-                groups[-1].joined += 1
         elif kind in ("word", "pname"):
             word = _as_keyword(token)
             if word is not None:
                 chained += sum(CHAINED[found] for found in _CHAINED.findall(word.word))
-                values = values or word.word == "VALUES"
-        previous = token.text.upper() if kind == "word" else ""
-    return Size(deepest, operators, chained, joined)
+    return Size(deepest, operators, chained, _pattern_terms(text))
+
+
+@dataclass
+class _Bracket:
+    """A bracket ``_pattern_terms`` reads: "{", "[", "(" or "list" (a collection), whether the
+    terms it holds count, and whether it is data or a template (and all within it)."""
+
+    kind: str
+    counts: bool
+    data: bool = False
+
+
+def _pattern_terms(text: str) -> int:
+    """How many terms the graph patterns of ``text`` hold (a triple pattern three, a pair of a
+    property list two, each item of a collection one), and how many groups (but a UNION's
+    branches, one): the engine plans the join of a query's patterns, groups merged, in a time
+    that grows faster than their number (100 triple patterns about one subject 0.8 s, 150 of
+    them 3.8 s, 300 that share no variable more than 20 s; 300 ``GRAPH ?g {}`` 32 s; measured
+    with pyoxigraph 0.5.13 on an empty store, strangers 108 and 109: a 3 KB text held a query
+    slot for its time limit). Counted over the whole text, as the engine merges groups (99
+    patterns in each of many groups were planned as one join). Data and templates count
+    nothing (``_NOT_PLANNED``, a VALUES block), nor expressions (in parentheses after a word:
+    FILTER, BIND, a function)."""
+    counted = 0
+    # each bracket around the token: its kind, and whether the terms it holds count (not in
+    # data, a template or an expression, nor a sub-query's projection or solution modifiers)
+    opened: list[_Bracket] = []
+    previous: Token | None = None
+    values = False
+    for token in tokens(text):
+        kind = token.kind
+        inner = opened[-1] if opened else _Bracket("", counts=False)
+        patterned = inner.kind in ("{", "[", "list") and inner.counts
+        if kind in ("open", "nest"):
+            if token.text == "{":
+                word = previous.text.upper() if previous and previous.kind == "word" else ""
+                within_data = any(bracket.data for bracket in opened)
+                data = values or word in _NOT_PLANNED or within_data
+                counted += patterned and word != "UNION"
+                opened.append(_Bracket("{", counts=not data, data=data))
+                values = False
+            elif token.text == "[":
+                opened.append(_Bracket("[", counts=inner.counts))
+            else:  # "(": a collection among patterns, else an expression or a list of names
+                listed = patterned and (previous is None or previous.kind != "word")
+                opened.append(_Bracket("list" if listed else "(", counts=listed))
+        elif kind in ("close", "unnest"):
+            if opened:
+                opened.pop()
+        elif kind in _TERMS and patterned:
+            counted += 1
+        elif kind == "word":
+            word = token.text.upper()
+            values = values or word == "VALUES"
+            if opened and opened[-1].kind == "{" and (word in _NOT_PATTERNS or word.endswith("BY")):
+                opened[-1].counts = False  # a sub-query's projection, its solution modifiers
+        previous = token
+    return counted
 
 
 class DatasetConflict(ValueError):
