@@ -1074,7 +1074,7 @@ def measure(text: str) -> Size:
 @dataclass
 class _Bracket:
     """A bracket ``_pattern_terms`` reads: "{", "[", "(" or "list" (a collection), whether the
-    terms it holds count, and whether it is data or a template (and all within it)."""
+    terms it holds count, and whether it is data or a template, or within one."""
 
     kind: str
     counts: bool
@@ -1105,16 +1105,15 @@ def _pattern_terms(text: str) -> int:
         if kind in ("open", "nest"):
             if token.text == "{":
                 word = previous.text.upper() if previous and previous.kind == "word" else ""
-                within_data = any(bracket.data for bracket in opened)
-                data = values or word in _NOT_PLANNED or within_data
+                data = values or word in _NOT_PLANNED or inner.data
                 counted += patterned and word != "UNION"
                 opened.append(_Bracket("{", counts=not data, data=data))
                 values = False
             elif token.text == "[":
-                opened.append(_Bracket("[", counts=inner.counts))
+                opened.append(_Bracket("[", counts=inner.counts, data=inner.data))
             else:  # "(": a collection among patterns, else an expression or a list of names
                 listed = patterned and (previous is None or previous.kind != "word")
-                opened.append(_Bracket("list" if listed else "(", counts=listed))
+                opened.append(_Bracket("list" if listed else "(", counts=listed, data=inner.data))
         elif kind in ("close", "unnest"):
             if opened:
                 opened.pop()

@@ -583,9 +583,8 @@ class SparqlStore:
         names = [g.value for g in managed]
         # its relative IRIs resolved here, as for a query: a BASE of ours before the update's
         # own was a second one, which Virtuoso refused (a valid update, a 400)
-        plain = neutral_prefixes(without_comments(sparql))
-        plain = absolute_iris(explicit_separators(plain), base_iri)
-        plain = blank_data_as_template(plain_spelling(plain, base_iri))
+        plain = spelled_for_the_store(without_comments(sparql), base_iri)
+        plain = blank_data_as_template(plain)
         text = graph_operations_for(plain, names, self.location.default_graph, self._nothing)
         before = self._graph_names()
         self._changed = True
@@ -908,6 +907,16 @@ def rewritten_here(function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     return function(*args)
 
 
+def spelled_for_the_store(text: str, base_iri: str | None) -> str:
+    """``text`` (a query or an update, without its comments) as Virtuoso reads it with the
+    meaning the engine gives it: its prefixes renamed (``neutral_prefixes``: Virtuoso misread a
+    prefix named as a keyword), GROUP_CONCAT given its separator, its relative IRIs resolved
+    here (Virtuoso refused a second BASE, ours put before the text's own), and the spellings it
+    does not read written otherwise (``plain_spelling``)."""
+    text = absolute_iris(explicit_separators(neutral_prefixes(text)), base_iri)
+    return plain_spelling(text, base_iri)
+
+
 def query_sent(
     sparql: str,
     base_iri: str | None,
@@ -926,10 +935,7 @@ def query_sent(
     text = without_comments(sparql)  # the store cannot read one otherwise than we do
     if replaced:
         text = without_dataset_clauses(text)
-    text = neutral_prefixes(text)  # as read by our scanner, not by Virtuoso's keywords
-    # no BASE of ours before the query's own (Virtuoso refused a second BASE)
-    text = absolute_iris(explicit_separators(text), base_iri)
-    text = empty_graph_patterns(plain_spelling(text, base_iri), named)
+    text = empty_graph_patterns(spelled_for_the_store(text, base_iri), named)
     sent = [*(name for name in named if name not in apart), nothing]
     text = graphs_outside_dataset(text, set(sent), nothing)
     # the named graphs only to a query that may read them (Virtuoso took about 0.45 ms more
