@@ -124,6 +124,10 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
     "dotted_run": lambda: "SELECT * WHERE { } " + "a." * 128_000,
     "unclosed_order": lambda: "SELECT * WHERE { } " + "ORDER BY(]" * 25_000,
     "unclosed_group": lambda: "SELECT * WHERE { } " + "GROUP BY(]" * 25_000,
+    # the reading of where a variable is only computed (``core.sparql_text._computed``), in
+    # the worker before the engine, was quadratic in these words (145 s when first written)
+    "select_run": lambda: "SELECT " * 30_000 + "?d { BIND(STR(?e) AS ?d) } ORDER BY ?d",
+    "group_run": lambda: "SELECT ?d { BIND(STR(?e) AS ?d) } " + "GROUP " * 30_000 + "ORDER BY ?d",
     "base_chain": lambda: "BASE<a/>" * 8_000 + "SELECT * WHERE { } LIMIT 1",
     "prefix_flood": lambda: "".join(f"PREFIX p{i}:<>" for i in range(16_000)) + "ASK {}",
     "dotted_iri": lambda: "SELECT * WHERE { ?s ?p <" + "./" * 499_000 + "a> } LIMIT 1",

@@ -101,6 +101,25 @@ UNKEYED = {
     "the same in a sub-query": "SELECT * { { SELECT (STR(?o) AS ?t) { ?s ?p ?o } ORDER BY ?t } }",
     "ORDER BY in a string and a comment": 'SELECT * { ?s ?p "ORDER BY ?o" } # ORDER BY ?o',
     "EXISTS without brackets": "SELECT * { ?s ?p ?o } ORDER BY NOT EXISTS { ?s ?p 1 }",
+    # a variable only computed, by expressions of one kind (``_computed``)
+    "a variable only BIND computes, a string": (
+        'SELECT ?d WHERE { ?s ?p ?e BIND(LCASE(REPLACE(STR(?e), "^.*@", "")) AS ?d) } ORDER BY ?d'
+    ),
+    "a constant BIND names": 'SELECT ?d WHERE { BIND("a" AS ?d) } ORDER BY ?d',
+    "numbers computed in two branches, once spelled with $": (
+        "SELECT ?d { { ?s ?p ?e BIND(STRLEN(?e) AS ?d) } UNION { BIND(COUNT(?e) AS $d) } } "
+        "ORDER BY DESC(?d)"
+    ),
+    "a variable read in FILTER, grouped and counted in HAVING": (
+        'SELECT ?d { ?s ?p ?e BIND(STR(?e) AS ?d) FILTER regex(?d, "a") FILTER(?d != "b") } '
+        "GROUP BY ?d HAVING (COUNT(?d) > 1) ORDER BY ?d"
+    ),
+    "a group key computed by GROUP BY": (
+        "SELECT ?d { ?s ?p ?e } GROUP BY (STR(?e) AS ?d) ORDER BY ?d"
+    ),
+    "the projection copies a variable only computed": (
+        "SELECT (?d AS ?t) { ?s ?p ?e BIND(UCASE(?e) AS ?d) } ORDER BY ?t"
+    ),
 }
 
 
@@ -137,8 +156,50 @@ KEYED = {
         'SELECT ?n { { SELECT (COUNT(*) AS ?n) { } } UNION { VALUES ?n { 1 "1" } } } ORDER BY ?n',
         ("ASC", "?n"),
     ),
-    "a variable bound by BIND": (
-        'SELECT ?d WHERE { BIND("a" AS ?d) } ORDER BY ?d',
+    "a variable BIND copies from the data": (
+        "SELECT ?d WHERE { ?s ?p ?o BIND(?o AS ?d) } ORDER BY ?d",
+        ("ASC", "?d"),
+    ),
+    # computed, but bound elsewhere too, or of two kinds
+    "a number and a string computed in two branches": (
+        "SELECT ?d { { BIND(STRLEN(?e) AS ?d) } UNION { BIND(STR(?e) AS ?d) } } ORDER BY ?d",
+        ("ASC", "?d"),
+    ),
+    "computed and named by a triple": (
+        "SELECT ?d { BIND(STR(?e) AS ?d) ?s ?p ?d } ORDER BY DESC(?d)",
+        ("DESC", "?d"),
+    ),
+    "computed and named in a collection": (
+        "SELECT ?d { BIND(STR(?e) AS ?d) ?s ?p ( ?d ) } ORDER BY ?d",
+        ("ASC", "?d"),
+    ),
+    "computed and named by VALUES after the query": (
+        "SELECT ?d { BIND(STR(?e) AS ?d) } ORDER BY ?d VALUES ?d { 1 }",
+        ("ASC", "?d"),
+    ),
+    "computed and named by a pattern in FILTER EXISTS": (
+        "SELECT ?d { BIND(STR(?e) AS ?d) FILTER EXISTS { ?s ?p ?d } } ORDER BY ?d",
+        ("ASC", "?d"),
+    ),
+    "computed and named by GRAPH": (
+        "SELECT ?d { BIND(STR(?e) AS ?d) GRAPH ?d { } } ORDER BY ?d",
+        ("ASC", "?d"),
+    ),
+    "computed and named by a blank node's property list": (
+        "SELECT ?d { BIND(STR(?e) AS ?d) [ <urn:p> ?d ] } ORDER BY ?d",
+        ("ASC", "?d"),
+    ),
+    "computed and copied by a sub-query's projection": (
+        "SELECT ?d { { BIND(STR(?e) AS ?d) } UNION { SELECT (?o AS ?d) { ?s ?p ?o } } } "
+        "ORDER BY ?d",
+        ("ASC", "?d"),
+    ),
+    "a group key copied from the data": (
+        "SELECT ?d { ?s ?p ?e } GROUP BY (?e AS ?d) ORDER BY ?d",
+        ("ASC", "?d"),
+    ),
+    "two expressions named in one bracket (an error the engine tells)": (
+        'SELECT ?d { BIND("a" AS ?c AS ?d) } ORDER BY ?d',
         ("ASC", "?d"),
     ),
     "an expression that gives back its argument": (
