@@ -76,14 +76,19 @@ def language(requested: str | None, accept_language: str | None = None) -> str:
 
     # each range by its primary subtag (RFC 4647 lookup: fr-CA takes fr), the best weighed
     # first: werkzeug's best_match takes a prefix only when nothing matched whole, so
-    # "fr-CA, el;q=0.5" gave Greek (stranger 72)
-    weighed = [
-        (quality, tag.lower().replace("_", "-").split("-")[0])
-        for tag, quality in parse_accept_header(accept_language, LanguageAccept)
-    ]
-    ours = [(quality, primary) for quality, primary in weighed if primary in LANGUAGES]
-    best = max((quality for quality, _primary in ours), default=0.0)
-    return next((primary for quality, primary in ours if quality == best > 0), "en")
+    # "fr-CA, el;q=0.5" gave Greek (stranger 72). "*" weighs each language no range names
+    # (RFC 9110 12.5.4), and q=0 refuses: "en;q=0, *" gave English (stranger 110)
+    named: dict[str, float] = {}  # in the header's order, best weighed first
+    anything = 0.0
+    for tag, quality in parse_accept_header(accept_language, LanguageAccept):
+        primary = tag.lower().replace("_", "-").split("-")[0]
+        if primary == "*":
+            anything = max(anything, quality)
+        elif primary in LANGUAGES:
+            named[primary] = max(named.get(primary, 0.0), quality)
+    weighed = [*named.items()] + [(code, anything) for code in LANGUAGES if code not in named]
+    best = max(quality for _code, quality in weighed)
+    return next((code for code, quality in weighed if quality == best > 0), "en")
 
 
 def in_language(texts: Texts, lang: str) -> str:

@@ -48,6 +48,7 @@ from core.sparql_text import remote_access, volatile
 from endpoint.conditional import FAILED, NOT_MODIFIED, changed_after, http_date, weigh
 from endpoint.context import current_request
 from endpoint.execution import QueryError
+from endpoint.protocol import expose
 from endpoint.published import (
     STALE,
     WRITES_UNDER_WAY,
@@ -106,10 +107,6 @@ NO_STORE: frozenset[str] = frozenset(
 TOKEN_PARAMETERS = ("token", "access_token")
 #: headers a cached read answer varies on (besides those a route adds)
 VARY = ("Accept-Encoding",)
-#: headers a browser page on another origin may read from an answer (Content-Range: which part
-#: of a dump a 206 holds)
-EXPOSED = ("ETag", "Result-Truncated", "Store-Generation", "Content-Range", "Accept-Ranges")
-_EXPOSED_HEADERS = ", ".join(EXPOSED)
 #: where each app keeps its own token: its code, templates and settings (max_rows, store...)
 #: are part of every answer it writes, and change only when it is made again
 APP_TOKEN = "coworkmed.cache_token"
@@ -469,6 +466,7 @@ def not_modified(found: Validators) -> Response:
     headers the answer is chosen by; the language only when no ``lang`` parameter chose it)."""
     response = Response(status=304)
     _read_headers(response, found)
+    response.headers["Store-Generation"] = str(found.generation)  # as its 200 (stranger 110)
     answers: KeptAnswers | None = current_app.extensions.get(APP_ANSWERS)
     kept = None if answers is None else answers.get(found.etag)
     said = None if kept is None else Headers(kept.headers).get("Vary")
@@ -749,18 +747,6 @@ def request_validators() -> Validators | None:
     (``answer_from_cache``), if they were."""
     found: Validators | None = g.get("coworkmed_validators")
     return found
-
-
-def expose(response: BaseResponse) -> None:
-    """Let a page on another origin read the headers of a read answer (``EXPOSED``)."""
-    given = response.headers.get("Access-Control-Expose-Headers")
-    if given is None:  # the route exposes none of its own (all but a dump's part)
-        response.headers["Access-Control-Expose-Headers"] = _EXPOSED_HEADERS
-        return
-    names = [name.strip() for name in given.split(",") if name.strip()]
-    known = {name.lower() for name in names}
-    names += [name for name in EXPOSED if name.lower() not in known]
-    response.headers["Access-Control-Expose-Headers"] = ", ".join(names)
 
 
 #: gzip's level: fast, most of the gain on RDF and JSON text

@@ -46,9 +46,9 @@ from core.namespaces import (
     XSD,
 )
 from core.rdf_templates import fill
-from endpoint.caching import expose
 from endpoint.execution import QueryError, QueryRequest
 from endpoint.files import file_answer
+from endpoint.protocol import expose
 from endpoint.published import EXPORTER, generation, run, store_location
 from endpoint.resource_page import licence_names
 from endpoint.responses import error, rdf_answer, read_headers, reader_language

@@ -29,6 +29,7 @@ from core.sparql_text import (
     dataset_clauses,
     inside,
     one_text,
+    remote_access,
     silent_operations,
     tokens,
     undeclared_prefix,
@@ -118,6 +119,28 @@ def unsupported(message: str, types: Sequence[str] = (), codings: Sequence[str] 
     if codings:
         headers["Accept-Encoding"] = ", ".join(codings)
     return QueryError(415, message, headers)
+
+
+#: the engine's words for a peer's answer it could not read (raised as a RuntimeError): a
+#: Content-Type it does not read, or results it could not parse
+PEER_ANSWER_WORDS = ("returned by service", "Parser error")
+
+
+def evaluation_failure(text: str, error: Exception) -> tuple[int, str]:
+    """The status and words of a query the engine began and could not end with ``error``. In a
+    text that calls SERVICE, an ``OSError`` (the engine's HTTP client: a peer that refuses the
+    connection, answers an error, or does not answer) or an answer the engine could not read
+    (``PEER_ANSWER_WORDS``) is its peer's failure, not the client's query: 502, or 504 for a
+    peer that did not answer in time (RFC 9110, 15.6.3 and 15.6.5). It was a 400, which a
+    client reads as its own mistake and never retries (stranger 110)."""
+    unread = isinstance(error, RuntimeError) and any(w in str(error) for w in PEER_ANSWER_WORDS)
+    if (isinstance(error, OSError) or unread) and remote_access(text) == "SERVICE":
+        status = 504 if isinstance(error, TimeoutError) else 502
+        return status, (
+            f"a SERVICE peer failed, not this query: {error} "
+            "(SERVICE SILENT goes on without a peer that fails)"
+        )
+    return 400, f"the query cannot be evaluated: {error}"
 
 
 @dataclass(frozen=True)
@@ -556,7 +579,8 @@ def _answer_queries(location: OxigraphLocation, base: str, connection: Connectio
         except (ValueError, OSError, LoadError, RuntimeError) as error:
             # RuntimeError: what Oxigraph raises for a query it cannot evaluate (a function it
             # does not know); the worker goes on
-            connection.send(("error", 400, f"the query cannot be evaluated: {error}"))
+            text = request.sparql if isinstance(request, QueryRequest) else ""
+            connection.send(("error", *evaluation_failure(text, error)))
         except MemoryError:
             connection.send(("error", 400, EXHAUSTED + "it ran out of memory (query_memory)"))
         if time.thread_time() - worked >= GIVE_BACK_AFTER:  # its answer sent: not waited for

@@ -53,7 +53,7 @@ from endpoint.dumps import replacing
 from endpoint.execution import GraphRequest, QueryError, QueryRequest
 from endpoint.files import file_answer, file_in
 from endpoint.formats import FORMATS
-from endpoint.negotiation import choose, parse_accept, prefers_html
+from endpoint.negotiation import accepted, choose, parse_accept, prefers_html
 from endpoint.parameters import MAX_PAGE, encoded_location, whole_number
 from endpoint.published import run
 from endpoint.resource_page import resource_page, table
@@ -199,8 +199,15 @@ def _whole_graph(graph: str, page: str) -> BaseResponse:
     """The ontology or a code list: its documentation for a browser, the graph for a client."""
     accept = request.headers.get("Accept")
     if prefers_html(accept):
-        target = url_for("linkeddata.vocabulary_file", name=page)
-        return read_headers(redirect(keeping_language(target), 303))
+        # the ontology's documentation not written (``coworkmed vocab docs``): the graph's
+        # triples on the query page, drawn live (stranger 110: a 303 to a page that was a 404)
+        target = (
+            url_for("linkeddata.vocabulary_file", name=page)
+            if _page_served(page)
+            else _graph_document(graph, "html")
+        )
+        if target is not None:
+            return read_headers(redirect(keeping_language(target), 303))
     chosen = choose(parse_accept(accept), "graph")
     if chosen is None:
         return error(406, "the vocabulary is HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
@@ -209,6 +216,15 @@ def _whole_graph(graph: str, page: str) -> BaseResponse:
     except QueryError as problem:
         return error(problem.status, problem.message)
     return read_headers(Response(result.body, mimetype=result.media_type))
+
+
+def _page_served(page: str) -> bool:
+    """Whether ``vocabulary_file`` serves ``page``: a code list's page (drawn live), or a page
+    ``coworkmed vocab docs`` wrote."""
+    if page.startswith("codelists/"):
+        return True
+    folder = _docs_folder()
+    return folder is not None and (folder / page).is_file()
 
 
 def _ontology_page() -> str:
@@ -290,6 +306,22 @@ def vocabulary_file(name: str) -> Response:
     return file_in(folder, name, max_age=3600)
 
 
+#: what a client that accepts no format a description is written in is told (406)
+NOT_ACCEPTABLE = "descriptions are HTML, Turtle, N-Triples, RDF/XML or JSON-LD"
+
+
+def _document_extension() -> str | None:
+    """The extension of the document a request without one is answered in: the one its
+    ``Accept`` prefers (``_wanted_extension``), else HTML if it takes HTML at all, else None.
+    HTML was answered to every Accept that named no RDF format: ``text/html;q=0``, ``*/*;q=0``,
+    ``image/png`` (stranger 110), where the resource's IRI answered 406."""
+    wanted = _wanted_extension()
+    if wanted is not None:
+        return wanted
+    ranges = parse_accept(request.headers.get("Accept"))
+    return "html" if accepted(ranges, "text/html")[0] > 0 else None
+
+
 def _wanted_extension() -> str | None:
     """The document extension the request's ``Accept`` prefers: ``html`` for a browser, an RDF
     format's, or None when it accepts none of them."""
@@ -369,7 +401,7 @@ def resource(space: str, path: str) -> BaseResponse:
     except QueryError as problem:
         return _gone_dump(space, path) or error(problem.status, problem.message)
     if extension is None:
-        return error(406, "descriptions are HTML, Turtle, N-Triples, RDF/XML or JSON-LD")
+        return error(406, NOT_ACCEPTABLE)
     return read_headers(redirect(keeping_language(location), 303))
 
 
@@ -382,7 +414,11 @@ def document(space: str, path: str) -> Response:
         stem, extension = written, ""
     try:
         iri, document_path = _document(space, stem)
-        fmt = EXTENSIONS[extension or _wanted_extension() or "html"]
+        wanted = extension or _document_extension()
+        if wanted is None:  # a 404 first for an IRI never published, as its IRI answers
+            _described_at(space, stem, "ttl")
+            return error(406, NOT_ACCEPTABLE)
+        fmt = EXTENSIONS[wanted]
         if fmt is None:  # html
             return read_headers(Response(_page(iri, document_path), mimetype="text/html"))
         body, media_type, truncated = describe(iri, fmt)

@@ -179,8 +179,17 @@ def unrefused(ranges: MIMEAccept, kind: str) -> tuple[str, str] | None:
 
 
 def _parameter_values(values: str | Sequence[str] | None) -> list[str]:
+    """The format names and media types ``values`` give, lower case, without their parameters.
+    A ``+`` typed in a URL (``format=application/sparql-results+json``, ``format=rdf+xml``)
+    arrives as a space, as a query string decodes it; a media type holds no space, so a space
+    between its words is read as the ``+`` it was (stranger 110: a 406 that offered the very
+    type asked for)."""
     listed = [values] if isinstance(values, str) else list(values or ())
-    return [parse_options_header(value)[0].strip().lower() for value in listed if value.strip()]
+    return [
+        "+".join(parse_options_header(value)[0].lower().split())
+        for value in listed
+        if value.strip()
+    ]
 
 
 #: the longest Accept whose choices are remembered (clients send a handful of Accept values,

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, current_app, g, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from endpoint.context import current_request
 from endpoint.urls import SENT_HOST
@@ -219,6 +220,26 @@ def preflight() -> Response | None:
     return response
 
 
+#: headers a browser page on another origin may read from an answer, besides those Fetch lets
+#: it read (its CORS-safelisted response-header names): the validators, the state it shows, a
+#: result cut at max_rows, which part of a dump a 206 holds, and when to try again after a 503
+#: or 429 (stranger 110: a 304's tag and a 503's Retry-After could not be read)
+EXPOSED = (
+    "ETag", "Result-Truncated", "Store-Generation", "Content-Range", "Accept-Ranges",
+    "Retry-After",
+)  # fmt: skip
+
+
+def expose(response: BaseResponse) -> None:
+    """Let a page on another origin read the headers of ``EXPOSED`` from an answer, beside any
+    its route exposes itself."""
+    given = response.headers.get("Access-Control-Expose-Headers", "")
+    names = [name.strip() for name in given.split(",") if name.strip()]
+    known = {name.lower() for name in names}
+    names += [name for name in EXPOSED if name.lower() not in known]
+    response.headers["Access-Control-Expose-Headers"] = ", ".join(names)
+
+
 def cors_answer(response: Response) -> Response:
     """``Access-Control-Allow-Origin`` on every answer (a preflight has its own): a read's for
     the origins of ``cors_origins`` (``*``, or the request's origin when it is listed), a
@@ -232,6 +253,7 @@ def cors_answer(response: Response) -> Response:
     listed = origins(settings, "cors_write_origins" if write else "cors_origins")
     if "*" in listed and not write:
         response.headers["Access-Control-Allow-Origin"] = "*"
+        expose(response)  # on every answer a page may read: a 304, a 503 (stranger 110)
         return response
     # the answer depends on the origin asking, whether it is listed or not (or not given): a
     # shared cache must keep one copy per origin (stranger 44: the copy made for a request
@@ -240,6 +262,7 @@ def cors_answer(response: Response) -> Response:
         response.vary.add("Origin")
     if origin and allowed(origin, listed):
         response.headers["Access-Control-Allow-Origin"] = origin
+        expose(response)
     else:
         response.headers.pop("Access-Control-Allow-Origin", None)
     return response

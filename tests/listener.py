@@ -18,7 +18,9 @@ class Listener:
     ``heard`` the path (with its query) of each request, in order, and ``bodies`` the body
     and the ``Accept`` of each."""
 
-    def __init__(self, body: bytes = ONE_SOLUTION, media_type: str = SPARQL_JSON) -> None:
+    def __init__(
+        self, body: bytes = ONE_SOLUTION, media_type: str = SPARQL_JSON, status: int = 200
+    ) -> None:
         heard: list[str] = []
         bodies: list[tuple[bytes, str]] = []
         self.heard, self.bodies = heard, bodies
@@ -30,7 +32,7 @@ class Listener:
                 heard.append(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 bodies.append((self.rfile.read(length), self.headers.get("Accept", "")))
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", media_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -51,9 +53,11 @@ class Listener:
 
 
 @contextmanager
-def listening(body: bytes = ONE_SOLUTION, media_type: str = SPARQL_JSON) -> Iterator[Listener]:
-    """A ``Listener`` for the duration of the block."""
-    listener = Listener(body, media_type)
+def listening(
+    body: bytes = ONE_SOLUTION, media_type: str = SPARQL_JSON, status: int = 200
+) -> Iterator[Listener]:
+    """A ``Listener`` (answering ``status``) for the duration of the block."""
+    listener = Listener(body, media_type, status)
     try:
         yield listener
     finally:

@@ -99,6 +99,13 @@ def test_a_text_lacking_a_language_is_found() -> None:
         (None, "hr_HR;q=0.9, it-CH;q=0.8", "hr"),
         (None, "FR-ca;q=0, es;q=0.4", "es"),  # refused (q=0) is no choice
         (None, "pt-BR, *;q=0.1", "en"),
+        # stranger 110: "*" weighs every language no range names, and q=0 refuses one
+        (None, "en;q=0, *", "fr"),
+        (None, "en;q=0, fr;q=0, *", "it"),
+        (None, "EN-gb;q=0, *;q=0.3, hr;q=0.2", "fr"),
+        (None, "*;q=0.5, el;q=0.6", "el"),
+        (None, "*;q=0", "en"),  # nothing acceptable: English, as for "de, ja"
+        (None, "fr;q=0, fr-CA;q=0.5", "fr"),  # the region accepted: its language
     ],
 )
 def test_the_reader_language(

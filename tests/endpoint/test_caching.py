@@ -324,6 +324,21 @@ def test_a_query_by_post_weighs_its_conditions(live: str, kind: str) -> None:
         assert again.status == 200 and again.body == first.body, condition
 
 
+def test_a_304_lets_a_page_on_another_origin_read_what_its_200_did(live: str) -> None:
+    """A page that revalidates its own copy (If-None-Match) reads the 304's tag and state: they
+    were not exposed, as on the 200, and the 304 named no generation (stranger 110)."""
+    path = "/sparql?" + urllib.parse.urlencode({"query": SPACES})
+    origin = {"Origin": "https://page.test", "Accept": "application/sparql-results+json"}
+    first = fetch(live, path, origin)
+    again = fetch(live, path, {**origin, "If-None-Match": first.headers["ETag"]})
+    assert (first.status, again.status) == (200, 304)
+    for answer in (first, again):
+        exposed = {h.strip() for h in answer.headers["Access-Control-Expose-Headers"].split(",")}
+        assert {"ETag", "Store-Generation"} <= exposed
+        assert answer.headers["Store-Generation"] == first.headers["Store-Generation"]
+    assert again.headers["ETag"] == first.headers["ETag"]
+
+
 def test_curl_gets_gzip_and_304(live: str) -> None:
     curl = shutil.which("curl")
     if curl is None:

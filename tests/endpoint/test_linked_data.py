@@ -256,16 +256,27 @@ def test_void_parses_and_counts_right(client: FlaskClient) -> None:
     )
 
 
-def test_the_ontology_namespace_serves_the_ontology(client: FlaskClient) -> None:
+def test_the_ontology_namespace_serves_the_ontology(
+    app: Flask, client: FlaskClient, docs: Path
+) -> None:
     response = client.get("/def/", headers={"Accept": "text/turtle"})
     assert response.status_code == 200 and "Accept" in response.headers["Vary"]
     graph = Graph().parse(data=response.data, format="turtle")
     ontology = URIRef("https://w3id.org/coworkmed/def/")
     assert (ontology, RDF.type, OWL.Ontology) in graph and len(graph) > 500
-    browser = client.get("/def/", headers={"Accept": "text/html"})
-    assert browser.status_code == 303 and browser.headers["Location"] == "/vocabulary/ontology.html"
-    greek = client.get("/def/", headers={"Accept": "text/html", "Accept-Language": "el"})
-    assert greek.headers["Location"] == "/vocabulary/ontology.el.html"
+    settings = app.config["COWORKMED"]
+    original = settings["docs"]
+    try:
+        settings["docs"] = str(docs)  # its documentation written, as ``make run`` writes it
+        browser = client.get("/def/", headers={"Accept": "text/html"})
+        assert browser.status_code == 303
+        assert browser.headers["Location"] == "/vocabulary/ontology.html"
+        greek = client.get("/def/", headers={"Accept": "text/html", "Accept-Language": "el"})
+        assert greek.headers["Location"] == "/vocabulary/ontology.el.html"
+        with client.get(greek.headers["Location"]) as page:
+            assert page.status_code == 200
+    finally:
+        settings["docs"] = original
 
 
 def test_a_code_list_is_served_whole(client: FlaskClient) -> None:
@@ -276,6 +287,33 @@ def test_a_code_list_is_served_whole(client: FlaskClient) -> None:
     assert concepts == set(written.subjects(RDF.type, SKOS.Concept)) and len(concepts) >= 16
     browser = client.get("/code/space-kind", headers={"Accept": "text/html"})
     assert browser.headers["Location"] == "/vocabulary/codelists/space-kind.html"
+
+
+def test_without_its_documentation_the_ontology_is_shown_on_the_query_page(
+    app: Flask, tmp_path: Path
+) -> None:
+    """No ``coworkmed vocab docs`` run: a browser asking for the ontology was sent to its
+    documentation's page, a 404 (stranger 110). It is sent to the query page listing the
+    ontology's graph; a code list's page, drawn live, is still its own."""
+    client = app.test_client()
+    settings = app.config["COWORKMED"]
+    original = settings["docs"]
+    try:
+        settings["docs"] = str(tmp_path)  # an empty folder: no documentation written
+        for lang in ("en", "el"):
+            browser = client.get("/def/", headers={"Accept": "text/html", "Accept-Language": lang})
+            assert browser.status_code == 303
+            location = browser.headers["Location"]
+            assert location.startswith("/query?") and "ontology" not in location
+            with client.get(location) as page:
+                assert page.status_code == 200
+                assert "https://w3id.org/coworkmed/def/" in page.get_data(as_text=True)
+        code = client.get("/code/space-kind", headers={"Accept": "text/html"})
+        assert code.headers["Location"] == "/vocabulary/codelists/space-kind.html"
+        with client.get(code.headers["Location"]) as page:
+            assert page.status_code == 200
+    finally:
+        settings["docs"] = original
 
 
 def test_the_vocabulary_documentation_is_served(app: Flask, tmp_path: Path) -> None:
