@@ -620,7 +620,7 @@ def describe_end(exitcode: int | None) -> tuple[str, int | None]:
     return f"it exited with status {exitcode}", None
 
 
-def _started(
+def started_worker(
     target: Callable[..., Any], args: tuple[Any, ...], duplex: bool
 ) -> tuple[BaseProcess, Connection, ErrorOutput]:
     """A worker started on ``target(*args, its end of a pipe, the path of its error output)``:
@@ -689,7 +689,7 @@ class KeptWorker:
         return process.pid if process is not None and process.is_alive() else None
 
     def _start(self) -> Connection:
-        process, connection, errors = _started(_kept_main, (self._limits,), duplex=True)
+        process, connection, errors = started_worker(_kept_main, (self._limits,), duplex=True)
         self._process, self._connection, self._errors = process, connection, errors
         return connection
 
@@ -752,7 +752,9 @@ def run_confined(
     Its result (or the exception it raised) comes back pickled; raises ``WorkerTimedOut`` when
     it is still running at its time limit (it is killed), ``WorkerCrashed`` when it dies; their
     ``passed`` says whether the function had said ``passed`` by then."""
-    process, receiver, errors = _started(_confined_main, (function, args, limits), duplex=False)
+    process, receiver, errors = started_worker(
+        _confined_main, (function, args, limits), duplex=False
+    )
     said_passed = False
     try:
         while True:

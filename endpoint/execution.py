@@ -522,8 +522,8 @@ def _at(location: OxigraphLocation, base: str, number: int, held: Reading | None
 def serve(
     location: OxigraphLocation,
     base: str,
+    limits: Limits,
     connection: Connection,
-    limits: Limits = NO_LIMITS,
     errors: str | None = None,
 ) -> None:
     """The worker's loop: confine itself (memory cap; no network unless SERVICE peers are

@@ -24,14 +24,13 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from core.problems import LoadError
 from core.sparql_text import REMEMBERED_CHARS, forget_text, looks_light
 from core.workers import (
     NOT_CUT,
     NOT_CUT_SAID,
-    ErrorOutput,
     KeptWorker,
     Limits,
     NoWorkers,
@@ -39,8 +38,7 @@ from core.workers import (
     WorkerTimedOut,
     describe_end,
     processor_seconds,
-    start_worker,
-    worker_context,
+    started_worker,
 )
 from endpoint.execution import (
     EXHAUSTED,
@@ -74,21 +72,12 @@ LOG = logging.getLogger(__name__)
 
 
 class _Worker:
-    def __init__(self, context: Any, location: OxigraphLocation, base: str, limits: Limits) -> None:
-        self.connection, child = context.Pipe()
-        # what the worker says on standard error: the engine's words when it aborts
-        self.errors = ErrorOutput()
-        self.process = context.Process(
-            target=serve, args=(location, base, child, limits, self.errors.path), daemon=True
+    def __init__(self, location: OxigraphLocation, base: str, limits: Limits) -> None:
+        # ``errors``: what the worker says on standard error (the engine's words when it aborts)
+        self.process, self.connection, self.errors = started_worker(
+            serve, (location, base, limits), duplex=True
         )
-        try:
-            start_worker(self.process)
-        except NoWorkers:
-            self.connection.close()
-            child.close()
-            self.errors.forward()
-            raise
-        child.close()
+        self.pid = cast(int, self.process.pid)  # a started process has its id
         self.set_aside = False  # its query ran long: another worker took its place
         self.lane = "any"  # "any" query, or only "light" ones
 
@@ -196,7 +185,6 @@ class QueryPool:
         self._limits = limits
         self._room = room
         location.reader()  # fail now, clearly, if nothing was published
-        self._context = worker_context()
         self._location, self._base = location, base
         self._long_after, self._most_aside = long_after, workers
         self._idle: dict[str, queue.Queue[_Worker]] = {"any": queue.Queue(), "light": queue.Queue()}
@@ -216,7 +204,7 @@ class QueryPool:
         if self._closed:  # a query that ends after close replaces its worker with none
             return
         try:
-            worker = _Worker(self._context, self._location, self._base, self._limits)
+            worker = _Worker(self._location, self._base, self._limits)
         except NoWorkers:
             with self._lock:
                 self._missing[lane] += 1
@@ -303,7 +291,7 @@ class QueryPool:
             worker.set_aside = True
         lower = min(LOWEST, os.getpriority(os.PRIO_PROCESS, 0) + SET_ASIDE)  # below the server's
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.setpriority(os.PRIO_PROCESS, worker.process.pid, lower)
+            os.setpriority(os.PRIO_PROCESS, worker.pid, lower)
         threading.Thread(target=self._refill, args=(worker.lane,), daemon=True).start()
         return True
 
@@ -318,7 +306,7 @@ class QueryPool:
         when ``gone`` says the client closed its connection first (``_poll``)."""
         deadline = time.monotonic() + timeout
         if 0 < self._long_after < timeout:
-            used = _QueryClock(worker.process.pid)
+            used = _QueryClock(worker.pid)
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:

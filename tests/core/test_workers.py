@@ -471,8 +471,7 @@ def test_a_servers_worker_takes_sigterm_from_its_server_alone(tmp_path: Path) ->
 #: modules of the program that may make a process themselves, and what makes it end with the
 #: program: every other one asks ``core.workers`` (``owned_process``, ``run_confined``)
 PROCESS_MAKERS = {
-    "core/workers.py": "owned_process and run_confined",
-    "endpoint/pool.py": "its workers start in confined_thread (endpoint.execution.serve)",
+    "core/workers.py": "owned_process, and started_worker for the query pool and run_confined",
     "validation/pipeline.py": "its workers start in _start_worker",
 }
 PROCESS_CALL = re.compile(r"\.Process\(|ProcessPoolExecutor\(|\bfork\(")

@@ -129,11 +129,11 @@ def test_a_worker_that_could_not_be_started_is_started_by_a_later_query(
     process to be had for a moment) left the pool a worker short for good; with none left,
     every query waited its time limit for a 503. And the query whose worker went got that
     failure rather than its own outcome (504)."""
-    from endpoint import pool as pool_module
+    from core import workers as workers_module  # the pool starts its workers through it
 
     pool = QueryPool(store_path, BASE, workers=1)
     try:
-        start = pool_module.start_worker
+        start = workers_module.start_worker
         failed: list[bool] = []
 
         def no_process_once(process: Any) -> None:
@@ -142,7 +142,7 @@ def test_a_worker_that_could_not_be_started_is_started_by_a_later_query(
                 raise NoWorkers("no process to be had (test)")
             start(process)
 
-        monkeypatch.setattr(pool_module, "start_worker", no_process_once)
+        monkeypatch.setattr(workers_module, "start_worker", no_process_once)
         with pytest.raises(QueryError) as caught:
             _run(pool, SLOW, timeout=1.0)
         assert caught.value.status == 504 and failed == [True]
@@ -308,11 +308,11 @@ import sys
 from multiprocessing import Pipe
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from endpoint.execution import serve
+from endpoint.execution import NO_LIMITS, serve
 from triplestore.backends.oxigraph import OxigraphLocation
 server_end, worker_end = Pipe()
 server_end.close()
-serve(OxigraphLocation(Path({store!r})), {base!r}, worker_end)
+serve(OxigraphLocation(Path({store!r})), {base!r}, NO_LIMITS, worker_end)
 """
 
 
