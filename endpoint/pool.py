@@ -401,6 +401,18 @@ class QueryPool:
 
 #: how many query texts an external store's pool remembers the engine read
 READ_KEPT = 4096
+#: the longest the engine's reading of a new text may take, in seconds, within the query's
+#: time limit. The reading makes every row the query builds from no data (a doubling CONCAT
+#: chain ended Virtuoso: stranger 108); a query that builds millions so (three VALUES of 1,000
+#: values) held its slot for the whole time limit before Virtuoso was asked, and three such
+#: clients kept light queries waiting 19 s (stranger 109, I). A reading of the service's own
+#: queries, or a researcher's, takes milliseconds.
+READING_SECONDS = 5.0
+#: what a query whose reading took longer is told (``READING_SECONDS``)
+NOT_READ = (
+    "the query was not read within {seconds:g} s: this service first reads a query by making "
+    "the rows it builds from no data (VALUES, BIND), and this one builds too many of them"
+)
 #: the longest text an external store's pool rewrites in the server's process: the texts the
 #: scanner remembers across requests (a few milliseconds, then remembered); a longer one is
 #: rewritten in the slot's worker, within the query's time limit (stranger 107: the rewrites
@@ -435,12 +447,14 @@ class RemotePool:
         long_after: float = 0,
         limits: Limits = NO_LIMITS,
         room: Room | None = None,
+        reading_seconds: float = READING_SECONDS,
     ) -> None:
         """``long_after`` is not used: the external store schedules and bounds its own
         queries; ``limits``: those of the worker that reads each new query first
-        (``_standard``). ``room``: as ``QueryPool``'s."""
+        (``_standard``), within ``reading_seconds``. ``room``: as ``QueryPool``'s."""
         self._location, self._base = location, base
         self._room = room
+        self._reading_seconds = reading_seconds
         reading = replace(limits, network=False)
         #: a worker of its own for each slot, kept from one reading to the next (``_standard``)
         self._readers: queue.SimpleQueue[KeptWorker] = queue.SimpleQueue()
@@ -507,10 +521,13 @@ class RemotePool:
             raise QueryError(503, f"every query slot stayed busy for {timeout:g} s; try again")
         reader = self._readers.get()  # one per slot, and this request holds a slot
         deadline = time.monotonic() + timeout
+        reading = min(timeout, self._reading_seconds)
+        read = False
         try:
             # in its slot: its reading may cost what a query costs (an ASK is answered on the
             # empty store it is read with), and ran beside the slots (stranger 106: 8 workers)
-            self._standard(request, reader, timeout)
+            self._standard(request, reader, reading)
+            read = True
             # the store has what is left of the query's time (it had the whole time again
             # after the reading, and a slot was held for twice it, stranger 108)
             left = round(deadline - time.monotonic(), 1)
@@ -520,7 +537,12 @@ class RemotePool:
             store.rewriting = _rewriting(reader, deadline)
             return HANDLERS[type(request)](store, published, request, generation)
         except WorkerTimedOut:  # its reading or its rewriting, in ``reader``
-            raise QueryError(TIME_LIMIT, f"the query was not read within {timeout:g} s") from None
+            said = (
+                NOT_READ.format(seconds=reading)
+                if not read and reading < timeout
+                else f"the query was not read within {timeout:g} s"
+            )
+            raise QueryError(TIME_LIMIT, said) from None
         except WorkerCrashed as crashed:  # the engine's words, when it panicked
             said = (
                 f"{EXHAUSTED}{crashed}" if crashed.fault is None else engine_failed(crashed.fault)

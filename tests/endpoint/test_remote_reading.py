@@ -53,6 +53,36 @@ def test_a_query_is_read_before_the_store_is_sent_it(
     assert case.get("said", "") in refused.value.message
 
 
+#: a query that builds 10^9 rows from no data: its reading made them all, in its slot, for the
+#: whole time limit before the store was asked (stranger 109, I)
+BUILT = "SELECT * {{ {} }}".format(
+    " ".join(f"VALUES ?{name} {{ {' '.join(map(str, range(1000)))} }}" for name in "abc")
+)
+#: the reading's own time limit here (``endpoint.pool.READING_SECONDS``), and the query's
+READING, WHOLE = 1.0, 20.0
+
+
+def test_a_reading_has_a_time_limit_of_its_own() -> None:
+    """The slot is given back once the reading's own time is spent, not the query's, with words
+    that say why; the next text is read in a fresh worker."""
+    location = SparqlLocation(NOWHERE, NOWHERE, NOWHERE)
+    found = RemotePool(location, BASE, workers=1, limits=READING_LIMITS, reading_seconds=READING)
+    try:
+        begun = time.monotonic()
+        with pytest.raises(QueryError) as refused:
+            found.run(QueryRequest(BUILT, {"solutions": "json"}), WHOLE)
+        took = time.monotonic() - begun
+        assert refused.value.status == TIME_LIMIT
+        assert "not read within 1 s" in refused.value.message
+        assert "builds too many" in refused.value.message
+        assert took < WHOLE / 2, took
+        with pytest.raises(QueryError) as next_one:  # read, then sent where nothing listens
+            found.run(QueryRequest("ASK {}", {"boolean": "json"}), WHOLE)
+        assert next_one.value.status == 503, next_one.value.message
+    finally:
+        found.close()
+
+
 #: a text the engine reads at once (0.3 s) and the rewrites for the store took 10 to 13 s of
 #: the server's processor to make (stranger 107: four of them held every slot past the time
 #: limit, and light queries were refused for 40 s)
