@@ -765,23 +765,49 @@ _BEFORE_AN_IRI = frozenset({"(", "[", ",", "{", ".", ";"})
 _OPERAND_WORDS = frozenset({"TRUE", "FALSE"})
 
 
+#: the characters of an IRI that, read as a less-than and what follows, begin a comment or a
+#: string (which hide what comes after the ``>``) or open or close a bracket (which moves what
+#: comes after into or out of the expression)
+_HIDING = frozenset("#'()")
+
+
 @remembered
 def ambiguous_less_than(text: str) -> Token | None:
     """The first ``<…>`` that the scanner reads as an IRI where the engine may read "less
-    than": in parentheses, holding a ``)`` that could end the expression, and after a token
-    that may end an operand: anything but an operator, an opening bracket, a separator, or a
-    word other than ``true``, ``false`` and a language tag (``_certain_iri``). Read as an IRI,
-    it hid what the engine read after the ``)`` (``FILTER(?a<?b)SERVICE:x#>``: the SERVICE
-    call, the ``>`` given by a comment; a FROM clause; stranger 101; after ``false``,
-    ``"a"@en`` or ``EXISTS{}``, stranger 102). An IRI of a collection after a variable,
-    holding ``)``, reads so too (``(?a <http://e/Paris_(city)>)``)."""
+    than": in parentheses, holding a character of ``_HIDING``, after a token that may end an
+    operand (anything but an operator, an opening bracket, a separator, or a word other than
+    ``true``, ``false`` and a language tag: ``_certain_iri``), outside data and templates
+    (VALUES, INSERT DATA, CONSTRUCT { }: no expression there). Read as an IRI, it hid what the
+    engine read after it:
+    - a ``)``: ``FILTER(?a<?b)SERVICE:x#>`` hid the SERVICE call, the ``>`` given by a comment
+      (a FROM clause too; stranger 101; after ``false``, ``"a"@en`` or ``EXISTS{}``, 102);
+    - a ``#`` or a ``'``: ``FILTER(1<2#>\"\"\"`` is ``1 < 2`` and a comment to the engine, and
+      the start of a long string to the scanner, which hid the lines up to its end from every
+      check: a SERVICE call to any host, a write to the catalogue, a variable the ORDER BY key
+      missed (stranger 111);
+    - a ``(``: ``FILTER(1<(2>3) && …)`` is one expression to the engine, and ended at ``3)`` to
+      the scanner.
+    An IRI holding one of them in a collection after a term reads so too (``(?a <x#y>)``): a
+    prefixed name, or the IRI first, is read alike by both."""
     nesting = 0
+    data: list[bool] = []  # each brace open around the token: whether it is data or a template
+    values = False
     found = _tokens(text, 0)
     for index, token in enumerate(found):
-        if token.text in ("(", ")"):
+        if token.text == "{":
+            before = found[index - 1] if index else None
+            word = before.text.upper() if before is not None and before.kind == "word" else ""
+            data.append(values or word in _NOT_PLANNED or (bool(data) and data[-1]))
+            values = False
+        elif token.text == "}":
+            if data:
+                data.pop()
+        elif token.kind == "word" and token.text.upper() == "VALUES":
+            values = True
+        elif token.text in ("(", ")"):
             nesting = max(0, nesting + (1 if token.text == "(" else -1))
-        elif token.kind == "iri" and nesting > 0 and ")" in token.text and index > 0:
-            if not _certain_iri(found, index):
+        elif token.kind == "iri" and nesting > 0 and index > 0 and not (data and data[-1]):
+            if not _HIDING.isdisjoint(token.text) and not _certain_iri(found, index):
                 return token
     return None
 
@@ -1786,25 +1812,22 @@ def _projected(found: list[Token], order: int) -> dict[str, list[tuple[int, int]
     if select is None:  # CONSTRUCT, DESCRIBE: no projection
         return selected
     at = select + 1
+    brackets: list[int] = []  # the "(" open around the token, innermost last
+    named: set[int] = set()  # those whose AS was read: a second AS in one is an error
     while at + 1 < len(found) and found[at].kind != "open":
-        if found[at].text.upper() in ("WHERE", "FROM"):
+        word = found[at].text.upper()
+        if word in ("WHERE", "FROM"):
             break
-        if found[at].text.upper() == "AS" and found[at + 1].kind == "var":
-            opened = _opening(found, at)
-            if opened is not None:
-                selected.setdefault(found[at + 1].text[1:], []).append((opened + 1, at))
+        if word == "(":
+            brackets.append(at)
+        elif word == ")" and brackets:
+            brackets.pop()
+        elif word == "AS" and found[at + 1].kind == "var" and brackets:
+            if brackets[-1] not in named:  # in one pass: each AS looked back for its "(" to
+                named.add(brackets[-1])  # the projection's start (stranger 111: 15 s)
+                selected.setdefault(found[at + 1].text[1:], []).append((brackets[-1] + 1, at))
         at += 1
     return selected
-
-
-def _opening(found: list[Token], at: int) -> int | None:
-    """The index of the "(" that the bracket around token ``at`` opens with, or None."""
-    depth = 0
-    for index in range(at - 1, -1, -1):
-        depth += (found[index].text == ")") - (found[index].text == "(")
-        if depth < 0:
-            return index
-    return None
 
 
 def _spaced_order_by(query: str) -> str:
@@ -1913,7 +1936,9 @@ def total_order(query: str) -> str:
     node label is another label (``_blank_labels_renamed``)."""
     query = _spaced_order_by(query)
     inserts: list[tuple[int, int, str]] = []
-    computed: dict[str, str] | None = None  # read once, when the first clause needs it
+    # read once, when the first clause needs it; none when SERVICE is called: a peer may
+    # answer any variable, beside what the query computes (stranger 111)
+    computed: dict[str, str] | None = {} if remote_access(query) is not None else None
     for found, order, conditions in _order_clauses(query):
         selected = _projected(found, order)
         computed = _computed(found) if computed is None else computed

@@ -77,16 +77,23 @@ def language(requested: str | None, accept_language: str | None = None) -> str:
     # each range by its primary subtag (RFC 4647 lookup: fr-CA takes fr), the best weighed
     # first: werkzeug's best_match takes a prefix only when nothing matched whole, so
     # "fr-CA, el;q=0.5" gave Greek (stranger 72). "*" weighs each language no range names
-    # (RFC 9110 12.5.4), and q=0 refuses: "en;q=0, *" gave English (stranger 110)
+    # (RFC 9110 12.5.4): "en;q=0, *" gave English (stranger 110). A refusal (q=0) refuses
+    # what its range matches: "en" refuses en, "en-GB" only English as written in Britain,
+    # which is not the en served (RFC 4647 3.3.1; stranger 111)
     named: dict[str, float] = {}  # in the header's order, best weighed first
+    refused: set[str] = set()
     anything = 0.0
     for tag, quality in parse_accept_header(accept_language, LanguageAccept):
-        primary = tag.lower().replace("_", "-").split("-")[0]
+        primary, _, subtags = tag.lower().replace("_", "-").partition("-")
         if primary == "*":
             anything = max(anything, quality)
-        elif primary in LANGUAGES:
+        elif primary in LANGUAGES and quality > 0:
             named[primary] = max(named.get(primary, 0.0), quality)
-    weighed = [*named.items()] + [(code, anything) for code in LANGUAGES if code not in named]
+        elif primary in LANGUAGES and not subtags:
+            refused.add(primary)
+    weighed = [*named.items()] + [
+        (code, 0.0 if code in refused else anything) for code in LANGUAGES if code not in named
+    ]
     best = max(quality for _code, quality in weighed)
     return next((code for code, quality in weighed if quality == best > 0), "en")
 

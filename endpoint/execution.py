@@ -126,21 +126,31 @@ def unsupported(message: str, types: Sequence[str] = (), codings: Sequence[str] 
 PEER_ANSWER_WORDS = ("returned by service", "Parser error")
 
 
-def evaluation_failure(text: str, error: Exception) -> tuple[int, str]:
-    """The status and words of a query the engine began and could not end with ``error``. In a
-    text that calls SERVICE, an ``OSError`` (the engine's HTTP client: a peer that refuses the
-    connection, answers an error, or does not answer) or an answer the engine could not read
-    (``PEER_ANSWER_WORDS``) is its peer's failure, not the client's query: 502, or 504 for a
-    peer that did not answer in time (RFC 9110, 15.6.3 and 15.6.5). It was a 400, which a
-    client reads as its own mistake and never retries (stranger 110)."""
+#: how a query or an update the engine could not end is told: what could not be done, and what
+#: follows the engine's words
+_NOT_DONE = {
+    "query": ("the query cannot be evaluated", ""),
+    "update": ("the update cannot be applied", "; nothing was changed"),
+}
+
+
+def evaluation_failure(text: str, error: Exception, kind: str = "query") -> tuple[int, str]:
+    """The status and words of a query or update (``kind``) the engine began and could not end
+    with ``error``. In a text that calls SERVICE, an ``OSError`` (the engine's HTTP client: a
+    peer that refuses the connection, answers an error, or does not answer) or an answer the
+    engine could not read (``PEER_ANSWER_WORDS``) is its peer's failure, not the client's: 502,
+    or 504 when the engine's own wait for the peer ran out (RFC 9110, 15.6.3 and 15.6.5; the
+    query's time limit, shorter, is a 422 as for any query). It was a 400, which a client reads
+    as its own mistake and never retries (stranger 110; an update's, stranger 111)."""
+    said, after = _NOT_DONE[kind]
     unread = isinstance(error, RuntimeError) and any(w in str(error) for w in PEER_ANSWER_WORDS)
     if (isinstance(error, OSError) or unread) and remote_access(text) == "SERVICE":
         status = 504 if isinstance(error, TimeoutError) else 502
         return status, (
-            f"a SERVICE peer failed, not this query: {error} "
-            "(SERVICE SILENT goes on without a peer that fails)"
+            f"a SERVICE peer failed, not this {kind}: {error} "
+            f"(SERVICE SILENT goes on without a peer that fails){after}"
         )
-    return 400, f"the query cannot be evaluated: {error}"
+    return 400, f"{said}: {error}{after}"
 
 
 @dataclass(frozen=True)

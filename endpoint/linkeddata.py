@@ -53,7 +53,15 @@ from endpoint.dumps import replacing
 from endpoint.execution import GraphRequest, QueryError, QueryRequest
 from endpoint.files import file_answer, file_in
 from endpoint.formats import FORMATS
-from endpoint.negotiation import accepted, choose, parse_accept, prefers_html
+from endpoint.negotiation import (
+    accepted,
+    asks_html,
+    choose,
+    format_values,
+    negotiate,
+    parse_accept,
+    prefers_html,
+)
 from endpoint.parameters import MAX_PAGE, encoded_location, whole_number
 from endpoint.published import run
 from endpoint.resource_page import resource_page, table
@@ -255,9 +263,15 @@ def vocabulary_index() -> Response:
     """The vocabulary's front page, in the reader's language: the ontology's documentation in
     each language and the code lists by their labels (read from the vocabulary's files)."""
     lang = reader_language()
+    # without the documentation written (``coworkmed vocab docs``), the ontology's links lead
+    # to what is drawn live: its IRI (the query page listing it, for a browser) and its graph
+    # (stranger 111: three links to pages that were 404s)
+    documented = _docs_folder() is not None
     body = render_template(
         "vocabulary.html",
         lang=lang,
+        documented=documented,
+        whole="coworkmed.ttl" if documented else url_for("graphstore.indirect", graph=CWM),
         words=words(site_table()["vocabulary"], lang),
         ontology_pages=[
             {
@@ -267,7 +281,7 @@ def vocabulary_index() -> Response:
             }
             for code in LANGUAGES
         ],
-        own_page="ontology.html" if lang == "en" else f"ontology.{lang}.html",
+        own_page=_ontology_page() if documented else url_for("linkeddata.ontology"),
         code_lists=code_lists(lang),
     )
     return read_headers(Response(body, mimetype="text/html"))
@@ -316,19 +330,27 @@ def _document_extension() -> str | None:
     HTML was answered to every Accept that named no RDF format: ``text/html;q=0``, ``*/*;q=0``,
     ``image/png`` (stranger 110), where the resource's IRI answered 406."""
     wanted = _wanted_extension()
-    if wanted is not None:
+    if wanted is not None or format_values(request.args):  # a format named: that one or none
         return wanted
     ranges = parse_accept(request.headers.get("Accept"))
     return "html" if accepted(ranges, "text/html")[0] > 0 else None
 
 
 def _wanted_extension() -> str | None:
-    """The document extension the request's ``Accept`` prefers: ``html`` for a browser, an RDF
-    format's, or None when it accepts none of them."""
-    accept = request.headers.get("Accept")
-    if prefers_html(accept):
+    """The document extension the request asks for: the one its ``format=`` or ``output=``
+    names, as /sparql, VoID and the catalogue read them (they were ignored here: stranger 110),
+    else the one its ``Accept`` prefers: ``html`` for a browser, an RDF format's; None when it
+    names or accepts none of them."""
+    values = format_values(request.args)
+    if asks_html(values):
         return "html"
-    chosen = choose(parse_accept(accept), "graph")
+    accept = request.headers.get("Accept")
+    if values:
+        chosen = negotiate(None, values)["graph"]
+    elif prefers_html(accept):
+        return "html"
+    else:
+        chosen = choose(parse_accept(accept), "graph")
     return None if chosen is None else next(e for e, n in EXTENSIONS.items() if n == chosen[0])
 
 

@@ -236,6 +236,16 @@ def formats_for(
     return {kind: c[0] if c else None for kind, c in negotiate(accept, format_values).items()}
 
 
+#: the format values that ask for a page, not RDF
+HTML_VALUES = frozenset({"html", "text/html"})
+
+
+def asks_html(values: Sequence[str]) -> bool:
+    """Whether format values (``format_values``) ask for the HTML page (``format=html``,
+    ``output=text/html``)."""
+    return not HTML_VALUES.isdisjoint(_parameter_values(values))
+
+
 def format_values(args: MultiDict[str, str]) -> list[str]:
     """The values of a request's format-naming parameters (``FORMAT_PARAMETERS``), in order."""
     return [value for name in FORMAT_PARAMETERS for value in args.getlist(name)]

@@ -51,10 +51,11 @@ from endpoint.execution import (
     QueryRequest,
     QueryResult,
     check_not_encoded,
+    evaluation_failure,
     unsupported,
 )
 from endpoint.forms import check_encoded
-from endpoint.negotiation import format_values, negotiate, prefers_html
+from endpoint.negotiation import asks_html, format_values, negotiate, prefers_html
 from endpoint.published import Kept, select, store_location
 from endpoint.published import generation as store_generation
 from endpoint.responses import error, keeping_language, rdf_answer, read_headers, refusal
@@ -382,6 +383,17 @@ def query_missed(names: list[str]) -> str | None:
     return None
 
 
+#: the names other services or habits give the dataset parameters, which this one does not
+#: take (SPARQL 1.1 Protocol 2.1.1; stranger 111: each ignored, the whole dataset queried)
+DATASET_ALIASES = {
+    "from": "default-graph-uri",
+    "graph-uri": "default-graph-uri",
+    "default-uri": "default-graph-uri",
+    "from-named": "named-graph-uri",
+    "named-uri": "named-graph-uri",
+}
+
+
 def dataset_misspelt(names: list[str]) -> str | None:
     """Why an operation whose parameters are ``names`` is refused: one of them is a dataset
     parameter written otherwise (``DEFAULT-GRAPH-URI``, ``default_graph_uri``,
@@ -393,7 +405,8 @@ def dataset_misspelt(names: list[str]) -> str | None:
         if name in datasets or len(name) > 64:
             continue
         spelled = name.lower().replace("_", "-")
-        close = difflib.get_close_matches(spelled, datasets, 1, 0.8)
+        close = [DATASET_ALIASES[spelled]] if spelled in DATASET_ALIASES else []
+        close = close or difflib.get_close_matches(spelled, datasets, 1, 0.8)
         if close:
             return (
                 f"the parameter {name[:64]!r} is not one (parameter names are written in lower "
@@ -432,7 +445,7 @@ def sparql() -> BaseResponse:
             return error(400, "no query: give it as the query parameter or as the body")
         named = format_values(request.values)
         html = not named and prefers_html(request.headers.get("Accept"))  # a browser
-        if html or {value.strip().lower() for value in named} & {"html", "text/html"}:
+        if html or asks_html(named):
             # the query page, for format=html too, as /catalog and VoID take it (stranger 110)
             return read_headers(redirect(keeping_language(url_for("pages.query_page")), 303))
         updates = bool(current_app.config["COWORKMED"]["update_token"])
@@ -617,7 +630,7 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
     except SyntaxError as problem:
         status, message = 400, f"update syntax error: {problem}"
     except (RuntimeError, ValueError, OSError) as problem:
-        status, message = 400, f"the update cannot be applied: {problem}; nothing was changed"
+        status, message = evaluation_failure(text, problem, "update")
     except StoreBusy as problem:
         current_app.logger.warning("update refused, the store busy: %s", problem)
         status, message = 503, problem.public

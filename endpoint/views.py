@@ -21,7 +21,7 @@ from flask import request
 from core.namespaces import CC, DCAT, DCTERMS, FOAF, PREFIXES, QB, RDF_TYPE, RDFS, SKOS, VOID
 from core.translations import collation_key, long_date, words
 from core.vocabulary import codelist_files
-from endpoint.negotiation import prefers_html
+from endpoint.negotiation import asks_html, format_values, prefers_html
 from endpoint.published import Kept, generation, select
 from endpoint.site import table
 from loaders.nuts import labelled
@@ -38,9 +38,10 @@ _KEPT = Kept(
 
 def wants_page() -> bool:
     """Whether this request asks for the HTML view rather than RDF."""
-    if request.args.get("format", "").strip().lower() == "html":
+    values = format_values(request.args)
+    if asks_html(values):
         return True
-    return "format" not in request.args and prefers_html(request.headers.get("Accept"))
+    return not values and prefers_html(request.headers.get("Accept"))
 
 
 def view_words(lang: str) -> dict[str, str]:

@@ -128,6 +128,8 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
     # the worker before the engine, was quadratic in these words (145 s when first written)
     "select_run": lambda: "SELECT " * 30_000 + "?d { BIND(STR(?e) AS ?d) } ORDER BY ?d",
     "group_run": lambda: "SELECT ?d { BIND(STR(?e) AS ?d) } " + "GROUP " * 30_000 + "ORDER BY ?d",
+    # each AS of a projection looked back for its "(" to the projection's start (stranger 111)
+    "as_run": lambda: "SELECT " + "?v " * 300_000 + "AS ?a " * 900 + "{} ORDER BY ?a",
     "base_chain": lambda: "BASE<a/>" * 8_000 + "SELECT * WHERE { } LIMIT 1",
     "prefix_flood": lambda: "".join(f"PREFIX p{i}:<>" for i in range(16_000)) + "ASK {}",
     "dotted_iri": lambda: "SELECT * WHERE { ?s ?p <" + "./" * 499_000 + "a> } LIMIT 1",

@@ -102,10 +102,14 @@ def test_a_text_lacking_a_language_is_found() -> None:
         # stranger 110: "*" weighs every language no range names, and q=0 refuses one
         (None, "en;q=0, *", "fr"),
         (None, "en;q=0, fr;q=0, *", "it"),
-        (None, "EN-gb;q=0, *;q=0.3, hr;q=0.2", "fr"),
+        (None, "EN;q=0, *;q=0.3, hr;q=0.2", "fr"),
         (None, "*;q=0.5, el;q=0.6", "el"),
         (None, "*;q=0", "en"),  # nothing acceptable: English, as for "de, ja"
         (None, "fr;q=0, fr-CA;q=0.5", "fr"),  # the region accepted: its language
+        # stranger 111: a region refused is not its language refused (RFC 4647 3.3.1)
+        (None, "en-GB;q=0, *", "en"),
+        (None, "en-US;q=0, fr;q=0.5, *;q=0.4", "fr"),
+        (None, "en-GB;q=0, en;q=0, *", "fr"),
     ],
 )
 def test_the_reader_language(

@@ -472,6 +472,16 @@ AMBIGUOUS = [
     "SELECT * WHERE { FILTER(12.E+5<true)SERVICE#>\n<http://h/> {} }",
     # after a triple term (stranger 104)
     "SELECT * WHERE { FILTER(<<(<urn:a> <urn:b> <urn:c>)>><true)SERVICE#>\n<http://h/> {} }",
+    # an IRI holding a "#", a "'" or a "(": a comment, a string or a bracket to the engine
+    # (stranger 111: the lines a long string held hid a SERVICE, a write to the catalogue)
+    'SELECT ?d WHERE {\n FILTER(1<2#>"""\n )\n SERVICE <http://h/> { }\n #"""\n}',
+    "SELECT * { FILTER(?v<100#>'''\n) BIND(?v AS ?d)\n#'''\n }",
+    "SELECT * { FILTER(?v<100'>1) SERVICE <http://h/> {} FILTER('a'<'b') }",
+    "SELECT * { ?s ?p ?o FILTER(1<(2>3) && <urn:f>(?o)) }",
+    'SELECT (1<2#>"""\n AS ?x) { SERVICE <http://h/> {} } #"""\n',
+    'SELECT ?s { ?s ?p ?o } GROUP BY ?s HAVING(COUNT(*)<2#>"""\n) #"""\n',
+    'DELETE { <urn:n> <urn:n> ?o } WHERE { <urn:n> <urn:n> ?o FILTER(1<2#>"""\n ) } ;\n'
+    'INSERT DATA { GRAPH <https://w3id.org/coworkmed/id/catalog> { <urn:a> <urn:b> 1 } }\n#"""',
 ]
 #: and IRIs the engine reads as IRIs, or a "<" with no ")" to hide behind
 UNAMBIGUOUS = [
@@ -483,6 +493,14 @@ UNAMBIGUOUS = [
     "SELECT (COUNT(DISTINCT <http://e/a_(b)>) AS ?n) { ?s (<http://e/p>|<http://e/q_(r)>) ?o }",
     "SELECT * WHERE { FILTER(?a != <http://e/a_(b)> && !<http://e/f_(g)>(?a)) }",
     "SELECT * WHERE { FILTER(EXISTS { ?s a <http://e/C_(d)> }) }",
+    # IRIs holding "#" where the engine reads IRIs: after an operator, a comma, a bracket, and
+    # in data and templates (a VALUES row, INSERT DATA, CONSTRUCT), where no expression is
+    "SELECT * { ?s ?p ?o FILTER(?o = <http://www.w3.org/2002/07/owl#Class>) }",
+    "SELECT * { ?s ?p ?o FILTER(?o IN (<a#b>, <c#d>)) }",
+    "SELECT * { VALUES (?a ?b) { (<x#1> <y#2>) (<x#(3)> <y'4>) } }",
+    "INSERT DATA { <urn:a> <urn:b> (<x#1> <y#2>) }",
+    "CONSTRUCT { ?s <urn:p> (<x#1> <y#2>) } WHERE { ?s ?p ?o }",
+    "SELECT * { ?s ?p ?o FILTER(<http://www.w3.org/2001/XMLSchema#integer>(?o) > 1) }",
 ]
 
 

@@ -4,6 +4,7 @@ values escaped on the HTML page, and VoID parsing with the right counts."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -289,6 +290,10 @@ def test_a_code_list_is_served_whole(client: FlaskClient) -> None:
     assert browser.headers["Location"] == "/vocabulary/codelists/space-kind.html"
 
 
+#: what a browser accepts when it follows a link
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
 def test_without_its_documentation_the_ontology_is_shown_on_the_query_page(
     app: Flask, tmp_path: Path
 ) -> None:
@@ -308,6 +313,19 @@ def test_without_its_documentation_the_ontology_is_shown_on_the_query_page(
             with client.get(location) as page:
                 assert page.status_code == 200
                 assert "https://w3id.org/coworkmed/def/" in page.get_data(as_text=True)
+        # the vocabulary's page links what is drawn live, no page of the documentation
+        # (stranger 111: ontology.html, coworkmed.ttl, ontology.fr.html were 404s)
+        with client.get("/vocabulary/", headers={"Accept-Language": "fr"}) as index:
+            page = index.get_data(as_text=True)
+        ontology_section = page.split('id="ontology-title"')[1].split("</section>")[0]
+        links = re.findall(r'href="([^"]+)"', ontology_section)
+        assert links and not any("ontology." in link for link in links), links
+        for link in links:
+            target = link if link.startswith("/") else f"/vocabulary/{link}"
+            answer = client.get(html.unescape(target), headers={"Accept": BROWSER})
+            if answer.status_code == 303:
+                answer = client.get(answer.headers["Location"])
+            assert answer.status_code == 200, (link, answer.status_code)
         code = client.get("/code/space-kind", headers={"Accept": "text/html"})
         assert code.headers["Location"] == "/vocabulary/codelists/space-kind.html"
         with client.get(code.headers["Location"]) as page:

@@ -27,6 +27,12 @@ PEERS: dict[str, tuple[tuple[int, str, bytes] | None, int]] = {
     "answers broken results": ((200, "application/sparql-results+json", b'{"head":'), 502),
 }
 QUERY = "SELECT * WHERE {{ SERVICE {silent}<{peer}> {{ ?s ?p ?o }} }} LIMIT 1"
+#: an update whose WHERE asks the peer (stranger 111: still a 400)
+UPDATE = (
+    "INSERT {{ GRAPH <https://w3id.org/coworkmed/id/peered> {{ ?s ?p ?o }} }} "
+    "WHERE {{ SERVICE <{peer}> {{ ?s ?p ?o }} }}"
+)
+TOKEN = "token-of-the-peers-test"
 
 
 @contextmanager
@@ -49,7 +55,8 @@ def failing(published: Published, request: pytest.FixtureRequest) -> Iterator[tu
         pytest.skip("the peer is asked by the service's own engine (Virtuoso's SERVICE is its own)")
     failure, status = PEERS[request.param]
     with _peer(failure) as peer:
-        app = create_app(published.config(query_workers=1, service_peers=peer))
+        config = published.config(query_workers=1, service_peers=peer, update_token=TOKEN)
+        app = create_app(config)
         try:
             with serve_in_thread(app) as base:
                 yield base, peer, status
@@ -68,6 +75,17 @@ def test_a_failing_peer_is_a_bad_gateway_not_the_clients_error(
     silent = QUERY.format(silent="SILENT ", peer=peer)
     answer = fetch(base, "/sparql?" + urllib.parse.urlencode({"query": silent}), {})
     assert answer.status == 200, answer.body[:300]
+
+
+def test_an_update_whose_peer_fails_is_a_bad_gateway_and_changes_nothing(
+    failing: tuple[str, str, int],
+) -> None:
+    base, peer, status = failing
+    headers = {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"}
+    answer = fetch(base, "/sparql", headers, "POST", UPDATE.format(peer=peer).encode())
+    assert answer.status == status, answer.body[:300]
+    assert b"a SERVICE peer failed, not this update" in answer.body
+    assert b"nothing was changed" in answer.body
 
 
 def test_a_query_that_cannot_be_evaluated_is_still_the_clients_error(

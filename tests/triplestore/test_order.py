@@ -194,6 +194,15 @@ KEYED = {
         "ORDER BY ?d",
         ("ASC", "?d"),
     ),
+    "computed, and a SERVICE peer may answer it too (stranger 111)": (
+        'SELECT ?d { { BIND(LCASE("A") AS ?d) } UNION { SERVICE <http://127.0.0.1:9/s> { } } } '
+        "ORDER BY ?d",
+        ("ASC", "?d"),
+    ),
+    "computed, and SERVICE written glued and in lower case": (
+        "SELECT ?d { BIND(STR(?e) AS ?d) OPTIONAL { servicesilent <urn:x> { } } } ORDER BY ?d",
+        ("ASC", "?d"),
+    ),
     "a group key copied from the data": (
         "SELECT ?d { ?s ?p ?e } GROUP BY (?e AS ?d) ORDER BY ?d",
         ("ASC", "?d"),
