@@ -54,8 +54,10 @@ PN_BASE = (
 _TOKEN = re.compile(
     r"""
       (?P<comment> \#[^\r\n]*)
-    | (?P<string> \"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\"
-              | '''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''
+    | (?P<string> \"\"\"[^"\\]*(?:(?:\\(?:[tbnrf\\"']|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})
+                               |"(?!""))[^"\\]*)*\"\"\"
+              | '''[^'\\]*(?:(?:\\(?:[tbnrf\\"']|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})
+                               |'(?!''))[^'\\]*)*'''
               | "[^"\\\n\r]*(?:\\(?:[tbnrf\\"']|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})[^"\\\n\r]*)*"
               | '[^'\\\n\r]*(?:\\(?:[tbnrf\\"']|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})[^'\\\n\r]*)*'
       )
@@ -765,6 +767,26 @@ _BEFORE_AN_IRI = frozenset({"(", "[", ",", "{", ".", ";"})
 _OPERAND_WORDS = frozenset({"TRUE", "FALSE"})
 
 
+#: signs that stand alone only where a string or an escape could not be read: no valid text
+#: holds one outside strings, IRIs and comments
+_STRAY = frozenset({'"', "'", "\\"})
+
+
+@remembered
+def stray_quote(text: str) -> Token | None:
+    """The first quote or backslash of ``text`` that begins no string and no escape SPARQL
+    reads (``"\"\"\"…\\q\"\"\""``: an escape no string may hold; ``\\u12``: one cut short),
+    or None. The scanner read such a long string whole, where the engine, whose long-string
+    rule fails on it, read ``""`` and went on reading the lines after it as the query: a
+    SERVICE call, a LOAD, a write to the catalogue ran unchecked (stranger 112). The scanner
+    now reads strings as the grammar does, and what is left is refused: the engine refuses
+    it too, or reads it otherwise."""
+    return next(
+        (token for token in _tokens(text, 0) if token.kind == "punct" and token.text in _STRAY),
+        None,
+    )
+
+
 #: the characters of an IRI that, read as a less-than and what follows, begin a comment or a
 #: string (which hide what comes after the ``>``) or open or close a bracket (which moves what
 #: comes after into or out of the expression)
@@ -789,26 +811,32 @@ def ambiguous_less_than(text: str) -> Token | None:
       the scanner.
     An IRI holding one of them in a collection after a term reads so too (``(?a <x#y>)``): a
     prefixed name, or the IRI first, is read alike by both."""
-    nesting = 0
-    data: list[bool] = []  # each brace open around the token: whether it is data or a template
+    nesting = 0  # the parentheses open around the token, within its braces
+    braces: list[tuple[bool, int]] = []  # each brace open: data or a template; nesting before
     values = False
     found = _tokens(text, 0)
     for index, token in enumerate(found):
+        before = found[index - 1] if index else None
         if token.text == "{":
-            before = found[index - 1] if index else None
             word = before.text.upper() if before is not None and before.kind == "word" else ""
-            data.append(values or word in _NOT_PLANNED or (bool(data) and data[-1]))
-            values = False
+            data = values or word in _NOT_PLANNED or (bool(braces) and braces[-1][0])
+            braces.append((data, nesting))
+            nesting, values = 0, False  # a pattern in EXISTS { }: no expression around it
         elif token.text == "}":
-            if data:
-                data.pop()
+            if braces:
+                nesting = braces.pop()[1]
         elif token.kind == "word" and token.text.upper() == "VALUES":
             values = True
         elif token.text in ("(", ")"):
             nesting = max(0, nesting + (1 if token.text == "(" else -1))
-        elif token.kind == "iri" and nesting > 0 and index > 0 and not (data and data[-1]):
-            if not _HIDING.isdisjoint(token.text) and not _certain_iri(found, index):
-                return token
+        elif token.kind == "iri" and before is not None and before.text == "<":
+            if before.end == token.start:  # ``<<(#>``: the engine reads ``<<(``, a triple
+                return token  # term, where the scanner read "<" and an IRI (stranger 112)
+        elif token.kind == "iri" and nesting > 0 and before is not None:
+            in_data = bool(braces) and braces[-1][0]
+            if not in_data and not _HIDING.isdisjoint(token.text):
+                if not _certain_iri(found, index):
+                    return token
     return None
 
 

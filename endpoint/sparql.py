@@ -34,6 +34,7 @@ from core.sparql_text import (
     service_targets,
     sparql_12_feature,
     store_own_syntax,
+    stray_quote,
     update_operations,
     with_using,
 )
@@ -264,6 +265,13 @@ def check_text(text: str, base_iri: str | None = None) -> None:
                 f"the operation is too complex for this service: {length} {name}, "
                 f"at most {MOST_IN_A_LIST}",
             )
+    stray = stray_quote(text)
+    if stray is not None:  # read otherwise by the engine, or refused by it (stranger 112)
+        raise QueryError(
+            400,
+            f"the {stray.text} at character {stray.start + 1} begins no string SPARQL reads: "
+            "an escape a string may not hold (such as \\q), or an unclosed string",
+        )
     ambiguous = ambiguous_less_than(text)
     if ambiguous is not None:  # read as an IRI, it hid from these checks what the engine reads
         raise QueryError(

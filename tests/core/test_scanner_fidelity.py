@@ -8,6 +8,7 @@ which the scanner did not read (a LOAD it missed, the catalogue cleared)."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Iterator
 
 import pyoxigraph as ox
@@ -15,7 +16,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from core.sparql_text import ambiguous_less_than, remote_access, resolve_reference
+from core.sparql_text import (
+    ambiguous_less_than,
+    remote_access,
+    resolve_reference,
+    stray_quote,
+)
 from tests.listener import Listener, listening
 from triplestore.protected import protected_update
 
@@ -113,6 +119,47 @@ def test_a_service_the_engine_calls_is_never_hidden_in_a_string_the_engine_never
         text = data.draw(string_hiding_queries(listener.url))
     if _engine_fetches(text, listener, update=False):
         assert ambiguous_less_than(text) is not None or remote_access(text) == "SERVICE", text
+
+
+#: what opens a span the scanner and the engine may read apart: the scanner a string or an IRI,
+#: the engine code (strangers 111, 112), each where an operand, a term or data stands
+OPENERS = [
+    "1<2#>'''",
+    '1<2#>"""',
+    "?s != <<(#>'''",
+    '?s != <<(#>"""',
+    "<<#>'''",
+    '<<(#>"""',
+    "''' '",
+    '""" "',
+    "'''\\q ' '",
+    '"""\\u12 " "',
+    "'a\\q'",
+    "<a#>'''",
+    "<(#>'''",
+]
+#: where the opener stands: an expression, a term of VALUES, a BIND
+PLACES = ["FILTER({open}\n", "VALUES ?x {{ {open}\n", "BIND(({open}\n", "VALUES ?x {{ {open} }}\n"]
+#: what closes the span for the scanner, on the line after the hidden call
+CLOSERS = ["#'''", '#"""', "#\\q'''", '#\\q"""', "'''", '"""', "#"]
+#: what ends the text after it
+TAILS = ["", " } }", ") }", "}"]
+
+
+def test_a_service_the_engine_calls_is_seen_whatever_span_hides_it(listener: Listener) -> None:
+    """Whatever the scanner reads as inert (a string, an IRI) where the engine reads code, the
+    SERVICE the engine calls is seen by a check, or the text is refused as read two ways. Every
+    combination is tried (1,456; the engine calls the listener in 32, of which the code before
+    stranger 112's fixes missed 8)."""
+    hidden = f"SERVICE <{listener.url}/s> {{ }}"
+    fetched = []
+    for opener, place, closer, tail in itertools.product(OPENERS, PLACES, CLOSERS, TAILS):
+        text = f"SELECT * WHERE {{ {place.format(open=opener)}{hidden}\n{closer}{tail}\n}}"
+        if _engine_fetches(text, listener, update=False):
+            fetched.append(text)
+            seen = remote_access(text) == "SERVICE"
+            assert seen or ambiguous_less_than(text) or stray_quote(text), text
+    assert fetched  # the combinations still reach the engine's SERVICE
 
 
 #: prologues, each spelling of a declaration of the empty prefix (``{u}``: where it points)

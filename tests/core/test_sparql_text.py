@@ -34,6 +34,8 @@ from core.sparql_text import (
     service_targets,
     silent_operations,
     store_own_syntax,
+    stray_quote,
+    tokens,
     update_operations,
     with_using,
     without_comments,
@@ -482,6 +484,14 @@ AMBIGUOUS = [
     'SELECT ?s { ?s ?p ?o } GROUP BY ?s HAVING(COUNT(*)<2#>"""\n) #"""\n',
     'DELETE { <urn:n> <urn:n> ?o } WHERE { <urn:n> <urn:n> ?o FILTER(1<2#>"""\n ) } ;\n'
     'INSERT DATA { GRAPH <https://w3id.org/coworkmed/id/catalog> { <urn:a> <urn:b> 1 } }\n#"""',
+    # "<<" that the engine reads as a triple term's start, the scanner as "<" and an IRI, in
+    # an expression, a pattern and data (stranger 112)
+    'SELECT * { BIND(<urn:x> AS ?s) FILTER(?s != <<(#>"""\n<urn:a> <urn:b> <urn:c> )>>)\n'
+    'SERVICE <http://h/> { }\n#"""\n}',
+    'INSERT DATA { GRAPH <urn:g> { <<#>"""\n <urn:a> <urn:b> <urn:c> >> <urn:p> <urn:o> } } ;\n'
+    'INSERT DATA { GRAPH <https://w3id.org/coworkmed/id/catalog> { <urn:a> <urn:b> 1 } }\n#""" } }',
+    "SELECT ?d { VALUES ?t { <<(#>'''\n<urn:a> <urn:b> <urn:c> )>> } VALUES ?d { 1 }\n#''' }",
+    "SELECT * { ?s ?p ?o FILTER(?o<<urn:x>) }",
 ]
 #: and IRIs the engine reads as IRIs, or a "<" with no ")" to hide behind
 UNAMBIGUOUS = [
@@ -501,7 +511,45 @@ UNAMBIGUOUS = [
     "INSERT DATA { <urn:a> <urn:b> (<x#1> <y#2>) }",
     "CONSTRUCT { ?s <urn:p> (<x#1> <y#2>) } WHERE { ?s ?p ?o }",
     "SELECT * { ?s ?p ?o FILTER(<http://www.w3.org/2001/XMLSchema#integer>(?o) > 1) }",
+    # an IRI with "#" in a pattern inside EXISTS, inside parentheses: no expression around it
+    # (stranger 112: refused, a query with no less-than at all)
+    "SELECT * { ?s ?p ?o FILTER(NOT EXISTS { ?s ?p <http://www.w3.org/2002/07/owl#Class> }) }",
+    "SELECT ?s { ?s ?p ?o BIND(EXISTS { ?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+    "<http://www.w3.org/2002/07/owl#Class> } AS ?c) }",
+    "SELECT * { ?s ?p ?o FILTER(EXISTS { ?s ?p ?o FILTER(?o = <x#y>) } && ?s != <a#b>) }",
 ]
+
+
+#: strings the grammar does not read whole, and what the scanner leaves of them: a quote or a
+#: backslash that begins no string (stranger 112)
+STRAY = [
+    '"""a\\qb""" ',
+    "'''\\u12'''",
+    'SELECT * { BIND("""x\\q""" AS ?a) }',
+    "SELECT * { BIND('a\\q' AS ?b) }",
+]
+#: strings read whole: every escape the grammar has, quotes inside long strings
+UNSTRAYED = [
+    'SELECT * { BIND("""a\\tb\\u0041\\U0001F600 "q" ""q"" """ AS ?a) }',
+    "SELECT * { BIND('''it's \\' \\\\ ''' AS ?a) BIND('a\\n' AS ?b) }",
+    'SELECT * { ?s ?p "#not a comment" } # a comment with \' and "',
+    # the engine's reading of a long string cut by an escape it refuses: the scanner reads the
+    # same two strings, and sees the SERVICE after them (stranger 112, C1)
+    "SELECT * { VALUES ?x { ''' ' } SERVICE <http://h/> { } OPTIONAL { #\\q'''\n} }",
+]
+
+
+@pytest.mark.parametrize(("text", "stray"), _both(STRAY, UNSTRAYED, ("stray", "read")))
+def test_a_quote_that_begins_no_string_is_found(text: str, stray: bool) -> None:
+    assert (stray_quote(text) is not None) == stray
+
+
+def test_a_long_string_cut_by_an_escape_is_read_as_the_engine_reads_it() -> None:
+    """The scanner read ``'''…\\q'''`` as one string, the engine as ``''``, ``' '`` and code:
+    the SERVICE after it was hidden from every check (stranger 112, C1)."""
+    text = "SELECT * { VALUES ?x { ''' ' } SERVICE <http://h/> { } OPTIONAL { #\\q'''\n} }"
+    assert remote_access(text) == "SERVICE"
+    assert [token.text for token in tokens(text)][6:8] == ["''", "' '"]
 
 
 @pytest.mark.parametrize(
