@@ -63,6 +63,7 @@ _TOKEN = re.compile(
       )
     | (?P<iri> <[^<>"{}|^`\\\x00-\x20]*
                (?:\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})[^<>"{}|^`\\\x00-\x20]*)*>)
+    | (?P<lang> @[A-Za-z]+(?:-[A-Za-z0-9]+)*(?:--[A-Za-z]+)?)
     | (?P<var> [?$][\w{B}\u00B7\u0300-\u036F\u203F\u2040]+)
     | (?P<run> (?:[^\W\d]|[{B}])[\w{B}.\u00B7\u0300-\u036F\u203F\u2040-]*+(?!:))
     | (?P<pname> (?:(?:[^\W\d_]|[{B}])[\w{B}.\u00B7\u0300-\u036F\u203F\u2040-]*)?
@@ -830,8 +831,10 @@ def ambiguous_less_than(text: str) -> Token | None:
         elif token.text in ("(", ")"):
             nesting = max(0, nesting + (1 if token.text == "(" else -1))
         elif token.kind == "iri" and before is not None and before.text == "<":
-            if before.end == token.start:  # ``<<(#>``: the engine reads ``<<(``, a triple
-                return token  # term, where the scanner read "<" and an IRI (stranger 112)
+            # ``<<(#>``: the engine reads ``<<(``, a triple term, and a comment, where the
+            # scanner read "<" and an IRI (stranger 112); ``?o<<urn:x>`` is read alike
+            if before.end == token.start and not _HIDING.isdisjoint(token.text):
+                return token
         elif token.kind == "iri" and nesting > 0 and before is not None:
             in_data = bool(braces) and braces[-1][0]
             if not in_data and not _HIDING.isdisjoint(token.text):

@@ -123,6 +123,8 @@ def test_a_service_the_engine_calls_is_never_hidden_in_a_string_the_engine_never
 
 #: what opens a span the scanner and the engine may read apart: the scanner a string or an IRI,
 #: the engine code (strangers 111, 112), each where an operand, a term or data stands
+#: what may stand before an opener: a language tag spelled as a keyword made the block after
+#: it data to the scanner, where it checked nothing (stranger 113)
 OPENERS = [
     "1<2#>'''",
     '1<2#>"""',
@@ -139,7 +141,16 @@ OPENERS = [
     "<(#>'''",
 ]
 #: where the opener stands: an expression, a term of VALUES, a BIND
-PLACES = ["FILTER({open}\n", "VALUES ?x {{ {open}\n", "BIND(({open}\n", "VALUES ?x {{ {open} }}\n"]
+PLACES = [
+    "FILTER({open}\n)",
+    "FILTER({open}\n",
+    "VALUES ?x {{ {open}\n}}",
+    "VALUES ?x {{ {open}\n",
+    "BIND(({open}\n) AS ?z)",
+    "VALUES ?x {{ {open} }}\n",
+    'BIND("a"@values AS ?l) {{ FILTER({open}\n) }}',
+    '?s ?p "a"@DATA {{ FILTER({open}\n) }}',
+]
 #: what closes the span for the scanner, on the line after the hidden call
 CLOSERS = ["#'''", '#"""', "#\\q'''", '#\\q"""', "'''", '"""', "#"]
 #: what ends the text after it
@@ -149,12 +160,12 @@ TAILS = ["", " } }", ") }", "}"]
 def test_a_service_the_engine_calls_is_seen_whatever_span_hides_it(listener: Listener) -> None:
     """Whatever the scanner reads as inert (a string, an IRI) where the engine reads code, the
     SERVICE the engine calls is seen by a check, or the text is refused as read two ways. Every
-    combination is tried (1,456; the engine calls the listener in 32, of which the code before
-    stranger 112's fixes missed 8)."""
+    combination is tried (2,912; the code before strangers 112 and 113 missed some of those
+    that make the engine call the listener)."""
     hidden = f"SERVICE <{listener.url}/s> {{ }}"
     fetched = []
     for opener, place, closer, tail in itertools.product(OPENERS, PLACES, CLOSERS, TAILS):
-        text = f"SELECT * WHERE {{ {place.format(open=opener)}{hidden}\n{closer}{tail}\n}}"
+        text = f"SELECT * WHERE {{ {place.format(open=opener)} {hidden}\n{closer}{tail}\n}}"
         if _engine_fetches(text, listener, update=False):
             fetched.append(text)
             seen = remote_access(text) == "SERVICE"
@@ -201,6 +212,11 @@ WRITES = [
     "WITH :catalog INSERT { <urn:e> <urn:p> 2 } WHERE {}",
     "ADD DEFAULT TO :catalog",
     "COPY DEFAULT TO :catalog",
+    # a language tag spelled as a keyword: the scanner read it as the word (stranger 113)
+    'INSERT DATA { <urn:s> <urn:p> "a"@prefix GRAPH:catalog { <urn:e> <urn:p> 1 } }',
+    'INSERT DATA { <urn:s> <urn:p> ("a"@prefix : <http://evil.example/>) . '
+    "GRAPH :catalog { <urn:e> <urn:p> 1 } }",
+    'INSERT DATA { <urn:s> <urn:p> "a"@base GRAPH :catalog { <urn:e> <urn:p> 1 } }',
 ]
 
 

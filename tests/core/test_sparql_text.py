@@ -520,6 +520,28 @@ UNAMBIGUOUS = [
 ]
 
 
+#: language tags spelled as keywords, each one token of its own kind (stranger 113: the
+#: scanner read the keyword, and the checks acted on it)
+LANGUAGE_TAGS = ["@values", "@VaLuEs", "@prefix", "@base", "@data", "@en-GB", "@en-GB--ltr"]
+
+
+@pytest.mark.parametrize("tag", LANGUAGE_TAGS)
+def test_a_language_tag_is_no_word(tag: str) -> None:
+    found = tokens(f'SELECT * {{ ?s ?p "a"{tag} }}')
+    assert [(token.kind, token.text) for token in found][5:7] == [("string", '"a"'), ("lang", tag)]
+
+
+def test_a_language_tag_spelled_prefix_declares_nothing() -> None:
+    """``("a"@prefix p: <iri>)`` in a VALUES row was read as a PREFIX declaration: the SERVICE
+    after it resolved against it, to the allowed peer, where the engine called another host."""
+    text = (
+        "PREFIX p: <http://h.example/>\nSELECT * WHERE {\n"
+        ' VALUES (?a ?b ?c) { ("a"@prefix p: <http://peer.example/>) }\n'
+        " SERVICE p:sparql { ?x ?y ?z }\n}"
+    )
+    assert service_targets(text, None) == ["http://h.example/sparql"]
+
+
 #: strings the grammar does not read whole, and what the scanner leaves of them: a quote or a
 #: backslash that begins no string (stranger 112)
 STRAY = [
