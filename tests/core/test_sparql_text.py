@@ -491,7 +491,6 @@ AMBIGUOUS = [
     'INSERT DATA { GRAPH <urn:g> { <<#>"""\n <urn:a> <urn:b> <urn:c> >> <urn:p> <urn:o> } } ;\n'
     'INSERT DATA { GRAPH <https://w3id.org/coworkmed/id/catalog> { <urn:a> <urn:b> 1 } }\n#""" } }',
     "SELECT ?d { VALUES ?t { <<(#>'''\n<urn:a> <urn:b> <urn:c> )>> } VALUES ?d { 1 }\n#''' }",
-    "SELECT * { ?s ?p ?o FILTER(?o<<urn:x>) }",
 ]
 #: and IRIs the engine reads as IRIs, or a "<" with no ")" to hide behind
 UNAMBIGUOUS = [
@@ -516,7 +515,8 @@ UNAMBIGUOUS = [
     "SELECT * { ?s ?p ?o FILTER(NOT EXISTS { ?s ?p <http://www.w3.org/2002/07/owl#Class> }) }",
     "SELECT ?s { ?s ?p ?o BIND(EXISTS { ?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
     "<http://www.w3.org/2002/07/owl#Class> } AS ?c) }",
-    "SELECT * { ?s ?p ?o FILTER(EXISTS { ?s ?p ?o FILTER(?o = <x#y>) } && ?s != <a#b>) }",
+    "SELECT * { ?s ?p ?o FILTER(EXISTS { ?s ?p ?o FILTER(?o = <x#y>) } && ?s != <a#b>) }",  # "<" then an IRI holding nothing that hides: read alike as a less-than and an IRI
+    "SELECT * { ?s ?p ?o FILTER(?o<<urn:x>) }",
 ]
 
 
