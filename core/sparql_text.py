@@ -811,7 +811,10 @@ def ambiguous_less_than(text: str) -> Token | None:
     - a ``(``: ``FILTER(1<(2>3) && …)`` is one expression to the engine, and ended at ``3)`` to
       the scanner.
     An IRI holding one of them in a collection after a term reads so too (``(?a <x#y>)``): a
-    prefixed name, or the IRI first, is read alike by both."""
+    prefixed name, or the IRI first, is read alike by both. Parentheses are counted within
+    their braces (a pattern in ``FILTER(NOT EXISTS { … })`` has no expression around it,
+    stranger 112). An IRI holding one of them right after a ``<`` is refused wherever it
+    stands: ``<<(#>`` is a triple term's start and a comment to the engine (stranger 112)."""
     nesting = 0  # the parentheses open around the token, within its braces
     braces: list[tuple[bool, int]] = []  # each brace open: data or a template; nesting before
     values = False
@@ -853,7 +856,9 @@ def _certain_iri(found: tuple[Token, ...], index: int) -> bool:
         return True
     if previous.kind != "word" or previous.text.upper() in _OPERAND_WORDS:
         return False
-    tag = index > 1 and found[index - 2].text in ("@", "-")  # ``"a"@en``, ``"a"@en-GB``
+    # a language tag (``"a"@en``) is a token of its own (``lang``), not a word: an operand's
+    # end, above; a word after "-" may be what is left of one the scanner cut
+    tag = index > 1 and found[index - 2].text in ("@", "-")
     return not tag
 
 

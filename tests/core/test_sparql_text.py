@@ -515,7 +515,8 @@ UNAMBIGUOUS = [
     "SELECT * { ?s ?p ?o FILTER(NOT EXISTS { ?s ?p <http://www.w3.org/2002/07/owl#Class> }) }",
     "SELECT ?s { ?s ?p ?o BIND(EXISTS { ?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
     "<http://www.w3.org/2002/07/owl#Class> } AS ?c) }",
-    "SELECT * { ?s ?p ?o FILTER(EXISTS { ?s ?p ?o FILTER(?o = <x#y>) } && ?s != <a#b>) }",  # "<" then an IRI holding nothing that hides: read alike as a less-than and an IRI
+    "SELECT * { ?s ?p ?o FILTER(EXISTS { ?s ?p ?o FILTER(?o = <x#y>) } && ?s != <a#b>) }",
+    # "<" then an IRI holding nothing that hides: read alike as a less-than and an IRI
     "SELECT * { ?s ?p ?o FILTER(?o<<urn:x>) }",
 ]
 
