@@ -134,17 +134,21 @@ _NOT_DONE = {
 }
 
 
-def evaluation_failure(text: str, error: Exception, kind: str = "query") -> tuple[int, str]:
+def evaluation_failure(
+    text: str, error: Exception, kind: str = "query", peered: bool = False
+) -> tuple[int, str]:
     """The status and words of a query or update (``kind``) the engine began and could not end
     with ``error``. In a text that calls SERVICE, an ``OSError`` (the engine's HTTP client: a
     peer that refuses the connection, answers an error, or does not answer) or an answer the
     engine could not read (``PEER_ANSWER_WORDS``) is its peer's failure, not the client's: 502,
     or 504 when the engine's own wait for the peer ran out (RFC 9110, 15.6.3 and 15.6.5; the
     query's time limit, shorter, is a 422 as for any query). It was a 400, which a client reads
-    as its own mistake and never retries (stranger 110; an update's, stranger 111)."""
+    as its own mistake and never retries (stranger 110; an update's, stranger 111). Only where
+    ``peered`` (``service_peers`` set: the worker has the network): without, the worker's own
+    cut stopped a call no check should have let through, and the query is refused (400)."""
     said, after = _NOT_DONE[kind]
     unread = isinstance(error, RuntimeError) and any(w in str(error) for w in PEER_ANSWER_WORDS)
-    if (isinstance(error, OSError) or unread) and remote_access(text) == "SERVICE":
+    if peered and (isinstance(error, OSError) or unread) and remote_access(text) == "SERVICE":
         status = 504 if isinstance(error, TimeoutError) else 502
         return status, (
             f"a SERVICE peer failed, not this {kind}: {error} "
@@ -542,10 +546,12 @@ def serve(
     ``errors``: the file its standard error goes to (``core.workers.errors_to``)."""
     if errors is not None:
         errors_to(errors)
-    confined_thread(limits, _answer_queries, location, base, connection)
+    confined_thread(limits, _answer_queries, location, base, connection, limits.network)
 
 
-def _answer_queries(location: OxigraphLocation, base: str, connection: Connection) -> None:
+def _answer_queries(
+    location: OxigraphLocation, base: str, connection: Connection, peered: bool = False
+) -> None:
     reading: Reading | None = None
     held: Reading | None = None  # the last generation asked for by number (``QueryRequest.at``)
     with contextlib.suppress(LoadError):  # opened now if it can be; else at the first query
@@ -590,7 +596,7 @@ def _answer_queries(location: OxigraphLocation, base: str, connection: Connectio
             # RuntimeError: what Oxigraph raises for a query it cannot evaluate (a function it
             # does not know); the worker goes on
             text = request.sparql if isinstance(request, QueryRequest) else ""
-            connection.send(("error", *evaluation_failure(text, error)))
+            connection.send(("error", *evaluation_failure(text, error, peered=peered)))
         except MemoryError:
             connection.send(("error", 400, EXHAUSTED + "it ran out of memory (query_memory)"))
         if time.thread_time() - worked >= GIVE_BACK_AFTER:  # its answer sent: not waited for

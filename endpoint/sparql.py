@@ -638,7 +638,8 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
     except SyntaxError as problem:
         status, message = 400, f"update syntax error: {problem}"
     except (RuntimeError, ValueError, OSError) as problem:
-        status, message = evaluation_failure(text, problem, "update")
+        peered = bool(settings["service_peers"].split())
+        status, message = evaluation_failure(text, problem, "update", peered=peered)
     except StoreBusy as problem:
         current_app.logger.warning("update refused, the store busy: %s", problem)
         status, message = 503, problem.public
