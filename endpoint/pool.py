@@ -508,7 +508,9 @@ class RemotePool:
             if key in self._read:
                 self._read.move_to_end(key)
                 return
-        said = reader.call(parse_error, (request.sparql, request.base_iri), timeout)
+        said = reader.call(
+            parse_error, (request.sparql, request.base_iri, False, request.peers), timeout
+        )
         if said is not None:
             raise QueryError(400, said.told(request.sparql))
         with self._lock:

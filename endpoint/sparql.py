@@ -53,7 +53,9 @@ from endpoint.execution import (
     QueryResult,
     check_not_encoded,
     evaluation_failure,
+    service_refusal,
     unsupported,
+    update_refusal,
 )
 from endpoint.forms import check_encoded
 from endpoint.negotiation import asks_html, format_values, negotiate, prefers_html
@@ -78,10 +80,12 @@ from triplestore.backends import StoreLocation, TripleStore
 from triplestore.backends.sparql import RemoteStoreError
 from triplestore.protected import (
     ProtectedGraphs,
+    ReadOtherwise,
     graphs_named,
     guard_update,
     protected_graph,
     protected_update,
+    read_again,
     refuse_foreign,
 )
 from triplestore.versions import StoreBusy, Unchanged, footprint, published_graphs
@@ -283,19 +287,11 @@ def check_text(text: str, base_iri: str | None = None) -> None:
     if keyword == "LOAD":
         raise QueryError(400, "LOAD is not enabled on this service: it never fetches URLs")
     if keyword == "SERVICE":
-        peers = settings["service_peers"].split()
-        for target in service_targets(text, base_iri):
-            if target is None:
-                raise QueryError(
-                    400,
-                    "SERVICE must name its endpoint by a full IRI <...> "
-                    "or a declared prefixed name",
-                )
-            if target not in peers:
-                allowed = ", ".join(peers) or "none"
-                raise QueryError(
-                    400, f"SERVICE <{target}> is not allowed here; allowed peers: {allowed}"
-                )
+        refused = service_refusal(
+            service_targets(text, base_iri), settings["service_peers"].split()
+        )
+        if refused is not None:
+            raise QueryError(400, refused)
     own = store_own_syntax(text, base_iri)
     if own:
         raise QueryError(400, f"{own} is not standard SPARQL and is not allowed here")
@@ -492,6 +488,7 @@ def sparql() -> BaseResponse:
                 request_url(),
                 stream_above=settings["stream_above"],
                 spool_to=spool_to,
+                peers=tuple(settings["service_peers"].split()),
             )
             result = pool.run(
                 query_request,
@@ -550,12 +547,19 @@ class NothingChanged(Unchanged):
 
 
 def apply_update(
-    store: TripleStore, text: str, base_iri: str, base: str, location: StoreLocation
+    store: TripleStore,
+    text: str,
+    base_iri: str,
+    base: str,
+    location: StoreLocation,
+    peers: tuple[str, ...] = (),
 ) -> None:
     """Apply ``text`` to ``store``: run in the update's worker
     (``triplestore.versions.write_confined``),
     where a parser crash costs that worker only. Wide CLEAR/DROP are limited to the graphs an
-    update may write (``triplestore.protected.guard_update``). Raises NothingChanged when the
+    update may write (``triplestore.protected.guard_update``); the text that runs is read a
+    second time (``triplestore.protected.read_again``, ``execution.update_refusal``: LOAD, and
+    SERVICE outside ``peers``). Raises NothingChanged when the
     embedded store is as it was (the graphs it names, by a digest each; the size of every
     graph a client may write; the list of graphs), unless the graphs it names are too large to
     tell cheaply (``triplestore.versions.footprint``)."""
@@ -563,7 +567,12 @@ def apply_update(
     sized = [graph for graph in published if protected_graph(graph, base) is None]
     with one_text():  # its checks and rewrites read a long text once
         limited = guard_update(text, base, base_iri, published)
-        named = list(graphs_named(limited, base_iri))
+        readings = read_again(limited, base, base_iri)
+        refused = update_refusal(readings, peers)
+        if refused is not None:
+            raise ReadOtherwise(refused)
+        seen = [graph for reading in readings for graph in [*reading.written, *reading.read]]
+        named = list(dict.fromkeys([*graphs_named(limited, base_iri), *filter(None, seen)]))
         refuse_foreign(store, named)
         # an external store is not compared: it may hold what it is sent otherwise than it
         # gives it back (Virtuoso: "x" and "x"^^xsd:string, two terms to it, one in its answers;
@@ -624,12 +633,15 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
             # the dataset the update changes exists, and has no representation a tag names
             if write_precondition_fails(lambda: True, represented=False):
                 return precondition_failed()
-            work = (text, base_iri, settings["base"], store_location())
+            peers = tuple(settings["service_peers"].split())
+            work = (text, base_iri, settings["base"], store_location(), peers)
             _nothing, generation = write_in_worker(apply_update, work)
     except NothingChanged:
         status, message, generation = 204, "", store_location().generation()
     except ProtectedGraphs as problem:
         status, message = 403, str(problem)
+    except ReadOtherwise as problem:
+        status, message = 400, str(problem)
     except SettledWrite as settled:  # stopped at its time limit, its change saved or not
         status, message = settled_answer(settled, "update")
         generation = settled.generation

@@ -25,7 +25,7 @@ from __future__ import annotations
 import collections
 from collections.abc import Iterable, Iterator
 
-from core import sparql_text
+from core import sparql_reading, sparql_text
 from core.namespaces import CODE, CWM
 from core.problems import LoadError
 from triplestore.backends import TripleStore
@@ -239,6 +239,49 @@ def protected_update(update: str, base: str, base_iri: str | None) -> str | None
     if named is not None:
         return f"{named}: only the loader writes it; an update may not name it"
     return None
+
+
+class ReadOtherwise(LoadError):
+    """An update that the second reading (``core.sparql_reading``) refuses for what it calls,
+    or cannot read (answer 400)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="read-otherwise")
+
+
+def read_again(update: str, base: str, base_iri: str | None) -> list[sparql_reading.Reading]:
+    """Each operation of ``update`` as a second parser reads it (rdflib's, which shares nothing
+    with ``core.sparql_text``), once it has passed this module's rules as the scanner read it;
+    the same rules applied again to what this reading found. ProtectedGraphs when it names a
+    protected graph as a graph, a graph by a variable (where ``graph_variable`` refuses one),
+    or a wide CLEAR/DROP (``guard_update`` wrote out every one the scanner saw); ReadOtherwise
+    when it cannot read it: the update is refused, not trusted to one reading. Strangers 111
+    to 113 wrote the catalogue through texts the scanner read otherwise than the engine."""
+    try:
+        readings = sparql_reading.read_update(update, base_iri)
+    except sparql_reading.Unread as unread:
+        raise ReadOtherwise(
+            "what an update writes is checked by a second reading of its text (rdflib's "
+            f"SPARQL 1.1 parser), which could not read it: {unread}; nothing was changed"
+        ) from None
+    for reading in readings:
+        if reading.wide:
+            raise ProtectedGraphs(
+                f"{reading.wide[0]} was read where the server's first reading saw none: write "
+                "CLEAR|DROP [SILENT] ALL|NAMED"
+            )
+        if None in reading.written or (None in reading.read and not reading.named_using):
+            raise ProtectedGraphs(
+                "a graph named by a variable (or by a name that does not resolve) could read or "
+                "write graphs readers do not see or only the loader writes: name each graph"
+            )
+        for graph in [*reading.written, *reading.read]:
+            what = protected_graph(graph, base)
+            if what is not None:
+                raise ProtectedGraphs(
+                    f"<{graph}> is {what}: only the loader writes it; an update may not name it"
+                )
+    return readings
 
 
 def refuse_foreign(store: TripleStore, graphs: Iterable[str]) -> None:

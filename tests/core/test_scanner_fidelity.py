@@ -16,17 +16,22 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from core.sparql_reading import Unread, read_update
 from core.sparql_text import (
     ambiguous_less_than,
     remote_access,
     resolve_reference,
     stray_quote,
 )
+from endpoint.execution import read_again
 from tests.listener import Listener, listening
-from triplestore.protected import protected_update
+from triplestore.protected import ProtectedGraphs, ReadOtherwise, protected_update
+from triplestore.protected import read_again as read_again_update
 
 BASE = "https://w3id.org/coworkmed/id/"
 CATALOG = f"{BASE}catalog"
+#: the one SERVICE peer of the second reading's rules (the listener is not one)
+PEER = "http://127.0.0.1:9/sparql"
 
 
 @pytest.fixture(scope="module")
@@ -117,20 +122,37 @@ CLOSERS = ["#'''", '#"""', "#\\q'''", '#\\q"""', "'''", '"""', "#"]
 TAILS = ["", " } }", ") }", "}"]
 
 
-def test_a_service_the_engine_calls_is_seen_whatever_span_hides_it(listener: Listener) -> None:
+@pytest.fixture(scope="module")
+def fetched(listener: Listener) -> list[str]:
+    """Every combination (2,912) that makes the engine call the listener."""
+    hidden = f"SERVICE <{listener.url}/s> {{ }}"
+    found = []
+    for opener, place, closer, tail in itertools.product(OPENERS, PLACES, CLOSERS, TAILS):
+        text = f"SELECT * WHERE {{ {place.format(open=opener)} {hidden}\n{closer}{tail}\n}}"
+        if _engine_fetches(text, listener, update=False):
+            found.append(text)
+    assert found  # the combinations still reach the engine's SERVICE
+    return found
+
+
+def test_a_service_the_engine_calls_is_seen_whatever_span_hides_it(fetched: list[str]) -> None:
     """Whatever the scanner reads as inert (a string, an IRI) where the engine reads code, the
     SERVICE the engine calls is seen by a check, or the text is refused as read two ways. Every
     combination is tried (2,912; the code before strangers 112 and 113 missed some of those
     that make the engine call the listener)."""
-    hidden = f"SERVICE <{listener.url}/s> {{ }}"
-    fetched = []
-    for opener, place, closer, tail in itertools.product(OPENERS, PLACES, CLOSERS, TAILS):
-        text = f"SELECT * WHERE {{ {place.format(open=opener)} {hidden}\n{closer}{tail}\n}}"
-        if _engine_fetches(text, listener, update=False):
-            fetched.append(text)
-            seen = remote_access(text) == "SERVICE"
-            assert seen or ambiguous_less_than(text) or stray_quote(text), text
-    assert fetched  # the combinations still reach the engine's SERVICE
+    for text in fetched:
+        seen = remote_access(text) == "SERVICE"
+        assert seen or ambiguous_less_than(text) or stray_quote(text), text
+
+
+def test_the_second_reading_alone_refuses_every_service_the_engine_calls(
+    fetched: list[str],
+) -> None:
+    """The second reading (rdflib's parser, ``endpoint.execution.read_again``) refuses each of
+    the same texts by itself, the scanner's rules not asked: it sees the call to a host that is
+    no peer, or cannot read the text. The scanner before stranger 112 missed 80 of them."""
+    for text in fetched:
+        assert read_again(text, None, (PEER,)) is not None, text
 
 
 #: prologues, each spelling of a declaration of the empty prefix (``{u}``: where it points)
@@ -163,6 +185,8 @@ def test_a_load_the_engine_runs_is_seen(
     text = before + prologue.format(u=f"{listener.url}/") + load
     if _engine_fetches(text, listener, update=True):
         assert remote_access(text) == "LOAD", text
+        with contextlib.suppress(Unread):  # unread: refused (``protected.read_again``)
+            assert any(reading.loads for reading in read_update(text)), text
 
 
 WRITES = [
@@ -198,6 +222,8 @@ def test_an_update_the_engine_lets_write_a_protected_graph_is_refused(
         store.update(text)
     if set(store.quads_for_pattern(None, None, None, catalog)) != before_update:
         assert protected_update(text, BASE, None) is not None, text
+        with pytest.raises((ProtectedGraphs, ReadOtherwise)):  # the second reading, alone
+            read_again_update(text, BASE, None)
 
 
 #: bases with an authority, without one, with a query, a fragment, dot segments
