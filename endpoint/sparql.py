@@ -69,6 +69,7 @@ from endpoint.truncation import noted
 from endpoint.urls import request_url
 from endpoint.writes import (
     SettledWrite,
+    engine_refusal,
     remote_failure,
     settled_answer,
     standard_update,
@@ -579,7 +580,12 @@ def apply_update(
         # an update swapping them was taken for none, stranger 104)
         told = location.pending() or location.marker() is None
         before = None if told else footprint(store, sized, named)
-        store.update(limited, base_iri=base_iri)
+        try:
+            store.update(limited, base_iri=base_iri)
+        except (OSError, RuntimeError, ValueError, SyntaxError):
+            if before is not None:  # the engine's update is one transaction, not committed:
+                location.unmark()  # the mark left made the next start publish a generation
+            raise
     if before is not None and footprint(store, sized, named) == before:
         location.unmark()  # its transaction changed nothing: no commit to publish
         raise NothingChanged
@@ -640,8 +646,9 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
         status, message, generation = 204, "", store_location().generation()
     except ProtectedGraphs as problem:
         status, message = 403, str(problem)
-    except ReadOtherwise as problem:
-        status, message = 400, str(problem)
+    except ReadOtherwise as problem:  # the engine's own words, where it cannot read it either
+        said = engine_refusal(text, base_iri)
+        status, message = 400, str(problem) if said is None else said.told(text, update=True)
     except SettledWrite as settled:  # stopped at its time limit, its change saved or not
         status, message = settled_answer(settled, "update")
         generation = settled.generation

@@ -173,6 +173,12 @@ def standard_update(text: str, base_iri: str) -> Refusal | None:
     update worker reads it."""
     if store_location().marker() is not None:
         return None
+    return engine_refusal(text, base_iri)
+
+
+def engine_refusal(text: str, base_iri: str) -> Refusal | None:
+    """Why the engine will not take the update ``text`` (``execution.parse_error``, in a worker
+    of its own without network), or None."""
     settings = current_app.config["COWORKMED"]
     limits = replace(worker_limits(settings), network=False)
     return run_confined(parse_error, (text, base_iri, True), limits, settings["query_timeout"])

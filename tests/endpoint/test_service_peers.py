@@ -78,7 +78,7 @@ def test_a_failing_peer_is_a_bad_gateway_not_the_clients_error(
 
 
 def test_an_update_whose_peer_fails_is_a_bad_gateway_and_changes_nothing(
-    failing: tuple[str, str, int],
+    failing: tuple[str, str, int], published: Published
 ) -> None:
     base, peer, status = failing
     headers = {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"}
@@ -86,6 +86,8 @@ def test_an_update_whose_peer_fails_is_a_bad_gateway_and_changes_nothing(
     assert answer.status == status, answer.body[:300]
     assert b"a SERVICE peer failed, not this update" in answer.body
     assert b"nothing was changed" in answer.body
+    # and no change is left marked: the next start published a new generation for it
+    assert not published.location.pending()  # type: ignore[attr-defined]
 
 
 def test_a_query_that_cannot_be_evaluated_is_still_the_clients_error(
