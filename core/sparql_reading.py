@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyparsing import ParseException, ParseResults
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql import parser
+from rdflib.plugins.sparql.parser import Query, UpdateUnit
+from rdflib.plugins.sparql.parserutils import Comp, CompValue, ParamValue
 from rdflib.term import URIRef, Variable
 
 from core.sparql_text import resolve_reference
@@ -57,6 +58,60 @@ NO_GRAPH = "DEFAULT"
 WIDE = ("ALL", "NAMED")
 #: a prefixed name's escapes (PN_LOCAL_ESC), which the engine undoes and rdflib keeps
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
+
+
+#: an escape, read left to right as the grammar reads it (``\\`` is one, so ``\\u0041`` holds
+#: none): ``\u`` with four hex digits, ``\U`` with eight, or a backslash and one character
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
+#: characters that, written as themselves, would end a string, an IRI or a comment where the
+#: escape that named them did not: such an escape is given to rdflib as ``\t``, an escape every
+#: string takes (and no IRI or name: rdflib then cannot read it, and the text is refused)
+_ENDS_A_TOKEN = frozenset("\"'\\\r\n<>")
+#: what the grammar's ``\'`` and ``\"`` become for rdflib, whose strings take neither in the
+#: other quotes (``"l\'espace"``: stranger 114)
+_NEUTRAL = "\\t"
+
+
+def _for_rdflib(text: str) -> str:
+    r"""``text`` as rdflib's grammar should be given it to read it as the engine does. rdflib
+    expands every ``\u`` escape before parsing, in strings and comments too, and a ``\u0022``
+    ended its string where the engine's went on; it also took eight digits after ``\u``, and
+    its strings refuse ``\'`` in double quotes and ``\"`` in single ones, which the grammar
+    allows (stranger 114: valid texts refused). Here an escape naming a character is that
+    character (an IRI holds it as the engine resolves it), unless the character would end a
+    token, and ``\'`` and ``\"`` are ``\t``; a CR is a LF: no string, IRI or comment ends
+    elsewhere than the engine ends it."""
+
+    def given(escape: re.Match[str]) -> str:
+        digits = escape.group(1) or escape.group(2)
+        if digits is None:
+            return _NEUTRAL if escape.group(3) in "'\"" else escape.group(0)
+        number = int(digits, 16)
+        if number > sys.maxunicode or 0xD800 <= number <= 0xDFFF or chr(number) in _ENDS_A_TOKEN:
+            return _NEUTRAL
+        return chr(number)
+
+    # a comment ends at CR as at LF for the engine (SPARQL's EOL), at LF only for rdflib: an
+    # operation after "# x\r" was not read (a CLEAR of the ontology, in the protected cases);
+    # a CR stands nowhere else a LF could not
+    return _ESCAPE.sub(given, text).replace("\r", "\n")
+
+
+class _Service(Comp):
+    """rdflib's SERVICE pattern, without the copy of the call's text it makes for its own
+    engine, which this reading does not run: for each SERVICE it searched the whole text again
+    from its start (quadratic), where a "#" in a string began a comment for it (a valid text
+    was refused), and it recursed without end on a SERVICE inside another."""
+
+    def postParse(self, instring: str, loc: int, tokenList: ParseResults) -> CompValue:  # noqa: N802, N803 - pyparsing's names
+        found = CompValue(self.name)
+        for token in tokenList:
+            if isinstance(token, ParamValue):
+                if token.isList:
+                    found.setdefault(token.name, []).append(token.tokenList)
+                else:
+                    found[token.name] = token.tokenList
+        return found
 
 
 class Unread(ValueError):
@@ -164,13 +219,15 @@ PARSER_FRAMES = 20_000
 
 
 def _parsed(parse: Any, text: str) -> Any:
-    """``text`` as rdflib's ``parse`` reads it. rdflib raises a bare Exception of its own for
-    some texts (an undeclared prefix, a bad escape): every failure of its reading is Unread.
-    So is a SERVICE right inside a SERVICE, which rdflib 7's parser recurses on without end."""
+    """``text`` as rdflib's ``parse`` reads it, its SERVICE pattern read by ``_Service``. rdflib
+    raises a bare Exception of its own for some texts (an undeclared prefix, a bad escape):
+    every failure of its reading is Unread."""
     frames = sys.getrecursionlimit()
     sys.setrecursionlimit(max(frames, PARSER_FRAMES))
+    service = parser.ServiceGraphPattern
+    kind, service.__class__ = service.__class__, _Service  # for this reading only
     try:
-        return parse(text)
+        return parse(_for_rdflib(text))
     except ParseException as error:
         raise Unread(f"{error.msg} at line {error.lineno}, column {error.col}") from None
     except RecursionError:
@@ -178,12 +235,13 @@ def _parsed(parse: Any, text: str) -> Any:
     except Exception as error:  # noqa: BLE001 - rdflib's own failures are plain Exception
         raise Unread(str(error) or type(error).__name__) from None
     finally:
+        service.__class__ = kind
         sys.setrecursionlimit(frames)
 
 
 def read_query(text: str, base_iri: str | None = None) -> Reading:
     """What the query ``text`` calls and names, read by rdflib (Unread when it cannot)."""
-    prologue, query = _parsed(parseQuery, text)
+    prologue, query = _parsed(lambda given: Query.parse_string(given, parse_all=True), text)
     names = _Names(base_iri)
     names.declare(prologue)
     return _reading(query, names)
@@ -192,7 +250,7 @@ def read_query(text: str, base_iri: str | None = None) -> Reading:
 def read_update(text: str, base_iri: str | None = None) -> list[Reading]:
     """What each operation of the update ``text`` calls and names, read by rdflib (Unread when
     it cannot)."""
-    parsed = _parsed(parseUpdate, text)
+    parsed = _parsed(lambda given: UpdateUnit.parse_string(given, parse_all=True)[0], text)
     names = _Names(base_iri)
     readings = []
     for prologue, operation in zip(

@@ -49,6 +49,8 @@ from observatory.cube import data_graphs
 from triplestore.backends import TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation, OxigraphStore
 from triplestore.merge import reading_default
+from triplestore.protected import ProtectedGraphs, ReadOtherwise
+from triplestore.protected import read_again as read_again_update
 from triplestore.versions import published_graphs
 
 preload("endpoint.execution")
@@ -182,6 +184,49 @@ def update_refusal(readings: Sequence[sparql_reading.Reading], peers: Sequence[s
     return service_refusal([s for reading in readings for s in reading.services], peers)
 
 
+#: the largest text of each kind read a second time (``core.sparql_reading`` reads about 30
+#: microseconds a byte: a 939 KB query took 24 s, a 924 KB update 35 s, stranger 114): a
+#: query that holds the word SERVICE, an update; a larger one is refused (413)
+SECOND_READING_BYTES = {"query": 128 * 1024, "update": 512 * 1024}
+
+
+def too_long_to_read_again(text: str, kind: str) -> str | None:
+    """Why the ``kind`` (query or update) ``text`` is too long to be read a second time."""
+    size, most = len(text.encode("utf-8")), SECOND_READING_BYTES[kind]
+    if size <= most:
+        return None
+    why = "it names SERVICE" if kind == "query" else "it may write"
+    door = "" if kind == "query" else " (bulk data goes in by the Graph Store Protocol, /store)"
+    return (
+        f"this {kind} is {size // 1024} KB; one is read twice before it runs, as {why}, and "
+        f"may be at most {most // 1024} KB here{door}"
+    )
+
+
+def update_read_again(
+    text: str, base_iri: str | None, base: str, peers: tuple[str, ...], engine: bool
+) -> tuple[int, str] | None:
+    """In a worker without network: the status and words of a refusal of the update ``text``,
+    or None. ``engine``: the store is external, sent the text as it is, and the engine's
+    parser reads it first (``parse_error``). Then rdflib's (``triplestore.protected.read_again``,
+    ``update_refusal``: protected graphs 403, LOAD and SERVICE outside ``peers`` 400). Where
+    rdflib cannot read a text the engine cannot read either, the engine's words are given."""
+    refused = _engine_refusal(text, base_iri, True) if engine else None
+    if refused is not None:
+        return 400, refused.told(text, update=True)
+    long = too_long_to_read_again(text, "update")
+    if long is not None:
+        return 413, long
+    try:
+        said = update_refusal(read_again_update(text, base, base_iri), peers)
+    except ProtectedGraphs as problem:
+        return 403, str(problem)
+    except ReadOtherwise as problem:
+        refused = None if engine else _engine_refusal(text, base_iri, True)
+        return 400, str(problem) if refused is None else refused.told(text, update=True)
+    return None if said is None else (400, said)
+
+
 #: the keyword the engine reads as SERVICE, casefolded: a text without it calls no endpoint (the
 #: engine reads keywords in ASCII, and no escape spells one: ``\u0053ERVICE`` is a syntax error
 #: to it), and is not read a second time (rdflib's reading took 10 to 90 ms a figure query)
@@ -199,14 +244,18 @@ def read_again(text: str, base_iri: str | None, peers: Sequence[str]) -> str | N
     101 to 113 hid a call from the scanner five ways; each is seen by this reading too."""
     if SERVICE_WORD not in text.casefold():
         return None
+    long = too_long_to_read_again(text, "query")
+    if long is not None:
+        return long
     key = hashlib.sha256("\0".join([text, base_iri or "", *peers]).encode()).digest()
     if key not in _read_again:
         try:
             said = service_refusal(sparql_reading.read_query(text, base_iri).services, peers)
         except sparql_reading.Unread as unread:
             said = (
-                "this query names SERVICE, and where it calls is checked by a second reading of "
-                f"its text (rdflib's SPARQL 1.1 parser), which could not read it: {unread}"
+                "this query holds the word SERVICE (in a string or a comment too), and is read "
+                "a second time, by rdflib's SPARQL 1.1 parser, to check where it calls; that "
+                f"reading stopped: {unread} (it reads no SPARQL 1.2 syntax)"
             )
         _read_again[key] = said
         while len(_read_again) > READ_AGAIN_KEPT:

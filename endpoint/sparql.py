@@ -55,7 +55,6 @@ from endpoint.execution import (
     evaluation_failure,
     service_refusal,
     unsupported,
-    update_refusal,
 )
 from endpoint.forms import check_encoded
 from endpoint.negotiation import asks_html, format_values, negotiate, prefers_html
@@ -69,10 +68,9 @@ from endpoint.truncation import noted
 from endpoint.urls import request_url
 from endpoint.writes import (
     SettledWrite,
-    engine_refusal,
     remote_failure,
     settled_answer,
-    standard_update,
+    update_read,
     write_failure,
     write_in_worker,
     write_turn,
@@ -81,12 +79,10 @@ from triplestore.backends import StoreLocation, TripleStore
 from triplestore.backends.sparql import RemoteStoreError
 from triplestore.protected import (
     ProtectedGraphs,
-    ReadOtherwise,
     graphs_named,
     guard_update,
     protected_graph,
     protected_update,
-    read_again,
     refuse_foreign,
 )
 from triplestore.versions import StoreBusy, Unchanged, footprint, published_graphs
@@ -548,19 +544,12 @@ class NothingChanged(Unchanged):
 
 
 def apply_update(
-    store: TripleStore,
-    text: str,
-    base_iri: str,
-    base: str,
-    location: StoreLocation,
-    peers: tuple[str, ...] = (),
+    store: TripleStore, text: str, base_iri: str, base: str, location: StoreLocation
 ) -> None:
     """Apply ``text`` to ``store``: run in the update's worker
     (``triplestore.versions.write_confined``),
     where a parser crash costs that worker only. Wide CLEAR/DROP are limited to the graphs an
-    update may write (``triplestore.protected.guard_update``); the text that runs is read a
-    second time (``triplestore.protected.read_again``, ``execution.update_refusal``: LOAD, and
-    SERVICE outside ``peers``). Raises NothingChanged when the
+    update may write (``triplestore.protected.guard_update``). Raises NothingChanged when the
     embedded store is as it was (the graphs it names, by a digest each; the size of every
     graph a client may write; the list of graphs), unless the graphs it names are too large to
     tell cheaply (``triplestore.versions.footprint``)."""
@@ -568,12 +557,7 @@ def apply_update(
     sized = [graph for graph in published if protected_graph(graph, base) is None]
     with one_text():  # its checks and rewrites read a long text once
         limited = guard_update(text, base, base_iri, published)
-        readings = read_again(limited, base, base_iri)
-        refused = update_refusal(readings, peers)
-        if refused is not None:
-            raise ReadOtherwise(refused)
-        seen = [graph for reading in readings for graph in [*reading.written, *reading.read]]
-        named = list(dict.fromkeys([*graphs_named(limited, base_iri), *filter(None, seen)]))
+        named = list(graphs_named(limited, base_iri))
         refuse_foreign(store, named)
         # an external store is not compared: it may hold what it is sent otherwise than it
         # gives it back (Virtuoso: "x" and "x"^^xsd:string, two terms to it, one in its answers;
@@ -617,11 +601,11 @@ def update(operation: Operation) -> Response:
     forget_text()  # checked: its readings are not held while the update runs
     end_turn()
     try:
-        said = standard_update(text, base_iri)
+        said = update_read(text, base_iri)
     except (WorkerCrashed, WorkerTimedOut) as problem:
         return error(*write_failure(problem, settings["query_timeout"], "update"))
     if said is not None:
-        return error(400, said.told(text, update=True))
+        return error(*said)
     if if_match_never_holds():
         return precondition_failed()
     return _conditioned_update(text, base_iri)
@@ -639,16 +623,12 @@ def _conditioned_update(text: str, base_iri: str) -> Response:
             # the dataset the update changes exists, and has no representation a tag names
             if write_precondition_fails(lambda: True, represented=False):
                 return precondition_failed()
-            peers = tuple(settings["service_peers"].split())
-            work = (text, base_iri, settings["base"], store_location(), peers)
+            work = (text, base_iri, settings["base"], store_location())
             _nothing, generation = write_in_worker(apply_update, work)
     except NothingChanged:
         status, message, generation = 204, "", store_location().generation()
     except ProtectedGraphs as problem:
         status, message = 403, str(problem)
-    except ReadOtherwise as problem:  # the engine's own words, where it cannot read it either
-        said = engine_refusal(text, base_iri)
-        status, message = 400, str(problem) if said is None else said.told(text, update=True)
     except SettledWrite as settled:  # stopped at its time limit, its change saved or not
         status, message = settled_answer(settled, "update")
         generation = settled.generation

@@ -254,22 +254,25 @@ def read_again(update: str, base: str, base_iri: str | None) -> list[sparql_read
     with ``core.sparql_text``), once it has passed this module's rules as the scanner read it;
     the same rules applied again to what this reading found. ProtectedGraphs when it names a
     protected graph as a graph, a graph by a variable (where ``graph_variable`` refuses one),
-    or a wide CLEAR/DROP (``guard_update`` wrote out every one the scanner saw); ReadOtherwise
-    when it cannot read it: the update is refused, not trusted to one reading. Strangers 111
-    to 113 wrote the catalogue through texts the scanner read otherwise than the engine."""
+    or another number of wide CLEAR/DROP than the scanner found (``guard_update`` writes out
+    those it finds, graph by graph); ReadOtherwise when it cannot read it: the update is
+    refused, not trusted to one reading. Strangers 111 to 113 wrote the catalogue through
+    texts the scanner read otherwise than the engine."""
     try:
         readings = sparql_reading.read_update(update, base_iri)
     except sparql_reading.Unread as unread:
         raise ReadOtherwise(
-            "what an update writes is checked by a second reading of its text (rdflib's "
-            f"SPARQL 1.1 parser), which could not read it: {unread}; nothing was changed"
+            "an update is read a second time, by rdflib's SPARQL 1.1 parser, to check what it "
+            f"writes; that reading stopped: {unread} (it reads no SPARQL 1.2 syntax); nothing "
+            "was changed"
         ) from None
+    wide = [target for reading in readings for target in reading.wide]
+    if len(wide) != len(wide_operations(update)):
+        raise ProtectedGraphs(
+            f"CLEAR|DROP {' '.join(wide) or 'ALL|NAMED'} was read otherwise by the server's two "
+            "readings: write CLEAR|DROP [SILENT] ALL|NAMED, each its own operation"
+        )
     for reading in readings:
-        if reading.wide:
-            raise ProtectedGraphs(
-                f"{reading.wide[0]} was read where the server's first reading saw none: write "
-                "CLEAR|DROP [SILENT] ALL|NAMED"
-            )
         if None in reading.written or (None in reading.read and not reading.named_using):
             raise ProtectedGraphs(
                 "a graph named by a variable (or by a name that does not resolve) could read or "
@@ -295,11 +298,11 @@ def refuse_foreign(store: TripleStore, graphs: Iterable[str]) -> None:
         )
 
 
-def limit_wide_operations(update: str, graphs: list[str]) -> str:
-    """``update`` with each ``CLEAR``/``DROP`` [``SILENT``] ``ALL``/``NAMED`` (as separate
-    words) turned into the same operation on each of ``graphs`` (for ALL: and DEFAULT)."""
+def wide_operations(update: str) -> list[tuple[sparql_text.Keyword, sparql_text.Keyword]]:
+    """Each ``CLEAR``/``DROP`` [``SILENT``] ``ALL``/``NAMED`` of ``update`` (as separate words):
+    its keyword and its target."""
     top = [k for k in sparql_text.keywords(update) if k.depth == 0]
-    edits: list[tuple[int, int, str]] = []
+    found = []
     for index, keyword in enumerate(top):
         if keyword.word not in ("CLEAR", "DROP"):
             continue
@@ -307,10 +310,19 @@ def limit_wide_operations(update: str, graphs: list[str]) -> str:
         if rest and rest[0].word == "SILENT":
             rest = rest[1:]
         if rest and rest[0].word in WIDE_TARGETS:
-            steps = [f"{keyword.word} SILENT GRAPH <{g}>" for g in graphs or [NOTHING]]
-            if rest[0].word == "ALL":
-                steps.append("CLEAR DEFAULT")
-            edits.append((keyword.start, rest[0].end, " ;\n".join(steps)))
+            found.append((keyword, rest[0]))
+    return found
+
+
+def limit_wide_operations(update: str, graphs: list[str]) -> str:
+    """``update`` with each wide operation (``wide_operations``) turned into the same operation
+    on each of ``graphs`` (for ALL: and DEFAULT)."""
+    edits: list[tuple[int, int, str]] = []
+    for keyword, target in wide_operations(update):
+        steps = [f"{keyword.word} SILENT GRAPH <{g}>" for g in graphs or [NOTHING]]
+        if target.word == "ALL":
+            steps.append("CLEAR DEFAULT")
+        edits.append((keyword.start, target.end, " ;\n".join(steps)))
     return sparql_text.edited(update, edits)
 
 

@@ -16,6 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.sparql_reading import Unread, read_query, read_update
 from core.sparql_text import (
     CHAINED,
     DatasetConflict,
@@ -40,7 +41,11 @@ from core.sparql_text import (
     with_using,
     without_comments,
 )
+from endpoint.execution import read_again
 from tests.listener import Listener, listening
+
+#: the one SERVICE peer of the second reading's rules (no listener is one)
+PEER = "http://127.0.0.1:9/sparql"
 
 NOTHING = "urn:nothing"
 DEFAULT = "urn:default"
@@ -168,6 +173,12 @@ def test_fetches_are_found_as_the_parser_reads_them(
 ) -> None:
     assert remote_access(text) == keyword
     assert service_targets(text, ME) == targets
+    # the second reading finds the same calls, or cannot read the text (then refused)
+    with contextlib.suppress(Unread):
+        if keyword == "LOAD":
+            assert any(reading.loads for reading in read_update(text, ME))
+        elif text.split()[0].upper() in ("PREFIX", "SELECT", "BASE", "DESCRIBE"):
+            assert read_query(text, ME).services == targets
 
 
 @pytest.mark.parametrize(
@@ -399,6 +410,7 @@ def test_what_pyoxigraph_fetches_the_scanner_finds(listener: str, data: st.DataO
         targets = service_targets(text, listener)
         assert remote_access(text) == "SERVICE", text
         assert None in targets or fetched in _unfragmented(targets), (text, fetched, targets)
+        assert read_again(text, listener, (PEER,)) is not None, text  # the second reading
 
 
 @settings(
@@ -444,6 +456,7 @@ def test_mutated_service_queries_stay_found(
         fetched = listener.rstrip("/") + _hits(listener)[-1]
         assert remote_access(text) == "SERVICE", text
         assert None in targets or fetched in _unfragmented(targets), (text, fetched, targets)
+        assert read_again(text, listener, (PEER,)) is not None, text  # the second reading
 
 
 def _both(yes: list[str], no: list[str], names: tuple[str, str]) -> list[Any]:

@@ -23,6 +23,8 @@ from tests.listener import Listener, listening
 CASES = yaml.safe_load(Path(__file__).with_name("read-twice.yaml").read_text("utf-8"))
 TOKEN = "token-of-the-read-twice-test"
 CATALOG = f"{BASE}catalog"
+#: 600 KB of short strings: more than the second reading reads, less than max_body
+PADDING = " ".join(f'"{n}"' for n in range(80_000))
 COUNT_CATALOG = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{CATALOG}> {{ ?s ?p ?o }} }}"
 
 
@@ -62,7 +64,13 @@ def app(writable_module: Published, listeners: tuple[Listener, Listener]) -> Ite
 
 def _text(template: str, listeners: tuple[Listener, Listener]) -> str:
     peer, evil = listeners
-    values = {"peer": f"{peer.url}/sparql", "evil": evil.url, "catalog": CATALOG, "base": BASE}
+    values = {
+        "peer": f"{peer.url}/sparql",
+        "evil": evil.url,
+        "catalog": CATALOG,
+        "base": BASE,
+        "padding": PADDING,
+    }
     for name, value in values.items():
         template = template.replace("{" + name + "}", value)
     return template

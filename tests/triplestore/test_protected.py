@@ -7,12 +7,15 @@ import pickle
 import pyoxigraph as ox
 import pytest
 
+from triplestore import protected
 from triplestore.backends.sparql import RemoteStoreError, StoreUnavailable
 from triplestore.protected import (
     ProtectedGraphs,
+    ReadOtherwise,
     guard_update,
     protected_graph,
     protected_update,
+    read_again,
 )
 
 BASE = "https://w3id.org/coworkmed/id/"
@@ -134,12 +137,27 @@ def test_an_update_may_not_write_a_protected_graph(update: str) -> None:
     assert protected_update(update, BASE, ME) is not None
     with pytest.raises(ProtectedGraphs):
         guard_update(update, BASE, ME, [])
+    with pytest.raises((ProtectedGraphs, ReadOtherwise)):  # the second reading, by itself
+        read_again(update, BASE, ME)
 
 
 @pytest.mark.parametrize("update", ALLOWED, ids=range(len(ALLOWED)))
 def test_other_updates_pass(update: str) -> None:
     assert protected_update(update, BASE, ME) is None
     guard_update(update, BASE, ME, [])
+    read_again(update, BASE, ME)
+
+
+@pytest.mark.parametrize("update", ["CLEAR ALL", "DROP SILENT NAMED ; CLEAR ALL"])
+def test_a_wide_operation_the_scanner_missed_is_refused(
+    update: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second reading counts the wide CLEAR/DROP the scanner found (and the server wrote
+    out graph by graph): one it did not find would run as written, over every graph."""
+    read_again(update, BASE, ME)
+    monkeypatch.setattr(protected, "wide_operations", lambda _update: [])
+    with pytest.raises(ProtectedGraphs, match="read otherwise"):
+        read_again(update, BASE, ME)
 
 
 @pytest.mark.parametrize(
