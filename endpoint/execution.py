@@ -49,7 +49,7 @@ from observatory.cube import data_graphs
 from triplestore.backends import TripleStore
 from triplestore.backends.oxigraph import OxigraphLocation, OxigraphStore
 from triplestore.merge import reading_default
-from triplestore.protected import ProtectedGraphs, ReadOtherwise
+from triplestore.protected import ProtectedGraphs, ReadOtherwise, guard_update
 from triplestore.protected import read_again as read_again_update
 from triplestore.versions import published_graphs
 
@@ -208,7 +208,9 @@ def update_read_again(
 ) -> tuple[int, str] | None:
     """In a worker without network: the status and words of a refusal of the update ``text``,
     or None. ``engine``: the store is external, sent the text as it is, and the engine's
-    parser reads it first (``parse_error``). Then rdflib's (``triplestore.protected.read_again``,
+    parser reads it first (``parse_error``). Then the scanner's rules as the write's worker
+    applies them (``guard_update``: a glued ``DROP SILENTALL`` is told so), and rdflib's
+    reading (``triplestore.protected.read_again``,
     ``update_refusal``: protected graphs 403, LOAD and SERVICE outside ``peers`` 400). Where
     rdflib cannot read a text the engine cannot read either, the engine's words are given."""
     refused = _engine_refusal(text, base_iri, True) if engine else None
@@ -218,7 +220,9 @@ def update_read_again(
     if long is not None:
         return 413, long
     try:
-        said = update_refusal(read_again_update(text, base, base_iri), peers)
+        with one_text():  # the scanner's refusals first, in their words; it reads the text once
+            guard_update(text, base, base_iri, [])
+            said = update_refusal(read_again_update(text, base, base_iri), peers)
     except ProtectedGraphs as problem:
         return 403, str(problem)
     except ReadOtherwise as problem:

@@ -237,7 +237,7 @@ def protected_update(update: str, base: str, base_iri: str | None) -> str | None
         )
     named = named_protected(update, base, base_iri)
     if named is not None:
-        return f"{named}: only the loader writes it; an update may not name it"
+        return f"{named}: only the loader writes it; an update may not name it (to read it either)"
     return None
 
 
@@ -282,7 +282,8 @@ def read_again(update: str, base: str, base_iri: str | None) -> list[sparql_read
             what = protected_graph(graph, base)
             if what is not None:
                 raise ProtectedGraphs(
-                    f"<{graph}> is {what}: only the loader writes it; an update may not name it"
+                    f"<{graph}> is {what}: only the loader writes it; an update may not name it "
+                    "(to read it either)"
                 )
     return readings
 

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from flask import Flask
 
-from endpoint import sparql
+from endpoint import execution, sparql, writes
 from endpoint.app import create_app
 from tests.backends import BASE, Published
 from tests.listener import Listener, listening
@@ -35,11 +35,20 @@ def blinded_apply(store: Any, *args: Any) -> None:
     sparql.apply_update(store, *args)
 
 
+def blinded_read(*args: Any) -> tuple[int, str] | None:
+    """``update_read_again`` in its worker, the scanner's rules there blinded: the second
+    reading alone."""
+    execution.guard_update = lambda update, _base, _base_iri, _graphs: update  # type: ignore[assignment]
+    return execution.update_read_again(*args)
+
+
 def _blind(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The server's scanner sees no SERVICE, no LOAD, no protected graph."""
+    """The server's scanner sees no SERVICE, no LOAD, no protected graph, in the server and in
+    the update's workers."""
     monkeypatch.setattr(sparql, "remote_access", lambda _text: None)
     monkeypatch.setattr(sparql, "protected_update", lambda *_args: None)
     monkeypatch.setattr(sparql, "apply_update", blinded_apply)
+    monkeypatch.setattr(writes, "update_read_again", blinded_read)
 
 
 @pytest.fixture(scope="module")
