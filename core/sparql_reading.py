@@ -12,11 +12,11 @@ now passes only when both readings let it: to hide a call, it must part the engi
 the same way. What this reading cannot read is reported (``Unread``), and whoever asked for it
 refuses the text rather than trusting the scanner alone.
 
-It runs in a worker, never in the server process: rdflib's parser is slow on large texts
-(about 10 microseconds a byte) and recursive. IRIs are resolved here, by RFC 3986 as the engine
-does (``core.sparql_text.resolve_reference``), not by rdflib's own ``urljoin``, and a prefixed
-name's escapes are undone as the engine undoes them; an IRI that cannot be resolved is None, as
-a variable is: a rule that needs an IRI refuses it.
+It runs in a worker, never in the server process: rdflib's parser is slow on large texts (15
+to 60 microseconds a byte, ``bench/bench_second_reading.py``) and recursive. IRIs are resolved
+here, by RFC 3986 as the engine does (``core.sparql_text.resolve_reference``), not by
+rdflib's own ``urljoin``, and a prefixed name's escapes are undone as the engine undoes them;
+an IRI that cannot be resolved is None, as a variable is: a rule that needs an IRI refuses it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from rdflib.plugins.sparql.parser import Query, UpdateUnit
 from rdflib.plugins.sparql.parserutils import Comp, CompValue, ParamValue
 from rdflib.term import URIRef, Variable
 
-from core.sparql_text import resolve_reference
+from core.sparql_text import is_absolute, resolve_reference
 
 #: where a graph is named, by the node of rdflib's parse tree and its keys: read (a WHERE
 #: clause's GRAPH, an update's USING) or written (a template's or data's GRAPH, an operation's
@@ -67,9 +67,28 @@ _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
 #: escape that named them did not: such an escape is given to rdflib as ``\t``, an escape every
 #: string takes (and no IRI or name: rdflib then cannot read it, and the text is refused)
 _ENDS_A_TOKEN = frozenset("\"'\\\r\n<>")
-#: what the grammar's ``\'`` and ``\"`` become for rdflib, whose strings take neither in the
-#: other quotes (``"l\'espace"``: stranger 114)
+#: what the grammar's ``\'`` and ``\"`` become in a string for rdflib, whose strings take
+#: neither in the other quotes (``"l\'espace"``: stranger 114)
 _NEUTRAL = "\\t"
+#: a string as the grammar reads it (its four forms, each escape whole), a comment, an IRI, or
+#: any other character: ``\'`` is rewritten in strings only, as a prefixed name may hold it
+#: (``ex:O\'Brien``, PN_LOCAL_ESC, which rdflib reads too; it was refused, stranger 115). A
+#: string read here where the engine reads none, or none where it reads one, only leaves rdflib
+#: a text it cannot read: refused
+_STRING_ESCAPE = r"""\\(?:[tbnrf\\"']|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})"""
+_IRI_CHARACTERS = r"""[^<>"{}|^`\\\x00-\x20]*"""
+_SPANS = re.compile(
+    rf"""(?P<string>
+          \"\"\"[^"\\]*(?:(?:{_STRING_ESCAPE}|"(?!""))[^"\\]*)*\"\"\"
+        | '''[^'\\]*(?:(?:{_STRING_ESCAPE}|'(?!''))[^'\\]*)*'''
+        | "[^"\\\n\r]*(?:{_STRING_ESCAPE}[^"\\\n\r]*)*"
+        | '[^'\\\n\r]*(?:{_STRING_ESCAPE}[^'\\\n\r]*)*' )
+      | \#[^\r\n]*
+      | <{_IRI_CHARACTERS}(?:\\(?:u[0-9A-Fa-f]{{4}}|U[0-9A-Fa-f]{{8}}){_IRI_CHARACTERS})*>
+      | (?:[^"'\#<\\]|\\.)+
+      | .""",
+    re.S | re.X,
+)
 
 
 def _for_rdflib(text: str) -> str:
@@ -79,22 +98,26 @@ def _for_rdflib(text: str) -> str:
     its strings refuse ``\'`` in double quotes and ``\"`` in single ones, which the grammar
     allows (stranger 114: valid texts refused). Here an escape naming a character is that
     character (an IRI holds it as the engine resolves it), unless the character would end a
-    token, and ``\'`` and ``\"`` are ``\t``; a CR is a LF: no string, IRI or comment ends
-    elsewhere than the engine ends it."""
+    token, and ``\'`` and ``\"`` in a string are ``\t``; a CR is a LF: no string, IRI or comment
+    ends elsewhere than the engine ends it."""
 
-    def given(escape: re.Match[str]) -> str:
+    def given(escape: re.Match[str], quoted: bool) -> str:
         digits = escape.group(1) or escape.group(2)
         if digits is None:
-            return _NEUTRAL if escape.group(3) in "'\"" else escape.group(0)
+            return _NEUTRAL if quoted and escape.group(3) in "'\"" else escape.group(0)
         number = int(digits, 16)
         if number > sys.maxunicode or 0xD800 <= number <= 0xDFFF or chr(number) in _ENDS_A_TOKEN:
             return _NEUTRAL
         return chr(number)
 
+    def span(found: re.Match[str]) -> str:
+        quoted = found.lastgroup == "string"
+        return _ESCAPE.sub(lambda escape: given(escape, quoted), found.group(0))
+
     # a comment ends at CR as at LF for the engine (SPARQL's EOL), at LF only for rdflib: an
     # operation after "# x\r" was not read (a CLEAR of the ontology, in the protected cases);
     # a CR stands nowhere else a LF could not
-    return _ESCAPE.sub(given, text).replace("\r", "\n")
+    return _SPANS.sub(span, text).replace("\r", "\n")
 
 
 class _Service(Comp):
@@ -168,7 +191,7 @@ class _Names:
             return None if namespace is None else namespace + local
         if not isinstance(term, URIRef) or isinstance(term, Variable):
             return None
-        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", term):
+        if is_absolute(term):
             return str(term)
         return None if self.base is None else resolve_reference(self.base, str(term))
 

@@ -74,6 +74,7 @@ _TOKEN = re.compile(
     | (?P<close> \})
     | (?P<nest> [(\[])
     | (?P<unnest> [)\]])
+    | (?P<datatype> \^\^)
     | (?P<operator> &&|\|\||[-+*/|^!<>=])
     | (?P<number> \d+\.\d*[eE][+-]?\d+ | \d+(?:\.\d+)?(?:[eE][+-]?\d+)? | \.\d+(?:[eE][+-]?\d+)?)
     | (?P<punct> \S)
@@ -306,10 +307,15 @@ def _character(escape: re.Match[str]) -> str:
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+def is_absolute(iri: str) -> bool:
+    """Whether ``iri`` has a scheme: it is taken as written, not resolved against a base."""
+    return _ABSOLUTE.match(iri) is not None
+
+
 def _join(base: str | None, iri: str) -> str:
     """``iri`` (as written between ``<>``) resolved against ``base``."""
     iri = _UCHAR.sub(_character, iri)
-    if _ABSOLUTE.match(iri) or not base:  # as written: resolving would normalise it (resolve
+    if is_absolute(iri) or not base:  # as written: resolving would normalise it (resolve
         return iri  # "..") where the parser may not; a peer must match
     return resolve_reference(base, iri)
 
@@ -852,7 +858,7 @@ def _certain_iri(found: tuple[Token, ...], index: int) -> bool:
     previous = found[index - 1]
     if previous.text == ">" and index > 1 and found[index - 2].text == ">":
         return False  # the end of a triple term, ``<<( … )>>``: an operand (stranger 104)
-    if previous.kind == "operator" or previous.text in _BEFORE_AN_IRI:
+    if previous.kind in ("operator", "datatype") or previous.text in _BEFORE_AN_IRI:
         return True
     if previous.kind != "word" or previous.text.upper() in _OPERAND_WORDS:
         return False
@@ -1411,11 +1417,11 @@ def absolute_iris(text: str, base: str | None) -> str:
             after = found[index + 1]
             if after.kind == "iri":
                 edits.append((token.start, after.end, " "))
-        elif token.kind == "iri" and not _ABSOLUTE.match(token.text[1:]):
+        elif token.kind == "iri" and not is_absolute(token.text[1:]):
             if edits and edits[-1][1] == token.end:  # a BASE declaration's own IRI
                 continue
             absolute = resolve(token, states)
-            if absolute is not None and _ABSOLUTE.match(absolute):
+            if absolute is not None and is_absolute(absolute):
                 escaped = _NOT_IN_IRIREF.sub(lambda m: f"\\u{ord(m.group()):04X}", absolute)
                 edits.append((token.start, token.end, f"<{escaped}>"))
     return edited(text, edits)

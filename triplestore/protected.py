@@ -329,10 +329,14 @@ def limit_wide_operations(update: str, graphs: list[str]) -> str:
 
 def guard_update(update: str, base: str, base_iri: str | None, graphs: list[str]) -> str:
     """``update`` as it may run on a store whose named graphs are ``graphs``: wide CLEAR/DROP
-    limited to the unprotected ones; raises ProtectedGraphs for what is refused (checked again
-    on the text that will run, whatever the server's own check let through)."""
+    limited to the unprotected ones, and to those the update itself names as graphs (an
+    operation before a ``DROP NAMED`` may create one: ``INSERT { GRAPH <g> { … } } WHERE { } ;
+    DROP NAMED`` left ``<g>``, stranger 115; each step is SILENT, one not there is nothing);
+    raises ProtectedGraphs for what is refused (checked again on the text that will run,
+    whatever the server's own check let through)."""
     derived = {name.format(base=base) for name in DERIVED_GRAPHS}
-    unprotected = sorted(g for g in graphs if protected_graph(g, base) is None and g not in derived)
+    named = set(graphs) | set(graphs_named(update, base_iri)) if wide_operations(update) else graphs
+    unprotected = sorted(g for g in named if protected_graph(g, base) is None and g not in derived)
     limited = limit_wide_operations(update, unprotected)
     reason = protected_update(limited, base, base_iri)
     wide = wide_operation(limited)

@@ -44,9 +44,6 @@ from core.sparql_text import (
 from endpoint.execution import read_again
 from tests.listener import Listener, listening
 
-#: the one SERVICE peer of the second reading's rules (no listener is one)
-PEER = "http://127.0.0.1:9/sparql"
-
 NOTHING = "urn:nothing"
 DEFAULT = "urn:default"
 
@@ -86,6 +83,7 @@ def test_graph_operations_apply_to_the_managed_graphs_only(update: str, expected
 # ------------------------------------------------ the checks read the language the parser reads
 
 ME = "http://me.example/sparql"  # the request's own IRI, the base of relative IRIs
+#: a SERVICE peer (the second reading's rules allow it; no listener is one)
 PEER = "http://peer.example/sparql"
 
 #: text -> what would fetch a URL, and the SERVICE targets (None: not settled by the text)
@@ -724,6 +722,43 @@ def test_argument_lists_do_not_chain() -> None:
 def test_decimals_are_not_triple_separators() -> None:
     text = "SELECT * { ?s ?p 1.5 FILTER(?o > .5 || ?o < 2.0e3) }"
     assert measure(text).chained == CHAINED["FILTER"]
+
+
+#: typed literals by the thousand: data, no operator (each ``^^`` counted two, and 1,001 dated
+#: triples in an INSERT DATA were "too complex", stranger 115)
+TYPED = {
+    "insert-data": lambda n: (
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> INSERT DATA { "
+        + " . ".join(f'<urn:t:s{i}> <urn:t:d> "2024-01-01"^^xsd:date' for i in range(n))
+        + " }"
+    ),
+    "values-full-iri": lambda n: (
+        "SELECT * { VALUES ?d { "
+        + " ".join('"1"^^<http://www.w3.org/2001/XMLSchema#integer>' for _ in range(n))
+        + " } }"
+    ),
+    "in-list": lambda n: (
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT * { FILTER(?d IN ("
+        + ", ".join("'2'^^xsd:int" for _ in range(n))
+        + ")) }"
+    ),
+    "glued-long-strings": lambda n: (
+        "SELECT * { VALUES ?d { " + "".join('"""x"""^^<urn:t:dt>' for _ in range(n)) + " } }"
+    ),
+}
+
+
+@pytest.mark.parametrize("form", list(TYPED))
+def test_typed_literals_are_no_operators(form: str) -> None:
+    assert measure(TYPED[form](3_000)).operators <= 1  # SELECT's *
+
+
+def test_an_inverse_path_is_still_an_operator() -> None:
+    assert measure("SELECT * { ?s ^<urn:p>/^<urn:q> ?o }").operators == 4  # and the *
+
+
+def test_a_less_than_after_a_datatype_marker_is_an_iri() -> None:
+    assert ambiguous_less_than('SELECT * { FILTER(?d IN ("1"^^<urn:t#x>)) }') is None
 
 
 @pytest.mark.parametrize("construct", ["UNION", "MINUS", "FILTER"])

@@ -179,6 +179,28 @@ def test_wide_clear_and_drop_spare_the_protected_graphs(update: str) -> None:
     assert left == set(kept)
 
 
+#: an update whose earlier operations write graphs the store did not hold, then a wide one:
+#: the graphs it leaves (``INSERT … GRAPH <g> … ; DROP NAMED`` left ``<g>``, stranger 115)
+MADE_THEN_WIDE = {
+    "INSERT { GRAPH <urn:new> { <urn:s> <urn:p> 1 } } WHERE { } ; DROP NAMED": set(),
+    "INSERT DATA { GRAPH <urn:new> { <urn:s> <urn:p> 1 } } ; DROP SILENT ALL": set(),
+    "PREFIX n: <urn:n:> INSERT DATA { GRAPH n:g { <urn:s> <urn:p> 1 } } ; CLEAR NAMED": set(),
+    "WITH <urn:new> INSERT { <urn:s> <urn:p> 1 } WHERE { } ; DROP NAMED": set(),
+    "COPY <urn:mine> TO <urn:copy> ; DROP NAMED": set(),
+    "DROP NAMED ; INSERT DATA { GRAPH <urn:after> { <urn:s> <urn:p> 1 } }": {"urn:after"},
+}
+
+
+@pytest.mark.parametrize("update", list(MADE_THEN_WIDE))
+def test_a_wide_operation_reaches_the_graphs_made_before_it(update: str) -> None:
+    store = ox.Store()
+    quad = ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("1"), ox.NamedNode(DEF))
+    store.add(quad)
+    store.add(ox.Quad(quad.subject, quad.predicate, quad.object, ox.NamedNode("urn:mine")))
+    store.update(guard_update(update, BASE, ME, [DEF, "urn:mine"]))
+    assert {q.graph_name.value for q in store} == {DEF, *MADE_THEN_WIDE[update]}
+
+
 @pytest.mark.parametrize("update", ["CLEARALL", "DROP SILENTALL", "DROPNAMED", "clear silentNAMED"])
 def test_a_glued_wide_operation_is_refused(update: str) -> None:
     with pytest.raises(ProtectedGraphs):
