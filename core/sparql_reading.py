@@ -70,11 +70,14 @@ _ENDS_A_TOKEN = frozenset("\"'\\\r\n<>")
 #: what the grammar's ``\'`` and ``\"`` become in a string for rdflib, whose strings take
 #: neither in the other quotes (``"l\'espace"``: stranger 114)
 _NEUTRAL = "\\t"
-#: a string as the grammar reads it (its four forms, each escape whole), a comment, an IRI, or
-#: any other character: ``\'`` is rewritten in strings only, as a prefixed name may hold it
-#: (``ex:O\'Brien``, PN_LOCAL_ESC, which rdflib reads too; it was refused, stranger 115). A
-#: string read here where the engine reads none, or none where it reads one, only leaves rdflib
-#: a text it cannot read: refused
+#: a string as the grammar reads it (its four forms, each escape whole) and the white space
+#: around a ``^^`` after it or before a language tag, a comment, an IRI, or any other
+#: character: ``\'`` is rewritten in strings only, as a prefixed name may hold it
+#: (``ex:O\'Brien``, PN_LOCAL_ESC, which rdflib reads too; it was refused, stranger 115), and
+#: that white space is left out (rdflib reads ``"x"^^<t>`` and ``"x"@en`` glued only, the
+#: grammar spaced too: ``"x" ^^ xsd:string`` was refused, stranger 116). A string read here
+#: where the engine reads none, or none where it reads one, only leaves rdflib a text it cannot
+#: read: refused
 _STRING_ESCAPE = r"""\\(?:[tbnrf\\"']|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})"""
 _IRI_CHARACTERS = r"""[^<>"{}|^`\\\x00-\x20]*"""
 _SPANS = re.compile(
@@ -83,6 +86,7 @@ _SPANS = re.compile(
         | '''[^'\\]*(?:(?:{_STRING_ESCAPE}|'(?!''))[^'\\]*)*'''
         | "[^"\\\n\r]*(?:{_STRING_ESCAPE}[^"\\\n\r]*)*"
         | '[^'\\\n\r]*(?:{_STRING_ESCAPE}[^'\\\n\r]*)*' )
+      (?P<tail> [\ \t\r\n]*\^\^[\ \t\r\n]* | [\ \t\r\n]+(?=@) )?
       | \#[^\r\n]*
       | <{_IRI_CHARACTERS}(?:\\(?:u[0-9A-Fa-f]{{4}}|U[0-9A-Fa-f]{{8}}){_IRI_CHARACTERS})*>
       | (?:[^"'\#<\\]|\\.)+
@@ -111,8 +115,11 @@ def _for_rdflib(text: str) -> str:
         return chr(number)
 
     def span(found: re.Match[str]) -> str:
-        quoted = found.lastgroup == "string"
-        return _ESCAPE.sub(lambda escape: given(escape, quoted), found.group(0))
+        string = found.group("string")
+        if string is None:
+            return _ESCAPE.sub(lambda escape: given(escape, False), found.group(0))
+        tail = "^^" if "^" in (found.group("tail") or "") else ""
+        return _ESCAPE.sub(lambda escape: given(escape, True), string) + tail
 
     # a comment ends at CR as at LF for the engine (SPARQL's EOL), at LF only for rdflib: an
     # operation after "# x\r" was not read (a CLEAR of the ontology, in the protected cases);
@@ -139,6 +146,12 @@ class _Service(Comp):
 
 class Unread(ValueError):
     """rdflib's parser could not read the text (its words)."""
+
+
+#: what a client refused as unread is told of this reading
+UNREAD_NOTE = (
+    "it reads SPARQL 1.1, not 1.2, and refuses a few spellings 1.1 allows: see docs/security.md"
+)
 
 
 @dataclass

@@ -1101,7 +1101,7 @@ class Size:
     depth: int  # the deepest nesting of braces, parentheses and brackets
     operators: int  # operator signs (paths, arithmetic, comparisons, logic)
     chained: int = 0  # the weights of the chaining keywords (even glued) and signs
-    terms: int = 0  # the terms of its graph patterns, and their groups (``_pattern_terms``)
+    terms: int = 0  # the terms of its graph patterns, and their groups (``measure``)
 
 
 #: the words after which a group is data or a template, not a pattern the engine plans: it and
@@ -1114,67 +1114,74 @@ _TERMS = {"var", "iri", "pname", "string", "number"}
 _NOT_PATTERNS = {"SELECT", "HAVING", "LIMIT", "OFFSET"}
 
 
-@remembered
-def measure(text: str) -> Size:
-    """The ``Size`` of ``text`` (strings, IRIs and comments do not count). A sign of
-    ``CHAINING_SIGNS`` counts between patterns only, not between a function's arguments."""
-    deepest = operators = chained = 0
-    opened: list[str] = []  # the brackets around the token, innermost last
-    for token in tokens(text):
-        kind = token.kind
-        if kind in ("open", "nest"):
-            opened.append(token.text)
-            deepest = max(deepest, len(opened))
-        elif kind in ("close", "unnest"):
-            if opened:
-                opened.pop()
-        elif kind == "operator":
-            operators += 1
-        elif kind == "punct" and not (opened and opened[-1] == "("):
-            chained += CHAINING_SIGNS.get(token.text, 0)
-        elif kind in ("word", "pname"):
-            word = _as_keyword(token)
-            if word is not None:
-                chained += sum(CHAINED[found] for found in _CHAINED.findall(word.word))
-    return Size(deepest, operators, chained, _pattern_terms(text))
-
-
 @dataclass
 class _Bracket:
-    """A bracket ``_pattern_terms`` reads: "{", "[", "(" or "list" (a collection), whether the
-    terms it holds count, and whether it is data or a template, or within one."""
+    """A bracket ``measure`` reads: "{", "[", "(" or "list" (a collection), whether the terms
+    it holds count, and whether it is data or a template, or within one."""
 
     kind: str
     counts: bool
     data: bool = False
 
 
-def _pattern_terms(text: str) -> int:
-    """How many terms the graph patterns of ``text`` hold (a triple pattern three, a pair of a
-    property list two, each item of a collection one), and how many groups (but a UNION's
-    branches, one): the engine plans the join of a query's patterns, groups merged, in a time
-    that grows faster than their number (100 triple patterns about one subject 0.8 s, 150 of
-    them 3.8 s, 300 that share no variable more than 20 s; 300 ``GRAPH ?g {}`` 32 s; measured
-    with pyoxigraph 0.5.13 on an empty store, strangers 108 and 109: a 3 KB text held a query
-    slot for its time limit). Counted over the whole text, as the engine merges groups (99
-    patterns in each of many groups were planned as one join). Data and templates count
-    nothing (``_NOT_PLANNED``, a VALUES block), nor expressions (in parentheses after a word:
-    FILTER, BIND, a function)."""
-    counted = 0
+def _signed_number(found: Sequence[Token], index: int) -> bool:
+    """Whether ``found[index]`` is the sign of the number glued to it (``-5``: one token to the
+    engine, INTEGER_NEGATIVE)."""
+    sign, after = found[index], found[index + 1] if index + 1 < len(found) else None
+    return (
+        sign.text in "+-"
+        and after is not None
+        and after.kind == "number"
+        and (after.start == sign.end)
+    )
+
+
+@remembered
+def measure(text: str) -> Size:
+    """The ``Size`` of ``text`` (strings, IRIs and comments do not count), in one walk over its
+    tokens.
+
+    - **Operators** count wherever they stand (the parser recurses on them), but a number's
+      sign, which counts in an expression only (``FILTER(?a -5 -5 …)`` is a chain of
+      subtractions; ``VALUES ?x { -5 }``, a triple's object ``-5`` are one token to the
+      engine: 1,001 coordinates west of Greenwich counted 2,002 operators and were "too
+      complex", stranger 116), and a literal's ``^^`` is none (stranger 115).
+    - A sign of ``CHAINING_SIGNS`` counts between patterns only: not between a function's
+      arguments, nor in data and templates (``INSERT DATA``, ``DELETE DATA``, an ``INSERT``
+      or ``CONSTRUCT`` template, a VALUES block), which the engine reads without recursing
+      (30,000 triples in 0.1 s with pyoxigraph 0.5.13, where 3,000 triple patterns in a WHERE
+      overflowed its stack: ``INSERT DATA`` of 1,000 triples was "too complex", stranger 116).
+      Chaining keywords count everywhere, glued or not.
+    - **Terms**: how many terms the graph patterns hold (a triple pattern three, a pair of a
+      property list two, each item of a collection one, a typed literal one), and how many
+      groups (but a UNION's branches, one): the engine plans the join of a query's patterns,
+      groups merged, in a time that grows faster than their number (100 triple patterns about
+      one subject 0.8 s, 150 of them 3.8 s, 300 that share no variable more than 20 s; 300
+      ``GRAPH ?g {}`` 32 s; measured with pyoxigraph 0.5.13 on an empty store, strangers 108 and
+      109: a 3 KB text held a query slot for its time limit). Counted over the whole text, as
+      the engine merges groups (99 patterns in each of many groups were planned as one join).
+      Data and templates count nothing (``_NOT_PLANNED``, a VALUES block), nor expressions (in
+      parentheses after a word: FILTER, BIND, a function)."""
+    deepest = operators = chained = terms = 0
     # each bracket around the token: its kind, and whether the terms it holds count (not in
     # data, a template or an expression, nor a sub-query's projection or solution modifiers)
     opened: list[_Bracket] = []
     previous: Token | None = None
     values = False
-    for token in tokens(text):
+    found = tokens(text)
+    for index, token in enumerate(found):
         kind = token.kind
         inner = opened[-1] if opened else _Bracket("", counts=False)
         patterned = inner.kind in ("{", "[", "list") and inner.counts
+        if kind in ("word", "pname"):
+            keyword = _as_keyword(token)
+            if keyword is not None:
+                chained += sum(CHAINED[word] for word in _CHAINED.findall(keyword.word))
         if kind in ("open", "nest"):
             if token.text == "{":
                 word = previous.text.upper() if previous and previous.kind == "word" else ""
                 data = values or word in _NOT_PLANNED or inner.data
-                counted += patterned and word != "UNION"
+                terms += patterned and word != "UNION"
                 opened.append(_Bracket("{", counts=not data, data=data))
                 values = False
             elif token.text == "[":
@@ -1182,18 +1189,25 @@ def _pattern_terms(text: str) -> int:
             else:  # "(": a collection among patterns, else an expression or a list of names
                 listed = patterned and (previous is None or previous.kind != "word")
                 opened.append(_Bracket("list" if listed else "(", counts=listed, data=inner.data))
+            deepest = max(deepest, len(opened))
         elif kind in ("close", "unnest"):
             if opened:
                 opened.pop()
-        elif kind in _TERMS and patterned:
-            counted += 1
+        elif kind == "operator":
+            expression = inner.kind == "(" and not inner.data
+            operators += expression or not _signed_number(found, index)
+        elif kind == "punct":
+            if not inner.data and inner.kind not in ("(", "list"):
+                chained += CHAINING_SIGNS.get(token.text, 0)
+        elif kind in _TERMS and patterned and not (previous and previous.kind == "datatype"):
+            terms += 1  # a literal's datatype is of its term (``"1"^^xsd:int``: one)
         elif kind == "word":
             word = token.text.upper()
             values = values or word == "VALUES"
-            if opened and opened[-1].kind == "{" and (word in _NOT_PATTERNS or word.endswith("BY")):
-                opened[-1].counts = False  # a sub-query's projection, its solution modifiers
+            if inner.kind == "{" and (word in _NOT_PATTERNS or word.endswith("BY")):
+                inner.counts = False  # a sub-query's projection, its solution modifiers
         previous = token
-    return counted
+    return Size(deepest, operators, chained, terms)
 
 
 class DatasetConflict(ValueError):
@@ -1489,14 +1503,41 @@ def volatile(query: str) -> bool:
     return bool(words_inside(query, VOLATILE))
 
 
+#: what makes a property path a closure (``*``, ``+``: every node's reach; ``?``: every node
+#: at length zero), which the engine works out before its first solution, whatever the LIMIT
+#: (``SELECT * { ?s (!<urn:x>)* ?o } LIMIT 3``, 38 bytes, outgrew its worker's memory cap in
+#: 6.5 s: ten at once held the light lane, and a light query waited 24 s, stranger 116); a
+#: ``*`` after SELECT (or REDUCED) projects, and is no path
+_CLOSURE_SIGNS = {"*", "+", "?"}
+_PROJECTING = {"SELECT", "REDUCED"}
+
+
+def _closure(query: str) -> bool:
+    """Whether ``query`` may hold a path closure: a ``*``, ``+`` or lone ``?`` outside strings,
+    IRIs and comments, but a projection's ``*`` (arithmetic and a number's sign are taken for
+    one too: such a query is only not light)."""
+    found = tokens(query)
+    for index, token in enumerate(found):
+        if token.text not in _CLOSURE_SIGNS or token.kind not in ("operator", "punct"):
+            continue
+        before = found[index - 1] if index else None
+        if token.text == "*" and before is not None and before.kind == "word":
+            if before.text.upper().endswith(tuple(_PROJECTING)):
+                continue
+        return True
+    return False
+
+
 def looks_light(query: str, most_rows: int = 1_000) -> bool:
     """Whether ``query`` looks cheap from its text: an ASK or a DESCRIBE, or a result cut by a
     LIMIT of at most ``most_rows``, with no grouping, sorting, aggregate, DISTINCT, MINUS or
-    EXISTS (each needs every solution before the first). A guess: a query that looks light and
-    is not still meets the time limits."""
+    EXISTS (each needs every solution before the first), and no path closure (``_closure``). A
+    guess: a query that looks light and is not still meets the time limits."""
     found = keywords(query)
     heavy = re.compile("|".join(sorted(_WHOLE_RESULT, key=len, reverse=True)))
     if any(heavy.search(k.word) for k in found):  # glued ones too: SELECTDISTINCT
+        return False
+    if _closure(query):
         return False
     if any(k.word in ("ASK", "DESCRIBE") and k.depth == 0 for k in found):
         return True

@@ -260,7 +260,7 @@ def read_again(text: str, base_iri: str | None, peers: Sequence[str]) -> str | N
             said = (
                 "this query holds the word SERVICE (in a string or a comment too), and is read "
                 "a second time, by rdflib's SPARQL 1.1 parser, to check where it calls; that "
-                f"reading stopped: {unread} (it reads no SPARQL 1.2 syntax)"
+                f"reading stopped: {unread} ({sparql_reading.UNREAD_NOTE})"
             )
         _read_again[key] = said
         while len(_read_again) > READ_AGAIN_KEPT:

@@ -202,7 +202,7 @@ def read_operation() -> Operation:
 #: worth ``CHAIN_UNIT`` (``core.sparql_text.CHAINED``) overflow its stack; a fifth of that
 LIMITS = {"depth": 64, "operators": 2_000, "chained": 2_000, "terms": 300}
 #: what each of ``LIMITS`` counts, in a refusal's words. ``terms``: the terms of the graph
-#: patterns and their groups (``core.sparql_text._pattern_terms``), whose join the engine
+#: patterns and their groups (``core.sparql_text.measure``), whose join the engine
 #: plans in a time that grows faster than their number (300 patterns took more than 20 s
 #: before any data was read, and held a query slot for its time limit, strangers 108 and
 #: 109); 100 triple patterns are 300 terms, planned in about 0.8 s

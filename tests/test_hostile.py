@@ -151,6 +151,23 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
         "SELECT (COUNT(*) AS ?n) { " + " ".join(f"?s{i} ?p{i} 1 ." for i in range(300)) + " }"
     ),
     "not_chain": lambda: "ASK { FILTER(" + "!" * 20_000 + "true) }",
+    "typed_data": lambda: (
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> INSERT DATA { GRAPH <urn:hostile:typed> { "
+        + " . ".join(
+            f'<urn:hostile:s{n}> <urn:hostile:d> "2024-01-01"^^xsd:date' for n in range(1_500)
+        )
+        + " } }"
+    ),
+    "signed_coordinates": lambda: (
+        "SELECT (COUNT(*) AS ?n) { VALUES (?lat ?long) { "
+        + " ".join(f"(-{n % 90}.5 -0.{n})" for n in range(1_500))
+        + " } }"
+    ),
+    "typed_patterns": lambda: (
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT * { "
+        + " ".join(f'?s <urn:hostile:p{n}> "1"^^xsd:int .' for n in range(90))
+        + " } LIMIT 1"
+    ),
     "mixed_zones": lambda: MIXED_ZONES,
     "dates_beside_strings": lambda: (
         "SELECT ?o { VALUES ?o { " + temporal_beside_strings("dateTime", 0) + " } } ORDER BY ?o"

@@ -263,7 +263,7 @@ def read_again(update: str, base: str, base_iri: str | None) -> list[sparql_read
     except sparql_reading.Unread as unread:
         raise ReadOtherwise(
             "an update is read a second time, by rdflib's SPARQL 1.1 parser, to check what it "
-            f"writes; that reading stopped: {unread} (it reads no SPARQL 1.2 syntax); nothing "
+            f"writes; that reading stopped: {unread} ({sparql_reading.UNREAD_NOTE}); nothing "
             "was changed"
         ) from None
     wide = [target for reading in readings for target in reading.wide]
