@@ -104,6 +104,18 @@ SET_ASIDE = 10
 LOWEST = 19
 #: how often a light query waiting for a worker looks at the other lane, in seconds
 LANE_POLL = 0.005
+#: the processor seconds a query may use in the light lane: one that uses more was not what it
+#: looked (a path closure, a cross product under a LIMIT that finds no row: ten 38-byte
+#: queries held the lane, and a light ASK waited 24 to 29 s, stranger 116). It is stopped
+#: there, its text remembered (``NOT_LIGHT_KEPT``), and asked again of the other workers
+#: with what is left of its time, where it is set aside as any long query is
+LIGHT_SECONDS = 0.5
+#: how many texts a pool remembers that were not light (asked again, they go to the others)
+NOT_LIGHT_KEPT = 1024
+
+
+class _NotLight(Exception):
+    """A query in the light lane used its ``LIGHT_SECONDS``."""
 
 
 #: what a query is answered when the server stops while it runs or waits for a worker
@@ -151,6 +163,10 @@ class _QueryClock:
         return time.monotonic() - self._wall
 
 
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
 class QueryPool:
     """``workers`` worker processes; ``run`` lends one to a query for at most ``timeout``
     seconds, then kills and replaces it if the query is still running.
@@ -164,7 +180,8 @@ class QueryPool:
     gets 503 (try again, ``Retry-After``). A set-aside worker is retired when its query ends
     (its priority cannot be raised again). And one more worker, the light lane, takes only
     queries that look light (``core.sparql_text.looks_light``: ASK, DESCRIBE, a small LIMIT
-    without grouping or sorting), so that these never wait behind heavy ones."""
+    without grouping, sorting or a path closure), so that these never wait behind heavy ones;
+    one that uses ``LIGHT_SECONDS`` there was not light, and is asked again of the others."""
 
     #: a worker may write a large answer to a file the server names (``endpoint.streaming``)
     spools: ClassVar[bool] = True
@@ -190,6 +207,8 @@ class QueryPool:
         self._idle: dict[str, queue.Queue[_Worker]] = {"any": queue.Queue(), "light": queue.Queue()}
         self._all: set[_Worker] = set()
         self._aside: list[_Worker] = []  # set aside, oldest first
+        #: digests of the texts that were not light (``LIGHT_SECONDS``), the last ones
+        self._not_light: OrderedDict[bytes, None] = OrderedDict()
         self._lock = threading.Lock()
         self._closed = False
         #: workers of each lane that could not be started in place of one that went
@@ -303,17 +322,22 @@ class QueryPool:
         the aside set is full). Processor time, not time waited: with more queries than
         processors, every query waits its turn, and setting each aside then only started
         processes (8 clients on two cores: about a third fewer answers a second). ClientGone
-        when ``gone`` says the client closed its connection first (``_poll``)."""
+        when ``gone`` says the client closed its connection first (``_poll``); _NotLight when
+        a query of the light lane has used ``LIGHT_SECONDS``."""
         deadline = time.monotonic() + timeout
-        if 0 < self._long_after < timeout:
+        light = worker.lane == "light"
+        most = LIGHT_SECONDS if light else self._long_after
+        if 0 < most < timeout:
             used = _QueryClock(worker.pid)
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return _poll(worker, 0, gone)
                 spent = used()
-                if spent < self._long_after:
-                    wait = self._long_after - spent
+                if spent < most:
+                    wait = most - spent
+                elif light:
+                    raise _NotLight
                 elif self._set_aside(worker):
                     break
                 else:  # the aside set is full: look again after ``long_after``
@@ -338,10 +362,31 @@ class QueryPool:
         with entered(self._room):
             return self._run(request, timeout, gone)
 
+    def _light(self, request: QueryRequest | GraphRequest) -> bool:
+        """Whether ``request`` may have the light lane: it looks light, and its text was not
+        found otherwise there before."""
+        if not isinstance(request, QueryRequest) or not looks_light(request.sparql):
+            return False
+        with self._lock:
+            return _digest(request.sparql) not in self._not_light
+
+    def _not_light_again(self, request: QueryRequest | GraphRequest) -> None:
+        if isinstance(request, QueryRequest):
+            with self._lock:
+                self._not_light[_digest(request.sparql)] = None
+                while len(self._not_light) > NOT_LIGHT_KEPT:
+                    self._not_light.popitem(last=False)
+
     def _run(
-        self, request: QueryRequest | GraphRequest, timeout: float, gone: Callable[[], bool] | None
+        self,
+        request: QueryRequest | GraphRequest,
+        timeout: float,
+        gone: Callable[[], bool] | None,
+        light: bool | None = None,
     ) -> QueryResult:
-        light = isinstance(request, QueryRequest) and looks_light(request.sparql)
+        """``light``: whether it may have the light lane (None: ``_light``)."""
+        begun = time.monotonic()
+        light = self._light(request) if light is None else light
         forget_text()  # read: its readings are not held while the engine runs
         worker = self._take(light, timeout)
         while not worker.process.is_alive():  # killed while idle (the system ran out of memory)
@@ -360,6 +405,19 @@ class QueryPool:
         except ClientGone:
             self._replace(worker)
             raise QueryError(400, GONE) from None
+        except _NotLight:  # stopped in the light lane, asked again of the others
+            self._replace(worker)
+            self._not_light_again(request)
+            left = timeout - (time.monotonic() - begun)
+            if left <= 0:
+                raise QueryError(TIMED_OUT, f"the query was stopped after {timeout:g} s") from None
+            try:
+                return self._run(request, left, gone, light=False)
+            except QueryError as error:  # its time limit is the one it was given
+                if error.status != TIMED_OUT:
+                    raise
+                said = f"the query was stopped after {timeout:g} s (the time limit)"
+                raise QueryError(TIMED_OUT, said) from None
         except (EOFError, OSError, BrokenPipeError):
             if self._closed:  # the server stops: it stopped the worker
                 raise QueryError(503, STOPPING) from None
