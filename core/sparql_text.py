@@ -1107,8 +1107,22 @@ class Size:
 #: the words after which a group is data or a template, not a pattern the engine plans: it and
 #: the groups in it count nothing (``INSERT DATA { … }``, ``CONSTRUCT { … }``, a VALUES block)
 _NOT_PLANNED = {"DATA", "CONSTRUCT", "INSERT", "DELETE"}
-#: the kinds of token that are terms of a pattern
+#: the kinds of token that are terms of a pattern (and ``_term_word``, a blank node ``[ ]``)
 _TERMS = {"var", "iri", "pname", "string", "number"}
+#: a collection's item is two triple patterns to the engine (``rdf:first`` and ``rdf:rest``,
+#: each with a blank node of its own): six terms (stranger 117: ``(true … ×5000)`` counted two
+#: terms, and its 10,000 patterns ended the worker; 290 numbers, counted 292, were planned in
+#: 17 s)
+COLLECTION_ITEM_TERMS = 6
+
+
+def _term_word(token: Token) -> bool:
+    """Whether ``token`` is a word that stands for a term: ``a`` (``rdf:type``, lower case
+    only), ``true`` or ``false`` (``[] a []`` ×600 counted no term, and outgrew its worker's
+    memory, stranger 117)."""
+    return token.kind == "word" and (token.text == "a" or token.text.upper() in ("TRUE", "FALSE"))
+
+
 #: the words after which a group's terms are no patterns: a sub-query's projection and its
 #: solution modifiers (and ``ORDER BY``, ``GROUP BY``, glued or not: any word ending in BY)
 _NOT_PATTERNS = {"SELECT", "HAVING", "LIMIT", "OFFSET"}
@@ -1153,7 +1167,8 @@ def measure(text: str) -> Size:
       overflowed its stack: ``INSERT DATA`` of 1,000 triples was "too complex", stranger 116).
       Chaining keywords count everywhere, glued or not.
     - **Terms**: how many terms the graph patterns hold (a triple pattern three, a pair of a
-      property list two, each item of a collection one, a typed literal one), and how many
+      property list two, a blank node ``[ ]`` one, a typed literal one, each item of a
+      collection ``COLLECTION_ITEM_TERMS``), and how many
       groups (but a UNION's branches, one): the engine plans the join of a query's patterns,
       groups merged, in a time that grows faster than their number (100 triple patterns about
       one subject 0.8 s, 150 of them 3.8 s, 300 that share no variable more than 20 s; 300
@@ -1173,6 +1188,7 @@ def measure(text: str) -> Size:
         kind = token.kind
         inner = opened[-1] if opened else _Bracket("", counts=False)
         patterned = inner.kind in ("{", "[", "list") and inner.counts
+        each = COLLECTION_ITEM_TERMS if inner.kind == "list" else 1  # what a term counts here
         if kind in ("word", "pname"):
             keyword = _as_keyword(token)
             if keyword is not None:
@@ -1184,10 +1200,14 @@ def measure(text: str) -> Size:
                 terms += patterned and word != "UNION"
                 opened.append(_Bracket("{", counts=not data, data=data))
                 values = False
-            elif token.text == "[":
+            elif token.text == "[":  # a blank node: a term
+                terms += each if patterned else 0
                 opened.append(_Bracket("[", counts=inner.counts, data=inner.data))
             else:  # "(": a collection among patterns, else an expression or a list of names
-                listed = patterned and (previous is None or previous.kind != "word")
+                listed = patterned and (
+                    previous is None or previous.kind != "word" or _term_word(previous)
+                )
+                terms += each if listed else 0  # its head node
                 opened.append(_Bracket("list" if listed else "(", counts=listed, data=inner.data))
             deepest = max(deepest, len(opened))
         elif kind in ("close", "unnest"):
@@ -1199,8 +1219,9 @@ def measure(text: str) -> Size:
         elif kind == "punct":
             if not inner.data and inner.kind not in ("(", "list"):
                 chained += CHAINING_SIGNS.get(token.text, 0)
-        elif kind in _TERMS and patterned and not (previous and previous.kind == "datatype"):
-            terms += 1  # a literal's datatype is of its term (``"1"^^xsd:int``: one)
+        elif (kind in _TERMS or _term_word(token)) and patterned:
+            if not (previous and previous.kind == "datatype"):  # of its literal: one term
+                terms += each
         elif kind == "word":
             word = token.text.upper()
             values = values or word == "VALUES"

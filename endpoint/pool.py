@@ -108,8 +108,10 @@ LANE_POLL = 0.005
 #: looked (a path closure, a cross product under a LIMIT that finds no row: ten 38-byte
 #: queries held the lane, and a light ASK waited 24 to 29 s, stranger 116). It is stopped
 #: there, its text remembered (``NOT_LIGHT_KEPT``), and asked again of the other workers
-#: with what is left of its time, where it is set aside as any long query is
-LIGHT_SECONDS = 0.5
+#: with what is left of its time, where it is set aside as any long query is. Each text that
+#: is not light costs the lane that once: eight at once held a light query 4 to 6 s with half a
+#: second each (stranger 117)
+LIGHT_SECONDS = 0.25
 #: how many texts a pool remembers that were not light (asked again, they go to the others)
 NOT_LIGHT_KEPT = 1024
 

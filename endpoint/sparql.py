@@ -210,7 +210,9 @@ LIMIT_WORDS = {
     "depth": "brackets nested",
     "operators": "operators",
     "chained": "patterns chained (weighted)",
-    "terms": "terms in graph patterns (three a triple pattern, one a group)",
+    "terms": (
+        "terms in graph patterns (three a triple pattern, one a group, six a collection's item)"
+    ),
 }
 #: the most an operation's lists may hold (``core.sparql_text.lists``: order and group
 #: conditions, expressions named by AS, graphs named by FROM), and the graphs its request names

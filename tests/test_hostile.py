@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import yaml
@@ -151,6 +152,9 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
         "SELECT (COUNT(*) AS ?n) { " + " ".join(f"?s{i} ?p{i} 1 ." for i in range(300)) + " }"
     ),
     "not_chain": lambda: "ASK { FILTER(" + "!" * 20_000 + "true) }",
+    "collection_of_booleans": lambda: "ASK { <urn:s> <urn:p> (" + "true " * 5_000 + ") }",
+    "collection_of_numbers": lambda: "ASK { <urn:s> <urn:p> (" + "1 " * 290 + ") }",
+    "blank_node_patterns_form": lambda: "query=" + quote("ASK { " + "[] a [] . " * 600 + "}"),
     "typed_data": lambda: (
         "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> INSERT DATA { GRAPH <urn:hostile:typed> { "
         + " . ".join(

@@ -1032,12 +1032,13 @@ TERMS = [
     # whatever the signs between them, or their groups (stranger 109: each way around a count
     # per group and per sign, and a prefix named values, made the query count as nothing)
     ("PREFIX values: <urn:v:> SELECT * { " + "?s values:p 1 . " * 120 + "}", 360),
-    ("SELECT * { ?s <urn:p> [ " + " ; ".join(f"?p{i} 1" for i in range(200)) + " ] }", 402),
+    ("SELECT * { ?s <urn:p> [ " + " ; ".join(f"?p{i} 1" for i in range(200)) + " ] }", 403),
     ("SELECT * { " + " FILTER(true) ".join(f"?s{i} ?p{i} 1" for i in range(120)) + " }", 360),
     ("SELECT * { " + ("{ " + "?s ?p 1 . " * 99 + "} ") * 3 + "}", 894),
     # a sub-query's projection and solution modifiers are no patterns
     ("SELECT * { { SELECT ?a ?b { ?a ?p ?b } ORDER BY ?a ?b LIMIT 5 } }", 4),
-    ("SELECT * { ?s <urn:p> (" + " ".join(map(str, range(400))) + ") }", 402),
+    # a collection's item is two triple patterns to the engine, its head node a term
+    ("SELECT * { ?s <urn:p> (" + " ".join(map(str, range(400))) + ") }", 2 + 1 + 400 * 6),
     # data, templates and expressions count nothing
     ("INSERT DATA { " + " ".join(f"<urn:a> <urn:b> {i} ." for i in range(500)) + " }", 0),
     ("SELECT * { ?s ?p ?o VALUES ?o { " + " ".join(map(str, range(500))) + " } }", 5),
@@ -1049,7 +1050,14 @@ TERMS = [
     ("PREFIX x: <urn:x#> SELECT * { " + '?s ?p "1"^^x:int . ' * 99 + "}", 297),
     ("SELECT * { " + "?s ?p '''1'''^^<urn:x#int> . " * 99 + "}", 297),
     ("SELECT * { ?s ?p " + ", ".join(['"1"^^<urn:x#int>'] * 98) + " }", 100),
-    ("SELECT * { ?s ?p (" + " ".join(['"a"@en "1"^^<urn:t>'] * 50) + ") }", 102),
+    ("SELECT * { ?s ?p (" + " ".join(['"a"@en "1"^^<urn:t>'] * 50) + ") }", 2 + 1 + 100 * 6),
+    # a, true, false and blank nodes are terms too (stranger 117: none counted, and patterns of
+    # them, or collections of them, outgrew the worker or ended it)
+    ("ASK { " + "[] a [] . " * 100 + "}", 300),
+    ("ASK { <urn:s> <urn:p> (" + "true false " * 50 + ") }", 2 + 1 + 100 * 6),
+    ("SELECT * { ?s a (1 ([] 2)) }", 2 + 1 + 6 + 6 + 6 * 2),
+    ("SELECT * { ?s <urn:p> [ a true ; <urn:q> [] ] }", 2 + 1 + 2 + 2),
+    ("INSERT DATA { <urn:s> <urn:p> (" + "true " * 5_000 + ") . [] a [] }", 0),
 ]
 
 
