@@ -95,6 +95,13 @@ _SPANS = re.compile(
 )
 
 
+#: a signed decimal standing as a term (after white space or a bracket, a comma, a semicolon:
+#: never inside a name), which rdflib cannot read outside an expression ("Not a number":
+#: ``schema:longitude -9.1393`` in an update was refused, stranger 118); given to it as a
+#: double, a number all the same
+_SIGNED_DECIMAL = re.compile(r"(?<=[\s(,;{\[])([+-][0-9]*\.[0-9]+)(?![0-9eE.])")
+
+
 def _for_rdflib(text: str) -> str:
     r"""``text`` as rdflib's grammar should be given it to read it as the engine does. rdflib
     expands every ``\u`` escape before parsing, in strings and comments too, and a ``\u0022``
@@ -103,7 +110,7 @@ def _for_rdflib(text: str) -> str:
     allows (stranger 114: valid texts refused). Here an escape naming a character is that
     character (an IRI holds it as the engine resolves it), unless the character would end a
     token, and ``\'`` and ``\"`` in a string are ``\t``; a CR is a LF: no string, IRI or comment
-    ends elsewhere than the engine ends it."""
+    ends elsewhere than the engine ends it; a signed decimal is a double (``_SIGNED_DECIMAL``)."""
 
     def given(escape: re.Match[str], quoted: bool) -> str:
         digits = escape.group(1) or escape.group(2)
@@ -124,7 +131,7 @@ def _for_rdflib(text: str) -> str:
     # a comment ends at CR as at LF for the engine (SPARQL's EOL), at LF only for rdflib: an
     # operation after "# x\r" was not read (a CLEAR of the ontology, in the protected cases);
     # a CR stands nowhere else a LF could not
-    return _SPANS.sub(span, text).replace("\r", "\n")
+    return _SIGNED_DECIMAL.sub(r"\1e0", _SPANS.sub(span, text).replace("\r", "\n"))
 
 
 class _Service(Comp):

@@ -1150,6 +1150,47 @@ def _signed_number(found: Sequence[Token], index: int) -> bool:
     )
 
 
+#: the signs of a property path between its steps or before one
+_PATH_SIGNS = frozenset({"/", "|", "^", "!"})
+#: a path's modifiers after a step
+_PATH_MODIFIERS = frozenset({"*", "+", "?"})
+
+
+def _path_group(found: Sequence[Token], index: int) -> bool:
+    """Whether the ``(`` at ``found[index]``, among patterns, groups a property path rather
+    than opening a collection: a path's sign before it, in it (outside its inner brackets) or
+    after its ``)``, or a modifier after that (``?s (<p>|<q>)+ ?o``, ``^(<p>/<q>)``). Counted as
+    collections, six terms an IRI, a listing of 14 ``cwm:x/(skos:prefLabel|rdfs:label)`` was
+    "too complex", stranger 118. A group without a sign, ``?s (<p>) ?o``, is taken for one."""
+    before = found[index - 1] if index else None
+    if before is not None and before.kind == "operator" and before.text in _PATH_SIGNS:
+        return True
+    depth = 0
+    for at in range(index, len(found)):
+        token = found[at]
+        if token.kind in ("open", "nest"):
+            depth += 1
+        elif token.kind in ("close", "unnest"):
+            depth -= 1
+            if depth == 0:
+                after = found[at + 1] if at + 1 < len(found) else None
+                return after is not None and after.text in _PATH_SIGNS | _PATH_MODIFIERS
+        elif depth == 1 and token.kind == "operator" and token.text in _PATH_SIGNS:
+            return True
+    return False
+
+
+def _called(found: Sequence[Token], index: int) -> bool:
+    """Whether the ``(`` at ``found[index]`` holds the arguments of a function a FILTER calls
+    by its IRI (``FILTER xsd:boolean(?t)``: no collection)."""
+    return (
+        index >= 2
+        and found[index - 1].kind in ("iri", "pname")
+        and found[index - 2].kind == "word"
+        and found[index - 2].text.upper() == "FILTER"
+    )
+
+
 @remembered
 def measure(text: str) -> Size:
     """The ``Size`` of ``text`` (strings, IRIs and comments do not count), in one walk over its
@@ -1187,7 +1228,7 @@ def measure(text: str) -> Size:
     for index, token in enumerate(found):
         kind = token.kind
         inner = opened[-1] if opened else _Bracket("", counts=False)
-        patterned = inner.kind in ("{", "[", "list") and inner.counts
+        patterned = inner.kind in ("{", "[", "list", "path") and inner.counts
         each = COLLECTION_ITEM_TERMS if inner.kind == "list" else 1  # what a term counts here
         if kind in ("word", "pname"):
             keyword = _as_keyword(token)
@@ -1203,12 +1244,18 @@ def measure(text: str) -> Size:
             elif token.text == "[":  # a blank node: a term
                 terms += each if patterned else 0
                 opened.append(_Bracket("[", counts=inner.counts, data=inner.data))
-            else:  # "(": a collection among patterns, else an expression or a list of names
-                listed = patterned and (
-                    previous is None or previous.kind != "word" or _term_word(previous)
+            else:  # "(": a collection or a path's group among patterns, else an expression
+                listed = (
+                    patterned
+                    and (previous is None or previous.kind != "word" or _term_word(previous))
+                    and not _called(found, index)
                 )
-                terms += each if listed else 0  # its head node
-                opened.append(_Bracket("list" if listed else "(", counts=listed, data=inner.data))
+                if listed and (inner.kind == "path" or _path_group(found, index)):
+                    opened.append(_Bracket("path", counts=True, data=inner.data))
+                else:
+                    terms += each if listed else 0  # a collection's head node
+                    kind_of = "list" if listed else "("
+                    opened.append(_Bracket(kind_of, counts=listed, data=inner.data))
             deepest = max(deepest, len(opened))
         elif kind in ("close", "unnest"):
             if opened:

@@ -106,12 +106,13 @@ LOWEST = 19
 LANE_POLL = 0.005
 #: the processor seconds a query may use in the light lane: one that uses more was not what it
 #: looked (a path closure, a cross product under a LIMIT that finds no row: ten 38-byte
-#: queries held the lane, and a light ASK waited 24 to 29 s, stranger 116). It is stopped
-#: there, its text remembered (``NOT_LIGHT_KEPT``), and asked again of the other workers
-#: with what is left of its time, where it is set aside as any long query is. Each text that
-#: is not light costs the lane that once: eight at once held a light query 4 to 6 s with half a
-#: second each (stranger 117)
-LIGHT_SECONDS = 0.25
+#: queries held the lane, and a light ASK waited 24 to 29 s, stranger 116). It is set aside
+#: as a long query is, and the lane has a fresh worker; with no room aside, it is stopped and
+#: asked again of the other workers with what is left of its time. Its text is remembered
+#: (``NOT_LIGHT_KEPT``). Each text that is not light costs the lane that once: eight at once
+#: held a light query 4 to 6 s at half a second each (stranger 117), six regular expressions
+#: under a LIMIT 1.6 to 3.6 s at a quarter (stranger 118)
+LIGHT_SECONDS = 0.1
 #: how many texts a pool remembers that were not light (asked again, they go to the others)
 NOT_LIGHT_KEPT = 1024
 
@@ -317,15 +318,21 @@ class QueryPool:
         return True
 
     def _answered(
-        self, worker: _Worker, timeout: float, gone: Callable[[], bool] | None = None
+        self,
+        worker: _Worker,
+        timeout: float,
+        gone: Callable[[], bool] | None = None,
+        not_light: Callable[[], None] | None = None,
     ) -> bool:
         """Whether ``worker`` answers within ``timeout`` seconds; set aside once its query has
         used ``long_after`` seconds of processor time (tried again every ``long_after`` while
         the aside set is full). Processor time, not time waited: with more queries than
         processors, every query waits its turn, and setting each aside then only started
         processes (8 clients on two cores: about a third fewer answers a second). ClientGone
-        when ``gone`` says the client closed its connection first (``_poll``); _NotLight when
-        a query of the light lane has used ``LIGHT_SECONDS``."""
+        when ``gone`` says the client closed its connection first (``_poll``). A query of the
+        light lane that has used ``LIGHT_SECONDS`` was not light (``not_light`` is told): it is
+        set aside as a long one is, the lane given a fresh worker, or, with no room aside,
+        _NotLight."""
         deadline = time.monotonic() + timeout
         light = worker.lane == "light"
         most = LIGHT_SECONDS if light else self._long_after
@@ -338,10 +345,12 @@ class QueryPool:
                 spent = used()
                 if spent < most:
                     wait = most - spent
-                elif light:
-                    raise _NotLight
-                elif self._set_aside(worker):
+                elif self._set_aside(worker):  # the light lane has a fresh worker too
+                    if light and not_light is not None:
+                        not_light()
                     break
+                elif light:  # no room aside: stopped, and asked again of the others
+                    raise _NotLight
                 else:  # the aside set is full: look again after ``long_after``
                     wait = self._long_after
                 if _poll(worker, min(wait, left), gone):
@@ -398,7 +407,7 @@ class QueryPool:
             worker = self._take(light, timeout)
         try:
             worker.connection.send(request)
-            if not self._answered(worker, timeout, gone):
+            if not self._answered(worker, timeout, gone, lambda: self._not_light_again(request)):
                 self._replace(worker)
                 raise QueryError(
                     TIMED_OUT, f"the query was stopped after {timeout:g} s (the time limit)"

@@ -155,6 +155,16 @@ MAKERS: dict[str, Callable[[], bytes | str]] = {
     "collection_of_booleans": lambda: "ASK { <urn:s> <urn:p> (" + "true " * 5_000 + ") }",
     "collection_of_numbers": lambda: "ASK { <urn:s> <urn:p> (" + "1 " * 290 + ") }",
     "blank_node_patterns_form": lambda: "query=" + quote("ASK { " + "[] a [] . " * 600 + "}"),
+    "label_paths": lambda: (
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT * { ?s a ?kind "
+        + " ".join(
+            f"OPTIONAL {{ ?s <urn:hostile:k{n}>/(skos:prefLabel|rdfs:label|<urn:n>) ?l{n} "
+            f'FILTER(LANGMATCHES(LANG(?l{n}), "en") || LANG(?l{n}) = "") }}'
+            for n in range(14)
+        )
+        + " } LIMIT 100"
+    ),
     "typed_data": lambda: (
         "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> INSERT DATA { GRAPH <urn:hostile:typed> { "
         + " . ".join(
