@@ -1130,8 +1130,9 @@ _NOT_PATTERNS = {"SELECT", "HAVING", "LIMIT", "OFFSET"}
 
 @dataclass
 class _Bracket:
-    """A bracket ``measure`` reads: "{", "[", "(" or "list" (a collection), whether the terms
-    it holds count, and whether it is data or a template, or within one."""
+    """A bracket ``measure`` reads: "{", "[", "(", "list" (a collection) or "path" (a property
+    path's group), whether the terms it holds count, and whether it is data or a template, or
+    within one."""
 
     kind: str
     counts: bool

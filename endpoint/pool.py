@@ -184,7 +184,8 @@ class QueryPool:
     (its priority cannot be raised again). And one more worker, the light lane, takes only
     queries that look light (``core.sparql_text.looks_light``: ASK, DESCRIBE, a small LIMIT
     without grouping, sorting or a path closure), so that these never wait behind heavy ones;
-    one that uses ``LIGHT_SECONDS`` there was not light, and is asked again of the others."""
+    one that uses ``LIGHT_SECONDS`` there was not light: it is set aside, or, with no room
+    aside, asked again of the others."""
 
     #: a worker may write a large answer to a file the server names (``endpoint.streaming``)
     spools: ClassVar[bool] = True
@@ -421,7 +422,8 @@ class QueryPool:
             self._not_light_again(request)
             left = timeout - (time.monotonic() - begun)
             if left <= 0:
-                raise QueryError(TIMED_OUT, f"the query was stopped after {timeout:g} s") from None
+                said = f"the query was stopped after {timeout:g} s (the time limit)"
+                raise QueryError(TIMED_OUT, said) from None
             try:
                 return self._run(request, left, gone, light=False)
             except QueryError as error:  # its time limit is the one it was given
